@@ -1,0 +1,187 @@
+//! `tollgate sast`.
+
+use crate::{config, output, EXIT_FINDINGS};
+use anyhow::{bail, Context, Result};
+use clap::{Args, ValueEnum};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use tollgate_sast::{report, rules, Baseline, Severity};
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Sarif,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum FailOn {
+    Note,
+    Low,
+    Medium,
+    High,
+    Critical,
+    Never,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Args, Debug)]
+#[command(after_help = "Suppress one finding with a comment on its line or the line before:\n    // tollgate:allow(sql-injection): table name comes from a fixed enum\n\nExit status: 0 no findings at or above --fail-on, 1 findings, 2 usage/config/input error.")]
+pub struct SastArgs {
+    /// Files or directories to scan.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit with status 1 when a finding has at least this severity.
+    #[arg(long, value_enum, default_value = "low")]
+    pub fail_on: FailOn,
+    /// Also scan test code (`#[cfg(test)]`, `#[test]`, `tests/`, `benches/`).
+    #[arg(long)]
+    pub include_tests: bool,
+    /// Configuration file (default: the nearest `tollgate.toml` at or above the first path).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Hide findings recorded in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record the current findings as the accepted baseline and exit 0.
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+    pub write_baseline: Option<PathBuf>,
+    /// List the rules and exit.
+    #[arg(long)]
+    pub list_rules: bool,
+    /// Explain one rule and exit.
+    #[arg(long, value_name = "RULE")]
+    pub explain: Option<String>,
+    /// Colour in text output.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
+}
+
+pub fn run(args: SastArgs) -> Result<u8> {
+    if args.list_rules {
+        output::write(args.output.as_deref(), &list_rules(args.format))?;
+        return Ok(0);
+    }
+    if let Some(rule_id) = &args.explain {
+        let Some(rule) = rules::find(rule_id) else {
+            bail!("unknown rule `{rule_id}` (see `tollgate sast --list-rules`)");
+        };
+        let text = format!(
+            "{} ({}, CWE-{}, default severity {})\n\n{}\n\nFix: {}\n\nDocs: {}\n",
+            rule.id, rule.title, rule.cwe, rule.severity, rule.explanation, rule.fix, rule.help_uri()
+        );
+        output::write(None, &text)?;
+        return Ok(0);
+    }
+
+    let first = args.paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
+    if !first.exists() {
+        bail!("{}: no such file or directory", first.display());
+    }
+    let loaded = config::load(args.config.as_deref(), &first)?;
+    let root = config::repo_root(&first)
+        .or_else(|| loaded.dir.clone())
+        .map(Ok)
+        .unwrap_or_else(|| std::path::absolute(if first.is_file() { first.parent().unwrap_or(&first) } else { &first }))
+        .context("cannot resolve the scan root")?;
+    let baseline = match &args.baseline {
+        Some(path) => Some(read_baseline(path)?),
+        None => None,
+    };
+    let targets: Vec<PathBuf> = args
+        .paths
+        .iter()
+        .map(|p| std::path::absolute(p).with_context(|| format!("{}: cannot resolve path", p.display())))
+        .collect::<Result<_>>()?;
+    let options = tollgate_sast::Options {
+        config: loaded.config.sast.clone(),
+        config_dir: loaded.dir.as_ref().map(std::path::absolute).transpose()?,
+        root,
+        include_tests: args.include_tests,
+        baseline,
+    };
+    let interactive = std::io::stderr().is_terminal();
+    if interactive {
+        eprint!("tollgate sast: scanning {} ...\r", first.display());
+    }
+    let report = tollgate_sast::scan(&targets, &options)?;
+    if interactive {
+        eprint!("\x1b[2K");
+    }
+
+    if let Some(path) = &args.write_baseline {
+        let baseline = Baseline::from_findings(&report.findings);
+        let mut text = serde_json::to_string_pretty(&baseline)?;
+        text.push('\n');
+        output::write_atomic(path, text.as_bytes())?;
+        eprintln!("tollgate sast: wrote {} findings to baseline {}", baseline.findings.len(), path.display());
+        return Ok(0);
+    }
+
+    let rendered = match args.format {
+        Format::Text => {
+            let color = match args.color {
+                ColorChoice::Always => true,
+                ColorChoice::Never => false,
+                ColorChoice::Auto => args.output.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+            };
+            report::text::render(&report, color)
+        }
+        Format::Json => report::json::render(&report),
+        Format::Sarif => report::sarif::render(&report, &options.config),
+    };
+    output::write(args.output.as_deref(), &rendered)?;
+    if !matches!(args.format, Format::Text) || args.output.is_some() {
+        eprintln!("{}", report::text::summary(&report));
+    }
+
+    let threshold = match args.fail_on {
+        FailOn::Never => return Ok(0),
+        FailOn::Note => Severity::Note,
+        FailOn::Low => Severity::Low,
+        FailOn::Medium => Severity::Medium,
+        FailOn::High => Severity::High,
+        FailOn::Critical => Severity::Critical,
+    };
+    Ok(if report.count_at_least(threshold) > 0 { EXIT_FINDINGS } else { 0 })
+}
+
+fn read_baseline(path: &std::path::Path) -> Result<Baseline> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read baseline", path.display()))?;
+    let baseline: Baseline = serde_json::from_str(&text).map_err(|e| tollgate_sast::Error::Baseline { path: path.to_path_buf(), message: e.to_string() })?;
+    if baseline.version != Baseline::VERSION {
+        bail!("{}: baseline version {} is not supported (expected {})", path.display(), baseline.version, Baseline::VERSION);
+    }
+    Ok(baseline)
+}
+
+fn list_rules(format: Format) -> String {
+    match format {
+        Format::Json | Format::Sarif => {
+            let list: Vec<_> = rules::RULES
+                .iter()
+                .map(|r| serde_json::json!({"id": r.id, "title": r.title, "cwe": r.cwe, "severity": r.severity, "helpUri": r.help_uri()}))
+                .collect();
+            serde_json::to_string_pretty(&list).unwrap_or_default() + "\n"
+        }
+        Format::Text => {
+            let mut out = String::new();
+            for r in rules::RULES {
+                out.push_str(&format!("{:<30} {:<9} CWE-{:<5} {}\n", r.id, r.severity.as_str(), r.cwe, r.title));
+            }
+            out
+        }
+    }
+}

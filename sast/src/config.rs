@@ -1,0 +1,93 @@
+//! The `[sast]` section of `tollgate.toml`.
+
+use crate::rules::{self, Severity};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// `[sast]` in `tollgate.toml`. Unknown keys are an error that names the key.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Config {
+    /// Rules to turn off.
+    #[serde(default)]
+    pub disable: Vec<String>,
+    /// When set, only these rules run.
+    #[serde(default)]
+    pub enable: Option<Vec<String>>,
+    /// Glob patterns (relative to the directory of `tollgate.toml`) of paths
+    /// not to scan, e.g. `"vendor/**"`.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// Also scan test code (`#[cfg(test)]`, `#[test]`, `tests/`, `benches/`).
+    #[serde(default)]
+    pub include_tests: bool,
+    /// Per-rule severity overrides: `weak-hash = "low"`.
+    #[serde(default)]
+    pub severity: BTreeMap<String, Severity>,
+}
+
+impl Config {
+    /// Check that every rule id the config names exists.
+    pub fn validate(&self) -> Result<(), String> {
+        let named = self
+            .disable
+            .iter()
+            .map(|id| ("disable", id))
+            .chain(self.enable.iter().flatten().map(|id| ("enable", id)))
+            .chain(self.severity.keys().map(|id| ("severity", id)));
+        for (key, rule_id) in named {
+            if rules::find(rule_id).is_none() {
+                return Err(format!("[sast] {key}: unknown rule `{rule_id}` (see `tollgate sast --list-rules`)"));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn is_enabled(&self, rule_id: &str) -> bool {
+        if rules::is_meta(rule_id) {
+            return true;
+        }
+        if self.disable.iter().any(|d| d == rule_id) {
+            return false;
+        }
+        match &self.enable {
+            Some(only) => only.iter().any(|e| e == rule_id),
+            None => true,
+        }
+    }
+
+    pub fn severity_of(&self, rule: &rules::Rule) -> Severity {
+        self.severity.get(rule.id).copied().unwrap_or(rule.severity)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_validates() {
+        let config: Config = toml::from_str(
+            r#"
+            disable = ["weak-hash"]
+            exclude = ["vendor/**"]
+            include-tests = true
+            [severity]
+            cleartext-url = "medium"
+            "#,
+        )
+        .unwrap();
+        assert!(config.validate().is_ok());
+        assert!(!config.is_enabled("weak-hash"));
+        assert!(config.is_enabled("sql-injection"));
+        assert!(config.is_enabled("parse-error"));
+    }
+
+    #[test]
+    fn unknown_key_and_unknown_rule_are_errors() {
+        let err = toml::from_str::<Config>("disabled = []").unwrap_err().to_string();
+        assert!(err.contains("unknown field `disabled`"), "{err}");
+        let config: Config = toml::from_str(r#"disable = ["no-such-rule"]"#).unwrap();
+        assert!(config.validate().unwrap_err().contains("no-such-rule"));
+    }
+}

@@ -1,0 +1,349 @@
+//! `tollgate-sast`: security lints for Rust source code, built on `syn`.
+//!
+//! This crate parses every `.rs` file under a directory (respecting
+//! `.gitignore`, skipping `target/` and, by default, test code), resolves
+//! `use` imports, tracks untrusted data within each function from sources
+//! (command-line arguments, environment, stdin, files, HTTP requests and
+//! responses) to sinks (SQL, shell, file paths, URLs, HTML, regexes, logs,
+//! allocations), and checks the pattern rules listed in [`rules::RULES`]
+//! (weak crypto, disabled TLS verification, secrets, `unsafe` hygiene...).
+//! It reports [`Finding`]s as text, JSON or SARIF 2.1.0 ([`report`]).
+//!
+//! It is not a type checker or a whole-program analysis: taint does not
+//! cross function boundaries, and names are resolved per file through `use`
+//! items only. It never touches the network and never executes the code it
+//! reads.
+
+#![forbid(unsafe_code)]
+
+mod analyzer;
+pub mod config;
+mod imports;
+mod macros;
+mod patterns;
+pub mod report;
+pub mod rules;
+pub mod suppress;
+mod taint;
+
+pub use config::Config;
+pub use rules::Severity;
+pub use suppress::Baseline;
+
+use rayon::prelude::*;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// Files larger than this are reported as `parse-error` instead of parsed:
+/// generated tables of this size are not hand-written code, and parsing
+/// them costs memory proportional to their size.
+pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// A problem that stops the scan as a whole (a single bad file does not:
+/// it becomes a `parse-error` finding).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{path}: no such file or directory")]
+    NotFound { path: PathBuf },
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("invalid exclude pattern `{pattern}`: {message}")]
+    Exclude { pattern: String, message: String },
+    #[error("{0}")]
+    Config(String),
+    #[error("{path}: not a valid baseline: {message}")]
+    Baseline { path: PathBuf, message: String },
+}
+
+/// One reported problem.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Finding {
+    pub rule: &'static str,
+    pub severity: Severity,
+    /// Path relative to the scan root, `/`-separated.
+    pub path: String,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    pub message: String,
+    /// The source line the finding starts on, as written.
+    pub snippet: String,
+    /// Stable across unrelated edits: rule, path and normalised snippet,
+    /// plus the occurrence number among identical ones in the file.
+    pub fingerprint: String,
+    #[serde(skip)]
+    pub(crate) stmt_line: usize,
+}
+
+/// Counts about one scan.
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct Stats {
+    pub files: usize,
+    pub lines: usize,
+    pub bytes: u64,
+    pub suppressed_inline: usize,
+    pub suppressed_baseline: usize,
+}
+
+/// The result of a scan: findings sorted by path, line, column and rule.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Report {
+    pub findings: Vec<Finding>,
+    pub stats: Stats,
+}
+
+impl Report {
+    pub fn count_at_least(&self, severity: Severity) -> usize {
+        self.findings.iter().filter(|f| f.severity >= severity).count()
+    }
+}
+
+/// What to scan and how.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    pub config: Config,
+    /// Directory that `Config::exclude` patterns are relative to.
+    pub config_dir: Option<PathBuf>,
+    /// Directory finding paths are made relative to (the repository root).
+    pub root: PathBuf,
+    pub include_tests: bool,
+    pub baseline: Option<Baseline>,
+}
+
+/// Scan files and directories.
+pub fn scan(targets: &[PathBuf], options: &Options) -> Result<Report, Error> {
+    options.config.validate().map_err(Error::Config)?;
+    let files = collect_files(targets, options)?;
+    let include_tests = options.include_tests || options.config.include_tests;
+    let mut per_file: Vec<FileResult> = files
+        .par_iter()
+        .map(|path| analyze_path(path, &relative(path, &options.root), include_tests, &options.config))
+        .collect();
+    per_file.sort_by(|a, b| a.path.cmp(&b.path));
+
+    let mut report = Report::default();
+    for result in per_file {
+        report.stats.files += 1;
+        report.stats.lines += result.lines;
+        report.stats.bytes += result.bytes;
+        report.stats.suppressed_inline += result.suppressed;
+        report.findings.extend(result.findings);
+    }
+    if let Some(baseline) = &options.baseline {
+        report.stats.suppressed_baseline = baseline.apply(&mut report.findings);
+    }
+    Ok(report)
+}
+
+/// Analyse one in-memory source file (no suppressions, no config): the
+/// findings the rules produce, for tests and tools.
+pub fn analyze_source(path: &str, source: &str, include_tests: bool) -> Vec<Finding> {
+    analyze_text(path, source, include_tests, &Config::default()).findings
+}
+
+fn relative(path: &Path, root: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let text = rel.to_string_lossy().replace('\\', "/");
+    text.trim_start_matches("./").to_string()
+}
+
+fn collect_files(targets: &[PathBuf], options: &Options) -> Result<Vec<PathBuf>, Error> {
+    let mut excludes = globset::GlobSetBuilder::new();
+    for pattern in &options.config.exclude {
+        let glob = globset::GlobBuilder::new(pattern)
+            .literal_separator(true)
+            .build()
+            .map_err(|e| Error::Exclude { pattern: pattern.clone(), message: e.to_string() })?;
+        excludes.add(glob);
+        // `dir/**` should also exclude `dir` itself from the walk.
+        if let Some(dir) = pattern.strip_suffix("/**") {
+            if let Ok(glob) = globset::Glob::new(dir) {
+                excludes.add(glob);
+            }
+        }
+    }
+    let excludes = excludes.build().map_err(|e| Error::Exclude { pattern: String::new(), message: e.to_string() })?;
+    let exclude_base = options.config_dir.clone().unwrap_or_else(|| options.root.clone());
+    let is_excluded = |path: &Path| -> bool {
+        let rel = path.strip_prefix(&exclude_base).unwrap_or(path);
+        let rel = rel.strip_prefix("./").unwrap_or(rel);
+        !rel.as_os_str().is_empty() && excludes.is_match(rel)
+    };
+    let include_tests = options.include_tests || options.config.include_tests;
+
+    let mut files = Vec::new();
+    for target in targets {
+        let meta = std::fs::metadata(target).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => Error::NotFound { path: target.clone() },
+            _ => Error::Io { path: target.clone(), source: e },
+        })?;
+        if meta.is_file() {
+            // An explicitly named file is scanned whatever its extension.
+            files.push(target.clone());
+            continue;
+        }
+        let walker = ignore::WalkBuilder::new(target)
+            .hidden(true)
+            .git_ignore(true)
+            .git_global(false)
+            .git_exclude(true)
+            .require_git(false)
+            .follow_links(false)
+            .filter_entry(move |entry| {
+                if entry.depth() == 0 {
+                    return true;
+                }
+                let name = entry.file_name();
+                let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+                if is_dir && (name == "target" || (!include_tests && (name == "tests" || name == "benches"))) {
+                    return false;
+                }
+                true
+            })
+            .build();
+        for entry in walker {
+            let entry = entry.map_err(|e| Error::Io { path: target.clone(), source: std::io::Error::other(e.to_string()) })?;
+            let path = entry.path();
+            if is_excluded(path) {
+                continue;
+            }
+            if entry.file_type().is_some_and(|t| t.is_file()) && path.extension().is_some_and(|e| e == "rs") {
+                files.push(path.to_path_buf());
+            }
+        }
+    }
+    files.retain(|f| !is_excluded(f));
+    files.sort();
+    files.dedup();
+    Ok(files)
+}
+
+struct FileResult {
+    path: String,
+    lines: usize,
+    bytes: u64,
+    suppressed: usize,
+    findings: Vec<Finding>,
+}
+
+fn meta_finding(path: &str, rule: &'static str, line: usize, column: usize, message: String, snippet: &str) -> Finding {
+    let severity = rules::find(rule).map(|r| r.severity).unwrap_or(Severity::Medium);
+    Finding {
+        rule,
+        severity,
+        path: path.to_string(),
+        line,
+        column,
+        end_line: line,
+        end_column: column,
+        message,
+        snippet: snippet.to_string(),
+        fingerprint: String::new(),
+        stmt_line: line,
+    }
+}
+
+fn analyze_path(path: &Path, rel: &str, include_tests: bool, config: &Config) -> FileResult {
+    let unreadable = |message: String, bytes: u64| FileResult {
+        path: rel.to_string(),
+        lines: 0,
+        bytes,
+        suppressed: 0,
+        findings: vec![meta_finding(rel, rules::id::PARSE_ERROR, 1, 1, message, "")],
+    };
+    let size = match std::fs::metadata(path) {
+        Ok(meta) => meta.len(),
+        Err(e) => return unreadable(format!("cannot read file: {e}"), 0),
+    };
+    if size > MAX_FILE_BYTES {
+        return unreadable(format!("file is {size} bytes, over the {MAX_FILE_BYTES}-byte limit; not analysed"), size);
+    }
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) => return unreadable(format!("cannot read file: {e}"), size),
+    };
+    if bytes.contains(&0) {
+        return unreadable("binary file (contains NUL bytes); not analysed".into(), size);
+    }
+    match String::from_utf8(bytes) {
+        Ok(source) => analyze_text(rel, &source, include_tests, config),
+        Err(e) => {
+            let offset = e.utf8_error().valid_up_to();
+            let line = e.as_bytes()[..offset].iter().filter(|b| **b == b'\n').count() + 1;
+            let mut result = unreadable(format!("file is not valid UTF-8 (byte offset {offset})"), size);
+            result.findings[0].line = line;
+            result.findings[0].end_line = line;
+            result
+        }
+    }
+}
+
+fn analyze_text(rel: &str, source: &str, include_tests: bool, config: &Config) -> FileResult {
+    let lines: Vec<&str> = source.lines().collect();
+    let mut result = FileResult { path: rel.to_string(), lines: lines.len(), bytes: source.len() as u64, suppressed: 0, findings: Vec::new() };
+    let file = match syn::parse_file(source) {
+        Ok(file) => file,
+        Err(e) => {
+            let start = e.span().start();
+            let snippet = lines.get(start.line.saturating_sub(1)).copied().unwrap_or("");
+            result.findings.push(meta_finding(rel, rules::id::PARSE_ERROR, start.line.max(1), start.column + 1, format!("not valid Rust: {e}"), snippet));
+            return result;
+        }
+    };
+    let mut analyzer = analyzer::FileAnalyzer::new(source, &file, include_tests);
+    analyzer.run(&file);
+
+    let mut findings: Vec<Finding> = Vec::with_capacity(analyzer.findings.len());
+    for raw in analyzer.findings {
+        let Some(rule) = rules::find(raw.rule) else { continue };
+        if !config.is_enabled(rule.id) {
+            continue;
+        }
+        let snippet = lines.get(raw.line.saturating_sub(1)).copied().unwrap_or("").to_string();
+        findings.push(Finding {
+            rule: rule.id,
+            severity: config.severity_of(rule),
+            path: rel.to_string(),
+            line: raw.line,
+            column: raw.column,
+            end_line: raw.end_line,
+            end_column: raw.end_column,
+            message: raw.message,
+            snippet,
+            fingerprint: String::new(),
+            stmt_line: raw.stmt_line,
+        });
+    }
+    findings.sort_by(|a, b| (a.line, a.column, a.rule, &a.message).cmp(&(b.line, b.column, b.rule, &b.message)));
+    findings.dedup_by(|a, b| a.line == b.line && a.column == b.column && a.rule == b.rule);
+
+    let mut suppressions = suppress::parse(&lines);
+    result.suppressed = suppress::apply(&mut findings, &mut suppressions);
+    for (line, column, rule, message) in suppress::diagnostics(&suppressions, |r| config.is_enabled(r)) {
+        let snippet = lines.get(line.saturating_sub(1)).copied().unwrap_or("");
+        findings.push(meta_finding(rel, rule, line, column, message, snippet));
+    }
+    findings.sort_by(|a, b| (a.line, a.column, a.rule).cmp(&(b.line, b.column, b.rule)));
+    assign_fingerprints(&mut findings);
+    result.findings = findings;
+    result
+}
+
+fn assign_fingerprints(findings: &mut [Finding]) {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for f in findings.iter_mut() {
+        let mut hasher = Sha256::new();
+        hasher.update(f.rule.as_bytes());
+        hasher.update([0]);
+        hasher.update(f.path.as_bytes());
+        hasher.update([0]);
+        hasher.update(suppress::normalise_snippet(&f.snippet).as_bytes());
+        let digest = hex::encode(&hasher.finalize()[..8]);
+        let n = seen.entry(digest.clone()).or_default();
+        *n += 1;
+        f.fingerprint = format!("{digest}:{n}");
+    }
+}

@@ -1,0 +1,241 @@
+//! Parsing of macro invocations. syn leaves a macro's body as raw tokens;
+//! security-relevant data flows through `format!`, `println!`, `log` and
+//! `tracing` macros and `sqlx::query!`, so their arguments are parsed here.
+
+use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
+
+/// How an argument is rendered by a formatting macro.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Render {
+    /// `{}` or tracing's `%value`: the raw text.
+    Display,
+    /// `{:?}`, tracing's `?value` or a plain tracing field: escaped.
+    Debug,
+}
+
+/// One argument of a macro call.
+#[derive(Debug)]
+pub struct MacroArg {
+    /// `name` in `name = value` (format named arguments, tracing fields).
+    pub name: Option<String>,
+    /// Explicit `%`/`?` sigil (tracing), if any.
+    pub sigil: Option<Render>,
+    pub expr: syn::Expr,
+}
+
+/// Split a macro body at top-level commas and parse each piece as an
+/// expression, understanding `target: expr`, `name = expr`, `%expr` and
+/// `?expr`. Pieces that are not expressions (patterns in `matches!`, types)
+/// are skipped.
+pub fn parse_args(tokens: &TokenStream) -> Vec<MacroArg> {
+    let mut pieces: Vec<Vec<TokenTree>> = vec![Vec::new()];
+    for tt in tokens.clone() {
+        // `;` separates too, for `vec![x; n]`-like bodies.
+        if matches!(&tt, TokenTree::Punct(p) if p.as_char() == ',' || p.as_char() == ';') {
+            pieces.push(Vec::new());
+            continue;
+        }
+        if let Some(last) = pieces.last_mut() {
+            last.push(tt);
+        }
+    }
+    let mut args = Vec::new();
+    let mut i = 0;
+    while i < pieces.len() {
+        // A comma inside a closure's parameters or a generic argument list
+        // (`|a, b| ..`, `HashMap::<K, V>::new()`) splits one expression in
+        // two: when a piece does not parse, retry it joined with the next.
+        let mut end = i;
+        let mut joined = pieces[i].clone();
+        let mut consumed = false;
+        loop {
+            if parse_piece(joined.clone(), &mut args) {
+                consumed = true;
+                break;
+            }
+            if end + 1 >= pieces.len() || end - i >= 3 {
+                break;
+            }
+            end += 1;
+            joined.push(TokenTree::Punct(proc_macro2::Punct::new(',', proc_macro2::Spacing::Alone)));
+            joined.extend(pieces[end].iter().cloned());
+        }
+        i = if consumed { end + 1 } else { i + 1 };
+    }
+    args
+}
+
+fn is_punct(tt: Option<&TokenTree>, ch: char) -> bool {
+    matches!(tt, Some(TokenTree::Punct(p)) if p.as_char() == ch)
+}
+
+/// Parse one comma-separated piece; `true` when it was consumed (parsed, or
+/// empty), `false` when it is not an expression on its own.
+fn parse_piece(mut piece: Vec<TokenTree>, args: &mut Vec<MacroArg>) -> bool {
+    if piece.is_empty() {
+        return true;
+    }
+    // `target: "x"`, `parent: span`, `name: "n"` prefixes of log/tracing.
+    if let (Some(TokenTree::Ident(kw)), true) = (piece.first(), is_punct(piece.get(1), ':')) {
+        let second_colon = is_punct(piece.get(2), ':');
+        let kw = kw.to_string();
+        if !second_colon && matches!(kw.as_str(), "target" | "parent" | "name" | "level") {
+            // Metadata, not data: dropped so `target: "x"` is not taken
+            // for the format string.
+            return true;
+        }
+    }
+    // `name = value` or `a.b.c = value` (but not `==`, `=>`).
+    let mut name = None;
+    if let Some(eq) = piece.iter().position(|tt| is_punct(Some(tt), '=')) {
+        let lhs_is_name = eq > 0
+            && piece[..eq].iter().enumerate().all(|(i, tt)| {
+                if i % 2 == 0 {
+                    matches!(tt, TokenTree::Ident(_))
+                } else {
+                    is_punct(Some(tt), '.')
+                }
+            });
+        let doubled = is_punct(piece.get(eq + 1), '=') || is_punct(piece.get(eq + 1), '>');
+        if lhs_is_name && !doubled {
+            name = Some(piece[..eq].iter().map(ToString::to_string).collect::<String>());
+            piece.drain(..=eq);
+        }
+    }
+    let sigil = match piece.first() {
+        Some(TokenTree::Punct(p)) if p.as_char() == '%' => Some(Render::Display),
+        Some(TokenTree::Punct(p)) if p.as_char() == '?' => Some(Render::Debug),
+        _ => None,
+    };
+    if sigil.is_some() {
+        piece.remove(0);
+    }
+    if piece.is_empty() {
+        return true;
+    }
+    let stream: TokenStream = piece.into_iter().collect();
+    match syn::parse2::<syn::Expr>(stream) {
+        Ok(expr) => {
+            args.push(MacroArg { name, sigil, expr });
+            true
+        }
+        Err(_) => false,
+    }
+}
+
+/// Parse `vec![elem; len]` / `vec![a, b]` bodies as an array expression.
+pub fn parse_vec_body(tokens: &TokenStream) -> Option<syn::Expr> {
+    let group = TokenTree::Group(Group::new(Delimiter::Bracket, tokens.clone()));
+    syn::parse2::<syn::Expr>(TokenStream::from(group)).ok()
+}
+
+/// Which argument a `{..}` placeholder in a format string refers to.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ArgRef {
+    Next,
+    Index(usize),
+    /// A named argument, or an identifier captured from scope (`{user}`).
+    Name(String),
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct Placeholder {
+    pub arg: ArgRef,
+    pub render: Render,
+}
+
+/// The placeholders of a `format!`-style string, in order.
+pub fn placeholders(fmt: &str) -> Vec<Placeholder> {
+    let mut out = Vec::new();
+    let mut chars = fmt.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '{' => {
+                if matches!(chars.peek(), Some((_, '{'))) {
+                    chars.next();
+                    continue;
+                }
+                let Some(end) = fmt[i + 1..].find('}') else {
+                    break;
+                };
+                let inner = &fmt[i + 1..i + 1 + end];
+                let (arg, spec) = inner.split_once(':').unwrap_or((inner, ""));
+                let arg = arg.trim();
+                let arg = if arg.is_empty() {
+                    ArgRef::Next
+                } else if let Ok(n) = arg.parse::<usize>() {
+                    ArgRef::Index(n)
+                } else {
+                    ArgRef::Name(arg.to_string())
+                };
+                let render = if spec.contains('?') { Render::Debug } else { Render::Display };
+                out.push(Placeholder { arg, render });
+                while let Some((j, _)) = chars.peek() {
+                    if *j > i + end {
+                        break;
+                    }
+                    chars.next();
+                }
+            }
+            '}' => {
+                if matches!(chars.peek(), Some((_, '}'))) {
+                    chars.next();
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(src: &str) -> Vec<MacroArg> {
+        let tokens: TokenStream = src.parse().unwrap();
+        parse_args(&tokens)
+    }
+
+    #[test]
+    fn splits_log_and_tracing_forms() {
+        let parsed = args(r#"target: "audit", user = %name, id = ?id, "login {} {x}", attempt, x = 3"#);
+        let names: Vec<_> = parsed.iter().map(|a| a.name.clone()).collect();
+        assert_eq!(
+            names,
+            vec![Some("user".into()), Some("id".into()), None, None, Some("x".into())]
+        );
+        assert_eq!(parsed[0].sigil, Some(Render::Display));
+        assert_eq!(parsed[1].sigil, Some(Render::Debug));
+        assert!(matches!(parsed[2].expr, syn::Expr::Lit(_)));
+    }
+
+    #[test]
+    fn keeps_comparisons_and_closures_intact() {
+        let parsed = args("a == b, |x, y| x + y, f(a, b), HashMap::<K, V>::new()");
+        assert_eq!(parsed.len(), 4);
+        assert!(matches!(parsed[1].expr, syn::Expr::Closure(_)));
+        assert!(parsed.iter().all(|a| a.name.is_none()));
+    }
+
+    #[test]
+    fn finds_placeholders() {
+        let found = placeholders("{} {{literal}} {0:?} {name:>8} {user} {:#?}");
+        assert_eq!(
+            found,
+            vec![
+                Placeholder { arg: ArgRef::Next, render: Render::Display },
+                Placeholder { arg: ArgRef::Index(0), render: Render::Debug },
+                Placeholder { arg: ArgRef::Name("name".into()), render: Render::Display },
+                Placeholder { arg: ArgRef::Name("user".into()), render: Render::Display },
+                Placeholder { arg: ArgRef::Next, render: Render::Debug },
+            ]
+        );
+    }
+
+    #[test]
+    fn parses_vec_repeat() {
+        let tokens: TokenStream = "0u8; n".parse().unwrap();
+        assert!(matches!(parse_vec_body(&tokens), Some(syn::Expr::Repeat(_))));
+    }
+}

@@ -1,0 +1,277 @@
+//! The rule catalogue: every diagnostic the engine can emit, with its stable
+//! id, CWE, default severity, explanation and fix.
+//!
+//! Ids are part of the public interface (suppressions, baselines, SARIF and
+//! `tollgate.toml` name them), so an id is never renamed or reused.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// How bad a finding is. Ordered: `Note < Low < Medium < High < Critical`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Note,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 5] = [
+        Severity::Note,
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Note => "note",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    /// The SARIF `level` GitHub code scanning shows.
+    pub fn sarif_level(self) -> &'static str {
+        match self {
+            Severity::Critical | Severity::High => "error",
+            Severity::Medium => "warning",
+            Severity::Low | Severity::Note => "note",
+        }
+    }
+
+    /// GitHub's `security-severity` score: >= 9 critical, 7-8.9 high,
+    /// 4-6.9 medium, 0.1-3.9 low.
+    pub fn security_severity(self) -> &'static str {
+        match self {
+            Severity::Critical => "9.5",
+            Severity::High => "8.0",
+            Severity::Medium => "5.5",
+            Severity::Low => "3.0",
+            Severity::Note => "1.0",
+        }
+    }
+
+    /// The word rustc-style text output puts in front of a diagnostic.
+    pub fn text_label(self) -> &'static str {
+        match self {
+            Severity::Critical | Severity::High => "error",
+            Severity::Medium => "warning",
+            Severity::Low | Severity::Note => "note",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Severity::ALL
+            .into_iter()
+            .find(|sev| sev.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| format!("unknown severity `{s}` (expected note, low, medium, high or critical)"))
+    }
+}
+
+/// Static description of one rule.
+#[derive(Debug)]
+pub struct Rule {
+    /// Stable kebab-case id, e.g. `sql-injection`.
+    pub id: &'static str,
+    /// Short human title.
+    pub title: &'static str,
+    pub cwe: u32,
+    pub severity: Severity,
+    /// One paragraph: what is wrong and why it matters.
+    pub explanation: &'static str,
+    /// How to fix it.
+    pub fix: &'static str,
+}
+
+impl Rule {
+    /// Where the rule's documentation lives (SARIF `helpUri`).
+    pub fn help_uri(&self) -> String {
+        format!("{DOCS_BASE}#{}", self.id)
+    }
+}
+
+/// Rules documentation in the repository (`docs/rules.md`).
+pub const DOCS_BASE: &str = "https://github.com/tollgate-dev/tollgate/blob/main/docs/rules.md";
+
+/// Version of the rule set; bumped whenever a rule is added or changes what it reports.
+pub const RULESET_VERSION: &str = "2026.11.0";
+
+macro_rules! rules {
+    ($( $konst:ident = $id:literal, $title:literal, $cwe:literal, $sev:ident,
+        $explanation:literal, $fix:literal; )*) => {
+        /// Rule ids as constants, so analysis code cannot misspell one.
+        pub mod id {
+            $( pub const $konst: &str = $id; )*
+        }
+        /// Every rule, in catalogue order.
+        pub static RULES: &[Rule] = &[
+            $( Rule { id: $id, title: $title, cwe: $cwe, severity: Severity::$sev,
+                      explanation: $explanation, fix: $fix }, )*
+        ];
+    };
+}
+
+rules! {
+    SQL_INJECTION = "sql-injection", "Untrusted input in a SQL query", 89, High,
+        "Data from a request, the environment, standard input or a file is concatenated or formatted into SQL text that is then executed (sqlx, diesel, rusqlite, postgres). An attacker who controls that data can change the query: read other users' rows, bypass authentication, or drop tables.",
+        "Keep the SQL text constant and pass values as bind parameters: `sqlx::query(\"SELECT * FROM users WHERE name = $1\").bind(name)`, rusqlite `params![..]`, diesel's query builder, or the checked `sqlx::query!` macros.";
+    COMMAND_INJECTION = "command-injection", "Untrusted input in a shell command or program name", 78, Critical,
+        "Untrusted data chooses the program `Command::new` runs, or is passed to a shell (`sh -c`, `bash -c`, `cmd /C`) as part of its command line. Shell metacharacters such as `;`, `|` and `$(..)` then run arbitrary commands with the service's privileges.",
+        "Run the program directly with a constant name and pass untrusted values as separate `.arg(..)` arguments, never through `sh -c`; if a shell is unavoidable, validate against an allow-list.";
+    PATH_TRAVERSAL = "path-traversal", "Untrusted input used as a file system path", 22, High,
+        "A file system operation (open, create, read, write, remove) uses a path built from untrusted data. Sequences like `../` or an absolute path let an attacker read or overwrite files outside the intended directory.",
+        "Canonicalize the joined path and check that it still `starts_with` the base directory before using it, or map user input to a fixed set of names.";
+    SSRF = "ssrf", "Untrusted input chooses the URL of an outgoing request", 918, High,
+        "An HTTP client (reqwest, ureq, hyper) sends a request to a URL that comes from untrusted data. An attacker can make the server reach internal services, cloud metadata endpoints or other hosts it can reach but the attacker cannot.",
+        "Do not let callers choose the host: build the URL from a constant base and validated path segments, or check the parsed host against an allow-list.";
+    XSS = "xss", "Untrusted input rendered as HTML", 79, High,
+        "A handler returns HTML (axum `Html`, actix-web `content_type(\"text/html\")`, warp `reply::html`) that contains untrusted data without escaping. A script in that data runs in the victim's browser with the site's origin.",
+        "Render through a template engine that escapes by default (askama, maud, tera), or escape with `html_escape::encode_text` before inserting values.";
+    REGEX_INJECTION = "regex-injection", "Untrusted input compiled as a regular expression", 730, Medium,
+        "A regular expression is compiled from untrusted data. The attacker decides what the pattern matches (defeating the check it implements) and can submit patterns that take large amounts of memory or time to compile.",
+        "Escape literal text with `regex::escape` before embedding it in a pattern, and set `RegexBuilder::size_limit` for patterns that must come from users.";
+    LOG_INJECTION = "log-injection", "Untrusted input written to logs unescaped", 117, Low,
+        "Untrusted data is written to a log with `Display` formatting (`{}` or tracing's `%`). Embedded newlines and control characters let an attacker forge log entries or hide their activity from whoever reads the logs.",
+        "Log untrusted values with `Debug` formatting (`{:?}`, tracing's `?value` or a plain field), which escapes control characters, or strip newlines first.";
+    CLEARTEXT_LOGGING = "cleartext-logging", "Secret written to logs or the console", 532, Medium,
+        "A value whose name says it is a password, token, API key or other credential is printed or logged. Logs are copied to many systems and read by many people; credentials in them leak.",
+        "Do not log secrets. Log that a credential was present, or a redacted form, and wrap secrets in a type such as `secrecy::SecretString` whose `Debug` output is redacted.";
+    UNSAFE_DESERIALIZATION = "unsafe-deserialization", "Untrusted bytes deserialised with a format that trusts its input", 502, Medium,
+        "Untrusted data is decoded with bincode, serde_pickle, rmp-serde, CBOR or postcard without size limits. Length prefixes in the input decide how much is allocated, so a small message can exhaust memory, and pickle-style formats reconstruct arbitrary object graphs.",
+        "Bound the input size and use the format's limits (`bincode::config::standard().with_limit::<N>()`), or accept a self-describing format with a schema (serde_json into a concrete type).";
+    UNBOUNDED_ALLOCATION = "unbounded-allocation", "Allocation sized by untrusted input", 789, Medium,
+        "The size of an allocation (`Vec::with_capacity`, `vec![x; n]`, `reserve`, `resize`, `repeat`) comes from untrusted input. A large number aborts the process with an out-of-memory error: a denial of service from one request.",
+        "Clamp the size to a sane maximum first (`n.min(MAX_ITEMS)`), or grow the collection as data actually arrives.";
+    TLS_VERIFICATION_DISABLED = "tls-verification-disabled", "TLS certificate or hostname verification turned off", 295, High,
+        "The TLS client is configured to accept any certificate or any hostname (reqwest/native-tls `danger_accept_invalid_*`, openssl `SslVerifyMode::NONE`, a rustls verifier that accepts everything). Anyone on the network path can impersonate the server and read or change the traffic.",
+        "Keep verification on. To trust a private CA, add its certificate to the root store (`add_root_certificate`, `RootCertStore::add`) instead of disabling checks.";
+    WEAK_HASH = "weak-hash", "Broken hash function used", 328, Medium,
+        "MD2, MD4, MD5 and SHA-1 have practical collision attacks. Used for signatures, integrity checks of untrusted data, password storage or tokens, an attacker can produce a second input with the same digest.",
+        "Use SHA-256 or better (`sha2`, `ring::digest::SHA256`, BLAKE3) for integrity, and a password hash (argon2, scrypt, bcrypt) for passwords. Suppress with a reason where the hash is only a non-security checksum required by a protocol.";
+    WEAK_CIPHER = "weak-cipher", "Broken cipher or cipher mode used", 327, High,
+        "DES, 3DES, RC4 and Blowfish are broken or have too small a block or key, and ECB mode encrypts equal blocks to equal ciphertext, leaking the structure of the plaintext.",
+        "Use an authenticated cipher: AES-GCM (`aes-gcm`), ChaCha20-Poly1305 (`chacha20poly1305`), or `ring::aead`.";
+    HARDCODED_CRYPTO_KEY = "hardcoded-crypto-key", "Cryptographic key or nonce written in the source", 321, High,
+        "A key, IV or nonce for encryption, HMAC or JWT signing is a literal in the source. Everyone with the source or the binary has the key; a fixed nonce also breaks the security of stream and AEAD ciphers.",
+        "Load keys from a secret store or the environment at run time, and generate nonces per message (`Aead::generate_nonce(&mut OsRng)`).";
+    HARDCODED_SECRET = "hardcoded-secret", "Password or token assigned from a literal", 798, High,
+        "A variable, constant or field named like a password, token, API key or other credential is set to a literal string. Credentials in source end up in version control, builds and logs, and cannot be rotated without a release.",
+        "Read the credential at run time from the environment, a secret store or a file with restricted permissions.";
+    LEAKED_CREDENTIAL = "leaked-credential", "Well-known credential format or private key in a string literal", 798, Critical,
+        "A string literal has the exact shape of a real credential (AWS access key id, GitHub/GitLab/Slack/Stripe/npm/Google tokens, a JWT) or contains a PEM private key. If it is real it is already leaked to everyone who can read the code.",
+        "Revoke the credential now, then load it at run time from a secret store. For test data, use a clearly fake value that does not match the format.";
+    INSECURE_RANDOMNESS = "insecure-randomness", "Predictable random generator used for a secret", 338, Medium,
+        "A token, key, password, nonce or salt is generated with a non-cryptographic or predictably seeded generator (`fastrand`, `SmallRng`, PCG/Xorshift, `seed_from_u64`). Its output can be predicted from a few samples or from the seed.",
+        "Use a cryptographically secure generator: `rand::rngs::OsRng`, `rand::thread_rng()`, or `getrandom`.";
+    CLEARTEXT_URL = "cleartext-url", "Unencrypted http:// or ws:// URL", 319, Low,
+        "A URL literal uses plain `http://` or `ws://` to a non-local host. Traffic to it can be read and modified on the network, including credentials and downloaded code.",
+        "Use `https://` or `wss://`.";
+    INSECURE_COOKIE = "insecure-cookie", "Cookie without Secure or HttpOnly", 614, Medium,
+        "A cookie is built without the `Secure` flag (sent over plain HTTP) or without `HttpOnly` (readable by scripts, so an XSS steals the session).",
+        "Build cookies with `.secure(true).http_only(true)` and an explicit `SameSite`, or call `set_secure(true)` and `set_http_only(true)`.";
+    PERMISSIVE_CORS = "permissive-cors", "CORS allows any origin", 942, Medium,
+        "The CORS policy accepts every origin (`CorsLayer::permissive()`, `Cors::permissive()`, `allow_any_origin()`, `*`). Any web site can then make its visitors' browsers call this API and read the responses.",
+        "List the origins that may call the API: `CorsLayer::new().allow_origin([\"https://app.example.com\".parse()?])`.";
+    WORLD_WRITABLE = "world-writable-permissions", "File or directory made writable by every user", 732, Medium,
+        "A Unix mode with the other-write bit (for example `0o777` or `0o666`) is applied to a file or directory. Any local user or compromised service can then change it.",
+        "Use the narrowest mode that works, such as `0o600` for secrets, `0o644` for files and `0o755` for directories.";
+    PREDICTABLE_TEMP_FILE = "predictable-temp-file", "Temporary file at a predictable path", 377, Low,
+        "A file is created at a fixed name under `/tmp` or `env::temp_dir()`. Another local user can create that path first, as a symlink to a file of yours, and make the program overwrite or disclose it.",
+        "Create temporary files with the `tempfile` crate (`tempfile::NamedTempFile::new()`, `tempfile::tempdir()`), which picks an unpredictable name and opens it exclusively.";
+    TRUSTED_EXE_PATH = "trusted-exe-path", "Program path from argv[0] or current_exe trusted", 807, Low,
+        "`argv[0]` is chosen by whoever starts the process, and `env::current_exe()` can be redirected with hard links or a changed `/proc`. Using either to locate configuration, plugins or to make security decisions lets a local attacker point the program elsewhere.",
+        "Locate resources from a fixed install path or configuration, never from argv[0]; use them only for messages.";
+    UNDOCUMENTED_UNSAFE = "undocumented-unsafe", "unsafe without a SAFETY comment", 1059, Low,
+        "An `unsafe` block or `unsafe impl` has no `// SAFETY:` comment explaining why its invariants hold. Reviewers cannot check the reasoning, and later changes silently break it.",
+        "Add a `// SAFETY: ...` comment directly above the block or impl that states which invariants the code relies on and why they hold.";
+    MEM_TRANSMUTE = "mem-transmute", "mem::transmute used", 843, Medium,
+        "`mem::transmute` reinterprets bits as another type with no checks. Wrong sizes, alignment, lifetimes or invalid bit patterns cause undefined behaviour.",
+        "Use a safe conversion: `from_ne_bytes`/`to_ne_bytes`, `f32::from_bits`, `bytemuck::cast`, `as` casts for pointers, or an explicit constructor.";
+    UNINITIALIZED_MEMORY = "uninitialized-memory", "Uninitialised memory exposed", 908, High,
+        "`mem::uninitialized`, `MaybeUninit::uninit().assume_init()` or `Vec::set_len` make a value from memory that was never written. Reading it is undefined behaviour and can leak earlier heap contents.",
+        "Initialise first (`vec![0; n]`, `MaybeUninit::write` before `assume_init`), or use `Read::read_to_end`/`extend` instead of `set_len`.";
+    RAW_PARTS_DYNAMIC_LENGTH = "raw-parts-dynamic-length", "from_raw_parts with a computed length", 119, Medium,
+        "`slice::from_raw_parts`, `Vec::from_raw_parts` or `String::from_raw_parts` is given a length that is not a constant. If the length is wrong the slice covers memory outside the allocation.",
+        "Derive the length from the allocation it describes and document the bound in a SAFETY comment, or use safe slicing (`&buf[..n]`).";
+    GET_UNCHECKED_DYNAMIC_INDEX = "get-unchecked-dynamic-index", "get_unchecked with a computed index", 125, Medium,
+        "`get_unchecked` / `get_unchecked_mut` skip the bounds check. With an index that is not a constant, one wrong value reads or writes out of bounds.",
+        "Use indexing or `get`; the bounds check is usually optimised away. If it is not, assert the bound once before the loop.";
+    UNSAFE_SEND_SYNC = "unsafe-send-sync", "unsafe impl Send/Sync without bounds on generics", 362, High,
+        "`unsafe impl<T> Send for X<T>` (or `Sync`) without `T: Send` (`T: Sync`) lets non-thread-safe types such as `Rc` or `Cell` cross threads through the wrapper: data races in safe code. This is one of the most common soundness bugs in the RustSec database.",
+        "Add the bound to every type parameter (`unsafe impl<T: Send> Send for X<T>`), or remove the manual impl and let the compiler derive it.";
+    CTOR_USES_STD = "ctor-uses-std", "#[ctor] function uses std", 665, Medium,
+        "Functions marked `#[ctor]` or `#[dtor]` run before `main` or after it returns, when the standard library's runtime is not (or no longer) set up. Using std there (printing, threads, allocation-heavy I/O) is unsupported and can crash or deadlock.",
+        "Keep constructor functions minimal and std-free (atomics, `libc` calls), or move the work to explicit initialisation in `main` (`std::sync::OnceLock`).";
+    SENSITIVE_HEADER = "sensitive-header-not-marked", "Authorization header not marked sensitive", 532, Low,
+        "An `Authorization` or `Proxy-Authorization` header value is set without `HeaderValue::set_sensitive(true)`. hyper and reqwest then show it in `Debug` output and HTTP/2 may add it to the HPACK table.",
+        "Call `value.set_sensitive(true)` before inserting the header, or use the client's helper (`RequestBuilder::bearer_auth`, `basic_auth`) which does it.";
+    PARSE_ERROR = "parse-error", "File could not be analysed", 0, Medium,
+        "The file is not valid UTF-8, is not valid Rust syntax, or is too large to analyse, so none of its code was checked.",
+        "Fix the syntax error (run `cargo check`), or exclude the file in `tollgate.toml` `[sast] exclude` if it is not Rust source.";
+    UNUSED_SUPPRESSION = "unused-suppression", "Suppression that matches nothing", 0, Low,
+        "A `tollgate:allow(..)` comment names a rule that reports nothing on its line or the next statement. Stale suppressions hide future findings at that place.",
+        "Remove the comment, or move it to the line of the finding it was meant for.";
+    INVALID_SUPPRESSION = "invalid-suppression", "Suppression without a reason or with an unknown rule", 0, Low,
+        "A `tollgate:allow(..)` comment has no reason after the colon, or names a rule that does not exist. Suppressions must say why the finding is acceptable so a reviewer can check it.",
+        "Write `// tollgate:allow(<rule-id>): <why this is safe>` with a real rule id.";
+}
+
+/// Look a rule up by id.
+pub fn find(rule_id: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|rule| rule.id == rule_id)
+}
+
+/// Rules produced by the analysis itself (as opposed to meta diagnostics
+/// about the scan such as parse errors and suppressions).
+pub fn is_meta(rule_id: &str) -> bool {
+    matches!(rule_id, id::PARSE_ERROR | id::UNUSED_SUPPRESSION | id::INVALID_SUPPRESSION)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn ids_are_unique_kebab_case_and_complete() {
+        let mut seen = HashSet::new();
+        for rule in RULES {
+            assert!(seen.insert(rule.id), "duplicate rule id {}", rule.id);
+            assert!(
+                rule.id.chars().all(|c| c.is_ascii_lowercase() || c == '-' || c.is_ascii_digit()),
+                "{} is not kebab-case",
+                rule.id
+            );
+            assert!(rule.explanation.len() > 80, "{} needs a real explanation", rule.id);
+            assert!(rule.fix.len() > 20, "{} needs a fix", rule.id);
+            if !is_meta(rule.id) {
+                assert!(rule.cwe > 0, "{} needs a CWE", rule.id);
+            }
+        }
+        let analysis_rules = RULES.iter().filter(|r| !is_meta(r.id)).count();
+        assert!(analysis_rules >= 30, "only {analysis_rules} analysis rules");
+    }
+
+    #[test]
+    fn severity_parses_and_orders() {
+        assert_eq!("HIGH".parse::<Severity>(), Ok(Severity::High));
+        assert!("severe".parse::<Severity>().is_err());
+        assert!(Severity::Critical > Severity::High && Severity::Low > Severity::Note);
+    }
+}
