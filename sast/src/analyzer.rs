@@ -340,7 +340,7 @@ impl<'a> FileAnalyzer<'a> {
             Expr::Call(c) if c.args.len() == 1 => match &*c.func {
                 Expr::Path(p) => {
                     let name = last_ident(&p.path);
-                    matches!(name.as_str(), "from_slice" | "from" | "clone_from_slice" | "decode")
+                    matches!(name.as_str(), "from_slice" | "from" | "clone_from_slice" | "decode" | "Some")
                         && self.is_literal_material(&c.args[0])
                 }
                 _ => false,
@@ -1486,7 +1486,7 @@ impl<'a> FileAnalyzer<'a> {
                 let message = format!("secret generated with a predictable generator (`{}`)", short(&resolved));
                 self.report(Some(cx), id::INSECURE_RANDOMNESS, span, span, message);
             }
-            if cx.ctor && !cx.ctor_reported && resolved.starts_with("std::") {
+            if cx.ctor && !cx.ctor_reported && STD_ONLY_PREFIXES.iter().any(|p| path_matches(&resolved, p) && resolved.starts_with("std::")) {
                 cx.ctor_reported = true;
                 self.report(Some(cx), id::CTOR_USES_STD, span, span, format!("`{}` used before `main` runs", short(&resolved)));
             }
@@ -1605,6 +1605,25 @@ impl<'a> FileAnalyzer<'a> {
         }
     }
 }
+
+/// Parts of std that need the runtime (unlike `core` re-exports such as
+/// atomics, `ptr` and `mem`, which are fine before `main`).
+const STD_ONLY_PREFIXES: &[&str] = &[
+    "std::io",
+    "std::fs",
+    "std::thread",
+    "std::env",
+    "std::process",
+    "std::net",
+    "std::path",
+    "std::os",
+    "std::sync::Mutex",
+    "std::sync::RwLock",
+    "std::sync::mpsc",
+    "std::time::SystemTime",
+    "std::time::Instant",
+    "std::collections",
+];
 
 fn bound_names(bound: &syn::TypeParamBound, trait_name: &str) -> bool {
     matches!(bound, syn::TypeParamBound::Trait(tb) if tb.path.segments.last().is_some_and(|s| s.ident == trait_name))
