@@ -83,7 +83,11 @@ impl FnCx {
 }
 
 pub struct FileAnalyzer<'a> {
+    source: &'a str,
     lines: Vec<&'a str>,
+    /// Per line: (has a comment mentioning SAFETY, is only a comment or
+    /// attribute). Computed on the first `unsafe` seen.
+    comment_lines: Option<Vec<(bool, bool)>>,
     imports: Imports,
     include_tests: bool,
     /// Names of constants/statics whose value is a literal (key material).
@@ -289,6 +293,8 @@ fn is_benign_http_host(rest: &str) -> bool {
 impl<'a> FileAnalyzer<'a> {
     pub fn new(source: &'a str, file: &syn::File, include_tests: bool) -> Self {
         let mut analyzer = FileAnalyzer {
+            source,
+            comment_lines: None,
             lines: source.lines().collect(),
             imports: Imports::from_file(file),
             include_tests,
@@ -373,25 +379,43 @@ impl<'a> FileAnalyzer<'a> {
 
     /// Is there a `// SAFETY:` comment on `line`, on the lines of the
     /// statement that contains it, or in the comment block just above?
-    fn has_safety_comment(&self, line: usize, stmt_line: usize) -> bool {
-        let mentions = |l: &str| {
-            let lower = l.to_ascii_lowercase();
-            lower.contains("safety:") || lower.contains("# safety")
-        };
+    fn has_safety_comment(&mut self, line: usize, stmt_line: usize) -> bool {
+        let lines = self.comment_lines.get_or_insert_with(|| {
+            let mut per_line: Vec<(bool, bool)> = self
+                .lines
+                .iter()
+                .map(|text| {
+                    let t = text.trim_start();
+                    (false, t.starts_with("#[") || t.starts_with("//") || t.starts_with("/*") || t.starts_with('*'))
+                })
+                .collect();
+            for comment in crate::comments::comments(self.source) {
+                let lower = comment.text.to_ascii_lowercase();
+                if lower.contains("safety:") || lower.contains("# safety") {
+                    let span = comment.text.lines().count().max(1);
+                    for l in comment.line..comment.line + span {
+                        if let Some(entry) = per_line.get_mut(l - 1) {
+                            entry.0 = true;
+                        }
+                    }
+                }
+            }
+            per_line
+        });
+        let at = |l: usize| lines.get(l.wrapping_sub(1)).copied().unwrap_or((false, false));
         let first = stmt_line.min(line).max(1);
-        if (first..=line).any(|l| self.lines.get(l - 1).is_some_and(|text| text.contains("//") && mentions(text))) {
+        if (first..=line).any(|l| at(l).0) {
             return true;
         }
         let mut l = first;
         while l > 1 {
             l -= 1;
-            let text = self.lines.get(l - 1).map(|t| t.trim()).unwrap_or("");
-            let is_comment = text.starts_with("//") || text.starts_with("/*") || text.starts_with('*') || text.starts_with("#[");
-            if !is_comment {
-                return false;
-            }
-            if mentions(text) {
+            let (safety, comment_only) = at(l);
+            if safety {
                 return true;
+            }
+            if !comment_only {
+                return false;
             }
         }
         false

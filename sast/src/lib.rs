@@ -17,6 +17,7 @@
 #![forbid(unsafe_code)]
 
 mod analyzer;
+mod comments;
 pub mod config;
 mod imports;
 mod macros;
@@ -320,7 +321,7 @@ fn analyze_text(rel: &str, source: &str, include_tests: bool, config: &Config) -
     findings.sort_by(|a, b| (a.line, a.column, a.rule, &a.message).cmp(&(b.line, b.column, b.rule, &b.message)));
     findings.dedup_by(|a, b| a.line == b.line && a.column == b.column && a.rule == b.rule);
 
-    let mut suppressions = suppress::parse(&lines);
+    let mut suppressions = suppress::parse(source, &lines);
     result.suppressed = suppress::apply(&mut findings, &mut suppressions);
     for (line, column, rule, message) in suppress::diagnostics(&suppressions, |r| config.is_enabled(r)) {
         let snippet = lines.get(line.saturating_sub(1)).copied().unwrap_or("");

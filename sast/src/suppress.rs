@@ -34,23 +34,23 @@ fn is_code_line(text: &str) -> bool {
 }
 
 /// Find the suppression comments of a file.
-pub(crate) fn parse(lines: &[&str]) -> Vec<Suppression> {
+pub(crate) fn parse(source: &str, lines: &[&str]) -> Vec<Suppression> {
+    if !source.contains(MARKER) {
+        return Vec::new();
+    }
     let mut out = Vec::new();
-    for (index, text) in lines.iter().enumerate() {
-        let Some(at) = text.find(MARKER) else { continue };
-        let before = &text[..at];
-        let in_comment = before.contains("//") || before.trim_start().starts_with('*') || before.contains("/*");
-        if !in_comment {
-            continue;
-        }
-        let line = index + 1;
-        let trailing = is_code_line(before.split("//").next().unwrap_or(""));
-        let target_line = if trailing {
+    for comment in crate::comments::comments(source) {
+        // Doc comments document the marker; they do not suppress.
+        let is_doc = ["///", "//!", "/**", "/*!"].iter().any(|p| comment.text.starts_with(p));
+        let Some(at) = comment.text.find(MARKER).filter(|_| !is_doc) else { continue };
+        let line = comment.line;
+        let target_line = if comment.trailing {
             line
         } else {
-            (index + 1..lines.len()).find(|i| is_code_line(lines[*i])).map(|i| i + 1).unwrap_or(line + 1)
+            (line..lines.len()).find(|i| is_code_line(lines[*i])).map(|i| i + 1).unwrap_or(line + 1)
         };
-        let rest = &text[at + MARKER.len()..];
+        let rest = &comment.text[at + MARKER.len()..];
+        let rest = rest.lines().next().unwrap_or("");
         let (inside, after) = match rest.find(')') {
             Some(close) => (&rest[..close], &rest[close + 1..]),
             None => (rest, ""),
@@ -67,7 +67,7 @@ pub(crate) fn parse(lines: &[&str]) -> Vec<Suppression> {
             None
         };
         let used = vec![false; rule_ids.len()];
-        out.push(Suppression { line, column: at + 1, target_line, rules: rule_ids, used, problem });
+        out.push(Suppression { line, column: comment.column + at, target_line, rules: rule_ids, used, problem });
     }
     out
 }
@@ -174,7 +174,7 @@ mod tests {
 
     #[test]
     fn parses_trailing_and_leading_comments() {
-        let lines = vec![
+        let source = [
             "fn f() {",
             "    // tollgate:allow(weak-hash): ETag only, not security",
             "    // another comment",
@@ -183,8 +183,10 @@ mod tests {
             "    // tollgate:allow(weak-hash)",
             "    // tollgate:allow(no-such-rule): because",
             "}",
-        ];
-        let found = parse(&lines);
+        ]
+        .join("\n");
+        let lines: Vec<&str> = source.lines().collect();
+        let found = parse(&source, &lines);
         assert_eq!(found.len(), 4);
         assert_eq!((found[0].line, found[0].target_line), (2, 4));
         assert!(found[0].problem.is_none());
@@ -196,7 +198,7 @@ mod tests {
 
     #[test]
     fn ignores_marker_in_string_literals() {
-        let lines = vec![r#"let s = "tollgate:allow(weak-hash): x";"#];
-        assert!(parse(&lines).is_empty());
+        let source = r#"let s = "// tollgate:allow(weak-hash): x";"#;
+        assert!(parse(source, &[source]).is_empty());
     }
 }
