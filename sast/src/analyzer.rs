@@ -26,12 +26,17 @@ pub struct RawFinding {
     /// First line of the innermost statement containing the finding, so a
     /// suppression above a statement covers it however rustfmt wraps it.
     pub stmt_line: usize,
+    /// The tainted value came only from a local source (argv, environment,
+    /// stdin, files), which the operator controls: reported one severity
+    /// level lower than input from the network.
+    pub local_source: bool,
 }
 
 /// Where a tainted value came from, for messages.
 struct Source {
     what: String,
     line: usize,
+    local: bool,
 }
 
 /// What the analysis knows about a local variable.
@@ -70,8 +75,20 @@ struct FnCx {
 
 impl FnCx {
     fn add_source(&mut self, what: impl Into<String>, line: usize) -> Taint {
-        self.sources.push(Source { what: what.into(), line });
+        self.push_source(what.into(), line, false)
+    }
+
+    fn add_local_source(&mut self, what: impl Into<String>, line: usize) -> Taint {
+        self.push_source(what.into(), line, true)
+    }
+
+    fn push_source(&mut self, what: String, line: usize, local: bool) -> Taint {
+        self.sources.push(Source { what, line, local });
         Taint::from_source(self.sources.len() - 1)
+    }
+
+    fn is_local(&self, taint: Taint) -> bool {
+        (taint.source as usize).checked_sub(1).and_then(|i| self.sources.get(i)).is_some_and(|s| s.local)
     }
 
     fn describe(&self, taint: Taint) -> String {
@@ -90,6 +107,8 @@ pub struct FileAnalyzer<'a> {
     comment_lines: Option<Vec<(bool, bool)>>,
     imports: Imports,
     include_tests: bool,
+    /// A build script: its environment is set by cargo, not an attacker.
+    build_script: bool,
     /// Names of constants/statics whose value is a literal (key material).
     literal_consts: HashSet<String>,
     pub findings: Vec<RawFinding>,
@@ -284,6 +303,7 @@ fn is_benign_http_host(rest: &str) -> bool {
         || host.ends_with(".svc")
         || host.contains("example.")
         || host.contains('{')
+        || host.contains('*')
         || matches!(
             host.as_str(),
             "www.w3.org" | "json-schema.org" | "purl.org" | "schemas.xmlsoap.org" | "schemas.microsoft.com" | "ns.adobe.com" | "xmlns.com" | "www.apache.org" | "opensource.org" | "www.opengis.net"
@@ -291,8 +311,10 @@ fn is_benign_http_host(rest: &str) -> bool {
 }
 
 impl<'a> FileAnalyzer<'a> {
-    pub fn new(source: &'a str, file: &syn::File, include_tests: bool) -> Self {
+    pub fn new(path: &str, source: &'a str, file: &syn::File, include_tests: bool) -> Self {
+        let file_name = path.rsplit('/').next().unwrap_or(path);
         let mut analyzer = FileAnalyzer {
+            build_script: file_name == "build.rs",
             source,
             comment_lines: None,
             lines: source.lines().collect(),
@@ -363,14 +385,22 @@ impl<'a> FileAnalyzer<'a> {
         let (line, column) = start_of(start);
         let (end_line, end_column) = end_of(end);
         let stmt_line = cx.map(|cx| cx.stmt_line).filter(|l| *l > 0 && *l <= line).unwrap_or(line);
-        self.findings.push(RawFinding { rule, line, column, end_line, end_column, message, stmt_line });
+        self.findings.push(RawFinding { rule, line, column, end_line, end_column, message, stmt_line, local_source: false });
+    }
+
+    /// Report a tainted value reaching a sink.
+    fn report_flow(&mut self, cx: &FnCx, kind: u16, taint: Taint, message: String, (start, end): (Span, Span)) {
+        self.report(Some(cx), rule_for_kind(kind), start, end, message);
+        if let Some(last) = self.findings.last_mut() {
+            last.local_source = cx.is_local(taint);
+        }
     }
 
     fn finding(&self, cx: &FnCx, rule: &'static str, span: Span, message: String) -> RawFinding {
         let (line, column) = start_of(span);
         let (end_line, end_column) = end_of(span);
         let stmt_line = if cx.stmt_line > 0 && cx.stmt_line <= line { cx.stmt_line } else { line };
-        RawFinding { rule, line, column, end_line, end_column, message, stmt_line }
+        RawFinding { rule, line, column, end_line, end_column, message, stmt_line, local_source: false }
     }
 
     fn skip_as_test(&self, attrs: &[syn::Attribute]) -> bool {
@@ -997,7 +1027,7 @@ impl<'a> FileAnalyzer<'a> {
                 if let Some(t) = args.get(sink.arg) {
                     if t.has(sink.kind) && path_ends_with(&callee, sink.path) {
                         let message = format!("{} reaches {} (`{}`)", cx.describe(*t), sink.what, short(&callee));
-                        self.report(Some(cx), rule_for_kind(sink.kind), span, span, message);
+                        self.report_flow(cx, sink.kind, *t, message, (span, span));
                     }
                 }
             }
@@ -1006,11 +1036,17 @@ impl<'a> FileAnalyzer<'a> {
         let last = callee.rsplit("::").next().unwrap_or("");
         self.check_call_patterns(cx, c, &callee, last);
 
-        // Sources.
+        // Sources (all local: the operator controls them).
         for (path, what) in SOURCE_FNS {
             if path_ends_with(&callee, path) {
+                let is_env = callee.starts_with("std::env::var");
+                let trusted_env = is_env
+                    && (self.build_script || c.args.first().and_then(lit_str).is_some_and(|name| is_toolchain_env(&name)));
+                if trusted_env {
+                    return Taint::CLEAN;
+                }
                 let line = start_of(span).0;
-                return cx.add_source(format!("{what} (`{}`)", short(&callee)), line);
+                return cx.add_local_source(format!("{what} (`{}`)", short(&callee)), line);
             }
         }
         // Sanitisers.
@@ -1191,7 +1227,7 @@ impl<'a> FileAnalyzer<'a> {
     fn report_sink(&mut self, cx: &FnCx, kind: u16, taint: Taint, what: &str, (start, end): (Span, Span)) {
         if taint.has(kind) {
             let message = format!("{} reaches {what}", cx.describe(taint));
-            self.report(Some(cx), rule_for_kind(kind), start, end, message);
+            self.report_flow(cx, kind, taint, message, (start, end));
         }
     }
 
@@ -1252,7 +1288,9 @@ impl<'a> FileAnalyzer<'a> {
                 }
             }
             "danger_accept_invalid_certs" | "danger_accept_invalid_hostnames" => {
-                if m.args.first().and_then(lit_bool) != Some(false) {
+                // A non-literal argument is a user's explicit `--insecure`
+                // choice wired through; the literal `true` is the bug.
+                if m.args.first().and_then(lit_bool) == Some(true) {
                     self.report(Some(cx), id::TLS_VERIFICATION_DISABLED, span, full_span, format!("`{name}` turns off TLS verification"));
                 }
             }
@@ -1649,6 +1687,14 @@ const STD_ONLY_PREFIXES: &[&str] = &[
     "std::collections",
 ];
 
+/// Environment variables cargo and the toolchain set for builds and tools.
+fn is_toolchain_env(name: &str) -> bool {
+    name.starts_with("CARGO")
+        || name.starts_with("RUSTC")
+        || name.starts_with("DEP_")
+        || matches!(name, "RUSTDOC" | "RUSTFLAGS" | "OUT_DIR" | "TARGET" | "HOST" | "PROFILE" | "OPT_LEVEL" | "DEBUG" | "NUM_JOBS" | "CC" | "CXX" | "AR" | "RUSTUP_TOOLCHAIN")
+}
+
 fn bound_names(bound: &syn::TypeParamBound, trait_name: &str) -> bool {
     matches!(bound, syn::TypeParamBound::Trait(tb) if tb.path.segments.last().is_some_and(|s| s.ident == trait_name))
 }
@@ -1769,7 +1815,7 @@ impl<'ast> Visit<'ast> for FileAnalyzer<'_> {
 #[cfg(test)]
 pub(crate) fn analyze_source(source: &str) -> Vec<RawFinding> {
     let Ok(file) = syn::parse_file(source) else { return Vec::new() };
-    let mut analyzer = FileAnalyzer::new(source, &file, false);
+    let mut analyzer = FileAnalyzer::new("src/lib.rs", source, &file, false);
     analyzer.run(&file);
     analyzer.findings
 }

@@ -151,7 +151,8 @@ fn relative(path: &Path, root: &Path) -> String {
     text.trim_start_matches("./").to_string()
 }
 
-fn collect_files(targets: &[PathBuf], options: &Options) -> Result<Vec<PathBuf>, Error> {
+/// The files a scan with these options would analyse, sorted.
+pub fn collect_files(targets: &[PathBuf], options: &Options) -> Result<Vec<PathBuf>, Error> {
     let mut excludes = globset::GlobSetBuilder::new();
     for pattern in &options.config.exclude {
         let glob = globset::GlobBuilder::new(pattern)
@@ -294,7 +295,7 @@ fn analyze_text(rel: &str, source: &str, include_tests: bool, config: &Config) -
             return result;
         }
     };
-    let mut analyzer = analyzer::FileAnalyzer::new(source, &file, include_tests);
+    let mut analyzer = analyzer::FileAnalyzer::new(rel, source, &file, include_tests);
     analyzer.run(&file);
 
     let mut findings: Vec<Finding> = Vec::with_capacity(analyzer.findings.len());
@@ -304,9 +305,10 @@ fn analyze_text(rel: &str, source: &str, include_tests: bool, config: &Config) -
             continue;
         }
         let snippet = lines.get(raw.line.saturating_sub(1)).copied().unwrap_or("").to_string();
+        let severity = config.severity_of(rule);
         findings.push(Finding {
             rule: rule.id,
-            severity: config.severity_of(rule),
+            severity: if raw.local_source { severity.one_lower() } else { severity },
             path: rel.to_string(),
             line: raw.line,
             column: raw.column,

@@ -133,7 +133,7 @@ pub const CALL_SINKS: &[&[CallSink]] = &[
         ("attohttpc::get", 0), ("attohttpc::post", 0), ("surf::get", 0), ("surf::post", 0),
         ("isahc::get", 0), ("isahc::post", 0), ("minreq::get", 0), ("minreq::post", 0),
         ("http::Request::get", 0), ("http::Request::post", 0), ("hyper::Request::get", 0),
-        ("hyper::Request::post", 0), ("reqwest::Url::parse", 0), ("url::Url::parse", 0),
+        ("hyper::Request::post", 0),
     ]),
     sinks!(HTML, "an HTML response", [
         ("axum::response::Html", 0), ("axum::Html", 0), ("warp::reply::html", 0),
@@ -347,8 +347,9 @@ pub fn is_secret_name(ident: &str) -> bool {
     if NOT_SECRET_PREFIXES.contains(&first.as_str()) || NOT_SECRET_SUFFIXES.contains(&last.as_str()) {
         return false;
     }
-    if words.len() == 1 && first == "pass" {
-        // `pass` alone is more often "a pass of an algorithm".
+    if words.len() == 1 && (first == "pass" || first == "token") {
+        // Alone, `pass` is more often a pass of an algorithm and `token` a
+        // lexer or event-loop token; `access_token`, `db_pass` are secrets.
         return false;
     }
     words.iter().any(|w| SECRET_WORDS.contains(&w.as_str()))
@@ -386,7 +387,7 @@ mod tests {
         for name in ["password", "db_password", "apiKey", "API_KEY", "GITHUB_TOKEN", "client_secret", "privateKey"] {
             assert!(is_secret_name(name), "{name}");
         }
-        for name in ["token_path", "password_prompt", "is_secret", "tokens", "pass", "max_token_len", "keyboard", "secret_name"] {
+        for name in ["token_path", "password_prompt", "is_secret", "tokens", "token", "pass", "max_token_len", "keyboard", "secret_name"] {
             assert!(!is_secret_name(name), "{name}");
         }
     }

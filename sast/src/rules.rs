@@ -37,6 +37,17 @@ impl Severity {
         }
     }
 
+    /// One level less severe, never below `Low` (findings from local
+    /// input such as argv are less exploitable than network input).
+    pub fn one_lower(self) -> Severity {
+        match self {
+            Severity::Critical => Severity::High,
+            Severity::High => Severity::Medium,
+            Severity::Medium => Severity::Low,
+            other => other,
+        }
+    }
+
     /// The SARIF `level` GitHub code scanning shows.
     pub fn sarif_level(self) -> &'static str {
         match self {
@@ -273,5 +284,8 @@ mod tests {
         assert_eq!("HIGH".parse::<Severity>(), Ok(Severity::High));
         assert!("severe".parse::<Severity>().is_err());
         assert!(Severity::Critical > Severity::High && Severity::Low > Severity::Note);
+        assert_eq!(Severity::Critical.one_lower(), Severity::High);
+        assert_eq!(Severity::Medium.one_lower(), Severity::Low);
+        assert_eq!(Severity::Note.one_lower(), Severity::Note);
     }
 }

@@ -194,3 +194,22 @@ fn output_is_deterministic() {
     let report: serde_json::Value = serde_json::from_str(&a).unwrap();
     assert_eq!(report["findings"].as_array().unwrap().len(), 20);
 }
+
+#[test]
+fn local_sources_are_one_level_lower_and_build_scripts_trust_cargo() {
+    let dir = tempfile::tempdir().unwrap();
+    let handler = r#"
+async fn remote(axum::extract::Query(q): axum::extract::Query<Params>) {
+    let _ = std::process::Command::new(q.program).status();
+}
+fn local() {
+    let _ = std::process::Command::new(std::env::var("TOOL").unwrap()).status();
+    let _ = std::process::Command::new(std::env::var("RUSTC").unwrap()).status();
+}
+"#;
+    write(dir.path(), "src/lib.rs", handler);
+    write(dir.path(), "build.rs", "fn main() { let _ = std::process::Command::new(std::env::var(\"WRAPPER\").unwrap()).status(); }\n");
+    let report = run(dir.path(), Options::default());
+    let got: Vec<(&str, usize, Severity)> = report.findings.iter().map(|f| (f.path.as_str(), f.line, f.severity)).collect();
+    assert_eq!(got, vec![("src/lib.rs", 3, Severity::Critical), ("src/lib.rs", 6, Severity::High)]);
+}
