@@ -51,6 +51,9 @@ struct Var {
     canonical: bool,
     /// The command-line argument vector (`env::args().collect()`).
     argv: bool,
+    /// A `Vec` with reserved but unwritten capacity (`with_capacity`,
+    /// `reserve`) and nothing done to it since.
+    fresh_capacity: bool,
 }
 
 /// Per-function state.
@@ -638,6 +641,9 @@ impl<'a> FileAnalyzer<'a> {
                     var.shell = c.args.first().and_then(lit_str).is_some_and(|prog| SHELLS.contains(&prog.as_str()));
                 } else if path_matches(&callee, "std::env::args") || path_matches(&callee, "std::env::args_os") {
                     var.argv = true;
+                } else if path_ends_with(&callee, "Vec::with_capacity") && methods.is_empty() {
+                    var.fresh_capacity = true;
+                    var.ty = Some("Vec".into());
                 } else if var.ty.is_none() {
                     // `Client::new()`, `Client::builder()...build()`, `OpenOptions::new()`.
                     let mut segments: Vec<&str> = callee.split("::").collect();
@@ -1154,6 +1160,10 @@ impl<'a> FileAnalyzer<'a> {
         let span = m.method.span();
         let all_args = taint::union_all(args.iter().copied());
         self.check_method(cx, m, &name, &args, span);
+        if let Some(var) = var_of(&m.receiver).and_then(|v| cx.vars.get_mut(&v)) {
+            // Any use other than reserving may write the spare capacity.
+            var.fresh_capacity = matches!(name.as_str(), "reserve" | "reserve_exact") || (var.fresh_capacity && name == "set_len");
+        }
         if !as_receiver {
             self.check_chain_top(cx, m);
         }
@@ -1347,7 +1357,10 @@ impl<'a> FileAnalyzer<'a> {
                 }
             }
             "set_len" => {
-                self.report(Some(cx), id::UNINITIALIZED_MEMORY, span, full_span, "`set_len` exposes elements that may never have been written".into());
+                let fresh = var_of(&m.receiver).and_then(|v| cx.vars.get(&v)).is_some_and(|v| v.fresh_capacity);
+                if fresh {
+                    self.report(Some(cx), id::UNINITIALIZED_MEMORY, span, full_span, "`set_len` right after reserving capacity exposes elements that were never written".into());
+                }
             }
             "get_unchecked" | "get_unchecked_mut" => {
                 if m.args.first().is_some_and(|a| !is_const_like(a)) {
@@ -1624,13 +1637,17 @@ impl<'a> FileAnalyzer<'a> {
         if trait_name != "Send" && trait_name != "Sync" {
             return;
         }
+        // `Send` needs `T: Send`; `Sync` is sound with `T: Sync`, or with
+        // `T: Send` for types that hand out `T` under a lock (like `Mutex`).
+        let accepted: &[&str] = if trait_name == "Send" { &["Send"] } else { &["Sync", "Send"] };
         for param in item.generics.type_params() {
-            let mut bounded = param.bounds.iter().any(|b| bound_names(b, &trait_name));
+            let mut bounded = param.bounds.iter().any(|b| accepted.iter().any(|t| bound_names(b, t)));
             if let Some(where_clause) = &item.generics.where_clause {
                 for predicate in &where_clause.predicates {
                     if let syn::WherePredicate::Type(pt) = predicate {
-                        let is_param = matches!(&pt.bounded_ty, syn::Type::Path(tp) if tp.path.is_ident(&param.ident));
-                        if is_param && pt.bounds.iter().any(|b| bound_names(b, &trait_name)) {
+                        // `T: Sync` or `T::Target: Sync` both constrain T.
+                        let about_param = matches!(&pt.bounded_ty, syn::Type::Path(tp) if tp.path.segments.first().is_some_and(|s| s.ident == param.ident));
+                        if about_param && pt.bounds.iter().any(|b| accepted.iter().any(|t| bound_names(b, t))) {
                             bounded = true;
                         }
                     }
