@@ -27,23 +27,46 @@ pub fn load(explicit: Option<&Path>, start: &Path) -> Result<Loaded> {
         Some(path) => Some(path.to_path_buf()),
         None => find(start),
     };
-    let Some(path) = path else { return Ok(Loaded::default()) };
-    let text = std::fs::read_to_string(&path).with_context(|| format!("{}: cannot read configuration", path.display()))?;
-    let config: FileConfig = toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: invalid configuration: {e}", path.display()))?;
-    config.sast.validate().map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    let dir = path.parent().map(|p| if p.as_os_str().is_empty() { PathBuf::from(".") } else { p.to_path_buf() });
+    let Some(path) = path else {
+        return Ok(Loaded::default());
+    };
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("{}: cannot read configuration", path.display()))?;
+    let config: FileConfig = toml::from_str(&text)
+        .map_err(|e| anyhow::anyhow!("{}: invalid configuration: {e}", path.display()))?;
+    config
+        .sast
+        .validate()
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let dir = path.parent().map(|p| {
+        if p.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            p.to_path_buf()
+        }
+    });
     Ok(Loaded { config, dir })
 }
 
 fn find(start: &Path) -> Option<PathBuf> {
-    let start = if start.is_file() { start.parent()?.to_path_buf() } else { start.to_path_buf() };
+    let start = if start.is_file() {
+        start.parent()?.to_path_buf()
+    } else {
+        start.to_path_buf()
+    };
     let absolute = std::path::absolute(&start).ok()?;
-    absolute.ancestors().map(|dir| dir.join(FILE_NAME)).find(|candidate| candidate.is_file())
+    absolute
+        .ancestors()
+        .map(|dir| dir.join(FILE_NAME))
+        .find(|candidate| candidate.is_file())
 }
 
 /// The repository root of `start` (the nearest ancestor with `.git`), used
 /// to make reported paths repository-relative as code scanning expects.
 pub fn repo_root(start: &Path) -> Option<PathBuf> {
     let absolute = std::path::absolute(start).ok()?;
-    absolute.ancestors().find(|dir| dir.join(".git").exists()).map(Path::to_path_buf)
+    absolute
+        .ancestors()
+        .find(|dir| dir.join(".git").exists())
+        .map(Path::to_path_buf)
 }

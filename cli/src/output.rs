@@ -10,7 +10,9 @@ pub fn write(path: Option<&Path>, content: &str) -> Result<()> {
     match path {
         None => {
             let mut stdout = std::io::stdout().lock();
-            stdout.write_all(content.as_bytes()).context("cannot write to standard output")?;
+            stdout
+                .write_all(content.as_bytes())
+                .context("cannot write to standard output")?;
             stdout.flush().context("cannot write to standard output")
         }
         Some(path) => write_atomic(path, content.as_bytes()),
@@ -18,8 +20,14 @@ pub fn write(path: Option<&Path>, content: &str) -> Result<()> {
 }
 
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "output".into());
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "output".into());
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let result = std::fs::write(&tmp, bytes)
         .and_then(|()| std::fs::rename(&tmp, path))

@@ -32,7 +32,9 @@ pub enum ColorChoice {
 }
 
 #[derive(Args, Debug)]
-#[command(after_help = "Suppress one finding with a comment on its line or the line before:\n    // tollgate:allow(sql-injection): table name comes from a fixed enum\n\nExit status: 0 no findings at or above --fail-on, 1 findings, 2 usage/config/input error.")]
+#[command(
+    after_help = "Suppress one finding with a comment on its line or the line before:\n    // tollgate:allow(sql-injection): table name comes from a fixed enum\n\nExit status: 0 no findings at or above --fail-on, 1 findings, 2 usage/config/input error."
+)]
 pub struct SastArgs {
     /// Files or directories to scan.
     #[arg(default_value = ".")]
@@ -80,13 +82,23 @@ pub fn run(args: SastArgs) -> Result<u8> {
         };
         let text = format!(
             "{} ({}, CWE-{}, default severity {})\n\n{}\n\nFix: {}\n\nDocs: {}\n",
-            rule.id, rule.title, rule.cwe, rule.severity, rule.explanation, rule.fix, rule.help_uri()
+            rule.id,
+            rule.title,
+            rule.cwe,
+            rule.severity,
+            rule.explanation,
+            rule.fix,
+            rule.help_uri()
         );
         output::write(None, &text)?;
         return Ok(0);
     }
 
-    let first = args.paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
+    let first = args
+        .paths
+        .first()
+        .cloned()
+        .unwrap_or_else(|| PathBuf::from("."));
     if !first.exists() {
         bail!("{}: no such file or directory", first.display());
     }
@@ -94,7 +106,13 @@ pub fn run(args: SastArgs) -> Result<u8> {
     let root = config::repo_root(&first)
         .or_else(|| loaded.dir.clone())
         .map(Ok)
-        .unwrap_or_else(|| std::path::absolute(if first.is_file() { first.parent().unwrap_or(&first) } else { &first }))
+        .unwrap_or_else(|| {
+            std::path::absolute(if first.is_file() {
+                first.parent().unwrap_or(&first)
+            } else {
+                &first
+            })
+        })
         .context("cannot resolve the scan root")?;
     let baseline = match &args.baseline {
         Some(path) => Some(read_baseline(path)?),
@@ -103,7 +121,9 @@ pub fn run(args: SastArgs) -> Result<u8> {
     let targets: Vec<PathBuf> = args
         .paths
         .iter()
-        .map(|p| std::path::absolute(p).with_context(|| format!("{}: cannot resolve path", p.display())))
+        .map(|p| {
+            std::path::absolute(p).with_context(|| format!("{}: cannot resolve path", p.display()))
+        })
         .collect::<Result<_>>()?;
     let options = tollgate_sast::Options {
         config: loaded.config.sast.clone(),
@@ -126,7 +146,11 @@ pub fn run(args: SastArgs) -> Result<u8> {
         let mut text = serde_json::to_string_pretty(&baseline)?;
         text.push('\n');
         output::write_atomic(path, text.as_bytes())?;
-        eprintln!("tollgate sast: wrote {} findings to baseline {}", baseline.findings.len(), path.display());
+        eprintln!(
+            "tollgate sast: wrote {} findings to baseline {}",
+            baseline.findings.len(),
+            path.display()
+        );
         return Ok(0);
     }
 
@@ -135,7 +159,11 @@ pub fn run(args: SastArgs) -> Result<u8> {
             let color = match args.color {
                 ColorChoice::Always => true,
                 ColorChoice::Never => false,
-                ColorChoice::Auto => args.output.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+                ColorChoice::Auto => {
+                    args.output.is_none()
+                        && std::io::stdout().is_terminal()
+                        && std::env::var_os("NO_COLOR").is_none()
+                }
             };
             report::text::render(&report, color)
         }
@@ -155,14 +183,28 @@ pub fn run(args: SastArgs) -> Result<u8> {
         FailOn::High => Severity::High,
         FailOn::Critical => Severity::Critical,
     };
-    Ok(if report.count_at_least(threshold) > 0 { EXIT_FINDINGS } else { 0 })
+    Ok(if report.count_at_least(threshold) > 0 {
+        EXIT_FINDINGS
+    } else {
+        0
+    })
 }
 
 fn read_baseline(path: &std::path::Path) -> Result<Baseline> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read baseline", path.display()))?;
-    let baseline: Baseline = serde_json::from_str(&text).map_err(|e| tollgate_sast::Error::Baseline { path: path.to_path_buf(), message: e.to_string() })?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read baseline", path.display()))?;
+    let baseline: Baseline =
+        serde_json::from_str(&text).map_err(|e| tollgate_sast::Error::Baseline {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
     if baseline.version != Baseline::VERSION {
-        bail!("{}: baseline version {} is not supported (expected {})", path.display(), baseline.version, Baseline::VERSION);
+        bail!(
+            "{}: baseline version {} is not supported (expected {})",
+            path.display(),
+            baseline.version,
+            Baseline::VERSION
+        );
     }
     Ok(baseline)
 }
@@ -179,7 +221,13 @@ fn list_rules(format: Format) -> String {
         Format::Text => {
             let mut out = String::new();
             for r in rules::RULES {
-                out.push_str(&format!("{:<30} {:<9} CWE-{:<5} {}\n", r.id, r.severity.as_str(), r.cwe, r.title));
+                out.push_str(&format!(
+                    "{:<30} {:<9} CWE-{:<5} {}\n",
+                    r.id,
+                    r.severity.as_str(),
+                    r.cwe,
+                    r.title
+                ));
             }
             out
         }

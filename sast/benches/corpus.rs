@@ -37,8 +37,15 @@ fn best_of<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
 
 fn main() {
     let corpus = corpus_dir();
-    let runs: usize = std::env::var("TOLLGATE_BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
-    let options = tollgate_sast::Options { root: corpus.clone(), include_tests: true, ..Default::default() };
+    let runs: usize = std::env::var("TOLLGATE_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
+    let options = tollgate_sast::Options {
+        root: corpus.clone(),
+        include_tests: true,
+        ..Default::default()
+    };
     let files = match tollgate_sast::collect_files(std::slice::from_ref(&corpus), &options) {
         Ok(files) => files,
         Err(e) => {
@@ -46,32 +53,68 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let bytes: u64 = files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum();
+    let bytes: u64 = files
+        .iter()
+        .filter_map(|f| std::fs::metadata(f).ok())
+        .map(|m| m.len())
+        .sum();
     let mb = bytes as f64 / 1e6;
 
     let (parse_time, parsed) = best_of(runs, || {
         files
             .par_iter()
             .map(|path| {
-                let Ok(text) = std::fs::read_to_string(path) else { return (0usize, 0usize) };
+                let Ok(text) = std::fs::read_to_string(path) else {
+                    return (0usize, 0usize);
+                };
                 let lines = text.lines().count();
                 (lines, usize::from(syn::parse_file(&text).is_ok()))
             })
             .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
     });
-    let (scan_time, report) = best_of(runs, || tollgate_sast::scan(std::slice::from_ref(&corpus), &options).expect("scan"));
+    let (scan_time, report) = best_of(runs, || {
+        tollgate_sast::scan(std::slice::from_ref(&corpus), &options)
+    });
+    let report = match report {
+        Ok(report) => report,
+        Err(e) => {
+            eprintln!("scan failed: {e}");
+            std::process::exit(2);
+        }
+    };
 
     let (lines, parsed_ok) = parsed;
     let threads = rayon::current_num_threads();
-    println!("corpus: {} ({} files, {lines} lines, {mb:.1} MB, {threads} threads, best of {runs})", corpus.display(), files.len());
+    println!(
+        "corpus: {} ({} files, {lines} lines, {mb:.1} MB, {threads} threads, best of {runs})",
+        corpus.display(),
+        files.len()
+    );
     println!("{:<22} {:>9} {:>9}", "pass", "wall s", "MB/s");
-    println!("{:<22} {:>9.3} {:>9.1}", "parse only (syn)", parse_time.as_secs_f64(), mb / parse_time.as_secs_f64());
-    println!("{:<22} {:>9.3} {:>9.1}", "full rule set", scan_time.as_secs_f64(), mb / scan_time.as_secs_f64());
-    println!("ratio full/parse: {:.2}x", scan_time.as_secs_f64() / parse_time.as_secs_f64());
+    println!(
+        "{:<22} {:>9.3} {:>9.1}",
+        "parse only (syn)",
+        parse_time.as_secs_f64(),
+        mb / parse_time.as_secs_f64()
+    );
+    println!(
+        "{:<22} {:>9.3} {:>9.1}",
+        "full rule set",
+        scan_time.as_secs_f64(),
+        mb / scan_time.as_secs_f64()
+    );
+    println!(
+        "ratio full/parse: {:.2}x",
+        scan_time.as_secs_f64() / parse_time.as_secs_f64()
+    );
     println!(
         "parsed ok: {parsed_ok}/{}; findings: {}; parse-error findings: {}",
         files.len(),
         report.findings.len(),
-        report.findings.iter().filter(|f| f.rule == "parse-error").count()
+        report
+            .findings
+            .iter()
+            .filter(|f| f.rule == "parse-error")
+            .count()
     );
 }

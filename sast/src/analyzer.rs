@@ -91,11 +91,17 @@ impl FnCx {
     }
 
     fn is_local(&self, taint: Taint) -> bool {
-        (taint.source as usize).checked_sub(1).and_then(|i| self.sources.get(i)).is_some_and(|s| s.local)
+        (taint.source as usize)
+            .checked_sub(1)
+            .and_then(|i| self.sources.get(i))
+            .is_some_and(|s| s.local)
     }
 
     fn describe(&self, taint: Taint) -> String {
-        match (taint.source as usize).checked_sub(1).and_then(|i| self.sources.get(i)) {
+        match (taint.source as usize)
+            .checked_sub(1)
+            .and_then(|i| self.sources.get(i))
+        {
             Some(source) => format!("{} (line {})", source.what, source.line),
             None => "untrusted input".to_string(),
         }
@@ -151,7 +157,16 @@ fn var_of(e: &Expr) -> Option<String> {
         Expr::MethodCall(m)
             if matches!(
                 m.method.to_string().as_str(),
-                "as_str" | "as_ref" | "as_bytes" | "clone" | "to_string" | "to_owned" | "as_path" | "borrow" | "as_deref" | "trim"
+                "as_str"
+                    | "as_ref"
+                    | "as_bytes"
+                    | "clone"
+                    | "to_string"
+                    | "to_owned"
+                    | "as_path"
+                    | "borrow"
+                    | "as_deref"
+                    | "trim"
             ) =>
         {
             var_of(&m.receiver)
@@ -174,14 +189,22 @@ fn chain(e: &Expr) -> (Vec<&syn::ExprMethodCall>, &Expr) {
 
 fn lit_str(e: &Expr) -> Option<String> {
     match peel(e) {
-        Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => Some(s.value()),
+        Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s),
+            ..
+        }) => Some(s.value()),
         Expr::MethodCall(m)
-            if matches!(m.method.to_string().as_str(), "to_string" | "to_owned" | "into" | "as_str") =>
+            if matches!(
+                m.method.to_string().as_str(),
+                "to_string" | "to_owned" | "into" | "as_str"
+            ) =>
         {
             lit_str(&m.receiver)
         }
         Expr::Call(c) if c.args.len() == 1 => match &*c.func {
-            Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "from") => lit_str(&c.args[0]),
+            Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "from") => {
+                lit_str(&c.args[0])
+            }
             _ => None,
         },
         _ => None,
@@ -190,26 +213,47 @@ fn lit_str(e: &Expr) -> Option<String> {
 
 fn lit_bool(e: &Expr) -> Option<bool> {
     match peel(e) {
-        Expr::Lit(syn::ExprLit { lit: syn::Lit::Bool(b), .. }) => Some(b.value),
+        Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Bool(b),
+            ..
+        }) => Some(b.value),
         _ => None,
     }
 }
 
 fn lit_int(e: &Expr) -> Option<u64> {
     match peel(e) {
-        Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(i), .. }) => i.base10_parse::<u64>().ok(),
+        Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(i),
+            ..
+        }) => i.base10_parse::<u64>().ok(),
         _ => None,
     }
 }
 
 fn last_ident(path: &syn::Path) -> String {
-    path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default()
+    path.segments
+        .last()
+        .map(|s| s.ident.to_string())
+        .unwrap_or_default()
 }
 
 fn is_numeric_type_name(name: &str) -> bool {
     matches!(
         name,
-        "u8" | "u16" | "u32" | "u64" | "u128" | "usize" | "i8" | "i16" | "i32" | "i64" | "i128" | "isize" | "f32" | "f64"
+        "u8" | "u16"
+            | "u32"
+            | "u64"
+            | "u128"
+            | "usize"
+            | "i8"
+            | "i16"
+            | "i32"
+            | "i64"
+            | "i128"
+            | "isize"
+            | "f32"
+            | "f64"
     )
 }
 
@@ -234,24 +278,38 @@ fn expr_diverges(e: &Expr) -> bool {
 }
 
 fn is_diverging_macro(mac: &syn::Macro) -> bool {
-    matches!(last_ident(&mac.path).as_str(), "panic" | "bail" | "unreachable" | "todo" | "unimplemented")
+    matches!(
+        last_ident(&mac.path).as_str(),
+        "panic" | "bail" | "unreachable" | "todo" | "unimplemented"
+    )
 }
 
 fn is_test_attr(attr: &syn::Attribute) -> bool {
     let path = attr.path();
-    if path.segments.last().is_some_and(|s| s.ident == "test" || s.ident == "bench") {
+    if path
+        .segments
+        .last()
+        .is_some_and(|s| s.ident == "test" || s.ident == "bench")
+    {
         return true;
     }
     if path.is_ident("cfg") {
         if let syn::Meta::List(list) = &attr.meta {
-            return list.tokens.clone().into_iter().any(|tt| matches!(tt, proc_macro2::TokenTree::Ident(ref i) if i == "test"));
+            return list
+                .tokens
+                .clone()
+                .into_iter()
+                .any(|tt| matches!(tt, proc_macro2::TokenTree::Ident(ref i) if i == "test"));
         }
     }
     false
 }
 
 fn is_ctor_attr(attr: &syn::Attribute) -> bool {
-    attr.path().segments.last().is_some_and(|s| s.ident == "ctor" || s.ident == "dtor")
+    attr.path()
+        .segments
+        .last()
+        .is_some_and(|s| s.ident == "ctor" || s.ident == "dtor")
 }
 
 fn leaked_credential_patterns() -> &'static regex::RegexSet {
@@ -292,7 +350,11 @@ const CREDENTIAL_NAMES: &[&str] = &[
 /// Hosts for which plain http is fine: loopback, documentation and XML
 /// namespace URIs that are identifiers, not endpoints.
 fn is_benign_http_host(rest: &str) -> bool {
-    let host = rest.split(['/', ':', '?', '#']).next().unwrap_or("").to_ascii_lowercase();
+    let host = rest
+        .split(['/', ':', '?', '#'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
     host.is_empty()
         || host == "localhost"
         || host.starts_with("127.")
@@ -309,7 +371,16 @@ fn is_benign_http_host(rest: &str) -> bool {
         || host.contains('*')
         || matches!(
             host.as_str(),
-            "www.w3.org" | "json-schema.org" | "purl.org" | "schemas.xmlsoap.org" | "schemas.microsoft.com" | "ns.adobe.com" | "xmlns.com" | "www.apache.org" | "opensource.org" | "www.opengis.net"
+            "www.w3.org"
+                | "json-schema.org"
+                | "purl.org"
+                | "schemas.xmlsoap.org"
+                | "schemas.microsoft.com"
+                | "ns.adobe.com"
+                | "xmlns.com"
+                | "www.apache.org"
+                | "opensource.org"
+                | "www.opengis.net"
         )
 }
 
@@ -357,22 +428,32 @@ impl<'a> FileAnalyzer<'a> {
     /// array of literals, a constant holding one)?
     fn is_literal_material(&self, e: &Expr) -> bool {
         match peel(e) {
-            Expr::Lit(l) => matches!(l.lit, syn::Lit::Str(_) | syn::Lit::ByteStr(_) | syn::Lit::CStr(_)),
-            Expr::Array(a) => !a.elems.is_empty() && a.elems.iter().all(|e| matches!(peel(e), Expr::Lit(_))),
-            Expr::Repeat(r) => matches!(peel(&r.expr), Expr::Lit(_)),
-            Expr::Path(p) if p.path.segments.len() == 1 => {
-                self.literal_consts.contains(&p.path.segments[0].ident.to_string())
+            Expr::Lit(l) => matches!(
+                l.lit,
+                syn::Lit::Str(_) | syn::Lit::ByteStr(_) | syn::Lit::CStr(_)
+            ),
+            Expr::Array(a) => {
+                !a.elems.is_empty() && a.elems.iter().all(|e| matches!(peel(e), Expr::Lit(_)))
             }
+            Expr::Repeat(r) => matches!(peel(&r.expr), Expr::Lit(_)),
+            Expr::Path(p) if p.path.segments.len() == 1 => self
+                .literal_consts
+                .contains(&p.path.segments[0].ident.to_string()),
             Expr::MethodCall(m)
-                if matches!(m.method.to_string().as_str(), "as_bytes" | "into" | "to_vec" | "as_slice" | "as_ref" | "to_owned") =>
+                if matches!(
+                    m.method.to_string().as_str(),
+                    "as_bytes" | "into" | "to_vec" | "as_slice" | "as_ref" | "to_owned"
+                ) =>
             {
                 self.is_literal_material(&m.receiver)
             }
             Expr::Call(c) if c.args.len() == 1 => match &*c.func {
                 Expr::Path(p) => {
                     let name = last_ident(&p.path);
-                    matches!(name.as_str(), "from_slice" | "from" | "clone_from_slice" | "decode" | "Some")
-                        && self.is_literal_material(&c.args[0])
+                    matches!(
+                        name.as_str(),
+                        "from_slice" | "from" | "clone_from_slice" | "decode" | "Some"
+                    ) && self.is_literal_material(&c.args[0])
                 }
                 _ => false,
             },
@@ -384,15 +465,41 @@ impl<'a> FileAnalyzer<'a> {
         }
     }
 
-    fn report(&mut self, cx: Option<&FnCx>, rule: &'static str, start: Span, end: Span, message: String) {
+    fn report(
+        &mut self,
+        cx: Option<&FnCx>,
+        rule: &'static str,
+        start: Span,
+        end: Span,
+        message: String,
+    ) {
         let (line, column) = start_of(start);
         let (end_line, end_column) = end_of(end);
-        let stmt_line = cx.map(|cx| cx.stmt_line).filter(|l| *l > 0 && *l <= line).unwrap_or(line);
-        self.findings.push(RawFinding { rule, line, column, end_line, end_column, message, stmt_line, local_source: false });
+        let stmt_line = cx
+            .map(|cx| cx.stmt_line)
+            .filter(|l| *l > 0 && *l <= line)
+            .unwrap_or(line);
+        self.findings.push(RawFinding {
+            rule,
+            line,
+            column,
+            end_line,
+            end_column,
+            message,
+            stmt_line,
+            local_source: false,
+        });
     }
 
     /// Report a tainted value reaching a sink.
-    fn report_flow(&mut self, cx: &FnCx, kind: u16, taint: Taint, message: String, (start, end): (Span, Span)) {
+    fn report_flow(
+        &mut self,
+        cx: &FnCx,
+        kind: u16,
+        taint: Taint,
+        message: String,
+        (start, end): (Span, Span),
+    ) {
         self.report(Some(cx), rule_for_kind(kind), start, end, message);
         if let Some(last) = self.findings.last_mut() {
             last.local_source = cx.is_local(taint);
@@ -402,8 +509,21 @@ impl<'a> FileAnalyzer<'a> {
     fn finding(&self, cx: &FnCx, rule: &'static str, span: Span, message: String) -> RawFinding {
         let (line, column) = start_of(span);
         let (end_line, end_column) = end_of(span);
-        let stmt_line = if cx.stmt_line > 0 && cx.stmt_line <= line { cx.stmt_line } else { line };
-        RawFinding { rule, line, column, end_line, end_column, message, stmt_line, local_source: false }
+        let stmt_line = if cx.stmt_line > 0 && cx.stmt_line <= line {
+            cx.stmt_line
+        } else {
+            line
+        };
+        RawFinding {
+            rule,
+            line,
+            column,
+            end_line,
+            end_column,
+            message,
+            stmt_line,
+            local_source: false,
+        }
     }
 
     fn skip_as_test(&self, attrs: &[syn::Attribute]) -> bool {
@@ -419,7 +539,13 @@ impl<'a> FileAnalyzer<'a> {
                 .iter()
                 .map(|text| {
                     let t = text.trim_start();
-                    (false, t.starts_with("#[") || t.starts_with("//") || t.starts_with("/*") || t.starts_with('*'))
+                    (
+                        false,
+                        t.starts_with("#[")
+                            || t.starts_with("//")
+                            || t.starts_with("/*")
+                            || t.starts_with('*'),
+                    )
                 })
                 .collect();
             for comment in crate::comments::comments(self.source) {
@@ -435,7 +561,12 @@ impl<'a> FileAnalyzer<'a> {
             }
             per_line
         });
-        let at = |l: usize| lines.get(l.wrapping_sub(1)).copied().unwrap_or((false, false));
+        let at = |l: usize| {
+            lines
+                .get(l.wrapping_sub(1))
+                .copied()
+                .unwrap_or((false, false))
+        };
         let first = stmt_line.min(line).max(1);
         if (first..=line).any(|l| at(l).0) {
             return true;
@@ -460,18 +591,27 @@ impl<'a> FileAnalyzer<'a> {
         if self.skip_as_test(attrs) {
             return;
         }
-        let mut cx = FnCx { ctor: attrs.iter().any(is_ctor_attr), ..FnCx::default() };
+        let mut cx = FnCx {
+            ctor: attrs.iter().any(is_ctor_attr),
+            ..FnCx::default()
+        };
         cx.secret_context = is_secret_generation_context(&sig.ident.to_string());
         // Rocket-style routes (`#[get("/<name>")]`) receive every parameter from the request.
         let route_params = attrs.iter().any(|a| {
             let name = last_ident(a.path());
-            matches!(name.as_str(), "get" | "post" | "put" | "delete" | "patch" | "head" | "route")
-                && matches!(&a.meta, syn::Meta::List(l) if l.tokens.to_string().contains('<'))
+            matches!(
+                name.as_str(),
+                "get" | "post" | "put" | "delete" | "patch" | "head" | "route"
+            ) && matches!(&a.meta, syn::Meta::List(l) if l.tokens.to_string().contains('<'))
         });
         for input in &sig.inputs {
             if let syn::FnArg::Typed(pt) = input {
                 let (ty_path, taint) = self.param_info(&mut cx, &pt.ty, route_params);
-                let var = Var { taint, ty: ty_path, ..Var::default() };
+                let var = Var {
+                    taint,
+                    ty: ty_path,
+                    ..Var::default()
+                };
                 self.bind_pat(&mut cx, &pt.pat, &var);
             }
         }
@@ -489,7 +629,12 @@ impl<'a> FileAnalyzer<'a> {
     }
 
     /// The type path of a parameter, and its taint when it is request data.
-    fn param_info(&mut self, cx: &mut FnCx, ty: &syn::Type, route_params: bool) -> (Option<String>, Taint) {
+    fn param_info(
+        &mut self,
+        cx: &mut FnCx,
+        ty: &syn::Type,
+        route_params: bool,
+    ) -> (Option<String>, Taint) {
         let inner = match ty {
             syn::Type::Reference(r) => &*r.elem,
             other => other,
@@ -504,13 +649,21 @@ impl<'a> FileAnalyzer<'a> {
         let name = last.ident.to_string();
         let line = start_of(ty.span()).0;
         let has_generics = matches!(last.arguments, syn::PathArguments::AngleBracketed(_));
-        let from_web_crate = WEB_CRATES.iter().any(|c| resolved.starts_with(&format!("{c}::")));
+        let from_web_crate = WEB_CRATES
+            .iter()
+            .any(|c| resolved.starts_with(&format!("{c}::")));
         let std_type = resolved.starts_with("std::");
-        if EXTRACTOR_TYPES.contains(&name.as_str()) && !std_type && (from_web_crate || has_generics) {
+        if EXTRACTOR_TYPES.contains(&name.as_str()) && !std_type && (from_web_crate || has_generics)
+        {
             let taint = cx.add_source(format!("request data (`{name}` extractor)"), line);
             return (Some(resolved), taint);
         }
-        if any_ends_with(&resolved, REQUEST_TYPES) && (from_web_crate || resolved.starts_with("hyper::") || resolved.starts_with("http::") || name == "HttpRequest") {
+        if any_ends_with(&resolved, REQUEST_TYPES)
+            && (from_web_crate
+                || resolved.starts_with("hyper::")
+                || resolved.starts_with("http::")
+                || name == "HttpRequest")
+        {
             let taint = cx.add_source("the HTTP request", line);
             return (Some(resolved), taint);
         }
@@ -542,10 +695,46 @@ impl<'a> FileAnalyzer<'a> {
                 self.bind_pat(cx, &pt.pat, &var);
             }
             Pat::Reference(r) => self.bind_pat(cx, &r.pat, var),
-            Pat::Tuple(t) => t.elems.iter().for_each(|p| self.bind_pat(cx, p, &Var { taint: var.taint, ..Var::default() })),
-            Pat::TupleStruct(t) => t.elems.iter().for_each(|p| self.bind_pat(cx, p, &Var { taint: var.taint, ..Var::default() })),
-            Pat::Struct(s) => s.fields.iter().for_each(|f| self.bind_pat(cx, &f.pat, &Var { taint: var.taint, ..Var::default() })),
-            Pat::Slice(s) => s.elems.iter().for_each(|p| self.bind_pat(cx, p, &Var { taint: var.taint, ..Var::default() })),
+            Pat::Tuple(t) => t.elems.iter().for_each(|p| {
+                self.bind_pat(
+                    cx,
+                    p,
+                    &Var {
+                        taint: var.taint,
+                        ..Var::default()
+                    },
+                )
+            }),
+            Pat::TupleStruct(t) => t.elems.iter().for_each(|p| {
+                self.bind_pat(
+                    cx,
+                    p,
+                    &Var {
+                        taint: var.taint,
+                        ..Var::default()
+                    },
+                )
+            }),
+            Pat::Struct(s) => s.fields.iter().for_each(|f| {
+                self.bind_pat(
+                    cx,
+                    &f.pat,
+                    &Var {
+                        taint: var.taint,
+                        ..Var::default()
+                    },
+                )
+            }),
+            Pat::Slice(s) => s.elems.iter().for_each(|p| {
+                self.bind_pat(
+                    cx,
+                    p,
+                    &Var {
+                        taint: var.taint,
+                        ..Var::default()
+                    },
+                )
+            }),
             Pat::Or(o) => o.cases.iter().for_each(|p| self.bind_pat(cx, p, var)),
             Pat::Paren(p) => self.bind_pat(cx, &p.pat, var),
             _ => {}
@@ -638,8 +827,14 @@ impl<'a> FileAnalyzer<'a> {
                 let callee = self.imports.resolve(&p.path);
                 if path_ends_with(&callee, "Command::new") {
                     var.ty = Some(callee.trim_end_matches("::new").to_string());
-                    var.shell = c.args.first().and_then(lit_str).is_some_and(|prog| SHELLS.contains(&prog.as_str()));
-                } else if path_matches(&callee, "std::env::args") || path_matches(&callee, "std::env::args_os") {
+                    var.shell = c
+                        .args
+                        .first()
+                        .and_then(lit_str)
+                        .is_some_and(|prog| SHELLS.contains(&prog.as_str()));
+                } else if path_matches(&callee, "std::env::args")
+                    || path_matches(&callee, "std::env::args_os")
+                {
                     var.argv = true;
                 } else if path_ends_with(&callee, "Vec::with_capacity") && methods.is_empty() {
                     var.fresh_capacity = true;
@@ -655,7 +850,14 @@ impl<'a> FileAnalyzer<'a> {
             }
         } else if let Some(base) = var_of(root) {
             if let Some(from) = cx.vars.get(&base) {
-                if methods.is_empty() || methods.iter().all(|m| matches!(m.method.to_string().as_str(), "clone" | "arg" | "args" | "env" | "current_dir")) {
+                if methods.is_empty()
+                    || methods.iter().all(|m| {
+                        matches!(
+                            m.method.to_string().as_str(),
+                            "clone" | "arg" | "args" | "env" | "current_dir"
+                        )
+                    })
+                {
                     var.ty = var.ty.clone().or_else(|| from.ty.clone());
                     var.shell |= from.shell;
                 }
@@ -705,8 +907,18 @@ impl<'a> FileAnalyzer<'a> {
             Expr::Index(i) => {
                 let base = self.eval(cx, &i.expr);
                 self.eval(cx, &i.index);
-                if lit_int(&i.index) == Some(0) && var_of(&i.expr).and_then(|v| cx.vars.get(&v)).is_some_and(|v| v.argv) {
-                    self.report(Some(cx), id::TRUSTED_EXE_PATH, i.span(), i.span(), "`argv[0]` is chosen by whoever starts the process".into());
+                if lit_int(&i.index) == Some(0)
+                    && var_of(&i.expr)
+                        .and_then(|v| cx.vars.get(&v))
+                        .is_some_and(|v| v.argv)
+                {
+                    self.report(
+                        Some(cx),
+                        id::TRUSTED_EXE_PATH,
+                        i.span(),
+                        i.span(),
+                        "`argv[0]` is chosen by whoever starts the process".into(),
+                    );
                 }
                 base
             }
@@ -715,7 +927,9 @@ impl<'a> FileAnalyzer<'a> {
             Expr::Cast(c) => {
                 let t = self.eval(cx, &c.expr);
                 match &*c.ty {
-                    syn::Type::Path(tp) if is_numeric_type_name(&last_ident(&tp.path)) => t.only(ALLOC),
+                    syn::Type::Path(tp) if is_numeric_type_name(&last_ident(&tp.path)) => {
+                        t.only(ALLOC)
+                    }
                     _ => t,
                 }
             }
@@ -723,7 +937,13 @@ impl<'a> FileAnalyzer<'a> {
             Expr::Unsafe(u) => {
                 let line = start_of(u.unsafe_token.span).0;
                 if !self.has_safety_comment(line, cx.stmt_line) {
-                    self.report(Some(cx), id::UNDOCUMENTED_UNSAFE, u.unsafe_token.span, u.unsafe_token.span, "`unsafe` block without a `// SAFETY:` comment".into());
+                    self.report(
+                        Some(cx),
+                        id::UNDOCUMENTED_UNSAFE,
+                        u.unsafe_token.span,
+                        u.unsafe_token.span,
+                        "`unsafe` block without a `// SAFETY:` comment".into(),
+                    );
                 }
                 self.eval_block(cx, &u.block)
             }
@@ -733,7 +953,10 @@ impl<'a> FileAnalyzer<'a> {
             Expr::If(i) => self.eval_if(cx, i),
             Expr::Let(l) => {
                 let t = self.eval(cx, &l.expr);
-                let var = Var { taint: t, ..Var::default() };
+                let var = Var {
+                    taint: t,
+                    ..Var::default()
+                };
                 self.bind_pat(cx, &l.pat, &var);
                 Taint::CLEAN
             }
@@ -741,7 +964,14 @@ impl<'a> FileAnalyzer<'a> {
                 let scrutinee = self.eval(cx, &m.expr);
                 let mut result = Taint::CLEAN;
                 for arm in &m.arms {
-                    self.bind_pat(cx, &arm.pat, &Var { taint: scrutinee, ..Var::default() });
+                    self.bind_pat(
+                        cx,
+                        &arm.pat,
+                        &Var {
+                            taint: scrutinee,
+                            ..Var::default()
+                        },
+                    );
                     if let Some((_, guard)) = &arm.guard {
                         self.eval(cx, guard);
                     }
@@ -753,7 +983,14 @@ impl<'a> FileAnalyzer<'a> {
             }
             Expr::ForLoop(f) => {
                 let t = self.eval(cx, &f.expr);
-                self.bind_pat(cx, &f.pat, &Var { taint: t, ..Var::default() });
+                self.bind_pat(
+                    cx,
+                    &f.pat,
+                    &Var {
+                        taint: t,
+                        ..Var::default()
+                    },
+                );
                 self.eval_block(cx, &f.body);
                 Taint::CLEAN
             }
@@ -770,7 +1007,14 @@ impl<'a> FileAnalyzer<'a> {
                 let param = cx.closure_param;
                 cx.closure_param = Taint::CLEAN;
                 for input in &c.inputs {
-                    self.bind_pat(cx, input, &Var { taint: param, ..Var::default() });
+                    self.bind_pat(
+                        cx,
+                        input,
+                        &Var {
+                            taint: param,
+                            ..Var::default()
+                        },
+                    );
                 }
                 self.eval(cx, &c.body)
             }
@@ -793,8 +1037,12 @@ impl<'a> FileAnalyzer<'a> {
                 }
                 Taint::CLEAN
             }
-            Expr::Array(a) => taint::union_all(a.elems.iter().map(|e| self.eval(cx, e)).collect::<Vec<_>>()),
-            Expr::Tuple(t) => taint::union_all(t.elems.iter().map(|e| self.eval(cx, e)).collect::<Vec<_>>()),
+            Expr::Array(a) => {
+                taint::union_all(a.elems.iter().map(|e| self.eval(cx, e)).collect::<Vec<_>>())
+            }
+            Expr::Tuple(t) => {
+                taint::union_all(t.elems.iter().map(|e| self.eval(cx, e)).collect::<Vec<_>>())
+            }
             Expr::Repeat(r) => {
                 let t = self.eval(cx, &r.expr);
                 self.eval(cx, &r.len);
@@ -961,7 +1209,10 @@ impl<'a> FileAnalyzer<'a> {
                     }
                     "all" => {
                         let (methods, root) = chain(&m.receiver);
-                        if methods.first().is_some_and(|c| c.method == "chars" || c.method == "bytes") {
+                        if methods
+                            .first()
+                            .is_some_and(|c| c.method == "chars" || c.method == "bytes")
+                        {
                             if let Some(v) = var_of(root) {
                                 out.push((v, INJECTION));
                             }
@@ -988,7 +1239,11 @@ impl<'a> FileAnalyzer<'a> {
                 // `is_valid_name(&x)`, `validate(&x)`, `is_safe_path(&p)`.
                 if let Expr::Path(p) = &*c.func {
                     let name = last_ident(&p.path);
-                    if name.starts_with("is_valid") || name.starts_with("is_safe") || name.starts_with("is_allowed") || name.starts_with("validate") {
+                    if name.starts_with("is_valid")
+                        || name.starts_with("is_safe")
+                        || name.starts_with("is_allowed")
+                        || name.starts_with("validate")
+                    {
                         for arg in &c.args {
                             if let Some(v) = var_of(arg) {
                                 out.push((v, INJECTION));
@@ -1002,7 +1257,12 @@ impl<'a> FileAnalyzer<'a> {
         }
     }
 
-    fn eval_args(&mut self, cx: &mut FnCx, args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>, closure_param: Taint) -> Vec<Taint> {
+    fn eval_args(
+        &mut self,
+        cx: &mut FnCx,
+        args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
+        closure_param: Taint,
+    ) -> Vec<Taint> {
         args.iter()
             .map(|arg| {
                 let saved = cx.closure_param;
@@ -1032,7 +1292,12 @@ impl<'a> FileAnalyzer<'a> {
             for sink in group.iter() {
                 if let Some(t) = args.get(sink.arg) {
                     if t.has(sink.kind) && path_ends_with(&callee, sink.path) {
-                        let message = format!("{} reaches {} (`{}`)", cx.describe(*t), sink.what, short(&callee));
+                        let message = format!(
+                            "{} reaches {} (`{}`)",
+                            cx.describe(*t),
+                            sink.what,
+                            short(&callee)
+                        );
                         self.report_flow(cx, sink.kind, *t, message, (span, span));
                     }
                 }
@@ -1047,7 +1312,11 @@ impl<'a> FileAnalyzer<'a> {
             if path_ends_with(&callee, path) {
                 let is_env = callee.starts_with("std::env::var");
                 let trusted_env = is_env
-                    && (self.build_script || c.args.first().and_then(lit_str).is_some_and(|name| is_toolchain_env(&name)));
+                    && (self.build_script
+                        || c.args
+                            .first()
+                            .and_then(lit_str)
+                            .is_some_and(|name| is_toolchain_env(&name)));
                 if trusted_env {
                     return Taint::CLEAN;
                 }
@@ -1062,7 +1331,11 @@ impl<'a> FileAnalyzer<'a> {
             }
         }
         if path_ends_with(&callee, "std::cmp::min") || callee == "min" {
-            return args.iter().copied().reduce(Taint::intersect).unwrap_or_default();
+            return args
+                .iter()
+                .copied()
+                .reduce(Taint::intersect)
+                .unwrap_or_default();
         }
         default
     }
@@ -1072,11 +1345,21 @@ impl<'a> FileAnalyzer<'a> {
         // Hard-coded key material.
         let type_segment = callee.rsplit("::").nth(1).unwrap_or("");
         let key_ctor = KEY_CONSTRUCTORS.contains(&last)
-            || (matches!(last, "from_slice" | "new" | "from" | "clone_from_slice") && is_key_type(type_segment))
+            || (matches!(last, "from_slice" | "new" | "from" | "clone_from_slice")
+                && is_key_type(type_segment))
             || callee.ends_with("symm::encrypt")
             || callee.ends_with("symm::decrypt");
         if key_ctor && c.args.iter().any(|a| self.is_literal_material(a)) {
-            self.report(Some(cx), id::HARDCODED_CRYPTO_KEY, span, span, format!("key or nonce for `{}` is written in the source", short(callee)));
+            self.report(
+                Some(cx),
+                id::HARDCODED_CRYPTO_KEY,
+                span,
+                span,
+                format!(
+                    "key or nonce for `{}` is written in the source",
+                    short(callee)
+                ),
+            );
         }
         match last {
             "from_mode" => self.check_mode(cx, c.args.first(), span),
@@ -1084,7 +1367,13 @@ impl<'a> FileAnalyzer<'a> {
             "from_raw_parts" | "from_raw_parts_mut" => {
                 if let Some(len) = c.args.get(1) {
                     if !is_const_like(len) {
-                        self.report(Some(cx), id::RAW_PARTS_DYNAMIC_LENGTH, span, span, format!("`{}` with a length that is not a constant", short(callee)));
+                        self.report(
+                            Some(cx),
+                            id::RAW_PARTS_DYNAMIC_LENGTH,
+                            span,
+                            span,
+                            format!("`{}` with a length that is not a constant", short(callee)),
+                        );
                     }
                 }
             }
@@ -1092,7 +1381,12 @@ impl<'a> FileAnalyzer<'a> {
             _ => {}
         }
         if path_ends_with(callee, "Cookie::new") {
-            let finding = self.finding(cx, id::INSECURE_COOKIE, span, "cookie created without `set_secure(true)`".into());
+            let finding = self.finding(
+                cx,
+                id::INSECURE_COOKIE,
+                span,
+                "cookie created without `set_secure(true)`".into(),
+            );
             cx.deferred_cookie.push(finding);
         }
     }
@@ -1100,7 +1394,13 @@ impl<'a> FileAnalyzer<'a> {
     fn check_mode(&mut self, cx: &mut FnCx, arg: Option<&Expr>, span: Span) {
         if let Some(mode) = arg.and_then(lit_int) {
             if mode & 0o002 != 0 {
-                self.report(Some(cx), id::WORLD_WRITABLE, span, span, format!("mode {mode:#o} lets every user write"));
+                self.report(
+                    Some(cx),
+                    id::WORLD_WRITABLE,
+                    span,
+                    span,
+                    format!("mode {mode:#o} lets every user write"),
+                );
             }
         }
     }
@@ -1108,7 +1408,9 @@ impl<'a> FileAnalyzer<'a> {
     fn receiver_type(&self, cx: &FnCx, recv: &Expr) -> Option<String> {
         let (_, root) = chain(recv);
         match root {
-            Expr::Path(_) => var_of(root).and_then(|v| cx.vars.get(&v)).and_then(|v| v.ty.clone()),
+            Expr::Path(_) => var_of(root)
+                .and_then(|v| cx.vars.get(&v))
+                .and_then(|v| v.ty.clone()),
             Expr::Call(c) => match &*c.func {
                 Expr::Path(p) => {
                     let callee = self.imports.resolve(&p.path);
@@ -1128,17 +1430,25 @@ impl<'a> FileAnalyzer<'a> {
             Expr::Call(c) => match &*c.func {
                 Expr::Path(p) => {
                     path_ends_with(&self.imports.resolve(&p.path), "Command::new")
-                        && c.args.first().and_then(lit_str).is_some_and(|prog| SHELLS.contains(&prog.as_str()))
+                        && c.args
+                            .first()
+                            .and_then(lit_str)
+                            .is_some_and(|prog| SHELLS.contains(&prog.as_str()))
                 }
                 _ => false,
             },
-            other => var_of(other).and_then(|v| cx.vars.get(&v)).is_some_and(|v| v.shell),
+            other => var_of(other)
+                .and_then(|v| cx.vars.get(&v))
+                .is_some_and(|v| v.shell),
         }
     }
 
     fn chain_has_http_response(&self, recv: &Expr) -> bool {
         let (methods, root) = chain(recv);
-        if methods.iter().any(|m| m.method == "send" || m.method == "call") {
+        if methods
+            .iter()
+            .any(|m| m.method == "send" || m.method == "call")
+        {
             return true;
         }
         match root {
@@ -1162,7 +1472,8 @@ impl<'a> FileAnalyzer<'a> {
         self.check_method(cx, m, &name, &args, span);
         if let Some(var) = var_of(&m.receiver).and_then(|v| cx.vars.get_mut(&v)) {
             // Any use other than reserving may write the spare capacity.
-            var.fresh_capacity = matches!(name.as_str(), "reserve" | "reserve_exact") || (var.fresh_capacity && name == "set_len");
+            var.fresh_capacity = matches!(name.as_str(), "reserve" | "reserve_exact")
+                || (var.fresh_capacity && name == "set_len");
         }
         if !as_receiver {
             self.check_chain_top(cx, m);
@@ -1177,8 +1488,9 @@ impl<'a> FileAnalyzer<'a> {
 
         match name.as_str() {
             // Values that carry no attacker-chosen text.
-            "len" | "count" | "is_empty" | "contains" | "contains_key" | "starts_with" | "ends_with" | "eq" | "ne" | "cmp"
-            | "partial_cmp" | "is_some" | "is_none" | "is_ok" | "is_err" | "exists" | "is_file" | "is_dir" | "hash" | "matches"
+            "len" | "count" | "is_empty" | "contains" | "contains_key" | "starts_with"
+            | "ends_with" | "eq" | "ne" | "cmp" | "partial_cmp" | "is_some" | "is_none"
+            | "is_ok" | "is_err" | "exists" | "is_file" | "is_dir" | "hash" | "matches"
             | "is_match" | "chars_count" | "capacity" => Taint::CLEAN,
             "parse" => {
                 let numeric = m.turbofish.as_ref().is_some_and(|tf| {
@@ -1194,8 +1506,14 @@ impl<'a> FileAnalyzer<'a> {
             "escape_debug" | "escape_default" => recv.without(LOG),
             "replace" | "replacen" => {
                 let strips_newline = m.args.first().is_some_and(|a| match peel(a) {
-                    Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => s.value().contains('\n'),
-                    Expr::Lit(syn::ExprLit { lit: syn::Lit::Char(c), .. }) => c.value() == '\n',
+                    Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(s),
+                        ..
+                    }) => s.value().contains('\n'),
+                    Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Char(c),
+                        ..
+                    }) => c.value() == '\n',
                     _ => false,
                 });
                 let t = recv.union(args.get(1).copied().unwrap_or_default());
@@ -1207,7 +1525,8 @@ impl<'a> FileAnalyzer<'a> {
             }
             "file_name" | "file_stem" => recv.without(PATH),
             // Mutation: the receiver variable absorbs the argument's taint.
-            "push_str" | "push" | "extend" | "extend_from_slice" | "insert" | "insert_str" | "append" | "write_str" | "write_all" => {
+            "push_str" | "push" | "extend" | "extend_from_slice" | "insert" | "insert_str"
+            | "append" | "write_str" | "write_all" => {
                 if let Some(v) = var_of(&m.receiver) {
                     let entry = cx.vars.entry(v).or_default();
                     entry.taint = entry.taint.union(all_args);
@@ -1226,7 +1545,9 @@ impl<'a> FileAnalyzer<'a> {
                 }
                 recv
             }
-            _ if RESPONSE_BODY_METHODS.contains(&name.as_str()) && self.chain_has_http_response(&m.receiver) => {
+            _ if RESPONSE_BODY_METHODS.contains(&name.as_str())
+                && self.chain_has_http_response(&m.receiver) =>
+            {
                 let line = start_of(span).0;
                 cx.add_source("an HTTP response body", line)
             }
@@ -1234,103 +1555,241 @@ impl<'a> FileAnalyzer<'a> {
         }
     }
 
-    fn report_sink(&mut self, cx: &FnCx, kind: u16, taint: Taint, what: &str, (start, end): (Span, Span)) {
+    fn report_sink(
+        &mut self,
+        cx: &FnCx,
+        kind: u16,
+        taint: Taint,
+        what: &str,
+        (start, end): (Span, Span),
+    ) {
         if taint.has(kind) {
             let message = format!("{} reaches {what}", cx.describe(taint));
             self.report_flow(cx, kind, taint, message, (start, end));
         }
     }
 
-    fn check_method(&mut self, cx: &mut FnCx, m: &syn::ExprMethodCall, name: &str, args: &[Taint], span: Span) {
+    fn check_method(
+        &mut self,
+        cx: &mut FnCx,
+        m: &syn::ExprMethodCall,
+        name: &str,
+        args: &[Taint],
+        span: Span,
+    ) {
         let arg0 = args.first().copied().unwrap_or_default();
         let full_span = m.span();
         match name {
             // SQL execution on a database handle.
-            "execute" | "execute_batch" | "query" | "query_row" | "query_map" | "query_one" | "query_opt" | "query_raw"
-            | "prepare" | "prepare_cached" | "batch_execute" | "simple_query" | "fetch_all" | "fetch_one" | "fetch_optional" => {
+            "execute" | "execute_batch" | "query" | "query_row" | "query_map" | "query_one"
+            | "query_opt" | "query_raw" | "prepare" | "prepare_cached" | "batch_execute"
+            | "simple_query" | "fetch_all" | "fetch_one" | "fetch_optional" => {
                 let http_builder = {
                     let (methods, _) = chain(&m.receiver);
-                    methods.iter().any(|c| matches!(c.method.to_string().as_str(), "get" | "post" | "put" | "delete" | "patch" | "request" | "header" | "bearer_auth"))
-                        || self.receiver_type(cx, &m.receiver).is_some_and(|t| HTTP_CLIENT_TYPES.iter().any(|h| path_ends_with(&t, h)) || t.contains("RequestBuilder"))
+                    methods.iter().any(|c| {
+                        matches!(
+                            c.method.to_string().as_str(),
+                            "get"
+                                | "post"
+                                | "put"
+                                | "delete"
+                                | "patch"
+                                | "request"
+                                | "header"
+                                | "bearer_auth"
+                        )
+                    }) || self.receiver_type(cx, &m.receiver).is_some_and(|t| {
+                        HTTP_CLIENT_TYPES.iter().any(|h| path_ends_with(&t, h))
+                            || t.contains("RequestBuilder")
+                    })
                 };
-                let arg_is_params = m.args.first().is_some_and(|a| matches!(peel(a), Expr::Array(_) | Expr::Tuple(_)));
+                let arg_is_params = m
+                    .args
+                    .first()
+                    .is_some_and(|a| matches!(peel(a), Expr::Array(_) | Expr::Tuple(_)));
                 if !http_builder && !arg_is_params {
-                    self.report_sink(cx, taint::SQL, arg0, &format!("a SQL query (`.{name}()`)"), (span, full_span));
+                    self.report_sink(
+                        cx,
+                        taint::SQL,
+                        arg0,
+                        &format!("a SQL query (`.{name}()`)"),
+                        (span, full_span),
+                    );
                 }
             }
             "arg" | "args" | "raw_arg" if self.is_shell_command(cx, &m.receiver) => {
-                self.report_sink(cx, taint::COMMAND, arg0, "a shell command line", (span, full_span));
+                self.report_sink(
+                    cx,
+                    taint::COMMAND,
+                    arg0,
+                    "a shell command line",
+                    (span, full_span),
+                );
             }
             "open" => {
                 let ty = self.receiver_type(cx, &m.receiver).unwrap_or_default();
                 let (_, root) = chain(&m.receiver);
-                let from_options = ty.ends_with("OpenOptions") || matches!(root, Expr::Call(c) if matches!(&*c.func, Expr::Path(p) if last_ident(&p.path) == "options"));
+                let from_options = ty.ends_with("OpenOptions")
+                    || matches!(root, Expr::Call(c) if matches!(&*c.func, Expr::Path(p) if last_ident(&p.path) == "options"));
                 if from_options {
-                    self.report_sink(cx, taint::PATH, arg0, "a file system path (`OpenOptions::open`)", (span, full_span));
+                    self.report_sink(
+                        cx,
+                        taint::PATH,
+                        arg0,
+                        "a file system path (`OpenOptions::open`)",
+                        (span, full_span),
+                    );
                 }
             }
             "get" | "post" | "put" | "patch" | "delete" | "head" | "request" => {
                 let ty = self.receiver_type(cx, &m.receiver).unwrap_or_default();
                 if HTTP_CLIENT_TYPES.iter().any(|h| path_ends_with(&ty, h)) {
-                    let url = if name == "request" { args.get(1).copied().unwrap_or_default() } else { arg0 };
-                    self.report_sink(cx, taint::URL, url, "the URL of an outgoing HTTP request", (span, full_span));
+                    let url = if name == "request" {
+                        args.get(1).copied().unwrap_or_default()
+                    } else {
+                        arg0
+                    };
+                    self.report_sink(
+                        cx,
+                        taint::URL,
+                        url,
+                        "the URL of an outgoing HTTP request",
+                        (span, full_span),
+                    );
                 }
             }
-            "uri" => self.report_sink(cx, taint::URL, arg0, "the URI of an outgoing HTTP request", (span, full_span)),
+            "uri" => self.report_sink(
+                cx,
+                taint::URL,
+                arg0,
+                "the URI of an outgoing HTTP request",
+                (span, full_span),
+            ),
             "body" => {
                 let (methods, _) = chain(&m.receiver);
                 let html = methods.iter().any(|c| {
-                    (c.method == "content_type" || c.method == "insert_header" || c.method == "header")
-                        && c.args.iter().any(|a| tokens_mention_html(a))
+                    (c.method == "content_type"
+                        || c.method == "insert_header"
+                        || c.method == "header")
+                        && c.args.iter().any(tokens_mention_html)
                 });
                 if html {
-                    self.report_sink(cx, taint::HTML, arg0, "an HTML response body", (span, full_span));
+                    self.report_sink(
+                        cx,
+                        taint::HTML,
+                        arg0,
+                        "an HTML response body",
+                        (span, full_span),
+                    );
                 }
             }
             "reserve" | "reserve_exact" | "resize" | "repeat" | "with_capacity" => {
-                self.report_sink(cx, ALLOC, arg0, &format!("an allocation size (`.{name}()`)"), (span, full_span));
+                self.report_sink(
+                    cx,
+                    ALLOC,
+                    arg0,
+                    &format!("an allocation size (`.{name}()`)"),
+                    (span, full_span),
+                );
             }
             "deserialize" | "deserialize_from" => {
                 let (_, root) = chain(&m.receiver);
                 let bincode = matches!(root, Expr::Call(c) if matches!(&*c.func, Expr::Path(p) if self.imports.resolve(&p.path).starts_with("bincode")));
                 if bincode {
-                    self.report_sink(cx, taint::DESER, arg0, "a deserialiser that trusts its input (`bincode`)", (span, full_span));
+                    self.report_sink(
+                        cx,
+                        taint::DESER,
+                        arg0,
+                        "a deserialiser that trusts its input (`bincode`)",
+                        (span, full_span),
+                    );
                 }
             }
-            "danger_accept_invalid_certs" | "danger_accept_invalid_hostnames" => {
-                // A non-literal argument is a user's explicit `--insecure`
-                // choice wired through; the literal `true` is the bug.
-                if m.args.first().and_then(lit_bool) == Some(true) {
-                    self.report(Some(cx), id::TLS_VERIFICATION_DISABLED, span, full_span, format!("`{name}` turns off TLS verification"));
-                }
+            // A non-literal argument is a user's explicit `--insecure`
+            // choice wired through; the literal `true` is the bug.
+            "danger_accept_invalid_certs" | "danger_accept_invalid_hostnames"
+                if m.args.first().and_then(lit_bool) == Some(true) =>
+            {
+                self.report(
+                    Some(cx),
+                    id::TLS_VERIFICATION_DISABLED,
+                    span,
+                    full_span,
+                    format!("`{name}` turns off TLS verification"),
+                );
             }
-            "verify_hostname" | "set_verify_hostname" if m.args.first().and_then(lit_bool) == Some(false) => {
-                self.report(Some(cx), id::TLS_VERIFICATION_DISABLED, span, full_span, "hostname verification turned off".into());
+            "verify_hostname" | "set_verify_hostname"
+                if m.args.first().and_then(lit_bool) == Some(false) =>
+            {
+                self.report(
+                    Some(cx),
+                    id::TLS_VERIFICATION_DISABLED,
+                    span,
+                    full_span,
+                    "hostname verification turned off".into(),
+                );
             }
             "with_custom_certificate_verifier" | "set_certificate_verifier" => {
-                self.report(Some(cx), id::TLS_VERIFICATION_DISABLED, span, full_span, format!("`{name}` replaces rustls certificate verification"));
+                self.report(
+                    Some(cx),
+                    id::TLS_VERIFICATION_DISABLED,
+                    span,
+                    full_span,
+                    format!("`{name}` replaces rustls certificate verification"),
+                );
             }
             "set_verify_callback" => {
-                let accepts_all = m.args.iter().any(|a| matches!(peel(a), Expr::Closure(c) if lit_bool(&c.body) == Some(true)));
+                let accepts_all = m.args.iter().any(
+                    |a| matches!(peel(a), Expr::Closure(c) if lit_bool(&c.body) == Some(true)),
+                );
                 if accepts_all {
-                    self.report(Some(cx), id::TLS_VERIFICATION_DISABLED, span, full_span, "verify callback accepts every certificate".into());
+                    self.report(
+                        Some(cx),
+                        id::TLS_VERIFICATION_DISABLED,
+                        span,
+                        full_span,
+                        "verify callback accepts every certificate".into(),
+                    );
                 }
             }
-            "secure" | "set_secure" | "http_only" | "set_http_only" => match m.args.first().and_then(lit_bool) {
-                Some(false) => self.report(Some(cx), id::INSECURE_COOKIE, span, full_span, format!("cookie built with `{name}(false)`")),
-                Some(true) if name == "set_secure" => cx.secure_cookie_set = true,
-                _ => {}
-            },
-            "set_sensitive" if m.args.first().and_then(lit_bool) == Some(true) => cx.sensitive_header_set = true,
+            "secure" | "set_secure" | "http_only" | "set_http_only" => {
+                match m.args.first().and_then(lit_bool) {
+                    Some(false) => self.report(
+                        Some(cx),
+                        id::INSECURE_COOKIE,
+                        span,
+                        full_span,
+                        format!("cookie built with `{name}(false)`"),
+                    ),
+                    Some(true) if name == "set_secure" => cx.secure_cookie_set = true,
+                    _ => {}
+                }
+            }
+            "set_sensitive" if m.args.first().and_then(lit_bool) == Some(true) => {
+                cx.sensitive_header_set = true
+            }
             "allow_any_origin" | "send_wildcard" => {
-                self.report(Some(cx), id::PERMISSIVE_CORS, span, full_span, format!("`{name}()` lets every origin call the API"));
+                self.report(
+                    Some(cx),
+                    id::PERMISSIVE_CORS,
+                    span,
+                    full_span,
+                    format!("`{name}()` lets every origin call the API"),
+                );
             }
             "allow_origin" | "allowed_origin" => {
                 let any = m.args.first().is_some_and(|a| {
-                    lit_str(a).as_deref() == Some("*") || matches!(peel(a), Expr::Path(p) if last_ident(&p.path) == "Any")
+                    lit_str(a).as_deref() == Some("*")
+                        || matches!(peel(a), Expr::Path(p) if last_ident(&p.path) == "Any")
                 });
                 if any {
-                    self.report(Some(cx), id::PERMISSIVE_CORS, span, full_span, "CORS origin `*` lets every origin call the API".into());
+                    self.report(
+                        Some(cx),
+                        id::PERMISSIVE_CORS,
+                        span,
+                        full_span,
+                        "CORS origin `*` lets every origin call the API".into(),
+                    );
                 }
             }
             "mode" | "set_mode" => self.check_mode(cx, m.args.first(), full_span),
@@ -1338,7 +1797,13 @@ impl<'a> FileAnalyzer<'a> {
                 let (_, root) = chain(&m.receiver);
                 let from_temp = matches!(root, Expr::Call(c) if matches!(&*c.func, Expr::Path(p) if path_ends_with(&self.imports.resolve(&p.path), "std::env::temp_dir")));
                 if from_temp && m.args.first().and_then(lit_str).is_some() {
-                    self.report(Some(cx), id::PREDICTABLE_TEMP_FILE, span, full_span, "fixed file name in the shared temporary directory".into());
+                    self.report(
+                        Some(cx),
+                        id::PREDICTABLE_TEMP_FILE,
+                        span,
+                        full_span,
+                        "fixed file name in the shared temporary directory".into(),
+                    );
                 }
             }
             "next" | "nth" => {
@@ -1346,26 +1811,46 @@ impl<'a> FileAnalyzer<'a> {
                 let (_, root) = chain(&m.receiver);
                 let from_args = matches!(root, Expr::Call(c) if matches!(&*c.func, Expr::Path(p) if { let r = self.imports.resolve(&p.path); path_ends_with(&r, "std::env::args") || path_ends_with(&r, "std::env::args_os") }));
                 if first && from_args && chain(&m.receiver).0.is_empty() {
-                    self.report(Some(cx), id::TRUSTED_EXE_PATH, span, full_span, "`argv[0]` is chosen by whoever starts the process".into());
+                    self.report(
+                        Some(cx),
+                        id::TRUSTED_EXE_PATH,
+                        span,
+                        full_span,
+                        "`argv[0]` is chosen by whoever starts the process".into(),
+                    );
                 }
             }
             "assume_init" => {
                 let (_, root) = chain(&m.receiver);
                 let uninit = matches!(root, Expr::Call(c) if matches!(&*c.func, Expr::Path(p) if matches!(last_ident(&p.path).as_str(), "uninit" | "uninit_array")));
                 if uninit {
-                    self.report(Some(cx), id::UNINITIALIZED_MEMORY, span, full_span, "`assume_init` on memory that was never written".into());
+                    self.report(
+                        Some(cx),
+                        id::UNINITIALIZED_MEMORY,
+                        span,
+                        full_span,
+                        "`assume_init` on memory that was never written".into(),
+                    );
                 }
             }
             "set_len" => {
-                let fresh = var_of(&m.receiver).and_then(|v| cx.vars.get(&v)).is_some_and(|v| v.fresh_capacity);
+                let fresh = var_of(&m.receiver)
+                    .and_then(|v| cx.vars.get(&v))
+                    .is_some_and(|v| v.fresh_capacity);
                 if fresh {
                     self.report(Some(cx), id::UNINITIALIZED_MEMORY, span, full_span, "`set_len` right after reserving capacity exposes elements that were never written".into());
                 }
             }
-            "get_unchecked" | "get_unchecked_mut" => {
-                if m.args.first().is_some_and(|a| !is_const_like(a)) {
-                    self.report(Some(cx), id::GET_UNCHECKED_DYNAMIC_INDEX, span, full_span, format!("`{name}` with an index that is not a constant"));
-                }
+            "get_unchecked" | "get_unchecked_mut"
+                if m.args.first().is_some_and(|a| !is_const_like(a)) =>
+            {
+                self.report(
+                    Some(cx),
+                    id::GET_UNCHECKED_DYNAMIC_INDEX,
+                    span,
+                    full_span,
+                    format!("`{name}` with an index that is not a constant"),
+                );
             }
             "insert" | "append" | "header" | "insert_header" | "append_header" => {
                 let key = match m.args.first().map(peel) {
@@ -1373,11 +1858,22 @@ impl<'a> FileAnalyzer<'a> {
                     _ => m.args.first(),
                 };
                 let is_auth = key.is_some_and(|k| match peel(k) {
-                    Expr::Path(p) => matches!(last_ident(&p.path).as_str(), "AUTHORIZATION" | "PROXY_AUTHORIZATION"),
-                    other => lit_str(other).is_some_and(|s| s.eq_ignore_ascii_case("authorization") || s.eq_ignore_ascii_case("proxy-authorization")),
+                    Expr::Path(p) => matches!(
+                        last_ident(&p.path).as_str(),
+                        "AUTHORIZATION" | "PROXY_AUTHORIZATION"
+                    ),
+                    other => lit_str(other).is_some_and(|s| {
+                        s.eq_ignore_ascii_case("authorization")
+                            || s.eq_ignore_ascii_case("proxy-authorization")
+                    }),
                 });
                 if is_auth {
-                    let finding = self.finding(cx, id::SENSITIVE_HEADER, span, "`Authorization` header value not marked with `set_sensitive(true)`".into());
+                    let finding = self.finding(
+                        cx,
+                        id::SENSITIVE_HEADER,
+                        span,
+                        "`Authorization` header value not marked with `set_sensitive(true)`".into(),
+                    );
                     cx.deferred_header.push(finding);
                 }
             }
@@ -1392,7 +1888,8 @@ impl<'a> FileAnalyzer<'a> {
         let Expr::Call(c) = root else { return };
         let Expr::Path(p) = &*c.func else { return };
         let callee = self.imports.resolve(&p.path);
-        if path_ends_with(&callee, "Cookie::build") || path_ends_with(&callee, "CookieBuilder::new") {
+        if path_ends_with(&callee, "Cookie::build") || path_ends_with(&callee, "CookieBuilder::new")
+        {
             let secure = methods.iter().any(|c| c.method == "secure");
             let http_only = methods.iter().any(|c| c.method == "http_only");
             if !secure || !http_only {
@@ -1401,7 +1898,13 @@ impl<'a> FileAnalyzer<'a> {
                     (false, true) => "`secure(true)`",
                     _ => "`http_only(true)`",
                 };
-                self.report(Some(cx), id::INSECURE_COOKIE, c.span(), c.span(), format!("cookie built without {missing}"));
+                self.report(
+                    Some(cx),
+                    id::INSECURE_COOKIE,
+                    c.span(),
+                    c.span(),
+                    format!("cookie built without {missing}"),
+                );
             }
         }
     }
@@ -1410,13 +1913,23 @@ impl<'a> FileAnalyzer<'a> {
 
     fn eval_macro(&mut self, cx: &mut FnCx, mac: &syn::Macro) -> Taint {
         let name = last_ident(&mac.path);
-        let resolved = if mac.path.segments.len() == 1 { self.imports.resolve_ident(&name) } else { self.imports.resolve(&mac.path) };
+        let resolved = if mac.path.segments.len() == 1 {
+            self.imports.resolve_ident(&name)
+        } else {
+            self.imports.resolve(&mac.path)
+        };
         if name == "vec" {
             if let Some(body) = macros::parse_vec_body(&mac.tokens) {
                 if let Expr::Repeat(r) = &body {
                     let elem = self.eval(cx, &r.expr);
                     let len = self.eval(cx, &r.len);
-                    self.report_sink(cx, ALLOC, len, "an allocation size (`vec![_; n]`)", (r.len.span(), r.len.span()));
+                    self.report_sink(
+                        cx,
+                        ALLOC,
+                        len,
+                        "an allocation size (`vec![_; n]`)",
+                        (r.len.span(), r.len.span()),
+                    );
                     return elem;
                 }
                 return self.eval(cx, &body);
@@ -1424,25 +1937,53 @@ impl<'a> FileAnalyzer<'a> {
             return Taint::CLEAN;
         }
         let args = macros::parse_args(&mac.tokens);
-        let is_print = matches!(name.as_str(), "println" | "eprintln" | "print" | "eprint" | "dbg");
-        let is_log = matches!(name.as_str(), "info" | "warn" | "error" | "debug" | "trace" | "event" | "log")
-            && (resolved.starts_with("log::") || resolved.starts_with("tracing::") || mac.path.segments.len() == 1);
+        let is_print = matches!(
+            name.as_str(),
+            "println" | "eprintln" | "print" | "eprint" | "dbg"
+        );
+        let is_log = matches!(
+            name.as_str(),
+            "info" | "warn" | "error" | "debug" | "trace" | "event" | "log"
+        ) && (resolved.starts_with("log::")
+            || resolved.starts_with("tracing::")
+            || mac.path.segments.len() == 1);
         if cx.ctor && !cx.ctor_reported && (is_print || resolved.starts_with("std::")) {
             cx.ctor_reported = true;
             let span = mac.path.span();
-            self.report(Some(cx), id::CTOR_USES_STD, span, span, format!("`{name}!` uses std before `main` runs"));
+            self.report(
+                Some(cx),
+                id::CTOR_USES_STD,
+                span,
+                span,
+                format!("`{name}!` uses std before `main` runs"),
+            );
         }
 
         // Evaluate every argument once; remember taints by position.
         let taints: Vec<Taint> = args.iter().map(|a| self.eval(cx, &a.expr)).collect();
-        let fmt_index = args.iter().position(|a| a.name.is_none() && matches!(a.expr, Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(_), .. })));
+        let fmt_index = args.iter().position(|a| {
+            a.name.is_none()
+                && matches!(
+                    a.expr,
+                    Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(_),
+                        ..
+                    })
+                )
+        });
 
         // How each argument is rendered: by its placeholder, or its sigil.
         let mut rendered: Vec<(usize, Render)> = Vec::new();
         let mut captured: Vec<(String, Render, Span)> = Vec::new();
         if let Some(fi) = fmt_index {
-            if let Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) = &args[fi].expr {
-                let positional: Vec<usize> = (fi + 1..args.len()).filter(|i| args[*i].name.is_none()).collect();
+            if let Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) = &args[fi].expr
+            {
+                let positional: Vec<usize> = (fi + 1..args.len())
+                    .filter(|i| args[*i].name.is_none())
+                    .collect();
                 let mut next = 0;
                 for ph in macros::placeholders(&s.value()) {
                     let target = match &ph.arg {
@@ -1452,7 +1993,8 @@ impl<'a> FileAnalyzer<'a> {
                         }
                         ArgRef::Index(n) => positional.get(*n).copied(),
                         ArgRef::Name(n) => {
-                            let named = (fi + 1..args.len()).find(|i| args[*i].name.as_deref() == Some(n.as_str()));
+                            let named = (fi + 1..args.len())
+                                .find(|i| args[*i].name.as_deref() == Some(n.as_str()));
                             if named.is_none() {
                                 captured.push((n.clone(), ph.render, s.span()));
                             }
@@ -1473,7 +2015,11 @@ impl<'a> FileAnalyzer<'a> {
                 continue; // named format arguments: rendered through placeholders
             }
             // tracing fields / args without a format string.
-            let render = arg.sigil.unwrap_or(if is_log && arg.name.is_some() { Render::Debug } else { Render::Display });
+            let render = arg.sigil.unwrap_or(if is_log && arg.name.is_some() {
+                Render::Debug
+            } else {
+                Render::Display
+            });
             rendered.push((i, render));
         }
 
@@ -1481,20 +2027,55 @@ impl<'a> FileAnalyzer<'a> {
             for (i, render) in &rendered {
                 let arg = &args[*i];
                 if is_log && *render == Render::Display {
-                    self.report_sink(cx, LOG, taints[*i], &format!("a log entry (`{name}!`)"), (arg.expr.span(), arg.expr.span()));
+                    self.report_sink(
+                        cx,
+                        LOG,
+                        taints[*i],
+                        &format!("a log entry (`{name}!`)"),
+                        (arg.expr.span(), arg.expr.span()),
+                    );
                 }
-                let secret = arg.name.as_deref().filter(|n| is_secret_name(n)).map(str::to_string).or_else(|| secret_expr_name(&arg.expr));
+                let secret = arg
+                    .name
+                    .as_deref()
+                    .filter(|n| is_secret_name(n))
+                    .map(str::to_string)
+                    .or_else(|| secret_expr_name(&arg.expr));
                 if let Some(secret) = secret {
-                    self.report(Some(cx), id::CLEARTEXT_LOGGING, arg.expr.span(), arg.expr.span(), format!("`{secret}` is written to {}", if is_log { "the log" } else { "the console" }));
+                    self.report(
+                        Some(cx),
+                        id::CLEARTEXT_LOGGING,
+                        arg.expr.span(),
+                        arg.expr.span(),
+                        format!(
+                            "`{secret}` is written to {}",
+                            if is_log { "the log" } else { "the console" }
+                        ),
+                    );
                 }
             }
             for (ident, render, span) in &captured {
                 let t = cx.vars.get(ident).map(|v| v.taint).unwrap_or_default();
                 if is_log && *render == Render::Display {
-                    self.report_sink(cx, LOG, t, &format!("a log entry (`{name}!`)"), (*span, *span));
+                    self.report_sink(
+                        cx,
+                        LOG,
+                        t,
+                        &format!("a log entry (`{name}!`)"),
+                        (*span, *span),
+                    );
                 }
                 if is_secret_name(ident) {
-                    self.report(Some(cx), id::CLEARTEXT_LOGGING, *span, *span, format!("`{ident}` is written to {}", if is_log { "the log" } else { "the console" }));
+                    self.report(
+                        Some(cx),
+                        id::CLEARTEXT_LOGGING,
+                        *span,
+                        *span,
+                        format!(
+                            "`{ident}` is written to {}",
+                            if is_log { "the log" } else { "the console" }
+                        ),
+                    );
                 }
             }
         }
@@ -1504,11 +2085,19 @@ impl<'a> FileAnalyzer<'a> {
         let mut result = Taint::CLEAN;
         for (i, render) in &rendered {
             let t = taints[*i];
-            result = result.union(if *render == Render::Debug { t.without(LOG) } else { t });
+            result = result.union(if *render == Render::Debug {
+                t.without(LOG)
+            } else {
+                t
+            });
         }
         for (ident, render, _) in &captured {
             let t = cx.vars.get(ident).map(|v| v.taint).unwrap_or_default();
-            result = result.union(if *render == Render::Debug { t.without(LOG) } else { t });
+            result = result.union(if *render == Render::Debug {
+                t.without(LOG)
+            } else {
+                t
+            });
         }
         if fmt_index.is_none() {
             result = result.union(taint::union_all(taints.iter().copied()));
@@ -1520,7 +2109,12 @@ impl<'a> FileAnalyzer<'a> {
             }
             return Taint::CLEAN;
         }
-        if name == "matches" || name.starts_with("assert") || name.starts_with("debug_assert") || is_print || is_log {
+        if name == "matches"
+            || name.starts_with("assert")
+            || name.starts_with("debug_assert")
+            || is_print
+            || is_log
+        {
             return Taint::CLEAN;
         }
         result
@@ -1558,12 +2152,26 @@ impl<'a> FileAnalyzer<'a> {
         }
         if let Some(cx) = cx {
             if cx.secret_context && WEAK_RNG_PATTERNS.iter().any(|p| path_matches(&resolved, p)) {
-                let message = format!("secret generated with a predictable generator (`{}`)", short(&resolved));
+                let message = format!(
+                    "secret generated with a predictable generator (`{}`)",
+                    short(&resolved)
+                );
                 self.report(Some(cx), id::INSECURE_RANDOMNESS, span, span, message);
             }
-            if cx.ctor && !cx.ctor_reported && STD_ONLY_PREFIXES.iter().any(|p| path_matches(&resolved, p) && resolved.starts_with("std::")) {
+            if cx.ctor
+                && !cx.ctor_reported
+                && STD_ONLY_PREFIXES
+                    .iter()
+                    .any(|p| path_matches(&resolved, p) && resolved.starts_with("std::"))
+            {
                 cx.ctor_reported = true;
-                self.report(Some(cx), id::CTOR_USES_STD, span, span, format!("`{}` used before `main` runs", short(&resolved)));
+                self.report(
+                    Some(cx),
+                    id::CTOR_USES_STD,
+                    span,
+                    span,
+                    format!("`{}` used before `main` runs", short(&resolved)),
+                );
             }
         }
     }
@@ -1578,11 +2186,23 @@ impl<'a> FileAnalyzer<'a> {
         if value.len() >= 16 {
             let matches = leaked_credential_patterns().matches(&value);
             if let Some(first) = matches.iter().next() {
-                let what = CREDENTIAL_NAMES.get(first).copied().unwrap_or("a credential");
-                self.report(cx, id::LEAKED_CREDENTIAL, span, span, format!("string literal contains {what}"));
+                let what = CREDENTIAL_NAMES
+                    .get(first)
+                    .copied()
+                    .unwrap_or("a credential");
+                self.report(
+                    cx,
+                    id::LEAKED_CREDENTIAL,
+                    span,
+                    span,
+                    format!("string literal contains {what}"),
+                );
             }
         }
-        let lower = value.get(..7).map(str::to_ascii_lowercase).unwrap_or_default();
+        let lower = value
+            .get(..7)
+            .map(str::to_ascii_lowercase)
+            .unwrap_or_default();
         let rest = if lower == "http://" {
             Some(&value[7..])
         } else if lower.starts_with("ws://") {
@@ -1593,11 +2213,26 @@ impl<'a> FileAnalyzer<'a> {
         if let Some(rest) = rest {
             if !is_benign_http_host(rest) {
                 let shown: String = value.chars().take(60).collect();
-                self.report(cx, id::CLEARTEXT_URL, span, span, format!("`{shown}` is fetched without TLS"));
+                self.report(
+                    cx,
+                    id::CLEARTEXT_URL,
+                    span,
+                    span,
+                    format!("`{shown}` is fetched without TLS"),
+                );
             }
         }
-        if ["/tmp/", "/var/tmp/", "/dev/shm/"].iter().any(|p| value.starts_with(p) && value.len() > p.len()) {
-            self.report(cx, id::PREDICTABLE_TEMP_FILE, span, span, format!("fixed path `{value}` in a shared temporary directory"));
+        if ["/tmp/", "/var/tmp/", "/dev/shm/"]
+            .iter()
+            .any(|p| value.starts_with(p) && value.len() > p.len())
+        {
+            self.report(
+                cx,
+                id::PREDICTABLE_TEMP_FILE,
+                span,
+                span,
+                format!("fixed path `{value}` in a shared temporary directory"),
+            );
         }
     }
 
@@ -1606,13 +2241,24 @@ impl<'a> FileAnalyzer<'a> {
         let placeholder = value.len() < 4
             || value.contains(char::is_whitespace)
             || value.starts_with(['$', '{', '<', '%', '/'])
-            || value.chars().all(|c| c == value.chars().next().unwrap_or('x'))
-            || (value.chars().all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit()) && value.contains('_'))
+            || value
+                .chars()
+                .all(|c| c == value.chars().next().unwrap_or('x'))
+            || (value
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit())
+                && value.contains('_'))
             || value.eq_ignore_ascii_case("redacted")
             || value.contains("://");
         if !placeholder {
             let span = e.span();
-            self.report(cx, id::HARDCODED_SECRET, span, span, format!("`{name}` is set from a string literal"));
+            self.report(
+                cx,
+                id::HARDCODED_SECRET,
+                span,
+                span,
+                format!("`{name}` is set from a string literal"),
+            );
         }
     }
 
@@ -1627,27 +2273,49 @@ impl<'a> FileAnalyzer<'a> {
     }
 
     fn check_unsafe_impl(&mut self, item: &syn::ItemImpl) {
-        let Some(unsafety) = item.unsafety else { return };
+        let Some(unsafety) = item.unsafety else {
+            return;
+        };
         let line = start_of(unsafety.span).0;
         if !self.has_safety_comment(line, line) {
-            self.report(None, id::UNDOCUMENTED_UNSAFE, unsafety.span, unsafety.span, "`unsafe impl` without a `// SAFETY:` comment".into());
+            self.report(
+                None,
+                id::UNDOCUMENTED_UNSAFE,
+                unsafety.span,
+                unsafety.span,
+                "`unsafe impl` without a `// SAFETY:` comment".into(),
+            );
         }
-        let Some((_, trait_path, _)) = &item.trait_ else { return };
+        let Some((_, trait_path, _)) = &item.trait_ else {
+            return;
+        };
         let trait_name = last_ident(trait_path);
         if trait_name != "Send" && trait_name != "Sync" {
             return;
         }
         // `Send` needs `T: Send`; `Sync` is sound with `T: Sync`, or with
         // `T: Send` for types that hand out `T` under a lock (like `Mutex`).
-        let accepted: &[&str] = if trait_name == "Send" { &["Send"] } else { &["Sync", "Send"] };
+        let accepted: &[&str] = if trait_name == "Send" {
+            &["Send"]
+        } else {
+            &["Sync", "Send"]
+        };
         for param in item.generics.type_params() {
-            let mut bounded = param.bounds.iter().any(|b| accepted.iter().any(|t| bound_names(b, t)));
+            let mut bounded = param
+                .bounds
+                .iter()
+                .any(|b| accepted.iter().any(|t| bound_names(b, t)));
             if let Some(where_clause) = &item.generics.where_clause {
                 for predicate in &where_clause.predicates {
                     if let syn::WherePredicate::Type(pt) = predicate {
                         // `T: Sync` or `T::Target: Sync` both constrain T.
                         let about_param = matches!(&pt.bounded_ty, syn::Type::Path(tp) if tp.path.segments.first().is_some_and(|s| s.ident == param.ident));
-                        if about_param && pt.bounds.iter().any(|b| accepted.iter().any(|t| bound_names(b, t))) {
+                        if about_param
+                            && pt
+                                .bounds
+                                .iter()
+                                .any(|b| accepted.iter().any(|t| bound_names(b, t)))
+                        {
                             bounded = true;
                         }
                     }
@@ -1655,7 +2323,16 @@ impl<'a> FileAnalyzer<'a> {
             }
             if !bounded {
                 let span = item.impl_token.span;
-                self.report(None, id::UNSAFE_SEND_SYNC, span, item.self_ty.span(), format!("`unsafe impl {trait_name}` does not require `{}: {trait_name}`", param.ident));
+                self.report(
+                    None,
+                    id::UNSAFE_SEND_SYNC,
+                    span,
+                    item.self_ty.span(),
+                    format!(
+                        "`unsafe impl {trait_name}` does not require `{}: {trait_name}`",
+                        param.ident
+                    ),
+                );
             }
         }
     }
@@ -1663,7 +2340,9 @@ impl<'a> FileAnalyzer<'a> {
     /// A rustls verifier whose `verify_server_cert` returns success without
     /// verifying anything.
     fn check_cert_verifier_impl(&mut self, item: &syn::ItemImpl) {
-        let Some((_, trait_path, _)) = &item.trait_ else { return };
+        let Some((_, trait_path, _)) = &item.trait_ else {
+            return;
+        };
         let trait_name = last_ident(trait_path);
         if trait_name != "ServerCertVerifier" && trait_name != "ClientCertVerifier" {
             return;
@@ -1675,10 +2354,20 @@ impl<'a> FileAnalyzer<'a> {
                     continue;
                 }
                 let body = quote::ToTokens::to_token_stream(&f.block).to_string();
-                let delegates = body.contains("verify_server_cert") || body.contains("verify_client_cert") || body.contains("verify_server_name") || body.contains("verify_signature") || body.contains("Err");
+                let delegates = body.contains("verify_server_cert")
+                    || body.contains("verify_client_cert")
+                    || body.contains("verify_server_name")
+                    || body.contains("verify_signature")
+                    || body.contains("Err");
                 if body.contains("assertion") && !delegates {
                     let span = f.sig.ident.span();
-                    self.report(None, id::TLS_VERIFICATION_DISABLED, span, span, format!("`{trait_name}::{name}` accepts every certificate"));
+                    self.report(
+                        None,
+                        id::TLS_VERIFICATION_DISABLED,
+                        span,
+                        span,
+                        format!("`{trait_name}::{name}` accepts every certificate"),
+                    );
                 }
             }
         }
@@ -1709,7 +2398,22 @@ fn is_toolchain_env(name: &str) -> bool {
     name.starts_with("CARGO")
         || name.starts_with("RUSTC")
         || name.starts_with("DEP_")
-        || matches!(name, "RUSTDOC" | "RUSTFLAGS" | "OUT_DIR" | "TARGET" | "HOST" | "PROFILE" | "OPT_LEVEL" | "DEBUG" | "NUM_JOBS" | "CC" | "CXX" | "AR" | "RUSTUP_TOOLCHAIN")
+        || matches!(
+            name,
+            "RUSTDOC"
+                | "RUSTFLAGS"
+                | "OUT_DIR"
+                | "TARGET"
+                | "HOST"
+                | "PROFILE"
+                | "OPT_LEVEL"
+                | "DEBUG"
+                | "NUM_JOBS"
+                | "CC"
+                | "CXX"
+                | "AR"
+                | "RUSTUP_TOOLCHAIN"
+        )
 }
 
 fn bound_names(bound: &syn::TypeParamBound, trait_name: &str) -> bool {
@@ -1717,7 +2421,10 @@ fn bound_names(bound: &syn::TypeParamBound, trait_name: &str) -> bool {
 }
 
 fn tokens_mention_html(e: &Expr) -> bool {
-    quote::ToTokens::to_token_stream(e).to_string().to_ascii_lowercase().contains("html")
+    quote::ToTokens::to_token_stream(e)
+        .to_string()
+        .to_ascii_lowercase()
+        .contains("html")
 }
 
 /// A length or index that is a compile-time constant.
@@ -1726,9 +2433,12 @@ fn is_const_like(e: &Expr) -> bool {
         Expr::Lit(_) => true,
         Expr::Path(p) => p.path.segments.last().is_some_and(|s| {
             let name = s.ident.to_string();
-            name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+            name.chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
         }),
-        Expr::Call(c) => matches!(&*c.func, Expr::Path(p) if last_ident(&p.path).starts_with("size_of")),
+        Expr::Call(c) => {
+            matches!(&*c.func, Expr::Path(p) if last_ident(&p.path).starts_with("size_of"))
+        }
         Expr::Binary(b) => is_const_like(&b.left) && is_const_like(&b.right),
         Expr::Cast(c) => is_const_like(&c.expr),
         _ => false,
@@ -1747,7 +2457,18 @@ fn secret_expr_name(e: &Expr) -> Option<String> {
             syn::Member::Named(n) if is_secret_name(&n.to_string()) => Some(n.to_string()),
             _ => None,
         },
-        Expr::MethodCall(m) if matches!(m.method.to_string().as_str(), "as_str" | "clone" | "to_string" | "expose_secret" | "as_ref" | "unwrap" | "as_deref") => {
+        Expr::MethodCall(m)
+            if matches!(
+                m.method.to_string().as_str(),
+                "as_str"
+                    | "clone"
+                    | "to_string"
+                    | "expose_secret"
+                    | "as_ref"
+                    | "unwrap"
+                    | "as_deref"
+            ) =>
+        {
             secret_expr_name(&m.receiver)
         }
         _ => None,
@@ -1831,7 +2552,9 @@ impl<'ast> Visit<'ast> for FileAnalyzer<'_> {
 /// reported per file. Exposed for tests.
 #[cfg(test)]
 pub(crate) fn analyze_source(source: &str) -> Vec<RawFinding> {
-    let Ok(file) = syn::parse_file(source) else { return Vec::new() };
+    let Ok(file) = syn::parse_file(source) else {
+        return Vec::new();
+    };
     let mut analyzer = FileAnalyzer::new("src/lib.rs", source, &file, false);
     analyzer.run(&file);
     analyzer.findings
@@ -1859,6 +2582,11 @@ mod tests {
             }
         "#;
         let findings = analyze_source(src);
-        assert!(findings.iter().any(|f| f.rule == id::SQL_INJECTION && f.line == 7), "{findings:?}");
+        assert!(
+            findings
+                .iter()
+                .any(|f| f.rule == id::SQL_INJECTION && f.line == 7),
+            "{findings:?}"
+        );
     }
 }

@@ -33,7 +33,12 @@ pub fn comments(source: &str) -> Vec<Comment<'_>> {
             }
             b'/' if bytes.get(i + 1) == Some(&b'/') => {
                 let end = source[i..].find('\n').map_or(bytes.len(), |n| i + n);
-                out.push(Comment { line, column: column(i, line_start), text: &source[i..end], trailing: code_on_line });
+                out.push(Comment {
+                    line,
+                    column: column(i, line_start),
+                    text: &source[i..end],
+                    trailing: code_on_line,
+                });
                 i = end;
             }
             b'/' if bytes.get(i + 1) == Some(&b'*') => {
@@ -58,7 +63,12 @@ pub fn comments(source: &str) -> Vec<Comment<'_>> {
                         i += 1;
                     }
                 }
-                out.push(Comment { line: start_line, column: start_col, text: &source[start..i.min(bytes.len())], trailing });
+                out.push(Comment {
+                    line: start_line,
+                    column: start_col,
+                    text: &source[start..i.min(bytes.len())],
+                    trailing,
+                });
             }
             b'"' => {
                 code_on_line = true;
@@ -149,7 +159,15 @@ mod tests {
         let src = "let a = \"// not\"; // yes\nlet r = r#\"/* no */\"#;\n/* block\n still */ let c = '/'; // 'x\nlet l: &'a str = x; // after lifetime\n";
         let found = comments(src);
         let texts: Vec<&str> = found.iter().map(|c| c.text).collect();
-        assert_eq!(texts, vec!["// yes", "/* block\n still */", "// 'x", "// after lifetime"]);
+        assert_eq!(
+            texts,
+            vec![
+                "// yes",
+                "/* block\n still */",
+                "// 'x",
+                "// after lifetime"
+            ]
+        );
         assert_eq!((found[0].line, found[0].trailing), (1, true));
         assert_eq!((found[1].line, found[1].trailing), (3, false));
         assert_eq!(found[2].line, 4);

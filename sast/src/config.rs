@@ -37,7 +37,9 @@ impl Config {
             .chain(self.severity.keys().map(|id| ("severity", id)));
         for (key, rule_id) in named {
             if rules::find(rule_id).is_none() {
-                return Err(format!("[sast] {key}: unknown rule `{rule_id}` (see `tollgate sast --list-rules`)"));
+                return Err(format!(
+                    "[sast] {key}: unknown rule `{rule_id}` (see `tollgate sast --list-rules`)"
+                ));
             }
         }
         Ok(())
@@ -85,7 +87,9 @@ mod tests {
 
     #[test]
     fn unknown_key_and_unknown_rule_are_errors() {
-        let err = toml::from_str::<Config>("disabled = []").unwrap_err().to_string();
+        let err = toml::from_str::<Config>("disabled = []")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("unknown field `disabled`"), "{err}");
         let config: Config = toml::from_str(r#"disable = ["no-such-rule"]"#).unwrap();
         assert!(config.validate().unwrap_err().contains("no-such-rule"));

@@ -83,7 +83,8 @@ impl Collector {
         match tree {
             syn::UseTree::Path(p) => {
                 let segment = p.ident.to_string();
-                let pushed = !(prefix.is_empty() && (segment == "crate" || segment == "self" || segment == "super"));
+                let pushed = !(prefix.is_empty()
+                    && (segment == "crate" || segment == "self" || segment == "super"));
                 if pushed {
                     prefix.push(segment);
                 }
@@ -105,7 +106,11 @@ impl Collector {
             }
             syn::UseTree::Rename(r) => {
                 let name = r.ident.to_string();
-                let full = if name == "self" { prefix.join("::") } else { join(prefix, &name) };
+                let full = if name == "self" {
+                    prefix.join("::")
+                } else {
+                    join(prefix, &name)
+                };
                 self.imports.insert(r.rename.to_string(), full);
             }
             syn::UseTree::Group(g) => {
@@ -136,7 +141,8 @@ impl<'ast> Visit<'ast> for Collector {
 
     fn visit_item_extern_crate(&mut self, item: &'ast syn::ItemExternCrate) {
         if let Some((_, rename)) = &item.rename {
-            self.imports.insert(rename.to_string(), item.ident.to_string());
+            self.imports
+                .insert(rename.to_string(), item.ident.to_string());
         }
     }
 
@@ -171,7 +177,10 @@ mod tests {
         assert_eq!(resolve(src, "File::open"), "std::fs::File::open");
         assert_eq!(resolve(src, "mem::transmute"), "std::mem::transmute");
         assert_eq!(resolve(src, "legacy_sha::Sha1"), "sha1::Sha1");
-        assert_eq!(resolve(src, "Client::new"), "reqwest::blocking::Client::new");
+        assert_eq!(
+            resolve(src, "Client::new"),
+            "reqwest::blocking::Client::new"
+        );
         assert_eq!(resolve(src, "crate::db::run"), "db::run");
         assert_eq!(resolve(src, "unknown::thing"), "unknown::thing");
     }

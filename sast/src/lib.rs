@@ -49,7 +49,10 @@ pub enum Error {
     #[error("{path}: no such file or directory")]
     NotFound { path: PathBuf },
     #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("invalid exclude pattern `{pattern}`: {message}")]
     Exclude { pattern: String, message: String },
     #[error("{0}")]
@@ -98,7 +101,10 @@ pub struct Report {
 
 impl Report {
     pub fn count_at_least(&self, severity: Severity) -> usize {
-        self.findings.iter().filter(|f| f.severity >= severity).count()
+        self.findings
+            .iter()
+            .filter(|f| f.severity >= severity)
+            .count()
     }
 }
 
@@ -121,7 +127,14 @@ pub fn scan(targets: &[PathBuf], options: &Options) -> Result<Report, Error> {
     let include_tests = options.include_tests || options.config.include_tests;
     let mut per_file: Vec<FileResult> = files
         .par_iter()
-        .map(|path| analyze_path(path, &relative(path, &options.root), include_tests, &options.config))
+        .map(|path| {
+            analyze_path(
+                path,
+                &relative(path, &options.root),
+                include_tests,
+                &options.config,
+            )
+        })
         .collect();
     per_file.sort_by(|a, b| a.path.cmp(&b.path));
 
@@ -158,7 +171,10 @@ pub fn collect_files(targets: &[PathBuf], options: &Options) -> Result<Vec<PathB
         let glob = globset::GlobBuilder::new(pattern)
             .literal_separator(true)
             .build()
-            .map_err(|e| Error::Exclude { pattern: pattern.clone(), message: e.to_string() })?;
+            .map_err(|e| Error::Exclude {
+                pattern: pattern.clone(),
+                message: e.to_string(),
+            })?;
         excludes.add(glob);
         // `dir/**` should also exclude `dir` itself from the walk.
         if let Some(dir) = pattern.strip_suffix("/**") {
@@ -167,8 +183,14 @@ pub fn collect_files(targets: &[PathBuf], options: &Options) -> Result<Vec<PathB
             }
         }
     }
-    let excludes = excludes.build().map_err(|e| Error::Exclude { pattern: String::new(), message: e.to_string() })?;
-    let exclude_base = options.config_dir.clone().unwrap_or_else(|| options.root.clone());
+    let excludes = excludes.build().map_err(|e| Error::Exclude {
+        pattern: String::new(),
+        message: e.to_string(),
+    })?;
+    let exclude_base = options
+        .config_dir
+        .clone()
+        .unwrap_or_else(|| options.root.clone());
     let is_excluded = |path: &Path| -> bool {
         let rel = path.strip_prefix(&exclude_base).unwrap_or(path);
         let rel = rel.strip_prefix("./").unwrap_or(rel);
@@ -179,8 +201,13 @@ pub fn collect_files(targets: &[PathBuf], options: &Options) -> Result<Vec<PathB
     let mut files = Vec::new();
     for target in targets {
         let meta = std::fs::metadata(target).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => Error::NotFound { path: target.clone() },
-            _ => Error::Io { path: target.clone(), source: e },
+            std::io::ErrorKind::NotFound => Error::NotFound {
+                path: target.clone(),
+            },
+            _ => Error::Io {
+                path: target.clone(),
+                source: e,
+            },
         })?;
         if meta.is_file() {
             // An explicitly named file is scanned whatever its extension.
@@ -200,19 +227,27 @@ pub fn collect_files(targets: &[PathBuf], options: &Options) -> Result<Vec<PathB
                 }
                 let name = entry.file_name();
                 let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
-                if is_dir && (name == "target" || (!include_tests && (name == "tests" || name == "benches"))) {
+                if is_dir
+                    && (name == "target"
+                        || (!include_tests && (name == "tests" || name == "benches")))
+                {
                     return false;
                 }
                 true
             })
             .build();
         for entry in walker {
-            let entry = entry.map_err(|e| Error::Io { path: target.clone(), source: std::io::Error::other(e.to_string()) })?;
+            let entry = entry.map_err(|e| Error::Io {
+                path: target.clone(),
+                source: std::io::Error::other(e.to_string()),
+            })?;
             let path = entry.path();
             if is_excluded(path) {
                 continue;
             }
-            if entry.file_type().is_some_and(|t| t.is_file()) && path.extension().is_some_and(|e| e == "rs") {
+            if entry.file_type().is_some_and(|t| t.is_file())
+                && path.extension().is_some_and(|e| e == "rs")
+            {
                 files.push(path.to_path_buf());
             }
         }
@@ -231,8 +266,17 @@ struct FileResult {
     findings: Vec<Finding>,
 }
 
-fn meta_finding(path: &str, rule: &'static str, line: usize, column: usize, message: String, snippet: &str) -> Finding {
-    let severity = rules::find(rule).map(|r| r.severity).unwrap_or(Severity::Medium);
+fn meta_finding(
+    path: &str,
+    rule: &'static str,
+    line: usize,
+    column: usize,
+    message: String,
+    snippet: &str,
+) -> Finding {
+    let severity = rules::find(rule)
+        .map(|r| r.severity)
+        .unwrap_or(Severity::Medium);
     Finding {
         rule,
         severity,
@@ -261,21 +305,34 @@ fn analyze_path(path: &Path, rel: &str, include_tests: bool, config: &Config) ->
         Err(e) => return unreadable(format!("cannot read file: {e}"), 0),
     };
     if size > MAX_FILE_BYTES {
-        return unreadable(format!("file is {size} bytes, over the {MAX_FILE_BYTES}-byte limit; not analysed"), size);
+        return unreadable(
+            format!("file is {size} bytes, over the {MAX_FILE_BYTES}-byte limit; not analysed"),
+            size,
+        );
     }
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
         Err(e) => return unreadable(format!("cannot read file: {e}"), size),
     };
     if bytes.contains(&0) {
-        return unreadable("binary file (contains NUL bytes); not analysed".into(), size);
+        return unreadable(
+            "binary file (contains NUL bytes); not analysed".into(),
+            size,
+        );
     }
     match String::from_utf8(bytes) {
         Ok(source) => analyze_text(rel, &source, include_tests, config),
         Err(e) => {
             let offset = e.utf8_error().valid_up_to();
-            let line = e.as_bytes()[..offset].iter().filter(|b| **b == b'\n').count() + 1;
-            let mut result = unreadable(format!("file is not valid UTF-8 (byte offset {offset})"), size);
+            let line = e.as_bytes()[..offset]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count()
+                + 1;
+            let mut result = unreadable(
+                format!("file is not valid UTF-8 (byte offset {offset})"),
+                size,
+            );
             result.findings[0].line = line;
             result.findings[0].end_line = line;
             result
@@ -285,13 +342,29 @@ fn analyze_path(path: &Path, rel: &str, include_tests: bool, config: &Config) ->
 
 fn analyze_text(rel: &str, source: &str, include_tests: bool, config: &Config) -> FileResult {
     let lines: Vec<&str> = source.lines().collect();
-    let mut result = FileResult { path: rel.to_string(), lines: lines.len(), bytes: source.len() as u64, suppressed: 0, findings: Vec::new() };
+    let mut result = FileResult {
+        path: rel.to_string(),
+        lines: lines.len(),
+        bytes: source.len() as u64,
+        suppressed: 0,
+        findings: Vec::new(),
+    };
     let file = match syn::parse_file(source) {
         Ok(file) => file,
         Err(e) => {
             let start = e.span().start();
-            let snippet = lines.get(start.line.saturating_sub(1)).copied().unwrap_or("");
-            result.findings.push(meta_finding(rel, rules::id::PARSE_ERROR, start.line.max(1), start.column + 1, format!("not valid Rust: {e}"), snippet));
+            let snippet = lines
+                .get(start.line.saturating_sub(1))
+                .copied()
+                .unwrap_or("");
+            result.findings.push(meta_finding(
+                rel,
+                rules::id::PARSE_ERROR,
+                start.line.max(1),
+                start.column + 1,
+                format!("not valid Rust: {e}"),
+                snippet,
+            ));
             return result;
         }
     };
@@ -300,15 +373,25 @@ fn analyze_text(rel: &str, source: &str, include_tests: bool, config: &Config) -
 
     let mut findings: Vec<Finding> = Vec::with_capacity(analyzer.findings.len());
     for raw in analyzer.findings {
-        let Some(rule) = rules::find(raw.rule) else { continue };
+        let Some(rule) = rules::find(raw.rule) else {
+            continue;
+        };
         if !config.is_enabled(rule.id) {
             continue;
         }
-        let snippet = lines.get(raw.line.saturating_sub(1)).copied().unwrap_or("").to_string();
+        let snippet = lines
+            .get(raw.line.saturating_sub(1))
+            .copied()
+            .unwrap_or("")
+            .to_string();
         let severity = config.severity_of(rule);
         findings.push(Finding {
             rule: rule.id,
-            severity: if raw.local_source { severity.one_lower() } else { severity },
+            severity: if raw.local_source {
+                severity.one_lower()
+            } else {
+                severity
+            },
             path: rel.to_string(),
             line: raw.line,
             column: raw.column,
@@ -320,12 +403,16 @@ fn analyze_text(rel: &str, source: &str, include_tests: bool, config: &Config) -
             stmt_line: raw.stmt_line,
         });
     }
-    findings.sort_by(|a, b| (a.line, a.column, a.rule, &a.message).cmp(&(b.line, b.column, b.rule, &b.message)));
+    findings.sort_by(|a, b| {
+        (a.line, a.column, a.rule, &a.message).cmp(&(b.line, b.column, b.rule, &b.message))
+    });
     findings.dedup_by(|a, b| a.line == b.line && a.column == b.column && a.rule == b.rule);
 
     let mut suppressions = suppress::parse(source, &lines);
     result.suppressed = suppress::apply(&mut findings, &mut suppressions);
-    for (line, column, rule, message) in suppress::diagnostics(&suppressions, |r| config.is_enabled(r)) {
+    for (line, column, rule, message) in
+        suppress::diagnostics(&suppressions, |r| config.is_enabled(r))
+    {
         let snippet = lines.get(line.saturating_sub(1)).copied().unwrap_or("");
         findings.push(meta_finding(rel, rule, line, column, message, snippet));
     }

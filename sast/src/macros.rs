@@ -57,7 +57,10 @@ pub fn parse_args(tokens: &TokenStream) -> Vec<MacroArg> {
                 break;
             }
             end += 1;
-            joined.push(TokenTree::Punct(proc_macro2::Punct::new(',', proc_macro2::Spacing::Alone)));
+            joined.push(TokenTree::Punct(proc_macro2::Punct::new(
+                ',',
+                proc_macro2::Spacing::Alone,
+            )));
             joined.extend(pieces[end].iter().cloned());
         }
         i = if consumed { end + 1 } else { i + 1 };
@@ -98,7 +101,12 @@ fn parse_piece(mut piece: Vec<TokenTree>, args: &mut Vec<MacroArg>) -> bool {
             });
         let doubled = is_punct(piece.get(eq + 1), '=') || is_punct(piece.get(eq + 1), '>');
         if lhs_is_name && !doubled {
-            name = Some(piece[..eq].iter().map(ToString::to_string).collect::<String>());
+            name = Some(
+                piece[..eq]
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<String>(),
+            );
             piece.drain(..=eq);
         }
     }
@@ -168,7 +176,11 @@ pub fn placeholders(fmt: &str) -> Vec<Placeholder> {
                 } else {
                     ArgRef::Name(arg.to_string())
                 };
-                let render = if spec.contains('?') { Render::Debug } else { Render::Display };
+                let render = if spec.contains('?') {
+                    Render::Debug
+                } else {
+                    Render::Display
+                };
                 out.push(Placeholder { arg, render });
                 while let Some((j, _)) = chars.peek() {
                     if *j > i + end {
@@ -199,11 +211,18 @@ mod tests {
 
     #[test]
     fn splits_log_and_tracing_forms() {
-        let parsed = args(r#"target: "audit", user = %name, id = ?id, "login {} {x}", attempt, x = 3"#);
+        let parsed =
+            args(r#"target: "audit", user = %name, id = ?id, "login {} {x}", attempt, x = 3"#);
         let names: Vec<_> = parsed.iter().map(|a| a.name.clone()).collect();
         assert_eq!(
             names,
-            vec![Some("user".into()), Some("id".into()), None, None, Some("x".into())]
+            vec![
+                Some("user".into()),
+                Some("id".into()),
+                None,
+                None,
+                Some("x".into())
+            ]
         );
         assert_eq!(parsed[0].sigil, Some(Render::Display));
         assert_eq!(parsed[1].sigil, Some(Render::Debug));
@@ -224,11 +243,26 @@ mod tests {
         assert_eq!(
             found,
             vec![
-                Placeholder { arg: ArgRef::Next, render: Render::Display },
-                Placeholder { arg: ArgRef::Index(0), render: Render::Debug },
-                Placeholder { arg: ArgRef::Name("name".into()), render: Render::Display },
-                Placeholder { arg: ArgRef::Name("user".into()), render: Render::Display },
-                Placeholder { arg: ArgRef::Next, render: Render::Debug },
+                Placeholder {
+                    arg: ArgRef::Next,
+                    render: Render::Display
+                },
+                Placeholder {
+                    arg: ArgRef::Index(0),
+                    render: Render::Debug
+                },
+                Placeholder {
+                    arg: ArgRef::Name("name".into()),
+                    render: Render::Display
+                },
+                Placeholder {
+                    arg: ArgRef::Name("user".into()),
+                    render: Render::Display
+                },
+                Placeholder {
+                    arg: ArgRef::Next,
+                    render: Render::Debug
+                },
             ]
         );
     }
@@ -236,6 +270,9 @@ mod tests {
     #[test]
     fn parses_vec_repeat() {
         let tokens: TokenStream = "0u8; n".parse().unwrap();
-        assert!(matches!(parse_vec_body(&tokens), Some(syn::Expr::Repeat(_))));
+        assert!(matches!(
+            parse_vec_body(&tokens),
+            Some(syn::Expr::Repeat(_))
+        ));
     }
 }

@@ -30,7 +30,8 @@ pub fn path_matches(path: &str, pattern: &str) -> bool {
 
 /// True when `path` ends with `pattern` on a segment boundary.
 pub fn path_ends_with(path: &str, pattern: &str) -> bool {
-    path == pattern || (path.ends_with(pattern) && path[..path.len() - pattern.len()].ends_with("::"))
+    path == pattern
+        || (path.ends_with(pattern) && path[..path.len() - pattern.len()].ends_with("::"))
 }
 
 pub fn any_ends_with(path: &str, patterns: &[&str]) -> bool {
@@ -84,14 +85,36 @@ pub const HTTP_GET_FNS: &[&str] = &[
 
 /// Web framework extractor types whose values come from the request.
 pub const EXTRACTOR_TYPES: &[&str] = &[
-    "Query", "Path", "Json", "Form", "RawQuery", "Multipart", "RawForm", "TypedHeader", "Bytes",
+    "Query",
+    "Path",
+    "Json",
+    "Form",
+    "RawQuery",
+    "Multipart",
+    "RawForm",
+    "TypedHeader",
+    "Bytes",
 ];
 
 /// Crates whose extractor/request types are request data.
-pub const WEB_CRATES: &[&str] = &["axum", "actix_web", "rocket", "warp", "poem", "salvo", "tide"];
+pub const WEB_CRATES: &[&str] = &[
+    "axum",
+    "actix_web",
+    "rocket",
+    "warp",
+    "poem",
+    "salvo",
+    "tide",
+];
 
 /// Types of a whole request object.
-pub const REQUEST_TYPES: &[&str] = &["actix_web::HttpRequest", "HttpRequest", "hyper::Request", "http::Request", "axum::extract::Request"];
+pub const REQUEST_TYPES: &[&str] = &[
+    "actix_web::HttpRequest",
+    "HttpRequest",
+    "hyper::Request",
+    "http::Request",
+    "axum::extract::Request",
+];
 
 /// A function call whose argument is a sink.
 pub struct CallSink {
@@ -108,56 +131,157 @@ macro_rules! sinks {
 }
 
 pub const CALL_SINKS: &[&[CallSink]] = &[
-    sinks!(SQL, "a SQL query", [
-        ("sqlx::query", 0), ("sqlx::query_as", 0), ("sqlx::query_scalar", 0), ("sqlx::query_with", 0),
-        ("sqlx::query_as_with", 0), ("sqlx::query_scalar_with", 0), ("sqlx::raw_sql", 0),
-        ("diesel::sql_query", 0), ("diesel::dsl::sql", 0), ("diesel::expression::dsl::sql", 0),
-        ("sea_orm::Statement::from_string", 1), ("sea_orm::Statement::from_sql_and_values", 1),
-    ]),
-    sinks!(COMMAND, "the program run by `Command::new`", [
-        ("process::Command::new", 0), ("async_process::Command::new", 0), ("subprocess::Exec::cmd", 0),
-    ]),
-    sinks!(COMMAND, "a shell command line", [("subprocess::Exec::shell", 0)]),
-    sinks!(PATH, "a file system path", [
-        ("fs::read", 0), ("fs::read_to_string", 0), ("fs::write", 0), ("fs::remove_file", 0),
-        ("fs::remove_dir", 0), ("fs::remove_dir_all", 0), ("fs::create_dir", 0), ("fs::create_dir_all", 0),
-        ("fs::copy", 0), ("fs::copy", 1), ("fs::rename", 0), ("fs::rename", 1), ("fs::read_dir", 0),
-        ("fs::metadata", 0), ("fs::set_permissions", 0), ("fs::hard_link", 1), ("fs::read_link", 0),
-        ("fs::File::open", 0), ("fs::File::create", 0), ("fs::File::create_new", 0),
-        ("actix_files::NamedFile::open", 0), ("actix_files::NamedFile::open_async", 0),
-        ("tower_http::services::ServeFile::new", 0), ("tower_http::services::ServeDir::new", 0),
-    ]),
-    sinks!(URL, "the URL of an outgoing HTTP request", [
-        ("reqwest::get", 0), ("reqwest::blocking::get", 0), ("ureq::get", 0), ("ureq::post", 0),
-        ("ureq::put", 0), ("ureq::delete", 0), ("ureq::patch", 0), ("ureq::head", 0), ("ureq::request", 1),
-        ("attohttpc::get", 0), ("attohttpc::post", 0), ("surf::get", 0), ("surf::post", 0),
-        ("isahc::get", 0), ("isahc::post", 0), ("minreq::get", 0), ("minreq::post", 0),
-        ("http::Request::get", 0), ("http::Request::post", 0), ("hyper::Request::get", 0),
-        ("hyper::Request::post", 0),
-    ]),
-    sinks!(HTML, "an HTML response", [
-        ("axum::response::Html", 0), ("axum::Html", 0), ("warp::reply::html", 0),
-        ("rocket::response::content::RawHtml", 0), ("maud::PreEscaped", 0), ("poem::web::Html", 0),
-    ]),
-    sinks!(REGEX, "a regular expression", [
-        ("regex::Regex::new", 0), ("regex::bytes::Regex::new", 0), ("regex::RegexBuilder::new", 0),
-        ("regex::bytes::RegexBuilder::new", 0), ("regex::RegexSet::new", 0), ("fancy_regex::Regex::new", 0),
-        ("regex_lite::Regex::new", 0),
-    ]),
-    sinks!(DESER, "a deserialiser that trusts its input", [
-        ("bincode::deserialize", 0), ("bincode::deserialize_from", 0), ("bincode::decode_from_slice", 0),
-        ("bincode::serde::decode_from_slice", 0), ("bincode::serde::decode_borrowed_from_slice", 0),
-        ("bincode::decode_from_std_read", 0), ("serde_pickle::from_slice", 0), ("serde_pickle::from_reader", 0),
-        ("rmp_serde::from_slice", 0), ("rmp_serde::from_read", 0), ("rmp_serde::decode::from_slice", 0),
-        ("rmp_serde::decode::from_read", 0), ("ciborium::from_reader", 0), ("ciborium::de::from_reader", 0),
-        ("serde_cbor::from_slice", 0), ("serde_cbor::from_reader", 0), ("postcard::from_bytes", 0),
-        ("bson::from_slice", 0),
-    ]),
-    sinks!(ALLOC, "an allocation size", [
-        ("Vec::with_capacity", 0), ("String::with_capacity", 0), ("HashMap::with_capacity", 0),
-        ("HashSet::with_capacity", 0), ("VecDeque::with_capacity", 0), ("BytesMut::with_capacity", 0),
-        ("std::alloc::Layout::array", 0),
-    ]),
+    sinks!(
+        SQL,
+        "a SQL query",
+        [
+            ("sqlx::query", 0),
+            ("sqlx::query_as", 0),
+            ("sqlx::query_scalar", 0),
+            ("sqlx::query_with", 0),
+            ("sqlx::query_as_with", 0),
+            ("sqlx::query_scalar_with", 0),
+            ("sqlx::raw_sql", 0),
+            ("diesel::sql_query", 0),
+            ("diesel::dsl::sql", 0),
+            ("diesel::expression::dsl::sql", 0),
+            ("sea_orm::Statement::from_string", 1),
+            ("sea_orm::Statement::from_sql_and_values", 1),
+        ]
+    ),
+    sinks!(
+        COMMAND,
+        "the program run by `Command::new`",
+        [
+            ("process::Command::new", 0),
+            ("async_process::Command::new", 0),
+            ("subprocess::Exec::cmd", 0),
+        ]
+    ),
+    sinks!(
+        COMMAND,
+        "a shell command line",
+        [("subprocess::Exec::shell", 0)]
+    ),
+    sinks!(
+        PATH,
+        "a file system path",
+        [
+            ("fs::read", 0),
+            ("fs::read_to_string", 0),
+            ("fs::write", 0),
+            ("fs::remove_file", 0),
+            ("fs::remove_dir", 0),
+            ("fs::remove_dir_all", 0),
+            ("fs::create_dir", 0),
+            ("fs::create_dir_all", 0),
+            ("fs::copy", 0),
+            ("fs::copy", 1),
+            ("fs::rename", 0),
+            ("fs::rename", 1),
+            ("fs::read_dir", 0),
+            ("fs::metadata", 0),
+            ("fs::set_permissions", 0),
+            ("fs::hard_link", 1),
+            ("fs::read_link", 0),
+            ("fs::File::open", 0),
+            ("fs::File::create", 0),
+            ("fs::File::create_new", 0),
+            ("actix_files::NamedFile::open", 0),
+            ("actix_files::NamedFile::open_async", 0),
+            ("tower_http::services::ServeFile::new", 0),
+            ("tower_http::services::ServeDir::new", 0),
+        ]
+    ),
+    sinks!(
+        URL,
+        "the URL of an outgoing HTTP request",
+        [
+            ("reqwest::get", 0),
+            ("reqwest::blocking::get", 0),
+            ("ureq::get", 0),
+            ("ureq::post", 0),
+            ("ureq::put", 0),
+            ("ureq::delete", 0),
+            ("ureq::patch", 0),
+            ("ureq::head", 0),
+            ("ureq::request", 1),
+            ("attohttpc::get", 0),
+            ("attohttpc::post", 0),
+            ("surf::get", 0),
+            ("surf::post", 0),
+            ("isahc::get", 0),
+            ("isahc::post", 0),
+            ("minreq::get", 0),
+            ("minreq::post", 0),
+            ("http::Request::get", 0),
+            ("http::Request::post", 0),
+            ("hyper::Request::get", 0),
+            ("hyper::Request::post", 0),
+        ]
+    ),
+    sinks!(
+        HTML,
+        "an HTML response",
+        [
+            ("axum::response::Html", 0),
+            ("axum::Html", 0),
+            ("warp::reply::html", 0),
+            ("rocket::response::content::RawHtml", 0),
+            ("maud::PreEscaped", 0),
+            ("poem::web::Html", 0),
+        ]
+    ),
+    sinks!(
+        REGEX,
+        "a regular expression",
+        [
+            ("regex::Regex::new", 0),
+            ("regex::bytes::Regex::new", 0),
+            ("regex::RegexBuilder::new", 0),
+            ("regex::bytes::RegexBuilder::new", 0),
+            ("regex::RegexSet::new", 0),
+            ("fancy_regex::Regex::new", 0),
+            ("regex_lite::Regex::new", 0),
+        ]
+    ),
+    sinks!(
+        DESER,
+        "a deserialiser that trusts its input",
+        [
+            ("bincode::deserialize", 0),
+            ("bincode::deserialize_from", 0),
+            ("bincode::decode_from_slice", 0),
+            ("bincode::serde::decode_from_slice", 0),
+            ("bincode::serde::decode_borrowed_from_slice", 0),
+            ("bincode::decode_from_std_read", 0),
+            ("serde_pickle::from_slice", 0),
+            ("serde_pickle::from_reader", 0),
+            ("rmp_serde::from_slice", 0),
+            ("rmp_serde::from_read", 0),
+            ("rmp_serde::decode::from_slice", 0),
+            ("rmp_serde::decode::from_read", 0),
+            ("ciborium::from_reader", 0),
+            ("ciborium::de::from_reader", 0),
+            ("serde_cbor::from_slice", 0),
+            ("serde_cbor::from_reader", 0),
+            ("postcard::from_bytes", 0),
+            ("bson::from_slice", 0),
+        ]
+    ),
+    sinks!(
+        ALLOC,
+        "an allocation size",
+        [
+            ("Vec::with_capacity", 0),
+            ("String::with_capacity", 0),
+            ("HashMap::with_capacity", 0),
+            ("HashSet::with_capacity", 0),
+            ("VecDeque::with_capacity", 0),
+            ("BytesMut::with_capacity", 0),
+            ("std::alloc::Layout::array", 0),
+        ]
+    ),
 ];
 
 /// Functions that neutralise some kinds of taint: (path, kinds removed).
@@ -188,8 +312,23 @@ pub const SANITIZER_FNS: &[(&str, u16)] = &[
 
 /// Programs that interpret their arguments as a shell command line.
 pub const SHELLS: &[&str] = &[
-    "sh", "bash", "zsh", "dash", "ksh", "fish", "csh", "/bin/sh", "/bin/bash", "/usr/bin/sh", "/usr/bin/bash",
-    "/bin/zsh", "cmd", "cmd.exe", "powershell", "powershell.exe", "pwsh",
+    "sh",
+    "bash",
+    "zsh",
+    "dash",
+    "ksh",
+    "fish",
+    "csh",
+    "/bin/sh",
+    "/bin/bash",
+    "/usr/bin/sh",
+    "/usr/bin/bash",
+    "/bin/zsh",
+    "cmd",
+    "cmd.exe",
+    "powershell",
+    "powershell.exe",
+    "pwsh",
 ];
 
 /// HTTP client types whose `get`/`post`/... take a URL.
@@ -219,38 +358,103 @@ macro_rules! path_rules {
 }
 
 pub const PATH_RULES: &[&[PathRule]] = &[
-    path_rules!(id::WEAK_HASH, "broken hash function", [
-        "md5::compute", "md5::Md5", "md5::Context", "md2::Md2", "md4::Md4", "sha1::Sha1", "sha1::Sha1Core",
-        "sha1_smol::Sha1", "MessageDigest::md5", "MessageDigest::sha1", "openssl::sha::sha1",
-        "ring::digest::SHA1_FOR_LEGACY_USE_ONLY", "ring::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY",
-        "crypto::md5::Md5", "crypto::sha1::Sha1", "aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY",
-    ]),
-    path_rules!(id::WEAK_CIPHER, "broken cipher or mode", [
-        "des::Des", "des::TdesEde2", "des::TdesEde3", "des::TdesEee2", "des::TdesEee3", "rc4::Rc4",
-        "ecb::Encryptor", "ecb::Decryptor", "blowfish::Blowfish", "cast5::Cast5", "Cipher::des_cbc",
-        "Cipher::des_ecb", "Cipher::des_ede3", "Cipher::des_ede3_cbc", "Cipher::des_ede3_cfb64",
-        "Cipher::rc4", "Cipher::bf_cbc", "Cipher::bf_ecb", "Cipher::aes_128_ecb", "Cipher::aes_192_ecb",
-        "Cipher::aes_256_ecb", "crypto::rc4::Rc4", "crypto::blowfish::Blowfish",
-    ]),
-    path_rules!(id::MEM_TRANSMUTE, "`mem::transmute` reinterprets bits without checks", [
-        "std::mem::transmute", "std::mem::transmute_copy", "std::intrinsics::transmute",
-    ]),
-    path_rules!(id::UNINITIALIZED_MEMORY, "`mem::uninitialized` creates a value from uninitialised memory", [
-        "std::mem::uninitialized",
-    ]),
-    path_rules!(id::TRUSTED_EXE_PATH, "`env::current_exe()` can be redirected by whoever starts the process", [
-        "std::env::current_exe",
-    ]),
-    path_rules!(id::TLS_VERIFICATION_DISABLED, "`SslVerifyMode::NONE` turns off certificate verification", [
-        "SslVerifyMode::NONE",
-    ]),
-    path_rules!(id::PERMISSIVE_CORS, "CORS policy allows every origin", [
-        "CorsLayer::permissive", "CorsLayer::very_permissive", "actix_cors::Cors::permissive",
-        "Cors::permissive", "AllowOrigin::any", "Cors::allow_any_origin",
-    ]),
-    path_rules!(id::WORLD_WRITABLE, "mode bit that makes the file writable by every user", [
-        "Mode::S_IWOTH", "Mode::S_IRWXO", "libc::S_IWOTH", "libc::S_IRWXO",
-    ]),
+    path_rules!(
+        id::WEAK_HASH,
+        "broken hash function",
+        [
+            "md5::compute",
+            "md5::Md5",
+            "md5::Context",
+            "md2::Md2",
+            "md4::Md4",
+            "sha1::Sha1",
+            "sha1::Sha1Core",
+            "sha1_smol::Sha1",
+            "MessageDigest::md5",
+            "MessageDigest::sha1",
+            "openssl::sha::sha1",
+            "ring::digest::SHA1_FOR_LEGACY_USE_ONLY",
+            "ring::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY",
+            "crypto::md5::Md5",
+            "crypto::sha1::Sha1",
+            "aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY",
+        ]
+    ),
+    path_rules!(
+        id::WEAK_CIPHER,
+        "broken cipher or mode",
+        [
+            "des::Des",
+            "des::TdesEde2",
+            "des::TdesEde3",
+            "des::TdesEee2",
+            "des::TdesEee3",
+            "rc4::Rc4",
+            "ecb::Encryptor",
+            "ecb::Decryptor",
+            "blowfish::Blowfish",
+            "cast5::Cast5",
+            "Cipher::des_cbc",
+            "Cipher::des_ecb",
+            "Cipher::des_ede3",
+            "Cipher::des_ede3_cbc",
+            "Cipher::des_ede3_cfb64",
+            "Cipher::rc4",
+            "Cipher::bf_cbc",
+            "Cipher::bf_ecb",
+            "Cipher::aes_128_ecb",
+            "Cipher::aes_192_ecb",
+            "Cipher::aes_256_ecb",
+            "crypto::rc4::Rc4",
+            "crypto::blowfish::Blowfish",
+        ]
+    ),
+    path_rules!(
+        id::MEM_TRANSMUTE,
+        "`mem::transmute` reinterprets bits without checks",
+        [
+            "std::mem::transmute",
+            "std::mem::transmute_copy",
+            "std::intrinsics::transmute",
+        ]
+    ),
+    path_rules!(
+        id::UNINITIALIZED_MEMORY,
+        "`mem::uninitialized` creates a value from uninitialised memory",
+        ["std::mem::uninitialized",]
+    ),
+    path_rules!(
+        id::TRUSTED_EXE_PATH,
+        "`env::current_exe()` can be redirected by whoever starts the process",
+        ["std::env::current_exe",]
+    ),
+    path_rules!(
+        id::TLS_VERIFICATION_DISABLED,
+        "`SslVerifyMode::NONE` turns off certificate verification",
+        ["SslVerifyMode::NONE",]
+    ),
+    path_rules!(
+        id::PERMISSIVE_CORS,
+        "CORS policy allows every origin",
+        [
+            "CorsLayer::permissive",
+            "CorsLayer::very_permissive",
+            "actix_cors::Cors::permissive",
+            "Cors::permissive",
+            "AllowOrigin::any",
+            "Cors::allow_any_origin",
+        ]
+    ),
+    path_rules!(
+        id::WORLD_WRITABLE,
+        "mode bit that makes the file writable by every user",
+        [
+            "Mode::S_IWOTH",
+            "Mode::S_IRWXO",
+            "libc::S_IWOTH",
+            "libc::S_IRWXO",
+        ]
+    ),
 ];
 
 /// Non-cryptographic or predictably seeded random generators; a finding
@@ -281,12 +485,42 @@ pub const KEY_CONSTRUCTORS: &[&str] = &[
 /// IVs or nonces.
 pub fn is_key_type(segment: &str) -> bool {
     let lower = segment.to_ascii_lowercase();
-    ["key", "nonce", "iv", "aes", "chacha", "hmac", "cipher", "gcm", "poly1305", "siv", "encodingkey", "decodingkey", "unboundkey", "lesssafekey", "xsalsa", "salsa", "secretbox", "crypter"]
-        .iter()
-        .any(|word| lower.contains(word))
+    [
+        "key",
+        "nonce",
+        "iv",
+        "aes",
+        "chacha",
+        "hmac",
+        "cipher",
+        "gcm",
+        "poly1305",
+        "siv",
+        "encodingkey",
+        "decodingkey",
+        "unboundkey",
+        "lesssafekey",
+        "xsalsa",
+        "salsa",
+        "secretbox",
+        "crypter",
+    ]
+    .iter()
+    .any(|word| lower.contains(word))
 }
 
-const SECRET_WORDS: &[&str] = &["password", "passwd", "passphrase", "secret", "token", "apikey", "credential", "credentials", "privatekey", "pass"];
+const SECRET_WORDS: &[&str] = &[
+    "password",
+    "passwd",
+    "passphrase",
+    "secret",
+    "token",
+    "apikey",
+    "credential",
+    "credentials",
+    "privatekey",
+    "pass",
+];
 const SECRET_PAIRS: &[(&str, &str)] = &[
     ("api", "key"),
     ("private", "key"),
@@ -302,16 +536,103 @@ const SECRET_PAIRS: &[(&str, &str)] = &[
 /// Trailing words that make a secret-looking name refer to something else
 /// (`token_path`, `password_prompt`, `secret_name`).
 const NOT_SECRET_SUFFIXES: &[&str] = &[
-    "path", "file", "filename", "name", "len", "length", "count", "type", "kind", "id", "ids", "url", "uri",
-    "endpoint", "env", "var", "field", "header", "prefix", "suffix", "expiry", "expires", "ttl", "duration",
-    "hint", "label", "policy", "format", "dir", "size", "regex", "pattern", "mode", "required", "enabled",
-    "provider", "store", "manager", "service", "prompt", "message", "msg", "error", "err", "key_id", "index",
-    "idx", "min", "max", "limit", "timeout", "source", "location", "re", "rule", "rules", "filter", "span",
-    "kinds", "tokens", "stream", "parser", "lexer", "tree", "at", "pos", "position", "start", "end", "set",
-    "map", "list", "vec", "str", "spec", "config", "cfg", "schema", "column", "table", "reset", "changed",
-    "validator", "strength", "hash", "hashed", "digest", "exists", "present", "option", "options", "flag",
+    "path",
+    "file",
+    "filename",
+    "name",
+    "len",
+    "length",
+    "count",
+    "type",
+    "kind",
+    "id",
+    "ids",
+    "url",
+    "uri",
+    "endpoint",
+    "env",
+    "var",
+    "field",
+    "header",
+    "prefix",
+    "suffix",
+    "expiry",
+    "expires",
+    "ttl",
+    "duration",
+    "hint",
+    "label",
+    "policy",
+    "format",
+    "dir",
+    "size",
+    "regex",
+    "pattern",
+    "mode",
+    "required",
+    "enabled",
+    "provider",
+    "store",
+    "manager",
+    "service",
+    "prompt",
+    "message",
+    "msg",
+    "error",
+    "err",
+    "key_id",
+    "index",
+    "idx",
+    "min",
+    "max",
+    "limit",
+    "timeout",
+    "source",
+    "location",
+    "re",
+    "rule",
+    "rules",
+    "filter",
+    "span",
+    "kinds",
+    "tokens",
+    "stream",
+    "parser",
+    "lexer",
+    "tree",
+    "at",
+    "pos",
+    "position",
+    "start",
+    "end",
+    "set",
+    "map",
+    "list",
+    "vec",
+    "str",
+    "spec",
+    "config",
+    "cfg",
+    "schema",
+    "column",
+    "table",
+    "reset",
+    "changed",
+    "validator",
+    "strength",
+    "hash",
+    "hashed",
+    "digest",
+    "exists",
+    "present",
+    "option",
+    "options",
+    "flag",
 ];
-const NOT_SECRET_PREFIXES: &[&str] = &["is", "has", "no", "max", "min", "num", "should", "use", "with", "allow", "need", "needs", "require", "new", "old_len"];
+const NOT_SECRET_PREFIXES: &[&str] = &[
+    "is", "has", "no", "max", "min", "num", "should", "use", "with", "allow", "need", "needs",
+    "require", "new", "old_len",
+];
 
 /// Words of an identifier: `apiKey` / `API_KEY` / `api_key` -> [api, key].
 pub fn ident_words(ident: &str) -> Vec<String> {
@@ -344,7 +665,8 @@ pub fn is_secret_name(ident: &str) -> bool {
     let (Some(first), Some(last)) = (words.first(), words.last()) else {
         return false;
     };
-    if NOT_SECRET_PREFIXES.contains(&first.as_str()) || NOT_SECRET_SUFFIXES.contains(&last.as_str()) {
+    if NOT_SECRET_PREFIXES.contains(&first.as_str()) || NOT_SECRET_SUFFIXES.contains(&last.as_str())
+    {
         return false;
     }
     if words.len() == 1 && (first == "pass" || first == "token") {
@@ -353,8 +675,15 @@ pub fn is_secret_name(ident: &str) -> bool {
         return false;
     }
     words.iter().any(|w| SECRET_WORDS.contains(&w.as_str()))
-        || words.windows(2).any(|pair| SECRET_PAIRS.contains(&(pair[0].as_str(), pair[1].as_str())))
-        || words.iter().any(|w| matches!(w.as_str(), "apikey" | "privatekey" | "accesskey" | "secretkey"))
+        || words
+            .windows(2)
+            .any(|pair| SECRET_PAIRS.contains(&(pair[0].as_str(), pair[1].as_str())))
+        || words.iter().any(|w| {
+            matches!(
+                w.as_str(),
+                "apikey" | "privatekey" | "accesskey" | "secretkey"
+            )
+        })
 }
 
 /// Names of values generated as secrets (tokens, keys, nonces, salts).
@@ -363,7 +692,18 @@ pub fn is_secret_generation_context(ident: &str) -> bool {
         || ident_words(ident).iter().any(|w| {
             matches!(
                 w.as_str(),
-                "key" | "nonce" | "salt" | "iv" | "otp" | "csrf" | "session" | "sid" | "secret" | "token" | "password" | "code"
+                "key"
+                    | "nonce"
+                    | "salt"
+                    | "iv"
+                    | "otp"
+                    | "csrf"
+                    | "session"
+                    | "sid"
+                    | "secret"
+                    | "token"
+                    | "password"
+                    | "code"
             )
         })
 }
@@ -375,19 +715,46 @@ mod tests {
     #[test]
     fn path_matching_respects_segment_boundaries() {
         assert!(path_matches("md5::Md5::new", "md5::Md5"));
-        assert!(path_matches("std::process::Command::new", "process::Command::new"));
+        assert!(path_matches(
+            "std::process::Command::new",
+            "process::Command::new"
+        ));
         assert!(!path_matches("my_md5::Md5", "md5::Md5"));
         assert!(!path_matches("md5::Md5Like", "md5::Md5"));
-        assert!(path_ends_with("std::vec::Vec::with_capacity", "Vec::with_capacity"));
-        assert!(!path_ends_with("MyVec::with_capacity", "Vec::with_capacity"));
+        assert!(path_ends_with(
+            "std::vec::Vec::with_capacity",
+            "Vec::with_capacity"
+        ));
+        assert!(!path_ends_with(
+            "MyVec::with_capacity",
+            "Vec::with_capacity"
+        ));
     }
 
     #[test]
     fn secret_names() {
-        for name in ["password", "db_password", "apiKey", "API_KEY", "GITHUB_TOKEN", "client_secret", "privateKey"] {
+        for name in [
+            "password",
+            "db_password",
+            "apiKey",
+            "API_KEY",
+            "GITHUB_TOKEN",
+            "client_secret",
+            "privateKey",
+        ] {
             assert!(is_secret_name(name), "{name}");
         }
-        for name in ["token_path", "password_prompt", "is_secret", "tokens", "token", "pass", "max_token_len", "keyboard", "secret_name"] {
+        for name in [
+            "token_path",
+            "password_prompt",
+            "is_secret",
+            "tokens",
+            "token",
+            "pass",
+            "max_token_len",
+            "keyboard",
+            "secret_name",
+        ] {
             assert!(!is_secret_name(name), "{name}");
         }
     }

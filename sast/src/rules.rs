@@ -91,7 +91,9 @@ impl std::str::FromStr for Severity {
         Severity::ALL
             .into_iter()
             .find(|sev| sev.as_str().eq_ignore_ascii_case(s))
-            .ok_or_else(|| format!("unknown severity `{s}` (expected note, low, medium, high or critical)"))
+            .ok_or_else(|| {
+                format!("unknown severity `{s}` (expected note, low, medium, high or critical)")
+            })
     }
 }
 
@@ -248,10 +250,50 @@ pub fn find(rule_id: &str) -> Option<&'static Rule> {
     RULES.iter().find(|rule| rule.id == rule_id)
 }
 
+/// The rule reference as Markdown (`docs/rules.md`, the target of every
+/// SARIF `helpUri`).
+pub fn markdown() -> String {
+    use std::fmt::Write;
+    let mut out = String::from("# Tollgate SAST rules\n\n");
+    let _ = writeln!(out, "Rule set version {RULESET_VERSION}. Generated from `sast/src/rules.rs` by `UPDATE_DOCS=1 cargo test -p tollgate-sast --test docs`; do not edit by hand.\n");
+    out.push_str("Findings whose untrusted data comes only from local input (command-line arguments, environment variables, standard input, files) are reported one severity level lower than the default below: the operator controls that input. Suppress a finding with `// tollgate:allow(<rule-id>): <reason>` on its line or the line before its statement.\n\n");
+    out.push_str("| id | title | CWE | default severity |\n|---|---|---|---|\n");
+    for rule in RULES {
+        let cwe = if rule.cwe > 0 {
+            format!(
+                "[CWE-{0}](https://cwe.mitre.org/data/definitions/{0}.html)",
+                rule.cwe
+            )
+        } else {
+            "-".into()
+        };
+        let _ = writeln!(
+            out,
+            "| [`{0}`](#{0}) | {1} | {cwe} | {2} |",
+            rule.id, rule.title, rule.severity
+        );
+    }
+    for rule in RULES {
+        let _ = write!(out, "\n## {}\n\n**{}**. ", rule.id, rule.title);
+        if rule.cwe > 0 {
+            let _ = write!(out, "CWE-{}, ", rule.cwe);
+        }
+        let _ = writeln!(
+            out,
+            "default severity {}.\n\n{}\n\n**Fix:** {}",
+            rule.severity, rule.explanation, rule.fix
+        );
+    }
+    out
+}
+
 /// Rules produced by the analysis itself (as opposed to meta diagnostics
 /// about the scan such as parse errors and suppressions).
 pub fn is_meta(rule_id: &str) -> bool {
-    matches!(rule_id, id::PARSE_ERROR | id::UNUSED_SUPPRESSION | id::INVALID_SUPPRESSION)
+    matches!(
+        rule_id,
+        id::PARSE_ERROR | id::UNUSED_SUPPRESSION | id::INVALID_SUPPRESSION
+    )
 }
 
 #[cfg(test)]
@@ -265,11 +307,17 @@ mod tests {
         for rule in RULES {
             assert!(seen.insert(rule.id), "duplicate rule id {}", rule.id);
             assert!(
-                rule.id.chars().all(|c| c.is_ascii_lowercase() || c == '-' || c.is_ascii_digit()),
+                rule.id
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '-' || c.is_ascii_digit()),
                 "{} is not kebab-case",
                 rule.id
             );
-            assert!(rule.explanation.len() > 80, "{} needs a real explanation", rule.id);
+            assert!(
+                rule.explanation.len() > 80,
+                "{} needs a real explanation",
+                rule.id
+            );
             assert!(rule.fix.len() > 20, "{} needs a fix", rule.id);
             if !is_meta(rule.id) {
                 assert!(rule.cwe > 0, "{} needs a CWE", rule.id);

@@ -30,7 +30,11 @@ pub(crate) struct Suppression {
 
 fn is_code_line(text: &str) -> bool {
     let t = text.trim();
-    !(t.is_empty() || t.starts_with("//") || t.starts_with("/*") || t.starts_with('*') || t.starts_with("#["))
+    !(t.is_empty()
+        || t.starts_with("//")
+        || t.starts_with("/*")
+        || t.starts_with('*')
+        || t.starts_with("#["))
 }
 
 /// Find the suppression comments of a file.
@@ -41,13 +45,20 @@ pub(crate) fn parse(source: &str, lines: &[&str]) -> Vec<Suppression> {
     let mut out = Vec::new();
     for comment in crate::comments::comments(source) {
         // Doc comments document the marker; they do not suppress.
-        let is_doc = ["///", "//!", "/**", "/*!"].iter().any(|p| comment.text.starts_with(p));
-        let Some(at) = comment.text.find(MARKER).filter(|_| !is_doc) else { continue };
+        let is_doc = ["///", "//!", "/**", "/*!"]
+            .iter()
+            .any(|p| comment.text.starts_with(p));
+        let Some(at) = comment.text.find(MARKER).filter(|_| !is_doc) else {
+            continue;
+        };
         let line = comment.line;
         let target_line = if comment.trailing {
             line
         } else {
-            (line..lines.len()).find(|i| is_code_line(lines[*i])).map(|i| i + 1).unwrap_or(line + 1)
+            (line..lines.len())
+                .find(|i| is_code_line(lines[*i]))
+                .map(|i| i + 1)
+                .unwrap_or(line + 1)
         };
         let rest = &comment.text[at + MARKER.len()..];
         let rest = rest.lines().next().unwrap_or("");
@@ -55,8 +66,16 @@ pub(crate) fn parse(source: &str, lines: &[&str]) -> Vec<Suppression> {
             Some(close) => (&rest[..close], &rest[close + 1..]),
             None => (rest, ""),
         };
-        let rule_ids: Vec<String> = inside.split(',').map(|r| r.trim().to_string()).filter(|r| !r.is_empty()).collect();
-        let reason = after.trim_start().strip_prefix(':').map(|r| r.trim().trim_end_matches("*/").trim()).unwrap_or("");
+        let rule_ids: Vec<String> = inside
+            .split(',')
+            .map(|r| r.trim().to_string())
+            .filter(|r| !r.is_empty())
+            .collect();
+        let reason = after
+            .trim_start()
+            .strip_prefix(':')
+            .map(|r| r.trim().trim_end_matches("*/").trim())
+            .unwrap_or("");
         let problem = if rule_ids.is_empty() {
             Some("names no rule".to_string())
         } else if let Some(unknown) = rule_ids.iter().find(|r| rules::find(r).is_none()) {
@@ -67,7 +86,14 @@ pub(crate) fn parse(source: &str, lines: &[&str]) -> Vec<Suppression> {
             None
         };
         let used = vec![false; rule_ids.len()];
-        out.push(Suppression { line, column: comment.column + at, target_line, rules: rule_ids, used, problem });
+        out.push(Suppression {
+            line,
+            column: comment.column + at,
+            target_line,
+            rules: rule_ids,
+            used,
+            problem,
+        });
     }
     out
 }
@@ -80,7 +106,8 @@ pub(crate) fn apply(findings: &mut Vec<Finding>, suppressions: &mut [Suppression
             return true;
         }
         for s in suppressions.iter_mut().filter(|s| s.problem.is_none()) {
-            let covers = f.line == s.line || f.line == s.target_line || f.stmt_line == s.target_line;
+            let covers =
+                f.line == s.line || f.line == s.target_line || f.stmt_line == s.target_line;
             if !covers {
                 continue;
             }
@@ -96,16 +123,29 @@ pub(crate) fn apply(findings: &mut Vec<Finding>, suppressions: &mut [Suppression
 
 /// The meta findings about suppressions: invalid ones, and valid ones that
 /// matched nothing (for rules that are enabled).
-pub(crate) fn diagnostics(suppressions: &[Suppression], enabled: impl Fn(&str) -> bool) -> Vec<(usize, usize, &'static str, String)> {
+pub(crate) fn diagnostics(
+    suppressions: &[Suppression],
+    enabled: impl Fn(&str) -> bool,
+) -> Vec<(usize, usize, &'static str, String)> {
     let mut out = Vec::new();
     for s in suppressions {
         if let Some(problem) = &s.problem {
-            out.push((s.line, s.column, id::INVALID_SUPPRESSION, format!("suppression {problem}")));
+            out.push((
+                s.line,
+                s.column,
+                id::INVALID_SUPPRESSION,
+                format!("suppression {problem}"),
+            ));
             continue;
         }
         for (rule, used) in s.rules.iter().zip(&s.used) {
             if !used && enabled(rule) {
-                out.push((s.line, s.column, id::UNUSED_SUPPRESSION, format!("suppression of `{rule}` matches no finding")));
+                out.push((
+                    s.line,
+                    s.column,
+                    id::UNUSED_SUPPRESSION,
+                    format!("suppression of `{rule}` matches no finding"),
+                ));
             }
         }
     }
@@ -140,10 +180,17 @@ impl Baseline {
         let mut entries: Vec<BaselineEntry> = findings
             .iter()
             .filter(|f| !rules::is_meta(f.rule))
-            .map(|f| BaselineEntry { rule: f.rule.to_string(), path: f.path.clone(), snippet: normalise_snippet(&f.snippet) })
+            .map(|f| BaselineEntry {
+                rule: f.rule.to_string(),
+                path: f.path.clone(),
+                snippet: normalise_snippet(&f.snippet),
+            })
             .collect();
         entries.sort();
-        Baseline { version: Self::VERSION, findings: entries }
+        Baseline {
+            version: Self::VERSION,
+            findings: entries,
+        }
     }
 
     /// Remove findings recorded in the baseline (each entry absorbs one
@@ -151,7 +198,9 @@ impl Baseline {
     pub fn apply(&self, findings: &mut Vec<Finding>) -> usize {
         let mut budget: BTreeMap<(String, String, String), usize> = BTreeMap::new();
         for e in &self.findings {
-            *budget.entry((e.rule.clone(), e.path.clone(), e.snippet.clone())).or_default() += 1;
+            *budget
+                .entry((e.rule.clone(), e.path.clone(), e.snippet.clone()))
+                .or_default() += 1;
         }
         let before = findings.len();
         findings.retain(|f| {
@@ -193,7 +242,11 @@ mod tests {
         assert_eq!((found[1].line, found[1].target_line), (5, 5));
         assert_eq!(found[1].rules, vec!["sql-injection", "ssrf"]);
         assert!(found[2].problem.as_deref().unwrap().contains("no reason"));
-        assert!(found[3].problem.as_deref().unwrap().contains("no-such-rule"));
+        assert!(found[3]
+            .problem
+            .as_deref()
+            .unwrap()
+            .contains("no-such-rule"));
     }
 
     #[test]

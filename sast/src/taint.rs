@@ -28,10 +28,16 @@ pub struct Taint {
 }
 
 impl Taint {
-    pub const CLEAN: Taint = Taint { kinds: 0, source: 0 };
+    pub const CLEAN: Taint = Taint {
+        kinds: 0,
+        source: 0,
+    };
 
     pub fn from_source(source_index: usize) -> Taint {
-        Taint { kinds: ALL, source: u32::try_from(source_index + 1).unwrap_or(u32::MAX) }
+        Taint {
+            kinds: ALL,
+            source: u32::try_from(source_index + 1).unwrap_or(u32::MAX),
+        }
     }
 
     pub fn is_tainted(self) -> bool {
@@ -45,7 +51,11 @@ impl Taint {
     pub fn union(self, other: Taint) -> Taint {
         Taint {
             kinds: self.kinds | other.kinds,
-            source: if self.kinds != 0 { self.source } else { other.source },
+            source: if self.kinds != 0 {
+                self.source
+            } else {
+                other.source
+            },
         }
     }
 
@@ -55,7 +65,10 @@ impl Taint {
 
     pub fn only(self, kinds: u16) -> Taint {
         let kinds = self.kinds & kinds;
-        Taint { kinds, source: if kinds == 0 { 0 } else { self.source } }
+        Taint {
+            kinds,
+            source: if kinds == 0 { 0 } else { self.source },
+        }
     }
 
     /// Kind-wise intersection: dangerous only where both are (`min(a, b)`).

@@ -1,6 +1,8 @@
 //! The scan engine: walking, test-code skipping, suppressions, baseline,
 //! configuration and bad input, on real files in a temporary directory.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use tollgate_sast::{rules::id, scan, Baseline, Config, Options, Report, Severity};
@@ -12,12 +14,19 @@ fn write(root: &Path, rel: &str, content: impl AsRef<[u8]>) {
 }
 
 fn run(root: &Path, options: Options) -> Report {
-    let options = Options { root: root.to_path_buf(), ..options };
+    let options = Options {
+        root: root.to_path_buf(),
+        ..options
+    };
     scan(&[root.to_path_buf()], &options).unwrap()
 }
 
 fn rules_at(report: &Report) -> Vec<(String, usize, &'static str)> {
-    report.findings.iter().map(|f| (f.path.clone(), f.line, f.rule)).collect()
+    report
+        .findings
+        .iter()
+        .map(|f| (f.path.clone(), f.line, f.rule))
+        .collect()
 }
 
 const VULNERABLE: &str = "fn main() {\n    let t = std::env::var(\"T\").unwrap();\n    let _ = std::process::Command::new(t).status();\n}\n";
@@ -35,11 +44,24 @@ fn walks_respecting_gitignore_target_and_test_dirs() {
     write(root, "src/notes.txt", "not rust");
 
     let report = run(root, Options::default());
-    assert_eq!(rules_at(&report), vec![("src/main.rs".to_string(), 3, id::COMMAND_INJECTION)]);
+    assert_eq!(
+        rules_at(&report),
+        vec![("src/main.rs".to_string(), 3, id::COMMAND_INJECTION)]
+    );
     assert_eq!(report.stats.files, 1);
 
-    let with_tests = run(root, Options { include_tests: true, ..Options::default() });
-    let paths: Vec<_> = with_tests.findings.iter().map(|f| f.path.as_str()).collect();
+    let with_tests = run(
+        root,
+        Options {
+            include_tests: true,
+            ..Options::default()
+        },
+    );
+    let paths: Vec<_> = with_tests
+        .findings
+        .iter()
+        .map(|f| f.path.as_str())
+        .collect();
     assert_eq!(paths, vec!["benches/b.rs", "src/main.rs", "tests/it.rs"]);
 }
 
@@ -60,9 +82,21 @@ async fn async_test() { let _ = md5::compute(b"x"); }
 "#;
     write(dir.path(), "src/lib.rs", src);
     let report = run(dir.path(), Options::default());
-    assert_eq!(report.findings.iter().map(|f| f.line).collect::<Vec<_>>(), vec![2]);
-    let all = run(dir.path(), Options { include_tests: true, ..Options::default() });
-    assert_eq!(all.findings.iter().map(|f| f.line).collect::<Vec<_>>(), vec![2, 6, 9, 11]);
+    assert_eq!(
+        report.findings.iter().map(|f| f.line).collect::<Vec<_>>(),
+        vec![2]
+    );
+    let all = run(
+        dir.path(),
+        Options {
+            include_tests: true,
+            ..Options::default()
+        },
+    );
+    assert_eq!(
+        all.findings.iter().map(|f| f.line).collect::<Vec<_>>(),
+        vec![2, 6, 9, 11]
+    );
 }
 
 #[test]
@@ -90,7 +124,11 @@ fn inline_suppressions_survive_rustfmt_wrapping_and_are_checked() {
     let got: Vec<(usize, &str)> = report.findings.iter().map(|f| (f.line, f.rule)).collect();
     assert_eq!(
         got,
-        vec![(12, id::INVALID_SUPPRESSION), (13, id::WEAK_HASH), (14, id::UNUSED_SUPPRESSION)],
+        vec![
+            (12, id::INVALID_SUPPRESSION),
+            (13, id::WEAK_HASH),
+            (14, id::UNUSED_SUPPRESSION)
+        ],
         "{:#?}",
         report.findings
     );
@@ -107,21 +145,44 @@ fn baseline_matches_on_content_not_line_numbers() {
     let baseline: Baseline = serde_json::from_str(&json).unwrap();
 
     // Lines inserted above: the finding moves but stays baselined.
-    write(dir.path(), "src/main.rs", format!("// header\n// more\n{VULNERABLE}"));
-    let moved = run(dir.path(), Options { baseline: Some(baseline.clone()), ..Options::default() });
+    write(
+        dir.path(),
+        "src/main.rs",
+        format!("// header\n// more\n{VULNERABLE}"),
+    );
+    let moved = run(
+        dir.path(),
+        Options {
+            baseline: Some(baseline.clone()),
+            ..Options::default()
+        },
+    );
     assert!(moved.findings.is_empty(), "{:?}", moved.findings);
     assert_eq!(moved.stats.suppressed_baseline, 1);
 
     // A second, new occurrence is reported: each entry absorbs one finding.
     write(dir.path(), "src/other.rs", VULNERABLE);
-    let new = run(dir.path(), Options { baseline: Some(baseline), ..Options::default() });
-    assert_eq!(rules_at(&new), vec![("src/other.rs".to_string(), 3, id::COMMAND_INJECTION)]);
+    let new = run(
+        dir.path(),
+        Options {
+            baseline: Some(baseline),
+            ..Options::default()
+        },
+    );
+    assert_eq!(
+        rules_at(&new),
+        vec![("src/other.rs".to_string(), 3, id::COMMAND_INJECTION)]
+    );
 }
 
 #[test]
 fn config_disables_overrides_and_excludes() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "src/main.rs", "fn f() { let _ = md5::compute(b\"x\"); let _ = \"http://updates.acme-corp.com\"; }\n");
+    write(
+        dir.path(),
+        "src/main.rs",
+        "fn f() { let _ = md5::compute(b\"x\"); let _ = \"http://updates.acme-corp.com\"; }\n",
+    );
     write(dir.path(), "vendor/dep/lib.rs", VULNERABLE);
     let config: Config = toml::from_str(
         r#"
@@ -132,8 +193,18 @@ fn config_disables_overrides_and_excludes() {
         "#,
     )
     .unwrap();
-    let report = run(dir.path(), Options { config, config_dir: Some(dir.path().to_path_buf()), ..Options::default() });
-    assert_eq!(rules_at(&report), vec![("src/main.rs".to_string(), 1, id::WEAK_HASH)]);
+    let report = run(
+        dir.path(),
+        Options {
+            config,
+            config_dir: Some(dir.path().to_path_buf()),
+            ..Options::default()
+        },
+    );
+    assert_eq!(
+        rules_at(&report),
+        vec![("src/main.rs".to_string(), 1, id::WEAK_HASH)]
+    );
     assert_eq!(report.findings[0].severity, Severity::High);
 }
 
@@ -141,8 +212,19 @@ fn config_disables_overrides_and_excludes() {
 fn unknown_rule_in_config_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let config: Config = toml::from_str(r#"disable = ["sql-injections"]"#).unwrap();
-    let err = scan(&[dir.path().to_path_buf()], &Options { config, root: dir.path().into(), ..Options::default() }).unwrap_err();
-    assert!(err.to_string().contains("unknown rule `sql-injections`"), "{err}");
+    let err = scan(
+        &[dir.path().to_path_buf()],
+        &Options {
+            config,
+            root: dir.path().into(),
+            ..Options::default()
+        },
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("unknown rule `sql-injections`"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -150,15 +232,23 @@ fn bad_files_become_parse_errors_and_the_scan_goes_on() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     write(root, "src/a_invalid.rs", "fn broken( {\n");
-    write(root, "src/b_latin1.rs", b"fn f() {}\n// caf\xe9\n".to_vec());
-    write(root, "src/c_binary.rs", b"\x7fELF\x00\x00\x01".to_vec());
-    write(root, "src/d_huge.rs", vec![b' '; (tollgate_sast::MAX_FILE_BYTES + 1) as usize]);
+    write(root, "src/b_latin1.rs", b"fn f() {}\n// caf\xe9\n");
+    write(root, "src/c_binary.rs", b"\x7fELF\x00\x00\x01");
+    write(
+        root,
+        "src/d_huge.rs",
+        vec![b' '; (tollgate_sast::MAX_FILE_BYTES + 1) as usize],
+    );
     write(root, "src/e_ok.rs", VULNERABLE);
     #[cfg(unix)]
     std::os::unix::fs::symlink(root.join("src"), root.join("src/loop")).unwrap();
 
     let report = run(root, Options::default());
-    let got: Vec<(&str, usize, &str)> = report.findings.iter().map(|f| (f.path.as_str(), f.line, f.rule)).collect();
+    let got: Vec<(&str, usize, &str)> = report
+        .findings
+        .iter()
+        .map(|f| (f.path.as_str(), f.line, f.rule))
+        .collect();
     assert_eq!(
         got,
         vec![
@@ -210,6 +300,16 @@ fn local() {
     write(dir.path(), "src/lib.rs", handler);
     write(dir.path(), "build.rs", "fn main() { let _ = std::process::Command::new(std::env::var(\"WRAPPER\").unwrap()).status(); }\n");
     let report = run(dir.path(), Options::default());
-    let got: Vec<(&str, usize, Severity)> = report.findings.iter().map(|f| (f.path.as_str(), f.line, f.severity)).collect();
-    assert_eq!(got, vec![("src/lib.rs", 3, Severity::Critical), ("src/lib.rs", 6, Severity::High)]);
+    let got: Vec<(&str, usize, Severity)> = report
+        .findings
+        .iter()
+        .map(|f| (f.path.as_str(), f.line, f.severity))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("src/lib.rs", 3, Severity::Critical),
+            ("src/lib.rs", 6, Severity::High)
+        ]
+    );
 }

@@ -5,6 +5,8 @@
 //! and at least two negative functions (`fn neg_*`), written against the
 //! real APIs of the crates involved. The fixtures are parsed, not compiled.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
+
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use tollgate_sast::rules::{self, RULES};
@@ -38,17 +40,32 @@ fn every_rule_matches_its_fixture_exactly() {
         let positives = want.iter().filter(|(_, r)| r == rule.id).count();
         let negatives = source.matches("fn neg_").count() + source.matches("mod neg_").count();
         if positives < 3 || negatives < 2 {
-            failures.push(format!("{}: {positives} positives and {negatives} negatives (need 3 and 2)", rule.id));
+            failures.push(format!(
+                "{}: {positives} positives and {negatives} negatives (need 3 and 2)",
+                rule.id
+            ));
         }
         let findings = tollgate_sast::analyze_source(&format!("{}.rs", rule.id), &source, false);
-        let got: BTreeSet<(usize, String)> = findings.iter().map(|f| (f.line, f.rule.to_string())).collect();
+        let got: BTreeSet<(usize, String)> = findings
+            .iter()
+            .map(|f| (f.line, f.rule.to_string()))
+            .collect();
         for (line, r) in want.difference(&got) {
             failures.push(format!("{}.rs:{line}: expected {r}, not reported", rule.id));
         }
         for (line, r) in got.difference(&want) {
-            let message = findings.iter().find(|f| f.line == *line && f.rule == r).map(|f| f.message.as_str()).unwrap_or("");
+            let message = findings
+                .iter()
+                .find(|f| f.line == *line && f.rule == r)
+                .map(|f| f.message.as_str())
+                .unwrap_or("");
             failures.push(format!("{}.rs:{line}: unexpected {r}: {message}", rule.id));
         }
     }
-    assert!(failures.is_empty(), "{} problems:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} problems:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
