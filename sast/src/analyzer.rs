@@ -790,7 +790,7 @@ impl<'a> FileAnalyzer<'a> {
 
     fn eval_local(&mut self, cx: &mut FnCx, local: &syn::Local) {
         let name = Self::pat_name(&local.pat);
-        let secret_name = name.as_deref().is_some_and(is_secret_name);
+        let secret_name = name.as_deref().is_some_and(is_secret_name_for_literal);
         let saved_secret = cx.secret_context;
         if name.as_deref().is_some_and(is_secret_generation_context) {
             cx.secret_context = true;
@@ -1054,7 +1054,7 @@ impl<'a> FileAnalyzer<'a> {
                     let saved = cx.secret_context;
                     if let syn::Member::Named(name) = &field.member {
                         let name = name.to_string();
-                        if is_secret_name(&name) {
+                        if is_secret_name_for_literal(&name) {
                             self.check_hardcoded_secret(Some(cx), &name, &field.expr);
                         }
                         cx.secret_context |= is_secret_generation_context(&name);
@@ -1443,6 +1443,29 @@ impl<'a> FileAnalyzer<'a> {
         }
     }
 
+    /// A warp filter chain: rooted at a `warp::` function or `warp::path!`.
+    fn is_warp_filter(&self, recv: &Expr) -> bool {
+        let (methods, root) = chain(recv);
+        let is_warp = |e: &Expr| match e {
+            Expr::Call(c) => {
+                matches!(&*c.func, Expr::Path(p) if self.imports.resolve(&p.path).starts_with("warp::"))
+            }
+            Expr::Macro(m) => {
+                let path = if m.mac.path.segments.len() == 1 {
+                    self.imports.resolve_ident(&last_ident(&m.mac.path))
+                } else {
+                    self.imports.resolve(&m.mac.path)
+                };
+                path.starts_with("warp::")
+            }
+            _ => false,
+        };
+        is_warp(root)
+            || methods
+                .iter()
+                .any(|m| m.method == "and" && m.args.first().is_some_and(|a| is_warp(peel(a))))
+    }
+
     fn chain_has_http_response(&self, recv: &Expr) -> bool {
         let (methods, root) = chain(recv);
         if methods
@@ -1465,7 +1488,15 @@ impl<'a> FileAnalyzer<'a> {
 
     fn eval_method(&mut self, cx: &mut FnCx, m: &syn::ExprMethodCall, as_receiver: bool) -> Taint {
         let recv = self.eval_ctx(cx, &m.receiver, true);
-        let args = self.eval_args(cx, &m.args, recv);
+        let mut closure_taint = recv;
+        if matches!(m.method.to_string().as_str(), "map" | "and_then" | "then")
+            && self.is_warp_filter(&m.receiver)
+        {
+            // warp hands extracted request data to the handler closure.
+            let line = start_of(m.method.span()).0;
+            closure_taint = cx.add_source("request data (warp filter)", line);
+        }
+        let args = self.eval_args(cx, &m.args, closure_taint);
         let name = m.method.to_string();
         let span = m.method.span();
         let all_args = taint::union_all(args.iter().copied());
@@ -2264,7 +2295,7 @@ impl<'a> FileAnalyzer<'a> {
 
     fn analyze_item_expr(&mut self, name: &str, e: &Expr) {
         let mut cx = FnCx::default();
-        if is_secret_name(name) {
+        if is_secret_name_for_literal(name) {
             self.check_hardcoded_secret(None, name, e);
         }
         cx.secret_context = is_secret_generation_context(name);

@@ -686,6 +686,15 @@ pub fn is_secret_name(ident: &str) -> bool {
         })
 }
 
+/// Does a name bound to a string literal hold a credential? Broader than
+/// [`is_secret_name`]: a bare `token` or `pass` given a literal is almost
+/// always a credential, while a bare `token` being logged is usually a
+/// lexer or event-loop token.
+pub fn is_secret_name_for_literal(ident: &str) -> bool {
+    is_secret_name(ident)
+        || matches!(ident_words(ident).as_slice(), [w] if w == "token" || w == "pass")
+}
+
 /// Names of values generated as secrets (tokens, keys, nonces, salts).
 pub fn is_secret_generation_context(ident: &str) -> bool {
     is_secret_name(ident)
