@@ -13,6 +13,8 @@ pub const FILE_NAME: &str = "tollgate.toml";
 pub struct FileConfig {
     #[serde(default)]
     pub sast: tollgate_sast::Config,
+    #[serde(default)]
+    pub audit: tollgate_sbom::config::AuditConfig,
 }
 
 /// A loaded configuration and the directory its relative paths start from.

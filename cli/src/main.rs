@@ -8,6 +8,7 @@
 
 #![forbid(unsafe_code)]
 
+mod audit_cmd;
 mod config;
 mod output;
 mod sast_cmd;
@@ -28,6 +29,14 @@ enum Command {
     /// Run security lints over Rust source (SQL/command injection, path
     /// traversal, SSRF, weak crypto, disabled TLS checks, secrets, unsafe hygiene).
     Sast(sast_cmd::SastArgs),
+    /// Audit Cargo.lock against the RustSec advisory database (with
+    /// reachability of affected functions) and the licence, source and ban policy.
+    Audit(audit_cmd::AuditArgs),
+    /// Manage the local advisory database.
+    Db {
+        #[command(subcommand)]
+        command: audit_cmd::DbCommand,
+    },
 }
 
 /// Exit code for findings at or above the failure threshold.
@@ -39,6 +48,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Sast(args) => sast_cmd::run(args),
+        Command::Audit(args) => audit_cmd::run(args),
+        Command::Db { command } => audit_cmd::run_db(command),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -284,7 +284,7 @@ fn is_diverging_macro(mac: &syn::Macro) -> bool {
     )
 }
 
-fn is_test_attr(attr: &syn::Attribute) -> bool {
+pub(crate) fn is_test_attr(attr: &syn::Attribute) -> bool {
     let path = attr.path();
     if path
         .segments

@@ -17,6 +17,7 @@
 #![forbid(unsafe_code)]
 
 mod analyzer;
+pub mod calls;
 mod comments;
 pub mod config;
 mod imports;
@@ -158,7 +159,7 @@ pub fn analyze_source(path: &str, source: &str, include_tests: bool) -> Vec<Find
     analyze_text(path, source, include_tests, &Config::default()).findings
 }
 
-fn relative(path: &Path, root: &Path) -> String {
+pub(crate) fn relative(path: &Path, root: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
     let text = rel.to_string_lossy().replace('\\', "/");
     text.trim_start_matches("./").to_string()

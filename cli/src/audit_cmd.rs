@@ -1,0 +1,228 @@
+//! `tollgate audit` and `tollgate db fetch`.
+
+use crate::{config, output, EXIT_FINDINGS};
+use anyhow::{bail, Context, Result};
+use clap::{Args, Subcommand, ValueEnum};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use tollgate_sbom::advisory_db::{self, AdvisoryDb};
+use tollgate_sbom::audit::{self, Kind, Severity};
+use tollgate_sbom::graph::{Graph, LoadOptions};
+use tollgate_sbom::report::FailPolicy;
+use tollgate_sbom::yanked::LocalIndex;
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Sarif,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum FailOn {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Exit status: 0 nothing to report at or above the thresholds, 1 vulnerabilities, denied warnings or policy errors, 2 usage/config/input error."
+)]
+pub struct AuditArgs {
+    /// A project directory, a Cargo.toml, or a Cargo.lock on its own.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// Advisory database directory (default: the one cargo-audit uses, $CARGO_HOME/advisory-db).
+    #[arg(long, value_name = "PATH")]
+    pub advisory_db: Option<PathBuf>,
+    /// Warn when the database is older than this (`7d`, `36h`).
+    #[arg(long, default_value = "7d", value_name = "DURATION")]
+    pub max_db_age: String,
+    /// Fail only on vulnerabilities at or above this CVSS severity (default: any).
+    /// Vulnerabilities without a CVSS score always fail.
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+    /// Informational kinds that fail too: unmaintained, unsound, notice, yanked.
+    #[arg(long, value_delimiter = ',', value_name = "KINDS")]
+    pub deny: Vec<String>,
+    /// Only dependencies that apply to this target triple.
+    #[arg(long, value_name = "TRIPLE")]
+    pub target: Option<String>,
+    /// Run cargo offline.
+    #[arg(long)]
+    pub offline: bool,
+    /// Skip the analysis of which affected functions the workspace calls.
+    #[arg(long)]
+    pub no_reachability: bool,
+    /// Cargo's sparse index cache for yanked checks (default: found under $CARGO_HOME).
+    #[arg(long, value_name = "DIR")]
+    pub registry_index: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Configuration file (default: the nearest tollgate.toml at or above PATH).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DbCommand {
+    /// Clone or update the RustSec advisory database over git.
+    Fetch {
+        /// Where the database lives (default: $CARGO_HOME/advisory-db, shared with cargo-audit).
+        #[arg(long, value_name = "PATH")]
+        advisory_db: Option<PathBuf>,
+        /// Repository to fetch from.
+        #[arg(long, default_value = advisory_db::DEFAULT_URL)]
+        url: String,
+    },
+}
+
+fn parse_age_days(text: &str) -> Result<i64> {
+    let (number, unit) = text.trim().split_at(
+        text.trim()
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.trim().len()),
+    );
+    let n: i64 = number
+        .parse()
+        .with_context(|| format!("--max-db-age `{text}`: expected a number of days like `7d`"))?;
+    match unit {
+        "" | "d" => Ok(n),
+        "h" => Ok(n / 24),
+        "w" => Ok(n * 7),
+        _ => bail!("--max-db-age `{text}`: unit must be h, d or w"),
+    }
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+pub fn run(args: AuditArgs) -> Result<u8> {
+    let loaded = config::load(args.config.as_deref(), &args.path)?;
+    let audit_config = &loaded.config.audit;
+    let max_db_age_days = parse_age_days(&args.max_db_age)?;
+    let mut deny = Vec::new();
+    for kind in args.deny.iter().chain(audit_config.deny.iter()) {
+        match Kind::parse(kind) {
+            Some(k) if k != Kind::Vulnerability => deny.push(k),
+            _ => bail!(
+                "--deny: unknown kind `{kind}` (expected unmaintained, unsound, notice or yanked)"
+            ),
+        }
+    }
+    let interactive = std::io::stderr().is_terminal();
+    let status = |msg: &str| {
+        if interactive {
+            eprint!("\x1b[2Ktollgate audit: {msg}\r");
+        }
+    };
+
+    status("reading the dependency graph");
+    let graph = Graph::load(
+        &args.path,
+        &LoadOptions {
+            target: args.target.clone(),
+            offline: args.offline,
+        },
+    )?;
+    let db_path = args
+        .advisory_db
+        .clone()
+        .unwrap_or_else(advisory_db::default_path);
+    status("loading the advisory database");
+    let db = AdvisoryDb::open(&db_path)?;
+    let index = match &args.registry_index {
+        Some(dir) => {
+            if !dir.is_dir() {
+                bail!("{}: --registry-index is not a directory", dir.display());
+            }
+            Some(LocalIndex::at(dir))
+        }
+        None => LocalIndex::find_default(),
+    };
+    status("checking advisories and policy");
+    let options = audit::Options {
+        now: now(),
+        max_db_age_days,
+        reachability: !args.no_reachability,
+    };
+    let report = tollgate_sbom::report::run(&graph, &db, audit_config, &options, index.as_ref())?;
+    if interactive {
+        eprint!("\x1b[2K");
+    }
+
+    let rendered = match args.format {
+        Format::Text => report.to_text(),
+        Format::Json => report.to_json(),
+        Format::Sarif => report.to_sarif(&lockfile_uri(&graph.lockfile_path)),
+    };
+    output::write(args.output.as_deref(), &rendered)?;
+    if !matches!(args.format, Format::Text) || args.output.is_some() {
+        eprintln!("{}", report.summary());
+    }
+    let policy = FailPolicy {
+        fail_on: args.fail_on.map(|f| match f {
+            FailOn::Low => Severity::Low,
+            FailOn::Medium => Severity::Medium,
+            FailOn::High => Severity::High,
+            FailOn::Critical => Severity::Critical,
+        }),
+        deny,
+    };
+    Ok(if report.failed(&policy) {
+        EXIT_FINDINGS
+    } else {
+        0
+    })
+}
+
+/// `Cargo.lock` relative to its repository root, as code scanning expects.
+fn lockfile_uri(lockfile: &Path) -> String {
+    let absolute = std::path::absolute(lockfile).unwrap_or_else(|_| lockfile.to_path_buf());
+    let root = config::repo_root(&absolute)
+        .unwrap_or_else(|| absolute.parent().map(Path::to_path_buf).unwrap_or_default());
+    absolute
+        .strip_prefix(&root)
+        .unwrap_or(&absolute)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
+pub fn run_db(command: DbCommand) -> Result<u8> {
+    match command {
+        DbCommand::Fetch {
+            advisory_db: path,
+            url,
+        } => {
+            let path = path.unwrap_or_else(advisory_db::default_path);
+            let interactive = std::io::stderr().is_terminal();
+            let fetched = advisory_db::fetch(&url, &path, |received, total| {
+                if interactive && total > 0 {
+                    eprint!("\x1b[2Ktollgate db fetch: {received}/{total} objects\r");
+                }
+            })?;
+            if interactive {
+                eprint!("\x1b[2K");
+            }
+            let db = AdvisoryDb::open(&path)?;
+            eprintln!(
+                "tollgate db fetch: {} {} at {} ({} advisories, commit {})",
+                if fetched.cloned { "cloned" } else { "updated" },
+                url,
+                path.display(),
+                db.advisory_count,
+                &fetched.commit[..12.min(fetched.commit.len())]
+            );
+            Ok(0)
+        }
+    }
+}

@@ -1,0 +1,355 @@
+//! The advisory check: vulnerabilities and informational advisories
+//! (unmaintained, unsound, notice, yanked) for the packages in the graph,
+//! with ignores, database age and reachability.
+
+use crate::advisory_db::{days_from_civil, AdvisoryDb};
+use crate::config::AuditConfig;
+use crate::diag::{code, Diagnostic, Level};
+use crate::graph::Graph;
+use crate::reachability::{self, Reachability};
+use crate::yanked::LocalIndex;
+use crate::Error;
+use serde::Serialize;
+
+/// What the advisory is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Vulnerability,
+    Unsound,
+    Unmaintained,
+    Notice,
+    Yanked,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Vulnerability => "vulnerability",
+            Kind::Unsound => "unsound",
+            Kind::Unmaintained => "unmaintained",
+            Kind::Notice => "notice",
+            Kind::Yanked => "yanked",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Kind> {
+        [
+            Kind::Vulnerability,
+            Kind::Unsound,
+            Kind::Unmaintained,
+            Kind::Notice,
+            Kind::Yanked,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
+/// CVSS qualitative severity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    None,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s.to_ascii_lowercase().as_str() {
+            "none" => Some(Severity::None),
+            "low" => Some(Severity::Low),
+            "medium" => Some(Severity::Medium),
+            "high" => Some(Severity::High),
+            "critical" => Some(Severity::Critical),
+            _ => None,
+        }
+    }
+}
+
+/// One advisory affecting one package.
+#[derive(Clone, Debug, Serialize)]
+pub struct Finding {
+    pub id: String,
+    pub kind: Kind,
+    pub package: String,
+    pub version: String,
+    pub title: String,
+    pub date: String,
+    /// CVSS severity, when the advisory has a CVSS vector.
+    pub severity: Option<Severity>,
+    pub cvss: Option<String>,
+    pub score: Option<f64>,
+    pub aliases: Vec<String>,
+    pub url: Option<String>,
+    pub patched: Vec<String>,
+    /// Dependency path from a workspace member: `["app@0.1.0", "hyper@0.14.9"]`.
+    pub path: Vec<String>,
+    pub reachability: Reachability,
+    pub lockfile_line: Option<usize>,
+    /// The reason from `tollgate.toml` when the advisory is ignored.
+    pub ignored: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Current time, Unix seconds (injectable for tests).
+    pub now: i64,
+    /// Warn when the database is older than this many days.
+    pub max_db_age_days: i64,
+    /// Analyse workspace code for calls to affected functions.
+    pub reachability: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Active findings, sorted by kind, package, id.
+    pub findings: Vec<Finding>,
+    /// Findings matched by an ignore (still listed, never hidden silently).
+    pub ignored: Vec<Finding>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// The report in cargo-audit's JSON shape (ignores applied).
+    pub rustsec_report: Option<rustsec::Report>,
+}
+
+fn settings(ignore: Vec<rustsec::advisory::Id>) -> rustsec::report::Settings {
+    rustsec::report::Settings {
+        ignore,
+        informational_warnings: vec![
+            rustsec::advisory::Informational::Unmaintained,
+            rustsec::advisory::Informational::Unsound,
+            rustsec::advisory::Informational::Notice,
+        ],
+        ..Default::default()
+    }
+}
+
+pub fn check(
+    graph: &Graph,
+    db: &AdvisoryDb,
+    config: &AuditConfig,
+    options: &Options,
+    index: Option<&LocalIndex>,
+) -> Result<Outcome, Error> {
+    let mut outcome = Outcome::default();
+    let today = options.now.div_euclid(86_400);
+
+    if let Some(age) = db.age_days(options.now) {
+        if age > options.max_db_age_days {
+            outcome.diagnostics.push(Diagnostic::new(
+                Level::Warning,
+                code::DB_STALE,
+                format!("advisory database at {} is {age} days old (more than {}); run `tollgate db fetch`", db.path.display(), options.max_db_age_days),
+            ));
+        }
+    }
+
+    // Ignores: unknown ids and expired entries are errors; an expired
+    // ignore no longer applies.
+    let mut active_ignores: Vec<(rustsec::advisory::Id, &str)> = Vec::new();
+    for entry in &config.ignore {
+        let parsed: Result<rustsec::advisory::Id, _> = entry.id.parse();
+        let known = parsed.as_ref().ok().and_then(|id| db.db.get(id));
+        let Some(advisory) = known else {
+            outcome.diagnostics.push(Diagnostic::new(
+                Level::Error,
+                code::IGNORE_UNKNOWN,
+                format!(
+                    "ignored advisory `{}` is not in the advisory database",
+                    entry.id
+                ),
+            ));
+            continue;
+        };
+        if let Some(expires) = &entry.expires {
+            let (y, m, d) = expires.ymd().map_err(|message| {
+                Error::Config(format!("[audit] ignore {}: expires {message}", entry.id))
+            })?;
+            if days_from_civil(y, m, d) < today {
+                outcome.diagnostics.push(Diagnostic::new(
+                    Level::Error,
+                    code::IGNORE_EXPIRED,
+                    format!(
+                        "ignore of {} expired on {y:04}-{m:02}-{d:02}: {}",
+                        entry.id, entry.reason
+                    ),
+                ));
+                continue;
+            }
+        }
+        active_ignores.push((advisory.id().clone(), entry.reason.as_str()));
+    }
+
+    let full = rustsec::Report::generate(&db.db, &graph.lockfile, &settings(Vec::new()));
+    let compat = rustsec::Report::generate(
+        &db.db,
+        &graph.lockfile,
+        &settings(active_ignores.iter().map(|(id, _)| id.clone()).collect()),
+    );
+
+    let mut raw: Vec<(
+        Kind,
+        &rustsec::advisory::Metadata,
+        &rustsec::package::Package,
+        Option<&rustsec::advisory::Affected>,
+        Option<&rustsec::advisory::Versions>,
+    )> = Vec::new();
+    for v in &full.vulnerabilities.list {
+        let kind = match v.advisory.informational {
+            Some(rustsec::advisory::Informational::Unsound) => Kind::Unsound,
+            _ => Kind::Vulnerability,
+        };
+        raw.push((
+            kind,
+            &v.advisory,
+            &v.package,
+            v.affected.as_ref(),
+            Some(&v.versions),
+        ));
+    }
+    for warnings in full.warnings.values() {
+        for w in warnings {
+            let Some(meta) = &w.advisory else { continue };
+            let kind = match w.kind {
+                rustsec::WarningKind::Unmaintained => Kind::Unmaintained,
+                rustsec::WarningKind::Unsound => Kind::Unsound,
+                rustsec::WarningKind::Yanked => Kind::Yanked,
+                _ => Kind::Notice,
+            };
+            raw.push((
+                kind,
+                meta,
+                &w.package,
+                w.affected.as_ref(),
+                w.versions.as_ref(),
+            ));
+        }
+    }
+
+    let calls = if options.reachability && graph.from_metadata {
+        Some(reachability::workspace_calls(graph)?)
+    } else {
+        None
+    };
+    let mut matched_ignores = vec![false; active_ignores.len()];
+    let mut seen = std::collections::BTreeSet::new();
+    for (kind, meta, package, affected, versions) in raw {
+        if !seen.insert((
+            meta.id.to_string(),
+            package.name.as_str().to_string(),
+            package.version.to_string(),
+        )) {
+            continue;
+        }
+        let version = &package.version;
+        let index_in_graph = graph.find(package.name.as_str(), version);
+        let path = index_in_graph
+            .and_then(|i| graph.path_to(i))
+            .unwrap_or_default()
+            .iter()
+            .map(|i| graph.packages[*i].id())
+            .collect();
+        let reachability = match &calls {
+            Some(calls) => reachability::assess(affected, version, calls),
+            None if options.reachability => Reachability::Unknown {
+                reason: "no source code: only a Cargo.lock was given".into(),
+                candidates: Vec::new(),
+            },
+            None => Reachability::Unknown {
+                reason: "reachability analysis turned off".into(),
+                candidates: Vec::new(),
+            },
+        };
+        let ignore = active_ignores.iter().position(|(id, _)| *id == meta.id);
+        if let Some(i) = ignore {
+            matched_ignores[i] = true;
+        }
+        let finding = Finding {
+            id: meta.id.to_string(),
+            kind,
+            package: package.name.as_str().to_string(),
+            version: version.to_string(),
+            title: meta.title.clone(),
+            date: meta.date.as_str().to_string(),
+            severity: meta
+                .cvss
+                .as_ref()
+                .and_then(|c| Severity::parse(c.severity().as_str())),
+            cvss: meta.cvss.as_ref().map(|c| c.to_string()),
+            score: meta
+                .cvss
+                .as_ref()
+                .map(|c| (c.score() * 10.0).round() / 10.0),
+            aliases: meta.aliases.iter().map(|a| a.to_string()).collect(),
+            url: meta.url.as_ref().map(|u| u.to_string()),
+            patched: versions
+                .map(|v| v.patched().iter().map(|r| r.to_string()).collect())
+                .unwrap_or_default(),
+            path,
+            reachability,
+            lockfile_line: graph.lockfile_line(package.name.as_str(), version),
+            ignored: ignore.map(|i| active_ignores[i].1.to_string()),
+        };
+        if finding.ignored.is_some() {
+            outcome.ignored.push(finding);
+        } else {
+            outcome.findings.push(finding);
+        }
+    }
+
+    // Yanked versions, from the local index cache when there is one.
+    if let Some(index) = index {
+        for p in graph.packages.iter().filter(|p| p.source.is_crates_io()) {
+            if index.is_yanked(&p.name, &p.version.to_string()) == Some(true) {
+                outcome.findings.push(Finding {
+                    id: format!("yanked:{}", p.id()),
+                    kind: Kind::Yanked,
+                    package: p.name.clone(),
+                    version: p.version.to_string(),
+                    title: format!("{} {} is yanked from crates.io", p.name, p.version),
+                    date: String::new(),
+                    severity: None,
+                    cvss: None,
+                    score: None,
+                    aliases: Vec::new(),
+                    url: None,
+                    patched: Vec::new(),
+                    path: graph
+                        .find(&p.name, &p.version)
+                        .and_then(|i| graph.path_to(i))
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|i| graph.packages[*i].id())
+                        .collect(),
+                    reachability: Reachability::Unknown {
+                        reason: "not applicable".into(),
+                        candidates: Vec::new(),
+                    },
+                    lockfile_line: graph.lockfile_line(&p.name, &p.version),
+                    ignored: None,
+                });
+            }
+        }
+    }
+
+    for (i, (id, _)) in active_ignores.iter().enumerate() {
+        if !matched_ignores[i] {
+            outcome.diagnostics.push(Diagnostic::new(
+                Level::Warning,
+                code::IGNORE_UNMATCHED,
+                format!("ignore of {id} matched no package in the lockfile"),
+            ));
+        }
+    }
+    outcome.findings.sort_by(|a, b| {
+        (a.kind, &a.package, &a.version, &a.id).cmp(&(b.kind, &b.package, &b.version, &b.id))
+    });
+    outcome
+        .ignored
+        .sort_by(|a, b| (&a.id, &a.package).cmp(&(&b.id, &b.package)));
+    outcome.rustsec_report = Some(compat);
+    Ok(outcome)
+}

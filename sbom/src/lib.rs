@@ -1,0 +1,57 @@
+//! `tollgate-sbom`: what a cargo project depends on, and whether that is
+//! acceptable.
+//!
+//! * [`graph`]: the dependency graph from `cargo metadata` and `Cargo.lock`
+//!   (or a bare lockfile), built once and shared by every check;
+//! * [`advisory_db`]: the RustSec advisory database on disk, and fetching it;
+//! * [`audit`]: vulnerabilities and informational advisories, ignores, and
+//!   [`reachability`] of affected functions from the workspace's own code;
+//! * [`policy`]: licence, source and ban checks (cargo-deny's other three);
+//! * [`report`]: text, JSON (cargo-audit's shape for vulnerabilities) and SARIF.
+//!
+//! It does not fetch anything except in [`advisory_db::fetch`] (and what
+//! `cargo metadata` itself needs); every check works offline with a local
+//! database.
+
+#![forbid(unsafe_code)]
+
+pub mod advisory_db;
+pub mod audit;
+pub mod config;
+pub mod diag;
+pub mod graph;
+pub mod policy;
+pub mod reachability;
+pub mod report;
+pub mod yanked;
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{path}: no such file or directory")]
+    NotFound { path: PathBuf },
+    #[error("{path}: not a cargo project (no Cargo.toml or Cargo.lock)")]
+    NotCargoProject { path: PathBuf },
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: not a valid Cargo.lock: {message}")]
+    Lockfile { path: PathBuf, message: String },
+    #[error("{path}: cargo metadata failed: {message}")]
+    Metadata { path: PathBuf, message: String },
+    #[error("advisory database not found at {path}: run `tollgate db fetch`, or pass --advisory-db PATH")]
+    DbMissing { path: PathBuf },
+    #[error("{path}: not a RustSec advisory database (no crates/ directory)")]
+    NotADb { path: PathBuf },
+    #[error("{path}: invalid advisory: {message}")]
+    Advisory { path: PathBuf, message: String },
+    #[error("fetching the advisory database from {url} failed: {message}")]
+    Fetch { url: String, message: String },
+    #[error("{0}")]
+    Config(String),
+    #[error("reading workspace sources: {0}")]
+    Source(String),
+}
