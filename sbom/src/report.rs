@@ -17,7 +17,30 @@ pub struct DatabaseSummary {
     pub path: String,
     pub advisories: usize,
     pub commit: Option<String>,
+    pub updated_at: Option<i64>,
     pub age_days: Option<i64>,
+}
+
+/// Unix seconds as RFC 3339 UTC (`2026-08-21T00:00:00Z`).
+pub fn rfc3339(seconds: i64) -> String {
+    let days = seconds.div_euclid(86_400);
+    let secs = seconds.rem_euclid(86_400);
+    // Inverse of `days_from_civil` (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
 }
 
 #[derive(Debug)]
@@ -59,6 +82,7 @@ pub fn run(
             path: db.path.display().to_string(),
             advisories: db.advisory_count,
             commit: db.commit.clone(),
+            updated_at: db.updated_at,
             age_days: db.age_days(options.now),
         },
         findings: outcome.findings,
@@ -203,6 +227,15 @@ impl Report {
             .and_then(|r| serde_json::to_value(r).ok())
             .unwrap_or_else(|| json!({}));
         if let Some(obj) = value.as_object_mut() {
+            // rustsec fills `database` only with its git feature; same keys here.
+            obj.insert(
+                "database".into(),
+                json!({
+                    "advisory-count": self.database.advisories,
+                    "last-commit": self.database.commit,
+                    "last-updated": self.database.updated_at.map(rfc3339),
+                }),
+            );
             obj.insert(
                 "tollgate".into(),
                 json!({
@@ -379,4 +412,16 @@ fn sites(sites: &[crate::reachability::Site]) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn formats_rfc3339() {
+        assert_eq!(super::rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(
+            super::rfc3339(1_787_270_400 + 3_723),
+            "2026-08-21T01:02:03Z"
+        );
+    }
 }
