@@ -41,14 +41,15 @@ impl LocalIndex {
     /// Whether `name@version` is yanked; `None` when the cache has no entry.
     pub fn is_yanked(&self, name: &str, version: &str) -> Option<bool> {
         let bytes = std::fs::read(self.cache.join(index_path(name))).ok()?;
-        // Layout: a small header, then `version \0 json \0` records.
-        for record in bytes.split(|b| *b == 0) {
-            if record.first() != Some(&b'{') {
+        // Layout: a small header, then `version \0 json \0` records: find
+        // the version, then parse only the record that follows it.
+        let mut parts = bytes.split(|b| *b == 0);
+        while let Some(part) = parts.next() {
+            if part != version.as_bytes() {
                 continue;
             }
-            let Ok(entry) = serde_json::from_slice::<serde_json::Value>(record) else {
-                continue;
-            };
+            let record = parts.next()?;
+            let entry: serde_json::Value = serde_json::from_slice(record).ok()?;
             if entry.get("vers").and_then(|v| v.as_str()) == Some(version) {
                 return Some(
                     entry
