@@ -99,7 +99,7 @@ fn parse_age_days(text: &str) -> Result<i64> {
     }
 }
 
-fn now() -> i64 {
+pub fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)

@@ -12,6 +12,7 @@ mod audit_cmd;
 mod config;
 mod output;
 mod sast_cmd;
+mod sbom_cmd;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -32,6 +33,9 @@ enum Command {
     /// Audit Cargo.lock against the RustSec advisory database (with
     /// reachability of affected functions) and the licence, source and ban policy.
     Audit(audit_cmd::AuditArgs),
+    /// Generate a CycloneDX SBOM from the cargo graph; compare two SBOMs;
+    /// read the dependency list `cargo auditable` embeds in a binary.
+    Sbom(sbom_cmd::SbomArgs),
     /// Manage the local advisory database.
     Db {
         #[command(subcommand)]
@@ -49,6 +53,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Sast(args) => sast_cmd::run(args),
         Command::Audit(args) => audit_cmd::run(args),
+        Command::Sbom(args) => sbom_cmd::run(args),
         Command::Db { command } => audit_cmd::run_db(command),
     };
     match result {

@@ -115,6 +115,15 @@ pub struct Outcome {
     pub rustsec_report: Option<rustsec::Report>,
 }
 
+/// One advisory match as rustsec reports it, before it becomes a [`Finding`].
+type RawAdvisory<'a> = (
+    Kind,
+    &'a rustsec::advisory::Metadata,
+    &'a rustsec::package::Package,
+    Option<&'a rustsec::advisory::Affected>,
+    Option<&'a rustsec::advisory::Versions>,
+);
+
 fn settings(ignore: Vec<rustsec::advisory::Id>) -> rustsec::report::Settings {
     rustsec::report::Settings {
         ignore,
@@ -190,13 +199,7 @@ pub fn check(
         &settings(active_ignores.iter().map(|(id, _)| id.clone()).collect()),
     );
 
-    let mut raw: Vec<(
-        Kind,
-        &rustsec::advisory::Metadata,
-        &rustsec::package::Package,
-        Option<&rustsec::advisory::Affected>,
-        Option<&rustsec::advisory::Versions>,
-    )> = Vec::new();
+    let mut raw: Vec<RawAdvisory> = Vec::new();
     for v in &full.vulnerabilities.list {
         let kind = match v.advisory.informational {
             Some(rustsec::advisory::Informational::Unsound) => Kind::Unsound,

@@ -345,7 +345,7 @@ impl Graph {
                 (package, id)
             })
             .collect();
-        packages.sort_by(|a, b| package_key(&a.0).cmp(&package_key(&b.0)));
+        packages.sort_by_key(|(p, _)| package_key(p));
         let position: HashMap<&cargo_metadata::PackageId, usize> = packages
             .iter()
             .enumerate()
@@ -509,7 +509,7 @@ fn package_key(p: &Package) -> (String, semver::Version, Source) {
 }
 
 fn sort_packages(packages: &mut [Package]) {
-    packages.sort_by(|a, b| package_key(a).cmp(&package_key(b)));
+    packages.sort_by_key(package_key);
 }
 
 struct Index<'a> {

@@ -17,8 +17,11 @@
 
 pub mod advisory_db;
 pub mod audit;
+pub mod auditable;
 pub mod config;
+pub mod cyclonedx;
 pub mod diag;
+pub mod diff;
 pub mod graph;
 pub mod policy;
 pub mod reachability;
@@ -54,4 +57,8 @@ pub enum Error {
     Config(String),
     #[error("reading workspace sources: {0}")]
     Source(String),
+    #[error("{0}")]
+    Sbom(String),
+    #[error("{path}: {message}")]
+    Auditable { path: PathBuf, message: String },
 }

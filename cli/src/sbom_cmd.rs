@@ -1,0 +1,197 @@
+//! `tollgate sbom`, `tollgate sbom diff`, `tollgate sbom from-binary`.
+
+use crate::{audit_cmd, config, output};
+use anyhow::{bail, Context, Result};
+use clap::{Args, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use tollgate_sbom::advisory_db::{self, AdvisoryDb};
+use tollgate_sbom::cyclonedx::{self, Encoding, Inventory, SpecVersion};
+use tollgate_sbom::graph::{Graph, LoadOptions};
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Format {
+    Json,
+    Xml,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Spec {
+    #[value(name = "1.5")]
+    V15,
+    #[value(name = "1.6")]
+    V16,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum DiffFormat {
+    Text,
+    Json,
+}
+
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct SbomArgs {
+    #[command(subcommand)]
+    pub command: Option<SbomCommand>,
+    #[command(flatten)]
+    pub generate: GenerateArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct GenerateArgs {
+    /// A project directory, a Cargo.toml, or a Cargo.lock on its own.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    #[arg(long, value_enum, default_value = "json")]
+    pub format: Format,
+    /// CycloneDX version (1.6 is JSON only).
+    #[arg(long, value_enum, default_value = "1.5")]
+    pub spec_version: Spec,
+    /// Only this workspace member and its dependencies.
+    #[arg(long, short = 'p', value_name = "NAME")]
+    pub package: Option<String>,
+    /// Only dependencies that apply to this target triple.
+    #[arg(long, value_name = "TRIPLE")]
+    pub target: Option<String>,
+    /// Leave out dev- and build-only dependencies (by default they are listed with scope `excluded`).
+    #[arg(long)]
+    pub no_dev_deps: bool,
+    /// The built binary this SBOM describes: its SHA-256 and SHA-512 go on the root component.
+    #[arg(long, value_name = "FILE")]
+    pub artifact: Option<PathBuf>,
+    /// Add a `vulnerabilities` section (with VEX analysis from reachability) from this advisory database.
+    #[arg(long, value_name = "PATH")]
+    pub vulnerabilities: Option<PathBuf>,
+    /// Run cargo offline.
+    #[arg(long)]
+    pub offline: bool,
+    /// Write to this file (default: standard output).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SbomCommand {
+    /// Compare two CycloneDX JSON SBOMs: added, removed and changed components, licence changes, new sources.
+    Diff {
+        old: PathBuf,
+        new: PathBuf,
+        #[arg(long, value_enum, default_value = "text")]
+        format: DiffFormat,
+    },
+    /// Turn the dependency list `cargo auditable` embedded in a binary into a CycloneDX SBOM.
+    FromBinary {
+        binary: PathBuf,
+        #[arg(long, value_enum, default_value = "1.5")]
+        spec_version: Spec,
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+}
+
+fn spec(s: Spec) -> SpecVersion {
+    match s {
+        Spec::V15 => SpecVersion::V1_5,
+        Spec::V16 => SpecVersion::V1_6,
+    }
+}
+
+/// `SOURCE_DATE_EPOCH`, validated.
+pub fn source_date_epoch() -> Result<Option<i64>> {
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(v) if !v.is_empty() => {
+            Ok(Some(v.trim().parse().with_context(|| {
+                format!("SOURCE_DATE_EPOCH `{v}` is not a number of seconds")
+            })?))
+        }
+        _ => Ok(None),
+    }
+}
+
+pub fn run(args: SbomArgs) -> Result<u8> {
+    match args.command {
+        Some(SbomCommand::Diff { old, new, format }) => {
+            let diff = tollgate_sbom::diff::diff_files(&old, &new)?;
+            let text = match format {
+                DiffFormat::Text => diff.to_text(),
+                DiffFormat::Json => diff.to_json(),
+            };
+            output::write(None, &text)?;
+            Ok(0)
+        }
+        Some(SbomCommand::FromBinary {
+            binary,
+            spec_version,
+            output: out,
+        }) => {
+            let inventory = tollgate_sbom::auditable::inventory_from_binary(&binary)?;
+            let options = cyclonedx::Options {
+                spec: spec(spec_version),
+                artifact: Some(binary.clone()),
+                timestamp: source_date_epoch()?,
+                ..Default::default()
+            };
+            let bytes = cyclonedx::generate(&inventory, &options, None)?;
+            write_bytes(out.as_deref(), &bytes)?;
+            Ok(0)
+        }
+        None => generate(args.generate),
+    }
+}
+
+fn write_bytes(path: Option<&std::path::Path>, bytes: &[u8]) -> Result<()> {
+    match path {
+        Some(p) => output::write_atomic(p, bytes),
+        None => output::write(None, &String::from_utf8_lossy(bytes)),
+    }
+}
+
+fn generate(args: GenerateArgs) -> Result<u8> {
+    let encoding = match args.format {
+        Format::Json => Encoding::Json,
+        Format::Xml => Encoding::Xml,
+    };
+    if matches!((args.spec_version, args.format), (Spec::V16, Format::Xml)) {
+        bail!("CycloneDX 1.6 is written as JSON only; use --spec-version 1.5 for XML");
+    }
+    let graph = Graph::load(
+        &args.path,
+        &LoadOptions {
+            target: args.target.clone(),
+            offline: args.offline,
+        },
+    )?;
+    let options = cyclonedx::Options {
+        spec: spec(args.spec_version),
+        encoding,
+        package: args.package.clone(),
+        dev_deps: !args.no_dev_deps,
+        artifact: args.artifact.clone(),
+        timestamp: source_date_epoch()?,
+    };
+    let inventory = Inventory::from_graph(&graph, &options)?;
+    let findings = match &args.vulnerabilities {
+        Some(db_path) => {
+            let db = AdvisoryDb::open(db_path)?;
+            let loaded = config::load(None, &args.path)?;
+            let audit_options = tollgate_sbom::audit::Options {
+                now: audit_cmd::now(),
+                max_db_age_days: i64::MAX,
+                reachability: true,
+            };
+            let outcome = tollgate_sbom::audit::check(
+                &graph,
+                &db,
+                &loaded.config.audit,
+                &audit_options,
+                None,
+            )?;
+            Some(outcome.findings)
+        }
+        None => None,
+    };
+    let _ = advisory_db::DEFAULT_URL;
+    let bytes = cyclonedx::generate(&inventory, &options, findings.as_deref())?;
+    write_bytes(args.output.as_deref(), &bytes)?;
+    Ok(0)
+}
