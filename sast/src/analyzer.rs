@@ -350,6 +350,15 @@ const CREDENTIAL_NAMES: &[&str] = &[
 /// Hosts for which plain http is fine: loopback, documentation and XML
 /// namespace URIs that are identifiers, not endpoints.
 fn is_benign_http_host(rest: &str) -> bool {
+    // Schema and namespace identifiers are names, never fetched.
+    let lower_rest = rest.to_ascii_lowercase();
+    if lower_rest.contains("/schema/")
+        || lower_rest.ends_with(".xsd")
+        || lower_rest.ends_with(".schema.json")
+        || lower_rest.contains("/ns/")
+    {
+        return true;
+    }
     let host = rest
         .split(['/', ':', '?', '#'])
         .next()
@@ -2444,7 +2453,16 @@ fn is_toolchain_env(name: &str) -> bool {
                 | "CXX"
                 | "AR"
                 | "RUSTUP_TOOLCHAIN"
+                // The operator's own directories, used to find configuration.
+                | "HOME"
+                | "USERPROFILE"
+                | "APPDATA"
+                | "LOCALAPPDATA"
+                | "TMPDIR"
+                | "TEMP"
+                | "TMP"
         )
+        || name.starts_with("XDG_")
 }
 
 fn bound_names(bound: &syn::TypeParamBound, trait_name: &str) -> bool {
