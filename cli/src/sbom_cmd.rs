@@ -53,7 +53,7 @@ pub struct GenerateArgs {
     /// Only dependencies that apply to this target triple.
     #[arg(long, value_name = "TRIPLE")]
     pub target: Option<String>,
-    /// Leave out dev- and build-only dependencies (by default they are listed with scope `excluded`).
+    /// Leave out dev-only dependencies (by default they are listed, like build-only ones, with scope `excluded`).
     #[arg(long)]
     pub no_dev_deps: bool,
     /// The built binary this SBOM describes: its SHA-256 and SHA-512 go on the root component.

@@ -35,7 +35,7 @@ pub struct Options {
     pub encoding: Encoding,
     /// Describe only this workspace member and what it depends on.
     pub package: Option<String>,
-    /// Keep dev- and build-only dependencies (with scope `excluded`).
+    /// Keep dev-only dependencies (with scope `excluded`, like build-only ones).
     pub dev_deps: bool,
     /// A built artifact the SBOM describes: its hashes go on the root component.
     pub artifact: Option<PathBuf>,
@@ -136,8 +136,26 @@ impl Inventory {
                 }
             }
         }
+        // Without dev dependencies, keep what normal or build edges reach.
+        let mut non_dev = vec![false; graph.packages.len()];
+        for r in &roots {
+            non_dev[*r] = true;
+        }
+        let mut stack = roots.clone();
+        while let Some(at) = stack.pop() {
+            for e in graph
+                .edges
+                .iter()
+                .filter(|e| e.from == at && e.kinds.iter().any(|k| k.kind != DepKind::Dev))
+            {
+                if !non_dev[e.to] {
+                    non_dev[e.to] = true;
+                    stack.push(e.to);
+                }
+            }
+        }
         let included: Vec<usize> = (0..graph.packages.len())
-            .filter(|i| keep[*i] && (options.dev_deps || runtime[*i]))
+            .filter(|i| keep[*i] && (options.dev_deps || non_dev[*i]))
             .collect();
         let position: BTreeMap<usize, usize> = included
             .iter()

@@ -248,6 +248,13 @@ fn workspace_scopes_members_and_dev_dependencies() {
         .unwrap()
         .iter()
         .any(|c| c["name"] == "insta"));
+    let cc = runtime_only["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "cc")
+        .expect("build-only dependencies stay");
+    assert_eq!(cc["scope"], "excluded");
 
     let sast_only = check(
         "sast-member",
