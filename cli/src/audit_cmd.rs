@@ -154,6 +154,7 @@ pub fn run(args: AuditArgs) -> Result<u8> {
         now: now(),
         max_db_age_days,
         reachability: !args.no_reachability,
+        target: args.target.clone(),
     };
     let report = tollgate_sbom::report::run(&graph, &db, audit_config, &options, index.as_ref())?;
     if interactive {

@@ -178,6 +178,7 @@ fn generate(args: GenerateArgs) -> Result<u8> {
                 now: audit_cmd::now(),
                 max_db_age_days: i64::MAX,
                 reachability: true,
+                target: args.target.clone(),
             };
             let outcome = tollgate_sbom::audit::check(
                 &graph,

@@ -102,6 +102,9 @@ pub struct Options {
     pub max_db_age_days: i64,
     /// Analyse workspace code for calls to affected functions.
     pub reachability: bool,
+    /// Only advisories that apply to this target triple (OS/arch-specific
+    /// advisories for other platforms are left out).
+    pub target: Option<String>,
 }
 
 #[derive(Debug, Default)]
@@ -124,9 +127,14 @@ type RawAdvisory<'a> = (
     Option<&'a rustsec::advisory::Versions>,
 );
 
-fn settings(ignore: Vec<rustsec::advisory::Id>) -> rustsec::report::Settings {
+fn settings(
+    ignore: Vec<rustsec::advisory::Id>,
+    target: Option<&rustsec::platforms::Platform>,
+) -> rustsec::report::Settings {
     rustsec::report::Settings {
         ignore,
+        target_arch: target.map(|p| vec![p.target_arch]).unwrap_or_default(),
+        target_os: target.map(|p| vec![p.target_os]).unwrap_or_default(),
         informational_warnings: vec![
             rustsec::advisory::Informational::Unmaintained,
             rustsec::advisory::Informational::Unsound,
@@ -145,6 +153,13 @@ pub fn check(
 ) -> Result<Outcome, Error> {
     let mut outcome = Outcome::default();
     let today = options.now.div_euclid(86_400);
+    let platform =
+        match &options.target {
+            Some(triple) => Some(rustsec::platforms::Platform::find(triple).ok_or_else(|| {
+                Error::Config(format!("--target {triple}: unknown target triple"))
+            })?),
+            None => None,
+        };
 
     if let Some(age) = db.age_days(options.now) {
         if age > options.max_db_age_days {
@@ -192,11 +207,14 @@ pub fn check(
         active_ignores.push((advisory.id().clone(), entry.reason.as_str()));
     }
 
-    let full = rustsec::Report::generate(&db.db, &graph.lockfile, &settings(Vec::new()));
+    let full = rustsec::Report::generate(&db.db, &graph.lockfile, &settings(Vec::new(), platform));
     let compat = rustsec::Report::generate(
         &db.db,
         &graph.lockfile,
-        &settings(active_ignores.iter().map(|(id, _)| id.clone()).collect()),
+        &settings(
+            active_ignores.iter().map(|(id, _)| id.clone()).collect(),
+            platform,
+        ),
     );
 
     let mut raw: Vec<RawAdvisory> = Vec::new();

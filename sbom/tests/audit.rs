@@ -34,6 +34,7 @@ fn options() -> audit::Options {
         now: 1_790_000_000,
         max_db_age_days: 7,
         reachability: true,
+        target: None,
     }
 }
 
@@ -628,4 +629,35 @@ fn yanked_versions_come_from_the_local_index() {
             deny: vec![]
         }) || report.vulnerabilities().count() > 0
     );
+}
+
+#[test]
+fn target_filters_os_specific_advisories() {
+    let graph = Graph::load(
+        &fixture("called").join("Cargo.lock"),
+        &LoadOptions::default(),
+    )
+    .unwrap();
+    let db = AdvisoryDb::open(&shared_db()).unwrap();
+    let ids = |target: &str| {
+        let options = audit::Options {
+            target: Some(target.into()),
+            ..options()
+        };
+        let report = report::run(&graph, &db, &AuditConfig::default(), &options, None).unwrap();
+        report
+            .findings
+            .iter()
+            .map(|f| f.id.clone())
+            .collect::<Vec<_>>()
+    };
+    // RUSTSEC-2020-0071 affects Unix-like systems only.
+    assert!(ids("x86_64-unknown-linux-gnu").contains(&"RUSTSEC-2020-0071".to_string()));
+    assert!(!ids("x86_64-pc-windows-msvc").contains(&"RUSTSEC-2020-0071".to_string()));
+    let options = audit::Options {
+        target: Some("not-a-triple".into()),
+        ..options()
+    };
+    let err = report::run(&graph, &db, &AuditConfig::default(), &options, None).unwrap_err();
+    assert!(err.to_string().contains("unknown target triple"), "{err}");
 }

@@ -322,6 +322,7 @@ fn vulnerabilities_carry_vex_analysis_from_reachability() {
         now: 1_790_000_000,
         max_db_age_days: i64::MAX,
         reachability: true,
+        target: None,
     };
     let outcome =
         tollgate_sbom::audit::check(&graph, &db, &Default::default(), &options, None).unwrap();
