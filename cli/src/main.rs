@@ -13,6 +13,7 @@ mod config;
 mod output;
 mod sast_cmd;
 mod sbom_cmd;
+mod verify_bundle_cmd;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -36,6 +37,10 @@ enum Command {
     /// Generate a CycloneDX SBOM from the cargo graph; compare two SBOMs;
     /// read the dependency list `cargo auditable` embeds in a binary.
     Sbom(sbom_cmd::SbomArgs),
+    /// Verify a Sigstore bundle for a file or a `sha256:<hex>` digest (keyed
+    /// with --key, or keyless with --certificate-identity and
+    /// --certificate-oidc-issuer). Speaks the sigstore-conformance protocol.
+    VerifyBundle(verify_bundle_cmd::VerifyBundleArgs),
     /// Manage the local advisory database.
     Db {
         #[command(subcommand)]
@@ -54,6 +59,7 @@ fn main() -> ExitCode {
         Command::Sast(args) => sast_cmd::run(args),
         Command::Audit(args) => audit_cmd::run(args),
         Command::Sbom(args) => sbom_cmd::run(args),
+        Command::VerifyBundle(args) => verify_bundle_cmd::run(args),
         Command::Db { command } => audit_cmd::run_db(command),
     };
     match result {

@@ -1,0 +1,33 @@
+//! `tollgate-attest`: signatures and attestations for what the pipeline
+//! ships.
+//!
+//! Today: [`verify`], full verification of Sigstore bundles (keyed and
+//! keyless) against a trusted root, as the sigstore-conformance protocol
+//! exercises it. Keys, signing, DSSE/in-toto statements and OCI
+//! distribution are tracked in the signing and attestation issues.
+//!
+//! It never fetches a trust root at verification time: the public-good
+//! root is compiled in, and others come from files.
+
+#![forbid(unsafe_code)]
+
+pub mod verify;
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: not a valid Sigstore bundle: {message}")]
+    Bundle { path: PathBuf, message: String },
+    #[error("{path}: not a valid trusted root: {message}")]
+    TrustedRoot { path: PathBuf, message: String },
+    #[error("{path}: not a usable public key: {message}")]
+    Key { path: PathBuf, message: String },
+    #[error("verification failed: {0}")]
+    Verification(String),
+}

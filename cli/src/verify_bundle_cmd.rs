@@ -1,0 +1,81 @@
+//! `tollgate verify-bundle`: cosign's flags, and the sigstore-conformance
+//! client protocol (`verify-bundle [--staging] --bundle F (--certificate-identity I
+//! --certificate-oidc-issuer U | --key PEM) [--trusted-root R] FILE_OR_DIGEST`).
+
+use anyhow::Result;
+use clap::{ArgGroup, Args};
+use std::path::PathBuf;
+use tollgate_attest::verify::{self, Signer, Subject, Trust};
+
+#[derive(Args, Debug)]
+#[command(group(ArgGroup::new("signer").required(true).args(["key", "certificate_identity"])))]
+#[command(after_help = "Exit status: 0 verified, 1 verification failed, 2 usage or input error.")]
+pub struct VerifyBundleArgs {
+    /// The file that was signed, or `sha256:<hex>` to verify a digest without the file.
+    pub artifact: String,
+    /// The Sigstore bundle (`.sigstore.json`).
+    #[arg(long, value_name = "FILE")]
+    pub bundle: PathBuf,
+    /// Public key (SPKI PEM) for keyed bundles.
+    #[arg(long, value_name = "PEM", conflicts_with_all = ["certificate_identity", "certificate_oidc_issuer"])]
+    pub key: Option<PathBuf>,
+    /// Required signer identity (the certificate's SAN), for keyless bundles.
+    #[arg(long, value_name = "IDENTITY", requires = "certificate_oidc_issuer")]
+    pub certificate_identity: Option<String>,
+    /// Required OIDC issuer of the signer's identity token.
+    #[arg(long, value_name = "URL", requires = "certificate_identity")]
+    pub certificate_oidc_issuer: Option<String>,
+    /// Trusted root JSON (default: the Sigstore public-good root, built in).
+    #[arg(long, value_name = "FILE")]
+    pub trusted_root: Option<PathBuf>,
+    /// Use the Sigstore staging instance's trusted root.
+    #[arg(long, conflicts_with = "trusted_root")]
+    pub staging: bool,
+    /// Print what was verified as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(args: VerifyBundleArgs) -> Result<u8> {
+    let subject = Subject::parse(&args.artifact);
+    let signer = match (
+        &args.key,
+        &args.certificate_identity,
+        &args.certificate_oidc_issuer,
+    ) {
+        (Some(key), _, _) => Signer::Key(key.clone()),
+        (None, Some(identity), Some(issuer)) => Signer::Identity {
+            identity: identity.clone(),
+            issuer: issuer.clone(),
+        },
+        _ => anyhow::bail!("give --key, or --certificate-identity with --certificate-oidc-issuer"),
+    };
+    let trust = match (&args.trusted_root, args.staging) {
+        (Some(path), _) => Trust::File(path.clone()),
+        (None, true) => Trust::Staging,
+        (None, false) => Trust::PublicGood,
+    };
+    match verify::verify_bundle(&args.bundle, &subject, &signer, &trust) {
+        Ok(verified) => {
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&verified)?);
+            } else {
+                let who = verified
+                    .identity
+                    .as_deref()
+                    .map(|i| format!(" by {i} ({})", verified.issuer.as_deref().unwrap_or("?")))
+                    .unwrap_or_default();
+                eprintln!("Verified OK{who}");
+            }
+            Ok(0)
+        }
+        Err(tollgate_attest::Error::Verification(message)) => {
+            eprintln!(
+                "error: {}: verification failed: {message}",
+                args.bundle.display()
+            );
+            Ok(crate::EXIT_FINDINGS)
+        }
+        Err(other) => Err(other.into()),
+    }
+}
