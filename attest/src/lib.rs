@@ -1,9 +1,11 @@
 //! `tollgate-attest`: signatures and attestations for what the pipeline
 //! ships.
 //!
-//! Today: [`verify`], full verification of Sigstore bundles (keyed and
-//! keyless) against a trusted root, as the sigstore-conformance protocol
-//! exercises it. Keys, signing, DSSE/in-toto statements and OCI
+//! Today: [`keys`] (cosign's encrypted key format, ECDSA P-256 and
+//! Ed25519), [`sign`] (keyed Sigstore bundles for files), and [`verify`],
+//! full verification of Sigstore bundles (keyed and keyless) against a
+//! trusted root, as the sigstore-conformance protocol exercises it.
+//! Keyless signing (Fulcio, Rekor), DSSE/in-toto statements and OCI
 //! distribution are tracked in the signing and attestation issues.
 //!
 //! It never fetches a trust root at verification time: the public-good
@@ -11,6 +13,8 @@
 
 #![forbid(unsafe_code)]
 
+pub mod keys;
+pub mod sign;
 pub mod verify;
 
 use std::path::PathBuf;

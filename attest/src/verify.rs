@@ -89,16 +89,26 @@ pub fn load_trust(trust: &Trust) -> Result<TrustedRoot, Error> {
 }
 
 /// Verify a bundle file against a subject, a signer and a trust root.
+///
+/// `ignore_tlog` accepts keyed bundles that carry no transparency-log
+/// entry (cosign's `--insecure-ignore-tlog`); it has no effect on keyless
+/// bundles, whose certificates are only trusted with a log entry.
 pub fn verify_bundle(
     bundle_path: &Path,
     subject: &Subject,
     signer: &Signer,
     trust: &Trust,
+    ignore_tlog: bool,
 ) -> Result<Verified, Error> {
     let text = std::fs::read_to_string(bundle_path).map_err(|source| Error::Io {
         path: bundle_path.to_path_buf(),
         source,
     })?;
+    if let (Signer::Key(key_path), true) = (signer, ignore_tlog) {
+        if let Some(verified) = verify_unlogged_keyed(bundle_path, &text, subject, key_path)? {
+            return Ok(verified);
+        }
+    }
     let bundle = Bundle::from_json(&text).map_err(|e| Error::Bundle {
         path: bundle_path.to_path_buf(),
         message: e.to_string(),
@@ -133,7 +143,13 @@ pub fn verify_bundle(
                 path: path.clone(),
                 message: e.to_string(),
             })?;
-            verifier.verify(artifact, &bundle, &PublicKeyVerificationPolicy::new(key))
+            let policy = PublicKeyVerificationPolicy::new(key);
+            let policy = if ignore_tlog {
+                policy.skip_tlog_unsafe()
+            } else {
+                policy
+            };
+            verifier.verify(artifact, &bundle, &policy)
         }
         Signer::Identity { identity, issuer } => verifier.verify(
             artifact,
@@ -150,4 +166,96 @@ pub fn verify_bundle(
         sct_verified: result.sct_verified(),
         tlog_verified: result.tlog_verified(),
     })
+}
+
+/// A keyed message-signature bundle with no transparency-log entry and no
+/// timestamp, accepted only under `--insecure-ignore-tlog`.
+/// `sigstore-verify` rejects such bundles outright (it requires a log entry
+/// or a signed timestamp even when told to skip the log), so the check is
+/// done here: the digest in the bundle must be the subject's, and the
+/// signature must verify under the given key. `None` when the bundle is
+/// not of this shape (then the normal path applies).
+fn verify_unlogged_keyed(
+    bundle_path: &Path,
+    text: &str,
+    subject: &Subject,
+    key_path: &Path,
+) -> Result<Option<Verified>, Error> {
+    use base64::Engine;
+    use sha2::Digest;
+    let bundle_err = |message: String| Error::Bundle {
+        path: bundle_path.to_path_buf(),
+        message,
+    };
+    let doc: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| bundle_err(e.to_string()))?;
+    let material = &doc["verificationMaterial"];
+    let has_log = material["tlogEntries"]
+        .as_array()
+        .is_some_and(|a| !a.is_empty());
+    let has_timestamp = material["timestampVerificationData"]["rfc3161Timestamps"]
+        .as_array()
+        .is_some_and(|a| !a.is_empty());
+    let Some(message) = doc.get("messageSignature") else {
+        return Ok(None);
+    };
+    if has_log || has_timestamp || material.get("publicKey").is_none() {
+        return Ok(None);
+    }
+    let b64 = |field: &str| -> Result<Vec<u8>, Error> {
+        let value = message
+            .pointer(field)
+            .and_then(|v| v.as_str())
+            .ok_or_else(|| bundle_err(format!("missing messageSignature{field}")))?;
+        base64::engine::general_purpose::STANDARD
+            .decode(value)
+            .map_err(|e| bundle_err(format!("messageSignature{field}: {e}")))
+    };
+    if message
+        .pointer("/messageDigest/algorithm")
+        .and_then(|v| v.as_str())
+        != Some("SHA2_256")
+    {
+        return Err(Error::Verification(
+            "only SHA2_256 message digests are supported".into(),
+        ));
+    }
+    let claimed = b64("/messageDigest/digest")?;
+    let signature = b64("/signature")?;
+    let pem = std::fs::read_to_string(key_path).map_err(|source| Error::Io {
+        path: key_path.to_path_buf(),
+        source,
+    })?;
+    let actual = match subject {
+        Subject::File(path) => {
+            let bytes = std::fs::read(path).map_err(|source| Error::Io {
+                path: path.clone(),
+                source,
+            })?;
+            if sha2::Sha256::digest(&bytes).as_slice() != claimed.as_slice() {
+                return Err(Error::Verification(
+                    "the artifact's SHA-256 does not match the bundle's message digest".into(),
+                ));
+            }
+            crate::keys::verify_signature(&pem, &bytes, &signature)
+        }
+        Subject::Sha256(hex_digest) => {
+            let digest = hex::decode(hex_digest).map_err(|e| Error::Verification(e.to_string()))?;
+            if digest != claimed {
+                return Err(Error::Verification(
+                    "the digest does not match the bundle's message digest".into(),
+                ));
+            }
+            crate::keys::verify_prehashed(&pem, &digest, &signature)
+        }
+    };
+    actual.map_err(|e| Error::Verification(e.to_string()))?;
+    Ok(Some(Verified {
+        identity: None,
+        issuer: None,
+        integrated_time: None,
+        certificate_verified: false,
+        sct_verified: false,
+        tlog_verified: false,
+    }))
 }

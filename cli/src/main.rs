@@ -10,6 +10,7 @@
 
 mod audit_cmd;
 mod config;
+mod keys_cmd;
 mod output;
 mod sast_cmd;
 mod sbom_cmd;
@@ -37,6 +38,13 @@ enum Command {
     /// Generate a CycloneDX SBOM from the cargo graph; compare two SBOMs;
     /// read the dependency list `cargo auditable` embeds in a binary.
     Sbom(sbom_cmd::SbomArgs),
+    /// Generate signing keys (cosign's encrypted format).
+    Key {
+        #[command(subcommand)]
+        command: keys_cmd::KeyCommand,
+    },
+    /// Sign a file into a Sigstore bundle.
+    Sign(keys_cmd::SignArgs),
     /// Verify a Sigstore bundle for a file or a `sha256:<hex>` digest (keyed
     /// with --key, or keyless with --certificate-identity and
     /// --certificate-oidc-issuer). Speaks the sigstore-conformance protocol.
@@ -60,6 +68,8 @@ fn main() -> ExitCode {
         Command::Audit(args) => audit_cmd::run(args),
         Command::Sbom(args) => sbom_cmd::run(args),
         Command::VerifyBundle(args) => verify_bundle_cmd::run(args),
+        Command::Key { command } => keys_cmd::run_key(command),
+        Command::Sign(args) => keys_cmd::run_sign(args),
         Command::Db { command } => audit_cmd::run_db(command),
     };
     match result {

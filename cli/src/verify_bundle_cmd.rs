@@ -31,6 +31,9 @@ pub struct VerifyBundleArgs {
     /// Use the Sigstore staging instance's trusted root.
     #[arg(long, conflicts_with = "trusted_root")]
     pub staging: bool,
+    /// Accept a keyed bundle without a transparency-log entry (as cosign's flag of the same name).
+    #[arg(long, requires = "key")]
+    pub insecure_ignore_tlog: bool,
     /// Print what was verified as JSON.
     #[arg(long)]
     pub json: bool,
@@ -55,7 +58,13 @@ pub fn run(args: VerifyBundleArgs) -> Result<u8> {
         (None, true) => Trust::Staging,
         (None, false) => Trust::PublicGood,
     };
-    match verify::verify_bundle(&args.bundle, &subject, &signer, &trust) {
+    match verify::verify_bundle(
+        &args.bundle,
+        &subject,
+        &signer,
+        &trust,
+        args.insecure_ignore_tlog,
+    ) {
         Ok(verified) => {
             if args.json {
                 println!("{}", serde_json::to_string_pretty(&verified)?);

@@ -1,0 +1,180 @@
+//! `tollgate key generate` and keyed `tollgate sign`, with cosign's flags.
+//!
+//! Passwords come from `--password-file`, `--password-stdin`, a prompt on
+//! a terminal, or (for CI compatibility with cosign) the `COSIGN_PASSWORD`
+//! environment variable, which is the weaker choice: environments leak
+//! into child processes, crash reports and `/proc`.
+
+use crate::output;
+use anyhow::{bail, Context, Result};
+use clap::{Args, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Read};
+use std::path::{Path, PathBuf};
+use tollgate_attest::keys::{KeyKind, KeyPair};
+use zeroize::Zeroizing;
+
+#[derive(Args, Debug, Clone)]
+pub struct PasswordArgs {
+    /// Read the key password from this file (first line).
+    #[arg(long, value_name = "FILE", conflicts_with = "password_stdin")]
+    pub password_file: Option<PathBuf>,
+    /// Read the key password from standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum KeyType {
+    EcdsaP256,
+    Ed25519,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KeyCommand {
+    /// Generate a key pair: `<prefix>.key` (encrypted, mode 0600) and `<prefix>.pub` (SPKI PEM).
+    Generate {
+        #[arg(long = "type", value_enum, default_value = "ecdsa-p256")]
+        key_type: KeyType,
+        /// File name prefix (cosign's flag).
+        #[arg(long, default_value = "cosign")]
+        output_key_prefix: String,
+        /// Overwrite existing key files.
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        password: PasswordArgs,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct SignArgs {
+    /// The file to sign.
+    pub file: PathBuf,
+    /// Private key (cosign's encrypted PEM).
+    #[arg(long, value_name = "KEY")]
+    pub key: PathBuf,
+    /// Where to write the Sigstore bundle (v0.3).
+    #[arg(long, value_name = "FILE")]
+    pub bundle: PathBuf,
+    #[command(flatten)]
+    pub password: PasswordArgs,
+}
+
+fn read_password(args: &PasswordArgs, confirm: bool) -> Result<Zeroizing<String>> {
+    if let Some(path) = &args.password_file {
+        let text = Zeroizing::new(
+            std::fs::read_to_string(path)
+                .with_context(|| format!("{}: cannot read password file", path.display()))?,
+        );
+        return Ok(Zeroizing::new(
+            text.lines().next().unwrap_or("").to_string(),
+        ));
+    }
+    if args.password_stdin {
+        let mut text = Zeroizing::new(String::new());
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("cannot read the password from standard input")?;
+        return Ok(Zeroizing::new(
+            text.trim_end_matches(['\n', '\r']).to_string(),
+        ));
+    }
+    if let Ok(env) = std::env::var("COSIGN_PASSWORD") {
+        return Ok(Zeroizing::new(env));
+    }
+    if std::io::stdin().is_terminal() {
+        let first = Zeroizing::new(rpassword::prompt_password(
+            "Enter password for private key: ",
+        )?);
+        if confirm {
+            let again = Zeroizing::new(rpassword::prompt_password(
+                "Enter password for private key again: ",
+            )?);
+            if *first != *again {
+                bail!("passwords do not match");
+            }
+        }
+        return Ok(first);
+    }
+    bail!("no password: use --password-file, --password-stdin, or COSIGN_PASSWORD (weaker: environments leak)")
+}
+
+/// Write a new private key file with mode 0600, refusing to replace one unless forced.
+fn write_private_key(path: &Path, pem: &str, force: bool) -> Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true);
+    if force {
+        options.create(true).truncate(true);
+    } else {
+        options.create_new(true);
+    }
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).with_context(|| {
+        format!(
+            "{}: cannot create key file (use --force to overwrite)",
+            path.display()
+        )
+    })?;
+    file.write_all(pem.as_bytes())
+        .with_context(|| format!("{}: cannot write", path.display()))
+}
+
+pub fn run_key(command: KeyCommand) -> Result<u8> {
+    match command {
+        KeyCommand::Generate {
+            key_type,
+            output_key_prefix,
+            force,
+            password,
+        } => {
+            let private = PathBuf::from(format!("{output_key_prefix}.key"));
+            let public = PathBuf::from(format!("{output_key_prefix}.pub"));
+            if !force && (private.exists() || public.exists()) {
+                bail!(
+                    "{} or {} already exists (use --force to overwrite)",
+                    private.display(),
+                    public.display()
+                );
+            }
+            let password = read_password(&password, true)?;
+            let kind = match key_type {
+                KeyType::EcdsaP256 => KeyKind::EcdsaP256,
+                KeyType::Ed25519 => KeyKind::Ed25519,
+            };
+            let key = KeyPair::generate(kind);
+            let pem = key.to_encrypted_pem(password.as_bytes())?;
+            write_private_key(&private, &pem, force)?;
+            output::write_atomic(&public, key.public_key_pem().as_bytes())?;
+            eprintln!(
+                "Private key written to {}\nPublic key written to {}",
+                private.display(),
+                public.display()
+            );
+            Ok(0)
+        }
+    }
+}
+
+pub fn load_key(path: &Path, password: &PasswordArgs) -> Result<KeyPair> {
+    let pem = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read key", path.display()))?;
+    let password = read_password(password, false)?;
+    KeyPair::from_encrypted_pem(&pem, password.as_bytes())
+        .with_context(|| format!("{}", path.display()))
+}
+
+pub fn run_sign(args: SignArgs) -> Result<u8> {
+    let key = load_key(&args.key, &args.password)?;
+    let artifact = std::fs::read(&args.file)
+        .with_context(|| format!("{}: cannot read", args.file.display()))?;
+    let bundle = tollgate_attest::sign::keyed_bundle(&key, &artifact);
+    output::write_atomic(&args.bundle, &tollgate_attest::sign::to_bytes(&bundle))?;
+    eprintln!(
+        "Wrote bundle to {} (keyed, {}, not logged to a transparency log)",
+        args.bundle.display(),
+        key.kind().as_str()
+    );
+    Ok(0)
+}
