@@ -13,6 +13,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod keyless;
 pub mod keys;
 pub mod sign;
 pub mod verify;
@@ -34,4 +35,8 @@ pub enum Error {
     Key { path: PathBuf, message: String },
     #[error("verification failed: {0}")]
     Verification(String),
+    #[error("{url}: {message}")]
+    Service { url: String, message: String },
+    #[error("identity token: {0}")]
+    Token(String),
 }

@@ -47,12 +47,31 @@ pub enum KeyCommand {
 }
 
 #[derive(Args, Debug)]
+#[command(
+    after_help = "Without --key, signs keylessly: an OIDC identity token (--identity-token, or GitHub Actions' \
+ambient token with `id-token: write`) buys a short-lived Fulcio certificate, and the signature is logged to Rekor."
+)]
 pub struct SignArgs {
     /// The file to sign.
     pub file: PathBuf,
-    /// Private key (cosign's encrypted PEM).
+    /// Private key (cosign's encrypted PEM) for keyed signing.
     #[arg(long, value_name = "KEY")]
-    pub key: PathBuf,
+    pub key: Option<PathBuf>,
+    /// OIDC identity token for keyless signing.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        conflicts_with = "key",
+        env = "SIGSTORE_ID_TOKEN",
+        hide_env_values = true
+    )]
+    pub identity_token: Option<String>,
+    /// Fulcio (certificate authority) URL.
+    #[arg(long, value_name = "URL", default_value = tollgate_attest::keyless::DEFAULT_FULCIO_URL)]
+    pub fulcio_url: String,
+    /// Rekor (transparency log) URL. Keyed signatures are logged only when this is given.
+    #[arg(long, value_name = "URL")]
+    pub rekor_url: Option<String>,
     /// Where to write the Sigstore bundle (v0.3).
     #[arg(long, value_name = "FILE")]
     pub bundle: PathBuf,
@@ -166,15 +185,53 @@ pub fn load_key(path: &Path, password: &PasswordArgs) -> Result<KeyPair> {
 }
 
 pub fn run_sign(args: SignArgs) -> Result<u8> {
-    let key = load_key(&args.key, &args.password)?;
     let artifact = std::fs::read(&args.file)
         .with_context(|| format!("{}: cannot read", args.file.display()))?;
-    let bundle = tollgate_attest::sign::keyed_bundle(&key, &artifact);
+    let (bundle, how) = match &args.key {
+        Some(key_path) => {
+            let key = load_key(key_path, &args.password)?;
+            match &args.rekor_url {
+                Some(rekor) => (
+                    tollgate_attest::keyless::sign_keyed_logged(&artifact, &key, rekor)?,
+                    format!("keyed, {}, logged to {rekor}", key.kind().as_str()),
+                ),
+                None => (
+                    tollgate_attest::sign::keyed_bundle(&key, &artifact),
+                    format!(
+                        "keyed, {}, not logged to a transparency log",
+                        key.kind().as_str()
+                    ),
+                ),
+            }
+        }
+        None => {
+            let token = match &args.identity_token {
+                Some(token) => token.clone(),
+                None => match tollgate_attest::keyless::github_actions_token()? {
+                    Some(token) => token,
+                    None => bail!("keyless signing needs an identity token: --identity-token, or GitHub Actions with `id-token: write` (or give --key)"),
+                },
+            };
+            let rekor = args
+                .rekor_url
+                .clone()
+                .unwrap_or_else(|| tollgate_attest::keyless::DEFAULT_REKOR_URL.to_string());
+            let bundle = tollgate_attest::keyless::sign_keyless(
+                &artifact,
+                &token,
+                &args.fulcio_url,
+                &rekor,
+            )?;
+            (
+                bundle,
+                format!(
+                    "keyless, certificate from {}, logged to {rekor}",
+                    args.fulcio_url
+                ),
+            )
+        }
+    };
     output::write_atomic(&args.bundle, &tollgate_attest::sign::to_bytes(&bundle))?;
-    eprintln!(
-        "Wrote bundle to {} (keyed, {}, not logged to a transparency log)",
-        args.bundle.display(),
-        key.kind().as_str()
-    );
+    eprintln!("Wrote bundle to {} ({how})", args.bundle.display());
     Ok(0)
 }

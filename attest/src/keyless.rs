@@ -1,0 +1,274 @@
+//! Signing through Sigstore's services: an ephemeral key, a Fulcio
+//! certificate for an OIDC identity (`POST /api/v2/signingCert`), and a
+//! Rekor `hashedrekord` entry (`POST /api/v1/log/entries`) whose SET and
+//! inclusion proof go into the bundle. Keyed signatures can be logged to
+//! Rekor the same way. Works against the public-good instance, a private
+//! one, or a local stand-in (`@sigstore/mock` in the tests).
+//!
+//! Plain `http://` is accepted only for loopback hosts.
+
+use crate::keys::{KeyKind, KeyPair};
+use crate::sign::BUNDLE_MEDIA_TYPE_V03;
+use crate::Error;
+use base64::engine::general_purpose::{STANDARD as B64, URL_SAFE_NO_PAD as B64URL};
+use base64::Engine;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+pub const DEFAULT_FULCIO_URL: &str = "https://fulcio.sigstore.dev";
+pub const DEFAULT_REKOR_URL: &str = "https://rekor.sigstore.dev";
+
+fn service_err(url: &str, message: impl std::fmt::Display) -> Error {
+    Error::Service {
+        url: url.to_string(),
+        message: message.to_string(),
+    }
+}
+
+/// Refuse cleartext HTTP except to this machine.
+pub fn check_url(url: &str) -> Result<(), Error> {
+    let parsed = url::Url::parse(url).map_err(|e| service_err(url, format!("invalid URL: {e}")))?;
+    match parsed.scheme() {
+        "https" => Ok(()),
+        "http" => {
+            let loopback = match parsed.host() {
+                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+                Some(url::Host::Domain(d)) => d == "localhost",
+                None => false,
+            };
+            if loopback {
+                Ok(())
+            } else {
+                Err(service_err(
+                    url,
+                    "plain http is only allowed to a loopback address",
+                ))
+            }
+        }
+        other => Err(service_err(url, format!("unsupported scheme `{other}`"))),
+    }
+}
+
+fn post_json(url: &str, body: &Value) -> Result<Value, Error> {
+    check_url(url)?;
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(std::time::Duration::from_secs(30)))
+        .build()
+        .into();
+    let mut response = agent
+        .post(url)
+        .header("Content-Type", "application/json")
+        .header("Accept", "application/json")
+        .send(serde_json::to_string(body).map_err(|e| service_err(url, e))?)
+        .map_err(|e| service_err(url, e))?;
+    let status = response.status();
+    let text = response
+        .body_mut()
+        .read_to_string()
+        .map_err(|e| service_err(url, e))?;
+    if !status.is_success() {
+        return Err(service_err(
+            url,
+            format!(
+                "HTTP {status}: {}",
+                text.chars().take(300).collect::<String>()
+            ),
+        ));
+    }
+    serde_json::from_str(&text).map_err(|e| service_err(url, format!("invalid JSON response: {e}")))
+}
+
+/// The claims of an OIDC identity token (not verified here: Fulcio verifies it).
+pub fn token_claims(token: &str) -> Result<Value, Error> {
+    let payload = token
+        .split('.')
+        .nth(1)
+        .ok_or_else(|| Error::Token("not a JWT (expected header.payload.signature)".into()))?;
+    let bytes = B64URL
+        .decode(payload.trim_end_matches('='))
+        .map_err(|e| Error::Token(format!("payload is not base64url: {e}")))?;
+    serde_json::from_slice(&bytes).map_err(|e| Error::Token(format!("payload is not JSON: {e}")))
+}
+
+/// PEM certificates in a Fulcio response, leaf first.
+fn fulcio_chain(response: &Value) -> Option<Vec<String>> {
+    let chain = response
+        .pointer("/signedCertificateEmbeddedSct/chain/certificates")
+        .or_else(|| response.pointer("/signedCertificateDetachedSct/chain/certificates"))?;
+    chain
+        .as_array()?
+        .iter()
+        .map(|c| c.as_str().map(str::to_string))
+        .collect()
+}
+
+/// Decode PEM leniently: services differ in line width (RFC 7468 says 64).
+fn pem_to_der(pem: &str) -> Result<Vec<u8>, Error> {
+    let body: String = pem
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("-----"))
+        .collect();
+    B64.decode(body)
+        .map_err(|e| Error::Token(format!("certificate PEM: {e}")))
+}
+
+/// A Fulcio certificate (DER) for `key`, bound to the token's identity.
+pub fn fulcio_certificate(fulcio_url: &str, token: &str, key: &KeyPair) -> Result<Vec<u8>, Error> {
+    let claims = token_claims(token)?;
+    // Proof of possession: the identity claim, signed with the key.
+    let subject = claims
+        .get("email")
+        .or_else(|| claims.get("sub"))
+        .and_then(Value::as_str)
+        .ok_or_else(|| Error::Token("token has no `sub` or `email` claim".into()))?;
+    let body = json!({
+        "credentials": { "oidcIdentityToken": token },
+        "publicKeyRequest": {
+            "publicKey": { "algorithm": if key.kind() == KeyKind::Ed25519 { "ED25519" } else { "ECDSA" }, "content": key.public_key_pem() },
+            "proofOfPossession": B64.encode(key.sign(subject.as_bytes())),
+        },
+    });
+    let url = format!("{}/api/v2/signingCert", fulcio_url.trim_end_matches('/'));
+    let response = post_json(&url, &body)?;
+    let chain = fulcio_chain(&response)
+        .ok_or_else(|| service_err(&url, "response has no certificate chain"))?;
+    let leaf = chain
+        .first()
+        .ok_or_else(|| service_err(&url, "empty certificate chain"))?;
+    pem_to_der(leaf)
+}
+
+/// Log a `hashedrekord` entry; returns the bundle's `tlogEntries[0]`.
+pub fn rekor_entry(
+    rekor_url: &str,
+    digest: &[u8],
+    signature: &[u8],
+    verifier_pem: &str,
+) -> Result<Value, Error> {
+    let body = json!({
+        "apiVersion": "0.0.1",
+        "kind": "hashedrekord",
+        "spec": {
+            "data": { "hash": { "algorithm": "sha256", "value": hex::encode(digest) } },
+            "signature": { "content": B64.encode(signature), "publicKey": { "content": B64.encode(verifier_pem) } },
+        },
+    });
+    let url = format!("{}/api/v1/log/entries", rekor_url.trim_end_matches('/'));
+    let response = post_json(&url, &body)?;
+    let entry = response
+        .as_object()
+        .and_then(|o| o.values().next())
+        .ok_or_else(|| service_err(&url, "empty response"))?;
+    let field = |p: &str| {
+        entry
+            .pointer(p)
+            .ok_or_else(|| service_err(&url, format!("response has no {p}")))
+    };
+    let hex_b64 = |v: &Value| -> Result<String, Error> {
+        let s = v
+            .as_str()
+            .ok_or_else(|| service_err(&url, "expected a hex string"))?;
+        Ok(B64.encode(hex::decode(s).map_err(|e| service_err(&url, e))?))
+    };
+    let num = |v: &Value| v.as_i64().map(|n| n.to_string()).unwrap_or_default();
+    let proof = field("/verification/inclusionProof")?;
+    let hashes: Result<Vec<String>, Error> = proof
+        .get("hashes")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().map(&hex_b64).collect())
+        .unwrap_or_else(|| Ok(Vec::new()));
+    Ok(json!({
+        "logIndex": num(field("/logIndex")?),
+        "logId": { "keyId": hex_b64(field("/logID")?)? },
+        "kindVersion": { "kind": "hashedrekord", "version": "0.0.1" },
+        "integratedTime": num(field("/integratedTime")?),
+        "inclusionPromise": { "signedEntryTimestamp": field("/verification/signedEntryTimestamp")? },
+        "inclusionProof": {
+            "logIndex": num(proof.get("logIndex").unwrap_or(&Value::Null)),
+            "rootHash": hex_b64(proof.get("rootHash").unwrap_or(&Value::Null))?,
+            "treeSize": num(proof.get("treeSize").unwrap_or(&Value::Null)),
+            "hashes": hashes?,
+            "checkpoint": { "envelope": proof.get("checkpoint").and_then(Value::as_str).unwrap_or_default() },
+        },
+        "canonicalizedBody": field("/body")?,
+    }))
+}
+
+fn message_signature(artifact: &[u8], signature: &[u8]) -> Value {
+    json!({
+        "messageDigest": { "algorithm": "SHA2_256", "digest": B64.encode(Sha256::digest(artifact)) },
+        "signature": B64.encode(signature),
+    })
+}
+
+/// Keyless: ephemeral key, Fulcio certificate, Rekor entry. The bundle
+/// carries only the leaf certificate, never the root.
+pub fn sign_keyless(
+    artifact: &[u8],
+    token: &str,
+    fulcio_url: &str,
+    rekor_url: &str,
+) -> Result<Value, Error> {
+    let key = KeyPair::generate(KeyKind::EcdsaP256);
+    let leaf = fulcio_certificate(fulcio_url, token, &key)?;
+    let signature = key.sign(artifact);
+    let leaf_pem = pem_rfc7468::encode_string("CERTIFICATE", pem_rfc7468::LineEnding::LF, &leaf)
+        .map_err(|e| Error::Token(e.to_string()))?;
+    let entry = rekor_entry(rekor_url, &Sha256::digest(artifact), &signature, &leaf_pem)?;
+    Ok(json!({
+        "mediaType": BUNDLE_MEDIA_TYPE_V03,
+        "verificationMaterial": { "certificate": { "rawBytes": B64.encode(&leaf) }, "tlogEntries": [entry] },
+        "messageSignature": message_signature(artifact, &signature),
+    }))
+}
+
+/// Keyed, logged to Rekor.
+pub fn sign_keyed_logged(artifact: &[u8], key: &KeyPair, rekor_url: &str) -> Result<Value, Error> {
+    let signature = key.sign(artifact);
+    let entry = rekor_entry(
+        rekor_url,
+        &Sha256::digest(artifact),
+        &signature,
+        &key.public_key_pem(),
+    )?;
+    Ok(json!({
+        "mediaType": BUNDLE_MEDIA_TYPE_V03,
+        "verificationMaterial": { "publicKey": { "hint": key.key_hint() }, "tlogEntries": [entry] },
+        "messageSignature": message_signature(artifact, &signature),
+    }))
+}
+
+/// An identity token from GitHub Actions (`id-token: write`), with the
+/// audience Sigstore expects; `None` outside Actions.
+pub fn github_actions_token() -> Result<Option<String>, Error> {
+    let (Ok(url), Ok(bearer)) = (
+        std::env::var("ACTIONS_ID_TOKEN_REQUEST_URL"),
+        std::env::var("ACTIONS_ID_TOKEN_REQUEST_TOKEN"),
+    ) else {
+        return Ok(None);
+    };
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let full = format!("{url}{sep}audience=sigstore");
+    check_url(&full)?;
+    let mut authorization = ureq::http::HeaderValue::from_str(&format!("bearer {bearer}"))
+        .map_err(|e| Error::Token(format!("ACTIONS_ID_TOKEN_REQUEST_TOKEN: {e}")))?;
+    authorization.set_sensitive(true);
+    // tollgate:allow(ssrf): the GitHub runner sets this URL for its OIDC endpoint; check_url allows only https or loopback
+    let mut response = ureq::get(&full)
+        .header("Authorization", authorization)
+        .call()
+        .map_err(|e| service_err(&url, e))?;
+    let text = response
+        .body_mut()
+        .read_to_string()
+        .map_err(|e| service_err(&url, e))?;
+    let value: Value = serde_json::from_str(&text).map_err(|e| service_err(&url, e))?;
+    value
+        .get("value")
+        .and_then(Value::as_str)
+        .map(|s| Some(s.to_string()))
+        .ok_or_else(|| service_err(&url, "response has no `value`"))
+}
