@@ -15,6 +15,7 @@
 
 pub mod keyless;
 pub mod keys;
+pub mod oci;
 pub mod sign;
 pub mod verify;
 
@@ -39,4 +40,6 @@ pub enum Error {
     Service { url: String, message: String },
     #[error("identity token: {0}")]
     Token(String),
+    #[error("{reference}: {message}")]
+    Registry { reference: String, message: String },
 }

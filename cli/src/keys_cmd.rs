@@ -23,6 +23,69 @@ pub struct PasswordArgs {
     pub password_stdin: bool,
 }
 
+#[derive(Args, Debug, Clone)]
+pub struct RegistryArgs {
+    /// Allow plain HTTP to a registry on a loopback address (tests, local registries).
+    #[arg(long)]
+    pub allow_insecure_registry: bool,
+    /// Registry user name (default: the Docker config file and credential helpers).
+    #[arg(long, value_name = "USER", requires = "registry_password_file")]
+    pub registry_username: Option<String>,
+    /// File holding the registry password.
+    #[arg(long, value_name = "FILE", requires = "registry_username")]
+    pub registry_password_file: Option<PathBuf>,
+}
+
+impl RegistryArgs {
+    pub fn options(&self) -> Result<tollgate_attest::oci::RegistryOptions> {
+        let password = match &self.registry_password_file {
+            Some(path) => Some(
+                std::fs::read_to_string(path)
+                    .with_context(|| format!("{}: cannot read", path.display()))?
+                    .trim_end()
+                    .to_string(),
+            ),
+            None => None,
+        };
+        Ok(tollgate_attest::oci::RegistryOptions {
+            allow_insecure: self.allow_insecure_registry,
+            username: self.registry_username.clone(),
+            password,
+        })
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct VerifyImageArgs {
+    /// Image reference; a tag is resolved to its digest first.
+    pub image: String,
+    /// Public key (SPKI PEM).
+    #[arg(long, value_name = "PEM")]
+    pub key: PathBuf,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+}
+
+pub fn run_verify_image(args: VerifyImageArgs) -> Result<u8> {
+    let pem = std::fs::read_to_string(&args.key)
+        .with_context(|| format!("{}: cannot read", args.key.display()))?;
+    match tollgate_attest::oci::verify_image_keyed(&args.image, &pem, &args.registry.options()?) {
+        Ok(v) => {
+            println!("{}", serde_json::to_string_pretty(&v)?);
+            eprintln!(
+                "Verified OK: {} ({} cosign signature(s), {} bundle referrer(s))",
+                v.image, v.signatures, v.bundles
+            );
+            Ok(0)
+        }
+        Err(tollgate_attest::Error::Verification(message)) => {
+            eprintln!("error: {}: verification failed: {message}", args.image);
+            Ok(crate::EXIT_FINDINGS)
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum KeyType {
     EcdsaP256,
@@ -52,7 +115,7 @@ pub enum KeyCommand {
 ambient token with `id-token: write`) buys a short-lived Fulcio certificate, and the signature is logged to Rekor."
 )]
 pub struct SignArgs {
-    /// The file to sign.
+    /// The file to sign, or an image reference (`registry/repo:tag` or `@sha256:...`) when no such file exists.
     pub file: PathBuf,
     /// Private key (cosign's encrypted PEM) for keyed signing.
     #[arg(long, value_name = "KEY")]
@@ -72,9 +135,12 @@ pub struct SignArgs {
     /// Rekor (transparency log) URL. Keyed signatures are logged only when this is given.
     #[arg(long, value_name = "URL")]
     pub rekor_url: Option<String>,
-    /// Where to write the Sigstore bundle (v0.3).
+    /// Where to write the Sigstore bundle (v0.3); required for files. For
+    /// images the bundle is pushed to the registry as a referrer.
     #[arg(long, value_name = "FILE")]
-    pub bundle: PathBuf,
+    pub bundle: Option<PathBuf>,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
     #[command(flatten)]
     pub password: PasswordArgs,
 }
@@ -184,7 +250,58 @@ pub fn load_key(path: &Path, password: &PasswordArgs) -> Result<KeyPair> {
         .with_context(|| format!("{}", path.display()))
 }
 
+fn identity_token(args: &SignArgs) -> Result<String> {
+    match &args.identity_token {
+        Some(token) => Ok(token.clone()),
+        None => match tollgate_attest::keyless::github_actions_token()? {
+            Some(token) => Ok(token),
+            None => bail!("keyless signing needs an identity token: --identity-token, or GitHub Actions with `id-token: write` (or give --key)"),
+        },
+    }
+}
+
 pub fn run_sign(args: SignArgs) -> Result<u8> {
+    let rekor = args
+        .rekor_url
+        .clone()
+        .unwrap_or_else(|| tollgate_attest::keyless::DEFAULT_REKOR_URL.to_string());
+    if !args.file.exists() {
+        // An image reference: sign its digest in the registry.
+        let image = args.file.to_string_lossy().into_owned();
+        let key = match &args.key {
+            Some(path) => Some(load_key(path, &args.password)?),
+            None => None,
+        };
+        let token;
+        let signer = match &key {
+            Some(key) => tollgate_attest::oci::ImageSigner::Keyed(key),
+            None => {
+                token = identity_token(&args)?;
+                tollgate_attest::oci::ImageSigner::Keyless {
+                    token: &token,
+                    fulcio_url: &args.fulcio_url,
+                    rekor_url: &rekor,
+                }
+            }
+        };
+        let signed = tollgate_attest::oci::sign_image(&image, signer, &args.registry.options()?)?;
+        println!("{}", serde_json::to_string_pretty(&signed)?);
+        eprintln!(
+            "Signed {} (cosign signature at tag {}, bundle referrer {}{})",
+            signed.image,
+            signed.signature_tag,
+            signed.referrer_digest,
+            if signed.referrers_fallback {
+                ", indexed by the tag-schema fallback"
+            } else {
+                ""
+            }
+        );
+        return Ok(0);
+    }
+    let Some(bundle_path) = &args.bundle else {
+        bail!("--bundle FILE is required when signing a file");
+    };
     let artifact = std::fs::read(&args.file)
         .with_context(|| format!("{}: cannot read", args.file.display()))?;
     let (bundle, how) = match &args.key {
@@ -205,17 +322,7 @@ pub fn run_sign(args: SignArgs) -> Result<u8> {
             }
         }
         None => {
-            let token = match &args.identity_token {
-                Some(token) => token.clone(),
-                None => match tollgate_attest::keyless::github_actions_token()? {
-                    Some(token) => token,
-                    None => bail!("keyless signing needs an identity token: --identity-token, or GitHub Actions with `id-token: write` (or give --key)"),
-                },
-            };
-            let rekor = args
-                .rekor_url
-                .clone()
-                .unwrap_or_else(|| tollgate_attest::keyless::DEFAULT_REKOR_URL.to_string());
+            let token = identity_token(&args)?;
             let bundle = tollgate_attest::keyless::sign_keyless(
                 &artifact,
                 &token,
@@ -231,7 +338,7 @@ pub fn run_sign(args: SignArgs) -> Result<u8> {
             )
         }
     };
-    output::write_atomic(&args.bundle, &tollgate_attest::sign::to_bytes(&bundle))?;
-    eprintln!("Wrote bundle to {} ({how})", args.bundle.display());
+    output::write_atomic(bundle_path, &tollgate_attest::sign::to_bytes(&bundle))?;
+    eprintln!("Wrote bundle to {} ({how})", bundle_path.display());
     Ok(0)
 }

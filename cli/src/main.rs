@@ -43,8 +43,11 @@ enum Command {
         #[command(subcommand)]
         command: keys_cmd::KeyCommand,
     },
-    /// Sign a file into a Sigstore bundle.
+    /// Sign a file into a Sigstore bundle, or an OCI image in its registry
+    /// (cosign-compatible signature plus a bundle referrer).
     Sign(keys_cmd::SignArgs),
+    /// Verify an OCI image's signatures with a public key (cosign's `verify`).
+    VerifyImage(keys_cmd::VerifyImageArgs),
     /// Verify a Sigstore bundle for a file or a `sha256:<hex>` digest (keyed
     /// with --key, or keyless with --certificate-identity and
     /// --certificate-oidc-issuer). Speaks the sigstore-conformance protocol.
@@ -70,6 +73,7 @@ fn main() -> ExitCode {
         Command::VerifyBundle(args) => verify_bundle_cmd::run(args),
         Command::Key { command } => keys_cmd::run_key(command),
         Command::Sign(args) => keys_cmd::run_sign(args),
+        Command::VerifyImage(args) => keys_cmd::run_verify_image(args),
         Command::Db { command } => audit_cmd::run_db(command),
     };
     match result {

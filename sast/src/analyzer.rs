@@ -1186,6 +1186,22 @@ impl<'a> FileAnalyzer<'a> {
                 self.guards(cx, &u.expr, out);
                 true
             }
+            // `if a || !valid(&x) || b { return }`: once the branch is
+            // left, every disjunct is false, so each negated guard holds.
+            Expr::Binary(b) if matches!(b.op, syn::BinOp::Or(_)) => {
+                for side in [&b.left, &b.right] {
+                    match peel(side) {
+                        Expr::Unary(u) if matches!(u.op, syn::UnOp::Not(_)) => {
+                            self.guards(cx, &u.expr, out);
+                        }
+                        inner @ Expr::Binary(ib) if matches!(ib.op, syn::BinOp::Or(_)) => {
+                            self.guards(cx, inner, out);
+                        }
+                        _ => {}
+                    }
+                }
+                true
+            }
             Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_)) => {
                 self.guards(cx, &b.left, out);
                 self.guards(cx, &b.right, out);
@@ -2461,6 +2477,8 @@ fn is_toolchain_env(name: &str) -> bool {
                 | "TMPDIR"
                 | "TEMP"
                 | "TMP"
+                | "DOCKER_CONFIG"
+                | "KUBECONFIG"
         )
         || name.starts_with("XDG_")
 }

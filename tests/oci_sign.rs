@@ -1,0 +1,416 @@
+//! Image signing against a real registry: Debian's `docker-registry`
+//! started on 127.0.0.1 (a free port, its own storage directory), an image
+//! built with `umoci` and pushed with `skopeo`. Sign, then verify back from
+//! the registry; a wrong key, a tag moved to another image, and plain HTTP
+//! without `--allow-insecure-registry` are rejected. Keyless image signing
+//! uses the local Fulcio/Rekor stand-in, and the bundle pushed as a
+//! referrer verifies as a Sigstore bundle on its own.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
+
+use base64::Engine;
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+fn require(tool: &str) {
+    let found = Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {tool}"))
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    assert!(
+        found,
+        "{tool} is required (scripts/test installs docker-registry, skopeo and umoci)"
+    );
+}
+
+struct Registry {
+    child: Child,
+    host: String,
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_registry(dir: &Path) -> Registry {
+    require("docker-registry");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let storage = dir.join("registry-storage");
+    std::fs::create_dir_all(&storage).unwrap();
+    let config = dir.join("registry.yml");
+    std::fs::write(&config, format!("version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n", storage.display())).unwrap();
+    let child = Command::new("docker-registry")
+        .arg("serve")
+        .arg(&config)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let registry = Registry {
+        child,
+        host: format!("127.0.0.1:{port}"),
+    };
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(&registry.host).is_ok() {
+            return registry;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let host = registry.host.clone();
+    panic!("docker-registry did not start on {host}");
+}
+
+/// Build an image with umoci (one file in the rootfs) and push it with skopeo.
+fn push_image(dir: &Path, registry: &Registry, reference: &str, content: &str) {
+    require("umoci");
+    require("skopeo");
+    let layout = dir.join(format!("layout-{}", content.len()));
+    let run = |cmd: &mut Command| {
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{:?}: {}",
+            cmd,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(Command::new("umoci")
+        .arg("init")
+        .arg("--layout")
+        .arg(&layout));
+    let image = format!("{}:latest", layout.display());
+    run(Command::new("umoci").args(["new", "--image", &image]));
+    let bundle = dir.join(format!("bundle-{}", content.len()));
+    run(Command::new("umoci")
+        .args(["unpack", "--rootless", "--image", &image])
+        .arg(&bundle));
+    std::fs::write(bundle.join("rootfs/app.txt"), content).unwrap();
+    run(Command::new("umoci")
+        .args(["repack", "--image", &image])
+        .arg(&bundle));
+    run(Command::new("skopeo").args([
+        "copy",
+        "--quiet",
+        "--dest-tls-verify=false",
+        &format!("oci:{image}"),
+        &format!("docker://{}/{reference}", registry.host),
+    ]));
+}
+
+fn tollgate(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tollgate"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("SIGSTORE_ID_TOKEN")
+        .env_remove("ACTIONS_ID_TOKEN_REQUEST_URL")
+        .env("DOCKER_CONFIG", dir)
+        .output()
+        .unwrap()
+}
+
+fn err(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn keyed_image_signing_round_trip_and_tamper() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let registry = start_registry(d);
+    push_image(d, &registry, "demo/app:v1", "version one");
+    std::fs::write(d.join("pw"), "pw").unwrap();
+    assert!(tollgate(&["key", "generate", "--password-file", "pw"], d)
+        .status
+        .success());
+    std::fs::create_dir(d.join("other")).unwrap();
+    assert!(tollgate(
+        &["key", "generate", "--password-file", "../pw"],
+        &d.join("other")
+    )
+    .status
+    .success());
+    let image = format!("{}/demo/app:v1", registry.host);
+
+    let plain = tollgate(
+        &[
+            "sign",
+            &image,
+            "--key",
+            "cosign.key",
+            "--password-file",
+            "pw",
+        ],
+        d,
+    );
+    assert_eq!(
+        plain.status.code(),
+        Some(2),
+        "plain HTTP needs --allow-insecure-registry"
+    );
+
+    let signed = tollgate(
+        &[
+            "sign",
+            &image,
+            "--key",
+            "cosign.key",
+            "--password-file",
+            "pw",
+            "--allow-insecure-registry",
+        ],
+        d,
+    );
+    assert!(signed.status.success(), "{}", err(&signed));
+    let result: serde_json::Value = serde_json::from_slice(&signed.stdout).unwrap();
+    let digest = result["digest"].as_str().unwrap().to_string();
+    assert!(digest.starts_with("sha256:"));
+    assert_eq!(
+        result["signature_tag"],
+        format!("{}.sig", digest.replace(':', "-"))
+    );
+    assert_eq!(
+        result["referrers_fallback"], true,
+        "distribution 2.8 has no referrers API"
+    );
+
+    let ok = tollgate(
+        &[
+            "verify-image",
+            &image,
+            "--key",
+            "cosign.pub",
+            "--allow-insecure-registry",
+        ],
+        d,
+    );
+    assert!(ok.status.success(), "{}", err(&ok));
+    let verified: serde_json::Value = serde_json::from_slice(&ok.stdout).unwrap();
+    assert_eq!(
+        (
+            verified["signatures"].as_u64(),
+            verified["bundles"].as_u64()
+        ),
+        (Some(1), Some(1))
+    );
+    let by_digest = tollgate(
+        &[
+            "verify-image",
+            &format!("{}/demo/app@{digest}", registry.host),
+            "--key",
+            "cosign.pub",
+            "--allow-insecure-registry",
+        ],
+        d,
+    );
+    assert!(by_digest.status.success());
+
+    let wrong = tollgate(
+        &[
+            "verify-image",
+            &image,
+            "--key",
+            "other/cosign.pub",
+            "--allow-insecure-registry",
+        ],
+        d,
+    );
+    assert_eq!(wrong.status.code(), Some(1), "wrong key");
+
+    // The tag now points at another image: the signature was for the old digest.
+    push_image(d, &registry, "demo/app:v1", "version two, swapped in");
+    let moved = tollgate(
+        &[
+            "verify-image",
+            &image,
+            "--key",
+            "cosign.pub",
+            "--allow-insecure-registry",
+        ],
+        d,
+    );
+    assert_eq!(
+        moved.status.code(),
+        Some(1),
+        "a moved tag must not verify: {}",
+        err(&moved)
+    );
+
+    let far = tollgate(
+        &[
+            "verify-image",
+            "registry.example.com/app:v1",
+            "--key",
+            "cosign.pub",
+            "--allow-insecure-registry",
+        ],
+        d,
+    );
+    assert_eq!(far.status.code(), Some(2));
+    assert!(
+        err(&far).contains("only for a registry on a loopback address"),
+        "{}",
+        err(&far)
+    );
+}
+
+fn js_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/js")
+}
+
+#[test]
+fn keyless_image_signing_pushes_a_verifiable_bundle() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let registry = start_registry(d);
+    push_image(d, &registry, "demo/svc:1.0", "service");
+    assert!(
+        js_dir().join("node_modules/@sigstore/mock").is_dir(),
+        "run `npm ci --prefix tests/js` (scripts/test does)"
+    );
+    let root = d.join("mock-root.json");
+    let mut mock = Command::new("node")
+        .arg(js_dir().join("sigstore-mock-server.js"))
+        .arg(&root)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(mock.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = serde_json::from_str::<serde_json::Value>(&line).unwrap()["url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let identity =
+        "https://github.com/tollgate-dev/tollgate/.github/workflows/release.yml@refs/heads/main";
+    let issuer = "https://token.actions.githubusercontent.com";
+    let b = |v: serde_json::Value| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+    };
+    let jwt = format!(
+        "{}.{}.sig",
+        b(serde_json::json!({"alg": "none"})),
+        b(serde_json::json!({"iss": issuer, "sub": identity}))
+    );
+
+    let image = format!("{}/demo/svc:1.0", registry.host);
+    let signed = tollgate(
+        &[
+            "sign",
+            &image,
+            "--identity-token",
+            &jwt,
+            "--fulcio-url",
+            &url,
+            "--rekor-url",
+            &url,
+            "--allow-insecure-registry",
+        ],
+        d,
+    );
+    let _ = mock.kill();
+    let _ = mock.wait();
+    assert!(signed.status.success(), "{}", err(&signed));
+    let digest = serde_json::from_slice::<serde_json::Value>(&signed.stdout).unwrap()["digest"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // Read the referrer back over the registry API, as any client would.
+    let get = |path: &str, accept: &str| -> Vec<u8> {
+        let out = Command::new("curl")
+            .args([
+                "-sf",
+                "-H",
+                &format!("Accept: {accept}"),
+                &format!("http://{}/v2/demo/svc/{path}", registry.host),
+            ])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "GET {path}");
+        out.stdout
+    };
+    let index: serde_json::Value = serde_json::from_slice(&get(
+        &format!("manifests/{}", digest.replace(':', "-")),
+        "application/vnd.oci.image.index.v1+json",
+    ))
+    .unwrap();
+    let referrer_digest = index["manifests"][0]["digest"].as_str().unwrap();
+    assert_eq!(
+        index["manifests"][0]["artifactType"],
+        "application/vnd.dev.sigstore.bundle.v0.3+json"
+    );
+    let referrer: serde_json::Value = serde_json::from_slice(&get(
+        &format!("manifests/{referrer_digest}"),
+        "application/vnd.oci.image.manifest.v1+json",
+    ))
+    .unwrap();
+    assert_eq!(referrer["subject"]["digest"], digest);
+    let layer = |i: usize| {
+        referrer["layers"][i]["digest"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    std::fs::write(
+        d.join("bundle.json"),
+        get(&format!("blobs/{}", layer(0)), "*/*"),
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("payload.json"),
+        get(&format!("blobs/{}", layer(1)), "*/*"),
+    )
+    .unwrap();
+    let payload: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join("payload.json")).unwrap()).unwrap();
+    assert_eq!(
+        payload["critical"]["image"]["docker-manifest-digest"],
+        digest
+    );
+
+    let verified = tollgate(
+        &[
+            "verify-bundle",
+            "--bundle",
+            "bundle.json",
+            "--certificate-identity",
+            identity,
+            "--certificate-oidc-issuer",
+            issuer,
+            "--trusted-root",
+            root.to_str().unwrap(),
+            "payload.json",
+        ],
+        d,
+    );
+    assert!(verified.status.success(), "{}", err(&verified));
+
+    // cosign's annotations carry the certificate and the Rekor bundle.
+    let sig: serde_json::Value = serde_json::from_slice(&get(
+        &format!("manifests/{}.sig", digest.replace(':', "-")),
+        "application/vnd.oci.image.manifest.v1+json",
+    ))
+    .unwrap();
+    let annotations = &sig["layers"][0]["annotations"];
+    assert!(annotations["dev.cosignproject.cosign/signature"].is_string());
+    assert!(annotations["dev.sigstore.cosign/certificate"]
+        .as_str()
+        .unwrap()
+        .starts_with("-----BEGIN CERTIFICATE-----"));
+    assert!(annotations["dev.sigstore.cosign/bundle"]
+        .as_str()
+        .unwrap()
+        .contains("SignedEntryTimestamp"));
+}
