@@ -372,3 +372,77 @@ fn ambient_github_actions_token_and_cleartext_refusal() {
     );
     assert!(!d.join("x.json").exists());
 }
+
+#[test]
+fn signing_config_and_sign_time_trust_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mock = start_mock(d);
+    std::fs::write(d.join("app.tar"), b"release bytes").unwrap();
+    let jwt = token(serde_json::json!({"iss": ISSUER, "sub": IDENTITY}));
+    std::fs::write(
+        d.join("signing_config.json"),
+        serde_json::json!({
+            "mediaType": "application/vnd.dev.sigstore.signingconfig.v0.2+json",
+            "caUrls": [{"url": mock.url, "majorApiVersion": 1, "validFor": {"start": "2020-01-01T00:00:00Z"}, "operator": "local"}],
+            "rekorTlogUrls": [{"url": mock.url, "majorApiVersion": 1, "validFor": {"start": "2020-01-01T00:00:00Z"}, "operator": "local"}],
+            "rekorTlogConfig": {"selector": "ANY"},
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let root = mock.root.to_str().unwrap();
+    let ok = tollgate(
+        &[
+            "sign",
+            "app.tar",
+            "--bundle",
+            "ok.json",
+            "--identity-token",
+            &jwt,
+            "--signing-config",
+            "signing_config.json",
+            "--trusted-root",
+            root,
+        ],
+        d,
+    );
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert_eq!(
+        verify(d, "ok.json", "app.tar", IDENTITY, ISSUER, &mock.root)
+            .status
+            .code(),
+        Some(0)
+    );
+
+    // A bundle from the mock CA does not verify against the public-good root:
+    // signing fails and nothing is written.
+    let public_good = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/sigstore/trusted_root.public-good.json");
+    let bad = tollgate(
+        &[
+            "sign",
+            "app.tar",
+            "--bundle",
+            "bad.json",
+            "--identity-token",
+            &jwt,
+            "--signing-config",
+            "signing_config.json",
+            "--trusted-root",
+            public_good.to_str().unwrap(),
+        ],
+        d,
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("does not verify against"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+    assert!(!d.join("bad.json").exists() && !d.join("bad.tollgate-verify.json").exists());
+}

@@ -272,3 +272,32 @@ pub fn github_actions_token() -> Result<Option<String>, Error> {
         .map(|s| Some(s.to_string()))
         .ok_or_else(|| service_err(&url, "response has no `value`"))
 }
+
+/// Service URLs from a Sigstore SigningConfig (v0.1 `caUrl`/`tlogUrls`, or
+/// v0.2 `caUrls`/`rekorTlogUrls` with API versions): the CA and the first
+/// Rekor log speaking API v1 (the one this client writes).
+pub fn urls_from_signing_config(path: &std::path::Path) -> Result<(String, String), Error> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let bad = |message: &str| Error::SigningConfig {
+        path: path.to_path_buf(),
+        message: message.to_string(),
+    };
+    let doc: Value = serde_json::from_str(&text).map_err(|e| bad(&e.to_string()))?;
+    let ca = doc["caUrls"][0]["url"]
+        .as_str()
+        .or_else(|| doc["caUrl"].as_str())
+        .ok_or_else(|| bad("no CA URL (caUrls / caUrl)"))?;
+    let rekor = doc["rekorTlogUrls"]
+        .as_array()
+        .and_then(|logs| {
+            logs.iter()
+                .find(|l| l["majorApiVersion"].as_u64().unwrap_or(1) == 1)
+        })
+        .and_then(|l| l["url"].as_str())
+        .or_else(|| doc["tlogUrls"][0].as_str())
+        .ok_or_else(|| bad("no Rekor v1 log URL (rekorTlogUrls / tlogUrls)"))?;
+    Ok((ca.to_string(), rekor.to_string()))
+}

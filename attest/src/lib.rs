@@ -42,4 +42,6 @@ pub enum Error {
     Token(String),
     #[error("{reference}: {message}")]
     Registry { reference: String, message: String },
+    #[error("{path}: not a usable signing config: {message}")]
+    SigningConfig { path: PathBuf, message: String },
 }

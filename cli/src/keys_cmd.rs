@@ -135,6 +135,13 @@ pub struct SignArgs {
     /// Rekor (transparency log) URL. Keyed signatures are logged only when this is given.
     #[arg(long, value_name = "URL")]
     pub rekor_url: Option<String>,
+    /// Sigstore SigningConfig JSON naming the CA and Rekor URLs of a private instance.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["rekor_url"])]
+    pub signing_config: Option<PathBuf>,
+    /// Verify the new bundle against this trusted root before writing it
+    /// (certificate chain, SCT, log entry), so a misconfigured instance fails now.
+    #[arg(long, value_name = "FILE")]
+    pub trusted_root: Option<PathBuf>,
     /// Where to write the Sigstore bundle (v0.3); required for files. For
     /// images the bundle is pushed to the registry as a referrer.
     #[arg(long, value_name = "FILE")]
@@ -260,7 +267,12 @@ fn identity_token(args: &SignArgs) -> Result<String> {
     }
 }
 
-pub fn run_sign(args: SignArgs) -> Result<u8> {
+pub fn run_sign(mut args: SignArgs) -> Result<u8> {
+    if let Some(config) = &args.signing_config {
+        let (ca, rekor) = tollgate_attest::keyless::urls_from_signing_config(config)?;
+        args.fulcio_url = ca;
+        args.rekor_url = Some(rekor);
+    }
     let rekor = args
         .rekor_url
         .clone()
@@ -338,7 +350,46 @@ pub fn run_sign(args: SignArgs) -> Result<u8> {
             )
         }
     };
-    output::write_atomic(bundle_path, &tollgate_attest::sign::to_bytes(&bundle))?;
+    if let Some(root) = &args.trusted_root {
+        // Check the fresh bundle before it exists anywhere: write it to a
+        // temporary file beside the target, verify, then rename into place.
+        let staging = bundle_path.with_extension("tollgate-verify.json");
+        output::write_atomic(&staging, &tollgate_attest::sign::to_bytes(&bundle))?;
+        let signer = match &args.key {
+            Some(_) => tollgate_attest::verify::Signer::Key(
+                std::env::temp_dir().join(format!("tollgate-{}.pub", std::process::id())),
+            ),
+            None => tollgate_attest::verify::Signer::AnyIdentity,
+        };
+        if let (tollgate_attest::verify::Signer::Key(pub_path), Some(key_path)) =
+            (&signer, &args.key)
+        {
+            let key = load_key(key_path, &args.password)?;
+            output::write_atomic(pub_path, key.public_key_pem().as_bytes())?;
+        }
+        let trust = tollgate_attest::verify::Trust::File(root.clone());
+        let checked = tollgate_attest::verify::verify_bundle(
+            &staging,
+            &tollgate_attest::verify::Subject::File(args.file.clone()),
+            &signer,
+            &trust,
+            args.rekor_url.is_none() && args.key.is_some(),
+        );
+        if let tollgate_attest::verify::Signer::Key(pub_path) = &signer {
+            let _ = std::fs::remove_file(pub_path);
+        }
+        if let Err(e) = checked {
+            let _ = std::fs::remove_file(&staging);
+            bail!(
+                "the new bundle does not verify against {}: {e}",
+                root.display()
+            );
+        }
+        std::fs::rename(&staging, bundle_path)
+            .with_context(|| format!("{}: cannot write", bundle_path.display()))?;
+    } else {
+        output::write_atomic(bundle_path, &tollgate_attest::sign::to_bytes(&bundle))?;
+    }
     eprintln!("Wrote bundle to {} ({how})", bundle_path.display());
     Ok(0)
 }
