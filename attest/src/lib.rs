@@ -13,10 +13,13 @@
 
 #![forbid(unsafe_code)]
 
+pub mod dsse;
 pub mod keyless;
 pub mod keys;
 pub mod oci;
+pub mod provenance;
 pub mod sign;
+pub mod statement;
 pub mod verify;
 
 use std::path::PathBuf;
@@ -42,6 +45,8 @@ pub enum Error {
     Token(String),
     #[error("{reference}: {message}")]
     Registry { reference: String, message: String },
+    #[error("{path}: cannot read the source repository: {message}")]
+    Source { path: PathBuf, message: String },
     #[error("{path}: not a usable signing config: {message}")]
     SigningConfig { path: PathBuf, message: String },
 }

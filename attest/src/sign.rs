@@ -36,3 +36,29 @@ pub fn to_bytes(bundle: &Value) -> Vec<u8> {
     out.push(b'\n');
     out
 }
+
+/// A keyed DSSE bundle (v0.3) for an in-toto statement.
+pub fn keyed_dsse_bundle(key: &KeyPair, statement: &Value) -> Value {
+    let payload = serde_json::to_vec(statement).unwrap_or_default();
+    json!({
+        "mediaType": BUNDLE_MEDIA_TYPE_V03,
+        "verificationMaterial": {
+            "publicKey": { "hint": key.key_hint() },
+            "tlogEntries": [],
+        },
+        "dsseEnvelope": crate::dsse::sign(key, crate::dsse::INTOTO_PAYLOAD_TYPE, &payload),
+    })
+}
+
+/// One line of an `.intoto.jsonl` file: the DSSE envelope.
+pub fn intoto_jsonl_line(key: &KeyPair, statement: &Value) -> Vec<u8> {
+    let payload = serde_json::to_vec(statement).unwrap_or_default();
+    let mut line = serde_json::to_vec(&crate::dsse::sign(
+        key,
+        crate::dsse::INTOTO_PAYLOAD_TYPE,
+        &payload,
+    ))
+    .unwrap_or_default();
+    line.push(b'\n');
+    line
+}

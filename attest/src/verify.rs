@@ -202,12 +202,15 @@ fn verify_unlogged_keyed(
     let has_timestamp = material["timestampVerificationData"]["rfc3161Timestamps"]
         .as_array()
         .is_some_and(|a| !a.is_empty());
-    let Some(message) = doc.get("messageSignature") else {
-        return Ok(None);
-    };
     if has_log || has_timestamp || material.get("publicKey").is_none() {
         return Ok(None);
     }
+    if let Some(envelope) = doc.get("dsseEnvelope") {
+        return verify_unlogged_dsse(envelope, subject, key_path).map(Some);
+    }
+    let Some(message) = doc.get("messageSignature") else {
+        return Ok(None);
+    };
     let b64 = |field: &str| -> Result<Vec<u8>, Error> {
         let value = message
             .pointer(field)
@@ -264,4 +267,49 @@ fn verify_unlogged_keyed(
         sct_verified: false,
         tlog_verified: false,
     }))
+}
+
+/// A keyed DSSE bundle without a log entry: the envelope signature, the
+/// in-toto payload type, and a statement subject with the artifact's SHA-256.
+fn verify_unlogged_dsse(
+    envelope: &serde_json::Value,
+    subject: &Subject,
+    key_path: &Path,
+) -> Result<Verified, Error> {
+    use sha2::Digest;
+    let pem = std::fs::read_to_string(key_path).map_err(|source| Error::Io {
+        path: key_path.to_path_buf(),
+        source,
+    })?;
+    let (payload_type, payload) = crate::dsse::verify(envelope, &pem)?;
+    if payload_type != crate::dsse::INTOTO_PAYLOAD_TYPE {
+        return Err(Error::Verification(format!(
+            "DSSE payload type is `{payload_type}`, expected `{}`",
+            crate::dsse::INTOTO_PAYLOAD_TYPE
+        )));
+    }
+    let statement: serde_json::Value = serde_json::from_slice(&payload)
+        .map_err(|e| Error::Verification(format!("in-toto statement: {e}")))?;
+    let sha256 = match subject {
+        Subject::File(path) => hex::encode(sha2::Sha256::digest(std::fs::read(path).map_err(
+            |source| Error::Io {
+                path: path.clone(),
+                source,
+            },
+        )?)),
+        Subject::Sha256(hex_digest) => hex_digest.clone(),
+    };
+    if !crate::statement::has_subject_sha256(&statement, &sha256) {
+        return Err(Error::Verification(format!(
+            "no statement subject has sha256 {sha256}"
+        )));
+    }
+    Ok(Verified {
+        identity: None,
+        issuer: None,
+        integrated_time: None,
+        certificate_verified: false,
+        sct_verified: false,
+        tlog_verified: false,
+    })
 }

@@ -257,6 +257,25 @@ fn is_numeric_type_name(name: &str) -> bool {
     )
 }
 
+fn strip_pat_type(pat: &Pat) -> &Pat {
+    match pat {
+        Pat::Type(pt) => strip_pat_type(&pt.pat),
+        other => other,
+    }
+}
+
+/// Is this expression visibly an `n`-tuple (a tuple, or a block ending in one)?
+fn tuple_shaped(e: &Expr, n: usize) -> bool {
+    match e {
+        Expr::Tuple(t) => t.elems.len() == n,
+        Expr::Paren(p) => tuple_shaped(&p.expr, n),
+        Expr::Block(b) => {
+            matches!(b.block.stmts.last(), Some(Stmt::Expr(tail, None)) if tuple_shaped(tail, n) || expr_diverges(tail))
+        }
+        _ => false,
+    }
+}
+
 /// A block that never falls through (ends in `return`, `continue`, `break`,
 /// `panic!`-like macros, or `Err(..)?`).
 fn block_diverges(block: &syn::Block) -> bool {
@@ -811,6 +830,27 @@ impl<'a> FileAnalyzer<'a> {
                 var.ty = Some(self.imports.resolve(&tp.path));
             }
         }
+        // `let (a, b) = (x, y)` or `= match .. { .. => (x, y) }`: bind by position.
+        if let (Pat::Tuple(tuple), Some(init)) = (strip_pat_type(&local.pat), &local.init) {
+            if init.diverge.is_none() {
+                if let Some(positions) =
+                    self.eval_tuple_positions(cx, &init.expr, tuple.elems.len())
+                {
+                    cx.secret_context = saved_secret;
+                    for (pat, taint) in tuple.elems.iter().zip(positions) {
+                        self.bind_pat(
+                            cx,
+                            pat,
+                            &Var {
+                                taint,
+                                ..Var::default()
+                            },
+                        );
+                    }
+                    return;
+                }
+            }
+        }
         if let Some(init) = &local.init {
             var.taint = self.eval(cx, &init.expr);
             if let Some((_, diverge)) = &init.diverge {
@@ -823,6 +863,68 @@ impl<'a> FileAnalyzer<'a> {
         }
         cx.secret_context = saved_secret;
         self.bind_pat(cx, &local.pat, &var);
+    }
+
+    /// Taints of each position of a tuple-valued expression: a tuple, or a
+    /// `match`/`if`/block whose results are tuples. `None` when the shape is
+    /// not visible (then the whole value's taint is used). Arms that diverge
+    /// (`return`, `bail!`) contribute nothing.
+    fn eval_tuple_positions(&mut self, cx: &mut FnCx, e: &Expr, n: usize) -> Option<Vec<Taint>> {
+        match e {
+            Expr::Tuple(t) if t.elems.len() == n => {
+                Some(t.elems.iter().map(|e| self.eval(cx, e)).collect())
+            }
+            Expr::Paren(p) => self.eval_tuple_positions(cx, &p.expr, n),
+            Expr::Block(b)
+                if b.block
+                    .stmts
+                    .last()
+                    .is_some_and(|s| matches!(s, Stmt::Expr(_, None))) =>
+            {
+                let (last, rest) = b.block.stmts.split_last()?;
+                for stmt in rest {
+                    let saved = cx.stmt_line;
+                    cx.stmt_line = start_of(stmt.span()).0;
+                    self.eval_stmt(cx, stmt);
+                    cx.stmt_line = saved;
+                }
+                match last {
+                    Stmt::Expr(tail, None) => self.eval_tuple_positions(cx, tail, n),
+                    _ => None,
+                }
+            }
+            Expr::Match(m)
+                if m.arms
+                    .iter()
+                    .all(|a| tuple_shaped(&a.body, n) || expr_diverges(&a.body)) =>
+            {
+                let scrutinee = self.eval(cx, &m.expr);
+                let mut result = vec![Taint::CLEAN; n];
+                for arm in &m.arms {
+                    self.bind_pat(
+                        cx,
+                        &arm.pat,
+                        &Var {
+                            taint: scrutinee,
+                            ..Var::default()
+                        },
+                    );
+                    if let Some((_, guard)) = &arm.guard {
+                        self.eval(cx, guard);
+                    }
+                    if expr_diverges(&arm.body) {
+                        self.eval(cx, &arm.body);
+                        continue;
+                    }
+                    let positions = self.eval_tuple_positions(cx, &arm.body, n)?;
+                    for (r, t) in result.iter_mut().zip(positions) {
+                        *r = r.union(t);
+                    }
+                }
+                Some(result)
+            }
+            _ => None,
+        }
     }
 
     /// Facts about a variable that follow from how it was initialised.
