@@ -414,3 +414,135 @@ fn keyless_image_signing_pushes_a_verifiable_bundle() {
         .unwrap()
         .contains("SignedEntryTimestamp"));
 }
+
+#[test]
+fn attestations_attach_to_images() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let registry = start_registry(d);
+    push_image(d, &registry, "demo/att:1", "attested image");
+    std::fs::write(d.join("pw"), "pw").unwrap();
+    assert!(tollgate(&["key", "generate", "--password-file", "pw"], d)
+        .status
+        .success());
+    std::fs::write(d.join("review.json"), r#"{"approved": true}"#).unwrap();
+    let image = format!("{}/demo/att:1", registry.host);
+    let out = tollgate(
+        &[
+            "attest",
+            "--predicate-type",
+            "https://example.com/review/v1",
+            "--predicate",
+            "review.json",
+            "--attach",
+            &image,
+            "--key",
+            "cosign.key",
+            "--password-file",
+            "pw",
+            "--allow-insecure-registry",
+        ],
+        d,
+    );
+    assert!(out.status.success(), "{}", err(&out));
+    let attached: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let digest = attached["image"]
+        .as_str()
+        .unwrap()
+        .split_once('@')
+        .unwrap()
+        .1
+        .to_string();
+    assert_eq!(
+        attached["attestation_tag"],
+        format!("{}.att", digest.replace(':', "-"))
+    );
+
+    let get = |path: &str, accept: &str| -> Vec<u8> {
+        let out = Command::new("curl")
+            .args([
+                "-sf",
+                "-H",
+                &format!("Accept: {accept}"),
+                &format!("http://{}/v2/demo/att/{path}", registry.host),
+            ])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "GET {path}");
+        out.stdout
+    };
+    let att: serde_json::Value = serde_json::from_slice(&get(
+        &format!("manifests/{}.att", digest.replace(':', "-")),
+        "application/vnd.oci.image.manifest.v1+json",
+    ))
+    .unwrap();
+    assert_eq!(
+        att["layers"][0]["mediaType"],
+        "application/vnd.dsse.envelope.v1+json"
+    );
+    assert_eq!(
+        att["layers"][0]["annotations"]["predicateType"],
+        "https://example.com/review/v1"
+    );
+    let index: serde_json::Value = serde_json::from_slice(&get(
+        &format!("manifests/{}", digest.replace(':', "-")),
+        "application/vnd.oci.image.index.v1+json",
+    ))
+    .unwrap();
+    let referrer: serde_json::Value = serde_json::from_slice(&get(
+        &format!(
+            "manifests/{}",
+            index["manifests"][0]["digest"].as_str().unwrap()
+        ),
+        "application/vnd.oci.image.manifest.v1+json",
+    ))
+    .unwrap();
+    assert_eq!(referrer["subject"]["digest"], digest);
+    std::fs::write(
+        d.join("att.sigstore.json"),
+        get(
+            &format!(
+                "blobs/{}",
+                referrer["layers"][0]["digest"].as_str().unwrap()
+            ),
+            "*/*",
+        ),
+    )
+    .unwrap();
+    let verified = tollgate(
+        &[
+            "verify-bundle",
+            "--key",
+            "cosign.pub",
+            "--insecure-ignore-tlog",
+            "--bundle",
+            "att.sigstore.json",
+            &digest,
+        ],
+        d,
+    );
+    assert!(
+        verified.status.success(),
+        "the attestation names the image digest: {}",
+        err(&verified)
+    );
+    let other = format!("sha256:{}", "0".repeat(64));
+    assert_eq!(
+        tollgate(
+            &[
+                "verify-bundle",
+                "--key",
+                "cosign.pub",
+                "--insecure-ignore-tlog",
+                "--bundle",
+                "att.sigstore.json",
+                &other
+            ],
+            d
+        )
+        .status
+        .code(),
+        Some(1),
+        "attestation for a different digest"
+    );
+}

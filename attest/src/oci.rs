@@ -29,6 +29,7 @@ pub const SIGNATURE_ANNOTATION: &str = "dev.cosignproject.cosign/signature";
 pub const CERTIFICATE_ANNOTATION: &str = "dev.sigstore.cosign/certificate";
 pub const REKOR_BUNDLE_ANNOTATION: &str = "dev.sigstore.cosign/bundle";
 pub const BUNDLE_ARTIFACT_TYPE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
+pub const DSSE_MEDIA_TYPE: &str = "application/vnd.dsse.envelope.v1+json";
 const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
 const EMPTY_CONFIG: &str = "application/vnd.oci.empty.v1+json";
@@ -635,4 +636,162 @@ pub fn verify_image_keyed(
         signatures,
         bundles,
     })
+}
+
+/// Resolve an image reference to `repository@sha256:...` and its digest.
+pub fn resolve_image(image: &str, options: &RegistryOptions) -> Result<(String, String), Error> {
+    let registry = Registry::connect(image, options)?;
+    let digest = registry.resolve()?;
+    Ok((registry.name(), digest))
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AttachedAttestation {
+    pub image: String,
+    pub attestation_tag: String,
+    pub referrer_digest: String,
+    pub referrers_fallback: bool,
+}
+
+/// Attach a signed attestation to an image: a DSSE layer of cosign's
+/// `sha256-<hex>.att` manifest, and the Sigstore bundle as an OCI 1.1
+/// referrer (referrers API, or the tag-schema fallback).
+pub fn attach_attestation(
+    image: &str,
+    bundle: &Value,
+    predicate_type: &str,
+    options: &RegistryOptions,
+) -> Result<AttachedAttestation, Error> {
+    let registry = Registry::connect(image, options)?;
+    let digest = registry.resolve()?;
+    let (subject_bytes, _) = registry
+        .pull_manifest(&digest)?
+        .ok_or_else(|| reg_err(image, format!("manifest {digest} not found")))?;
+    let subject_type = serde_json::from_slice::<Value>(&subject_bytes)
+        .ok()
+        .and_then(|m| m["mediaType"].as_str().map(str::to_string))
+        .unwrap_or_else(|| OCI_MANIFEST.into());
+    let envelope = bundle
+        .get("dsseEnvelope")
+        .ok_or_else(|| reg_err(image, "the bundle has no DSSE envelope"))?;
+    let envelope_bytes = serde_json::to_vec(envelope).map_err(|e| reg_err(image, e))?;
+
+    let envelope_desc = registry.push_blob(&envelope_bytes)?;
+    let attestation_tag = tag_for(&digest, ".att");
+    let mut layers: Vec<Value> = match registry.pull_manifest(&attestation_tag)? {
+        Some((bytes, _)) => serde_json::from_slice::<Value>(&bytes)
+            .ok()
+            .and_then(|m| m["layers"].as_array().cloned())
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
+    layers.retain(|l| l["digest"] != envelope_desc["digest"]);
+    layers.push(json!({ "mediaType": DSSE_MEDIA_TYPE, "size": envelope_desc["size"], "digest": envelope_desc["digest"], "annotations": { "predicateType": predicate_type } }));
+    let diff_ids: Vec<Value> = layers.iter().map(|l| l["digest"].clone()).collect();
+    let config = serde_json::to_vec(&json!({
+        "architecture": "", "created": "0001-01-01T00:00:00Z", "history": [{"created": "0001-01-01T00:00:00Z"}],
+        "os": "", "rootfs": { "type": "layers", "diff_ids": diff_ids }, "config": {},
+    }))
+    .unwrap_or_default();
+    let config_desc = registry.push_blob(&config)?;
+    registry.push_manifest(
+        &attestation_tag,
+        &json!({
+            "schemaVersion": 2, "mediaType": OCI_MANIFEST,
+            "config": { "mediaType": "application/vnd.oci.image.config.v1+json", "size": config_desc["size"], "digest": config_desc["digest"] },
+            "layers": layers,
+        }),
+        OCI_MANIFEST,
+    )?;
+
+    let bundle_bytes = crate::sign::to_bytes(bundle);
+    let bundle_desc = registry.push_blob(&bundle_bytes)?;
+    let empty = registry.push_blob(b"{}")?;
+    let referrer = json!({
+        "schemaVersion": 2, "mediaType": OCI_MANIFEST, "artifactType": BUNDLE_ARTIFACT_TYPE,
+        "config": { "mediaType": EMPTY_CONFIG, "size": empty["size"], "digest": empty["digest"], "data": "e30=" },
+        "layers": [{ "mediaType": BUNDLE_ARTIFACT_TYPE, "size": bundle_desc["size"], "digest": bundle_desc["digest"] }],
+        "subject": { "mediaType": subject_type, "size": subject_bytes.len(), "digest": digest },
+        "annotations": { "dev.sigstore.bundle.content": "dsse-envelope", "dev.sigstore.bundle.predicateType": predicate_type },
+    });
+    let referrer_bytes = serde_json::to_vec(&referrer).map_err(|e| reg_err(image, e))?;
+    let referrer_digest =
+        registry.push_manifest(&sha256_digest(&referrer_bytes), &referrer, OCI_MANIFEST)?;
+    let listed = registry.referrers_api(&digest).is_some_and(|index| {
+        index["manifests"]
+            .as_array()
+            .is_some_and(|m| m.iter().any(|d| d["digest"] == json!(referrer_digest)))
+    });
+    if !listed {
+        let fallback_tag = tag_for(&digest, "");
+        let mut manifests: Vec<Value> = match registry.pull_manifest(&fallback_tag)? {
+            Some((bytes, _)) => serde_json::from_slice::<Value>(&bytes)
+                .ok()
+                .and_then(|m| m["manifests"].as_array().cloned())
+                .unwrap_or_default(),
+            None => Vec::new(),
+        };
+        manifests.retain(|m| m["digest"] != json!(referrer_digest));
+        manifests.push(json!({ "mediaType": OCI_MANIFEST, "artifactType": BUNDLE_ARTIFACT_TYPE, "size": referrer_bytes.len(), "digest": referrer_digest, "annotations": { "dev.sigstore.bundle.predicateType": predicate_type } }));
+        registry.push_manifest(
+            &fallback_tag,
+            &json!({ "schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": manifests }),
+            OCI_INDEX,
+        )?;
+    }
+    Ok(AttachedAttestation {
+        image: format!("{}@{digest}", registry.name()),
+        attestation_tag,
+        referrer_digest,
+        referrers_fallback: !listed,
+    })
+}
+
+/// The attestation bundles attached to an image (from its referrers), for
+/// the verifier. Only bundles whose referrer names this digest as subject.
+pub fn attached_bundles(
+    image: &str,
+    options: &RegistryOptions,
+) -> Result<(String, Vec<Value>), Error> {
+    let registry = Registry::connect(image, options)?;
+    let digest = registry.resolve()?;
+    let referrers = registry.referrers_api(&digest).or_else(|| {
+        registry
+            .pull_manifest(&tag_for(&digest, ""))
+            .ok()
+            .flatten()
+            .and_then(|(b, _)| serde_json::from_slice(&b).ok())
+    });
+    let mut bundles = Vec::new();
+    for descriptor in referrers
+        .as_ref()
+        .and_then(|r| r["manifests"].as_array())
+        .into_iter()
+        .flatten()
+    {
+        if descriptor["artifactType"] != json!(BUNDLE_ARTIFACT_TYPE) {
+            continue;
+        }
+        let Some(d) = descriptor["digest"].as_str() else {
+            continue;
+        };
+        let Some((bytes, _)) = registry.pull_manifest(d)? else {
+            continue;
+        };
+        let manifest: Value = serde_json::from_slice(&bytes).map_err(|e| reg_err(image, e))?;
+        if manifest.pointer("/subject/digest") != Some(&json!(digest)) {
+            continue;
+        }
+        if let Some(layer) = manifest["layers"].as_array().and_then(|l| {
+            l.iter()
+                .find(|l| l["mediaType"] == json!(BUNDLE_ARTIFACT_TYPE))
+        }) {
+            if let Some(bd) = layer["digest"].as_str() {
+                let bundle: Value = serde_json::from_slice(&registry.pull_blob(bd)?)
+                    .map_err(|e| reg_err(image, e))?;
+                bundles.push(bundle);
+            }
+        }
+    }
+    Ok((digest, bundles))
 }

@@ -38,11 +38,17 @@ pub struct CommonArgs {
     #[command(flatten)]
     pub password: PasswordArgs,
     /// Write a Sigstore bundle (v0.3) with the DSSE envelope.
-    #[arg(long, value_name = "FILE", required_unless_present = "output_jsonl")]
+    #[arg(long, value_name = "FILE", required_unless_present_any = ["output_jsonl", "attach"])]
     pub bundle: Option<PathBuf>,
     /// Append the DSSE envelope as a line of an `.intoto.jsonl` file.
     #[arg(long, value_name = "FILE")]
     pub output_jsonl: Option<PathBuf>,
+    /// Attest an image: resolve it to its digest (a subject), and attach the
+    /// attestation in the registry (`.att` tag and a bundle referrer).
+    #[arg(long, value_name = "IMAGE")]
+    pub attach: Option<String>,
+    #[command(flatten)]
+    pub registry: crate::keys_cmd::RegistryArgs,
 }
 
 #[derive(Subcommand, Debug)]
@@ -98,11 +104,19 @@ fn read_json(path: &PathBuf, what: &str) -> Result<(Vec<u8>, Value)> {
     Ok((bytes, value))
 }
 
-fn subjects(list: &[String]) -> Result<Vec<Subject>> {
+fn subjects(list: &[String], image: Option<&(String, String)>) -> Result<Vec<Subject>> {
+    let mut out: Vec<Subject> = Vec::new();
+    if let Some((name, digest)) = image {
+        out.push(Subject::image(name, digest)?);
+    }
     if list.is_empty() {
+        if !out.is_empty() {
+            return Ok(out);
+        }
         bail!("give at least one SUBJECT (a file, or an image as name@sha256:<hex>)");
     }
-    list.iter()
+    let listed: Result<Vec<Subject>> = list
+        .iter()
         .map(|s| {
             let path = std::path::Path::new(s);
             if path.exists() {
@@ -113,7 +127,9 @@ fn subjects(list: &[String]) -> Result<Vec<Subject>> {
                 bail!("{s}: no such file, and not an image reference with @sha256:<hex>")
             }
         })
-        .collect()
+        .collect();
+    out.extend(listed?);
+    Ok(out)
 }
 
 pub fn run(args: AttestArgs) -> Result<u8> {
@@ -177,7 +193,15 @@ pub fn run(args: AttestArgs) -> Result<u8> {
             )
         }
     };
-    let subjects = subjects(&common.subjects)?;
+    let registry_options = common.registry.options()?;
+    let image = match &common.attach {
+        Some(image) => Some(tollgate_attest::oci::resolve_image(
+            image,
+            &registry_options,
+        )?),
+        None => None,
+    };
+    let subjects = subjects(&common.subjects, image.as_ref())?;
     let Some(key_path) = &common.key else {
         bail!("attestations are signed with --key (keyless attestations are not supported yet)");
     };
@@ -193,6 +217,21 @@ pub fn run(args: AttestArgs) -> Result<u8> {
         eprintln!(
             "Wrote {predicate_type} attestation bundle to {}",
             path.display()
+        );
+    }
+    if common.attach.is_some() {
+        let bundle = tollgate_attest::sign::keyed_dsse_bundle(&key, &statement);
+        let image = common.attach.as_deref().unwrap_or_default();
+        let attached = tollgate_attest::oci::attach_attestation(
+            image,
+            &bundle,
+            &predicate_type,
+            &registry_options,
+        )?;
+        println!("{}", serde_json::to_string_pretty(&attached)?);
+        eprintln!(
+            "Attached {predicate_type} attestation to {} (tag {})",
+            attached.image, attached.attestation_tag
         );
     }
     if let Some(path) = &common.output_jsonl {
