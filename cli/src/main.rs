@@ -49,7 +49,7 @@ enum Command {
     Sign(keys_cmd::SignArgs),
     /// Create a signed in-toto attestation: SLSA provenance, SBOM,
     /// vulnerabilities, SAST, or any predicate.
-    Attest(attest_cmd::AttestArgs),
+    Attest(Box<attest_cmd::AttestArgs>),
     /// Verify an OCI image's signatures with a public key (cosign's `verify`).
     VerifyImage(keys_cmd::VerifyImageArgs),
     /// Verify a Sigstore bundle for a file or a `sha256:<hex>` digest (keyed
@@ -77,7 +77,7 @@ fn main() -> ExitCode {
         Command::VerifyBundle(args) => verify_bundle_cmd::run(args),
         Command::Key { command } => keys_cmd::run_key(command),
         Command::Sign(args) => keys_cmd::run_sign(args),
-        Command::Attest(args) => attest_cmd::run(args),
+        Command::Attest(args) => attest_cmd::run(*args),
         Command::VerifyImage(args) => keys_cmd::run_verify_image(args),
         Command::Db { command } => audit_cmd::run_db(command),
     };
