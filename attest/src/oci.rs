@@ -356,6 +356,88 @@ fn tag_for(digest: &str, suffix: &str) -> String {
     format!("{}{suffix}", digest.replace(':', "-"))
 }
 
+/// Append a layer to cosign's manifest at `tag` (`.sig` or `.att`),
+/// replacing a layer with the same digest, with cosign's config blob.
+fn push_cosign_layer(registry: &Registry, tag: &str, layer: Value) -> Result<(), Error> {
+    let mut layers: Vec<Value> = match registry.pull_manifest(tag)? {
+        Some((bytes, _)) => serde_json::from_slice::<Value>(&bytes)
+            .ok()
+            .and_then(|m| m["layers"].as_array().cloned())
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
+    layers.retain(|l| l["digest"] != layer["digest"] || l["annotations"] != layer["annotations"]);
+    layers.push(layer);
+    let diff_ids: Vec<Value> = layers.iter().map(|l| l["digest"].clone()).collect();
+    let config = serde_json::to_vec(&json!({
+        "architecture": "", "created": "0001-01-01T00:00:00Z", "history": [{"created": "0001-01-01T00:00:00Z"}],
+        "os": "", "rootfs": { "type": "layers", "diff_ids": diff_ids }, "config": {},
+    }))
+    .unwrap_or_default();
+    let config_desc = registry.push_blob(&config)?;
+    let manifest = json!({
+        "schemaVersion": 2, "mediaType": OCI_MANIFEST,
+        "config": { "mediaType": "application/vnd.oci.image.config.v1+json", "size": config_desc["size"], "digest": config_desc["digest"] },
+        "layers": layers,
+    });
+    registry.push_manifest(tag, &manifest, OCI_MANIFEST)?;
+    Ok(())
+}
+
+/// Push `layers` as an OCI 1.1 artifact referring to the image `digest`,
+/// and make it findable: through the referrers API where the registry
+/// indexes it, else through the tag-schema fallback index. Returns the
+/// referrer's digest and whether the fallback was used.
+fn push_referrer(
+    registry: &Registry,
+    digest: &str,
+    layers: Vec<Value>,
+    annotations: Value,
+) -> Result<(String, bool), Error> {
+    let (subject_bytes, _) = registry
+        .pull_manifest(digest)?
+        .ok_or_else(|| reg_err(&registry.display, format!("manifest {digest} not found")))?;
+    let subject_type = serde_json::from_slice::<Value>(&subject_bytes)
+        .ok()
+        .and_then(|m| m["mediaType"].as_str().map(str::to_string))
+        .unwrap_or_else(|| OCI_MANIFEST.into());
+    let empty = registry.push_blob(b"{}")?;
+    let referrer = json!({
+        "schemaVersion": 2, "mediaType": OCI_MANIFEST, "artifactType": BUNDLE_ARTIFACT_TYPE,
+        "config": { "mediaType": EMPTY_CONFIG, "size": empty["size"], "digest": empty["digest"], "data": "e30=" },
+        "layers": layers,
+        "subject": { "mediaType": subject_type, "size": subject_bytes.len(), "digest": digest },
+        "annotations": annotations,
+    });
+    let referrer_bytes =
+        serde_json::to_vec(&referrer).map_err(|e| reg_err(&registry.display, e))?;
+    let referrer_digest =
+        registry.push_manifest(&sha256_digest(&referrer_bytes), &referrer, OCI_MANIFEST)?;
+    let listed = registry.referrers_api(digest).is_some_and(|index| {
+        index["manifests"]
+            .as_array()
+            .is_some_and(|m| m.iter().any(|d| d["digest"] == json!(referrer_digest)))
+    });
+    if !listed {
+        let fallback_tag = tag_for(digest, "");
+        let mut manifests: Vec<Value> = match registry.pull_manifest(&fallback_tag)? {
+            Some((bytes, _)) => serde_json::from_slice::<Value>(&bytes)
+                .ok()
+                .and_then(|m| m["manifests"].as_array().cloned())
+                .unwrap_or_default(),
+            None => Vec::new(),
+        };
+        manifests.retain(|m| m["digest"] != json!(referrer_digest));
+        manifests.push(json!({ "mediaType": OCI_MANIFEST, "artifactType": BUNDLE_ARTIFACT_TYPE, "size": referrer_bytes.len(), "digest": referrer_digest, "annotations": referrer["annotations"] }));
+        registry.push_manifest(
+            &fallback_tag,
+            &json!({ "schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": manifests }),
+            OCI_INDEX,
+        )?;
+    }
+    Ok((referrer_digest, !listed))
+}
+
 /// The payload cosign signs for an image.
 pub fn simple_signing_payload(repository: &str, digest: &str) -> Vec<u8> {
     serde_json::to_vec(&json!({
@@ -376,13 +458,6 @@ pub fn sign_image(
 ) -> Result<SignedImage, Error> {
     let registry = Registry::connect(image, options)?;
     let digest = registry.resolve()?;
-    let (subject_bytes, _) = registry
-        .pull_manifest(&digest)?
-        .ok_or_else(|| reg_err(image, format!("manifest {digest} not found")))?;
-    let subject_type = serde_json::from_slice::<Value>(&subject_bytes)
-        .ok()
-        .and_then(|m| m["mediaType"].as_str().map(str::to_string))
-        .unwrap_or_else(|| OCI_MANIFEST.into());
     let repository = registry.name();
     let payload = simple_signing_payload(&repository, &digest);
 
@@ -442,77 +517,31 @@ pub fn sign_image(
         .to_string();
     annotations.insert(SIGNATURE_ANNOTATION.into(), json!(signature));
 
-    // cosign: append a layer to the `.sig` manifest.
+    // cosign: a layer of the `.sig` manifest; and the bundle (with the
+    // payload it signs) as a referrer.
     let payload_desc = registry.push_blob(&payload)?;
     let signature_tag = tag_for(&digest, ".sig");
-    let mut layers: Vec<Value> = match registry.pull_manifest(&signature_tag)? {
-        Some((bytes, _)) => serde_json::from_slice::<Value>(&bytes)
-            .ok()
-            .and_then(|m| m["layers"].as_array().cloned())
-            .unwrap_or_default(),
-        None => Vec::new(),
-    };
-    layers.push(json!({ "mediaType": SIMPLE_SIGNING_MEDIA_TYPE, "size": payload_desc["size"], "digest": payload_desc["digest"], "annotations": annotations }));
-    let diff_ids: Vec<Value> = layers.iter().map(|l| l["digest"].clone()).collect();
-    let config = serde_json::to_vec(&json!({
-        "architecture": "", "created": "0001-01-01T00:00:00Z", "history": [{"created": "0001-01-01T00:00:00Z"}],
-        "os": "", "rootfs": { "type": "layers", "diff_ids": diff_ids }, "config": {},
-    }))
-    .unwrap_or_default();
-    let config_desc = registry.push_blob(&config)?;
-    let sig_manifest = json!({
-        "schemaVersion": 2, "mediaType": OCI_MANIFEST,
-        "config": { "mediaType": "application/vnd.oci.image.config.v1+json", "size": config_desc["size"], "digest": config_desc["digest"] },
-        "layers": layers,
-    });
-    registry.push_manifest(&signature_tag, &sig_manifest, OCI_MANIFEST)?;
-
-    // OCI 1.1 referrer carrying the Sigstore bundle (and the payload it signs).
-    let bundle_bytes = crate::sign::to_bytes(&bundle);
-    let bundle_desc = registry.push_blob(&bundle_bytes)?;
-    let empty = registry.push_blob(b"{}")?;
-    let referrer = json!({
-        "schemaVersion": 2, "mediaType": OCI_MANIFEST, "artifactType": BUNDLE_ARTIFACT_TYPE,
-        "config": { "mediaType": EMPTY_CONFIG, "size": empty["size"], "digest": empty["digest"], "data": "e30=" },
-        "layers": [
-            { "mediaType": BUNDLE_ARTIFACT_TYPE, "size": bundle_desc["size"], "digest": bundle_desc["digest"] },
-            { "mediaType": SIMPLE_SIGNING_MEDIA_TYPE, "size": payload_desc["size"], "digest": payload_desc["digest"] },
+    push_cosign_layer(
+        &registry,
+        &signature_tag,
+        json!({ "mediaType": SIMPLE_SIGNING_MEDIA_TYPE, "size": payload_desc["size"], "digest": payload_desc["digest"], "annotations": annotations }),
+    )?;
+    let bundle_desc = registry.push_blob(&crate::sign::to_bytes(&bundle))?;
+    let (referrer_digest, fallback) = push_referrer(
+        &registry,
+        &digest,
+        vec![
+            json!({ "mediaType": BUNDLE_ARTIFACT_TYPE, "size": bundle_desc["size"], "digest": bundle_desc["digest"] }),
+            json!({ "mediaType": SIMPLE_SIGNING_MEDIA_TYPE, "size": payload_desc["size"], "digest": payload_desc["digest"] }),
         ],
-        "subject": { "mediaType": subject_type, "size": subject_bytes.len(), "digest": digest },
-        "annotations": { "dev.sigstore.bundle.content": "message-signature" },
-    });
-    let referrer_bytes = serde_json::to_vec(&referrer).map_err(|e| reg_err(image, e))?;
-    let referrer_digest =
-        registry.push_manifest(&sha256_digest(&referrer_bytes), &referrer, OCI_MANIFEST)?;
-    let listed = registry.referrers_api(&digest).is_some_and(|index| {
-        index["manifests"]
-            .as_array()
-            .is_some_and(|m| m.iter().any(|d| d["digest"] == json!(referrer_digest)))
-    });
-    if !listed {
-        // Tag-schema fallback: the referrers index at `sha256-<hex>`.
-        let fallback_tag = tag_for(&digest, "");
-        let mut manifests: Vec<Value> = match registry.pull_manifest(&fallback_tag)? {
-            Some((bytes, _)) => serde_json::from_slice::<Value>(&bytes)
-                .ok()
-                .and_then(|m| m["manifests"].as_array().cloned())
-                .unwrap_or_default(),
-            None => Vec::new(),
-        };
-        manifests.retain(|m| m["digest"] != json!(referrer_digest));
-        manifests.push(json!({ "mediaType": OCI_MANIFEST, "artifactType": BUNDLE_ARTIFACT_TYPE, "size": referrer_bytes.len(), "digest": referrer_digest }));
-        registry.push_manifest(
-            &fallback_tag,
-            &json!({ "schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": manifests }),
-            OCI_INDEX,
-        )?;
-    }
+        json!({ "dev.sigstore.bundle.content": "message-signature" }),
+    )?;
     Ok(SignedImage {
         image: format!("{repository}@{digest}"),
         digest,
         signature_tag,
         referrer_digest,
-        referrers_fallback: !listed,
+        referrers_fallback: fallback,
     })
 }
 
@@ -664,86 +693,31 @@ pub fn attach_attestation(
 ) -> Result<AttachedAttestation, Error> {
     let registry = Registry::connect(image, options)?;
     let digest = registry.resolve()?;
-    let (subject_bytes, _) = registry
-        .pull_manifest(&digest)?
-        .ok_or_else(|| reg_err(image, format!("manifest {digest} not found")))?;
-    let subject_type = serde_json::from_slice::<Value>(&subject_bytes)
-        .ok()
-        .and_then(|m| m["mediaType"].as_str().map(str::to_string))
-        .unwrap_or_else(|| OCI_MANIFEST.into());
     let envelope = bundle
         .get("dsseEnvelope")
         .ok_or_else(|| reg_err(image, "the bundle has no DSSE envelope"))?;
-    let envelope_bytes = serde_json::to_vec(envelope).map_err(|e| reg_err(image, e))?;
-
-    let envelope_desc = registry.push_blob(&envelope_bytes)?;
+    let envelope_desc =
+        registry.push_blob(&serde_json::to_vec(envelope).map_err(|e| reg_err(image, e))?)?;
     let attestation_tag = tag_for(&digest, ".att");
-    let mut layers: Vec<Value> = match registry.pull_manifest(&attestation_tag)? {
-        Some((bytes, _)) => serde_json::from_slice::<Value>(&bytes)
-            .ok()
-            .and_then(|m| m["layers"].as_array().cloned())
-            .unwrap_or_default(),
-        None => Vec::new(),
-    };
-    layers.retain(|l| l["digest"] != envelope_desc["digest"]);
-    layers.push(json!({ "mediaType": DSSE_MEDIA_TYPE, "size": envelope_desc["size"], "digest": envelope_desc["digest"], "annotations": { "predicateType": predicate_type } }));
-    let diff_ids: Vec<Value> = layers.iter().map(|l| l["digest"].clone()).collect();
-    let config = serde_json::to_vec(&json!({
-        "architecture": "", "created": "0001-01-01T00:00:00Z", "history": [{"created": "0001-01-01T00:00:00Z"}],
-        "os": "", "rootfs": { "type": "layers", "diff_ids": diff_ids }, "config": {},
-    }))
-    .unwrap_or_default();
-    let config_desc = registry.push_blob(&config)?;
-    registry.push_manifest(
+    push_cosign_layer(
+        &registry,
         &attestation_tag,
-        &json!({
-            "schemaVersion": 2, "mediaType": OCI_MANIFEST,
-            "config": { "mediaType": "application/vnd.oci.image.config.v1+json", "size": config_desc["size"], "digest": config_desc["digest"] },
-            "layers": layers,
-        }),
-        OCI_MANIFEST,
+        json!({ "mediaType": DSSE_MEDIA_TYPE, "size": envelope_desc["size"], "digest": envelope_desc["digest"], "annotations": { "predicateType": predicate_type } }),
     )?;
-
-    let bundle_bytes = crate::sign::to_bytes(bundle);
-    let bundle_desc = registry.push_blob(&bundle_bytes)?;
-    let empty = registry.push_blob(b"{}")?;
-    let referrer = json!({
-        "schemaVersion": 2, "mediaType": OCI_MANIFEST, "artifactType": BUNDLE_ARTIFACT_TYPE,
-        "config": { "mediaType": EMPTY_CONFIG, "size": empty["size"], "digest": empty["digest"], "data": "e30=" },
-        "layers": [{ "mediaType": BUNDLE_ARTIFACT_TYPE, "size": bundle_desc["size"], "digest": bundle_desc["digest"] }],
-        "subject": { "mediaType": subject_type, "size": subject_bytes.len(), "digest": digest },
-        "annotations": { "dev.sigstore.bundle.content": "dsse-envelope", "dev.sigstore.bundle.predicateType": predicate_type },
-    });
-    let referrer_bytes = serde_json::to_vec(&referrer).map_err(|e| reg_err(image, e))?;
-    let referrer_digest =
-        registry.push_manifest(&sha256_digest(&referrer_bytes), &referrer, OCI_MANIFEST)?;
-    let listed = registry.referrers_api(&digest).is_some_and(|index| {
-        index["manifests"]
-            .as_array()
-            .is_some_and(|m| m.iter().any(|d| d["digest"] == json!(referrer_digest)))
-    });
-    if !listed {
-        let fallback_tag = tag_for(&digest, "");
-        let mut manifests: Vec<Value> = match registry.pull_manifest(&fallback_tag)? {
-            Some((bytes, _)) => serde_json::from_slice::<Value>(&bytes)
-                .ok()
-                .and_then(|m| m["manifests"].as_array().cloned())
-                .unwrap_or_default(),
-            None => Vec::new(),
-        };
-        manifests.retain(|m| m["digest"] != json!(referrer_digest));
-        manifests.push(json!({ "mediaType": OCI_MANIFEST, "artifactType": BUNDLE_ARTIFACT_TYPE, "size": referrer_bytes.len(), "digest": referrer_digest, "annotations": { "dev.sigstore.bundle.predicateType": predicate_type } }));
-        registry.push_manifest(
-            &fallback_tag,
-            &json!({ "schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": manifests }),
-            OCI_INDEX,
-        )?;
-    }
+    let bundle_desc = registry.push_blob(&crate::sign::to_bytes(bundle))?;
+    let (referrer_digest, fallback) = push_referrer(
+        &registry,
+        &digest,
+        vec![
+            json!({ "mediaType": BUNDLE_ARTIFACT_TYPE, "size": bundle_desc["size"], "digest": bundle_desc["digest"] }),
+        ],
+        json!({ "dev.sigstore.bundle.content": "dsse-envelope", "dev.sigstore.bundle.predicateType": predicate_type }),
+    )?;
     Ok(AttachedAttestation {
         image: format!("{}@{digest}", registry.name()),
         attestation_tag,
         referrer_digest,
-        referrers_fallback: !listed,
+        referrers_fallback: fallback,
     })
 }
 
