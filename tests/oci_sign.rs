@@ -8,9 +8,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
-use base64::Engine;
-use std::io::BufRead;
-use std::path::{Path, PathBuf};
+#[path = "support/mod.rs"]
+mod support;
+
+use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 
 fn require(tool: &str) {
@@ -263,46 +264,18 @@ fn keyed_image_signing_round_trip_and_tamper() {
     );
 }
 
-fn js_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/js")
-}
-
 #[test]
 fn keyless_image_signing_pushes_a_verifiable_bundle() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let registry = start_registry(d);
     push_image(d, &registry, "demo/svc:1.0", "service");
-    assert!(
-        js_dir().join("node_modules/@sigstore/mock").is_dir(),
-        "run `npm ci --prefix tests/js` (scripts/test does)"
-    );
-    let root = d.join("mock-root.json");
-    let mut mock = Command::new("node")
-        .arg(js_dir().join("sigstore-mock-server.js"))
-        .arg(&root)
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufReader::new(mock.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = serde_json::from_str::<serde_json::Value>(&line).unwrap()["url"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let mock = support::start_mock(d);
+    let (url, root) = (mock.url.clone(), mock.root.clone());
     let identity =
         "https://github.com/tollgate-dev/tollgate/.github/workflows/release.yml@refs/heads/main";
     let issuer = "https://token.actions.githubusercontent.com";
-    let b = |v: serde_json::Value| {
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
-    };
-    let jwt = format!(
-        "{}.{}.sig",
-        b(serde_json::json!({"alg": "none"})),
-        b(serde_json::json!({"iss": issuer, "sub": identity}))
-    );
+    let jwt = support::fake_jwt(serde_json::json!({"iss": issuer, "sub": identity}));
 
     let image = format!("{}/demo/svc:1.0", registry.host);
     let signed = tollgate(
@@ -319,8 +292,7 @@ fn keyless_image_signing_pushes_a_verifiable_bundle() {
         ],
         d,
     );
-    let _ = mock.kill();
-    let _ = mock.wait();
+    drop(mock);
     assert!(signed.status.success(), "{}", err(&signed));
     let digest = serde_json::from_slice::<serde_json::Value>(&signed.stdout).unwrap()["digest"]
         .as_str()

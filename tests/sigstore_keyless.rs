@@ -7,66 +7,19 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
-use base64::Engine;
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output};
 
 const IDENTITY: &str =
     "https://github.com/tollgate-dev/tollgate/.github/workflows/release.yml@refs/heads/main";
 const ISSUER: &str = "https://token.actions.githubusercontent.com";
 
-fn js_dir() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/js");
-    assert!(
-        dir.join("node_modules/@sigstore/mock").is_dir(),
-        "run `npm ci --prefix tests/js` (scripts/test does)"
-    );
-    dir
-}
-
-/// The mock services; killed when dropped.
-struct Mock {
-    child: Child,
-    url: String,
-    root: PathBuf,
-}
-
-impl Drop for Mock {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_mock(dir: &Path) -> Mock {
-    let root = dir.join("mock-trusted-root.json");
-    let mut child = Command::new("node")
-        .arg(js_dir().join("sigstore-mock-server.js"))
-        .arg(&root)
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("node is required");
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = serde_json::from_str::<serde_json::Value>(&line).unwrap()["url"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    Mock { child, url, root }
-}
+#[path = "support/mod.rs"]
+mod support;
+use support::{js_dir, start_mock};
 
 fn token(claims: serde_json::Value) -> String {
-    let b = |v: serde_json::Value| {
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
-    };
-    format!(
-        "{}.{}.sig",
-        b(serde_json::json!({"alg": "none"})),
-        b(claims)
-    )
+    support::fake_jwt(claims)
 }
 
 fn tollgate(args: &[&str], dir: &Path) -> Output {
