@@ -498,6 +498,18 @@ fn attestations_attach_to_images() {
         "the attestation names the image digest: {}",
         err(&verified)
     );
+    // The library view the verifier uses: bundles attached to this digest.
+    let options = tollgate_attest::oci::RegistryOptions {
+        allow_insecure: true,
+        ..Default::default()
+    };
+    let (resolved, bundles) = tollgate_attest::oci::attached_bundles(&image, &options).unwrap();
+    assert_eq!(resolved, digest);
+    assert_eq!(bundles.len(), 1);
+    assert_eq!(
+        bundles[0]["dsseEnvelope"]["payloadType"],
+        "application/vnd.in-toto+json"
+    );
     let other = format!("sha256:{}", "0".repeat(64));
     assert_eq!(
         tollgate(

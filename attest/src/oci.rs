@@ -438,6 +438,42 @@ fn push_referrer(
     Ok((referrer_digest, !listed))
 }
 
+/// The bundle referrers of an image digest (from the referrers API, or
+/// the tag-schema fallback index) whose manifests name that digest as
+/// their subject.
+fn referrer_manifests(registry: &Registry, digest: &str) -> Result<Vec<Value>, Error> {
+    let index = registry.referrers_api(digest).or_else(|| {
+        registry
+            .pull_manifest(&tag_for(digest, ""))
+            .ok()
+            .flatten()
+            .and_then(|(b, _)| serde_json::from_slice(&b).ok())
+    });
+    let mut out = Vec::new();
+    for descriptor in index
+        .as_ref()
+        .and_then(|r| r["manifests"].as_array())
+        .into_iter()
+        .flatten()
+    {
+        if descriptor["artifactType"] != json!(BUNDLE_ARTIFACT_TYPE) {
+            continue;
+        }
+        let Some(d) = descriptor["digest"].as_str() else {
+            continue;
+        };
+        let Some((bytes, _)) = registry.pull_manifest(d)? else {
+            continue;
+        };
+        let manifest: Value =
+            serde_json::from_slice(&bytes).map_err(|e| reg_err(&registry.display, e))?;
+        if manifest.pointer("/subject/digest") == Some(&json!(digest)) {
+            out.push(manifest);
+        }
+    }
+    Ok(out)
+}
+
 /// The payload cosign signs for an image.
 pub fn simple_signing_payload(repository: &str, digest: &str) -> Vec<u8> {
     serde_json::to_vec(&json!({
@@ -595,32 +631,7 @@ pub fn verify_image_keyed(
         }
     }
     let mut bundles = 0;
-    let referrers = registry.referrers_api(&digest).or_else(|| {
-        registry
-            .pull_manifest(&tag_for(&digest, ""))
-            .ok()
-            .flatten()
-            .and_then(|(b, _)| serde_json::from_slice(&b).ok())
-    });
-    for descriptor in referrers
-        .as_ref()
-        .and_then(|r| r["manifests"].as_array())
-        .into_iter()
-        .flatten()
-    {
-        if descriptor["artifactType"] != json!(BUNDLE_ARTIFACT_TYPE) {
-            continue;
-        }
-        let Some(d) = descriptor["digest"].as_str() else {
-            continue;
-        };
-        let Some((bytes, _)) = registry.pull_manifest(d)? else {
-            continue;
-        };
-        let manifest: Value = serde_json::from_slice(&bytes).map_err(|e| reg_err(image, e))?;
-        if manifest.pointer("/subject/digest") != Some(&json!(digest)) {
-            continue;
-        }
+    for manifest in referrer_manifests(&registry, &digest)? {
         let layers = manifest["layers"].as_array().cloned().unwrap_or_default();
         let find = |media: &str| {
             layers
@@ -729,33 +740,8 @@ pub fn attached_bundles(
 ) -> Result<(String, Vec<Value>), Error> {
     let registry = Registry::connect(image, options)?;
     let digest = registry.resolve()?;
-    let referrers = registry.referrers_api(&digest).or_else(|| {
-        registry
-            .pull_manifest(&tag_for(&digest, ""))
-            .ok()
-            .flatten()
-            .and_then(|(b, _)| serde_json::from_slice(&b).ok())
-    });
     let mut bundles = Vec::new();
-    for descriptor in referrers
-        .as_ref()
-        .and_then(|r| r["manifests"].as_array())
-        .into_iter()
-        .flatten()
-    {
-        if descriptor["artifactType"] != json!(BUNDLE_ARTIFACT_TYPE) {
-            continue;
-        }
-        let Some(d) = descriptor["digest"].as_str() else {
-            continue;
-        };
-        let Some((bytes, _)) = registry.pull_manifest(d)? else {
-            continue;
-        };
-        let manifest: Value = serde_json::from_slice(&bytes).map_err(|e| reg_err(image, e))?;
-        if manifest.pointer("/subject/digest") != Some(&json!(digest)) {
-            continue;
-        }
+    for manifest in referrer_manifests(&registry, &digest)? {
         if let Some(layer) = manifest["layers"].as_array().and_then(|l| {
             l.iter()
                 .find(|l| l["mediaType"] == json!(BUNDLE_ARTIFACT_TYPE))

@@ -723,49 +723,29 @@ impl<'a> FileAnalyzer<'a> {
                 self.bind_pat(cx, &pt.pat, &var);
             }
             Pat::Reference(r) => self.bind_pat(cx, &r.pat, var),
-            Pat::Tuple(t) => t.elems.iter().for_each(|p| {
-                self.bind_pat(
-                    cx,
-                    p,
-                    &Var {
-                        taint: var.taint,
-                        ..Var::default()
-                    },
-                )
-            }),
-            Pat::TupleStruct(t) => t.elems.iter().for_each(|p| {
-                self.bind_pat(
-                    cx,
-                    p,
-                    &Var {
-                        taint: var.taint,
-                        ..Var::default()
-                    },
-                )
-            }),
-            Pat::Struct(s) => s.fields.iter().for_each(|f| {
-                self.bind_pat(
-                    cx,
-                    &f.pat,
-                    &Var {
-                        taint: var.taint,
-                        ..Var::default()
-                    },
-                )
-            }),
-            Pat::Slice(s) => s.elems.iter().for_each(|p| {
-                self.bind_pat(
-                    cx,
-                    p,
-                    &Var {
-                        taint: var.taint,
-                        ..Var::default()
-                    },
-                )
-            }),
+            // Destructured parts carry the value's taint, not its type facts.
+            Pat::Tuple(t) => self.bind_parts(cx, t.elems.iter(), var.taint),
+            Pat::TupleStruct(t) => self.bind_parts(cx, t.elems.iter(), var.taint),
+            Pat::Struct(s) => self.bind_parts(cx, s.fields.iter().map(|f| &*f.pat), var.taint),
+            Pat::Slice(s) => self.bind_parts(cx, s.elems.iter(), var.taint),
             Pat::Or(o) => o.cases.iter().for_each(|p| self.bind_pat(cx, p, var)),
             Pat::Paren(p) => self.bind_pat(cx, &p.pat, var),
             _ => {}
+        }
+    }
+
+    fn bind_parts<'p>(
+        &mut self,
+        cx: &mut FnCx,
+        parts: impl Iterator<Item = &'p Pat>,
+        taint: Taint,
+    ) {
+        let part = Var {
+            taint,
+            ..Var::default()
+        };
+        for p in parts {
+            self.bind_pat(cx, p, &part);
         }
     }
 
