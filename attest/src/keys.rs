@@ -32,6 +32,18 @@ pub enum KeyKind {
 }
 
 impl KeyKind {
+    /// The kind of an SPKI PEM public key, if supported.
+    pub fn from_public_pem(pem: &str) -> Option<KeyKind> {
+        use pkcs8::DecodePublicKey;
+        if p256::ecdsa::VerifyingKey::from_public_key_pem(pem).is_ok() {
+            Some(KeyKind::EcdsaP256)
+        } else if ed25519_dalek::VerifyingKey::from_public_key_pem(pem).is_ok() {
+            Some(KeyKind::Ed25519)
+        } else {
+            None
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             KeyKind::EcdsaP256 => "ecdsa-p256",

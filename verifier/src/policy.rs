@@ -1,0 +1,393 @@
+//! The admission policy: who may sign, which attestations must exist, and
+//! what they must say. YAML, strict: unknown keys are errors, and every
+//! error names its line.
+
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+pub const API_VERSION: &str = "tollgate.dev/v1";
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Policy {
+    pub api_version: Spanned<String>,
+    pub kind: Spanned<String>,
+    pub name: String,
+    #[serde(default)]
+    pub mode: Mode,
+    /// Which images and namespaces the policy applies to (admission).
+    #[serde(default)]
+    pub scope: Scope,
+    pub authorities: Vec<Authority>,
+    /// How many distinct authorities must have signed valid attestations.
+    #[serde(default)]
+    pub threshold: Option<Spanned<usize>>,
+    #[serde(default)]
+    pub attestations: Vec<Requirement>,
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    #[default]
+    Enforce,
+    Warn,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Scope {
+    #[serde(default)]
+    pub images: Vec<String>,
+    #[serde(default)]
+    pub namespaces: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Authority {
+    pub name: Spanned<String>,
+    /// SPKI PEM public key.
+    #[serde(default)]
+    pub key: Option<Spanned<String>>,
+    #[serde(default)]
+    pub keyless: Option<Keyless>,
+    /// The key may only be trusted between these dates (`YYYY-MM-DD`), so
+    /// keys rotate without a flag day.
+    #[serde(default)]
+    pub valid_from: Option<Spanned<String>>,
+    #[serde(default)]
+    pub valid_until: Option<Spanned<String>>,
+    /// Accept keyed bundles without a transparency-log entry.
+    #[serde(default)]
+    pub allow_unlogged: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Keyless {
+    pub issuer: String,
+    pub subject: Spanned<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Requirement {
+    /// Predicate type URI, or `provenance`, `sbom`, `vulns`, `sast`.
+    #[serde(rename = "type")]
+    pub predicate_type: Spanned<String>,
+    #[serde(default)]
+    pub provenance: Option<ProvenanceConditions>,
+    #[serde(default)]
+    pub sbom: Option<SbomConditions>,
+    #[serde(default)]
+    pub vulns: Option<VulnsConditions>,
+    #[serde(default)]
+    pub sast: Option<SastConditions>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ProvenanceConditions {
+    #[serde(default)]
+    pub builder_ids: Vec<String>,
+    #[serde(default)]
+    pub source_repositories: Vec<String>,
+    #[serde(default)]
+    pub refs: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SbomConditions {
+    #[serde(default)]
+    pub denied_licenses: Vec<String>,
+    #[serde(default)]
+    pub banned_crates: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct VulnsConditions {
+    /// The highest CVSS severity allowed: none, low, medium, high, critical.
+    pub max_severity: Spanned<String>,
+    /// A vulnerability whose vulnerable code is not reachable (a VEX-style
+    /// `not_affected` judgement from the audit) does not count.
+    #[serde(default)]
+    pub ignore_not_reachable: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SastConditions {
+    /// The most error-level (critical or high) findings allowed.
+    #[serde(default)]
+    pub max_errors: u64,
+}
+
+pub fn severity_rank(name: &str) -> Option<u8> {
+    ["none", "low", "medium", "high", "critical"]
+        .iter()
+        .position(|s| s.eq_ignore_ascii_case(name))
+        .map(|p| p as u8)
+}
+
+/// A policy problem at a line.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub line: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}: {}", self.line, self.message)
+    }
+}
+
+fn at<T>(s: &Spanned<T>, message: impl Into<String>) -> Problem {
+    Problem {
+        line: s.referenced.line() as usize,
+        message: message.into(),
+    }
+}
+
+/// The built-in predicate type a short name stands for.
+pub fn expand_type(t: &str) -> &str {
+    match t {
+        "provenance" => "https://slsa.dev/provenance/v1",
+        "sbom" => "https://cyclonedx.org/bom",
+        "vulns" => "https://in-toto.io/attestation/vulns/v0.2",
+        "sast" => tollgate_attest::statement::SAST_PREDICATE_TYPE,
+        other => other,
+    }
+}
+
+pub fn valid_date(text: &str) -> Option<i64> {
+    let mut parts = text.split('-').map(|p| p.parse::<i64>().ok());
+    match (parts.next()?, parts.next()?, parts.next()?, parts.next()) {
+        (Some(y), Some(m @ 1..=12), Some(d @ 1..=31), None) => {
+            Some(days_from_civil(y, m as u32, d as u32) * 86_400)
+        }
+        _ => None,
+    }
+}
+
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let m = i64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
+}
+
+impl Policy {
+    /// How many distinct authorities must have signed (default 1).
+    pub fn threshold(&self) -> usize {
+        self.threshold.as_ref().map(|t| t.value).unwrap_or(1)
+    }
+
+    /// Parse and check a policy; every problem carries its line.
+    pub fn parse(text: &str) -> Result<Policy, Vec<Problem>> {
+        let policy: Policy = serde_saphyr::from_str(text).map_err(|e| {
+            let line = e.location().map(|l| l.line() as usize).unwrap_or(0);
+            let message = e
+                .to_string()
+                .lines()
+                .next()
+                .unwrap_or("invalid YAML")
+                .to_string();
+            vec![Problem { line, message }]
+        })?;
+        let problems = policy.check();
+        if problems.is_empty() {
+            Ok(policy)
+        } else {
+            Err(problems)
+        }
+    }
+
+    fn check(&self) -> Vec<Problem> {
+        let mut out = Vec::new();
+        if self.api_version.value != API_VERSION {
+            out.push(at(
+                &self.api_version,
+                format!("apiVersion must be `{API_VERSION}`"),
+            ));
+        }
+        if self.kind.value != "Policy" {
+            out.push(at(&self.kind, "kind must be `Policy`"));
+        }
+        if self.authorities.is_empty() {
+            out.push(Problem {
+                line: 1,
+                message: "at least one authority is required".into(),
+            });
+        }
+        for a in &self.authorities {
+            match (&a.key, &a.keyless) {
+                (Some(key), None) => {
+                    if tollgate_attest::keys::KeyKind::from_public_pem(&key.value).is_none() {
+                        out.push(at(key, format!("authority `{}`: key is not an ECDSA P-256 or Ed25519 SPKI PEM public key", a.name.value)));
+                    }
+                }
+                (None, Some(k)) => {
+                    if !k.subject.value.starts_with("https://")
+                        && !k.subject.value.contains('@')
+                        && !k.subject.value.starts_with("repo:")
+                    {
+                        out.push(at(
+                            &k.subject,
+                            format!(
+                                "authority `{}`: subject should be a URI or an email address",
+                                a.name.value
+                            ),
+                        ));
+                    }
+                }
+                _ => out.push(at(
+                    &a.name,
+                    format!(
+                        "authority `{}`: give exactly one of `key` or `keyless`",
+                        a.name.value
+                    ),
+                )),
+            }
+            for d in [&a.valid_from, &a.valid_until].into_iter().flatten() {
+                if valid_date(&d.value).is_none() {
+                    out.push(at(
+                        d,
+                        format!(
+                            "authority `{}`: `{}` is not a YYYY-MM-DD date",
+                            a.name.value, d.value
+                        ),
+                    ));
+                }
+            }
+        }
+        if let Some(t) = &self.threshold {
+            if t.value == 0 || t.value > self.authorities.len().max(1) {
+                out.push(at(
+                    t,
+                    format!(
+                        "threshold {} must be between 1 and the number of authorities ({})",
+                        t.value,
+                        self.authorities.len()
+                    ),
+                ));
+            }
+        }
+        for r in &self.attestations {
+            let ty = expand_type(&r.predicate_type.value);
+            let conditions = [
+                (r.provenance.is_some(), "provenance"),
+                (r.sbom.is_some(), "sbom"),
+                (r.vulns.is_some(), "vulns"),
+                (r.sast.is_some(), "sast"),
+            ];
+            for (present, name) in conditions {
+                if present && ty != expand_type(name) {
+                    out.push(at(
+                        &r.predicate_type,
+                        format!(
+                            "`{name}` conditions need type `{name}` ({})",
+                            expand_type(name)
+                        ),
+                    ));
+                }
+            }
+            if let Some(v) = &r.vulns {
+                if severity_rank(&v.max_severity.value).is_none() {
+                    out.push(at(
+                        &v.max_severity,
+                        format!(
+                            "maxSeverity `{}` is not one of none, low, medium, high, critical",
+                            v.max_severity.value
+                        ),
+                    ));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// `tollgate policy init`: a commented example that validates.
+pub const EXAMPLE: &str = r#"# Tollgate admission policy. Validate with `tollgate policy validate FILE`.
+apiVersion: tollgate.dev/v1
+kind: Policy
+name: production
+# enforce: deny what fails; warn: admit, but report what failed.
+mode: enforce
+# Where the policy applies (admission webhook): image globs and namespaces.
+scope:
+  images: ["ghcr.io/example/*"]
+  namespaces: ["production"]
+# Who may sign. A key may be limited to a validity window for rotation.
+authorities:
+  - name: release-key
+    key: |
+      -----BEGIN PUBLIC KEY-----
+      MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEGmsWpZNuu+SUX70n3lVK4JLsaoV7
+      T+rhea2rQUu29EQiatoLB06QdsmSd+GsQGlQzfcDtsKPzb+B2zLggrWZjg==
+      -----END PUBLIC KEY-----
+    validFrom: "2026-01-01"
+    validUntil: "2027-01-01"
+    # Attestations made with `tollgate attest --key` are not logged to Rekor.
+    allowUnlogged: true
+  - name: github-release
+    keyless:
+      issuer: https://token.actions.githubusercontent.com
+      subject: https://github.com/example/app/.github/workflows/release.yml@refs/heads/main
+# How many distinct authorities must have signed valid attestations.
+threshold: 1
+# What must be attested, and what it must say.
+attestations:
+  - type: provenance
+    provenance:
+      sourceRepositories: ["https://github.com/example/app"]
+      refs: ["refs/heads/main"]
+  - type: sbom
+    sbom:
+      deniedLicenses: ["GPL-3.0-only", "AGPL-3.0-only"]
+      bannedCrates: ["openssl"]
+  - type: vulns
+    vulns:
+      maxSeverity: medium
+      ignoreNotReachable: true
+  - type: sast
+    sast:
+      maxErrors: 0
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn example_validates() {
+        let p = Policy::parse(EXAMPLE).unwrap();
+        assert_eq!(p.authorities.len(), 2);
+        assert_eq!(p.attestations.len(), 4);
+    }
+
+    #[test]
+    fn errors_carry_line_numbers() {
+        let text = EXAMPLE
+            .replace("threshold: 1", "threshold: 3")
+            .replace("maxSeverity: medium", "maxSeverity: severe")
+            .replace("validUntil: \"2027-01-01\"", "validUntil: \"next year\"");
+        let problems = Policy::parse(&text).unwrap_err();
+        let lines: Vec<usize> = problems.iter().map(|p| p.line).collect();
+        let line_of = |needle: &str| text.lines().position(|l| l.contains(needle)).unwrap() + 1;
+        assert!(lines.contains(&line_of("next year")), "{problems:?}");
+        assert!(lines.contains(&line_of("threshold: 3")), "{problems:?}");
+        assert!(lines.contains(&line_of("severe")), "{problems:?}");
+
+        let unknown = Policy::parse(&EXAMPLE.replace("mode: enforce", "mode: enforce\nmodes: x"))
+            .unwrap_err();
+        assert!(unknown[0].message.contains("modes"), "{unknown:?}");
+        assert!(unknown[0].line > 0);
+    }
+}
