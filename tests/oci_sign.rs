@@ -510,6 +510,52 @@ fn attestations_attach_to_images() {
         bundles[0]["dsseEnvelope"]["payloadType"],
         "application/vnd.in-toto+json"
     );
+    // The deploy gate admits the image from the attestation in its registry.
+    let pem = std::fs::read_to_string(d.join("cosign.pub")).unwrap();
+    let indented: String = pem.lines().map(|l| format!("      {l}\n")).collect();
+    let policy = |requirement: &str| {
+        format!("apiVersion: tollgate.dev/v1\nkind: Policy\nname: images\nauthorities:\n  - name: k\n    key: |\n{indented}    allowUnlogged: true\nattestations:\n  - type: {requirement}\n")
+    };
+    std::fs::write(
+        d.join("review-policy.yaml"),
+        policy("https://example.com/review/v1"),
+    )
+    .unwrap();
+    std::fs::write(d.join("provenance-policy.yaml"), policy("provenance")).unwrap();
+    let admit = tollgate(
+        &[
+            "verify",
+            &image,
+            "--policy",
+            "review-policy.yaml",
+            "--allow-insecure-registry",
+        ],
+        d,
+    );
+    assert_eq!(
+        admit.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&admit.stdout),
+        err(&admit)
+    );
+    let deny = tollgate(
+        &[
+            "verify",
+            &image,
+            "--policy",
+            "provenance-policy.yaml",
+            "--allow-insecure-registry",
+        ],
+        d,
+    );
+    assert_eq!(deny.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&deny.stdout).contains("missing"),
+        "{}",
+        String::from_utf8_lossy(&deny.stdout)
+    );
+
     let other = format!("sha256:{}", "0".repeat(64));
     assert_eq!(
         tollgate(

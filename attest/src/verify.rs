@@ -42,6 +42,8 @@ impl Subject {
 pub enum Signer {
     /// A public key (SPKI PEM) for keyed bundles.
     Key(PathBuf),
+    /// A public key (SPKI PEM) given inline, as policies carry them.
+    KeyPem(String),
     /// A keyless identity: the certificate's SAN and OIDC issuer, exactly.
     Identity { identity: String, issuer: String },
     /// Any identity the trusted root's CA certified (a signer checking its
@@ -107,8 +109,21 @@ pub fn verify_bundle(
         path: bundle_path.to_path_buf(),
         source,
     })?;
-    if let (Signer::Key(key_path), true) = (signer, ignore_tlog) {
-        if let Some(verified) = verify_unlogged_keyed(bundle_path, &text, subject, key_path)? {
+    // A key file is read once; from here on keys are inline PEM.
+    let key_pem = match signer {
+        Signer::Key(path) => Some(std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: path.clone(),
+            source,
+        })?),
+        Signer::KeyPem(pem) => Some(pem.clone()),
+        _ => None,
+    };
+    let key_label = match signer {
+        Signer::Key(path) => path.clone(),
+        _ => PathBuf::from("<policy key>"),
+    };
+    if let (Some(pem), true) = (&key_pem, ignore_tlog) {
+        if let Some(verified) = verify_unlogged_keyed(bundle_path, &text, subject, pem)? {
             return Ok(verified);
         }
     }
@@ -137,13 +152,10 @@ pub fn verify_bundle(
         }
     };
     let result = match signer {
-        Signer::Key(path) => {
-            let pem = std::fs::read_to_string(path).map_err(|source| Error::Io {
-                path: path.clone(),
-                source,
-            })?;
-            let key = DerPublicKey::from_pem(&pem).map_err(|e| Error::Key {
-                path: path.clone(),
+        Signer::Key(_) | Signer::KeyPem(_) => {
+            let pem = key_pem.as_deref().unwrap_or_default();
+            let key = DerPublicKey::from_pem(pem).map_err(|e| Error::Key {
+                path: key_label.clone(),
                 message: e.to_string(),
             })?;
             let policy = PublicKeyVerificationPolicy::new(key);
@@ -185,7 +197,7 @@ fn verify_unlogged_keyed(
     bundle_path: &Path,
     text: &str,
     subject: &Subject,
-    key_path: &Path,
+    pem: &str,
 ) -> Result<Option<Verified>, Error> {
     use base64::Engine;
     use sha2::Digest;
@@ -206,7 +218,7 @@ fn verify_unlogged_keyed(
         return Ok(None);
     }
     if let Some(envelope) = doc.get("dsseEnvelope") {
-        return verify_unlogged_dsse(envelope, subject, key_path).map(Some);
+        return verify_unlogged_dsse(envelope, subject, pem).map(Some);
     }
     let Some(message) = doc.get("messageSignature") else {
         return Ok(None);
@@ -231,10 +243,6 @@ fn verify_unlogged_keyed(
     }
     let claimed = b64("/messageDigest/digest")?;
     let signature = b64("/signature")?;
-    let pem = std::fs::read_to_string(key_path).map_err(|source| Error::Io {
-        path: key_path.to_path_buf(),
-        source,
-    })?;
     let actual = match subject {
         Subject::File(path) => {
             let bytes = std::fs::read(path).map_err(|source| Error::Io {
@@ -246,7 +254,7 @@ fn verify_unlogged_keyed(
                     "the artifact's SHA-256 does not match the bundle's message digest".into(),
                 ));
             }
-            crate::keys::verify_signature(&pem, &bytes, &signature)
+            crate::keys::verify_signature(pem, &bytes, &signature)
         }
         Subject::Sha256(hex_digest) => {
             let digest = hex::decode(hex_digest).map_err(|e| Error::Verification(e.to_string()))?;
@@ -255,7 +263,7 @@ fn verify_unlogged_keyed(
                     "the digest does not match the bundle's message digest".into(),
                 ));
             }
-            crate::keys::verify_prehashed(&pem, &digest, &signature)
+            crate::keys::verify_prehashed(pem, &digest, &signature)
         }
     };
     actual.map_err(|e| Error::Verification(e.to_string()))?;
@@ -274,14 +282,10 @@ fn verify_unlogged_keyed(
 fn verify_unlogged_dsse(
     envelope: &serde_json::Value,
     subject: &Subject,
-    key_path: &Path,
+    pem: &str,
 ) -> Result<Verified, Error> {
     use sha2::Digest;
-    let pem = std::fs::read_to_string(key_path).map_err(|source| Error::Io {
-        path: key_path.to_path_buf(),
-        source,
-    })?;
-    let (payload_type, payload) = crate::dsse::verify(envelope, &pem)?;
+    let (payload_type, payload) = crate::dsse::verify(envelope, pem)?;
     if payload_type != crate::dsse::INTOTO_PAYLOAD_TYPE {
         return Err(Error::Verification(format!(
             "DSSE payload type is `{payload_type}`, expected `{}`",

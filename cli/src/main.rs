@@ -16,6 +16,7 @@ mod output;
 mod sast_cmd;
 mod sbom_cmd;
 mod verify_bundle_cmd;
+mod verify_cmd;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -50,6 +51,19 @@ enum Command {
     /// Create a signed in-toto attestation: SLSA provenance, SBOM,
     /// vulnerabilities, SAST, or any predicate.
     Attest(Box<attest_cmd::AttestArgs>),
+    /// The deploy gate: admit or deny a file or image against a policy,
+    /// from its verified attestations.
+    Verify(Box<verify_cmd::VerifyArgs>),
+    /// Write or check an admission policy.
+    Policy {
+        #[command(subcommand)]
+        command: verify_cmd::PolicyCommand,
+    },
+    /// Check the tamper-evident decision log.
+    Log {
+        #[command(subcommand)]
+        command: verify_cmd::LogCommand,
+    },
     /// Verify an OCI image's signatures with a public key (cosign's `verify`).
     VerifyImage(keys_cmd::VerifyImageArgs),
     /// Verify a Sigstore bundle for a file or a `sha256:<hex>` digest (keyed
@@ -78,6 +92,9 @@ fn main() -> ExitCode {
         Command::Key { command } => keys_cmd::run_key(command),
         Command::Sign(args) => keys_cmd::run_sign(args),
         Command::Attest(args) => attest_cmd::run(*args),
+        Command::Verify(args) => verify_cmd::run(*args),
+        Command::Policy { command } => verify_cmd::run_policy(command),
+        Command::Log { command } => verify_cmd::run_log(command),
         Command::VerifyImage(args) => keys_cmd::run_verify_image(args),
         Command::Db { command } => audit_cmd::run_db(command),
     };

@@ -8,5 +8,6 @@
 
 #![forbid(unsafe_code)]
 
+pub mod gate;
 pub mod log;
 pub mod policy;

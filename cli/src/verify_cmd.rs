@@ -1,0 +1,191 @@
+//! `tollgate verify` (the deploy gate), `tollgate policy`, `tollgate log`.
+//!
+//! Exit status of `verify`: 0 admit, 1 deny, 2 error. In warn mode a
+//! violation is reported but admitted.
+
+use crate::keys_cmd::RegistryArgs;
+use crate::{output, EXIT_FINDINGS};
+use anyhow::{bail, Context, Result};
+use clap::{Args, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use tollgate_verifier::gate::{self, Target};
+use tollgate_verifier::policy::Policy;
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Args, Debug)]
+#[command(after_help = "Exit status: 0 admit, 1 deny, 2 usage or input error.")]
+pub struct VerifyArgs {
+    /// A file, or an image reference (its attestations are fetched from the registry).
+    pub target: String,
+    /// The policy (YAML; `tollgate policy init` writes an example).
+    #[arg(long, value_name = "FILE")]
+    pub policy: PathBuf,
+    /// Attestation or signature bundles for a file (repeatable).
+    #[arg(long = "bundle", value_name = "FILE")]
+    pub bundles: Vec<PathBuf>,
+    /// Append the decision to this hash-chained log.
+    #[arg(long, value_name = "FILE")]
+    pub decision_log: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PolicyCommand {
+    /// Write a commented example policy.
+    Init {
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Check a policy; errors name their line.
+    Validate { policy: PathBuf },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum LogCommand {
+    /// Check a decision log's hash chain (files in rotation order); names the first bad line.
+    Verify { files: Vec<PathBuf> },
+}
+
+pub fn load_policy(path: &std::path::Path) -> Result<Policy> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read policy", path.display()))?;
+    Policy::parse(&text).map_err(|problems| {
+        let list: Vec<String> = problems
+            .iter()
+            .map(|p| format!("{}:{}", path.display(), p))
+            .collect();
+        anyhow::anyhow!("invalid policy:\n  {}", list.join("\n  "))
+    })
+}
+
+pub fn run(args: VerifyArgs) -> Result<u8> {
+    let policy = load_policy(&args.policy)?;
+    let now = crate::audit_cmd::now();
+    let path = std::path::Path::new(&args.target);
+    let staging;
+    let decision = if path.is_file() {
+        gate::decide(&policy, &Target::File(path), &args.bundles, now)
+    } else {
+        if !args.bundles.is_empty() {
+            bail!("--bundle is for files; an image's attestations come from its registry");
+        }
+        let (digest, bundles) =
+            tollgate_attest::oci::attached_bundles(&args.target, &args.registry.options()?)?;
+        staging = tempdir_for_bundles(&bundles)?;
+        let sha256 = digest.trim_start_matches("sha256:").to_string();
+        gate::decide(
+            &policy,
+            &Target::Digest {
+                name: &args.target,
+                sha256: &sha256,
+            },
+            &staging.1,
+            now,
+        )
+    };
+    if let Some(log) = &args.decision_log {
+        let record = serde_json::to_value(&decision)?;
+        tollgate_verifier::log::append(log, &record, &tollgate_sbom::report::rfc3339(now))?;
+    }
+    match args.format {
+        Format::Json => output::write(None, &(serde_json::to_string_pretty(&decision)? + "\n"))?,
+        Format::Text => {
+            let mut text = String::new();
+            for c in &decision.checks {
+                text.push_str(&format!(
+                    "  {} {}: {}\n",
+                    if c.passed { "pass" } else { "FAIL" },
+                    c.requirement,
+                    c.reason
+                ));
+            }
+            let verdict = match (decision.violations, decision.allowed) {
+                (0, _) => "ADMIT".to_string(),
+                (n, true) => format!("ADMIT with {n} warning(s) (warn mode)"),
+                (n, false) => format!("DENY ({n} requirement(s) failed)"),
+            };
+            text.push_str(&format!(
+                "{verdict}: {} {} under policy `{}`\n",
+                decision.subject, decision.digest, decision.policy
+            ));
+            output::write(None, &text)?;
+        }
+    }
+    Ok(if decision.allowed { 0 } else { EXIT_FINDINGS })
+}
+
+/// Registry bundles written to files for the gate (removed on drop).
+struct Staged(PathBuf, Vec<PathBuf>);
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn tempdir_for_bundles(bundles: &[serde_json::Value]) -> Result<Staged> {
+    let dir = std::env::temp_dir().join(format!("tollgate-verify-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).with_context(|| format!("{}: cannot create", dir.display()))?;
+    let mut paths = Vec::new();
+    for (i, b) in bundles.iter().enumerate() {
+        let p = dir.join(format!("bundle-{i}.json"));
+        std::fs::write(&p, serde_json::to_vec(b)?)
+            .with_context(|| format!("{}: cannot write", p.display()))?;
+        paths.push(p);
+    }
+    Ok(Staged(dir, paths))
+}
+
+pub fn run_policy(command: PolicyCommand) -> Result<u8> {
+    match command {
+        PolicyCommand::Init { output: out } => {
+            match out {
+                Some(path) => {
+                    output::write_atomic(&path, tollgate_verifier::policy::EXAMPLE.as_bytes())?
+                }
+                None => output::write(None, tollgate_verifier::policy::EXAMPLE)?,
+            }
+            Ok(0)
+        }
+        PolicyCommand::Validate { policy } => {
+            let p = load_policy(&policy)?;
+            eprintln!(
+                "{}: policy `{}` is valid ({} authorities, {} required attestations)",
+                policy.display(),
+                p.name,
+                p.authorities.len(),
+                p.attestations.len()
+            );
+            Ok(0)
+        }
+    }
+}
+
+pub fn run_log(command: LogCommand) -> Result<u8> {
+    match command {
+        LogCommand::Verify { files } => {
+            if files.is_empty() {
+                bail!("give the log file(s) to verify, oldest first");
+            }
+            match tollgate_verifier::log::verify(&files) {
+                Ok(n) => {
+                    eprintln!("decision log intact: {n} records");
+                    Ok(0)
+                }
+                Err(e @ tollgate_verifier::log::LogError::Broken { .. }) => {
+                    eprintln!("error: {e}");
+                    Ok(EXIT_FINDINGS)
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+    }
+}

@@ -1,0 +1,394 @@
+//! The deploy gate end to end: real attestations made by `tollgate attest`
+//! from the real earlier stages, a policy, and every way an artifact must
+//! be denied, each for the right reason; warn mode; the decision log.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn tollgate(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tollgate"))
+        .args(args)
+        .current_dir(dir)
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .env_remove("GITHUB_ACTIONS")
+        .output()
+        .unwrap()
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let ok = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@t.invalid")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@t.invalid")
+        .status()
+        .unwrap();
+    assert!(ok.success());
+}
+
+/// A release: `app` committed in a repository, keys, and attestations.
+struct Release {
+    dir: tempfile::TempDir,
+}
+
+impl Release {
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn new() -> Release {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        git(d, &["init", "-q", "-b", "main"]);
+        git(
+            d,
+            &[
+                "remote",
+                "add",
+                "origin",
+                "https://github.com/tollgate-dev/tollgate",
+            ],
+        );
+        std::fs::write(d.join("app"), b"release binary").unwrap();
+        std::fs::write(d.join(".gitignore"), "*\n!app\n").unwrap();
+        git(d, &["add", "app"]);
+        git(d, &["commit", "-q", "-m", "release"]);
+        std::fs::write(d.join("pw"), "pw").unwrap();
+        for name in ["trusted", "untrusted"] {
+            assert!(tollgate(
+                &[
+                    "key",
+                    "generate",
+                    "--password-file",
+                    "pw",
+                    "--output-key-prefix",
+                    name
+                ],
+                d
+            )
+            .status
+            .success());
+        }
+        let root = repo_root();
+        let fixtures = root.join("sbom/tests/fixtures/projects");
+        let db = root.join("../shared/advisory-db");
+        let run = |args: &[&str]| {
+            let out = tollgate(args, d);
+            assert!(
+                out.status.code().is_some_and(|c| c <= 1),
+                "{args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        run(&[
+            "sbom",
+            fixtures.join("not-called").to_str().unwrap(),
+            "-o",
+            "sbom.cdx.json",
+        ]);
+        for (name, project) in [
+            ("audit-clean.json", "not-called"),
+            ("audit-critical.json", "called"),
+        ] {
+            run(&[
+                "audit",
+                fixtures.join(project).to_str().unwrap(),
+                "--advisory-db",
+                db.to_str().unwrap(),
+                "--format",
+                "json",
+                "-o",
+                name,
+            ]);
+        }
+        std::fs::create_dir_all(d.join("clean-src")).unwrap();
+        std::fs::write(
+            d.join("clean-src/lib.rs"),
+            "pub fn add(a: u32, b: u32) -> u32 { a + b }\n",
+        )
+        .unwrap();
+        run(&[
+            "sast",
+            "clean-src",
+            "--format",
+            "sarif",
+            "-o",
+            "sast-clean.sarif",
+        ]);
+        run(&[
+            "sast",
+            root.join("demo").to_str().unwrap(),
+            "--format",
+            "sarif",
+            "-o",
+            "sast-demo.sarif",
+        ]);
+        let release = Release { dir };
+        for key in ["trusted", "untrusted"] {
+            release.attest(key, &["provenance"], &format!("{key}-provenance.json"));
+            release.attest(
+                key,
+                &["sbom", "--sbom", "sbom.cdx.json"],
+                &format!("{key}-sbom.json"),
+            );
+            release.attest(
+                key,
+                &["vulns", "--audit", "audit-clean.json"],
+                &format!("{key}-vulns.json"),
+            );
+            release.attest(
+                key,
+                &["sast", "--sarif", "sast-clean.sarif"],
+                &format!("{key}-sast.json"),
+            );
+        }
+        release.attest(
+            "trusted",
+            &["vulns", "--audit", "audit-critical.json"],
+            "trusted-vulns-critical.json",
+        );
+        release.attest(
+            "trusted",
+            &["sast", "--sarif", "sast-demo.sarif"],
+            "trusted-sast-demo.json",
+        );
+        release
+    }
+
+    fn attest(&self, key: &str, kind: &[&str], bundle: &str) {
+        let key_file = format!("{key}.key");
+        let mut args = vec!["attest"];
+        args.extend_from_slice(kind);
+        args.extend_from_slice(&[
+            "app",
+            "--key",
+            &key_file,
+            "--password-file",
+            "pw",
+            "--bundle",
+            bundle,
+        ]);
+        let out = tollgate(&args, self.path());
+        assert!(
+            out.status.success(),
+            "{kind:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    fn policy(&self, edit: impl Fn(String) -> String) -> PathBuf {
+        let pem = std::fs::read_to_string(self.path().join("trusted.pub")).unwrap();
+        let indented: String = pem.lines().map(|l| format!("      {l}\n")).collect();
+        let text = format!(
+            "apiVersion: tollgate.dev/v1\nkind: Policy\nname: production\nmode: enforce\nauthorities:\n  - name: release-key\n    key: |\n{indented}    validFrom: \"2020-01-01\"\n    validUntil: \"2999-12-31\"\n    allowUnlogged: true\nthreshold: 1\nattestations:\n  - type: provenance\n    provenance:\n      sourceRepositories: [\"https://github.com/tollgate-dev/tollgate\"]\n      refs: [\"refs/heads/main\"]\n  - type: sbom\n    sbom:\n      deniedLicenses: [\"GPL-3.0-only\"]\n      bannedCrates: [\"openssl\"]\n  - type: vulns\n    vulns:\n      maxSeverity: medium\n      ignoreNotReachable: true\n  - type: sast\n    sast:\n      maxErrors: 0\n"
+        );
+        let path = self.path().join(format!(
+            "policy-{}.yaml",
+            text.len() ^ edit(text.clone()).len() ^ rand_suffix()
+        ));
+        std::fs::write(&path, edit(text)).unwrap();
+        path
+    }
+
+    fn verify(&self, policy: &Path, target: &str, bundles: &[&str]) -> (Option<i32>, String) {
+        let mut args = vec![
+            "verify".to_string(),
+            target.to_string(),
+            "--policy".into(),
+            policy.display().to_string(),
+            "--decision-log".into(),
+            "decisions.jsonl".into(),
+        ];
+        for b in bundles {
+            args.push("--bundle".into());
+            args.push(b.to_string());
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = tollgate(&args, self.path());
+        (
+            out.status.code(),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        )
+    }
+}
+
+fn rand_suffix() -> usize {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    N.fetch_add(1, Ordering::SeqCst)
+}
+
+const GOOD: [&str; 4] = [
+    "trusted-provenance.json",
+    "trusted-sbom.json",
+    "trusted-vulns.json",
+    "trusted-sast.json",
+];
+
+#[test]
+fn the_gate_admits_a_good_release_and_denies_each_failure_for_its_reason() {
+    let r = Release::new();
+    let policy = r.policy(|p| p);
+    let (code, out) = r.verify(&policy, "app", &GOOD);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("ADMIT: app sha256:"), "{out}");
+
+    let deny = |policy: &Path, target: &str, bundles: &[&str], reason: &str| {
+        let (code, out) = r.verify(policy, target, bundles);
+        assert_eq!(code, Some(1), "expected a deny for `{reason}`:\n{out}");
+        assert!(
+            out.contains("DENY") && out.contains(reason),
+            "expected `{reason}` in:\n{out}"
+        );
+    };
+    // Unsigned: no bundles at all.
+    deny(
+        &policy,
+        "app",
+        &[],
+        "no valid signature from a trusted authority",
+    );
+    // Missing attestation.
+    deny(&policy, "app", &GOOD[..3], "missing: no verified `https://github.com/tollgate-dev/tollgate/blob/main/docs/attestations.md#sast-v1` attestation");
+    // Wrong key: everything signed by a key the policy does not trust.
+    deny(
+        &policy,
+        "app",
+        &[
+            "untrusted-provenance.json",
+            "untrusted-sbom.json",
+            "untrusted-vulns.json",
+            "untrusted-sast.json",
+        ],
+        "not verified by any authority",
+    );
+    // Expired key window.
+    let expired =
+        r.policy(|p| p.replace("validUntil: \"2999-12-31\"", "validUntil: \"2021-01-01\""));
+    deny(&expired, "app", &GOOD, "expired on 2021-01-01");
+    // Provenance from another repository.
+    let other_repo = r.policy(|p| {
+        p.replace(
+            "[\"https://github.com/tollgate-dev/tollgate\"]",
+            "[\"https://github.com/other/repo\"]",
+        )
+    });
+    deny(&other_repo, "app", &GOOD, "source repository");
+    // SBOM with a denied licence.
+    let mit_denied = r.policy(|p| {
+        p.replace(
+            "deniedLicenses: [\"GPL-3.0-only\"]",
+            "deniedLicenses: [\"MIT\"]",
+        )
+    });
+    deny(&mit_denied, "app", &GOOD, "denied licence MIT");
+    // A critical vulnerability whose code is reachable.
+    deny(
+        &policy,
+        "app",
+        &[
+            "trusted-provenance.json",
+            "trusted-sbom.json",
+            "trusted-vulns-critical.json",
+            "trusted-sast.json",
+        ],
+        "exceeds the allowed severity",
+    );
+    // Error-level SAST findings.
+    deny(
+        &policy,
+        "app",
+        &[
+            "trusted-provenance.json",
+            "trusted-sbom.json",
+            "trusted-vulns.json",
+            "trusted-sast-demo.json",
+        ],
+        "error-level SAST findings",
+    );
+    // Attestations for a different digest.
+    std::fs::write(r.path().join("swapped-app"), b"a different binary").unwrap();
+    deny(
+        &policy,
+        "swapped-app",
+        &GOOD,
+        "not verified by any authority",
+    );
+
+    // Warn mode admits and reports.
+    let warn = r.policy(|p| p.replace("mode: enforce", "mode: warn"));
+    let (code, out) = r.verify(&warn, "app", &GOOD[..3]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("ADMIT with 1 warning(s) (warn mode)"), "{out}");
+
+    // Every decision was logged; the chain verifies, and a tamper is caught.
+    let log = r.path().join("decisions.jsonl");
+    let verify_log = || tollgate(&["log", "verify", log.to_str().unwrap()], r.path());
+    let ok = verify_log();
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(String::from_utf8_lossy(&ok.stderr).contains("decision log intact: 11 records"));
+    let text = std::fs::read_to_string(&log).unwrap();
+    std::fs::write(
+        &log,
+        text.replacen("\"allowed\":false", "\"allowed\":true", 1),
+    )
+    .unwrap();
+    let tampered = verify_log();
+    assert_eq!(tampered.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&tampered.stderr).contains("decisions.jsonl:2:"),
+        "{}",
+        String::from_utf8_lossy(&tampered.stderr)
+    );
+}
+
+#[test]
+fn policy_init_and_validate() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert!(tollgate(&["policy", "init", "-o", "policy.yaml"], d)
+        .status
+        .success());
+    let ok = tollgate(&["policy", "validate", "policy.yaml"], d);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let text = std::fs::read_to_string(d.join("policy.yaml"))
+        .unwrap()
+        .replace("maxSeverity: medium", "maxSeverity: bad");
+    std::fs::write(d.join("bad.yaml"), &text).unwrap();
+    let bad = tollgate(&["policy", "validate", "bad.yaml"], d);
+    assert_eq!(bad.status.code(), Some(2));
+    let line = text
+        .lines()
+        .position(|l| l.contains("maxSeverity: bad"))
+        .unwrap()
+        + 1;
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains(&format!("bad.yaml:line {line}:")),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+}
