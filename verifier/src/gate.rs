@@ -329,7 +329,7 @@ fn conditions(r: &Requirement, predicate: &Value) -> Result<(), String> {
                 .and_then(|s| s.parse::<f64>().ok());
             // No score: unknown severity counts as critical (fail closed).
             let rank = match score {
-                Some(s) if s == 0.0 => 0,
+                Some(0.0) => 0,
                 Some(s) if s < 4.0 => 1,
                 Some(s) if s < 7.0 => 2,
                 Some(s) if s < 9.0 => 3,
