@@ -11,7 +11,7 @@
 #[path = "support/mod.rs"]
 mod support;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
 fn require(tool: &str) {
@@ -575,4 +575,246 @@ fn attestations_attach_to_images() {
         Some(1),
         "attestation for a different digest"
     );
+}
+
+/// `tollgate admission serve` on a free port with a fresh certificate; killed on drop.
+struct Webhook {
+    child: std::process::Child,
+    url: String,
+    ca: PathBuf,
+}
+
+impl Drop for Webhook {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_webhook(d: &Path, policy: &str) -> Webhook {
+    let cert =
+        rcgen::generate_simple_self_signed(vec!["localhost".to_string(), "127.0.0.1".to_string()])
+            .unwrap();
+    std::fs::write(d.join("tls.crt"), cert.cert.pem()).unwrap();
+    std::fs::write(d.join("tls.key"), cert.signing_key.serialize_pem()).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(env!("CARGO_BIN_EXE_tollgate"))
+        .args([
+            "admission",
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--tls-cert",
+            "tls.crt",
+            "--tls-key",
+            "tls.key",
+            "--policy",
+            policy,
+            "--decision-log",
+            "admission.jsonl",
+            "--allow-insecure-registry",
+        ])
+        .current_dir(d)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let hook = Webhook {
+        child,
+        url: format!("https://localhost:{port}"),
+        ca: d.join("tls.crt"),
+    };
+    for _ in 0..100 {
+        let ok = Command::new("curl")
+            .args(["-sf", "--cacert"])
+            .arg(&hook.ca)
+            .arg(format!("{}/healthz", hook.url))
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false);
+        if ok {
+            return hook;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("the webhook did not come up");
+}
+
+/// POST an AdmissionReview; returns (HTTP status, body, seconds taken).
+fn admit(hook: &Webhook, body: &str, query: &str) -> (u16, serde_json::Value, f64) {
+    let start = std::time::Instant::now();
+    let out = Command::new("curl")
+        .args(["-s", "-o", "-", "-w", "\n%{http_code}", "--cacert"])
+        .arg(&hook.ca)
+        .args([
+            "-H",
+            "Content-Type: application/json",
+            "--data-binary",
+            "@-",
+            &format!("{}/validate{query}", hook.url),
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(body.as_bytes())?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (json, code) = text.rsplit_once('\n').unwrap();
+    (
+        code.trim().parse().unwrap(),
+        serde_json::from_str(json).unwrap_or(serde_json::Value::Null),
+        start.elapsed().as_secs_f64(),
+    )
+}
+
+fn capture(name: &str) -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/k8s/admission-requests")
+        .join(name);
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (required from ../shared)", path.display()))
+}
+
+#[test]
+fn admission_webhook_over_tls_with_real_captures() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let registry = start_registry(d);
+    push_image(d, &registry, "demo/attested:1", "attested");
+    push_image(d, &registry, "demo/unsigned:1", "never signed");
+    std::fs::write(d.join("pw"), "pw").unwrap();
+    assert!(tollgate(&["key", "generate", "--password-file", "pw"], d)
+        .status
+        .success());
+    std::fs::write(d.join("review.json"), r#"{"approved": true}"#).unwrap();
+    let attested = format!("{}/demo/attested:1", registry.host);
+    let unsigned = format!("{}/demo/unsigned:1", registry.host);
+    let out = tollgate(
+        &[
+            "attest",
+            "--predicate-type",
+            "https://example.com/review/v1",
+            "--predicate",
+            "review.json",
+            "--attach",
+            &attested,
+            "--key",
+            "cosign.key",
+            "--password-file",
+            "pw",
+            "--allow-insecure-registry",
+        ],
+        d,
+    );
+    assert!(out.status.success(), "{}", err(&out));
+    let pem = std::fs::read_to_string(d.join("cosign.pub")).unwrap();
+    let indented: String = pem.lines().map(|l| format!("      {l}\n")).collect();
+    std::fs::write(d.join("policy.yaml"), format!("apiVersion: tollgate.dev/v1\nkind: Policy\nname: cluster\nauthorities:\n  - name: release\n    key: |\n{indented}    allowUnlogged: true\nattestations:\n  - type: https://example.com/review/v1\n")).unwrap();
+    let hook = start_webhook(d, "policy.yaml");
+
+    // A Pod (v1) with the attested image: allowed, uid echoed.
+    let pod = capture("02_pod.json").replace("securesystemsengineering/charlie-image@sha256:91ac9b26df583762234c1cdb2fc930364754ccc59bc752a2bfe298d2ea68f9ff", &attested);
+    let (code, body, _) = admit(&hook, &pod, "?timeout=10s");
+    assert_eq!(code, 200);
+    let uid: serde_json::Value =
+        serde_json::from_str::<serde_json::Value>(&pod).unwrap()["request"]["uid"].clone();
+    assert_eq!(body["response"]["uid"], uid);
+    assert_eq!(body["response"]["allowed"], true, "{body}");
+
+    // A Deployment (v1beta1) with several images, one unsigned: denied, naming it.
+    let multi = capture("09_dply_multi_image.json")
+        .replace("redis:alpine", &attested)
+        .replace("mysql:8", &unsigned)
+        .replace("busybox:1.32", &attested);
+    let (_, body, _) = admit(&hook, &multi, "?timeout=10s");
+    assert_eq!(body["apiVersion"], "admission.k8s.io/v1beta1");
+    assert_eq!(body["response"]["allowed"], false);
+    let message = body["response"]["status"]["message"].as_str().unwrap();
+    assert!(
+        message.contains(&unsigned) && message.contains("no valid signature"),
+        "{message}"
+    );
+
+    // A CronJob's template image.
+    let cron = capture("04_cronjob.json").replace("\"busybox\"", &format!("\"{attested}\""));
+    assert_eq!(admit(&hook, &cron, "").1["response"]["allowed"], true);
+
+    // Null and broken requests: 400 with a reason.
+    let (code, body, _) = admit(&hook, &capture("25_null_request.json"), "");
+    assert_eq!(code, 400, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("no request"));
+    assert_eq!(admit(&hook, "{not json", "").0, 400);
+
+    // Registry unreachable: denied with a reason, quickly.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let gone = pod.replace(&attested, &format!("127.0.0.1:{closed}/demo/gone:1"));
+    let (_, body, secs) = admit(&hook, &gone, "?timeout=10s");
+    assert_eq!(body["response"]["allowed"], false);
+    assert!(
+        body["response"]["status"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("cannot verify"),
+        "{body}"
+    );
+    assert!(secs < 8.0);
+
+    // Registry slower than the deadline: a listener that never answers.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let slow = pod.replace(
+        &attested,
+        &format!("{}/demo/slow:1", silent.local_addr().unwrap()),
+    );
+    let (code, body, secs) = admit(&hook, &slow, "?timeout=2s");
+    assert_eq!(code, 200);
+    assert_eq!(body["response"]["allowed"], false, "fail closed: {body}");
+    assert!(
+        body["response"]["status"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("did not finish within"),
+        "{body}"
+    );
+    assert!(
+        secs < 2.0,
+        "answered within the apiserver's timeout ({secs:.2}s)"
+    );
+    drop(silent);
+
+    // Warm cache and metrics.
+    admit(&hook, &pod, "");
+    let metrics = Command::new("curl")
+        .args(["-sf", "--cacert"])
+        .arg(&hook.ca)
+        .arg(format!("{}/metrics", hook.url))
+        .output()
+        .unwrap();
+    let metrics = String::from_utf8_lossy(&metrics.stdout);
+    assert!(
+        metrics.contains("tollgate_admission_decisions_total{result=\"allow\"}"),
+        "{metrics}"
+    );
+    let hits: u64 = metrics
+        .lines()
+        .find(|l| l.starts_with("tollgate_admission_cache_hits_total "))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert!(hits >= 1, "{metrics}");
+
+    // Every decision was logged, and the chain verifies.
+    drop(hook);
+    let log = tollgate(&["log", "verify", "admission.jsonl"], d);
+    assert!(log.status.success(), "{}", err(&log));
 }

@@ -8,6 +8,7 @@
 
 #![forbid(unsafe_code)]
 
+mod admission_cmd;
 mod attest_cmd;
 mod audit_cmd;
 mod config;
@@ -59,6 +60,11 @@ enum Command {
         #[command(subcommand)]
         command: verify_cmd::PolicyCommand,
     },
+    /// The Kubernetes validating admission webhook.
+    Admission {
+        #[command(subcommand)]
+        command: admission_cmd::AdmissionCommand,
+    },
     /// Check the tamper-evident decision log.
     Log {
         #[command(subcommand)]
@@ -95,6 +101,7 @@ fn main() -> ExitCode {
         Command::Verify(args) => verify_cmd::run(*args),
         Command::Policy { command } => verify_cmd::run_policy(command),
         Command::Log { command } => verify_cmd::run_log(command),
+        Command::Admission { command } => admission_cmd::run(command),
         Command::VerifyImage(args) => keys_cmd::run_verify_image(args),
         Command::Db { command } => audit_cmd::run_db(command),
     };

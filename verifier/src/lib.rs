@@ -8,6 +8,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod admission;
 pub mod gate;
 pub mod log;
 pub mod policy;

@@ -1,0 +1,456 @@
+//! The Kubernetes validating admission webhook (`POST /validate`).
+//!
+//! Every container image of a Pod or of a workload's pod template
+//! (Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob,
+//! ReplicationController), including init and ephemeral containers, goes
+//! through the same gate as `tollgate verify`. It fails closed: verification
+//! runs under a deadline below the apiserver's `?timeout=`, and a registry
+//! that is slow or unreachable becomes a deny with a reason, never an allow
+//! and never a timeout. Malformed and null requests get a 400.
+
+use crate::gate::{self, Decision, Target};
+use crate::policy::{Mode, Policy};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tollgate_attest::oci::RegistryOptions;
+
+/// Latency histogram buckets (seconds).
+const BUCKETS: [f64; 10] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0];
+
+#[derive(Default)]
+pub struct Metrics {
+    pub allowed: AtomicU64,
+    pub denied: AtomicU64,
+    pub errors: AtomicU64,
+    pub cache_hits: AtomicU64,
+    latency_buckets: [AtomicU64; BUCKETS.len()],
+    latency_count: AtomicU64,
+    latency_sum_micros: AtomicU64,
+}
+
+impl Metrics {
+    fn observe(&self, elapsed: Duration) {
+        let secs = elapsed.as_secs_f64();
+        for (i, b) in BUCKETS.iter().enumerate() {
+            if secs <= *b {
+                self.latency_buckets[i].fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        self.latency_count.fetch_add(1, Ordering::Relaxed);
+        self.latency_sum_micros
+            .fetch_add(elapsed.as_micros() as u64, Ordering::Relaxed);
+    }
+
+    /// Prometheus text exposition.
+    pub fn render(&self) -> String {
+        let mut out = String::from("# HELP tollgate_admission_decisions_total Admission decisions by result.\n# TYPE tollgate_admission_decisions_total counter\n");
+        for (result, v) in [
+            ("allow", &self.allowed),
+            ("deny", &self.denied),
+            ("error", &self.errors),
+        ] {
+            out.push_str(&format!(
+                "tollgate_admission_decisions_total{{result=\"{result}\"}} {}\n",
+                v.load(Ordering::Relaxed)
+            ));
+        }
+        out.push_str(&format!("# HELP tollgate_admission_cache_hits_total Verification results served from the cache.\n# TYPE tollgate_admission_cache_hits_total counter\ntollgate_admission_cache_hits_total {}\n", self.cache_hits.load(Ordering::Relaxed)));
+        out.push_str("# HELP tollgate_admission_latency_seconds Time to answer an admission review.\n# TYPE tollgate_admission_latency_seconds histogram\n");
+        for (i, b) in BUCKETS.iter().enumerate() {
+            out.push_str(&format!(
+                "tollgate_admission_latency_seconds_bucket{{le=\"{b}\"}} {}\n",
+                self.latency_buckets[i].load(Ordering::Relaxed)
+            ));
+        }
+        let count = self.latency_count.load(Ordering::Relaxed);
+        out.push_str(&format!(
+            "tollgate_admission_latency_seconds_bucket{{le=\"+Inf\"}} {count}\n"
+        ));
+        out.push_str(&format!(
+            "tollgate_admission_latency_seconds_sum {}\n",
+            self.latency_sum_micros.load(Ordering::Relaxed) as f64 / 1e6
+        ));
+        out.push_str(&format!(
+            "tollgate_admission_latency_seconds_count {count}\n"
+        ));
+        out
+    }
+}
+
+pub struct State {
+    pub policy: Policy,
+    /// SHA-256 of the policy text: cache entries never outlive a policy change.
+    pub policy_hash: String,
+    pub registry: RegistryOptions,
+    pub decision_log: Option<PathBuf>,
+    pub cache_ttl: Duration,
+    /// Upper bound on verification time, whatever the apiserver allows.
+    pub max_deadline: Duration,
+    cache: Mutex<HashMap<(String, String), (Decision, Instant)>>,
+    log_lock: Mutex<()>,
+    pub metrics: Metrics,
+}
+
+impl State {
+    pub fn new(
+        policy: Policy,
+        policy_text: &str,
+        registry: RegistryOptions,
+        decision_log: Option<PathBuf>,
+    ) -> State {
+        use sha2::Digest;
+        State {
+            policy,
+            policy_hash: hex::encode(sha2::Sha256::digest(policy_text.as_bytes())),
+            registry,
+            decision_log,
+            cache_ttl: Duration::from_secs(300),
+            max_deadline: Duration::from_secs(10),
+            cache: Mutex::new(HashMap::new()),
+            log_lock: Mutex::new(()),
+            metrics: Metrics::default(),
+        }
+    }
+}
+
+/// The pod spec of a Pod or of a workload's template.
+fn pod_spec<'a>(kind: &str, object: &'a Value) -> Option<&'a Value> {
+    match kind {
+        "Pod" => object.get("spec"),
+        "Deployment"
+        | "ReplicaSet"
+        | "StatefulSet"
+        | "DaemonSet"
+        | "Job"
+        | "ReplicationController" => object.pointer("/spec/template/spec"),
+        "CronJob" => object.pointer("/spec/jobTemplate/spec/template/spec"),
+        _ => None,
+    }
+}
+
+/// Every image of a pod spec: containers, init and ephemeral containers.
+pub fn images(spec: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    for key in ["initContainers", "containers", "ephemeralContainers"] {
+        for c in spec[key].as_array().into_iter().flatten() {
+            if let Some(image) = c["image"].as_str() {
+                if !out.iter().any(|i| i == image) {
+                    out.push(image.to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
+fn in_scope(policy: &Policy, namespace: &str, image: &str) -> bool {
+    let ns_ok = policy.scope.namespaces.is_empty()
+        || policy.scope.namespaces.iter().any(|n| n == namespace);
+    let image_ok = policy.scope.images.is_empty()
+        || policy.scope.images.iter().any(|g| {
+            globset::Glob::new(g)
+                .map(|g| g.compile_matcher().is_match(image))
+                .unwrap_or(false)
+        });
+    ns_ok && image_ok
+}
+
+/// `?timeout=10s` (the apiserver's webhook timeout) to a deadline with a
+/// margin, capped by the server's own maximum.
+pub fn deadline(timeout_param: Option<&str>, max: Duration) -> Duration {
+    let parsed = timeout_param.and_then(|t| {
+        let t = t.trim();
+        if let Some(ms) = t.strip_suffix("ms") {
+            ms.parse::<u64>().ok().map(Duration::from_millis)
+        } else if let Some(s) = t.strip_suffix('s') {
+            s.parse::<u64>().ok().map(Duration::from_secs)
+        } else {
+            t.parse::<u64>().ok().map(Duration::from_secs)
+        }
+    });
+    let budget = parsed.unwrap_or(max).min(max);
+    // Leave room to answer: 80% of the budget, at least 50 ms less.
+    budget
+        .mul_f64(0.8)
+        .min(budget.saturating_sub(Duration::from_millis(50)))
+}
+
+fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// Verify one image (blocking: registry I/O and signature checks).
+fn verify_image(state: &State, image: &str) -> Result<(Decision, bool), String> {
+    let (digest, bundles) = tollgate_attest::oci::attached_bundles(image, &state.registry)
+        .map_err(|e| e.to_string())?;
+    let key = (digest.clone(), state.policy_hash.clone());
+    if let Ok(cache) = state.cache.lock() {
+        if let Some((decision, at)) = cache.get(&key) {
+            if at.elapsed() < state.cache_ttl {
+                state.metrics.cache_hits.fetch_add(1, Ordering::Relaxed);
+                return Ok((decision.clone(), true));
+            }
+        }
+    }
+    let dir = std::env::temp_dir().join(format!(
+        "tollgate-admission-{}-{}",
+        std::process::id(),
+        digest.trim_start_matches("sha256:")
+    ));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let mut paths = Vec::new();
+    for (i, b) in bundles.iter().enumerate() {
+        let p = dir.join(format!("{i}.json"));
+        std::fs::write(&p, serde_json::to_vec(b).unwrap_or_default()).map_err(|e| e.to_string())?;
+        paths.push(p);
+    }
+    let sha = digest.trim_start_matches("sha256:").to_string();
+    let decision = gate::decide(
+        &state.policy,
+        &Target::Digest {
+            name: image,
+            sha256: &sha,
+        },
+        &paths,
+        now_secs(),
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    // Only real decisions are cached; errors (above) never are.
+    if let Ok(mut cache) = state.cache.lock() {
+        cache.insert(key, (decision.clone(), Instant::now()));
+    }
+    Ok((decision, false))
+}
+
+fn log_decision(state: &State, record: &Value) {
+    if let Some(path) = &state.decision_log {
+        let _guard = state.log_lock.lock();
+        if crate::log::append(path, record, &tollgate_sbom::report::rfc3339(now_secs())).is_err() {
+            state.metrics.errors.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Review one AdmissionReview body; returns an HTTP status and the JSON body.
+pub async fn review(state: Arc<State>, body: &[u8], timeout_param: Option<String>) -> (u16, Value) {
+    let started = Instant::now();
+    let result = review_inner(state.clone(), body, timeout_param).await;
+    state.metrics.observe(started.elapsed());
+    result
+}
+
+async fn review_inner(
+    state: Arc<State>,
+    body: &[u8],
+    timeout_param: Option<String>,
+) -> (u16, Value) {
+    let bad = |state: &State, reason: String| {
+        state.metrics.errors.fetch_add(1, Ordering::Relaxed);
+        (400, json!({ "error": reason }))
+    };
+    let Ok(review) = serde_json::from_slice::<Value>(body) else {
+        return bad(&state, "body is not a JSON AdmissionReview".into());
+    };
+    let Some(request) = review.get("request").filter(|r| r.is_object()) else {
+        return bad(&state, "AdmissionReview has no request".into());
+    };
+    let Some(uid) = request["uid"].as_str() else {
+        return bad(&state, "request has no uid".into());
+    };
+    let api_version = review["apiVersion"]
+        .as_str()
+        .unwrap_or("admission.k8s.io/v1")
+        .to_string();
+    let kind = request
+        .pointer("/kind/kind")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let namespace = request["namespace"].as_str().unwrap_or("");
+    let respond = |allowed: bool, message: Option<String>, warnings: Vec<String>| {
+        let mut response = json!({ "uid": uid, "allowed": allowed });
+        if let Some(m) = message {
+            response["status"] = json!({ "code": 403, "message": m });
+        }
+        if !warnings.is_empty() {
+            response["warnings"] = json!(warnings);
+        }
+        (
+            200,
+            json!({ "apiVersion": api_version, "kind": "AdmissionReview", "response": response }),
+        )
+    };
+    let Some(spec) = pod_spec(kind, &request["object"]) else {
+        // Not a pod-carrying object (or a DELETE with no object): nothing to check.
+        return respond(true, None, Vec::new());
+    };
+    let images: Vec<String> = images(spec)
+        .into_iter()
+        .filter(|i| in_scope(&state.policy, namespace, i))
+        .collect();
+    let deadline = deadline(timeout_param.as_deref(), state.max_deadline);
+    let mut denials = Vec::new();
+    let mut warnings = Vec::new();
+    for image in images {
+        let s = state.clone();
+        let img = image.clone();
+        let work = tokio::task::spawn_blocking(move || verify_image(&s, &img));
+        let outcome = match tokio::time::timeout(deadline, work).await {
+            Ok(Ok(Ok((decision, _cached)))) => Ok(decision),
+            Ok(Ok(Err(e))) => Err(format!("cannot verify: {e}")),
+            Ok(Err(_)) => Err("verification failed internally".to_string()),
+            Err(_) => Err(format!(
+                "verification did not finish within {} ms (registry slow or unreachable)",
+                deadline.as_millis()
+            )),
+        };
+        let record = match &outcome {
+            Ok(d) => json!({ "uid": uid, "namespace": namespace, "image": image, "decision": d }),
+            Err(e) => json!({ "uid": uid, "namespace": namespace, "image": image, "error": e }),
+        };
+        log_decision(&state, &record);
+        match outcome {
+            Ok(d) if d.violations == 0 => {}
+            Ok(d) => {
+                let failed: Vec<String> = d
+                    .checks
+                    .iter()
+                    .filter(|c| !c.passed)
+                    .map(|c| format!("{}: {}", c.requirement, c.reason))
+                    .collect();
+                let message = format!("image {image}: {}", failed.join("; "));
+                if d.mode == Mode::Warn {
+                    warnings.push(message);
+                } else {
+                    denials.push(message);
+                }
+            }
+            // Fail closed, whatever the mode: an unverifiable image is not admitted.
+            Err(e) => denials.push(format!("image {image}: {e}")),
+        }
+    }
+    if denials.is_empty() {
+        state.metrics.allowed.fetch_add(1, Ordering::Relaxed);
+        respond(true, None, warnings)
+    } else {
+        state.metrics.denied.fetch_add(1, Ordering::Relaxed);
+        respond(
+            false,
+            Some(format!(
+                "tollgate policy `{}` denied: {}",
+                state.policy.name,
+                denials.join(" | ")
+            )),
+            warnings,
+        )
+    }
+}
+
+/// Serve HTTPS until Ctrl-C or SIGTERM; certificates are reloaded when
+/// their files change.
+pub async fn serve(
+    state: Arc<State>,
+    listen: std::net::SocketAddr,
+    cert: PathBuf,
+    key: PathBuf,
+) -> Result<(), String> {
+    use axum::extract::{Query, State as AxState};
+    use axum::http::StatusCode;
+    use axum::routing::{get, post};
+    // Several rustls providers are linked (ureq brings ring, sigstore-verify
+    // aws-lc-rs); the server uses aws-lc-rs. TLS 1.2 and 1.3 only (rustls).
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(&cert, &key)
+        .await
+        .map_err(|e| format!("{} / {}: {e}", cert.display(), key.display()))?;
+    let reload = tls.clone();
+    let (watch_cert, watch_key) = (cert.clone(), key.clone());
+    tokio::spawn(async move {
+        let stamp = |p: &PathBuf| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+        let mut last = (stamp(&watch_cert), stamp(&watch_key));
+        loop {
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            let now = (stamp(&watch_cert), stamp(&watch_key));
+            if now != last
+                && reload
+                    .reload_from_pem_file(&watch_cert, &watch_key)
+                    .await
+                    .is_ok()
+            {
+                last = now;
+            }
+        }
+    });
+    let app = axum::Router::new()
+        .route(
+            "/validate",
+            post(
+                |AxState(state): AxState<Arc<State>>,
+                 Query(q): Query<HashMap<String, String>>,
+                 body: axum::body::Bytes| async move {
+                    let (status, value) = review(state, &body, q.get("timeout").cloned()).await;
+                    (
+                        StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+                        axum::Json(value),
+                    )
+                },
+            ),
+        )
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(|| async { "ok" }))
+        .route(
+            "/metrics",
+            get(|AxState(state): AxState<Arc<State>>| async move { state.metrics.render() }),
+        )
+        .with_state(state);
+    let handle = axum_server::Handle::new();
+    let shutdown = handle.clone();
+    tokio::spawn(async move {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        {
+            let mut term =
+                match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                    Ok(t) => t,
+                    Err(_) => return,
+                };
+            tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+        }
+        #[cfg(not(unix))]
+        let _ = ctrl_c.await;
+        shutdown.graceful_shutdown(Some(Duration::from_secs(10)));
+    });
+    axum_server::bind_rustls(listen, tls)
+        .handle(handle)
+        .serve(app.into_make_service())
+        .await
+        .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deadlines_stay_below_the_apiserver_timeout() {
+        let max = Duration::from_secs(10);
+        assert_eq!(deadline(Some("5s"), max), Duration::from_secs(4));
+        assert_eq!(deadline(Some("30s"), max), Duration::from_secs(8));
+        assert!(deadline(Some("100ms"), max) <= Duration::from_millis(50));
+        assert_eq!(deadline(None, max), Duration::from_secs(8));
+    }
+
+    #[test]
+    fn images_of_every_container_kind() {
+        let spec = json!({"initContainers": [{"image": "a"}], "containers": [{"image": "b"}, {"image": "a"}], "ephemeralContainers": [{"image": "c"}]});
+        assert_eq!(images(&spec), vec!["a", "b", "c"]);
+        let cron = json!({"spec": {"jobTemplate": {"spec": {"template": {"spec": {"containers": [{"image": "x"}]}}}}}});
+        assert_eq!(images(pod_spec("CronJob", &cron).unwrap()), vec!["x"]);
+    }
+}
