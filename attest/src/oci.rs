@@ -165,11 +165,50 @@ fn credentials(registry: &str, options: &RegistryOptions) -> Result<RegistryAuth
     Ok(RegistryAuth::Anonymous)
 }
 
+/// One runtime for all registry I/O: pooled connections outlive a single
+/// call (a webhook verifies many images over the same connections).
+fn shared_runtime() -> Option<&'static tokio::runtime::Runtime> {
+    static RUNTIME: std::sync::OnceLock<Option<tokio::runtime::Runtime>> =
+        std::sync::OnceLock::new();
+    RUNTIME
+        .get_or_init(|| {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .thread_name("tollgate-oci")
+                .enable_all()
+                .build()
+                .ok()
+        })
+        .as_ref()
+}
+
+/// One client per registry and protocol, so TLS roots are loaded and
+/// connections are pooled once, not per request.
+fn shared_client(registry: &str, protocol: ClientProtocol) -> Client {
+    static CLIENTS: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::HashMap<(String, bool), Client>>,
+    > = std::sync::OnceLock::new();
+    let insecure = matches!(protocol, ClientProtocol::HttpsExcept(_));
+    let clients = CLIENTS.get_or_init(Default::default);
+    let mut map = match clients.lock() {
+        Ok(map) => map,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    map.entry((registry.to_string(), insecure))
+        .or_insert_with(|| {
+            Client::new(ClientConfig {
+                protocol,
+                ..Default::default()
+            })
+        })
+        .clone()
+}
+
 /// A connection to one repository.
 pub struct Registry {
     client: Client,
     auth: RegistryAuth,
-    runtime: tokio::runtime::Runtime,
+    runtime: &'static tokio::runtime::Runtime,
     reference: Reference,
     display: String,
 }
@@ -191,14 +230,9 @@ impl Registry {
         } else {
             ClientProtocol::Https
         };
-        let client = Client::new(ClientConfig {
-            protocol,
-            ..Default::default()
-        });
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| reg_err(image, e))?;
+        let client = shared_client(&registry, protocol);
+        let runtime =
+            shared_runtime().ok_or_else(|| reg_err(image, "cannot start the I/O runtime"))?;
         let auth = credentials(&registry, options)?;
         Ok(Registry {
             client,
@@ -740,8 +774,16 @@ pub fn attached_bundles(
 ) -> Result<(String, Vec<Value>), Error> {
     let registry = Registry::connect(image, options)?;
     let digest = registry.resolve()?;
+    let bundles = attached_bundles_of(&registry, &digest)?;
+    Ok((digest, bundles))
+}
+
+/// The attestation bundles attached to a digest in an open repository.
+pub fn attached_bundles_of(registry: &Registry, digest: &str) -> Result<Vec<Value>, Error> {
+    let image = registry.display.as_str();
+    let digest = digest.to_string();
     let mut bundles = Vec::new();
-    for manifest in referrer_manifests(&registry, &digest)? {
+    for manifest in referrer_manifests(registry, &digest)? {
         if let Some(layer) = manifest["layers"].as_array().and_then(|l| {
             l.iter()
                 .find(|l| l["mediaType"] == json!(BUNDLE_ARTIFACT_TYPE))
@@ -753,5 +795,5 @@ pub fn attached_bundles(
             }
         }
     }
-    Ok((digest, bundles))
+    Ok(bundles)
 }

@@ -188,8 +188,11 @@ fn now_secs() -> i64 {
 
 /// Verify one image (blocking: registry I/O and signature checks).
 fn verify_image(state: &State, image: &str) -> Result<(Decision, bool), String> {
-    let (digest, bundles) = tollgate_attest::oci::attached_bundles(image, &state.registry)
+    // Resolve first (one HEAD request): a cached decision for this digest
+    // and policy skips fetching the attestations.
+    let registry = tollgate_attest::oci::Registry::connect(image, &state.registry)
         .map_err(|e| e.to_string())?;
+    let digest = registry.resolve().map_err(|e| e.to_string())?;
     let key = (digest.clone(), state.policy_hash.clone());
     if let Ok(cache) = state.cache.lock() {
         if let Some((decision, at)) = cache.get(&key) {
@@ -199,6 +202,8 @@ fn verify_image(state: &State, image: &str) -> Result<(Decision, bool), String> 
             }
         }
     }
+    let bundles =
+        tollgate_attest::oci::attached_bundles_of(&registry, &digest).map_err(|e| e.to_string())?;
     let dir = std::env::temp_dir().join(format!(
         "tollgate-admission-{}-{}",
         std::process::id(),

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Load on the admission webhook over loopback TLS, with wrk: warm (cached
+# decisions), cold (cache off: every review resolves the image and verifies
+# its attestations against a local docker-registry), and the floor: the
+# same server's fixed-response /healthz on the same TLS stack.
+#
+#   bash benches/admission-load.sh [SECONDS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION=${1:-10}
+for tool in wrk docker-registry skopeo umoci openssl; do
+  command -v "$tool" >/dev/null || { echo "installing $tool" >&2; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$tool" >/dev/null; }
+done
+cargo build --release -q -p tollgate
+T=$(pwd)/target/release/tollgate
+W=$(mktemp -d)
+cleanup() { kill $(jobs -p) 2>/dev/null || true; rm -rf "$W"; }
+trap cleanup EXIT
+cd "$W"
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+REG=$(free_port)
+printf 'version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s/storage\nhttp:\n  addr: 127.0.0.1:%s\n' "$W" "$REG" > registry.yml
+docker-registry serve registry.yml >/dev/null 2>&1 &
+sleep 1
+umoci init --layout img >/dev/null && umoci new --image img:v1 >/dev/null
+umoci unpack --rootless --image img:v1 b >/dev/null && echo hi > b/rootfs/x && umoci repack --image img:v1 b >/dev/null
+skopeo copy --quiet --dest-tls-verify=false oci:img:v1 "docker://127.0.0.1:$REG/bench/app:v1"
+echo pw > pw
+"$T" key generate --password-file pw >/dev/null 2>&1
+echo '{"approved": true}' > review.json
+"$T" attest --predicate-type https://example.com/review/v1 --predicate review.json --attach "127.0.0.1:$REG/bench/app:v1" --key cosign.key --password-file pw --allow-insecure-registry >/dev/null 2>&1
+{ printf 'apiVersion: tollgate.dev/v1\nkind: Policy\nname: bench\nauthorities:\n  - name: k\n    key: |\n'; sed 's/^/      /' cosign.pub; printf '    allowUnlogged: true\nattestations:\n  - type: https://example.com/review/v1\n'; } > policy.yaml
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout tls.key -out tls.crt -days 1 -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 2>/dev/null
+
+DIGEST=$(skopeo inspect --tls-verify=false "docker://127.0.0.1:$REG/bench/app:v1" --format '{{.Digest}}')
+python3 - "127.0.0.1:$REG/bench/app@$DIGEST" > review-digest.lua <<'PY'
+import json, sys
+body = {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": {"uid": "bench", "kind": {"group": "", "version": "v1", "kind": "Pod"}, "namespace": "default", "operation": "CREATE", "object": {"spec": {"containers": [{"name": "app", "image": sys.argv[1]}]}}}}
+print('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = ' + json.dumps(json.dumps(body)))
+PY
+python3 - "127.0.0.1:$REG/bench/app:v1" > review.lua <<'PY'
+import json, sys
+body = {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": {"uid": "bench", "kind": {"group": "", "version": "v1", "kind": "Pod"}, "namespace": "default", "operation": "CREATE", "object": {"spec": {"containers": [{"name": "app", "image": sys.argv[1]}]}}}}
+open("body.json", "w").write(json.dumps(body))
+print('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = ' + json.dumps(json.dumps(body)))
+PY
+
+run() { # name port path script
+  local args=(-t2 -c16 -d"${DURATION}s" --latency)
+  [ -n "$4" ] && args+=(-s "$4")
+  local out; out="run-$RANDOM.out"
+  wrk "${args[@]}" "https://127.0.0.1:$2$3" > "$out"
+  python3 - "$1" "$out" <<'PY'
+import re, sys
+name, path = sys.argv[1:]
+text = open(path).read()
+rps = re.search(r"Requests/sec:\s+([\d.]+)", text).group(1)
+def pct(p):
+    m = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)", text, re.M)
+    v, u = float(m.group(1)), m.group(2)
+    return v / 1000 if u == "us" else v * 1000 if u == "s" else v
+errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+print(f"{name:<34} {float(rps):>10.0f} req/s   p50 {pct(50):>7.2f} ms   p99 {pct(99):>7.2f} ms   non-2xx {errors.group(1) if errors else 0}")
+PY
+}
+
+for mode in warm cold; do
+  PORT=$(free_port)
+  TTL=300; [ $mode = cold ] && TTL=0
+  "$T" admission serve --listen "127.0.0.1:$PORT" --tls-cert tls.crt --tls-key tls.key --policy policy.yaml --cache-ttl "$TTL" --allow-insecure-registry >/dev/null 2>&1 &
+  for _ in $(seq 50); do curl -sfk "https://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
+  curl -sk -X POST -H 'Content-Type: application/json' --data-binary @body.json "https://127.0.0.1:$PORT/validate" >/dev/null
+  if [ $mode = warm ]; then
+    run "floor: fixed /healthz (same TLS)" "$PORT" /healthz ""
+    run "admission warm, image@digest" "$PORT" /validate review-digest.lua
+  fi
+  run "admission $mode, image:tag" "$PORT" /validate review.lua
+  kill %% 2>/dev/null || true
+done
+echo "wrk -t2 -c16 -d${DURATION}s on 2 cores (wrk shares them), loopback TLS 1.3. A tag is resolved on every review (never cached: a moved tag"
+echo "must not inherit a verdict); a digest-pinned image is answered from the cache. cold = cache off, every review verified against the registry."
