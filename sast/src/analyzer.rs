@@ -683,6 +683,12 @@ impl<'a> FileAnalyzer<'a> {
         let std_type = resolved.starts_with("std::");
         if EXTRACTOR_TYPES.contains(&name.as_str()) && !std_type && (from_web_crate || has_generics)
         {
+            // `Path<u64>`, `Query<(u32, bool)>`: the framework rejects the
+            // request unless it parses as a number, so nothing of the
+            // attacker's text survives.
+            if extracts_only_scalars(&last.arguments) {
+                return (Some(resolved), Taint::CLEAN);
+            }
             let taint = cx.add_source(format!("request data (`{name}` extractor)"), line);
             return (Some(resolved), taint);
         }
@@ -2738,4 +2744,48 @@ mod tests {
             "{findings:?}"
         );
     }
+}
+
+/// True when every type argument of an extractor is a number or `bool`
+/// (possibly in a tuple), which the framework parses before the handler runs.
+fn extracts_only_scalars(arguments: &syn::PathArguments) -> bool {
+    fn scalar(ty: &syn::Type) -> bool {
+        match ty {
+            syn::Type::Tuple(t) => !t.elems.is_empty() && t.elems.iter().all(scalar),
+            syn::Type::Path(p) => {
+                p.qself.is_none()
+                    && p.path.get_ident().is_some_and(|i| {
+                        matches!(
+                            i.to_string().as_str(),
+                            "u8" | "u16"
+                                | "u32"
+                                | "u64"
+                                | "u128"
+                                | "usize"
+                                | "i8"
+                                | "i16"
+                                | "i32"
+                                | "i64"
+                                | "i128"
+                                | "isize"
+                                | "f32"
+                                | "f64"
+                                | "bool"
+                        )
+                    })
+            }
+            _ => false,
+        }
+    }
+    let syn::PathArguments::AngleBracketed(args) = arguments else {
+        return false;
+    };
+    let mut types = args.args.iter().filter_map(|a| match a {
+        syn::GenericArgument::Type(t) => Some(t),
+        _ => None,
+    });
+    let Some(first) = types.next() else {
+        return false;
+    };
+    scalar(first) && types.all(scalar)
 }

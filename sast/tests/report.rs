@@ -19,7 +19,7 @@ fn demo_report() -> Report {
         root: root.clone(),
         ..Options::default()
     };
-    scan(&[root.join("demo")], &options).unwrap()
+    scan(&[root.join("demo").join("src")], &options).unwrap()
 }
 
 #[test]
