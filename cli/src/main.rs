@@ -11,7 +11,9 @@
 mod admission_cmd;
 mod attest_cmd;
 mod audit_cmd;
+mod ci_cmd;
 mod config;
+mod demo;
 mod keys_cmd;
 mod output;
 mod sast_cmd;
@@ -32,6 +34,9 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// The whole pipeline on a cargo project: SAST, audit, SBOM, sign and
+    /// attest each artifact, then verify it against the policy.
+    Ci(Box<ci_cmd::CiArgs>),
     /// Run security lints over Rust source (SQL/command injection, path
     /// traversal, SSRF, weak crypto, disabled TLS checks, secrets, unsafe hygiene).
     Sast(sast_cmd::SastArgs),
@@ -91,6 +96,7 @@ pub const EXIT_ERROR: u8 = 2;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Ci(args) => ci_cmd::run(*args),
         Command::Sast(args) => sast_cmd::run(args),
         Command::Audit(args) => audit_cmd::run(args),
         Command::Sbom(args) => sbom_cmd::run(args),

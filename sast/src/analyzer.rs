@@ -2715,37 +2715,6 @@ pub(crate) fn analyze_source(source: &str) -> Vec<RawFinding> {
     analyzer.findings
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn credential_regexes_compile() {
-        assert!(!leaked_credential_patterns().is_empty());
-        assert_eq!(leaked_credential_patterns().len(), CREDENTIAL_NAMES.len());
-    }
-
-    #[test]
-    fn taint_flows_through_let_format_and_push_str() {
-        let src = r#"
-            fn handler() {
-                let name = std::env::args().nth(1).unwrap();
-                let mut q = String::from("SELECT * FROM t WHERE n = '");
-                q.push_str(&name);
-                let q2 = format!("{q}'");
-                conn.execute(&q2, []).unwrap();
-            }
-        "#;
-        let findings = analyze_source(src);
-        assert!(
-            findings
-                .iter()
-                .any(|f| f.rule == id::SQL_INJECTION && f.line == 7),
-            "{findings:?}"
-        );
-    }
-}
-
 /// True when every type argument of an extractor is a number or `bool`
 /// (possibly in a tuple), which the framework parses before the handler runs.
 fn extracts_only_scalars(arguments: &syn::PathArguments) -> bool {
@@ -2788,4 +2757,35 @@ fn extracts_only_scalars(arguments: &syn::PathArguments) -> bool {
         return false;
     };
     scalar(first) && types.all(scalar)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credential_regexes_compile() {
+        assert!(!leaked_credential_patterns().is_empty());
+        assert_eq!(leaked_credential_patterns().len(), CREDENTIAL_NAMES.len());
+    }
+
+    #[test]
+    fn taint_flows_through_let_format_and_push_str() {
+        let src = r#"
+            fn handler() {
+                let name = std::env::args().nth(1).unwrap();
+                let mut q = String::from("SELECT * FROM t WHERE n = '");
+                q.push_str(&name);
+                let q2 = format!("{q}'");
+                conn.execute(&q2, []).unwrap();
+            }
+        "#;
+        let findings = analyze_source(src);
+        assert!(
+            findings
+                .iter()
+                .any(|f| f.rule == id::SQL_INJECTION && f.line == 7),
+            "{findings:?}"
+        );
+    }
 }

@@ -1,0 +1,223 @@
+//! `tollgate ci` end to end: the built-in demo goes through every stage and
+//! is denied for the right reasons; the fixed variant is admitted, and the
+//! deploy gate run on its own reaches the same decisions from the files
+//! `tollgate ci` wrote. A failed stage leaves no output directory behind.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn advisory_db() -> PathBuf {
+    repo_root().join("..").join("shared").join("advisory-db")
+}
+
+fn tollgate(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tollgate"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("SOURCE_DATE_EPOCH")
+        .env_remove("GITHUB_ACTIONS")
+        .output()
+        .unwrap()
+}
+
+fn run_demo(dir: &Path, variant: &str, out: &str) -> (Output, Value) {
+    let db = advisory_db();
+    let o = tollgate(
+        &[
+            "ci",
+            "--demo",
+            variant,
+            "--out",
+            out,
+            "--advisory-db",
+            db.to_str().unwrap(),
+        ],
+        dir,
+    );
+    let summary = std::fs::read(dir.join(out).join("summary.json"))
+        .map(|b| serde_json::from_slice(&b).unwrap())
+        .unwrap_or(Value::Null);
+    (o, summary)
+}
+
+fn failed_requirements(summary: &Value) -> Vec<String> {
+    summary["subjects"][0]["failed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["requirement"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Keep the SBOM for the reference validator `scripts/test` runs.
+fn keep_sbom(from: &Path, name: &str) {
+    let samples = repo_root().join("target").join("tmp").join("sbom-samples");
+    std::fs::create_dir_all(&samples).unwrap();
+    std::fs::copy(from, samples.join(name)).unwrap();
+}
+
+#[test]
+fn the_demo_is_denied_for_its_vulnerabilities_and_sast_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let (o, summary) = run_demo(dir.path(), "vulnerable", "out");
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{stdout}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(stdout.contains("verdict: DENY"), "{stdout}");
+    assert_eq!(summary["verdict"], "deny");
+    // Denied for exactly these reasons: provenance and SBOM pass.
+    assert_eq!(
+        failed_requirements(&summary),
+        ["attestation vulns", "attestation sast"]
+    );
+    let audit = &summary["stages"][1];
+    let ids: Vec<&str> = audit["vulnerabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"RUSTSEC-2024-0363"), "{ids:?}"); // sqlx 0.7.4
+    assert_eq!(summary["stages"][0]["findings"]["error"], 7);
+    let out = dir.path().join("out");
+    for file in [
+        "sast.sarif",
+        "audit.json",
+        "sbom.cdx.json",
+        "policy.yaml",
+        "decisions.jsonl",
+        "attestations/tollgate-demo-shop-0.1.0.tar.provenance.sigstore.json",
+        "attestations/tollgate-demo-shop-0.1.0.tar.sbom.sigstore.json",
+        "attestations/tollgate-demo-shop-0.1.0.tar.vulns.sigstore.json",
+        "attestations/tollgate-demo-shop-0.1.0.tar.sast.sigstore.json",
+    ] {
+        assert!(out.join(file).is_file(), "{file} missing");
+    }
+    keep_sbom(&out.join("sbom.cdx.json"), "ci-demo.cdx.json");
+    // The decision log the run wrote verifies.
+    let log = tollgate(&["log", "verify", "out/decisions.jsonl"], dir.path());
+    assert!(
+        log.status.success(),
+        "{}",
+        String::from_utf8_lossy(&log.stderr)
+    );
+
+    // The artifact is the same bytes on every run (fixed commit time, sorted tar).
+    let (again, _) = run_demo(dir.path(), "vulnerable", "out");
+    assert_eq!(again.status.code(), Some(1));
+    let digest = |s: &Value| s["subjects"][0]["digest"].as_str().unwrap().to_string();
+    let second: Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(digest(&summary), digest(&second));
+}
+
+#[test]
+fn the_fixed_demo_is_admitted_and_the_gate_agrees_on_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let (o, summary) = run_demo(dir.path(), "fixed", "fixed");
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(summary["verdict"], "admit");
+    assert!(failed_requirements(&summary).is_empty());
+    keep_sbom(
+        &dir.path().join("fixed/sbom.cdx.json"),
+        "ci-demo-fixed.cdx.json",
+    );
+
+    // `tollgate verify` alone, from the files ci wrote, admits the artifact...
+    let bundles: Vec<String> = ["provenance", "sbom", "vulns", "sast"]
+        .iter()
+        .map(|k| format!("fixed/attestations/tollgate-demo-shop-0.2.0.tar.{k}.sigstore.json"))
+        .collect();
+    let mut args = vec![
+        "verify",
+        "fixed/artifacts/tollgate-demo-shop-0.2.0.tar",
+        "--policy",
+        "fixed/policy.yaml",
+    ];
+    for b in &bundles {
+        args.extend(["--bundle", b]);
+    }
+    let admitted = tollgate(&args, dir.path());
+    assert_eq!(
+        admitted.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&admitted.stdout)
+    );
+
+    // ...and denies the vulnerable artifact presented with the fixed one's
+    // attestations: they name another digest.
+    let (_, _) = run_demo(dir.path(), "vulnerable", "vulnerable");
+    args[1] = "vulnerable/artifacts/tollgate-demo-shop-0.1.0.tar";
+    let swapped = tollgate(&args, dir.path());
+    assert_eq!(
+        swapped.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&swapped.stdout)
+    );
+}
+
+#[test]
+fn a_failed_stage_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = tollgate(
+        &[
+            "ci",
+            "--demo",
+            "--out",
+            "out",
+            "--advisory-db",
+            "no-such-db",
+            "--offline",
+        ],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("no-such-db"), "{stderr}");
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+
+    // An output directory that is not ours is never replaced.
+    std::fs::create_dir(dir.path().join("precious")).unwrap();
+    std::fs::write(dir.path().join("precious/file"), "keep").unwrap();
+    let db = advisory_db();
+    let o = tollgate(
+        &[
+            "ci",
+            "--demo",
+            "--out",
+            "precious",
+            "--advisory-db",
+            db.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("precious: exists"));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("precious/file")).unwrap(),
+        "keep"
+    );
+}
