@@ -818,3 +818,83 @@ fn admission_webhook_over_tls_with_real_captures() {
     let log = tollgate(&["log", "verify", "admission.jsonl"], d);
     assert!(log.status.success(), "{}", err(&log));
 }
+
+/// `tollgate ci --image`: the demo attested in the registry; the vulnerable
+/// build is denied by the gate and by the webhook, the fixed one admitted
+/// by both.
+#[test]
+fn ci_attests_an_image_and_the_webhook_agrees() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let registry = start_registry(d);
+    push_image(d, &registry, "demo/shop:0.1.0", "vulnerable build");
+    push_image(d, &registry, "demo/shop:0.2.0", "fixed build, v2");
+    let db = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/advisory-db");
+    let ci = |variant: &str, tag: &str| {
+        let image = format!("{}/demo/shop:{tag}", registry.host);
+        let out = tollgate(
+            &[
+                "ci",
+                "--demo",
+                variant,
+                "--out",
+                variant,
+                "--image",
+                &image,
+                "--allow-insecure-registry",
+                "--advisory-db",
+                db.to_str().unwrap(),
+                "--format",
+                "json",
+            ],
+            d,
+        );
+        let summary: serde_json::Value =
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", err(&out)));
+        (out.status.code(), summary, image)
+    };
+    let (code, summary, vulnerable) = ci("vulnerable", "0.1.0");
+    assert_eq!(code, Some(1));
+    // Both subjects, the archive and the image, are denied for the same reasons.
+    for subject in summary["subjects"].as_array().unwrap() {
+        let failed: Vec<&str> = subject["failed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["requirement"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            failed,
+            ["attestation vulns", "attestation sast"],
+            "{subject}"
+        );
+    }
+    assert_eq!(summary["subjects"][1]["subject"], vulnerable.as_str());
+    let (code, summary, fixed) = ci("fixed", "0.2.0");
+    assert_eq!(code, Some(0), "{summary}");
+    assert_eq!(summary["subjects"][1]["allowed"], true);
+
+    // The webhook, with the fixed run's policy and key, admits the fixed
+    // image and denies the vulnerable one (whose signer it does not trust).
+    let hook = start_webhook(d, "fixed/policy.yaml");
+    let pod = |image: &str| {
+        capture("02_pod.json").replace("securesystemsengineering/charlie-image@sha256:91ac9b26df583762234c1cdb2fc930364754ccc59bc752a2bfe298d2ea68f9ff", image)
+    };
+    let (_, body, _) = admit(&hook, &pod(&fixed), "?timeout=10s");
+    assert_eq!(body["response"]["allowed"], true, "{body}");
+    let (_, body, _) = admit(&hook, &pod(&vulnerable), "?timeout=10s");
+    assert_eq!(body["response"]["allowed"], false, "{body}");
+
+    // With the vulnerable run's own policy, its image is signed by a
+    // trusted key and still denied: for its vulnerabilities and SAST errors.
+    let own = d.join("own");
+    std::fs::create_dir(&own).unwrap();
+    let hook = start_webhook(&own, "../vulnerable/policy.yaml");
+    let (_, body, _) = admit(&hook, &pod(&vulnerable), "?timeout=10s");
+    assert_eq!(body["response"]["allowed"], false, "{body}");
+    let message = body["response"]["status"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("RUSTSEC-") && message.contains("SAST"),
+        "{message}"
+    );
+}
