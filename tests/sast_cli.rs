@@ -31,7 +31,7 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-/// The README's first command, `tollgate sast demo`, finds the demo's bugs.
+/// `tollgate sast demo` (the SAST stage of the README's first command) finds the demo's bugs.
 #[test]
 fn demo_is_reported_with_exit_1() {
     let out = tollgate(&["sast", "demo"], &repo_root());
