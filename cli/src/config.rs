@@ -15,6 +15,8 @@ pub struct FileConfig {
     pub sast: tollgate_sast::Config,
     #[serde(default)]
     pub audit: tollgate_sbom::config::AuditConfig,
+    #[serde(default, rename = "pre-merge")]
+    pub pre_merge: crate::premerge_cmd::PreMergeConfig,
 }
 
 /// A loaded configuration and the directory its relative paths start from.

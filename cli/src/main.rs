@@ -16,6 +16,7 @@ mod config;
 mod demo;
 mod keys_cmd;
 mod output;
+mod premerge_cmd;
 mod sast_cmd;
 mod sbom_cmd;
 mod verify_bundle_cmd;
@@ -37,6 +38,14 @@ enum Command {
     /// The whole pipeline on a cargo project: SAST, audit, SBOM, sign and
     /// attest each artifact, then verify it against the policy.
     Ci(Box<ci_cmd::CiArgs>),
+    /// What a change brings in, before it is merged: SAST on changed lines,
+    /// dependency changes and their advisories, critical paths touched.
+    PreMerge(premerge_cmd::PreMergeArgs),
+    /// Install or remove the git pre-push hook that runs `tollgate pre-merge`.
+    Hook {
+        #[command(subcommand)]
+        command: premerge_cmd::HookCommand,
+    },
     /// Run security lints over Rust source (SQL/command injection, path
     /// traversal, SSRF, weak crypto, disabled TLS checks, secrets, unsafe hygiene).
     Sast(sast_cmd::SastArgs),
@@ -97,6 +106,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Ci(args) => ci_cmd::run(*args),
+        Command::PreMerge(args) => premerge_cmd::run(args),
+        Command::Hook { command } => premerge_cmd::run_hook(command),
         Command::Sast(args) => sast_cmd::run(args),
         Command::Audit(args) => audit_cmd::run(args),
         Command::Sbom(args) => sbom_cmd::run(args),

@@ -1,0 +1,524 @@
+//! `tollgate pre-merge`: what a change brings in, before it is merged.
+//!
+//! Compares the working tree (staged and unstaged changes included) with
+//! the merge base of `--base` (default: the current branch's upstream, else
+//! `main`, else `master`), the way a pull request is reviewed:
+//!
+//! * SAST on the changed Rust files, findings on changed lines first;
+//! * dependency changes from the two `Cargo.lock`s: added, removed and
+//!   upgraded crates, advisories affecting the new versions, new sources
+//!   other than crates.io;
+//! * changed paths that `tollgate.toml` marks critical (`[pre-merge]
+//!   critical = ["attest/**", "Cargo.lock"]`), so a reviewer knows a
+//!   security-focused review is needed.
+//!
+//! `tollgate hook install` runs it from git's pre-push hook.
+//!
+//! Exit status: 0 nothing new to report, 1 findings on changed lines or new
+//! vulnerable dependencies, 2 usage or input error.
+
+use crate::{config, output, EXIT_FINDINGS};
+use anyhow::{bail, Context, Result};
+use clap::{Args, Subcommand, ValueEnum};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use tollgate_sbom::graph::Graph;
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+/// The `[pre-merge]` section of `tollgate.toml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PreMergeConfig {
+    /// Globs (repository-relative) whose changes need a security review.
+    #[serde(default)]
+    pub critical: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Exit status: 0 nothing new to report, 1 SAST findings on changed lines or new vulnerable dependencies, 2 usage or input error."
+)]
+pub struct PreMergeArgs {
+    /// The branch, tag or commit the change will merge into (default: upstream, else main, else master).
+    #[arg(long, value_name = "REF")]
+    pub base: Option<String>,
+    /// The repository (default: the one containing the current directory).
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub repo: PathBuf,
+    /// Advisory database (default: $CARGO_HOME/advisory-db).
+    #[arg(long, value_name = "PATH")]
+    pub advisory_db: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum HookCommand {
+    /// Write `.git/hooks/pre-push` to run `tollgate pre-merge`.
+    Install {
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        repo: PathBuf,
+        /// Replace a pre-push hook that tollgate did not write.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Remove the hook `install` wrote (and nothing else).
+    Uninstall {
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        repo: PathBuf,
+    },
+}
+
+/// Marks a hook as ours, so `uninstall` never deletes someone else's.
+const HOOK_MARKER: &str = "# installed by `tollgate hook install`";
+
+pub fn run_hook(command: HookCommand) -> Result<u8> {
+    let (repo_dir, force, install) = match &command {
+        HookCommand::Install { repo, force } => (repo, *force, true),
+        HookCommand::Uninstall { repo } => (repo, false, false),
+    };
+    let repo = git2::Repository::discover(repo_dir)
+        .with_context(|| format!("{}: not in a git repository", repo_dir.display()))?;
+    let hooks = repo.path().join("hooks");
+    let hook = hooks.join("pre-push");
+    let ours = std::fs::read_to_string(&hook)
+        .map(|t| t.contains(HOOK_MARKER))
+        .ok();
+    if install {
+        if ours == Some(false) && !force {
+            bail!(
+                "{}: a pre-push hook already exists (use --force to replace it)",
+                hook.display()
+            );
+        }
+        std::fs::create_dir_all(&hooks)
+            .with_context(|| format!("{}: cannot create", hooks.display()))?;
+        let script = format!(
+            "#!/bin/sh\n{HOOK_MARKER}; remove with `tollgate hook uninstall`.\nexec tollgate pre-merge\n"
+        );
+        output::write_atomic(&hook, script.as_bytes())?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755))
+                .with_context(|| format!("{}: cannot make executable", hook.display()))?;
+        }
+        eprintln!("installed {}", hook.display());
+    } else {
+        match ours {
+            Some(true) => {
+                std::fs::remove_file(&hook)
+                    .with_context(|| format!("{}: cannot remove", hook.display()))?;
+                eprintln!("removed {}", hook.display());
+            }
+            Some(false) => bail!(
+                "{}: this pre-push hook was not installed by tollgate; left as it is",
+                hook.display()
+            ),
+            None => eprintln!("no tollgate pre-push hook in {}", hooks.display()),
+        }
+    }
+    Ok(0)
+}
+
+/// The changed files and, per file, the changed (new-side) line numbers.
+struct Change {
+    files: BTreeMap<String, BTreeSet<usize>>,
+    base_label: String,
+    base_tree: git2::Oid,
+}
+
+fn base_commit<'r>(
+    repo: &'r git2::Repository,
+    base: Option<&str>,
+) -> Result<(git2::Commit<'r>, String)> {
+    let candidates: Vec<String> = match base {
+        Some(b) => vec![b.to_string()],
+        None => {
+            let mut c = Vec::new();
+            if let Ok(head) = repo.head() {
+                if let Ok(name) = head.shorthand() {
+                    if let Ok(branch) = repo.find_branch(name, git2::BranchType::Local) {
+                        if let Ok(up) = branch.upstream() {
+                            if let Ok(Some(n)) = up.name() {
+                                c.push(n.to_string());
+                            }
+                        }
+                    }
+                }
+            }
+            c.extend(["main".into(), "master".into()]);
+            c
+        }
+    };
+    for name in &candidates {
+        if let Ok(object) = repo.revparse_single(name) {
+            let commit = object
+                .peel_to_commit()
+                .with_context(|| format!("--base {name}: not a commit"))?;
+            return Ok((commit, name.clone()));
+        }
+    }
+    bail!(
+        "no base to compare with (tried {}); give --base",
+        candidates.join(", ")
+    )
+}
+
+fn changes(repo: &git2::Repository, base: Option<&str>) -> Result<Change> {
+    let (base, label) = base_commit(repo, base)?;
+    // Compare with the fork point, as a pull request does, not with the
+    // base branch's newest commit.
+    let fork = match repo.head().ok().and_then(|h| h.target()) {
+        Some(head) => repo
+            .merge_base(head, base.id())
+            .ok()
+            .and_then(|oid| repo.find_commit(oid).ok())
+            .unwrap_or(base),
+        None => base,
+    };
+    let tree = fork.tree()?;
+    let mut options = git2::DiffOptions::new();
+    options
+        .include_untracked(true)
+        .recurse_untracked_dirs(true)
+        .context_lines(0);
+    let diff = repo.diff_tree_to_workdir_with_index(Some(&tree), Some(&mut options))?;
+    let mut files: BTreeMap<String, BTreeSet<usize>> = BTreeMap::new();
+    for delta in diff.deltas() {
+        if let Some(p) = delta.new_file().path().or(delta.old_file().path()) {
+            files
+                .entry(p.to_string_lossy().replace('\\', "/"))
+                .or_default();
+        }
+    }
+    diff.foreach(
+        &mut |_, _| true,
+        None,
+        None,
+        Some(&mut |delta, _hunk, line| {
+            if let (Some(p), Some(n)) = (delta.new_file().path(), line.new_lineno()) {
+                if line.origin() == '+' {
+                    files
+                        .entry(p.to_string_lossy().replace('\\', "/"))
+                        .or_default()
+                        .insert(n as usize);
+                }
+            }
+            true
+        }),
+    )?;
+    Ok(Change {
+        files,
+        base_label: format!("{label} (fork point {})", &fork.id().to_string()[..12]),
+        base_tree: tree.id(),
+    })
+}
+
+fn glob_matches(pattern: &str, path: &str) -> bool {
+    globset::Glob::new(pattern)
+        .map(|g| g.compile_matcher().is_match(path))
+        .unwrap_or(false)
+}
+
+pub fn run(args: PreMergeArgs) -> Result<u8> {
+    let started = std::time::Instant::now();
+    let repo = git2::Repository::discover(&args.repo)
+        .with_context(|| format!("{}: not in a git repository", args.repo.display()))?;
+    let root = repo
+        .workdir()
+        .context("a bare repository has no working tree to check")?
+        .to_path_buf();
+    let loaded = config::load(None, &root)?;
+    for pattern in &loaded.config.pre_merge.critical {
+        globset::Glob::new(pattern).with_context(|| {
+            format!("tollgate.toml: [pre-merge] critical: bad glob `{pattern}`")
+        })?;
+    }
+    let change = changes(&repo, args.base.as_deref())?;
+
+    // SAST over the whole tree with the repository's own rules (excludes,
+    // test code skipped), keeping the findings in changed files: naming the
+    // files directly would bypass those rules.
+    let touches_rust = change.files.keys().any(|p| p.ends_with(".rs"));
+    let (mut on_changed, mut elsewhere) = (Vec::new(), Vec::new());
+    if touches_rust {
+        let options = tollgate_sast::Options {
+            config: loaded.config.sast.clone(),
+            config_dir: loaded.dir.clone(),
+            root: root.clone(),
+            include_tests: false,
+            baseline: None,
+        };
+        let report = tollgate_sast::scan(std::slice::from_ref(&root), &options)?;
+        for f in report.findings {
+            let path = f.path.clone();
+            if !change.files.contains_key(&path) {
+                continue;
+            }
+            let changed = change
+                .files
+                .get(&path)
+                .is_some_and(|lines| lines.contains(&f.line));
+            let entry = json!({
+                "rule": f.rule, "severity": f.severity.as_str(), "path": path,
+                "line": f.line, "message": f.message,
+            });
+            if changed {
+                on_changed.push(entry);
+            } else {
+                elsewhere.push(entry);
+            }
+        }
+    }
+
+    // Dependency changes from the two lockfiles.
+    let lock = root.join("Cargo.lock");
+    let mut dependencies =
+        json!({"added": [], "removed": [], "changed": [], "new_sources": [], "advisories": []});
+    if change.files.contains_key("Cargo.lock") && lock.is_file() {
+        let old_packages = base_lock_packages(&repo, change.base_tree)?;
+        let new_graph = Graph::from_lockfile(&lock)?;
+        let new_packages: BTreeSet<(String, String, String)> = new_graph
+            .packages
+            .iter()
+            .map(|p| {
+                (
+                    p.name.clone(),
+                    p.version.to_string(),
+                    source_label(&p.source),
+                )
+            })
+            .collect();
+        let versions = |set: &BTreeSet<(String, String, String)>| {
+            let mut m: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+            for (n, v, _) in set {
+                m.entry(n.clone()).or_default().insert(v.clone());
+            }
+            m
+        };
+        let (old_v, new_v) = (versions(&old_packages), versions(&new_packages));
+        let (mut added, mut removed, mut changed) = (Vec::new(), Vec::new(), Vec::new());
+        for (name, new) in &new_v {
+            match old_v.get(name) {
+                None => added.extend(new.iter().map(|v| json!(format!("{name} {v}")))),
+                Some(old) if old != new => changed.push(json!({
+                    "name": name,
+                    "from": old.iter().collect::<Vec<_>>(),
+                    "to": new.iter().collect::<Vec<_>>(),
+                })),
+                _ => {}
+            }
+        }
+        for (name, old) in &old_v {
+            if !new_v.contains_key(name) {
+                removed.extend(old.iter().map(|v| json!(format!("{name} {v}"))));
+            }
+        }
+        let old_sources: BTreeSet<&String> = old_packages.iter().map(|p| &p.2).collect();
+        let new_sources: Vec<Value> = new_packages
+            .iter()
+            .filter(|p| !p.2.is_empty() && p.2 != "crates.io" && !old_sources.contains(&p.2))
+            .map(|p| json!(format!("{} {} from {}", p.0, p.1, p.2)))
+            .collect();
+        // Advisories for the versions this change introduces.
+        let introduced: BTreeSet<(String, String)> = new_packages
+            .iter()
+            .filter(|p| !old_packages.contains(*p))
+            .map(|p| (p.0.clone(), p.1.clone()))
+            .collect();
+        let db_path = args
+            .advisory_db
+            .clone()
+            .unwrap_or_else(tollgate_sbom::advisory_db::default_path);
+        let db = tollgate_sbom::advisory_db::AdvisoryDb::open(&db_path)?;
+        let options = tollgate_sbom::audit::Options {
+            now: crate::audit_cmd::now(),
+            max_db_age_days: 36500,
+            reachability: false,
+            target: None,
+        };
+        let report =
+            tollgate_sbom::report::run(&new_graph, &db, &loaded.config.audit, &options, None)?;
+        let full: Value = serde_json::from_str(&report.to_json())?;
+        let advisories: Vec<Value> =
+            full.pointer("/vulnerabilities/list")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|v| {
+                    let name = v.pointer("/package/name")?.as_str()?.to_string();
+                    let version = v.pointer("/package/version")?.as_str()?.to_string();
+                    introduced.contains(&(name.clone(), version.clone())).then(|| {
+                    json!({"id": v.pointer("/advisory/id"), "package": name, "version": version,
+                           "title": v.pointer("/advisory/title")})
+                })
+                })
+                .collect();
+        dependencies = json!({"added": added, "removed": removed, "changed": changed,
+                              "new_sources": new_sources, "advisories": advisories});
+    }
+
+    let critical: Vec<&String> = change
+        .files
+        .keys()
+        .filter(|p| {
+            loaded
+                .config
+                .pre_merge
+                .critical
+                .iter()
+                .any(|g| glob_matches(g, p))
+        })
+        .collect();
+    let failing = !on_changed.is_empty()
+        || dependencies["advisories"]
+            .as_array()
+            .is_some_and(|a| !a.is_empty());
+    let result = json!({
+        "base": change.base_label,
+        "changed_files": change.files.len(),
+        "sast": {"on_changed_lines": on_changed, "elsewhere_in_changed_files": elsewhere},
+        "dependencies": dependencies,
+        "critical_paths": critical,
+        "seconds": (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
+    });
+    let text = match args.format {
+        Format::Json => serde_json::to_string_pretty(&result)? + "\n",
+        Format::Text => render(&result),
+    };
+    output::write(None, &text)?;
+    Ok(if failing { EXIT_FINDINGS } else { 0 })
+}
+
+fn source_label(source: &tollgate_sbom::graph::Source) -> String {
+    if source.is_crates_io() {
+        "crates.io".into()
+    } else {
+        source.url().unwrap_or_default().to_string()
+    }
+}
+
+/// `(name, version, source)` of every package in the base commit's `Cargo.lock`.
+fn base_lock_packages(
+    repo: &git2::Repository,
+    tree: git2::Oid,
+) -> Result<BTreeSet<(String, String, String)>> {
+    let tree = repo.find_tree(tree)?;
+    let Ok(entry) = tree.get_path(Path::new("Cargo.lock")) else {
+        return Ok(BTreeSet::new());
+    };
+    let blob = repo.find_blob(entry.id())?;
+    let dir = tempfile_dir()?;
+    let path = dir.0.join("Cargo.lock");
+    std::fs::write(&path, blob.content())
+        .with_context(|| format!("{}: cannot write", path.display()))?;
+    let graph = Graph::from_lockfile(&path).context("the base commit's Cargo.lock")?;
+    Ok(graph
+        .packages
+        .iter()
+        .map(|p| {
+            (
+                p.name.clone(),
+                p.version.to_string(),
+                source_label(&p.source),
+            )
+        })
+        .collect())
+}
+
+/// A private temporary directory, removed on drop.
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn tempfile_dir() -> Result<TempDir> {
+    let dir = std::env::temp_dir().join(format!("tollgate-pre-merge-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).with_context(|| format!("{}: cannot create", dir.display()))?;
+    Ok(TempDir(dir))
+}
+
+fn render(r: &Value) -> String {
+    let mut t = format!(
+        "tollgate pre-merge: {} changed files against {}\n",
+        r["changed_files"],
+        r["base"].as_str().unwrap_or("")
+    );
+    let list = |v: &Value| v.as_array().cloned().unwrap_or_default();
+    let on = list(&r["sast"]["on_changed_lines"]);
+    let other = list(&r["sast"]["elsewhere_in_changed_files"]);
+    t.push_str(&format!(
+        "\nSAST: {} on changed lines, {} elsewhere in changed files\n",
+        on.len(),
+        other.len()
+    ));
+    for (label, set) in [("changed", &on), ("existing", &other)] {
+        for f in set {
+            t.push_str(&format!(
+                "  [{label}] {}:{}: {}[{}]: {}\n",
+                f["path"].as_str().unwrap_or(""),
+                f["line"],
+                f["severity"].as_str().unwrap_or(""),
+                f["rule"].as_str().unwrap_or(""),
+                f["message"].as_str().unwrap_or("")
+            ));
+        }
+    }
+    let deps = &r["dependencies"];
+    t.push_str("\nDependencies:\n");
+    for (label, key) in [
+        ("added", "added"),
+        ("removed", "removed"),
+        ("new source", "new_sources"),
+    ] {
+        for d in list(&deps[key]) {
+            t.push_str(&format!("  {label}: {}\n", d.as_str().unwrap_or("")));
+        }
+    }
+    for c in list(&deps["changed"]) {
+        t.push_str(&format!(
+            "  changed: {} {} -> {}\n",
+            c["name"].as_str().unwrap_or(""),
+            list(&c["from"])
+                .iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(", "),
+            list(&c["to"])
+                .iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    for a in list(&deps["advisories"]) {
+        t.push_str(&format!(
+            "  ADVISORY {} in {} {}: {}\n",
+            a["id"].as_str().unwrap_or(""),
+            a["package"].as_str().unwrap_or(""),
+            a["version"].as_str().unwrap_or(""),
+            a["title"].as_str().unwrap_or("")
+        ));
+    }
+    let critical = list(&r["critical_paths"]);
+    if !critical.is_empty() {
+        t.push_str("\nCritical paths touched (needs a security review):\n");
+        for c in critical {
+            t.push_str(&format!("  {}\n", c.as_str().unwrap_or("")));
+        }
+    }
+    t.push_str(&format!("\n({} s)\n", r["seconds"]));
+    t
+}

@@ -1,0 +1,239 @@
+//! `tollgate pre-merge` and `tollgate hook` end to end, in a real git
+//! repository: a feature branch that adds a command injection next to an
+//! old finding, downgrades a dependency into known advisories and touches a
+//! critical path; the pre-push hook then stops the push.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn git(dir: &Path, args: &[&str]) -> Output {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@t.invalid")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@t.invalid")
+        .output()
+        .unwrap();
+    out
+}
+
+fn tollgate(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tollgate"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+const OLD_MAIN: &str = "fn main() {\n    let dir = std::env::var(\"OUT\").unwrap();\n    let _ = std::fs::write(format!(\"{dir}/x\"), b\"x\");\n}\n";
+
+const NEW_MAIN: &str = "fn main() {\n    let dir = std::env::var(\"OUT\").unwrap();\n    let _ = std::fs::write(format!(\"{dir}/x\"), b\"x\");\n    let tool = std::env::args().nth(1).unwrap_or_default();\n    let _ = std::process::Command::new(\"sh\").arg(\"-c\").arg(tool).status();\n}\n";
+
+/// main: a clean lockfile and an old finding; feature: the change under review.
+fn repository() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert!(git(d, &["init", "-q", "-b", "main"]).status.success());
+    std::fs::create_dir_all(d.join("src")).unwrap();
+    std::fs::create_dir_all(d.join("deploy")).unwrap();
+    std::fs::write(
+        d.join("Cargo.toml"),
+        "[package]\nname = \"shop\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    )
+    .unwrap();
+    std::fs::copy(
+        repo_root().join("demo/fixed/Cargo.lock"),
+        d.join("Cargo.lock"),
+    )
+    .unwrap();
+    std::fs::write(d.join("src/main.rs"), OLD_MAIN).unwrap();
+    std::fs::write(d.join("deploy/policy.yaml"), "old\n").unwrap();
+    std::fs::write(
+        d.join("tollgate.toml"),
+        "[pre-merge]\ncritical = [\"deploy/**\", \"Cargo.lock\"]\n",
+    )
+    .unwrap();
+    assert!(git(d, &["add", "-A"]).status.success());
+    assert!(git(d, &["commit", "-qm", "base"]).status.success());
+    assert!(git(d, &["checkout", "-qb", "feature"]).status.success());
+    std::fs::write(d.join("src/main.rs"), NEW_MAIN).unwrap();
+    std::fs::copy(repo_root().join("demo/Cargo.lock"), d.join("Cargo.lock")).unwrap();
+    std::fs::write(d.join("deploy/policy.yaml"), "new\n").unwrap();
+    assert!(git(d, &["commit", "-qam", "feature"]).status.success());
+    dir
+}
+
+#[test]
+fn pre_merge_reports_what_the_change_brings_in() {
+    let dir = repository();
+    let d = dir.path();
+    let db = repo_root().join("../shared/advisory-db");
+    let o = tollgate(
+        &[
+            "pre-merge",
+            "--advisory-db",
+            db.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        d,
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(r["base"].as_str().unwrap().starts_with("main"), "{r}");
+
+    // The new command injection is on a changed line; the old path
+    // finding is reported separately, as existing.
+    let rules = |key: &str| -> Vec<(String, u64)> {
+        r["sast"][key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["rule"].as_str().unwrap().to_string(),
+                    f["line"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        rules("on_changed_lines"),
+        [("command-injection".to_string(), 5)]
+    );
+    assert_eq!(
+        rules("elsewhere_in_changed_files"),
+        [("path-traversal".to_string(), 3)]
+    );
+
+    // sqlx 0.8.6 -> 0.7.4 brings RUSTSEC-2024-0363; h2 0.3 and rsa come in new.
+    let deps = &r["dependencies"];
+    let changed: Vec<&str> = deps["changed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert!(changed.contains(&"sqlx"), "{changed:?}");
+    let advisories: Vec<&str> = deps["advisories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap())
+        .collect();
+    for id in [
+        "RUSTSEC-2024-0363",
+        "RUSTSEC-2023-0071",
+        "RUSTSEC-2026-0258",
+    ] {
+        assert!(advisories.contains(&id), "{id} missing from {advisories:?}");
+    }
+    assert_eq!(
+        r["critical_paths"],
+        serde_json::json!(["Cargo.lock", "deploy/policy.yaml"])
+    );
+
+    // Against itself, nothing is new.
+    let o = tollgate(
+        &[
+            "pre-merge",
+            "--base",
+            "feature",
+            "--advisory-db",
+            db.to_str().unwrap(),
+        ],
+        d,
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+
+    // A base that does not exist is an error that names it.
+    let o = tollgate(&["pre-merge", "--base", "no-such-branch"], d);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no-such-branch"));
+}
+
+#[test]
+fn the_pre_push_hook_stops_the_push_and_uninstalls_cleanly() {
+    let dir = repository();
+    let d = dir.path();
+    let remote = tempfile::tempdir().unwrap();
+    assert!(git(remote.path(), &["init", "-q", "--bare"])
+        .status
+        .success());
+    git(
+        d,
+        &["remote", "add", "origin", remote.path().to_str().unwrap()],
+    );
+    // The advisory database comes from the default location: point it at the snapshot.
+    let db = repo_root().join("../shared/advisory-db");
+
+    assert!(tollgate(&["hook", "install"], d).status.success());
+    let hook = d.join(".git/hooks/pre-push");
+    assert!(std::fs::read_to_string(&hook)
+        .unwrap()
+        .contains("tollgate pre-merge"));
+    // Installing again replaces our own hook.
+    assert!(tollgate(&["hook", "install"], d).status.success());
+
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_tollgate"));
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let cargo_home = d.join("cargo-home");
+    std::fs::create_dir_all(&cargo_home).unwrap();
+    std::os::unix::fs::symlink(&db, cargo_home.join("advisory-db")).unwrap();
+    let push = Command::new("git")
+        .args(["push", "-q", "origin", "feature"])
+        .current_dir(d)
+        .env("PATH", &path)
+        .env("CARGO_HOME", &cargo_home)
+        .output()
+        .unwrap();
+    assert!(!push.status.success(), "the hook let the push through");
+    assert!(String::from_utf8_lossy(&push.stdout).contains("command-injection"));
+
+    // Uninstall removes it; the push then goes through.
+    assert!(tollgate(&["hook", "uninstall"], d).status.success());
+    assert!(!hook.exists());
+    let push = git(d, &["push", "-q", "origin", "feature"]);
+    assert!(
+        push.status.success(),
+        "{}",
+        String::from_utf8_lossy(&push.stderr)
+    );
+
+    // Someone else's hook is neither replaced nor removed.
+    std::fs::write(&hook, "#!/bin/sh\nexit 0\n").unwrap();
+    let o = tollgate(&["hook", "install"], d);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--force"));
+    assert_eq!(tollgate(&["hook", "uninstall"], d).status.code(), Some(2));
+    assert_eq!(
+        std::fs::read_to_string(&hook).unwrap(),
+        "#!/bin/sh\nexit 0\n"
+    );
+}
