@@ -2,6 +2,7 @@
 //! subject, and whether each required attestation says what the policy
 //! demands. Only verified statements reach a condition.
 
+use crate::policy::IdentityRule;
 use crate::policy::{expand_type, severity_rank, valid_date, Authority, Policy, Requirement};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
@@ -48,13 +49,25 @@ pub enum Target<'a> {
     },
 }
 
-fn authority_signer(a: &Authority) -> Option<Signer> {
+/// How to verify a bundle for an authority, and the identity rule to apply
+/// afterwards when the identity is a pattern (the Sigstore verifier checks
+/// exact identities itself; a pattern needs the certified identity first).
+fn authority_signer(a: &Authority) -> Option<(Signer, Option<IdentityRule>)> {
     match (&a.key, &a.keyless) {
-        (Some(key), None) => Some(Signer::KeyPem(key.value.clone())),
-        (None, Some(k)) => Some(Signer::Identity {
-            identity: k.subject.value.clone(),
-            issuer: k.issuer.clone(),
-        }),
+        (Some(key), None) => Some((Signer::KeyPem(key.value.clone()), None)),
+        (None, Some(k)) => {
+            let rule = k.rule().ok()?;
+            match &rule.exact {
+                Some(identity) => Some((
+                    Signer::Identity {
+                        identity: identity.clone(),
+                        issuer: rule.issuer.clone(),
+                    },
+                    None,
+                )),
+                None => Some((Signer::AnyIdentity, Some(rule))),
+            }
+        }
         _ => None,
     }
 }
@@ -129,7 +142,7 @@ pub fn decide(
     for bundle in bundles {
         let mut accepted = false;
         for authority in &policy.authorities {
-            let Some(signer) = authority_signer(authority) else {
+            let Some((signer, pattern)) = authority_signer(authority) else {
                 continue;
             };
             if let Err(reason) = in_window(authority, now) {
@@ -137,8 +150,24 @@ pub fn decide(
                 continue;
             }
             let ignore_tlog = authority.allow_unlogged && authority.key.is_some();
-            if verify_bundle(bundle, &subject, &signer, &Trust::PublicGood, ignore_tlog).is_err() {
+            let Ok(certified) =
+                verify_bundle(bundle, &subject, &signer, &Trust::PublicGood, ignore_tlog)
+            else {
                 continue;
+            };
+            if let Some(rule) = &pattern {
+                let (Some(identity), Some(issuer)) = (&certified.identity, &certified.issuer)
+                else {
+                    continue;
+                };
+                if !rule.matches(issuer, identity) {
+                    notes.insert(format!(
+                        "{}: signed by {identity} ({issuer}), which authority `{}` does not accept",
+                        bundle.display(),
+                        authority.name.value
+                    ));
+                    continue;
+                }
             }
             // Defence in depth: the verified statement must name this subject.
             if let Some(statement) = statement_of(bundle) {

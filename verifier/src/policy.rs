@@ -63,11 +63,182 @@ pub struct Authority {
     pub allow_unlogged: bool,
 }
 
+/// A keyless signer: the OIDC issuer and the certificate's identity, given
+/// exactly (`subject`), as a pattern over the whole identity
+/// (`subjectRegExp`, like cosign's `--certificate-identity-regexp`), or as
+/// a GitHub Actions workflow (`github`).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Keyless {
+    #[serde(default)]
+    pub issuer: Option<Spanned<String>>,
+    #[serde(default)]
+    pub subject: Option<Spanned<String>>,
+    #[serde(default)]
+    pub subject_reg_exp: Option<Spanned<String>>,
+    #[serde(default)]
+    pub github: Option<GitHubIdentity>,
+}
+
+/// `github: {repository: org/app, workflow: release.yml, ref: refs/heads/main}`.
+/// Without `workflow`, any workflow of the repository; without `ref`, any
+/// branch or tag.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct GitHubIdentity {
+    pub repository: Spanned<String>,
+    #[serde(default)]
+    pub workflow: Option<String>,
+    #[serde(default, rename = "ref")]
+    pub git_ref: Option<String>,
+}
+
+/// GitHub Actions' OIDC issuer.
+pub const GITHUB_ISSUER: &str = "https://token.actions.githubusercontent.com";
+
+/// What a keyless authority accepts, resolved from the policy.
+#[derive(Debug, Clone)]
+pub struct IdentityRule {
     pub issuer: String,
-    pub subject: Spanned<String>,
+    /// The identity, exactly; or else `pattern`, matched against the whole identity.
+    pub exact: Option<String>,
+    pub pattern: Option<regex::Regex>,
+}
+
+impl IdentityRule {
+    pub fn matches(&self, issuer: &str, identity: &str) -> bool {
+        issuer == self.issuer
+            && match (&self.exact, &self.pattern) {
+                (Some(exact), _) => identity == exact,
+                (None, Some(pattern)) => pattern.is_match(identity),
+                (None, None) => false,
+            }
+    }
+}
+
+impl Keyless {
+    /// The rule, or a problem (with its line) when the entry is ambiguous or invalid.
+    pub fn rule(&self) -> Result<IdentityRule, (usize, String)> {
+        let line = self
+            .issuer
+            .as_ref()
+            .map(|i| i.referenced.line() as usize)
+            .or(self.subject.as_ref().map(|s| s.referenced.line() as usize))
+            .or(self
+                .subject_reg_exp
+                .as_ref()
+                .map(|s| s.referenced.line() as usize))
+            .or(self
+                .github
+                .as_ref()
+                .map(|g| g.repository.referenced.line() as usize))
+            .unwrap_or(1);
+        let given = [
+            self.subject.is_some(),
+            self.subject_reg_exp.is_some(),
+            self.github.is_some(),
+        ]
+        .iter()
+        .filter(|g| **g)
+        .count();
+        if given != 1 {
+            return Err((
+                line,
+                "keyless: give exactly one of `subject`, `subjectRegExp` or `github`".into(),
+            ));
+        }
+        let anchored = |p: &str, line: usize| {
+            regex::Regex::new(&format!("^(?:{p})$")).map_err(|e| {
+                (
+                    line,
+                    format!("keyless: subjectRegExp is not a valid pattern: {e}"),
+                )
+            })
+        };
+        if let Some(github) = &self.github {
+            if let Some(issuer) = &self.issuer {
+                if issuer.value != GITHUB_ISSUER {
+                    return Err((
+                        issuer.referenced.line() as usize,
+                        format!("keyless: `github` identities are issued by {GITHUB_ISSUER}"),
+                    ));
+                }
+            }
+            let repo = github.repository.value.trim_matches('/');
+            let repo_line = github.repository.referenced.line() as usize;
+            if repo.split('/').count() != 2 || repo.split('/').any(str::is_empty) {
+                return Err((
+                    repo_line,
+                    format!("keyless: github repository `{repo}` must be `owner/name`"),
+                ));
+            }
+            let workflow = github.workflow.as_deref().map(|w| {
+                let w = w.trim_start_matches("./");
+                if w.starts_with(".github/workflows/") {
+                    w.to_string()
+                } else {
+                    format!(".github/workflows/{w}")
+                }
+            });
+            let prefix = format!("https://github.com/{repo}/");
+            return Ok(match (&workflow, &github.git_ref) {
+                (Some(w), Some(r)) => IdentityRule {
+                    issuer: GITHUB_ISSUER.into(),
+                    exact: Some(format!("{prefix}{w}@{r}")),
+                    pattern: None,
+                },
+                _ => {
+                    let w = workflow
+                        .as_deref()
+                        .map_or_else(|| r"\.github/workflows/[^@/]+".to_string(), regex::escape);
+                    let r = github
+                        .git_ref
+                        .as_deref()
+                        .map_or_else(|| "refs/(?:heads|tags)/.+".to_string(), regex::escape);
+                    IdentityRule {
+                        issuer: GITHUB_ISSUER.into(),
+                        exact: None,
+                        pattern: Some(anchored(
+                            &format!("{}{w}@{r}", regex::escape(&prefix)),
+                            repo_line,
+                        )?),
+                    }
+                }
+            });
+        }
+        let Some(issuer) = &self.issuer else {
+            return Err((
+                line,
+                "keyless: `issuer` is required (the OIDC issuer URL)".into(),
+            ));
+        };
+        if let Some(subject) = &self.subject {
+            let v = &subject.value;
+            if !v.starts_with("https://") && !v.contains('@') && !v.starts_with("repo:") {
+                return Err((
+                    subject.referenced.line() as usize,
+                    "keyless: subject should be a URI or an email address".into(),
+                ));
+            }
+            return Ok(IdentityRule {
+                issuer: issuer.value.clone(),
+                exact: Some(v.clone()),
+                pattern: None,
+            });
+        }
+        let pattern = self
+            .subject_reg_exp
+            .as_ref()
+            .map(|p| anchored(&p.value, p.referenced.line() as usize));
+        match pattern {
+            Some(p) => Ok(IdentityRule {
+                issuer: issuer.value.clone(),
+                exact: None,
+                pattern: Some(p?),
+            }),
+            None => Err((line, "keyless: no identity".into())),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -233,17 +404,11 @@ impl Policy {
                     }
                 }
                 (None, Some(k)) => {
-                    if !k.subject.value.starts_with("https://")
-                        && !k.subject.value.contains('@')
-                        && !k.subject.value.starts_with("repo:")
-                    {
-                        out.push(at(
-                            &k.subject,
-                            format!(
-                                "authority `{}`: subject should be a URI or an email address",
-                                a.name.value
-                            ),
-                        ));
+                    if let Err((line, message)) = k.rule() {
+                        out.push(Problem {
+                            line,
+                            message: format!("authority `{}`: {message}", a.name.value),
+                        });
                     }
                 }
                 _ => out.push(at(
@@ -336,10 +501,14 @@ authorities:
     validUntil: "2027-01-01"
     # Attestations made with `tollgate attest --key` are not logged to Rekor.
     allowUnlogged: true
+  # Keyless: `subject` (exact), `subjectRegExp` (matched against the whole
+  # identity) or `github` (a workflow; without `ref`, any branch or tag).
   - name: github-release
     keyless:
-      issuer: https://token.actions.githubusercontent.com
-      subject: https://github.com/example/app/.github/workflows/release.yml@refs/heads/main
+      github:
+        repository: example/app
+        workflow: release.yml
+        ref: refs/heads/main
 # How many distinct authorities must have signed valid attestations.
 threshold: 1
 # What must be attested, and what it must say.
