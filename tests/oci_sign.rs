@@ -645,6 +645,16 @@ fn start_webhook(d: &Path, policy: &str) -> Webhook {
 
 /// POST an AdmissionReview; returns (HTTP status, body, seconds taken).
 fn admit(hook: &Webhook, body: &str, query: &str) -> (u16, serde_json::Value, f64) {
+    admit_at(hook, "/validate", body, query)
+}
+
+/// POST an AdmissionReview to `endpoint` (`/validate` or `/mutate`).
+fn admit_at(
+    hook: &Webhook,
+    endpoint: &str,
+    body: &str,
+    query: &str,
+) -> (u16, serde_json::Value, f64) {
     let start = std::time::Instant::now();
     let out = Command::new("curl")
         .args(["-s", "-o", "-", "-w", "\n%{http_code}", "--cacert"])
@@ -654,7 +664,7 @@ fn admit(hook: &Webhook, body: &str, query: &str) -> (u16, serde_json::Value, f6
             "Content-Type: application/json",
             "--data-binary",
             "@-",
-            &format!("{}/validate{query}", hook.url),
+            &format!("{}{endpoint}{query}", hook.url),
         ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -882,6 +892,25 @@ fn ci_attests_an_image_and_the_webhook_agrees() {
     };
     let (_, body, _) = admit(&hook, &pod(&fixed), "?timeout=10s");
     assert_eq!(body["response"]["allowed"], true, "{body}");
+
+    // /mutate admits it too, pinning the tag to the digest it verified.
+    let (_, body, _) = admit_at(&hook, "/mutate", &pod(&fixed), "?timeout=10s");
+    assert_eq!(body["response"]["patchType"], "JSONPatch", "{body}");
+    use base64::Engine;
+    let patch: serde_json::Value = serde_json::from_slice(
+        &base64::engine::general_purpose::STANDARD
+            .decode(body["response"]["patch"].as_str().unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    let pinned = summary["subjects"][1]["digest"].as_str().unwrap();
+    assert_eq!(patch[0]["op"], "replace");
+    assert_eq!(patch[0]["path"], "/spec/containers/0/image");
+    assert_eq!(patch[0]["value"], format!("{fixed}@{pinned}"));
+    // A denied image gets no patch.
+    let (_, body, _) = admit_at(&hook, "/mutate", &pod(&vulnerable), "?timeout=10s");
+    assert_eq!(body["response"]["allowed"], false);
+    assert!(body["response"].get("patch").is_none());
     let (_, body, _) = admit(&hook, &pod(&vulnerable), "?timeout=10s");
     assert_eq!(body["response"]["allowed"], false, "{body}");
 

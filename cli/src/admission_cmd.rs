@@ -8,8 +8,9 @@ use std::sync::Arc;
 
 #[derive(Subcommand, Debug)]
 pub enum AdmissionCommand {
-    /// Serve `POST /validate` (AdmissionReview v1) over HTTPS, with
-    /// `/healthz`, `/readyz` and Prometheus `/metrics`.
+    /// Serve `POST /validate` and `POST /mutate` (AdmissionReview v1 and
+    /// v1beta1; `/mutate` also pins verified images to their digests) over
+    /// HTTPS, with `/healthz`, `/readyz` and Prometheus `/metrics`.
     Serve(ServeArgs),
 }
 

@@ -1,4 +1,6 @@
-//! The Kubernetes validating admission webhook (`POST /validate`).
+//! The Kubernetes admission webhook: `POST /validate` admits or denies;
+//! `POST /mutate` does the same and, when it admits, returns a JSONPatch
+//! pinning each verified image to the digest it was verified at.
 //!
 //! Every container image of a Pod or of a workload's pod template
 //! (Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob,
@@ -117,19 +119,53 @@ impl State {
     }
 }
 
-/// The pod spec of a Pod or of a workload's template.
-fn pod_spec<'a>(kind: &str, object: &'a Value) -> Option<&'a Value> {
+/// Where the pod spec of a Pod or of a workload's template is (a JSON pointer).
+fn pod_spec_pointer(kind: &str) -> Option<&'static str> {
     match kind {
-        "Pod" => object.get("spec"),
+        "Pod" => Some("/spec"),
         "Deployment"
         | "ReplicaSet"
         | "StatefulSet"
         | "DaemonSet"
         | "Job"
-        | "ReplicationController" => object.pointer("/spec/template/spec"),
-        "CronJob" => object.pointer("/spec/jobTemplate/spec/template/spec"),
+        | "ReplicationController" => Some("/spec/template/spec"),
+        "CronJob" => Some("/spec/jobTemplate/spec/template/spec"),
         _ => None,
     }
+}
+
+/// The pod spec of a Pod or of a workload's template.
+fn pod_spec<'a>(kind: &str, object: &'a Value) -> Option<&'a Value> {
+    object.pointer(pod_spec_pointer(kind)?)
+}
+
+/// JSONPatch operations that pin each verified image to the digest it was
+/// verified at (`name:tag@sha256:…`), so the kubelet pulls exactly what was
+/// admitted even if the tag moves afterwards. Images already pinned are
+/// left as they are.
+pub fn digest_patch(kind: &str, spec: &Value, digests: &HashMap<String, String>) -> Vec<Value> {
+    let Some(prefix) = pod_spec_pointer(kind) else {
+        return Vec::new();
+    };
+    let mut ops = Vec::new();
+    for key in ["initContainers", "containers", "ephemeralContainers"] {
+        for (i, c) in spec[key].as_array().into_iter().flatten().enumerate() {
+            let Some(image) = c["image"].as_str() else {
+                continue;
+            };
+            if image.contains('@') {
+                continue;
+            }
+            if let Some(digest) = digests.get(image) {
+                ops.push(json!({
+                    "op": "replace",
+                    "path": format!("{prefix}/{key}/{i}/image"),
+                    "value": format!("{image}@{digest}"),
+                }));
+            }
+        }
+    }
+    ops
 }
 
 /// Every image of a pod spec: containers, init and ephemeral containers.
@@ -244,9 +280,17 @@ fn log_decision(state: &State, record: &Value) {
 }
 
 /// Review one AdmissionReview body; returns an HTTP status and the JSON body.
-pub async fn review(state: Arc<State>, body: &[u8], timeout_param: Option<String>) -> (u16, Value) {
+///
+/// With `mutate`, an admitted review also carries a JSONPatch that pins
+/// every verified image to its digest (the `/mutate` endpoint).
+pub async fn review(
+    state: Arc<State>,
+    body: &[u8],
+    timeout_param: Option<String>,
+    mutate: bool,
+) -> (u16, Value) {
     let started = Instant::now();
-    let result = review_inner(state.clone(), body, timeout_param).await;
+    let result = review_inner(state.clone(), body, timeout_param, mutate).await;
     state.metrics.observe(started.elapsed());
     result
 }
@@ -255,6 +299,7 @@ async fn review_inner(
     state: Arc<State>,
     body: &[u8],
     timeout_param: Option<String>,
+    mutate: bool,
 ) -> (u16, Value) {
     let bad = |state: &State, reason: String| {
         state.metrics.errors.fetch_add(1, Ordering::Relaxed);
@@ -278,8 +323,17 @@ async fn review_inner(
         .and_then(Value::as_str)
         .unwrap_or("");
     let namespace = request["namespace"].as_str().unwrap_or("");
-    let respond = |allowed: bool, message: Option<String>, warnings: Vec<String>| {
+    let respond = |allowed: bool,
+                   message: Option<String>,
+                   warnings: Vec<String>,
+                   patch: Vec<Value>| {
         let mut response = json!({ "uid": uid, "allowed": allowed });
+        if allowed && !patch.is_empty() {
+            use base64::Engine;
+            response["patchType"] = json!("JSONPatch");
+            response["patch"] = json!(base64::engine::general_purpose::STANDARD
+                .encode(serde_json::to_vec(&patch).unwrap_or_default()));
+        }
         if let Some(m) = message {
             response["status"] = json!({ "code": 403, "message": m });
         }
@@ -293,7 +347,7 @@ async fn review_inner(
     };
     let Some(spec) = pod_spec(kind, &request["object"]) else {
         // Not a pod-carrying object (or a DELETE with no object): nothing to check.
-        return respond(true, None, Vec::new());
+        return respond(true, None, Vec::new(), Vec::new());
     };
     let images: Vec<String> = images(spec)
         .into_iter()
@@ -302,6 +356,7 @@ async fn review_inner(
     let deadline = deadline(timeout_param.as_deref(), state.max_deadline);
     let mut denials = Vec::new();
     let mut warnings = Vec::new();
+    let mut digests: HashMap<String, String> = HashMap::new();
     for image in images {
         let s = state.clone();
         let img = image.clone();
@@ -320,6 +375,9 @@ async fn review_inner(
             Err(e) => json!({ "uid": uid, "namespace": namespace, "image": image, "error": e }),
         };
         log_decision(&state, &record);
+        if let Ok(d) = &outcome {
+            digests.insert(image.clone(), d.digest.clone());
+        }
         match outcome {
             Ok(d) if d.violations == 0 => {}
             Ok(d) => {
@@ -342,7 +400,12 @@ async fn review_inner(
     }
     if denials.is_empty() {
         state.metrics.allowed.fetch_add(1, Ordering::Relaxed);
-        respond(true, None, warnings)
+        let patch = if mutate {
+            digest_patch(kind, spec, &digests)
+        } else {
+            Vec::new()
+        };
+        respond(true, None, warnings, patch)
     } else {
         state.metrics.denied.fetch_add(1, Ordering::Relaxed);
         respond(
@@ -353,6 +416,7 @@ async fn review_inner(
                 denials.join(" | ")
             )),
             warnings,
+            Vec::new(),
         )
     }
 }
@@ -399,7 +463,23 @@ pub async fn serve(
                 |AxState(state): AxState<Arc<State>>,
                  Query(q): Query<HashMap<String, String>>,
                  body: axum::body::Bytes| async move {
-                    let (status, value) = review(state, &body, q.get("timeout").cloned()).await;
+                    let (status, value) =
+                        review(state, &body, q.get("timeout").cloned(), false).await;
+                    (
+                        StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+                        axum::Json(value),
+                    )
+                },
+            ),
+        )
+        .route(
+            "/mutate",
+            post(
+                |AxState(state): AxState<Arc<State>>,
+                 Query(q): Query<HashMap<String, String>>,
+                 body: axum::body::Bytes| async move {
+                    let (status, value) =
+                        review(state, &body, q.get("timeout").cloned(), true).await;
                     (
                         StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
                         axum::Json(value),
@@ -449,6 +529,22 @@ mod tests {
         assert_eq!(deadline(Some("30s"), max), Duration::from_secs(8));
         assert!(deadline(Some("100ms"), max) <= Duration::from_millis(50));
         assert_eq!(deadline(None, max), Duration::from_secs(8));
+    }
+
+    #[test]
+    fn digest_patch_pins_tags_and_leaves_pinned_images() {
+        let spec = json!({"initContainers": [{"image": "r/a:1"}], "containers": [{"image": "r/b@sha256:00"}, {"image": "r/a:1"}]});
+        let digests: HashMap<String, String> =
+            [("r/a:1".to_string(), "sha256:ab".to_string())].into();
+        let ops = digest_patch("Deployment", &spec, &digests);
+        assert_eq!(
+            ops,
+            vec![
+                json!({"op": "replace", "path": "/spec/template/spec/initContainers/0/image", "value": "r/a:1@sha256:ab"}),
+                json!({"op": "replace", "path": "/spec/template/spec/containers/1/image", "value": "r/a:1@sha256:ab"}),
+            ]
+        );
+        assert!(digest_patch("ConfigMap", &spec, &digests).is_empty());
     }
 
     #[test]

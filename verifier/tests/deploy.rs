@@ -30,6 +30,9 @@ fn webhook_manifests_fail_closed_and_scale() {
     let hook = &kind("ValidatingWebhookConfiguration")["webhooks"][0];
     assert_eq!(hook["failurePolicy"], "Fail");
     assert_eq!(hook["clientConfig"]["service"]["path"], "/validate");
+    let pin = &kind("MutatingWebhookConfiguration")["webhooks"][0];
+    assert_eq!(pin["failurePolicy"], "Fail");
+    assert_eq!(pin["clientConfig"]["service"]["path"], "/mutate");
     let resources: Vec<&str> = hook["rules"]
         .as_array()
         .unwrap()
