@@ -927,3 +927,97 @@ fn ci_attests_an_image_and_the_webhook_agrees() {
         "{message}"
     );
 }
+
+/// With `--client-ca`, only clients with a certificate from that CA (the
+/// apiserver) get an answer; without a certificate, or with one from
+/// another CA, the TLS handshake fails.
+#[test]
+fn admission_webhook_requires_client_certificates_with_client_ca() {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let ca = |name: &str| {
+        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        let key = KeyPair::generate().unwrap();
+        let cert = params.self_signed(&key).unwrap();
+        std::fs::write(d.join(format!("{name}.pem")), cert.pem()).unwrap();
+        (params, key)
+    };
+    let client = |issuer: &(CertificateParams, KeyPair), name: &str| {
+        let params = CertificateParams::new(vec!["kube-apiserver".to_string()]).unwrap();
+        let key = KeyPair::generate().unwrap();
+        let cert = params
+            .signed_by(&key, &Issuer::from_params(&issuer.0, &issuer.1))
+            .unwrap();
+        std::fs::write(d.join(format!("{name}.crt")), cert.pem()).unwrap();
+        std::fs::write(d.join(format!("{name}.key")), key.serialize_pem()).unwrap();
+    };
+    let apiserver_ca = ca("apiserver-ca");
+    let other_ca = ca("other-ca");
+    client(&apiserver_ca, "apiserver");
+    client(&other_ca, "intruder");
+
+    let server = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    std::fs::write(d.join("tls.crt"), server.cert.pem()).unwrap();
+    std::fs::write(d.join("tls.key"), server.signing_key.serialize_pem()).unwrap();
+    std::fs::write(d.join("policy.yaml"), "apiVersion: tollgate.dev/v1\nkind: Policy\nname: p\nauthorities:\n  - name: k\n    keyless:\n      github:\n        repository: a/b\n").unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(env!("CARGO_BIN_EXE_tollgate"))
+        .args([
+            "admission",
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--tls-cert",
+            "tls.crt",
+            "--tls-key",
+            "tls.key",
+            "--policy",
+            "policy.yaml",
+            "--client-ca",
+            "apiserver-ca.pem",
+        ])
+        .current_dir(d)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let _hook = Webhook {
+        child,
+        url: String::new(),
+        ca: PathBuf::new(),
+    };
+    let get = |cert: Option<&str>| {
+        let mut cmd = Command::new("curl");
+        cmd.current_dir(d)
+            .args(["-sf", "--cacert", "tls.crt"])
+            .arg(format!("https://localhost:{port}/healthz"));
+        if let Some(name) = cert {
+            cmd.args([
+                "--cert",
+                &format!("{name}.crt"),
+                "--key",
+                &format!("{name}.key"),
+            ]);
+        }
+        cmd.output().map(|o| o.status.success()).unwrap_or(false)
+    };
+    let mut up = false;
+    for _ in 0..100 {
+        if get(Some("apiserver")) {
+            up = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(up, "the webhook did not answer the apiserver's certificate");
+    assert!(!get(None), "answered without a client certificate");
+    assert!(
+        !get(Some("intruder")),
+        "answered a certificate from another CA"
+    );
+}

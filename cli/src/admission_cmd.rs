@@ -35,6 +35,10 @@ pub struct ServeArgs {
     /// The most time verification may take, whatever the apiserver's timeout.
     #[arg(long, default_value = "10000", value_name = "MS")]
     pub max_deadline_ms: u64,
+    /// Require client certificates signed by this CA (PEM): the apiserver's
+    /// identity, set in its admission kubeconfig. Reloaded when it changes.
+    #[arg(long, value_name = "FILE")]
+    pub client_ca: Option<PathBuf>,
     #[command(flatten)]
     pub registry: RegistryArgs,
 }
@@ -66,6 +70,7 @@ pub fn run(command: AdmissionCommand) -> Result<u8> {
             args.listen,
             args.tls_cert,
             args.tls_key,
+            args.client_ca,
         ))
         .map_err(|e| anyhow::anyhow!("admission server: {e}"))?;
     Ok(0)

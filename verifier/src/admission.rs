@@ -14,7 +14,7 @@ use crate::gate::{self, Decision, Target};
 use crate::policy::{Mode, Policy};
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -421,38 +421,93 @@ async fn review_inner(
     }
 }
 
-/// Serve HTTPS until Ctrl-C or SIGTERM; certificates are reloaded when
-/// their files change.
+/// The server's TLS configuration: its certificate chain and key and, with
+/// `client_ca`, mandatory client certificates signed by that CA (the
+/// apiserver's, configured in its admission kubeconfig). Built the same way
+/// on every reload, so a reload can never drop client authentication.
+fn tls_config(
+    cert: &Path,
+    key: &Path,
+    client_ca: Option<&Path>,
+) -> Result<Arc<rustls::ServerConfig>, String> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
+        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| format!("{}: {e}", cert.display()))?;
+    if chain.is_empty() {
+        return Err(format!("{}: no certificate", cert.display()));
+    }
+    let private =
+        PrivateKeyDer::from_pem_file(key).map_err(|e| format!("{}: {e}", key.display()))?;
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?;
+    let builder = match client_ca {
+        None => builder.with_no_client_auth(),
+        Some(ca) => {
+            let mut roots = rustls::RootCertStore::empty();
+            let cas: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(ca)
+                .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+                .map_err(|e| format!("{}: {e}", ca.display()))?;
+            for c in cas {
+                roots.add(c).map_err(|e| format!("{}: {e}", ca.display()))?;
+            }
+            if roots.is_empty() {
+                return Err(format!("{}: no CA certificate", ca.display()));
+            }
+            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+                Arc::new(roots),
+                provider,
+            )
+            .build()
+            .map_err(|e| format!("{}: {e}", ca.display()))?;
+            builder.with_client_cert_verifier(verifier)
+        }
+    };
+    let mut config = builder
+        .with_single_cert(chain, private)
+        .map_err(|e| format!("{} / {}: {e}", cert.display(), key.display()))?;
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
+}
+
+/// Serve HTTPS until Ctrl-C or SIGTERM; certificates (and the client CA)
+/// are reloaded when their files change.
 pub async fn serve(
     state: Arc<State>,
     listen: std::net::SocketAddr,
     cert: PathBuf,
     key: PathBuf,
+    client_ca: Option<PathBuf>,
 ) -> Result<(), String> {
     use axum::extract::{Query, State as AxState};
     use axum::http::StatusCode;
     use axum::routing::{get, post};
     // Several rustls providers are linked (ureq brings ring, sigstore-verify
-    // aws-lc-rs); the server uses aws-lc-rs. TLS 1.2 and 1.3 only (rustls).
+    // aws-lc-rs); clients that rely on the process default get aws-lc-rs.
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(&cert, &key)
-        .await
-        .map_err(|e| format!("{} / {}: {e}", cert.display(), key.display()))?;
+    let tls = axum_server::tls_rustls::RustlsConfig::from_config(tls_config(
+        &cert,
+        &key,
+        client_ca.as_deref(),
+    )?);
     let reload = tls.clone();
-    let (watch_cert, watch_key) = (cert.clone(), key.clone());
     tokio::spawn(async move {
-        let stamp = |p: &PathBuf| std::fs::metadata(p).and_then(|m| m.modified()).ok();
-        let mut last = (stamp(&watch_cert), stamp(&watch_key));
+        let stamp = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+        let stamps =
+            |c: &Path, k: &Path, ca: Option<&Path>| (stamp(c), stamp(k), ca.and_then(stamp));
+        let mut last = stamps(&cert, &key, client_ca.as_deref());
         loop {
             tokio::time::sleep(Duration::from_secs(2)).await;
-            let now = (stamp(&watch_cert), stamp(&watch_key));
-            if now != last
-                && reload
-                    .reload_from_pem_file(&watch_cert, &watch_key)
-                    .await
-                    .is_ok()
-            {
-                last = now;
+            let now = stamps(&cert, &key, client_ca.as_deref());
+            if now != last {
+                // A half-written or bad file keeps the old configuration.
+                if let Ok(config) = tls_config(&cert, &key, client_ca.as_deref()) {
+                    reload.reload_from_config(config);
+                    last = now;
+                }
             }
         }
     });
