@@ -392,3 +392,112 @@ fn policy_init_and_validate() {
         String::from_utf8_lossy(&bad.stderr)
     );
 }
+
+/// A real ELF with cargo auditable's `.dep-v0` section (zlib JSON), added
+/// with binutils' objcopy.
+fn auditable_binary(dir: &Path, name: &str, smallvec: &str) -> PathBuf {
+    let json = format!(
+        r#"{{"packages":[{{"name":"app","version":"0.1.0","source":"local","dependencies":[1],"root":true}},{{"name":"smallvec","version":"{smallvec}","source":"crates.io"}}]}}"#
+    );
+    let zlib = Command::new("python3")
+        .args([
+            "-c",
+            "import sys, zlib; sys.stdout.buffer.write(zlib.compress(sys.argv[1].encode()))",
+            &json,
+        ])
+        .output()
+        .unwrap();
+    assert!(zlib.status.success());
+    let section = dir.join(format!("{name}.dep-v0"));
+    std::fs::write(&section, zlib.stdout).unwrap();
+    let binary = dir.join(name);
+    std::fs::copy("/bin/true", &binary).unwrap();
+    let ok = Command::new("objcopy")
+        .arg("--add-section")
+        .arg(format!(".dep-v0={}", section.display()))
+        .arg(&binary)
+        .status()
+        .expect("objcopy (binutils) is required");
+    assert!(ok.success());
+    binary
+}
+
+/// `sbom: {matchBinary: true}`: the attested SBOM must list every crate
+/// `cargo auditable` recorded in the binary.
+#[test]
+fn the_gate_compares_the_sbom_with_the_auditable_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("pw"), "pw").unwrap();
+    let run = |args: &[&str]| {
+        let out = tollgate(args, d);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(&["key", "generate", "--password-file", "pw"]);
+    let honest = auditable_binary(d, "honest", "1.13.2");
+    let swapped = auditable_binary(d, "swapped", "0.6.9");
+    std::fs::write(d.join("plain"), b"not a binary at all").unwrap();
+    std::fs::copy("/bin/true", d.join("bare")).unwrap();
+    // The SBOM of the honest build, attested for each binary.
+    run(&["sbom", "from-binary", "honest", "-o", "honest.cdx.json"]);
+    for target in ["honest", "swapped", "plain", "bare"] {
+        run(&[
+            "attest",
+            "sbom",
+            "--sbom",
+            "honest.cdx.json",
+            target,
+            "--key",
+            "cosign.key",
+            "--password-file",
+            "pw",
+            "--bundle",
+            &format!("{target}.sbom.json"),
+        ]);
+    }
+    let pem = std::fs::read_to_string(d.join("cosign.pub")).unwrap();
+    let indented: String = pem.lines().map(|l| format!("      {l}\n")).collect();
+    std::fs::write(
+        d.join("policy.yaml"),
+        format!("apiVersion: tollgate.dev/v1\nkind: Policy\nname: p\nauthorities:\n  - name: k\n    key: |\n{indented}    allowUnlogged: true\nattestations:\n  - type: sbom\n    sbom:\n      matchBinary: true\n"),
+    )
+    .unwrap();
+    let verify = |target: &str| {
+        let out = tollgate(
+            &[
+                "verify",
+                target,
+                "--policy",
+                "policy.yaml",
+                "--bundle",
+                &format!("{target}.sbom.json"),
+            ],
+            d,
+        );
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, out) = verify("honest");
+    assert_eq!(code, Some(0), "{out}");
+    // Signed, but the SBOM describes another build: smallvec differs.
+    let (code, out) = verify("swapped");
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("does not list: smallvec@0.6.9"), "{out}");
+    let (code, out) = verify("plain");
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("matchBinary: plain: ") && out.contains("Not an executable"),
+        "{out}"
+    );
+    // An executable built without `cargo auditable` cannot be compared: denied.
+    let (code, out) = verify("bare");
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("not built with `cargo auditable`"), "{out}");
+    assert!(swapped.exists() && honest.exists());
+}

@@ -101,6 +101,46 @@ fn in_window(a: &Authority, now: i64) -> Result<(), String> {
     Ok(())
 }
 
+/// Every crate `cargo auditable` recorded in the binary (the root package
+/// aside) must be a component of the SBOM, by name and version.
+fn binary_matches_sbom(binary: Option<&std::path::Path>, sbom: &Value) -> Result<(), String> {
+    let Some(path) = binary else {
+        return Err(
+            "matchBinary: the subject is not a file, so there is no binary to compare".into(),
+        );
+    };
+    let inventory = tollgate_sbom::auditable::inventory_from_binary(path)
+        .map_err(|e| format!("matchBinary: {e}"))?;
+    let listed: BTreeSet<(String, String)> = sbom["components"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| {
+            Some((
+                c["name"].as_str()?.to_string(),
+                c["version"].as_str()?.to_string(),
+            ))
+        })
+        .collect();
+    let missing: Vec<String> = inventory
+        .items
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != inventory.root)
+        .filter(|(_, item)| !listed.contains(&(item.name.clone(), item.version.clone())))
+        .map(|(_, item)| format!("{}@{}", item.name, item.version))
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "the binary contains {} crate(s) the SBOM does not list: {}",
+            missing.len(),
+            missing.join(", ")
+        ))
+    }
+}
+
 fn statement_of(bundle_path: &std::path::Path) -> Option<Value> {
     let bundle: Value = serde_json::from_slice(&std::fs::read(bundle_path).ok()?).ok()?;
     let payload = B64
@@ -202,6 +242,10 @@ pub fn decide(
     }
 
     let signers: BTreeSet<String> = verified.iter().map(|v| v.authority.clone()).collect();
+    let binary = match target {
+        Target::File(path) => Some(*path),
+        Target::Digest { .. } => None,
+    };
     let threshold = policy.threshold();
     checks.push(Check {
         requirement: format!(
@@ -229,7 +273,7 @@ pub fn decide(
         },
     });
     for requirement in &policy.attestations {
-        checks.push(check_requirement(requirement, &verified));
+        checks.push(check_requirement(requirement, &verified, binary));
     }
     let violations = checks.iter().filter(|c| !c.passed).count();
     Decision {
@@ -244,7 +288,11 @@ pub fn decide(
     }
 }
 
-fn check_requirement(r: &Requirement, verified: &[Verified]) -> Check {
+fn check_requirement(
+    r: &Requirement,
+    verified: &[Verified],
+    binary: Option<&std::path::Path>,
+) -> Check {
     let ty = expand_type(&r.predicate_type.value).to_string();
     let candidates: Vec<&Verified> = verified
         .iter()
@@ -260,7 +308,7 @@ fn check_requirement(r: &Requirement, verified: &[Verified]) -> Check {
     }
     let mut failures = Vec::new();
     for c in &candidates {
-        match conditions(r, &c.statement["predicate"]) {
+        match conditions(r, &c.statement["predicate"], binary) {
             Ok(()) => {
                 return Check {
                     requirement,
@@ -278,7 +326,11 @@ fn check_requirement(r: &Requirement, verified: &[Verified]) -> Check {
     }
 }
 
-fn conditions(r: &Requirement, predicate: &Value) -> Result<(), String> {
+fn conditions(
+    r: &Requirement,
+    predicate: &Value,
+    binary: Option<&std::path::Path>,
+) -> Result<(), String> {
     if let Some(p) = &r.provenance {
         let builder = predicate["runDetails"]["builder"]["id"]
             .as_str()
@@ -319,6 +371,9 @@ fn conditions(r: &Requirement, predicate: &Value) -> Result<(), String> {
         }
     }
     if let Some(s) = &r.sbom {
+        if s.match_binary {
+            binary_matches_sbom(binary, predicate)?;
+        }
         for c in predicate["components"].as_array().into_iter().flatten() {
             let name = c["name"].as_str().unwrap_or("");
             let version = c["version"].as_str().unwrap_or("");

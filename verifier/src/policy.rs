@@ -275,6 +275,11 @@ pub struct SbomConditions {
     pub denied_licenses: Vec<String>,
     #[serde(default)]
     pub banned_crates: Vec<String>,
+    /// The artifact must be a binary built with `cargo auditable`, and
+    /// every crate compiled into it must be listed in the attested SBOM
+    /// (so the SBOM describes this binary, not some other build).
+    #[serde(default)]
+    pub match_binary: bool,
 }
 
 #[derive(Debug, Deserialize)]
