@@ -907,6 +907,34 @@ fn ci_attests_an_image_and_the_webhook_agrees() {
     assert_eq!(patch[0]["op"], "replace");
     assert_eq!(patch[0]["path"], "/spec/containers/0/image");
     assert_eq!(patch[0]["value"], format!("{fixed}@{pinned}"));
+    // The pinned reference is admitted, the second time from the cache
+    // without the registry.
+    let pinned_image = format!("{fixed}@{pinned}");
+    let hits = |hook: &Webhook| -> u64 {
+        let out = Command::new("curl")
+            .args(["-s", "--cacert"])
+            .arg(&hook.ca)
+            .arg(format!("{}/metrics", hook.url))
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .find_map(|l| l.strip_prefix("tollgate_admission_cache_hits_total "))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    let before = hits(&hook);
+    for _ in 0..2 {
+        let (_, body, _) = admit(&hook, &pod(&pinned_image), "?timeout=10s");
+        assert_eq!(body["response"]["allowed"], true, "{body}");
+    }
+    assert_eq!(
+        hits(&hook),
+        before + 2,
+        "both pinned reviews came from the cache"
+    );
     // A denied image gets no patch.
     let (_, body, _) = admit_at(&hook, "/mutate", &pod(&vulnerable), "?timeout=10s");
     assert_eq!(body["response"]["allowed"], false);

@@ -222,6 +222,24 @@ fn now_secs() -> i64 {
         .unwrap_or(0)
 }
 
+/// The cached decision for an image pinned by digest (`name@sha256:…`), if
+/// fresh: no registry, no credentials, no blocking work. Tags always go
+/// through the registry, so a moved tag is seen.
+fn cached_pinned(state: &State, image: &str) -> Option<Decision> {
+    let (_, digest) = image.rsplit_once('@')?;
+    if !digest.starts_with("sha256:") {
+        return None;
+    }
+    let key = (digest.to_string(), state.policy_hash.clone());
+    let cache = state.cache.lock().ok()?;
+    let (decision, at) = cache.get(&key)?;
+    if at.elapsed() >= state.cache_ttl {
+        return None;
+    }
+    state.metrics.cache_hits.fetch_add(1, Ordering::Relaxed);
+    Some(decision.clone())
+}
+
 /// Verify one image (blocking: registry I/O and signature checks).
 fn verify_image(state: &State, image: &str) -> Result<(Decision, bool), String> {
     // Resolve first (one HEAD request): a cached decision for this digest
@@ -295,6 +313,26 @@ pub async fn review(
     result
 }
 
+/// Verify on the blocking pool under the deadline; a timeout is an error.
+async fn verify_blocking(
+    state: &Arc<State>,
+    image: &str,
+    deadline: Duration,
+) -> Result<Decision, String> {
+    let s = state.clone();
+    let img = image.to_string();
+    let work = tokio::task::spawn_blocking(move || verify_image(&s, &img));
+    match tokio::time::timeout(deadline, work).await {
+        Ok(Ok(Ok((decision, _cached)))) => Ok(decision),
+        Ok(Ok(Err(e))) => Err(format!("cannot verify: {e}")),
+        Ok(Err(_)) => Err("verification failed internally".to_string()),
+        Err(_) => Err(format!(
+            "verification did not finish within {} ms (registry slow or unreachable)",
+            deadline.as_millis()
+        )),
+    }
+}
+
 async fn review_inner(
     state: Arc<State>,
     body: &[u8],
@@ -358,23 +396,19 @@ async fn review_inner(
     let mut warnings = Vec::new();
     let mut digests: HashMap<String, String> = HashMap::new();
     for image in images {
-        let s = state.clone();
-        let img = image.clone();
-        let work = tokio::task::spawn_blocking(move || verify_image(&s, &img));
-        let outcome = match tokio::time::timeout(deadline, work).await {
-            Ok(Ok(Ok((decision, _cached)))) => Ok(decision),
-            Ok(Ok(Err(e))) => Err(format!("cannot verify: {e}")),
-            Ok(Err(_)) => Err("verification failed internally".to_string()),
-            Err(_) => Err(format!(
-                "verification did not finish within {} ms (registry slow or unreachable)",
-                deadline.as_millis()
-            )),
+        let outcome = match cached_pinned(&state, &image) {
+            Some(decision) => Ok(decision),
+            None => verify_blocking(&state, &image, deadline).await,
         };
-        let record = match &outcome {
-            Ok(d) => json!({ "uid": uid, "namespace": namespace, "image": image, "decision": d }),
-            Err(e) => json!({ "uid": uid, "namespace": namespace, "image": image, "error": e }),
-        };
-        log_decision(&state, &record);
+        if state.decision_log.is_some() {
+            let record = match &outcome {
+                Ok(d) => {
+                    json!({ "uid": uid, "namespace": namespace, "image": image, "decision": d })
+                }
+                Err(e) => json!({ "uid": uid, "namespace": namespace, "image": image, "error": e }),
+            };
+            log_decision(&state, &record);
+        }
         if let Ok(d) = &outcome {
             digests.insert(image.clone(), d.digest.clone());
         }
