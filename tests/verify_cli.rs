@@ -501,3 +501,52 @@ fn the_gate_compares_the_sbom_with_the_auditable_binary() {
     assert!(out.contains("not built with `cargo auditable`"), "{out}");
     assert!(swapped.exists() && honest.exists());
 }
+
+/// A Rego module in the policy sees only verified attestations; its `deny`
+/// messages deny, and a module that cannot be evaluated denies too.
+#[test]
+fn rego_rules_over_verified_attestations() {
+    let r = Release::new();
+    let rego = "rego: |\n  package tollgate\n  deny contains msg if {\n    some a in input.attestations\n    a.predicate.counts.high > 0\n    msg := sprintf(\"%d high SAST findings\", [a.predicate.counts.high])\n  }\n";
+    let policy = r.policy(|p| format!("{p}{rego}"));
+    let clean = [
+        "trusted-provenance.json",
+        "trusted-sbom.json",
+        "trusted-vulns.json",
+        "trusted-sast.json",
+    ];
+    let (code, out) = r.verify(&policy, "app", &clean);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("pass rego"), "{out}");
+    let demo = [
+        "trusted-provenance.json",
+        "trusted-sbom.json",
+        "trusted-vulns.json",
+        "trusted-sast-demo.json",
+    ];
+    let (code, out) = r.verify(&policy, "app", &demo);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("FAIL rego: 6 high SAST findings"), "{out}");
+    // An untrusted signer's attestation never reaches the module.
+    let untrusted_sast = [
+        "trusted-provenance.json",
+        "trusted-sbom.json",
+        "trusted-vulns.json",
+        "untrusted-sast.json",
+    ];
+    let (_, out) = r.verify(&policy, "app", &untrusted_sast);
+    assert!(out.contains("pass rego"), "{out}");
+    // A runtime error denies.
+    let broken = r.policy(|p| {
+        format!(
+            "{p}rego: |\n  package tollgate\n  deny contains msg if {{\n    msg := 1 / 0\n  }}\n"
+        )
+    });
+    let (code, out) = r.verify(&broken, "app", &clean);
+    assert_eq!(code, Some(1), "{out}");
+    // A module with the wrong package is a policy error naming the line.
+    let wrong = r.policy(|p| format!("{p}rego: |\n  package other\n"));
+    let o = tollgate(&["policy", "validate", wrong.to_str().unwrap()], r.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("package tollgate"));
+}

@@ -275,6 +275,40 @@ pub fn decide(
     for requirement in &policy.attestations {
         checks.push(check_requirement(requirement, &verified, binary));
     }
+    if let Some(rego) = &policy.rego {
+        let input = serde_json::json!({
+            "subject": subject_name,
+            "digest": format!("sha256:{sha256}"),
+            "signers": signers.iter().collect::<Vec<_>>(),
+            "attestations": verified
+                .iter()
+                .filter(|v| !v.statement.is_null())
+                .map(|v| serde_json::json!({
+                    "authority": v.authority,
+                    "predicateType": v.statement["predicateType"],
+                    "predicate": v.statement["predicate"],
+                }))
+                .collect::<Vec<_>>(),
+        });
+        checks.push(match crate::rego::deny(&rego.value, &input) {
+            Ok(messages) if messages.is_empty() => Check {
+                requirement: "rego".into(),
+                passed: true,
+                reason: "no deny rule matched".into(),
+            },
+            Ok(messages) => Check {
+                requirement: "rego".into(),
+                passed: false,
+                reason: messages.join("; "),
+            },
+            // Fail closed: a rule that cannot be evaluated denies.
+            Err(e) => Check {
+                requirement: "rego".into(),
+                passed: false,
+                reason: format!("evaluation failed: {e}"),
+            },
+        });
+    }
     let violations = checks.iter().filter(|c| !c.passed).count();
     Decision {
         subject: subject_name,

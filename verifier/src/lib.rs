@@ -12,3 +12,4 @@ pub mod admission;
 pub mod gate;
 pub mod log;
 pub mod policy;
+pub mod rego;

@@ -24,6 +24,10 @@ pub struct Policy {
     pub threshold: Option<Spanned<usize>>,
     #[serde(default)]
     pub attestations: Vec<Requirement>,
+    /// A Rego module (`package tollgate`, a `deny` set of messages) over
+    /// the verified attestations, for conditions the built-in ones lack.
+    #[serde(default)]
+    pub rego: Option<Spanned<String>>,
 }
 
 #[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq, serde::Serialize)]
@@ -386,6 +390,11 @@ impl Policy {
 
     fn check(&self) -> Vec<Problem> {
         let mut out = Vec::new();
+        if let Some(rego) = &self.rego {
+            if let Err(e) = crate::rego::check(&rego.value) {
+                out.push(at(rego, format!("rego: {e}")));
+            }
+        }
         if self.api_version.value != API_VERSION {
             out.push(at(
                 &self.api_version,
