@@ -550,3 +550,30 @@ fn rego_rules_over_verified_attestations() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("package tollgate"));
 }
+
+/// `maxAge`: the release was attested on 2023-11-14 (SOURCE_DATE_EPOCH in
+/// the signed predicates); a 30-day limit denies it, a generous one admits.
+#[test]
+fn max_age_counts_from_the_signed_time() {
+    let r = Release::new();
+    let young = r.policy(|p| {
+        p.replace(
+            "  - type: provenance\n",
+            "  - type: provenance\n    maxAge: 30d\n",
+        )
+    });
+    let (code, out) = r.verify(&young, "app", &GOOD);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("days ago (maxAge 30d)"), "{out}");
+    let old_ok = r.policy(|p| p.replace("  - type: sbom\n", "  - type: sbom\n    maxAge: 5000d\n"));
+    let (code, out) = r.verify(&old_ok, "app", &GOOD);
+    assert_eq!(code, Some(0), "{out}");
+    let bad = r.policy(|p| p.replace("  - type: sbom\n", "  - type: sbom\n    maxAge: soon\n"));
+    let o = tollgate(&["policy", "validate", bad.to_str().unwrap()], r.path());
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("maxAge `soon`") && err.contains(":line "),
+        "{err}"
+    );
+}

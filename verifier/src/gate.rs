@@ -37,6 +37,27 @@ pub struct Decision {
 struct Verified {
     authority: String,
     statement: Value,
+    /// When it was attested: the log entry's time, else the signed predicate's.
+    time: Option<i64>,
+}
+
+/// The time a verified statement was made: the transparency log's time
+/// when logged; otherwise the time the signed predicate records.
+fn attested_at(integrated_time: Option<&str>, statement: &Value) -> Option<i64> {
+    if let Some(t) = integrated_time.and_then(|t| t.parse::<i64>().ok()) {
+        return Some(t);
+    }
+    let p = &statement["predicate"];
+    [
+        &p["runDetails"]["metadata"]["finishedOn"],
+        &p["runDetails"]["metadata"]["startedOn"],
+        &p["metadata"]["timestamp"],
+        &p["metadata"]["scanFinishedOn"],
+        &p["metadata"]["scanStartedOn"],
+        &p["timestamp"],
+    ]
+    .iter()
+    .find_map(|v| v.as_str().and_then(crate::policy::parse_rfc3339_utc))
 }
 
 /// What is being admitted.
@@ -212,9 +233,11 @@ pub fn decide(
             // Defence in depth: the verified statement must name this subject.
             if let Some(statement) = statement_of(bundle) {
                 if tollgate_attest::statement::has_subject_sha256(&statement, &sha256) {
+                    let time = attested_at(certified.integrated_time.as_deref(), &statement);
                     verified.push(Verified {
                         authority: authority.name.value.clone(),
                         statement,
+                        time,
                     });
                     accepted = true;
                 } else {
@@ -228,6 +251,7 @@ pub fn decide(
                 verified.push(Verified {
                     authority: authority.name.value.clone(),
                     statement: Value::Null,
+                    time: None,
                 });
                 accepted = true;
             }
@@ -273,7 +297,7 @@ pub fn decide(
         },
     });
     for requirement in &policy.attestations {
-        checks.push(check_requirement(requirement, &verified, binary));
+        checks.push(check_requirement(requirement, &verified, binary, now));
     }
     if let Some(rego) = &policy.rego {
         let input = serde_json::json!({
@@ -326,6 +350,7 @@ fn check_requirement(
     r: &Requirement,
     verified: &[Verified],
     binary: Option<&std::path::Path>,
+    now: i64,
 ) -> Check {
     let ty = expand_type(&r.predicate_type.value).to_string();
     let candidates: Vec<&Verified> = verified
@@ -341,7 +366,29 @@ fn check_requirement(
         };
     }
     let mut failures = Vec::new();
+    let max_age = r
+        .max_age
+        .as_ref()
+        .and_then(|a| crate::policy::parse_age(&a.value).map(|s| (s, a.value.clone())));
     for c in &candidates {
+        if let Some((seconds, text)) = &max_age {
+            match c.time {
+                None => {
+                    failures.push(format!(
+                        "maxAge {text}: the attestation records no time to check"
+                    ));
+                    continue;
+                }
+                Some(t) if now - t > *seconds => {
+                    failures.push(format!(
+                        "attested {} days ago (maxAge {text})",
+                        (now - t) / 86_400
+                    ));
+                    continue;
+                }
+                Some(_) => {}
+            }
+        }
         match conditions(r, &c.statement["predicate"], binary) {
             Ok(()) => {
                 return Check {

@@ -259,6 +259,44 @@ pub struct Requirement {
     pub vulns: Option<VulnsConditions>,
     #[serde(default)]
     pub sast: Option<SastConditions>,
+    /// The attestation must be at most this old (`30d`, `12h`, `2w`),
+    /// counted from its log entry's time or, unlogged, the time its signed
+    /// predicate records.
+    #[serde(default)]
+    pub max_age: Option<Spanned<String>>,
+}
+
+/// `30d`, `12h`, `2w`, `90m` to seconds.
+pub fn parse_age(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit())?;
+    let (number, unit) = text.split_at(split);
+    let n: i64 = number.parse().ok()?;
+    let unit = match unit {
+        "m" => 60,
+        "h" => 3_600,
+        "d" => 86_400,
+        "w" => 7 * 86_400,
+        _ => return None,
+    };
+    n.checked_mul(unit)
+}
+
+/// RFC 3339 in UTC (`2026-01-02T03:04:05Z`, fractions ignored) to Unix seconds.
+pub fn parse_rfc3339_utc(text: &str) -> Option<i64> {
+    let (date, rest) = text.split_once('T')?;
+    let day = valid_date(date)?;
+    let time = rest
+        .strip_suffix('Z')
+        .or_else(|| rest.strip_suffix("+00:00"))?;
+    let time = time.split('.').next()?;
+    let mut hms = time.split(':').map(|p| p.parse::<i64>().ok());
+    match (hms.next()?, hms.next()?, hms.next()?, hms.next()) {
+        (Some(h @ 0..=23), Some(m @ 0..=59), Some(s @ 0..=60), None) => {
+            Some(day + h * 3_600 + m * 60 + s)
+        }
+        _ => None,
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -390,6 +428,19 @@ impl Policy {
 
     fn check(&self) -> Vec<Problem> {
         let mut out = Vec::new();
+        for r in &self.attestations {
+            if let Some(age) = &r.max_age {
+                if parse_age(&age.value).is_none() {
+                    out.push(at(
+                        age,
+                        format!(
+                            "maxAge `{}`: expected a number and a unit (m, h, d, w), like `30d`",
+                            age.value
+                        ),
+                    ));
+                }
+            }
+        }
         if let Some(rego) = &self.rego {
             if let Err(e) = crate::rego::check(&rego.value) {
                 out.push(at(rego, format!("rego: {e}")));
@@ -546,6 +597,24 @@ attestations:
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn ages_and_times_parse() {
+        assert_eq!(parse_age("30d"), Some(30 * 86_400));
+        assert_eq!(parse_age("12h"), Some(12 * 3_600));
+        assert_eq!(parse_age("d"), None);
+        assert_eq!(parse_age("30"), None);
+        assert_eq!(
+            parse_rfc3339_utc("2023-11-14T22:13:20Z"),
+            Some(1_700_000_000)
+        );
+        assert_eq!(
+            parse_rfc3339_utc("2023-11-14T22:13:20.5+00:00"),
+            Some(1_700_000_000)
+        );
+        assert_eq!(parse_rfc3339_utc("2023-11-14T22:13:20+02:00"), None);
+    }
+
     use super::*;
 
     #[test]
