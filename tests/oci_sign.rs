@@ -591,7 +591,9 @@ impl Drop for Webhook {
     }
 }
 
-fn start_webhook(d: &Path, policy: &str) -> Webhook {
+/// Start `tollgate admission serve` with a fresh server certificate and
+/// `extra` arguments; does not wait for it to answer.
+fn spawn_webhook(d: &Path, policy: &str, extra: &[&str]) -> Webhook {
     let cert =
         rcgen::generate_simple_self_signed(vec!["localhost".to_string(), "127.0.0.1".to_string()])
             .unwrap();
@@ -618,15 +620,20 @@ fn start_webhook(d: &Path, policy: &str) -> Webhook {
             "admission.jsonl",
             "--allow-insecure-registry",
         ])
+        .args(extra)
         .current_dir(d)
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let hook = Webhook {
+    Webhook {
         child,
         url: format!("https://localhost:{port}"),
         ca: d.join("tls.crt"),
-    };
+    }
+}
+
+fn start_webhook(d: &Path, policy: &str) -> Webhook {
+    let hook = spawn_webhook(d, policy, &[]);
     for _ in 0..100 {
         let ok = Command::new("curl")
             .args(["-sf", "--cacert"])
@@ -986,44 +993,13 @@ fn admission_webhook_requires_client_certificates_with_client_ca() {
     client(&apiserver_ca, "apiserver");
     client(&other_ca, "intruder");
 
-    let server = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
-    std::fs::write(d.join("tls.crt"), server.cert.pem()).unwrap();
-    std::fs::write(d.join("tls.key"), server.signing_key.serialize_pem()).unwrap();
     std::fs::write(d.join("policy.yaml"), "apiVersion: tollgate.dev/v1\nkind: Policy\nname: p\nauthorities:\n  - name: k\n    keyless:\n      github:\n        repository: a/b\n").unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(env!("CARGO_BIN_EXE_tollgate"))
-        .args([
-            "admission",
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--tls-cert",
-            "tls.crt",
-            "--tls-key",
-            "tls.key",
-            "--policy",
-            "policy.yaml",
-            "--client-ca",
-            "apiserver-ca.pem",
-        ])
-        .current_dir(d)
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let _hook = Webhook {
-        child,
-        url: String::new(),
-        ca: PathBuf::new(),
-    };
+    let hook = spawn_webhook(d, "policy.yaml", &["--client-ca", "apiserver-ca.pem"]);
     let get = |cert: Option<&str>| {
         let mut cmd = Command::new("curl");
         cmd.current_dir(d)
             .args(["-sf", "--cacert", "tls.crt"])
-            .arg(format!("https://localhost:{port}/healthz"));
+            .arg(format!("{}/healthz", hook.url));
         if let Some(name) = cert {
             cmd.args([
                 "--cert",

@@ -2724,23 +2724,8 @@ fn extracts_only_scalars(arguments: &syn::PathArguments) -> bool {
             syn::Type::Path(p) => {
                 p.qself.is_none()
                     && p.path.get_ident().is_some_and(|i| {
-                        matches!(
-                            i.to_string().as_str(),
-                            "u8" | "u16"
-                                | "u32"
-                                | "u64"
-                                | "u128"
-                                | "usize"
-                                | "i8"
-                                | "i16"
-                                | "i32"
-                                | "i64"
-                                | "i128"
-                                | "isize"
-                                | "f32"
-                                | "f64"
-                                | "bool"
-                        )
+                        let name = i.to_string();
+                        name == "bool" || is_numeric_type_name(&name)
                     })
             }
             _ => false,
