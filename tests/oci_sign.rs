@@ -292,12 +292,60 @@ fn keyless_image_signing_pushes_a_verifiable_bundle() {
         ],
         d,
     );
-    drop(mock);
     assert!(signed.status.success(), "{}", err(&signed));
     let digest = serde_json::from_slice::<serde_json::Value>(&signed.stdout).unwrap()["digest"]
         .as_str()
         .unwrap()
         .to_string();
+
+    // A keyless attestation attached next to it, admitted by a policy that
+    // trusts the private instance's root.
+    std::fs::write(d.join("review.json"), br#"{"reviewed": true}"#).unwrap();
+    let attested = tollgate(
+        &[
+            "attest",
+            "--predicate-type",
+            "https://example.com/review/v1",
+            "--predicate",
+            "review.json",
+            "--attach",
+            &image,
+            "--identity-token",
+            &jwt,
+            "--fulcio-url",
+            &url,
+            "--rekor-url",
+            &url,
+            "--trusted-root",
+            root.to_str().unwrap(),
+            "--allow-insecure-registry",
+        ],
+        d,
+    );
+    drop(mock);
+    assert!(attested.status.success(), "{}", err(&attested));
+    std::fs::write(
+        d.join("policy.yaml"),
+        format!("apiVersion: tollgate.dev/v1\nkind: Policy\nname: private\nauthorities:\n  - name: release\n    keyless:\n      issuer: {issuer}\n      subject: {identity}\n      trustedRoot: {}\nattestations:\n  - type: https://example.com/review/v1\n", root.display()),
+    )
+    .unwrap();
+    let admitted = tollgate(
+        &[
+            "verify",
+            &image,
+            "--policy",
+            "policy.yaml",
+            "--allow-insecure-registry",
+        ],
+        d,
+    );
+    assert_eq!(
+        admitted.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&admitted.stdout),
+        err(&admitted)
+    );
 
     // Read the referrer back over the registry API, as any client would.
     let get = |path: &str, accept: &str| -> Vec<u8> {
@@ -381,6 +429,27 @@ fn keyless_image_signing_pushes_a_verifiable_bundle() {
         .as_str()
         .unwrap()
         .starts_with("-----BEGIN CERTIFICATE-----"));
+    assert!(annotations["dev.sigstore.cosign/bundle"]
+        .as_str()
+        .unwrap()
+        .contains("SignedEntryTimestamp"));
+
+    // The `.att` layer carries the same for the attestation.
+    let att: serde_json::Value = serde_json::from_slice(&get(
+        &format!("manifests/{}.att", digest.replace(':', "-")),
+        "application/vnd.oci.image.manifest.v1+json",
+    ))
+    .unwrap();
+    let annotations = &att["layers"][0]["annotations"];
+    assert_eq!(
+        att["layers"][0]["mediaType"],
+        "application/vnd.dsse.envelope.v1+json"
+    );
+    assert_eq!(
+        annotations["predicateType"],
+        "https://example.com/review/v1"
+    );
+    assert!(annotations["dev.sigstore.cosign/certificate"].is_string());
     assert!(annotations["dev.sigstore.cosign/bundle"]
         .as_str()
         .unwrap()

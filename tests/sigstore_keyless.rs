@@ -399,3 +399,298 @@ fn signing_config_and_sign_time_trust_check() {
     );
     assert!(!d.join("bad.json").exists() && !d.join("bad.tollgate-verify.json").exists());
 }
+
+/// The statement inside a DSSE bundle, re-encoded after `edit`.
+fn edit_statement(bundle: &Path, out: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(bundle).unwrap()).unwrap();
+    let payload = b64
+        .decode(doc["dsseEnvelope"]["payload"].as_str().unwrap())
+        .unwrap();
+    let mut statement: serde_json::Value = serde_json::from_slice(&payload).unwrap();
+    edit(&mut statement);
+    doc["dsseEnvelope"]["payload"] = b64.encode(statement.to_string()).into();
+    std::fs::write(out, doc.to_string()).unwrap();
+}
+
+#[test]
+fn keyless_attestation_is_logged_as_dsse_and_verified_by_both_clients() {
+    use base64::Engine;
+    use sha2::Digest;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mock = start_mock(d);
+    std::fs::write(d.join("app.tar"), b"release bytes").unwrap();
+    std::fs::write(d.join("swapped.tar"), b"other bytes").unwrap();
+    std::fs::write(d.join("predicate.json"), br#"{"reviewed": true}"#).unwrap();
+    let jwt = token(serde_json::json!({"iss": ISSUER, "sub": IDENTITY, "aud": "sigstore"}));
+    let root = mock.root.to_str().unwrap();
+
+    let out = tollgate(
+        &[
+            "attest",
+            "--predicate-type",
+            "https://example.com/review/v1",
+            "--predicate",
+            "predicate.json",
+            "app.tar",
+            "--bundle",
+            "att.sigstore.json",
+            "--identity-token",
+            &jwt,
+            "--fulcio-url",
+            &mock.url,
+            "--rekor-url",
+            &mock.url,
+            "--trusted-root",
+            root,
+        ],
+        d,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("keyless, certificate from"));
+
+    // The log entry is Rekor's canonical `dsse` body for this envelope.
+    let bundle: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join("att.sigstore.json")).unwrap()).unwrap();
+    let entry = &bundle["verificationMaterial"]["tlogEntries"][0];
+    assert_eq!(entry["kindVersion"]["kind"], "dsse");
+    assert!(bundle["verificationMaterial"]["certificate"]["rawBytes"].is_string());
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let body: serde_json::Value = serde_json::from_slice(
+        &b64.decode(entry["canonicalizedBody"].as_str().unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    let payload = b64
+        .decode(bundle["dsseEnvelope"]["payload"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(
+        body["spec"]["payloadHash"]["value"],
+        hex::encode(sha2::Sha256::digest(&payload))
+    );
+    assert_eq!(
+        body["spec"]["signatures"][0]["signature"],
+        bundle["dsseEnvelope"]["signatures"][0]["sig"]
+    );
+    assert!(body["spec"].get("proposedContent").is_none());
+
+    let verify_att = |bundle: &str, artifact: &str, identity: &str| {
+        verify(d, bundle, artifact, identity, ISSUER, &mock.root)
+            .status
+            .code()
+    };
+    assert_eq!(
+        verify_att("att.sigstore.json", "app.tar", IDENTITY),
+        Some(0)
+    );
+    assert_eq!(
+        verify_att("att.sigstore.json", "swapped.tar", IDENTITY),
+        Some(1),
+        "the subject is another artifact"
+    );
+    assert_eq!(
+        verify_att(
+            "att.sigstore.json",
+            "app.tar",
+            "https://github.com/evil/repo/.github/workflows/x.yml@refs/heads/main"
+        ),
+        Some(1),
+        "wrong identity"
+    );
+    // A statement rewritten to name another artifact: the signature and the
+    // log's payload hash no longer match.
+    let swapped_digest = hex::encode(sha2::Sha256::digest(b"other bytes"));
+    edit_statement(
+        &d.join("att.sigstore.json"),
+        &d.join("tampered.json"),
+        |s| s["subject"][0]["digest"]["sha256"] = swapped_digest.clone().into(),
+    );
+    assert_eq!(
+        verify_att("tampered.json", "swapped.tar", IDENTITY),
+        Some(1),
+        "a rewritten statement"
+    );
+
+    let js = |bundle: &str, artifact: &str| {
+        node(
+            "verify-keyless.js",
+            &[
+                d.join(bundle).to_str().unwrap(),
+                d.join(artifact).to_str().unwrap(),
+                root,
+                IDENTITY,
+                ISSUER,
+            ],
+        )
+    };
+    assert!(
+        js("att.sigstore.json", "app.tar"),
+        "sigstore-js rejected tollgate's keyless attestation"
+    );
+    assert!(!js("att.sigstore.json", "swapped.tar"));
+    assert!(!js("tampered.json", "swapped.tar"));
+
+    // A bare envelope cannot carry the certificate: refused, nothing written.
+    let jsonl = tollgate(
+        &[
+            "attest",
+            "--predicate-type",
+            "https://example.com/review/v1",
+            "--predicate",
+            "predicate.json",
+            "app.tar",
+            "--output-jsonl",
+            "att.intoto.jsonl",
+            "--identity-token",
+            &jwt,
+            "--fulcio-url",
+            &mock.url,
+            "--rekor-url",
+            &mock.url,
+        ],
+        d,
+    );
+    assert_eq!(jsonl.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&jsonl.stderr).contains("--output-jsonl"));
+    assert!(!d.join("att.intoto.jsonl").exists());
+}
+
+#[test]
+fn keyed_attestation_logged_to_rekor_and_private_root_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mock = start_mock(d);
+    std::fs::write(d.join("pw"), "pw").unwrap();
+    std::fs::write(d.join("app.tar"), b"release bytes").unwrap();
+    std::fs::write(
+        d.join("sbom.json"),
+        br#"{"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1, "components": []}"#,
+    )
+    .unwrap();
+    assert!(tollgate(&["key", "generate", "--password-file", "pw"], d)
+        .status
+        .success());
+    let out = tollgate(
+        &[
+            "attest",
+            "sbom",
+            "--sbom",
+            "sbom.json",
+            "app.tar",
+            "--key",
+            "cosign.key",
+            "--password-file",
+            "pw",
+            "--rekor-url",
+            &mock.url,
+            "--bundle",
+            "sbom.att.json",
+        ],
+        d,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ok = tollgate(
+        &[
+            "verify-bundle",
+            "--key",
+            "cosign.pub",
+            "--bundle",
+            "sbom.att.json",
+            "--trusted-root",
+            mock.root.to_str().unwrap(),
+            "app.tar",
+        ],
+        d,
+    );
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+
+    // A keyless attestation admitted by a policy naming the private
+    // instance's trusted root (relative to the policy file); the same
+    // policy without it trusts only the public-good root and denies.
+    let jwt = token(serde_json::json!({"iss": ISSUER, "sub": IDENTITY, "aud": "sigstore"}));
+    let out = tollgate(
+        &[
+            "attest",
+            "sbom",
+            "--sbom",
+            "sbom.json",
+            "app.tar",
+            "--bundle",
+            "keyless.att.json",
+            "--identity-token",
+            &jwt,
+            "--fulcio-url",
+            &mock.url,
+            "--rekor-url",
+            &mock.url,
+        ],
+        d,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::create_dir(d.join("policy")).unwrap();
+    std::fs::copy(&mock.root, d.join("policy/private-root.json")).unwrap();
+    let policy = |root_line: &str| {
+        format!(
+            "apiVersion: tollgate.dev/v1\nkind: Policy\nname: private\nauthorities:\n  - name: release\n    keyless:\n      github:\n        repository: tollgate-dev/tollgate\n        workflow: release.yml\n{root_line}attestations:\n  - type: sbom\n"
+        )
+    };
+    std::fs::write(
+        d.join("policy/private.yaml"),
+        policy("      trustedRoot: private-root.json\n"),
+    )
+    .unwrap();
+    std::fs::write(d.join("policy/public.yaml"), policy("")).unwrap();
+    let gate = |policy: &str| {
+        tollgate(
+            &[
+                "verify",
+                "--policy",
+                policy,
+                "--bundle",
+                "keyless.att.json",
+                "app.tar",
+            ],
+            d,
+        )
+    };
+    let admitted = gate("policy/private.yaml");
+    assert_eq!(
+        admitted.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&admitted.stdout),
+        String::from_utf8_lossy(&admitted.stderr)
+    );
+    assert_eq!(gate("policy/public.yaml").status.code(), Some(1));
+    std::fs::write(
+        d.join("policy/missing.yaml"),
+        policy("      trustedRoot: nowhere.json\n"),
+    )
+    .unwrap();
+    let missing = gate("policy/missing.yaml");
+    assert_eq!(missing.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&missing.stderr);
+    assert!(
+        stderr.contains("missing.yaml:line 10") && stderr.contains("trustedRoot"),
+        "{stderr}"
+    );
+}

@@ -156,8 +156,34 @@ pub fn rekor_entry(
             "signature": { "content": B64.encode(signature), "publicKey": { "content": B64.encode(verifier_pem) } },
         },
     });
+    log_entry(rekor_url, &body, "hashedrekord")
+}
+
+/// Log a `dsse` v0.0.1 entry for a signed envelope; returns the bundle's
+/// `tlogEntries[0]`. Rekor verifies every envelope signature against the
+/// verifiers and stores only the envelope and payload hashes and the
+/// signatures, which is what verifiers compare the bundle against.
+pub fn dsse_rekor_entry(
+    rekor_url: &str,
+    envelope: &Value,
+    verifier_pem: &str,
+) -> Result<Value, Error> {
+    let envelope_text = serde_json::to_string(envelope).map_err(|e| service_err(rekor_url, e))?;
+    let body = json!({
+        "apiVersion": "0.0.1",
+        "kind": "dsse",
+        "spec": {
+            "proposedContent": { "envelope": envelope_text, "verifiers": [B64.encode(verifier_pem)] },
+        },
+    });
+    log_entry(rekor_url, &body, "dsse")
+}
+
+/// Propose an entry to Rekor's v1 API and turn the response into a bundle
+/// `TransparencyLogEntry` (SET, inclusion proof, checkpoint, body).
+fn log_entry(rekor_url: &str, body: &Value, kind: &str) -> Result<Value, Error> {
     let url = format!("{}/api/v1/log/entries", rekor_url.trim_end_matches('/'));
-    let response = post_json(&url, &body)?;
+    let response = post_json(&url, body)?;
     let entry = response
         .as_object()
         .and_then(|o| o.values().next())
@@ -183,7 +209,7 @@ pub fn rekor_entry(
     Ok(json!({
         "logIndex": num(field("/logIndex")?),
         "logId": { "keyId": hex_b64(field("/logID")?)? },
-        "kindVersion": { "kind": "hashedrekord", "version": "0.0.1" },
+        "kindVersion": { "kind": kind, "version": "0.0.1" },
         "integratedTime": num(field("/integratedTime")?),
         "inclusionPromise": { "signedEntryTimestamp": field("/verification/signedEntryTimestamp")? },
         "inclusionProof": {
@@ -239,6 +265,64 @@ pub fn sign_keyed_logged(artifact: &[u8], key: &KeyPair, rekor_url: &str) -> Res
         "verificationMaterial": { "publicKey": { "hint": key.key_hint() }, "tlogEntries": [entry] },
         "messageSignature": message_signature(artifact, &signature),
     }))
+}
+
+/// How an in-toto statement is signed into a DSSE bundle.
+pub enum StatementSigner<'a> {
+    /// A long-lived key; logged to Rekor only when a URL is given.
+    Keyed {
+        key: &'a KeyPair,
+        rekor_url: Option<&'a str>,
+    },
+    /// An ephemeral key with a Fulcio certificate for the token's identity,
+    /// always logged to Rekor (the certificate is only trusted with a log
+    /// entry that proves the signature was made while it was valid).
+    Keyless {
+        token: &'a str,
+        fulcio_url: &'a str,
+        rekor_url: &'a str,
+    },
+}
+
+/// Sign `statement` into a Sigstore bundle (v0.3) with a DSSE envelope.
+pub fn sign_statement(signer: &StatementSigner<'_>, statement: &Value) -> Result<Value, Error> {
+    let payload = serde_json::to_vec(statement).unwrap_or_default();
+    match signer {
+        StatementSigner::Keyed {
+            key,
+            rekor_url: None,
+        } => Ok(crate::sign::keyed_dsse_bundle(key, statement)),
+        StatementSigner::Keyed {
+            key,
+            rekor_url: Some(rekor_url),
+        } => {
+            let envelope = crate::dsse::sign(key, crate::dsse::INTOTO_PAYLOAD_TYPE, &payload);
+            let entry = dsse_rekor_entry(rekor_url, &envelope, &key.public_key_pem())?;
+            Ok(json!({
+                "mediaType": BUNDLE_MEDIA_TYPE_V03,
+                "verificationMaterial": { "publicKey": { "hint": key.key_hint() }, "tlogEntries": [entry] },
+                "dsseEnvelope": envelope,
+            }))
+        }
+        StatementSigner::Keyless {
+            token,
+            fulcio_url,
+            rekor_url,
+        } => {
+            let key = KeyPair::generate(KeyKind::EcdsaP256);
+            let leaf = fulcio_certificate(fulcio_url, token, &key)?;
+            let leaf_pem =
+                pem_rfc7468::encode_string("CERTIFICATE", pem_rfc7468::LineEnding::LF, &leaf)
+                    .map_err(|e| Error::Token(e.to_string()))?;
+            let envelope = crate::dsse::sign(&key, crate::dsse::INTOTO_PAYLOAD_TYPE, &payload);
+            let entry = dsse_rekor_entry(rekor_url, &envelope, &leaf_pem)?;
+            Ok(json!({
+                "mediaType": BUNDLE_MEDIA_TYPE_V03,
+                "verificationMaterial": { "certificate": { "rawBytes": B64.encode(&leaf) }, "tlogEntries": [entry] },
+                "dsseEnvelope": envelope,
+            }))
+        }
+    }
 }
 
 /// An identity token from GitHub Actions (`id-token: write`), with the

@@ -521,6 +521,49 @@ pub fn simple_signing_payload(repository: &str, digest: &str) -> Vec<u8> {
     .unwrap_or_default()
 }
 
+/// cosign's annotations for a logged signature: the certificate (PEM) of
+/// a keyless signer, and the Rekor bundle (SET and the entry it signs), so
+/// cosign verifies the `.sig`/`.att` layer offline.
+fn cosign_log_annotations(
+    image: &str,
+    bundle: &Value,
+) -> Result<serde_json::Map<String, Value>, Error> {
+    let mut a = serde_json::Map::new();
+    if let Some(cert) = bundle
+        .pointer("/verificationMaterial/certificate/rawBytes")
+        .and_then(Value::as_str)
+    {
+        let der = B64.decode(cert).map_err(|e| reg_err(image, e))?;
+        let pem = pem_rfc7468::encode_string("CERTIFICATE", pem_rfc7468::LineEnding::LF, &der)
+            .map_err(|e| reg_err(image, e))?;
+        a.insert(CERTIFICATE_ANNOTATION.into(), json!(pem));
+    }
+    if let Some(entry) = bundle.pointer("/verificationMaterial/tlogEntries/0") {
+        let log_id = entry
+            .pointer("/logId/keyId")
+            .and_then(Value::as_str)
+            .and_then(|k| B64.decode(k).ok())
+            .map(hex::encode)
+            .unwrap_or_default();
+        let num = |p: &str| {
+            entry
+                .pointer(p)
+                .and_then(Value::as_str)
+                .and_then(|s| s.parse::<i64>().ok())
+                .unwrap_or(0)
+        };
+        let rekor_bundle = json!({
+            "SignedEntryTimestamp": entry.pointer("/inclusionPromise/signedEntryTimestamp"),
+            "Payload": { "body": entry["canonicalizedBody"], "integratedTime": num("/integratedTime"), "logIndex": num("/logIndex"), "logID": log_id },
+        });
+        a.insert(
+            REKOR_BUNDLE_ANNOTATION.into(),
+            json!(rekor_bundle.to_string()),
+        );
+    }
+    Ok(a)
+}
+
 pub fn sign_image(
     image: &str,
     signer: ImageSigner<'_>,
@@ -543,41 +586,8 @@ pub fn sign_image(
             rekor_url,
         } => {
             let bundle = crate::keyless::sign_keyless(&payload, token, fulcio_url, rekor_url)?;
-            let mut a = serde_json::Map::new();
-            if let Some(cert) = bundle
-                .pointer("/verificationMaterial/certificate/rawBytes")
-                .and_then(Value::as_str)
-            {
-                let der = B64.decode(cert).map_err(|e| reg_err(image, e))?;
-                let pem =
-                    pem_rfc7468::encode_string("CERTIFICATE", pem_rfc7468::LineEnding::LF, &der)
-                        .map_err(|e| reg_err(image, e))?;
-                a.insert(CERTIFICATE_ANNOTATION.into(), json!(pem));
-            }
-            if let Some(entry) = bundle.pointer("/verificationMaterial/tlogEntries/0") {
-                let log_id = entry
-                    .pointer("/logId/keyId")
-                    .and_then(Value::as_str)
-                    .and_then(|k| B64.decode(k).ok())
-                    .map(hex::encode)
-                    .unwrap_or_default();
-                let num = |p: &str| {
-                    entry
-                        .pointer(p)
-                        .and_then(Value::as_str)
-                        .and_then(|s| s.parse::<i64>().ok())
-                        .unwrap_or(0)
-                };
-                let rekor_bundle = json!({
-                    "SignedEntryTimestamp": entry.pointer("/inclusionPromise/signedEntryTimestamp"),
-                    "Payload": { "body": entry["canonicalizedBody"], "integratedTime": num("/integratedTime"), "logIndex": num("/logIndex"), "logID": log_id },
-                });
-                a.insert(
-                    REKOR_BUNDLE_ANNOTATION.into(),
-                    json!(rekor_bundle.to_string()),
-                );
-            }
-            (bundle, a)
+            let annotations = cosign_log_annotations(image, &bundle)?;
+            (bundle, annotations)
         }
     };
     let signature = bundle
@@ -744,10 +754,12 @@ pub fn attach_attestation(
     let envelope_desc =
         registry.push_blob(&serde_json::to_vec(envelope).map_err(|e| reg_err(image, e))?)?;
     let attestation_tag = tag_for(&digest, ".att");
+    let mut annotations = cosign_log_annotations(image, bundle)?;
+    annotations.insert("predicateType".into(), json!(predicate_type));
     push_cosign_layer(
         &registry,
         &attestation_tag,
-        json!({ "mediaType": DSSE_MEDIA_TYPE, "size": envelope_desc["size"], "digest": envelope_desc["digest"], "annotations": { "predicateType": predicate_type } }),
+        json!({ "mediaType": DSSE_MEDIA_TYPE, "size": envelope_desc["size"], "digest": envelope_desc["digest"], "annotations": annotations }),
     )?;
     let bundle_desc = registry.push_blob(&crate::sign::to_bytes(bundle))?;
     let (referrer_digest, fallback) = push_referrer(

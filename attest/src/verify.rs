@@ -109,6 +109,19 @@ pub fn verify_bundle(
         path: bundle_path.to_path_buf(),
         source,
     })?;
+    verify_bundle_text(bundle_path, &text, subject, signer, trust, ignore_tlog)
+}
+
+/// [`verify_bundle`] on a bundle already in memory; `bundle_path` only
+/// names it in errors.
+pub fn verify_bundle_text(
+    bundle_path: &Path,
+    text: &str,
+    subject: &Subject,
+    signer: &Signer,
+    trust: &Trust,
+    ignore_tlog: bool,
+) -> Result<Verified, Error> {
     // A key file is read once; from here on keys are inline PEM.
     let key_pem = match signer {
         Signer::Key(path) => Some(std::fs::read_to_string(path).map_err(|source| Error::Io {
@@ -123,11 +136,11 @@ pub fn verify_bundle(
         _ => PathBuf::from("<policy key>"),
     };
     if let (Some(pem), true) = (&key_pem, ignore_tlog) {
-        if let Some(verified) = verify_unlogged_keyed(bundle_path, &text, subject, pem)? {
+        if let Some(verified) = verify_unlogged_keyed(bundle_path, text, subject, pem)? {
             return Ok(verified);
         }
     }
-    let bundle = Bundle::from_json(&text).map_err(|e| Error::Bundle {
+    let bundle = Bundle::from_json(text).map_err(|e| Error::Bundle {
         path: bundle_path.to_path_buf(),
         message: e.to_string(),
     })?;

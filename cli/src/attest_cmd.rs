@@ -1,5 +1,7 @@
 //! `tollgate attest`: in-toto Statement v1 in a DSSE envelope, signed with a
-//! key, written as a Sigstore bundle (v0.3) or an `.intoto.jsonl` line.
+//! key or keylessly (Fulcio certificate, Rekor `dsse` entry), written as a
+//! Sigstore bundle (v0.3), pushed next to an image, or (keyed only) appended
+//! as an `.intoto.jsonl` line.
 
 use crate::keys_cmd::{load_key, PasswordArgs};
 use crate::output;
@@ -12,7 +14,7 @@ use tollgate_attest::statement::{self, Subject};
 #[derive(Args, Debug)]
 #[command(args_conflicts_with_subcommands = true)]
 #[command(
-    after_help = "Subjects are files (named by SHA-256 and SHA-512) or images as `name@sha256:<hex>`.\nVerify the result with `tollgate verify-bundle --key PUB --insecure-ignore-tlog --bundle B SUBJECT`."
+    after_help = "Subjects are files (named by SHA-256 and SHA-512) or images as `name@sha256:<hex>`.\nWithout --key, attests keylessly (like `tollgate sign`).\nVerify the result with `tollgate verify-bundle --key PUB --insecure-ignore-tlog --bundle B SUBJECT`\n(keyless: `--certificate-identity ID --certificate-oidc-issuer URL`)."
 )]
 pub struct AttestArgs {
     #[command(subcommand)]
@@ -49,6 +51,8 @@ pub struct CommonArgs {
     pub attach: Option<String>,
     #[command(flatten)]
     pub registry: crate::keys_cmd::RegistryArgs,
+    #[command(flatten)]
+    pub sigstore: crate::keys_cmd::SigstoreArgs,
 }
 
 #[derive(Subcommand, Debug)]
@@ -202,26 +206,46 @@ pub fn run(args: AttestArgs) -> Result<u8> {
         None => None,
     };
     let subjects = subjects(&common.subjects, image.as_ref())?;
-    let Some(key_path) = &common.key else {
-        bail!("attestations are signed with --key (keyless attestations are not supported yet)");
-    };
-    let key = load_key(key_path, &common.password)?;
     let statement = statement::statement(&subjects, &predicate_type, predicate);
+    let mut sigstore = common.sigstore.clone();
+    sigstore.resolve()?;
+    let key = match &common.key {
+        Some(path) => Some(load_key(path, &common.password)?),
+        None => None,
+    };
+    if key.is_none() && common.output_jsonl.is_some() {
+        bail!("--output-jsonl writes a bare DSSE envelope, which only a key verifies; keyless attestations go to --bundle or --attach (their certificate and log entry travel in the bundle)");
+    }
+    let token;
+    let rekor = sigstore.keyless_rekor_url();
+    let signer = match &key {
+        Some(key) => tollgate_attest::keyless::StatementSigner::Keyed {
+            key,
+            rekor_url: sigstore.rekor_url.as_deref(),
+        },
+        None => {
+            token = sigstore.identity_token()?;
+            tollgate_attest::keyless::StatementSigner::Keyless {
+                token: &token,
+                fulcio_url: &sigstore.fulcio_url,
+                rekor_url: &rekor,
+            }
+        }
+    };
+    // One signature (and one log entry) serves the file and the registry.
+    let bundle = tollgate_attest::keyless::sign_statement(&signer, &statement)?;
+    if let Some(root) = &sigstore.trusted_root {
+        check_fresh_bundle(&bundle, &subjects, key.as_ref(), &signer, root)?;
+    }
     if let Some(path) = &common.bundle {
-        output::write_atomic(
-            path,
-            &tollgate_attest::sign::to_bytes(&tollgate_attest::sign::keyed_dsse_bundle(
-                &key, &statement,
-            )),
-        )?;
+        output::write_atomic(path, &tollgate_attest::sign::to_bytes(&bundle))?;
         eprintln!(
-            "Wrote {predicate_type} attestation bundle to {}",
-            path.display()
+            "Wrote {predicate_type} attestation bundle to {} ({})",
+            path.display(),
+            describe(&signer)
         );
     }
-    if common.attach.is_some() {
-        let bundle = tollgate_attest::sign::keyed_dsse_bundle(&key, &statement);
-        let image = common.attach.as_deref().unwrap_or_default();
+    if let Some(image) = common.attach.as_deref() {
         let attached = tollgate_attest::oci::attach_attestation(
             image,
             &bundle,
@@ -241,7 +265,10 @@ pub fn run(args: AttestArgs) -> Result<u8> {
             .append(true)
             .open(path)
             .with_context(|| format!("{}: cannot open", path.display()))?;
-        file.write_all(&tollgate_attest::sign::intoto_jsonl_line(&key, &statement))
+        let Some(key) = &key else {
+            bail!("--output-jsonl needs --key");
+        };
+        file.write_all(&tollgate_attest::sign::intoto_jsonl_line(key, &statement))
             .with_context(|| format!("{}: cannot write", path.display()))?;
         eprintln!(
             "Appended {predicate_type} attestation to {}",
@@ -249,4 +276,67 @@ pub fn run(args: AttestArgs) -> Result<u8> {
         );
     }
     Ok(0)
+}
+
+fn describe(signer: &tollgate_attest::keyless::StatementSigner<'_>) -> String {
+    use tollgate_attest::keyless::StatementSigner;
+    match signer {
+        StatementSigner::Keyed {
+            key,
+            rekor_url: None,
+        } => format!("keyed, {}, not logged", key.kind().as_str()),
+        StatementSigner::Keyed {
+            key,
+            rekor_url: Some(rekor),
+        } => format!("keyed, {}, logged to {rekor}", key.kind().as_str()),
+        StatementSigner::Keyless {
+            fulcio_url,
+            rekor_url,
+            ..
+        } => format!("keyless, certificate from {fulcio_url}, logged to {rekor_url}"),
+    }
+}
+
+/// Verify a new bundle against `--trusted-root` before it is written or
+/// pushed anywhere, so a misconfigured private instance fails now rather
+/// than at the deploy gate. Checked against the first subject's SHA-256.
+fn check_fresh_bundle(
+    bundle: &Value,
+    subjects: &[Subject],
+    key: Option<&tollgate_attest::keys::KeyPair>,
+    signer: &tollgate_attest::keyless::StatementSigner<'_>,
+    root: &std::path::Path,
+) -> Result<()> {
+    use tollgate_attest::verify::{verify_bundle_text, Signer, Subject as VerifySubject, Trust};
+    let sha256 = subjects
+        .first()
+        .and_then(|s| s.digest.get("sha256"))
+        .context("the statement has no subject with a SHA-256 digest")?;
+    let text = String::from_utf8(tollgate_attest::sign::to_bytes(bundle)).unwrap_or_default();
+    let verifier = match key {
+        Some(key) => Signer::KeyPem(key.public_key_pem()),
+        None => Signer::AnyIdentity,
+    };
+    let unlogged = matches!(
+        signer,
+        tollgate_attest::keyless::StatementSigner::Keyed {
+            rekor_url: None,
+            ..
+        }
+    );
+    verify_bundle_text(
+        std::path::Path::new("<new attestation>"),
+        &text,
+        &VerifySubject::Sha256(sha256.clone()),
+        &verifier,
+        &Trust::File(root.to_path_buf()),
+        unlogged,
+    )
+    .with_context(|| {
+        format!(
+            "the new attestation does not verify against {}",
+            root.display()
+        )
+    })?;
+    Ok(())
 }

@@ -120,6 +120,21 @@ pub struct SignArgs {
     /// Private key (cosign's encrypted PEM) for keyed signing.
     #[arg(long, value_name = "KEY")]
     pub key: Option<PathBuf>,
+    #[command(flatten)]
+    pub sigstore: SigstoreArgs,
+    /// Where to write the Sigstore bundle (v0.3); required for files. For
+    /// images the bundle is pushed to the registry as a referrer.
+    #[arg(long, value_name = "FILE")]
+    pub bundle: Option<PathBuf>,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+    #[command(flatten)]
+    pub password: PasswordArgs,
+}
+
+/// Sigstore services for keyless signing (and for logging keyed signatures).
+#[derive(Args, Debug, Clone)]
+pub struct SigstoreArgs {
     /// OIDC identity token for keyless signing.
     #[arg(
         long,
@@ -142,14 +157,36 @@ pub struct SignArgs {
     /// (certificate chain, SCT, log entry), so a misconfigured instance fails now.
     #[arg(long, value_name = "FILE")]
     pub trusted_root: Option<PathBuf>,
-    /// Where to write the Sigstore bundle (v0.3); required for files. For
-    /// images the bundle is pushed to the registry as a referrer.
-    #[arg(long, value_name = "FILE")]
-    pub bundle: Option<PathBuf>,
-    #[command(flatten)]
-    pub registry: RegistryArgs,
-    #[command(flatten)]
-    pub password: PasswordArgs,
+}
+
+impl SigstoreArgs {
+    /// Apply `--signing-config`: its CA and Rekor URLs replace the flags.
+    pub fn resolve(&mut self) -> Result<()> {
+        if let Some(config) = &self.signing_config {
+            let (ca, rekor) = tollgate_attest::keyless::urls_from_signing_config(config)?;
+            self.fulcio_url = ca;
+            self.rekor_url = Some(rekor);
+        }
+        Ok(())
+    }
+
+    /// The Rekor URL keyless signing logs to (public-good by default).
+    pub fn keyless_rekor_url(&self) -> String {
+        self.rekor_url
+            .clone()
+            .unwrap_or_else(|| tollgate_attest::keyless::DEFAULT_REKOR_URL.to_string())
+    }
+
+    /// The OIDC token: the flag or `SIGSTORE_ID_TOKEN`, else GitHub Actions' ambient token.
+    pub fn identity_token(&self) -> Result<String> {
+        match &self.identity_token {
+            Some(token) => Ok(token.clone()),
+            None => match tollgate_attest::keyless::github_actions_token()? {
+                Some(token) => Ok(token),
+                None => bail!("keyless signing needs an identity token: --identity-token, or GitHub Actions with `id-token: write` (or give --key)"),
+            },
+        }
+    }
 }
 
 fn read_password(args: &PasswordArgs, confirm: bool) -> Result<Zeroizing<String>> {
@@ -257,26 +294,9 @@ pub fn load_key(path: &Path, password: &PasswordArgs) -> Result<KeyPair> {
         .with_context(|| format!("{}", path.display()))
 }
 
-fn identity_token(args: &SignArgs) -> Result<String> {
-    match &args.identity_token {
-        Some(token) => Ok(token.clone()),
-        None => match tollgate_attest::keyless::github_actions_token()? {
-            Some(token) => Ok(token),
-            None => bail!("keyless signing needs an identity token: --identity-token, or GitHub Actions with `id-token: write` (or give --key)"),
-        },
-    }
-}
-
 pub fn run_sign(mut args: SignArgs) -> Result<u8> {
-    if let Some(config) = &args.signing_config {
-        let (ca, rekor) = tollgate_attest::keyless::urls_from_signing_config(config)?;
-        args.fulcio_url = ca;
-        args.rekor_url = Some(rekor);
-    }
-    let rekor = args
-        .rekor_url
-        .clone()
-        .unwrap_or_else(|| tollgate_attest::keyless::DEFAULT_REKOR_URL.to_string());
+    args.sigstore.resolve()?;
+    let rekor = args.sigstore.keyless_rekor_url();
     if !args.file.exists() {
         // An image reference: sign its digest in the registry.
         let image = args.file.to_string_lossy().into_owned();
@@ -288,10 +308,10 @@ pub fn run_sign(mut args: SignArgs) -> Result<u8> {
         let signer = match &key {
             Some(key) => tollgate_attest::oci::ImageSigner::Keyed(key),
             None => {
-                token = identity_token(&args)?;
+                token = args.sigstore.identity_token()?;
                 tollgate_attest::oci::ImageSigner::Keyless {
                     token: &token,
-                    fulcio_url: &args.fulcio_url,
+                    fulcio_url: &args.sigstore.fulcio_url,
                     rekor_url: &rekor,
                 }
             }
@@ -316,80 +336,59 @@ pub fn run_sign(mut args: SignArgs) -> Result<u8> {
     };
     let artifact = std::fs::read(&args.file)
         .with_context(|| format!("{}: cannot read", args.file.display()))?;
-    let (bundle, how) = match &args.key {
-        Some(key_path) => {
-            let key = load_key(key_path, &args.password)?;
-            match &args.rekor_url {
-                Some(rekor) => (
-                    tollgate_attest::keyless::sign_keyed_logged(&artifact, &key, rekor)?,
-                    format!("keyed, {}, logged to {rekor}", key.kind().as_str()),
+    let key = match &args.key {
+        Some(key_path) => Some(load_key(key_path, &args.password)?),
+        None => None,
+    };
+    let (bundle, how) = match &key {
+        Some(key) => match &args.sigstore.rekor_url {
+            Some(rekor) => (
+                tollgate_attest::keyless::sign_keyed_logged(&artifact, key, rekor)?,
+                format!("keyed, {}, logged to {rekor}", key.kind().as_str()),
+            ),
+            None => (
+                tollgate_attest::sign::keyed_bundle(key, &artifact),
+                format!(
+                    "keyed, {}, not logged to a transparency log",
+                    key.kind().as_str()
                 ),
-                None => (
-                    tollgate_attest::sign::keyed_bundle(&key, &artifact),
-                    format!(
-                        "keyed, {}, not logged to a transparency log",
-                        key.kind().as_str()
-                    ),
-                ),
-            }
-        }
+            ),
+        },
         None => {
-            let token = identity_token(&args)?;
+            let token = args.sigstore.identity_token()?;
             let bundle = tollgate_attest::keyless::sign_keyless(
                 &artifact,
                 &token,
-                &args.fulcio_url,
+                &args.sigstore.fulcio_url,
                 &rekor,
             )?;
             (
                 bundle,
                 format!(
                     "keyless, certificate from {}, logged to {rekor}",
-                    args.fulcio_url
+                    args.sigstore.fulcio_url
                 ),
             )
         }
     };
-    if let Some(root) = &args.trusted_root {
-        // Check the fresh bundle before it exists anywhere: write it to a
-        // temporary file beside the target, verify, then rename into place.
-        let staging = bundle_path.with_extension("tollgate-verify.json");
-        output::write_atomic(&staging, &tollgate_attest::sign::to_bytes(&bundle))?;
-        let signer = match &args.key {
-            Some(_) => tollgate_attest::verify::Signer::Key(
-                std::env::temp_dir().join(format!("tollgate-{}.pub", std::process::id())),
-            ),
+    let bytes = tollgate_attest::sign::to_bytes(&bundle);
+    if let Some(root) = &args.sigstore.trusted_root {
+        // Check the fresh bundle before it exists anywhere.
+        let signer = match &key {
+            Some(key) => tollgate_attest::verify::Signer::KeyPem(key.public_key_pem()),
             None => tollgate_attest::verify::Signer::AnyIdentity,
         };
-        if let (tollgate_attest::verify::Signer::Key(pub_path), Some(key_path)) =
-            (&signer, &args.key)
-        {
-            let key = load_key(key_path, &args.password)?;
-            output::write_atomic(pub_path, key.public_key_pem().as_bytes())?;
-        }
-        let trust = tollgate_attest::verify::Trust::File(root.clone());
-        let checked = tollgate_attest::verify::verify_bundle(
-            &staging,
+        tollgate_attest::verify::verify_bundle_text(
+            Path::new("<new bundle>"),
+            &String::from_utf8_lossy(&bytes),
             &tollgate_attest::verify::Subject::File(args.file.clone()),
             &signer,
-            &trust,
-            args.rekor_url.is_none() && args.key.is_some(),
-        );
-        if let tollgate_attest::verify::Signer::Key(pub_path) = &signer {
-            let _ = std::fs::remove_file(pub_path);
-        }
-        if let Err(e) = checked {
-            let _ = std::fs::remove_file(&staging);
-            bail!(
-                "the new bundle does not verify against {}: {e}",
-                root.display()
-            );
-        }
-        std::fs::rename(&staging, bundle_path)
-            .with_context(|| format!("{}: cannot write", bundle_path.display()))?;
-    } else {
-        output::write_atomic(bundle_path, &tollgate_attest::sign::to_bytes(&bundle))?;
+            &tollgate_attest::verify::Trust::File(root.clone()),
+            args.sigstore.rekor_url.is_none() && args.key.is_some(),
+        )
+        .with_context(|| format!("the new bundle does not verify against {}", root.display()))?;
     }
+    output::write_atomic(bundle_path, &bytes)?;
     eprintln!("Wrote bundle to {} ({how})", bundle_path.display());
     Ok(0)
 }

@@ -57,13 +57,17 @@ pub enum LogCommand {
 pub fn load_policy(path: &std::path::Path) -> Result<Policy> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("{}: cannot read policy", path.display()))?;
-    Policy::parse(&text).map_err(|problems| {
+    let invalid = |problems: Vec<tollgate_verifier::policy::Problem>| {
         let list: Vec<String> = problems
             .iter()
             .map(|p| format!("{}:{}", path.display(), p))
             .collect();
         anyhow::anyhow!("invalid policy:\n  {}", list.join("\n  "))
-    })
+    };
+    let mut policy = Policy::parse(&text).map_err(invalid)?;
+    let base = path.parent().unwrap_or(std::path::Path::new("."));
+    policy.anchor_files(base).map_err(invalid)?;
+    Ok(policy)
 }
 
 pub fn run(args: VerifyArgs) -> Result<u8> {

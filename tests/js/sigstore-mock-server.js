@@ -2,12 +2,59 @@
 // @sigstore/mock handlers served over HTTP on 127.0.0.1 (an ephemeral port).
 // Writes the matching trusted root to the path given as argv[2], then prints
 // one JSON line {"url": ...} and serves until killed.
+//
+// @sigstore/mock logs a proposed entry as it comes. Real Rekor turns a
+// `dsse` v0.0.1 proposal into a canonical body (envelope and payload
+// hashes, signatures with their verifiers) after checking every signature,
+// and verifiers compare bundles against that body; `rekorDsse` below does
+// the same, following rekor's pkg/types/dsse/v0.0.1, so DSSE bundles are
+// tested against what the public-good log would store.
 const http = require('http');
 const fs = require('fs');
 const crypto = require('crypto');
 const { initializeCA, initializeCTLog, initializeTLog, fulcioHandler, rekorHandler } = require('@sigstore/mock');
 
 const rootPath = process.argv[2];
+
+// DSSE pre-authentication encoding (DSSE spec, protocol.md).
+const pae = (type, payload) => Buffer.concat([
+  Buffer.from(`DSSEv1 ${Buffer.byteLength(type)} ${type} ${payload.length} `), payload]);
+
+function publicKeyOf(pem) {
+  return pem.includes('CERTIFICATE') ? new crypto.X509Certificate(pem).publicKey : crypto.createPublicKey(pem);
+}
+
+function verifies(key, data, signature) {
+  const algorithm = key.asymmetricKeyType === 'ed25519' ? null : 'sha256';
+  return crypto.verify(algorithm, data, key, signature);
+}
+
+// A `dsse` proposal to the canonical body rekor stores, or an Error.
+function rekorDsse(proposed) {
+  const content = proposed?.spec?.proposedContent;
+  if (proposed.apiVersion !== '0.0.1' || typeof content?.envelope !== 'string' || !Array.isArray(content.verifiers)) {
+    throw new Error('dsse v0.0.1: proposedContent.envelope (a string) and verifiers are required');
+  }
+  const envelope = JSON.parse(content.envelope);
+  const payload = Buffer.from(envelope.payload, 'base64');
+  const data = pae(envelope.payloadType, payload);
+  const verifiers = content.verifiers.map((v) => Buffer.from(v, 'base64').toString());
+  const signatures = envelope.signatures.map(({ sig }) => {
+    const verifier = verifiers.find((pem) => verifies(publicKeyOf(pem), data, Buffer.from(sig, 'base64')));
+    if (!verifier) throw new Error('all signatures must have a key that verifies it');
+    return { signature: sig, verifier: Buffer.from(verifier).toString('base64') };
+  }).sort((a, b) => (a.signature < b.signature ? -1 : a.signature > b.signature ? 1 : 0));
+  const sha256 = (b) => crypto.createHash('sha256').update(b).digest('hex');
+  return {
+    apiVersion: '0.0.1',
+    kind: 'dsse',
+    spec: {
+      envelopeHash: { algorithm: 'sha256', value: sha256(content.envelope) },
+      payloadHash: { algorithm: 'sha256', value: sha256(payload) },
+      signatures,
+    },
+  };
+}
 const keyPair = () => crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const b64 = (buf) => Buffer.from(buf).toString('base64');
 const VALID = { start: '2000-01-01T00:00:00Z' };
@@ -42,7 +89,18 @@ const VALID = { start: '2000-01-01T00:00:00Z' };
         res.end('not found');
         return;
       }
-      const result = await handler.fn(Buffer.concat(chunks).toString());
+      let body = Buffer.concat(chunks).toString();
+      if (req.url === '/api/v1/log/entries') {
+        try {
+          const proposed = JSON.parse(body);
+          if (proposed.kind === 'dsse') body = JSON.stringify(rekorDsse(proposed));
+        } catch (e) {
+          res.writeHead(400);
+          res.end(String(e.message || e));
+          return;
+        }
+      }
+      const result = await handler.fn(body);
       res.writeHead(result.statusCode, { 'content-type': result.contentType || 'text/plain' });
       res.end(result.response);
     });

@@ -73,9 +73,9 @@ pub enum Target<'a> {
 /// How to verify a bundle for an authority, and the identity rule to apply
 /// afterwards when the identity is a pattern (the Sigstore verifier checks
 /// exact identities itself; a pattern needs the certified identity first).
-fn authority_signer(a: &Authority) -> Option<(Signer, Option<IdentityRule>)> {
+fn authority_signer(a: &Authority) -> Option<(Signer, Trust, Option<IdentityRule>)> {
     match (&a.key, &a.keyless) {
-        (Some(key), None) => Some((Signer::KeyPem(key.value.clone()), None)),
+        (Some(key), None) => Some((Signer::KeyPem(key.value.clone()), Trust::PublicGood, None)),
         (None, Some(k)) => {
             let rule = k.rule().ok()?;
             match &rule.exact {
@@ -84,9 +84,10 @@ fn authority_signer(a: &Authority) -> Option<(Signer, Option<IdentityRule>)> {
                         identity: identity.clone(),
                         issuer: rule.issuer.clone(),
                     },
+                    k.trust(),
                     None,
                 )),
-                None => Some((Signer::AnyIdentity, Some(rule))),
+                None => Some((Signer::AnyIdentity, k.trust(), Some(rule))),
             }
         }
         _ => None,
@@ -203,7 +204,7 @@ pub fn decide(
     for bundle in bundles {
         let mut accepted = false;
         for authority in &policy.authorities {
-            let Some((signer, pattern)) = authority_signer(authority) else {
+            let Some((signer, trust, pattern)) = authority_signer(authority) else {
                 continue;
             };
             if let Err(reason) = in_window(authority, now) {
@@ -211,8 +212,7 @@ pub fn decide(
                 continue;
             }
             let ignore_tlog = authority.allow_unlogged && authority.key.is_some();
-            let Ok(certified) =
-                verify_bundle(bundle, &subject, &signer, &Trust::PublicGood, ignore_tlog)
+            let Ok(certified) = verify_bundle(bundle, &subject, &signer, &trust, ignore_tlog)
             else {
                 continue;
             };

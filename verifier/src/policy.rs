@@ -82,6 +82,10 @@ pub struct Keyless {
     pub subject_reg_exp: Option<Spanned<String>>,
     #[serde(default)]
     pub github: Option<GitHubIdentity>,
+    /// A Sigstore trusted root (JSON file) for a private Fulcio/Rekor
+    /// instance; relative to the policy file. Default: the public-good root.
+    #[serde(default)]
+    pub trusted_root: Option<Spanned<String>>,
 }
 
 /// `github: {repository: org/app, workflow: release.yml, ref: refs/heads/main}`.
@@ -121,6 +125,14 @@ impl IdentityRule {
 }
 
 impl Keyless {
+    /// The trust root bundles for this authority are verified against.
+    pub fn trust(&self) -> tollgate_attest::verify::Trust {
+        match &self.trusted_root {
+            Some(path) => tollgate_attest::verify::Trust::File(path.value.clone().into()),
+            None => tollgate_attest::verify::Trust::PublicGood,
+        }
+    }
+
     /// The rule, or a problem (with its line) when the entry is ambiguous or invalid.
     pub fn rule(&self) -> Result<IdentityRule, (usize, String)> {
         let line = self
@@ -404,6 +416,30 @@ impl Policy {
     /// How many distinct authorities must have signed (default 1).
     pub fn threshold(&self) -> usize {
         self.threshold.as_ref().map(|t| t.value).unwrap_or(1)
+    }
+
+    /// Resolve file references (keyless `trustedRoot`) against the policy
+    /// file's directory and check that each one loads, so a missing or
+    /// broken trust root is a policy error, not a silent denial later.
+    pub fn anchor_files(&mut self, base_dir: &std::path::Path) -> Result<(), Vec<Problem>> {
+        let mut problems = Vec::new();
+        for a in &mut self.authorities {
+            let name = a.name.value.clone();
+            let Some(root) = a.keyless.as_mut().and_then(|k| k.trusted_root.as_mut()) else {
+                continue;
+            };
+            let path = base_dir.join(&root.value);
+            root.value = path.to_string_lossy().into_owned();
+            let trust = tollgate_attest::verify::Trust::File(path);
+            if let Err(e) = tollgate_attest::verify::load_trust(&trust) {
+                problems.push(at(root, format!("authority `{name}`: trustedRoot: {e}")));
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems)
+        }
     }
 
     /// Parse and check a policy; every problem carries its line.
