@@ -15,8 +15,14 @@ case "${INPUT_SIGN:-key}" in
     fi
     args+=(--key "$INPUT_KEY") ;;
   keyless)
-    echo "::error title=Tollgate::sign: keyless is not available in tollgate ci yet; use sign: key" >&2
-    exit 2 ;;
+    # The token comes from the runner (ACTIONS_ID_TOKEN_REQUEST_*), which
+    # exists only when the job grants `id-token: write`.
+    if [ -z "${ACTIONS_ID_TOKEN_REQUEST_URL:-}" ] && [ -z "${SIGSTORE_ID_TOKEN:-}" ]; then
+      echo "::error title=Tollgate::sign: keyless needs the workflow's OIDC token: add 'permissions: id-token: write' to the job" >&2
+      exit 2
+    fi
+    args+=(--keyless)
+    [ -n "${INPUT_FULCIO_URL:-}" ] && args+=(--fulcio-url "$INPUT_FULCIO_URL") ;;
   *)
     echo "::error title=Tollgate::sign must be key or keyless, not '${INPUT_SIGN}'" >&2
     exit 2 ;;
@@ -27,6 +33,8 @@ while IFS= read -r artifact; do
   artifact=${artifact%"${artifact##*[![:space:]]}"}
   [ -n "$artifact" ] && args+=(--artifact "$artifact")
 done <<< "${INPUT_ARTIFACTS:-}"
+[ -n "${INPUT_REKOR_URL:-}" ] && args+=(--rekor-url "$INPUT_REKOR_URL")
+[ -n "${INPUT_TRUSTED_ROOT:-}" ] && args+=(--trusted-root "$INPUT_TRUSTED_ROOT")
 [ -n "${INPUT_IMAGE:-}" ] && args+=(--image "$INPUT_IMAGE")
 [ -n "${INPUT_ADVISORY_DB:-}" ] && args+=(--advisory-db "$INPUT_ADVISORY_DB")
 [ "${INPUT_ALLOW_DIRTY:-false}" = "true" ] && args+=(--allow-dirty)
@@ -53,6 +61,7 @@ import json, sys
 s = json.load(open(sys.argv[1]))
 icon = {"admit": "✅", "deny": "❌"}.get(s["verdict"], "⚠️")
 print(f"## Tollgate: {icon} {s['verdict']}\n")
+print(f"Signed with {'a key' if s.get('signing') == 'key' else 'Sigstore keyless (Fulcio certificate, Rekor log)'}.\n")
 print("| stage | result |\n|---|---|")
 for st in s["stages"]:
     if st["stage"] == "sast":

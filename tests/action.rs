@@ -6,6 +6,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
+#[path = "support/mod.rs"]
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -45,6 +48,17 @@ fn action_and_workflow_validate_against_the_github_schemas() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+    // The policy the example workflow names is a valid policy.
+    let policy = Command::new(env!("CARGO_BIN_EXE_tollgate"))
+        .args(["policy", "validate"])
+        .arg(root.join(".github/tollgate-policy.yaml"))
+        .output()
+        .unwrap();
+    assert!(
+        policy.status.success(),
+        "{}",
+        String::from_utf8_lossy(&policy.stderr)
+    );
 }
 
 #[test]
@@ -157,13 +171,57 @@ fn the_action_runs_tollgate_ci_on_this_repository() {
     assert!(summary.contains("| SAST | 0 error"), "{summary}");
     assert!(summary.contains("| `app.bin` | `sha256:"), "{summary}");
 
-    // Keyless is refused clearly (tollgate ci signs with keys only so far),
-    // and a bad `sign` value names itself.
+    // Keyless, with the runner's OIDC token: without `id-token: write` the
+    // step says so; with it (the token endpoint of the local Sigstore
+    // stand-in), every attestation carries a certificate and a log entry,
+    // and a keyless policy admits the build.
     let mut keyless = inputs.to_vec();
     keyless[3] = ("INPUT_SIGN", "keyless");
     let o = run_action_step(d, &keyless);
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("keyless is not available"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("id-token: write"));
+
+    let mock = support::start_mock(d);
+    std::fs::write(
+        d.join("keyless-policy.yaml"),
+        format!(
+            "apiVersion: tollgate.dev/v1\nkind: Policy\nname: ci\nauthorities:\n  - name: workflow\n    keyless:\n      issuer: https://token.actions.githubusercontent.com\n      subject: repo:tollgate-dev/tollgate:ref:refs/heads/main\n      trustedRoot: {}\nattestations:\n  - type: provenance\n  - type: sbom\n",
+            mock.root.display()
+        ),
+    )
+    .unwrap();
+    let token_url = format!("{}/actions-token?api-version=2.0", mock.url);
+    let keyless_out = d.join("keyless-out");
+    let mut keyless = inputs.to_vec();
+    keyless[2] = ("INPUT_POLICY", "keyless-policy.yaml");
+    keyless[3] = ("INPUT_SIGN", "keyless");
+    keyless[4] = ("INPUT_KEY", "");
+    keyless[7] = ("INPUT_OUT", keyless_out.to_str().unwrap());
+    keyless.extend([
+        ("INPUT_FULCIO_URL", mock.url.as_str()),
+        ("INPUT_REKOR_URL", mock.url.as_str()),
+        ("INPUT_TRUSTED_ROOT", mock.root.to_str().unwrap()),
+        ("ACTIONS_ID_TOKEN_REQUEST_URL", token_url.as_str()),
+        ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "request-token"),
+    ]);
+    std::fs::remove_file(d.join("step_summary.md")).unwrap();
+    let o = run_action_step(d, &keyless);
+    assert!(
+        o.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let summary = std::fs::read_to_string(d.join("step_summary.md")).unwrap();
+    assert!(summary.starts_with("## Tollgate: ✅ admit"), "{summary}");
+    assert!(summary.contains("Sigstore keyless"), "{summary}");
+    let bundle: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(keyless_out.join("attestations/app.bin.provenance.sigstore.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(bundle["verificationMaterial"]["certificate"]["rawBytes"].is_string());
+
+    // A bad `sign` value names itself.
     keyless[3] = ("INPUT_SIGN", "sometimes");
     let o = run_action_step(d, &keyless);
     assert_eq!(o.status.code(), Some(2));

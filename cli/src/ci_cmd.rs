@@ -55,8 +55,15 @@ pub struct CiArgs {
     #[arg(long, value_name = "IMAGE")]
     pub image: Option<String>,
     /// Signing key (cosign's encrypted PEM; password from COSIGN_PASSWORD).
-    #[arg(long, value_name = "KEY", required_unless_present = "demo")]
+    #[arg(long, value_name = "KEY", required_unless_present_any = ["demo", "keyless"])]
     pub key: Option<PathBuf>,
+    /// Sign keylessly: one OIDC identity token (--identity-token,
+    /// SIGSTORE_ID_TOKEN, or GitHub Actions' ambient token) buys a Fulcio
+    /// certificate per attestation, each logged to Rekor.
+    #[arg(long, conflicts_with_all = ["key", "demo"])]
+    pub keyless: bool,
+    #[command(flatten)]
+    pub sigstore: crate::keys_cmd::SigstoreArgs,
     /// The admission policy the result must pass.
     #[arg(long, value_name = "FILE", required_unless_present = "demo")]
     pub policy: Option<PathBuf>,
@@ -227,15 +234,20 @@ fn pipeline(args: &CiArgs, work: &Path) -> Result<(u8, Value)> {
             output::write_atomic(&policy, crate::demo::policy(&public).as_bytes())?;
             (
                 demo.project,
-                prefix.with_extension("key"),
+                Some(prefix.with_extension("key")),
                 policy,
                 vec![demo.artifact],
                 false,
             )
         }
         None => {
-            let (Some(key), Some(policy)) = (&args.key, &args.policy) else {
-                bail!("give --key and --policy (or --demo)");
+            let Some(policy) = &args.policy else {
+                bail!("give --policy (or --demo)");
+            };
+            let key = match (&args.key, args.keyless) {
+                (Some(key), _) => Some(key.clone()),
+                (None, true) => None,
+                (None, false) => bail!("give --key or --keyless (or --demo)"),
             };
             if !args.path.join("Cargo.lock").is_file() {
                 bail!(
@@ -246,7 +258,7 @@ fn pipeline(args: &CiArgs, work: &Path) -> Result<(u8, Value)> {
             crate::verify_cmd::load_policy(policy)?;
             (
                 args.path.clone(),
-                key.clone(),
+                key,
                 policy.clone(),
                 Vec::new(),
                 args.allow_dirty,
@@ -367,6 +379,26 @@ fn pipeline(args: &CiArgs, work: &Path) -> Result<(u8, Value)> {
         ("vulns", "--audit", &audit),
         ("sast", "--sarif", &sarif),
     ];
+    // How every attestation is signed. A keyless token is obtained once and
+    // handed to the stages in the environment, never on a command line.
+    let mut sigstore = args.sigstore.clone();
+    sigstore.resolve()?;
+    let token;
+    let mut signing: Vec<String> = Vec::new();
+    match &key {
+        Some(key) => signing.extend(["--key".into(), s(key)]),
+        None => {
+            token = sigstore.identity_token()?;
+            envs.push(("SIGSTORE_ID_TOKEN", token.as_str()));
+            signing.extend(["--fulcio-url".into(), sigstore.fulcio_url.clone()]);
+        }
+    }
+    if key.is_none() || sigstore.rekor_url.is_some() {
+        signing.extend(["--rekor-url".into(), sigstore.keyless_rekor_url()]);
+    }
+    if let Some(root) = &sigstore.trusted_root {
+        signing.extend(["--trusted-root".into(), s(root)]);
+    }
     let attest =
         |kind: &str, flag: &str, input: &Path, subject: &[String]| -> Result<Vec<String>> {
             let mut a = vec!["attest".into(), kind.into(), flag.into(), s(input)];
@@ -374,8 +406,7 @@ fn pipeline(args: &CiArgs, work: &Path) -> Result<(u8, Value)> {
                 a.push("--allow-dirty".into());
             }
             a.extend(subject.iter().cloned());
-            a.push("--key".into());
-            a.push(s(&key));
+            a.extend(signing.iter().cloned());
             Ok(a)
         };
     let mut subjects_out = Vec::new();
@@ -450,6 +481,7 @@ fn pipeline(args: &CiArgs, work: &Path) -> Result<(u8, Value)> {
         "tollgate": env!("CARGO_PKG_VERSION"),
         "project": s(project.strip_prefix(work).unwrap_or(&project)),
         "policy": s(policy.strip_prefix(work).unwrap_or(&policy)),
+        "signing": if key.is_some() { "key" } else { "keyless" },
         "stages": stages,
         "subjects": subjects_out,
         "verdict": verdict,

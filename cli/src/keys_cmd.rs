@@ -135,11 +135,11 @@ pub struct SignArgs {
 /// Sigstore services for keyless signing (and for logging keyed signatures).
 #[derive(Args, Debug, Clone)]
 pub struct SigstoreArgs {
-    /// OIDC identity token for keyless signing.
+    /// OIDC identity token for keyless signing (ignored with --key, so an
+    /// ambient SIGSTORE_ID_TOKEN does not break keyed signing).
     #[arg(
         long,
         value_name = "TOKEN",
-        conflicts_with = "key",
         env = "SIGSTORE_ID_TOKEN",
         hide_env_values = true
     )]
