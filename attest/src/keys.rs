@@ -164,6 +164,21 @@ impl KeyPair {
         }
     }
 
+    /// An unencrypted PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`), as
+    /// `openssl genpkey` and the in-toto tools write them.
+    pub fn from_pkcs8_pem(text: &str) -> Result<KeyPair, KeyError> {
+        let start = text
+            .find("-----BEGIN PRIVATE KEY-----")
+            .ok_or_else(|| KeyError::Corrupt("no `PRIVATE KEY` PEM block".into()))?;
+        let (label, der) = pem_rfc7468::decode_vec(text[start..].trim().as_bytes())
+            .map_err(|e| KeyError::Corrupt(format!("PEM: {e}")))?;
+        if label != "PRIVATE KEY" {
+            return Err(KeyError::Corrupt(format!("PEM label `{label}`")));
+        }
+        let der = Zeroizing::new(der);
+        KeyPair::from_pkcs8_der(&der)
+    }
+
     fn pkcs8_der(&self) -> Result<Zeroizing<Vec<u8>>, KeyError> {
         let doc = match (&self.ecdsa, &self.ed25519) {
             (Some(k), _) => k.to_pkcs8_der(),

@@ -14,6 +14,7 @@
 #![forbid(unsafe_code)]
 
 pub mod dsse;
+pub mod intoto;
 pub mod keyless;
 pub mod keys;
 pub mod oci;

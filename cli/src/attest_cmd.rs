@@ -57,6 +57,9 @@ pub struct CommonArgs {
 
 #[derive(Subcommand, Debug)]
 pub enum AttestCommand {
+    /// Run a supply-chain step and record a signed in-toto link (like
+    /// `in-toto-run`): materials, the command, products.
+    Link(crate::intoto_cmd::LinkArgs),
     /// SLSA provenance v1 with source facts from the git repository.
     Provenance {
         /// The repository the build ran in.
@@ -138,6 +141,7 @@ fn subjects(list: &[String], image: Option<&(String, String)>) -> Result<Vec<Sub
 
 pub fn run(args: AttestArgs) -> Result<u8> {
     let (common, predicate_type, predicate) = match args.command {
+        Some(AttestCommand::Link(link)) => return crate::intoto_cmd::run_link(link),
         None => {
             let (Some(t), Some(file)) = (args.predicate_type, args.predicate) else {
                 bail!("give --predicate-type and --predicate, or one of: provenance, sbom, vulns, sast");

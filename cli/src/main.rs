@@ -14,6 +14,7 @@ mod audit_cmd;
 mod ci_cmd;
 mod config;
 mod demo;
+mod intoto_cmd;
 mod keys_cmd;
 mod output;
 mod premerge_cmd;
@@ -66,6 +67,14 @@ enum Command {
     /// Create a signed in-toto attestation: SLSA provenance, SBOM,
     /// vulnerabilities, SAST, or any predicate.
     Attest(Box<attest_cmd::AttestArgs>),
+    /// Build or sign a classic in-toto supply-chain layout.
+    Layout {
+        #[command(subcommand)]
+        command: intoto_cmd::LayoutCommand,
+    },
+    /// Verify a supply chain against a signed in-toto layout and its links
+    /// (like `in-toto-verify`).
+    VerifyLayout(intoto_cmd::VerifyLayoutArgs),
     /// The deploy gate: admit or deny a file or image against a policy,
     /// from its verified attestations.
     Verify(Box<verify_cmd::VerifyArgs>),
@@ -115,6 +124,8 @@ fn main() -> ExitCode {
         Command::Key { command } => keys_cmd::run_key(command),
         Command::Sign(args) => keys_cmd::run_sign(args),
         Command::Attest(args) => attest_cmd::run(*args),
+        Command::Layout { command } => intoto_cmd::run_layout(command),
+        Command::VerifyLayout(args) => intoto_cmd::run_verify_layout(args),
         Command::Verify(args) => verify_cmd::run(*args),
         Command::Policy { command } => verify_cmd::run_policy(command),
         Command::Log { command } => verify_cmd::run_log(command),

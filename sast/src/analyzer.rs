@@ -345,7 +345,9 @@ fn leaked_credential_patterns() -> &'static regex::RegexSet {
             r"\bnpm_[A-Za-z0-9]{36}\b",
             r"\bsk-(proj-)?[A-Za-z0-9_\-]{20,}T3BlbkFJ[A-Za-z0-9_\-]{20,}",
             r"\beyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{10,}",
-            r"-----BEGIN (RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY( BLOCK)?-----",
+            // A header alone (a parser looking for one) is not a key: the
+            // base64 body must follow, after any `Name: value` header lines.
+            r"-----BEGIN (RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY( BLOCK)?-----\s*(?:[A-Za-z-]+:[^\n]*\n\s*)*[A-Za-z0-9+/=]{16,}",
         ];
         // The patterns are constants checked by the unit tests below.
         regex::RegexSet::new(patterns).unwrap_or_else(|_| regex::RegexSet::empty())

@@ -485,6 +485,10 @@ pub const KEY_CONSTRUCTORS: &[&str] = &[
 /// IVs or nonces.
 pub fn is_key_type(segment: &str) -> bool {
     let lower = segment.to_ascii_lowercase();
+    // Public and verifying keys are not secrets: writing one down is fine.
+    if lower.contains("public") || lower.contains("verifying") {
+        return false;
+    }
     [
         "key",
         "nonce",
