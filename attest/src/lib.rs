@@ -1,13 +1,16 @@
 //! `tollgate-attest`: signatures and attestations for what the pipeline
 //! ships.
 //!
-//! Today: [`keys`] (cosign's encrypted key format, ECDSA P-256 and
-//! Ed25519), [`sign`] (keyed Sigstore bundles for files), and [`verify`],
-//! full verification of Sigstore bundles (keyed and keyless) against a
-//! trusted root, as the sigstore-conformance protocol exercises it.
-//! Keyless signing (Fulcio, Rekor), DSSE/in-toto statements and OCI
-//! distribution are tracked in the signing and attestation issues.
+//! [`keys`] (cosign's encrypted key format, ECDSA P-256 and Ed25519);
+//! [`sign`] and [`keyless`] (Sigstore bundles, keyed or through Fulcio and
+//! Rekor); [`dsse`], [`statement`] and [`provenance`] (in-toto Statement v1
+//! attestations, SLSA provenance from git); [`oci`] (cosign-compatible
+//! image signatures and attestations, OCI 1.1 referrers); [`verify`] (full
+//! Sigstore bundle verification against a trusted root); and [`intoto`]
+//! (classic in-toto layouts and links, interoperable with the Python
+//! reference tools).
 //!
+//! It is not the policy: deciding what is admitted is `tollgate-verifier`'s.
 //! It never fetches a trust root at verification time: the public-good
 //! root is compiled in, and others come from files.
 
