@@ -237,3 +237,159 @@ fn the_pre_push_hook_stops_the_push_and_uninstalls_cleanly() {
         "#!/bin/sh\nexit 0\n"
     );
 }
+
+/// The version of `name` in this workspace's own Cargo.lock (so cargo has
+/// it cached, and `cargo metadata --offline` can read its manifest).
+fn workspace_version(name: &str) -> String {
+    let lock = std::fs::read_to_string(repo_root().join("Cargo.lock")).unwrap();
+    let at = lock.find(&format!("name = \"{name}\"\n")).unwrap();
+    lock[at..]
+        .lines()
+        .nth(1)
+        .unwrap()
+        .trim_start_matches("version = \"")
+        .trim_end_matches('"')
+        .to_string()
+}
+
+fn commit_with_deps(d: &Path, deps: &str, message: &str) {
+    std::fs::write(
+        d.join("Cargo.toml"),
+        format!("[package]\nname = \"svc\"\nversion = \"0.1.0\"\nedition = \"2021\"\nlicense = \"MIT\"\n\n[dependencies]\n{deps}"),
+    )
+    .unwrap();
+    let lock = Command::new("cargo")
+        .args(["generate-lockfile", "--offline"])
+        .current_dir(d)
+        .output()
+        .unwrap();
+    assert!(
+        lock.status.success(),
+        "{}",
+        String::from_utf8_lossy(&lock.stderr)
+    );
+    assert!(git(d, &["add", "-A"]).status.success());
+    assert!(git(d, &["commit", "-qm", message]).status.success());
+}
+
+#[test]
+fn pre_merge_checks_the_licences_a_change_brings_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert!(git(d, &["init", "-q", "-b", "main"]).status.success());
+    std::fs::create_dir_all(d.join("src")).unwrap();
+    std::fs::write(d.join("src/main.rs"), "fn main() {}\n").unwrap();
+    // Only Apache-2.0 (the project itself may be MIT): hex (MIT OR
+    // Apache-2.0) passes, globset (Unlicense OR MIT) does not.
+    std::fs::write(
+        d.join("tollgate.toml"),
+        "[audit.licenses]\nallow = [\"Apache-2.0\"]\nexceptions = [{ crate = \"svc\", allow = [\"MIT\"] }]\n",
+    )
+    .unwrap();
+    let hex = format!("hex = \"={}\"\n", workspace_version("hex"));
+    commit_with_deps(d, &hex, "base");
+    assert!(git(d, &["checkout", "-qb", "feature"]).status.success());
+    commit_with_deps(
+        d,
+        &format!("{hex}globset = \"={}\"\n", workspace_version("globset")),
+        "feature",
+    );
+    let db = repo_root().join("../shared/advisory-db");
+    let o = tollgate(
+        &[
+            "pre-merge",
+            "--advisory-db",
+            db.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        d,
+    );
+    let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let deps = &r["dependencies"];
+    assert!(deps["license_note"].is_null(), "{r}");
+    let globset = format!("globset {}", workspace_version("globset"));
+    assert!(
+        deps["licenses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["package"] == globset.as_str() && l["license"] == "Unlicense OR MIT"),
+        "{r}"
+    );
+    let problems = deps["license_problems"].as_array().unwrap();
+    assert!(
+        problems.iter().any(|p| p["code"] == "license-not-allowed"
+            && p["package"].as_str().unwrap().starts_with("globset@")),
+        "{r}"
+    );
+    // hex was there before: its licence is not this change's business.
+    assert!(
+        !problems
+            .iter()
+            .any(|p| p["package"].as_str().unwrap().starts_with("hex@")),
+        "{r}"
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "a licence the policy denies fails the check"
+    );
+    let text = tollgate(&["pre-merge", "--advisory-db", db.to_str().unwrap()], d);
+    assert!(String::from_utf8_lossy(&text.stdout).contains("LICENCE error[license-not-allowed]"));
+}
+
+#[test]
+fn pre_merge_reports_a_licence_that_changed_with_a_version() {
+    // Manifests come from cargo's source cache; here a private CARGO_HOME
+    // holds two versions of one crate under different licences.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("repo");
+    let home = dir.path().join("cargo-home");
+    for (version, license) in [("1.0.0", "MIT"), ("2.0.0", "GPL-3.0-only")] {
+        let src = home.join(format!(
+            "registry/src/index.crates.io-0000000000000000/relicensed-{version}"
+        ));
+        std::fs::create_dir_all(&src).unwrap();
+        std::fs::write(
+            src.join("Cargo.toml"),
+            format!("[package]\nname = \"relicensed\"\nversion = \"{version}\"\nlicense = \"{license}\"\n"),
+        )
+        .unwrap();
+    }
+    std::fs::create_dir_all(&d).unwrap();
+    assert!(git(&d, &["init", "-q", "-b", "main"]).status.success());
+    let lock = |version: &str| {
+        format!("version = 3\n\n[[package]]\nname = \"relicensed\"\nversion = \"{version}\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n")
+    };
+    std::fs::write(d.join("Cargo.lock"), lock("1.0.0")).unwrap();
+    assert!(git(&d, &["add", "-A"]).status.success());
+    assert!(git(&d, &["commit", "-qm", "base"]).status.success());
+    assert!(git(&d, &["checkout", "-qb", "feature"]).status.success());
+    std::fs::write(d.join("Cargo.lock"), lock("2.0.0")).unwrap();
+    assert!(git(&d, &["commit", "-qam", "bump"]).status.success());
+    let db = repo_root().join("../shared/advisory-db");
+    let o = Command::new(env!("CARGO_BIN_EXE_tollgate"))
+        .args([
+            "pre-merge",
+            "--advisory-db",
+            db.to_str().unwrap(),
+            "--format",
+            "json",
+        ])
+        .current_dir(&d)
+        .env("CARGO_HOME", &home)
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        r["dependencies"]["license_changes"],
+        serde_json::json!([{"name": "relicensed", "from": ["MIT"], "to": ["GPL-3.0-only"]}]),
+        "{r}"
+    );
+    // Without a Cargo.toml the licence policy cannot be applied: said, not hidden.
+    assert!(r["dependencies"]["license_note"]
+        .as_str()
+        .unwrap()
+        .starts_with("licences unknown"));
+}

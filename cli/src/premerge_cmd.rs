@@ -285,7 +285,30 @@ pub fn run(args: PreMergeArgs) -> Result<u8> {
         json!({"added": [], "removed": [], "changed": [], "new_sources": [], "advisories": []});
     if change.files.contains_key("Cargo.lock") && lock.is_file() {
         let old_packages = base_lock_packages(&repo, change.base_tree)?;
-        let new_graph = Graph::from_lockfile(&lock)?;
+        // Licences need the packages' manifests: `cargo metadata --offline`
+        // over the working tree reads them from cargo's cache. Without it
+        // (a crate never downloaded here, no Cargo.toml) they stay unknown,
+        // and the report says so rather than calling them fine.
+        let (new_graph, licence_note) = match Graph::load(
+            &root,
+            &tollgate_sbom::graph::LoadOptions {
+                target: None,
+                offline: true,
+            },
+        ) {
+            Ok(graph) if graph.from_metadata => (graph, None),
+            Ok(_) => (
+                Graph::from_lockfile(&lock)?,
+                Some("licences unknown: no Cargo.toml to read them through".to_string()),
+            ),
+            Err(e) => (
+                Graph::from_lockfile(&lock)?,
+                Some(format!(
+                    "licences unknown: `cargo metadata --offline` failed: {}",
+                    e.to_string().lines().next().unwrap_or_default()
+                )),
+            ),
+        };
         let new_packages: BTreeSet<(String, String, String)> = new_graph
             .packages
             .iter()
@@ -363,8 +386,62 @@ pub fn run(args: PreMergeArgs) -> Result<u8> {
                 })
                 })
                 .collect();
+        // Licences of the versions this change introduces, the licence
+        // policy's verdict on them, and licences that changed with a version.
+        let licences: Vec<Value> = new_graph
+            .packages
+            .iter()
+            .filter(|p| introduced.contains(&(p.name.clone(), p.version.to_string())))
+            .filter_map(|p| {
+                p.license
+                    .as_ref()
+                    .map(|l| json!({"package": format!("{} {}", p.name, p.version), "license": l}))
+            })
+            .collect();
+        let licence_problems: Vec<Value> = if new_graph.from_metadata {
+            report
+                .diagnostics
+                .iter()
+                .filter(|d| d.code.starts_with("license"))
+                .filter(|d| {
+                    d.package.as_deref().is_some_and(|p| {
+                        p.split_once('@')
+                            .is_some_and(|(n, v)| introduced.contains(&(n.to_string(), v.to_string())))
+                    })
+                })
+                .map(|d| json!({"code": d.code, "level": if matches!(d.level, tollgate_sbom::diag::Level::Error) { "error" } else { "warning" }, "package": d.package, "message": d.message}))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let mut licence_changes = Vec::new();
+        for c in &changed {
+            let name = c["name"].as_str().unwrap_or_default();
+            let license_of = |versions: &Value| -> BTreeSet<String> {
+                versions
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .filter_map(|v| {
+                        new_graph
+                            .packages
+                            .iter()
+                            .find(|p| p.name == name && p.version.to_string() == v)
+                            .and_then(|p| p.license.clone())
+                            .or_else(|| tollgate_sbom::cached_license(name, v))
+                    })
+                    .collect()
+            };
+            let (from, to) = (license_of(&c["from"]), license_of(&c["to"]));
+            if !from.is_empty() && !to.is_empty() && from != to {
+                licence_changes.push(json!({"name": name, "from": from, "to": to}));
+            }
+        }
         dependencies = json!({"added": added, "removed": removed, "changed": changed,
-                              "new_sources": new_sources, "advisories": advisories});
+                              "new_sources": new_sources, "advisories": advisories,
+                              "licenses": licences, "license_problems": licence_problems,
+                              "license_changes": licence_changes, "license_note": licence_note});
     }
 
     let critical: Vec<&String> = change
@@ -382,7 +459,10 @@ pub fn run(args: PreMergeArgs) -> Result<u8> {
     let failing = !on_changed.is_empty()
         || dependencies["advisories"]
             .as_array()
-            .is_some_and(|a| !a.is_empty());
+            .is_some_and(|a| !a.is_empty())
+        || dependencies["license_problems"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|p| p["level"] == "error"));
     let result = json!({
         "base": change.base_label,
         "changed_files": change.files.len(),
@@ -511,6 +591,39 @@ fn render(r: &Value) -> String {
             a["version"].as_str().unwrap_or(""),
             a["title"].as_str().unwrap_or("")
         ));
+    }
+    for l in list(&deps["licenses"]) {
+        t.push_str(&format!(
+            "  licence: {} is {}\n",
+            l["package"].as_str().unwrap_or(""),
+            l["license"].as_str().unwrap_or("")
+        ));
+    }
+    for c in list(&deps["license_changes"]) {
+        let join = |v: &Value| {
+            list(v)
+                .iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        t.push_str(&format!(
+            "  LICENCE CHANGED: {} {} -> {}\n",
+            c["name"].as_str().unwrap_or(""),
+            join(&c["from"]),
+            join(&c["to"])
+        ));
+    }
+    for p in list(&deps["license_problems"]) {
+        t.push_str(&format!(
+            "  LICENCE {}[{}]: {}\n",
+            p["level"].as_str().unwrap_or(""),
+            p["code"].as_str().unwrap_or(""),
+            p["message"].as_str().unwrap_or("")
+        ));
+    }
+    if let Some(note) = deps["license_note"].as_str() {
+        t.push_str(&format!("  ({note})\n"));
     }
     let critical = list(&r["critical_paths"]);
     if !critical.is_empty() {

@@ -10,11 +10,9 @@ pub const DEFAULT_URL: &str = "https://github.com/rustsec/advisory-db.git";
 
 /// `$CARGO_HOME/advisory-db`, the location cargo-audit uses.
 pub fn default_path() -> PathBuf {
-    let cargo_home = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
-        .unwrap_or_else(|| PathBuf::from(".cargo"));
-    cargo_home.join("advisory-db")
+    crate::cargo_home()
+        .unwrap_or_else(|| PathBuf::from(".cargo"))
+        .join("advisory-db")
 }
 
 /// An opened database.

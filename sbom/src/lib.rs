@@ -30,6 +30,41 @@ pub mod yanked;
 
 use std::path::PathBuf;
 
+/// `$CARGO_HOME`, else `~/.cargo`.
+pub fn cargo_home() -> Option<PathBuf> {
+    std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+}
+
+/// The `license` a crates.io package declares, read from cargo's local
+/// source cache (`$CARGO_HOME/registry/src/*/NAME-VERSION/Cargo.toml`)
+/// when cargo has unpacked it there; `None` when it has not, or the
+/// manifest declares none. Offline, like everything here.
+pub fn cached_license(name: &str, version: &str) -> Option<String> {
+    let src = cargo_home()?.join("registry").join("src");
+    let mut registries: Vec<PathBuf> = std::fs::read_dir(src)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    registries.sort();
+    registries.into_iter().find_map(|registry| {
+        let text = std::fs::read_to_string(
+            registry
+                .join(format!("{name}-{version}"))
+                .join("Cargo.toml"),
+        )
+        .ok()?;
+        let manifest: toml::Table = toml::from_str(&text).ok()?;
+        manifest
+            .get("package")?
+            .get("license")?
+            .as_str()
+            .map(str::to_string)
+    })
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("{path}: no such file or directory")]

@@ -11,9 +11,7 @@ pub struct LocalIndex {
 impl LocalIndex {
     /// The crates.io cache under `$CARGO_HOME`, if cargo has created one.
     pub fn find_default() -> Option<LocalIndex> {
-        let cargo_home = std::env::var_os("CARGO_HOME")
-            .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))?;
+        let cargo_home = crate::cargo_home()?;
         let mut candidates: Vec<PathBuf> = std::fs::read_dir(cargo_home.join("registry/index"))
             .ok()?
             .flatten()
