@@ -8,16 +8,10 @@
 
 #[path = "support/mod.rs"]
 mod support;
+use support::repo_root;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
 
 fn check_jsonschema() -> PathBuf {
     let tool = repo_root().join("target/test-venv/bin/check-jsonschema");

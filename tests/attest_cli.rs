@@ -7,15 +7,12 @@
 
 use base64::Engine;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
-fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
+#[path = "support/mod.rs"]
+mod support;
+use support::repo_root;
 
 fn tollgate(args: &[&str], dir: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_tollgate"))

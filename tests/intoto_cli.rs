@@ -11,12 +11,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
+#[path = "support/mod.rs"]
+mod support;
+use support::repo_root;
 
 fn venv_bin(tool: &str) -> PathBuf {
     let path = repo_root().join("target/test-venv/bin").join(tool);

@@ -9,12 +9,9 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
+#[path = "support/mod.rs"]
+mod support;
+use support::repo_root;
 
 fn git(dir: &Path, args: &[&str]) -> Output {
     let out = Command::new("git")
@@ -27,6 +24,24 @@ fn git(dir: &Path, args: &[&str]) -> Output {
         .output()
         .unwrap();
     out
+}
+
+fn advisory_db() -> PathBuf {
+    repo_root().join("../shared/advisory-db")
+}
+
+/// `tollgate pre-merge --format json` with the shared advisory database.
+fn pre_merge_json(dir: &Path) -> Output {
+    tollgate(
+        &[
+            "pre-merge",
+            "--advisory-db",
+            advisory_db().to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        dir,
+    )
 }
 
 fn tollgate(args: &[&str], dir: &Path) -> Output {
@@ -79,17 +94,7 @@ fn repository() -> tempfile::TempDir {
 fn pre_merge_reports_what_the_change_brings_in() {
     let dir = repository();
     let d = dir.path();
-    let db = repo_root().join("../shared/advisory-db");
-    let o = tollgate(
-        &[
-            "pre-merge",
-            "--advisory-db",
-            db.to_str().unwrap(),
-            "--format",
-            "json",
-        ],
-        d,
-    );
+    let o = pre_merge_json(d);
     assert_eq!(
         o.status.code(),
         Some(1),
@@ -157,7 +162,7 @@ fn pre_merge_reports_what_the_change_brings_in() {
             "--base",
             "feature",
             "--advisory-db",
-            db.to_str().unwrap(),
+            advisory_db().to_str().unwrap(),
         ],
         d,
     );
@@ -187,7 +192,7 @@ fn the_pre_push_hook_stops_the_push_and_uninstalls_cleanly() {
         &["remote", "add", "origin", remote.path().to_str().unwrap()],
     );
     // The advisory database comes from the default location: point it at the snapshot.
-    let db = repo_root().join("../shared/advisory-db");
+    let db = advisory_db();
 
     assert!(tollgate(&["hook", "install"], d).status.success());
     let hook = d.join(".git/hooks/pre-push");
@@ -294,17 +299,7 @@ fn pre_merge_checks_the_licences_a_change_brings_in() {
         &format!("{hex}globset = \"={}\"\n", workspace_version("globset")),
         "feature",
     );
-    let db = repo_root().join("../shared/advisory-db");
-    let o = tollgate(
-        &[
-            "pre-merge",
-            "--advisory-db",
-            db.to_str().unwrap(),
-            "--format",
-            "json",
-        ],
-        d,
-    );
+    let o = pre_merge_json(d);
     let r: Value = serde_json::from_slice(&o.stdout).unwrap();
     let deps = &r["dependencies"];
     assert!(deps["license_note"].is_null(), "{r}");
@@ -335,7 +330,14 @@ fn pre_merge_checks_the_licences_a_change_brings_in() {
         Some(1),
         "a licence the policy denies fails the check"
     );
-    let text = tollgate(&["pre-merge", "--advisory-db", db.to_str().unwrap()], d);
+    let text = tollgate(
+        &[
+            "pre-merge",
+            "--advisory-db",
+            advisory_db().to_str().unwrap(),
+        ],
+        d,
+    );
     assert!(String::from_utf8_lossy(&text.stdout).contains("LICENCE error[license-not-allowed]"));
 }
 
@@ -368,12 +370,11 @@ fn pre_merge_reports_a_licence_that_changed_with_a_version() {
     assert!(git(&d, &["checkout", "-qb", "feature"]).status.success());
     std::fs::write(d.join("Cargo.lock"), lock("2.0.0")).unwrap();
     assert!(git(&d, &["commit", "-qam", "bump"]).status.success());
-    let db = repo_root().join("../shared/advisory-db");
     let o = Command::new(env!("CARGO_BIN_EXE_tollgate"))
         .args([
             "pre-merge",
             "--advisory-db",
-            db.to_str().unwrap(),
+            advisory_db().to_str().unwrap(),
             "--format",
             "json",
         ])

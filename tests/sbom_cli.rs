@@ -2,15 +2,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
-fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
+#[path = "support/mod.rs"]
+mod support;
+use support::repo_root;
 
 fn tollgate(args: &[&str], cwd: &Path, epoch: Option<&str>) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tollgate"));

@@ -57,6 +57,26 @@ fn verify(
     )
 }
 
+/// `tollgate ARGS`, signing keylessly through the stand-in; must succeed.
+fn keyless_ok(d: &Path, mock: &support::Mock, jwt: &str, args: &[&str]) -> Output {
+    let mut all = args.to_vec();
+    all.extend([
+        "--identity-token",
+        jwt,
+        "--fulcio-url",
+        &mock.url,
+        "--rekor-url",
+        &mock.url,
+    ]);
+    let out = tollgate(&all, d);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 fn node(script: &str, args: &[&str]) -> bool {
     Command::new("node")
         .arg(js_dir().join(script))
@@ -75,25 +95,11 @@ fn keyless_sign_verify_and_cross_check() {
     std::fs::write(d.join("swapped.tar"), b"other bytes").unwrap();
     let jwt = token(serde_json::json!({"iss": ISSUER, "sub": IDENTITY, "aud": "sigstore"}));
 
-    let out = tollgate(
-        &[
-            "sign",
-            "app.tar",
-            "--bundle",
-            "app.sigstore.json",
-            "--identity-token",
-            &jwt,
-            "--fulcio-url",
-            &mock.url,
-            "--rekor-url",
-            &mock.url,
-        ],
+    keyless_ok(
         d,
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        &mock,
+        &jwt,
+        &["sign", "app.tar", "--bundle", "app.sigstore.json"],
     );
     let bundle: serde_json::Value =
         serde_json::from_slice(&std::fs::read(d.join("app.sigstore.json")).unwrap()).unwrap();
@@ -220,13 +226,20 @@ fn keyed_signature_logged_to_rekor_verifies_without_insecure_flags() {
     let mock = start_mock(d);
     std::fs::write(d.join("pw"), "pw").unwrap();
     std::fs::write(d.join("app.tar"), b"release bytes").unwrap();
+    std::fs::write(d.join("sbom.json"), SBOM).unwrap();
     assert!(tollgate(&["key", "generate", "--password-file", "pw"], d)
         .status
         .success());
-    let out = tollgate(
-        &[
-            "sign",
-            "app.tar",
+    // A signature (hashedrekord entry) and an attestation (dsse entry).
+    for (bundle, command) in [
+        ("b.json", &["sign", "app.tar"][..]),
+        (
+            "sbom.att.json",
+            &["attest", "sbom", "--sbom", "sbom.json", "app.tar"],
+        ),
+    ] {
+        let mut args = command.to_vec();
+        args.extend([
             "--key",
             "cosign.key",
             "--password-file",
@@ -234,34 +247,38 @@ fn keyed_signature_logged_to_rekor_verifies_without_insecure_flags() {
             "--rekor-url",
             &mock.url,
             "--bundle",
-            "b.json",
-        ],
-        d,
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let ok = tollgate(
-        &[
-            "verify-bundle",
-            "--key",
-            "cosign.pub",
-            "--bundle",
-            "b.json",
-            "--trusted-root",
-            mock.root.to_str().unwrap(),
-            "app.tar",
-        ],
-        d,
-    );
-    assert!(
-        ok.status.success(),
-        "{}",
-        String::from_utf8_lossy(&ok.stderr)
-    );
+            bundle,
+        ]);
+        let out = tollgate(&args, d);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let ok = tollgate(
+            &[
+                "verify-bundle",
+                "--key",
+                "cosign.pub",
+                "--bundle",
+                bundle,
+                "--trusted-root",
+                mock.root.to_str().unwrap(),
+                "app.tar",
+            ],
+            d,
+        );
+        assert!(
+            ok.status.success(),
+            "{bundle}: {}",
+            String::from_utf8_lossy(&ok.stderr)
+        );
+    }
 }
+
+/// A minimal CycloneDX SBOM to attest.
+const SBOM: &[u8] =
+    br#"{"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1, "components": []}"#;
 
 #[test]
 fn ambient_github_actions_token_and_cleartext_refusal() {
@@ -428,7 +445,10 @@ fn keyless_attestation_is_logged_as_dsse_and_verified_by_both_clients() {
     let jwt = token(serde_json::json!({"iss": ISSUER, "sub": IDENTITY, "aud": "sigstore"}));
     let root = mock.root.to_str().unwrap();
 
-    let out = tollgate(
+    let out = keyless_ok(
+        d,
+        &mock,
+        &jwt,
         &[
             "attest",
             "--predicate-type",
@@ -438,21 +458,9 @@ fn keyless_attestation_is_logged_as_dsse_and_verified_by_both_clients() {
             "app.tar",
             "--bundle",
             "att.sigstore.json",
-            "--identity-token",
-            &jwt,
-            "--fulcio-url",
-            &mock.url,
-            "--rekor-url",
-            &mock.url,
             "--trusted-root",
             root,
         ],
-        d,
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("keyless, certificate from"));
 
@@ -563,67 +571,20 @@ fn keyless_attestation_is_logged_as_dsse_and_verified_by_both_clients() {
 }
 
 #[test]
-fn keyed_attestation_logged_to_rekor_and_private_root_policy() {
+fn a_private_instance_root_in_the_policy_admits_keyless_attestations() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let mock = start_mock(d);
-    std::fs::write(d.join("pw"), "pw").unwrap();
     std::fs::write(d.join("app.tar"), b"release bytes").unwrap();
-    std::fs::write(
-        d.join("sbom.json"),
-        br#"{"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1, "components": []}"#,
-    )
-    .unwrap();
-    assert!(tollgate(&["key", "generate", "--password-file", "pw"], d)
-        .status
-        .success());
-    let out = tollgate(
-        &[
-            "attest",
-            "sbom",
-            "--sbom",
-            "sbom.json",
-            "app.tar",
-            "--key",
-            "cosign.key",
-            "--password-file",
-            "pw",
-            "--rekor-url",
-            &mock.url,
-            "--bundle",
-            "sbom.att.json",
-        ],
-        d,
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let ok = tollgate(
-        &[
-            "verify-bundle",
-            "--key",
-            "cosign.pub",
-            "--bundle",
-            "sbom.att.json",
-            "--trusted-root",
-            mock.root.to_str().unwrap(),
-            "app.tar",
-        ],
-        d,
-    );
-    assert!(
-        ok.status.success(),
-        "{}",
-        String::from_utf8_lossy(&ok.stderr)
-    );
-
+    std::fs::write(d.join("sbom.json"), SBOM).unwrap();
     // A keyless attestation admitted by a policy naming the private
     // instance's trusted root (relative to the policy file); the same
     // policy without it trusts only the public-good root and denies.
     let jwt = token(serde_json::json!({"iss": ISSUER, "sub": IDENTITY, "aud": "sigstore"}));
-    let out = tollgate(
+    keyless_ok(
+        d,
+        &mock,
+        &jwt,
         &[
             "attest",
             "sbom",
@@ -632,19 +593,7 @@ fn keyed_attestation_logged_to_rekor_and_private_root_policy() {
             "app.tar",
             "--bundle",
             "keyless.att.json",
-            "--identity-token",
-            &jwt,
-            "--fulcio-url",
-            &mock.url,
-            "--rekor-url",
-            &mock.url,
         ],
-        d,
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
     );
     std::fs::create_dir(d.join("policy")).unwrap();
     std::fs::copy(&mock.root, d.join("policy/private-root.json")).unwrap();

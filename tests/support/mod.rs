@@ -1,6 +1,7 @@
-//! Services the end-to-end tests start and stop: the local Sigstore
-//! stand-in (`@sigstore/mock` served by `tests/js/sigstore-mock-server.js`).
-//! Included with `#[path]` by the test files that need it.
+//! What the end-to-end tests share: the repository root, and the services
+//! they start and stop (the local Sigstore stand-in, `@sigstore/mock`
+//! served by `tests/js/sigstore-mock-server.js`). Included with `#[path]`
+//! by the test files that need it.
 
 #![allow(dead_code)] // each test crate uses a subset
 
@@ -8,6 +9,14 @@ use base64::Engine;
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+
+/// The repository root (the tests run from `cli/`).
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
 
 pub fn js_dir() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/js");
