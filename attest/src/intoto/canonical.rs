@@ -14,13 +14,19 @@ pub fn encode(value: &Value) -> Result<Vec<u8>, String> {
 
 fn write_string(s: &str, out: &mut Vec<u8>) {
     out.push(b'"');
-    for c in s.chars() {
-        if c == '\\' || c == '"' {
+    // Copy runs of bytes verbatim; `\\` and `"` are ASCII, so they never
+    // occur inside a multi-byte UTF-8 sequence.
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'\\' || b == b'"' {
+            out.extend_from_slice(&bytes[start..i]);
             out.push(b'\\');
+            out.push(b);
+            start = i + 1;
         }
-        let mut buf = [0u8; 4];
-        out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
     }
+    out.extend_from_slice(&bytes[start..]);
     out.push(b'"');
 }
 
@@ -47,17 +53,21 @@ fn write(value: &Value, out: &mut Vec<u8>) -> Result<(), String> {
             out.push(b']');
         }
         Value::Object(map) => {
-            // Python sorts str keys by code point; UTF-8 byte order is the same.
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
+            // Python sorts str keys by code point; UTF-8 byte order is the
+            // same. The map is usually in that order already (serde_json
+            // without `preserve_order`); sort only when it is not.
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            if !entries.windows(2).all(|w| w[0].0 <= w[1].0) {
+                entries.sort_by(|a, b| a.0.cmp(b.0));
+            }
             out.push(b'{');
-            for (i, key) in keys.into_iter().enumerate() {
+            for (i, (key, item)) in entries.into_iter().enumerate() {
                 if i > 0 {
                     out.push(b',');
                 }
                 write_string(key, out);
                 out.push(b':');
-                write(&map[key.as_str()], out)?;
+                write(item, out)?;
             }
             out.push(b'}');
         }

@@ -118,6 +118,15 @@ impl Rule {
 /// characters (slashes included), `?` any one, `[seq]` and `[!seq]` a set;
 /// an unclosed `[` is a literal.
 pub fn fnmatch(pattern: &str, name: &str) -> bool {
+    // The common shapes, without allocating: a literal, or `prefix*`.
+    let special = |c: char| matches!(c, '*' | '?' | '[');
+    match pattern.find(special) {
+        None => return pattern == name,
+        Some(i) if i + 1 == pattern.len() && pattern.ends_with('*') => {
+            return name.starts_with(&pattern[..i]);
+        }
+        _ => {}
+    }
     let p: Vec<char> = pattern.chars().collect();
     let n: Vec<char> = name.chars().collect();
     // Iterative matching with backtracking to the last `*`.
@@ -207,6 +216,15 @@ fn class(p: &[char], start: usize, c: char) -> Option<(bool, usize)> {
     Some((matched != negate, end + 1))
 }
 
+/// The queued paths that match `pattern`.
+fn filter<'a>(queue: &BTreeSet<&'a str>, pattern: &str) -> BTreeSet<&'a str> {
+    queue
+        .iter()
+        .copied()
+        .filter(|p| fnmatch(pattern, p))
+        .collect()
+}
+
 /// What an item (a step's or inspection's link) recorded.
 pub struct Recorded<'a> {
     pub materials: &'a Artifacts,
@@ -236,16 +254,9 @@ pub fn verify_item(
         Side::Materials => item.materials,
         Side::Products => item.products,
     };
-    let mut queue: BTreeSet<String> = artifacts.keys().cloned().collect();
-    let filter = |queue: &BTreeSet<String>, pattern: &str| -> BTreeSet<String> {
-        queue
-            .iter()
-            .filter(|p| fnmatch(pattern, p))
-            .cloned()
-            .collect()
-    };
+    let mut queue: BTreeSet<&str> = artifacts.keys().map(String::as_str).collect();
     for rule in rules {
-        let consumed: BTreeSet<String> = match rule {
+        let consumed: BTreeSet<&str> = match rule {
             Rule::Allow(p) => filter(&queue, p),
             Rule::Disallow(p) => {
                 let hit = filter(&queue, p);
@@ -259,7 +270,7 @@ pub fn verify_item(
                 BTreeSet::new()
             }
             Rule::Require(p) => {
-                if !queue.contains(p) {
+                if !queue.contains(p.as_str()) {
                     return Err(format!(
                         "{item_name} {}: `REQUIRE {p}` did not find {p}",
                         side.as_str()
@@ -269,15 +280,15 @@ pub fn verify_item(
             }
             Rule::Create(p) => filter(&queue, p)
                 .into_iter()
-                .filter(|a| item.products.contains_key(a) && !item.materials.contains_key(a))
+                .filter(|a| item.products.contains_key(*a) && !item.materials.contains_key(*a))
                 .collect(),
             Rule::Delete(p) => filter(&queue, p)
                 .into_iter()
-                .filter(|a| item.materials.contains_key(a) && !item.products.contains_key(a))
+                .filter(|a| item.materials.contains_key(*a) && !item.products.contains_key(*a))
                 .collect(),
             Rule::Modify(p) => filter(&queue, p)
                 .into_iter()
-                .filter(|a| match (item.materials.get(a), item.products.get(a)) {
+                .filter(|a| match (item.materials.get(*a), item.products.get(*a)) {
                     (Some(m), Some(p)) => m != p,
                     _ => false,
                 })
@@ -302,13 +313,13 @@ pub fn verify_item(
                     .filter(|p| !p.is_empty())
                     .map(|p| join_prefix(p, ""));
                 let mut consumed = BTreeSet::new();
-                for full_source in &queue {
+                for &full_source in &queue {
                     let relative = match &source_prefix {
                         Some(prefix) => match full_source.strip_prefix(prefix.as_str()) {
                             Some(rest) => rest,
                             None => continue,
                         },
-                        None => full_source.as_str(),
+                        None => full_source,
                     };
                     if !fnmatch(pattern, relative) {
                         continue;
@@ -318,14 +329,14 @@ pub fn verify_item(
                         None => relative.to_string(),
                     };
                     if dest_artifacts.get(&dest_path) == artifacts.get(full_source) {
-                        consumed.insert(full_source.clone());
+                        consumed.insert(full_source);
                     }
                 }
                 consumed
             }
         };
         for c in consumed {
-            queue.remove(&c);
+            queue.remove(c);
         }
     }
     Ok(())

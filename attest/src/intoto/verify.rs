@@ -99,7 +99,8 @@ pub fn signed_by(metablock: &Value, key: &PublicKey) -> Result<(), String> {
 }
 
 fn artifacts_of(link: &Value, side: &str, path: &Path) -> Result<Artifacts, IntotoError> {
-    serde_json::from_value(link["signed"][side].clone())
+    use serde::Deserialize;
+    Artifacts::deserialize(&link["signed"][side])
         .map_err(|e| IntotoError::metadata(path, format!("{side}: {e}")))
 }
 
