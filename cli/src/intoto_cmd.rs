@@ -36,7 +36,7 @@ pub struct LinkArgs {
     /// Record a step without a command (a sign-off).
     #[arg(long, short = 'x', conflicts_with = "command")]
     pub no_command: bool,
-    /// Where materials and products are looked up and the command runs.
+    /// Where materials and products are looked up (the command runs in the current directory).
     #[arg(long, value_name = "DIR")]
     pub base_path: Option<PathBuf>,
     /// Left-strip these prefixes from recorded paths.

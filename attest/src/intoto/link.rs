@@ -63,8 +63,10 @@ pub fn run(step: &StepRun<'_>, key: &KeyPair) -> Result<Ran, IntotoError> {
     let (byproducts, return_value) = match step.command.split_first() {
         None => (json!({}), 0),
         Some((program, args)) => {
+            // The command runs where tollgate runs; the base path only
+            // locates materials and products, as in in-toto-run.
             let mut cmd = std::process::Command::new(program);
-            cmd.args(args).current_dir(&step.recorder.base);
+            cmd.args(args);
             let (code, stdout, stderr) = if step.record_streams {
                 let out = cmd
                     .stdin(Stdio::inherit())

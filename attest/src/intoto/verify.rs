@@ -341,7 +341,7 @@ mod tests {
         let command = [
             "sh".to_string(),
             "-c".into(),
-            format!("printf {content} > out"),
+            format!("printf {content} > '{}'", work.join("out").display()),
         ];
         let ran = link::run(
             &link::StepRun {
