@@ -1094,3 +1094,71 @@ fn admission_webhook_requires_client_certificates_with_client_ca() {
         "answered a certificate from another CA"
     );
 }
+
+#[test]
+fn ci_attests_an_image_keylessly() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let registry = start_registry(d);
+    push_image(d, &registry, "svc/api:1.0", "keyless build");
+    let mock = support::start_mock(d);
+    support::cargo_project(&d.join("svc"));
+    let identity =
+        "https://github.com/tollgate-dev/tollgate/.github/workflows/release.yml@refs/heads/main";
+    let issuer = "https://token.actions.githubusercontent.com";
+    std::fs::write(
+        d.join("policy.yaml"),
+        format!("apiVersion: tollgate.dev/v1\nkind: Policy\nname: keyless\nauthorities:\n  - name: release\n    keyless:\n      issuer: {issuer}\n      subject: {identity}\n      trustedRoot: {}\nattestations:\n  - type: provenance\n  - type: sbom\n  - type: vulns\n  - type: sast\n", mock.root.display()),
+    )
+    .unwrap();
+    let image = format!("{}/svc/api:1.0", registry.host);
+    let db = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/advisory-db");
+    let out = Command::new(env!("CARGO_BIN_EXE_tollgate"))
+        .args([
+            "ci",
+            "svc",
+            "--keyless",
+            "--fulcio-url",
+            &mock.url,
+            "--rekor-url",
+            &mock.url,
+            "--image",
+            &image,
+            "--allow-insecure-registry",
+            "--policy",
+            "policy.yaml",
+            "--advisory-db",
+            db.to_str().unwrap(),
+            "--offline",
+            "--out",
+            "out",
+            "--format",
+            "json",
+        ])
+        .current_dir(d)
+        .env(
+            "SIGSTORE_ID_TOKEN",
+            support::fake_jwt(serde_json::json!({"iss": issuer, "sub": identity})),
+        )
+        .output()
+        .unwrap();
+    let summary: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", err(&out)));
+    assert_eq!(out.status.code(), Some(0), "{summary}");
+    assert_eq!(summary["signing"], "keyless");
+    assert_eq!(summary["subjects"][0]["subject"], image.as_str());
+    assert_eq!(summary["subjects"][0]["allowed"], true, "{summary}");
+
+    // The gate alone, later, reads the same four attestations from the registry.
+    let verified = tollgate(
+        &[
+            "verify",
+            &image,
+            "--policy",
+            "policy.yaml",
+            "--allow-insecure-registry",
+        ],
+        d,
+    );
+    assert_eq!(verified.status.code(), Some(0), "{}", err(&verified));
+}
