@@ -313,10 +313,18 @@ pub fn parse(signed: &Value) -> Result<Layout, String> {
     for s in signed["steps"].as_array().ok_or("no `steps` list")? {
         let name = s["name"].as_str().ok_or("a step has no name")?.to_string();
         let what = format!("step `{name}`");
+        // The name becomes part of a link's file name.
+        if name.is_empty() || name.contains('/') || name.contains('\\') || name == ".." {
+            return Err(format!("{what}: not usable as a file name"));
+        }
         if s["_type"] != "step" {
             return Err(format!("{what}: `_type` is not `step`"));
         }
-        let pubkeys = strings(&s["pubkeys"], &format!("{what} pubkeys"))?;
+        let mut pubkeys = strings(&s["pubkeys"], &format!("{what} pubkeys"))?;
+        // A key listed twice is still one functionary: it must not count
+        // twice towards the threshold.
+        let mut seen = BTreeSet::new();
+        pubkeys.retain(|k| seen.insert(k.clone()));
         if let Some(unknown) = pubkeys.iter().find(|k| !keys.contains_key(*k)) {
             return Err(format!("{what}: key {unknown} is not in the layout's keys"));
         }

@@ -433,6 +433,40 @@ mod tests {
             "{err}"
         );
 
+        // A functionary listed twice in the layout still counts once.
+        let mut doubled: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(d.join("root.layout")).unwrap()).unwrap();
+        let first = doubled["signed"]["steps"][0]["pubkeys"][0].clone();
+        doubled["signed"]["steps"][0]["pubkeys"] = serde_json::json!([first, first]);
+        doubled["signatures"] = serde_json::json!([]);
+        layout::add_signature(&mut doubled, &owner).unwrap();
+        std::fs::write(
+            d.join("doubled.layout"),
+            crate::intoto::to_file_bytes(&doubled),
+        )
+        .unwrap();
+        for k in &f {
+            let _ = std::fs::remove_file(
+                d.join(link::file_name("build", &PublicKey::from_keypair(k).keyid)),
+            );
+        }
+        let keyid = first.as_str().unwrap();
+        let signer = f
+            .iter()
+            .find(|k| PublicKey::from_keypair(k).keyid == keyid)
+            .unwrap();
+        record(d, signer, "same");
+        let err = verify(&Options {
+            layout: &d.join("doubled.layout"),
+            layout_keys: &[PublicKey::from_keypair(&owner)],
+            link_dir: d,
+            now: 1_795_392_000,
+            inspection_dir: d,
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("found 1"), "{err}");
+
         // Expired.
         let err = verify(&Options {
             layout: &d.join("root.layout"),
