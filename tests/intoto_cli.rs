@@ -2,9 +2,10 @@
 //! 3.x in the venv `scripts/test` makes): a supply chain made by
 //! `in-toto-run` with a layout from the Python API is verified by
 //! `tollgate verify-layout`, and one made by `tollgate layout create` and
-//! `tollgate attest link` passes `in-toto-verify`; Ed25519 and ECDSA keys
-//! on both sides. Tampering (an artifact, a link, the layout), a wrong
-//! owner key, an expired layout and a missing step fail on both sides.
+//! `tollgate attest link` passes `in-toto-verify`; Ed25519 and ECDSA keys,
+//! classic and DSSE-wrapped links, on both sides. Tampering (an artifact,
+//! a link, the layout), a wrong owner key, an expired layout and a missing
+//! step fail on both sides.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
@@ -165,6 +166,7 @@ fn a_supply_chain_made_by_the_python_tools_verifies_in_tollgate() {
         &[
             "-n",
             "review",
+            "--use-dsse",
             "--signing-key",
             &key("bob.pem"),
             "-m",
@@ -202,6 +204,24 @@ fn a_supply_chain_made_by_the_python_tools_verifies_in_tollgate() {
     });
     assert_eq!((py, ours), (Some(1), Some(1)), "{out}");
     assert!(out.contains("step `build` needs 1 link"), "{out}");
+
+    // The same for a DSSE-wrapped link (the review step's): a payload
+    // re-encoded after an edit no longer matches its signature.
+    let (py, ours, out) = verify_both(&final_dir, &scratch, "owner.pub", |d| {
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let path = link_file(d, "review");
+        let mut envelope: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        let mut body: serde_json::Value =
+            serde_json::from_slice(&b64.decode(envelope["payload"].as_str().unwrap()).unwrap())
+                .unwrap();
+        body["materials"]["app.tar"]["sha256"] = "00".repeat(32).into();
+        envelope["payload"] = b64.encode(body.to_string()).into();
+        std::fs::write(&path, envelope.to_string()).unwrap();
+    });
+    assert_eq!((py, ours), (Some(1), Some(1)), "{out}");
+    assert!(out.contains("step `review` needs 1 link"), "{out}");
 
     // Not signed by this owner.
     let (py, ours, out) = verify_both(&final_dir, &scratch, "alice.pub", |_| {});
@@ -376,6 +396,7 @@ inspections:
             "app.tar",
             "--key",
             bob.to_str().unwrap(),
+            "--use-dsse",
             "-x",
             "-d",
             meta
@@ -384,6 +405,12 @@ inspections:
     )));
     std::fs::copy(work.join("app.tar"), final_dir.join("app.tar")).unwrap();
     std::fs::copy(keys.join("owner.pub"), final_dir.join("owner.pub")).unwrap();
+    let review: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(link_file(&final_dir, "review")).unwrap()).unwrap();
+    assert_eq!(
+        review["payloadType"], "application/vnd.in-toto+json",
+        "--use-dsse"
+    );
 
     // The Python tools accept each link's signature, and the whole chain.
     let build_link = link_file(&final_dir, "build");

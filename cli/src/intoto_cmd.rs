@@ -45,6 +45,9 @@ pub struct LinkArgs {
     /// gitignore-style patterns not to record (default: *.link*, .git, *.pyc, *~).
     #[arg(long, value_name = "PATTERN", num_args = 1..)]
     pub exclude: Vec<String>,
+    /// Write the link as a DSSE envelope (in-toto-run's --use-dsse).
+    #[arg(long)]
+    pub use_dsse: bool,
     /// Directory to write the link to.
     #[arg(long, short = 'd', value_name = "DIR", default_value = ".")]
     pub metadata_directory: PathBuf,
@@ -141,7 +144,12 @@ pub fn run_link(args: LinkArgs) -> Result<u8> {
     )
     .map_err(intoto_err)?;
     let path = args.metadata_directory.join(&ran.file_name);
-    output::write_atomic(&path, &intoto::to_file_bytes(&ran.metablock))?;
+    let document = if args.use_dsse {
+        intoto::link::dsse_envelope(&ran.metablock["signed"], &key)
+    } else {
+        ran.metablock
+    };
+    output::write_atomic(&path, &intoto::to_file_bytes(&document))?;
     eprintln!("Wrote link {}", path.display());
     if ran.return_value != 0 {
         eprintln!(

@@ -134,6 +134,11 @@ impl PublicKey {
     pub fn verify(&self, data: &[u8], signature_hex: &str) -> Result<(), String> {
         let signature =
             hex::decode(signature_hex).map_err(|e| format!("signature is not hex: {e}"))?;
+        self.verify_bytes(data, &signature)
+    }
+
+    /// Check a signature (raw bytes) over `data`.
+    pub fn verify_bytes(&self, data: &[u8], signature: &[u8]) -> Result<(), String> {
         if self.keytype == ED25519 {
             let bytes: [u8; 32] = hex::decode(&self.public)
                 .ok()
@@ -146,7 +151,7 @@ impl PublicKey {
                 .verify_strict(data, &sig)
                 .map_err(|_| "signature does not verify".to_string());
         }
-        crate::keys::verify_signature(&self.public, data, &signature).map_err(|e| e.to_string())
+        crate::keys::verify_signature(&self.public, data, signature).map_err(|e| e.to_string())
     }
 }
 

@@ -104,6 +104,26 @@ pub fn run(step: &StepRun<'_>, key: &KeyPair) -> Result<Ran, IntotoError> {
     })
 }
 
+/// The link as a DSSE envelope (in-toto-run's `--use-dsse`): the body as
+/// JSON payload, one base64 signature over its PAE, with the in-toto key id.
+pub fn dsse_envelope(body: &Value, key: &KeyPair) -> Value {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let payload = serde_json::to_vec(body).unwrap_or_default();
+    let signature = key.sign(&crate::dsse::pae(
+        crate::dsse::INTOTO_PAYLOAD_TYPE,
+        &payload,
+    ));
+    json!({
+        "payload": b64.encode(&payload),
+        "payloadType": crate::dsse::INTOTO_PAYLOAD_TYPE,
+        "signatures": [{
+            "keyid": super::keys::PublicKey::from_keypair(key).keyid,
+            "sig": b64.encode(signature),
+        }],
+    })
+}
+
 /// `<step>.<first 8 hex digits of the key id>.link`.
 pub fn file_name(step: &str, keyid: &str) -> String {
     format!("{step}.{}.link", keyid.get(..8).unwrap_or(keyid))

@@ -19,8 +19,9 @@
 //! links with a null `environment` that Python rejects.
 //!
 //! Metadata is the classic signed envelope `{"signed": ..., "signatures":
-//! [{"keyid", "sig"}]}`; DSSE-wrapped links and sublayouts are refused with
-//! a clear error rather than half-verified.
+//! [{"keyid", "sig"}]}` or, as in-toto 2.x+ writes with `--use-dsse`, a
+//! DSSE envelope; sublayouts are refused with a clear error rather than
+//! half-verified.
 
 pub mod artifacts;
 pub mod canonical;

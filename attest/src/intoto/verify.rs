@@ -49,27 +49,118 @@ fn fail(message: impl Into<String>) -> IntotoError {
     IntotoError::Verification(message.into())
 }
 
-/// Read a metablock; `Err` for unreadable or malformed files.
+/// Read a classic metablock (`signed` and `signatures`), the form
+/// `layout sign` edits; `Err` for unreadable, malformed or DSSE files.
 pub fn read_metablock(path: &Path) -> Result<Value, IntotoError> {
+    match read_metadata(path)? {
+        Metadata::Metablock(value) => Ok(value),
+        Metadata::Dsse { .. } => Err(IntotoError::metadata(
+            path,
+            "a DSSE-wrapped file cannot be re-signed in place; create it again",
+        )),
+    }
+}
+
+/// Signed in-toto metadata in either form the reference implementation
+/// reads: the classic metablock (signatures over canonical JSON, hex), or
+/// a DSSE envelope (in-toto 2.x+ `--use-dsse`: signatures over the PAE of
+/// the payload, base64).
+pub enum Metadata {
+    Metablock(Value),
+    Dsse {
+        envelope: Value,
+        payload: Vec<u8>,
+        body: Value,
+    },
+}
+
+impl Metadata {
+    /// The signed body (`_type` link or layout).
+    pub fn body(&self) -> &Value {
+        match self {
+            Metadata::Metablock(value) => &value["signed"],
+            Metadata::Dsse { body, .. } => body,
+        }
+    }
+
+    /// Does it carry a valid signature by `key`?
+    pub fn signed_by(&self, key: &PublicKey) -> Result<(), String> {
+        match self {
+            Metadata::Metablock(value) => signed_by(value, key),
+            Metadata::Dsse {
+                envelope, payload, ..
+            } => {
+                use base64::Engine;
+                let data = crate::dsse::pae(crate::dsse::INTOTO_PAYLOAD_TYPE, payload);
+                let mut found = false;
+                for s in envelope["signatures"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|s| s["keyid"] == key.keyid.as_str())
+                {
+                    found = true;
+                    let Some(sig) = s["sig"]
+                        .as_str()
+                        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+                    else {
+                        continue;
+                    };
+                    if key.verify_bytes(&data, &sig).is_ok() {
+                        return Ok(());
+                    }
+                }
+                Err(if found {
+                    format!("the signature by key {} does not verify", key.keyid)
+                } else {
+                    format!("no signature by key {}", key.keyid)
+                })
+            }
+        }
+    }
+}
+
+/// Read in-toto metadata in either form; `Err` for unreadable or malformed files.
+pub fn read_metadata(path: &Path) -> Result<Metadata, IntotoError> {
     let bytes = std::fs::read(path).map_err(|source| IntotoError::Io {
         path: path.to_path_buf(),
         source,
     })?;
     let value: Value = serde_json::from_slice(&bytes)
         .map_err(|e| IntotoError::metadata(path, format!("not JSON: {e}")))?;
-    if value.get("payloadType").is_some() {
-        return Err(IntotoError::metadata(
-            path,
-            "DSSE-wrapped in-toto metadata is not supported (use the classic signed/signatures form)",
-        ));
+    if let Some(payload_type) = value.get("payloadType") {
+        use base64::Engine;
+        if payload_type != crate::dsse::INTOTO_PAYLOAD_TYPE {
+            return Err(IntotoError::metadata(
+                path,
+                format!(
+                    "DSSE payload type {payload_type}, expected `{}`",
+                    crate::dsse::INTOTO_PAYLOAD_TYPE
+                ),
+            ));
+        }
+        let payload = value["payload"]
+            .as_str()
+            .and_then(|p| base64::engine::general_purpose::STANDARD.decode(p).ok())
+            .ok_or_else(|| IntotoError::metadata(path, "DSSE payload is not base64"))?;
+        let body: Value = serde_json::from_slice(&payload)
+            .map_err(|e| IntotoError::metadata(path, format!("DSSE payload is not JSON: {e}")))?;
+        if !body.is_object() || !value["signatures"].is_array() {
+            return Err(IntotoError::metadata(path, "not in-toto metadata"));
+        }
+        return Ok(Metadata::Dsse {
+            envelope: value,
+            payload,
+            body,
+        });
     }
     if !value["signed"].is_object() || !value["signatures"].is_array() {
         return Err(IntotoError::metadata(
             path,
-            "not in-toto metadata (expected `signed` and `signatures`)",
+            "not in-toto metadata (expected `signed` and `signatures`, or a DSSE envelope)",
         ));
     }
-    Ok(value)
+    Ok(Metadata::Metablock(value))
 }
 
 /// Does `metablock` carry a valid signature by `key`?
@@ -98,9 +189,9 @@ pub fn signed_by(metablock: &Value, key: &PublicKey) -> Result<(), String> {
     })
 }
 
-fn artifacts_of(link: &Value, side: &str, path: &Path) -> Result<Artifacts, IntotoError> {
+fn artifacts_of(body: &Value, side: &str, path: &Path) -> Result<Artifacts, IntotoError> {
     use serde::Deserialize;
-    Artifacts::deserialize(&link["signed"][side])
+    Artifacts::deserialize(&body[side])
         .map_err(|e| IntotoError::metadata(path, format!("{side}: {e}")))
 }
 
@@ -126,18 +217,19 @@ fn view(reduced: &BTreeMap<String, StepLinks>) -> BTreeMap<String, Recorded<'_>>
 }
 
 pub fn verify(options: &Options<'_>) -> Result<Report, IntotoError> {
-    let metablock = read_metablock(options.layout)?;
+    let metadata = read_metadata(options.layout)?;
     if options.layout_keys.is_empty() {
         return Err(IntotoError::Spec(
             "give at least one layout key (the project owner's public key)".into(),
         ));
     }
     for key in options.layout_keys {
-        signed_by(&metablock, key)
+        metadata
+            .signed_by(key)
             .map_err(|e| fail(format!("layout {}: {e}", options.layout.display())))?;
     }
-    let layout: Layout = layout::parse(&metablock["signed"])
-        .map_err(|e| IntotoError::metadata(options.layout, e))?;
+    let layout: Layout =
+        layout::parse(metadata.body()).map_err(|e| IntotoError::metadata(options.layout, e))?;
     let expires = super::format_time(layout.expires);
     if layout.expires <= options.now {
         return Err(fail(format!("the layout expired at {expires}")));
@@ -158,15 +250,16 @@ pub fn verify(options: &Options<'_>) -> Result<Report, IntotoError> {
             if !path.exists() {
                 continue;
             }
-            let link = read_metablock(&path)?;
-            if link["signed"]["_type"] == "layout" {
+            let link = read_metadata(&path)?;
+            let body = link.body();
+            if body["_type"] == "layout" {
                 return Err(IntotoError::metadata(&path, "sublayouts are not supported"));
             }
-            if let Err(e) = signed_by(&link, key) {
+            if let Err(e) = link.signed_by(key) {
                 warnings.push(format!("{}: skipped: {e}", path.display()));
                 continue;
             }
-            if link["signed"]["_type"] != "link" || link["signed"]["name"] != step.name.as_str() {
+            if body["_type"] != "link" || body["name"] != step.name.as_str() {
                 warnings.push(format!(
                     "{}: skipped: not a link for step `{}`",
                     path.display(),
@@ -175,13 +268,13 @@ pub fn verify(options: &Options<'_>) -> Result<Report, IntotoError> {
                 continue;
             }
             let command: Vec<String> =
-                serde_json::from_value(link["signed"]["command"].clone()).unwrap_or_default();
+                serde_json::from_value(body["command"].clone()).unwrap_or_default();
             accepted.push((
                 keyid.clone(),
                 path.clone(),
                 StepLinks {
-                    materials: artifacts_of(&link, "materials", &path)?,
-                    products: artifacts_of(&link, "products", &path)?,
+                    materials: artifacts_of(body, "materials", &path)?,
+                    products: artifacts_of(body, "products", &path)?,
                 },
                 command,
             ));
