@@ -145,8 +145,7 @@ impl PublicKey {
                 .and_then(|b| b.try_into().ok())
                 .ok_or("bad Ed25519 key")?;
             let key = ed25519_dalek::VerifyingKey::from_bytes(&bytes).map_err(|e| e.to_string())?;
-            let sig =
-                ed25519_dalek::Signature::from_slice(&signature).map_err(|e| e.to_string())?;
+            let sig = ed25519_dalek::Signature::from_slice(signature).map_err(|e| e.to_string())?;
             return key
                 .verify_strict(data, &sig)
                 .map_err(|_| "signature does not verify".to_string());
