@@ -128,7 +128,7 @@ fn the_action_runs_tollgate_ci_on_this_repository() {
     .unwrap();
     std::fs::write(d.join("app.bin"), b"the release binary").unwrap();
     let root = repo_root();
-    let db = root.join("../shared/advisory-db");
+    let db = support::advisory_db();
     let out_dir = d.join("tollgate-out");
     let inputs = [
         ("INPUT_PATH", root.to_str().unwrap()),

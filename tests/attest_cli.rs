@@ -200,7 +200,7 @@ fn sbom_vulns_and_sast_predicates_from_the_real_stages() {
     project(d);
     let root = repo_root();
     let fixture = root.join("sbom/tests/fixtures/projects/called");
-    let db = root.join("../shared/advisory-db");
+    let db = support::advisory_db();
     let sbom = tollgate(
         &[
             "sbom",

@@ -6,16 +6,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 #[path = "support/mod.rs"]
 mod support;
-use support::repo_root;
-
-fn advisory_db() -> PathBuf {
-    repo_root().join("..").join("shared").join("advisory-db")
-}
+use support::{advisory_db, repo_root};
 
 fn tollgate(args: &[&str], dir: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_tollgate"))

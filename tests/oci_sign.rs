@@ -915,7 +915,7 @@ fn ci_attests_an_image_and_the_webhook_agrees() {
     let registry = start_registry(d);
     push_image(d, &registry, "demo/shop:0.1.0", "vulnerable build");
     push_image(d, &registry, "demo/shop:0.2.0", "fixed build, v2");
-    let db = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/advisory-db");
+    let db = support::advisory_db();
     let ci = |variant: &str, tag: &str| {
         let image = format!("{}/demo/shop:{tag}", registry.host);
         let out = tollgate(
@@ -1112,36 +1112,22 @@ fn ci_attests_an_image_keylessly() {
     )
     .unwrap();
     let image = format!("{}/svc/api:1.0", registry.host);
-    let db = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/advisory-db");
-    let out = Command::new(env!("CARGO_BIN_EXE_tollgate"))
-        .args([
-            "ci",
+    let token = support::fake_jwt(serde_json::json!({"iss": issuer, "sub": identity}));
+    let out = support::ci_keyless(
+        d,
+        &mock,
+        &token,
+        &[
             "svc",
-            "--keyless",
-            "--fulcio-url",
-            &mock.url,
-            "--rekor-url",
-            &mock.url,
             "--image",
             &image,
             "--allow-insecure-registry",
             "--policy",
             "policy.yaml",
-            "--advisory-db",
-            db.to_str().unwrap(),
-            "--offline",
             "--out",
             "out",
-            "--format",
-            "json",
-        ])
-        .current_dir(d)
-        .env(
-            "SIGSTORE_ID_TOKEN",
-            support::fake_jwt(serde_json::json!({"iss": issuer, "sub": identity})),
-        )
-        .output()
-        .unwrap();
+        ],
+    );
     let summary: serde_json::Value =
         serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", err(&out)));
     assert_eq!(out.status.code(), Some(0), "{summary}");

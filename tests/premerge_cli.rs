@@ -26,17 +26,13 @@ fn git(dir: &Path, args: &[&str]) -> Output {
     out
 }
 
-fn advisory_db() -> PathBuf {
-    repo_root().join("../shared/advisory-db")
-}
-
 /// `tollgate pre-merge --format json` with the shared advisory database.
 fn pre_merge_json(dir: &Path) -> Output {
     tollgate(
         &[
             "pre-merge",
             "--advisory-db",
-            advisory_db().to_str().unwrap(),
+            support::advisory_db().to_str().unwrap(),
             "--format",
             "json",
         ],
@@ -162,7 +158,7 @@ fn pre_merge_reports_what_the_change_brings_in() {
             "--base",
             "feature",
             "--advisory-db",
-            advisory_db().to_str().unwrap(),
+            support::advisory_db().to_str().unwrap(),
         ],
         d,
     );
@@ -192,7 +188,7 @@ fn the_pre_push_hook_stops_the_push_and_uninstalls_cleanly() {
         &["remote", "add", "origin", remote.path().to_str().unwrap()],
     );
     // The advisory database comes from the default location: point it at the snapshot.
-    let db = advisory_db();
+    let db = support::advisory_db();
 
     assert!(tollgate(&["hook", "install"], d).status.success());
     let hook = d.join(".git/hooks/pre-push");
@@ -334,7 +330,7 @@ fn pre_merge_checks_the_licences_a_change_brings_in() {
         &[
             "pre-merge",
             "--advisory-db",
-            advisory_db().to_str().unwrap(),
+            support::advisory_db().to_str().unwrap(),
         ],
         d,
     );
@@ -374,7 +370,7 @@ fn pre_merge_reports_a_licence_that_changed_with_a_version() {
         .args([
             "pre-merge",
             "--advisory-db",
-            advisory_db().to_str().unwrap(),
+            support::advisory_db().to_str().unwrap(),
             "--format",
             "json",
         ])

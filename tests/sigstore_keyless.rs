@@ -651,7 +651,6 @@ fn ci_signs_keylessly_and_the_gate_checks_the_identity() {
     let mock = start_mock(d);
     support::cargo_project(&d.join("svc"));
     std::fs::write(d.join("svc.tar"), b"the built service").unwrap();
-    let db = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/advisory-db");
     let policy = |workflow: &str| {
         format!(
             "apiVersion: tollgate.dev/v1\nkind: Policy\nname: keyless\nauthorities:\n  - name: release\n    keyless:\n      github:\n        repository: tollgate-dev/tollgate\n        workflow: {workflow}\n      trustedRoot: {}\nattestations:\n  - type: provenance\n  - type: sbom\n  - type: vulns\n    vulns:\n      maxSeverity: high\n  - type: sast\n",
@@ -662,34 +661,22 @@ fn ci_signs_keylessly_and_the_gate_checks_the_identity() {
     std::fs::write(d.join("other.yaml"), policy("deploy.yml")).unwrap();
     let jwt = token(serde_json::json!({"iss": ISSUER, "sub": IDENTITY, "aud": "sigstore"}));
     let ci = |policy: &str, out: &str| {
-        Command::new(env!("CARGO_BIN_EXE_tollgate"))
-            .args([
-                "ci",
+        support::ci_keyless(
+            d,
+            &mock,
+            &jwt,
+            &[
                 "svc",
-                "--keyless",
-                "--fulcio-url",
-                &mock.url,
-                "--rekor-url",
-                &mock.url,
                 "--trusted-root",
                 mock.root.to_str().unwrap(),
                 "--artifact",
                 "svc.tar",
                 "--policy",
                 policy,
-                "--advisory-db",
-                db.to_str().unwrap(),
-                "--offline",
                 "--out",
                 out,
-                "--format",
-                "json",
-            ])
-            .current_dir(d)
-            .env("SIGSTORE_ID_TOKEN", &jwt)
-            .env_remove("ACTIONS_ID_TOKEN_REQUEST_URL")
-            .output()
-            .unwrap()
+            ],
+        )
     };
     let admitted = ci("release.yaml", "out");
     assert_eq!(

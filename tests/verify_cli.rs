@@ -79,7 +79,7 @@ impl Release {
         }
         let root = repo_root();
         let fixtures = root.join("sbom/tests/fixtures/projects");
-        let db = root.join("../shared/advisory-db");
+        let db = support::advisory_db();
         let run = |args: &[&str]| {
             let out = tollgate(args, d);
             assert!(

@@ -18,6 +18,39 @@ pub fn repo_root() -> PathBuf {
         .unwrap_or_default()
 }
 
+/// The RustSec snapshot in `../shared` beside the repository.
+pub fn advisory_db() -> PathBuf {
+    repo_root().join("../shared/advisory-db")
+}
+
+/// `tollgate ci PROJECT --keyless` in `dir`, signing through the Sigstore
+/// stand-in with `token`, offline against the shared advisory database,
+/// with a JSON summary on standard output; `extra` adds the subjects,
+/// policy and output directory.
+pub fn ci_keyless(dir: &Path, mock: &Mock, token: &str, extra: &[&str]) -> std::process::Output {
+    let db = advisory_db();
+    Command::new(env!("CARGO_BIN_EXE_tollgate"))
+        .args([
+            "ci",
+            "--keyless",
+            "--fulcio-url",
+            &mock.url,
+            "--rekor-url",
+            &mock.url,
+            "--advisory-db",
+            db.to_str().unwrap_or_default(),
+            "--offline",
+            "--format",
+            "json",
+        ])
+        .args(extra)
+        .current_dir(dir)
+        .env("SIGSTORE_ID_TOKEN", token)
+        .env_remove("ACTIONS_ID_TOKEN_REQUEST_URL")
+        .output()
+        .expect("tollgate runs")
+}
+
 pub fn js_dir() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/js");
     assert!(
