@@ -397,19 +397,10 @@ pub fn valid_date(text: &str) -> Option<i64> {
     let mut parts = text.split('-').map(|p| p.parse::<i64>().ok());
     match (parts.next()?, parts.next()?, parts.next()?, parts.next()) {
         (Some(y), Some(m @ 1..=12), Some(d @ 1..=31), None) => {
-            Some(days_from_civil(y, m as u32, d as u32) * 86_400)
+            Some(tollgate_sbom::advisory_db::days_from_civil(y, m as u32, d as u32) * 86_400)
         }
         _ => None,
     }
-}
-
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let m = i64::from(month);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
-    era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
 }
 
 impl Policy {
