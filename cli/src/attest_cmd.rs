@@ -238,11 +238,12 @@ pub fn run(args: AttestArgs) -> Result<u8> {
     };
     // One signature (and one log entry) serves the file and the registry.
     let bundle = tollgate_attest::keyless::sign_statement(&signer, &statement)?;
+    let bundle_bytes = tollgate_attest::sign::to_bytes(&bundle);
     if let Some(root) = &sigstore.trusted_root {
-        check_fresh_bundle(&bundle, &subjects, key.as_ref(), &signer, root)?;
+        check_fresh_bundle(&bundle_bytes, &subjects, key.as_ref(), &signer, root)?;
     }
     if let Some(path) = &common.bundle {
-        output::write_atomic(path, &tollgate_attest::sign::to_bytes(&bundle))?;
+        output::write_atomic(path, &bundle_bytes)?;
         eprintln!(
             "Wrote {predicate_type} attestation bundle to {} ({})",
             path.display(),
@@ -305,7 +306,7 @@ fn describe(signer: &tollgate_attest::keyless::StatementSigner<'_>) -> String {
 /// pushed anywhere, so a misconfigured private instance fails now rather
 /// than at the deploy gate. Checked against the first subject's SHA-256.
 fn check_fresh_bundle(
-    bundle: &Value,
+    bundle: &[u8],
     subjects: &[Subject],
     key: Option<&tollgate_attest::keys::KeyPair>,
     signer: &tollgate_attest::keyless::StatementSigner<'_>,
@@ -316,7 +317,7 @@ fn check_fresh_bundle(
         .first()
         .and_then(|s| s.digest.get("sha256"))
         .context("the statement has no subject with a SHA-256 digest")?;
-    let text = String::from_utf8(tollgate_attest::sign::to_bytes(bundle)).unwrap_or_default();
+    let text = String::from_utf8_lossy(bundle);
     let verifier = match key {
         Some(key) => Signer::KeyPem(key.public_key_pem()),
         None => Signer::AnyIdentity,
