@@ -341,7 +341,42 @@ pub fn verify_signature(
             .verify_strict(message, &sig)
             .map_err(|_| KeyError::Corrupt("signature does not verify".into()));
     }
-    Err(KeyError::Unsupported("public key".into()))
+    other_key(public_key_pem)?
+        .verify(message, &sigstore_verify::types::SignatureBytes::from_bytes(signature))
+        .map_err(|_| KeyError::Corrupt("signature does not verify".into()))
+}
+
+/// ECDSA P-384 and RSA public keys (cosign makes and accepts both), through
+/// the Sigstore crypto crate `sigstore-verify` already brings.
+fn other_key(public_key_pem: &str) -> Result<sigstore_verify::crypto::VerificationKey, KeyError> {
+    let der = sigstore_verify::types::DerPublicKey::from_pem(public_key_pem)
+        .map_err(|_| KeyError::Unsupported("not an SPKI PEM public key".into()))?;
+    sigstore_verify::crypto::VerificationKey::from_spki(&der).map_err(|e| {
+        KeyError::Unsupported(format!(
+            "public key type (supported: ECDSA P-256, P-384, RSA, Ed25519): {e}"
+        ))
+    })
+}
+
+/// The algorithm of an SPKI PEM public key usable for verification:
+/// ECDSA P-256 or P-384, RSA (2048 bits or more), Ed25519.
+pub fn public_key_algorithm(public_key_pem: &str) -> Option<&'static str> {
+    match KeyKind::from_public_pem(public_key_pem) {
+        Some(kind) => Some(kind.as_str()),
+        None => {
+            use sigstore_verify::crypto::SigningScheme as S;
+            let key = other_key(public_key_pem).ok()?;
+            match key.scheme() {
+                S::EcdsaP384Sha384 | S::EcdsaP384Sha256 => Some("ecdsa-p384"),
+                S::RsaPkcs1Sha256 | S::RsaPkcs1Sha384 | S::RsaPkcs1Sha512
+                    if key.as_bytes().len() >= 256 =>
+                {
+                    Some("rsa")
+                }
+                _ => None,
+            }
+        }
+    }
 }
 
 /// Verify an ECDSA P-256 signature over a SHA-256 digest (for verifying
@@ -354,11 +389,19 @@ pub fn verify_prehashed(
 ) -> Result<(), KeyError> {
     use p256::ecdsa::signature::hazmat::PrehashVerifier;
     use pkcs8::DecodePublicKey;
-    let key = p256::ecdsa::VerifyingKey::from_public_key_pem(public_key_pem).map_err(|_| {
-        KeyError::Unsupported(
-            "verifying a digest needs an ECDSA P-256 key (Ed25519 signs the whole message)".into(),
-        )
-    })?;
+    let Ok(key) = p256::ecdsa::VerifyingKey::from_public_key_pem(public_key_pem) else {
+        if ed25519_dalek::VerifyingKey::from_public_key_pem(public_key_pem).is_ok() {
+            return Err(KeyError::Unsupported(
+                "Ed25519 signs the whole message, so it cannot be checked from a digest".into(),
+            ));
+        }
+        return other_key(public_key_pem)?
+            .verify_prehashed(
+                digest,
+                &sigstore_verify::types::SignatureBytes::from_bytes(signature),
+            )
+            .map_err(|_| KeyError::Corrupt("signature does not verify".into()));
+    };
     let sig = p256::ecdsa::Signature::from_der(signature)
         .or_else(|_| p256::ecdsa::Signature::from_slice(signature))
         .map_err(|e| KeyError::Corrupt(e.to_string()))?;

@@ -16,11 +16,14 @@
 
 #![forbid(unsafe_code)]
 
+pub mod bundle;
 pub mod dsse;
+pub mod identity;
 pub mod intoto;
 pub mod keyless;
 pub mod keys;
 pub mod oci;
+pub mod predicate;
 pub mod provenance;
 pub mod sign;
 pub mod statement;

@@ -115,29 +115,39 @@ pub fn vulns_predicate(audit_json: &Value, started: &str, finished: &str) -> Val
     })
 }
 
-/// Tollgate's SAST predicate from a SARIF log.
+/// Tollgate's SAST predicate from a SARIF log: counts by level, every
+/// result's level read through [`SastLevel`] (a closed set; an unknown
+/// word counts as critical).
 pub fn sast_predicate(sarif_bytes: &[u8]) -> Result<Value, Error> {
+    use crate::predicate::{SarifReference, SastCounts, SastLevel, SastSummary, SastTool};
     let sarif: Value = serde_json::from_slice(sarif_bytes)
         .map_err(|e| Error::Verification(format!("SARIF: {e}")))?;
-    let run = &sarif["runs"][0];
-    let mut counts: BTreeMap<String, u64> = ["critical", "high", "medium", "low", "note"]
+    let runs = sarif["runs"]
+        .as_array()
+        .ok_or_else(|| Error::Verification("SARIF: no runs".into()))?;
+    let mut counts = SastCounts::default();
+    for r in runs
         .iter()
-        .map(|s| (s.to_string(), 0))
-        .collect();
-    for r in run["results"].as_array().into_iter().flatten() {
-        let sev = r["properties"]["severity"]
-            .as_str()
-            .unwrap_or(match r["level"].as_str() {
-                Some("error") => "high",
-                Some("warning") => "medium",
-                _ => "low",
-            });
-        *counts.entry(sev.to_string()).or_default() += 1;
+        .flat_map(|run| run["results"].as_array().into_iter().flatten())
+    {
+        counts.add(SastLevel::of_sarif_result(r));
     }
-    Ok(json!({
-        "tool": { "name": run["tool"]["driver"]["name"], "version": run["tool"]["driver"]["semanticVersion"], "ruleset": run["tool"]["driver"]["version"] },
-        "counts": counts,
-        "results": run["results"].as_array().map(|r| r.len()).unwrap_or(0),
-        "sarif": { "digest": { "sha256": hex::encode(Sha256::digest(sarif_bytes)) }, "mediaType": "application/sarif+json" },
-    }))
+    let run = &sarif["runs"][0];
+    let summary = SastSummary {
+        tool: SastTool {
+            name: run["tool"]["driver"]["name"].clone(),
+            version: run["tool"]["driver"]["semanticVersion"].clone(),
+            ruleset: run["tool"]["driver"]["version"].clone(),
+        },
+        results: counts.total(),
+        counts,
+        sarif: SarifReference {
+            digest: BTreeMap::from([(
+                "sha256".to_string(),
+                hex::encode(Sha256::digest(sarif_bytes)),
+            )]),
+            media_type: "application/sarif+json".into(),
+        },
+    };
+    serde_json::to_value(&summary).map_err(|e| Error::Verification(format!("SARIF: {e}")))
 }

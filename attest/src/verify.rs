@@ -8,6 +8,7 @@ use crate::Error;
 use sigstore_verify::trust_root::{
     TrustedRoot, SIGSTORE_PRODUCTION_TRUSTED_ROOT, SIGSTORE_STAGING_TRUSTED_ROOT,
 };
+use sigstore_verify::types::bundle::SignatureContent;
 use sigstore_verify::types::{Artifact, Bundle, DerPublicKey, Sha256Hash};
 use sigstore_verify::{PublicKeyVerificationPolicy, VerificationPolicy, Verifier};
 use std::path::{Path, PathBuf};
@@ -67,9 +68,27 @@ pub struct Verified {
     pub identity: Option<String>,
     pub issuer: Option<String>,
     pub integrated_time: Option<String>,
+    /// The earliest authenticated signing time (Unix seconds): the log's
+    /// integrated time or a verified RFC 3161 timestamp.
+    pub signed_at: Option<i64>,
     pub certificate_verified: bool,
     pub sct_verified: bool,
+    /// A transparency-log entry was verified (inclusion proof or promise).
     pub tlog_verified: bool,
+    /// The bundle's content, taken from the bytes whose signature was
+    /// checked (never from a second reading of the bundle).
+    #[serde(skip)]
+    pub content: VerifiedContent,
+}
+
+/// What a verified bundle signs.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum VerifiedContent {
+    /// The artifact itself (a message signature).
+    #[default]
+    Artifact,
+    /// An in-toto statement: the DSSE payload whose signature verified.
+    Statement(Vec<u8>),
 }
 
 pub fn load_trust(trust: &Trust) -> Result<TrustedRoot, Error> {
@@ -114,6 +133,10 @@ pub fn verify_bundle(
 
 /// [`verify_bundle`] on a bundle already in memory; `bundle_path` only
 /// names it in errors.
+///
+/// The bundle is first read strictly ([`crate::bundle::parse`]): one content
+/// type, a known `mediaType`, no duplicate or unknown keys. A statement is
+/// returned only from the DSSE payload whose signature verified.
 pub fn verify_bundle_text(
     bundle_path: &Path,
     text: &str,
@@ -122,6 +145,19 @@ pub fn verify_bundle_text(
     trust: &Trust,
     ignore_tlog: bool,
 ) -> Result<Verified, Error> {
+    let bundle_err = |message: String| Error::Bundle {
+        path: bundle_path.to_path_buf(),
+        message,
+    };
+    let strict = crate::bundle::parse(text).map_err(|e| bundle_err(e.to_string()))?;
+    if let crate::bundle::Content::Dsse { payload_type, .. } = &strict.content {
+        if payload_type != crate::dsse::INTOTO_PAYLOAD_TYPE {
+            return Err(Error::Verification(format!(
+                "DSSE payload type is `{payload_type}`, expected `{}`",
+                crate::dsse::INTOTO_PAYLOAD_TYPE
+            )));
+        }
+    }
     // A key file is read once; from here on keys are inline PEM.
     let key_pem = match signer {
         Signer::Key(path) => Some(std::fs::read_to_string(path).map_err(|source| Error::Io {
@@ -135,20 +171,61 @@ pub fn verify_bundle_text(
         Signer::Key(path) => path.clone(),
         _ => PathBuf::from("<policy key>"),
     };
-    if let (Some(pem), true) = (&key_pem, ignore_tlog) {
-        if let Some(verified) = verify_unlogged_keyed(bundle_path, text, subject, pem)? {
-            return Ok(verified);
+    let is_keyed = key_pem.is_some();
+    match (is_keyed, strict.material) {
+        (true, crate::bundle::Material::PublicKey) => {}
+        (true, _) => {
+            return Err(Error::Verification(
+                "the bundle carries a certificate, but a public key was given".into(),
+            ))
         }
+        (false, crate::bundle::Material::PublicKey) => {
+            return Err(Error::Verification(
+                "the bundle was signed with a key, but an identity was given".into(),
+            ))
+        }
+        (false, _) => {}
     }
-    let bundle = Bundle::from_json(text).map_err(|e| Error::Bundle {
-        path: bundle_path.to_path_buf(),
-        message: e.to_string(),
-    })?;
-    let root = load_trust(trust)?;
-    let verifier = Verifier::new(&root).map_err(|e| Error::TrustedRoot {
-        path: PathBuf::from("trusted root"),
-        message: e.to_string(),
-    })?;
+    if let Some(pem) = &key_pem {
+        if crate::keys::public_key_algorithm(pem).is_none() {
+            return Err(Error::Key {
+                path: key_label,
+                message: "unsupported key type (supported: ECDSA P-256, P-384, RSA of 2048 bits or more, Ed25519)".into(),
+            });
+        }
+        if strict.tlog_entries == 0 && strict.rfc3161_timestamps == 0 {
+            if !ignore_tlog {
+                return Err(Error::Verification(
+                    "the bundle has no transparency-log entry (accepted only with --insecure-ignore-tlog)".into(),
+                ));
+            }
+            return verify_unlogged_keyed(&strict, subject, pem);
+        }
+    } else if strict.tlog_entries == 0 && strict.rfc3161_timestamps == 0 {
+        return Err(Error::Verification(
+            "the bundle has neither a transparency-log entry nor a signed timestamp".into(),
+        ));
+    }
+    let bundle = Bundle::from_json(text).map_err(|e| bundle_err(e.to_string()))?;
+    // The two readings must agree on what is signed.
+    let content = match (&strict.content, &bundle.content) {
+        (crate::bundle::Content::MessageSignature, SignatureContent::MessageSignature(_)) => {
+            VerifiedContent::Artifact
+        }
+        (
+            crate::bundle::Content::Dsse {
+                payload_type,
+                payload,
+            },
+            SignatureContent::DsseEnvelope(envelope),
+        ) if envelope.payload.as_bytes() == payload.as_slice()
+            && envelope.payload_type == *payload_type =>
+        {
+            VerifiedContent::Statement(envelope.payload.as_bytes().to_vec())
+        }
+        _ => return Err(bundle_err("the bundle's content is ambiguous".into())),
+    };
+    let verifier = verifier_for(trust)?;
     let bytes;
     let artifact: Artifact = match subject {
         Subject::File(path) => {
@@ -164,6 +241,11 @@ pub fn verify_bundle_text(
             Artifact::from(digest)
         }
     };
+    // A keyless bundle with signed timestamps and no log entry (GitHub's
+    // attestations for private repositories) is verified on its
+    // timestamps, as sigstore-go and cosign do; `tlog_verified` stays
+    // false, so a policy can still demand a log entry.
+    let timestamp_only = strict.tlog_entries == 0;
     let result = match signer {
         Signer::Key(_) | Signer::KeyPem(_) => {
             let pem = key_pem.as_deref().unwrap_or_default();
@@ -172,161 +254,190 @@ pub fn verify_bundle_text(
                 message: e.to_string(),
             })?;
             let policy = PublicKeyVerificationPolicy::new(key);
-            let policy = if ignore_tlog {
+            let policy = if ignore_tlog || timestamp_only {
                 policy.skip_tlog_unsafe()
             } else {
                 policy
             };
             verifier.verify(artifact, &bundle, &policy)
         }
-        Signer::Identity { identity, issuer } => verifier.verify(
-            artifact,
-            &bundle,
-            &VerificationPolicy::new(identity.clone(), issuer.clone()),
-        ),
+        Signer::Identity { issuer, .. } => {
+            let policy = VerificationPolicy::any_identity().require_issuer(issuer.clone());
+            let policy = if timestamp_only {
+                policy.skip_tlog_unsafe()
+            } else {
+                policy
+            };
+            verifier.verify(artifact, &bundle, &policy)
+        }
         Signer::AnyIdentity => {
-            verifier.verify(artifact, &bundle, &VerificationPolicy::any_identity())
+            let policy = VerificationPolicy::any_identity();
+            let policy = if timestamp_only {
+                policy.skip_tlog_unsafe()
+            } else {
+                policy
+            };
+            verifier.verify(artifact, &bundle, &policy)
         }
     }
     .map_err(|e| Error::Verification(e.to_string()))?;
+    // The identity is read here, from the certificate's single SAN (email,
+    // URI or Fulcio's otherName username), not from the first SAN found.
+    let identity = match bundle.signing_certificate() {
+        Some(cert) if !is_keyed => Some(
+            crate::identity::san_identity(cert.as_bytes())
+                .map_err(|e| Error::Verification(e.to_string()))?,
+        ),
+        _ => None,
+    };
+    if let (Signer::Identity { identity: want, .. }, got) = (signer, &identity) {
+        let got = got.as_ref().map(|g| g.as_str());
+        if got != Some(want.as_str()) {
+            return Err(Error::Verification(format!(
+                "certificate identity mismatch: expected {want}, got {}",
+                got.unwrap_or("none")
+            )));
+        }
+    }
+    let tlog_verified = result.tlog_verified() && !timestamp_only && !ignore_tlog;
     Ok(Verified {
-        identity: result.identity().map(|i| i.to_string()),
+        identity: identity.map(|i| i.as_str().to_string()),
         issuer: result.issuer().map(str::to_string),
         integrated_time: result.integrated_time().map(|t| t.to_string()),
+        signed_at: result
+            .integrated_time()
+            .into_iter()
+            .chain(result.verified_timestamps().iter().copied())
+            .map(|t| t.as_second())
+            .min(),
         certificate_verified: result.certificate_verified(),
         sct_verified: result.sct_verified(),
-        tlog_verified: result.tlog_verified(),
+        tlog_verified,
+        content,
     })
 }
 
-/// A keyed message-signature bundle with no transparency-log entry and no
-/// timestamp, accepted only under `--insecure-ignore-tlog`.
-/// `sigstore-verify` rejects such bundles outright (it requires a log entry
-/// or a signed timestamp even when told to skip the log), so the check is
-/// done here: the digest in the bundle must be the subject's, and the
-/// signature must verify under the given key. `None` when the bundle is
-/// not of this shape (then the normal path applies).
-fn verify_unlogged_keyed(
-    bundle_path: &Path,
-    text: &str,
-    subject: &Subject,
-    pem: &str,
-) -> Result<Option<Verified>, Error> {
-    use base64::Engine;
-    use sha2::Digest;
-    let bundle_err = |message: String| Error::Bundle {
-        path: bundle_path.to_path_buf(),
-        message,
+/// A verifier for a trust root; the built-in roots are parsed once.
+fn verifier_for(trust: &Trust) -> Result<std::sync::Arc<Verifier>, Error> {
+    use std::sync::{Arc, OnceLock};
+    static PUBLIC_GOOD: OnceLock<Result<Arc<Verifier>, String>> = OnceLock::new();
+    static STAGING: OnceLock<Result<Arc<Verifier>, String>> = OnceLock::new();
+    let build = |trust: &Trust| -> Result<Arc<Verifier>, Error> {
+        let root = load_trust(trust)?;
+        Verifier::new(&root)
+            .map(Arc::new)
+            .map_err(|e| Error::TrustedRoot {
+                path: match trust {
+                    Trust::File(p) => p.clone(),
+                    _ => PathBuf::from("<built-in>"),
+                },
+                message: e.to_string(),
+            })
     };
-    let doc: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| bundle_err(e.to_string()))?;
-    let material = &doc["verificationMaterial"];
-    let has_log = material["tlogEntries"]
-        .as_array()
-        .is_some_and(|a| !a.is_empty());
-    let has_timestamp = material["timestampVerificationData"]["rfc3161Timestamps"]
-        .as_array()
-        .is_some_and(|a| !a.is_empty());
-    if has_log || has_timestamp || material.get("publicKey").is_none() {
-        return Ok(None);
+    let cached = |cell: &OnceLock<Result<Arc<Verifier>, String>>| {
+        cell.get_or_init(|| build(trust).map_err(|e| e.to_string()))
+            .clone()
+            .map_err(|message| Error::TrustedRoot {
+                path: PathBuf::from("<built-in>"),
+                message,
+            })
+    };
+    match trust {
+        Trust::PublicGood => cached(&PUBLIC_GOOD),
+        Trust::Staging => cached(&STAGING),
+        Trust::File(_) => build(trust),
     }
-    if let Some(envelope) = doc.get("dsseEnvelope") {
-        return verify_unlogged_dsse(envelope, subject, pem).map(Some);
-    }
-    let Some(message) = doc.get("messageSignature") else {
-        return Ok(None);
-    };
-    let b64 = |field: &str| -> Result<Vec<u8>, Error> {
-        let value = message
-            .pointer(field)
-            .and_then(|v| v.as_str())
-            .ok_or_else(|| bundle_err(format!("missing messageSignature{field}")))?;
-        base64::engine::general_purpose::STANDARD
-            .decode(value)
-            .map_err(|e| bundle_err(format!("messageSignature{field}: {e}")))
-    };
-    if message
-        .pointer("/messageDigest/algorithm")
-        .and_then(|v| v.as_str())
-        != Some("SHA2_256")
-    {
-        return Err(Error::Verification(
-            "only SHA2_256 message digests are supported".into(),
-        ));
-    }
-    let claimed = b64("/messageDigest/digest")?;
-    let signature = b64("/signature")?;
-    let actual = match subject {
-        Subject::File(path) => {
-            let bytes = std::fs::read(path).map_err(|source| Error::Io {
-                path: path.clone(),
-                source,
-            })?;
-            if sha2::Sha256::digest(&bytes).as_slice() != claimed.as_slice() {
-                return Err(Error::Verification(
-                    "the artifact's SHA-256 does not match the bundle's message digest".into(),
-                ));
-            }
-            crate::keys::verify_signature(pem, &bytes, &signature)
-        }
-        Subject::Sha256(hex_digest) => {
-            let digest = hex::decode(hex_digest).map_err(|e| Error::Verification(e.to_string()))?;
-            if digest != claimed {
-                return Err(Error::Verification(
-                    "the digest does not match the bundle's message digest".into(),
-                ));
-            }
-            crate::keys::verify_prehashed(pem, &digest, &signature)
-        }
-    };
-    actual.map_err(|e| Error::Verification(e.to_string()))?;
-    Ok(Some(Verified {
-        identity: None,
-        issuer: None,
-        integrated_time: None,
-        certificate_verified: false,
-        sct_verified: false,
-        tlog_verified: false,
-    }))
 }
 
-/// A keyed DSSE bundle without a log entry: the envelope signature, the
-/// in-toto payload type, and a statement subject with the artifact's SHA-256.
-fn verify_unlogged_dsse(
-    envelope: &serde_json::Value,
+/// A keyed bundle with no transparency-log entry and no timestamp,
+/// accepted only under `--insecure-ignore-tlog`. `sigstore-verify` rejects
+/// such bundles outright (it requires a log entry or a signed timestamp
+/// even when told to skip the log), so the check is done here, on the
+/// strictly parsed bundle: the digest in the bundle must be the subject's
+/// and the signature must verify under the given key; for DSSE, the
+/// envelope's signature over its PAE and a statement subject naming the
+/// artifact.
+fn verify_unlogged_keyed(
+    strict: &crate::bundle::StrictBundle,
     subject: &Subject,
     pem: &str,
 ) -> Result<Verified, Error> {
     use sha2::Digest;
-    let (payload_type, payload) = crate::dsse::verify(envelope, pem)?;
-    if payload_type != crate::dsse::INTOTO_PAYLOAD_TYPE {
-        return Err(Error::Verification(format!(
-            "DSSE payload type is `{payload_type}`, expected `{}`",
-            crate::dsse::INTOTO_PAYLOAD_TYPE
-        )));
-    }
-    let statement: serde_json::Value = serde_json::from_slice(&payload)
-        .map_err(|e| Error::Verification(format!("in-toto statement: {e}")))?;
-    let sha256 = match subject {
-        Subject::File(path) => hex::encode(sha2::Sha256::digest(std::fs::read(path).map_err(
-            |source| Error::Io {
-                path: path.clone(),
-                source,
-            },
-        )?)),
-        Subject::Sha256(hex_digest) => hex_digest.clone(),
-    };
-    if !crate::statement::has_subject_sha256(&statement, &sha256) {
-        return Err(Error::Verification(format!(
-            "no statement subject has sha256 {sha256}"
-        )));
-    }
-    Ok(Verified {
+    let unlogged = |content| Verified {
         identity: None,
         issuer: None,
         integrated_time: None,
+        signed_at: None,
         certificate_verified: false,
         sct_verified: false,
         tlog_verified: false,
-    })
+        content,
+    };
+    let artifact_sha256 = |path: &Path| -> Result<(Vec<u8>, Vec<u8>), Error> {
+        let bytes = std::fs::read(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let digest = sha2::Sha256::digest(&bytes).to_vec();
+        Ok((bytes, digest))
+    };
+    match &strict.content {
+        crate::bundle::Content::MessageSignature => {
+            let claimed = strict.message_digest.as_deref().ok_or_else(|| {
+                Error::Verification("the message signature has no digest".into())
+            })?;
+            if claimed.len() != 32 {
+                return Err(Error::Verification(
+                    "only SHA2_256 message digests are supported".into(),
+                ));
+            }
+            let checked = match subject {
+                Subject::File(path) => {
+                    let (bytes, digest) = artifact_sha256(path)?;
+                    if digest != claimed {
+                        return Err(Error::Verification(
+                            "the artifact's SHA-256 does not match the bundle's message digest"
+                                .into(),
+                        ));
+                    }
+                    crate::keys::verify_signature(pem, &bytes, &strict.signature)
+                }
+                Subject::Sha256(hex_digest) => {
+                    let digest =
+                        hex::decode(hex_digest).map_err(|e| Error::Verification(e.to_string()))?;
+                    if digest != claimed {
+                        return Err(Error::Verification(
+                            "the digest does not match the bundle's message digest".into(),
+                        ));
+                    }
+                    crate::keys::verify_prehashed(pem, &digest, &strict.signature)
+                }
+            };
+            checked.map_err(|e| Error::Verification(e.to_string()))?;
+            Ok(unlogged(VerifiedContent::Artifact))
+        }
+        crate::bundle::Content::Dsse {
+            payload_type,
+            payload,
+        } => {
+            crate::keys::verify_signature(
+                pem,
+                &crate::dsse::pae(payload_type, payload),
+                &strict.signature,
+            )
+            .map_err(|e| Error::Verification(format!("DSSE envelope: {e}")))?;
+            let statement = crate::predicate::Statement::from_payload(payload)
+                .map_err(|e| Error::Verification(e.to_string()))?;
+            let sha256 = match subject {
+                Subject::File(path) => hex::encode(artifact_sha256(path)?.1),
+                Subject::Sha256(hex_digest) => hex_digest.clone(),
+            };
+            if !statement.names_sha256(&sha256) {
+                return Err(Error::Verification(format!(
+                    "no statement subject has sha256 {sha256}"
+                )));
+            }
+            Ok(unlogged(VerifiedContent::Statement(payload.clone())))
+        }
+    }
 }
