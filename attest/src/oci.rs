@@ -23,6 +23,8 @@ use oci_client::secrets::RegistryAuth;
 use oci_client::{Client, Reference};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use std::time::Duration;
 
 pub const SIMPLE_SIGNING_MEDIA_TYPE: &str = "application/vnd.dev.cosign.simplesigning.v1+json";
 pub const SIGNATURE_ANNOTATION: &str = "dev.cosignproject.cosign/signature";
@@ -165,8 +167,19 @@ fn credentials(registry: &str, options: &RegistryOptions) -> Result<RegistryAuth
     Ok(RegistryAuth::Anonymous)
 }
 
-/// One runtime for all registry I/O: pooled connections outlive a single
-/// call (a webhook verifies many images over the same connections).
+/// Connect timeout of every registry connection.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+/// Longest wait for any read from a registry (a registry that accepts and
+/// then says nothing fails here, or earlier at the caller's deadline).
+pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// Longest time one request may take, start to end.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
+/// Most requests in flight to one registry at a time (across every review
+/// of a webhook); the rest wait their turn, under their own deadline.
+pub const MAX_REQUESTS_PER_REGISTRY: usize = 16;
+
+/// One runtime for the blocking API's registry I/O: pooled connections
+/// outlive a single call. The async API runs on the caller's runtime.
 fn shared_runtime() -> Option<&'static tokio::runtime::Runtime> {
     static RUNTIME: std::sync::OnceLock<Option<tokio::runtime::Runtime>> =
         std::sync::OnceLock::new();
@@ -183,7 +196,8 @@ fn shared_runtime() -> Option<&'static tokio::runtime::Runtime> {
 }
 
 /// One client per registry and protocol, so TLS roots are loaded and
-/// connections are pooled once, not per request.
+/// connections are pooled once, not per request; with the connect and
+/// read timeouts.
 fn shared_client(registry: &str, protocol: ClientProtocol) -> Client {
     static CLIENTS: std::sync::OnceLock<
         std::sync::Mutex<std::collections::HashMap<(String, bool), Client>>,
@@ -198,19 +212,41 @@ fn shared_client(registry: &str, protocol: ClientProtocol) -> Client {
         .or_insert_with(|| {
             Client::new(ClientConfig {
                 protocol,
+                connect_timeout: Some(CONNECT_TIMEOUT),
+                read_timeout: Some(READ_TIMEOUT),
                 ..Default::default()
             })
         })
         .clone()
 }
 
+/// The request slots of one registry.
+fn registry_slots(registry: &str) -> Arc<tokio::sync::Semaphore> {
+    static SLOTS: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Semaphore>>>,
+    > = std::sync::OnceLock::new();
+    let slots = SLOTS.get_or_init(Default::default);
+    let mut map = match slots.lock() {
+        Ok(map) => map,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    map.entry(registry.to_string())
+        .or_insert_with(|| Arc::new(tokio::sync::Semaphore::new(MAX_REQUESTS_PER_REGISTRY)))
+        .clone()
+}
+
 /// A connection to one repository.
+///
+/// Every request holds one of the registry's slots and runs under
+/// [`REQUEST_TIMEOUT`] (and the client's connect and read timeouts). The
+/// `*_async` methods are cancel-safe: dropping the future (a deadline)
+/// drops the request and its connection, and no thread is left behind.
 pub struct Registry {
     client: Client,
     auth: RegistryAuth,
-    runtime: &'static tokio::runtime::Runtime,
     reference: Reference,
     display: String,
+    slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl Registry {
@@ -231,16 +267,47 @@ impl Registry {
             ClientProtocol::Https
         };
         let client = shared_client(&registry, protocol);
-        let runtime =
-            shared_runtime().ok_or_else(|| reg_err(image, "cannot start the I/O runtime"))?;
         let auth = credentials(&registry, options)?;
         Ok(Registry {
             client,
             auth,
-            runtime,
+            slots: registry_slots(&registry),
             reference,
             display: image.to_string(),
         })
+    }
+
+    fn runtime(&self) -> Result<&'static tokio::runtime::Runtime, Error> {
+        shared_runtime().ok_or_else(|| reg_err(&self.display, "cannot start the I/O runtime"))
+    }
+
+    /// Run a blocking call's future on the shared runtime.
+    fn block_on<T>(
+        &self,
+        fut: impl std::future::Future<Output = Result<T, Error>>,
+    ) -> Result<T, Error> {
+        self.runtime()?.block_on(fut)
+    }
+
+    /// One request: a registry slot, then the request under its timeout.
+    async fn request<T, E: std::fmt::Display>(
+        &self,
+        what: &str,
+        fut: impl std::future::Future<Output = Result<T, E>>,
+    ) -> Result<Result<T, E>, Error> {
+        let _slot = self
+            .slots
+            .acquire()
+            .await
+            .map_err(|_| reg_err(&self.display, "registry slots closed"))?;
+        tokio::time::timeout(REQUEST_TIMEOUT, fut)
+            .await
+            .map_err(|_| {
+                reg_err(
+                    &self.display,
+                    format!("{what}: no answer within {} s", REQUEST_TIMEOUT.as_secs()),
+                )
+            })
     }
 
     fn at(&self, tag_or_digest: &str) -> Reference {
@@ -259,31 +326,79 @@ impl Registry {
         }
     }
 
-    /// The manifest digest the reference names (a tag is resolved).
+    /// The manifest digest the reference names: the SHA-256 of the manifest
+    /// bytes the registry serves. A tag is resolved with HEAD *and* GET; if
+    /// the digest HEAD announces is not the digest of the bytes GET serves,
+    /// that is an error (a registry showing one manifest to the verifier and
+    /// another to the kubelet). A digest reference is used as it is.
     pub fn resolve(&self) -> Result<String, Error> {
+        self.block_on(self.resolve_async())
+    }
+
+    pub async fn resolve_async(&self) -> Result<String, Error> {
         if let Some(d) = self.reference.digest() {
             return Ok(d.to_string());
         }
-        self.runtime
-            .block_on(
+        let head = self
+            .request(
+                "HEAD manifest",
                 self.client
                     .fetch_manifest_digest(&self.reference, &self.auth),
             )
-            .map_err(|e| reg_err(&self.display, e))
+            .await?
+            .map_err(|e| reg_err(&self.display, e))?;
+        let tag = self.reference.tag().unwrap_or("latest").to_string();
+        let (bytes, _) = self
+            .pull_manifest_async(&tag)
+            .await?
+            .ok_or_else(|| reg_err(&self.display, "manifest unknown (GET)"))?;
+        let got = sha256_digest(&bytes);
+        if got != head {
+            return Err(Error::Verification(format!(
+                "{}: the registry answered HEAD with {head} but GET served a manifest whose digest is {got}",
+                self.display
+            )));
+        }
+        Ok(got)
     }
 
     fn pull_manifest(&self, tag_or_digest: &str) -> Result<Option<(Vec<u8>, String)>, Error> {
+        self.block_on(self.pull_manifest_async(tag_or_digest))
+    }
+
+    /// A manifest's bytes and their SHA-256 digest; `None` when the registry
+    /// says it does not exist. A digest reference's bytes must hash to it.
+    async fn pull_manifest_async(
+        &self,
+        tag_or_digest: &str,
+    ) -> Result<Option<(Vec<u8>, String)>, Error> {
         let reference = self.at(tag_or_digest);
-        match self.runtime.block_on(self.client.pull_manifest_raw(
-            &reference,
-            &self.auth,
-            &[
-                OCI_MANIFEST,
-                OCI_INDEX,
-                "application/vnd.docker.distribution.manifest.v2+json",
-            ],
-        )) {
-            Ok((bytes, digest)) => Ok(Some((bytes.to_vec(), digest))),
+        let answer = self
+            .request(
+                "GET manifest",
+                self.client.pull_manifest_raw(
+                    &reference,
+                    &self.auth,
+                    &[
+                        OCI_MANIFEST,
+                        OCI_INDEX,
+                        "application/vnd.docker.distribution.manifest.v2+json",
+                        "application/vnd.docker.distribution.manifest.list.v2+json",
+                    ],
+                ),
+            )
+            .await?;
+        match answer {
+            Ok((bytes, _)) => {
+                let digest = sha256_digest(&bytes);
+                if tag_or_digest.starts_with("sha256:") && digest != tag_or_digest {
+                    return Err(reg_err(
+                        &self.display,
+                        format!("manifest {tag_or_digest} does not match its digest"),
+                    ));
+                }
+                Ok(Some((bytes.to_vec(), digest)))
+            }
             Err(oci_client::errors::OciDistributionError::ImageManifestNotFoundError(_)) => {
                 Ok(None)
             }
@@ -294,16 +409,16 @@ impl Registry {
 
     fn push_blob(&self, data: &[u8]) -> Result<Value, Error> {
         let digest = sha256_digest(data);
-        self.runtime.block_on(
+        let runtime = self.runtime()?;
+        runtime.block_on(
             self.client
                 .store_auth_if_needed(self.reference.resolve_registry(), &self.auth),
         );
-        let exists = self
-            .runtime
+        let exists = runtime
             .block_on(self.client.blob_exists(&self.reference, &digest))
             .unwrap_or(false);
         if !exists {
-            self.runtime
+            runtime
                 .block_on(
                     self.client
                         .push_blob(&self.reference, data.to_vec(), &digest),
@@ -324,7 +439,7 @@ impl Registry {
         let content_type = media_type
             .parse()
             .map_err(|_| reg_err(&self.display, "media type"))?;
-        self.runtime
+        self.runtime()?
             .block_on(
                 self.client
                     .push_manifest_raw(&reference, bytes.clone(), content_type),
@@ -334,17 +449,23 @@ impl Registry {
     }
 
     fn pull_blob(&self, digest: &str) -> Result<Vec<u8>, Error> {
+        self.block_on(self.pull_blob_async(digest))
+    }
+
+    /// A blob's bytes, checked against its digest.
+    async fn pull_blob_async(&self, digest: &str) -> Result<Vec<u8>, Error> {
         let mut out = Vec::new();
         let descriptor = oci_client::manifest::OciDescriptor {
             digest: digest.to_string(),
             ..Default::default()
         };
-        self.runtime
-            .block_on(
-                self.client
-                    .pull_blob(&self.reference, &descriptor, &mut out),
-            )
-            .map_err(|e| reg_err(&self.display, e))?;
+        self.request(
+            "GET blob",
+            self.client
+                .pull_blob(&self.reference, &descriptor, &mut out),
+        )
+        .await?
+        .map_err(|e| reg_err(&self.display, e))?;
         if sha256_digest(&out) != digest {
             return Err(reg_err(
                 &self.display,
@@ -354,13 +475,42 @@ impl Registry {
         Ok(out)
     }
 
-    /// The referrers API, if the registry has it.
+    /// The referrers API, if the registry has it (signing: absent and
+    /// broken look the same, and the fallback index is written).
     fn referrers_api(&self, digest: &str) -> Option<Value> {
+        self.block_on(self.referrers_async(digest)).ok()
+    }
+
+    /// The referrers index of a digest: the referrers API, or (where the
+    /// registry lacks it) the tag-schema fallback. A registry that fails or
+    /// answers garbage is an error, never "no referrers".
+    async fn referrers_async(&self, digest: &str) -> Result<Value, Error> {
         let reference = self.at(digest);
-        self.runtime
-            .block_on(self.client.pull_referrers(&reference, None))
-            .ok()
-            .and_then(|index| serde_json::to_value(index).ok())
+        let index = self
+            .request(
+                "GET referrers",
+                self.client.pull_referrers(&reference, None),
+            )
+            .await?
+            .map_err(|e| reg_err(&self.display, format!("referrers of {digest}: {e}")))?;
+        let index = serde_json::to_value(index).map_err(|e| reg_err(&self.display, e))?;
+        if index["manifests"].as_array().is_some_and(|m| !m.is_empty()) {
+            return Ok(index);
+        }
+        // The client reads a failing fallback tag as "no referrers"; look
+        // at it again, so only a tag that does not exist means none.
+        match self.pull_manifest_async(&tag_for(digest, "")).await? {
+            None => Ok(index),
+            Some((bytes, _)) => serde_json::from_slice::<Value>(&bytes)
+                .ok()
+                .filter(|v| v["manifests"].is_array())
+                .ok_or_else(|| {
+                    reg_err(
+                        &self.display,
+                        format!("referrers of {digest}: the fallback tag is not an image index"),
+                    )
+                }),
+        }
     }
 
     pub fn name(&self) -> String {
@@ -474,35 +624,38 @@ fn push_referrer(
 
 /// The bundle referrers of an image digest (from the referrers API, or
 /// the tag-schema fallback index) whose manifests name that digest as
-/// their subject.
-fn referrer_manifests(registry: &Registry, digest: &str) -> Result<Vec<Value>, Error> {
-    let index = registry.referrers_api(digest).or_else(|| {
-        registry
-            .pull_manifest(&tag_for(digest, ""))
-            .ok()
-            .flatten()
-            .and_then(|(b, _)| serde_json::from_slice(&b).ok())
-    });
+/// their subject, with their digests.
+fn referrer_manifests(registry: &Registry, digest: &str) -> Result<Vec<(String, Value)>, Error> {
+    registry.block_on(referrer_manifests_async(registry, digest))
+}
+
+async fn referrer_manifests_async(
+    registry: &Registry,
+    digest: &str,
+) -> Result<Vec<(String, Value)>, Error> {
+    let index = registry.referrers_async(digest).await?;
     let mut out = Vec::new();
-    for descriptor in index
-        .as_ref()
-        .and_then(|r| r["manifests"].as_array())
-        .into_iter()
-        .flatten()
-    {
+    for descriptor in index["manifests"].as_array().into_iter().flatten() {
         if descriptor["artifactType"] != json!(BUNDLE_ARTIFACT_TYPE) {
             continue;
         }
         let Some(d) = descriptor["digest"].as_str() else {
             continue;
         };
-        let Some((bytes, _)) = registry.pull_manifest(d)? else {
+        if !d.starts_with("sha256:") {
             continue;
+        }
+        // Listed but gone: a registry in an inconsistent state, not "none".
+        let Some((bytes, _)) = registry.pull_manifest_async(d).await? else {
+            return Err(reg_err(
+                &registry.display,
+                format!("referrer {d} is listed but cannot be fetched"),
+            ));
         };
-        let manifest: Value =
-            serde_json::from_slice(&bytes).map_err(|e| reg_err(&registry.display, e))?;
+        let manifest: Value = serde_json::from_slice(&bytes)
+            .map_err(|e| reg_err(&registry.display, format!("referrer {d}: {e}")))?;
         if manifest.pointer("/subject/digest") == Some(&json!(digest)) {
-            out.push(manifest);
+            out.push((d.to_string(), manifest));
         }
     }
     Ok(out)
@@ -675,7 +828,7 @@ pub fn verify_image_keyed(
         }
     }
     let mut bundles = 0;
-    for manifest in referrer_manifests(&registry, &digest)? {
+    for (_, manifest) in referrer_manifests(&registry, &digest)? {
         let layers = manifest["layers"].as_array().cloned().unwrap_or_default();
         let find = |media: &str| {
             layers
@@ -778,34 +931,68 @@ pub fn attach_attestation(
     })
 }
 
+/// A bundle attached to an image, exactly as the registry served it, and
+/// for a message-signature bundle the payload it signs (the cosign
+/// simple-signing payload stored beside it in the same referrer).
+#[derive(Clone, Debug)]
+pub struct AttachedBundle {
+    /// The referrer manifest it came from (`sha256:…`), to name it in reasons.
+    pub referrer: String,
+    pub bytes: Vec<u8>,
+    pub signed_payload: Option<Vec<u8>>,
+}
+
 /// The attestation bundles attached to an image (from its referrers), for
 /// the verifier. Only bundles whose referrer names this digest as subject.
 pub fn attached_bundles(
     image: &str,
     options: &RegistryOptions,
-) -> Result<(String, Vec<Value>), Error> {
+) -> Result<(String, Vec<AttachedBundle>), Error> {
     let registry = Registry::connect(image, options)?;
     let digest = registry.resolve()?;
     let bundles = attached_bundles_of(&registry, &digest)?;
     Ok((digest, bundles))
 }
 
-/// The attestation bundles attached to a digest in an open repository.
-pub fn attached_bundles_of(registry: &Registry, digest: &str) -> Result<Vec<Value>, Error> {
-    let image = registry.display.as_str();
-    let digest = digest.to_string();
+/// The attestation bundles attached to a digest in an open repository: the
+/// raw bytes (never re-serialised, so what the verifier reads strictly is
+/// what the registry holds).
+pub fn attached_bundles_of(
+    registry: &Registry,
+    digest: &str,
+) -> Result<Vec<AttachedBundle>, Error> {
+    registry.block_on(attached_bundles_async(registry, digest))
+}
+
+/// [`attached_bundles_of`] on the caller's runtime; cancel-safe.
+pub async fn attached_bundles_async(
+    registry: &Registry,
+    digest: &str,
+) -> Result<Vec<AttachedBundle>, Error> {
     let mut bundles = Vec::new();
-    for manifest in referrer_manifests(registry, &digest)? {
-        if let Some(layer) = manifest["layers"].as_array().and_then(|l| {
-            l.iter()
-                .find(|l| l["mediaType"] == json!(BUNDLE_ARTIFACT_TYPE))
-        }) {
-            if let Some(bd) = layer["digest"].as_str() {
-                let bundle: Value = serde_json::from_slice(&registry.pull_blob(bd)?)
-                    .map_err(|e| reg_err(image, e))?;
-                bundles.push(bundle);
-            }
-        }
+    for (referrer, manifest) in referrer_manifests_async(registry, digest).await? {
+        let layers = manifest["layers"].as_array().cloned().unwrap_or_default();
+        let Some(bd) = layers
+            .iter()
+            .find(|l| l["mediaType"] == json!(BUNDLE_ARTIFACT_TYPE))
+            .and_then(|l| l["digest"].as_str())
+        else {
+            continue;
+        };
+        let bytes = registry.pull_blob_async(bd).await?;
+        let signed_payload = match layers
+            .iter()
+            .find(|l| l["mediaType"] == json!(SIMPLE_SIGNING_MEDIA_TYPE))
+            .and_then(|l| l["digest"].as_str())
+        {
+            Some(pd) => Some(registry.pull_blob_async(pd).await?),
+            None => None,
+        };
+        bundles.push(AttachedBundle {
+            referrer,
+            bytes,
+            signed_payload,
+        });
     }
     Ok(bundles)
 }

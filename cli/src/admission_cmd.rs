@@ -24,17 +24,36 @@ pub struct ServeArgs {
     /// Private key (PEM); reloaded when the file changes.
     #[arg(long, value_name = "FILE")]
     pub tls_key: PathBuf,
-    #[arg(long, value_name = "FILE")]
+    /// A policy file, or a directory of them (a ConfigMap volume): an
+    /// image must satisfy every policy whose scope matches it. Watched:
+    /// a valid change takes effect within seconds, an invalid one is
+    /// logged and the previous policies stay in force.
+    #[arg(long, value_name = "FILE|DIR")]
     pub policy: PathBuf,
     /// Append every decision to this hash-chained log.
     #[arg(long, value_name = "FILE")]
     pub decision_log: Option<PathBuf>,
+    /// The decision log's signing key (a file, e.g. a mounted Secret; never
+    /// an environment variable). Checkpoints are signed on a schedule and at shutdown.
+    #[arg(long, value_name = "FILE", requires = "decision_log")]
+    pub log_key: Option<PathBuf>,
+    /// The log's origin line (default: the key's name); give each replica
+    /// its own, e.g. `tollgate.example/decisions/$(POD_NAME)`.
+    #[arg(long, value_name = "ORIGIN", requires = "log_key")]
+    pub log_origin: Option<String>,
+    /// How often a checkpoint is signed while decisions arrive.
+    #[arg(long, default_value = "1000", value_name = "MS")]
+    pub checkpoint_interval_ms: u64,
     /// How long a verified image digest's decision is reused.
     #[arg(long, default_value = "300", value_name = "SECONDS")]
     pub cache_ttl: u64,
     /// The most time verification may take, whatever the apiserver's timeout.
     #[arg(long, default_value = "10000", value_name = "MS")]
     pub max_deadline_ms: u64,
+    /// How long a registry failure is remembered for an image (never a
+    /// verdict: the reason says the registry failed); 0 turns it off.
+    #[arg(long, default_value = "2000", value_name = "MS")]
+    pub negative_cache_ms: u64,
     /// Require client certificates signed by this CA (PEM): the apiserver's
     /// identity, set in its admission kubeconfig. Reloaded when it changes.
     #[arg(long, value_name = "FILE")]
@@ -45,33 +64,61 @@ pub struct ServeArgs {
 
 pub fn run(command: AdmissionCommand) -> Result<u8> {
     let AdmissionCommand::Serve(args) = command;
-    let policy = crate::verify_cmd::load_policy(&args.policy)?;
-    let text = std::fs::read_to_string(&args.policy)
-        .with_context(|| format!("{}: cannot read", args.policy.display()))?;
+    let policies = tollgate_verifier::policy_set::PolicySet::load(&args.policy)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let names = policies.names().join(", ");
     let mut state = tollgate_verifier::admission::State::new(
-        policy,
-        &text,
+        policies,
         args.registry.options()?,
         args.decision_log.clone(),
     );
     state.cache_ttl = std::time::Duration::from_secs(args.cache_ttl);
     state.max_deadline = std::time::Duration::from_millis(args.max_deadline_ms);
+    state.negative_ttl = std::time::Duration::from_millis(args.negative_cache_ms);
+    // Registry I/O is async and cancelled at each review's deadline; the
+    // blocking pool only runs signature checks (bounded CPU work).
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .max_blocking_threads(16)
         .build()
         .context("cannot start the runtime")?;
+    // One writer per log (group commit), installed with its key; a log
+    // that cannot be opened is a start-up error, one that fails later
+    // denies (see `admission`).
+    if let Some(log) = &args.decision_log {
+        let key = match &args.log_key {
+            Some(k) => Some(tollgate_verifier::log::read_signer(k)?),
+            None => None,
+        };
+        let options = tollgate_verifier::log::WriterOptions {
+            key,
+            origin: args.log_origin.clone(),
+            checkpoint_interval: std::time::Duration::from_millis(args.checkpoint_interval_ms),
+            ..Default::default()
+        };
+        tollgate_verifier::log::shared::install(log, options)
+            .with_context(|| format!("{}: cannot open the decision log", log.display()))?;
+    }
     eprintln!(
-        "tollgate admission: serving https://{}/validate (policy `{}`)",
-        args.listen, state.policy.name
+        "tollgate admission: serving https://{}/validate (policies: {names})",
+        args.listen
     );
-    runtime
-        .block_on(tollgate_verifier::admission::serve(
-            Arc::new(state),
-            args.listen,
-            args.tls_cert,
-            args.tls_key,
-            args.client_ca,
-        ))
-        .map_err(|e| anyhow::anyhow!("admission server: {e}"))?;
+    let served = runtime.block_on(tollgate_verifier::admission::serve(
+        Arc::new(state),
+        args.listen,
+        args.tls_cert,
+        args.tls_key,
+        args.client_ca,
+        Some(args.policy.clone()),
+    ));
+    for (path, result) in tollgate_verifier::log::shared::close_all() {
+        if let Err(e) = result {
+            eprintln!(
+                "tollgate admission: {}: closing the decision log: {e}",
+                path.display()
+            );
+        }
+    }
+    served.map_err(|e| anyhow::anyhow!("admission server: {e}"))?;
     Ok(0)
 }

@@ -4,20 +4,42 @@
 //!
 //! Every container image of a Pod or of a workload's pod template
 //! (Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob,
-//! ReplicationController), including init and ephemeral containers, goes
-//! through the same gate as `tollgate verify`. It fails closed: verification
-//! runs under a deadline below the apiserver's `?timeout=`, and a registry
-//! that is slow or unreachable becomes a deny with a reason, never an allow
-//! and never a timeout. Malformed and null requests get a 400.
+//! ReplicationController, and the legacy `EphemeralContainers` kind),
+//! including init and ephemeral containers, goes through the same gate as
+//! `tollgate verify`, under every policy of the set that applies to it
+//! ([`crate::policy_set`]). It fails closed:
+//!
+//! * one deadline per review, below the apiserver's `?timeout=`; the images
+//!   of a review are verified concurrently, and whatever is not done at the
+//!   deadline is cancelled (the registry request is dropped, no thread is
+//!   left waiting) and denied with a reason;
+//! * a registry that fails is a deny whose reason says so; it is never
+//!   cached as a verdict (a short negative cache at most), and only
+//!   definitive decisions are cached, per policy text and digest;
+//! * concurrent reviews of one digest wait for one verification
+//!   (single-flight); bundles are verified in memory, no file is written;
+//! * a decision that cannot be written to the decision log is a deny
+//!   ("decision log unavailable"), except that a review only `warn`
+//!   policies applied to is admitted with a warning;
+//! * the policy directory is watched; a valid change replaces the set and
+//!   drops every cached decision, an invalid one keeps the old set (a log
+//!   line and a metric);
+//! * DELETE and CONNECT, and UPDATEs that bring no new image (finalizer
+//!   removal during deletion, label changes), are admitted unchecked.
+//!
+//! Malformed and null requests get a 400.
 
 use crate::gate::{self, Decision, Target};
-use crate::policy::{Mode, Policy};
+use crate::policy::{Mode, NoMatch};
+use crate::policy_set::{PolicySet, Selection};
+use crate::reference::ImageRef;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
+use tokio::time::Instant as TokioInstant;
 use tollgate_attest::oci::RegistryOptions;
 
 /// Latency histogram buckets (seconds).
@@ -29,6 +51,15 @@ pub struct Metrics {
     pub denied: AtomicU64,
     pub errors: AtomicU64,
     pub cache_hits: AtomicU64,
+    /// Verifications that failed on the registry (not verdicts).
+    pub registry_errors: AtomicU64,
+    /// Reviews whose decision could not be logged.
+    pub log_failures: AtomicU64,
+    pub reloads_ok: AtomicU64,
+    pub reloads_failed: AtomicU64,
+    /// 1 while the policy on disk is invalid and the previous set serves.
+    pub reload_stale: AtomicU64,
+    pub policy_generation: AtomicU64,
     latency_buckets: [AtomicU64; BUCKETS.len()],
     latency_count: AtomicU64,
     latency_sum_micros: AtomicU64,
@@ -60,7 +91,44 @@ impl Metrics {
                 v.load(Ordering::Relaxed)
             ));
         }
-        out.push_str(&format!("# HELP tollgate_admission_cache_hits_total Verification results served from the cache.\n# TYPE tollgate_admission_cache_hits_total counter\ntollgate_admission_cache_hits_total {}\n", self.cache_hits.load(Ordering::Relaxed)));
+        let counter = |out: &mut String, name: &str, help: &str, v: &AtomicU64| {
+            out.push_str(&format!(
+                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}\n",
+                v.load(Ordering::Relaxed)
+            ));
+        };
+        counter(
+            &mut out,
+            "tollgate_admission_cache_hits_total",
+            "Verification results served from the cache.",
+            &self.cache_hits,
+        );
+        counter(
+            &mut out,
+            "tollgate_admission_registry_errors_total",
+            "Verifications that failed on the registry (denied, not cached as verdicts).",
+            &self.registry_errors,
+        );
+        counter(
+            &mut out,
+            "tollgate_admission_log_failures_total",
+            "Reviews whose decision could not be written to the decision log.",
+            &self.log_failures,
+        );
+        out.push_str("# HELP tollgate_admission_policy_reloads_total Policy reloads by result.\n# TYPE tollgate_admission_policy_reloads_total counter\n");
+        out.push_str(&format!(
+            "tollgate_admission_policy_reloads_total{{result=\"ok\"}} {}\ntollgate_admission_policy_reloads_total{{result=\"invalid\"}} {}\n",
+            self.reloads_ok.load(Ordering::Relaxed),
+            self.reloads_failed.load(Ordering::Relaxed)
+        ));
+        out.push_str(&format!(
+            "# HELP tollgate_admission_policy_stale 1 while the policy on disk is invalid and the previous one serves.\n# TYPE tollgate_admission_policy_stale gauge\ntollgate_admission_policy_stale {}\n",
+            self.reload_stale.load(Ordering::Relaxed)
+        ));
+        out.push_str(&format!(
+            "# HELP tollgate_admission_policy_generation Policy sets loaded so far.\n# TYPE tollgate_admission_policy_generation gauge\ntollgate_admission_policy_generation {}\n",
+            self.policy_generation.load(Ordering::Relaxed)
+        ));
         out.push_str("# HELP tollgate_admission_latency_seconds Time to answer an admission review.\n# TYPE tollgate_admission_latency_seconds histogram\n");
         for (i, b) in BUCKETS.iter().enumerate() {
             out.push_str(&format!(
@@ -83,43 +151,174 @@ impl Metrics {
     }
 }
 
+/// The policy set in force and its generation (bumped on every reload).
+pub struct Loaded {
+    pub set: PolicySet,
+    pub generation: u64,
+}
+
+/// A definitive decision, cached per (generation, policy, repository, digest).
+type DecisionKey = (u64, String, String, String);
+/// One verification in flight: (generation, repository, digest, policies).
+type FlightKey = (u64, String, String, String);
+type FlightResult = Result<Vec<Decision>, String>;
+
 pub struct State {
-    pub policy: Policy,
-    /// SHA-256 of the policy text: cache entries never outlive a policy change.
-    pub policy_hash: String,
+    policies: RwLock<Arc<Loaded>>,
     pub registry: RegistryOptions,
     pub decision_log: Option<PathBuf>,
     pub cache_ttl: Duration,
+    /// How long a registry failure is remembered for an image (answers
+    /// repeated reviews quickly; never a verdict). Zero: not at all.
+    pub negative_ttl: Duration,
     /// Upper bound on verification time, whatever the apiserver allows.
     pub max_deadline: Duration,
-    cache: Mutex<HashMap<(String, String), (Decision, Instant)>>,
-    log_lock: Mutex<()>,
+    /// How often the policy files are looked at.
+    pub reload_interval: Duration,
+    cache: Mutex<HashMap<DecisionKey, (Decision, Instant)>>,
+    negative: Mutex<HashMap<(u64, String), (String, Instant)>>,
+    flights: Mutex<HashMap<FlightKey, Arc<tokio::sync::OnceCell<FlightResult>>>>,
     pub metrics: Metrics,
 }
 
 impl State {
     pub fn new(
-        policy: Policy,
-        policy_text: &str,
+        policies: PolicySet,
         registry: RegistryOptions,
         decision_log: Option<PathBuf>,
     ) -> State {
-        use sha2::Digest;
+        let metrics = Metrics::default();
+        metrics.policy_generation.store(1, Ordering::Relaxed);
         State {
-            policy,
-            policy_hash: hex::encode(sha2::Sha256::digest(policy_text.as_bytes())),
+            policies: RwLock::new(Arc::new(Loaded {
+                set: policies,
+                generation: 1,
+            })),
             registry,
             decision_log,
             cache_ttl: Duration::from_secs(300),
+            negative_ttl: Duration::from_secs(2),
             max_deadline: Duration::from_secs(10),
+            reload_interval: Duration::from_secs(1),
             cache: Mutex::new(HashMap::new()),
-            log_lock: Mutex::new(()),
-            metrics: Metrics::default(),
+            negative: Mutex::new(HashMap::new()),
+            flights: Mutex::new(HashMap::new()),
+            metrics,
+        }
+    }
+
+    /// The policy set in force.
+    pub fn policies(&self) -> Arc<Loaded> {
+        match self.policies.read() {
+            Ok(p) => p.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Put a new, already validated set in force and forget every decision
+    /// made under the old one.
+    pub fn replace_policies(&self, set: PolicySet) {
+        let mut guard = match self.policies.write() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let generation = guard.generation + 1;
+        *guard = Arc::new(Loaded { set, generation });
+        drop(guard);
+        if let Ok(mut c) = self.cache.lock() {
+            c.clear();
+        }
+        if let Ok(mut n) = self.negative.lock() {
+            n.clear();
+        }
+        self.metrics
+            .policy_generation
+            .store(generation, Ordering::Relaxed);
+    }
+
+    /// Load the set again from `path`: a valid change is put in force; an
+    /// invalid one keeps the old set. Returns whether anything changed.
+    pub fn reload_from(&self, path: &Path) -> Result<bool, String> {
+        match PolicySet::load(path) {
+            Ok(set) => {
+                self.metrics.reload_stale.store(0, Ordering::Relaxed);
+                if set.hash == self.policies().set.hash {
+                    return Ok(false);
+                }
+                self.replace_policies(set);
+                self.metrics.reloads_ok.fetch_add(1, Ordering::Relaxed);
+                Ok(true)
+            }
+            Err(e) => {
+                self.metrics.reloads_failed.fetch_add(1, Ordering::Relaxed);
+                self.metrics.reload_stale.store(1, Ordering::Relaxed);
+                Err(e.to_string())
+            }
         }
     }
 }
 
-/// Where the pod spec of a Pod or of a workload's template is (a JSON pointer).
+/// The raw bytes of the policy files (a file, or a directory's policy
+/// files and the target of its `..data` link), to notice a change cheaply.
+fn policy_fingerprint(path: &Path) -> Option<String> {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    let files = if path.is_dir() {
+        if let Ok(target) = std::fs::read_link(path.join("..data")) {
+            h.update(target.to_string_lossy().as_bytes());
+        }
+        crate::policy_set::policy_files(path).ok()?
+    } else {
+        vec![path.to_path_buf()]
+    };
+    for f in files {
+        h.update(f.to_string_lossy().as_bytes());
+        h.update([0]);
+        h.update(std::fs::read(&f).unwrap_or_default());
+        h.update([0]);
+    }
+    Some(hex::encode(h.finalize()))
+}
+
+/// Watch the policy file or directory (Kubernetes swaps the `..data`
+/// symlink of a ConfigMap volume: the directory is read again, never a
+/// file handle kept open) and reload on change.
+pub fn spawn_policy_watcher(state: Arc<State>, path: PathBuf) {
+    tokio::spawn(async move {
+        let mut last = policy_fingerprint(&path);
+        loop {
+            tokio::time::sleep(state.reload_interval).await;
+            let now = policy_fingerprint(&path);
+            if now == last {
+                continue;
+            }
+            last = now;
+            let (s, p) = (state.clone(), path.clone());
+            let result = tokio::task::spawn_blocking(move || s.reload_from(&p)).await;
+            match result {
+                Ok(Ok(true)) => {
+                    let loaded = state.policies();
+                    eprintln!(
+                        "tollgate admission: policy reloaded from {} (generation {}: {})",
+                        path.display(),
+                        loaded.generation,
+                        loaded.set.names().join(", ")
+                    );
+                }
+                Ok(Ok(false)) => {}
+                Ok(Err(e)) => eprintln!(
+                    "tollgate admission: policy change rejected, keeping generation {}: {e}",
+                    state.policies().generation
+                ),
+                Err(e) => eprintln!("tollgate admission: policy reload failed: {e}"),
+            }
+        }
+    });
+}
+
+/// Where the pod spec of a Pod or of a workload's template is (a JSON
+/// pointer). The legacy `EphemeralContainers` object (Kubernetes 1.21 and
+/// older) carries `ephemeralContainers` at its top level.
 fn pod_spec_pointer(kind: &str) -> Option<&'static str> {
     match kind {
         "Pod" => Some("/spec"),
@@ -130,6 +329,7 @@ fn pod_spec_pointer(kind: &str) -> Option<&'static str> {
         | "Job"
         | "ReplicationController" => Some("/spec/template/spec"),
         "CronJob" => Some("/spec/jobTemplate/spec/template/spec"),
+        "EphemeralContainers" => Some(""),
         _ => None,
     }
 }
@@ -169,30 +369,18 @@ pub fn digest_patch(kind: &str, spec: &Value, digests: &HashMap<String, String>)
 }
 
 /// Every image of a pod spec: containers, init and ephemeral containers.
+/// A container without a string `image` is reported as `""` (denied).
 pub fn images(spec: &Value) -> Vec<String> {
     let mut out = Vec::new();
     for key in ["initContainers", "containers", "ephemeralContainers"] {
         for c in spec[key].as_array().into_iter().flatten() {
-            if let Some(image) = c["image"].as_str() {
-                if !out.iter().any(|i| i == image) {
-                    out.push(image.to_string());
-                }
+            let image = c["image"].as_str().unwrap_or("").to_string();
+            if !out.contains(&image) {
+                out.push(image);
             }
         }
     }
     out
-}
-
-fn in_scope(policy: &Policy, namespace: &str, image: &str) -> bool {
-    let ns_ok = policy.scope.namespaces.is_empty()
-        || policy.scope.namespaces.iter().any(|n| n == namespace);
-    let image_ok = policy.scope.images.is_empty()
-        || policy.scope.images.iter().any(|g| {
-            globset::Glob::new(g)
-                .map(|g| g.compile_matcher().is_match(image))
-                .unwrap_or(false)
-        });
-    ns_ok && image_ok
 }
 
 /// `?timeout=10s` (the apiserver's webhook timeout) to a deadline with a
@@ -222,78 +410,397 @@ fn now_secs() -> i64 {
         .unwrap_or(0)
 }
 
-/// The cached decision for an image pinned by digest (`name@sha256:…`), if
-/// fresh: no registry, no credentials, no blocking work. Tags always go
-/// through the registry, so a moved tag is seen.
-fn cached_pinned(state: &State, image: &str) -> Option<Decision> {
-    let (_, digest) = image.rsplit_once('@')?;
-    if !digest.starts_with("sha256:") {
-        return None;
-    }
-    let key = (digest.to_string(), state.policy_hash.clone());
-    let cache = state.cache.lock().ok()?;
-    let (decision, at) = cache.get(&key)?;
-    if at.elapsed() >= state.cache_ttl {
-        return None;
-    }
-    state.metrics.cache_hits.fetch_add(1, Ordering::Relaxed);
-    Some(decision.clone())
+/// What one image came to.
+#[derive(Debug, Default)]
+struct ImageOutcome {
+    image: String,
+    digest: Option<String>,
+    /// Reasons to deny (enforce-mode failures, errors).
+    denials: Vec<String>,
+    warnings: Vec<String>,
+    /// Some policy applied to it in enforce mode (or no-match deny).
+    enforced: bool,
+    /// Checked at all (false: no policy covers the namespace).
+    checked: bool,
+    /// For the decision log.
+    record: Value,
 }
 
-/// Verify one image (blocking: registry I/O and signature checks).
-fn verify_image(state: &State, image: &str) -> Result<(Decision, bool), String> {
-    // Resolve first (one HEAD request): a cached decision for this digest
-    // and policy skips fetching the attestations.
-    let registry = tollgate_attest::oci::Registry::connect(image, &state.registry)
-        .map_err(|e| e.to_string())?;
-    let digest = registry.resolve().map_err(|e| e.to_string())?;
-    let key = (digest.clone(), state.policy_hash.clone());
-    if let Ok(cache) = state.cache.lock() {
-        if let Some((decision, at)) = cache.get(&key) {
-            if at.elapsed() < state.cache_ttl {
-                state.metrics.cache_hits.fetch_add(1, Ordering::Relaxed);
-                return Ok((decision.clone(), true));
+fn failed_checks(d: &Decision) -> String {
+    let failed: Vec<String> = d
+        .checks
+        .iter()
+        .filter(|c| !c.passed)
+        .map(|c| format!("{}: {}", c.requirement, c.reason))
+        .collect();
+    failed.join("; ")
+}
+
+/// Fresh cached decisions for every policy, if all are cached.
+fn cached_all(
+    state: &State,
+    generation: u64,
+    policies: &[String],
+    repository: &str,
+    digest: &str,
+) -> Option<Vec<Decision>> {
+    let cache = state.cache.lock().ok()?;
+    let mut out = Vec::with_capacity(policies.len());
+    for p in policies {
+        let key = (
+            generation,
+            p.clone(),
+            repository.to_string(),
+            digest.to_string(),
+        );
+        let (decision, at) = cache.get(&key)?;
+        if at.elapsed() >= state.cache_ttl {
+            return None;
+        }
+        out.push(decision.clone());
+    }
+    Some(out)
+}
+
+fn negative_hit(state: &State, generation: u64, image: &str) -> Option<String> {
+    if state.negative_ttl.is_zero() {
+        return None;
+    }
+    let cache = state.negative.lock().ok()?;
+    let (reason, at) = cache.get(&(generation, image.to_string()))?;
+    (at.elapsed() < state.negative_ttl).then(|| reason.clone())
+}
+
+fn remember_failure(state: &State, generation: u64, image: &str, reason: &str) {
+    state
+        .metrics
+        .registry_errors
+        .fetch_add(1, Ordering::Relaxed);
+    if state.negative_ttl.is_zero() {
+        return;
+    }
+    if let Ok(mut cache) = state.negative.lock() {
+        if cache.len() > 10_000 {
+            let ttl = state.negative_ttl;
+            cache.retain(|_, (_, at)| at.elapsed() < ttl);
+        }
+        cache.insert(
+            (generation, image.to_string()),
+            (reason.to_string(), Instant::now()),
+        );
+    }
+}
+
+/// Fetch the bundles of a digest and decide under each policy (named by
+/// index into the set): the work a single flight does.
+async fn verify_digest(
+    state: Arc<State>,
+    loaded: Arc<Loaded>,
+    indices: Vec<usize>,
+    registry: Arc<tollgate_attest::oci::Registry>,
+    name: String,
+    digest: String,
+) -> FlightResult {
+    let bundles = tollgate_attest::oci::attached_bundles_async(&registry, &digest)
+        .await
+        .map_err(|e| format!("registry unreachable or failing, not verified: {e}"))?;
+    let repository = registry.name();
+    let decisions = tokio::task::spawn_blocking(move || {
+        let inputs: Vec<gate::BundleInput> = bundles
+            .into_iter()
+            .map(|b| {
+                let input =
+                    gate::BundleInput::new(format!("{name} referrer {}", b.referrer), b.bytes);
+                match b.signed_payload {
+                    Some(p) => input.with_signed_payload(p),
+                    None => input,
+                }
+            })
+            .collect();
+        let sha = digest.trim_start_matches("sha256:").to_string();
+        let now = now_secs();
+        let decisions: Vec<Decision> = indices
+            .iter()
+            .map(|&i| {
+                gate::decide(
+                    &loaded.set.entries[i].policy,
+                    &Target::Digest {
+                        name: &name,
+                        sha256: &sha,
+                    },
+                    &inputs,
+                    now,
+                )
+            })
+            .collect();
+        (decisions, loaded, indices, digest)
+    })
+    .await
+    .map_err(|_| "verification failed internally".to_string())?;
+    let (decisions, loaded, indices, digest) = decisions;
+    // Definitive decisions are cached (per policy text and digest).
+    if let Ok(mut cache) = state.cache.lock() {
+        for (d, &i) in decisions.iter().zip(&indices) {
+            cache.insert(
+                (
+                    loaded.generation,
+                    loaded.set.entries[i].policy.name.clone(),
+                    repository.clone(),
+                    digest.clone(),
+                ),
+                (d.clone(), Instant::now()),
+            );
+        }
+    }
+    Ok(decisions)
+}
+
+/// Decisions for an image under the selected policies: cache, negative
+/// cache, resolution, then one verification per digest at a time.
+async fn decisions_for(
+    state: &Arc<State>,
+    loaded: &Arc<Loaded>,
+    indices: &[usize],
+    reference: &ImageRef,
+) -> Result<(String, Vec<Decision>), String> {
+    let generation = loaded.generation;
+    let names: Vec<String> = indices
+        .iter()
+        .map(|&i| loaded.set.entries[i].policy.name.clone())
+        .collect();
+    let canonical = reference.to_string();
+    // Pinned and cached: no registry, no credentials, no blocking work.
+    if let Some(digest) = reference
+        .digest
+        .as_deref()
+        .filter(|d| d.starts_with("sha256:"))
+    {
+        let repository = repository_key(reference);
+        if let Some(ds) = cached_all(state, generation, &names, &repository, digest) {
+            state.metrics.cache_hits.fetch_add(1, Ordering::Relaxed);
+            return Ok((digest.to_string(), ds));
+        }
+    }
+    if let Some(reason) = negative_hit(state, generation, &canonical) {
+        return Err(format!(
+            "{reason} (remembered for {} ms)",
+            state.negative_ttl.as_millis()
+        ));
+    }
+    let registry = tollgate_attest::oci::Registry::connect(&canonical, &state.registry)
+        .map_err(|e| format!("cannot reach the registry: {e}"))?;
+    let digest = match registry.resolve_async().await {
+        Ok(d) => d,
+        Err(e @ tollgate_attest::Error::Verification(_)) => return Err(e.to_string()),
+        Err(e) => {
+            let reason = format!("registry unreachable or failing, not verified: {e}");
+            remember_failure(state, generation, &canonical, &reason);
+            return Err(reason);
+        }
+    };
+    let repository = registry.name();
+    if let Some(ds) = cached_all(state, generation, &names, &repository, &digest) {
+        state.metrics.cache_hits.fetch_add(1, Ordering::Relaxed);
+        return Ok((digest, ds));
+    }
+    let key: FlightKey = (
+        generation,
+        repository.clone(),
+        digest.clone(),
+        names.join("\n"),
+    );
+    let cell = match state.flights.lock() {
+        Ok(mut f) => f.entry(key.clone()).or_default().clone(),
+        Err(_) => Arc::new(tokio::sync::OnceCell::new()),
+    };
+    let registry = Arc::new(registry);
+    let result = cell
+        .get_or_init(|| {
+            verify_digest(
+                state.clone(),
+                loaded.clone(),
+                indices.to_vec(),
+                registry,
+                canonical.clone(),
+                digest.clone(),
+            )
+        })
+        .await
+        .clone();
+    if let Ok(mut f) = state.flights.lock() {
+        if f.get(&key).is_some_and(|c| Arc::ptr_eq(c, &cell)) {
+            f.remove(&key);
+        }
+    }
+    match result {
+        Ok(ds) => Ok((digest, ds)),
+        Err(reason) => {
+            remember_failure(state, generation, &canonical, &reason);
+            Err(reason)
+        }
+    }
+}
+
+/// The repository as the registry client names it (cache keys).
+fn repository_key(r: &ImageRef) -> String {
+    let host = if r.registry == crate::reference::DEFAULT_REGISTRY {
+        "index.docker.io"
+    } else {
+        r.registry.as_str()
+    };
+    format!("{host}/{}", r.repository)
+}
+
+/// Check one image of a review under the policy set.
+async fn check_image(
+    state: Arc<State>,
+    loaded: Arc<Loaded>,
+    namespace: String,
+    image: String,
+) -> ImageOutcome {
+    let mut out = ImageOutcome {
+        image: image.clone(),
+        ..Default::default()
+    };
+    let reference = match ImageRef::parse(&image) {
+        Ok(r) => r,
+        Err(e) => {
+            out.checked = true;
+            out.enforced = true;
+            out.denials.push(e.to_string());
+            out.record = json!({ "image": image, "error": e.to_string() });
+            return out;
+        }
+    };
+    let ns = Some(namespace.as_str());
+    let indices: Vec<usize> = match loaded.set.select(ns, &reference) {
+        Selection::NotCovered => return out,
+        Selection::NoMatch { outcome, covering } => {
+            out.checked = true;
+            let reason = format!(
+                "image {image} ({reference}) matches no policy's image scope in namespace `{namespace}` (covered by {})",
+                covering.join(", ")
+            );
+            out.record = json!({ "image": image, "normalized": reference.to_string(), "noMatch": outcome, "covering": covering });
+            match outcome {
+                NoMatch::Deny => {
+                    out.enforced = true;
+                    out.denials.push(format!("{reason}; noMatch: deny"));
+                }
+                NoMatch::Warn => out.warnings.push(format!("{reason}; noMatch: warn")),
+                NoMatch::Allow => {}
+            }
+            return out;
+        }
+        Selection::Policies(entries) => entries
+            .iter()
+            .filter_map(|e| loaded.set.entries.iter().position(|x| std::ptr::eq(x, *e)))
+            .collect(),
+    };
+    out.checked = true;
+    out.enforced = indices
+        .iter()
+        .any(|&i| loaded.set.entries[i].policy.mode == Mode::Enforce);
+    match decisions_for(&state, &loaded, &indices, &reference).await {
+        Ok((digest, decisions)) => {
+            for d in &decisions {
+                if d.violations == 0 {
+                    continue;
+                }
+                let message = format!("image {image}: policy `{}`: {}", d.policy, failed_checks(d));
+                if d.mode == Mode::Warn {
+                    out.warnings.push(message);
+                } else {
+                    out.denials.push(message);
+                }
+            }
+            out.record = json!({ "image": image, "normalized": reference.to_string(), "digest": digest, "decisions": decisions });
+            out.digest = Some(digest);
+        }
+        // Fail closed, whatever the mode: an unverifiable image is not admitted.
+        Err(e) => {
+            out.enforced = true;
+            out.denials.push(format!("image {image}: {e}"));
+            out.record = json!({ "image": image, "normalized": reference.to_string(), "error": e });
+        }
+    }
+    out
+}
+
+/// Check every image of a review concurrently under one deadline;
+/// whatever is not done by then is cancelled and denied.
+async fn check_images(
+    state: &Arc<State>,
+    loaded: &Arc<Loaded>,
+    namespace: &str,
+    images: Vec<String>,
+    budget: Duration,
+) -> Vec<ImageOutcome> {
+    let until = TokioInstant::now() + budget;
+    let late = |image: &str| {
+        ImageOutcome {
+        image: image.to_string(),
+        denials: vec![format!(
+            "image {image}: verification did not finish within {} ms (registry slow or unreachable)",
+            budget.as_millis()
+        )],
+        enforced: true,
+        checked: true,
+        record: json!({ "image": image, "error": "deadline" }),
+        ..Default::default()
+    }
+    };
+    if images.len() == 1 {
+        let image = images[0].clone();
+        let work = check_image(
+            state.clone(),
+            loaded.clone(),
+            namespace.to_string(),
+            image.clone(),
+        );
+        return vec![match tokio::time::timeout_at(until, work).await {
+            Ok(o) => o,
+            Err(_) => late(&image),
+        }];
+    }
+    let mut set = tokio::task::JoinSet::new();
+    for (i, image) in images.iter().enumerate() {
+        let work = check_image(
+            state.clone(),
+            loaded.clone(),
+            namespace.to_string(),
+            image.clone(),
+        );
+        set.spawn(async move { (i, tokio::time::timeout_at(until, work).await) });
+    }
+    let mut results: Vec<Option<ImageOutcome>> = images.iter().map(|_| None).collect();
+    // Dropping the set at the deadline aborts whatever is left.
+    let _ = tokio::time::timeout_at(until + Duration::from_millis(5), async {
+        while let Some(joined) = set.join_next().await {
+            if let Ok((i, Ok(o))) = joined {
+                results[i] = Some(o);
             }
         }
-    }
-    let bundles =
-        tollgate_attest::oci::attached_bundles_of(&registry, &digest).map_err(|e| e.to_string())?;
-    let dir = std::env::temp_dir().join(format!(
-        "tollgate-admission-{}-{}",
-        std::process::id(),
-        digest.trim_start_matches("sha256:")
-    ));
-    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    let mut paths = Vec::new();
-    for (i, b) in bundles.iter().enumerate() {
-        let p = dir.join(format!("{i}.json"));
-        std::fs::write(&p, serde_json::to_vec(b).unwrap_or_default()).map_err(|e| e.to_string())?;
-        paths.push(p);
-    }
-    let sha = digest.trim_start_matches("sha256:").to_string();
-    let decision = gate::decide(
-        &state.policy,
-        &Target::Digest {
-            name: image,
-            sha256: &sha,
-        },
-        &paths,
-        now_secs(),
-    );
-    let _ = std::fs::remove_dir_all(&dir);
-    // Only real decisions are cached; errors (above) never are.
-    if let Ok(mut cache) = state.cache.lock() {
-        cache.insert(key, (decision.clone(), Instant::now()));
-    }
-    Ok((decision, false))
+    })
+    .await;
+    set.abort_all();
+    images
+        .iter()
+        .zip(results)
+        .map(|(image, r)| r.unwrap_or_else(|| late(image)))
+        .collect()
 }
 
-fn log_decision(state: &State, record: &Value) {
-    if let Some(path) = &state.decision_log {
-        let _guard = state.log_lock.lock();
-        if crate::log::append(path, record, &tollgate_sbom::report::rfc3339(now_secs())).is_err() {
-            state.metrics.errors.fetch_add(1, Ordering::Relaxed);
-        }
+/// Write the review's record; `Err` when the log cannot take it.
+async fn log_review(state: &State, record: Value, until: TokioInstant) -> Result<(), String> {
+    let Some(path) = &state.decision_log else {
+        return Ok(());
+    };
+    let writer = crate::log::shared::writer(path).map_err(|e| e.to_string())?;
+    match tokio::time::timeout_at(until, writer.append_async(record)).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err("the write did not finish in time".into()),
     }
 }
 
@@ -313,24 +820,15 @@ pub async fn review(
     result
 }
 
-/// Verify on the blocking pool under the deadline; a timeout is an error.
-async fn verify_blocking(
-    state: &Arc<State>,
-    image: &str,
-    deadline: Duration,
-) -> Result<Decision, String> {
-    let s = state.clone();
-    let img = image.to_string();
-    let work = tokio::task::spawn_blocking(move || verify_image(&s, &img));
-    match tokio::time::timeout(deadline, work).await {
-        Ok(Ok(Ok((decision, _cached)))) => Ok(decision),
-        Ok(Ok(Err(e))) => Err(format!("cannot verify: {e}")),
-        Ok(Err(_)) => Err("verification failed internally".to_string()),
-        Err(_) => Err(format!(
-            "verification did not finish within {} ms (registry slow or unreachable)",
-            deadline.as_millis()
-        )),
+/// The images of the request's object that its old object did not have.
+fn new_images(kind: &str, request: &Value) -> Option<Vec<String>> {
+    let spec = pod_spec(kind, &request["object"])?;
+    let mut imgs = images(spec);
+    if let Some(old) = pod_spec(kind, &request["oldObject"]) {
+        let before = images(old);
+        imgs.retain(|i| !before.contains(i));
     }
+    Some(imgs)
 }
 
 async fn review_inner(
@@ -361,6 +859,7 @@ async fn review_inner(
         .and_then(Value::as_str)
         .unwrap_or("");
     let namespace = request["namespace"].as_str().unwrap_or("");
+    let operation = request["operation"].as_str().unwrap_or("CREATE");
     let respond = |allowed: bool,
                    message: Option<String>,
                    warnings: Vec<String>,
@@ -383,53 +882,68 @@ async fn review_inner(
             json!({ "apiVersion": api_version, "kind": "AdmissionReview", "response": response }),
         )
     };
-    let Some(spec) = pod_spec(kind, &request["object"]) else {
-        // Not a pod-carrying object (or a DELETE with no object): nothing to check.
-        return respond(true, None, Vec::new(), Vec::new());
+    let allow_unchecked = |state: &State| {
+        state.metrics.allowed.fetch_add(1, Ordering::Relaxed);
+        respond(true, None, Vec::new(), Vec::new())
     };
-    let images: Vec<String> = images(spec)
-        .into_iter()
-        .filter(|i| in_scope(&state.policy, namespace, i))
-        .collect();
-    let deadline = deadline(timeout_param.as_deref(), state.max_deadline);
-    let mut denials = Vec::new();
-    let mut warnings = Vec::new();
+    // DELETE and CONNECT run nothing new.
+    if operation == "DELETE" || operation == "CONNECT" {
+        return allow_unchecked(&state);
+    }
+    let Some(spec) = pod_spec(kind, &request["object"]) else {
+        // Not a pod-carrying object: nothing to check.
+        return allow_unchecked(&state);
+    };
+    // An UPDATE checks only the images it brings; one that brings none
+    // (finalizer removal during deletion, a label change) is admitted.
+    let images = if operation == "UPDATE" {
+        new_images(kind, request).unwrap_or_default()
+    } else {
+        images(spec)
+    };
+    if images.is_empty() {
+        return allow_unchecked(&state);
+    }
+    let loaded = state.policies();
+    let budget = deadline(timeout_param.as_deref(), state.max_deadline);
+    let until = TokioInstant::now() + budget;
+    let outcomes = check_images(&state, &loaded, namespace, images, budget).await;
+    let mut denials: Vec<String> = Vec::new();
+    let mut warnings: Vec<String> = Vec::new();
     let mut digests: HashMap<String, String> = HashMap::new();
-    for image in images {
-        let outcome = match cached_pinned(&state, &image) {
-            Some(decision) => Ok(decision),
-            None => verify_blocking(&state, &image, deadline).await,
-        };
-        if state.decision_log.is_some() {
-            let record = match &outcome {
-                Ok(d) => {
-                    json!({ "uid": uid, "namespace": namespace, "image": image, "decision": d })
-                }
-                Err(e) => json!({ "uid": uid, "namespace": namespace, "image": image, "error": e }),
-            };
-            log_decision(&state, &record);
+    let mut enforced = false;
+    let mut checked = false;
+    let mut records = Vec::new();
+    for o in outcomes {
+        enforced |= o.enforced;
+        checked |= o.checked;
+        denials.extend(o.denials);
+        warnings.extend(o.warnings);
+        if let Some(d) = o.digest {
+            digests.insert(o.image.clone(), d);
         }
-        if let Ok(d) = &outcome {
-            digests.insert(image.clone(), d.digest.clone());
+        if o.checked {
+            records.push(o.record);
         }
-        match outcome {
-            Ok(d) if d.violations == 0 => {}
-            Ok(d) => {
-                let failed: Vec<String> = d
-                    .checks
-                    .iter()
-                    .filter(|c| !c.passed)
-                    .map(|c| format!("{}: {}", c.requirement, c.reason))
-                    .collect();
-                let message = format!("image {image}: {}", failed.join("; "));
-                if d.mode == Mode::Warn {
-                    warnings.push(message);
-                } else {
-                    denials.push(message);
-                }
+    }
+    if checked && state.decision_log.is_some() {
+        let record = json!({
+            "uid": uid,
+            "namespace": namespace,
+            "kind": kind,
+            "operation": operation,
+            "policyGeneration": loaded.generation,
+            "allowed": denials.is_empty(),
+            "images": records,
+        });
+        if let Err(e) = log_review(&state, record, until + Duration::from_millis(40)).await {
+            state.metrics.log_failures.fetch_add(1, Ordering::Relaxed);
+            let reason = format!("decision log unavailable: {e}");
+            if enforced {
+                denials.push(reason);
+            } else {
+                warnings.push(reason);
             }
-            // Fail closed, whatever the mode: an unverifiable image is not admitted.
-            Err(e) => denials.push(format!("image {image}: {e}")),
         }
     }
     if denials.is_empty() {
@@ -445,8 +959,8 @@ async fn review_inner(
         respond(
             false,
             Some(format!(
-                "tollgate policy `{}` denied: {}",
-                state.policy.name,
+                "tollgate policy ({}) denied: {}",
+                loaded.set.names().join(", "),
                 denials.join(" | ")
             )),
             warnings,
@@ -508,14 +1022,19 @@ fn tls_config(
 }
 
 /// Serve HTTPS until Ctrl-C or SIGTERM; certificates (and the client CA)
-/// are reloaded when their files change.
+/// are reloaded when their files change, and the policy set when
+/// `policy_path` (a file or a directory) changes.
 pub async fn serve(
     state: Arc<State>,
     listen: std::net::SocketAddr,
     cert: PathBuf,
     key: PathBuf,
     client_ca: Option<PathBuf>,
+    policy_path: Option<PathBuf>,
 ) -> Result<(), String> {
+    if let Some(path) = policy_path {
+        spawn_policy_watcher(state.clone(), path);
+    }
     use axum::extract::{Query, State as AxState};
     use axum::http::StatusCode;
     use axum::routing::{get, post};

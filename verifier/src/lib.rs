@@ -12,4 +12,6 @@ pub mod admission;
 pub mod gate;
 pub mod log;
 pub mod policy;
+pub mod policy_set;
+pub mod reference;
 pub mod rego;

@@ -18,6 +18,10 @@ pub struct Policy {
     /// Which images and namespaces the policy applies to (admission).
     #[serde(default)]
     pub scope: Scope,
+    /// An image in a namespace this policy covers that no policy's image
+    /// scope matches: `deny` (the default), `warn` or `allow`.
+    #[serde(default)]
+    pub no_match: NoMatch,
     pub authorities: Vec<Authority>,
     /// How many distinct authorities must have signed valid attestations.
     #[serde(default)]
@@ -36,6 +40,16 @@ pub enum Mode {
     #[default]
     Enforce,
     Warn,
+}
+
+/// What admission does with an image no policy's image scope matches.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NoMatch {
+    Allow,
+    Warn,
+    #[default]
+    Deny,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -471,6 +485,11 @@ impl Policy {
         if let Some(rego) = &self.rego {
             if let Err(e) = crate::rego::check(&rego.value) {
                 out.push(at(rego, format!("rego: {e}")));
+        for g in &self.scope.images {
+            if let Err(message) = crate::reference::ScopeGlob::new(g) {
+                out.push(Problem { line: 1, message });
+            }
+        }
             }
         }
         if self.api_version.value != API_VERSION {

@@ -8,20 +8,91 @@
 //! and predicate. Evaluation runs under a time limit; a module that fails
 //! to evaluate is a deny (fail closed).
 
+//!
+//! Bounds, so that no module `policy validate` accepts can take the process
+//! down (the worst case is a deny with a reason):
+//! * recursion is rejected when the module is checked, as OPA does: a
+//!   function that calls itself, directly or through other functions, is a
+//!   policy error (rule cycles are caught by regorus at evaluation);
+//! * `numbers.range` and `numbers.range_step` are replaced by versions that
+//!   refuse more than [`MAX_RANGE`] elements (the built-ins allocate the
+//!   whole range up front: `numbers.range(1, 1000000000)` is 24 GB);
+//! * `sprintf` formats must be literal strings with widths of at most
+//!   [`MAX_WIDTH`] (a width is allocated as padding);
+//! * evaluation runs on its own thread with a large stack, under a time
+//!   limit, at most [`MAX_CONCURRENT`] at a time; a panic in the
+//!   interpreter is caught and becomes an evaluation error.
+
 use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
 use std::num::NonZeroU32;
 use std::time::Duration;
 
 /// The package a policy's module must declare.
 const PACKAGE: &str = "data.tollgate";
+/// Most elements a `numbers.range` may produce.
+pub const MAX_RANGE: i64 = 10_000;
+/// Widest `sprintf` field.
+pub const MAX_WIDTH: u64 = 1_000;
+/// Evaluation time limit.
+pub const TIME_LIMIT: Duration = Duration::from_millis(500);
+/// Stack of the evaluation thread.
+const STACK_BYTES: usize = 64 << 20;
+/// Evaluations at a time (each may use memory until its time limit).
+pub const MAX_CONCURRENT: usize = 2;
+
+fn range_extension(step: bool) -> Box<dyn regorus::Extension> {
+    let name = if step {
+        "numbers.range_step"
+    } else {
+        "numbers.range"
+    };
+    Box::new(move |args: Vec<regorus::Value>| {
+        let int = |v: &regorus::Value| v.as_i64().ok();
+        let (Some(a), Some(b)) = (args.first().and_then(int), args.get(1).and_then(int)) else {
+            anyhow::bail!("{name}: operands must be integers");
+        };
+        let s = if step {
+            match args.get(2).and_then(int) {
+                Some(s) if s > 0 => s,
+                _ => anyhow::bail!("{name}: step must be a positive integer"),
+            }
+        } else {
+            1
+        };
+        let count = (i128::from(b) - i128::from(a)).abs() / i128::from(s) + 1;
+        if count > i128::from(MAX_RANGE) {
+            anyhow::bail!("{name}: {count} elements exceed the limit of {MAX_RANGE}");
+        }
+        let dir = if b >= a { s } else { -s };
+        let mut out = Vec::new();
+        let mut v = a;
+        loop {
+            if (dir > 0 && v > b) || (dir < 0 && v < b) {
+                break;
+            }
+            out.push(regorus::Value::from(v));
+            match v.checked_add(dir) {
+                Some(n) => v = n,
+                None => break,
+            }
+        }
+        Ok(regorus::Value::from(out))
+    })
+}
 
 fn engine(source: &str) -> Result<regorus::Engine, String> {
     let mut engine = regorus::Engine::new();
-    if let Some(check_interval) = NonZeroU32::new(1000) {
+    if let Some(check_interval) = NonZeroU32::new(100) {
         engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
-            limit: Duration::from_secs(1),
+            limit: TIME_LIMIT,
             check_interval,
         });
+    }
+    for (path, nargs, step) in [("numbers.range", 2, false), ("numbers.range_step", 3, true)] {
+        engine
+            .add_extension(path.into(), nargs, range_extension(step))
+            .map_err(|e| e.to_string())?;
     }
     let package = engine
         .add_policy("policy.rego".into(), source.into())
@@ -32,7 +103,162 @@ fn engine(source: &str) -> Result<regorus::Engine, String> {
             package.trim_start_matches("data.")
         ));
     }
+    let ast = engine.get_ast_as_json().map_err(|e| e.to_string())?;
+    let ast: Value = serde_json::from_str(&ast).map_err(|e| e.to_string())?;
+    static_checks(&ast)?;
     Ok(engine)
+}
+
+/// The dotted path of a reference (`f`, `data.tollgate.f`, `numbers.range`).
+fn path_of(r: &Value) -> Option<String> {
+    if let Some(v) = r.pointer("/Var/value").and_then(Value::as_str) {
+        return Some(v.to_string());
+    }
+    let dot = r.get("RefDot")?;
+    let field = dot["field"].as_array()?.get(1)?.as_str()?;
+    Some(format!("{}.{field}", path_of(&dot["refr"])?))
+}
+
+fn short_name(path: &str) -> &str {
+    path.strip_prefix("data.tollgate.").unwrap_or(path)
+}
+
+/// Every name referenced in a subtree (variables and dotted references).
+fn names_in(v: &Value, out: &mut BTreeSet<String>) {
+    match v {
+        Value::Object(map) => {
+            if let Some(p) = path_of(v) {
+                out.insert(short_name(&p).to_string());
+            }
+            for x in map.values() {
+                names_in(x, out);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|x| names_in(x, out)),
+        _ => {}
+    }
+}
+
+/// Every call in a subtree: (function path, parameters).
+fn calls_in<'a>(v: &'a Value, out: &mut Vec<(String, &'a Value)>) {
+    match v {
+        Value::Object(map) => {
+            if let Some(call) = map.get("Call") {
+                if let Some(p) = path_of(&call["fcn"]) {
+                    out.push((short_name(&p).to_string(), &call["params"]));
+                }
+            }
+            for x in map.values() {
+                calls_in(x, out);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|x| calls_in(x, out)),
+        _ => {}
+    }
+}
+
+/// The widths in a `sprintf` format, if every one is plain ASCII digits.
+fn format_widths(format: &str) -> Result<Vec<u64>, String> {
+    let mut widths = Vec::new();
+    let mut chars = format.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            continue;
+        }
+        let mut digits = String::new();
+        while let Some(&d) = chars.peek() {
+            if d == '.' || d.is_numeric() {
+                if !(d == '.' || d.is_ascii_digit()) {
+                    return Err(format!("sprintf: width digit `{d}` is not ASCII"));
+                }
+                digits.push(d);
+                chars.next();
+            } else {
+                break;
+            }
+        }
+        chars.next();
+        for part in digits.split('.').filter(|p| !p.is_empty()) {
+            widths.push(part.parse::<u64>().unwrap_or(u64::MAX));
+        }
+    }
+    Ok(widths)
+}
+
+/// Reject recursion and unbounded formats before anything runs.
+fn static_checks(ast: &Value) -> Result<(), String> {
+    let rules: Vec<&Value> = ast
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|m| {
+            m.pointer("/ast/rules")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+        })
+        .collect();
+    // Function name -> names its definitions reference.
+    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for rule in &rules {
+        let Some(spec) = rule.get("Spec") else {
+            continue;
+        };
+        if let Some(func) = spec.pointer("/head/Func") {
+            if let Some(name) = path_of(&func["refr"]) {
+                let mut refs = BTreeSet::new();
+                names_in(&spec["bodies"], &mut refs);
+                names_in(&func["assign"], &mut refs);
+                graph
+                    .entry(short_name(&name).to_string())
+                    .or_default()
+                    .extend(refs);
+            }
+        }
+        let mut calls = Vec::new();
+        calls_in(spec, &mut calls);
+        for (name, params) in calls {
+            if name != "sprintf" {
+                continue;
+            }
+            let Some(format) = params
+                .get(0)
+                .and_then(|p| p.pointer("/String/value"))
+                .and_then(Value::as_str)
+            else {
+                return Err("sprintf: the format must be a literal string".into());
+            };
+            if let Some(w) = format_widths(format)?.into_iter().find(|w| *w > MAX_WIDTH) {
+                return Err(format!(
+                    "sprintf: width {w} in `{format}` exceeds the limit of {MAX_WIDTH}"
+                ));
+            }
+        }
+    }
+    // A cycle among functions: depth-first search from each one.
+    let functions: BTreeSet<String> = graph.keys().cloned().collect();
+    for start in &functions {
+        let mut stack: Vec<(String, Vec<String>)> = vec![(start.clone(), vec![start.clone()])];
+        let mut seen = BTreeSet::new();
+        while let Some((f, trail)) = stack.pop() {
+            for next in graph.get(&f).into_iter().flatten() {
+                if !functions.contains(next) {
+                    continue;
+                }
+                if next == start {
+                    let mut cycle = trail.clone();
+                    cycle.push(next.clone());
+                    return Err(format!("recursion is not allowed: {}", cycle.join(" -> ")));
+                }
+                if seen.insert(next.clone()) {
+                    let mut t = trail.clone();
+                    t.push(next.clone());
+                    stack.push((next.clone(), t));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Parse the module; the error says what is wrong.
@@ -40,10 +266,61 @@ pub fn check(source: &str) -> Result<(), String> {
     engine(source).map(|_| ())
 }
 
-/// The `deny` messages for `input`, sorted.
+/// Evaluation slots (a counting semaphore).
+fn slots() -> &'static (std::sync::Mutex<usize>, std::sync::Condvar) {
+    static SLOTS: std::sync::OnceLock<(std::sync::Mutex<usize>, std::sync::Condvar)> =
+        std::sync::OnceLock::new();
+    SLOTS.get_or_init(|| (std::sync::Mutex::new(0), std::sync::Condvar::new()))
+}
+
+struct Slot;
+
+impl Slot {
+    fn take() -> Result<Slot, String> {
+        let (lock, cv) = slots();
+        let mut n = lock
+            .lock()
+            .map_err(|_| "evaluation slots poisoned".to_string())?;
+        while *n >= MAX_CONCURRENT {
+            n = cv
+                .wait(n)
+                .map_err(|_| "evaluation slots poisoned".to_string())?;
+        }
+        *n += 1;
+        Ok(Slot)
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let (lock, cv) = slots();
+        if let Ok(mut n) = lock.lock() {
+            *n = n.saturating_sub(1);
+        }
+        cv.notify_one();
+    }
+}
+
+/// The `deny` messages for `input`, sorted. Runs on a dedicated thread
+/// with a large stack and the bounds above; any failure is an error.
 pub fn deny(source: &str, input: &Value) -> Result<Vec<String>, String> {
+    let _slot = Slot::take()?;
+    let source = source.to_string();
+    let input = input.to_string();
+    let worker = std::thread::Builder::new()
+        .name("tollgate-rego".into())
+        .stack_size(STACK_BYTES)
+        .spawn(move || deny_here(&source, &input))
+        .map_err(|e| format!("cannot start the evaluation thread: {e}"))?;
+    match worker.join() {
+        Ok(result) => result,
+        Err(_) => Err("the Rego interpreter failed (panic) on this module".into()),
+    }
+}
+
+fn deny_here(source: &str, input: &str) -> Result<Vec<String>, String> {
     let mut engine = engine(source)?;
-    let input = regorus::Value::from_json_str(&input.to_string()).map_err(|e| e.to_string())?;
+    let input = regorus::Value::from_json_str(input).map_err(|e| e.to_string())?;
     engine.set_input(input);
     let result = engine
         .eval_rule(format!("{PACKAGE}.deny"))
@@ -102,5 +379,48 @@ deny contains msg if {
         assert!(check("package tollgate\ndeny contains if {").is_err());
         let not_a_set = "package tollgate\ndeny := 1\n";
         assert!(deny(not_a_set, &json!({})).unwrap_err().contains("set"));
+    }
+
+    #[test]
+    fn recursion_is_a_policy_error() {
+        let direct =
+            "package tollgate\nf(x) := y if { y := f(x) }\ndeny contains msg if { msg := f(1) }\n";
+        let e = check(direct).unwrap_err();
+        assert!(e.contains("recursion is not allowed: f -> f"), "{e}");
+        let mutual = "package tollgate\nf(x) := y if { y := g(x) }\ng(x) := y if { y := data.tollgate.f(x) }\ndeny contains msg if { msg := f(1) }\n";
+        let e = check(mutual).unwrap_err();
+        assert!(e.contains("recursion is not allowed"), "{e}");
+        // Functions calling other functions are fine.
+        check("package tollgate\ng(x) := x + 1\nf(x) := g(g(x))\ndeny contains msg if { f(1) > 5; msg := \"x\" }\n").unwrap();
+        // Rule cycles are caught by the interpreter: a deny, not a crash.
+        let rules = "package tollgate\na := b\nb := a\ndeny contains msg if { a; msg := \"x\" }\n";
+        assert!(deny(rules, &json!({})).is_err());
+    }
+
+    #[test]
+    fn huge_ranges_and_widths_are_denied_not_allocated() {
+        let range = "package tollgate\ndeny contains msg if { count(numbers.range(1, 1000000000)) > 0; msg := \"big\" }\n";
+        check(range).unwrap();
+        let e = deny(range, &json!({})).unwrap_err();
+        assert!(e.contains("exceed the limit"), "{e}");
+        let step = "package tollgate\ndeny contains msg if { count(numbers.range_step(1, 1000000000, 1)) > 0; msg := \"big\" }\n";
+        assert!(deny(step, &json!({}))
+            .unwrap_err()
+            .contains("exceed the limit"));
+        let small = "package tollgate\ndeny contains msg if { numbers.range(3, 1) == [3, 2, 1]; numbers.range_step(0, 10, 5) == [0, 5, 10]; msg := \"ok\" }\n";
+        assert_eq!(deny(small, &json!({})).unwrap(), ["ok"]);
+        let width =
+            "package tollgate\ndeny contains msg if { msg := sprintf(\"%4000000000d\", [1]) }\n";
+        assert!(check(width).unwrap_err().contains("width"));
+        let dynamic = "package tollgate\ndeny contains msg if { msg := sprintf(input.f, [1]) }\n";
+        assert!(check(dynamic).unwrap_err().contains("literal"));
+    }
+
+    #[test]
+    fn runaway_evaluation_is_stopped_by_the_time_limit() {
+        let slow = "package tollgate\nxs := numbers.range(1, 10000)\ndeny contains msg if { some a in xs; some b in xs; some c in xs; a + b + c < 0; msg := \"never\" }\n";
+        let started = std::time::Instant::now();
+        let e = deny(slow, &json!({})).unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(10), "{e}");
     }
 }

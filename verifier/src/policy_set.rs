@@ -1,0 +1,359 @@
+//! A set of policies: one file, or every `*.yaml` / `*.yml` file of a
+//! directory (a Kubernetes ConfigMap volume, whose files are symlinks
+//! through `..data`; hidden entries such as `..data` itself are skipped).
+//!
+//! Semantics are sigstore policy-controller's:
+//! * a policy *covers* a namespace when its `scope.namespaces` is empty or
+//!   lists it (`tollgate verify` has no namespace: every policy covers);
+//! * a policy *matches* an image when it covers the namespace and one of its
+//!   `scope.images` globs matches the normalised reference (no globs: every
+//!   image); globs are normalised too (see [`crate::reference`]);
+//! * an image must satisfy **every** matching policy;
+//! * an image that no policy matches, in a namespace some policy covers, is
+//!   denied, unless every covering policy says `noMatch: allow` (admitted)
+//!   or `warn` (admitted with a warning); the strictest answer wins;
+//! * in a namespace no policy covers, nothing is checked.
+//!
+//! A set is loaded whole or not at all: one invalid file fails the load,
+//! so a reload can keep the previous set.
+
+use crate::policy::{NoMatch, Policy, Problem};
+use crate::reference::{ImageRef, ScopeGlob};
+use sha2::Digest;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PolicySetError {
+    #[error("{path}: {message}")]
+    Io { path: PathBuf, message: String },
+    #[error("{path}: invalid policy:\n  {}", problems.iter().map(|p| format!("{}:{p}", path.display())).collect::<Vec<_>>().join("\n  "), path = path.display())]
+    Invalid {
+        path: PathBuf,
+        problems: Vec<Problem>,
+    },
+    #[error("{path}: no policy files (*.yaml, *.yml) in the directory", path = path.display())]
+    Empty { path: PathBuf },
+    #[error("{first} and {second}: two policies are named `{name}`", first = first.display(), second = second.display())]
+    DuplicateName {
+        name: String,
+        first: PathBuf,
+        second: PathBuf,
+    },
+}
+
+impl PolicySetError {
+    fn io(path: &Path, e: impl std::fmt::Display) -> PolicySetError {
+        PolicySetError::Io {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// One loaded policy with its compiled scope.
+#[derive(Debug)]
+pub struct Entry {
+    pub path: PathBuf,
+    pub policy: Policy,
+    pub globs: Vec<ScopeGlob>,
+    /// SHA-256 of this policy's file (decisions are cached per policy text).
+    pub hash: String,
+}
+
+impl Entry {
+    pub fn covers(&self, namespace: Option<&str>) -> bool {
+        match namespace {
+            None => true,
+            Some(ns) => {
+                self.policy.scope.namespaces.is_empty()
+                    || self.policy.scope.namespaces.iter().any(|n| n == ns)
+            }
+        }
+    }
+
+    pub fn matches_image(&self, image: &ImageRef) -> bool {
+        self.globs.is_empty() || self.globs.iter().any(|g| g.matches(image))
+    }
+}
+
+#[derive(Debug)]
+pub struct PolicySet {
+    pub source: PathBuf,
+    pub entries: Vec<Entry>,
+    /// SHA-256 over every file name and text, in order.
+    pub hash: String,
+}
+
+/// Which policies apply to an image.
+#[derive(Debug)]
+pub enum Selection<'a> {
+    /// No policy covers the namespace: nothing to check.
+    NotCovered,
+    /// Every one of these must admit the image.
+    Policies(Vec<&'a Entry>),
+    /// Covered, but no image scope matches: what the covering policies say.
+    NoMatch {
+        outcome: NoMatch,
+        covering: Vec<String>,
+    },
+}
+
+fn load_file(path: &Path) -> Result<Entry, PolicySetError> {
+    let text = std::fs::read_to_string(path).map_err(|e| PolicySetError::io(path, e))?;
+    let invalid = |problems| PolicySetError::Invalid {
+        path: path.to_path_buf(),
+        problems,
+    };
+    let mut policy = Policy::parse(&text).map_err(invalid)?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    policy.anchor_files(base).map_err(invalid)?;
+    let globs = policy
+        .scope
+        .images
+        .iter()
+        .map(|g| ScopeGlob::new(g))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|message| invalid(vec![Problem { line: 1, message }]))?;
+    Ok(Entry {
+        path: path.to_path_buf(),
+        policy,
+        globs,
+        hash: hex::encode(sha2::Sha256::digest(text.as_bytes())),
+    })
+}
+
+/// The policy files of a directory, sorted by name: regular files (or
+/// symlinks to them) ending in `.yaml` or `.yml`, hidden entries skipped.
+pub fn policy_files(dir: &Path) -> Result<Vec<PathBuf>, PolicySetError> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| PolicySetError::io(dir, e))? {
+        let entry = entry.map_err(|e| PolicySetError::io(dir, e))?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with('.') || !(name.ends_with(".yaml") || name.ends_with(".yml")) {
+            continue;
+        }
+        let path = entry.path();
+        // Follows symlinks (ConfigMap volumes): a dangling link is an error.
+        let meta = std::fs::metadata(&path).map_err(|e| PolicySetError::io(&path, e))?;
+        if meta.is_file() {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+impl PolicySet {
+    /// Load a policy file, or every policy file of a directory.
+    pub fn load(path: &Path) -> Result<PolicySet, PolicySetError> {
+        let meta = std::fs::metadata(path).map_err(|e| PolicySetError::io(path, e))?;
+        let files = if meta.is_dir() {
+            let files = policy_files(path)?;
+            if files.is_empty() {
+                return Err(PolicySetError::Empty {
+                    path: path.to_path_buf(),
+                });
+            }
+            files
+        } else {
+            vec![path.to_path_buf()]
+        };
+        let mut entries: Vec<Entry> = Vec::new();
+        let mut hasher = sha2::Sha256::new();
+        for f in files {
+            let entry = load_file(&f)?;
+            if let Some(other) = entries.iter().find(|e| e.policy.name == entry.policy.name) {
+                return Err(PolicySetError::DuplicateName {
+                    name: entry.policy.name.clone(),
+                    first: other.path.clone(),
+                    second: f,
+                });
+            }
+            hasher.update(f.to_string_lossy().as_bytes());
+            hasher.update([0]);
+            hasher.update(entry.hash.as_bytes());
+            entries.push(entry);
+        }
+        Ok(PolicySet {
+            source: path.to_path_buf(),
+            entries,
+            hash: hex::encode(hasher.finalize()),
+        })
+    }
+
+    /// A set of already-parsed policies (tests, embedding).
+    pub fn from_policies(policies: Vec<(Policy, String)>) -> Result<PolicySet, String> {
+        let mut entries = Vec::new();
+        let mut hasher = sha2::Sha256::new();
+        for (policy, text) in policies {
+            let globs = policy
+                .scope
+                .images
+                .iter()
+                .map(|g| ScopeGlob::new(g))
+                .collect::<Result<Vec<_>, _>>()?;
+            let hash = hex::encode(sha2::Sha256::digest(text.as_bytes()));
+            hasher.update(hash.as_bytes());
+            entries.push(Entry {
+                path: PathBuf::from(format!("{}.yaml", policy.name)),
+                policy,
+                globs,
+                hash,
+            });
+        }
+        Ok(PolicySet {
+            source: PathBuf::new(),
+            entries,
+            hash: hex::encode(hasher.finalize()),
+        })
+    }
+
+    pub fn names(&self) -> Vec<&str> {
+        self.entries
+            .iter()
+            .map(|e| e.policy.name.as_str())
+            .collect()
+    }
+
+    /// The policies an image must satisfy in `namespace` (`None`: any).
+    pub fn select(&self, namespace: Option<&str>, image: &ImageRef) -> Selection<'_> {
+        let covering: Vec<&Entry> = self
+            .entries
+            .iter()
+            .filter(|e| e.covers(namespace))
+            .collect();
+        if covering.is_empty() {
+            return Selection::NotCovered;
+        }
+        let matching: Vec<&Entry> = covering
+            .iter()
+            .copied()
+            .filter(|e| e.matches_image(image))
+            .collect();
+        if !matching.is_empty() {
+            return Selection::Policies(matching);
+        }
+        // The strictest answer of the covering policies.
+        let outcome = covering
+            .iter()
+            .map(|e| e.policy.no_match)
+            .max()
+            .unwrap_or_default();
+        Selection::NoMatch {
+            outcome,
+            covering: covering.iter().map(|e| e.policy.name.clone()).collect(),
+        }
+    }
+
+    /// Every policy (a file subject has no image name to scope by).
+    pub fn all(&self) -> Vec<&Entry> {
+        self.entries.iter().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "-----BEGIN PUBLIC KEY-----\n      MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEGmsWpZNuu+SUX70n3lVK4JLsaoV7\n      T+rhea2rQUu29EQiatoLB06QdsmSd+GsQGlQzfcDtsKPzb+B2zLggrWZjg==\n      -----END PUBLIC KEY-----";
+
+    fn policy(name: &str, extra: &str) -> String {
+        format!("apiVersion: tollgate.dev/v1\nkind: Policy\nname: {name}\n{extra}authorities:\n  - name: k\n    key: |\n      {KEY}\n")
+    }
+
+    fn set(policies: &[String]) -> PolicySet {
+        PolicySet::from_policies(
+            policies
+                .iter()
+                .map(|t| (Policy::parse(t).unwrap(), t.clone()))
+                .collect(),
+        )
+        .unwrap()
+    }
+
+    fn names(s: &Selection<'_>) -> Vec<String> {
+        match s {
+            Selection::Policies(p) => p.iter().map(|e| e.policy.name.clone()).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    #[test]
+    fn spelling_never_escapes_a_scope() {
+        let s = set(&[policy(
+            "eval",
+            "scope:\n  images: [\"docker.io/evalorg/*\"]\n  namespaces: [prod]\n",
+        )]);
+        for image in [
+            "evalorg/app:v1",
+            "index.docker.io/evalorg/app:v1",
+            "docker.io/evalorg/app:v1",
+        ] {
+            let r = ImageRef::parse(image).unwrap();
+            assert_eq!(names(&s.select(Some("prod"), &r)), ["eval"], "{image}");
+        }
+        // Covered namespace, image outside every scope: deny by default.
+        let other = ImageRef::parse("ghcr.io/x/y:1").unwrap();
+        match s.select(Some("prod"), &other) {
+            Selection::NoMatch { outcome, covering } => {
+                assert_eq!(outcome, NoMatch::Deny);
+                assert_eq!(covering, ["eval"]);
+            }
+            s => panic!("{s:?}"),
+        }
+        assert!(matches!(
+            s.select(Some("dev"), &other),
+            Selection::NotCovered
+        ));
+    }
+
+    #[test]
+    fn every_matching_policy_applies_and_the_strictest_no_match_wins() {
+        let s = set(&[
+            policy("all", "noMatch: allow\n"),
+            policy(
+                "team",
+                "noMatch: warn\nscope:\n  images: [\"ghcr.io/team/*\"]\n",
+            ),
+        ]);
+        let team = ImageRef::parse("ghcr.io/team/app:1").unwrap();
+        assert_eq!(names(&s.select(Some("x"), &team)), ["all", "team"]);
+        let s = set(&[
+            policy("a", "noMatch: allow\nscope:\n  images: [\"ghcr.io/a/*\"]\n"),
+            policy("b", "noMatch: warn\nscope:\n  images: [\"ghcr.io/b/*\"]\n"),
+        ]);
+        match s.select(None, &team) {
+            Selection::NoMatch { outcome, .. } => assert_eq!(outcome, NoMatch::Warn),
+            s => panic!("{s:?}"),
+        }
+    }
+
+    #[test]
+    fn directories_load_whole_or_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        assert!(matches!(
+            PolicySet::load(d),
+            Err(PolicySetError::Empty { .. })
+        ));
+        std::fs::write(d.join("a.yaml"), policy("a", "")).unwrap();
+        std::fs::write(d.join("b.yml"), policy("b", "")).unwrap();
+        std::fs::write(d.join("README.md"), "not a policy").unwrap();
+        std::fs::create_dir(d.join("..data")).unwrap();
+        std::fs::write(d.join("..data/c.yaml"), "garbage: [").unwrap();
+        let s = PolicySet::load(d).unwrap();
+        assert_eq!(s.names(), ["a", "b"]);
+        let before = s.hash.clone();
+        std::fs::write(d.join("c.yaml"), "kind: [").unwrap();
+        let e = PolicySet::load(d).unwrap_err().to_string();
+        assert!(e.contains("c.yaml"), "{e}");
+        std::fs::write(d.join("c.yaml"), policy("a", "")).unwrap();
+        let e = PolicySet::load(d).unwrap_err().to_string();
+        assert!(e.contains("two policies are named `a`"), "{e}");
+        std::fs::remove_file(d.join("c.yaml")).unwrap();
+        assert_eq!(PolicySet::load(d).unwrap().hash, before);
+        // One file works as before.
+        assert_eq!(PolicySet::load(&d.join("a.yaml")).unwrap().names(), ["a"]);
+    }
+}

@@ -1,0 +1,429 @@
+//! Image references, normalised once by the OCI / Docker reference grammar
+//! (distribution's `reference.ParseNormalizedNamed`), so that the spelling
+//! of an image can never change which policy applies to it:
+//!
+//! * the registry defaults to `docker.io`, and `index.docker.io` is the same
+//!   registry; a first component is a registry when it contains `.` or `:`,
+//!   is `localhost`, or has upper-case letters;
+//! * a one-segment name on Docker Hub is in `library/` (`nginx` is
+//!   `docker.io/library/nginx`);
+//! * the host is lower-cased and its port kept; the repository path must be
+//!   lower-case (the grammar does not allow anything else);
+//! * the tag and the digest are split off (`name:tag@sha256:…` keeps both).
+//!
+//! Anything the grammar rejects is an error, and the caller denies.
+
+use std::fmt;
+
+pub const DEFAULT_REGISTRY: &str = "docker.io";
+const DOCKER_HUB_ALIASES: [&str; 2] = ["index.docker.io", "registry-1.docker.io"];
+
+/// A parsed, normalised image reference.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ImageRef {
+    /// Lower-cased host, with its port (`docker.io`, `127.0.0.1:5000`).
+    pub registry: String,
+    /// The repository path (`library/nginx`, `evalorg/app`).
+    pub repository: String,
+    pub tag: Option<String>,
+    /// `sha256:<64 hex>` (or another algorithm's `alg:hex`).
+    pub digest: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("`{reference}` is not a valid image reference: {reason}")]
+pub struct ReferenceError {
+    pub reference: String,
+    pub reason: String,
+}
+
+fn bad(reference: &str, reason: impl Into<String>) -> ReferenceError {
+    ReferenceError {
+        reference: reference.to_string(),
+        reason: reason.into(),
+    }
+}
+
+/// A path component: `[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*`.
+fn valid_component(c: &str) -> bool {
+    let b = c.as_bytes();
+    if b.is_empty() || !is_alnum(b[0]) || !is_alnum(b[b.len() - 1]) {
+        return false;
+    }
+    let mut i = 0;
+    while i < b.len() {
+        if is_alnum(b[i]) {
+            i += 1;
+            continue;
+        }
+        // A separator run: `.`, `_`, `__`, or any number of `-`.
+        let start = i;
+        while i < b.len() && !is_alnum(b[i]) {
+            i += 1;
+        }
+        let sep = &c[start..i];
+        let ok = sep == "." || sep == "_" || sep == "__" || sep.bytes().all(|x| x == b'-');
+        if !ok {
+            return false;
+        }
+    }
+    true
+}
+
+fn is_alnum(b: u8) -> bool {
+    b.is_ascii_lowercase() || b.is_ascii_digit()
+}
+
+/// A registry host: DNS labels or an IP literal, an optional port.
+fn valid_host(host: &str) -> bool {
+    let (name, port) = if let Some(rest) = host.strip_prefix('[') {
+        // [IPv6]:port
+        match rest.split_once(']') {
+            Some((ip, after)) => {
+                if ip.parse::<std::net::Ipv6Addr>().is_err() {
+                    return false;
+                }
+                match after {
+                    "" => return true,
+                    p => match p.strip_prefix(':') {
+                        Some(p) => return !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()),
+                        None => return false,
+                    },
+                }
+            }
+            None => return false,
+        }
+    } else {
+        match host.split_once(':') {
+            Some((n, p)) => (n, Some(p)),
+            None => (host, None),
+        }
+    };
+    if let Some(p) = port {
+        if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) || p.parse::<u16>().is_err() {
+            return false;
+        }
+    }
+    !name.is_empty()
+        && name.split('.').all(|label| {
+            !label.is_empty()
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        })
+}
+
+/// Is the first component of a name a registry host?
+fn is_registry(first: &str) -> bool {
+    first.contains('.')
+        || first.contains(':')
+        || first == "localhost"
+        || first.bytes().any(|b| b.is_ascii_uppercase())
+}
+
+fn normalise_registry(host: &str) -> String {
+    let lower = host.to_ascii_lowercase();
+    if DOCKER_HUB_ALIASES.contains(&lower.as_str()) {
+        DEFAULT_REGISTRY.to_string()
+    } else {
+        lower
+    }
+}
+
+impl ImageRef {
+    /// Parse and normalise.
+    pub fn parse(text: &str) -> Result<ImageRef, ReferenceError> {
+        if text.is_empty() {
+            return Err(bad(text, "empty"));
+        }
+        if text.len() > 4096 || text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(bad(text, "too long, or contains white space"));
+        }
+        let (rest, digest) = match text.split_once('@') {
+            Some((r, d)) => (r, Some(d)),
+            None => (text, None),
+        };
+        if let Some(d) = digest {
+            let Some((alg, hex)) = d.split_once(':') else {
+                return Err(bad(text, "digest must be `algorithm:hex`"));
+            };
+            let hex_ok = |len: usize| {
+                hex.len() == len
+                    && hex
+                        .bytes()
+                        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+            };
+            let ok = match alg {
+                "sha256" => hex_ok(64),
+                "sha512" => hex_ok(128),
+                _ => false,
+            };
+            if !ok {
+                return Err(bad(text, format!("unsupported or malformed digest `{d}`")));
+            }
+        }
+        // A tag is after the last `:` that follows the last `/`.
+        let last_slash = rest.rfind('/').map(|i| i + 1).unwrap_or(0);
+        let (name, tag) = match rest[last_slash..].rfind(':') {
+            Some(i) => (&rest[..last_slash + i], Some(&rest[last_slash + i + 1..])),
+            None => (rest, None),
+        };
+        if let Some(t) = tag {
+            let b = t.as_bytes();
+            let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+            if b.is_empty()
+                || b.len() > 128
+                || !word(b[0])
+                || !b.iter().all(|&c| word(c) || c == b'.' || c == b'-')
+            {
+                return Err(bad(text, format!("invalid tag `{t}`")));
+            }
+        }
+        let (registry, path) = match name.split_once('/') {
+            Some((first, path)) if is_registry(first) => {
+                if !valid_host(first) {
+                    return Err(bad(text, format!("invalid registry host `{first}`")));
+                }
+                (normalise_registry(first), path.to_string())
+            }
+            _ => (DEFAULT_REGISTRY.to_string(), name.to_string()),
+        };
+        let repository = if registry == DEFAULT_REGISTRY && !path.contains('/') {
+            format!("library/{path}")
+        } else {
+            path
+        };
+        if repository.is_empty() || !repository.split('/').all(valid_component) {
+            return Err(bad(
+                text,
+                format!("invalid repository `{repository}` (lower-case letters, digits, and . _ __ - separators)"),
+            ));
+        }
+        if registry.len() + 1 + repository.len() > 255 {
+            return Err(bad(text, "name longer than 255 characters"));
+        }
+        Ok(ImageRef {
+            registry,
+            repository,
+            tag: tag.map(str::to_string),
+            digest: digest.map(str::to_string),
+        })
+    }
+
+    /// `registry/repository`.
+    pub fn name(&self) -> String {
+        format!("{}/{}", self.registry, self.repository)
+    }
+
+    /// The forms a scope glob is matched against: the name alone, and the
+    /// name with its tag and/or digest as written.
+    pub fn match_forms(&self) -> Vec<String> {
+        let name = self.name();
+        let mut forms = vec![self.to_string()];
+        if let Some(t) = &self.tag {
+            forms.push(format!("{name}:{t}"));
+        }
+        if let Some(d) = &self.digest {
+            forms.push(format!("{name}@{d}"));
+        }
+        forms.push(name);
+        forms.dedup();
+        forms
+    }
+
+    /// The sha256 hex of a `sha256:` digest reference.
+    pub fn sha256(&self) -> Option<&str> {
+        self.digest.as_deref()?.strip_prefix("sha256:")
+    }
+}
+
+impl fmt::Display for ImageRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.registry, self.repository)?;
+        if let Some(t) = &self.tag {
+            write!(f, ":{t}")?;
+        }
+        if let Some(d) = &self.digest {
+            write!(f, "@{d}")?;
+        }
+        Ok(())
+    }
+}
+
+fn has_glob_meta(s: &str) -> bool {
+    s.contains(['*', '?', '[', ']', '{', '}', '\\'])
+}
+
+/// Normalise the registry part of a scope glob the way references are
+/// normalised, so that `evalorg/*`, `docker.io/evalorg/*` and
+/// `index.docker.io/evalorg/*` are one scope, and `nginx` is
+/// `docker.io/library/nginx`. A glob whose first component is itself a
+/// pattern (`*`, `**/app`, `*.example.com/...`) is left as written.
+pub fn normalise_glob(glob: &str) -> String {
+    let glob = glob.trim();
+    let (first, rest) = match glob.split_once('/') {
+        Some((f, r)) => (f, Some(r)),
+        None => (glob, None),
+    };
+    if has_glob_meta(first) && rest.is_some() {
+        return glob.to_string();
+    }
+    match rest {
+        // One component: a Docker Hub official image (or a bare pattern).
+        None => {
+            if glob.starts_with('*') || glob.starts_with('?') || glob.starts_with('[') {
+                glob.to_string()
+            } else {
+                format!("{DEFAULT_REGISTRY}/library/{glob}")
+            }
+        }
+        Some(rest) if is_registry(first) => {
+            let host = normalise_registry(first);
+            if host == DEFAULT_REGISTRY && !rest.contains('/') && !rest.starts_with('*') {
+                format!("{host}/library/{rest}")
+            } else {
+                format!("{host}/{rest}")
+            }
+        }
+        Some(_) => format!("{DEFAULT_REGISTRY}/{glob}"),
+    }
+}
+
+/// A compiled, normalised scope glob.
+#[derive(Clone, Debug)]
+pub struct ScopeGlob {
+    pub written: String,
+    pub normalised: String,
+    matcher: globset::GlobMatcher,
+}
+
+impl ScopeGlob {
+    pub fn new(written: &str) -> Result<ScopeGlob, String> {
+        let normalised = normalise_glob(written);
+        let glob = globset::GlobBuilder::new(&normalised)
+            .literal_separator(false)
+            .build()
+            .map_err(|e| format!("image scope `{written}`: {e}"))?;
+        Ok(ScopeGlob {
+            written: written.to_string(),
+            normalised,
+            matcher: glob.compile_matcher(),
+        })
+    }
+
+    pub fn matches(&self, image: &ImageRef) -> bool {
+        image.match_forms().iter().any(|f| self.matcher.is_match(f))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(s: &str) -> String {
+        ImageRef::parse(s).unwrap().to_string()
+    }
+
+    #[test]
+    fn docker_hub_defaults_and_aliases() {
+        assert_eq!(n("nginx"), "docker.io/library/nginx");
+        assert_eq!(n("nginx:1.25"), "docker.io/library/nginx:1.25");
+        assert_eq!(n("evalorg/app:v1"), "docker.io/evalorg/app:v1");
+        assert_eq!(n("docker.io/evalorg/app:v1"), "docker.io/evalorg/app:v1");
+        assert_eq!(
+            n("index.docker.io/evalorg/app:v1"),
+            "docker.io/evalorg/app:v1"
+        );
+        assert_eq!(
+            n("INDEX.DOCKER.IO/evalorg/app:v1"),
+            "docker.io/evalorg/app:v1"
+        );
+        assert_eq!(n("docker.io/nginx"), "docker.io/library/nginx");
+        assert_eq!(
+            n("index.docker.io/library/nginx"),
+            "docker.io/library/nginx"
+        );
+    }
+
+    #[test]
+    fn hosts_ports_tags_digests() {
+        let d = format!("sha256:{}", "a".repeat(64));
+        let r = ImageRef::parse(&format!("Registry.Example.COM:5000/team/app:v1@{d}")).unwrap();
+        assert_eq!(r.registry, "registry.example.com:5000");
+        assert_eq!(r.repository, "team/app");
+        assert_eq!(r.tag.as_deref(), Some("v1"));
+        assert_eq!(r.digest.as_deref(), Some(d.as_str()));
+        assert_eq!(r.sha256(), Some("a".repeat(64).as_str()));
+        let r = ImageRef::parse("localhost/app").unwrap();
+        assert_eq!(
+            (r.registry.as_str(), r.repository.as_str()),
+            ("localhost", "app")
+        );
+        let r = ImageRef::parse("127.0.0.1:5000/demo/app:1").unwrap();
+        assert_eq!(r.name(), "127.0.0.1:5000/demo/app");
+        let r = ImageRef::parse("[::1]:5000/demo/app").unwrap();
+        assert_eq!(r.registry, "[::1]:5000");
+        // A port-looking suffix on a one-component name is a tag.
+        let r = ImageRef::parse("app:5000").unwrap();
+        assert_eq!(
+            (r.repository.as_str(), r.tag.as_deref()),
+            ("library/app", Some("5000"))
+        );
+    }
+
+    #[test]
+    fn invalid_references_are_errors() {
+        for bad in [
+            "",
+            "Evalorg/App",
+            "docker.io/Evalorg/app",
+            "app:",
+            "app@sha256:abc",
+            "app@md5:00",
+            "app:-x",
+            "a//b",
+            "a/b/",
+            "app name",
+            "host:99999/app",
+            "ex_ample.com/app",
+        ] {
+            assert!(ImageRef::parse(bad).is_err(), "{bad} should be rejected");
+        }
+    }
+
+    #[test]
+    fn globs_are_normalised_like_references() {
+        assert_eq!(normalise_glob("evalorg/*"), "docker.io/evalorg/*");
+        assert_eq!(
+            normalise_glob("index.docker.io/evalorg/*"),
+            "docker.io/evalorg/*"
+        );
+        assert_eq!(normalise_glob("nginx"), "docker.io/library/nginx");
+        assert_eq!(
+            normalise_glob("docker.io/nginx*"),
+            "docker.io/library/nginx*"
+        );
+        assert_eq!(normalise_glob("GHCR.io/Org/*"), "ghcr.io/Org/*");
+        assert_eq!(normalise_glob("*"), "*");
+        assert_eq!(normalise_glob("**/app"), "**/app");
+        let scope = ScopeGlob::new("docker.io/evalorg/*").unwrap();
+        for image in [
+            "evalorg/app:v1",
+            "index.docker.io/evalorg/app:v1",
+            "docker.io/evalorg/app",
+            "docker.io/evalorg/app@sha256:0000000000000000000000000000000000000000000000000000000000000000",
+        ] {
+            assert!(scope.matches(&ImageRef::parse(image).unwrap()), "{image}");
+        }
+        for image in ["ghcr.io/evalorg/app:v1", "evalorgx/app", "library/evalorg"] {
+            assert!(!scope.matches(&ImageRef::parse(image).unwrap()), "{image}");
+        }
+        let exact = ScopeGlob::new("nginx").unwrap();
+        assert!(exact.matches(&ImageRef::parse("docker.io/library/nginx:1.25").unwrap()));
+        let tagged = ScopeGlob::new("evalorg/app:v1").unwrap();
+        assert!(tagged.matches(&ImageRef::parse("index.docker.io/evalorg/app:v1").unwrap()));
+        assert!(!tagged.matches(&ImageRef::parse("evalorg/app:v2").unwrap()));
+    }
+}
