@@ -16,6 +16,7 @@ mod config;
 mod demo;
 mod intoto_cmd;
 mod keys_cmd;
+mod log_cmd;
 mod output;
 mod premerge_cmd;
 mod sast_cmd;
@@ -88,10 +89,11 @@ enum Command {
         #[command(subcommand)]
         command: admission_cmd::AdmissionCommand,
     },
-    /// Check the tamper-evident decision log.
+    /// The decision log (a transparency log): keys, verify, inclusion and
+    /// consistency proofs, the witness, SIEM export.
     Log {
         #[command(subcommand)]
-        command: verify_cmd::LogCommand,
+        command: log_cmd::LogCommand,
     },
     /// Verify an OCI image's signatures with a public key (cosign's `verify`).
     VerifyImage(keys_cmd::VerifyImageArgs),
@@ -128,7 +130,7 @@ fn main() -> ExitCode {
         Command::VerifyLayout(args) => intoto_cmd::run_verify_layout(args),
         Command::Verify(args) => verify_cmd::run(*args),
         Command::Policy { command } => verify_cmd::run_policy(command),
-        Command::Log { command } => verify_cmd::run_log(command),
+        Command::Log { command } => log_cmd::run(command),
         Command::Admission { command } => admission_cmd::run(command),
         Command::VerifyImage(args) => keys_cmd::run_verify_image(args),
         Command::Db { command } => audit_cmd::run_db(command),

@@ -31,6 +31,10 @@ pub struct VerifyArgs {
     /// Append the decision to this hash-chained log.
     #[arg(long, value_name = "FILE")]
     pub decision_log: Option<PathBuf>,
+    /// The decision log's signing key (file or mounted Secret): each
+    /// decision is followed by a signed checkpoint.
+    #[arg(long, value_name = "FILE", requires = "decision_log")]
+    pub log_key: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
     #[command(flatten)]
@@ -46,12 +50,6 @@ pub enum PolicyCommand {
     },
     /// Check a policy; errors name their line.
     Validate { policy: PathBuf },
-}
-
-#[derive(Subcommand, Debug)]
-pub enum LogCommand {
-    /// Check a decision log's hash chain (files in rotation order); names the first bad line.
-    Verify { files: Vec<PathBuf> },
 }
 
 pub fn load_policy(path: &std::path::Path) -> Result<Policy> {
@@ -95,12 +93,24 @@ pub fn run(args: VerifyArgs) -> Result<u8> {
             now,
         )
     };
+    let mut logged = None;
     if let Some(log) = &args.decision_log {
         let record = serde_json::to_value(&decision)?;
-        tollgate_verifier::log::append(log, &record, &tollgate_sbom::report::rfc3339(now))?;
+        logged = Some(crate::log_cmd::append_decision(
+            log,
+            args.log_key.as_deref(),
+            &record,
+            &tollgate_sbom::report::rfc3339(now),
+        )?);
     }
     match args.format {
-        Format::Json => output::write(None, &(serde_json::to_string_pretty(&decision)? + "\n"))?,
+        Format::Json => {
+            let mut value = serde_json::to_value(&decision)?;
+            if let (Some(obj), Some(receipt)) = (value.as_object_mut(), logged) {
+                obj.insert("decisionLog".into(), receipt);
+            }
+            output::write(None, &(serde_json::to_string_pretty(&value)? + "\n"))?
+        }
         Format::Text => {
             let mut text = String::new();
             for c in &decision.checks {
@@ -169,27 +179,6 @@ pub fn run_policy(command: PolicyCommand) -> Result<u8> {
                 p.attestations.len()
             );
             Ok(0)
-        }
-    }
-}
-
-pub fn run_log(command: LogCommand) -> Result<u8> {
-    match command {
-        LogCommand::Verify { files } => {
-            if files.is_empty() {
-                bail!("give the log file(s) to verify, oldest first");
-            }
-            match tollgate_verifier::log::verify(&files) {
-                Ok(n) => {
-                    eprintln!("decision log intact: {n} records");
-                    Ok(0)
-                }
-                Err(e @ tollgate_verifier::log::LogError::Broken { .. }) => {
-                    eprintln!("error: {e}");
-                    Ok(EXIT_FINDINGS)
-                }
-                Err(e) => Err(e.into()),
-            }
         }
     }
 }

@@ -1,0 +1,388 @@
+//! `tollgate log …`: the decision log as a transparency log: keys,
+//! verification, inclusion and consistency proofs, the witness, export.
+//!
+//! Exit status: 0 fine, 1 tampering found (or a fork refused), 2 usage or
+//! input error.
+
+use crate::{output, EXIT_FINDINGS};
+use anyhow::{bail, Context, Result};
+use clap::{Args, Subcommand};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use tollgate_verifier::log::{self as tlog, proof, LogError, NoteVerifier, SignedCheckpoint};
+
+#[derive(Subcommand, Debug)]
+pub enum LogCommand {
+    /// Keys for signing checkpoints (the log) and cosigning them (a witness).
+    Key {
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
+    /// Recompute the Merkle tree from the records, check every signed
+    /// checkpoint against it, and name the first bad record.
+    Verify(VerifyArgs),
+    /// Print an inclusion proof (JSON) of record N against the latest checkpoint.
+    Prove {
+        log: PathBuf,
+        #[arg(long)]
+        index: u64,
+        /// The log's public key: the checkpoint must be signed by it.
+        #[arg(long, value_name = "FILE")]
+        key: Option<PathBuf>,
+    },
+    /// Prove that the latest checkpoint extends an older one (C2SP
+    /// tlog-witness add-checkpoint format; a rewritten log fails, exit 1).
+    Consistency {
+        log: PathBuf,
+        /// An older checkpoint (a signed note), e.g. one a client kept.
+        old_checkpoint: PathBuf,
+        #[arg(long, value_name = "FILE")]
+        key: Option<PathBuf>,
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Sign a checkpoint of everything in the log now (takes the writer lock).
+    Checkpoint {
+        log: PathBuf,
+        /// The log's private key (file, or a mounted Secret).
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+        #[arg(long)]
+        origin: Option<String>,
+    },
+    /// Act as a witness: cosign the log's latest checkpoint if it extends
+    /// the last one this witness saw (kept in --state); refuse a fork (exit 1).
+    Witness(WitnessArgs),
+    /// Export every record as JSON lines for a SIEM (index, leaf hash,
+    /// event id, time, actor, resource, operation, decision, reasons).
+    Export {
+        log: PathBuf,
+        /// Output file (`-` or absent: standard output).
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KeyCommand {
+    /// Write an Ed25519 private key (mode 0600) and its public note verifier key.
+    Generate {
+        /// The key name (for a log, its origin, e.g. `tollgate.example/decisions`).
+        #[arg(long)]
+        name: String,
+        /// A witness's cosigning key (cosignature/v1) instead of a log key.
+        #[arg(long)]
+        witness: bool,
+        /// Private key file.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: PathBuf,
+        /// Public key file (default: the private key's path with `.pub`).
+        #[arg(long, value_name = "FILE")]
+        public: Option<PathBuf>,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    pub log: PathBuf,
+    /// The log's public key: every checkpoint must be signed by it, at
+    /// least one must exist, and every record must be covered.
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<PathBuf>,
+    /// A witness's public key (repeatable).
+    #[arg(long = "witness-key", value_name = "FILE")]
+    pub witness_keys: Vec<PathBuf>,
+    /// Require this many witness cosignatures on some checkpoint.
+    #[arg(long, default_value = "0")]
+    pub min_witnesses: usize,
+    /// Files of cosigned checkpoints (besides LOG.witnessed).
+    #[arg(long, value_name = "FILE")]
+    pub cosigned: Vec<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct WitnessArgs {
+    /// A consistency request (from `tollgate log consistency`), or use --log.
+    pub request: Option<PathBuf>,
+    /// Read the log directly and prove from the witness's state.
+    #[arg(long, value_name = "FILE", conflicts_with = "request")]
+    pub log: Option<PathBuf>,
+    /// The witness's private key.
+    #[arg(long, value_name = "FILE")]
+    pub key: PathBuf,
+    /// The log's public key.
+    #[arg(long, value_name = "FILE")]
+    pub log_key: PathBuf,
+    /// The last checkpoint this witness cosigned (created on first use).
+    #[arg(long, value_name = "FILE")]
+    pub state: PathBuf,
+    /// Where to write the cosigned checkpoint (default: with --log,
+    /// appended to LOG.witnessed; otherwise standard output).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+fn verifier(path: &Path) -> Result<NoteVerifier> {
+    Ok(tlog::read_verifier(path)?)
+}
+
+/// Tampering is exit 1 with the finding; anything else is an error (exit 2).
+fn finding(e: LogError) -> Result<u8> {
+    if e.is_tampering() {
+        eprintln!("error: {e}");
+        Ok(EXIT_FINDINGS)
+    } else {
+        Err(e.into())
+    }
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+pub fn run(command: LogCommand) -> Result<u8> {
+    match command {
+        LogCommand::Key {
+            command:
+                KeyCommand::Generate {
+                    name,
+                    witness,
+                    output,
+                    public,
+                },
+        } => {
+            let public = public.unwrap_or_else(|| {
+                let mut p = output.as_os_str().to_owned();
+                p.push(".pub");
+                PathBuf::from(p)
+            });
+            let kind = if witness {
+                tlog::note::TYPE_COSIGNATURE_V1
+            } else {
+                tlog::note::TYPE_ED25519
+            };
+            let v = tlog::generate_key(&name, kind, &output, &public)?;
+            eprintln!(
+                "wrote {} (private, 0600) and {}: {}",
+                output.display(),
+                public.display(),
+                v.text()
+            );
+            Ok(0)
+        }
+        LogCommand::Verify(args) => run_verify(args),
+        LogCommand::Prove { log, index, key } => {
+            let key = key.as_deref().map(verifier).transpose()?;
+            match proof::prove(&log, index, key.as_ref()) {
+                Ok(p) => {
+                    output::write(None, &(serde_json::to_string_pretty(&p)? + "\n"))?;
+                    Ok(0)
+                }
+                Err(e) => finding(e),
+            }
+        }
+        LogCommand::Consistency {
+            log,
+            old_checkpoint,
+            key,
+            output: out,
+        } => {
+            let key = key.as_deref().map(verifier).transpose()?;
+            let text = std::fs::read_to_string(&old_checkpoint)
+                .with_context(|| format!("{}: cannot read", old_checkpoint.display()))?;
+            let old = SignedCheckpoint::parse(&text)
+                .with_context(|| format!("{}: not a signed checkpoint", old_checkpoint.display()))?;
+            match proof::consistency(&log, &old, key.as_ref()) {
+                Ok(req) => {
+                    output::write(out.as_deref(), &req.text())?;
+                    Ok(0)
+                }
+                Err(e) => finding(e),
+            }
+        }
+        LogCommand::Checkpoint { log, key, origin } => {
+            let writer = tlog::LogWriter::open(
+                &log,
+                tlog::WriterOptions {
+                    key: Some(tlog::read_signer(&key)?),
+                    origin,
+                    ..tlog::WriterOptions::default()
+                },
+            )?;
+            let cp = writer.close()?;
+            if let Some(cp) = cp {
+                output::write(None, &cp.note.text())?;
+            }
+            Ok(0)
+        }
+        LogCommand::Witness(args) => run_witness(args),
+        LogCommand::Export { log, output: out } => {
+            let mut text = String::new();
+            let to_stdout = out.as_deref().is_none_or(|p| p == Path::new("-"));
+            if to_stdout {
+                let mut stdout = std::io::stdout().lock();
+                tlog::export::export(&log, |line| {
+                    stdout.write_all(line.as_bytes()).map_err(|e| LogError::Io {
+                        path: PathBuf::from("-"),
+                        source: e,
+                    })
+                })?;
+                stdout.flush().context("cannot write to standard output")?;
+            } else if let Some(path) = out {
+                tlog::export::export(&log, |line| {
+                    text.push_str(line);
+                    Ok(())
+                })?;
+                output::write_atomic(&path, text.as_bytes())?;
+            }
+            Ok(0)
+        }
+    }
+}
+
+fn run_verify(args: VerifyArgs) -> Result<u8> {
+    let key = args.key.as_deref().map(verifier).transpose()?;
+    let witnesses = args
+        .witness_keys
+        .iter()
+        .map(|p| verifier(p))
+        .collect::<Result<Vec<_>>>()?;
+    if args.min_witnesses > witnesses.len() {
+        bail!(
+            "--min-witnesses {} needs at least that many --witness-key",
+            args.min_witnesses
+        );
+    }
+    let opts = tlog::VerifyOptions {
+        key,
+        witnesses,
+        min_witnesses: args.min_witnesses,
+        cosigned: args.cosigned,
+    };
+    match tlog::verify(&args.log, &opts) {
+        Ok(report) => {
+            let mut msg = format!("decision log intact: {} records", report.records);
+            match (&report.latest, report.signed) {
+                (Some(cp), true) => msg.push_str(&format!(
+                    "; {} signed checkpoints, the latest of size {} for `{}`",
+                    report.checkpoints, cp.checkpoint.size, cp.checkpoint.origin
+                )),
+                (Some(_), false) => msg.push_str(&format!(
+                    "; {} checkpoints match the records (signatures not checked: give --key)",
+                    report.checkpoints
+                )),
+                (None, _) => msg.push_str(
+                    " (unsigned log: a rewrite of the whole file cannot be detected; write it with a key)",
+                ),
+            }
+            if let Some((size, n)) = report.witnessed {
+                msg.push_str(&format!("; witnessed up to size {size} by {n} witness(es)"));
+            }
+            eprintln!("{msg}");
+            Ok(0)
+        }
+        Err(e) => finding(e),
+    }
+}
+
+fn run_witness(args: WitnessArgs) -> Result<u8> {
+    let log_key = verifier(&args.log_key)?;
+    let key = tlog::read_signer(&args.key)?;
+    if key.kind != tlog::note::TYPE_COSIGNATURE_V1 {
+        bail!(
+            "{}: not a witness key (generate one with `tollgate log key generate --witness`)",
+            args.key.display()
+        );
+    }
+    let request = match (&args.request, &args.log) {
+        (Some(path), None) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("{}: cannot read", path.display()))?;
+            proof::ConsistencyRequest::parse(&text)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
+        }
+        (None, Some(log)) => {
+            let latest = proof::latest_checkpoint(log)?
+                .with_context(|| format!("{}: no checkpoint to witness", log.display()))?;
+            let old = match std::fs::read_to_string(&args.state) {
+                Ok(text) => SignedCheckpoint::parse(&text)
+                    .with_context(|| format!("{}: not a checkpoint", args.state.display()))?,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => SignedCheckpoint {
+                    checkpoint: tlog::note::Checkpoint {
+                        origin: latest.checkpoint.origin.clone(),
+                        size: 0,
+                        root: tlog::merkle::empty_root(),
+                    },
+                    note: latest.note.clone(),
+                },
+                Err(e) => {
+                    return Err(e).with_context(|| format!("{}: cannot read", args.state.display()))
+                }
+            };
+            match proof::consistency(log, &old, None) {
+                Ok(r) => r,
+                Err(e) => return finding(e),
+            }
+        }
+        _ => bail!("give a consistency request file or --log LOG"),
+    };
+    let cosigned = match proof::witness(&request, &log_key, &key, &args.state, unix_now()) {
+        Ok(n) => n,
+        Err(e) => return finding(e),
+    };
+    let text = cosigned.text();
+    match (&args.output, &args.log) {
+        (Some(path), _) => output::write(Some(path), &text)?,
+        (None, Some(log)) => {
+            let path = tlog::store::witnessed_path(log);
+            let mut f = std::fs::OpenOptions::new()
+                .append(true)
+                .create(true)
+                .open(&path)
+                .with_context(|| format!("{}: cannot open", path.display()))?;
+            f.write_all(format!("{text}\n").as_bytes())
+                .and_then(|()| f.sync_data())
+                .with_context(|| format!("{}: cannot write", path.display()))?;
+        }
+        (None, None) => output::write(None, &text)?,
+    }
+    eprintln!(
+        "cosigned `{}` at size {} as `{}`",
+        request.checkpoint.checkpoint.origin, request.checkpoint.checkpoint.size, key.name
+    );
+    Ok(0)
+}
+
+/// The CLI gate's append: open the log (the writer lock), append, sign a
+/// checkpoint with `key` if given, release. Returns where the decision
+/// went, for `tollgate verify --format json` (`decisionLog`).
+pub fn append_decision(
+    log: &Path,
+    key: Option<&Path>,
+    record: &serde_json::Value,
+    time: &str,
+) -> Result<serde_json::Value> {
+    let key = key.map(tlog::read_signer).transpose()?;
+    let writer = tlog::LogWriter::open(
+        log,
+        tlog::WriterOptions {
+            key,
+            ..tlog::WriterOptions::default()
+        },
+    )?;
+    let receipt = writer.append_at(record, time)?;
+    let checkpoint = writer.close()?;
+    let mut out = serde_json::json!({
+        "path": log.display().to_string(),
+        "index": receipt.index,
+        "leafHash": receipt.leaf_hex(),
+    });
+    if let Some(cp) = checkpoint {
+        out["origin"] = cp.checkpoint.origin.clone().into();
+        out["treeSize"] = cp.checkpoint.size.into();
+    }
+    Ok(out)
+}

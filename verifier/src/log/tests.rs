@@ -1,0 +1,422 @@
+use super::merkle::{self, Nodes};
+use super::note::{TYPE_COSIGNATURE_V1, TYPE_ED25519};
+use super::*;
+use serde_json::json;
+use std::time::Duration;
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    log: PathBuf,
+    key_text: String,
+    public: NoteVerifier,
+}
+
+impl Fixture {
+    fn key(&self) -> NoteSigner {
+        NoteSigner::parse(&self.key_text).unwrap()
+    }
+
+    fn options(&self, interval: Duration) -> WriterOptions {
+        WriterOptions {
+            key: Some(self.key()),
+            checkpoint_interval: interval,
+            ..WriterOptions::default()
+        }
+    }
+
+    fn verify(&self) -> Result<VerifyReport, LogError> {
+        verify(
+            &self.log,
+            &VerifyOptions {
+                key: Some(self.public.clone()),
+                ..VerifyOptions::default()
+            },
+        )
+    }
+
+    fn first_bad(&self) -> u64 {
+        match self.verify() {
+            Err(LogError::Broken { record, .. }) => record,
+            other => panic!("expected a broken log, got {other:?}"),
+        }
+    }
+
+    fn lines(&self) -> Vec<String> {
+        std::fs::read_to_string(&self.log)
+            .unwrap()
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+
+    fn write_lines(&self, lines: &[String]) {
+        std::fs::write(
+            &self.log,
+            lines.iter().map(|l| format!("{l}\n")).collect::<String>(),
+        )
+        .unwrap();
+    }
+}
+
+/// A signed log of `n` records; `per_record` checkpoints after each one
+/// (as the CLI gate does), otherwise one at close.
+fn fixture(n: usize, per_record: bool) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("decisions.jsonl");
+    let key = NoteSigner::generate("tollgate.test/log", TYPE_ED25519).unwrap();
+    let f = Fixture {
+        log,
+        key_text: key.private_text(),
+        public: key.verifier(),
+        _dir: dir,
+    };
+    let interval = if per_record {
+        Duration::ZERO
+    } else {
+        Duration::from_secs(3600)
+    };
+    let w = LogWriter::open(&f.log, f.options(interval)).unwrap();
+    for i in 0..n {
+        let r = w
+            .append(json!({"subject": format!("app-{i}"), "allowed": i % 2 == 0}))
+            .unwrap();
+        assert_eq!(r.index, i as u64);
+    }
+    w.close().unwrap();
+    f
+}
+
+/// Rewrite records as an attacker would: edit one, then fix every `prev`
+/// after it so the chain holds.
+fn rechain(lines: &mut [String]) {
+    let mut prev = [0u8; 32];
+    for (i, l) in lines.iter_mut().enumerate() {
+        let rest = &l[l.find(",\"time\"").unwrap()..];
+        *l = format!("{{\"index\":{i},\"prev\":\"{}\"{rest}", hex::encode(prev));
+        prev = merkle::leaf_hash(l.as_bytes());
+    }
+}
+
+#[test]
+fn intact_logs_verify_with_the_key() {
+    for per_record in [true, false] {
+        let f = fixture(9, per_record);
+        let report = f.verify().unwrap();
+        assert_eq!(report.records, 9);
+        assert_eq!(report.latest.unwrap().checkpoint.size, 9);
+    }
+}
+
+#[test]
+fn every_tamper_names_the_first_bad_record() {
+    // Edited record (chain breaks at the next one).
+    let f = fixture(6, true);
+    let mut l = f.lines();
+    l[2] = l[2].replace("app-2", "app-X");
+    f.write_lines(&l);
+    assert_eq!(f.first_bad(), 2, "edit");
+
+    // Deleted record.
+    let f = fixture(6, true);
+    let mut l = f.lines();
+    l.remove(3);
+    f.write_lines(&l);
+    assert_eq!(f.first_bad(), 3, "delete");
+
+    // Reordered records.
+    let f = fixture(6, true);
+    let mut l = f.lines();
+    l.swap(1, 2);
+    f.write_lines(&l);
+    assert_eq!(f.first_bad(), 1, "reorder");
+
+    // Truncated: the last two records gone.
+    let f = fixture(6, true);
+    let mut l = f.lines();
+    l.truncate(4);
+    f.write_lines(&l);
+    assert_eq!(f.first_bad(), 4, "truncate");
+
+    // Torn last line.
+    let f = fixture(3, true);
+    let text = std::fs::read_to_string(&f.log).unwrap();
+    std::fs::write(&f.log, &text[..text.len() - 10]).unwrap();
+    assert_eq!(f.first_bad(), 2, "torn");
+
+    // Re-chained rewrite, per-record checkpoints and a single one (the
+    // tree cache still names the record).
+    for per_record in [true, false] {
+        let f = fixture(8, per_record);
+        let mut l = f.lines();
+        l[5] = l[5].replace("\"allowed\":false", "\"allowed\":true");
+        rechain(&mut l);
+        f.write_lines(&l);
+        assert_eq!(f.first_bad(), 5, "re-chained rewrite (per record: {per_record})");
+        // Without the cache, the range after the previous checkpoint.
+        std::fs::remove_file(store::tree_path(&f.log)).unwrap();
+        assert_eq!(f.first_bad(), if per_record { 5 } else { 0 });
+    }
+
+    // Re-chained rewrite of the last record.
+    let f = fixture(4, false);
+    let mut l = f.lines();
+    l[3] = l[3].replace("app-3", "app-Z");
+    rechain(&mut l);
+    f.write_lines(&l);
+    assert_eq!(f.first_bad(), 3, "last record rewritten");
+
+    // Forged append (no checkpoint covers it).
+    let f = fixture(4, true);
+    let mut l = f.lines();
+    l.push(l[3].clone());
+    rechain(&mut l);
+    f.write_lines(&l);
+    assert_eq!(f.first_bad(), 4, "forged append");
+
+    // Emptied log, and deleted log, with checkpoints left.
+    let f = fixture(4, true);
+    std::fs::write(&f.log, "").unwrap();
+    assert_eq!(f.first_bad(), 0, "emptied");
+    std::fs::remove_file(&f.log).unwrap();
+    assert_eq!(f.first_bad(), 0, "deleted");
+}
+
+#[test]
+fn checkpoint_tampering_is_detected() {
+    // Removed checkpoints: no checkpoint at all fails with the key.
+    let f = fixture(3, true);
+    std::fs::remove_file(store::checkpoints_path(&f.log)).unwrap();
+    assert!(matches!(f.verify(), Err(LogError::Checkpoint { .. })));
+
+    // Replaced by checkpoints signed with another key.
+    let f = fixture(3, true);
+    let other = NoteSigner::generate("tollgate.test/log", TYPE_ED25519).unwrap();
+    let forged = SignedCheckpoint::sign(
+        note::Checkpoint {
+            origin: "tollgate.test/log".into(),
+            size: 3,
+            root: [1; 32],
+        },
+        &other,
+    );
+    std::fs::write(
+        store::checkpoints_path(&f.log),
+        format!("{}\n", forged.note.text()),
+    )
+    .unwrap();
+    assert!(matches!(f.verify(), Err(LogError::Checkpoint { .. })));
+
+    // Edited size in a checkpoint.
+    let f = fixture(3, true);
+    let p = store::checkpoints_path(&f.log);
+    let text = std::fs::read_to_string(&p).unwrap();
+    std::fs::write(&p, text.replacen("\n2\n", "\n1\n", 1)).unwrap();
+    assert!(matches!(f.verify(), Err(LogError::Checkpoint { .. })));
+
+    // A log never signed, verified with a key.
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("plain.jsonl");
+    append(&log, &json!({"a": 1}), "2026-01-01T00:00:00Z").unwrap();
+    let key = NoteSigner::generate("k", TYPE_ED25519).unwrap();
+    assert!(verify(&log, &VerifyOptions::default()).is_ok());
+    assert!(verify(
+        &log,
+        &VerifyOptions {
+            key: Some(key.verifier()),
+            ..VerifyOptions::default()
+        }
+    )
+    .is_err());
+}
+
+#[test]
+fn a_second_writer_is_refused() {
+    let f = fixture(1, true);
+    let w = LogWriter::open(&f.log, f.options(Duration::ZERO)).unwrap();
+    match LogWriter::open(&f.log, f.options(Duration::ZERO)) {
+        Err(LogError::Locked { .. }) => {}
+        other => panic!("expected a lock error, got {other:?}"),
+    }
+    w.close().unwrap();
+    let again = LogWriter::open(&f.log, f.options(Duration::ZERO)).unwrap();
+    again.append(json!({"after": true})).unwrap();
+    again.close().unwrap();
+    assert_eq!(f.verify().unwrap().records, 2);
+}
+
+#[test]
+fn group_commit_from_many_threads() {
+    let f = fixture(0, false);
+    let w = std::sync::Arc::new(LogWriter::open(&f.log, f.options(Duration::from_millis(5))).unwrap());
+    let mut handles = Vec::new();
+    for t in 0..8 {
+        let w = w.clone();
+        handles.push(std::thread::spawn(move || {
+            (0..200)
+                .map(|i| w.append(json!({"t": t, "i": i})).unwrap())
+                .collect::<Vec<_>>()
+        }));
+    }
+    let mut receipts: Vec<Receipt> = handles.into_iter().flat_map(|h| h.join().unwrap()).collect();
+    w.close().unwrap();
+    receipts.sort_by_key(|r| r.index);
+    assert_eq!(receipts.len(), 1600);
+    for (i, r) in receipts.iter().enumerate() {
+        assert_eq!(r.index, i as u64);
+    }
+    let report = f.verify().unwrap();
+    assert_eq!(report.records, 1600);
+    // Every receipt's leaf is the record's leaf.
+    let tree = verify::memory_tree(&f.log).unwrap();
+    for r in &receipts {
+        assert_eq!(tree.perfect(0, r.index).unwrap(), r.leaf_hash);
+    }
+}
+
+#[test]
+fn reopening_keeps_the_tree_and_rebuilds_lost_caches() {
+    let f = fixture(5, true);
+    std::fs::remove_file(store::tree_path(&f.log)).unwrap();
+    let w = LogWriter::open(&f.log, f.options(Duration::ZERO)).unwrap();
+    w.append(json!({"n": 5})).unwrap();
+    w.close().unwrap();
+    // A torn tail from a crash is cut off on open.
+    let mut text = std::fs::read_to_string(&f.log).unwrap();
+    text.push_str("{\"index\":6,\"prev\":\"ab");
+    std::fs::write(&f.log, text).unwrap();
+    let w = LogWriter::open(&f.log, f.options(Duration::ZERO)).unwrap();
+    w.append(json!({"n": 6})).unwrap();
+    w.close().unwrap();
+    assert_eq!(f.verify().unwrap().records, 7);
+    // A tampered log: the writer continues from the cached (authentic)
+    // tree, so the edit stays visible; without the cache it refuses.
+    let mut l = f.lines();
+    l[1] = l[1].replace("app-1", "app-Y");
+    f.write_lines(&l);
+    let w = LogWriter::open(&f.log, f.options(Duration::ZERO)).unwrap();
+    w.append(json!({"n": 7})).unwrap();
+    w.close().unwrap();
+    assert_eq!(f.first_bad(), 1);
+    std::fs::remove_file(store::idx_path(&f.log)).unwrap();
+    assert!(matches!(
+        LogWriter::open(&f.log, f.options(Duration::ZERO)),
+        Err(LogError::Broken { record: 2, .. })
+    ));
+}
+
+#[test]
+fn proofs_and_the_witness() {
+    let f = fixture(11, false);
+    for index in [0, 5, 10] {
+        let p = proof::prove(&f.log, index, Some(&f.public)).unwrap();
+        assert_eq!(p.tree_size, 11);
+        assert_eq!(p.proof.len(), if index == 10 { 2 } else { 4 });
+    }
+    let old = proof::latest_checkpoint(&f.log).unwrap().unwrap();
+    let w = LogWriter::open(&f.log, f.options(Duration::ZERO)).unwrap();
+    for i in 0..6 {
+        w.append(json!({"more": i})).unwrap();
+    }
+    w.close().unwrap();
+    let req = proof::consistency(&f.log, &old, Some(&f.public)).unwrap();
+    assert_eq!(req.old_size, 11);
+    assert_eq!(proof::ConsistencyRequest::parse(&req.text()).unwrap(), req);
+
+    // The witness: first contact from 0, then from its state.
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("witness.state");
+    let wkey = NoteSigner::generate("witness.test/w1", TYPE_COSIGNATURE_V1).unwrap();
+    let first = proof::consistency(
+        &f.log,
+        &SignedCheckpoint {
+            checkpoint: note::Checkpoint {
+                origin: old.checkpoint.origin.clone(),
+                size: 0,
+                root: merkle::empty_root(),
+            },
+            note: old.note.clone(),
+        },
+        None,
+    )
+    .unwrap();
+    let cosigned = proof::witness(&first, &f.public, &wkey, &state, 1_800_000_000).unwrap();
+    assert!(wkey.verifier().verify(&cosigned).is_some());
+    std::fs::write(store::witnessed_path(&f.log), format!("{}\n", cosigned.text())).unwrap();
+    let report = verify(
+        &f.log,
+        &VerifyOptions {
+            key: Some(f.public.clone()),
+            witnesses: vec![wkey.verifier()],
+            min_witnesses: 1,
+            cosigned: vec![],
+        },
+    )
+    .unwrap();
+    assert_eq!(report.witnessed, Some((17, 1)));
+
+    // The key holder rewrites history and signs it: the witness refuses.
+    let mut l = f.lines();
+    l[2] = l[2].replace("app-2", "app-F");
+    rechain(&mut l);
+    l.push(l[16].clone());
+    rechain(&mut l);
+    f.write_lines(&l);
+    for p in [store::tree_path(&f.log), store::idx_path(&f.log), store::checkpoints_path(&f.log)] {
+        let _ = std::fs::remove_file(p);
+    }
+    let w = LogWriter::open(&f.log, f.options(Duration::ZERO)).unwrap();
+    w.close().unwrap();
+    let forked = proof::latest_checkpoint(&f.log).unwrap().unwrap();
+    assert_eq!(forked.checkpoint.size, 18);
+    let seen = SignedCheckpoint::parse(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    // Whatever proof the log offers, it cannot extend what the witness saw.
+    let req = proof::ConsistencyRequest {
+        old_size: 17,
+        proof: merkle::consistency_proof(&verify::memory_tree(&f.log).unwrap(), 17, 18).unwrap(),
+        checkpoint: forked,
+    };
+    assert!(matches!(
+        proof::witness(&req, &f.public, &wkey, &state, 1_800_000_100),
+        Err(LogError::Fork(_))
+    ));
+    assert_eq!(
+        SignedCheckpoint::parse(&std::fs::read_to_string(&state).unwrap()).unwrap(),
+        seen,
+        "the witness state does not move on a refused fork"
+    );
+    // And the older witnessed checkpoint no longer matches the records.
+    assert!(matches!(
+        verify(
+            &f.log,
+            &VerifyOptions {
+                key: Some(f.public.clone()),
+                ..VerifyOptions::default()
+            }
+        ),
+        Err(LogError::Broken { .. })
+    ));
+}
+
+#[test]
+fn legacy_append_and_export() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("d.jsonl");
+    let leaf = append(
+        &log,
+        &json!({"uid": "u1", "image": "r/a:1", "namespace": "ns", "userInfo": {"username": "alice"}, "operation": "CREATE",
+                "decision": {"allowed": false, "digest": "sha256:00", "checks": [{"requirement": "sbom", "passed": false, "reason": "missing"}]}}),
+        "2026-01-01T00:00:00Z",
+    )
+    .unwrap();
+    let mut out = Vec::new();
+    export::export(&log, |l| {
+        out.push(serde_json::from_str::<serde_json::Value>(l).unwrap());
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(out[0]["leafHash"], json!(leaf));
+    assert_eq!(out[0]["decision"], json!("deny"));
+    assert_eq!(out[0]["reasons"], json!(["sbom: missing"]));
+    assert_eq!(out[0]["userIdentity"]["username"], json!("alice"));
+    assert_eq!(out[0]["eventID"], json!("u1/r/a:1"));
+}

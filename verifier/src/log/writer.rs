@@ -1,0 +1,618 @@
+//! The one writer of a log: an exclusive lock on the file, group commit on
+//! a background thread, checkpoints on a schedule and at shutdown.
+//!
+//! ```no_run
+//! # use tollgate_verifier::log::{LogWriter, WriterOptions};
+//! # fn main() -> Result<(), tollgate_verifier::log::LogError> {
+//! let writer = LogWriter::open(std::path::Path::new("decisions.jsonl"), WriterOptions::default())?;
+//! let receipt = writer.append(serde_json::json!({"allowed": true}))?; // durable on return
+//! println!("{} {}", receipt.index, receipt.leaf_hex());
+//! writer.close()?; // signs a final checkpoint
+//! # Ok(()) }
+//! ```
+//!
+//! `append` (blocking) and `append_async` queue the record; the writer
+//! thread takes everything queued (up to `max_batch`), writes it with one
+//! `write` and one `fdatasync`, and only then answers each caller with its
+//! record's index and leaf hash. A failed write or sync is cut back
+//! (`set_len`) to the last durable length and every record of the batch
+//! gets the error, so a full disk never leaves a torn record behind.
+
+use super::merkle::{self, CompactRange, Hash};
+use super::note::{Checkpoint, NoteSigner, SignedCheckpoint};
+use super::store::{self, io, TreeCache, ZERO};
+use super::LogError;
+use serde_json::Value;
+use std::fs::{File, OpenOptions};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::sync::Mutex;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// Where a decision went: its index in the log and its Merkle leaf hash.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Receipt {
+    pub index: u64,
+    pub leaf_hash: Hash,
+}
+
+impl Receipt {
+    pub fn leaf_hex(&self) -> String {
+        hex::encode(self.leaf_hash)
+    }
+}
+
+pub struct WriterOptions {
+    /// Signs checkpoints. Without it the log is written unsigned (the tree
+    /// and chain still hold, but a rewrite of the whole file goes unseen).
+    pub key: Option<NoteSigner>,
+    /// The checkpoint origin line; by default the key's name. A webhook
+    /// replica puts its own name in it (one log per replica).
+    pub origin: Option<String>,
+    /// How often a new checkpoint is signed while records arrive; zero
+    /// signs one after every batch. One is always signed at close.
+    pub checkpoint_interval: Duration,
+    /// Most records per write and sync.
+    pub max_batch: usize,
+}
+
+impl Default for WriterOptions {
+    fn default() -> Self {
+        WriterOptions {
+            key: None,
+            origin: None,
+            checkpoint_interval: Duration::from_secs(1),
+            max_batch: 4096,
+        }
+    }
+}
+
+type CheckpointReply = mpsc::Sender<Result<Option<SignedCheckpoint>, LogError>>;
+
+enum Reply {
+    Blocking(mpsc::Sender<Result<Receipt, LogError>>),
+    Async(tokio::sync::oneshot::Sender<Result<Receipt, LogError>>),
+}
+
+impl Reply {
+    fn send(self, r: Result<Receipt, LogError>) {
+        match self {
+            Reply::Blocking(tx) => {
+                let _ = tx.send(r);
+            }
+            Reply::Async(tx) => {
+                let _ = tx.send(r);
+            }
+        }
+    }
+}
+
+struct Pending {
+    time: String,
+    event: String,
+    reply: Reply,
+}
+
+enum Msg {
+    Append(Pending),
+    Checkpoint(CheckpointReply),
+    Close(CheckpointReply),
+}
+
+pub struct LogWriter {
+    path: PathBuf,
+    origin: String,
+    tx: mpsc::Sender<Msg>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl std::fmt::Debug for LogWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "LogWriter({})", self.path.display())
+    }
+}
+
+fn now_rfc3339() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    tollgate_sbom::report::rfc3339(secs)
+}
+
+impl LogWriter {
+    /// Open (or create) the log for appending. Fails if another writer
+    /// holds it, if it does not match its own latest checkpoint, or if it
+    /// has signed checkpoints and no key (or another origin) is given.
+    pub fn open(path: &Path, options: WriterOptions) -> Result<LogWriter, LogError> {
+        let inner = Inner::open(path, options)?;
+        let origin = inner.origin.clone();
+        let (tx, rx) = mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("tollgate-log".into())
+            .spawn(move || inner.run(rx))
+            .map_err(io(path))?;
+        Ok(LogWriter {
+            path: path.to_path_buf(),
+            origin,
+            tx,
+            thread: Mutex::new(Some(thread)),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    fn stopped(&self) -> LogError {
+        LogError::Stopped {
+            path: self.path.clone(),
+        }
+    }
+
+    fn queue(&self, event: &Value, time: String, reply: Reply) -> Result<(), LogError> {
+        let event = serde_json::to_string(event).map_err(|e| LogError::Record {
+            path: self.path.clone(),
+            message: e.to_string(),
+        })?;
+        self.tx
+            .send(Msg::Append(Pending { time, event, reply }))
+            .map_err(|_| self.stopped())
+    }
+
+    /// Append a record stamped with the current time; returns once it is
+    /// on disk.
+    pub fn append(&self, event: Value) -> Result<Receipt, LogError> {
+        self.append_at(&event, &now_rfc3339())
+    }
+
+    pub fn append_at(&self, event: &Value, time: &str) -> Result<Receipt, LogError> {
+        let (tx, rx) = mpsc::channel();
+        self.queue(event, time.to_string(), Reply::Blocking(tx))?;
+        rx.recv().map_err(|_| self.stopped())?
+    }
+
+    /// `append` for async callers: the wait does not block a runtime thread.
+    pub async fn append_async(&self, event: Value) -> Result<Receipt, LogError> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.queue(&event, now_rfc3339(), Reply::Async(tx))?;
+        rx.await.map_err(|_| self.stopped())?
+    }
+
+    /// Sign a checkpoint of everything written so far (unsigned logs: `None`).
+    pub fn checkpoint(&self) -> Result<Option<SignedCheckpoint>, LogError> {
+        let (tx, rx) = mpsc::channel();
+        self.tx
+            .send(Msg::Checkpoint(tx))
+            .map_err(|_| self.stopped())?;
+        rx.recv().map_err(|_| self.stopped())?
+    }
+
+    /// Sign a final checkpoint, stop the writer and release the lock.
+    pub fn close(&self) -> Result<Option<SignedCheckpoint>, LogError> {
+        let Some(handle) = self.thread.lock().ok().and_then(|mut t| t.take()) else {
+            return Err(self.stopped());
+        };
+        let (tx, rx) = mpsc::channel();
+        let result = match self.tx.send(Msg::Close(tx)) {
+            Ok(()) => rx.recv().map_err(|_| self.stopped()).and_then(|r| r),
+            Err(_) => Err(self.stopped()),
+        };
+        let _ = handle.join();
+        result
+    }
+}
+
+impl Drop for LogWriter {
+    fn drop(&mut self) {
+        let _ = self.close();
+    }
+}
+
+struct Inner {
+    path: PathBuf,
+    file: File,
+    /// Durable length of the log file.
+    len: u64,
+    range: CompactRange,
+    prev: Hash,
+    tree: Option<BufWriter<File>>,
+    idx: Option<BufWriter<File>>,
+    key: Option<NoteSigner>,
+    origin: String,
+    interval: Duration,
+    max_batch: usize,
+    checkpoints: Option<File>,
+    last: Option<SignedCheckpoint>,
+    /// A scheduled checkpoint that could not be written, reported later.
+    deferred_error: Option<LogError>,
+}
+
+impl Inner {
+    fn open(path: &Path, options: WriterOptions) -> Result<Inner, LogError> {
+        let cp_path = store::checkpoints_path(path);
+        let existing = super::verify::load_checkpoints(path)?;
+        if !path.exists() && existing.iter().any(|(_, c)| c.checkpoint.size > 0) {
+            return Err(LogError::Broken {
+                path: path.to_path_buf(),
+                line: 1,
+                record: 0,
+                message: "the log file is missing but its checkpoints cover records: it was deleted"
+                    .into(),
+            });
+        }
+        let file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .open(path)
+            .map_err(io(path))?;
+        match fs4::fs_std::FileExt::try_lock_exclusive(&file) {
+            Ok(true) => {}
+            Ok(false) => return Err(LogError::Locked { path: path.to_path_buf() }),
+            Err(e) => return Err(LogError::Io { path: path.to_path_buf(), source: e }),
+        }
+        let origin = match (&options.origin, &options.key) {
+            (Some(o), _) => o.clone(),
+            (None, Some(k)) => k.name.clone(),
+            (None, None) => "tollgate/decisions".to_string(),
+        };
+        let last = existing.last().map(|(_, c)| c.clone());
+        if let Some(last) = &last {
+            let Some(key) = &options.key else {
+                return Err(LogError::Usage(format!(
+                    "{}: the log has signed checkpoints; give its key to append",
+                    path.display()
+                )));
+            };
+            if key.verifier().verify(&last.note).is_none() {
+                return Err(LogError::Checkpoint {
+                    path: cp_path,
+                    line: existing.last().map_or(0, |(l, _)| *l),
+                    message: format!(
+                        "the latest checkpoint is not signed by `{}`: refusing to continue this log",
+                        key.name
+                    ),
+                });
+            }
+            if last.checkpoint.origin != origin {
+                return Err(LogError::Usage(format!(
+                    "{}: the log's origin is `{}`, not `{origin}`",
+                    path.display(),
+                    last.checkpoint.origin
+                )));
+            }
+        }
+        let mut inner = Inner {
+            path: path.to_path_buf(),
+            file,
+            len: 0,
+            range: CompactRange::new(),
+            prev: ZERO,
+            tree: None,
+            idx: None,
+            key: options.key,
+            origin,
+            interval: options.checkpoint_interval,
+            max_batch: options.max_batch.max(1),
+            checkpoints: None,
+            last,
+            deferred_error: None,
+        };
+        if !inner.recover_from_cache()? {
+            inner.rebuild()?;
+        }
+        if let Some(last) = &inner.last {
+            let size = inner.range.size();
+            let matches = size >= last.checkpoint.size
+                && TreeCache::open(path)
+                    .map(|(cache, _)| merkle::root_at(&cache, last.checkpoint.size))
+                    .and_then(Result::ok)
+                    == Some(last.checkpoint.root);
+            if !matches {
+                return Err(LogError::Broken {
+                    path: path.to_path_buf(),
+                    line: size.min(last.checkpoint.size) + 1,
+                    record: size.min(last.checkpoint.size),
+                    message: format!(
+                        "the log does not match its latest checkpoint (size {}): refusing to append; run `tollgate log verify`",
+                        last.checkpoint.size
+                    ),
+                });
+            }
+        }
+        if inner.key.is_some() {
+            inner.checkpoints = Some(
+                OpenOptions::new()
+                    .append(true)
+                    .create(true)
+                    .open(&cp_path)
+                    .map_err(io(&cp_path))?,
+            );
+        }
+        Ok(inner)
+    }
+
+    /// Take the state from the caches if they agree with the log's end.
+    fn recover_from_cache(&mut self) -> Result<bool, LogError> {
+        let len = self.file.metadata().map_err(io(&self.path))?.len();
+        let Some((cache, idx)) = TreeCache::open(&self.path) else {
+            return Ok(false);
+        };
+        let leaves = cache.leaves;
+        let ok = if leaves == 0 {
+            len == 0
+        } else {
+            let idx_path = store::idx_path(&self.path);
+            let check = || -> Result<bool, LogError> {
+                let offset = store::record_offset(&idx, &idx_path, leaves - 1)?;
+                let line = store::read_line_at(&self.path, offset)?;
+                let leaf = merkle::leaf_hash(&line);
+                Ok(offset + line.len() as u64 + 1 == len
+                    && store::record_header(&line).map(|(i, _)| i) == Some(leaves - 1)
+                    && cache.leaf(leaves - 1)? == leaf)
+            };
+            check().unwrap_or(false)
+        };
+        if !ok {
+            return Ok(false);
+        }
+        self.range = cache.compact_range(leaves)?;
+        self.prev = if leaves == 0 { ZERO } else { cache.leaf(leaves - 1)? };
+        self.len = len;
+        let tree_path = store::tree_path(&self.path);
+        let tree = OpenOptions::new()
+            .write(true)
+            .open(&tree_path)
+            .map_err(io(&tree_path))?;
+        tree.set_len(store::node_count(leaves) * 32)
+            .map_err(io(&tree_path))?;
+        drop(tree);
+        self.open_caches(false)?;
+        Ok(true)
+    }
+
+    fn open_caches(&mut self, truncate: bool) -> Result<(), LogError> {
+        let open = |p: PathBuf| -> Result<BufWriter<File>, LogError> {
+            if truncate {
+                File::create(&p).map_err(io(&p))?;
+            }
+            let f = OpenOptions::new()
+                .append(true)
+                .create(true)
+                .open(&p)
+                .map_err(io(&p))?;
+            Ok(BufWriter::with_capacity(1 << 16, f))
+        };
+        self.tree = Some(open(store::tree_path(&self.path))?);
+        self.idx = Some(open(store::idx_path(&self.path))?);
+        Ok(())
+    }
+
+    /// Read the whole log, checking its chain, and rewrite the caches. A
+    /// torn last line (a write that never completed, so was never
+    /// acknowledged) is cut off.
+    fn rebuild(&mut self) -> Result<(), LogError> {
+        self.open_caches(true)?;
+        let mut range = CompactRange::new();
+        let mut prev = ZERO;
+        let path = self.path.clone();
+        let mut tree = self.tree.take();
+        let mut idx = self.idx.take();
+        let mut reader = File::open(&path).map_err(io(&path))?;
+        let (_, torn) = store::scan_lines(&path, &mut reader, |line_no, offset, line| {
+            let n = range.size();
+            let header = store::record_header(line);
+            if header.map(|(i, _)| i) != Some(n) || header.map(|(_, p)| p) != Some(prev) {
+                return Err(LogError::Broken {
+                    path: path.clone(),
+                    line: line_no,
+                    record: n,
+                    message: "the record's index or chain is broken: refusing to append; run `tollgate log verify`".into(),
+                });
+            }
+            let leaf = merkle::leaf_hash(line);
+            let mut buf = Vec::with_capacity(64);
+            range.push_with(leaf, |_, _, h| buf.extend_from_slice(h));
+            if let Some(t) = tree.as_mut() {
+                t.write_all(&buf).map_err(io(&path))?;
+            }
+            if let Some(i) = idx.as_mut() {
+                i.write_all(&offset.to_le_bytes()).map_err(io(&path))?;
+            }
+            prev = leaf;
+            Ok(())
+        })?;
+        if let Some(offset) = torn {
+            self.file.set_len(offset).map_err(io(&path))?;
+            self.file.sync_all().map_err(io(&path))?;
+        }
+        for w in [tree.as_mut(), idx.as_mut()].into_iter().flatten() {
+            w.flush().map_err(io(&path))?;
+        }
+        self.tree = tree;
+        self.idx = idx;
+        self.len = self.file.metadata().map_err(io(&path))?.len();
+        self.range = range;
+        self.prev = prev;
+        Ok(())
+    }
+
+    fn run(mut self, rx: mpsc::Receiver<Msg>) {
+        let mut dirty_since: Option<Instant> = None;
+        loop {
+            let timeout = match dirty_since {
+                Some(t) if self.key.is_some() => self.interval.saturating_sub(t.elapsed()),
+                _ => Duration::from_secs(3600),
+            };
+            let msg = match rx.recv_timeout(timeout) {
+                Ok(m) => Some(m),
+                Err(mpsc::RecvTimeoutError::Timeout) => None,
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    let _ = self.checkpoint();
+                    return;
+                }
+            };
+            let mut control = None;
+            match msg {
+                None => {}
+                Some(Msg::Append(first)) => {
+                    let mut batch = vec![first];
+                    while batch.len() < self.max_batch {
+                        match rx.try_recv() {
+                            Ok(Msg::Append(p)) => batch.push(p),
+                            Ok(other) => {
+                                control = Some(other);
+                                break;
+                            }
+                            Err(_) => break,
+                        }
+                    }
+                    if self.commit(batch) && dirty_since.is_none() {
+                        dirty_since = Some(Instant::now());
+                    }
+                }
+                Some(other) => control = Some(other),
+            }
+            match control {
+                Some(Msg::Checkpoint(reply)) => {
+                    let r = self.checkpoint();
+                    if r.is_ok() {
+                        dirty_since = None;
+                    }
+                    let _ = reply.send(r);
+                }
+                Some(Msg::Close(reply)) => {
+                    let _ = reply.send(self.checkpoint());
+                    return;
+                }
+                Some(Msg::Append(_)) | None => {}
+            }
+            if let Some(t) = dirty_since {
+                if t.elapsed() >= self.interval {
+                    match self.checkpoint() {
+                        Ok(_) => dirty_since = None,
+                        Err(e) => self.deferred_error = Some(e),
+                    }
+                }
+            }
+        }
+    }
+
+    /// Write one batch durably, then answer each record. Returns whether
+    /// anything was written.
+    fn commit(&mut self, batch: Vec<Pending>) -> bool {
+        let mut buf = Vec::with_capacity(batch.len() * 512);
+        let mut offsets = Vec::with_capacity(batch.len());
+        let mut leaves = Vec::with_capacity(batch.len());
+        let mut prev = self.prev;
+        let first = self.range.size();
+        for (i, p) in batch.iter().enumerate() {
+            let line = store::format_record(first + i as u64, &prev, &p.time, &p.event);
+            prev = merkle::leaf_hash(line.as_bytes());
+            offsets.push(self.len + buf.len() as u64);
+            leaves.push(prev);
+            buf.extend_from_slice(line.as_bytes());
+            buf.push(b'\n');
+        }
+        let written = self
+            .file
+            .write_all(&buf)
+            .and_then(|()| self.file.sync_data());
+        if let Err(e) = written {
+            // Cut back to the last durable record: nothing half-written.
+            let _ = self.file.set_len(self.len);
+            let _ = self.file.sync_data();
+            for p in batch {
+                p.reply.send(Err(LogError::Io {
+                    path: self.path.clone(),
+                    source: std::io::Error::new(e.kind(), e.to_string()),
+                }));
+            }
+            return false;
+        }
+        self.len += buf.len() as u64;
+        self.prev = prev;
+        let mut nodes = Vec::with_capacity(leaves.len() * 64);
+        for leaf in &leaves {
+            self.range
+                .push_with(*leaf, |_, _, h| nodes.extend_from_slice(h));
+        }
+        self.write_caches(&nodes, &offsets);
+        for ((p, leaf), i) in batch.into_iter().zip(leaves).zip(0u64..) {
+            p.reply.send(Ok(Receipt {
+                index: first + i,
+                leaf_hash: leaf,
+            }));
+        }
+        if self.interval.is_zero() && self.key.is_some() {
+            if let Err(e) = self.checkpoint() {
+                self.deferred_error = Some(e);
+            }
+        }
+        true
+    }
+
+    /// The caches are best effort: on any error they are removed, and the
+    /// next open rebuilds them from the records.
+    fn write_caches(&mut self, nodes: &[u8], offsets: &[u64]) {
+        let (Some(tree), Some(idx)) = (self.tree.as_mut(), self.idx.as_mut()) else {
+            return;
+        };
+        let mut ok = tree.write_all(nodes).and_then(|()| tree.flush()).is_ok();
+        for o in offsets {
+            ok = ok && idx.write_all(&o.to_le_bytes()).is_ok();
+        }
+        ok = ok && idx.flush().is_ok();
+        if !ok {
+            self.tree = None;
+            self.idx = None;
+            let _ = std::fs::remove_file(store::tree_path(&self.path));
+            let _ = std::fs::remove_file(store::idx_path(&self.path));
+        }
+    }
+
+    fn checkpoint(&mut self) -> Result<Option<SignedCheckpoint>, LogError> {
+        let Some(key) = &self.key else {
+            return Ok(None);
+        };
+        let size = self.range.size();
+        if let Some(last) = &self.last {
+            if last.checkpoint.size == size {
+                return Ok(Some(last.clone()));
+            }
+        }
+        let signed = SignedCheckpoint::sign(
+            Checkpoint {
+                origin: self.origin.clone(),
+                size,
+                root: self.range.root(),
+            },
+            key,
+        );
+        let cp_path = store::checkpoints_path(&self.path);
+        let Some(file) = self.checkpoints.as_mut() else {
+            return Ok(None);
+        };
+        let text = format!("{}\n", signed.note.text());
+        file.write_all(text.as_bytes())
+            .and_then(|()| file.sync_data())
+            .map_err(io(&cp_path))?;
+        self.last = Some(signed.clone());
+        self.deferred_error = None;
+        Ok(Some(signed))
+    }
+}
+
+/// The size and root the caches give for a tree of `size` (for callers
+/// that want a root without a writer).
+pub fn cached_root(log: &Path, size: u64) -> Option<Hash> {
+    let (cache, _) = TreeCache::open(log)?;
+    merkle::root_at(&cache, size).ok()
+}
