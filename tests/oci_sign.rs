@@ -575,10 +575,12 @@ fn attestations_attach_to_images() {
     let (resolved, bundles) = tollgate_attest::oci::attached_bundles(&image, &options).unwrap();
     assert_eq!(resolved, digest);
     assert_eq!(bundles.len(), 1);
+    let bundle: serde_json::Value = serde_json::from_slice(&bundles[0].bytes).unwrap();
     assert_eq!(
-        bundles[0]["dsseEnvelope"]["payloadType"],
+        bundle["dsseEnvelope"]["payloadType"],
         "application/vnd.in-toto+json"
     );
+    assert!(bundles[0].signed_payload.is_none());
     // The deploy gate admits the image from the attestation in its registry.
     let pem = std::fs::read_to_string(d.join("cosign.pub")).unwrap();
     let indented: String = pem.lines().map(|l| format!("      {l}\n")).collect();

@@ -272,7 +272,7 @@ fn the_gate_admits_a_good_release_and_denies_each_failure_for_its_reason() {
             "untrusted-vulns.json",
             "untrusted-sast.json",
         ],
-        "not verified by any authority",
+        "the signature does not verify with this key",
     );
     // Expired key window.
     let expired =
@@ -324,7 +324,7 @@ fn the_gate_admits_a_good_release_and_denies_each_failure_for_its_reason() {
         &policy,
         "swapped-app",
         &GOOD,
-        "not verified by any authority",
+        "no statement subject has sha256",
     );
 
     // Warn mode admits and reports.

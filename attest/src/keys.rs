@@ -58,8 +58,12 @@ pub enum KeyError {
     WrongPassword,
     #[error("corrupt or truncated key: {0}")]
     Corrupt(String),
-    #[error("unsupported key type: {0} (only ECDSA P-256 and Ed25519 are supported)")]
+    #[error("unsupported key type: {0}")]
     Unsupported(String),
+    #[error("the signature does not verify with this key")]
+    BadSignature,
+    #[error("malformed signature: {0}")]
+    MalformedSignature(String),
 }
 
 /// A private key in memory (PKCS#8 DER, zeroed on drop).
@@ -156,7 +160,7 @@ impl KeyPair {
                     .map(|o| format!(", parameters {o}"))
                     .unwrap_or_default();
                 Err(KeyError::Unsupported(format!(
-                    "algorithm {}{curve}",
+                    "algorithm {}{curve} (signing keys are ECDSA P-256 or Ed25519)",
                     info.algorithm.oid
                 )))
             }
@@ -329,21 +333,21 @@ pub fn verify_signature(
         use p256::ecdsa::signature::Verifier;
         let sig = p256::ecdsa::Signature::from_der(signature)
             .or_else(|_| p256::ecdsa::Signature::from_slice(signature))
-            .map_err(|e| KeyError::Corrupt(e.to_string()))?;
+            .map_err(|e| KeyError::MalformedSignature(e.to_string()))?;
         return key
             .verify(message, &sig)
-            .map_err(|_| KeyError::Corrupt("signature does not verify".into()));
+            .map_err(|_| KeyError::BadSignature);
     }
     if let Ok(key) = ed25519_dalek::VerifyingKey::from_public_key_pem(public_key_pem) {
         let sig = ed25519_dalek::Signature::from_slice(signature)
-            .map_err(|e| KeyError::Corrupt(e.to_string()))?;
+            .map_err(|e| KeyError::MalformedSignature(e.to_string()))?;
         return key
             .verify_strict(message, &sig)
-            .map_err(|_| KeyError::Corrupt("signature does not verify".into()));
+            .map_err(|_| KeyError::BadSignature);
     }
     other_key(public_key_pem)?
         .verify(message, &sigstore_verify::types::SignatureBytes::from_bytes(signature))
-        .map_err(|_| KeyError::Corrupt("signature does not verify".into()))
+        .map_err(|_| KeyError::BadSignature)
 }
 
 /// ECDSA P-384 and RSA public keys (cosign makes and accepts both), through
@@ -400,13 +404,13 @@ pub fn verify_prehashed(
                 digest,
                 &sigstore_verify::types::SignatureBytes::from_bytes(signature),
             )
-            .map_err(|_| KeyError::Corrupt("signature does not verify".into()));
+            .map_err(|_| KeyError::BadSignature);
     };
     let sig = p256::ecdsa::Signature::from_der(signature)
         .or_else(|_| p256::ecdsa::Signature::from_slice(signature))
         .map_err(|e| KeyError::Corrupt(e.to_string()))?;
     key.verify_prehash(digest, &sig)
-        .map_err(|_| KeyError::Corrupt("signature does not verify".into()))
+        .map_err(|_| KeyError::BadSignature)
 }
 
 #[cfg(test)]

@@ -72,16 +72,43 @@ pub fn run(args: VerifyArgs) -> Result<u8> {
     let policy = load_policy(&args.policy)?;
     let now = crate::audit_cmd::now();
     let path = std::path::Path::new(&args.target);
-    let staging;
     let decision = if path.is_file() {
-        gate::decide(&policy, &Target::File(path), &args.bundles, now)
+        // Every bundle named must be read: a missing or unreadable one is
+        // an input error (exit 2), never silently skipped.
+        let mut inputs = Vec::new();
+        for b in &args.bundles {
+            if b.is_dir() {
+                bail!("{}: is a directory, not a bundle", b.display());
+            }
+            let bytes = std::fs::read(b)
+                .with_context(|| format!("{}: cannot read bundle", b.display()))?;
+            inputs.push(gate::BundleInput::new(b.display().to_string(), bytes));
+        }
+        gate::decide(&policy, &Target::File(path), &inputs, now)
     } else {
         if !args.bundles.is_empty() {
-            bail!("--bundle is for files; an image's attestations come from its registry");
+            if path.exists() {
+                bail!("{}: not a regular file", path.display());
+            }
+            bail!(
+                "{}: no such file (to verify an image, give no --bundle: its attestations come from its registry)",
+                args.target
+            );
         }
         let (digest, bundles) =
             tollgate_attest::oci::attached_bundles(&args.target, &args.registry.options()?)?;
-        staging = tempdir_for_bundles(&bundles)?;
+        let inputs: Vec<gate::BundleInput> = bundles
+            .into_iter()
+            .enumerate()
+            .map(|(i, b)| {
+                let input =
+                    gate::BundleInput::new(format!("{} referrer {i}", args.target), b.bytes);
+                match b.signed_payload {
+                    Some(p) => input.with_signed_payload(p),
+                    None => input,
+                }
+            })
+            .collect();
         let sha256 = digest.trim_start_matches("sha256:").to_string();
         gate::decide(
             &policy,
@@ -89,7 +116,7 @@ pub fn run(args: VerifyArgs) -> Result<u8> {
                 name: &args.target,
                 sha256: &sha256,
             },
-            &staging.1,
+            &inputs,
             now,
         )
     };
@@ -121,6 +148,13 @@ pub fn run(args: VerifyArgs) -> Result<u8> {
                     c.reason
                 ));
             }
+            // Every bundle that did not count, with why (when some did; when
+            // none did, the signature check's reason already lists them).
+            if !decision.authorities.is_empty() {
+                for r in &decision.rejected {
+                    text.push_str(&format!("  note {} not counted: {}\n", r.bundle, r.reason));
+                }
+            }
             let verdict = match (decision.violations, decision.allowed) {
                 (0, _) => "ADMIT".to_string(),
                 (n, true) => format!("ADMIT with {n} warning(s) (warn mode)"),
@@ -134,28 +168,6 @@ pub fn run(args: VerifyArgs) -> Result<u8> {
         }
     }
     Ok(if decision.allowed { 0 } else { EXIT_FINDINGS })
-}
-
-/// Registry bundles written to files for the gate (removed on drop).
-struct Staged(PathBuf, Vec<PathBuf>);
-
-impl Drop for Staged {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn tempdir_for_bundles(bundles: &[serde_json::Value]) -> Result<Staged> {
-    let dir = std::env::temp_dir().join(format!("tollgate-verify-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).with_context(|| format!("{}: cannot create", dir.display()))?;
-    let mut paths = Vec::new();
-    for (i, b) in bundles.iter().enumerate() {
-        let p = dir.join(format!("bundle-{i}.json"));
-        std::fs::write(&p, serde_json::to_vec(b)?)
-            .with_context(|| format!("{}: cannot write", p.display()))?;
-        paths.push(p);
-    }
-    Ok(Staged(dir, paths))
 }
 
 pub fn run_policy(command: PolicyCommand) -> Result<u8> {

@@ -1,15 +1,50 @@
 //! The decision: which authorities signed verified attestations for this
 //! subject, and whether each required attestation says what the policy
-//! demands. Only verified statements reach a condition.
+//! demands. Only verified statements reach a condition: a statement is read
+//! from the DSSE payload bytes whose signature was just checked, never
+//! from a second parse of the bundle, and into the typed predicates
+//! `tollgate-attest` writes (`tollgate_attest::predicate`).
 
 use crate::policy::IdentityRule;
 use crate::policy::{expand_type, severity_rank, valid_date, Authority, Policy, Requirement};
-use base64::engine::general_purpose::STANDARD as B64;
-use base64::Engine;
 use serde::Serialize;
-use serde_json::Value;
 use std::collections::BTreeSet;
-use tollgate_attest::verify::{verify_bundle, Signer, Subject, Trust};
+use tollgate_attest::predicate::{self, Statement};
+use tollgate_attest::verify::{verify_bundle_text, Signer, Subject, Trust, VerifiedContent};
+
+/// A bundle to weigh: its bytes exactly as read (file or registry), and a
+/// label for messages. `signed_payload` is what a message-signature bundle
+/// signs when that is not the subject itself: the cosign simple-signing
+/// payload of an image signature (which names the image digest).
+#[derive(Clone, Debug)]
+pub struct BundleInput {
+    pub label: String,
+    pub bytes: Vec<u8>,
+    pub signed_payload: Option<Vec<u8>>,
+}
+
+impl BundleInput {
+    pub fn new(label: impl Into<String>, bytes: Vec<u8>) -> BundleInput {
+        BundleInput {
+            label: label.into(),
+            bytes,
+            signed_payload: None,
+        }
+    }
+
+    /// A message-signature bundle over an image's simple-signing payload.
+    pub fn with_signed_payload(mut self, payload: Vec<u8>) -> BundleInput {
+        self.signed_payload = Some(payload);
+        self
+    }
+}
+
+/// A bundle that did not count, and why.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Rejected {
+    pub bundle: String,
+    pub reason: String,
+}
 
 /// One checked requirement.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -31,23 +66,23 @@ pub struct Decision {
     pub violations: usize,
     pub authorities: Vec<String>,
     pub checks: Vec<Check>,
+    /// Bundles that were not counted, each with its reason.
+    pub rejected: Vec<Rejected>,
 }
 
-/// A statement whose signature, signer and subject were verified.
+/// A bundle whose signature, signer and subject were verified.
 struct Verified {
     authority: String,
-    statement: Value,
-    /// When it was attested: the log entry's time, else the signed predicate's.
+    /// `None` for a plain signature over the artifact.
+    statement: Option<Statement>,
+    /// When it was signed: an authenticated time (log entry or RFC 3161
+    /// timestamp), else the time the signed predicate records.
     time: Option<i64>,
 }
 
-/// The time a verified statement was made: the transparency log's time
-/// when logged; otherwise the time the signed predicate records.
-fn attested_at(integrated_time: Option<&str>, statement: &Value) -> Option<i64> {
-    if let Some(t) = integrated_time.and_then(|t| t.parse::<i64>().ok()) {
-        return Some(t);
-    }
-    let p = &statement["predicate"];
+/// The time the signed predicate records, for unlogged attestations.
+fn predicate_time(statement: &Statement) -> Option<i64> {
+    let p = &statement.predicate;
     [
         &p["runDetails"]["metadata"]["finishedOn"],
         &p["runDetails"]["metadata"]["startedOn"],
@@ -125,7 +160,10 @@ fn in_window(a: &Authority, now: i64) -> Result<(), String> {
 
 /// Every crate `cargo auditable` recorded in the binary (the root package
 /// aside) must be a component of the SBOM, by name and version.
-fn binary_matches_sbom(binary: Option<&std::path::Path>, sbom: &Value) -> Result<(), String> {
+fn binary_matches_sbom(
+    binary: Option<&std::path::Path>,
+    components: &[&predicate::Component],
+) -> Result<(), String> {
     let Some(path) = binary else {
         return Err(
             "matchBinary: the subject is not a file, so there is no binary to compare".into(),
@@ -133,16 +171,9 @@ fn binary_matches_sbom(binary: Option<&std::path::Path>, sbom: &Value) -> Result
     };
     let inventory = tollgate_sbom::auditable::inventory_from_binary(path)
         .map_err(|e| format!("matchBinary: {e}"))?;
-    let listed: BTreeSet<(String, String)> = sbom["components"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|c| {
-            Some((
-                c["name"].as_str()?.to_string(),
-                c["version"].as_str()?.to_string(),
-            ))
-        })
+    let listed: BTreeSet<(String, String)> = components
+        .iter()
+        .filter_map(|c| Some((c.name.clone(), c.version.clone()?)))
         .collect();
     let missing: Vec<String> = inventory
         .items
@@ -163,105 +194,167 @@ fn binary_matches_sbom(binary: Option<&std::path::Path>, sbom: &Value) -> Result
     }
 }
 
-fn statement_of(bundle_path: &std::path::Path) -> Option<Value> {
-    let bundle: Value = serde_json::from_slice(&std::fs::read(bundle_path).ok()?).ok()?;
-    let payload = B64
-        .decode(bundle["dsseEnvelope"]["payload"].as_str()?)
-        .ok()?;
-    serde_json::from_slice(&payload).ok()
+/// The cosign simple-signing payload of an image signature must name this
+/// exact manifest digest.
+fn simple_signing_names(payload: &[u8], sha256: &str) -> Result<(), String> {
+    let doc = tollgate_attest::bundle::parse_strict_json_bytes(payload)
+        .map_err(|e| format!("signed payload: {e}"))?;
+    if doc["critical"]["type"] != "cosign container image signature" {
+        return Err("signed payload is not a cosign container image signature".into());
+    }
+    let named = doc["critical"]["image"]["docker-manifest-digest"].as_str();
+    if named.map(str::to_ascii_lowercase) != Some(format!("sha256:{sha256}")) {
+        return Err(format!(
+            "signed payload names {}, not sha256:{sha256}",
+            named.unwrap_or("no digest")
+        ));
+    }
+    Ok(())
 }
 
-/// Decide. `now` is Unix seconds (key validity windows).
+/// Verify one bundle against one authority; the verified content, or why not.
+fn verify_for(
+    bundle: &BundleInput,
+    text: &str,
+    authority: &Authority,
+    subject: &Subject,
+    sha256: &str,
+) -> Result<(Option<Statement>, Option<i64>), String> {
+    let (signer, trust, pattern) = authority_signer(authority)
+        .ok_or_else(|| format!("authority `{}` is not usable", authority.name.value))?;
+    let ignore_tlog = authority.allow_unlogged && authority.key.is_some();
+    let label = std::path::Path::new(&bundle.label);
+    // An image signature signs a payload that names the digest.
+    let payload_subject;
+    let subject = match &bundle.signed_payload {
+        Some(payload) => {
+            use sha2::Digest;
+            payload_subject = Subject::Sha256(hex::encode(sha2::Sha256::digest(payload)));
+            &payload_subject
+        }
+        None => subject,
+    };
+    let certified = verify_bundle_text(label, text, subject, &signer, &trust, ignore_tlog)
+        .map_err(|e| e.to_string())?;
+    if let Some(rule) = &pattern {
+        let (Some(identity), Some(issuer)) = (&certified.identity, &certified.issuer) else {
+            return Err("the certificate names no identity or issuer".into());
+        };
+        if !rule.matches(issuer, identity) {
+            return Err(format!(
+                "signed by {identity} ({issuer}), which authority `{}` does not accept",
+                authority.name.value
+            ));
+        }
+    }
+    if authority.require_tlog && !certified.tlog_verified {
+        return Err(format!(
+            "authority `{}` requires a transparency-log entry",
+            authority.name.value
+        ));
+    }
+    match certified.content {
+        VerifiedContent::Artifact => {
+            if let Some(payload) = &bundle.signed_payload {
+                simple_signing_names(payload, sha256)?;
+            }
+            Ok((None, certified.signed_at))
+        }
+        VerifiedContent::Statement(payload) => {
+            if bundle.signed_payload.is_some() {
+                return Err("a DSSE bundle does not sign a separate payload".into());
+            }
+            let statement = Statement::from_payload(&payload).map_err(|e| e.to_string())?;
+            // Defence in depth: the verified statement must name this subject.
+            if !statement.names_sha256(sha256) {
+                return Err(format!("statement does not name sha256:{sha256}"));
+            }
+            let time = certified.signed_at.or_else(|| predicate_time(&statement));
+            Ok((Some(statement), time))
+        }
+    }
+}
+
+/// Decide. `now` is Unix seconds (key validity windows, maxAge).
 pub fn decide(
     policy: &Policy,
     target: &Target<'_>,
-    bundles: &[std::path::PathBuf],
+    bundles: &[BundleInput],
     now: i64,
 ) -> Decision {
+    let mut checks = Vec::new();
     let (subject_name, sha256) = match target {
         Target::File(path) => {
             use sha2::Digest;
-            let digest = std::fs::read(path)
-                .map(|b| hex::encode(sha2::Sha256::digest(b)))
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            (
-                path.file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default(),
-                digest,
-            )
+            match std::fs::read(path) {
+                Ok(b) => (name, hex::encode(sha2::Sha256::digest(b))),
+                Err(e) => {
+                    // Fail closed: nothing can be verified for an unreadable subject.
+                    checks.push(Check {
+                        requirement: "subject".into(),
+                        passed: false,
+                        reason: format!("{}: cannot read: {e}", path.display()),
+                    });
+                    (name, String::new())
+                }
+            }
         }
-        Target::Digest { name, sha256 } => (name.to_string(), sha256.to_string()),
+        Target::Digest { name, sha256 } => (name.to_string(), sha256.to_ascii_lowercase()),
     };
     let subject = match target {
         Target::File(path) => Subject::File(path.to_path_buf()),
-        Target::Digest { sha256, .. } => Subject::Sha256(sha256.to_string()),
+        Target::Digest { .. } => Subject::Sha256(sha256.clone()),
     };
-    let mut checks = Vec::new();
     let mut verified: Vec<Verified> = Vec::new();
-    let mut notes: BTreeSet<String> = BTreeSet::new();
+    let mut rejected: Vec<Rejected> = Vec::new();
 
     for bundle in bundles {
+        let reject = |reason: String| Rejected {
+            bundle: bundle.label.clone(),
+            reason,
+        };
+        if sha256.is_empty() {
+            rejected.push(reject("the subject could not be read".into()));
+            continue;
+        }
+        let Ok(text) = std::str::from_utf8(&bundle.bytes) else {
+            rejected.push(reject("not parsed: not UTF-8".into()));
+            continue;
+        };
+        if let Err(e) = tollgate_attest::bundle::parse(text) {
+            rejected.push(reject(format!("not parsed: {e}")));
+            continue;
+        }
+        let mut reasons = Vec::new();
         let mut accepted = false;
         for authority in &policy.authorities {
-            let Some((signer, trust, pattern)) = authority_signer(authority) else {
-                continue;
-            };
             if let Err(reason) = in_window(authority, now) {
-                notes.insert(reason);
+                reasons.push(reason);
                 continue;
             }
-            let ignore_tlog = authority.allow_unlogged && authority.key.is_some();
-            let Ok(certified) = verify_bundle(bundle, &subject, &signer, &trust, ignore_tlog)
-            else {
-                continue;
-            };
-            if let Some(rule) = &pattern {
-                let (Some(identity), Some(issuer)) = (&certified.identity, &certified.issuer)
-                else {
-                    continue;
-                };
-                if !rule.matches(issuer, identity) {
-                    notes.insert(format!(
-                        "{}: signed by {identity} ({issuer}), which authority `{}` does not accept",
-                        bundle.display(),
-                        authority.name.value
-                    ));
-                    continue;
-                }
-            }
-            // Defence in depth: the verified statement must name this subject.
-            if let Some(statement) = statement_of(bundle) {
-                if tollgate_attest::statement::has_subject_sha256(&statement, &sha256) {
-                    let time = attested_at(certified.integrated_time.as_deref(), &statement);
+            match verify_for(bundle, text, authority, &subject, &sha256) {
+                Ok((statement, time)) => {
                     verified.push(Verified {
                         authority: authority.name.value.clone(),
                         statement,
                         time,
                     });
                     accepted = true;
-                } else {
-                    notes.insert(format!(
-                        "{}: statement does not name sha256:{sha256}",
-                        bundle.display()
-                    ));
+                    break;
                 }
-            } else {
-                // A plain signature over the artifact (no statement).
-                verified.push(Verified {
-                    authority: authority.name.value.clone(),
-                    statement: Value::Null,
-                    time: None,
-                });
-                accepted = true;
+                Err(reason) => reasons.push(format!("{}: {reason}", authority.name.value)),
             }
-            break;
         }
         if !accepted {
-            notes.insert(format!(
-                "{}: not verified by any authority of the policy",
-                bundle.display()
-            ));
+            rejected.push(reject(if reasons.is_empty() {
+                "not verified by any authority of the policy".into()
+            } else {
+                reasons.join("; ")
+            }));
         }
     }
 
@@ -280,12 +373,16 @@ pub fn decide(
         reason: if signers.is_empty() {
             format!(
                 "no valid signature from a trusted authority{}",
-                if notes.is_empty() {
+                if rejected.is_empty() {
                     String::new()
                 } else {
                     format!(
                         " ({})",
-                        notes.iter().cloned().collect::<Vec<_>>().join("; ")
+                        rejected
+                            .iter()
+                            .map(|r| format!("{}: {}", r.bundle, r.reason))
+                            .collect::<Vec<_>>()
+                            .join("; ")
                     )
                 }
             )
@@ -306,11 +403,11 @@ pub fn decide(
             "signers": signers.iter().collect::<Vec<_>>(),
             "attestations": verified
                 .iter()
-                .filter(|v| !v.statement.is_null())
-                .map(|v| serde_json::json!({
+                .filter_map(|v| v.statement.as_ref().map(|s| (v, s)))
+                .map(|(v, s)| serde_json::json!({
                     "authority": v.authority,
-                    "predicateType": v.statement["predicateType"],
-                    "predicate": v.statement["predicate"],
+                    "predicateType": s.predicate_type,
+                    "predicate": s.predicate,
                 }))
                 .collect::<Vec<_>>(),
         });
@@ -343,6 +440,7 @@ pub fn decide(
         violations,
         authorities: signers.into_iter().collect(),
         checks,
+        rejected,
     }
 }
 
@@ -353,9 +451,10 @@ fn check_requirement(
     now: i64,
 ) -> Check {
     let ty = expand_type(&r.predicate_type.value).to_string();
-    let candidates: Vec<&Verified> = verified
+    let candidates: Vec<(&Verified, &Statement)> = verified
         .iter()
-        .filter(|v| v.statement["predicateType"] == Value::String(ty.clone()))
+        .filter_map(|v| v.statement.as_ref().map(|s| (v, s)))
+        .filter(|(_, s)| s.predicate_type == ty)
         .collect();
     let requirement = format!("attestation {}", r.predicate_type.value);
     if candidates.is_empty() {
@@ -370,12 +469,18 @@ fn check_requirement(
         .max_age
         .as_ref()
         .and_then(|a| crate::policy::parse_age(&a.value).map(|s| (s, a.value.clone())));
-    for c in &candidates {
+    for (v, statement) in &candidates {
         if let Some((seconds, text)) = &max_age {
-            match c.time {
+            match v.time {
                 None => {
                     failures.push(format!(
                         "maxAge {text}: the attestation records no time to check"
+                    ));
+                    continue;
+                }
+                Some(t) if t > now + 300 => {
+                    failures.push(format!(
+                        "maxAge {text}: the attestation is dated in the future"
                     ));
                     continue;
                 }
@@ -389,12 +494,12 @@ fn check_requirement(
                 Some(_) => {}
             }
         }
-        match conditions(r, &c.statement["predicate"], binary) {
+        match conditions(r, statement, binary) {
             Ok(()) => {
                 return Check {
                     requirement,
                     passed: true,
-                    reason: format!("verified, signed by {}", c.authority),
+                    reason: format!("verified, signed by {}", v.authority),
                 }
             }
             Err(reason) => failures.push(reason),
@@ -407,118 +512,81 @@ fn check_requirement(
     }
 }
 
+/// A requirement's conditions over a statement's typed predicate. A
+/// predicate that does not parse into its type fails, with the reason.
 fn conditions(
     r: &Requirement,
-    predicate: &Value,
+    statement: &Statement,
     binary: Option<&std::path::Path>,
 ) -> Result<(), String> {
     if let Some(p) = &r.provenance {
-        let builder = predicate["runDetails"]["builder"]["id"]
-            .as_str()
-            .unwrap_or("");
+        let provenance: predicate::Provenance =
+            statement.predicate_as().map_err(|e| e.to_string())?;
+        let builder = provenance.run_details.builder.id.as_str();
         if !p.builder_ids.is_empty() && !p.builder_ids.iter().any(|b| b == builder) {
             return Err(format!("builder `{builder}` is not allowed"));
         }
-        let deps: Vec<&str> = predicate["buildDefinition"]["resolvedDependencies"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|d| d["uri"].as_str())
-            .collect();
-        let workflow_repo =
-            predicate["buildDefinition"]["externalParameters"]["workflow"]["repository"].as_str();
-        let repos: Vec<String> = deps
-            .iter()
-            .filter_map(|u| {
-                u.strip_prefix("git+")
-                    .map(|u| u.split('@').next().unwrap_or(u).to_string())
-            })
-            .chain(workflow_repo.map(str::to_string))
-            .collect();
+        // Every source and ref the provenance names must be allowed, and
+        // there must be at least one: a second, unlisted source is not
+        // hidden by a first, listed one.
+        let repos = provenance.source_repositories();
         if !p.source_repositories.is_empty()
-            && !repos.iter().any(|r| p.source_repositories.contains(r))
+            && (repos.is_empty() || !repos.iter().all(|r| p.source_repositories.contains(r)))
         {
             return Err(format!("source repository {repos:?} is not allowed"));
         }
-        let workflow_ref =
-            predicate["buildDefinition"]["externalParameters"]["workflow"]["ref"].as_str();
-        let refs: Vec<String> = deps
-            .iter()
-            .filter_map(|u| u.rsplit_once('@').map(|(_, r)| r.to_string()))
-            .chain(workflow_ref.map(str::to_string))
-            .collect();
-        if !p.refs.is_empty() && !refs.iter().any(|r| p.refs.contains(r)) {
+        let refs = provenance.refs();
+        if !p.refs.is_empty() && (refs.is_empty() || !refs.iter().all(|r| p.refs.contains(r))) {
             return Err(format!("ref {refs:?} is not allowed"));
         }
     }
     if let Some(s) = &r.sbom {
+        let bom: predicate::CycloneDx = statement.predicate_as().map_err(|e| e.to_string())?;
+        let components = bom.all_components()?;
         if s.match_binary {
-            binary_matches_sbom(binary, predicate)?;
+            binary_matches_sbom(binary, &components)?;
         }
-        for c in predicate["components"].as_array().into_iter().flatten() {
-            let name = c["name"].as_str().unwrap_or("");
-            let version = c["version"].as_str().unwrap_or("");
-            if s.banned_crates.iter().any(|b| b == name) {
-                return Err(format!("banned crate {name}@{version} in the SBOM"));
+        for c in &components {
+            let version = c.version.as_deref().unwrap_or("");
+            if let Some(b) = s
+                .banned_crates
+                .iter()
+                .find(|b| predicate::same_crate_name(b, &c.name))
+            {
+                return Err(format!("banned crate {b} ({}@{version}) in the SBOM", c.name));
             }
-            for l in c["licenses"].as_array().into_iter().flatten() {
-                let text = l["expression"]
-                    .as_str()
-                    .or_else(|| l["license"]["id"].as_str())
-                    .unwrap_or("");
-                let ids: Vec<&str> = text
-                    .split(|ch: char| ch.is_whitespace() || ch == '(' || ch == ')')
-                    .filter(|t| !t.is_empty() && *t != "AND" && *t != "OR" && *t != "WITH")
-                    .collect();
-                if let Some(denied) = ids
+            let ids = c.license_ids();
+            if let Some(denied) = ids.iter().find(|id| {
+                s.denied_licenses
                     .iter()
-                    .find(|id| s.denied_licenses.iter().any(|d| d == *id))
-                {
-                    return Err(format!("denied licence {denied} on {name}@{version}"));
-                }
+                    .any(|d| d.eq_ignore_ascii_case(id))
+            }) {
+                return Err(format!("denied licence {denied} on {}@{version}", c.name));
             }
         }
     }
     if let Some(v) = &r.vulns {
+        let vulns: predicate::Vulns = statement.predicate_as().map_err(|e| e.to_string())?;
+        // An unknown maxSeverity cannot pass policy validation; if it ever
+        // did, nothing above `none` is allowed.
         let max = severity_rank(&v.max_severity.value).unwrap_or(0);
-        for result in predicate["scanner"]["result"]
-            .as_array()
-            .into_iter()
-            .flatten()
-        {
-            let id = result["id"].as_str().unwrap_or("?");
-            let score = result["severity"]
-                .as_array()
-                .and_then(|s| s.first())
-                .and_then(|s| s["score"].as_str())
-                .and_then(|s| s.parse::<f64>().ok());
-            // No score: unknown severity counts as critical (fail closed).
-            let rank = match score {
-                Some(0.0) => 0,
-                Some(s) if s < 4.0 => 1,
-                Some(s) if s < 7.0 => 2,
-                Some(s) if s < 9.0 => 3,
-                _ => 4,
-            };
-            let not_reachable = result["annotations"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .any(|a| a["reachability"] == "not-reachable");
-            if rank > max && !(v.ignore_not_reachable && not_reachable) {
+        for result in &vulns.scanner.result {
+            let rank = result.rank();
+            if rank > max && !(v.ignore_not_reachable && result.not_reachable()) {
                 return Err(format!(
-                    "{id} (score {}) exceeds the allowed severity `{}`",
-                    score
-                        .map(|s| format!("{s:.1}"))
-                        .unwrap_or_else(|| "unknown".into()),
+                    "{} (score {}) exceeds the allowed severity `{}`",
+                    result.id,
+                    result.score_text(),
                     v.max_severity.value
                 ));
             }
         }
     }
     if let Some(s) = &r.sast {
-        let errors = predicate["counts"]["critical"].as_u64().unwrap_or(0)
-            + predicate["counts"]["high"].as_u64().unwrap_or(0);
+        let summary: predicate::SastSummary =
+            statement.predicate_as().map_err(|e| e.to_string())?;
+        summary.check()?;
+        let errors = summary.counts.errors();
         if errors > s.max_errors {
             return Err(format!(
                 "{errors} error-level SAST findings (at most {} allowed)",
