@@ -79,6 +79,11 @@ pub struct Authority {
     /// Accept keyed bundles without a transparency-log entry.
     #[serde(default)]
     pub allow_unlogged: bool,
+    /// Demand a verified transparency-log entry: keyless bundles that carry
+    /// only an RFC 3161 timestamp (GitHub's attestations for private
+    /// repositories) are then refused.
+    #[serde(default)]
+    pub require_tlog: bool,
 }
 
 /// A keyless signer: the OIDC issuer and the certificate's identity, given
@@ -407,14 +412,12 @@ pub fn expand_type(t: &str) -> &str {
     }
 }
 
+/// A calendar date (`YYYY-MM-DD`, a real day: no `2026-02-31`) to Unix
+/// seconds at its start, UTC.
 pub fn valid_date(text: &str) -> Option<i64> {
-    let mut parts = text.split('-').map(|p| p.parse::<i64>().ok());
-    match (parts.next()?, parts.next()?, parts.next()?, parts.next()) {
-        (Some(y), Some(m @ 1..=12), Some(d @ 1..=31), None) => {
-            Some(tollgate_sbom::advisory_db::days_from_civil(y, m as u32, d as u32) * 86_400)
-        }
-        _ => None,
-    }
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let date = time::Date::parse(text, &format).ok()?;
+    Some(date.midnight().assume_utc().unix_timestamp())
 }
 
 impl Policy {
@@ -482,14 +485,14 @@ impl Policy {
                 }
             }
         }
-        if let Some(rego) = &self.rego {
-            if let Err(e) = crate::rego::check(&rego.value) {
-                out.push(at(rego, format!("rego: {e}")));
         for g in &self.scope.images {
             if let Err(message) = crate::reference::ScopeGlob::new(g) {
                 out.push(Problem { line: 1, message });
             }
         }
+        if let Some(rego) = &self.rego {
+            if let Err(e) = crate::rego::check(&rego.value) {
+                out.push(at(rego, format!("rego: {e}")));
             }
         }
         if self.api_version.value != API_VERSION {
@@ -510,8 +513,11 @@ impl Policy {
         for a in &self.authorities {
             match (&a.key, &a.keyless) {
                 (Some(key), None) => {
-                    if tollgate_attest::keys::KeyKind::from_public_pem(&key.value).is_none() {
-                        out.push(at(key, format!("authority `{}`: key is not an ECDSA P-256 or Ed25519 SPKI PEM public key", a.name.value)));
+                    if tollgate_attest::keys::public_key_algorithm(&key.value).is_none() {
+                        out.push(at(key, format!("authority `{}`: key is not an SPKI PEM public key of a supported type (ECDSA P-256 or P-384, RSA of 2048 bits or more, Ed25519)", a.name.value)));
+                    }
+                    if a.require_tlog && a.allow_unlogged {
+                        out.push(at(&a.name, format!("authority `{}`: requireTlog and allowUnlogged contradict each other", a.name.value)));
                     }
                 }
                 (None, Some(k)) => {
@@ -662,6 +668,18 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn impossible_dates_are_refused() {
+        assert_eq!(valid_date("2026-02-28"), Some(1_772_236_800));
+        assert!(valid_date("2024-02-29").is_some());
+        for bad in ["2026-02-31", "2025-02-29", "2026-13-01", "2026-1-1", "26-01-01", ""] {
+            assert_eq!(valid_date(bad), None, "{bad}");
+        }
+        let text = EXAMPLE.replace("validUntil: \"2027-01-01\"", "validUntil: \"2026-02-31\"");
+        let problems = Policy::parse(&text).unwrap_err();
+        assert!(problems.iter().any(|p| p.message.contains("2026-02-31")), "{problems:?}");
+    }
 
     #[test]
     fn example_validates() {
