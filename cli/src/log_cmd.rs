@@ -193,8 +193,9 @@ pub fn run(command: LogCommand) -> Result<u8> {
             let key = key.as_deref().map(verifier).transpose()?;
             let text = std::fs::read_to_string(&old_checkpoint)
                 .with_context(|| format!("{}: cannot read", old_checkpoint.display()))?;
-            let old = SignedCheckpoint::parse(&text)
-                .with_context(|| format!("{}: not a signed checkpoint", old_checkpoint.display()))?;
+            let old = SignedCheckpoint::parse(&text).with_context(|| {
+                format!("{}: not a signed checkpoint", old_checkpoint.display())
+            })?;
             match proof::consistency(&log, &old, key.as_ref()) {
                 Ok(req) => {
                     output::write(out.as_deref(), &req.text())?;

@@ -792,16 +792,35 @@ async fn check_images(
 }
 
 /// Write the review's record; `Err` when the log cannot take it.
-async fn log_review(state: &State, record: Value, until: TokioInstant) -> Result<(), String> {
+async fn log_review(
+    state: &State,
+    record: Value,
+    until: TokioInstant,
+) -> Result<Option<crate::log::Receipt>, String> {
     let Some(path) = &state.decision_log else {
-        return Ok(());
+        return Ok(None);
     };
     let writer = crate::log::shared::writer(path).map_err(|e| e.to_string())?;
     match tokio::time::timeout_at(until, writer.append_async(record)).await {
-        Ok(Ok(_)) => Ok(()),
+        Ok(Ok(receipt)) => Ok(Some(receipt)),
         Ok(Err(e)) => Err(e.to_string()),
         Err(_) => Err("the write did not finish in time".into()),
     }
+}
+
+/// Point the apiserver's audit log into the decision log: the review's
+/// record index and leaf hash as `auditAnnotations`.
+fn annotate(
+    (status, mut body): (u16, Value),
+    receipt: Option<crate::log::Receipt>,
+) -> (u16, Value) {
+    if let Some(r) = receipt {
+        body["response"]["auditAnnotations"] = json!({
+            "decision-log-index": r.index.to_string(),
+            "decision-log-leaf-hash": r.leaf_hex(),
+        });
+    }
+    (status, body)
 }
 
 /// Review one AdmissionReview body; returns an HTTP status and the JSON body.
@@ -926,23 +945,29 @@ async fn review_inner(
             records.push(o.record);
         }
     }
+    let mut receipt = None;
     if checked && state.decision_log.is_some() {
         let record = json!({
             "uid": uid,
             "namespace": namespace,
             "kind": kind,
             "operation": operation,
+            "name": request["name"],
+            "userInfo": request["userInfo"],
             "policyGeneration": loaded.generation,
             "allowed": denials.is_empty(),
             "images": records,
         });
-        if let Err(e) = log_review(&state, record, until + Duration::from_millis(40)).await {
-            state.metrics.log_failures.fetch_add(1, Ordering::Relaxed);
-            let reason = format!("decision log unavailable: {e}");
-            if enforced {
-                denials.push(reason);
-            } else {
-                warnings.push(reason);
+        match log_review(&state, record, until + Duration::from_millis(40)).await {
+            Ok(r) => receipt = r,
+            Err(e) => {
+                state.metrics.log_failures.fetch_add(1, Ordering::Relaxed);
+                let reason = format!("decision log unavailable: {e}");
+                if enforced {
+                    denials.push(reason);
+                } else {
+                    warnings.push(reason);
+                }
             }
         }
     }
@@ -953,18 +978,21 @@ async fn review_inner(
         } else {
             Vec::new()
         };
-        respond(true, None, warnings, patch)
+        annotate(respond(true, None, warnings, patch), receipt)
     } else {
         state.metrics.denied.fetch_add(1, Ordering::Relaxed);
-        respond(
-            false,
-            Some(format!(
-                "tollgate policy ({}) denied: {}",
-                loaded.set.names().join(", "),
-                denials.join(" | ")
-            )),
-            warnings,
-            Vec::new(),
+        annotate(
+            respond(
+                false,
+                Some(format!(
+                    "tollgate policy ({}) denied: {}",
+                    loaded.set.names().join(", "),
+                    denials.join(" | ")
+                )),
+                warnings,
+                Vec::new(),
+            ),
+            receipt,
         )
     }
 }

@@ -371,7 +371,9 @@ mod tests {
     }
 
     fn leaves(n: usize) -> Vec<Hash> {
-        (0..n).map(|i| leaf_hash(format!("record {i}").as_bytes())).collect()
+        (0..n)
+            .map(|i| leaf_hash(format!("record {i}").as_bytes()))
+            .collect()
     }
 
     #[test]
@@ -402,7 +404,14 @@ mod tests {
                 let other = leaf_hash(b"other");
                 assert!(verify_inclusion(index, size, &other, &proof, &root).is_err());
                 if size > 1 {
-                    assert!(verify_inclusion((index + 1) % size, size, &ls[index as usize], &proof, &root).is_err());
+                    assert!(verify_inclusion(
+                        (index + 1) % size,
+                        size,
+                        &ls[index as usize],
+                        &proof,
+                        &root
+                    )
+                    .is_err());
                 }
             }
         }
@@ -427,7 +436,9 @@ mod tests {
                 if old > 3 {
                     let fork_root = root_at(&fork, new).unwrap();
                     let fork_proof = consistency_proof(&fork, old, new).unwrap();
-                    assert!(verify_consistency(old, new, &old_root, &fork_root, &fork_proof).is_err());
+                    assert!(
+                        verify_consistency(old, new, &old_root, &fork_root, &fork_proof).is_err()
+                    );
                 }
             }
         }

@@ -217,9 +217,9 @@ pub mod shared {
 
     /// The installed writer for `path`, or a new unsigned one.
     pub fn writer(path: &Path) -> Result<Arc<LogWriter>, LogError> {
-        let mut map = writers()
-            .lock()
-            .map_err(|_| LogError::Stopped { path: path.to_path_buf() })?;
+        let mut map = writers().lock().map_err(|_| LogError::Stopped {
+            path: path.to_path_buf(),
+        })?;
         if let Some(w) = map.get(path) {
             return Ok(w.clone());
         }

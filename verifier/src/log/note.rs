@@ -313,7 +313,10 @@ impl Note {
         if signatures.is_empty() {
             return Err(malformed("no signature"));
         }
-        Ok(Note { body: body.to_string(), signatures })
+        Ok(Note {
+            body: body.to_string(),
+            signatures,
+        })
     }
 
     pub fn text(&self) -> String {
@@ -330,7 +333,8 @@ impl Note {
     pub fn add_signature_line(&mut self, line: &str) -> Result<(), NoteError> {
         let parsed = Note::parse(&format!("{}\n{line}", self.body))?;
         for s in parsed.signatures {
-            self.signatures.retain(|o| !(o.name == s.name && o.id == s.id));
+            self.signatures
+                .retain(|o| !(o.name == s.name && o.id == s.id));
             self.signatures.push(s);
         }
         Ok(())
@@ -347,7 +351,12 @@ pub struct Checkpoint {
 
 impl Checkpoint {
     pub fn body(&self) -> String {
-        format!("{}\n{}\n{}\n", self.origin, self.size, B64.encode(self.root))
+        format!(
+            "{}\n{}\n{}\n",
+            self.origin,
+            self.size,
+            B64.encode(self.root)
+        )
     }
 
     pub fn parse_body(body: &str) -> Result<Checkpoint, NoteError> {
@@ -462,7 +471,8 @@ mod tests {
 
         let w = NoteSigner::generate("witness.example/w1", TYPE_COSIGNATURE_V1).unwrap();
         let mut note = signed.note.clone();
-        note.add_signature_line(&w.cosign(&note.body, 1_700_000_000)).unwrap();
+        note.add_signature_line(&w.cosign(&note.body, 1_700_000_000))
+            .unwrap();
         assert_eq!(w.verifier().verify(&note), Some(1_700_000_000));
         assert_eq!(v.verify(&note), Some(0));
         // A cosigner key relabelled as a log key has the wrong key ID.

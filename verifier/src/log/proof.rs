@@ -41,13 +41,12 @@ pub fn latest_checkpoint(log: &Path) -> Result<Option<SignedCheckpoint>, LogErro
             starts.insert(0, 0);
         }
         if let Some(&s) = starts.last() {
-            let notes = super::note::parse_notes(&text[s..]).map_err(|(line, e)| {
-                LogError::Checkpoint {
+            let notes =
+                super::note::parse_notes(&text[s..]).map_err(|(line, e)| LogError::Checkpoint {
                     path: path.clone(),
                     line,
                     message: format!("the latest checkpoint: {e}"),
-                }
-            })?;
+                })?;
             return Ok(notes.into_iter().last().map(|(_, c)| c));
         }
         if start == 0 {
@@ -96,7 +95,11 @@ pub struct InclusionProof {
 
 /// Prove record `index` is in the tree of the latest checkpoint. The proof
 /// is verified before it is returned.
-pub fn prove(log: &Path, index: u64, key: Option<&NoteVerifier>) -> Result<InclusionProof, LogError> {
+pub fn prove(
+    log: &Path,
+    index: u64,
+    key: Option<&NoteVerifier>,
+) -> Result<InclusionProof, LogError> {
     let cp = require_checkpoint(log, key)?;
     let size = cp.checkpoint.size;
     if index >= size {
@@ -133,7 +136,9 @@ pub fn prove(log: &Path, index: u64, key: Option<&NoteVerifier>) -> Result<Inclu
             path: log.to_path_buf(),
             line: index + 1,
             record: index,
-            message: format!("the record does not prove into the signed tree ({e}): run `tollgate log verify`"),
+            message: format!(
+                "the record does not prove into the signed tree ({e}): run `tollgate log verify`"
+            ),
         }
     })?;
     Ok(InclusionProof {
@@ -276,7 +281,12 @@ pub fn witness(
             source: e,
         })?),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(LogError::Io { path: state.to_path_buf(), source: e }),
+        Err(e) => {
+            return Err(LogError::Io {
+                path: state.to_path_buf(),
+                source: e,
+            })
+        }
     };
     let (old_size, old_root) = match &seen {
         Some(s) => {

@@ -239,7 +239,10 @@ pub struct Record {
 
 /// Every record with its leaf hash, in order (no chain checks: use
 /// `verify` for that).
-pub fn read_records(log: &Path, mut f: impl FnMut(Record) -> Result<(), LogError>) -> Result<u64, LogError> {
+pub fn read_records(
+    log: &Path,
+    mut f: impl FnMut(Record) -> Result<(), LogError>,
+) -> Result<u64, LogError> {
     let mut file = File::open(log).map_err(io(log))?;
     let mut n = 0u64;
     scan_lines(log, &mut file, |_, _, line| {

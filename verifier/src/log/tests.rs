@@ -151,7 +151,11 @@ fn every_tamper_names_the_first_bad_record() {
         l[5] = l[5].replace("\"allowed\":false", "\"allowed\":true");
         rechain(&mut l);
         f.write_lines(&l);
-        assert_eq!(f.first_bad(), 5, "re-chained rewrite (per record: {per_record})");
+        assert_eq!(
+            f.first_bad(),
+            5,
+            "re-chained rewrite (per record: {per_record})"
+        );
         // Without the cache, the range after the previous checkpoint.
         std::fs::remove_file(store::tree_path(&f.log)).unwrap();
         assert_eq!(f.first_bad(), if per_record { 5 } else { 0 });
@@ -247,7 +251,8 @@ fn a_second_writer_is_refused() {
 #[test]
 fn group_commit_from_many_threads() {
     let f = fixture(0, false);
-    let w = std::sync::Arc::new(LogWriter::open(&f.log, f.options(Duration::from_millis(5))).unwrap());
+    let w =
+        std::sync::Arc::new(LogWriter::open(&f.log, f.options(Duration::from_millis(5))).unwrap());
     let mut handles = Vec::new();
     for t in 0..8 {
         let w = w.clone();
@@ -257,7 +262,10 @@ fn group_commit_from_many_threads() {
                 .collect::<Vec<_>>()
         }));
     }
-    let mut receipts: Vec<Receipt> = handles.into_iter().flat_map(|h| h.join().unwrap()).collect();
+    let mut receipts: Vec<Receipt> = handles
+        .into_iter()
+        .flat_map(|h| h.join().unwrap())
+        .collect();
     w.close().unwrap();
     receipts.sort_by_key(|r| r.index);
     assert_eq!(receipts.len(), 1600);
@@ -341,7 +349,11 @@ fn proofs_and_the_witness() {
     .unwrap();
     let cosigned = proof::witness(&first, &f.public, &wkey, &state, 1_800_000_000).unwrap();
     assert!(wkey.verifier().verify(&cosigned).is_some());
-    std::fs::write(store::witnessed_path(&f.log), format!("{}\n", cosigned.text())).unwrap();
+    std::fs::write(
+        store::witnessed_path(&f.log),
+        format!("{}\n", cosigned.text()),
+    )
+    .unwrap();
     let report = verify(
         &f.log,
         &VerifyOptions {
@@ -361,7 +373,11 @@ fn proofs_and_the_witness() {
     l.push(l[16].clone());
     rechain(&mut l);
     f.write_lines(&l);
-    for p in [store::tree_path(&f.log), store::idx_path(&f.log), store::checkpoints_path(&f.log)] {
+    for p in [
+        store::tree_path(&f.log),
+        store::idx_path(&f.log),
+        store::checkpoints_path(&f.log),
+    ] {
         let _ = std::fs::remove_file(p);
     }
     let w = LogWriter::open(&f.log, f.options(Duration::ZERO)).unwrap();
@@ -419,4 +435,41 @@ fn legacy_append_and_export() {
     assert_eq!(out[0]["reasons"], json!(["sbom: missing"]));
     assert_eq!(out[0]["userIdentity"]["username"], json!("alice"));
     assert_eq!(out[0]["eventID"], json!("u1/r/a:1"));
+}
+
+#[test]
+fn export_reads_the_webhook_review_and_the_cli_decision() {
+    let line = store::format_record(
+        0,
+        &[0; 32],
+        "2026-01-01T00:00:00Z",
+        &json!({"uid": "u2", "namespace": "prod", "kind": "Deployment", "name": "web", "operation": "CREATE",
+                "userInfo": {"username": "bob", "groups": ["dev"]}, "allowed": false,
+                "images": [{"image": "r/a:1", "digest": "sha256:aa", "decisions": [{"policy": "p", "allowed": false,
+                            "checks": [{"requirement": "provenance", "passed": false, "reason": "none"}]}]},
+                           {"image": "r/b:2", "error": "registry down"}]})
+        .to_string(),
+    );
+    let e = export::event(0, &merkle::leaf_hash(line.as_bytes()), line.as_bytes());
+    assert_eq!(e["eventID"], json!("u2"));
+    assert_eq!(e["decision"], json!("deny"));
+    assert_eq!(e["userIdentity"]["username"], json!("bob"));
+    assert_eq!(e["resource"]["images"], json!(["r/a:1", "r/b:2"]));
+    assert_eq!(
+        e["reasons"],
+        json!([
+            "image r/a:1: policy `p`: provenance: none",
+            "image r/b:2: registry down"
+        ])
+    );
+    let cli = store::format_record(
+        1,
+        &[0; 32],
+        "2026-01-01T00:00:00Z",
+        &json!({"subject": "app", "digest": "sha256:bb", "policy": "p", "allowed": true, "checks": []}).to_string(),
+    );
+    let e = export::event(1, &merkle::leaf_hash(cli.as_bytes()), cli.as_bytes());
+    assert_eq!(e["decision"], json!("allow"));
+    assert_eq!(e["operation"], json!("verify"));
+    assert_eq!(e["resource"]["digests"], json!(["sha256:bb"]));
 }

@@ -37,7 +37,12 @@ pub fn load_notes(path: &Path) -> Result<Vec<(usize, SignedCheckpoint)>, LogErro
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(LogError::Io { path: path.to_path_buf(), source: e }),
+        Err(e) => {
+            return Err(LogError::Io {
+                path: path.to_path_buf(),
+                source: e,
+            })
+        }
     };
     parse_notes(&text).map_err(|(line, e)| LogError::Checkpoint {
         path: path.to_path_buf(),
@@ -117,8 +122,9 @@ pub fn verify(log: &Path, opts: &VerifyOptions) -> Result<VerifyReport, LogError
         return Err(LogError::Checkpoint {
             path: cp_path,
             line: 0,
-            message: "no signed checkpoint: the checkpoints were removed, or the log was never signed"
-                .into(),
+            message:
+                "no signed checkpoint: the checkpoints were removed, or the log was never signed"
+                    .into(),
         });
     }
 
@@ -171,7 +177,12 @@ pub fn verify(log: &Path, opts: &VerifyOptions) -> Result<VerifyReport, LogError
     let mut file = match File::open(log) {
         Ok(f) => Some(f),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && latest_size > 0 => None,
-        Err(e) => return Err(LogError::Io { path: log.to_path_buf(), source: e }),
+        Err(e) => {
+            return Err(LogError::Io {
+                path: log.to_path_buf(),
+                source: e,
+            })
+        }
     };
     let mut range = CompactRange::new();
     let mut prev = ZERO;
@@ -179,8 +190,10 @@ pub fn verify(log: &Path, opts: &VerifyOptions) -> Result<VerifyReport, LogError
     let mut pending = expect.iter().peekable();
     // Size 0 checkpoints.
     let check_at = |range: &CompactRange,
-                        pending: &mut std::iter::Peekable<std::collections::btree_map::Iter<u64, Vec<Expect>>>,
-                        prev_cp_size: &mut u64|
+                    pending: &mut std::iter::Peekable<
+        std::collections::btree_map::Iter<u64, Vec<Expect>>,
+    >,
+                    prev_cp_size: &mut u64|
      -> Result<(), LogError> {
         while let Some((size, list)) = pending.peek() {
             if **size != range.size() {
@@ -221,7 +234,11 @@ pub fn verify(log: &Path, opts: &VerifyOptions) -> Result<VerifyReport, LogError
                 message: message.to_string(),
             };
             let Some((index, chained)) = store::record_header(line) else {
-                return Err(broken(line_no, n, "not a record of this log (no index and prev at its start)"));
+                return Err(broken(
+                    line_no,
+                    n,
+                    "not a record of this log (no index and prev at its start)",
+                ));
             };
             if index != n {
                 return Err(broken(
@@ -231,7 +248,11 @@ pub fn verify(log: &Path, opts: &VerifyOptions) -> Result<VerifyReport, LogError
                 ));
             }
             if chained != prev && n == 0 {
-                return Err(broken(line_no, 0, "the first record's `prev` is not zeros: records before it were removed"));
+                return Err(broken(
+                    line_no,
+                    0,
+                    "the first record's `prev` is not zeros: records before it were removed",
+                ));
             }
             if chained != prev {
                 return Err(broken(
@@ -258,7 +279,12 @@ pub fn verify(log: &Path, opts: &VerifyOptions) -> Result<VerifyReport, LogError
     if let Some((size, list)) = pending.peek() {
         let e = &list[0];
         let what = if n == 0 {
-            if file.is_none() { "the log file is missing" } else { "the log is empty" }.to_string()
+            if file.is_none() {
+                "the log file is missing"
+            } else {
+                "the log is empty"
+            }
+            .to_string()
         } else {
             format!("the log ends after {n} records")
         };
@@ -397,7 +423,9 @@ pub fn source_for(log: &Path, size: u64, root: &Hash) -> Result<Source, LogError
             path: log.to_path_buf(),
             line: 0,
             record: 0,
-            message: format!("the records do not match the checkpoint of size {size}: run `tollgate log verify`"),
+            message: format!(
+                "the records do not match the checkpoint of size {size}: run `tollgate log verify`"
+            ),
         });
     }
     Ok(Source::Memory(tree))

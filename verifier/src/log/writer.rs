@@ -243,8 +243,9 @@ impl Inner {
                 path: path.to_path_buf(),
                 line: 1,
                 record: 0,
-                message: "the log file is missing but its checkpoints cover records: it was deleted"
-                    .into(),
+                message:
+                    "the log file is missing but its checkpoints cover records: it was deleted"
+                        .into(),
             });
         }
         let file = OpenOptions::new()
@@ -255,8 +256,17 @@ impl Inner {
             .map_err(io(path))?;
         match fs4::fs_std::FileExt::try_lock_exclusive(&file) {
             Ok(true) => {}
-            Ok(false) => return Err(LogError::Locked { path: path.to_path_buf() }),
-            Err(e) => return Err(LogError::Io { path: path.to_path_buf(), source: e }),
+            Ok(false) => {
+                return Err(LogError::Locked {
+                    path: path.to_path_buf(),
+                })
+            }
+            Err(e) => {
+                return Err(LogError::Io {
+                    path: path.to_path_buf(),
+                    source: e,
+                })
+            }
         }
         let origin = match (&options.origin, &options.key) {
             (Some(o), _) => o.clone(),
@@ -364,7 +374,11 @@ impl Inner {
             return Ok(false);
         }
         self.range = cache.compact_range(leaves)?;
-        self.prev = if leaves == 0 { ZERO } else { cache.leaf(leaves - 1)? };
+        self.prev = if leaves == 0 {
+            ZERO
+        } else {
+            cache.leaf(leaves - 1)?
+        };
         self.len = len;
         let tree_path = store::tree_path(&self.path);
         let tree = OpenOptions::new()
