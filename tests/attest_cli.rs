@@ -372,14 +372,14 @@ fn custom_predicate_image_subjects_and_tamper_matrix() {
             .into();
     });
     assert!(
-        changed_payload.contains("no signature verifies"),
+        changed_payload.contains("signature does not verify"),
         "{changed_payload}"
     );
     let swapped_type = tamper("type.json", &|b| {
         b["dsseEnvelope"]["payloadType"] = "application/json".into()
     });
     assert!(
-        swapped_type.contains("no signature verifies"),
+        swapped_type.contains("DSSE payload type is `application/json`"),
         "{swapped_type}"
     );
     std::fs::write(d.join("other-app"), b"a different binary").unwrap();
