@@ -193,12 +193,14 @@ pub fn verify_bundle_text(
                 message: "unsupported key type (supported: ECDSA P-256, P-384, RSA of 2048 bits or more, Ed25519)".into(),
             });
         }
+        // A signed timestamp dates a keyed signature but does not log it:
+        // without a log entry, a keyed bundle needs the explicit relaxation.
+        if strict.tlog_entries == 0 && !ignore_tlog {
+            return Err(Error::Verification(
+                "the bundle has no transparency-log entry (accepted only with --insecure-ignore-tlog)".into(),
+            ));
+        }
         if strict.tlog_entries == 0 && strict.rfc3161_timestamps == 0 {
-            if !ignore_tlog {
-                return Err(Error::Verification(
-                    "the bundle has no transparency-log entry (accepted only with --insecure-ignore-tlog)".into(),
-                ));
-            }
             return verify_unlogged_keyed(&strict, subject, pem);
         }
     } else if strict.tlog_entries == 0 && strict.rfc3161_timestamps == 0 {
