@@ -1,7 +1,7 @@
 //! `tollgate admission serve`: the validating admission webhook.
 
 use crate::keys_cmd::RegistryArgs;
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -64,6 +64,12 @@ pub struct ServeArgs {
 
 pub fn run(command: AdmissionCommand) -> Result<u8> {
     let AdmissionCommand::Serve(args) = command;
+    // Everything the server needs is checked before it says it is serving.
+    pem_file(&args.tls_cert, "CERTIFICATE", "--tls-cert")?;
+    pem_file(&args.tls_key, "PRIVATE KEY", "--tls-key")?;
+    if let Some(ca) = &args.client_ca {
+        pem_file(ca, "CERTIFICATE", "--client-ca")?;
+    }
     let policies = tollgate_verifier::policy_set::PolicySet::load(&args.policy)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let names = policies.names().join(", ");
@@ -99,7 +105,7 @@ pub fn run(command: AdmissionCommand) -> Result<u8> {
         tollgate_verifier::log::shared::install(log, options)
             .with_context(|| format!("{}: cannot open the decision log", log.display()))?;
     }
-    eprintln!(
+    crate::output::info!(
         "tollgate admission: serving https://{}/validate (policies: {names})",
         args.listen
     );
@@ -121,4 +127,23 @@ pub fn run(command: AdmissionCommand) -> Result<u8> {
     }
     served.map_err(|e| anyhow::anyhow!("admission server: {e}"))?;
     Ok(0)
+}
+
+/// A PEM file holding a block whose label ends with `label`.
+fn pem_file(path: &std::path::Path, label: &str, flag: &str) -> Result<()> {
+    let text =
+        std::fs::read(path).with_context(|| format!("{}: cannot read {flag}", path.display()))?;
+    let text = String::from_utf8_lossy(&text);
+    let found = text.lines().any(|line| {
+        line.strip_prefix("-----BEGIN ")
+            .and_then(|rest| rest.strip_suffix("-----"))
+            .is_some_and(|l| l.ends_with(label))
+    });
+    if !found {
+        bail!(
+            "{}: {flag} is not a PEM file with a {label} block",
+            path.display()
+        );
+    }
+    Ok(())
 }

@@ -244,7 +244,7 @@ pub fn run(args: AttestArgs) -> Result<u8> {
     }
     if let Some(path) = &common.bundle {
         output::write_atomic(path, &bundle_bytes)?;
-        eprintln!(
+        output::info!(
             "Wrote {predicate_type} attestation bundle to {} ({})",
             path.display(),
             describe(&signer)
@@ -257,8 +257,8 @@ pub fn run(args: AttestArgs) -> Result<u8> {
             &predicate_type,
             &registry_options,
         )?;
-        println!("{}", serde_json::to_string_pretty(&attached)?);
-        eprintln!(
+        output::line(&serde_json::to_string_pretty(&attached)?)?;
+        output::info!(
             "Attached {predicate_type} attestation to {} (tag {})",
             attached.image, attached.attestation_tag
         );
@@ -275,7 +275,7 @@ pub fn run(args: AttestArgs) -> Result<u8> {
         };
         file.write_all(&tollgate_attest::sign::intoto_jsonl_line(key, &statement))
             .with_context(|| format!("{}: cannot write", path.display()))?;
-        eprintln!(
+        output::info!(
             "Appended {predicate_type} attestation to {}",
             path.display()
         );

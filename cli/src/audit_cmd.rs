@@ -119,7 +119,7 @@ pub fn run(args: AuditArgs) -> Result<u8> {
             ),
         }
     }
-    let interactive = std::io::stderr().is_terminal();
+    let interactive = std::io::stderr().is_terminal() && !output::quiet();
     let status = |msg: &str| {
         if interactive {
             eprint!("\x1b[2Ktollgate audit: {msg}\r");
@@ -168,7 +168,7 @@ pub fn run(args: AuditArgs) -> Result<u8> {
     };
     output::write(args.output.as_deref(), &rendered)?;
     if !matches!(args.format, Format::Text) || args.output.is_some() {
-        eprintln!("{}", report.summary());
+        output::info!("{}", report.summary());
     }
     let policy = FailPolicy {
         fail_on: args.fail_on.map(|f| match f {
@@ -205,7 +205,7 @@ pub fn run_db(command: DbCommand) -> Result<u8> {
             url,
         } => {
             let path = path.unwrap_or_else(advisory_db::default_path);
-            let interactive = std::io::stderr().is_terminal();
+            let interactive = std::io::stderr().is_terminal() && !output::quiet();
             let fetched = advisory_db::fetch(&url, &path, |received, total| {
                 if interactive && total > 0 {
                     eprint!("\x1b[2Ktollgate db fetch: {received}/{total} objects\r");
@@ -215,7 +215,7 @@ pub fn run_db(command: DbCommand) -> Result<u8> {
                 eprint!("\x1b[2K");
             }
             let db = AdvisoryDb::open(&path)?;
-            eprintln!(
+            output::info!(
                 "tollgate db fetch: {} {} at {} ({} advisories, commit {})",
                 if fetched.cloned { "cloned" } else { "updated" },
                 url,

@@ -5,9 +5,14 @@
 //!
 //! Each stage runs this same binary as a child process with the arguments a
 //! user would type, so `tollgate ci` can never drift from the individual
-//! commands. Everything is written to a staging directory beside `--out` and
+//! commands. Everything is written to a staging directory beside `--out`
+//! (`.OUT.partial-PID`, mode 0700: with `--demo` it holds a private key) and
 //! moved into place only at the end: an interrupted run leaves no
-//! half-written output directory.
+//! half-written output directory. On SIGINT, SIGTERM or SIGHUP the running
+//! stage is stopped and the staging directory removed before exiting
+//! 128+signal; one left by a run that could not clean up (SIGKILL, power
+//! loss) is removed by the next run for the same `--out` once its process
+//! is gone.
 //!
 //! Exit status: 0 every subject admitted, 1 a subject denied, 2 error.
 
@@ -18,7 +23,9 @@ use clap::{Args, ValueEnum};
 use serde_json::{json, Value};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::Mutex;
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum Format {
@@ -95,7 +102,7 @@ struct Progress {
 impl Progress {
     fn stage(&mut self, what: &str) {
         self.step += 1;
-        if self.on {
+        if self.on && !output::quiet() {
             eprintln!("[{}/{}] {what}", self.step, self.total);
         }
     }
@@ -111,10 +118,13 @@ struct Ran {
 fn tollgate(args: &[String], envs: &[(&str, &str)], what: &str) -> Result<Ran> {
     // tollgate:allow(trusted-exe-path): the stages must run this very binary; on Linux this is /proc/self/exe, not argv[0]
     let exe = std::env::current_exe().context("cannot find the tollgate executable")?;
-    let out = Command::new(exe)
+    let child = Command::new(exe)
         .args(args)
         .envs(envs.iter().copied())
-        .output()
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .with_context(|| format!("{what}: cannot start"))?;
     let code = out.status.code().unwrap_or(-1);
     if code != 0 && code != i32::from(EXIT_FINDINGS) {
@@ -122,6 +132,11 @@ fn tollgate(args: &[String], envs: &[(&str, &str)], what: &str) -> Result<Ran> {
             "{what} failed (exit {code}):\n{}",
             String::from_utf8_lossy(&out.stderr).trim_end()
         );
+    // Known to the signal handler, which stops it before cleaning up.
+    STAGE.store(i32::try_from(child.id()).unwrap_or(0), Ordering::SeqCst);
+    let out = child.wait_with_output();
+    STAGE.store(0, Ordering::SeqCst);
+    let out = out.with_context(|| format!("{what}: cannot run"))?;
     }
     Ok(Ran {
         code,
@@ -181,18 +196,30 @@ pub fn run(args: CiArgs) -> Result<u8> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "tollgate-ci".into());
-    let work = parent.join(format!(".{name}.partial-{}", std::process::id()));
+    let prefix = format!(".{name}.partial-");
+    remove_stale_staging(&parent, &prefix);
+    let work = parent.join(format!("{prefix}{}", std::process::id()));
+    create_private_dir(&work)?;
+    *staging_slot() = Some(work.clone());
+    cleanup_on_signal()?;
     std::fs::create_dir_all(work.join("attestations"))
         .with_context(|| format!("{}: cannot create", work.display()))?;
     let result = pipeline(&args, &work);
     match result {
         Ok((code, summary)) => {
-            if out.exists() {
-                std::fs::remove_dir_all(&out)
-                    .with_context(|| format!("{}: cannot replace", out.display()))?;
+            {
+                // Held while the output moves into place, so a signal
+                // either removes the staging directory or finds it moved.
+                let mut slot = staging_slot();
+                if out.exists() {
+                    std::fs::remove_dir_all(&out)
+                        .with_context(|| format!("{}: cannot replace", out.display()))?;
+                }
+                std::fs::rename(&work, &out).with_context(|| {
+                    format!("{}: cannot move output into place", out.display())
+                })?;
+                *slot = None;
             }
-            std::fs::rename(&work, &out)
-                .with_context(|| format!("{}: cannot move output into place", out.display()))?;
             match args.format {
                 Format::Json => {
                     output::write(None, &(serde_json::to_string_pretty(&summary)? + "\n"))?
@@ -209,11 +236,121 @@ pub fn run(args: CiArgs) -> Result<u8> {
 }
 
 /// Runs every stage into `work`; returns the exit code and the summary.
+            *staging_slot() = None;
 fn pipeline(args: &CiArgs, work: &Path) -> Result<(u8, Value)> {
     let mut envs: Vec<(&str, &str)> = Vec::new();
     let (project, key, policy, mut artifacts, dirty) = match args.demo {
         Some(variant) => {
             let demo = crate::demo::materialise(variant, work)?;
+/// The running stage's process id (0: none).
+static STAGE: AtomicI32 = AtomicI32::new(0);
+/// The staging directory while it exists.
+static STAGING: Mutex<Option<PathBuf>> = Mutex::new(None);
+
+fn staging_slot() -> std::sync::MutexGuard<'static, Option<PathBuf>> {
+    STAGING.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The staging directory, readable by its owner only.
+fn create_private_dir(dir: &Path) -> Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
+        .create(dir)
+        .with_context(|| format!("{}: cannot create", dir.display()))
+}
+
+/// Remove a directory that something may still be writing into.
+fn remove_dir_retrying(dir: &Path) -> bool {
+    for _ in 0..20 {
+        match std::fs::remove_dir_all(dir) {
+            Ok(()) => return true,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return true,
+            Err(_) => std::thread::sleep(std::time::Duration::from_millis(50)),
+        }
+    }
+    false
+}
+
+/// On SIGINT, SIGTERM or SIGHUP: stop the running stage, remove the staging
+/// directory, exit 128+signal.
+fn cleanup_on_signal() -> Result<()> {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])
+        .context("cannot install the signal handler")?;
+    std::thread::spawn(move || {
+        let Some(signal) = signals.forever().next() else {
+            return;
+        };
+        #[cfg(unix)]
+        if let Some(pid) = rustix::process::Pid::from_raw(STAGE.load(Ordering::SeqCst)) {
+            let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
+        }
+        let mut slot = staging_slot();
+        if let Some(dir) = slot.take() {
+            if remove_dir_retrying(&dir) {
+                eprintln!("tollgate ci: interrupted; removed {}", dir.display());
+            } else {
+                eprintln!(
+                    "tollgate ci: interrupted; could not remove {} (it may hold a private key)",
+                    dir.display()
+                );
+            }
+        }
+        std::process::exit(128 + signal);
+    });
+    Ok(())
+}
+
+/// Remove staging directories (`PREFIX<pid>`) left in `parent` by runs
+/// whose process is gone.
+fn remove_stale_staging(parent: &Path, prefix: &str) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name
+            .strip_prefix(prefix)
+            .and_then(|p| p.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        // One with our own id is from an earlier process that had it.
+        let ours = u32::try_from(pid).is_ok_and(|p| p == std::process::id());
+        if !entry.file_type().is_ok_and(|t| t.is_dir()) || (!ours && process_alive(pid)) {
+            continue;
+        }
+        let path = entry.path();
+        if remove_dir_retrying(&path) {
+            output::info!(
+                "tollgate ci: removed {} left by an interrupted run",
+                path.display()
+            );
+        }
+    }
+}
+
+/// Whether a process with this id exists.
+fn process_alive(pid: i32) -> bool {
+    #[cfg(unix)]
+    {
+        match rustix::process::Pid::from_raw(pid) {
+            // EPERM: it exists, owned by someone else.
+            Some(p) => !matches!(
+                rustix::process::test_kill_process(p),
+                Err(rustix::io::Errno::SRCH)
+            ),
+            None => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        true
+    }
+}
+
             let prefix = work.join("keys").join("demo");
             std::fs::create_dir_all(work.join("keys"))?;
             // The demo key is throwaway: an empty password, as cosign allows.

@@ -53,14 +53,14 @@ pub fn load(explicit: Option<&Path>, start: &Path) -> Result<Loaded> {
 }
 
 fn find(start: &Path) -> Option<PathBuf> {
-    let start = if start.is_file() {
-        start.parent()?.to_path_buf()
+    // Absolute first: a bare `Cargo.lock` has an empty parent.
+    let absolute = std::path::absolute(start).ok()?;
+    let dir = if absolute.is_file() {
+        absolute.parent()?
     } else {
-        start.to_path_buf()
+        &absolute
     };
-    let absolute = std::path::absolute(&start).ok()?;
-    absolute
-        .ancestors()
+    dir.ancestors()
         .map(|dir| dir.join(FILE_NAME))
         .find(|candidate| candidate.is_file())
 }

@@ -150,7 +150,7 @@ pub fn run_link(args: LinkArgs) -> Result<u8> {
         ran.metablock
     };
     output::write_atomic(&path, &intoto::to_file_bytes(&document))?;
-    eprintln!("Wrote link {}", path.display());
+    output::info!("Wrote link {}", path.display());
     if ran.return_value != 0 {
         eprintln!(
             "tollgate: `{}` exited with {} (recorded in the link)",
@@ -187,7 +187,7 @@ pub fn run_layout(command: LayoutCommand) -> Result<u8> {
                 intoto::layout::add_signature(&mut metablock, &pair).map_err(anyhow::Error::msg)?;
             }
             output::write_atomic(&out, &intoto::to_file_bytes(&metablock))?;
-            eprintln!(
+            output::info!(
                 "Wrote layout {} ({} step(s), {} inspection(s), {} signature(s), expires {})",
                 out.display(),
                 metablock["signed"]["steps"].as_array().map_or(0, Vec::len),
@@ -213,7 +213,7 @@ pub fn run_layout(command: LayoutCommand) -> Result<u8> {
             }
             let target = out.unwrap_or(file);
             output::write_atomic(&target, &intoto::to_file_bytes(&metablock))?;
-            eprintln!("Signed {} with {} key(s)", target.display(), key.len());
+            output::info!("Signed {} with {} key(s)", target.display(), key.len());
             Ok(0)
         }
     }
@@ -240,36 +240,34 @@ pub fn run_verify_layout(args: VerifyLayoutArgs) -> Result<u8> {
     match result {
         Ok(report) => {
             if matches!(args.format, Format::Json) {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(
+                output::line(
+                    &serde_json::to_string_pretty(
                         &serde_json::json!({"verified": true, "report": report})
-                    )?
-                );
+                    )?,
+                )?;
             } else {
                 for w in &report.warnings {
                     eprintln!("warning: {w}");
                 }
-                println!(
+                output::line(&format!(
                     "PASS {}: {} step(s), {} inspection(s), layout expires {}",
                     report.layout,
                     report.steps.len(),
                     report.inspections.len(),
                     report.expires
-                );
+                ))?;
             }
             Ok(0)
         }
         Err(IntotoError::Verification(reason)) => {
             if matches!(args.format, Format::Json) {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(
+                output::line(
+                    &serde_json::to_string_pretty(
                         &serde_json::json!({"verified": false, "reason": reason})
-                    )?
-                );
+                    )?,
+                )?;
             } else {
-                println!("FAIL {}: {reason}", args.layout.display());
+                output::line(&format!("FAIL {}: {reason}", args.layout.display()))?;
             }
             Ok(crate::EXIT_FINDINGS)
         }

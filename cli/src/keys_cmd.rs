@@ -5,7 +5,7 @@
 //! environment variable, which is the weaker choice: environments leak
 //! into child processes, crash reports and `/proc`.
 
-use crate::output;
+use crate::{checks, output};
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Read};
@@ -67,12 +67,12 @@ pub struct VerifyImageArgs {
 }
 
 pub fn run_verify_image(args: VerifyImageArgs) -> Result<u8> {
-    let pem = std::fs::read_to_string(&args.key)
-        .with_context(|| format!("{}: cannot read", args.key.display()))?;
+    // An unreadable or non-PEM key is an input error (exit 2), not a failed verification.
+    let pem = checks::public_key(&args.key)?;
     match tollgate_attest::oci::verify_image_keyed(&args.image, &pem, &args.registry.options()?) {
         Ok(v) => {
-            println!("{}", serde_json::to_string_pretty(&v)?);
-            eprintln!(
+            output::line(&serde_json::to_string_pretty(&v)?)?;
+            output::info!(
                 "Verified OK: {} ({} cosign signature(s), {} bundle referrer(s))",
                 v.image, v.signatures, v.bundles
             );
@@ -115,7 +115,10 @@ pub enum KeyCommand {
 ambient token with `id-token: write`) buys a short-lived Fulcio certificate, and the signature is logged to Rekor."
 )]
 pub struct SignArgs {
-    /// The file to sign, or an image reference (`registry/repo:tag` or `@sha256:...`) when no such file exists.
+    /// The file to sign. An argument that is not an existing file is an image
+    /// only when written in full, with its registry and a tag or digest
+    /// (`ghcr.io/org/app:1.0`, `localhost:5000/app@sha256:...`,
+    /// `docker.io/library/app:1`); anything else is a missing file.
     pub file: PathBuf,
     /// Private key (cosign's encrypted PEM) for keyed signing.
     #[arg(long, value_name = "KEY")]
@@ -162,6 +165,9 @@ pub struct SigstoreArgs {
 impl SigstoreArgs {
     /// Apply `--signing-config`: its CA and Rekor URLs replace the flags.
     pub fn resolve(&mut self) -> Result<()> {
+        if let Some(root) = &self.trusted_root {
+            checks::trusted_root(root)?;
+        }
         if let Some(config) = &self.signing_config {
             let (ca, rekor) = tollgate_attest::keyless::urls_from_signing_config(config)?;
             self.fulcio_url = ca;
@@ -276,7 +282,7 @@ pub fn run_key(command: KeyCommand) -> Result<u8> {
             let pem = key.to_encrypted_pem(password.as_bytes())?;
             write_private_key(&private, &pem, force)?;
             output::write_atomic(&public, key.public_key_pem().as_bytes())?;
-            eprintln!(
+            output::info!(
                 "Private key written to {}\nPublic key written to {}",
                 private.display(),
                 public.display()
@@ -298,8 +304,11 @@ pub fn run_sign(mut args: SignArgs) -> Result<u8> {
     args.sigstore.resolve()?;
     let rekor = args.sigstore.keyless_rekor_url();
     if !args.file.exists() {
-        // An image reference: sign its digest in the registry.
+        // An image reference (written in full): sign its digest in the registry.
         let image = args.file.to_string_lossy().into_owned();
+        if !checks::is_image_reference(&image) {
+            return Err(checks::missing_file_or_image(&image, "sign"));
+        }
         let key = match &args.key {
             Some(path) => Some(load_key(path, &args.password)?),
             None => None,
@@ -317,8 +326,8 @@ pub fn run_sign(mut args: SignArgs) -> Result<u8> {
             }
         };
         let signed = tollgate_attest::oci::sign_image(&image, signer, &args.registry.options()?)?;
-        println!("{}", serde_json::to_string_pretty(&signed)?);
-        eprintln!(
+        output::line(&serde_json::to_string_pretty(&signed)?)?;
+        output::info!(
             "Signed {} (cosign signature at tag {}, bundle referrer {}{})",
             signed.image,
             signed.signature_tag,
@@ -330,6 +339,9 @@ pub fn run_sign(mut args: SignArgs) -> Result<u8> {
             }
         );
         return Ok(0);
+    }
+    if args.file.is_dir() {
+        bail!("{}: is a directory, not a file", args.file.display());
     }
     let Some(bundle_path) = &args.bundle else {
         bail!("--bundle FILE is required when signing a file");
@@ -389,6 +401,6 @@ pub fn run_sign(mut args: SignArgs) -> Result<u8> {
         .with_context(|| format!("the new bundle does not verify against {}", root.display()))?;
     }
     output::write_atomic(bundle_path, &bytes)?;
-    eprintln!("Wrote bundle to {} ({how})", bundle_path.display());
+    output::info!("Wrote bundle to {} ({how})", bundle_path.display());
     Ok(0)
 }

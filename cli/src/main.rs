@@ -3,16 +3,20 @@
 //! `tollgate.toml`, writes output files atomically and maps results to exit
 //! codes.
 //!
-//! Exit codes: 0 clean, 1 findings at or above `--fail-on`, 2 usage,
-//! configuration or input error.
+//! Exit codes: 0 clean, 1 findings at or above `--fail-on` (or a policy
+//! denial, a failed verification), 2 usage, configuration or input error.
+//! A closed standard output (`tollgate sast . | head -1`) exits 0 quietly.
+//! Interrupted by SIGINT or SIGTERM: 130 or 143.
 
 #![forbid(unsafe_code)]
 
 mod admission_cmd;
 mod attest_cmd;
 mod audit_cmd;
+mod checks;
 mod ci_cmd;
 mod config;
+mod conventions;
 mod demo;
 mod intoto_cmd;
 mod keys_cmd;
@@ -31,6 +35,12 @@ use std::process::ExitCode;
 #[derive(Parser, Debug)]
 #[command(name = "tollgate", version, about, long_about = None, propagate_version = true)]
 struct Cli {
+    /// Print only results and errors: no progress, summaries or notes on standard error.
+    #[arg(long, short = 'q', global = true)]
+    quiet: bool,
+    /// Colour in terminal output (auto: when the stream is a terminal and NO_COLOR is unset).
+    #[arg(long, value_enum, global = true, default_value = "auto", value_name = "WHEN")]
+    color: output::ColorChoice,
     #[command(subcommand)]
     command: Command,
 }
@@ -106,6 +116,12 @@ enum Command {
         #[command(subcommand)]
         command: audit_cmd::DbCommand,
     },
+    /// Print the version (`--json` for a machine-readable record).
+    Version(conventions::VersionArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(conventions::CompletionsArgs),
+    /// Print the man page, or write one page per command into a directory.
+    Man(conventions::ManArgs),
 }
 
 /// Exit code for findings at or above the failure threshold.
@@ -115,6 +131,7 @@ pub const EXIT_ERROR: u8 = 2;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    output::configure(cli.quiet, cli.color);
     let result = match cli.command {
         Command::Ci(args) => ci_cmd::run(*args),
         Command::PreMerge(args) => premerge_cmd::run(args),
@@ -134,11 +151,21 @@ fn main() -> ExitCode {
         Command::Admission { command } => admission_cmd::run(command),
         Command::VerifyImage(args) => keys_cmd::run_verify_image(args),
         Command::Db { command } => audit_cmd::run_db(command),
+        Command::Version(args) => conventions::version(args),
+        Command::Completions(args) => conventions::completions::<Cli>(args),
+        Command::Man(args) => conventions::man::<Cli>(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
+        // The reader went away (`| head`): nothing more to say, as ripgrep.
+        Err(err) if err.chain().any(|e| e.is::<output::StdoutClosed>()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            let prefix = if output::color_stderr() {
+                "\x1b[1;31merror:\x1b[0m"
+            } else {
+                "error:"
+            };
+            eprintln!("{prefix} {}", conventions::render_error(&err));
             ExitCode::from(EXIT_ERROR)
         }
     }

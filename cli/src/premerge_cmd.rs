@@ -110,19 +110,19 @@ pub fn run_hook(command: HookCommand) -> Result<u8> {
             std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755))
                 .with_context(|| format!("{}: cannot make executable", hook.display()))?;
         }
-        eprintln!("installed {}", hook.display());
+        output::info!("installed {}", hook.display());
     } else {
         match ours {
             Some(true) => {
                 std::fs::remove_file(&hook)
                     .with_context(|| format!("{}: cannot remove", hook.display()))?;
-                eprintln!("removed {}", hook.display());
+                output::info!("removed {}", hook.display());
             }
             Some(false) => bail!(
                 "{}: this pre-push hook was not installed by tollgate; left as it is",
                 hook.display()
             ),
-            None => eprintln!("no tollgate pre-push hook in {}", hooks.display()),
+            None => output::info!("no tollgate pre-push hook in {}", hooks.display()),
         }
     }
     Ok(0)

@@ -4,7 +4,7 @@ use crate::{config, output, EXIT_FINDINGS};
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use tollgate_sast::{report, rules, Baseline, Severity};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -21,13 +21,6 @@ pub enum FailOn {
     Medium,
     High,
     Critical,
-    Never,
-}
-
-#[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum ColorChoice {
-    Auto,
-    Always,
     Never,
 }
 
@@ -66,9 +59,6 @@ pub struct SastArgs {
     /// Explain one rule and exit.
     #[arg(long, value_name = "RULE")]
     pub explain: Option<String>,
-    /// Colour in text output.
-    #[arg(long, value_enum, default_value = "auto")]
-    pub color: ColorChoice,
 }
 
 pub fn run(args: SastArgs) -> Result<u8> {
@@ -105,15 +95,17 @@ pub fn run(args: SastArgs) -> Result<u8> {
     let loaded = config::load(args.config.as_deref(), &first)?;
     let root = config::repo_root(&first)
         .or_else(|| loaded.dir.clone())
-        .map(Ok)
+        .map(Ok::<PathBuf, std::io::Error>)
         .unwrap_or_else(|| {
-            std::path::absolute(if first.is_file() {
-                first.parent().unwrap_or(&first)
+            // Absolute first: a bare `t.rs` has an empty parent.
+            let absolute = std::path::absolute(&first)?;
+            Ok(if absolute.is_file() {
+                absolute.parent().map_or(absolute.clone(), Path::to_path_buf)
             } else {
-                &first
+                absolute
             })
         })
-        .context("cannot resolve the scan root")?;
+        .with_context(|| format!("{}: cannot resolve the scan root", first.display()))?;
     let baseline = match &args.baseline {
         Some(path) => Some(read_baseline(path)?),
         None => None,
@@ -132,7 +124,7 @@ pub fn run(args: SastArgs) -> Result<u8> {
         include_tests: args.include_tests,
         baseline,
     };
-    let interactive = std::io::stderr().is_terminal();
+    let interactive = std::io::stderr().is_terminal() && !output::quiet();
     if interactive {
         eprint!("tollgate sast: scanning {} ...\r", first.display());
     }
@@ -146,7 +138,7 @@ pub fn run(args: SastArgs) -> Result<u8> {
         let mut text = serde_json::to_string_pretty(&baseline)?;
         text.push('\n');
         output::write_atomic(path, text.as_bytes())?;
-        eprintln!(
+        output::info!(
             "tollgate sast: wrote {} findings to baseline {}",
             baseline.findings.len(),
             path.display()
@@ -156,14 +148,10 @@ pub fn run(args: SastArgs) -> Result<u8> {
 
     let rendered = match args.format {
         Format::Text => {
-            let color = match args.color {
-                ColorChoice::Always => true,
-                ColorChoice::Never => false,
-                ColorChoice::Auto => {
-                    args.output.is_none()
-                        && std::io::stdout().is_terminal()
-                        && std::env::var_os("NO_COLOR").is_none()
-                }
+            // The global --color: a terminal on standard output, or `always`.
+            let color = match args.output.as_deref() {
+                Some(path) if !output::is_stdout(path) => output::color_file(),
+                _ => output::color_stdout(),
             };
             report::text::render(&report, color)
         }
@@ -172,7 +160,7 @@ pub fn run(args: SastArgs) -> Result<u8> {
     };
     output::write(args.output.as_deref(), &rendered)?;
     if !matches!(args.format, Format::Text) || args.output.is_some() {
-        eprintln!("{}", report::text::summary(&report));
+        output::info!("{}", report::text::summary(&report));
     }
 
     let threshold = match args.fail_on {

@@ -140,10 +140,7 @@ pub fn run(args: SbomArgs) -> Result<u8> {
 }
 
 fn write_bytes(path: Option<&std::path::Path>, bytes: &[u8]) -> Result<()> {
-    match path {
-        Some(p) => output::write_atomic(p, bytes),
-        None => output::write(None, &String::from_utf8_lossy(bytes)),
-    }
+    output::write_bytes(path, bytes)
 }
 
 fn generate(args: GenerateArgs) -> Result<u8> {

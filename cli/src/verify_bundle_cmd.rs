@@ -2,6 +2,7 @@
 //! client protocol (`verify-bundle [--staging] --bundle F (--certificate-identity I
 //! --certificate-oidc-issuer U | --key PEM) [--trusted-root R] FILE_OR_DIGEST`).
 
+use crate::{checks, output};
 use anyhow::Result;
 use clap::{ArgGroup, Args};
 use std::path::PathBuf;
@@ -40,7 +41,29 @@ pub struct VerifyBundleArgs {
 }
 
 pub fn run(args: VerifyBundleArgs) -> Result<u8> {
+    // Input errors first (exit 2), so none of them reads as "verification
+    // failed": a malformed digest, a missing file, a key that is not a PEM
+    // public key, a trusted root that is not one, a bundle that is not one.
+    checks::digest_argument(&args.artifact)?;
     let subject = Subject::parse(&args.artifact);
+    if let Subject::File(path) = &subject {
+        if path.is_dir() {
+            anyhow::bail!("{}: is a directory, not a file", path.display());
+        }
+        if !path.exists() {
+            anyhow::bail!(
+                "{}: no such file (a digest is written sha256:<64 hex>)",
+                path.display()
+            );
+        }
+    }
+    if let Some(key) = &args.key {
+        checks::public_key(key)?;
+    }
+    if let Some(root) = &args.trusted_root {
+        checks::trusted_root(root)?;
+    }
+    checks::bundle_shape(&args.bundle)?;
     let signer = match (
         &args.key,
         &args.certificate_identity,
@@ -67,14 +90,14 @@ pub fn run(args: VerifyBundleArgs) -> Result<u8> {
     ) {
         Ok(verified) => {
             if args.json {
-                println!("{}", serde_json::to_string_pretty(&verified)?);
+                output::line(&serde_json::to_string_pretty(&verified)?)?;
             } else {
                 let who = verified
                     .identity
                     .as_deref()
                     .map(|i| format!(" by {i} ({})", verified.issuer.as_deref().unwrap_or("?")))
                     .unwrap_or_default();
-                eprintln!("Verified OK{who}");
+                output::info!("Verified OK{who}");
             }
             Ok(0)
         }

@@ -121,16 +121,34 @@ pub struct FileAnalyzer<'a> {
     /// Names of constants/statics whose value is a literal (key material).
     literal_consts: HashSet<String>,
     pub findings: Vec<RawFinding>,
+    /// Current expression nesting of `eval` (a backstop to the pre-scan).
+    depth: usize,
+    /// First line where `eval` hit [`crate::limits::MAX_EVAL_DEPTH`].
+    limit_line: Option<usize>,
+}
+
+thread_local! {
+    /// Lines before the chunk being analysed (a large file is parsed in
+    /// chunks, each with spans starting at line 1).
+    static LINE_OFFSET: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Run `f` with spans shifted down by `offset` lines.
+pub(crate) fn with_line_offset<T>(offset: usize, f: impl FnOnce() -> T) -> T {
+    let saved = LINE_OFFSET.with(|o| o.replace(offset));
+    let out = f();
+    LINE_OFFSET.with(|o| o.set(saved));
+    out
 }
 
 fn start_of(span: Span) -> (usize, usize) {
     let start = span.start();
-    (start.line, start.column + 1)
+    (start.line + LINE_OFFSET.with(|o| o.get()), start.column + 1)
 }
 
 fn end_of(span: Span) -> (usize, usize) {
     let end = span.end();
-    (end.line, end.column + 1)
+    (end.line + LINE_OFFSET.with(|o| o.get()), end.column + 1)
 }
 
 /// Strip wrappers that do not change which value an expression denotes.
@@ -415,24 +433,36 @@ fn is_benign_http_host(rest: &str) -> bool {
 }
 
 impl<'a> FileAnalyzer<'a> {
-    pub fn new(path: &str, source: &'a str, file: &syn::File, include_tests: bool) -> Self {
+    pub fn new(path: &str, source: &'a str, include_tests: bool) -> Self {
         let file_name = path.rsplit('/').next().unwrap_or(path);
-        let mut analyzer = FileAnalyzer {
+        FileAnalyzer {
             build_script: file_name == "build.rs",
             source,
             comment_lines: None,
             lines: source.lines().collect(),
-            imports: Imports::from_file(file),
+            imports: Imports::default(),
             include_tests,
             literal_consts: HashSet::new(),
             findings: Vec::new(),
-        };
-        analyzer.collect_literal_consts(&file.items);
-        analyzer
+            depth: 0,
+            limit_line: None,
+        }
+    }
+
+    /// Learn the imports and literal constants of (a chunk of) the file;
+    /// every chunk is added before any is run.
+    pub fn add_context(&mut self, file: &syn::File) {
+        self.imports.extend_from(file);
+        self.collect_literal_consts(&file.items);
     }
 
     pub fn run(&mut self, file: &syn::File) {
         self.visit_file(file);
+    }
+
+    /// Where the evaluator's depth guard stopped descending, if it did.
+    pub fn limit_line(&self) -> Option<usize> {
+        self.limit_line
     }
 
     fn collect_literal_consts(&mut self, items: &[syn::Item]) {
@@ -972,6 +1002,19 @@ impl<'a> FileAnalyzer<'a> {
     }
 
     fn eval_ctx(&mut self, cx: &mut FnCx, e: &Expr, as_receiver: bool) -> Taint {
+        if self.depth >= crate::limits::MAX_EVAL_DEPTH {
+            if self.limit_line.is_none() {
+                self.limit_line = Some(start_of(e.span()).0);
+            }
+            return Taint::CLEAN;
+        }
+        self.depth += 1;
+        let t = self.eval_node(cx, e, as_receiver);
+        self.depth -= 1;
+        t
+    }
+
+    fn eval_node(&mut self, cx: &mut FnCx, e: &Expr, as_receiver: bool) -> Taint {
         match e {
             Expr::Lit(l) => {
                 self.check_literal(Some(cx), &l.lit);
@@ -2712,7 +2755,8 @@ pub(crate) fn analyze_source(source: &str) -> Vec<RawFinding> {
     let Ok(file) = syn::parse_file(source) else {
         return Vec::new();
     };
-    let mut analyzer = FileAnalyzer::new("src/lib.rs", source, &file, false);
+    let mut analyzer = FileAnalyzer::new("src/lib.rs", source, false);
+    analyzer.add_context(&file);
     analyzer.run(&file);
     analyzer.findings
 }

@@ -28,29 +28,51 @@ pub struct CallSite {
 /// as in a scan). Files that do not parse contribute nothing.
 pub fn call_sites(targets: &[PathBuf], options: &Options) -> Result<Vec<CallSite>, Error> {
     let files = crate::collect_files(targets, options)?;
-    let mut sites: Vec<CallSite> = files
-        .par_iter()
-        .flat_map(|path| {
-            let rel = crate::relative(path, &options.root);
-            let Ok(source) = std::fs::read_to_string(path) else {
-                return Vec::new();
-            };
-            let Ok(file) = syn::parse_file(&source) else {
-                return Vec::new();
-            };
-            let mut collector = Collector {
-                file: rel,
-                imports: Imports::from_file(&file),
-                sites: Vec::new(),
-                include_tests: options.include_tests,
-            };
-            collector.visit_file(&file);
-            collector.sites
+    let collect = || -> Vec<CallSite> {
+        files
+            .par_iter()
+            .flat_map(|path| sites_of(path, options))
+            .collect()
+    };
+    let mut sites = match crate::limits::pool() {
+        Some(pool) => pool.install(collect),
+        None => crate::limits::on_big_stack(|| {
+            files
+                .iter()
+                .flat_map(|path| sites_of(path, options))
+                .collect()
         })
-        .collect();
+        .unwrap_or_default(),
+    };
     sites.sort();
     sites.dedup();
     Ok(sites)
+}
+
+/// The call sites of one file; nothing for a file that cannot be read,
+/// does not parse, or nests deeper than the analysis limit.
+fn sites_of(path: &std::path::Path, options: &Options) -> Vec<CallSite> {
+    let rel = crate::relative(path, &options.root);
+    let Ok(source) = std::fs::read_to_string(path) else {
+        return Vec::new();
+    };
+    if crate::limits::prescan(&source)
+        .iter()
+        .any(|c| c.depth > crate::limits::MAX_NESTING)
+    {
+        return Vec::new();
+    }
+    let Ok(file) = syn::parse_file(&source) else {
+        return Vec::new();
+    };
+    let mut collector = Collector {
+        file: rel,
+        imports: Imports::from_file(&file),
+        sites: Vec::new(),
+        include_tests: options.include_tests,
+    };
+    collector.visit_file(&file);
+    collector.sites
 }
 
 struct Collector {

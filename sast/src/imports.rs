@@ -22,6 +22,14 @@ impl Imports {
         collector.imports
     }
 
+    /// Add the imports of another part of the same file (a large file is
+    /// parsed in chunks).
+    pub fn extend_from(&mut self, file: &syn::File) {
+        let mut collector = Collector::default();
+        collector.visit_file(file);
+        self.names.extend(collector.imports.names);
+    }
+
     /// Resolve a path written in the source to its full path, normalised:
     /// leading `::`, `crate::`, `self::` and `super::` are dropped, and
     /// `core::`/`alloc::` become `std::` so one pattern matches all three.

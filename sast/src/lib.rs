@@ -21,6 +21,7 @@ pub mod calls;
 mod comments;
 pub mod config;
 mod imports;
+pub mod limits;
 mod macros;
 mod patterns;
 pub mod report;
@@ -126,17 +127,41 @@ pub fn scan(targets: &[PathBuf], options: &Options) -> Result<Report, Error> {
     options.config.validate().map_err(Error::Config)?;
     let files = collect_files(targets, options)?;
     let include_tests = options.include_tests || options.config.include_tests;
-    let mut per_file: Vec<FileResult> = files
-        .par_iter()
-        .map(|path| {
-            analyze_path(
-                path,
-                &relative(path, &options.root),
-                include_tests,
-                &options.config,
-            )
+    let analyze_all = || -> Vec<FileResult> {
+        files
+            .par_iter()
+            .map(|path| {
+                analyze_path(
+                    path,
+                    &relative(path, &options.root),
+                    include_tests,
+                    &options.config,
+                )
+            })
+            .collect()
+    };
+    // Workers with large stacks (see `limits`); if the pool cannot be
+    // built, the files are analysed one by one on a large-stack thread.
+    let mut per_file: Vec<FileResult> = match limits::pool() {
+        Some(pool) => pool.install(analyze_all),
+        None => limits::on_big_stack(|| {
+            files
+                .iter()
+                .map(|path| {
+                    analyze_path(
+                        path,
+                        &relative(path, &options.root),
+                        include_tests,
+                        &options.config,
+                    )
+                })
+                .collect()
         })
-        .collect();
+        .ok_or_else(|| Error::Io {
+            path: options.root.clone(),
+            source: std::io::Error::other("cannot start an analysis thread"),
+        })?,
+    };
     per_file.sort_by(|a, b| a.path.cmp(&b.path));
 
     let mut report = Report::default();
@@ -156,7 +181,8 @@ pub fn scan(targets: &[PathBuf], options: &Options) -> Result<Report, Error> {
 /// Analyse one in-memory source file (no suppressions, no config): the
 /// findings the rules produce, for tests and tools.
 pub fn analyze_source(path: &str, source: &str, include_tests: bool) -> Vec<Finding> {
-    analyze_text(path, source, include_tests, &Config::default()).findings
+    limits::on_big_stack(|| analyze_text(path, source, include_tests, &Config::default()).findings)
+        .unwrap_or_default()
 }
 
 pub(crate) fn relative(path: &Path, root: &Path) -> String {
@@ -350,27 +376,109 @@ fn analyze_text(rel: &str, source: &str, include_tests: bool, config: &Config) -
         suppressed: 0,
         findings: Vec::new(),
     };
-    let file = match syn::parse_file(source) {
-        Ok(file) => file,
-        Err(e) => {
-            let start = e.span().start();
-            let snippet = lines
-                .get(start.line.saturating_sub(1))
-                .copied()
-                .unwrap_or("");
-            result.findings.push(meta_finding(
+    // Pre-scan: chunks of whole items, each with its syntax-tree depth.
+    let chunks = limits::prescan(source);
+    let mut analyzer = analyzer::FileAnalyzer::new(rel, source, include_tests);
+    let mut parsed: Vec<(usize, syn::File)> = Vec::new();
+    let mut meta: Vec<Finding> = Vec::new();
+    let single = chunks.len() == 1;
+    let snippet_at = |line: usize| lines.get(line.saturating_sub(1)).copied().unwrap_or("");
+    for (index, chunk) in chunks.iter().enumerate() {
+        if chunk.depth > limits::MAX_NESTING {
+            meta.push(meta_finding(
                 rel,
-                rules::id::PARSE_ERROR,
-                start.line.max(1),
-                start.column + 1,
-                format!("not valid Rust: {e}"),
-                snippet,
+                rules::id::ANALYSIS_LIMIT,
+                chunk.deepest_line,
+                1,
+                format!(
+                    "code nested about {} levels deep (limit {}); lines {}-{} not analysed",
+                    chunk.depth,
+                    limits::MAX_NESTING,
+                    chunk.line,
+                    chunk.line + source[chunk.range.clone()].matches('\n').count()
+                ),
+                snippet_at(chunk.deepest_line),
             ));
-            return result;
+            continue;
         }
-    };
-    let mut analyzer = analyzer::FileAnalyzer::new(rel, source, &file, include_tests);
-    analyzer.run(&file);
+        let text = &source[chunk.range.clone()];
+        let padded;
+        let text = if chunk.column > 0 {
+            padded = format!("{}{text}", " ".repeat(chunk.column));
+            padded.as_str()
+        } else {
+            text
+        };
+        let offset = chunk.line - 1;
+        match syn::parse_file(text) {
+            Ok(file) => {
+                analyzer.add_context(&file);
+                if single {
+                    parsed.push((offset, file));
+                } else {
+                    // Large file: keep only the imports and constants now,
+                    // re-parse when analysing, so one chunk's tree at a
+                    // time is in memory.
+                    drop(file);
+                    parsed.push((
+                        index,
+                        syn::File {
+                            shebang: None,
+                            attrs: Vec::new(),
+                            items: Vec::new(),
+                        },
+                    ));
+                }
+            }
+            Err(e) => {
+                let start = e.span().start();
+                let line = start.line.max(1) + offset;
+                meta.push(meta_finding(
+                    rel,
+                    rules::id::PARSE_ERROR,
+                    line,
+                    start.column + 1,
+                    format!("not valid Rust: {e}"),
+                    snippet_at(line),
+                ));
+            }
+        }
+        if !single {
+            proc_macro2::extra::invalidate_current_thread_spans();
+        }
+    }
+    if single {
+        for (offset, file) in &parsed {
+            analyzer::with_line_offset(*offset, || analyzer.run(file));
+        }
+        drop(parsed);
+    } else {
+        for (index, _) in parsed {
+            let chunk = &chunks[index];
+            let text = format!(
+                "{}{}",
+                " ".repeat(chunk.column),
+                &source[chunk.range.clone()]
+            );
+            if let Ok(file) = syn::parse_file(&text) {
+                analyzer::with_line_offset(chunk.line - 1, || analyzer.run(&file));
+            }
+            proc_macro2::extra::invalidate_current_thread_spans();
+        }
+    }
+    if let Some(line) = analyzer.limit_line() {
+        meta.push(meta_finding(
+            rel,
+            rules::id::ANALYSIS_LIMIT,
+            line,
+            1,
+            format!(
+                "expression nested over {} levels deep; the inner part was not analysed",
+                limits::MAX_EVAL_DEPTH
+            ),
+            snippet_at(line),
+        ));
+    }
 
     let mut findings: Vec<Finding> = Vec::with_capacity(analyzer.findings.len());
     for raw in analyzer.findings {
@@ -408,6 +516,7 @@ fn analyze_text(rel: &str, source: &str, include_tests: bool, config: &Config) -
         (a.line, a.column, a.rule, &a.message).cmp(&(b.line, b.column, b.rule, &b.message))
     });
     findings.dedup_by(|a, b| a.line == b.line && a.column == b.column && a.rule == b.rule);
+    findings.extend(meta);
 
     let mut suppressions = suppress::parse(source, &lines);
     result.suppressed = suppress::apply(&mut findings, &mut suppressions);

@@ -1,0 +1,508 @@
+//! Guards that keep one hostile file from aborting a scan.
+//!
+//! syn parses recursively, our analysis recurses over the tree it builds,
+//! and dropping that tree recurses again, so a file with thousands of nested
+//! parentheses or a 30,000-term `a + a + ...` chain would overflow the stack
+//! of whichever thread touches it (a stack overflow aborts the process, it
+//! cannot be caught). Before anything is parsed, [`prescan`] lexes the file
+//! once (a few MB/s-cheap pass that understands comments, strings, raw
+//! strings and char literals) and measures the deepest syntax tree the text
+//! can produce; a part of the file that is deeper than [`MAX_NESTING`] is not
+//! parsed but reported as an `analysis-limit` note. Every parse and analysis
+//! runs on a thread with a [`STACK_SIZE`] stack, which is far more than that
+//! limit needs, and the evaluator has its own depth guard as a second line.
+//!
+//! The same pass splits a large file into chunks of whole top-level items,
+//! which are parsed and analysed one at a time, so memory stays proportional
+//! to the largest chunk rather than to the whole file's syntax tree.
+
+use std::ops::Range;
+
+/// The deepest syntax tree (as estimated by [`prescan`]) that is parsed.
+/// Hand-written code stays far below it: on the ~400 crates of a cargo
+/// registry the deepest file scores under 200.
+pub const MAX_NESTING: usize = 1_500;
+
+/// Stack of every thread that parses or analyses (reserved address space;
+/// only the part a file actually needs is ever touched).
+pub const STACK_SIZE: usize = 256 * 1024 * 1024;
+
+/// Depth at which the evaluator stops descending (a backstop: the pre-scan
+/// keeps parsed trees shallower than this).
+pub const MAX_EVAL_DEPTH: usize = 4_000;
+
+/// Files at most this large are parsed in one piece; larger ones are split
+/// into chunks of about this size at top-level item boundaries.
+pub const CHUNK_BYTES: usize = 256 * 1024;
+
+/// One piece of a file to parse on its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chunk {
+    /// Byte range in the file.
+    pub range: Range<usize>,
+    /// 1-based line and 0-based column (in chars) where the range starts.
+    pub line: usize,
+    pub column: usize,
+    /// Estimated syntax-tree depth of the chunk, and the 1-based line
+    /// where the deepest point is.
+    pub depth: usize,
+    pub deepest_line: usize,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pending {
+    /// Nothing special about the next token.
+    None,
+    /// A `}` just closed a block: a following identifier starts a new
+    /// statement (or, at the top level, a new item), while `else`, `.`,
+    /// `?` or an operator continues the expression.
+    AfterBrace,
+}
+
+/// Lex `source` and split it into chunks of whole top-level items, each
+/// with its estimated syntax-tree depth.
+///
+/// The estimate for a point in the file is the sum, over every enclosing
+/// bracket and the top level, of one for the bracket plus the operators
+/// (`+`, `.`, `&`, `as`, `else`, ...) seen since the last `,`, `;` or `=>`
+/// at that level: each of those can put one more node between the root
+/// of the tree and that point.
+pub fn prescan(source: &str) -> Vec<Chunk> {
+    let bytes = source.as_bytes();
+    let mut chunks = Vec::new();
+    // Per open bracket: operators since the last separator at that level.
+    let mut stack: Vec<usize> = Vec::new();
+    let mut top = 0usize; // the top level's counter
+    // Per open bracket: `Some(in_pattern)` for the body of a `match`,
+    // whose arm patterns (`'a' | 'b' | ..`) are flat lists to syn.
+    let mut arms: Vec<Option<bool>> = Vec::new();
+    // Bracket depths at which a `match` keyword waits for its body.
+    let mut match_at: Vec<usize> = Vec::new();
+    let mut depth = 0usize; // current estimate
+    let mut chunk_start = 0usize;
+    let mut chunk_line = 1usize;
+    let mut chunk_column = 0usize;
+    let mut chunk_depth = 0usize;
+    let mut deepest_line = 1usize;
+    let mut boundary: Option<(usize, usize)> = None; // last safe split point and its line
+    let mut pending = Pending::None;
+    let mut line = 1usize;
+    let mut i = 0usize;
+
+    // Helpers as macros so they can touch the locals.
+    macro_rules! level {
+        () => {
+            match stack.last_mut() {
+                Some(c) => c,
+                None => &mut top,
+            }
+        };
+    }
+    macro_rules! deepen {
+        ($n:expr) => {{
+            depth += $n;
+            if depth > chunk_depth {
+                chunk_depth = depth;
+                deepest_line = line;
+            }
+        }};
+    }
+    macro_rules! op {
+        ($n:expr) => {{
+            if arms.last() != Some(&Some(true)) {
+                *level!() += $n;
+                deepen!($n);
+            }
+        }};
+    }
+    macro_rules! arm_pattern {
+        ($v:expr) => {{
+            if let Some(Some(p)) = arms.last_mut() {
+                *p = $v;
+            }
+        }};
+    }
+    macro_rules! separator {
+        () => {{
+            let c = level!();
+            depth -= *c;
+            *c = 0;
+        }};
+    }
+
+    while i < bytes.len() {
+        let b = bytes[i];
+        // Trivia first: it does not affect `pending`.
+        match b {
+            b'\n' => {
+                line += 1;
+                i += 1;
+                continue;
+            }
+            b' ' | b'\t' | b'\r' => {
+                i += 1;
+                continue;
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                i = source[i..].find('\n').map_or(bytes.len(), |n| i + n);
+                continue;
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                let mut nest = 0usize;
+                while i < bytes.len() {
+                    if bytes[i] == b'/' && bytes.get(i + 1) == Some(&b'*') {
+                        nest += 1;
+                        i += 2;
+                    } else if bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/') {
+                        nest -= 1;
+                        i += 2;
+                        if nest == 0 {
+                            break;
+                        }
+                    } else {
+                        if bytes[i] == b'\n' {
+                            line += 1;
+                        }
+                        i += 1;
+                    }
+                }
+                continue;
+            }
+            _ => {}
+        }
+
+        // A significant token starts at `i`.
+        let is_ident_start = b == b'_' || b.is_ascii_alphabetic() || b >= 0x80;
+        let after_brace = pending == Pending::AfterBrace;
+        pending = Pending::None;
+        if after_brace {
+            let continues = match b {
+                b'.' | b'?' | b'+' | b'-' | b'*' | b'/' | b'%' | b'^' | b'&' | b'|' | b'<'
+                | b'>' | b'=' | b';' | b',' | b')' | b']' | b'}' | b'(' | b'[' => true,
+                _ if is_ident_start => {
+                    let end = ident_end(bytes, i);
+                    matches!(&source[i..end], "else" | "as")
+                }
+                _ => false,
+            };
+            if !continues {
+                // A new statement, item or match arm begins.
+                separator!();
+                arm_pattern!(true);
+                if stack.is_empty() {
+                    boundary = Some((i, line));
+                }
+            }
+        }
+        if stack.is_empty() && (is_ident_start || b == b'#') {
+            // Top-level split: when the current chunk is big enough, cut
+            // at the last boundary before this token.
+            if let Some((at, at_line)) = boundary.take() {
+                if at - chunk_start >= CHUNK_BYTES {
+                    chunks.push(Chunk {
+                        range: chunk_start..at,
+                        line: chunk_line,
+                        column: chunk_column,
+                        depth: chunk_depth,
+                        deepest_line,
+                    });
+                    chunk_start = at;
+                    chunk_line = at_line;
+                    chunk_column = source[..at]
+                        .rfind('\n')
+                        .map_or(source[..at].chars().count(), |nl| {
+                            source[nl + 1..at].chars().count()
+                        });
+                    chunk_depth = depth;
+                    deepest_line = line;
+                }
+            }
+        }
+
+        match b {
+            b'(' | b'[' | b'{' => {
+                let match_body = b == b'{' && match_at.last() == Some(&stack.len());
+                if match_body {
+                    match_at.pop();
+                }
+                stack.push(0);
+                arms.push(match_body.then_some(true));
+                deepen!(1);
+                i += 1;
+            }
+            b')' | b']' | b'}' => {
+                if let Some(c) = stack.pop() {
+                    depth -= c + 1;
+                }
+                arms.pop();
+                while match_at.last().is_some_and(|d| *d > stack.len()) {
+                    match_at.pop();
+                }
+                if b == b'}' {
+                    pending = Pending::AfterBrace;
+                }
+                i += 1;
+            }
+            b';' => {
+                separator!();
+                if stack.is_empty() {
+                    boundary = Some((i + 1, line));
+                }
+                i += 1;
+            }
+            b',' => {
+                separator!();
+                arm_pattern!(true);
+                i += 1;
+            }
+            b'=' if bytes.get(i + 1) == Some(&b'>') => {
+                separator!();
+                arm_pattern!(false);
+                i += 2;
+            }
+            b'"' => {
+                i = skip_string(bytes, i + 1, &mut line);
+            }
+            b'\'' => {
+                i = skip_quote(bytes, source, i, &mut line);
+            }
+            b'0'..=b'9' => {
+                i = ident_end(bytes, i);
+            }
+            _ if is_ident_start => {
+                let end = ident_end(bytes, i);
+                let word = &source[i..end];
+                let next = bytes.get(end).copied();
+                match (word, next) {
+                    ("r" | "br" | "cr", Some(b'"' | b'#'))
+                        if !(next == Some(b'#')
+                            && bytes
+                                .get(end + 1)
+                                .is_some_and(|c| *c == b'_' || c.is_ascii_alphabetic())) =>
+                    {
+                        i = skip_raw_string(bytes, end, &mut line);
+                    }
+                    ("b" | "c", Some(b'"')) => {
+                        i = skip_string(bytes, end + 1, &mut line);
+                    }
+                    ("b", Some(b'\'')) => {
+                        i = skip_quote(bytes, source, end, &mut line);
+                    }
+                    _ => {
+                        if word == "match" {
+                            match_at.push(stack.len());
+                        } else if word == "if" {
+                            // A guard after an arm's pattern is an expression.
+                            arm_pattern!(false);
+                        }
+                        if matches!(word, "as" | "else" | "if" | "return" | "break" | "move") {
+                            op!(1);
+                        }
+                        i = end;
+                    }
+                }
+            }
+            b'+' | b'-' | b'*' | b'/' | b'%' | b'^' | b'!' | b'&' | b'|' | b'<' | b'>' | b'='
+            | b'.' | b'?' | b'@' | b'~' => {
+                op!(1);
+                i += 1;
+            }
+            _ => {
+                // `:`, `$`, `#` and anything else: no nesting of its own.
+                i += utf8_len(b);
+            }
+        }
+    }
+    chunks.push(Chunk {
+        range: chunk_start..bytes.len(),
+        line: chunk_line,
+        column: chunk_column,
+        depth: chunk_depth,
+        deepest_line,
+    });
+    chunks
+}
+
+fn utf8_len(b: u8) -> usize {
+    match b {
+        0xf0..=0xff => 4,
+        0xe0..=0xef => 3,
+        0xc0..=0xdf => 2,
+        _ => 1,
+    }
+}
+
+fn ident_end(bytes: &[u8], mut i: usize) -> usize {
+    while i < bytes.len()
+        && (bytes[i] == b'_' || bytes[i].is_ascii_alphanumeric() || bytes[i] >= 0x80)
+    {
+        i += 1;
+    }
+    i
+}
+
+/// Skip a `"..."` body starting after the opening quote.
+fn skip_string(bytes: &[u8], mut i: usize, line: &mut usize) -> usize {
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => {
+                if bytes.get(i + 1) == Some(&b'\n') {
+                    *line += 1;
+                }
+                i += 2;
+            }
+            b'"' => return i + 1,
+            b'\n' => {
+                *line += 1;
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    bytes.len()
+}
+
+/// Skip `#*"..."#*` starting at the first `#` or `"` after `r`.
+fn skip_raw_string(bytes: &[u8], mut i: usize, line: &mut usize) -> usize {
+    let mut hashes = 0;
+    while bytes.get(i) == Some(&b'#') {
+        hashes += 1;
+        i += 1;
+    }
+    if bytes.get(i) != Some(&b'"') {
+        return i;
+    }
+    i += 1;
+    while i < bytes.len() {
+        if bytes[i] == b'\n' {
+            *line += 1;
+        }
+        if bytes[i] == b'"'
+            && bytes.len() >= i + 1 + hashes
+            && bytes[i + 1..i + 1 + hashes].iter().all(|c| *c == b'#')
+        {
+            return i + 1 + hashes;
+        }
+        i += 1;
+    }
+    bytes.len()
+}
+
+/// At a `'`: skip a char literal, or a lifetime / label.
+fn skip_quote(bytes: &[u8], source: &str, i: usize, line: &mut usize) -> usize {
+    let j = i + 1;
+    match bytes.get(j) {
+        Some(b'\\') => {
+            // Escaped char literal: up to the closing quote.
+            let mut k = j + 2;
+            while k < bytes.len() && bytes[k] != b'\'' && bytes[k] != b'\n' {
+                k += 1;
+            }
+            k + 1
+        }
+        Some(_) => {
+            let ch_len = source[j..].chars().next().map_or(1, char::len_utf8);
+            if bytes.get(j + ch_len) == Some(&b'\'') {
+                if bytes[j] == b'\n' {
+                    *line += 1;
+                }
+                j + ch_len + 1
+            } else {
+                // Lifetime or label.
+                ident_end(bytes, j)
+            }
+        }
+        None => j,
+    }
+}
+
+/// Run `f` on a thread with a [`STACK_SIZE`] stack and return its result;
+/// `None` if the thread could not be started or panicked.
+pub fn on_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> Option<T> {
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("tollgate-sast".into())
+            .stack_size(STACK_SIZE)
+            .spawn_scoped(scope, f)
+            .ok()?
+            .join()
+            .ok()
+    })
+}
+
+/// A rayon pool whose workers have [`STACK_SIZE`] stacks.
+pub fn pool() -> Option<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .thread_name(|i| format!("tollgate-sast-{i}"))
+        .stack_size(STACK_SIZE)
+        .build()
+        .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn depth(source: &str) -> usize {
+        prescan(source).iter().map(|c| c.depth).max().unwrap_or(0)
+    }
+
+    #[test]
+    fn measures_brackets_and_operator_chains() {
+        assert!(depth("fn f() { let x = (((1))); }") < 12);
+        let parens = format!("fn f() {{ {}1{} }}", "(".repeat(3000), ")".repeat(3000));
+        assert!(depth(&parens) >= 3000);
+        let chain = format!("fn f() -> u32 {{ 1{} }}", " + 1".repeat(30_000));
+        assert!(depth(&chain) >= 30_000);
+        // Separators reset the chain: a long array of sums is shallow.
+        let flat = format!("const A: [u32; 3000] = [{}];", "1 + 1, ".repeat(3000));
+        assert!(depth(&flat) < 10, "{}", depth(&flat));
+        // Statements after a block do not add up.
+        let stmts = format!("fn f() {{ {} }}", "if a == b { c(); } ".repeat(3000));
+        assert!(depth(&stmts) < 12, "{}", depth(&stmts));
+        // Match-arm patterns are flat lists, guards are expressions.
+        let arms = format!(
+            "fn f(c: char) -> bool {{ match c {{ {} => true, _ => false }} }}",
+            "'a'..='b' | ".repeat(3000) + "'c'"
+        );
+        assert!(depth(&arms) < 12, "{}", depth(&arms));
+        let guard = format!(
+            "fn f(c: u8) -> bool {{ match c {{ 1 if {} => {{ true }} _ => false }} }}",
+            "c + ".repeat(3000) + "c == 1"
+        );
+        assert!(depth(&guard) >= 3000);
+        // `else if` chains do.
+        let elifs = format!("fn f() {{ if a {{}} {} }}", "else if a {} ".repeat(3000));
+        assert!(depth(&elifs) >= 3000);
+    }
+
+    #[test]
+    fn strings_comments_and_chars_are_opaque() {
+        let s = format!(
+            "fn f() {{ let s = \"{}\"; let r = r#\"{}\"#; /* {} */ let c = '('; let l: &'a str = \"\"; }}\n// {}",
+            "(".repeat(5000),
+            ")".repeat(5000),
+            "((".repeat(5000),
+            "[".repeat(5000)
+        );
+        assert!(depth(&s) < 12, "{}", depth(&s));
+    }
+
+    #[test]
+    fn splits_large_files_at_item_boundaries() {
+        let item = "fn f() -> u32 { let x = 1; x + 2 }\nconst C: u8 = { 1 };\n";
+        let source = item.repeat(CHUNK_BYTES / item.len() * 3);
+        let chunks = prescan(&source);
+        assert!(chunks.len() >= 3, "{}", chunks.len());
+        let mut end = 0;
+        for c in &chunks {
+            assert_eq!(c.range.start, end);
+            end = c.range.end;
+            let text = &source[c.range.clone()];
+            assert!(syn::parse_file(text).is_ok(), "chunk at line {}", c.line);
+            let expected_line = source[..c.range.start].matches('\n').count() + 1;
+            assert_eq!(c.line, expected_line);
+        }
+        assert_eq!(end, source.len());
+    }
+}

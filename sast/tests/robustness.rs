@@ -1,0 +1,221 @@
+//! Hostile input must never abort a scan: generated files with deep
+//! nesting and long operator chains, next to an ordinary vulnerable file
+//! whose findings must still be reported. A stack overflow would abort this
+//! test process, so passing at all is half of each assertion.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
+
+use std::fs;
+use std::path::Path;
+use tollgate_sast::limits::{prescan, MAX_NESTING};
+use tollgate_sast::{analyze_source, rules::id, scan, Options};
+
+const VULNERABLE: &str = "fn main() {\n    let t = std::env::var(\"T\").unwrap();\n    let _ = std::process::Command::new(t).status();\n}\n";
+
+fn nested(open: &str, inner: &str, close: &str, n: usize) -> String {
+    format!("{}{inner}{}", open.repeat(n), close.repeat(n))
+}
+
+/// Shapes that make syn, the analysis or the tree's destructor recurse
+/// once per repetition.
+fn adversarial(n: usize) -> Vec<(&'static str, String)> {
+    vec![
+        (
+            "parens",
+            format!("fn f() -> u32 {{ {} }}", nested("(", "1", ")", n)),
+        ),
+        (
+            "blocks",
+            format!("fn f() {{ {} }}", nested("{ ", "let x = 1;", " }", n)),
+        ),
+        (
+            "closures",
+            format!("fn f() {{ let c = {}; }}", nested("|x| ", "x", "", n)),
+        ),
+        (
+            "closure-blocks",
+            format!(
+                "fn f() {{ let c = {}; }}",
+                nested("move || { ", "1", " }", n)
+            ),
+        ),
+        (
+            "plus-chain",
+            format!("fn f() -> u32 {{ 1{} }}", " + 1".repeat(n)),
+        ),
+        (
+            "method-chain",
+            format!("fn f(s: String) -> String {{ s{} }}", ".clone()".repeat(n)),
+        ),
+        (
+            "unary",
+            format!("fn f(b: bool) -> bool {{ {}b }}", "!".repeat(n)),
+        ),
+        (
+            "references",
+            format!("fn f(b: u8) {{ let r = {}b; }}", "& ".repeat(n)),
+        ),
+        (
+            "casts",
+            format!("fn f(b: u8) -> u8 {{ b{} }}", " as u8".repeat(n)),
+        ),
+        (
+            "else-if",
+            format!(
+                "fn f(a: bool) {{ if a {{}} {} }}",
+                "else if a {} ".repeat(n)
+            ),
+        ),
+        (
+            "arrays",
+            format!("const A: u8 = {};", nested("[", "1", "]", n)),
+        ),
+        (
+            "index",
+            format!(
+                "fn f(a: &[usize]) -> usize {{ {} }}",
+                nested("a[", "0", "]", n)
+            ),
+        ),
+        (
+            "generics",
+            format!("type T = {};", nested("Vec<", "u8", ">", n)),
+        ),
+        (
+            "patterns",
+            format!("fn f() {{ let {} = 1; }}", nested("(", "x", ")", n)),
+        ),
+        (
+            "macro-args",
+            format!(
+                "fn f() {{ println!(\"{{}}\", {}); }}",
+                nested("(", "1", ")", n)
+            ),
+        ),
+        ("mods", nested("mod m { ", "fn f() {}", " }", n)),
+    ]
+}
+
+fn score(source: &str) -> usize {
+    prescan(source).iter().map(|c| c.depth).max().unwrap_or(0)
+}
+
+/// Every shape at the largest size the pre-scan still lets through.
+fn just_under_the_limit() -> Vec<(&'static str, String)> {
+    let sample = adversarial(100);
+    sample
+        .iter()
+        .enumerate()
+        .map(|(i, (what, source))| {
+            let mut n = (MAX_NESTING - 10) * 100 / score(source);
+            loop {
+                let (_, text) = adversarial(n).swap_remove(i);
+                if score(&text) <= MAX_NESTING {
+                    return (*what, text);
+                }
+                n -= 1;
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn deep_nesting_beyond_the_limit_is_an_analysis_limit_note() {
+    for (what, source) in adversarial(30_000) {
+        let findings = analyze_source("deep.rs", &source, false);
+        assert!(
+            findings.iter().any(|f| f.rule == id::ANALYSIS_LIMIT),
+            "{what}: {findings:?}"
+        );
+        assert!(
+            findings.iter().all(|f| f.rule != id::PARSE_ERROR),
+            "{what}: {findings:?}"
+        );
+    }
+}
+
+#[test]
+fn nesting_just_under_the_limit_is_parsed_and_analysed() {
+    for (what, source) in just_under_the_limit() {
+        assert!(score(&source) > MAX_NESTING * 9 / 10, "{what}");
+        let findings = analyze_source("deep.rs", &source, false);
+        assert!(
+            findings
+                .iter()
+                .all(|f| f.rule != id::ANALYSIS_LIMIT && f.rule != id::PARSE_ERROR),
+            "{what}: {:?}",
+            findings
+                .iter()
+                .map(|f| (f.rule, &f.message))
+                .collect::<Vec<_>>()
+        );
+    }
+}
+
+#[test]
+fn a_chunk_past_the_limit_does_not_hide_the_rest_of_a_large_file() {
+    // Big enough to be split into chunks: the deep function is skipped, the
+    // vulnerable one after it is still reported.
+    let filler = "fn filler(a: u32) -> u32 { let b = a + 1; b * 2 }\n".repeat(12_000);
+    let source = format!(
+        "{filler}fn deep() -> u32 {{ {} }}\n{filler}{VULNERABLE}",
+        nested("(", "1", ")", 20_000)
+    );
+    let findings = analyze_source("big.rs", &source, false);
+    let rules: Vec<_> = findings.iter().map(|f| (f.line, f.rule)).collect();
+    assert!(
+        rules.iter().any(|(_, r)| *r == id::ANALYSIS_LIMIT),
+        "{rules:?}"
+    );
+    let vulnerable_line = source.lines().count() - 1;
+    assert!(
+        rules.contains(&(vulnerable_line, id::COMMAND_INJECTION)),
+        "{rules:?}"
+    );
+}
+
+fn write(root: &Path, rel: &str, content: &str) {
+    let path = root.join(rel);
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, content).unwrap();
+}
+
+#[test]
+fn directory_scan_survives_every_shape_and_reports_the_normal_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "src/main.rs", VULNERABLE);
+    // 800 nested parentheses used to be enough on a rayon worker's stack.
+    write(root, "src/parens_800.rs", &adversarial(800)[0].1);
+    for (what, source) in just_under_the_limit() {
+        write(root, &format!("src/limit_{what}.rs"), &source);
+    }
+    for (what, source) in adversarial(30_000) {
+        write(root, &format!("src/deep_30000_{what}.rs"), &source);
+    }
+    let options = Options {
+        root: root.to_path_buf(),
+        ..Options::default()
+    };
+    let report = scan(&[root.to_path_buf()], &options).unwrap();
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.path == "src/main.rs" && f.line == 3 && f.rule == id::COMMAND_INJECTION),
+        "{:?}",
+        report.findings
+    );
+    for (what, _) in adversarial(1) {
+        let path = format!("src/deep_30000_{what}.rs");
+        assert!(
+            report
+                .findings
+                .iter()
+                .any(|f| f.path == path && f.rule == id::ANALYSIS_LIMIT),
+            "{path}"
+        );
+    }
+    assert!(report.findings.iter().all(|f| f.rule != id::PARSE_ERROR
+        && !(f.path.contains("deep_800") && f.rule == id::ANALYSIS_LIMIT)));
+}
