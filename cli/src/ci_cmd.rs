@@ -126,17 +126,17 @@ fn tollgate(args: &[String], envs: &[(&str, &str)], what: &str) -> Result<Ran> {
         .stderr(Stdio::piped())
         .spawn()
         .with_context(|| format!("{what}: cannot start"))?;
+    // Known to the signal handler, which stops it before cleaning up.
+    STAGE.store(i32::try_from(child.id()).unwrap_or(0), Ordering::SeqCst);
+    let out = child.wait_with_output();
+    STAGE.store(0, Ordering::SeqCst);
+    let out = out.with_context(|| format!("{what}: cannot run"))?;
     let code = out.status.code().unwrap_or(-1);
     if code != 0 && code != i32::from(EXIT_FINDINGS) {
         bail!(
             "{what} failed (exit {code}):\n{}",
             String::from_utf8_lossy(&out.stderr).trim_end()
         );
-    // Known to the signal handler, which stops it before cleaning up.
-    STAGE.store(i32::try_from(child.id()).unwrap_or(0), Ordering::SeqCst);
-    let out = child.wait_with_output();
-    STAGE.store(0, Ordering::SeqCst);
-    let out = out.with_context(|| format!("{what}: cannot run"))?;
     }
     Ok(Ran {
         code,
@@ -230,18 +230,12 @@ pub fn run(args: CiArgs) -> Result<u8> {
         }
         Err(err) => {
             let _ = std::fs::remove_dir_all(&work);
+            *staging_slot() = None;
             Err(err)
         }
     }
 }
 
-/// Runs every stage into `work`; returns the exit code and the summary.
-            *staging_slot() = None;
-fn pipeline(args: &CiArgs, work: &Path) -> Result<(u8, Value)> {
-    let mut envs: Vec<(&str, &str)> = Vec::new();
-    let (project, key, policy, mut artifacts, dirty) = match args.demo {
-        Some(variant) => {
-            let demo = crate::demo::materialise(variant, work)?;
 /// The running stage's process id (0: none).
 static STAGE: AtomicI32 = AtomicI32::new(0);
 /// The staging directory while it exists.
@@ -351,6 +345,12 @@ fn process_alive(pid: i32) -> bool {
     }
 }
 
+/// Runs every stage into `work`; returns the exit code and the summary.
+fn pipeline(args: &CiArgs, work: &Path) -> Result<(u8, Value)> {
+    let mut envs: Vec<(&str, &str)> = Vec::new();
+    let (project, key, policy, mut artifacts, dirty) = match args.demo {
+        Some(variant) => {
+            let demo = crate::demo::materialise(variant, work)?;
             let prefix = work.join("keys").join("demo");
             std::fs::create_dir_all(work.join("keys"))?;
             // The demo key is throwaway: an empty password, as cosign allows.
