@@ -701,6 +701,21 @@ fn verify_on_a_missing_file_says_so() {
     assert_eq!(o.status.code(), Some(2), "{}", err(&o));
     assert!(err(&o).contains("app.bim: no such file"), "{}", err(&o));
     assert!(!err(&o).contains("--bundle is for files"), "{}", err(&o));
+    // Without --bundle, a mistyped file name is not taken for an image.
+    for name in ["app.bim", "dist/app.bin", "app:latest"] {
+        let o = bin()
+            .args(["verify", name, "--policy", "policy.yaml"])
+            .env("HTTPS_PROXY", "http://127.0.0.1:9")
+            .current_dir(d)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{name}: {}", err(&o));
+        assert!(
+            err(&o).contains(&format!("{name}: no such file")),
+            "{name}: {}",
+            err(&o)
+        );
+    }
 }
 
 #[test]

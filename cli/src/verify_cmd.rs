@@ -95,6 +95,14 @@ pub fn run(args: VerifyArgs) -> Result<u8> {
                 args.target
             );
         }
+        // Not a file: an image only when written in full (see `checks`),
+        // so a mistyped file name is never looked up on Docker Hub.
+        if !crate::checks::is_image_reference(&args.target) {
+            return Err(crate::checks::missing_file_or_image(
+                &args.target,
+                "verify",
+            ));
+        }
         let (digest, bundles) =
             tollgate_attest::oci::attached_bundles(&args.target, &args.registry.options()?)?;
         let inputs: Vec<gate::BundleInput> = bundles
