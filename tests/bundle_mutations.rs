@@ -273,6 +273,17 @@ fn real_cases() -> Vec<Case> {
             Some(&public_good),
             f.join("sigstore-3.1.0.tgz").display().to_string(),
         ),
+        // A PyPI release signed by gh-action-sigstore-python (the wheel of
+        // rfc8785 0.1.2), public-good, v0.2 messageSignature, verified by
+        // digest.
+        Case::identity(
+            "real/pypi-rfc8785-0.1.2",
+            load("rfc8785-0.1.2-wheel.sigstore.json"),
+            "https://github.com/trailofbits/rfc8785.py/.github/workflows/release.yml@refs/tags/v0.1.2",
+            "https://token.actions.githubusercontent.com",
+            Some(&public_good),
+            "sha256:c4e92e9ecc828bef2aa7dba1de8ac983511f7532a0df11c770d39099a25cf201".into(),
+        ),
         // Fulcio username identity: the only SAN is an otherName.
         Case::identity(
             "real/othername-san",
@@ -1113,6 +1124,7 @@ fn real_third_party_bundles_verify() {
     let mut problems = Vec::new();
     let files = [
         "npm-sigstore-3.1.0.sigstore.json",
+        "rfc8785-0.1.2-wheel.sigstore.json",
         "othername.sigstore.json",
         "github-staging-timestamp-only.sigstore.json",
     ];
