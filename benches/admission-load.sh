@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Load on the admission webhook over loopback TLS, with wrk: warm (cached
-# decisions), cold (cache off: every review resolves the image and verifies
-# its attestations against a local docker-registry), and the floor: the
-# same server's fixed-response /healthz on the same TLS stack.
+# Load on the admission webhook over loopback TLS, with wrk, with the
+# decision log ON (every review is a durable record before its answer; the
+# log commits many records per fdatasync): warm (cached decisions), cold
+# (cache off: every review resolves the image and verifies its attestations
+# against a local docker-registry), and the floor: the same server's
+# fixed-response /healthz on the same TLS stack, measured in the same run.
+# Prints the warm pinned pod's throughput as a share of the floor, its p99
+# and its errors (non-2xx and socket errors).
 #
 #   bash benches/admission-load.sh [SECONDS]
 set -euo pipefail
@@ -46,37 +50,51 @@ open("body.json", "w").write(json.dumps(body))
 print('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = ' + json.dumps(json.dumps(body)))
 PY
 
-run() { # name port path script
+run() { # name port path script -> prints a line; sets RPS P99 ERR
   local args=(-t2 -c16 -d"${DURATION}s" --latency)
   [ -n "$4" ] && args+=(-s "$4")
   local out; out="run-$RANDOM.out"
   wrk "${args[@]}" "https://127.0.0.1:$2$3" > "$out"
-  python3 - "$1" "$out" <<'PY'
+  read -r RPS P99 ERR < <(python3 - "$1" "$out" <<'PY'
 import re, sys
 name, path = sys.argv[1:]
 text = open(path).read()
-rps = re.search(r"Requests/sec:\s+([\d.]+)", text).group(1)
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
 def pct(p):
     m = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)", text, re.M)
     v, u = float(m.group(1)), m.group(2)
     return v / 1000 if u == "us" else v * 1000 if u == "s" else v
-errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-print(f"{name:<34} {float(rps):>10.0f} req/s   p50 {pct(50):>7.2f} ms   p99 {pct(99):>7.2f} ms   non-2xx {errors.group(1) if errors else 0}")
+non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
+errors = (int(non2xx.group(1)) if non2xx else 0) + (sum(int(g) for g in sock.groups()) if sock else 0)
+print(f"{name:<34} {rps:>10.0f} req/s   p50 {pct(50):>7.2f} ms   p99 {pct(99):>7.2f} ms   errors {errors}", file=sys.stderr)
+print(f"{rps} {pct(99)} {errors}")
 PY
+)
 }
 
 for mode in warm cold; do
   PORT=$(free_port)
   TTL=300; [ $mode = cold ] && TTL=0
-  "$T" admission serve --listen "127.0.0.1:$PORT" --tls-cert tls.crt --tls-key tls.key --policy policy.yaml --cache-ttl "$TTL" --allow-insecure-registry >/dev/null 2>&1 &
+  rm -f "decisions-$mode.jsonl"
+  "$T" admission serve --listen "127.0.0.1:$PORT" --tls-cert tls.crt --tls-key tls.key --policy policy.yaml --cache-ttl "$TTL" --allow-insecure-registry --decision-log "decisions-$mode.jsonl" >/dev/null 2>&1 &
   for _ in $(seq 50); do curl -sfk "https://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
-  curl -sk -X POST -H 'Content-Type: application/json' --data-binary @body.json "https://127.0.0.1:$PORT/validate" >/dev/null
+  answer=$(curl -sk -X POST -H 'Content-Type: application/json' --data-binary @body.json "https://127.0.0.1:$PORT/validate")
+  case "$answer" in *'"allowed":true'*) ;; *) echo "the bench image is not admitted: $answer" >&2; exit 1 ;; esac
   if [ $mode = warm ]; then
-    run "floor: fixed /healthz (same TLS)" "$PORT" /healthz ""
-    run "admission warm, image@digest" "$PORT" /validate review-digest.lua
+    run "floor: fixed /healthz (same TLS)" "$PORT" /healthz ""; FLOOR=$RPS
+    run "admission warm, pinned image@digest" "$PORT" /validate review-digest.lua; PINNED=$RPS; PINNED_P99=$P99; PINNED_ERR=$ERR
   fi
   run "admission $mode, image:tag" "$PORT" /validate review.lua
   kill %% 2>/dev/null || true
+  wait %% 2>/dev/null || true
+  echo "  decision log: $(wc -l < "decisions-$mode.jsonl") records" >&2
 done
-echo "wrk -t2 -c16 -d${DURATION}s on 2 cores (wrk shares them), loopback TLS 1.3. A tag is resolved on every review (never cached: a moved tag"
-echo "must not inherit a verdict); a digest-pinned image is answered from the cache. cold = cache off, every review verified against the registry."
+python3 - "$PINNED" "$FLOOR" "$PINNED_P99" "$PINNED_ERR" <<'PY'
+import sys
+pinned, floor, p99, err = float(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
+ratio = pinned / floor
+print(f"warm pinned pod / healthz floor = {pinned:.0f} / {floor:.0f} = {ratio:.0%}   p99 {p99:.2f} ms   errors {err}   (target: >= 50%, p99 < 5 ms, 0 errors)")
+PY
+echo "wrk -t2 -c16 -d${DURATION}s on 2 cores (wrk shares them), loopback TLS 1.3, decision log on. A tag is resolved on every review (HEAD and GET: never"
+echo "cached, a moved tag must not inherit a verdict); a digest-pinned image is answered from the cache. cold = cache off, every review verified."

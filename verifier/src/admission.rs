@@ -43,7 +43,9 @@ use tokio::time::Instant as TokioInstant;
 use tollgate_attest::oci::RegistryOptions;
 
 /// Latency histogram buckets (seconds).
-const BUCKETS: [f64; 10] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0];
+const BUCKETS: [f64; 12] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0,
+];
 
 #[derive(Default)]
 pub struct Metrics {
@@ -738,6 +740,10 @@ async fn check_images(
 ) -> Vec<ImageOutcome> {
     let until = TokioInstant::now() + budget;
     let late = |image: &str| {
+        state
+            .metrics
+            .registry_errors
+            .fetch_add(1, Ordering::Relaxed);
         ImageOutcome {
         image: image.to_string(),
         denials: vec![format!(
@@ -909,9 +915,20 @@ async fn review_inner(
     if operation == "DELETE" || operation == "CONNECT" {
         return allow_unchecked(&state);
     }
-    let Some(spec) = pod_spec(kind, &request["object"]) else {
+    if pod_spec_pointer(kind).is_none() {
         // Not a pod-carrying object: nothing to check.
         return allow_unchecked(&state);
+    }
+    // A pod-carrying kind without a pod spec: nothing can be checked, so
+    // nothing is admitted.
+    let Some(spec) = pod_spec(kind, &request["object"]).filter(|s| s.is_object()) else {
+        state.metrics.denied.fetch_add(1, Ordering::Relaxed);
+        return respond(
+            false,
+            Some(format!("tollgate: the {kind} has no pod spec to check")),
+            Vec::new(),
+            Vec::new(),
+        );
     };
     // An UPDATE checks only the images it brings; one that brings none
     // (finalizer removal during deletion, a label change) is admitted.
