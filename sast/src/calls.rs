@@ -95,7 +95,7 @@ impl Collector {
     }
 
     fn is_test(&self, attrs: &[syn::Attribute]) -> bool {
-        !self.include_tests && attrs.iter().any(crate::analyzer::is_test_attr)
+        !self.include_tests && attrs.iter().any(crate::engine::is_test_attr)
     }
 }
 

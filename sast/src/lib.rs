@@ -16,10 +16,11 @@
 
 #![forbid(unsafe_code)]
 
-mod analyzer;
 pub mod calls;
+mod checks;
 mod comments;
 pub mod config;
+mod engine;
 mod imports;
 pub mod limits;
 mod macros;
@@ -378,7 +379,7 @@ fn analyze_text(rel: &str, source: &str, include_tests: bool, config: &Config) -
     };
     // Pre-scan: chunks of whole items, each with its syntax-tree depth.
     let chunks = limits::prescan(source);
-    let mut analyzer = analyzer::FileAnalyzer::new(rel, source, include_tests);
+    let mut analyzer = engine::FileAnalyzer::new(rel, source, include_tests);
     let mut parsed: Vec<(usize, syn::File)> = Vec::new();
     let mut meta: Vec<Finding> = Vec::new();
     let single = chunks.len() == 1;
@@ -449,7 +450,7 @@ fn analyze_text(rel: &str, source: &str, include_tests: bool, config: &Config) -
     }
     if single {
         for (offset, file) in &parsed {
-            analyzer::with_line_offset(*offset, || analyzer.run(file));
+            engine::with_line_offset(*offset, || analyzer.run(file));
         }
         drop(parsed);
     } else {
@@ -461,7 +462,7 @@ fn analyze_text(rel: &str, source: &str, include_tests: bool, config: &Config) -
                 &source[chunk.range.clone()]
             );
             if let Ok(file) = syn::parse_file(&text) {
-                analyzer::with_line_offset(chunk.line - 1, || analyzer.run(&file));
+                engine::with_line_offset(chunk.line - 1, || analyzer.run(&file));
             }
             proc_macro2::extra::invalidate_current_thread_spans();
         }

@@ -73,8 +73,8 @@ pub fn prescan(source: &str) -> Vec<Chunk> {
     // Per open bracket: operators since the last separator at that level.
     let mut stack: Vec<usize> = Vec::new();
     let mut top = 0usize; // the top level's counter
-    // Per open bracket: `Some(in_pattern)` for the body of a `match`,
-    // whose arm patterns (`'a' | 'b' | ..`) are flat lists to syn.
+                          // Per open bracket: `Some(in_pattern)` for the body of a `match`,
+                          // whose arm patterns (`'a' | 'b' | ..`) are flat lists to syn.
     let mut arms: Vec<Option<bool>> = Vec::new();
     // Bracket depths at which a `match` keyword waits for its body.
     let mut match_at: Vec<usize> = Vec::new();

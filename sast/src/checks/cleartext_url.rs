@@ -1,0 +1,81 @@
+use super::prelude::*;
+
+/// `cleartext-url`: `http://` and `ws://` literals to non-local hosts.
+pub(crate) struct Check;
+
+impl super::Check for Check {
+    fn literal(&self, a: &mut FileAnalyzer<'_>, cx: Option<&FnCx>, lit: &syn::Lit, value: &str) {
+        let lower = value
+            .get(..7)
+            .map(str::to_ascii_lowercase)
+            .unwrap_or_default();
+        let rest = if lower == "http://" {
+            Some(&value[7..])
+        } else if lower.starts_with("ws://") {
+            value.get(5..)
+        } else {
+            None
+        };
+        if let Some(rest) = rest {
+            if !is_benign_http_host(rest) {
+                let shown: String = value.chars().take(60).collect();
+                let span = lit.span();
+                a.report(
+                    cx,
+                    id::CLEARTEXT_URL,
+                    span,
+                    span,
+                    format!("`{shown}` is fetched without TLS"),
+                );
+            }
+        }
+    }
+}
+
+/// Hosts for which plain http is fine: loopback, documentation and XML
+/// namespace URIs that are identifiers, not endpoints.
+fn is_benign_http_host(rest: &str) -> bool {
+    // Schema and namespace identifiers are names, never fetched.
+    let lower_rest = rest.to_ascii_lowercase();
+    if lower_rest.contains("/schema/")
+        || lower_rest.ends_with(".xsd")
+        || lower_rest.ends_with(".schema.json")
+        || lower_rest.contains("/ns/")
+    {
+        return true;
+    }
+    let host = rest
+        .split(['/', ':', '?', '#'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    host.is_empty()
+        || host == "localhost"
+        || host.starts_with("127.")
+        || host.starts_with('[')
+        || host == "0.0.0.0"
+        || host.ends_with(".localhost")
+        || host.ends_with(".local")
+        || host.ends_with(".test")
+        || host.ends_with(".invalid")
+        || host.ends_with(".internal")
+        || host.ends_with(".svc")
+        || host.contains("example.")
+        || host.contains('{')
+        || host.contains('*')
+        || matches!(
+            host.as_str(),
+            "www.w3.org"
+                | "json-schema.org"
+                | "purl.org"
+                | "schemas.xmlsoap.org"
+                | "schemas.microsoft.com"
+                | "ns.adobe.com"
+                | "xmlns.com"
+                | "www.apache.org"
+                | "opensource.org"
+                | "www.opengis.net"
+        )
+}
+
+//==IMPL1

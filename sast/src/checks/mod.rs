@@ -1,0 +1,206 @@
+//! One module per rule, registered in [`CHECKS`].
+//!
+//! The engine (`crate::engine`) walks each function once, tracking taint,
+//! and at every node a rule may care about it calls the matching hook of
+//! every check: calls, method calls, the outermost call of a builder chain,
+//! macros, paths, literals, `unsafe` blocks, indexing, named bindings,
+//! `impl` items and the end of a function. A check looks at the node, asks
+//! the engine what it knows (taint, variable facts, resolved paths) and
+//! reports. Adding a rule means one module here, one line in [`CHECKS`], a
+//! catalogue entry in `rules.rs` and a fixture in
+//! `tests/fixtures/rules/<rule-id>.rs`.
+
+use crate::engine::{FileAnalyzer, FnCx};
+use crate::macros::{MacroArg, Render};
+use crate::taint::Taint;
+use proc_macro2::Span;
+
+mod cleartext_logging;
+mod cleartext_url;
+mod command_injection;
+mod ctor_uses_std;
+mod get_unchecked_dynamic_index;
+mod hardcoded_crypto_key;
+mod hardcoded_secret;
+mod insecure_cookie;
+mod insecure_randomness;
+mod leaked_credential;
+mod log_injection;
+mod path_rules;
+mod path_traversal;
+mod permissive_cors;
+mod predictable_temp_file;
+mod raw_parts_dynamic_length;
+mod regex_injection;
+mod sensitive_header;
+mod sql_injection;
+mod ssrf;
+mod tls_verification_disabled;
+mod trusted_exe_path;
+mod unbounded_allocation;
+mod undocumented_unsafe;
+mod uninitialized_memory;
+mod unsafe_deserialization;
+mod unsafe_send_sync;
+mod world_writable;
+mod xss;
+
+/// What every check module imports.
+mod prelude {
+    pub(crate) use super::{Call, MacroCall, Method};
+    pub(crate) use crate::engine::*;
+    pub(crate) use crate::macros::Render;
+    pub(crate) use crate::patterns::*;
+    pub(crate) use crate::rules::id;
+    pub(crate) use crate::taint;
+    pub(crate) use proc_macro2::Span;
+    pub(crate) use syn::spanned::Spanned;
+    pub(crate) use syn::Expr;
+}
+
+/// A function or path call, with its arguments' taints.
+pub(crate) struct Call<'e> {
+    pub expr: &'e syn::ExprCall,
+    /// The resolved callee path (`std::process::Command::new`).
+    pub callee: &'e str,
+    /// Its last segment (`new`).
+    pub last: &'e str,
+    pub args: &'e [Taint],
+}
+
+/// A method call, with its arguments' taints.
+pub(crate) struct Method<'e> {
+    pub expr: &'e syn::ExprMethodCall,
+    pub name: &'e str,
+    pub args: &'e [Taint],
+    /// The method name's span and the whole call's.
+    pub span: Span,
+    pub full: Span,
+}
+
+impl Method<'_> {
+    pub fn arg0(&self) -> Taint {
+        self.args.first().copied().unwrap_or_default()
+    }
+}
+
+/// A macro invocation, with its arguments parsed and rendered.
+pub(crate) struct MacroCall<'e> {
+    pub mac: &'e syn::Macro,
+    pub name: &'e str,
+    /// The resolved macro path (`tracing::info`).
+    pub resolved: &'e str,
+    pub is_log: bool,
+    pub is_print: bool,
+    pub args: &'e [MacroArg],
+    pub taints: &'e [Taint],
+    /// How each argument (by index) is rendered.
+    pub rendered: &'e [(usize, Render)],
+    /// `{name}` placeholders that capture a variable, with their span.
+    pub captured: &'e [(String, Render, Span)],
+}
+
+/// A rule's logic. Every hook defaults to doing nothing.
+pub(crate) trait Check: Sync {
+    fn call(&self, _a: &mut FileAnalyzer<'_>, _cx: &mut FnCx, _call: &Call<'_>) {}
+    fn method(&self, _a: &mut FileAnalyzer<'_>, _cx: &mut FnCx, _m: &Method<'_>) {}
+    /// The outermost method call of a chain (`Cookie::build(..)...finish()`).
+    fn chain_top(&self, _a: &mut FileAnalyzer<'_>, _cx: &mut FnCx, _m: &syn::ExprMethodCall) {}
+    /// A macro, before its arguments are evaluated (`taints` is empty).
+    fn macro_enter(&self, _a: &mut FileAnalyzer<'_>, _cx: &mut FnCx, _m: &MacroCall<'_>) {}
+    /// A macro, after its arguments are evaluated.
+    fn macro_call(&self, _a: &mut FileAnalyzer<'_>, _cx: &mut FnCx, _m: &MacroCall<'_>) {}
+    /// A path in an expression or type, resolved through imports.
+    fn path(
+        &self,
+        _a: &mut FileAnalyzer<'_>,
+        _cx: Option<&mut FnCx>,
+        _path: &syn::Path,
+        _resolved: &str,
+    ) {
+    }
+    /// A string or byte-string literal and its value.
+    fn literal(
+        &self,
+        _a: &mut FileAnalyzer<'_>,
+        _cx: Option<&FnCx>,
+        _lit: &syn::Lit,
+        _value: &str,
+    ) {
+    }
+    fn unsafe_block(&self, _a: &mut FileAnalyzer<'_>, _cx: &mut FnCx, _u: &syn::ExprUnsafe) {}
+    fn index(&self, _a: &mut FileAnalyzer<'_>, _cx: &mut FnCx, _i: &syn::ExprIndex) {}
+    /// A value bound to a name: `let name = value`, a struct field
+    /// `name: value`, `const NAME: T = value`.
+    fn binding(
+        &self,
+        _a: &mut FileAnalyzer<'_>,
+        _cx: Option<&FnCx>,
+        _name: &str,
+        _value: &syn::Expr,
+    ) {
+    }
+    fn item_impl(&self, _a: &mut FileAnalyzer<'_>, _item: &syn::ItemImpl) {}
+}
+
+/// Every check, in the order they run at a node.
+pub(crate) static CHECKS: &[&dyn Check] = &[
+    &sql_injection::Check,
+    &command_injection::Check,
+    &path_traversal::Check,
+    &ssrf::Check,
+    &xss::Check,
+    &regex_injection::Check,
+    &unbounded_allocation::Check,
+    &unsafe_deserialization::Check,
+    &log_injection::Check,
+    &cleartext_logging::Check,
+    &path_rules::Check,
+    &insecure_randomness::Check,
+    &tls_verification_disabled::Check,
+    &hardcoded_crypto_key::Check,
+    &hardcoded_secret::Check,
+    &leaked_credential::Check,
+    &cleartext_url::Check,
+    &insecure_cookie::Check,
+    &permissive_cors::Check,
+    &world_writable::Check,
+    &predictable_temp_file::Check,
+    &trusted_exe_path::Check,
+    &undocumented_unsafe::Check,
+    &uninitialized_memory::Check,
+    &raw_parts_dynamic_length::Check,
+    &get_unchecked_dynamic_index::Check,
+    &unsafe_send_sync::Check,
+    &ctor_uses_std::Check,
+    &sensitive_header::Check,
+];
+
+/// Report the call sinks of one taint kind from the sink table
+/// (`patterns::CALL_SINKS`) that this call's arguments reach.
+pub(crate) fn report_call_sinks(
+    a: &mut FileAnalyzer<'_>,
+    cx: &mut FnCx,
+    call: &Call<'_>,
+    kind: u16,
+) {
+    let span = syn::spanned::Spanned::span(call.expr);
+    for group in crate::patterns::CALL_SINKS {
+        for sink in group.iter() {
+            if sink.kind != kind {
+                continue;
+            }
+            if let Some(t) = call.args.get(sink.arg) {
+                if t.has(sink.kind) && crate::patterns::path_ends_with(call.callee, sink.path) {
+                    let message = format!(
+                        "{} reaches {} (`{}`)",
+                        cx.describe(*t),
+                        sink.what,
+                        crate::engine::short(call.callee)
+                    );
+                    a.report_flow(cx, sink.kind, *t, message, (span, span));
+                }
+            }
+        }
+    }
+}

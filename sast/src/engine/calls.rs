@@ -1,0 +1,276 @@
+//! Calls and method calls: sources, sanitisers, what a call returns, and
+//! the hooks every check sees at a call.
+
+use super::*;
+use crate::checks::CHECKS;
+use crate::checks::{Call, Method};
+
+impl FileAnalyzer<'_> {
+    pub(crate) fn eval_call(&mut self, cx: &mut FnCx, c: &syn::ExprCall) -> Taint {
+        let callee = match &*c.func {
+            Expr::Path(p) => Some(self.imports.resolve(&p.path)),
+            _ => None,
+        };
+        self.eval(cx, &c.func);
+        let args = self.eval_args(cx, &c.args, Taint::CLEAN);
+        let default = taint::union_all(args.iter().copied());
+        let Some(callee) = callee else {
+            return default;
+        };
+        let span = c.span();
+
+        let last = callee.rsplit("::").next().unwrap_or("");
+        let call = Call {
+            expr: c,
+            callee: &callee,
+            last,
+            args: &args,
+        };
+        for check in CHECKS {
+            check.call(self, cx, &call);
+        }
+
+        // Sources (all local: the operator controls them).
+        for (path, what) in SOURCE_FNS {
+            if path_ends_with(&callee, path) {
+                let is_env = callee.starts_with("std::env::var");
+                let trusted_env = is_env
+                    && (self.build_script
+                        || c.args
+                            .first()
+                            .and_then(lit_str)
+                            .is_some_and(|name| is_toolchain_env(&name)));
+                if trusted_env {
+                    return Taint::CLEAN;
+                }
+                let line = start_of(span).0;
+                return cx.add_local_source(format!("{what} (`{}`)", short(&callee)), line);
+            }
+        }
+        // Sanitisers.
+        for (path, kinds) in SANITIZER_FNS {
+            if path_ends_with(&callee, path) {
+                return default.without(*kinds);
+            }
+        }
+        if path_ends_with(&callee, "std::cmp::min") || callee == "min" {
+            return args
+                .iter()
+                .copied()
+                .reduce(Taint::intersect)
+                .unwrap_or_default();
+        }
+        default
+    }
+
+    pub(crate) fn receiver_type(&self, cx: &FnCx, recv: &Expr) -> Option<String> {
+        let (_, root) = chain(recv);
+        match root {
+            Expr::Path(_) => var_of(root)
+                .and_then(|v| cx.vars.get(&v))
+                .and_then(|v| v.ty.clone()),
+            Expr::Call(c) => match &*c.func {
+                Expr::Path(p) => {
+                    let callee = self.imports.resolve(&p.path);
+                    let mut segments: Vec<&str> = callee.split("::").collect();
+                    segments.pop();
+                    Some(segments.join("::"))
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    pub(crate) fn is_shell_command(&self, cx: &FnCx, recv: &Expr) -> bool {
+        let (_, root) = chain(recv);
+        match root {
+            Expr::Call(c) => match &*c.func {
+                Expr::Path(p) => {
+                    path_ends_with(&self.imports.resolve(&p.path), "Command::new")
+                        && c.args
+                            .first()
+                            .and_then(lit_str)
+                            .is_some_and(|prog| SHELLS.contains(&prog.as_str()))
+                }
+                _ => false,
+            },
+            other => var_of(other)
+                .and_then(|v| cx.vars.get(&v))
+                .is_some_and(|v| v.shell),
+        }
+    }
+
+    /// A warp filter chain: rooted at a `warp::` function or `warp::path!`.
+    pub(crate) fn is_warp_filter(&self, recv: &Expr) -> bool {
+        let (methods, root) = chain(recv);
+        let is_warp = |e: &Expr| match e {
+            Expr::Call(c) => {
+                matches!(&*c.func, Expr::Path(p) if self.imports.resolve(&p.path).starts_with("warp::"))
+            }
+            Expr::Macro(m) => {
+                let path = if m.mac.path.segments.len() == 1 {
+                    self.imports.resolve_ident(&last_ident(&m.mac.path))
+                } else {
+                    self.imports.resolve(&m.mac.path)
+                };
+                path.starts_with("warp::")
+            }
+            _ => false,
+        };
+        is_warp(root)
+            || methods
+                .iter()
+                .any(|m| m.method == "and" && m.args.first().is_some_and(|a| is_warp(peel(a))))
+    }
+
+    pub(crate) fn chain_has_http_response(&self, recv: &Expr) -> bool {
+        let (methods, root) = chain(recv);
+        if methods
+            .iter()
+            .any(|m| m.method == "send" || m.method == "call")
+        {
+            return true;
+        }
+        match root {
+            Expr::Call(c) => match &*c.func {
+                Expr::Path(p) => {
+                    let callee = self.imports.resolve(&p.path);
+                    HTTP_GET_FNS.iter().any(|f| path_ends_with(&callee, f))
+                }
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
+    pub(crate) fn eval_method(
+        &mut self,
+        cx: &mut FnCx,
+        m: &syn::ExprMethodCall,
+        as_receiver: bool,
+    ) -> Taint {
+        let recv = self.eval_ctx(cx, &m.receiver, true);
+        let mut closure_taint = recv;
+        if matches!(m.method.to_string().as_str(), "map" | "and_then" | "then")
+            && self.is_warp_filter(&m.receiver)
+        {
+            // warp hands extracted request data to the handler closure.
+            let line = start_of(m.method.span()).0;
+            closure_taint = cx.add_source("request data (warp filter)", line);
+        }
+        let args = self.eval_args(cx, &m.args, closure_taint);
+        let name = m.method.to_string();
+        let span = m.method.span();
+        let all_args = taint::union_all(args.iter().copied());
+        let method = Method {
+            expr: m,
+            name: &name,
+            args: &args,
+            span,
+            full: m.span(),
+        };
+        for check in CHECKS {
+            check.method(self, cx, &method);
+        }
+        if let Some(var) = var_of(&m.receiver).and_then(|v| cx.vars.get_mut(&v)) {
+            // Any use other than reserving may write the spare capacity.
+            var.fresh_capacity = matches!(name.as_str(), "reserve" | "reserve_exact")
+                || (var.fresh_capacity && name == "set_len");
+        }
+        if !as_receiver {
+            for check in CHECKS {
+                check.chain_top(self, cx, m);
+            }
+        }
+        if let Some(turbofish) = &m.turbofish {
+            for arg in &turbofish.args {
+                if let syn::GenericArgument::Type(ty) = arg {
+                    self.check_type(cx, ty);
+                }
+            }
+        }
+
+        match name.as_str() {
+            // Values that carry no attacker-chosen text.
+            "len" | "count" | "is_empty" | "contains" | "contains_key" | "starts_with"
+            | "ends_with" | "eq" | "ne" | "cmp" | "partial_cmp" | "is_some" | "is_none"
+            | "is_ok" | "is_err" | "exists" | "is_file" | "is_dir" | "hash" | "matches"
+            | "is_match" | "chars_count" | "capacity" => Taint::CLEAN,
+            "parse" => {
+                let numeric = m.turbofish.as_ref().is_some_and(|tf| {
+                    tf.args.iter().any(|a| matches!(a, syn::GenericArgument::Type(syn::Type::Path(tp)) if is_numeric_type_name(&last_ident(&tp.path)) || last_ident(&tp.path) == "bool"))
+                });
+                if numeric {
+                    recv.only(ALLOC)
+                } else {
+                    recv
+                }
+            }
+            "min" | "clamp" => recv.union(all_args).without(ALLOC),
+            "escape_debug" | "escape_default" => recv.without(LOG),
+            "replace" | "replacen" => {
+                let strips_newline = m.args.first().is_some_and(|a| match peel(a) {
+                    Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(s),
+                        ..
+                    }) => s.value().contains('\n'),
+                    Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Char(c),
+                        ..
+                    }) => c.value() == '\n',
+                    _ => false,
+                });
+                let t = recv.union(args.get(1).copied().unwrap_or_default());
+                if strips_newline {
+                    t.without(LOG)
+                } else {
+                    t
+                }
+            }
+            "file_name" | "file_stem" => recv.without(PATH),
+            // Mutation: the receiver variable absorbs the argument's taint.
+            "push_str" | "push" | "extend" | "extend_from_slice" | "insert" | "insert_str"
+            | "append" | "write_str" | "write_all" => {
+                if let Some(v) = var_of(&m.receiver) {
+                    let entry = cx.vars.entry(v).or_default();
+                    entry.taint = entry.taint.union(all_args);
+                }
+                Taint::CLEAN
+            }
+            // Reads into a buffer argument.
+            "read_line" | "read_to_string" | "read_to_end" | "read_exact" | "read" => {
+                if recv.is_tainted() {
+                    for arg in &m.args {
+                        if let Some(v) = var_of(arg) {
+                            let entry = cx.vars.entry(v).or_default();
+                            entry.taint = entry.taint.union(recv);
+                        }
+                    }
+                }
+                recv
+            }
+            _ if RESPONSE_BODY_METHODS.contains(&name.as_str())
+                && self.chain_has_http_response(&m.receiver) =>
+            {
+                let line = start_of(span).0;
+                cx.add_source("an HTTP response body", line)
+            }
+            _ => recv.union(all_args),
+        }
+    }
+
+    pub(crate) fn report_sink(
+        &mut self,
+        cx: &FnCx,
+        kind: u16,
+        taint: Taint,
+        what: &str,
+        (start, end): (Span, Span),
+    ) {
+        if taint.has(kind) {
+            let message = format!("{} reaches {what}", cx.describe(taint));
+            self.report_flow(cx, kind, taint, message, (start, end));
+        }
+    }
+}

@@ -1,0 +1,784 @@
+//! Evaluation: functions, bindings, statements and expressions, in
+//! statement order, with guards that clean variables.
+
+use super::*;
+use crate::checks::CHECKS;
+
+impl FileAnalyzer<'_> {
+    // ---- functions --------------------------------------------------------
+
+    pub(crate) fn analyze_fn(
+        &mut self,
+        attrs: &[syn::Attribute],
+        sig: &syn::Signature,
+        block: &syn::Block,
+    ) {
+        if self.skip_as_test(attrs) {
+            return;
+        }
+        let mut cx = FnCx {
+            ctor: attrs.iter().any(is_ctor_attr),
+            ..FnCx::default()
+        };
+        cx.secret_context = is_secret_generation_context(&sig.ident.to_string());
+        // Rocket-style routes (`#[get("/<name>")]`) receive every parameter from the request.
+        let route_params = attrs.iter().any(|a| {
+            let name = last_ident(a.path());
+            matches!(
+                name.as_str(),
+                "get" | "post" | "put" | "delete" | "patch" | "head" | "route"
+            ) && matches!(&a.meta, syn::Meta::List(l) if l.tokens.to_string().contains('<'))
+        });
+        for input in &sig.inputs {
+            if let syn::FnArg::Typed(pt) = input {
+                let (ty_path, taint) = self.param_info(&mut cx, &pt.ty, route_params);
+                let var = Var {
+                    taint,
+                    ty: ty_path,
+                    ..Var::default()
+                };
+                self.bind_pat(&mut cx, &pt.pat, &var);
+            }
+        }
+        self.eval_block(&mut cx, block);
+        self.finish_fn(cx);
+    }
+
+    pub(crate) fn finish_fn(&mut self, cx: FnCx) {
+        if !cx.secure_cookie_set {
+            self.findings.extend(cx.deferred_cookie);
+        }
+        if !cx.sensitive_header_set {
+            self.findings.extend(cx.deferred_header);
+        }
+    }
+
+    /// The type path of a parameter, and its taint when it is request data.
+    pub(crate) fn param_info(
+        &mut self,
+        cx: &mut FnCx,
+        ty: &syn::Type,
+        route_params: bool,
+    ) -> (Option<String>, Taint) {
+        let inner = match ty {
+            syn::Type::Reference(r) => &*r.elem,
+            other => other,
+        };
+        let syn::Type::Path(tp) = inner else {
+            return (None, Taint::CLEAN);
+        };
+        let resolved = self.imports.resolve(&tp.path);
+        let Some(last) = tp.path.segments.last() else {
+            return (None, Taint::CLEAN);
+        };
+        let name = last.ident.to_string();
+        let line = start_of(ty.span()).0;
+        let has_generics = matches!(last.arguments, syn::PathArguments::AngleBracketed(_));
+        let from_web_crate = WEB_CRATES
+            .iter()
+            .any(|c| resolved.starts_with(&format!("{c}::")));
+        let std_type = resolved.starts_with("std::");
+        if EXTRACTOR_TYPES.contains(&name.as_str()) && !std_type && (from_web_crate || has_generics)
+        {
+            // `Path<u64>`, `Query<(u32, bool)>`: the framework rejects the
+            // request unless it parses as a number, so nothing of the
+            // attacker's text survives.
+            if extracts_only_scalars(&last.arguments) {
+                return (Some(resolved), Taint::CLEAN);
+            }
+            let taint = cx.add_source(format!("request data (`{name}` extractor)"), line);
+            return (Some(resolved), taint);
+        }
+        if any_ends_with(&resolved, REQUEST_TYPES)
+            && (from_web_crate
+                || resolved.starts_with("hyper::")
+                || resolved.starts_with("http::")
+                || name == "HttpRequest")
+        {
+            let taint = cx.add_source("the HTTP request", line);
+            return (Some(resolved), taint);
+        }
+        if route_params && !matches!(name.as_str(), "State" | "Db" | "Connection" | "Config") {
+            let taint = cx.add_source("a route parameter", line);
+            return (Some(resolved), taint);
+        }
+        (Some(resolved), Taint::CLEAN)
+    }
+
+    pub(crate) fn bind_pat(&mut self, cx: &mut FnCx, pat: &Pat, var: &Var) {
+        match pat {
+            Pat::Ident(pi) => {
+                cx.vars.insert(pi.ident.to_string(), var.clone());
+                if let Some((_, sub)) = &pi.subpat {
+                    self.bind_pat(cx, sub, var);
+                }
+            }
+            Pat::Type(pt) => {
+                let mut var = var.clone();
+                if let syn::Type::Path(tp) = &*pt.ty {
+                    let name = last_ident(&tp.path);
+                    if is_numeric_type_name(&name) {
+                        var.taint = var.taint.only(ALLOC);
+                    } else if name == "bool" {
+                        var.taint = Taint::CLEAN;
+                    }
+                }
+                self.bind_pat(cx, &pt.pat, &var);
+            }
+            Pat::Reference(r) => self.bind_pat(cx, &r.pat, var),
+            // Destructured parts carry the value's taint, not its type facts.
+            Pat::Tuple(t) => self.bind_parts(cx, t.elems.iter(), var.taint),
+            Pat::TupleStruct(t) => self.bind_parts(cx, t.elems.iter(), var.taint),
+            Pat::Struct(s) => self.bind_parts(cx, s.fields.iter().map(|f| &*f.pat), var.taint),
+            Pat::Slice(s) => self.bind_parts(cx, s.elems.iter(), var.taint),
+            Pat::Or(o) => o.cases.iter().for_each(|p| self.bind_pat(cx, p, var)),
+            Pat::Paren(p) => self.bind_pat(cx, &p.pat, var),
+            _ => {}
+        }
+    }
+
+    pub(crate) fn bind_parts<'p>(
+        &mut self,
+        cx: &mut FnCx,
+        parts: impl Iterator<Item = &'p Pat>,
+        taint: Taint,
+    ) {
+        let part = Var {
+            taint,
+            ..Var::default()
+        };
+        for p in parts {
+            self.bind_pat(cx, p, &part);
+        }
+    }
+
+    // ---- statements ---------------------------------------------------------
+
+    pub(crate) fn eval_block(&mut self, cx: &mut FnCx, block: &syn::Block) -> Taint {
+        let mut last = Taint::CLEAN;
+        for stmt in &block.stmts {
+            let saved_stmt_line = cx.stmt_line;
+            cx.stmt_line = start_of(stmt.span()).0;
+            last = self.eval_stmt(cx, stmt);
+            cx.stmt_line = saved_stmt_line;
+        }
+        last
+    }
+
+    pub(crate) fn eval_stmt(&mut self, cx: &mut FnCx, stmt: &Stmt) -> Taint {
+        match stmt {
+            Stmt::Local(local) => {
+                self.eval_local(cx, local);
+                Taint::CLEAN
+            }
+            Stmt::Item(item) => {
+                self.visit_item(item);
+                Taint::CLEAN
+            }
+            Stmt::Expr(e, semi) => {
+                let t = self.eval(cx, e);
+                if semi.is_some() {
+                    Taint::CLEAN
+                } else {
+                    t
+                }
+            }
+            Stmt::Macro(m) => {
+                self.eval_macro(cx, &m.mac);
+                Taint::CLEAN
+            }
+        }
+    }
+
+    pub(crate) fn pat_name(pat: &Pat) -> Option<String> {
+        match pat {
+            Pat::Ident(pi) => Some(pi.ident.to_string()),
+            Pat::Type(pt) => Self::pat_name(&pt.pat),
+            Pat::Reference(r) => Self::pat_name(&r.pat),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn eval_local(&mut self, cx: &mut FnCx, local: &syn::Local) {
+        let name = Self::pat_name(&local.pat);
+        let saved_secret = cx.secret_context;
+        if name.as_deref().is_some_and(is_secret_generation_context) {
+            cx.secret_context = true;
+        }
+        let mut var = Var::default();
+        if let Pat::Type(pt) = &local.pat {
+            self.check_type(cx, &pt.ty);
+            if let syn::Type::Path(tp) = &*pt.ty {
+                var.ty = Some(self.imports.resolve(&tp.path));
+            }
+        }
+        // `let (a, b) = (x, y)` or `= match .. { .. => (x, y) }`: bind by position.
+        if let (Pat::Tuple(tuple), Some(init)) = (strip_pat_type(&local.pat), &local.init) {
+            if init.diverge.is_none() {
+                if let Some(positions) =
+                    self.eval_tuple_positions(cx, &init.expr, tuple.elems.len())
+                {
+                    cx.secret_context = saved_secret;
+                    for (pat, taint) in tuple.elems.iter().zip(positions) {
+                        self.bind_pat(
+                            cx,
+                            pat,
+                            &Var {
+                                taint,
+                                ..Var::default()
+                            },
+                        );
+                    }
+                    return;
+                }
+            }
+        }
+        if let Some(init) = &local.init {
+            var.taint = self.eval(cx, &init.expr);
+            if let Some((_, diverge)) = &init.diverge {
+                self.eval(cx, diverge);
+            }
+            if let Some(name) = name.as_deref() {
+                self.binding(Some(cx), name, &init.expr);
+            }
+            self.describe_init(cx, &init.expr, &mut var);
+        }
+        cx.secret_context = saved_secret;
+        self.bind_pat(cx, &local.pat, &var);
+    }
+
+    /// Taints of each position of a tuple-valued expression: a tuple, or a
+    /// `match`/`if`/block whose results are tuples. `None` when the shape is
+    /// not visible (then the whole value's taint is used). Arms that diverge
+    /// (`return`, `bail!`) contribute nothing.
+    pub(crate) fn eval_tuple_positions(
+        &mut self,
+        cx: &mut FnCx,
+        e: &Expr,
+        n: usize,
+    ) -> Option<Vec<Taint>> {
+        match e {
+            Expr::Tuple(t) if t.elems.len() == n => {
+                Some(t.elems.iter().map(|e| self.eval(cx, e)).collect())
+            }
+            Expr::Paren(p) => self.eval_tuple_positions(cx, &p.expr, n),
+            Expr::Block(b)
+                if b.block
+                    .stmts
+                    .last()
+                    .is_some_and(|s| matches!(s, Stmt::Expr(_, None))) =>
+            {
+                let (last, rest) = b.block.stmts.split_last()?;
+                for stmt in rest {
+                    let saved = cx.stmt_line;
+                    cx.stmt_line = start_of(stmt.span()).0;
+                    self.eval_stmt(cx, stmt);
+                    cx.stmt_line = saved;
+                }
+                match last {
+                    Stmt::Expr(tail, None) => self.eval_tuple_positions(cx, tail, n),
+                    _ => None,
+                }
+            }
+            Expr::Match(m)
+                if m.arms
+                    .iter()
+                    .all(|a| tuple_shaped(&a.body, n) || expr_diverges(&a.body)) =>
+            {
+                let scrutinee = self.eval(cx, &m.expr);
+                let mut result = vec![Taint::CLEAN; n];
+                for arm in &m.arms {
+                    self.bind_pat(
+                        cx,
+                        &arm.pat,
+                        &Var {
+                            taint: scrutinee,
+                            ..Var::default()
+                        },
+                    );
+                    if let Some((_, guard)) = &arm.guard {
+                        self.eval(cx, guard);
+                    }
+                    if expr_diverges(&arm.body) {
+                        self.eval(cx, &arm.body);
+                        continue;
+                    }
+                    let positions = self.eval_tuple_positions(cx, &arm.body, n)?;
+                    for (r, t) in result.iter_mut().zip(positions) {
+                        *r = r.union(t);
+                    }
+                }
+                Some(result)
+            }
+            _ => None,
+        }
+    }
+
+    /// Facts about a variable that follow from how it was initialised.
+    pub(crate) fn describe_init(&mut self, cx: &FnCx, init: &Expr, var: &mut Var) {
+        let (methods, root) = chain(init);
+        if methods.iter().any(|m| m.method == "canonicalize") {
+            var.canonical = true;
+        }
+        if let Expr::Call(c) = root {
+            if let Expr::Path(p) = &*c.func {
+                let callee = self.imports.resolve(&p.path);
+                if path_ends_with(&callee, "Command::new") {
+                    var.ty = Some(callee.trim_end_matches("::new").to_string());
+                    var.shell = c
+                        .args
+                        .first()
+                        .and_then(lit_str)
+                        .is_some_and(|prog| SHELLS.contains(&prog.as_str()));
+                } else if path_matches(&callee, "std::env::args")
+                    || path_matches(&callee, "std::env::args_os")
+                {
+                    var.argv = true;
+                } else if path_ends_with(&callee, "Vec::with_capacity") && methods.is_empty() {
+                    var.fresh_capacity = true;
+                    var.ty = Some("Vec".into());
+                } else if var.ty.is_none() {
+                    // `Client::new()`, `Client::builder()...build()`, `OpenOptions::new()`.
+                    let mut segments: Vec<&str> = callee.split("::").collect();
+                    if segments.len() >= 2 {
+                        segments.pop();
+                        var.ty = Some(segments.join("::"));
+                    }
+                }
+            }
+        } else if let Some(base) = var_of(root) {
+            if let Some(from) = cx.vars.get(&base) {
+                if methods.is_empty()
+                    || methods.iter().all(|m| {
+                        matches!(
+                            m.method.to_string().as_str(),
+                            "clone" | "arg" | "args" | "env" | "current_dir"
+                        )
+                    })
+                {
+                    var.ty = var.ty.clone().or_else(|| from.ty.clone());
+                    var.shell |= from.shell;
+                }
+                var.canonical |= from.canonical && methods.is_empty();
+            }
+        }
+    }
+
+    // ---- expressions ----------------------------------------------------------
+
+    pub(crate) fn eval(&mut self, cx: &mut FnCx, e: &Expr) -> Taint {
+        self.eval_ctx(cx, e, false)
+    }
+
+    pub(crate) fn eval_ctx(&mut self, cx: &mut FnCx, e: &Expr, as_receiver: bool) -> Taint {
+        if self.depth >= crate::limits::MAX_EVAL_DEPTH {
+            if self.limit_line.is_none() {
+                self.limit_line = Some(start_of(e.span()).0);
+            }
+            return Taint::CLEAN;
+        }
+        self.depth += 1;
+        let t = self.eval_node(cx, e, as_receiver);
+        self.depth -= 1;
+        t
+    }
+
+    pub(crate) fn eval_node(&mut self, cx: &mut FnCx, e: &Expr, as_receiver: bool) -> Taint {
+        match e {
+            Expr::Lit(l) => {
+                self.check_literal(Some(cx), &l.lit);
+                Taint::CLEAN
+            }
+            Expr::Path(p) => {
+                self.check_path(Some(cx), &p.path);
+                if p.qself.is_none() && p.path.segments.len() == 1 {
+                    let name = p.path.segments[0].ident.to_string();
+                    cx.vars.get(&name).map(|v| v.taint).unwrap_or_default()
+                } else {
+                    Taint::CLEAN
+                }
+            }
+            Expr::Call(c) => self.eval_call(cx, c),
+            Expr::MethodCall(m) => self.eval_method(cx, m, as_receiver),
+            Expr::Macro(m) => self.eval_macro(cx, &m.mac),
+            Expr::Binary(b) => self.eval_binary(cx, b),
+            Expr::Reference(r) => self.eval(cx, &r.expr),
+            Expr::RawAddr(r) => self.eval(cx, &r.expr),
+            Expr::Unary(u) => {
+                let t = self.eval(cx, &u.expr);
+                match u.op {
+                    syn::UnOp::Not(_) => Taint::CLEAN,
+                    syn::UnOp::Neg(_) => t.only(ALLOC),
+                    _ => t,
+                }
+            }
+            Expr::Paren(p) => self.eval_ctx(cx, &p.expr, as_receiver),
+            Expr::Group(g) => self.eval_ctx(cx, &g.expr, as_receiver),
+            Expr::Field(f) => self.eval(cx, &f.base),
+            Expr::Index(i) => {
+                let base = self.eval(cx, &i.expr);
+                self.eval(cx, &i.index);
+                for check in CHECKS {
+                    check.index(self, cx, i);
+                }
+                base
+            }
+            Expr::Try(t) => self.eval_ctx(cx, &t.expr, as_receiver),
+            Expr::Await(a) => self.eval_ctx(cx, &a.base, as_receiver),
+            Expr::Cast(c) => {
+                let t = self.eval(cx, &c.expr);
+                match &*c.ty {
+                    syn::Type::Path(tp) if is_numeric_type_name(&last_ident(&tp.path)) => {
+                        t.only(ALLOC)
+                    }
+                    _ => t,
+                }
+            }
+            Expr::Block(b) => self.eval_block(cx, &b.block),
+            Expr::Unsafe(u) => {
+                for check in CHECKS {
+                    check.unsafe_block(self, cx, u);
+                }
+                self.eval_block(cx, &u.block)
+            }
+            Expr::Async(a) => self.eval_block(cx, &a.block),
+            Expr::TryBlock(t) => self.eval_block(cx, &t.block),
+            Expr::Const(c) => self.eval_block(cx, &c.block),
+            Expr::If(i) => self.eval_if(cx, i),
+            Expr::Let(l) => {
+                let t = self.eval(cx, &l.expr);
+                let var = Var {
+                    taint: t,
+                    ..Var::default()
+                };
+                self.bind_pat(cx, &l.pat, &var);
+                Taint::CLEAN
+            }
+            Expr::Match(m) => {
+                let scrutinee = self.eval(cx, &m.expr);
+                let mut result = Taint::CLEAN;
+                for arm in &m.arms {
+                    self.bind_pat(
+                        cx,
+                        &arm.pat,
+                        &Var {
+                            taint: scrutinee,
+                            ..Var::default()
+                        },
+                    );
+                    if let Some((_, guard)) = &arm.guard {
+                        self.eval(cx, guard);
+                    }
+                    // The value of a match is its arms' values: an allow-list
+                    // match that maps input to literals yields clean data.
+                    result = result.union(self.eval(cx, &arm.body));
+                }
+                result
+            }
+            Expr::ForLoop(f) => {
+                let t = self.eval(cx, &f.expr);
+                self.bind_pat(
+                    cx,
+                    &f.pat,
+                    &Var {
+                        taint: t,
+                        ..Var::default()
+                    },
+                );
+                self.eval_block(cx, &f.body);
+                Taint::CLEAN
+            }
+            Expr::While(w) => {
+                self.eval(cx, &w.cond);
+                self.eval_block(cx, &w.body);
+                Taint::CLEAN
+            }
+            Expr::Loop(l) => {
+                self.eval_block(cx, &l.body);
+                Taint::CLEAN
+            }
+            Expr::Closure(c) => {
+                let param = cx.closure_param;
+                cx.closure_param = Taint::CLEAN;
+                for input in &c.inputs {
+                    self.bind_pat(
+                        cx,
+                        input,
+                        &Var {
+                            taint: param,
+                            ..Var::default()
+                        },
+                    );
+                }
+                self.eval(cx, &c.body)
+            }
+            Expr::Assign(a) => {
+                let t = self.eval(cx, &a.right);
+                match peel(&a.left) {
+                    Expr::Path(_) => {
+                        if let Some(name) = var_of(&a.left) {
+                            let entry = cx.vars.entry(name).or_default();
+                            entry.taint = t;
+                        }
+                    }
+                    _ => {
+                        self.eval(cx, &a.left);
+                        if let Some(name) = var_of(&a.left) {
+                            let entry = cx.vars.entry(name).or_default();
+                            entry.taint = entry.taint.union(t);
+                        }
+                    }
+                }
+                Taint::CLEAN
+            }
+            Expr::Array(a) => {
+                taint::union_all(a.elems.iter().map(|e| self.eval(cx, e)).collect::<Vec<_>>())
+            }
+            Expr::Tuple(t) => {
+                taint::union_all(t.elems.iter().map(|e| self.eval(cx, e)).collect::<Vec<_>>())
+            }
+            Expr::Repeat(r) => {
+                let t = self.eval(cx, &r.expr);
+                self.eval(cx, &r.len);
+                t
+            }
+            Expr::Struct(s) => {
+                let mut t = Taint::CLEAN;
+                for field in &s.fields {
+                    let saved = cx.secret_context;
+                    if let syn::Member::Named(name) = &field.member {
+                        let name = name.to_string();
+                        self.binding(Some(cx), &name, &field.expr);
+                        cx.secret_context |= is_secret_generation_context(&name);
+                    }
+                    t = t.union(self.eval(cx, &field.expr));
+                    cx.secret_context = saved;
+                }
+                if let Some(rest) = &s.rest {
+                    t = t.union(self.eval(cx, rest));
+                }
+                t
+            }
+            Expr::Range(r) => {
+                let mut t = Taint::CLEAN;
+                if let Some(start) = &r.start {
+                    t = t.union(self.eval(cx, start));
+                }
+                if let Some(end) = &r.end {
+                    t = t.union(self.eval(cx, end));
+                }
+                t.only(ALLOC)
+            }
+            Expr::Return(r) => {
+                if let Some(e) = &r.expr {
+                    self.eval(cx, e);
+                }
+                Taint::CLEAN
+            }
+            Expr::Break(b) => {
+                if let Some(e) = &b.expr {
+                    self.eval(cx, e);
+                }
+                Taint::CLEAN
+            }
+            Expr::Yield(y) => {
+                if let Some(e) = &y.expr {
+                    self.eval(cx, e);
+                }
+                Taint::CLEAN
+            }
+            _ => Taint::CLEAN,
+        }
+    }
+
+    pub(crate) fn eval_binary(&mut self, cx: &mut FnCx, b: &syn::ExprBinary) -> Taint {
+        use syn::BinOp::*;
+        let left = self.eval(cx, &b.left);
+        let right = self.eval(cx, &b.right);
+        match b.op {
+            Eq(_) | Ne(_) | Lt(_) | Le(_) | Gt(_) | Ge(_) | And(_) | Or(_) => Taint::CLEAN,
+            AddAssign(_) | SubAssign(_) | MulAssign(_) | BitOrAssign(_) | ShlAssign(_) => {
+                if let Some(name) = var_of(&b.left) {
+                    let entry = cx.vars.entry(name).or_default();
+                    entry.taint = entry.taint.union(right);
+                }
+                Taint::CLEAN
+            }
+            Add(_) => left.union(right),
+            // Arithmetic keeps only the size danger.
+            _ => left.union(right).only(ALLOC),
+        }
+    }
+
+    /// `if` with sanitising guards: `if ALLOWED.contains(&x) { .. }` cleans
+    /// `x` in the branch; `if !ok(&x) { return }` cleans it afterwards.
+    pub(crate) fn eval_if(&mut self, cx: &mut FnCx, i: &syn::ExprIf) -> Taint {
+        self.eval(cx, &i.cond);
+        let mut guards = Vec::new();
+        let negated = self.guards(cx, &i.cond, &mut guards);
+        let apply = |cx: &mut FnCx, guards: &[(String, u16)]| -> Vec<(String, Taint)> {
+            let mut saved = Vec::new();
+            for (name, kinds) in guards {
+                if let Some(var) = cx.vars.get_mut(name) {
+                    saved.push((name.clone(), var.taint));
+                    var.taint = var.taint.without(*kinds);
+                }
+            }
+            saved
+        };
+        let restore = |cx: &mut FnCx, saved: Vec<(String, Taint)>| {
+            for (name, taint) in saved {
+                if let Some(var) = cx.vars.get_mut(&name) {
+                    var.taint = taint;
+                }
+            }
+        };
+        let then_taint = if negated {
+            self.eval_block(cx, &i.then_branch)
+        } else {
+            let saved = apply(cx, &guards);
+            let t = self.eval_block(cx, &i.then_branch);
+            restore(cx, saved);
+            t
+        };
+        let else_taint = match &i.else_branch {
+            Some((_, e)) => {
+                if negated {
+                    let saved = apply(cx, &guards);
+                    let t = self.eval(cx, e);
+                    restore(cx, saved);
+                    t
+                } else {
+                    self.eval(cx, e)
+                }
+            }
+            None => Taint::CLEAN,
+        };
+        if negated && block_diverges(&i.then_branch) {
+            // `if !allowed(&x) { return ...; }`: x is clean from here on.
+            apply(cx, &guards);
+        }
+        then_taint.union(else_taint)
+    }
+
+    /// Collect variables a condition validates; returns whether the
+    /// condition is negated (`!check`).
+    pub(crate) fn guards(&self, cx: &FnCx, cond: &Expr, out: &mut Vec<(String, u16)>) -> bool {
+        match peel(cond) {
+            Expr::Unary(u) if matches!(u.op, syn::UnOp::Not(_)) => {
+                self.guards(cx, &u.expr, out);
+                true
+            }
+            // `if a || !valid(&x) || b { return }`: once the branch is
+            // left, every disjunct is false, so each negated guard holds.
+            Expr::Binary(b) if matches!(b.op, syn::BinOp::Or(_)) => {
+                for side in [&b.left, &b.right] {
+                    match peel(side) {
+                        Expr::Unary(u) if matches!(u.op, syn::UnOp::Not(_)) => {
+                            self.guards(cx, &u.expr, out);
+                        }
+                        inner @ Expr::Binary(ib) if matches!(ib.op, syn::BinOp::Or(_)) => {
+                            self.guards(cx, inner, out);
+                        }
+                        _ => {}
+                    }
+                }
+                true
+            }
+            Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_)) => {
+                self.guards(cx, &b.left, out);
+                self.guards(cx, &b.right, out);
+                false
+            }
+            Expr::Binary(b) if matches!(b.op, syn::BinOp::Eq(_)) => {
+                for (side, other) in [(&b.left, &b.right), (&b.right, &b.left)] {
+                    if let (Some(v), Expr::Lit(_)) = (var_of(side), peel(other)) {
+                        out.push((v, INJECTION | ALLOC));
+                    }
+                }
+                false
+            }
+            Expr::MethodCall(m) => {
+                let name = m.method.to_string();
+                match name.as_str() {
+                    "contains" | "contains_key" | "binary_search" => {
+                        if let Some(v) = m.args.first().and_then(var_of) {
+                            if var_of(&m.receiver).as_ref() != Some(&v) {
+                                out.push((v, INJECTION));
+                            }
+                        }
+                    }
+                    "starts_with" => {
+                        if let Some(v) = var_of(&m.receiver) {
+                            if cx.vars.get(&v).is_some_and(|var| var.canonical) {
+                                out.push((v, PATH));
+                            }
+                        }
+                    }
+                    "all" => {
+                        let (methods, root) = chain(&m.receiver);
+                        if methods
+                            .first()
+                            .is_some_and(|c| c.method == "chars" || c.method == "bytes")
+                        {
+                            if let Some(v) = var_of(root) {
+                                out.push((v, INJECTION));
+                            }
+                        }
+                    }
+                    "is_match" => {
+                        if let Some(v) = m.args.first().and_then(var_of) {
+                            out.push((v, INJECTION));
+                        }
+                    }
+                    _ => {}
+                }
+                false
+            }
+            Expr::Macro(m) if last_ident(&m.mac.path) == "matches" => {
+                if let Some(first) = macros::parse_args(&m.mac.tokens).first() {
+                    if let Some(v) = var_of(&first.expr) {
+                        out.push((v, INJECTION | ALLOC));
+                    }
+                }
+                false
+            }
+            Expr::Call(c) => {
+                // `is_valid_name(&x)`, `validate(&x)`, `is_safe_path(&p)`.
+                if let Expr::Path(p) = &*c.func {
+                    let name = last_ident(&p.path);
+                    if name.starts_with("is_valid")
+                        || name.starts_with("is_safe")
+                        || name.starts_with("is_allowed")
+                        || name.starts_with("validate")
+                    {
+                        for arg in &c.args {
+                            if let Some(v) = var_of(arg) {
+                                out.push((v, INJECTION));
+                            }
+                        }
+                    }
+                }
+                false
+            }
+            _ => false,
+        }
+    }
+
+    pub(crate) fn eval_args(
+        &mut self,
+        cx: &mut FnCx,
+        args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
+        closure_param: Taint,
+    ) -> Vec<Taint> {
+        args.iter()
+            .map(|arg| {
+                let saved = cx.closure_param;
+                cx.closure_param = closure_param;
+                let t = self.eval(cx, arg);
+                cx.closure_param = saved;
+                t
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,216 @@
+//! Macros (format strings, logging, `vec!`), and the hooks for paths,
+//! types, literals and named bindings.
+
+use super::*;
+use crate::checks::MacroCall;
+use crate::checks::CHECKS;
+
+impl FileAnalyzer<'_> {
+    // ---- macros --------------------------------------------------------------
+
+    pub(crate) fn eval_macro(&mut self, cx: &mut FnCx, mac: &syn::Macro) -> Taint {
+        let name = last_ident(&mac.path);
+        let resolved = if mac.path.segments.len() == 1 {
+            self.imports.resolve_ident(&name)
+        } else {
+            self.imports.resolve(&mac.path)
+        };
+        if name == "vec" {
+            if let Some(body) = macros::parse_vec_body(&mac.tokens) {
+                if let Expr::Repeat(r) = &body {
+                    let elem = self.eval(cx, &r.expr);
+                    let len = self.eval(cx, &r.len);
+                    self.report_sink(
+                        cx,
+                        ALLOC,
+                        len,
+                        "an allocation size (`vec![_; n]`)",
+                        (r.len.span(), r.len.span()),
+                    );
+                    return elem;
+                }
+                return self.eval(cx, &body);
+            }
+            return Taint::CLEAN;
+        }
+        let args = macros::parse_args(&mac.tokens);
+        let is_print = matches!(
+            name.as_str(),
+            "println" | "eprintln" | "print" | "eprint" | "dbg"
+        );
+        let is_log = matches!(
+            name.as_str(),
+            "info" | "warn" | "error" | "debug" | "trace" | "event" | "log"
+        ) && (resolved.starts_with("log::")
+            || resolved.starts_with("tracing::")
+            || mac.path.segments.len() == 1);
+        let mut call = MacroCall {
+            mac,
+            name: &name,
+            resolved: &resolved,
+            is_log,
+            is_print,
+            args: &args,
+            taints: &[],
+            rendered: &[],
+            captured: &[],
+        };
+        for check in CHECKS {
+            check.macro_enter(self, cx, &call);
+        }
+
+        // Evaluate every argument once; remember taints by position.
+        let taints: Vec<Taint> = args.iter().map(|a| self.eval(cx, &a.expr)).collect();
+        let fmt_index = args.iter().position(|a| {
+            a.name.is_none()
+                && matches!(
+                    a.expr,
+                    Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(_),
+                        ..
+                    })
+                )
+        });
+
+        // How each argument is rendered: by its placeholder, or its sigil.
+        let mut rendered: Vec<(usize, Render)> = Vec::new();
+        let mut captured: Vec<(String, Render, Span)> = Vec::new();
+        if let Some(fi) = fmt_index {
+            if let Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) = &args[fi].expr
+            {
+                let positional: Vec<usize> = (fi + 1..args.len())
+                    .filter(|i| args[*i].name.is_none())
+                    .collect();
+                let mut next = 0;
+                for ph in macros::placeholders(&s.value()) {
+                    let target = match &ph.arg {
+                        ArgRef::Next => {
+                            next += 1;
+                            positional.get(next - 1).copied()
+                        }
+                        ArgRef::Index(n) => positional.get(*n).copied(),
+                        ArgRef::Name(n) => {
+                            let named = (fi + 1..args.len())
+                                .find(|i| args[*i].name.as_deref() == Some(n.as_str()));
+                            if named.is_none() {
+                                captured.push((n.clone(), ph.render, s.span()));
+                            }
+                            named
+                        }
+                    };
+                    if let Some(t) = target {
+                        rendered.push((t, ph.render));
+                    }
+                }
+            }
+        }
+        for (i, arg) in args.iter().enumerate() {
+            if Some(i) == fmt_index || fmt_index.is_some_and(|fi| i > fi && arg.name.is_none()) {
+                continue;
+            }
+            if fmt_index.is_some_and(|fi| i > fi) {
+                continue; // named format arguments: rendered through placeholders
+            }
+            // tracing fields / args without a format string.
+            let render = arg.sigil.unwrap_or(if is_log && arg.name.is_some() {
+                Render::Debug
+            } else {
+                Render::Display
+            });
+            rendered.push((i, render));
+        }
+
+        call.taints = &taints;
+        call.rendered = &rendered;
+        call.captured = &captured;
+        for check in CHECKS {
+            check.macro_call(self, cx, &call);
+        }
+
+        // The macro's value: formatted text carries its arguments' taint
+        // (Debug rendering escapes control characters, so not LOG).
+        let mut result = Taint::CLEAN;
+        for (i, render) in &rendered {
+            let t = taints[*i];
+            result = result.union(if *render == Render::Debug {
+                t.without(LOG)
+            } else {
+                t
+            });
+        }
+        for (ident, render, _) in &captured {
+            let t = cx.vars.get(ident).map(|v| v.taint).unwrap_or_default();
+            result = result.union(if *render == Render::Debug {
+                t.without(LOG)
+            } else {
+                t
+            });
+        }
+        if fmt_index.is_none() {
+            result = result.union(taint::union_all(taints.iter().copied()));
+        }
+        if matches!(name.as_str(), "write" | "writeln") {
+            if let Some(target) = args.first().and_then(|a| var_of(&a.expr)) {
+                let entry = cx.vars.entry(target).or_default();
+                entry.taint = entry.taint.union(result);
+            }
+            return Taint::CLEAN;
+        }
+        if name == "matches"
+            || name.starts_with("assert")
+            || name.starts_with("debug_assert")
+            || is_print
+            || is_log
+        {
+            return Taint::CLEAN;
+        }
+        result
+    }
+
+    // ---- paths, types, literals ------------------------------------------------
+
+    pub(crate) fn check_type(&mut self, cx: &mut FnCx, ty: &syn::Type) {
+        if let syn::Type::Path(tp) = ty {
+            self.check_path(Some(cx), &tp.path);
+        }
+    }
+
+    pub(crate) fn check_path(&mut self, cx: Option<&mut FnCx>, path: &syn::Path) {
+        // Generic arguments first (`Hmac<Sha1>`, `Hmac::<Sha1>::new`).
+        let mut cx = cx;
+        for segment in &path.segments {
+            if let syn::PathArguments::AngleBracketed(ab) = &segment.arguments {
+                for arg in &ab.args {
+                    if let syn::GenericArgument::Type(syn::Type::Path(tp)) = arg {
+                        self.check_path(cx.as_deref_mut(), &tp.path);
+                    }
+                }
+            }
+        }
+        let resolved = self.imports.resolve(path);
+        for check in CHECKS {
+            check.path(self, cx.as_deref_mut(), path, &resolved);
+        }
+    }
+
+    pub(crate) fn check_literal(&mut self, cx: Option<&FnCx>, lit: &syn::Lit) {
+        let value = match lit {
+            syn::Lit::Str(s) => s.value(),
+            syn::Lit::ByteStr(b) => String::from_utf8_lossy(&b.value()).into_owned(),
+            _ => return,
+        };
+        for check in CHECKS {
+            check.literal(self, cx, lit, &value);
+        }
+    }
+
+    /// Hand a named binding to every check.
+    pub(crate) fn binding(&mut self, cx: Option<&FnCx>, name: &str, value: &Expr) {
+        for check in CHECKS {
+            check.binding(self, cx, name, value);
+        }
+    }
+}

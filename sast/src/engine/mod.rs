@@ -1,0 +1,774 @@
+//! The engine: one file's analysis: a single walk over the syntax tree that tracks taint
+//! within each function (in statement order) and runs every rule at the node
+//! it concerns, so each node is visited once.
+
+mod calls;
+mod eval;
+mod macro_calls;
+
+use crate::imports::Imports;
+pub(crate) use crate::macros::{self, ArgRef, Render};
+use crate::patterns::*;
+use crate::rules::id;
+use crate::taint::{self, Taint, ALLOC, INJECTION, LOG, PATH};
+use proc_macro2::Span;
+use std::collections::{HashMap, HashSet};
+use syn::spanned::Spanned;
+use syn::visit::Visit;
+use syn::{Expr, Pat, Stmt};
+
+/// A finding before suppression and reporting: 1-based lines, 1-based columns.
+#[derive(Debug, Clone)]
+pub struct RawFinding {
+    pub rule: &'static str,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    pub message: String,
+    /// First line of the innermost statement containing the finding, so a
+    /// suppression above a statement covers it however rustfmt wraps it.
+    pub stmt_line: usize,
+    /// The tainted value came only from a local source (argv, environment,
+    /// stdin, files), which the operator controls: reported one severity
+    /// level lower than input from the network.
+    pub local_source: bool,
+}
+
+/// Where a tainted value came from, for messages.
+pub(crate) struct Source {
+    pub(crate) what: String,
+    pub(crate) line: usize,
+    pub(crate) local: bool,
+}
+
+/// What the analysis knows about a local variable.
+#[derive(Clone, Default)]
+pub(crate) struct Var {
+    pub(crate) taint: Taint,
+    /// Resolved type path, when known (`std::process::Command`).
+    pub(crate) ty: Option<String>,
+    /// A `Command` that runs a shell.
+    pub(crate) shell: bool,
+    /// Produced by `canonicalize()`.
+    pub(crate) canonical: bool,
+    /// The command-line argument vector (`env::args().collect()`).
+    pub(crate) argv: bool,
+    /// A `Vec` with reserved but unwritten capacity (`with_capacity`,
+    /// `reserve`) and nothing done to it since.
+    pub(crate) fresh_capacity: bool,
+}
+
+/// Per-function state.
+#[derive(Default)]
+pub(crate) struct FnCx {
+    pub(crate) vars: HashMap<String, Var>,
+    pub(crate) sources: Vec<Source>,
+    pub(crate) stmt_line: usize,
+    /// Inside `#[ctor]`/`#[dtor]`.
+    pub(crate) ctor: bool,
+    pub(crate) ctor_reported: bool,
+    /// Evaluating something that is a secret (a token, key, password).
+    pub(crate) secret_context: bool,
+    /// Taint given to the parameters of closures passed to a method.
+    pub(crate) closure_param: Taint,
+    /// Findings that a later call in the function can cancel.
+    pub(crate) deferred_cookie: Vec<RawFinding>,
+    pub(crate) deferred_header: Vec<RawFinding>,
+    pub(crate) secure_cookie_set: bool,
+    pub(crate) sensitive_header_set: bool,
+}
+
+impl FnCx {
+    pub(crate) fn add_source(&mut self, what: impl Into<String>, line: usize) -> Taint {
+        self.push_source(what.into(), line, false)
+    }
+
+    pub(crate) fn add_local_source(&mut self, what: impl Into<String>, line: usize) -> Taint {
+        self.push_source(what.into(), line, true)
+    }
+
+    pub(crate) fn push_source(&mut self, what: String, line: usize, local: bool) -> Taint {
+        self.sources.push(Source { what, line, local });
+        Taint::from_source(self.sources.len() - 1)
+    }
+
+    pub(crate) fn is_local(&self, taint: Taint) -> bool {
+        (taint.source as usize)
+            .checked_sub(1)
+            .and_then(|i| self.sources.get(i))
+            .is_some_and(|s| s.local)
+    }
+
+    pub(crate) fn describe(&self, taint: Taint) -> String {
+        match (taint.source as usize)
+            .checked_sub(1)
+            .and_then(|i| self.sources.get(i))
+        {
+            Some(source) => format!("{} (line {})", source.what, source.line),
+            None => "untrusted input".to_string(),
+        }
+    }
+}
+
+pub struct FileAnalyzer<'a> {
+    pub(crate) source: &'a str,
+    pub(crate) lines: Vec<&'a str>,
+    /// Per line: (has a comment mentioning SAFETY, is only a comment or
+    /// attribute). Computed on the first `unsafe` seen.
+    pub(crate) comment_lines: Option<Vec<(bool, bool)>>,
+    pub(crate) imports: Imports,
+    pub(crate) include_tests: bool,
+    /// A build script: its environment is set by cargo, not an attacker.
+    pub(crate) build_script: bool,
+    /// Names of constants/statics whose value is a literal (key material).
+    pub(crate) literal_consts: HashSet<String>,
+    pub findings: Vec<RawFinding>,
+    /// Current expression nesting of `eval` (a backstop to the pre-scan).
+    pub(crate) depth: usize,
+    /// First line where `eval` hit [`crate::limits::MAX_EVAL_DEPTH`].
+    pub(crate) limit_line: Option<usize>,
+}
+
+thread_local! {
+    /// Lines before the chunk being analysed (a large file is parsed in
+    /// chunks, each with spans starting at line 1).
+    static LINE_OFFSET: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Run `f` with spans shifted down by `offset` lines.
+pub(crate) fn with_line_offset<T>(offset: usize, f: impl FnOnce() -> T) -> T {
+    let saved = LINE_OFFSET.with(|o| o.replace(offset));
+    let out = f();
+    LINE_OFFSET.with(|o| o.set(saved));
+    out
+}
+
+pub(crate) fn start_of(span: Span) -> (usize, usize) {
+    let start = span.start();
+    (start.line + LINE_OFFSET.with(|o| o.get()), start.column + 1)
+}
+
+pub(crate) fn end_of(span: Span) -> (usize, usize) {
+    let end = span.end();
+    (end.line + LINE_OFFSET.with(|o| o.get()), end.column + 1)
+}
+
+/// Strip wrappers that do not change which value an expression denotes.
+pub(crate) fn peel(mut e: &Expr) -> &Expr {
+    loop {
+        e = match e {
+            Expr::Paren(p) => &p.expr,
+            Expr::Group(g) => &g.expr,
+            Expr::Reference(r) => &r.expr,
+            Expr::Try(t) => &t.expr,
+            Expr::Await(a) => &a.base,
+            Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => &u.expr,
+            _ => return e,
+        }
+    }
+}
+
+/// `x`, `&x`, `x.as_str()`, `x.clone()`... -> `x`.
+pub(crate) fn var_of(e: &Expr) -> Option<String> {
+    match peel(e) {
+        Expr::Path(p) if p.qself.is_none() && p.path.segments.len() == 1 => {
+            Some(p.path.segments[0].ident.to_string())
+        }
+        Expr::MethodCall(m)
+            if matches!(
+                m.method.to_string().as_str(),
+                "as_str"
+                    | "as_ref"
+                    | "as_bytes"
+                    | "clone"
+                    | "to_string"
+                    | "to_owned"
+                    | "as_path"
+                    | "borrow"
+                    | "as_deref"
+                    | "trim"
+            ) =>
+        {
+            var_of(&m.receiver)
+        }
+        Expr::Field(f) => var_of(&f.base),
+        _ => None,
+    }
+}
+
+/// The method calls of a chain, outermost first, and the chain's root.
+pub(crate) fn chain(e: &Expr) -> (Vec<&syn::ExprMethodCall>, &Expr) {
+    let mut methods = Vec::new();
+    let mut current = peel(e);
+    while let Expr::MethodCall(m) = current {
+        methods.push(m);
+        current = peel(&m.receiver);
+    }
+    (methods, current)
+}
+
+pub(crate) fn lit_str(e: &Expr) -> Option<String> {
+    match peel(e) {
+        Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s),
+            ..
+        }) => Some(s.value()),
+        Expr::MethodCall(m)
+            if matches!(
+                m.method.to_string().as_str(),
+                "to_string" | "to_owned" | "into" | "as_str"
+            ) =>
+        {
+            lit_str(&m.receiver)
+        }
+        Expr::Call(c) if c.args.len() == 1 => match &*c.func {
+            Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "from") => {
+                lit_str(&c.args[0])
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+pub(crate) fn lit_bool(e: &Expr) -> Option<bool> {
+    match peel(e) {
+        Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Bool(b),
+            ..
+        }) => Some(b.value),
+        _ => None,
+    }
+}
+
+pub(crate) fn lit_int(e: &Expr) -> Option<u64> {
+    match peel(e) {
+        Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(i),
+            ..
+        }) => i.base10_parse::<u64>().ok(),
+        _ => None,
+    }
+}
+
+pub(crate) fn last_ident(path: &syn::Path) -> String {
+    path.segments
+        .last()
+        .map(|s| s.ident.to_string())
+        .unwrap_or_default()
+}
+
+pub(crate) fn is_numeric_type_name(name: &str) -> bool {
+    matches!(
+        name,
+        "u8" | "u16"
+            | "u32"
+            | "u64"
+            | "u128"
+            | "usize"
+            | "i8"
+            | "i16"
+            | "i32"
+            | "i64"
+            | "i128"
+            | "isize"
+            | "f32"
+            | "f64"
+    )
+}
+
+pub(crate) fn strip_pat_type(pat: &Pat) -> &Pat {
+    match pat {
+        Pat::Type(pt) => strip_pat_type(&pt.pat),
+        other => other,
+    }
+}
+
+/// Is this expression visibly an `n`-tuple (a tuple, or a block ending in one)?
+pub(crate) fn tuple_shaped(e: &Expr, n: usize) -> bool {
+    match e {
+        Expr::Tuple(t) => t.elems.len() == n,
+        Expr::Paren(p) => tuple_shaped(&p.expr, n),
+        Expr::Block(b) => {
+            matches!(b.block.stmts.last(), Some(Stmt::Expr(tail, None)) if tuple_shaped(tail, n) || expr_diverges(tail))
+        }
+        _ => false,
+    }
+}
+
+/// A block that never falls through (ends in `return`, `continue`, `break`,
+/// `panic!`-like macros, or `Err(..)?`).
+pub(crate) fn block_diverges(block: &syn::Block) -> bool {
+    match block.stmts.last() {
+        Some(Stmt::Expr(e, _)) => expr_diverges(e),
+        Some(Stmt::Macro(m)) => is_diverging_macro(&m.mac),
+        _ => false,
+    }
+}
+
+pub(crate) fn expr_diverges(e: &Expr) -> bool {
+    match e {
+        Expr::Return(_) | Expr::Continue(_) | Expr::Break(_) => true,
+        Expr::Macro(m) => is_diverging_macro(&m.mac),
+        Expr::Try(_) => true,
+        Expr::Block(b) => block_diverges(&b.block),
+        _ => false,
+    }
+}
+
+pub(crate) fn is_diverging_macro(mac: &syn::Macro) -> bool {
+    matches!(
+        last_ident(&mac.path).as_str(),
+        "panic" | "bail" | "unreachable" | "todo" | "unimplemented"
+    )
+}
+
+pub(crate) fn is_test_attr(attr: &syn::Attribute) -> bool {
+    let path = attr.path();
+    if path
+        .segments
+        .last()
+        .is_some_and(|s| s.ident == "test" || s.ident == "bench")
+    {
+        return true;
+    }
+    if path.is_ident("cfg") {
+        if let syn::Meta::List(list) = &attr.meta {
+            return list
+                .tokens
+                .clone()
+                .into_iter()
+                .any(|tt| matches!(tt, proc_macro2::TokenTree::Ident(ref i) if i == "test"));
+        }
+    }
+    false
+}
+
+pub(crate) fn is_ctor_attr(attr: &syn::Attribute) -> bool {
+    attr.path()
+        .segments
+        .last()
+        .is_some_and(|s| s.ident == "ctor" || s.ident == "dtor")
+}
+
+impl<'a> FileAnalyzer<'a> {
+    pub fn new(path: &str, source: &'a str, include_tests: bool) -> Self {
+        let file_name = path.rsplit('/').next().unwrap_or(path);
+        FileAnalyzer {
+            build_script: file_name == "build.rs",
+            source,
+            comment_lines: None,
+            lines: source.lines().collect(),
+            imports: Imports::default(),
+            include_tests,
+            literal_consts: HashSet::new(),
+            findings: Vec::new(),
+            depth: 0,
+            limit_line: None,
+        }
+    }
+
+    /// Learn the imports and literal constants of (a chunk of) the file;
+    /// every chunk is added before any is run.
+    pub fn add_context(&mut self, file: &syn::File) {
+        self.imports.extend_from(file);
+        self.collect_literal_consts(&file.items);
+    }
+
+    pub fn run(&mut self, file: &syn::File) {
+        self.visit_file(file);
+    }
+
+    /// Where the evaluator's depth guard stopped descending, if it did.
+    pub fn limit_line(&self) -> Option<usize> {
+        self.limit_line
+    }
+
+    pub(crate) fn collect_literal_consts(&mut self, items: &[syn::Item]) {
+        for item in items {
+            match item {
+                syn::Item::Const(c) if self.is_literal_material(&c.expr) => {
+                    self.literal_consts.insert(c.ident.to_string());
+                }
+                syn::Item::Static(s) if self.is_literal_material(&s.expr) => {
+                    self.literal_consts.insert(s.ident.to_string());
+                }
+                syn::Item::Mod(m) => {
+                    if let Some((_, items)) = &m.content {
+                        self.collect_literal_consts(items);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Is this expression fixed bytes written in the source (a literal, an
+    /// array of literals, a constant holding one)?
+    pub(crate) fn is_literal_material(&self, e: &Expr) -> bool {
+        match peel(e) {
+            Expr::Lit(l) => matches!(
+                l.lit,
+                syn::Lit::Str(_) | syn::Lit::ByteStr(_) | syn::Lit::CStr(_)
+            ),
+            Expr::Array(a) => {
+                !a.elems.is_empty() && a.elems.iter().all(|e| matches!(peel(e), Expr::Lit(_)))
+            }
+            Expr::Repeat(r) => matches!(peel(&r.expr), Expr::Lit(_)),
+            Expr::Path(p) if p.path.segments.len() == 1 => self
+                .literal_consts
+                .contains(&p.path.segments[0].ident.to_string()),
+            Expr::MethodCall(m)
+                if matches!(
+                    m.method.to_string().as_str(),
+                    "as_bytes" | "into" | "to_vec" | "as_slice" | "as_ref" | "to_owned"
+                ) =>
+            {
+                self.is_literal_material(&m.receiver)
+            }
+            Expr::Call(c) if c.args.len() == 1 => match &*c.func {
+                Expr::Path(p) => {
+                    let name = last_ident(&p.path);
+                    matches!(
+                        name.as_str(),
+                        "from_slice" | "from" | "clone_from_slice" | "decode" | "Some"
+                    ) && self.is_literal_material(&c.args[0])
+                }
+                _ => false,
+            },
+            Expr::Macro(m) => {
+                let name = last_ident(&m.mac.path);
+                name == "hex" || name == "b64" || name == "base64"
+            }
+            _ => false,
+        }
+    }
+
+    pub(crate) fn report(
+        &mut self,
+        cx: Option<&FnCx>,
+        rule: &'static str,
+        start: Span,
+        end: Span,
+        message: String,
+    ) {
+        let (line, column) = start_of(start);
+        let (end_line, end_column) = end_of(end);
+        let stmt_line = cx
+            .map(|cx| cx.stmt_line)
+            .filter(|l| *l > 0 && *l <= line)
+            .unwrap_or(line);
+        self.findings.push(RawFinding {
+            rule,
+            line,
+            column,
+            end_line,
+            end_column,
+            message,
+            stmt_line,
+            local_source: false,
+        });
+    }
+
+    /// Report a tainted value reaching a sink.
+    pub(crate) fn report_flow(
+        &mut self,
+        cx: &FnCx,
+        kind: u16,
+        taint: Taint,
+        message: String,
+        (start, end): (Span, Span),
+    ) {
+        self.report(Some(cx), rule_for_kind(kind), start, end, message);
+        if let Some(last) = self.findings.last_mut() {
+            last.local_source = cx.is_local(taint);
+        }
+    }
+
+    pub(crate) fn finding(
+        &self,
+        cx: &FnCx,
+        rule: &'static str,
+        span: Span,
+        message: String,
+    ) -> RawFinding {
+        let (line, column) = start_of(span);
+        let (end_line, end_column) = end_of(span);
+        let stmt_line = if cx.stmt_line > 0 && cx.stmt_line <= line {
+            cx.stmt_line
+        } else {
+            line
+        };
+        RawFinding {
+            rule,
+            line,
+            column,
+            end_line,
+            end_column,
+            message,
+            stmt_line,
+            local_source: false,
+        }
+    }
+
+    pub(crate) fn skip_as_test(&self, attrs: &[syn::Attribute]) -> bool {
+        !self.include_tests && attrs.iter().any(is_test_attr)
+    }
+
+    /// Is there a `// SAFETY:` comment on `line`, on the lines of the
+    /// statement that contains it, or in the comment block just above?
+    pub(crate) fn has_safety_comment(&mut self, line: usize, stmt_line: usize) -> bool {
+        let lines = self.comment_lines.get_or_insert_with(|| {
+            let mut per_line: Vec<(bool, bool)> = self
+                .lines
+                .iter()
+                .map(|text| {
+                    let t = text.trim_start();
+                    (
+                        false,
+                        t.starts_with("#[")
+                            || t.starts_with("//")
+                            || t.starts_with("/*")
+                            || t.starts_with('*'),
+                    )
+                })
+                .collect();
+            for comment in crate::comments::comments(self.source) {
+                let lower = comment.text.to_ascii_lowercase();
+                if lower.contains("safety:") || lower.contains("# safety") {
+                    let span = comment.text.lines().count().max(1);
+                    for l in comment.line..comment.line + span {
+                        if let Some(entry) = per_line.get_mut(l - 1) {
+                            entry.0 = true;
+                        }
+                    }
+                }
+            }
+            per_line
+        });
+        let at = |l: usize| {
+            lines
+                .get(l.wrapping_sub(1))
+                .copied()
+                .unwrap_or((false, false))
+        };
+        let first = stmt_line.min(line).max(1);
+        if (first..=line).any(|l| at(l).0) {
+            return true;
+        }
+        let mut l = first;
+        while l > 1 {
+            l -= 1;
+            let (safety, comment_only) = at(l);
+            if safety {
+                return true;
+            }
+            if !comment_only {
+                return false;
+            }
+        }
+        false
+    }
+
+    pub(crate) fn analyze_item_expr(&mut self, name: &str, e: &Expr) {
+        let mut cx = FnCx::default();
+        self.binding(None, name, e);
+        cx.secret_context = is_secret_generation_context(name);
+        self.eval(&mut cx, e);
+        self.finish_fn(cx);
+    }
+}
+
+/// Environment variables cargo and the toolchain set for builds and tools.
+pub(crate) fn is_toolchain_env(name: &str) -> bool {
+    name.starts_with("CARGO")
+        || name.starts_with("RUSTC")
+        || name.starts_with("DEP_")
+        || matches!(
+            name,
+            "RUSTDOC"
+                | "RUSTFLAGS"
+                | "OUT_DIR"
+                | "TARGET"
+                | "HOST"
+                | "PROFILE"
+                | "OPT_LEVEL"
+                | "DEBUG"
+                | "NUM_JOBS"
+                | "CC"
+                | "CXX"
+                | "AR"
+                | "RUSTUP_TOOLCHAIN"
+                // The operator's own directories, used to find configuration.
+                | "HOME"
+                | "USERPROFILE"
+                | "APPDATA"
+                | "LOCALAPPDATA"
+                | "TMPDIR"
+                | "TEMP"
+                | "TMP"
+                | "DOCKER_CONFIG"
+                | "KUBECONFIG"
+        )
+        || name.starts_with("XDG_")
+}
+
+/// A length or index that is a compile-time constant.
+pub(crate) fn is_const_like(e: &Expr) -> bool {
+    match peel(e) {
+        Expr::Lit(_) => true,
+        Expr::Path(p) => p.path.segments.last().is_some_and(|s| {
+            let name = s.ident.to_string();
+            name.chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        }),
+        Expr::Call(c) => {
+            matches!(&*c.func, Expr::Path(p) if last_ident(&p.path).starts_with("size_of"))
+        }
+        Expr::Binary(b) => is_const_like(&b.left) && is_const_like(&b.right),
+        Expr::Cast(c) => is_const_like(&c.expr),
+        _ => false,
+    }
+}
+
+pub(crate) fn rule_for_kind(kind: u16) -> &'static str {
+    match kind {
+        taint::SQL => id::SQL_INJECTION,
+        taint::COMMAND => id::COMMAND_INJECTION,
+        taint::PATH => id::PATH_TRAVERSAL,
+        taint::URL => id::SSRF,
+        taint::HTML => id::XSS,
+        taint::REGEX => id::REGEX_INJECTION,
+        taint::LOG => id::LOG_INJECTION,
+        taint::DESER => id::UNSAFE_DESERIALIZATION,
+        _ => id::UNBOUNDED_ALLOCATION,
+    }
+}
+
+/// The last two segments of a path, for messages.
+pub(crate) fn short(path: &str) -> String {
+    let segments: Vec<&str> = path.rsplitn(3, "::").collect();
+    match segments.as_slice() {
+        [last, prev, ..] => format!("{prev}::{last}"),
+        _ => path.to_string(),
+    }
+}
+
+impl<'ast> Visit<'ast> for FileAnalyzer<'_> {
+    fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+        self.analyze_fn(&f.attrs, &f.sig, &f.block);
+    }
+
+    fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        self.analyze_fn(&f.attrs, &f.sig, &f.block);
+    }
+
+    fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
+        if let Some(block) = &f.default {
+            self.analyze_fn(&f.attrs, &f.sig, block);
+        }
+    }
+
+    fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
+        if !self.skip_as_test(&m.attrs) {
+            syn::visit::visit_item_mod(self, m);
+        }
+    }
+
+    fn visit_item_impl(&mut self, item: &'ast syn::ItemImpl) {
+        if self.skip_as_test(&item.attrs) {
+            return;
+        }
+        for check in crate::checks::CHECKS {
+            check.item_impl(self, item);
+        }
+        syn::visit::visit_item_impl(self, item);
+    }
+
+    fn visit_item_const(&mut self, c: &'ast syn::ItemConst) {
+        if !self.skip_as_test(&c.attrs) {
+            self.analyze_item_expr(&c.ident.to_string(), &c.expr);
+        }
+    }
+
+    fn visit_item_static(&mut self, s: &'ast syn::ItemStatic) {
+        if !self.skip_as_test(&s.attrs) {
+            self.analyze_item_expr(&s.ident.to_string(), &s.expr);
+        }
+    }
+
+    fn visit_impl_item_const(&mut self, c: &'ast syn::ImplItemConst) {
+        self.analyze_item_expr(&c.ident.to_string(), &c.expr);
+    }
+
+    // Macros at item level (`lazy_static!`, `thread_local!`) are opaque.
+    fn visit_item_macro(&mut self, _: &'ast syn::ItemMacro) {}
+}
+
+/// The module path this file's functions live in is not needed: ids are
+/// reported per file. Exposed for tests.
+#[cfg(test)]
+pub(crate) fn analyze_source(source: &str) -> Vec<RawFinding> {
+    let Ok(file) = syn::parse_file(source) else {
+        return Vec::new();
+    };
+    let mut analyzer = FileAnalyzer::new("src/lib.rs", source, false);
+    analyzer.add_context(&file);
+    analyzer.run(&file);
+    analyzer.findings
+}
+
+/// True when every type argument of an extractor is a number or `bool`
+/// (possibly in a tuple), which the framework parses before the handler runs.
+pub(crate) fn extracts_only_scalars(arguments: &syn::PathArguments) -> bool {
+    fn scalar(ty: &syn::Type) -> bool {
+        match ty {
+            syn::Type::Tuple(t) => !t.elems.is_empty() && t.elems.iter().all(scalar),
+            syn::Type::Path(p) => {
+                p.qself.is_none()
+                    && p.path.get_ident().is_some_and(|i| {
+                        let name = i.to_string();
+                        name == "bool" || is_numeric_type_name(&name)
+                    })
+            }
+            _ => false,
+        }
+    }
+    let syn::PathArguments::AngleBracketed(args) = arguments else {
+        return false;
+    };
+    let mut types = args.args.iter().filter_map(|a| match a {
+        syn::GenericArgument::Type(t) => Some(t),
+        _ => None,
+    });
+    let Some(first) = types.next() else {
+        return false;
+    };
+    scalar(first) && types.all(scalar)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn taint_flows_through_let_format_and_push_str() {
+        let src = r#"
+            fn handler() {
+                let name = std::env::args().nth(1).unwrap();
+                let mut q = String::from("SELECT * FROM t WHERE n = '");
+                q.push_str(&name);
+                let q2 = format!("{q}'");
+                conn.execute(&q2, []).unwrap();
+            }
+        "#;
+        let findings = analyze_source(src);
+        assert!(
+            findings
+                .iter()
+                .any(|f| f.rule == id::SQL_INJECTION && f.line == 7),
+            "{findings:?}"
+        );
+    }
+}
