@@ -914,3 +914,73 @@ fn a_decision_that_cannot_be_logged_is_denied() {
     assert!(hook.metric("tollgate_admission_log_failures_total") >= 1.0);
     assert_eq!(hook.get("/healthz").0, 200);
 }
+
+#[test]
+fn verify_with_a_policy_directory_has_the_webhook_semantics() {
+    let f = Fixture::new();
+    let d = f.path();
+    let sub = d.join("other");
+    std::fs::create_dir_all(&sub).unwrap();
+    std::fs::write(sub.join("pw"), "pw").unwrap();
+    assert!(
+        tollgate(&["key", "generate", "--password-file", "pw"], &sub)
+            .status
+            .success()
+    );
+    let other_key = std::fs::read_to_string(sub.join("cosign.pub")).unwrap();
+    let set = d.join("set");
+    std::fs::create_dir_all(&set).unwrap();
+    let demo = format!("scope:\n  images: [\"{}/demo/*\"]\n", f.registry);
+    std::fs::write(
+        set.join("team.yaml"),
+        f.policy("team", &f.public_key, &demo),
+    )
+    .unwrap();
+    let elsewhere = "scope:\n  images: [\"ghcr.io/elsewhere/*\"]\n";
+    std::fs::write(
+        set.join("elsewhere.yaml"),
+        f.policy("elsewhere", &other_key, elsewhere),
+    )
+    .unwrap();
+    let verify = |image: &str| {
+        tollgate(
+            &[
+                "verify",
+                image,
+                "--policy",
+                set.to_str().unwrap(),
+                "--allow-insecure-registry",
+            ],
+            d,
+        )
+    };
+    let signed = format!("{}/demo/signed:1", f.registry);
+    let out = verify(&signed);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("team"));
+    // A second matching policy with another signer: both must admit.
+    std::fs::write(
+        set.join("second.yaml"),
+        f.policy("second", &other_key, &demo),
+    )
+    .unwrap();
+    let out = verify(&signed);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("second"));
+    std::fs::remove_file(set.join("second.yaml")).unwrap();
+    // Outside every scope: denied (no-match).
+    let stray = format!("{}/stray/app:1", f.registry);
+    let out = verify(&stray);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("matches no policy"));
+}

@@ -284,6 +284,17 @@ fn real_cases() -> Vec<Case> {
             Some(&public_good),
             "sha256:c4e92e9ecc828bef2aa7dba1de8ac983511f7532a0df11c770d39099a25cf201".into(),
         ),
+        // cosign-made v0.3 attestation (an OCI image's, from cosign's own
+        // test data): public-good, Rekor dsse v0.0.1 entry; verified by the
+        // subject digest.
+        Case::identity(
+            "real/cosign-oci-attestation",
+            load("cosign-oci-attestation.sigstore.json"),
+            "cody@soyland.com",
+            "https://github.com/login/oauth",
+            Some(&public_good),
+            "sha256:732112270d7e59418a8c080b134b24cabd67d250d0d0147a97ed95ba5c280aa4".into(),
+        ),
         // Fulcio username identity: the only SAN is an otherName.
         Case::identity(
             "real/othername-san",
@@ -1125,6 +1136,7 @@ fn real_third_party_bundles_verify() {
     let files = [
         "npm-sigstore-3.1.0.sigstore.json",
         "rfc8785-0.1.2-wheel.sigstore.json",
+        "cosign-oci-attestation.sigstore.json",
         "othername.sigstore.json",
         "github-staging-timestamp-only.sigstore.json",
     ];

@@ -27,6 +27,7 @@ mod sast_cmd;
 mod sbom_cmd;
 mod verify_bundle_cmd;
 mod verify_cmd;
+mod verify_set_cmd;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;

@@ -76,6 +76,9 @@ pub fn run(args: VerifyArgs) -> Result<u8> {
         // Every bundle named must be read: a missing or unreadable one is
         // an input error (exit 2), never silently skipped.
         let mut inputs = Vec::new();
+    if args.policy.is_dir() {
+        return crate::verify_set_cmd::run(args);
+    }
         for b in &args.bundles {
             if b.is_dir() {
                 bail!("{}: is a directory, not a bundle", b.display());
