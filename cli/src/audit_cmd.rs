@@ -5,7 +5,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use tollgate_sbom::advisory_db::{self, AdvisoryDb};
+use tollgate_sbom::advisory_db::{self, snapshot, AdvisoryDb};
 use tollgate_sbom::audit::{self, Kind, Severity};
 use tollgate_sbom::graph::{Graph, LoadOptions};
 use tollgate_sbom::report::FailPolicy;
@@ -79,6 +79,11 @@ pub enum DbCommand {
         /// Repository to fetch from.
         #[arg(long, default_value = advisory_db::DEFAULT_URL)]
         url: String,
+        /// Trust the CA certificates in this PEM file for HTTPS (as
+        /// SSL_CERT_FILE does, which it overrides; the system's certificate
+        /// directory stays trusted).
+        #[arg(long, value_name = "FILE")]
+        ca_file: Option<PathBuf>,
     },
 }
 
@@ -134,12 +139,20 @@ pub fn run(args: AuditArgs) -> Result<u8> {
             offline: args.offline,
         },
     )?;
-    let db_path = args
-        .advisory_db
-        .clone()
-        .unwrap_or_else(advisory_db::default_path);
     status("loading the advisory database");
-    let db = AdvisoryDb::open(&db_path)?;
+    // Kept alive (and removed on drop) while the built-in snapshot is in use.
+    let mut _unpacked = None;
+    let db = match &args.advisory_db {
+        Some(path) => AdvisoryDb::open(path)?,
+        None if advisory_db::default_path().exists() => {
+            AdvisoryDb::open(&advisory_db::default_path())?
+        }
+        None => {
+            let (db, unpacked) = open_snapshot(&advisory_db::default_path())?;
+            _unpacked = Some(unpacked);
+            db
+        }
+    };
     let index = match &args.registry_index {
         Some(dir) => {
             if !dir.is_dir() {
@@ -198,12 +211,59 @@ fn lockfile_uri(lockfile: &Path) -> String {
         .replace('\\', "/")
 }
 
+/// No database given and none at `missing`: open the snapshot built into
+/// the binary, with a warning that states its date.
+pub fn open_snapshot(missing: &Path) -> Result<(AdvisoryDb, snapshot::Unpacked)> {
+    eprintln!("{}", snapshot_warning(missing));
+    let unpacked = snapshot::Unpacked::new()?;
+    let mut db = AdvisoryDb::open(&unpacked.path)?;
+    // Named in reports instead of the temporary directory.
+    db.path = PathBuf::from(format!(
+        "built-in snapshot (RustSec advisory-db {}, {})",
+        &snapshot::commit()[..12.min(snapshot::commit().len())],
+        snapshot::date()
+    ));
+    Ok((db, unpacked))
+}
+
+pub fn snapshot_warning(missing: &Path) -> String {
+    format!(
+        "warning: no advisory database at {}; using {}, which misses every advisory published since {}: run `tollgate db fetch` (or pass --advisory-db PATH)",
+        missing.display(),
+        snapshot::describe(),
+        snapshot::date()
+    )
+}
+
+/// `--ca-file`: checked, then handed to OpenSSL as SSL_CERT_FILE. This must
+/// happen before the first use of libgit2 in the process, which reads it
+/// once when it initialises.
+pub fn use_ca_file(file: &Path) -> Result<()> {
+    let text = std::fs::read(file).with_context(|| format!("{}: --ca-file", file.display()))?;
+    if !text
+        .windows(27)
+        .any(|w| w == b"-----BEGIN CERTIFICATE-----")
+    {
+        bail!(
+            "{}: --ca-file holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
+            file.display()
+        );
+    }
+    let absolute = std::path::absolute(file).unwrap_or_else(|_| file.to_path_buf());
+    std::env::set_var("SSL_CERT_FILE", absolute);
+    Ok(())
+}
+
 pub fn run_db(command: DbCommand) -> Result<u8> {
     match command {
         DbCommand::Fetch {
             advisory_db: path,
             url,
+            ca_file,
         } => {
+            if let Some(file) = &ca_file {
+                use_ca_file(file)?;
+            }
             let path = path.unwrap_or_else(advisory_db::default_path);
             let interactive = std::io::stderr().is_terminal() && !output::quiet();
             let fetched = advisory_db::fetch(&url, &path, |received, total| {
@@ -213,6 +273,12 @@ pub fn run_db(command: DbCommand) -> Result<u8> {
             })?;
             if interactive {
                 eprint!("\x1b[2K");
+            }
+            if let Some(reason) = &fetched.repaired {
+                eprintln!(
+                    "warning: the advisory database at {} was damaged ({reason}); replaced by a fresh clone",
+                    path.display()
+                );
             }
             let db = AdvisoryDb::open(&path)?;
             output::info!(

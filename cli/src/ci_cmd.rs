@@ -74,9 +74,15 @@ pub struct CiArgs {
     /// The admission policy the result must pass.
     #[arg(long, value_name = "FILE", required_unless_present = "demo")]
     pub policy: Option<PathBuf>,
-    /// Advisory database (default: $CARGO_HOME/advisory-db; fetched when missing).
+    /// Advisory database (default: $CARGO_HOME/advisory-db, fetched when
+    /// missing; if that fails, and always with --demo or --offline, the
+    /// snapshot built into tollgate, with a warning stating its date).
     #[arg(long, value_name = "PATH")]
     pub advisory_db: Option<PathBuf>,
+    /// CA certificates (PEM) to trust when fetching the advisory database
+    /// over HTTPS (see `tollgate db fetch --ca-file`).
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
     /// Attest a working tree with uncommitted changes (recorded in the provenance).
     #[arg(long)]
     pub allow_dirty: bool,
@@ -445,34 +451,60 @@ fn pipeline(args: &CiArgs, work: &Path) -> Result<(u8, Value)> {
     stages.push(json!({"stage": "sast", "output": "sast.sarif", "findings": counts}));
 
     progress.stage("audit");
-    let db = match &args.advisory_db {
-        Some(db) => db.clone(),
-        None => tollgate_sbom::advisory_db::default_path(),
-    };
-    if !db.exists() {
-        if args.offline {
-            bail!(
-                "{}: no advisory database, and --offline forbids fetching one",
-                db.display()
-            );
+    // The database: the one given (fetched into place when missing), else
+    // the default one, fetched when missing; with none of them (the demo,
+    // --offline, or a failed fetch) the audit stage falls back to the
+    // snapshot built into the binary, which is announced here.
+    let fetch_into = |db: &Path| -> Result<Ran> {
+        let mut fetch = vec!["db".into(), "fetch".into(), "--advisory-db".into(), s(db)];
+        if let Some(ca) = &args.ca_file {
+            fetch.extend(["--ca-file".into(), s(ca)]);
         }
-        tollgate(
-            &["db".into(), "fetch".into(), "--advisory-db".into(), s(&db)],
-            &envs,
-            "fetching the advisory database",
-        )?;
-    }
+        tollgate(&fetch, &envs, "fetching the advisory database")
+    };
+    let db = match &args.advisory_db {
+        Some(db) => {
+            if !db.exists() {
+                if args.offline {
+                    bail!(
+                        "{}: no advisory database, and --offline forbids fetching one",
+                        db.display()
+                    );
+                }
+                fetch_into(db)?;
+            }
+            Some(db.clone())
+        }
+        None => {
+            let default = tollgate_sbom::advisory_db::default_path();
+            if default.exists() {
+                Some(default)
+            } else if args.demo.is_some() || args.offline {
+                eprintln!("{}", crate::audit_cmd::snapshot_warning(&default));
+                None
+            } else {
+                match fetch_into(&default) {
+                    Ok(_) => Some(default),
+                    Err(err) => {
+                        eprintln!("warning: {err:#}");
+                        eprintln!("{}", crate::audit_cmd::snapshot_warning(&default));
+                        None
+                    }
+                }
+            }
+        }
+    };
     let audit = work.join("audit.json");
-    let mut audit_args = vec![
-        "audit".into(),
-        s(&input),
-        "--advisory-db".into(),
-        s(&db),
+    let mut audit_args = vec!["audit".into(), s(&input)];
+    if let Some(db) = &db {
+        audit_args.extend(["--advisory-db".into(), s(db)]);
+    }
+    audit_args.extend([
         "--format".into(),
         "json".into(),
         "-o".into(),
         s(&audit),
-    ];
+    ]);
     if args.offline {
         audit_args.push("--offline".into());
     }

@@ -32,9 +32,11 @@ use std::path::PathBuf;
 
 /// `$CARGO_HOME`, else `~/.cargo`.
 pub fn cargo_home() -> Option<PathBuf> {
-    std::env::var_os("CARGO_HOME")
+    // An empty variable counts as unset, as cargo treats it.
+    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+    var("CARGO_HOME")
         .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .or_else(|| var("HOME").map(|h| PathBuf::from(h).join(".cargo")))
 }
 
 /// The `license` a crates.io package declares, read from cargo's local
