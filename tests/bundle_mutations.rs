@@ -2268,3 +2268,137 @@ fn time_now_rfc3339() -> String {
         rem % 60
     )
 }
+
+/// The gate over a real keyless bundle: the npm provenance of
+/// sigstore@3.1.0 (public-good; the subject is the tarball's sha512). The
+/// genuine bundle satisfies a policy for sigstore-js; mutants that would
+/// satisfy a policy for another repository, or a recent-time policy, only
+/// through unverified bytes must be denied.
+#[test]
+fn gate_over_a_real_keyless_provenance_bundle() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut problems = Vec::new();
+    std::fs::copy(
+        fixtures().join("sigstore-3.1.0.tgz"),
+        d.join("sigstore-3.1.0.tgz"),
+    )
+    .unwrap();
+    let genuine: Value = serde_json::from_slice(
+        &std::fs::read(fixtures().join("npm-sigstore-3.1.0.sigstore.json")).unwrap(),
+    )
+    .unwrap();
+    std::fs::write(d.join("genuine.json"), compact(&genuine)).unwrap();
+    let policy = |name: &str, repo: &str, extra: &str| -> String {
+        let text = format!(
+            "apiVersion: tollgate.dev/v1\nkind: Policy\nname: {name}\nmode: enforce\nauthorities:\n  - name: sigstore-js-release\n    keyless:\n      issuer: https://token.actions.githubusercontent.com\n      subject: https://github.com/sigstore/sigstore-js/.github/workflows/release.yml@refs/heads/main\nthreshold: 1\nattestations:\n  - type: provenance\n{extra}    provenance:\n      sourceRepositories: [\"{repo}\"]\n"
+        );
+        let file = format!("{name}.policy.yaml");
+        std::fs::write(d.join(&file), text).unwrap();
+        file
+    };
+    let verify = |policy: &str, bundle: &str| -> (Option<i32>, String) {
+        let out = tollgate(
+            &[
+                "verify",
+                "sigstore-3.1.0.tgz",
+                "--policy",
+                policy,
+                "--bundle",
+                bundle,
+            ],
+            d,
+        );
+        (
+            out.status.code(),
+            one_line(&format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )),
+        )
+    };
+    let real = policy("real", "https://github.com/sigstore/sigstore-js", "");
+    let (code, out) = verify(&real, "genuine.json");
+    if code != Some(0) {
+        problems.push(format!(
+            "control: the genuine npm provenance is not admitted for sigstore-js (exit {code:?}): {out}"
+        ));
+    }
+    let fork = policy("fork", "https://github.com/evil/fork", "");
+    let (code, out) = verify(&fork, "genuine.json");
+    if code == Some(0) {
+        problems.push(format!(
+            "control: genuine provenance ADMITTED for another repository: {out}"
+        ));
+    }
+    // The statement rewritten to name the fork (signature over the original).
+    let payload = B64
+        .decode(genuine["dsseEnvelope"]["payload"].as_str().unwrap())
+        .unwrap();
+    let forged = String::from_utf8(payload).unwrap().replace(
+        "https://github.com/sigstore/sigstore-js",
+        "https://github.com/evil/fork",
+    );
+    let forged_b64 = json!(B64.encode(forged.as_bytes()));
+    let mut mutants: Vec<(String, String)> = Vec::new();
+    let mut v = genuine.clone();
+    v["dsseEnvelope"]["payload"] = forged_b64.clone();
+    mutants.push(("payload rewritten".into(), compact(&v)));
+    for first in [true, false] {
+        mutants.push((
+            format!("duplicate payload key (forged first={first})"),
+            with_duplicate(&genuine, &["dsseEnvelope"], "payload", &forged_b64, first),
+        ));
+        let mut env = genuine["dsseEnvelope"].clone();
+        env["payload"] = forged_b64.clone();
+        mutants.push((
+            format!("duplicate dsseEnvelope key (forged first={first})"),
+            with_duplicate(&genuine, &[], "dsseEnvelope", &env, first),
+        ));
+    }
+    let mut v = genuine.clone();
+    v["dsseEnvelope"]["signatures"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"sig": B64.encode([2u8; 71]), "keyid": ""}));
+    v["dsseEnvelope"]["payload"] = forged_b64.clone();
+    mutants.push((
+        "forged payload, genuine + bogus signature".into(),
+        compact(&v),
+    ));
+    for (i, (label, text)) in mutants.iter().enumerate() {
+        let name = format!("mutant-{i}.json");
+        std::fs::write(d.join(&name), text).unwrap();
+        let (code, out) = verify(&fork, &name);
+        if code == Some(0) {
+            problems.push(format!(
+                "npm provenance / {label}: ADMITTED for evil/fork: {out}"
+            ));
+        }
+    }
+    // maxAge: signed in February 2025; the entry's time bumped to now is
+    // not signed by the SET.
+    let young = policy(
+        "young",
+        "https://github.com/sigstore/sigstore-js",
+        "    maxAge: 30d\n",
+    );
+    let mut v = genuine.clone();
+    v["verificationMaterial"]["tlogEntries"][0]["integratedTime"] =
+        json!(time_now_unix().to_string());
+    std::fs::write(d.join("recent.json"), compact(&v)).unwrap();
+    let (code, out) = verify(&young, "recent.json");
+    if code == Some(0) {
+        problems.push(format!(
+            "npm provenance / integratedTime set to now: ADMITTED under maxAge 30d: {out}"
+        ));
+    }
+    let (code, out) = verify(&young, "genuine.json");
+    if code == Some(0) {
+        problems.push(format!(
+            "control: 2025 provenance ADMITTED under maxAge 30d: {out}"
+        ));
+    }
+    report("gate: real npm provenance", &problems);
+}
