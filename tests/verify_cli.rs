@@ -574,3 +574,73 @@ fn max_age_counts_from_the_signed_time() {
         "{err}"
     );
 }
+
+#[test]
+fn key_rotation_writes_a_new_key_and_a_policy_that_warns_before_expiry() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("pw"), "pw\n").unwrap();
+    assert!(tollgate(
+        &[
+            "key",
+            "generate",
+            "--password-file",
+            "pw",
+            "--output-key-prefix",
+            "old"
+        ],
+        d
+    )
+    .status
+    .success());
+    let rotate = |prefix: &str| {
+        tollgate(
+            &[
+                "key",
+                "rotate",
+                "--old-public-key",
+                "old.pub",
+                "--output-key-prefix",
+                prefix,
+                "--overlap-days",
+                "3",
+                "--password-file",
+                "pw",
+            ],
+            d,
+        )
+    };
+    let out = rotate("new");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(d.join("new.key").is_file() && d.join("new.pub").is_file());
+    // A rotation never overwrites a key.
+    let again = rotate("new");
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("never overwrites"));
+    // The snippet is a valid policy: the old key retires within the notice
+    // period, so validation warns (and still succeeds).
+    let snippet = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(snippet.contains("validFrom") && snippet.contains("validUntil"));
+    let new_pub = std::fs::read_to_string(d.join("new.pub")).unwrap();
+    assert!(snippet.contains(new_pub.lines().nth(1).unwrap()));
+    std::fs::write(
+        d.join("policy.yaml"),
+        format!("apiVersion: tollgate.dev/v1\nkind: Policy\nname: p\n{snippet}"),
+    )
+    .unwrap();
+    let validate = tollgate(&["policy", "validate", "policy.yaml"], d);
+    assert!(validate.status.success());
+    let err = String::from_utf8_lossy(&validate.stderr);
+    assert!(
+        err.contains("warning:") && err.contains("release-key-until-") && err.contains("rotate"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("authority `release-key` is valid until"),
+        "{err}"
+    );
+}

@@ -74,7 +74,9 @@ pub fn run_verify_image(args: VerifyImageArgs) -> Result<u8> {
             output::line(&serde_json::to_string_pretty(&v)?)?;
             output::info!(
                 "Verified OK: {} ({} cosign signature(s), {} bundle referrer(s))",
-                v.image, v.signatures, v.bundles
+                v.image,
+                v.signatures,
+                v.bundles
             );
             Ok(0)
         }
@@ -104,6 +106,31 @@ pub enum KeyCommand {
         /// Overwrite existing key files.
         #[arg(long)]
         force: bool,
+        #[command(flatten)]
+        password: PasswordArgs,
+    },
+    /// Rotate a signing key: write a new key pair and print the policy
+    /// authorities that retire the old key and admit the new one (the old
+    /// key's `validUntil` ends the overlap; signatures it made inside its
+    /// window, as logged, stay valid).
+    Rotate {
+        /// The public key being retired (SPKI PEM).
+        #[arg(long, value_name = "FILE")]
+        old_public_key: PathBuf,
+        /// The authority's name in the policy.
+        #[arg(long, default_value = "release-key")]
+        name: String,
+        #[arg(long = "type", value_enum, default_value = "ecdsa-p256")]
+        key_type: KeyType,
+        /// File name prefix of the new key pair.
+        #[arg(long)]
+        output_key_prefix: String,
+        /// Days both keys are accepted.
+        #[arg(long, default_value_t = 7)]
+        overlap_days: i64,
+        /// Days the new key is valid (the rotation period).
+        #[arg(long, default_value_t = 90)]
+        validity_days: i64,
         #[command(flatten)]
         password: PasswordArgs,
     },
@@ -289,7 +316,97 @@ pub fn run_key(command: KeyCommand) -> Result<u8> {
             );
             Ok(0)
         }
+        KeyCommand::Rotate {
+            old_public_key,
+            name,
+            key_type,
+            output_key_prefix,
+            overlap_days,
+            validity_days,
+            password,
+        } => rotate(
+            &old_public_key,
+            &name,
+            key_type,
+            &output_key_prefix,
+            overlap_days,
+            validity_days,
+            &password,
+        ),
     }
+}
+
+/// `YYYY-MM-DD` of a Unix time.
+fn date_of(unix: i64) -> Result<String> {
+    let t = time::OffsetDateTime::from_unix_timestamp(unix).context("date out of range")?;
+    Ok(format!(
+        "{:04}-{:02}-{:02}",
+        t.year(),
+        u8::from(t.month()),
+        t.day()
+    ))
+}
+
+/// `tollgate key rotate`.
+#[allow(clippy::too_many_arguments)]
+fn rotate(
+    old_public_key: &Path,
+    name: &str,
+    key_type: KeyType,
+    output_key_prefix: &str,
+    overlap_days: i64,
+    validity_days: i64,
+    password: &PasswordArgs,
+) -> Result<u8> {
+    if !(0..=365).contains(&overlap_days) || !(1..=3650).contains(&validity_days) {
+        bail!("--overlap-days must be 0..=365 and --validity-days 1..=3650");
+    }
+    let old = std::fs::read_to_string(old_public_key)
+        .with_context(|| format!("{}: cannot read public key", old_public_key.display()))?;
+    if tollgate_attest::keys::public_key_algorithm(&old).is_none() {
+        bail!(
+            "{}: not an SPKI PEM public key of a supported type",
+            old_public_key.display()
+        );
+    }
+    let private = PathBuf::from(format!("{output_key_prefix}.key"));
+    let public = PathBuf::from(format!("{output_key_prefix}.pub"));
+    if private.exists() || public.exists() {
+        bail!(
+            "{} or {} already exists: a rotation never overwrites a key",
+            private.display(),
+            public.display()
+        );
+    }
+    let password = read_password(password, true)?;
+    let kind = match key_type {
+        KeyType::EcdsaP256 => KeyKind::EcdsaP256,
+        KeyType::Ed25519 => KeyKind::Ed25519,
+    };
+    let key = KeyPair::generate(kind);
+    write_private_key(&private, &key.to_encrypted_pem(password.as_bytes())?, false)?;
+    output::write_atomic(&public, key.public_key_pem().as_bytes())?;
+    let now = crate::audit_cmd::now();
+    let today = date_of(now)?;
+    let retire = date_of(now + overlap_days * 86_400)?;
+    let until = date_of(now + validity_days * 86_400)?;
+    let indent = |pem: &str| -> String { pem.lines().map(|l| format!("      {l}\n")).collect() };
+    let snippet = format!(
+        "# Replace the authority `{name}` in your policy with these two.\n\
+         # The old key is accepted until {retire} (signatures logged before then stay valid);\n\
+         # the new key from {today} until {until}. Rotate again before then.\n\
+         authorities:\n  - name: {name}-until-{retire}\n    key: |\n{}    validUntil: \"{retire}\"\n\
+         \x20 - name: {name}\n    key: |\n{}    validFrom: \"{today}\"\n    validUntil: \"{until}\"\n",
+        indent(&old),
+        indent(&key.public_key_pem()),
+    );
+    output::write(None, &snippet)?;
+    output::info!(
+        "New private key written to {}\nNew public key written to {}",
+        private.display(),
+        public.display()
+    );
+    Ok(0)
 }
 
 pub fn load_key(path: &Path, password: &PasswordArgs) -> Result<KeyPair> {

@@ -65,10 +65,20 @@ pub fn load_policy(path: &std::path::Path) -> Result<Policy> {
     let mut policy = Policy::parse(&text).map_err(invalid)?;
     let base = path.parent().unwrap_or(std::path::Path::new("."));
     policy.anchor_files(base).map_err(invalid)?;
+    // Rotation notice (stderr only; the exit status does not change).
+    for (name, until) in policy.expiring_authorities(crate::audit_cmd::now()) {
+        eprintln!(
+            "warning: {}: authority `{name}` is valid until {until}: rotate its key (`tollgate key rotate`)",
+            path.display()
+        );
+    }
     Ok(policy)
 }
 
 pub fn run(args: VerifyArgs) -> Result<u8> {
+    if args.policy.is_dir() {
+        return crate::verify_set_cmd::run(args);
+    }
     let policy = load_policy(&args.policy)?;
     let now = crate::audit_cmd::now();
     let path = std::path::Path::new(&args.target);
@@ -76,15 +86,12 @@ pub fn run(args: VerifyArgs) -> Result<u8> {
         // Every bundle named must be read: a missing or unreadable one is
         // an input error (exit 2), never silently skipped.
         let mut inputs = Vec::new();
-    if args.policy.is_dir() {
-        return crate::verify_set_cmd::run(args);
-    }
         for b in &args.bundles {
             if b.is_dir() {
                 bail!("{}: is a directory, not a bundle", b.display());
             }
-            let bytes = std::fs::read(b)
-                .with_context(|| format!("{}: cannot read bundle", b.display()))?;
+            let bytes =
+                std::fs::read(b).with_context(|| format!("{}: cannot read bundle", b.display()))?;
             inputs.push(gate::BundleInput::new(b.display().to_string(), bytes));
         }
         gate::decide(&policy, &Target::File(path), &inputs, now)
@@ -101,10 +108,7 @@ pub fn run(args: VerifyArgs) -> Result<u8> {
         // Not a file: an image only when written in full (see `checks`),
         // so a mistyped file name is never looked up on Docker Hub.
         if !crate::checks::is_image_reference(&args.target) {
-            return Err(crate::checks::missing_file_or_image(
-                &args.target,
-                "verify",
-            ));
+            return Err(crate::checks::missing_file_or_image(&args.target, "verify"));
         }
         let (digest, bundles) =
             tollgate_attest::oci::attached_bundles(&args.target, &args.registry.options()?)?;

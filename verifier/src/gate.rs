@@ -129,8 +129,12 @@ fn authority_signer(a: &Authority) -> Option<(Signer, Trust, Option<IdentityRule
     }
 }
 
-/// Is the authority's key usable at `now` (Unix seconds)?
-fn in_window(a: &Authority, now: i64) -> Result<(), String> {
+/// Is the authority's key usable at `at` (Unix seconds)? `at` is the
+/// authenticated signing time (log entry or RFC 3161 timestamp) when there
+/// is one, so a rotated-out key's signatures stay valid for what it signed
+/// inside its window; otherwise it is now.
+fn in_window(a: &Authority, at: i64) -> Result<(), String> {
+    let now = at;
     if let Some(from) = a.valid_from.as_ref().and_then(|d| valid_date(&d.value)) {
         if now < from {
             return Err(format!(
@@ -212,7 +216,8 @@ fn simple_signing_names(payload: &[u8], sha256: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Verify one bundle against one authority; the verified content, or why not.
+/// Verify one bundle against one authority: the verified statement (none
+/// for a plain signature) and the authenticated signing time, or why not.
 fn verify_for(
     bundle: &BundleInput,
     text: &str,
@@ -269,19 +274,13 @@ fn verify_for(
             if !statement.names_sha256(sha256) {
                 return Err(format!("statement does not name sha256:{sha256}"));
             }
-            let time = certified.signed_at.or_else(|| predicate_time(&statement));
-            Ok((Some(statement), time))
+            Ok((Some(statement), certified.signed_at))
         }
     }
 }
 
 /// Decide. `now` is Unix seconds (key validity windows, maxAge).
-pub fn decide(
-    policy: &Policy,
-    target: &Target<'_>,
-    bundles: &[BundleInput],
-    now: i64,
-) -> Decision {
+pub fn decide(policy: &Policy, target: &Target<'_>, bundles: &[BundleInput], now: i64) -> Decision {
     let mut checks = Vec::new();
     let (subject_name, sha256) = match target {
         Target::File(path) => {
@@ -332,12 +331,13 @@ pub fn decide(
         let mut reasons = Vec::new();
         let mut accepted = false;
         for authority in &policy.authorities {
-            if let Err(reason) = in_window(authority, now) {
-                reasons.push(reason);
-                continue;
-            }
             match verify_for(bundle, text, authority, &subject, &sha256) {
-                Ok((statement, time)) => {
+                Ok((statement, signed_at)) => {
+                    if let Err(reason) = in_window(authority, signed_at.unwrap_or(now)) {
+                        reasons.push(reason);
+                        continue;
+                    }
+                    let time = signed_at.or_else(|| statement.as_ref().and_then(predicate_time));
                     verified.push(Verified {
                         authority: authority.name.value.clone(),
                         statement,
@@ -553,14 +553,16 @@ fn conditions(
                 .iter()
                 .find(|b| predicate::same_crate_name(b, &c.name))
             {
-                return Err(format!("banned crate {b} ({}@{version}) in the SBOM", c.name));
+                return Err(format!(
+                    "banned crate {b} ({}@{version}) in the SBOM",
+                    c.name
+                ));
             }
             let ids = c.license_ids();
-            if let Some(denied) = ids.iter().find(|id| {
-                s.denied_licenses
-                    .iter()
-                    .any(|d| d.eq_ignore_ascii_case(id))
-            }) {
+            if let Some(denied) = ids
+                .iter()
+                .find(|id| s.denied_licenses.iter().any(|d| d.eq_ignore_ascii_case(id)))
+            {
                 return Err(format!("denied licence {denied} on {}@{version}", c.name));
             }
         }

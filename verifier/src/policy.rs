@@ -43,7 +43,9 @@ pub enum Mode {
 }
 
 /// What admission does with an image no policy's image scope matches.
-#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq, PartialOrd, Ord, serde::Serialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum NoMatch {
     Allow,
@@ -420,7 +422,25 @@ pub fn valid_date(text: &str) -> Option<i64> {
     Some(date.midnight().assume_utc().unix_timestamp())
 }
 
+/// How long before an authority's `validUntil` a notice is given (the
+/// rotation policy asks for 7 days' notice).
+pub const EXPIRY_NOTICE_DAYS: i64 = 7;
+
 impl Policy {
+    /// Authorities whose key expires within `EXPIRY_NOTICE_DAYS` of `now`
+    /// (Unix seconds), or has expired: `(name, validUntil)`.
+    pub fn expiring_authorities(&self, now: i64) -> Vec<(String, String)> {
+        self.authorities
+            .iter()
+            .filter_map(|a| {
+                let until = a.valid_until.as_ref()?;
+                let end = valid_date(&until.value)? + 86_400;
+                (end - now <= EXPIRY_NOTICE_DAYS * 86_400)
+                    .then(|| (a.name.value.clone(), until.value.clone()))
+            })
+            .collect()
+    }
+
     /// How many distinct authorities must have signed (default 1).
     pub fn threshold(&self) -> usize {
         self.threshold.as_ref().map(|t| t.value).unwrap_or(1)
@@ -673,12 +693,22 @@ mod tests {
     fn impossible_dates_are_refused() {
         assert_eq!(valid_date("2026-02-28"), Some(1_772_236_800));
         assert!(valid_date("2024-02-29").is_some());
-        for bad in ["2026-02-31", "2025-02-29", "2026-13-01", "2026-1-1", "26-01-01", ""] {
+        for bad in [
+            "2026-02-31",
+            "2025-02-29",
+            "2026-13-01",
+            "2026-1-1",
+            "26-01-01",
+            "",
+        ] {
             assert_eq!(valid_date(bad), None, "{bad}");
         }
         let text = EXAMPLE.replace("validUntil: \"2027-01-01\"", "validUntil: \"2026-02-31\"");
         let problems = Policy::parse(&text).unwrap_err();
-        assert!(problems.iter().any(|p| p.message.contains("2026-02-31")), "{problems:?}");
+        assert!(
+            problems.iter().any(|p| p.message.contains("2026-02-31")),
+            "{problems:?}"
+        );
     }
 
     #[test]
