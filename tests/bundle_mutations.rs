@@ -2402,3 +2402,114 @@ fn gate_over_a_real_keyless_provenance_bundle() {
     }
     report("gate: real npm provenance", &problems);
 }
+
+/// Issue 13's first false admit, keyless: a genuine keyless signature
+/// (Fulcio certificate, Rekor entry, from the local stand-ins) and a forged
+/// unsigned DSSE envelope claiming SAST results beside it, or in a second
+/// `dsseEnvelope` key.
+#[test]
+fn gate_denies_forged_dsse_beside_a_keyless_signature() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mock = support::start_mock(d);
+    let mut problems = Vec::new();
+    std::fs::write(d.join("app"), b"release binary").unwrap();
+    let identity =
+        "https://github.com/tollgate-dev/tollgate/.github/workflows/release.yml@refs/heads/main";
+    let issuer = "https://token.actions.githubusercontent.com";
+    let jwt = support::fake_jwt(json!({"iss": issuer, "sub": identity, "aud": "sigstore"}));
+    let out = tollgate(
+        &[
+            "sign",
+            "app",
+            "--identity-token",
+            &jwt,
+            "--fulcio-url",
+            &mock.url,
+            "--rekor-url",
+            &mock.url,
+            "--bundle",
+            "signed.json",
+        ],
+        d,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let root = mock.root.display().to_string();
+    let policy = |name: &str, items: &str| -> String {
+        let text = format!(
+            "apiVersion: tollgate.dev/v1\nkind: Policy\nname: {name}\nmode: enforce\nauthorities:\n  - name: release\n    keyless:\n      issuer: {issuer}\n      subject: {identity}\n      trustedRoot: {root}\nthreshold: 1\nattestations:\n{items}"
+        );
+        let file = format!("{name}.policy.yaml");
+        std::fs::write(d.join(&file), text).unwrap();
+        file
+    };
+    let verify = |policy: &str, bundle: &str| -> (Option<i32>, String) {
+        let out = tollgate(
+            &["verify", "app", "--policy", policy, "--bundle", bundle],
+            d,
+        );
+        (
+            out.status.code(),
+            one_line(&format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )),
+        )
+    };
+    let sig_only = policy("sig-only", "  []\n");
+    let (code, out) = verify(&sig_only, "signed.json");
+    if code != Some(0) {
+        problems.push(format!(
+            "control: keyless signature not admitted (exit {code:?}): {out}"
+        ));
+    }
+    let sast_policy = policy("sast", "  - type: sast\n    sast:\n      maxErrors: 0\n");
+    let genuine: Value =
+        serde_json::from_slice(&std::fs::read(d.join("signed.json")).unwrap()).unwrap();
+    let sha = hex::encode(Sha256::digest(b"release binary"));
+    let payload = json!(B64.encode(compact(&statement(&sha, SAST, &sast(0))).as_bytes()));
+    let forged_env = json!({"payload": payload, "payloadType": INTOTO, "signatures": [{"sig": genuine["messageSignature"]["signature"], "keyid": ""}]});
+    let mut v = genuine.clone();
+    v["dsseEnvelope"] = forged_env.clone();
+    let mut mutants = vec![("beside".to_string(), compact(&v))];
+    for first in [true, false] {
+        let mut v = genuine.clone();
+        v["dsseEnvelope"] = forged_env.clone();
+        mutants.push((
+            format!("duplicate dsseEnvelope key (first={first})"),
+            with_duplicate(&v, &[], "dsseEnvelope", &forged_env, first),
+        ));
+    }
+    for (i, (label, text)) in mutants.iter().enumerate() {
+        let name = format!("forged-{i}.json");
+        std::fs::write(d.join(&name), text).unwrap();
+        let (code, out) = verify(&sast_policy, &name);
+        if code == Some(0) {
+            problems.push(format!(
+                "keyless signature + forged SAST DSSE ({label}): ADMITTED: {out}"
+            ));
+        }
+        let vb = tollgate(
+            &[
+                "verify-bundle",
+                "--bundle",
+                &name,
+                "--certificate-identity",
+                identity,
+                "--certificate-oidc-issuer",
+                issuer,
+                "--trusted-root",
+                &root,
+                "app",
+            ],
+            d,
+        );
+        if vb.status.success() {
+            problems.push(format!(
+                "verify-bundle keyless signature + forged DSSE ({label}): ACCEPTED"
+            ));
+        }
+    }
+    report("gate: forged DSSE beside a keyless signature", &problems);
+}
