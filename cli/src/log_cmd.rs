@@ -41,6 +41,20 @@ pub enum LogCommand {
         #[arg(long, short = 'o', value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Append JSON values read from standard input (one per line) as
+    /// records, and print each one's index and leaf hash; with --key, sign
+    /// a checkpoint at the end. Holds the writer lock until input ends.
+    Append {
+        log: PathBuf,
+        #[arg(long, value_name = "FILE")]
+        key: Option<PathBuf>,
+        #[arg(long)]
+        origin: Option<String>,
+        /// Records written per write and sync (1: each is durable, and its
+        /// receipt printed, before the next line is read).
+        #[arg(long, default_value = "1", value_parser = clap::value_parser!(u64).range(1..))]
+        batch: u64,
+    },
     /// Sign a checkpoint of everything in the log now (takes the writer lock).
     Checkpoint {
         log: PathBuf,
@@ -204,6 +218,53 @@ pub fn run(command: LogCommand) -> Result<u8> {
                 Err(e) => finding(e),
             }
         }
+        LogCommand::Append {
+            log,
+            key,
+            origin,
+            batch: per_batch,
+        } => {
+            let writer = tlog::LogWriter::open(
+                &log,
+                tlog::WriterOptions {
+                    key: key.as_deref().map(tlog::read_signer).transpose()?,
+                    origin,
+                    checkpoint_interval: std::time::Duration::from_secs(3600),
+                    ..tlog::WriterOptions::default()
+                },
+            )?;
+            let stdin = std::io::stdin();
+            let mut batch = Vec::new();
+            let mut out = std::io::stdout().lock();
+            let mut flush = |batch: &mut Vec<serde_json::Value>| -> Result<()> {
+                for r in writer.append_many(batch)? {
+                    writeln!(
+                        out,
+                        "{{\"index\":{},\"leafHash\":\"{}\"}}",
+                        r.index,
+                        r.leaf_hex()
+                    )
+                    .context("cannot write to standard output")?;
+                }
+                batch.clear();
+                out.flush().context("cannot write to standard output")
+            };
+            for (n, line) in std::io::BufRead::lines(stdin.lock()).enumerate() {
+                let line = line.context("cannot read standard input")?;
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let value: serde_json::Value = serde_json::from_str(&line)
+                    .with_context(|| format!("standard input line {}: not JSON", n + 1))?;
+                batch.push(value);
+                if batch.len() as u64 >= per_batch {
+                    flush(&mut batch)?;
+                }
+            }
+            flush(&mut batch)?;
+            writer.close()?;
+            Ok(0)
+        }
         LogCommand::Checkpoint { log, key, origin } => {
             let writer = tlog::LogWriter::open(
                 &log,
@@ -225,13 +286,25 @@ pub fn run(command: LogCommand) -> Result<u8> {
             let to_stdout = out.as_deref().is_none_or(|p| p == Path::new("-"));
             if to_stdout {
                 let mut stdout = std::io::stdout().lock();
-                tlog::export::export(&log, |line| {
+                let written = tlog::export::export(&log, |line| {
                     stdout.write_all(line.as_bytes()).map_err(|e| LogError::Io {
                         path: PathBuf::from("-"),
                         source: e,
                     })
-                })?;
-                stdout.flush().context("cannot write to standard output")?;
+                })
+                .map(|_| ())
+                .and_then(|()| {
+                    stdout.flush().map_err(|e| LogError::Io {
+                        path: PathBuf::from("-"),
+                        source: e,
+                    })
+                });
+                match written {
+                    // The reader went away (`| head`): not an error.
+                    Err(LogError::Io { source, .. })
+                        if source.kind() == std::io::ErrorKind::BrokenPipe => {}
+                    other => other?,
+                }
             } else if let Some(path) = out {
                 tlog::export::export(&log, |line| {
                     text.push_str(line);

@@ -68,7 +68,9 @@ pub fn event(index: u64, leaf: &[u8; 32], line: &[u8]) -> Value {
         result = outcome(ev["allowed"].as_bool(), false);
     } else if ev.get("decision").is_some() || ev.get("error").is_some() {
         let d = &ev["decision"];
-        images.push(ev["image"].clone());
+        if !ev["image"].is_null() {
+            images.push(ev["image"].clone());
+        }
         if !d["digest"].is_null() {
             digests.push(d["digest"].clone());
         }
@@ -80,6 +82,8 @@ pub fn event(index: u64, leaf: &[u8; 32], line: &[u8]) -> Value {
     } else {
         images.push(ev["subject"].clone());
         digests.push(ev["digest"].clone());
+        images.retain(|v| !v.is_null());
+        digests.retain(|v| !v.is_null());
         failed_checks(ev, "", &mut reasons);
         result = outcome(ev["allowed"].as_bool(), false);
     }

@@ -178,6 +178,22 @@ impl LogWriter {
         rx.recv().map_err(|_| self.stopped())?
     }
 
+    /// Append many records at once (they share write and sync calls);
+    /// returns their receipts in order, once all are durable.
+    pub fn append_many(&self, events: &[Value]) -> Result<Vec<Receipt>, LogError> {
+        let time = now_rfc3339();
+        let mut waits = Vec::with_capacity(events.len());
+        for e in events {
+            let (tx, rx) = mpsc::channel();
+            self.queue(e, time.clone(), Reply::Blocking(tx))?;
+            waits.push(rx);
+        }
+        waits
+            .into_iter()
+            .map(|rx| rx.recv().map_err(|_| self.stopped())?)
+            .collect()
+    }
+
     /// `append` for async callers: the wait does not block a runtime thread.
     pub async fn append_async(&self, event: Value) -> Result<Receipt, LogError> {
         let (tx, rx) = tokio::sync::oneshot::channel();
