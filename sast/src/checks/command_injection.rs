@@ -17,7 +17,7 @@ impl super::Check for Check {
                 taint::COMMAND,
                 m.arg0(),
                 "a shell command line",
-                (m.span, m.full),
+                (m.span, m.full()),
             );
         }
     }

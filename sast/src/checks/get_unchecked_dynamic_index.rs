@@ -12,7 +12,7 @@ impl super::Check for Check {
                 Some(cx),
                 id::GET_UNCHECKED_DYNAMIC_INDEX,
                 m.span,
-                m.full,
+                m.full(),
                 format!("`{}` with an index that is not a constant", m.name),
             );
         }

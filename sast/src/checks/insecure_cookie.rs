@@ -29,7 +29,7 @@ impl super::Check for Check {
                 Some(cx),
                 id::INSECURE_COOKIE,
                 m.span,
-                m.full,
+                m.full(),
                 format!("cookie built with `{}(false)`", m.name),
             ),
             Some(true) if m.name == "set_secure" => cx.secure_cookie_set = true,

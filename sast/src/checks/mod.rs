@@ -73,12 +73,17 @@ pub(crate) struct Method<'e> {
     pub expr: &'e syn::ExprMethodCall,
     pub name: &'e str,
     pub args: &'e [Taint],
-    /// The method name's span and the whole call's.
+    /// The method name's span.
     pub span: Span,
-    pub full: Span,
 }
 
 impl Method<'_> {
+    /// The whole call's span (computed on demand: syn derives it from the
+    /// node's tokens, which costs time proportional to the node's size).
+    pub fn full(&self) -> Span {
+        syn::spanned::Spanned::span(self.expr)
+    }
+
     pub fn arg0(&self) -> Taint {
         self.args.first().copied().unwrap_or_default()
     }

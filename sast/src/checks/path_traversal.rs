@@ -22,7 +22,7 @@ impl super::Check for Check {
                 taint::PATH,
                 m.arg0(),
                 "a file system path (`OpenOptions::open`)",
-                (m.span, m.full),
+                (m.span, m.full()),
             );
         }
     }

@@ -10,7 +10,7 @@ impl super::Check for Check {
                 Some(cx),
                 id::PERMISSIVE_CORS,
                 m.span,
-                m.full,
+                m.full(),
                 format!("`{}()` lets every origin call the API", m.name),
             ),
             "allow_origin" | "allowed_origin" => {
@@ -23,7 +23,7 @@ impl super::Check for Check {
                         Some(cx),
                         id::PERMISSIVE_CORS,
                         m.span,
-                        m.full,
+                        m.full(),
                         "CORS origin `*` lets every origin call the API".into(),
                     );
                 }

@@ -15,7 +15,7 @@ impl super::Check for Check {
                 Some(cx),
                 id::PREDICTABLE_TEMP_FILE,
                 m.span,
-                m.full,
+                m.full(),
                 "fixed file name in the shared temporary directory".into(),
             );
         }

@@ -43,7 +43,7 @@ impl super::Check for Check {
                 taint::SQL,
                 m.arg0(),
                 &format!("a SQL query (`.{}()`)", m.name),
-                (m.span, m.full),
+                (m.span, m.full()),
             );
         }
     }

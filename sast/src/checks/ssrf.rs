@@ -23,7 +23,7 @@ impl super::Check for Check {
                         taint::URL,
                         url,
                         "the URL of an outgoing HTTP request",
-                        (m.span, m.full),
+                        (m.span, m.full()),
                     );
                 }
             }
@@ -32,7 +32,7 @@ impl super::Check for Check {
                 taint::URL,
                 m.arg0(),
                 "the URI of an outgoing HTTP request",
-                (m.span, m.full),
+                (m.span, m.full()),
             ),
             _ => {}
         }

@@ -6,7 +6,7 @@ pub(crate) struct Check;
 
 impl super::Check for Check {
     fn method(&self, a: &mut FileAnalyzer<'_>, cx: &mut FnCx, m: &Method<'_>) {
-        let (span, full_span, name) = (m.span, m.full, m.name);
+        let (span, full_span, name) = (m.span, m.full(), m.name);
         let first_bool = m.expr.args.first().and_then(lit_bool);
         match name {
             // A non-literal argument is a user's explicit `--insecure`

@@ -32,7 +32,7 @@ impl super::Check for Check {
                 Some(cx),
                 id::TRUSTED_EXE_PATH,
                 m.span,
-                m.full,
+                m.full(),
                 "`argv[0]` is chosen by whoever starts the process".into(),
             );
         }

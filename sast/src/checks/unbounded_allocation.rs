@@ -20,7 +20,7 @@ impl super::Check for Check {
                 taint::ALLOC,
                 m.arg0(),
                 &format!("an allocation size (`.{}()`)", m.name),
-                (m.span, m.full),
+                (m.span, m.full()),
             );
         }
     }

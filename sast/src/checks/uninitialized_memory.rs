@@ -15,7 +15,7 @@ impl super::Check for Check {
                         Some(cx),
                         id::UNINITIALIZED_MEMORY,
                         m.span,
-                        m.full,
+                        m.full(),
                         "`assume_init` on memory that was never written".into(),
                     );
                 }
@@ -29,7 +29,7 @@ impl super::Check for Check {
                         Some(cx),
                         id::UNINITIALIZED_MEMORY,
                         m.span,
-                        m.full,
+                        m.full(),
                         "`set_len` right after reserving capacity exposes elements that were never written".into(),
                     );
                 }

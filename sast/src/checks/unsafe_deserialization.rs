@@ -21,7 +21,7 @@ impl super::Check for Check {
                 taint::DESER,
                 m.arg0(),
                 "a deserialiser that trusts its input (`bincode`)",
-                (m.span, m.full),
+                (m.span, m.full()),
             );
         }
     }

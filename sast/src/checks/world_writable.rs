@@ -12,7 +12,7 @@ impl super::Check for Check {
 
     fn method(&self, a: &mut FileAnalyzer<'_>, cx: &mut FnCx, m: &Method<'_>) {
         if matches!(m.name, "mode" | "set_mode") {
-            check_mode(a, cx, m.expr.args.first(), m.full);
+            check_mode(a, cx, m.expr.args.first(), m.full());
         }
     }
 }

@@ -23,7 +23,7 @@ impl super::Check for Check {
                 taint::HTML,
                 m.arg0(),
                 "an HTML response body",
-                (m.span, m.full),
+                (m.span, m.full()),
             );
         }
     }

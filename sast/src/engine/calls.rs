@@ -17,8 +17,6 @@ impl FileAnalyzer<'_> {
         let Some(callee) = callee else {
             return default;
         };
-        let span = c.span();
-
         let last = callee.rsplit("::").next().unwrap_or("");
         let call = Call {
             expr: c,
@@ -43,7 +41,7 @@ impl FileAnalyzer<'_> {
                 if trusted_env {
                     return Taint::CLEAN;
                 }
-                let line = start_of(span).0;
+                let line = start_of(leftmost_span(&c.func)).0;
                 return cx.add_local_source(format!("{what} (`{}`)", short(&callee)), line);
             }
         }
@@ -168,7 +166,6 @@ impl FileAnalyzer<'_> {
             name: &name,
             args: &args,
             span,
-            full: m.span(),
         };
         for check in CHECKS {
             check.method(self, cx, &method);

@@ -158,7 +158,7 @@ impl FileAnalyzer<'_> {
         let mut last = Taint::CLEAN;
         for stmt in &block.stmts {
             let saved_stmt_line = cx.stmt_line;
-            cx.stmt_line = start_of(stmt.span()).0;
+            cx.stmt_line = stmt_line(stmt);
             last = self.eval_stmt(cx, stmt);
             cx.stmt_line = saved_stmt_line;
         }
@@ -271,7 +271,7 @@ impl FileAnalyzer<'_> {
                 let (last, rest) = b.block.stmts.split_last()?;
                 for stmt in rest {
                     let saved = cx.stmt_line;
-                    cx.stmt_line = start_of(stmt.span()).0;
+                    cx.stmt_line = stmt_line(stmt);
                     self.eval_stmt(cx, stmt);
                     cx.stmt_line = saved;
                 }

@@ -154,6 +154,67 @@ pub(crate) fn end_of(span: Span) -> (usize, usize) {
     (end.line + LINE_OFFSET.with(|o| o.get()), end.column + 1)
 }
 
+/// The span of an expression's first token, found by descending to its
+/// leftmost part. `Spanned::span` re-tokenises the whole node, which makes
+/// computing it for every statement quadratic in the nesting depth.
+pub(crate) fn leftmost_span(mut e: &Expr) -> Span {
+    loop {
+        e = match e {
+            Expr::Binary(b) => &b.left,
+            Expr::MethodCall(m) => &m.receiver,
+            Expr::Call(c) => &c.func,
+            Expr::Field(f) => &f.base,
+            Expr::Index(i) => &i.expr,
+            Expr::Try(t) => &t.expr,
+            Expr::Await(a) => &a.base,
+            Expr::Cast(c) => &c.expr,
+            Expr::Range(r) if r.start.is_some() => match &r.start {
+                Some(start) => start,
+                None => return e.span(),
+            },
+            Expr::Assign(a) => &a.left,
+            Expr::Path(p) => {
+                return match (&p.qself, p.path.segments.first()) {
+                    (None, Some(first)) if p.path.leading_colon.is_none() && p.attrs.is_empty() => {
+                        first.ident.span()
+                    }
+                    _ => e.span(),
+                }
+            }
+            Expr::Lit(l) if l.attrs.is_empty() => return l.lit.span(),
+            Expr::Macro(m) if m.attrs.is_empty() => match m.mac.path.segments.first() {
+                Some(first) if m.mac.path.leading_colon.is_none() => return first.ident.span(),
+                _ => return e.span(),
+            },
+            Expr::If(i) if i.attrs.is_empty() => return i.if_token.span,
+            Expr::Match(m) if m.attrs.is_empty() => return m.match_token.span,
+            Expr::ForLoop(f) if f.attrs.is_empty() && f.label.is_none() => return f.for_token.span,
+            Expr::While(w) if w.attrs.is_empty() && w.label.is_none() => return w.while_token.span,
+            Expr::Loop(l) if l.attrs.is_empty() && l.label.is_none() => return l.loop_token.span,
+            Expr::Return(r) if r.attrs.is_empty() => return r.return_token.span,
+            Expr::Unsafe(u) if u.attrs.is_empty() => return u.unsafe_token.span,
+            Expr::Block(b) if b.attrs.is_empty() && b.label.is_none() => {
+                return b.block.brace_token.span.open()
+            }
+            _ => return e.span(),
+        };
+    }
+}
+
+/// First line of a statement, cheaply (see [`leftmost_span`]).
+pub(crate) fn stmt_line(stmt: &Stmt) -> usize {
+    let span = match stmt {
+        Stmt::Local(l) if l.attrs.is_empty() => l.let_token.span,
+        Stmt::Expr(e, _) => leftmost_span(e),
+        Stmt::Macro(m) if m.attrs.is_empty() => match m.mac.path.segments.first() {
+            Some(first) if m.mac.path.leading_colon.is_none() => first.ident.span(),
+            _ => stmt.span(),
+        },
+        _ => stmt.span(),
+    };
+    start_of(span).0
+}
+
 /// Strip wrappers that do not change which value an expression denotes.
 pub(crate) fn peel(mut e: &Expr) -> &Expr {
     loop {
