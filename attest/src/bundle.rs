@@ -181,17 +181,25 @@ impl<'de> Visitor<'de> for StrictVisitor {
     }
 }
 
+/// JSON that is not strictly well-formed: a syntax error, a duplicate key,
+/// data after the value, or bytes that are not UTF-8.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("{0}")]
+pub struct StrictJsonError(pub String);
+
 /// Parse JSON text with duplicate keys rejected and nothing after the value.
-pub fn parse_strict_json(text: &str) -> Result<Value, String> {
+pub fn parse_strict_json(text: &str) -> Result<Value, StrictJsonError> {
     let mut de = serde_json::Deserializer::from_str(text);
-    let StrictValue(v) = StrictValue::deserialize(&mut de).map_err(|e| e.to_string())?;
-    de.end().map_err(|e| e.to_string())?;
+    let StrictValue(v) =
+        StrictValue::deserialize(&mut de).map_err(|e| StrictJsonError(e.to_string()))?;
+    de.end().map_err(|e| StrictJsonError(e.to_string()))?;
     Ok(v)
 }
 
 /// [`parse_strict_json`] over bytes (which must be UTF-8).
-pub fn parse_strict_json_bytes(bytes: &[u8]) -> Result<Value, String> {
-    let text = std::str::from_utf8(bytes).map_err(|e| format!("not UTF-8: {e}"))?;
+pub fn parse_strict_json_bytes(bytes: &[u8]) -> Result<Value, StrictJsonError> {
+    let text =
+        std::str::from_utf8(bytes).map_err(|e| StrictJsonError(format!("not UTF-8: {e}")))?;
     parse_strict_json(text)
 }
 
@@ -262,7 +270,7 @@ fn array<'a>(map: &'a Map<String, Value>, path: &str, key: &str) -> Result<&'a [
 
 /// Check a bundle's structure. Nothing cryptographic happens here.
 pub fn parse(text: &str) -> Result<StrictBundle, BundleError> {
-    let doc = parse_strict_json(text).map_err(BundleError::Json)?;
+    let doc = parse_strict_json(text).map_err(|e| BundleError::Json(e.0))?;
     let top = object(
         &doc,
         "bundle",

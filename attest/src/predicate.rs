@@ -54,7 +54,7 @@ impl Statement {
     /// at least one digest.
     pub fn from_payload(payload: &[u8]) -> Result<Statement, PredicateError> {
         let value = crate::bundle::parse_strict_json_bytes(payload)
-            .map_err(PredicateError::Statement)?;
+            .map_err(|e| PredicateError::Statement(e.0))?;
         let statement: Statement = serde_json::from_value(value)
             .map_err(|e| PredicateError::Statement(e.to_string()))?;
         if statement.statement_type != STATEMENT_V1 && statement.statement_type != STATEMENT_V01 {
@@ -415,13 +415,16 @@ pub struct SarifReference {
 
 impl SastSummary {
     /// The summary's own consistency: the counts add up to the results.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), PredicateError> {
         if self.counts.total() != self.results {
-            return Err(format!(
-                "counts add up to {} but {} results are reported",
-                self.counts.total(),
-                self.results
-            ));
+            return Err(PredicateError::Predicate {
+                predicate_type: crate::statement::SAST_PREDICATE_TYPE.into(),
+                message: format!(
+                    "counts add up to {} but {} results are reported",
+                    self.counts.total(),
+                    self.results
+                ),
+            });
         }
         Ok(())
     }

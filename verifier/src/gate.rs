@@ -587,7 +587,7 @@ fn conditions(
     if let Some(s) = &r.sast {
         let summary: predicate::SastSummary =
             statement.predicate_as().map_err(|e| e.to_string())?;
-        summary.check()?;
+        summary.check().map_err(|e| e.to_string())?;
         let errors = summary.counts.errors();
         if errors > s.max_errors {
             return Err(format!(
