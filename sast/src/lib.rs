@@ -402,6 +402,23 @@ fn analyze_text(rel: &str, source: &str, include_tests: bool, config: &Config) -
             ));
             continue;
         }
+        if chunk.range.len() > limits::MAX_CHUNK_BYTES {
+            meta.push(meta_finding(
+                rel,
+                rules::id::ANALYSIS_LIMIT,
+                chunk.line,
+                1,
+                format!(
+                    "a single item of {} bytes (limit {}); lines {}-{} not analysed",
+                    chunk.range.len(),
+                    limits::MAX_CHUNK_BYTES,
+                    chunk.line,
+                    chunk.line + source[chunk.range.clone()].matches('\n').count()
+                ),
+                snippet_at(chunk.line),
+            ));
+            continue;
+        }
         let text = &source[chunk.range.clone()];
         let padded;
         let text = if chunk.column > 0 {

@@ -35,6 +35,13 @@ pub const MAX_EVAL_DEPTH: usize = 4_000;
 /// into chunks of about this size at top-level item boundaries.
 pub const CHUNK_BYTES: usize = 256 * 1024;
 
+/// A chunk (one top-level item, when items are larger than
+/// [`CHUNK_BYTES`]) larger than this is not parsed: its syntax tree would
+/// take up to ~90 times its size (a literal table is the worst case), and
+/// such items are generated data, not code. It is reported as an
+/// `analysis-limit` note instead.
+pub const MAX_CHUNK_BYTES: usize = 1024 * 1024;
+
 /// One piece of a file to parse on its own.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Chunk {

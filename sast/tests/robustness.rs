@@ -219,3 +219,17 @@ fn directory_scan_survives_every_shape_and_reports_the_normal_file() {
     assert!(report.findings.iter().all(|f| f.rule != id::PARSE_ERROR
         && !(f.path.contains("deep_800") && f.rule == id::ANALYSIS_LIMIT)));
 }
+
+#[test]
+fn an_item_too_large_to_parse_is_a_note_and_the_rest_is_analysed() {
+    let table: String = (0..300_000).map(|i| format!("{i},\n")).collect();
+    let source = format!("pub static T: [u32; 300000] = [\n{table}];\n{VULNERABLE}");
+    let findings = analyze_source("table.rs", &source, false);
+    let rules: Vec<_> = findings.iter().map(|f| (f.line, f.rule)).collect();
+    assert!(rules.contains(&(1, id::ANALYSIS_LIMIT)), "{rules:?}");
+    let vulnerable_line = source.lines().count() - 1;
+    assert!(
+        rules.contains(&(vulnerable_line, id::COMMAND_INJECTION)),
+        "{rules:?}"
+    );
+}
