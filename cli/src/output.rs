@@ -235,6 +235,7 @@ fn replace(shown: &Path, target: &Path, bytes: &[u8]) -> Result<()> {
     {
         use std::os::unix::fs::PermissionsExt;
         // A new file gets the usual 0666 less the umask, like `fs::write`.
+        // tollgate:allow(world-writable-permissions): open(2) applies the umask (0644 under the usual 022), as for any file `fs::write` creates
         builder.permissions(std::fs::Permissions::from_mode(0o666));
     }
     let mut tmp = builder.tempfile_in(dir).with_context(cannot)?;
