@@ -8,6 +8,8 @@
 //! an empty HOME and CARGO_HOME and no network, on the snapshot built into
 //! the binary.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
+
 #[path = "support/mod.rs"]
 mod support;
 
