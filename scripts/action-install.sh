@@ -115,10 +115,10 @@ download() { # URL FILE
   # standard input, never on the command line.
   if [ -n "${GITHUB_TOKEN:-}" ] && [[ $1 == "${GITHUB_SERVER_URL:-https://github.com}/"* ]]; then
     printf 'header = "Authorization: Bearer %s"\n' "$GITHUB_TOKEN" |
-      curl --fail --silent --show-error --location --retry 3 --proto '=https,http' --config - -o "$2" "$1" ||
+      curl --fail --silent --show-error --location --retry 3 --proto '=https,http' --proto-redir '=https' --config - -o "$2" "$1" ||
       die "could not download $1"
   else
-    curl --fail --silent --show-error --location --retry 3 --proto '=https,http' -o "$2" "$1" ||
+    curl --fail --silent --show-error --location --retry 3 --proto '=https,http' --proto-redir '=https' -o "$2" "$1" ||
       die "could not download $1"
   fi
 }

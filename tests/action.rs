@@ -150,7 +150,7 @@ fn images_are_pinned_by_digest_and_checkouts_keep_no_credentials() {
     let last_user = dockerfile
         .lines()
         .filter_map(|l| l.strip_prefix("USER "))
-        .last()
+        .next_back()
         .expect("the Dockerfile sets a USER");
     assert_ne!(last_user.split(':').next().unwrap().trim(), "0");
     assert_ne!(last_user.trim(), "root");
@@ -375,7 +375,7 @@ fn output_of(d: &Path, key: &str) -> Option<String> {
         .unwrap_or_default()
         .lines()
         .filter_map(|l| l.strip_prefix(&format!("{key}=")))
-        .last()
+        .next_back()
         .map(str::to_string)
 }
 
