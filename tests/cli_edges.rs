@@ -183,6 +183,13 @@ fn a_symlink_stays_a_link_and_its_target_is_replaced() {
         0o640,
         "an existing file keeps its permissions"
     );
+    // ... and its owner (the tests run as root, which may set it).
+    std::os::unix::fs::chown(&real, Some(4242), Some(4243)).unwrap();
+    let o = tollgate(&["sast", "--list-rules", "-o", "link.json"], d);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let meta = std::fs::metadata(&real).unwrap();
+    assert_eq!((meta.uid(), meta.gid()), (4242, 4243));
+    assert!(std::fs::read_to_string(&real).unwrap().contains("CWE-"));
     no_temp_files(d);
     no_temp_files(&d.join("reports"));
 

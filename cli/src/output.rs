@@ -240,8 +240,15 @@ fn replace(shown: &Path, target: &Path, bytes: &[u8]) -> Result<()> {
     }
     let mut tmp = builder.tempfile_in(dir).with_context(cannot)?;
     if let Ok(existing) = std::fs::metadata(target) {
-        // An existing file keeps its permissions.
+        // An existing file keeps its permissions, and (when we may set
+        // them, as root) its owner and group.
         std::fs::set_permissions(tmp.path(), existing.permissions()).with_context(cannot)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let _ =
+                std::os::unix::fs::chown(tmp.path(), Some(existing.uid()), Some(existing.gid()));
+        }
     }
     tmp.write_all(bytes)
         .and_then(|()| tmp.as_file().sync_all())
