@@ -83,6 +83,17 @@ pub struct Finding {
     pub fingerprint: String,
     #[serde(skip)]
     pub(crate) stmt_line: usize,
+    /// For a flow that crosses functions: each step from the source to the
+    /// sink (SARIF `codeFlows`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub flow: Vec<FlowStep>,
+}
+
+/// One step of a [`Finding::flow`].
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct FlowStep {
+    pub line: usize,
+    pub message: String,
 }
 
 /// Counts about one scan.
@@ -317,6 +328,7 @@ fn meta_finding(
         snippet: snippet.to_string(),
         fingerprint: String::new(),
         stmt_line: line,
+        flow: Vec::new(),
     }
 }
 
@@ -528,6 +540,11 @@ fn analyze_text(rel: &str, source: &str, include_tests: bool, config: &Config) -
             snippet,
             fingerprint: String::new(),
             stmt_line: raw.stmt_line,
+            flow: raw
+                .flow
+                .into_iter()
+                .map(|(line, message)| FlowStep { line, message })
+                .collect(),
         });
     }
     findings.sort_by(|a, b| {

@@ -21,27 +21,56 @@ pub const INJECTION: u16 = ALL & !ALLOC;
 
 /// A value's taint. `source` is an index + 1 into the function's source
 /// list (0: none); it only names where the taint came from in messages.
+///
+/// Separately, `params` is the set of the enclosing function's parameters
+/// (bit i: parameter i, `self` first) the value may derive from, and
+/// `pkinds` the kinds for which that derivation is still dangerous. They
+/// are what function summaries are made of: a parameter reaching a sink,
+/// or the return value.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Taint {
     pub kinds: u16,
     pub source: u32,
+    pub params: u16,
+    pub pkinds: u16,
 }
 
 impl Taint {
     pub const CLEAN: Taint = Taint {
         kinds: 0,
         source: 0,
+        params: 0,
+        pkinds: 0,
     };
 
     pub fn from_source(source_index: usize) -> Taint {
         Taint {
             kinds: ALL,
             source: u32::try_from(source_index + 1).unwrap_or(u32::MAX),
+            ..Taint::CLEAN
         }
     }
 
+    /// The value of parameter `index` (only the first 16 are tracked).
+    pub fn from_param(index: usize) -> Taint {
+        match u32::try_from(index).ok().and_then(|i| 1u16.checked_shl(i)) {
+            Some(bit) => Taint {
+                params: bit,
+                pkinds: ALL,
+                ..Taint::CLEAN
+            },
+            None => Taint::CLEAN,
+        }
+    }
+
+    /// Tainted by a real source (not merely derived from a parameter).
     pub fn is_tainted(self) -> bool {
         self.kinds != 0
+    }
+
+    /// Derived from a parameter and still dangerous for `kind`.
+    pub fn has_param(self, kind: u16) -> bool {
+        self.pkinds & kind != 0
     }
 
     pub fn has(self, kind: u16) -> bool {
@@ -56,6 +85,8 @@ impl Taint {
             } else {
                 other.source
             },
+            params: self.params | other.params,
+            pkinds: self.pkinds | other.pkinds,
         }
     }
 
@@ -64,16 +95,19 @@ impl Taint {
     }
 
     pub fn only(self, kinds: u16) -> Taint {
+        let pkinds = self.pkinds & kinds;
         let kinds = self.kinds & kinds;
         Taint {
             kinds,
             source: if kinds == 0 { 0 } else { self.source },
+            params: if pkinds == 0 { 0 } else { self.params },
+            pkinds,
         }
     }
 
     /// Kind-wise intersection: dangerous only where both are (`min(a, b)`).
     pub fn intersect(self, other: Taint) -> Taint {
-        self.only(other.kinds)
+        self.only(other.kinds | other.pkinds)
     }
 }
 

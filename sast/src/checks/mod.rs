@@ -205,6 +205,9 @@ pub(crate) fn report_call_sinks(
                     );
                     a.report_flow(cx, sink.kind, *t, message, (span, span));
                 }
+                if crate::patterns::path_ends_with(call.callee, sink.path) {
+                    a.param_sink(cx, sink.kind, *t, sink.what, (span, span));
+                }
             }
         }
     }

@@ -51,6 +51,11 @@ impl FileAnalyzer<'_> {
                 return default.without(*kinds);
             }
         }
+        if let Some(key) = self.summary_key(cx, &callee, false) {
+            if let Some(t) = self.apply_summary(cx, &key, &args, leftmost_span(&c.func)) {
+                return t;
+            }
+        }
         if path_ends_with(&callee, "std::cmp::min") || callee == "min" {
             return args
                 .iter()
@@ -188,6 +193,17 @@ impl FileAnalyzer<'_> {
             }
         }
 
+        if let Some(key) = self.summary_key(cx, &name, true) {
+            let has_self = self.summaries.get(&key).is_some_and(|s| s.has_self);
+            let mut full = Vec::with_capacity(args.len() + 1);
+            if has_self {
+                full.push(recv);
+            }
+            full.extend(args.iter().copied());
+            if let Some(t) = self.apply_summary(cx, &key, &full, span) {
+                return t;
+            }
+        }
         match name.as_str() {
             // Values that carry no attacker-chosen text.
             "len" | "count" | "is_empty" | "contains" | "contains_key" | "starts_with"
@@ -259,7 +275,7 @@ impl FileAnalyzer<'_> {
 
     pub(crate) fn report_sink(
         &mut self,
-        cx: &FnCx,
+        cx: &mut FnCx,
         kind: u16,
         taint: Taint,
         what: &str,
@@ -269,5 +285,110 @@ impl FileAnalyzer<'_> {
             let message = format!("{} reaches {what}", cx.describe(taint));
             self.report_flow(cx, kind, taint, message, (start, end));
         }
+        self.param_sink(cx, kind, taint, what, (start, end));
+    }
+
+    /// The summary a call resolves to: `callee` as written and resolved
+    /// (`helper`, `Self::new`, `Store::open`), or a method name.
+    pub(crate) fn summary_key(&self, cx: &FnCx, callee: &str, method: bool) -> Option<String> {
+        if method {
+            return match self.methods.get(callee).map(Vec::as_slice) {
+                Some([only]) => Some(only.clone()),
+                _ => None,
+            };
+        }
+        if let Some(name) = callee.strip_prefix("Self::") {
+            return cx
+                .self_ty
+                .as_ref()
+                .map(|ty| format!("{ty}::{name}"))
+                .filter(|k| self.summaries.contains_key(k));
+        }
+        if self.summaries.contains_key(callee) {
+            return Some(callee.to_string());
+        }
+        // `module::f` or `module::Type::f` of this file.
+        let segments: Vec<&str> = callee.split("::").collect();
+        for n in [2, 1] {
+            if segments.len() > n {
+                let key = segments[segments.len() - n..].join("::");
+                if self.summaries.contains_key(&key) {
+                    return Some(key);
+                }
+            }
+        }
+        None
+    }
+
+    /// Apply a callee's summary at a call: report arguments that reach a
+    /// sink inside it, extend this function's summary with arguments that
+    /// are its own parameters, and return the call's taint.
+    pub(crate) fn apply_summary(
+        &mut self,
+        cx: &mut FnCx,
+        key: &str,
+        args: &[Taint],
+        call_span: Span,
+    ) -> Option<Taint> {
+        let summary = self.summaries.get(key)?.clone();
+        let call_line = start_of(call_span).0;
+        let step = format!("call to `{key}`");
+        for sink in &summary.param_sinks {
+            for i in summary::bits(sink.params) {
+                let Some(t) = args.get(i).copied() else {
+                    continue;
+                };
+                if t.has(sink.kind) {
+                    let source = cx
+                        .source_of(t)
+                        .map(|s| (s.line, s.what.clone()))
+                        .unwrap_or((call_line, "untrusted input".into()));
+                    let mut flow = vec![(source.0, format!("source: {}", source.1))];
+                    flow.push((call_line, step.clone()));
+                    flow.extend(sink.via.iter().cloned());
+                    flow.push((sink.line, format!("sink: {}", sink.what)));
+                    let path: Vec<String> = flow
+                        .iter()
+                        .map(|(line, what)| format!("{what} (line {line})"))
+                        .collect();
+                    self.findings.push(RawFinding {
+                        rule: rule_for_kind(sink.kind),
+                        line: sink.line,
+                        column: sink.column,
+                        end_line: sink.end_line,
+                        end_column: sink.end_column,
+                        message: format!(
+                            "{} reaches {} through `{key}`: {}",
+                            cx.describe(t),
+                            sink.what,
+                            path.join(" -> ")
+                        ),
+                        stmt_line: sink.stmt_line,
+                        local_source: cx.is_local(t),
+                        flow,
+                    });
+                }
+                if t.has_param(sink.kind) {
+                    let mut via = vec![(call_line, step.clone())];
+                    via.extend(sink.via.iter().cloned());
+                    cx.summary.param_sinks.push(summary::ParamSink {
+                        params: t.params,
+                        via,
+                        ..sink.clone()
+                    });
+                }
+            }
+        }
+        let mut result = Taint::CLEAN;
+        if let Some((kinds, what, local)) = &summary.ret_source {
+            let source = cx.push_source(format!("{what}, returned by `{key}`"), call_line, *local);
+            result = result.union(source.only(*kinds));
+        }
+        for i in summary::bits(summary.ret_params) {
+            if let Some(t) = args.get(i) {
+                result = result.union(t.only(summary.ret_pkinds));
+            }
+        }
+        Some(result)
     }
 }

@@ -13,11 +13,24 @@ impl FileAnalyzer<'_> {
         sig: &syn::Signature,
         block: &syn::Block,
     ) {
+        self.analyze_fn_as(attrs, sig, block, None, None);
+    }
+
+    /// Analyse a function; with a `key`, record its summary under it.
+    pub(crate) fn analyze_fn_as(
+        &mut self,
+        attrs: &[syn::Attribute],
+        sig: &syn::Signature,
+        block: &syn::Block,
+        key: Option<String>,
+        self_ty: Option<String>,
+    ) {
         if self.skip_as_test(attrs) {
             return;
         }
         let mut cx = FnCx {
             ctor: attrs.iter().any(is_ctor_attr),
+            self_ty,
             ..FnCx::default()
         };
         cx.secret_context = is_secret_generation_context(&sig.ident.to_string());
@@ -29,18 +42,51 @@ impl FileAnalyzer<'_> {
                 "get" | "post" | "put" | "delete" | "patch" | "head" | "route"
             ) && matches!(&a.meta, syn::Meta::List(l) if l.tokens.to_string().contains('<'))
         });
-        for input in &sig.inputs {
-            if let syn::FnArg::Typed(pt) = input {
-                let (ty_path, taint) = self.param_info(&mut cx, &pt.ty, route_params);
-                let var = Var {
-                    taint,
-                    ty: ty_path,
-                    ..Var::default()
-                };
-                self.bind_pat(&mut cx, &pt.pat, &var);
+        let mut has_self = false;
+        for (index, input) in sig.inputs.iter().enumerate() {
+            match input {
+                syn::FnArg::Receiver(_) => {
+                    has_self = true;
+                    cx.vars.insert(
+                        "self".into(),
+                        Var {
+                            taint: Taint::from_param(index),
+                            ty: cx.self_ty.clone(),
+                            ..Var::default()
+                        },
+                    );
+                }
+                syn::FnArg::Typed(pt) => {
+                    let (ty_path, taint) = self.param_info(&mut cx, &pt.ty, route_params);
+                    // Request data is a source; any other parameter is
+                    // tracked for the function's summary.
+                    let taint = if taint.is_tainted() {
+                        taint
+                    } else {
+                        Taint::from_param(index)
+                    };
+                    let var = Var {
+                        taint,
+                        ty: ty_path,
+                        ..Var::default()
+                    };
+                    self.bind_pat(&mut cx, &pt.pat, &var);
+                }
             }
         }
-        self.eval_block(&mut cx, block);
+        let tail = self.eval_block(&mut cx, block);
+        if let Some(key) = key {
+            let ret = tail.union(cx.returned);
+            let mut summary = std::mem::take(&mut cx.summary);
+            summary.has_self = has_self;
+            summary.ret_params = ret.params;
+            summary.ret_pkinds = ret.pkinds;
+            if ret.kinds != 0 {
+                summary.ret_source = Some((ret.kinds, cx.describe(ret), cx.is_local(ret)));
+            }
+            summary.param_sinks.dedup();
+            self.summaries.insert(key, summary);
+        }
         self.finish_fn(cx);
     }
 
@@ -571,7 +617,8 @@ impl FileAnalyzer<'_> {
             }
             Expr::Return(r) => {
                 if let Some(e) = &r.expr {
-                    self.eval(cx, e);
+                    let t = self.eval(cx, e);
+                    cx.returned = cx.returned.union(t);
                 }
                 Taint::CLEAN
             }

@@ -5,6 +5,7 @@
 mod calls;
 mod eval;
 mod macro_calls;
+pub(crate) mod summary;
 
 use crate::imports::Imports;
 pub(crate) use crate::macros::{self, ArgRef, Render};
@@ -33,6 +34,9 @@ pub struct RawFinding {
     /// stdin, files), which the operator controls: reported one severity
     /// level lower than input from the network.
     pub local_source: bool,
+    /// For a flow across functions: the steps from source to sink
+    /// (line, description).
+    pub flow: Vec<(usize, String)>,
 }
 
 /// Where a tainted value came from, for messages.
@@ -77,6 +81,12 @@ pub(crate) struct FnCx {
     pub(crate) deferred_header: Vec<RawFinding>,
     pub(crate) secure_cookie_set: bool,
     pub(crate) sensitive_header_set: bool,
+    /// The summary being built for this function.
+    pub(crate) summary: summary::Summary,
+    /// Taint of the values `return`ed so far.
+    pub(crate) returned: Taint,
+    /// The enclosing impl's type (`Self`).
+    pub(crate) self_ty: Option<String>,
 }
 
 impl FnCx {
@@ -98,6 +108,12 @@ impl FnCx {
             .checked_sub(1)
             .and_then(|i| self.sources.get(i))
             .is_some_and(|s| s.local)
+    }
+
+    pub(crate) fn source_of(&self, taint: Taint) -> Option<&Source> {
+        (taint.source as usize)
+            .checked_sub(1)
+            .and_then(|i| self.sources.get(i))
     }
 
     pub(crate) fn describe(&self, taint: Taint) -> String {
@@ -124,6 +140,13 @@ pub struct FileAnalyzer<'a> {
     /// Names of constants/statics whose value is a literal (key material).
     pub(crate) literal_consts: HashSet<String>,
     pub findings: Vec<RawFinding>,
+    /// Summaries of the file's functions analysed so far, by key (`name`,
+    /// `Type::name`).
+    pub(crate) summaries: HashMap<String, summary::Summary>,
+    /// Method name -> keys of the local methods with that name.
+    pub(crate) methods: HashMap<String, Vec<String>>,
+    /// Function bodies already analysed in call-graph order.
+    pub(crate) done: HashSet<usize>,
     /// Current expression nesting of `eval` (a backstop to the pre-scan).
     pub(crate) depth: usize,
     /// First line where `eval` hit [`crate::limits::MAX_EVAL_DEPTH`].
@@ -427,6 +450,9 @@ impl<'a> FileAnalyzer<'a> {
             findings: Vec::new(),
             depth: 0,
             limit_line: None,
+            summaries: HashMap::new(),
+            methods: HashMap::new(),
+            done: HashSet::new(),
         }
     }
 
@@ -438,7 +464,48 @@ impl<'a> FileAnalyzer<'a> {
     }
 
     pub fn run(&mut self, file: &syn::File) {
+        // Functions first, callee-first, building summaries; then the
+        // rest of the file (impls, constants, trait defaults, nested items).
+        let items = summary::collect(file, self.include_tests);
+        for item in &items {
+            if let Some(ty) = &item.self_ty {
+                let name = item.key.trim_start_matches(&format!("{ty}::")).to_string();
+                self.methods.entry(name).or_default().push(item.key.clone());
+            }
+        }
+        let (order, cyclic) = summary::order(&items);
+        if cyclic {
+            // Recursion: iterate summaries to a fixpoint (bounded), with
+            // findings discarded, before the reporting pass.
+            let kept = self.findings.len();
+            for _ in 0..4 {
+                let before = self.summaries.clone();
+                for &i in &order {
+                    self.analyze_item(&items[i]);
+                }
+                self.findings.truncate(kept);
+                if self.summaries == before {
+                    break;
+                }
+            }
+        }
+        for &i in &order {
+            self.analyze_item(&items[i]);
+        }
+        for item in &items {
+            self.done.insert(item.block as *const syn::Block as usize);
+        }
         self.visit_file(file);
+    }
+
+    fn analyze_item(&mut self, item: &summary::FnItem<'_>) {
+        self.analyze_fn_as(
+            item.attrs,
+            item.sig,
+            item.block,
+            Some(item.key.clone()),
+            item.self_ty.clone(),
+        );
     }
 
     /// Where the evaluator's depth guard stopped descending, if it did.
@@ -529,6 +596,40 @@ impl<'a> FileAnalyzer<'a> {
             message,
             stmt_line,
             local_source: false,
+            flow: Vec::new(),
+        });
+    }
+
+    /// A value derived from this function's parameters reaches a sink:
+    /// remember it in the function's summary.
+    pub(crate) fn param_sink(
+        &mut self,
+        cx: &mut FnCx,
+        kind: u16,
+        taint: Taint,
+        what: &str,
+        (start, end): (Span, Span),
+    ) {
+        if !taint.has_param(kind) {
+            return;
+        }
+        let (line, column) = start_of(start);
+        let (end_line, end_column) = end_of(end);
+        let stmt_line = if cx.stmt_line > 0 && cx.stmt_line <= line {
+            cx.stmt_line
+        } else {
+            line
+        };
+        cx.summary.param_sinks.push(summary::ParamSink {
+            params: taint.params,
+            kind,
+            what: what.to_string(),
+            line,
+            column,
+            end_line,
+            end_column,
+            stmt_line,
+            via: Vec::new(),
         });
     }
 
@@ -570,6 +671,7 @@ impl<'a> FileAnalyzer<'a> {
             message,
             stmt_line,
             local_source: false,
+            flow: Vec::new(),
         }
     }
 
@@ -718,11 +820,21 @@ pub(crate) fn short(path: &str) -> String {
 
 impl<'ast> Visit<'ast> for FileAnalyzer<'_> {
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
-        self.analyze_fn(&f.attrs, &f.sig, &f.block);
+        if !self
+            .done
+            .contains(&(&*f.block as *const syn::Block as usize))
+        {
+            self.analyze_fn(&f.attrs, &f.sig, &f.block);
+        }
     }
 
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
-        self.analyze_fn(&f.attrs, &f.sig, &f.block);
+        if !self
+            .done
+            .contains(&(&f.block as *const syn::Block as usize))
+        {
+            self.analyze_fn(&f.attrs, &f.sig, &f.block);
+        }
     }
 
     fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {

@@ -77,6 +77,29 @@ pub fn render(report: &Report, config: &Config) -> String {
             if let (Some(index), Some(obj)) = (rule_index, result.as_object_mut()) {
                 obj.insert("ruleIndex".into(), json!(index));
             }
+            if !f.flow.is_empty() {
+                let locations: Vec<Value> = f
+                    .flow
+                    .iter()
+                    .map(|step| {
+                        json!({
+                            "location": {
+                                "physicalLocation": {
+                                    "artifactLocation": { "uri": f.path, "uriBaseId": "%SRCROOT%" },
+                                    "region": { "startLine": step.line },
+                                },
+                                "message": { "text": step.message },
+                            }
+                        })
+                    })
+                    .collect();
+                if let Some(obj) = result.as_object_mut() {
+                    obj.insert(
+                        "codeFlows".into(),
+                        json!([{ "threadFlows": [{ "locations": locations }] }]),
+                    );
+                }
+            }
             result
         })
         .collect();

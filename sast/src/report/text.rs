@@ -91,6 +91,19 @@ fn render_finding(out: &mut String, f: &Finding, p: &Palette) {
         );
         let _ = writeln!(out, "{pad} {}|{}", p.blue, p.reset);
     }
+    for (i, step) in f.flow.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "{pad} {}={} {}path{} {}: line {}: {}",
+            p.blue,
+            p.reset,
+            p.bold,
+            p.reset,
+            i + 1,
+            step.line,
+            step.message
+        );
+    }
     if let Some(rule) = rules::find(f.rule) {
         let _ = writeln!(
             out,

@@ -1,0 +1,163 @@
+//! Taint across functions of a file: summaries of which parameters reach
+//! which sinks or the return value, applied at calls, with the path shown.
+//! Lines marked `//~ rule` must be reported, every other line must not.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
+
+use std::collections::BTreeSet;
+use tollgate_sast::analyze_source;
+
+fn check(source: &str) -> Vec<tollgate_sast::Finding> {
+    let mut want = BTreeSet::new();
+    for (i, line) in source.lines().enumerate() {
+        if let Some((_, rule)) = line.split_once("//~") {
+            want.insert((i + 1, rule.trim().to_string()));
+        }
+    }
+    let findings = analyze_source("src/lib.rs", source, false);
+    let got: BTreeSet<(usize, String)> = findings
+        .iter()
+        .map(|f| (f.line, f.rule.to_string()))
+        .collect();
+    assert_eq!(
+        got,
+        want,
+        "{:#?}",
+        findings
+            .iter()
+            .map(|f| (f.line, f.rule, &f.message))
+            .collect::<Vec<_>>()
+    );
+    findings
+}
+
+#[test]
+fn argument_reaches_a_sink_in_the_callee() {
+    let findings = check(
+        r#"
+use std::process::Command;
+
+fn run(program: &str) {
+    let _ = Command::new(program).status(); //~ command-injection
+}
+
+fn main() {
+    let p = std::env::var("PROGRAM").unwrap();
+    run(&p);
+    run("ls");
+}
+"#,
+    );
+    let f = &findings[0];
+    assert!(f.message.contains("through `run`"), "{}", f.message);
+    let lines: Vec<usize> = f.flow.iter().map(|s| s.line).collect();
+    assert_eq!(lines, vec![9, 10, 5], "{:?}", f.flow);
+}
+
+#[test]
+fn returned_source_and_pass_through_parameters() {
+    check(
+        r#"
+fn user_input() -> String {
+    std::env::args().nth(1).unwrap_or_default()
+}
+
+fn wrap(s: &str) -> String {
+    format!("SELECT * FROM t WHERE name = '{s}'")
+}
+
+fn constant(_ignored: &str) -> String {
+    "SELECT 1".to_string()
+}
+
+fn main(conn: &rusqlite::Connection) {
+    let name = user_input();
+    conn.execute(&wrap(&name), []).unwrap(); //~ sql-injection
+    conn.execute(&constant(&name), []).unwrap();
+    let n: u32 = user_input().parse().unwrap_or(0);
+    conn.execute(&wrap(&n.to_string()), []).unwrap();
+}
+"#,
+    );
+}
+
+#[test]
+fn methods_through_impl_blocks_self_and_two_levels() {
+    check(
+        r#"
+struct Store { conn: rusqlite::Connection }
+
+impl Store {
+    fn raw(&self, sql: &str) {
+        self.conn.execute(sql, []).unwrap(); //~ sql-injection
+    }
+
+    fn by_name(&self, name: &str) {
+        let q = format!("SELECT * FROM users WHERE name = '{name}'");
+        self.raw(&q);
+    }
+
+    fn open(path: &str) -> std::fs::File {
+        std::fs::File::open(path).unwrap() //~ path-traversal
+    }
+}
+
+async fn handler(axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>, store: Store) {
+    let name = q.get("name").cloned().unwrap_or_default();
+    store.by_name(&name);
+    store.by_name("admin");
+    let _ = Store::open(&name);
+}
+"#,
+    );
+}
+
+#[test]
+fn recursion_reaches_a_fixpoint() {
+    check(
+        r#"
+fn remove(path: &str, depth: u32) {
+    if depth == 0 {
+        std::fs::remove_file(path).unwrap(); //~ path-traversal
+    } else {
+        remove(path, depth - 1);
+    }
+}
+
+fn even(path: &str, n: u32) { if n > 0 { odd(path, n - 1) } }
+fn odd(path: &str, n: u32) {
+    if n == 0 {
+        std::fs::remove_dir_all(path).unwrap(); //~ path-traversal
+    } else {
+        even(path, n - 1)
+    }
+}
+
+fn main() {
+    let p = std::env::args().nth(1).unwrap();
+    remove(&p, 3);
+    even(&p, 4);
+    remove("/var/cache/app", 1);
+}
+"#,
+    );
+}
+
+#[test]
+fn a_guard_in_the_caller_cleans_the_argument() {
+    check(
+        r#"
+fn delete(path: &str) {
+    std::fs::remove_file(path).unwrap();
+}
+
+fn main() {
+    let p = std::env::args().nth(1).unwrap();
+    if p.contains("..") || !is_valid_name(&p) {
+        return;
+    }
+    delete(&p);
+}
+"#,
+    );
+}
