@@ -268,7 +268,8 @@ fn the_action_runs_tollgate_ci_on_this_repository() {
             .unwrap_or_else(|| panic!("no output {key} in {outputs}"))
             .to_string()
     };
-    assert_eq!(get("verdict"), "admit");
+    let summary = std::fs::read_to_string(d.join("step_summary.md")).unwrap();
+    assert_eq!(get("verdict"), "admit", "{summary}");
     assert!(Path::new(&get("sarif-file")).is_file());
     assert!(Path::new(&get("sbom-file")).is_file());
     let bundles = std::fs::read_dir(get("bundle-path")).unwrap().count();
@@ -283,7 +284,6 @@ fn the_action_runs_tollgate_ci_on_this_repository() {
             .unwrap_or_else(|| panic!("no {kind} bundle in {listed:?}"));
         assert!(Path::new(path).is_file(), "{path}");
     }
-    let summary = std::fs::read_to_string(d.join("step_summary.md")).unwrap();
     assert!(summary.starts_with("## Tollgate: ✅ admit"), "{summary}");
     assert!(summary.contains("| SAST | 0 error"), "{summary}");
     assert!(summary.contains("| `app.bin` | `sha256:"), "{summary}");
