@@ -253,8 +253,10 @@ struct Inner {
 impl Inner {
     fn open(path: &Path, options: WriterOptions) -> Result<Inner, LogError> {
         let cp_path = store::checkpoints_path(path);
-        let existing = super::verify::load_checkpoints(path)?;
-        if !path.exists() && existing.iter().any(|(_, c)| c.checkpoint.size > 0) {
+        // Only the latest checkpoint matters here (read from the file's end:
+        // a CLI gate's log has one per decision).
+        let last = super::proof::latest_checkpoint(path)?;
+        if !path.exists() && last.as_ref().is_some_and(|c| c.checkpoint.size > 0) {
             return Err(LogError::Broken {
                 path: path.to_path_buf(),
                 line: 1,
@@ -289,7 +291,6 @@ impl Inner {
             (None, Some(k)) => k.name.clone(),
             (None, None) => "tollgate/decisions".to_string(),
         };
-        let last = existing.last().map(|(_, c)| c.clone());
         if let Some(last) = &last {
             let Some(key) = &options.key else {
                 return Err(LogError::Usage(format!(
@@ -300,7 +301,7 @@ impl Inner {
             if key.verifier().verify(&last.note).is_none() {
                 return Err(LogError::Checkpoint {
                     path: cp_path,
-                    line: existing.last().map_or(0, |(l, _)| *l),
+                    line: 0,
                     message: format!(
                         "the latest checkpoint is not signed by `{}`: refusing to continue this log",
                         key.name
