@@ -18,7 +18,7 @@ fn main() {
     };
     let options = tollgate_sast::Options {
         root,
-        include_tests: true,
+        include_tests: std::env::var_os("SAST_NO_TESTS").is_none(),
         ..Default::default()
     };
     if std::env::var_os("SAST_DEPTHS").is_some() {
@@ -27,6 +27,7 @@ fn main() {
         let mut deepest: Vec<(usize, PathBuf)> = files
             .into_iter()
             .filter_map(|f| {
+                // tollgate:allow(path-traversal): a developer tool reading the files it was pointed at
                 let text = std::fs::read_to_string(&f).ok()?;
                 let d = tollgate_sast::limits::prescan(&text)
                     .iter()
@@ -43,6 +44,11 @@ fn main() {
     match tollgate_sast::scan(std::slice::from_ref(&target), &options) {
         Ok(report) => {
             let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+            if std::env::var_os("SAST_LIST").is_some() {
+                for f in &report.findings {
+                    println!("{}:{} {} {}", f.path, f.line, f.rule, f.message);
+                }
+            }
             for f in &report.findings {
                 *counts.entry(f.rule).or_default() += 1;
             }

@@ -313,3 +313,34 @@ fn local() {
         ]
     );
 }
+
+#[test]
+fn test_modules_declared_in_another_file_are_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "src/lib.rs",
+        "mod log;\n#[cfg(test)]\nmod tests;\n#[cfg(test)]\n#[path = \"x.rs\"]\npub(crate) mod helpers;\n",
+    );
+    write(
+        root,
+        "src/log.rs",
+        "#[cfg(test)] mod tests;\npub fn f() {}\n",
+    );
+    write(root, "src/tests.rs", VULNERABLE);
+    write(root, "src/helpers/mod.rs", VULNERABLE);
+    write(root, "src/log/tests.rs", VULNERABLE);
+    write(root, "src/log/other.rs", VULNERABLE);
+    let report = run(root, Options::default());
+    let paths: Vec<_> = report.findings.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(paths, vec!["src/log/other.rs"]);
+    let with_tests = run(
+        root,
+        Options {
+            include_tests: true,
+            ..Options::default()
+        },
+    );
+    assert_eq!(with_tests.findings.len(), 4);
+}

@@ -81,7 +81,13 @@ impl FileAnalyzer<'_> {
             summary.has_self = has_self;
             summary.ret_params = ret.params;
             summary.ret_pkinds = ret.pkinds;
-            if ret.kinds != 0 {
+            // File contents stay a source inside the function that reads
+            // them, but are not exported: files a program reads and then
+            // acts on (manifests, layouts, configuration) are its own.
+            let from_file = cx
+                .source_of(ret)
+                .is_some_and(|s| s.what.starts_with("file contents"));
+            if ret.kinds != 0 && !from_file {
                 summary.ret_source = Some((ret.kinds, cx.describe(ret), cx.is_local(ret)));
             }
             summary.param_sinks.dedup();
