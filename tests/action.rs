@@ -866,4 +866,16 @@ fn the_action_downloads_a_release_and_verifies_it_before_running_it() {
         "{}",
         text(&o)
     );
+
+    // A commit of the action whose release has no checked-in checksums
+    // (a tag before its pin pull request): refused, naming the way out.
+    std::fs::write(d.join("action/VERSION"), "0.3.0\n").unwrap();
+    let o = release.install(&server.url, "", &d.join("bin-unpinned"));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o).contains("no checked-in checksums for v0.3.0")
+            && text(&o).contains("set build-from-source: true"),
+        "{}",
+        text(&o)
+    );
 }
