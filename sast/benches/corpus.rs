@@ -1,5 +1,7 @@
 //! Throughput of the full rule set against a parse-only pass over the same
-//! files (the floor: every scan must at least read and parse each file).
+//! files (the floor: every scan must at least read and parse each file),
+//! and recall/precision on the annotated corpus of real vulnerabilities in
+//! `benches/vulns/` (see its README).
 //!
 //! Corpus: `TOLLGATE_BENCH_CORPUS`, or every crate source in the local cargo
 //! registry (`$CARGO_HOME/registry/src`), which after building the workspace
@@ -35,7 +37,69 @@ fn best_of<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
     best.unwrap_or_else(|| (Duration::ZERO, f()))
 }
 
+/// Recall and precision over `benches/vulns/*.rs`: a `//~ rule` line is a
+/// true vulnerability; security findings elsewhere are false positives.
+fn annotated() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/vulns");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        eprintln!("no annotated corpus at {}", dir.display());
+        return;
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+        .collect();
+    paths.sort();
+    let (mut tp, mut fp, mut fneg) = (0usize, 0usize, 0usize);
+    for path in &paths {
+        let Ok(source) = std::fs::read_to_string(path) else {
+            continue;
+        };
+        let mut want = std::collections::BTreeSet::new();
+        for (i, line) in source.lines().enumerate() {
+            if let Some((_, rules)) = line.split_once("//~") {
+                for rule in rules.split(',') {
+                    want.insert((i + 1, rule.trim().to_string()));
+                }
+            }
+        }
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let got: std::collections::BTreeSet<(usize, String)> =
+            tollgate_sast::analyze_source(&name, &source, false)
+                .into_iter()
+                .filter(|f| {
+                    !tollgate_sast::rules::is_meta(f.rule) && f.rule != "undocumented-unsafe"
+                })
+                .map(|f| (f.line, f.rule.to_string()))
+                .collect();
+        let hit = want.intersection(&got).count();
+        let missed: Vec<_> = want.difference(&got).collect();
+        let extra: Vec<_> = got.difference(&want).collect();
+        tp += hit;
+        fneg += missed.len();
+        fp += extra.len();
+        println!(
+            "  {name:<36} {hit}/{} found, missed {missed:?}, false {extra:?}",
+            want.len()
+        );
+    }
+    let recall = tp as f64 / (tp + fneg).max(1) as f64;
+    let precision = tp as f64 / (tp + fp).max(1) as f64;
+    println!(
+        "annotated corpus: {} files, {} vulnerable lines: recall {recall:.2}, precision {precision:.2} (tp {tp}, fp {fp}, fn {fneg})",
+        paths.len(),
+        tp + fneg
+    );
+}
+
 fn main() {
+    annotated();
+    if std::env::var_os("TOLLGATE_BENCH_ANNOTATED_ONLY").is_some() {
+        return;
+    }
     let corpus = corpus_dir();
     let runs: usize = std::env::var("TOLLGATE_BENCH_RUNS")
         .ok()

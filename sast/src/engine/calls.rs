@@ -242,6 +242,17 @@ impl FileAnalyzer<'_> {
                 }
             }
             "file_name" | "file_stem" => recv.without(PATH),
+            // zip's checked accessor: `None` for names that leave the directory.
+            "enclosed_name" => recv.without(PATH),
+            // Archive entries: their names are chosen by whoever built the archive.
+            "by_index" | "by_name" | "entries"
+                if self.receiver_type(cx, &m.receiver).is_some_and(|t| {
+                    t.starts_with("zip::") || t.starts_with("tar::") || t.starts_with("async_zip::")
+                }) =>
+            {
+                let line = start_of(span).0;
+                cx.add_source("an archive entry (`{name}`)".replace("{name}", &name), line)
+            }
             // Mutation: the receiver variable absorbs the argument's taint.
             "push_str" | "push" | "extend" | "extend_from_slice" | "insert" | "insert_str"
             | "append" | "write_str" | "write_all" => {
