@@ -16,8 +16,9 @@
 //!   before v0.3, `certificate`);
 //! * no field the bundle specification does not define;
 //! * every binary field is valid base64;
-//! * at most one transparency-log entry, each with an inclusion promise
-//!   (v0.1) or an inclusion proof with a checkpoint (v0.2 and later);
+//! * at most one transparency-log entry, with an inclusion proof and its
+//!   checkpoint (any version: the version label is not signed, so a v0.1
+//!   label must not excuse a missing proof) and, for v0.1, a promise too;
 //!   timestamps are not repeated;
 //! * a DSSE envelope carries exactly one signature.
 
@@ -260,7 +261,11 @@ fn int64(map: &Map<String, Value>, path: &str, key: &str) -> Result<i64, BundleE
     }
 }
 
-fn array<'a>(map: &'a Map<String, Value>, path: &str, key: &str) -> Result<&'a [Value], BundleError> {
+fn array<'a>(
+    map: &'a Map<String, Value>,
+    path: &str,
+    key: &str,
+) -> Result<&'a [Value], BundleError> {
     match map.get(key) {
         None => Ok(&[]),
         Some(Value::Array(a)) => Ok(a),
@@ -404,7 +409,12 @@ pub fn parse(text: &str) -> Result<StrictBundle, BundleError> {
                 ));
             }
             let p = "verificationMaterial.x509CertificateChain";
-            let c = object(&vm["x509CertificateChain"], p, &["certificates"], &["certificates"])?;
+            let c = object(
+                &vm["x509CertificateChain"],
+                p,
+                &["certificates"],
+                &["certificates"],
+            )?;
             let certs = array(c, p, "certificates")?;
             if certs.is_empty() {
                 return Err(field(&format!("{p}.certificates"), "empty"));
@@ -483,7 +493,12 @@ pub fn parse(text: &str) -> Result<StrictBundle, BundleError> {
         match e.get("inclusionPromise") {
             Some(promise) => {
                 let pp = format!("{p}.inclusionPromise");
-                let promise = object(promise, &pp, &["signedEntryTimestamp"], &["signedEntryTimestamp"])?;
+                let promise = object(
+                    promise,
+                    &pp,
+                    &["signedEntryTimestamp"],
+                    &["signedEntryTimestamp"],
+                )?;
                 nonempty_bytes(promise, &pp, "signedEntryTimestamp")?;
             }
             None if version == Version::V0_1 => {
@@ -523,13 +538,14 @@ pub fn parse(text: &str) -> Result<StrictBundle, BundleError> {
                     return Err(field(&format!("{cp}.envelope"), "empty"));
                 }
             }
-            None if version >= Version::V0_2 => {
+            // Every version: a v0.1 label is not signed, so accepting a
+            // promise alone would let a relabelled bundle shed its proof.
+            None => {
                 return Err(field(
                     &format!("{p}.inclusionProof"),
-                    "missing (v0.2 and later bundles must carry an inclusion proof)",
+                    "missing (a log entry must carry an inclusion proof)",
                 ))
             }
-            None => {}
         }
     }
 
@@ -606,7 +622,9 @@ mod tests {
     #[test]
     fn dsse_envelopes_carry_one_signature() {
         let two = r#"{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","verificationMaterial":{"publicKey":{}},"dsseEnvelope":{"payload":"e30=","payloadType":"application/vnd.in-toto+json","signatures":[{"sig":"MEUCIQ=="},{"sig":"MEUCIQ=="}]}}"#;
-        assert!(matches!(parse(two), Err(BundleError::Field { path, .. }) if path == "dsseEnvelope.signatures"));
+        assert!(
+            matches!(parse(two), Err(BundleError::Field { path, .. }) if path == "dsseEnvelope.signatures")
+        );
         let one = two.replace(r#",{"sig":"MEUCIQ=="}"#, "");
         let b = parse(&one).unwrap();
         assert_eq!(

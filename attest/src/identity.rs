@@ -41,7 +41,9 @@ pub enum IdentityError {
     Certificate(String),
     #[error("the signing certificate has no Subject Alternative Name")]
     NoSan,
-    #[error("the signing certificate has {0} Subject Alternative Names (Fulcio issues exactly one)")]
+    #[error(
+        "the signing certificate has {0} Subject Alternative Names (Fulcio issues exactly one)"
+    )]
     SeveralNames(usize),
     #[error("the signing certificate's Subject Alternative Name is of an unsupported kind")]
     UnsupportedKind,

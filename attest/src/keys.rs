@@ -346,7 +346,10 @@ pub fn verify_signature(
             .map_err(|_| KeyError::BadSignature);
     }
     other_key(public_key_pem)?
-        .verify(message, &sigstore_verify::types::SignatureBytes::from_bytes(signature))
+        .verify(
+            message,
+            &sigstore_verify::types::SignatureBytes::from_bytes(signature),
+        )
         .map_err(|_| KeyError::BadSignature)
 }
 

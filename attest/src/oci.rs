@@ -798,11 +798,14 @@ pub fn verify_image_keyed(
 ) -> Result<VerifiedImage, Error> {
     let registry = Registry::connect(image, options)?;
     let digest = registry.resolve()?;
+    // Read strictly: a payload with a repeated key means different things
+    // to different readers, so it names nothing.
     let payload_ok = |payload: &[u8]| -> bool {
-        serde_json::from_slice::<Value>(payload)
+        crate::bundle::parse_strict_json_bytes(payload)
             .ok()
             .is_some_and(|p| {
-                p.pointer("/critical/image/docker-manifest-digest") == Some(&json!(digest))
+                p.pointer("/critical/type") == Some(&json!("cosign container image signature"))
+                    && p.pointer("/critical/image/docker-manifest-digest") == Some(&json!(digest))
             })
     };
     let mut signatures = 0;
@@ -841,22 +844,20 @@ pub fn verify_image_keyed(
         else {
             continue;
         };
-        let bundle: Value = serde_json::from_slice(&registry.pull_blob(&bundle_digest)?)
-            .map_err(|e| reg_err(image, e))?;
+        let bundle_bytes = registry.pull_blob(&bundle_digest)?;
+        let Ok(strict) = std::str::from_utf8(&bundle_bytes)
+            .map_err(|e| e.to_string())
+            .and_then(|t| crate::bundle::parse(t).map_err(|e| e.to_string()))
+        else {
+            continue;
+        };
+        if strict.content != crate::bundle::Content::MessageSignature {
+            continue;
+        }
         let payload = registry.pull_blob(&payload_digest)?;
-        let sig = bundle
-            .pointer("/messageSignature/signature")
-            .and_then(Value::as_str)
-            .and_then(|s| B64.decode(s).ok())
-            .unwrap_or_default();
-        let claimed = bundle
-            .pointer("/messageSignature/messageDigest/digest")
-            .and_then(Value::as_str)
-            .and_then(|s| B64.decode(s).ok())
-            .unwrap_or_default();
         if payload_ok(&payload)
-            && claimed == Sha256::digest(&payload).as_slice()
-            && verify_signature(public_key_pem, &payload, &sig).is_ok()
+            && strict.message_digest.as_deref() == Some(Sha256::digest(&payload).as_slice())
+            && verify_signature(public_key_pem, &payload, &strict.signature).is_ok()
         {
             bundles += 1;
         }

@@ -55,8 +55,8 @@ impl Statement {
     pub fn from_payload(payload: &[u8]) -> Result<Statement, PredicateError> {
         let value = crate::bundle::parse_strict_json_bytes(payload)
             .map_err(|e| PredicateError::Statement(e.0))?;
-        let statement: Statement = serde_json::from_value(value)
-            .map_err(|e| PredicateError::Statement(e.to_string()))?;
+        let statement: Statement =
+            serde_json::from_value(value).map_err(|e| PredicateError::Statement(e.to_string()))?;
         if statement.statement_type != STATEMENT_V1 && statement.statement_type != STATEMENT_V01 {
             return Err(PredicateError::Statement(format!(
                 "unknown _type `{}`",
@@ -74,10 +74,24 @@ impl Statement {
 
     /// Does a subject carry this SHA-256 (hex, any case)?
     pub fn names_sha256(&self, sha256_hex: &str) -> bool {
+        self.names(&ArtifactDigests::sha256(sha256_hex))
+    }
+
+    /// Does a subject name the artifact? A subject matches when every
+    /// digest it gives in an algorithm we computed agrees, and it gives at
+    /// least one (npm provenance names only sha512, images only sha256).
+    pub fn names(&self, digests: &ArtifactDigests) -> bool {
         self.subject.iter().any(|s| {
-            s.digest
-                .get("sha256")
-                .is_some_and(|d| d.eq_ignore_ascii_case(sha256_hex))
+            let mut matched = false;
+            for (alg, value) in &s.digest {
+                if let Some(ours) = digests.get(alg) {
+                    if !value.eq_ignore_ascii_case(ours) {
+                        return false;
+                    }
+                    matched = true;
+                }
+            }
+            matched
         })
     }
 
@@ -87,6 +101,41 @@ impl Statement {
             predicate_type: self.predicate_type.clone(),
             message: e.to_string(),
         })
+    }
+}
+
+/// An artifact's digests (lower-case hex) by in-toto algorithm name.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ArtifactDigests(BTreeMap<&'static str, String>);
+
+impl ArtifactDigests {
+    /// SHA-256, SHA-384 and SHA-512 of the bytes.
+    pub fn of_bytes(bytes: &[u8]) -> ArtifactDigests {
+        use sha2::Digest;
+        ArtifactDigests(BTreeMap::from([
+            ("sha256", hex::encode(sha2::Sha256::digest(bytes))),
+            ("sha384", hex::encode(sha2::Sha384::digest(bytes))),
+            ("sha512", hex::encode(sha2::Sha512::digest(bytes))),
+        ]))
+    }
+
+    /// Only a SHA-256 is known (an image's manifest digest).
+    pub fn sha256(hex_digest: &str) -> ArtifactDigests {
+        ArtifactDigests(BTreeMap::from([(
+            "sha256",
+            hex_digest.to_ascii_lowercase(),
+        )]))
+    }
+
+    fn get(&self, algorithm: &str) -> Option<&str> {
+        self.0
+            .get(algorithm.to_ascii_lowercase().as_str())
+            .map(String::as_str)
+    }
+
+    /// The SHA-256, when known.
+    pub fn sha256_hex(&self) -> Option<&str> {
+        self.get("sha256")
     }
 }
 
@@ -150,34 +199,86 @@ pub struct BuildMetadata {
     pub finished_on: Option<String>,
 }
 
+/// Code forges whose `https://host/owner/repo/…` URLs are source
+/// repositories, whatever follows the repository.
+const FORGES: [&str; 4] = ["github.com", "gitlab.com", "bitbucket.org", "codeberg.org"];
+
+/// A dependency URI that is source code: a VCS URI (`git+…`, `git://`,
+/// `ssh://`, `git@host:`, `hg+…`, `svn+…`) or a forge URL. Returns the
+/// repository (without `@ref`, `.git` or a path below the repository) and
+/// the ref, if any. Package URLs (`pkg:`) and registry downloads are not
+/// sources.
+fn source_of(uri: &str) -> Option<(String, Option<String>)> {
+    let vcs = ["git+", "hg+", "svn+", "bzr+"]
+        .iter()
+        .find_map(|p| uri.strip_prefix(p));
+    let (rest, is_vcs) = match vcs {
+        Some(r) => (r, true),
+        None if uri.starts_with("git://") || uri.starts_with("ssh://") => (uri, true),
+        None if uri.starts_with("git@") => (uri, true),
+        None => (uri, false),
+    };
+    let (repo, git_ref) = match rest.split_once("://") {
+        Some((scheme, after)) => match after.split_once('@') {
+            // `user@host/...` is a login, not a ref, when it comes first.
+            Some((left, right)) if left.contains('/') => {
+                (format!("{scheme}://{left}"), Some(right.to_string()))
+            }
+            _ => (rest.to_string(), None),
+        },
+        // scp-like `git@host:owner/repo[@ref]`.
+        None => match rest.rsplit_once('@') {
+            Some((left, right)) if left.contains(':') => {
+                (left.to_string(), Some(right.to_string()))
+            }
+            _ => (rest.to_string(), None),
+        },
+    };
+    let trimmed = |r: &str| r.trim_end_matches('/').trim_end_matches(".git").to_string();
+    if is_vcs {
+        return Some((trimmed(&repo), git_ref));
+    }
+    // A forge URL: the repository is the first two path segments.
+    let after = repo
+        .strip_prefix("https://")
+        .or_else(|| repo.strip_prefix("http://"))?;
+    let mut parts = after.split('/');
+    let host = parts.next()?.to_ascii_lowercase();
+    if !FORGES.contains(&host.as_str()) {
+        return None;
+    }
+    let (owner, name) = (parts.next()?, parts.next()?);
+    Some((
+        format!("https://{host}/{owner}/{}", name.trim_end_matches(".git")),
+        git_ref,
+    ))
+}
+
 impl Provenance {
-    /// The source repositories the provenance names: each git
-    /// `resolvedDependencies` URI without its `@ref`, and GitHub's
-    /// `externalParameters.workflow.repository`.
+    /// The source repositories the provenance names: every source-code
+    /// dependency (see `source_of`) and GitHub's
+    /// `externalParameters.workflow.repository`. A policy must allow every
+    /// one: a second, unlisted source is not hidden by a first, listed one.
     pub fn source_repositories(&self) -> Vec<String> {
         let mut out: Vec<String> = self
             .build_definition
             .resolved_dependencies
             .iter()
             .filter_map(|d| d.uri.as_deref())
-            .filter_map(|u| u.strip_prefix("git+"))
-            .map(|u| match u.rsplit_once('@') {
-                Some((repo, _)) if !repo.ends_with(':') && repo.contains("://") => {
-                    repo.to_string()
-                }
-                _ => u.to_string(),
-            })
+            .filter_map(source_of)
+            .map(|(repo, _)| repo)
             .collect();
-        if let Some(r) = self.build_definition.external_parameters["workflow"]["repository"].as_str()
+        if let Some(r) =
+            self.build_definition.external_parameters["workflow"]["repository"].as_str()
         {
-            out.push(r.to_string());
+            out.push(r.trim_end_matches('/').trim_end_matches(".git").to_string());
         }
         out.sort();
         out.dedup();
         out
     }
 
-    /// The git refs the provenance names (`…@refs/heads/main` on a git
+    /// The git refs the provenance names (`…@refs/heads/main` on a source
     /// dependency; GitHub's `externalParameters.workflow.ref`).
     pub fn refs(&self) -> Vec<String> {
         let mut out: Vec<String> = self
@@ -185,8 +286,8 @@ impl Provenance {
             .resolved_dependencies
             .iter()
             .filter_map(|d| d.uri.as_deref())
-            .filter(|u| u.starts_with("git+"))
-            .filter_map(|u| u.rsplit_once('@').map(|(_, r)| r.to_string()))
+            .filter_map(source_of)
+            .filter_map(|(_, r)| r)
             .collect();
         if let Some(r) = self.build_definition.external_parameters["workflow"]["ref"].as_str() {
             out.push(r.to_string());
@@ -325,18 +426,62 @@ pub enum SastLevel {
 
 impl SastLevel {
     /// A SARIF result's level: `properties.severity` when present (any
-    /// case), else the SARIF `level`. A word outside the set counts as
-    /// critical, so an unexpected spelling can never hide a finding.
-    pub fn of_sarif_result(result: &Value) -> SastLevel {
-        match result["properties"]["severity"].as_str() {
+    /// case), else the SARIF `level`, else the rule's
+    /// `defaultConfiguration.level` (SARIF 2.1.0 §3.27.10), else warning;
+    /// raised to the `security-severity` score (GitHub's convention, on the
+    /// result or its rule) when that is higher. A word outside the set
+    /// counts as critical, so an unexpected spelling can never hide a
+    /// finding. `rules` is the run's `tool.driver.rules`.
+    pub fn of_sarif_result(result: &Value, rules: &[Value]) -> SastLevel {
+        let rule = result["ruleIndex"]
+            .as_u64()
+            .and_then(|i| rules.get(usize::try_from(i).ok()?))
+            .or_else(|| {
+                let id = result["ruleId"].as_str()?;
+                rules.iter().find(|r| r["id"].as_str() == Some(id))
+            });
+        let level = match result["properties"]["severity"].as_str() {
             Some(word) => Self::from_word(word).unwrap_or(SastLevel::Critical),
-            None => match result["level"].as_str() {
-                None | Some("warning") => SastLevel::Medium,
-                Some("note") | Some("none") => SastLevel::Note,
-                Some("error") => SastLevel::High,
-                Some(_) => SastLevel::Critical,
-            },
-        }
+            None => {
+                let sarif_level = result["level"]
+                    .as_str()
+                    .or_else(|| rule.and_then(|r| r["defaultConfiguration"]["level"].as_str()));
+                match sarif_level {
+                    None | Some("warning") => SastLevel::Medium,
+                    Some("note") | Some("none") => SastLevel::Note,
+                    Some("error") => SastLevel::High,
+                    Some(_) => SastLevel::Critical,
+                }
+            }
+        };
+        // The result's own score, else its rule's; only error-level scores
+        // (>= 7, GitHub's high and critical) raise the level. An
+        // unreadable score counts as critical.
+        let score = [
+            &result["properties"]["security-severity"],
+            rule.map_or(&Value::Null, |r| &r["properties"]["security-severity"]),
+        ]
+        .into_iter()
+        .find(|v| !v.is_null());
+        let security = score.map(|v| {
+            let x = v
+                .as_str()
+                .and_then(|s| s.trim().parse::<f64>().ok())
+                .or_else(|| v.as_f64());
+            match x {
+                Some(x) if x.is_finite() && (0.0..=10.0).contains(&x) => {
+                    if x >= 9.0 {
+                        SastLevel::Critical
+                    } else if x >= 7.0 {
+                        SastLevel::High
+                    } else {
+                        SastLevel::Note
+                    }
+                }
+                _ => SastLevel::Critical,
+            }
+        });
+        security.map_or(level, |s| s.max(level))
     }
 
     fn from_word(word: &str) -> Option<SastLevel> {
@@ -492,26 +637,90 @@ impl CycloneDx {
 }
 
 impl Component {
-    /// Every licence identifier the component names: SPDX ids, names, and
-    /// the identifiers inside expressions.
-    pub fn license_ids(&self) -> Vec<String> {
+    /// Every licence the component names, resolved to canonical SPDX ids
+    /// (see [`canonical_licenses`]); `Err` with the text that could not be
+    /// resolved.
+    pub fn licenses(&self) -> Result<Vec<String>, String> {
         let mut out = Vec::new();
         for l in &self.licenses {
-            if let Some(e) = &l.expression {
-                out.extend(
-                    e.split(|ch: char| ch.is_whitespace() || ch == '(' || ch == ')')
-                        .filter(|t| !t.is_empty())
-                        .filter(|t| !matches!(*t, "AND" | "OR" | "WITH" | "and" | "or" | "with"))
-                        .map(|t| t.trim_end_matches('+').to_string()),
-                );
-            }
-            if let Some(lic) = &l.license {
-                out.extend(lic.id.iter().cloned());
-                out.extend(lic.name.iter().cloned());
+            let texts = l.expression.iter().chain(
+                l.license
+                    .iter()
+                    .flat_map(|lic| lic.id.iter().chain(lic.name.iter())),
+            );
+            for text in texts {
+                out.extend(canonical_licenses(text)?);
             }
         }
-        out
+        Ok(out)
     }
+}
+
+/// The licences an SPDX expression (or a licence id or name written
+/// loosely: any case, `/` for OR, `+`, deprecated GNU ids) names, as
+/// canonical SPDX ids: `GPL-3.0` becomes `GPL-3.0-only` and `GPL-3.0+`
+/// becomes `GPL-3.0-or-later`. `LicenseRef-…` is kept as written. A token
+/// that is no licence is an error, so a licence cannot hide behind a
+/// spelling the reader does not know.
+pub fn canonical_licenses(text: &str) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    for token in text
+        .split(|ch: char| ch.is_whitespace() || matches!(ch, '(' | ')' | '/' | ','))
+        .filter(|t| !t.is_empty())
+    {
+        if matches!(token.to_ascii_uppercase().as_str(), "AND" | "OR" | "WITH") {
+            continue;
+        }
+        if token.starts_with("LicenseRef-") || token.starts_with("DocumentRef-") {
+            out.push(token.to_string());
+            continue;
+        }
+        let plus = token.ends_with('+');
+        let base = token.trim_end_matches('+');
+        let found = spdx::identifiers::LICENSES
+            .iter()
+            .find(|l| l.name.eq_ignore_ascii_case(base))
+            .and_then(|l| spdx::license_id(l.name))
+            .or_else(|| spdx::imprecise_license_id(base).map(|(id, _)| id));
+        let Some(id) = found else {
+            // An exception after WITH (`LLVM-exception`) is no licence.
+            if spdx::exception_id(base).is_some()
+                || spdx::identifiers::EXCEPTIONS
+                    .iter()
+                    .any(|e| e.name.eq_ignore_ascii_case(base))
+            {
+                continue;
+            }
+            return Err(format!("`{token}` in `{text}` is not an SPDX licence"));
+        };
+        let name = id.name;
+        let canonical = if id.is_gnu() && !name.ends_with("-only") && !name.ends_with("-or-later") {
+            if plus {
+                format!("{name}-or-later")
+            } else {
+                format!("{name}-only")
+            }
+        } else if plus && id.is_gnu() && name.ends_with("-only") {
+            name.replace("-only", "-or-later")
+        } else {
+            name.to_string()
+        };
+        out.push(canonical);
+    }
+    Ok(out)
+}
+
+/// Does a component licence (canonical) fall under a denied one? The same
+/// id, or the `-or-later` form of a denied `-only` (which includes it).
+pub fn license_denied(license: &str, denied: &str) -> bool {
+    let Ok(denied) = canonical_licenses(denied) else {
+        return license.eq_ignore_ascii_case(denied);
+    };
+    denied.iter().any(|d| {
+        license.eq_ignore_ascii_case(d)
+            || d.strip_suffix("-only")
+                .is_some_and(|base| license.eq_ignore_ascii_case(&format!("{base}-or-later")))
+    })
 }
 
 /// Crate names compare case-insensitively with `-` and `_` alike, as
@@ -554,8 +763,23 @@ mod tests {
             ("severe", SastLevel::Critical),
         ] {
             let r = serde_json::json!({"properties": {"severity": word}});
-            assert_eq!(SastLevel::of_sarif_result(&r), level, "{word}");
+            assert_eq!(SastLevel::of_sarif_result(&r, &[]), level, "{word}");
         }
+        // A result without a level takes its rule's default; a
+        // security-severity score raises the level.
+        let rules =
+            vec![serde_json::json!({"id": "r1", "defaultConfiguration": {"level": "error"}})];
+        let by_rule = serde_json::json!({"ruleId": "r1"});
+        assert_eq!(
+            SastLevel::of_sarif_result(&by_rule, &rules),
+            SastLevel::High
+        );
+        let scored =
+            serde_json::json!({"level": "warning", "properties": {"security-severity": "9.8"}});
+        assert_eq!(
+            SastLevel::of_sarif_result(&scored, &[]),
+            SastLevel::Critical
+        );
         let counts = serde_json::json!({"critical": 0, "high": 0, "medium": 0, "low": 0, "note": 0, "HIGH": 3});
         assert!(serde_json::from_value::<SastCounts>(counts).is_err());
     }
@@ -570,6 +794,60 @@ mod tests {
         let no_subject =
             br#"{"_type":"https://in-toto.io/Statement/v1","subject":[],"predicateType":"x"}"#;
         assert!(Statement::from_payload(no_subject).is_err());
+    }
+
+    #[test]
+    fn licences_resolve_loosely_and_deny_strictly() {
+        assert_eq!(
+            canonical_licenses("gpl-3.0-only OR mit").unwrap(),
+            vec!["GPL-3.0-only", "MIT"]
+        );
+        assert_eq!(
+            canonical_licenses("GPL-3.0/MIT").unwrap(),
+            vec!["GPL-3.0-only", "MIT"]
+        );
+        assert_eq!(
+            canonical_licenses("GPL-3.0+").unwrap(),
+            vec!["GPL-3.0-or-later"]
+        );
+        assert_eq!(
+            canonical_licenses("Apache-2.0 WITH LLVM-exception").unwrap(),
+            vec!["Apache-2.0"]
+        );
+        assert!(canonical_licenses("Some Custom Licence").is_err());
+        assert!(license_denied("GPL-3.0-or-later", "GPL-3.0-only"));
+        assert!(license_denied("GPL-3.0-only", "GPL-3.0"));
+        assert!(!license_denied("MIT", "GPL-3.0-only"));
+    }
+
+    #[test]
+    fn provenance_sources_include_every_vcs_dependency() {
+        let p: Provenance = serde_json::from_value(serde_json::json!({
+            "buildDefinition": {"buildType": "x", "externalParameters": {},
+                "resolvedDependencies": [
+                    {"uri": "git+https://github.com/org/app@refs/heads/main"},
+                    {"uri": "https://github.com/evil/backdoor/archive/main.tar.gz"},
+                    {"uri": "git://github.com/evil/other@refs/heads/evil"},
+                    {"uri": "pkg:cargo/serde@1.0.0"}
+                ]},
+            "runDetails": {"builder": {"id": "b"}}
+        }))
+        .unwrap();
+        let sources = p.source_repositories();
+        assert!(
+            sources.contains(&"https://github.com/org/app".to_string()),
+            "{sources:?}"
+        );
+        assert!(
+            sources.contains(&"https://github.com/evil/backdoor".to_string()),
+            "{sources:?}"
+        );
+        assert!(
+            sources.iter().any(|s| s.contains("evil/other")),
+            "{sources:?}"
+        );
+        assert_eq!(sources.len(), 3, "{sources:?}");
+        assert!(p.refs().contains(&"refs/heads/evil".to_string()));
     }
 
     #[test]

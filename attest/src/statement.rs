@@ -120,17 +120,21 @@ pub fn vulns_predicate(audit_json: &Value, started: &str, finished: &str) -> Val
 /// word counts as critical).
 pub fn sast_predicate(sarif_bytes: &[u8]) -> Result<Value, Error> {
     use crate::predicate::{SarifReference, SastCounts, SastLevel, SastSummary, SastTool};
-    let sarif: Value = serde_json::from_slice(sarif_bytes)
+    // Strict: a repeated key would let two readers count differently.
+    let sarif: Value = crate::bundle::parse_strict_json_bytes(sarif_bytes)
         .map_err(|e| Error::Verification(format!("SARIF: {e}")))?;
     let runs = sarif["runs"]
         .as_array()
         .ok_or_else(|| Error::Verification("SARIF: no runs".into()))?;
     let mut counts = SastCounts::default();
-    for r in runs
-        .iter()
-        .flat_map(|run| run["results"].as_array().into_iter().flatten())
-    {
-        counts.add(SastLevel::of_sarif_result(r));
+    for run in runs {
+        let rules = run["tool"]["driver"]["rules"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        for r in run["results"].as_array().into_iter().flatten() {
+            counts.add(SastLevel::of_sarif_result(r, rules));
+        }
     }
     let run = &sarif["runs"][0];
     let summary = SastSummary {

@@ -13,10 +13,12 @@ use sigstore_verify::types::{Artifact, Bundle, DerPublicKey, Sha256Hash};
 use sigstore_verify::{PublicKeyVerificationPolicy, VerificationPolicy, Verifier};
 use std::path::{Path, PathBuf};
 
-/// What was signed: a file, or only its SHA-256 (`sha256:<hex>`).
+/// What was signed: a file, bytes in memory, or only a SHA-256
+/// (`sha256:<hex>`).
 #[derive(Clone, Debug)]
 pub enum Subject {
     File(PathBuf),
+    Bytes(Vec<u8>),
     Sha256(String),
 }
 
@@ -208,7 +210,15 @@ pub fn verify_bundle_text(
             "the bundle has neither a transparency-log entry nor a signed timestamp".into(),
         ));
     }
-    let bundle = Bundle::from_json(text).map_err(|e| bundle_err(e.to_string()))?;
+    let mut bundle = Bundle::from_json(text).map_err(|e| bundle_err(e.to_string()))?;
+    // A v0.1 bundle with no log entry (GitHub's timestamp-only attestations
+    // are labelled so): v0.1's only extra rule is the log promise, which has
+    // nothing to apply to, but `sigstore-verify` demands one regardless.
+    // Under the v0.2 rules, which are otherwise the same, it is checked on
+    // its timestamps.
+    if strict.version == crate::bundle::Version::V0_1 && strict.tlog_entries == 0 {
+        bundle.media_type = sigstore_verify::types::bundle::MediaType::Bundle0_2;
+    }
     // The two readings must agree on what is signed.
     let content = match (&strict.content, &bundle.content) {
         (crate::bundle::Content::MessageSignature, SignatureContent::MessageSignature(_)) => {
@@ -227,7 +237,11 @@ pub fn verify_bundle_text(
         }
         _ => return Err(bundle_err("the bundle's content is ambiguous".into())),
     };
-    let verifier = verifier_for(trust)?;
+    let trusted = verifier_for(trust)?;
+    let verifier = &trusted.1;
+    if !(is_keyed && ignore_tlog) {
+        check_log_entries(&bundle, &trusted.0)?;
+    }
     let bytes;
     let artifact: Artifact = match subject {
         Subject::File(path) => {
@@ -237,6 +251,7 @@ pub fn verify_bundle_text(
             })?;
             Artifact::from_blob(&bytes)
         }
+        Subject::Bytes(b) => Artifact::from_blob(b),
         Subject::Sha256(hex) => {
             let digest = Sha256Hash::from_hex(hex)
                 .map_err(|e| Error::Verification(format!("digest sha256:{hex}: {e}")))?;
@@ -248,6 +263,14 @@ pub fn verify_bundle_text(
     // timestamps, as sigstore-go and cosign do; `tlog_verified` stays
     // false, so a policy can still demand a log entry.
     let timestamp_only = strict.tlog_entries == 0;
+    // ... but only where the trust root has no transparency log (GitHub's
+    // private-repository instance): where a log exists, a bundle that is
+    // not in it escapes every log monitor, so its entry is required.
+    if timestamp_only && !is_keyed && !trusted.0.tlogs.is_empty() {
+        return Err(Error::Verification(
+            "the bundle has no transparency-log entry, and its trust root has a log".into(),
+        ));
+    }
     let result = match signer {
         Signer::Key(_) | Signer::KeyPem(_) => {
             let pem = key_pem.as_deref().unwrap_or_default();
@@ -263,19 +286,23 @@ pub fn verify_bundle_text(
             };
             verifier.verify(artifact, &bundle, &policy)
         }
-        Signer::Identity { issuer, .. } => {
-            let policy = VerificationPolicy::any_identity().require_issuer(issuer.clone());
+        Signer::Identity { .. } | Signer::AnyIdentity => {
+            let policy = match signer {
+                Signer::Identity { issuer, .. } => {
+                    VerificationPolicy::any_identity().require_issuer(issuer.clone())
+                }
+                _ => VerificationPolicy::any_identity(),
+            };
             let policy = if timestamp_only {
                 policy.skip_tlog_unsafe()
             } else {
                 policy
             };
-            verifier.verify(artifact, &bundle, &policy)
-        }
-        Signer::AnyIdentity => {
-            let policy = VerificationPolicy::any_identity();
-            let policy = if timestamp_only {
-                policy.skip_tlog_unsafe()
+            // A trust root without certificate-transparency logs (GitHub's
+            // private-repository instance) issues certificates without SCTs,
+            // as sigstore-go reads such a root.
+            let policy = if trusted.0.ctlogs.is_empty() {
+                policy.skip_sct()
             } else {
                 policy
             };
@@ -319,24 +346,25 @@ pub fn verify_bundle_text(
     })
 }
 
-/// A verifier for a trust root; the built-in roots are parsed once.
-fn verifier_for(trust: &Trust) -> Result<std::sync::Arc<Verifier>, Error> {
+/// A trust root and its verifier; the built-in roots are parsed once.
+type Trusted = std::sync::Arc<(TrustedRoot, Verifier)>;
+
+fn verifier_for(trust: &Trust) -> Result<Trusted, Error> {
     use std::sync::{Arc, OnceLock};
-    static PUBLIC_GOOD: OnceLock<Result<Arc<Verifier>, String>> = OnceLock::new();
-    static STAGING: OnceLock<Result<Arc<Verifier>, String>> = OnceLock::new();
-    let build = |trust: &Trust| -> Result<Arc<Verifier>, Error> {
+    static PUBLIC_GOOD: OnceLock<Result<Trusted, String>> = OnceLock::new();
+    static STAGING: OnceLock<Result<Trusted, String>> = OnceLock::new();
+    let build = |trust: &Trust| -> Result<Trusted, Error> {
         let root = load_trust(trust)?;
-        Verifier::new(&root)
-            .map(Arc::new)
-            .map_err(|e| Error::TrustedRoot {
-                path: match trust {
-                    Trust::File(p) => p.clone(),
-                    _ => PathBuf::from("<built-in>"),
-                },
-                message: e.to_string(),
-            })
+        let verifier = Verifier::new(&root).map_err(|e| Error::TrustedRoot {
+            path: match trust {
+                Trust::File(p) => p.clone(),
+                _ => PathBuf::from("<built-in>"),
+            },
+            message: e.to_string(),
+        })?;
+        Ok(Arc::new((root, verifier)))
     };
-    let cached = |cell: &OnceLock<Result<Arc<Verifier>, String>>| {
+    let cached = |cell: &OnceLock<Result<Trusted, String>>| {
         cell.get_or_init(|| build(trust).map_err(|e| e.to_string()))
             .clone()
             .map_err(|message| Error::TrustedRoot {
@@ -349,6 +377,51 @@ fn verifier_for(trust: &Trust) -> Result<std::sync::Arc<Verifier>, Error> {
         Trust::Staging => cached(&STAGING),
         Trust::File(_) => build(trust),
     }
+}
+
+/// What `sigstore-verify` leaves unchecked in a log entry, checked here: the
+/// entry's log is one the trusted root lists, and an inclusion proof's own
+/// root hash, tree size and (without a Rekor v1 promise, whose proof index
+/// is the shard's) index agree with its signed checkpoint and the entry.
+/// Otherwise those fields could be changed and the bundle still verify.
+fn check_log_entries(bundle: &Bundle, root: &TrustedRoot) -> Result<(), Error> {
+    let bad = |m: String| Error::Verification(format!("transparency-log entry: {m}"));
+    for entry in &bundle.verification_material.tlog_entries {
+        let id = entry.log_id.key_id.as_bytes();
+        if !root.tlogs.iter().any(|t| t.log_id.key_id.as_bytes() == id) {
+            return Err(bad(
+                "its logId names a log the trusted root does not list".into()
+            ));
+        }
+        let Some(proof) = &entry.inclusion_proof else {
+            continue;
+        };
+        let checkpoint = proof
+            .checkpoint
+            .checkpoint()
+            .ok_or_else(|| bad("the inclusion proof's checkpoint cannot be read".into()))?;
+        if checkpoint.root_hash().as_bytes() != proof.root_hash.as_bytes() {
+            return Err(bad(
+                "the inclusion proof's rootHash is not the checkpoint's".into(),
+            ));
+        }
+        if checkpoint.tree_size() != proof.tree_size {
+            return Err(bad(
+                "the inclusion proof's treeSize is not the checkpoint's".into(),
+            ));
+        }
+        if proof.log_index.get() >= proof.tree_size {
+            return Err(bad(
+                "the inclusion proof's logIndex is outside the tree".into()
+            ));
+        }
+        if entry.inclusion_promise.is_none() && proof.log_index.get() != entry.log_index.get() {
+            return Err(bad(
+                "the inclusion proof's logIndex is not the entry's".into()
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// A keyed bundle with no transparency-log entry and no timestamp,
@@ -375,27 +448,35 @@ fn verify_unlogged_keyed(
         tlog_verified: false,
         content,
     };
-    let artifact_sha256 = |path: &Path| -> Result<(Vec<u8>, Vec<u8>), Error> {
-        let bytes = std::fs::read(path).map_err(|source| Error::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+    let artifact_sha256 = |subject: &Subject| -> Result<(Vec<u8>, Vec<u8>), Error> {
+        let bytes = match subject {
+            Subject::File(path) => std::fs::read(path).map_err(|source| Error::Io {
+                path: path.to_path_buf(),
+                source,
+            })?,
+            Subject::Bytes(b) => b.clone(),
+            Subject::Sha256(_) => Vec::new(),
+        };
         let digest = sha2::Sha256::digest(&bytes).to_vec();
         Ok((bytes, digest))
     };
     match &strict.content {
         crate::bundle::Content::MessageSignature => {
-            let claimed = strict.message_digest.as_deref().ok_or_else(|| {
-                Error::Verification("the message signature has no digest".into())
-            })?;
-            if claimed.len() != 32 {
-                return Err(Error::Verification(
-                    "only SHA2_256 message digests are supported".into(),
-                ));
-            }
+            let claimed = strict
+                .message_digest
+                .as_deref()
+                .ok_or_else(|| Error::Verification("the message signature has no digest".into()))?;
             let checked = match subject {
-                Subject::File(path) => {
-                    let (bytes, digest) = artifact_sha256(path)?;
+                Subject::File(_) | Subject::Bytes(_) => {
+                    let (bytes, sha256) = artifact_sha256(subject)?;
+                    // The strict reading allows SHA2_256, _384 and _512
+                    // (sigstore-go writes SHA2_384 for P-384 keys), each with
+                    // its own length.
+                    let digest = match claimed.len() {
+                        32 => sha256,
+                        48 => sha2::Sha384::digest(&bytes).to_vec(),
+                        _ => sha2::Sha512::digest(&bytes).to_vec(),
+                    };
                     if digest != claimed {
                         return Err(Error::Verification(
                             "the artifact's SHA-256 does not match the bundle's message digest"
@@ -405,6 +486,11 @@ fn verify_unlogged_keyed(
                     crate::keys::verify_signature(pem, &bytes, &strict.signature)
                 }
                 Subject::Sha256(hex_digest) => {
+                    if claimed.len() != 32 {
+                        return Err(Error::Verification(
+                            "the bundle signs a SHA-384/512 digest: give the artifact, not its SHA-256".into(),
+                        ));
+                    }
                     let digest =
                         hex::decode(hex_digest).map_err(|e| Error::Verification(e.to_string()))?;
                     if digest != claimed {
@@ -430,13 +516,18 @@ fn verify_unlogged_keyed(
             .map_err(|e| Error::Verification(format!("DSSE envelope: {e}")))?;
             let statement = crate::predicate::Statement::from_payload(payload)
                 .map_err(|e| Error::Verification(e.to_string()))?;
-            let sha256 = match subject {
-                Subject::File(path) => hex::encode(artifact_sha256(path)?.1),
-                Subject::Sha256(hex_digest) => hex_digest.clone(),
+            let digests = match subject {
+                Subject::File(_) | Subject::Bytes(_) => {
+                    crate::predicate::ArtifactDigests::of_bytes(&artifact_sha256(subject)?.0)
+                }
+                Subject::Sha256(hex_digest) => {
+                    crate::predicate::ArtifactDigests::sha256(hex_digest)
+                }
             };
-            if !statement.names_sha256(&sha256) {
+            if !statement.names(&digests) {
                 return Err(Error::Verification(format!(
-                    "no statement subject has sha256 {sha256}"
+                    "no statement subject has sha256 {}",
+                    digests.sha256_hex().unwrap_or_default()
                 )));
             }
             Ok(unlogged(VerifiedContent::Statement(payload.clone())))

@@ -131,6 +131,10 @@ pub enum KeyCommand {
         /// Days the new key is valid (the rotation period).
         #[arg(long, default_value_t = 90)]
         validity_days: i64,
+        /// Keep `allowUnlogged: true` on both authorities (for attestations
+        /// made with `tollgate attest --key` and no transparency log).
+        #[arg(long)]
+        allow_unlogged: bool,
         #[command(flatten)]
         password: PasswordArgs,
     },
@@ -323,14 +327,15 @@ pub fn run_key(command: KeyCommand) -> Result<u8> {
             output_key_prefix,
             overlap_days,
             validity_days,
+            allow_unlogged,
             password,
         } => rotate(
             &old_public_key,
             &name,
             key_type,
             &output_key_prefix,
-            overlap_days,
-            validity_days,
+            (overlap_days, validity_days),
+            allow_unlogged,
             &password,
         ),
     }
@@ -348,14 +353,13 @@ fn date_of(unix: i64) -> Result<String> {
 }
 
 /// `tollgate key rotate`.
-#[allow(clippy::too_many_arguments)]
 fn rotate(
     old_public_key: &Path,
     name: &str,
     key_type: KeyType,
     output_key_prefix: &str,
-    overlap_days: i64,
-    validity_days: i64,
+    (overlap_days, validity_days): (i64, i64),
+    allow_unlogged: bool,
     password: &PasswordArgs,
 ) -> Result<u8> {
     if !(0..=365).contains(&overlap_days) || !(1..=3650).contains(&validity_days) {
@@ -391,12 +395,19 @@ fn rotate(
     let retire = date_of(now + overlap_days * 86_400)?;
     let until = date_of(now + validity_days * 86_400)?;
     let indent = |pem: &str| -> String { pem.lines().map(|l| format!("      {l}\n")).collect() };
+    // Both keys belong to one principal, so together they count once
+    // towards a threshold.
+    let extra = if allow_unlogged {
+        "    allowUnlogged: true\n"
+    } else {
+        ""
+    };
     let snippet = format!(
         "# Replace the authority `{name}` in your policy with these two.\n\
          # The old key is accepted until {retire} (signatures logged before then stay valid);\n\
          # the new key from {today} until {until}. Rotate again before then.\n\
-         authorities:\n  - name: {name}-until-{retire}\n    key: |\n{}    validUntil: \"{retire}\"\n\
-         \x20 - name: {name}\n    key: |\n{}    validFrom: \"{today}\"\n    validUntil: \"{until}\"\n",
+         authorities:\n  - name: {name}-until-{retire}\n    principal: {name}\n    key: |\n{}    validUntil: \"{retire}\"\n{extra}\
+         \x20 - name: {name}\n    principal: {name}\n    key: |\n{}    validFrom: \"{today}\"\n    validUntil: \"{until}\"\n{extra}",
         indent(&old),
         indent(&key.public_key_pem()),
     );

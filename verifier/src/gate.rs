@@ -73,6 +73,10 @@ pub struct Decision {
 /// A bundle whose signature, signer and subject were verified.
 struct Verified {
     authority: String,
+    /// Who holds the key (the authority's `principal`, else its name).
+    principal: String,
+    /// The bundle's label.
+    label: String,
     /// `None` for a plain signature over the artifact.
     statement: Option<Statement>,
     /// When it was signed: an authenticated time (log entry or RFC 3161
@@ -223,8 +227,9 @@ fn verify_for(
     text: &str,
     authority: &Authority,
     subject: &Subject,
-    sha256: &str,
+    digests: &predicate::ArtifactDigests,
 ) -> Result<(Option<Statement>, Option<i64>), String> {
+    let sha256 = digests.sha256_hex().unwrap_or_default();
     let (signer, trust, pattern) = authority_signer(authority)
         .ok_or_else(|| format!("authority `{}` is not usable", authority.name.value))?;
     let ignore_tlog = authority.allow_unlogged && authority.key.is_some();
@@ -233,8 +238,7 @@ fn verify_for(
     let payload_subject;
     let subject = match &bundle.signed_payload {
         Some(payload) => {
-            use sha2::Digest;
-            payload_subject = Subject::Sha256(hex::encode(sha2::Sha256::digest(payload)));
+            payload_subject = Subject::Bytes(payload.clone());
             &payload_subject
         }
         None => subject,
@@ -271,7 +275,7 @@ fn verify_for(
             }
             let statement = Statement::from_payload(&payload).map_err(|e| e.to_string())?;
             // Defence in depth: the verified statement must name this subject.
-            if !statement.names_sha256(sha256) {
+            if !statement.names(digests) {
                 return Err(format!("statement does not name sha256:{sha256}"));
             }
             Ok((Some(statement), certified.signed_at))
@@ -282,15 +286,19 @@ fn verify_for(
 /// Decide. `now` is Unix seconds (key validity windows, maxAge).
 pub fn decide(policy: &Policy, target: &Target<'_>, bundles: &[BundleInput], now: i64) -> Decision {
     let mut checks = Vec::new();
-    let (subject_name, sha256) = match target {
+    // The subject is read once: its digests and the bytes every bundle is
+    // verified against come from the same read.
+    let (subject_name, subject, digests) = match target {
         Target::File(path) => {
-            use sha2::Digest;
             let name = path
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
             match std::fs::read(path) {
-                Ok(b) => (name, hex::encode(sha2::Sha256::digest(b))),
+                Ok(b) => {
+                    let digests = predicate::ArtifactDigests::of_bytes(&b);
+                    (name, Some(Subject::Bytes(b)), digests)
+                }
                 Err(e) => {
                     // Fail closed: nothing can be verified for an unreadable subject.
                     checks.push(Check {
@@ -298,16 +306,17 @@ pub fn decide(policy: &Policy, target: &Target<'_>, bundles: &[BundleInput], now
                         passed: false,
                         reason: format!("{}: cannot read: {e}", path.display()),
                     });
-                    (name, String::new())
+                    (name, None, predicate::ArtifactDigests::default())
                 }
             }
         }
-        Target::Digest { name, sha256 } => (name.to_string(), sha256.to_ascii_lowercase()),
+        Target::Digest { name, sha256 } => (
+            name.to_string(),
+            Some(Subject::Sha256(sha256.to_ascii_lowercase())),
+            predicate::ArtifactDigests::sha256(sha256),
+        ),
     };
-    let subject = match target {
-        Target::File(path) => Subject::File(path.to_path_buf()),
-        Target::Digest { .. } => Subject::Sha256(sha256.clone()),
-    };
+    let sha256 = digests.sha256_hex().unwrap_or_default().to_string();
     let mut verified: Vec<Verified> = Vec::new();
     let mut rejected: Vec<Rejected> = Vec::new();
 
@@ -316,10 +325,10 @@ pub fn decide(policy: &Policy, target: &Target<'_>, bundles: &[BundleInput], now
             bundle: bundle.label.clone(),
             reason,
         };
-        if sha256.is_empty() {
+        let Some(subject) = &subject else {
             rejected.push(reject("the subject could not be read".into()));
             continue;
-        }
+        };
         let Ok(text) = std::str::from_utf8(&bundle.bytes) else {
             rejected.push(reject("not parsed: not UTF-8".into()));
             continue;
@@ -331,7 +340,7 @@ pub fn decide(policy: &Policy, target: &Target<'_>, bundles: &[BundleInput], now
         let mut reasons = Vec::new();
         let mut accepted = false;
         for authority in &policy.authorities {
-            match verify_for(bundle, text, authority, &subject, &sha256) {
+            match verify_for(bundle, text, authority, subject, &digests) {
                 Ok((statement, signed_at)) => {
                     if let Err(reason) = in_window(authority, signed_at.unwrap_or(now)) {
                         reasons.push(reason);
@@ -340,6 +349,8 @@ pub fn decide(policy: &Policy, target: &Target<'_>, bundles: &[BundleInput], now
                     let time = signed_at.or_else(|| statement.as_ref().and_then(predicate_time));
                     verified.push(Verified {
                         authority: authority.name.value.clone(),
+                        principal: authority.principal().to_string(),
+                        label: bundle.label.clone(),
                         statement,
                         time,
                     });
@@ -358,7 +369,38 @@ pub fn decide(policy: &Policy, target: &Target<'_>, bundles: &[BundleInput], now
         }
     }
 
-    let signers: BTreeSet<String> = verified.iter().map(|v| v.authority.clone()).collect();
+    // What counts towards the threshold: a plain signature over the subject,
+    // or an attestation of a type the policy requires. An attestation the
+    // policy does not ask for (a scan of a build nobody released) is not a
+    // signature. Authorities count by principal, so one key holder with an
+    // old and a new key (a rotation) counts once.
+    let required: BTreeSet<&str> = policy
+        .attestations
+        .iter()
+        .map(|r| expand_type(&r.predicate_type.value))
+        .collect();
+    let signers: BTreeSet<String> = verified
+        .iter()
+        .filter(|v| {
+            v.statement
+                .as_ref()
+                .is_none_or(|s| required.contains(s.predicate_type.as_str()))
+        })
+        .map(|v| v.principal.clone())
+        .collect();
+    for v in &verified {
+        if let Some(s) = &v.statement {
+            if !required.contains(s.predicate_type.as_str()) && policy.rego.is_none() {
+                rejected.push(Rejected {
+                    bundle: v.label.clone(),
+                    reason: format!(
+                        "a `{}` attestation, which the policy does not require, is not a signature",
+                        s.predicate_type
+                    ),
+                });
+            }
+        }
+    }
     let binary = match target {
         Target::File(path) => Some(*path),
         Target::Digest { .. } => None,
@@ -464,7 +506,30 @@ fn check_requirement(
             reason: format!("missing: no verified `{ty}` attestation for this subject"),
         };
     }
+    // Judge the newest attestation of each authority (by signing time): an
+    // older clean scan must not outvote a newer failing one. Where times
+    // are missing and there are several, every one must pass.
+    let mut selected: Vec<(&Verified, &Statement)> = Vec::new();
+    let authorities: BTreeSet<&str> = candidates
+        .iter()
+        .map(|(v, _)| v.authority.as_str())
+        .collect();
+    for a in authorities {
+        let mine: Vec<(&Verified, &Statement)> = candidates
+            .iter()
+            .copied()
+            .filter(|(v, _)| v.authority == a)
+            .collect();
+        if mine.len() > 1 && mine.iter().any(|(v, _)| v.time.is_none()) {
+            selected.extend(mine);
+            continue;
+        }
+        let newest = mine.iter().filter_map(|(v, _)| v.time).max();
+        selected.extend(mine.into_iter().filter(|(v, _)| v.time == newest));
+    }
+    let candidates = selected;
     let mut failures = Vec::new();
+    let mut passed_by = Vec::new();
     let max_age = r
         .max_age
         .as_ref()
@@ -495,15 +560,18 @@ fn check_requirement(
             }
         }
         match conditions(r, statement, binary) {
-            Ok(()) => {
-                return Check {
-                    requirement,
-                    passed: true,
-                    reason: format!("verified, signed by {}", v.authority),
-                }
-            }
+            Ok(()) => passed_by.push(v.authority.clone()),
             Err(reason) => failures.push(reason),
         }
+    }
+    if failures.is_empty() && !passed_by.is_empty() {
+        passed_by.sort();
+        passed_by.dedup();
+        return Check {
+            requirement,
+            passed: true,
+            reason: format!("verified, signed by {}", passed_by.join(", ")),
+        };
     }
     Check {
         requirement,
@@ -558,12 +626,22 @@ fn conditions(
                     c.name
                 ));
             }
-            let ids = c.license_ids();
-            if let Some(denied) = ids
-                .iter()
-                .find(|id| s.denied_licenses.iter().any(|d| d.eq_ignore_ascii_case(id)))
-            {
-                return Err(format!("denied licence {denied} on {}@{version}", c.name));
+            if s.denied_licenses.is_empty() {
+                continue;
+            }
+            // A licence that cannot be resolved cannot be shown not to be
+            // denied: it fails the requirement.
+            let licenses = c
+                .licenses()
+                .map_err(|e| format!("{}@{version}: licence unreadable: {e}", c.name))?;
+            for l in &licenses {
+                if let Some(d) = s
+                    .denied_licenses
+                    .iter()
+                    .find(|d| predicate::license_denied(l, d))
+                {
+                    return Err(format!("denied licence {d} ({l}) on {}@{version}", c.name));
+                }
             }
         }
     }

@@ -67,6 +67,11 @@ pub struct Scope {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Authority {
     pub name: Spanned<String>,
+    /// Who holds the key: authorities with the same principal (an old and
+    /// a new key of one signer, after a rotation) count once towards the
+    /// threshold. Default: the authority's name.
+    #[serde(default)]
+    pub principal: Option<Spanned<String>>,
     /// SPKI PEM public key.
     #[serde(default)]
     pub key: Option<Spanned<String>>,
@@ -86,6 +91,16 @@ pub struct Authority {
     /// repositories) are then refused.
     #[serde(default)]
     pub require_tlog: bool,
+}
+
+impl Authority {
+    /// The principal this authority's signatures count for.
+    pub fn principal(&self) -> &str {
+        self.principal
+            .as_ref()
+            .map(|p| p.value.as_str())
+            .unwrap_or(&self.name.value)
+    }
 }
 
 /// A keyless signer: the OIDC issuer and the certificate's identity, given
@@ -568,14 +583,43 @@ impl Policy {
                 }
             }
         }
+        // Names are unique, and one key belongs to one principal: otherwise
+        // a single key holder could count twice towards the threshold.
+        let mut names = std::collections::BTreeSet::new();
+        let mut keys: std::collections::BTreeMap<String, &str> = Default::default();
+        for a in &self.authorities {
+            if !names.insert(a.name.value.as_str()) {
+                out.push(at(
+                    &a.name,
+                    format!("authority `{}` is listed twice", a.name.value),
+                ));
+            }
+            if let Some(key) = &a.key {
+                let normalised: String = key.value.split_whitespace().collect();
+                match keys.get(&normalised) {
+                    Some(other) if *other != a.principal() => out.push(at(
+                        key,
+                        format!(
+                            "authority `{}`: the same key as principal `{other}` (give both the same `principal`)",
+                            a.name.value
+                        ),
+                    )),
+                    _ => {
+                        keys.insert(normalised, a.principal());
+                    }
+                }
+            }
+        }
         if let Some(t) = &self.threshold {
-            if t.value == 0 || t.value > self.authorities.len().max(1) {
+            let principals: std::collections::BTreeSet<&str> =
+                self.authorities.iter().map(|a| a.principal()).collect();
+            if t.value == 0 || t.value > principals.len().max(1) {
                 out.push(at(
                     t,
                     format!(
-                        "threshold {} must be between 1 and the number of authorities ({})",
+                        "threshold {} must be between 1 and the number of principals ({})",
                         t.value,
-                        self.authorities.len()
+                        principals.len()
                     ),
                 ));
             }
