@@ -31,7 +31,15 @@ impl super::Check for Check {
                     "hostname verification turned off".into(),
                 );
             }
-            "with_custom_certificate_verifier" | "set_certificate_verifier" => {
+            // Delegating to webpki or the platform verifier checks certificates.
+            "with_custom_certificate_verifier" | "set_certificate_verifier"
+                if !m.expr.args.iter().any(|e| {
+                    let tokens = quote::ToTokens::to_token_stream(e).to_string()
+                        + &a.receiver_type(cx, e).unwrap_or_default();
+                    let tokens = tokens.to_ascii_lowercase();
+                    tokens.contains("webpki") || tokens.contains("platform_verifier")
+                }) =>
+            {
                 a.report(
                     Some(cx),
                     id::TLS_VERIFICATION_DISABLED,

@@ -18,8 +18,10 @@ impl super::Check for Check {
         }
         // `Send` needs `T: Send`; `Sync` is sound with `T: Sync`, or with
         // `T: Send` for types that hand out `T` under a lock (like `Mutex`).
+        // `T: Sync` also makes `Send` sound for types that only hand out
+        // `&T` (the way `&T: Send` follows from `T: Sync`).
         let accepted: &[&str] = if trait_name == "Send" {
-            &["Send"]
+            &["Send", "Sync"]
         } else {
             &["Sync", "Send"]
         };

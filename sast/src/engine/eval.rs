@@ -717,6 +717,12 @@ impl FileAnalyzer<'_> {
     /// Collect variables a condition validates; returns whether the
     /// condition is negated (`!check`).
     pub(crate) fn guards(&self, cx: &FnCx, cond: &Expr, out: &mut Vec<(String, u16)>) -> bool {
+        // `if p.contains("..") || p.is_absolute() { return }`: a rejection
+        // test, true for bad input; the variable is a safe path afterwards.
+        if let Some(v) = path_rejection(cond) {
+            out.push((v, PATH));
+            return true;
+        }
         match peel(cond) {
             Expr::Unary(u) if matches!(u.op, syn::UnOp::Not(_)) => {
                 self.guards(cx, &u.expr, out);
@@ -733,7 +739,11 @@ impl FileAnalyzer<'_> {
                         inner @ Expr::Binary(ib) if matches!(ib.op, syn::BinOp::Or(_)) => {
                             self.guards(cx, inner, out);
                         }
-                        _ => {}
+                        other => {
+                            if let Some(v) = path_rejection(other) {
+                                out.push((v, PATH));
+                            }
+                        }
                     }
                 }
                 true
@@ -833,5 +843,28 @@ impl FileAnalyzer<'_> {
                 t
             })
             .collect()
+    }
+}
+
+/// `p.contains("..")`, `p.starts_with('/')`, `p.is_absolute()`: a test that
+/// is true for a path that escapes a base directory; the tested variable.
+fn path_rejection(cond: &Expr) -> Option<String> {
+    let Expr::MethodCall(m) = peel(cond) else {
+        return None;
+    };
+    let arg = m.args.first().map(peel);
+    let bad = match m.method.to_string().as_str() {
+        "contains" => arg.and_then(lit_str).is_some_and(|s| s.contains("..")),
+        "starts_with" => {
+            arg.and_then(lit_str).is_some_and(|s| s == "/" || s == "\\")
+                || matches!(arg, Some(Expr::Lit(syn::ExprLit { lit: syn::Lit::Char(c), .. })) if c.value() == '/')
+        }
+        "is_absolute" | "has_root" => true,
+        _ => false,
+    };
+    if bad {
+        var_of(&m.receiver)
+    } else {
+        None
     }
 }
