@@ -123,7 +123,7 @@ impl Rule {
 pub const DOCS_BASE: &str = "https://github.com/tollgate-dev/tollgate/blob/main/docs/rules.md";
 
 /// Version of the rule set; bumped whenever a rule is added or changes what it reports.
-pub const RULESET_VERSION: &str = "2026.11.0";
+pub const RULESET_VERSION: &str = "2026.11.1";
 
 macro_rules! rules {
     ($( $konst:ident = $id:literal, $title:literal, $cwe:literal, $sev:ident,
