@@ -227,6 +227,33 @@ fn keyed_image_signing_round_trip_and_tamper() {
     );
     assert_eq!(wrong.status.code(), Some(1), "wrong key");
 
+    // The deploy gate: an image signed with `tollgate sign` alone satisfies
+    // a policy that asks only for a signature (the bundle referrer signs the
+    // simple-signing payload, which names the digest); another key does not.
+    let signature_policy = |key: &str| {
+        let pem = std::fs::read_to_string(d.join(key)).unwrap();
+        let indented: String = pem.lines().map(|l| format!("      {l}\n")).collect();
+        format!("apiVersion: tollgate.dev/v1\nkind: Policy\nname: signed\nauthorities:\n  - name: k\n    key: |\n{indented}    allowUnlogged: true\n")
+    };
+    std::fs::write(d.join("sig-policy.yaml"), signature_policy("cosign.pub")).unwrap();
+    std::fs::write(d.join("other-policy.yaml"), signature_policy("other/cosign.pub")).unwrap();
+    let gate = |policy: &str| {
+        tollgate(
+            &["verify", &image, "--policy", policy, "--allow-insecure-registry"],
+            d,
+        )
+    };
+    let admitted = gate("sig-policy.yaml");
+    assert_eq!(
+        admitted.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&admitted.stdout),
+        err(&admitted)
+    );
+    let denied = gate("other-policy.yaml");
+    assert_eq!(denied.status.code(), Some(1), "{}", err(&denied));
+
     // The tag now points at another image: the signature was for the old digest.
     push_image(d, &registry, "demo/app:v1", "version two, swapped in");
     let moved = tollgate(
@@ -244,6 +271,13 @@ fn keyed_image_signing_round_trip_and_tamper() {
         Some(1),
         "a moved tag must not verify: {}",
         err(&moved)
+    );
+    let moved_gate = gate("sig-policy.yaml");
+    assert_eq!(
+        moved_gate.status.code(),
+        Some(1),
+        "the gate must not admit the image a moved tag points at: {}",
+        String::from_utf8_lossy(&moved_gate.stdout)
     );
 
     let far = tollgate(

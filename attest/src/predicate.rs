@@ -359,7 +359,7 @@ pub fn score_rank(score: &str) -> Option<u8> {
             return None;
         }
         return Some(match n {
-            n if n == 0.0 => 0,
+            0.0 => 0,
             n if n < 4.0 => 1,
             n if n < 7.0 => 2,
             n if n < 9.0 => 3,
