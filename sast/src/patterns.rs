@@ -280,6 +280,17 @@ pub const CALL_SINKS: &[&[CallSink]] = &[
             ("VecDeque::with_capacity", 0),
             ("BytesMut::with_capacity", 0),
             ("std::alloc::Layout::array", 0),
+            ("std::alloc::Layout::from_size_align", 0),
+            ("std::alloc::Layout::from_size_align_unchecked", 0),
+            ("std::alloc::alloc", 0),
+            ("std::alloc::alloc_zeroed", 0),
+            ("std::alloc::realloc", 2),
+            ("libc::malloc", 0),
+            ("libc::calloc", 0),
+            ("libc::calloc", 1),
+            ("libc::realloc", 1),
+            ("BytesMut::zeroed", 0),
+            ("Vec::from_raw_parts", 2),
         ]
     ),
 ];

@@ -13,7 +13,19 @@ impl super::Check for Check {
                 && is_key_type(type_segment))
             || callee.ends_with("symm::encrypt")
             || callee.ends_with("symm::decrypt");
-        if key_ctor && call.expr.args.iter().any(|e| a.is_literal_material(e)) {
+        let literal = |e: &Expr| {
+            let (methods, root) = chain(e);
+            a.is_literal_material(e)
+                || (methods.iter().all(|m| {
+                    matches!(
+                        m.method.to_string().as_str(),
+                        "into" | "as_ref" | "as_slice" | "to_vec" | "clone"
+                    )
+                }) && var_of(root)
+                    .and_then(|v| cx.vars.get(&v))
+                    .is_some_and(|v| v.literal))
+        };
+        if key_ctor && call.expr.args.iter().any(literal) {
             let span = call.expr.span();
             a.report(
                 Some(cx),

@@ -66,4 +66,15 @@ const SQL_METHODS: &[&str] = &[
     "fetch_all",
     "fetch_one",
     "fetch_optional",
+    // mysql / mysql_async `Queryable`.
+    "query_drop",
+    "query_first",
+    "query_iter",
+    "query_fold",
+    "exec_drop",
+    "exec_first",
+    "exec_iter",
+    "exec_map",
+    "exec_fold",
+    "prep",
 ];

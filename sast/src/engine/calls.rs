@@ -179,6 +179,10 @@ impl FileAnalyzer<'_> {
             // Any use other than reserving may write the spare capacity.
             var.fresh_capacity = matches!(name.as_str(), "reserve" | "reserve_exact")
                 || (var.fresh_capacity && name == "set_len");
+            var.literal &= matches!(
+                name.as_str(),
+                "into" | "as_ref" | "as_slice" | "as_bytes" | "to_vec" | "clone" | "len" | "iter"
+            );
         }
         if !as_receiver {
             for check in CHECKS {

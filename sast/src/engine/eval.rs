@@ -294,6 +294,10 @@ impl FileAnalyzer<'_> {
                 self.binding(Some(cx), name, &init.expr);
             }
             self.describe_init(cx, &init.expr, &mut var);
+            var.literal = self.is_literal_material(&init.expr)
+                || var_of(&init.expr)
+                    .and_then(|v| cx.vars.get(&v))
+                    .is_some_and(|v| v.literal);
         }
         cx.secret_context = saved_secret;
         self.bind_pat(cx, &local.pat, &var);
@@ -454,7 +458,15 @@ impl FileAnalyzer<'_> {
             Expr::MethodCall(m) => self.eval_method(cx, m, as_receiver),
             Expr::Macro(m) => self.eval_macro(cx, &m.mac),
             Expr::Binary(b) => self.eval_binary(cx, b),
-            Expr::Reference(r) => self.eval(cx, &r.expr),
+            Expr::Reference(r) => {
+                if r.mutability.is_some() {
+                    // `&mut key`: whatever fills it, it is no longer the literal.
+                    if let Some(var) = var_of(&r.expr).and_then(|v| cx.vars.get_mut(&v)) {
+                        var.literal = false;
+                    }
+                }
+                self.eval(cx, &r.expr)
+            }
             Expr::RawAddr(r) => self.eval(cx, &r.expr),
             Expr::Unary(u) => {
                 let t = self.eval(cx, &u.expr);

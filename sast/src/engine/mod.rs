@@ -61,6 +61,9 @@ pub(crate) struct Var {
     /// A `Vec` with reserved but unwritten capacity (`with_capacity`,
     /// `reserve`) and nothing done to it since.
     pub(crate) fresh_capacity: bool,
+    /// Initialised from bytes written in the source and not written since
+    /// (key material held in a variable).
+    pub(crate) literal: bool,
 }
 
 /// Per-function state.
