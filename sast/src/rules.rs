@@ -165,6 +165,9 @@ rules! {
     CLEARTEXT_LOGGING = "cleartext-logging", "Secret written to logs or the console", 532, Medium,
         "A value whose name says it is a password, token, API key or other credential is printed or logged. Logs are copied to many systems and read by many people; credentials in them leak.",
         "Do not log secrets. Log that a credential was present, or a redacted form, and wrap secrets in a type such as `secrecy::SecretString` whose `Debug` output is redacted.";
+    CLEARTEXT_STORAGE = "cleartext-storage", "Secret written to a file or plain socket", 312, Medium,
+        "A value whose name says it is a password, token, API key or other credential is written unencrypted to a file (`fs::write`, `File::write_all`) or to a plain TCP stream. Anyone who can read the file, its backups, or the network path gets the credential.",
+        "Do not store credentials in plain files: keep a salted password hash (argon2) instead of the password, use the OS keyring or a secret store, restrict file permissions, and send secrets only over TLS.";
     UNSAFE_DESERIALIZATION = "unsafe-deserialization", "Untrusted bytes deserialised with a format that trusts its input", 502, Medium,
         "Untrusted data is decoded with bincode, serde_pickle, rmp-serde, CBOR or postcard without size limits. Length prefixes in the input decide how much is allocated, so a small message can exhaust memory, and pickle-style formats reconstruct arbitrary object graphs.",
         "Bound the input size and use the format's limits (`bincode::config::standard().with_limit::<N>()`), or accept a self-describing format with a schema (serde_json into a concrete type).";

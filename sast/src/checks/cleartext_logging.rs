@@ -43,7 +43,7 @@ impl super::Check for Check {
 
 /// If an expression names a secret (`password`, `self.api_key`,
 /// `creds.token.as_str()`), that name; `password.len()` does not.
-fn secret_expr_name(e: &Expr) -> Option<String> {
+pub(crate) fn secret_expr_name(e: &Expr) -> Option<String> {
     match peel(e) {
         Expr::Path(p) => {
             let name = last_ident(&p.path);
@@ -57,6 +57,7 @@ fn secret_expr_name(e: &Expr) -> Option<String> {
             if matches!(
                 m.method.to_string().as_str(),
                 "as_str"
+                    | "as_bytes"
                     | "clone"
                     | "to_string"
                     | "expose_secret"

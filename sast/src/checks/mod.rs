@@ -16,6 +16,7 @@ use crate::taint::Taint;
 use proc_macro2::Span;
 
 mod cleartext_logging;
+mod cleartext_storage;
 mod cleartext_url;
 mod command_injection;
 mod ctor_uses_std;
@@ -160,6 +161,7 @@ pub(crate) static CHECKS: &[&dyn Check] = &[
     &unsafe_deserialization::Check,
     &log_injection::Check,
     &cleartext_logging::Check,
+    &cleartext_storage::Check,
     &path_rules::Check,
     &insecure_randomness::Check,
     &tls_verification_disabled::Check,
