@@ -100,8 +100,14 @@ impl FileAnalyzer<'_> {
         if !cx.secure_cookie_set {
             self.findings.extend(cx.deferred_cookie);
         }
-        if !cx.sensitive_header_set {
-            self.findings.extend(cx.deferred_header);
+        for (value, finding) in cx.deferred_header {
+            let marked = match &value {
+                Some(v) => cx.sensitive_values.contains(v),
+                None => cx.sensitive_header_set,
+            };
+            if !marked {
+                self.findings.push(finding);
+            }
         }
     }
 

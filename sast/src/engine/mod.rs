@@ -81,7 +81,10 @@ pub(crate) struct FnCx {
     pub(crate) closure_param: Taint,
     /// Findings that a later call in the function can cancel.
     pub(crate) deferred_cookie: Vec<RawFinding>,
-    pub(crate) deferred_header: Vec<RawFinding>,
+    /// `Authorization` inserts, with the value's variable when it is one.
+    pub(crate) deferred_header: Vec<(Option<String>, RawFinding)>,
+    /// Variables `set_sensitive(true)` was called on.
+    pub(crate) sensitive_values: Vec<String>,
     pub(crate) secure_cookie_set: bool,
     pub(crate) sensitive_header_set: bool,
     /// The summary being built for this function.
