@@ -15,8 +15,13 @@ DURATION=${1:-10}
 for tool in wrk docker-registry skopeo umoci openssl; do
   command -v "$tool" >/dev/null || { echo "installing $tool" >&2; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$tool" >/dev/null; }
 done
-cargo build --release -q -p tollgate
-T=$(pwd)/target/release/tollgate
+# TOLLGATE_BIN: an already built binary (skips the release build).
+if [ -n "${TOLLGATE_BIN:-}" ]; then
+  T=$(realpath "$TOLLGATE_BIN")
+else
+  cargo build --release -q -p tollgate
+  T=$(pwd)/target/release/tollgate
+fi
 W=$(mktemp -d)
 cleanup() { kill $(jobs -p) 2>/dev/null || true; rm -rf "$W"; }
 trap cleanup EXIT
