@@ -52,11 +52,18 @@ fn main() {
             }
             writer.close().unwrap();
             let secs = started.elapsed().as_secs_f64();
-            println!("appended {n} records in {secs:.2} s ({:.0} records/s, group commit)", n as f64 / secs);
+            println!(
+                "appended {n} records in {secs:.2} s ({:.0} records/s, group commit)",
+                n as f64 / secs
+            );
         }
         "prove" => {
             let samples: u64 = args[3].parse().unwrap();
-            let size = proof::latest_checkpoint(log).unwrap().unwrap().checkpoint.size;
+            let size = proof::latest_checkpoint(log)
+                .unwrap()
+                .unwrap()
+                .checkpoint
+                .size;
             let mut times = Vec::new();
             for s in 0..samples {
                 let index = (s * 2_654_435_761) % size;
