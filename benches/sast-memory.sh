@@ -9,7 +9,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 cargo build --release -q -p tollgate-sast --example sast_scan
-bin="$root/target/release/examples/sast_scan"
+bin="${CARGO_TARGET_DIR:-$root/target}/release/examples/sast_scan"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 python3 - "$work" <<'PY'
