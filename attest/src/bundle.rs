@@ -298,6 +298,9 @@ pub fn parse(text: &str) -> Result<StrictBundle, BundleError> {
     // The content: exactly one kind.
     let (content, message_digest, signature) =
         match (top.get("messageSignature"), top.get("dsseEnvelope")) {
+            (Some(Value::Null), _) | (_, Some(Value::Null)) => {
+                return Err(field("bundle", "a content field is null"))
+            }
             (Some(_), Some(_)) => return Err(BundleError::BothContents),
             (None, None) => return Err(BundleError::NoContent),
             (Some(m), None) => {

@@ -365,6 +365,32 @@ fn other_key(public_key_pem: &str) -> Result<sigstore_verify::crypto::Verificati
     })
 }
 
+/// A public key's identity, whatever its spelling: the uncompressed point
+/// of an ECDSA P-256 key, the raw Ed25519 key, else the SPKI DER. Two PEM
+/// texts of one key (other line wrapping, a compressed point) give the
+/// same fingerprint. `None` for text that is not exactly one SPKI PEM
+/// block (nothing before or after it).
+pub fn public_key_fingerprint(public_key_pem: &str) -> Option<Vec<u8>> {
+    use pkcs8::DecodePublicKey;
+    let text = public_key_pem.trim();
+    if !text.starts_with("-----BEGIN PUBLIC KEY-----")
+        || !text.ends_with("-----END PUBLIC KEY-----")
+        || text.matches("-----BEGIN").count() != 1
+    {
+        return None;
+    }
+    if let Ok(key) = p256::PublicKey::from_public_key_pem(text) {
+        use p256::elliptic_curve::sec1::ToEncodedPoint;
+        return Some(key.to_encoded_point(false).as_bytes().to_vec());
+    }
+    if let Ok(key) = ed25519_dalek::VerifyingKey::from_public_key_pem(text) {
+        return Some(key.to_bytes().to_vec());
+    }
+    sigstore_verify::types::DerPublicKey::from_pem(text)
+        .ok()
+        .map(|k| k.as_bytes().to_vec())
+}
+
 /// The algorithm of an SPKI PEM public key usable for verification:
 /// ECDSA P-256 or P-384, RSA (2048 bits or more), Ed25519.
 pub fn public_key_algorithm(public_key_pem: &str) -> Option<&'static str> {

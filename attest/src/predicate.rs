@@ -199,59 +199,134 @@ pub struct BuildMetadata {
     pub finished_on: Option<String>,
 }
 
-/// Code forges whose `https://host/owner/repo/…` URLs are source
-/// repositories, whatever follows the repository.
-const FORGES: [&str; 4] = ["github.com", "gitlab.com", "bitbucket.org", "codeberg.org"];
+/// Registries whose downloads are packages, not source repositories.
+const PACKAGE_HOSTS: [&str; 12] = [
+    "crates.io",
+    "static.crates.io",
+    "index.crates.io",
+    "registry.npmjs.org",
+    "pypi.org",
+    "files.pythonhosted.org",
+    "proxy.golang.org",
+    "rubygems.org",
+    "repo.maven.apache.org",
+    "repo1.maven.org",
+    "api.nuget.org",
+    "deb.debian.org",
+];
 
-/// A dependency URI that is source code: a VCS URI (`git+…`, `git://`,
-/// `ssh://`, `git@host:`, `hg+…`, `svn+…`) or a forge URL. Returns the
-/// repository (without `@ref`, `.git` or a path below the repository) and
-/// the ref, if any. Package URLs (`pkg:`) and registry downloads are not
-/// sources.
-fn source_of(uri: &str) -> Option<(String, Option<String>)> {
-    let vcs = ["git+", "hg+", "svn+", "bzr+"]
+/// GitHub's hosts for one repository's code: `github.com/o/r/...`,
+/// `www.github.com/o/r`, `codeload.github.com/o/r/...`,
+/// `api.github.com/repos/o/r/...`, `raw.githubusercontent.com/o/r/...`.
+fn github_repo(host: &str, segments: &[&str]) -> Option<(String, Option<String>)> {
+    let (owner, name, rest): (&str, &str, &[&str]) = match (host, segments) {
+        ("github.com" | "www.github.com" | "codeload.github.com", [o, n, rest @ ..]) => {
+            (o, n, rest)
+        }
+        ("raw.githubusercontent.com", [o, n, rest @ ..]) => (o, n, rest),
+        ("api.github.com", ["repos", o, n, rest @ ..]) => (o, n, rest),
+        _ => return None,
+    };
+    let name = name.trim_end_matches(".git");
+    // A ref inside the path: `archive/refs/heads/x.tar.gz`,
+    // `tar.gz/refs/heads/x`, `tarball/x`, `tree/x`, or raw's `o/r/x/...`.
+    let path = rest.join("/");
+    let git_ref = ["refs/heads/", "refs/tags/"]
         .iter()
-        .find_map(|p| uri.strip_prefix(p));
-    let (rest, is_vcs) = match vcs {
-        Some(r) => (r, true),
-        None if uri.starts_with("git://") || uri.starts_with("ssh://") => (uri, true),
-        None if uri.starts_with("git@") => (uri, true),
-        None => (uri, false),
-    };
-    let (repo, git_ref) = match rest.split_once("://") {
-        Some((scheme, after)) => match after.split_once('@') {
-            // `user@host/...` is a login, not a ref, when it comes first.
-            Some((left, right)) if left.contains('/') => {
-                (format!("{scheme}://{left}"), Some(right.to_string()))
-            }
-            _ => (rest.to_string(), None),
-        },
-        // scp-like `git@host:owner/repo[@ref]`.
-        None => match rest.rsplit_once('@') {
-            Some((left, right)) if left.contains(':') => {
-                (left.to_string(), Some(right.to_string()))
-            }
-            _ => (rest.to_string(), None),
-        },
-    };
-    let trimmed = |r: &str| r.trim_end_matches('/').trim_end_matches(".git").to_string();
-    if is_vcs {
-        return Some((trimmed(&repo), git_ref));
-    }
-    // A forge URL: the repository is the first two path segments.
-    let after = repo
-        .strip_prefix("https://")
-        .or_else(|| repo.strip_prefix("http://"))?;
-    let mut parts = after.split('/');
-    let host = parts.next()?.to_ascii_lowercase();
-    if !FORGES.contains(&host.as_str()) {
-        return None;
-    }
-    let (owner, name) = (parts.next()?, parts.next()?);
+        .find_map(|p| path.find(p).map(|at| &path[at..]))
+        .map(|r| {
+            r.trim_end_matches(".tar.gz")
+                .trim_end_matches(".zip")
+                .to_string()
+        })
+        .or_else(|| match rest {
+            ["archive", file] => Some(
+                file.trim_end_matches(".tar.gz")
+                    .trim_end_matches(".zip")
+                    .to_string(),
+            ),
+            ["tarball" | "zipball" | "tree" | "commit", r, ..] => Some((*r).to_string()),
+            [r, ..] if host == "raw.githubusercontent.com" => Some((*r).to_string()),
+            _ => None,
+        });
     Some((
-        format!("https://{host}/{owner}/{}", name.trim_end_matches(".git")),
+        format!(
+            "https://github.com/{}/{}",
+            owner.to_ascii_lowercase(),
+            name.to_ascii_lowercase()
+        ),
         git_ref,
     ))
+}
+
+/// A dependency URI as a source repository and ref. Every URI is a source
+/// unless it is a package (`pkg:` purls, downloads from a package
+/// registry): a policy must allow each one, so a second repository cannot
+/// hide behind an unusual spelling. URIs are normalised by the URL parser
+/// (scheme and host lower-cased, default port, login and dot segments
+/// dropped), `git+`/`hg+`/`svn+` prefixes and `@ref` suffixes split off,
+/// scp-like `user@host:path` read as `ssh://host/path`, and GitHub's
+/// download hosts mapped to the repository.
+fn source_of(uri: &str) -> Option<(String, Option<String>)> {
+    if uri.starts_with("pkg:") {
+        return None;
+    }
+    let mut rest = uri.trim();
+    for prefix in ["git+", "hg+", "svn+", "bzr+"] {
+        if let Some(r) = rest.strip_prefix(prefix) {
+            rest = r;
+        }
+    }
+    // scp-like `user@host:owner/repo[.git][@ref]`.
+    let owned;
+    if !rest.contains("://") {
+        if let Some((login_host, path)) = rest.split_once(':') {
+            let host = login_host.rsplit('@').next().unwrap_or(login_host);
+            owned = format!("ssh://{host}/{path}");
+            rest = &owned;
+        }
+    }
+    // `…/repo@refs/heads/main`: a ref after the last `@` that follows the path.
+    let (location, mut git_ref) = match rest.split_once("://") {
+        Some((_, after)) => match after.find('/') {
+            Some(slash) => match after[slash..].rfind('@') {
+                Some(at) => {
+                    let cut = rest.len() - after.len() + slash + at;
+                    (&rest[..cut], Some(rest[cut + 1..].to_string()))
+                }
+                None => (rest, None),
+            },
+            None => (rest, None),
+        },
+        None => (rest, None),
+    };
+    let Ok(url) = url::Url::parse(location) else {
+        // Not a URL at all: the text itself is the source, which no
+        // allow-list entry written as a URL matches.
+        return Some((uri.to_string(), git_ref));
+    };
+    let host = url
+        .host_str()
+        .unwrap_or_default()
+        .trim_end_matches('.')
+        .to_ascii_lowercase();
+    let segments: Vec<&str> = url
+        .path_segments()
+        .map(|s| s.filter(|p| !p.is_empty()).collect())
+        .unwrap_or_default();
+    if let Some((repo, path_ref)) = github_repo(&host, &segments) {
+        if git_ref.is_none() {
+            git_ref = path_ref;
+        }
+        return Some((repo, git_ref));
+    }
+    if PACKAGE_HOSTS.contains(&host.as_str()) {
+        return None;
+    }
+    let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
+    let path = segments.join("/");
+    let path = path.trim_end_matches(".git");
+    Some((format!("{}://{host}{port}/{path}", url.scheme()), git_ref))
 }
 
 impl Provenance {
@@ -271,7 +346,7 @@ impl Provenance {
         if let Some(r) =
             self.build_definition.external_parameters["workflow"]["repository"].as_str()
         {
-            out.push(r.trim_end_matches('/').trim_end_matches(".git").to_string());
+            out.extend(source_of(r).map(|(repo, _)| repo));
         }
         out.sort();
         out.dedup();
@@ -425,50 +500,109 @@ pub enum SastLevel {
 }
 
 impl SastLevel {
-    /// A SARIF result's level: `properties.severity` when present (any
-    /// case), else the SARIF `level`, else the rule's
-    /// `defaultConfiguration.level` (SARIF 2.1.0 §3.27.10), else warning;
-    /// raised to the `security-severity` score (GitHub's convention, on the
-    /// result or its rule) when that is higher. A word outside the set
-    /// counts as critical, so an unexpected spelling can never hide a
-    /// finding. `rules` is the run's `tool.driver.rules`.
-    pub fn of_sarif_result(result: &Value, rules: &[Value]) -> SastLevel {
-        let rule = result["ruleIndex"]
-            .as_u64()
-            .and_then(|i| rules.get(usize::try_from(i).ok()?))
-            .or_else(|| {
-                let id = result["ruleId"].as_str()?;
-                rules.iter().find(|r| r["id"].as_str() == Some(id))
-            });
-        let level = match result["properties"]["severity"].as_str() {
-            Some(word) => Self::from_word(word).unwrap_or(SastLevel::Critical),
-            None => {
-                let sarif_level = result["level"]
-                    .as_str()
-                    .or_else(|| rule.and_then(|r| r["defaultConfiguration"]["level"].as_str()));
-                match sarif_level {
-                    None | Some("warning") => SastLevel::Medium,
-                    Some("note") | Some("none") => SastLevel::Note,
-                    Some("error") => SastLevel::High,
-                    Some(_) => SastLevel::Critical,
-                }
+    /// A SARIF result's level, the highest of everything that speaks to
+    /// it: `properties.severity` (any case; an unknown word is critical),
+    /// the result's `level` or else its rule's
+    /// `defaultConfiguration.level` (SARIF 2.1.0 §3.27.10), and
+    /// `security-severity` (GitHub's convention: the result's, else its
+    /// rule's; >= 9 critical, >= 7 high; unreadable is critical). The rule
+    /// is found as SARIF §3.52 describes, through `rule` / `ruleIndex` /
+    /// `ruleId` and `toolComponent` into the driver or an extension; when
+    /// these name different rules, every one counts, and a hierarchical
+    /// `ruleId` (`a/b/c`) falls back to its parents.
+    pub fn of_sarif_result(result: &Value, run: &Value) -> SastLevel {
+        let components: Vec<&Value> = std::iter::once(&run["tool"]["driver"])
+            .chain(run["tool"]["extensions"].as_array().into_iter().flatten())
+            .collect();
+        let component = |reference: &Value| -> &Value {
+            match reference["index"].as_u64() {
+                // toolComponent.index: into `extensions`.
+                Some(i) => usize::try_from(i)
+                    .ok()
+                    .and_then(|i| run["tool"]["extensions"].get(i))
+                    .unwrap_or(&Value::Null),
+                None => &run["tool"]["driver"],
             }
         };
-        // The result's own score, else its rule's; only error-level scores
-        // (>= 7, GitHub's high and critical) raise the level. An
-        // unreadable score counts as critical.
-        let score = [
-            &result["properties"]["security-severity"],
-            rule.map_or(&Value::Null, |r| &r["properties"]["security-severity"]),
-        ]
-        .into_iter()
-        .find(|v| !v.is_null());
-        let security = score.map(|v| {
+        let mut rules: Vec<&Value> = Vec::new();
+        let descriptor = &result["rule"];
+        let component_of_rule = if descriptor["toolComponent"].is_object() {
+            component(&descriptor["toolComponent"])
+        } else {
+            &run["tool"]["driver"]
+        };
+        for (index, within) in [
+            (descriptor["index"].as_u64(), component_of_rule),
+            (result["ruleIndex"].as_u64(), component_of_rule),
+        ] {
+            if let Some(rule) = index
+                .and_then(|i| usize::try_from(i).ok())
+                .and_then(|i| within["rules"].get(i))
+            {
+                rules.push(rule);
+            }
+        }
+        for id in [descriptor["id"].as_str(), result["ruleId"].as_str()]
+            .into_iter()
+            .flatten()
+        {
+            let mut candidate = id;
+            loop {
+                let found: Vec<&Value> = components
+                    .iter()
+                    .flat_map(|c| c["rules"].as_array().into_iter().flatten())
+                    .filter(|r| r["id"].as_str() == Some(candidate))
+                    .collect();
+                if !found.is_empty() {
+                    rules.extend(found);
+                    break;
+                }
+                match candidate.rsplit_once('/') {
+                    Some((parent, _)) => candidate = parent,
+                    None => break,
+                }
+            }
+        }
+        let from_sarif_level = |level: Option<&str>| match level {
+            None | Some("warning") => SastLevel::Medium,
+            Some("note") | Some("none") => SastLevel::Note,
+            Some("error") => SastLevel::High,
+            Some(_) => SastLevel::Critical,
+        };
+        let mut levels = Vec::new();
+        if let Some(word) = result["properties"]["severity"].as_str() {
+            levels.push(Self::from_word(word).unwrap_or(SastLevel::Critical));
+        }
+        match result["level"].as_str() {
+            Some(level) => levels.push(from_sarif_level(Some(level))),
+            None => {
+                let defaults: Vec<SastLevel> = rules
+                    .iter()
+                    .filter_map(|r| r["defaultConfiguration"]["level"].as_str())
+                    .map(|l| from_sarif_level(Some(l)))
+                    .collect();
+                if defaults.is_empty() {
+                    levels.push(SastLevel::Medium);
+                } else {
+                    levels.extend(defaults);
+                }
+            }
+        }
+        let scores: Vec<&Value> = if result["properties"]["security-severity"].is_null() {
+            rules
+                .iter()
+                .map(|r| &r["properties"]["security-severity"])
+                .filter(|v| !v.is_null())
+                .collect()
+        } else {
+            vec![&result["properties"]["security-severity"]]
+        };
+        for v in scores {
             let x = v
                 .as_str()
                 .and_then(|s| s.trim().parse::<f64>().ok())
                 .or_else(|| v.as_f64());
-            match x {
+            levels.push(match x {
                 Some(x) if x.is_finite() && (0.0..=10.0).contains(&x) => {
                     if x >= 9.0 {
                         SastLevel::Critical
@@ -479,9 +613,9 @@ impl SastLevel {
                     }
                 }
                 _ => SastLevel::Critical,
-            }
-        });
-        security.map_or(level, |s| s.max(level))
+            });
+        }
+        levels.into_iter().max().unwrap_or(SastLevel::Critical)
     }
 
     fn from_word(word: &str) -> Option<SastLevel> {
@@ -643,11 +777,18 @@ impl Component {
     pub fn licenses(&self) -> Result<Vec<String>, String> {
         let mut out = Vec::new();
         for l in &self.licenses {
-            let texts = l.expression.iter().chain(
-                l.license
-                    .iter()
-                    .flat_map(|lic| lic.id.iter().chain(lic.name.iter())),
-            );
+            let texts: Vec<&String> = l
+                .expression
+                .iter()
+                .chain(
+                    l.license
+                        .iter()
+                        .flat_map(|lic| lic.id.iter().chain(lic.name.iter())),
+                )
+                .collect();
+            if texts.is_empty() {
+                return Err("a licence entry names no licence".into());
+            }
             for text in texts {
                 out.extend(canonical_licenses(text)?);
             }
@@ -664,33 +805,60 @@ impl Component {
 /// spelling the reader does not know.
 pub fn canonical_licenses(text: &str) -> Result<Vec<String>, String> {
     let mut out = Vec::new();
+    let mut after_with = false;
     for token in text
         .split(|ch: char| ch.is_whitespace() || matches!(ch, '(' | ')' | '/' | ','))
         .filter(|t| !t.is_empty())
     {
-        if matches!(token.to_ascii_uppercase().as_str(), "AND" | "OR" | "WITH") {
+        let upper = token.to_ascii_uppercase();
+        if matches!(upper.as_str(), "AND" | "OR") {
+            after_with = false;
             continue;
+        }
+        if upper == "WITH" {
+            after_with = true;
+            continue;
+        }
+        // Only SPDX's characters: `MIT;GPL-3.0-only` is not a licence.
+        if !token
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+'))
+        {
+            return Err(format!("`{token}` in `{text}` is not an SPDX licence"));
+        }
+        if after_with {
+            // The exception after WITH: an exception, or nothing.
+            after_with = false;
+            let known = spdx::identifiers::EXCEPTIONS
+                .iter()
+                .any(|e| e.name.eq_ignore_ascii_case(token));
+            if known {
+                continue;
+            }
+            return Err(format!("`{token}` in `{text}` is not an SPDX exception"));
         }
         if token.starts_with("LicenseRef-") || token.starts_with("DocumentRef-") {
             out.push(token.to_string());
             continue;
         }
         let plus = token.ends_with('+');
-        let base = token.trim_end_matches('+');
+        let mut base = token.trim_end_matches('+').to_string();
+        // Deprecated `GPL-3.0-with-GCC-exception`: the licence is the base.
+        if let Some(at) = base.to_ascii_lowercase().find("-with-") {
+            base.truncate(at);
+        }
         let found = spdx::identifiers::LICENSES
             .iter()
-            .find(|l| l.name.eq_ignore_ascii_case(base))
+            .find(|l| l.name.eq_ignore_ascii_case(&base))
             .and_then(|l| spdx::license_id(l.name))
-            .or_else(|| spdx::imprecise_license_id(base).map(|(id, _)| id));
+            .or_else(|| {
+                // An imprecise name counts only when it is the whole token
+                // (the lookup matches prefixes: `GPL-3` would be GPL-2.0).
+                spdx::imprecise_license_id(&base)
+                    .filter(|(_, len)| *len == base.len())
+                    .map(|(id, _)| id)
+            });
         let Some(id) = found else {
-            // An exception after WITH (`LLVM-exception`) is no licence.
-            if spdx::exception_id(base).is_some()
-                || spdx::identifiers::EXCEPTIONS
-                    .iter()
-                    .any(|e| e.name.eq_ignore_ascii_case(base))
-            {
-                continue;
-            }
             return Err(format!("`{token}` in `{text}` is not an SPDX licence"));
         };
         let name = id.name;
@@ -706,6 +874,9 @@ pub fn canonical_licenses(text: &str) -> Result<Vec<String>, String> {
             name.to_string()
         };
         out.push(canonical);
+    }
+    if out.is_empty() {
+        return Err(format!("`{text}` names no licence"));
     }
     Ok(out)
 }
@@ -763,21 +934,36 @@ mod tests {
             ("severe", SastLevel::Critical),
         ] {
             let r = serde_json::json!({"properties": {"severity": word}});
-            assert_eq!(SastLevel::of_sarif_result(&r, &[]), level, "{word}");
+            assert_eq!(
+                SastLevel::of_sarif_result(&r, &serde_json::json!({})),
+                level,
+                "{word}"
+            );
         }
         // A result without a level takes its rule's default; a
         // security-severity score raises the level.
-        let rules =
-            vec![serde_json::json!({"id": "r1", "defaultConfiguration": {"level": "error"}})];
+        let run = serde_json::json!({"tool": {
+            "driver": {"rules": [{"id": "r1", "defaultConfiguration": {"level": "error"}}]},
+            "extensions": [{"rules": [{"id": "js/sql", "defaultConfiguration": {"level": "error"},
+                "properties": {"security-severity": "9.1"}}]}]}});
         let by_rule = serde_json::json!({"ruleId": "r1"});
+        assert_eq!(SastLevel::of_sarif_result(&by_rule, &run), SastLevel::High);
+        // CodeQL: rules in an extension, named through toolComponent, and a
+        // hierarchical id.
+        let ext = serde_json::json!({"rule": {"index": 0, "toolComponent": {"index": 0}}});
+        assert_eq!(SastLevel::of_sarif_result(&ext, &run), SastLevel::Critical);
+        let child = serde_json::json!({"ruleId": "js/sql/taint"});
         assert_eq!(
-            SastLevel::of_sarif_result(&by_rule, &rules),
-            SastLevel::High
+            SastLevel::of_sarif_result(&child, &run),
+            SastLevel::Critical
         );
+        // A word never lowers the level.
+        let mixed = serde_json::json!({"level": "error", "properties": {"severity": "low"}});
+        assert_eq!(SastLevel::of_sarif_result(&mixed, &run), SastLevel::High);
         let scored =
             serde_json::json!({"level": "warning", "properties": {"security-severity": "9.8"}});
         assert_eq!(
-            SastLevel::of_sarif_result(&scored, &[]),
+            SastLevel::of_sarif_result(&scored, &serde_json::json!({})),
             SastLevel::Critical
         );
         let counts = serde_json::json!({"critical": 0, "high": 0, "medium": 0, "low": 0, "note": 0, "HIGH": 3});
@@ -815,6 +1001,22 @@ mod tests {
             vec!["Apache-2.0"]
         );
         assert!(canonical_licenses("Some Custom Licence").is_err());
+        // Prefix matches and separators outside SPDX's characters are refused.
+        for bad in [
+            "MIT;GPL-3.0-only",
+            "MIT&GPL-3.0-only",
+            "GPL-3",
+            "LGPLv3",
+            "",
+            "AND OR",
+            "WITH Classpath-exception-2.0",
+        ] {
+            assert!(canonical_licenses(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            canonical_licenses("GPL-3.0-with-GCC-exception").unwrap(),
+            vec!["GPL-3.0-only"]
+        );
         assert!(license_denied("GPL-3.0-or-later", "GPL-3.0-only"));
         assert!(license_denied("GPL-3.0-only", "GPL-3.0"));
         assert!(!license_denied("MIT", "GPL-3.0-only"));
@@ -834,6 +1036,42 @@ mod tests {
         }))
         .unwrap();
         let sources = p.source_repositories();
+        for (uri, repo) in [
+            (
+                "https://codeload.github.com/Evil/x/tar.gz/refs/heads/main",
+                "https://github.com/evil/x",
+            ),
+            (
+                "https://api.github.com/repos/evil/x/tarball/main",
+                "https://github.com/evil/x",
+            ),
+            (
+                "https://token@github.com:443/evil/x.git",
+                "https://github.com/evil/x",
+            ),
+            (
+                "https://github.com./org/app/../../evil/x/archive/main.tar.gz",
+                "https://github.com/evil/x",
+            ),
+            ("deploy@github.com:evil/x.git", "https://github.com/evil/x"),
+            (
+                "svn://svn.example.org/repo/trunk",
+                "svn://svn.example.org/repo/trunk",
+            ),
+        ] {
+            assert_eq!(source_of(uri).map(|s| s.0).as_deref(), Some(repo), "{uri}");
+        }
+        assert_eq!(source_of("pkg:cargo/serde@1.0.0"), None);
+        assert_eq!(
+            source_of("https://static.crates.io/crates/serde/serde-1.0.0.crate"),
+            None
+        );
+        assert_eq!(
+            source_of("https://github.com/org/app/archive/refs/heads/evil.tar.gz")
+                .and_then(|s| s.1)
+                .as_deref(),
+            Some("refs/heads/evil")
+        );
         assert!(
             sources.contains(&"https://github.com/org/app".to_string()),
             "{sources:?}"

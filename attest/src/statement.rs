@@ -127,13 +127,27 @@ pub fn sast_predicate(sarif_bytes: &[u8]) -> Result<Value, Error> {
         .as_array()
         .ok_or_else(|| Error::Verification("SARIF: no runs".into()))?;
     let mut counts = SastCounts::default();
+    if runs.is_empty() {
+        return Err(Error::Verification("SARIF: no runs".into()));
+    }
     for run in runs {
-        let rules = run["tool"]["driver"]["rules"]
+        // A run without `results` did not report (SARIF §3.14.23), and a
+        // failed invocation may have stopped early: neither is "clean".
+        let results = run["results"].as_array().ok_or_else(|| {
+            Error::Verification("SARIF: a run has no `results` (the tool did not report)".into())
+        })?;
+        if run["invocations"]
             .as_array()
-            .map(Vec::as_slice)
-            .unwrap_or_default();
-        for r in run["results"].as_array().into_iter().flatten() {
-            counts.add(SastLevel::of_sarif_result(r, rules));
+            .into_iter()
+            .flatten()
+            .any(|i| i["executionSuccessful"] == Value::Bool(false))
+        {
+            return Err(Error::Verification(
+                "SARIF: the tool's invocation did not succeed".into(),
+            ));
+        }
+        for r in results {
+            counts.add(SastLevel::of_sarif_result(r, run));
         }
     }
     let run = &sarif["runs"][0];

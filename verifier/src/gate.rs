@@ -319,6 +319,7 @@ pub fn decide(policy: &Policy, target: &Target<'_>, bundles: &[BundleInput], now
     let sha256 = digests.sha256_hex().unwrap_or_default().to_string();
     let mut verified: Vec<Verified> = Vec::new();
     let mut rejected: Vec<Rejected> = Vec::new();
+    let mut seen_signatures: BTreeSet<Vec<u8>> = BTreeSet::new();
 
     for bundle in bundles {
         let reject = |reason: String| Rejected {
@@ -333,8 +334,19 @@ pub fn decide(policy: &Policy, target: &Target<'_>, bundles: &[BundleInput], now
             rejected.push(reject("not parsed: not UTF-8".into()));
             continue;
         };
-        if let Err(e) = tollgate_attest::bundle::parse(text) {
-            rejected.push(reject(format!("not parsed: {e}")));
+        let strict = match tollgate_attest::bundle::parse(text) {
+            Ok(b) => b,
+            Err(e) => {
+                rejected.push(reject(format!("not parsed: {e}")));
+                continue;
+            }
+        };
+        // One signature counts once, however many copies of it (with or
+        // without a log entry, under different roots) are presented.
+        if !seen_signatures.insert(strict.signature.clone()) {
+            rejected.push(reject(
+                "the same signature as another bundle (counted once)".into(),
+            ));
             continue;
         }
         let mut reasons = Vec::new();
@@ -408,8 +420,13 @@ pub fn decide(policy: &Policy, target: &Target<'_>, bundles: &[BundleInput], now
     let threshold = policy.threshold();
     checks.push(Check {
         requirement: format!(
-            "signed by {threshold} of {} authorities",
-            policy.authorities.len()
+            "signed by {threshold} of {} principals",
+            policy
+                .authorities
+                .iter()
+                .map(|a| a.principal())
+                .collect::<BTreeSet<_>>()
+                .len()
         ),
         passed: signers.len() >= threshold,
         reason: if signers.is_empty() {
@@ -524,7 +541,19 @@ fn check_requirement(
             selected.extend(mine);
             continue;
         }
-        let newest = mine.iter().filter_map(|(v, _)| v.time).max();
+        // Future-dated ones are kept (they fail below) but never outrank
+        // today's.
+        let newest = mine
+            .iter()
+            .filter_map(|(v, _)| v.time)
+            .filter(|t| *t <= now + 300)
+            .max();
+        let future: Vec<(&Verified, &Statement)> = mine
+            .iter()
+            .copied()
+            .filter(|(v, _)| v.time.is_some_and(|t| t > now + 300))
+            .collect();
+        selected.extend(future);
         selected.extend(mine.into_iter().filter(|(v, _)| v.time == newest));
     }
     let candidates = selected;
@@ -535,6 +564,12 @@ fn check_requirement(
         .as_ref()
         .and_then(|a| crate::policy::parse_age(&a.value).map(|s| (s, a.value.clone())));
     for (v, statement) in &candidates {
+        // A time in the future is wrong whatever the policy's maxAge: it
+        // would otherwise win the newest-attestation selection above.
+        if v.time.is_some_and(|t| t > now + 300) {
+            failures.push("the attestation is dated in the future".to_string());
+            continue;
+        }
         if let Some((seconds, text)) = &max_age {
             match v.time {
                 None => {

@@ -556,6 +556,9 @@ impl Policy {
                     }
                 }
                 (None, Some(k)) => {
+                    if a.allow_unlogged {
+                        out.push(at(&a.name, format!("authority `{}`: allowUnlogged is for keyed authorities (keyless certificates are trusted only with a log entry or a signed timestamp)", a.name.value)));
+                    }
                     if let Err((line, message)) = k.rule() {
                         out.push(Problem {
                             line,
@@ -586,7 +589,7 @@ impl Policy {
         // Names are unique, and one key belongs to one principal: otherwise
         // a single key holder could count twice towards the threshold.
         let mut names = std::collections::BTreeSet::new();
-        let mut keys: std::collections::BTreeMap<String, &str> = Default::default();
+        let mut keys: std::collections::BTreeMap<Vec<u8>, &str> = Default::default();
         for a in &self.authorities {
             if !names.insert(a.name.value.as_str()) {
                 out.push(at(
@@ -595,7 +598,17 @@ impl Policy {
                 ));
             }
             if let Some(key) = &a.key {
-                let normalised: String = key.value.split_whitespace().collect();
+                let Some(normalised) = tollgate_attest::keys::public_key_fingerprint(&key.value)
+                else {
+                    out.push(at(
+                        key,
+                        format!(
+                            "authority `{}`: key must be exactly one PEM public key block",
+                            a.name.value
+                        ),
+                    ));
+                    continue;
+                };
                 match keys.get(&normalised) {
                     Some(other) if *other != a.principal() => out.push(at(
                         key,
@@ -641,6 +654,13 @@ impl Policy {
                             expand_type(name)
                         ),
                     ));
+                }
+            }
+            if let Some(sb) = &r.sbom {
+                for d in &sb.denied_licenses {
+                    if let Err(e) = tollgate_attest::predicate::canonical_licenses(d) {
+                        out.push(at(&r.predicate_type, format!("sbom.deniedLicenses: {e}")));
+                    }
                 }
             }
             if let Some(v) = &r.vulns {
