@@ -36,7 +36,10 @@ fn admitted(keyless: &str) -> (bool, String) {
     let (artifact, bundle) = case();
     let policy = policy(keyless).unwrap();
     // 2026-11-23: the decision does not depend on the wall clock.
-    let input = gate::BundleInput::new(bundle.display().to_string(), std::fs::read(&bundle).unwrap());
+    let input = gate::BundleInput::new(
+        bundle.display().to_string(),
+        std::fs::read(&bundle).unwrap(),
+    );
     let decision = gate::decide(&policy, &Target::File(&artifact), &[input], 1_795_392_000);
     let reasons = decision
         .checks
