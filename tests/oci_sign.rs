@@ -236,10 +236,20 @@ fn keyed_image_signing_round_trip_and_tamper() {
         format!("apiVersion: tollgate.dev/v1\nkind: Policy\nname: signed\nauthorities:\n  - name: k\n    key: |\n{indented}    allowUnlogged: true\n")
     };
     std::fs::write(d.join("sig-policy.yaml"), signature_policy("cosign.pub")).unwrap();
-    std::fs::write(d.join("other-policy.yaml"), signature_policy("other/cosign.pub")).unwrap();
+    std::fs::write(
+        d.join("other-policy.yaml"),
+        signature_policy("other/cosign.pub"),
+    )
+    .unwrap();
     let gate = |policy: &str| {
         tollgate(
-            &["verify", &image, "--policy", policy, "--allow-insecure-registry"],
+            &[
+                "verify",
+                &image,
+                "--policy",
+                policy,
+                "--allow-insecure-registry",
+            ],
             d,
         )
     };

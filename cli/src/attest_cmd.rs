@@ -260,7 +260,8 @@ pub fn run(args: AttestArgs) -> Result<u8> {
         output::line(&serde_json::to_string_pretty(&attached)?)?;
         output::info!(
             "Attached {predicate_type} attestation to {} (tag {})",
-            attached.image, attached.attestation_tag
+            attached.image,
+            attached.attestation_tag
         );
     }
     if let Some(path) = &common.output_jsonl {

@@ -221,9 +221,8 @@ pub fn run(args: CiArgs) -> Result<u8> {
                     std::fs::remove_dir_all(&out)
                         .with_context(|| format!("{}: cannot replace", out.display()))?;
                 }
-                std::fs::rename(&work, &out).with_context(|| {
-                    format!("{}: cannot move output into place", out.display())
-                })?;
+                std::fs::rename(&work, &out)
+                    .with_context(|| format!("{}: cannot move output into place", out.display()))?;
                 *slot = None;
             }
             match args.format {
@@ -248,7 +247,9 @@ static STAGE: AtomicI32 = AtomicI32::new(0);
 static STAGING: Mutex<Option<PathBuf>> = Mutex::new(None);
 
 fn staging_slot() -> std::sync::MutexGuard<'static, Option<PathBuf>> {
-    STAGING.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    STAGING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// The staging directory, readable by its owner only.
@@ -499,12 +500,7 @@ fn pipeline(args: &CiArgs, work: &Path) -> Result<(u8, Value)> {
     if let Some(db) = &db {
         audit_args.extend(["--advisory-db".into(), s(db)]);
     }
-    audit_args.extend([
-        "--format".into(),
-        "json".into(),
-        "-o".into(),
-        s(&audit),
-    ]);
+    audit_args.extend(["--format".into(), "json".into(), "-o".into(), s(&audit)]);
     if args.offline {
         audit_args.push("--offline".into());
     }

@@ -240,11 +240,9 @@ pub fn run_verify_layout(args: VerifyLayoutArgs) -> Result<u8> {
     match result {
         Ok(report) => {
             if matches!(args.format, Format::Json) {
-                output::line(
-                    &serde_json::to_string_pretty(
-                        &serde_json::json!({"verified": true, "report": report})
-                    )?,
-                )?;
+                output::line(&serde_json::to_string_pretty(
+                    &serde_json::json!({"verified": true, "report": report}),
+                )?)?;
             } else {
                 for w in &report.warnings {
                     eprintln!("warning: {w}");
@@ -261,11 +259,9 @@ pub fn run_verify_layout(args: VerifyLayoutArgs) -> Result<u8> {
         }
         Err(IntotoError::Verification(reason)) => {
             if matches!(args.format, Format::Json) {
-                output::line(
-                    &serde_json::to_string_pretty(
-                        &serde_json::json!({"verified": false, "reason": reason})
-                    )?,
-                )?;
+                output::line(&serde_json::to_string_pretty(
+                    &serde_json::json!({"verified": false, "reason": reason}),
+                )?)?;
             } else {
                 output::line(&format!("FAIL {}: {reason}", args.layout.display()))?;
             }

@@ -40,7 +40,13 @@ struct Cli {
     #[arg(long, short = 'q', global = true)]
     quiet: bool,
     /// Colour in terminal output (auto: when the stream is a terminal and NO_COLOR is unset).
-    #[arg(long, value_enum, global = true, default_value = "auto", value_name = "WHEN")]
+    #[arg(
+        long,
+        value_enum,
+        global = true,
+        default_value = "auto",
+        value_name = "WHEN"
+    )]
     color: output::ColorChoice,
     #[command(subcommand)]
     command: Command,

@@ -100,7 +100,9 @@ pub fn run(args: SastArgs) -> Result<u8> {
             // Absolute first: a bare `t.rs` has an empty parent.
             let absolute = std::path::absolute(&first)?;
             Ok(if absolute.is_file() {
-                absolute.parent().map_or(absolute.clone(), Path::to_path_buf)
+                absolute
+                    .parent()
+                    .map_or(absolute.clone(), Path::to_path_buf)
             } else {
                 absolute
             })
