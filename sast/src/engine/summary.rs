@@ -1,0 +1,243 @@
+//! Interprocedural taint: function summaries.
+//!
+//! Before a file's functions are analysed they are ordered callee-first
+//! over the file's call graph (free functions by name, methods by
+//! `Type::name` through their `impl` block, `self.m()` and `Self::m()`
+//! through the enclosing impl, `x.m()` when only one local type has a
+//! method `m`). Each function is then analysed once with its parameters
+//! bound to parameter taints ([`Taint::from_param`]); what reaches a sink
+//! or the return value becomes its [`Summary`]. A call to a summarised
+//! function applies the summary: arguments that reach a sink inside the
+//! callee are reported at that sink, with the path (source, call, sink) in
+//! the message and the finding's flow; the call's value is what the callee
+//! returns (its own sources, and the arguments that flow through). When
+//! the call graph has cycles, summaries are first iterated to a fixpoint
+//! with findings discarded.
+
+use super::*;
+use std::collections::HashMap;
+use syn::visit::Visit;
+
+/// A parameter of the function that reaches a sink inside it (or inside a
+/// function it calls).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ParamSink {
+    /// Parameters (bit i: parameter i, `self` first) that reach it.
+    pub params: u16,
+    pub kind: u16,
+    /// The sink, for messages (`a SQL query (`.execute()`)`).
+    pub what: String,
+    /// Where the sink is.
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    pub stmt_line: usize,
+    /// The calls between the summarised function and the sink, innermost
+    /// last: (line, description).
+    pub via: Vec<(usize, String)>,
+}
+
+/// What a caller needs to know about a function.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Summary {
+    /// Parameters whose value reaches the return value, and the kinds for
+    /// which it is still dangerous there.
+    pub ret_params: u16,
+    pub ret_pkinds: u16,
+    /// A source whose data the function returns: kinds, description, and
+    /// whether it is local input.
+    pub ret_source: Option<(u16, String, bool)>,
+    pub param_sinks: Vec<ParamSink>,
+    /// A method with a receiver: a method call's receiver is parameter 0.
+    pub has_self: bool,
+}
+
+/// A function of the file, found before analysis.
+pub(crate) struct FnItem<'ast> {
+    pub key: String,
+    pub self_ty: Option<String>,
+    pub attrs: &'ast [syn::Attribute],
+    pub sig: &'ast syn::Signature,
+    pub block: &'ast syn::Block,
+    /// Names this function calls: path calls by their last two segments
+    /// and last segment, method calls as `.name`.
+    pub calls: Vec<String>,
+}
+
+/// Collect the file's functions (not test code unless asked).
+pub(crate) fn collect<'ast>(file: &'ast syn::File, include_tests: bool) -> Vec<FnItem<'ast>> {
+    let mut c = ItemCollector {
+        include_tests,
+        self_ty: None,
+        out: Vec::new(),
+    };
+    c.visit_file(file);
+    c.out
+}
+
+struct ItemCollector<'ast> {
+    include_tests: bool,
+    self_ty: Option<String>,
+    out: Vec<FnItem<'ast>>,
+}
+
+impl ItemCollector<'_> {
+    fn skip(&self, attrs: &[syn::Attribute]) -> bool {
+        !self.include_tests && attrs.iter().any(is_test_attr)
+    }
+}
+
+fn calls_in(block: &syn::Block) -> Vec<String> {
+    struct Calls(Vec<String>);
+    impl<'ast> Visit<'ast> for Calls {
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            if let Expr::Path(p) = &*c.func {
+                let segments: Vec<String> = p
+                    .path
+                    .segments
+                    .iter()
+                    .map(|s| s.ident.to_string())
+                    .collect();
+                if let Some(last) = segments.last() {
+                    self.0.push(last.clone());
+                }
+                if segments.len() >= 2 {
+                    self.0.push(segments[segments.len() - 2..].join("::"));
+                }
+            }
+            syn::visit::visit_expr_call(self, c);
+        }
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            self.0.push(format!(".{}", m.method));
+            syn::visit::visit_expr_method_call(self, m);
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut calls = Calls(Vec::new());
+    calls.visit_block(block);
+    calls.0.sort();
+    calls.0.dedup();
+    calls.0
+}
+
+impl<'ast> Visit<'ast> for ItemCollector<'ast> {
+    fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+        if self.skip(&f.attrs) {
+            return;
+        }
+        self.out.push(FnItem {
+            key: f.sig.ident.to_string(),
+            self_ty: None,
+            attrs: &f.attrs,
+            sig: &f.sig,
+            block: &f.block,
+            calls: calls_in(&f.block),
+        });
+    }
+
+    fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
+        if !self.skip(&m.attrs) {
+            syn::visit::visit_item_mod(self, m);
+        }
+    }
+
+    fn visit_item_impl(&mut self, item: &'ast syn::ItemImpl) {
+        if self.skip(&item.attrs) {
+            return;
+        }
+        let ty = match &*item.self_ty {
+            syn::Type::Path(tp) => Some(last_ident(&tp.path)),
+            _ => None,
+        };
+        let saved = std::mem::replace(&mut self.self_ty, ty);
+        for impl_item in &item.items {
+            if let syn::ImplItem::Fn(f) = impl_item {
+                if self.skip(&f.attrs) {
+                    continue;
+                }
+                let Some(ty) = &self.self_ty else { continue };
+                self.out.push(FnItem {
+                    key: format!("{ty}::{}", f.sig.ident),
+                    self_ty: Some(ty.clone()),
+                    attrs: &f.attrs,
+                    sig: &f.sig,
+                    block: &f.block,
+                    calls: calls_in(&f.block),
+                });
+            }
+        }
+        self.self_ty = saved;
+    }
+
+    // Trait default methods and nested functions are analysed by the
+    // ordinary walk, without summaries.
+    fn visit_item_trait(&mut self, _: &'ast syn::ItemTrait) {}
+}
+
+/// Order functions callee-first; the second value says whether the call
+/// graph has a cycle.
+pub(crate) fn order(items: &[FnItem<'_>]) -> (Vec<usize>, bool) {
+    let mut by_key: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut methods: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, item) in items.iter().enumerate() {
+        by_key.entry(item.key.as_str()).or_default().push(i);
+        if item.self_ty.is_some() {
+            let name = item.key.rsplit("::").next().unwrap_or("");
+            methods.entry(format!(".{name}")).or_default().push(i);
+            by_key.entry(name).or_default();
+        }
+    }
+    let callees = |i: usize| -> Vec<usize> {
+        let mut out = Vec::new();
+        for call in &items[i].calls {
+            if let Some(targets) = methods.get(call) {
+                out.extend(targets.iter().copied());
+            } else if let Some(targets) = by_key.get(call.as_str()) {
+                out.extend(targets.iter().copied());
+            } else if let Some(name) = call.strip_prefix("Self::") {
+                if let Some(ty) = &items[i].self_ty {
+                    if let Some(targets) = by_key.get(format!("{ty}::{name}").as_str()) {
+                        out.extend(targets.iter().copied());
+                    }
+                }
+            }
+        }
+        out
+    };
+    // Iterative DFS, post-order.
+    let mut state = vec![0u8; items.len()]; // 0 new, 1 on stack, 2 done
+    let mut ordered = Vec::with_capacity(items.len());
+    let mut cyclic = false;
+    for root in 0..items.len() {
+        if state[root] != 0 {
+            continue;
+        }
+        let mut stack = vec![(root, callees(root), 0usize)];
+        state[root] = 1;
+        while let Some((node, next, pos)) = stack.last_mut() {
+            if let Some(&child) = next.get(*pos) {
+                *pos += 1;
+                match state[child] {
+                    0 => {
+                        state[child] = 1;
+                        let grandchildren = callees(child);
+                        stack.push((child, grandchildren, 0));
+                    }
+                    1 => cyclic = true,
+                    _ => {}
+                }
+            } else {
+                state[*node] = 2;
+                ordered.push(*node);
+                stack.pop();
+            }
+        }
+    }
+    (ordered, cyclic)
+}
+
+/// Iterate over the bits set in a parameter mask.
+pub(crate) fn bits(mask: u16) -> impl Iterator<Item = usize> {
+    (0..16).filter(move |i| mask & (1 << i) != 0)
+}
