@@ -528,6 +528,8 @@ fn analyze_text(rel: &str, source: &str, include_tests: bool, config: &Config) -
             engine::with_line_offset(*offset, || analyzer.run(file));
         }
         drop(parsed);
+        // Findings hold no spans: free this thread's source map.
+        proc_macro2::extra::invalidate_current_thread_spans();
     } else {
         for (index, _) in parsed {
             let chunk = &chunks[index];
