@@ -52,6 +52,21 @@ pub enum PolicyCommand {
     Validate { policy: PathBuf },
 }
 
+/// The `--bundle` files, each read whole. A missing, unreadable or
+/// directory path is an input error (exit 2), never silently skipped.
+pub fn read_bundle_files(paths: &[PathBuf]) -> Result<Vec<gate::BundleInput>> {
+    let mut inputs = Vec::new();
+    for b in paths {
+        if b.is_dir() {
+            bail!("{}: is a directory, not a bundle", b.display());
+        }
+        let bytes =
+            std::fs::read(b).with_context(|| format!("{}: cannot read bundle", b.display()))?;
+        inputs.push(gate::BundleInput::new(b.display().to_string(), bytes));
+    }
+    Ok(inputs)
+}
+
 pub fn load_policy(path: &std::path::Path) -> Result<Policy> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("{}: cannot read policy", path.display()))?;
@@ -83,17 +98,7 @@ pub fn run(args: VerifyArgs) -> Result<u8> {
     let now = crate::audit_cmd::now();
     let path = std::path::Path::new(&args.target);
     let decision = if path.is_file() {
-        // Every bundle named must be read: a missing or unreadable one is
-        // an input error (exit 2), never silently skipped.
-        let mut inputs = Vec::new();
-        for b in &args.bundles {
-            if b.is_dir() {
-                bail!("{}: is a directory, not a bundle", b.display());
-            }
-            let bytes =
-                std::fs::read(b).with_context(|| format!("{}: cannot read bundle", b.display()))?;
-            inputs.push(gate::BundleInput::new(b.display().to_string(), bytes));
-        }
+        let inputs = read_bundle_files(&args.bundles)?;
         gate::decide(&policy, &Target::File(path), &inputs, now)
     } else {
         if !args.bundles.is_empty() {

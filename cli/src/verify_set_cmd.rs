@@ -8,7 +8,7 @@
 
 use crate::verify_cmd::{Format, VerifyArgs};
 use crate::{output, EXIT_FINDINGS};
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use serde_json::{json, Value};
 use tollgate_verifier::gate::{self, Decision, Target};
 use tollgate_verifier::policy::NoMatch;
@@ -20,15 +20,7 @@ pub fn run(args: VerifyArgs) -> Result<u8> {
     let now = crate::audit_cmd::now();
     let path = std::path::Path::new(&args.target);
     let (inputs, subject, sha256, entries) = if path.is_file() {
-        let mut inputs = Vec::new();
-        for b in &args.bundles {
-            if b.is_dir() {
-                bail!("{}: is a directory, not a bundle", b.display());
-            }
-            let bytes =
-                std::fs::read(b).with_context(|| format!("{}: cannot read bundle", b.display()))?;
-            inputs.push(gate::BundleInput::new(b.display().to_string(), bytes));
-        }
+        let inputs = crate::verify_cmd::read_bundle_files(&args.bundles)?;
         (inputs, None, None, set.all())
     } else {
         if !args.bundles.is_empty() {
