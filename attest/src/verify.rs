@@ -189,12 +189,12 @@ pub fn verify_bundle_text(
         (false, _) => {}
     }
     if let Some(pem) = &key_pem {
-        if crate::keys::public_key_algorithm(pem).is_none() {
-            return Err(Error::Key {
-                path: key_label,
-                message: "unsupported key type (supported: ECDSA P-256, P-384, RSA of 2048 bits or more, Ed25519)".into(),
-            });
+        let unsupported = || {
+            Error::Key {
+            path: key_label.clone(),
+            message: "unsupported key type (supported: ECDSA P-256, P-384, RSA of 2048 bits or more, Ed25519)".into(),
         }
+        };
         // A signed timestamp dates a keyed signature but does not log it:
         // without a log entry, a keyed bundle needs the explicit relaxation.
         if strict.tlog_entries == 0 && !ignore_tlog {
@@ -203,7 +203,14 @@ pub fn verify_bundle_text(
             ));
         }
         if strict.tlog_entries == 0 && strict.rfc3161_timestamps == 0 {
-            return verify_unlogged_keyed(&strict, subject, pem);
+            // The key is parsed once, by the signature check itself.
+            return verify_unlogged_keyed(&strict, subject, pem).map_err(|e| match e {
+                Error::Verification(m) if m.contains("unsupported key type") => unsupported(),
+                other => other,
+            });
+        }
+        if crate::keys::public_key_algorithm(pem).is_none() {
+            return Err(unsupported());
         }
     } else if strict.tlog_entries == 0 && strict.rfc3161_timestamps == 0 {
         return Err(Error::Verification(
