@@ -452,7 +452,9 @@ impl Registry {
         self.block_on(self.pull_blob_async(digest))
     }
 
-    /// A blob's bytes, checked against its digest.
+    /// A blob's bytes, checked against its digest. At most `MAX_BLOB`
+    /// bytes are read: a bundle, payload or attestation is kilobytes, and a
+    /// repository writer must not be able to exhaust the verifier's memory.
     async fn pull_blob_async(&self, digest: &str) -> Result<Vec<u8>, Error> {
         let mut out = Vec::new();
         let descriptor = oci_client::manifest::OciDescriptor {
@@ -461,8 +463,14 @@ impl Registry {
         };
         self.request(
             "GET blob",
-            self.client
-                .pull_blob(&self.reference, &descriptor, &mut out),
+            self.client.pull_blob(
+                &self.reference,
+                &descriptor,
+                Capped {
+                    out: &mut out,
+                    cap: MAX_BLOB,
+                },
+            ),
         )
         .await?
         .map_err(|e| reg_err(&self.display, e))?;
@@ -659,6 +667,48 @@ async fn referrer_manifests_async(
         }
     }
     Ok(out)
+}
+
+/// The most bytes read from one blob (bundles, payloads and attestations,
+/// SBOMs of large projects included, are far smaller).
+pub const MAX_BLOB: usize = 32 << 20;
+
+/// A sink that refuses to grow past `cap` bytes.
+struct Capped<'a> {
+    out: &'a mut Vec<u8>,
+    cap: usize,
+}
+
+impl tokio::io::AsyncWrite for Capped<'_> {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let this = self.get_mut();
+        if this.out.len().saturating_add(buf.len()) > this.cap {
+            return std::task::Poll::Ready(Err(std::io::Error::other(format!(
+                "blob larger than {} bytes",
+                this.cap
+            ))));
+        }
+        this.out.extend_from_slice(buf);
+        std::task::Poll::Ready(Ok(buf.len()))
+    }
+
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
 }
 
 /// The payload cosign signs for an image.
@@ -996,4 +1046,30 @@ pub async fn attached_bundles_async(
         });
     }
     Ok(bundles)
+}
+
+#[cfg(test)]
+mod capped_tests {
+    use super::Capped;
+    use tokio::io::AsyncWrite;
+
+    #[test]
+    fn a_blob_past_the_cap_is_refused() {
+        let mut out = Vec::new();
+        let mut sink = Capped {
+            out: &mut out,
+            cap: 8,
+        };
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        let mut pin = std::pin::Pin::new(&mut sink);
+        assert!(matches!(
+            pin.as_mut().poll_write(&mut cx, b"12345"),
+            std::task::Poll::Ready(Ok(5))
+        ));
+        assert!(matches!(
+            pin.as_mut().poll_write(&mut cx, b"6789"),
+            std::task::Poll::Ready(Err(_))
+        ));
+        assert_eq!(out, b"12345");
+    }
 }
