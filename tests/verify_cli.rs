@@ -644,3 +644,53 @@ fn key_rotation_writes_a_new_key_and_a_policy_that_warns_before_expiry() {
         "{err}"
     );
 }
+
+/// The red team's findings on what counts towards the threshold, as tests.
+#[test]
+fn only_signatures_and_required_attestations_count_once_per_principal() {
+    let r = Release::new();
+    // An attestation the policy does not ask for is not a signature.
+    let signature_only = r.policy(|p| p[..p.find("attestations:").unwrap()].to_string());
+    let (code, out) = r.verify(&signature_only, "app", &["trusted-vulns.json"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("is not a signature"), "{out}");
+    // One signature presented twice counts once.
+    let mut twice = GOOD.to_vec();
+    twice.push("trusted-sast.json");
+    let (code, out) = r.verify(&r.policy(|p| p), "app", &twice);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("counted once"), "{out}");
+    // The same key under two principals is refused; under one principal it
+    // cannot reach a threshold of 2.
+    let doubled = |principals: (&str, &str), threshold: &str| {
+        r.policy(|p| {
+            let start = p.find("  - name: release-key").unwrap();
+            let end = p.find("threshold:").unwrap();
+            let one = &p[start..end];
+            let a = one.replacen(
+                "name: release-key",
+                &format!("name: a\n    principal: {}", principals.0),
+                1,
+            );
+            let b = one.replacen(
+                "name: release-key",
+                &format!("name: b\n    principal: {}", principals.1),
+                1,
+            );
+            format!(
+                "{}{a}{b}threshold: {threshold}\n{}",
+                &p[..start],
+                &p[end + "threshold: 1\n".len()..]
+            )
+        })
+    };
+    let validate =
+        |policy: &Path| tollgate(&["policy", "validate", policy.to_str().unwrap()], r.path());
+    let split = validate(&doubled(("x", "y"), "2"));
+    assert_eq!(split.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&split.stderr).contains("the same key as principal"));
+    let one = validate(&doubled(("x", "x"), "2"));
+    assert_eq!(one.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&one.stderr).contains("number of principals (1)"));
+    assert!(validate(&doubled(("x", "x"), "1")).status.success());
+}
