@@ -1,0 +1,893 @@
+//! `tollgate build`: a cargo build that could not reach the network, in a
+//! controlled environment, with SLSA provenance that says so.
+//!
+//! 1. `cargo fetch --locked` into a cargo home outside the project (the
+//!    only step with the network; no project code runs in it).
+//! 2. `cargo [auditable] build --locked --offline --release` in a new,
+//!    empty network namespace (`unshare -n` as root, `unshare -rn` with a
+//!    user namespace otherwise), with the environment cleared down to an
+//!    allow-list, `SOURCE_DATE_EPOCH` and `--remap-path-prefix` for the
+//!    source, target and cargo-home directories. No sandbox: exit 2,
+//!    unless `--no-sandbox` (then the provenance says `hermetic: false`).
+//! 3. `--reproducible-check`: a second build of a copy of the source in
+//!    another directory, with another umask, later, compared byte for byte;
+//!    a difference names the file, the first differing offset and the ELF
+//!    sections that differ.
+//! 4. Provenance (SLSA v1, `CARGO_BUILD_TYPE`) over the artifacts, every
+//!    `Cargo.lock` crate a resolved dependency; signed as a DSSE bundle
+//!    with `--key`.
+
+use crate::keys_cmd::{load_key, PasswordArgs};
+use crate::output;
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use tollgate_attest::predicate::{BuildFacts, Reproducible, Toolchain, CARGO_BUILD_TYPE};
+use tollgate_attest::statement::{self, Subject};
+
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Writes OUT/artifacts/*, OUT/provenance.json (the in-toto statement) and, with --key,\nOUT/provenance.sigstore.json. Exit 0 built; 1 the reproducibility check found differences;\n2 no sandbox, a failed fetch or build, or bad input."
+)]
+pub struct BuildArgs {
+    /// The cargo project (its Cargo.lock is required).
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// Output directory (default: PATH/target/tollgate-build).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Build without a network sandbox (recorded as `hermetic: false`).
+    #[arg(long)]
+    pub no_sandbox: bool,
+    /// Build a second time elsewhere and compare the artifacts.
+    #[arg(long)]
+    pub reproducible_check: bool,
+    /// Build with plain `cargo build` (no dependency list embedded by `cargo auditable`).
+    #[arg(long)]
+    pub no_auditable: bool,
+    /// The cargo home crates are fetched into and the build reads
+    /// (default: $XDG_CACHE_HOME/tollgate/cargo-home or ~/.cache/tollgate/cargo-home).
+    #[arg(long, value_name = "DIR")]
+    pub cargo_home: Option<PathBuf>,
+    /// Sign the provenance with this key (cosign's encrypted PEM).
+    #[arg(long, value_name = "KEY")]
+    pub key: Option<PathBuf>,
+    #[command(flatten)]
+    pub password: PasswordArgs,
+}
+
+/// Virtual prefixes the real directories are remapped to in the binaries.
+const REMAP_SOURCE: &str = "/tollgate/src";
+const REMAP_TARGET: &str = "/tollgate/target";
+const REMAP_CARGO_HOME: &str = "/tollgate/cargo-home";
+
+/// The network sandbox the build runs in.
+#[derive(Clone, Debug)]
+enum Sandbox {
+    /// `unshare` with these arguments; `kind` as recorded.
+    Unshare {
+        program: PathBuf,
+        args: Vec<&'static str>,
+        kind: &'static str,
+    },
+    None,
+}
+
+impl Sandbox {
+    fn kind(&self) -> &'static str {
+        match self {
+            Sandbox::Unshare { kind, .. } => kind,
+            Sandbox::None => "none",
+        }
+    }
+
+    /// A command that runs `program` inside the sandbox.
+    fn command(&self, program: &Path, umask: Option<&str>) -> Command {
+        let mut argv: Vec<std::ffi::OsString> = Vec::new();
+        if let Sandbox::Unshare { program, args, .. } = self {
+            argv.push(program.into());
+            argv.extend(args.iter().map(Into::into));
+            argv.push("--".into());
+        }
+        if let Some(mask) = umask {
+            for a in ["sh", "-c", "umask \"$0\" && exec \"$@\"", mask] {
+                argv.push(a.into());
+            }
+        }
+        argv.push(program.into());
+        let mut command = Command::new(&argv[0]);
+        command.args(&argv[1..]);
+        command
+    }
+}
+
+/// `name` in the directories of a PATH value.
+fn which(name: &str, path: &std::ffi::OsStr) -> Option<PathBuf> {
+    std::env::split_paths(path)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+}
+
+/// Make the sandbox, or say why it cannot be made. The probe runs in it
+/// and lists the network interfaces it sees: only an unconfigured `lo`
+/// may be there.
+fn make_sandbox(path_var: &std::ffi::OsStr) -> Result<Sandbox> {
+    let Some(program) = which("unshare", path_var) else {
+        bail!("no network sandbox: `unshare` (util-linux) is not on PATH; install util-linux, or pass --no-sandbox to build without one (recorded as hermetic: false)");
+    };
+    let root = rustix::process::geteuid().is_root();
+    let (args, kind) = if root {
+        (vec!["-n"], "netns")
+    } else {
+        (vec!["-r", "-n"], "userns+netns")
+    };
+    let sandbox = Sandbox::Unshare {
+        program: program.clone(),
+        args: args.clone(),
+        kind,
+    };
+    let probe = sandbox
+        .command(Path::new("cat"), None)
+        .arg("/proc/self/net/dev")
+        .env_clear()
+        .env("PATH", path_var)
+        .stdin(Stdio::null())
+        .output()
+        .with_context(|| format!("{}: cannot run", program.display()))?;
+    if !probe.status.success() {
+        bail!(
+            "no network sandbox: `{} {}` failed ({}): {}; pass --no-sandbox to build without one (recorded as hermetic: false)",
+            program.display(),
+            args.join(" "),
+            probe.status,
+            String::from_utf8_lossy(&probe.stderr).trim()
+        );
+    }
+    let text = String::from_utf8_lossy(&probe.stdout);
+    let interfaces: Vec<&str> = text
+        .lines()
+        .skip(2)
+        .filter_map(|l| l.split(':').next().map(str::trim))
+        .collect();
+    if interfaces.is_empty() || interfaces.iter().any(|i| *i != "lo") {
+        bail!("no network sandbox: the new network namespace has interfaces {interfaces:?}, expected only `lo`");
+    }
+    Ok(sandbox)
+}
+
+/// The toolchain, resolved past rustup's proxies to the real binaries.
+struct ResolvedToolchain {
+    rustc: PathBuf,
+    cargo: PathBuf,
+    /// rustup's toolchain name and home, when rustup manages it.
+    rustup: Option<(String, PathBuf)>,
+    facts: Toolchain,
+}
+
+fn run_text(program: &Path, args: &[&str], dir: &Path) -> Result<String> {
+    let out = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .with_context(|| format!("cannot run `{} {}`", program.display(), args.join(" ")))?;
+    if !out.status.success() {
+        bail!(
+            "`{} {}` failed: {}",
+            program.display(),
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim_end().to_string())
+}
+
+fn sha256_of(path: &Path) -> Result<String> {
+    let subject = Subject::file(path).with_context(|| format!("{}: cannot hash", path.display()))?;
+    subject
+        .digest
+        .get("sha256")
+        .cloned()
+        .context("no SHA-256 computed")
+}
+
+fn resolve_toolchain(project: &Path) -> Result<ResolvedToolchain> {
+    let sysroot = PathBuf::from(run_text(
+        Path::new("rustc"),
+        &["--print", "sysroot"],
+        project,
+    )?);
+    let bin = sysroot.join("bin");
+    let rustc = bin.join("rustc");
+    let cargo = bin.join("cargo");
+    for p in [&rustc, &cargo] {
+        if !p.is_file() {
+            bail!(
+                "{}: not found in the toolchain's sysroot {}",
+                p.display(),
+                sysroot.display()
+            );
+        }
+    }
+    // rustup keeps toolchains in RUSTUP_HOME/toolchains/NAME.
+    let rustup = match (sysroot.parent(), sysroot.file_name()) {
+        (Some(parent), Some(name)) if parent.file_name() == Some("toolchains".as_ref()) => parent
+            .parent()
+            .map(|home| (name.to_string_lossy().into_owned(), home.to_path_buf())),
+        _ => None,
+    };
+    let facts = Toolchain {
+        rustc_version: run_text(&rustc, &["-vV"], project)?,
+        cargo_version: run_text(&cargo, &["-V"], project)?,
+        rustc_sha256: sha256_of(&rustc)?,
+        cargo_sha256: sha256_of(&cargo)?,
+    };
+    Ok(ResolvedToolchain {
+        rustc,
+        cargo,
+        rustup,
+        facts,
+    })
+}
+
+fn default_cargo_home() -> Result<PathBuf> {
+    if let Some(cache) = std::env::var_os("XDG_CACHE_HOME").filter(|v| !v.is_empty()) {
+        return Ok(PathBuf::from(cache).join("tollgate/cargo-home"));
+    }
+    let home = std::env::var_os("HOME")
+        .filter(|v| !v.is_empty())
+        .context("HOME is not set: give --cargo-home")?;
+    Ok(PathBuf::from(home).join(".cache/tollgate/cargo-home"))
+}
+
+/// `cargo-auditable`, from PATH or the caller's cargo home.
+fn find_auditable(path_var: &std::ffi::OsStr) -> Option<PathBuf> {
+    which("cargo-auditable", path_var).or_else(|| {
+        let home = std::env::var_os("CARGO_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))?;
+        Some(home.join("bin/cargo-auditable")).filter(|p| p.is_file())
+    })
+}
+
+/// One build's directories and settings.
+struct BuildSpec<'a> {
+    source: &'a Path,
+    target: &'a Path,
+    cargo_home: &'a Path,
+    scratch: &'a Path,
+    umask: Option<&'a str>,
+}
+
+/// What the build settings are, shared by both builds of a check.
+struct Settings<'a> {
+    toolchain: &'a ResolvedToolchain,
+    sandbox: &'a Sandbox,
+    auditable: Option<&'a Path>,
+    path_var: std::ffi::OsString,
+    epoch: i64,
+}
+
+impl Settings<'_> {
+    /// The cargo arguments after the program name.
+    fn cargo_args(&self) -> Vec<&'static str> {
+        let mut args = Vec::new();
+        if self.auditable.is_some() {
+            args.push("auditable");
+        }
+        args.extend([
+            "build",
+            "--locked",
+            "--offline",
+            "--release",
+            "--message-format=json-render-diagnostics",
+        ]);
+        args
+    }
+
+    /// The allow-listed environment for one build (nothing else reaches
+    /// the build or its build scripts).
+    fn environment(&self, spec: &BuildSpec<'_>) -> BTreeMap<String, String> {
+        let s = |p: &Path| p.to_string_lossy().into_owned();
+        let rustflags = [
+            format!(
+                "--remap-path-prefix={}={REMAP_CARGO_HOME}",
+                s(spec.cargo_home)
+            ),
+            format!("--remap-path-prefix={}={REMAP_SOURCE}", s(spec.source)),
+            format!("--remap-path-prefix={}={REMAP_TARGET}", s(spec.target)),
+        ]
+        .join("\u{1f}");
+        let mut env = BTreeMap::from([
+            ("PATH".to_string(), self.path_var.to_string_lossy().into_owned()),
+            ("HOME".into(), s(&spec.scratch.join("home"))),
+            ("TMPDIR".into(), s(&spec.scratch.join("tmp"))),
+            ("CARGO_HOME".into(), s(spec.cargo_home)),
+            ("CARGO_TARGET_DIR".into(), s(spec.target)),
+            ("CARGO_ENCODED_RUSTFLAGS".into(), rustflags),
+            ("CARGO_INCREMENTAL".into(), "0".into()),
+            ("CARGO_NET_OFFLINE".into(), "true".into()),
+            ("CARGO_TERM_COLOR".into(), "never".into()),
+            ("RUSTC".into(), s(&self.toolchain.rustc)),
+            ("SOURCE_DATE_EPOCH".into(), self.epoch.to_string()),
+            ("LC_ALL".into(), "C".into()),
+            ("TZ".into(), "UTC".into()),
+        ]);
+        if let Some((name, home)) = &self.toolchain.rustup {
+            env.insert("RUSTUP_HOME".into(), s(home));
+            env.insert("RUSTUP_TOOLCHAIN".into(), name.clone());
+        }
+        env
+    }
+
+    /// Run one build; the artifacts of the project's own packages.
+    fn build(&self, spec: &BuildSpec<'_>) -> Result<Vec<PathBuf>> {
+        for d in ["home", "tmp"] {
+            std::fs::create_dir_all(spec.scratch.join(d))
+                .with_context(|| format!("{}: cannot create", spec.scratch.display()))?;
+        }
+        let mut command = self.sandbox.command(&self.toolchain.cargo, spec.umask);
+        command
+            .args(self.cargo_args())
+            .arg("--manifest-path")
+            .arg(spec.source.join("Cargo.toml"))
+            .current_dir(spec.source)
+            .env_clear()
+            .envs(self.environment(spec))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        let out = command
+            .output()
+            .with_context(|| format!("{}: cannot run", self.toolchain.cargo.display()))?;
+        if !out.status.success() {
+            bail!(
+                "{}: the build failed ({}){}",
+                spec.source.display(),
+                out.status,
+                if self.sandbox.kind() == "none" {
+                    ""
+                } else {
+                    " in the network sandbox: a build script or proc-macro that needs the network cannot run here"
+                }
+            );
+        }
+        Ok(artifacts(&out.stdout))
+    }
+}
+
+/// The binaries and libraries other programs link (`bin`, `cdylib`,
+/// `dylib`, `staticlib`) of path packages, from cargo's JSON messages.
+fn artifacts(stdout: &[u8]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for line in stdout.split(|b| *b == b'\n') {
+        let Ok(msg) = serde_json::from_slice::<Value>(line) else {
+            continue;
+        };
+        if msg["reason"] != "compiler-artifact" {
+            continue;
+        }
+        let id = msg["package_id"].as_str().unwrap_or_default();
+        if !id.contains("path+file://") {
+            continue;
+        }
+        let kinds: Vec<&str> = msg["target"]["kind"]
+            .as_array()
+            .map(|k| k.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        if let Some(exe) = msg["executable"].as_str() {
+            out.push(PathBuf::from(exe));
+        } else if kinds
+            .iter()
+            .any(|k| matches!(*k, "cdylib" | "dylib" | "staticlib"))
+        {
+            let files = msg["filenames"].as_array().cloned().unwrap_or_default();
+            out.extend(
+                files
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .filter(|f| !f.ends_with(".rlib") && !f.ends_with(".rmeta"))
+                    .map(PathBuf::from),
+            );
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Copy a source tree, leaving out `target/`, `.git/` and `skip`.
+fn copy_tree(from: &Path, to: &Path, skip: &Path) -> Result<()> {
+    std::fs::create_dir_all(to).with_context(|| format!("{}: cannot create", to.display()))?;
+    let entries =
+        std::fs::read_dir(from).with_context(|| format!("{}: cannot read", from.display()))?;
+    for entry in entries {
+        let entry = entry.with_context(|| format!("{}: cannot read", from.display()))?;
+        let path = entry.path();
+        let name = entry.file_name();
+        if path == skip || name == "target" || name == ".git" {
+            continue;
+        }
+        let dest = to.join(&name);
+        let kind = entry
+            .file_type()
+            .with_context(|| format!("{}: cannot stat", path.display()))?;
+        if kind.is_dir() {
+            copy_tree(&path, &dest, skip)?;
+        } else if kind.is_symlink() {
+            let link = std::fs::read_link(&path)
+                .with_context(|| format!("{}: cannot read link", path.display()))?;
+            std::os::unix::fs::symlink(&link, &dest)
+                .with_context(|| format!("{}: cannot create", dest.display()))?;
+        } else {
+            std::fs::copy(&path, &dest)
+                .with_context(|| format!("{}: cannot copy", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// An ELF64 little-endian file's sections with contents: (name, offset, size).
+fn elf_sections(bytes: &[u8]) -> Option<Vec<(String, usize, usize)>> {
+    let u16_at = |o: usize| Some(u16::from_le_bytes(bytes.get(o..o + 2)?.try_into().ok()?));
+    let u32_at = |o: usize| Some(u32::from_le_bytes(bytes.get(o..o + 4)?.try_into().ok()?));
+    let u64_at = |o: usize| {
+        Some(usize::try_from(u64::from_le_bytes(bytes.get(o..o + 8)?.try_into().ok()?)).ok()?)
+    };
+    if bytes.get(..6)? != b"\x7fELF\x02\x01" {
+        return None;
+    }
+    let shoff = u64_at(0x28)?;
+    let entsize = usize::from(u16_at(0x3a)?);
+    let count = usize::from(u16_at(0x3c)?);
+    let strndx = usize::from(u16_at(0x3e)?);
+    let header = |i: usize| -> Option<(u32, u32, usize, usize)> {
+        let h = shoff.checked_add(i.checked_mul(entsize)?)?;
+        Some((u32_at(h)?, u32_at(h + 4)?, u64_at(h + 0x18)?, u64_at(h + 0x20)?))
+    };
+    let (_, _, str_off, str_size) = header(strndx)?;
+    let strtab = bytes.get(str_off..str_off.checked_add(str_size)?)?;
+    let mut out = Vec::new();
+    for i in 1..count {
+        let (name, kind, offset, size) = header(i)?;
+        const SHT_NOBITS: u32 = 8;
+        if kind == SHT_NOBITS {
+            continue;
+        }
+        let name = strtab.get(name as usize..)?;
+        let end = name.iter().position(|b| *b == 0).unwrap_or(name.len());
+        out.push((
+            String::from_utf8_lossy(&name[..end]).into_owned(),
+            offset,
+            size,
+        ));
+    }
+    Some(out)
+}
+
+/// Where two builds of one file differ: the first differing offset, the
+/// section it falls in and every section whose contents differ.
+fn describe_difference(name: &str, a: &[u8], b: &[u8]) -> String {
+    let first = a
+        .iter()
+        .zip(b.iter())
+        .position(|(x, y)| x != y)
+        .unwrap_or(a.len().min(b.len()));
+    let mut text = format!(
+        "{name}: {} vs {} bytes, first difference at offset {first:#x}",
+        a.len(),
+        b.len()
+    );
+    if let (Some(sa), Some(sb)) = (elf_sections(a), elf_sections(b)) {
+        if let Some((section, _, _)) = sa
+            .iter()
+            .find(|(_, off, size)| first >= *off && first < off + size)
+        {
+            text.push_str(&format!(" (in {section})"));
+        }
+        let content = |bytes: &[u8], off: usize, size: usize| {
+            bytes.get(off..off.saturating_add(size)).map(<[u8]>::to_vec)
+        };
+        let other: BTreeMap<&str, (usize, usize)> = sb
+            .iter()
+            .map(|(n, o, s)| (n.as_str(), (*o, *s)))
+            .collect();
+        let differing: Vec<&str> = sa
+            .iter()
+            .filter(|(n, o, s)| match other.get(n.as_str()) {
+                Some((ob, sz)) => content(a, *o, *s) != content(b, *ob, *sz),
+                None => true,
+            })
+            .map(|(n, _, _)| n.as_str())
+            .collect();
+        if !differing.is_empty() {
+            text.push_str(&format!("; ELF sections that differ: {}", differing.join(", ")));
+        }
+    }
+    text
+}
+
+/// Compare the artifacts of two builds by file name.
+fn compare(first: &[PathBuf], second: &[PathBuf]) -> Result<Vec<String>> {
+    let by_name = |list: &[PathBuf]| -> BTreeMap<String, PathBuf> {
+        list.iter()
+            .map(|p| {
+                (
+                    p.file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                    p.clone(),
+                )
+            })
+            .collect()
+    };
+    let (a, b) = (by_name(first), by_name(second));
+    let mut differences = Vec::new();
+    for (name, path) in &a {
+        let Some(other) = b.get(name) else {
+            differences.push(format!("{name}: only in the first build"));
+            continue;
+        };
+        let x = std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
+        let y =
+            std::fs::read(other).with_context(|| format!("{}: cannot read", other.display()))?;
+        if x != y {
+            differences.push(describe_difference(name, &x, &y));
+        }
+    }
+    for name in b.keys().filter(|n| !a.contains_key(*n)) {
+        differences.push(format!("{name}: only in the second build"));
+    }
+    Ok(differences)
+}
+
+/// Every `Cargo.lock` package as a resolved dependency: its purl (as the
+/// SBOM writes it), the `.crate` SHA-256 and where it comes from.
+fn lockfile_dependencies(lockfile: &Path) -> Result<Vec<Value>> {
+    use tollgate_sbom::graph::{Graph, Source};
+    let graph = Graph::from_lockfile(lockfile)
+        .with_context(|| format!("{}: cannot read", lockfile.display()))?;
+    let mut out = Vec::new();
+    for p in &graph.packages {
+        let item = tollgate_sbom::cyclonedx::Item {
+            name: p.name.clone(),
+            version: p.version.to_string(),
+            source: Some(p.source.clone()),
+            ..Default::default()
+        };
+        let mut d = serde_json::Map::new();
+        d.insert("uri".into(), json!(tollgate_sbom::cyclonedx::purl(&item)));
+        d.insert("name".into(), json!(p.name));
+        if let Some(sum) = &p.checksum {
+            d.insert("digest".into(), json!({ "sha256": sum }));
+        }
+        let (location, source) = match &p.source {
+            Source::Registry { .. } if p.source.is_crates_io() => (
+                Some(format!(
+                    "https://static.crates.io/crates/{0}/{0}-{1}.crate",
+                    p.name, p.version
+                )),
+                "registry+https://github.com/rust-lang/crates.io-index".to_string(),
+            ),
+            Source::Registry { url } => (None, format!("registry+{url}")),
+            Source::Git {
+                url,
+                commit: Some(c),
+                ..
+            } => (Some(format!("git+{url}@{c}")), format!("git+{url}")),
+            Source::Git { url, .. } => (None, format!("git+{url}")),
+            Source::Path => (None, "path".to_string()),
+        };
+        if let Some(l) = location {
+            d.insert("downloadLocation".into(), json!(l));
+        }
+        if let Source::Git { commit: Some(c), .. } = &p.source {
+            d.entry("digest").or_insert(json!({ "gitCommit": c }));
+        }
+        d.insert(
+            "annotations".into(),
+            json!({ "version": p.version.to_string(), "source": source }),
+        );
+        out.push(Value::Object(d));
+    }
+    Ok(out)
+}
+
+/// `SOURCE_DATE_EPOCH`: the caller's, else the time of the commit built,
+/// else 0.
+fn source_epoch(project: &Path) -> Result<i64> {
+    if let Some(e) = crate::sbom_cmd::source_date_epoch()? {
+        return Ok(e);
+    }
+    Ok(git2::Repository::discover(project)
+        .ok()
+        .and_then(|r| r.head().ok()?.peel_to_commit().ok().map(|c| c.time().seconds()))
+        .unwrap_or(0))
+}
+
+pub fn run(args: BuildArgs) -> Result<u8> {
+    let project = std::fs::canonicalize(&args.path)
+        .with_context(|| format!("{}: no such project directory", args.path.display()))?;
+    for file in ["Cargo.toml", "Cargo.lock"] {
+        if !project.join(file).is_file() {
+            bail!(
+                "{}: no {file} (tollgate build needs a locked cargo project)",
+                project.display()
+            );
+        }
+    }
+    let out_dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| project.join("target/tollgate-build"));
+    std::fs::create_dir_all(&out_dir)
+        .with_context(|| format!("{}: cannot create", out_dir.display()))?;
+    let out_dir = std::fs::canonicalize(&out_dir)?;
+    let cargo_home = match &args.cargo_home {
+        Some(h) => h.clone(),
+        None => default_cargo_home()?,
+    };
+    std::fs::create_dir_all(&cargo_home)
+        .with_context(|| format!("{}: cannot create", cargo_home.display()))?;
+    let cargo_home = std::fs::canonicalize(&cargo_home)?;
+    if cargo_home.starts_with(&project) {
+        bail!(
+            "{}: the cargo home must be outside the project",
+            cargo_home.display()
+        );
+    }
+    // Read the key first: a wrong password should not cost a build.
+    let key = match &args.key {
+        Some(path) => Some(load_key(path, &args.password)?),
+        None => None,
+    };
+    let caller_path = std::env::var_os("PATH").unwrap_or_default();
+    let sandbox = if args.no_sandbox {
+        output::info!("warning: building without a network sandbox (--no-sandbox); the provenance records hermetic: false");
+        Sandbox::None
+    } else {
+        make_sandbox(&caller_path)?
+    };
+    let toolchain = resolve_toolchain(&project)?;
+    let auditable = if args.no_auditable {
+        None
+    } else {
+        Some(find_auditable(&caller_path).context(
+            "cargo-auditable is not installed: `cargo install cargo-auditable --locked`, or pass --no-auditable",
+        )?)
+    };
+    // The toolchain's own bin directory first, so build scripts that run
+    // `cargo` or `rustc` get the hashed binaries, not a proxy's choice.
+    let mut dirs: Vec<PathBuf> = toolchain.rustc.parent().map(Path::to_path_buf).into_iter().collect();
+    dirs.extend(auditable.as_deref().and_then(Path::parent).map(Path::to_path_buf));
+    dirs.extend(std::env::split_paths(&caller_path));
+    let path_var = std::env::join_paths(&dirs).context("PATH: a directory contains `:`")?;
+    let settings = Settings {
+        toolchain: &toolchain,
+        sandbox: &sandbox,
+        auditable: auditable.as_deref(),
+        path_var,
+        epoch: source_epoch(&project)?,
+    };
+    let started = crate::audit_cmd::now();
+
+    output::info!("Fetching crates into {}", cargo_home.display());
+    let fetch = Command::new(&toolchain.cargo)
+        .args(["fetch", "--locked", "--manifest-path"])
+        .arg(project.join("Cargo.toml"))
+        .current_dir(&project)
+        .env("CARGO_HOME", &cargo_home)
+        .env("RUSTC", &toolchain.rustc)
+        .stdin(Stdio::null())
+        .status()
+        .with_context(|| format!("{}: cannot run", toolchain.cargo.display()))?;
+    if !fetch.success() {
+        bail!(
+            "{}: `cargo fetch --locked` failed ({fetch}); is Cargo.lock up to date?",
+            project.display()
+        );
+    }
+
+    let scratch = tempfile::Builder::new()
+        .prefix("tollgate-build-")
+        .tempdir()
+        .context("cannot create a temporary directory")?;
+    let target = out_dir.join("target");
+    output::info!(
+        "Building {} offline (sandbox: {})",
+        project.display(),
+        sandbox.kind()
+    );
+    let first_spec = BuildSpec {
+        source: &project,
+        target: &target,
+        cargo_home: &cargo_home,
+        scratch: &scratch.path().join("first"),
+        umask: None,
+    };
+    let built = settings.build(&first_spec)?;
+    if built.is_empty() {
+        bail!(
+            "{}: the build produced no binaries or linkable libraries to attest",
+            project.display()
+        );
+    }
+
+    let reproducible = if args.reproducible_check {
+        // Another path (deeper, other names), another umask, later.
+        let second_root = scratch.path().join("second/elsewhere");
+        let source = second_root.join("source-copy");
+        copy_tree(&project, &source, &out_dir)?;
+        let second_target = second_root.join("target-two");
+        output::info!("Building again in {} (umask 077)", source.display());
+        let second = settings.build(&BuildSpec {
+            source: &source,
+            target: &second_target,
+            cargo_home: &cargo_home,
+            scratch: &scratch.path().join("second/scratch"),
+            umask: Some("077"),
+        })?;
+        let differences = compare(&built, &second)?;
+        Reproducible {
+            checked: true,
+            identical: differences.is_empty(),
+            differences,
+        }
+    } else {
+        Reproducible::default()
+    };
+
+    // The artifacts, copied out of the target directory.
+    let artifacts_dir = out_dir.join("artifacts");
+    std::fs::create_dir_all(&artifacts_dir)
+        .with_context(|| format!("{}: cannot create", artifacts_dir.display()))?;
+    let mut subjects = Vec::new();
+    let mut copied = Vec::new();
+    for path in &built {
+        let name = path.file_name().context("an artifact without a file name")?;
+        let dest = artifacts_dir.join(name);
+        std::fs::copy(path, &dest)
+            .with_context(|| format!("{}: cannot copy to {}", path.display(), dest.display()))?;
+        subjects.push(Subject::file(&dest)?);
+        copied.push(dest);
+    }
+
+    let environment = settings.environment(&first_spec);
+    let facts = BuildFacts {
+        hermetic: !matches!(sandbox, Sandbox::None),
+        sandbox: sandbox.kind().to_string(),
+        environment,
+        toolchain: toolchain.facts.clone(),
+        auditable: auditable.is_some(),
+        reproducible,
+    };
+    let mut dependencies = Vec::new();
+    let source = tollgate_attest::provenance::source_facts(&project).ok();
+    if let Some(s) = &source {
+        dependencies.push(json!({
+            "uri": format!(
+                "git+{}@{}",
+                s.repository.clone().unwrap_or_else(|| "unknown".into()),
+                s.git_ref.clone().unwrap_or_else(|| s.commit.clone())
+            ),
+            "digest": { "gitCommit": s.commit },
+        }));
+    }
+    for (name, sha) in [
+        ("rustc", &toolchain.facts.rustc_sha256),
+        ("cargo", &toolchain.facts.cargo_sha256),
+    ] {
+        dependencies.push(json!({ "name": name, "digest": { "sha256": sha } }));
+    }
+    dependencies.extend(lockfile_dependencies(&project.join("Cargo.lock"))?);
+    let mut command = vec!["cargo".to_string()];
+    command.extend(settings.cargo_args().iter().map(|a| a.to_string()));
+    let predicate = json!({
+        "buildDefinition": {
+            "buildType": CARGO_BUILD_TYPE,
+            "externalParameters": {
+                "source": source.as_ref().map(|s| json!({
+                    "repository": s.repository,
+                    "ref": s.git_ref,
+                    "commit": s.commit,
+                })),
+                "command": command,
+                "sandbox": if args.no_sandbox { "disabled" } else { "required" },
+                "reproducibleCheck": args.reproducible_check,
+                "auditable": auditable.is_some(),
+            },
+            "internalParameters": {
+                "tollgate": { "version": env!("CARGO_PKG_VERSION") },
+                "source": { "dirty": source.as_ref().map(|s| s.dirty) },
+                "build": facts,
+            },
+            "resolvedDependencies": dependencies,
+        },
+        "runDetails": {
+            "builder": { "id": tollgate_attest::provenance::LOCAL_BUILDER_ID },
+            "metadata": {
+                "startedOn": tollgate_sbom::report::rfc3339(started),
+                "finishedOn": tollgate_sbom::report::rfc3339(crate::audit_cmd::now()),
+            },
+        },
+    });
+    let statement = statement::statement(&subjects, statement::SLSA_PROVENANCE_V1, predicate);
+    let provenance_path = out_dir.join("provenance.json");
+    output::write_atomic(
+        &provenance_path,
+        format!("{}\n", serde_json::to_string_pretty(&statement)?).as_bytes(),
+    )?;
+    if let Some(key) = &key {
+        let signer = tollgate_attest::keyless::StatementSigner::Keyed {
+            key,
+            rekor_url: None,
+        };
+        let bundle = tollgate_attest::keyless::sign_statement(&signer, &statement)?;
+        let path = out_dir.join("provenance.sigstore.json");
+        output::write_atomic(&path, &tollgate_attest::sign::to_bytes(&bundle))?;
+        output::info!("Wrote the signed provenance to {}", path.display());
+    }
+    for (subject, path) in subjects.iter().zip(&copied) {
+        output::line(&format!(
+            "sha256:{}  {}",
+            subject.digest.get("sha256").map(String::as_str).unwrap_or(""),
+            path.display()
+        ))?;
+    }
+    output::info!("Wrote the provenance to {}", provenance_path.display());
+    if facts.reproducible.checked && !facts.reproducible.identical {
+        for d in &facts.reproducible.differences {
+            output::info!("not reproducible: {d}");
+        }
+        return Ok(crate::EXIT_FINDINGS);
+    }
+    if facts.reproducible.checked {
+        output::info!("Reproducible: the second build's artifacts are byte-identical");
+    }
+    Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn artifacts_are_the_projects_binaries() {
+        let stdout = br#"{"reason":"compiler-artifact","package_id":"registry+https://github.com/rust-lang/crates.io-index#dep@1.0.0","target":{"kind":["lib"]},"filenames":["/t/libdep.rlib"],"executable":null}
+{"reason":"compiler-artifact","package_id":"path+file:///p#app@0.1.0","target":{"kind":["bin"]},"filenames":["/t/app"],"executable":"/t/app"}
+{"reason":"compiler-artifact","package_id":"path+file:///p#lib@0.1.0","target":{"kind":["cdylib","rlib"]},"filenames":["/t/liblib.so","/t/liblib.rlib"],"executable":null}
+{"reason":"build-finished","success":true}"#;
+        assert_eq!(
+            artifacts(stdout),
+            vec![PathBuf::from("/t/app"), PathBuf::from("/t/liblib.so")]
+        );
+    }
+
+    #[test]
+    fn a_difference_names_its_offset() {
+        let d = describe_difference("x", b"abcdef", b"abcXef");
+        assert!(d.contains("offset 0x3"), "{d}");
+        assert_eq!(elf_sections(b"not an elf"), None);
+    }
+
+    #[test]
+    fn elf_sections_of_this_test_binary() {
+        let exe = std::env::current_exe().unwrap_or_default();
+        let bytes = std::fs::read(exe).unwrap_or_default();
+        let sections = elf_sections(&bytes).unwrap_or_default();
+        assert!(sections.iter().any(|(n, _, _)| n == ".text"), "{sections:?}");
+        let mut other = bytes.clone();
+        let (_, text_off, _) = sections
+            .iter()
+            .find(|(n, _, _)| n == ".text")
+            .cloned()
+            .unwrap_or_default();
+        other[text_off + 1] ^= 0xff;
+        let d = describe_difference("t", &bytes, &other);
+        assert!(d.contains("(in .text)"), "{d}");
+        assert!(d.contains("ELF sections that differ: .text"), "{d}");
+    }
+}
