@@ -10,7 +10,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// in-toto Statement v1 (and v0.1, which older cosign attestations use).
 pub const STATEMENT_V1: &str = "https://in-toto.io/Statement/v1";
@@ -172,6 +172,70 @@ pub struct ResourceDescriptor {
     pub digest: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub download_location: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub annotations: Option<Value>,
+}
+
+/// `tollgate build`'s build type: a cargo build fetched first, then run
+/// offline in a network sandbox (`docs/build.md`).
+pub const CARGO_BUILD_TYPE: &str =
+    "https://github.com/tollgate-dev/tollgate/blob/main/docs/build.md#cargo-build-v1";
+
+/// What `tollgate build` records about how it built
+/// (`internalParameters.build`). Every field is required when read: a
+/// provenance that does not say whether its build was hermetic is not
+/// taken to say that it was.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BuildFacts {
+    /// The build ran in a sandbox with no network.
+    pub hermetic: bool,
+    /// `netns` (a new network namespace, as root), `userns+netns` (a user
+    /// namespace as well, unprivileged) or `none` (`--no-sandbox`).
+    pub sandbox: String,
+    /// The environment the build saw: the allow-list, with values.
+    pub environment: BTreeMap<String, String>,
+    pub toolchain: Toolchain,
+    /// `cargo auditable` embedded the dependency list in the binaries.
+    pub auditable: bool,
+    pub reproducible: Reproducible,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Toolchain {
+    /// `rustc -vV`, verbatim.
+    pub rustc_version: String,
+    /// `cargo -V`, verbatim.
+    pub cargo_version: String,
+    /// SHA-256 of the real `rustc` and `cargo` binaries (not rustup's proxies).
+    pub rustc_sha256: String,
+    pub cargo_sha256: String,
+}
+
+impl Toolchain {
+    /// A `rustc -vV` field (`release`, `commit-hash`, `host`).
+    pub fn rustc_field(&self, field: &str) -> Option<&str> {
+        self.rustc_version.lines().find_map(|l| {
+            l.strip_prefix(field)
+                .and_then(|r| r.strip_prefix(": "))
+                .map(str::trim)
+        })
+    }
+}
+
+/// The outcome of `--reproducible-check`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Reproducible {
+    /// A second build was made and compared.
+    pub checked: bool,
+    /// Checked, and every artifact was byte-identical.
+    pub identical: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub differences: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -353,6 +417,49 @@ impl Provenance {
         out
     }
 
+    /// The build facts `tollgate build` records, or why there are none
+    /// (another builder, a field missing or of the wrong type).
+    pub fn build_facts(&self) -> Result<BuildFacts, PredicateError> {
+        let err = |message: String| PredicateError::Predicate {
+            predicate_type: crate::statement::SLSA_PROVENANCE_V1.into(),
+            message,
+        };
+        if self.build_definition.build_type != CARGO_BUILD_TYPE {
+            return Err(err(format!(
+                "buildType `{}` is not a `tollgate build` ({CARGO_BUILD_TYPE})",
+                self.build_definition.build_type
+            )));
+        }
+        let facts = self
+            .build_definition
+            .internal_parameters
+            .as_ref()
+            .and_then(|p| p.get("build"))
+            .ok_or_else(|| err("internalParameters.build is missing".into()))?;
+        serde_json::from_value(facts.clone())
+            .map_err(|e| err(format!("internalParameters.build: {e}")))
+    }
+
+    /// The crates the build resolved, as `(name, version)`: every
+    /// `pkg:cargo/` dependency; an error for one without a version.
+    pub fn cargo_packages(&self) -> Result<BTreeSet<(String, String)>, PredicateError> {
+        let mut out = BTreeSet::new();
+        for d in &self.build_definition.resolved_dependencies {
+            let Some(rest) = d.uri.as_deref().and_then(|u| u.strip_prefix("pkg:cargo/")) else {
+                continue;
+            };
+            let rest = rest.split(['?', '#']).next().unwrap_or(rest);
+            let Some((name, version)) = rest.rsplit_once('@') else {
+                return Err(PredicateError::Predicate {
+                    predicate_type: crate::statement::SLSA_PROVENANCE_V1.into(),
+                    message: format!("dependency `{rest}` has no version"),
+                });
+            };
+            out.insert((percent_decode(name), percent_decode(version)));
+        }
+        Ok(out)
+    }
+
     /// The git refs the provenance names (`…@refs/heads/main` on a source
     /// dependency; GitHub's `externalParameters.workflow.ref`).
     pub fn refs(&self) -> Vec<String> {
@@ -371,6 +478,26 @@ impl Provenance {
         out.dedup();
         out
     }
+}
+
+/// `%40` and friends in a purl segment.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
+            if let Some(b) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 // ---------------------------------------------------------------------------

@@ -13,6 +13,7 @@
 mod admission_cmd;
 mod attest_cmd;
 mod audit_cmd;
+mod build_cmd;
 mod checks;
 mod ci_cmd;
 mod config;
@@ -65,6 +66,9 @@ enum Command {
         #[command(subcommand)]
         command: premerge_cmd::HookCommand,
     },
+    /// Build a cargo project offline in a network sandbox, with a controlled
+    /// environment, and write (signed) SLSA provenance that says so.
+    Build(Box<build_cmd::BuildArgs>),
     /// Run security lints over Rust source (SQL/command injection, path
     /// traversal, SSRF, weak crypto, disabled TLS checks, secrets, unsafe hygiene).
     Sast(sast_cmd::SastArgs),
@@ -143,6 +147,7 @@ fn main() -> ExitCode {
         Command::Ci(args) => ci_cmd::run(*args),
         Command::PreMerge(args) => premerge_cmd::run(args),
         Command::Hook { command } => premerge_cmd::run_hook(command),
+        Command::Build(args) => build_cmd::run(*args),
         Command::Sast(args) => sast_cmd::run(args),
         Command::Audit(args) => audit_cmd::run(args),
         Command::Sbom(args) => sbom_cmd::run(args),

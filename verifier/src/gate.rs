@@ -594,7 +594,7 @@ fn check_requirement(
                 Some(_) => {}
             }
         }
-        match conditions(r, statement, binary) {
+        match conditions(r, statement, binary, verified) {
             Ok(()) => passed_by.push(v.authority.clone()),
             Err(reason) => failures.push(reason),
         }
@@ -615,12 +615,92 @@ fn check_requirement(
     }
 }
 
+/// What a policy asks of how the artifact was built (`tollgate build`'s
+/// facts). Fail closed: a provenance without the facts asked about, from
+/// another builder or with a field missing, fails.
+fn build_conditions(
+    p: &crate::policy::ProvenanceConditions,
+    provenance: &predicate::Provenance,
+    verified: &[Verified],
+) -> Result<(), String> {
+    if !(p.hermetic || p.reproducible || p.match_sbom || !p.toolchains.is_empty()) {
+        return Ok(());
+    }
+    let facts = provenance.build_facts().map_err(|e| e.to_string())?;
+    if p.hermetic && !(facts.hermetic && facts.sandbox != "none") {
+        return Err(format!(
+            "the build was not hermetic (hermetic: {}, sandbox: {})",
+            facts.hermetic, facts.sandbox
+        ));
+    }
+    if !p.toolchains.is_empty() {
+        let tc = &facts.toolchain;
+        let binary = format!("sha256:{}", tc.rustc_sha256);
+        let allowed = p.toolchains.iter().any(|t| {
+            Some(t.as_str()) == tc.rustc_field("release")
+                || Some(t.as_str()) == tc.rustc_field("commit-hash")
+                || t.eq_ignore_ascii_case(&binary)
+        });
+        if !allowed {
+            return Err(format!(
+                "toolchain rustc {} ({binary}) is not allowed",
+                tc.rustc_field("release").unwrap_or("of unknown release")
+            ));
+        }
+    }
+    if p.reproducible && !(facts.reproducible.checked && facts.reproducible.identical) {
+        return Err(if facts.reproducible.checked {
+            format!(
+                "the build is not reproducible: {}",
+                facts.reproducible.differences.join("; ")
+            )
+        } else {
+            "the build was not checked for reproducibility".into()
+        });
+    }
+    if p.match_sbom {
+        let resolved = provenance.cargo_packages().map_err(|e| e.to_string())?;
+        let sbom_type = expand_type("sbom");
+        let sboms: Vec<&Statement> = verified
+            .iter()
+            .filter_map(|v| v.statement.as_ref())
+            .filter(|s| s.predicate_type == sbom_type)
+            .collect();
+        if sboms.is_empty() {
+            return Err("matchSbom: no verified SBOM attestation for this subject".into());
+        }
+        for s in sboms {
+            let bom: predicate::CycloneDx = s.predicate_as().map_err(|e| e.to_string())?;
+            let listed: BTreeSet<(String, String)> = bom
+                .all_components()?
+                .iter()
+                .map(|c| (c.name.clone(), c.version.clone().unwrap_or_default()))
+                .collect();
+            if listed != resolved {
+                let only = |a: &BTreeSet<(String, String)>, b: &BTreeSet<(String, String)>| {
+                    a.difference(b)
+                        .map(|(n, v)| format!("{n}@{v}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                return Err(format!(
+                    "matchSbom: the SBOM and the provenance list different crates (only in the SBOM: [{}]; only in the provenance: [{}])",
+                    only(&listed, &resolved),
+                    only(&resolved, &listed)
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// A requirement's conditions over a statement's typed predicate. A
 /// predicate that does not parse into its type fails, with the reason.
 fn conditions(
     r: &Requirement,
     statement: &Statement,
     binary: Option<&std::path::Path>,
+    verified: &[Verified],
 ) -> Result<(), String> {
     if let Some(p) = &r.provenance {
         let provenance: predicate::Provenance =
@@ -642,6 +722,7 @@ fn conditions(
         if !p.refs.is_empty() && (refs.is_empty() || !refs.iter().all(|r| p.refs.contains(r))) {
             return Err(format!("ref {refs:?} is not allowed"));
         }
+        build_conditions(p, &provenance, verified)?;
     }
     if let Some(s) = &r.sbom {
         let bom: predicate::CycloneDx = statement.predicate_as().map_err(|e| e.to_string())?;

@@ -356,6 +356,20 @@ pub struct ProvenanceConditions {
     pub source_repositories: Vec<String>,
     #[serde(default)]
     pub refs: Vec<String>,
+    /// The build ran without network (`tollgate build` in its sandbox).
+    #[serde(default)]
+    pub hermetic: bool,
+    /// The rustc the build used: each entry a release (`1.95.0`), a
+    /// commit hash, or the binary's `sha256:<hex>`.
+    #[serde(default)]
+    pub toolchains: Vec<String>,
+    /// A second build elsewhere produced identical artifacts.
+    #[serde(default)]
+    pub reproducible: bool,
+    /// Every verified SBOM for the subject lists exactly the crates the
+    /// provenance resolved (by name and version): one build, one truth.
+    #[serde(default)]
+    pub match_sbom: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
