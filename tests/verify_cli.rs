@@ -694,3 +694,75 @@ fn only_signatures_and_required_attestations_count_once_per_principal() {
     assert!(String::from_utf8_lossy(&one.stderr).contains("number of principals (1)"));
     assert!(validate(&doubled(("x", "x"), "1")).status.success());
 }
+
+/// Each authority is judged by its newest attestation of a type (by signed
+/// time): a newer failing scan is not outvoted by an older clean one, a
+/// newer clean one supersedes an older failing one, and a future-dated one
+/// never wins the selection but fails on its own.
+#[test]
+fn the_newest_attestation_of_each_authority_is_judged_and_the_future_fails() {
+    let r = Release::new();
+    let attest_at = |epoch: i64, audit: &str, bundle: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_tollgate"))
+            .args([
+                "attest",
+                "vulns",
+                "--audit",
+                audit,
+                "app",
+                "--key",
+                "trusted.key",
+                "--password-file",
+                "pw",
+                "--bundle",
+                bundle,
+            ])
+            .current_dir(r.path())
+            .env("SOURCE_DATE_EPOCH", epoch.to_string())
+            .env_remove("GITHUB_ACTIONS")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    attest_at(1_700_000_000, "audit-clean.json", "clean-old.json");
+    attest_at(1_700_001_000, "audit-critical.json", "critical-mid.json");
+    attest_at(1_700_002_000, "audit-clean.json", "clean-new.json");
+    attest_at(now + 86_400, "audit-clean.json", "clean-future.json");
+    let policy = r.policy(|p| p);
+    let with = |vulns: &[&str]| {
+        let mut b = vec![GOOD[0], GOOD[1], GOOD[3]];
+        b.extend_from_slice(vulns);
+        r.verify(&policy, "app", &b)
+    };
+    // An older clean scan does not outvote a newer critical one, in
+    // either order of presentation.
+    for order in [
+        ["clean-old.json", "critical-mid.json"],
+        ["critical-mid.json", "clean-old.json"],
+    ] {
+        let (code, out) = with(&order);
+        assert_eq!(code, Some(1), "{out}");
+        assert!(
+            out.contains("RUSTSEC-2019-0009 (score 9.8) exceeds"),
+            "{out}"
+        );
+    }
+    // A newer clean scan supersedes the critical one.
+    let (code, out) = with(&["critical-mid.json", "clean-new.json"]);
+    assert_eq!(code, Some(0), "{out}");
+    // A future-dated clean scan does not supersede it, and fails itself.
+    let (code, out) = with(&["critical-mid.json", "clean-future.json"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("dated in the future"), "{out}");
+    let (code, out) = with(&["clean-future.json"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("dated in the future"), "{out}");
+}
