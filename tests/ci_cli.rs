@@ -214,3 +214,178 @@ fn a_failed_stage_leaves_nothing_behind() {
         "keep"
     );
 }
+
+/// `tollgate` with a fixed `SOURCE_DATE_EPOCH` (timestamps in the SBOM and
+/// the predicates) and the demo key's empty password.
+fn tollgate_fixed(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tollgate"))
+        .args(args)
+        .current_dir(dir)
+        .env("SOURCE_DATE_EPOCH", "1767225600")
+        .env("COSIGN_PASSWORD", "")
+        .env_remove("GITHUB_ACTIONS")
+        .output()
+        .unwrap()
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            if entry.file_name() != ".git" {
+                copy_tree(&entry.path(), &target);
+            }
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let status = Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(args)
+        .current_dir(dir)
+        .status()
+        .unwrap();
+    assert!(status.success(), "git {args:?}");
+}
+
+#[test]
+fn ci_writes_the_same_bytes_as_the_individual_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = advisory_db();
+    let db = db.to_str().unwrap();
+    // The demo's key, policy, artifact and sources (a lockfile, no manifest:
+    // the graph comes from the lockfile, offline) as an ordinary project.
+    let (first, _) = run_demo(dir.path(), "vulnerable", "first");
+    assert_eq!(first.status.code(), Some(1));
+    let project = dir.path().join("project");
+    copy_tree(&dir.path().join("first/demo"), &project);
+    std::fs::remove_file(project.join("Cargo.toml")).unwrap();
+    git(&project, &["init", "-q", "-b", "main"]);
+    git(&project, &["add", "."]);
+    git(&project, &["commit", "-q", "-m", "release"]);
+    let artifact = "first/artifacts/tollgate-demo-shop-0.1.0.tar";
+    let ci = tollgate_fixed(
+        &[
+            "ci",
+            "project",
+            "--key",
+            "first/keys/demo.key",
+            "--policy",
+            "first/policy.yaml",
+            "--artifact",
+            artifact,
+            "--advisory-db",
+            db,
+            "--offline",
+            "--out",
+            "ci",
+        ],
+        dir.path(),
+    );
+    assert_eq!(
+        ci.status.code(),
+        Some(1),
+        "{}{}",
+        String::from_utf8_lossy(&ci.stdout),
+        String::from_utf8_lossy(&ci.stderr)
+    );
+
+    std::fs::create_dir(dir.path().join("alone")).unwrap();
+    let stages: [&[&str]; 5] = [
+        &[
+            "sast",
+            "project",
+            "--format",
+            "sarif",
+            "-o",
+            "alone/sast.sarif",
+            "--fail-on",
+            "never",
+        ],
+        &[
+            "audit",
+            "project",
+            "--advisory-db",
+            db,
+            "--offline",
+            "--format",
+            "json",
+            "-o",
+            "alone/audit.json",
+        ],
+        &["sbom", "project", "--offline", "-o", "alone/sbom.cdx.json"],
+        // The attestations of the same reports with the same key.
+        &[
+            "attest",
+            "sbom",
+            "--sbom",
+            "alone/sbom.cdx.json",
+            artifact,
+            "--key",
+            "first/keys/demo.key",
+            "--bundle",
+            "alone/sbom.sigstore.json",
+        ],
+        &[
+            "attest",
+            "sast",
+            "--sarif",
+            "alone/sast.sarif",
+            artifact,
+            "--key",
+            "first/keys/demo.key",
+            "--bundle",
+            "alone/sast.sigstore.json",
+        ],
+    ];
+    for args in stages {
+        let o = tollgate_fixed(args, dir.path());
+        assert!(
+            o.status.code() == Some(0) || o.status.code() == Some(1),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    for (alone, ci) in [
+        ("sast.sarif", "sast.sarif"),
+        ("audit.json", "audit.json"),
+        ("sbom.cdx.json", "sbom.cdx.json"),
+        (
+            "sbom.sigstore.json",
+            "attestations/tollgate-demo-shop-0.1.0.tar.sbom.sigstore.json",
+        ),
+        (
+            "sast.sigstore.json",
+            "attestations/tollgate-demo-shop-0.1.0.tar.sast.sigstore.json",
+        ),
+    ] {
+        let a = std::fs::read(dir.path().join("alone").join(alone)).unwrap();
+        let c = std::fs::read(dir.path().join("ci").join(ci)).unwrap();
+        assert!(!a.is_empty());
+        assert!(a == c, "{ci} differs from `tollgate` run alone");
+    }
+    // The summary counts what the files hold.
+    let summary: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("ci/summary.json")).unwrap())
+            .unwrap();
+    let sbom: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("alone/sbom.cdx.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        summary["stages"][2]["components"],
+        sbom["components"].as_array().unwrap().len()
+    );
+    let audit: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("alone/audit.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        summary["stages"][1]["vulnerabilities"].as_array().unwrap().len(),
+        audit["vulnerabilities"]["list"].as_array().unwrap().len()
+    );
+    assert!(summary["stages"][1]["vulnerabilities"].as_array().unwrap().len() > 0);
+}

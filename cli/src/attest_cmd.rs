@@ -148,11 +148,22 @@ pub fn run(args: AttestArgs) -> Result<u8> {
             };
             (args.common, t, read_json(&file, "predicate")?.1)
         }
-        Some(AttestCommand::Provenance {
+        Some(command) => predicate(command)?,
+    };
+    attest(&common, &predicate_type, predicate, None, true)
+}
+
+/// One of the built-in predicates (provenance, sbom, vulns, sast), read
+/// from the input its command names: the subjects and how to sign, the
+/// predicate type and the predicate.
+pub fn predicate(command: AttestCommand) -> Result<(CommonArgs, String, Value)> {
+    Ok(match command {
+        AttestCommand::Link(_) => bail!("an in-toto link is not a predicate"),
+        AttestCommand::Provenance {
             repo,
             allow_dirty,
             common,
-        }) => {
+        } => {
             let facts = tollgate_attest::provenance::source_facts(&repo)?;
             if facts.dirty && !allow_dirty {
                 bail!("{}: the working tree has uncommitted changes; commit them, or pass --allow-dirty (recorded in the provenance)", repo.display());
@@ -167,14 +178,14 @@ pub fn run(args: AttestArgs) -> Result<u8> {
                 tollgate_attest::provenance::predicate(&facts, &env, &now, &now, external),
             )
         }
-        Some(AttestCommand::Sbom { sbom, common }) => {
+        AttestCommand::Sbom { sbom, common } => {
             let (_, doc) = read_json(&sbom, "SBOM")?;
             if doc["bomFormat"] != "CycloneDX" {
                 bail!("{}: not a CycloneDX SBOM", sbom.display());
             }
             (common, statement::CYCLONEDX_BOM.to_string(), doc)
         }
-        Some(AttestCommand::Vulns { audit, common }) => {
+        AttestCommand::Vulns { audit, common } => {
             let (_, doc) = read_json(&audit, "audit report")?;
             if doc.get("vulnerabilities").is_none() {
                 bail!(
@@ -189,7 +200,7 @@ pub fn run(args: AttestArgs) -> Result<u8> {
                 statement::vulns_predicate(&doc, &now, &now),
             )
         }
-        Some(AttestCommand::Sast { sarif, common }) => {
+        AttestCommand::Sast { sarif, common } => {
             let (bytes, doc) = read_json(&sarif, "SARIF log")?;
             if doc["version"] != "2.1.0" {
                 bail!("{}: not a SARIF 2.1.0 log", sarif.display());
@@ -200,7 +211,21 @@ pub fn run(args: AttestArgs) -> Result<u8> {
                 statement::sast_predicate(&bytes)?,
             )
         }
-    };
+    })
+}
+
+/// Sign a statement of `predicate` about `common`'s subjects and write it
+/// where `common` says (bundle, registry, `.intoto.jsonl`). `key`: a key
+/// already loaded (`tollgate ci` decrypts its key once), else `--key`'s.
+/// `announce`: say what was written (on standard error) and print the
+/// attached image's record (on standard output), as `tollgate attest` does.
+pub fn attest(
+    common: &CommonArgs,
+    predicate_type: &str,
+    predicate: Value,
+    key: Option<&tollgate_attest::keys::KeyPair>,
+    announce: bool,
+) -> Result<u8> {
     let registry_options = common.registry.options()?;
     let image = match &common.attach {
         Some(image) => Some(tollgate_attest::oci::resolve_image(
@@ -213,10 +238,11 @@ pub fn run(args: AttestArgs) -> Result<u8> {
     let statement = statement::statement(&subjects, &predicate_type, predicate);
     let mut sigstore = common.sigstore.clone();
     sigstore.resolve()?;
-    let key = match &common.key {
-        Some(path) => Some(load_key(path, &common.password)?),
-        None => None,
+    let loaded = match (key, &common.key) {
+        (None, Some(path)) => Some(load_key(path, &common.password)?),
+        _ => None,
     };
+    let key = key.or(loaded.as_ref());
     if key.is_none() && common.output_jsonl.is_some() {
         bail!("--output-jsonl writes a bare DSSE envelope, which only a key verifies; keyless attestations go to --bundle or --attach (their certificate and log entry travel in the bundle)");
     }
@@ -240,15 +266,17 @@ pub fn run(args: AttestArgs) -> Result<u8> {
     let bundle = tollgate_attest::keyless::sign_statement(&signer, &statement)?;
     let bundle_bytes = tollgate_attest::sign::to_bytes(&bundle);
     if let Some(root) = &sigstore.trusted_root {
-        check_fresh_bundle(&bundle_bytes, &subjects, key.as_ref(), &signer, root)?;
+        check_fresh_bundle(&bundle_bytes, &subjects, key, &signer, root)?;
     }
     if let Some(path) = &common.bundle {
         output::write_atomic(path, &bundle_bytes)?;
-        output::info!(
+        if announce {
+            output::info!(
             "Wrote {predicate_type} attestation bundle to {} ({})",
             path.display(),
             describe(&signer)
-        );
+            );
+        }
     }
     if let Some(image) = common.attach.as_deref() {
         let attached = tollgate_attest::oci::attach_attestation(
@@ -257,12 +285,14 @@ pub fn run(args: AttestArgs) -> Result<u8> {
             &predicate_type,
             &registry_options,
         )?;
-        output::line(&serde_json::to_string_pretty(&attached)?)?;
-        output::info!(
-            "Attached {predicate_type} attestation to {} (tag {})",
-            attached.image,
-            attached.attestation_tag
-        );
+        if announce {
+            output::line(&serde_json::to_string_pretty(&attached)?)?;
+            output::info!(
+                "Attached {predicate_type} attestation to {} (tag {})",
+                attached.image,
+                attached.attestation_tag
+            );
+        }
     }
     if let Some(path) = &common.output_jsonl {
         use std::io::Write;

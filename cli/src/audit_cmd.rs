@@ -112,18 +112,7 @@ pub fn now() -> i64 {
 }
 
 pub fn run(args: AuditArgs) -> Result<u8> {
-    let loaded = config::load(args.config.as_deref(), &args.path)?;
-    let audit_config = &loaded.config.audit;
-    let max_db_age_days = parse_age_days(&args.max_db_age)?;
-    let mut deny = Vec::new();
-    for kind in args.deny.iter().chain(audit_config.deny.iter()) {
-        match Kind::parse(kind) {
-            Some(k) if k != Kind::Vulnerability => deny.push(k),
-            _ => bail!(
-                "--deny: unknown kind `{kind}` (expected unmaintained, unsound, notice or yanked)"
-            ),
-        }
-    }
+    let plan = plan(&args)?;
     let interactive = std::io::stderr().is_terminal() && !output::quiet();
     let status = |msg: &str| {
         if interactive {
@@ -132,27 +121,59 @@ pub fn run(args: AuditArgs) -> Result<u8> {
     };
 
     status("reading the dependency graph");
-    let graph = Graph::load(
-        &args.path,
-        &LoadOptions {
-            target: args.target.clone(),
-            offline: args.offline,
-        },
-    )?;
+    let graph = Graph::load(&plan.input, &plan.load)?;
     status("loading the advisory database");
-    // Kept alive (and removed on drop) while the built-in snapshot is in use.
-    let mut _unpacked = None;
-    let db = match &args.advisory_db {
-        Some(path) => AdvisoryDb::open(path)?,
-        None if advisory_db::default_path().exists() => {
-            AdvisoryDb::open(&advisory_db::default_path())?
+    let db = open_db(plan.advisory_db.as_deref())?;
+    status("checking advisories and policy");
+    let outcome = execute(&plan, &graph, &db.db)?;
+    if interactive {
+        eprint!("\x1b[2K");
+    }
+    output::write(plan.output.as_deref(), &outcome.rendered)?;
+    if !matches!(plan.format, Format::Text) || plan.output.is_some() {
+        output::info!("{}", outcome.report.summary());
+    }
+    Ok(outcome.code)
+}
+
+/// An audit decided from the arguments and `tollgate.toml`, before the
+/// graph or the database is read.
+pub struct Plan {
+    /// A project directory, a Cargo.toml or a Cargo.lock.
+    pub input: PathBuf,
+    pub load: LoadOptions,
+    /// `--advisory-db` (`None`: the default one, else the built-in snapshot).
+    pub advisory_db: Option<PathBuf>,
+    pub index: Option<LocalIndex>,
+    pub config: tollgate_sbom::config::AuditConfig,
+    pub options: audit::Options,
+    pub fail: FailPolicy,
+    pub format: Format,
+    pub output: Option<PathBuf>,
+}
+
+/// What an audit found, rendered as its plan asked.
+pub struct Outcome {
+    pub report: tollgate_sbom::report::Report,
+    /// The report in the plan's format (what `-o` receives).
+    pub rendered: String,
+    /// 0, or [`EXIT_FINDINGS`] when the report fails the plan's thresholds.
+    pub code: u8,
+}
+
+/// Arguments and configuration to a [`Plan`].
+pub fn plan(args: &AuditArgs) -> Result<Plan> {
+    let loaded = config::load(args.config.as_deref(), &args.path)?;
+    let max_db_age_days = parse_age_days(&args.max_db_age)?;
+    let mut deny = Vec::new();
+    for kind in args.deny.iter().chain(loaded.config.audit.deny.iter()) {
+        match Kind::parse(kind) {
+            Some(k) if k != Kind::Vulnerability => deny.push(k),
+            _ => bail!(
+                "--deny: unknown kind `{kind}` (expected unmaintained, unsound, notice or yanked)"
+            ),
         }
-        None => {
-            let (db, unpacked) = open_snapshot(&advisory_db::default_path())?;
-            _unpacked = Some(unpacked);
-            db
-        }
-    };
+    }
     let index = match &args.registry_index {
         Some(dir) => {
             if !dir.is_dir() {
@@ -162,40 +183,89 @@ pub fn run(args: AuditArgs) -> Result<u8> {
         }
         None => LocalIndex::find_default(),
     };
-    status("checking advisories and policy");
-    let options = audit::Options {
-        now: now(),
-        max_db_age_days,
-        reachability: !args.no_reachability,
-        target: args.target.clone(),
-    };
-    let report = tollgate_sbom::report::run(&graph, &db, audit_config, &options, index.as_ref())?;
-    if interactive {
-        eprint!("\x1b[2K");
-    }
+    Ok(Plan {
+        input: args.path.clone(),
+        load: LoadOptions {
+            target: args.target.clone(),
+            offline: args.offline,
+        },
+        advisory_db: args.advisory_db.clone(),
+        index,
+        config: loaded.config.audit,
+        options: audit::Options {
+            now: now(),
+            max_db_age_days,
+            reachability: !args.no_reachability,
+            target: args.target.clone(),
+        },
+        fail: FailPolicy {
+            fail_on: args.fail_on.map(|f| match f {
+                FailOn::Low => Severity::Low,
+                FailOn::Medium => Severity::Medium,
+                FailOn::High => Severity::High,
+                FailOn::Critical => Severity::Critical,
+            }),
+            deny,
+        },
+        format: args.format,
+        output: args.output.clone(),
+    })
+}
 
-    let rendered = match args.format {
+/// An opened advisory database; the built-in snapshot's unpacked copy
+/// lives (and is removed on drop) as long as this does.
+pub struct OpenDb {
+    pub db: AdvisoryDb,
+    _unpacked: Option<snapshot::Unpacked>,
+}
+
+/// The database at `path`, else the default one, else (with a warning)
+/// the snapshot built into the binary.
+pub fn open_db(path: Option<&Path>) -> Result<OpenDb> {
+    let default = advisory_db::default_path();
+    Ok(match path {
+        Some(path) => OpenDb {
+            db: AdvisoryDb::open(path)?,
+            _unpacked: None,
+        },
+        None if default.exists() => OpenDb {
+            db: AdvisoryDb::open(&default)?,
+            _unpacked: None,
+        },
+        None => {
+            let (db, unpacked) = open_snapshot(&default)?;
+            OpenDb {
+                db,
+                _unpacked: Some(unpacked),
+            }
+        }
+    })
+}
+
+/// Check and render: everything `tollgate audit` does after reading the
+/// graph and the database, except writing.
+pub fn execute(plan: &Plan, graph: &Graph, db: &AdvisoryDb) -> Result<Outcome> {
+    let report = tollgate_sbom::report::run(
+        graph,
+        db,
+        &plan.config,
+        &plan.options,
+        plan.index.as_ref(),
+    )?;
+    let rendered = match plan.format {
         Format::Text => report.to_text(),
         Format::Json => report.to_json(),
         Format::Sarif => report.to_sarif(&lockfile_uri(&graph.lockfile_path)),
     };
-    output::write(args.output.as_deref(), &rendered)?;
-    if !matches!(args.format, Format::Text) || args.output.is_some() {
-        output::info!("{}", report.summary());
-    }
-    let policy = FailPolicy {
-        fail_on: args.fail_on.map(|f| match f {
-            FailOn::Low => Severity::Low,
-            FailOn::Medium => Severity::Medium,
-            FailOn::High => Severity::High,
-            FailOn::Critical => Severity::Critical,
-        }),
-        deny,
-    };
-    Ok(if report.failed(&policy) {
+    let code = if report.failed(&plan.fail) {
         EXIT_FINDINGS
     } else {
         0
+    };
+    Ok(Outcome {
+        report,
+        rendered,
+        code,
     })
 }
 

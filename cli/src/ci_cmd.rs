@@ -1,31 +1,38 @@
-//! `tollgate ci`: the whole pipeline on one cargo project, in order — SAST,
-//! dependency audit, SBOM, then for each artifact the four attestations
-//! (provenance, SBOM, vulnerabilities, SAST), then the deploy gate over the
-//! result, exactly as it will run at deploy time.
+//! `tollgate ci`: the whole pipeline on one cargo project — SAST, dependency
+//! audit, SBOM, then for each artifact the four attestations (provenance,
+//! SBOM, vulnerabilities, SAST), then the deploy gate over the result,
+//! exactly as it will run at deploy time.
 //!
-//! Each stage runs this same binary as a child process with the arguments a
-//! user would type, so `tollgate ci` can never drift from the individual
-//! commands. Everything is written to a staging directory beside `--out`
+//! Every stage runs in this process through the same `plan` / `execute`
+//! functions its own command uses, with its arguments parsed from the
+//! command line a user would type, so `tollgate ci` cannot drift from the
+//! individual commands (`tests/ci_cli.rs` checks the files are
+//! byte-identical). The cargo graph is built and the advisory database
+//! opened once, into one context that the audit and SBOM stages share;
+//! SAST runs on its own thread alongside them. The signing key is decrypted
+//! once, and the policy loaded once.
+//!
+//! Everything is written to a staging directory beside `--out`
 //! (`.OUT.partial-PID`, mode 0700: with `--demo` it holds a private key) and
 //! moved into place only at the end: an interrupted run leaves no
-//! half-written output directory. On SIGINT, SIGTERM or SIGHUP the running
-//! stage is stopped and the staging directory removed before exiting
-//! 128+signal; one left by a run that could not clean up (SIGKILL, power
-//! loss) is removed by the next run for the same `--out` once its process
-//! is gone.
+//! half-written output directory. On SIGINT, SIGTERM or SIGHUP the staging
+//! directory is removed before exiting 128+signal; one left by a run that
+//! could not clean up (SIGKILL, power loss) is removed by the next run for
+//! the same `--out` once its process is gone.
 //!
 //! Exit status: 0 every subject admitted, 1 a subject denied, 2 error.
 
 use crate::keys_cmd::RegistryArgs;
-use crate::{output, EXIT_FINDINGS};
-use anyhow::{bail, Context, Result};
+use crate::EXIT_FINDINGS;
+use crate::{attest_cmd, audit_cmd, keys_cmd, output, sast_cmd, sbom_cmd, verify_cmd};
+use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, ValueEnum};
-use serde_json::{json, Value};
+use serde::Serialize;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::Mutex;
+use tollgate_attest::keys::{KeyKind, KeyPair};
+use tollgate_sbom::graph::Graph;
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum Format {
@@ -114,68 +121,22 @@ impl Progress {
     }
 }
 
-/// What one child stage did.
-struct Ran {
-    code: i32,
-    stdout: String,
-}
-
-/// Run `tollgate ARGS` and fail on exit status 2 (or a signal) with its error output.
-fn tollgate(args: &[String], envs: &[(&str, &str)], what: &str) -> Result<Ran> {
-    // tollgate:allow(trusted-exe-path): the stages must run this very binary; on Linux this is /proc/self/exe, not argv[0]
-    let exe = std::env::current_exe().context("cannot find the tollgate executable")?;
-    let child = Command::new(exe)
-        .args(args)
-        .envs(envs.iter().copied())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .with_context(|| format!("{what}: cannot start"))?;
-    // Known to the signal handler, which stops it before cleaning up.
-    STAGE.store(i32::try_from(child.id()).unwrap_or(0), Ordering::SeqCst);
-    let out = child.wait_with_output();
-    STAGE.store(0, Ordering::SeqCst);
-    let out = out.with_context(|| format!("{what}: cannot run"))?;
-    let code = out.status.code().unwrap_or(-1);
-    if code != 0 && code != i32::from(EXIT_FINDINGS) {
-        bail!(
-            "{what} failed (exit {code}):\n{}",
-            String::from_utf8_lossy(&out.stderr).trim_end()
-        );
-    }
-    Ok(Ran {
-        code,
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-    })
-}
-
 fn s(p: &Path) -> String {
     p.to_string_lossy().into_owned()
 }
 
-fn read_json(path: &Path) -> Result<Value> {
-    let bytes = std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
-    serde_json::from_slice(&bytes).with_context(|| format!("{}: not JSON", path.display()))
-}
-
-/// Findings per SARIF level.
-fn sarif_counts(sarif: &Value) -> Value {
-    let mut counts = serde_json::Map::new();
-    for level in ["error", "warning", "note"] {
-        counts.insert(level.into(), json!(0));
-    }
-    let results = sarif
-        .pointer("/runs/0/results")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    for r in &results {
-        let level = r.get("level").and_then(Value::as_str).unwrap_or("warning");
-        let n = counts.get(level).and_then(Value::as_u64).unwrap_or(0);
-        counts.insert(level.into(), json!(n + 1));
-    }
-    Value::Object(counts)
+/// A stage's arguments, parsed from the command line a user would type
+/// after `tollgate <command>`, so every default and check of the command
+/// applies to the stage too.
+fn stage_args<T: clap::FromArgMatches + clap::Args>(
+    what: &'static str,
+    argv: &[String],
+) -> Result<T> {
+    let command = T::augment_args(clap::Command::new(what).no_binary_name(true));
+    let matches = command
+        .try_get_matches_from(argv)
+        .map_err(|e| anyhow!("{what}: {}", e.render()))?;
+    T::from_arg_matches(&matches).map_err(|e| anyhow!("{what}: {}", e.render()))
 }
 
 pub fn run(args: CiArgs) -> Result<u8> {
@@ -226,9 +187,7 @@ pub fn run(args: CiArgs) -> Result<u8> {
                 *slot = None;
             }
             match args.format {
-                Format::Json => {
-                    output::write(None, &(serde_json::to_string_pretty(&summary)? + "\n"))?
-                }
+                Format::Json => output::write(None, &summary_json(&summary)?)?,
                 Format::Text => output::write(None, &render_text(&summary, &out))?,
             }
             Ok(code)
@@ -241,8 +200,6 @@ pub fn run(args: CiArgs) -> Result<u8> {
     }
 }
 
-/// The running stage's process id (0: none).
-static STAGE: AtomicI32 = AtomicI32::new(0);
 /// The staging directory while it exists.
 static STAGING: Mutex<Option<PathBuf>> = Mutex::new(None);
 
@@ -274,8 +231,8 @@ fn remove_dir_retrying(dir: &Path) -> bool {
     false
 }
 
-/// On SIGINT, SIGTERM or SIGHUP: stop the running stage, remove the staging
-/// directory, exit 128+signal.
+/// On SIGINT, SIGTERM or SIGHUP: remove the staging directory, exit
+/// 128+signal.
 fn cleanup_on_signal() -> Result<()> {
     use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
     let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])
@@ -284,10 +241,6 @@ fn cleanup_on_signal() -> Result<()> {
         let Some(signal) = signals.forever().next() else {
             return;
         };
-        #[cfg(unix)]
-        if let Some(pid) = rustix::process::Pid::from_raw(STAGE.load(Ordering::SeqCst)) {
-            let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
-        }
         let mut slot = staging_slot();
         if let Some(dir) = slot.take() {
             if remove_dir_retrying(&dir) {
@@ -352,37 +305,102 @@ fn process_alive(pid: i32) -> bool {
     }
 }
 
+/// `summary.json`: what every stage produced and the verdict.
+#[derive(Debug, Serialize)]
+struct Summary {
+    tollgate: &'static str,
+    project: String,
+    policy: String,
+    signing: &'static str,
+    stages: Vec<Stage>,
+    subjects: Vec<SubjectSummary>,
+    verdict: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(tag = "stage", rename_all = "lowercase")]
+enum Stage {
+    Sast {
+        output: &'static str,
+        findings: Levels,
+    },
+    Audit {
+        output: &'static str,
+        vulnerabilities: Vec<Vulnerability>,
+    },
+    Sbom {
+        output: &'static str,
+        components: usize,
+    },
+}
+
+/// SAST findings per SARIF level.
+#[derive(Debug, Default, Serialize)]
+struct Levels {
+    error: usize,
+    warning: usize,
+    note: usize,
+}
+
+#[derive(Debug, Serialize)]
+struct Vulnerability {
+    id: String,
+    package: String,
+    version: String,
+}
+
+#[derive(Debug, Serialize)]
+struct SubjectSummary {
+    subject: String,
+    digest: String,
+    allowed: bool,
+    failed: Vec<Failed>,
+}
+
+#[derive(Debug, Serialize)]
+struct Failed {
+    requirement: String,
+    reason: String,
+}
+
+/// The summary as written to `summary.json` and printed by `--format
+/// json`: keys sorted, as every JSON document tollgate writes.
+fn summary_json(summary: &Summary) -> Result<String> {
+    let value = serde_json::to_value(summary)?;
+    Ok(serde_json::to_string_pretty(&value)? + "\n")
+}
+
+/// How the attestations are signed.
+enum Signing {
+    Key { path: PathBuf, key: KeyPair },
+    Keyless { token: String },
+}
+
+/// What SAST, audit and SBOM produced (each already written into `work`).
+struct Reports {
+    sast: Stage,
+    audit: Stage,
+    sbom: Stage,
+}
+
 /// Runs every stage into `work`; returns the exit code and the summary.
-fn pipeline(args: &CiArgs, work: &Path) -> Result<(u8, Value)> {
-    let mut envs: Vec<(&str, &str)> = Vec::new();
-    let (project, key, policy, mut artifacts, dirty) = match args.demo {
+fn pipeline(args: &CiArgs, work: &Path) -> Result<(u8, Summary)> {
+    // Before anything touches git2, which reads SSL_CERT_FILE once.
+    if let Some(ca) = &args.ca_file {
+        audit_cmd::use_ca_file(ca)?;
+    }
+    let mut demo_key_pair = None;
+    let (project, key_path, policy_path, mut artifacts, dirty) = match args.demo {
         Some(variant) => {
             let demo = crate::demo::materialise(variant, work)?;
-            let prefix = work.join("keys").join("demo");
-            std::fs::create_dir_all(work.join("keys"))?;
-            // The demo key is throwaway: an empty password, as cosign allows.
-            envs.push(("COSIGN_PASSWORD", ""));
-            tollgate(
-                &[
-                    "key".into(),
-                    "generate".into(),
-                    "--output-key-prefix".into(),
-                    s(&prefix),
-                ],
-                &envs,
-                "generating the demo key",
-            )?;
-            let public = std::fs::read_to_string(prefix.with_extension("pub"))
-                .context("the demo public key")?;
+            let (path, key) = demo_key(work)?;
             let policy = work.join("policy.yaml");
-            output::write_atomic(&policy, crate::demo::policy(&public).as_bytes())?;
-            (
-                demo.project,
-                Some(prefix.with_extension("key")),
-                policy,
-                vec![demo.artifact],
-                false,
-            )
+            output::write_atomic(
+                &policy,
+                crate::demo::policy(&key.public_key_pem()).as_bytes(),
+            )?;
+            demo_key_pair = Some(key);
+            (demo.project, Some(path), policy, vec![demo.artifact], false)
         }
         None => {
             let Some(policy) = &args.policy else {
@@ -399,7 +417,6 @@ fn pipeline(args: &CiArgs, work: &Path) -> Result<(u8, Value)> {
                     args.path.display()
                 );
             }
-            crate::verify_cmd::load_policy(policy)?;
             (
                 args.path.clone(),
                 key,
@@ -409,6 +426,7 @@ fn pipeline(args: &CiArgs, work: &Path) -> Result<(u8, Value)> {
             )
         }
     };
+    let policy = verify_cmd::load_policy(&policy_path)?;
     artifacts.extend(args.artifacts.iter().cloned());
     for a in &artifacts {
         if !a.is_file() {
@@ -418,6 +436,28 @@ fn pipeline(args: &CiArgs, work: &Path) -> Result<(u8, Value)> {
     if artifacts.is_empty() && args.image.is_none() {
         bail!("nothing to sign: give --artifact FILE or --image REF");
     }
+    // How every attestation is signed: the key decrypted once (the demo's
+    // is still in memory), or one keyless token for every attestation.
+    let mut sigstore = args.sigstore.clone();
+    sigstore.resolve()?;
+    let signing = match &key_path {
+        Some(path) => Signing::Key {
+            path: path.clone(),
+            key: match demo_key_pair {
+                Some(key) => key,
+                None => keys_cmd::load_key(
+                    path,
+                    &keys_cmd::PasswordArgs {
+                        password_file: None,
+                        password_stdin: false,
+                    },
+                )?,
+            },
+        },
+        None => Signing::Keyless {
+            token: sigstore.identity_token()?,
+        },
+    };
     // The demo has no cargo workspace to resolve: its lockfile is the input.
     let input = if args.demo.is_some() {
         project.join("Cargo.lock")
@@ -427,17 +467,164 @@ fn pipeline(args: &CiArgs, work: &Path) -> Result<(u8, Value)> {
     let subjects = artifacts.len() + usize::from(args.image.is_some());
     let mut progress = Progress {
         on: std::io::stderr().is_terminal() && matches!(args.format, Format::Text),
-        total: 3 + 2 * subjects,
+        total: 1 + 2 * subjects,
         step: 0,
     };
-    let mut stages = Vec::new();
 
-    progress.stage("sast");
+    progress.stage("sast, audit, sbom");
+    let reports = reports(args, work, &project, &input)?;
     let sarif = work.join("sast.sarif");
-    tollgate(
+    let audit = work.join("audit.json");
+    let sbom = work.join("sbom.cdx.json");
+
+    let kinds: [(&str, &str, &Path); 4] = [
+        ("provenance", "--repo", &project),
+        ("sbom", "--sbom", &sbom),
+        ("vulns", "--audit", &audit),
+        ("sast", "--sarif", &sarif),
+    ];
+    let mut signing_flags: Vec<String> = Vec::new();
+    match &signing {
+        Signing::Key { path, .. } => signing_flags.extend(["--key".into(), s(path)]),
+        Signing::Keyless { .. } => {
+            signing_flags.extend(["--fulcio-url".into(), sigstore.fulcio_url.clone()])
+        }
+    }
+    if key_path.is_none() || sigstore.rekor_url.is_some() {
+        signing_flags.extend(["--rekor-url".into(), sigstore.keyless_rekor_url()]);
+    }
+    if let Some(root) = &sigstore.trusted_root {
+        signing_flags.extend(["--trusted-root".into(), s(root)]);
+    }
+    // One attestation: `tollgate attest KIND FLAG INPUT [SUBJECT] SIGNING TAIL`.
+    let attest = |kind: &str, flag: &str, input: &Path, tail: &[String]| -> Result<()> {
+        let mut argv = vec![kind.to_string(), flag.into(), s(input)];
+        if kind == "provenance" && dirty {
+            argv.push("--allow-dirty".into());
+        }
+        argv.extend(signing_flags.iter().cloned());
+        argv.extend(tail.iter().cloned());
+        let parsed: attest_cmd::AttestArgs = stage_args("attest", &argv)?;
+        let Some(command) = parsed.command else {
+            bail!("attest {kind}: no predicate");
+        };
+        let (mut common, predicate_type, predicate) = attest_cmd::predicate(command)?;
+        let key = match &signing {
+            Signing::Key { key, .. } => Some(key),
+            Signing::Keyless { token } => {
+                common.sigstore.identity_token = Some(token.clone());
+                None
+            }
+        };
+        attest_cmd::attest(&common, &predicate_type, predicate, key, false)?;
+        Ok(())
+    };
+    let decision_log = work.join("decisions.jsonl");
+    let verify = |target: &str, tail: &[String]| -> Result<(SubjectSummary, bool)> {
+        let mut argv = vec![
+            target.to_string(),
+            "--policy".into(),
+            s(&policy_path),
+            "--decision-log".into(),
+            s(&decision_log),
+            "--format".into(),
+            "json".into(),
+        ];
+        argv.extend(tail.iter().cloned());
+        let parsed: verify_cmd::VerifyArgs = stage_args("verify", &argv)?;
+        let (decision, _) = verify_cmd::evaluate(&parsed, &policy)?;
+        Ok((subject_summary(target, &decision), decision.allowed))
+    };
+
+    let mut subjects_out = Vec::new();
+    let mut denied = false;
+    for artifact in &artifacts {
+        let name = artifact
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "artifact".into());
+        progress.stage(&format!("attest {name}"));
+        let mut bundle_flags = Vec::new();
+        for (kind, flag, input) in kinds {
+            let bundle = work
+                .join("attestations")
+                .join(format!("{name}.{kind}.sigstore.json"));
+            attest(
+                kind,
+                flag,
+                input,
+                &[s(artifact), "--bundle".into(), s(&bundle)],
+            )
+            .with_context(|| format!("attest {kind} {name} failed"))?;
+            bundle_flags.extend(["--bundle".into(), s(&bundle)]);
+        }
+        progress.stage(&format!("verify {name}"));
+        let (mut subject, allowed) =
+            verify(&s(artifact), &bundle_flags).with_context(|| format!("verify {name} failed"))?;
+        subject.subject = name;
+        denied |= !allowed;
+        subjects_out.push(subject);
+    }
+    if let Some(image) = &args.image {
+        progress.stage(&format!("attest {image}"));
+        for (kind, flag, input) in kinds {
+            let mut tail = vec!["--attach".into(), image.clone()];
+            tail.extend(registry_flags(&args.registry));
+            attest(kind, flag, input, &tail)
+                .with_context(|| format!("attest {kind} {image} failed"))?;
+        }
+        progress.stage(&format!("verify {image}"));
+        let (subject, allowed) = verify(image, &registry_flags(&args.registry))
+            .with_context(|| format!("verify {image} failed"))?;
+        denied |= !allowed;
+        subjects_out.push(subject);
+    }
+    let summary = Summary {
+        tollgate: env!("CARGO_PKG_VERSION"),
+        project: s(project.strip_prefix(work).unwrap_or(&project)),
+        policy: s(policy_path.strip_prefix(work).unwrap_or(&policy_path)),
+        signing: match signing {
+            Signing::Key { .. } => "key",
+            Signing::Keyless { .. } => "keyless",
+        },
+        stages: vec![reports.sast, reports.audit, reports.sbom],
+        subjects: subjects_out,
+        verdict: if denied { "deny" } else { "admit" },
+    };
+    output::write_atomic(&work.join(SUMMARY), summary_json(&summary)?.as_bytes())?;
+    Ok((if denied { EXIT_FINDINGS } else { 0 }, summary))
+}
+
+/// The demo's throwaway key pair, written to `work/keys/demo.*` (an empty
+/// password, as cosign allows); returns the private key's path and the key.
+fn demo_key(work: &Path) -> Result<(PathBuf, KeyPair)> {
+    let keys = work.join("keys");
+    std::fs::create_dir_all(&keys).with_context(|| format!("{}: cannot create", keys.display()))?;
+    let prefix = keys.join("demo");
+    let key = KeyPair::generate(KeyKind::EcdsaP256);
+    let pem = key
+        .to_encrypted_pem(b"")
+        .context("the demo key: cannot encrypt")?;
+    let private = prefix.with_extension("key");
+    keys_cmd::write_private_key(&private, &pem, false)?;
+    output::write_atomic(
+        &prefix.with_extension("pub"),
+        key.public_key_pem().as_bytes(),
+    )?;
+    Ok((private, key))
+}
+
+/// SAST on its own thread, alongside graph, audit and SBOM, which share
+/// one graph and one database: each report written into `work`.
+fn reports(args: &CiArgs, work: &Path, project: &Path, input: &Path) -> Result<Reports> {
+    let sarif = work.join("sast.sarif");
+    let audit = work.join("audit.json");
+    let sbom = work.join("sbom.cdx.json");
+    // Every stage's arguments are checked before any work starts.
+    let sast_plan = sast_cmd::plan(&stage_args::<sast_cmd::SastArgs>(
+        "sast",
         &[
-            "sast".into(),
-            s(&project),
+            s(project),
             "--format".into(),
             "sarif".into(),
             "-o".into(),
@@ -445,25 +632,104 @@ fn pipeline(args: &CiArgs, work: &Path) -> Result<(u8, Value)> {
             "--fail-on".into(),
             "never".into(),
         ],
-        &envs,
-        "sast",
-    )?;
-    let counts = sarif_counts(&read_json(&sarif)?);
-    stages.push(json!({"stage": "sast", "output": "sast.sarif", "findings": counts}));
+    )?)?;
+    let mut audit_argv = vec![
+        s(input),
+        "--format".into(),
+        "json".into(),
+        "-o".into(),
+        s(&audit),
+    ];
+    let mut sbom_argv = vec![s(input), "-o".into(), s(&sbom)];
+    if args.offline {
+        audit_argv.push("--offline".into());
+        sbom_argv.push("--offline".into());
+    }
+    let mut audit_plan =
+        audit_cmd::plan(&stage_args::<audit_cmd::AuditArgs>("audit", &audit_argv)?)?;
+    let sbom_plan = sbom_cmd::plan(&stage_args::<sbom_cmd::GenerateArgs>("sbom", &sbom_argv)?)?;
 
-    progress.stage("audit");
-    // The database: the one given (fetched into place when missing), else
-    // the default one, fetched when missing; with none of them (the demo,
-    // --offline, or a failed fetch) the audit stage falls back to the
-    // snapshot built into the binary, which is announced here.
-    let fetch_into = |db: &Path| -> Result<Ran> {
-        let mut fetch = vec!["db".into(), "fetch".into(), "--advisory-db".into(), s(db)];
-        if let Some(ca) = &args.ca_file {
-            fetch.extend(["--ca-file".into(), s(ca)]);
-        }
-        tollgate(&fetch, &envs, "fetching the advisory database")
+    std::thread::scope(|scope| -> Result<Reports> {
+        let sast = scope.spawn(|| -> Result<Stage> {
+            let outcome = sast_cmd::execute(&sast_plan).context("sast failed")?;
+            output::write_atomic(&sarif, outcome.rendered.as_bytes())?;
+            let mut levels = Levels::default();
+            for f in &outcome.report.findings {
+                match f.severity.sarif_level() {
+                    "error" => levels.error += 1,
+                    "warning" => levels.warning += 1,
+                    _ => levels.note += 1,
+                }
+            }
+            Ok(Stage::Sast {
+                output: "sast.sarif",
+                findings: levels,
+            })
+        });
+        let rest = (|| -> Result<(Stage, Stage)> {
+            audit_plan.advisory_db = advisory_db(args)?;
+            // The one graph and the one database both stages read.
+            let graph = Graph::load(&audit_plan.input, &audit_plan.load).context("audit failed")?;
+            let db =
+                audit_cmd::open_db(audit_plan.advisory_db.as_deref()).context("audit failed")?;
+            let audited =
+                audit_cmd::execute(&audit_plan, &graph, &db.db).context("audit failed")?;
+            output::write_atomic(&audit, audited.rendered.as_bytes())?;
+            let vulnerabilities = audited
+                .report
+                .vulnerability_list()
+                .into_iter()
+                .map(|(id, package, version)| Vulnerability {
+                    id,
+                    package,
+                    version,
+                })
+                .collect();
+            let sbom_outcome = sbom_generate(&sbom_plan, &graph).context("sbom failed")?;
+            output::write_atomic(&sbom, &sbom_outcome.bytes)?;
+            Ok((
+                Stage::Audit {
+                    output: "audit.json",
+                    vulnerabilities,
+                },
+                Stage::Sbom {
+                    output: "sbom.cdx.json",
+                    components: sbom_outcome.components,
+                },
+            ))
+        })();
+        let sast = sast
+            .join()
+            .map_err(|_| anyhow!("sast failed: the scan stopped unexpectedly"))?;
+        let (audit, sbom) = rest?;
+        Ok(Reports {
+            sast: sast?,
+            audit,
+            sbom,
+        })
+    })
+}
+
+/// The SBOM stage over the shared graph (never with a vulnerabilities section).
+fn sbom_generate(plan: &sbom_cmd::Plan, graph: &Graph) -> Result<sbom_cmd::Outcome> {
+    sbom_cmd::execute(plan, graph, None)
+}
+
+/// The database: the one given (fetched into place when missing), else the
+/// default one, fetched when missing; with none of them (the demo,
+/// --offline, or a failed fetch) `None`: the audit falls back to the
+/// snapshot built into the binary, with a warning.
+fn advisory_db(args: &CiArgs) -> Result<Option<PathBuf>> {
+    let fetch_into = |db: &Path| -> Result<u8> {
+        audit_cmd::run_db(audit_cmd::DbCommand::Fetch {
+            advisory_db: Some(db.to_path_buf()),
+            url: tollgate_sbom::advisory_db::DEFAULT_URL.to_string(),
+            // Already in effect (see `pipeline`).
+            ca_file: None,
+        })
+        .context("fetching the advisory database failed")
     };
-    let db = match &args.advisory_db {
+    Ok(match &args.advisory_db {
         Some(db) => {
             if !db.exists() {
                 if args.offline {
@@ -481,181 +747,18 @@ fn pipeline(args: &CiArgs, work: &Path) -> Result<(u8, Value)> {
             if default.exists() {
                 Some(default)
             } else if args.demo.is_some() || args.offline {
-                eprintln!("{}", crate::audit_cmd::snapshot_warning(&default));
                 None
             } else {
                 match fetch_into(&default) {
                     Ok(_) => Some(default),
                     Err(err) => {
                         eprintln!("warning: {err:#}");
-                        eprintln!("{}", crate::audit_cmd::snapshot_warning(&default));
                         None
                     }
                 }
             }
         }
-    };
-    let audit = work.join("audit.json");
-    let mut audit_args = vec!["audit".into(), s(&input)];
-    if let Some(db) = &db {
-        audit_args.extend(["--advisory-db".into(), s(db)]);
-    }
-    audit_args.extend(["--format".into(), "json".into(), "-o".into(), s(&audit)]);
-    if args.offline {
-        audit_args.push("--offline".into());
-    }
-    tollgate(&audit_args, &envs, "audit")?;
-    let report = read_json(&audit)?;
-    let vulnerabilities: Vec<Value> = report
-        .pointer("/vulnerabilities/list")
-        .and_then(Value::as_array)
-        .map(|list| {
-            list.iter()
-                .filter_map(|v| {
-                    Some(json!({
-                        "id": v.pointer("/advisory/id")?,
-                        "package": v.pointer("/package/name")?,
-                        "version": v.pointer("/package/version")?,
-                    }))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    stages.push(
-        json!({"stage": "audit", "output": "audit.json", "vulnerabilities": vulnerabilities}),
-    );
-
-    progress.stage("sbom");
-    let sbom = work.join("sbom.cdx.json");
-    let mut sbom_args = vec!["sbom".into(), s(&input), "-o".into(), s(&sbom)];
-    if args.offline {
-        sbom_args.push("--offline".into());
-    }
-    tollgate(&sbom_args, &envs, "sbom")?;
-    let components = read_json(&sbom)?
-        .get("components")
-        .and_then(Value::as_array)
-        .map_or(0, Vec::len);
-    stages.push(json!({"stage": "sbom", "output": "sbom.cdx.json", "components": components}));
-
-    let kinds: [(&str, &str, &Path); 4] = [
-        ("provenance", "--repo", &project),
-        ("sbom", "--sbom", &sbom),
-        ("vulns", "--audit", &audit),
-        ("sast", "--sarif", &sarif),
-    ];
-    // How every attestation is signed. A keyless token is obtained once and
-    // handed to the stages in the environment, never on a command line.
-    let mut sigstore = args.sigstore.clone();
-    sigstore.resolve()?;
-    let token;
-    let mut signing: Vec<String> = Vec::new();
-    match &key {
-        Some(key) => signing.extend(["--key".into(), s(key)]),
-        None => {
-            token = sigstore.identity_token()?;
-            envs.push(("SIGSTORE_ID_TOKEN", token.as_str()));
-            signing.extend(["--fulcio-url".into(), sigstore.fulcio_url.clone()]);
-        }
-    }
-    if key.is_none() || sigstore.rekor_url.is_some() {
-        signing.extend(["--rekor-url".into(), sigstore.keyless_rekor_url()]);
-    }
-    if let Some(root) = &sigstore.trusted_root {
-        signing.extend(["--trusted-root".into(), s(root)]);
-    }
-    let attest =
-        |kind: &str, flag: &str, input: &Path, subject: &[String]| -> Result<Vec<String>> {
-            let mut a = vec!["attest".into(), kind.into(), flag.into(), s(input)];
-            if kind == "provenance" && dirty {
-                a.push("--allow-dirty".into());
-            }
-            a.extend(subject.iter().cloned());
-            a.extend(signing.iter().cloned());
-            Ok(a)
-        };
-    let mut subjects_out = Vec::new();
-    let mut denied = false;
-    for artifact in &artifacts {
-        let name = artifact
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "artifact".into());
-        progress.stage(&format!("attest {name}"));
-        let mut bundles = Vec::new();
-        for (kind, flag, input) in kinds {
-            let bundle = work
-                .join("attestations")
-                .join(format!("{name}.{kind}.sigstore.json"));
-            let mut a = attest(kind, flag, input, &[s(artifact)])?;
-            a.push("--bundle".into());
-            a.push(s(&bundle));
-            tollgate(&a, &envs, &format!("attest {kind} {name}"))?;
-            bundles.push(bundle);
-        }
-        progress.stage(&format!("verify {name}"));
-        let mut v = vec![
-            "verify".into(),
-            s(artifact),
-            "--policy".into(),
-            s(&policy),
-            "--decision-log".into(),
-            s(&work.join("decisions.jsonl")),
-            "--format".into(),
-            "json".into(),
-        ];
-        for b in &bundles {
-            v.push("--bundle".into());
-            v.push(s(b));
-        }
-        let ran = tollgate(&v, &envs, &format!("verify {name}"))?;
-        let decision: Value = serde_json::from_str(&ran.stdout)
-            .with_context(|| format!("verify {name}: unreadable decision"))?;
-        denied |= ran.code != 0;
-        subjects_out.push(subject_summary(&name, &decision));
-    }
-    if let Some(image) = &args.image {
-        progress.stage(&format!("attest {image}"));
-        for (kind, flag, input) in kinds {
-            let mut a = attest(kind, flag, input, &[])?;
-            a.push("--attach".into());
-            a.push(image.clone());
-            a.extend(registry_flags(&args.registry));
-            tollgate(&a, &envs, &format!("attest {kind} {image}"))?;
-        }
-        progress.stage(&format!("verify {image}"));
-        let mut v = vec![
-            "verify".into(),
-            image.clone(),
-            "--policy".into(),
-            s(&policy),
-            "--decision-log".into(),
-            s(&work.join("decisions.jsonl")),
-            "--format".into(),
-            "json".into(),
-        ];
-        v.extend(registry_flags(&args.registry));
-        let ran = tollgate(&v, &envs, &format!("verify {image}"))?;
-        let decision: Value = serde_json::from_str(&ran.stdout)
-            .with_context(|| format!("verify {image}: unreadable decision"))?;
-        denied |= ran.code != 0;
-        subjects_out.push(subject_summary(image, &decision));
-    }
-    let verdict = if denied { "deny" } else { "admit" };
-    let summary = json!({
-        "tollgate": env!("CARGO_PKG_VERSION"),
-        "project": s(project.strip_prefix(work).unwrap_or(&project)),
-        "policy": s(policy.strip_prefix(work).unwrap_or(&policy)),
-        "signing": if key.is_some() { "key" } else { "keyless" },
-        "stages": stages,
-        "subjects": subjects_out,
-        "verdict": verdict,
-    });
-    output::write_atomic(
-        &work.join(SUMMARY),
-        (serde_json::to_string_pretty(&summary)? + "\n").as_bytes(),
-    )?;
-    Ok((if denied { EXIT_FINDINGS } else { 0 }, summary))
+    })
 }
 
 fn registry_flags(r: &RegistryArgs) -> Vec<String> {
@@ -674,91 +777,70 @@ fn registry_flags(r: &RegistryArgs) -> Vec<String> {
     out
 }
 
-fn subject_summary(name: &str, decision: &Value) -> Value {
-    let failed: Vec<Value> = decision
-        .get("checks")
-        .and_then(Value::as_array)
-        .map(|checks| {
-            checks
-                .iter()
-                .filter(|c| c.get("passed") == Some(&Value::Bool(false)))
-                .map(|c| json!({"requirement": c.get("requirement"), "reason": c.get("reason")}))
-                .collect()
-        })
-        .unwrap_or_default();
-    json!({
-        "subject": name,
-        "digest": decision.get("digest"),
-        "allowed": decision.get("allowed"),
-        "failed": failed,
-    })
+fn subject_summary(name: &str, decision: &tollgate_verifier::gate::Decision) -> SubjectSummary {
+    SubjectSummary {
+        subject: name.to_string(),
+        digest: decision.digest.clone(),
+        allowed: decision.allowed,
+        failed: decision
+            .checks
+            .iter()
+            .filter(|c| !c.passed)
+            .map(|c| Failed {
+                requirement: c.requirement.clone(),
+                reason: c.reason.clone(),
+            })
+            .collect(),
+    }
 }
 
-fn render_text(summary: &Value, out: &Path) -> String {
+fn render_text(summary: &Summary, out: &Path) -> String {
     let mut t = String::new();
-    let stages = summary["stages"].as_array().cloned().unwrap_or_default();
     t.push_str("stage       result\n");
-    for stage in &stages {
-        let line = match stage["stage"].as_str().unwrap_or("") {
-            "sast" => format!(
-                "sast        {} error, {} warning, {} note  ({})",
-                stage["findings"]["error"],
-                stage["findings"]["warning"],
-                stage["findings"]["note"],
-                stage["output"].as_str().unwrap_or("")
+    for stage in &summary.stages {
+        let line = match stage {
+            Stage::Sast { output, findings } => format!(
+                "sast        {} error, {} warning, {} note  ({output})",
+                findings.error, findings.warning, findings.note
             ),
-            "audit" => {
-                let list = stage["vulnerabilities"]
-                    .as_array()
-                    .cloned()
-                    .unwrap_or_default();
-                let ids: Vec<String> = list
+            Stage::Audit {
+                vulnerabilities, ..
+            } => {
+                let ids: Vec<String> = vulnerabilities
                     .iter()
-                    .map(|v| {
-                        format!(
-                            "{} ({} {})",
-                            v["id"].as_str().unwrap_or(""),
-                            v["package"].as_str().unwrap_or(""),
-                            v["version"].as_str().unwrap_or("")
-                        )
-                    })
+                    .map(|v| format!("{} ({} {})", v.id, v.package, v.version))
                     .collect();
                 format!(
                     "audit       {} vulnerabilities{}{}",
-                    list.len(),
+                    vulnerabilities.len(),
                     if ids.is_empty() { "" } else { ": " },
                     ids.join(", ")
                 )
             }
-            "sbom" => format!(
-                "sbom        {} components  ({})",
-                stage["components"],
-                stage["output"].as_str().unwrap_or("")
-            ),
-            other => other.to_string(),
+            Stage::Sbom { output, components } => {
+                format!("sbom        {components} components  ({output})")
+            }
         };
         t.push_str(&line);
         t.push('\n');
     }
-    for subject in summary["subjects"].as_array().cloned().unwrap_or_default() {
-        let allowed = subject["allowed"].as_bool() == Some(true);
+    for subject in &summary.subjects {
         t.push_str(&format!(
             "verify      {} {}: {}\n",
-            subject["subject"].as_str().unwrap_or(""),
-            subject["digest"].as_str().unwrap_or(""),
-            if allowed { "ADMIT" } else { "DENY" }
+            subject.subject,
+            subject.digest,
+            if subject.allowed { "ADMIT" } else { "DENY" }
         ));
-        for f in subject["failed"].as_array().cloned().unwrap_or_default() {
+        for f in &subject.failed {
             t.push_str(&format!(
                 "              FAIL {}: {}\n",
-                f["requirement"].as_str().unwrap_or(""),
-                f["reason"].as_str().unwrap_or("")
+                f.requirement, f.reason
             ));
         }
     }
     t.push_str(&format!(
         "\nverdict: {}  (everything is in {})\n",
-        summary["verdict"].as_str().unwrap_or("").to_uppercase(),
+        summary.verdict.to_uppercase(),
         out.display()
     ));
     t

@@ -266,7 +266,7 @@ fn read_password(args: &PasswordArgs, confirm: bool) -> Result<Zeroizing<String>
 }
 
 /// Write a new private key file with mode 0600, refusing to replace one unless forced.
-fn write_private_key(path: &Path, pem: &str, force: bool) -> Result<()> {
+pub fn write_private_key(path: &Path, pem: &str, force: bool) -> Result<()> {
     use std::io::Write;
     let mut options = std::fs::OpenOptions::new();
     options.write(true);

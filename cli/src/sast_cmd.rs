@@ -84,6 +84,64 @@ pub fn run(args: SastArgs) -> Result<u8> {
         return Ok(0);
     }
 
+    let plan = plan(&args)?;
+    let interactive = std::io::stderr().is_terminal() && !output::quiet();
+    if interactive {
+        eprint!("tollgate sast: scanning {} ...\r", plan.first.display());
+    }
+    let scanned = scan(&plan);
+    if interactive {
+        eprint!("\x1b[2K");
+    }
+    let report = scanned?;
+
+    if let Some(path) = &args.write_baseline {
+        let baseline = Baseline::from_findings(&report.findings);
+        let mut text = serde_json::to_string_pretty(&baseline)?;
+        text.push('\n');
+        output::write_atomic(path, text.as_bytes())?;
+        output::info!(
+            "tollgate sast: wrote {} findings to baseline {}",
+            baseline.findings.len(),
+            path.display()
+        );
+        return Ok(0);
+    }
+
+    let outcome = render(&plan, report);
+    output::write(plan.output.as_deref(), &outcome.rendered)?;
+    if !matches!(plan.format, Format::Text) || plan.output.is_some() {
+        output::info!("{}", report::text::summary(&outcome.report));
+    }
+    Ok(outcome.code)
+}
+
+/// A scan decided from the arguments and `tollgate.toml`, before any
+/// source file is read.
+#[derive(Debug)]
+pub struct Plan {
+    /// The first path given (names the scan in messages).
+    pub first: PathBuf,
+    pub targets: Vec<PathBuf>,
+    pub options: tollgate_sast::Options,
+    pub format: Format,
+    pub output: Option<PathBuf>,
+    pub fail_on: FailOn,
+}
+
+/// What a scan found, rendered as its plan asked.
+#[derive(Debug)]
+pub struct Outcome {
+    pub report: tollgate_sast::Report,
+    /// The report in the plan's format (what `-o` receives).
+    pub rendered: String,
+    /// 0, or [`EXIT_FINDINGS`] for findings at or above `--fail-on`.
+    pub code: u8,
+}
+
+/// Arguments and configuration to a [`Plan`]: paths, configuration and
+/// baseline are checked here.
+pub fn plan(args: &SastArgs) -> Result<Plan> {
     let first = args
         .paths
         .first()
@@ -126,58 +184,57 @@ pub fn run(args: SastArgs) -> Result<u8> {
         include_tests: args.include_tests,
         baseline,
     };
-    let interactive = std::io::stderr().is_terminal() && !output::quiet();
-    if interactive {
-        eprint!("tollgate sast: scanning {} ...\r", first.display());
-    }
-    let report = tollgate_sast::scan(&targets, &options)?;
-    if interactive {
-        eprint!("\x1b[2K");
-    }
+    Ok(Plan {
+        first,
+        targets,
+        options,
+        format: args.format,
+        output: args.output.clone(),
+        fail_on: args.fail_on,
+    })
+}
 
-    if let Some(path) = &args.write_baseline {
-        let baseline = Baseline::from_findings(&report.findings);
-        let mut text = serde_json::to_string_pretty(&baseline)?;
-        text.push('\n');
-        output::write_atomic(path, text.as_bytes())?;
-        output::info!(
-            "tollgate sast: wrote {} findings to baseline {}",
-            baseline.findings.len(),
-            path.display()
-        );
-        return Ok(0);
-    }
+/// The scan itself.
+fn scan(plan: &Plan) -> Result<tollgate_sast::Report> {
+    Ok(tollgate_sast::scan(&plan.targets, &plan.options)?)
+}
 
-    let rendered = match args.format {
+/// The report rendered in the plan's format, and the exit code it earns.
+fn render(plan: &Plan, report: tollgate_sast::Report) -> Outcome {
+    let rendered = match plan.format {
         Format::Text => {
             // The global --color: a terminal on standard output, or `always`.
-            let color = match args.output.as_deref() {
+            let color = match plan.output.as_deref() {
                 Some(path) if !output::is_stdout(path) => output::color_file(),
                 _ => output::color_stdout(),
             };
             report::text::render(&report, color)
         }
         Format::Json => report::json::render(&report),
-        Format::Sarif => report::sarif::render(&report, &options.config),
+        Format::Sarif => report::sarif::render(&report, &plan.options.config),
     };
-    output::write(args.output.as_deref(), &rendered)?;
-    if !matches!(args.format, Format::Text) || args.output.is_some() {
-        output::info!("{}", report::text::summary(&report));
+    let threshold = match plan.fail_on {
+        FailOn::Never => None,
+        FailOn::Note => Some(Severity::Note),
+        FailOn::Low => Some(Severity::Low),
+        FailOn::Medium => Some(Severity::Medium),
+        FailOn::High => Some(Severity::High),
+        FailOn::Critical => Some(Severity::Critical),
+    };
+    let code = match threshold {
+        Some(t) if report.count_at_least(t) > 0 => EXIT_FINDINGS,
+        _ => 0,
+    };
+    Outcome {
+        report,
+        rendered,
+        code,
     }
+}
 
-    let threshold = match args.fail_on {
-        FailOn::Never => return Ok(0),
-        FailOn::Note => Severity::Note,
-        FailOn::Low => Severity::Low,
-        FailOn::Medium => Severity::Medium,
-        FailOn::High => Severity::High,
-        FailOn::Critical => Severity::Critical,
-    };
-    Ok(if report.count_at_least(threshold) > 0 {
-        EXIT_FINDINGS
-    } else {
-        0
-    })
+/// Scan and render: everything `tollgate sast` does except writing.
+pub fn execute(plan: &Plan) -> Result<Outcome> {
+    Ok(render(plan, scan(plan)?))
 }
 
 fn read_baseline(path: &std::path::Path) -> Result<Baseline> {

@@ -4,7 +4,7 @@ use crate::{audit_cmd, config, output};
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
 use std::path::PathBuf;
-use tollgate_sbom::advisory_db::{self, AdvisoryDb};
+use tollgate_sbom::advisory_db::AdvisoryDb;
 use tollgate_sbom::cyclonedx::{self, Encoding, Inventory, SpecVersion};
 use tollgate_sbom::graph::{Graph, LoadOptions};
 
@@ -144,6 +144,32 @@ fn write_bytes(path: Option<&std::path::Path>, bytes: &[u8]) -> Result<()> {
 }
 
 fn generate(args: GenerateArgs) -> Result<u8> {
+    let plan = plan(&args)?;
+    let graph = Graph::load(&plan.input, &plan.load)?;
+    let db = match &plan.vulnerabilities {
+        Some(path) => Some(AdvisoryDb::open(path)?),
+        None => None,
+    };
+    let outcome = execute(&plan, &graph, db.as_ref())?;
+    write_bytes(plan.output.as_deref(), &outcome.bytes)?;
+    Ok(0)
+}
+
+/// An SBOM decided from the arguments, before the graph is read.
+pub struct Plan {
+    /// A project directory, a Cargo.toml or a Cargo.lock.
+    pub input: PathBuf,
+    pub load: LoadOptions,
+    pub options: cyclonedx::Options,
+    /// `--vulnerabilities`: the database to add a `vulnerabilities` section from.
+    pub vulnerabilities: Option<PathBuf>,
+    /// `[audit]` of the project's `tollgate.toml` (read with `--vulnerabilities` only).
+    pub audit: tollgate_sbom::config::AuditConfig,
+    pub output: Option<PathBuf>,
+}
+
+/// Arguments to a [`Plan`].
+pub fn plan(args: &GenerateArgs) -> Result<Plan> {
     let encoding = match args.format {
         Format::Json => Encoding::Json,
         Format::Xml => Encoding::Xml,
@@ -151,45 +177,60 @@ fn generate(args: GenerateArgs) -> Result<u8> {
     if matches!((args.spec_version, args.format), (Spec::V16, Format::Xml)) {
         bail!("CycloneDX 1.6 is written as JSON only; use --spec-version 1.5 for XML");
     }
-    let graph = Graph::load(
-        &args.path,
-        &LoadOptions {
+    let audit = match &args.vulnerabilities {
+        Some(_) => config::load(None, &args.path)?.config.audit,
+        None => Default::default(),
+    };
+    Ok(Plan {
+        input: args.path.clone(),
+        load: LoadOptions {
             target: args.target.clone(),
             offline: args.offline,
         },
-    )?;
-    let options = cyclonedx::Options {
-        spec: spec(args.spec_version),
-        encoding,
-        package: args.package.clone(),
-        dev_deps: !args.no_dev_deps,
-        artifact: args.artifact.clone(),
-        timestamp: source_date_epoch()?,
-    };
-    let inventory = Inventory::from_graph(&graph, &options)?;
-    let findings = match &args.vulnerabilities {
-        Some(db_path) => {
-            let db = AdvisoryDb::open(db_path)?;
-            let loaded = config::load(None, &args.path)?;
+        options: cyclonedx::Options {
+            spec: spec(args.spec_version),
+            encoding,
+            package: args.package.clone(),
+            dev_deps: !args.no_dev_deps,
+            artifact: args.artifact.clone(),
+            timestamp: source_date_epoch()?,
+        },
+        vulnerabilities: args.vulnerabilities.clone(),
+        audit,
+        output: args.output.clone(),
+    })
+}
+
+/// A generated SBOM.
+pub struct Outcome {
+    /// The document (what `-o` receives).
+    pub bytes: Vec<u8>,
+    /// How many components it lists besides the root.
+    pub components: usize,
+}
+
+/// The SBOM from a graph (and, with `--vulnerabilities`, the opened
+/// database): everything `tollgate sbom` does except writing.
+pub fn execute(plan: &Plan, graph: &Graph, db: Option<&AdvisoryDb>) -> Result<Outcome> {
+    let inventory = Inventory::from_graph(graph, &plan.options)?;
+    let findings = match db {
+        Some(db) if plan.vulnerabilities.is_some() => {
             let audit_options = tollgate_sbom::audit::Options {
                 now: audit_cmd::now(),
                 max_db_age_days: i64::MAX,
                 reachability: true,
-                target: args.target.clone(),
+                target: plan.load.target.clone(),
             };
-            let outcome = tollgate_sbom::audit::check(
-                &graph,
-                &db,
-                &loaded.config.audit,
-                &audit_options,
-                None,
-            )?;
+            let outcome =
+                tollgate_sbom::audit::check(graph, db, &plan.audit, &audit_options, None)?;
             Some(outcome.findings)
         }
-        None => None,
+        _ => None,
     };
-    let _ = advisory_db::DEFAULT_URL;
-    let bytes = cyclonedx::generate(&inventory, &options, findings.as_deref())?;
-    write_bytes(args.output.as_deref(), &bytes)?;
-    Ok(0)
+    let bytes = cyclonedx::generate(&inventory, &plan.options, findings.as_deref())?;
+    Ok(Outcome {
+        bytes,
+        // Every item but the root is a component.
+        components: inventory.items.len().saturating_sub(1),
+    })
 }

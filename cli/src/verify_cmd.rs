@@ -95,11 +95,22 @@ pub fn run(args: VerifyArgs) -> Result<u8> {
         return crate::verify_set_cmd::run(args);
     }
     let policy = load_policy(&args.policy)?;
+    let (decision, logged) = evaluate(&args, &policy)?;
+    render(&args, &decision, logged)?;
+    Ok(if decision.allowed { 0 } else { EXIT_FINDINGS })
+}
+
+/// The gate's decision on `args.target` under an already loaded policy,
+/// appended to `--decision-log` when given (its receipt returned).
+pub fn evaluate(
+    args: &VerifyArgs,
+    policy: &Policy,
+) -> Result<(gate::Decision, Option<serde_json::Value>)> {
     let now = crate::audit_cmd::now();
     let path = std::path::Path::new(&args.target);
     let decision = if path.is_file() {
         let inputs = read_bundle_files(&args.bundles)?;
-        gate::decide(&policy, &Target::File(path), &inputs, now)
+        gate::decide(policy, &Target::File(path), &inputs, now)
     } else {
         if !args.bundles.is_empty() {
             if path.exists() {
@@ -131,7 +142,7 @@ pub fn run(args: VerifyArgs) -> Result<u8> {
             .collect();
         let sha256 = digest.trim_start_matches("sha256:").to_string();
         gate::decide(
-            &policy,
+            policy,
             &Target::Digest {
                 name: &args.target,
                 sha256: &sha256,
@@ -150,9 +161,19 @@ pub fn run(args: VerifyArgs) -> Result<u8> {
             &tollgate_sbom::report::rfc3339(now),
         )?);
     }
+    Ok((decision, logged))
+}
+
+/// The decision as `--format` asks, on standard output (JSON: with the
+/// decision log's receipt).
+pub fn render(
+    args: &VerifyArgs,
+    decision: &gate::Decision,
+    logged: Option<serde_json::Value>,
+) -> Result<()> {
     match args.format {
         Format::Json => {
-            let mut value = serde_json::to_value(&decision)?;
+            let mut value = serde_json::to_value(decision)?;
             if let (Some(obj), Some(receipt)) = (value.as_object_mut(), logged) {
                 obj.insert("decisionLog".into(), receipt);
             }
@@ -187,7 +208,7 @@ pub fn run(args: VerifyArgs) -> Result<u8> {
             output::write(None, &text)?;
         }
     }
-    Ok(if decision.allowed { 0 } else { EXIT_FINDINGS })
+    Ok(())
 }
 
 pub fn run_policy(command: PolicyCommand) -> Result<u8> {

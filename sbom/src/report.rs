@@ -253,6 +253,27 @@ impl Report {
         out
     }
 
+    /// The vulnerabilities the JSON report lists (`vulnerabilities.list`),
+    /// in its order: advisory id, package name and version.
+    pub fn vulnerability_list(&self) -> Vec<(String, String, String)> {
+        self.rustsec
+            .as_ref()
+            .map(|r| {
+                r.vulnerabilities
+                    .list
+                    .iter()
+                    .map(|v| {
+                        (
+                            v.advisory.id.to_string(),
+                            v.package.name.to_string(),
+                            v.package.version.to_string(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// SARIF 2.1.0 with results at the package's line in `Cargo.lock`.
     pub fn to_sarif(&self, lockfile_uri: &str) -> String {
         let mut rules: Vec<Value> = Vec::new();
