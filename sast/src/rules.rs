@@ -237,6 +237,12 @@ rules! {
     SENSITIVE_HEADER = "sensitive-header-not-marked", "Authorization header not marked sensitive", 532, Low,
         "An `Authorization` or `Proxy-Authorization` header value is set without `HeaderValue::set_sensitive(true)`. hyper and reqwest then show it in `Debug` output and HTTP/2 may add it to the HPACK table.",
         "Call `value.set_sensitive(true)` before inserting the header, or use the client's helper (`RequestBuilder::bearer_auth`, `basic_auth`) which does it.";
+    DANGLING_POINTER = "dangling-pointer", "Raw pointer used after its memory is freed or dropped", 416, High,
+        "In `unsafe` code a raw pointer is used after the memory it points to is gone: its owner was dropped (`drop(v)` or the end of the owner's block) or the pointer was freed (`libc::free`, `dealloc`, `Box::from_raw`), it points into a temporary (`CString::new(s).unwrap().as_ptr()` kept in a variable), or a function returns a pointer to its own local. Reading or writing through it is undefined behaviour: use-after-free, double free, memory corruption that attackers turn into code execution.",
+        "Keep the owner alive for as long as the pointer is used (bind the `CString` to a variable, drop the owner after the last use), free exactly once and set the pointer to null afterwards, and return owned values (`Box::into_raw`, `CString::into_raw`) instead of pointers to locals.";
+    XXE = "xxe", "XML parser resolves external entities", 611, High,
+        "An XML parser is configured to substitute entities or load external DTDs (libxml2 `XML_PARSE_NOENT`/`XML_PARSE_DTDLOAD`, `xmlSubstituteEntitiesDefault(1)`, parser options or builder calls that enable entity resolution or DTDs). A document with `<!ENTITY x SYSTEM \"file:///etc/passwd\">` then reads local files or makes the server fetch URLs, and nested entities exhaust memory.",
+        "Parse untrusted XML without DTD processing: leave entity substitution and DTD loading off (libxml2 defaults, `XML_PARSE_NONET`), keep roxmltree's `allow_dtd` false, and use a resolver that refuses external entities.";
     PARSE_ERROR = "parse-error", "File could not be analysed", 0, Medium,
         "The file is not valid UTF-8, is not valid Rust syntax, or is too large to analyse, so none of its code was checked.",
         "Fix the syntax error (run `cargo check`), or exclude the file in `tollgate.toml` `[sast] exclude` if it is not Rust source.";

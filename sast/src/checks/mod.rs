@@ -20,6 +20,7 @@ mod cleartext_storage;
 mod cleartext_url;
 mod command_injection;
 mod ctor_uses_std;
+mod dangling_pointer;
 mod get_unchecked_dynamic_index;
 mod hardcoded_crypto_key;
 mod hardcoded_secret;
@@ -45,6 +46,7 @@ mod unsafe_deserialization;
 mod unsafe_send_sync;
 mod world_writable;
 mod xss;
+mod xxe;
 
 /// What every check module imports.
 mod prelude {
@@ -147,6 +149,16 @@ pub(crate) trait Check: Sync {
     ) {
     }
     fn item_impl(&self, _a: &mut FileAnalyzer<'_>, _item: &syn::ItemImpl) {}
+    /// A function body, before the engine evaluates it (for rules that
+    /// follow their own state through the body in source order).
+    fn function(
+        &self,
+        _a: &mut FileAnalyzer<'_>,
+        _cx: &FnCx,
+        _sig: &syn::Signature,
+        _block: &syn::Block,
+    ) {
+    }
 }
 
 /// Every check, in the order they run at a node.
@@ -181,6 +193,8 @@ pub(crate) static CHECKS: &[&dyn Check] = &[
     &unsafe_send_sync::Check,
     &ctor_uses_std::Check,
     &sensitive_header::Check,
+    &dangling_pointer::Check,
+    &xxe::Check,
 ];
 
 /// Report the call sinks of one taint kind from the sink table

@@ -34,6 +34,9 @@ impl FileAnalyzer<'_> {
             ..FnCx::default()
         };
         cx.secret_context = is_secret_generation_context(&sig.ident.to_string());
+        for check in CHECKS {
+            check.function(self, &cx, sig, block);
+        }
         // Rocket-style routes (`#[get("/<name>")]`) receive every parameter from the request.
         let route_params = attrs.iter().any(|a| {
             let name = last_ident(a.path());

@@ -1,0 +1,732 @@
+use super::prelude::*;
+use std::collections::HashMap;
+use syn::visit::Visit;
+use syn::{Pat, Stmt};
+
+/// `dangling-pointer`: a raw pointer used after the memory it points to is
+/// gone. One pass over each function body, in source order, tracking:
+///
+/// * pointers derived from an owner (`v.as_ptr()`, `&x as *const _`,
+///   `addr_of!(x)`, `p.add(n)`, an owner rebuilt with `Box::from_raw(p)`);
+/// * the end of an owner: `drop(owner)`, the end of the block that declared
+///   it, and frees of the pointer itself (`libc::free`, `dealloc`,
+///   `drop_in_place`, `Box::from_raw(p)` dropped at once);
+/// * later uses of a pointer whose memory is gone: inside `unsafe`, as a
+///   call argument, or returned (reported once per pointer; a second free
+///   is reported as a double free);
+/// * `as_ptr()` on a temporary (`CString::new(s).unwrap().as_ptr()`) kept
+///   in a variable, field or return value: the temporary is dropped at the
+///   end of the statement;
+/// * a function returning a raw pointer to one of its own locals.
+///
+/// A free inside a block that diverges (`return`, `continue`, `panic!`)
+/// does not make the pointer dead after that block; assigning the pointer
+/// again revives it.
+pub(crate) struct Check;
+
+impl super::Check for Check {
+    fn function(
+        &self,
+        a: &mut FileAnalyzer<'_>,
+        cx: &FnCx,
+        sig: &syn::Signature,
+        block: &syn::Block,
+    ) {
+        let returns_ptr = matches!(&sig.output, syn::ReturnType::Type(_, t) if type_has_ptr(t));
+        let mut w = Walker {
+            unsafe_depth: usize::from(sig.unsafety.is_some()),
+            returns_ptr,
+            ..Walker::default()
+        };
+        w.scopes.push(Vec::new());
+        for input in &sig.inputs {
+            if let syn::FnArg::Typed(pt) = input {
+                if let Pat::Ident(pi) = strip_pat_type(&pt.pat) {
+                    let owned = match &*pt.ty {
+                        syn::Type::Array(_) => true,
+                        syn::Type::Path(tp) => matches!(
+                            last_ident(&tp.path).as_str(),
+                            "Vec" | "String" | "CString" | "Box" | "PathBuf" | "OsString"
+                        ),
+                        _ => false,
+                    };
+                    w.declared.insert(pi.ident.to_string(), (0, owned));
+                }
+            }
+        }
+        w.walk_block(block, true);
+        for (span, message) in w.out {
+            a.report(Some(cx), id::DANGLING_POINTER, span, span, message);
+        }
+    }
+}
+
+fn type_has_ptr(t: &syn::Type) -> bool {
+    match t {
+        syn::Type::Ptr(_) => true,
+        syn::Type::Paren(p) => type_has_ptr(&p.elem),
+        syn::Type::Group(g) => type_has_ptr(&g.elem),
+        syn::Type::Tuple(t) => t.elems.iter().any(type_has_ptr),
+        _ => false,
+    }
+}
+
+#[derive(Default)]
+struct Walker {
+    /// Pointer variable -> the owner its memory belongs to.
+    derived: HashMap<String, String>,
+    /// Pointer variable -> why its memory is gone, and whether it was freed
+    /// through the pointer itself (for double frees).
+    dead: HashMap<String, (String, bool)>,
+    /// Variable -> (block depth, holds an owned value).
+    declared: HashMap<String, (usize, bool)>,
+    /// Names declared per open block.
+    scopes: Vec<Vec<String>>,
+    unsafe_depth: usize,
+    returns_ptr: bool,
+    out: Vec<(Span, String)>,
+}
+
+/// Strip casts, parentheses and references to a path's single identifier.
+fn ident_of(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Cast(c) => ident_of(&c.expr),
+        Expr::Paren(p) => ident_of(&p.expr),
+        Expr::Group(g) => ident_of(&g.expr),
+        Expr::Path(p) if p.path.segments.len() == 1 && p.qself.is_none() => {
+            Some(p.path.segments[0].ident.to_string())
+        }
+        Expr::MethodCall(m)
+            if matches!(
+                m.method.to_string().as_str(),
+                "cast" | "cast_mut" | "cast_const"
+            ) =>
+        {
+            ident_of(&m.receiver)
+        }
+        _ => None,
+    }
+}
+
+fn call_name(e: &Expr) -> Option<(String, &syn::punctuated::Punctuated<Expr, syn::Token![,]>)> {
+    match e {
+        Expr::Call(c) => match &*c.func {
+            Expr::Path(p) => {
+                let segs: Vec<String> = p
+                    .path
+                    .segments
+                    .iter()
+                    .map(|s| s.ident.to_string())
+                    .collect();
+                Some((segs.join("::"), &c.args))
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// A value created by the expression and owned by whoever holds it (so a
+/// pointer into it dangles once it is dropped).
+fn is_owned_value(e: &Expr) -> bool {
+    match e {
+        Expr::Lit(l) => !matches!(
+            l.lit,
+            syn::Lit::Str(_) | syn::Lit::ByteStr(_) | syn::Lit::CStr(_)
+        ),
+        Expr::Array(_) | Expr::Repeat(_) | Expr::Struct(_) | Expr::Tuple(_) => true,
+        Expr::Paren(p) => is_owned_value(&p.expr),
+        Expr::Macro(m) => matches!(last_ident(&m.mac.path).as_str(), "vec" | "format"),
+        Expr::Try(t) => is_owned_value(&t.expr),
+        Expr::Call(c) => match &*c.func {
+            Expr::Path(p) => {
+                let segs: Vec<String> = p
+                    .path
+                    .segments
+                    .iter()
+                    .map(|s| s.ident.to_string())
+                    .collect();
+                let last = segs.last().map(String::as_str).unwrap_or("");
+                let ty = if segs.len() >= 2 {
+                    segs[segs.len() - 2].as_str()
+                } else {
+                    ""
+                };
+                matches!(
+                    ty,
+                    "String"
+                        | "Vec"
+                        | "CString"
+                        | "Box"
+                        | "OsString"
+                        | "PathBuf"
+                        | "BytesMut"
+                        | "VecDeque"
+                ) && matches!(
+                    last,
+                    "new"
+                        | "from"
+                        | "with_capacity"
+                        | "from_vec"
+                        | "default"
+                        | "from_utf8"
+                        | "from_raw"
+                        | "from_raw_parts"
+                )
+            }
+            _ => false,
+        },
+        Expr::MethodCall(m) => {
+            let name = m.method.to_string();
+            match name.as_str() {
+                "to_string"
+                | "to_vec"
+                | "to_owned"
+                | "into_bytes"
+                | "into_boxed_slice"
+                | "to_string_lossy_owned"
+                | "into_string"
+                | "into_vec" => true,
+                "collect" => true,
+                "unwrap" | "expect" | "unwrap_or_default" => is_owned_value(&m.receiver),
+                _ => false,
+            }
+        }
+        _ => false,
+    }
+}
+
+/// A temporary whose pointer would dangle at the end of the statement.
+fn is_temporary_owner(e: &Expr) -> bool {
+    match e {
+        Expr::Path(_) | Expr::Field(_) | Expr::Index(_) | Expr::Reference(_) => false,
+        Expr::Lit(_) | Expr::Array(_) | Expr::Repeat(_) | Expr::Struct(_) | Expr::Tuple(_) => false,
+        _ => is_owned_value(e),
+    }
+}
+
+impl Walker {
+    fn report(&mut self, span: Span, message: String) {
+        self.out.push((span, message));
+    }
+
+    /// `owner.as_ptr()`-like: the owner variable a pointer expression
+    /// points into, or `None`.
+    fn pointer_owner(&self, e: &Expr) -> Option<String> {
+        match e {
+            Expr::Cast(c) => match &*c.expr {
+                Expr::Reference(r) => self.place_root(&r.expr),
+                inner => self.pointer_owner(inner).or_else(|| ident_of(inner)),
+            },
+            Expr::Paren(p) => self.pointer_owner(&p.expr),
+            Expr::RawAddr(r) => self.place_root(&r.expr),
+            Expr::Macro(m)
+                if matches!(last_ident(&m.mac.path).as_str(), "addr_of" | "addr_of_mut") =>
+            {
+                let inner: Expr = m.mac.parse_body().ok()?;
+                self.place_root(&inner)
+            }
+            Expr::MethodCall(m) => {
+                let name = m.method.to_string();
+                match name.as_str() {
+                    "as_ptr" | "as_mut_ptr" | "as_non_null_ptr" => self.place_root(&m.receiver),
+                    "add" | "offset" | "sub" | "wrapping_add" | "wrapping_sub" | "cast"
+                    | "cast_mut" | "cast_const" | "byte_add" => {
+                        let r = ident_of(&m.receiver)?;
+                        Some(r)
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// The variable at the root of a place or borrowing chain
+    /// (`v`, `v[0]`, `*b`, `s.as_bytes()`, `v.as_slice()`).
+    fn place_root(&self, e: &Expr) -> Option<String> {
+        match e {
+            Expr::Path(p) if p.path.segments.len() == 1 && p.qself.is_none() => {
+                Some(p.path.segments[0].ident.to_string())
+            }
+            Expr::Index(i) => self.place_root(&i.expr),
+            Expr::Field(f) => self.place_root(&f.base),
+            Expr::Paren(p) => self.place_root(&p.expr),
+            Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => self.place_root(&u.expr),
+            Expr::MethodCall(m)
+                if matches!(
+                    m.method.to_string().as_str(),
+                    "as_bytes"
+                        | "as_slice"
+                        | "as_mut_slice"
+                        | "as_str"
+                        | "as_ref"
+                        | "as_mut"
+                        | "as_bytes_mut"
+                        | "as_c_str"
+                        | "deref"
+                        | "borrow"
+                ) =>
+            {
+                self.place_root(&m.receiver)
+            }
+            _ => None,
+        }
+    }
+
+    /// `x.as_ptr()` where `x` is a temporary.
+    fn temporary_ptr(e: &Expr) -> bool {
+        match e {
+            Expr::Cast(c) => Self::temporary_ptr(&c.expr),
+            Expr::Paren(p) => Self::temporary_ptr(&p.expr),
+            Expr::MethodCall(m)
+                if matches!(m.method.to_string().as_str(), "as_ptr" | "as_mut_ptr") =>
+            {
+                let mut recv = &*m.receiver;
+                while let Expr::MethodCall(inner) = recv {
+                    if matches!(
+                        inner.method.to_string().as_str(),
+                        "as_bytes" | "as_slice" | "as_str" | "as_c_str" | "as_bytes_with_nul"
+                    ) {
+                        recv = &inner.receiver;
+                    } else {
+                        break;
+                    }
+                }
+                is_temporary_owner(recv)
+            }
+            _ => false,
+        }
+    }
+
+    fn bind(&mut self, name: &str, init: Option<&Expr>) {
+        self.dead.remove(name);
+        self.derived.remove(name);
+        let depth = self.scopes.len();
+        let owned = init.is_some_and(is_owned_value);
+        self.declared.insert(name.to_string(), (depth, owned));
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.push(name.to_string());
+        }
+        if let Some(init) = init {
+            self.derive(name, init);
+        }
+    }
+
+    /// Record what a pointer assigned from `value` points into.
+    fn derive(&mut self, name: &str, value: &Expr) {
+        if Self::temporary_ptr(value) {
+            self.report(
+                value.span(),
+                format!(
+                    "`{name}` points into a temporary that is dropped at the end of this statement"
+                ),
+            );
+            return;
+        }
+        if let Some(owner) = self.pointer_owner(value) {
+            if owner != name {
+                // A pointer derived from a dead pointer is dead too.
+                if let Some(why) = self.dead.get(&owner).cloned() {
+                    self.dead.insert(name.to_string(), (why.0, false));
+                }
+                self.derived.insert(name.to_string(), owner);
+            }
+            return;
+        }
+        // An owner rebuilt from the pointer: its drop frees the pointer.
+        if let Some((callee, args)) = call_name(peel_unsafe(value)) {
+            if is_reclaim(&callee) {
+                if let Some(p) = args.first().and_then(ident_of) {
+                    self.derived.insert(p, name.to_string());
+                }
+            }
+        }
+    }
+
+    /// The owner `owner` is gone: every pointer into it dies.
+    fn kill_owner(&mut self, owner: &str, why: &str) {
+        let mut frontier = vec![owner.to_string()];
+        while let Some(o) = frontier.pop() {
+            let hits: Vec<String> = self
+                .derived
+                .iter()
+                .filter(|(_, v)| **v == o)
+                .map(|(k, _)| k.clone())
+                .collect();
+            for p in hits {
+                if !self.dead.contains_key(&p) {
+                    self.dead.insert(p.clone(), (why.to_string(), false));
+                    frontier.push(p);
+                }
+            }
+        }
+    }
+
+    fn free_ptr(&mut self, p: &str, span: Span, how: &str) {
+        let line = start_of(span).0;
+        if let Some((why, true)) = self.dead.get(p).cloned() {
+            self.report(span, format!("`{p}` is freed again ({why}): double free"));
+            self.dead.remove(p);
+            return;
+        }
+        let why = format!("freed by `{how}` at line {line}");
+        self.dead.insert(p.to_string(), (why.clone(), true));
+        self.kill_owner(p, &why);
+    }
+
+    fn use_var(&mut self, name: &str, span: Span, as_arg: bool) {
+        if self.unsafe_depth == 0 && !as_arg {
+            return;
+        }
+        if let Some((why, _)) = self.dead.remove(name) {
+            self.report(
+                span,
+                format!("`{name}` is used after its memory is gone ({why})"),
+            );
+        }
+    }
+
+    fn walk_block(&mut self, block: &syn::Block, fn_body: bool) {
+        self.scopes.push(Vec::new());
+        let snapshot = self.dead.clone();
+        let n = block.stmts.len();
+        for (i, stmt) in block.stmts.iter().enumerate() {
+            match stmt {
+                Stmt::Local(l) => {
+                    if let Some(init) = &l.init {
+                        self.walk_expr(&init.expr, false);
+                        if let Some(moved) = ident_of(&init.expr) {
+                            if let Some(d) = self.declared.get_mut(&moved) {
+                                d.1 = false;
+                            }
+                        }
+                        if let Some((_, e)) = &init.diverge {
+                            self.walk_expr(e, false);
+                        }
+                    }
+                    match strip_pat_type(&l.pat) {
+                        Pat::Ident(pi) => {
+                            let name = pi.ident.to_string();
+                            self.bind(&name, l.init.as_ref().map(|i| &*i.expr));
+                        }
+                        Pat::Wild(_) => {
+                            // `let _ = Box::from_raw(p);` drops at once.
+                            if let Some(init) = &l.init {
+                                self.statement_free(&init.expr);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                Stmt::Expr(e, semi) => {
+                    let tail = fn_body && i + 1 == n && semi.is_none();
+                    if tail {
+                        self.check_return(e);
+                    }
+                    self.walk_expr(e, false);
+                    if semi.is_some() {
+                        self.statement_free(e);
+                    }
+                }
+                Stmt::Macro(m) => self.walk_macro(&m.mac),
+                Stmt::Item(_) => {}
+            }
+        }
+        let diverges = block_diverges(block);
+        let names = self.scopes.pop().unwrap_or_default();
+        if diverges {
+            self.dead = snapshot;
+        } else if !fn_body {
+            // Owners declared in this block end here.
+            for name in &names {
+                if self.declared.get(name).is_some_and(|d| d.1) {
+                    let line = end_of(block.span()).0;
+                    // Only pointers that outlive the block matter.
+                    let outer: Vec<String> = self
+                        .derived
+                        .iter()
+                        .filter(|(p, o)| *o == name && !names.contains(p))
+                        .map(|(p, _)| p.clone())
+                        .collect();
+                    for p in outer {
+                        self.dead.insert(
+                            p,
+                            (format!("`{name}` went out of scope at line {line}"), false),
+                        );
+                    }
+                }
+            }
+        }
+        for name in names {
+            self.declared.remove(&name);
+        }
+    }
+
+    /// An expression statement whose value is dropped at once.
+    fn statement_free(&mut self, e: &Expr) {
+        let inner = peel_unsafe(e);
+        if let Some((callee, args)) = call_name(inner) {
+            if is_reclaim(&callee) {
+                if let Some(p) = args.first().and_then(ident_of) {
+                    let how = callee.rsplit("::").take(2).collect::<Vec<_>>();
+                    let how = how.into_iter().rev().collect::<Vec<_>>().join("::");
+                    self.free_ptr(&p, inner.span(), &how);
+                }
+            }
+        }
+    }
+
+    /// Arguments of a format-like or assertion macro.
+    fn walk_macro(&mut self, mac: &syn::Macro) {
+        use syn::parse::Parser;
+        let parser = syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated;
+        if let Ok(args) = parser.parse2(mac.tokens.clone()) {
+            for arg in &args {
+                self.walk_expr(arg, false);
+            }
+        }
+    }
+
+    fn check_return(&mut self, e: &Expr) {
+        if !self.returns_ptr {
+            return;
+        }
+        if Self::temporary_ptr(e) {
+            self.report(
+                e.span(),
+                "returns a pointer into a temporary that is dropped when the function returns"
+                    .into(),
+            );
+            return;
+        }
+        let owner = self
+            .pointer_owner(e)
+            .or_else(|| ident_of(e).and_then(|p| self.derived.get(&p).cloned()));
+        if let Some(owner) = owner {
+            if self.declared.get(&owner).is_some_and(|d| d.1) {
+                self.report(
+                    e.span(),
+                    format!("returns a pointer to the local `{owner}`, which is dropped when the function returns"),
+                );
+            }
+        }
+    }
+
+    fn walk_expr(&mut self, e: &Expr, as_arg: bool) {
+        match e {
+            Expr::Path(p) => {
+                if p.path.segments.len() == 1 && p.qself.is_none() {
+                    let name = p.path.segments[0].ident.to_string();
+                    self.use_var(&name, p.span(), as_arg);
+                    if as_arg {
+                        // Moved away (or copied): no longer dropped here.
+                        if let Some(d) = self.declared.get_mut(&name) {
+                            d.1 = false;
+                        }
+                    }
+                }
+            }
+            Expr::Unsafe(u) => {
+                self.unsafe_depth += 1;
+                self.walk_block(&u.block, false);
+                self.unsafe_depth -= 1;
+            }
+            Expr::Block(b) => self.walk_block(&b.block, false),
+            Expr::Return(r) => {
+                if let Some(v) = &r.expr {
+                    self.check_return(v);
+                    self.walk_expr(v, true);
+                }
+            }
+            Expr::Assign(asg) => {
+                self.walk_expr(&asg.right, false);
+                match &*asg.left {
+                    Expr::Path(_) => {
+                        if let Some(name) = ident_of(&asg.left) {
+                            self.dead.remove(&name);
+                            self.derived.remove(&name);
+                            self.derive(&name, &asg.right);
+                        }
+                    }
+                    left => {
+                        if Self::temporary_ptr(&asg.right) {
+                            self.report(
+                                asg.right.span(),
+                                "the pointer points into a temporary that is dropped at the end of this statement".into(),
+                            );
+                        }
+                        self.walk_expr(left, false);
+                    }
+                }
+            }
+            Expr::Struct(s) => {
+                for field in &s.fields {
+                    if Self::temporary_ptr(&field.expr) {
+                        self.report(
+                            field.expr.span(),
+                            "the pointer points into a temporary that is dropped at the end of this statement".into(),
+                        );
+                    }
+                    self.walk_expr(&field.expr, false);
+                }
+                if let Some(rest) = &s.rest {
+                    self.walk_expr(rest, false);
+                }
+            }
+            Expr::Call(c) => {
+                let name = match &*c.func {
+                    Expr::Path(p) => p
+                        .path
+                        .segments
+                        .iter()
+                        .map(|s| s.ident.to_string())
+                        .collect::<Vec<_>>()
+                        .join("::"),
+                    other => {
+                        self.walk_expr(other, false);
+                        String::new()
+                    }
+                };
+                let last = name.rsplit("::").next().unwrap_or("");
+                if matches!(last, "drop") && c.args.len() == 1 {
+                    if let Some(owner) = ident_of(&c.args[0]) {
+                        let line = start_of(c.span()).0;
+                        self.use_var(&owner, c.args[0].span(), true);
+                        self.kill_owner(&owner, &format!("`{owner}` dropped at line {line}"));
+                        return;
+                    }
+                    // `drop(Box::from_raw(p))`
+                    if let Some((callee, args)) = call_name(&c.args[0]) {
+                        if is_reclaim(&callee) {
+                            if let Some(p) = args.first().and_then(ident_of) {
+                                if !self.dead.get(&p).is_some_and(|d| d.1) {
+                                    self.use_var(&p, c.args[0].span(), true);
+                                }
+                                self.free_ptr(&p, c.span(), &callee);
+                                return;
+                            }
+                        }
+                    }
+                }
+                if matches!(last, "forget" | "leak" | "into_raw")
+                    || name.ends_with("ManuallyDrop::new")
+                {
+                    if let Some(owner) = c.args.first().and_then(ident_of) {
+                        if let Some(d) = self.declared.get_mut(&owner) {
+                            d.1 = false;
+                        }
+                    }
+                }
+                if is_free(&name) {
+                    if let Some(p) = c.args.first().and_then(ident_of) {
+                        let already = self.dead.get(&p).is_some_and(|d| d.1);
+                        if !already {
+                            self.use_var(&p, c.args[0].span(), true);
+                        }
+                        let how = name.rsplit("::").next().unwrap_or("").to_string();
+                        self.free_ptr(&p, c.span(), &how);
+                        for arg in c.args.iter().skip(1) {
+                            self.walk_expr(arg, true);
+                        }
+                        return;
+                    }
+                }
+                for arg in &c.args {
+                    self.walk_expr(arg, true);
+                }
+            }
+            Expr::MethodCall(m) => {
+                let name = m.method.to_string();
+                if name == "is_null" {
+                    return;
+                }
+                self.walk_expr(&m.receiver, false);
+                for arg in &m.args {
+                    self.walk_expr(arg, true);
+                }
+            }
+            Expr::Macro(m) => self.walk_macro(&m.mac),
+            Expr::Closure(_) | Expr::Lit(_) => {}
+            Expr::If(i) => {
+                self.walk_expr(&i.cond, false);
+                self.walk_block(&i.then_branch, false);
+                if let Some((_, els)) = &i.else_branch {
+                    self.walk_expr(els, false);
+                }
+            }
+            Expr::While(w) => {
+                self.walk_expr(&w.cond, false);
+                self.walk_block(&w.body, false);
+            }
+            Expr::ForLoop(f) => {
+                self.walk_expr(&f.expr, false);
+                self.walk_block(&f.body, false);
+            }
+            Expr::Loop(l) => self.walk_block(&l.body, false),
+            Expr::Match(m) => {
+                self.walk_expr(&m.expr, false);
+                let snapshot = self.dead.clone();
+                for arm in &m.arms {
+                    if let Some((_, g)) = &arm.guard {
+                        self.walk_expr(g, false);
+                    }
+                    self.walk_expr(&arm.body, false);
+                    if expr_diverges(&arm.body) {
+                        self.dead.clone_from(&snapshot);
+                    }
+                }
+            }
+            other => {
+                // Children in source order.
+                let mut v = Children(Vec::new());
+                syn::visit::visit_expr(&mut v, other);
+                for child in v.0 {
+                    self.walk_expr(child, false);
+                }
+            }
+        }
+    }
+}
+
+/// The direct sub-expressions of an expression.
+struct Children<'a>(Vec<&'a Expr>);
+
+impl<'a> Visit<'a> for Children<'a> {
+    fn visit_expr(&mut self, e: &'a Expr) {
+        self.0.push(e);
+    }
+    fn visit_block(&mut self, _: &'a syn::Block) {}
+    fn visit_item(&mut self, _: &'a syn::Item) {}
+}
+
+fn peel_unsafe(e: &Expr) -> &Expr {
+    match e {
+        Expr::Unsafe(u) if u.block.stmts.len() == 1 => match &u.block.stmts[0] {
+            Stmt::Expr(inner, None) => peel_unsafe(inner),
+            _ => e,
+        },
+        Expr::Paren(p) => peel_unsafe(&p.expr),
+        _ => e,
+    }
+}
+
+/// An owner rebuilt from a raw pointer; dropping it frees the pointer.
+fn is_reclaim(callee: &str) -> bool {
+    let mut it = callee.rsplit("::");
+    let last = it.next().unwrap_or("");
+    let ty = it.next().unwrap_or("");
+    matches!(
+        (ty, last),
+        ("Box" | "CString" | "Arc" | "Rc", "from_raw") | ("Vec" | "String", "from_raw_parts")
+    )
+}
+
+/// Calls that free the memory their first argument points to.
+fn is_free(callee: &str) -> bool {
+    let last = callee.rsplit("::").next().unwrap_or("");
+    matches!(
+        last,
+        "free" | "dealloc" | "xmlFree" | "g_free" | "CFRelease" | "munmap"
+    )
+}

@@ -1,0 +1,163 @@
+use super::prelude::*;
+
+/// `xxe`: XML parsers told to substitute entities or load external DTDs.
+///
+/// * libxml2 option constants that turn it on (`XML_PARSE_NOENT`,
+///   `XML_PARSE_DTDLOAD`, `XML_PARSE_DTDVALID`, the bindgen names
+///   `xmlParserOption_XML_PARSE_NOENT`, reader properties
+///   `XML_PARSER_SUBST_ENTITIES`/`XML_PARSER_LOADDTD`);
+/// * `xmlSubstituteEntitiesDefault(1)`, `xmlLoadExtDtdDefaultValue`, and
+///   `xmlRead*`/`xmlCtxtUseOptions` given a literal option mask with the
+///   NOENT (2) or DTDLOAD (4) bit;
+/// * parser options or builder calls that enable entity resolution or DTDs:
+///   a field `allow_dtd: true` / `no_ent: true` / `resolve_entities: true`
+///   or a method `.allow_dtd(true)`, `.resolve_entities(true)`,
+///   `.load_external_dtd(true)`; names that disable something
+///   (`no_net`, `disable_*`) or only concern unknown entity names do not
+///   count.
+pub(crate) struct Check;
+
+const OPTION_CONSTANTS: &[&str] = &[
+    "XML_PARSE_NOENT",
+    "XML_PARSE_DTDLOAD",
+    "XML_PARSE_DTDVALID",
+    "XML_PARSER_SUBST_ENTITIES",
+    "XML_PARSER_LOADDTD",
+    "XML_PARSER_VALIDATE",
+    "xmlLoadExtDtdDefaultValue",
+];
+
+const READ_FNS: &[(&str, usize)] = &[
+    ("xmlReadMemory", 4),
+    ("xmlReadFile", 2),
+    ("xmlReadDoc", 3),
+    ("xmlReadFd", 4),
+    ("xmlCtxtReadMemory", 5),
+    ("xmlCtxtReadFile", 3),
+    ("xmlCtxtReadDoc", 4),
+    ("xmlCtxtUseOptions", 1),
+    ("xmlReaderForMemory", 4),
+    ("xmlReaderForFile", 2),
+];
+
+/// Does this option or builder name turn entity or DTD processing on when
+/// set to `true`?
+fn enables_entities(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    let concerns = n.contains("entit") || n.contains("dtd") || n == "no_ent" || n == "noent";
+    let negative = n.starts_with("no_def")
+        || n.starts_with("disable")
+        || n.starts_with("forbid")
+        || n.starts_with("deny")
+        || n.starts_with("reject")
+        || n.starts_with("ignore")
+        || n.contains("unknown")
+        || n.contains("limit")
+        || n.contains("max");
+    concerns && !negative
+}
+
+/// A parser option mask written as integer literals (`2 | 4`, `6`).
+fn literal_mask(e: &Expr) -> Option<u64> {
+    match peel(e) {
+        Expr::Binary(b) if matches!(b.op, syn::BinOp::BitOr(_) | syn::BinOp::Add(_)) => {
+            Some(literal_mask(&b.left)? | literal_mask(&b.right)?)
+        }
+        Expr::Cast(c) => literal_mask(&c.expr),
+        other => lit_int(other),
+    }
+}
+
+impl super::Check for Check {
+    fn path(
+        &self,
+        a: &mut FileAnalyzer<'_>,
+        cx: Option<&mut FnCx>,
+        path: &syn::Path,
+        resolved: &str,
+    ) {
+        let last = resolved.rsplit("::").next().unwrap_or(resolved);
+        let hit = OPTION_CONSTANTS
+            .iter()
+            .find(|c| last == **c || last.ends_with(&format!("_{c}")));
+        if let Some(constant) = hit {
+            let span = path.span();
+            a.report(
+                cx.as_deref(),
+                id::XXE,
+                span,
+                span,
+                format!("libxml2 option `{constant}` makes the parser substitute entities or load external DTDs"),
+            );
+        }
+    }
+
+    fn call(&self, a: &mut FileAnalyzer<'_>, cx: &mut FnCx, call: &Call<'_>) {
+        let span = call.expr.span();
+        if call.last == "xmlSubstituteEntitiesDefault" {
+            if call
+                .expr
+                .args
+                .first()
+                .and_then(lit_int)
+                .is_some_and(|v| v != 0)
+            {
+                a.report(
+                    Some(cx),
+                    id::XXE,
+                    span,
+                    span,
+                    "`xmlSubstituteEntitiesDefault(1)` makes libxml2 expand external entities"
+                        .into(),
+                );
+            }
+            return;
+        }
+        if let Some((_, index)) = READ_FNS.iter().find(|(f, _)| *f == call.last) {
+            let mask = call.expr.args.iter().nth(*index).and_then(literal_mask);
+            if mask.is_some_and(|m| m & 0b110 != 0) {
+                a.report(
+                    Some(cx),
+                    id::XXE,
+                    span,
+                    span,
+                    format!(
+                        "`{}` with parser options that substitute entities or load external DTDs",
+                        call.last
+                    ),
+                );
+            }
+        }
+    }
+
+    fn method(&self, a: &mut FileAnalyzer<'_>, cx: &mut FnCx, m: &Method<'_>) {
+        if m.expr.args.len() == 1
+            && enables_entities(m.name)
+            && m.expr.args.first().and_then(lit_bool) == Some(true)
+        {
+            a.report(
+                Some(cx),
+                id::XXE,
+                m.span,
+                m.full(),
+                format!(
+                    "`.{}(true)` makes the XML parser process DTDs or external entities",
+                    m.name
+                ),
+            );
+        }
+    }
+
+    fn binding(&self, a: &mut FileAnalyzer<'_>, cx: Option<&FnCx>, name: &str, value: &Expr) {
+        if enables_entities(name) && lit_bool(value) == Some(true) {
+            let span = value.span();
+            a.report(
+                cx,
+                id::XXE,
+                span,
+                span,
+                format!("parser option `{name}: true` makes the XML parser process DTDs or external entities"),
+            );
+        }
+    }
+}
