@@ -441,9 +441,15 @@ impl Provenance {
     }
 
     /// The crates the build resolved, as `(name, version)`: every
-    /// `pkg:cargo/` dependency; an error for one without a version.
-    pub fn cargo_packages(&self) -> Result<BTreeSet<(String, String)>, PredicateError> {
+    /// `pkg:cargo/` dependency; an error for one without a version. The
+    /// second set holds the local (path) packages, the ones annotated
+    /// `"source": "path"`: the build's own source, not dependencies.
+    #[allow(clippy::type_complexity)]
+    pub fn cargo_packages(
+        &self,
+    ) -> Result<(BTreeSet<(String, String)>, BTreeSet<(String, String)>), PredicateError> {
         let mut out = BTreeSet::new();
+        let mut local = BTreeSet::new();
         for d in &self.build_definition.resolved_dependencies {
             let Some(rest) = d.uri.as_deref().and_then(|u| u.strip_prefix("pkg:cargo/")) else {
                 continue;
@@ -455,9 +461,18 @@ impl Provenance {
                     message: format!("dependency `{rest}` has no version"),
                 });
             };
-            out.insert((percent_decode(name), percent_decode(version)));
+            let key = (percent_decode(name), percent_decode(version));
+            let is_local = d
+                .annotations
+                .as_ref()
+                .is_some_and(|a| a["source"] == "path");
+            if is_local {
+                local.insert(key);
+            } else {
+                out.insert(key);
+            }
         }
-        Ok(out)
+        Ok((out, local))
     }
 
     /// The git refs the provenance names (`…@refs/heads/main` on a source

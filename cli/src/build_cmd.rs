@@ -186,7 +186,8 @@ fn run_text(program: &Path, args: &[&str], dir: &Path) -> Result<String> {
 }
 
 fn sha256_of(path: &Path) -> Result<String> {
-    let subject = Subject::file(path).with_context(|| format!("{}: cannot hash", path.display()))?;
+    let subject =
+        Subject::file(path).with_context(|| format!("{}: cannot hash", path.display()))?;
     subject
         .digest
         .get("sha256")
@@ -302,7 +303,10 @@ impl Settings<'_> {
         ]
         .join("\u{1f}");
         let mut env = BTreeMap::from([
-            ("PATH".to_string(), self.path_var.to_string_lossy().into_owned()),
+            (
+                "PATH".to_string(),
+                self.path_var.to_string_lossy().into_owned(),
+            ),
             ("HOME".into(), s(&spec.scratch.join("home"))),
             ("TMPDIR".into(), s(&spec.scratch.join("tmp"))),
             ("CARGO_HOME".into(), s(spec.cargo_home)),
@@ -446,7 +450,12 @@ fn elf_sections(bytes: &[u8]) -> Option<Vec<(String, usize, usize)>> {
     let strndx = usize::from(u16_at(0x3e)?);
     let header = |i: usize| -> Option<(u32, u32, usize, usize)> {
         let h = shoff.checked_add(i.checked_mul(entsize)?)?;
-        Some((u32_at(h)?, u32_at(h + 4)?, u64_at(h + 0x18)?, u64_at(h + 0x20)?))
+        Some((
+            u32_at(h)?,
+            u32_at(h + 4)?,
+            u64_at(h + 0x18)?,
+            u64_at(h + 0x20)?,
+        ))
     };
     let (_, _, str_off, str_size) = header(strndx)?;
     let strtab = bytes.get(str_off..str_off.checked_add(str_size)?)?;
@@ -491,10 +500,8 @@ fn describe_difference(name: &str, a: &[u8], b: &[u8]) -> String {
         let content = |bytes: &[u8], off: usize, size: usize| {
             bytes.get(off..off.saturating_add(size)).map(<[u8]>::to_vec)
         };
-        let other: BTreeMap<&str, (usize, usize)> = sb
-            .iter()
-            .map(|(n, o, s)| (n.as_str(), (*o, *s)))
-            .collect();
+        let other: BTreeMap<&str, (usize, usize)> =
+            sb.iter().map(|(n, o, s)| (n.as_str(), (*o, *s))).collect();
         let differing: Vec<&str> = sa
             .iter()
             .filter(|(n, o, s)| match other.get(n.as_str()) {
@@ -504,7 +511,10 @@ fn describe_difference(name: &str, a: &[u8], b: &[u8]) -> String {
             .map(|(n, _, _)| n.as_str())
             .collect();
         if !differing.is_empty() {
-            text.push_str(&format!("; ELF sections that differ: {}", differing.join(", ")));
+            text.push_str(&format!(
+                "; ELF sections that differ: {}",
+                differing.join(", ")
+            ));
         }
     }
     text
@@ -584,7 +594,10 @@ fn lockfile_dependencies(lockfile: &Path) -> Result<Vec<Value>> {
         if let Some(l) = location {
             d.insert("downloadLocation".into(), json!(l));
         }
-        if let Source::Git { commit: Some(c), .. } = &p.source {
+        if let Source::Git {
+            commit: Some(c), ..
+        } = &p.source
+        {
             d.entry("digest").or_insert(json!({ "gitCommit": c }));
         }
         d.insert(
@@ -604,7 +617,13 @@ fn source_epoch(project: &Path) -> Result<i64> {
     }
     Ok(git2::Repository::discover(project)
         .ok()
-        .and_then(|r| r.head().ok()?.peel_to_commit().ok().map(|c| c.time().seconds()))
+        .and_then(|r| {
+            r.head()
+                .ok()?
+                .peel_to_commit()
+                .ok()
+                .map(|c| c.time().seconds())
+        })
         .unwrap_or(0))
 }
 
@@ -661,8 +680,18 @@ pub fn run(args: BuildArgs) -> Result<u8> {
     };
     // The toolchain's own bin directory first, so build scripts that run
     // `cargo` or `rustc` get the hashed binaries, not a proxy's choice.
-    let mut dirs: Vec<PathBuf> = toolchain.rustc.parent().map(Path::to_path_buf).into_iter().collect();
-    dirs.extend(auditable.as_deref().and_then(Path::parent).map(Path::to_path_buf));
+    let mut dirs: Vec<PathBuf> = toolchain
+        .rustc
+        .parent()
+        .map(Path::to_path_buf)
+        .into_iter()
+        .collect();
+    dirs.extend(
+        auditable
+            .as_deref()
+            .and_then(Path::parent)
+            .map(Path::to_path_buf),
+    );
     dirs.extend(std::env::split_paths(&caller_path));
     let path_var = std::env::join_paths(&dirs).context("PATH: a directory contains `:`")?;
     let settings = Settings {
@@ -747,7 +776,9 @@ pub fn run(args: BuildArgs) -> Result<u8> {
     let mut subjects = Vec::new();
     let mut copied = Vec::new();
     for path in &built {
-        let name = path.file_name().context("an artifact without a file name")?;
+        let name = path
+            .file_name()
+            .context("an artifact without a file name")?;
         let dest = artifacts_dir.join(name);
         std::fs::copy(path, &dest)
             .with_context(|| format!("{}: cannot copy to {}", path.display(), dest.display()))?;
@@ -833,7 +864,11 @@ pub fn run(args: BuildArgs) -> Result<u8> {
     for (subject, path) in subjects.iter().zip(&copied) {
         output::line(&format!(
             "sha256:{}  {}",
-            subject.digest.get("sha256").map(String::as_str).unwrap_or(""),
+            subject
+                .digest
+                .get("sha256")
+                .map(String::as_str)
+                .unwrap_or(""),
             path.display()
         ))?;
     }
@@ -878,7 +913,10 @@ mod tests {
         let exe = std::env::current_exe().unwrap_or_default();
         let bytes = std::fs::read(exe).unwrap_or_default();
         let sections = elf_sections(&bytes).unwrap_or_default();
-        assert!(sections.iter().any(|(n, _, _)| n == ".text"), "{sections:?}");
+        assert!(
+            sections.iter().any(|(n, _, _)| n == ".text"),
+            "{sections:?}"
+        );
         let mut other = bytes.clone();
         let (_, text_off, _) = sections
             .iter()

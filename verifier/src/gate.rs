@@ -659,7 +659,9 @@ fn build_conditions(
         });
     }
     if p.match_sbom {
-        let resolved = provenance.cargo_packages().map_err(|e| e.to_string())?;
+        // The project's own (path) packages are the subject, which an SBOM
+        // names as its root; every other crate must be in both.
+        let (resolved, local) = provenance.cargo_packages().map_err(|e| e.to_string())?;
         let sbom_type = expand_type("sbom");
         let sboms: Vec<&Statement> = verified
             .iter()
@@ -675,6 +677,7 @@ fn build_conditions(
                 .all_components()?
                 .iter()
                 .map(|c| (c.name.clone(), c.version.clone().unwrap_or_default()))
+                .filter(|c| !local.contains(c))
                 .collect();
             if listed != resolved {
                 let only = |a: &BTreeSet<(String, String)>, b: &BTreeSet<(String, String)>| {
