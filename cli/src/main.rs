@@ -19,6 +19,7 @@ mod ci_cmd;
 mod config;
 mod conventions;
 mod demo;
+mod identity_flags;
 mod intoto_cmd;
 mod keys_cmd;
 mod log_cmd;
@@ -27,7 +28,9 @@ mod premerge_cmd;
 mod sast_cmd;
 mod sbom_cmd;
 mod verify_bundle_cmd;
+mod verify_attestation_cmd;
 mod verify_cmd;
+mod verify_image_cmd;
 mod verify_set_cmd;
 
 use clap::{Parser, Subcommand};
@@ -116,8 +119,13 @@ enum Command {
         #[command(subcommand)]
         command: log_cmd::LogCommand,
     },
-    /// Verify an OCI image's signatures with a public key (cosign's `verify`).
-    VerifyImage(keys_cmd::VerifyImageArgs),
+    /// Verify an OCI image's signatures (cosign's `verify`): with a public
+    /// key, or keyless with --certificate-identity[-regexp] and
+    /// --certificate-oidc-issuer[-regexp].
+    VerifyImage(verify_image_cmd::VerifyImageArgs),
+    /// Verify in-toto attestations of a given --type for a file, a digest
+    /// or an image (cosign's `verify-attestation`).
+    VerifyAttestation(Box<verify_attestation_cmd::VerifyAttestationArgs>),
     /// Verify a Sigstore bundle for a file or a `sha256:<hex>` digest (keyed
     /// with --key, or keyless with --certificate-identity and
     /// --certificate-oidc-issuer). Speaks the sigstore-conformance protocol.
@@ -161,7 +169,8 @@ fn main() -> ExitCode {
         Command::Policy { command } => verify_cmd::run_policy(command),
         Command::Log { command } => log_cmd::run(command),
         Command::Admission { command } => admission_cmd::run(command),
-        Command::VerifyImage(args) => keys_cmd::run_verify_image(args),
+        Command::VerifyImage(args) => verify_image_cmd::run(args),
+        Command::VerifyAttestation(args) => verify_attestation_cmd::run(*args),
         Command::Db { command } => audit_cmd::run_db(command),
         Command::Version(args) => conventions::version(args),
         Command::Completions(args) => conventions::completions::<Cli>(args),

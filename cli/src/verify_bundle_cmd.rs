@@ -1,7 +1,10 @@
 //! `tollgate verify-bundle`: cosign's flags, and the sigstore-conformance
 //! client protocol (`verify-bundle [--staging] --bundle F (--certificate-identity I
 //! --certificate-oidc-issuer U | --key PEM) [--trusted-root R] FILE_OR_DIGEST`).
+//! Keyless identities may also be patterns (`--certificate-identity-regexp`,
+//! `--certificate-oidc-issuer-regexp`; anchored, see `identity_flags`).
 
+use crate::identity_flags::IdentityArgs;
 use crate::{checks, output};
 use anyhow::Result;
 use clap::{ArgGroup, Args};
@@ -9,7 +12,7 @@ use std::path::PathBuf;
 use tollgate_attest::verify::{self, Signer, Subject, Trust};
 
 #[derive(Args, Debug)]
-#[command(group(ArgGroup::new("signer").required(true).args(["key", "certificate_identity"])))]
+#[command(group(ArgGroup::new("signer").required(true).args(["key", "certificate_identity", "certificate_identity_regexp"])))]
 #[command(after_help = "Exit status: 0 verified, 1 verification failed, 2 usage or input error.")]
 pub struct VerifyBundleArgs {
     /// The file that was signed, or `sha256:<hex>` to verify a digest without the file.
@@ -18,14 +21,10 @@ pub struct VerifyBundleArgs {
     #[arg(long, value_name = "FILE")]
     pub bundle: PathBuf,
     /// Public key (SPKI PEM) for keyed bundles.
-    #[arg(long, value_name = "PEM", conflicts_with_all = ["certificate_identity", "certificate_oidc_issuer"])]
+    #[arg(long, value_name = "PEM", conflicts_with_all = ["certificate_identity", "certificate_oidc_issuer", "certificate_identity_regexp", "certificate_oidc_issuer_regexp"])]
     pub key: Option<PathBuf>,
-    /// Required signer identity (the certificate's SAN), for keyless bundles.
-    #[arg(long, value_name = "IDENTITY", requires = "certificate_oidc_issuer")]
-    pub certificate_identity: Option<String>,
-    /// Required OIDC issuer of the signer's identity token.
-    #[arg(long, value_name = "URL", requires = "certificate_identity")]
-    pub certificate_oidc_issuer: Option<String>,
+    #[command(flatten)]
+    pub identity: IdentityArgs,
     /// Trusted root JSON (default: the Sigstore public-good root, built in).
     #[arg(long, value_name = "FILE")]
     pub trusted_root: Option<PathBuf>,
@@ -64,17 +63,13 @@ pub fn run(args: VerifyBundleArgs) -> Result<u8> {
         checks::trusted_root(root)?;
     }
     checks::bundle_shape(&args.bundle)?;
-    let signer = match (
-        &args.key,
-        &args.certificate_identity,
-        &args.certificate_oidc_issuer,
-    ) {
-        (Some(key), _, _) => Signer::Key(key.clone()),
-        (None, Some(identity), Some(issuer)) => Signer::Identity {
-            identity: identity.clone(),
-            issuer: issuer.clone(),
-        },
-        _ => anyhow::bail!("give --key, or --certificate-identity with --certificate-oidc-issuer"),
+    let matcher = args.identity.matcher()?;
+    let signer = match (&args.key, &matcher) {
+        (Some(key), None) => Signer::Key(key.clone()),
+        (None, Some(rule)) => rule.signer(),
+        _ => anyhow::bail!(
+            "give --key, or --certificate-identity[-regexp] with --certificate-oidc-issuer[-regexp]"
+        ),
     };
     let trust = match (&args.trusted_root, args.staging) {
         (Some(path), _) => Trust::File(path.clone()),
@@ -87,7 +82,14 @@ pub fn run(args: VerifyBundleArgs) -> Result<u8> {
         &signer,
         &trust,
         args.insecure_ignore_tlog,
-    ) {
+    )
+    .and_then(|verified| match &matcher {
+        Some(rule) => rule
+            .check(&verified)
+            .map(|()| verified)
+            .map_err(tollgate_attest::Error::Verification),
+        None => Ok(verified),
+    }) {
         Ok(verified) => {
             if args.json {
                 output::line(&serde_json::to_string_pretty(&verified)?)?;
