@@ -166,7 +166,7 @@ pub fn plan(args: &AuditArgs) -> Result<Plan> {
     let loaded = config::load(args.config.as_deref(), &args.path)?;
     let max_db_age_days = parse_age_days(&args.max_db_age)?;
     let mut deny = Vec::new();
-    for kind in args.deny.iter().chain(loaded.config.audit.deny.iter()) {
+    for kind in &args.deny {
         match Kind::parse(kind) {
             Some(k) if k != Kind::Vulnerability => deny.push(k),
             _ => bail!(
@@ -174,6 +174,8 @@ pub fn plan(args: &AuditArgs) -> Result<Plan> {
             ),
         }
     }
+    // `[audit] deny`, checked (with its position) when the file was loaded.
+    deny.extend(loaded.deny.iter().copied());
     let index = match &args.registry_index {
         Some(dir) => {
             if !dir.is_dir() {

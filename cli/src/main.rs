@@ -18,6 +18,7 @@ mod checks;
 mod ci_cmd;
 mod config;
 mod conventions;
+mod dates;
 mod demo;
 mod identity_flags;
 mod intoto_cmd;

@@ -1,0 +1,89 @@
+//! Calendar dates in tollgate's inputs, on `time`: `YYYY-MM-DD`, or the
+//! date part of an RFC 3339 date-time. A day the month does not have
+//! (`2026-02-31`) is an error, never rolled over or let through.
+
+use time::{Date, Month};
+
+/// Why a text is not a date.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum DateError {
+    #[error("`{0}` is not a YYYY-MM-DD date")]
+    Format(String),
+    #[error("`{0}` is not a date in the calendar")]
+    Calendar(String),
+}
+
+/// `YYYY-MM-DD` (a date-time's `THH:MM:SS...` tail is allowed and ignored).
+pub fn parse_date(text: &str) -> Result<Date, DateError> {
+    let format = || DateError::Format(text.to_string());
+    let date = match text.get(..10) {
+        Some(date) if text.len() == 10 || matches!(text.as_bytes()[10], b'T' | b't' | b' ') => date,
+        _ => return Err(format()),
+    };
+    let mut parts = date.split('-');
+    let (Some(y), Some(m), Some(d), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(format());
+    };
+    if y.len() != 4 || m.len() != 2 || d.len() != 2 {
+        return Err(format());
+    }
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if !(digits(y) && digits(m) && digits(d)) {
+        return Err(format());
+    }
+    let (Ok(year), Ok(month), Ok(day)) = (y.parse::<i32>(), m.parse::<u8>(), d.parse::<u8>())
+    else {
+        return Err(format());
+    };
+    let month = Month::try_from(month).map_err(|_| DateError::Calendar(text.to_string()))?;
+    Date::from_calendar_date(year, month, day).map_err(|_| DateError::Calendar(text.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn real_dates_parse() {
+        let d = parse_date("2024-02-29").unwrap_or(Date::MIN);
+        assert_eq!((d.year(), d.month(), d.day()), (2024, Month::February, 29));
+        assert!(parse_date("2026-12-31T23:59:59Z").is_ok());
+    }
+
+    #[test]
+    fn days_the_month_lacks_are_rejected() {
+        for text in [
+            "2026-02-31",
+            "2025-02-29",
+            "2026-04-31",
+            "2026-13-01",
+            "2026-00-10",
+        ] {
+            assert_eq!(
+                parse_date(text),
+                Err(DateError::Calendar(text.into())),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn malformed_text_is_rejected() {
+        for text in [
+            "",
+            "2026-2-01",
+            "26-02-01",
+            "2026/02/01",
+            "2026-02-01x",
+            "next week",
+        ] {
+            assert_eq!(
+                parse_date(text),
+                Err(DateError::Format(text.into())),
+                "{text}"
+            );
+        }
+    }
+}
