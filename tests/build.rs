@@ -212,7 +212,7 @@ fn policy(b: &Built, provenance: &str) -> PathBuf {
     path
 }
 
-fn verify(b: &Built, policy: &Path, bundles: &[PathBuf]) -> (Option<i32>, String) {
+fn verify(b: &Built, policy: &Path, bundles: &[&Path]) -> (Option<i32>, String) {
     let artifact = b.artifact().display().to_string();
     let policy = policy.display().to_string();
     let mut args = vec!["verify".to_string(), artifact, "--policy".into(), policy];
@@ -283,7 +283,7 @@ fn the_sandbox_cuts_a_build_script_off_from_the_network() {
     // The gate: a policy that requires a hermetic build denies this one,
     // and admits it when it does not ask.
     let bundle = b.out.join("provenance.sigstore.json");
-    let (code, output) = verify(&b, &policy(&b, "      hermetic: true\n"), &[bundle.clone()]);
+    let (code, output) = verify(&b, &policy(&b, "      hermetic: true\n"), &[&bundle]);
     assert_eq!(code, Some(1), "{output}");
     assert!(output.contains("not hermetic"), "{output}");
     let (code, output) = verify(
@@ -292,7 +292,7 @@ fn the_sandbox_cuts_a_build_script_off_from_the_network() {
             &b,
             "      sourceRepositories: [\"https://github.com/example/app\"]\n",
         ),
-        &[bundle],
+        &[&bundle],
     );
     assert_eq!(code, Some(0), "{output}");
 }
@@ -567,13 +567,13 @@ fn a_hermetic_reproducible_build_and_its_provenance() {
             "      hermetic: true\n      reproducible: true\n      toolchains: [\"{release}\"]\n"
         ),
     );
-    let (code, output) = verify(&b, &good, &[bundle.clone()]);
+    let (code, output) = verify(&b, &good, &[&bundle]);
     assert_eq!(code, Some(0), "{output}");
     // ...another toolchain is not.
     let (code, output) = verify(
         &b,
         &policy(&b, "      toolchains: [\"1.0.0\"]\n"),
-        &[bundle.clone()],
+        &[&bundle],
     );
     assert_eq!(code, Some(1), "{output}");
     assert!(output.contains("toolchain rustc"), "{output}");
@@ -610,7 +610,7 @@ fn a_hermetic_reproducible_build_and_its_provenance() {
     let sbom_bundle = b.dir.join("../sbom.sigstore.json");
     attest_sbom(&sbom_path, &sbom_bundle);
     let match_policy = policy(&b, "      matchSbom: true\n");
-    let (code, output) = verify(&b, &match_policy, &[bundle.clone(), sbom_bundle]);
+    let (code, output) = verify(&b, &match_policy, &[&bundle, &sbom_bundle]);
     assert_eq!(code, Some(0), "{output}");
     let mut doc: Value = serde_json::from_slice(&std::fs::read(&sbom_path).unwrap()).unwrap();
     doc["components"]
@@ -621,14 +621,14 @@ fn a_hermetic_reproducible_build_and_its_provenance() {
     std::fs::write(&short, serde_json::to_vec(&doc).unwrap()).unwrap();
     let short_bundle = b.dir.join("../sbom-short.sigstore.json");
     attest_sbom(&short, &short_bundle);
-    let (code, output) = verify(&b, &match_policy, &[bundle.clone(), short_bundle]);
+    let (code, output) = verify(&b, &match_policy, &[&bundle, &short_bundle]);
     assert_eq!(code, Some(1), "{output}");
     assert!(
         output.contains("only in the provenance: [tinydep@1.0.0]"),
         "{output}"
     );
     // No SBOM at all: denied, not skipped.
-    let (code, output) = verify(&b, &match_policy, &[bundle]);
+    let (code, output) = verify(&b, &match_policy, &[&bundle]);
     assert_eq!(code, Some(1), "{output}");
 }
 
@@ -662,7 +662,7 @@ fn provenance_without_build_facts_is_denied_when_they_are_required() {
         "      toolchains: [\"1.95.0\"]\n",
         "      matchSbom: true\n",
     ] {
-        let (code, output) = verify(&b, &policy(&b, condition), &[bundle.clone()]);
+        let (code, output) = verify(&b, &policy(&b, condition), &[&bundle]);
         assert_eq!(code, Some(1), "{condition}: {output}");
         assert!(output.contains("is not a `tollgate build`"), "{output}");
     }

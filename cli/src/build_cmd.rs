@@ -438,9 +438,8 @@ fn copy_tree(from: &Path, to: &Path, skip: &Path) -> Result<()> {
 fn elf_sections(bytes: &[u8]) -> Option<Vec<(String, usize, usize)>> {
     let u16_at = |o: usize| Some(u16::from_le_bytes(bytes.get(o..o + 2)?.try_into().ok()?));
     let u32_at = |o: usize| Some(u32::from_le_bytes(bytes.get(o..o + 4)?.try_into().ok()?));
-    let u64_at = |o: usize| {
-        Some(usize::try_from(u64::from_le_bytes(bytes.get(o..o + 8)?.try_into().ok()?)).ok()?)
-    };
+    let u64_at =
+        |o: usize| usize::try_from(u64::from_le_bytes(bytes.get(o..o + 8)?.try_into().ok()?)).ok();
     if bytes.get(..6)? != b"\x7fELF\x02\x01" {
         return None;
     }
