@@ -278,7 +278,9 @@ fn a_certificate_with_a_second_name_has_no_identity() {
         Err(IdentityError::SeveralNames(2))
     );
     assert_eq!(
-        san_identity(&cert(vec![SanType::DnsName("example.com".try_into().unwrap())])),
+        san_identity(&cert(vec![SanType::DnsName(
+            "example.com".try_into().unwrap()
+        )])),
         Err(IdentityError::UnsupportedKind)
     );
 }
@@ -319,8 +321,7 @@ fn verify_attestation_checks_type_subject_and_identity_for_files() {
     );
     assert_eq!(code(&out), Some(0), "{}", err(&out));
     let statement: serde_json::Value =
-        serde_json::from_str(String::from_utf8_lossy(&out.stdout).lines().next().unwrap())
-            .unwrap();
+        serde_json::from_str(String::from_utf8_lossy(&out.stdout).lines().next().unwrap()).unwrap();
     assert_eq!(statement["predicateType"], "https://example.com/review/v1");
     assert_eq!(statement["predicate"]["approved"], true);
 
@@ -342,7 +343,12 @@ fn verify_attestation_checks_type_subject_and_identity_for_files() {
     // attestation: all refused.
     for (subject, bundle, t, identity) in [
         ("app.tar", "app.att.json", "custom", &ok_identity[..]),
-        ("app.tar", "app.att.json", "slsaprovenance", &ok_identity[..]),
+        (
+            "app.tar",
+            "app.att.json",
+            "slsaprovenance",
+            &ok_identity[..],
+        ),
         ("app.tar", "app.att.json", "provenance", &ok_identity[..]),
         (
             "app.tar",
@@ -613,8 +619,7 @@ fn keyless_verify_image_and_image_attestations() {
     let out = verify_att("https://example.com/review/v1", &exact);
     assert_eq!(code(&out), Some(0), "{}", err(&out));
     let statement: serde_json::Value =
-        serde_json::from_str(String::from_utf8_lossy(&out.stdout).lines().next().unwrap())
-            .unwrap();
+        serde_json::from_str(String::from_utf8_lossy(&out.stdout).lines().next().unwrap()).unwrap();
     assert_eq!(statement["predicate"]["reviewed"], true);
     assert_eq!(
         code(&verify_att("cyclonedx", &exact)),

@@ -28,12 +28,22 @@ pub enum FailOn {
 
 #[derive(Args, Debug)]
 #[command(
-    after_help = "Exit status: 0 nothing to report at or above the thresholds, 1 vulnerabilities, denied warnings or policy errors, 2 usage/config/input error."
+    after_help = "`tollgate audit bin FILE...` audits binaries built with `cargo auditable` (the dependency list\nembedded in them), as `cargo audit bin` does; a directory named bin is written ./bin.\nThe audit never fetches: `tollgate db fetch` updates the database (--no-fetch is accepted, as cargo-audit's).\nExit status: 0 nothing to report at or above the thresholds, 1 vulnerabilities, denied warnings or policy errors, 2 usage/config/input error."
 )]
 pub struct AuditArgs {
-    /// A project directory, a Cargo.toml, or a Cargo.lock on its own.
+    /// A project directory, a Cargo.toml, or a Cargo.lock on its own (or `bin`, followed by binaries).
     #[arg(default_value = ".")]
     pub path: PathBuf,
+    /// After `bin`: binaries built with `cargo auditable`.
+    #[arg(value_name = "BINARY")]
+    pub binaries: Vec<PathBuf>,
+    /// Ignore this advisory (repeatable), as cargo-audit's flag; like an
+    /// `[audit] ignore` entry, an id the database does not have is an error.
+    #[arg(long, value_name = "ID")]
+    pub ignore: Vec<String>,
+    /// Accepted for cargo-audit's command lines: the audit never fetches the database.
+    #[arg(long)]
+    pub no_fetch: bool,
     /// Advisory database directory (default: the one cargo-audit uses, $CARGO_HOME/advisory-db).
     #[arg(long, value_name = "PATH")]
     pub advisory_db: Option<PathBuf>,
@@ -112,6 +122,9 @@ pub fn now() -> i64 {
 }
 
 pub fn run(args: AuditArgs) -> Result<u8> {
+    if let Some(binaries) = bin_args(&args)? {
+        return run_bin(&args, &binaries);
+    }
     let plan = plan(&args)?;
     let interactive = std::io::stderr().is_terminal() && !output::quiet();
     let status = |msg: &str| {
@@ -176,6 +189,14 @@ pub fn plan(args: &AuditArgs) -> Result<Plan> {
     }
     // `[audit] deny`, checked (with its position) when the file was loaded.
     deny.extend(loaded.deny.iter().copied());
+    let mut config = loaded.config.audit;
+    for id in &args.ignore {
+        config.ignore.push(tollgate_sbom::config::IgnoreEntry {
+            id: id.clone(),
+            reason: "--ignore on the command line".into(),
+            expires: None,
+        });
+    }
     let index = match &args.registry_index {
         Some(dir) => {
             if !dir.is_dir() {
@@ -193,7 +214,7 @@ pub fn plan(args: &AuditArgs) -> Result<Plan> {
         },
         advisory_db: args.advisory_db.clone(),
         index,
-        config: loaded.config.audit,
+        config,
         options: audit::Options {
             now: now(),
             max_db_age_days,
@@ -212,6 +233,68 @@ pub fn plan(args: &AuditArgs) -> Result<Plan> {
         format: args.format,
         output: args.output.clone(),
     })
+}
+
+/// `tollgate audit bin FILE...`: the binaries, or `None` for a project audit.
+fn bin_args(args: &AuditArgs) -> Result<Option<Vec<PathBuf>>> {
+    let is_bin = args.path == Path::new("bin");
+    match (is_bin, args.binaries.is_empty()) {
+        (true, false) => Ok(Some(args.binaries.clone())),
+        (false, true) => Ok(None),
+        // A project directory named `bin`.
+        (true, true) if args.path.is_dir() => Ok(None),
+        (true, true) => bail!("audit bin: name the binaries to audit (tollgate audit bin FILE...)"),
+        (false, false) => bail!(
+            "{}: one project per audit; binaries are audited with `tollgate audit bin FILE...`",
+            args.path.display()
+        ),
+    }
+}
+
+/// Audit each binary's `cargo auditable` dependency list, as a lockfile of
+/// those packages (no reachability: there is no source to read).
+fn run_bin(args: &AuditArgs, binaries: &[PathBuf]) -> Result<u8> {
+    if binaries.len() > 1 && !matches!(args.format, Format::Text) {
+        bail!("audit bin: --format json and sarif describe one binary; run once per binary");
+    }
+    let mut plan = plan(args)?;
+    plan.options.reachability = false;
+    // Every binary is read before anything is audited or written.
+    let mut graphs = Vec::new();
+    for binary in binaries {
+        let lock = tollgate_sbom::auditable::lockfile_from_binary(binary)?;
+        let dir = tempfile::tempdir().context("a temporary directory")?;
+        let path = dir.path().join("Cargo.lock");
+        std::fs::write(&path, lock).with_context(|| format!("{}", path.display()))?;
+        let mut graph = Graph::from_lockfile(&path)
+            .with_context(|| format!("{}: the embedded dependency list", binary.display()))?;
+        graph.lockfile_path = binary.clone();
+        graphs.push(graph);
+    }
+    let db = open_db(plan.advisory_db.as_deref())?;
+    let mut code = 0;
+    let mut rendered = String::new();
+    let mut summaries = Vec::new();
+    for (binary, graph) in binaries.iter().zip(&graphs) {
+        let outcome = execute(&plan, graph, &db.db)?;
+        if binaries.len() > 1 {
+            rendered.push_str(&format!("== {}\n", binary.display()));
+        }
+        rendered.push_str(&outcome.rendered);
+        summaries.push(format!(
+            "{}: {}",
+            binary.display(),
+            outcome.report.summary()
+        ));
+        code = code.max(outcome.code);
+    }
+    output::write(plan.output.as_deref(), &rendered)?;
+    if !matches!(plan.format, Format::Text) || plan.output.is_some() {
+        for s in summaries {
+            output::info!("{s}");
+        }
+    }
+    Ok(code)
 }
 
 /// An opened advisory database; the built-in snapshot's unpacked copy

@@ -29,7 +29,11 @@ use tollgate_attest::verify::{Signer, Verified};
 #[derive(Args, Debug, Clone, Default)]
 pub struct IdentityArgs {
     /// Required signer identity (the certificate's SAN), exactly, for keyless signatures.
-    #[arg(long, value_name = "IDENTITY", conflicts_with = "certificate_identity_regexp")]
+    #[arg(
+        long,
+        value_name = "IDENTITY",
+        conflicts_with = "certificate_identity_regexp"
+    )]
     pub certificate_identity: Option<String>,
     /// Required signer identity as a pattern over the WHOLE SAN (anchored,
     /// unlike cosign: write `.*` where anything may follow).
@@ -226,7 +230,10 @@ mod tests {
             assert!(r.check(&verified(attacker, GH)).is_err(), "{attacker:?}");
         }
         let r = rule((".*foo", true), (GH, false));
-        assert!(r.check(&verified("evilfoo", GH)).is_ok(), "the user wrote .*");
+        assert!(
+            r.check(&verified("evilfoo", GH)).is_ok(),
+            "the user wrote .*"
+        );
         assert!(r.check(&verified("evilfoo\n", GH)).is_err());
     }
 
@@ -253,7 +260,10 @@ mod tests {
 
     #[test]
     fn an_issuer_pattern_is_anchored_too() {
-        let r = rule((ID, false), (r"https://token\.actions\.githubusercontent\.com", true));
+        let r = rule(
+            (ID, false),
+            (r"https://token\.actions\.githubusercontent\.com", true),
+        );
         assert!(r.check(&verified(ID, GH)).is_ok());
         for attacker in [
             "https://token.actions.githubusercontent.com.evil.example",
@@ -295,7 +305,10 @@ mod tests {
         assert!(bad.matcher().is_err());
         // A pattern cannot break out of the anchors with an alternation.
         let alt = rule(("foo|.*", true), (GH, false));
-        assert!(alt.check(&verified("anything", GH)).is_ok(), "the user wrote .*");
+        assert!(
+            alt.check(&verified("anything", GH)).is_ok(),
+            "the user wrote .*"
+        );
         let alt = rule(("foo|bar", true), (GH, false));
         assert!(alt.check(&verified("evilbar", GH)).is_err());
         assert!(alt.check(&verified("fooevil", GH)).is_err());

@@ -195,7 +195,9 @@ pub fn run(args: VerifyAttestationArgs) -> Result<u8> {
         } else {
             refused.join("; ")
         };
-        eprintln!("error: {what}: verification failed: no {want_type} attestation verifies ({why})");
+        eprintln!(
+            "error: {what}: verification failed: no {want_type} attestation verifies ({why})"
+        );
         return Ok(crate::EXIT_FINDINGS);
     }
     for statement in &accepted {

@@ -8,6 +8,44 @@ use crate::Error;
 use std::path::Path;
 
 pub fn inventory_from_binary(path: &Path) -> Result<Inventory, Error> {
+    let info = read(path)?;
+    inventory(&info)
+}
+
+/// The embedded dependency list as the text of a `Cargo.lock` (version 3),
+/// for `tollgate audit bin`: each package with its version, crates.io as
+/// its source when recorded so (other sources are not recorded precisely
+/// enough to name, and stay sourceless), and its dependencies.
+pub fn lockfile_from_binary(path: &Path) -> Result<String, Error> {
+    let info = read(path)?;
+    let mut out = String::from("version = 3\n");
+    let quote = |s: &str| toml::Value::String(s.to_string()).to_string();
+    for p in &info.packages {
+        out.push_str("\n[[package]]\n");
+        out.push_str(&format!("name = {}\n", quote(&p.name)));
+        out.push_str(&format!("version = {}\n", quote(&p.version.to_string())));
+        if matches!(p.source, auditable_serde::Source::CratesIo) {
+            out.push_str(&format!(
+                "source = {}\n",
+                quote(&format!("registry+{CRATES_IO_INDEX}"))
+            ));
+        }
+        let mut deps: Vec<String> = p
+            .dependencies
+            .iter()
+            .filter_map(|i| info.packages.get(*i))
+            .map(|d| quote(&format!("{} {}", d.name, d.version)))
+            .collect();
+        deps.sort();
+        deps.dedup();
+        if !deps.is_empty() {
+            out.push_str(&format!("dependencies = [{}]\n", deps.join(", ")));
+        }
+    }
+    Ok(out)
+}
+
+fn read(path: &Path) -> Result<auditable_serde::VersionInfo, Error> {
     if !path.is_file() {
         return Err(Error::NotFound {
             path: path.to_path_buf(),
@@ -25,6 +63,10 @@ pub fn inventory_from_binary(path: &Path) -> Result<Inventory, Error> {
             message,
         }
     })?;
+    Ok(info)
+}
+
+fn inventory(info: &auditable_serde::VersionInfo) -> Result<Inventory, Error> {
     let items: Vec<Item> = info
         .packages
         .iter()
