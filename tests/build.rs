@@ -68,7 +68,7 @@ fn project(dir: &Path, extra_build_code: &str) {
     );
     write(
         &dir.join("src/main.rs"),
-        "fn main() {\n    println!(\"secret=[{}] {} {}\", env!(\"SEEN_SECRET\"), helper::greet(), tinydep::TINY);\n}\n",
+        "fn main() {\n    println!(\"secret=[{}] {} {}{}\", env!(\"SEEN_SECRET\"), helper::greet(), tinydep::TINY, option_env!(\"EXTRA\").unwrap_or(\"\"));\n}\n",
     );
     write(
         &dir.join("helper/Cargo.toml"),
@@ -630,6 +630,37 @@ fn a_hermetic_reproducible_build_and_its_provenance() {
     // No SBOM at all: denied, not skipped.
     let (code, output) = verify(&b, &match_policy, &[&bundle]);
     assert_eq!(code, Some(1), "{output}");
+}
+
+/// A build that embeds its own directory is not reproducible: the check
+/// says where the artifacts differ, exits 1, and the provenance records it,
+/// so a policy that requires reproducibility denies it.
+#[test]
+fn an_irreproducible_build_is_reported_and_denied() {
+    let b = setup(
+        "println!(\"cargo:rustc-env=EXTRA= built in {}\", std::env::var(\"CARGO_MANIFEST_DIR\").unwrap());",
+    );
+    let out = build(&b, &["--reproducible-check"], &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let said = text(&out);
+    assert!(said.contains("not reproducible: app: "), "{said}");
+    assert!(said.contains("first difference at offset 0x"), "{said}");
+    assert!(said.contains("ELF sections that differ: "), "{said}");
+    assert!(said.contains(".rodata"), "{said}");
+    let p = b.provenance();
+    let r = &p["predicate"]["buildDefinition"]["internalParameters"]["build"]["reproducible"];
+    assert_eq!(r["checked"], true);
+    assert_eq!(r["identical"], false);
+    assert!(
+        r["differences"][0].as_str().unwrap().starts_with("app: "),
+        "{r}"
+    );
+    let bundle = b.out.join("provenance.sigstore.json");
+    let (code, output) = verify(&b, &policy(&b, "      reproducible: true\n"), &[&bundle]);
+    assert_eq!(code, Some(1), "{output}");
+    assert!(output.contains("not reproducible"), "{output}");
+    let (code, output) = verify(&b, &policy(&b, "      hermetic: true\n"), &[&bundle]);
+    assert_eq!(code, Some(0), "{output}");
 }
 
 /// Provenance from `tollgate attest provenance` says nothing about how the

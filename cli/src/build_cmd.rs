@@ -495,6 +495,8 @@ fn describe_difference(name: &str, a: &[u8], b: &[u8]) -> String {
             .find(|(_, off, size)| first >= *off && first < off + size)
         {
             text.push_str(&format!(" (in {section})"));
+        } else if first < 0x40 {
+            text.push_str(" (in the ELF header)");
         }
         let content = |bytes: &[u8], off: usize, size: usize| {
             bytes.get(off..off.saturating_add(size)).map(<[u8]>::to_vec)
