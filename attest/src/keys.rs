@@ -6,6 +6,13 @@
 //! `{"kdf":{..},"cipher":{..},"ciphertext":..}` is PEM-armoured as
 //! `ENCRYPTED SIGSTORE PRIVATE KEY` (cosign's legacy `ENCRYPTED COSIGN
 //! PRIVATE KEY` is read too). Public keys are SPKI PEM.
+//!
+//! Signing keys are ECDSA P-256 (SHA-256) and Ed25519 (RustCrypto), ECDSA
+//! P-384 (SHA-384) and RSA PKCS#1 v1.5 with SHA-256 (2048, 3072 or 4096
+//! bits, through aws-lc-rs), the schemes cosign signs with. A [`KeyPair`]
+//! may also stand for a key held by a PKCS#11 token ([`crate::pkcs11`]):
+//! the same signing code then asks the token, and the private key never
+//! enters this process.
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
@@ -29,6 +36,13 @@ const SCRYPT_P: u32 = 1;
 pub enum KeyKind {
     EcdsaP256,
     Ed25519,
+    /// ECDSA P-384, signing SHA-384 digests (as cosign and Sigstore's
+    /// `ECDSA_P384_SHA384` scheme).
+    EcdsaP384,
+    /// RSA PKCS#1 v1.5 with SHA-256 (Sigstore's `RSA_PKCS1_SHA256`).
+    Rsa2048,
+    Rsa3072,
+    Rsa4096,
 }
 
 impl KeyKind {
@@ -48,6 +62,20 @@ impl KeyKind {
         match self {
             KeyKind::EcdsaP256 => "ecdsa-p256",
             KeyKind::Ed25519 => "ed25519",
+            KeyKind::EcdsaP384 => "ecdsa-p384",
+            KeyKind::Rsa2048 => "rsa-2048",
+            KeyKind::Rsa3072 => "rsa-3072",
+            KeyKind::Rsa4096 => "rsa-4096",
+        }
+    }
+
+    /// The RSA kind of a modulus this many bits long.
+    pub fn rsa_of_bits(bits: usize) -> Option<KeyKind> {
+        match bits {
+            2048 => Some(KeyKind::Rsa2048),
+            3072 => Some(KeyKind::Rsa3072),
+            4096 => Some(KeyKind::Rsa4096),
+            _ => None,
         }
     }
 }
@@ -64,13 +92,26 @@ pub enum KeyError {
     BadSignature,
     #[error("malformed signature: {0}")]
     MalformedSignature(String),
+    #[error(transparent)]
+    Hardware(#[from] crate::pkcs11::Pkcs11Error),
+    #[error("key generation failed: {0}")]
+    Generation(String),
+    #[error("signing failed: {0}")]
+    Signing(String),
 }
 
-/// A private key in memory (PKCS#8 DER, zeroed on drop).
+/// A signing key: in memory (zeroed on drop), or held by a PKCS#11 token.
 pub struct KeyPair {
     kind: KeyKind,
-    ecdsa: Option<p256::ecdsa::SigningKey>,
-    ed25519: Option<ed25519_dalek::SigningKey>,
+    inner: Inner,
+}
+
+enum Inner {
+    P256(p256::ecdsa::SigningKey),
+    Ed25519(ed25519_dalek::SigningKey),
+    P384(aws_lc_rs::signature::EcdsaKeyPair),
+    Rsa(aws_lc_rs::rsa::KeyPair),
+    Hardware(crate::pkcs11::Pkcs11Key),
 }
 
 #[derive(Serialize, Deserialize)]
@@ -117,19 +158,54 @@ fn derive(
 }
 
 impl KeyPair {
+    /// A new in-memory key. P-256 and Ed25519 cannot fail; P-384 and RSA
+    /// come from aws-lc-rs, which fails only when the system random number
+    /// generator does (as `SigningKey::random` panics then too). Callers
+    /// that can report an error use [`KeyPair::try_generate`].
     pub fn generate(kind: KeyKind) -> KeyPair {
-        match kind {
-            KeyKind::EcdsaP256 => KeyPair {
-                kind,
-                ecdsa: Some(p256::ecdsa::SigningKey::random(&mut OsRng)),
-                ed25519: None,
-            },
-            KeyKind::Ed25519 => KeyPair {
-                kind,
-                ecdsa: None,
-                ed25519: Some(ed25519_dalek::SigningKey::generate(&mut OsRng)),
-            },
+        match KeyPair::try_generate(kind) {
+            Ok(key) => key,
+            Err(e) => panic!("{e}"),
         }
+    }
+
+    /// A new in-memory key of `kind`.
+    pub fn try_generate(kind: KeyKind) -> Result<KeyPair, KeyError> {
+        use aws_lc_rs::rsa::KeySize;
+        let failed = |e: aws_lc_rs::error::Unspecified| KeyError::Generation(e.to_string());
+        let inner = match kind {
+            KeyKind::EcdsaP256 => Inner::P256(p256::ecdsa::SigningKey::random(&mut OsRng)),
+            KeyKind::Ed25519 => Inner::Ed25519(ed25519_dalek::SigningKey::generate(&mut OsRng)),
+            KeyKind::EcdsaP384 => Inner::P384(
+                aws_lc_rs::signature::EcdsaKeyPair::generate(
+                    &aws_lc_rs::signature::ECDSA_P384_SHA384_ASN1_SIGNING,
+                )
+                .map_err(failed)?,
+            ),
+            KeyKind::Rsa2048 => {
+                Inner::Rsa(aws_lc_rs::rsa::KeyPair::generate(KeySize::Rsa2048).map_err(failed)?)
+            }
+            KeyKind::Rsa3072 => {
+                Inner::Rsa(aws_lc_rs::rsa::KeyPair::generate(KeySize::Rsa3072).map_err(failed)?)
+            }
+            KeyKind::Rsa4096 => {
+                Inner::Rsa(aws_lc_rs::rsa::KeyPair::generate(KeySize::Rsa4096).map_err(failed)?)
+            }
+        };
+        Ok(KeyPair { kind, inner })
+    }
+
+    /// A key held by a PKCS#11 token, opened from its `pkcs11:` URI.
+    pub fn from_pkcs11(key: crate::pkcs11::Pkcs11Key) -> KeyPair {
+        KeyPair {
+            kind: key.kind(),
+            inner: Inner::Hardware(key),
+        }
+    }
+
+    /// Whether the private key is held by a hardware token.
+    pub fn is_hardware(&self) -> bool {
+        matches!(self.inner, Inner::Hardware(_))
     }
 
     pub fn kind(&self) -> KeyKind {
@@ -141,15 +217,34 @@ impl KeyPair {
         if let Ok(k) = p256::ecdsa::SigningKey::from_pkcs8_der(der) {
             return Ok(KeyPair {
                 kind: KeyKind::EcdsaP256,
-                ecdsa: Some(k),
-                ed25519: None,
+                inner: Inner::P256(k),
             });
         }
         if let Ok(k) = ed25519_dalek::SigningKey::from_pkcs8_der(der) {
             return Ok(KeyPair {
                 kind: KeyKind::Ed25519,
-                ecdsa: None,
-                ed25519: Some(k),
+                inner: Inner::Ed25519(k),
+            });
+        }
+        if let Ok(k) = aws_lc_rs::signature::EcdsaKeyPair::from_pkcs8(
+            &aws_lc_rs::signature::ECDSA_P384_SHA384_ASN1_SIGNING,
+            der,
+        ) {
+            return Ok(KeyPair {
+                kind: KeyKind::EcdsaP384,
+                inner: Inner::P384(k),
+            });
+        }
+        if let Ok(k) = aws_lc_rs::rsa::KeyPair::from_pkcs8(der) {
+            let bits = k.public_modulus_len() * 8;
+            let kind = KeyKind::rsa_of_bits(bits).ok_or_else(|| {
+                KeyError::Unsupported(format!(
+                    "RSA key of {bits} bits (signing keys are RSA 2048, 3072 or 4096)"
+                ))
+            })?;
+            return Ok(KeyPair {
+                kind,
+                inner: Inner::Rsa(k),
             });
         }
         match pkcs8::PrivateKeyInfo::try_from(der) {
@@ -160,7 +255,7 @@ impl KeyPair {
                     .map(|o| format!(", parameters {o}"))
                     .unwrap_or_default();
                 Err(KeyError::Unsupported(format!(
-                    "algorithm {}{curve} (signing keys are ECDSA P-256 or Ed25519)",
+                    "algorithm {}{curve} (signing keys are ECDSA P-256 or P-384, Ed25519, or RSA)",
                     info.algorithm.oid
                 )))
             }
@@ -184,23 +279,57 @@ impl KeyPair {
     }
 
     fn pkcs8_der(&self) -> Result<Zeroizing<Vec<u8>>, KeyError> {
-        let doc = match (&self.ecdsa, &self.ed25519) {
-            (Some(k), _) => k.to_pkcs8_der(),
-            (_, Some(k)) => k.to_pkcs8_der(),
-            _ => return Err(KeyError::Corrupt("empty key".into())),
-        }
-        .map_err(|e| KeyError::Corrupt(e.to_string()))?;
-        Ok(Zeroizing::new(doc.as_bytes().to_vec()))
+        use aws_lc_rs::encoding::AsDer;
+        let corrupt = |e: &dyn std::fmt::Display| KeyError::Corrupt(e.to_string());
+        let der = match &self.inner {
+            Inner::P256(k) => k
+                .to_pkcs8_der()
+                .map_err(|e| corrupt(&e))?
+                .as_bytes()
+                .to_vec(),
+            Inner::Ed25519(k) => k
+                .to_pkcs8_der()
+                .map_err(|e| corrupt(&e))?
+                .as_bytes()
+                .to_vec(),
+            Inner::P384(k) => k.to_pkcs8v1().map_err(|e| corrupt(&e))?.as_ref().to_vec(),
+            Inner::Rsa(k) => {
+                let der: aws_lc_rs::encoding::Pkcs8V1Der<'_> =
+                    k.as_der().map_err(|e| corrupt(&e))?;
+                der.as_ref().to_vec()
+            }
+            Inner::Hardware(k) => {
+                return Err(KeyError::Unsupported(format!(
+                    "{} is held by a PKCS#11 token and never leaves it",
+                    k.uri()
+                )))
+            }
+        };
+        Ok(Zeroizing::new(der))
     }
 
     /// SPKI DER of the public key.
     pub fn public_key_der(&self) -> Vec<u8> {
-        let doc = match (&self.ecdsa, &self.ed25519) {
-            (Some(k), _) => k.verifying_key().to_public_key_der().ok(),
-            (_, Some(k)) => k.verifying_key().to_public_key_der().ok(),
-            _ => None,
+        use aws_lc_rs::encoding::AsDer;
+        use aws_lc_rs::signature::KeyPair as _;
+        let spki = |d: Result<aws_lc_rs::encoding::PublicKeyX509Der<'_>, _>| {
+            d.map(|d| d.as_ref().to_vec()).unwrap_or_default()
         };
-        doc.map(|d| d.as_bytes().to_vec()).unwrap_or_default()
+        match &self.inner {
+            Inner::P256(k) => k
+                .verifying_key()
+                .to_public_key_der()
+                .map(|d| d.as_bytes().to_vec())
+                .unwrap_or_default(),
+            Inner::Ed25519(k) => k
+                .verifying_key()
+                .to_public_key_der()
+                .map(|d| d.as_bytes().to_vec())
+                .unwrap_or_default(),
+            Inner::P384(k) => spki(k.public_key().as_der()),
+            Inner::Rsa(k) => spki(k.public_key().as_der()),
+            Inner::Hardware(k) => k.public_key_der().to_vec(),
+        }
     }
 
     pub fn public_key_pem(&self) -> String {
@@ -217,17 +346,59 @@ impl KeyPair {
         hex::encode(Sha256::digest(self.public_key_der()))
     }
 
-    /// Sign a message: ECDSA P-256 with SHA-256 (DER signature), or
-    /// Ed25519 over the message itself.
+    /// Sign a message: ECDSA P-256 with SHA-256 or P-384 with SHA-384 (DER
+    /// signatures), RSA PKCS#1 v1.5 with SHA-256, or Ed25519 over the
+    /// message itself.
+    ///
+    /// In-memory keys cannot fail here. A hardware key can (the token was
+    /// removed, the session closed): then the signature is empty, which
+    /// verifies under no key, and the error is kept for
+    /// [`KeyPair::signing_failure`], which every caller that may hold a
+    /// hardware key checks before it writes or pushes what it signed.
+    /// [`KeyPair::try_sign`] reports the error directly.
     pub fn sign(&self, message: &[u8]) -> Vec<u8> {
+        match self.try_sign(message) {
+            Ok(signature) => signature,
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// Sign a message, reporting a token's failure.
+    pub fn try_sign(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
         use p256::ecdsa::signature::Signer;
-        match (&self.ecdsa, &self.ed25519) {
-            (Some(k), _) => {
+        let failed = |e: aws_lc_rs::error::Unspecified| KeyError::Signing(e.to_string());
+        Ok(match &self.inner {
+            Inner::P256(k) => {
                 let sig: p256::ecdsa::Signature = k.sign(message);
                 sig.to_der().as_bytes().to_vec()
             }
-            (_, Some(k)) => k.sign(message).to_bytes().to_vec(),
-            _ => Vec::new(),
+            Inner::Ed25519(k) => k.sign(message).to_bytes().to_vec(),
+            Inner::P384(k) => k
+                .sign(&aws_lc_rs::rand::SystemRandom::new(), message)
+                .map_err(failed)?
+                .as_ref()
+                .to_vec(),
+            Inner::Rsa(k) => {
+                let mut sig = vec![0u8; k.public_modulus_len()];
+                k.sign(
+                    &aws_lc_rs::signature::RSA_PKCS1_SHA256,
+                    &aws_lc_rs::rand::SystemRandom::new(),
+                    message,
+                    &mut sig,
+                )
+                .map_err(failed)?;
+                sig
+            }
+            Inner::Hardware(k) => k.sign(message)?,
+        })
+    }
+
+    /// The first error a hardware key met in [`KeyPair::sign`], if any
+    /// (always `Ok` for in-memory keys).
+    pub fn signing_failure(&self) -> Result<(), KeyError> {
+        match &self.inner {
+            Inner::Hardware(k) => k.failure().map_err(KeyError::Hardware),
+            _ => Ok(()),
         }
     }
 
@@ -479,23 +650,46 @@ mod tests {
             KeyPair::from_encrypted_pem(&legacy, b"right").is_ok(),
             "cosign's legacy label is read"
         );
-        // A P-384 key is well-formed but unsupported.
-        let p384 = p384_pkcs8();
+        // A P-521 key is well-formed but unsupported.
+        let p521 = p521_pkcs8();
         assert!(
-            matches!(KeyPair::from_pkcs8_der(&p384), Err(KeyError::Unsupported(m)) if m.contains("1.3.132.0.34"))
+            matches!(KeyPair::from_pkcs8_der(&p521), Err(KeyError::Unsupported(m)) if m.contains("1.3.132.0.35"))
         );
     }
 
-    /// PKCS#8 for a P-384 key (RFC 5915 inside, curve secp384r1).
-    fn p384_pkcs8() -> Vec<u8> {
-        // SEQUENCE { INTEGER 0, SEQUENCE { id-ecPublicKey, secp384r1 }, OCTET STRING { ECPrivateKey v1, 48-byte scalar } }
-        let mut ec = vec![0x30, 0x35, 0x02, 0x01, 0x01, 0x04, 0x30];
-        ec.extend([0x11; 48]);
+    /// PKCS#8 for a P-521 key (RFC 5915 inside, curve secp521r1).
+    fn p521_pkcs8() -> Vec<u8> {
+        // SEQUENCE { INTEGER 0, SEQUENCE { id-ecPublicKey, secp521r1 }, OCTET STRING { ECPrivateKey v1, 66-byte scalar } }
+        let mut ec = vec![0x30, 0x47, 0x02, 0x01, 0x01, 0x04, 0x42];
+        ec.extend([0x01; 66]);
         let mut der = vec![
-            0x30, 0x4e, 0x02, 0x01, 0x00, 0x30, 0x10, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d,
-            0x02, 0x01, 0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22, 0x04, 0x37,
+            0x30, 0x60, 0x02, 0x01, 0x00, 0x30, 0x10, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d,
+            0x02, 0x01, 0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x23, 0x04, 0x49,
         ];
         der.extend(ec);
         der
+    }
+
+    #[test]
+    fn p384_and_rsa_round_trip_and_verify() {
+        for kind in [KeyKind::EcdsaP384, KeyKind::Rsa2048] {
+            let key = KeyPair::try_generate(kind).unwrap();
+            let pem = key.to_encrypted_pem(b"pw").unwrap();
+            let back = KeyPair::from_encrypted_pem(&pem, b"pw").unwrap();
+            assert_eq!(back.kind(), kind);
+            assert_eq!(back.public_key_der(), key.public_key_der());
+            let sig = back.sign(b"payload");
+            verify_signature(&key.public_key_pem(), b"payload", &sig).unwrap();
+            assert_eq!(
+                verify_signature(&key.public_key_pem(), b"payloae", &sig),
+                Err(KeyError::BadSignature)
+            );
+            let expected = if kind == KeyKind::EcdsaP384 {
+                "ecdsa-p384"
+            } else {
+                "rsa"
+            };
+            assert_eq!(public_key_algorithm(&key.public_key_pem()), Some(expected));
+        }
     }
 }

@@ -1,7 +1,8 @@
 //! `tollgate-attest`: signatures and attestations for what the pipeline
 //! ships.
 //!
-//! [`keys`] (cosign's encrypted key format, ECDSA P-256 and Ed25519);
+//! [`keys`] (cosign's encrypted key format; ECDSA P-256 and P-384, RSA,
+//! Ed25519); [`pkcs11`] (hardware keys named by cosign's `pkcs11:` URIs);
 //! [`sign`] and [`keyless`] (Sigstore bundles, keyed or through Fulcio and
 //! Rekor); [`dsse`], [`statement`] and [`provenance`] (in-toto Statement v1
 //! attestations, SLSA provenance from git); [`oci`] (cosign-compatible
@@ -23,6 +24,7 @@ pub mod intoto;
 pub mod keyless;
 pub mod keys;
 pub mod oci;
+pub mod pkcs11;
 pub mod predicate;
 pub mod provenance;
 pub mod sign;

@@ -781,6 +781,9 @@ pub fn sign_image(
     let (bundle, mut annotations) = match signer {
         ImageSigner::Keyed(key) => {
             let bundle = crate::sign::keyed_bundle(key, &payload);
+            // A hardware key that failed: nothing is pushed.
+            key.signing_failure()
+                .map_err(|e| reg_err(image, format!("not signed: {e}")))?;
             (bundle, serde_json::Map::new())
         }
         ImageSigner::Keyless {

@@ -264,6 +264,10 @@ pub fn attest(
     };
     // One signature (and one log entry) serves the file and the registry.
     let bundle = tollgate_attest::keyless::sign_statement(&signer, &statement)?;
+    // A hardware key that failed to sign: nothing is written or pushed.
+    if let Some(key) = key {
+        key.signing_failure()?;
+    }
     let bundle_bytes = tollgate_attest::sign::to_bytes(&bundle);
     if let Some(root) = &sigstore.trusted_root {
         check_fresh_bundle(&bundle_bytes, &subjects, key, &signer, root)?;
@@ -304,7 +308,9 @@ pub fn attest(
         let Some(key) = &key else {
             bail!("--output-jsonl needs --key");
         };
-        file.write_all(&tollgate_attest::sign::intoto_jsonl_line(key, &statement))
+        let line = tollgate_attest::sign::intoto_jsonl_line(key, &statement);
+        key.signing_failure()?;
+        file.write_all(&line)
             .with_context(|| format!("{}: cannot write", path.display()))?;
         output::info!(
             "Appended {predicate_type} attestation to {}",

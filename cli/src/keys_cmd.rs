@@ -91,14 +91,42 @@ pub fn run_verify_image(args: VerifyImageArgs) -> Result<u8> {
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum KeyType {
     EcdsaP256,
+    /// ECDSA P-384 with SHA-384.
+    EcdsaP384,
     Ed25519,
+    /// RSA PKCS#1 v1.5 with SHA-256.
+    #[value(name = "rsa-2048")]
+    Rsa2048,
+    #[value(name = "rsa-3072")]
+    Rsa3072,
+    #[value(name = "rsa-4096")]
+    Rsa4096,
+}
+
+impl KeyType {
+    fn kind(self) -> KeyKind {
+        match self {
+            KeyType::EcdsaP256 => KeyKind::EcdsaP256,
+            KeyType::EcdsaP384 => KeyKind::EcdsaP384,
+            KeyType::Ed25519 => KeyKind::Ed25519,
+            KeyType::Rsa2048 => KeyKind::Rsa2048,
+            KeyType::Rsa3072 => KeyKind::Rsa3072,
+            KeyType::Rsa4096 => KeyKind::Rsa4096,
+        }
+    }
 }
 
 #[derive(Subcommand, Debug)]
 pub enum KeyCommand {
     /// Generate a key pair: `<prefix>.key` (encrypted, mode 0600) and `<prefix>.pub` (SPKI PEM).
     Generate {
-        #[arg(long = "type", value_enum, default_value = "ecdsa-p256")]
+        /// The algorithm (cosign: `--signing-algorithm`).
+        #[arg(
+            long = "type",
+            alias = "algorithm",
+            value_enum,
+            default_value = "ecdsa-p256"
+        )]
         key_type: KeyType,
         /// File name prefix (cosign's flag).
         #[arg(long, default_value = "cosign")]
@@ -138,6 +166,19 @@ pub enum KeyCommand {
         #[command(flatten)]
         password: PasswordArgs,
     },
+    /// Write a key's public key as SPKI PEM (cosign's `public-key`): from an
+    /// encrypted key file, or from a PKCS#11 token (`--key pkcs11:...`).
+    #[command(alias = "export")]
+    PublicKey {
+        /// Private key file, or a `pkcs11:` URI (RFC 7512, as cosign).
+        #[arg(long, value_name = "KEY")]
+        key: PathBuf,
+        /// Write here instead of standard output.
+        #[arg(long, alias = "outfile", value_name = "FILE")]
+        output_file: Option<PathBuf>,
+        #[command(flatten)]
+        password: PasswordArgs,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -151,7 +192,8 @@ pub struct SignArgs {
     /// (`ghcr.io/org/app:1.0`, `localhost:5000/app@sha256:...`,
     /// `docker.io/library/app:1`); anything else is a missing file.
     pub file: PathBuf,
-    /// Private key (cosign's encrypted PEM) for keyed signing.
+    /// Private key (cosign's encrypted PEM) for keyed signing, or a key on a
+    /// PKCS#11 token: `pkcs11:token=T;object=LABEL?module-path=/path/to/module.so&pin-source=FILE`.
     #[arg(long, value_name = "KEY")]
     pub key: Option<PathBuf>,
     #[command(flatten)]
@@ -305,11 +347,7 @@ pub fn run_key(command: KeyCommand) -> Result<u8> {
                 );
             }
             let password = read_password(&password, true)?;
-            let kind = match key_type {
-                KeyType::EcdsaP256 => KeyKind::EcdsaP256,
-                KeyType::Ed25519 => KeyKind::Ed25519,
-            };
-            let key = KeyPair::generate(kind);
+            let key = KeyPair::try_generate(key_type.kind())?;
             let pem = key.to_encrypted_pem(password.as_bytes())?;
             write_private_key(&private, &pem, force)?;
             output::write_atomic(&public, key.public_key_pem().as_bytes())?;
@@ -338,6 +376,26 @@ pub fn run_key(command: KeyCommand) -> Result<u8> {
             allow_unlogged,
             &password,
         ),
+        KeyCommand::PublicKey {
+            key,
+            output_file,
+            password,
+        } => {
+            let key = load_key(&key, &password)?;
+            let pem = key.public_key_pem();
+            match &output_file {
+                Some(path) => {
+                    output::write_atomic(path, pem.as_bytes())?;
+                    output::info!(
+                        "Public key ({}) written to {}",
+                        key.kind().as_str(),
+                        path.display()
+                    );
+                }
+                None => output::write(None, &pem)?,
+            }
+            Ok(0)
+        }
     }
 }
 
@@ -383,11 +441,7 @@ fn rotate(
         );
     }
     let password = read_password(password, true)?;
-    let kind = match key_type {
-        KeyType::EcdsaP256 => KeyKind::EcdsaP256,
-        KeyType::Ed25519 => KeyKind::Ed25519,
-    };
-    let key = KeyPair::generate(kind);
+    let key = KeyPair::try_generate(key_type.kind())?;
     write_private_key(&private, &key.to_encrypted_pem(password.as_bytes())?, false)?;
     output::write_atomic(&public, key.public_key_pem().as_bytes())?;
     let now = crate::audit_cmd::now();
@@ -420,7 +474,19 @@ fn rotate(
     Ok(0)
 }
 
+/// A signing key: cosign's encrypted PEM file, or a key on a PKCS#11
+/// token named by a `pkcs11:` URI (no password asked: the URI, its
+/// `pin-source` or `COSIGN_PKCS11_PIN` gives the PIN). Errors name the
+/// URI without its PIN.
 pub fn load_key(path: &Path, password: &PasswordArgs) -> Result<KeyPair> {
+    if let Some(text) = path
+        .to_str()
+        .filter(|t| tollgate_attest::pkcs11::is_pkcs11_uri(t))
+    {
+        let uri = tollgate_attest::pkcs11::Pkcs11Uri::parse(text)?;
+        let key = tollgate_attest::pkcs11::Pkcs11Key::open(&uri)?;
+        return Ok(KeyPair::from_pkcs11(key));
+    }
     let pem = std::fs::read_to_string(path)
         .with_context(|| format!("{}: cannot read key", path.display()))?;
     let password = read_password(password, false)?;
@@ -511,6 +577,9 @@ pub fn run_sign(mut args: SignArgs) -> Result<u8> {
             )
         }
     };
+    if let Some(key) = &key {
+        key.signing_failure()?;
+    }
     let bytes = tollgate_attest::sign::to_bytes(&bundle);
     if let Some(root) = &args.sigstore.trusted_root {
         // Check the fresh bundle before it exists anywhere.

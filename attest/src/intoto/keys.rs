@@ -76,6 +76,13 @@ impl PublicKey {
                 PublicKey::new(ED25519, ED25519, hex::encode(raw))
             }
             KeyKind::EcdsaP256 => PublicKey::new(ECDSA, ECDSA_SCHEME, key.public_key_pem()),
+            // securesystemslib's names for the other schemes tollgate signs with.
+            KeyKind::EcdsaP384 => {
+                PublicKey::new(ECDSA, "ecdsa-sha2-nistp384", key.public_key_pem())
+            }
+            KeyKind::Rsa2048 | KeyKind::Rsa3072 | KeyKind::Rsa4096 => {
+                PublicKey::new("rsa", "rsa-pkcs1v15-sha256", key.public_key_pem())
+            }
         }
     }
 
