@@ -6,8 +6,14 @@
 //! one, or a local stand-in (`@sigstore/mock` in the tests).
 //!
 //! Plain `http://` is accepted only for loopback hosts.
+//!
+//! The `*_via` functions sign with the services a SigningConfig selected
+//! ([`Services`]): a Rekor v1 or v2 log ([`crate::rekor_v2`]) and an RFC
+//! 3161 timestamp authority ([`crate::tsa`]) whose timestamp goes into the
+//! bundle's `timestampVerificationData`.
 
 use crate::keys::{KeyKind, KeyPair};
+pub use crate::signing_config::{RekorLog, Services};
 use crate::sign::BUNDLE_MEDIA_TYPE_V03;
 use crate::Error;
 use base64::engine::general_purpose::{STANDARD as B64, URL_SAFE_NO_PAD as B64URL};
@@ -50,7 +56,7 @@ pub fn check_url(url: &str) -> Result<(), Error> {
     }
 }
 
-fn post_json(url: &str, body: &Value) -> Result<Value, Error> {
+pub(crate) fn post_json(url: &str, body: &Value) -> Result<Value, Error> {
     check_url(url)?;
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
@@ -357,31 +363,185 @@ pub fn github_actions_token() -> Result<Option<String>, Error> {
         .ok_or_else(|| service_err(&url, "response has no `value`"))
 }
 
-/// Service URLs from a Sigstore SigningConfig (v0.1 `caUrl`/`tlogUrls`, or
-/// v0.2 `caUrls`/`rekorTlogUrls` with API versions): the CA and the first
-/// Rekor log speaking API v1 (the one this client writes).
-pub fn urls_from_signing_config(path: &std::path::Path) -> Result<(String, String), Error> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let bad = |message: &str| Error::SigningConfig {
-        path: path.to_path_buf(),
-        message: message.to_string(),
+impl Services {
+    /// Services named by flags: Fulcio, optionally a Rekor v1 log, no TSA.
+    pub fn from_urls(fulcio_url: &str, rekor_url: Option<&str>) -> Services {
+        Services {
+            fulcio_url: fulcio_url.to_string(),
+            rekor: rekor_url.map(|url| RekorLog {
+                url: url.to_string(),
+                major_api_version: 1,
+            }),
+            tsa_url: None,
+        }
+    }
+}
+
+/// What a signature is made with: who signs, and how they are proved.
+enum Material<'a> {
+    Certificate(&'a [u8]),
+    Key(&'a KeyPair),
+}
+
+/// The log entry and timestamps for `signature`, as
+/// `verificationMaterial` fields. `data`: what was signed (artifact or
+/// PAE), for the log entry; `dsse`: the envelope, for Rekor v1's `dsse` type.
+fn log_and_timestamp(
+    services: &Services,
+    material: &Material<'_>,
+    data: &[u8],
+    signature: &[u8],
+    dsse: Option<&Value>,
+) -> Result<serde_json::Map<String, Value>, Error> {
+    let mut fields = serde_json::Map::new();
+    let cert_pem;
+    let verifier_pem = match material {
+        Material::Certificate(der) => {
+            cert_pem = pem_rfc7468::encode_string("CERTIFICATE", pem_rfc7468::LineEnding::LF, der)
+                .map_err(|e| Error::Token(e.to_string()))?;
+            cert_pem.as_str()
+        }
+        Material::Key(key) => {
+            cert_pem = key.public_key_pem();
+            cert_pem.as_str()
+        }
     };
-    let doc: Value = serde_json::from_str(&text).map_err(|e| bad(&e.to_string()))?;
-    let ca = doc["caUrls"][0]["url"]
-        .as_str()
-        .or_else(|| doc["caUrl"].as_str())
-        .ok_or_else(|| bad("no CA URL (caUrls / caUrl)"))?;
-    let rekor = doc["rekorTlogUrls"]
-        .as_array()
-        .and_then(|logs| {
-            logs.iter()
-                .find(|l| l["majorApiVersion"].as_u64().unwrap_or(1) == 1)
-        })
-        .and_then(|l| l["url"].as_str())
-        .or_else(|| doc["tlogUrls"][0].as_str())
-        .ok_or_else(|| bad("no Rekor v1 log URL (rekorTlogUrls / tlogUrls)"))?;
-    Ok((ca.to_string(), rekor.to_string()))
+    let mut entries = Vec::new();
+    if let Some(log) = &services.rekor {
+        let entry = match (log.major_api_version, dsse) {
+            (1, Some(envelope)) => dsse_rekor_entry(&log.url, envelope, verifier_pem)?,
+            (1, None) => rekor_entry(&log.url, &Sha256::digest(data), signature, verifier_pem)?,
+            (2, _) => {
+                let key_der;
+                let verifier = match material {
+                    Material::Certificate(der) => crate::rekor_v2::Verifier::Certificate(der),
+                    Material::Key(key) if key.kind() == KeyKind::EcdsaP256 => {
+                        key_der = key.public_key_der();
+                        crate::rekor_v2::Verifier::PublicKey(&key_der)
+                    }
+                    Material::Key(key) => {
+                        return Err(service_err(
+                            &log.url,
+                            format!(
+                                "writing a {} signature to Rekor v2 is not supported (ECDSA P-256 only)",
+                                key.kind().as_str()
+                            ),
+                        ))
+                    }
+                };
+                crate::rekor_v2::hashedrekord_entry(
+                    &log.url,
+                    &Sha256::digest(data),
+                    signature,
+                    &verifier,
+                )?
+            }
+            (other, _) => {
+                return Err(service_err(
+                    &log.url,
+                    format!("Rekor API version {other} is not supported"),
+                ))
+            }
+        };
+        entries.push(entry);
+    }
+    let logged_time = services
+        .rekor
+        .as_ref()
+        .is_some_and(|log| log.major_api_version == 1);
+    match &services.tsa_url {
+        Some(tsa) => {
+            let token = crate::tsa::timestamp(tsa, signature)?;
+            fields.insert(
+                "timestampVerificationData".into(),
+                json!({ "rfc3161Timestamps": [{ "signedTimestamp": B64.encode(token) }] }),
+            );
+        }
+        // A certificate is only trusted for a signature made while it was
+        // valid: something must say when. Rekor v2 does not.
+        None if matches!(material, Material::Certificate(_)) && !logged_time => {
+            return Err(Error::Token(
+                "keyless signing needs a time: a Rekor v1 log or a timestamp authority (Rekor v2 records no time)".into(),
+            ));
+        }
+        None => {}
+    }
+    fields.insert("tlogEntries".into(), Value::Array(entries));
+    Ok(fields)
+}
+
+/// Keyless through `services`: ephemeral key, Fulcio certificate, Rekor
+/// entry (v1 or v2) and, when the services name one, an RFC 3161 timestamp.
+pub fn sign_keyless_via(artifact: &[u8], token: &str, services: &Services) -> Result<Value, Error> {
+    let key = KeyPair::generate(KeyKind::EcdsaP256);
+    let leaf = fulcio_certificate(&services.fulcio_url, token, &key)?;
+    let signature = key.sign(artifact);
+    let mut material =
+        log_and_timestamp(services, &Material::Certificate(&leaf), artifact, &signature, None)?;
+    material.insert("certificate".into(), json!({ "rawBytes": B64.encode(&leaf) }));
+    Ok(json!({
+        "mediaType": BUNDLE_MEDIA_TYPE_V03,
+        "verificationMaterial": material,
+        "messageSignature": message_signature(artifact, &signature),
+    }))
+}
+
+/// Keyed through `services` (no Fulcio): logged when they name a log,
+/// timestamped when they name a TSA.
+pub fn sign_keyed_via(artifact: &[u8], key: &KeyPair, services: &Services) -> Result<Value, Error> {
+    let signature = key.sign(artifact);
+    let mut material = log_and_timestamp(services, &Material::Key(key), artifact, &signature, None)?;
+    material.insert("publicKey".into(), json!({ "hint": key.key_hint() }));
+    Ok(json!({
+        "mediaType": BUNDLE_MEDIA_TYPE_V03,
+        "verificationMaterial": material,
+        "messageSignature": message_signature(artifact, &signature),
+    }))
+}
+
+/// [`sign_statement`] with the services a SigningConfig selected instead
+/// of the signer's URLs (`None`: exactly [`sign_statement`]). The key or
+/// token still comes from `signer`; an unlogged keyed signer stays unlogged.
+pub fn sign_statement_via(
+    signer: &StatementSigner<'_>,
+    services: Option<&Services>,
+    statement: &Value,
+) -> Result<Value, Error> {
+    let Some(services) = services else {
+        return sign_statement(signer, statement);
+    };
+    let payload = serde_json::to_vec(statement).unwrap_or_default();
+    let pae = crate::dsse::pae(crate::dsse::INTOTO_PAYLOAD_TYPE, &payload);
+    let generated;
+    let (key, leaf) = match signer {
+        StatementSigner::Keyed {
+            rekor_url: None, ..
+        } => return sign_statement(signer, statement),
+        StatementSigner::Keyed { key, .. } => (*key, None),
+        StatementSigner::Keyless { token, .. } => {
+            generated = KeyPair::generate(KeyKind::EcdsaP256);
+            let leaf = fulcio_certificate(&services.fulcio_url, token, &generated)?;
+            (&generated, Some(leaf))
+        }
+    };
+    let envelope = crate::dsse::sign(key, crate::dsse::INTOTO_PAYLOAD_TYPE, &payload);
+    let signature = envelope
+        .pointer("/signatures/0/sig")
+        .and_then(Value::as_str)
+        .and_then(|s| B64.decode(s).ok())
+        .unwrap_or_default();
+    let material_of = match &leaf {
+        Some(der) => Material::Certificate(der),
+        None => Material::Key(key),
+    };
+    let mut material = log_and_timestamp(services, &material_of, &pae, &signature, Some(&envelope))?;
+    match &leaf {
+        Some(der) => material.insert("certificate".into(), json!({ "rawBytes": B64.encode(der) })),
+        None => material.insert("publicKey".into(), json!({ "hint": key.key_hint() })),
+    };
+    Ok(json!({
+        "mediaType": BUNDLE_MEDIA_TYPE_V03,
+        "verificationMaterial": material,
+        "dsseEnvelope": envelope,
+    }))
 }

@@ -27,8 +27,11 @@ pub mod oci;
 pub mod pkcs11;
 pub mod predicate;
 pub mod provenance;
+pub mod rekor_v2;
 pub mod sign;
+pub mod signing_config;
 pub mod statement;
+pub mod tsa;
 pub mod verify;
 
 use std::path::PathBuf;

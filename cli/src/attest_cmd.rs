@@ -263,7 +263,8 @@ pub fn attest(
         }
     };
     // One signature (and one log entry) serves the file and the registry.
-    let bundle = tollgate_attest::keyless::sign_statement(&signer, &statement)?;
+    let bundle =
+        tollgate_attest::keyless::sign_statement_via(&signer, sigstore.services.as_ref(), &statement)?;
     // A hardware key that failed to sign: nothing is written or pushed.
     if let Some(key) = key {
         key.signing_failure()?;

@@ -226,9 +226,13 @@ pub struct SigstoreArgs {
     /// Rekor (transparency log) URL. Keyed signatures are logged only when this is given.
     #[arg(long, value_name = "URL")]
     pub rekor_url: Option<String>,
-    /// Sigstore SigningConfig JSON naming the CA and Rekor URLs of a private instance.
+    /// Sigstore SigningConfig JSON (v0.2, or v0.1): the first CA, Rekor log
+    /// (API v1 or v2) and RFC 3161 timestamp authority valid now, as cosign v3.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["rekor_url"])]
     pub signing_config: Option<PathBuf>,
+    /// The services `--signing-config` selected.
+    #[arg(skip)]
+    pub services: Option<tollgate_attest::keyless::Services>,
     /// Verify the new bundle against this trusted root before writing it
     /// (certificate chain, SCT, log entry), so a misconfigured instance fails now.
     #[arg(long, value_name = "FILE")]
@@ -242,11 +246,27 @@ impl SigstoreArgs {
             checks::trusted_root(root)?;
         }
         if let Some(config) = &self.signing_config {
-            let (ca, rekor) = tollgate_attest::keyless::urls_from_signing_config(config)?;
-            self.fulcio_url = ca;
-            self.rekor_url = Some(rekor);
+            let services = tollgate_attest::signing_config::load(config)?;
+            self.fulcio_url = services.fulcio_url.clone();
+            self.rekor_url = services.rekor.as_ref().map(|log| log.url.clone());
+            self.services = Some(services);
         }
         Ok(())
+    }
+
+    /// The services to sign with: the signing config's, else the flags'
+    /// (Rekor v1, no timestamp authority; keyless always logs).
+    pub fn services(&self, keyless: bool) -> tollgate_attest::keyless::Services {
+        match &self.services {
+            Some(services) => services.clone(),
+            None => {
+                let rekor = match keyless {
+                    true => Some(self.keyless_rekor_url()),
+                    false => self.rekor_url.clone(),
+                };
+                tollgate_attest::keyless::Services::from_urls(&self.fulcio_url, rekor.as_deref())
+            }
+        }
     }
 
     /// The Rekor URL keyless signing logs to (public-good by default).
@@ -503,6 +523,13 @@ pub fn run_sign(mut args: SignArgs) -> Result<u8> {
         if !checks::is_image_reference(&image) {
             return Err(checks::missing_file_or_image(&image, "sign"));
         }
+        if let Some(services) = &args.sigstore.services {
+            if services.tsa_url.is_some()
+                || services.rekor.as_ref().is_some_and(|log| log.major_api_version != 1)
+            {
+                bail!("{}: images are signed through Rekor v1 only; this signing config selects Rekor v2 or a timestamp authority", args.sigstore.signing_config.as_deref().unwrap_or(Path::new("--signing-config")).display());
+            }
+        }
         let key = match &args.key {
             Some(path) => Some(load_key(path, &args.password)?),
             None => None,
@@ -549,7 +576,11 @@ pub fn run_sign(mut args: SignArgs) -> Result<u8> {
     let (bundle, how) = match &key {
         Some(key) => match &args.sigstore.rekor_url {
             Some(rekor) => (
-                tollgate_attest::keyless::sign_keyed_logged(&artifact, key, rekor)?,
+                tollgate_attest::keyless::sign_keyed_via(
+                    &artifact,
+                    key,
+                    &args.sigstore.services(false),
+                )?,
                 format!("keyed, {}, logged to {rekor}", key.kind().as_str()),
             ),
             None => (
@@ -562,11 +593,10 @@ pub fn run_sign(mut args: SignArgs) -> Result<u8> {
         },
         None => {
             let token = args.sigstore.identity_token()?;
-            let bundle = tollgate_attest::keyless::sign_keyless(
+            let bundle = tollgate_attest::keyless::sign_keyless_via(
                 &artifact,
                 &token,
-                &args.sigstore.fulcio_url,
-                &rekor,
+                &args.sigstore.services(true),
             )?;
             (
                 bundle,

@@ -1,0 +1,533 @@
+//! Signing the way Sigstore works now: a v0.2 SigningConfig selects a Rekor
+//! v2 log and an RFC 3161 timestamp authority, and the bundle carries a
+//! `hashedrekord` v0.0.2 entry (inclusion proof and checkpoint, no SET)
+//! and a signed timestamp.
+//!
+//! The services are local stand-ins: Fulcio from `@sigstore/mock`
+//! (`tests/js/sigstore-mock-server.js`), Rekor v2 and the TSA from
+//! `tests/python/sigstore_v2_services.py` (a real RFC 6962 tree over
+//! validated entries, Ed25519 signed-note checkpoints, CMS-signed
+//! TimeStampResp). The bundles are verified by tollgate and by
+//! sigstore-python 4 (`sigstore verify identity --trust-config`), and one
+//! byte changed anywhere that matters is rejected by both.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
+
+use base64::Engine;
+use serde_json::{json, Value};
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+#[path = "support/mod.rs"]
+mod support;
+use support::{repo_root, start_mock};
+
+const IDENTITY: &str =
+    "https://github.com/tollgate-dev/tollgate/.github/workflows/release.yml@refs/heads/main";
+const ISSUER: &str = "https://token.actions.githubusercontent.com";
+const B64: base64::engine::general_purpose::GeneralPurpose =
+    base64::engine::general_purpose::STANDARD;
+
+fn venv_python() -> PathBuf {
+    let python = repo_root().join("target/test-venv/bin/python");
+    assert!(
+        python.exists(),
+        "{} is required (scripts/test creates it and installs sigstore, asn1crypto)",
+        python.display()
+    );
+    python
+}
+
+/// The Rekor v2 and TSA stand-ins; killed when dropped.
+struct Services {
+    child: Child,
+    url: String,
+    /// `tlogs` and `timestampAuthorities` entries for a trusted root.
+    trust: Value,
+}
+
+impl Drop for Services {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_services(dir: &Path, extra: &[&str]) -> Services {
+    let trust_path = dir.join(format!("v2-trust-{}.json", extra.len()));
+    let mut child = Command::new(venv_python())
+        .arg(repo_root().join("tests/python/sigstore_v2_services.py"))
+        .args(extra)
+        .arg(&trust_path)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the stand-in starts");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = serde_json::from_str::<Value>(&line).unwrap_or_else(|e| panic!("{line:?}: {e}"))
+        ["url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let trust = serde_json::from_slice(&std::fs::read(&trust_path).unwrap()).unwrap();
+    Services { child, url, trust }
+}
+
+/// Fulcio (and CT log) from the mock's root, the log and TSA from the stand-ins.
+fn trusted_root(mock_root: &Path, services: &Services) -> Value {
+    let mut root: Value = serde_json::from_slice(&std::fs::read(mock_root).unwrap()).unwrap();
+    root["tlogs"] = services.trust["tlogs"].clone();
+    root["timestampAuthorities"] = services.trust["timestampAuthorities"].clone();
+    root
+}
+
+fn endpoint(url: &str, version: u32, start: &str, end: Option<&str>) -> Value {
+    let mut valid = json!({ "start": start });
+    if let Some(end) = end {
+        valid["end"] = json!(end);
+    }
+    json!({ "url": url, "majorApiVersion": version, "validFor": valid, "operator": "tollgate.test" })
+}
+
+/// A v0.2 config in which only the first choice by API version and
+/// validity window is right: an expired CA, a Rekor v2 log that is not
+/// valid yet, the mock's v1 log, and a TSA of an unsupported version.
+fn signing_config(mock_url: &str, services_url: &str) -> Value {
+    let past = "2020-01-01T00:00:00Z";
+    json!({
+        "mediaType": "application/vnd.dev.sigstore.signingconfig.v0.2+json",
+        "caUrls": [
+            endpoint("http://127.0.0.1:9/expired-ca", 1, past, Some("2021-01-01T00:00:00Z")),
+            endpoint(mock_url, 1, past, None),
+        ],
+        "oidcUrls": [],
+        "rekorTlogUrls": [
+            endpoint(mock_url, 1, past, None),
+            endpoint("http://127.0.0.1:9/future-v2", 2, "2100-01-01T00:00:00Z", None),
+            endpoint(services_url, 2, past, None),
+        ],
+        "tsaUrls": [
+            endpoint("http://127.0.0.1:9/tsa-v2", 2, past, None),
+            endpoint(&format!("{services_url}/api/v1/timestamp"), 1, past, None),
+        ],
+        "rekorTlogConfig": { "selector": "ANY" },
+        "tsaConfig": { "selector": "ANY" },
+    })
+}
+
+fn tollgate(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tollgate"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("SIGSTORE_ID_TOKEN")
+        .env_remove("ACTIONS_ID_TOKEN_REQUEST_URL")
+        .output()
+        .unwrap()
+}
+
+fn ok(out: Output) -> Output {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn tollgate_verifies(dir: &Path, bundle: &Path, artifact: &str) -> (bool, String) {
+    let out = tollgate(
+        &[
+            "verify-bundle",
+            "--bundle",
+            bundle.to_str().unwrap(),
+            "--certificate-identity",
+            IDENTITY,
+            "--certificate-oidc-issuer",
+            ISSUER,
+            "--trusted-root",
+            "root.json",
+            artifact,
+        ],
+        dir,
+    );
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn python_verifies(dir: &Path, bundle: &Path, artifact: &str) -> (bool, String) {
+    let out = Command::new(venv_python())
+        .args(["-m", "sigstore", "--trust-config", "client-trust.json"])
+        .args(["verify", "identity", "--offline", "--bundle"])
+        .arg(bundle)
+        .args(["--cert-identity", IDENTITY, "--cert-oidc-issuer", ISSUER])
+        .arg(artifact)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+struct Setup {
+    _dir: tempfile::TempDir,
+    d: PathBuf,
+    _mock: support::Mock,
+    services: Services,
+    jwt: String,
+}
+
+fn setup() -> Setup {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_path_buf();
+    let mock = start_mock(&d);
+    let services = start_services(&d, &[]);
+    let root = trusted_root(&mock.root, &services);
+    std::fs::write(d.join("root.json"), root.to_string()).unwrap();
+    let config = signing_config(&mock.url, &services.url);
+    std::fs::write(d.join("signing-config.json"), config.to_string()).unwrap();
+    std::fs::write(
+        d.join("client-trust.json"),
+        json!({
+            "mediaType": "application/vnd.dev.sigstore.clienttrustconfig.v0.1+json",
+            "trustedRoot": root,
+            "signingConfig": config,
+        })
+        .to_string(),
+    )
+    .unwrap();
+    std::fs::write(d.join("app.tar"), b"release bytes").unwrap();
+    std::fs::write(d.join("other.tar"), b"other bytes").unwrap();
+    let jwt = support::fake_jwt(json!({"iss": ISSUER, "sub": IDENTITY, "aud": "sigstore"}));
+    Setup {
+        _dir: dir,
+        d,
+        _mock: mock,
+        services,
+        jwt,
+    }
+}
+
+/// Flip one byte inside the base64 value at `pointer` (decoded, changed,
+/// re-encoded), or inside the string itself for a non-base64 field.
+fn mutate(bundle: &Value, pointer: &str, decoded: bool) -> Value {
+    let mut out = bundle.clone();
+    let field = out.pointer_mut(pointer).unwrap_or_else(|| panic!("{pointer}"));
+    let text = field.as_str().unwrap().to_string();
+    *field = if decoded {
+        let mut bytes = B64.decode(&text).unwrap();
+        let at = bytes.len() / 2;
+        bytes[at] ^= 0x01;
+        json!(B64.encode(bytes))
+    } else {
+        let mut bytes = text.into_bytes();
+        let at = bytes.iter().position(|b| b.is_ascii_digit()).unwrap();
+        bytes[at] = if bytes[at] == b'9' { b'8' } else { bytes[at] + 1 };
+        json!(String::from_utf8(bytes).unwrap())
+    };
+    out
+}
+
+#[test]
+fn keyless_rekor_v2_and_tsa_verify_in_tollgate_and_sigstore_python() {
+    let s = setup();
+    let d = &s.d;
+    ok(tollgate(
+        &[
+            "sign",
+            "app.tar",
+            "--bundle",
+            "app.sigstore.json",
+            "--signing-config",
+            "signing-config.json",
+            "--trusted-root",
+            "root.json",
+            "--identity-token",
+            &s.jwt,
+        ],
+        d,
+    ));
+    let bundle: Value =
+        serde_json::from_slice(&std::fs::read(d.join("app.sigstore.json")).unwrap()).unwrap();
+    let material = &bundle["verificationMaterial"];
+    let entry = &material["tlogEntries"][0];
+    assert_eq!(
+        entry["kindVersion"],
+        json!({"kind": "hashedrekord", "version": "0.0.2"})
+    );
+    assert!(entry.get("inclusionPromise").is_none() && entry.get("integratedTime").is_none());
+    assert!(entry["inclusionProof"]["checkpoint"]["envelope"]
+        .as_str()
+        .unwrap()
+        .starts_with("rekor-v2.tollgate.test\n"));
+    assert_eq!(
+        entry["logId"]["keyId"],
+        s.services.trust["tlogs"][0]["logId"]["keyId"]
+    );
+    assert_eq!(
+        material["timestampVerificationData"]["rfc3161Timestamps"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+
+    let path = d.join("app.sigstore.json");
+    let (good, err) = tollgate_verifies(d, &path, "app.tar");
+    assert!(good, "tollgate: {err}");
+    let (good, err) = python_verifies(d, &path, "app.tar");
+    assert!(good, "sigstore-python: {err}");
+
+    // The wrong artifact is refused by both.
+    assert!(!tollgate_verifies(d, &path, "other.tar").0);
+    assert!(!python_verifies(d, &path, "other.tar").0);
+
+    // One byte changed in each part that carries meaning.
+    let cases = [
+        ("/messageSignature/signature", true),
+        ("/messageSignature/messageDigest/digest", true),
+        ("/verificationMaterial/certificate/rawBytes", true),
+        ("/verificationMaterial/tlogEntries/0/canonicalizedBody", true),
+        ("/verificationMaterial/tlogEntries/0/inclusionProof/rootHash", true),
+        ("/verificationMaterial/tlogEntries/0/logIndex", false),
+        ("/verificationMaterial/tlogEntries/0/inclusionProof/checkpoint/envelope", false),
+        (
+            "/verificationMaterial/timestampVerificationData/rfc3161Timestamps/0/signedTimestamp",
+            true,
+        ),
+    ];
+    let mut rejected = 0;
+    for (pointer, decoded) in cases {
+        let changed = mutate(&bundle, pointer, decoded);
+        let file = d.join("changed.sigstore.json");
+        std::fs::write(&file, serde_json::to_vec_pretty(&changed).unwrap()).unwrap();
+        let (t, _) = tollgate_verifies(d, &file, "app.tar");
+        let (p, _) = python_verifies(d, &file, "app.tar");
+        assert!(!t, "tollgate accepted a change to {pointer}");
+        // The v2 proof's rootHash is unauthenticated by design (the
+        // checkpoint's root is what counts); sigstore-python compares it
+        // anyway, tollgate ignores it - both must at least not be fooled.
+        assert!(!p, "sigstore-python accepted a change to {pointer}");
+        rejected += 1;
+    }
+    assert_eq!(rejected, cases.len());
+}
+
+#[test]
+fn every_single_byte_change_to_the_signed_parts_is_rejected_by_tollgate() {
+    let s = setup();
+    let d = &s.d;
+    ok(tollgate(
+        &[
+            "sign",
+            "app.tar",
+            "--bundle",
+            "app.sigstore.json",
+            "--signing-config",
+            "signing-config.json",
+            "--identity-token",
+            &s.jwt,
+        ],
+        d,
+    ));
+    let text = std::fs::read(d.join("app.sigstore.json")).unwrap();
+    let bundle: Value = serde_json::from_slice(&text).unwrap();
+    // Every byte of the signed timestamp and of the checkpoint signature
+    // line: all changes must be refused.
+    let token = B64
+        .decode(
+            bundle["verificationMaterial"]["timestampVerificationData"]["rfc3161Timestamps"][0]
+                ["signedTimestamp"]
+                .as_str()
+                .unwrap(),
+        )
+        .unwrap();
+    let file = d.join("changed.sigstore.json");
+    let mut accepted = Vec::new();
+    // Sample one byte in 7 to keep the run short; each is a full verification.
+    for at in (0..token.len()).step_by(7) {
+        let mut changed = token.clone();
+        changed[at] ^= 0x80;
+        let mut b = bundle.clone();
+        b["verificationMaterial"]["timestampVerificationData"]["rfc3161Timestamps"][0]
+            ["signedTimestamp"] = json!(B64.encode(&changed));
+        std::fs::write(&file, serde_json::to_vec(&b).unwrap()).unwrap();
+        if tollgate_verifies(d, &file, "app.tar").0 {
+            accepted.push(at);
+        }
+    }
+    assert!(
+        accepted.is_empty(),
+        "timestamp token bytes changed and still accepted at {accepted:?}"
+    );
+}
+
+#[test]
+fn keyless_attestation_through_rekor_v2_verifies_in_both() {
+    let s = setup();
+    let d = &s.d;
+    std::fs::write(
+        d.join("predicate.json"),
+        r#"{"buildType": "https://tollgate.dev/test"}"#,
+    )
+    .unwrap();
+    ok(tollgate(
+        &[
+            "attest",
+            "app.tar",
+            "--predicate-type",
+            "https://tollgate.dev/test/v1",
+            "--predicate",
+            "predicate.json",
+            "--bundle",
+            "att.sigstore.json",
+            "--signing-config",
+            "signing-config.json",
+            "--identity-token",
+            &s.jwt,
+        ],
+        d,
+    ));
+    let bundle: Value =
+        serde_json::from_slice(&std::fs::read(d.join("att.sigstore.json")).unwrap()).unwrap();
+    assert_eq!(
+        bundle["verificationMaterial"]["tlogEntries"][0]["kindVersion"]["version"],
+        "0.0.2"
+    );
+    let path = d.join("att.sigstore.json");
+    let (good, err) = python_verifies(d, &path, "app.tar");
+    assert!(good, "sigstore-python: {err}");
+    let changed = mutate(&bundle, "/dsseEnvelope/signatures/0/sig", true);
+    std::fs::write(d.join("changed.json"), changed.to_string()).unwrap();
+    assert!(!python_verifies(d, &d.join("changed.json"), "app.tar").0);
+}
+
+#[test]
+fn a_refusing_tsa_and_an_invalid_config_fail_the_signing() {
+    let s = setup();
+    let d = &s.d;
+    // The TSA answers with PKIStatus rejection: nothing is written.
+    let refusing = start_services(d, &["--tsa-status", "2"]);
+    let mut config: Value =
+        serde_json::from_slice(&std::fs::read(d.join("signing-config.json")).unwrap()).unwrap();
+    config["tsaUrls"][1]["url"] = json!(format!("{}/api/v1/timestamp", refusing.url));
+    std::fs::write(d.join("refusing.json"), config.to_string()).unwrap();
+    let out = tollgate(
+        &[
+            "sign",
+            "app.tar",
+            "--bundle",
+            "refused.sigstore.json",
+            "--signing-config",
+            "refusing.json",
+            "--identity-token",
+            &s.jwt,
+        ],
+        d,
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("refused (PKIStatus 2)"), "{err}");
+    assert!(!d.join("refused.sigstore.json").exists());
+
+    // Every Rekor log expired: a clear error naming the file.
+    config["rekorTlogUrls"] = json!([endpoint(
+        &s.services.url,
+        2,
+        "2020-01-01T00:00:00Z",
+        Some("2021-01-01T00:00:00Z")
+    )]);
+    std::fs::write(d.join("expired.json"), config.to_string()).unwrap();
+    let out = tollgate(
+        &[
+            "sign",
+            "app.tar",
+            "--bundle",
+            "x.json",
+            "--signing-config",
+            "expired.json",
+            "--identity-token",
+            &s.jwt,
+        ],
+        d,
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("expired.json") && err.contains("no Rekor log"),
+        "{err}"
+    );
+
+    // Rekor v2 and no TSA: keyless has no time, refused before any request.
+    config["rekorTlogUrls"] = json!([endpoint(&s.services.url, 2, "2020-01-01T00:00:00Z", None)]);
+    config["tsaUrls"] = json!([]);
+    std::fs::write(d.join("no-tsa.json"), config.to_string()).unwrap();
+    let out = tollgate(
+        &[
+            "sign",
+            "app.tar",
+            "--bundle",
+            "x.json",
+            "--signing-config",
+            "no-tsa.json",
+            "--identity-token",
+            &s.jwt,
+        ],
+        d,
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("needs a time"), "{err}");
+}
+
+/// The stand-in is only worth testing against if it refuses what Rekor v2
+/// refuses: a signature that does not verify, a digest that is not the one
+/// signed, a key that is not the `keyDetails` type, a DSSE request type.
+#[test]
+fn the_rekor_v2_stand_in_refuses_what_the_real_log_refuses() {
+    let s = setup();
+    let script = r#"
+import base64, hashlib, json, sys, urllib.request, urllib.error
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, utils
+url = sys.argv[1] + "/api/v2/log/entries"
+b64 = lambda b: base64.b64encode(b).decode()
+def post(body):
+    req = urllib.request.Request(url, json.dumps(body).encode(), {"Content-Type": "application/json"})
+    try:
+        return urllib.request.urlopen(req).status
+    except urllib.error.HTTPError as e:
+        return e.code
+def request(key, digest, sig, details="PKIX_ECDSA_P256_SHA_256"):
+    spki = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return {"hashedRekordRequestV002": {"digest": b64(digest), "signature": {"content": b64(sig),
+            "verifier": {"publicKey": {"rawBytes": b64(spki)}, "keyDetails": details}}}}
+key = ec.generate_private_key(ec.SECP256R1())
+digest = hashlib.sha256(b"artifact").digest()
+sig = key.sign(digest, ec.ECDSA(utils.Prehashed(hashes.SHA256())))
+p384 = ec.generate_private_key(ec.SECP384R1())
+print(json.dumps({
+    "valid": post(request(key, digest, sig)),
+    "other_digest": post(request(key, hashlib.sha256(b"other").digest(), sig)),
+    "other_key": post(request(ec.generate_private_key(ec.SECP256R1()), digest, sig)),
+    "wrong_key_type": post(request(p384, digest, p384.sign(digest, ec.ECDSA(utils.Prehashed(hashes.SHA256()))))),
+    "ed25519_details": post(request(key, digest, sig, "PKIX_ED25519")),
+    "dsse_request": post({"dsseRequestV002": {}}),
+    "short_digest": post(request(key, digest[:20], sig)),
+}))
+"#;
+    let out = Command::new(venv_python())
+        .args(["-c", script, &s.services.url])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let statuses: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        statuses,
+        json!({"valid": 201, "other_digest": 400, "other_key": 400, "wrong_key_type": 400,
+               "ed25519_details": 400, "dsse_request": 400, "short_digest": 400})
+    );
+}
