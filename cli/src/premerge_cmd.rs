@@ -288,8 +288,8 @@ pub fn run(args: PreMergeArgs) -> Result<u8> {
         let (new_graph, licence_note) = match Graph::load(
             &root,
             &tollgate_sbom::graph::LoadOptions {
-                target: None,
                 offline: true,
+                ..Default::default()
             },
         ) {
             Ok(graph) if graph.from_metadata => (graph, None),
