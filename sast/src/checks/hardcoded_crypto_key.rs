@@ -19,7 +19,14 @@ impl super::Check for Check {
                 || (methods.iter().all(|m| {
                     matches!(
                         m.method.to_string().as_str(),
-                        "into" | "as_ref" | "as_slice" | "to_vec" | "clone"
+                        "into"
+                            | "as_ref"
+                            | "as_slice"
+                            | "to_vec"
+                            | "clone"
+                            | "as_bytes"
+                            | "to_owned"
+                            | "as_str"
                     )
                 }) && var_of(root)
                     .and_then(|v| cx.vars.get(&v))

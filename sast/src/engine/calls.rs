@@ -28,6 +28,18 @@ impl FileAnalyzer<'_> {
             check.call(self, cx, &call);
         }
 
+        // A number decoded from bytes (`u32::from_be_bytes(header)`): in
+        // parsers, a length prefix chosen by whoever wrote the input.
+        if matches!(last, "from_le_bytes" | "from_be_bytes" | "from_ne_bytes")
+            && !c.args.first().is_some_and(|a| self.is_literal_material(a))
+        {
+            let line = start_of(leftmost_span(&c.func)).0;
+            let source = cx.add_source(
+                format!("a number decoded from input bytes (`{}`)", short(&callee)),
+                line,
+            );
+            return source.only(ALLOC).union(default.only(ALLOC));
+        }
         // Sources (all local: the operator controls them).
         for (path, what) in SOURCE_FNS {
             if path_ends_with(&callee, path) {
@@ -278,6 +290,13 @@ impl FileAnalyzer<'_> {
                 }
                 recv
             }
+            // A length field read from a byte stream or buffer
+            // (byteorder `read_u32::<BigEndian>()`, bytes `get_u32()`).
+            _ if is_number_read(&name) => {
+                let line = start_of(span).0;
+                cx.add_source(format!("a number read from input (`.{name}()`)"), line)
+                    .only(ALLOC)
+            }
             _ if RESPONSE_BODY_METHODS.contains(&name.as_str())
                 && self.chain_has_http_response(&m.receiver) =>
             {
@@ -406,4 +425,24 @@ impl FileAnalyzer<'_> {
         }
         Some(result)
     }
+}
+
+/// `read_u32`, `read_u64_le`, `get_u16`, `get_i32_le`, `read_varint`: a
+/// multi-byte number read from a stream or buffer.
+fn is_number_read(name: &str) -> bool {
+    let rest = name
+        .strip_prefix("read_")
+        .or_else(|| name.strip_prefix("get_"));
+    let Some(rest) = rest else { return false };
+    if rest.starts_with("var") {
+        return name.starts_with("read_");
+    }
+    let digits = rest
+        .strip_prefix('u')
+        .or_else(|| rest.strip_prefix('i'))
+        .unwrap_or("");
+    let width: String = digits.chars().take_while(char::is_ascii_digit).collect();
+    let tail = &digits[width.len()..];
+    matches!(width.as_str(), "16" | "24" | "32" | "64" | "128")
+        && matches!(tail, "" | "_le" | "_be" | "_ne")
 }

@@ -744,6 +744,10 @@ impl FileAnalyzer<'_> {
             out.push((v, PATH));
             return true;
         }
+        if let Some((v, rejects)) = size_bound(cond) {
+            out.push((v, ALLOC));
+            return rejects;
+        }
         match peel(cond) {
             Expr::Unary(u) if matches!(u.op, syn::UnOp::Not(_)) => {
                 self.guards(cx, &u.expr, out);
@@ -763,6 +767,9 @@ impl FileAnalyzer<'_> {
                         other => {
                             if let Some(v) = path_rejection(other) {
                                 out.push((v, PATH));
+                            }
+                            if let Some((v, true)) = size_bound(other) {
+                                out.push((v, ALLOC));
                             }
                         }
                     }
@@ -887,5 +894,29 @@ fn path_rejection(cond: &Expr) -> Option<String> {
         var_of(&m.receiver)
     } else {
         None
+    }
+}
+
+/// A size comparison against a bound: `n > MAX` (true: it rejects large
+/// values, so `n` is bounded after a diverging branch) or `n <= MAX`
+/// (false: bounded inside the branch).
+fn size_bound(cond: &Expr) -> Option<(String, bool)> {
+    let Expr::Binary(b) = peel(cond) else {
+        return None;
+    };
+    let bound = |e: &Expr| !matches!(peel(e), Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(i), .. }) if i.base10_digits() == "0");
+    let (left, right) = (var_of(&b.left), var_of(&b.right));
+    match b.op {
+        syn::BinOp::Gt(_) | syn::BinOp::Ge(_) => match (left, right) {
+            (Some(v), _) if bound(&b.right) => Some((v, true)),
+            (_, Some(v)) => Some((v, false)),
+            _ => None,
+        },
+        syn::BinOp::Lt(_) | syn::BinOp::Le(_) => match (left, right) {
+            (Some(v), _) => Some((v, false)),
+            (_, Some(v)) if bound(&b.left) => Some((v, true)),
+            _ => None,
+        },
+        _ => None,
     }
 }
