@@ -679,10 +679,10 @@ fn reports(args: &CiArgs, work: &Path, project: &Path, input: &Path) -> Result<R
                 .report
                 .vulnerability_list()
                 .into_iter()
-                .map(|(id, package, version)| Vulnerability {
-                    id,
-                    package,
-                    version,
+                .map(|v| Vulnerability {
+                    id: v.id,
+                    package: v.package,
+                    version: v.version,
                 })
                 .collect();
             let sbom_outcome = sbom_generate(&sbom_plan, &graph).context("sbom failed")?;

@@ -24,6 +24,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use tollgate_sbom::diff;
 use tollgate_sbom::graph::Graph;
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -280,7 +281,7 @@ pub fn run(args: PreMergeArgs) -> Result<u8> {
     let mut dependencies =
         json!({"added": [], "removed": [], "changed": [], "new_sources": [], "advisories": []});
     if change.files.contains_key("Cargo.lock") && lock.is_file() {
-        let old_packages = base_lock_packages(&repo, change.base_tree)?;
+        let old_graph = base_lock_graph(&repo, change.base_tree)?;
         // Licences need the packages' manifests: `cargo metadata --offline`
         // over the working tree reads them from cargo's cache. Without it
         // (a crate never downloaded here, no Cargo.toml) they stay unknown,
@@ -305,53 +306,57 @@ pub fn run(args: PreMergeArgs) -> Result<u8> {
                 )),
             ),
         };
-        let new_packages: BTreeSet<(String, String, String)> = new_graph
-            .packages
-            .iter()
-            .map(|p| {
-                (
-                    p.name.clone(),
-                    p.version.to_string(),
-                    source_label(&p.source),
-                )
-            })
-            .collect();
-        let versions = |set: &BTreeSet<(String, String, String)>| {
-            let mut m: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-            for (n, v, _) in set {
-                m.entry(n.clone()).or_default().insert(v.clone());
-            }
-            m
-        };
-        let (old_v, new_v) = (versions(&old_packages), versions(&new_packages));
-        let (mut added, mut removed, mut changed) = (Vec::new(), Vec::new(), Vec::new());
-        for (name, new) in &new_v {
-            match old_v.get(name) {
-                None => added.extend(new.iter().map(|v| json!(format!("{name} {v}")))),
-                Some(old) if old != new => changed.push(json!({
-                    "name": name,
-                    "from": old.iter().collect::<Vec<_>>(),
-                    "to": new.iter().collect::<Vec<_>>(),
-                })),
-                _ => {}
+        // What changed, by the SBOM diff: one version out and one in is a
+        // change, anything else is added or removed.
+        let mut old = old_graph
+            .as_ref()
+            .map(diff::components_of)
+            .unwrap_or_default();
+        let mut new = diff::components_of(&new_graph);
+        let key = |c: &diff::Component| (c.name.clone(), c.version.clone());
+        let old_keys: BTreeSet<(String, String)> = old.iter().map(key).collect();
+        let new_keys: BTreeSet<(String, String)> = new.iter().map(key).collect();
+        // A lockfile graph has no licences: for the versions that came or
+        // went, cargo's source cache may have them.
+        for (list, other) in [(&mut old, &new_keys), (&mut new, &old_keys)] {
+            for c in list.iter_mut() {
+                if c.license.is_none() && !other.contains(&key(c)) {
+                    c.license = tollgate_sbom::cached_license(&c.name, &c.version);
+                }
             }
         }
-        for (name, old) in &old_v {
-            if !new_v.contains_key(name) {
-                removed.extend(old.iter().map(|v| json!(format!("{name} {v}"))));
-            }
-        }
-        let old_sources: BTreeSet<&String> = old_packages.iter().map(|p| &p.2).collect();
-        let new_sources: Vec<Value> = new_packages
+        let d = diff::diff(&old, &new);
+        let added: Vec<Value> = d
+            .added
             .iter()
-            .filter(|p| !p.2.is_empty() && p.2 != "crates.io" && !old_sources.contains(&p.2))
-            .map(|p| json!(format!("{} {} from {}", p.0, p.1, p.2)))
+            .map(|c| json!(format!("{} {}", c.name, c.version)))
             .collect();
-        // Advisories for the versions this change introduces.
-        let introduced: BTreeSet<(String, String)> = new_packages
+        let removed: Vec<Value> = d
+            .removed
             .iter()
-            .filter(|p| !old_packages.contains(*p))
-            .map(|p| (p.0.clone(), p.1.clone()))
+            .map(|c| json!(format!("{} {}", c.name, c.version)))
+            .collect();
+        let changed: Vec<Value> = d
+            .changed
+            .iter()
+            .map(|c| json!({"name": c.name, "from": [c.from], "to": [c.to]}))
+            .collect();
+        // Sources other than crates.io (the workspace's own path packages aside).
+        let new_sources: Vec<Value> = d
+            .new_sources
+            .iter()
+            .filter(|c| c.source != "path")
+            .map(|c| json!(format!("{} {} from {}", c.name, c.version, c.source)))
+            .collect();
+        // The versions this change introduces, and their advisories.
+        let before: BTreeSet<(&str, &str, &str)> = old
+            .iter()
+            .map(|c| (c.name.as_str(), c.version.as_str(), c.source.as_str()))
+            .collect();
+        let introduced: BTreeSet<(String, String)> = new
+            .iter()
+            .filter(|c| !before.contains(&(c.name.as_str(), c.version.as_str(), c.source.as_str())))
+            .map(key)
             .collect();
         let db_path = args
             .advisory_db
@@ -366,22 +371,12 @@ pub fn run(args: PreMergeArgs) -> Result<u8> {
         };
         let report =
             tollgate_sbom::report::run(&new_graph, &db, &loaded.config.audit, &options, None)?;
-        let full: Value = serde_json::from_str(&report.to_json())?;
-        let advisories: Vec<Value> =
-            full.pointer("/vulnerabilities/list")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default()
-                .into_iter()
-                .filter_map(|v| {
-                    let name = v.pointer("/package/name")?.as_str()?.to_string();
-                    let version = v.pointer("/package/version")?.as_str()?.to_string();
-                    introduced.contains(&(name.clone(), version.clone())).then(|| {
-                    json!({"id": v.pointer("/advisory/id"), "package": name, "version": version,
-                           "title": v.pointer("/advisory/title")})
-                })
-                })
-                .collect();
+        let advisories: Vec<Value> = report
+            .vulnerability_list()
+            .into_iter()
+            .filter(|v| introduced.contains(&(v.package.clone(), v.version.clone())))
+            .map(|v| json!({"id": v.id, "package": v.package, "version": v.version, "title": v.title}))
+            .collect();
         // Licences of the versions this change introduces, the licence
         // policy's verdict on them, and licences that changed with a version.
         let licences: Vec<Value> = new_graph
@@ -410,30 +405,18 @@ pub fn run(args: PreMergeArgs) -> Result<u8> {
         } else {
             Vec::new()
         };
-        let mut licence_changes = Vec::new();
-        for c in &changed {
-            let name = c["name"].as_str().unwrap_or_default();
-            let license_of = |versions: &Value| -> BTreeSet<String> {
-                versions
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(Value::as_str)
-                    .filter_map(|v| {
-                        new_graph
-                            .packages
-                            .iter()
-                            .find(|p| p.name == name && p.version.to_string() == v)
-                            .and_then(|p| p.license.clone())
-                            .or_else(|| tollgate_sbom::cached_license(name, v))
-                    })
-                    .collect()
-            };
-            let (from, to) = (license_of(&c["from"]), license_of(&c["to"]));
-            if !from.is_empty() && !to.is_empty() && from != to {
-                licence_changes.push(json!({"name": name, "from": from, "to": to}));
-            }
-        }
+        // Licences that changed with a version (both known).
+        let licence_changes: Vec<Value> = d
+            .license_changes
+            .iter()
+            .filter(|c| d.changed.iter().any(|v| v.name == c.name))
+            .filter_map(|c| {
+                let (Some(from), Some(to)) = (&c.from, &c.to) else {
+                    return None;
+                };
+                Some(json!({"name": c.name, "from": [from], "to": [to]}))
+            })
+            .collect();
         dependencies = json!({"added": added, "removed": removed, "changed": changed,
                               "new_sources": new_sources, "advisories": advisories,
                               "licenses": licences, "license_problems": licence_problems,
@@ -475,55 +458,19 @@ pub fn run(args: PreMergeArgs) -> Result<u8> {
     Ok(if failing { EXIT_FINDINGS } else { 0 })
 }
 
-fn source_label(source: &tollgate_sbom::graph::Source) -> String {
-    if source.is_crates_io() {
-        "crates.io".into()
-    } else {
-        source.url().unwrap_or_default().to_string()
-    }
-}
-
-/// `(name, version, source)` of every package in the base commit's `Cargo.lock`.
-fn base_lock_packages(
-    repo: &git2::Repository,
-    tree: git2::Oid,
-) -> Result<BTreeSet<(String, String, String)>> {
+/// The graph of the base commit's `Cargo.lock`, read from git (`None`
+/// when the base has none).
+fn base_lock_graph(repo: &git2::Repository, tree: git2::Oid) -> Result<Option<Graph>> {
     let tree = repo.find_tree(tree)?;
     let Ok(entry) = tree.get_path(Path::new("Cargo.lock")) else {
-        return Ok(BTreeSet::new());
+        return Ok(None);
     };
     let blob = repo.find_blob(entry.id())?;
-    let dir = tempfile_dir()?;
-    let path = dir.0.join("Cargo.lock");
-    std::fs::write(&path, blob.content())
-        .with_context(|| format!("{}: cannot write", path.display()))?;
-    let graph = Graph::from_lockfile(&path).context("the base commit's Cargo.lock")?;
-    Ok(graph
-        .packages
-        .iter()
-        .map(|p| {
-            (
-                p.name.clone(),
-                p.version.to_string(),
-                source_label(&p.source),
-            )
-        })
-        .collect())
-}
-
-/// A private temporary directory, removed on drop.
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn tempfile_dir() -> Result<TempDir> {
-    let dir = std::env::temp_dir().join(format!("tollgate-pre-merge-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).with_context(|| format!("{}: cannot create", dir.display()))?;
-    Ok(TempDir(dir))
+    let text = String::from_utf8(blob.content().to_vec())
+        .context("the base commit's Cargo.lock is not UTF-8")?;
+    let graph = Graph::from_lockfile_text(Path::new("Cargo.lock (base)"), text)
+        .context("the base commit's Cargo.lock")?;
+    Ok(Some(graph))
 }
 
 fn render(r: &Value) -> String {

@@ -248,7 +248,7 @@ fn encode(text: &str) -> String {
     out
 }
 
-fn source_label(source: &Option<Source>) -> String {
+pub(crate) fn source_label(source: &Option<Source>) -> String {
     match source {
         Some(s) if s.is_crates_io() => "crates.io".into(),
         Some(Source::Registry { url }) => format!("registry+{url}"),

@@ -152,6 +152,23 @@ pub fn read_components(path: &Path) -> Result<Vec<Component>, Error> {
     Ok(out)
 }
 
+/// The components of a cargo graph, as [`read_components`] reads them
+/// from its SBOM (every package, the workspace's own included).
+pub fn components_of(graph: &crate::graph::Graph) -> Vec<Component> {
+    let mut out: Vec<Component> = graph
+        .packages
+        .iter()
+        .map(|p| Component {
+            name: p.name.clone(),
+            version: p.version.to_string(),
+            license: p.license.clone(),
+            source: crate::cyclonedx::source_label(&Some(p.source.clone())),
+        })
+        .collect();
+    out.sort();
+    out
+}
+
 pub fn diff_files(old: &Path, new: &Path) -> Result<Diff, Error> {
     Ok(diff(&read_components(old)?, &read_components(new)?))
 }

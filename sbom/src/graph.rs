@@ -176,22 +176,34 @@ impl Graph {
     }
 
     fn read_lockfile(path: &Path) -> Result<(rustsec::Lockfile, String), Error> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+        let text = Self::read_text(path)?;
+        Ok((Self::parse_lockfile(path, &text)?, text))
+    }
+
+    fn read_text(path: &Path) -> Result<String, Error> {
+        std::fs::read_to_string(path).map_err(|source| Error::Io {
             path: path.to_path_buf(),
             source,
-        })?;
-        let lockfile: rustsec::Lockfile =
-            text.parse()
-                .map_err(|e: rustsec::cargo_lock::Error| Error::Lockfile {
-                    path: path.to_path_buf(),
-                    message: e.to_string(),
-                })?;
-        Ok((lockfile, text))
+        })
+    }
+
+    fn parse_lockfile(path: &Path, text: &str) -> Result<rustsec::Lockfile, Error> {
+        text.parse()
+            .map_err(|e: rustsec::cargo_lock::Error| Error::Lockfile {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            })
     }
 
     /// A bare lockfile: packages, sources, checksums and edges (all normal).
     pub fn from_lockfile(path: &Path) -> Result<Graph, Error> {
-        let (lockfile, text) = Self::read_lockfile(path)?;
+        Self::from_lockfile_text(path, Self::read_text(path)?)
+    }
+
+    /// A bare lockfile from its text (a git blob, a binary's embedded
+    /// list), with no file on disk; `path` names it in messages and reports.
+    pub fn from_lockfile_text(path: &Path, text: String) -> Result<Graph, Error> {
+        let lockfile = Self::parse_lockfile(path, &text)?;
         let mut packages: Vec<Package> = lockfile
             .packages
             .iter()

@@ -92,6 +92,17 @@ pub fn run(
     })
 }
 
+/// One entry of the JSON report's `vulnerabilities.list`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListedVulnerability {
+    /// The advisory id (`RUSTSEC-2024-0363`).
+    pub id: String,
+    pub package: String,
+    pub version: String,
+    /// The advisory's title.
+    pub title: String,
+}
+
 /// When the run fails.
 #[derive(Clone, Debug, Default)]
 pub struct FailPolicy {
@@ -254,20 +265,19 @@ impl Report {
     }
 
     /// The vulnerabilities the JSON report lists (`vulnerabilities.list`),
-    /// in its order: advisory id, package name and version.
-    pub fn vulnerability_list(&self) -> Vec<(String, String, String)> {
+    /// in its order.
+    pub fn vulnerability_list(&self) -> Vec<ListedVulnerability> {
         self.rustsec
             .as_ref()
             .map(|r| {
                 r.vulnerabilities
                     .list
                     .iter()
-                    .map(|v| {
-                        (
-                            v.advisory.id.to_string(),
-                            v.package.name.to_string(),
-                            v.package.version.to_string(),
-                        )
+                    .map(|v| ListedVulnerability {
+                        id: v.advisory.id.to_string(),
+                        package: v.package.name.to_string(),
+                        version: v.package.version.to_string(),
+                        title: v.advisory.title.clone(),
                     })
                     .collect()
             })
