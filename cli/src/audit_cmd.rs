@@ -211,6 +211,7 @@ pub fn plan(args: &AuditArgs) -> Result<Plan> {
         load: LoadOptions {
             target: args.target.clone(),
             offline: args.offline,
+            ..Default::default()
         },
         advisory_db: args.advisory_db.clone(),
         index,

@@ -10,8 +10,12 @@ use tollgate_sbom::graph::{Graph, LoadOptions};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum Format {
+    /// CycloneDX JSON.
     Json,
+    /// CycloneDX XML.
     Xml,
+    /// SPDX 2.3 JSON (syft's `spdx-json`).
+    SpdxJson,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -65,6 +69,15 @@ pub struct GenerateArgs {
     /// Run cargo offline.
     #[arg(long)]
     pub offline: bool,
+    /// Features to activate (comma- or space-separated, repeatable), as cargo's flag.
+    #[arg(long, short = 'F', value_name = "FEATURES")]
+    pub features: Vec<String>,
+    /// Activate all features.
+    #[arg(long)]
+    pub all_features: bool,
+    /// Do not activate the `default` feature.
+    #[arg(long)]
+    pub no_default_features: bool,
     /// Write to this file (default: standard output).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -166,14 +179,20 @@ pub struct Plan {
     /// `[audit]` of the project's `tollgate.toml` (read with `--vulnerabilities` only).
     pub audit: tollgate_sbom::config::AuditConfig,
     pub output: Option<PathBuf>,
+    /// Write SPDX 2.3 JSON instead of CycloneDX.
+    pub spdx: bool,
 }
 
 /// Arguments to a [`Plan`].
 pub fn plan(args: &GenerateArgs) -> Result<Plan> {
     let encoding = match args.format {
-        Format::Json => Encoding::Json,
+        Format::Json | Format::SpdxJson => Encoding::Json,
         Format::Xml => Encoding::Xml,
     };
+    let spdx = matches!(args.format, Format::SpdxJson);
+    if spdx && args.vulnerabilities.is_some() {
+        bail!("--vulnerabilities adds a CycloneDX section; SPDX 2.3 has none (write CycloneDX, or audit separately)");
+    }
     if matches!((args.spec_version, args.format), (Spec::V16, Format::Xml)) {
         bail!("CycloneDX 1.6 is written as JSON only; use --spec-version 1.5 for XML");
     }
@@ -186,6 +205,15 @@ pub fn plan(args: &GenerateArgs) -> Result<Plan> {
         load: LoadOptions {
             target: args.target.clone(),
             offline: args.offline,
+            features: args
+                .features
+                .iter()
+                .flat_map(|f| f.split([',', ' ']))
+                .filter(|f| !f.is_empty())
+                .map(str::to_string)
+                .collect(),
+            all_features: args.all_features,
+            no_default_features: args.no_default_features,
         },
         options: cyclonedx::Options {
             spec: spec(args.spec_version),
@@ -198,6 +226,7 @@ pub fn plan(args: &GenerateArgs) -> Result<Plan> {
         vulnerabilities: args.vulnerabilities.clone(),
         audit,
         output: args.output.clone(),
+        spdx,
     })
 }
 
@@ -227,7 +256,11 @@ pub fn execute(plan: &Plan, graph: &Graph, db: Option<&AdvisoryDb>) -> Result<Ou
         }
         _ => None,
     };
-    let bytes = cyclonedx::generate(&inventory, &plan.options, findings.as_deref())?;
+    let bytes = if plan.spdx {
+        tollgate_sbom::spdx_json::generate(&inventory, &plan.options, audit_cmd::now())?
+    } else {
+        cyclonedx::generate(&inventory, &plan.options, findings.as_deref())?
+    };
     Ok(Outcome {
         bytes,
         // Every item but the root is a component.

@@ -133,6 +133,19 @@ pub struct LoadOptions {
     pub target: Option<String>,
     /// Pass `--offline` to cargo.
     pub offline: bool,
+    /// Features to activate (`cargo metadata --features`), as cargo reads them.
+    pub features: Vec<String>,
+    /// `--all-features`.
+    pub all_features: bool,
+    /// `--no-default-features`.
+    pub no_default_features: bool,
+}
+
+impl LoadOptions {
+    /// Were features asked for? They need a `Cargo.toml` to apply to.
+    pub fn selects_features(&self) -> bool {
+        !self.features.is_empty() || self.all_features || self.no_default_features
+    }
 }
 
 #[derive(Debug)]
@@ -151,10 +164,21 @@ impl Graph {
     /// Load from a directory (with `Cargo.toml`, or only `Cargo.lock`), a
     /// `Cargo.toml`, or a `Cargo.lock`.
     pub fn load(input: &Path, options: &LoadOptions) -> Result<Graph, Error> {
+        // A bare lockfile lists every package whatever the features; asked
+        // for features, it would silently describe another build.
+        let lockfile_only = |path: &Path| {
+            if options.selects_features() {
+                return Err(Error::Config(format!(
+                    "{}: --features, --all-features and --no-default-features need a Cargo.toml (a bare Cargo.lock does not say which features use what)",
+                    path.display()
+                )));
+            }
+            Self::from_lockfile(path)
+        };
         if input.is_file() {
             return match input.file_name().and_then(|n| n.to_str()) {
                 Some("Cargo.toml") => Self::from_manifest(input, options),
-                _ => Self::from_lockfile(input),
+                _ => lockfile_only(input),
             };
         }
         if !input.exists() {
@@ -167,7 +191,7 @@ impl Graph {
         if manifest.is_file() {
             Self::from_manifest(&manifest, options)
         } else if lockfile.is_file() {
-            Self::from_lockfile(&lockfile)
+            lockfile_only(&lockfile)
         } else {
             Err(Error::NotCargoProject {
                 path: input.to_path_buf(),
@@ -269,6 +293,16 @@ impl Graph {
         let mut extra = vec!["--locked".to_string()];
         if options.offline {
             extra.push("--offline".into());
+        }
+        if !options.features.is_empty() {
+            extra.push("--features".into());
+            extra.push(options.features.join(","));
+        }
+        if options.all_features {
+            extra.push("--all-features".into());
+        }
+        if options.no_default_features {
+            extra.push("--no-default-features".into());
         }
         if let Some(target) = &options.target {
             extra.push("--filter-platform".into());

@@ -26,6 +26,7 @@ pub mod graph;
 pub mod policy;
 pub mod reachability;
 pub mod report;
+pub mod spdx_json;
 pub mod yanked;
 
 use std::path::PathBuf;

@@ -415,6 +415,7 @@ fn target_filtering_drops_platform_specific_dependencies() {
         &LoadOptions {
             target: Some("x86_64-unknown-linux-gnu".into()),
             offline: false,
+            ..Default::default()
         },
     )
     .unwrap();
@@ -423,6 +424,7 @@ fn target_filtering_drops_platform_specific_dependencies() {
         &LoadOptions {
             target: Some("x86_64-pc-windows-msvc".into()),
             offline: false,
+            ..Default::default()
         },
     )
     .unwrap();
