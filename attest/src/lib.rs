@@ -32,6 +32,7 @@ pub mod sign;
 pub mod signing_config;
 pub mod statement;
 pub mod tsa;
+pub mod tuf;
 pub mod verify;
 
 use std::path::PathBuf;

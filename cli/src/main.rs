@@ -28,6 +28,7 @@ mod output;
 mod premerge_cmd;
 mod sast_cmd;
 mod sbom_cmd;
+mod trust_cmd;
 mod verify_bundle_cmd;
 mod verify_attestation_cmd;
 mod verify_cmd;
@@ -131,6 +132,9 @@ enum Command {
     /// with --key, or keyless with --certificate-identity and
     /// --certificate-oidc-issuer). Speaks the sigstore-conformance protocol.
     VerifyBundle(verify_bundle_cmd::VerifyBundleArgs),
+    /// Fetch Sigstore's trusted root through TUF (public-good by default,
+    /// or --tuf-url/--tuf-root); --offline uses the verified cache only.
+    TrustedRoot(trust_cmd::TrustedRootArgs),
     /// Manage the local advisory database.
     Db {
         #[command(subcommand)]
@@ -161,6 +165,7 @@ fn main() -> ExitCode {
         Command::Audit(args) => audit_cmd::run(args),
         Command::Sbom(args) => sbom_cmd::run(args),
         Command::VerifyBundle(args) => verify_bundle_cmd::run(args),
+        Command::TrustedRoot(args) => trust_cmd::run(args),
         Command::Key { command } => keys_cmd::run_key(command),
         Command::Sign(args) => keys_cmd::run_sign(args),
         Command::Attest(args) => attest_cmd::run(*args),
