@@ -20,6 +20,7 @@ pub mod calls;
 mod checks;
 mod comments;
 pub mod config;
+mod crosscrate;
 mod engine;
 mod imports;
 pub mod limits;
@@ -34,6 +35,7 @@ pub use config::Config;
 pub use rules::Severity;
 pub use suppress::Baseline;
 
+use engine::summary::Summary;
 use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -94,6 +96,10 @@ pub struct Finding {
 pub struct FlowStep {
     pub line: usize,
     pub message: String,
+    /// The file of this step when it is not the finding's (a flow across
+    /// files of the crate).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
 }
 
 /// Counts about one scan.
@@ -139,41 +145,102 @@ pub fn scan(targets: &[PathBuf], options: &Options) -> Result<Report, Error> {
     options.config.validate().map_err(Error::Config)?;
     let files = collect_files(targets, options)?;
     let include_tests = options.include_tests || options.config.include_tests;
-    let analyze_all = || -> Vec<FileResult> {
-        files
-            .par_iter()
-            .map(|path| {
-                analyze_path(
-                    path,
-                    &relative(path, &options.root),
-                    include_tests,
-                    &options.config,
-                )
-            })
-            .collect()
+    let rels: Vec<String> = files.iter().map(|p| relative(p, &options.root)).collect();
+    // Analyse the files at `indices`, each with the summaries it imports
+    // from other files (empty on the first pass).
+    let run = |indices: &[usize],
+               imports: &[Vec<(String, Summary, bool)>]|
+     -> Option<Vec<FileResult>> {
+        let one = |(n, &i): (usize, &usize)| {
+            analyze_path(
+                &files[i],
+                &rels[i],
+                include_tests,
+                &options.config,
+                imports.get(n).map(Vec::as_slice).unwrap_or(&[]),
+            )
+        };
+        // Workers with large stacks (see `limits`); if the pool cannot be
+        // built, the files are analysed one by one on a large-stack thread.
+        match limits::pool() {
+            Some(pool) => Some(pool.install(|| indices.par_iter().enumerate().map(one).collect())),
+            None => limits::on_big_stack(|| indices.iter().enumerate().map(one).collect()),
+        }
     };
-    // Workers with large stacks (see `limits`); if the pool cannot be
-    // built, the files are analysed one by one on a large-stack thread.
-    let mut per_file: Vec<FileResult> = match limits::pool() {
-        Some(pool) => pool.install(analyze_all),
-        None => limits::on_big_stack(|| {
-            files
+    let cannot_start = || Error::Io {
+        path: options.root.clone(),
+        source: std::io::Error::other("cannot start an analysis thread"),
+    };
+    let all: Vec<usize> = (0..files.len()).collect();
+    let mut per_file: Vec<FileResult> = run(&all, &[]).ok_or_else(cannot_start)?;
+    // Crate-wide summaries: re-analyse the files that call functions of
+    // other files with interesting summaries, until the exports settle.
+    let mut index =
+        crosscrate::Externals::build(per_file.iter().map(|r| (r.path.as_str(), &r.exports)));
+    for _ in 0..crosscrate::MAX_ROUNDS {
+        let mut again = Vec::new();
+        let mut imports = Vec::new();
+        for (i, result) in per_file.iter().enumerate() {
+            let wanted = index.for_file(&result.path, &result.calls);
+            if !wanted.is_empty() && wanted != result.imported {
+                again.push(i);
+                imports.push(wanted);
+            }
+        }
+        if again.is_empty() {
+            break;
+        }
+        let redone = run(&again, &imports).ok_or_else(cannot_start)?;
+        for (i, result) in again.into_iter().zip(redone) {
+            per_file[i] = result;
+        }
+        let next =
+            crosscrate::Externals::build(per_file.iter().map(|r| (r.path.as_str(), &r.exports)));
+        if next == index {
+            break;
+        }
+        index = next;
+    }
+    // Findings at sinks in other files go to those files.
+    let mut foreign: HashMap<String, Vec<Finding>> = HashMap::new();
+    for result in &mut per_file {
+        for f in std::mem::take(&mut result.foreign) {
+            foreign.entry(f.path.clone()).or_default().push(f);
+        }
+    }
+    for result in &mut per_file {
+        if let Some(mut extra) = foreign.remove(&result.path) {
+            let source = files
                 .iter()
-                .map(|path| {
-                    analyze_path(
-                        path,
-                        &relative(path, &options.root),
-                        include_tests,
-                        &options.config,
-                    )
-                })
-                .collect()
-        })
-        .ok_or_else(|| Error::Io {
-            path: options.root.clone(),
-            source: std::io::Error::other("cannot start an analysis thread"),
-        })?,
-    };
+                .zip(&rels)
+                .find(|(_, rel)| **rel == result.path)
+                .and_then(|(path, _)| std::fs::read_to_string(path).ok())
+                .unwrap_or_default();
+            let lines: Vec<&str> = source.lines().collect();
+            for f in &mut extra {
+                f.snippet = lines
+                    .get(f.line.saturating_sub(1))
+                    .copied()
+                    .unwrap_or("")
+                    .to_string();
+            }
+            extra.retain(|f| {
+                !result
+                    .findings
+                    .iter()
+                    .any(|g| g.line == f.line && g.column == f.column && g.rule == f.rule)
+            });
+            extra.sort_by(|a, b| {
+                (a.line, a.column, &a.message).cmp(&(b.line, b.column, &b.message))
+            });
+            extra.dedup_by(|a, b| a.line == b.line && a.column == b.column && a.rule == b.rule);
+            result.findings.extend(extra);
+            result
+                .findings
+                .sort_by(|a, b| (a.line, a.column, a.rule).cmp(&(b.line, b.column, b.rule)));
+            assign_fingerprints(&mut result.findings);
+        }
+    }
     per_file.sort_by(|a, b| a.path.cmp(&b.path));
 
     let mut report = Report::default();
@@ -193,8 +260,10 @@ pub fn scan(targets: &[PathBuf], options: &Options) -> Result<Report, Error> {
 /// Analyse one in-memory source file (no suppressions, no config): the
 /// findings the rules produce, for tests and tools.
 pub fn analyze_source(path: &str, source: &str, include_tests: bool) -> Vec<Finding> {
-    limits::on_big_stack(|| analyze_text(path, source, include_tests, &Config::default()).findings)
-        .unwrap_or_default()
+    limits::on_big_stack(|| {
+        analyze_text(path, source, include_tests, &Config::default(), &[]).findings
+    })
+    .unwrap_or_default()
 }
 
 pub(crate) fn relative(path: &Path, root: &Path) -> String {
@@ -348,6 +417,13 @@ struct FileResult {
     bytes: u64,
     suppressed: usize,
     findings: Vec<Finding>,
+    /// Summaries other files may call, and the names this file calls.
+    exports: crosscrate::Exports,
+    calls: std::collections::HashSet<String>,
+    /// The summaries imported from other files for this analysis.
+    imported: Vec<(String, Summary, bool)>,
+    /// Findings at sinks in other files (reached through their functions).
+    foreign: Vec<Finding>,
 }
 
 fn meta_finding(
@@ -377,13 +453,23 @@ fn meta_finding(
     }
 }
 
-fn analyze_path(path: &Path, rel: &str, include_tests: bool, config: &Config) -> FileResult {
+fn analyze_path(
+    path: &Path,
+    rel: &str,
+    include_tests: bool,
+    config: &Config,
+    imports: &[(String, Summary, bool)],
+) -> FileResult {
     let unreadable = |message: String, bytes: u64| FileResult {
         path: rel.to_string(),
         lines: 0,
         bytes,
         suppressed: 0,
         findings: vec![meta_finding(rel, rules::id::PARSE_ERROR, 1, 1, message, "")],
+        exports: crosscrate::Exports::default(),
+        calls: Default::default(),
+        imported: Vec::new(),
+        foreign: Vec::new(),
     };
     let size = match std::fs::metadata(path) {
         Ok(meta) => meta.len(),
@@ -406,7 +492,7 @@ fn analyze_path(path: &Path, rel: &str, include_tests: bool, config: &Config) ->
         );
     }
     match String::from_utf8(bytes) {
-        Ok(source) => analyze_text(rel, &source, include_tests, config),
+        Ok(source) => analyze_text(rel, &source, include_tests, config, imports),
         Err(e) => {
             let offset = e.utf8_error().valid_up_to();
             let line = e.as_bytes()[..offset]
@@ -425,7 +511,13 @@ fn analyze_path(path: &Path, rel: &str, include_tests: bool, config: &Config) ->
     }
 }
 
-fn analyze_text(rel: &str, source: &str, include_tests: bool, config: &Config) -> FileResult {
+fn analyze_text(
+    rel: &str,
+    source: &str,
+    include_tests: bool,
+    config: &Config,
+    imports: &[(String, Summary, bool)],
+) -> FileResult {
     let lines: Vec<&str> = source.lines().collect();
     let mut result = FileResult {
         path: rel.to_string(),
@@ -433,10 +525,17 @@ fn analyze_text(rel: &str, source: &str, include_tests: bool, config: &Config) -
         bytes: source.len() as u64,
         suppressed: 0,
         findings: Vec::new(),
+        exports: crosscrate::Exports::default(),
+        calls: Default::default(),
+        imported: imports.to_vec(),
+        foreign: Vec::new(),
     };
     // Pre-scan: chunks of whole items, each with its syntax-tree depth.
     let chunks = limits::prescan(source);
     let mut analyzer = engine::FileAnalyzer::new(rel, source, include_tests);
+    for (key, summary, method) in imports {
+        analyzer.import_summary(key.clone(), summary.clone(), *method);
+    }
     let mut parsed: Vec<(usize, syn::File)> = Vec::new();
     let mut meta: Vec<Finding> = Vec::new();
     let single = chunks.len() == 1;
@@ -559,6 +658,11 @@ fn analyze_text(rel: &str, source: &str, include_tests: bool, config: &Config) -
         ));
     }
 
+    result.exports = crosscrate::Exports {
+        module: crosscrate::module_of(rel),
+        summaries: analyzer.exports(),
+    };
+    result.calls = std::mem::take(&mut analyzer.calls);
     let mut findings: Vec<Finding> = Vec::with_capacity(analyzer.findings.len());
     for raw in analyzer.findings {
         let Some(rule) = rules::find(raw.rule) else {
@@ -573,14 +677,15 @@ fn analyze_text(rel: &str, source: &str, include_tests: bool, config: &Config) -
             .unwrap_or("")
             .to_string();
         let severity = config.severity_of(rule);
-        findings.push(Finding {
+        let path = raw.file.clone().unwrap_or_else(|| rel.to_string());
+        let finding = Finding {
             rule: rule.id,
             severity: if raw.local_source {
                 severity.one_lower()
             } else {
                 severity
             },
-            path: rel.to_string(),
+            path: path.clone(),
             line: raw.line,
             column: raw.column,
             end_line: raw.end_line,
@@ -592,9 +697,18 @@ fn analyze_text(rel: &str, source: &str, include_tests: bool, config: &Config) -
             flow: raw
                 .flow
                 .into_iter()
-                .map(|(line, message)| FlowStep { line, message })
+                .map(|(line, message, file)| FlowStep {
+                    line,
+                    message,
+                    path: file.filter(|f| *f != path),
+                })
                 .collect(),
-        });
+        };
+        if path == rel {
+            findings.push(finding);
+        } else {
+            result.foreign.push(finding);
+        }
     }
     findings.sort_by(|a, b| {
         (a.line, a.column, a.rule, &a.message).cmp(&(b.line, b.column, b.rule, &b.message))

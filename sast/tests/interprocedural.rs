@@ -161,3 +161,154 @@ fn main() {
 "#,
     );
 }
+
+/// Scan a crate written to a temporary directory: (path, source) pairs
+/// whose `//~ rule` lines must be exactly the findings.
+fn check_crate(files: &[(&str, &str)]) -> Vec<tollgate_sast::Finding> {
+    let dir = tempfile::tempdir().unwrap();
+    let mut want = BTreeSet::new();
+    for (path, source) in files {
+        let full = dir.path().join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(&full, source).unwrap();
+        for (i, line) in source.lines().enumerate() {
+            if let Some((_, rule)) = line.split_once("//~") {
+                want.insert((path.to_string(), i + 1, rule.trim().to_string()));
+            }
+        }
+    }
+    let options = tollgate_sast::Options {
+        root: dir.path().to_path_buf(),
+        ..Default::default()
+    };
+    let report = tollgate_sast::scan(&[dir.path().to_path_buf()], &options).unwrap();
+    let got: BTreeSet<(String, usize, String)> = report
+        .findings
+        .iter()
+        .filter(|f| f.rule != "undocumented-unsafe")
+        .map(|f| (f.path.clone(), f.line, f.rule.to_string()))
+        .collect();
+    assert_eq!(
+        got,
+        want,
+        "{:#?}",
+        report
+            .findings
+            .iter()
+            .map(|f| (&f.path, f.line, f.rule, &f.message))
+            .collect::<Vec<_>>()
+    );
+    report.findings
+}
+
+#[test]
+fn a_source_in_one_file_reaches_a_sink_in_another() {
+    let findings = check_crate(&[
+        (
+            "src/main.rs",
+            r#"
+mod db;
+mod shell;
+use axum::extract::Query;
+
+async fn handler(Query(p): Query<Params>) {
+    let conn = db::connect();
+    db::find_user(&conn, &p.name);
+    let runner = shell::Runner::new();
+    runner.run(&p.cmd);
+}
+
+async fn safe(Query(p): Query<Params>) {
+    let conn = db::connect();
+    db::find_user_bound(&conn, &p.name);
+}
+"#,
+        ),
+        (
+            "src/db/mod.rs",
+            r#"
+pub fn connect() -> rusqlite::Connection {
+    rusqlite::Connection::open_in_memory().unwrap()
+}
+
+pub fn find_user(conn: &rusqlite::Connection, name: &str) {
+    let sql = format!("SELECT * FROM users WHERE name = '{}'", name);
+    conn.execute(&sql, []).unwrap(); //~ sql-injection
+}
+
+pub fn find_user_bound(conn: &rusqlite::Connection, name: &str) {
+    conn.execute("SELECT * FROM users WHERE name = ?1", [name]).unwrap();
+}
+"#,
+        ),
+        (
+            "src/shell.rs",
+            r#"
+pub struct Runner;
+impl Runner {
+    pub fn new() -> Self { Runner }
+    pub fn run(&self, line: &str) {
+        std::process::Command::new("sh").arg("-c").arg(line).status().unwrap(); //~ command-injection
+    }
+}
+"#,
+        ),
+    ]);
+    let sql = findings.iter().find(|f| f.rule == "sql-injection").unwrap();
+    let steps: Vec<(Option<&str>, usize)> = sql
+        .flow
+        .iter()
+        .map(|s| (s.path.as_deref(), s.line))
+        .collect();
+    assert_eq!(
+        steps,
+        vec![
+            (Some("src/main.rs"), 6),
+            (Some("src/main.rs"), 8),
+            (None, 8)
+        ],
+        "{:#?}",
+        sql.flow
+    );
+    assert!(
+        sql.message.contains("through `db::find_user`"),
+        "{}",
+        sql.message
+    );
+}
+
+#[test]
+fn summaries_chain_through_a_third_file() {
+    // main -> api::handle (file 2) -> store::save (file 3): the second
+    // round of re-analysis carries the sink up to main's call.
+    check_crate(&[
+        (
+            "src/main.rs",
+            r#"
+mod api;
+mod store;
+fn main() {
+    let arg = std::env::args().nth(1).unwrap();
+    api::handle(&arg);
+}
+"#,
+        ),
+        (
+            "src/api.rs",
+            r#"
+pub fn handle(input: &str) {
+    let trimmed = input.trim();
+    crate::store::save(trimmed);
+}
+"#,
+        ),
+        (
+            "src/store.rs",
+            r#"
+pub fn save(name: &str) {
+    std::fs::write(name, b"data").unwrap(); //~ path-traversal
+}
+"#,
+        ),
+    ]);
+}

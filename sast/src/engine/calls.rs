@@ -377,13 +377,18 @@ impl FileAnalyzer<'_> {
                         .source_of(t)
                         .map(|s| (s.line, s.what.clone()))
                         .unwrap_or((call_line, "untrusted input".into()));
-                    let mut flow = vec![(source.0, format!("source: {}", source.1))];
-                    flow.push((call_line, step.clone()));
+                    // Steps here are in this file; the callee's in its own.
+                    let here = sink.file.as_ref().map(|_| self.rel.clone());
+                    let mut flow = vec![(source.0, format!("source: {}", source.1), here.clone())];
+                    flow.push((call_line, step.clone(), here));
                     flow.extend(sink.via.iter().cloned());
-                    flow.push((sink.line, format!("sink: {}", sink.what)));
+                    flow.push((sink.line, format!("sink: {}", sink.what), sink.file.clone()));
                     let path: Vec<String> = flow
                         .iter()
-                        .map(|(line, what)| format!("{what} (line {line})"))
+                        .map(|(line, what, file)| match file {
+                            Some(file) => format!("{what} ({file}:{line})"),
+                            None => format!("{what} (line {line})"),
+                        })
                         .collect();
                     self.findings.push(RawFinding {
                         rule: rule_for_kind(sink.kind),
@@ -400,10 +405,12 @@ impl FileAnalyzer<'_> {
                         stmt_line: sink.stmt_line,
                         local_source: cx.is_local(t),
                         flow,
+                        file: sink.file.clone(),
                     });
                 }
                 if t.has_param(sink.kind) {
-                    let mut via = vec![(call_line, step.clone())];
+                    let here = sink.file.as_ref().map(|_| self.rel.clone());
+                    let mut via = vec![(call_line, step.clone(), here)];
                     via.extend(sink.via.iter().cloned());
                     cx.summary.param_sinks.push(summary::ParamSink {
                         params: t.params,

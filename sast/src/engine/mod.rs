@@ -35,8 +35,11 @@ pub struct RawFinding {
     /// level lower than input from the network.
     pub local_source: bool,
     /// For a flow across functions: the steps from source to sink
-    /// (line, description).
-    pub flow: Vec<(usize, String)>,
+    /// (line, description, file when not this file).
+    pub flow: Vec<summary::Step>,
+    /// The file the finding is in when it is not the file being analysed
+    /// (a sink inside a function of another file).
+    pub file: Option<String>,
 }
 
 /// Where a tainted value came from, for messages.
@@ -149,6 +152,13 @@ pub struct FileAnalyzer<'a> {
     /// Summaries of the file's functions analysed so far, by key (`name`,
     /// `Type::name`).
     pub(crate) summaries: HashMap<String, summary::Summary>,
+    /// Keys of the summaries of this file's own functions (the others were
+    /// imported from other files of the crate).
+    pub(crate) local_keys: HashSet<String>,
+    /// The file's path relative to the scan root.
+    pub(crate) rel: String,
+    /// Names this file's functions call (`f`, `m::f`, `.m`).
+    pub(crate) calls: HashSet<String>,
     /// Method name -> keys of the local methods with that name.
     pub(crate) methods: HashMap<String, Vec<String>>,
     /// Function bodies already analysed in call-graph order.
@@ -457,6 +467,9 @@ impl<'a> FileAnalyzer<'a> {
             depth: 0,
             limit_line: None,
             summaries: HashMap::new(),
+            local_keys: HashSet::new(),
+            calls: HashSet::new(),
+            rel: path.to_string(),
             methods: HashMap::new(),
             done: HashSet::new(),
         }
@@ -473,6 +486,10 @@ impl<'a> FileAnalyzer<'a> {
         // Functions first, callee-first, building summaries; then the
         // rest of the file (impls, constants, trait defaults, nested items).
         let items = summary::collect(file, self.include_tests);
+        for item in &items {
+            self.local_keys.insert(item.key.clone());
+            self.calls.extend(item.calls.iter().cloned());
+        }
         for item in &items {
             if let Some(ty) = &item.self_ty {
                 let name = item.key.trim_start_matches(&format!("{ty}::")).to_string();
@@ -512,6 +529,46 @@ impl<'a> FileAnalyzer<'a> {
             Some(item.key.clone()),
             item.self_ty.clone(),
         );
+    }
+
+    /// Use summaries of functions defined in other files of the crate
+    /// (see `crate::crosscrate`): `key` is the name a call resolves to.
+    pub(crate) fn import_summary(&mut self, key: String, summary: summary::Summary, method: bool) {
+        if method {
+            if let Some(name) = key.split("::").last() {
+                self.methods
+                    .entry(name.to_string())
+                    .or_default()
+                    .push(key.clone());
+            }
+        }
+        self.summaries.insert(key, summary);
+    }
+
+    /// This file's summaries that matter to callers in other files (a
+    /// parameter reaching a sink, a source returned), with sink and step
+    /// locations naming this file.
+    pub(crate) fn exports(&self) -> Vec<(String, summary::Summary)> {
+        let mut out: Vec<(String, summary::Summary)> = self
+            .local_keys
+            .iter()
+            .filter_map(|key| {
+                let s = self.summaries.get(key)?;
+                if s.param_sinks.is_empty() && s.ret_source.is_none() {
+                    return None;
+                }
+                let mut s = s.clone();
+                for sink in &mut s.param_sinks {
+                    sink.file.get_or_insert_with(|| self.rel.clone());
+                    for step in &mut sink.via {
+                        step.2.get_or_insert_with(|| self.rel.clone());
+                    }
+                }
+                Some((key.clone(), s))
+            })
+            .collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
     }
 
     /// Where the evaluator's depth guard stopped descending, if it did.
@@ -603,6 +660,7 @@ impl<'a> FileAnalyzer<'a> {
             stmt_line,
             local_source: false,
             flow: Vec::new(),
+            file: None,
         });
     }
 
@@ -636,6 +694,7 @@ impl<'a> FileAnalyzer<'a> {
             end_column,
             stmt_line,
             via: Vec::new(),
+            file: None,
         });
     }
 
@@ -678,6 +737,7 @@ impl<'a> FileAnalyzer<'a> {
             stmt_line,
             local_source: false,
             flow: Vec::new(),
+            file: None,
         }
     }
 

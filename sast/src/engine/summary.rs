@@ -34,9 +34,16 @@ pub(crate) struct ParamSink {
     pub end_column: usize,
     pub stmt_line: usize,
     /// The calls between the summarised function and the sink, innermost
-    /// last: (line, description).
-    pub via: Vec<(usize, String)>,
+    /// last: (line, description, file when not the summarised function's).
+    pub via: Vec<Step>,
+    /// The file the sink is in, when it is not the file being analysed
+    /// (a summary imported from another file of the crate).
+    pub file: Option<String>,
 }
+
+/// One step of a flow: line, description, and the file it is in when that
+/// is not the file being analysed.
+pub(crate) type Step = (usize, String, Option<String>);
 
 /// What a caller needs to know about a function.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -85,7 +85,7 @@ pub fn render(report: &Report, config: &Config) -> String {
                         json!({
                             "location": {
                                 "physicalLocation": {
-                                    "artifactLocation": { "uri": f.path, "uriBaseId": "%SRCROOT%" },
+                                    "artifactLocation": { "uri": step.path.as_deref().unwrap_or(&f.path), "uriBaseId": "%SRCROOT%" },
                                     "region": { "startLine": step.line },
                                 },
                                 "message": { "text": step.message },

@@ -92,15 +92,18 @@ fn render_finding(out: &mut String, f: &Finding, p: &Palette) {
         let _ = writeln!(out, "{pad} {}|{}", p.blue, p.reset);
     }
     for (i, step) in f.flow.iter().enumerate() {
+        let place = match &step.path {
+            Some(file) => format!("{file}:{}", step.line),
+            None => format!("line {}", step.line),
+        };
         let _ = writeln!(
             out,
-            "{pad} {}={} {}path{} {}: line {}: {}",
+            "{pad} {}={} {}path{} {}: {place}: {}",
             p.blue,
             p.reset,
             p.bold,
             p.reset,
             i + 1,
-            step.line,
             step.message
         );
     }
