@@ -1245,4 +1245,57 @@ mod tests {
             .collect();
         assert!(names.contains(&"openssl"));
     }
+
+    #[test]
+    fn build_facts_are_read_only_from_a_tollgate_build() {
+        let mut p: Provenance = serde_json::from_value(serde_json::json!({
+            "buildDefinition": {
+                "buildType": CARGO_BUILD_TYPE,
+                "externalParameters": {},
+                "internalParameters": { "build": {
+                    "hermetic": true, "sandbox": "netns", "environment": {},
+                    "toolchain": { "rustcVersion": "rustc 1.95.0\nrelease: 1.95.0\ncommit-hash: abc",
+                        "cargoVersion": "cargo 1.95.0", "rustcSha256": "00", "cargoSha256": "11" },
+                    "auditable": true,
+                    "reproducible": { "checked": true, "identical": true }
+                } },
+                "resolvedDependencies": [
+                    { "uri": "pkg:cargo/serde@1.0.0", "digest": { "sha256": "aa" } },
+                    { "uri": "pkg:cargo/my%2Bcrate@0.1.0?vcs_url=git%2Bhttps://x", "digest": { "gitCommit": "bb" } },
+                    { "uri": "pkg:cargo/app@0.1.0", "annotations": { "source": "path" } },
+                    { "uri": "git+https://github.com/o/r@refs/heads/main" }
+                ]
+            },
+            "runDetails": { "builder": { "id": "https://example.com/b" } }
+        }))
+        .unwrap();
+        let facts = p.build_facts().unwrap();
+        assert!(facts.hermetic);
+        assert_eq!(facts.toolchain.rustc_field("release"), Some("1.95.0"));
+        assert_eq!(facts.toolchain.rustc_field("commit-hash"), Some("abc"));
+        let (deps, local) = p.cargo_packages().unwrap();
+        assert_eq!(
+            deps.into_iter().collect::<Vec<_>>(),
+            vec![
+                ("my+crate".to_string(), "0.1.0".to_string()),
+                ("serde".to_string(), "1.0.0".to_string())
+            ]
+        );
+        assert_eq!(local.len(), 1);
+        // The purl is a package, not a source repository.
+        assert_eq!(
+            p.source_repositories(),
+            vec!["https://github.com/o/r".to_string()]
+        );
+        // A missing field is not a default: the facts do not read.
+        p.build_definition.internal_parameters =
+            Some(serde_json::json!({ "build": { "hermetic": true } }));
+        assert!(p.build_facts().is_err());
+        p.build_definition.build_type = "https://example.com/other".into();
+        assert!(p
+            .build_facts()
+            .unwrap_err()
+            .to_string()
+            .contains("not a `tollgate build`"));
+    }
 }

@@ -403,8 +403,13 @@ fn artifacts(stdout: &[u8]) -> Vec<PathBuf> {
     out
 }
 
-/// Copy a source tree, leaving out `target/`, `.git/` and `skip`.
+/// Copy a source tree, leaving out the top-level `target/`, every `.git/`
+/// and `skip`.
 fn copy_tree(from: &Path, to: &Path, skip: &Path) -> Result<()> {
+    copy_dir(from, to, skip, true)
+}
+
+fn copy_dir(from: &Path, to: &Path, skip: &Path, top: bool) -> Result<()> {
     std::fs::create_dir_all(to).with_context(|| format!("{}: cannot create", to.display()))?;
     let entries =
         std::fs::read_dir(from).with_context(|| format!("{}: cannot read", from.display()))?;
@@ -412,7 +417,7 @@ fn copy_tree(from: &Path, to: &Path, skip: &Path) -> Result<()> {
         let entry = entry.with_context(|| format!("{}: cannot read", from.display()))?;
         let path = entry.path();
         let name = entry.file_name();
-        if path == skip || name == "target" || name == ".git" {
+        if path == skip || (top && name == "target") || name == ".git" {
             continue;
         }
         let dest = to.join(&name);
@@ -420,7 +425,7 @@ fn copy_tree(from: &Path, to: &Path, skip: &Path) -> Result<()> {
             .file_type()
             .with_context(|| format!("{}: cannot stat", path.display()))?;
         if kind.is_dir() {
-            copy_tree(&path, &dest, skip)?;
+            copy_dir(&path, &dest, skip, false)?;
         } else if kind.is_symlink() {
             let link = std::fs::read_link(&path)
                 .with_context(|| format!("{}: cannot read link", path.display()))?;

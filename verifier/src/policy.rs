@@ -7,6 +7,17 @@ use serde_saphyr::Spanned;
 
 pub const API_VERSION: &str = "tollgate.dev/v1";
 
+/// A pattern that must match a whole value (an identity, an issuer), as
+/// `^(?:PATTERN)$`. The pattern is compiled on its own first: spliced into
+/// the anchors unchecked, an unbalanced `a)|(b` would close the group
+/// itself and turn the anchors into alternatives that match anything
+/// ending in `b`. A pattern that is not a regular expression by itself is
+/// refused (Go's regexp, which cosign uses, refuses it too).
+pub fn whole_value_regex(pattern: &str) -> Result<regex::Regex, regex::Error> {
+    regex::Regex::new(pattern)?;
+    regex::Regex::new(&format!("^(?:{pattern})$"))
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Policy {
@@ -200,7 +211,7 @@ impl Keyless {
             ));
         }
         let anchored = |p: &str, line: usize| {
-            regex::Regex::new(&format!("^(?:{p})$")).map_err(|e| {
+            whole_value_regex(p).map_err(|e| {
                 (
                     line,
                     format!("keyless: subjectRegExp is not a valid pattern: {e}"),
@@ -768,6 +779,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_pattern_cannot_break_out_of_its_anchors() {
+        let good = whole_value_regex(r"https://github\.com/org/app/.*@refs/heads/main").unwrap();
+        assert!(good.is_match("https://github.com/org/app/x.yml@refs/heads/main"));
+        assert!(!good.is_match("https://github.com/org/app/x.yml@refs/heads/main-evil"));
+        for breakout in [
+            r"https://github\.com/org/app/.*)|(.*@refs/heads/main",
+            "x)|(.*",
+            "(?x)a#",
+            "a\\",
+        ] {
+            assert!(whole_value_regex(breakout).is_err(), "{breakout}");
+        }
+    }
+
+    #[test]
     fn impossible_dates_are_refused() {
         assert_eq!(valid_date("2026-02-28"), Some(1_772_236_800));
         assert!(valid_date("2024-02-29").is_some());
@@ -794,6 +820,20 @@ mod tests {
         let p = Policy::parse(EXAMPLE).unwrap();
         assert_eq!(p.authorities.len(), 2);
         assert_eq!(p.attestations.len(), 4);
+    }
+
+    #[test]
+    fn build_conditions_belong_to_provenance() {
+        let text = EXAMPLE.replace(
+            "      refs: [\"refs/heads/main\"]\n",
+            "      refs: [\"refs/heads/main\"]\n      hermetic: true\n      reproducible: true\n      toolchains: [\"1.95.0\"]\n      matchSbom: true\n",
+        );
+        let p = Policy::parse(&text).unwrap();
+        let c = p.attestations[0].provenance.as_ref().unwrap();
+        assert!(c.hermetic && c.reproducible && c.match_sbom);
+        assert_eq!(c.toolchains, vec!["1.95.0".to_string()]);
+        let typo = text.replace("matchSbom", "matchSBOM");
+        assert!(Policy::parse(&typo).is_err());
     }
 
     #[test]
