@@ -60,7 +60,7 @@ pub enum Match {
 
 impl Match {
     fn pattern(flag: &str, pattern: &str) -> Result<Match> {
-        match regex::Regex::new(&format!("^(?:{pattern})$")) {
+        match tollgate_verifier::policy::whole_value_regex(pattern) {
             Ok(re) => Ok(Match::Pattern(re)),
             Err(e) => bail!("--{flag}: `{pattern}` is not a valid pattern: {e}"),
         }
@@ -255,6 +255,21 @@ mod tests {
             "https://github.com/ORG/app/.github/workflows/x.yml@refs/heads/main",
         ] {
             assert!(r.check(&verified(attacker, GH)).is_err(), "{attacker:?}");
+        }
+    }
+
+    #[test]
+    fn a_pattern_cannot_break_out_of_its_anchors() {
+        // Red-team finding: `^(?:a)|(b)$` was built from `a)|(b`.
+        for (flag, pattern) in [
+            (
+                "identity",
+                r"https://github\.com/org/app/.*)|(.*@refs/heads/main",
+            ),
+            ("issuer", "x)|(.*"),
+            ("identity", "(?x)a#"),
+        ] {
+            assert!(Match::pattern(flag, pattern).is_err(), "{pattern}");
         }
     }
 
