@@ -612,3 +612,60 @@ fn the_demo_runs_with_an_empty_home_no_advisory_db_and_no_network() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("advisory database not found"));
 }
+
+/// `[advisories] ca-file` in the nearest tollgate.toml, relative to that
+/// file: used when neither `--ca-file` nor SSL_CERT_FILE is given, and
+/// overridden by both.
+#[test]
+fn https_fetch_trusts_the_ca_named_in_tollgate_toml() {
+    let f = Fixture::new();
+    let server = f.serve(&[]);
+    std::fs::create_dir_all(f.path("certs")).unwrap();
+    std::fs::copy(f.path("ca.pem"), f.path("certs/ca.pem")).unwrap();
+    std::fs::copy(f.path("wrong-ca.pem"), f.path("certs/wrong-ca.pem")).unwrap();
+    std::fs::write(
+        f.path("tollgate.toml"),
+        "[advisories]\nca-file = \"certs/ca.pem\"\n",
+    )
+    .unwrap();
+    let out = f.fetch("db", &server.url, &[], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(f.state("db").0, f.upstream_head());
+
+    std::fs::write(
+        f.path("tollgate.toml"),
+        "[advisories]\nca-file = \"certs/wrong-ca.pem\"\n",
+    )
+    .unwrap();
+    let out = f.fetch("db2", &server.url, &[], &[]);
+    assert_ne!(out.status.code(), Some(0), "the wrong CA is not trusted");
+    assert!(!f.path("db2").exists());
+    // The flag and the environment win over the file.
+    let out = f.fetch("db2", &server.url, &["--ca-file", "ca.pem"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = f.fetch(
+        "db3",
+        &server.url,
+        &[],
+        &[("SSL_CERT_FILE", &f.path("ca.pem"))],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    // A missing file is named; an unknown key is refused.
+    std::fs::write(
+        f.path("tollgate.toml"),
+        "[advisories]\nca-file = \"certs/missing.pem\"\n",
+    )
+    .unwrap();
+    let out = f.fetch("db4", &server.url, &[], &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("missing.pem"), "{}", text(&out));
+    std::fs::write(
+        f.path("tollgate.toml"),
+        "[advisories]\nca-fle = \"ca.pem\"\n",
+    )
+    .unwrap();
+    let out = f.fetch("db4", &server.url, &[], &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("ca-fle"), "{}", text(&out));
+}

@@ -331,13 +331,8 @@ pub fn open_db(path: Option<&Path>) -> Result<OpenDb> {
 /// Check and render: everything `tollgate audit` does after reading the
 /// graph and the database, except writing.
 pub fn execute(plan: &Plan, graph: &Graph, db: &AdvisoryDb) -> Result<Outcome> {
-    let report = tollgate_sbom::report::run(
-        graph,
-        db,
-        &plan.config,
-        &plan.options,
-        plan.index.as_ref(),
-    )?;
+    let report =
+        tollgate_sbom::report::run(graph, db, &plan.config, &plan.options, plan.index.as_ref())?;
     let rendered = match plan.format {
         Format::Text => report.to_text(),
         Format::Json => report.to_json(),
@@ -417,6 +412,22 @@ pub fn run_db(command: DbCommand) -> Result<u8> {
             url,
             ca_file,
         } => {
+            // --ca-file, else SSL_CERT_FILE, else `[advisories] ca-file`.
+            let ca_file = match ca_file {
+                Some(file) => Some(file),
+                None if std::env::var_os("SSL_CERT_FILE").is_some_and(|v| !v.is_empty()) => None,
+                None => {
+                    let loaded = config::load(None, Path::new("."))?;
+                    loaded
+                        .config
+                        .advisories
+                        .ca_file
+                        .map(|file| match &loaded.dir {
+                            Some(dir) if file.is_relative() => dir.join(file),
+                            _ => file,
+                        })
+                }
+            };
             if let Some(file) = &ca_file {
                 use_ca_file(file)?;
             }

@@ -20,6 +20,18 @@ pub struct FileConfig {
     pub audit: tollgate_sbom::config::AuditConfig,
     #[serde(default, rename = "pre-merge")]
     pub pre_merge: crate::premerge_cmd::PreMergeConfig,
+    #[serde(default)]
+    pub advisories: AdvisoriesConfig,
+}
+
+/// `[advisories]`: fetching the advisory database (`tollgate db fetch`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct AdvisoriesConfig {
+    /// PEM CA bundle for the HTTPS fetch, relative to this file; used when
+    /// neither `--ca-file` nor `SSL_CERT_FILE` is given.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
 }
 
 /// `tollgate.toml` checked in full, before any work starts: every value a
