@@ -639,3 +639,74 @@ fn keyless_verify_image_and_image_attestations() {
         Some(1)
     );
 }
+
+/// `--offline`: bundles verify as before (they never needed the network);
+/// an image, whose signatures live in its registry, is refused before any
+/// connection (exit 2), even one that would answer.
+#[test]
+fn offline_verification_never_reaches_for_a_registry() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mock = support::start_mock(d);
+    signed_file(d, &mock);
+    let root = mock.root.clone();
+    drop(mock);
+    let root_arg = root.to_str().unwrap();
+    let identity = [
+        "--certificate-identity",
+        IDENTITY,
+        "--certificate-oidc-issuer",
+        ISSUER,
+    ];
+    let mut args = vec![
+        "verify-bundle",
+        "--offline",
+        "--bundle",
+        "app.sigstore.json",
+        "--trusted-root",
+        root_arg,
+        "app.tar",
+    ];
+    args.extend(identity);
+    let out = tollgate(&args, d);
+    assert_eq!(code(&out), Some(0), "{}", err(&out));
+    let mut args = vec![
+        "verify-attestation",
+        "--offline",
+        "--type",
+        "https://example.com/review/v1",
+        "--bundle",
+        "app.att.json",
+        "--trusted-root",
+        root_arg,
+        "app.tar",
+    ];
+    args.extend(identity);
+    let out = tollgate(&args, d);
+    assert_eq!(code(&out), Some(0), "{}", err(&out));
+
+    // A listener that records whether anyone connected.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let image = format!("{}/demo/app:1", listener.local_addr().unwrap());
+    for command in [
+        vec!["verify-image", image.as_str()],
+        vec!["verify-attestation", image.as_str(), "--type", "custom"],
+    ] {
+        let mut args = command.clone();
+        args.extend([
+            "--offline",
+            "--allow-insecure-registry",
+            "--trusted-root",
+            root_arg,
+        ]);
+        args.extend(identity);
+        let out = tollgate(&args, d);
+        assert_eq!(code(&out), Some(2), "{command:?}: {}", err(&out));
+        assert!(err(&out).contains("--offline"), "{}", err(&out));
+    }
+    assert!(
+        listener.accept().is_err(),
+        "nothing connected to the registry address"
+    );
+}

@@ -50,6 +50,10 @@ pub struct VerifyAttestationArgs {
     pub insecure_ignore_tlog: bool,
     #[command(flatten)]
     pub registry: RegistryArgs,
+    /// Never touch the network: files and digests (with --bundle) only; an
+    /// image is refused.
+    #[arg(long)]
+    pub offline: bool,
 }
 
 /// The predicate type URI a `--type` value stands for; `None` when it is
@@ -133,6 +137,9 @@ pub fn run(args: VerifyAttestationArgs) -> Result<u8> {
             )
         }
         None => {
+            if args.offline {
+                crate::verify_image_cmd::refuse_offline(&args.subject)?;
+            }
             let (pinned, digest, attached) =
                 crate::verify_image_cmd::pinned_bundles(&args.subject, &args.registry)?;
             let hex = digest.trim_start_matches("sha256:").to_string();

@@ -37,6 +37,10 @@ pub struct VerifyBundleArgs {
     /// Print what was verified as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Never touch the network (accepted for scripts: bundle verification
+    /// is offline anyway, against the built-in or given trusted root).
+    #[arg(long)]
+    pub offline: bool,
 }
 
 pub fn run(args: VerifyBundleArgs) -> Result<u8> {

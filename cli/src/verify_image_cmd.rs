@@ -37,10 +37,24 @@ pub struct VerifyImageArgs {
     pub trusted_root: Option<PathBuf>,
     #[command(flatten)]
     pub registry: RegistryArgs,
+    /// Never touch the network: an image is refused (its signatures live in
+    /// its registry); verify a saved bundle with `verify-bundle` instead.
+    #[arg(long)]
+    pub offline: bool,
+}
+
+/// `--offline` with an image: nothing can be read without its registry.
+pub fn refuse_offline(image: &str) -> Result<()> {
+    anyhow::bail!(
+        "{image}: --offline: an image's signatures and attestations are read from its registry; verify a saved bundle with `tollgate verify-bundle` or `verify-attestation --bundle`"
+    )
 }
 
 pub fn run(args: VerifyImageArgs) -> Result<u8> {
     let matcher = args.identity.matcher()?;
+    if args.offline {
+        refuse_offline(&args.image)?;
+    }
     match (args.key, matcher) {
         (Some(key), None) => crate::keys_cmd::run_verify_image(crate::keys_cmd::VerifyImageArgs {
             image: args.image,
