@@ -7,9 +7,10 @@
 //! (`tests/js/sigstore-mock-server.js`), Rekor v2 and the TSA from
 //! `tests/python/sigstore_v2_services.py` (a real RFC 6962 tree over
 //! validated entries, Ed25519 signed-note checkpoints, CMS-signed
-//! TimeStampResp). The bundles are verified by tollgate and by
-//! sigstore-python 4 (`sigstore verify identity --trust-config`), and one
-//! byte changed anywhere that matters is rejected by both.
+//! TimeStampResp). The bundles are verified by tollgate, by
+//! sigstore-python 4 (`sigstore verify identity --trust-config`) and by
+//! sigstore-js (`tests/js/verify-rekor-v2.js`, a timestamp required), and
+//! one byte changed in any authenticated part is rejected by all three.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
@@ -159,6 +160,22 @@ fn tollgate_verifies(dir: &Path, bundle: &Path, artifact: &str) -> (bool, String
     )
 }
 
+/// sigstore-js (`tests/js/verify-rekor-v2.js`): log entry, SCT and one
+/// verified RFC 3161 timestamp required.
+fn js_verifies(dir: &Path, bundle: &Path, artifact: &str) -> (bool, String) {
+    let out = Command::new("node")
+        .arg(support::js_dir().join("verify-rekor-v2.js"))
+        .arg(bundle)
+        .args([artifact, "root.json", IDENTITY, ISSUER])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
 fn python_verifies(dir: &Path, bundle: &Path, artifact: &str) -> (bool, String) {
     let out = Command::new(venv_python())
         .args(["-m", "sigstore", "--trust-config", "client-trust.json"])
@@ -218,7 +235,9 @@ fn setup() -> Setup {
 /// re-encoded), or inside the string itself for a non-base64 field.
 fn mutate(bundle: &Value, pointer: &str, decoded: bool) -> Value {
     let mut out = bundle.clone();
-    let field = out.pointer_mut(pointer).unwrap_or_else(|| panic!("{pointer}"));
+    let field = out
+        .pointer_mut(pointer)
+        .unwrap_or_else(|| panic!("{pointer}"));
     let text = field.as_str().unwrap().to_string();
     *field = if decoded {
         let mut bytes = B64.decode(&text).unwrap();
@@ -228,14 +247,18 @@ fn mutate(bundle: &Value, pointer: &str, decoded: bool) -> Value {
     } else {
         let mut bytes = text.into_bytes();
         let at = bytes.iter().position(|b| b.is_ascii_digit()).unwrap();
-        bytes[at] = if bytes[at] == b'9' { b'8' } else { bytes[at] + 1 };
+        bytes[at] = if bytes[at] == b'9' {
+            b'8'
+        } else {
+            bytes[at] + 1
+        };
         json!(String::from_utf8(bytes).unwrap())
     };
     out
 }
 
 #[test]
-fn keyless_rekor_v2_and_tsa_verify_in_tollgate_and_sigstore_python() {
+fn keyless_rekor_v2_and_tsa_verify_in_tollgate_sigstore_python_and_sigstore_js() {
     let s = setup();
     let d = &s.d;
     ok(tollgate(
@@ -262,10 +285,12 @@ fn keyless_rekor_v2_and_tsa_verify_in_tollgate_and_sigstore_python() {
         json!({"kind": "hashedrekord", "version": "0.0.2"})
     );
     assert!(entry.get("inclusionPromise").is_none() && entry.get("integratedTime").is_none());
+    // The checkpoint's origin is the log's host, which clients find in its URL.
+    let origin = s.services.url.trim_start_matches("http://").to_string();
     assert!(entry["inclusionProof"]["checkpoint"]["envelope"]
         .as_str()
         .unwrap()
-        .starts_with("rekor-v2.tollgate.test\n"));
+        .starts_with(&format!("{origin}\n")));
     assert_eq!(
         entry["logId"]["keyId"],
         s.services.trust["tlogs"][0]["logId"]["keyId"]
@@ -283,21 +308,44 @@ fn keyless_rekor_v2_and_tsa_verify_in_tollgate_and_sigstore_python() {
     assert!(good, "tollgate: {err}");
     let (good, err) = python_verifies(d, &path, "app.tar");
     assert!(good, "sigstore-python: {err}");
+    let (good, err) = js_verifies(d, &path, "app.tar");
+    assert!(good, "{err}");
 
-    // The wrong artifact is refused by both.
+    // The wrong artifact is refused by all three.
     assert!(!tollgate_verifies(d, &path, "other.tar").0);
     assert!(!python_verifies(d, &path, "other.tar").0);
+    assert!(!js_verifies(d, &path, "other.tar").0);
 
-    // One byte changed in each part that carries meaning: refused by both.
+    // Without its timestamp the bundle has no time: refused by all three.
+    let mut untimed = bundle.clone();
+    untimed["verificationMaterial"]
+        .as_object_mut()
+        .unwrap()
+        .remove("timestampVerificationData");
+    let file = d.join("untimed.sigstore.json");
+    std::fs::write(&file, serde_json::to_vec_pretty(&untimed).unwrap()).unwrap();
+    assert!(!tollgate_verifies(d, &file, "app.tar").0);
+    assert!(!python_verifies(d, &file, "app.tar").0);
+    assert!(!js_verifies(d, &file, "app.tar").0);
+
+    // One byte changed in each part that carries meaning: refused by all.
     // `true`: the field is base64 and a decoded byte is changed.
     let both = [
         ("/messageSignature/signature", true),
         ("/messageSignature/messageDigest/digest", true),
         ("/verificationMaterial/certificate/rawBytes", true),
-        ("/verificationMaterial/tlogEntries/0/canonicalizedBody", true),
-        ("/verificationMaterial/tlogEntries/0/inclusionProof/rootHash", true),
-        ("/verificationMaterial/tlogEntries/0/inclusionProof/logIndex", false),
-        ("/verificationMaterial/tlogEntries/0/inclusionProof/checkpoint/envelope", false),
+        (
+            "/verificationMaterial/tlogEntries/0/canonicalizedBody",
+            true,
+        ),
+        (
+            "/verificationMaterial/tlogEntries/0/inclusionProof/logIndex",
+            false,
+        ),
+        (
+            "/verificationMaterial/tlogEntries/0/inclusionProof/checkpoint/envelope",
+            false,
+        ),
         (
             "/verificationMaterial/timestampVerificationData/rfc3161Timestamps/0/signedTimestamp",
             true,
@@ -315,11 +363,31 @@ fn keyless_rekor_v2_and_tsa_verify_in_tollgate_and_sigstore_python() {
             !python_verifies(d, &file, "app.tar").0,
             "sigstore-python accepted a change to {pointer}"
         );
+        assert!(
+            !js_verifies(d, &file, "app.tar").0,
+            "sigstore-js accepted a change to {pointer}"
+        );
     }
+    // Rekor v2 leaves the proof's `rootHash` unauthenticated (the signed
+    // checkpoint's root is the one that counts): sigstore-js ignores a
+    // change to it; tollgate and sigstore-python refuse a proof whose root
+    // is not the checkpoint's.
+    let changed = mutate(
+        &bundle,
+        "/verificationMaterial/tlogEntries/0/inclusionProof/rootHash",
+        true,
+    );
+    std::fs::write(&file, serde_json::to_vec_pretty(&changed).unwrap()).unwrap();
+    assert!(!tollgate_verifies(d, &file, "app.tar").0);
+    assert!(!python_verifies(d, &file, "app.tar").0);
     // The entry's own `logIndex` is not authenticated in Rekor v2 (the
     // proof's is): sigstore-python 4.5.1 ignores a change to it, tollgate's
     // strict reading refuses an entry whose two indexes disagree.
-    let changed = mutate(&bundle, "/verificationMaterial/tlogEntries/0/logIndex", false);
+    let changed = mutate(
+        &bundle,
+        "/verificationMaterial/tlogEntries/0/logIndex",
+        false,
+    );
     std::fs::write(&file, serde_json::to_vec_pretty(&changed).unwrap()).unwrap();
     assert!(!tollgate_verifies(d, &file, "app.tar").0);
 }
@@ -419,11 +487,15 @@ fn authenticated_ranges(der: &[u8]) -> Vec<std::ops::Range<usize>> {
     let signer = children(der, s, e);
     let attrs = signer.iter().find(|c| c.0 == 0xa0).unwrap();
     let signature = signer.last().unwrap();
-    vec![tst_start..tst_end, attrs.1..attrs.3, signature.2..signature.3]
+    vec![
+        tst_start..tst_end,
+        attrs.1..attrs.3,
+        signature.2..signature.3,
+    ]
 }
 
 #[test]
-fn keyless_attestation_through_rekor_v2_verifies_in_both() {
+fn keyless_attestation_through_rekor_v2_verifies_in_all_three() {
     let s = setup();
     let d = &s.d;
     std::fs::write(
@@ -455,11 +527,30 @@ fn keyless_attestation_through_rekor_v2_verifies_in_both() {
         "0.0.2"
     );
     let path = d.join("att.sigstore.json");
+    let (good, err) = tollgate_verifies(d, &path, "app.tar");
+    assert!(good, "tollgate: {err}");
     let (good, err) = python_verifies(d, &path, "app.tar");
     assert!(good, "sigstore-python: {err}");
-    let changed = mutate(&bundle, "/dsseEnvelope/signatures/0/sig", true);
-    std::fs::write(d.join("changed.json"), changed.to_string()).unwrap();
-    assert!(!python_verifies(d, &d.join("changed.json"), "app.tar").0);
+    let (good, err) = js_verifies(d, &path, "app.tar");
+    assert!(good, "{err}");
+    for (pointer, decoded) in [
+        ("/dsseEnvelope/signatures/0/sig", true),
+        ("/dsseEnvelope/payload", true),
+        (
+            "/verificationMaterial/tlogEntries/0/canonicalizedBody",
+            true,
+        ),
+    ] {
+        let changed = mutate(&bundle, pointer, decoded);
+        let file = d.join("changed.json");
+        std::fs::write(&file, changed.to_string()).unwrap();
+        assert!(
+            !tollgate_verifies(d, &file, "app.tar").0,
+            "tollgate: {pointer}"
+        );
+        assert!(!python_verifies(d, &file, "app.tar").0, "python: {pointer}");
+        assert!(!js_verifies(d, &file, "app.tar").0, "js: {pointer}");
+    }
 }
 
 #[test]
@@ -486,7 +577,10 @@ fn a_refusing_tsa_and_an_invalid_config_fail_the_signing() {
         d,
     );
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success() && err.contains("refused (PKIStatus 2)"), "{err}");
+    assert!(
+        !out.status.success() && err.contains("refused (PKIStatus 2)"),
+        "{err}"
+    );
     assert!(!d.join("refused.sigstore.json").exists());
 
     // Every Rekor log expired: a clear error naming the file.
@@ -534,7 +628,10 @@ fn a_refusing_tsa_and_an_invalid_config_fail_the_signing() {
         d,
     );
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success() && err.contains("needs a time"), "{err}");
+    assert!(
+        !out.status.success() && err.contains("needs a time"),
+        "{err}"
+    );
 }
 
 /// The stand-in is only worth testing against if it refuses what Rekor v2
@@ -577,7 +674,11 @@ print(json.dumps({
         .args(["-c", script, &s.services.url])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let statuses: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
         statuses,

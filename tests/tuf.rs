@@ -72,7 +72,13 @@ fn serve(dir: &Path) -> Server {
 
 fn trusted_root(dir: &Path, url: &str, extra: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_tollgate"))
-        .args(["trusted-root", "--tuf-url", url, "--tuf-root", "bootstrap-root.json"])
+        .args([
+            "trusted-root",
+            "--tuf-url",
+            url,
+            "--tuf-root",
+            "bootstrap-root.json",
+        ])
         .args(["--cache-dir", "cache", "--output", "out.json"])
         .args(extra)
         .current_dir(dir)

@@ -149,8 +149,12 @@ fn entry_from_response(
                 .ok_or_else(|| err(url, "inclusionProof.hashes: not base64 SHA-256 hashes"))
         })
         .collect::<Result<Vec<Vec<u8>>, Error>>()?;
-    let root = checkpoint_root(&checkpoint, tree_size)
-        .ok_or_else(|| err(url, "the checkpoint does not name this tree size and a root hash"))?;
+    let root = checkpoint_root(&checkpoint, tree_size).ok_or_else(|| {
+        err(
+            url,
+            "the checkpoint does not name this tree size and a root hash",
+        )
+    })?;
     if index != proof_index || !inclusion_ok(&body, index, tree_size, &hashes, &root) {
         return Err(err(
             url,
@@ -241,10 +245,34 @@ mod tests {
         let h23 = hash_children(&l[2], &l[3]);
         let h0123 = hash_children(&h01, &h23);
         let root = hash_children(&h0123, &l[4]);
-        assert!(inclusion_ok(&leaves[4], 4, 5, &[h0123.clone()], &root));
-        assert!(inclusion_ok(&leaves[2], 2, 5, &[l[3].clone(), h01.clone(), l[4].clone()], &root));
-        assert!(!inclusion_ok(&leaves[2], 3, 5, &[l[3].clone(), h01.clone(), l[4].clone()], &root));
-        assert!(!inclusion_ok(&leaves[4], 4, 5, &[h0123.clone(), l[0].clone()], &root));
+        assert!(inclusion_ok(
+            &leaves[4],
+            4,
+            5,
+            std::slice::from_ref(&h0123),
+            &root
+        ));
+        assert!(inclusion_ok(
+            &leaves[2],
+            2,
+            5,
+            &[l[3].clone(), h01.clone(), l[4].clone()],
+            &root
+        ));
+        assert!(!inclusion_ok(
+            &leaves[2],
+            3,
+            5,
+            &[l[3].clone(), h01.clone(), l[4].clone()],
+            &root
+        ));
+        assert!(!inclusion_ok(
+            &leaves[4],
+            4,
+            5,
+            &[h0123.clone(), l[0].clone()],
+            &root
+        ));
         assert!(!inclusion_ok(&leaves[4], 5, 5, &[h0123], &root));
         assert!(inclusion_ok(&leaves[0], 0, 1, &[], &l[0]));
     }

@@ -201,7 +201,9 @@ fn one_service(field: &str, config: Option<&Selector>) -> Result<(), String> {
         )),
         (Some("EXACT"), count) => Err(format!(
             "{field}: selector EXACT with count {} is not supported (only 1)",
-            count.map(|c| c.to_string()).unwrap_or_else(|| "unset".into())
+            count
+                .map(|c| c.to_string())
+                .unwrap_or_else(|| "unset".into())
         )),
         (Some(other), _) => Err(format!("{field}: unknown selector `{other}`")),
     }
@@ -213,7 +215,10 @@ fn parse_time(field: &str, value: &str) -> Result<OffsetDateTime, String> {
 }
 
 fn window(endpoint: &Endpoint) -> Result<(OffsetDateTime, Option<OffsetDateTime>), String> {
-    let start = parse_time(&format!("{}: validFor.start", endpoint.url), &endpoint.valid_for.start)?;
+    let start = parse_time(
+        &format!("{}: validFor.start", endpoint.url),
+        &endpoint.valid_for.start,
+    )?;
     let end = endpoint
         .valid_for
         .end
@@ -268,7 +273,9 @@ mod tests {
     }
 
     fn endpoint(url: &str, version: u32, start: &str, end: Option<&str>) -> String {
-        let end = end.map(|e| format!(r#", "end": "{e}""#)).unwrap_or_default();
+        let end = end
+            .map(|e| format!(r#", "end": "{e}""#))
+            .unwrap_or_default();
         format!(
             r#"{{"url": "{url}", "majorApiVersion": {version}, "validFor": {{"start": "{start}"{end}}}}}"#
         )
@@ -278,7 +285,12 @@ mod tests {
     fn highest_version_then_file_order_within_the_window() {
         let rekor = [
             endpoint("https://v1", 1, "2020-01-01T00:00:00Z", None),
-            endpoint("https://v2-expired", 2, "2024-01-01T00:00:00Z", Some("2025-01-01T00:00:00Z")),
+            endpoint(
+                "https://v2-expired",
+                2,
+                "2024-01-01T00:00:00Z",
+                Some("2025-01-01T00:00:00Z"),
+            ),
             endpoint("https://v3", 3, "2024-01-01T00:00:00Z", None),
             endpoint("https://v2-first", 2, "2025-01-01T00:00:00Z", None),
             endpoint("https://v2-second", 2, "2025-01-01T00:00:00Z", None),
@@ -320,24 +332,59 @@ mod tests {
     fn refused_configs() {
         let v2 = endpoint("https://v2", 2, "2020-01-01T00:00:00Z", None);
         let tsa = endpoint("https://tsa", 1, "2020-01-01T00:00:00Z", None);
-        let expired = endpoint("https://v2", 2, "2020-01-01T00:00:00Z", Some("2021-01-01T00:00:00Z"));
+        let expired = endpoint(
+            "https://v2",
+            2,
+            "2020-01-01T00:00:00Z",
+            Some("2021-01-01T00:00:00Z"),
+        );
         let cases = [
             (config(&expired, &tsa, ""), "no Rekor log"),
-            (config(&v2, &expired.replace("v2", "tsa"), ""), "no timestamp authority"),
-            (config(&v2, &tsa, r#", "rekorTlogConfig": {"selector": "ALL"}"#), "selector ALL"),
-            (config(&v2, &tsa, r#", "tsaConfig": {"selector": "EXACT", "count": 2}"#), "count 2"),
-            (config(&v2, &tsa, r#", "tsaConfig": {"selector": "SOME"}"#), "unknown selector"),
-            (config(&v2.replace("2020-01-01T00:00:00Z", "yesterday"), &tsa, ""), "RFC 3339"),
-            (config(&v2, &tsa, r#", "tlogUrls": ["https://v1"]"#), "not the v0.1 fields"),
+            (
+                config(&v2, &expired.replace("v2", "tsa"), ""),
+                "no timestamp authority",
+            ),
+            (
+                config(&v2, &tsa, r#", "rekorTlogConfig": {"selector": "ALL"}"#),
+                "selector ALL",
+            ),
+            (
+                config(
+                    &v2,
+                    &tsa,
+                    r#", "tsaConfig": {"selector": "EXACT", "count": 2}"#,
+                ),
+                "count 2",
+            ),
+            (
+                config(&v2, &tsa, r#", "tsaConfig": {"selector": "SOME"}"#),
+                "unknown selector",
+            ),
+            (
+                config(&v2.replace("2020-01-01T00:00:00Z", "yesterday"), &tsa, ""),
+                "RFC 3339",
+            ),
+            (
+                config(&v2, &tsa, r#", "tlogUrls": ["https://v1"]"#),
+                "not the v0.1 fields",
+            ),
             (config(&v2, &tsa, r#", "surprise": 1"#), "unknown field"),
-            (config(&v2, &tsa, "").replace("v0.2", "v0.3"), "unsupported mediaType"),
+            (
+                config(&v2, &tsa, "").replace("v0.2", "v0.3"),
+                "unsupported mediaType",
+            ),
         ];
         for (text, expected) in cases {
             let err = select(&text, now()).unwrap_err();
             assert!(err.contains(expected), "{expected}: {err}");
         }
-        let no_ca = config(&v2, &tsa, "").replace("https://ca\", \"majorApiVersion\": 1", "https://ca\", \"majorApiVersion\": 2");
-        assert!(select(&no_ca, now()).unwrap_err().contains("no certificate authority"));
+        let no_ca = config(&v2, &tsa, "").replace(
+            "https://ca\", \"majorApiVersion\": 1",
+            "https://ca\", \"majorApiVersion\": 2",
+        );
+        assert!(select(&no_ca, now())
+            .unwrap_err()
+            .contains("no certificate authority"));
     }
 
     #[test]

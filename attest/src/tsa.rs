@@ -19,8 +19,7 @@ use sha2::{Digest, Sha256};
 
 const SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
 const ID_SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
-const ID_CT_TST_INFO: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.1.4");
+const ID_CT_TST_INFO: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.1.4");
 
 /// The largest reply read from a TSA.
 const MAX_RESPONSE: u64 = 1 << 20;
@@ -104,7 +103,10 @@ pub fn timestamp(url: &str, signature: &[u8]) -> Result<Vec<u8>, Error> {
             url,
             format!(
                 "HTTP {status}: {}",
-                String::from_utf8_lossy(&reply).chars().take(300).collect::<String>()
+                String::from_utf8_lossy(&reply)
+                    .chars()
+                    .take(300)
+                    .collect::<String>()
             ),
         ));
     }

@@ -73,9 +73,7 @@ impl TufSource {
 
     fn is_public_good(&self) -> bool {
         self.url.trim_end_matches('/')
-            == SigstoreInstance::PublicGood
-                .tuf_url()
-                .trim_end_matches('/')
+            == SigstoreInstance::PublicGood.tuf_url().trim_end_matches('/')
             && self.root == SigstoreInstance::PublicGood.tuf_root()
     }
 }
@@ -135,8 +133,8 @@ pub fn trusted_root(source: &TufSource, offline: bool) -> Result<(Vec<u8>, Origi
         }
         let store = FileStore::new(&source.cache_dir);
         let bytes = runtime.block_on(async {
-            let mut updater = Updater::new(StoreRepository::new(store.clone()), &source.root)?
-                .with_store(store);
+            let mut updater =
+                Updater::new(StoreRepository::new(store.clone()), &source.root)?.with_store(store);
             updater.refresh(now).await?;
             updater.get_target(TRUSTED_ROOT_TARGET, now).await
         });

@@ -10,7 +10,8 @@ Served over HTTP on 127.0.0.1 (an ephemeral port), both on one server:
   appended to an RFC 6962 Merkle tree; the reply is a
   ``TransparencyLogEntry`` with an inclusion proof and a C2SP signed-note
   checkpoint (Ed25519, key ID SHA-256(origin || 0x0A || 0x01 || key)), and
-  no SET and no integrated time.
+  no SET and no integrated time. The checkpoint origin is the log's
+  host:port, as a real log's is its host name.
 * ``POST /api/v1/timestamp`` - an RFC 3161 TSA: a DER ``TimeStampReq``
   (``application/timestamp-query``) in, a ``TimeStampResp`` whose token is
   CMS SignedData over a TSTInfo (signed attributes with the message digest
@@ -89,9 +90,9 @@ def path(m: int, leaves: list) -> list:
 
 
 class RekorV2:
-    ORIGIN = "rekor-v2.tollgate.test"
-
-    def __init__(self):
+    def __init__(self, origin: str):
+        # Rekor v2's origin is its host, which clients find in the base URL.
+        self.ORIGIN = origin
         self.key = ed25519.Ed25519PrivateKey.generate()
         raw = self.key.public_key().public_bytes(
             serialization.Encoding.Raw, serialization.PublicFormat.Raw
@@ -329,8 +330,8 @@ class Tsa:
 
 
 def serve(trust_path: str, refuse_status=None) -> None:
-    rekor = RekorV2()
     tsa = Tsa(refuse_status)
+    rekor = None  # created once the port is known (its origin names it)
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args):
@@ -363,6 +364,7 @@ def serve(trust_path: str, refuse_status=None) -> None:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     url = f"http://127.0.0.1:{server.server_address[1]}"
+    rekor = RekorV2(f"127.0.0.1:{server.server_address[1]}")
     with open(trust_path, "w") as f:
         json.dump({"tlogs": [rekor.trust(url)], "timestampAuthorities": [tsa.trust(url)]}, f, indent=2)
     print(json.dumps({"url": url}), flush=True)
