@@ -185,14 +185,15 @@ fn run_text(program: &Path, args: &[&str], dir: &Path) -> Result<String> {
     Ok(String::from_utf8_lossy(&out.stdout).trim_end().to_string())
 }
 
+/// SHA-256 of a file, streamed (cargo is ~40 MB).
 fn sha256_of(path: &Path) -> Result<String> {
-    let subject =
-        Subject::file(path).with_context(|| format!("{}: cannot hash", path.display()))?;
-    subject
-        .digest
-        .get("sha256")
-        .cloned()
-        .context("no SHA-256 computed")
+    use sha2::Digest;
+    let mut file =
+        std::fs::File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
+    let mut hasher = sha2::Sha256::new();
+    std::io::copy(&mut file, &mut hasher)
+        .with_context(|| format!("{}: cannot read", path.display()))?;
+    Ok(hex::encode(hasher.finalize()))
 }
 
 fn resolve_toolchain(project: &Path) -> Result<ResolvedToolchain> {
