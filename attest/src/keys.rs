@@ -103,7 +103,8 @@ pub enum KeyError {
 /// A signing key: in memory (zeroed on drop), or held by a PKCS#11 token.
 pub struct KeyPair {
     kind: KeyKind,
-    inner: Inner,
+    // Boxed: a `KeyPair` stays two words wherever it is held.
+    inner: Box<Inner>,
 }
 
 enum Inner {
@@ -111,7 +112,7 @@ enum Inner {
     Ed25519(ed25519_dalek::SigningKey),
     P384(aws_lc_rs::signature::EcdsaKeyPair),
     Rsa(aws_lc_rs::rsa::KeyPair),
-    Hardware(crate::pkcs11::Pkcs11Key),
+    Hardware(Box<crate::pkcs11::Pkcs11Key>),
 }
 
 #[derive(Serialize, Deserialize)]
@@ -192,20 +193,23 @@ impl KeyPair {
                 Inner::Rsa(aws_lc_rs::rsa::KeyPair::generate(KeySize::Rsa4096).map_err(failed)?)
             }
         };
-        Ok(KeyPair { kind, inner })
+        Ok(KeyPair {
+            kind,
+            inner: Box::new(inner),
+        })
     }
 
     /// A key held by a PKCS#11 token, opened from its `pkcs11:` URI.
     pub fn from_pkcs11(key: crate::pkcs11::Pkcs11Key) -> KeyPair {
         KeyPair {
             kind: key.kind(),
-            inner: Inner::Hardware(key),
+            inner: Box::new(Inner::Hardware(Box::new(key))),
         }
     }
 
     /// Whether the private key is held by a hardware token.
     pub fn is_hardware(&self) -> bool {
-        matches!(self.inner, Inner::Hardware(_))
+        matches!(*self.inner, Inner::Hardware(_))
     }
 
     pub fn kind(&self) -> KeyKind {
@@ -217,13 +221,13 @@ impl KeyPair {
         if let Ok(k) = p256::ecdsa::SigningKey::from_pkcs8_der(der) {
             return Ok(KeyPair {
                 kind: KeyKind::EcdsaP256,
-                inner: Inner::P256(k),
+                inner: Box::new(Inner::P256(k)),
             });
         }
         if let Ok(k) = ed25519_dalek::SigningKey::from_pkcs8_der(der) {
             return Ok(KeyPair {
                 kind: KeyKind::Ed25519,
-                inner: Inner::Ed25519(k),
+                inner: Box::new(Inner::Ed25519(k)),
             });
         }
         if let Ok(k) = aws_lc_rs::signature::EcdsaKeyPair::from_pkcs8(
@@ -232,7 +236,7 @@ impl KeyPair {
         ) {
             return Ok(KeyPair {
                 kind: KeyKind::EcdsaP384,
-                inner: Inner::P384(k),
+                inner: Box::new(Inner::P384(k)),
             });
         }
         if let Ok(k) = aws_lc_rs::rsa::KeyPair::from_pkcs8(der) {
@@ -244,7 +248,7 @@ impl KeyPair {
             })?;
             return Ok(KeyPair {
                 kind,
-                inner: Inner::Rsa(k),
+                inner: Box::new(Inner::Rsa(k)),
             });
         }
         match pkcs8::PrivateKeyInfo::try_from(der) {
@@ -281,7 +285,7 @@ impl KeyPair {
     fn pkcs8_der(&self) -> Result<Zeroizing<Vec<u8>>, KeyError> {
         use aws_lc_rs::encoding::AsDer;
         let corrupt = |e: &dyn std::fmt::Display| KeyError::Corrupt(e.to_string());
-        let der = match &self.inner {
+        let der = match &*self.inner {
             Inner::P256(k) => k
                 .to_pkcs8_der()
                 .map_err(|e| corrupt(&e))?
@@ -315,7 +319,7 @@ impl KeyPair {
         let spki = |d: Result<aws_lc_rs::encoding::PublicKeyX509Der<'_>, _>| {
             d.map(|d| d.as_ref().to_vec()).unwrap_or_default()
         };
-        match &self.inner {
+        match &*self.inner {
             Inner::P256(k) => k
                 .verifying_key()
                 .to_public_key_der()
@@ -357,17 +361,14 @@ impl KeyPair {
     /// hardware key checks before it writes or pushes what it signed.
     /// [`KeyPair::try_sign`] reports the error directly.
     pub fn sign(&self, message: &[u8]) -> Vec<u8> {
-        match self.try_sign(message) {
-            Ok(signature) => signature,
-            Err(_) => Vec::new(),
-        }
+        self.try_sign(message).unwrap_or_default()
     }
 
     /// Sign a message, reporting a token's failure.
     pub fn try_sign(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
         use p256::ecdsa::signature::Signer;
         let failed = |e: aws_lc_rs::error::Unspecified| KeyError::Signing(e.to_string());
-        Ok(match &self.inner {
+        Ok(match &*self.inner {
             Inner::P256(k) => {
                 let sig: p256::ecdsa::Signature = k.sign(message);
                 sig.to_der().as_bytes().to_vec()
@@ -396,7 +397,7 @@ impl KeyPair {
     /// The first error a hardware key met in [`KeyPair::sign`], if any
     /// (always `Ok` for in-memory keys).
     pub fn signing_failure(&self) -> Result<(), KeyError> {
-        match &self.inner {
+        match &*self.inner {
             Inner::Hardware(k) => k.failure().map_err(KeyError::Hardware),
             _ => Ok(()),
         }

@@ -284,20 +284,33 @@ impl Pkcs11Uri {
     }
 }
 
-/// The URI with its `pin-value` attribute removed.
+/// The URI with every `pin-value` attribute removed, wherever it stands
+/// (a PIN misplaced among the path attributes is removed too).
 fn redact(text: &str) -> String {
-    let Some((path, query)) = text.split_once('?') else {
-        return text.to_string();
-    };
-    let kept: Vec<&str> = query
-        .split('&')
-        .filter(|a| !a.starts_with("pin-value") && !a.is_empty())
-        .collect();
-    if kept.is_empty() {
-        path.to_string()
-    } else {
-        format!("{path}?{}", kept.join("&"))
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    loop {
+        let end = rest.find([';', '?', '&']).unwrap_or(rest.len());
+        let (segment, tail) = rest.split_at(end);
+        let name = segment.rsplit(':').next().unwrap_or(segment);
+        if name.trim().to_ascii_lowercase().starts_with("pin-value") {
+            // Keep what precedes the attribute in this segment (`pkcs11:`).
+            out.push_str(&segment[..segment.len() - name.len()]);
+        } else {
+            out.push_str(segment);
+        }
+        let Some(sep) = tail.chars().next() else {
+            break;
+        };
+        out.push(sep);
+        rest = &tail[1..];
     }
+    // Separators left dangling by a removed attribute.
+    let mut cleaned = out.replace("&&", "&").replace(";;", ";").replace("?&", "?");
+    while cleaned.ends_with(['&', '?', ';']) {
+        cleaned.pop();
+    }
+    cleaned
 }
 
 /// A private key on a PKCS#11 token, logged in, with its public key.
@@ -709,6 +722,25 @@ mod tests {
         for shown in [uri.to_string(), format!("{uri:?}")] {
             assert!(!shown.contains("s3cr3t"), "{shown}");
             assert!(shown.contains("object=release"), "{shown}");
+        }
+    }
+
+    #[test]
+    fn a_pin_anywhere_is_redacted() {
+        for text in [
+            "pkcs11:object=k?pin-value=s3cr3t",
+            "pkcs11:object=k?pin-value=s3cr3t&module-path=/m.so",
+            "pkcs11:object=k?module-path=/m.so&pin-value=s3cr3t",
+            "pkcs11:object=k;pin-value=s3cr3t",
+            "pkcs11:pin-value=s3cr3t;object=k",
+            "pkcs11:object=k?PIN-VALUE=s3cr3t&pin-value=s3cr3t",
+        ] {
+            let shown = redact(text);
+            assert!(!shown.contains("s3cr3t"), "{text} -> {shown}");
+            assert!(shown.contains("object=k"), "{text} -> {shown}");
+            if let Err(e) = Pkcs11Uri::parse(text) {
+                assert!(!e.to_string().contains("s3cr3t"), "{e}");
+            }
         }
     }
 

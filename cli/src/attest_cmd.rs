@@ -235,7 +235,7 @@ pub fn attest(
         None => None,
     };
     let subjects = subjects(&common.subjects, image.as_ref())?;
-    let statement = statement::statement(&subjects, &predicate_type, predicate);
+    let statement = statement::statement(&subjects, predicate_type, predicate);
     let mut sigstore = common.sigstore.clone();
     sigstore.resolve()?;
     let loaded = match (key, &common.key) {
@@ -287,7 +287,7 @@ pub fn attest(
         let attached = tollgate_attest::oci::attach_attestation(
             image,
             &bundle,
-            &predicate_type,
+            predicate_type,
             &registry_options,
         )?;
         if announce {

@@ -246,7 +246,7 @@ pub fn execute(plan: &Plan, graph: &Graph, db: Option<&AdvisoryDb>) -> Result<Ou
         Some(db) if plan.vulnerabilities.is_some() => {
             let audit_options = tollgate_sbom::audit::Options {
                 now: audit_cmd::now(),
-                max_db_age_days: i64::MAX,
+                max_db_age: std::time::Duration::MAX,
                 reachability: true,
                 target: plan.load.target.clone(),
             };

@@ -32,7 +32,7 @@ fn fixture(name: &str) -> PathBuf {
 fn options() -> audit::Options {
     audit::Options {
         now: 1_790_000_000,
-        max_db_age_days: 7,
+        max_db_age: std::time::Duration::from_secs(7 * 86_400),
         reachability: true,
         target: None,
     }

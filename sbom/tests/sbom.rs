@@ -320,7 +320,7 @@ fn vulnerabilities_carry_vex_analysis_from_reachability() {
     let db = AdvisoryDb::open(&shared("advisory-db")).unwrap();
     let options = tollgate_sbom::audit::Options {
         now: 1_790_000_000,
-        max_db_age_days: i64::MAX,
+        max_db_age: std::time::Duration::MAX,
         reachability: true,
         target: None,
     };
