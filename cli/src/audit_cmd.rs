@@ -97,23 +97,6 @@ pub enum DbCommand {
     },
 }
 
-fn parse_age_days(text: &str) -> Result<i64> {
-    let (number, unit) = text.trim().split_at(
-        text.trim()
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(text.trim().len()),
-    );
-    let n: i64 = number
-        .parse()
-        .with_context(|| format!("--max-db-age `{text}`: expected a number of days like `7d`"))?;
-    match unit {
-        "" | "d" => Ok(n),
-        "h" => Ok(n / 24),
-        "w" => Ok(n * 7),
-        _ => bail!("--max-db-age `{text}`: unit must be h, d or w"),
-    }
-}
-
 pub fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -177,7 +160,8 @@ pub struct Outcome {
 /// Arguments and configuration to a [`Plan`].
 pub fn plan(args: &AuditArgs) -> Result<Plan> {
     let loaded = config::load(args.config.as_deref(), &args.path)?;
-    let max_db_age_days = parse_age_days(&args.max_db_age)?;
+    let max_db_age = crate::dates::parse_duration(&args.max_db_age)
+        .with_context(|| format!("--max-db-age `{}`", args.max_db_age))?;
     let mut deny = Vec::new();
     for kind in &args.deny {
         match Kind::parse(kind) {
@@ -218,7 +202,7 @@ pub fn plan(args: &AuditArgs) -> Result<Plan> {
         config,
         options: audit::Options {
             now: now(),
-            max_db_age_days,
+            max_db_age,
             reachability: !args.no_reachability,
             target: args.target.clone(),
         },

@@ -87,3 +87,59 @@ mod tests {
         }
     }
 }
+
+/// Why a text is not a duration.
+#[derive(Debug, thiserror::Error)]
+#[error("`{text}` is not a duration like `7d`, `36h` or `2w`: {reason}")]
+pub struct DurationError {
+    text: String,
+    reason: String,
+}
+
+/// A duration as people write it (`36h`, `7d`, `2w`, `1d 12h`; humantime's
+/// units); a bare number is days, as `--max-db-age 7` always was.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, DurationError> {
+    let trimmed = text.trim();
+    if !trimmed.is_empty() && trimmed.bytes().all(|b| b.is_ascii_digit()) {
+        let days: u64 = trimmed
+            .parse()
+            .map_err(|e: std::num::ParseIntError| DurationError {
+                text: text.to_string(),
+                reason: e.to_string(),
+            })?;
+        return days
+            .checked_mul(86_400)
+            .map(std::time::Duration::from_secs)
+            .ok_or_else(|| DurationError {
+                text: text.to_string(),
+                reason: "too long".into(),
+            });
+    }
+    humantime::parse_duration(trimmed).map_err(|e| DurationError {
+        text: text.to_string(),
+        reason: e.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod duration_tests {
+    use super::parse_duration;
+    use std::time::Duration;
+
+    #[test]
+    fn hours_are_hours() {
+        let parsed = |t: &str| parse_duration(t).ok();
+        assert_eq!(parsed("36h"), Some(Duration::from_secs(36 * 3_600)));
+        assert_eq!(parsed("7d"), Some(Duration::from_secs(7 * 86_400)));
+        assert_eq!(parsed("2w"), Some(Duration::from_secs(14 * 86_400)));
+        assert_eq!(parsed("1d 12h"), Some(Duration::from_secs(36 * 3_600)));
+        assert_eq!(parsed("7"), Some(Duration::from_secs(7 * 86_400)));
+    }
+
+    #[test]
+    fn nonsense_is_an_error() {
+        for text in ["", "d", "7 fortnights", "-3d", "1.5.2h"] {
+            assert!(parse_duration(text).is_err(), "{text}");
+        }
+    }
+}

@@ -365,7 +365,7 @@ pub fn run(args: PreMergeArgs) -> Result<u8> {
         let db = tollgate_sbom::advisory_db::AdvisoryDb::open(&db_path)?;
         let options = tollgate_sbom::audit::Options {
             now: crate::audit_cmd::now(),
-            max_db_age_days: 36500,
+            max_db_age: std::time::Duration::MAX,
             reachability: false,
             target: None,
         };

@@ -98,8 +98,8 @@ pub struct Finding {
 pub struct Options {
     /// Current time, Unix seconds (injectable for tests).
     pub now: i64,
-    /// Warn when the database is older than this many days.
-    pub max_db_age_days: i64,
+    /// Warn when the database is older than this.
+    pub max_db_age: std::time::Duration,
     /// Analyse workspace code for calls to affected functions.
     pub reachability: bool,
     /// Only advisories that apply to this target triple (OS/arch-specific
@@ -161,12 +161,19 @@ pub fn check(
             None => None,
         };
 
-    if let Some(age) = db.age_days(options.now) {
-        if age > options.max_db_age_days {
+    if let (Some(updated), Some(age)) = (db.updated_at, db.age_days(options.now)) {
+        let seconds = u64::try_from((options.now - updated).max(0)).unwrap_or(0);
+        if seconds > options.max_db_age.as_secs() {
+            let max = options.max_db_age.as_secs();
+            let max = if max % 86_400 == 0 {
+                format!("{} days", max / 86_400)
+            } else {
+                format!("{} hours", max / 3_600)
+            };
             outcome.diagnostics.push(Diagnostic::new(
                 Level::Warning,
                 code::DB_STALE,
-                format!("advisory database at {} is {age} days old (more than {}); run `tollgate db fetch`", db.path.display(), options.max_db_age_days),
+                format!("advisory database at {} is {age} days old (more than {max}); run `tollgate db fetch`", db.path.display()),
             ));
         }
     }
