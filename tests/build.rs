@@ -470,10 +470,10 @@ fn a_hermetic_reproducible_build_and_its_provenance() {
     for package in packages {
         let name = package["name"].as_str().unwrap();
         let version = package["version"].as_str().unwrap();
-        let purl = format!("pkg:cargo/{name}@{version}");
+        let purl = format!("{name}@{version}");
         let d = deps
             .iter()
-            .find(|d| d["uri"] == purl.as_str())
+            .find(|d| lists(d, name, version))
             .unwrap_or_else(|| panic!("{purl} is not a resolved dependency: {deps:#?}"));
         match package.get("checksum").and_then(|c| c.as_str()) {
             Some(sum) => {
@@ -743,11 +743,23 @@ fn the_demo_builds_reproducibly() {
         .as_array()
         .unwrap();
     for package in lock["package"].as_array().unwrap() {
-        let purl = format!(
-            "pkg:cargo/{}@{}",
-            package["name"].as_str().unwrap(),
-            package["version"].as_str().unwrap()
+        let name = package["name"].as_str().unwrap();
+        let version = package["version"].as_str().unwrap();
+        assert!(
+            deps.iter().any(|d| lists(d, name, version)),
+            "{name}@{version}"
         );
-        assert!(deps.iter().any(|d| d["uri"] == purl.as_str()), "{purl}");
     }
+}
+
+/// Is `d` the resolved dependency for this Cargo.lock package? Its purl
+/// names it (percent-encoded: `0.11.1+wasi` is `0.11.1%2Bwasi`), and its
+/// annotations say the version verbatim.
+fn lists(d: &Value, name: &str, version: &str) -> bool {
+    let encoded = version.replace('+', "%2B");
+    d["name"] == name
+        && d["annotations"]["version"] == version
+        && d["uri"]
+            .as_str()
+            .is_some_and(|u| u.starts_with(&format!("pkg:cargo/{name}@{encoded}")))
 }
