@@ -686,3 +686,64 @@ print(json.dumps({
                "ed25519_details": 400, "dsse_request": 400, "short_digest": 400})
     );
 }
+
+/// A keyed ECDSA P-256 signature through the same config: a `publicKey`
+/// verifier in the Rekor v2 entry and a timestamp; verified with the key
+/// by tollgate (sigstore-python's CLI verifies identities only).
+#[test]
+fn keyed_signature_through_rekor_v2_and_tsa() {
+    let s = setup();
+    let d = &s.d;
+    std::fs::write(d.join("pw"), "s3cret\n").unwrap();
+    ok(tollgate(&["key", "generate", "--password-file", "pw"], d));
+    ok(tollgate(
+        &[
+            "sign",
+            "app.tar",
+            "--key",
+            "cosign.key",
+            "--password-file",
+            "pw",
+            "--bundle",
+            "keyed.sigstore.json",
+            "--signing-config",
+            "signing-config.json",
+        ],
+        d,
+    ));
+    let bundle: Value =
+        serde_json::from_slice(&std::fs::read(d.join("keyed.sigstore.json")).unwrap()).unwrap();
+    let entry = &bundle["verificationMaterial"]["tlogEntries"][0];
+    let body: Value = serde_json::from_slice(
+        &B64.decode(entry["canonicalizedBody"].as_str().unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(
+        body["spec"]["hashedRekordV002"]["signature"]["verifier"]["publicKey"]["rawBytes"]
+            .is_string()
+    );
+    assert!(bundle["verificationMaterial"]["timestampVerificationData"].is_object());
+    let verify = |bundle: &str, artifact: &str| {
+        tollgate(
+            &[
+                "verify-bundle",
+                "--key",
+                "cosign.pub",
+                "--bundle",
+                bundle,
+                "--trusted-root",
+                "root.json",
+                artifact,
+            ],
+            d,
+        )
+        .status
+        .success()
+    };
+    assert!(verify("keyed.sigstore.json", "app.tar"));
+    assert!(!verify("keyed.sigstore.json", "other.tar"));
+    let changed = mutate(&bundle, "/messageSignature/signature", true);
+    std::fs::write(d.join("changed.json"), changed.to_string()).unwrap();
+    assert!(!verify("changed.json", "app.tar"));
+}
