@@ -583,3 +583,95 @@ fn a_second_writer_gets_an_error_and_the_log_stays_whole() {
         .status
         .success());
 }
+
+/// `log export --follow`: every record, then each one appended later, as
+/// the same lines a plain export gives; a log truncated under the follower
+/// ends the stream with exit 1 naming the record; SIGTERM ends it with 0.
+#[test]
+fn export_follow_streams_new_records_and_stops_on_a_truncated_log() {
+    let dir = setup(3);
+    let d = dir.path();
+    let spawn = || {
+        Command::new(env!("CARGO_BIN_EXE_tollgate"))
+            .args(["log", "export", "d.jsonl", "--follow", "--poll-ms", "50"])
+            .current_dir(d)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let mut follower = spawn();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let stdout = follower.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufRead::lines(std::io::BufReader::new(stdout)) {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let next = |what: &str| {
+        rx.recv_timeout(std::time::Duration::from_secs(20))
+            .unwrap_or_else(|_| panic!("no exported line for {what}"))
+    };
+    let mut streamed: Vec<String> = (0..3).map(|i| next(&format!("record {i}"))).collect();
+    append(
+        d,
+        "d.jsonl",
+        &[
+            r#"{"uid":"late-1","namespace":"prod","image":"r/app:9","decision":{"allowed":false,"checks":[{"requirement":"signed","passed":false,"reason":"no signature"}]}}"#,
+            r#"{"uid":"late-2","namespace":"prod","image":"r/app:10","decision":{"allowed":true,"checks":[]}}"#,
+        ],
+    );
+    streamed.push(next("record 3 (appended while following)"));
+    streamed.push(next("record 4 (appended while following)"));
+    // The same lines as a one-shot export of the whole log.
+    let full = tollgate(&["log", "export", "d.jsonl"], d);
+    assert!(full.status.success(), "{}", text(&full));
+    let expected: Vec<String> = String::from_utf8_lossy(&full.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(streamed, expected);
+    let late: serde_json::Value = serde_json::from_str(&streamed[3]).unwrap();
+    assert_eq!(late["logIndex"], 3);
+    assert_eq!(late["eventID"], "late-1/r/app:9");
+    assert_eq!(late["decision"], "deny");
+    assert_eq!(late["reasons"][0], "signed: no signature");
+    // Cut the log back to two records under the follower.
+    let mut kept = lines(d);
+    kept.truncate(2);
+    write_lines(d, &kept);
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = follower.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "the follower did not notice the truncation"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut follower.stderr.take().unwrap(), &mut err).unwrap();
+    assert_eq!(status.code(), Some(1), "{err}");
+    assert!(err.contains("record 5") && err.contains("shrank"), "{err}");
+    // A follower at the end of an intact log stops cleanly on SIGTERM.
+    let full = tollgate(&["log", "export", "d.jsonl"], d);
+    assert!(full.status.success(), "{}", text(&full));
+    let quiet = spawn();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let kill = Command::new("kill")
+        .args(["-TERM", &quiet.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = quiet.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&full.stdout)
+    );
+}

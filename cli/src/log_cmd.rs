@@ -71,9 +71,19 @@ pub enum LogCommand {
     /// event id, time, actor, resource, operation, decision, reasons).
     Export {
         log: PathBuf,
-        /// Output file (`-` or absent: standard output).
+        /// Output file (`-` or absent: standard output). Written atomically;
+        /// with --follow, appended to as records arrive.
         #[arg(long, short = 'o', value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Keep running and export each record as it is appended (a stream
+        /// for Fluent Bit or Vector); stops on SIGINT/SIGTERM. The chain is
+        /// checked as records are read: a truncated or rewritten log ends
+        /// the stream with exit 1.
+        #[arg(long)]
+        follow: bool,
+        /// With --follow: how often the log is looked at.
+        #[arg(long, default_value = "200", value_name = "MS", requires = "follow")]
+        poll_ms: u64,
     },
 }
 
@@ -281,7 +291,15 @@ pub fn run(command: LogCommand) -> Result<u8> {
             Ok(0)
         }
         LogCommand::Witness(args) => run_witness(args),
-        LogCommand::Export { log, output: out } => {
+        LogCommand::Export {
+            log,
+            output: out,
+            follow: true,
+            poll_ms,
+        } => export_follow(&log, out.as_deref(), poll_ms),
+        LogCommand::Export {
+            log, output: out, ..
+        } => {
             let mut text = String::new();
             let to_stdout = out.as_deref().is_none_or(|p| p == Path::new("-"));
             if to_stdout {
@@ -314,6 +332,50 @@ pub fn run(command: LogCommand) -> Result<u8> {
             }
             Ok(0)
         }
+    }
+}
+
+/// `log export --follow`: every record, then each new one as it is
+/// appended, to standard output or appended to a file, flushed after every
+/// read, until SIGINT or SIGTERM.
+fn export_follow(log: &Path, out: Option<&Path>, poll_ms: u64) -> Result<u8> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(signal, stop.clone())
+            .context("cannot install the signal handlers")?;
+    }
+    let mut sink: Box<dyn Write> = match out.filter(|p| *p != Path::new("-")) {
+        None => Box::new(std::io::stdout()),
+        Some(path) => Box::new(
+            std::fs::OpenOptions::new()
+                .append(true)
+                .create(true)
+                .open(path)
+                .with_context(|| format!("{}: cannot open for appending", path.display()))?,
+        ),
+    };
+    let name = out.unwrap_or(Path::new("-")).to_path_buf();
+    let options = tlog::export::Follow {
+        poll: std::time::Duration::from_millis(poll_ms.max(1)),
+        stop: &|| stop.load(Ordering::Relaxed),
+    };
+    let result = tlog::export::follow(log, &options, |text| {
+        sink.write_all(text.as_bytes())
+            .and_then(|()| sink.flush())
+            .map_err(|e| LogError::Io {
+                path: name.clone(),
+                source: e,
+            })
+    });
+    match result {
+        Ok(_) => Ok(0),
+        // The reader went away: not an error.
+        Err(LogError::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => {
+            Ok(0)
+        }
+        Err(e) => finding(e),
     }
 }
 

@@ -163,7 +163,29 @@ pub struct Loaded {
 type DecisionKey = (u64, String, String, String);
 /// One verification in flight: (generation, repository, digest, policies).
 type FlightKey = (u64, String, String, String);
-type FlightResult = Result<Vec<Decision>, String>;
+type FlightResult = Result<Vec<Decided>, String>;
+
+/// A decision and its JSON for the decision log, serialised once when it
+/// is made: a review answered from the cache copies bytes, nothing more.
+#[derive(Debug)]
+pub struct Cached {
+    pub decision: Decision,
+    json: String,
+}
+
+type Decided = Arc<Cached>;
+
+impl Cached {
+    fn new(decision: Decision) -> Decided {
+        let json = serde_json::to_string(&decision).unwrap_or_else(|_| "null".into());
+        Arc::new(Cached { decision, json })
+    }
+}
+
+/// A JSON string literal.
+fn jstr(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+}
 
 pub struct State {
     policies: RwLock<Arc<Loaded>>,
@@ -177,9 +199,9 @@ pub struct State {
     pub max_deadline: Duration,
     /// How often the policy files are looked at.
     pub reload_interval: Duration,
-    cache: Mutex<HashMap<DecisionKey, (Decision, Instant)>>,
+    cache: Mutex<HashMap<DecisionKey, (Decided, Instant)>>,
     negative: Mutex<HashMap<(u64, String), (String, Instant)>>,
-    flights: Mutex<HashMap<FlightKey, Arc<tokio::sync::OnceCell<FlightResult>>>>,
+    flights: Mutex<HashMap<FlightKey, FlightCell>>,
     pub metrics: Metrics,
 }
 
@@ -424,8 +446,8 @@ struct ImageOutcome {
     enforced: bool,
     /// Checked at all (false: no policy covers the namespace).
     checked: bool,
-    /// For the decision log.
-    record: Value,
+    /// For the decision log: a JSON object.
+    record: String,
 }
 
 fn failed_checks(d: &Decision) -> String {
@@ -445,7 +467,7 @@ fn cached_all(
     policies: &[String],
     repository: &str,
     digest: &str,
-) -> Option<Vec<Decision>> {
+) -> Option<Vec<Decided>> {
     let cache = state.cache.lock().ok()?;
     let mut out = Vec::with_capacity(policies.len());
     for p in policies {
@@ -521,10 +543,10 @@ async fn verify_digest(
             .collect();
         let sha = digest.trim_start_matches("sha256:").to_string();
         let now = now_secs();
-        let decisions: Vec<Decision> = indices
+        let decisions: Vec<Decided> = indices
             .iter()
             .map(|&i| {
-                gate::decide(
+                Cached::new(gate::decide(
                     &loaded.set.entries[i].policy,
                     &Target::Digest {
                         name: &name,
@@ -532,7 +554,7 @@ async fn verify_digest(
                     },
                     &inputs,
                     now,
-                )
+                ))
             })
             .collect();
         (decisions, loaded, indices, digest)
@@ -564,13 +586,12 @@ async fn decisions_for(
     loaded: &Arc<Loaded>,
     indices: &[usize],
     reference: &ImageRef,
-) -> Result<(String, Vec<Decision>), String> {
+) -> Result<(String, Vec<Decided>), String> {
     let generation = loaded.generation;
     let names: Vec<String> = indices
         .iter()
         .map(|&i| loaded.set.entries[i].policy.name.clone())
         .collect();
-    let canonical = reference.to_string();
     // Pinned and cached: no registry, no credentials, no blocking work.
     if let Some(digest) = reference
         .digest
@@ -583,6 +604,7 @@ async fn decisions_for(
             return Ok((digest.to_string(), ds));
         }
     }
+    let canonical = reference.to_string();
     if let Some(reason) = negative_hit(state, generation, &canonical) {
         return Err(format!(
             "{reason} (remembered for {} ms)",
@@ -611,35 +633,108 @@ async fn decisions_for(
         digest.clone(),
         names.join("\n"),
     );
-    let cell = match state.flights.lock() {
-        Ok(mut f) => f.entry(key.clone()).or_default().clone(),
-        Err(_) => Arc::new(tokio::sync::OnceCell::new()),
-    };
+    // The guard leaves the map when the last waiter leaves, however it
+    // leaves: answered, or cancelled at its review's deadline.
+    let flight = Flight::join(state, key);
     let registry = Arc::new(registry);
-    let result = cell
-        .get_or_init(|| {
-            verify_digest(
-                state.clone(),
-                loaded.clone(),
-                indices.to_vec(),
-                registry,
-                canonical.clone(),
-                digest.clone(),
-            )
-        })
-        .await
-        .clone();
-    if let Ok(mut f) = state.flights.lock() {
-        if f.get(&key).is_some_and(|c| Arc::ptr_eq(c, &cell)) {
-            f.remove(&key);
-        }
-    }
+    let result = match &flight.cell {
+        Some(cell) => cell
+            .get_or_init(|| {
+                verify_digest(
+                    state.clone(),
+                    loaded.clone(),
+                    indices.to_vec(),
+                    registry,
+                    canonical.clone(),
+                    digest.clone(),
+                )
+            })
+            .await
+            .clone(),
+        None => Err("verification failed internally".to_string()),
+    };
+    drop(flight);
     match result {
         Ok(ds) => Ok((digest, ds)),
         Err(reason) => {
             remember_failure(state, generation, &canonical, &reason);
             Err(reason)
         }
+    }
+}
+
+type FlightCell = Arc<tokio::sync::OnceCell<FlightResult>>;
+
+/// One waiter's share of a single flight. The map entry is removed by the
+/// last waiter to drop its share (every count change happens under the
+/// map's lock), so a review cancelled at its deadline leaks nothing.
+struct Flight<'a> {
+    state: &'a State,
+    key: FlightKey,
+    cell: Option<FlightCell>,
+}
+
+impl<'a> Flight<'a> {
+    fn join(state: &'a State, key: FlightKey) -> Flight<'a> {
+        let cell = match state.flights.lock() {
+            Ok(mut f) => f.entry(key.clone()).or_default().clone(),
+            // A poisoned map: fly alone.
+            Err(_) => Arc::new(tokio::sync::OnceCell::new()),
+        };
+        Flight {
+            state,
+            key,
+            cell: Some(cell),
+        }
+    }
+}
+
+impl Drop for Flight<'_> {
+    fn drop(&mut self) {
+        let Some(cell) = self.cell.take() else {
+            return;
+        };
+        let Ok(mut map) = self.state.flights.lock() else {
+            return;
+        };
+        drop(cell);
+        if map
+            .get(&self.key)
+            .is_some_and(|c| Arc::strong_count(c) == 1)
+        {
+            map.remove(&self.key);
+        }
+    }
+}
+
+impl State {
+    /// Verifications in flight (single-flight map entries).
+    pub fn flights_in_progress(&self) -> usize {
+        self.flights.lock().map(|f| f.len()).unwrap_or(0)
+    }
+
+    /// `/metrics`: the counters and the verifications in flight.
+    pub fn render_metrics(&self) -> String {
+        let mut out = self.metrics.render();
+        out.push_str(&format!(
+            "# HELP tollgate_admission_verifications_in_flight Digests being verified (single-flight entries).\n# TYPE tollgate_admission_verifications_in_flight gauge\ntollgate_admission_verifications_in_flight {}\n",
+            self.flights_in_progress()
+        ));
+        if let Some(w) = self
+            .decision_log
+            .as_deref()
+            .and_then(crate::log::shared::installed)
+        {
+            let s = w.stats();
+            out.push_str(&format!(
+                "# HELP tollgate_decision_log_syncs_total Group commits (one write and fdatasync each).\n# TYPE tollgate_decision_log_syncs_total counter\ntollgate_decision_log_syncs_total {}\n# HELP tollgate_decision_log_records_total Records made durable.\n# TYPE tollgate_decision_log_records_total counter\ntollgate_decision_log_records_total {}\n# HELP tollgate_decision_log_sync_seconds_total Time in write and fdatasync.\n# TYPE tollgate_decision_log_sync_seconds_total counter\ntollgate_decision_log_sync_seconds_total {}\n# HELP tollgate_decision_log_max_batch Most records made durable by one fdatasync.\n# TYPE tollgate_decision_log_max_batch gauge\ntollgate_decision_log_max_batch {}\n",
+                s.batches,
+                s.records,
+                s.sync_micros as f64 / 1e6,
+                s.max_batch
+            ));
+        }
+        out
     }
 }
 
@@ -670,7 +765,7 @@ async fn check_image(
             out.checked = true;
             out.enforced = true;
             out.denials.push(e.to_string());
-            out.record = json!({ "image": image, "error": e.to_string() });
+            out.record = json!({ "image": image, "error": e.to_string() }).to_string();
             return out;
         }
     };
@@ -683,7 +778,7 @@ async fn check_image(
                 "image {image} ({reference}) matches no policy's image scope in namespace `{namespace}` (covered by {})",
                 covering.join(", ")
             );
-            out.record = json!({ "image": image, "normalized": reference.to_string(), "noMatch": outcome, "covering": covering });
+            out.record = json!({ "image": image, "normalized": reference.to_string(), "noMatch": outcome, "covering": covering }).to_string();
             match outcome {
                 NoMatch::Deny => {
                     out.enforced = true;
@@ -705,7 +800,7 @@ async fn check_image(
         .any(|&i| loaded.set.entries[i].policy.mode == Mode::Enforce);
     match decisions_for(&state, &loaded, &indices, &reference).await {
         Ok((digest, decisions)) => {
-            for d in &decisions {
+            for d in decisions.iter().map(|c| &c.decision) {
                 if d.violations == 0 {
                     continue;
                 }
@@ -716,14 +811,30 @@ async fn check_image(
                     out.denials.push(message);
                 }
             }
-            out.record = json!({ "image": image, "normalized": reference.to_string(), "digest": digest, "decisions": decisions });
+            // Keys in the order serde_json gives an object (sorted).
+            let mut record = format!(
+                "{{\"decisions\":[{}]",
+                decisions
+                    .iter()
+                    .map(|c| c.json.as_str())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            );
+            record.push_str(&format!(
+                ",\"digest\":{},\"image\":{},\"normalized\":{}}}",
+                jstr(&digest),
+                jstr(&image),
+                jstr(&reference.to_string())
+            ));
+            out.record = record;
             out.digest = Some(digest);
         }
         // Fail closed, whatever the mode: an unverifiable image is not admitted.
         Err(e) => {
             out.enforced = true;
             out.denials.push(format!("image {image}: {e}"));
-            out.record = json!({ "image": image, "normalized": reference.to_string(), "error": e });
+            out.record = json!({ "image": image, "normalized": reference.to_string(), "error": e })
+                .to_string();
         }
     }
     out
@@ -752,7 +863,7 @@ async fn check_images(
         )],
         enforced: true,
         checked: true,
-        record: json!({ "image": image, "error": "deadline" }),
+        record: json!({ "image": image, "error": "deadline" }).to_string(),
         ..Default::default()
     }
     };
@@ -800,14 +911,14 @@ async fn check_images(
 /// Write the review's record; `Err` when the log cannot take it.
 async fn log_review(
     state: &State,
-    record: Value,
+    record: String,
     until: TokioInstant,
 ) -> Result<Option<crate::log::Receipt>, String> {
     let Some(path) = &state.decision_log else {
         return Ok(None);
     };
     let writer = crate::log::shared::writer(path).map_err(|e| e.to_string())?;
-    match tokio::time::timeout_at(until, writer.append_async(record)).await {
+    match tokio::time::timeout_at(until, writer.append_json_async(record)).await {
         Ok(Ok(receipt)) => Ok(Some(receipt)),
         Ok(Err(e)) => Err(e.to_string()),
         Err(_) => Err("the write did not finish in time".into()),
@@ -964,17 +1075,20 @@ async fn review_inner(
     }
     let mut receipt = None;
     if checked && state.decision_log.is_some() {
-        let record = json!({
-            "uid": uid,
-            "namespace": namespace,
-            "kind": kind,
-            "operation": operation,
-            "name": request["name"],
-            "userInfo": request["userInfo"],
-            "policyGeneration": loaded.generation,
-            "allowed": denials.is_empty(),
-            "images": records,
-        });
+        // The JSON object, keys sorted (as serde_json writes a `Value`);
+        // each image's part was serialised when its decision was made.
+        let record = format!(
+            "{{\"allowed\":{},\"images\":[{}],\"kind\":{},\"name\":{},\"namespace\":{},\"operation\":{},\"policyGeneration\":{},\"uid\":{},\"userInfo\":{}}}",
+            denials.is_empty(),
+            records.join(","),
+            jstr(kind),
+            request["name"],
+            jstr(namespace),
+            jstr(operation),
+            loaded.generation,
+            jstr(uid),
+            request["userInfo"],
+        );
         match log_review(&state, record, until + Duration::from_millis(40)).await {
             Ok(r) => receipt = r,
             Err(e) => {
@@ -1144,7 +1258,7 @@ pub async fn serve(
         .route("/readyz", get(|| async { "ok" }))
         .route(
             "/metrics",
-            get(|AxState(state): AxState<Arc<State>>| async move { state.metrics.render() }),
+            get(|AxState(state): AxState<Arc<State>>| async move { state.render_metrics() }),
         )
         .with_state(state);
     let handle = axum_server::Handle::new();

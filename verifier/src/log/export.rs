@@ -128,3 +128,87 @@ pub fn export(
         out(&line)
     })
 }
+
+/// How `follow` polls and when it stops.
+pub struct Follow<'a> {
+    /// How often the file is looked at for new records.
+    pub poll: std::time::Duration,
+    /// Asked between polls: stop once it says so (after a final read).
+    pub stop: &'a dyn Fn() -> bool,
+}
+
+/// Export every record, then keep reading records as they are appended
+/// (`tail -f` for a SIEM shipper): `out` gets whole lines, one call per
+/// read, only for complete records (a record whose newline has not been
+/// written yet waits for it). Each record's index and `prev` chain are
+/// checked as it is read, so a log truncated or rewritten under the
+/// follower is an error naming the record, not a silently forked stream.
+/// Returns the number of records exported.
+pub fn follow(
+    log: &Path,
+    options: &Follow<'_>,
+    mut out: impl FnMut(&str) -> Result<(), LogError>,
+) -> Result<u64, LogError> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = std::fs::File::open(log).map_err(store::io(log))?;
+    let mut pending: Vec<u8> = Vec::new();
+    let mut offset = 0u64; // file offset just past `pending`
+    let mut line_no = 0u64;
+    let mut next = 0u64;
+    let mut prev = store::ZERO;
+    let mut chunk = vec![0u8; 1 << 20];
+    loop {
+        let stopping = (options.stop)();
+        let len = std::fs::metadata(log).map_err(store::io(log))?.len();
+        if len < offset {
+            return Err(LogError::Broken {
+                path: log.to_path_buf(),
+                line: line_no + 1,
+                record: next,
+                message: format!(
+                    "the log shrank from {offset} to {len} bytes while it was followed (truncated or replaced)"
+                ),
+            });
+        }
+        let mut text = String::new();
+        loop {
+            file.seek(SeekFrom::Start(offset)).map_err(store::io(log))?;
+            let n = file.read(&mut chunk).map_err(store::io(log))?;
+            if n == 0 {
+                break;
+            }
+            offset += n as u64;
+            pending.extend_from_slice(&chunk[..n]);
+            let mut start = 0usize;
+            while let Some(pos) = memchr::memchr(b'\n', &pending[start..]) {
+                let line = &pending[start..start + pos];
+                line_no += 1;
+                let header = store::record_header(line);
+                if header != Some((next, prev)) {
+                    return Err(LogError::Broken {
+                        path: log.to_path_buf(),
+                        line: line_no,
+                        record: next,
+                        message:
+                            "the record's index or chain is broken (run `tollgate log verify`)"
+                                .into(),
+                    });
+                }
+                let leaf = super::merkle::leaf_hash(line);
+                text.push_str(&event(next, &leaf, line).to_string());
+                text.push('\n');
+                prev = leaf;
+                next += 1;
+                start += pos + 1;
+            }
+            pending.drain(..start);
+        }
+        if !text.is_empty() {
+            out(&text)?;
+        }
+        if stopping {
+            return Ok(next);
+        }
+        std::thread::sleep(options.poll);
+    }
+}

@@ -34,7 +34,7 @@ pub mod writer;
 
 pub use note::{NoteSigner, NoteVerifier, SignedCheckpoint};
 pub use verify::{verify, VerifyOptions, VerifyReport};
-pub use writer::{LogWriter, Receipt, WriterOptions};
+pub use writer::{LogWriter, Receipt, WriterOptions, WriterStats};
 
 use std::path::{Path, PathBuf};
 
@@ -226,6 +226,11 @@ pub mod shared {
         let w = Arc::new(LogWriter::open(path, WriterOptions::default())?);
         map.insert(path.to_path_buf(), w.clone());
         Ok(w)
+    }
+
+    /// The installed writer for `path`, if any (never opens one).
+    pub fn installed(path: &Path) -> Option<Arc<LogWriter>> {
+        writers().lock().ok()?.get(path).cloned()
     }
 
     /// Close every writer (each signs a final checkpoint).

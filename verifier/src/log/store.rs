@@ -51,11 +51,28 @@ pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> LogError + '_ {
 
 /// One record line in the fixed layout.
 pub fn format_record(index: u64, prev: &Hash, time: &str, event: &str) -> String {
-    let time = serde_json::Value::String(time.to_string()).to_string();
-    format!(
-        "{{\"index\":{index},\"prev\":\"{}\",\"time\":{time},\"event\":{event}}}",
-        hex::encode(prev)
-    )
+    let mut out = Vec::with_capacity(event.len() + 128);
+    write_record(&mut out, index, prev, time, event);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Append one record line (no newline) to `out`: `format_record` without
+/// the intermediate strings (the writer's hot path).
+pub fn write_record(out: &mut Vec<u8>, index: u64, prev: &Hash, time: &str, event: &str) {
+    let mut hex = [0u8; 64];
+    // 64 bytes for 32: cannot fail.
+    let _ = hex::encode_to_slice(prev, &mut hex);
+    out.extend_from_slice(b"{\"index\":");
+    out.extend_from_slice(index.to_string().as_bytes());
+    out.extend_from_slice(b",\"prev\":\"");
+    out.extend_from_slice(&hex);
+    out.extend_from_slice(b"\",\"time\":");
+    if serde_json::to_writer(&mut *out, time).is_err() {
+        out.extend_from_slice(b"\"\"");
+    }
+    out.extend_from_slice(b",\"event\":");
+    out.extend_from_slice(event.as_bytes());
+    out.push(b'}');
 }
 
 /// The `index` and `prev` fields at the start of a record line.
