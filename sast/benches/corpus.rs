@@ -95,6 +95,44 @@ fn annotated() {
     );
 }
 
+/// A process's memory counter from `/proc/self/status`, in kB.
+fn status_kb(field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Peak memory of analysing the largest corpus file against its size
+/// (Linux: the peak is reset through `/proc/self/clear_refs`).
+fn peak_memory(files: &[PathBuf]) {
+    let Some(largest) = files
+        .iter()
+        .filter_map(|f| std::fs::metadata(f).ok().map(|m| (m.len(), f)))
+        .filter(|(len, _)| *len <= tollgate_sast::MAX_FILE_BYTES)
+        .max()
+    else {
+        return;
+    };
+    let Ok(source) = std::fs::read_to_string(largest.1) else {
+        return;
+    };
+    if std::fs::write("/proc/self/clear_refs", "5").is_err() {
+        println!("peak memory: /proc/self/clear_refs not writable; not measured");
+        return;
+    }
+    let base = status_kb("VmRSS:").unwrap_or(0);
+    let findings = tollgate_sast::analyze_source("largest.rs", &source, true).len();
+    let peak = status_kb("VmHWM:").unwrap_or(0);
+    let used = peak.saturating_sub(base) * 1024;
+    println!(
+        "peak memory: largest file {} ({:.1} MB, {findings} findings): +{:.1} MB over the baseline, {:.1}x its size",
+        largest.1.display(),
+        largest.0 as f64 / 1e6,
+        used as f64 / 1e6,
+        used as f64 / largest.0.max(1) as f64
+    );
+}
+
 fn main() {
     annotated();
     if std::env::var_os("TOLLGATE_BENCH_ANNOTATED_ONLY").is_some() {
@@ -124,6 +162,7 @@ fn main() {
         .sum();
     let mb = bytes as f64 / 1e6;
 
+    peak_memory(&files);
     let (parse_time, parsed) = best_of(runs, || {
         files
             .par_iter()

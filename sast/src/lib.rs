@@ -9,9 +9,10 @@
 //! (weak crypto, disabled TLS verification, secrets, `unsafe` hygiene...).
 //! It reports [`Finding`]s as text, JSON or SARIF 2.1.0 ([`report`]).
 //!
-//! It is not a type checker or a whole-program analysis: taint does not
-//! cross function boundaries, and names are resolved per file through `use`
-//! items only. It never touches the network and never executes the code it
+//! It is not a type checker: taint crosses functions through summaries
+//! (within a file, then across the files of a scan, `crosscrate`), and
+//! names are resolved through `use` items and a crate-wide index of
+//! function names. It never touches the network and never executes the code it
 //! reads.
 
 #![forbid(unsafe_code)]

@@ -9,7 +9,7 @@ fn load_usize<T: Read>(reader: &mut T) -> io::Result<usize> {
 
 pub fn load<T: Read>(reader: &mut T) -> io::Result<Vec<u8>> {
     let size = load_usize(reader)?;
-    let mut value: Vec<u8> = Vec::with_capacity(size);
+    let mut value: Vec<u8> = Vec::with_capacity(size); //~ unbounded-allocation
     unsafe {
         value.set_len(size); //~ uninitialized-memory
     }
@@ -19,7 +19,8 @@ pub fn load<T: Read>(reader: &mut T) -> io::Result<Vec<u8>> {
 
 pub fn fixed_load<T: Read>(reader: &mut T) -> io::Result<Vec<u8>> {
     let size = load_usize(reader)?;
-    let mut value = vec![0u8; size];
+    // The fix removed the uninitialised read; the size is still unchecked.
+    let mut value = vec![0u8; size]; //~ unbounded-allocation
     reader.read_exact(&mut value)?;
     Ok(value)
 }

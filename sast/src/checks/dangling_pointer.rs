@@ -315,7 +315,26 @@ impl Walker {
 
     /// Record what a pointer assigned from `value` points into.
     fn derive(&mut self, name: &str, value: &Expr) {
-        if Self::temporary_ptr(value) {
+        // `PWSTR(temporary.as_mut_ptr())`: a wrapper around the pointer.
+        let wrapped = match value {
+            Expr::Call(c) => {
+                matches!(&*c.func, Expr::Path(p) if last_ident(&p.path).starts_with(|ch: char| ch.is_ascii_uppercase()))
+                    && c.args.iter().any(Self::temporary_ptr)
+            }
+            _ => false,
+        };
+        // `let p = match x { Some(s) => CString::new(s).unwrap().as_ptr(), .. }`
+        if let Expr::Match(m) = value {
+            for arm in &m.arms {
+                if Self::temporary_ptr(&arm.body) {
+                    self.report(
+                        arm.body.span(),
+                        format!("`{name}` points into a temporary that is dropped at the end of this match arm"),
+                    );
+                }
+            }
+        }
+        if wrapped || Self::temporary_ptr(value) {
             self.report(
                 value.span(),
                 format!(
