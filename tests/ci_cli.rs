@@ -384,8 +384,40 @@ fn ci_writes_the_same_bytes_as_the_individual_commands() {
         serde_json::from_slice(&std::fs::read(dir.path().join("alone/audit.json")).unwrap())
             .unwrap();
     assert_eq!(
-        summary["stages"][1]["vulnerabilities"].as_array().unwrap().len(),
+        summary["stages"][1]["vulnerabilities"]
+            .as_array()
+            .unwrap()
+            .len(),
         audit["vulnerabilities"]["list"].as_array().unwrap().len()
     );
-    assert!(summary["stages"][1]["vulnerabilities"].as_array().unwrap().len() > 0);
+    assert!(!summary["stages"][1]["vulnerabilities"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+}
+
+#[test]
+fn a_bad_tollgate_toml_is_reported_at_its_line_and_column_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    support::cargo_project(dir.path());
+    std::fs::write(
+        dir.path().join("tollgate.toml"),
+        "[audit]\ndeny = [\"unmaintaned\"]\n\n[[audit.bans.deny]]\ncrate = \"openssl\"\nversion = \"one\"\nreason = \"no\"\n",
+    )
+    .unwrap();
+    for command in ["audit", "sast"] {
+        let o = tollgate(&[command, "."], dir.path());
+        assert_eq!(o.status.code(), Some(2), "{command}");
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        // Both problems at once, each at its position in the file.
+        assert!(
+            stderr.contains("tollgate.toml:2:9: [audit] deny: unknown advisory kind `unmaintaned`"),
+            "{command}: {stderr}"
+        );
+        assert!(
+            stderr.contains("tollgate.toml:6:11: [audit.bans] openssl: version `one`"),
+            "{command}: {stderr}"
+        );
+        assert!(!stderr.contains("--deny"), "{stderr}");
+    }
 }
