@@ -448,3 +448,37 @@ fn spdx_json_is_accepted_by_the_spdx_tools() {
     );
     assert_eq!(vulns.status.code(), Some(2), "{}", text(&vulns));
 }
+
+/// Progress (indicatif) is drawn on a terminal only: under a pseudo-terminal
+/// (util-linux `script`) it appears on the terminal, not with `--quiet`, and
+/// never in piped output.
+#[test]
+fn progress_only_on_a_terminal_and_never_with_quiet() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    auditable_binary(d, "old", "0.6.9");
+    let bin = env!("CARGO_BIN_EXE_tollgate");
+    let db = db();
+    let on_tty = |quiet: &str| {
+        let command = format!("{bin} {quiet} audit --advisory-db {db} bin old");
+        let out = Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .current_dir(d)
+            .output()
+            .expect("util-linux script is required");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let shown = on_tty("");
+    assert!(shown.contains("tollgate audit bin: "), "{shown}");
+    assert!(shown.contains("loading the advisory database"), "{shown}");
+    assert!(
+        shown.contains("RUSTSEC-2019-0009"),
+        "the report still follows"
+    );
+    let quiet = on_tty("--quiet");
+    assert!(!quiet.contains("tollgate audit bin: "), "{quiet}");
+    assert!(quiet.contains("RUSTSEC-2019-0009"), "{quiet}");
+    let piped = tollgate(&["audit", "--advisory-db", &db, "bin", "old"], d);
+    assert!(!text(&piped).contains("tollgate audit bin: "));
+    assert!(!String::from_utf8_lossy(&piped.stderr).contains('\u{1b}'));
+}

@@ -3,7 +3,6 @@
 use crate::{config, output, EXIT_FINDINGS};
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use tollgate_sbom::advisory_db::{self, snapshot, AdvisoryDb};
 use tollgate_sbom::audit::{self, Kind, Severity};
@@ -109,22 +108,14 @@ pub fn run(args: AuditArgs) -> Result<u8> {
         return run_bin(&args, &binaries);
     }
     let plan = plan(&args)?;
-    let interactive = std::io::stderr().is_terminal() && !output::quiet();
-    let status = |msg: &str| {
-        if interactive {
-            eprint!("\x1b[2Ktollgate audit: {msg}\r");
-        }
-    };
-
-    status("reading the dependency graph");
+    let progress = crate::progress::Progress::new("tollgate audit");
+    progress.step("reading the dependency graph");
     let graph = Graph::load(&plan.input, &plan.load)?;
-    status("loading the advisory database");
+    progress.step("loading the advisory database");
     let db = open_db(plan.advisory_db.as_deref())?;
-    status("checking advisories and policy");
+    progress.step("checking advisories and policy");
     let outcome = execute(&plan, &graph, &db.db)?;
-    if interactive {
-        eprint!("\x1b[2K");
-    }
+    drop(progress);
     output::write(plan.output.as_deref(), &outcome.rendered)?;
     if !matches!(plan.format, Format::Text) || plan.output.is_some() {
         output::info!("{}", outcome.report.summary());
@@ -245,8 +236,10 @@ fn run_bin(args: &AuditArgs, binaries: &[PathBuf]) -> Result<u8> {
     let mut plan = plan(args)?;
     plan.options.reachability = false;
     // Every binary is read before anything is audited or written.
+    let progress = crate::progress::Progress::new("tollgate audit bin");
     let mut graphs = Vec::new();
-    for binary in binaries {
+    for (done, binary) in binaries.iter().enumerate() {
+        progress.count("reading binaries", done as u64, binaries.len() as u64);
         let lock = tollgate_sbom::auditable::lockfile_from_binary(binary)?;
         let dir = tempfile::tempdir().context("a temporary directory")?;
         let path = dir.path().join("Cargo.lock");
@@ -256,7 +249,10 @@ fn run_bin(args: &AuditArgs, binaries: &[PathBuf]) -> Result<u8> {
         graph.lockfile_path = binary.clone();
         graphs.push(graph);
     }
+    progress.count("binaries read", graphs.len() as u64, binaries.len() as u64);
+    progress.step("loading the advisory database");
     let db = open_db(plan.advisory_db.as_deref())?;
+    progress.step("checking advisories");
     let mut code = 0;
     let mut rendered = String::new();
     let mut summaries = Vec::new();
@@ -273,6 +269,7 @@ fn run_bin(args: &AuditArgs, binaries: &[PathBuf]) -> Result<u8> {
         ));
         code = code.max(outcome.code);
     }
+    drop(progress);
     output::write(plan.output.as_deref(), &rendered)?;
     if !matches!(plan.format, Format::Text) || plan.output.is_some() {
         for s in summaries {
@@ -416,15 +413,14 @@ pub fn run_db(command: DbCommand) -> Result<u8> {
                 use_ca_file(file)?;
             }
             let path = path.unwrap_or_else(advisory_db::default_path);
-            let interactive = std::io::stderr().is_terminal() && !output::quiet();
+            let progress = crate::progress::Progress::new("tollgate db fetch");
+            progress.step(&format!("connecting to {url}"));
             let fetched = advisory_db::fetch(&url, &path, |received, total| {
-                if interactive && total > 0 {
-                    eprint!("\x1b[2Ktollgate db fetch: {received}/{total} objects\r");
+                if total > 0 {
+                    progress.count("objects", received as u64, total as u64);
                 }
             })?;
-            if interactive {
-                eprint!("\x1b[2K");
-            }
+            drop(progress);
             if let Some(reason) = &fetched.repaired {
                 eprintln!(
                     "warning: the advisory database at {} was damaged ({reason}); replaced by a fresh clone",

@@ -26,6 +26,7 @@ mod keys_cmd;
 mod log_cmd;
 mod output;
 mod premerge_cmd;
+mod progress;
 mod sast_cmd;
 mod sbom_cmd;
 mod trust_cmd;

@@ -158,7 +158,10 @@ fn write_bytes(path: Option<&std::path::Path>, bytes: &[u8]) -> Result<()> {
 
 fn generate(args: GenerateArgs) -> Result<u8> {
     let plan = plan(&args)?;
+    let progress = crate::progress::Progress::new("tollgate sbom");
+    progress.step("reading the dependency graph (cargo metadata)");
     let graph = Graph::load(&plan.input, &plan.load)?;
+    drop(progress);
     let db = match &plan.vulnerabilities {
         Some(path) => Some(AdvisoryDb::open(path)?),
         None => None,
