@@ -241,12 +241,9 @@ fn run_bin(args: &AuditArgs, binaries: &[PathBuf]) -> Result<u8> {
     for (done, binary) in binaries.iter().enumerate() {
         progress.count("reading binaries", done as u64, binaries.len() as u64);
         let lock = tollgate_sbom::auditable::lockfile_from_binary(binary)?;
-        let dir = tempfile::tempdir().context("a temporary directory")?;
-        let path = dir.path().join("Cargo.lock");
-        std::fs::write(&path, lock).with_context(|| format!("{}", path.display()))?;
-        let mut graph = Graph::from_lockfile(&path)
+        // Parsed in memory, named by the binary in every report and error.
+        let graph = Graph::from_lockfile_text(binary, lock)
             .with_context(|| format!("{}: the embedded dependency list", binary.display()))?;
-        graph.lockfile_path = binary.clone();
         graphs.push(graph);
     }
     progress.count("binaries read", graphs.len() as u64, binaries.len() as u64);
