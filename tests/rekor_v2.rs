@@ -346,12 +346,36 @@ fn keyless_rekor_v2_and_tsa_verify_in_tollgate_sigstore_python_and_sigstore_js()
             "/verificationMaterial/tlogEntries/0/inclusionProof/checkpoint/envelope",
             false,
         ),
-        (
-            "/verificationMaterial/timestampVerificationData/rfc3161Timestamps/0/signedTimestamp",
-            true,
-        ),
     ];
     let file = d.join("changed.sigstore.json");
+    // The timestamp: a byte of the TSTInfo the TSA signed (refused by all
+    // three), and a byte of the embedded TSA certificate, which only
+    // tollgate and sigstore-python compare with the trusted root's (the
+    // middle of the response, which the list above used to flip, falls in
+    // the certificate or the TSTInfo depending on the run's lengths).
+    let pointer =
+        "/verificationMaterial/timestampVerificationData/rfc3161Timestamps/0/signedTimestamp";
+    let response = B64
+        .decode(bundle.pointer(pointer).unwrap().as_str().unwrap())
+        .unwrap();
+    for (name, range) in timestamp_parts(&response) {
+        if name != "TSTInfo" && name != "certificates" {
+            continue;
+        }
+        let mut changed = response.clone();
+        changed[(range.start + range.end) / 2] ^= 0x01;
+        let mut b = bundle.clone();
+        *b.pointer_mut(pointer).unwrap() = json!(B64.encode(&changed));
+        std::fs::write(&file, serde_json::to_vec_pretty(&b).unwrap()).unwrap();
+        assert!(
+            !tollgate_verifies(d, &file, "app.tar").0,
+            "tollgate: {name}"
+        );
+        assert!(!python_verifies(d, &file, "app.tar").0, "python: {name}");
+        if name == "TSTInfo" {
+            assert!(!js_verifies(d, &file, "app.tar").0, "js: {name}");
+        }
+    }
     for (pointer, decoded) in both {
         let changed = mutate(&bundle, pointer, decoded);
         std::fs::write(&file, serde_json::to_vec_pretty(&changed).unwrap()).unwrap();
@@ -393,7 +417,7 @@ fn keyless_rekor_v2_and_tsa_verify_in_tollgate_sigstore_python_and_sigstore_js()
 }
 
 #[test]
-fn every_byte_the_tsa_signed_is_checked_by_tollgate() {
+fn every_byte_of_the_timestamp_is_checked_by_tollgate() {
     let s = setup();
     let d = &s.d;
     ok(tollgate(
@@ -411,33 +435,69 @@ fn every_byte_the_tsa_signed_is_checked_by_tollgate() {
     ));
     let text = std::fs::read(d.join("app.sigstore.json")).unwrap();
     let bundle: Value = serde_json::from_slice(&text).unwrap();
-    // Every byte the TSA's signature covers (the TSTInfo, the signed
-    // attributes) and every byte of the signature itself.
     let pointer =
         "/verificationMaterial/timestampVerificationData/rfc3161Timestamps/0/signedTimestamp";
     let response = B64
         .decode(bundle.pointer(pointer).unwrap().as_str().unwrap())
         .unwrap();
-    let ranges = authenticated_ranges(&response);
-    let file = d.join("changed.sigstore.json");
-    let mut accepted = Vec::new();
-    let mut tried = 0;
-    for at in ranges.iter().flat_map(|r| r.clone()) {
-        let mut changed = response.clone();
-        changed[at] ^= 0x01;
+    let with = |changed: &[u8]| {
         let mut b = bundle.clone();
-        *b.pointer_mut(pointer).unwrap() = json!(B64.encode(&changed));
-        std::fs::write(&file, serde_json::to_vec(&b).unwrap()).unwrap();
-        tried += 1;
-        if tollgate_verifies(d, &file, "app.tar").0 {
-            accepted.push(at);
-        }
+        *b.pointer_mut(pointer).unwrap() = json!(B64.encode(changed));
+        serde_json::to_string(&b).unwrap()
+    };
+    // Every byte of the TimeStampResp, the unsigned parts included (status,
+    // SignedData header and digestAlgorithms, eContentType, the embedded
+    // certificate, sid, signatureAlgorithm), through tollgate's verifier in
+    // process (one CLI run per byte would cost minutes).
+    use tollgate_attest::verify::{verify_bundle_text, Signer, Subject, Trust};
+    let signer = Signer::Identity {
+        identity: IDENTITY.into(),
+        issuer: ISSUER.into(),
+    };
+    let in_process = |text: &str| {
+        verify_bundle_text(
+            Path::new("changed.sigstore.json"),
+            text,
+            &Subject::File(d.join("app.tar")),
+            &signer,
+            &Trust::File(d.join("root.json")),
+            false,
+        )
+    };
+    if let Err(e) = in_process(&with(&response)) {
+        panic!("the unchanged bundle: {e}");
     }
-    assert!(tried > 300, "{tried} bytes tried");
+    let accepted: Vec<usize> = (0..response.len())
+        .filter(|&at| {
+            let mut changed = response.clone();
+            changed[at] ^= 0x01;
+            in_process(&with(&changed)).is_ok()
+        })
+        .collect();
+    assert!(response.len() > 900, "{} bytes", response.len());
     assert!(
         accepted.is_empty(),
-        "timestamp bytes changed and still accepted at {accepted:?}"
+        "timestamp bytes changed and still accepted at {accepted:?} of {}",
+        response.len()
     );
+
+    // Through the CLI: one byte in each signed and each unsigned part.
+    // sigstore-python refuses the unsigned changes it checks too
+    // (digestAlgorithms, eContentType, the embedded certificate).
+    let parts = timestamp_parts(&response);
+    let file = d.join("changed.sigstore.json");
+    for (name, range) in &parts {
+        let mut changed = response.clone();
+        changed[(range.start + range.end) / 2] ^= 0x01;
+        std::fs::write(&file, with(&changed)).unwrap();
+        let (good, _) = tollgate_verifies(d, &file, "app.tar");
+        assert!(!good, "tollgate accepted a change to the {name}");
+        if ["digestAlgorithms", "eContentType", "certificates"].contains(name) {
+            let (good, _) = python_verifies(d, &file, "app.tar");
+            assert!(!good, "sigstore-python accepted a change to the {name}");
+        }
+    }
+    assert_eq!(parts.len(), 8);
 }
 
 /// One DER TLV at `at`: (tag, start of value, end of value).
@@ -468,9 +528,11 @@ fn children(der: &[u8], start: usize, end: usize) -> Vec<(u8, usize, usize, usiz
     out
 }
 
-/// In a TimeStampResp: the TSTInfo's bytes, the signed attributes (with
-/// their header) and the signature's value.
-fn authenticated_ranges(der: &[u8]) -> Vec<std::ops::Range<usize>> {
+/// The parts of a TimeStampResp, each as the range of its value: the
+/// signed ones (TSTInfo, signed attributes, signature) and the unsigned
+/// ones (digestAlgorithms, eContentType, embedded certificates, sid,
+/// signatureAlgorithm).
+fn timestamp_parts(der: &[u8]) -> Vec<(&'static str, std::ops::Range<usize>)> {
     let (_, s, e) = tlv(der, 0);
     let resp = children(der, s, e);
     let (_, _, s, e) = resp[1]; // timeStampToken (ContentInfo)
@@ -478,19 +540,29 @@ fn authenticated_ranges(der: &[u8]) -> Vec<std::ops::Range<usize>> {
     let (_, _, s, _) = content_info[1]; // [0] EXPLICIT
     let (_, s, e) = tlv(der, s); // SignedData
     let signed_data = children(der, s, e);
+    let digest_algorithms = signed_data[1];
     let (_, _, s, e) = signed_data[2]; // encapContentInfo
     let encap = children(der, s, e);
     let (_, _, s, _) = encap[1]; // [0] EXPLICIT
     let (_, tst_start, tst_end) = tlv(der, s); // OCTET STRING
+    let certificates = signed_data.iter().find(|c| c.0 == 0xa0).unwrap();
     let (_, _, s, e) = *signed_data.last().unwrap(); // signerInfos SET
     let (_, s, e) = tlv(der, children(der, s, e)[0].1);
     let signer = children(der, s, e);
-    let attrs = signer.iter().find(|c| c.0 == 0xa0).unwrap();
+    let attrs = signer.iter().position(|c| c.0 == 0xa0).unwrap();
     let signature = signer.last().unwrap();
     vec![
-        tst_start..tst_end,
-        attrs.1..attrs.3,
-        signature.2..signature.3,
+        ("TSTInfo", tst_start..tst_end),
+        ("signed attributes", signer[attrs].1..signer[attrs].3),
+        ("signature", signature.2..signature.3),
+        ("digestAlgorithms", digest_algorithms.2..digest_algorithms.3),
+        ("eContentType", encap[0].2..encap[0].3),
+        ("certificates", certificates.2..certificates.3),
+        ("sid", signer[1].2..signer[1].3),
+        (
+            "signatureAlgorithm",
+            signer[attrs + 1].2..signer[attrs + 1].3,
+        ),
     ]
 }
 

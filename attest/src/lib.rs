@@ -31,6 +31,7 @@ pub mod rekor_v2;
 pub mod sign;
 pub mod signing_config;
 pub mod statement;
+pub mod timestamp;
 pub mod tsa;
 pub mod tuf;
 pub mod verify;

@@ -246,6 +246,21 @@ pub fn verify_bundle_text(
     };
     let trusted = verifier_for(trust)?;
     let verifier = &trusted.1;
+    // Every byte of a timestamp is signed or fixed by the strict reading,
+    // checked before the TSA's signature is (`sigstore-verify` reads the
+    // unsigned parts leniently).
+    let timestamps = &bundle
+        .verification_material
+        .timestamp_verification_data
+        .rfc3161_timestamps;
+    if !timestamps.is_empty() {
+        let authorities = trusted.0.tsa_authorities();
+        for (i, ts) in timestamps.iter().enumerate() {
+            crate::timestamp::check(ts.signed_timestamp.as_bytes(), &authorities).map_err(
+                |e| Error::Verification(format!("RFC 3161 timestamp {i}: {e}")),
+            )?;
+        }
+    }
     if !(is_keyed && ignore_tlog) {
         check_log_entries(&bundle, &trusted.0)?;
     }
