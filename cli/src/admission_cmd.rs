@@ -147,3 +147,63 @@ fn pem_file(path: &std::path::Path, label: &str, flag: &str) -> Result<()> {
     }
     Ok(())
 }
+
+/// The hidden first argument that makes `tollgate` a Rego evaluation
+/// process (see `tollgate_verifier::rego::isolate_in`).
+pub const REGO_WORKER: &str = "__rego-eval";
+
+/// Evaluate Rego modules in child processes of this binary, for every
+/// command: `/proc/self/exe` still names this binary if its file was
+/// replaced since it started (an upgrade in place).
+pub fn isolate_rego() {
+    let exe = std::path::PathBuf::from("/proc/self/exe");
+    let program = if exe.exists() {
+        exe
+    } else {
+        match std::env::current_exe() {
+            Ok(p) => p,
+            // Evaluation stays in this process, with the other bounds.
+            Err(_) => return,
+        }
+    };
+    tollgate_verifier::rego::isolate_in(program, vec![REGO_WORKER.into()]);
+}
+
+/// `tollgate __rego-eval`: limit this process's address space and CPU
+/// time, then answer one evaluation request (standard input to standard
+/// output). An allocation beyond the limit aborts this process only; the
+/// parent reports it as the reason of a deny.
+pub fn rego_worker() -> std::process::ExitCode {
+    use rustix::process::{setrlimit, Resource, Rlimit};
+    use tollgate_verifier::rego::{MEMORY_LIMIT, TIME_LIMIT};
+    let memory = Rlimit {
+        current: Some(MEMORY_LIMIT),
+        maximum: Some(MEMORY_LIMIT),
+    };
+    // CPU seconds: a backstop behind the interpreter's timer and the
+    // parent's kill at the deadline.
+    let seconds = TIME_LIMIT.as_secs() + 3;
+    let cpu = Rlimit {
+        current: Some(seconds),
+        maximum: Some(seconds + 1),
+    };
+    for (resource, limit, name) in [
+        (Resource::As, memory, "memory"),
+        (Resource::Cpu, cpu, "CPU"),
+    ] {
+        if let Err(e) = setrlimit(resource, limit) {
+            eprintln!("tollgate {REGO_WORKER}: cannot limit {name}: {e}");
+            return std::process::ExitCode::from(crate::EXIT_ERROR);
+        }
+    }
+    // Under a cgroup memory limit, the kernel's OOM killer picks this
+    // process before the server (raising one's own score needs no privilege).
+    let _ = std::fs::write("/proc/self/oom_score_adj", "1000");
+    match tollgate_verifier::rego::serve_one(std::io::stdin().lock(), std::io::stdout().lock()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("tollgate {REGO_WORKER}: {e}");
+            std::process::ExitCode::from(crate::EXIT_ERROR)
+        }
+    }
+}

@@ -155,6 +155,13 @@ pub const EXIT_FINDINGS: u8 = 1;
 pub const EXIT_ERROR: u8 = 2;
 
 fn main() -> ExitCode {
+    // A Rego evaluation process (started by this binary, never by a user).
+    if std::env::args_os().nth(1).as_deref()
+        == Some(std::ffi::OsStr::new(admission_cmd::REGO_WORKER))
+    {
+        return admission_cmd::rego_worker();
+    }
+    admission_cmd::isolate_rego();
     let cli = Cli::parse();
     output::configure(cli.quiet, cli.color);
     let result = match cli.command {

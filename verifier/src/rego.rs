@@ -21,7 +21,17 @@
 //!   [`MAX_WIDTH`] (a width is allocated as padding);
 //! * evaluation runs on its own thread with a large stack, under a time
 //!   limit, at most [`MAX_CONCURRENT`] at a time; a panic in the
-//!   interpreter is caught and becomes an evaluation error.
+//!   interpreter is caught and becomes an evaluation error;
+//! * memory: once the binary calls [`isolate_in`] (the `tollgate` binary
+//!   does, for every command), each evaluation runs in a child process
+//!   limited to [`MEMORY_LIMIT`] bytes of address space (`RLIMIT_AS`, set
+//!   by the child: see [`serve_one`]) and killed at its deadline. A chain
+//!   of rules that each double a string or an array, a comprehension over
+//!   a comprehension, anything that allocates without bound, ends that
+//!   child (an allocation failure aborts it) and is a deny whose reason
+//!   says so; the server is untouched. Without [`isolate_in`] (library
+//!   users, unit tests) evaluation runs in this process with the other
+//!   bounds only.
 
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -40,6 +50,75 @@ pub const TIME_LIMIT: Duration = Duration::from_millis(500);
 const STACK_BYTES: usize = 64 << 20;
 /// Evaluations at a time (each may use memory until its time limit).
 pub const MAX_CONCURRENT: usize = 2;
+/// Address space of an evaluation process (`RLIMIT_AS`): the binary's own
+/// mappings and the evaluation thread's stack count towards it.
+pub const MEMORY_LIMIT: u64 = 384 << 20;
+/// How long after [`TIME_LIMIT`] an evaluation process is killed (start-up
+/// and parsing the module happen before the interpreter's own timer runs).
+const KILL_GRACE: Duration = Duration::from_millis(1_500);
+/// The most a child may answer or say on standard error.
+const MAX_REPLY: u64 = 16 << 20;
+
+/// The program (and arguments) that evaluates one module in a child
+/// process: see [`isolate_in`].
+struct Sandbox {
+    program: std::path::PathBuf,
+    args: Vec<std::ffi::OsString>,
+}
+
+static SANDBOX: std::sync::OnceLock<Sandbox> = std::sync::OnceLock::new();
+
+/// Evaluate every module from now on in a child process: `program args`,
+/// which must call [`serve_one`] on its standard input and output after
+/// limiting its own address space to [`MEMORY_LIMIT`]. Set once; later
+/// calls are ignored.
+pub fn isolate_in(program: std::path::PathBuf, args: Vec<std::ffi::OsString>) {
+    let _ = SANDBOX.set(Sandbox { program, args });
+}
+
+/// What a parent sends the evaluation process.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Request<'a> {
+    #[serde(borrow)]
+    source: std::borrow::Cow<'a, str>,
+    input: Value,
+}
+
+/// What the evaluation process answers.
+#[derive(serde::Serialize, serde::Deserialize)]
+enum Reply {
+    Deny(Vec<String>),
+    Error(String),
+}
+
+/// Why the evaluation process could not be served.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("cannot read the evaluation request: {0}")]
+    Read(std::io::Error),
+    #[error("the evaluation request is not valid: {0}")]
+    Request(serde_json::Error),
+    #[error("cannot write the evaluation reply: {0}")]
+    Write(std::io::Error),
+}
+
+/// The evaluation process's side: read one request, evaluate it in this
+/// process (the caller has limited its memory), write the reply.
+pub fn serve_one(
+    mut from: impl std::io::Read,
+    mut to: impl std::io::Write,
+) -> Result<(), ServeError> {
+    let mut body = Vec::new();
+    from.read_to_end(&mut body).map_err(ServeError::Read)?;
+    let request: Request = serde_json::from_slice(&body).map_err(ServeError::Request)?;
+    let reply = match deny_in_thread(&request.source, &request.input) {
+        Ok(messages) => Reply::Deny(messages),
+        Err(e) => Reply::Error(e),
+    };
+    let bytes = serde_json::to_vec(&reply).map_err(|e| ServeError::Write(e.into()))?;
+    to.write_all(&bytes).map_err(ServeError::Write)?;
+    to.flush().map_err(ServeError::Write)
+}
 
 fn range_extension(step: bool) -> Box<dyn regorus::Extension> {
     let name = if step {
@@ -301,10 +380,119 @@ impl Drop for Slot {
     }
 }
 
-/// The `deny` messages for `input`, sorted. Runs on a dedicated thread
-/// with a large stack and the bounds above; any failure is an error.
+/// The `deny` messages for `input`, sorted. Runs in a child process (see
+/// [`isolate_in`]) or on a dedicated thread, with a large stack and the
+/// bounds above; any failure is an error.
 pub fn deny(source: &str, input: &Value) -> Result<Vec<String>, String> {
     let _slot = Slot::take()?;
+    match SANDBOX.get() {
+        Some(sandbox) => deny_in_child(sandbox, source, input),
+        None => deny_in_thread(source, input),
+    }
+}
+
+fn deny_in_child(sandbox: &Sandbox, source: &str, input: &Value) -> Result<Vec<String>, String> {
+    use std::io::{Read, Write};
+    use std::process::{Command, Stdio};
+    let request = serde_json::to_vec(&Request {
+        source: source.into(),
+        input: input.clone(),
+    })
+    .map_err(|e| format!("cannot encode the evaluation request: {e}"))?;
+    let mut child = Command::new(&sandbox.program)
+        .args(&sandbox.args)
+        // The reason quotes the child's last words: no backtrace in them.
+        .env("RUST_BACKTRACE", "0")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start the evaluation process: {e}"))?;
+    let (Some(mut stdin), Some(stdout), Some(stderr)) =
+        (child.stdin.take(), child.stdout.take(), child.stderr.take())
+    else {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err("the evaluation process has no pipes".into());
+    };
+    // The child reads all of its input before it writes anything, so the
+    // request can be written before the reply is read. It exits once it
+    // has answered, which ends both of its output streams.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::Builder::new()
+        .name("tollgate-rego-io".into())
+        .spawn(move || {
+            let mut out = Vec::new();
+            let mut err = Vec::new();
+            let a = stdout.take(MAX_REPLY).read_to_end(&mut out);
+            let b = stderr.take(MAX_REPLY).read_to_end(&mut err);
+            let _ = tx.send((a.and(b), out, err));
+        });
+    let reader = match reader {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!("cannot start the evaluation reader: {e}"));
+        }
+    };
+    // A child that died before reading closes its input: its status says why.
+    let _ = stdin.write_all(&request);
+    drop(stdin);
+    let received = rx.recv_timeout(TIME_LIMIT + KILL_GRACE);
+    if received.is_err() {
+        let _ = child.kill();
+    }
+    let status = child
+        .wait()
+        .map_err(|e| format!("cannot wait for the evaluation process: {e}"))?;
+    let _ = reader.join();
+    let Ok((read, out, err)) = received else {
+        return Err(format!(
+            "the evaluation took longer than its time limit ({} ms) and was stopped",
+            TIME_LIMIT.as_millis()
+        ));
+    };
+    if status.success() && read.is_ok() {
+        return match serde_json::from_slice::<Reply>(&out) {
+            Ok(Reply::Deny(messages)) => Ok(messages),
+            Ok(Reply::Error(e)) => Err(e),
+            Err(e) => Err(format!("the evaluation process answered nonsense: {e}")),
+        };
+    }
+    let said = String::from_utf8_lossy(&err);
+    // Its first line (`memory allocation of N bytes failed`, a panic).
+    let said: String = said
+        .trim()
+        .lines()
+        .next()
+        .unwrap_or("")
+        .chars()
+        .take(300)
+        .collect();
+    let limit = MEMORY_LIMIT >> 20;
+    if said.contains("memory allocation of") || said.contains("out of memory") {
+        return Err(format!(
+            "the evaluation ran out of memory (limit {limit} MiB) and was stopped: {said}"
+        ));
+    }
+    let how = {
+        use std::os::unix::process::ExitStatusExt;
+        match status.signal() {
+            Some(9) => format!("killed (signal 9; memory limit {limit} MiB or CPU limit)"),
+            Some(24) => "stopped at its CPU limit (signal 24)".to_string(),
+            Some(n) => format!("killed by signal {n}"),
+            None => format!("stopped ({status})"),
+        }
+    };
+    Err(if said.is_empty() {
+        format!("the evaluation process was {how}")
+    } else {
+        format!("the evaluation process was {how}: {said}")
+    })
+}
+
+fn deny_in_thread(source: &str, input: &Value) -> Result<Vec<String>, String> {
     let source = source.to_string();
     let input = input.to_string();
     let worker = std::thread::Builder::new()
@@ -414,6 +602,32 @@ deny contains msg if {
         assert!(check(width).unwrap_err().contains("width"));
         let dynamic = "package tollgate\ndeny contains msg if { msg := sprintf(input.f, [1]) }\n";
         assert!(check(dynamic).unwrap_err().contains("literal"));
+    }
+
+    #[test]
+    fn the_evaluation_process_protocol_round_trips() {
+        // What `tollgate __rego-eval` runs (after limiting its memory); the
+        // child side end to end is in tests/admission_faults.rs.
+        let request = serde_json::to_vec(&json!({"source": MODULE, "input": {"attestations": [
+            {"predicateType": "https://cyclonedx.org/bom", "predicate": {"components": [{"name": "openssl"}]}}]}}))
+        .unwrap();
+        let mut out = Vec::new();
+        serve_one(&request[..], &mut out).unwrap();
+        assert!(matches!(serde_json::from_slice(&out).unwrap(),
+            Reply::Deny(m) if m == ["crate openssl is not allowed"]));
+        let mut out = Vec::new();
+        serve_one(
+            &b"{\"source\": \"package other\", \"input\": {}}"[..],
+            &mut out,
+        )
+        .unwrap();
+        assert!(
+            matches!(serde_json::from_slice(&out).unwrap(), Reply::Error(e) if e.contains("package tollgate"))
+        );
+        assert!(matches!(
+            serve_one(&b"nonsense"[..], &mut Vec::new()),
+            Err(ServeError::Request(_))
+        ));
     }
 
     #[test]
