@@ -1,9 +1,54 @@
 use super::prelude::*;
 
-/// `cleartext-url`: `http://` and `ws://` literals to non-local hosts.
+/// `cleartext-url`: `http://` and `ws://` literals to non-local hosts, and
+/// `http://` URLs formatted from untrusted input or a secret
+/// (`format!("http://{host}/login?pw={password}")`).
 pub(crate) struct Check;
 
 impl super::Check for Check {
+    fn macro_call(&self, a: &mut FileAnalyzer<'_>, cx: &mut FnCx, m: &MacroCall<'_>) {
+        if m.name != "format" {
+            return;
+        }
+        let Some(template) = m.args.first().and_then(|arg| lit_str(&arg.expr)) else {
+            return;
+        };
+        let lower = template
+            .get(..7)
+            .map(str::to_ascii_lowercase)
+            .unwrap_or_default();
+        if lower != "http://" && !lower.starts_with("ws://") {
+            return;
+        }
+        let rest = template.split_once("://").map(|(_, r)| r).unwrap_or("");
+        if rest.starts_with("localhost") || rest.starts_with("127.") || rest.starts_with('[') {
+            return;
+        }
+        let tainted = m.taints.iter().skip(1).any(|t| t.is_tainted())
+            || m.captured
+                .iter()
+                .any(|(name, _, _)| cx.vars.get(name).is_some_and(|v| v.taint.is_tainted()));
+        let secret_arg = m.args.iter().skip(1).any(|arg| {
+            arg.name.as_deref().is_some_and(is_secret_name)
+                || var_of(&arg.expr).is_some_and(|v| is_secret_name(&v))
+        }) || m.captured.iter().any(|(name, _, _)| is_secret_name(name));
+        if tainted || secret_arg {
+            let span = m.mac.span();
+            let what = if secret_arg {
+                "a secret"
+            } else {
+                "untrusted input"
+            };
+            a.report(
+                Some(cx),
+                id::CLEARTEXT_URL,
+                span,
+                span,
+                format!("an `http://` URL is built from {what} and sent without TLS"),
+            );
+        }
+    }
+
     fn literal(&self, a: &mut FileAnalyzer<'_>, cx: Option<&FnCx>, lit: &syn::Lit, value: &str) {
         let lower = value
             .get(..7)

@@ -4,6 +4,9 @@
 use super::*;
 use crate::checks::CHECKS;
 
+/// Sinks remembered per function summary.
+const MAX_PARAM_SINKS: usize = 32;
+
 impl FileAnalyzer<'_> {
     // ---- functions --------------------------------------------------------
 
@@ -93,7 +96,14 @@ impl FileAnalyzer<'_> {
             if ret.kinds != 0 && !from_file {
                 summary.ret_source = Some((ret.kinds, cx.describe(ret), cx.is_local(ret)));
             }
-            summary.param_sinks.dedup();
+            // One entry per (parameters, kind, sink): a function that calls
+            // a summarised one many times must not multiply its sinks
+            // (callers of callers would grow exponentially); bounded.
+            let mut seen = HashSet::new();
+            summary
+                .param_sinks
+                .retain(|s| seen.insert((s.params, s.kind, s.line, s.column, s.file.clone())));
+            summary.param_sinks.truncate(MAX_PARAM_SINKS);
             self.summaries.insert(key, summary);
         }
         self.finish_fn(cx);
