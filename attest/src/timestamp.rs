@@ -298,3 +298,115 @@ fn check_authority(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine;
+    use sigstore_verify::trust_root::TrustedRoot;
+    use std::path::PathBuf;
+
+    fn case(name: &str) -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../shared/sigstore/conformance/bundle-verify")
+            .join(name)
+    }
+
+    /// The conformance case's timestamp and its trust root's authorities.
+    fn load(name: &str) -> (Vec<u8>, Vec<TsaAuthority>) {
+        let dir = case(name);
+        let bundle: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.join("bundle.sigstore.json")).unwrap())
+                .unwrap();
+        let b64 = bundle["verificationMaterial"]["timestampVerificationData"]["rfc3161Timestamps"]
+            [0]["signedTimestamp"]
+            .as_str()
+            .unwrap();
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .unwrap();
+        let root = std::fs::read_to_string(dir.join("trusted_root.json")).unwrap();
+        let root = TrustedRoot::from_json(&root).unwrap();
+        (der, root.tsa_authorities())
+    }
+
+    /// `der` with the first occurrence of `from` replaced by `to` (same
+    /// length).
+    fn replace(der: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+        let at = der.windows(from.len()).position(|w| w == from).unwrap();
+        let mut out = der.to_vec();
+        out[at..at + from.len()].copy_from_slice(to);
+        out
+    }
+
+    #[test]
+    fn a_real_timestamp_with_its_tsa_certificate_passes() {
+        let (der, authorities) = load("rekor2-timestamp-with-embedded-cert");
+        assert_eq!(check(&der, &authorities), Ok(()));
+        let (der, authorities) = load("rekor2-timestamp-without-embedded-cert");
+        assert_eq!(check(&der, &authorities), Ok(()));
+    }
+
+    #[test]
+    fn unsigned_parts_are_refused() {
+        let (der, authorities) = load("rekor2-timestamp-with-embedded-cert");
+        let sha256 = SHA256.as_bytes();
+        let mut sha512 = sha256.to_vec();
+        *sha512.last_mut().unwrap() = 3;
+        // digestAlgorithms is the first SHA-256 OID (the signer's comes later).
+        assert!(matches!(
+            check(&replace(&der, sha256, &sha512), &authorities),
+            Err(Malformed(m)) if m.contains("digestAlgorithms")
+        ));
+        let tst = ID_CT_TST_INFO.as_bytes();
+        let mut other = tst.to_vec();
+        *other.last_mut().unwrap() = 5;
+        assert!(matches!(
+            check(&replace(&der, tst, &other), &authorities),
+            Err(Malformed(m)) if m.contains("eContentType")
+        ));
+        let ecdsa = ECDSA_SHA256.as_bytes();
+        let mut ecdsa384 = ecdsa.to_vec();
+        *ecdsa384.last_mut().unwrap() = 3;
+        // The certificate's own signatureAlgorithm comes first: replace the
+        // last occurrence, the signerInfo's.
+        let at = der.windows(ecdsa.len()).rposition(|w| w == ecdsa).unwrap();
+        let mut changed = der.clone();
+        changed[at..at + ecdsa.len()].copy_from_slice(&ecdsa384);
+        assert!(matches!(
+            check(&changed, &authorities),
+            Err(TimestampError::NoAuthority(m)) if m.contains("signatureAlgorithm")
+        ));
+        // Trailing bytes, and a long-form length where a short one fits.
+        let mut trailing = der.clone();
+        trailing.push(0);
+        assert!(matches!(
+            check(&trailing, &authorities),
+            Err(TimestampError::Der(_))
+        ));
+        assert_eq!(
+            check(&[0x30, 0x81, 0x03, 0x30, 0x01, 0x00], &authorities).ok(),
+            None
+        );
+    }
+
+    #[test]
+    fn a_certificate_the_trusted_root_does_not_list_is_refused() {
+        // The case's token embeds a chain its root does not list.
+        let (der, authorities) = load("rekor2-timestamp-untrusted-tsa-with-embedded-cert_fail");
+        assert!(check(&der, &authorities).is_err());
+        // The good token checked against the public-good root's TSA.
+        let (good, _) = load("rekor2-timestamp-with-embedded-cert");
+        let public_good =
+            std::fs::read_to_string(case("").join("../../trusted_root.public-good.json")).unwrap();
+        let public_good = TrustedRoot::from_json(&public_good).unwrap();
+        assert!(matches!(
+            check(&good, &public_good.tsa_authorities()),
+            Err(TimestampError::NoAuthority(_))
+        ));
+        assert!(matches!(
+            check(&good, &[]),
+            Err(TimestampError::NoAuthority(_))
+        ));
+    }
+}
