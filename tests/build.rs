@@ -241,6 +241,134 @@ fn connected(l: &TcpListener) -> bool {
     }
 }
 
+/// The red team's escapes (F1, F2): a build script that looks through
+/// /proc for the caller's environment and tries `nsenter -t PID -n` into
+/// every process it sees (tollgate's own is in the host's network
+/// namespace), reads a file in the caller's home; a `.cargo/config.toml`
+/// in a parent directory of the project whose `[env]` would set the
+/// secret; a `[build] rustc-wrapper` in the project's config; and a
+/// `rust-toolchain.toml` naming a `path` toolchain that is a wrapper. In
+/// the sandbox none of it works and the build is the caller's toolchain;
+/// without it the same build script finds the secret (the control).
+#[test]
+fn a_build_script_cannot_escape_the_sandbox() {
+    const BUILD_RS: &str = r#"
+    let secret = "hunter2-escape";
+    let mut leaks = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let pid = e.file_name().to_string_lossy().into_owned();
+        if !pid.bytes().all(|b| b.is_ascii_digit()) { continue; }
+        let env = std::fs::read(format!("/proc/{}/environ", pid)).unwrap_or_default();
+        if String::from_utf8_lossy(&env).contains(secret) { leaks.push(format!("environ of pid {}", pid)); }
+        let entered = std::process::Command::new("nsenter").args(["-t", &pid, "-n", "true"])
+            .stderr(std::process::Stdio::null()).status().map(|s| s.success()).unwrap_or(false);
+        if entered { leaks.push(format!("nsenter -t {} -n", pid)); }
+    }
+    if std::fs::read("CALLER_HOME/secret.txt").is_ok() { leaks.push("the caller's home".to_string()); }
+    if !leaks.is_empty() { panic!("LEAK: {:?}", leaks); }
+"#;
+    let tmp_home = tempfile::tempdir().unwrap();
+    let caller_home = tmp_home.path().join("callerhome");
+    write(&caller_home.join("secret.txt"), "ssh key");
+    write(
+        &caller_home.join(".cargo/config.toml"),
+        "[env]\nTOLLGATE_TEST_SECRET = \"home-config-leak\"\n",
+    );
+    let b = setup(&BUILD_RS.replace("CALLER_HOME", caller_home.to_str().unwrap()));
+    // A parent directory's cargo config.
+    write(
+        &b.dir.join("../.cargo/config.toml"),
+        "[env]\nTOLLGATE_TEST_SECRET = \"parent-config-leak\"\n",
+    );
+    // A rustc wrapper in the project's own config.
+    let wrapper = b.dir.join("wrapper.sh");
+    write(
+        &wrapper,
+        "#!/bin/sh\nexport EXTRA=' WRAPPED'\nexec \"$@\"\n",
+    );
+    assert!(Command::new("chmod")
+        .arg("755")
+        .arg(&wrapper)
+        .status()
+        .unwrap()
+        .success());
+    let config = b.dir.join(".cargo/config.toml");
+    let mut text_config = std::fs::read_to_string(&config).unwrap();
+    text_config.push_str(&format!(
+        "\n[build]\nrustc-wrapper = \"{}\"\n",
+        wrapper.display()
+    ));
+    std::fs::write(&config, text_config).unwrap();
+    // A toolchain of the project's own making.
+    let fake = b.dir.join("../faketc");
+    let marker = b.dir.join("../faketc-ran");
+    for tool in ["rustc", "cargo"] {
+        let real = String::from_utf8(
+            Command::new("rustup")
+                .args(["which", tool])
+                .current_dir("/")
+                .output()
+                .unwrap()
+                .stdout,
+        )
+        .unwrap();
+        let path = fake.join("bin").join(tool);
+        write(
+            &path,
+            &format!(
+                "#!/bin/sh\ntouch {}\nexec {} \"$@\"\n",
+                marker.display(),
+                real.trim()
+            ),
+        );
+        assert!(Command::new("chmod")
+            .arg("755")
+            .arg(&path)
+            .status()
+            .unwrap()
+            .success());
+    }
+    write(
+        &b.dir.join("rust-toolchain.toml"),
+        &format!("[toolchain]\npath = \"{}\"\n", fake.display()),
+    );
+
+    let env = [
+        ("TOLLGATE_TEST_SECRET", "hunter2-escape"),
+        ("HOME", caller_home.to_str().unwrap()),
+    ];
+    let out = build(&b, &[], &env);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let run = Command::new(b.artifact()).output().unwrap();
+    let said = String::from_utf8_lossy(&run.stdout).into_owned();
+    assert_eq!(said.trim(), "secret=[] hello 7", "{said}");
+    assert!(!marker.exists(), "the project's toolchain ran");
+    let p = b.provenance();
+    let facts = &p["predicate"]["buildDefinition"]["internalParameters"]["build"];
+    let sysroot = String::from_utf8(
+        Command::new("rustc")
+            .args(["--print", "sysroot"])
+            .current_dir("/")
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let rustc = std::fs::read(Path::new(sysroot.trim()).join("bin/rustc")).unwrap();
+    assert_eq!(facts["toolchain"]["rustcSha256"], sha256_hex(&rustc));
+    assert_eq!(facts["sandbox"], "bwrap");
+    assert!(text(&out).contains("rust-toolchain.toml in the project is not followed"));
+
+    // The control: without the sandbox the build script finds the secret
+    // in tollgate's environment, so the build above would have seen it.
+    // (A fresh target directory: the build script must run again.)
+    std::fs::remove_dir_all(b.out.join("target")).unwrap();
+    let out = build(&b, &["--no-sandbox"], &env);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("LEAK: "), "{}", text(&out));
+    assert!(text(&out).contains("environ of pid"), "{}", text(&out));
+}
+
 #[test]
 fn the_sandbox_cuts_a_build_script_off_from_the_network() {
     let (l, addr) = listener();
@@ -500,10 +628,8 @@ fn a_hermetic_reproducible_build_and_its_provenance() {
     // The toolchain: versions, and the real binaries' digests.
     let facts = &p["predicate"]["buildDefinition"]["internalParameters"]["build"];
     assert_eq!(facts["hermetic"], true);
-    assert!(
-        facts["sandbox"] == "netns" || facts["sandbox"] == "userns+netns",
-        "{facts}"
-    );
+    assert_eq!(facts["sandbox"], "bwrap", "{facts}");
+    assert_eq!(facts["environment"]["RUSTC_WRAPPER"], "", "{facts}");
     assert_eq!(facts["auditable"], true);
     assert_eq!(facts["reproducible"]["checked"], true);
     assert_eq!(facts["reproducible"]["identical"], true);
@@ -627,6 +753,51 @@ fn a_hermetic_reproducible_build_and_its_provenance() {
         output.contains("only in the provenance: [tinydep@1.0.0]"),
         "{output}"
     );
+    // The red team's SBOMs (F4): each a spelling or source of a package
+    // that name-and-version matching took for the provenance's; each denied.
+    fn tinydep(doc: &mut Value) -> &mut Value {
+        doc["components"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .find(|c| c["name"] == "tinydep")
+            .unwrap()
+    }
+    type Doctor = fn(&mut Value);
+    let cases: [(&str, Doctor); 6] = [
+        ("upper-case type", |d| {
+            d["components"].as_array_mut().unwrap().push(serde_json::json!(
+                { "type": "library", "name": "evil", "version": "6.6.6", "purl": "PKG:CARGO/evil@6.6.6" }
+            ));
+        }),
+        ("another registry", |d| {
+            tinydep(d)["purl"] =
+                "pkg:cargo/tinydep@1.0.0?repository_url=https%3A%2F%2Fevil.example%2Findex".into();
+        }),
+        ("an npm purl", |d| {
+            tinydep(d)["purl"] = "pkg:npm/tinydep@1.0.0".into();
+        }),
+        ("no purl", |d| {
+            tinydep(d).as_object_mut().unwrap().remove("purl");
+        }),
+        ("encoded name", |d| {
+            tinydep(d)["purl"] = "pkg:cargo/tinyde%70@1.0.0".into();
+        }),
+        ("name and purl disagree", |d| {
+            tinydep(d)["name"] = "tinydep2".into();
+        }),
+    ];
+    for (i, (what, doctor)) in cases.into_iter().enumerate() {
+        let mut doc: Value = serde_json::from_slice(&std::fs::read(&sbom_path).unwrap()).unwrap();
+        doctor(&mut doc);
+        let path = b.dir.join(format!("../sbom-bad-{i}.json"));
+        std::fs::write(&path, serde_json::to_vec(&doc).unwrap()).unwrap();
+        let bad_bundle = b.dir.join(format!("../sbom-bad-{i}.sigstore.json"));
+        attest_sbom(&path, &bad_bundle);
+        let (code, output) = verify(&b, &match_policy, &[&bundle, &bad_bundle]);
+        assert_eq!(code, Some(1), "{what}: {output}");
+        assert!(output.contains("matchSbom"), "{what}: {output}");
+    }
     // No SBOM at all: denied, not skipped.
     let (code, output) = verify(&b, &match_policy, &[&bundle]);
     assert_eq!(code, Some(1), "{output}");

@@ -26,6 +26,8 @@ pub enum PredicateError {
         predicate_type: String,
         message: String,
     },
+    #[error("purl `{purl}`: {reason}")]
+    Purl { purl: String, reason: String },
 }
 
 /// A statement subject.
@@ -192,15 +194,57 @@ pub const CARGO_BUILD_TYPE: &str =
 pub struct BuildFacts {
     /// The build ran in a sandbox with no network.
     pub hermetic: bool,
-    /// `netns` (a new network namespace, as root), `userns+netns` (a user
-    /// namespace as well, unprivileged) or `none` (`--no-sandbox`).
-    pub sandbox: String,
+    /// The sandbox it ran in: a closed set, an unknown value does not read.
+    pub sandbox: SandboxKind,
     /// The environment the build saw: the allow-list, with values.
     pub environment: BTreeMap<String, String>,
     pub toolchain: Toolchain,
     /// `cargo auditable` embedded the dependency list in the binaries.
     pub auditable: bool,
     pub reproducible: Reproducible,
+}
+
+/// The sandbox a `tollgate build` ran in. Closed: any other spelling
+/// (`"None"`, `""`) fails to read, and so fails every build condition.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SandboxKind {
+    /// bubblewrap: user, PID, network, mount, IPC and UTS namespaces, an
+    /// empty root with the system read-only, no capabilities,
+    /// `no_new_privs` (`docs/build.md`). The only kind that is hermetic.
+    #[serde(rename = "bwrap")]
+    Bwrap,
+    /// Earlier builds: a network namespace only (as root). Readable, but
+    /// not hermetic: a build script could enter the caller's namespace.
+    #[serde(rename = "netns")]
+    Netns,
+    /// Earlier builds: user and network namespaces only. Not hermetic.
+    #[serde(rename = "userns+netns")]
+    UsernsNetns,
+    /// `--no-sandbox`.
+    #[serde(rename = "none")]
+    None,
+}
+
+impl SandboxKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SandboxKind::Bwrap => "bwrap",
+            SandboxKind::Netns => "netns",
+            SandboxKind::UsernsNetns => "userns+netns",
+            SandboxKind::None => "none",
+        }
+    }
+
+    /// Whether a build in this sandbox counts as hermetic.
+    pub fn is_hermetic(self) -> bool {
+        self == SandboxKind::Bwrap
+    }
+}
+
+impl std::fmt::Display for SandboxKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -440,28 +484,27 @@ impl Provenance {
             .map_err(|e| err(format!("internalParameters.build: {e}")))
     }
 
-    /// The crates the build resolved, as `(name, version)`: every
-    /// `pkg:cargo/` dependency; an error for one without a version. The
-    /// second set holds the local (path) packages, the ones annotated
-    /// `"source": "path"`: the build's own source, not dependencies.
+    /// The crates the build resolved: every `pkg:cargo/` dependency,
+    /// parsed strictly ([`CargoPurl::parse`]); an error for one that does
+    /// not parse, and for any other `pkg:` purl. The second set holds the
+    /// local (path) packages, the ones annotated `"source": "path"`: the
+    /// build's own source, not dependencies.
     #[allow(clippy::type_complexity)]
     pub fn cargo_packages(
         &self,
-    ) -> Result<(BTreeSet<(String, String)>, BTreeSet<(String, String)>), PredicateError> {
+    ) -> Result<(BTreeSet<CargoPurl>, BTreeSet<CargoPurl>), PredicateError> {
         let mut out = BTreeSet::new();
         let mut local = BTreeSet::new();
         for d in &self.build_definition.resolved_dependencies {
-            let Some(rest) = d.uri.as_deref().and_then(|u| u.strip_prefix("pkg:cargo/")) else {
+            let Some(uri) = d.uri.as_deref() else {
                 continue;
             };
-            let rest = rest.split(['?', '#']).next().unwrap_or(rest);
-            let Some((name, version)) = rest.rsplit_once('@') else {
-                return Err(PredicateError::Predicate {
-                    predicate_type: crate::statement::SLSA_PROVENANCE_V1.into(),
-                    message: format!("dependency `{rest}` has no version"),
-                });
-            };
-            let key = (percent_decode(name), percent_decode(version));
+            // Non-purl URIs (the git source) are not packages; a purl in
+            // any spelling is, and must read as a cargo purl.
+            if !uri.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("pkg:")) {
+                continue;
+            }
+            let key = CargoPurl::parse(uri)?;
             let is_local = d
                 .annotations
                 .as_ref()
@@ -496,23 +539,121 @@ impl Provenance {
 }
 
 /// `%40` and friends in a purl segment.
-fn percent_decode(text: &str) -> String {
+/// A cargo package URL in the one spelling `tollgate sbom` and `tollgate
+/// build` write: `pkg:cargo/NAME@VERSION`, optionally `?vcs_url=…` or
+/// `?repository_url=…` (where the crate came from). Parsed strictly, so
+/// that one package has one spelling: the scheme and type in lower case,
+/// no namespace, no subpath, no other qualifiers, and every segment
+/// percent-encoded exactly as the writer encodes it (`ser%64e` is not
+/// `serde`). Two purls name the same package when all of name, version
+/// and source qualifiers are equal.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct CargoPurl {
+    pub name: String,
+    pub version: String,
+    /// `vcs_url` / `repository_url`, decoded; empty for crates.io.
+    pub qualifiers: BTreeMap<String, String>,
+}
+
+impl CargoPurl {
+    /// The qualifiers that say where a crate came from.
+    const SOURCE_QUALIFIERS: [&'static str; 2] = ["repository_url", "vcs_url"];
+
+    pub fn parse(purl: &str) -> Result<Self, PredicateError> {
+        let fail = |reason: &str| PredicateError::Purl {
+            purl: purl.to_string(),
+            reason: reason.to_string(),
+        };
+        let rest = purl
+            .strip_prefix("pkg:cargo/")
+            .ok_or_else(|| fail("not a cargo purl in canonical form (`pkg:cargo/NAME@VERSION`)"))?;
+        if rest.contains('#') {
+            return Err(fail("a subpath is not allowed"));
+        }
+        let (main, query) = match rest.split_once('?') {
+            Some((m, q)) => (m, Some(q)),
+            None => (rest, None),
+        };
+        let (name, version) = main.rsplit_once('@').ok_or_else(|| fail("no version"))?;
+        if name.contains('/') {
+            return Err(fail("cargo purls have no namespace"));
+        }
+        let canonical = |segment: &str, what: &str| -> Result<String, PredicateError> {
+            let decoded = strict_decode(segment)
+                .ok_or_else(|| fail(&format!("{what}: bad percent-encoding")))?;
+            if decoded.is_empty() {
+                return Err(fail(&format!("{what} is empty")));
+            }
+            if purl_encode(&decoded) != segment {
+                return Err(fail(&format!("{what} is not in canonical spelling")));
+            }
+            Ok(decoded)
+        };
+        let name = canonical(name, "the name")?;
+        let version = canonical(version, "the version")?;
+        let mut qualifiers = BTreeMap::new();
+        for pair in query.into_iter().flat_map(|q| q.split('&')) {
+            let (key, value) = pair
+                .split_once('=')
+                .ok_or_else(|| fail("a qualifier without a value"))?;
+            if !Self::SOURCE_QUALIFIERS.contains(&key) {
+                return Err(fail(&format!("unknown qualifier `{key}`")));
+            }
+            let value = canonical(value, key)?;
+            if qualifiers.insert(key.to_string(), value).is_some() {
+                return Err(fail(&format!("qualifier `{key}` repeated")));
+            }
+        }
+        Ok(CargoPurl {
+            name,
+            version,
+            qualifiers,
+        })
+    }
+}
+
+impl std::fmt::Display for CargoPurl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}@{}", self.name, self.version)?;
+        for (i, (k, v)) in self.qualifiers.iter().enumerate() {
+            write!(f, "{}{k}={v}", if i == 0 { " (" } else { ", " })?;
+        }
+        if !self.qualifiers.is_empty() {
+            f.write_str(")")?;
+        }
+        Ok(())
+    }
+}
+
+/// Percent-encoding as the purl writer does it (`sbom::cyclonedx`).
+fn purl_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Percent-decoding that refuses a stray `%` and invalid UTF-8.
+fn strict_decode(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
-            if let Some(b) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
         }
-        out.push(bytes[i]);
-        i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    String::from_utf8(out).ok()
 }
 
 // ---------------------------------------------------------------------------
@@ -1261,7 +1402,7 @@ mod tests {
                 } },
                 "resolvedDependencies": [
                     { "uri": "pkg:cargo/serde@1.0.0", "digest": { "sha256": "aa" } },
-                    { "uri": "pkg:cargo/my%2Bcrate@0.1.0?vcs_url=git%2Bhttps://x", "digest": { "gitCommit": "bb" } },
+                    { "uri": "pkg:cargo/my%2Bcrate@0.1.0?vcs_url=git%2Bhttps%3A%2F%2Fx", "digest": { "gitCommit": "bb" } },
                     { "uri": "pkg:cargo/app@0.1.0", "annotations": { "source": "path" } },
                     { "uri": "git+https://github.com/o/r@refs/heads/main" }
                 ]
@@ -1275,13 +1416,24 @@ mod tests {
         assert_eq!(facts.toolchain.rustc_field("commit-hash"), Some("abc"));
         let (deps, local) = p.cargo_packages().unwrap();
         assert_eq!(
-            deps.into_iter().collect::<Vec<_>>(),
-            vec![
-                ("my+crate".to_string(), "0.1.0".to_string()),
-                ("serde".to_string(), "1.0.0".to_string())
-            ]
+            deps.iter()
+                .map(|d| (d.name.as_str(), d.version.as_str()))
+                .collect::<Vec<_>>(),
+            vec![("my+crate", "0.1.0"), ("serde", "1.0.0")]
+        );
+        assert_eq!(
+            deps.iter().next().unwrap().qualifiers["vcs_url"],
+            "git+https://x"
         );
         assert_eq!(local.len(), 1);
+        // An unknown sandbox spelling does not read.
+        for bad in ["None", "", "NETNS", "chroot"] {
+            let mut q = p.clone();
+            q.build_definition.internal_parameters.as_mut().unwrap()["build"]["sandbox"] =
+                serde_json::json!(bad);
+            assert!(q.build_facts().is_err(), "{bad}");
+        }
+        assert!(!facts.sandbox.is_hermetic());
         // The purl is a package, not a source repository.
         assert_eq!(
             p.source_repositories(),
@@ -1297,5 +1449,50 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("not a `tollgate build`"));
+    }
+
+    /// One package, one spelling: every other spelling of a cargo purl is
+    /// refused, not silently skipped or folded into `serde`.
+    #[test]
+    fn cargo_purls_are_parsed_strictly() {
+        let ok = CargoPurl::parse("pkg:cargo/serde@1.0.0").unwrap();
+        assert_eq!((ok.name.as_str(), ok.version.as_str()), ("serde", "1.0.0"));
+        assert!(ok.qualifiers.is_empty());
+        let git = CargoPurl::parse("pkg:cargo/x@0.1.0%2Bmeta?vcs_url=git%2Bhttps%3A%2F%2Fe.x%2Fr")
+            .unwrap();
+        assert_eq!(git.version, "0.1.0+meta");
+        assert_eq!(git.qualifiers["vcs_url"], "git+https://e.x/r");
+        // Another registry is another package.
+        let other = CargoPurl::parse(
+            "pkg:cargo/serde@1.0.0?repository_url=https%3A%2F%2Fevil.example%2Findex",
+        )
+        .unwrap();
+        assert_ne!(other, ok);
+        for bad in [
+            "PKG:CARGO/evil@6.6.6",
+            "pkg:Cargo/serde@1.0.0",
+            "pkg:npm/serde@1.0.0",
+            "pkg:cargo/ser%64e@1.0.0",
+            "pkg:cargo/serde@1.0.0+x",
+            "pkg:cargo/ns/serde@1.0.0",
+            "pkg:cargo/serde",
+            "pkg:cargo/@1.0.0",
+            "pkg:cargo/serde@1.0.0#sub",
+            "pkg:cargo/serde@1.0.0?checksum=sha256:00",
+            "pkg:cargo/serde@1.0.0?repository_url=a&repository_url=a",
+            "pkg:cargo/serde@1%2",
+        ] {
+            assert!(CargoPurl::parse(bad).is_err(), "{bad} was accepted");
+        }
+        // A provenance dependency in another spelling is an error, not skipped.
+        let p: Provenance = serde_json::from_value(serde_json::json!({
+            "buildDefinition": {
+                "buildType": CARGO_BUILD_TYPE, "externalParameters": {},
+                "resolvedDependencies": [ { "uri": "PKG:CARGO/evil@6.6.6" } ]
+            },
+            "runDetails": { "builder": { "id": "https://example.com/b" } }
+        }))
+        .unwrap();
+        assert!(p.cargo_packages().is_err());
     }
 }

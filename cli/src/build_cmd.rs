@@ -25,7 +25,9 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use tollgate_attest::predicate::{BuildFacts, Reproducible, Toolchain, CARGO_BUILD_TYPE};
+use tollgate_attest::predicate::{
+    BuildFacts, Reproducible, SandboxKind, Toolchain, CARGO_BUILD_TYPE,
+};
 use tollgate_attest::statement::{self, Subject};
 
 #[derive(Args, Debug)]
@@ -64,33 +66,103 @@ const REMAP_SOURCE: &str = "/tollgate/src";
 const REMAP_TARGET: &str = "/tollgate/target";
 const REMAP_CARGO_HOME: &str = "/tollgate/cargo-home";
 
-/// The network sandbox the build runs in.
+/// The sandbox the build runs in.
 #[derive(Clone, Debug)]
 enum Sandbox {
-    /// `unshare` with these arguments; `kind` as recorded.
-    Unshare {
+    /// bubblewrap at this path.
+    Bwrap {
         program: PathBuf,
-        args: Vec<&'static str>,
-        kind: &'static str,
     },
     None,
 }
 
+/// What one sandboxed command may see of the file system besides the
+/// read-only system directories: paths bound at their own place.
+#[derive(Default)]
+struct Binds {
+    read_only: Vec<PathBuf>,
+    read_write: Vec<PathBuf>,
+}
+
+/// The directories of the system bound read-only into the sandbox (or
+/// recreated as the symlinks they are on merged-/usr systems). Nothing
+/// else of the host is there: not /root, /home, /run, /tmp, /var, /srv,
+/// /mnt, /opt, and no parent directory of the project (so no
+/// `.cargo/config.toml` above it).
+const SYSTEM_DIRS: [&str; 7] = [
+    "/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32",
+];
+/// Of /etc, only what the dynamic loader and `cc` (Debian's alternatives)
+/// need.
+const ETC_FILES: [&str; 4] = [
+    "/etc/alternatives",
+    "/etc/ld.so.cache",
+    "/etc/ld.so.conf",
+    "/etc/ld.so.conf.d",
+];
+
 impl Sandbox {
-    fn kind(&self) -> &'static str {
+    fn kind(&self) -> SandboxKind {
         match self {
-            Sandbox::Unshare { kind, .. } => kind,
-            Sandbox::None => "none",
+            Sandbox::Bwrap { .. } => SandboxKind::Bwrap,
+            Sandbox::None => SandboxKind::None,
         }
     }
 
-    /// A command that runs `program` inside the sandbox.
-    fn command(&self, program: &Path, umask: Option<&str>) -> Command {
+    /// A command that runs `program` inside the sandbox, in `dir`.
+    fn command(&self, program: &Path, umask: Option<&str>, binds: &Binds, dir: &Path) -> Command {
         let mut argv: Vec<std::ffi::OsString> = Vec::new();
-        if let Sandbox::Unshare { program, args, .. } = self {
-            argv.push(program.into());
-            argv.extend(args.iter().map(Into::into));
-            argv.push("--".into());
+        if let Sandbox::Bwrap { program: bwrap } = self {
+            argv.push(bwrap.into());
+            for a in [
+                "--unshare-user",
+                "--unshare-pid",
+                "--unshare-net",
+                "--unshare-ipc",
+                "--unshare-uts",
+                "--unshare-cgroup-try",
+                "--die-with-parent",
+                "--new-session",
+                "--cap-drop",
+                "ALL",
+                "--proc",
+                "/proc",
+                "--dev",
+                "/dev",
+                "--tmpfs",
+                "/tmp",
+            ] {
+                argv.push(a.into());
+            }
+            for d in SYSTEM_DIRS {
+                let path = Path::new(d);
+                match std::fs::read_link(path) {
+                    Ok(target) => {
+                        argv.extend(["--symlink".into(), target.into(), d.into()]);
+                    }
+                    Err(_) if path.is_dir() => {
+                        argv.extend(["--ro-bind".into(), d.into(), d.into()]);
+                    }
+                    Err(_) => {}
+                }
+            }
+            for f in ETC_FILES {
+                argv.extend(["--ro-bind-try".into(), f.into(), f.into()]);
+            }
+            // Parents before children, so a read-write target inside a
+            // read-only source is bound on top of it.
+            let mut all: Vec<(&PathBuf, bool)> = binds
+                .read_only
+                .iter()
+                .map(|p| (p, false))
+                .chain(binds.read_write.iter().map(|p| (p, true)))
+                .collect();
+            all.sort_by_key(|(p, _)| p.components().count());
+            for (path, writable) in all {
+                let flag = if writable { "--bind" } else { "--ro-bind" };
+                argv.extend([flag.into(), path.into(), path.into()]);
+            }
+            argv.extend(["--chdir".into(), dir.into(), "--".into()]);
         }
         if let Some(mask) = umask {
             for a in ["sh", "-c", "umask \"$0\" && exec \"$@\"", mask] {
@@ -100,6 +172,9 @@ impl Sandbox {
         argv.push(program.into());
         let mut command = Command::new(&argv[0]);
         command.args(&argv[1..]);
+        if matches!(self, Sandbox::None) {
+            command.current_dir(dir);
+        }
         command
     }
 }
@@ -111,27 +186,34 @@ fn which(name: &str, path: &std::ffi::OsStr) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// Make the sandbox, or say why it cannot be made. The probe runs in it
-/// and lists the network interfaces it sees: only an unconfigured `lo`
-/// may be there.
+/// The probe that runs inside a new sandbox before any build. Sections
+/// separated by `@@`: the network interfaces, the namespaces, the
+/// capabilities and `no_new_privs`, whether `nsenter` into a process's
+/// network namespace works, and whether the caller's home is visible.
+const PROBE: &str = r#"cat /proc/self/net/dev; echo @@
+for n in net pid user mnt; do readlink /proc/self/ns/$n; done; echo @@
+grep -E '^(CapEff|CapPrm|CapBnd|NoNewPrivs):' /proc/self/status; echo @@
+if nsenter -t 1 -n true 2>/dev/null; then echo nsenter-allowed; else echo nsenter-denied; fi; echo @@
+if [ -n "$0" ] && [ -e "$0" ]; then echo home-visible; else echo home-hidden; fi"#;
+
+/// Make the sandbox, or say why it cannot be made. A probe runs in it
+/// first and must find: only an unconfigured `lo`; network, PID, user and
+/// mount namespaces other than this process's; no capabilities and
+/// `no_new_privs`; `nsenter` refused; the caller's home not there.
 fn make_sandbox(path_var: &std::ffi::OsStr) -> Result<Sandbox> {
-    let Some(program) = which("unshare", path_var) else {
-        bail!("no network sandbox: `unshare` (util-linux) is not on PATH; install util-linux, or pass --no-sandbox to build without one (recorded as hermetic: false)");
+    let Some(program) = which("bwrap", path_var) else {
+        bail!("no sandbox: `bwrap` (bubblewrap) is not on PATH; install bubblewrap (Debian: apt-get install bubblewrap), or pass --no-sandbox to build without one (recorded as hermetic: false)");
     };
-    let root = rustix::process::geteuid().is_root();
-    let (args, kind) = if root {
-        (vec!["-n"], "netns")
-    } else {
-        (vec!["-r", "-n"], "userns+netns")
-    };
-    let sandbox = Sandbox::Unshare {
+    let sandbox = Sandbox::Bwrap {
         program: program.clone(),
-        args: args.clone(),
-        kind,
     };
+    let home = std::env::var_os("HOME")
+        .filter(|h| !h.is_empty() && Path::new(h) != Path::new("/"))
+        .unwrap_or_default();
     let probe = sandbox
-        .command(Path::new("cat"), None)
-        .arg("/proc/self/net/dev")
+        .command(Path::new("sh"), None, &Binds::default(), Path::new("/"))
+        .args(["-c", PROBE])
+        .arg(&home)
         .env_clear()
         .env("PATH", path_var)
         .stdin(Stdio::null())
@@ -139,27 +221,71 @@ fn make_sandbox(path_var: &std::ffi::OsStr) -> Result<Sandbox> {
         .with_context(|| format!("{}: cannot run", program.display()))?;
     if !probe.status.success() {
         bail!(
-            "no network sandbox: `{} {}` failed ({}): {}; pass --no-sandbox to build without one (recorded as hermetic: false)",
+            "no sandbox: `{}` failed ({}): {}; pass --no-sandbox to build without one (recorded as hermetic: false)",
             program.display(),
-            args.join(" "),
             probe.status,
             String::from_utf8_lossy(&probe.stderr).trim()
         );
     }
-    let text = String::from_utf8_lossy(&probe.stdout);
-    let interfaces: Vec<&str> = text
+    check_probe(&String::from_utf8_lossy(&probe.stdout))?;
+    Ok(sandbox)
+}
+
+/// Judge the probe's output; any doubt is a failure.
+fn check_probe(text: &str) -> Result<()> {
+    let sections: Vec<&str> = text.split("@@").map(str::trim).collect();
+    let [net, namespaces, status, nsenter, home] = sections[..] else {
+        bail!("no sandbox: the probe's output is not understood: {text:?}");
+    };
+    let interfaces: Vec<&str> = net
         .lines()
         .skip(2)
         .filter_map(|l| l.split(':').next().map(str::trim))
         .collect();
-    if interfaces.is_empty() || interfaces.iter().any(|i| *i != "lo") {
-        bail!("no network sandbox: the new network namespace has interfaces {interfaces:?}, expected only `lo`");
+    if interfaces != ["lo"] {
+        bail!("no sandbox: the new network namespace has interfaces {interfaces:?}, expected only `lo`");
     }
-    Ok(sandbox)
+    let inside: Vec<&str> = namespaces.lines().map(str::trim).collect();
+    for (i, n) in ["net", "pid", "user", "mnt"].iter().enumerate() {
+        let ours = std::fs::read_link(format!("/proc/self/ns/{n}"))
+            .with_context(|| format!("/proc/self/ns/{n}: cannot read"))?;
+        match inside.get(i) {
+            Some(theirs) if !theirs.is_empty() && Path::new(theirs) != ours => {}
+            other => bail!(
+                "no sandbox: the {n} namespace inside ({other:?}) is not a new one (ours: {})",
+                ours.display()
+            ),
+        }
+    }
+    for field in ["CapEff", "CapPrm", "CapBnd"] {
+        let value = status
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{field}:")))
+            .map(str::trim);
+        if value.is_none_or(|v| v.is_empty() || v.bytes().any(|b| b != b'0')) {
+            bail!("no sandbox: the build would have capabilities ({field}: {value:?})");
+        }
+    }
+    let nnp = status
+        .lines()
+        .find_map(|l| l.strip_prefix("NoNewPrivs:"))
+        .map(str::trim);
+    if nnp != Some("1") {
+        bail!("no sandbox: no_new_privs is not set inside ({nnp:?})");
+    }
+    if nsenter != "nsenter-denied" {
+        bail!("no sandbox: `nsenter -t 1 -n` works inside ({nsenter})");
+    }
+    if home != "home-hidden" {
+        bail!("no sandbox: the caller's home directory is visible inside ({home})");
+    }
+    Ok(())
 }
 
 /// The toolchain, resolved past rustup's proxies to the real binaries.
 struct ResolvedToolchain {
+    /// `rustc --print sysroot`, bound read-only into the sandbox.
+    sysroot: PathBuf,
     rustc: PathBuf,
     cargo: PathBuf,
     /// rustup's toolchain name and home, when rustup manages it.
@@ -196,11 +322,18 @@ fn sha256_of(path: &Path) -> Result<String> {
     Ok(hex::encode(hasher.finalize()))
 }
 
-fn resolve_toolchain(project: &Path) -> Result<ResolvedToolchain> {
+/// The caller's toolchain: `rustc --print sysroot` run in `/`, not in
+/// the project, so the project's `rust-toolchain.toml` (which may name a
+/// `path` toolchain of its own making) does not choose the compiler that
+/// the provenance then vouches for. The caller's `RUSTUP_TOOLCHAIN` and
+/// rustup's default decide; the build gets `RUSTUP_TOOLCHAIN` pinned to
+/// the result.
+fn resolve_toolchain() -> Result<ResolvedToolchain> {
+    let neutral = Path::new("/");
     let sysroot = PathBuf::from(run_text(
         Path::new("rustc"),
         &["--print", "sysroot"],
-        project,
+        neutral,
     )?);
     let bin = sysroot.join("bin");
     let rustc = bin.join("rustc");
@@ -222,12 +355,13 @@ fn resolve_toolchain(project: &Path) -> Result<ResolvedToolchain> {
         _ => None,
     };
     let facts = Toolchain {
-        rustc_version: run_text(&rustc, &["-vV"], project)?,
-        cargo_version: run_text(&cargo, &["-V"], project)?,
+        rustc_version: run_text(&rustc, &["-vV"], neutral)?,
+        cargo_version: run_text(&cargo, &["-V"], neutral)?,
         rustc_sha256: sha256_of(&rustc)?,
         cargo_sha256: sha256_of(&cargo)?,
     };
     Ok(ResolvedToolchain {
+        sysroot,
         rustc,
         cargo,
         rustup,
@@ -317,6 +451,11 @@ impl Settings<'_> {
             ("CARGO_NET_OFFLINE".into(), "true".into()),
             ("CARGO_TERM_COLOR".into(), "never".into()),
             ("RUSTC".into(), s(&self.toolchain.rustc)),
+            // Empty overrides any `[build] rustc-wrapper` /
+            // `rustc-workspace-wrapper` in a cargo config: nothing runs
+            // between cargo and the hashed rustc.
+            ("RUSTC_WRAPPER".into(), String::new()),
+            ("RUSTC_WORKSPACE_WRAPPER".into(), String::new()),
             ("SOURCE_DATE_EPOCH".into(), self.epoch.to_string()),
             ("LC_ALL".into(), "C".into()),
             ("TZ".into(), "UTC".into()),
@@ -334,12 +473,28 @@ impl Settings<'_> {
             std::fs::create_dir_all(spec.scratch.join(d))
                 .with_context(|| format!("{}: cannot create", spec.scratch.display()))?;
         }
-        let mut command = self.sandbox.command(&self.toolchain.cargo, spec.umask);
+        std::fs::create_dir_all(spec.target)
+            .with_context(|| format!("{}: cannot create", spec.target.display()))?;
+        // Seen inside: the source, the fetched crates and the toolchain
+        // read-only; the target and scratch directories writable.
+        let mut binds = Binds {
+            read_only: vec![
+                spec.source.to_path_buf(),
+                spec.cargo_home.to_path_buf(),
+                self.toolchain.sysroot.clone(),
+            ],
+            read_write: vec![spec.target.to_path_buf(), spec.scratch.to_path_buf()],
+        };
+        binds
+            .read_only
+            .extend(self.auditable.map(Path::to_path_buf));
+        let mut command =
+            self.sandbox
+                .command(&self.toolchain.cargo, spec.umask, &binds, spec.source);
         command
             .args(self.cargo_args())
             .arg("--manifest-path")
             .arg(spec.source.join("Cargo.toml"))
-            .current_dir(spec.source)
             .env_clear()
             .envs(self.environment(spec))
             .stdin(Stdio::null())
@@ -353,7 +508,7 @@ impl Settings<'_> {
                 "{}: the build failed ({}){}",
                 spec.source.display(),
                 out.status,
-                if self.sandbox.kind() == "none" {
+                if self.sandbox.kind() == SandboxKind::None {
                     ""
                 } else {
                     " in the network sandbox: a build script or proc-macro that needs the network cannot run here"
@@ -677,7 +832,15 @@ pub fn run(args: BuildArgs) -> Result<u8> {
     } else {
         make_sandbox(&caller_path)?
     };
-    let toolchain = resolve_toolchain(&project)?;
+    let toolchain = resolve_toolchain()?;
+    for file in ["rust-toolchain.toml", "rust-toolchain"] {
+        if project.join(file).exists() {
+            output::info!(
+                "note: {file} in the project is not followed: the build uses the caller's toolchain ({})",
+                toolchain.sysroot.display()
+            );
+        }
+    }
     let auditable = if args.no_auditable {
         None
     } else {
@@ -796,7 +959,7 @@ pub fn run(args: BuildArgs) -> Result<u8> {
     let environment = settings.environment(&first_spec);
     let facts = BuildFacts {
         hermetic: !matches!(sandbox, Sandbox::None),
-        sandbox: sandbox.kind().to_string(),
+        sandbox: sandbox.kind(),
         environment,
         toolchain: toolchain.facts.clone(),
         auditable: auditable.is_some(),

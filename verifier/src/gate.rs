@@ -627,7 +627,7 @@ fn build_conditions(
         return Ok(());
     }
     let facts = provenance.build_facts().map_err(|e| e.to_string())?;
-    if p.hermetic && !(facts.hermetic && facts.sandbox != "none") {
+    if p.hermetic && !(facts.hermetic && facts.sandbox.is_hermetic()) {
         return Err(format!(
             "the build was not hermetic (hermetic: {}, sandbox: {})",
             facts.hermetic, facts.sandbox
@@ -673,16 +673,33 @@ fn build_conditions(
         }
         for s in sboms {
             let bom: predicate::CycloneDx = s.predicate_as().map_err(|e| e.to_string())?;
-            let listed: BTreeSet<(String, String)> = bom
-                .all_components()?
-                .iter()
-                .map(|c| (c.name.clone(), c.version.clone().unwrap_or_default()))
-                .filter(|c| !local.contains(c))
-                .collect();
+            // Every component must be a cargo package named by its purl,
+            // in the one spelling the provenance uses: no purl, another
+            // type, another spelling or an unknown qualifier fails.
+            let mut listed = BTreeSet::new();
+            for c in bom.all_components()? {
+                let purl = c
+                    .purl
+                    .as_deref()
+                    .ok_or_else(|| format!("matchSbom: SBOM component `{}` has no purl", c.name))?;
+                let key = predicate::CargoPurl::parse(purl)
+                    .map_err(|e| format!("matchSbom: SBOM component `{}`: {e}", c.name))?;
+                if key.name != c.name || c.version.as_deref() != Some(key.version.as_str()) {
+                    return Err(format!(
+                        "matchSbom: SBOM component `{}@{}` does not match its purl `{purl}`",
+                        c.name,
+                        c.version.as_deref().unwrap_or("")
+                    ));
+                }
+                if !local.contains(&key) {
+                    listed.insert(key);
+                }
+            }
             if listed != resolved {
-                let only = |a: &BTreeSet<(String, String)>, b: &BTreeSet<(String, String)>| {
+                let only = |a: &BTreeSet<predicate::CargoPurl>,
+                            b: &BTreeSet<predicate::CargoPurl>| {
                     a.difference(b)
-                        .map(|(n, v)| format!("{n}@{v}"))
+                        .map(ToString::to_string)
                         .collect::<Vec<_>>()
                         .join(", ")
                 };

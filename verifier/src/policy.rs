@@ -325,6 +325,32 @@ pub struct Requirement {
     pub max_age: Option<Spanned<String>>,
 }
 
+/// A `toolchains:` entry: a release (`1.95.0`, `1.96.0-nightly`), a
+/// commit hash (40 hex) or the rustc binary's `sha256:<64 hex>`. Only the
+/// last is strong: a release or commit is what the binary says of itself
+/// (`rustc -vV`), which a wrapper can say too.
+fn toolchain_entry_valid(t: &str) -> bool {
+    let hex = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_hexdigit());
+    if let Some(h) = t.strip_prefix("sha256:") {
+        return hex(h, 64);
+    }
+    if hex(t, 40) {
+        return true;
+    }
+    let (core, pre) = match t.split_once('-') {
+        Some((c, p)) => (c, Some(p)),
+        None => (t, None),
+    };
+    let parts: Vec<&str> = core.split('.').collect();
+    parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        && pre.is_none_or(|p| {
+            !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.')
+        })
+}
+
 /// `30d`, `12h`, `2w`, `90m` to seconds.
 pub fn parse_age(text: &str) -> Option<i64> {
     let text = text.trim();
@@ -533,6 +559,14 @@ impl Policy {
     fn check(&self) -> Vec<Problem> {
         let mut out = Vec::new();
         for r in &self.attestations {
+            for t in r.provenance.iter().flat_map(|p| &p.toolchains) {
+                if !toolchain_entry_valid(t) {
+                    out.push(at(
+                        &r.predicate_type,
+                        format!("toolchains: `{t}` is not a rustc release (`1.95.0`), a 40-hex commit hash or `sha256:<64 hex>`"),
+                    ));
+                }
+            }
             if let Some(age) = &r.max_age {
                 if parse_age(&age.value).is_none() {
                     out.push(at(
@@ -832,6 +866,15 @@ mod tests {
         let c = p.attestations[0].provenance.as_ref().unwrap();
         assert!(c.hermetic && c.reproducible && c.match_sbom);
         assert_eq!(c.toolchains, vec!["1.95.0".to_string()]);
+        // Empty or malformed toolchain entries are refused, not matched.
+        for bad in ["\"\"", "\" \"", "\"1.95\"", "\"sha256:\"", "\"stable\""] {
+            let t = text.replace("[\"1.95.0\"]", &format!("[{bad}]"));
+            let problems = Policy::parse(&t).expect_err(bad);
+            assert!(
+                problems.iter().any(|p| p.message.contains("toolchains:")),
+                "{bad}: {problems:?}"
+            );
+        }
         let typo = text.replace("matchSbom", "matchSBOM");
         assert!(Policy::parse(&typo).is_err());
     }
