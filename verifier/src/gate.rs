@@ -812,3 +812,50 @@ fn conditions(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn provenance(sandbox: &str, hermetic: bool) -> predicate::Provenance {
+        serde_json::from_value(serde_json::json!({
+            "buildDefinition": {
+                "buildType": predicate::CARGO_BUILD_TYPE,
+                "externalParameters": {},
+                "internalParameters": { "build": {
+                    "hermetic": hermetic, "sandbox": sandbox, "environment": {},
+                    "toolchain": { "rustcVersion": "release: 1.95.0", "cargoVersion": "cargo 1.95.0",
+                        "rustcSha256": "00", "cargoSha256": "11" },
+                    "auditable": true,
+                    "reproducible": { "checked": false, "identical": false }
+                } }
+            },
+            "runDetails": { "builder": { "id": "https://example.com/b" } }
+        }))
+        .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// `hermetic: true` needs the bubblewrap sandbox: `none`, the old
+    /// network-namespace-only kinds, and any unknown spelling deny (F5).
+    #[test]
+    fn hermetic_needs_the_bwrap_sandbox() {
+        let p = crate::policy::ProvenanceConditions {
+            hermetic: true,
+            ..Default::default()
+        };
+        assert_eq!(build_conditions(&p, &provenance("bwrap", true), &[]), Ok(()));
+        for (sandbox, hermetic) in [
+            ("bwrap", false),
+            ("netns", true),
+            ("userns+netns", true),
+            ("none", true),
+            ("None", true),
+            ("", true),
+        ] {
+            assert!(
+                build_conditions(&p, &provenance(sandbox, hermetic), &[]).is_err(),
+                "{sandbox:?} {hermetic}"
+            );
+        }
+    }
+}
