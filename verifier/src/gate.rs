@@ -843,7 +843,10 @@ mod tests {
             hermetic: true,
             ..Default::default()
         };
-        assert_eq!(build_conditions(&p, &provenance("bwrap", true), &[]), Ok(()));
+        assert_eq!(
+            build_conditions(&p, &provenance("bwrap", true), &[]),
+            Ok(())
+        );
         for (sandbox, hermetic) in [
             ("bwrap", false),
             ("netns", true),
