@@ -432,8 +432,27 @@ fn without_a_sandbox_tool_the_build_fails_closed() {
     std::fs::create_dir_all(&empty).unwrap();
     let out = build(&b, &[], &[("PATH", empty.to_str().unwrap())]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert!(text(&out).contains("no network sandbox"), "{}", text(&out));
+    assert!(text(&out).contains("no sandbox: `bwrap`"), "{}", text(&out));
     assert!(text(&out).contains("--no-sandbox"), "{}", text(&out));
+    assert!(!b.out.join("provenance.json").exists());
+
+    // A `bwrap` that isolates nothing (it drops its options and runs the
+    // command as is) does not pass the probe: the build fails closed.
+    let fake = b.dir.join("../fake-bwrap");
+    write(
+        &fake.join("bwrap"),
+        "#!/bin/sh\nwhile [ \"$1\" != -- ]; do shift; done\nshift\nexec \"$@\"\n",
+    );
+    assert!(Command::new("chmod")
+        .arg("755")
+        .arg(fake.join("bwrap"))
+        .status()
+        .unwrap()
+        .success());
+    let path = format!("{}:{}", fake.display(), std::env::var("PATH").unwrap());
+    let out = build(&b, &[], &[("PATH", &path)]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("no sandbox: "), "{}", text(&out));
     assert!(!b.out.join("provenance.json").exists());
 }
 

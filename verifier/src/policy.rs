@@ -397,7 +397,9 @@ pub struct ProvenanceConditions {
     #[serde(default)]
     pub hermetic: bool,
     /// The rustc the build used: each entry a release (`1.95.0`), a
-    /// commit hash, or the binary's `sha256:<hex>`.
+    /// commit hash, or the binary's `sha256:<hex>`. Only `sha256:` is
+    /// strong: a release or commit is what the binary printed of itself.
+    /// Checked on load (no empty or malformed entries).
     #[serde(default)]
     pub toolchains: Vec<String>,
     /// A second build elsewhere produced identical artifacts.
