@@ -437,23 +437,37 @@ fn without_a_sandbox_tool_the_build_fails_closed() {
     assert!(!b.out.join("provenance.json").exists());
 
     // A `bwrap` that isolates nothing (it drops its options and runs the
-    // command as is) does not pass the probe: the build fails closed.
+    // command as is), and one that is the first version's sandbox
+    // (`unshare -n` as root: host PID namespace, full capabilities, so a
+    // build script could `nsenter` back), do not pass the probe: the
+    // build fails closed.
     let fake = b.dir.join("../fake-bwrap");
-    write(
-        &fake.join("bwrap"),
-        "#!/bin/sh\nwhile [ \"$1\" != -- ]; do shift; done\nshift\nexec \"$@\"\n",
-    );
-    assert!(Command::new("chmod")
-        .arg("755")
-        .arg(fake.join("bwrap"))
-        .status()
-        .unwrap()
-        .success());
-    let path = format!("{}:{}", fake.display(), std::env::var("PATH").unwrap());
-    let out = build(&b, &[], &[("PATH", &path)]);
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert!(text(&out).contains("no sandbox: "), "{}", text(&out));
-    assert!(!b.out.join("provenance.json").exists());
+    for (runner, says) in [
+        ("", "expected only `lo`"),
+        ("unshare -n ", "pid namespace inside"),
+        (
+            "unshare -n --user --map-root-user --pid --fork --mount-proc --mount ",
+            "would have capabilities",
+        ),
+    ] {
+        write(
+            &fake.join("bwrap"),
+            &format!(
+                "#!/bin/sh\nwhile [ \"$1\" != -- ]; do shift; done\nshift\nexec {runner}\"$@\"\n"
+            ),
+        );
+        assert!(Command::new("chmod")
+            .arg("755")
+            .arg(fake.join("bwrap"))
+            .status()
+            .unwrap()
+            .success());
+        let path = format!("{}:{}", fake.display(), std::env::var("PATH").unwrap());
+        let out = build(&b, &[], &[("PATH", &path)]);
+        assert_eq!(out.status.code(), Some(2), "{runner}: {}", text(&out));
+        assert!(text(&out).contains(says), "{runner}: {}", text(&out));
+        assert!(!b.out.join("provenance.json").exists());
+    }
 }
 
 /// SLSA provenance v1 (https://slsa.dev/spec/v1.0/provenance) in an
