@@ -3,12 +3,15 @@
 //!
 //! 1. `cargo fetch --locked` into a cargo home outside the project (the
 //!    only step with the network; no project code runs in it).
-//! 2. `cargo [auditable] build --locked --offline --release` in a new,
-//!    empty network namespace (`unshare -n` as root, `unshare -rn` with a
-//!    user namespace otherwise), with the environment cleared down to an
-//!    allow-list, `SOURCE_DATE_EPOCH` and `--remap-path-prefix` for the
-//!    source, target and cargo-home directories. No sandbox: exit 2,
-//!    unless `--no-sandbox` (then the provenance says `hermetic: false`).
+//! 2. `cargo [auditable] build --locked --offline --release` in a
+//!    bubblewrap sandbox (user, PID, network, mount namespaces; an empty
+//!    root with only the system, toolchain, cache and source read-only;
+//!    no capabilities, `no_new_privs`), probed before use, with the
+//!    caller's toolchain (not the project's `rust-toolchain.toml`), no
+//!    rustc wrapper, the environment cleared down to an allow-list,
+//!    `SOURCE_DATE_EPOCH` and `--remap-path-prefix` for the source, target
+//!    and cargo-home directories. No sandbox: exit 2, unless
+//!    `--no-sandbox` (then the provenance says `hermetic: false`).
 //! 3. `--reproducible-check`: a second build of a copy of the source in
 //!    another directory, with another umask, later, compared byte for byte;
 //!    a difference names the file, the first differing offset and the ELF
