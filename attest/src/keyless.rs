@@ -13,8 +13,8 @@
 //! bundle's `timestampVerificationData`.
 
 use crate::keys::{KeyKind, KeyPair};
-pub use crate::signing_config::{RekorLog, Services};
 use crate::sign::BUNDLE_MEDIA_TYPE_V03;
+pub use crate::signing_config::{RekorLog, Services};
 use crate::Error;
 use base64::engine::general_purpose::{STANDARD as B64, URL_SAFE_NO_PAD as B64URL};
 use base64::Engine;
@@ -476,9 +476,17 @@ pub fn sign_keyless_via(artifact: &[u8], token: &str, services: &Services) -> Re
     let key = KeyPair::generate(KeyKind::EcdsaP256);
     let leaf = fulcio_certificate(&services.fulcio_url, token, &key)?;
     let signature = key.sign(artifact);
-    let mut material =
-        log_and_timestamp(services, &Material::Certificate(&leaf), artifact, &signature, None)?;
-    material.insert("certificate".into(), json!({ "rawBytes": B64.encode(&leaf) }));
+    let mut material = log_and_timestamp(
+        services,
+        &Material::Certificate(&leaf),
+        artifact,
+        &signature,
+        None,
+    )?;
+    material.insert(
+        "certificate".into(),
+        json!({ "rawBytes": B64.encode(&leaf) }),
+    );
     Ok(json!({
         "mediaType": BUNDLE_MEDIA_TYPE_V03,
         "verificationMaterial": material,
@@ -490,7 +498,8 @@ pub fn sign_keyless_via(artifact: &[u8], token: &str, services: &Services) -> Re
 /// timestamped when they name a TSA.
 pub fn sign_keyed_via(artifact: &[u8], key: &KeyPair, services: &Services) -> Result<Value, Error> {
     let signature = key.sign(artifact);
-    let mut material = log_and_timestamp(services, &Material::Key(key), artifact, &signature, None)?;
+    let mut material =
+        log_and_timestamp(services, &Material::Key(key), artifact, &signature, None)?;
     material.insert("publicKey".into(), json!({ "hint": key.key_hint() }));
     Ok(json!({
         "mediaType": BUNDLE_MEDIA_TYPE_V03,
@@ -534,7 +543,8 @@ pub fn sign_statement_via(
         Some(der) => Material::Certificate(der),
         None => Material::Key(key),
     };
-    let mut material = log_and_timestamp(services, &material_of, &pae, &signature, Some(&envelope))?;
+    let mut material =
+        log_and_timestamp(services, &material_of, &pae, &signature, Some(&envelope))?;
     match &leaf {
         Some(der) => material.insert("certificate".into(), json!({ "rawBytes": B64.encode(der) })),
         None => material.insert("publicKey".into(), json!({ "hint": key.key_hint() })),

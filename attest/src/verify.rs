@@ -256,9 +256,8 @@ pub fn verify_bundle_text(
     if !timestamps.is_empty() {
         let authorities = trusted.0.tsa_authorities();
         for (i, ts) in timestamps.iter().enumerate() {
-            crate::timestamp::check(ts.signed_timestamp.as_bytes(), &authorities).map_err(
-                |e| Error::Verification(format!("RFC 3161 timestamp {i}: {e}")),
-            )?;
+            crate::timestamp::check(ts.signed_timestamp.as_bytes(), &authorities)
+                .map_err(|e| Error::Verification(format!("RFC 3161 timestamp {i}: {e}")))?;
         }
     }
     if !(is_keyed && ignore_tlog) {

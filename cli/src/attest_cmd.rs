@@ -263,8 +263,11 @@ pub fn attest(
         }
     };
     // One signature (and one log entry) serves the file and the registry.
-    let bundle =
-        tollgate_attest::keyless::sign_statement_via(&signer, sigstore.services.as_ref(), &statement)?;
+    let bundle = tollgate_attest::keyless::sign_statement_via(
+        &signer,
+        sigstore.services.as_ref(),
+        &statement,
+    )?;
     // A hardware key that failed to sign: nothing is written or pushed.
     if let Some(key) = key {
         key.signing_failure()?;
@@ -277,9 +280,9 @@ pub fn attest(
         output::write_atomic(path, &bundle_bytes)?;
         if announce {
             output::info!(
-            "Wrote {predicate_type} attestation bundle to {} ({})",
-            path.display(),
-            describe(&signer)
+                "Wrote {predicate_type} attestation bundle to {} ({})",
+                path.display(),
+                describe(&signer)
             );
         }
     }

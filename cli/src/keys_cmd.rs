@@ -525,7 +525,10 @@ pub fn run_sign(mut args: SignArgs) -> Result<u8> {
         }
         if let Some(services) = &args.sigstore.services {
             if services.tsa_url.is_some()
-                || services.rekor.as_ref().is_some_and(|log| log.major_api_version != 1)
+                || services
+                    .rekor
+                    .as_ref()
+                    .is_some_and(|log| log.major_api_version != 1)
             {
                 bail!("{}: images are signed through Rekor v1 only; this signing config selects Rekor v2 or a timestamp authority", args.sigstore.signing_config.as_deref().unwrap_or(Path::new("--signing-config")).display());
             }
