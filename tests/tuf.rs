@@ -225,6 +225,21 @@ fn public_good_offline_with_nothing_cached_is_the_compiled_in_root() {
         .iter()
         .any(|t| t["baseUrl"] == "https://rekor.sigstore.dev"));
     assert!(!dir.path().join("cache").exists(), "offline writes nothing");
+    // A cache with metadata but its timestamp deleted is not "nothing
+    // cached": falling back to the compiled-in root would roll back.
+    let cache = dir
+        .path()
+        .join("cache/https%3A%2F%2Ftuf-repo-cdn.sigstore.dev");
+    std::fs::create_dir_all(&cache).unwrap();
+    std::fs::write(cache.join("root.json"), b"{}").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_tollgate"))
+        .args(["trusted-root", "--offline", "--cache-dir", "cache"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let err = refused(out.clone());
+    assert!(err.contains("no timestamp.json"), "{err}");
+    assert!(out.stdout.is_empty());
 }
 
 fn walk(dir: &Path) -> Vec<PathBuf> {

@@ -114,6 +114,24 @@ pub fn trusted_root(source: &TufSource, offline: bool) -> Result<(Vec<u8>, Origi
     let now = jiff::Timestamp::now();
     if offline {
         let cached = source.cache_dir.join("timestamp.json").exists();
+        // A cache that holds some metadata but no timestamp has been
+        // tampered with or half-written: falling back to the compiled-in
+        // root there would roll the trusted root back past every refresh.
+        let partial = !cached
+            && std::fs::read_dir(&source.cache_dir).is_ok_and(|entries| {
+                entries
+                    .flatten()
+                    .any(|e| e.path().extension().is_some_and(|x| x == "json"))
+            });
+        if partial {
+            return Err(err(
+                &source.url,
+                format!(
+                    "--offline: the cache in {} has metadata but no timestamp.json (incomplete or tampered); refresh online",
+                    source.cache_dir.display()
+                ),
+            ));
+        }
         if !cached {
             if source.is_public_good() {
                 return Ok((
