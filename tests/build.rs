@@ -78,24 +78,30 @@ fn project(dir: &Path, extra_build_code: &str) {
         &dir.join("helper/src/lib.rs"),
         "pub fn greet() -> &'static str {\n    \"hello\"\n}\n",
     );
+    // The vendored "crates.io" crate and its source replacement live in
+    // the cargo home (the caller's, trusted); a project's own cargo config
+    // may not replace sources.
+    let cargo_home = dir.parent().unwrap().join("cargo-home");
     write(
-        &dir.join("vendor/tinydep/Cargo.toml"),
+        &cargo_home.join("vendor/tinydep/Cargo.toml"),
         "[package]\nname = \"tinydep\"\nversion = \"1.0.0\"\nedition = \"2021\"\nlicense = \"MIT\"\n",
     );
     write(
-        &dir.join("vendor/tinydep/src/lib.rs"),
+        &cargo_home.join("vendor/tinydep/src/lib.rs"),
         "pub const TINY: u32 = 7;\n",
     );
     write(
-        &dir.join("vendor/tinydep/.cargo-checksum.json"),
+        &cargo_home.join("vendor/tinydep/.cargo-checksum.json"),
         &format!("{{\"files\":{{}},\"package\":\"{}\"}}", tinydep_checksum()),
     );
     write(
-        &dir.join(".cargo/config.toml"),
-        "[source.crates-io]\nreplace-with = \"vendored\"\n\n[source.vendored]\ndirectory = \"vendor\"\n",
+        &cargo_home.join("config.toml"),
+        &format!(
+            "[source.crates-io]\nreplace-with = \"vendored\"\n\n[source.vendored]\ndirectory = \"{}\"\n",
+            cargo_home.join("vendor").display()
+        ),
     );
     write(&dir.join(".gitignore"), "target/\n");
-    let cargo_home = dir.join("../lock-cargo-home");
     let ok = Command::new("cargo")
         .args(["generate-lockfile", "--offline", "-q"])
         .current_dir(dir)
@@ -246,8 +252,7 @@ fn connected(l: &TcpListener) -> bool {
 /// every process it sees (tollgate's own is in the host's network
 /// namespace), reads a file in the caller's home; a `.cargo/config.toml`
 /// in a parent directory of the project whose `[env]` would set the
-/// secret; a `[build] rustc-wrapper` in the project's config; and a
-/// `rust-toolchain.toml` naming a `path` toolchain that is a wrapper. In
+/// secret; and a `rust-toolchain.toml` naming a `path` toolchain that is a wrapper. In
 /// the sandbox none of it works and the build is the caller's toolchain;
 /// without it the same build script finds the secret (the control).
 #[test]
@@ -280,25 +285,8 @@ fn a_build_script_cannot_escape_the_sandbox() {
         &b.dir.join("../.cargo/config.toml"),
         "[env]\nTOLLGATE_TEST_SECRET = \"parent-config-leak\"\n",
     );
-    // A rustc wrapper in the project's own config.
-    let wrapper = b.dir.join("wrapper.sh");
-    write(
-        &wrapper,
-        "#!/bin/sh\nexport EXTRA=' WRAPPED'\nexec \"$@\"\n",
-    );
-    assert!(Command::new("chmod")
-        .arg("755")
-        .arg(&wrapper)
-        .status()
-        .unwrap()
-        .success());
-    let config = b.dir.join(".cargo/config.toml");
-    let mut text_config = std::fs::read_to_string(&config).unwrap();
-    text_config.push_str(&format!(
-        "\n[build]\nrustc-wrapper = \"{}\"\n",
-        wrapper.display()
-    ));
-    std::fs::write(&config, text_config).unwrap();
+    // (A rustc wrapper in the project's own config is refused outright:
+    // `a_project_cargo_config_that_runs_code_or_swaps_sources_is_refused`.)
     // A toolchain of the project's own making.
     let fake = b.dir.join("../faketc");
     let marker = b.dir.join("../faketc-ran");
@@ -361,8 +349,8 @@ fn a_build_script_cannot_escape_the_sandbox() {
 
     // The control: without the sandbox the build script finds the secret
     // in tollgate's environment, so the build above would have seen it.
-    // (A fresh target directory: the build script must run again.)
-    std::fs::remove_dir_all(b.out.join("target")).unwrap();
+    // (Every build has a fresh target directory: the build script runs
+    // again.)
     let out = build(&b, &["--no-sandbox"], &env);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("LEAK: "), "{}", text(&out));
@@ -966,4 +954,400 @@ fn lists(d: &Value, name: &str, version: &str) -> bool {
         && d["uri"]
             .as_str()
             .is_some_and(|u| u.starts_with(&format!("pkg:cargo/{name}@{encoded}")))
+}
+
+/// A tiny project without dependencies (`name`, a binary) whose build
+/// script is `build_rs`; `Cargo.lock` generated offline.
+fn tiny(dir: &Path, name: &str, build_rs: &str) {
+    write(
+        &dir.join("Cargo.toml"),
+        &format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
+    );
+    write(&dir.join("build.rs"), build_rs);
+    write(
+        &dir.join("src/main.rs"),
+        "fn main() {\n    println!(\"{}\", option_env!(\"SEED\").unwrap_or(\"tiny\"));\n}\n",
+    );
+    let ok = Command::new("cargo")
+        .args(["generate-lockfile", "--offline", "-q"])
+        .current_dir(dir)
+        .env("CARGO_HOME", dir.join("../lock-home"))
+        .status()
+        .unwrap();
+    assert!(ok.success(), "cargo generate-lockfile");
+}
+
+/// `tollgate build` of `dir` with a cargo home next to it, no key, no
+/// `--out` unless `extra` gives one (so the output is the default
+/// `target/tollgate-build` inside the project).
+fn build_default(dir: &Path, extra: &[&str]) -> Output {
+    let home = dir.join("../cargo-home").display().to_string();
+    let mut args = vec!["build", ".", "--no-auditable", "--cargo-home", &home];
+    args.extend_from_slice(extra);
+    tollgate(&args, dir, &[])
+}
+
+fn chmod_x(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// The red team's F1 and F5: a project's `.cargo/config.toml` is read by
+/// the fetch (which has the network and ran outside the sandbox, as the
+/// caller, with the caller's environment) and by the build. A
+/// `[build] rustc-wrapper` ran the project's script during `cargo fetch`
+/// (it runs `rustc -vV` through the wrapper); `[source]` replacement built
+/// a trojaned vendored crate while the provenance named crates.io's
+/// checksum. Every key that chooses a program, a source or the network is
+/// refused (exit 2, naming the file and the key) before anything runs;
+/// the allowed keys build.
+#[test]
+fn a_project_cargo_config_that_runs_code_or_swaps_sources_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("p");
+    tiny(&dir, "p", "fn main() {}\n");
+    let marker = tmp.path().join("wrapper-ran");
+    let wrapper = dir.join("wrap.sh");
+    write(
+        &wrapper,
+        &format!(
+            "#!/bin/sh\necho \"$TOLLGATE_TEST_SECRET\" >> {}\nexec \"$@\"\n",
+            marker.display()
+        ),
+    );
+    chmod_x(&wrapper);
+    let config = dir.join(".cargo/config.toml");
+    let wrapper_config = format!("[build]\nrustc-wrapper = \"{}\"\n", wrapper.display());
+    write(&config, &wrapper_config);
+    // The attack: a plain `cargo fetch` with this config runs the
+    // project's script, and it sees the caller's secret.
+    let fetched = Command::new("cargo")
+        .args(["fetch", "--locked"])
+        .current_dir(&dir)
+        .env("CARGO_HOME", tmp.path().join("plain-home"))
+        .env("TOLLGATE_TEST_SECRET", "hunter2")
+        .env_remove("RUSTC_WRAPPER")
+        .status()
+        .unwrap();
+    assert!(fetched.success());
+    assert!(
+        std::fs::read_to_string(&marker)
+            .unwrap_or_default()
+            .contains("hunter2"),
+        "the control: cargo fetch ran the wrapper"
+    );
+    std::fs::remove_file(&marker).unwrap();
+
+    let cases = [
+        (wrapper_config.as_str(), "build.rustc-wrapper"),
+        ("[build]\nrustc = \"./wrap.sh\"\n", "build.rustc"),
+        (
+            "[build]\nrustc-workspace-wrapper = \"./wrap.sh\"\n",
+            "build.rustc-workspace-wrapper",
+        ),
+        (
+            "[source.crates-io]\nreplace-with = \"vendored\"\n[source.vendored]\ndirectory = \"vendor\"\n",
+            "source.crates-io.replace-with",
+        ),
+        ("paths = [\"../trojan\"]\n", "paths"),
+        (
+            "[registries.evil]\nindex = \"sparse+https://evil.example/\"\n",
+            "registries.evil.index",
+        ),
+        (
+            "[registry]\nglobal-credential-providers = [\"./wrap.sh\"]\n",
+            "registry.global-credential-providers",
+        ),
+        (
+            "[credential-alias]\nmine = [\"./wrap.sh\"]\n",
+            "credential-alias.mine",
+        ),
+        ("[net]\ngit-fetch-with-cli = true\n", "net.git-fetch-with-cli"),
+        ("[http]\nproxy = \"127.0.0.1:9\"\n", "http.proxy"),
+        ("[http]\ncainfo = \"evil.pem\"\n", "http.cainfo"),
+        (
+            "[target.x86_64-unknown-linux-gnu]\nrunner = \"./wrap.sh\"\n",
+            "target.x86_64-unknown-linux-gnu.runner",
+        ),
+        (
+            "[target.'cfg(unix)']\nlinker = \"./wrap.sh\"\n",
+            "target.cfg(unix).linker",
+        ),
+        ("[alias]\nauditable = \"run\"\n", "alias.auditable"),
+        ("[patch.crates-io]\nitoa = { path = \"x\" }\n", "patch.crates-io.itoa"),
+    ];
+    for (content, key) in cases {
+        write(&config, content);
+        let out = build_default(&dir, &["--out", tmp.path().join("out").to_str().unwrap()]);
+        let said = text(&out);
+        assert_eq!(out.status.code(), Some(2), "{key}: {said}");
+        assert!(
+            said.contains(&format!("{}: refused: {key}", config.display())),
+            "{key}: {said}"
+        );
+        assert!(!marker.exists(), "{key}: the project's script ran");
+        assert!(!tmp.path().join("out/provenance.json").exists(), "{key}");
+    }
+    // `.cargo/config` (no extension), and a config deeper in the project.
+    std::fs::remove_file(&config).unwrap();
+    for path in [
+        dir.join(".cargo/config"),
+        dir.join("sub/.cargo/config.toml"),
+    ] {
+        write(&path, &wrapper_config);
+        let out = build_default(&dir, &[]);
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+        assert!(
+            text(&out).contains(&format!("{}: refused: build.rustc-wrapper", path.display())),
+            "{}",
+            text(&out)
+        );
+        std::fs::remove_file(&path).unwrap();
+    }
+    // A config that is a link (to a file the check would not see).
+    std::os::unix::fs::symlink(&wrapper, &config).unwrap();
+    let out = build_default(&dir, &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("not a regular file"), "{}", text(&out));
+    std::fs::remove_file(&config).unwrap();
+
+    // Allowed keys build (rustflags are said to be ignored).
+    write(
+        &config,
+        "[build]\nrustflags = [\"-Cdebuginfo=0\"]\n[env]\nSEED = \"from-env\"\n[profile.release]\nopt-level = 1\n",
+    );
+    let out = build_default(&dir, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        text(&out).contains("rustflags are not applied"),
+        "{}",
+        text(&out)
+    );
+    assert!(!marker.exists());
+    let run = Command::new(dir.join("target/tollgate-build/artifacts/p"))
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&run.stdout).trim(), "from-env");
+
+    // The caller's own cargo home config is trusted, but a wrapper there
+    // does not run either: the fetch and the build set RUSTC_WRAPPER
+    // empty, and nothing is between cargo and the hashed rustc.
+    std::fs::remove_file(&config).unwrap();
+    write(&tmp.path().join("cargo-home/config.toml"), &wrapper_config);
+    let out = build_default(&dir, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        !marker.exists(),
+        "a rustc wrapper ran in the fetch or the build"
+    );
+}
+
+/// The red team's F2: a committed link `target/tollgate-build/target ->
+/// ../../../cargo-home` turned the writable target directory into the
+/// trusted cargo home (a build script wrote into it: persistent
+/// poisoning). The target directory is now a private temporary
+/// directory: the link is never used, the cargo home stays clean.
+#[test]
+fn a_committed_link_cannot_make_the_build_write_into_the_cargo_home() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("p");
+    tiny(
+        &dir,
+        "p",
+        "fn main() {\n    let t = std::env::var(\"CARGO_TARGET_DIR\").unwrap();\n    std::fs::write(format!(\"{t}/PWNED\"), \"x\").unwrap();\n}\n",
+    );
+    std::fs::create_dir_all(dir.join("target/tollgate-build")).unwrap();
+    std::os::unix::fs::symlink(
+        "../../../cargo-home",
+        dir.join("target/tollgate-build/target"),
+    )
+    .unwrap();
+    let out = build_default(&dir, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        !tmp.path().join("cargo-home/PWNED").exists(),
+        "the cargo home was written"
+    );
+    assert!(
+        !tmp.path().join("cargo-home/release").exists(),
+        "the cargo home was written"
+    );
+    assert!(dir.join("target/tollgate-build/artifacts/p").is_file());
+}
+
+/// The red team's F4: the same link pointed at the project's `share/`
+/// made the first build leave a seed there, and the second build's copy
+/// of the source (taken after the first build) read it: two builds of an
+/// irreproducible project came out identical. The copy is now taken
+/// before the first build and neither build writes into the project: the
+/// check sees the difference.
+#[test]
+fn the_reproducibility_check_cannot_be_seeded_by_the_first_build() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("p");
+    tiny(
+        &dir,
+        "p",
+        r#"fn main() {
+    let m = std::env::var("CARGO_MANIFEST_DIR").unwrap();
+    let seed = match std::fs::read_to_string(format!("{m}/share/seed")) {
+        Ok(s) => s,
+        Err(_) => {
+            let s = format!("{:?}", std::time::SystemTime::now());
+            let t = std::env::var("CARGO_TARGET_DIR").unwrap();
+            std::fs::write(format!("{t}/seed"), &s).unwrap();
+            s
+        }
+    };
+    println!("cargo:rustc-env=SEED={seed}");
+}
+"#,
+    );
+    std::fs::create_dir_all(dir.join("target/tollgate-build")).unwrap();
+    std::os::unix::fs::symlink("../../share", dir.join("target/tollgate-build/target")).unwrap();
+    let out = build_default(&dir, &["--reproducible-check"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("not reproducible: p: "),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        !dir.join("share/seed").exists(),
+        "the build wrote into the project"
+    );
+}
+
+/// The red team's F3: a build script of another workspace member waits
+/// for `target/release/a` and replaces it with a link to a host file;
+/// tollgate copied the host file out and attested it. Artifacts are now
+/// opened with `O_NOFOLLOW` as regular files under the target directory:
+/// the build is refused and nothing is attested.
+#[test]
+fn an_artifact_swapped_for_a_link_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("ws");
+    let secret = tmp.path().join("hostsecret");
+    write(&secret, "HOST SECRET");
+    write(
+        &dir.join("Cargo.toml"),
+        "[workspace]\nmembers = [\"a\", \"b\"]\nresolver = \"2\"\n",
+    );
+    write(
+        &dir.join("a/Cargo.toml"),
+        "[package]\nname = \"a\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    write(&dir.join("a/src/main.rs"), "fn main() {}\n");
+    write(
+        &dir.join("b/Cargo.toml"),
+        "[package]\nname = \"b\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    write(&dir.join("b/src/lib.rs"), "");
+    write(
+        &dir.join("b/build.rs"),
+        &format!(
+            r#"use std::path::Path;
+fn main() {{
+    let t = std::env::var("CARGO_TARGET_DIR").unwrap();
+    let bin = Path::new(&t).join("release/a");
+    for _ in 0..1200 {{
+        if let Ok(m) = std::fs::symlink_metadata(&bin) {{
+            if m.len() > 0 && !m.file_type().is_symlink() {{
+                std::thread::sleep(std::time::Duration::from_millis(300));
+                let _ = std::fs::remove_file(&bin);
+                std::os::unix::fs::symlink("{}", &bin).unwrap();
+                println!("cargo:warning=SWAPPED");
+                return;
+            }}
+        }}
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }}
+}}
+"#,
+            secret.display()
+        ),
+    );
+    let ok = Command::new("cargo")
+        .args(["generate-lockfile", "--offline", "-q"])
+        .current_dir(&dir)
+        .env("CARGO_HOME", tmp.path().join("lock-home"))
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let out = build_default(&dir, &[]);
+    let said = text(&out);
+    assert!(
+        said.contains("SWAPPED"),
+        "the attack did not happen: {said}"
+    );
+    assert_eq!(out.status.code(), Some(2), "{said}");
+    assert!(
+        said.contains("release/a: cannot open the artifact"),
+        "{said}"
+    );
+    assert!(!dir.join("target/tollgate-build/provenance.json").exists());
+    assert!(!dir.join("target/tollgate-build/artifacts/a").exists());
+}
+
+/// The red team's F6: a committed `target/tollgate-build/artifacts` link
+/// to a host directory made tollgate write the project's binary over a
+/// host file (say `~/.cargo/bin/cargo`). An output directory through a
+/// link inside the project, or a link where tollgate writes, is refused
+/// before the build; the host file is untouched.
+#[test]
+fn output_links_in_the_project_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("p");
+    tiny(&dir, "cargo", "fn main() {}\n");
+    let victim = tmp.path().join("victim-bin");
+    write(&victim.join("cargo"), "the real cargo");
+    write(&victim.join("tollgate-build/provenance.json"), "victim");
+    let out_dir = dir.join("target/tollgate-build");
+    let cases: [(&str, &Path, &Path, &str); 4] = [
+        (
+            "artifacts",
+            &out_dir.join("artifacts"),
+            &victim,
+            "a symbolic link where tollgate writes",
+        ),
+        (
+            "provenance",
+            &out_dir.join("provenance.json"),
+            &victim.join("cargo"),
+            "a symbolic link where tollgate writes",
+        ),
+        (
+            "out",
+            &out_dir,
+            &victim,
+            "through a symbolic link inside the project",
+        ),
+        (
+            "target",
+            &dir.join("target"),
+            &victim,
+            "through a symbolic link inside the project",
+        ),
+    ];
+    for (what, link, to, message) in cases {
+        let _ = std::fs::remove_dir_all(dir.join("target"));
+        std::fs::create_dir_all(link.parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink(to, link).unwrap();
+        let out = build_default(&dir, &[]);
+        assert_eq!(out.status.code(), Some(2), "{what}: {}", text(&out));
+        assert!(text(&out).contains(message), "{what}: {}", text(&out));
+        assert_eq!(
+            std::fs::read_to_string(victim.join("cargo")).unwrap(),
+            "the real cargo"
+        );
+        assert_eq!(
+            std::fs::read_to_string(victim.join("tollgate-build/provenance.json")).unwrap(),
+            "victim"
+        );
+    }
+    // Without the links, the same project builds.
+    std::fs::remove_dir_all(dir.join("target")).unwrap();
+    let out = build_default(&dir, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(out_dir.join("artifacts/cargo").is_file());
 }

@@ -1,8 +1,13 @@
 //! `tollgate build`: a cargo build that could not reach the network, in a
 //! controlled environment, with SLSA provenance that says so.
 //!
+//! 0. The project's cargo configs may only set allow-listed keys (no
+//!    wrapper, linker, runner, credential provider, registry, source
+//!    replacement or network setting): refused with exit 2 otherwise.
 //! 1. `cargo fetch --locked` into a cargo home outside the project (the
-//!    only step with the network; no project code runs in it).
+//!    only step with the network), in bubblewrap too: the environment
+//!    cleared, an empty `HOME`, the cargo home the only writable path, no
+//!    rustc wrapper. The toolchain is hashed again after it.
 //! 2. `cargo [auditable] build --locked --offline --release` in a
 //!    bubblewrap sandbox (user, PID, network, mount namespaces; an empty
 //!    root with only the system, toolchain, cache and source read-only;
@@ -12,7 +17,13 @@
 //!    `SOURCE_DATE_EPOCH` and `--remap-path-prefix` for the source, target
 //!    and cargo-home directories. No sandbox: exit 2, unless
 //!    `--no-sandbox` (then the provenance says `hermetic: false`).
-//! 3. `--reproducible-check`: a second build of a copy of the source in
+//!    The target directory is in a private temporary directory, never in
+//!    the project; artifacts are taken only as regular files under it
+//!    (`O_NOFOLLOW`) and written into a fresh `OUT/artifacts` with
+//!    `O_EXCL`; an `OUT` through a symbolic link inside the project is
+//!    refused.
+//! 3. `--reproducible-check`: a second build of a copy (taken before the
+//!    first build) of the source in
 //!    another directory, with another umask, later, compared byte for byte;
 //!    a difference names the file, the first differing offset and the ELF
 //!    sections that differ.
@@ -103,6 +114,18 @@ const ETC_FILES: [&str; 4] = [
     "/etc/ld.so.conf",
     "/etc/ld.so.conf.d",
 ];
+/// Of /etc, what the fetch (the one step with the network) also needs:
+/// name resolution and the CA certificates.
+const ETC_NETWORK_FILES: [&str; 8] = [
+    "/etc/resolv.conf",
+    "/etc/hosts",
+    "/etc/nsswitch.conf",
+    "/etc/host.conf",
+    "/etc/gai.conf",
+    "/etc/ssl",
+    "/etc/ca-certificates",
+    "/etc/pki",
+];
 
 impl Sandbox {
     fn kind(&self) -> SandboxKind {
@@ -112,15 +135,30 @@ impl Sandbox {
         }
     }
 
-    /// A command that runs `program` inside the sandbox, in `dir`.
-    fn command(&self, program: &Path, umask: Option<&str>, binds: &Binds, dir: &Path) -> Command {
+    /// A command that runs `program` inside the sandbox, in `dir`; with
+    /// `network`, in the host's network namespace (the fetch only).
+    fn command(
+        &self,
+        program: &Path,
+        umask: Option<&str>,
+        binds: &Binds,
+        dir: &Path,
+        network: bool,
+    ) -> Command {
         let mut argv: Vec<std::ffi::OsString> = Vec::new();
         if let Sandbox::Bwrap { program: bwrap } = self {
             argv.push(bwrap.into());
+            argv.push(
+                if network {
+                    "--share-net"
+                } else {
+                    "--unshare-net"
+                }
+                .into(),
+            );
             for a in [
                 "--unshare-user",
                 "--unshare-pid",
-                "--unshare-net",
                 "--unshare-ipc",
                 "--unshare-uts",
                 "--unshare-cgroup-try",
@@ -149,7 +187,8 @@ impl Sandbox {
                     Err(_) => {}
                 }
             }
-            for f in ETC_FILES {
+            let network_files: &[&str] = if network { &ETC_NETWORK_FILES } else { &[] };
+            for f in ETC_FILES.iter().chain(network_files) {
                 argv.extend(["--ro-bind-try".into(), f.into(), f.into()]);
             }
             // Parents before children, so a read-write target inside a
@@ -214,7 +253,13 @@ fn make_sandbox(path_var: &std::ffi::OsStr) -> Result<Sandbox> {
         .filter(|h| !h.is_empty() && Path::new(h) != Path::new("/"))
         .unwrap_or_default();
     let probe = sandbox
-        .command(Path::new("sh"), None, &Binds::default(), Path::new("/"))
+        .command(
+            Path::new("sh"),
+            None,
+            &Binds::default(),
+            Path::new("/"),
+            false,
+        )
         .args(["-c", PROBE])
         .arg(&home)
         .env_clear()
@@ -491,9 +536,13 @@ impl Settings<'_> {
         binds
             .read_only
             .extend(self.auditable.map(Path::to_path_buf));
-        let mut command =
-            self.sandbox
-                .command(&self.toolchain.cargo, spec.umask, &binds, spec.source);
+        let mut command = self.sandbox.command(
+            &self.toolchain.cargo,
+            spec.umask,
+            &binds,
+            spec.source,
+            false,
+        );
         command
             .args(self.cargo_args())
             .arg("--manifest-path")
@@ -590,6 +639,11 @@ fn copy_dir(from: &Path, to: &Path, skip: &Path, top: bool) -> Result<()> {
                 .with_context(|| format!("{}: cannot read link", path.display()))?;
             std::os::unix::fs::symlink(&link, &dest)
                 .with_context(|| format!("{}: cannot create", dest.display()))?;
+        } else if !kind.is_file() {
+            bail!(
+                "{}: neither a file, a directory nor a symbolic link; cannot copy the source",
+                path.display()
+            );
         } else {
             std::fs::copy(&path, &dest)
                 .with_context(|| format!("{}: cannot copy", path.display()))?;
@@ -685,8 +739,14 @@ fn describe_difference(name: &str, a: &[u8], b: &[u8]) -> String {
     text
 }
 
-/// Compare the artifacts of two builds by file name.
-fn compare(first: &[PathBuf], second: &[PathBuf]) -> Result<Vec<String>> {
+/// Compare the artifacts of two builds (in their target directories) by
+/// file name.
+fn compare(
+    first: &[PathBuf],
+    first_target: &Path,
+    second: &[PathBuf],
+    second_target: &Path,
+) -> Result<Vec<String>> {
     let by_name = |list: &[PathBuf]| -> BTreeMap<String, PathBuf> {
         list.iter()
             .map(|p| {
@@ -706,9 +766,8 @@ fn compare(first: &[PathBuf], second: &[PathBuf]) -> Result<Vec<String>> {
             differences.push(format!("{name}: only in the first build"));
             continue;
         };
-        let x = std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
-        let y =
-            std::fs::read(other).with_context(|| format!("{}: cannot read", other.display()))?;
+        let x = read_artifact(path, first_target)?;
+        let y = read_artifact(other, second_target)?;
         if x != y {
             differences.push(describe_difference(name, &x, &y));
         }
@@ -792,6 +851,398 @@ fn source_epoch(project: &Path) -> Result<i64> {
         .unwrap_or(0))
 }
 
+/// The keys a project's own cargo config may set (`TABLE.KEY`, `*` any
+/// one name). Everything else is refused: the project's config is read by
+/// the fetch, which has the network, and by the build, whose provenance
+/// vouches for where the crates came from, so no project key may choose
+/// a program to run (`rustc-wrapper`, `rustc`, `linker`, `runner`,
+/// `credential-provider`, `[alias]`), a source (`[source]`, `[registries]`,
+/// `[registry]`, `[paths]`, `[patch]`) or the network (`[net]`, `[http]`).
+const PROJECT_CONFIG_ALLOWED: [&str; 9] = [
+    "build.rustflags",
+    "build.rustdocflags",
+    "build.jobs",
+    "build.incremental",
+    "target.*.rustflags",
+    "target.*.rustdocflags",
+    "env.*",
+    "profile.*",
+    "term.*",
+];
+
+/// Is the dotted key path `key` (e.g. `["build", "rustflags"]`) allowed?
+/// A pattern matches when its parts match the key's first parts.
+fn config_key_allowed(key: &[String]) -> bool {
+    PROJECT_CONFIG_ALLOWED.iter().any(|pattern| {
+        let parts: Vec<&str> = pattern.split('.').collect();
+        key.len() >= parts.len()
+            && parts
+                .iter()
+                .zip(key)
+                .all(|(p, k)| *p == "*" || *p == k.as_str())
+    })
+}
+
+/// The keys of a parsed cargo config that are not allowed, dotted.
+fn refused_config_keys(value: &toml::Table) -> Vec<String> {
+    fn walk(table: &toml::Table, prefix: &mut Vec<String>, out: &mut Vec<String>) {
+        for (name, value) in table {
+            prefix.push(name.clone());
+            if !config_key_allowed(prefix) {
+                match value {
+                    // A table may hold allowed keys (`[build] rustflags`).
+                    toml::Value::Table(inner) if prefix.len() < 3 => walk(inner, prefix, out),
+                    _ => out.push(prefix.join(".")),
+                }
+            }
+            prefix.pop();
+        }
+    }
+    let mut out = Vec::new();
+    walk(value, &mut Vec::new(), &mut out);
+    out
+}
+
+/// Refuse a project whose cargo configs (`.cargo/config.toml` or
+/// `.cargo/config` anywhere in the project, but not in the top-level
+/// `target/`, `.git/` or `skip`) set a key outside the allow-list, or are
+/// symbolic links.
+fn check_project_configs(project: &Path, skip: &Path) -> Result<()> {
+    fn visit(dir: &Path, project: &Path, skip: &Path, found: &mut Vec<PathBuf>) -> Result<()> {
+        let entries =
+            std::fs::read_dir(dir).with_context(|| format!("{}: cannot read", dir.display()))?;
+        for entry in entries {
+            let entry = entry.with_context(|| format!("{}: cannot read", dir.display()))?;
+            let path = entry.path();
+            let kind = entry
+                .file_type()
+                .with_context(|| format!("{}: cannot stat", path.display()))?;
+            let name = entry.file_name();
+            if path == skip || name == ".git" || (dir == project && name == "target") {
+                continue;
+            }
+            if name == ".cargo" {
+                for file in ["config.toml", "config"] {
+                    let config = path.join(file);
+                    if config.symlink_metadata().is_ok() {
+                        found.push(config);
+                    }
+                }
+            }
+            if kind.is_dir() {
+                visit(&path, project, skip, found)?;
+            }
+        }
+        Ok(())
+    }
+    let mut found = Vec::new();
+    visit(project, project, skip, &mut found)?;
+    for config in found {
+        let meta = config
+            .symlink_metadata()
+            .with_context(|| format!("{}: cannot stat", config.display()))?;
+        if !meta.file_type().is_file() {
+            bail!(
+                "{}: a project cargo config that is not a regular file (a symbolic link?) is refused",
+                config.display()
+            );
+        }
+        let text = std::fs::read_to_string(&config)
+            .with_context(|| format!("{}: cannot read", config.display()))?;
+        let table: toml::Table = toml::from_str(&text)
+            .with_context(|| format!("{}: not a valid cargo config", config.display()))?;
+        let refused = refused_config_keys(&table);
+        if !refused.is_empty() {
+            bail!(
+                "{}: refused: {} (a project's cargo config may only set {}; a registry, source replacement, wrapper, linker, runner, credential provider or network setting belongs in the cargo home's config.toml, which the caller controls)",
+                config.display(),
+                refused.join(", "),
+                PROJECT_CONFIG_ALLOWED.join(", ")
+            );
+        }
+        if table.contains_key("build") || table.contains_key("target") {
+            let flags = table
+                .get("build")
+                .and_then(|b| b.get("rustflags"))
+                .is_some()
+                || table.get("target").is_some_and(|t| {
+                    t.as_table()
+                        .is_some_and(|t| t.values().any(|v| v.get("rustflags").is_some()))
+                });
+            if flags {
+                output::info!(
+                    "note: {}: rustflags are not applied (tollgate build sets CARGO_ENCODED_RUSTFLAGS, which takes precedence)",
+                    config.display()
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The output directory, created: every component of `requested` that
+/// does not exist is created here, and none inside the project may be a
+/// symbolic link (a committed `target -> /elsewhere` would redirect what
+/// tollgate writes). Symbolic links outside the project are the caller's
+/// and are followed. Returns the canonical path.
+fn prepare_out_dir(requested: &Path, project: &Path) -> Result<PathBuf> {
+    use std::path::Component;
+    let absolute = std::path::absolute(requested)
+        .with_context(|| format!("{}: cannot make absolute", requested.display()))?;
+    let mut current = PathBuf::from("/");
+    for component in absolute.components() {
+        match component {
+            Component::RootDir | Component::CurDir | Component::Prefix(_) => {}
+            Component::ParentDir => {
+                current.pop();
+            }
+            Component::Normal(name) => {
+                let next = current.join(name);
+                match next.symlink_metadata() {
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                        std::fs::create_dir(&next)
+                            .with_context(|| format!("{}: cannot create", next.display()))?;
+                        current = next;
+                    }
+                    Err(e) => {
+                        return Err(e).with_context(|| format!("{}: cannot stat", next.display()))
+                    }
+                    Ok(m) if m.file_type().is_symlink() => {
+                        if next.starts_with(project) {
+                            bail!(
+                                "{}: the output directory goes through a symbolic link inside the project; refused (give --out a directory outside the project, or remove the link)",
+                                next.display()
+                            );
+                        }
+                        current = std::fs::canonicalize(&next)
+                            .with_context(|| format!("{}: cannot resolve", next.display()))?;
+                    }
+                    Ok(m) if m.is_dir() => current = next,
+                    Ok(_) => bail!(
+                        "{}: not a directory (the output directory {})",
+                        next.display(),
+                        requested.display()
+                    ),
+                }
+            }
+        }
+    }
+    // What tollgate writes in it must not be links the project placed.
+    for name in ["artifacts", "provenance.json", "provenance.sigstore.json"] {
+        let path = current.join(name);
+        if path
+            .symlink_metadata()
+            .is_ok_and(|m| m.file_type().is_symlink())
+        {
+            bail!(
+                "{}: a symbolic link where tollgate writes its output; refused",
+                path.display()
+            );
+        }
+    }
+    Ok(current)
+}
+
+/// Open a build artifact that cargo named: a regular file (not a symbolic
+/// link, opened with `O_NOFOLLOW`) in a directory under the target
+/// directory once every link is resolved. A build script that swaps an
+/// artifact for a link to a host file (or names another file in a forged
+/// cargo message) is refused.
+fn open_artifact(path: &Path, target: &Path) -> Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let target = std::fs::canonicalize(target)
+        .with_context(|| format!("{}: cannot resolve", target.display()))?;
+    let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
+        bail!("{}: not an artifact path", path.display());
+    };
+    let parent = std::fs::canonicalize(parent)
+        .with_context(|| format!("{}: cannot resolve", parent.display()))?;
+    if !parent.starts_with(&target) {
+        bail!(
+            "{}: the artifact is not in the target directory {}; refused",
+            path.display(),
+            target.display()
+        );
+    }
+    let real = parent.join(name);
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+        .open(&real)
+        .with_context(|| {
+            format!(
+                "{}: cannot open the artifact (a symbolic link is refused)",
+                real.display()
+            )
+        })?;
+    let meta = file
+        .metadata()
+        .with_context(|| format!("{}: cannot stat", real.display()))?;
+    if !meta.is_file() {
+        bail!(
+            "{}: the artifact is not a regular file; refused",
+            real.display()
+        );
+    }
+    Ok(file)
+}
+
+/// An artifact's bytes, opened as [`open_artifact`] does.
+fn read_artifact(path: &Path, target: &Path) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    open_artifact(path, target)?
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("{}: cannot read", path.display()))?;
+    Ok(bytes)
+}
+
+/// Copy the artifacts into a fresh directory `OUT/artifacts` (the old one
+/// replaced), each written with `O_EXCL` and `O_NOFOLLOW` from the open
+/// artifact. Returns the written paths.
+fn write_artifacts(built: &[PathBuf], target: &Path, out_dir: &Path) -> Result<Vec<PathBuf>> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let fresh = tempfile::Builder::new()
+        .prefix(".artifacts-")
+        .tempdir_in(out_dir)
+        .with_context(|| format!("{}: cannot create a directory in it", out_dir.display()))?;
+    let mut names = Vec::new();
+    for path in built {
+        let name = path
+            .file_name()
+            .context("an artifact without a file name")?;
+        let mut from = open_artifact(path, target)?;
+        let dest = fresh.path().join(name);
+        let mut to = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o755)
+            .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+            .open(&dest)
+            .with_context(|| {
+                format!(
+                    "{}: cannot create (two artifacts of one name?)",
+                    dest.display()
+                )
+            })?;
+        std::io::copy(&mut from, &mut to)
+            .with_context(|| format!("{}: cannot copy to {}", path.display(), dest.display()))?;
+        names.push(name.to_os_string());
+    }
+    let artifacts_dir = out_dir.join("artifacts");
+    match artifacts_dir.symlink_metadata() {
+        Ok(m) if m.file_type().is_symlink() || !m.is_dir() => bail!(
+            "{}: not a directory tollgate made; refused",
+            artifacts_dir.display()
+        ),
+        // remove_dir_all does not follow symbolic links inside.
+        Ok(_) => std::fs::remove_dir_all(&artifacts_dir)
+            .with_context(|| format!("{}: cannot replace", artifacts_dir.display()))?,
+        Err(_) => {}
+    }
+    let kept = fresh.keep();
+    std::fs::set_permissions(&kept, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .with_context(|| format!("{}: cannot set permissions", kept.display()))?;
+    std::fs::rename(&kept, &artifacts_dir).with_context(|| {
+        format!(
+            "{}: cannot rename to {}",
+            kept.display(),
+            artifacts_dir.display()
+        )
+    })?;
+    Ok(names.iter().map(|n| artifacts_dir.join(n)).collect())
+}
+
+/// `cargo fetch --locked` in the sandbox, with the network: the
+/// environment cleared to an allow-list, an empty read-only `HOME`, the
+/// project and toolchain read-only and the cargo home the only writable
+/// host path; no rustc wrapper.
+fn fetch(settings: &Settings<'_>, project: &Path, cargo_home: &Path, scratch: &Path) -> Result<()> {
+    let home = scratch.join("fetch-home");
+    std::fs::create_dir_all(&home).with_context(|| format!("{}: cannot create", home.display()))?;
+    let binds = Binds {
+        read_only: vec![
+            project.to_path_buf(),
+            settings.toolchain.sysroot.clone(),
+            home.clone(),
+        ],
+        read_write: vec![cargo_home.to_path_buf()],
+    };
+    let mut command =
+        settings
+            .sandbox
+            .command(&settings.toolchain.cargo, None, &binds, project, true);
+    command
+        .args(["fetch", "--locked", "--manifest-path"])
+        .arg(project.join("Cargo.toml"))
+        .env_clear()
+        .envs(fetch_environment(settings, cargo_home, &home))
+        .stdin(Stdio::null());
+    let status = command
+        .status()
+        .with_context(|| format!("{}: cannot run", settings.toolchain.cargo.display()))?;
+    if !status.success() {
+        bail!(
+            "{}: `cargo fetch --locked` failed ({status}); is Cargo.lock up to date?",
+            project.display()
+        );
+    }
+    Ok(())
+}
+
+/// The fetch's environment: the build's basics and the caller's proxy
+/// settings, nothing else.
+fn fetch_environment(
+    settings: &Settings<'_>,
+    cargo_home: &Path,
+    home: &Path,
+) -> BTreeMap<String, String> {
+    let s = |p: &Path| p.to_string_lossy().into_owned();
+    let mut env = BTreeMap::from([
+        (
+            "PATH".to_string(),
+            settings.path_var.to_string_lossy().into_owned(),
+        ),
+        ("HOME".into(), s(home)),
+        ("CARGO_HOME".into(), s(cargo_home)),
+        ("CARGO_TERM_COLOR".into(), "never".into()),
+        ("RUSTC".into(), s(&settings.toolchain.rustc)),
+        ("RUSTC_WRAPPER".into(), String::new()),
+        ("RUSTC_WORKSPACE_WRAPPER".into(), String::new()),
+        ("LC_ALL".into(), "C".into()),
+    ]);
+    for name in [
+        "http_proxy",
+        "https_proxy",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "no_proxy",
+        "NO_PROXY",
+    ] {
+        if let Some(v) = std::env::var_os(name) {
+            env.insert(name.into(), v.to_string_lossy().into_owned());
+        }
+    }
+    env
+}
+
+/// The toolchain binaries must still be what was hashed.
+fn recheck_toolchain(toolchain: &ResolvedToolchain) -> Result<()> {
+    for (path, hashed) in [
+        (&toolchain.rustc, &toolchain.facts.rustc_sha256),
+        (&toolchain.cargo, &toolchain.facts.cargo_sha256),
+    ] {
+        let now = sha256_of(path)?;
+        if &now != hashed {
+            bail!(
+                "{}: changed during the fetch (sha256 {hashed} before, {now} after); refusing to build",
+                path.display()
+            );
+        }
+    }
+    Ok(())
+}
+
 pub fn run(args: BuildArgs) -> Result<u8> {
     let project = std::fs::canonicalize(&args.path)
         .with_context(|| format!("{}: no such project directory", args.path.display()))?;
@@ -807,9 +1258,9 @@ pub fn run(args: BuildArgs) -> Result<u8> {
         .out
         .clone()
         .unwrap_or_else(|| project.join("target/tollgate-build"));
-    std::fs::create_dir_all(&out_dir)
-        .with_context(|| format!("{}: cannot create", out_dir.display()))?;
-    let out_dir = std::fs::canonicalize(&out_dir)?;
+    let out_dir = prepare_out_dir(&out_dir, &project)?;
+    // Before anything reads it: the project's cargo configs.
+    check_project_configs(&project, &out_dir)?;
     let cargo_home = match &args.cargo_home {
         Some(h) => h.clone(),
         None => default_cargo_home()?,
@@ -876,28 +1327,24 @@ pub fn run(args: BuildArgs) -> Result<u8> {
     };
     let started = crate::audit_cmd::now();
 
-    output::info!("Fetching crates into {}", cargo_home.display());
-    let fetch = Command::new(&toolchain.cargo)
-        .args(["fetch", "--locked", "--manifest-path"])
-        .arg(project.join("Cargo.toml"))
-        .current_dir(&project)
-        .env("CARGO_HOME", &cargo_home)
-        .env("RUSTC", &toolchain.rustc)
-        .stdin(Stdio::null())
-        .status()
-        .with_context(|| format!("{}: cannot run", toolchain.cargo.display()))?;
-    if !fetch.success() {
-        bail!(
-            "{}: `cargo fetch --locked` failed ({fetch}); is Cargo.lock up to date?",
-            project.display()
-        );
-    }
-
+    // Everything the builds write is in this private directory, not in
+    // the project: a committed symbolic link cannot redirect it.
     let scratch = tempfile::Builder::new()
         .prefix("tollgate-build-")
         .tempdir()
         .context("cannot create a temporary directory")?;
-    let target = out_dir.join("target");
+    output::info!("Fetching crates into {}", cargo_home.display());
+    fetch(&settings, &project, &cargo_home, scratch.path())?;
+    recheck_toolchain(&toolchain)?;
+
+    // The second build's source: copied now, before the first build.
+    let second_root = scratch.path().join("second/elsewhere");
+    let second_source = second_root.join("source-copy");
+    if args.reproducible_check {
+        copy_tree(&project, &second_source, &out_dir)?;
+    }
+    let target = scratch.path().join("target");
+    std::fs::create_dir(&target).with_context(|| format!("{}: cannot create", target.display()))?;
     output::info!(
         "Building {} offline (sandbox: {})",
         project.display(),
@@ -920,9 +1367,7 @@ pub fn run(args: BuildArgs) -> Result<u8> {
 
     let reproducible = if args.reproducible_check {
         // Another path (deeper, other names), another umask, later.
-        let second_root = scratch.path().join("second/elsewhere");
-        let source = second_root.join("source-copy");
-        copy_tree(&project, &source, &out_dir)?;
+        let source = second_source;
         let second_target = second_root.join("target-two");
         output::info!("Building again in {} (umask 077)", source.display());
         let second = settings.build(&BuildSpec {
@@ -932,7 +1377,7 @@ pub fn run(args: BuildArgs) -> Result<u8> {
             scratch: &scratch.path().join("second/scratch"),
             umask: Some("077"),
         })?;
-        let differences = compare(&built, &second)?;
+        let differences = compare(&built, &target, &second, &second_target)?;
         Reproducible {
             checked: true,
             identical: differences.is_empty(),
@@ -943,21 +1388,11 @@ pub fn run(args: BuildArgs) -> Result<u8> {
     };
 
     // The artifacts, copied out of the target directory.
-    let artifacts_dir = out_dir.join("artifacts");
-    std::fs::create_dir_all(&artifacts_dir)
-        .with_context(|| format!("{}: cannot create", artifacts_dir.display()))?;
-    let mut subjects = Vec::new();
-    let mut copied = Vec::new();
-    for path in &built {
-        let name = path
-            .file_name()
-            .context("an artifact without a file name")?;
-        let dest = artifacts_dir.join(name);
-        std::fs::copy(path, &dest)
-            .with_context(|| format!("{}: cannot copy to {}", path.display(), dest.display()))?;
-        subjects.push(Subject::file(&dest)?);
-        copied.push(dest);
-    }
+    let copied = write_artifacts(&built, &target, &out_dir)?;
+    let subjects = copied
+        .iter()
+        .map(|p| Subject::file(p))
+        .collect::<Result<Vec<_>, _>>()?;
 
     let environment = settings.environment(&first_spec);
     let facts = BuildFacts {
@@ -1072,6 +1507,82 @@ mod tests {
             artifacts(stdout),
             vec![PathBuf::from("/t/app"), PathBuf::from("/t/liblib.so")]
         );
+    }
+
+    #[test]
+    fn project_config_keys_outside_the_allow_list_are_refused() {
+        let refused = |text: &str| {
+            let table: toml::Table = toml::from_str(text).unwrap_or_default();
+            refused_config_keys(&table)
+        };
+        assert_eq!(
+            refused("[build]\nrustflags = [\"-Cx\"]\nrustc-wrapper = \"w\"\njobs = 2\n"),
+            vec!["build.rustc-wrapper"]
+        );
+        assert_eq!(
+            refused("[target.'cfg(unix)']\nrustflags = []\nlinker = \"l\"\nrunner = \"r\"\n"),
+            vec!["target.cfg(unix).linker", "target.cfg(unix).runner"]
+        );
+        assert_eq!(
+            refused("paths = [\"x\"]\n[source.a]\ndirectory = \"v\"\n[env]\nA = \"1\"\n[profile.release.package.x]\nopt-level = 1\n"),
+            vec!["paths", "source.a.directory"]
+        );
+        assert_eq!(
+            refused("[net]\noffline = true\n[http]\ncainfo = \"c\"\n[alias]\nb = \"run\"\n[registry]\ncredential-provider = \"p\"\n"),
+            vec!["alias.b", "http.cainfo", "net.offline", "registry.credential-provider"]
+        );
+        assert!(refused("[term]\nverbose = true\n").is_empty());
+    }
+
+    #[test]
+    fn an_artifact_must_be_a_regular_file_under_the_target() {
+        let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let target = tmp.path().join("target");
+        let release = target.join("release");
+        std::fs::create_dir_all(&release).unwrap_or_default();
+        let outside = tmp.path().join("secret");
+        std::fs::write(&outside, "secret").unwrap_or_default();
+        std::fs::write(release.join("app"), "binary").unwrap_or_default();
+        assert_eq!(
+            read_artifact(&release.join("app"), &target).unwrap_or_default(),
+            b"binary"
+        );
+        // A link to a host file, a file outside the target (directly, or
+        // through a directory link) and a directory are refused.
+        std::os::unix::fs::symlink(&outside, release.join("link")).unwrap_or_default();
+        std::os::unix::fs::symlink(tmp.path(), release.join("up")).unwrap_or_default();
+        std::fs::create_dir(release.join("dir")).unwrap_or_default();
+        for bad in [
+            release.join("link"),
+            outside.clone(),
+            release.join("up/secret"),
+            release.join("dir"),
+        ] {
+            assert!(read_artifact(&bad, &target).is_err(), "{}", bad.display());
+        }
+    }
+
+    #[test]
+    fn an_output_directory_through_a_project_link_is_refused() {
+        let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let project = tmp.path().join("p");
+        let elsewhere = tmp.path().join("elsewhere");
+        std::fs::create_dir_all(project.join("target")).unwrap_or_default();
+        std::fs::create_dir_all(&elsewhere).unwrap_or_default();
+        // Created fresh, component by component.
+        let made = prepare_out_dir(&project.join("target/a/b"), &project);
+        assert!(made.is_ok_and(|p| p == project.join("target/a/b")));
+        std::os::unix::fs::symlink(&elsewhere, project.join("target/l")).unwrap_or_default();
+        assert!(prepare_out_dir(&project.join("target/l/out"), &project).is_err());
+        assert!(!elsewhere.join("out").exists());
+        // A link outside the project is the caller's and is followed.
+        let caller = tmp.path().join("caller-link");
+        std::os::unix::fs::symlink(&elsewhere, &caller).unwrap_or_default();
+        let made = prepare_out_dir(&caller.join("out"), &project);
+        assert!(made.is_ok_and(|p| p == elsewhere.join("out")));
+        // A link where tollgate writes.
+        std::os::unix::fs::symlink(&elsewhere, elsewhere.join("out/artifacts")).unwrap_or_default();
+        assert!(prepare_out_dir(&elsewhere.join("out"), &project).is_err());
     }
 
     #[test]
