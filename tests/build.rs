@@ -785,7 +785,14 @@ fn a_hermetic_reproducible_build_and_its_provenance() {
             .unwrap()
     }
     type Doctor = fn(&mut Value);
-    let cases: [(&str, Doctor); 6] = [
+    fn mark_source(c: &mut Value, source: &str) {
+        for p in c["properties"].as_array_mut().unwrap() {
+            if p["name"] == "tollgate:cargo:source" {
+                p["value"] = source.into();
+            }
+        }
+    }
+    let cases: [(&str, Doctor); 8] = [
         ("upper-case type", |d| {
             d["components"].as_array_mut().unwrap().push(serde_json::json!(
                 { "type": "library", "name": "evil", "version": "6.6.6", "purl": "PKG:CARGO/evil@6.6.6" }
@@ -806,6 +813,20 @@ fn a_hermetic_reproducible_build_and_its_provenance() {
         }),
         ("name and purl disagree", |d| {
             tinydep(d)["name"] = "tinydep2".into();
+        }),
+        // A path package and a crates.io crate of one name and version
+        // share a purl: the SBOM must say which it means.
+        ("the path package said to be from crates.io", |d| {
+            let helper = d["components"]
+                .as_array_mut()
+                .unwrap()
+                .iter_mut()
+                .find(|c| c["name"] == "helper")
+                .unwrap();
+            mark_source(helper, "crates.io");
+        }),
+        ("a crates.io crate said to be a path package", |d| {
+            mark_source(tinydep(d), "path");
         }),
     ];
     for (i, (what, doctor)) in cases.into_iter().enumerate() {

@@ -1019,6 +1019,17 @@ pub struct Component {
     pub licenses: Vec<LicenseChoice>,
     #[serde(default)]
     pub components: Vec<Component>,
+    /// CycloneDX `properties` (name/value pairs).
+    #[serde(default)]
+    pub properties: Vec<Property>,
+}
+
+/// A CycloneDX property.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Property {
+    pub name: String,
+    #[serde(default)]
+    pub value: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -1054,6 +1065,15 @@ impl CycloneDx {
 }
 
 impl Component {
+    /// Does the component say it is a cargo path package (`tollgate sbom`'s
+    /// property `tollgate:cargo:source` = `path`)? A path package and a
+    /// crates.io crate of one name and version share a purl.
+    pub fn is_cargo_path_package(&self) -> bool {
+        self.properties
+            .iter()
+            .any(|p| p.name == "tollgate:cargo:source" && p.value.as_deref() == Some("path"))
+    }
+
     /// Every licence the component names, resolved to canonical SPDX ids
     /// (see [`canonical_licenses`]); `Err` with the text that could not be
     /// resolved.

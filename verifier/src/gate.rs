@@ -691,8 +691,19 @@ fn build_conditions(
                         c.version.as_deref().unwrap_or("")
                     ));
                 }
-                if !local.contains(&key) {
-                    listed.insert(key);
+                // A path package is left out only when the SBOM says it is
+                // one: a crates.io crate of the same name and version has
+                // the same purl, and is not the project's own.
+                match (local.contains(&key), c.is_cargo_path_package()) {
+                    (true, true) => {}
+                    (false, true) => {
+                        return Err(format!(
+                            "matchSbom: SBOM component `{purl}` is a path package, which the provenance does not list as one"
+                        ))
+                    }
+                    (_, false) => {
+                        listed.insert(key);
+                    }
                 }
             }
             if listed != resolved {
