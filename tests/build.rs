@@ -1095,6 +1095,10 @@ fn a_project_cargo_config_that_runs_code_or_swaps_sources_is_refused() {
             "target.cfg(unix).linker",
         ),
         ("[alias]\nauditable = \"run\"\n", "alias.auditable"),
+        (
+            "[env]\nLD_PRELOAD = \"./evil.so\"\n",
+            "env.LD_PRELOAD",
+        ),
         ("[patch.crates-io]\nitoa = { path = \"x\" }\n", "patch.crates-io.itoa"),
     ];
     for (content, key) in cases {
@@ -1135,7 +1139,7 @@ fn a_project_cargo_config_that_runs_code_or_swaps_sources_is_refused() {
     // Allowed keys build (rustflags are said to be ignored).
     write(
         &config,
-        "[build]\nrustflags = [\"-Cdebuginfo=0\"]\n[env]\nSEED = \"from-env\"\n[profile.release]\nopt-level = 1\n",
+        "[build]\nrustflags = [\"-Cdebuginfo=0\"]\njobs = 1\n[profile.release]\nopt-level = 1\n[term]\nverbose = false\n",
     );
     let out = build_default(&dir, &[]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
@@ -1148,7 +1152,7 @@ fn a_project_cargo_config_that_runs_code_or_swaps_sources_is_refused() {
     let run = Command::new(dir.join("target/tollgate-build/artifacts/p"))
         .output()
         .unwrap();
-    assert_eq!(String::from_utf8_lossy(&run.stdout).trim(), "from-env");
+    assert_eq!(String::from_utf8_lossy(&run.stdout).trim(), "tiny");
 
     // The caller's own cargo home config is trusted, but a wrapper there
     // does not run either: the fetch and the build set RUSTC_WRAPPER

@@ -858,14 +858,16 @@ fn source_epoch(project: &Path) -> Result<i64> {
 /// a program to run (`rustc-wrapper`, `rustc`, `linker`, `runner`,
 /// `credential-provider`, `[alias]`), a source (`[source]`, `[registries]`,
 /// `[registry]`, `[paths]`, `[patch]`) or the network (`[net]`, `[http]`).
-const PROJECT_CONFIG_ALLOWED: [&str; 9] = [
+/// `[env]` too: it reaches the processes cargo starts, `rustc -vV` in the
+/// fetch among them (`LD_PRELOAD` of a library in the project would run
+/// it there, with the network and the writable cargo home).
+const PROJECT_CONFIG_ALLOWED: [&str; 8] = [
     "build.rustflags",
     "build.rustdocflags",
     "build.jobs",
     "build.incremental",
     "target.*.rustflags",
     "target.*.rustdocflags",
-    "env.*",
     "profile.*",
     "term.*",
 ];
@@ -1525,7 +1527,7 @@ mod tests {
         );
         assert_eq!(
             refused("paths = [\"x\"]\n[source.a]\ndirectory = \"v\"\n[env]\nA = \"1\"\n[profile.release.package.x]\nopt-level = 1\n"),
-            vec!["paths", "source.a.directory"]
+            vec!["env.A", "paths", "source.a.directory"]
         );
         assert_eq!(
             refused("[net]\noffline = true\n[http]\ncainfo = \"c\"\n[alias]\nb = \"run\"\n[registry]\ncredential-provider = \"p\"\n"),
