@@ -1588,6 +1588,34 @@ mod tests {
     }
 
     #[test]
+    fn a_toolchain_changed_after_hashing_is_refused() {
+        let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let (rustc, cargo) = (tmp.path().join("rustc"), tmp.path().join("cargo"));
+        std::fs::write(&rustc, "rustc").unwrap_or_default();
+        std::fs::write(&cargo, "cargo").unwrap_or_default();
+        let toolchain = ResolvedToolchain {
+            sysroot: tmp.path().to_path_buf(),
+            facts: Toolchain {
+                rustc_version: String::new(),
+                cargo_version: String::new(),
+                rustc_sha256: sha256_of(&rustc).unwrap_or_default(),
+                cargo_sha256: sha256_of(&cargo).unwrap_or_default(),
+            },
+            rustc,
+            cargo,
+            rustup: None,
+        };
+        assert!(recheck_toolchain(&toolchain).is_ok());
+        std::fs::write(&toolchain.cargo, "trojan").unwrap_or_default();
+        let err = recheck_toolchain(&toolchain).err().map(|e| e.to_string());
+        assert!(
+            err.as_deref()
+                .is_some_and(|e| e.contains("changed during the fetch")),
+            "{err:?}"
+        );
+    }
+
+    #[test]
     fn a_difference_names_its_offset() {
         let d = describe_difference("x", b"abcdef", b"abcXef");
         assert!(d.contains("offset 0x3"), "{d}");
