@@ -225,6 +225,23 @@ pub fn scan(targets: &[PathBuf], options: &Options) -> Result<Report, Error> {
                     .unwrap_or("")
                     .to_string();
             }
+            // The sink's file's own suppressions apply to findings that
+            // another file's analysis reports there; one they use is no
+            // longer an unused suppression.
+            let mut suppressions = suppress::parse(&source, &lines);
+            result.suppressed += suppress::apply(&mut extra, &mut suppressions);
+            for s in &suppressions {
+                for (rule, used) in s.rules.iter().zip(&s.used) {
+                    if *used {
+                        let message = format!("suppression of `{rule}` matches no finding");
+                        result.findings.retain(|f| {
+                            !(f.rule == rules::id::UNUSED_SUPPRESSION
+                                && f.line == s.line
+                                && f.message == message)
+                        });
+                    }
+                }
+            }
             extra.retain(|f| {
                 !result
                     .findings

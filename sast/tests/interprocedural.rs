@@ -312,3 +312,44 @@ pub fn save(name: &str) {
         ),
     ]);
 }
+
+/// A suppression at the sink holds for findings another file's analysis
+/// reports there, and is then not an unused suppression.
+#[test]
+fn a_suppression_at_the_sink_covers_findings_from_other_files() {
+    check_crate(&[
+        (
+            "src/main.rs",
+            r#"
+mod shell;
+
+fn main() {
+    let p = std::env::var("PROGRAM").unwrap();
+    shell::run(&p);
+}
+"#,
+        ),
+        (
+            "src/shell.rs",
+            r#"
+pub fn run(program: &str) {
+    // tollgate:allow(command-injection): the caller's own PATH chooses the program
+    let _ = std::process::Command::new(program).status();
+}
+
+pub fn run_unsuppressed(program: &str) {
+    let _ = std::process::Command::new(program).status(); //~ command-injection
+}
+"#,
+        ),
+        (
+            "src/other.rs",
+            r#"
+fn go() {
+    let p = std::env::var("PROGRAM").unwrap();
+    crate::shell::run_unsuppressed(&p);
+}
+"#,
+        ),
+    ]);
+}
