@@ -598,7 +598,6 @@ fn analyze_text(
         let text = &source[chunk.range.clone()];
         let padded;
         let text = if chunk.column > 0 {
-            // tollgate:allow(unbounded-allocation): a column of this file, bounded by MAX_FILE_BYTES
             padded = format!("{}{text}", " ".repeat(chunk.column));
             padded.as_str()
         } else {

@@ -287,7 +287,14 @@ fn summaries_chain_through_a_third_file() {
             r#"
 mod api;
 mod store;
+use axum::extract::Query;
+
+async fn handler(Query(p): Query<Params>) {
+    api::handle(&p.name);
+}
+
 fn main() {
+    // Local sources are followed within a file only.
     let arg = std::env::args().nth(1).unwrap();
     api::handle(&arg);
 }
@@ -322,10 +329,10 @@ fn a_suppression_at_the_sink_covers_findings_from_other_files() {
             "src/main.rs",
             r#"
 mod shell;
+use axum::extract::Query;
 
-fn main() {
-    let p = std::env::var("PROGRAM").unwrap();
-    shell::run(&p);
+async fn handler(Query(p): Query<Params>) {
+    shell::run(&p.program);
 }
 "#,
         ),
@@ -345,9 +352,10 @@ pub fn run_unsuppressed(program: &str) {
         (
             "src/other.rs",
             r#"
-fn go() {
-    let p = std::env::var("PROGRAM").unwrap();
-    crate::shell::run_unsuppressed(&p);
+use axum::extract::Query;
+
+async fn go(Query(p): Query<Params>) {
+    crate::shell::run_unsuppressed(&p.program);
 }
 "#,
         ),

@@ -372,7 +372,14 @@ impl FileAnalyzer<'_> {
                 let Some(t) = args.get(i).copied() else {
                     continue;
                 };
-                if t.has(sink.kind) {
+                // Across files only remote sources (request data) are
+                // followed: an operator's own arguments, environment and
+                // files reaching a path or a program in another module is
+                // how a command-line tool works (CodeQL's default threat
+                // model leaves these local sources out too). Within a
+                // file they are still reported, one severity lower.
+                let crosses_files = sink.file.is_some() || !self.local_keys.contains(key);
+                if t.has(sink.kind) && !(crosses_files && cx.is_local(t)) {
                     let source = cx
                         .source_of(t)
                         .map(|s| (s.line, s.what.clone()))
@@ -421,7 +428,12 @@ impl FileAnalyzer<'_> {
             }
         }
         let mut result = Taint::CLEAN;
-        if let Some((kinds, what, local)) = &summary.ret_source {
+        let imported = !self.local_keys.contains(key);
+        if let Some((kinds, what, local)) = summary
+            .ret_source
+            .as_ref()
+            .filter(|(_, _, local)| !(imported && *local))
+        {
             let source = cx.push_source(format!("{what}, returned by `{key}`"), call_line, *local);
             result = result.union(source.only(*kinds));
         }
