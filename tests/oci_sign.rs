@@ -10,103 +10,10 @@
 
 #[path = "support/mod.rs"]
 mod support;
+use support::{push_image, start_registry};
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-
-fn require(tool: &str) {
-    let found = Command::new("sh")
-        .arg("-c")
-        .arg(format!("command -v {tool}"))
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    assert!(
-        found,
-        "{tool} is required (scripts/test installs docker-registry, skopeo and umoci)"
-    );
-}
-
-struct Registry {
-    child: Child,
-    host: String,
-}
-
-impl Drop for Registry {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_registry(dir: &Path) -> Registry {
-    require("docker-registry");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let storage = dir.join("registry-storage");
-    std::fs::create_dir_all(&storage).unwrap();
-    let config = dir.join("registry.yml");
-    std::fs::write(&config, format!("version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n", storage.display())).unwrap();
-    let child = Command::new("docker-registry")
-        .arg("serve")
-        .arg(&config)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let registry = Registry {
-        child,
-        host: format!("127.0.0.1:{port}"),
-    };
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(&registry.host).is_ok() {
-            return registry;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    let host = registry.host.clone();
-    panic!("docker-registry did not start on {host}");
-}
-
-/// Build an image with umoci (one file in the rootfs) and push it with skopeo.
-fn push_image(dir: &Path, registry: &Registry, reference: &str, content: &str) {
-    require("umoci");
-    require("skopeo");
-    let layout = dir.join(format!("layout-{}", content.len()));
-    let run = |cmd: &mut Command| {
-        let out = cmd.output().unwrap();
-        assert!(
-            out.status.success(),
-            "{:?}: {}",
-            cmd,
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    run(Command::new("umoci")
-        .arg("init")
-        .arg("--layout")
-        .arg(&layout));
-    let image = format!("{}:latest", layout.display());
-    run(Command::new("umoci").args(["new", "--image", &image]));
-    let bundle = dir.join(format!("bundle-{}", content.len()));
-    run(Command::new("umoci")
-        .args(["unpack", "--rootless", "--image", &image])
-        .arg(&bundle));
-    std::fs::write(bundle.join("rootfs/app.txt"), content).unwrap();
-    run(Command::new("umoci")
-        .args(["repack", "--image", &image])
-        .arg(&bundle));
-    run(Command::new("skopeo").args([
-        "copy",
-        "--quiet",
-        "--dest-tls-verify=false",
-        &format!("oci:{image}"),
-        &format!("docker://{}/{reference}", registry.host),
-    ]));
-}
+use std::process::{Command, Output, Stdio};
 
 fn tollgate(args: &[&str], dir: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_tollgate"))

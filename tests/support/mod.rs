@@ -145,3 +145,88 @@ pub fn cargo_project(dir: &Path) {
             .success());
     }
 }
+
+/// Debian's `docker-registry` on a free loopback port, storing under `dir`;
+/// stopped when dropped.
+pub struct Registry {
+    child: std::process::Child,
+    pub host: String,
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn start_registry(dir: &Path) -> Registry {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let storage = dir.join("registry-storage");
+    std::fs::create_dir_all(&storage).unwrap();
+    let config = dir.join("registry.yml");
+    std::fs::write(&config, format!("version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n", storage.display())).unwrap();
+    let child = Command::new("docker-registry")
+        .arg("serve")
+        .arg(&config)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect(
+            "docker-registry is required (scripts/test installs docker-registry, skopeo and umoci)",
+        );
+    let registry = Registry {
+        child,
+        host: format!("127.0.0.1:{port}"),
+    };
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(&registry.host).is_ok() {
+            return registry;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let host = registry.host.clone();
+    panic!("docker-registry did not start on {host}");
+}
+
+/// A one-layer image with `/app.txt` = `content`, made with umoci and
+/// pushed with skopeo to `registry` as `reference`.
+pub fn push_image(dir: &Path, registry: &Registry, reference: &str, content: &str) {
+    let layout = dir.join(format!("layout-{}", content.len()));
+    let run = |cmd: &mut Command| {
+        let out = cmd
+            .output()
+            .expect("umoci and skopeo are required (scripts/test installs them)");
+        assert!(
+            out.status.success(),
+            "{:?}: {}",
+            cmd,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(Command::new("umoci")
+        .arg("init")
+        .arg("--layout")
+        .arg(&layout));
+    let image = format!("{}:latest", layout.display());
+    run(Command::new("umoci").args(["new", "--image", &image]));
+    let bundle = dir.join(format!("bundle-{}", content.len()));
+    run(Command::new("umoci")
+        .args(["unpack", "--rootless", "--image", &image])
+        .arg(&bundle));
+    std::fs::write(bundle.join("rootfs/app.txt"), content).unwrap();
+    run(Command::new("umoci")
+        .args(["repack", "--image", &image])
+        .arg(&bundle));
+    run(Command::new("skopeo").args([
+        "copy",
+        "--quiet",
+        "--dest-tls-verify=false",
+        &format!("oci:{image}"),
+        &format!("docker://{}/{reference}", registry.host),
+    ]));
+}
