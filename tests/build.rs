@@ -1376,3 +1376,176 @@ fn output_links_in_the_project_are_refused() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(out_dir.join("artifacts/cargo").is_file());
 }
+
+/// The DSSE payload of a Sigstore bundle: the in-toto statement.
+fn bundle_statement(path: &Path) -> Value {
+    use base64::Engine;
+    let bundle: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    let payload = base64::engine::general_purpose::STANDARD
+        .decode(bundle["dsseEnvelope"]["payload"].as_str().unwrap())
+        .unwrap();
+    serde_json::from_slice(&payload).unwrap()
+}
+
+/// `tollgate ci --build`: the pipeline builds the project in the sandbox
+/// (its secret-free environment, every Cargo.lock crate resolved) and
+/// attests the build's SLSA provenance next to the SBOM, vulnerability and
+/// SAST attestations. The attested statement validates against the SLSA v1
+/// schema, names the built binary, lists every Cargo.lock package, and its
+/// build facts read as the typed `BuildFacts` with `hermetic: true`; the
+/// policy (hermetic, matchSbom against ci's own SBOM) admits it, in ci and
+/// in `tollgate verify` on its own. The control: the same binary through
+/// `tollgate ci --artifact` (git-only provenance) is denied by that policy.
+#[test]
+fn ci_build_attests_the_hermetic_build_provenance() {
+    let b = setup("");
+    let home = b.dir.join("../cargo-home");
+    let policy = policy(
+        &b,
+        "      hermetic: true\n      matchSbom: true\n      sourceRepositories: [\"https://github.com/example/app\"]\n",
+    );
+    let db = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/advisory-db");
+    let ci = |out: &str, subject: &[&str]| {
+        let mut args = vec![
+            "ci",
+            ".",
+            "--key",
+            "../builder.key",
+            "--policy",
+            policy.to_str().unwrap(),
+            "--advisory-db",
+            db.to_str().unwrap(),
+            "--offline",
+            "--format",
+            "json",
+            "--out",
+            out,
+        ];
+        args.extend_from_slice(subject);
+        tollgate(
+            &args,
+            &b.dir,
+            &[
+                ("COSIGN_PASSWORD", "pw"),
+                ("CARGO_HOME", home.to_str().unwrap()),
+                ("TOLLGATE_TEST_SECRET", "hunter2-ci"),
+            ],
+        )
+    };
+    let out = ci(
+        "../ci-out",
+        &["--build", "--cargo-home", home.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let ci_out = b.dir.join("../ci-out");
+    let summary: Value =
+        serde_json::from_slice(&std::fs::read(ci_out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["verdict"], "admit", "{summary:#}");
+    let stage = summary["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["stage"] == "build")
+        .unwrap_or_else(|| panic!("no build stage: {summary:#}"));
+    assert_eq!(stage["hermetic"], true, "{stage}");
+    assert_eq!(stage["sandbox"], "bwrap", "{stage}");
+    assert_eq!(
+        stage["artifacts"],
+        serde_json::json!(["build/artifacts/app"])
+    );
+    assert_eq!(summary["subjects"][0]["subject"], "app", "{summary:#}");
+
+    // The binary ci built runs, and its build script did not see the
+    // caller's secret.
+    let artifact = ci_out.join("build/artifacts/app");
+    let run = Command::new(&artifact).output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&run.stdout).trim(),
+        "secret=[] hello 7"
+    );
+
+    // The provenance attestation is the build's.
+    let bundles: Vec<PathBuf> = ["provenance", "sbom", "vulns", "sast"]
+        .iter()
+        .map(|k| ci_out.join(format!("attestations/app.{k}.sigstore.json")))
+        .collect();
+    for bundle in &bundles {
+        assert!(bundle.is_file(), "{}", bundle.display());
+    }
+    let statement = bundle_statement(&bundles[0]);
+    let validator = jsonschema::validator_for(&slsa_v1_schema()).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&statement)
+        .map(|e| format!("{e} at {}", e.instance_path))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert_eq!(statement["subject"].as_array().unwrap().len(), 1);
+    assert_eq!(statement["subject"][0]["name"], "app");
+    assert_eq!(
+        statement["subject"][0]["digest"]["sha256"],
+        sha256_hex(&std::fs::read(&artifact).unwrap())
+    );
+    let written: Value =
+        serde_json::from_slice(&std::fs::read(ci_out.join("build/provenance.json")).unwrap())
+            .unwrap();
+    assert_eq!(statement["predicate"], written["predicate"]);
+    let definition = &statement["predicate"]["buildDefinition"];
+    assert_eq!(
+        definition["buildType"],
+        tollgate_attest::predicate::CARGO_BUILD_TYPE
+    );
+    let facts: tollgate_attest::predicate::BuildFacts =
+        serde_json::from_value(definition["internalParameters"]["build"].clone()).unwrap();
+    assert!(facts.hermetic);
+    assert_eq!(
+        facts.sandbox,
+        tollgate_attest::predicate::SandboxKind::Bwrap
+    );
+    assert!(facts.auditable);
+    assert!(!facts.environment.contains_key("TOLLGATE_TEST_SECRET"));
+    assert!(!facts.reproducible.checked);
+    let deps = definition["resolvedDependencies"].as_array().unwrap();
+    let lock: toml::Value =
+        toml::from_str(&std::fs::read_to_string(b.dir.join("Cargo.lock")).unwrap()).unwrap();
+    let packages = lock["package"].as_array().unwrap();
+    assert_eq!(packages.len(), 3, "{packages:?}");
+    for package in packages {
+        let (name, version) = (
+            package["name"].as_str().unwrap(),
+            package["version"].as_str().unwrap(),
+        );
+        let d = deps
+            .iter()
+            .find(|d| lists(d, name, version))
+            .unwrap_or_else(|| panic!("{name}@{version} is not resolved: {deps:#?}"));
+        if let Some(sum) = package.get("checksum").and_then(|c| c.as_str()) {
+            assert_eq!(d["digest"]["sha256"], sum);
+        }
+    }
+
+    // The gate on its own agrees.
+    let mut args = vec![
+        "verify".to_string(),
+        artifact.display().to_string(),
+        "--policy".into(),
+        policy.display().to_string(),
+    ];
+    for bundle in &bundles {
+        args.extend(["--bundle".into(), bundle.display().to_string()]);
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let verified = tollgate(&args, &b.dir, &[]);
+    assert_eq!(verified.status.code(), Some(0), "{}", text(&verified));
+
+    // The control: the same binary attested by `ci --artifact` (the
+    // git-only provenance) is denied by this policy.
+    let copy = b.dir.join("../app-copy");
+    std::fs::copy(&artifact, &copy).unwrap();
+    let out = ci("../ci-plain", &["--artifact", copy.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("is not a `tollgate build`"),
+        "{}",
+        text(&out)
+    );
+}

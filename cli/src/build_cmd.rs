@@ -1248,7 +1248,74 @@ fn recheck_toolchain(toolchain: &ResolvedToolchain) -> Result<()> {
     Ok(())
 }
 
+/// What one `tollgate build` produced: the artifacts (written to
+/// `OUT/artifacts`), their subjects, the provenance predicate and
+/// statement (written to `OUT/provenance.json`) and the build's facts.
+/// `tollgate ci --build` attests the predicate per artifact.
+pub struct Built {
+    pub artifacts: Vec<PathBuf>,
+    pub subjects: Vec<Subject>,
+    pub predicate: Value,
+    pub statement: Value,
+    pub facts: BuildFacts,
+    pub out_dir: PathBuf,
+}
+
 pub fn run(args: BuildArgs) -> Result<u8> {
+    // Read the key first: a wrong password should not cost a build.
+    let key = match &args.key {
+        Some(path) => Some(load_key(path, &args.password)?),
+        None => None,
+    };
+    let built = build(&args)?;
+    let Built {
+        artifacts: copied,
+        subjects,
+        statement,
+        facts,
+        out_dir,
+        ..
+    } = built;
+    let provenance_path = out_dir.join("provenance.json");
+    if let Some(key) = &key {
+        let signer = tollgate_attest::keyless::StatementSigner::Keyed {
+            key,
+            rekor_url: None,
+        };
+        let bundle = tollgate_attest::keyless::sign_statement(&signer, &statement)?;
+        let path = out_dir.join("provenance.sigstore.json");
+        output::write_atomic(&path, &tollgate_attest::sign::to_bytes(&bundle))?;
+        output::info!("Wrote the signed provenance to {}", path.display());
+    }
+    for (subject, path) in subjects.iter().zip(&copied) {
+        output::line(&format!(
+            "sha256:{}  {}",
+            subject
+                .digest
+                .get("sha256")
+                .map(String::as_str)
+                .unwrap_or(""),
+            path.display()
+        ))?;
+    }
+    output::info!("Wrote the provenance to {}", provenance_path.display());
+    if facts.reproducible.checked && !facts.reproducible.identical {
+        for d in &facts.reproducible.differences {
+            output::info!("not reproducible: {d}");
+        }
+        return Ok(crate::EXIT_FINDINGS);
+    }
+    if facts.reproducible.checked {
+        output::info!("Reproducible: the second build's artifacts are byte-identical");
+    }
+    Ok(0)
+}
+
+/// Fetch, build (twice with `--reproducible-check`) and write
+/// `OUT/artifacts` and `OUT/provenance.json`; no signing, nothing printed
+/// on standard output. Errors (no sandbox, a failed fetch or build, bad
+/// input) leave no provenance behind.
+pub fn build(args: &BuildArgs) -> Result<Built> {
     let project = std::fs::canonicalize(&args.path)
         .with_context(|| format!("{}: no such project directory", args.path.display()))?;
     for file in ["Cargo.toml", "Cargo.lock"] {
@@ -1279,11 +1346,6 @@ pub fn run(args: BuildArgs) -> Result<u8> {
             cargo_home.display()
         );
     }
-    // Read the key first: a wrong password should not cost a build.
-    let key = match &args.key {
-        Some(path) => Some(load_key(path, &args.password)?),
-        None => None,
-    };
     let caller_path = std::env::var_os("PATH").unwrap_or_default();
     let sandbox = if args.no_sandbox {
         output::info!("warning: building without a network sandbox (--no-sandbox); the provenance records hermetic: false");
@@ -1458,44 +1520,21 @@ pub fn run(args: BuildArgs) -> Result<u8> {
             },
         },
     });
-    let statement = statement::statement(&subjects, statement::SLSA_PROVENANCE_V1, predicate);
+    let statement =
+        statement::statement(&subjects, statement::SLSA_PROVENANCE_V1, predicate.clone());
     let provenance_path = out_dir.join("provenance.json");
     output::write_atomic(
         &provenance_path,
         format!("{}\n", serde_json::to_string_pretty(&statement)?).as_bytes(),
     )?;
-    if let Some(key) = &key {
-        let signer = tollgate_attest::keyless::StatementSigner::Keyed {
-            key,
-            rekor_url: None,
-        };
-        let bundle = tollgate_attest::keyless::sign_statement(&signer, &statement)?;
-        let path = out_dir.join("provenance.sigstore.json");
-        output::write_atomic(&path, &tollgate_attest::sign::to_bytes(&bundle))?;
-        output::info!("Wrote the signed provenance to {}", path.display());
-    }
-    for (subject, path) in subjects.iter().zip(&copied) {
-        output::line(&format!(
-            "sha256:{}  {}",
-            subject
-                .digest
-                .get("sha256")
-                .map(String::as_str)
-                .unwrap_or(""),
-            path.display()
-        ))?;
-    }
-    output::info!("Wrote the provenance to {}", provenance_path.display());
-    if facts.reproducible.checked && !facts.reproducible.identical {
-        for d in &facts.reproducible.differences {
-            output::info!("not reproducible: {d}");
-        }
-        return Ok(crate::EXIT_FINDINGS);
-    }
-    if facts.reproducible.checked {
-        output::info!("Reproducible: the second build's artifacts are byte-identical");
-    }
-    Ok(0)
+    Ok(Built {
+        artifacts: copied,
+        subjects,
+        predicate,
+        statement,
+        facts,
+        out_dir,
+    })
 }
 
 #[cfg(test)]

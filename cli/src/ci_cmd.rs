@@ -100,6 +100,18 @@ pub struct CiArgs {
     pub format: Format,
     #[command(flatten)]
     pub registry: RegistryArgs,
+    /// Build the project with `tollgate build` (network sandbox, fails
+    /// closed without one) into OUT/build and attest its artifacts; their
+    /// provenance is the build's (every Cargo.lock crate, the toolchain,
+    /// `hermetic`), not the git-only one.
+    #[arg(long, conflicts_with = "demo")]
+    pub build: bool,
+    /// With --build: the cargo home the build fetches into (see `tollgate build`).
+    #[arg(long, value_name = "DIR", requires = "build")]
+    pub cargo_home: Option<PathBuf>,
+    /// With --build: build a second time elsewhere and compare (recorded in the provenance).
+    #[arg(long, requires = "build")]
+    pub reproducible_check: bool,
 }
 
 /// The file name that marks a directory as an earlier run's output.
@@ -332,6 +344,14 @@ enum Stage {
         output: &'static str,
         components: usize,
     },
+    Build {
+        output: &'static str,
+        artifacts: Vec<String>,
+        hermetic: bool,
+        sandbox: String,
+        /// `None` without --reproducible-check.
+        reproducible: Option<bool>,
+    },
 }
 
 /// SAST findings per SARIF level.
@@ -433,7 +453,7 @@ fn pipeline(args: &CiArgs, work: &Path) -> Result<(u8, Summary)> {
             bail!("{}: --artifact is not a file", a.display());
         }
     }
-    if artifacts.is_empty() && args.image.is_none() {
+    if artifacts.is_empty() && args.image.is_none() && !args.build {
         bail!("nothing to sign: give --artifact FILE or --image REF");
     }
     // How every attestation is signed: the key decrypted once (the demo's
@@ -467,7 +487,7 @@ fn pipeline(args: &CiArgs, work: &Path) -> Result<(u8, Summary)> {
     let subjects = artifacts.len() + usize::from(args.image.is_some());
     let mut progress = Progress {
         on: std::io::stderr().is_terminal() && matches!(args.format, Format::Text),
-        total: 1 + 2 * subjects,
+        total: 1 + usize::from(args.build) + 2 * subjects,
         step: 0,
     };
 
@@ -476,6 +496,17 @@ fn pipeline(args: &CiArgs, work: &Path) -> Result<(u8, Summary)> {
     let sarif = work.join("sast.sarif");
     let audit = work.join("audit.json");
     let sbom = work.join("sbom.cdx.json");
+    // `tollgate build` into OUT/build: its artifacts are subjects too, and
+    // their provenance attestation carries the build's predicate.
+    let built = if args.build {
+        progress.stage("build");
+        Some(build_stage(args, &project, work, dirty)?)
+    } else {
+        None
+    };
+    if let Some((b, _)) = &built {
+        artifacts.extend(b.artifacts.iter().cloned());
+    }
 
     let kinds: [(&str, &str, &Path); 4] = [
         ("provenance", "--repo", &project),
@@ -497,7 +528,14 @@ fn pipeline(args: &CiArgs, work: &Path) -> Result<(u8, Summary)> {
         signing_flags.extend(["--trusted-root".into(), s(root)]);
     }
     // One attestation: `tollgate attest KIND FLAG INPUT [SUBJECT] SIGNING TAIL`.
-    let attest = |kind: &str, flag: &str, input: &Path, tail: &[String]| -> Result<()> {
+    // `build_predicate`: the provenance of `tollgate build` in place of
+    // the git-only one (kind `provenance` only).
+    let attest = |kind: &str,
+                  flag: &str,
+                  input: &Path,
+                  tail: &[String],
+                  build_predicate: Option<&serde_json::Value>|
+     -> Result<()> {
         let mut argv = vec![kind.to_string(), flag.into(), s(input)];
         if kind == "provenance" && dirty {
             argv.push("--allow-dirty".into());
@@ -509,6 +547,10 @@ fn pipeline(args: &CiArgs, work: &Path) -> Result<(u8, Summary)> {
             bail!("attest {kind}: no predicate");
         };
         let (mut common, predicate_type, predicate) = attest_cmd::predicate(command)?;
+        let predicate = match build_predicate {
+            Some(p) if kind == "provenance" => p.clone(),
+            _ => predicate,
+        };
         let key = match &signing {
             Signing::Key { key, .. } => Some(key),
             Signing::Keyless { token } => {
@@ -549,11 +591,16 @@ fn pipeline(args: &CiArgs, work: &Path) -> Result<(u8, Summary)> {
             let bundle = work
                 .join("attestations")
                 .join(format!("{name}.{kind}.sigstore.json"));
+            let build_predicate = built
+                .as_ref()
+                .filter(|(b, _)| b.artifacts.contains(artifact))
+                .map(|(b, _)| &b.predicate);
             attest(
                 kind,
                 flag,
                 input,
                 &[s(artifact), "--bundle".into(), s(&bundle)],
+                build_predicate,
             )
             .with_context(|| format!("attest {kind} {name} failed"))?;
             bundle_flags.extend(["--bundle".into(), s(&bundle)]);
@@ -570,7 +617,7 @@ fn pipeline(args: &CiArgs, work: &Path) -> Result<(u8, Summary)> {
         for (kind, flag, input) in kinds {
             let mut tail = vec!["--attach".into(), image.clone()];
             tail.extend(registry_flags(&args.registry));
-            attest(kind, flag, input, &tail)
+            attest(kind, flag, input, &tail, None)
                 .with_context(|| format!("attest {kind} {image} failed"))?;
         }
         progress.stage(&format!("verify {image}"));
@@ -587,12 +634,58 @@ fn pipeline(args: &CiArgs, work: &Path) -> Result<(u8, Summary)> {
             Signing::Key { .. } => "key",
             Signing::Keyless { .. } => "keyless",
         },
-        stages: vec![reports.sast, reports.audit, reports.sbom],
+        stages: [reports.sast, reports.audit, reports.sbom]
+            .into_iter()
+            .chain(built.map(|(_, stage)| stage))
+            .collect(),
         subjects: subjects_out,
         verdict: if denied { "deny" } else { "admit" },
     };
     output::write_atomic(&work.join(SUMMARY), summary_json(&summary)?.as_bytes())?;
     Ok((if denied { EXIT_FINDINGS } else { 0 }, summary))
+}
+
+/// `tollgate build` of the project into `work/build`, with the arguments a
+/// user would type; a dirty tree only with --allow-dirty (as the git-only
+/// provenance). A build whose reproducibility check found differences is
+/// not an error here: its provenance says so and the policy decides.
+fn build_stage(
+    args: &CiArgs,
+    project: &Path,
+    work: &Path,
+    allow_dirty: bool,
+) -> Result<(crate::build_cmd::Built, Stage)> {
+    if let Ok(facts) = tollgate_attest::provenance::source_facts(project) {
+        if facts.dirty && !allow_dirty {
+            bail!("{}: the working tree has uncommitted changes; commit them, or pass --allow-dirty (recorded in the provenance)", project.display());
+        }
+    }
+    let mut argv = vec![s(project), "--out".into(), s(&work.join("build"))];
+    if let Some(home) = &args.cargo_home {
+        argv.extend(["--cargo-home".into(), s(home)]);
+    }
+    if args.reproducible_check {
+        argv.push("--reproducible-check".into());
+    }
+    let parsed: crate::build_cmd::BuildArgs = stage_args("build", &argv)?;
+    let built = crate::build_cmd::build(&parsed).context("build failed")?;
+    let facts = &built.facts;
+    let stage = Stage::Build {
+        output: "build/provenance.json",
+        artifacts: built
+            .artifacts
+            .iter()
+            .filter_map(|p| p.file_name())
+            .map(|n| format!("build/artifacts/{}", n.to_string_lossy()))
+            .collect(),
+        hermetic: facts.hermetic,
+        sandbox: facts.sandbox.to_string(),
+        reproducible: facts
+            .reproducible
+            .checked
+            .then_some(facts.reproducible.identical),
+    };
+    Ok((built, stage))
 }
 
 /// The demo's throwaway key pair, written to `work/keys/demo.*` (an empty
@@ -820,6 +913,26 @@ fn render_text(summary: &Summary, out: &Path) -> String {
             Stage::Sbom { output, components } => {
                 format!("sbom        {components} components  ({output})")
             }
+            Stage::Build {
+                output,
+                artifacts,
+                hermetic,
+                sandbox,
+                reproducible,
+            } => format!(
+                "build       {} artifact(s), {} (sandbox: {sandbox}){}  ({output})",
+                artifacts.len(),
+                if *hermetic {
+                    "hermetic"
+                } else {
+                    "NOT hermetic"
+                },
+                match reproducible {
+                    Some(true) => ", reproducible",
+                    Some(false) => ", NOT reproducible",
+                    None => "",
+                }
+            ),
         };
         t.push_str(&line);
         t.push('\n');
