@@ -1549,3 +1549,247 @@ fn ci_build_attests_the_hermetic_build_provenance() {
         text(&out)
     );
 }
+
+/// An unprivileged user's view of this machine for a build: a world-readable
+/// temporary directory holding the caller's toolchain (hard links to its
+/// files, which live under root's mode-0700 home here; a copy where hard
+/// links cannot be made) and `cargo-auditable`, and a home, cargo home and
+/// project owned by `nobody` (65534) when the test runs as root.
+struct Unprivileged {
+    tmp: tempfile::TempDir,
+    path: String,
+}
+
+const NOBODY: u32 = 65534;
+
+impl Unprivileged {
+    fn new() -> Unprivileged {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let sysroot = String::from_utf8(
+            Command::new("rustc")
+                .args(["--print", "sysroot"])
+                .current_dir("/")
+                .output()
+                .unwrap()
+                .stdout,
+        )
+        .unwrap();
+        let tc = tmp.path().join("toolchain");
+        let linked = Command::new("cp")
+            .arg("-al")
+            .arg(sysroot.trim())
+            .arg(&tc)
+            .status()
+            .unwrap()
+            .success();
+        if !linked {
+            let _ = std::fs::remove_dir_all(&tc);
+            assert!(Command::new("cp")
+                .arg("-a")
+                .arg(sysroot.trim())
+                .arg(&tc)
+                .status()
+                .unwrap()
+                .success());
+        }
+        let auditable = std::env::var_os("PATH")
+            .into_iter()
+            .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+            .chain(std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo/bin")))
+            .map(|d| d.join("cargo-auditable"))
+            .find(|p| p.is_file())
+            .expect("cargo-auditable is installed (scripts/test installs it)");
+        let bin = tmp.path().join("bin");
+        std::fs::create_dir(&bin).unwrap();
+        if std::fs::hard_link(&auditable, bin.join("cargo-auditable")).is_err() {
+            std::fs::copy(&auditable, bin.join("cargo-auditable")).unwrap();
+        }
+        for d in ["home", "cargo-home"] {
+            std::fs::create_dir(tmp.path().join(d)).unwrap();
+        }
+        let path = format!(
+            "{}:{}:/usr/bin:/bin",
+            tc.join("bin").display(),
+            bin.display()
+        );
+        Unprivileged { tmp, path }
+    }
+
+    fn root(&self) -> &Path {
+        self.tmp.path()
+    }
+
+    /// Hand the directories the build writes to `nobody`.
+    fn chown(&self) {
+        if rustix::process::geteuid().is_root() {
+            for d in ["home", "cargo-home", "p"] {
+                let ok = Command::new("chown")
+                    .args(["-R", &format!("{NOBODY}:{NOBODY}")])
+                    .arg(self.root().join(d))
+                    .status()
+                    .unwrap()
+                    .success();
+                assert!(ok);
+            }
+        }
+    }
+
+    /// `tollgate build` of `p`, as `nobody` when the test runs as root, with
+    /// only `PATH` and `HOME` in the environment; `wrap` runs before
+    /// tollgate (in the user's process, say a shell that lowers a limit).
+    fn build(&self, wrap: &[&str], extra: &[&str]) -> Output {
+        let mut argv: Vec<String> = Vec::new();
+        if rustix::process::geteuid().is_root() {
+            argv.extend(
+                [
+                    "setpriv",
+                    &format!("--reuid={NOBODY}"),
+                    &format!("--regid={NOBODY}"),
+                    "--clear-groups",
+                ]
+                .map(String::from),
+            );
+        }
+        argv.extend(wrap.iter().map(|s| s.to_string()));
+        argv.extend(
+            [
+                env!("CARGO_BIN_EXE_tollgate"),
+                "build",
+                ".",
+                "--cargo-home",
+                self.root().join("cargo-home").to_str().unwrap(),
+            ]
+            .map(String::from),
+        );
+        argv.extend(extra.iter().map(|s| s.to_string()));
+        Command::new(&argv[0])
+            .args(&argv[1..])
+            .current_dir(self.root().join("p"))
+            .env_clear()
+            .env("PATH", &self.path)
+            .env("HOME", self.root().join("home"))
+            .output()
+            .unwrap()
+    }
+
+    fn provenance(&self) -> Value {
+        let path = self.root().join("p/target/tollgate-build/provenance.json");
+        serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+    }
+
+    fn run_artifact(&self) -> String {
+        let out = Command::new(self.root().join("p/target/tollgate-build/artifacts/p"))
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+}
+
+/// A build script that tries a listener on 127.0.0.1 and tells the binary
+/// whether it got through, and as which user it ran.
+fn net_probe_build_rs(addr: &str) -> String {
+    format!(
+        r#"fn main() {{
+    let reached = std::net::TcpStream::connect("{addr}").is_ok();
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let uid = status.lines().find_map(|l| l.strip_prefix("Uid:")).and_then(|l| l.split_whitespace().next().map(String::from)).unwrap_or_default();
+    println!("cargo:rustc-env=SEED=net={{reached}} uid={{uid}}");
+}}
+"#
+    )
+}
+
+/// The issue's unprivileged path, for real: `nobody` (not root, no
+/// capabilities) builds a project in bubblewrap's user namespaces. The
+/// build script's connection to a listener on 127.0.0.1 fails (the binary
+/// says `net=false`, the listener sees nothing), the build succeeds and
+/// its provenance says hermetic, sandbox bwrap, with the hashed toolchain.
+/// The control: the same user without the sandbox reaches the listener.
+#[test]
+fn an_unprivileged_user_builds_in_the_sandbox_without_the_network() {
+    let (l, addr) = listener();
+    let u = Unprivileged::new();
+    tiny(&u.root().join("p"), "p", &net_probe_build_rs(&addr));
+    u.chown();
+    let expected_uid = if rustix::process::geteuid().is_root() {
+        NOBODY
+    } else {
+        rustix::process::geteuid().as_raw()
+    };
+
+    let out = u.build(&[], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(u.run_artifact(), format!("net=false uid={expected_uid}"));
+    assert!(
+        !connected(&l),
+        "the listener saw a connection from the sandbox"
+    );
+    let p = u.provenance();
+    let facts = &p["predicate"]["buildDefinition"]["internalParameters"]["build"];
+    assert_eq!(facts["hermetic"], true, "{facts}");
+    assert_eq!(facts["sandbox"], "bwrap", "{facts}");
+    assert_eq!(facts["auditable"], true, "{facts}");
+    let rustc = std::fs::read(u.root().join("toolchain/bin/rustc")).unwrap();
+    assert_eq!(facts["toolchain"]["rustcSha256"], sha256_hex(&rustc));
+
+    // The control: the same user, the same project, no sandbox.
+    let out = u.build(&[], &["--no-sandbox"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(u.run_artifact(), format!("net=true uid={expected_uid}"));
+    assert!(
+        connected(&l),
+        "without the sandbox the build script connects"
+    );
+    assert_eq!(
+        u.provenance()["predicate"]["buildDefinition"]["internalParameters"]["build"]["hermetic"],
+        false
+    );
+}
+
+/// Where bubblewrap cannot create a user namespace (here: the user's own
+/// user namespace with `user.max_user_namespaces` lowered to 0, the limit
+/// the kernel enforces; elsewhere `kernel.unprivileged_userns_clone=0` or
+/// AppArmor's `restrict_unprivileged_userns`), the build fails closed:
+/// exit 2, bubblewrap's reason, nothing written, the build script never
+/// run. The control: in the same confinement `--no-sandbox` builds, and
+/// says `hermetic: false`.
+#[test]
+fn without_user_namespaces_an_unprivileged_build_fails_closed() {
+    let (l, addr) = listener();
+    let u = Unprivileged::new();
+    tiny(&u.root().join("p"), "p", &net_probe_build_rs(&addr));
+    u.chown();
+    // A new user namespace of the user's (mapped to root inside, with no
+    // privilege outside it), whose limit for nested user namespaces is 0.
+    let confine = [
+        "unshare",
+        "--user",
+        "--map-root-user",
+        "sh",
+        "-c",
+        "echo 0 > /proc/sys/user/max_user_namespaces && exec \"$@\"",
+        "confined",
+    ];
+    let out = u.build(&confine, &[]);
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{said}");
+    assert!(said.contains("no sandbox: "), "{said}");
+    assert!(said.contains("Creating new namespace failed"), "{said}");
+    assert!(said.contains("user namespaces"), "{said}");
+    assert!(said.contains("--no-sandbox"), "{said}");
+    assert!(!u
+        .root()
+        .join("p/target/tollgate-build/provenance.json")
+        .exists());
+    assert!(!connected(&l), "the build script ran");
+
+    let out = u.build(&confine, &["--no-sandbox"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(u.run_artifact().starts_with("net=true "));
+    assert!(connected(&l));
+    let facts = &u.provenance()["predicate"]["buildDefinition"]["internalParameters"]["build"];
+    assert_eq!(facts["hermetic"], false);
+    assert_eq!(facts["sandbox"], "none");
+}

@@ -269,11 +269,19 @@ fn make_sandbox(path_var: &std::ffi::OsStr) -> Result<Sandbox> {
         .output()
         .with_context(|| format!("{}: cannot run", program.display()))?;
     if !probe.status.success() {
+        let stderr = String::from_utf8_lossy(&probe.stderr);
+        // bubblewrap could not make its namespaces: as a user that takes
+        // unprivileged user namespaces, which a host may not allow.
+        let hint = if stderr.contains("namespace") {
+            " (bubblewrap needs user namespaces: a user who is not root needs them unprivileged, i.e. `user.max_user_namespaces` above 0, `kernel.unprivileged_userns_clone=1` where the kernel has it, and `kernel.apparmor_restrict_unprivileged_userns=0` or an AppArmor profile for bwrap; inside a container, one that allows nested user namespaces)"
+        } else {
+            ""
+        };
         bail!(
-            "no sandbox: `{}` failed ({}): {}; pass --no-sandbox to build without one (recorded as hermetic: false)",
+            "no sandbox: `{}` failed ({}): {}{hint}; pass --no-sandbox to build without one (recorded as hermetic: false)",
             program.display(),
             probe.status,
-            String::from_utf8_lossy(&probe.stderr).trim()
+            stderr.trim()
         );
     }
     check_probe(&String::from_utf8_lossy(&probe.stdout))?;
