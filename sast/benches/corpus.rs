@@ -1,13 +1,17 @@
 //! Throughput of the full rule set against a parse-only pass over the same
 //! files (the floor: every scan must at least read and parse each file),
 //! and recall/precision on the annotated corpus of real vulnerabilities in
-//! `benches/vulns/` (see its README).
+//! `benches/vulns/` (see its README) and on the attacker cases in
+//! `benches/cases/`.
 //!
 //! Corpus: `TOLLGATE_BENCH_CORPUS`, or every crate source in the local cargo
 //! registry (`$CARGO_HOME/registry/src`), which after building the workspace
 //! holds a few hundred real crates. Run with `cargo bench -p tollgate-sast`.
 //! Each pass runs `TOLLGATE_BENCH_RUNS` times (default 3); the fastest run
 //! is reported.
+
+#[path = "support/annotated.rs"]
+mod annotated;
 
 use rayon::prelude::*;
 use std::path::PathBuf;
@@ -37,62 +41,20 @@ fn best_of<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
     best.unwrap_or_else(|| (Duration::ZERO, f()))
 }
 
-/// Recall and precision over `benches/vulns/*.rs`: a `//~ rule` line is a
-/// true vulnerability; security findings elsewhere are false positives.
+/// Recall and precision over the annotated directories: `benches/vulns/`
+/// (real vulnerabilities, see its README) and `benches/cases/` (the
+/// attacker's inputs and near misses of issue 17, one file per area).
 fn annotated() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/vulns");
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        eprintln!("no annotated corpus at {}", dir.display());
-        return;
-    };
-    let mut paths: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
-        .collect();
-    paths.sort();
-    let (mut tp, mut fp, mut fneg) = (0usize, 0usize, 0usize);
-    for path in &paths {
-        let Ok(source) = std::fs::read_to_string(path) else {
-            continue;
-        };
-        let mut want = std::collections::BTreeSet::new();
-        for (i, line) in source.lines().enumerate() {
-            if let Some((_, rules)) = line.split_once("//~") {
-                for rule in rules.split(',') {
-                    want.insert((i + 1, rule.trim().to_string()));
-                }
-            }
+    let base = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches");
+    for (dir, name) in [
+        ("vulns", "annotated corpus (real vulnerabilities)"),
+        ("cases", "annotated cases (attacker inputs and near misses)"),
+    ] {
+        match annotated::score(&base.join(dir)) {
+            Ok(score) => annotated::print(name, &score),
+            Err(e) => eprintln!("{e}"),
         }
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let got: std::collections::BTreeSet<(usize, String)> =
-            tollgate_sast::analyze_source(&name, &source, false)
-                .into_iter()
-                .filter(|f| {
-                    !tollgate_sast::rules::is_meta(f.rule) && f.rule != "undocumented-unsafe"
-                })
-                .map(|f| (f.line, f.rule.to_string()))
-                .collect();
-        let hit = want.intersection(&got).count();
-        let missed: Vec<_> = want.difference(&got).collect();
-        let extra: Vec<_> = got.difference(&want).collect();
-        tp += hit;
-        fneg += missed.len();
-        fp += extra.len();
-        println!(
-            "  {name:<36} {hit}/{} found, missed {missed:?}, false {extra:?}",
-            want.len()
-        );
     }
-    let recall = tp as f64 / (tp + fneg).max(1) as f64;
-    let precision = tp as f64 / (tp + fp).max(1) as f64;
-    println!(
-        "annotated corpus: {} files, {} vulnerable lines: recall {recall:.2}, precision {precision:.2} (tp {tp}, fp {fp}, fn {fneg})",
-        paths.len(),
-        tp + fneg
-    );
 }
 
 /// A process's memory counter from `/proc/self/status`, in kB.

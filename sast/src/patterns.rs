@@ -295,6 +295,86 @@ pub const CALL_SINKS: &[&[CallSink]] = &[
     ),
 ];
 
+/// A method whose argument is a sink, on any receiver (the rule decides
+/// which receivers count: `sql-injection` skips HTTP request builders).
+pub struct MethodSink {
+    pub method: &'static str,
+    pub arg: usize,
+    pub kind: u16,
+    pub what: &'static str,
+}
+
+macro_rules! method_sinks {
+    ($kind:expr, $what:literal, [$( ($method:literal, $arg:literal) ),* $(,)?]) => {
+        &[ $( MethodSink { method: $method, arg: $arg, kind: $kind, what: $what } ),* ]
+    };
+}
+
+pub const METHOD_SINKS: &[&[MethodSink]] = &[
+    method_sinks!(
+        SQL,
+        "a SQL query",
+        [
+            // postgres / tokio-postgres `Client`, rusqlite `Connection`,
+            // sqlx `Executor`.
+            ("execute", 0),
+            ("execute_batch", 0),
+            ("query", 0),
+            ("query_row", 0),
+            ("query_map", 0),
+            ("query_one", 0),
+            ("query_opt", 0),
+            ("query_raw", 0),
+            ("query_typed", 0),
+            ("prepare", 0),
+            ("prepare_cached", 0),
+            ("prepare_typed", 0),
+            ("batch_execute", 0),
+            ("simple_query", 0),
+            ("fetch_all", 0),
+            ("fetch_one", 0),
+            ("fetch_optional", 0),
+            // mysql / mysql_async `Queryable`.
+            ("query_drop", 0),
+            ("query_first", 0),
+            ("query_iter", 0),
+            ("query_fold", 0),
+            ("exec", 0),
+            ("exec_drop", 0),
+            ("exec_first", 0),
+            ("exec_iter", 0),
+            ("exec_map", 0),
+            ("exec_fold", 0),
+            ("exec_batch", 0),
+            ("prep", 0),
+            // mysql before 17.
+            ("prep_exec", 0),
+            ("first_exec", 0),
+            // sea-orm `ConnectionTrait`.
+            ("execute_unprepared", 0),
+        ]
+    ),
+    method_sinks!(
+        ALLOC,
+        "an allocation size",
+        [
+            ("reserve", 0),
+            ("reserve_exact", 0),
+            ("resize", 0),
+            ("repeat", 0),
+            ("with_capacity", 0),
+        ]
+    ),
+];
+
+/// The sink entries for a method name and kind.
+pub fn method_sinks(method: &str, kind: u16) -> impl Iterator<Item = &'static MethodSink> + '_ {
+    METHOD_SINKS
+        .iter()
+        .flat_map(|group| group.iter())
+        .filter(move |s| s.kind == kind && s.method == method)
+}
+
 /// Functions that neutralise some kinds of taint: (path, kinds removed).
 pub const SANITIZER_FNS: &[(&str, u16)] = &[
     ("regex::escape", REGEX),

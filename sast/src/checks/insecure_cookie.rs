@@ -1,8 +1,69 @@
 use super::prelude::*;
 
-/// `insecure-cookie`: cookies built without `Secure`/`HttpOnly`, or with
-/// them explicitly off.
+/// `insecure-cookie`: cookies built without `Secure`, `HttpOnly` or
+/// `SameSite`, or with `Secure`/`HttpOnly` explicitly off. Builder chains
+/// (`Cookie::build(..)` of the cookie crate, actix-web and axum-extra;
+/// `CookieBuilder::new`) are judged on the chain; `Cookie::new` on the
+/// setters called in the same function. A cookie built to be removed
+/// (`jar.remove(Cookie::new(..))`, `.removal()`) is not a finding.
 pub(crate) struct Check;
+
+const SECURE: u8 = 1;
+const HTTP_ONLY: u8 = 2;
+const SAME_SITE: u8 = 4;
+const ALL: u8 = SECURE | HTTP_ONLY | SAME_SITE;
+
+/// `secure(true)` and `http_only(true)`, … for the flags missing from `set`.
+fn missing(set: u8, builder: bool) -> String {
+    let names: &[(u8, &str, &str)] = &[
+        (SECURE, "`secure(true)`", "`set_secure(true)`"),
+        (HTTP_ONLY, "`http_only(true)`", "`set_http_only(true)`"),
+        (SAME_SITE, "`same_site(..)`", "`set_same_site(..)`"),
+    ];
+    let parts: Vec<&str> = names
+        .iter()
+        .filter(|(flag, _, _)| set & flag == 0)
+        .map(|(_, b, s)| if builder { *b } else { *s })
+        .collect();
+    match parts.as_slice() {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// The flag a builder method or setter sets, unless its argument turns it
+/// off (`false`, `None`).
+fn flag_of(name: &str, arg: Option<&Expr>) -> Option<u8> {
+    let flag = match name {
+        "secure" | "set_secure" => SECURE,
+        "http_only" | "set_http_only" => HTTP_ONLY,
+        "same_site" | "set_same_site" => SAME_SITE,
+        _ => return None,
+    };
+    let off = arg.is_some_and(|a| {
+        lit_bool(a) == Some(false) || matches!(peel(a), Expr::Path(p) if p.path.is_ident("None"))
+    });
+    (!off).then_some(flag)
+}
+
+fn is_cookie_ctor(callee: &str) -> bool {
+    path_ends_with(callee, "Cookie::build") || path_ends_with(callee, "CookieBuilder::new")
+}
+
+/// Report the deferred `Cookie::new` findings of a finished function whose
+/// setters did not set every flag.
+pub(crate) fn finish(a: &mut FileAnalyzer<'_>, cx: &FnCx) {
+    if cx.cookie_flags & ALL == ALL {
+        return;
+    }
+    let message = format!("cookie created without {}", missing(cx.cookie_flags, false));
+    for finding in &cx.deferred_cookie {
+        let mut finding = finding.clone();
+        finding.message = message.clone();
+        a.findings.push(finding);
+    }
+}
 
 impl super::Check for Check {
     fn call(&self, a: &mut FileAnalyzer<'_>, cx: &mut FnCx, call: &Call<'_>) {
@@ -11,29 +72,47 @@ impl super::Check for Check {
                 cx,
                 id::INSECURE_COOKIE,
                 call.expr.span(),
-                "cookie created without `set_secure(true)`".into(),
+                "cookie created without its security attributes".into(),
             );
             cx.deferred_cookie.push(finding);
         }
     }
 
     fn method(&self, a: &mut FileAnalyzer<'_>, cx: &mut FnCx, m: &Method<'_>) {
-        if !matches!(
+        if matches!(
             m.name,
-            "secure" | "set_secure" | "http_only" | "set_http_only"
+            "remove" | "remove_private" | "remove_signed" | "force_remove"
         ) {
+            // A removal cookie is sent expired; its attributes do not matter.
+            if let Some(arg) = m.expr.args.first() {
+                let (first, last) = (start_of(arg.span()).0, end_of(arg.span()).0);
+                let inside = |f: &RawFinding| {
+                    f.rule == id::INSECURE_COOKIE && f.line >= first && f.line <= last
+                };
+                cx.deferred_cookie.retain(|f| !inside(f));
+                a.findings.retain(|f| f.file.is_some() || !inside(f));
+            }
             return;
         }
-        match m.expr.args.first().and_then(lit_bool) {
-            Some(false) => a.report(
+        let arg = m.expr.args.first();
+        if matches!(
+            m.name,
+            "secure" | "set_secure" | "http_only" | "set_http_only"
+        ) && arg.and_then(lit_bool) == Some(false)
+        {
+            a.report(
                 Some(cx),
                 id::INSECURE_COOKIE,
                 m.span,
                 m.full(),
                 format!("cookie built with `{}(false)`", m.name),
-            ),
-            Some(true) if m.name == "set_secure" => cx.secure_cookie_set = true,
-            _ => {}
+            );
+            return;
+        }
+        if m.name.starts_with("set_") {
+            if let Some(flag) = flag_of(m.name, arg) {
+                cx.cookie_flags |= flag;
+            }
         }
     }
 
@@ -43,24 +122,30 @@ impl super::Check for Check {
         let Expr::Call(c) = root else { return };
         let Expr::Path(p) = &*c.func else { return };
         let callee = a.imports.resolve(&p.path);
-        if path_ends_with(&callee, "Cookie::build") || path_ends_with(&callee, "CookieBuilder::new")
-        {
-            let secure = methods.iter().any(|c| c.method == "secure");
-            let http_only = methods.iter().any(|c| c.method == "http_only");
-            if !secure || !http_only {
-                let missing = match (secure, http_only) {
-                    (false, false) => "`secure(true)` and `http_only(true)`",
-                    (false, true) => "`secure(true)`",
-                    _ => "`http_only(true)`",
-                };
-                a.report(
-                    Some(cx),
-                    id::INSECURE_COOKIE,
-                    c.span(),
-                    c.span(),
-                    format!("cookie built without {missing}"),
-                );
+        if !is_cookie_ctor(&callee) {
+            return;
+        }
+        let mut set = 0;
+        let mut explicit_off = false;
+        for call in &methods {
+            let name = call.method.to_string();
+            if matches!(name.as_str(), "removal" | "make_removal") {
+                return;
             }
+            match flag_of(&name, call.args.first()) {
+                Some(flag) => set |= flag,
+                None => explicit_off |= matches!(name.as_str(), "secure" | "http_only"),
+            }
+        }
+        // An explicit `secure(false)` is reported at that call (`method`).
+        if set & ALL != ALL && !explicit_off {
+            a.report(
+                Some(cx),
+                id::INSECURE_COOKIE,
+                c.span(),
+                c.span(),
+                format!("cookie built without {}", missing(set, true)),
+            );
         }
     }
 }

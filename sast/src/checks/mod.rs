@@ -48,6 +48,9 @@ mod world_writable;
 mod xss;
 mod xxe;
 
+pub(crate) use insecure_cookie::finish as finish_cookies;
+pub(crate) use tls_verification_disabled::collect_verifiers;
+
 /// What every check module imports.
 mod prelude {
     pub(crate) use super::{Call, MacroCall, Method};

@@ -1,7 +1,8 @@
 use super::prelude::*;
 
 /// `sql-injection`: untrusted text reaches SQL execution (call sinks from
-/// the table, and `execute`/`query`-style methods on database handles).
+/// the table, and `execute`/`query`-style methods on database handles from
+/// `patterns::METHOD_SINKS`).
 pub(crate) struct Check;
 
 impl super::Check for Check {
@@ -10,9 +11,9 @@ impl super::Check for Check {
     }
 
     fn method(&self, a: &mut FileAnalyzer<'_>, cx: &mut FnCx, m: &Method<'_>) {
-        if !SQL_METHODS.contains(&m.name) {
+        let Some(sink) = method_sinks(m.name, taint::SQL).next() else {
             return;
-        }
+        };
         let http_builder = {
             let (methods, _) = chain(&m.expr.receiver);
             methods.iter().any(|c| {
@@ -41,40 +42,10 @@ impl super::Check for Check {
             a.report_sink(
                 cx,
                 taint::SQL,
-                m.arg0(),
-                &format!("a SQL query (`.{}()`)", m.name),
+                m.args.get(sink.arg).copied().unwrap_or_default(),
+                &format!("{} (`.{}()`)", sink.what, m.name),
                 (m.span, m.full()),
             );
         }
     }
 }
-
-/// Methods that execute SQL on a database handle.
-const SQL_METHODS: &[&str] = &[
-    "execute",
-    "execute_batch",
-    "query",
-    "query_row",
-    "query_map",
-    "query_one",
-    "query_opt",
-    "query_raw",
-    "prepare",
-    "prepare_cached",
-    "batch_execute",
-    "simple_query",
-    "fetch_all",
-    "fetch_one",
-    "fetch_optional",
-    // mysql / mysql_async `Queryable`.
-    "query_drop",
-    "query_first",
-    "query_iter",
-    "query_fold",
-    "exec_drop",
-    "exec_first",
-    "exec_iter",
-    "exec_map",
-    "exec_fold",
-    "prep",
-];

@@ -31,21 +31,17 @@ impl super::Check for Check {
                     "hostname verification turned off".into(),
                 );
             }
-            // Delegating to webpki or the platform verifier checks certificates.
+            // Delegating to webpki or the platform verifier checks
+            // certificates; a verifier of this file is judged by its impl.
             "with_custom_certificate_verifier" | "set_certificate_verifier"
-                if !m.expr.args.iter().any(|e| {
-                    let tokens = quote::ToTokens::to_token_stream(e).to_string()
-                        + &a.receiver_type(cx, e).unwrap_or_default();
-                    let tokens = tokens.to_ascii_lowercase();
-                    tokens.contains("webpki") || tokens.contains("platform_verifier")
-                }) =>
+                if m.expr.args.iter().any(|e| accepts_everything(a, cx, e)) =>
             {
                 a.report(
                     Some(cx),
                     id::TLS_VERIFICATION_DISABLED,
                     span,
                     full_span,
-                    format!("`{name}` replaces rustls certificate verification"),
+                    format!("`{name}` installs a verifier that accepts every certificate"),
                 );
             }
             "set_verify_callback" => {
@@ -82,13 +78,7 @@ impl super::Check for Check {
                 if name != "verify_server_cert" && name != "verify_client_cert" {
                     continue;
                 }
-                let body = quote::ToTokens::to_token_stream(&f.block).to_string();
-                let delegates = body.contains("verify_server_cert")
-                    || body.contains("verify_client_cert")
-                    || body.contains("verify_server_name")
-                    || body.contains("verify_signature")
-                    || body.contains("Err");
-                if body.contains("assertion") && !delegates {
+                if accepts_all(f) {
                     let span = f.sig.ident.span();
                     a.report(
                         None,
@@ -101,4 +91,101 @@ impl super::Check for Check {
             }
         }
     }
+}
+
+/// A `verify_server_cert`/`verify_client_cert` that returns success
+/// without calling anything that verifies (a delegate verifier, webpki's
+/// `verify_*`, or any path that returns an error).
+fn accepts_all(f: &syn::ImplItemFn) -> bool {
+    let body = quote::ToTokens::to_token_stream(&f.block).to_string();
+    let delegates = body.contains("verify_server_cert")
+        || body.contains("verify_client_cert")
+        || body.contains("verify_server_name")
+        || body.contains("verify_signature")
+        || body.contains("verify_for_usage")
+        || body.contains("verify_is_valid_for")
+        || body.contains("Err");
+    body.contains("assertion") && !delegates
+}
+
+/// The file's rustls verifier impls, by type name: whether each accepts
+/// every certificate.
+pub(crate) fn collect_verifiers(
+    file: &syn::File,
+    out: &mut std::collections::HashMap<String, bool>,
+) {
+    struct Impls<'o>(&'o mut std::collections::HashMap<String, bool>);
+    impl<'ast> syn::visit::Visit<'ast> for Impls<'_> {
+        fn visit_item_impl(&mut self, item: &'ast syn::ItemImpl) {
+            let is_verifier = item.trait_.as_ref().is_some_and(|(_, p, _)| {
+                matches!(
+                    last_ident(p).as_str(),
+                    "ServerCertVerifier" | "ClientCertVerifier"
+                )
+            });
+            if let (true, syn::Type::Path(tp)) = (is_verifier, &*item.self_ty) {
+                let accepts = item.items.iter().any(|i| match i {
+                    syn::ImplItem::Fn(f) => {
+                        matches!(
+                            f.sig.ident.to_string().as_str(),
+                            "verify_server_cert" | "verify_client_cert"
+                        ) && accepts_all(f)
+                    }
+                    _ => false,
+                });
+                *self.0.entry(last_ident(&tp.path)).or_default() |= accepts;
+            }
+            syn::visit::visit_item_impl(self, item);
+        }
+    }
+    syn::visit::Visit::visit_file(&mut Impls(out), file);
+}
+
+/// A verifier argument that accepts everything: a type of this file whose
+/// impl does, or a type from elsewhere named like one (`NoVerifier`,
+/// `AcceptAnyCert`, `DangerousVerifier`). Webpki and the platform
+/// verifier check certificates.
+fn accepts_everything(a: &FileAnalyzer<'_>, cx: &FnCx, e: &Expr) -> bool {
+    let ty = match peel(e) {
+        Expr::Path(p) if p.path.segments.len() == 1 => p
+            .path
+            .get_ident()
+            .and_then(|v| cx.vars.get(&v.to_string()))
+            .and_then(|v| v.ty.clone())
+            .or_else(|| Some(last_ident(&p.path))),
+        other => a.constructed_type(cx, other),
+    };
+    let tokens = quote::ToTokens::to_token_stream(e).to_string();
+    let lower = format!("{tokens} {}", ty.clone().unwrap_or_default()).to_ascii_lowercase();
+    if lower.contains("webpki") || lower.contains("platform_verifier") {
+        return false;
+    }
+    let Some(ty) = ty else {
+        return false;
+    };
+    let name = ty.rsplit("::").next().unwrap_or(&ty);
+    if let Some(accepts) = a.verifiers.get(name) {
+        return *accepts;
+    }
+    let lower = name.to_ascii_lowercase();
+    [
+        "noverif",
+        "nocert",
+        "noop",
+        "accept",
+        "insecure",
+        "danger",
+        "skip",
+        "dummy",
+        "trustall",
+        "trustany",
+        "allowany",
+        "allowall",
+        "null",
+        "fake",
+        "unverified",
+        "disabled",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
 }

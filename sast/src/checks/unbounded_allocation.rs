@@ -1,7 +1,7 @@
 use super::prelude::*;
 
 /// `unbounded-allocation`: untrusted sizes reach allocations (call sinks,
-/// `reserve`/`resize`/`repeat`/`with_capacity`; `vec![x; n]` is handled by
+/// method sinks `reserve`/`resize`/`repeat`/`with_capacity`; `vec![x; n]` is handled by
 /// the engine's macro evaluation).
 pub(crate) struct Check;
 
@@ -11,15 +11,12 @@ impl super::Check for Check {
     }
 
     fn method(&self, a: &mut FileAnalyzer<'_>, cx: &mut FnCx, m: &Method<'_>) {
-        if matches!(
-            m.name,
-            "reserve" | "reserve_exact" | "resize" | "repeat" | "with_capacity"
-        ) {
+        for sink in method_sinks(m.name, taint::ALLOC) {
             a.report_sink(
                 cx,
                 taint::ALLOC,
-                m.arg0(),
-                &format!("an allocation size (`.{}()`)", m.name),
+                m.args.get(sink.arg).copied().unwrap_or_default(),
+                &format!("{} (`.{}()`)", sink.what, m.name),
                 (m.span, m.full()),
             );
         }

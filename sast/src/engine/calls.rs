@@ -17,6 +17,9 @@ impl FileAnalyzer<'_> {
         let Some(callee) = callee else {
             return default;
         };
+        if let Some(t) = self.call_closure(cx, c, &args) {
+            return t;
+        }
         let last = callee.rsplit("::").next().unwrap_or("");
         let call = Call {
             expr: c,
@@ -68,6 +71,16 @@ impl FileAnalyzer<'_> {
                 return t;
             }
         }
+        // A statement built by a SQL sink (`Statement::from_string(..)`,
+        // `sqlx::query(..)`) was reported there; executing it is not a
+        // second injection.
+        if CALL_SINKS
+            .iter()
+            .flat_map(|g| g.iter())
+            .any(|s| s.kind == taint::SQL && path_ends_with(&callee, s.path))
+        {
+            return default.without(taint::SQL);
+        }
         if path_ends_with(&callee, "std::cmp::min") || callee == "min" {
             return args
                 .iter()
@@ -76,6 +89,41 @@ impl FileAnalyzer<'_> {
                 .unwrap_or_default();
         }
         default
+    }
+
+    /// A call of a closure held in a local variable (`run(&name)`): its
+    /// body is evaluated again with the parameters bound to the arguments'
+    /// taints (captured variables are those of the caller at this point),
+    /// and its value is the call's. Nested at most `MAX_CLOSURE_CALLS` deep.
+    fn call_closure(&mut self, cx: &mut FnCx, c: &syn::ExprCall, args: &[Taint]) -> Option<Taint> {
+        const MAX_CLOSURE_CALLS: usize = 4;
+        let Expr::Path(p) = peel(&c.func) else {
+            return None;
+        };
+        if p.qself.is_some() || p.path.segments.len() != 1 {
+            return None;
+        }
+        let name = p.path.segments[0].ident.to_string();
+        let closure = cx.vars.get(&name)?.closure.clone()?;
+        if cx.closure_calls >= MAX_CLOSURE_CALLS
+            || !args.iter().any(|t| t.is_tainted() || t.pkinds != 0)
+        {
+            return None;
+        }
+        // Parameters shadow the caller's variables only inside the body.
+        let saved = cx.vars.clone();
+        for (input, taint) in closure.inputs.iter().zip(args) {
+            let var = Var {
+                taint: *taint,
+                ..Var::default()
+            };
+            self.bind_pat(cx, input, &var);
+        }
+        cx.closure_calls += 1;
+        let t = self.eval(cx, &closure.body);
+        cx.closure_calls -= 1;
+        cx.vars = saved;
+        Some(t)
     }
 
     pub(crate) fn receiver_type(&self, cx: &FnCx, recv: &Expr) -> Option<String> {

@@ -110,9 +110,7 @@ impl FileAnalyzer<'_> {
     }
 
     pub(crate) fn finish_fn(&mut self, cx: FnCx) {
-        if !cx.secure_cookie_set {
-            self.findings.extend(cx.deferred_cookie);
-        }
+        crate::checks::finish_cookies(self, &cx);
         for (value, finding) in cx.deferred_header {
             let marked = match &value {
                 Some(v) => cx.sensitive_values.contains(v),
@@ -313,6 +311,9 @@ impl FileAnalyzer<'_> {
                 self.binding(Some(cx), name, &init.expr);
             }
             self.describe_init(cx, &init.expr, &mut var);
+            if let Expr::Closure(c) = peel(&init.expr) {
+                var.closure = Some(std::sync::Arc::new(c.clone()));
+            }
             var.literal = self.is_literal_material(&init.expr)
                 || var_of(&init.expr)
                     .and_then(|v| cx.vars.get(&v))
@@ -398,7 +399,15 @@ impl FileAnalyzer<'_> {
         if let Expr::Call(c) = root {
             if let Expr::Path(p) = &*c.func {
                 let callee = self.imports.resolve(&p.path);
-                if path_ends_with(&callee, "Command::new") {
+                if path_ends_with(&callee, "fs::canonicalize")
+                    || path_ends_with(&callee, "dunce::canonicalize")
+                {
+                    var.canonical = true;
+                }
+                if let Some(ty) = self.constructed_type(cx, root) {
+                    // `Arc::new(Verifier::new())`: the wrapped value's type.
+                    var.ty = Some(ty);
+                } else if path_ends_with(&callee, "Command::new") {
                     var.ty = Some(callee.trim_end_matches("::new").to_string());
                     var.shell = c
                         .args
@@ -436,6 +445,46 @@ impl FileAnalyzer<'_> {
                 }
                 var.canonical |= from.canonical && methods.is_empty();
             }
+        }
+    }
+
+    /// The type of a value built by a constructor inside a smart pointer
+    /// (`Arc::new(X::new())`, `Box::new(X { .. })`, `Arc::new(X)`).
+    pub(crate) fn constructed_type(&self, cx: &FnCx, e: &Expr) -> Option<String> {
+        let Expr::Call(c) = peel(e) else { return None };
+        let Expr::Path(p) = &*c.func else { return None };
+        let callee = self.imports.resolve(&p.path);
+        let wrapper = ["Arc::new", "Rc::new", "Box::new"]
+            .iter()
+            .any(|w| path_ends_with(&callee, w));
+        if !wrapper || c.args.len() != 1 {
+            return None;
+        }
+        let (_, inner) = chain(&c.args[0]);
+        match inner {
+            Expr::Struct(s) => Some(self.imports.resolve(&s.path)),
+            Expr::Path(p) if p.path.segments.len() > 1 || is_type_like(&last_ident(&p.path)) => {
+                Some(self.imports.resolve(&p.path))
+            }
+            Expr::Path(p) => p
+                .path
+                .get_ident()
+                .and_then(|v| cx.vars.get(&v.to_string()))
+                .and_then(|v| v.ty.clone()),
+            Expr::Call(inner) => match &*inner.func {
+                Expr::Path(p) => {
+                    let path = self.imports.resolve(&p.path);
+                    if is_type_like(path.rsplit("::").next().unwrap_or("")) {
+                        // A tuple struct `Platform(x)`.
+                        Some(path)
+                    } else {
+                        self.constructed_type(cx, &c.args[0])
+                            .or_else(|| path.rsplit_once("::").map(|(ty, _)| ty.to_string()))
+                    }
+                }
+                _ => None,
+            },
+            _ => None,
         }
     }
 
@@ -929,4 +978,9 @@ fn size_bound(cond: &Expr) -> Option<(String, bool)> {
         },
         _ => None,
     }
+}
+
+/// `Name` (a type or unit struct) rather than `name` (a variable or function).
+fn is_type_like(segment: &str) -> bool {
+    segment.chars().next().is_some_and(char::is_uppercase)
 }

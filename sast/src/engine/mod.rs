@@ -67,6 +67,10 @@ pub(crate) struct Var {
     /// Initialised from bytes written in the source and not written since
     /// (key material held in a variable).
     pub(crate) literal: bool,
+    /// A closure bound to this name (`let run = |q| conn.execute(q, [])`):
+    /// a call `run(x)` evaluates its body with its parameters bound to the
+    /// arguments' taints.
+    pub(crate) closure: Option<std::sync::Arc<syn::ExprClosure>>,
 }
 
 /// Per-function state.
@@ -82,13 +86,17 @@ pub(crate) struct FnCx {
     pub(crate) secret_context: bool,
     /// Taint given to the parameters of closures passed to a method.
     pub(crate) closure_param: Taint,
+    /// Calls of closures held in variables being evaluated (nested).
+    pub(crate) closure_calls: usize,
     /// Findings that a later call in the function can cancel.
     pub(crate) deferred_cookie: Vec<RawFinding>,
     /// `Authorization` inserts, with the value's variable when it is one.
     pub(crate) deferred_header: Vec<(Option<String>, RawFinding)>,
     /// Variables `set_sensitive(true)` was called on.
     pub(crate) sensitive_values: Vec<String>,
-    pub(crate) secure_cookie_set: bool,
+    /// Cookie attributes set through setters in this function
+    /// (`set_secure(true)`, `set_http_only(true)`, `set_same_site(..)`).
+    pub(crate) cookie_flags: u8,
     pub(crate) sensitive_header_set: bool,
     /// The summary being built for this function.
     pub(crate) summary: summary::Summary,
@@ -148,6 +156,9 @@ pub struct FileAnalyzer<'a> {
     pub(crate) build_script: bool,
     /// Names of constants/statics whose value is a literal (key material).
     pub(crate) literal_consts: HashSet<String>,
+    /// Types with a rustls `ServerCertVerifier`/`ClientCertVerifier` impl
+    /// in this file, and whether it accepts every certificate.
+    pub(crate) verifiers: HashMap<String, bool>,
     pub findings: Vec<RawFinding>,
     /// Summaries of the file's functions analysed so far, by key (`name`,
     /// `Type::name`).
@@ -463,6 +474,7 @@ impl<'a> FileAnalyzer<'a> {
             imports: Imports::default(),
             include_tests,
             literal_consts: HashSet::new(),
+            verifiers: HashMap::new(),
             findings: Vec::new(),
             depth: 0,
             limit_line: None,
@@ -480,6 +492,7 @@ impl<'a> FileAnalyzer<'a> {
     pub fn add_context(&mut self, file: &syn::File) {
         self.imports.extend_from(file);
         self.collect_literal_consts(&file.items);
+        crate::checks::collect_verifiers(file, &mut self.verifiers);
     }
 
     pub fn run(&mut self, file: &syn::File) {

@@ -1,0 +1,129 @@
+// Issue 17, item 6: precision on real code.
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+// Test modules declared here live in other files; their code is test-only
+// (hard-coded keys, shell commands) and must not be reported.
+#[cfg(test)]
+mod helpers;
+#[cfg(test)]
+#[path = "fixtures/mod.rs"]
+mod fixtures;
+
+// `unsafe impl Send/Sync` with the bounds that make it sound.
+pub struct Shared<T> {
+    ptr: *const T,
+    _owns: PhantomData<T>,
+}
+
+unsafe impl<T> Send for Shared<T> where T: Sync + Send {}
+unsafe impl<T> Sync for Shared<T> where T: Sync {}
+
+pub struct Slot<T: ?Sized> {
+    inner: Arc<T>,
+}
+unsafe impl<T: ?Sized + Send + Sync> Send for Slot<T> {}
+
+// Without the bound: a `Cell` could be shared across threads.
+pub struct Racy<T> {
+    value: std::cell::UnsafeCell<T>,
+}
+unsafe impl<T> Sync for Racy<T> {} //~ unsafe-send-sync
+unsafe impl<T> Send for Racy<T> where T: Copy {} //~ unsafe-send-sync
+
+// A rustls verifier that delegates to webpki is not "accepts everything".
+#[derive(Debug)]
+struct Pinned {
+    inner: Arc<rustls::client::WebPkiServerVerifier>,
+    pin: Vec<u8>,
+}
+
+impl rustls::client::danger::ServerCertVerifier for Pinned {
+    fn verify_server_cert(
+        &self,
+        end_entity: &rustls::pki_types::CertificateDer<'_>,
+        intermediates: &[rustls::pki_types::CertificateDer<'_>],
+        server_name: &rustls::pki_types::ServerName<'_>,
+        ocsp: &[u8],
+        now: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        self.inner
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
+    }
+}
+
+#[derive(Debug)]
+struct Platform(rustls_platform_verifier::Verifier);
+
+impl rustls::client::danger::ServerCertVerifier for Platform {
+    fn verify_server_cert(
+        &self,
+        end_entity: &rustls::pki_types::CertificateDer<'_>,
+        intermediates: &[rustls::pki_types::CertificateDer<'_>],
+        server_name: &rustls::pki_types::ServerName<'_>,
+        ocsp: &[u8],
+        now: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        self.0.verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
+    }
+}
+
+#[derive(Debug)]
+struct AcceptAll;
+
+impl rustls::client::danger::ServerCertVerifier for AcceptAll {
+    fn verify_server_cert( //~ tls-verification-disabled
+        &self,
+        _end_entity: &rustls::pki_types::CertificateDer<'_>,
+        _intermediates: &[rustls::pki_types::CertificateDer<'_>],
+        _server_name: &rustls::pki_types::ServerName<'_>,
+        _ocsp: &[u8],
+        _now: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+}
+
+pub fn platform_config() -> rustls::ClientConfig {
+    let verifier = Arc::new(rustls_platform_verifier::Verifier::new());
+    rustls::ClientConfig::builder()
+        .dangerous()
+        .with_custom_certificate_verifier(verifier)
+        .with_no_client_auth()
+}
+
+pub fn webpki_config(roots: Arc<rustls::RootCertStore>) -> rustls::ClientConfig {
+    let inner = rustls::client::WebPkiServerVerifier::builder(roots).build().unwrap();
+    rustls::ClientConfig::builder()
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(Pinned { inner, pin: Vec::new() }))
+        .with_no_client_auth()
+}
+
+pub fn accept_all_config() -> rustls::ClientConfig {
+    rustls::ClientConfig::builder()
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(AcceptAll)) //~ tls-verification-disabled
+        .with_no_client_auth()
+}
+
+// `set_sensitive(true)` is tracked per header value.
+pub fn headers(token: &str, trace: &str) -> http::HeaderMap {
+    let mut headers = http::HeaderMap::new();
+    let mut auth = http::HeaderValue::from_str(&format!("Bearer {token}")).unwrap();
+    auth.set_sensitive(true);
+    headers.insert(http::header::AUTHORIZATION, auth);
+    let trace = http::HeaderValue::from_str(trace).unwrap();
+    headers.insert("x-trace-id", trace);
+    headers
+}
+
+pub fn proxy_headers(token: &str, other: &str) -> http::HeaderMap {
+    let mut headers = http::HeaderMap::new();
+    let mut marked = http::HeaderValue::from_str(other).unwrap();
+    marked.set_sensitive(true);
+    headers.insert("x-other", marked);
+    let auth = http::HeaderValue::from_str(&format!("Basic {token}")).unwrap();
+    headers.insert(http::header::PROXY_AUTHORIZATION, auth); //~ sensitive-header-not-marked
+    headers
+}
