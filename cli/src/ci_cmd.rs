@@ -506,6 +506,7 @@ fn pipeline(args: &CiArgs, work: &Path) -> Result<(u8, Summary)> {
     };
     if let Some((b, _)) = &built {
         artifacts.extend(b.artifacts.iter().cloned());
+        progress.total += 2 * b.artifacts.len();
     }
 
     let kinds: [(&str, &str, &Path); 4] = [
