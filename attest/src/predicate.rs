@@ -1048,11 +1048,49 @@ pub struct License {
     pub name: Option<String>,
 }
 
+/// Why an SBOM predicate's components or licences cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum SbomPredicateError {
+    /// A `bomFormat` other than CycloneDX.
+    #[error("bomFormat is `{0}`, not CycloneDX")]
+    NotCycloneDx(String),
+    /// A licence entry with neither an expression, an id nor a name.
+    #[error("a licence entry names no licence")]
+    EmptyLicence,
+    /// A licence text that does not resolve to SPDX ids.
+    #[error(transparent)]
+    Licence(#[from] LicenceError),
+}
+
+/// A licence text that does not name SPDX licences.
+#[derive(Debug, thiserror::Error)]
+pub enum LicenceError {
+    /// A token that is no SPDX licence.
+    #[error("`{token}` in `{text}` is not an SPDX licence")]
+    UnknownLicence {
+        /// The token.
+        token: String,
+        /// The whole text.
+        text: String,
+    },
+    /// The token after `WITH` is no SPDX exception.
+    #[error("`{token}` in `{text}` is not an SPDX exception")]
+    UnknownException {
+        /// The token.
+        token: String,
+        /// The whole text.
+        text: String,
+    },
+    /// A text with no licence in it.
+    #[error("`{0}` names no licence")]
+    Empty(String),
+}
+
 impl CycloneDx {
     /// Check the format, then every component at any depth.
-    pub fn all_components(&self) -> Result<Vec<&Component>, String> {
+    pub fn all_components(&self) -> Result<Vec<&Component>, SbomPredicateError> {
         if self.bom_format != "CycloneDX" {
-            return Err(format!("bomFormat is `{}`, not CycloneDX", self.bom_format));
+            return Err(SbomPredicateError::NotCycloneDx(self.bom_format.clone()));
         }
         let mut out = Vec::new();
         let mut stack: Vec<&Component> = self.components.iter().collect();
@@ -1077,7 +1115,7 @@ impl Component {
     /// Every licence the component names, resolved to canonical SPDX ids
     /// (see [`canonical_licenses`]); `Err` with the text that could not be
     /// resolved.
-    pub fn licenses(&self) -> Result<Vec<String>, String> {
+    pub fn licenses(&self) -> Result<Vec<String>, SbomPredicateError> {
         let mut out = Vec::new();
         for l in &self.licenses {
             let texts: Vec<&String> = l
@@ -1090,7 +1128,7 @@ impl Component {
                 )
                 .collect();
             if texts.is_empty() {
-                return Err("a licence entry names no licence".into());
+                return Err(SbomPredicateError::EmptyLicence);
             }
             for text in texts {
                 out.extend(canonical_licenses(text)?);
@@ -1106,7 +1144,7 @@ impl Component {
 /// becomes `GPL-3.0-or-later`. `LicenseRef-…` is kept as written. A token
 /// that is no licence is an error, so a licence cannot hide behind a
 /// spelling the reader does not know.
-pub fn canonical_licenses(text: &str) -> Result<Vec<String>, String> {
+pub fn canonical_licenses(text: &str) -> Result<Vec<String>, LicenceError> {
     let mut out = Vec::new();
     let mut after_with = false;
     for token in text
@@ -1127,7 +1165,10 @@ pub fn canonical_licenses(text: &str) -> Result<Vec<String>, String> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+'))
         {
-            return Err(format!("`{token}` in `{text}` is not an SPDX licence"));
+            return Err(LicenceError::UnknownLicence {
+                token: token.to_string(),
+                text: text.to_string(),
+            });
         }
         if after_with {
             // The exception after WITH: an exception, or nothing.
@@ -1138,7 +1179,10 @@ pub fn canonical_licenses(text: &str) -> Result<Vec<String>, String> {
             if known {
                 continue;
             }
-            return Err(format!("`{token}` in `{text}` is not an SPDX exception"));
+            return Err(LicenceError::UnknownException {
+                token: token.to_string(),
+                text: text.to_string(),
+            });
         }
         if token.starts_with("LicenseRef-") || token.starts_with("DocumentRef-") {
             out.push(token.to_string());
@@ -1162,7 +1206,10 @@ pub fn canonical_licenses(text: &str) -> Result<Vec<String>, String> {
                     .map(|(id, _)| id)
             });
         let Some(id) = found else {
-            return Err(format!("`{token}` in `{text}` is not an SPDX licence"));
+            return Err(LicenceError::UnknownLicence {
+                token: token.to_string(),
+                text: text.to_string(),
+            });
         };
         let name = id.name;
         let canonical = if id.is_gnu() && !name.ends_with("-only") && !name.ends_with("-or-later") {
@@ -1179,7 +1226,7 @@ pub fn canonical_licenses(text: &str) -> Result<Vec<String>, String> {
         out.push(canonical);
     }
     if out.is_empty() {
-        return Err(format!("`{text}` names no licence"));
+        return Err(LicenceError::Empty(text.to_string()));
     }
     Ok(out)
 }

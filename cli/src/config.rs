@@ -197,7 +197,7 @@ pub fn validate(text: &str) -> Result<(FileConfig, Vec<Kind>), Vec<Problem>> {
     // Anything the positions above do not cover.
     if problems.is_empty() {
         if let Err(e) = config.sast.validate() {
-            problems.push(at(0, e));
+            problems.push(at(0, e.to_string()));
         }
     }
 

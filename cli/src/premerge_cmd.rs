@@ -393,7 +393,7 @@ pub fn run(args: PreMergeArgs) -> Result<u8> {
             report
                 .diagnostics
                 .iter()
-                .filter(|d| d.code.starts_with("license"))
+                .filter(|d| d.code.as_str().starts_with("license"))
                 .filter(|d| {
                     d.package.as_deref().is_some_and(|p| {
                         p.split_once('@')

@@ -26,9 +26,19 @@ pub struct Config {
     pub severity: BTreeMap<String, Severity>,
 }
 
+/// A `[sast]` key that names a rule that does not exist.
+#[derive(Debug, thiserror::Error)]
+#[error("[sast] {key}: unknown rule `{rule}` (see `tollgate sast --list-rules`)")]
+pub struct UnknownRule {
+    /// `disable`, `enable` or `severity`.
+    pub key: &'static str,
+    /// The rule id as written.
+    pub rule: String,
+}
+
 impl Config {
     /// Check that every rule id the config names exists.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), UnknownRule> {
         let named = self
             .disable
             .iter()
@@ -37,9 +47,10 @@ impl Config {
             .chain(self.severity.keys().map(|id| ("severity", id)));
         for (key, rule_id) in named {
             if rules::find(rule_id).is_none() {
-                return Err(format!(
-                    "[sast] {key}: unknown rule `{rule_id}` (see `tollgate sast --list-rules`)"
-                ));
+                return Err(UnknownRule {
+                    key,
+                    rule: rule_id.clone(),
+                });
             }
         }
         Ok(())
@@ -92,6 +103,10 @@ mod tests {
             .to_string();
         assert!(err.contains("unknown field `disabled`"), "{err}");
         let config: Config = toml::from_str(r#"disable = ["no-such-rule"]"#).unwrap();
-        assert!(config.validate().unwrap_err().contains("no-such-rule"));
+        assert!(config
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("no-such-rule"));
     }
 }

@@ -62,7 +62,7 @@ pub enum Error {
     #[error("invalid exclude pattern `{pattern}`: {message}")]
     Exclude { pattern: String, message: String },
     #[error("{0}")]
-    Config(String),
+    Config(#[from] config::UnknownRule),
     #[error("{path}: not a valid baseline: {message}")]
     Baseline { path: PathBuf, message: String },
 }

@@ -233,7 +233,7 @@ pub fn fetch(
                     repaired: None,
                 });
             }
-            Err(reason) => repaired = Some(reason),
+            Err(reason) => repaired = Some(reason.to_string()),
         }
     } else if path.exists() {
         return Err(Error::Fetch {
@@ -313,17 +313,30 @@ pub fn fetch(
 
 /// Open a checkout and read every object its HEAD needs: a damaged copy
 /// (garbage HEAD, missing or corrupt objects) gives the reason.
-fn check_checkout(path: &Path) -> Result<git2::Repository, String> {
-    let repo = git2::Repository::open(path).map_err(|e| e.message().to_string())?;
+/// Why a checkout of the database is damaged.
+#[derive(Debug, thiserror::Error)]
+enum Damage {
+    #[error("{}", .0.message())]
+    Open(git2::Error),
+    #[error("HEAD: {}", .0.message())]
+    Head(git2::Error),
+    #[error("object {id} ({path}) is missing or corrupt")]
+    Object { id: git2::Oid, path: String },
+    #[error("{}", .0.message())]
+    Walk(git2::Error),
+}
+
+fn check_checkout(path: &Path) -> Result<git2::Repository, Damage> {
+    let repo = git2::Repository::open(path).map_err(Damage::Open)?;
     check_objects(&repo)?;
     Ok(repo)
 }
 
-fn check_objects(repo: &git2::Repository) -> Result<(), String> {
+fn check_objects(repo: &git2::Repository) -> Result<(), Damage> {
     let tree = repo
         .head()
         .and_then(|h| h.peel_to_tree())
-        .map_err(|e| format!("HEAD: {}", e.message()))?;
+        .map_err(Damage::Head)?;
     let mut broken = None;
     tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
         let ok = match entry.kind() {
@@ -334,17 +347,16 @@ fn check_objects(repo: &git2::Repository) -> Result<(), String> {
         if ok {
             git2::TreeWalkResult::Ok
         } else {
-            broken = Some(format!(
-                "object {} ({dir}{}) is missing or corrupt",
-                entry.id(),
-                entry.name().unwrap_or("?")
-            ));
+            broken = Some((entry.id(), format!("{dir}{}", entry.name().unwrap_or("?"))));
             git2::TreeWalkResult::Abort
         }
     })
-    .map_err(|e| broken.clone().unwrap_or_else(|| e.message().to_string()))?;
+    .map_err(|e| match broken.clone() {
+        Some((id, path)) => Damage::Object { id, path },
+        None => Damage::Walk(e),
+    })?;
     match broken {
-        Some(reason) => Err(reason),
+        Some((id, path)) => Err(Damage::Object { id, path }),
         None => Ok(()),
     }
 }

@@ -38,9 +38,14 @@ pub enum DateValue {
     Text(String),
 }
 
+/// A date that is not `YYYY-MM-DD`.
+#[derive(Debug, thiserror::Error)]
+#[error("`{0}` is not a YYYY-MM-DD date")]
+pub struct NotADate(pub String);
+
 impl DateValue {
-    /// `(year, month, day)`, or an error message.
-    pub fn ymd(&self) -> Result<(i64, u32, u32), String> {
+    /// `(year, month, day)`, or why not.
+    pub fn ymd(&self) -> Result<(i64, u32, u32), NotADate> {
         let text = match self {
             DateValue::Toml(d) => d.to_string(),
             DateValue::Text(s) => s.clone(),
@@ -53,7 +58,7 @@ impl DateValue {
             parse(parts.next()),
         ) {
             (Some(y), Some(m @ 1..=12), Some(d @ 1..=31)) => Ok((y, m as u32, d as u32)),
-            _ => Err(format!("`{text}` is not a YYYY-MM-DD date")),
+            _ => Err(NotADate(text)),
         }
     }
 }

@@ -9,25 +9,113 @@ pub enum Level {
     Error,
 }
 
-/// Stable diagnostic codes (they appear in JSON and SARIF; never reused).
-pub mod code {
-    pub const DB_STALE: &str = "advisory-db-stale";
-    pub const IGNORE_EXPIRED: &str = "advisory-ignore-expired";
-    pub const IGNORE_UNMATCHED: &str = "advisory-ignore-unmatched";
-    pub const IGNORE_UNKNOWN: &str = "advisory-ignore-unknown";
-    pub const LICENSE_NOT_ALLOWED: &str = "license-not-allowed";
-    pub const LICENSE_MISSING: &str = "license-missing";
-    pub const LICENSE_UNPARSABLE: &str = "license-unparsable";
-    pub const LICENSE_UNKNOWN: &str = "license-unavailable";
-    pub const SOURCE_NOT_ALLOWED: &str = "source-not-allowed";
-    pub const BANNED: &str = "banned-crate";
-    pub const DUPLICATE: &str = "duplicate-versions";
+macro_rules! codes {
+    ($( $variant:ident = $konst:ident, $id:literal, $doc:literal; )*) => {
+        /// A stable diagnostic code: the id is what text, JSON and SARIF
+        /// show, and is never renamed or reused.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Code {
+            $( #[doc = $doc] $variant, )*
+        }
+
+        impl Code {
+            /// Every code, in the order `docs/audit.md` lists them.
+            pub const ALL: &'static [Code] = &[$( Code::$variant, )*];
+
+            /// The code as it appears in reports (`advisory-db-stale`).
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $( Code::$variant => $id, )*
+                }
+            }
+
+            /// What the diagnostic means and what to do about it (the text
+            /// of its section in `docs/audit.md`).
+            pub fn explanation(self) -> &'static str {
+                match self {
+                    $( Code::$variant => $doc, )*
+                }
+            }
+        }
+
+        /// The codes by their former constant names.
+        pub mod code {
+            use super::Code;
+            $(
+                #[doc = concat!("`", $id, "`")]
+                pub const $konst: Code = Code::$variant;
+            )*
+        }
+    };
+}
+
+codes! {
+    DbStale = DB_STALE, "advisory-db-stale",
+        "Warning: the database is older than `--max-db-age`. Run `tollgate db fetch`.";
+    IgnoreExpired = IGNORE_EXPIRED, "advisory-ignore-expired",
+        "Error: an ignore's `expires` date has passed; the advisory is reported again.";
+    IgnoreUnmatched = IGNORE_UNMATCHED, "advisory-ignore-unmatched",
+        "Warning: an ignore matched no package in the lockfile; remove it.";
+    IgnoreUnknown = IGNORE_UNKNOWN, "advisory-ignore-unknown",
+        "Error: an ignored id is not in the database (a typo, or a withdrawn advisory).";
+    LicenseNotAllowed = LICENSE_NOT_ALLOWED, "license-not-allowed",
+        "Error: the package's SPDX expression cannot be satisfied with the allowed ids.";
+    LicenseMissing = LICENSE_MISSING, "license-missing",
+        "Error: the package declares no licence expression.";
+    LicenseUnparsable = LICENSE_UNPARSABLE, "license-unparsable",
+        "Error: the licence field is not a valid SPDX expression.";
+    LicenseUnavailable = LICENSE_UNKNOWN, "license-unavailable",
+        "Warning: licences cannot be read from a bare `Cargo.lock`; audit the manifest.";
+    SourceNotAllowed = SOURCE_NOT_ALLOWED, "source-not-allowed",
+        "A package comes from a registry or git repository that is not allowed.";
+    BannedCrate = BANNED, "banned-crate",
+        "Error: the package is on the `[audit.bans] deny` list.";
+    DuplicateVersions = DUPLICATE, "duplicate-versions",
+        "Several versions of one crate are in the graph.";
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// Codes order by their text, as reports always sorted them.
+impl Ord for Code {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl PartialOrd for Code {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// The "Diagnostic codes" section of `docs/audit.md`, generated from
+/// [`Code`] (a test keeps the file current).
+pub fn markdown() -> String {
+    use std::fmt::Write;
+    let mut out = String::from(
+        "## Diagnostic codes\n\nCodes are stable; they appear in text, JSON (`tollgate.diagnostics`) and SARIF.\n",
+    );
+    for code in Code::ALL {
+        let _ = write!(out, "\n### {}\n{}\n", code, code.explanation());
+    }
+    out
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Diagnostic {
     pub level: Level,
-    pub code: &'static str,
+    pub code: Code,
     /// `name@version` the diagnostic is about, if any.
     pub package: Option<String>,
     pub message: String,
@@ -36,7 +124,7 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn new(level: Level, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(level: Level, code: Code, message: impl Into<String>) -> Self {
         Diagnostic {
             level,
             code,

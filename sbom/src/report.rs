@@ -344,11 +344,11 @@ impl Report {
             };
             let rule = json!({
                 "id": d.code,
-                "shortDescription": {"text": d.code.replace('-', " ")},
+                "shortDescription": {"text": d.code.as_str().replace('-', " ")},
                 "helpUri": format!("https://github.com/tollgate-dev/tollgate/blob/main/docs/audit.md#{}", d.code),
                 "properties": {"tags": ["security", "dependency", "policy"], "security-severity": if d.level == Level::Error { "5.0" } else { "2.0" }},
             });
-            let index = rule_index(d.code, rule, &mut rules);
+            let index = rule_index(d.code.as_str(), rule, &mut rules);
             results.push(json!({
                 "ruleId": d.code,
                 "ruleIndex": index,

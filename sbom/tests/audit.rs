@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use tollgate_sbom::advisory_db::AdvisoryDb;
 use tollgate_sbom::audit::{self, Kind};
 use tollgate_sbom::config::AuditConfig;
-use tollgate_sbom::diag::{code, Level};
+use tollgate_sbom::diag::{code, Code, Level};
 use tollgate_sbom::graph::{Graph, LoadOptions, Source};
 use tollgate_sbom::report::{self, FailPolicy, Report};
 use tollgate_sbom::Error;
@@ -217,7 +217,7 @@ fn ignores_need_reasons_expire_and_must_exist() {
         report.findings.iter().any(|f| f.id == "RUSTSEC-2021-0003"),
         "an expired ignore no longer applies"
     );
-    let diags: Vec<(Level, &str)> = report
+    let diags: Vec<(Level, Code)> = report
         .diagnostics
         .iter()
         .filter(|d| d.code != code::DB_STALE)
@@ -296,7 +296,7 @@ fn licences_sources_and_bans() {
     )
     .unwrap();
     let report = run(&fixture("called"), &config);
-    let codes: Vec<(&str, Option<&str>)> = report
+    let codes: Vec<(Code, Option<&str>)> = report
         .diagnostics
         .iter()
         .filter(|d| d.code != code::DB_STALE)
@@ -375,7 +375,7 @@ checksum = "49f1f14873335454500d59611f1cf4a4b0f786f9ac11f4312a78e4cf2566695b"
     );
     let db = AdvisoryDb::open(&shared_db()).unwrap();
     let warn = report::run(&graph, &db, &AuditConfig::default(), &options(), None).unwrap();
-    let found: Vec<(Level, &str)> = warn
+    let found: Vec<(Level, Code)> = warn
         .diagnostics
         .iter()
         .filter(|d| d.code != code::DB_STALE)

@@ -582,8 +582,11 @@ impl Policy {
             }
         }
         for g in &self.scope.images {
-            if let Err(message) = crate::reference::ScopeGlob::new(g) {
-                out.push(Problem { line: 1, message });
+            if let Err(e) = crate::reference::ScopeGlob::new(g) {
+                out.push(Problem {
+                    line: 1,
+                    message: e.to_string(),
+                });
             }
         }
         if let Some(rego) = &self.rego {

@@ -113,7 +113,12 @@ fn load_file(path: &Path) -> Result<Entry, PolicySetError> {
         .iter()
         .map(|g| ScopeGlob::new(g))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|message| invalid(vec![Problem { line: 1, message }]))?;
+        .map_err(|e| {
+            invalid(vec![Problem {
+                line: 1,
+                message: e.to_string(),
+            }])
+        })?;
     Ok(Entry {
         path: path.to_path_buf(),
         policy,
@@ -183,7 +188,9 @@ impl PolicySet {
     }
 
     /// A set of already-parsed policies (tests, embedding).
-    pub fn from_policies(policies: Vec<(Policy, String)>) -> Result<PolicySet, String> {
+    pub fn from_policies(
+        policies: Vec<(Policy, String)>,
+    ) -> Result<PolicySet, crate::reference::ScopeGlobError> {
         let mut entries = Vec::new();
         let mut hasher = sha2::Sha256::new();
         for (policy, text) in policies {

@@ -291,6 +291,16 @@ pub fn normalise_glob(glob: &str) -> String {
     }
 }
 
+/// A scope glob that does not compile.
+#[derive(Debug, thiserror::Error)]
+#[error("image scope `{written}`: {source}")]
+pub struct ScopeGlobError {
+    /// The glob as the policy writes it.
+    pub written: String,
+    /// Why it does not compile.
+    pub source: globset::Error,
+}
+
 /// A compiled, normalised scope glob.
 #[derive(Clone, Debug)]
 pub struct ScopeGlob {
@@ -300,12 +310,15 @@ pub struct ScopeGlob {
 }
 
 impl ScopeGlob {
-    pub fn new(written: &str) -> Result<ScopeGlob, String> {
+    pub fn new(written: &str) -> Result<ScopeGlob, ScopeGlobError> {
         let normalised = normalise_glob(written);
         let glob = globset::GlobBuilder::new(&normalised)
             .literal_separator(false)
             .build()
-            .map_err(|e| format!("image scope `{written}`: {e}"))?;
+            .map_err(|source| ScopeGlobError {
+                written: written.to_string(),
+                source,
+            })?;
         Ok(ScopeGlob {
             written: written.to_string(),
             normalised,

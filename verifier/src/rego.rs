@@ -91,13 +91,101 @@ enum Reply {
     Error(String),
 }
 
+/// Why a module is refused, or an evaluation produced no answer (which
+/// the gate treats as a deny).
+#[derive(Debug, thiserror::Error)]
+pub enum RegoError {
+    /// The interpreter refused the module, the input or the evaluation.
+    #[error("{0}")]
+    Engine(anyhow::Error),
+    /// A module of another package.
+    #[error("the module must be `package tollgate` (it is `{0}`)")]
+    Package(String),
+    /// The interpreter's syntax tree is not the JSON expected.
+    #[error("{0}")]
+    Ast(serde_json::Error),
+    /// A `sprintf` width written with non-ASCII digits.
+    #[error("sprintf: width digit `{0}` is not ASCII")]
+    WidthNotAscii(char),
+    /// A `sprintf` format that is not a literal.
+    #[error("sprintf: the format must be a literal string")]
+    FormatNotLiteral,
+    /// A `sprintf` width over [`MAX_WIDTH`].
+    #[error(
+        "sprintf: width {width} in `{format}` exceeds the limit of {}",
+        MAX_WIDTH
+    )]
+    WidthTooLarge {
+        /// The width.
+        width: u64,
+        /// The format it is in.
+        format: String,
+    },
+    /// Functions that call themselves, directly or not.
+    #[error("recursion is not allowed: {}", .0.join(" -> "))]
+    Recursion(Vec<String>),
+    /// The slot counter's lock was poisoned.
+    #[error("evaluation slots poisoned")]
+    SlotsPoisoned,
+    /// The request to the evaluation process could not be encoded.
+    #[error("cannot encode the evaluation request: {0}")]
+    EncodeRequest(serde_json::Error),
+    /// The evaluation process could not be started.
+    #[error("cannot start the evaluation process: {0}")]
+    Spawn(std::io::Error),
+    /// The evaluation process came without pipes.
+    #[error("the evaluation process has no pipes")]
+    NoPipes,
+    /// The thread reading the evaluation process could not be started.
+    #[error("cannot start the evaluation reader: {0}")]
+    Reader(std::io::Error),
+    /// The evaluation process could not be waited for.
+    #[error("cannot wait for the evaluation process: {0}")]
+    Wait(std::io::Error),
+    /// The evaluation ran past [`TIME_LIMIT`].
+    #[error("the evaluation took longer than its time limit ({} ms) and was stopped", TIME_LIMIT.as_millis())]
+    TimeLimit,
+    /// The evaluation process's own error, as it reported it.
+    #[error("{0}")]
+    Child(String),
+    /// The evaluation process's reply is not a reply.
+    #[error("the evaluation process answered nonsense: {0}")]
+    Nonsense(serde_json::Error),
+    /// The evaluation process ran out of memory ([`MEMORY_LIMIT`]).
+    #[error("the evaluation ran out of memory (limit {} MiB) and was stopped: {said}", MEMORY_LIMIT >> 20)]
+    OutOfMemory {
+        /// The first line it wrote to standard error.
+        said: String,
+    },
+    /// The evaluation process ended otherwise (`how`), silently or saying something.
+    #[error("the evaluation process was {how}{}", if said.is_empty() { String::new() } else { format!(": {said}") })]
+    Stopped {
+        /// How it ended.
+        how: String,
+        /// The first line it wrote to standard error, if any.
+        said: String,
+    },
+    /// The evaluation thread could not be started.
+    #[error("cannot start the evaluation thread: {0}")]
+    Thread(std::io::Error),
+    /// The interpreter panicked.
+    #[error("the Rego interpreter failed (panic) on this module")]
+    Panic,
+    /// `deny` is not a set.
+    #[error("`deny` must be a set of messages (`deny contains msg if {{ ... }}`)")]
+    DenyNotASet,
+}
+
 /// Why the evaluation process could not be served.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
+    /// Standard input could not be read.
     #[error("cannot read the evaluation request: {0}")]
     Read(std::io::Error),
+    /// The request is not one.
     #[error("the evaluation request is not valid: {0}")]
     Request(serde_json::Error),
+    /// Standard output could not be written.
     #[error("cannot write the evaluation reply: {0}")]
     Write(std::io::Error),
 }
@@ -113,7 +201,7 @@ pub fn serve_one(
     let request: Request = serde_json::from_slice(&body).map_err(ServeError::Request)?;
     let reply = match deny_in_thread(&request.source, &request.input) {
         Ok(messages) => Reply::Deny(messages),
-        Err(e) => Reply::Error(e),
+        Err(e) => Reply::Error(e.to_string()),
     };
     let bytes = serde_json::to_vec(&reply).map_err(|e| ServeError::Write(e.into()))?;
     to.write_all(&bytes).map_err(ServeError::Write)?;
@@ -160,7 +248,7 @@ fn range_extension(step: bool) -> Box<dyn regorus::Extension> {
     })
 }
 
-fn engine(source: &str) -> Result<regorus::Engine, String> {
+fn engine(source: &str) -> Result<regorus::Engine, RegoError> {
     let mut engine = regorus::Engine::new();
     if let Some(check_interval) = NonZeroU32::new(100) {
         engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
@@ -171,19 +259,18 @@ fn engine(source: &str) -> Result<regorus::Engine, String> {
     for (path, nargs, step) in [("numbers.range", 2, false), ("numbers.range_step", 3, true)] {
         engine
             .add_extension(path.into(), nargs, range_extension(step))
-            .map_err(|e| e.to_string())?;
+            .map_err(RegoError::Engine)?;
     }
     let package = engine
         .add_policy("policy.rego".into(), source.into())
-        .map_err(|e| e.to_string())?;
+        .map_err(RegoError::Engine)?;
     if package != PACKAGE {
-        return Err(format!(
-            "the module must be `package tollgate` (it is `{}`)",
-            package.trim_start_matches("data.")
+        return Err(RegoError::Package(
+            package.trim_start_matches("data.").to_string(),
         ));
     }
-    let ast = engine.get_ast_as_json().map_err(|e| e.to_string())?;
-    let ast: Value = serde_json::from_str(&ast).map_err(|e| e.to_string())?;
+    let ast = engine.get_ast_as_json().map_err(RegoError::Engine)?;
+    let ast: Value = serde_json::from_str(&ast).map_err(RegoError::Ast)?;
     static_checks(&ast)?;
     Ok(engine)
 }
@@ -237,7 +324,7 @@ fn calls_in<'a>(v: &'a Value, out: &mut Vec<(String, &'a Value)>) {
 }
 
 /// The widths in a `sprintf` format, if every one is plain ASCII digits.
-fn format_widths(format: &str) -> Result<Vec<u64>, String> {
+fn format_widths(format: &str) -> Result<Vec<u64>, RegoError> {
     let mut widths = Vec::new();
     let mut chars = format.chars().peekable();
     while let Some(c) = chars.next() {
@@ -248,7 +335,7 @@ fn format_widths(format: &str) -> Result<Vec<u64>, String> {
         while let Some(&d) = chars.peek() {
             if d == '.' || d.is_numeric() {
                 if !(d == '.' || d.is_ascii_digit()) {
-                    return Err(format!("sprintf: width digit `{d}` is not ASCII"));
+                    return Err(RegoError::WidthNotAscii(d));
                 }
                 digits.push(d);
                 chars.next();
@@ -265,7 +352,7 @@ fn format_widths(format: &str) -> Result<Vec<u64>, String> {
 }
 
 /// Reject recursion and unbounded formats before anything runs.
-fn static_checks(ast: &Value) -> Result<(), String> {
+fn static_checks(ast: &Value) -> Result<(), RegoError> {
     let rules: Vec<&Value> = ast
         .as_array()
         .into_iter()
@@ -305,12 +392,13 @@ fn static_checks(ast: &Value) -> Result<(), String> {
                 .and_then(|p| p.pointer("/String/value"))
                 .and_then(Value::as_str)
             else {
-                return Err("sprintf: the format must be a literal string".into());
+                return Err(RegoError::FormatNotLiteral);
             };
             if let Some(w) = format_widths(format)?.into_iter().find(|w| *w > MAX_WIDTH) {
-                return Err(format!(
-                    "sprintf: width {w} in `{format}` exceeds the limit of {MAX_WIDTH}"
-                ));
+                return Err(RegoError::WidthTooLarge {
+                    width: w,
+                    format: format.to_string(),
+                });
             }
         }
     }
@@ -327,7 +415,7 @@ fn static_checks(ast: &Value) -> Result<(), String> {
                 if next == start {
                     let mut cycle = trail.clone();
                     cycle.push(next.clone());
-                    return Err(format!("recursion is not allowed: {}", cycle.join(" -> ")));
+                    return Err(RegoError::Recursion(cycle));
                 }
                 if seen.insert(next.clone()) {
                     let mut t = trail.clone();
@@ -341,7 +429,7 @@ fn static_checks(ast: &Value) -> Result<(), String> {
 }
 
 /// Parse the module; the error says what is wrong.
-pub fn check(source: &str) -> Result<(), String> {
+pub fn check(source: &str) -> Result<(), RegoError> {
     engine(source).map(|_| ())
 }
 
@@ -355,15 +443,11 @@ fn slots() -> &'static (std::sync::Mutex<usize>, std::sync::Condvar) {
 struct Slot;
 
 impl Slot {
-    fn take() -> Result<Slot, String> {
+    fn take() -> Result<Slot, RegoError> {
         let (lock, cv) = slots();
-        let mut n = lock
-            .lock()
-            .map_err(|_| "evaluation slots poisoned".to_string())?;
+        let mut n = lock.lock().map_err(|_| RegoError::SlotsPoisoned)?;
         while *n >= MAX_CONCURRENT {
-            n = cv
-                .wait(n)
-                .map_err(|_| "evaluation slots poisoned".to_string())?;
+            n = cv.wait(n).map_err(|_| RegoError::SlotsPoisoned)?;
         }
         *n += 1;
         Ok(Slot)
@@ -383,7 +467,7 @@ impl Drop for Slot {
 /// The `deny` messages for `input`, sorted. Runs in a child process (see
 /// [`isolate_in`]) or on a dedicated thread, with a large stack and the
 /// bounds above; any failure is an error.
-pub fn deny(source: &str, input: &Value) -> Result<Vec<String>, String> {
+pub fn deny(source: &str, input: &Value) -> Result<Vec<String>, RegoError> {
     let _slot = Slot::take()?;
     match SANDBOX.get() {
         Some(sandbox) => deny_in_child(sandbox, source, input),
@@ -391,14 +475,14 @@ pub fn deny(source: &str, input: &Value) -> Result<Vec<String>, String> {
     }
 }
 
-fn deny_in_child(sandbox: &Sandbox, source: &str, input: &Value) -> Result<Vec<String>, String> {
+fn deny_in_child(sandbox: &Sandbox, source: &str, input: &Value) -> Result<Vec<String>, RegoError> {
     use std::io::{Read, Write};
     use std::process::{Command, Stdio};
     let request = serde_json::to_vec(&Request {
         source: source.into(),
         input: input.clone(),
     })
-    .map_err(|e| format!("cannot encode the evaluation request: {e}"))?;
+    .map_err(RegoError::EncodeRequest)?;
     let mut child = Command::new(&sandbox.program)
         .args(&sandbox.args)
         // The reason quotes the child's last words: no backtrace in them.
@@ -407,13 +491,13 @@ fn deny_in_child(sandbox: &Sandbox, source: &str, input: &Value) -> Result<Vec<S
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| format!("cannot start the evaluation process: {e}"))?;
+        .map_err(RegoError::Spawn)?;
     let (Some(mut stdin), Some(stdout), Some(stderr)) =
         (child.stdin.take(), child.stdout.take(), child.stderr.take())
     else {
         let _ = child.kill();
         let _ = child.wait();
-        return Err("the evaluation process has no pipes".into());
+        return Err(RegoError::NoPipes);
     };
     // The child reads all of its input before it writes anything, so the
     // request can be written before the reply is read. It exits once it
@@ -433,7 +517,7 @@ fn deny_in_child(sandbox: &Sandbox, source: &str, input: &Value) -> Result<Vec<S
         Err(e) => {
             let _ = child.kill();
             let _ = child.wait();
-            return Err(format!("cannot start the evaluation reader: {e}"));
+            return Err(RegoError::Reader(e));
         }
     };
     // A child that died before reading closes its input: its status says why.
@@ -443,21 +527,16 @@ fn deny_in_child(sandbox: &Sandbox, source: &str, input: &Value) -> Result<Vec<S
     if received.is_err() {
         let _ = child.kill();
     }
-    let status = child
-        .wait()
-        .map_err(|e| format!("cannot wait for the evaluation process: {e}"))?;
+    let status = child.wait().map_err(RegoError::Wait)?;
     let _ = reader.join();
     let Ok((read, out, err)) = received else {
-        return Err(format!(
-            "the evaluation took longer than its time limit ({} ms) and was stopped",
-            TIME_LIMIT.as_millis()
-        ));
+        return Err(RegoError::TimeLimit);
     };
     if status.success() && read.is_ok() {
         return match serde_json::from_slice::<Reply>(&out) {
             Ok(Reply::Deny(messages)) => Ok(messages),
-            Ok(Reply::Error(e)) => Err(e),
-            Err(e) => Err(format!("the evaluation process answered nonsense: {e}")),
+            Ok(Reply::Error(e)) => Err(RegoError::Child(e)),
+            Err(e) => Err(RegoError::Nonsense(e)),
         };
     }
     let said = String::from_utf8_lossy(&err);
@@ -472,9 +551,7 @@ fn deny_in_child(sandbox: &Sandbox, source: &str, input: &Value) -> Result<Vec<S
         .collect();
     let limit = MEMORY_LIMIT >> 20;
     if said.contains("memory allocation of") || said.contains("out of memory") {
-        return Err(format!(
-            "the evaluation ran out of memory (limit {limit} MiB) and was stopped: {said}"
-        ));
+        return Err(RegoError::OutOfMemory { said });
     }
     let how = {
         use std::os::unix::process::ExitStatusExt;
@@ -485,40 +562,34 @@ fn deny_in_child(sandbox: &Sandbox, source: &str, input: &Value) -> Result<Vec<S
             None => format!("stopped ({status})"),
         }
     };
-    Err(if said.is_empty() {
-        format!("the evaluation process was {how}")
-    } else {
-        format!("the evaluation process was {how}: {said}")
-    })
+    Err(RegoError::Stopped { how, said })
 }
 
-fn deny_in_thread(source: &str, input: &Value) -> Result<Vec<String>, String> {
+fn deny_in_thread(source: &str, input: &Value) -> Result<Vec<String>, RegoError> {
     let source = source.to_string();
     let input = input.to_string();
     let worker = std::thread::Builder::new()
         .name("tollgate-rego".into())
         .stack_size(STACK_BYTES)
         .spawn(move || deny_here(&source, &input))
-        .map_err(|e| format!("cannot start the evaluation thread: {e}"))?;
+        .map_err(RegoError::Thread)?;
     match worker.join() {
         Ok(result) => result,
-        Err(_) => Err("the Rego interpreter failed (panic) on this module".into()),
+        Err(_) => Err(RegoError::Panic),
     }
 }
 
-fn deny_here(source: &str, input: &str) -> Result<Vec<String>, String> {
+fn deny_here(source: &str, input: &str) -> Result<Vec<String>, RegoError> {
     let mut engine = engine(source)?;
-    let input = regorus::Value::from_json_str(input).map_err(|e| e.to_string())?;
+    let input = regorus::Value::from_json_str(input).map_err(RegoError::Engine)?;
     engine.set_input(input);
     let result = engine
         .eval_rule(format!("{PACKAGE}.deny"))
-        .map_err(|e| e.to_string())?;
+        .map_err(RegoError::Engine)?;
     if result == regorus::Value::Undefined {
         return Ok(Vec::new());
     }
-    let set = result.as_set().map_err(|_| {
-        "`deny` must be a set of messages (`deny contains msg if { ... }`)".to_string()
-    })?;
+    let set = result.as_set().map_err(|_| RegoError::DenyNotASet)?;
     let mut messages: Vec<String> = set
         .iter()
         .map(|v| match v.as_string() {
@@ -563,20 +634,24 @@ deny contains msg if {
     fn bad_modules_are_errors() {
         assert!(check("package other\ndeny contains 1 if { true }\n")
             .unwrap_err()
+            .to_string()
             .contains("package tollgate"));
         assert!(check("package tollgate\ndeny contains if {").is_err());
         let not_a_set = "package tollgate\ndeny := 1\n";
-        assert!(deny(not_a_set, &json!({})).unwrap_err().contains("set"));
+        assert!(deny(not_a_set, &json!({}))
+            .unwrap_err()
+            .to_string()
+            .contains("set"));
     }
 
     #[test]
     fn recursion_is_a_policy_error() {
         let direct =
             "package tollgate\nf(x) := y if { y := f(x) }\ndeny contains msg if { msg := f(1) }\n";
-        let e = check(direct).unwrap_err();
+        let e = check(direct).unwrap_err().to_string();
         assert!(e.contains("recursion is not allowed: f -> f"), "{e}");
         let mutual = "package tollgate\nf(x) := y if { y := g(x) }\ng(x) := y if { y := data.tollgate.f(x) }\ndeny contains msg if { msg := f(1) }\n";
-        let e = check(mutual).unwrap_err();
+        let e = check(mutual).unwrap_err().to_string();
         assert!(e.contains("recursion is not allowed"), "{e}");
         // Functions calling other functions are fine.
         check("package tollgate\ng(x) := x + 1\nf(x) := g(g(x))\ndeny contains msg if { f(1) > 5; msg := \"x\" }\n").unwrap();
@@ -589,19 +664,20 @@ deny contains msg if {
     fn huge_ranges_and_widths_are_denied_not_allocated() {
         let range = "package tollgate\ndeny contains msg if { count(numbers.range(1, 1000000000)) > 0; msg := \"big\" }\n";
         check(range).unwrap();
-        let e = deny(range, &json!({})).unwrap_err();
+        let e = deny(range, &json!({})).unwrap_err().to_string();
         assert!(e.contains("exceed the limit"), "{e}");
         let step = "package tollgate\ndeny contains msg if { count(numbers.range_step(1, 1000000000, 1)) > 0; msg := \"big\" }\n";
         assert!(deny(step, &json!({}))
             .unwrap_err()
+            .to_string()
             .contains("exceed the limit"));
         let small = "package tollgate\ndeny contains msg if { numbers.range(3, 1) == [3, 2, 1]; numbers.range_step(0, 10, 5) == [0, 5, 10]; msg := \"ok\" }\n";
         assert_eq!(deny(small, &json!({})).unwrap(), ["ok"]);
         let width =
             "package tollgate\ndeny contains msg if { msg := sprintf(\"%4000000000d\", [1]) }\n";
-        assert!(check(width).unwrap_err().contains("width"));
+        assert!(check(width).unwrap_err().to_string().contains("width"));
         let dynamic = "package tollgate\ndeny contains msg if { msg := sprintf(input.f, [1]) }\n";
-        assert!(check(dynamic).unwrap_err().contains("literal"));
+        assert!(check(dynamic).unwrap_err().to_string().contains("literal"));
     }
 
     #[test]

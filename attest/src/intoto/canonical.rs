@@ -5,8 +5,16 @@
 
 use serde_json::Value;
 
+/// Why a value has no canonical form.
+#[derive(Debug, thiserror::Error)]
+pub enum CanonicalError {
+    /// securesystemslib's canonical JSON has integers only.
+    #[error("{0}: canonical JSON has no floating-point numbers")]
+    Float(serde_json::Number),
+}
+
 /// The canonical bytes of `value`, or why it has none (a float).
-pub fn encode(value: &Value) -> Result<Vec<u8>, String> {
+pub fn encode(value: &Value) -> Result<Vec<u8>, CanonicalError> {
     let mut out = Vec::new();
     write(value, &mut out)?;
     Ok(out)
@@ -30,14 +38,14 @@ fn write_string(s: &str, out: &mut Vec<u8>) {
     out.push(b'"');
 }
 
-fn write(value: &Value, out: &mut Vec<u8>) -> Result<(), String> {
+fn write(value: &Value, out: &mut Vec<u8>) -> Result<(), CanonicalError> {
     match value {
         Value::Null => out.extend_from_slice(b"null"),
         Value::Bool(true) => out.extend_from_slice(b"true"),
         Value::Bool(false) => out.extend_from_slice(b"false"),
         Value::Number(n) => {
             if n.is_f64() {
-                return Err(format!("{n}: canonical JSON has no floating-point numbers"));
+                return Err(CanonicalError::Float(n.clone()));
             }
             out.extend_from_slice(n.to_string().as_bytes());
         }

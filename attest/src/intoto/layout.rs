@@ -22,8 +22,8 @@
 //!     materials: ["MATCH app.tar WITH PRODUCTS FROM build", "ALLOW *"]
 //! ```
 
-use super::keys::PublicKey;
-use super::rules::Rule;
+use super::keys::{KeyError, PublicKey};
+use super::rules::{Rule, RuleError};
 use super::IntotoError;
 use crate::keys::KeyPair;
 use serde::Deserialize;
@@ -138,9 +138,9 @@ pub fn build(spec: &LayoutSpec, base_dir: &Path, now: i64) -> Result<Value, Into
             path: path.clone(),
             source,
         })?;
-        let key = PublicKey::from_spki_pem(&text).map_err(|message| IntotoError::Key {
+        let key = PublicKey::from_spki_pem(&text).map_err(|source| IntotoError::Key {
             path: path.clone(),
-            message,
+            source,
         })?;
         keys_by_name.insert(name, key);
     }
@@ -229,21 +229,100 @@ pub fn build(spec: &LayoutSpec, base_dir: &Path, now: i64) -> Result<Value, Into
         "inspect": inspect,
     });
     // What is built must parse back: the same checks verification applies.
-    parse(&body).map_err(IntotoError::Spec)?;
+    parse(&body).map_err(|e| IntotoError::Spec(e.to_string()))?;
     Ok(body)
+}
+
+/// Why a metablock cannot be signed.
+#[derive(Debug, thiserror::Error)]
+pub enum SignError {
+    /// No `signed` body.
+    #[error("not in-toto metadata (no `signed`)")]
+    NoSigned,
+    /// No `signatures` list.
+    #[error("not in-toto metadata (no `signatures` list)")]
+    NoSignatures,
+    /// The body has no canonical form.
+    #[error(transparent)]
+    Canonical(#[from] super::canonical::CanonicalError),
+}
+
+/// What is wrong with one step or inspection of a layout.
+#[derive(Debug, thiserror::Error)]
+pub enum ItemProblem {
+    /// A name that cannot be part of a link's file name.
+    #[error("not usable as a file name")]
+    NotFileName,
+    /// The wrong `_type`.
+    #[error("`_type` is not `{0}`")]
+    WrongType(&'static str),
+    /// A functionary key the layout does not list.
+    #[error("key {0} is not in the layout's keys")]
+    UnknownKey(String),
+    /// A threshold that is not a non-negative integer.
+    #[error("threshold must be a positive integer")]
+    ThresholdNotInteger,
+    /// A threshold of zero.
+    #[error("threshold must be at least 1")]
+    ThresholdZero,
+    /// Not a list.
+    #[error("expected a list")]
+    ExpectedList,
+    /// A list with something other than strings.
+    #[error("expected strings")]
+    ExpectedStrings,
+    /// Rules that are not a list.
+    #[error("expected a list of rules")]
+    ExpectedRules,
+    /// A rule that does not parse.
+    #[error("{0}")]
+    Rule(RuleError),
+}
+
+/// Why a layout body is not a usable layout.
+#[derive(Debug, thiserror::Error)]
+pub enum LayoutError {
+    /// `_type` is not `layout`.
+    #[error("`_type` is not `layout`")]
+    NotLayout,
+    /// A required part is missing or of the wrong shape (the text says which).
+    #[error("{0}")]
+    Missing(&'static str),
+    /// An `expires` that is not in-toto's date format.
+    #[error("expires `{0}`: not YYYY-MM-DDTHH:MM:SSZ")]
+    Expires(String),
+    /// A `keys` entry that is not a usable key.
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    /// A step or inspection with a problem.
+    #[error("{what}: {problem}")]
+    Item {
+        /// `step `name``, `inspection `name` run` and the like.
+        what: String,
+        /// The problem.
+        problem: ItemProblem,
+    },
+    /// Two steps or inspections with one name.
+    #[error("`{0}`: step and inspection names must be unique")]
+    DuplicateName(String),
+}
+
+fn item(what: &str, problem: ItemProblem) -> LayoutError {
+    LayoutError::Item {
+        what: what.to_string(),
+        problem,
+    }
 }
 
 /// Add (or replace) `key`'s signature on a layout or link metablock; other
 /// signatures stay, as they cover the same unchanged body.
-pub fn add_signature(metablock: &mut Value, key: &KeyPair) -> Result<(), String> {
-    let signed = metablock
-        .get("signed")
-        .ok_or("not in-toto metadata (no `signed`)")?;
+pub fn add_signature(metablock: &mut Value, key: &KeyPair) -> Result<(), SignError> {
+    let signed = metablock.get("signed").ok_or(SignError::NoSigned)?;
     let signature = super::keys::signature(key, signed)?;
     let list = metablock
         .get_mut("signatures")
         .and_then(Value::as_array_mut)
-        .ok_or("not in-toto metadata (no `signatures` list)")?;
+        .ok_or(SignError::NoSignatures)?;
     list.retain(|s| s["keyid"] != signature["keyid"]);
     list.push(signature);
     Ok(())
@@ -276,49 +355,59 @@ pub struct Layout {
     pub inspections: Vec<Inspection>,
 }
 
-fn strings(v: &Value, what: &str) -> Result<Vec<String>, String> {
+fn strings(v: &Value, what: &str) -> Result<Vec<String>, LayoutError> {
     v.as_array()
-        .ok_or_else(|| format!("{what}: expected a list"))?
+        .ok_or_else(|| item(what, ItemProblem::ExpectedList))?
         .iter()
         .map(|s| {
             s.as_str()
                 .map(str::to_string)
-                .ok_or_else(|| format!("{what}: expected strings"))
+                .ok_or_else(|| item(what, ItemProblem::ExpectedStrings))
         })
         .collect()
 }
 
-fn parse_rules(v: &Value, what: &str) -> Result<Vec<Rule>, String> {
+fn parse_rules(v: &Value, what: &str) -> Result<Vec<Rule>, LayoutError> {
     v.as_array()
-        .ok_or_else(|| format!("{what}: expected a list of rules"))?
+        .ok_or_else(|| item(what, ItemProblem::ExpectedRules))?
         .iter()
-        .map(|r| Rule::parse(&strings(r, what)?).map_err(|e| format!("{what}: {e}")))
+        .map(|r| Rule::parse(&strings(r, what)?).map_err(|e| item(what, ItemProblem::Rule(e))))
         .collect()
 }
 
 /// Parse and check a layout body (`"signed"`).
-pub fn parse(signed: &Value) -> Result<Layout, String> {
+pub fn parse(signed: &Value) -> Result<Layout, LayoutError> {
+    use LayoutError::Missing;
     if signed["_type"] != "layout" {
-        return Err("`_type` is not `layout`".into());
+        return Err(LayoutError::NotLayout);
     }
-    let expires_text = signed["expires"].as_str().ok_or("no `expires`")?;
+    let expires_text = signed["expires"].as_str().ok_or(Missing("no `expires`"))?;
     let expires = super::parse_time(expires_text)
-        .ok_or_else(|| format!("expires `{expires_text}`: not YYYY-MM-DDTHH:MM:SSZ"))?;
+        .ok_or_else(|| LayoutError::Expires(expires_text.to_string()))?;
     let mut keys = BTreeMap::new();
-    for (id, k) in signed["keys"].as_object().ok_or("no `keys` object")? {
+    for (id, k) in signed["keys"]
+        .as_object()
+        .ok_or(Missing("no `keys` object"))?
+    {
         keys.insert(id.clone(), PublicKey::from_json(id, k)?);
     }
     let mut names = BTreeSet::new();
     let mut steps = Vec::new();
-    for s in signed["steps"].as_array().ok_or("no `steps` list")? {
-        let name = s["name"].as_str().ok_or("a step has no name")?.to_string();
+    for s in signed["steps"]
+        .as_array()
+        .ok_or(Missing("no `steps` list"))?
+    {
+        let name = s["name"]
+            .as_str()
+            .ok_or(Missing("a step has no name"))?
+            .to_string();
         let what = format!("step `{name}`");
         // The name becomes part of a link's file name.
         if name.is_empty() || name.contains('/') || name.contains('\\') || name == ".." {
-            return Err(format!("{what}: not usable as a file name"));
+            return Err(item(&what, ItemProblem::NotFileName));
         }
         if s["_type"] != "step" {
-            return Err(format!("{what}: `_type` is not `step`"));
+            return Err(item(&what, ItemProblem::WrongType("step")));
         }
         let mut pubkeys = strings(&s["pubkeys"], &format!("{what} pubkeys"))?;
         // A key listed twice is still one functionary: it must not count
@@ -326,14 +415,14 @@ pub fn parse(signed: &Value) -> Result<Layout, String> {
         let mut seen = BTreeSet::new();
         pubkeys.retain(|k| seen.insert(k.clone()));
         if let Some(unknown) = pubkeys.iter().find(|k| !keys.contains_key(*k)) {
-            return Err(format!("{what}: key {unknown} is not in the layout's keys"));
+            return Err(item(&what, ItemProblem::UnknownKey(unknown.clone())));
         }
         let threshold = s["threshold"]
             .as_u64()
-            .ok_or_else(|| format!("{what}: threshold must be a positive integer"))?
+            .ok_or_else(|| item(&what, ItemProblem::ThresholdNotInteger))?
             as usize;
         if threshold == 0 {
-            return Err(format!("{what}: threshold must be at least 1"));
+            return Err(item(&what, ItemProblem::ThresholdZero));
         }
         steps.push(Step {
             threshold,
@@ -345,14 +434,17 @@ pub fn parse(signed: &Value) -> Result<Layout, String> {
         });
     }
     let mut inspections = Vec::new();
-    for i in signed["inspect"].as_array().ok_or("no `inspect` list")? {
+    for i in signed["inspect"]
+        .as_array()
+        .ok_or(Missing("no `inspect` list"))?
+    {
         let name = i["name"]
             .as_str()
-            .ok_or("an inspection has no name")?
+            .ok_or(Missing("an inspection has no name"))?
             .to_string();
         let what = format!("inspection `{name}`");
         if i["_type"] != "inspection" {
-            return Err(format!("{what}: `_type` is not `inspection`"));
+            return Err(item(&what, ItemProblem::WrongType("inspection")));
         }
         inspections.push(Inspection {
             run: strings(&i["run"], &format!("{what} run"))?,
@@ -367,9 +459,7 @@ pub fn parse(signed: &Value) -> Result<Layout, String> {
         .chain(inspections.iter().map(|i| &i.name))
     {
         if !names.insert(name.clone()) {
-            return Err(format!(
-                "`{name}`: step and inspection names must be unique"
-            ));
+            return Err(LayoutError::DuplicateName(name.clone()));
         }
     }
     Ok(Layout {

@@ -95,7 +95,8 @@ pub fn run(step: &StepRun<'_>, key: &KeyPair) -> Result<Ran, IntotoError> {
     };
     let products = step.recorder.record(step.products)?;
     let body = link_body(step.name, step.command, &materials, &products, byproducts);
-    let signature = super::keys::signature(key, &body).map_err(IntotoError::Spec)?;
+    let signature =
+        super::keys::signature(key, &body).map_err(|e| IntotoError::Spec(e.to_string()))?;
     let keyid = super::keys::PublicKey::from_keypair(key).keyid;
     Ok(Ran {
         metablock: json!({"signed": body, "signatures": [signature]}),

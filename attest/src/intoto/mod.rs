@@ -44,8 +44,11 @@ pub enum IntotoError {
     },
     #[error("{path}: {message}")]
     Metadata { path: PathBuf, message: String },
-    #[error("{path}: not a usable key: {message}")]
-    Key { path: PathBuf, message: String },
+    #[error("{path}: not a usable key: {source}")]
+    Key {
+        path: PathBuf,
+        source: keys::KeyError,
+    },
     #[error("{0}")]
     Spec(String),
     #[error("in-toto verification failed: {0}")]

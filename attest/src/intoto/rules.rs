@@ -42,23 +42,77 @@ pub enum Rule {
     Require(String),
 }
 
+/// A rule's tokens that do not form a rule.
+#[derive(Debug, thiserror::Error)]
+pub enum RuleError {
+    /// A one-pattern rule with the wrong number of tokens.
+    #[error("`{shown}`: expected `{keyword} <pattern>`")]
+    Arity {
+        /// The rule as written.
+        shown: String,
+        /// Its keyword, upper-cased.
+        keyword: String,
+    },
+    /// A MATCH rule not of MATCH's shape.
+    #[error("`{0}`: expected `MATCH <pattern> [IN <prefix>] WITH (MATERIALS|PRODUCTS) [IN <prefix>] FROM <step>`")]
+    MatchUsage(String),
+    /// An unknown keyword.
+    #[error("`{shown}`: unknown rule `{keyword}` (MATCH, CREATE, DELETE, MODIFY, ALLOW, DISALLOW, REQUIRE)")]
+    Unknown {
+        /// The rule as written.
+        shown: String,
+        /// The keyword, lower-cased.
+        keyword: String,
+    },
+}
+
+/// An artifact rule that failed during verification.
+#[derive(Debug, thiserror::Error)]
+pub enum RuleFailure {
+    /// No accepted link for a step or inspection.
+    #[error("no link for `{0}`")]
+    NoLink(String),
+    /// A DISALLOW rule matched artifacts.
+    #[error("{item} {side}: `DISALLOW {pattern}` matched {}", matched.join(", "))]
+    Disallowed {
+        /// The step or inspection.
+        item: String,
+        /// `materials` or `products`.
+        side: &'static str,
+        /// The rule's pattern.
+        pattern: String,
+        /// The artifacts it matched.
+        matched: Vec<String>,
+    },
+    /// A REQUIRE rule found nothing.
+    #[error("{item} {side}: `REQUIRE {pattern}` did not find {pattern}")]
+    Required {
+        /// The step or inspection.
+        item: String,
+        /// `materials` or `products`.
+        side: &'static str,
+        /// The required path.
+        pattern: String,
+    },
+}
+
 impl Rule {
     /// Parse the token list a layout stores (`["MATCH", "*", "WITH", ...]`).
     /// Keywords are case-insensitive, as in the reference implementation.
-    pub fn parse(tokens: &[String]) -> Result<Rule, String> {
+    pub fn parse(tokens: &[String]) -> Result<Rule, RuleError> {
         let shown = tokens.join(" ");
         let lower: Vec<String> = tokens.iter().map(|t| t.to_lowercase()).collect();
         let word = |i: usize| lower.get(i).map(String::as_str).unwrap_or("");
-        let generic = |make: fn(String) -> Rule| -> Result<Rule, String> {
+        let generic = |make: fn(String) -> Rule| -> Result<Rule, RuleError> {
             if tokens.len() != 2 {
-                return Err(format!(
-                    "`{shown}`: expected `{} <pattern>`",
-                    tokens
+                return Err(RuleError::Arity {
+                    shown: shown.clone(),
+                    keyword: tokens
                         .first()
                         .map(String::as_str)
                         .unwrap_or("")
-                        .to_uppercase()
-                ));
+                        .to_uppercase(),
+                });
             }
             Ok(make(tokens[1].clone()))
         };
@@ -70,9 +124,7 @@ impl Rule {
             "disallow" => generic(Rule::Disallow),
             "require" => generic(Rule::Require),
             "match" => {
-                let usage = || {
-                    format!("`{shown}`: expected `MATCH <pattern> [IN <prefix>] WITH (MATERIALS|PRODUCTS) [IN <prefix>] FROM <step>`")
-                };
+                let usage = || RuleError::MatchUsage(shown.clone());
                 if tokens.len() < 6 {
                     return Err(usage());
                 }
@@ -107,9 +159,10 @@ impl Rule {
                     dest_name: tokens[i + 1].clone(),
                 })
             }
-            other => Err(format!(
-                "`{shown}`: unknown rule `{other}` (MATCH, CREATE, DELETE, MODIFY, ALLOW, DISALLOW, REQUIRE)"
-            )),
+            other => Err(RuleError::Unknown {
+                shown: shown.clone(),
+                keyword: other.to_string(),
+            }),
         }
     }
 }
@@ -246,9 +299,9 @@ pub fn verify_item(
     side: Side,
     rules: &[Rule],
     links: &BTreeMap<String, Recorded<'_>>,
-) -> Result<(), String> {
+) -> Result<(), RuleFailure> {
     let Some(item) = links.get(item_name) else {
-        return Err(format!("no link for `{item_name}`"));
+        return Err(RuleFailure::NoLink(item_name.to_string()));
     };
     let artifacts = match side {
         Side::Materials => item.materials,
@@ -261,20 +314,22 @@ pub fn verify_item(
             Rule::Disallow(p) => {
                 let hit = filter(&queue, p);
                 if !hit.is_empty() {
-                    return Err(format!(
-                        "{item_name} {}: `DISALLOW {p}` matched {}",
-                        side.as_str(),
-                        hit.into_iter().collect::<Vec<_>>().join(", ")
-                    ));
+                    return Err(RuleFailure::Disallowed {
+                        item: item_name.to_string(),
+                        side: side.as_str(),
+                        pattern: p.clone(),
+                        matched: hit.into_iter().map(str::to_string).collect(),
+                    });
                 }
                 BTreeSet::new()
             }
             Rule::Require(p) => {
                 if !queue.contains(p.as_str()) {
-                    return Err(format!(
-                        "{item_name} {}: `REQUIRE {p}` did not find {p}",
-                        side.as_str()
-                    ));
+                    return Err(RuleFailure::Required {
+                        item: item_name.to_string(),
+                        side: side.as_str(),
+                        pattern: p.clone(),
+                    });
                 }
                 BTreeSet::new()
             }
@@ -456,7 +511,7 @@ mod tests {
             ],
         )
         .unwrap_err();
-        assert!(err.contains("src/b.rs"), "{err}");
+        assert!(err.to_string().contains("src/b.rs"), "{err}");
         assert!(ok(Side::Products, &["REQUIRE app.tar"]).is_ok());
         assert!(
             ok(Side::Products, &["ALLOW app.tar", "REQUIRE app.tar"]).is_err(),

@@ -45,8 +45,8 @@ pub struct StepReport {
     pub functionaries: Vec<String>,
 }
 
-fn fail(message: impl Into<String>) -> IntotoError {
-    IntotoError::Verification(message.into())
+fn fail(message: impl std::fmt::Display) -> IntotoError {
+    IntotoError::Verification(message.to_string())
 }
 
 /// Read a classic metablock (`signed` and `signatures`), the form
@@ -84,7 +84,7 @@ impl Metadata {
     }
 
     /// Does it carry a valid signature by `key`?
-    pub fn signed_by(&self, key: &PublicKey) -> Result<(), String> {
+    pub fn signed_by(&self, key: &PublicKey) -> Result<(), SignatureError> {
         match self {
             Metadata::Metablock(value) => signed_by(value, key),
             Metadata::Dsse {
@@ -111,13 +111,27 @@ impl Metadata {
                     }
                 }
                 Err(if found {
-                    format!("the signature by key {} does not verify", key.keyid)
+                    SignatureError::DoesNotVerify(key.keyid.clone())
                 } else {
-                    format!("no signature by key {}", key.keyid)
+                    SignatureError::Missing(key.keyid.clone())
                 })
             }
         }
     }
+}
+
+/// Why metadata does not carry a valid signature by a key.
+#[derive(Debug, thiserror::Error)]
+pub enum SignatureError {
+    /// The key signed, but the signature does not verify.
+    #[error("the signature by key {0} does not verify")]
+    DoesNotVerify(String),
+    /// No signature names the key.
+    #[error("no signature by key {0}")]
+    Missing(String),
+    /// The signed body has no canonical form.
+    #[error(transparent)]
+    Canonical(#[from] super::canonical::CanonicalError),
 }
 
 /// Read in-toto metadata in either form; `Err` for unreadable or malformed files.
@@ -164,7 +178,7 @@ pub fn read_metadata(path: &Path) -> Result<Metadata, IntotoError> {
 }
 
 /// Does `metablock` carry a valid signature by `key`?
-pub fn signed_by(metablock: &Value, key: &PublicKey) -> Result<(), String> {
+pub fn signed_by(metablock: &Value, key: &PublicKey) -> Result<(), SignatureError> {
     let data = super::canonical::encode(&metablock["signed"])?;
     let signatures = metablock["signatures"]
         .as_array()
@@ -183,9 +197,9 @@ pub fn signed_by(metablock: &Value, key: &PublicKey) -> Result<(), String> {
         }
     }
     Err(if found {
-        format!("the signature by key {} does not verify", key.keyid)
+        SignatureError::DoesNotVerify(key.keyid.clone())
     } else {
-        format!("no signature by key {}", key.keyid)
+        SignatureError::Missing(key.keyid.clone())
     })
 }
 
