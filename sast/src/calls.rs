@@ -15,7 +15,9 @@ use syn::visit::Visit;
 pub struct CallSite {
     /// Repository-relative path of the file.
     pub file: String,
+    /// Line, from 1.
     pub line: usize,
+    /// Column, from 1.
     pub column: usize,
     /// For a path call or function reference: the resolved path
     /// (`smallvec::SmallVec::insert_many`).

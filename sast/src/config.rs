@@ -56,6 +56,7 @@ impl Config {
         Ok(())
     }
 
+    /// Does the configuration run the rule (`enable`/`disable`)?
     pub fn is_enabled(&self, rule_id: &str) -> bool {
         if rules::is_meta(rule_id) {
             return true;
@@ -69,6 +70,7 @@ impl Config {
         }
     }
 
+    /// The rule's severity, as configured or its default.
     pub fn severity_of(&self, rule: &rules::Rule) -> Severity {
         self.severity.get(rule.id).copied().unwrap_or(rule.severity)
     }

@@ -16,6 +16,7 @@
 //! reads.
 
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 pub mod calls;
 mod checks;
@@ -52,32 +53,59 @@ pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 /// it becomes a `parse-error` finding).
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// A path to scan that does not exist.
     #[error("{path}: no such file or directory")]
-    NotFound { path: PathBuf },
+    NotFound {
+        /// The path.
+        path: PathBuf,
+    },
+    /// A path that cannot be read.
     #[error("{path}: {source}")]
     Io {
+        /// The path.
         path: PathBuf,
+        /// The operating system's error.
         source: std::io::Error,
     },
+    /// An `exclude` glob that does not compile.
     #[error("invalid exclude pattern `{pattern}`: {message}")]
-    Exclude { pattern: String, message: String },
+    Exclude {
+        /// The glob.
+        pattern: String,
+        /// Why it does not compile.
+        message: String,
+    },
+    /// A `[sast]` setting naming an unknown rule.
     #[error("{0}")]
     Config(#[from] config::UnknownRule),
+    /// A baseline file that does not parse.
     #[error("{path}: not a valid baseline: {message}")]
-    Baseline { path: PathBuf, message: String },
+    Baseline {
+        /// The baseline file.
+        path: PathBuf,
+        /// The parser's complaint.
+        message: String,
+    },
 }
 
 /// One reported problem.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct Finding {
+    /// The rule id.
     pub rule: &'static str,
+    /// The severity after configuration and source locality.
     pub severity: Severity,
     /// Path relative to the scan root, `/`-separated.
     pub path: String,
+    /// Start line, from 1.
     pub line: usize,
+    /// Start column, from 1.
     pub column: usize,
+    /// End line, from 1.
     pub end_line: usize,
+    /// End column, from 1.
     pub end_column: usize,
+    /// What is wrong here, in words.
     pub message: String,
     /// The source line the finding starts on, as written.
     pub snippet: String,
@@ -95,7 +123,9 @@ pub struct Finding {
 /// One step of a [`Finding::flow`].
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct FlowStep {
+    /// The step's line, from 1.
     pub line: usize,
+    /// What happens at the step (source, call, sink).
     pub message: String,
     /// The file of this step when it is not the finding's (a flow across
     /// files of the crate).
@@ -106,21 +136,29 @@ pub struct FlowStep {
 /// Counts about one scan.
 #[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
 pub struct Stats {
+    /// Files scanned.
     pub files: usize,
+    /// Lines scanned.
     pub lines: usize,
+    /// Bytes scanned.
     pub bytes: u64,
+    /// Findings suppressed by `tollgate:allow` comments.
     pub suppressed_inline: usize,
+    /// Findings suppressed by the baseline.
     pub suppressed_baseline: usize,
 }
 
 /// The result of a scan: findings sorted by path, line, column and rule.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Report {
+    /// The findings not suppressed.
     pub findings: Vec<Finding>,
+    /// Counts about the scan.
     pub stats: Stats,
 }
 
 impl Report {
+    /// How many findings are at `severity` or above.
     pub fn count_at_least(&self, severity: Severity) -> usize {
         self.findings
             .iter()
@@ -132,12 +170,15 @@ impl Report {
 /// What to scan and how.
 #[derive(Clone, Debug, Default)]
 pub struct Options {
+    /// The `[sast]` configuration.
     pub config: Config,
     /// Directory that `Config::exclude` patterns are relative to.
     pub config_dir: Option<PathBuf>,
     /// Directory finding paths are made relative to (the repository root).
     pub root: PathBuf,
+    /// Also scan test code (as `Config::include_tests`).
     pub include_tests: bool,
+    /// Accepted findings to leave out.
     pub baseline: Option<Baseline>,
 }
 

@@ -49,10 +49,12 @@ pub struct Chunk {
     pub range: Range<usize>,
     /// 1-based line and 0-based column (in chars) where the range starts.
     pub line: usize,
+    /// See `line`.
     pub column: usize,
     /// Estimated syntax-tree depth of the chunk, and the 1-based line
     /// where the deepest point is.
     pub depth: usize,
+    /// See `depth`.
     pub deepest_line: usize,
 }
 

@@ -11,14 +11,20 @@ use std::fmt;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// Worth knowing; not a vulnerability by itself.
     Note,
+    /// Low risk.
     Low,
+    /// Medium risk.
     Medium,
+    /// High risk.
     High,
+    /// Critical risk.
     Critical,
 }
 
 impl Severity {
+    /// Every severity, lowest first.
     pub const ALL: [Severity; 5] = [
         Severity::Note,
         Severity::Low,
@@ -27,6 +33,7 @@ impl Severity {
         Severity::Critical,
     ];
 
+    /// The severity as configuration and reports spell it.
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Note => "note",
@@ -107,7 +114,9 @@ pub struct Rule {
     pub id: &'static str,
     /// Short human title.
     pub title: &'static str,
+    /// The CWE number (0 when none applies).
     pub cwe: u32,
+    /// The default severity.
     pub severity: Severity,
     /// One paragraph: what is wrong and why it matters.
     pub explanation: &'static str,
@@ -133,7 +142,7 @@ macro_rules! rules {
         $explanation:literal, $fix:literal; )*) => {
         /// Rule ids as constants, so analysis code cannot misspell one.
         pub mod id {
-            $( pub const $konst: &str = $id; )*
+            $( #[doc = concat!("`", $id, "`")] pub const $konst: &str = $id; )*
         }
         /// Every rule, in catalogue order.
         pub static RULES: &[Rule] = &[
@@ -178,7 +187,7 @@ rules! {
         "The size of an allocation (`Vec::with_capacity`, `vec![x; n]`, `reserve`, `resize`, `repeat`) comes from untrusted input. A large number aborts the process with an out-of-memory error: a denial of service from one request.",
         "Clamp the size to a sane maximum first (`n.min(MAX_ITEMS)`), or grow the collection as data actually arrives.";
     TLS_VERIFICATION_DISABLED = "tls-verification-disabled", "TLS certificate or hostname verification turned off", 295, High,
-        "The TLS client is configured to accept any certificate or any hostname (reqwest/native-tls `danger_accept_invalid_*`, openssl `SslVerifyMode::NONE`, a rustls verifier that accepts everything). Anyone on the network path can impersonate the server and read or change the traffic.",
+        "The TLS client is configured to accept any certificate or any hostname (reqwest/native-tls `danger_accept_invalid_*`, lettre, mysql, mongodb and ldap3 `*accept_invalid*`/`*skip_verif*` switches or fields set to `true`, curl `ssl_verify_peer(false)`, openssl `SslVerifyMode::NONE`, a rustls verifier that accepts everything; one that delegates to webpki or the platform verifier is fine). Anyone on the network path can impersonate the server and read or change the traffic.",
         "Keep verification on. To trust a private CA, add its certificate to the root store (`add_root_certificate`, `RootCertStore::add`) instead of disabling checks.";
     WEAK_HASH = "weak-hash", "Broken hash function used", 328, Medium,
         "MD2, MD4, MD5 and SHA-1 have practical collision attacks. Used for signatures, integrity checks of untrusted data, password storage or tokens, an attacker can produce a second input with the same digest.",
@@ -201,9 +210,9 @@ rules! {
     CLEARTEXT_URL = "cleartext-url", "Unencrypted http:// or ws:// URL", 319, Low,
         "A URL literal uses plain `http://` or `ws://` to a non-local host. Traffic to it can be read and modified on the network, including credentials and downloaded code.",
         "Use `https://` or `wss://`.";
-    INSECURE_COOKIE = "insecure-cookie", "Cookie without Secure or HttpOnly", 614, Medium,
-        "A cookie is built without the `Secure` flag (sent over plain HTTP) or without `HttpOnly` (readable by scripts, so an XSS steals the session).",
-        "Build cookies with `.secure(true).http_only(true)` and an explicit `SameSite`, or call `set_secure(true)` and `set_http_only(true)`.";
+    INSECURE_COOKIE = "insecure-cookie", "Cookie without Secure, HttpOnly or SameSite", 614, Medium,
+        "A cookie is built without the `Secure` flag (sent over plain HTTP), without `HttpOnly` (readable by scripts, so an XSS steals the session) or without `SameSite` (sent with cross-site requests, which is what CSRF needs). A cookie built only to be removed is not reported.",
+        "Build cookies with `.secure(true).http_only(true).same_site(SameSite::Lax)` (or `Strict`), or call `set_secure(true)`, `set_http_only(true)` and `set_same_site(..)`.";
     PERMISSIVE_CORS = "permissive-cors", "CORS allows any origin", 942, Medium,
         "The CORS policy accepts every origin (`CorsLayer::permissive()`, `Cors::permissive()`, `allow_any_origin()`, `*`). Any web site can then make its visitors' browsers call this API and read the responses.",
         "List the origins that may call the API: `CorsLayer::new().allow_origin([\"https://app.example.com\".parse()?])`.";

@@ -161,21 +161,29 @@ pub fn normalise_snippet(line: &str) -> String {
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Baseline {
+    /// The format version ([`Baseline::VERSION`]).
     pub version: u32,
+    /// The accepted findings.
     pub findings: Vec<BaselineEntry>,
 }
 
+/// One accepted finding, matched by rule, path and source line.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 #[serde(deny_unknown_fields)]
 pub struct BaselineEntry {
+    /// The rule id.
     pub rule: String,
+    /// The file, relative to the scan root.
     pub path: String,
+    /// The source line, normalised.
     pub snippet: String,
 }
 
 impl Baseline {
+    /// The baseline format version written and read.
     pub const VERSION: u32 = 1;
 
+    /// A baseline accepting `findings`.
     pub fn from_findings(findings: &[Finding]) -> Baseline {
         let mut entries: Vec<BaselineEntry> = findings
             .iter()

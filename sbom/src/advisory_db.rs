@@ -19,8 +19,11 @@ pub fn default_path() -> PathBuf {
 
 /// An opened database.
 pub struct AdvisoryDb {
+    /// The RustSec database as `rustsec` reads it.
     pub db: rustsec::Database,
+    /// The checkout it was read from.
     pub path: PathBuf,
+    /// How many advisories it holds.
     pub advisory_count: usize,
     /// Commit of a git checkout, if it is one.
     pub commit: Option<String>,
@@ -30,6 +33,7 @@ pub struct AdvisoryDb {
 }
 
 impl AdvisoryDb {
+    /// Open the database at `path`; errors name the advisory file that does not parse.
     pub fn open(path: &Path) -> Result<AdvisoryDb, Error> {
         if !path.exists() {
             return Err(Error::DbMissing {
@@ -117,6 +121,7 @@ pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
 /// Result of `fetch`.
 #[derive(Debug)]
 pub struct Fetched {
+    /// The commit now checked out.
     pub commit: String,
     /// The database was cloned (not updated in place).
     pub cloned: bool,

@@ -15,14 +15,20 @@ use serde::Serialize;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
+    /// A security vulnerability.
     Vulnerability,
+    /// Informational: the crate is unsound.
     Unsound,
+    /// Informational: the crate is unmaintained.
     Unmaintained,
+    /// Informational: a notice.
     Notice,
+    /// The version is yanked from its registry.
     Yanked,
 }
 
 impl Kind {
+    /// The kind as `[audit] deny` and reports spell it.
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Vulnerability => "vulnerability",
@@ -33,6 +39,7 @@ impl Kind {
         }
     }
 
+    /// Parse a kind as `[audit] deny` spells it.
     pub fn parse(s: &str) -> Option<Kind> {
         [
             Kind::Vulnerability,
@@ -50,14 +57,20 @@ impl Kind {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// No CVSS score, or a score of 0.
     None,
+    /// CVSS 0.1–3.9.
     Low,
+    /// CVSS 4.0–6.9.
     Medium,
+    /// CVSS 7.0–8.9.
     High,
+    /// CVSS 9.0–10.0.
     Critical,
 }
 
 impl Severity {
+    /// Parse a severity name (any case).
     pub fn parse(s: &str) -> Option<Severity> {
         match s.to_ascii_lowercase().as_str() {
             "none" => Some(Severity::None),
@@ -73,28 +86,42 @@ impl Severity {
 /// One advisory affecting one package.
 #[derive(Clone, Debug, Serialize)]
 pub struct Finding {
+    /// The advisory id (`RUSTSEC-…`).
     pub id: String,
+    /// What kind of advisory it is.
     pub kind: Kind,
+    /// The affected crate's name.
     pub package: String,
+    /// The affected version in the graph.
     pub version: String,
+    /// The advisory's title.
     pub title: String,
+    /// The advisory's date (`YYYY-MM-DD`).
     pub date: String,
     /// CVSS severity, when the advisory has a CVSS vector.
     pub severity: Option<Severity>,
+    /// The CVSS vector, if the advisory has one.
     pub cvss: Option<String>,
+    /// The CVSS base score, if any.
     pub score: Option<f64>,
+    /// Other ids of the same issue (CVE, GHSA).
     pub aliases: Vec<String>,
+    /// Where to read more.
     pub url: Option<String>,
+    /// Version requirements that fix it.
     pub patched: Vec<String>,
     /// Dependency path from a workspace member: `["app@0.1.0", "hyper@0.14.9"]`.
     pub path: Vec<String>,
+    /// Whether the workspace calls the affected functions.
     pub reachability: Reachability,
+    /// Line of the package's entry in `Cargo.lock`.
     pub lockfile_line: Option<usize>,
     /// The reason from `tollgate.toml` when the advisory is ignored.
     pub ignored: Option<String>,
 }
 
 #[derive(Clone, Debug)]
+/// How an audit runs: the time, the database age limit and the `[audit]` settings.
 pub struct Options {
     /// Current time, Unix seconds (injectable for tests).
     pub now: i64,
@@ -108,11 +135,13 @@ pub struct Options {
 }
 
 #[derive(Debug, Default)]
+/// What an audit found: findings, ignored findings and diagnostics.
 pub struct Outcome {
     /// Active findings, sorted by kind, package, id.
     pub findings: Vec<Finding>,
     /// Findings matched by an ignore (still listed, never hidden silently).
     pub ignored: Vec<Finding>,
+    /// Warnings and errors about the database and the ignores.
     pub diagnostics: Vec<Diagnostic>,
     /// The report in cargo-audit's JSON shape (ignores applied).
     pub rustsec_report: Option<rustsec::Report>,
@@ -144,6 +173,7 @@ fn settings(
     }
 }
 
+/// Match the graph against the advisory database, applying ignores and reachability.
 pub fn check(
     graph: &Graph,
     db: &AdvisoryDb,

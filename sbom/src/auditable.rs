@@ -7,6 +7,7 @@ use crate::graph::{Source, CRATES_IO_INDEX};
 use crate::Error;
 use std::path::Path;
 
+/// The inventory `cargo auditable` embedded in the binary at `path`.
 pub fn inventory_from_binary(path: &Path) -> Result<Inventory, Error> {
     let info = read(path)?;
     inventory(&info)

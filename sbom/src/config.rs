@@ -5,6 +5,7 @@ use serde::Deserialize;
 
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+/// The `[audit]` section of `tollgate.toml`.
 pub struct AuditConfig {
     /// Advisories to ignore, each with a reason and an optional expiry.
     #[serde(default)]
@@ -14,17 +15,23 @@ pub struct AuditConfig {
     #[serde(default)]
     pub deny: Vec<String>,
     #[serde(default)]
+    /// Licences that are acceptable; no licence check when absent.
     pub licenses: Option<LicensesConfig>,
     #[serde(default)]
+    /// Registries and git sources that are acceptable.
     pub sources: SourcesConfig,
     #[serde(default)]
+    /// Banned crates and the duplicate-versions lint.
     pub bans: BansConfig,
 }
 
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+/// One ignored advisory.
 pub struct IgnoreEntry {
+    /// The advisory id.
     pub id: String,
+    /// Why it is ignored (required).
     pub reason: String,
     /// `YYYY-MM-DD` (a TOML date or a string); after it the ignore is an error.
     #[serde(default)]
@@ -33,8 +40,11 @@ pub struct IgnoreEntry {
 
 #[derive(Clone, Debug, Deserialize)]
 #[serde(untagged)]
+/// A date as TOML writes it, or as a string.
 pub enum DateValue {
+    /// A TOML date.
     Toml(toml::value::Datetime),
+    /// A quoted date.
     Text(String),
 }
 
@@ -65,6 +75,7 @@ impl DateValue {
 
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+/// The `[audit.licenses]` section.
 pub struct LicensesConfig {
     /// SPDX licence ids that are acceptable.
     pub allow: Vec<String>,
@@ -75,23 +86,31 @@ pub struct LicensesConfig {
 
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+/// Licences allowed for one crate beyond the general list.
 pub struct LicenseException {
     #[serde(rename = "crate")]
+    /// The crate's name.
     pub name: String,
+    /// The SPDX ids allowed for it.
     pub allow: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
+/// How a lint is reported.
 pub enum LintLevel {
+    /// Not reported.
     Allow,
     #[default]
+    /// Reported as a warning.
     Warn,
+    /// Reported as an error, which fails the run.
     Deny,
 }
 
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+/// The `[audit.sources]` section.
 pub struct SourcesConfig {
     /// Registry index URLs that are allowed (crates.io is always allowed).
     #[serde(default)]
@@ -124,8 +143,10 @@ impl Default for SourcesConfig {
 
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+/// The `[audit.bans]` section.
 pub struct BansConfig {
     #[serde(default)]
+    /// Crates that must not be in the graph.
     pub deny: Vec<BanEntry>,
     /// Several versions of one crate in the graph.
     #[serde(default)]
@@ -134,11 +155,14 @@ pub struct BansConfig {
 
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+/// One banned crate.
 pub struct BanEntry {
     #[serde(rename = "crate")]
+    /// The crate's name.
     pub name: String,
     /// A semver requirement; all versions when absent.
     #[serde(default)]
     pub version: Option<String>,
+    /// Why it is banned (shown in the diagnostic).
     pub reason: String,
 }

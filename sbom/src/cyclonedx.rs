@@ -18,20 +18,29 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The CycloneDX specification version written.
 pub enum SpecVersion {
+    /// CycloneDX 1.5.
     V1_5,
+    /// CycloneDX 1.6.
     V1_6,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The CycloneDX encoding written.
 pub enum Encoding {
+    /// JSON.
     Json,
+    /// XML.
     Xml,
 }
 
 #[derive(Clone, Debug)]
+/// How an SBOM is written.
 pub struct Options {
+    /// The specification version.
     pub spec: SpecVersion,
+    /// The encoding.
     pub encoding: Encoding,
     /// Describe only this workspace member and what it depends on.
     pub package: Option<String>,
@@ -60,16 +69,27 @@ impl Default for Options {
 /// or the dependency list `cargo auditable` embeds in a binary).
 #[derive(Clone, Debug, Default)]
 pub struct Item {
+    /// The crate's name.
     pub name: String,
+    /// Its version.
     pub version: String,
+    /// Where it comes from (registry, git, path), if known.
     pub source: Option<Source>,
+    /// The SHA-256 of its `.crate` file (from `Cargo.lock`), hex.
     pub sha256: Option<String>,
+    /// Its declared SPDX licence expression.
     pub license: Option<String>,
+    /// Its authors.
     pub authors: Vec<String>,
+    /// Its description.
     pub description: Option<String>,
+    /// Its repository URL.
     pub repository: Option<String>,
+    /// Its homepage URL.
     pub homepage: Option<String>,
+    /// Its documentation URL.
     pub documentation: Option<String>,
+    /// The features enabled on it.
     pub features: Vec<String>,
     /// Needed at run time (`required`) or only to build/test (`excluded`).
     pub runtime: bool,
@@ -79,12 +99,16 @@ pub struct Item {
 /// (indices into `items`; the root is `items[root]`).
 #[derive(Clone, Debug, Default)]
 pub struct Inventory {
+    /// Every component, the root included.
     pub items: Vec<Item>,
+    /// Index of the root in `items`.
     pub root: usize,
+    /// Dependency edges as (dependent, dependency) indices into `items`.
     pub edges: BTreeSet<(usize, usize)>,
 }
 
 impl Inventory {
+    /// The inventory of a cargo graph (the member `options` names, or the whole workspace).
     pub fn from_graph(graph: &Graph, options: &Options) -> Result<Inventory, Error> {
         let members = graph.roots();
         let roots: Vec<usize> = match &options.package {

@@ -4,8 +4,11 @@ use serde::Serialize;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
+/// How serious a diagnostic is.
 pub enum Level {
+    /// Reported; does not fail the run.
     Warning,
+    /// Fails the run.
     Error,
 }
 
@@ -113,17 +116,22 @@ pub fn markdown() -> String {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+/// A finding of the dependency checks that is not an advisory.
 pub struct Diagnostic {
+    /// Warning or error.
     pub level: Level,
+    /// Its stable code.
     pub code: Code,
     /// `name@version` the diagnostic is about, if any.
     pub package: Option<String>,
+    /// What is wrong, in words.
     pub message: String,
     /// Line of the package's entry in `Cargo.lock`.
     pub lockfile_line: Option<usize>,
 }
 
 impl Diagnostic {
+    /// A diagnostic about the graph as a whole.
     pub fn new(level: Level, code: Code, message: impl Into<String>) -> Self {
         Diagnostic {
             level,
@@ -134,6 +142,7 @@ impl Diagnostic {
         }
     }
 
+    /// Attach the package (`name@version`) and its `Cargo.lock` line.
     pub fn for_package(mut self, package: String, line: Option<usize>) -> Self {
         self.package = Some(package);
         self.lockfile_line = line;

@@ -11,35 +11,54 @@ use std::fmt::Write;
 use std::path::Path;
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+/// A component as a diff compares it.
 pub struct Component {
+    /// The crate's name.
     pub name: String,
+    /// Its version.
     pub version: String,
+    /// Its licence expression, if declared.
     pub license: Option<String>,
     /// `crates.io`, `registry+URL`, `git+URL`, `path`, or `unknown`.
     pub source: String,
 }
 
 #[derive(Debug, Serialize, PartialEq, Eq)]
+/// A crate whose version changed.
 pub struct VersionChange {
+    /// The crate's name.
     pub name: String,
+    /// The old version.
     pub from: String,
+    /// The new version.
     pub to: String,
 }
 
 #[derive(Debug, Serialize, PartialEq, Eq)]
+/// A crate version whose licence changed.
 pub struct LicenseChange {
+    /// The crate's name.
     pub name: String,
+    /// Its version.
     pub version: String,
+    /// The old licence.
     pub from: Option<String>,
+    /// The new licence.
     pub to: Option<String>,
 }
 
 #[derive(Debug, Default, Serialize)]
+/// What changed between two SBOMs.
 pub struct Diff {
+    /// Components only in the new SBOM.
     pub added: Vec<Component>,
+    /// Components only in the old SBOM.
     pub removed: Vec<Component>,
+    /// Crates present in both at different versions.
     pub changed: Vec<VersionChange>,
+    /// Licences that changed.
     pub license_changes: Vec<LicenseChange>,
+    /// Added components from a source the old SBOM did not use.
     pub new_sources: Vec<Component>,
 }
 
@@ -169,10 +188,12 @@ pub fn components_of(graph: &crate::graph::Graph) -> Vec<Component> {
     out
 }
 
+/// Diff two SBOM files (CycloneDX or SPDX JSON).
 pub fn diff_files(old: &Path, new: &Path) -> Result<Diff, Error> {
     Ok(diff(&read_components(old)?, &read_components(new)?))
 }
 
+/// Diff two component lists.
 pub fn diff(old: &[Component], new: &[Component]) -> Diff {
     let key = |c: &Component| (c.name.clone(), c.version.clone());
     let old_keys: BTreeSet<_> = old.iter().map(key).collect();
@@ -248,6 +269,7 @@ pub fn diff(old: &[Component], new: &[Component]) -> Diff {
 }
 
 impl Diff {
+    /// No change at all?
     pub fn is_empty(&self) -> bool {
         self.added.is_empty()
             && self.removed.is_empty()
@@ -256,6 +278,7 @@ impl Diff {
             && self.new_sources.is_empty()
     }
 
+    /// The diff as text for people.
     pub fn to_text(&self) -> String {
         let mut out = String::new();
         let lic = |l: &Option<String>| l.clone().unwrap_or_else(|| "no licence".into());
@@ -310,6 +333,7 @@ impl Diff {
         out
     }
 
+    /// The diff as JSON.
     pub fn to_json(&self) -> String {
         let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
         s.push('\n');

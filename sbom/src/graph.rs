@@ -17,18 +17,26 @@ use std::path::{Path, PathBuf};
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Source {
     /// A registry index (`registry+URL` or `sparse+URL`).
-    Registry { url: String },
+    Registry {
+        /// The index URL.
+        url: String,
+    },
     /// A git repository, with the branch/tag/rev asked for and the commit locked.
     Git {
+        /// The repository URL.
         url: String,
+        /// The branch, tag or rev asked for, if any.
         reference: Option<String>,
+        /// The commit `Cargo.lock` pins.
         commit: Option<String>,
     },
     /// A local path (workspace members and path dependencies).
     Path,
 }
 
+/// The crates.io git index URL.
 pub const CRATES_IO_INDEX: &str = "https://github.com/rust-lang/crates.io-index";
+/// The crates.io sparse index URL.
 pub const CRATES_IO_SPARSE: &str = "https://index.crates.io/";
 
 impl Source {
@@ -61,6 +69,7 @@ impl Source {
         Source::Path
     }
 
+    /// Is this crates.io (either index protocol)?
     pub fn is_crates_io(&self) -> bool {
         matches!(self, Source::Registry { url } if url == CRATES_IO_INDEX || url == CRATES_IO_SPARSE)
     }
@@ -76,9 +85,13 @@ impl Source {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
+/// The kind of a dependency.
 pub enum DepKind {
+    /// A normal dependency.
     Normal,
+    /// A dev-dependency.
     Dev,
+    /// A build-dependency.
     Build,
 }
 
@@ -86,27 +99,40 @@ pub enum DepKind {
 /// dependencies, the `cfg(..)` or triple it applies to.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct EdgeKind {
+    /// Normal, dev or build.
     pub kind: DepKind,
+    /// The `cfg(..)` or target triple, for target-specific dependencies.
     pub target: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
+/// One package of the graph.
 pub struct Package {
+    /// The crate's name.
     pub name: String,
+    /// Its version.
     pub version: semver::Version,
+    /// Where it comes from.
     pub source: Source,
     /// SHA-256 of the `.crate` file, from `Cargo.lock`.
     pub checksum: Option<String>,
     /// SPDX expression from the manifest (not available from a bare lockfile).
     pub license: Option<String>,
+    /// Its licence file, when it names one instead of an expression.
     pub license_file: Option<String>,
+    /// Its authors.
     pub authors: Vec<String>,
+    /// Its description.
     pub description: Option<String>,
+    /// Its repository URL.
     pub repository: Option<String>,
+    /// Its homepage URL.
     pub homepage: Option<String>,
+    /// Its documentation URL.
     pub documentation: Option<String>,
     /// Features enabled in this resolve.
     pub features: Vec<String>,
+    /// Is it a member of the workspace?
     pub workspace_member: bool,
     /// Directory of the package's manifest (workspace members only).
     #[serde(skip)]
@@ -114,15 +140,20 @@ pub struct Package {
 }
 
 impl Package {
+    /// `name@version`.
     pub fn id(&self) -> String {
         format!("{}@{}", self.name, self.version)
     }
 }
 
 #[derive(Clone, Debug, Serialize)]
+/// A dependency edge.
 pub struct Edge {
+    /// Index of the dependent package.
     pub from: usize,
+    /// Index of the dependency.
     pub to: usize,
+    /// Every kind the dependency is declared with.
     pub kinds: Vec<EdgeKind>,
 }
 
@@ -149,11 +180,15 @@ impl LoadOptions {
 }
 
 #[derive(Debug)]
+/// The dependency graph, built once per run and shared by every check.
 pub struct Graph {
     /// Sorted by name, version, source.
     pub packages: Vec<Package>,
+    /// Dependency edges (indices into `packages`).
     pub edges: Vec<Edge>,
+    /// The parsed `Cargo.lock`.
     pub lockfile: rustsec::Lockfile,
+    /// Where the lockfile is.
     pub lockfile_path: PathBuf,
     lockfile_text: String,
     /// The graph came from `cargo metadata` (licences, kinds and features known).
@@ -451,6 +486,7 @@ impl Graph {
             .collect()
     }
 
+    /// The index of a package by name and version.
     pub fn find(&self, name: &str, version: &semver::Version) -> Option<usize> {
         self.packages
             .iter()

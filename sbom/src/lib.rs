@@ -14,6 +14,7 @@
 //! database.
 
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 pub mod advisory_db;
 pub mod audit;
@@ -68,35 +69,88 @@ pub fn cached_license(name: &str, version: &str) -> Option<String> {
     })
 }
 
+/// What can stop a dependency check, an SBOM or a database fetch.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// The given path does not exist.
     #[error("{path}: no such file or directory")]
-    NotFound { path: PathBuf },
+    NotFound {
+        /// The path.
+        path: PathBuf,
+    },
+    /// Neither a `Cargo.toml` nor a `Cargo.lock` at the path.
     #[error("{path}: not a cargo project (no Cargo.toml or Cargo.lock)")]
-    NotCargoProject { path: PathBuf },
+    NotCargoProject {
+        /// The path.
+        path: PathBuf,
+    },
+    /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {
+        /// The file.
         path: PathBuf,
+        /// The operating system's error.
         source: std::io::Error,
     },
+    /// A `Cargo.lock` that does not parse.
     #[error("{path}: not a valid Cargo.lock: {message}")]
-    Lockfile { path: PathBuf, message: String },
+    Lockfile {
+        /// The lockfile.
+        path: PathBuf,
+        /// The parser's complaint.
+        message: String,
+    },
+    /// `cargo metadata` failed.
     #[error("{path}: cargo metadata failed: {message}")]
-    Metadata { path: PathBuf, message: String },
+    Metadata {
+        /// The manifest.
+        path: PathBuf,
+        /// What cargo said.
+        message: String,
+    },
+    /// No advisory database where one was expected.
     #[error("advisory database not found at {path}: run `tollgate db fetch`, or pass --advisory-db PATH")]
-    DbMissing { path: PathBuf },
+    DbMissing {
+        /// Where it was looked for.
+        path: PathBuf,
+    },
+    /// A directory that is not a RustSec database.
     #[error("{path}: not a RustSec advisory database (no crates/ directory)")]
-    NotADb { path: PathBuf },
+    NotADb {
+        /// The directory.
+        path: PathBuf,
+    },
+    /// An advisory file of the database that does not parse.
     #[error("{path}: invalid advisory: {message}")]
-    Advisory { path: PathBuf, message: String },
+    Advisory {
+        /// The advisory file.
+        path: PathBuf,
+        /// The parser's complaint.
+        message: String,
+    },
+    /// Cloning or updating the database failed.
     #[error("fetching the advisory database from {url} failed: {message}")]
-    Fetch { url: String, message: String },
+    Fetch {
+        /// The repository URL.
+        url: String,
+        /// Why (for certificate failures, the server's certificate explained).
+        message: String,
+    },
+    /// An option or `[audit]` setting that cannot be honoured.
     #[error("{0}")]
     Config(String),
+    /// The workspace's sources could not be scanned for call sites.
     #[error("reading workspace sources: {0}")]
     Source(String),
+    /// An SBOM could not be written or read.
     #[error("{0}")]
     Sbom(String),
+    /// A binary's `cargo auditable` data could not be read.
     #[error("{path}: {message}")]
-    Auditable { path: PathBuf, message: String },
+    Auditable {
+        /// The binary.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
 }

@@ -18,19 +18,27 @@ use tollgate_sast::calls::CallSite;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "state", rename_all = "kebab-case")]
+/// Whether the workspace calls an advisory's affected functions.
 pub enum Reachability {
+    /// Called, at these sites.
     Reachable {
+        /// Where the workspace calls an affected function.
         call_sites: Vec<Site>,
     },
+    /// Not called anywhere in the workspace.
     NotReachable,
+    /// Not decidable (no affected functions listed, or sources not scanned).
     Unknown {
+        /// Why not.
         reason: String,
         #[serde(skip_serializing_if = "Vec::is_empty", default)]
+        /// Calls that might be to an affected function.
         candidates: Vec<Site>,
     },
 }
 
 impl Reachability {
+    /// A short label for reports.
     pub fn label(&self) -> &'static str {
         match self {
             Reachability::Reachable { .. } => "reachable",
@@ -41,9 +49,13 @@ impl Reachability {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
+/// A call site in the workspace.
 pub struct Site {
+    /// The file, relative to the workspace.
     pub file: String,
+    /// Line, from 1.
     pub line: usize,
+    /// Column, from 1.
     pub column: usize,
     /// The affected function this call matched.
     pub function: String,
@@ -100,6 +112,7 @@ pub fn workspace_calls(graph: &Graph) -> Result<Vec<CallSite>, Error> {
     tollgate_sast::calls::call_sites(&dirs, &options).map_err(|e| Error::Source(e.to_string()))
 }
 
+/// Assess each finding's reachability from the workspace's call sites.
 pub fn assess(
     affected: Option<&rustsec::advisory::Affected>,
     version: &semver::Version,

@@ -13,11 +13,17 @@ use serde_json::{json, Value};
 use std::fmt::Write;
 
 #[derive(Debug, Serialize)]
+/// The advisory database a report used.
 pub struct DatabaseSummary {
+    /// Its path.
     pub path: String,
+    /// How many advisories it holds.
     pub advisories: usize,
+    /// Its commit, if it is a git checkout.
     pub commit: Option<String>,
+    /// When it was last updated, Unix seconds.
     pub updated_at: Option<i64>,
+    /// Its age in days.
     pub age_days: Option<i64>,
 }
 
@@ -44,12 +50,19 @@ pub fn rfc3339(seconds: i64) -> String {
 }
 
 #[derive(Debug)]
+/// The result of `tollgate audit`: every check over one graph.
 pub struct Report {
+    /// The lockfile audited.
     pub lockfile: String,
+    /// How many packages it lists.
     pub packages: usize,
+    /// The database used.
     pub database: DatabaseSummary,
+    /// Active findings.
     pub findings: Vec<Finding>,
+    /// Findings an ignore matched.
     pub ignored: Vec<Finding>,
+    /// Diagnostics of the database, ignores and policy checks.
     pub diagnostics: Vec<Diagnostic>,
     rustsec: Option<rustsec::Report>,
 }
@@ -97,7 +110,9 @@ pub fn run(
 pub struct ListedVulnerability {
     /// The advisory id (`RUSTSEC-2024-0363`).
     pub id: String,
+    /// The affected crate.
     pub package: String,
+    /// Its version.
     pub version: String,
     /// The advisory's title.
     pub title: String,
@@ -114,12 +129,14 @@ pub struct FailPolicy {
 }
 
 impl Report {
+    /// The findings that are vulnerabilities.
     pub fn vulnerabilities(&self) -> impl Iterator<Item = &Finding> {
         self.findings
             .iter()
             .filter(|f| f.kind == Kind::Vulnerability)
     }
 
+    /// Does the report fail the run under `policy`?
     pub fn failed(&self, policy: &FailPolicy) -> bool {
         let vuln_fails = self
             .vulnerabilities()
@@ -135,6 +152,7 @@ impl Report {
             || self.diagnostics.iter().any(|d| d.level == Level::Error)
     }
 
+    /// A one-line summary (counts by kind).
     pub fn summary(&self) -> String {
         let vulns = self.vulnerabilities().count();
         let warnings = self.findings.len() - vulns;
@@ -161,6 +179,7 @@ impl Report {
         s
     }
 
+    /// The report as rustc-style text.
     pub fn to_text(&self) -> String {
         let mut out = String::new();
         let groups = [

@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+/// Cargo's local registry index cache, for yanked versions.
 pub struct LocalIndex {
     cache: PathBuf,
 }
@@ -30,6 +31,7 @@ impl LocalIndex {
             .map(|cache| LocalIndex { cache })
     }
 
+    /// The index cache at `cache` (`$CARGO_HOME/registry/index`).
     pub fn at(cache: &Path) -> LocalIndex {
         LocalIndex {
             cache: cache.to_path_buf(),

@@ -4,6 +4,7 @@ use crate::rules::RULESET_VERSION;
 use crate::Report;
 use serde_json::json;
 
+/// The report as JSON: tool, versions, findings and counts.
 pub fn render(report: &Report) -> String {
     let value = json!({
         "tool": "tollgate-sast",

@@ -148,10 +148,12 @@ fn create_private_dir(dir: &Path) -> Result<(), Error> {
 /// The snapshot unpacked into a fresh private directory under the system
 /// temporary directory, removed again when dropped.
 pub struct Unpacked {
+    /// The unpacked database's directory.
     pub path: PathBuf,
 }
 
 impl Unpacked {
+    /// Unpack the built-in snapshot (after checking its SHA-256).
     pub fn new() -> Result<Unpacked, Error> {
         let base = std::env::temp_dir();
         let mut attempt = 0u32;
