@@ -18,12 +18,16 @@ use tollgate_attest::verify::{verify_bundle_text, Signer, Subject, Trust, Verifi
 /// payload of an image signature (which names the image digest).
 #[derive(Clone, Debug)]
 pub struct BundleInput {
+    /// A name for messages (file path or image reference).
     pub label: String,
+    /// The bundle's bytes exactly as read.
     pub bytes: Vec<u8>,
+    /// The payload a message-signature bundle signs, when it is not the subject.
     pub signed_payload: Option<Vec<u8>>,
 }
 
 impl BundleInput {
+    /// A bundle over the subject itself.
     pub fn new(label: impl Into<String>, bytes: Vec<u8>) -> BundleInput {
         BundleInput {
             label: label.into(),
@@ -42,29 +46,41 @@ impl BundleInput {
 /// A bundle that did not count, and why.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Rejected {
+    /// The bundle's label.
     pub bundle: String,
+    /// Why it did not count.
     pub reason: String,
 }
 
 /// One checked requirement.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Check {
+    /// What was required (`signed by 1 of 2 principals`, `attestation sbom`).
     pub requirement: String,
+    /// Whether it was met.
     pub passed: bool,
+    /// Why it passed or failed.
     pub reason: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
+/// The gate's verdict on one subject under one policy, with every check.
 pub struct Decision {
+    /// The subject's name.
     pub subject: String,
+    /// The subject's digest, `sha256:<hex>`.
     pub digest: String,
+    /// The policy's name.
     pub policy: String,
+    /// Enforce or warn.
     pub mode: crate::policy::Mode,
     /// The deploy may go ahead (in warn mode, always; see `violations`).
     pub allowed: bool,
     /// Requirements that failed (in warn mode these are warnings).
     pub violations: usize,
+    /// The principals whose signatures counted.
     pub authorities: Vec<String>,
+    /// Every requirement checked, in policy order.
     pub checks: Vec<Check>,
     /// Bundles that were not counted, each with its reason.
     pub rejected: Vec<Rejected>,
@@ -101,10 +117,13 @@ fn predicate_time(statement: &Statement) -> Option<i64> {
 
 /// What is being admitted.
 pub enum Target<'a> {
+    /// A file, read once for its digests and bytes.
     File(&'a std::path::Path),
     /// An image (or anything) known only by its SHA-256 (hex).
     Digest {
+        /// A name for messages.
         name: &'a str,
+        /// The SHA-256, hex.
         sha256: &'a str,
     },
 }

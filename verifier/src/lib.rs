@@ -7,9 +7,14 @@
 //! verified first.
 
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
+// Being documented by the owner of these modules (issue 18); the
+// allowances go when they are.
+#[allow(missing_docs)]
 pub mod admission;
 pub mod gate;
+#[allow(missing_docs)]
 pub mod log;
 pub mod policy;
 pub mod policy_set;

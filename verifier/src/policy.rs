@@ -5,6 +5,7 @@
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
+/// The only `apiVersion` a policy may have.
 pub const API_VERSION: &str = "tollgate.dev/v1";
 
 /// A pattern that must match a whole value (an identity, an issuer), as
@@ -20,11 +21,16 @@ pub fn whole_value_regex(pattern: &str) -> Result<regex::Regex, regex::Error> {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+/// A deploy policy (`policy.yaml`), as written, with positions for errors.
 pub struct Policy {
+    /// Must be [`API_VERSION`].
     pub api_version: Spanned<String>,
+    /// Must be `Policy`.
     pub kind: Spanned<String>,
+    /// The policy's name (unique in a policy set).
     pub name: String,
     #[serde(default)]
+    /// Enforce (the default) or warn.
     pub mode: Mode,
     /// Which images and namespaces the policy applies to (admission).
     #[serde(default)]
@@ -33,11 +39,13 @@ pub struct Policy {
     /// scope matches: `deny` (the default), `warn` or `allow`.
     #[serde(default)]
     pub no_match: NoMatch,
+    /// Who may sign: keys and keyless identities.
     pub authorities: Vec<Authority>,
     /// How many distinct authorities must have signed valid attestations.
     #[serde(default)]
     pub threshold: Option<Spanned<usize>>,
     #[serde(default)]
+    /// Attestations the subject must carry, with their conditions.
     pub attestations: Vec<Requirement>,
     /// A Rego module (`package tollgate`, a `deny` set of messages) over
     /// the verified attestations, for conditions the built-in ones lack.
@@ -47,9 +55,12 @@ pub struct Policy {
 
 #[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
+/// What a failed policy does.
 pub enum Mode {
     #[default]
+    /// Deny the deploy.
     Enforce,
+    /// Allow it, reporting the violations as warnings.
     Warn,
 }
 
@@ -59,24 +70,32 @@ pub enum Mode {
 )]
 #[serde(rename_all = "lowercase")]
 pub enum NoMatch {
+    /// Admit the image.
     Allow,
+    /// Admit the image with a warning.
     Warn,
     #[default]
+    /// Deny the image.
     Deny,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+/// Where a policy applies (admission).
 pub struct Scope {
     #[serde(default)]
+    /// Image globs (`ghcr.io/org/*`); all images when empty.
     pub images: Vec<String>,
     #[serde(default)]
+    /// Kubernetes namespaces; all namespaces when empty.
     pub namespaces: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+/// One signer the policy trusts: a key or a keyless identity.
 pub struct Authority {
+    /// The authority's name (reports, decisions).
     pub name: Spanned<String>,
     /// Who holds the key: authorities with the same principal (an old and
     /// a new key of one signer, after a rotation) count once towards the
@@ -87,12 +106,14 @@ pub struct Authority {
     #[serde(default)]
     pub key: Option<Spanned<String>>,
     #[serde(default)]
+    /// A Fulcio certificate identity instead of a key.
     pub keyless: Option<Keyless>,
     /// The key may only be trusted between these dates (`YYYY-MM-DD`), so
     /// keys rotate without a flag day.
     #[serde(default)]
     pub valid_from: Option<Spanned<String>>,
     #[serde(default)]
+    /// The last day the key may be trusted (`YYYY-MM-DD`).
     pub valid_until: Option<Spanned<String>>,
     /// Accept keyed bundles without a transparency-log entry.
     #[serde(default)]
@@ -122,12 +143,16 @@ impl Authority {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Keyless {
     #[serde(default)]
+    /// The OIDC issuer, exactly.
     pub issuer: Option<Spanned<String>>,
     #[serde(default)]
+    /// The certificate identity, exactly.
     pub subject: Option<Spanned<String>>,
     #[serde(default)]
+    /// The certificate identity, as a regular expression over the whole identity.
     pub subject_reg_exp: Option<Spanned<String>>,
     #[serde(default)]
+    /// A GitHub Actions workflow identity, spelled as repository, workflow and ref.
     pub github: Option<GitHubIdentity>,
     /// A Sigstore trusted root (JSON file) for a private Fulcio/Rekor
     /// instance; relative to the policy file. Default: the public-good root.
@@ -141,10 +166,13 @@ pub struct Keyless {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct GitHubIdentity {
+    /// `org/app`.
     pub repository: Spanned<String>,
     #[serde(default)]
+    /// The workflow file (`release.yml`); any when absent.
     pub workflow: Option<String>,
     #[serde(default, rename = "ref")]
+    /// The git ref (`refs/heads/main`); any when absent.
     pub git_ref: Option<String>,
 }
 
@@ -154,13 +182,16 @@ pub const GITHUB_ISSUER: &str = "https://token.actions.githubusercontent.com";
 /// What a keyless authority accepts, resolved from the policy.
 #[derive(Debug, Clone)]
 pub struct IdentityRule {
+    /// The OIDC issuer, exactly.
     pub issuer: String,
     /// The identity, exactly; or else `pattern`, matched against the whole identity.
     pub exact: Option<String>,
+    /// A pattern anchored to the whole identity.
     pub pattern: Option<regex::Regex>,
 }
 
 impl IdentityRule {
+    /// Does a certificate's issuer and identity satisfy the rule?
     pub fn matches(&self, issuer: &str, identity: &str) -> bool {
         issuer == self.issuer
             && match (&self.exact, &self.pattern) {
@@ -306,17 +337,22 @@ impl Keyless {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+/// One attestation the subject must carry, and its conditions.
 pub struct Requirement {
     /// Predicate type URI, or `provenance`, `sbom`, `vulns`, `sast`.
     #[serde(rename = "type")]
     pub predicate_type: Spanned<String>,
     #[serde(default)]
+    /// Conditions on a SLSA provenance.
     pub provenance: Option<ProvenanceConditions>,
     #[serde(default)]
+    /// Conditions on a CycloneDX SBOM.
     pub sbom: Option<SbomConditions>,
     #[serde(default)]
+    /// Conditions on a vulnerability scan.
     pub vulns: Option<VulnsConditions>,
     #[serde(default)]
+    /// Conditions on Tollgate's SAST summary.
     pub sast: Option<SastConditions>,
     /// The attestation must be at most this old (`30d`, `12h`, `2w`),
     /// counted from its log entry's time or, unlogged, the time its signed
@@ -386,12 +422,16 @@ pub fn parse_rfc3339_utc(text: &str) -> Option<i64> {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+/// What a provenance must say about the build.
 pub struct ProvenanceConditions {
     #[serde(default)]
+    /// Allowed `builder.id`s; any when empty.
     pub builder_ids: Vec<String>,
     #[serde(default)]
+    /// Allowed source repositories; any when empty.
     pub source_repositories: Vec<String>,
     #[serde(default)]
+    /// Allowed git refs; any when empty.
     pub refs: Vec<String>,
     /// The build ran without network (`tollgate build` in its sandbox).
     #[serde(default)]
@@ -413,10 +453,13 @@ pub struct ProvenanceConditions {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+/// What an SBOM must not contain.
 pub struct SbomConditions {
     #[serde(default)]
+    /// Licences no component may have (SPDX ids).
     pub denied_licenses: Vec<String>,
     #[serde(default)]
+    /// Crates that must not be components.
     pub banned_crates: Vec<String>,
     /// The artifact must be a binary built with `cargo auditable`, and
     /// every crate compiled into it must be listed in the attested SBOM
@@ -427,6 +470,7 @@ pub struct SbomConditions {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+/// How severe the vulnerabilities of a scan may be.
 pub struct VulnsConditions {
     /// The highest CVSS severity allowed: none, low, medium, high, critical.
     pub max_severity: Spanned<String>,
@@ -438,12 +482,14 @@ pub struct VulnsConditions {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+/// How many SAST findings are allowed.
 pub struct SastConditions {
     /// The most error-level (critical or high) findings allowed.
     #[serde(default)]
     pub max_errors: u64,
 }
 
+/// The rank of a severity name (`none` 0 … `critical` 4), any case.
 pub fn severity_rank(name: &str) -> Option<u8> {
     ["none", "low", "medium", "high", "critical"]
         .iter()
@@ -454,7 +500,9 @@ pub fn severity_rank(name: &str) -> Option<u8> {
 /// A policy problem at a line.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Problem {
+    /// The line, from 1.
     pub line: usize,
+    /// What is wrong.
     pub message: String,
 }
 

@@ -22,21 +22,39 @@ use crate::reference::{ImageRef, ScopeGlob};
 use sha2::Digest;
 use std::path::{Path, PathBuf};
 
+/// Why a policy file or directory cannot be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum PolicySetError {
+    /// A file or directory that cannot be read.
     #[error("{path}: {message}")]
-    Io { path: PathBuf, message: String },
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
+    /// A policy file with problems.
     #[error("{path}: invalid policy:\n  {}", problems.iter().map(|p| format!("{}:{p}", path.display())).collect::<Vec<_>>().join("\n  "), path = path.display())]
     Invalid {
+        /// The policy file.
         path: PathBuf,
+        /// Every problem, each at its line.
         problems: Vec<Problem>,
     },
+    /// A directory with no policy files.
     #[error("{path}: no policy files (*.yaml, *.yml) in the directory", path = path.display())]
-    Empty { path: PathBuf },
+    Empty {
+        /// The directory.
+        path: PathBuf,
+    },
+    /// Two policies of one name.
     #[error("{first} and {second}: two policies are named `{name}`", first = first.display(), second = second.display())]
     DuplicateName {
+        /// The name.
         name: String,
+        /// The first file that uses it.
         first: PathBuf,
+        /// The second.
         second: PathBuf,
     },
 }
@@ -53,14 +71,18 @@ impl PolicySetError {
 /// One loaded policy with its compiled scope.
 #[derive(Debug)]
 pub struct Entry {
+    /// The policy file.
     pub path: PathBuf,
+    /// The policy.
     pub policy: Policy,
+    /// Its image scope, compiled.
     pub globs: Vec<ScopeGlob>,
     /// SHA-256 of this policy's file (decisions are cached per policy text).
     pub hash: String,
 }
 
 impl Entry {
+    /// Does the policy cover the namespace (all, when it lists none)?
     pub fn covers(&self, namespace: Option<&str>) -> bool {
         match namespace {
             None => true,
@@ -71,14 +93,18 @@ impl Entry {
         }
     }
 
+    /// Does the policy's image scope match (all images, when it lists none)?
     pub fn matches_image(&self, image: &ImageRef) -> bool {
         self.globs.is_empty() || self.globs.iter().any(|g| g.matches(image))
     }
 }
 
 #[derive(Debug)]
+/// Every policy of a file or directory, checked and compiled.
 pub struct PolicySet {
+    /// The file or directory loaded.
     pub source: PathBuf,
+    /// The policies, sorted by file name.
     pub entries: Vec<Entry>,
     /// SHA-256 over every file name and text, in order.
     pub hash: String,
@@ -93,7 +119,9 @@ pub enum Selection<'a> {
     Policies(Vec<&'a Entry>),
     /// Covered, but no image scope matches: what the covering policies say.
     NoMatch {
+        /// The strictest outcome the covering policies ask for.
         outcome: NoMatch,
+        /// The names of the covering policies.
         covering: Vec<String>,
     },
 }
@@ -216,6 +244,7 @@ impl PolicySet {
         })
     }
 
+    /// The policies' names, in order.
     pub fn names(&self) -> Vec<&str> {
         self.entries
             .iter()

@@ -15,6 +15,7 @@
 
 use std::fmt;
 
+/// The registry of a reference that names none.
 pub const DEFAULT_REGISTRY: &str = "docker.io";
 const DOCKER_HUB_ALIASES: [&str; 2] = ["index.docker.io", "registry-1.docker.io"];
 
@@ -25,6 +26,7 @@ pub struct ImageRef {
     pub registry: String,
     /// The repository path (`library/nginx`, `evalorg/app`).
     pub repository: String,
+    /// The tag, if any.
     pub tag: Option<String>,
     /// `sha256:<64 hex>` (or another algorithm's `alg:hex`).
     pub digest: Option<String>,
@@ -32,8 +34,11 @@ pub struct ImageRef {
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("`{reference}` is not a valid image reference: {reason}")]
+/// A string that is not an image reference.
 pub struct ReferenceError {
+    /// The string.
     pub reference: String,
+    /// Why not.
     pub reason: String,
 }
 
@@ -304,12 +309,15 @@ pub struct ScopeGlobError {
 /// A compiled, normalised scope glob.
 #[derive(Clone, Debug)]
 pub struct ScopeGlob {
+    /// The glob as the policy writes it.
     pub written: String,
+    /// The glob with its registry part normalised.
     pub normalised: String,
     matcher: globset::GlobMatcher,
 }
 
 impl ScopeGlob {
+    /// Compile a scope glob.
     pub fn new(written: &str) -> Result<ScopeGlob, ScopeGlobError> {
         let normalised = normalise_glob(written);
         let glob = globset::GlobBuilder::new(&normalised)
@@ -326,6 +334,7 @@ impl ScopeGlob {
         })
     }
 
+    /// Does the glob match the reference (in any of its spellings)?
     pub fn matches(&self, image: &ImageRef) -> bool {
         image.match_forms().iter().any(|f| self.matcher.is_match(f))
     }
