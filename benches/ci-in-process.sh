@@ -61,6 +61,8 @@ def ci(binary, out):
 
 times = {"before": [], "after": []}
 stdout = {}
+# Other work on the machine shows in the times: the load is reported.
+load_start = os.getloadavg()
 # Alternate, so both see the same machine state (caches, other load).
 for i in range(runs):
     for name, binary in (("before", before), ("after", after)):
@@ -105,5 +107,8 @@ print(f"tollgate ci on this repository, {runs} runs each, median wall time")
 print(f"  before (child process per stage): {mb:6.2f} s   runs {', '.join(f'{t:.2f}' for t in times['before'])}")
 print(f"  after  (in process, one context): {ma:6.2f} s   runs {', '.join(f'{t:.2f}' for t in times['after'])}")
 print(f"  speed-up: {mb / ma:.2f}x   output identical: {'yes' if identical else 'NO'}")
+fmt = lambda l: " ".join(f"{x:.2f}" for x in l)
+print(f"  load average (1, 5, 15 min) at start: {fmt(load_start)}, at end: {fmt(os.getloadavg())}"
+      f" on {os.cpu_count()} CPUs")
 sys.exit(0 if identical else 1)
 PY

@@ -421,3 +421,43 @@ fn a_bad_tollgate_toml_is_reported_at_its_line_and_column_before_any_work() {
         assert!(!stderr.contains("--deny"), "{stderr}");
     }
 }
+
+#[test]
+fn a_wrong_key_password_stops_the_run_and_leaves_nothing_behind() {
+    // The key is decrypted while SAST runs on its own thread: the error
+    // still ends the run (exit 2, naming the key) without its output.
+    let dir = tempfile::tempdir().unwrap();
+    let (first, _) = run_demo(dir.path(), "fixed", "first");
+    assert_eq!(first.status.code(), Some(0));
+    let db = advisory_db();
+    let o = Command::new(env!("CARGO_BIN_EXE_tollgate"))
+        .args([
+            "ci",
+            "first/demo",
+            "--key",
+            "first/keys/demo.key",
+            "--policy",
+            "first/policy.yaml",
+            "--artifact",
+            "first/artifacts/tollgate-demo-shop-0.2.0.tar",
+            "--advisory-db",
+            db.to_str().unwrap(),
+            "--offline",
+            "--out",
+            "second",
+        ])
+        .current_dir(dir.path())
+        .env("COSIGN_PASSWORD", "not the password")
+        .env_remove("GITHUB_ACTIONS")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("first/keys/demo.key"), "{stderr}");
+    let mut left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["first"], "{stderr}");
+}

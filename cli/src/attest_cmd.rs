@@ -96,11 +96,10 @@ pub enum AttestCommand {
 
 /// RFC 3339 from `SOURCE_DATE_EPOCH`, else now.
 fn timestamp() -> Result<String> {
-    let seconds = match crate::sbom_cmd::source_date_epoch()? {
-        Some(s) => s,
-        None => crate::audit_cmd::now(),
-    };
-    Ok(tollgate_sbom::report::rfc3339(seconds))
+    Ok(match crate::sbom_cmd::source_date_epoch()? {
+        Some(s) => crate::dates::rfc3339(s).context("SOURCE_DATE_EPOCH")?,
+        None => crate::dates::rfc3339(crate::audit_cmd::now())?,
+    })
 }
 
 fn read_json(path: &PathBuf, what: &str) -> Result<(Vec<u8>, Value)> {
@@ -111,7 +110,13 @@ fn read_json(path: &PathBuf, what: &str) -> Result<(Vec<u8>, Value)> {
     Ok((bytes, value))
 }
 
-fn subjects(list: &[String], image: Option<&(String, String)>) -> Result<Vec<Subject>> {
+/// The statement's subjects: the attached image's, then each listed one
+/// (a file is hashed unless `hashed` holds it already).
+fn subjects(
+    list: &[String],
+    image: Option<&(String, String)>,
+    hashed: &[(PathBuf, Subject)],
+) -> Result<Vec<Subject>> {
     let mut out: Vec<Subject> = Vec::new();
     if let Some((name, digest)) = image {
         out.push(Subject::image(name, digest)?);
@@ -126,7 +131,9 @@ fn subjects(list: &[String], image: Option<&(String, String)>) -> Result<Vec<Sub
         .iter()
         .map(|s| {
             let path = std::path::Path::new(s);
-            if path.exists() {
+            if let Some((_, subject)) = hashed.iter().find(|(p, _)| p == path) {
+                Ok(subject.clone())
+            } else if path.exists() {
                 Ok(Subject::file(path)?)
             } else if let Some((name, digest)) = s.split_once('@') {
                 Ok(Subject::image(name, digest)?)
@@ -150,7 +157,7 @@ pub fn run(args: AttestArgs) -> Result<u8> {
         }
         Some(command) => predicate(command)?,
     };
-    attest(&common, &predicate_type, predicate, None, true)
+    attest(&common, &predicate_type, predicate, None, &[], true)
 }
 
 /// One of the built-in predicates (provenance, sbom, vulns, sast), read
@@ -217,6 +224,8 @@ pub fn predicate(command: AttestCommand) -> Result<(CommonArgs, String, Value)> 
 /// Sign a statement of `predicate` about `common`'s subjects and write it
 /// where `common` says (bundle, registry, `.intoto.jsonl`). `key`: a key
 /// already loaded (`tollgate ci` decrypts its key once), else `--key`'s.
+/// `hashed`: subject files already hashed (`tollgate ci` hashes each
+/// artifact once for its four attestations).
 /// `announce`: say what was written (on standard error) and print the
 /// attached image's record (on standard output), as `tollgate attest` does.
 pub fn attest(
@@ -224,6 +233,7 @@ pub fn attest(
     predicate_type: &str,
     predicate: Value,
     key: Option<&tollgate_attest::keys::KeyPair>,
+    hashed: &[(PathBuf, Subject)],
     announce: bool,
 ) -> Result<u8> {
     let registry_options = common.registry.options()?;
@@ -234,7 +244,7 @@ pub fn attest(
         )?),
         None => None,
     };
-    let subjects = subjects(&common.subjects, image.as_ref())?;
+    let subjects = subjects(&common.subjects, image.as_ref(), hashed)?;
     let statement = statement::statement(&subjects, predicate_type, predicate);
     let mut sigstore = common.sigstore.clone();
     sigstore.resolve()?;

@@ -10,12 +10,7 @@ use tollgate_sbom::graph::{Graph, LoadOptions};
 use tollgate_sbom::report::FailPolicy;
 use tollgate_sbom::yanked::LocalIndex;
 
-#[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum Format {
-    Text,
-    Json,
-    Sarif,
-}
+pub use crate::output::ReportFormat as Format;
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum FailOn {

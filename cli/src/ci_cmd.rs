@@ -31,7 +31,9 @@ use serde::Serialize;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::thread::JoinHandle;
 use tollgate_attest::keys::{KeyKind, KeyPair};
+use tollgate_attest::statement::Subject;
 use tollgate_sbom::graph::Graph;
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -456,28 +458,8 @@ fn pipeline(args: &CiArgs, work: &Path) -> Result<(u8, Summary)> {
     if artifacts.is_empty() && args.image.is_none() && !args.build {
         bail!("nothing to sign: give --artifact FILE or --image REF");
     }
-    // How every attestation is signed: the key decrypted once (the demo's
-    // is still in memory), or one keyless token for every attestation.
     let mut sigstore = args.sigstore.clone();
     sigstore.resolve()?;
-    let signing = match &key_path {
-        Some(path) => Signing::Key {
-            path: path.clone(),
-            key: match demo_key_pair {
-                Some(key) => key,
-                None => keys_cmd::load_key(
-                    path,
-                    &keys_cmd::PasswordArgs {
-                        password_file: None,
-                        password_stdin: false,
-                    },
-                )?,
-            },
-        },
-        None => Signing::Keyless {
-            token: sigstore.identity_token()?,
-        },
-    };
     // The demo has no cargo workspace to resolve: its lockfile is the input.
     let input = if args.demo.is_some() {
         project.join("Cargo.lock")
@@ -492,7 +474,18 @@ fn pipeline(args: &CiArgs, work: &Path) -> Result<(u8, Summary)> {
     };
 
     progress.stage("sast, audit, sbom");
-    let reports = reports(args, work, &project, &input)?;
+    // Every stage's arguments are checked before any work starts. Then
+    // SAST, the longest stage, starts at once on its own thread, while this
+    // one decrypts the key and runs graph, audit and SBOM.
+    let plans = plans(args, work, &project, &input)?;
+    let sast = spawn_sast(plans.sast)?;
+    let signing = signing(key_path.as_deref(), demo_key_pair, &sigstore)?;
+    let (audit_stage, sbom_stage) = audit_and_sbom(args, plans.audit, &plans.sbom, work)?;
+    let reports = Reports {
+        sast: finish_sast(sast, &work.join("sast.sarif"))?,
+        audit: audit_stage,
+        sbom: sbom_stage,
+    };
     let sarif = work.join("sast.sarif");
     let audit = work.join("audit.json");
     let sbom = work.join("sbom.cdx.json");
@@ -535,7 +528,8 @@ fn pipeline(args: &CiArgs, work: &Path) -> Result<(u8, Summary)> {
                   flag: &str,
                   input: &Path,
                   tail: &[String],
-                  build_predicate: Option<&serde_json::Value>|
+                  build_predicate: Option<&serde_json::Value>,
+                  hashed: &[(PathBuf, Subject)]|
      -> Result<()> {
         let mut argv = vec![kind.to_string(), flag.into(), s(input)];
         if kind == "provenance" && dirty {
@@ -559,7 +553,7 @@ fn pipeline(args: &CiArgs, work: &Path) -> Result<(u8, Summary)> {
                 None
             }
         };
-        attest_cmd::attest(&common, &predicate_type, predicate, key, false)?;
+        attest_cmd::attest(&common, &predicate_type, predicate, key, hashed, false)?;
         Ok(())
     };
     let decision_log = work.join("decisions.jsonl");
@@ -587,6 +581,11 @@ fn pipeline(args: &CiArgs, work: &Path) -> Result<(u8, Summary)> {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "artifact".into());
         progress.stage(&format!("attest {name}"));
+        // Hashed once for its four attestations.
+        let hashed = [(
+            artifact.clone(),
+            Subject::file(artifact).with_context(|| format!("attest {name} failed"))?,
+        )];
         let mut bundle_flags = Vec::new();
         for (kind, flag, input) in kinds {
             let bundle = work
@@ -602,6 +601,7 @@ fn pipeline(args: &CiArgs, work: &Path) -> Result<(u8, Summary)> {
                 input,
                 &[s(artifact), "--bundle".into(), s(&bundle)],
                 build_predicate,
+                &hashed,
             )
             .with_context(|| format!("attest {kind} {name} failed"))?;
             bundle_flags.extend(["--bundle".into(), s(&bundle)]);
@@ -618,7 +618,7 @@ fn pipeline(args: &CiArgs, work: &Path) -> Result<(u8, Summary)> {
         for (kind, flag, input) in kinds {
             let mut tail = vec!["--attach".into(), image.clone()];
             tail.extend(registry_flags(&args.registry));
-            attest(kind, flag, input, &tail, None)
+            attest(kind, flag, input, &tail, None, &[])
                 .with_context(|| format!("attest {kind} {image} failed"))?;
         }
         progress.stage(&format!("verify {image}"));
@@ -708,21 +708,22 @@ fn demo_key(work: &Path) -> Result<(PathBuf, KeyPair)> {
     Ok((private, key))
 }
 
-/// SAST on its own thread, alongside graph, audit and SBOM, which share
-/// one graph and one database: each report written into `work`.
-fn reports(args: &CiArgs, work: &Path, project: &Path, input: &Path) -> Result<Reports> {
-    let sarif = work.join("sast.sarif");
-    let audit = work.join("audit.json");
-    let sbom = work.join("sbom.cdx.json");
-    // Every stage's arguments are checked before any work starts.
-    let sast_plan = sast_cmd::plan(&stage_args::<sast_cmd::SastArgs>(
+/// Every stage's plan, made before any work starts.
+struct Plans {
+    sast: sast_cmd::Plan,
+    audit: audit_cmd::Plan,
+    sbom: sbom_cmd::Plan,
+}
+
+fn plans(args: &CiArgs, work: &Path, project: &Path, input: &Path) -> Result<Plans> {
+    let sast = sast_cmd::plan(&stage_args::<sast_cmd::SastArgs>(
         "sast",
         &[
             s(project),
             "--format".into(),
             "sarif".into(),
             "-o".into(),
-            s(&sarif),
+            s(&work.join("sast.sarif")),
             "--fail-on".into(),
             "never".into(),
         ],
@@ -732,76 +733,115 @@ fn reports(args: &CiArgs, work: &Path, project: &Path, input: &Path) -> Result<R
         "--format".into(),
         "json".into(),
         "-o".into(),
-        s(&audit),
+        s(&work.join("audit.json")),
     ];
-    let mut sbom_argv = vec![s(input), "-o".into(), s(&sbom)];
+    let mut sbom_argv = vec![s(input), "-o".into(), s(&work.join("sbom.cdx.json"))];
     if args.offline {
         audit_argv.push("--offline".into());
         sbom_argv.push("--offline".into());
     }
-    let mut audit_plan =
-        audit_cmd::plan(&stage_args::<audit_cmd::AuditArgs>("audit", &audit_argv)?)?;
-    let sbom_plan = sbom_cmd::plan(&stage_args::<sbom_cmd::GenerateArgs>("sbom", &sbom_argv)?)?;
-
-    std::thread::scope(|scope| -> Result<Reports> {
-        let sast = scope.spawn(|| -> Result<Stage> {
-            let outcome = sast_cmd::execute(&sast_plan).context("sast failed")?;
-            output::write_atomic(&sarif, outcome.rendered.as_bytes())?;
-            let mut levels = Levels::default();
-            for f in &outcome.report.findings {
-                match f.severity.sarif_level() {
-                    "error" => levels.error += 1,
-                    "warning" => levels.warning += 1,
-                    _ => levels.note += 1,
-                }
-            }
-            Ok(Stage::Sast {
-                output: "sast.sarif",
-                findings: levels,
-            })
-        });
-        let rest = (|| -> Result<(Stage, Stage)> {
-            audit_plan.advisory_db = advisory_db(args)?;
-            // The one graph and the one database both stages read.
-            let graph = Graph::load(&audit_plan.input, &audit_plan.load).context("audit failed")?;
-            let db =
-                audit_cmd::open_db(audit_plan.advisory_db.as_deref()).context("audit failed")?;
-            let audited =
-                audit_cmd::execute(&audit_plan, &graph, &db.db).context("audit failed")?;
-            output::write_atomic(&audit, audited.rendered.as_bytes())?;
-            let vulnerabilities = audited
-                .report
-                .vulnerability_list()
-                .into_iter()
-                .map(|v| Vulnerability {
-                    id: v.id,
-                    package: v.package,
-                    version: v.version,
-                })
-                .collect();
-            let sbom_outcome = sbom_generate(&sbom_plan, &graph).context("sbom failed")?;
-            output::write_atomic(&sbom, &sbom_outcome.bytes)?;
-            Ok((
-                Stage::Audit {
-                    output: "audit.json",
-                    vulnerabilities,
-                },
-                Stage::Sbom {
-                    output: "sbom.cdx.json",
-                    components: sbom_outcome.components,
-                },
-            ))
-        })();
-        let sast = sast
-            .join()
-            .map_err(|_| anyhow!("sast failed: the scan stopped unexpectedly"))?;
-        let (audit, sbom) = rest?;
-        Ok(Reports {
-            sast: sast?,
-            audit,
-            sbom,
-        })
+    Ok(Plans {
+        sast,
+        audit: audit_cmd::plan(&stage_args::<audit_cmd::AuditArgs>("audit", &audit_argv)?)?,
+        sbom: sbom_cmd::plan(&stage_args::<sbom_cmd::GenerateArgs>("sbom", &sbom_argv)?)?,
     })
+}
+
+/// SAST on a thread of its own. It only reads: [`finish_sast`] writes its
+/// report after joining it, so a run that fails in another stage returns
+/// at once (the thread ends with the process) and nothing it does can race
+/// the removal of the staging directory.
+fn spawn_sast(plan: sast_cmd::Plan) -> Result<JoinHandle<Result<sast_cmd::Outcome>>> {
+    std::thread::Builder::new()
+        .name("tollgate-ci-sast".into())
+        .spawn(move || sast_cmd::execute(&plan))
+        .context("sast failed: cannot start its thread")
+}
+
+/// Wait for SAST and write its report to `sarif`.
+fn finish_sast(sast: JoinHandle<Result<sast_cmd::Outcome>>, sarif: &Path) -> Result<Stage> {
+    let outcome = sast
+        .join()
+        .map_err(|_| anyhow!("sast failed: the scan stopped unexpectedly"))?
+        .context("sast failed")?;
+    output::write_atomic(sarif, outcome.rendered.as_bytes())?;
+    let mut levels = Levels::default();
+    for f in &outcome.report.findings {
+        match f.severity.sarif_level() {
+            "error" => levels.error += 1,
+            "warning" => levels.warning += 1,
+            _ => levels.note += 1,
+        }
+    }
+    Ok(Stage::Sast {
+        output: "sast.sarif",
+        findings: levels,
+    })
+}
+
+/// How every attestation is signed: the key decrypted once (the demo's is
+/// still in memory), or one keyless token for every attestation.
+fn signing(
+    key_path: Option<&Path>,
+    demo_key_pair: Option<KeyPair>,
+    sigstore: &keys_cmd::SigstoreArgs,
+) -> Result<Signing> {
+    Ok(match key_path {
+        Some(path) => Signing::Key {
+            path: path.to_path_buf(),
+            key: match demo_key_pair {
+                Some(key) => key,
+                None => keys_cmd::load_key(
+                    path,
+                    &keys_cmd::PasswordArgs {
+                        password_file: None,
+                        password_stdin: false,
+                    },
+                )?,
+            },
+        },
+        None => Signing::Keyless {
+            token: sigstore.identity_token()?,
+        },
+    })
+}
+
+/// Audit and SBOM over one graph and one database, each report written
+/// into `work`.
+fn audit_and_sbom(
+    args: &CiArgs,
+    mut audit_plan: audit_cmd::Plan,
+    sbom_plan: &sbom_cmd::Plan,
+    work: &Path,
+) -> Result<(Stage, Stage)> {
+    audit_plan.advisory_db = advisory_db(args)?;
+    // The one graph and the one database both stages read.
+    let graph = Graph::load(&audit_plan.input, &audit_plan.load).context("audit failed")?;
+    let db = audit_cmd::open_db(audit_plan.advisory_db.as_deref()).context("audit failed")?;
+    let audited = audit_cmd::execute(&audit_plan, &graph, &db.db).context("audit failed")?;
+    output::write_atomic(&work.join("audit.json"), audited.rendered.as_bytes())?;
+    let vulnerabilities = audited
+        .report
+        .vulnerability_list()
+        .into_iter()
+        .map(|v| Vulnerability {
+            id: v.id,
+            package: v.package,
+            version: v.version,
+        })
+        .collect();
+    let sbom_outcome = sbom_generate(sbom_plan, &graph).context("sbom failed")?;
+    output::write_atomic(&work.join("sbom.cdx.json"), &sbom_outcome.bytes)?;
+    Ok((
+        Stage::Audit {
+            output: "audit.json",
+            vulnerabilities,
+        },
+        Stage::Sbom {
+            output: "sbom.cdx.json",
+            components: sbom_outcome.components,
+        },
+    ))
 }
 
 /// The SBOM stage over the shared graph (never with a vulnerabilities section).

@@ -2,7 +2,7 @@
 //! date part of an RFC 3339 date-time. A day the month does not have
 //! (`2026-02-31`) is an error, never rolled over or let through.
 
-use time::{Date, Month};
+use time::{Date, Month, OffsetDateTime};
 
 /// Why a text is not a date.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -11,6 +11,42 @@ pub enum DateError {
     Format(String),
     #[error("`{0}` is not a date in the calendar")]
     Calendar(String),
+    #[error("{0} seconds since 1970 is not a time between the years 1 and 9999")]
+    OutOfRange(i64),
+}
+
+/// A Unix time as RFC 3339 in UTC, to the second (`2026-01-01T00:00:00Z`):
+/// every timestamp tollgate writes.
+pub fn rfc3339(unix: i64) -> Result<String, DateError> {
+    let t = utc(unix)?;
+    Ok(format!(
+        "{}T{:02}:{:02}:{:02}Z",
+        ymd(t.date()),
+        t.hour(),
+        t.minute(),
+        t.second()
+    ))
+}
+
+/// The `YYYY-MM-DD` (UTC) of a Unix time.
+pub fn date_of(unix: i64) -> Result<String, DateError> {
+    Ok(ymd(utc(unix)?.date()))
+}
+
+fn utc(unix: i64) -> Result<OffsetDateTime, DateError> {
+    OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .filter(|t| t.year() >= 1)
+        .ok_or(DateError::OutOfRange(unix))
+}
+
+fn ymd(date: Date) -> String {
+    format!(
+        "{:04}-{:02}-{:02}",
+        date.year(),
+        u8::from(date.month()),
+        date.day()
+    )
 }
 
 /// `YYYY-MM-DD` (a date-time's `THH:MM:SS...` tail is allowed and ignored).
@@ -65,6 +101,27 @@ mod tests {
                 parse_date(text),
                 Err(DateError::Calendar(text.into())),
                 "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn unix_times_format_as_rfc3339() {
+        assert_eq!(rfc3339(0).ok().as_deref(), Some("1970-01-01T00:00:00Z"));
+        assert_eq!(
+            rfc3339(1_767_225_600).ok().as_deref(),
+            Some("2026-01-01T00:00:00Z")
+        );
+        // A leap day, and the last second of a day.
+        assert_eq!(
+            rfc3339(1_709_251_199).ok().as_deref(),
+            Some("2024-02-29T23:59:59Z")
+        );
+        assert_eq!(date_of(-86_400).ok().as_deref(), Some("1969-12-31"));
+        for out_of_range in [i64::MAX, i64::MIN, 253_402_300_800] {
+            assert_eq!(
+                rfc3339(out_of_range),
+                Err(DateError::OutOfRange(out_of_range))
             );
         }
     }

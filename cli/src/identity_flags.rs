@@ -23,7 +23,8 @@
 
 use anyhow::{bail, Result};
 use clap::Args;
-use tollgate_attest::verify::{Signer, Verified};
+use std::path::PathBuf;
+use tollgate_attest::verify::{Signer, Trust, Verified};
 
 /// The four flags, flattened into each verify command.
 #[derive(Args, Debug, Clone, Default)]
@@ -49,6 +50,50 @@ pub struct IdentityArgs {
     /// Required OIDC issuer as a pattern over the whole issuer URL (anchored).
     #[arg(long, value_name = "REGEX")]
     pub certificate_oidc_issuer_regexp: Option<String>,
+}
+
+/// Who must have signed a bundle or attestation, and under which trusted
+/// root: the flags `verify-bundle` and `verify-attestation` share.
+#[derive(Args, Debug, Clone, Default)]
+pub struct SignerArgs {
+    /// Public key (SPKI PEM) for keyed signatures.
+    #[arg(long, value_name = "PEM", conflicts_with_all = ["certificate_identity", "certificate_oidc_issuer", "certificate_identity_regexp", "certificate_oidc_issuer_regexp"])]
+    pub key: Option<PathBuf>,
+    #[command(flatten)]
+    pub identity: IdentityArgs,
+    /// Trusted root JSON (default: the Sigstore public-good root, built in).
+    #[arg(long, value_name = "FILE")]
+    pub trusted_root: Option<PathBuf>,
+}
+
+impl SignerArgs {
+    /// The signer to verify with (`--key`, checked to be a public key, or
+    /// the identity rule: exactly one), and the rule.
+    pub fn signer(&self) -> Result<(Signer, Option<IdentityMatcher>)> {
+        let matcher = self.identity.matcher()?;
+        let signer = match (&self.key, &matcher) {
+            (Some(key), None) => {
+                crate::checks::public_key(key)?;
+                Signer::Key(key.clone())
+            }
+            (None, Some(rule)) => rule.signer(),
+            _ => bail!(
+                "give --key, or --certificate-identity[-regexp] with --certificate-oidc-issuer[-regexp]"
+            ),
+        };
+        Ok((signer, matcher))
+    }
+
+    /// `--trusted-root`, checked to be one, else `default`.
+    pub fn trust(&self, default: Trust) -> Result<Trust> {
+        Ok(match &self.trusted_root {
+            Some(path) => {
+                crate::checks::trusted_root(path)?;
+                Trust::File(path.clone())
+            }
+            None => default,
+        })
+    }
 }
 
 /// One side of the rule: a value compared exactly, or an anchored pattern.

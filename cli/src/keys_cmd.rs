@@ -327,26 +327,42 @@ fn read_password(args: &PasswordArgs, confirm: bool) -> Result<Zeroizing<String>
     bail!("no password: use --password-file, --password-stdin, or COSIGN_PASSWORD (weaker: environments leak)")
 }
 
-/// Write a new private key file with mode 0600, refusing to replace one unless forced.
+/// Write a new private key file with mode 0600, refusing to replace one
+/// unless forced: written whole into a temporary file beside it (created
+/// 0600), synced, then moved into place, so a failed write leaves no
+/// half-written key.
 pub fn write_private_key(path: &Path, pem: &str, force: bool) -> Result<()> {
     use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true);
-    if force {
-        options.create(true).truncate(true);
-    } else {
-        options.create_new(true);
-    }
+    let cannot = || format!("{}: cannot write key file", path.display());
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".tollgate-key-")
+        .tempfile_in(dir)
+        .with_context(cannot)?;
     #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path).with_context(|| {
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o600))
+            .with_context(cannot)?;
+    }
+    tmp.write_all(pem.as_bytes())
+        .and_then(|()| tmp.as_file().sync_all())
+        .with_context(cannot)?;
+    let placed = if force {
+        tmp.persist(path).map(drop)
+    } else {
+        tmp.persist_noclobber(path).map(drop)
+    };
+    placed.map_err(|e| e.error).with_context(|| {
         format!(
             "{}: cannot create key file (use --force to overwrite)",
             path.display()
         )
-    })?;
-    file.write_all(pem.as_bytes())
-        .with_context(|| format!("{}: cannot write", path.display()))
+    })
 }
 
 pub fn run_key(command: KeyCommand) -> Result<u8> {
@@ -419,17 +435,6 @@ pub fn run_key(command: KeyCommand) -> Result<u8> {
     }
 }
 
-/// `YYYY-MM-DD` of a Unix time.
-fn date_of(unix: i64) -> Result<String> {
-    let t = time::OffsetDateTime::from_unix_timestamp(unix).context("date out of range")?;
-    Ok(format!(
-        "{:04}-{:02}-{:02}",
-        t.year(),
-        u8::from(t.month()),
-        t.day()
-    ))
-}
-
 /// `tollgate key rotate`.
 fn rotate(
     old_public_key: &Path,
@@ -465,9 +470,9 @@ fn rotate(
     write_private_key(&private, &key.to_encrypted_pem(password.as_bytes())?, false)?;
     output::write_atomic(&public, key.public_key_pem().as_bytes())?;
     let now = crate::audit_cmd::now();
-    let today = date_of(now)?;
-    let retire = date_of(now + overlap_days * 86_400)?;
-    let until = date_of(now + validity_days * 86_400)?;
+    let today = crate::dates::date_of(now)?;
+    let retire = crate::dates::date_of(now + overlap_days * 86_400)?;
+    let until = crate::dates::date_of(now + validity_days * 86_400)?;
     let indent = |pem: &str| -> String { pem.lines().map(|l| format!("      {l}\n")).collect() };
     // Both keys belong to one principal, so together they count once
     // towards a threshold.
@@ -633,4 +638,40 @@ pub fn run_sign(mut args: SignArgs) -> Result<u8> {
     output::write_atomic(bundle_path, &bytes)?;
     output::info!("Wrote bundle to {} ({how})", bundle_path.display());
     Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // test code: a panic is a failed test
+    use super::write_private_key;
+
+    fn names(dir: &std::path::Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_private_key_is_written_whole_mode_0600_and_never_replaced_unforced() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join("k.key");
+        write_private_key(&key, "first", false).unwrap();
+        assert_eq!(std::fs::read_to_string(&key).unwrap(), "first");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let refused = write_private_key(&key, "second", false).unwrap_err();
+        assert!(format!("{refused:#}").contains("--force"), "{refused:#}");
+        assert_eq!(std::fs::read_to_string(&key).unwrap(), "first");
+        write_private_key(&key, "third", true).unwrap();
+        assert_eq!(std::fs::read_to_string(&key).unwrap(), "third");
+        // No temporary file is left beside it.
+        assert_eq!(names(dir.path()), ["k.key"]);
+    }
 }

@@ -160,13 +160,6 @@ fn finding(e: LogError) -> Result<u8> {
     }
 }
 
-fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
-
 pub fn run(command: LogCommand) -> Result<u8> {
     match command {
         LogCommand::Key {
@@ -465,7 +458,13 @@ fn run_witness(args: WitnessArgs) -> Result<u8> {
         }
         _ => bail!("give a consistency request file or --log LOG"),
     };
-    let cosigned = match proof::witness(&request, &log_key, &key, &args.state, unix_now()) {
+    let cosigned = match proof::witness(
+        &request,
+        &log_key,
+        &key,
+        &args.state,
+        u64::try_from(crate::audit_cmd::now()).unwrap_or(0),
+    ) {
         Ok(n) => n,
         Err(e) => return finding(e),
     };

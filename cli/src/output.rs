@@ -40,6 +40,15 @@ pub enum ColorChoice {
     Never,
 }
 
+/// `--format` of the commands that write a findings report (`sast`,
+/// `audit`).
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum ReportFormat {
+    Text,
+    Json,
+    Sarif,
+}
+
 /// Apply the global `--quiet` and `--color` flags.
 pub fn configure(quiet: bool, color: ColorChoice) {
     use std::io::IsTerminal;

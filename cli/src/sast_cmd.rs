@@ -7,12 +7,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use tollgate_sast::{report, rules, Baseline, Severity};
 
-#[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum Format {
-    Text,
-    Json,
-    Sarif,
-}
+pub use crate::output::ReportFormat as Format;
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum FailOn {

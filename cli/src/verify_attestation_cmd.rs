@@ -14,14 +14,14 @@
 //! `custom`), tollgate's (`provenance`, `sbom`, `vulns`, `sast`) or a URI.
 //! It has no default: which predicate is being relied on is always said.
 
-use crate::identity_flags::IdentityArgs;
+use crate::identity_flags::SignerArgs;
 use crate::keys_cmd::RegistryArgs;
 use crate::{checks, output};
 use anyhow::{bail, Result};
 use clap::{ArgGroup, Args};
 use std::path::{Path, PathBuf};
 use tollgate_attest::predicate::{ArtifactDigests, Statement};
-use tollgate_attest::verify::{verify_bundle_text, Signer, Subject, Trust, VerifiedContent};
+use tollgate_attest::verify::{verify_bundle_text, Subject, Trust, VerifiedContent};
 
 #[derive(Args, Debug)]
 #[command(group(ArgGroup::new("signer").required(true).args(["key", "certificate_identity", "certificate_identity_regexp"])))]
@@ -37,14 +37,8 @@ pub struct VerifyAttestationArgs {
     /// The attestation bundle for a file or digest; without it SUBJECT is an image.
     #[arg(long, value_name = "FILE")]
     pub bundle: Option<PathBuf>,
-    /// Public key (SPKI PEM) for keyed attestations.
-    #[arg(long, value_name = "PEM", conflicts_with_all = ["certificate_identity", "certificate_oidc_issuer", "certificate_identity_regexp", "certificate_oidc_issuer_regexp"])]
-    pub key: Option<PathBuf>,
     #[command(flatten)]
-    pub identity: IdentityArgs,
-    /// Trusted root JSON (default: the Sigstore public-good root, built in).
-    #[arg(long, value_name = "FILE")]
-    pub trusted_root: Option<PathBuf>,
+    pub signer: SignerArgs,
     /// Accept a keyed attestation without a transparency-log entry (cosign's flag).
     #[arg(long, requires = "key")]
     pub insecure_ignore_tlog: bool,
@@ -87,24 +81,8 @@ pub fn run(args: VerifyAttestationArgs) -> Result<u8> {
             args.predicate_type
         );
     };
-    let matcher = args.identity.matcher()?;
-    let signer = match (&args.key, &matcher) {
-        (Some(key), None) => {
-            checks::public_key(key)?;
-            Signer::Key(key.clone())
-        }
-        (None, Some(rule)) => rule.signer(),
-        _ => bail!(
-            "give --key, or --certificate-identity[-regexp] with --certificate-oidc-issuer[-regexp]"
-        ),
-    };
-    let trust = match &args.trusted_root {
-        Some(path) => {
-            checks::trusted_root(path)?;
-            Trust::File(path.clone())
-        }
-        None => Trust::PublicGood,
-    };
+    let (signer, matcher) = args.signer.signer()?;
+    let trust = args.signer.trust(Trust::PublicGood)?;
     // What the statement must name, and the bundles to try.
     let (what, subject, digests, bundles) = match &args.bundle {
         Some(bundle) => {

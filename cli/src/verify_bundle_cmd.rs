@@ -4,12 +4,12 @@
 //! Keyless identities may also be patterns (`--certificate-identity-regexp`,
 //! `--certificate-oidc-issuer-regexp`; anchored, see `identity_flags`).
 
-use crate::identity_flags::IdentityArgs;
+use crate::identity_flags::SignerArgs;
 use crate::{checks, output};
 use anyhow::Result;
 use clap::{ArgGroup, Args};
 use std::path::PathBuf;
-use tollgate_attest::verify::{self, Signer, Subject, Trust};
+use tollgate_attest::verify::{self, Subject, Trust};
 
 #[derive(Args, Debug)]
 #[command(group(ArgGroup::new("signer").required(true).args(["key", "certificate_identity", "certificate_identity_regexp"])))]
@@ -20,14 +20,8 @@ pub struct VerifyBundleArgs {
     /// The Sigstore bundle (`.sigstore.json`).
     #[arg(long, value_name = "FILE")]
     pub bundle: PathBuf,
-    /// Public key (SPKI PEM) for keyed bundles.
-    #[arg(long, value_name = "PEM", conflicts_with_all = ["certificate_identity", "certificate_oidc_issuer", "certificate_identity_regexp", "certificate_oidc_issuer_regexp"])]
-    pub key: Option<PathBuf>,
     #[command(flatten)]
-    pub identity: IdentityArgs,
-    /// Trusted root JSON (default: the Sigstore public-good root, built in).
-    #[arg(long, value_name = "FILE")]
-    pub trusted_root: Option<PathBuf>,
+    pub signer: SignerArgs,
     /// Use the Sigstore staging instance's trusted root.
     #[arg(long, conflicts_with = "trusted_root")]
     pub staging: bool,
@@ -60,26 +54,13 @@ pub fn run(args: VerifyBundleArgs) -> Result<u8> {
             );
         }
     }
-    if let Some(key) = &args.key {
-        checks::public_key(key)?;
-    }
-    if let Some(root) = &args.trusted_root {
-        checks::trusted_root(root)?;
-    }
+    let (signer, matcher) = args.signer.signer()?;
+    let trust = args.signer.trust(if args.staging {
+        Trust::Staging
+    } else {
+        Trust::PublicGood
+    })?;
     checks::bundle_shape(&args.bundle)?;
-    let matcher = args.identity.matcher()?;
-    let signer = match (&args.key, &matcher) {
-        (Some(key), None) => Signer::Key(key.clone()),
-        (None, Some(rule)) => rule.signer(),
-        _ => anyhow::bail!(
-            "give --key, or --certificate-identity[-regexp] with --certificate-oidc-issuer[-regexp]"
-        ),
-    };
-    let trust = match (&args.trusted_root, args.staging) {
-        (Some(path), _) => Trust::File(path.clone()),
-        (None, true) => Trust::Staging,
-        (None, false) => Trust::PublicGood,
-    };
     match verify::verify_bundle(
         &args.bundle,
         &subject,

@@ -151,17 +151,46 @@ pub fn evaluate(
             now,
         )
     };
-    let mut logged = None;
-    if let Some(log) = &args.decision_log {
-        let record = serde_json::to_value(&decision)?;
-        logged = Some(crate::log_cmd::append_decision(
-            log,
-            args.log_key.as_deref(),
-            &record,
-            &tollgate_sbom::report::rfc3339(now),
-        )?);
-    }
+    let logged = log_decision(args, &decision, now)?;
     Ok((decision, logged))
+}
+
+/// `decision` appended to `--decision-log`, when given, as made at `now`:
+/// the log's receipt.
+pub fn log_decision(
+    args: &VerifyArgs,
+    decision: &gate::Decision,
+    now: i64,
+) -> Result<Option<serde_json::Value>> {
+    let Some(log) = &args.decision_log else {
+        return Ok(None);
+    };
+    Ok(Some(crate::log_cmd::append_decision(
+        log,
+        args.log_key.as_deref(),
+        &serde_json::to_value(decision)?,
+        &crate::dates::rfc3339(now)?,
+    )?))
+}
+
+/// A JSON document on standard output (`--format json`).
+pub fn print_json(value: &serde_json::Value) -> Result<()> {
+    output::write(None, &(serde_json::to_string_pretty(value)? + "\n"))
+}
+
+/// Each check as a `pass` or `FAIL` line.
+pub fn check_lines(checks: &[gate::Check]) -> String {
+    checks
+        .iter()
+        .map(|c| {
+            format!(
+                "  {} {}: {}\n",
+                if c.passed { "pass" } else { "FAIL" },
+                c.requirement,
+                c.reason
+            )
+        })
+        .collect()
 }
 
 /// The decision as `--format` asks, on standard output (JSON: with the
@@ -177,18 +206,10 @@ pub fn render(
             if let (Some(obj), Some(receipt)) = (value.as_object_mut(), logged) {
                 obj.insert("decisionLog".into(), receipt);
             }
-            output::write(None, &(serde_json::to_string_pretty(&value)? + "\n"))?
+            print_json(&value)?
         }
         Format::Text => {
-            let mut text = String::new();
-            for c in &decision.checks {
-                text.push_str(&format!(
-                    "  {} {}: {}\n",
-                    if c.passed { "pass" } else { "FAIL" },
-                    c.requirement,
-                    c.reason
-                ));
-            }
+            let mut text = check_lines(&decision.checks);
             // Every bundle that did not count, with why (when some did; when
             // none did, the signature check's reason already lists them).
             if !decision.authorities.is_empty() {

@@ -93,15 +93,8 @@ pub fn run(args: VerifyArgs) -> Result<u8> {
         .collect();
     let allowed = decisions.iter().all(|d| d.allowed);
     let mut receipts = Vec::new();
-    if let Some(log) = &args.decision_log {
-        for d in &decisions {
-            receipts.push(crate::log_cmd::append_decision(
-                log,
-                args.log_key.as_deref(),
-                &serde_json::to_value(d)?,
-                &tollgate_sbom::report::rfc3339(now),
-            )?);
-        }
+    for d in &decisions {
+        receipts.extend(crate::verify_cmd::log_decision(&args, d, now)?);
     }
     match args.format {
         Format::Json => {
@@ -109,20 +102,13 @@ pub fn run(args: VerifyArgs) -> Result<u8> {
             if !receipts.is_empty() {
                 value["decisionLog"] = Value::Array(receipts);
             }
-            output::write(None, &(serde_json::to_string_pretty(&value)? + "\n"))?
+            crate::verify_cmd::print_json(&value)?
         }
         Format::Text => {
             let mut text = String::new();
             for d in &decisions {
                 text.push_str(&format!("policy `{}`:\n", d.policy));
-                for c in &d.checks {
-                    text.push_str(&format!(
-                        "  {} {}: {}\n",
-                        if c.passed { "pass" } else { "FAIL" },
-                        c.requirement,
-                        c.reason
-                    ));
-                }
+                text.push_str(&crate::verify_cmd::check_lines(&d.checks));
             }
             let failed: Vec<&str> = decisions
                 .iter()
