@@ -10,6 +10,14 @@
 #
 #   bash benches/build.sh [PROJECT]     # default: this repository
 #
+# Wall time on a shared machine swings with everyone else's load, so each
+# run also reports the CPU time (user + system, of every process waited
+# for: cargo, rustc, build scripts, bwrap, cargo-auditable), which other
+# processes' load disturbs much less, the load average before and after,
+# and where tollgate's time goes: cargo's own build (its `Finished ... in`
+# line) and the rest (probe, fetch, toolchain hashing, provenance, copying
+# the artifacts).
+#
 # RUNS (default 1): alternate plain and hermetic builds this many times
 # and report the medians. TOLLGATE_BIN: an already built binary (skips the
 # release build of tollgate). The cargo home is seeded from
@@ -38,26 +46,42 @@ mkdir -p "$W/src"
 tar -C "$PROJECT" --exclude=./target --exclude=./.git -cf - . | tar -C "$W/src" -xf -
 CARGO_HOME=$H cargo fetch --locked -q --manifest-path "$W/src/Cargo.toml"
 
-now() { date +%s.%N; }
-plain=()
-hermetic=()
+# `timed NAME CMD...`: run CMD, append "wall cpu" (seconds) to $W/NAME.
+timed() {
+  local name=$1
+  shift
+  /usr/bin/time -o "$W/$name.t" -f '%e %U %S' "$@"
+  awk '{printf "%s %.2f\n", $1, $2 + $3}' "$W/$name.t" >>"$W/$name"
+}
+# cargo's "Finished `release` profile ... in 1m 02s" as seconds.
+cargo_seconds() {
+  grep -o 'Finished .* in .*' "$1" | tail -1 | sed 's/.* in //' \
+    | awk '{s = 0; for (i = 1; i <= NF; i++) { v = $i; if (v ~ /m$/) s += 60 * substr(v, 1, length(v) - 1); else if (v ~ /s$/) s += substr(v, 1, length(v) - 1) } print s}'
+}
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+echo "load average before: $(load)" >&2
 for i in $(seq "$RUNS"); do
-  rm -rf "$W/plain" "$W/out"
-  t0=$(now)
-  (cd "$W/src" && CARGO_HOME=$H CARGO_TARGET_DIR=$W/plain cargo build --offline --locked --release -q)
-  t1=$(now)
-  "$T" -q build "$W/src" --cargo-home "$H" --out "$W/out" >/dev/null 2>"$W/hermetic.log" \
+  rm -rf "$W/plain-target" "$W/out"
+  timed plain env -C "$W/src" CARGO_HOME="$H" CARGO_TARGET_DIR="$W/plain-target" \
+    cargo build --offline --locked --release -q
+  timed hermetic "$T" -q build "$W/src" --cargo-home "$H" --out "$W/out" >/dev/null 2>"$W/hermetic.log" \
     || { cat "$W/hermetic.log" >&2; exit 1; }
-  t2=$(now)
-  plain+=("$(echo "$t1 - $t0" | bc)")
-  hermetic+=("$(echo "$t2 - $t1" | bc)")
-  echo "run $i: plain ${plain[-1]}s, tollgate build ${hermetic[-1]}s" >&2
+  c=$(cargo_seconds "$W/hermetic.log")
+  echo "$c" >>"$W/inner"
+  echo "run $i: plain $(tail -1 "$W/plain" | awk '{print $1 "s wall, " $2 "s cpu"}');" \
+    "tollgate build $(tail -1 "$W/hermetic" | awk '{print $1 "s wall, " $2 "s cpu"}')" \
+    "(cargo inside: ${c}s); load average: $(load)" >&2
 done
-median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-P=$(median "${plain[@]}")
-H_=$(median "${hermetic[@]}")
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+PW=$(cut -d' ' -f1 "$W/plain" | median)
+PC=$(cut -d' ' -f2 "$W/plain" | median)
+HW=$(cut -d' ' -f1 "$W/hermetic" | median)
+HC=$(cut -d' ' -f2 "$W/hermetic" | median)
+IN=$(median <"$W/inner")
 crates=$(grep -c '^\[\[package\]\]' "$W/src/Cargo.lock")
-echo "project: $PROJECT ($crates crates in Cargo.lock), runs: $RUNS"
-echo "plain cargo build --offline --release: ${P}s"
-echo "tollgate build (sandbox, auditable, provenance): ${H_}s"
-echo "ratio: $(echo "scale=3; $H_ / $P" | bc) (goal <= 1.10)"
+echo "project: $PROJECT ($crates crates in Cargo.lock), runs: $RUNS, $(nproc) cores"
+echo "plain cargo build --offline --locked --release: ${PW}s wall, ${PC}s cpu"
+echo "tollgate build (sandbox, auditable, provenance): ${HW}s wall, ${HC}s cpu"
+echo "  of which cargo's build: ${IN}s; outside it (probe, fetch, hashing, provenance, copy): $(echo "$HW - $IN" | bc)s"
+echo "ratio wall: $(echo "scale=3; $HW / $PW" | bc), cpu: $(echo "scale=3; $HC / $PC" | bc) (goal <= 1.10)"
+echo "load average after: $(load)"
