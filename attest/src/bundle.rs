@@ -39,8 +39,11 @@ const B64: GeneralPurpose = GeneralPurpose::new(
 /// The bundle format versions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Version {
+    /// Bundle v0.1.
     V0_1,
+    /// Bundle v0.2.
     V0_2,
+    /// Bundle v0.3.
     V0_3,
 }
 
@@ -64,7 +67,9 @@ pub enum Content {
     MessageSignature,
     /// A DSSE envelope: the payload is what is signed, not the artifact.
     Dsse {
+        /// The DSSE payload type.
         payload_type: String,
+        /// The payload bytes.
         payload: Vec<u8>,
     },
 }
@@ -72,8 +77,11 @@ pub enum Content {
 /// Who signed, as far as the bundle says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Material {
+    /// A public-key hint (keyed).
     PublicKey,
+    /// A certificate chain (older keyless bundles).
     CertificateChain,
+    /// A single leaf certificate (keyless, v0.3).
     Certificate,
 }
 
@@ -82,15 +90,21 @@ pub enum Material {
 /// every JSON reader.
 #[derive(Clone, Debug)]
 pub struct StrictBundle {
+    /// The bundle format version, from its `mediaType`.
     pub version: Version,
+    /// What it signs.
     pub content: Content,
+    /// Who signed, as the bundle says.
     pub material: Material,
+    /// How many transparency-log entries it carries (0 or 1).
     pub tlog_entries: usize,
+    /// How many RFC 3161 timestamps it carries.
     pub rfc3161_timestamps: usize,
     /// The message signature's digest (SHA2_256 only), when present.
     pub message_digest: Option<Vec<u8>>,
     /// The message signature or the single DSSE signature.
     pub signature: Vec<u8>,
+    /// The bundle text as given.
     pub text: String,
 }
 
@@ -98,16 +112,27 @@ pub struct StrictBundle {
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum BundleError {
     #[error("not JSON: {0}")]
+    /// Not JSON, or JSON two readers could read differently (duplicate keys, trailing data).
     Json(String),
     #[error("`{path}`: {message}")]
-    Field { path: String, message: String },
+    /// A field that is missing, unknown or malformed.
+    Field {
+        /// The JSON path of the field.
+        path: String,
+        /// What is wrong with it.
+        message: String,
+    },
     #[error("holds both a messageSignature and a dsseEnvelope (a bundle signs exactly one)")]
+    /// Two contents.
     BothContents,
     #[error("holds neither a messageSignature nor a dsseEnvelope")]
+    /// No content.
     NoContent,
     #[error("no mediaType (the bundle version must be stated)")]
+    /// No `mediaType`.
     NoMediaType,
     #[error("unknown mediaType `{0}`")]
+    /// A `mediaType` no bundle version has.
     UnknownMediaType(String),
 }
 

@@ -10,8 +10,10 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use serde_json::{json, Value};
 
+/// The DSSE payload type of in-toto statements.
 pub const INTOTO_PAYLOAD_TYPE: &str = "application/vnd.in-toto+json";
 
+/// DSSE's pre-authentication encoding of a payload: what a DSSE signature covers.
 pub fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
     let mut out = format!(
         "DSSEv1 {} {} {} ",

@@ -20,13 +20,16 @@ pub const FULCIO_USERNAME_OID: ObjectIdentifier =
 /// The kind and value of a certificate's single SAN.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SanIdentity {
+    /// An `rfc822Name` (email).
     Email(String),
+    /// A `uniformResourceIdentifier` (workflow or SPIFFE identity).
     Uri(String),
     /// Fulcio's username identity (`otherName`).
     Username(String),
 }
 
 impl SanIdentity {
+    /// The identity as text.
     pub fn as_str(&self) -> &str {
         match self {
             SanIdentity::Email(v) | SanIdentity::Uri(v) | SanIdentity::Username(v) => v,
@@ -38,14 +41,18 @@ impl SanIdentity {
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum IdentityError {
     #[error("the signing certificate cannot be parsed: {0}")]
+    /// The certificate does not parse.
     Certificate(String),
     #[error("the signing certificate has no Subject Alternative Name")]
+    /// No Subject Alternative Name.
     NoSan,
     #[error(
         "the signing certificate has {0} Subject Alternative Names (Fulcio issues exactly one)"
     )]
+    /// More than one name.
     SeveralNames(usize),
     #[error("the signing certificate's Subject Alternative Name is of an unsupported kind")]
+    /// A name of another kind.
     UnsupportedKind,
 }
 

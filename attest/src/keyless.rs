@@ -21,7 +21,9 @@ use base64::Engine;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+/// The public-good Fulcio.
 pub const DEFAULT_FULCIO_URL: &str = "https://fulcio.sigstore.dev";
+/// The public-good Rekor.
 pub const DEFAULT_REKOR_URL: &str = "https://rekor.sigstore.dev";
 
 fn service_err(url: &str, message: impl std::fmt::Display) -> Error {
@@ -277,15 +279,20 @@ pub fn sign_keyed_logged(artifact: &[u8], key: &KeyPair, rekor_url: &str) -> Res
 pub enum StatementSigner<'a> {
     /// A long-lived key; logged to Rekor only when a URL is given.
     Keyed {
+        /// The signing key.
         key: &'a KeyPair,
+        /// The Rekor to log to, if any.
         rekor_url: Option<&'a str>,
     },
     /// An ephemeral key with a Fulcio certificate for the token's identity,
     /// always logged to Rekor (the certificate is only trusted with a log
     /// entry that proves the signature was made while it was valid).
     Keyless {
+        /// The OIDC identity token.
         token: &'a str,
+        /// The Fulcio to certify the key.
         fulcio_url: &'a str,
+        /// The Rekor to log to.
         rekor_url: &'a str,
     },
 }

@@ -24,7 +24,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
+/// The PEM label cosign writes for encrypted keys.
 pub const PEM_LABEL: &str = "ENCRYPTED SIGSTORE PRIVATE KEY";
+/// The PEM label older cosign wrote (still read).
 pub const LEGACY_PEM_LABEL: &str = "ENCRYPTED COSIGN PRIVATE KEY";
 
 /// scrypt parameters cosign writes (log2 N = 16).
@@ -33,15 +35,20 @@ const SCRYPT_R: u32 = 8;
 const SCRYPT_P: u32 = 1;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The kind of a signing key.
 pub enum KeyKind {
+    /// ECDSA P-256 with SHA-256 (cosign's default).
     EcdsaP256,
+    /// Ed25519.
     Ed25519,
     /// ECDSA P-384, signing SHA-384 digests (as cosign and Sigstore's
     /// `ECDSA_P384_SHA384` scheme).
     EcdsaP384,
     /// RSA PKCS#1 v1.5 with SHA-256 (Sigstore's `RSA_PKCS1_SHA256`).
     Rsa2048,
+    /// RSA 3072 PKCS#1 v1.5 with SHA-256.
     Rsa3072,
+    /// RSA 4096 PKCS#1 v1.5 with SHA-256.
     Rsa4096,
 }
 
@@ -58,6 +65,7 @@ impl KeyKind {
         }
     }
 
+    /// The kind as `keys generate --kind` spells it.
     pub fn as_str(self) -> &'static str {
         match self {
             KeyKind::EcdsaP256 => "ecdsa-p256",
@@ -81,22 +89,31 @@ impl KeyKind {
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
+/// Why a key cannot be used, or a signature does not verify.
 pub enum KeyError {
     #[error("wrong password (the key could not be decrypted)")]
+    /// The password does not decrypt the key.
     WrongPassword,
     #[error("corrupt or truncated key: {0}")]
+    /// The key file is damaged.
     Corrupt(String),
     #[error("unsupported key type: {0}")]
+    /// A key type that is not supported.
     Unsupported(String),
     #[error("the signature does not verify with this key")]
+    /// A well-formed signature that does not verify.
     BadSignature,
     #[error("malformed signature: {0}")]
+    /// A signature that is not one.
     MalformedSignature(String),
     #[error(transparent)]
+    /// A hardware key failed.
     Hardware(#[from] crate::pkcs11::Pkcs11Error),
     #[error("key generation failed: {0}")]
+    /// A key could not be generated.
     Generation(String),
     #[error("signing failed: {0}")]
+    /// A signature could not be made.
     Signing(String),
 }
 
@@ -212,6 +229,7 @@ impl KeyPair {
         matches!(*self.inner, Inner::Hardware(_))
     }
 
+    /// The key's kind.
     pub fn kind(&self) -> KeyKind {
         self.kind
     }
@@ -336,6 +354,7 @@ impl KeyPair {
         }
     }
 
+    /// The public key as SPKI PEM.
     pub fn public_key_pem(&self) -> String {
         pem_rfc7468::encode_string(
             "PUBLIC KEY",

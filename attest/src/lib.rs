@@ -16,6 +16,7 @@
 //! root is compiled in, and others come from files.
 
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 pub mod bundle;
 pub mod dsse;
@@ -39,28 +40,76 @@ pub mod verify;
 use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
+/// What can go wrong with keys, bundles, services and registries.
 pub enum Error {
     #[error("{path}: {source}")]
+    /// A file that cannot be read or written.
     Io {
+        /// The file.
         path: PathBuf,
+        /// The operating system's error.
         source: std::io::Error,
     },
     #[error("{path}: not a valid Sigstore bundle: {message}")]
-    Bundle { path: PathBuf, message: String },
+    /// A bundle that is not a valid Sigstore bundle.
+    Bundle {
+        /// The bundle file.
+        path: PathBuf,
+        /// Why, in words.
+        message: String,
+    },
     #[error("{path}: not a valid trusted root: {message}")]
-    TrustedRoot { path: PathBuf, message: String },
+    /// A trusted root that cannot be loaded.
+    TrustedRoot {
+        /// The file.
+        path: PathBuf,
+        /// Why, in words.
+        message: String,
+    },
     #[error("{path}: not a usable public key: {message}")]
-    Key { path: PathBuf, message: String },
+    /// A public key that cannot be used.
+    Key {
+        /// The file.
+        path: PathBuf,
+        /// Why, in words.
+        message: String,
+    },
     #[error("verification failed: {0}")]
+    /// A signature, certificate, log entry or timestamp that does not verify.
     Verification(String),
     #[error("{url}: {message}")]
-    Service { url: String, message: String },
+    /// A Sigstore service (Fulcio, Rekor, TSA) failed or answered nonsense.
+    Service {
+        /// The service URL.
+        url: String,
+        /// Why, in words.
+        message: String,
+    },
     #[error("identity token: {0}")]
+    /// An OIDC identity token that cannot be used.
     Token(String),
     #[error("{reference}: {message}")]
-    Registry { reference: String, message: String },
+    /// A registry request failed.
+    Registry {
+        /// The image reference.
+        reference: String,
+        /// Why, in words.
+        message: String,
+    },
     #[error("{path}: cannot read the source repository: {message}")]
-    Source { path: PathBuf, message: String },
+    /// The source repository's facts cannot be read.
+    Source {
+        /// The file.
+        path: PathBuf,
+        /// Why, in words.
+        message: String,
+    },
     #[error("{path}: not a usable signing config: {message}")]
-    SigningConfig { path: PathBuf, message: String },
+    /// A signing config that cannot be used.
+    SigningConfig {
+        /// The file.
+        path: PathBuf,
+        /// Why, in words.
+        message: String,
+    },
 }

@@ -26,11 +26,17 @@ use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// Media type of cosign's simple-signing payload.
 pub const SIMPLE_SIGNING_MEDIA_TYPE: &str = "application/vnd.dev.cosign.simplesigning.v1+json";
+/// cosign's signature annotation.
 pub const SIGNATURE_ANNOTATION: &str = "dev.cosignproject.cosign/signature";
+/// cosign's certificate annotation.
 pub const CERTIFICATE_ANNOTATION: &str = "dev.sigstore.cosign/certificate";
+/// cosign's Rekor bundle annotation.
 pub const REKOR_BUNDLE_ANNOTATION: &str = "dev.sigstore.cosign/bundle";
+/// Artifact type of a Sigstore bundle v0.3 referrer.
 pub const BUNDLE_ARTIFACT_TYPE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
+/// Media type of a DSSE envelope layer.
 pub const DSSE_MEDIA_TYPE: &str = "application/vnd.dsse.envelope.v1+json";
 const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
@@ -41,26 +47,37 @@ const EMPTY_CONFIG: &str = "application/vnd.oci.empty.v1+json";
 pub struct RegistryOptions {
     /// Allow plain HTTP, to a loopback registry only.
     pub allow_insecure: bool,
+    /// Registry user name (otherwise Docker's config).
     pub username: Option<String>,
+    /// Registry password.
     pub password: Option<String>,
 }
 
 /// How to sign.
 pub enum ImageSigner<'a> {
+    /// A long-lived key.
     Keyed(&'a KeyPair),
+    /// An ephemeral key certified by Fulcio for the token's identity.
     Keyless {
+        /// The OIDC identity token.
         token: &'a str,
+        /// The Fulcio to certify the key.
         fulcio_url: &'a str,
+        /// The Rekor to log to.
         rekor_url: &'a str,
     },
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
+/// What signing an image did.
 pub struct SignedImage {
     /// `registry/repository@sha256:...`
     pub image: String,
+    /// The manifest digest signed.
     pub digest: String,
+    /// cosign's `.sig` tag the signature was pushed to.
     pub signature_tag: String,
+    /// The digest of the bundle's referrer manifest.
     pub referrer_digest: String,
     /// The registry lacked the referrers API; the `sha256-<hex>` index tag was used.
     pub referrers_fallback: bool,
@@ -250,6 +267,7 @@ pub struct Registry {
 }
 
 impl Registry {
+    /// Open a registry client for the image reference.
     pub fn connect(image: &str, options: &RegistryOptions) -> Result<Registry, Error> {
         let reference: Reference = image
             .parse()
@@ -335,6 +353,7 @@ impl Registry {
         self.block_on(self.resolve_async())
     }
 
+    /// Resolve the reference to its manifest digest (GET's bytes hashed; HEAD must agree).
     pub async fn resolve_async(&self) -> Result<String, Error> {
         if let Some(d) = self.reference.digest() {
             return Ok(d.to_string());
@@ -521,6 +540,7 @@ impl Registry {
         }
     }
 
+    /// The repository as `registry/repository`.
     pub fn name(&self) -> String {
         format!(
             "{}/{}",
@@ -767,6 +787,7 @@ fn cosign_log_annotations(
     Ok(a)
 }
 
+/// Sign an image's digest: cosign's `.sig` manifest and the bundle as a referrer.
 pub fn sign_image(
     image: &str,
     signer: ImageSigner<'_>,
@@ -834,7 +855,9 @@ pub fn sign_image(
 /// What image verification established.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct VerifiedImage {
+    /// The image, `registry/repository@sha256:…`.
     pub image: String,
+    /// The manifest digest verified.
     pub digest: String,
     /// Valid cosign signatures found under the `.sig` tag.
     pub signatures: usize,
@@ -937,10 +960,15 @@ pub fn resolve_image(image: &str, options: &RegistryOptions) -> Result<(String, 
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
+/// What attaching an attestation did.
 pub struct AttachedAttestation {
+    /// The image, `registry/repository@sha256:…`.
     pub image: String,
+    /// cosign's `.att` tag it was pushed to.
     pub attestation_tag: String,
+    /// The digest of the referrer manifest.
     pub referrer_digest: String,
+    /// The registry lacked the referrers API; the index tag was used.
     pub referrers_fallback: bool,
 }
 
@@ -992,7 +1020,9 @@ pub fn attach_attestation(
 pub struct AttachedBundle {
     /// The referrer manifest it came from (`sha256:…`), to name it in reasons.
     pub referrer: String,
+    /// The bundle layer's bytes.
     pub bytes: Vec<u8>,
+    /// The simple-signing payload it signs, for a message-signature bundle.
     pub signed_payload: Option<Vec<u8>>,
 }
 

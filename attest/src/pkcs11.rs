@@ -41,52 +41,113 @@ use zeroize::Zeroizing;
 
 /// Environment variables cosign reads for the module and the PIN.
 pub const MODULE_PATH_ENV: &str = "COSIGN_PKCS11_MODULE_PATH";
+/// cosign's variable for the PIN.
 pub const PIN_ENV: &str = "COSIGN_PKCS11_PIN";
 
 #[derive(Clone, Debug, thiserror::Error, PartialEq, Eq)]
+/// What can go wrong with a hardware key.
 pub enum Pkcs11Error {
     #[error("{uri}: not a usable pkcs11: URI: {message}")]
-    Uri { uri: String, message: String },
-    #[error("{uri}: cannot load the PKCS#11 module {module}: {message}")]
-    Module {
+    /// A URI that does not parse or has an unknown attribute.
+    Uri {
+        /// The `pkcs11:` URI (`pin-value` removed).
         uri: String,
+        /// Why, in words.
+        message: String,
+    },
+    #[error("{uri}: cannot load the PKCS#11 module {module}: {message}")]
+    /// The module cannot be loaded.
+    Module {
+        /// The URI.
+        uri: String,
+        /// The module's path.
         module: String,
+        /// Why it cannot be loaded.
         message: String,
     },
     #[error("{uri}: {message}")]
-    Token { uri: String, message: String },
-    #[error("{uri}: wrong PIN (the token refused the login)")]
-    WrongPin { uri: String },
-    #[error("{uri}: the token's PIN is locked")]
-    PinLocked { uri: String },
-    #[error("{uri}: no PIN: give pin-value or pin-source in the URI, or set {PIN_ENV}")]
-    NoPin { uri: String },
-    #[error("{uri}: no private key on the token matches {what}")]
-    NoObject { uri: String, what: String },
-    #[error("{uri}: {count} private keys on the token match {what}; name one with object= or id=")]
-    Ambiguous {
+    /// No token, or several, match.
+    Token {
+        /// The `pkcs11:` URI (`pin-value` removed).
         uri: String,
+        /// Why, in words.
+        message: String,
+    },
+    #[error("{uri}: wrong PIN (the token refused the login)")]
+    /// The token refused the PIN.
+    WrongPin {
+        /// The `pkcs11:` URI (`pin-value` removed).
+        uri: String,
+    },
+    #[error("{uri}: the token's PIN is locked")]
+    /// The PIN is locked.
+    PinLocked {
+        /// The `pkcs11:` URI (`pin-value` removed).
+        uri: String,
+    },
+    #[error("{uri}: no PIN: give pin-value or pin-source in the URI, or set {PIN_ENV}")]
+    /// No PIN was given.
+    NoPin {
+        /// The `pkcs11:` URI (`pin-value` removed).
+        uri: String,
+    },
+    #[error("{uri}: no private key on the token matches {what}")]
+    /// No private key matches.
+    NoObject {
+        /// The `pkcs11:` URI (`pin-value` removed).
+        uri: String,
+        /// What was looked for.
         what: String,
+    },
+    #[error("{uri}: {count} private keys on the token match {what}; name one with object= or id=")]
+    /// Several private keys match.
+    Ambiguous {
+        /// The URI.
+        uri: String,
+        /// The attributes matched.
+        what: String,
+        /// How many keys match.
         count: usize,
     },
     #[error("{uri}: unsupported key on the token: {message}")]
-    Unsupported { uri: String, message: String },
+    /// A key of a type not supported.
+    Unsupported {
+        /// The `pkcs11:` URI (`pin-value` removed).
+        uri: String,
+        /// Why, in words.
+        message: String,
+    },
     #[error("{uri}: signing failed: {message}")]
-    Sign { uri: String, message: String },
+    /// The token failed to sign, or signed with another key.
+    Sign {
+        /// The `pkcs11:` URI (`pin-value` removed).
+        uri: String,
+        /// Why, in words.
+        message: String,
+    },
 }
 
 /// A parsed `pkcs11:` URI. The PIN, if the URI carries one, is kept
 /// zeroed-on-drop and never displayed.
 #[derive(Clone, Default)]
 pub struct Pkcs11Uri {
+    /// `token`: the token's label.
     pub token: Option<String>,
+    /// `manufacturer`: the token's manufacturer.
     pub manufacturer: Option<String>,
+    /// `model`: the token's model.
     pub model: Option<String>,
+    /// `serial`: the token's serial number.
     pub serial: Option<String>,
+    /// `slot-id`: the slot.
     pub slot_id: Option<u64>,
+    /// `object`: the key's label.
     pub object: Option<String>,
+    /// `id`: the key's id, percent-decoded.
     pub id: Option<Vec<u8>>,
+    /// `module-path`: the PKCS#11 library.
     pub module_path: Option<PathBuf>,
+    /// `pin-source`: a file holding the PIN.
     pub pin_source: Option<PathBuf>,
     pin_value: Option<Zeroizing<String>>,
     /// The URI as given, without `pin-value`.
@@ -434,10 +495,12 @@ impl Pkcs11Key {
         Ok(opened)
     }
 
+    /// The key's kind.
     pub fn kind(&self) -> KeyKind {
         self.kind
     }
 
+    /// The URI the key was opened by.
     pub fn uri(&self) -> &Pkcs11Uri {
         &self.uri
     }

@@ -14,27 +14,40 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// in-toto Statement v1 (and v0.1, which older cosign attestations use).
 pub const STATEMENT_V1: &str = "https://in-toto.io/Statement/v1";
+/// The in-toto Statement v0.1 type, still read.
 pub const STATEMENT_V01: &str = "https://in-toto.io/Statement/v0.1";
 
 /// Why a statement or predicate could not be read.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum PredicateError {
+    /// A payload that is not an in-toto statement.
     #[error("in-toto statement: {0}")]
     Statement(String),
+    /// A predicate that does not read as its type.
     #[error("`{predicate_type}` predicate: {message}")]
     Predicate {
+        /// The predicate type.
         predicate_type: String,
+        /// The reader's complaint.
         message: String,
     },
+    /// A `pkg:cargo` purl that is not in the one accepted spelling.
     #[error("purl `{purl}`: {reason}")]
-    Purl { purl: String, reason: String },
+    Purl {
+        /// The purl.
+        purl: String,
+        /// What is wrong with it.
+        reason: String,
+    },
 }
 
 /// A statement subject.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatementSubject {
     #[serde(default)]
+    /// The subject's name (file name or image reference).
     pub name: String,
+    /// Its digests by algorithm (`sha256` → hex).
     pub digest: BTreeMap<String, String>,
 }
 
@@ -42,11 +55,15 @@ pub struct StatementSubject {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Statement {
     #[serde(rename = "_type")]
+    /// `_type`: the statement version.
     pub statement_type: String,
+    /// What the statement is about.
     pub subject: Vec<StatementSubject>,
     #[serde(rename = "predicateType")]
+    /// `predicateType`: the predicate's URI.
     pub predicate_type: String,
     #[serde(default)]
+    /// The predicate, untyped (read it with `predicate_as`).
     pub predicate: Value,
 }
 
@@ -150,33 +167,46 @@ impl ArtifactDigests {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Provenance {
+    /// What was built, and from what.
     pub build_definition: BuildDefinition,
+    /// Who built it, and when.
     pub run_details: RunDetails,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+/// SLSA `buildDefinition`.
 pub struct BuildDefinition {
+    /// The build type URI.
     pub build_type: String,
+    /// Parameters the caller chose.
     pub external_parameters: Value,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Parameters the builder chose (Tollgate's `BuildFacts` under `build`).
     pub internal_parameters: Option<Value>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Inputs the build resolved (sources, crates).
     pub resolved_dependencies: Vec<ResourceDescriptor>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+/// SLSA `ResourceDescriptor`: one artifact, by URI, digest or name.
 pub struct ResourceDescriptor {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Where it is.
     pub uri: Option<String>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    /// Its digests by algorithm.
     pub digest: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Its name.
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Where it was downloaded from.
     pub download_location: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Free-form annotations.
     pub annotations: Option<Value>,
 }
 
@@ -198,9 +228,11 @@ pub struct BuildFacts {
     pub sandbox: SandboxKind,
     /// The environment the build saw: the allow-list, with values.
     pub environment: BTreeMap<String, String>,
+    /// The toolchain's versions and binary digests.
     pub toolchain: Toolchain,
     /// `cargo auditable` embedded the dependency list in the binaries.
     pub auditable: bool,
+    /// Whether a second build was compared, and how it came out.
     pub reproducible: Reproducible,
 }
 
@@ -226,6 +258,7 @@ pub enum SandboxKind {
 }
 
 impl SandboxKind {
+    /// The kind as the provenance spells it.
     pub fn as_str(self) -> &'static str {
         match self {
             SandboxKind::Bwrap => "bwrap",
@@ -249,6 +282,7 @@ impl std::fmt::Display for SandboxKind {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+/// The toolchain a build used.
 pub struct Toolchain {
     /// `rustc -vV`, verbatim.
     pub rustc_version: String,
@@ -256,6 +290,7 @@ pub struct Toolchain {
     pub cargo_version: String,
     /// SHA-256 of the real `rustc` and `cargo` binaries (not rustup's proxies).
     pub rustc_sha256: String,
+    /// SHA-256 of the real `cargo` binary.
     pub cargo_sha256: String,
 }
 
@@ -279,31 +314,41 @@ pub struct Reproducible {
     /// Checked, and every artifact was byte-identical.
     pub identical: bool,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Where the two builds differed (file and offset or ELF section).
     pub differences: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+/// SLSA `runDetails`.
 pub struct RunDetails {
+    /// The builder.
     pub builder: Builder,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Invocation id and times.
     pub metadata: Option<BuildMetadata>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+/// SLSA `builder`.
 pub struct Builder {
+    /// The builder's id URI.
     pub id: String,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+/// SLSA build `metadata`.
 pub struct BuildMetadata {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The invocation's id.
     pub invocation_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// When the build started (RFC 3339).
     pub started_on: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// When the build finished (RFC 3339).
     pub finished_on: Option<String>,
 }
 
@@ -549,7 +594,9 @@ impl Provenance {
 /// and source qualifiers are equal.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct CargoPurl {
+    /// The crate's name.
     pub name: String,
+    /// Its version.
     pub version: String,
     /// `vcs_url` / `repository_url`, decoded; empty for crates.io.
     pub qualifiers: BTreeMap<String, String>,
@@ -559,6 +606,7 @@ impl CargoPurl {
     /// The qualifiers that say where a crate came from.
     const SOURCE_QUALIFIERS: [&'static str; 2] = ["repository_url", "vcs_url"];
 
+    /// Parse a purl in the one spelling Tollgate writes; anything else is an error.
     pub fn parse(purl: &str) -> Result<Self, PredicateError> {
         let fail = |reason: &str| PredicateError::Purl {
             purl: purl.to_string(),
@@ -664,18 +712,24 @@ fn strict_decode(text: &str) -> Option<String> {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Vulns {
+    /// The scanner and what it found.
     pub scanner: Scanner,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// When the scan ran.
     pub metadata: Option<ScanMetadata>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+/// The vulns predicate's `scanner`.
 pub struct Scanner {
+    /// The scanner's URI.
     pub uri: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Its version.
     pub version: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The database it used.
     pub db: Option<Value>,
     /// Required: a scan that lists nothing must say so with `[]`.
     pub result: Vec<VulnResult>,
@@ -683,25 +737,35 @@ pub struct Scanner {
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+/// The vulns predicate's `metadata`.
 pub struct ScanMetadata {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// When the scan started.
     pub scan_started_on: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// When the scan finished.
     pub scan_finished_on: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
+/// One vulnerability found.
 pub struct VulnResult {
+    /// Its id (`RUSTSEC-…`, `CVE-…`).
     pub id: String,
     #[serde(default)]
+    /// Its severities, by method.
     pub severity: Vec<SeverityEntry>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Free-form annotations (Tollgate's reachability among them).
     pub annotations: Vec<Value>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
+/// One severity of a vulnerability.
 pub struct SeverityEntry {
+    /// The scoring method (`CVSS_V3`, `CVSS_V4`).
     pub method: String,
+    /// The score or vector.
     pub score: String,
 }
 
@@ -775,10 +839,15 @@ impl VulnResult {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SastLevel {
+    /// SAST `note`.
     Note,
+    /// SAST `low`.
     Low,
+    /// SAST `medium`.
     Medium,
+    /// SAST `high`.
     High,
+    /// SAST `critical`.
     Critical,
 }
 
@@ -917,14 +986,20 @@ impl SastLevel {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SastCounts {
+    /// Critical findings.
     pub critical: u64,
+    /// High findings.
     pub high: u64,
+    /// Medium findings.
     pub medium: u64,
+    /// Low findings.
     pub low: u64,
+    /// Notes.
     pub note: u64,
 }
 
 impl SastCounts {
+    /// Count one finding at `level`.
     pub fn add(&mut self, level: SastLevel) {
         let slot = match level {
             SastLevel::Critical => &mut self.critical,
@@ -941,6 +1016,7 @@ impl SastCounts {
         self.critical.saturating_add(self.high)
     }
 
+    /// All findings.
     pub fn total(&self) -> u64 {
         [self.critical, self.high, self.medium, self.low, self.note]
             .iter()
@@ -952,26 +1028,36 @@ impl SastCounts {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SastSummary {
+    /// The scanner.
     pub tool: SastTool,
+    /// Findings by level.
     pub counts: SastCounts,
     /// The number of results in the SARIF log; must equal the counts' total.
     pub results: u64,
+    /// The SARIF log the counts summarise.
     pub sarif: SarifReference,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
+/// The SAST predicate's `tool`.
 pub struct SastTool {
+    /// The tool's name.
     pub name: Value,
     #[serde(default)]
+    /// Its version.
     pub version: Value,
     #[serde(default)]
+    /// Its rule set version.
     pub ruleset: Value,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+/// The SARIF log a SAST summary refers to.
 pub struct SarifReference {
+    /// Its digests by algorithm.
     pub digest: BTreeMap<String, String>,
+    /// Its media type.
     pub media_type: String,
 }
 
@@ -1000,24 +1086,34 @@ impl SastSummary {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CycloneDx {
+    /// `bomFormat`: must be `CycloneDX`.
     pub bom_format: String,
+    /// `specVersion`.
     pub spec_version: String,
     #[serde(default)]
+    /// The document's metadata, untyped.
     pub metadata: Option<Value>,
     #[serde(default)]
+    /// Top-level components.
     pub components: Vec<Component>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
+/// A CycloneDX component (nested components included).
 pub struct Component {
+    /// Its name.
     pub name: String,
     #[serde(default)]
+    /// Its version.
     pub version: Option<String>,
     #[serde(default)]
+    /// Its purl.
     pub purl: Option<String>,
     #[serde(default)]
+    /// Its licences.
     pub licenses: Vec<LicenseChoice>,
     #[serde(default)]
+    /// Components nested in it.
     pub components: Vec<Component>,
     /// CycloneDX `properties` (name/value pairs).
     #[serde(default)]
@@ -1027,24 +1123,32 @@ pub struct Component {
 /// A CycloneDX property.
 #[derive(Clone, Debug, Deserialize)]
 pub struct Property {
+    /// The property's name.
     pub name: String,
     #[serde(default)]
+    /// Its value.
     pub value: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
+/// A CycloneDX licence entry: an expression or one licence.
 pub struct LicenseChoice {
     #[serde(default)]
+    /// An SPDX expression.
     pub expression: Option<String>,
     #[serde(default)]
+    /// One licence, by id or name.
     pub license: Option<License>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
+/// A CycloneDX licence.
 pub struct License {
     #[serde(default)]
+    /// Its SPDX id.
     pub id: Option<String>,
     #[serde(default)]
+    /// Its name, when it has no id.
     pub name: Option<String>,
 }
 

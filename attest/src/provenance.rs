@@ -12,9 +12,12 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
 
+/// The build type of provenance made in GitHub Actions.
 pub const GITHUB_BUILD_TYPE: &str = "https://actions.github.io/buildtypes/workflow/v1";
+/// The build type of provenance made on a developer machine.
 pub const LOCAL_BUILD_TYPE: &str =
     "https://github.com/tollgate-dev/tollgate/blob/main/docs/attestations.md#local-build-v1";
+/// The builder id of provenance made on a developer machine.
 pub const LOCAL_BUILDER_ID: &str =
     "https://github.com/tollgate-dev/tollgate/blob/main/docs/attestations.md#local-builder";
 
@@ -23,6 +26,7 @@ pub const LOCAL_BUILDER_ID: &str =
 pub struct SourceFacts {
     /// `origin`'s URL, normalised to https where it is a GitHub SSH URL.
     pub repository: Option<String>,
+    /// The commit checked out.
     pub commit: String,
     /// `refs/heads/<branch>`, or `None` with a detached HEAD.
     pub git_ref: Option<String>,
@@ -30,6 +34,7 @@ pub struct SourceFacts {
     pub dirty: bool,
 }
 
+/// The source facts of the git repository at `dir`.
 pub fn source_facts(dir: &Path) -> Result<SourceFacts, Error> {
     let git_err = |e: git2::Error| Error::Source {
         path: dir.to_path_buf(),

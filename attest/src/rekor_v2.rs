@@ -22,7 +22,9 @@ use sha2::{Digest, Sha256};
 
 /// Who signed: a Fulcio certificate or a public key (both DER).
 pub enum Verifier<'a> {
+    /// A keyless entry: the signing certificate (DER).
     Certificate(&'a [u8]),
+    /// A keyed entry: the public key (SPKI DER).
     PublicKey(&'a [u8]),
 }
 

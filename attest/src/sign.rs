@@ -11,6 +11,7 @@ use base64::Engine;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+/// Media type of Sigstore bundle v0.3.
 pub const BUNDLE_MEDIA_TYPE_V03: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
 
 /// A keyed message-signature bundle for `artifact`.

@@ -19,7 +19,9 @@ use std::path::Path;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+/// Media type of SigningConfig v0.1.
 pub const MEDIA_TYPE_V01: &str = "application/vnd.dev.sigstore.signingconfig.v0.1+json";
+/// Media type of SigningConfig v0.2.
 pub const MEDIA_TYPE_V02: &str = "application/vnd.dev.sigstore.signingconfig.v0.2+json";
 
 /// The API versions this client writes to.
@@ -30,6 +32,7 @@ const TSA_VERSIONS: &[u32] = &[1];
 /// A Rekor transparency log and the API version used to write to it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RekorLog {
+    /// The log's URL.
     pub url: String,
     /// 1: `/api/v1/log/entries` (SET, integrated time); 2:
     /// `/api/v2/log/entries` (tiles, checkpoint and inclusion proof only).

@@ -14,17 +14,24 @@ use sha2::{Digest, Sha256, Sha512};
 use std::collections::BTreeMap;
 use std::path::Path;
 
+/// The in-toto Statement v1 type.
 pub const STATEMENT_TYPE: &str = "https://in-toto.io/Statement/v1";
+/// SLSA provenance v1.
 pub const SLSA_PROVENANCE_V1: &str = "https://slsa.dev/provenance/v1";
+/// CycloneDX SBOM.
 pub const CYCLONEDX_BOM: &str = "https://cyclonedx.org/bom";
+/// in-toto vulnerability scan v0.2.
 pub const VULNS_V02: &str = "https://in-toto.io/attestation/vulns/v0.2";
+/// Tollgate's SAST summary.
 pub const SAST_PREDICATE_TYPE: &str =
     "https://github.com/tollgate-dev/tollgate/blob/main/docs/attestations.md#sast-v1";
 
 /// A statement subject: a name and its digests.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Subject {
+    /// The subject's name.
     pub name: String,
+    /// Its digests by algorithm.
     pub digest: BTreeMap<String, String>,
 }
 

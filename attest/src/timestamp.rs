@@ -77,14 +77,19 @@ struct PkiStatusInfo {
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum TimestampError {
     #[error("not a DER TimeStampResp: {0}")]
+    /// Not DER, or not a TimeStampResp.
     Der(#[from] der::Error),
     #[error("{0} is not in canonical DER (it re-encodes to other bytes)")]
+    /// DER that is not canonical.
     NotCanonical(&'static str),
     #[error("PKIStatus {0} (only 0, granted, is accepted)")]
+    /// Not granted.
     NotGranted(u8),
     #[error("{0}")]
+    /// A field that is missing or not allowed.
     Malformed(&'static str),
     #[error("no timestamp authority of the trusted root matches it: {0}")]
+    /// No trusted TSA matches.
     NoAuthority(&'static str),
 }
 

@@ -21,14 +21,17 @@ use sigstore_trust_root::SigstoreInstance;
 use sigstore_tuf::{FileStore, HttpRepository, StoreRepository, Updater};
 use std::path::{Path, PathBuf};
 
+/// The TUF target holding the trusted root.
 pub const TRUSTED_ROOT_TARGET: &str = "trusted_root.json";
 
 /// Which TUF repository, from which root, cached where.
 #[derive(Debug, Clone)]
 pub struct TufSource {
+    /// The TUF repository's URL.
     pub url: String,
     /// The TUF root trust begins with.
     pub root: Vec<u8>,
+    /// Where verified metadata is cached.
     pub cache_dir: PathBuf,
 }
 

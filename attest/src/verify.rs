@@ -17,8 +17,11 @@ use std::path::{Path, PathBuf};
 /// (`sha256:<hex>`).
 #[derive(Clone, Debug)]
 pub enum Subject {
+    /// A file, read once.
     File(PathBuf),
+    /// Bytes in memory.
     Bytes(Vec<u8>),
+    /// Only a SHA-256 digest (hex), e.g. an image manifest's.
     Sha256(String),
 }
 
@@ -48,7 +51,12 @@ pub enum Signer {
     /// A public key (SPKI PEM) given inline, as policies carry them.
     KeyPem(String),
     /// A keyless identity: the certificate's SAN and OIDC issuer, exactly.
-    Identity { identity: String, issuer: String },
+    Identity {
+        /// The certificate identity, exactly.
+        identity: String,
+        /// The OIDC issuer, exactly.
+        issuer: String,
+    },
     /// Any identity the trusted root's CA certified (a signer checking its
     /// own fresh bundle: chain, SCT and log are verified, identity is not).
     AnyIdentity,
@@ -60,20 +68,27 @@ pub enum Trust {
     /// The public-good instance's root, compiled in (works offline).
     #[default]
     PublicGood,
+    /// Sigstore's staging instance.
     Staging,
+    /// A trusted root file (a private instance).
     File(PathBuf),
 }
 
 /// What verification established.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct Verified {
+    /// The certificate's identity (keyless).
     pub identity: Option<String>,
+    /// The certificate's OIDC issuer (keyless).
     pub issuer: Option<String>,
+    /// The log entry's integrated time, if logged.
     pub integrated_time: Option<String>,
     /// The earliest authenticated signing time (Unix seconds): the log's
     /// integrated time or a verified RFC 3161 timestamp.
     pub signed_at: Option<i64>,
+    /// The certificate chain was verified to the trusted root.
     pub certificate_verified: bool,
+    /// The certificate's SCT was verified.
     pub sct_verified: bool,
     /// A transparency-log entry was verified (inclusion proof or promise).
     pub tlog_verified: bool,
@@ -93,6 +108,7 @@ pub enum VerifiedContent {
     Statement(Vec<u8>),
 }
 
+/// Load a trusted root: built in, or from a file.
 pub fn load_trust(trust: &Trust) -> Result<TrustedRoot, Error> {
     let parsed = match trust {
         Trust::PublicGood => TrustedRoot::from_json(SIGSTORE_PRODUCTION_TRUSTED_ROOT),

@@ -14,9 +14,13 @@ use std::path::{Path, PathBuf};
 /// The reference implementation's default exclude patterns.
 pub const DEFAULT_EXCLUDES: [&str; 4] = ["*.link*", ".git", "*.pyc", "*~"];
 
+/// Records artifacts (paths and SHA-256) under a base directory, as `in-toto-run` does.
 pub struct Recorder {
+    /// The directory paths are relative to.
     pub base: PathBuf,
+    /// `fnmatch` patterns of paths to leave out.
     pub excludes: Vec<String>,
+    /// Prefixes stripped from recorded paths.
     pub lstrip: Vec<String>,
 }
 
@@ -90,6 +94,7 @@ fn hash_file(path: &Path) -> Result<BTreeMap<String, String>, IntotoError> {
 }
 
 impl Recorder {
+    /// A recorder over `base` (default `.`); no `excludes` means the reference implementation's defaults, and overlapping `lstrip` prefixes are refused.
     pub fn new(
         base: Option<&Path>,
         excludes: &[String],

@@ -33,42 +33,58 @@ use std::path::Path;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+/// A layout as written in YAML (`tollgate attest layout create`).
 pub struct LayoutSpec {
     /// An absolute time (`YYYY-MM-DDTHH:MM:SSZ`) or a span from now
     /// (`30d`, `12w`, `6h`).
     pub expires: String,
     #[serde(default)]
+    /// Free text for people.
     pub readme: String,
     /// Functionary name to public key file (SPKI PEM).
     pub functionaries: BTreeMap<String, String>,
+    /// The steps, in order.
     pub steps: Vec<StepSpec>,
     #[serde(default)]
+    /// Inspections run at verification.
     pub inspections: Vec<InspectionSpec>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+/// A step as written in the spec.
 pub struct StepSpec {
+    /// The step's name.
     pub name: String,
+    /// Names of the functionaries who may perform it.
     pub functionaries: Vec<String>,
     #[serde(default = "one")]
+    /// How many functionaries' links must agree.
     pub threshold: u32,
     #[serde(default)]
+    /// The command the step is expected to run.
     pub expected_command: Vec<String>,
     #[serde(default)]
+    /// Rules for the step's materials.
     pub materials: Vec<RuleSpec>,
     #[serde(default)]
+    /// Rules for the step's products.
     pub products: Vec<RuleSpec>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+/// An inspection as written in the spec.
 pub struct InspectionSpec {
+    /// The inspection's name.
     pub name: String,
+    /// The command to run.
     pub run: Vec<String>,
     #[serde(default)]
+    /// Rules for its materials.
     pub materials: Vec<RuleSpec>,
     #[serde(default)]
+    /// Rules for its products.
     pub products: Vec<RuleSpec>,
 }
 
@@ -77,7 +93,9 @@ pub struct InspectionSpec {
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
 pub enum RuleSpec {
+    /// One string, split on white space.
     Text(String),
+    /// A list of tokens.
     Tokens(Vec<String>),
 }
 
@@ -331,27 +349,43 @@ pub fn add_signature(metablock: &mut Value, key: &KeyPair) -> Result<(), SignErr
 /// A step as verification reads it.
 #[derive(Debug)]
 pub struct Step {
+    /// The step's name.
     pub name: String,
+    /// How many functionaries' links must agree.
     pub threshold: usize,
+    /// Key ids of the functionaries who may perform it (each once).
     pub pubkeys: Vec<String>,
+    /// The expected command (a difference is a warning).
     pub expected_command: Vec<String>,
+    /// Rules for its materials.
     pub materials: Vec<Rule>,
+    /// Rules for its products.
     pub products: Vec<Rule>,
 }
 
 #[derive(Debug)]
+/// An inspection as verification reads it.
 pub struct Inspection {
+    /// Its name.
     pub name: String,
+    /// The command to run.
     pub run: Vec<String>,
+    /// Rules for its materials.
     pub materials: Vec<Rule>,
+    /// Rules for its products.
     pub products: Vec<Rule>,
 }
 
 #[derive(Debug)]
+/// A layout as verification reads it.
 pub struct Layout {
+    /// When it expires, Unix seconds.
     pub expires: i64,
+    /// Functionary keys by key id.
     pub keys: BTreeMap<String, PublicKey>,
+    /// The steps, in order.
     pub steps: Vec<Step>,
+    /// The inspections, in order.
     pub inspections: Vec<Inspection>,
 }
 

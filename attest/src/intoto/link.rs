@@ -9,15 +9,20 @@ use crate::keys::KeyPair;
 use serde_json::{json, Value};
 use std::process::Stdio;
 
+/// A step to run and record as a link (`tollgate attest link`).
 pub struct StepRun<'a> {
+    /// The step's name.
     pub name: &'a str,
+    /// Paths recorded before the command runs.
     pub materials: &'a [String],
+    /// Paths recorded after it.
     pub products: &'a [String],
     /// Empty: a step with no command (`--no-command`, a sign-off).
     pub command: &'a [String],
     /// Keep the command's standard output and error in the link (they are
     /// still shown); otherwise they pass through and are recorded empty.
     pub record_streams: bool,
+    /// How paths are recorded.
     pub recorder: &'a Recorder,
 }
 
@@ -25,6 +30,7 @@ pub struct StepRun<'a> {
 pub struct Ran {
     /// The signed link (`{"signed", "signatures"}`).
     pub metablock: Value,
+    /// The link's file name (`<step>.<keyid prefix>.link`).
     pub file_name: String,
     /// The command's exit status (0 without a command).
     pub return_value: i32,

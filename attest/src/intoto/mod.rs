@@ -38,20 +38,34 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum IntotoError {
     #[error("{path}: {source}")]
+    /// A file that cannot be read or written.
     Io {
+        /// The file.
         path: PathBuf,
+        /// The operating system's error.
         source: std::io::Error,
     },
     #[error("{path}: {message}")]
-    Metadata { path: PathBuf, message: String },
-    #[error("{path}: not a usable key: {source}")]
-    Key {
+    /// Metadata that is malformed.
+    Metadata {
+        /// The file.
         path: PathBuf,
+        /// Why, in words.
+        message: String,
+    },
+    #[error("{path}: not a usable key: {source}")]
+    /// A key file that is not a usable public key.
+    Key {
+        /// The key file.
+        path: PathBuf,
+        /// Why it is not usable.
         source: keys::KeyError,
     },
     #[error("{0}")]
+    /// A layout spec or option that cannot be used.
     Spec(String),
     #[error("in-toto verification failed: {0}")]
+    /// A check of well-formed metadata failed.
     Verification(String),
 }
 

@@ -11,12 +11,16 @@ use std::collections::{BTreeMap, BTreeSet};
 pub type Artifacts = BTreeMap<String, BTreeMap<String, String>>;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Materials or products.
 pub enum Side {
+    /// What a step used.
     Materials,
+    /// What a step produced.
     Products,
 }
 
 impl Side {
+    /// `materials` or `products`.
     pub fn as_str(self) -> &'static str {
         match self {
             Side::Materials => "materials",
@@ -26,19 +30,32 @@ impl Side {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
+/// An artifact rule.
 pub enum Rule {
+    /// Artifacts matching `pattern` must equal those of another step's side.
     Match {
+        /// Which artifacts of this side.
         pattern: String,
+        /// Stripped from this side's paths before matching.
         source_prefix: Option<String>,
+        /// Which side of the other step.
         dest_side: Side,
+        /// Prepended to the path in the other step.
         dest_prefix: Option<String>,
+        /// The other step's name.
         dest_name: String,
     },
+    /// Products that were not materials.
     Create(String),
+    /// Materials that are not products.
     Delete(String),
+    /// Artifacts whose hash changed.
     Modify(String),
+    /// Artifacts allowed without further checks.
     Allow(String),
+    /// Artifacts that must not remain.
     Disallow(String),
+    /// An artifact that must be present.
     Require(String),
 }
 
@@ -280,7 +297,9 @@ fn filter<'a>(queue: &BTreeSet<&'a str>, pattern: &str) -> BTreeSet<&'a str> {
 
 /// What an item (a step's or inspection's link) recorded.
 pub struct Recorded<'a> {
+    /// The item's materials.
     pub materials: &'a Artifacts,
+    /// The item's products.
     pub products: &'a Artifacts,
 }
 

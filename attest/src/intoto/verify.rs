@@ -15,10 +15,13 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+/// What `verify` checks and where.
 pub struct Options<'a> {
+    /// The layout file.
     pub layout: &'a Path,
     /// The project owner's keys: each must have signed the layout.
     pub layout_keys: &'a [PublicKey],
+    /// Where the links are.
     pub link_dir: &'a Path,
     /// Unix seconds, for the expiry check.
     pub now: i64,
@@ -29,9 +32,13 @@ pub struct Options<'a> {
 /// What passed.
 #[derive(Debug, serde::Serialize)]
 pub struct Report {
+    /// The layout file.
     pub layout: String,
+    /// When it expires.
     pub expires: String,
+    /// Each step and whose links were accepted.
     pub steps: Vec<StepReport>,
+    /// The inspections run.
     pub inspections: Vec<String>,
     /// Not failures: commands that differ from the expected ones, links
     /// skipped for a bad signature while the threshold was still met.
@@ -39,7 +46,9 @@ pub struct Report {
 }
 
 #[derive(Debug, serde::Serialize)]
+/// One verified step.
 pub struct StepReport {
+    /// The step's name.
     pub name: String,
     /// Key ids of the functionaries whose links were accepted.
     pub functionaries: Vec<String>,
@@ -66,10 +75,15 @@ pub fn read_metablock(path: &Path) -> Result<Value, IntotoError> {
 /// a DSSE envelope (in-toto 2.x+ `--use-dsse`: signatures over the PAE of
 /// the payload, base64).
 pub enum Metadata {
+    /// `{"signed", "signatures"}`.
     Metablock(Value),
+    /// A DSSE envelope over the body.
     Dsse {
+        /// The envelope as read.
         envelope: Value,
+        /// The decoded payload.
         payload: Vec<u8>,
+        /// The payload as JSON.
         body: Value,
     },
 }
@@ -230,6 +244,7 @@ fn view(reduced: &BTreeMap<String, StepLinks>) -> BTreeMap<String, Recorded<'_>>
         .collect()
 }
 
+/// Verify a layout and its links: signatures, expiry, thresholds, rules, inspections.
 pub fn verify(options: &Options<'_>) -> Result<Report, IntotoError> {
     let metadata = read_metadata(options.layout)?;
     if options.layout_keys.is_empty() {
