@@ -172,7 +172,45 @@ pub fn is_pkcs11_uri(key: &str) -> bool {
         .is_some_and(|p| p.eq_ignore_ascii_case("pkcs11:"))
 }
 
-fn percent_decode(value: &str) -> Result<Vec<u8>, String> {
+/// A URI attribute, token or key object that cannot be used (the text
+/// goes into a [`Pkcs11Error`] with the URI).
+#[derive(Debug, thiserror::Error)]
+enum Problem {
+    #[error("truncated percent-escape in `{0}`")]
+    TruncatedEscape(String),
+    #[error("bad percent-escape `%{0}`")]
+    BadEscape(String),
+    #[error("`{0}` is not UTF-8")]
+    NotUtf8(String),
+    #[error("cannot list the module's slots: {0}")]
+    Slots(cryptoki::error::Error),
+    #[error("slot {slot}: {source}")]
+    Slot {
+        slot: u64,
+        source: cryptoki::error::Error,
+    },
+    #[error("no token labelled `{0}`")]
+    NoTokenLabelled(String),
+    #[error("no token matches")]
+    NoToken,
+    #[error("{0} tokens match; name one with token= or slot-id=")]
+    Tokens(usize),
+    #[error("cannot read the {what}: {source}")]
+    Read {
+        what: &'static str,
+        source: cryptoki::error::Error,
+    },
+    #[error("{0}")]
+    Invalid(&'static str),
+    #[error("curve {0} (supported: P-256, P-384)")]
+    Curve(pkcs8::der::asn1::ObjectIdentifier),
+    #[error("RSA key of {0} bits (supported: 2048, 3072, 4096)")]
+    RsaBits(usize),
+    #[error("{0}")]
+    Der(pkcs8::der::Error),
+}
+
+fn percent_decode(value: &str) -> Result<Vec<u8>, Problem> {
     let bytes = value.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -180,9 +218,9 @@ fn percent_decode(value: &str) -> Result<Vec<u8>, String> {
         if bytes[i] == b'%' {
             let hex = value
                 .get(i + 1..i + 3)
-                .ok_or_else(|| format!("truncated percent-escape in `{value}`"))?;
+                .ok_or_else(|| Problem::TruncatedEscape(value.to_string()))?;
             let byte =
-                u8::from_str_radix(hex, 16).map_err(|_| format!("bad percent-escape `%{hex}`"))?;
+                u8::from_str_radix(hex, 16).map_err(|_| Problem::BadEscape(hex.to_string()))?;
             out.push(byte);
             i += 3;
         } else {
@@ -193,8 +231,8 @@ fn percent_decode(value: &str) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
-fn percent_decode_text(value: &str) -> Result<String, String> {
-    String::from_utf8(percent_decode(value)?).map_err(|_| format!("`{value}` is not UTF-8"))
+fn percent_decode_text(value: &str) -> Result<String, Problem> {
+    String::from_utf8(percent_decode(value)?).map_err(|_| Problem::NotUtf8(value.to_string()))
 }
 
 impl Pkcs11Uri {
@@ -229,12 +267,23 @@ impl Pkcs11Uri {
                 return Err(err(format!("`{name}` is given twice")));
             }
             match name {
-                "token" => uri.token = Some(percent_decode_text(value).map_err(err)?),
-                "manufacturer" => uri.manufacturer = Some(percent_decode_text(value).map_err(err)?),
-                "model" => uri.model = Some(percent_decode_text(value).map_err(err)?),
-                "serial" => uri.serial = Some(percent_decode_text(value).map_err(err)?),
-                "object" => uri.object = Some(percent_decode_text(value).map_err(err)?),
-                "id" => uri.id = Some(percent_decode(value).map_err(err)?),
+                "token" => {
+                    uri.token = Some(percent_decode_text(value).map_err(|e| err(e.to_string()))?)
+                }
+                "manufacturer" => {
+                    uri.manufacturer =
+                        Some(percent_decode_text(value).map_err(|e| err(e.to_string()))?)
+                }
+                "model" => {
+                    uri.model = Some(percent_decode_text(value).map_err(|e| err(e.to_string()))?)
+                }
+                "serial" => {
+                    uri.serial = Some(percent_decode_text(value).map_err(|e| err(e.to_string()))?)
+                }
+                "object" => {
+                    uri.object = Some(percent_decode_text(value).map_err(|e| err(e.to_string()))?)
+                }
+                "id" => uri.id = Some(percent_decode(value).map_err(|e| err(e.to_string()))?),
                 "slot-id" => {
                     uri.slot_id = Some(
                         value
@@ -265,7 +314,8 @@ impl Pkcs11Uri {
             }
             match name {
                 "module-path" => {
-                    let path = PathBuf::from(percent_decode_text(value).map_err(err)?);
+                    let path =
+                        PathBuf::from(percent_decode_text(value).map_err(|e| err(e.to_string()))?);
                     if !path.is_absolute() {
                         return Err(err(format!(
                             "module-path `{}` is not an absolute path",
@@ -281,7 +331,7 @@ impl Pkcs11Uri {
                     ))
                 }
                 "pin-source" => {
-                    let source = percent_decode_text(value).map_err(err)?;
+                    let source = percent_decode_text(value).map_err(|e| err(e.to_string()))?;
                     let source = source.strip_prefix("file:").unwrap_or(&source).to_string();
                     uri.pin_source = Some(PathBuf::from(source));
                 }
@@ -417,7 +467,7 @@ impl Pkcs11Key {
             Err(e) if rv(&e) == Some(RvError::CryptokiAlreadyInitialized) => {}
             Err(e) => return Err(token_err(format!("C_Initialize: {e}"))),
         }
-        let slot = find_slot(&pkcs11, uri).map_err(&token_err)?;
+        let slot = find_slot(&pkcs11, uri).map_err(|e| token_err(e.to_string()))?;
         let session = pkcs11
             .open_ro_session(slot)
             .map_err(|e| token_err(format!("cannot open a session: {e}")))?;
@@ -474,9 +524,9 @@ impl Pkcs11Key {
             )));
         };
         let (kind, public_der) =
-            read_public_key(&session, *public).map_err(|m| Pkcs11Error::Unsupported {
+            read_public_key(&session, *public).map_err(|e| Pkcs11Error::Unsupported {
                 uri: name.clone(),
-                message: m,
+                message: e.to_string(),
             })?;
         let public_pem =
             pem_rfc7468::encode_string("PUBLIC KEY", pem_rfc7468::LineEnding::LF, &public_der)
@@ -583,10 +633,8 @@ impl Pkcs11Key {
     }
 }
 
-fn find_slot(pkcs11: &Pkcs11, uri: &Pkcs11Uri) -> Result<Slot, String> {
-    let slots = pkcs11
-        .get_slots_with_token()
-        .map_err(|e| format!("cannot list the module's slots: {e}"))?;
+fn find_slot(pkcs11: &Pkcs11, uri: &Pkcs11Uri) -> Result<Slot, Problem> {
+    let slots = pkcs11.get_slots_with_token().map_err(Problem::Slots)?;
     let mut matching = Vec::new();
     for slot in slots {
         if uri.slot_id.is_some_and(|id| id != slot.id()) {
@@ -594,7 +642,10 @@ fn find_slot(pkcs11: &Pkcs11, uri: &Pkcs11Uri) -> Result<Slot, String> {
         }
         let info = pkcs11
             .get_token_info(slot)
-            .map_err(|e| format!("slot {}: {e}", slot.id()))?;
+            .map_err(|source| Problem::Slot {
+                slot: slot.id(),
+                source,
+            })?;
         let same = |want: &Option<String>, have: &str| {
             want.as_deref().is_none_or(|w| w == have.trim_end())
         };
@@ -609,18 +660,15 @@ fn find_slot(pkcs11: &Pkcs11, uri: &Pkcs11Uri) -> Result<Slot, String> {
     match matching.as_slice() {
         [one] => Ok(*one),
         [] => Err(match &uri.token {
-            Some(label) => format!("no token labelled `{label}`"),
-            None => "no token matches".into(),
+            Some(label) => Problem::NoTokenLabelled(label.clone()),
+            None => Problem::NoToken,
         }),
-        many => Err(format!(
-            "{} tokens match; name one with token= or slot-id=",
-            many.len()
-        )),
+        many => Err(Problem::Tokens(many.len())),
     }
 }
 
 /// The kind and SPKI DER of a public-key object.
-fn read_public_key(session: &Session, public: ObjectHandle) -> Result<(KeyKind, Vec<u8>), String> {
+fn read_public_key(session: &Session, public: ObjectHandle) -> Result<(KeyKind, Vec<u8>), Problem> {
     use pkcs8::der::asn1::{BitString, ObjectIdentifier, OctetString};
     use pkcs8::der::{Any, Decode, Encode};
     use pkcs8::spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
@@ -630,7 +678,10 @@ fn read_public_key(session: &Session, public: ObjectHandle) -> Result<(KeyKind, 
     const RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
     let attrs = session
         .get_attributes(public, &[AttributeType::KeyType])
-        .map_err(|e| format!("cannot read the key type: {e}"))?;
+        .map_err(|source| Problem::Read {
+            what: "key type",
+            source,
+        })?;
     let key_type = attrs.iter().find_map(|a| match a {
         Attribute::KeyType(t) => Some(*t),
         _ => None,
@@ -639,7 +690,10 @@ fn read_public_key(session: &Session, public: ObjectHandle) -> Result<(KeyKind, 
         Some(t) if t == KeyType::EC => {
             let attrs = session
                 .get_attributes(public, &[AttributeType::EcParams, AttributeType::EcPoint])
-                .map_err(|e| format!("cannot read the EC public key: {e}"))?;
+                .map_err(|source| Problem::Read {
+                    what: "EC public key",
+                    source,
+                })?;
             let (mut params, mut point) = (None, None);
             for a in attrs {
                 match a {
@@ -649,14 +703,16 @@ fn read_public_key(session: &Session, public: ObjectHandle) -> Result<(KeyKind, 
                 }
             }
             let (Some(params), Some(point)) = (params, point) else {
-                return Err("the EC public key has no CKA_EC_PARAMS or CKA_EC_POINT".into());
+                return Err(Problem::Invalid(
+                    "the EC public key has no CKA_EC_PARAMS or CKA_EC_POINT",
+                ));
             };
             let curve = ObjectIdentifier::from_der(&params)
-                .map_err(|_| "CKA_EC_PARAMS is not a named curve".to_string())?;
+                .map_err(|_| Problem::Invalid("CKA_EC_PARAMS is not a named curve"))?;
             let (kind, len) = match curve {
                 c if c == P256 => (KeyKind::EcdsaP256, 65),
                 c if c == P384 => (KeyKind::EcdsaP384, 97),
-                other => return Err(format!("curve {other} (supported: P-256, P-384)")),
+                other => return Err(Problem::Curve(other)),
             };
             // CKA_EC_POINT is the DER OCTET STRING of the point (some
             // modules give the bare point).
@@ -665,18 +721,20 @@ fn read_public_key(session: &Session, public: ObjectHandle) -> Result<(KeyKind, 
                 _ => point,
             };
             if point.len() != len || point.first() != Some(&0x04) {
-                return Err("CKA_EC_POINT is not an uncompressed point of its curve".into());
+                return Err(Problem::Invalid(
+                    "CKA_EC_POINT is not an uncompressed point of its curve",
+                ));
             }
             SubjectPublicKeyInfoOwned {
                 algorithm: AlgorithmIdentifierOwned {
                     oid: EC_PUBLIC_KEY,
                     parameters: Some(Any::from(&curve)),
                 },
-                subject_public_key: BitString::from_bytes(&point).map_err(|e| e.to_string())?,
+                subject_public_key: BitString::from_bytes(&point).map_err(Problem::Der)?,
             }
             .to_der()
             .map(|der| (kind, der))
-            .map_err(|e| e.to_string())?
+            .map_err(Problem::Der)?
         }
         Some(t) if t == KeyType::RSA => {
             let attrs = session
@@ -684,7 +742,10 @@ fn read_public_key(session: &Session, public: ObjectHandle) -> Result<(KeyKind, 
                     public,
                     &[AttributeType::Modulus, AttributeType::PublicExponent],
                 )
-                .map_err(|e| format!("cannot read the RSA public key: {e}"))?;
+                .map_err(|source| Problem::Read {
+                    what: "RSA public key",
+                    source,
+                })?;
             let (mut n, mut e) = (None, None);
             for a in attrs {
                 match a {
@@ -694,25 +755,25 @@ fn read_public_key(session: &Session, public: ObjectHandle) -> Result<(KeyKind, 
                 }
             }
             let (Some(n), Some(e)) = (n, e) else {
-                return Err("the RSA public key has no modulus or exponent".into());
+                return Err(Problem::Invalid(
+                    "the RSA public key has no modulus or exponent",
+                ));
             };
             let bits = n.iter().skip_while(|b| **b == 0).count() * 8;
-            let kind = KeyKind::rsa_of_bits(bits)
-                .ok_or_else(|| format!("RSA key of {bits} bits (supported: 2048, 3072, 4096)"))?;
+            let kind = KeyKind::rsa_of_bits(bits).ok_or(Problem::RsaBits(bits))?;
             let rsa_public = der_sequence(&[der_uint(&n), der_uint(&e)]);
             SubjectPublicKeyInfoOwned {
                 algorithm: AlgorithmIdentifierOwned {
                     oid: RSA,
                     parameters: Some(Any::null()),
                 },
-                subject_public_key: BitString::from_bytes(&rsa_public)
-                    .map_err(|e| e.to_string())?,
+                subject_public_key: BitString::from_bytes(&rsa_public).map_err(Problem::Der)?,
             }
             .to_der()
             .map(|der| (kind, der))
-            .map_err(|e| e.to_string())?
+            .map_err(Problem::Der)?
         }
-        _ => return Err("not an EC or RSA key".into()),
+        _ => return Err(Problem::Invalid("not an EC or RSA key")),
     };
     Ok(spki)
 }

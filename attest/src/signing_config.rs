@@ -112,36 +112,69 @@ pub fn load(path: &Path) -> Result<Services, Error> {
         path: path.to_path_buf(),
         source,
     })?;
-    select(&text, OffsetDateTime::now_utc()).map_err(|message| Error::SigningConfig {
+    select(&text, OffsetDateTime::now_utc()).map_err(|e| Error::SigningConfig {
         path: path.to_path_buf(),
-        message,
+        message: e.to_string(),
     })
 }
 
+/// Why a signing config cannot be used.
+#[derive(Debug, thiserror::Error)]
+enum ConfigError {
+    #[error("{0}")]
+    Json(serde_json::Error),
+    #[error("unsupported mediaType `{0}` (expected {MEDIA_TYPE_V02} or {MEDIA_TYPE_V01})")]
+    MediaType(String),
+    #[error("{0}")]
+    Invalid(&'static str),
+    #[error("tsaUrls: {0}")]
+    TsaUrl(serde_json::Error),
+    #[error("{0}: selector ALL (writing to every listed service) is not supported")]
+    SelectorAll(String),
+    #[error("{field}: selector EXACT with count {count} is not supported (only 1)")]
+    SelectorExact { field: String, count: String },
+    #[error("{field}: unknown selector `{selector}`")]
+    SelectorUnknown { field: String, selector: String },
+    #[error("{field}: `{value}` is not an RFC 3339 time: {source}")]
+    Time {
+        field: String,
+        value: String,
+        source: time::error::Parse,
+    },
+    #[error("{0}: validFor ends before it starts")]
+    Window(String),
+}
+
 /// Select the services of the config `text` valid at `now`.
-fn select(text: &str, now: OffsetDateTime) -> Result<Services, String> {
-    let doc: Doc = serde_json::from_str(text).map_err(|e| e.to_string())?;
+fn select(text: &str, now: OffsetDateTime) -> Result<Services, ConfigError> {
+    let doc: Doc = serde_json::from_str(text).map_err(ConfigError::Json)?;
     match doc.media_type.as_str() {
         MEDIA_TYPE_V02 => select_v02(&doc, now),
         MEDIA_TYPE_V01 => select_v01(&doc),
-        other => Err(format!(
-            "unsupported mediaType `{other}` (expected {MEDIA_TYPE_V02} or {MEDIA_TYPE_V01})"
-        )),
+        other => Err(ConfigError::MediaType(other.to_string())),
     }
 }
 
-fn select_v01(doc: &Doc) -> Result<Services, String> {
+fn select_v01(doc: &Doc) -> Result<Services, ConfigError> {
     if !doc.ca_urls.is_empty() || !doc.rekor_tlog_urls.is_empty() || !doc.oidc_urls.is_empty() {
-        return Err("a v0.1 config has caUrl/tlogUrls, not the v0.2 lists".into());
+        return Err(ConfigError::Invalid(
+            "a v0.1 config has caUrl/tlogUrls, not the v0.2 lists",
+        ));
     }
     let _ = &doc.oidc_url; // signing here takes the token as given
     let tsa_url = match doc.tsa_urls.first() {
         None => None,
         Some(serde_json::Value::String(url)) => Some(url.clone()),
-        Some(_) => return Err("v0.1 tsaUrls: expected URL strings".into()),
+        Some(_) => return Err(ConfigError::Invalid("v0.1 tsaUrls: expected URL strings")),
     };
-    let fulcio_url = doc.ca_url.clone().ok_or("no CA URL (caUrl)")?;
-    let url = doc.tlog_urls.first().ok_or("no Rekor log URL (tlogUrls)")?;
+    let fulcio_url = doc
+        .ca_url
+        .clone()
+        .ok_or(ConfigError::Invalid("no CA URL (caUrl)"))?;
+    let url = doc
+        .tlog_urls
+        .first()
+        .ok_or(ConfigError::Invalid("no Rekor log URL (tlogUrls)"))?;
     Ok(Services {
         fulcio_url,
         rekor: Some(RekorLog {
@@ -152,15 +185,17 @@ fn select_v01(doc: &Doc) -> Result<Services, String> {
     })
 }
 
-fn select_v02(doc: &Doc, now: OffsetDateTime) -> Result<Services, String> {
+fn select_v02(doc: &Doc, now: OffsetDateTime) -> Result<Services, ConfigError> {
     if doc.ca_url.is_some() || doc.oidc_url.is_some() || !doc.tlog_urls.is_empty() {
-        return Err("a v0.2 config has caUrls/rekorTlogUrls, not the v0.1 fields".into());
+        return Err(ConfigError::Invalid(
+            "a v0.2 config has caUrls/rekorTlogUrls, not the v0.1 fields",
+        ));
     }
     let tsa_urls = doc
         .tsa_urls
         .iter()
-        .map(|v| Endpoint::deserialize(v).map_err(|e| format!("tsaUrls: {e}")))
-        .collect::<Result<Vec<Endpoint>, String>>()?;
+        .map(|v| Endpoint::deserialize(v).map_err(ConfigError::TsaUrl))
+        .collect::<Result<Vec<Endpoint>, ConfigError>>()?;
     for endpoint in doc
         .ca_urls
         .iter()
@@ -170,17 +205,22 @@ fn select_v02(doc: &Doc, now: OffsetDateTime) -> Result<Services, String> {
     {
         window(endpoint)?; // every window must be readable, used or not
     }
-    let fulcio = first_eligible(&doc.ca_urls, FULCIO_VERSIONS, now)?
-        .ok_or("no certificate authority in caUrls is valid now with API version 1")?;
+    let fulcio = first_eligible(&doc.ca_urls, FULCIO_VERSIONS, now)?.ok_or(
+        ConfigError::Invalid("no certificate authority in caUrls is valid now with API version 1"),
+    )?;
     one_service("rekorTlogConfig", doc.rekor_tlog_config.as_ref())?;
     one_service("tsaConfig", doc.tsa_config.as_ref())?;
     let rekor = first_eligible(&doc.rekor_tlog_urls, REKOR_VERSIONS, now)?;
     if rekor.is_none() && !doc.rekor_tlog_urls.is_empty() {
-        return Err("no Rekor log in rekorTlogUrls is valid now with API version 1 or 2".into());
+        return Err(ConfigError::Invalid(
+            "no Rekor log in rekorTlogUrls is valid now with API version 1 or 2",
+        ));
     }
     let tsa = first_eligible(&tsa_urls, TSA_VERSIONS, now)?;
     if tsa.is_none() && !tsa_urls.is_empty() {
-        return Err("no timestamp authority in tsaUrls is valid now with API version 1".into());
+        return Err(ConfigError::Invalid(
+            "no timestamp authority in tsaUrls is valid now with API version 1",
+        ));
     }
     Ok(Services {
         fulcio_url: fulcio.url.clone(),
@@ -193,31 +233,35 @@ fn select_v02(doc: &Doc, now: OffsetDateTime) -> Result<Services, String> {
 }
 
 /// This client writes to one log and one TSA; a config demanding more is refused.
-fn one_service(field: &str, config: Option<&Selector>) -> Result<(), String> {
+fn one_service(field: &str, config: Option<&Selector>) -> Result<(), ConfigError> {
     let Some(config) = config else {
         return Ok(());
     };
     match (config.selector.as_deref(), config.count) {
         (None | Some("ANY"), _) | (Some("EXACT"), Some(1)) => Ok(()),
-        (Some("ALL"), _) => Err(format!(
-            "{field}: selector ALL (writing to every listed service) is not supported"
-        )),
-        (Some("EXACT"), count) => Err(format!(
-            "{field}: selector EXACT with count {} is not supported (only 1)",
-            count
+        (Some("ALL"), _) => Err(ConfigError::SelectorAll(field.to_string())),
+        (Some("EXACT"), count) => Err(ConfigError::SelectorExact {
+            field: field.to_string(),
+            count: count
                 .map(|c| c.to_string())
-                .unwrap_or_else(|| "unset".into())
-        )),
-        (Some(other), _) => Err(format!("{field}: unknown selector `{other}`")),
+                .unwrap_or_else(|| "unset".into()),
+        }),
+        (Some(other), _) => Err(ConfigError::SelectorUnknown {
+            field: field.to_string(),
+            selector: other.to_string(),
+        }),
     }
 }
 
-fn parse_time(field: &str, value: &str) -> Result<OffsetDateTime, String> {
-    OffsetDateTime::parse(value, &Rfc3339)
-        .map_err(|e| format!("{field}: `{value}` is not an RFC 3339 time: {e}"))
+fn parse_time(field: &str, value: &str) -> Result<OffsetDateTime, ConfigError> {
+    OffsetDateTime::parse(value, &Rfc3339).map_err(|source| ConfigError::Time {
+        field: field.to_string(),
+        value: value.to_string(),
+        source,
+    })
 }
 
-fn window(endpoint: &Endpoint) -> Result<(OffsetDateTime, Option<OffsetDateTime>), String> {
+fn window(endpoint: &Endpoint) -> Result<(OffsetDateTime, Option<OffsetDateTime>), ConfigError> {
     let start = parse_time(
         &format!("{}: validFor.start", endpoint.url),
         &endpoint.valid_for.start,
@@ -229,7 +273,7 @@ fn window(endpoint: &Endpoint) -> Result<(OffsetDateTime, Option<OffsetDateTime>
         .map(|e| parse_time(&format!("{}: validFor.end", endpoint.url), e))
         .transpose()?;
     if end.is_some_and(|end| end < start) {
-        return Err(format!("{}: validFor ends before it starts", endpoint.url));
+        return Err(ConfigError::Window(endpoint.url.clone()));
     }
     Ok((start, end))
 }
@@ -239,7 +283,7 @@ fn first_eligible<'a>(
     endpoints: &'a [Endpoint],
     versions: &[u32],
     now: OffsetDateTime,
-) -> Result<Option<&'a Endpoint>, String> {
+) -> Result<Option<&'a Endpoint>, ConfigError> {
     let mut best: Option<&Endpoint> = None;
     for endpoint in endpoints {
         let (start, end) = window(endpoint)?;
@@ -378,7 +422,7 @@ mod tests {
             ),
         ];
         for (text, expected) in cases {
-            let err = select(&text, now()).unwrap_err();
+            let err = select(&text, now()).unwrap_err().to_string();
             assert!(err.contains(expected), "{expected}: {err}");
         }
         let no_ca = config(&v2, &tsa, "").replace(
@@ -387,6 +431,7 @@ mod tests {
         );
         assert!(select(&no_ca, now())
             .unwrap_err()
+            .to_string()
             .contains("no certificate authority"));
     }
 

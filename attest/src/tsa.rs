@@ -114,59 +114,81 @@ pub fn timestamp(url: &str, signature: &[u8]) -> Result<Vec<u8>, Error> {
     Ok(reply)
 }
 
+/// Why a TSA's reply is not a timestamp for this request.
+#[derive(Debug, thiserror::Error)]
+enum ReplyError {
+    #[error("{0}")]
+    Der(der::Error),
+    #[error("{what}: {source}")]
+    At {
+        what: &'static str,
+        source: der::Error,
+    },
+    #[error("request refused (PKIStatus {0})")]
+    Refused(u8),
+    #[error("{0}")]
+    Invalid(&'static str),
+}
+
+fn at(what: &'static str) -> impl FnOnce(der::Error) -> ReplyError {
+    move |source| ReplyError::At { what, source }
+}
+
 /// The `TimeStampToken` of a `TimeStampResp`, after checking it answers
 /// this request (status granted, SHA-256 imprint `digest`, `nonce`).
-fn token_from_reply(reply: &[u8], digest: &[u8], nonce: &[u8]) -> Result<Vec<u8>, String> {
-    let mut reader = SliceReader::new(reply).map_err(|e| e.to_string())?;
+fn token_from_reply(reply: &[u8], digest: &[u8], nonce: &[u8]) -> Result<Vec<u8>, ReplyError> {
+    let mut reader = SliceReader::new(reply).map_err(ReplyError::Der)?;
     let (status, token) = reader
         .sequence(|r| {
             let status: AnyRef<'_> = r.decode()?;
             let token: Option<AnyRef<'_>> = r.decode()?;
             Ok((status, token))
         })
-        .map_err(|e| format!("not a TimeStampResp: {e}"))?;
+        .map_err(at("not a TimeStampResp"))?;
     reader
         .finish(())
-        .map_err(|e| format!("trailing data after the TimeStampResp: {e}"))?;
+        .map_err(at("trailing data after the TimeStampResp"))?;
     let code = SliceReader::new(status.value())
         .and_then(|mut r| r.decode::<u8>())
-        .map_err(|e| format!("PKIStatusInfo: {e}"))?;
+        .map_err(at("PKIStatusInfo"))?;
     // 0 granted, 1 grantedWithMods; anything else is a refusal.
     if code > 1 {
-        return Err(format!("request refused (PKIStatus {code})"));
+        return Err(ReplyError::Refused(code));
     }
     let token = token
-        .ok_or("status granted but no timeStampToken")?
+        .ok_or(ReplyError::Invalid("status granted but no timeStampToken"))?
         .to_der()
-        .map_err(|e| e.to_string())?;
-    let content = ContentInfo::from_der(&token).map_err(|e| format!("timeStampToken: {e}"))?;
+        .map_err(ReplyError::Der)?;
+    let content = ContentInfo::from_der(&token).map_err(at("timeStampToken"))?;
     if content.content_type != ID_SIGNED_DATA {
-        return Err("timeStampToken is not CMS SignedData".into());
+        return Err(ReplyError::Invalid("timeStampToken is not CMS SignedData"));
     }
     let signed: SignedData = content
         .content
         .decode_as()
-        .map_err(|e| format!("timeStampToken SignedData: {e}"))?;
+        .map_err(at("timeStampToken SignedData"))?;
     if signed.encap_content_info.econtent_type != ID_CT_TST_INFO {
-        return Err("timeStampToken does not encapsulate a TSTInfo".into());
+        return Err(ReplyError::Invalid(
+            "timeStampToken does not encapsulate a TSTInfo",
+        ));
     }
     if signed.signer_infos.0.len() != 1 {
-        return Err("timeStampToken must have exactly one signer".into());
+        return Err(ReplyError::Invalid(
+            "timeStampToken must have exactly one signer",
+        ));
     }
     let econtent = signed
         .encap_content_info
         .econtent
-        .ok_or("timeStampToken has no TSTInfo")?;
-    let tst_info = econtent
-        .decode_as::<OctetString>()
-        .map_err(|e| format!("TSTInfo: {e}"))?;
+        .ok_or(ReplyError::Invalid("timeStampToken has no TSTInfo"))?;
+    let tst_info = econtent.decode_as::<OctetString>().map_err(at("TSTInfo"))?;
     check_tst_info(tst_info.as_bytes(), digest, nonce)?;
     Ok(token)
 }
 
 /// `TSTInfo` (RFC 3161 §2.4.2): the imprint and nonce must be ours.
-fn check_tst_info(der: &[u8], digest: &[u8], nonce: &[u8]) -> Result<(), String> {
-    let mut reader = SliceReader::new(der).map_err(|e| e.to_string())?;
+fn check_tst_info(der: &[u8], digest: &[u8], nonce: &[u8]) -> Result<(), ReplyError> {
+    let mut reader = SliceReader::new(der).map_err(ReplyError::Der)?;
     reader
         .sequence(|r| {
             let _version: u8 = r.decode()?;
@@ -184,15 +206,19 @@ fn check_tst_info(der: &[u8], digest: &[u8], nonce: &[u8]) -> Result<(), String>
             }
             Ok((imprint, found_nonce))
         })
-        .map_err(|e| format!("TSTInfo: {e}"))
+        .map_err(at("TSTInfo"))
         .and_then(|(imprint, found_nonce)| {
             if imprint.hash_algorithm.algorithm != SHA256
                 || imprint.hashed_message.as_bytes() != digest
             {
-                return Err("the TSTInfo imprint is not the signature's SHA-256".into());
+                return Err(ReplyError::Invalid(
+                    "the TSTInfo imprint is not the signature's SHA-256",
+                ));
             }
             if found_nonce.as_deref() != Some(nonce) {
-                return Err("the TSTInfo nonce is not the request's".into());
+                return Err(ReplyError::Invalid(
+                    "the TSTInfo nonce is not the request's",
+                ));
             }
             Ok(())
         })
@@ -224,11 +250,13 @@ mod tests {
         let refused = [0x30, 0x05, 0x30, 0x03, 0x02, 0x01, 0x02];
         assert!(token_from_reply(&refused, &[0; 32], &[1])
             .unwrap_err()
+            .to_string()
             .contains("refused"));
         // granted without a token
         let empty = [0x30, 0x05, 0x30, 0x03, 0x02, 0x01, 0x00];
         assert!(token_from_reply(&empty, &[0; 32], &[1])
             .unwrap_err()
+            .to_string()
             .contains("no timeStampToken"));
         assert!(token_from_reply(b"<html>", &[0; 32], &[1]).is_err());
         let mut trailing = empty.to_vec();

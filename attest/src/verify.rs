@@ -383,13 +383,19 @@ pub fn verify_bundle_text(
     })
 }
 
+/// A built-in root that failed to load, cached as its message.
+#[derive(Clone, Debug)]
+struct BuiltInRootError(String);
+
 /// A trust root and its verifier; the built-in roots are parsed once.
 type Trusted = std::sync::Arc<(TrustedRoot, Verifier)>;
 
 fn verifier_for(trust: &Trust) -> Result<Trusted, Error> {
     use std::sync::{Arc, OnceLock};
-    static PUBLIC_GOOD: OnceLock<Result<Trusted, String>> = OnceLock::new();
-    static STAGING: OnceLock<Result<Trusted, String>> = OnceLock::new();
+    // The error is kept as its text: `Error` is not `Clone`, and the
+    // cached failure is reported again as the built-in root's.
+    static PUBLIC_GOOD: OnceLock<Result<Trusted, BuiltInRootError>> = OnceLock::new();
+    static STAGING: OnceLock<Result<Trusted, BuiltInRootError>> = OnceLock::new();
     let build = |trust: &Trust| -> Result<Trusted, Error> {
         let root = load_trust(trust)?;
         let verifier = Verifier::new(&root).map_err(|e| Error::TrustedRoot {
@@ -401,12 +407,12 @@ fn verifier_for(trust: &Trust) -> Result<Trusted, Error> {
         })?;
         Ok(Arc::new((root, verifier)))
     };
-    let cached = |cell: &OnceLock<Result<Trusted, String>>| {
-        cell.get_or_init(|| build(trust).map_err(|e| e.to_string()))
+    let cached = |cell: &OnceLock<Result<Trusted, BuiltInRootError>>| {
+        cell.get_or_init(|| build(trust).map_err(|e| BuiltInRootError(e.to_string())))
             .clone()
-            .map_err(|message| Error::TrustedRoot {
+            .map_err(|e| Error::TrustedRoot {
                 path: PathBuf::from("<built-in>"),
-                message,
+                message: e.0,
             })
     };
     match trust {
