@@ -521,8 +521,13 @@ pub const PATH_RULES: &[&[PathRule]] = &[
     ),
     path_rules!(
         id::TLS_VERIFICATION_DISABLED,
-        "`SslVerifyMode::NONE` turns off certificate verification",
-        ["SslVerifyMode::NONE",]
+        "certificate verification turned off",
+        [
+            "SslVerifyMode::NONE",
+            "SslVerifyMode::empty",
+            "SslOption::DANGER_ACCEPT_INVALID_CERTS",
+            "SslOption::DANGER_ACCEPT_INVALID_HOSTS",
+        ]
     ),
     path_rules!(
         id::PERMISSIVE_CORS,

@@ -3,6 +3,8 @@
 //! exact lines its `//~` markers name. The `corpus` bench prints the same
 //! score next to the real-vulnerability corpus.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
+
 #[path = "../benches/support/annotated.rs"]
 mod annotated;
 

@@ -1,6 +1,7 @@
 use super::prelude::*;
 
-/// `cleartext-logging`: a value named like a secret printed or logged.
+/// `cleartext-logging`: a value named like a secret, or built from one
+/// (`let line = format!("pw={password}")`), printed or logged.
 pub(crate) struct Check;
 
 impl super::Check for Check {
@@ -16,7 +17,7 @@ impl super::Check for Check {
                 .as_deref()
                 .filter(|n| is_secret_name(n))
                 .map(str::to_string)
-                .or_else(|| secret_expr_name(&arg.expr));
+                .or_else(|| secret_source(cx, &arg.expr));
             if let Some(secret) = secret {
                 a.report(
                     Some(cx),
@@ -28,13 +29,18 @@ impl super::Check for Check {
             }
         }
         for (ident, _, span) in m.captured {
-            if is_secret_name(ident) {
+            let secret = if is_secret_name(ident) {
+                Some(ident.clone())
+            } else {
+                cx.vars.get(ident).and_then(|v| v.secret.clone())
+            };
+            if let Some(secret) = secret {
                 a.report(
                     Some(cx),
                     id::CLEARTEXT_LOGGING,
                     *span,
                     *span,
-                    format!("`{ident}` is written to {sink}"),
+                    format!("`{secret}` is written to {sink}"),
                 );
             }
         }
@@ -67,6 +73,81 @@ pub(crate) fn secret_expr_name(e: &Expr) -> Option<String> {
             ) =>
         {
             secret_expr_name(&m.receiver)
+        }
+        _ => None,
+    }
+}
+
+/// The secret an expression holds: named like one ([`secret_expr_name`]),
+/// or a variable, `format!`, concatenation or conversion built from one
+/// (`format!("Bearer {token_secret}")`, `"pw=".to_owned() + &password`).
+/// Anything passed through another function (a hash, an encryption, a
+/// mask) is not the secret any more.
+pub(crate) fn secret_source(cx: &FnCx, e: &Expr) -> Option<String> {
+    if let Some(name) = secret_expr_name(e) {
+        return Some(name);
+    }
+    match peel(e) {
+        Expr::Path(p) if p.qself.is_none() && p.path.segments.len() == 1 => cx
+            .vars
+            .get(&p.path.segments[0].ident.to_string())
+            .and_then(|v| v.secret.clone()),
+        Expr::Reference(r) => secret_source(cx, &r.expr),
+        Expr::MethodCall(m)
+            if matches!(
+                m.method.to_string().as_str(),
+                "as_str"
+                    | "as_bytes"
+                    | "clone"
+                    | "to_string"
+                    | "to_owned"
+                    | "into"
+                    | "as_ref"
+                    | "unwrap"
+                    | "as_deref"
+                    | "trim"
+                    | "to_vec"
+                    | "into_bytes"
+                    | "expose_secret"
+                    | "push_str"
+            ) =>
+        {
+            secret_source(cx, &m.receiver)
+        }
+        Expr::Binary(b) if matches!(b.op, syn::BinOp::Add(_)) => {
+            secret_source(cx, &b.left).or_else(|| secret_source(cx, &b.right))
+        }
+        Expr::Call(c) if c.args.len() == 1 => match &*c.func {
+            Expr::Path(p) if last_ident(&p.path) == "from" => secret_source(cx, &c.args[0]),
+            _ => None,
+        },
+        Expr::Macro(m) if last_ident(&m.mac.path) == "format" => {
+            let args = macros::parse_args(&m.mac.tokens);
+            for arg in args.iter().skip(1) {
+                if let Some(name) = arg.name.as_deref().filter(|n| is_secret_name(n)) {
+                    return Some(name.to_string());
+                }
+                if let Some(name) = secret_source(cx, &arg.expr) {
+                    return Some(name);
+                }
+            }
+            let template = args.first().and_then(|a| lit_str(&a.expr))?;
+            macros::placeholders(&template)
+                .into_iter()
+                .find_map(|ph| match ph.arg {
+                    macros::ArgRef::Name(name)
+                        if !args
+                            .iter()
+                            .any(|a| a.name.as_deref() == Some(name.as_str())) =>
+                    {
+                        if is_secret_name(&name) {
+                            Some(name)
+                        } else {
+                            cx.vars.get(&name).and_then(|v| v.secret.clone())
+                        }
+                    }
+                    _ => None,
+                })
         }
         _ => None,
     }

@@ -1,8 +1,9 @@
-use super::cleartext_logging::secret_expr_name;
+use super::cleartext_logging::secret_source;
 use super::prelude::*;
 
-/// `cleartext-storage`: a value named like a secret written to a file or a
-/// plain TCP stream.
+/// `cleartext-storage`: a value named like a secret, or built from one,
+/// written to a file or a plain TCP stream, or stored in a database (the
+/// text or a parameter of a SQL statement).
 pub(crate) struct Check;
 
 /// Functions that write their second argument to a file.
@@ -10,10 +11,27 @@ const WRITE_FNS: &[&str] = &["std::fs::write", "tokio::fs::write", "async_std::f
 
 impl super::Check for Check {
     fn call(&self, a: &mut FileAnalyzer<'_>, cx: &mut FnCx, call: &Call<'_>) {
+        let sql_sink = CALL_SINKS
+            .iter()
+            .flat_map(|g| g.iter())
+            .any(|s| s.kind == taint::SQL && path_ends_with(call.callee, s.path));
+        if sql_sink {
+            if let Some(secret) = call.expr.args.iter().find_map(|e| secret_within(cx, e)) {
+                let span = call.expr.span();
+                a.report(
+                    Some(cx),
+                    id::CLEARTEXT_STORAGE,
+                    span,
+                    span,
+                    format!("`{secret}` is stored in a database unencrypted"),
+                );
+            }
+            return;
+        }
         if !WRITE_FNS.iter().any(|f| path_ends_with(call.callee, f)) {
             return;
         }
-        if let Some(secret) = call.expr.args.get(1).and_then(secret_expr_name) {
+        if let Some(secret) = call.expr.args.get(1).and_then(|e| secret_source(cx, e)) {
             let span = call.expr.span();
             a.report(
                 Some(cx),
@@ -25,19 +43,71 @@ impl super::Check for Check {
         }
     }
 
+    /// `write!(file, "{}", password)` / `writeln!(stream, "{token_secret}")`.
+    fn macro_call(&self, a: &mut FileAnalyzer<'_>, cx: &mut FnCx, m: &MacroCall<'_>) {
+        if m.name != "write" && m.name != "writeln" {
+            return;
+        }
+        let Some(target) = m.args.first() else { return };
+        let sink = match sink_of(&a.receiver_type(cx, &target.expr).unwrap_or_default()) {
+            Some(sink) => sink,
+            None => return,
+        };
+        let secret = m
+            .args
+            .iter()
+            .skip(2)
+            .find_map(|arg| secret_source(cx, &arg.expr))
+            .or_else(|| {
+                m.captured.iter().find_map(|(name, _, _)| {
+                    if is_secret_name(name) {
+                        Some(name.clone())
+                    } else {
+                        cx.vars.get(name).and_then(|v| v.secret.clone())
+                    }
+                })
+            });
+        if let Some(secret) = secret {
+            let span = m.mac.span();
+            a.report(
+                Some(cx),
+                id::CLEARTEXT_STORAGE,
+                span,
+                span,
+                format!("`{secret}` is written to {sink} unencrypted"),
+            );
+        }
+    }
+
     fn method(&self, a: &mut FileAnalyzer<'_>, cx: &mut FnCx, m: &Method<'_>) {
+        // A secret as the text or a parameter of a SQL statement, or bound
+        // to one (`sqlx::query(..).bind(&password)`).
+        let to_database = method_sinks(m.name, taint::SQL).next().is_some()
+            || (m.name == "bind" && {
+                let (_, root) = chain(&m.expr.receiver);
+                matches!(root, Expr::Call(c) if matches!(&*c.func, Expr::Path(p) if {
+                    let callee = a.imports.resolve(&p.path);
+                    callee.starts_with("sqlx::") || callee.starts_with("diesel::")
+                }))
+            });
+        if to_database {
+            if let Some(secret) = m.expr.args.iter().find_map(|e| secret_within(cx, e)) {
+                a.report(
+                    Some(cx),
+                    id::CLEARTEXT_STORAGE,
+                    m.span,
+                    m.full(),
+                    format!("`{secret}` is stored in a database unencrypted"),
+                );
+            }
+            return;
+        }
         if !matches!(m.name, "write_all" | "write") {
             return;
         }
         let ty = a.receiver_type(cx, &m.expr.receiver).unwrap_or_default();
-        let sink = if ty.ends_with("TcpStream") {
-            "a plain TCP stream"
-        } else if ty.ends_with("File") || ty.ends_with("OpenOptions") {
-            "a file"
-        } else {
-            return;
-        };
-        if let Some(secret) = m.expr.args.first().and_then(secret_expr_name) {
+        let Some(sink) = sink_of(&ty) else { return };
+        if let Some(secret) = m.expr.args.first().and_then(|e| secret_source(cx, e)) {
             a.report(
                 Some(cx),
                 id::CLEARTEXT_STORAGE,
@@ -46,5 +116,41 @@ impl super::Check for Check {
                 format!("`{secret}` is written to {sink} unencrypted"),
             );
         }
+    }
+}
+
+/// What a writer of this type writes to, when it is unencrypted storage or
+/// transport.
+fn sink_of(ty: &str) -> Option<&'static str> {
+    if ty.ends_with("TcpStream") {
+        Some("a plain TCP stream")
+    } else if ty.ends_with("File") || ty.ends_with("OpenOptions") {
+        Some("a file")
+    } else {
+        None
+    }
+}
+
+/// A secret anywhere in a statement's parameters: the value itself, or
+/// inside an array, tuple or `params![..]` list.
+fn secret_within(cx: &FnCx, e: &Expr) -> Option<String> {
+    if let Some(name) = secret_source(cx, e) {
+        return Some(name);
+    }
+    match peel(e) {
+        Expr::Reference(r) => secret_within(cx, &r.expr),
+        Expr::Array(a) => a.elems.iter().find_map(|e| secret_within(cx, e)),
+        Expr::Tuple(t) => t.elems.iter().find_map(|e| secret_within(cx, e)),
+        Expr::Macro(m)
+            if matches!(
+                last_ident(&m.mac.path).as_str(),
+                "params" | "named_params" | "vec"
+            ) =>
+        {
+            crate::macros::parse_args(&m.mac.tokens)
+                .iter()
+                .find_map(|a| secret_within(cx, &a.expr))
+        }
+        _ => None,
     }
 }

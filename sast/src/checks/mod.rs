@@ -48,6 +48,7 @@ mod world_writable;
 mod xss;
 mod xxe;
 
+pub(crate) use cleartext_logging::secret_source;
 pub(crate) use insecure_cookie::finish as finish_cookies;
 pub(crate) use tls_verification_disabled::collect_verifiers;
 

@@ -22,6 +22,42 @@ impl super::Check for Check {
                     format!("`{name}` turns off TLS verification"),
                 );
             }
+            // Other clients' switches: lettre `dangerous_accept_invalid_certs`,
+            // mysql `with_danger_accept_invalid_certs`, mongodb
+            // `tls_allow_invalid_certificates`, ldap3 `set_no_tls_verify`,
+            // ureq `disable_verification`.
+            _ if first_bool == Some(true) && turns_off_when_true(name) => {
+                a.report(
+                    Some(cx),
+                    id::TLS_VERIFICATION_DISABLED,
+                    span,
+                    full_span,
+                    format!("`{name}(true)` turns off TLS verification"),
+                );
+            }
+            // curl `ssl_verify_peer(false)`/`ssl_verify_host(false)`.
+            "ssl_verify_peer" | "ssl_verify_host" | "verify_peer" | "set_verify_peer"
+            | "verify_certificate" | "tls_verify" | "verify_certs"
+                if first_bool == Some(false) =>
+            {
+                a.report(
+                    Some(cx),
+                    id::TLS_VERIFICATION_DISABLED,
+                    span,
+                    full_span,
+                    format!("`{name}(false)` turns off TLS verification"),
+                );
+            }
+            // tiberius: trust whatever certificate the server presents.
+            "trust_cert" if m.expr.args.is_empty() => {
+                a.report(
+                    Some(cx),
+                    id::TLS_VERIFICATION_DISABLED,
+                    span,
+                    full_span,
+                    "`trust_cert()` accepts any server certificate".into(),
+                );
+            }
             "verify_hostname" | "set_verify_hostname" if first_bool == Some(false) => {
                 a.report(
                     Some(cx),
@@ -59,6 +95,23 @@ impl super::Check for Check {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// A configuration field that turns verification off
+    /// (`accept_invalid_certs: true`, `tls_allow_invalid_certificates: Some(true)`).
+    fn binding(&self, a: &mut FileAnalyzer<'_>, cx: Option<&FnCx>, name: &str, e: &Expr) {
+        let on = lit_bool(e) == Some(true)
+            || matches!(peel(e), Expr::Call(c) if matches!(&*c.func, Expr::Path(p) if p.path.is_ident("Some")) && c.args.first().and_then(lit_bool) == Some(true));
+        if on && (turns_off_when_true(name) || name == "insecure_skip_tls_verify") {
+            let span = e.span();
+            a.report(
+                cx,
+                id::TLS_VERIFICATION_DISABLED,
+                span,
+                span,
+                format!("`{name}: true` turns off TLS verification"),
+            );
         }
     }
 
@@ -188,4 +241,21 @@ fn accepts_everything(a: &FileAnalyzer<'_>, cx: &FnCx, e: &Expr) -> bool {
     ]
     .iter()
     .any(|w| lower.contains(w))
+}
+
+/// A method or field name that disables certificate or hostname checks
+/// when given `true`.
+fn turns_off_when_true(name: &str) -> bool {
+    let name = name.strip_prefix("set_").unwrap_or(name);
+    let name = name.strip_prefix("with_").unwrap_or(name);
+    name.contains("accept_invalid")
+        || name.contains("allow_invalid_cert")
+        || name.contains("allow_invalid_host")
+        || name.contains("skip_domain_validation")
+        || name.contains("skip_verif")
+        || name.contains("insecure_skip_verify")
+        || matches!(
+            name,
+            "no_tls_verify" | "disable_verification" | "danger_disable_verification"
+        )
 }

@@ -320,9 +320,16 @@ impl FileAnalyzer<'_> {
             // Mutation: the receiver variable absorbs the argument's taint.
             "push_str" | "push" | "extend" | "extend_from_slice" | "insert" | "insert_str"
             | "append" | "write_str" | "write_all" => {
+                let secret = m
+                    .args
+                    .iter()
+                    .find_map(|a| crate::checks::secret_source(cx, a));
                 if let Some(v) = var_of(&m.receiver) {
                     let entry = cx.vars.entry(v).or_default();
                     entry.taint = entry.taint.union(all_args);
+                    if entry.secret.is_none() {
+                        entry.secret = secret;
+                    }
                 }
                 Taint::CLEAN
             }

@@ -311,8 +311,9 @@ impl FileAnalyzer<'_> {
                 self.binding(Some(cx), name, &init.expr);
             }
             self.describe_init(cx, &init.expr, &mut var);
+            var.secret = crate::checks::secret_source(cx, &init.expr);
             if let Expr::Closure(c) = peel(&init.expr) {
-                var.closure = Some(std::sync::Arc::new(c.clone()));
+                var.closure = Some(std::rc::Rc::new(c.clone()));
             }
             var.literal = self.is_literal_material(&init.expr)
                 || var_of(&init.expr)

@@ -70,7 +70,10 @@ pub(crate) struct Var {
     /// A closure bound to this name (`let run = |q| conn.execute(q, [])`):
     /// a call `run(x)` evaluates its body with its parameters bound to the
     /// arguments' taints.
-    pub(crate) closure: Option<std::sync::Arc<syn::ExprClosure>>,
+    pub(crate) closure: Option<std::rc::Rc<syn::ExprClosure>>,
+    /// Holds a secret or text built from one (`format!("pw={password}")`):
+    /// the secret's name, for `cleartext-logging`/`cleartext-storage`.
+    pub(crate) secret: Option<String>,
 }
 
 /// Per-function state.

@@ -1,0 +1,77 @@
+// Secrets logged or stored in cleartext, directly or through a value built
+// from them; near misses log a hash, a length or a masked form.
+use std::io::Write;
+
+struct Login {
+    user: String,
+    password: String,
+}
+
+fn pos_log_built(password: &str) {
+    let line = format!("login pw={password}");
+    log::info!("{}", line); //~ cleartext-logging
+}
+
+fn pos_log_concat(api_key: &str) {
+    let header = "Bearer ".to_owned() + api_key;
+    println!("sending {header}"); //~ cleartext-logging
+}
+
+fn pos_log_pushed(login: &Login) {
+    let mut msg = String::from("user ");
+    msg.push_str(&login.user);
+    msg.push_str(&login.password);
+    tracing::debug!("{}", msg); //~ cleartext-logging
+}
+
+fn pos_writeln_file(client_secret: &str) {
+    let mut f = std::fs::File::create("settings.txt").unwrap();
+    writeln!(f, "secret={}", client_secret).unwrap(); //~ cleartext-storage
+}
+
+fn pos_file_built(login: &Login) {
+    let record = format!("{}:{}", login.user, login.password);
+    std::fs::write("users.db", record).unwrap(); //~ cleartext-storage
+}
+
+fn pos_database(conn: &rusqlite::Connection, login: &Login) {
+    conn.execute( //~ cleartext-storage
+        "INSERT INTO users (name, password) VALUES (?1, ?2)",
+        rusqlite::params![login.user, login.password],
+    )
+    .unwrap();
+}
+
+async fn pos_sqlx_bind(pool: &sqlx::PgPool, password: &str) {
+    let _ = sqlx::query("UPDATE users SET pw = $1")
+        .bind(password) //~ cleartext-storage
+        .execute(pool)
+        .await;
+}
+
+fn neg_log_hash(password: &str) {
+    let digest = sha2::Sha256::digest(password.as_bytes());
+    log::info!("pw digest {:x}", digest);
+    log::info!("password length {}", password.len());
+    let masked = mask(password);
+    log::info!("password {masked}");
+}
+
+fn neg_store_hash(conn: &rusqlite::Connection, login: &Login) {
+    let password_hash = argon2_hash(&login.password);
+    conn.execute(
+        "INSERT INTO users (name, pw_hash) VALUES (?1, ?2)",
+        rusqlite::params![login.user, password_hash],
+    )
+    .unwrap();
+    let line = format!("user {}", login.user);
+    std::fs::write("users.log", line).unwrap();
+}
+
+fn mask(s: &str) -> String {
+    "*".repeat(s.len())
+}
+
+fn argon2_hash(s: &str) -> String {
+    s.chars().rev().collect()
+}
