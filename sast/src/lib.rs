@@ -432,14 +432,15 @@ pub fn collect_files(targets: &[PathBuf], options: &Options) -> Result<Vec<PathB
 }
 
 /// Files that are test modules declared elsewhere: `#[cfg(test)] mod x;`
-/// in `dir/lib.rs` (or `main.rs`, `mod.rs`) means `dir/x.rs` or
-/// `dir/x/mod.rs`; in `dir/y.rs` it means `dir/y/x.rs` or `dir/y/x/mod.rs`.
+/// (or `#[cfg(all(test, ..))]`) in `dir/lib.rs` (or `main.rs`, `mod.rs`)
+/// means `dir/x.rs` or `dir/x/mod.rs`; in `dir/y.rs` it means `dir/y/x.rs`
+/// or `dir/y/x/mod.rs`; with `#[path = "p"]`, `dir/p`.
 fn test_module_files(files: &[PathBuf]) -> std::collections::HashSet<PathBuf> {
     static DECL: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
     let Some(decl) = DECL
         .get_or_init(|| {
             regex::Regex::new(
-                r"#\[cfg\(test\)\]\s*(?:#\[[^\]]*\]\s*)*(?:pub(?:\([^)]*\))?\s+)?mod\s+([A-Za-z_][A-Za-z0-9_]*)\s*;",
+                r"#\[cfg\((?:test|all\(\s*test\s*,[^\]]*\))\)\]\s*((?:#\[[^\]]*\]\s*)*)(?:pub(?:\([^)]*\))?\s+)?mod\s+([A-Za-z_][A-Za-z0-9_]*)\s*;",
             )
             .ok()
         })
@@ -463,7 +464,16 @@ fn test_module_files(files: &[PathBuf]) -> std::collections::HashSet<PathBuf> {
             dir.join(stem)
         };
         for capture in decl.captures_iter(&text) {
-            if let Some(name) = capture.get(1) {
+            // `#[path = "support/x.rs"]`: relative to the declaring file's directory.
+            let path_attr = capture.get(1).and_then(|attrs| {
+                let attrs = attrs.as_str();
+                let rest = attrs[attrs.find("path")? + 4..].trim_start();
+                let rest = rest.strip_prefix('=')?.trim_start().strip_prefix('"')?;
+                rest.split_once('"').map(|(p, _)| p.to_string())
+            });
+            if let Some(path) = path_attr {
+                out.insert(dir.join(path));
+            } else if let Some(name) = capture.get(2) {
                 out.insert(base.join(format!("{}.rs", name.as_str())));
                 out.insert(base.join(name.as_str()).join("mod.rs"));
             }

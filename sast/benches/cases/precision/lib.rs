@@ -6,8 +6,8 @@ use std::sync::Arc;
 // (hard-coded keys, shell commands) and must not be reported.
 #[cfg(test)]
 mod helpers;
-#[cfg(test)]
-#[path = "fixtures/mod.rs"]
+#[cfg(all(test, feature = "fixtures"))]
+#[path = "fixtures/shared_fixtures.rs"]
 mod fixtures;
 
 // `unsafe impl Send/Sync` with the bounds that make it sound.
