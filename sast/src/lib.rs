@@ -434,7 +434,7 @@ pub fn collect_files(targets: &[PathBuf], options: &Options) -> Result<Vec<PathB
 /// Files that are test modules declared elsewhere: `#[cfg(test)] mod x;`
 /// (or `#[cfg(all(test, ..))]`) in `dir/lib.rs` (or `main.rs`, `mod.rs`)
 /// means `dir/x.rs` or `dir/x/mod.rs`; in `dir/y.rs` it means `dir/y/x.rs`
-/// or `dir/y/x/mod.rs`; with `#[path = "p"]`, `dir/p`.
+/// or `dir/y/x/mod.rs`; with `#[path = "p"]`, `dir/p` as well.
 fn test_module_files(files: &[PathBuf]) -> std::collections::HashSet<PathBuf> {
     static DECL: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
     let Some(decl) = DECL
@@ -473,7 +473,8 @@ fn test_module_files(files: &[PathBuf]) -> std::collections::HashSet<PathBuf> {
             });
             if let Some(path) = path_attr {
                 out.insert(dir.join(path));
-            } else if let Some(name) = capture.get(2) {
+            }
+            if let Some(name) = capture.get(2) {
                 out.insert(base.join(format!("{}.rs", name.as_str())));
                 out.insert(base.join(name.as_str()).join("mod.rs"));
             }

@@ -330,6 +330,7 @@ fn test_modules_declared_in_another_file_are_skipped() {
     );
     write(root, "src/tests.rs", VULNERABLE);
     write(root, "src/helpers/mod.rs", VULNERABLE);
+    write(root, "src/x.rs", VULNERABLE);
     write(root, "src/log/tests.rs", VULNERABLE);
     write(root, "src/log/other.rs", VULNERABLE);
     let report = run(root, Options::default());
@@ -342,5 +343,5 @@ fn test_modules_declared_in_another_file_are_skipped() {
             ..Options::default()
         },
     );
-    assert_eq!(with_tests.findings.len(), 4);
+    assert_eq!(with_tests.findings.len(), 5);
 }

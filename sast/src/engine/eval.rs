@@ -393,6 +393,10 @@ impl FileAnalyzer<'_> {
 
     /// Facts about a variable that follow from how it was initialised.
     pub(crate) fn describe_init(&mut self, cx: &FnCx, init: &Expr, var: &mut Var) {
+        // `match path.canonicalize() { Ok(p) => p, Err(_) => return .. }`
+        if let Expr::Match(m) = peel(init) {
+            return self.describe_init(cx, &m.expr, var);
+        }
         let (methods, root) = chain(init);
         if methods.iter().any(|m| m.method == "canonicalize") {
             var.canonical = true;
@@ -606,6 +610,23 @@ impl FileAnalyzer<'_> {
                     // match that maps input to literals yields clean data.
                     result = result.union(self.eval(cx, &arm.body));
                 }
+                // `match host { "a" | "b" => {}, _ => return }`: past the
+                // match, the value is one of the literals.
+                let literal_pat = |p: &Pat| match p {
+                    Pat::Lit(_) => true,
+                    Pat::Or(o) => o.cases.iter().all(|c| matches!(c, Pat::Lit(_))),
+                    _ => false,
+                };
+                let allow_list = m.arms.iter().all(|arm| {
+                    arm.guard.is_none()
+                        && (literal_pat(&arm.pat)
+                            || (matches!(arm.pat, Pat::Wild(_)) && expr_diverges(&arm.body)))
+                }) && m.arms.iter().any(|arm| matches!(arm.pat, Pat::Wild(_)));
+                if allow_list {
+                    if let Some(var) = var_of(&m.expr).and_then(|v| cx.vars.get_mut(&v)) {
+                        var.taint = var.taint.without(INJECTION | ALLOC);
+                    }
+                }
                 result
             }
             Expr::ForLoop(f) => {
@@ -809,8 +830,23 @@ impl FileAnalyzer<'_> {
             return rejects;
         }
         match peel(cond) {
-            Expr::Unary(u) if matches!(u.op, syn::UnOp::Not(_)) => {
-                self.guards(cx, &u.expr, out);
+            // `!allowed(&x)` holds its guard when false; `!p.contains("..")`
+            // (a negated rejection test) when true.
+            Expr::Unary(u) if matches!(u.op, syn::UnOp::Not(_)) => !self.guards(cx, &u.expr, out),
+            // `if host != A && host != B { return }`: afterwards host is A or B.
+            Expr::Binary(b)
+                if matches!(b.op, syn::BinOp::And(_)) && all_ne_literal(cond).is_some() =>
+            {
+                if let Some(v) = all_ne_literal(cond) {
+                    out.push((v, INJECTION | ALLOC));
+                }
+                true
+            }
+            // `if url.host_str() != Some("api.example.com") { return }`
+            Expr::Binary(b) if matches!(b.op, syn::BinOp::Ne(_)) => {
+                if let Some(v) = compared_with_literal(&b.left, &b.right) {
+                    out.push((v, INJECTION | ALLOC));
+                }
                 true
             }
             // `if a || !valid(&x) || b { return }`: once the branch is
@@ -842,10 +878,8 @@ impl FileAnalyzer<'_> {
                 false
             }
             Expr::Binary(b) if matches!(b.op, syn::BinOp::Eq(_)) => {
-                for (side, other) in [(&b.left, &b.right), (&b.right, &b.left)] {
-                    if let (Some(v), Expr::Lit(_)) = (var_of(side), peel(other)) {
-                        out.push((v, INJECTION | ALLOC));
-                    }
+                if let Some(v) = compared_with_literal(&b.left, &b.right) {
+                    out.push((v, INJECTION | ALLOC));
                 }
                 false
             }
@@ -864,6 +898,12 @@ impl FileAnalyzer<'_> {
                             if cx.vars.get(&v).is_some_and(|var| var.canonical) {
                                 out.push((v, PATH));
                             }
+                        }
+                    }
+                    // `ALLOWED.iter().any(|h| *h == host)`: membership.
+                    "any" => {
+                        if let Some(v) = m.args.first().and_then(closure_compares_var) {
+                            out.push((v, INJECTION));
                         }
                     }
                     "all" => {
@@ -948,12 +988,112 @@ fn path_rejection(cond: &Expr) -> Option<String> {
                 || matches!(arg, Some(Expr::Lit(syn::ExprLit { lit: syn::Lit::Char(c), .. })) if c.value() == '/')
         }
         "is_absolute" | "has_root" => true,
+        // `p.components().any(|c| matches!(c, Component::ParentDir))`
+        "any" => {
+            let (methods, _) = chain(&m.receiver);
+            methods.first().is_some_and(|c| c.method == "components")
+                && m.args.first().is_some_and(|a| {
+                    quote::ToTokens::to_token_stream(a)
+                        .to_string()
+                        .contains("ParentDir")
+                })
+        }
         _ => false,
     };
-    if bad {
-        var_of(&m.receiver)
-    } else {
-        None
+    if !bad {
+        return None;
+    }
+    let (_, root) = chain(&m.receiver);
+    var_of(&m.receiver).or_else(|| var_of(root))
+}
+
+/// `x == "lit"`, `x.host_str() != Some("lit")`, `"lit" == x`: the variable
+/// compared with a literal (through accessor methods), if any.
+fn compared_with_literal(left: &Expr, right: &Expr) -> Option<String> {
+    let is_literal = |e: &Expr| match peel(e) {
+        Expr::Lit(_) => true,
+        Expr::Call(c) => {
+            matches!(&*c.func, Expr::Path(p) if p.path.is_ident("Some"))
+                && c.args
+                    .first()
+                    .is_some_and(|a| matches!(peel(a), Expr::Lit(_)))
+        }
+        Expr::Path(p) => p.path.segments.last().is_some_and(|s| {
+            s.ident
+                .to_string()
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c == '_')
+        }),
+        _ => false,
+    };
+    let subject = |e: &Expr| {
+        var_of(e).or_else(|| {
+            let (methods, root) = chain(e);
+            let accessors = methods.iter().all(|m| {
+                matches!(
+                    m.method.to_string().as_str(),
+                    "host_str"
+                        | "host"
+                        | "domain"
+                        | "scheme"
+                        | "as_str"
+                        | "to_lowercase"
+                        | "to_ascii_lowercase"
+                        | "port"
+                        | "port_or_known_default"
+                )
+            });
+            if accessors && !methods.is_empty() {
+                var_of(root)
+            } else {
+                None
+            }
+        })
+    };
+    for (side, other) in [(left, right), (right, left)] {
+        if is_literal(other) {
+            if let Some(v) = subject(side) {
+                return Some(v);
+            }
+        }
+    }
+    None
+}
+
+/// `x != A && x != B && ...`, every conjunct comparing the same variable
+/// with a literal: that variable.
+fn all_ne_literal(cond: &Expr) -> Option<String> {
+    match peel(cond) {
+        Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_)) => {
+            let left = all_ne_literal(&b.left)?;
+            (all_ne_literal(&b.right)? == left).then_some(left)
+        }
+        Expr::Binary(b) if matches!(b.op, syn::BinOp::Ne(_)) => {
+            compared_with_literal(&b.left, &b.right)
+        }
+        _ => None,
+    }
+}
+
+/// A closure `|h| *h == host` (or `host == h`, `h.eq(&host)`): the
+/// captured variable it compares its parameter with.
+fn closure_compares_var(arg: &Expr) -> Option<String> {
+    let Expr::Closure(c) = peel(arg) else {
+        return None;
+    };
+    let params: Vec<String> = c.inputs.iter().filter_map(FileAnalyzer::pat_name).collect();
+    let other = |a: &Expr, b: &Expr| -> Option<String> {
+        let (va, vb) = (var_of(a)?, var_of(b)?);
+        match (params.contains(&va), params.contains(&vb)) {
+            (true, false) => Some(vb),
+            (false, true) => Some(va),
+            _ => None,
+        }
+    };
+    match peel(&c.body) {
+        Expr::Binary(b) if matches!(b.op, syn::BinOp::Eq(_)) => other(&b.left, &b.right),
+        Expr::MethodCall(m) if m.method == "eq" => other(&m.receiver, m.args.first()?),
+        _ => None,
     }
 }
 

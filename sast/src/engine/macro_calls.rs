@@ -34,6 +34,20 @@ impl FileAnalyzer<'_> {
             return Taint::CLEAN;
         }
         let args = macros::parse_args(&mac.tokens);
+        // `ensure!(!p.contains(".."), ..)`, `assert!(ALLOWED.contains(&x))`:
+        // past the macro the condition holds, like `if !cond { return }`.
+        if matches!(name.as_str(), "ensure" | "assert") {
+            if let Some(cond) = args.first() {
+                let mut guards = Vec::new();
+                if !self.guards(cx, &cond.expr, &mut guards) {
+                    for (name, kinds) in guards {
+                        if let Some(var) = cx.vars.get_mut(&name) {
+                            var.taint = var.taint.without(kinds);
+                        }
+                    }
+                }
+            }
+        }
         let is_print = matches!(
             name.as_str(),
             "println" | "eprintln" | "print" | "eprint" | "dbg"
