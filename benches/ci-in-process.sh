@@ -10,10 +10,18 @@
 #
 #   bash benches/ci-in-process.sh BEFORE_BINARY [RUNS]
 #
-# BEFORE_BINARY: e.g. a release build of the commit before issue 18:
-#   git worktree add /tmp/before <commit> && \
+# BEFORE_BINARY: this tree with `tollgate ci` as it was before issue 18
+# (b775d63^ = b2126ad: every stage a child process), so that both binaries
+# run the same SAST, audit and SBOM code and their files can be compared:
+#   git worktree add /tmp/before HEAD && \
+#   git show b2126ad:cli/src/ci_cmd.rs > /tmp/before/cli/src/ci_cmd.rs && \
 #   CARGO_TARGET_DIR=/tmp/target-before cargo build --release -p tollgate \
 #     --manifest-path /tmp/before/Cargo.toml
+# (A build of b2126ad itself runs too, but its SAST is older: sast.sarif,
+# the SAST attestation and the summary's counts then differ.)
+# On a shared machine other work shows in the times (the load is printed);
+# as root, `echo -20 > /proc/self/autogroup` first gives this session's
+# processes the processors ahead of other sessions'.
 # AFTER (environment, optional): the binary to compare (default: a release
 # build of this tree, built here).
 set -euo pipefail
