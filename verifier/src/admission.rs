@@ -159,8 +159,19 @@ pub struct Loaded {
     pub generation: u64,
 }
 
-/// A definitive decision, cached per (generation, policy, repository, digest).
-type DecisionKey = (u64, String, String, String);
+/// A definitive decision, cached per generation and
+/// `"{policy}\n{repository}@{digest}"` (one string: a lookup allocates once).
+type DecisionKey = (u64, String);
+
+fn decision_key(generation: u64, policy: &str, repository: &str, digest: &str) -> DecisionKey {
+    let mut key = String::with_capacity(policy.len() + repository.len() + digest.len() + 2);
+    key.push_str(policy);
+    key.push('\n');
+    key.push_str(repository);
+    key.push('@');
+    key.push_str(digest);
+    (generation, key)
+}
 /// One verification in flight: (generation, repository, digest, policies).
 type FlightKey = (u64, String, String, String);
 type FlightResult = Result<Vec<Decided>, String>;
@@ -177,14 +188,47 @@ type Decided = Arc<Cached>;
 
 impl Cached {
     fn new(decision: Decision) -> Decided {
-        let json = serde_json::to_string(&decision).unwrap_or_else(|_| "null".into());
+        // The review's record gives the image, its normalized name and its
+        // digest once; each decision leaves out its subject and digest (the
+        // spelling that happened to fill the cache).
+        let json = match serde_json::to_value(&decision) {
+            Ok(Value::Object(mut m)) => {
+                m.remove("subject");
+                m.remove("digest");
+                Value::Object(m).to_string()
+            }
+            _ => "null".into(),
+        };
         Arc::new(Cached { decision, json })
     }
 }
 
-/// A JSON string literal.
-fn jstr(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+/// Append `s` as a JSON string literal (escaped as serde_json escapes).
+fn push_jstr(out: &mut String, s: &str) {
+    out.push('"');
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let escape = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0x00..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        if escape.is_empty() {
+            out.push_str(&format!("\\u{b:04x}"));
+        } else {
+            out.push_str(escape);
+        }
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
 }
 
 pub struct State {
@@ -201,6 +245,10 @@ pub struct State {
     pub reload_interval: Duration,
     cache: Mutex<HashMap<DecisionKey, (Decided, Instant)>>,
     negative: Mutex<HashMap<(u64, String), (String, Instant)>>,
+    /// Whole outcomes of pinned images answered from cached decisions, per
+    /// generation and `"{namespace}\n{image}"`, with the time of the
+    /// oldest decision they rest on (so they expire with it).
+    outcomes: Mutex<HashMap<(u64, String), (ImageOutcome, Instant)>>,
     flights: Mutex<HashMap<FlightKey, FlightCell>>,
     pub metrics: Metrics,
 }
@@ -226,6 +274,7 @@ impl State {
             reload_interval: Duration::from_secs(1),
             cache: Mutex::new(HashMap::new()),
             negative: Mutex::new(HashMap::new()),
+            outcomes: Mutex::new(HashMap::new()),
             flights: Mutex::new(HashMap::new()),
             metrics,
         }
@@ -254,6 +303,9 @@ impl State {
         }
         if let Ok(mut n) = self.negative.lock() {
             n.clear();
+        }
+        if let Ok(mut o) = self.outcomes.lock() {
+            o.clear();
         }
         self.metrics
             .policy_generation
@@ -407,6 +459,15 @@ pub fn images(spec: &Value) -> Vec<String> {
     out
 }
 
+/// The `timeout` parameter of a query string (the first one; the
+/// apiserver sends `timeout=10s`, which needs no decoding).
+fn timeout_param(query: Option<&str>) -> Option<String> {
+    query?
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("timeout="))
+        .map(str::to_string)
+}
+
 /// `?timeout=10s` (the apiserver's webhook timeout) to a deadline with a
 /// margin, capped by the server's own maximum.
 pub fn deadline(timeout_param: Option<&str>, max: Duration) -> Duration {
@@ -435,7 +496,7 @@ fn now_secs() -> i64 {
 }
 
 /// What one image came to.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct ImageOutcome {
     image: String,
     digest: Option<String>,
@@ -461,29 +522,25 @@ fn failed_checks(d: &Decision) -> String {
 }
 
 /// Fresh cached decisions for every policy, if all are cached.
-fn cached_all(
+fn cached_all<'a>(
     state: &State,
     generation: u64,
-    policies: &[String],
+    policies: impl Iterator<Item = &'a str>,
     repository: &str,
     digest: &str,
-) -> Option<Vec<Decided>> {
+) -> Option<(Vec<Decided>, Instant)> {
     let cache = state.cache.lock().ok()?;
-    let mut out = Vec::with_capacity(policies.len());
+    let mut out = Vec::with_capacity(1);
+    let mut oldest = Instant::now();
     for p in policies {
-        let key = (
-            generation,
-            p.clone(),
-            repository.to_string(),
-            digest.to_string(),
-        );
-        let (decision, at) = cache.get(&key)?;
+        let (decision, at) = cache.get(&decision_key(generation, p, repository, digest))?;
         if at.elapsed() >= state.cache_ttl {
             return None;
         }
+        oldest = oldest.min(*at);
         out.push(decision.clone());
     }
-    Some(out)
+    Some((out, oldest))
 }
 
 fn negative_hit(state: &State, generation: u64, image: &str) -> Option<String> {
@@ -566,17 +623,42 @@ async fn verify_digest(
     if let Ok(mut cache) = state.cache.lock() {
         for (d, &i) in decisions.iter().zip(&indices) {
             cache.insert(
-                (
+                decision_key(
                     loaded.generation,
-                    loaded.set.entries[i].policy.name.clone(),
-                    repository.clone(),
-                    digest.clone(),
+                    &loaded.set.entries[i].policy.name,
+                    &repository,
+                    &digest,
                 ),
                 (d.clone(), Instant::now()),
             );
         }
     }
     Ok(decisions)
+}
+
+/// An image pinned by digest whose decisions are all cached: no registry,
+/// no credentials, no blocking work, no await.
+fn pinned_and_cached(
+    state: &State,
+    loaded: &Loaded,
+    indices: &[usize],
+    reference: &ImageRef,
+) -> Option<((String, Vec<Decided>), Instant)> {
+    let digest = reference
+        .digest
+        .as_deref()
+        .filter(|d| d.starts_with("sha256:"))?;
+    let names = indices
+        .iter()
+        .map(|&i| loaded.set.entries[i].policy.name.as_str());
+    let (ds, oldest) = cached_all(
+        state,
+        loaded.generation,
+        names,
+        &repository_key(reference),
+        digest,
+    )?;
+    Some(((digest.to_string(), ds), oldest))
 }
 
 /// Decisions for an image under the selected policies: cache, negative
@@ -588,21 +670,14 @@ async fn decisions_for(
     reference: &ImageRef,
 ) -> Result<(String, Vec<Decided>), String> {
     let generation = loaded.generation;
-    let names: Vec<String> = indices
-        .iter()
-        .map(|&i| loaded.set.entries[i].policy.name.clone())
-        .collect();
-    // Pinned and cached: no registry, no credentials, no blocking work.
-    if let Some(digest) = reference
-        .digest
-        .as_deref()
-        .filter(|d| d.starts_with("sha256:"))
-    {
-        let repository = repository_key(reference);
-        if let Some(ds) = cached_all(state, generation, &names, &repository, digest) {
-            state.metrics.cache_hits.fetch_add(1, Ordering::Relaxed);
-            return Ok((digest.to_string(), ds));
-        }
+    let names = || {
+        indices
+            .iter()
+            .map(|&i| loaded.set.entries[i].policy.name.as_str())
+    };
+    if let Some((hit, _)) = pinned_and_cached(state, loaded, indices, reference) {
+        state.metrics.cache_hits.fetch_add(1, Ordering::Relaxed);
+        return Ok(hit);
     }
     let canonical = reference.to_string();
     if let Some(reason) = negative_hit(state, generation, &canonical) {
@@ -623,7 +698,7 @@ async fn decisions_for(
         }
     };
     let repository = registry.name();
-    if let Some(ds) = cached_all(state, generation, &names, &repository, &digest) {
+    if let Some((ds, _)) = cached_all(state, generation, names(), &repository, &digest) {
         state.metrics.cache_hits.fetch_add(1, Ordering::Relaxed);
         return Ok((digest, ds));
     }
@@ -631,7 +706,7 @@ async fn decisions_for(
         generation,
         repository.clone(),
         digest.clone(),
-        names.join("\n"),
+        names().collect::<Vec<_>>().join("\n"),
     );
     // The guard leaves the map when the last waiter leaves, however it
     // leaves: answered, or cancelled at its review's deadline.
@@ -748,30 +823,35 @@ fn repository_key(r: &ImageRef) -> String {
     format!("{host}/{}", r.repository)
 }
 
-/// Check one image of a review under the policy set.
-async fn check_image(
-    state: Arc<State>,
-    loaded: Arc<Loaded>,
-    namespace: String,
-    image: String,
-) -> ImageOutcome {
+/// An image of a review after the synchronous part of its check: either
+/// its outcome, or the policies whose decisions it still needs.
+enum Prepared {
+    Done(ImageOutcome),
+    Decide {
+        out: ImageOutcome,
+        reference: ImageRef,
+        indices: Vec<usize>,
+    },
+}
+
+/// Parse the image and select the policies that apply to it.
+fn prepare_image(loaded: &Loaded, namespace: &str, image: &str) -> Prepared {
     let mut out = ImageOutcome {
-        image: image.clone(),
+        image: image.to_string(),
         ..Default::default()
     };
-    let reference = match ImageRef::parse(&image) {
+    let reference = match ImageRef::parse(image) {
         Ok(r) => r,
         Err(e) => {
             out.checked = true;
             out.enforced = true;
             out.denials.push(e.to_string());
             out.record = json!({ "image": image, "error": e.to_string() }).to_string();
-            return out;
+            return Prepared::Done(out);
         }
     };
-    let ns = Some(namespace.as_str());
-    let indices: Vec<usize> = match loaded.set.select(ns, &reference) {
-        Selection::NotCovered => return out,
+    let indices: Vec<usize> = match loaded.set.select(Some(namespace), &reference) {
+        Selection::NotCovered => return Prepared::Done(out),
         Selection::NoMatch { outcome, covering } => {
             out.checked = true;
             let reason = format!(
@@ -787,7 +867,7 @@ async fn check_image(
                 NoMatch::Warn => out.warnings.push(format!("{reason}; noMatch: warn")),
                 NoMatch::Allow => {}
             }
-            return out;
+            return Prepared::Done(out);
         }
         Selection::Policies(entries) => entries
             .iter()
@@ -798,7 +878,21 @@ async fn check_image(
     out.enforced = indices
         .iter()
         .any(|&i| loaded.set.entries[i].policy.mode == Mode::Enforce);
-    match decisions_for(&state, &loaded, &indices, &reference).await {
+    Prepared::Decide {
+        out,
+        reference,
+        indices,
+    }
+}
+
+/// The outcome of an image from its decisions (or from why there are none).
+fn finish_image(
+    mut out: ImageOutcome,
+    reference: &ImageRef,
+    decided: Result<(String, Vec<Decided>), String>,
+) -> ImageOutcome {
+    let image = out.image.clone();
+    match decided {
         Ok((digest, decisions)) => {
             for d in decisions.iter().map(|c| &c.decision) {
                 if d.violations == 0 {
@@ -811,21 +905,30 @@ async fn check_image(
                     out.denials.push(message);
                 }
             }
-            // Keys in the order serde_json gives an object (sorted).
-            let mut record = format!(
-                "{{\"decisions\":[{}]",
-                decisions
-                    .iter()
-                    .map(|c| c.json.as_str())
-                    .collect::<Vec<_>>()
-                    .join(",")
+            // Keys in the order serde_json gives an object (sorted); each
+            // decision's JSON was serialised when it was made.
+            let normalized = reference.to_string();
+            let mut record = String::with_capacity(
+                decisions.iter().map(|c| c.json.len() + 1).sum::<usize>()
+                    + 2 * image.len()
+                    + normalized.len()
+                    + digest.len()
+                    + 64,
             );
-            record.push_str(&format!(
-                ",\"digest\":{},\"image\":{},\"normalized\":{}}}",
-                jstr(&digest),
-                jstr(&image),
-                jstr(&reference.to_string())
-            ));
+            record.push_str("{\"decisions\":[");
+            for (i, c) in decisions.iter().enumerate() {
+                if i > 0 {
+                    record.push(',');
+                }
+                record.push_str(&c.json);
+            }
+            record.push_str("],\"digest\":");
+            push_jstr(&mut record, &digest);
+            record.push_str(",\"image\":");
+            push_jstr(&mut record, &image);
+            record.push_str(",\"normalized\":");
+            push_jstr(&mut record, &normalized);
+            record.push('}');
             out.record = record;
             out.digest = Some(digest);
         }
@@ -838,6 +941,77 @@ async fn check_image(
         }
     }
     out
+}
+
+/// Check one image of a review under the policy set.
+async fn check_image(
+    state: Arc<State>,
+    loaded: Arc<Loaded>,
+    namespace: String,
+    image: String,
+) -> ImageOutcome {
+    match prepare_image(&loaded, &namespace, &image) {
+        Prepared::Done(out) => out,
+        Prepared::Decide {
+            out,
+            reference,
+            indices,
+        } => {
+            let decided = decisions_for(&state, &loaded, &indices, &reference).await;
+            finish_image(out, &reference, decided)
+        }
+    }
+}
+
+/// Every image's outcome, if none needs the registry or a verification
+/// (each is pinned and cached, or needs no decision): the common case of a
+/// busy cluster, answered without a task, a timer or an await.
+fn outcomes_without_io(
+    state: &State,
+    loaded: &Loaded,
+    namespace: &str,
+    images: &[String],
+) -> Option<Vec<ImageOutcome>> {
+    let mut outcomes = Vec::with_capacity(images.len());
+    let mut hits = 0;
+    for image in images {
+        let mut key = String::with_capacity(namespace.len() + image.len() + 1);
+        key.push_str(namespace);
+        key.push('\n');
+        key.push_str(image);
+        let key = (loaded.generation, key);
+        let known = state.outcomes.lock().ok().and_then(|map| {
+            map.get(&key)
+                .filter(|(_, at)| at.elapsed() < state.cache_ttl)
+                .map(|(o, _)| o.clone())
+        });
+        if let Some(out) = known {
+            hits += 1;
+            outcomes.push(out);
+            continue;
+        }
+        match prepare_image(loaded, namespace, image) {
+            Prepared::Done(out) => outcomes.push(out),
+            Prepared::Decide {
+                out,
+                reference,
+                indices,
+            } => {
+                let (hit, oldest) = pinned_and_cached(state, loaded, &indices, &reference)?;
+                hits += 1;
+                let out = finish_image(out, &reference, Ok(hit));
+                if let Ok(mut map) = state.outcomes.lock() {
+                    if map.len() >= 10_000 {
+                        map.clear();
+                    }
+                    map.insert(key, (out.clone(), oldest));
+                }
+                outcomes.push(out);
+            }
+        }
+    }
+    state.metrics.cache_hits.fetch_add(hits, Ordering::Relaxed);
+    Some(outcomes)
 }
 
 /// Check every image of a review concurrently under one deadline;
@@ -925,19 +1099,60 @@ async fn log_review(
     }
 }
 
-/// Point the apiserver's audit log into the decision log: the review's
-/// record index and leaf hash as `auditAnnotations`.
-fn annotate(
-    (status, mut body): (u16, Value),
+/// The AdmissionReview response, written directly (keys sorted, as
+/// serde_json writes an object): no intermediate `Value` per review.
+struct Response<'a> {
+    api_version: &'a str,
+    uid: &'a str,
+    allowed: bool,
+    message: Option<String>,
+    warnings: Vec<String>,
+    /// Base64 of a JSONPatch (an admitted `/mutate` review).
+    patch: Option<String>,
+    /// Points the apiserver's audit log into the decision log: the
+    /// review's record index and leaf hash as `auditAnnotations`.
     receipt: Option<crate::log::Receipt>,
-) -> (u16, Value) {
-    if let Some(r) = receipt {
-        body["response"]["auditAnnotations"] = json!({
-            "decision-log-index": r.index.to_string(),
-            "decision-log-leaf-hash": r.leaf_hex(),
-        });
+}
+
+impl Response<'_> {
+    fn render(&self) -> String {
+        let mut out = String::with_capacity(256 + self.message.as_ref().map_or(0, String::len));
+        out.push_str("{\"apiVersion\":");
+        push_jstr(&mut out, self.api_version);
+        out.push_str(",\"kind\":\"AdmissionReview\",\"response\":{\"allowed\":");
+        out.push_str(if self.allowed { "true" } else { "false" });
+        if let Some(r) = &self.receipt {
+            out.push_str(",\"auditAnnotations\":{\"decision-log-index\":\"");
+            out.push_str(&r.index.to_string());
+            out.push_str("\",\"decision-log-leaf-hash\":\"");
+            out.push_str(&r.leaf_hex());
+            out.push_str("\"}");
+        }
+        if let Some(patch) = &self.patch {
+            out.push_str(",\"patch\":");
+            push_jstr(&mut out, patch);
+            out.push_str(",\"patchType\":\"JSONPatch\"");
+        }
+        if let Some(m) = &self.message {
+            out.push_str(",\"status\":{\"code\":403,\"message\":");
+            push_jstr(&mut out, m);
+            out.push('}');
+        }
+        out.push_str(",\"uid\":");
+        push_jstr(&mut out, self.uid);
+        if !self.warnings.is_empty() {
+            out.push_str(",\"warnings\":[");
+            for (i, w) in self.warnings.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                push_jstr(&mut out, w);
+            }
+            out.push(']');
+        }
+        out.push_str("}}");
+        out
     }
-    (status, body)
 }
 
 /// Review one AdmissionReview body; returns an HTTP status and the JSON body.
@@ -949,9 +1164,9 @@ pub async fn review(
     body: &[u8],
     timeout_param: Option<String>,
     mutate: bool,
-) -> (u16, Value) {
+) -> (u16, String) {
     let started = Instant::now();
-    let result = review_inner(state.clone(), body, timeout_param, mutate).await;
+    let result = review_inner(&state, body, timeout_param, mutate).await;
     state.metrics.observe(started.elapsed());
     result
 }
@@ -968,78 +1183,63 @@ fn new_images(kind: &str, request: &Value) -> Option<Vec<String>> {
 }
 
 async fn review_inner(
-    state: Arc<State>,
+    state: &Arc<State>,
     body: &[u8],
     timeout_param: Option<String>,
     mutate: bool,
-) -> (u16, Value) {
-    let bad = |state: &State, reason: String| {
+) -> (u16, String) {
+    let bad = |state: &State, reason: &str| {
         state.metrics.errors.fetch_add(1, Ordering::Relaxed);
-        (400, json!({ "error": reason }))
+        let mut out = String::from("{\"error\":");
+        push_jstr(&mut out, reason);
+        out.push('}');
+        (400, out)
     };
     let Ok(review) = serde_json::from_slice::<Value>(body) else {
-        return bad(&state, "body is not a JSON AdmissionReview".into());
+        return bad(state, "body is not a JSON AdmissionReview");
     };
     let Some(request) = review.get("request").filter(|r| r.is_object()) else {
-        return bad(&state, "AdmissionReview has no request".into());
+        return bad(state, "AdmissionReview has no request");
     };
     let Some(uid) = request["uid"].as_str() else {
-        return bad(&state, "request has no uid".into());
+        return bad(state, "request has no uid");
     };
     let api_version = review["apiVersion"]
         .as_str()
-        .unwrap_or("admission.k8s.io/v1")
-        .to_string();
+        .unwrap_or("admission.k8s.io/v1");
     let kind = request
         .pointer("/kind/kind")
         .and_then(Value::as_str)
         .unwrap_or("");
     let namespace = request["namespace"].as_str().unwrap_or("");
     let operation = request["operation"].as_str().unwrap_or("CREATE");
-    let respond = |allowed: bool,
-                   message: Option<String>,
-                   warnings: Vec<String>,
-                   patch: Vec<Value>| {
-        let mut response = json!({ "uid": uid, "allowed": allowed });
-        if allowed && !patch.is_empty() {
-            use base64::Engine;
-            response["patchType"] = json!("JSONPatch");
-            response["patch"] = json!(base64::engine::general_purpose::STANDARD
-                .encode(serde_json::to_vec(&patch).unwrap_or_default()));
-        }
-        if let Some(m) = message {
-            response["status"] = json!({ "code": 403, "message": m });
-        }
-        if !warnings.is_empty() {
-            response["warnings"] = json!(warnings);
-        }
-        (
-            200,
-            json!({ "apiVersion": api_version, "kind": "AdmissionReview", "response": response }),
-        )
+    let respond = |allowed: bool, message: Option<String>| Response {
+        api_version,
+        uid,
+        allowed,
+        message,
+        warnings: Vec::new(),
+        patch: None,
+        receipt: None,
     };
     let allow_unchecked = |state: &State| {
         state.metrics.allowed.fetch_add(1, Ordering::Relaxed);
-        respond(true, None, Vec::new(), Vec::new())
+        (200, respond(true, None).render())
     };
     // DELETE and CONNECT run nothing new.
     if operation == "DELETE" || operation == "CONNECT" {
-        return allow_unchecked(&state);
+        return allow_unchecked(state);
     }
     if pod_spec_pointer(kind).is_none() {
         // Not a pod-carrying object: nothing to check.
-        return allow_unchecked(&state);
+        return allow_unchecked(state);
     }
     // A pod-carrying kind without a pod spec: nothing can be checked, so
     // nothing is admitted.
     let Some(spec) = pod_spec(kind, &request["object"]).filter(|s| s.is_object()) else {
         state.metrics.denied.fetch_add(1, Ordering::Relaxed);
-        return respond(
-            false,
-            Some(format!("tollgate: the {kind} has no pod spec to check")),
-            Vec::new(),
-            Vec::new(),
-        );
+        let message = format!("tollgate: the {kind} has no pod spec to check");
+        return (200, respond(false, Some(message)).render());
     };
     // An UPDATE checks only the images it brings; one that brings none
     // (finalizer removal during deletion, a label change) is admitted.
@@ -1049,12 +1249,17 @@ async fn review_inner(
         images(spec)
     };
     if images.is_empty() {
-        return allow_unchecked(&state);
+        return allow_unchecked(state);
     }
     let loaded = state.policies();
     let budget = deadline(timeout_param.as_deref(), state.max_deadline);
     let until = TokioInstant::now() + budget;
-    let outcomes = check_images(&state, &loaded, namespace, images, budget).await;
+    let outcomes = match outcomes_without_io(state, &loaded, namespace, &images) {
+        Some(outcomes) => outcomes,
+        // Boxed: the registry path's future is large, and most reviews of
+        // a busy cluster never take it.
+        None => Box::pin(check_images(state, &loaded, namespace, images, budget)).await,
+    };
     let mut denials: Vec<String> = Vec::new();
     let mut warnings: Vec<String> = Vec::new();
     let mut digests: HashMap<String, String> = HashMap::new();
@@ -1066,8 +1271,10 @@ async fn review_inner(
         checked |= o.checked;
         denials.extend(o.denials);
         warnings.extend(o.warnings);
-        if let Some(d) = o.digest {
-            digests.insert(o.image.clone(), d);
+        if mutate {
+            if let Some(d) = o.digest {
+                digests.insert(o.image.clone(), d);
+            }
         }
         if o.checked {
             records.push(o.record);
@@ -1077,19 +1284,34 @@ async fn review_inner(
     if checked && state.decision_log.is_some() {
         // The JSON object, keys sorted (as serde_json writes a `Value`);
         // each image's part was serialised when its decision was made.
-        let record = format!(
-            "{{\"allowed\":{},\"images\":[{}],\"kind\":{},\"name\":{},\"namespace\":{},\"operation\":{},\"policyGeneration\":{},\"uid\":{},\"userInfo\":{}}}",
-            denials.is_empty(),
-            records.join(","),
-            jstr(kind),
-            request["name"],
-            jstr(namespace),
-            jstr(operation),
-            loaded.generation,
-            jstr(uid),
-            request["userInfo"],
+        let mut record = String::with_capacity(
+            records.iter().map(|r| r.len() + 1).sum::<usize>() + uid.len() + 256,
         );
-        match log_review(&state, record, until + Duration::from_millis(40)).await {
+        record.push_str("{\"allowed\":");
+        record.push_str(if denials.is_empty() { "true" } else { "false" });
+        record.push_str(",\"images\":[");
+        for (i, r) in records.iter().enumerate() {
+            if i > 0 {
+                record.push(',');
+            }
+            record.push_str(r);
+        }
+        record.push_str("],\"kind\":");
+        push_jstr(&mut record, kind);
+        record.push_str(",\"name\":");
+        record.push_str(&request["name"].to_string());
+        record.push_str(",\"namespace\":");
+        push_jstr(&mut record, namespace);
+        record.push_str(",\"operation\":");
+        push_jstr(&mut record, operation);
+        record.push_str(",\"policyGeneration\":");
+        record.push_str(&loaded.generation.to_string());
+        record.push_str(",\"uid\":");
+        push_jstr(&mut record, uid);
+        record.push_str(",\"userInfo\":");
+        record.push_str(&request["userInfo"].to_string());
+        record.push('}');
+        match log_review(state, record, until + Duration::from_millis(40)).await {
             Ok(r) => receipt = r,
             Err(e) => {
                 state.metrics.log_failures.fetch_add(1, Ordering::Relaxed);
@@ -1102,30 +1324,30 @@ async fn review_inner(
             }
         }
     }
+    let mut response = respond(denials.is_empty(), None);
+    response.warnings = warnings;
+    response.receipt = receipt;
     if denials.is_empty() {
         state.metrics.allowed.fetch_add(1, Ordering::Relaxed);
-        let patch = if mutate {
-            digest_patch(kind, spec, &digests)
-        } else {
-            Vec::new()
-        };
-        annotate(respond(true, None, warnings, patch), receipt)
+        if mutate {
+            let patch = digest_patch(kind, spec, &digests);
+            if !patch.is_empty() {
+                use base64::Engine;
+                response.patch = Some(
+                    base64::engine::general_purpose::STANDARD
+                        .encode(serde_json::to_vec(&patch).unwrap_or_default()),
+                );
+            }
+        }
     } else {
         state.metrics.denied.fetch_add(1, Ordering::Relaxed);
-        annotate(
-            respond(
-                false,
-                Some(format!(
-                    "tollgate policy ({}) denied: {}",
-                    loaded.set.names().join(", "),
-                    denials.join(" | ")
-                )),
-                warnings,
-                Vec::new(),
-            ),
-            receipt,
-        )
+        response.message = Some(format!(
+            "tollgate policy ({}) denied: {}",
+            loaded.set.names().join(", "),
+            denials.join(" | ")
+        ));
     }
+    (200, response.render())
 }
 
 /// The server's TLS configuration: its certificate chain and key and, with
@@ -1194,7 +1416,7 @@ pub async fn serve(
     if let Some(path) = policy_path {
         spawn_policy_watcher(state.clone(), path);
     }
-    use axum::extract::{Query, State as AxState};
+    use axum::extract::{RawQuery, State as AxState};
     use axum::http::StatusCode;
     use axum::routing::{get, post};
     // Several rustls providers are linked (ureq brings ring, sigstore-verify
@@ -1228,13 +1450,14 @@ pub async fn serve(
             "/validate",
             post(
                 |AxState(state): AxState<Arc<State>>,
-                 Query(q): Query<HashMap<String, String>>,
+                 RawQuery(q): RawQuery,
                  body: axum::body::Bytes| async move {
-                    let (status, value) =
-                        review(state, &body, q.get("timeout").cloned(), false).await;
+                    let (status, body) =
+                        review(state, &body, timeout_param(q.as_deref()), false).await;
                     (
                         StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
-                        axum::Json(value),
+                        [(axum::http::header::CONTENT_TYPE, "application/json")],
+                        body,
                     )
                 },
             ),
@@ -1243,13 +1466,14 @@ pub async fn serve(
             "/mutate",
             post(
                 |AxState(state): AxState<Arc<State>>,
-                 Query(q): Query<HashMap<String, String>>,
+                 RawQuery(q): RawQuery,
                  body: axum::body::Bytes| async move {
-                    let (status, value) =
-                        review(state, &body, q.get("timeout").cloned(), true).await;
+                    let (status, body) =
+                        review(state, &body, timeout_param(q.as_deref()), true).await;
                     (
                         StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
-                        axum::Json(value),
+                        [(axum::http::header::CONTENT_TYPE, "application/json")],
+                        body,
                     )
                 },
             ),
@@ -1320,5 +1544,75 @@ mod tests {
         assert_eq!(images(&spec), vec!["a", "b", "c"]);
         let cron = json!({"spec": {"jobTemplate": {"spec": {"template": {"spec": {"containers": [{"image": "x"}]}}}}}});
         assert_eq!(images(pod_spec("CronJob", &cron).unwrap()), vec!["x"]);
+    }
+
+    #[test]
+    fn string_literals_are_escaped_as_serde_json_escapes_them() {
+        let mut all: String = (0u8..0x80).map(char::from).collect();
+        all.push_str("é€😀\u{2028}\u{fffd}");
+        for s in [all.as_str(), "", "plain", "\"\\", "a\u{0}b\u{1f}c\u{7f}"] {
+            let mut out = String::new();
+            push_jstr(&mut out, s);
+            assert_eq!(out, serde_json::to_string(s).unwrap(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn responses_are_the_json_serde_json_would_write() {
+        let receipt = crate::log::Receipt {
+            index: 7,
+            leaf_hash: [0xab; 32],
+        };
+        let full = Response {
+            api_version: "admission.k8s.io/v1\"x",
+            uid: "u\n1",
+            allowed: false,
+            message: Some("tollgate policy (p) denied: \"q\"".into()),
+            warnings: vec!["w1".into(), "w\t2".into()],
+            patch: Some("W10=".into()),
+            receipt: Some(receipt),
+        };
+        let expected = json!({
+            "apiVersion": "admission.k8s.io/v1\"x",
+            "kind": "AdmissionReview",
+            "response": {
+                "uid": "u\n1",
+                "allowed": false,
+                "status": {"code": 403, "message": "tollgate policy (p) denied: \"q\""},
+                "warnings": ["w1", "w\t2"],
+                "patchType": "JSONPatch",
+                "patch": "W10=",
+                "auditAnnotations": {
+                    "decision-log-index": "7",
+                    "decision-log-leaf-hash": "ab".repeat(32),
+                },
+            }
+        });
+        // Byte for byte: keys sorted, as serde_json writes a `Value`.
+        assert_eq!(full.render(), expected.to_string());
+        let bare = Response {
+            api_version: "admission.k8s.io/v1",
+            uid: "u",
+            allowed: true,
+            message: None,
+            warnings: Vec::new(),
+            patch: None,
+            receipt: None,
+        };
+        assert_eq!(
+            bare.render(),
+            json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "response": {"uid": "u", "allowed": true}}).to_string()
+        );
+    }
+
+    #[test]
+    fn the_timeout_parameter_is_read_from_the_raw_query() {
+        assert_eq!(timeout_param(Some("timeout=10s")).as_deref(), Some("10s"));
+        assert_eq!(
+            timeout_param(Some("a=1&timeout=2s&timeout=9s")).as_deref(),
+            Some("2s")
+        );
+        assert_eq!(timeout_param(Some("xtimeout=1s")), None);
+        assert_eq!(timeout_param(None), None);
     }
 }

@@ -142,7 +142,18 @@ fn now_rfc3339() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0);
-    tollgate_sbom::report::rfc3339(secs)
+    // Formatted once per second per thread: every record of a busy second
+    // carries the same text.
+    thread_local! {
+        static LAST: std::cell::RefCell<(i64, String)> = const { std::cell::RefCell::new((i64::MIN, String::new())) };
+    }
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        if last.0 != secs {
+            *last = (secs, tollgate_sbom::report::rfc3339(secs));
+        }
+        last.1.clone()
+    })
 }
 
 impl LogWriter {
@@ -660,20 +671,39 @@ impl Inner {
         let (Some(tree), Some(idx)) = (self.tree.as_mut(), self.idx.as_mut()) else {
             return;
         };
-        let mut ok = tree.write_all(nodes).and_then(|()| tree.flush()).is_ok();
+        // Buffered, not flushed per batch: a reader trusts the caches only
+        // as far as they agree with a signed root, and they are flushed
+        // before every checkpoint and at close (a crash leaves them short;
+        // the next open rebuilds them).
+        let mut ok = tree.write_all(nodes).is_ok();
         for o in offsets {
             ok = ok && idx.write_all(&o.to_le_bytes()).is_ok();
         }
-        ok = ok && idx.flush().is_ok();
         if !ok {
-            self.tree = None;
-            self.idx = None;
-            let _ = std::fs::remove_file(store::tree_path(&self.path));
-            let _ = std::fs::remove_file(store::idx_path(&self.path));
+            self.drop_caches();
         }
     }
 
+    /// Push the buffered caches to their files (before a checkpoint names a
+    /// size, so that a proof of that size can be read from them).
+    fn flush_caches(&mut self) {
+        let (Some(tree), Some(idx)) = (self.tree.as_mut(), self.idx.as_mut()) else {
+            return;
+        };
+        if tree.flush().and_then(|()| idx.flush()).is_err() {
+            self.drop_caches();
+        }
+    }
+
+    fn drop_caches(&mut self) {
+        self.tree = None;
+        self.idx = None;
+        let _ = std::fs::remove_file(store::tree_path(&self.path));
+        let _ = std::fs::remove_file(store::idx_path(&self.path));
+    }
+
     fn checkpoint(&mut self) -> Result<Option<SignedCheckpoint>, LogError> {
+        self.flush_caches();
         let Some(key) = &self.key else {
             return Ok(None);
         };
