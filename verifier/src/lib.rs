@@ -14,7 +14,6 @@
 #[allow(missing_docs)]
 pub mod admission;
 pub mod gate;
-#[allow(missing_docs)]
 pub mod log;
 pub mod policy;
 pub mod policy_set;

@@ -8,6 +8,7 @@
 
 use aws_lc_rs::digest::{self, SHA256};
 
+/// A SHA-256 hash: a leaf, an interior node or a root.
 pub type Hash = [u8; 32];
 
 fn finish(ctx: digest::Context) -> Hash {
@@ -57,10 +58,12 @@ pub struct CompactRange {
 }
 
 impl CompactRange {
+    /// The empty tree's range.
     pub fn new() -> CompactRange {
         CompactRange::default()
     }
 
+    /// How many leaves have been appended (or seeded).
     pub fn size(&self) -> u64 {
         self.size
     }
@@ -90,6 +93,8 @@ impl CompactRange {
         self.size += 1;
     }
 
+    /// Append a leaf hash ([`CompactRange::push_with`] without the
+    /// callback).
     pub fn push(&mut self, leaf: Hash) {
         self.push_with(leaf, |_, _, _| {});
     }
@@ -107,7 +112,10 @@ impl CompactRange {
 /// Hashes of perfect subtrees: `perfect(level, index)` covers leaves
 /// `[index << level, (index + 1) << level)`.
 pub trait Nodes {
+    /// Why a node could not be had (missing, or unreadable).
     type Error;
+    /// The hash of the perfect subtree of `2^level` leaves starting at
+    /// leaf `index << level`.
     fn perfect(&self, level: u32, index: u64) -> Result<Hash, Self::Error>;
 }
 
@@ -185,16 +193,31 @@ pub fn consistency_proof<N: Nodes>(nodes: &N, old: u64, new: u64) -> Result<Vec<
     Ok(proof)
 }
 
+/// Why an inclusion or consistency proof does not verify.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ProofError {
+    /// An inclusion proof for a leaf that is not in the tree.
     #[error("leaf index {index} is not below the tree size {size}")]
-    IndexBeyondSize { index: u64, size: u64 },
+    IndexBeyondSize {
+        /// The leaf's index.
+        index: u64,
+        /// The tree size.
+        size: u64,
+    },
+    /// The proof has more or fewer hashes than the sizes call for.
     #[error("the proof has the wrong number of hashes")]
     WrongLength,
+    /// The proof's hashes do not recompute the given root (or roots).
     #[error("the proof does not lead to the expected root hash")]
     RootMismatch,
+    /// A consistency proof whose old tree is larger than its new one.
     #[error("the old tree size {old} is larger than the new one {new}")]
-    Shrunk { old: u64, new: u64 },
+    Shrunk {
+        /// The old tree size.
+        old: u64,
+        /// The new tree size.
+        new: u64,
+    },
 }
 
 /// RFC 9162 §2.1.3.2: verify an inclusion proof.
@@ -319,14 +342,17 @@ pub struct MemoryTree {
 }
 
 impl MemoryTree {
+    /// The empty tree.
     pub fn new() -> MemoryTree {
         MemoryTree::default()
     }
 
+    /// How many leaves the tree holds.
     pub fn size(&self) -> u64 {
         self.levels.first().map_or(0, |l| l.len() as u64)
     }
 
+    /// Append a leaf hash, and every perfect subtree's hash it completes.
     pub fn push(&mut self, leaf: Hash) {
         let mut h = leaf;
         let mut level = 0;
@@ -345,10 +371,14 @@ impl MemoryTree {
     }
 }
 
+/// A [`MemoryTree`] was asked for a perfect subtree it does not (yet)
+/// hold.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("no node at level {level}, index {index}")]
 pub struct MissingNode {
+    /// The subtree's level (0 = a leaf).
     pub level: u32,
+    /// The subtree's index at that level.
     pub index: u64,
 }
 

@@ -38,19 +38,34 @@ pub use writer::{LogWriter, Receipt, WriterOptions, WriterStats};
 
 use std::path::{Path, PathBuf};
 
+/// Everything that can go wrong reading, writing, proving or witnessing a
+/// log. [`LogError::is_tampering`] tells evidence of tampering apart from
+/// unreadable input and misuse.
 #[derive(Debug, thiserror::Error)]
 pub enum LogError {
+    /// A file of the log (or a key, request or state file) could not be
+    /// opened, read, written, synced or locked.
     #[error("{}: {source}", path.display())]
     Io {
+        /// The file the operation was on.
         path: PathBuf,
+        /// The operating system's error.
         #[source]
         source: std::io::Error,
     },
+    /// Another process holds the log's exclusive lock (it has a writer).
     #[error("{}: another process is writing this log (one writer per log file: give each webhook replica its own log)", path.display())]
-    Locked { path: PathBuf },
+    Locked {
+        /// The log file.
+        path: PathBuf,
+    },
+    /// A key could not be generated or parsed, a witness state file is not
+    /// a signed checkpoint, or a cosignature line could not be added.
     #[error("{}: {source}", path.display())]
     Key {
+        /// The key file (or the witness state file).
         path: PathBuf,
+        /// What is wrong with it.
         #[source]
         source: note::NoteError,
     },
@@ -58,29 +73,67 @@ pub enum LogError {
     /// (0-based index) and its line.
     #[error("{}:{line}: record {record}: {message}", path.display())]
     Broken {
+        /// The log file.
         path: PathBuf,
+        /// The record's 1-based line in the log file (0 when the whole log
+        /// fails to match a checkpoint and no record can be named).
         line: u64,
+        /// The record's 0-based index.
         record: u64,
+        /// What is wrong with it, and how it came to be so.
         message: String,
     },
+    /// A signed checkpoint is malformed, not signed by the given key, from
+    /// another origin, out of order, or missing where one is required.
     #[error("{}:{line}: {message}", path.display())]
     Checkpoint {
+        /// The checkpoints file (`LOG.checkpoints`, `LOG.witnessed` or a
+        /// file of cosigned checkpoints).
         path: PathBuf,
+        /// The 1-based line where the checkpoint's note starts (0 when no
+        /// one checkpoint is at fault).
         line: usize,
+        /// What is wrong.
         message: String,
     },
+    /// The tree or index cache (`LOG.tree`, `LOG.idx`) cannot answer: a
+    /// node beyond its end, an offset with no complete record after it.
     #[error("{}: {message}", path.display())]
-    Cache { path: PathBuf, message: String },
+    Cache {
+        /// The cache file (or the log file the cache pointed into).
+        path: PathBuf,
+        /// What could not be read.
+        message: String,
+    },
+    /// An event could not be serialised as JSON for its record.
     #[error("{}: a record could not be serialised: {message}", path.display())]
-    Record { path: PathBuf, message: String },
+    Record {
+        /// The log file the record was for.
+        path: PathBuf,
+        /// The serialiser's error.
+        message: String,
+    },
+    /// The log's writer thread has stopped (closed, or gone), so it can
+    /// take no more records or checkpoint requests.
     #[error("{}: the log writer has stopped", path.display())]
-    Stopped { path: PathBuf },
+    Stopped {
+        /// The log file.
+        path: PathBuf,
+    },
+    /// The log does not extend a checkpoint it signed earlier: it was
+    /// truncated, rewritten or rolled back.
     #[error("fork: {0}")]
     Fork(String),
+    /// No checkpoint carries the required number of cosignatures by the
+    /// given witnesses.
     #[error("witnesses: {0}")]
     Witness(String),
+    /// A Merkle proof did not verify.
     #[error(transparent)]
     Proof(#[from] merkle::ProofError),
+    /// A request that cannot be carried out as given: no checkpoint to
+    /// prove against, a record beyond it, a key of the wrong log, a key
+    /// file that already exists, and the like.
     #[error("{0}")]
     Usage(String),
 }
@@ -156,6 +209,9 @@ pub fn write_atomic_mode(path: &Path, bytes: &[u8], mode: Option<u32>) -> Result
     Ok(())
 }
 
+/// Write a file atomically (temporary file in the same directory, fsync,
+/// rename), with the default permissions: [`write_atomic_mode`] without a
+/// mode.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), LogError> {
     write_atomic_mode(path, bytes, None)
 }

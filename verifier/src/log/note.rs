@@ -24,12 +24,20 @@ pub const TYPE_COSIGNATURE_V1: u8 = 0x04;
 
 const DASH: &str = "\u{2014} ";
 
+/// Why a key, a signed note or a checkpoint body was refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum NoteError {
+    /// A key could not be generated or parsed: a bad name, an unsupported
+    /// signature type, bad base64, a wrong length, or a key ID that does
+    /// not match the name and key.
     #[error("key: {0}")]
     Key(String),
+    /// Not a signed note: no blank line before the signatures, a
+    /// signature line not of the form `— name base64`, or no signature.
     #[error("note: {0}")]
     Malformed(String),
+    /// The note's body is not a checkpoint (origin, tree size, base64
+    /// root hash).
     #[error("checkpoint: {0}")]
     Checkpoint(String),
 }
@@ -40,6 +48,8 @@ fn key_name_ok(name: &str) -> bool {
         && !name.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
+/// A note key ID: the first four bytes of
+/// `SHA-256(name || 0x0A || type || public key)`.
 pub fn key_id(name: &str, kind: u8, public: &[u8; 32]) -> [u8; 4] {
     let mut h = Sha256::new();
     h.update(name.as_bytes());
@@ -51,7 +61,9 @@ pub fn key_id(name: &str, kind: u8, public: &[u8; 32]) -> [u8; 4] {
 
 /// A signing key: a log's (type 0x01) or a witness's (type 0x04).
 pub struct NoteSigner {
+    /// The key name (for a log's key, by default its checkpoints' origin).
     pub name: String,
+    /// The signature type: [`TYPE_ED25519`] or [`TYPE_COSIGNATURE_V1`].
     pub kind: u8,
     key: SigningKey,
 }
@@ -63,6 +75,9 @@ impl std::fmt::Debug for NoteSigner {
 }
 
 impl NoteSigner {
+    /// A new random Ed25519 key named `name`, of signature type `kind`
+    /// (0x01 for a log, 0x04 for a witness). The name must be non-empty,
+    /// without `+`, whitespace or control characters.
     pub fn generate(name: &str, kind: u8) -> Result<NoteSigner, NoteError> {
         if !key_name_ok(name) {
             return Err(NoteError::Key(format!(
@@ -113,6 +128,7 @@ impl NoteSigner {
         Ok(signer)
     }
 
+    /// This key's four-byte key ID (see [`key_id`]).
     pub fn key_id(&self) -> [u8; 4] {
         key_id(&self.name, self.kind, self.key.verifying_key().as_bytes())
     }
@@ -129,6 +145,7 @@ impl NoteSigner {
         )
     }
 
+    /// The public half: the verifier key for this key's signatures.
     pub fn verifier(&self) -> NoteVerifier {
         NoteVerifier {
             name: self.name.clone(),
@@ -170,13 +187,18 @@ fn check_kind(kind: u8) -> Result<(), NoteError> {
 /// A public key: `name+hexid+base64(type||key)`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NoteVerifier {
+    /// The key name, which signature lines must carry.
     pub name: String,
+    /// The signature type: [`TYPE_ED25519`] or [`TYPE_COSIGNATURE_V1`].
     pub kind: u8,
+    /// The key ID, checked against the name and key when parsed.
     pub id: [u8; 4],
     key: VerifyingKey,
 }
 
 impl NoteVerifier {
+    /// Parse `name+hexid+base64(type||key)` (surrounding whitespace
+    /// ignored); the key ID must match the name, type and key.
     pub fn parse(text: &str) -> Result<NoteVerifier, NoteError> {
         let text = text.trim();
         let mut parts = text.splitn(3, '+');
@@ -214,6 +236,8 @@ impl NoteVerifier {
         })
     }
 
+    /// The key in its text form, `name+hexid+base64(type||key)` (no line
+    /// end); [`NoteVerifier::parse`] reads it back.
     pub fn text(&self) -> String {
         let mut raw = vec![self.kind];
         raw.extend_from_slice(self.key.as_bytes());
@@ -261,9 +285,12 @@ impl NoteVerifier {
     }
 }
 
+/// One signature line of a note, parsed but not verified.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NoteSignature {
+    /// The key name the line gives.
     pub name: String,
+    /// The key ID: the first four bytes of the decoded signature.
     pub id: [u8; 4],
     /// The signature after the key ID (for cosignatures, time || signature).
     pub data: Vec<u8>,
@@ -274,11 +301,17 @@ pub struct NoteSignature {
 /// A signed note: its body (ending in a newline) and signature lines.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Note {
+    /// The signed text, up to and including its last newline (without the
+    /// blank line that separates it from the signatures).
     pub body: String,
+    /// The signature lines, in order.
     pub signatures: Vec<NoteSignature>,
 }
 
 impl Note {
+    /// Parse a signed note: a body, a blank line, and one or more
+    /// `— name base64` lines, the last ending in a newline. Signatures
+    /// are parsed, not verified (see [`NoteVerifier::verify`]).
     pub fn parse(text: &str) -> Result<Note, NoteError> {
         let malformed = |m: &str| NoteError::Malformed(m.to_string());
         let split = text
@@ -319,6 +352,8 @@ impl Note {
         })
     }
 
+    /// The note as text: the body, a blank line and each signature line
+    /// as it was read.
     pub fn text(&self) -> String {
         let mut out = format!("{}\n", self.body);
         for s in &self.signatures {
@@ -344,12 +379,17 @@ impl Note {
 /// A checkpoint body: origin, tree size, base64 root hash.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Checkpoint {
+    /// The log's origin line: its unique name.
     pub origin: String,
+    /// The tree size: how many records the checkpoint covers.
     pub size: u64,
+    /// The Merkle root of the first `size` records.
     pub root: Hash,
 }
 
 impl Checkpoint {
+    /// The body to sign: origin, size and base64 root, each on its own
+    /// line.
     pub fn body(&self) -> String {
         format!(
             "{}\n{}\n{}\n",
@@ -359,6 +399,9 @@ impl Checkpoint {
         )
     }
 
+    /// Parse a checkpoint body: an origin line, a decimal tree size
+    /// without leading zeros, and a base64 32-byte root. Extension lines
+    /// after those are ignored.
     pub fn parse_body(body: &str) -> Result<Checkpoint, NoteError> {
         let bad = |m: String| NoteError::Checkpoint(m);
         let mut lines = body.split('\n');
@@ -390,17 +433,22 @@ impl Checkpoint {
 /// A checkpoint with its note (and so its signatures).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SignedCheckpoint {
+    /// The parsed body.
     pub checkpoint: Checkpoint,
+    /// The note whose body it is, with its signature lines.
     pub note: Note,
 }
 
 impl SignedCheckpoint {
+    /// Parse a signed note whose body is a checkpoint (signatures parsed,
+    /// not verified).
     pub fn parse(text: &str) -> Result<SignedCheckpoint, NoteError> {
         let note = Note::parse(text)?;
         let checkpoint = Checkpoint::parse_body(&note.body)?;
         Ok(SignedCheckpoint { checkpoint, note })
     }
 
+    /// Sign `checkpoint` with the log's `key`.
     pub fn sign(checkpoint: Checkpoint, key: &NoteSigner) -> SignedCheckpoint {
         let text = key.sign_note(&checkpoint.body());
         let note = match Note::parse(&text) {

@@ -3,7 +3,7 @@
 //! last one it saw (C2SP `tlog-witness` request format, `cosignature/v1`).
 
 use super::merkle::{self, Hash};
-use super::note::{NoteSigner, NoteVerifier, SignedCheckpoint};
+use super::note::{NoteError, NoteSigner, NoteVerifier, SignedCheckpoint};
 use super::store::{self, io, TreeCache};
 use super::verify::{source_for, Source};
 use super::LogError;
@@ -78,18 +78,24 @@ fn require_checkpoint(
     Ok(cp)
 }
 
+/// An inclusion proof of one record against the latest signed checkpoint,
+/// as `tollgate log prove` prints it (JSON, camelCase).
 #[derive(Debug, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct InclusionProof {
+    /// The record's 0-based index (its leaf index).
     pub index: u64,
+    /// The record's leaf hash, hex.
     pub leaf_hash: String,
     /// The record's exact bytes (the leaf is SHA-256(0x00 || these)).
     pub record_line: String,
+    /// The size of the tree proved into: the checkpoint's size.
     pub tree_size: u64,
     /// Base64, as in the checkpoint.
     pub root_hash: String,
     /// Base64 hashes, leaf to root (RFC 9162 §2.1.3.1).
     pub proof: Vec<String>,
+    /// The signed checkpoint (note text) whose root the proof leads to.
     pub checkpoint: String,
 }
 
@@ -163,12 +169,36 @@ pub fn prove(
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConsistencyRequest {
+    /// The size of the older tree the proof starts from.
     pub old_size: u64,
+    /// The RFC 9162 §2.1.4.1 consistency proof from `old_size` to the
+    /// checkpoint's size.
     pub proof: Vec<Hash>,
+    /// The latest signed checkpoint, which the proof leads to.
     pub checkpoint: SignedCheckpoint,
 }
 
+/// Why a text is not a [`ConsistencyRequest`].
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum RequestError {
+    /// The proof is not followed by a blank line and a checkpoint.
+    #[error("no blank line before the checkpoint")]
+    NoBlankLine,
+    /// The first line is not `old <size>` with a decimal size.
+    #[error("the first line is not `old <size>`")]
+    OldSize,
+    /// A line of the proof does not decode as a 32-byte base64 hash.
+    #[error("a proof line is not a base64 hash")]
+    ProofLine,
+    /// The text after the blank line is not a signed checkpoint.
+    #[error(transparent)]
+    Checkpoint(#[from] NoteError),
+}
+
 impl ConsistencyRequest {
+    /// The request as text: `old <size>`, one base64 hash a line, a blank
+    /// line and the checkpoint note ([`ConsistencyRequest::parse`] reads it
+    /// back).
     pub fn text(&self) -> String {
         let mut out = format!("old {}\n", self.old_size);
         for h in &self.proof {
@@ -180,26 +210,26 @@ impl ConsistencyRequest {
         out
     }
 
-    pub fn parse(text: &str) -> Result<ConsistencyRequest, String> {
-        let (head, note) = text
-            .split_once("\n\n")
-            .ok_or("no blank line before the checkpoint")?;
+    /// Parse a request in the format [`ConsistencyRequest::text`] writes.
+    /// The checkpoint's signatures are parsed, not verified.
+    pub fn parse(text: &str) -> Result<ConsistencyRequest, RequestError> {
+        let (head, note) = text.split_once("\n\n").ok_or(RequestError::NoBlankLine)?;
         let mut lines = head.lines();
         let old_size = lines
             .next()
             .and_then(|l| l.strip_prefix("old "))
             .and_then(|n| n.parse().ok())
-            .ok_or("the first line is not `old <size>`")?;
+            .ok_or(RequestError::OldSize)?;
         let mut proof = Vec::new();
         for l in lines {
             let h: Hash = B64
                 .decode(l)
                 .ok()
                 .and_then(|v| v.try_into().ok())
-                .ok_or("a proof line is not a base64 hash")?;
+                .ok_or(RequestError::ProofLine)?;
             proof.push(h);
         }
-        let checkpoint = SignedCheckpoint::parse(note).map_err(|e| e.to_string())?;
+        let checkpoint = SignedCheckpoint::parse(note)?;
         Ok(ConsistencyRequest {
             old_size,
             proof,

@@ -20,8 +20,10 @@ use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
+/// The `prev` of the first record: 32 zero bytes.
 pub const ZERO: Hash = [0u8; 32];
 
+/// The path of a file beside the log: `LOG.<suffix>`.
 pub fn sidecar(log: &Path, suffix: &str) -> PathBuf {
     let mut p = log.as_os_str().to_owned();
     p.push(".");
@@ -29,15 +31,19 @@ pub fn sidecar(log: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(p)
 }
 
+/// `LOG.checkpoints`: the signed checkpoints.
 pub fn checkpoints_path(log: &Path) -> PathBuf {
     sidecar(log, "checkpoints")
 }
+/// `LOG.witnessed`: checkpoints with witness cosignatures.
 pub fn witnessed_path(log: &Path) -> PathBuf {
     sidecar(log, "witnessed")
 }
+/// `LOG.tree`: the perfect-subtree hash cache.
 pub fn tree_path(log: &Path) -> PathBuf {
     sidecar(log, "tree")
 }
+/// `LOG.idx`: the record offset cache.
 pub fn idx_path(log: &Path) -> PathBuf {
     sidecar(log, "idx")
 }
@@ -145,6 +151,9 @@ pub fn node_count(n: u64) -> u64 {
     2 * n - u64::from(n.count_ones())
 }
 
+/// The tree cache (`LOG.tree`) opened for reading: the hash of every
+/// perfect subtree of the first `leaves` records. Untrusted: its roots are
+/// compared with a signed root before a proof built from it is used.
 pub struct TreeCache {
     path: PathBuf,
     file: File,
@@ -174,6 +183,7 @@ impl TreeCache {
         ))
     }
 
+    /// The leaf hash of record `index`, as the cache holds it.
     pub fn leaf(&self, index: u64) -> Result<Hash, LogError> {
         self.perfect(0, index)
     }
@@ -249,8 +259,12 @@ pub fn read_line_at(log: &Path, offset: u64) -> Result<Vec<u8>, LogError> {
 
 /// A record read back, for proofs and export.
 pub struct Record {
+    /// Its position in the file, counting from 0 (not the `index` field
+    /// the line holds).
     pub index: u64,
+    /// Its Merkle leaf hash, `SHA-256(0x00 || line)`.
     pub leaf: Hash,
+    /// The line's bytes, without its newline.
     pub line: Vec<u8>,
 }
 

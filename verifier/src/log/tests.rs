@@ -329,6 +329,24 @@ fn proofs_and_the_witness() {
     let req = proof::consistency(&f.log, &old, Some(&f.public)).unwrap();
     assert_eq!(req.old_size, 11);
     assert_eq!(proof::ConsistencyRequest::parse(&req.text()).unwrap(), req);
+    // Malformed requests: each refusal is typed, with the message the CLI
+    // prints after the file name.
+    let text = req.text();
+    let (head, note) = text.split_once("\n\n").unwrap();
+    let bad = |t: &str| proof::ConsistencyRequest::parse(t).unwrap_err();
+    let e = bad(head);
+    assert_eq!(e, proof::RequestError::NoBlankLine);
+    assert_eq!(e.to_string(), "no blank line before the checkpoint");
+    let e = bad(&text.replacen("old 11", "old x", 1));
+    assert_eq!(e, proof::RequestError::OldSize);
+    assert_eq!(e.to_string(), "the first line is not `old <size>`");
+    let e = bad(&format!("{head}\nAAAA\n\n{note}"));
+    assert_eq!(e, proof::RequestError::ProofLine);
+    assert_eq!(e.to_string(), "a proof line is not a base64 hash");
+    let e = bad(&format!("{head}\n\nnot a note\n"));
+    let expected = note::SignedCheckpoint::parse("not a note\n").unwrap_err();
+    assert_eq!(e.to_string(), expected.to_string());
+    assert_eq!(e, proof::RequestError::Checkpoint(expected));
 
     // The witness: first contact from 0, then from its state.
     let dir = tempfile::tempdir().unwrap();

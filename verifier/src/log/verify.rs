@@ -33,6 +33,9 @@ pub fn load_checkpoints(log: &Path) -> Result<Vec<(usize, SignedCheckpoint)>, Lo
     load_notes(&store::checkpoints_path(log))
 }
 
+/// A file of signed checkpoints, each followed by a blank line, parsed
+/// (not verified), with the 1-based line each starts on. A missing file
+/// holds none.
 pub fn load_notes(path: &Path) -> Result<Vec<(usize, SignedCheckpoint)>, LogError> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
@@ -51,6 +54,7 @@ pub fn load_notes(path: &Path) -> Result<Vec<(usize, SignedCheckpoint)>, LogErro
     })
 }
 
+/// What [`verify`] checks besides the records and the tree.
 #[derive(Default)]
 pub struct VerifyOptions {
     /// The log's public key; without it signatures are not checked and an
@@ -64,11 +68,16 @@ pub struct VerifyOptions {
     pub cosigned: Vec<PathBuf>,
 }
 
+/// What a passing [`verify`] found.
 #[derive(Debug)]
 pub struct VerifyReport {
+    /// How many records the log holds.
     pub records: u64,
+    /// How many checkpoints `LOG.checkpoints` holds.
     pub checkpoints: usize,
+    /// The latest checkpoint, if any.
     pub latest: Option<SignedCheckpoint>,
+    /// Whether signatures were checked (a key was given).
     pub signed: bool,
     /// The largest witnessed size and how many witnesses cosigned it.
     pub witnessed: Option<(u64, usize)>,
@@ -81,6 +90,9 @@ struct Expect<'a> {
     witnessed: bool,
 }
 
+/// Check the log, its checkpoints and its cosigned checkpoints (see the
+/// module documentation for what is checked); the error names the first
+/// bad record or checkpoint.
 pub fn verify(log: &Path, opts: &VerifyOptions) -> Result<VerifyReport, LogError> {
     let cp_path = store::checkpoints_path(log);
     let checkpoints = load_checkpoints(log)?;
@@ -394,7 +406,9 @@ pub fn memory_tree(log: &Path) -> Result<merkle::MemoryTree, LogError> {
 /// A node source for proofs: the cache if it covers `size` and matches
 /// `root`, else a tree recomputed from the records.
 pub enum Source {
+    /// The on-disk tree cache.
     Cache(TreeCache),
+    /// The tree recomputed from the records.
     Memory(merkle::MemoryTree),
 }
 
@@ -411,6 +425,9 @@ impl Nodes for Source {
     }
 }
 
+/// The node source for proofs up to `size`: the tree cache if its root at
+/// `size` is `root`, else the tree recomputed from the records, which must
+/// then have that root (the records do not match the checkpoint otherwise).
 pub fn source_for(log: &Path, size: u64, root: &Hash) -> Result<Source, LogError> {
     if let Some((cache, _)) = TreeCache::open(log) {
         if cache.leaves >= size && merkle::root_at(&cache, size).ok().as_ref() == Some(root) {

@@ -35,16 +35,21 @@ use std::time::{Duration, Instant};
 /// Where a decision went: its index in the log and its Merkle leaf hash.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Receipt {
+    /// The record's 0-based index.
     pub index: u64,
+    /// The record's Merkle leaf hash.
     pub leaf_hash: Hash,
 }
 
 impl Receipt {
+    /// The leaf hash in lower-case hex.
     pub fn leaf_hex(&self) -> String {
         hex::encode(self.leaf_hash)
     }
 }
 
+/// How [`LogWriter::open`] writes a log: its key, origin, checkpoint
+/// schedule and batch size.
 pub struct WriterOptions {
     /// Signs checkpoints. Without it the log is written unsigned (the tree
     /// and chain still hold, but a rewrite of the whole file goes unseen).
@@ -102,6 +107,9 @@ enum Msg {
     Close(CheckpointReply),
 }
 
+/// The one writer of a log file: holds its exclusive lock and a background
+/// thread that commits queued records in batches and signs checkpoints.
+/// Dropping it closes it (a final checkpoint).
 pub struct LogWriter {
     path: PathBuf,
     origin: String,
@@ -188,10 +196,12 @@ impl LogWriter {
         }
     }
 
+    /// The log file.
     pub fn path(&self) -> &Path {
         &self.path
     }
 
+    /// The origin line of the log's checkpoints.
     pub fn origin(&self) -> &str {
         &self.origin
     }
@@ -218,6 +228,8 @@ impl LogWriter {
         self.append_at(&event, &now_rfc3339())
     }
 
+    /// Append a record stamped with `time` (RFC 3339 text, written as
+    /// given); returns once it is on disk.
     pub fn append_at(&self, event: &Value, time: &str) -> Result<Receipt, LogError> {
         let (tx, rx) = mpsc::channel();
         self.queue(event, time.to_string(), Reply::Blocking(tx))?;
