@@ -42,25 +42,72 @@ use std::time::{Duration, Instant};
 use tokio::time::Instant as TokioInstant;
 use tollgate_attest::oci::RegistryOptions;
 
+/// Why the server could not start or go on serving.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// A certificate, key or CA file that cannot be used (named).
+    #[error("{path}: {message}")]
+    Tls {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// rustls refused the configuration.
+    #[error("TLS configuration: {0}")]
+    Config(#[from] rustls::Error),
+    /// The listener failed.
+    #[error("serving: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Why an image was not verified: the reason its review denies with (a
+/// registry that failed, a deadline, an internal failure). Never a verdict:
+/// it is not cached as one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize)]
+#[error("{0}")]
+#[serde(transparent)]
+pub struct Unverified(pub String);
+
+impl From<String> for Unverified {
+    fn from(reason: String) -> Unverified {
+        Unverified(reason)
+    }
+}
+
+impl From<&str> for Unverified {
+    fn from(reason: &str) -> Unverified {
+        Unverified(reason.to_string())
+    }
+}
+
 /// Latency histogram buckets (seconds).
 const BUCKETS: [f64; 12] = [
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0,
 ];
 
+/// The webhook's counters, served at `/metrics` in Prometheus text format.
 #[derive(Default)]
 pub struct Metrics {
+    /// Reviews admitted.
     pub allowed: AtomicU64,
+    /// Reviews denied.
     pub denied: AtomicU64,
+    /// Malformed reviews (answered 400).
     pub errors: AtomicU64,
+    /// Images answered from cached decisions.
     pub cache_hits: AtomicU64,
     /// Verifications that failed on the registry (not verdicts).
     pub registry_errors: AtomicU64,
     /// Reviews whose decision could not be logged.
     pub log_failures: AtomicU64,
+    /// Policy reloads put in force.
     pub reloads_ok: AtomicU64,
+    /// Policy changes refused (invalid; the old set kept serving).
     pub reloads_failed: AtomicU64,
     /// 1 while the policy on disk is invalid and the previous set serves.
     pub reload_stale: AtomicU64,
+    /// The generation of the set in force (1 at start, +1 per reload).
     pub policy_generation: AtomicU64,
     latency_buckets: [AtomicU64; BUCKETS.len()],
     latency_count: AtomicU64,
@@ -155,7 +202,9 @@ impl Metrics {
 
 /// The policy set in force and its generation (bumped on every reload).
 pub struct Loaded {
+    /// The policies.
     pub set: PolicySet,
+    /// Bumped on every reload; cached decisions are keyed by it.
     pub generation: u64,
 }
 
@@ -174,12 +223,13 @@ fn decision_key(generation: u64, policy: &str, repository: &str, digest: &str) -
 }
 /// One verification in flight: (generation, repository, digest, policies).
 type FlightKey = (u64, String, String, String);
-type FlightResult = Result<Vec<Decided>, String>;
+type FlightResult = Result<Vec<Decided>, Unverified>;
 
 /// A decision and its JSON for the decision log, serialised once when it
 /// is made: a review answered from the cache copies bytes, nothing more.
 #[derive(Debug)]
 pub struct Cached {
+    /// The gate's decision.
     pub decision: Decision,
     json: String,
 }
@@ -231,10 +281,17 @@ fn push_jstr(out: &mut String, s: &str) {
     out.push('"');
 }
 
+/// Everything a review reads: the policy set in force, the registry
+/// options, the decision log, the caches and the metrics. Shared by every
+/// review (`Arc<State>`).
 pub struct State {
     policies: RwLock<Arc<Loaded>>,
+    /// How the registries are reached (TLS, credentials, timeouts).
     pub registry: RegistryOptions,
+    /// Where each checked review's decision is recorded (durable before
+    /// the review is answered), if anywhere.
     pub decision_log: Option<PathBuf>,
+    /// How long a definitive decision is reused (zero: never).
     pub cache_ttl: Duration,
     /// How long a registry failure is remembered for an image (answers
     /// repeated reviews quickly; never a verdict). Zero: not at all.
@@ -250,10 +307,14 @@ pub struct State {
     /// oldest decision they rest on (so they expire with it).
     outcomes: Mutex<HashMap<(u64, String), (ImageOutcome, Instant)>>,
     flights: Mutex<HashMap<FlightKey, FlightCell>>,
+    /// The counters.
     pub metrics: Metrics,
 }
 
 impl State {
+    /// A state serving `policies` (generation 1), with the default cache
+    /// TTL (300 s), negative TTL (2 s), deadline cap (10 s) and reload
+    /// interval (1 s).
     pub fn new(
         policies: PolicySet,
         registry: RegistryOptions,
@@ -314,7 +375,7 @@ impl State {
 
     /// Load the set again from `path`: a valid change is put in force; an
     /// invalid one keeps the old set. Returns whether anything changed.
-    pub fn reload_from(&self, path: &Path) -> Result<bool, String> {
+    pub fn reload_from(&self, path: &Path) -> Result<bool, crate::policy_set::PolicySetError> {
         match PolicySet::load(path) {
             Ok(set) => {
                 self.metrics.reload_stale.store(0, Ordering::Relaxed);
@@ -328,7 +389,7 @@ impl State {
             Err(e) => {
                 self.metrics.reloads_failed.fetch_add(1, Ordering::Relaxed);
                 self.metrics.reload_stale.store(1, Ordering::Relaxed);
-                Err(e.to_string())
+                Err(e)
             }
         }
     }
@@ -668,7 +729,7 @@ async fn decisions_for(
     loaded: &Arc<Loaded>,
     indices: &[usize],
     reference: &ImageRef,
-) -> Result<(String, Vec<Decided>), String> {
+) -> Result<(String, Vec<Decided>), Unverified> {
     let generation = loaded.generation;
     let names = || {
         indices
@@ -684,17 +745,18 @@ async fn decisions_for(
         return Err(format!(
             "{reason} (remembered for {} ms)",
             state.negative_ttl.as_millis()
-        ));
+        )
+        .into());
     }
     let registry = tollgate_attest::oci::Registry::connect(&canonical, &state.registry)
-        .map_err(|e| format!("cannot reach the registry: {e}"))?;
+        .map_err(|e| Unverified(format!("cannot reach the registry: {e}")))?;
     let digest = match registry.resolve_async().await {
         Ok(d) => d,
-        Err(e @ tollgate_attest::Error::Verification(_)) => return Err(e.to_string()),
+        Err(e @ tollgate_attest::Error::Verification(_)) => return Err(e.to_string().into()),
         Err(e) => {
             let reason = format!("registry unreachable or failing, not verified: {e}");
             remember_failure(state, generation, &canonical, &reason);
-            return Err(reason);
+            return Err(reason.into());
         }
     };
     let repository = registry.name();
@@ -726,13 +788,13 @@ async fn decisions_for(
             })
             .await
             .clone(),
-        None => Err("verification failed internally".to_string()),
+        None => Err("verification failed internally".into()),
     };
     drop(flight);
     match result {
         Ok(ds) => Ok((digest, ds)),
         Err(reason) => {
-            remember_failure(state, generation, &canonical, &reason);
+            remember_failure(state, generation, &canonical, &reason.0);
             Err(reason)
         }
     }
@@ -889,7 +951,7 @@ fn prepare_image(loaded: &Loaded, namespace: &str, image: &str) -> Prepared {
 fn finish_image(
     mut out: ImageOutcome,
     reference: &ImageRef,
-    decided: Result<(String, Vec<Decided>), String>,
+    decided: Result<(String, Vec<Decided>), Unverified>,
 ) -> ImageOutcome {
     let image = out.image.clone();
     match decided {
@@ -1087,14 +1149,14 @@ async fn log_review(
     state: &State,
     record: String,
     until: TokioInstant,
-) -> Result<Option<crate::log::Receipt>, String> {
+) -> Result<Option<crate::log::Receipt>, Unverified> {
     let Some(path) = &state.decision_log else {
         return Ok(None);
     };
-    let writer = crate::log::shared::writer(path).map_err(|e| e.to_string())?;
+    let writer = crate::log::shared::writer(path).map_err(|e| Unverified(e.to_string()))?;
     match tokio::time::timeout_at(until, writer.append_json_async(record)).await {
         Ok(Ok(receipt)) => Ok(Some(receipt)),
-        Ok(Err(e)) => Err(e.to_string()),
+        Ok(Err(e)) => Err(e.to_string().into()),
         Err(_) => Err("the write did not finish in time".into()),
     }
 }
@@ -1358,46 +1420,48 @@ fn tls_config(
     cert: &Path,
     key: &Path,
     client_ca: Option<&Path>,
-) -> Result<Arc<rustls::ServerConfig>, String> {
+) -> Result<Arc<rustls::ServerConfig>, ServeError> {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let bad = |path: &Path, message: String| ServeError::Tls {
+        path: path.to_path_buf(),
+        message,
+    };
     let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
         .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
-        .map_err(|e| format!("{}: {e}", cert.display()))?;
+        .map_err(|e| bad(cert, e.to_string()))?;
     if chain.is_empty() {
-        return Err(format!("{}: no certificate", cert.display()));
+        return Err(bad(cert, "no certificate".into()));
     }
-    let private =
-        PrivateKeyDer::from_pem_file(key).map_err(|e| format!("{}: {e}", key.display()))?;
+    let private = PrivateKeyDer::from_pem_file(key).map_err(|e| bad(key, e.to_string()))?;
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?;
+        .with_safe_default_protocol_versions()?;
     let builder = match client_ca {
         None => builder.with_no_client_auth(),
         Some(ca) => {
             let mut roots = rustls::RootCertStore::empty();
             let cas: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(ca)
                 .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
-                .map_err(|e| format!("{}: {e}", ca.display()))?;
+                .map_err(|e| bad(ca, e.to_string()))?;
             for c in cas {
-                roots.add(c).map_err(|e| format!("{}: {e}", ca.display()))?;
+                roots.add(c).map_err(|e| bad(ca, e.to_string()))?;
             }
             if roots.is_empty() {
-                return Err(format!("{}: no CA certificate", ca.display()));
+                return Err(bad(ca, "no CA certificate".into()));
             }
             let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
                 Arc::new(roots),
                 provider,
             )
             .build()
-            .map_err(|e| format!("{}: {e}", ca.display()))?;
+            .map_err(|e| bad(ca, e.to_string()))?;
             builder.with_client_cert_verifier(verifier)
         }
     };
     let mut config = builder
         .with_single_cert(chain, private)
-        .map_err(|e| format!("{} / {}: {e}", cert.display(), key.display()))?;
+        .map_err(|e| bad(cert, format!("with key {}: {e}", key.display())))?;
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(Arc::new(config))
 }
@@ -1412,7 +1476,7 @@ pub async fn serve(
     key: PathBuf,
     client_ca: Option<PathBuf>,
     policy_path: Option<PathBuf>,
-) -> Result<(), String> {
+) -> Result<(), ServeError> {
     if let Some(path) = policy_path {
         spawn_policy_watcher(state.clone(), path);
     }
@@ -1505,8 +1569,8 @@ pub async fn serve(
     axum_server::bind_rustls(listen, tls)
         .handle(handle)
         .serve(app.into_make_service())
-        .await
-        .map_err(|e| e.to_string())
+        .await?;
+    Ok(())
 }
 
 #[cfg(test)]

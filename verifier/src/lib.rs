@@ -9,9 +9,6 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-// Being documented by the owner of these modules (issue 18); the
-// allowances go when they are.
-#[allow(missing_docs)]
 pub mod admission;
 pub mod gate;
 pub mod log;
