@@ -209,14 +209,20 @@ pub(crate) fn report_call_sinks(
     call: &Call<'_>,
     kind: u16,
 ) {
-    let span = syn::spanned::Spanned::span(call.expr);
+    // The call's span only when a sink matches: syn derives it from the
+    // call's tokens, and every call is seen by several checks.
+    let mut span = None;
     for group in crate::patterns::CALL_SINKS {
         for sink in group.iter() {
             if sink.kind != kind {
                 continue;
             }
             if let Some(t) = call.args.get(sink.arg) {
-                if t.has(sink.kind) && crate::patterns::path_ends_with(call.callee, sink.path) {
+                if !crate::patterns::path_ends_with(call.callee, sink.path) {
+                    continue;
+                }
+                let span = *span.get_or_insert_with(|| syn::spanned::Spanned::span(call.expr));
+                if t.has(sink.kind) {
                     let message = format!(
                         "{} reaches {} (`{}`)",
                         cx.describe(*t),
@@ -225,9 +231,7 @@ pub(crate) fn report_call_sinks(
                     );
                     a.report_flow(cx, sink.kind, *t, message, (span, span));
                 }
-                if crate::patterns::path_ends_with(call.callee, sink.path) {
-                    a.param_sink(cx, sink.kind, *t, sink.what, (span, span));
-                }
+                a.param_sink(cx, sink.kind, *t, sink.what, (span, span));
             }
         }
     }

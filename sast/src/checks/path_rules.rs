@@ -13,10 +13,12 @@ impl super::Check for Check {
         path: &syn::Path,
         resolved: &str,
     ) {
-        let span = path.span();
         for group in PATH_RULES {
             for rule in group.iter() {
                 if path_matches(resolved, rule.pattern) {
+                    // Only on a match: syn derives a path's span from its
+                    // tokens, which costs an allocation per segment.
+                    let span = path.span();
                     let message = format!("{} (`{}`)", rule.message, short(resolved));
                     a.report(cx.as_deref(), rule.rule, span, span, message);
                 }

@@ -6,7 +6,8 @@ pub(crate) struct Check;
 
 impl super::Check for Check {
     fn method(&self, a: &mut FileAnalyzer<'_>, cx: &mut FnCx, m: &Method<'_>) {
-        let (span, full_span, name) = (m.span, m.full(), m.name);
+        // The whole call's span only when reporting (`full` tokenises it).
+        let (span, name) = (m.span, m.name);
         let first_bool = m.expr.args.first().and_then(lit_bool);
         match name {
             // A non-literal argument is a user's explicit `--insecure`
@@ -18,7 +19,7 @@ impl super::Check for Check {
                     Some(cx),
                     id::TLS_VERIFICATION_DISABLED,
                     span,
-                    full_span,
+                    m.full(),
                     format!("`{name}` turns off TLS verification"),
                 );
             }
@@ -31,7 +32,7 @@ impl super::Check for Check {
                     Some(cx),
                     id::TLS_VERIFICATION_DISABLED,
                     span,
-                    full_span,
+                    m.full(),
                     format!("`{name}(true)` turns off TLS verification"),
                 );
             }
@@ -44,7 +45,7 @@ impl super::Check for Check {
                     Some(cx),
                     id::TLS_VERIFICATION_DISABLED,
                     span,
-                    full_span,
+                    m.full(),
                     format!("`{name}(false)` turns off TLS verification"),
                 );
             }
@@ -54,7 +55,7 @@ impl super::Check for Check {
                     Some(cx),
                     id::TLS_VERIFICATION_DISABLED,
                     span,
-                    full_span,
+                    m.full(),
                     "`trust_cert()` accepts any server certificate".into(),
                 );
             }
@@ -63,7 +64,7 @@ impl super::Check for Check {
                     Some(cx),
                     id::TLS_VERIFICATION_DISABLED,
                     span,
-                    full_span,
+                    m.full(),
                     "hostname verification turned off".into(),
                 );
             }
@@ -76,7 +77,7 @@ impl super::Check for Check {
                     Some(cx),
                     id::TLS_VERIFICATION_DISABLED,
                     span,
-                    full_span,
+                    m.full(),
                     format!("`{name}` installs a verifier that accepts every certificate"),
                 );
             }
@@ -89,7 +90,7 @@ impl super::Check for Check {
                         Some(cx),
                         id::TLS_VERIFICATION_DISABLED,
                         span,
-                        full_span,
+                        m.full(),
                         "verify callback accepts every certificate".into(),
                     );
                 }

@@ -77,9 +77,11 @@ impl super::Check for Check {
         resolved: &str,
     ) {
         let last = resolved.rsplit("::").next().unwrap_or(resolved);
-        let hit = OPTION_CONSTANTS
-            .iter()
-            .find(|c| last == **c || last.ends_with(&format!("_{c}")));
+        let hit = OPTION_CONSTANTS.iter().find(|c| {
+            // `c` or `…_c`, without building `_c` for every path.
+            last.strip_suffix(**c)
+                .is_some_and(|p| p.is_empty() || p.ends_with('_'))
+        });
         if let Some(constant) = hit {
             let span = path.span();
             a.report(
@@ -93,7 +95,8 @@ impl super::Check for Check {
     }
 
     fn call(&self, a: &mut FileAnalyzer<'_>, cx: &mut FnCx, call: &Call<'_>) {
-        let span = call.expr.span();
+        // Computed on a match only: syn derives it from the call's tokens.
+        let span = || call.expr.span();
         if call.last == "xmlSubstituteEntitiesDefault" {
             if call
                 .expr
@@ -105,8 +108,8 @@ impl super::Check for Check {
                 a.report(
                     Some(cx),
                     id::XXE,
-                    span,
-                    span,
+                    span(),
+                    span(),
                     "`xmlSubstituteEntitiesDefault(1)` makes libxml2 expand external entities"
                         .into(),
                 );
@@ -119,8 +122,8 @@ impl super::Check for Check {
                 a.report(
                     Some(cx),
                     id::XXE,
-                    span,
-                    span,
+                    span(),
+                    span(),
                     format!(
                         "`{}` with parser options that substitute entities or load external DTDs",
                         call.last
