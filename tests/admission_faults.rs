@@ -632,6 +632,13 @@ fn a_policy_directory_reloads_on_a_configmap_swap() {
     let body = pod("prod", "CREATE", &[&f.image("signed:1")]);
     let (_, v, _) = hook.review(&body, "");
     assert!(allowed(&v), "{v}");
+    // A namespace the apiserver would never send (too long, or not a
+    // label) is denied before any work: it never becomes a cache key.
+    for ns in ["x".repeat(100_000), "Prod".into(), "prod\nprod".into()] {
+        let (_, v, _) = hook.review(&pod(&ns, "CREATE", &[&f.image("signed:1")]), "");
+        assert!(!allowed(&v), "{v}");
+        assert!(message(&v).contains("not a Kubernetes namespace"), "{v}");
+    }
     // Outside every scope, in a covered namespace: denied (no-match).
     let stray = pod("prod", "CREATE", &[&format!("{}/other/app:1", f.proxy)]);
     let (_, v, _) = hook.review(&stray, "");

@@ -520,13 +520,27 @@ pub fn images(spec: &Value) -> Vec<String> {
     out
 }
 
-/// The `timeout` parameter of a query string (the first one; the
-/// apiserver sends `timeout=10s`, which needs no decoding).
+/// The `timeout` parameter of a query string, decoded as a form is (the
+/// last one wins, as it did with axum's `Query`; the apiserver sends one,
+/// `timeout=10s`).
 fn timeout_param(query: Option<&str>) -> Option<String> {
-    query?
-        .split('&')
-        .find_map(|pair| pair.strip_prefix("timeout="))
-        .map(str::to_string)
+    form_urlencoded::parse(query?.as_bytes())
+        .filter(|(k, _)| k == "timeout")
+        .last()
+        .map(|(_, v)| v.into_owned())
+}
+
+/// A namespace as Kubernetes names one (an RFC 1123 label: at most 63
+/// lowercase letters, digits and `-`, starting and ending with an
+/// alphanumeric), or none (cluster-scoped).
+fn valid_namespace(ns: &str) -> bool {
+    let b = ns.as_bytes();
+    b.is_empty()
+        || (b.len() <= 63
+            && b.iter()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+            && b[0] != b'-'
+            && b[b.len() - 1] != b'-')
 }
 
 /// `?timeout=10s` (the apiserver's webhook timeout) to a deadline with a
@@ -885,6 +899,12 @@ fn repository_key(r: &ImageRef) -> String {
     format!("{host}/{}", r.repository)
 }
 
+/// How many whole outcomes are kept (the map is emptied when full).
+const OUTCOMES: usize = 10_000;
+/// The longest `namespace\nimage` key kept (a namespace is at most 63
+/// bytes, an image reference a few hundred).
+const OUTCOME_KEY_MAX: usize = 1024;
+
 /// An image of a review after the synchronous part of its check: either
 /// its outcome, or the policies whose decisions it still needs.
 enum Prepared {
@@ -1062,11 +1082,15 @@ fn outcomes_without_io(
                 let (hit, oldest) = pinned_and_cached(state, loaded, &indices, &reference)?;
                 hits += 1;
                 let out = finish_image(out, &reference, Ok(hit));
-                if let Ok(mut map) = state.outcomes.lock() {
-                    if map.len() >= 10_000 {
-                        map.clear();
+                // Bounded: at most OUTCOMES entries of at most
+                // OUTCOME_KEY_MAX key bytes each.
+                if key.1.len() <= OUTCOME_KEY_MAX {
+                    if let Ok(mut map) = state.outcomes.lock() {
+                        if map.len() >= OUTCOMES {
+                            map.clear();
+                        }
+                        map.insert(key, (out.clone(), oldest));
                     }
-                    map.insert(key, (out.clone(), oldest));
                 }
                 outcomes.push(out);
             }
@@ -1295,6 +1319,14 @@ async fn review_inner(
     if pod_spec_pointer(kind).is_none() {
         // Not a pod-carrying object: nothing to check.
         return allow_unchecked(state);
+    }
+    // The apiserver never sends another namespace; a caller that does is
+    // not the apiserver, and gets a deny before any work (a long namespace
+    // would otherwise be copied into every cache key of its review).
+    if !valid_namespace(namespace) {
+        state.metrics.denied.fetch_add(1, Ordering::Relaxed);
+        let message = "tollgate: the request's namespace is not a Kubernetes namespace name";
+        return (200, respond(false, Some(message.into())).render());
     }
     // A pod-carrying kind without a pod spec: nothing can be checked, so
     // nothing is admitted.
@@ -1674,9 +1706,29 @@ mod tests {
         assert_eq!(timeout_param(Some("timeout=10s")).as_deref(), Some("10s"));
         assert_eq!(
             timeout_param(Some("a=1&timeout=2s&timeout=9s")).as_deref(),
-            Some("2s")
+            Some("9s")
         );
+        assert_eq!(timeout_param(Some("timeout=%31s")).as_deref(), Some("1s"));
         assert_eq!(timeout_param(Some("xtimeout=1s")), None);
         assert_eq!(timeout_param(None), None);
+    }
+
+    #[test]
+    fn namespaces_are_kubernetes_names() {
+        for ok in ["", "default", "kube-system", "a", &"a".repeat(63), "team-1"] {
+            assert!(valid_namespace(ok), "{ok:?}");
+        }
+        for bad in [
+            &"a".repeat(64),
+            "Default",
+            "-a",
+            "a-",
+            "a\nb",
+            "a.b",
+            "a b",
+            "ä",
+        ] {
+            assert!(!valid_namespace(bad), "{bad:?}");
+        }
     }
 }

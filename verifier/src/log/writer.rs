@@ -322,7 +322,13 @@ struct Inner {
     /// A scheduled checkpoint that could not be written, reported later.
     deferred_error: Option<LogError>,
     stats: Arc<Counters>,
+    /// When the caches were last pushed to their files.
+    flushed: Instant,
 }
+
+/// How stale the cache files may get under a steady load (between
+/// checkpoints): a crash loses at most this much of them to rebuild.
+const CACHE_FLUSH_EVERY: Duration = Duration::from_secs(1);
 
 impl Inner {
     fn open(path: &Path, options: WriterOptions) -> Result<Inner, LogError> {
@@ -406,6 +412,7 @@ impl Inner {
             last,
             deferred_error: None,
             stats: Arc::default(),
+            flushed: Instant::now(),
         };
         if !inner.recover_from_cache()? {
             inner.rebuild()?;
@@ -663,6 +670,9 @@ impl Inner {
                 .push_with(*leaf, |_, _, h| nodes.extend_from_slice(h));
         }
         self.write_caches(&nodes, &offsets);
+        if self.flushed.elapsed() >= CACHE_FLUSH_EVERY {
+            self.flush_caches();
+        }
         for ((p, leaf), i) in batch.into_iter().zip(leaves).zip(0u64..) {
             p.reply.send(Ok(Receipt {
                 index: first + i,
@@ -685,8 +695,9 @@ impl Inner {
         };
         // Buffered, not flushed per batch: a reader trusts the caches only
         // as far as they agree with a signed root, and they are flushed
-        // before every checkpoint and at close (a crash leaves them short;
-        // the next open rebuilds them).
+        // before every checkpoint, at close and at least every
+        // CACHE_FLUSH_EVERY under load (a crash leaves them short; the next
+        // open rebuilds them).
         let mut ok = tree.write_all(nodes).is_ok();
         for o in offsets {
             ok = ok && idx.write_all(&o.to_le_bytes()).is_ok();
@@ -699,6 +710,7 @@ impl Inner {
     /// Push the buffered caches to their files (before a checkpoint names a
     /// size, so that a proof of that size can be read from them).
     fn flush_caches(&mut self) {
+        self.flushed = Instant::now();
         let (Some(tree), Some(idx)) = (self.tree.as_mut(), self.idx.as_mut()) else {
             return;
         };
