@@ -46,14 +46,22 @@ pub fn parse_args(tokens: &TokenStream) -> Vec<MacroArg> {
         // (`|a, b| ..`, `HashMap::<K, V>::new()`) splits one expression in
         // two: when a piece does not parse, retry it joined with the next.
         let mut end = i;
-        let mut joined = pieces[i].clone();
+        // `pieces[i]` is not looked at again; a piece is copied only when
+        // a failed parse may be retried joined with the next one.
+        let mut joined = std::mem::take(&mut pieces[i]);
         let mut consumed = false;
         loop {
-            if parse_piece(joined.clone(), &mut args) {
+            let last_try = end + 1 >= pieces.len() || end - i >= 3;
+            let attempt = if last_try {
+                std::mem::take(&mut joined)
+            } else {
+                joined.clone()
+            };
+            if parse_piece(attempt, &mut args) {
                 consumed = true;
                 break;
             }
-            if end + 1 >= pieces.len() || end - i >= 3 {
+            if last_try {
                 break;
             }
             end += 1;

@@ -419,7 +419,10 @@ impl FileAnalyzer<'_> {
         args: &[Taint],
         call_span: Span,
     ) -> Option<Taint> {
-        let summary = self.summaries.get(key)?.clone();
+        // Borrowed, not cloned (a summary holds strings for every sink):
+        // the fields written below are disjoint from `summaries`.
+        let summary = self.summaries.get(key)?;
+        let (findings, local_keys, rel) = (&mut self.findings, &self.local_keys, &self.rel);
         let call_line = start_of(call_span).0;
         let step = format!("call to `{key}`");
         for sink in &summary.param_sinks {
@@ -433,14 +436,14 @@ impl FileAnalyzer<'_> {
                 // how a command-line tool works (CodeQL's default threat
                 // model leaves these local sources out too). Within a
                 // file they are still reported, one severity lower.
-                let crosses_files = sink.file.is_some() || !self.local_keys.contains(key);
+                let crosses_files = sink.file.is_some() || !local_keys.contains(key);
                 if t.has(sink.kind) && !(crosses_files && cx.is_local(t)) {
                     let source = cx
                         .source_of(t)
                         .map(|s| (s.line, s.what.clone()))
                         .unwrap_or((call_line, "untrusted input".into()));
                     // Steps here are in this file; the callee's in its own.
-                    let here = sink.file.as_ref().map(|_| self.rel.clone());
+                    let here = sink.file.as_ref().map(|_| rel.clone());
                     let mut flow = vec![(source.0, format!("source: {}", source.1), here.clone())];
                     flow.push((call_line, step.clone(), here));
                     flow.extend(sink.via.iter().cloned());
@@ -452,7 +455,7 @@ impl FileAnalyzer<'_> {
                             None => format!("{what} (line {line})"),
                         })
                         .collect();
-                    self.findings.push(RawFinding {
+                    findings.push(RawFinding {
                         rule: rule_for_kind(sink.kind),
                         line: sink.line,
                         column: sink.column,
@@ -471,7 +474,7 @@ impl FileAnalyzer<'_> {
                     });
                 }
                 if t.has_param(sink.kind) {
-                    let here = sink.file.as_ref().map(|_| self.rel.clone());
+                    let here = sink.file.as_ref().map(|_| rel.clone());
                     let mut via = vec![(call_line, step.clone(), here)];
                     via.extend(sink.via.iter().cloned());
                     cx.summary.param_sinks.push(summary::ParamSink {
@@ -483,7 +486,7 @@ impl FileAnalyzer<'_> {
             }
         }
         let mut result = Taint::CLEAN;
-        let imported = !self.local_keys.contains(key);
+        let imported = !local_keys.contains(key);
         if let Some((kinds, what, local)) = summary
             .ret_source
             .as_ref()
