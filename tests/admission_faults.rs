@@ -82,43 +82,6 @@ fn start_registry(dir: &Path) -> (Proc, String) {
     (proc, host)
 }
 
-/// Build an image with umoci (one file in the rootfs) and push it with skopeo.
-fn push_image(dir: &Path, host: &str, reference: &str, content: &str) {
-    require("umoci");
-    require("skopeo");
-    let layout = dir.join(format!("layout-{}", reference.replace(['/', ':'], "-")));
-    let run = |cmd: &mut Command| {
-        let out = cmd.output().unwrap();
-        assert!(
-            out.status.success(),
-            "{:?}: {}",
-            cmd,
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    run(Command::new("umoci")
-        .arg("init")
-        .arg("--layout")
-        .arg(&layout));
-    let image = format!("{}:latest", layout.display());
-    run(Command::new("umoci").args(["new", "--image", &image]));
-    let bundle = dir.join(format!("unpacked-{}", reference.replace(['/', ':'], "-")));
-    run(Command::new("umoci")
-        .args(["unpack", "--rootless", "--image", &image])
-        .arg(&bundle));
-    std::fs::write(bundle.join("rootfs/app.txt"), content).unwrap();
-    run(Command::new("umoci")
-        .args(["repack", "--image", &image])
-        .arg(&bundle));
-    run(Command::new("skopeo").args([
-        "copy",
-        "--quiet",
-        "--dest-tls-verify=false",
-        &format!("oci:{image}"),
-        &format!("docker://{host}/{reference}"),
-    ]));
-}
-
 fn tollgate(args: &[&str], dir: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_tollgate"))
         .args(args)
@@ -151,8 +114,8 @@ impl Fixture {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
         let (registry, host) = start_registry(d);
-        push_image(d, &host, "demo/signed:1", "signed");
-        push_image(d, &host, "demo/evil:1", "evil twin");
+        support::push_image_to(d, &host, "demo/signed:1", "signed");
+        support::push_image_to(d, &host, "demo/evil:1", "evil twin");
         std::fs::write(d.join("pw"), "pw").unwrap();
         let out = tollgate(&["key", "generate", "--password-file", "pw"], d);
         assert!(

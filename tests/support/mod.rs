@@ -196,7 +196,14 @@ pub fn start_registry(dir: &Path) -> Registry {
 /// A one-layer image with `/app.txt` = `content`, made with umoci and
 /// pushed with skopeo to `registry` as `reference`.
 pub fn push_image(dir: &Path, registry: &Registry, reference: &str, content: &str) {
-    let layout = dir.join(format!("layout-{}", content.len()));
+    push_image_to(dir, &registry.host, reference, content)
+}
+
+/// `push_image` to a registry given by its `host:port` (e.g. one behind a
+/// proxy the test started itself).
+pub fn push_image_to(dir: &Path, host: &str, reference: &str, content: &str) {
+    let name = format!("{}-{}", reference.replace(['/', ':'], "-"), content.len());
+    let layout = dir.join(format!("layout-{name}"));
     let run = |cmd: &mut Command| {
         let out = cmd
             .output()
@@ -214,7 +221,7 @@ pub fn push_image(dir: &Path, registry: &Registry, reference: &str, content: &st
         .arg(&layout));
     let image = format!("{}:latest", layout.display());
     run(Command::new("umoci").args(["new", "--image", &image]));
-    let bundle = dir.join(format!("bundle-{}", content.len()));
+    let bundle = dir.join(format!("bundle-{name}"));
     run(Command::new("umoci")
         .args(["unpack", "--rootless", "--image", &image])
         .arg(&bundle));
@@ -227,6 +234,6 @@ pub fn push_image(dir: &Path, registry: &Registry, reference: &str, content: &st
         "--quiet",
         "--dest-tls-verify=false",
         &format!("oci:{image}"),
-        &format!("docker://{}/{reference}", registry.host),
+        &format!("docker://{host}/{reference}"),
     ]));
 }
