@@ -58,14 +58,19 @@ pub fn check_url(url: &str) -> Result<(), Error> {
     }
 }
 
-pub(crate) fn post_json(url: &str, body: &Value) -> Result<Value, Error> {
-    check_url(url)?;
-    let agent: ureq::Agent = ureq::Agent::config_builder()
+/// The HTTP client for Sigstore services: statuses are read, not raised,
+/// and one exchange may take at most 30 s.
+pub(crate) fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(std::time::Duration::from_secs(30)))
         .build()
-        .into();
-    let mut response = agent
+        .into()
+}
+
+pub(crate) fn post_json(url: &str, body: &Value) -> Result<Value, Error> {
+    check_url(url)?;
+    let mut response = agent()
         .post(url)
         .header("Content-Type", "application/json")
         .header("Accept", "application/json")
@@ -354,10 +359,14 @@ pub fn github_actions_token() -> Result<Option<String>, Error> {
         .map_err(|e| Error::Token(format!("ACTIONS_ID_TOKEN_REQUEST_TOKEN: {e}")))?;
     authorization.set_sensitive(true);
     // tollgate:allow(ssrf): the GitHub runner sets this URL for its OIDC endpoint; check_url allows only https or loopback
-    let mut response = ureq::get(&full)
+    let mut response = agent()
+        .get(&full)
         .header("Authorization", authorization)
         .call()
         .map_err(|e| service_err(&url, e))?;
+    if !response.status().is_success() {
+        return Err(service_err(&url, format!("HTTP {}", response.status())));
+    }
     let text = response
         .body_mut()
         .read_to_string()

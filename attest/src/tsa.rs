@@ -80,12 +80,7 @@ fn request(signature: &[u8]) -> Result<(Vec<u8>, Vec<u8>), der::Error> {
 pub fn timestamp(url: &str, signature: &[u8]) -> Result<Vec<u8>, Error> {
     crate::keyless::check_url(url)?;
     let (body, nonce) = request(signature).map_err(|e| err(url, e))?;
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(std::time::Duration::from_secs(30)))
-        .build()
-        .into();
-    let mut response = agent
+    let mut response = crate::keyless::agent()
         .post(url)
         .header("Content-Type", "application/timestamp-query")
         .header("Accept", "application/timestamp-reply")

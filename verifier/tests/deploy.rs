@@ -61,9 +61,48 @@ fn webhook_manifests_fail_closed_and_scale() {
         .map(|a| a.as_str().unwrap())
         .collect();
     assert_eq!(&args[..2], ["admission", "serve"]);
-    assert!(
-        args.iter().any(|a| a.starts_with("--tls-cert="))
-            && args.iter().any(|a| a.starts_with("--decision-log="))
+    for flag in [
+        "--tls-cert=",
+        "--decision-log=",
+        "--log-key=",
+        "--log-origin=",
+    ] {
+        assert!(args.iter().any(|a| a.starts_with(flag)), "no {flag}");
+    }
+    // Each replica signs its own log: the origin names the pod.
+    let origin = args
+        .iter()
+        .find(|a| a.starts_with("--log-origin="))
+        .unwrap();
+    assert!(origin.ends_with("$(POD_NAME)"), "{origin}");
+    let container = &deployment["spec"]["template"]["spec"]["containers"][0];
+    assert!(container["env"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["name"] == "POD_NAME"
+            && e["valueFrom"]["fieldRef"]["fieldPath"] == "metadata.name"));
+    // Every file a flag names is on a mounted volume.
+    let mounts: Vec<&str> = container["volumeMounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["mountPath"].as_str().unwrap())
+        .collect();
+    for a in &args {
+        if let Some((_, path)) = a.split_once("=/") {
+            let path = format!("/{path}");
+            assert!(
+                mounts.iter().any(|m| path.starts_with(m)),
+                "{a}: no volume is mounted there"
+            );
+        }
+    }
+    // The key Secret is readable by the non-root user (group read via fsGroup).
+    let pod = &deployment["spec"]["template"]["spec"];
+    assert_eq!(
+        pod["securityContext"]["fsGroup"],
+        pod["securityContext"]["runAsUser"]
     );
 }
 
