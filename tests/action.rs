@@ -13,9 +13,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
-#[path = "support/mod.rs"]
-mod support;
-use support::repo_root;
+use crate::support::{self, repo_root};
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

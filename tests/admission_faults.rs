@@ -13,12 +13,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
-#[path = "support/mod.rs"]
-mod support;
+use crate::support::{self, tollgate};
 
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn require(tool: &str) {
@@ -80,17 +79,6 @@ fn start_registry(dir: &Path) -> (Proc, String) {
     let proc = Proc(child);
     wait_for_port(&host);
     (proc, host)
-}
-
-fn tollgate(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tollgate"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("SIGSTORE_ID_TOKEN")
-        .env_remove("ACTIONS_ID_TOKEN_REQUEST_URL")
-        .env("DOCKER_CONFIG", dir)
-        .output()
-        .unwrap()
 }
 
 /// A registry with `demo/signed:1` (attested with the test key) and

@@ -5,25 +5,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
+use crate::support::{self, repo_root, Tollgate, EPOCH};
 use base64::Engine;
 use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Output};
-
-#[path = "support/mod.rs"]
-mod support;
-use support::repo_root;
-
-fn tollgate(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tollgate"))
-        .args(args)
-        .current_dir(dir)
-        .env("SOURCE_DATE_EPOCH", "1700000000")
-        .env_remove("GITHUB_ACTIONS")
-        .env_remove("COSIGN_PASSWORD")
-        .output()
-        .unwrap()
-}
 
 fn git(dir: &Path, args: &[&str]) {
     let status = Command::new("git")
@@ -56,17 +42,17 @@ fn project(dir: &Path) {
     git(dir, &["add", "app"]);
     git(dir, &["commit", "-q", "-m", "release"]);
     std::fs::write(dir.join("pw"), "pw").unwrap();
-    let out = tollgate(
-        &[
+    let out = Tollgate::new(dir)
+        .epoch(EPOCH)
+        .args([
             "key",
             "generate",
             "--password-file",
             "pw",
             "--output-key-prefix",
             "signing",
-        ],
-        dir,
-    );
+        ])
+        .run();
     assert!(
         out.status.success(),
         "{}",
@@ -88,8 +74,9 @@ fn statement_of(bundle: &Path) -> Value {
 }
 
 fn verify(dir: &Path, bundle: &str, subject: &str, key: &str) -> Output {
-    tollgate(
-        &[
+    Tollgate::new(dir)
+        .epoch(EPOCH)
+        .args([
             "verify-bundle",
             "--key",
             key,
@@ -97,9 +84,8 @@ fn verify(dir: &Path, bundle: &str, subject: &str, key: &str) -> Output {
             bundle,
             "--insecure-ignore-tlog",
             subject,
-        ],
-        dir,
-    )
+        ])
+        .run()
 }
 
 #[test]
@@ -107,8 +93,9 @@ fn provenance_golden_statement_and_real_commit() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     project(d);
-    let out = tollgate(
-        &[
+    let out = Tollgate::new(d)
+        .epoch(EPOCH)
+        .args([
             "attest",
             "provenance",
             "app",
@@ -118,9 +105,8 @@ fn provenance_golden_statement_and_real_commit() {
             "pw",
             "--bundle",
             "prov.json",
-        ],
-        d,
-    );
+        ])
+        .run();
     assert!(
         out.status.success(),
         "{}",
@@ -153,8 +139,9 @@ fn dirty_tree_is_refused_unless_allowed_and_recorded() {
     let d = dir.path();
     project(d);
     std::fs::write(d.join("app"), b"rebuilt after the commit").unwrap();
-    let refused = tollgate(
-        &[
+    let refused = Tollgate::new(d)
+        .epoch(EPOCH)
+        .args([
             "attest",
             "provenance",
             "app",
@@ -164,14 +151,14 @@ fn dirty_tree_is_refused_unless_allowed_and_recorded() {
             "pw",
             "--bundle",
             "p.json",
-        ],
-        d,
-    );
+        ])
+        .run();
     assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("uncommitted changes"));
     assert!(!d.join("p.json").exists());
-    let allowed = tollgate(
-        &[
+    let allowed = Tollgate::new(d)
+        .epoch(EPOCH)
+        .args([
             "attest",
             "provenance",
             "app",
@@ -182,9 +169,8 @@ fn dirty_tree_is_refused_unless_allowed_and_recorded() {
             "pw",
             "--bundle",
             "p.json",
-        ],
-        d,
-    );
+        ])
+        .run();
     assert!(allowed.status.success());
     assert_eq!(
         statement_of(&d.join("p.json"))["predicate"]["buildDefinition"]["internalParameters"]
@@ -201,18 +187,19 @@ fn sbom_vulns_and_sast_predicates_from_the_real_stages() {
     let root = repo_root();
     let fixture = root.join("sbom/tests/fixtures/projects/called");
     let db = support::advisory_db();
-    let sbom = tollgate(
-        &[
+    let sbom = Tollgate::new(d)
+        .epoch(EPOCH)
+        .args([
             "sbom",
             fixture.to_str().unwrap(),
             "-o",
             d.join("sbom.json").to_str().unwrap(),
-        ],
-        d,
-    );
+        ])
+        .run();
     assert!(sbom.status.success());
-    let audit = tollgate(
-        &[
+    let audit = Tollgate::new(d)
+        .epoch(EPOCH)
+        .args([
             "audit",
             fixture.to_str().unwrap(),
             "--advisory-db",
@@ -221,26 +208,26 @@ fn sbom_vulns_and_sast_predicates_from_the_real_stages() {
             "json",
             "-o",
             d.join("audit.json").to_str().unwrap(),
-        ],
-        d,
-    );
+        ])
+        .run();
     assert_eq!(audit.status.code(), Some(1), "the fixture is vulnerable");
-    let sast = tollgate(
-        &[
+    let sast = Tollgate::new(d)
+        .epoch(EPOCH)
+        .args([
             "sast",
             root.join("demo").to_str().unwrap(),
             "--format",
             "sarif",
             "-o",
             d.join("sast.sarif").to_str().unwrap(),
-        ],
-        d,
-    );
+        ])
+        .run();
     assert_eq!(sast.status.code(), Some(1));
 
     let sign = |kind: &str, flag: &str, file: &str| {
-        let out = tollgate(
-            &[
+        let out = Tollgate::new(d)
+            .epoch(EPOCH)
+            .args([
                 "attest",
                 kind,
                 flag,
@@ -254,9 +241,8 @@ fn sbom_vulns_and_sast_predicates_from_the_real_stages() {
                 &format!("{kind}.json"),
                 "--output-jsonl",
                 "all.intoto.jsonl",
-            ],
-            d,
-        );
+            ])
+            .run();
         assert!(
             out.status.success(),
             "{kind}: {}",
@@ -315,8 +301,9 @@ fn custom_predicate_image_subjects_and_tamper_matrix() {
     )
     .unwrap();
     let image = format!("ghcr.io/org/app@sha256:{}", "ab".repeat(32));
-    let out = tollgate(
-        &[
+    let out = Tollgate::new(d)
+        .epoch(EPOCH)
+        .args([
             "attest",
             "--predicate-type",
             "https://example.com/review/v1",
@@ -330,9 +317,8 @@ fn custom_predicate_image_subjects_and_tamper_matrix() {
             "pw",
             "--bundle",
             "review.json",
-        ],
-        d,
-    );
+        ])
+        .run();
     assert!(
         out.status.success(),
         "{}",
@@ -388,17 +374,17 @@ fn custom_predicate_image_subjects_and_tamper_matrix() {
     assert!(
         String::from_utf8_lossy(&wrong_subject.stderr).contains("no statement subject has sha256")
     );
-    tollgate(
-        &[
+    Tollgate::new(d)
+        .epoch(EPOCH)
+        .args([
             "key",
             "generate",
             "--password-file",
             "pw",
             "--output-key-prefix",
             "untrusted",
-        ],
-        d,
-    );
+        ])
+        .run();
     let untrusted = verify(d, "review.json", "app", "untrusted.pub");
     assert_eq!(
         untrusted.status.code(),
@@ -417,8 +403,9 @@ fn sigstore_js_verifies_a_keyed_attestation_bundle() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     project(d);
-    assert!(tollgate(
-        &[
+    assert!(Tollgate::new(d)
+        .epoch(EPOCH)
+        .args([
             "attest",
             "provenance",
             "app",
@@ -428,11 +415,10 @@ fn sigstore_js_verifies_a_keyed_attestation_bundle() {
             "pw",
             "--bundle",
             "prov.json"
-        ],
-        d
-    )
-    .status
-    .success());
+        ])
+        .run()
+        .status
+        .success());
     let root = repo_root().join("../shared/sigstore/trusted_root.public-good.json");
     let ok = Command::new("node")
         .arg(js.join("verify.js"))

@@ -3,12 +3,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-#[path = "support/mod.rs"]
-mod support;
-use support::repo_root;
+use crate::support::{repo_root, tollgate};
+use std::path::PathBuf;
+use std::process::Output;
 
 fn shared(rel: &str) -> PathBuf {
     let path = repo_root().join("../shared").join(rel);
@@ -22,15 +19,6 @@ fn shared(rel: &str) -> PathBuf {
 
 fn fixture(name: &str) -> String {
     format!("sbom/tests/fixtures/projects/{name}")
-}
-
-fn tollgate(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tollgate"))
-        .args(args)
-        .current_dir(cwd)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
 }
 
 fn audit(extra: &[&str]) -> Output {

@@ -11,23 +11,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
+use crate::support::{tollgate, Tollgate};
 use serde_json::Value;
 use std::io::ErrorKind;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-fn tollgate(args: &[&str], dir: &Path, env: &[(&str, &str)]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_tollgate"));
-    c.args(args)
-        .current_dir(dir)
-        .env_remove("GITHUB_ACTIONS")
-        .env_remove("SOURCE_DATE_EPOCH");
-    for (k, v) in env {
-        c.env(k, v);
-    }
-    c.output().unwrap()
-}
 
 fn text(out: &Output) -> String {
     format!(
@@ -162,7 +151,6 @@ fn keys(dir: &Path) {
             "builder",
         ],
         dir,
-        &[],
     );
     assert!(out.status.success(), "{}", text(&out));
 }
@@ -198,7 +186,7 @@ fn build(b: &Built, extra: &[&str], env: &[(&str, &str)]) -> Output {
         &pw,
     ];
     args.extend_from_slice(extra);
-    tollgate(&args, &b.dir, env)
+    Tollgate::new(&b.dir).envs(env).args(&args).run()
 }
 
 fn policy(b: &Built, provenance: &str) -> PathBuf {
@@ -227,7 +215,7 @@ fn verify(b: &Built, policy: &Path, bundles: &[&Path]) -> (Option<i32>, String) 
         args.push(bundle.display().to_string());
     }
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = tollgate(&args, &b.dir, &[]);
+    let out = tollgate(&args, &b.dir);
     (out.status.code(), text(&out))
 }
 
@@ -701,7 +689,6 @@ fn a_hermetic_reproducible_build_and_its_provenance() {
     let sbom = tollgate(
         &["sbom", "from-binary", b.artifact().to_str().unwrap()],
         &b.dir,
-        &[],
     );
     assert!(sbom.status.success(), "{}", text(&sbom));
     assert!(String::from_utf8_lossy(&sbom.stdout).contains("tinydep"));
@@ -728,11 +715,10 @@ fn a_hermetic_reproducible_build_and_its_provenance() {
     // matchSbom: the SBOM of this project agrees with the provenance; an
     // SBOM that leaves a crate out does not.
     let sbom_path = b.dir.join("../sbom.json");
-    let made = tollgate(
-        &["sbom", ".", "--offline", "-o", sbom_path.to_str().unwrap()],
-        &b.dir,
-        &[("CARGO_HOME", b.dir.join("../cargo-home").to_str().unwrap())],
-    );
+    let made = Tollgate::new(&b.dir)
+        .env("CARGO_HOME", b.dir.join("../cargo-home"))
+        .args(["sbom", ".", "--offline", "-o", sbom_path.to_str().unwrap()])
+        .run();
     assert!(made.status.success(), "{}", text(&made));
     let attest_sbom = |sbom: &Path, bundle: &Path| {
         let out = tollgate(
@@ -750,7 +736,6 @@ fn a_hermetic_reproducible_build_and_its_provenance() {
                 b.artifact().to_str().unwrap(),
             ],
             &b.dir,
-            &[],
         );
         assert!(out.status.success(), "{}", text(&out));
     };
@@ -897,7 +882,6 @@ fn provenance_without_build_facts_is_denied_when_they_are_required() {
             b.artifact().to_str().unwrap(),
         ],
         &b.dir,
-        &[],
     );
     assert!(out.status.success(), "{}", text(&out));
     for condition in [
@@ -916,7 +900,7 @@ fn provenance_without_build_facts_is_denied_when_they_are_required() {
 /// builds into its archive) builds twice, in different directories, to
 /// identical binaries. It fetches about 190 crates from crates.io and
 /// compiles them twice in release mode, so it is run on request:
-/// `cargo test -p tollgate --test build -- --ignored`.
+/// `cargo test -p tollgate --test e2e build:: -- --ignored`.
 #[test]
 #[ignore = "fetches ~190 crates from crates.io and builds them twice (minutes)"]
 fn the_demo_builds_reproducibly() {
@@ -942,7 +926,6 @@ fn the_demo_builds_reproducibly() {
             tmp.path().join("out").to_str().unwrap(),
         ],
         &dir,
-        &[],
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let p: Value =
@@ -1005,7 +988,7 @@ fn build_default(dir: &Path, extra: &[&str]) -> Output {
     let home = dir.join("../cargo-home").display().to_string();
     let mut args = vec!["build", ".", "--no-auditable", "--cargo-home", &home];
     args.extend_from_slice(extra);
-    tollgate(&args, dir, &[])
+    tollgate(&args, dir)
 }
 
 fn chmod_x(path: &Path) {
@@ -1422,15 +1405,14 @@ fn ci_build_attests_the_hermetic_build_provenance() {
             out,
         ];
         args.extend_from_slice(subject);
-        tollgate(
-            &args,
-            &b.dir,
-            &[
+        Tollgate::new(&b.dir)
+            .envs(&[
                 ("COSIGN_PASSWORD", "pw"),
                 ("CARGO_HOME", home.to_str().unwrap()),
                 ("TOLLGATE_TEST_SECRET", "hunter2-ci"),
-            ],
-        )
+            ])
+            .args(&args)
+            .run()
     };
     let out = ci(
         "../ci-out",
@@ -1534,7 +1516,7 @@ fn ci_build_attests_the_hermetic_build_provenance() {
         args.extend(["--bundle".into(), bundle.display().to_string()]);
     }
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let verified = tollgate(&args, &b.dir, &[]);
+    let verified = tollgate(&args, &b.dir);
     assert_eq!(verified.status.code(), Some(0), "{}", text(&verified));
 
     // The control: the same binary attested by `ci --artifact` (the

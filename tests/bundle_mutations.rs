@@ -18,16 +18,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
+use crate::support::{self, repo_root, Tollgate, EPOCH};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256, Sha384};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-#[path = "support/mod.rs"]
-mod support;
-use support::repo_root;
 
 const DEFAULT_IDENTITY: &str = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
 const DEFAULT_ISSUER: &str = "https://token.actions.githubusercontent.com";
@@ -47,19 +44,6 @@ fn shared() -> PathBuf {
 
 fn fixtures() -> PathBuf {
     repo_root().join("tests/fixtures/bundles")
-}
-
-fn tollgate<S: AsRef<std::ffi::OsStr>>(args: &[S], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tollgate"))
-        .args(args)
-        .current_dir(dir)
-        .env("SOURCE_DATE_EPOCH", "1700000000")
-        .env_remove("SIGSTORE_ID_TOKEN")
-        .env_remove("ACTIONS_ID_TOKEN_REQUEST_URL")
-        .env_remove("GITHUB_ACTIONS")
-        .env_remove("COSIGN_PASSWORD")
-        .output()
-        .unwrap()
 }
 
 fn stderr(o: &Output) -> String {
@@ -194,7 +178,7 @@ fn verify_text(case: &Case, text: &str, dir: &Path) -> Output {
     let mut args = vec!["verify-bundle".to_string(), "--bundle".into()];
     args.push(file.display().to_string());
     args.extend(case.args.iter().cloned());
-    tollgate(&args, dir)
+    Tollgate::new(dir).epoch(EPOCH).args(&args).run()
 }
 
 fn compact(v: &Value) -> String {
@@ -1144,7 +1128,7 @@ fn real_third_party_bundles_verify() {
         let mut args = vec!["verify-bundle".to_string(), "--bundle".into()];
         args.push(fixtures().join(file).display().to_string());
         args.extend(case.args.iter().cloned());
-        let out = tollgate(&args, dir.path());
+        let out = Tollgate::new(dir.path()).epoch(EPOCH).args(&args).run();
         if !out.status.success() {
             problems.push(format!(
                 "{}: false reject, exit {:?}: {}",
@@ -1297,7 +1281,7 @@ fn tollgate_keyed_bundles_reject_every_mutation() {
         if kind == "ed25519" {
             gen.extend(["--type", "ed25519"]);
         }
-        let out = tollgate(&gen, &kd);
+        let out = Tollgate::new(&kd).epoch(EPOCH).args(&gen).run();
         assert!(out.status.success(), "{}", stderr(&out));
         for (label, args) in [
             ("sign", vec!["sign", "../app"]),
@@ -1323,7 +1307,7 @@ fn tollgate_keyed_bundles_reject_every_mutation() {
                 "--bundle",
                 &bundle,
             ]);
-            let out = tollgate(&all, &kd);
+            let out = Tollgate::new(&kd).epoch(EPOCH).args(&all).run();
             assert!(out.status.success(), "{kind} {label}: {}", stderr(&out));
             let value: Value =
                 serde_json::from_slice(&std::fs::read(kd.join(&bundle)).unwrap()).unwrap();
@@ -1350,7 +1334,10 @@ fn tollgate_logged_bundles_reject_every_mutation() {
     std::fs::write(d.join("pw"), "pw").unwrap();
     std::fs::write(d.join("app"), b"release binary").unwrap();
     std::fs::write(d.join("pred.json"), br#"{"reviewed": true}"#).unwrap();
-    let out = tollgate(&["key", "generate", "--password-file", "pw"], d);
+    let out = Tollgate::new(d)
+        .epoch(EPOCH)
+        .args(["key", "generate", "--password-file", "pw"])
+        .run();
     assert!(out.status.success(), "{}", stderr(&out));
     let identity =
         "https://github.com/tollgate-dev/tollgate/.github/workflows/release.yml@refs/heads/main";
@@ -1379,7 +1366,7 @@ fn tollgate_logged_bundles_reject_every_mutation() {
             "--bundle",
             &bundle,
         ]);
-        let out = tollgate(&args, d);
+        let out = Tollgate::new(d).epoch(EPOCH).args(&args).run();
         assert!(out.status.success(), "keyless {label}: {}", stderr(&out));
         let value: Value =
             serde_json::from_slice(&std::fs::read(d.join(&bundle)).unwrap()).unwrap();
@@ -1404,7 +1391,7 @@ fn tollgate_logged_bundles_reject_every_mutation() {
             "--bundle",
             &bundle,
         ]);
-        let out = tollgate(&args, d);
+        let out = Tollgate::new(d).epoch(EPOCH).args(&args).run();
         assert!(
             out.status.success(),
             "keyed logged {label}: {}",
@@ -1445,7 +1432,10 @@ impl Gate {
         let d = dir.path();
         std::fs::write(d.join("app"), b"release binary").unwrap();
         std::fs::write(d.join("pw"), "pw").unwrap();
-        let out = tollgate(&["key", "generate", "--password-file", "pw"], d);
+        let out = Tollgate::new(d)
+            .epoch(EPOCH)
+            .args(["key", "generate", "--password-file", "pw"])
+            .run();
         assert!(out.status.success(), "{}", stderr(&out));
         let signer = ossl_key(d, "signer", "p256");
         Gate {
@@ -1495,7 +1485,7 @@ impl Gate {
             args.push("--bundle");
             args.push(b);
         }
-        let out = tollgate(&args, self.path());
+        let out = Tollgate::new(self.path()).epoch(EPOCH).args(&args).run();
         (
             out.status.code(),
             one_line(&format!(
@@ -1586,8 +1576,9 @@ fn gate_denies_forged_dsse_beside_a_genuine_message_signature() {
     let g = Gate::new();
     let d = g.path();
     let mut problems = Vec::new();
-    let out = tollgate(
-        &[
+    let out = Tollgate::new(d)
+        .epoch(EPOCH)
+        .args([
             "sign",
             "app",
             "--key",
@@ -1596,9 +1587,8 @@ fn gate_denies_forged_dsse_beside_a_genuine_message_signature() {
             "pw",
             "--bundle",
             "signed.json",
-        ],
-        d,
-    );
+        ])
+        .run();
     assert!(out.status.success(), "{}", stderr(&out));
     let genuine: Value =
         serde_json::from_slice(&std::fs::read(d.join("signed.json")).unwrap()).unwrap();
@@ -1658,8 +1648,9 @@ fn gate_denies_forged_dsse_beside_a_genuine_message_signature() {
                 &[&name],
             );
             // And verify-bundle must refuse the file too.
-            let vb = tollgate(
-                &[
+            let vb = Tollgate::new(d)
+                .epoch(EPOCH)
+                .args([
                     "verify-bundle",
                     "--key",
                     "cosign.pub",
@@ -1667,9 +1658,8 @@ fn gate_denies_forged_dsse_beside_a_genuine_message_signature() {
                     "--bundle",
                     &name,
                     "app",
-                ],
-                d,
-            );
+                ])
+                .run();
             if vb.status.success() {
                 problems.push(format!(
                     "verify-bundle msgsig+forged-dsse/{label}/{variant}: ACCEPTED"
@@ -1865,8 +1855,9 @@ fn gate_denies_requirements_met_only_by_unverified_bytes() {
         }
         // 6. The forged envelope next to a genuine messageSignature by the
         //    trusted tollgate key (the first false admit, per requirement).
-        let out = tollgate(
-            &[
+        let out = Tollgate::new(g.path())
+            .epoch(EPOCH)
+            .args([
                 "sign",
                 "app",
                 "--key",
@@ -1875,9 +1866,8 @@ fn gate_denies_requirements_met_only_by_unverified_bytes() {
                 "pw",
                 "--bundle",
                 &format!("{label}-sig.json"),
-            ],
-            g.path(),
-        );
+            ])
+            .run();
         assert!(out.status.success(), "{}", stderr(&out));
         let mut v: Value = serde_json::from_slice(
             &std::fs::read(g.path().join(format!("{label}-sig.json"))).unwrap(),
@@ -1972,8 +1962,9 @@ fn gate_reads_every_severity_and_every_sast_level() {
         // tollgate-key signature).
         let pfile = g.write(&format!("{name}.predicate"), &compact(&predicate));
         let bundle = format!("tg-{name}");
-        let out = tollgate(
-            &[
+        let out = Tollgate::new(d)
+            .epoch(EPOCH)
+            .args([
                 "attest",
                 "--predicate-type",
                 VULNS,
@@ -1986,9 +1977,8 @@ fn gate_reads_every_severity_and_every_sast_level() {
                 "pw",
                 "--bundle",
                 &bundle,
-            ],
-            d,
-        );
+            ])
+            .run();
         if out.status.success() {
             expect_deny(
                 &g,
@@ -2035,8 +2025,9 @@ fn gate_reads_every_severity_and_every_sast_level() {
         });
         let file = g.write(&format!("sast-{label}.sarif"), &compact(&sarif));
         let bundle = format!("sast-{label}.json");
-        let out = tollgate(
-            &[
+        let out = Tollgate::new(d)
+            .epoch(EPOCH)
+            .args([
                 "attest",
                 "sast",
                 "--sarif",
@@ -2048,9 +2039,8 @@ fn gate_reads_every_severity_and_every_sast_level() {
                 "pw",
                 "--bundle",
                 &bundle,
-            ],
-            d,
-        );
+            ])
+            .run();
         if !out.status.success() {
             // Refusing to attest an unreadable severity is fail-closed too.
             continue;
@@ -2189,8 +2179,9 @@ fn gate_missing_or_directory_bundle_is_exit_2() {
     let g = Gate::new();
     let d = g.path();
     let mut problems = Vec::new();
-    let out = tollgate(
-        &[
+    let out = Tollgate::new(d)
+        .epoch(EPOCH)
+        .args([
             "sign",
             "app",
             "--key",
@@ -2199,9 +2190,8 @@ fn gate_missing_or_directory_bundle_is_exit_2() {
             "pw",
             "--bundle",
             "signed.json",
-        ],
-        d,
-    );
+        ])
+        .run();
     assert!(out.status.success(), "{}", stderr(&out));
     let policy = g.policy("sig", "  []\n", "");
     let (code, out) = g.verify(&policy, "app", &["signed.json"]);
@@ -2298,17 +2288,17 @@ fn gate_over_a_real_keyless_provenance_bundle() {
         file
     };
     let verify = |policy: &str, bundle: &str| -> (Option<i32>, String) {
-        let out = tollgate(
-            &[
+        let out = Tollgate::new(d)
+            .epoch(EPOCH)
+            .args([
                 "verify",
                 "sigstore-3.1.0.tgz",
                 "--policy",
                 policy,
                 "--bundle",
                 bundle,
-            ],
-            d,
-        );
+            ])
+            .run();
         (
             out.status.code(),
             one_line(&format!(
@@ -2418,8 +2408,9 @@ fn gate_denies_forged_dsse_beside_a_keyless_signature() {
         "https://github.com/tollgate-dev/tollgate/.github/workflows/release.yml@refs/heads/main";
     let issuer = "https://token.actions.githubusercontent.com";
     let jwt = support::fake_jwt(json!({"iss": issuer, "sub": identity, "aud": "sigstore"}));
-    let out = tollgate(
-        &[
+    let out = Tollgate::new(d)
+        .epoch(EPOCH)
+        .args([
             "sign",
             "app",
             "--identity-token",
@@ -2430,9 +2421,8 @@ fn gate_denies_forged_dsse_beside_a_keyless_signature() {
             &mock.url,
             "--bundle",
             "signed.json",
-        ],
-        d,
-    );
+        ])
+        .run();
     assert!(out.status.success(), "{}", stderr(&out));
     let root = mock.root.display().to_string();
     let policy = |name: &str, items: &str| -> String {
@@ -2444,10 +2434,10 @@ fn gate_denies_forged_dsse_beside_a_keyless_signature() {
         file
     };
     let verify = |policy: &str, bundle: &str| -> (Option<i32>, String) {
-        let out = tollgate(
-            &["verify", "app", "--policy", policy, "--bundle", bundle],
-            d,
-        );
+        let out = Tollgate::new(d)
+            .epoch(EPOCH)
+            .args(["verify", "app", "--policy", policy, "--bundle", bundle])
+            .run();
         (
             out.status.code(),
             one_line(&format!(
@@ -2490,8 +2480,9 @@ fn gate_denies_forged_dsse_beside_a_keyless_signature() {
                 "keyless signature + forged SAST DSSE ({label}): ADMITTED: {out}"
             ));
         }
-        let vb = tollgate(
-            &[
+        let vb = Tollgate::new(d)
+            .epoch(EPOCH)
+            .args([
                 "verify-bundle",
                 "--bundle",
                 &name,
@@ -2502,9 +2493,8 @@ fn gate_denies_forged_dsse_beside_a_keyless_signature() {
                 "--trusted-root",
                 &root,
                 "app",
-            ],
-            d,
-        );
+            ])
+            .run();
         if vb.status.success() {
             problems.push(format!(
                 "verify-bundle keyless signature + forged DSSE ({label}): ACCEPTED"

@@ -5,20 +5,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
+use crate::support::{self, tollgate};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-#[path = "support/mod.rs"]
-mod support;
-
-fn tollgate(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tollgate"))
-        .args(args)
-        .current_dir(cwd)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
-}
 
 fn text(o: &Output) -> String {
     format!(

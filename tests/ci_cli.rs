@@ -5,23 +5,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
+use crate::support::{self, advisory_db, repo_root, tollgate, Tollgate};
 use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Output};
-
-#[path = "support/mod.rs"]
-mod support;
-use support::{advisory_db, repo_root};
-
-fn tollgate(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tollgate"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("SOURCE_DATE_EPOCH")
-        .env_remove("GITHUB_ACTIONS")
-        .output()
-        .unwrap()
-}
 
 fn run_demo(dir: &Path, variant: &str, out: &str) -> (Output, Value) {
     let db = advisory_db();
@@ -215,18 +202,10 @@ fn a_failed_stage_leaves_nothing_behind() {
     );
 }
 
-/// `tollgate` with a fixed `SOURCE_DATE_EPOCH` (timestamps in the SBOM and
-/// the predicates) and the demo key's empty password.
-fn tollgate_fixed(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tollgate"))
-        .args(args)
-        .current_dir(dir)
-        .env("SOURCE_DATE_EPOCH", "1767225600")
-        .env("COSIGN_PASSWORD", "")
-        .env_remove("GITHUB_ACTIONS")
-        .output()
-        .unwrap()
-}
+/// The `SOURCE_DATE_EPOCH` of the byte-for-byte comparison (timestamps in
+/// the SBOM and the predicates); its runs also give the demo key's empty
+/// password.
+const FIXED_EPOCH: &str = "1767225600";
 
 fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
@@ -269,8 +248,10 @@ fn ci_writes_the_same_bytes_as_the_individual_commands() {
     git(&project, &["add", "."]);
     git(&project, &["commit", "-q", "-m", "release"]);
     let artifact = "first/artifacts/tollgate-demo-shop-0.1.0.tar";
-    let ci = tollgate_fixed(
-        &[
+    let ci = Tollgate::new(dir.path())
+        .epoch(FIXED_EPOCH)
+        .env("COSIGN_PASSWORD", "")
+        .args([
             "ci",
             "project",
             "--key",
@@ -284,9 +265,8 @@ fn ci_writes_the_same_bytes_as_the_individual_commands() {
             "--offline",
             "--out",
             "ci",
-        ],
-        dir.path(),
-    );
+        ])
+        .run();
     assert_eq!(
         ci.status.code(),
         Some(1),
@@ -344,7 +324,11 @@ fn ci_writes_the_same_bytes_as_the_individual_commands() {
         ],
     ];
     for args in stages {
-        let o = tollgate_fixed(args, dir.path());
+        let o = Tollgate::new(dir.path())
+            .epoch(FIXED_EPOCH)
+            .env("COSIGN_PASSWORD", "")
+            .args(args)
+            .run();
         assert!(
             o.status.code() == Some(0) || o.status.code() == Some(1),
             "{args:?}: {}",

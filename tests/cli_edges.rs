@@ -9,29 +9,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
-#[path = "support/mod.rs"]
-mod support;
+use crate::support::{self, advisory_db, tollgate, Tollgate};
 
 use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
-use support::advisory_db;
-
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_tollgate"));
-    c.env_remove("SOURCE_DATE_EPOCH")
-        .env_remove("GITHUB_ACTIONS")
-        .env_remove("COSIGN_PASSWORD")
-        .env_remove("SIGSTORE_ID_TOKEN")
-        .env_remove("ACTIONS_ID_TOKEN_REQUEST_URL")
-        .env_remove("NO_COLOR");
-    c
-}
-
-fn tollgate(args: &[&str], dir: &Path) -> Output {
-    bin().args(args).current_dir(dir).output().unwrap()
-}
 
 fn err(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
@@ -255,11 +238,13 @@ fn dash_is_standard_output_and_new_files_are_whole() {
 
 /// Run with standard output a pipe whose reader is already gone.
 fn closed_stdout(args: &[&str], dir: &Path) -> Output {
-    let (reader, writer) = rustix::pipe::pipe().unwrap();
+    // Close-on-exec: no other test's child in this process inherits the
+    // reader (the child gets the writer as its standard output).
+    let (reader, writer) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).unwrap();
     drop(reader);
-    bin()
+    Tollgate::new(dir)
+        .command()
         .args(args)
-        .current_dir(dir)
         .stdout(Stdio::from(writer))
         .stderr(Stdio::piped())
         .output()
@@ -390,7 +375,8 @@ fn interrupt_ci(signal: &str, expected: i32) {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let db = advisory_db();
-    let mut child = bin()
+    let mut child = Tollgate::new(d)
+        .command()
         .args([
             "ci",
             "--demo",
@@ -400,7 +386,6 @@ fn interrupt_ci(signal: &str, expected: i32) {
             "--advisory-db",
             db.to_str().unwrap(),
         ])
-        .current_dir(d)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -499,14 +484,12 @@ fn a_stale_staging_directory_is_removed_by_the_next_run() {
 /// A key pair (empty password) and a keyed bundle for `app.bin` in `d`.
 fn signed_file(d: &Path) {
     std::fs::write(d.join("app.bin"), b"release bytes").unwrap();
-    let o = bin()
+    let o = Tollgate::new(d)
         .args(["key", "generate", "--output-key-prefix", "k"])
         .env("COSIGN_PASSWORD", "")
-        .current_dir(d)
-        .output()
-        .unwrap();
+        .run();
     assert!(o.status.success(), "{}", err(&o));
-    let o = bin()
+    let o = Tollgate::new(d)
         .args([
             "sign",
             "app.bin",
@@ -516,9 +499,7 @@ fn signed_file(d: &Path) {
             "app.sigstore.json",
         ])
         .env("COSIGN_PASSWORD", "")
-        .current_dir(d)
-        .output()
-        .unwrap();
+        .run();
     assert!(o.status.success(), "{}", err(&o));
 }
 
@@ -639,14 +620,12 @@ fn a_mistyped_file_is_not_sent_to_a_registry() {
     let d = dir.path();
     signed_file(d);
     for name in ["app.bim", "dist/app.bin", "app:latest", "nginx"] {
-        let o = bin()
+        let o = Tollgate::new(d)
             .args(["sign", name, "--key", "k.key", "--bundle", "b.json"])
             .env("COSIGN_PASSWORD", "")
             // Any registry request would go here and fail differently.
             .env("HTTPS_PROXY", "http://127.0.0.1:9")
-            .current_dir(d)
-            .output()
-            .unwrap();
+            .run();
         assert_eq!(o.status.code(), Some(2), "{name}: {}", err(&o));
         assert!(
             err(&o).contains(&format!("{name}: no such file")),
@@ -657,17 +636,15 @@ fn a_mistyped_file_is_not_sent_to_a_registry() {
     }
     // A directory is a directory.
     std::fs::create_dir(d.join("dist")).unwrap();
-    let o = bin()
+    let o = Tollgate::new(d)
         .args(["sign", "dist", "--key", "k.key", "--bundle", "b.json"])
         .env("COSIGN_PASSWORD", "")
-        .current_dir(d)
-        .output()
-        .unwrap();
+        .run();
     assert_eq!(o.status.code(), Some(2));
     assert!(err(&o).contains("dist: is a directory"), "{}", err(&o));
 
     // A sign --trusted-root that is a bundle fails before signing.
-    let o = bin()
+    let o = Tollgate::new(d)
         .args([
             "sign",
             "app.bin",
@@ -679,9 +656,7 @@ fn a_mistyped_file_is_not_sent_to_a_registry() {
             "app.sigstore.json",
         ])
         .env("COSIGN_PASSWORD", "")
-        .current_dir(d)
-        .output()
-        .unwrap();
+        .run();
     assert_eq!(o.status.code(), Some(2));
     assert!(err(&o).contains("not a trusted root"), "{}", err(&o));
     assert!(!d.join("b.json").exists());
@@ -710,12 +685,10 @@ fn verify_on_a_missing_file_says_so() {
     assert!(!err(&o).contains("--bundle is for files"), "{}", err(&o));
     // Without --bundle, a mistyped file name is not taken for an image.
     for name in ["app.bim", "dist/app.bin", "app:latest"] {
-        let o = bin()
+        let o = Tollgate::new(d)
             .args(["verify", name, "--policy", "policy.yaml"])
             .env("HTTPS_PROXY", "http://127.0.0.1:9")
-            .current_dir(d)
-            .output()
-            .unwrap();
+            .run();
         assert_eq!(o.status.code(), Some(2), "{name}: {}", err(&o));
         assert!(
             err(&o).contains(&format!("{name}: no such file")),
@@ -830,14 +803,12 @@ fn quiet_and_color() {
     sast_project(d);
     signed_file(d);
     // --quiet: the result only.
-    let o = bin()
+    let o = Tollgate::new(d)
         .args([
             "sign", "app.bin", "--key", "k.key", "--bundle", "q.json", "--quiet",
         ])
         .env("COSIGN_PASSWORD", "")
-        .current_dir(d)
-        .output()
-        .unwrap();
+        .run();
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
     assert!(o.stderr.is_empty(), "{}", err(&o));
     assert!(d.join("q.json").is_file());

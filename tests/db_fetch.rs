@@ -10,13 +10,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
-#[path = "support/mod.rs"]
-mod support;
+use crate::support::{self, repo_root, Tollgate};
 
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, SanType};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use support::repo_root;
 
 fn text(out: &Output) -> String {
     format!(
@@ -172,16 +170,15 @@ impl Fixture {
     /// `tollgate db fetch --advisory-db DB --url URL ARGS` with no CA
     /// settings from the environment unless `env` gives them.
     fn fetch(&self, db: &str, url: &str, args: &[&str], env: &[(&str, &Path)]) -> Output {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_tollgate"));
-        cmd.args(["db", "fetch", "--advisory-db", db, "--url", url])
+        let mut cmd = Tollgate::new(self.dir.path())
+            .args(["db", "fetch", "--advisory-db", db, "--url", url])
             .args(args)
-            .current_dir(self.dir.path())
             .env_remove("SSL_CERT_FILE")
             .env_remove("SSL_CERT_DIR");
         for (k, v) in env {
-            cmd.env(k, v);
+            cmd = cmd.env(k, v);
         }
-        cmd.output().expect("tollgate runs")
+        cmd.run()
     }
 
     /// HEAD of a local copy, and a digest of its advisories' contents.
@@ -275,7 +272,7 @@ fn https_fetch_trusts_the_ca_given_in_ssl_cert_file() {
     );
 
     // The fetched database is what `audit` then reads.
-    let out = Command::new(env!("CARGO_BIN_EXE_tollgate"))
+    let out = Tollgate::new(&repo_root())
         .args([
             "audit",
             "demo/Cargo.lock",
@@ -284,9 +281,7 @@ fn https_fetch_trusts_the_ca_given_in_ssl_cert_file() {
             "--advisory-db",
         ])
         .arg(f.path("db"))
-        .current_dir(repo_root())
-        .output()
-        .unwrap();
+        .run();
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let ids: Vec<&str> = report["vulnerabilities"]["list"]

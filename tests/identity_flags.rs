@@ -10,27 +10,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
-#[path = "support/mod.rs"]
-mod support;
-use support::{push_image, start_registry};
+use crate::support::{self, push_image, start_registry, tollgate};
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 const IDENTITY: &str =
     "https://github.com/tollgate-dev/tollgate/.github/workflows/release.yml@refs/heads/main";
 const ISSUER: &str = "https://token.actions.githubusercontent.com";
-
-fn tollgate(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tollgate"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("SIGSTORE_ID_TOKEN")
-        .env_remove("ACTIONS_ID_TOKEN_REQUEST_URL")
-        .env("DOCKER_CONFIG", dir)
-        .output()
-        .unwrap()
-}
 
 fn err(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()

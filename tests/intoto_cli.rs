@@ -9,12 +9,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
+use crate::support::{repo_root, Tollgate};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-#[path = "support/mod.rs"]
-mod support;
-use support::repo_root;
 
 fn venv_bin(tool: &str) -> PathBuf {
     let path = repo_root().join("target/test-venv/bin").join(tool);
@@ -34,10 +31,6 @@ fn run(program: &Path, args: &[&str], dir: &Path) -> Output {
         .env_remove("SOURCE_DATE_EPOCH")
         .output()
         .unwrap()
-}
-
-fn tollgate(args: &[&str], dir: &Path) -> Output {
-    run(Path::new(env!("CARGO_BIN_EXE_tollgate")), args, dir)
 }
 
 fn ok(o: &Output) -> bool {
@@ -108,16 +101,16 @@ fn verify_both(
         &["-l", "root.layout", "--verification-keys", owner_pub],
         &python_dir,
     );
-    let ours = tollgate(
-        &[
+    let ours = Tollgate::new(&tollgate_dir)
+        .env("COSIGN_PASSWORD", "pw")
+        .args([
             "verify-layout",
             "-l",
             "root.layout",
             "--layout-key",
             owner_pub,
-        ],
-        &tollgate_dir,
-    );
+        ])
+        .run();
     let out = format!("{}{}", text(&python), text(&ours));
     (python.status.code(), ours.status.code(), out)
 }
@@ -246,8 +239,9 @@ fn a_supply_chain_made_by_the_python_tools_verifies_in_tollgate() {
         ],
         d
     )));
-    let expired = tollgate(
-        &[
+    let expired = Tollgate::new(d)
+        .env("COSIGN_PASSWORD", "pw")
+        .args([
             "verify-layout",
             "-l",
             old.join("root.layout").to_str().unwrap(),
@@ -255,23 +249,22 @@ fn a_supply_chain_made_by_the_python_tools_verifies_in_tollgate() {
             old.join("owner.pub").to_str().unwrap(),
             "--link-dir",
             meta,
-        ],
-        d,
-    );
+        ])
+        .run();
     assert_eq!(expired.status.code(), Some(1), "{}", text(&expired));
     assert!(text(&expired).contains("expired at 2020-01-01T00:00:00Z"));
 
     // Bad input is an error (2), not a verdict.
-    let missing = tollgate(
-        &[
+    let missing = Tollgate::new(&final_dir)
+        .env("COSIGN_PASSWORD", "pw")
+        .args([
             "verify-layout",
             "-l",
             "nowhere.layout",
             "--layout-key",
             "owner.pub",
-        ],
-        &final_dir,
-    );
+        ])
+        .run();
     assert_eq!(missing.status.code(), Some(2));
     assert!(text(&missing).contains("nowhere.layout"));
 }
@@ -284,21 +277,21 @@ fn a_supply_chain_made_by_tollgate_passes_in_toto_verify() {
     std::fs::create_dir_all(&keys).unwrap();
     // Owner and alice: tollgate's own (cosign-format) keys; bob: a PKCS#8
     // PEM made by the Python side, as in-toto-run takes.
-    assert!(ok(&tollgate(
-        &["key", "generate", "--output-key-prefix", "owner"],
-        &keys
-    )));
-    assert!(ok(&tollgate(
-        &[
+    assert!(ok(&Tollgate::new(&keys)
+        .env("COSIGN_PASSWORD", "pw")
+        .args(["key", "generate", "--output-key-prefix", "owner"])
+        .run()));
+    assert!(ok(&Tollgate::new(&keys)
+        .env("COSIGN_PASSWORD", "pw")
+        .args([
             "key",
             "generate",
             "--type",
             "ed25519",
             "--output-key-prefix",
             "alice"
-        ],
-        &keys
-    )));
+        ])
+        .run()));
     let helper = repo_root().join("tests/python/intoto_layout.py");
     let py_keys = d.join("py");
     assert!(ok(&run(
@@ -364,8 +357,9 @@ inspections:
     let meta = final_dir.to_str().unwrap();
     let alice = keys.join("alice.key");
     let bob = keys.join("bob.pem");
-    assert!(ok(&tollgate(
-        &[
+    assert!(ok(&Tollgate::new(&work)
+        .env("COSIGN_PASSWORD", "pw")
+        .args([
             "attest",
             "link",
             "--step",
@@ -383,11 +377,11 @@ inspections:
             "cf",
             "app.tar",
             "src"
-        ],
-        &work
-    )));
-    assert!(ok(&tollgate(
-        &[
+        ])
+        .run()));
+    assert!(ok(&Tollgate::new(&work)
+        .env("COSIGN_PASSWORD", "pw")
+        .args([
             "attest",
             "link",
             "--step",
@@ -400,9 +394,8 @@ inspections:
             "-x",
             "-d",
             meta
-        ],
-        &work
-    )));
+        ])
+        .run()));
     std::fs::copy(work.join("app.tar"), final_dir.join("app.tar")).unwrap();
     std::fs::copy(keys.join("owner.pub"), final_dir.join("owner.pub")).unwrap();
     let review: serde_json::Value =
@@ -451,27 +444,27 @@ inspections:
     assert_eq!((py, ours), (Some(1), Some(1)), "{out}");
 
     // `layout sign` adds a second owner's signature; both keys are then required and accepted.
-    assert!(ok(&tollgate(
-        &[
+    assert!(ok(&Tollgate::new(&keys)
+        .env("COSIGN_PASSWORD", "pw")
+        .args([
             "key",
             "generate",
             "--type",
             "ed25519",
             "--output-key-prefix",
             "second"
-        ],
-        &keys
-    )));
-    assert!(ok(&tollgate(
-        &[
+        ])
+        .run()));
+    assert!(ok(&Tollgate::new(d)
+        .env("COSIGN_PASSWORD", "pw")
+        .args([
             "layout",
             "sign",
             layout.to_str().unwrap(),
             "--key",
             keys.join("second.key").to_str().unwrap()
-        ],
-        d
-    )));
+        ])
+        .run()));
     let second = keys.join("second.pub");
     let second = second.to_str().unwrap();
     let both = run(
@@ -488,8 +481,9 @@ inspections:
     assert!(ok(&both));
     // The inspection unpacked app.tar here; start again from what shipped.
     std::fs::remove_dir_all(final_dir.join("src")).unwrap();
-    let both = tollgate(
-        &[
+    let both = Tollgate::new(&final_dir)
+        .env("COSIGN_PASSWORD", "pw")
+        .args([
             "verify-layout",
             "-l",
             "root.layout",
@@ -499,17 +493,17 @@ inspections:
             second,
             "--format",
             "json",
-        ],
-        &final_dir,
-    );
+        ])
+        .run();
     assert!(ok(&both));
     let report: serde_json::Value = serde_json::from_slice(&both.stdout).unwrap();
     assert_eq!(report["verified"], true);
     assert_eq!(report["report"]["steps"][0]["name"], "build");
 
     // A failing command is recorded, and the exit status says so.
-    let failed = tollgate(
-        &[
+    let failed = Tollgate::new(&work)
+        .env("COSIGN_PASSWORD", "pw")
+        .args([
             "attest",
             "link",
             "--step",
@@ -518,9 +512,8 @@ inspections:
             alice.to_str().unwrap(),
             "--",
             "false",
-        ],
-        &work,
-    );
+        ])
+        .run();
     assert_eq!(failed.status.code(), Some(1));
     let link: serde_json::Value =
         serde_json::from_slice(&std::fs::read(link_file(&work, "test")).unwrap()).unwrap();
@@ -532,7 +525,10 @@ inspections:
         "expires: 12w\nfunctionaries: {}\nsteps:\n  - name: build\n    functionaries: [mallory]\n",
     )
     .unwrap();
-    let bad = tollgate(&["layout", "create", "bad.yaml", "-o", "bad.layout"], &keys);
+    let bad = Tollgate::new(&keys)
+        .env("COSIGN_PASSWORD", "pw")
+        .args(["layout", "create", "bad.yaml", "-o", "bad.layout"])
+        .run();
     assert_eq!(bad.status.code(), Some(2));
     assert!(
         text(&bad).contains("functionary `mallory`"),

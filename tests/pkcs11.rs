@@ -14,9 +14,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
-#[path = "support/mod.rs"]
-mod support;
-use support::{push_image, start_registry};
+use crate::support::{push_image, start_registry, Tollgate};
 
 use base64::Engine;
 use std::path::{Path, PathBuf};
@@ -107,18 +105,13 @@ impl Hsm {
         ]));
     }
 
+    /// `tollgate` with this token's SoftHSM2 configuration; fails the
+    /// test if the PIN shows in its output.
     fn tollgate(&self, args: &[&str], dir: &Path) -> Output {
-        let out = Command::new(env!("CARGO_BIN_EXE_tollgate"))
-            .args(args)
-            .current_dir(dir)
+        let out = Tollgate::new(dir)
             .env("SOFTHSM2_CONF", &self.conf)
-            .env("DOCKER_CONFIG", dir)
-            .env_remove("COSIGN_PKCS11_PIN")
-            .env_remove("COSIGN_PKCS11_MODULE_PATH")
-            .env_remove("SIGSTORE_ID_TOKEN")
-            .env_remove("ACTIONS_ID_TOKEN_REQUEST_URL")
-            .output()
-            .unwrap();
+            .args(args)
+            .run();
         no_pin_in(&out);
         out
     }

@@ -5,13 +5,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
+use crate::support::{self, repo_root, tollgate};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-#[path = "support/mod.rs"]
-mod support;
-use support::repo_root;
 
 fn git(dir: &Path, args: &[&str]) -> Output {
     let out = Command::new("git")
@@ -38,14 +35,6 @@ fn pre_merge_json(dir: &Path) -> Output {
         ],
         dir,
     )
-}
-
-fn tollgate(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tollgate"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
 }
 
 const OLD_MAIN: &str = "fn main() {\n    let dir = std::env::var(\"OUT\").unwrap();\n    let _ = std::fs::write(format!(\"{dir}/x\"), b\"x\");\n}\n";

@@ -14,15 +14,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
+use crate::support::{self, repo_root, start_mock, tollgate};
 use base64::Engine;
 use serde_json::{json, Value};
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-
-#[path = "support/mod.rs"]
-mod support;
-use support::{repo_root, start_mock};
 
 const IDENTITY: &str =
     "https://github.com/tollgate-dev/tollgate/.github/workflows/release.yml@refs/heads/main";
@@ -117,16 +114,6 @@ fn signing_config(mock_url: &str, services_url: &str) -> Value {
         "rekorTlogConfig": { "selector": "ANY" },
         "tsaConfig": { "selector": "ANY" },
     })
-}
-
-fn tollgate(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tollgate"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("SIGSTORE_ID_TOKEN")
-        .env_remove("ACTIONS_ID_TOKEN_REQUEST_URL")
-        .output()
-        .unwrap()
 }
 
 fn ok(out: Output) -> Output {

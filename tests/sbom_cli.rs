@@ -2,23 +2,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
-use std::path::Path;
-use std::process::{Command, Output};
-
-#[path = "support/mod.rs"]
-mod support;
-use support::repo_root;
-
-fn tollgate(args: &[&str], cwd: &Path, epoch: Option<&str>) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tollgate"));
-    cmd.args(args)
-        .current_dir(cwd)
-        .env_remove("SOURCE_DATE_EPOCH");
-    if let Some(e) = epoch {
-        cmd.env("SOURCE_DATE_EPOCH", e);
-    }
-    cmd.output().unwrap()
-}
+use crate::support::{repo_root, tollgate, Tollgate, EPOCH};
+use std::process::Output;
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
@@ -32,18 +17,17 @@ fn sbom_to_file_is_reproducible_and_honours_source_date_epoch() {
     let a = dir.path().join("a.json");
     let b = dir.path().join("b.json");
     for out in [&a, &b] {
-        let o = tollgate(
-            &[
+        let o = Tollgate::new(&repo_root())
+            .epoch(EPOCH)
+            .args([
                 "sbom",
                 CALLED,
                 "--spec-version",
                 "1.6",
                 "-o",
                 out.to_str().unwrap(),
-            ],
-            &repo_root(),
-            Some("1700000000"),
-        );
+            ])
+            .run();
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     }
     assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
@@ -51,7 +35,7 @@ fn sbom_to_file_is_reproducible_and_honours_source_date_epoch() {
     assert_eq!(doc["specVersion"], "1.6");
     assert_eq!(doc["metadata"]["timestamp"], "2023-11-14T22:13:20Z");
 
-    let xml = tollgate(&["sbom", CALLED, "--format", "xml"], &repo_root(), None);
+    let xml = tollgate(&["sbom", CALLED, "--format", "xml"], &repo_root());
     assert_eq!(xml.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&xml.stdout)
         .contains("<component type=\"library\" bom-ref=\"pkg:cargo/smallvec@0.6.9\">"));
@@ -62,11 +46,7 @@ fn diff_between_two_projects() {
     let dir = tempfile::tempdir().unwrap();
     let old = dir.path().join("old.json");
     let new = dir.path().join("new.json");
-    tollgate(
-        &["sbom", CALLED, "-o", old.to_str().unwrap()],
-        &repo_root(),
-        None,
-    );
+    tollgate(&["sbom", CALLED, "-o", old.to_str().unwrap()], &repo_root());
     tollgate(
         &[
             "sbom",
@@ -75,12 +55,10 @@ fn diff_between_two_projects() {
             new.to_str().unwrap(),
         ],
         &repo_root(),
-        None,
     );
     let o = tollgate(
         &["sbom", "diff", old.to_str().unwrap(), new.to_str().unwrap()],
         &repo_root(),
-        None,
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let text = String::from_utf8_lossy(&o.stdout);
@@ -99,7 +77,6 @@ fn diff_between_two_projects() {
             "json",
         ],
         &repo_root(),
-        None,
     );
     let diff: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert!(diff["added"]
@@ -112,19 +89,21 @@ fn diff_between_two_projects() {
 #[test]
 fn bad_input_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
-    let o = tollgate(&["sbom", dir.path().to_str().unwrap()], &repo_root(), None);
+    let o = tollgate(&["sbom", dir.path().to_str().unwrap()], &repo_root());
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("not a cargo project"), "{}", stderr(&o));
 
     let o = tollgate(
         &["sbom", CALLED, "--format", "xml", "--spec-version", "1.6"],
         &repo_root(),
-        None,
     );
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("JSON only"));
 
-    let o = tollgate(&["sbom", CALLED], &repo_root(), Some("yesterday"));
+    let o = Tollgate::new(&repo_root())
+        .epoch("yesterday")
+        .args(["sbom", CALLED])
+        .run();
     assert_eq!(o.status.code(), Some(2));
     assert!(
         stderr(&o).contains("SOURCE_DATE_EPOCH `yesterday`"),
@@ -144,7 +123,6 @@ fn bad_input_is_a_clear_error() {
             out.to_str().unwrap(),
         ],
         &repo_root(),
-        None,
     );
     assert_eq!(o.status.code(), Some(2));
     assert!(

@@ -8,6 +8,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
+use crate::support::tollgate;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -29,14 +30,6 @@ fn node(script: &str, args: &[&Path]) -> Output {
         .args(args)
         .output()
         .expect("node is required (scripts/test installs the JavaScript oracle)")
-}
-
-fn tollgate(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tollgate"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
 }
 
 fn trusted_root() -> PathBuf {

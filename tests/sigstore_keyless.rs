@@ -7,6 +7,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
+use crate::support::{self, js_dir, start_mock, tollgate};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -14,22 +15,8 @@ const IDENTITY: &str =
     "https://github.com/tollgate-dev/tollgate/.github/workflows/release.yml@refs/heads/main";
 const ISSUER: &str = "https://token.actions.githubusercontent.com";
 
-#[path = "support/mod.rs"]
-mod support;
-use support::{js_dir, start_mock};
-
 fn token(claims: serde_json::Value) -> String {
     support::fake_jwt(claims)
-}
-
-fn tollgate(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tollgate"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("SIGSTORE_ID_TOKEN")
-        .env_remove("ACTIONS_ID_TOKEN_REQUEST_URL")
-        .output()
-        .unwrap()
 }
 
 fn verify(

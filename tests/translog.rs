@@ -8,21 +8,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
+use crate::support::{repo_root, tollgate, Tollgate};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-
-#[path = "support/mod.rs"]
-mod support;
-use support::repo_root;
-
-fn tollgate(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tollgate"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
-}
 
 fn text(o: &Output) -> String {
     format!(
@@ -57,20 +46,11 @@ fn python_check(args: &[&str], dir: &Path) -> Output {
 }
 
 fn append(dir: &Path, log: &str, records: &[&str]) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tollgate"))
+    let input: String = records.iter().map(|r| format!("{r}\n")).collect();
+    let out = Tollgate::new(dir)
         .args(["log", "append", log, "--key", "log.key"])
-        .current_dir(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    for r in records {
-        writeln!(stdin, "{r}").unwrap();
-    }
-    drop(stdin);
-    let out = child.wait_with_output().unwrap();
+        .stdin(input)
+        .run();
     assert!(out.status.success(), "{}", text(&out));
 }
 

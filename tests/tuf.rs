@@ -11,9 +11,7 @@ use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
-#[path = "support/mod.rs"]
-mod support;
-use support::repo_root;
+use crate::support::repo_root;
 
 fn python() -> PathBuf {
     let python = repo_root().join("target/test-venv/bin/python");

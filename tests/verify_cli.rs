@@ -4,22 +4,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
+use crate::support::{self, repo_root, Tollgate, EPOCH};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-#[path = "support/mod.rs"]
-mod support;
-use support::repo_root;
-
-fn tollgate(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tollgate"))
-        .args(args)
-        .current_dir(dir)
-        .env("SOURCE_DATE_EPOCH", "1700000000")
-        .env_remove("GITHUB_ACTIONS")
-        .output()
-        .unwrap()
-}
+use std::process::Command;
 
 fn git(dir: &Path, args: &[&str]) {
     let ok = Command::new("git")
@@ -63,25 +50,25 @@ impl Release {
         git(d, &["commit", "-q", "-m", "release"]);
         std::fs::write(d.join("pw"), "pw").unwrap();
         for name in ["trusted", "untrusted"] {
-            assert!(tollgate(
-                &[
+            assert!(Tollgate::new(d)
+                .epoch(EPOCH)
+                .args([
                     "key",
                     "generate",
                     "--password-file",
                     "pw",
                     "--output-key-prefix",
                     name
-                ],
-                d
-            )
-            .status
-            .success());
+                ])
+                .run()
+                .status
+                .success());
         }
         let root = repo_root();
         let fixtures = root.join("sbom/tests/fixtures/projects");
         let db = support::advisory_db();
         let run = |args: &[&str]| {
-            let out = tollgate(args, d);
+            let out = Tollgate::new(d).epoch(EPOCH).args(args).run();
             assert!(
                 out.status.code().is_some_and(|c| c <= 1),
                 "{args:?}: {}",
@@ -176,7 +163,7 @@ impl Release {
             "--bundle",
             bundle,
         ]);
-        let out = tollgate(&args, self.path());
+        let out = Tollgate::new(self.path()).epoch(EPOCH).args(&args).run();
         assert!(
             out.status.success(),
             "{kind:?}: {}",
@@ -212,7 +199,7 @@ impl Release {
             args.push(b.to_string());
         }
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let out = tollgate(&args, self.path());
+        let out = Tollgate::new(self.path()).epoch(EPOCH).args(&args).run();
         (
             out.status.code(),
             format!(
@@ -335,7 +322,12 @@ fn the_gate_admits_a_good_release_and_denies_each_failure_for_its_reason() {
 
     // Every decision was logged; the chain verifies, and a tamper is caught.
     let log = r.path().join("decisions.jsonl");
-    let verify_log = || tollgate(&["log", "verify", log.to_str().unwrap()], r.path());
+    let verify_log = || {
+        Tollgate::new(r.path())
+            .epoch(EPOCH)
+            .args(["log", "verify", log.to_str().unwrap()])
+            .run()
+    };
     let ok = verify_log();
     assert_eq!(
         ok.status.code(),
@@ -363,10 +355,16 @@ fn the_gate_admits_a_good_release_and_denies_each_failure_for_its_reason() {
 fn policy_init_and_validate() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    assert!(tollgate(&["policy", "init", "-o", "policy.yaml"], d)
+    assert!(Tollgate::new(d)
+        .epoch(EPOCH)
+        .args(["policy", "init", "-o", "policy.yaml"])
+        .run()
         .status
         .success());
-    let ok = tollgate(&["policy", "validate", "policy.yaml"], d);
+    let ok = Tollgate::new(d)
+        .epoch(EPOCH)
+        .args(["policy", "validate", "policy.yaml"])
+        .run();
     assert!(
         ok.status.success(),
         "{}",
@@ -376,7 +374,10 @@ fn policy_init_and_validate() {
         .unwrap()
         .replace("maxSeverity: medium", "maxSeverity: bad");
     std::fs::write(d.join("bad.yaml"), &text).unwrap();
-    let bad = tollgate(&["policy", "validate", "bad.yaml"], d);
+    let bad = Tollgate::new(d)
+        .epoch(EPOCH)
+        .args(["policy", "validate", "bad.yaml"])
+        .run();
     assert_eq!(bad.status.code(), Some(2));
     let line = text
         .lines()
@@ -427,7 +428,7 @@ fn the_gate_compares_the_sbom_with_the_auditable_binary() {
     let d = dir.path();
     std::fs::write(d.join("pw"), "pw").unwrap();
     let run = |args: &[&str]| {
-        let out = tollgate(args, d);
+        let out = Tollgate::new(d).epoch(EPOCH).args(args).run();
         assert!(
             out.status.success(),
             "{args:?}: {}",
@@ -464,17 +465,17 @@ fn the_gate_compares_the_sbom_with_the_auditable_binary() {
     )
     .unwrap();
     let verify = |target: &str| {
-        let out = tollgate(
-            &[
+        let out = Tollgate::new(d)
+            .epoch(EPOCH)
+            .args([
                 "verify",
                 target,
                 "--policy",
                 "policy.yaml",
                 "--bundle",
                 &format!("{target}.sbom.json"),
-            ],
-            d,
-        );
+            ])
+            .run();
         (
             out.status.code(),
             String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -543,7 +544,10 @@ fn rego_rules_over_verified_attestations() {
     assert_eq!(code, Some(1), "{out}");
     // A module with the wrong package is a policy error naming the line.
     let wrong = r.policy(|p| format!("{p}rego: |\n  package other\n"));
-    let o = tollgate(&["policy", "validate", wrong.to_str().unwrap()], r.path());
+    let o = Tollgate::new(r.path())
+        .epoch(EPOCH)
+        .args(["policy", "validate", wrong.to_str().unwrap()])
+        .run();
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("package tollgate"));
 }
@@ -566,7 +570,10 @@ fn max_age_counts_from_the_signed_time() {
     let (code, out) = r.verify(&old_ok, "app", &GOOD);
     assert_eq!(code, Some(0), "{out}");
     let bad = r.policy(|p| p.replace("  - type: sbom\n", "  - type: sbom\n    maxAge: soon\n"));
-    let o = tollgate(&["policy", "validate", bad.to_str().unwrap()], r.path());
+    let o = Tollgate::new(r.path())
+        .epoch(EPOCH)
+        .args(["policy", "validate", bad.to_str().unwrap()])
+        .run();
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
@@ -580,22 +587,23 @@ fn key_rotation_writes_a_new_key_and_a_policy_that_warns_before_expiry() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     std::fs::write(d.join("pw"), "pw\n").unwrap();
-    assert!(tollgate(
-        &[
+    assert!(Tollgate::new(d)
+        .epoch(EPOCH)
+        .args([
             "key",
             "generate",
             "--password-file",
             "pw",
             "--output-key-prefix",
             "old"
-        ],
-        d
-    )
-    .status
-    .success());
+        ])
+        .run()
+        .status
+        .success());
     let rotate = |prefix: &str| {
-        tollgate(
-            &[
+        Tollgate::new(d)
+            .epoch(EPOCH)
+            .args([
                 "key",
                 "rotate",
                 "--old-public-key",
@@ -606,9 +614,8 @@ fn key_rotation_writes_a_new_key_and_a_policy_that_warns_before_expiry() {
                 "3",
                 "--password-file",
                 "pw",
-            ],
-            d,
-        )
+            ])
+            .run()
     };
     let out = rotate("new");
     assert!(
@@ -632,7 +639,10 @@ fn key_rotation_writes_a_new_key_and_a_policy_that_warns_before_expiry() {
         format!("apiVersion: tollgate.dev/v1\nkind: Policy\nname: p\n{snippet}"),
     )
     .unwrap();
-    let validate = tollgate(&["policy", "validate", "policy.yaml"], d);
+    let validate = Tollgate::new(d)
+        .epoch(EPOCH)
+        .args(["policy", "validate", "policy.yaml"])
+        .run();
     assert!(validate.status.success());
     let err = String::from_utf8_lossy(&validate.stderr);
     assert!(
@@ -684,8 +694,12 @@ fn only_signatures_and_required_attestations_count_once_per_principal() {
             )
         })
     };
-    let validate =
-        |policy: &Path| tollgate(&["policy", "validate", policy.to_str().unwrap()], r.path());
+    let validate = |policy: &Path| {
+        Tollgate::new(r.path())
+            .epoch(EPOCH)
+            .args(["policy", "validate", policy.to_str().unwrap()])
+            .run()
+    };
     let split = validate(&doubled(("x", "y"), "2"));
     assert_eq!(split.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&split.stderr).contains("the same key as principal"));

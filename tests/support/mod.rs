@@ -1,14 +1,14 @@
-//! What the end-to-end tests share: the repository root, and the services
-//! they start and stop (the local Sigstore stand-in, `@sigstore/mock`
-//! served by `tests/js/sigstore-mock-server.js`). Included with `#[path]`
-//! by the test files that need it.
-
-#![allow(dead_code)] // each test crate uses a subset
+//! What the end-to-end tests share: the repository root, the `tollgate`
+//! command line every test runs ([`Tollgate`], [`tollgate`]), and the
+//! services they start and stop (the local Sigstore stand-in,
+//! `@sigstore/mock` served by `tests/js/sigstore-mock-server.js`; Debian's
+//! `docker-registry`). A module of the one test binary, `tests/e2e.rs`.
 
 use base64::Engine;
-use std::io::BufRead;
+use std::ffi::OsStr;
+use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 
 /// The repository root (the tests run from `cli/`).
 pub fn repo_root() -> PathBuf {
@@ -16,6 +16,128 @@ pub fn repo_root() -> PathBuf {
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default()
+}
+
+/// The `SOURCE_DATE_EPOCH` of the tests that pin their timestamps
+/// (2023-11-14T22:13:20Z): attestations, bundles and their verification.
+pub const EPOCH: &str = "1700000000";
+
+/// Variables of the environment running the tests that change what
+/// `tollgate` does, removed from every run: an ambient identity token or
+/// key password, a CI that is not this one, a fixed clock, a PKCS#11
+/// token, colour preferences. A test that wants one sets it with
+/// [`Tollgate::env`].
+const AMBIENT: &[&str] = &[
+    "SOURCE_DATE_EPOCH",
+    "GITHUB_ACTIONS",
+    "COSIGN_PASSWORD",
+    "SIGSTORE_ID_TOKEN",
+    "ACTIONS_ID_TOKEN_REQUEST_URL",
+    "COSIGN_PKCS11_PIN",
+    "COSIGN_PKCS11_MODULE_PATH",
+    "NO_COLOR",
+];
+
+/// One run of the `tollgate` binary under test, in the manner of
+/// ripgrep's `TestCommand`: in a directory, with the ambient variables
+/// above removed and `DOCKER_CONFIG` set to that directory (registry
+/// credentials never come from the machine's `~/.docker`).
+///
+/// ```ignore
+/// let out = Tollgate::new(d).args(["sign", "app", "--key", "k.key"]).epoch(EPOCH).run();
+/// ```
+pub struct Tollgate {
+    cmd: Command,
+    stdin: Option<Vec<u8>>,
+}
+
+impl Tollgate {
+    /// `tollgate` run in `dir`.
+    pub fn new(dir: &Path) -> Tollgate {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_tollgate"));
+        cmd.current_dir(dir).env("DOCKER_CONFIG", dir);
+        for var in AMBIENT {
+            cmd.env_remove(var);
+        }
+        Tollgate { cmd, stdin: None }
+    }
+
+    pub fn arg(mut self, arg: impl AsRef<OsStr>) -> Tollgate {
+        self.cmd.arg(arg);
+        self
+    }
+
+    pub fn args<I, S>(mut self, args: I) -> Tollgate
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        self.cmd.args(args);
+        self
+    }
+
+    /// Set a variable (the last setting of a name wins, over the removals too).
+    pub fn env(mut self, key: &str, value: impl AsRef<OsStr>) -> Tollgate {
+        self.cmd.env(key, value);
+        self
+    }
+
+    pub fn envs<'a>(mut self, vars: impl IntoIterator<Item = &'a (&'a str, &'a str)>) -> Tollgate {
+        for (k, v) in vars {
+            self.cmd.env(k, v);
+        }
+        self
+    }
+
+    pub fn env_remove(mut self, key: &str) -> Tollgate {
+        self.cmd.env_remove(key);
+        self
+    }
+
+    /// `SOURCE_DATE_EPOCH`: the clock of timestamps in what tollgate writes.
+    pub fn epoch(self, seconds: &str) -> Tollgate {
+        self.env("SOURCE_DATE_EPOCH", seconds)
+    }
+
+    /// Standard input (otherwise none: `Command::output` gives `/dev/null`).
+    pub fn stdin(mut self, bytes: impl Into<Vec<u8>>) -> Tollgate {
+        self.stdin = Some(bytes.into());
+        self
+    }
+
+    /// The command as set up so far, for a test that spawns it itself.
+    pub fn command(self) -> Command {
+        self.cmd
+    }
+
+    /// Run to completion; the output whatever the exit status.
+    pub fn run(mut self) -> Output {
+        let Some(input) = self.stdin else {
+            return self.cmd.output().expect("the tollgate binary runs");
+        };
+        let mut child = self
+            .cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the tollgate binary runs");
+        let mut pipe = child.stdin.take().expect("stdin is piped");
+        // Written from a thread: tollgate may fill its output pipes before
+        // it has read all of its input.
+        let writer = std::thread::spawn(move || {
+            // A tollgate that stops reading early is the test's to judge.
+            let _ = pipe.write_all(&input);
+        });
+        let out = child.wait_with_output().expect("the tollgate binary runs");
+        writer.join().expect("the stdin writer does not panic");
+        out
+    }
+}
+
+/// `tollgate ARGS` in `dir`, as [`Tollgate`] sets it up.
+pub fn tollgate(args: &[&str], dir: &Path) -> Output {
+    Tollgate::new(dir).args(args).run()
 }
 
 /// The RustSec snapshot in `../shared` beside the repository.
@@ -27,9 +149,9 @@ pub fn advisory_db() -> PathBuf {
 /// stand-in with `token`, offline against the shared advisory database,
 /// with a JSON summary on standard output; `extra` adds the subjects,
 /// policy and output directory.
-pub fn ci_keyless(dir: &Path, mock: &Mock, token: &str, extra: &[&str]) -> std::process::Output {
+pub fn ci_keyless(dir: &Path, mock: &Mock, token: &str, extra: &[&str]) -> Output {
     let db = advisory_db();
-    Command::new(env!("CARGO_BIN_EXE_tollgate"))
+    Tollgate::new(dir)
         .args([
             "ci",
             "--keyless",
@@ -44,11 +166,8 @@ pub fn ci_keyless(dir: &Path, mock: &Mock, token: &str, extra: &[&str]) -> std::
             "json",
         ])
         .args(extra)
-        .current_dir(dir)
         .env("SIGSTORE_ID_TOKEN", token)
-        .env_remove("ACTIONS_ID_TOKEN_REQUEST_URL")
-        .output()
-        .expect("tollgate runs")
+        .run()
 }
 
 pub fn js_dir() -> PathBuf {
