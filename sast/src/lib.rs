@@ -190,16 +190,24 @@ pub fn scan(targets: &[PathBuf], options: &Options) -> Result<Report, Error> {
     let rels: Vec<String> = files.iter().map(|p| relative(p, &options.root)).collect();
     // Analyse the files at `indices`, each with the summaries it imports
     // from other files (empty on the first pass).
+    // A previous analysis of a file is replayed where the new imports do
+    // not change its lookups (`engine::Record`).
     let run = |indices: &[usize],
-               imports: &[Vec<(String, Summary, bool)>]|
+               imports: &[Vec<(String, Summary, bool)>],
+               priors: Vec<Option<Prior>>|
      -> Option<Vec<FileResult>> {
+        let mut priors: Vec<std::sync::Mutex<Option<Prior>>> =
+            priors.into_iter().map(std::sync::Mutex::new).collect();
+        priors.resize_with(indices.len(), Default::default);
         let one = |(n, &i): (usize, &usize)| {
+            let prior = priors[n].lock().ok().and_then(|mut p| p.take());
             analyze_path(
                 &files[i],
                 &rels[i],
                 include_tests,
                 &options.config,
                 imports.get(n).map(Vec::as_slice).unwrap_or(&[]),
+                prior,
             )
         };
         // Workers with large stacks (see `limits`); if the pool cannot be
@@ -214,7 +222,7 @@ pub fn scan(targets: &[PathBuf], options: &Options) -> Result<Report, Error> {
         source: std::io::Error::other("cannot start an analysis thread"),
     };
     let all: Vec<usize> = (0..files.len()).collect();
-    let mut per_file: Vec<FileResult> = run(&all, &[]).ok_or_else(cannot_start)?;
+    let mut per_file: Vec<FileResult> = run(&all, &[], Vec::new()).ok_or_else(cannot_start)?;
     // Crate-wide summaries: re-analyse the files that call functions of
     // other files with interesting summaries, until the exports settle.
     let mut index =
@@ -222,9 +230,15 @@ pub fn scan(targets: &[PathBuf], options: &Options) -> Result<Report, Error> {
     for _ in 0..crosscrate::MAX_ROUNDS {
         let mut again = Vec::new();
         let mut imports = Vec::new();
-        for (i, result) in per_file.iter().enumerate() {
+        for (i, result) in per_file.iter_mut().enumerate() {
             let wanted = index.for_file(&result.path, &result.calls);
             if !wanted.is_empty() && wanted != result.imported {
+                // A file whose lookups all get the same answers would be
+                // analysed to the same result: only its imports change.
+                if result.probes.same_answers(&result.imported, &wanted) {
+                    result.imported = wanted;
+                    continue;
+                }
                 again.push(i);
                 imports.push(wanted);
             }
@@ -232,7 +246,15 @@ pub fn scan(targets: &[PathBuf], options: &Options) -> Result<Report, Error> {
         if again.is_empty() {
             break;
         }
-        let redone = run(&again, &imports).ok_or_else(cannot_start)?;
+        let priors = again
+            .iter()
+            .map(|&i| {
+                let result = &mut per_file[i];
+                let record = result.record.take()?;
+                Some((record, std::mem::take(&mut result.imported)))
+            })
+            .collect();
+        let redone = run(&again, &imports, priors).ok_or_else(cannot_start)?;
         for (i, result) in again.into_iter().zip(redone) {
             per_file[i] = result;
         }
@@ -322,7 +344,7 @@ pub fn scan(targets: &[PathBuf], options: &Options) -> Result<Report, Error> {
 /// findings the rules produce, for tests and tools.
 pub fn analyze_source(path: &str, source: &str, include_tests: bool) -> Vec<Finding> {
     limits::on_big_stack(|| {
-        analyze_text(path, source, include_tests, &Config::default(), &[]).findings
+        analyze_text(path, source, include_tests, &Config::default(), &[], None).findings
     })
     .unwrap_or_default()
 }
@@ -496,7 +518,14 @@ struct FileResult {
     imported: Vec<(String, Summary, bool)>,
     /// Findings at sinks in other files (reached through their functions).
     foreign: Vec<Finding>,
+    /// What the analysis looked up that imports could answer.
+    probes: engine::Probes,
+    /// The analysis function by function, to replay (when recorded).
+    record: Option<engine::Record>,
 }
+
+/// A file's previous analysis and the imports it was made with.
+type Prior = (engine::Record, Vec<(String, Summary, bool)>);
 
 fn meta_finding(
     path: &str,
@@ -531,6 +560,7 @@ fn analyze_path(
     include_tests: bool,
     config: &Config,
     imports: &[(String, Summary, bool)],
+    prior: Option<Prior>,
 ) -> FileResult {
     let unreadable = |message: String, bytes: u64| FileResult {
         path: rel.to_string(),
@@ -542,6 +572,8 @@ fn analyze_path(
         calls: Default::default(),
         imported: Vec::new(),
         foreign: Vec::new(),
+        probes: engine::Probes::default(),
+        record: None,
     };
     let size = match std::fs::metadata(path) {
         Ok(meta) => meta.len(),
@@ -564,7 +596,7 @@ fn analyze_path(
         );
     }
     match String::from_utf8(bytes) {
-        Ok(source) => analyze_text(rel, &source, include_tests, config, imports),
+        Ok(source) => analyze_text(rel, &source, include_tests, config, imports, prior),
         Err(e) => {
             let offset = e.utf8_error().valid_up_to();
             let line = e.as_bytes()[..offset]
@@ -589,6 +621,7 @@ fn analyze_text(
     include_tests: bool,
     config: &Config,
     imports: &[(String, Summary, bool)],
+    prior: Option<Prior>,
 ) -> FileResult {
     let lines: Vec<&str> = source.lines().collect();
     let mut result = FileResult {
@@ -601,6 +634,8 @@ fn analyze_text(
         calls: Default::default(),
         imported: imports.to_vec(),
         foreign: Vec::new(),
+        probes: engine::Probes::default(),
+        record: None,
     };
     // Pre-scan: chunks of whole items, each with its syntax-tree depth.
     let chunks = limits::prescan(source);
@@ -611,6 +646,10 @@ fn analyze_text(
     let mut parsed: Vec<(usize, syn::File)> = Vec::new();
     let mut meta: Vec<Finding> = Vec::new();
     let single = chunks.len() == 1;
+    analyzer.recording = single && std::env::var_os("NOREC").is_none();
+    if let (true, Some((record, old))) = (single, prior) {
+        analyzer.replay(record, &old, imports);
+    }
     let snippet_at = |line: usize| lines.get(line.saturating_sub(1)).copied().unwrap_or("");
     for (index, chunk) in chunks.iter().enumerate() {
         if chunk.depth > limits::MAX_NESTING {
@@ -734,6 +773,8 @@ fn analyze_text(
         summaries: analyzer.exports(),
     };
     result.calls = std::mem::take(&mut analyzer.calls);
+    result.probes = std::mem::take(&mut analyzer.probes);
+    result.record = analyzer.record.take();
     let mut findings: Vec<Finding> = Vec::with_capacity(analyzer.findings.len());
     for raw in analyzer.findings {
         let Some(rule) = rules::find(raw.rule) else {
@@ -814,5 +855,92 @@ fn assign_fingerprints(findings: &mut [Finding]) {
         let n = seen.entry(digest.clone()).or_default();
         *n += 1;
         f.fingerprint = format!("{digest}:{n}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
+
+    use super::*;
+
+    const CALLER: &str = r#"
+use axum::extract::Query;
+
+async fn handler(Query(p): Query<Params>) {
+    db::find_user(&conn(), &p.name);
+    walk(&p.name, 3);
+}
+
+async fn other(Query(p): Query<Params>) {
+    let conn = conn();
+    conn.execute("SELECT 1", []).unwrap();
+    log(&p.name);
+}
+
+// Recursion: summaries iterated to a fixpoint before reporting.
+fn walk(name: &str, n: u32) {
+    if n > 0 {
+        db::find_user(&conn(), name);
+        walk(name, n - 1);
+    }
+}
+
+fn log(s: &str) {
+    println!("{s}");
+}
+"#;
+
+    fn analyze(
+        rel: &str,
+        source: &str,
+        imports: &[engine::Import],
+        prior: Option<Prior>,
+    ) -> FileResult {
+        limits::on_big_stack(|| analyze_text(rel, source, true, &Config::default(), imports, prior))
+            .unwrap()
+    }
+
+    /// Imports of `src/main.rs` from a `src/db.rs` with this source.
+    fn imports_from(db: &str, caller: &FileResult) -> Vec<engine::Import> {
+        let db = analyze("src/db.rs", db, &[], None);
+        let index = crosscrate::Externals::build(std::iter::once((db.path.as_str(), &db.exports)));
+        index.for_file(&caller.path, &caller.calls)
+    }
+
+    /// A file analysed again with other imports, replaying the functions
+    /// whose lookups get the same answers, gives what a fresh analysis
+    /// with those imports gives.
+    #[test]
+    fn a_replayed_analysis_is_the_fresh_one() {
+        let first = analyze("src/main.rs", CALLER, &[], None);
+        let sink = r#"
+pub fn find_user(conn: &rusqlite::Connection, name: &str) {
+    conn.execute(&format!("SELECT * FROM u WHERE n = '{name}'"), []).unwrap();
+}
+"#;
+        let mut previous = first;
+        for db in [
+            sink,
+            sink,
+            "pub fn find_user(_c: &rusqlite::Connection, _n: &str) {}\n",
+            sink,
+        ] {
+            let imports = imports_from(db, &previous);
+            let fresh = analyze("src/main.rs", CALLER, &imports, None);
+            let prior = (
+                previous.record.clone().expect("recorded"),
+                previous.imported.clone(),
+            );
+            let replayed = analyze("src/main.rs", CALLER, &imports, Some(prior));
+            assert_eq!(fresh.findings, replayed.findings);
+            assert_eq!(fresh.foreign, replayed.foreign);
+            assert_eq!(fresh.exports, replayed.exports);
+            if db == sink {
+                // Through `handler` and through the recursive `walk`.
+                assert_eq!(fresh.foreign.len(), 2, "{:#?}", fresh.foreign);
+            }
+            previous = replayed;
+        }
     }
 }

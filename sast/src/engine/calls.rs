@@ -379,20 +379,24 @@ impl FileAnalyzer<'_> {
 
     /// The summary a call resolves to: `callee` as written and resolved
     /// (`helper`, `Self::new`, `Store::open`), or a method name.
-    pub(crate) fn summary_key(&self, cx: &FnCx, callee: &str, method: bool) -> Option<String> {
+    /// Every lookup is recorded in `probes` (see [`super::Probes`]).
+    pub(crate) fn summary_key(&mut self, cx: &FnCx, callee: &str, method: bool) -> Option<String> {
         if method {
-            return match self.methods.get(callee).map(Vec::as_slice) {
-                Some([only]) => Some(only.clone()),
-                _ => None,
+            self.probes.method(callee);
+            let key = match self.methods.get(callee).map(Vec::as_slice) {
+                Some([only]) => only.clone(),
+                _ => return None,
             };
+            // Its summary is read next.
+            self.probes.key(&key);
+            return Some(key);
         }
         if let Some(name) = callee.strip_prefix("Self::") {
-            return cx
-                .self_ty
-                .as_ref()
-                .map(|ty| format!("{ty}::{name}"))
-                .filter(|k| self.summaries.contains_key(k));
+            let key = format!("{}::{name}", cx.self_ty.as_ref()?);
+            self.probes.key(&key);
+            return self.summaries.contains_key(&key).then_some(key);
         }
+        self.probes.key(callee);
         if self.summaries.contains_key(callee) {
             return Some(callee.to_string());
         }
@@ -401,6 +405,7 @@ impl FileAnalyzer<'_> {
         for n in [2, 1] {
             if segments.len() > n {
                 let key = segments[segments.len() - n..].join("::");
+                self.probes.key(&key);
                 if self.summaries.contains_key(&key) {
                     return Some(key);
                 }

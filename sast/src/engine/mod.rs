@@ -177,11 +177,163 @@ pub struct FileAnalyzer<'a> {
     pub(crate) methods: HashMap<String, Vec<String>>,
     /// Function bodies already analysed in call-graph order.
     pub(crate) done: HashSet<usize>,
+    /// The summary keys and method names the analysis looked up.
+    pub(crate) probes: Probes,
+    /// The previous analysis to replay unchanged functions from.
+    prior: Option<Prior>,
+    /// This analysis function by function, when it can be replayed.
+    pub(crate) record: Option<Record>,
+    /// Record the analysis (the file is analysed in one piece).
+    pub(crate) recording: bool,
     /// Current expression nesting of `eval` (a backstop to the pre-scan).
     pub(crate) depth: usize,
     /// First line where `eval` hit [`crate::limits::MAX_EVAL_DEPTH`].
     pub(crate) limit_line: Option<usize>,
 }
+
+/// The summary keys and method names an analysis looked up: the only way
+/// summaries imported from other files (`crate::crosscrate`) reach it.
+/// Analysis is deterministic, so analysing a file (or one of its
+/// functions) again with other imports that give the same answer to every
+/// one of these lookups would produce exactly the same result: `scan`
+/// skips that file, and a file analysed again replays those functions.
+///
+/// Kept as 64-bit hashes (a record is kept for every file of a scan): two
+/// names with the same hash only make an analysis run when it could have
+/// been replayed.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Probes(HashSet<u64>);
+
+/// The hash of a summary key (`method` false) or a method name.
+fn probe_hash(name: &str, method: bool) -> u64 {
+    use std::hash::{Hash, Hasher};
+    // SipHash with fixed keys: the same in every run and thread.
+    let mut h = std::hash::DefaultHasher::new();
+    method.hash(&mut h);
+    name.hash(&mut h);
+    h.finish()
+}
+
+impl Probes {
+    fn key(&mut self, key: &str) {
+        self.0.insert(probe_hash(key, false));
+    }
+
+    fn method(&mut self, name: &str) {
+        self.0.insert(probe_hash(name, true));
+    }
+
+    /// Add another analysis's lookups.
+    fn extend(&mut self, other: &Probes) {
+        self.0.extend(other.0.iter().copied());
+    }
+
+    /// Does a lookup recorded here concern a dirty key or method name?
+    fn touches(&self, dirty: &Dirty) -> bool {
+        if self.0.len() <= dirty.0.len() {
+            self.0.iter().any(|h| dirty.0.contains(h))
+        } else {
+            dirty.0.iter().any(|h| self.0.contains(h))
+        }
+    }
+
+    /// Would every lookup recorded here get the same answer with the
+    /// imports `new` as with `old` (as given to `import_summary`, in order)?
+    pub(crate) fn same_answers(&self, old: &[Import], new: &[Import]) -> bool {
+        !self.touches(&Dirty::between(old, new))
+    }
+}
+
+/// The summary keys and method names (as [`Probes`] hashes) whose lookups
+/// may get other answers than in a previous analysis.
+#[derive(Debug, Default)]
+struct Dirty(HashSet<u64>);
+
+impl Dirty {
+    /// What differs between two lists of imports.
+    fn between(old: &[Import], new: &[Import]) -> Dirty {
+        let (old_keys, new_keys) = (by_key(old), by_key(new));
+        let mut dirty = Dirty::default();
+        for (key, summary) in &old_keys {
+            if new_keys.get(key) != Some(summary) {
+                dirty.0.insert(probe_hash(key, false));
+            }
+        }
+        for key in new_keys.keys() {
+            if !old_keys.contains_key(key) {
+                dirty.0.insert(probe_hash(key, false));
+            }
+        }
+        let names: HashSet<&str> = old
+            .iter()
+            .chain(new)
+            .filter(|(_, _, method)| *method)
+            .filter_map(|(key, _, _)| key.split("::").last())
+            .collect();
+        for name in names {
+            if candidates(old, name) != candidates(new, name) {
+                dirty.0.insert(probe_hash(name, true));
+            }
+        }
+        dirty
+    }
+}
+
+// `import_summary`: the last summary under a key wins; a method's key is
+// added to its name's candidates in import order.
+fn by_key(imports: &[Import]) -> HashMap<&str, &summary::Summary> {
+    let mut map = HashMap::new();
+    for (key, summary, _) in imports {
+        map.insert(key.as_str(), summary);
+    }
+    map
+}
+
+fn candidates<'i>(imports: &'i [Import], name: &str) -> Vec<&'i str> {
+    imports
+        .iter()
+        .filter(|(key, _, method)| *method && key.split("::").last() == Some(name))
+        .map(|(key, _, _)| key.as_str())
+        .collect()
+}
+
+/// Passes over a file's functions at most to iterate recursive summaries.
+const FIXPOINT_PASSES: usize = 4;
+
+/// What analysing one function of a file (or the rest of the file, after
+/// the functions) produced, and what it looked up.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Unit {
+    probes: Probes,
+    findings: Vec<RawFinding>,
+    summary: Option<summary::Summary>,
+    limit_line: Option<usize>,
+}
+
+/// A file's analysis, function by function (`run` in call-graph order, for
+/// a file analysed in one chunk), kept so that analysing the file again
+/// with other imports re-evaluates only the functions whose lookups get
+/// other answers and replays the rest.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Record {
+    /// With recursion, the passes that iterate summaries to a fixpoint
+    /// (findings discarded), each one unit per function.
+    passes: Vec<Vec<Unit>>,
+    /// One per function of `summary::collect`, in its order.
+    units: Vec<Unit>,
+    /// Everything `visit_file` analyses after the functions.
+    rest: Unit,
+}
+
+/// A previous analysis of the file and what changed since.
+struct Prior {
+    record: Record,
+    dirty: Dirty,
+}
+
+/// A summary imported from another file: the key calls resolve to, the
+/// summary, and whether it is a method.
+pub(crate) type Import = (String, summary::Summary, bool);
 
 thread_local! {
     /// Lines before the chunk being analysed (a large file is parsed in
@@ -487,7 +639,21 @@ impl<'a> FileAnalyzer<'a> {
             rel: path.to_string(),
             methods: HashMap::new(),
             done: HashSet::new(),
+            probes: Probes::default(),
+            prior: None,
+            record: None,
+            recording: false,
         }
+    }
+
+    /// Analyse the file again after `record` (made with the imports `old`;
+    /// this analyser has been given `new`): functions whose lookups all
+    /// get the same answers are replayed instead of evaluated.
+    pub(crate) fn replay(&mut self, record: Record, old: &[Import], new: &[Import]) {
+        self.prior = Some(Prior {
+            record,
+            dirty: Dirty::between(old, new),
+        });
     }
 
     /// Learn the imports and literal constants of (a chunk of) the file;
@@ -503,6 +669,9 @@ impl<'a> FileAnalyzer<'a> {
         // rest of the file (impls, constants, trait defaults, nested items).
         let items = summary::collect(file, self.include_tests);
         for item in &items {
+            // An imported summary under a local function's key is read
+            // when the local one is compared or exported.
+            self.probes.key(&item.key);
             self.local_keys.insert(item.key.clone());
             self.calls.extend(item.calls.iter().cloned());
         }
@@ -513,28 +682,126 @@ impl<'a> FileAnalyzer<'a> {
             }
         }
         let (order, cyclic) = summary::order(&items);
+        // A record of another shape (the file changed) is not replayed.
+        let mut prior = self
+            .prior
+            .take()
+            .filter(|p| self.recording && p.record.units.len() == items.len());
+        let mut record = Record {
+            passes: Vec::new(),
+            units: vec![Unit::default(); items.len()],
+            rest: Unit::default(),
+        };
         if cyclic {
             // Recursion: iterate summaries to a fixpoint (bounded), with
             // findings discarded, before the reporting pass.
             let kept = self.findings.len();
-            for _ in 0..4 {
+            for pass in 0..FIXPOINT_PASSES {
                 let before = self.summaries.clone();
+                let mut units = vec![Unit::default(); items.len()];
                 for &i in &order {
-                    self.analyze_item(&items[i]);
+                    let old = prior
+                        .as_mut()
+                        .and_then(|p| p.record.passes.get_mut(pass))
+                        .map(|units| std::mem::take(&mut units[i]));
+                    let key = items[i].key.as_str();
+                    units[i] = self.unit(prior.as_mut(), old, Some(key), |a| {
+                        a.analyze_item(&items[i])
+                    });
+                    // Discarded below; not kept to replay either.
+                    units[i].findings = Vec::new();
                 }
                 self.findings.truncate(kept);
-                if self.summaries == before {
+                record.passes.push(units);
+                let stop = self.summaries == before;
+                // Past the point where the previous analysis stopped (or
+                // went on), its record says nothing about this one.
+                if prior
+                    .as_ref()
+                    .is_some_and(|p| (p.record.passes.len() == pass + 1) != stop)
+                {
+                    prior = None;
+                }
+                if stop {
                     break;
                 }
             }
+            if prior
+                .as_ref()
+                .is_some_and(|p| p.record.passes.len() != record.passes.len())
+            {
+                prior = None;
+            }
         }
         for &i in &order {
-            self.analyze_item(&items[i]);
+            let old = prior
+                .as_mut()
+                .map(|p| std::mem::take(&mut p.record.units[i]));
+            let key = items[i].key.as_str();
+            record.units[i] = self.unit(prior.as_mut(), old, Some(key), |a| {
+                a.analyze_item(&items[i])
+            });
         }
         for item in &items {
             self.done.insert(item.block as *const syn::Block as usize);
         }
-        self.visit_file(file);
+        let old = prior.as_mut().map(|p| std::mem::take(&mut p.record.rest));
+        record.rest = self.unit(prior.as_mut(), old, None, |a| a.visit_file(file));
+        // A file analysed in chunks is not replayed.
+        self.record = self.recording.then_some(record);
+    }
+
+    /// Analyse one function (with its summary `key`) or the rest of the
+    /// file with `analyze`, recording what it produces and looks up; or,
+    /// when none of the lookups of its previous analysis `old` is dirty,
+    /// replay that.
+    fn unit(
+        &mut self,
+        prior: Option<&mut Prior>,
+        old: Option<Unit>,
+        key: Option<&str>,
+        analyze: impl FnOnce(&mut Self),
+    ) -> Unit {
+        let (Some(prior), Some(old)) = (prior, old) else {
+            return self.record_unit(key, analyze);
+        };
+        if !old.probes.touches(&prior.dirty) {
+            self.findings.extend(old.findings.iter().cloned());
+            self.probes.extend(&old.probes);
+            if self.limit_line.is_none() {
+                self.limit_line = old.limit_line;
+            }
+            if let (Some(key), Some(summary)) = (key, &old.summary) {
+                self.summaries.insert(key.to_string(), summary.clone());
+            }
+            return old;
+        }
+        let unit = self.record_unit(key, analyze);
+        // Calls of a function whose summary changed now get other answers.
+        if let Some(key) = key {
+            if unit.summary != old.summary {
+                prior.dirty.0.insert(probe_hash(key, false));
+            }
+        }
+        unit
+    }
+
+    /// Run `analyze`, keeping apart what it adds to the findings, the
+    /// lookups and the depth-limit line, and the function's summary.
+    fn record_unit(&mut self, key: Option<&str>, analyze: impl FnOnce(&mut Self)) -> Unit {
+        let start = self.findings.len();
+        let probes = std::mem::take(&mut self.probes);
+        let limit_line = self.limit_line.take();
+        analyze(self);
+        let unit = Unit {
+            probes: std::mem::replace(&mut self.probes, probes),
+            findings: self.findings[start..].to_vec(),
+            summary: key.and_then(|key| self.summaries.get(key).cloned()),
+            limit_line: self.limit_line,
+        };
+        self.probes.extend(&unit.probes);
+        self.limit_line = limit_line.or(unit.limit_line);
+        unit
     }
 
     fn analyze_item(&mut self, item: &summary::FnItem<'_>) {
