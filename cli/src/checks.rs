@@ -198,6 +198,25 @@ pub fn bundle_shape(path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// A file given as the artifact to verify: it must exist and be a regular
+/// file (symbolic links followed). A directory, a FIFO (whose read would
+/// wait forever for a writer) or a device is an input error (exit 2).
+pub fn subject_file(path: &std::path::Path) -> anyhow::Result<()> {
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => Ok(()),
+        Ok(m) if m.is_dir() => anyhow::bail!("{}: is a directory, not a file", path.display()),
+        Ok(_) => anyhow::bail!(
+            "{}: not a regular file (a FIFO, socket or device is refused)",
+            path.display()
+        ),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => anyhow::bail!(
+            "{}: no such file (a digest is written sha256:<64 hex>)",
+            path.display()
+        ),
+        Err(e) => anyhow::bail!("{}: cannot read: {e}", path.display()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -90,9 +90,7 @@ pub fn run(args: VerifyAttestationArgs) -> Result<u8> {
             let subject = Subject::parse(&args.subject);
             let digests = match &subject {
                 Subject::File(path) => {
-                    if path.is_dir() {
-                        bail!("{}: is a directory, not a file", path.display());
-                    }
+                    checks::subject_file(path)?;
                     let bytes = std::fs::read(path).map_err(|e| {
                         anyhow::anyhow!(
                             "{}: cannot read ({e}; a digest is written sha256:<64 hex>)",

@@ -44,15 +44,7 @@ pub fn run(args: VerifyBundleArgs) -> Result<u8> {
     checks::digest_argument(&args.artifact)?;
     let subject = Subject::parse(&args.artifact);
     if let Subject::File(path) = &subject {
-        if path.is_dir() {
-            anyhow::bail!("{}: is a directory, not a file", path.display());
-        }
-        if !path.exists() {
-            anyhow::bail!(
-                "{}: no such file (a digest is written sha256:<64 hex>)",
-                path.display()
-            );
-        }
+        checks::subject_file(path)?;
     }
     let (signer, matcher) = args.signer.signer()?;
     let trust = args.signer.trust(if args.staging {

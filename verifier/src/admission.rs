@@ -208,21 +208,23 @@ pub struct Loaded {
     pub generation: u64,
 }
 
-/// A definitive decision, cached per generation and
-/// `"{policy}\n{repository}@{digest}"` (one string: a lookup allocates once).
-type DecisionKey = (u64, String);
+/// A definitive decision, cached per generation, policy (its index in
+/// that generation's set: two policies never share an entry, whatever
+/// their names) and `"{reference}\n{digest}"`. The reference is the
+/// canonical spelling the decision was made for, because a policy may read
+/// it (Rego's `input.subject`): `app:1` and `app:latest` at one digest are
+/// decided, and cached, apart.
+type DecisionKey = (u64, usize, String);
 
-fn decision_key(generation: u64, policy: &str, repository: &str, digest: &str) -> DecisionKey {
-    let mut key = String::with_capacity(policy.len() + repository.len() + digest.len() + 2);
-    key.push_str(policy);
+fn subject_key(canonical: &str, digest: &str) -> String {
+    let mut key = String::with_capacity(canonical.len() + digest.len() + 1);
+    key.push_str(canonical);
     key.push('\n');
-    key.push_str(repository);
-    key.push('@');
     key.push_str(digest);
-    (generation, key)
+    key
 }
-/// One verification in flight: (generation, repository, digest, policies).
-type FlightKey = (u64, String, String, String);
+/// One verification in flight: (generation, `subject_key`, policy indices).
+type FlightKey = (u64, String, Vec<usize>);
 type FlightResult = Result<Vec<Decided>, Unverified>;
 
 /// A decision and its JSON for the decision log, serialised once when it
@@ -396,8 +398,9 @@ impl State {
 }
 
 /// The raw bytes of the policy files (a file, or a directory's policy
-/// files and the target of its `..data` link), to notice a change cheaply.
-fn policy_fingerprint(path: &Path) -> Option<String> {
+/// files and the target of its `..data` link) and of the files the loaded
+/// policies read (`extra`: trusted roots), to notice a change cheaply.
+fn policy_fingerprint(path: &Path, extra: &[PathBuf]) -> Option<String> {
     use sha2::Digest;
     let mut h = sha2::Sha256::new();
     let files = if path.is_dir() {
@@ -408,10 +411,10 @@ fn policy_fingerprint(path: &Path) -> Option<String> {
     } else {
         vec![path.to_path_buf()]
     };
-    for f in files {
+    for f in files.iter().chain(extra) {
         h.update(f.to_string_lossy().as_bytes());
         h.update([0]);
-        h.update(std::fs::read(&f).unwrap_or_default());
+        h.update(std::fs::read(f).unwrap_or_default());
         h.update([0]);
     }
     Some(hex::encode(h.finalize()))
@@ -422,10 +425,10 @@ fn policy_fingerprint(path: &Path) -> Option<String> {
 /// file handle kept open) and reload on change.
 pub fn spawn_policy_watcher(state: Arc<State>, path: PathBuf) {
     tokio::spawn(async move {
-        let mut last = policy_fingerprint(&path);
+        let mut last = policy_fingerprint(&path, &state.policies().set.referenced_files());
         loop {
             tokio::time::sleep(state.reload_interval).await;
-            let now = policy_fingerprint(&path);
+            let now = policy_fingerprint(&path, &state.policies().set.referenced_files());
             if now == last {
                 continue;
             }
@@ -503,6 +506,93 @@ pub fn digest_patch(kind: &str, spec: &Value, digests: &HashMap<String, String>)
         }
     }
     ops
+}
+
+/// A JSON value in which no object repeats a key. serde_json keeps the
+/// last of two equal keys, and another reader may keep the first: a review
+/// whose `containers` appears twice would be checked for one list and run
+/// with the other. The apiserver never sends one, so it is refused.
+struct Strict(Value);
+
+impl<'de> serde::Deserialize<'de> for Strict {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Strict, D::Error> {
+        d.deserialize_any(StrictVisitor).map(Strict)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> serde::de::Visitor<'de> for StrictVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value without repeated keys")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(Strict(v)) = seq.next_element()? {
+            out.push(v);
+        }
+        Ok(Value::Array(out))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let Strict(v) = map.next_value()?;
+            if out.insert(key, v).is_some() {
+                return Err(serde::de::Error::custom("an object repeats a key"));
+            }
+        }
+        Ok(Value::Object(out))
+    }
+}
+
+/// What is wrong with the shape of a pod spec, if anything: every
+/// container list is an array of objects, and a pod has at least one
+/// container (the legacy `EphemeralContainers` object, only ephemeral
+/// ones). A list in another shape would otherwise hide its images.
+fn spec_shape_problem(kind: &str, spec: &Value) -> Option<String> {
+    for key in ["initContainers", "containers", "ephemeralContainers"] {
+        match &spec[key] {
+            Value::Null => {}
+            Value::Array(list) => {
+                if !list.iter().all(Value::is_object) {
+                    return Some(format!("has a `{key}` entry that is not an object"));
+                }
+            }
+            _ => return Some(format!("has `{key}` that is not a list")),
+        }
+    }
+    let required = if kind == "EphemeralContainers" {
+        "ephemeralContainers"
+    } else {
+        "containers"
+    };
+    match spec[required].as_array() {
+        Some(list) if !list.is_empty() => None,
+        _ => Some(format!("has no `{required}`")),
+    }
 }
 
 /// Every image of a pod spec: containers, init and ephemeral containers.
@@ -597,18 +687,19 @@ fn failed_checks(d: &Decision) -> String {
 }
 
 /// Fresh cached decisions for every policy, if all are cached.
-fn cached_all<'a>(
+fn cached_all(
     state: &State,
     generation: u64,
-    policies: impl Iterator<Item = &'a str>,
-    repository: &str,
-    digest: &str,
+    indices: &[usize],
+    subject: &str,
 ) -> Option<(Vec<Decided>, Instant)> {
     let cache = state.cache.lock().ok()?;
     let mut out = Vec::with_capacity(1);
     let mut oldest = Instant::now();
-    for p in policies {
-        let (decision, at) = cache.get(&decision_key(generation, p, repository, digest))?;
+    let mut key = (generation, 0, subject.to_string());
+    for &i in indices {
+        key.1 = i;
+        let (decision, at) = cache.get(&key)?;
         if at.elapsed() >= state.cache_ttl {
             return None;
         }
@@ -660,7 +751,7 @@ async fn verify_digest(
     let bundles = tollgate_attest::oci::attached_bundles_async(&registry, &digest)
         .await
         .map_err(|e| format!("registry unreachable or failing, not verified: {e}"))?;
-    let repository = registry.name();
+    let subject = subject_key(&name, &digest);
     let decisions = tokio::task::spawn_blocking(move || {
         let inputs: Vec<gate::BundleInput> = bundles
             .into_iter()
@@ -693,17 +784,12 @@ async fn verify_digest(
     })
     .await
     .map_err(|_| "verification failed internally".to_string())?;
-    let (decisions, loaded, indices, digest) = decisions;
-    // Definitive decisions are cached (per policy text and digest).
+    let (decisions, loaded, indices, _digest) = decisions;
+    // Definitive decisions are cached (per policy, reference and digest).
     if let Ok(mut cache) = state.cache.lock() {
         for (d, &i) in decisions.iter().zip(&indices) {
             cache.insert(
-                decision_key(
-                    loaded.generation,
-                    &loaded.set.entries[i].policy.name,
-                    &repository,
-                    &digest,
-                ),
+                (loaded.generation, i, subject.clone()),
                 (d.clone(), Instant::now()),
             );
         }
@@ -723,15 +809,11 @@ fn pinned_and_cached(
         .digest
         .as_deref()
         .filter(|d| d.starts_with("sha256:"))?;
-    let names = indices
-        .iter()
-        .map(|&i| loaded.set.entries[i].policy.name.as_str());
     let (ds, oldest) = cached_all(
         state,
         loaded.generation,
-        names,
-        &repository_key(reference),
-        digest,
+        indices,
+        &subject_key(&reference.to_string(), digest),
     )?;
     Some(((digest.to_string(), ds), oldest))
 }
@@ -745,11 +827,6 @@ async fn decisions_for(
     reference: &ImageRef,
 ) -> Result<(String, Vec<Decided>), Unverified> {
     let generation = loaded.generation;
-    let names = || {
-        indices
-            .iter()
-            .map(|&i| loaded.set.entries[i].policy.name.as_str())
-    };
     if let Some((hit, _)) = pinned_and_cached(state, loaded, indices, reference) {
         state.metrics.cache_hits.fetch_add(1, Ordering::Relaxed);
         return Ok(hit);
@@ -773,17 +850,12 @@ async fn decisions_for(
             return Err(reason.into());
         }
     };
-    let repository = registry.name();
-    if let Some((ds, _)) = cached_all(state, generation, names(), &repository, &digest) {
+    let subject = subject_key(&canonical, &digest);
+    if let Some((ds, _)) = cached_all(state, generation, indices, &subject) {
         state.metrics.cache_hits.fetch_add(1, Ordering::Relaxed);
         return Ok((digest, ds));
     }
-    let key: FlightKey = (
-        generation,
-        repository.clone(),
-        digest.clone(),
-        names().collect::<Vec<_>>().join("\n"),
-    );
+    let key: FlightKey = (generation, subject, indices.to_vec());
     // The guard leaves the map when the last waiter leaves, however it
     // leaves: answered, or cancelled at its review's deadline.
     let flight = Flight::join(state, key);
@@ -887,16 +959,6 @@ impl State {
         }
         out
     }
-}
-
-/// The repository as the registry client names it (cache keys).
-fn repository_key(r: &ImageRef) -> String {
-    let host = if r.registry == crate::reference::DEFAULT_REGISTRY {
-        "index.docker.io"
-    } else {
-        r.registry.as_str()
-    };
-    format!("{host}/{}", r.repository)
 }
 
 /// How many whole outcomes are kept (the map is emptied when full).
@@ -1281,8 +1343,11 @@ async fn review_inner(
         out.push('}');
         (400, out)
     };
-    let Ok(review) = serde_json::from_slice::<Value>(body) else {
-        return bad(state, "body is not a JSON AdmissionReview");
+    let Ok(Strict(review)) = serde_json::from_slice::<Strict>(body) else {
+        return bad(
+            state,
+            "body is not a JSON AdmissionReview (or repeats a key in an object)",
+        );
     };
     let Some(request) = review.get("request").filter(|r| r.is_object()) else {
         return bad(state, "AdmissionReview has no request");
@@ -1293,10 +1358,9 @@ async fn review_inner(
     let api_version = review["apiVersion"]
         .as_str()
         .unwrap_or("admission.k8s.io/v1");
-    let kind = request
-        .pointer("/kind/kind")
-        .and_then(Value::as_str)
-        .unwrap_or("");
+    let Some(kind) = request.pointer("/kind/kind").and_then(Value::as_str) else {
+        return bad(state, "request has no kind");
+    };
     let namespace = request["namespace"].as_str().unwrap_or("");
     let operation = request["operation"].as_str().unwrap_or("CREATE");
     let respond = |allowed: bool, message: Option<String>| Response {
@@ -1316,25 +1380,44 @@ async fn review_inner(
     if operation == "DELETE" || operation == "CONNECT" {
         return allow_unchecked(state);
     }
+    let deny_early = |state: &State, message: String| {
+        state.metrics.denied.fetch_add(1, Ordering::Relaxed);
+        (200, respond(false, Some(message)).render())
+    };
+    // Every kind this webhook is registered for carries a pod spec; any
+    // other kind (or another spelling of one) is not something it knows how
+    // to check, and unknown means deny.
     if pod_spec_pointer(kind).is_none() {
-        // Not a pod-carrying object: nothing to check.
-        return allow_unchecked(state);
+        return deny_early(
+            state,
+            format!("tollgate: kind {kind:?} carries no pod spec this webhook knows how to check; register it only for pod-carrying kinds"),
+        );
     }
     // The apiserver never sends another namespace; a caller that does is
     // not the apiserver, and gets a deny before any work (a long namespace
-    // would otherwise be copied into every cache key of its review).
-    if !valid_namespace(namespace) {
-        state.metrics.denied.fetch_add(1, Ordering::Relaxed);
-        let message = "tollgate: the request's namespace is not a Kubernetes namespace name";
-        return (200, respond(false, Some(message.into())).render());
+    // would otherwise be copied into every cache key of its review). Every
+    // pod-carrying kind is namespaced, and the object must agree.
+    let object_ns = request.pointer("/object/metadata/namespace");
+    if namespace.is_empty()
+        || !valid_namespace(namespace)
+        || object_ns.is_some_and(|n| !n.is_null() && n.as_str() != Some(namespace))
+    {
+        return deny_early(
+            state,
+            "tollgate: the request's namespace is missing, not a Kubernetes namespace name, or not the object's".into(),
+        );
     }
-    // A pod-carrying kind without a pod spec: nothing can be checked, so
-    // nothing is admitted.
+    // A pod-carrying kind without a well-formed pod spec: nothing can be
+    // checked, so nothing is admitted.
     let Some(spec) = pod_spec(kind, &request["object"]).filter(|s| s.is_object()) else {
-        state.metrics.denied.fetch_add(1, Ordering::Relaxed);
-        let message = format!("tollgate: the {kind} has no pod spec to check");
-        return (200, respond(false, Some(message)).render());
+        return deny_early(
+            state,
+            format!("tollgate: the {kind} has no pod spec to check"),
+        );
     };
+    if let Some(problem) = spec_shape_problem(kind, spec) {
+        return deny_early(state, format!("tollgate: the {kind}'s pod spec {problem}"));
+    }
     // An UPDATE checks only the images it brings; one that brings none
     // (finalizer removal during deletion, a label change) is admitted.
     let images = if operation == "UPDATE" {
@@ -1711,6 +1794,115 @@ mod tests {
         assert_eq!(timeout_param(Some("timeout=%31s")).as_deref(), Some("1s"));
         assert_eq!(timeout_param(Some("xtimeout=1s")), None);
         assert_eq!(timeout_param(None), None);
+    }
+
+    /// Red team: reviews a real apiserver never sends, each of which was
+    /// admitted unchecked. Unknown means deny (or 400 for no kind at all).
+    #[test]
+    fn malformed_reviews_are_denied_before_any_work() {
+        let policy = crate::policy::Policy::parse(
+            "apiVersion: tollgate.dev/v1\nkind: Policy\nname: p\nauthorities:\n  - name: k\n    key: |\n      -----BEGIN PUBLIC KEY-----\n      MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEKEYfF/v2yEr1bgxfivsn3T2i2oeV\n      bkse3KwEmyWEalv4PlxRFF4nmBT9D86U2t+RG9sn5xRFSuyteB8hpLV67g==\n      -----END PUBLIC KEY-----\n",
+        );
+        let Ok(policy) = policy else {
+            panic!("{policy:?}")
+        };
+        let set = PolicySet::from_policies(vec![(policy, String::new())]).unwrap();
+        let state = Arc::new(State::new(set, RegistryOptions::default(), None));
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let ask = |request: Value| {
+            let body = json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": request});
+            let (status, text) = runtime.block_on(review(
+                state.clone(),
+                body.to_string().as_bytes(),
+                None,
+                false,
+            ));
+            let v: Value = serde_json::from_str(&text).unwrap();
+            (status, v["response"]["allowed"].as_bool(), text)
+        };
+        let pod = |kind: Value, namespace: Value, spec: Value, meta_ns: Value| {
+            json!({"uid": "u", "kind": kind, "namespace": namespace, "operation": "CREATE",
+                   "object": {"metadata": {"namespace": meta_ns}, "spec": spec}})
+        };
+        let k = |kind: &str| json!({"group": "", "version": "v1", "kind": kind});
+        let ok_spec = json!({"containers": [{"name": "a", "image": "127.0.0.1:1/x@sha256:0000000000000000000000000000000000000000000000000000000000000000"}]});
+        // No kind, or a kind that is not an object with a string: 400.
+        for kind in [Value::Null, json!("Pod")] {
+            let (status, _, text) = ask(pod(kind, json!("prod"), ok_spec.clone(), Value::Null));
+            assert_eq!(status, 400, "{text}");
+        }
+        let denied = [
+            // Another spelling of a kind, or a kind it does not know.
+            pod(k("pod"), json!("prod"), ok_spec.clone(), Value::Null),
+            pod(k("Service"), json!("prod"), ok_spec.clone(), Value::Null),
+            // Container lists in other shapes, or none.
+            pod(
+                k("Pod"),
+                json!("prod"),
+                json!({"containers": {"a": {"image": "evil"}}}),
+                Value::Null,
+            ),
+            pod(
+                k("Pod"),
+                json!("prod"),
+                json!({"containers": []}),
+                Value::Null,
+            ),
+            pod(
+                k("Pod"),
+                json!("prod"),
+                json!({"containers": [{"image": "x"}], "initContainers": "evil"}),
+                Value::Null,
+            ),
+            pod(
+                k("Pod"),
+                json!("prod"),
+                json!({"containers": ["evil"]}),
+                Value::Null,
+            ),
+            pod(
+                k("Deployment"),
+                json!("prod"),
+                json!({"template": {"spec": {}}}),
+                Value::Null,
+            ),
+            // The namespace missing, or not the object's.
+            pod(k("Pod"), json!(""), ok_spec.clone(), json!("prod")),
+            pod(k("Pod"), Value::Null, ok_spec.clone(), Value::Null),
+            pod(k("Pod"), json!("dev"), ok_spec.clone(), json!("prod")),
+        ];
+        for request in denied {
+            let (status, allowed, text) = ask(request.clone());
+            assert_eq!((status, allowed), (200, Some(false)), "{request}: {text}");
+        }
+        // DELETE and an UPDATE that brings no image stay admitted.
+        let mut delete = pod(k("Pod"), json!("prod"), Value::Null, Value::Null);
+        delete["operation"] = json!("DELETE");
+        assert_eq!(ask(delete).1, Some(true));
+        let mut update = pod(k("Pod"), json!("prod"), ok_spec.clone(), json!("prod"));
+        update["operation"] = json!("UPDATE");
+        update["oldObject"] = json!({"spec": ok_spec});
+        assert_eq!(ask(update).1, Some(true));
+    }
+
+    #[test]
+    fn repeated_keys_are_refused_at_any_depth() {
+        let parse = |t: &str| serde_json::from_str::<Strict>(t).map(|s| s.0);
+        assert_eq!(
+            parse(r#"{"a":[1,{"b":null,"c":"x"}],"d":-1.5}"#).unwrap(),
+            json!({"a": [1, {"b": null, "c": "x"}], "d": -1.5})
+        );
+        for bad in [
+            r#"{"a":1,"a":2}"#,
+            r#"{"spec":{"containers":[],"containers":[{"image":"x"}]}}"#,
+            r#"[{"x":{"y":1,"y":1}}]"#,
+            r#"{"a\u0062":1,"ab":2}"#,
+        ] {
+            assert!(parse(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -562,6 +562,17 @@ impl Policy {
         self.threshold.as_ref().map(|t| t.value).unwrap_or(1)
     }
 
+    /// The files a policy reads besides its own text (each keyless
+    /// authority's `trustedRoot`), as written or, after
+    /// [`Policy::anchor_files`], as absolute paths.
+    pub fn referenced_files(&self) -> Vec<std::path::PathBuf> {
+        self.authorities
+            .iter()
+            .filter_map(|a| a.keyless.as_ref()?.trusted_root.as_ref())
+            .map(|r| std::path::PathBuf::from(&r.value))
+            .collect()
+    }
+
     /// Resolve file references (keyless `trustedRoot`) against the policy
     /// file's directory and check that each one loads, so a missing or
     /// broken trust root is a policy error, not a silent denial later.
@@ -608,6 +619,19 @@ impl Policy {
 
     fn check(&self) -> Vec<Problem> {
         let mut out = Vec::new();
+        // Names appear in logs, reasons and annotations, one per line.
+        if self.name.trim().is_empty()
+            || self.name.len() > 253
+            || self.name.chars().any(char::is_control)
+        {
+            out.push(Problem {
+                line: 1,
+                message: format!(
+                    "name {:?}: must be non-empty, at most 253 bytes, without control characters",
+                    self.name
+                ),
+            });
+        }
         for r in &self.attestations {
             for t in r.provenance.iter().flat_map(|p| &p.toolchains) {
                 if !toolchain_entry_valid(t) {
@@ -949,5 +973,27 @@ mod tests {
             .unwrap_err();
         assert!(unknown[0].message.contains("modes"), "{unknown:?}");
         assert!(unknown[0].line > 0);
+    }
+
+    /// Red team: `"a\nb"` joined with other names in a cache key collided
+    /// with the names `a` and `b`; an empty name names nothing.
+    #[test]
+    fn names_are_one_printable_line() {
+        let line = EXAMPLE.lines().find(|l| l.starts_with("name: ")).unwrap();
+        for bad in [
+            "name: \"a\\nb\"",
+            "name: \"\"",
+            "name: \" \"",
+            "name: \"a\\tb\"",
+        ] {
+            let text = EXAMPLE.replace(line, bad);
+            let problems = Policy::parse(&text).expect_err(bad);
+            assert!(
+                problems
+                    .iter()
+                    .any(|p| p.message.contains("control characters")),
+                "{bad}: {problems:?}"
+            );
+        }
     }
 }

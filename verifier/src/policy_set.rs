@@ -147,11 +147,22 @@ fn load_file(path: &Path) -> Result<Entry, PolicySetError> {
                 message: e.to_string(),
             }])
         })?;
+    // The hash covers the files the policy reads too: a changed trusted
+    // root is a new policy (a new generation, cached decisions dropped).
+    let mut hasher = sha2::Sha256::new();
+    hasher.update(text.as_bytes());
+    for f in policy.referenced_files() {
+        let bytes = std::fs::read(&f).map_err(|e| PolicySetError::io(&f, e))?;
+        hasher.update([0]);
+        hasher.update(f.to_string_lossy().as_bytes());
+        hasher.update([0]);
+        hasher.update(sha2::Sha256::digest(&bytes));
+    }
     Ok(Entry {
         path: path.to_path_buf(),
         policy,
         globs,
-        hash: hex::encode(sha2::Sha256::digest(text.as_bytes())),
+        hash: hex::encode(hasher.finalize()),
     })
 }
 
@@ -213,6 +224,14 @@ impl PolicySet {
             entries,
             hash: hex::encode(hasher.finalize()),
         })
+    }
+
+    /// Every file the policies read besides their own texts.
+    pub fn referenced_files(&self) -> Vec<PathBuf> {
+        self.entries
+            .iter()
+            .flat_map(|e| e.policy.referenced_files())
+            .collect()
     }
 
     /// A set of already-parsed policies (tests, embedding).

@@ -137,6 +137,73 @@ fn normalise_registry(host: &str) -> String {
     }
 }
 
+/// The one spelling of a registry host (already checked by [`valid_host`]),
+/// or why the host has no single spelling. Two spellings of one registry
+/// must never be two scopes, so a spelling that a client would read as
+/// the same endpoint as another is refused rather than guessed:
+/// * a port with leading zeros, port 0, or the HTTPS default `:443`;
+/// * a dotless, portless host other than `localhost` (it is a registry
+///   only because of its upper case, and lower-cased it would name a Docker
+///   Hub account);
+/// * a numeric last label that is not a dotted-quad IPv4 address as
+///   written by `inet_ntoa` (`127.1`, `0x7f.1`, `0127.0.0.1`);
+/// * an IPv6 literal other than in its RFC 5952 form, or one that maps an
+///   IPv4 address (`[::ffff:127.0.0.1]`).
+fn canonical_host(host: &str) -> Result<String, String> {
+    let (name, port) = match host.strip_prefix('[') {
+        Some(rest) => {
+            let (ip, after) = rest.split_once(']').ok_or("unclosed `[`")?;
+            let addr: std::net::Ipv6Addr = ip.parse().map_err(|_| "invalid IPv6 address")?;
+            if addr.to_ipv4_mapped().is_some() || (ip.contains('.') && addr.to_ipv4().is_some()) {
+                return Err(
+                    "an IPv6 literal that maps an IPv4 address: write the IPv4 address".into(),
+                );
+            }
+            if addr.to_string() != ip.to_ascii_lowercase() {
+                return Err(format!("write the IPv6 address as `[{addr}]`"));
+            }
+            (format!("[{addr}]"), after.strip_prefix(':'))
+        }
+        None => match host.split_once(':') {
+            Some((n, p)) => (n.to_ascii_lowercase(), Some(p)),
+            None => (host.to_ascii_lowercase(), None),
+        },
+    };
+    if let Some(p) = port {
+        if p.len() > 1 && p.starts_with('0') {
+            return Err(format!("port `{p}` has leading zeros"));
+        }
+        match p.parse::<u16>() {
+            Ok(0) | Err(_) => return Err(format!("invalid port `{p}`")),
+            Ok(443) => return Err("`:443` is the HTTPS default: write the host without it".into()),
+            Ok(_) => {}
+        }
+    }
+    if !name.starts_with('[') {
+        if port.is_none() && !name.contains('.') && name != "localhost" {
+            return Err(format!(
+                "`{host}` is a registry only by its upper case; in lower case it would name a Docker Hub account: write the registry's full lower-case name"
+            ));
+        }
+        let last = name.rsplit('.').next().unwrap_or_default();
+        if last.bytes().all(|b| b.is_ascii_digit()) {
+            match name.parse::<std::net::Ipv4Addr>() {
+                Ok(ip) if ip.to_string() == name => {}
+                _ => {
+                    return Err(format!(
+                        "`{name}` is numeric but not a dotted-quad IPv4 address"
+                    ))
+                }
+            }
+        }
+    }
+    let name = normalise_registry(&name);
+    Ok(match port {
+        Some(p) => format!("{name}:{p}"),
+        None => name,
+    })
+}
+
 impl ImageRef {
     /// Parse and normalise.
     pub fn parse(text: &str) -> Result<ImageRef, ReferenceError> {
@@ -191,7 +258,9 @@ impl ImageRef {
                 if !valid_host(first) {
                     return Err(bad(text, format!("invalid registry host `{first}`")));
                 }
-                (normalise_registry(first), path.to_string())
+                let host = canonical_host(first)
+                    .map_err(|why| bad(text, format!("registry host `{first}`: {why}")))?;
+                (host, path.to_string())
             }
             _ => (DEFAULT_REGISTRY.to_string(), name.to_string()),
         };
@@ -285,7 +354,8 @@ pub fn normalise_glob(glob: &str) -> String {
             }
         }
         Some(rest) if is_registry(first) => {
-            let host = normalise_registry(first);
+            // A host with no single spelling is refused by ScopeGlob::new.
+            let host = canonical_host(first).unwrap_or_else(|_| normalise_registry(first));
             if host == DEFAULT_REGISTRY && !rest.contains('/') && !rest.starts_with('*') {
                 format!("{host}/library/{rest}")
             } else {
@@ -296,14 +366,15 @@ pub fn normalise_glob(glob: &str) -> String {
     }
 }
 
-/// A scope glob that does not compile.
+/// A scope glob that does not compile, or names a registry host in a
+/// spelling that references may not use (so it could never match).
 #[derive(Debug, thiserror::Error)]
-#[error("image scope `{written}`: {source}")]
+#[error("image scope `{written}`: {reason}")]
 pub struct ScopeGlobError {
     /// The glob as the policy writes it.
     pub written: String,
-    /// Why it does not compile.
-    pub source: globset::Error,
+    /// Why not.
+    pub reason: String,
 }
 
 /// A compiled, normalised scope glob.
@@ -319,14 +390,24 @@ pub struct ScopeGlob {
 impl ScopeGlob {
     /// Compile a scope glob.
     pub fn new(written: &str) -> Result<ScopeGlob, ScopeGlobError> {
+        let error = |reason: String| ScopeGlobError {
+            written: written.to_string(),
+            reason,
+        };
+        if let Some((first, _)) = written.trim().split_once('/') {
+            if !has_glob_meta(first) && is_registry(first) {
+                if !valid_host(first) {
+                    return Err(error(format!("invalid registry host `{first}`")));
+                }
+                canonical_host(first)
+                    .map_err(|why| error(format!("registry host `{first}`: {why}")))?;
+            }
+        }
         let normalised = normalise_glob(written);
         let glob = globset::GlobBuilder::new(&normalised)
             .literal_separator(false)
             .build()
-            .map_err(|source| ScopeGlobError {
-                written: written.to_string(),
-                source,
-            })?;
+            .map_err(|e| error(e.to_string()))?;
         Ok(ScopeGlob {
             written: written.to_string(),
             normalised,
@@ -413,6 +494,58 @@ mod tests {
         ] {
             assert!(ImageRef::parse(bad).is_err(), "{bad} should be rejected");
         }
+    }
+
+    /// Red team: one registry, another spelling. Each must be refused (a
+    /// client would reach the same endpoint under a scope that does not
+    /// name it), and every accepted reference must print as a string that
+    /// parses back to itself (the registry client is given that string).
+    #[test]
+    fn a_registry_has_one_spelling() {
+        for other in [
+            "127.0.0.1:05730/demo/evil:1",
+            "127.0.0.1:0/demo/evil:1",
+            "ghcr.io:443/org/app:1",
+            "ghcr.io:0443/org/app:1",
+            "Myreg/app:1",
+            "Acme/app:1",
+            "127.1:5730/demo/evil:1",
+            "0x7f.1:5730/demo/evil:1",
+            "0127.0.0.1:5730/demo/evil:1",
+            "1.2.3.04/app",
+            "[::ffff:127.0.0.1]:5730/demo/evil:1",
+            "[::ffff:7f00:1]:5730/demo/evil:1",
+            "[0:0:0:0:0:0:0:1]:5730/demo/evil:1",
+            "[::1]:443/app",
+        ] {
+            let e = ImageRef::parse(other).expect_err(other);
+            assert!(e.reason.contains("registry host"), "{other}: {e}");
+        }
+        for ok in [
+            "127.0.0.1:5730/demo/evil:1",
+            "ghcr.io/org/app:1",
+            "GHCR.IO/org/app:1",
+            "LocalHost/app",
+            "LOCALHOST:5000/app",
+            "Myreg:5000/app",
+            "[::1]:5000/app",
+            "[2001:db8::1]/app",
+            "registry-1.docker.io/library/nginx",
+            "nginx",
+            "10.0.0.1/app@sha256:0000000000000000000000000000000000000000000000000000000000000000",
+        ] {
+            let r = ImageRef::parse(ok).expect(ok);
+            assert_eq!(ImageRef::parse(&r.to_string()).as_ref(), Ok(&r), "{ok}");
+        }
+        for scope in [
+            "ghcr.io:443/org/*",
+            "127.0.0.1:05730/*",
+            "Myreg/*",
+            "127.1/*",
+        ] {
+            assert!(ScopeGlob::new(scope).is_err(), "{scope}");
+        }
+        assert!(ScopeGlob::new("ghcr.io/org/*").is_ok());
     }
 
     #[test]
