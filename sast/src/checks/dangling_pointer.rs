@@ -33,6 +33,9 @@ impl super::Check for Check {
         block: &syn::Block,
     ) {
         let returns_ptr = matches!(&sig.output, syn::ReturnType::Type(_, t) if type_has_ptr(t));
+        if !returns_ptr && !may_involve_pointers(a, sig, block) {
+            return;
+        }
         let mut w = Walker {
             unsafe_depth: usize::from(sig.unsafety.is_some()),
             returns_ptr,
@@ -59,6 +62,46 @@ impl super::Check for Check {
             a.report(Some(cx), id::DANGLING_POINTER, span, span, message);
         }
     }
+}
+
+/// Could the walk report anything in this function? Not unless its text
+/// (comments and macro bodies included) has a word that can start one: a
+/// pointer method or macro (`as_ptr`, `addr_of!`, `&raw`, `add`, `offset`,
+/// `sub`, `cast`), a cast (`as`), an owner rebuilt from a pointer
+/// (`from_raw`) or a free (`free`, `xmlFree`, `dealloc`, `CFRelease`,
+/// `munmap`). Every finding starts from one of them (a returned pointer
+/// type is checked apart), so a function without any is not walked.
+fn may_involve_pointers(a: &FileAnalyzer<'_>, sig: &syn::Signature, block: &syn::Block) -> bool {
+    const WORDS: &[&str] = &[
+        "ptr",
+        "addr_of",
+        "raw",
+        "add",
+        "offset",
+        "sub",
+        "cast",
+        "free",
+        "Free",
+        "dealloc",
+        "CFRelease",
+        "munmap",
+    ];
+    let first = start_of(sig.fn_token.span).0;
+    let last = start_of(block.brace_token.span.close()).0;
+    let Some(lines) = a.lines.get(first.saturating_sub(1)..last) else {
+        return true;
+    };
+    lines
+        .iter()
+        .any(|line| WORDS.iter().any(|w| line.contains(w)) || has_word_as(line.as_bytes()))
+}
+
+/// The keyword `as` (not part of a longer identifier).
+fn has_word_as(line: &[u8]) -> bool {
+    let ident = |b: u8| b == b'_' || b.is_ascii_alphanumeric() || b >= 0x80;
+    line.windows(2).enumerate().any(|(i, w)| {
+        w == b"as" && (i == 0 || !ident(line[i - 1])) && line.get(i + 2).is_none_or(|b| !ident(*b))
+    })
 }
 
 fn type_has_ptr(t: &syn::Type) -> bool {
