@@ -80,7 +80,9 @@ fn keyless_sign_verify_and_cross_check() {
     let mock = start_mock(d);
     std::fs::write(d.join("app.tar"), b"release bytes").unwrap();
     std::fs::write(d.join("swapped.tar"), b"other bytes").unwrap();
-    let jwt = token(serde_json::json!({"iss": ISSUER, "sub": IDENTITY, "aud": "sigstore"}));
+    let jwt = token(
+        serde_json::json!({"iss": ISSUER, "sub": IDENTITY, "repository": "tollgate-dev/tollgate", "aud": "sigstore"}),
+    );
 
     keyless_ok(
         d,
@@ -309,7 +311,9 @@ fn ambient_github_actions_token_and_cleartext_refusal() {
     let no_token = tollgate(&["sign", "app.tar", "--bundle", "x.json"], d);
     assert_eq!(no_token.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&no_token.stderr).contains("needs an identity token"));
-    let jwt = token(serde_json::json!({"iss": ISSUER, "sub": IDENTITY}));
+    let jwt = token(
+        serde_json::json!({"iss": ISSUER, "sub": IDENTITY, "repository": "tollgate-dev/tollgate"}),
+    );
     let cleartext = tollgate(
         &[
             "sign",
@@ -336,7 +340,9 @@ fn signing_config_and_sign_time_trust_check() {
     let d = dir.path();
     let mock = start_mock(d);
     std::fs::write(d.join("app.tar"), b"release bytes").unwrap();
-    let jwt = token(serde_json::json!({"iss": ISSUER, "sub": IDENTITY}));
+    let jwt = token(
+        serde_json::json!({"iss": ISSUER, "sub": IDENTITY, "repository": "tollgate-dev/tollgate"}),
+    );
     std::fs::write(
         d.join("signing_config.json"),
         serde_json::json!({
@@ -429,7 +435,9 @@ fn keyless_attestation_is_logged_as_dsse_and_verified_by_both_clients() {
     std::fs::write(d.join("app.tar"), b"release bytes").unwrap();
     std::fs::write(d.join("swapped.tar"), b"other bytes").unwrap();
     std::fs::write(d.join("predicate.json"), br#"{"reviewed": true}"#).unwrap();
-    let jwt = token(serde_json::json!({"iss": ISSUER, "sub": IDENTITY, "aud": "sigstore"}));
+    let jwt = token(
+        serde_json::json!({"iss": ISSUER, "sub": IDENTITY, "repository": "tollgate-dev/tollgate", "aud": "sigstore"}),
+    );
     let root = mock.root.to_str().unwrap();
 
     let out = keyless_ok(
@@ -567,7 +575,9 @@ fn a_private_instance_root_in_the_policy_admits_keyless_attestations() {
     // A keyless attestation admitted by a policy naming the private
     // instance's trusted root (relative to the policy file); the same
     // policy without it trusts only the public-good root and denies.
-    let jwt = token(serde_json::json!({"iss": ISSUER, "sub": IDENTITY, "aud": "sigstore"}));
+    let jwt = token(
+        serde_json::json!({"iss": ISSUER, "sub": IDENTITY, "repository": "tollgate-dev/tollgate", "aud": "sigstore"}),
+    );
     keyless_ok(
         d,
         &mock,
@@ -646,7 +656,9 @@ fn ci_signs_keylessly_and_the_gate_checks_the_identity() {
     };
     std::fs::write(d.join("release.yaml"), policy("release.yml")).unwrap();
     std::fs::write(d.join("other.yaml"), policy("deploy.yml")).unwrap();
-    let jwt = token(serde_json::json!({"iss": ISSUER, "sub": IDENTITY, "aud": "sigstore"}));
+    let jwt = token(
+        serde_json::json!({"iss": ISSUER, "sub": IDENTITY, "repository": "tollgate-dev/tollgate", "aud": "sigstore"}),
+    );
     let ci = |policy: &str, out: &str| {
         support::ci_keyless(
             d,
@@ -703,5 +715,40 @@ fn ci_signs_keylessly_and_the_gate_checks_the_identity() {
         Some(1),
         "{}",
         String::from_utf8_lossy(&denied.stderr)
+    );
+
+    // The same release workflow, called as a reusable workflow from another
+    // repository: the certificate's identity is the workflow's, its source
+    // repository the caller's. The `github` authority names the source.
+    let caller = token(
+        serde_json::json!({"iss": ISSUER, "sub": IDENTITY, "aud": "sigstore", "repository": "attacker/app"}),
+    );
+    let reused = support::ci_keyless(
+        d,
+        &mock,
+        &caller,
+        &[
+            "svc",
+            "--trusted-root",
+            mock.root.to_str().unwrap(),
+            "--artifact",
+            "svc.tar",
+            "--policy",
+            "release.yaml",
+            "--out",
+            "out-reused",
+        ],
+    );
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&reused.stdout),
+        String::from_utf8_lossy(&reused.stderr)
+    );
+    assert_eq!(reused.status.code(), Some(1), "{report}");
+    let summary = std::fs::read_to_string(d.join("out-reused/summary.json")).unwrap_or_default();
+    assert!(
+        report.contains("https://github.com/attacker/app")
+            || summary.contains("https://github.com/attacker/app"),
+        "{report}{summary}"
     );
 }

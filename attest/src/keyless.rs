@@ -358,7 +358,8 @@ pub fn github_actions_token() -> Result<Option<String>, Error> {
     let mut authorization = ureq::http::HeaderValue::from_str(&format!("bearer {bearer}"))
         .map_err(|e| Error::Token(format!("ACTIONS_ID_TOKEN_REQUEST_TOKEN: {e}")))?;
     authorization.set_sensitive(true);
-    // tollgate:allow(ssrf): the GitHub runner sets this URL for its OIDC endpoint; check_url allows only https or loopback
+    // The GitHub runner sets this URL for its OIDC endpoint; check_url
+    // allows only https or loopback.
     let mut response = agent()
         .get(&full)
         .header("Authorization", authorization)

@@ -81,6 +81,9 @@ pub struct Verified {
     pub identity: Option<String>,
     /// The certificate's OIDC issuer (keyless).
     pub issuer: Option<String>,
+    /// The certificate's source repository URL (keyless, CI identities:
+    /// Fulcio's Source Repository URI extension).
+    pub source_repository: Option<String>,
     /// The log entry's integrated time, if logged.
     pub integrated_time: Option<String>,
     /// The earliest authenticated signing time (Unix seconds): the log's
@@ -365,9 +368,15 @@ pub fn verify_bundle_text(
             )));
         }
     }
+    let source_repository = match bundle.signing_certificate() {
+        Some(cert) if !is_keyed => crate::identity::source_repository(cert.as_bytes())
+            .map_err(|e| Error::Verification(e.to_string()))?,
+        _ => None,
+    };
     let tlog_verified = result.tlog_verified() && !timestamp_only && !ignore_tlog;
     Ok(Verified {
         identity: identity.map(|i| i.as_str().to_string()),
+        source_repository,
         issuer: result.issuer().map(str::to_string),
         integrated_time: result.integrated_time().map(|t| t.to_string()),
         signed_at: result
@@ -484,6 +493,7 @@ fn verify_unlogged_keyed(
     let unlogged = |content| Verified {
         identity: None,
         issuer: None,
+        source_repository: None,
         integrated_time: None,
         signed_at: None,
         certificate_verified: false,

@@ -226,6 +226,7 @@ mod tests {
         Verified {
             identity: Some(identity.into()),
             issuer: Some(issuer.into()),
+            source_repository: None,
             integrated_time: None,
             signed_at: None,
             certificate_verified: true,

@@ -148,6 +148,12 @@ enum Failure {
         issuer: String,
         authority: String,
     },
+    #[error("signed from source repository {source_repository}, which authority `{authority}` does not accept (it requires {required})")]
+    SourceRepositoryNotAccepted {
+        source_repository: String,
+        required: String,
+        authority: String,
+    },
     #[error("authority `{0}` requires a transparency-log entry")]
     NotLogged(String),
     #[error("signed payload: {0}")]
@@ -376,6 +382,17 @@ fn verify_for(
                 issuer: issuer.clone(),
                 authority: authority.name.value.clone(),
             });
+        }
+        if let Some(required) = &rule.source_repository {
+            if certified.source_repository.as_ref() != Some(required) {
+                return Err(Failure::SourceRepositoryNotAccepted {
+                    source_repository: certified.source_repository.clone().unwrap_or_else(|| {
+                        "none (the certificate names no source repository)".into()
+                    }),
+                    required: required.clone(),
+                    authority: authority.name.value.clone(),
+                });
+            }
         }
     }
     if authority.require_tlog && !certified.tlog_verified {

@@ -188,6 +188,11 @@ pub struct IdentityRule {
     pub exact: Option<String>,
     /// A pattern anchored to the whole identity.
     pub pattern: Option<regex::Regex>,
+    /// The source repository the certificate must name (`github`
+    /// identities): a reusable workflow's certificate carries the caller's
+    /// repository here and the workflow's own in its identity, so the
+    /// identity alone would admit any repository calling it.
+    pub source_repository: Option<String>,
 }
 
 impl IdentityRule {
@@ -275,11 +280,13 @@ impl Keyless {
                 }
             });
             let prefix = format!("https://github.com/{repo}/");
+            let source = format!("https://github.com/{repo}");
             return Ok(match (&workflow, &github.git_ref) {
                 (Some(w), Some(r)) => IdentityRule {
                     issuer: GITHUB_ISSUER.into(),
                     exact: Some(format!("{prefix}{w}@{r}")),
                     pattern: None,
+                    source_repository: Some(source),
                 },
                 _ => {
                     let w = workflow
@@ -296,6 +303,7 @@ impl Keyless {
                             &format!("{}{w}@{r}", regex::escape(&prefix)),
                             repo_line,
                         )?),
+                        source_repository: Some(source),
                     }
                 }
             });
@@ -318,6 +326,7 @@ impl Keyless {
                 issuer: issuer.value.clone(),
                 exact: Some(v.clone()),
                 pattern: None,
+                source_repository: None,
             });
         }
         let pattern = self
@@ -329,6 +338,7 @@ impl Keyless {
                 issuer: issuer.value.clone(),
                 exact: None,
                 pattern: Some(p?),
+                source_repository: None,
             }),
             None => Err((line, "keyless: no identity".into())),
         }
