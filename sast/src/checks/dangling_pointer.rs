@@ -151,18 +151,16 @@ fn ident_of(e: &Expr) -> Option<String> {
     }
 }
 
+/// A path's segment names, without generics (`Vec::<u8>::new` is
+/// `["Vec", "new"]`).
+fn segments(path: &syn::Path) -> Vec<String> {
+    path.segments.iter().map(|s| s.ident.to_string()).collect()
+}
+
 fn call_name(e: &Expr) -> Option<(String, &syn::punctuated::Punctuated<Expr, syn::Token![,]>)> {
     match e {
         Expr::Call(c) => match &*c.func {
-            Expr::Path(p) => {
-                let segs: Vec<String> = p
-                    .path
-                    .segments
-                    .iter()
-                    .map(|s| s.ident.to_string())
-                    .collect();
-                Some((segs.join("::"), &c.args))
-            }
+            Expr::Path(p) => Some((segments(&p.path).join("::"), &c.args)),
             _ => None,
         },
         _ => None,
@@ -183,12 +181,7 @@ fn is_owned_value(e: &Expr) -> bool {
         Expr::Try(t) => is_owned_value(&t.expr),
         Expr::Call(c) => match &*c.func {
             Expr::Path(p) => {
-                let segs: Vec<String> = p
-                    .path
-                    .segments
-                    .iter()
-                    .map(|s| s.ident.to_string())
-                    .collect();
+                let segs = segments(&p.path);
                 let last = segs.last().map(String::as_str).unwrap_or("");
                 let ty = if segs.len() >= 2 {
                     segs[segs.len() - 2].as_str()

@@ -365,17 +365,7 @@ impl FileAnalyzer<'_> {
                 let scrutinee = self.eval(cx, &m.expr);
                 let mut result = vec![Taint::CLEAN; n];
                 for arm in &m.arms {
-                    self.bind_pat(
-                        cx,
-                        &arm.pat,
-                        &Var {
-                            taint: scrutinee,
-                            ..Var::default()
-                        },
-                    );
-                    if let Some((_, guard)) = &arm.guard {
-                        self.eval(cx, guard);
-                    }
+                    self.enter_arm(cx, arm, scrutinee);
                     if expr_diverges(&arm.body) {
                         self.eval(cx, &arm.body);
                         continue;
@@ -493,6 +483,22 @@ impl FileAnalyzer<'_> {
         }
     }
 
+    /// Bind a match arm's pattern to the scrutinee's taint and evaluate its
+    /// guard (which may sanitise what the arm's body sees).
+    fn enter_arm(&mut self, cx: &mut FnCx, arm: &syn::Arm, scrutinee: Taint) {
+        self.bind_pat(
+            cx,
+            &arm.pat,
+            &Var {
+                taint: scrutinee,
+                ..Var::default()
+            },
+        );
+        if let Some((_, guard)) = &arm.guard {
+            self.eval(cx, guard);
+        }
+    }
+
     // ---- expressions ----------------------------------------------------------
 
     pub(crate) fn eval(&mut self, cx: &mut FnCx, e: &Expr) -> Taint {
@@ -595,17 +601,7 @@ impl FileAnalyzer<'_> {
                 let scrutinee = self.eval(cx, &m.expr);
                 let mut result = Taint::CLEAN;
                 for arm in &m.arms {
-                    self.bind_pat(
-                        cx,
-                        &arm.pat,
-                        &Var {
-                            taint: scrutinee,
-                            ..Var::default()
-                        },
-                    );
-                    if let Some((_, guard)) = &arm.guard {
-                        self.eval(cx, guard);
-                    }
+                    self.enter_arm(cx, arm, scrutinee);
                     // The value of a match is its arms' values: an allow-list
                     // match that maps input to literals yields clean data.
                     result = result.union(self.eval(cx, &arm.body));
