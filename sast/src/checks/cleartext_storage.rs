@@ -15,30 +15,23 @@ impl super::Check for Check {
             .iter()
             .flat_map(|g| g.iter())
             .any(|s| s.kind == taint::SQL && path_ends_with(call.callee, s.path));
-        if sql_sink {
-            if let Some(secret) = call.expr.args.iter().find_map(|e| secret_within(cx, e)) {
-                let span = call.expr.span();
-                a.report(
-                    Some(cx),
-                    id::CLEARTEXT_STORAGE,
-                    span,
-                    span,
-                    format!("`{secret}` is stored in a database unencrypted"),
-                );
-            }
+        let (secret, place) = if sql_sink {
+            let secret = call.expr.args.iter().find_map(|e| secret_within(cx, e));
+            (secret, "stored in a database")
+        } else if WRITE_FNS.iter().any(|f| path_ends_with(call.callee, f)) {
+            let secret = call.expr.args.get(1).and_then(|e| secret_source(cx, e));
+            (secret, "written to a file")
+        } else {
             return;
-        }
-        if !WRITE_FNS.iter().any(|f| path_ends_with(call.callee, f)) {
-            return;
-        }
-        if let Some(secret) = call.expr.args.get(1).and_then(|e| secret_source(cx, e)) {
+        };
+        if let Some(secret) = secret {
             let span = call.expr.span();
             a.report(
                 Some(cx),
                 id::CLEARTEXT_STORAGE,
                 span,
                 span,
-                format!("`{secret}` is written to a file unencrypted"),
+                format!("`{secret}` is {place} unencrypted"),
             );
         }
     }
