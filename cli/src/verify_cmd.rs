@@ -141,10 +141,15 @@ pub fn evaluate(
             })
             .collect();
         let sha256 = digest.trim_start_matches("sha256:").to_string();
+        // The subject a policy reads is the canonical spelling, as the
+        // webhook gives it (`app` is `docker.io/library/app:latest`).
+        let subject = tollgate_verifier::reference::ImageRef::parse(&args.target)
+            .map(|r| r.subject())
+            .unwrap_or_else(|_| args.target.clone());
         gate::decide(
             policy,
             &Target::Digest {
-                name: &args.target,
+                name: &subject,
                 sha256: &sha256,
             },
             &inputs,

@@ -77,7 +77,10 @@ pub fn run(args: VerifyArgs) -> Result<u8> {
             })
             .collect();
         let sha256 = digest.trim_start_matches("sha256:").to_string();
-        (inputs, Some(args.target.clone()), Some(sha256), entries)
+        let subject = tollgate_verifier::reference::ImageRef::parse(&args.target)
+            .map(|r| r.subject())
+            .unwrap_or_else(|_| args.target.clone());
+        (inputs, Some(subject), Some(sha256), entries)
     };
     let decisions: Vec<Decision> = entries
         .iter()

@@ -488,6 +488,18 @@ pub fn digest_patch(kind: &str, spec: &Value, digests: &HashMap<String, String>)
         return Vec::new();
     };
     let mut ops = Vec::new();
+    for (i, v) in spec["volumes"].as_array().into_iter().flatten().enumerate() {
+        let Some(image) = v["image"]["reference"].as_str() else {
+            continue;
+        };
+        if let Some(digest) = digests.get(image).filter(|_| !image.contains('@')) {
+            ops.push(json!({
+                "op": "replace",
+                "path": format!("{prefix}/volumes/{i}/image/reference"),
+                "value": format!("{image}@{digest}"),
+            }));
+        }
+    }
     for key in ["initContainers", "containers", "ephemeralContainers"] {
         for (i, c) in spec[key].as_array().into_iter().flatten().enumerate() {
             let Some(image) = c["image"].as_str() else {
@@ -573,7 +585,12 @@ impl<'de> serde::de::Visitor<'de> for StrictVisitor {
 /// container (the legacy `EphemeralContainers` object, only ephemeral
 /// ones). A list in another shape would otherwise hide its images.
 fn spec_shape_problem(kind: &str, spec: &Value) -> Option<String> {
-    for key in ["initContainers", "containers", "ephemeralContainers"] {
+    for key in [
+        "initContainers",
+        "containers",
+        "ephemeralContainers",
+        "volumes",
+    ] {
         match &spec[key] {
             Value::Null => {}
             Value::Array(list) => {
@@ -583,6 +600,13 @@ fn spec_shape_problem(kind: &str, spec: &Value) -> Option<String> {
             }
             _ => return Some(format!("has `{key}` that is not a list")),
         }
+    }
+    let volumes = spec["volumes"].as_array().into_iter().flatten();
+    if volumes
+        .map(|v| &v["image"])
+        .any(|i| !i.is_null() && !i.is_object())
+    {
+        return Some("has an image volume that is not an object".into());
     }
     let required = if kind == "EphemeralContainers" {
         "ephemeralContainers"
@@ -595,16 +619,26 @@ fn spec_shape_problem(kind: &str, spec: &Value) -> Option<String> {
     }
 }
 
-/// Every image of a pod spec: containers, init and ephemeral containers.
-/// A container without a string `image` is reported as `""` (denied).
+/// Every image of a pod spec: containers, init and ephemeral containers,
+/// and image volumes (`volumes[].image.reference`, Kubernetes'
+/// ImageVolume: an image's files mounted into a container). A container or
+/// image volume without a string reference is reported as `""` (denied).
 pub fn images(spec: &Value) -> Vec<String> {
     let mut out = Vec::new();
-    for key in ["initContainers", "containers", "ephemeralContainers"] {
-        for c in spec[key].as_array().into_iter().flatten() {
-            let image = c["image"].as_str().unwrap_or("").to_string();
-            if !out.contains(&image) {
-                out.push(image);
-            }
+    let containers = ["initContainers", "containers", "ephemeralContainers"]
+        .into_iter()
+        .flat_map(|key| spec[key].as_array().into_iter().flatten())
+        .map(|c| &c["image"]);
+    let volumes = spec["volumes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|v| !v["image"].is_null())
+        .map(|v| &v["image"]["reference"]);
+    for image in containers.chain(volumes) {
+        let image = image.as_str().unwrap_or("").to_string();
+        if !out.contains(&image) {
+            out.push(image);
         }
     }
     out
@@ -813,7 +847,7 @@ fn pinned_and_cached(
         state,
         loaded.generation,
         indices,
-        &subject_key(&reference.to_string(), digest),
+        &subject_key(&reference.subject(), digest),
     )?;
     Some(((digest.to_string(), ds), oldest))
 }
@@ -850,7 +884,8 @@ async fn decisions_for(
             return Err(reason.into());
         }
     };
-    let subject = subject_key(&canonical, &digest);
+    let spelled = reference.subject();
+    let subject = subject_key(&spelled, &digest);
     if let Some((ds, _)) = cached_all(state, generation, indices, &subject) {
         state.metrics.cache_hits.fetch_add(1, Ordering::Relaxed);
         return Ok((digest, ds));
@@ -868,7 +903,7 @@ async fn decisions_for(
                     loaded.clone(),
                     indices.to_vec(),
                     registry,
-                    canonical.clone(),
+                    spelled.clone(),
                     digest.clone(),
                 )
             })
@@ -1719,8 +1754,16 @@ mod tests {
 
     #[test]
     fn images_of_every_container_kind() {
-        let spec = json!({"initContainers": [{"image": "a"}], "containers": [{"image": "b"}, {"image": "a"}], "ephemeralContainers": [{"image": "c"}]});
-        assert_eq!(images(&spec), vec!["a", "b", "c"]);
+        let spec = json!({"initContainers": [{"image": "a"}], "containers": [{"image": "b"}, {"image": "a"}], "ephemeralContainers": [{"image": "c"}],
+            "volumes": [{"name": "cfg", "configMap": {"name": "x"}}, {"name": "tools", "image": {"reference": "d", "pullPolicy": "Always"}}, {"name": "bad", "image": {}}]});
+        assert_eq!(images(&spec), vec!["a", "b", "c", "d", ""]);
+        let digests: HashMap<String, String> = [("d".to_string(), "sha256:ab".to_string())].into();
+        assert_eq!(
+            digest_patch("Pod", &spec, &digests),
+            vec![
+                json!({"op": "replace", "path": "/spec/volumes/1/image/reference", "value": "d@sha256:ab"})
+            ]
+        );
         let cron = json!({"spec": {"jobTemplate": {"spec": {"template": {"spec": {"containers": [{"image": "x"}]}}}}}});
         assert_eq!(images(pod_spec("CronJob", &cron).unwrap()), vec!["x"]);
     }
@@ -1867,6 +1910,19 @@ mod tests {
                 k("Deployment"),
                 json!("prod"),
                 json!({"template": {"spec": {}}}),
+                Value::Null,
+            ),
+            // Image volumes in other shapes.
+            pod(
+                k("Pod"),
+                json!("prod"),
+                json!({"containers": [{"image": "x"}], "volumes": "evil"}),
+                Value::Null,
+            ),
+            pod(
+                k("Pod"),
+                json!("prod"),
+                json!({"containers": [{"image": "x"}], "volumes": [{"image": "evil"}]}),
                 Value::Null,
             ),
             // The namespace missing, or not the object's.

@@ -629,15 +629,17 @@ impl Policy {
 
     fn check(&self) -> Vec<Problem> {
         let mut out = Vec::new();
-        // Names appear in logs, reasons and annotations, one per line.
+        // Names appear in logs, reasons and annotations, one per line, and
+        // must read as what they are: printable ASCII, so no control,
+        // invisible or bidirectional character makes two names look alike.
         if self.name.trim().is_empty()
             || self.name.len() > 253
-            || self.name.chars().any(char::is_control)
+            || !self.name.chars().all(|c| c.is_ascii_graphic() || c == ' ')
         {
             out.push(Problem {
                 line: 1,
                 message: format!(
-                    "name {:?}: must be non-empty, at most 253 bytes, without control characters",
+                    "name {:?}: must be non-empty, at most 253 bytes of printable ASCII (no control characters)",
                     self.name
                 ),
             });
@@ -995,6 +997,8 @@ mod tests {
             "name: \"\"",
             "name: \" \"",
             "name: \"a\\tb\"",
+            "name: \"strict\\u200B\"",
+            "name: \"a\\u202Eb\"",
         ] {
             let text = EXAMPLE.replace(line, bad);
             let problems = Policy::parse(&text).expect_err(bad);

@@ -147,27 +147,22 @@ fn normalise_registry(host: &str) -> String {
 ///   Hub account);
 /// * a numeric last label that is not a dotted-quad IPv4 address as
 ///   written by `inet_ntoa` (`127.1`, `0x7f.1`, `0127.0.0.1`);
-/// * an IPv6 literal other than in its RFC 5952 form, or one that maps an
-///   IPv4 address (`[::ffff:127.0.0.1]`).
+/// * a numeric last label, or a host `inet_aton` reads as IPv4 (decimal,
+///   octal or `0x` parts: `0x7f000001`, `127.0.0.0x1`), that is not the
+///   dotted quad as written;
+/// * any IPv6 literal (the registry client cannot reach one, and a scope
+///   glob would read its brackets as a character class).
 fn canonical_host(host: &str) -> Result<String, String> {
-    let (name, port) = match host.strip_prefix('[') {
-        Some(rest) => {
-            let (ip, after) = rest.split_once(']').ok_or("unclosed `[`")?;
-            let addr: std::net::Ipv6Addr = ip.parse().map_err(|_| "invalid IPv6 address")?;
-            if addr.to_ipv4_mapped().is_some() || (ip.contains('.') && addr.to_ipv4().is_some()) {
-                return Err(
-                    "an IPv6 literal that maps an IPv4 address: write the IPv4 address".into(),
-                );
-            }
-            if addr.to_string() != ip.to_ascii_lowercase() {
-                return Err(format!("write the IPv6 address as `[{addr}]`"));
-            }
-            (format!("[{addr}]"), after.strip_prefix(':'))
-        }
-        None => match host.split_once(':') {
-            Some((n, p)) => (n.to_ascii_lowercase(), Some(p)),
-            None => (host.to_ascii_lowercase(), None),
-        },
+    if host.starts_with('[') {
+        // The registry client cannot reach an IPv6 literal, and a scope glob
+        // reads `[...]` as a character class: refused everywhere.
+        return Err(
+            "IPv6 literal registries are not supported: give the registry a host name".into(),
+        );
+    }
+    let (name, port) = match host.split_once(':') {
+        Some((n, p)) => (n.to_ascii_lowercase(), Some(p)),
+        None => (host.to_ascii_lowercase(), None),
     };
     if let Some(p) = port {
         if p.len() > 1 && p.starts_with('0') {
@@ -179,21 +174,30 @@ fn canonical_host(host: &str) -> Result<String, String> {
             Ok(_) => {}
         }
     }
-    if !name.starts_with('[') {
-        if port.is_none() && !name.contains('.') && name != "localhost" {
-            return Err(format!(
-                "`{host}` is a registry only by its upper case; in lower case it would name a Docker Hub account: write the registry's full lower-case name"
-            ));
-        }
-        let last = name.rsplit('.').next().unwrap_or_default();
-        if last.bytes().all(|b| b.is_ascii_digit()) {
-            match name.parse::<std::net::Ipv4Addr>() {
-                Ok(ip) if ip.to_string() == name => {}
-                _ => {
-                    return Err(format!(
-                        "`{name}` is numeric but not a dotted-quad IPv4 address"
-                    ))
-                }
+    if port.is_none() && !name.contains('.') && name != "localhost" {
+        return Err(format!(
+            "`{host}` is a registry only by its upper case; in lower case it would name a Docker Hub account: write the registry's full lower-case name"
+        ));
+    }
+    // What `inet_aton` (and so `getaddrinfo`) reads as an IPv4 address: one
+    // to four parts, each decimal, octal or `0x` hex. Such a host must be
+    // the dotted quad itself, and a numeric last label anything else is not
+    // a host name.
+    let numeric = |label: &str| match label
+        .strip_prefix("0x")
+        .or_else(|| label.strip_prefix("0X"))
+    {
+        Some(hex) => hex.bytes().all(|b| b.is_ascii_hexdigit()),
+        None => !label.is_empty() && label.bytes().all(|b| b.is_ascii_digit()),
+    };
+    let last = name.rsplit('.').next().unwrap_or_default();
+    if numeric(last) || name.split('.').all(numeric) {
+        match name.parse::<std::net::Ipv4Addr>() {
+            Ok(ip) if ip.to_string() == name => {}
+            _ => {
+                return Err(format!(
+                    "`{name}` is numeric but not a dotted-quad IPv4 address"
+                ))
             }
         }
     }
@@ -307,6 +311,18 @@ impl ImageRef {
         forms
     }
 
+    /// The reference as a policy reads it (Rego's `input.subject`): the
+    /// canonical spelling, with the tag a runtime pulls made explicit
+    /// (`:latest` when neither a tag nor a digest is given), so that
+    /// `app` and `app:latest` are one subject.
+    pub fn subject(&self) -> String {
+        if self.tag.is_none() && self.digest.is_none() {
+            format!("{self}:latest")
+        } else {
+            self.to_string()
+        }
+    }
+
     /// The sha256 hex of a `sha256:` digest reference.
     pub fn sha256(&self) -> Option<&str> {
         self.digest.as_deref()?.strip_prefix("sha256:")
@@ -395,6 +411,16 @@ impl ScopeGlob {
             reason,
         };
         if let Some((first, _)) = written.trim().split_once('/') {
+            // `[::1]:5000` would be read as a one-character class.
+            let ipv6 = first
+                .strip_prefix('[')
+                .and_then(|r| r.split_once(']'))
+                .is_some_and(|(ip, _)| ip.parse::<std::net::Ipv6Addr>().is_ok());
+            if ipv6 {
+                return Err(error(format!(
+                    "registry host `{first}`: IPv6 literal registries are not supported"
+                )));
+            }
             if !has_glob_meta(first) && is_registry(first) {
                 if !valid_host(first) {
                     return Err(error(format!("invalid registry host `{first}`")));
@@ -444,6 +470,13 @@ mod tests {
             "docker.io/evalorg/app:v1"
         );
         assert_eq!(n("docker.io/nginx"), "docker.io/library/nginx");
+        // What a policy reads: the tag a runtime pulls, made explicit.
+        let subject = |r: &str| ImageRef::parse(r).unwrap().subject();
+        assert_eq!(subject("nginx"), "docker.io/library/nginx:latest");
+        assert_eq!(subject("nginx:latest"), "docker.io/library/nginx:latest");
+        assert_eq!(subject("nginx:1"), "docker.io/library/nginx:1");
+        let pinned = format!("nginx@sha256:{}", "a".repeat(64));
+        assert!(!subject(&pinned).contains(":latest"));
         assert_eq!(
             n("index.docker.io/library/nginx"),
             "docker.io/library/nginx"
@@ -466,8 +499,7 @@ mod tests {
         );
         let r = ImageRef::parse("127.0.0.1:5000/demo/app:1").unwrap();
         assert_eq!(r.name(), "127.0.0.1:5000/demo/app");
-        let r = ImageRef::parse("[::1]:5000/demo/app").unwrap();
-        assert_eq!(r.registry, "[::1]:5000");
+        assert!(ImageRef::parse("[::1]:5000/demo/app").is_err());
         // A port-looking suffix on a one-component name is a tag.
         let r = ImageRef::parse("app:5000").unwrap();
         assert_eq!(
@@ -517,6 +549,15 @@ mod tests {
             "[::ffff:7f00:1]:5730/demo/evil:1",
             "[0:0:0:0:0:0:0:1]:5730/demo/evil:1",
             "[::1]:443/app",
+            "[::1]:5000/app",
+            "[2001:db8::1]/app",
+            "0x7f000001:5732/demo/evil:1",
+            "0x7f.0.0.0x1:5732/demo/evil:1",
+            "127.0.0.0x1:5732/demo/evil:1",
+            "0xa010203:5000/org/app",
+            "0x.1/app",
+            "example.0x10/app",
+            "2130706433:5000/app",
         ] {
             let e = ImageRef::parse(other).expect_err(other);
             assert!(e.reason.contains("registry host"), "{other}: {e}");
@@ -528,8 +569,6 @@ mod tests {
             "LocalHost/app",
             "LOCALHOST:5000/app",
             "Myreg:5000/app",
-            "[::1]:5000/app",
-            "[2001:db8::1]/app",
             "registry-1.docker.io/library/nginx",
             "nginx",
             "10.0.0.1/app@sha256:0000000000000000000000000000000000000000000000000000000000000000",
