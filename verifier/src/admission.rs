@@ -40,6 +40,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 use tokio::time::Instant as TokioInstant;
+use tollgate_attest::bundle::StrictValue;
 use tollgate_attest::oci::RegistryOptions;
 
 /// Why the server could not start or go on serving.
@@ -518,66 +519,6 @@ pub fn digest_patch(kind: &str, spec: &Value, digests: &HashMap<String, String>)
         }
     }
     ops
-}
-
-/// A JSON value in which no object repeats a key. serde_json keeps the
-/// last of two equal keys, and another reader may keep the first: a review
-/// whose `containers` appears twice would be checked for one list and run
-/// with the other. The apiserver never sends one, so it is refused.
-struct Strict(Value);
-
-impl<'de> serde::Deserialize<'de> for Strict {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Strict, D::Error> {
-        d.deserialize_any(StrictVisitor).map(Strict)
-    }
-}
-
-struct StrictVisitor;
-
-impl<'de> serde::de::Visitor<'de> for StrictVisitor {
-    type Value = Value;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a JSON value without repeated keys")
-    }
-    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
-        Ok(Value::Bool(v))
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
-        Ok(Value::from(v))
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
-        Ok(Value::from(v))
-    }
-    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
-        Ok(Value::from(v))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.to_string()))
-    }
-    fn visit_string<E>(self, v: String) -> Result<Value, E> {
-        Ok(Value::String(v))
-    }
-    fn visit_unit<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut out = Vec::new();
-        while let Some(Strict(v)) = seq.next_element()? {
-            out.push(v);
-        }
-        Ok(Value::Array(out))
-    }
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut out = serde_json::Map::new();
-        while let Some(key) = map.next_key::<String>()? {
-            let Strict(v) = map.next_value()?;
-            if out.insert(key, v).is_some() {
-                return Err(serde::de::Error::custom("an object repeats a key"));
-            }
-        }
-        Ok(Value::Object(out))
-    }
 }
 
 /// What is wrong with the shape of a pod spec, if anything: every
@@ -1378,7 +1319,11 @@ async fn review_inner(
         out.push('}');
         (400, out)
     };
-    let Ok(Strict(review)) = serde_json::from_slice::<Strict>(body) else {
+    // No object may repeat a key: serde_json keeps the last of two equal
+    // keys and another reader may keep the first, so a review whose
+    // `containers` appears twice would be checked for one list and run with
+    // the other. The apiserver never sends one.
+    let Ok(StrictValue(review)) = serde_json::from_slice::<StrictValue>(body) else {
         return bad(
             state,
             "body is not a JSON AdmissionReview (or repeats a key in an object)",
@@ -1946,7 +1891,7 @@ mod tests {
 
     #[test]
     fn repeated_keys_are_refused_at_any_depth() {
-        let parse = |t: &str| serde_json::from_str::<Strict>(t).map(|s| s.0);
+        let parse = |t: &str| serde_json::from_str::<StrictValue>(t).map(|s| s.0);
         assert_eq!(
             parse(r#"{"a":[1,{"b":null,"c":"x"}],"d":-1.5}"#).unwrap(),
             json!({"a": [1, {"b": null, "c": "x"}], "d": -1.5})
