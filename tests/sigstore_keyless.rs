@@ -659,11 +659,11 @@ fn ci_signs_keylessly_and_the_gate_checks_the_identity() {
     let jwt = token(
         serde_json::json!({"iss": ISSUER, "sub": IDENTITY, "repository": "tollgate-dev/tollgate", "aud": "sigstore"}),
     );
-    let ci = |policy: &str, out: &str| {
+    let ci_as = |jwt: &str, policy: &str, out: &str| {
         support::ci_keyless(
             d,
             &mock,
-            &jwt,
+            jwt,
             &[
                 "svc",
                 "--trusted-root",
@@ -677,6 +677,7 @@ fn ci_signs_keylessly_and_the_gate_checks_the_identity() {
             ],
         )
     };
+    let ci = |policy: &str, out: &str| ci_as(&jwt, policy, out);
     let admitted = ci("release.yaml", "out");
     assert_eq!(
         admitted.status.code(),
@@ -723,22 +724,7 @@ fn ci_signs_keylessly_and_the_gate_checks_the_identity() {
     let caller = token(
         serde_json::json!({"iss": ISSUER, "sub": IDENTITY, "aud": "sigstore", "repository": "attacker/app"}),
     );
-    let reused = support::ci_keyless(
-        d,
-        &mock,
-        &caller,
-        &[
-            "svc",
-            "--trusted-root",
-            mock.root.to_str().unwrap(),
-            "--artifact",
-            "svc.tar",
-            "--policy",
-            "release.yaml",
-            "--out",
-            "out-reused",
-        ],
-    );
+    let reused = ci_as(&caller, "release.yaml", "out-reused");
     let report = format!(
         "{}{}",
         String::from_utf8_lossy(&reused.stdout),
