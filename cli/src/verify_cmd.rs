@@ -143,9 +143,11 @@ pub fn evaluate(
         let sha256 = digest.trim_start_matches("sha256:").to_string();
         // The subject a policy reads is the canonical spelling, as the
         // webhook gives it (`app` is `docker.io/library/app:latest`).
+        // A reference the normaliser refuses is an input error (exit 2),
+        // never read as written: its spelling could dodge a Rego rule.
         let subject = tollgate_verifier::reference::ImageRef::parse(&args.target)
-            .map(|r| r.subject())
-            .unwrap_or_else(|_| args.target.clone());
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .subject();
         gate::decide(
             policy,
             &Target::Digest {

@@ -632,14 +632,18 @@ impl Policy {
         // Names appear in logs, reasons and annotations, one per line, and
         // must read as what they are: printable ASCII, so no control,
         // invisible or bidirectional character makes two names look alike.
+        // Lists of names are joined with ", ", so no name may hold a comma
+        // or start or end with a space.
         if self.name.trim().is_empty()
+            || self.name.trim() != self.name
             || self.name.len() > 253
+            || self.name.contains(',')
             || !self.name.chars().all(|c| c.is_ascii_graphic() || c == ' ')
         {
             out.push(Problem {
                 line: 1,
                 message: format!(
-                    "name {:?}: must be non-empty, at most 253 bytes of printable ASCII (no control characters)",
+                    "name {:?}: must be non-empty, at most 253 bytes of printable ASCII (no control characters, no comma, no leading or trailing space)",
                     self.name
                 ),
             });
@@ -999,6 +1003,8 @@ mod tests {
             "name: \"a\\tb\"",
             "name: \"strict\\u200B\"",
             "name: \"a\\u202Eb\"",
+            "name: \"strict \"",
+            "name: \"baseline, strict\"",
         ] {
             let text = EXAMPLE.replace(line, bad);
             let problems = Policy::parse(&text).expect_err(bad);

@@ -171,6 +171,7 @@ fn canonical_host(host: &str) -> Result<String, String> {
         match p.parse::<u16>() {
             Ok(0) | Err(_) => return Err(format!("invalid port `{p}`")),
             Ok(443) => return Err("`:443` is the HTTPS default: write the host without it".into()),
+            Ok(80) => return Err("`:80` is the HTTP default: write the host without it".into()),
             Ok(_) => {}
         }
     }
@@ -193,6 +194,9 @@ fn canonical_host(host: &str) -> Result<String, String> {
     let last = name.rsplit('.').next().unwrap_or_default();
     if numeric(last) || name.split('.').all(numeric) {
         match name.parse::<std::net::Ipv4Addr>() {
+            Ok(ip) if ip.is_unspecified() => {
+                return Err("`0.0.0.0` names no registry (it reaches this machine)".into())
+            }
             Ok(ip) if ip.to_string() == name => {}
             _ => {
                 return Err(format!(
@@ -303,6 +307,11 @@ impl ImageRef {
         if let Some(t) = &self.tag {
             forms.push(format!("{name}:{t}"));
         }
+        // What a runtime pulls for a bare name: a scope `*:latest` must
+        // see `app` as `app:latest`, as a policy's subject does.
+        if self.tag.is_none() && self.digest.is_none() {
+            forms.push(format!("{name}:latest"));
+        }
         if let Some(d) = &self.digest {
             forms.push(format!("{name}@{d}"));
         }
@@ -410,12 +419,44 @@ impl ScopeGlob {
             written: written.to_string(),
             reason,
         };
-        if let Some((first, _)) = written.trim().split_once('/') {
-            // `[::1]:5000` would be read as a one-character class.
+        let trimmed = written.trim();
+        // A scope that could never match a normalised reference is a
+        // policy error, not a silent no-match (which `noMatch: allow`
+        // would admit): a trailing `/`, or upper case anywhere but in a
+        // tag (hosts are lower-cased, repository paths are lower case).
+        if trimmed.ends_with('/') {
+            return Err(error("ends with `/`, so it matches no image".into()));
+        }
+        let before_tag = match trimmed.rsplit_once('/') {
+            Some((path, last)) => {
+                let last = last.split([':', '@']).next().unwrap_or(last);
+                format!("{path}/{last}")
+            }
+            None => trimmed
+                .split([':', '@'])
+                .next()
+                .unwrap_or(trimmed)
+                .to_string(),
+        };
+        let host_plain = trimmed
+            .split_once('/')
+            .is_some_and(|(first, _)| !has_glob_meta(first) && is_registry(first));
+        let checked = match (host_plain, before_tag.split_once('/')) {
+            (true, Some((_, path))) => path,
+            _ => before_tag.as_str(),
+        };
+        if checked.bytes().any(|b| b.is_ascii_uppercase()) {
+            return Err(error(
+                "has upper case outside a tag, so it matches no normalised image (repositories are lower case)".into(),
+            ));
+        }
+        if let Some((first, _)) = trimmed.split_once('/') {
+            // `[::1]:5000` would be read as a one-character class (with or
+            // without a zone id).
             let ipv6 = first
                 .strip_prefix('[')
                 .and_then(|r| r.split_once(']'))
-                .is_some_and(|(ip, _)| ip.parse::<std::net::Ipv6Addr>().is_ok());
+                .is_some_and(|(ip, _)| ip.contains(':'));
             if ipv6 {
                 return Err(error(format!(
                     "registry host `{first}`: IPv6 literal registries are not supported"
@@ -558,6 +599,8 @@ mod tests {
             "0x.1/app",
             "example.0x10/app",
             "2130706433:5000/app",
+            "127.0.0.1:80/demo/evil:1",
+            "0.0.0.0:5734/demo/evil:1",
         ] {
             let e = ImageRef::parse(other).expect_err(other);
             assert!(e.reason.contains("registry host"), "{other}: {e}");
@@ -581,10 +624,30 @@ mod tests {
             "127.0.0.1:05730/*",
             "Myreg/*",
             "127.1/*",
+            "[::1]:5733/demo/*",
+            "0x7f000001:5732/*",
+            // Scopes that could never match a normalised image.
+            "[fe80::1%lo]:5734/demo/*",
+            "127.0.0.1:5734/Demo/*",
+            "ghcr.io/MyOrg/*",
+            "{127.0.0.1:5734,LOCALHOST:5734}/demo/*",
+            "127.0.0.1:5734/demo/evil/",
+            "127.0.0.1:80/demo/*",
         ] {
             assert!(ScopeGlob::new(scope).is_err(), "{scope}");
         }
-        assert!(ScopeGlob::new("ghcr.io/org/*").is_ok());
+        for ok in [
+            "ghcr.io/org/*",
+            "GHCR.io/org/*",
+            "ghcr.io/org/app:V1",
+            "nginx:Latest-RC",
+        ] {
+            assert!(ScopeGlob::new(ok).is_ok(), "{ok}");
+        }
+        // `app` is pulled as `app:latest`, and a scope on `:latest` sees it.
+        let latest = ScopeGlob::new("127.0.0.1:5734/demo/*:latest").unwrap();
+        assert!(latest.matches(&ImageRef::parse("127.0.0.1:5734/demo/signed").unwrap()));
+        assert!(!latest.matches(&ImageRef::parse("127.0.0.1:5734/demo/signed:1").unwrap()));
     }
 
     #[test]
