@@ -427,6 +427,16 @@ impl ScopeGlob {
         if trimmed.ends_with('/') {
             return Err(error("ends with `/`, so it matches no image".into()));
         }
+        if !trimmed.contains('/') {
+            // One component is a Docker Hub official image; a registry host
+            // alone (`127.0.0.1:5000`, `localhost`) would be read as one.
+            let name = trimmed.split(':').next().unwrap_or(trimmed);
+            if name == "localhost" || name.parse::<std::net::Ipv4Addr>().is_ok() {
+                return Err(error(
+                    "names a registry host but no repository: write `host/*`".into(),
+                ));
+            }
+        }
         let before_tag = match trimmed.rsplit_once('/') {
             Some((path, last)) => {
                 let last = last.split([':', '@']).next().unwrap_or(last);
@@ -633,6 +643,8 @@ mod tests {
             "{127.0.0.1:5734,LOCALHOST:5734}/demo/*",
             "127.0.0.1:5734/demo/evil/",
             "127.0.0.1:80/demo/*",
+            "127.0.0.1:5734",
+            "localhost:5000",
         ] {
             assert!(ScopeGlob::new(scope).is_err(), "{scope}");
         }
