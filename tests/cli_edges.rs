@@ -833,3 +833,106 @@ fn quiet_and_color() {
     let o = tollgate(&["--color", "sometimes", "sast", "t.rs"], d);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// Red team: a FIFO given as the artifact to verify made the command wait
+/// forever for a writer; a reference the normaliser refuses was read as
+/// written by the single-policy gate (its spelling could dodge a Rego rule).
+/// Both are input errors (exit 2), before any connection.
+#[test]
+fn a_fifo_subject_and_a_second_spelling_of_a_registry_are_input_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let key = d.join("k.pem");
+    let pubkey = d.join("k.pub");
+    for args in [
+        vec![
+            "ecparam",
+            "-name",
+            "prime256v1",
+            "-genkey",
+            "-noout",
+            "-out",
+            "k.pem",
+        ],
+        vec!["ec", "-in", "k.pem", "-pubout", "-out", "k.pub"],
+    ] {
+        let ok = Command::new("openssl")
+            .args(&args)
+            .current_dir(d)
+            .stderr(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(ok.success(), "openssl {args:?}");
+    }
+    assert!(key.exists());
+    let fifo = d.join("fifo");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    std::fs::write(d.join("b.json"), "{}").unwrap();
+    let run = |args: &[&str]| -> Output {
+        let mut child = Tollgate::new(d)
+            .args(args)
+            .command()
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let started = Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            if started.elapsed() > Duration::from_secs(20) {
+                let _ = child.kill();
+                panic!("tollgate {args:?} did not finish");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        child.wait_with_output().unwrap()
+    };
+    let fifo = fifo.to_str().unwrap();
+    for args in [
+        vec![
+            "verify-bundle",
+            "--bundle",
+            "b.json",
+            "--key",
+            "k.pub",
+            fifo,
+        ],
+        vec![
+            "verify-attestation",
+            "--type",
+            "slsaprovenance",
+            "--bundle",
+            "b.json",
+            "--key",
+            "k.pub",
+            fifo,
+        ],
+    ] {
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", err(&o));
+        assert!(err(&o).contains("not a regular file"), "{}", err(&o));
+    }
+    let pem = std::fs::read_to_string(&pubkey).unwrap();
+    let indented: String = pem.lines().map(|l| format!("      {l}\n")).collect();
+    std::fs::write(
+        d.join("policy.yaml"),
+        format!("apiVersion: tollgate.dev/v1\nkind: Policy\nname: p\nauthorities:\n  - name: k\n    key: |\n{indented}"),
+    )
+    .unwrap();
+    for image in [
+        "0x7f000001:5732/demo/x:1",
+        "127.1:5732/demo/x:1",
+        "127.0.0.1:05732/demo/x:1",
+    ] {
+        let o = run(&["verify", "--policy", "policy.yaml", image]);
+        assert_eq!(o.status.code(), Some(2), "{image}: {}", err(&o));
+        assert!(
+            err(&o).contains("not a valid image reference"),
+            "{}",
+            err(&o)
+        );
+    }
+}

@@ -126,6 +126,12 @@ pub fn evaluate(
         if !crate::checks::is_image_reference(&args.target) {
             return Err(crate::checks::missing_file_or_image(&args.target, "verify"));
         }
+        // A reference the normaliser refuses is an input error (exit 2),
+        // before any connection, and never read as written: its spelling
+        // could dodge a scope or a Rego rule.
+        let subject = tollgate_verifier::reference::ImageRef::parse(&args.target)
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .subject();
         let (digest, bundles) =
             tollgate_attest::oci::attached_bundles(&args.target, &args.registry.options()?)?;
         let inputs: Vec<gate::BundleInput> = bundles
@@ -143,11 +149,6 @@ pub fn evaluate(
         let sha256 = digest.trim_start_matches("sha256:").to_string();
         // The subject a policy reads is the canonical spelling, as the
         // webhook gives it (`app` is `docker.io/library/app:latest`).
-        // A reference the normaliser refuses is an input error (exit 2),
-        // never read as written: its spelling could dodge a Rego rule.
-        let subject = tollgate_verifier::reference::ImageRef::parse(&args.target)
-            .map_err(|e| anyhow::anyhow!("{e}"))?
-            .subject();
         gate::decide(
             policy,
             &Target::Digest {

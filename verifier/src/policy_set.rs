@@ -385,6 +385,31 @@ mod tests {
         }
     }
 
+    /// Red team: editing a policy's trusted root (revoking a CA) changed
+    /// nothing the reload noticed, so cached admits outlived it.
+    #[test]
+    fn a_changed_trusted_root_is_a_new_policy() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../shared/sigstore/trusted_root.public-good.json");
+        let text = std::fs::read_to_string(&root)
+            .unwrap_or_else(|e| panic!("{}: {e} (required from ../shared)", root.display()));
+        std::fs::write(d.join("root.json"), &text).unwrap();
+        std::fs::write(
+            d.join("p.yaml"),
+            "apiVersion: tollgate.dev/v1\nkind: Policy\nname: p\nauthorities:\n  - name: ci\n    keyless:\n      issuer: https://token.actions.githubusercontent.com\n      subject: https://github.com/org/app/.github/workflows/release.yml@refs/heads/main\n      trustedRoot: root.json\n",
+        )
+        .unwrap();
+        let before = PolicySet::load(d).unwrap();
+        assert_eq!(before.referenced_files(), vec![d.join("root.json")]);
+        assert_eq!(PolicySet::load(d).unwrap().hash, before.hash);
+        // The same root, re-serialised: other bytes, so another policy.
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        std::fs::write(d.join("root.json"), serde_json::to_string(&v).unwrap()).unwrap();
+        assert_ne!(PolicySet::load(d).unwrap().hash, before.hash);
+    }
+
     #[test]
     fn directories_load_whole_or_not_at_all() {
         let dir = tempfile::tempdir().unwrap();
