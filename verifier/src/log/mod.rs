@@ -30,6 +30,7 @@ pub mod note;
 pub mod proof;
 pub mod store;
 pub mod verify;
+pub mod wal;
 pub mod writer;
 
 pub use note::{NoteSigner, NoteVerifier, SignedCheckpoint};

@@ -491,3 +491,169 @@ fn export_reads_the_webhook_review_and_the_cli_decision() {
     assert_eq!(e["operation"], json!("verify"));
     assert_eq!(e["resource"]["digests"], json!(["sha256:bb"]));
 }
+
+/// Append `n` records through a writer with a write-ahead file of
+/// `wal_size` bytes and no checkpoint, then stop it as a crash would.
+/// Returns the lines every caller was told are durable.
+fn crashed(f: &Fixture, n: usize, wal_size: u64) -> Vec<String> {
+    let w = LogWriter::open(
+        &f.log,
+        WriterOptions {
+            wal_size,
+            ..f.options(Duration::from_secs(3600))
+        },
+    )
+    .unwrap();
+    assert_eq!(w.wal_error(), None);
+    for i in 0..n {
+        w.append(json!({"subject": format!("app-{i}")})).unwrap();
+    }
+    w.crash();
+    let lines = f.lines();
+    assert_eq!(lines.len(), n);
+    lines
+}
+
+fn reopen_with_wal(f: &Fixture) -> Result<LogWriter, LogError> {
+    LogWriter::open(
+        &f.log,
+        WriterOptions {
+            wal_size: 1 << 20,
+            ..f.options(Duration::from_secs(3600))
+        },
+    )
+}
+
+/// The byte offset of record `i` (0-based) in the log file.
+fn offset_of(f: &Fixture, i: usize) -> u64 {
+    f.lines().iter().take(i).map(|l| l.len() as u64 + 1).sum()
+}
+
+#[test]
+fn a_crash_loses_no_acknowledged_record() {
+    // What a machine crash can do to the part of the log file that only
+    // the page cache held: cut it anywhere, or leave pages unwritten
+    // (zeros) inside it.
+    type Damage = fn(&Fixture);
+    let damages: [(&str, Damage); 4] = [
+        ("emptied", |f| {
+            std::fs::write(&f.log, b"").unwrap();
+        }),
+        ("cut inside a record", |f| {
+            let at = offset_of(f, 40) + 17;
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&f.log)
+                .unwrap();
+            file.set_len(at).unwrap();
+        }),
+        ("a page never written", |f| {
+            let mut bytes = std::fs::read(&f.log).unwrap();
+            let at = offset_of(f, 30) as usize;
+            bytes[at..at + 4096].fill(0);
+            std::fs::write(&f.log, bytes).unwrap();
+        }),
+        ("zeros at the end", |f| {
+            let mut bytes = std::fs::read(&f.log).unwrap();
+            let n = bytes.len();
+            bytes[n - 300..].fill(0);
+            std::fs::write(&f.log, bytes).unwrap();
+        }),
+    ];
+    for (what, damage) in damages {
+        let f = fixture(0, false);
+        let lines = crashed(&f, 100, 1 << 20);
+        damage(&f);
+        assert_ne!(f.lines(), lines, "{what}: the damage changed nothing");
+        let w = reopen_with_wal(&f).unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_eq!(f.lines(), lines, "{what}");
+        assert_eq!(w.append(json!({"n": 100})).unwrap().index, 100, "{what}");
+        w.close().unwrap();
+        assert_eq!(f.verify().unwrap().records, 101, "{what}");
+        // A clean close leaves nothing to replay.
+        let log = std::fs::File::open(&f.log).unwrap();
+        let (wal, ours) = wal::Wal::existing(&f.log, &log).unwrap().unwrap();
+        assert!(ours && wal.entries().unwrap().is_empty(), "{what}");
+    }
+}
+
+#[test]
+fn the_write_ahead_file_wraps_around_only_over_durable_records() {
+    let f = fixture(0, false);
+    let lines = crashed(&f, 300, wal::MIN_SIZE);
+    let log = std::fs::File::open(&f.log).unwrap();
+    let (wal, ours) = wal::Wal::existing(&f.log, &log).unwrap().unwrap();
+    let entries = wal.entries().unwrap();
+    assert!(ours);
+    // It went round several times: it holds only the newest records.
+    assert!(
+        !entries.is_empty() && entries.len() < 50,
+        "{}",
+        entries.len()
+    );
+    let first = entries[0].log_offset;
+    assert!(first > 0);
+    assert_eq!(
+        entries.last().unwrap().line,
+        format!("{}\n", lines[299]).into_bytes()
+    );
+    // Everything before its first entry was synced before the wrap; lose
+    // everything after it.
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&f.log)
+        .unwrap()
+        .set_len(first + 3)
+        .unwrap();
+    let w = reopen_with_wal(&f).unwrap();
+    w.close().unwrap();
+    assert_eq!(f.lines(), lines);
+    assert_eq!(f.verify().unwrap().records, 300);
+}
+
+#[test]
+fn the_write_ahead_file_does_not_repair_a_changed_record() {
+    let f = fixture(0, false);
+    let mut lines = crashed(&f, 20, 1 << 20);
+    lines[5] = lines[5].replace("app-5", "app-X");
+    f.write_lines(&lines);
+    match reopen_with_wal(&f) {
+        Err(e @ LogError::Broken { record: 5, .. }) => {
+            assert!(e.to_string().contains("write-ahead"), "{e}")
+        }
+        other => panic!("expected record 5 to be named, got {other:?}"),
+    }
+    // A log cut before the write-ahead file's first record lost records
+    // that were synced: also refused, not padded.
+    let f = fixture(0, false);
+    crashed(&f, 300, wal::MIN_SIZE);
+    std::fs::write(&f.log, b"").unwrap();
+    assert!(matches!(reopen_with_wal(&f), Err(LogError::Broken { .. })));
+}
+
+#[test]
+fn a_log_started_again_does_not_get_old_records_back() {
+    let f = fixture(0, false);
+    crashed(&f, 10, 1 << 20);
+    // The log (with its caches) is deleted, the write-ahead file left.
+    for p in [
+        f.log.clone(),
+        store::tree_path(&f.log),
+        store::idx_path(&f.log),
+    ] {
+        std::fs::remove_file(p).unwrap();
+    }
+    let w = reopen_with_wal(&f).unwrap();
+    assert_eq!(w.append(json!({"fresh": true})).unwrap().index, 0);
+    w.close().unwrap();
+    assert_eq!(f.lines().len(), 1);
+    // A writer without a write-ahead file still replays one left behind,
+    // then removes it.
+    let f = fixture(0, false);
+    let lines = crashed(&f, 10, 1 << 20);
+    std::fs::write(&f.log, b"").unwrap();
+    let w = LogWriter::open(&f.log, f.options(Duration::from_secs(3600))).unwrap();
+    w.close().unwrap();
+    assert_eq!(f.lines(), lines);
+    assert!(!wal::path(&f.log).exists());
+}

@@ -21,10 +21,12 @@
 use super::merkle::{self, CompactRange, Hash};
 use super::note::{Checkpoint, NoteSigner, SignedCheckpoint};
 use super::store::{self, io, TreeCache, ZERO};
+use super::wal::{self, Wal};
 use super::LogError;
 use serde_json::Value;
 use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
@@ -62,6 +64,12 @@ pub struct WriterOptions {
     pub checkpoint_interval: Duration,
     /// Most records per write and sync.
     pub max_batch: usize,
+    /// The size of the write-ahead file `LOG.wal` (see `log::wal`); zero
+    /// for none, when every batch appends to the log file and syncs it.
+    /// A busy writer (the webhook) wants one: a sync of a pre-written file
+    /// costs a fraction of an append's. If it cannot be created (a full
+    /// disk), the writer goes on without it ([`LogWriter::wal_error`]).
+    pub wal_size: u64,
 }
 
 impl Default for WriterOptions {
@@ -71,6 +79,7 @@ impl Default for WriterOptions {
             origin: None,
             checkpoint_interval: Duration::from_secs(1),
             max_batch: 4096,
+            wal_size: 0,
         }
     }
 }
@@ -105,6 +114,10 @@ enum Msg {
     Append(Pending),
     Checkpoint(CheckpointReply),
     Close(CheckpointReply),
+    /// Tests: stop as a killed process would, with no checkpoint, no sync
+    /// and the write-ahead file left as it is.
+    #[cfg(test)]
+    Crash(mpsc::Sender<()>),
 }
 
 /// The one writer of a log file: holds its exclusive lock and a background
@@ -116,6 +129,7 @@ pub struct LogWriter {
     tx: mpsc::Sender<Msg>,
     thread: Mutex<Option<JoinHandle<()>>>,
     stats: Arc<Counters>,
+    wal_error: Option<String>,
 }
 
 /// What group commit has done so far (for metrics and benchmarks).
@@ -172,6 +186,7 @@ impl LogWriter {
         let inner = Inner::open(path, options)?;
         let stats = inner.stats.clone();
         let origin = inner.origin.clone();
+        let wal_error = inner.wal_error.clone();
         let (tx, rx) = mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("tollgate-log".into())
@@ -183,7 +198,14 @@ impl LogWriter {
             tx,
             thread: Mutex::new(Some(thread)),
             stats,
+            wal_error,
         })
+    }
+
+    /// Why the write-ahead file that [`WriterOptions::wal_size`] asked for
+    /// could not be created (the writer then syncs the log file itself).
+    pub fn wal_error(&self) -> Option<&str> {
+        self.wal_error.as_deref()
     }
 
     /// Batches, records and sync time so far.
@@ -283,6 +305,19 @@ impl LogWriter {
         rx.recv().map_err(|_| self.stopped())?
     }
 
+    /// Tests: stop the writer as a crash would (see `Msg::Crash`).
+    #[cfg(test)]
+    pub(crate) fn crash(&self) {
+        let Some(handle) = self.thread.lock().ok().and_then(|mut t| t.take()) else {
+            return;
+        };
+        let (tx, rx) = mpsc::channel();
+        if self.tx.send(Msg::Crash(tx)).is_ok() {
+            let _ = rx.recv();
+        }
+        let _ = handle.join();
+    }
+
     /// Sign a final checkpoint, stop the writer and release the lock.
     pub fn close(&self) -> Result<Option<SignedCheckpoint>, LogError> {
         let Some(handle) = self.thread.lock().ok().and_then(|mut t| t.take()) else {
@@ -307,8 +342,13 @@ impl Drop for LogWriter {
 struct Inner {
     path: PathBuf,
     file: File,
-    /// Durable length of the log file.
+    /// Length of the log file: every record written and acknowledged.
     len: u64,
+    /// How much of the log file is known to be on disk (with a
+    /// write-ahead file, the rest is durable in it).
+    log_synced: u64,
+    wal: Option<Wal>,
+    wal_error: Option<String>,
     range: CompactRange,
     prev: Hash,
     tree: Option<BufWriter<File>>,
@@ -396,10 +436,22 @@ impl Inner {
                 )));
             }
         }
+        // Records a crash took from the log file come back from the
+        // write-ahead file first; then the caches are checked against it.
+        let mut wal = None;
+        if let Some((w, ours)) = Wal::existing(path, &file)? {
+            if ours {
+                replay(path, &file, &w.entries()?)?;
+            }
+            wal = Some(w);
+        }
         let mut inner = Inner {
             path: path.to_path_buf(),
             file,
             len: 0,
+            log_synced: 0,
+            wal: None,
+            wal_error: None,
             range: CompactRange::new(),
             prev: ZERO,
             tree: None,
@@ -435,6 +487,31 @@ impl Inner {
                     ),
                 });
             }
+        }
+        // Everything in the log file is made durable before the write-ahead
+        // file forgets its entries.
+        inner.file.sync_data().map_err(io(path))?;
+        inner.log_synced = inner.len;
+        let wanted = (options.wal_size > 0).then(|| wal::rounded(options.wal_size));
+        match (wal, wanted) {
+            (Some(mut w), Some(size)) if w.size() == size => {
+                w.reset(path, &inner.file)?;
+                inner.wal = Some(w);
+            }
+            (old, Some(size)) => match Wal::create(path, &inner.file, size) {
+                Ok(w) => inner.wal = Some(w),
+                Err(e) => {
+                    if let Some(mut w) = old {
+                        w.reset(path, &inner.file)?;
+                    }
+                    inner.wal_error = Some(e.to_string());
+                }
+            },
+            (Some(_), None) => {
+                let p = wal::path(path);
+                std::fs::remove_file(&p).map_err(io(&p))?;
+            }
+            (None, None) => {}
         }
         if inner.key.is_some() {
             inner.checkpoints = Some(
@@ -568,7 +645,7 @@ impl Inner {
                 Ok(m) => Some(m),
                 Err(mpsc::RecvTimeoutError::Timeout) => None,
                 Err(mpsc::RecvTimeoutError::Disconnected) => {
-                    let _ = self.checkpoint();
+                    let _ = self.finish();
                     return;
                 }
             };
@@ -602,7 +679,13 @@ impl Inner {
                     let _ = reply.send(r);
                 }
                 Some(Msg::Close(reply)) => {
-                    let _ = reply.send(self.checkpoint());
+                    let _ = reply.send(self.finish());
+                    return;
+                }
+                #[cfg(test)]
+                Some(Msg::Crash(done)) => {
+                    drop(self);
+                    let _ = done.send(());
                     return;
                 }
                 Some(Msg::Append(_)) | None => {}
@@ -635,10 +718,7 @@ impl Inner {
             buf.push(b'\n');
         }
         let started = Instant::now();
-        let written = self
-            .file
-            .write_all(&buf)
-            .and_then(|()| self.file.sync_data());
+        let written = self.write_durably(&buf, &offsets, &leaves);
         let stats = &self.stats;
         stats.batches.fetch_add(1, Ordering::Relaxed);
         stats
@@ -651,6 +731,9 @@ impl Inner {
             // Cut back to the last durable record: nothing half-written.
             let _ = self.file.set_len(self.len);
             let _ = self.file.sync_data();
+            if let Some(w) = self.wal.as_mut() {
+                let _ = w.invalidate();
+            }
             for p in batch {
                 p.reply.send(Err(LogError::Io {
                     path: self.path.clone(),
@@ -685,6 +768,74 @@ impl Inner {
             }
         }
         true
+    }
+
+    /// Write a batch (`buf`: its lines; `offsets`, `leaves`: each record's
+    /// place in the log file and leaf hash) so that it survives a crash:
+    /// appended to the log file and synced, or, with a write-ahead file,
+    /// appended to the log file (page cache) and written to the
+    /// write-ahead file, which is synced.
+    fn write_durably(
+        &mut self,
+        buf: &[u8],
+        offsets: &[u64],
+        leaves: &[Hash],
+    ) -> std::io::Result<()> {
+        let Some(wal) = self.wal.as_mut() else {
+            self.file.write_all(buf)?;
+            self.file.sync_data()?;
+            self.log_synced = self.len + buf.len() as u64;
+            return Ok(());
+        };
+        let mut entries =
+            Vec::with_capacity(buf.len() + offsets.len() * wal::ENTRY_HEADER as usize);
+        for (i, (offset, leaf)) in offsets.iter().zip(leaves).enumerate() {
+            let start = (offset - self.len) as usize;
+            let end = offsets
+                .get(i + 1)
+                .map(|o| (o - self.len) as usize)
+                .unwrap_or(buf.len());
+            wal::encode(&mut entries, *offset, &buf[start..end], leaf);
+        }
+        if !wal.can_hold(entries.len() as u64) {
+            // A batch larger than the whole file: straight to the log.
+            self.file.write_all(buf)?;
+            self.file.sync_data()?;
+            self.log_synced = self.len + buf.len() as u64;
+            return Ok(());
+        }
+        if !wal.fits(entries.len() as u64) {
+            // Wrapping around overwrites entries: the log file must hold
+            // their records durably first.
+            if self.log_synced < self.len {
+                self.file.sync_data()?;
+                self.log_synced = self.len;
+            }
+            wal.rewind();
+        }
+        self.file.write_all(buf)?;
+        wal.write(&entries)
+    }
+
+    /// Make every record written so far durable in the log file itself
+    /// (before a checkpoint names them, and at close).
+    fn sync_log(&mut self) -> Result<(), LogError> {
+        if self.log_synced < self.len {
+            self.file.sync_data().map_err(io(&self.path))?;
+            self.log_synced = self.len;
+        }
+        Ok(())
+    }
+
+    /// The last checkpoint, then the write-ahead file emptied: a clean
+    /// shutdown leaves nothing to replay.
+    fn finish(&mut self) -> Result<Option<SignedCheckpoint>, LogError> {
+        let signed = self.checkpoint()?;
+        self.sync_log()?;
+        if let Some(mut w) = self.wal.take() {
+            w.reset(&self.path, &self.file)?;
+        }
+        Ok(signed)
     }
 
     /// The caches are best effort: on any error they are removed, and the
@@ -728,6 +879,9 @@ impl Inner {
 
     fn checkpoint(&mut self) -> Result<Option<SignedCheckpoint>, LogError> {
         self.flush_caches();
+        // A checkpoint never names a record the log file does not hold
+        // durably (a reader of the log file does not read `LOG.wal`).
+        self.sync_log()?;
         let Some(key) = &self.key else {
             return Ok(None);
         };
@@ -764,4 +918,63 @@ impl Inner {
 pub fn cached_root(log: &Path, size: u64) -> Option<Hash> {
     let (cache, _) = TreeCache::open(log)?;
     merkle::root_at(&cache, size).ok()
+}
+
+/// Put back into the log file the records of the write-ahead file's
+/// entries that it lost in a crash (a missing or torn tail, or pages never
+/// written back, which read as zeros). Returns whether anything was
+/// written. A log file that holds other bytes where an entry says a record
+/// was is not repaired: that is a change, not a crash.
+fn replay(path: &Path, file: &File, entries: &[wal::Entry]) -> Result<bool, LogError> {
+    let len = file.metadata().map_err(io(path))?.len();
+    let record = |e: &wal::Entry| store::record_header(&e.line).map_or(0, |(i, _)| i);
+    for (i, e) in entries.iter().enumerate() {
+        let end = e.log_offset + e.line.len() as u64;
+        if e.log_offset > len {
+            return Err(LogError::Broken {
+                path: path.to_path_buf(),
+                line: record(e) + 1,
+                record: record(e),
+                message: format!(
+                    "the log file ends at byte {len}, before record {} (byte {}) that its write-ahead file holds: records were removed; run `tollgate log verify`",
+                    record(e),
+                    e.log_offset
+                ),
+            });
+        }
+        let mut have = vec![0u8; (end.min(len) - e.log_offset) as usize];
+        file.read_exact_at(&mut have, e.log_offset)
+            .map_err(io(path))?;
+        if have == e.line {
+            continue;
+        }
+        // From here on the log file may only be short of the entries or
+        // hold zeros where they should be.
+        let mut at = e.log_offset;
+        for later in &entries[i..] {
+            if at >= len {
+                break;
+            }
+            let n = (later.line.len() as u64).min(len - at) as usize;
+            let mut have = vec![0u8; n];
+            file.read_exact_at(&mut have, at).map_err(io(path))?;
+            if have.iter().zip(&later.line).any(|(h, w)| *h != 0 && h != w) {
+                return Err(LogError::Broken {
+                    path: path.to_path_buf(),
+                    line: record(later) + 1,
+                    record: record(later),
+                    message: "the record differs from the one its write-ahead file holds: the log file was changed; run `tollgate log verify`".into(),
+                });
+            }
+            at += later.line.len() as u64;
+        }
+        file.set_len(e.log_offset).map_err(io(path))?;
+        let mut out = file;
+        for later in &entries[i..] {
+            out.write_all(&later.line).map_err(io(path))?;
+        }
+        file.sync_data().map_err(io(path))?;
+        return Ok(true);
+    }
+    Ok(false)
 }
