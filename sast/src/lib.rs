@@ -32,6 +32,7 @@ pub mod report;
 pub mod rules;
 pub mod suppress;
 mod taint;
+mod trees;
 
 pub use config::Config;
 pub use rules::Severity;
@@ -188,13 +189,20 @@ pub fn scan(targets: &[PathBuf], options: &Options) -> Result<Report, Error> {
     let files = collect_files(targets, options)?;
     let include_tests = options.include_tests || options.config.include_tests;
     let rels: Vec<String> = files.iter().map(|p| relative(p, &options.root)).collect();
+    // Workers with large stacks (see `limits`); if the pool cannot be
+    // built, the files are analysed one by one on a large-stack thread.
+    let pool = limits::pool();
+    let scan_id = trees::new_scan();
+    // The worker keeping each file's syntax tree (see `trees`).
+    let mut owners: Vec<Option<usize>> = vec![None; files.len()];
     // Analyse the files at `indices`, each with the summaries it imports
     // from other files (empty on the first pass).
     // A previous analysis of a file is replayed where the new imports do
     // not change its lookups (`engine::Record`).
     let run = |indices: &[usize],
                imports: &[Vec<(String, Summary, bool)>],
-               priors: Vec<Option<Prior>>|
+               priors: Vec<Option<Prior>>,
+               owners: &[Option<usize>]|
      -> Option<Vec<FileResult>> {
         let mut priors: Vec<std::sync::Mutex<Option<Prior>>> =
             priors.into_iter().map(std::sync::Mutex::new).collect();
@@ -208,21 +216,41 @@ pub fn scan(targets: &[PathBuf], options: &Options) -> Result<Report, Error> {
                 &options.config,
                 imports.get(n).map(Vec::as_slice).unwrap_or(&[]),
                 prior,
+                pool.as_ref().map(|_| trees::Key::new(scan_id, i)),
             )
         };
-        // Workers with large stacks (see `limits`); if the pool cannot be
-        // built, the files are analysed one by one on a large-stack thread.
-        match limits::pool() {
-            Some(pool) => Some(pool.install(|| indices.par_iter().enumerate().map(one).collect())),
-            None => limits::on_big_stack(|| indices.iter().enumerate().map(one).collect()),
+        let Some(pool) = &pool else {
+            return limits::on_big_stack(|| indices.iter().enumerate().map(one).collect());
+        };
+        if owners.iter().all(Option::is_none) {
+            return Some(pool.install(|| indices.par_iter().enumerate().map(one).collect()));
         }
+        // Each file on the worker that keeps its tree (the others spread
+        // evenly), in one batch per worker.
+        let batches = pool.broadcast(|cx| {
+            indices
+                .iter()
+                .enumerate()
+                .filter(|(n, &i)| {
+                    owners[i].unwrap_or(*n % cx.num_threads()) % cx.num_threads() == cx.index()
+                })
+                .map(|item| (item.0, one(item)))
+                .collect::<Vec<_>>()
+        });
+        let mut out: Vec<(usize, FileResult)> = batches.into_iter().flatten().collect();
+        out.sort_by_key(|(n, _)| *n);
+        Some(out.into_iter().map(|(_, r)| r).collect())
     };
     let cannot_start = || Error::Io {
         path: options.root.clone(),
         source: std::io::Error::other("cannot start an analysis thread"),
     };
     let all: Vec<usize> = (0..files.len()).collect();
-    let mut per_file: Vec<FileResult> = run(&all, &[], Vec::new()).ok_or_else(cannot_start)?;
+    let mut per_file: Vec<FileResult> =
+        run(&all, &[], Vec::new(), &owners).ok_or_else(cannot_start)?;
+    for (owner, result) in owners.iter_mut().zip(&per_file) {
+        *owner = result.kept_on;
+    }
     // Crate-wide summaries: re-analyse the files that call functions of
     // other files with interesting summaries, until the exports settle.
     let mut index =
@@ -246,6 +274,16 @@ pub fn scan(targets: &[PathBuf], options: &Options) -> Result<Report, Error> {
         if again.is_empty() {
             break;
         }
+        // Only the trees of files analysed again are still needed.
+        if let Some(pool) = &pool {
+            let wanted: std::collections::HashSet<usize> = again.iter().copied().collect();
+            pool.broadcast(|_| trees::retain(scan_id, |i| wanted.contains(&i)));
+            for (i, owner) in owners.iter_mut().enumerate() {
+                if !wanted.contains(&i) {
+                    *owner = None;
+                }
+            }
+        }
         let priors = again
             .iter()
             .map(|&i| {
@@ -254,8 +292,9 @@ pub fn scan(targets: &[PathBuf], options: &Options) -> Result<Report, Error> {
                 Some((record, std::mem::take(&mut result.imported)))
             })
             .collect();
-        let redone = run(&again, &imports, priors).ok_or_else(cannot_start)?;
+        let redone = run(&again, &imports, priors, &owners).ok_or_else(cannot_start)?;
         for (i, result) in again.into_iter().zip(redone) {
+            owners[i] = result.kept_on;
             per_file[i] = result;
         }
         let next =
@@ -264,6 +303,9 @@ pub fn scan(targets: &[PathBuf], options: &Options) -> Result<Report, Error> {
             break;
         }
         index = next;
+    }
+    if let Some(pool) = &pool {
+        pool.broadcast(|_| trees::clear());
     }
     // Findings at sinks in other files go to those files.
     let mut foreign: HashMap<String, Vec<Finding>> = HashMap::new();
@@ -344,7 +386,17 @@ pub fn scan(targets: &[PathBuf], options: &Options) -> Result<Report, Error> {
 /// findings the rules produce, for tests and tools.
 pub fn analyze_source(path: &str, source: &str, include_tests: bool) -> Vec<Finding> {
     limits::on_big_stack(|| {
-        analyze_text(path, source, include_tests, &Config::default(), &[], None).findings
+        analyze_text(
+            path,
+            source,
+            include_tests,
+            &Config::default(),
+            &[],
+            None,
+            Tree::Parse,
+        )
+        .0
+        .findings
     })
     .unwrap_or_default()
 }
@@ -522,6 +574,8 @@ struct FileResult {
     probes: engine::Probes,
     /// The analysis function by function, to replay (when recorded).
     record: Option<engine::Record>,
+    /// The worker that keeps the file's syntax tree (`trees`).
+    kept_on: Option<usize>,
 }
 
 /// A file's previous analysis and the imports it was made with.
@@ -561,6 +615,7 @@ fn analyze_path(
     config: &Config,
     imports: &[(String, Summary, bool)],
     prior: Option<Prior>,
+    keep: Option<trees::Key>,
 ) -> FileResult {
     let unreadable = |message: String, bytes: u64| FileResult {
         path: rel.to_string(),
@@ -574,7 +629,29 @@ fn analyze_path(
         foreign: Vec::new(),
         probes: engine::Probes::default(),
         record: None,
+        kept_on: None,
     };
+    // A tree kept from an earlier round of this scan: analysed as is.
+    if let Some(key) = keep {
+        if let Some(kept) = trees::take(key) {
+            let (mut result, file) = analyze_text(
+                rel,
+                &kept.source,
+                include_tests,
+                config,
+                imports,
+                prior,
+                Tree::Kept(kept.file),
+            );
+            if let Some(file) = file {
+                let source = kept.source;
+                if trees::put(key, trees::Kept { source, file }, false) {
+                    result.kept_on = rayon::current_thread_index();
+                }
+            }
+            return result;
+        }
+    }
     let size = match std::fs::metadata(path) {
         Ok(meta) => meta.len(),
         Err(e) => return unreadable(format!("cannot read file: {e}"), 0),
@@ -596,7 +673,21 @@ fn analyze_path(
         );
     }
     match String::from_utf8(bytes) {
-        Ok(source) => analyze_text(rel, &source, include_tests, config, imports, prior),
+        Ok(source) => {
+            let tree = if keep.is_some() {
+                Tree::Keep
+            } else {
+                Tree::Parse
+            };
+            let (mut result, file) =
+                analyze_text(rel, &source, include_tests, config, imports, prior, tree);
+            if let (Some(key), Some(file)) = (keep, file) {
+                if trees::put(key, trees::Kept { source, file }, true) {
+                    result.kept_on = rayon::current_thread_index();
+                }
+            }
+            result
+        }
         Err(e) => {
             let offset = e.utf8_error().valid_up_to();
             let line = e.as_bytes()[..offset]
@@ -615,6 +706,17 @@ fn analyze_path(
     }
 }
 
+/// Where `analyze_text` gets the syntax tree of a file.
+enum Tree {
+    /// Parse the source (and free the spans afterwards).
+    Parse,
+    /// Parse the source and hand the tree back when the file is parsed in
+    /// one piece (to keep in `trees`).
+    Keep,
+    /// The tree of this source, parsed (in one piece) before.
+    Kept(syn::File),
+}
+
 fn analyze_text(
     rel: &str,
     source: &str,
@@ -622,7 +724,8 @@ fn analyze_text(
     config: &Config,
     imports: &[(String, Summary, bool)],
     prior: Option<Prior>,
-) -> FileResult {
+    tree: Tree,
+) -> (FileResult, Option<syn::File>) {
     let lines: Vec<&str> = source.lines().collect();
     let mut result = FileResult {
         path: rel.to_string(),
@@ -636,16 +739,30 @@ fn analyze_text(
         foreign: Vec::new(),
         probes: engine::Probes::default(),
         record: None,
+        kept_on: None,
     };
-    // Pre-scan: chunks of whole items, each with its syntax-tree depth.
-    let chunks = limits::prescan(source);
+    // Pre-scan: chunks of whole items, each with its syntax-tree depth
+    // (a kept tree is of a file in one piece, within the limits).
+    let (keep, kept) = match tree {
+        Tree::Parse => (false, None),
+        Tree::Keep => (true, None),
+        Tree::Kept(file) => (true, Some(file)),
+    };
+    let chunks = match kept {
+        Some(_) => Vec::new(),
+        None => limits::prescan(source),
+    };
     let mut analyzer = engine::FileAnalyzer::new(rel, source, include_tests);
     for (key, summary, method) in imports {
         analyzer.import_summary(key.clone(), summary.clone(), *method);
     }
     let mut parsed: Vec<(usize, syn::File)> = Vec::new();
     let mut meta: Vec<Finding> = Vec::new();
-    let single = chunks.len() == 1;
+    let single = chunks.len() == 1 || kept.is_some();
+    if let Some(file) = kept {
+        analyzer.add_context(&file);
+        parsed.push((0, file));
+    }
     analyzer.recording = single && std::env::var_os("NOREC").is_none();
     if let (true, Some((record, old))) = (single, prior) {
         analyzer.replay(record, &old, imports);
@@ -729,16 +846,21 @@ fn analyze_text(
             }
         }
         if !single {
-            proc_macro2::extra::invalidate_current_thread_spans();
+            trees::spans_done(text.len());
         }
     }
+    let mut tree = None;
     if single {
         for (offset, file) in &parsed {
             engine::with_line_offset(*offset, || analyzer.run(file));
         }
-        drop(parsed);
-        // Findings hold no spans: free this thread's source map.
-        proc_macro2::extra::invalidate_current_thread_spans();
+        if keep && parsed.len() == 1 {
+            tree = parsed.pop().map(|(_, file)| file);
+        } else {
+            drop(parsed);
+            // Findings hold no spans: free this thread's source map.
+            trees::spans_done(source.len());
+        }
     } else {
         for (index, _) in parsed {
             let chunk = &chunks[index];
@@ -751,7 +873,7 @@ fn analyze_text(
             if let Ok(file) = syn::parse_file(&text) {
                 engine::with_line_offset(chunk.line - 1, || analyzer.run(&file));
             }
-            proc_macro2::extra::invalidate_current_thread_spans();
+            trees::spans_done(text.len());
         }
     }
     if let Some(line) = analyzer.limit_line() {
@@ -839,7 +961,7 @@ fn analyze_text(
     findings.sort_by(|a, b| (a.line, a.column, a.rule).cmp(&(b.line, b.column, b.rule)));
     assign_fingerprints(&mut findings);
     result.findings = findings;
-    result
+    (result, tree)
 }
 
 fn assign_fingerprints(findings: &mut [Finding]) {
@@ -897,8 +1019,19 @@ fn log(s: &str) {
         imports: &[engine::Import],
         prior: Option<Prior>,
     ) -> FileResult {
-        limits::on_big_stack(|| analyze_text(rel, source, true, &Config::default(), imports, prior))
-            .unwrap()
+        limits::on_big_stack(|| {
+            analyze_text(
+                rel,
+                source,
+                true,
+                &Config::default(),
+                imports,
+                prior,
+                Tree::Parse,
+            )
+            .0
+        })
+        .unwrap()
     }
 
     /// Imports of `src/main.rs` from a `src/db.rs` with this source.
