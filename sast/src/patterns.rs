@@ -777,8 +777,29 @@ pub fn ident_words(ident: &str) -> Vec<String> {
     words
 }
 
+/// Parts of every word (or pair of words) that makes a name a secret's:
+/// a name without any of them is not one, found without splitting it.
+const SECRET_PARTS: &[&str] = &["pass", "secret", "token", "key", "credential"];
+
+/// Could one of `ident`'s words ([`ident_words`], lower-cased) contain one
+/// of `parts`? Exact for ASCII names; other names always may.
+fn may_contain_word(ident: &str, parts: &[&str]) -> bool {
+    if !ident.is_ascii() {
+        return true;
+    }
+    let bytes = ident.as_bytes();
+    parts.iter().any(|part| {
+        bytes
+            .windows(part.len())
+            .any(|w| w.eq_ignore_ascii_case(part.as_bytes()))
+    })
+}
+
 /// Does this identifier name a credential (`password`, `apiKey`, `GITHUB_TOKEN`)?
 pub fn is_secret_name(ident: &str) -> bool {
+    if !may_contain_word(ident, SECRET_PARTS) {
+        return false;
+    }
     let words = ident_words(ident);
     let (Some(first), Some(last)) = (words.first(), words.last()) else {
         return false;
@@ -809,12 +830,33 @@ pub fn is_secret_name(ident: &str) -> bool {
 /// always a credential, while a bare `token` being logged is usually a
 /// lexer or event-loop token.
 pub fn is_secret_name_for_literal(ident: &str) -> bool {
+    if !may_contain_word(ident, SECRET_PARTS) {
+        return false;
+    }
     is_secret_name(ident)
         || matches!(ident_words(ident).as_slice(), [w] if w == "token" || w == "pass")
 }
 
 /// Names of values generated as secrets (tokens, keys, nonces, salts).
 pub fn is_secret_generation_context(ident: &str) -> bool {
+    const PARTS: &[&str] = &[
+        "pass",
+        "secret",
+        "token",
+        "key",
+        "credential",
+        "nonce",
+        "salt",
+        "iv",
+        "otp",
+        "csrf",
+        "session",
+        "sid",
+        "code",
+    ];
+    if !may_contain_word(ident, PARTS) {
+        return false;
+    }
     is_secret_name(ident)
         || ident_words(ident).iter().any(|w| {
             matches!(

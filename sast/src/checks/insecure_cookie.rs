@@ -117,8 +117,9 @@ impl super::Check for Check {
     }
 
     fn chain_top(&self, a: &mut FileAnalyzer<'_>, cx: &mut FnCx, m: &syn::ExprMethodCall) {
-        let outer = Expr::MethodCall(m.clone());
-        let (methods, root) = chain(&outer);
+        // `chain` of the whole call, without cloning it into an `Expr`.
+        let (rest, root) = chain(&m.receiver);
+        let methods: Vec<&syn::ExprMethodCall> = std::iter::once(m).chain(rest).collect();
         let Expr::Call(c) = root else { return };
         let Expr::Path(p) = &*c.func else { return };
         let callee = a.imports.resolve(&p.path);

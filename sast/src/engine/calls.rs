@@ -430,7 +430,7 @@ impl FileAnalyzer<'_> {
         let (findings, local_keys, rel) = (&mut self.findings, &self.local_keys, &self.rel);
         let call_line = start_of(call_span).0;
         let step = format!("call to `{key}`");
-        for sink in &summary.param_sinks {
+        for sink in summary.param_sinks.iter() {
             for i in summary::bits(sink.params) {
                 let Some(t) = args.get(i).copied() else {
                     continue;
@@ -478,15 +478,32 @@ impl FileAnalyzer<'_> {
                         file: sink.file.clone(),
                     });
                 }
-                if t.has_param(sink.kind) {
+                if t.has_param(sink.kind)
+                    && cx.wants_param_sink(
+                        t.params,
+                        sink.kind,
+                        sink.line,
+                        sink.column,
+                        sink.file.as_deref(),
+                    )
+                {
                     let here = sink.file.as_ref().map(|_| rel.clone());
                     let mut via = vec![(call_line, step.clone(), here)];
                     via.extend(sink.via.iter().cloned());
-                    cx.summary.param_sinks.push(summary::ParamSink {
-                        params: t.params,
-                        via,
-                        ..sink.clone()
-                    });
+                    std::sync::Arc::make_mut(&mut cx.summary.param_sinks).push(
+                        summary::ParamSink {
+                            params: t.params,
+                            kind: sink.kind,
+                            what: sink.what.clone(),
+                            line: sink.line,
+                            column: sink.column,
+                            end_line: sink.end_line,
+                            end_column: sink.end_column,
+                            stmt_line: sink.stmt_line,
+                            via,
+                            file: sink.file.clone(),
+                        },
+                    );
                 }
             }
         }

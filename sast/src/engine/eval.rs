@@ -5,7 +5,7 @@ use super::*;
 use crate::checks::CHECKS;
 
 /// Sinks remembered per function summary.
-const MAX_PARAM_SINKS: usize = 32;
+pub(crate) const MAX_PARAM_SINKS: usize = 32;
 
 impl FileAnalyzer<'_> {
     // ---- functions --------------------------------------------------------
@@ -100,10 +100,9 @@ impl FileAnalyzer<'_> {
             // a summarised one many times must not multiply its sinks
             // (callers of callers would grow exponentially); bounded.
             let mut seen = HashSet::new();
-            summary
-                .param_sinks
-                .retain(|s| seen.insert((s.params, s.kind, s.line, s.column, s.file.clone())));
-            summary.param_sinks.truncate(MAX_PARAM_SINKS);
+            let sinks = std::sync::Arc::make_mut(&mut summary.param_sinks);
+            sinks.retain(|s| seen.insert((s.params, s.kind, s.line, s.column, s.file.clone())));
+            sinks.truncate(MAX_PARAM_SINKS);
             self.summaries.insert(key, summary);
         }
         self.finish_fn(cx);

@@ -16,8 +16,8 @@ impl FileAnalyzer<'_> {
             self.imports.resolve(&mac.path)
         };
         if name == "vec" {
-            if let Some(body) = macros::parse_vec_body(&mac.tokens) {
-                if let Expr::Repeat(r) = &body {
+            if let Some(body) = self.macro_bodies.vec_body(mac) {
+                if let Expr::Repeat(r) = &*body {
                     let elem = self.eval(cx, &r.expr);
                     let len = self.eval(cx, &r.len);
                     self.report_sink(
@@ -33,7 +33,7 @@ impl FileAnalyzer<'_> {
             }
             return Taint::CLEAN;
         }
-        let args = macros::parse_args(&mac.tokens);
+        let args = self.macro_bodies.args(mac);
         // `ensure!(!p.contains(".."), ..)`, `assert!(ALLOWED.contains(&x))`:
         // past the macro the condition holds, like `if !cond { return }`.
         if matches!(name.as_str(), "ensure" | "assert") {

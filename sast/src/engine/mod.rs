@@ -136,6 +136,29 @@ impl FnCx {
             .and_then(|i| self.sources.get(i))
     }
 
+    /// Would the summary keep a sink with this identity? It keeps the
+    /// first of the sinks with the same parameters, kind, place and file,
+    /// and at most `eval::MAX_PARAM_SINKS` (checked here so that the
+    /// others are never built; `analyze_fn_as` applies the same rule).
+    pub(crate) fn wants_param_sink(
+        &self,
+        params: u16,
+        kind: u16,
+        line: usize,
+        column: usize,
+        file: Option<&str>,
+    ) -> bool {
+        let sinks = &self.summary.param_sinks;
+        sinks.len() < eval::MAX_PARAM_SINKS
+            && !sinks.iter().any(|s| {
+                s.params == params
+                    && s.kind == kind
+                    && s.line == line
+                    && s.column == column
+                    && s.file.as_deref() == file
+            })
+    }
+
     pub(crate) fn describe(&self, taint: Taint) -> String {
         match (taint.source as usize)
             .checked_sub(1)
@@ -189,6 +212,54 @@ pub struct FileAnalyzer<'a> {
     pub(crate) depth: usize,
     /// First line where `eval` hit [`crate::limits::MAX_EVAL_DEPTH`].
     pub(crate) limit_line: Option<usize>,
+    /// Macro bodies parsed so far (see [`MacroBodies`]).
+    pub(crate) macro_bodies: MacroBodies,
+}
+
+/// The bodies of the macro invocations evaluated in a tree, parsed once
+/// however often they are evaluated (closures, fixpoint passes), by the
+/// byte range of their delimiters: one invocation of the tree (tokens
+/// cloned from it, as in a closure kept in a variable, keep their spans).
+#[derive(Default)]
+pub(crate) struct MacroBodies {
+    args: HashMap<(usize, usize), std::rc::Rc<[macros::MacroArg]>>,
+    vecs: HashMap<(usize, usize), Option<std::rc::Rc<Expr>>>,
+}
+
+impl MacroBodies {
+    /// A macro's identity in its tree; `None` for tokens with no place in
+    /// the source (made up, not parsed).
+    fn key(mac: &syn::Macro) -> Option<(usize, usize)> {
+        let span = match &mac.delimiter {
+            syn::MacroDelimiter::Paren(d) => d.span.join(),
+            syn::MacroDelimiter::Brace(d) => d.span.join(),
+            syn::MacroDelimiter::Bracket(d) => d.span.join(),
+        };
+        let range = span.byte_range();
+        (range.start < range.end).then_some((range.start, range.end))
+    }
+
+    /// `macros::parse_args` of the macro's body.
+    pub(crate) fn args(&mut self, mac: &syn::Macro) -> std::rc::Rc<[macros::MacroArg]> {
+        let Some(key) = Self::key(mac) else {
+            return macros::parse_args(&mac.tokens).into();
+        };
+        self.args
+            .entry(key)
+            .or_insert_with(|| macros::parse_args(&mac.tokens).into())
+            .clone()
+    }
+
+    /// `macros::parse_vec_body` of the macro's body.
+    pub(crate) fn vec_body(&mut self, mac: &syn::Macro) -> Option<std::rc::Rc<Expr>> {
+        let Some(key) = Self::key(mac) else {
+            return macros::parse_vec_body(&mac.tokens).map(std::rc::Rc::new);
+        };
+        self.vecs
+            .entry(key)
+            .or_insert_with(|| macros::parse_vec_body(&mac.tokens).map(std::rc::Rc::new))
+            .clone()
+    }
 }
 
 /// The summary keys and method names an analysis looked up: the only way
@@ -643,6 +714,7 @@ impl<'a> FileAnalyzer<'a> {
             prior: None,
             record: None,
             recording: false,
+            macro_bodies: MacroBodies::default(),
         }
     }
 
@@ -665,6 +737,8 @@ impl<'a> FileAnalyzer<'a> {
     }
 
     pub fn run(&mut self, file: &syn::File) {
+        // Byte ranges are per parse (a chunk of a large file is another).
+        self.macro_bodies = MacroBodies::default();
         // Functions first, callee-first, building summaries; then the
         // rest of the file (impls, constants, trait defaults, nested items).
         let items = summary::collect(file, self.include_tests);
@@ -841,7 +915,7 @@ impl<'a> FileAnalyzer<'a> {
                     return None;
                 }
                 let mut s = s.clone();
-                for sink in &mut s.param_sinks {
+                for sink in std::sync::Arc::make_mut(&mut s.param_sinks) {
                     sink.file.get_or_insert_with(|| self.rel.clone());
                     for step in &mut sink.via {
                         step.2.get_or_insert_with(|| self.rel.clone());
@@ -962,12 +1036,15 @@ impl<'a> FileAnalyzer<'a> {
         }
         let (line, column) = start_of(start);
         let (end_line, end_column) = end_of(end);
+        if !cx.wants_param_sink(taint.params, kind, line, column, None) {
+            return;
+        }
         let stmt_line = if cx.stmt_line > 0 && cx.stmt_line <= line {
             cx.stmt_line
         } else {
             line
         };
-        cx.summary.param_sinks.push(summary::ParamSink {
+        std::sync::Arc::make_mut(&mut cx.summary.param_sinks).push(summary::ParamSink {
             params: taint.params,
             kind,
             what: what.to_string(),

@@ -55,7 +55,8 @@ pub(crate) struct Summary {
     /// A source whose data the function returns: kinds, description, and
     /// whether it is local input.
     pub ret_source: Option<(u16, String, bool)>,
-    pub param_sinks: Vec<ParamSink>,
+    /// Shared: summaries are copied for every lookup, record and import.
+    pub param_sinks: std::sync::Arc<Vec<ParamSink>>,
     /// A method with a receiver: a method call's receiver is parameter 0.
     pub has_self: bool,
 }
