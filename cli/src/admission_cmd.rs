@@ -111,6 +111,9 @@ pub fn run(command: AdmissionCommand) -> Result<u8> {
         };
         let writer = tollgate_verifier::log::shared::install(log, options)
             .with_context(|| format!("{}: cannot open the decision log", log.display()))?;
+        if let Some(n) = writer.notice() {
+            eprintln!("tollgate admission: warning: {}: {n}", log.display());
+        }
         if let Some(e) = writer.wal_error() {
             eprintln!(
                 "tollgate admission: warning: {e}: no write-ahead file for the decision log; every batch syncs the log file"

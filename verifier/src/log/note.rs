@@ -93,6 +93,19 @@ impl NoteSigner {
         })
     }
 
+    /// A 32-byte secret for `purpose`, derived from the private key (so
+    /// that only its holder can compute it): SHA-256 of `purpose`, a zero
+    /// byte and the seed.
+    pub fn derive_secret(&self, purpose: &[u8]) -> [u8; 32] {
+        let mut ctx = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
+        ctx.update(purpose);
+        ctx.update(&[0]);
+        ctx.update(self.key.as_bytes());
+        let mut out = [0u8; 32];
+        out.copy_from_slice(ctx.finish().as_ref());
+        out
+    }
+
     /// Parse `PRIVATE+KEY+name+hexid+base64(type||seed)`.
     pub fn parse(text: &str) -> Result<NoteSigner, NoteError> {
         let text = text.trim();

@@ -398,8 +398,22 @@ fn proofs_and_the_witness() {
     ] {
         let _ = std::fs::remove_file(p);
     }
-    let w = LogWriter::open(&f.log, f.options(Duration::ZERO)).unwrap();
-    w.close().unwrap();
+    // (A writer would set the unsigned records aside rather than sign
+    // them: the key holder signs by hand.)
+    let tree = verify::memory_tree(&f.log).unwrap();
+    let signed = SignedCheckpoint::sign(
+        note::Checkpoint {
+            origin: "tollgate.test/log".into(),
+            size: 18,
+            root: merkle::root_at(&tree, 18).unwrap(),
+        },
+        &f.key(),
+    );
+    std::fs::write(
+        store::checkpoints_path(&f.log),
+        format!("{}\n", signed.note.text()),
+    )
+    .unwrap();
     let forked = proof::latest_checkpoint(&f.log).unwrap().unwrap();
     assert_eq!(forked.checkpoint.size, 18);
     let seen = SignedCheckpoint::parse(&std::fs::read_to_string(&state).unwrap()).unwrap();
@@ -573,7 +587,8 @@ fn a_crash_loses_no_acknowledged_record() {
         // A clean close leaves nothing to replay.
         let log = std::fs::File::open(&f.log).unwrap();
         let (wal, ours) = wal::Wal::existing(&f.log, &log).unwrap().unwrap();
-        assert!(ours && wal.entries().unwrap().is_empty(), "{what}");
+        let tagger = wal::Tagger::new(Some(&f.key()), "tollgate.test/log");
+        assert!(ours && wal.entries(&tagger).unwrap().is_empty(), "{what}");
     }
 }
 
@@ -583,7 +598,9 @@ fn the_write_ahead_file_wraps_around_only_over_durable_records() {
     let lines = crashed(&f, 300, wal::MIN_SIZE);
     let log = std::fs::File::open(&f.log).unwrap();
     let (wal, ours) = wal::Wal::existing(&f.log, &log).unwrap().unwrap();
-    let entries = wal.entries().unwrap();
+    let entries = wal
+        .entries(&wal::Tagger::new(Some(&f.key()), "tollgate.test/log"))
+        .unwrap();
     assert!(ours);
     // It went round several times: it holds only the newest records.
     assert!(
@@ -656,4 +673,71 @@ fn a_log_started_again_does_not_get_old_records_back() {
     w.close().unwrap();
     assert_eq!(f.lines(), lines);
     assert!(!wal::path(&f.log).exists());
+}
+
+#[test]
+fn records_past_the_checkpoint_that_nothing_vouches_for_are_set_aside() {
+    // A forged append (chained correctly: anyone can compute leaf hashes)
+    // after the latest signed checkpoint: the next writer does not adopt
+    // and sign it; it moves it to LOG.unvouched.
+    let f = fixture(5, false);
+    let mut lines = f.lines();
+    let forged = store::format_record(
+        5,
+        &merkle::leaf_hash(lines[4].as_bytes()),
+        "2026-01-01T00:00:00Z",
+        "{\"allowed\":true,\"subject\":\"evil\"}",
+    );
+    lines.push(forged.clone());
+    f.write_lines(&lines);
+    assert_eq!(f.first_bad(), 5);
+    let w = reopen_with_wal(&f).unwrap();
+    let notice = w.notice().expect("a notice").to_string();
+    assert!(notice.contains("records 5..5"), "{notice}");
+    w.append(json!({"after": true})).unwrap();
+    w.close().unwrap();
+    assert_eq!(f.verify().unwrap().records, 6);
+    assert!(!f.lines().iter().any(|l| l.contains("evil")));
+    let aside = std::fs::read_to_string(store::sidecar(&f.log, "unvouched")).unwrap();
+    assert_eq!(aside, format!("{forged}\n"));
+    // A forged write-ahead file (frames tagged without the key) vouches
+    // for nothing either.
+    let f = fixture(0, false);
+    crashed(&f, 3, 1 << 20);
+    let log = std::fs::File::open(&f.log).unwrap();
+    let (w, _) = wal::Wal::existing(&f.log, &log).unwrap().unwrap();
+    drop(w);
+    let other = NoteSigner::generate("tollgate.test/log", TYPE_ED25519).unwrap();
+    let forged_tagger = wal::Tagger::new(Some(&other), "tollgate.test/log");
+    let text = std::fs::read(&f.log).unwrap();
+    let mut frame = Vec::new();
+    let leaves: Vec<_> = f
+        .lines()
+        .iter()
+        .map(|l| merkle::leaf_hash(l.as_bytes()))
+        .collect();
+    wal::encode(&mut frame, &forged_tagger, 0, &text, &leaves);
+    let mut bytes = std::fs::read(wal::path(&f.log)).unwrap();
+    bytes[wal::FILE_HEADER as usize..wal::FILE_HEADER as usize + frame.len()]
+        .copy_from_slice(&frame);
+    std::fs::write(wal::path(&f.log), bytes).unwrap();
+    let w = reopen_with_wal(&f).unwrap();
+    assert!(w.notice().is_some_and(|n| n.contains("records 0..2")));
+    w.close().unwrap();
+    assert!(f.lines().is_empty());
+}
+
+#[test]
+fn a_wrap_around_signs_what_the_write_ahead_file_stops_holding() {
+    let f = fixture(0, false);
+    let lines = crashed(&f, 300, wal::MIN_SIZE);
+    // Several wraps, each under a checkpoint; after the crash nothing is
+    // set aside and nothing is lost.
+    let cps = std::fs::read_to_string(store::checkpoints_path(&f.log)).unwrap();
+    assert!(cps.matches("\n\n").count() > 3, "{cps}");
+    let w = reopen_with_wal(&f).unwrap();
+    assert_eq!(w.notice(), None);
+    w.close().unwrap();
+    assert_eq!(f.lines(), lines);
+    assert_eq!(f.verify().unwrap().records, 300);
 }

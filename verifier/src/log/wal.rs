@@ -21,19 +21,28 @@
 //! Layout: a 64-byte file header (magic, then the log file's device, inode
 //! and birth time: the entries belong to that file and no other, so a log
 //! that was deleted and started again never gets old records back), then
-//! entries from offset 64:
+//! one frame per batch from offset 64:
 //!
 //! ```text
-//! "TGWE" | line length (u32 LE, newline included) | log offset (u64 LE)
-//!        | leaf hash (32 bytes) | the record line and its newline
+//! "TGWF" | records (u32 LE) | log offset of the first (u64 LE)
+//!        | bytes of lines (u32 LE) | tag (32 bytes) | the lines, each with its newline
 //! ```
 //!
-//! An entry is read only if its leaf hash is the hash of its line, and,
-//! after the first, if it continues the one before (next index, `prev` the
-//! previous leaf, log offset right after it). Entries left from an earlier
-//! lap have smaller indices and end the scan, as do zeros and a torn write.
-//! Opening (after any replay) and closing the writer reset the file, so a
-//! clean shutdown leaves nothing to replay.
+//! The tag is HMAC-SHA256 over the frame's header fields and its records'
+//! leaf hashes, keyed by a secret derived from the log's signing key and
+//! its origin ([`Tagger`]): whoever can write files beside the log but has
+//! not the key cannot make a frame the writer replays, so cannot get a
+//! record into the log that the writer's next checkpoint would sign, and
+//! a frame of another replica's log (same key, another origin) does not
+//! fit either. (An unsigned log's frames are keyed by its origin only: a
+//! checksum, as an unsigned log promises nothing against a rewrite.)
+//!
+//! A frame is read only if its tag is right and, after the first, if it
+//! continues the one before (next index, `prev` the previous leaf, log
+//! offset right after it). Frames left from an earlier lap have smaller
+//! indices and end the scan, as do zeros and a torn write. Opening (after
+//! any replay) and closing the writer reset the file, so a clean shutdown
+//! leaves nothing to replay.
 
 use super::merkle::{self, Hash};
 use super::store::{self, io};
@@ -46,9 +55,9 @@ use std::path::{Path, PathBuf};
 const FILE_MAGIC: &[u8; 16] = b"TOLLGATE-WAL-v1\n";
 /// Bytes before the first entry.
 pub const FILE_HEADER: u64 = 64;
-const ENTRY_MAGIC: &[u8; 4] = b"TGWE";
-/// Bytes of an entry before its line.
-pub const ENTRY_HEADER: u64 = 4 + 4 + 8 + 32;
+const FRAME_MAGIC: &[u8; 4] = b"TGWF";
+/// Bytes of a frame before its lines.
+pub const FRAME_HEADER: u64 = 4 + 4 + 8 + 4 + 32;
 /// The smallest write-ahead file worth having (one header and a few
 /// records).
 pub const MIN_SIZE: u64 = 4096;
@@ -83,6 +92,46 @@ pub struct Wal {
 /// [`MIN_SIZE`] and [`MAX_SIZE`].
 pub fn rounded(size: u64) -> u64 {
     size.clamp(MIN_SIZE, MAX_SIZE).div_ceil(4096) * 4096
+}
+
+/// Computes and checks frame tags for one log (its key and origin).
+pub struct Tagger(aws_lc_rs::hmac::Key);
+
+impl std::fmt::Debug for Tagger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Tagger")
+    }
+}
+
+impl Tagger {
+    /// The tagger of the log signed by `key` (if any) under `origin`.
+    pub fn new(key: Option<&super::NoteSigner>, origin: &str) -> Tagger {
+        let mut purpose = b"tollgate decision log write-ahead frames v1\n".to_vec();
+        purpose.extend_from_slice(origin.as_bytes());
+        let secret = match key {
+            Some(k) => k.derive_secret(&purpose),
+            None => {
+                let mut out = [0u8; 32];
+                out.copy_from_slice(
+                    aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &purpose).as_ref(),
+                );
+                out
+            }
+        };
+        Tagger(aws_lc_rs::hmac::Key::new(
+            aws_lc_rs::hmac::HMAC_SHA256,
+            &secret,
+        ))
+    }
+
+    fn context(&self, head: &[u8], leaves: &[Hash]) -> aws_lc_rs::hmac::Context {
+        let mut ctx = aws_lc_rs::hmac::Context::with_key(&self.0);
+        ctx.update(head);
+        for leaf in leaves {
+            ctx.update(leaf);
+        }
+        ctx
+    }
 }
 
 /// The file header binding the entries to one log file.
@@ -180,20 +229,20 @@ impl Wal {
         self.size
     }
 
-    /// Every entry a crash may have left, in order (see the module
+    /// Every record a crash may have left, in order (see the module
     /// documentation for what is read).
-    pub fn entries(&self) -> Result<Vec<Entry>, LogError> {
+    pub fn entries(&self, tagger: &Tagger) -> Result<Vec<Entry>, LogError> {
         let mut data = vec![0u8; self.size.min(MAX_SIZE) as usize];
         self.file
             .read_exact_at(&mut data, 0)
             .map_err(io(&self.path))?;
-        Ok(parse_entries(&data))
+        Ok(parse_entries(&data, tagger))
     }
 
     /// Forget every entry (the log file holds them durably) and bind the
     /// file to the log file open as `log`.
     pub fn reset(&mut self, log_path: &Path, log: &File) -> Result<(), LogError> {
-        let mut head = [0u8; (FILE_HEADER + ENTRY_HEADER) as usize];
+        let mut head = [0u8; (FILE_HEADER + FRAME_HEADER) as usize];
         head[..FILE_HEADER as usize].copy_from_slice(&file_header(log, log_path)?);
         self.file
             .write_all_at(&head, 0)
@@ -232,63 +281,80 @@ impl Wal {
     /// answered with an error).
     pub fn invalidate(&mut self) -> std::io::Result<()> {
         self.file
-            .write_all_at(&[0u8; ENTRY_HEADER as usize], self.pos)?;
+            .write_all_at(&[0u8; FRAME_HEADER as usize], self.pos)?;
         self.file.sync_data()
     }
 }
 
-/// Append one entry for `line` (newline included) at `log_offset`.
-pub fn encode(out: &mut Vec<u8>, log_offset: u64, line: &[u8], leaf: &Hash) {
-    out.extend_from_slice(ENTRY_MAGIC);
-    out.extend_from_slice(&(line.len() as u32).to_le_bytes());
-    out.extend_from_slice(&log_offset.to_le_bytes());
-    out.extend_from_slice(leaf);
-    out.extend_from_slice(line);
+/// Append one frame: `lines` (each with its newline) of the records whose
+/// leaf hashes are `leaves`, the first at `log_offset` in the log file.
+pub fn encode(out: &mut Vec<u8>, tagger: &Tagger, log_offset: u64, lines: &[u8], leaves: &[Hash]) {
+    let mut head = [0u8; (FRAME_HEADER - 32) as usize];
+    head[..4].copy_from_slice(FRAME_MAGIC);
+    head[4..8].copy_from_slice(&(leaves.len() as u32).to_le_bytes());
+    head[8..16].copy_from_slice(&log_offset.to_le_bytes());
+    head[16..20].copy_from_slice(&(lines.len() as u32).to_le_bytes());
+    let tag = tagger.context(&head, leaves).sign();
+    out.extend_from_slice(&head);
+    out.extend_from_slice(tag.as_ref());
+    out.extend_from_slice(lines);
 }
 
-/// The entries of a whole write-ahead file's bytes.
-fn parse_entries(data: &[u8]) -> Vec<Entry> {
+/// The records of a whole write-ahead file's bytes.
+fn parse_entries(data: &[u8], tagger: &Tagger) -> Vec<Entry> {
     let mut out: Vec<Entry> = Vec::new();
     let mut at = FILE_HEADER as usize;
     // (next index, previous leaf, next log offset) of the run so far.
     let mut expect: Option<(u64, Hash, u64)> = None;
-    while let Some(head) = data.get(at..at + ENTRY_HEADER as usize) {
-        if &head[..4] != ENTRY_MAGIC {
+    'frames: while let Some(head) = data.get(at..at + FRAME_HEADER as usize) {
+        if &head[..4] != FRAME_MAGIC {
             break;
         }
-        let len = u32::from_le_bytes([head[4], head[5], head[6], head[7]]) as usize;
+        let word = |i: usize| u32::from_le_bytes([head[i], head[i + 1], head[i + 2], head[i + 3]]);
+        let count = word(4) as usize;
         let mut offset = [0u8; 8];
         offset.copy_from_slice(&head[8..16]);
-        let log_offset = u64::from_le_bytes(offset);
-        let mut leaf = [0u8; 32];
-        leaf.copy_from_slice(&head[16..48]);
-        let start = at + ENTRY_HEADER as usize;
-        let Some(line) = data.get(start..start.saturating_add(len)) else {
+        let mut log_offset = u64::from_le_bytes(offset);
+        let len = word(16) as usize;
+        let start = at + FRAME_HEADER as usize;
+        let Some(lines) = data.get(start..start.saturating_add(len)) else {
             break;
         };
-        let Some((b'\n', body)) = line.split_last() else {
-            break;
-        };
-        if merkle::leaf_hash(body) != leaf {
+        if count == 0 || lines.last() != Some(&b'\n') {
             break;
         }
-        let Some((index, prev)) = store::record_header(body) else {
+        let split: Vec<&[u8]> = lines.split_inclusive(|b| *b == b'\n').collect();
+        if split.len() != count {
             break;
-        };
-        if let Some((next, last, next_offset)) = expect {
-            if index != next || prev != last || log_offset != next_offset {
-                break;
+        }
+        let leaves: Vec<Hash> = split
+            .iter()
+            .map(|l| merkle::leaf_hash(&l[..l.len() - 1]))
+            .collect();
+        let tag = &head[(FRAME_HEADER - 32) as usize..];
+        let ctx = tagger.context(&head[..(FRAME_HEADER - 32) as usize], &leaves);
+        if aws_lc_rs::constant_time::verify_slices_are_equal(ctx.sign().as_ref(), tag).is_err() {
+            break;
+        }
+        let mut records = Vec::with_capacity(count);
+        for (line, leaf) in split.iter().zip(&leaves) {
+            let Some((index, prev)) = store::record_header(&line[..line.len() - 1]) else {
+                break 'frames;
+            };
+            if let Some((next, last, next_offset)) = expect {
+                if index != next || prev != last || log_offset != next_offset {
+                    break 'frames;
+                }
             }
+            let end = log_offset.saturating_add(line.len() as u64);
+            expect = Some((index.saturating_add(1), *leaf, end));
+            records.push(Entry {
+                log_offset,
+                line: line.to_vec(),
+            });
+            log_offset = end;
         }
-        expect = Some((
-            index.saturating_add(1),
-            leaf,
-            log_offset.saturating_add(len as u64),
-        ));
-        out.push(Entry {
-            log_offset,
-            line: line.to_vec(),
-        });
+        out.extend(records);
         at = start + len;
     }
     out
@@ -297,59 +363,76 @@ fn parse_entries(data: &[u8]) -> Vec<Entry> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::log::note::{NoteSigner, TYPE_ED25519};
 
-    fn record(index: u64, prev: &Hash) -> (Vec<u8>, Hash) {
-        let line = store::format_record(index, prev, "2026-01-01T00:00:00Z", "{\"a\":1}");
-        let leaf = merkle::leaf_hash(line.as_bytes());
-        (format!("{line}\n").into_bytes(), leaf)
+    /// Records `from..to` chained from `prev`, as one frame's lines.
+    fn records(from: u64, to: u64, prev: &mut Hash) -> (Vec<u8>, Vec<Hash>) {
+        let mut lines = Vec::new();
+        let mut leaves = Vec::new();
+        for i in from..to {
+            let line = store::format_record(i, prev, "2026-01-01T00:00:00Z", "{\"a\":1}");
+            *prev = merkle::leaf_hash(line.as_bytes());
+            leaves.push(*prev);
+            lines.extend_from_slice(line.as_bytes());
+            lines.push(b'\n');
+        }
+        (lines, leaves)
     }
 
-    fn file_of(entries: &[u8]) -> Vec<u8> {
+    fn file_of(frames: &[u8]) -> Vec<u8> {
         let mut data = vec![0u8; FILE_HEADER as usize];
-        data.extend_from_slice(entries);
+        data.extend_from_slice(frames);
         data.resize(data.len() + 256, 0);
         data
     }
 
     #[test]
-    fn a_run_of_chained_entries_is_read_and_stops_at_anything_else() {
+    fn a_run_of_chained_frames_is_read_and_stops_at_anything_else() {
+        let key = NoteSigner::generate("t/log", TYPE_ED25519).unwrap();
+        let tagger = Tagger::new(Some(&key), "t/log");
         let mut buf = Vec::new();
         let mut prev = store::ZERO;
-        let mut offset = 0u64;
-        let mut lines = Vec::new();
-        for i in 0..3 {
-            let (line, leaf) = record(i, &prev);
-            encode(&mut buf, offset, &line, &leaf);
-            offset += line.len() as u64;
-            prev = leaf;
-            lines.push(line);
-        }
-        let entries = parse_entries(&file_of(&buf));
-        assert_eq!(entries.len(), 3);
-        assert_eq!(entries[2].line, lines[2]);
-        // A stale entry from an earlier lap (a smaller index) ends the run.
+        let (a, la) = records(0, 2, &mut prev);
+        encode(&mut buf, &tagger, 0, &a, &la);
+        let (b, lb) = records(2, 5, &mut prev);
+        encode(&mut buf, &tagger, a.len() as u64, &b, &lb);
+        let entries = parse_entries(&file_of(&buf), &tagger);
+        assert_eq!(entries.len(), 5);
+        assert_eq!(entries[2].log_offset, a.len() as u64);
+        // A frame from an earlier lap (smaller indices) ends the run.
         let mut stale = buf.clone();
-        let (old, old_leaf) = record(1, &store::ZERO);
-        encode(&mut stale, offset, &old, &old_leaf);
-        assert_eq!(parse_entries(&file_of(&stale)).len(), 3);
-        // A torn last entry, a flipped byte or a wrong offset ends it too.
-        for cut in [1, 10, ENTRY_HEADER as usize + 5] {
+        let mut old_prev = store::ZERO;
+        let (c, lc) = records(0, 1, &mut old_prev);
+        encode(&mut stale, &tagger, (a.len() + b.len()) as u64, &c, &lc);
+        assert_eq!(parse_entries(&file_of(&stale), &tagger).len(), 5);
+        // A torn or altered second frame drops that frame.
+        for cut in [1, 10, FRAME_HEADER as usize + 5] {
             let torn = &buf[..buf.len() - cut];
-            assert_eq!(parse_entries(&file_of(torn)).len(), 2, "cut {cut}");
+            assert_eq!(parse_entries(&file_of(torn), &tagger).len(), 2, "cut {cut}");
         }
         let mut flipped = buf.clone();
         let last = flipped.len() - 3;
         flipped[last] ^= 1;
-        assert_eq!(parse_entries(&file_of(&flipped)).len(), 2);
-        let mut moved = Vec::new();
-        let mut prev = store::ZERO;
-        for (i, off) in [(0u64, 0u64), (1, 9999)] {
-            let (line, leaf) = record(i, &prev);
-            encode(&mut moved, off, &line, &leaf);
-            prev = leaf;
+        assert_eq!(parse_entries(&file_of(&flipped), &tagger).len(), 2);
+        // Frames made without the key, or for another origin, are not read.
+        for other in [
+            Tagger::new(None, "t/log"),
+            Tagger::new(Some(&key), "t/log-2"),
+            Tagger::new(
+                Some(&NoteSigner::generate("t/log", TYPE_ED25519).unwrap()),
+                "t/log",
+            ),
+        ] {
+            let mut forged = Vec::new();
+            encode(&mut forged, &other, 0, &a, &la);
+            assert!(parse_entries(&file_of(&forged), &tagger).is_empty());
         }
-        assert_eq!(parse_entries(&file_of(&moved)).len(), 1);
+        // A frame at the wrong offset does not continue the run.
+        let mut moved = Vec::new();
+        encode(&mut moved, &tagger, 0, &a, &la);
+        encode(&mut moved, &tagger, 9999, &b, &lb);
+        assert_eq!(parse_entries(&file_of(&moved), &tagger).len(), 2);
         // Zeros: nothing.
-        assert!(parse_entries(&vec![0u8; 4096]).is_empty());
+        assert!(parse_entries(&vec![0u8; 4096], &tagger).is_empty());
     }
 }

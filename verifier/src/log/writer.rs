@@ -21,7 +21,7 @@
 use super::merkle::{self, CompactRange, Hash};
 use super::note::{Checkpoint, NoteSigner, SignedCheckpoint};
 use super::store::{self, io, TreeCache, ZERO};
-use super::wal::{self, Wal};
+use super::wal::{self, Tagger, Wal};
 use super::LogError;
 use serde_json::Value;
 use std::fs::{File, OpenOptions};
@@ -130,6 +130,7 @@ pub struct LogWriter {
     thread: Mutex<Option<JoinHandle<()>>>,
     stats: Arc<Counters>,
     wal_error: Option<String>,
+    notice: Option<String>,
 }
 
 /// What group commit has done so far (for metrics and benchmarks).
@@ -187,6 +188,7 @@ impl LogWriter {
         let stats = inner.stats.clone();
         let origin = inner.origin.clone();
         let wal_error = inner.wal_error.clone();
+        let notice = inner.notice.clone();
         let (tx, rx) = mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("tollgate-log".into())
@@ -199,7 +201,15 @@ impl LogWriter {
             thread: Mutex::new(Some(thread)),
             stats,
             wal_error,
+            notice,
         })
+    }
+
+    /// What opening the log found and set aside, if anything: records past
+    /// the latest signed checkpoint that the writer could not vouch for
+    /// (moved to `LOG.unvouched`, never signed).
+    pub fn notice(&self) -> Option<&str> {
+        self.notice.as_deref()
     }
 
     /// Why the write-ahead file that [`WriterOptions::wal_size`] asked for
@@ -349,6 +359,11 @@ struct Inner {
     log_synced: u64,
     wal: Option<Wal>,
     wal_error: Option<String>,
+    tagger: Tagger,
+    /// A batch went to the log file past the write-ahead file: sign it.
+    checkpoint_due: bool,
+    /// What opening the log set aside (see [`LogWriter::notice`]).
+    notice: Option<String>,
     range: CompactRange,
     prev: Hash,
     tree: Option<BufWriter<File>>,
@@ -438,10 +453,13 @@ impl Inner {
         }
         // Records a crash took from the log file come back from the
         // write-ahead file first; then the caches are checked against it.
+        let tagger = Tagger::new(options.key.as_ref(), &origin);
         let mut wal = None;
+        let mut frames = Vec::new();
         if let Some((w, ours)) = Wal::existing(path, &file)? {
             if ours {
-                replay(path, &file, &w.entries()?)?;
+                frames = w.entries(&tagger)?;
+                replay(path, &file, &frames)?;
             }
             wal = Some(w);
         }
@@ -452,6 +470,9 @@ impl Inner {
             log_synced: 0,
             wal: None,
             wal_error: None,
+            tagger,
+            checkpoint_due: false,
+            notice: None,
             range: CompactRange::new(),
             prev: ZERO,
             tree: None,
@@ -486,6 +507,26 @@ impl Inner {
                         last.checkpoint.size
                     ),
                 });
+            }
+        }
+        // The writer signs only records it can vouch for: those past the
+        // latest signed checkpoint must be in the write-ahead file (its
+        // frames are tagged with a secret of the key). Others (appended by
+        // someone else, or left by a writer that stopped before signing
+        // and had no write-ahead file) are set aside, not signed.
+        if inner.key.is_some() {
+            let signed = inner.last.as_ref().map_or(0, |c| c.checkpoint.size);
+            let n = inner.range.size();
+            let index = |e: &wal::Entry| store::record_header(&e.line).map(|(i, _)| i);
+            let vouched = match (
+                frames.first().and_then(index),
+                frames.last().and_then(index),
+            ) {
+                (Some(first), Some(last)) if first <= signed && last >= signed => last + 1,
+                _ => signed,
+            };
+            if n > vouched {
+                inner.set_aside(vouched)?;
             }
         }
         // Everything in the log file is made durable before the write-ahead
@@ -523,6 +564,45 @@ impl Inner {
             );
         }
         Ok(inner)
+    }
+
+    /// Move records `from..` out of the log file into `LOG.unvouched`.
+    fn set_aside(&mut self, from: u64) -> Result<(), LogError> {
+        let n = self.range.size();
+        // Rare: read the offset from the records, not the caches.
+        let mut offset = None;
+        let mut reader = File::open(&self.path).map_err(io(&self.path))?;
+        store::scan_lines(&self.path, &mut reader, |line_no, at, _| {
+            if line_no == from + 1 {
+                offset = Some(at);
+            }
+            Ok(())
+        })?;
+        let Some(offset) = offset else {
+            return Ok(());
+        };
+        let mut tail = Vec::new();
+        let mut f = File::open(&self.path).map_err(io(&self.path))?;
+        std::io::Seek::seek(&mut f, std::io::SeekFrom::Start(offset)).map_err(io(&self.path))?;
+        std::io::Read::read_to_end(&mut f, &mut tail).map_err(io(&self.path))?;
+        let aside = store::sidecar(&self.path, "unvouched");
+        let mut out = OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(&aside)
+            .map_err(io(&aside))?;
+        out.write_all(&tail)
+            .and_then(|()| out.sync_all())
+            .map_err(io(&aside))?;
+        self.file.set_len(offset).map_err(io(&self.path))?;
+        self.file.sync_data().map_err(io(&self.path))?;
+        self.rebuild()?;
+        self.notice = Some(format!(
+            "records {from}..{} were covered neither by a signed checkpoint nor by the write-ahead file (appended by someone else, or by a writer that stopped before signing them): moved to {} and not signed",
+            n - 1,
+            aside.display()
+        ));
+        Ok(())
     }
 
     /// Take the state from the caches if they agree with the log's end.
@@ -762,7 +842,9 @@ impl Inner {
                 leaf_hash: leaf,
             }));
         }
-        if self.interval.is_zero() && self.key.is_some() {
+        if (self.interval.is_zero() || std::mem::take(&mut self.checkpoint_due))
+            && self.key.is_some()
+        {
             if let Err(e) = self.checkpoint() {
                 self.deferred_error = Some(e);
             }
@@ -781,40 +863,42 @@ impl Inner {
         offsets: &[u64],
         leaves: &[Hash],
     ) -> std::io::Result<()> {
-        let Some(wal) = self.wal.as_mut() else {
+        let Some(wal) = self.wal.as_ref() else {
             self.file.write_all(buf)?;
             self.file.sync_data()?;
             self.log_synced = self.len + buf.len() as u64;
             return Ok(());
         };
-        let mut entries =
-            Vec::with_capacity(buf.len() + offsets.len() * wal::ENTRY_HEADER as usize);
-        for (i, (offset, leaf)) in offsets.iter().zip(leaves).enumerate() {
-            let start = (offset - self.len) as usize;
-            let end = offsets
-                .get(i + 1)
-                .map(|o| (o - self.len) as usize)
-                .unwrap_or(buf.len());
-            wal::encode(&mut entries, *offset, &buf[start..end], leaf);
-        }
-        if !wal.can_hold(entries.len() as u64) {
-            // A batch larger than the whole file: straight to the log.
+        let mut entries = Vec::with_capacity(buf.len() + wal::FRAME_HEADER as usize);
+        let first = offsets.first().copied().unwrap_or(self.len);
+        wal::encode(&mut entries, &self.tagger, first, buf, leaves);
+        if !wal.can_hold(entries.len() as u64) || buf.len() > u32::MAX as usize {
+            // A batch larger than the whole file: straight to the log, and
+            // signed right after (records past the latest checkpoint are
+            // vouched for only by the write-ahead file).
             self.file.write_all(buf)?;
             self.file.sync_data()?;
             self.log_synced = self.len + buf.len() as u64;
+            self.checkpoint_due = true;
             return Ok(());
         }
         if !wal.fits(entries.len() as u64) {
-            // Wrapping around overwrites entries: the log file must hold
-            // their records durably first.
-            if self.log_synced < self.len {
-                self.file.sync_data()?;
-                self.log_synced = self.len;
+            // Wrapping around overwrites frames: the log file must hold
+            // their records durably first, under a signed checkpoint (what
+            // is past the latest one must stay in the write-ahead file).
+            self.sync_log().map_err(std::io::Error::other)?;
+            if self.key.is_some() {
+                self.checkpoint().map_err(std::io::Error::other)?;
             }
-            wal.rewind();
+            if let Some(w) = self.wal.as_mut() {
+                w.rewind();
+            }
         }
         self.file.write_all(buf)?;
-        wal.write(&entries)
+        match self.wal.as_mut() {
+            Some(w) => w.write(&entries),
+            None => Ok(()),
+        }
     }
 
     /// Make every record written so far durable in the log file itself
