@@ -55,7 +55,10 @@ pub enum LogCommand {
         #[arg(long, default_value = "1", value_parser = clap::value_parser!(u64).range(1..))]
         batch: u64,
     },
-    /// Sign a checkpoint of everything in the log now (takes the writer lock).
+    /// Sign a checkpoint of everything in the log now (takes the writer
+    /// lock). Unlike a writer, which sets aside records past the latest
+    /// checkpoint that its write-ahead file does not vouch for, this signs
+    /// them: the key holder vouches for the log as it is.
     Checkpoint {
         log: PathBuf,
         /// The log's private key (file, or a mounted Secret).
@@ -236,6 +239,9 @@ pub fn run(command: LogCommand) -> Result<u8> {
                     ..tlog::WriterOptions::default()
                 },
             )?;
+            if let Some(n) = writer.notice() {
+                eprintln!("tollgate log append: warning: {}: {n}", log.display());
+            }
             let stdin = std::io::stdin();
             let mut batch = Vec::new();
             let mut out = std::io::stdout().lock();
@@ -274,6 +280,8 @@ pub fn run(command: LogCommand) -> Result<u8> {
                 tlog::WriterOptions {
                     key: Some(tlog::read_signer(&key)?),
                     origin,
+                    // The key holder, by hand: what is in the log is signed.
+                    adopt_unvouched: true,
                     ..tlog::WriterOptions::default()
                 },
             )?;
@@ -508,6 +516,9 @@ pub fn append_decision(
             ..tlog::WriterOptions::default()
         },
     )?;
+    if let Some(n) = writer.notice() {
+        eprintln!("tollgate: warning: {}: {n}", log.display());
+    }
     let receipt = writer.append_at(record, time)?;
     let checkpoint = writer.close()?;
     let mut out = serde_json::json!({

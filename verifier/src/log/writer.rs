@@ -70,6 +70,10 @@ pub struct WriterOptions {
     /// costs a fraction of an append's. If it cannot be created (a full
     /// disk), the writer goes on without it ([`LogWriter::wal_error`]).
     pub wal_size: u64,
+    /// Sign records found past the latest checkpoint that the write-ahead
+    /// file does not vouch for, instead of setting them aside: only for
+    /// the key holder's explicit `tollgate log checkpoint`.
+    pub adopt_unvouched: bool,
 }
 
 impl Default for WriterOptions {
@@ -80,6 +84,7 @@ impl Default for WriterOptions {
             checkpoint_interval: Duration::from_secs(1),
             max_batch: 4096,
             wal_size: 0,
+            adopt_unvouched: false,
         }
     }
 }
@@ -514,7 +519,7 @@ impl Inner {
         // frames are tagged with a secret of the key). Others (appended by
         // someone else, or left by a writer that stopped before signing
         // and had no write-ahead file) are set aside, not signed.
-        if inner.key.is_some() {
+        if inner.key.is_some() && !options.adopt_unvouched {
             let signed = inner.last.as_ref().map_or(0, |c| c.checkpoint.size);
             let n = inner.range.size();
             let index = |e: &wal::Entry| store::record_header(&e.line).map(|(i, _)| i);
