@@ -48,7 +48,7 @@ pub struct ServeArgs {
     /// full of zeros once): each batch of decisions is made durable by a
     /// sync of it, a fraction of the cost of an append to the log; the log
     /// file is synced before each checkpoint. 0: none.
-    #[arg(long, default_value = "32", value_name = "MIB")]
+    #[arg(long, default_value = "32", value_name = "MIB", value_parser = clap::value_parser!(u64).range(0..=256))]
     pub log_wal_mib: u64,
     /// How long a verified image digest's decision is reused.
     #[arg(long, default_value = "300", value_name = "SECONDS")]

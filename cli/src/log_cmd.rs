@@ -285,6 +285,9 @@ pub fn run(command: LogCommand) -> Result<u8> {
                     ..tlog::WriterOptions::default()
                 },
             )?;
+            if let Some(n) = writer.notice() {
+                eprintln!("tollgate log checkpoint: warning: {}: {n}", log.display());
+            }
             let cp = writer.close()?;
             if let Some(cp) = cp {
                 output::write(None, &cp.note.text())?;

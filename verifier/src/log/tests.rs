@@ -59,7 +59,7 @@ impl Fixture {
 }
 
 /// A signed log of `n` records; `per_record` checkpoints after each one
-/// (as the CLI gate does), otherwise one at close.
+/// (as the CLI gate does), otherwise one for all.
 fn fixture(n: usize, per_record: bool) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("decisions.jsonl");
@@ -76,11 +76,17 @@ fn fixture(n: usize, per_record: bool) -> Fixture {
         Duration::from_secs(3600)
     };
     let w = LogWriter::open(&f.log, f.options(interval)).unwrap();
-    for i in 0..n {
-        let r = w
-            .append(json!({"subject": format!("app-{i}"), "allowed": i % 2 == 0}))
-            .unwrap();
-        assert_eq!(r.index, i as u64);
+    let events: Vec<_> = (0..n)
+        .map(|i| json!({"subject": format!("app-{i}"), "allowed": i % 2 == 0}))
+        .collect();
+    if per_record {
+        for (i, e) in events.into_iter().enumerate() {
+            assert_eq!(w.append(e).unwrap().index, i as u64);
+        }
+    } else {
+        // One batch: without a write-ahead file, a writer signs each batch
+        // before answering it.
+        assert_eq!(w.append_many(&events).unwrap().len(), n);
     }
     w.close().unwrap();
     f
@@ -585,10 +591,8 @@ fn a_crash_loses_no_acknowledged_record() {
         w.close().unwrap();
         assert_eq!(f.verify().unwrap().records, 101, "{what}");
         // A clean close leaves nothing to replay.
-        let log = std::fs::File::open(&f.log).unwrap();
-        let (wal, ours) = wal::Wal::existing(&f.log, &log).unwrap().unwrap();
         let tagger = wal::Tagger::new(Some(&f.key()), "tollgate.test/log");
-        assert!(ours && wal.entries(&tagger).unwrap().is_empty(), "{what}");
+        assert!(found(&f).entries(&tagger).unwrap().is_empty(), "{what}");
     }
 }
 
@@ -596,12 +600,9 @@ fn a_crash_loses_no_acknowledged_record() {
 fn the_write_ahead_file_wraps_around_only_over_durable_records() {
     let f = fixture(0, false);
     let lines = crashed(&f, 300, wal::MIN_SIZE);
-    let log = std::fs::File::open(&f.log).unwrap();
-    let (wal, ours) = wal::Wal::existing(&f.log, &log).unwrap().unwrap();
-    let entries = wal
+    let entries = found(&f)
         .entries(&wal::Tagger::new(Some(&f.key()), "tollgate.test/log"))
         .unwrap();
-    assert!(ours);
     // It went round several times: it holds only the newest records.
     assert!(
         !entries.is_empty() && entries.len() < 50,
@@ -649,21 +650,26 @@ fn the_write_ahead_file_does_not_repair_a_changed_record() {
 }
 
 #[test]
-fn a_log_started_again_does_not_get_old_records_back() {
+fn the_write_ahead_file_belongs_to_its_log_by_content() {
+    // A crash, then the log file replaced by a copy (a restore, a volume
+    // re-attached with other device numbers): its frames still continue
+    // the log's records, so what the copy lost comes back.
     let f = fixture(0, false);
-    crashed(&f, 10, 1 << 20);
-    // The log (with its caches) is deleted, the write-ahead file left.
-    for p in [
-        f.log.clone(),
-        store::tree_path(&f.log),
-        store::idx_path(&f.log),
-    ] {
-        std::fs::remove_file(p).unwrap();
-    }
+    let lines = crashed(&f, 10, 1 << 20);
+    let copy = f.log.with_extension("copy");
+    std::fs::copy(&f.log, &copy).unwrap();
+    std::fs::rename(&copy, &f.log).unwrap();
+    let cut = std::fs::metadata(&f.log).unwrap().len() - 50;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&f.log)
+        .unwrap()
+        .set_len(cut)
+        .unwrap();
     let w = reopen_with_wal(&f).unwrap();
-    assert_eq!(w.append(json!({"fresh": true})).unwrap().index, 0);
+    assert_eq!(w.notice(), None);
     w.close().unwrap();
-    assert_eq!(f.lines().len(), 1);
+    assert_eq!(f.lines(), lines);
     // A writer without a write-ahead file still replays one left behind,
     // then removes it.
     let f = fixture(0, false);
@@ -673,6 +679,116 @@ fn a_log_started_again_does_not_get_old_records_back() {
     w.close().unwrap();
     assert_eq!(f.lines(), lines);
     assert!(!wal::path(&f.log).exists());
+}
+
+fn found(f: &Fixture) -> wal::Wal {
+    match wal::Wal::existing(&f.log).unwrap() {
+        wal::Existing::Found(w) => w,
+        other => panic!("no write-ahead file: {other:?}"),
+    }
+}
+
+#[test]
+fn every_acknowledged_record_survives_a_kill_and_keeps_its_index() {
+    // A batch larger than the whole write-ahead file goes straight to the
+    // log and is signed before it is answered; the frames after it still
+    // form a run.
+    let f = fixture(0, false);
+    let w = LogWriter::open(
+        &f.log,
+        WriterOptions {
+            wal_size: wal::MIN_SIZE,
+            ..f.options(Duration::from_secs(3600))
+        },
+    )
+    .unwrap();
+    let big: Vec<_> = (0..100).map(|i| json!({"big": i})).collect();
+    assert_eq!(w.append_many(&big).unwrap().len(), 100);
+    let small = w.append(json!({"small": 1})).unwrap();
+    let small2 = w.append(json!({"small": 2})).unwrap();
+    w.crash();
+    let lines = f.lines();
+    let cut = offset_of(&f, 100) + 5;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&f.log)
+        .unwrap()
+        .set_len(cut)
+        .unwrap();
+    let w = reopen_with_wal(&f).unwrap();
+    assert_eq!(w.notice(), None);
+    w.close().unwrap();
+    assert_eq!(f.lines(), lines);
+    assert_eq!(merkle::leaf_hash(lines[100].as_bytes()), small.leaf_hash);
+    assert_eq!(merkle::leaf_hash(lines[101].as_bytes()), small2.leaf_hash);
+    // Without a write-ahead file, each batch is signed before it is
+    // answered: a kill right after leaves nothing to set aside.
+    let f = fixture(2, false);
+    let w = LogWriter::open(&f.log, f.options(Duration::from_secs(3600))).unwrap();
+    let r = w.append(json!({"n": 2})).unwrap();
+    w.crash();
+    let w = LogWriter::open(&f.log, f.options(Duration::from_secs(3600))).unwrap();
+    assert_eq!(w.notice(), None);
+    assert_eq!(w.append(json!({"n": 3})).unwrap().index, 3);
+    w.close().unwrap();
+    assert_eq!(merkle::leaf_hash(f.lines()[2].as_bytes()), r.leaf_hash);
+    assert_eq!(f.verify().unwrap().records, 4);
+}
+
+#[test]
+fn a_removal_under_a_signed_checkpoint_is_not_repaired() {
+    // The log file is synced before each checkpoint: a loss below one is
+    // a removal, which the write-ahead file must not hide.
+    let f = fixture(0, false);
+    let w = LogWriter::open(
+        &f.log,
+        WriterOptions {
+            wal_size: 1 << 20,
+            ..f.options(Duration::from_secs(3600))
+        },
+    )
+    .unwrap();
+    for i in 0..20 {
+        w.append(json!({"n": i})).unwrap();
+    }
+    w.checkpoint().unwrap();
+    w.append(json!({"n": 20})).unwrap();
+    w.crash();
+    let cut = offset_of(&f, 10);
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&f.log)
+        .unwrap()
+        .set_len(cut)
+        .unwrap();
+    assert!(matches!(
+        reopen_with_wal(&f),
+        Err(LogError::Broken { record: 10, .. })
+    ));
+}
+
+#[test]
+fn a_symlinked_write_ahead_file_is_replaced_not_written_through() {
+    let f = fixture(0, false);
+    let victim = f.log.with_extension("victim");
+    std::fs::write(&victim, vec![7u8; 1 << 20]).unwrap();
+    std::os::unix::fs::symlink(&victim, wal::path(&f.log)).unwrap();
+    let w = reopen_with_wal(&f).unwrap();
+    w.append(json!({"n": 0})).unwrap();
+    w.close().unwrap();
+    assert_eq!(std::fs::read(&victim).unwrap(), vec![7u8; 1 << 20]);
+    assert!(std::fs::symlink_metadata(wal::path(&f.log))
+        .unwrap()
+        .file_type()
+        .is_file());
+    // A directory in its place: the writer goes on without one.
+    let f = fixture(0, false);
+    std::fs::create_dir(wal::path(&f.log)).unwrap();
+    let w = reopen_with_wal(&f).unwrap();
+    assert!(w.wal_error().is_some());
+    w.append(json!({"n": 0})).unwrap();
+    w.close().unwrap();
+    assert_eq!(f.verify().unwrap().records, 1);
 }
 
 #[test]
@@ -704,9 +820,6 @@ fn records_past_the_checkpoint_that_nothing_vouches_for_are_set_aside() {
     // for nothing either.
     let f = fixture(0, false);
     crashed(&f, 3, 1 << 20);
-    let log = std::fs::File::open(&f.log).unwrap();
-    let (w, _) = wal::Wal::existing(&f.log, &log).unwrap().unwrap();
-    drop(w);
     let other = NoteSigner::generate("tollgate.test/log", TYPE_ED25519).unwrap();
     let forged_tagger = wal::Tagger::new(Some(&other), "tollgate.test/log");
     let text = std::fs::read(&f.log).unwrap();

@@ -18,9 +18,7 @@
 //! record is never lost and a checkpoint never names a record that the
 //! log file does not hold durably.
 //!
-//! Layout: a 64-byte file header (magic, then the log file's device, inode
-//! and birth time: the entries belong to that file and no other, so a log
-//! that was deleted and started again never gets old records back), then
+//! Layout: a 64-byte file header (a magic line, then zeros), then
 //! one frame per batch from offset 64:
 //!
 //! ```text
@@ -40,9 +38,14 @@
 //! A frame is read only if its tag is right and, after the first, if it
 //! continues the one before (next index, `prev` the previous leaf, log
 //! offset right after it). Frames left from an earlier lap have smaller
-//! indices and end the scan, as do zeros and a torn write. Opening (after
-//! any replay) and closing the writer reset the file, so a clean shutdown
-//! leaves nothing to replay.
+//! indices and end the scan, as do zeros and a torn write. The run belongs
+//! to the log by its content: its first record must continue the log's
+//! record before it (the writer checks that before replaying anything).
+//! Opening (after any replay) and closing the writer reset the file, so a
+//! clean shutdown leaves nothing to replay. A `LOG.wal` that is not a
+//! regular file of this layout (a symlink, a directory's worth of trouble,
+//! another size) is never written through: it is replaced by a new file
+//! (a rename) or removed.
 
 use super::merkle::{self, Hash};
 use super::store::{self, io};
@@ -61,8 +64,8 @@ pub const FRAME_HEADER: u64 = 4 + 4 + 8 + 4 + 32;
 /// The smallest write-ahead file worth having (one header and a few
 /// records).
 pub const MIN_SIZE: u64 = 4096;
-/// The largest (read whole at open).
-pub const MAX_SIZE: u64 = 1 << 30;
+/// The largest (`--log-wal-mib` at most 256).
+pub const MAX_SIZE: u64 = 256 << 20;
 
 /// `LOG.wal`: the write-ahead file.
 pub fn path(log: &Path) -> PathBuf {
@@ -134,61 +137,67 @@ impl Tagger {
     }
 }
 
-/// The file header binding the entries to one log file.
-fn file_header(log: &File, log_path: &Path) -> Result<[u8; FILE_HEADER as usize], LogError> {
-    let meta = log.metadata().map_err(io(log_path))?;
+/// The file header.
+fn file_header() -> [u8; FILE_HEADER as usize] {
     let mut h = [0u8; FILE_HEADER as usize];
     h[..16].copy_from_slice(FILE_MAGIC);
-    h[16..24].copy_from_slice(&meta.dev().to_le_bytes());
-    h[24..32].copy_from_slice(&meta.ino().to_le_bytes());
-    // The birth time tells a new file from an old one whose inode number
-    // it reuses (where the file system records it).
-    let born = meta
-        .created()
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map_or(0, |d| d.as_nanos() as u64);
-    h[32..40].copy_from_slice(&born.to_le_bytes());
-    Ok(h)
+    h
+}
+
+/// What [`Wal::existing`] found at `LOG.wal`.
+#[derive(Debug)]
+pub enum Existing {
+    /// Nothing.
+    Missing,
+    /// Something that is not a write-ahead file of this layout (a symlink,
+    /// a directory, another size, another header): never written through.
+    Foreign,
+    /// A write-ahead file, opened.
+    Found(Wal),
 }
 
 impl Wal {
-    /// Open the write-ahead file the log open as `log` already has, as it
-    /// is, and tell whether its entries belong to this log file (one
-    /// written for another file, e.g. before the log was deleted and
-    /// started again, has none to replay).
-    pub fn existing(log_path: &Path, log: &File) -> Result<Option<(Wal, bool)>, LogError> {
+    /// Open the write-ahead file beside `log_path` as it is, if it is a
+    /// regular file (not a symlink) of this layout.
+    pub fn existing(log_path: &Path) -> Result<Existing, LogError> {
         let path = path(log_path);
-        let size = match std::fs::metadata(&path) {
-            Ok(m) => m.len(),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        let meta = match std::fs::symlink_metadata(&path) {
+            Ok(m) => m,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Existing::Missing),
             Err(e) => return Err(LogError::Io { path, source: e }),
         };
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(&path)
-            .map_err(io(&path))?;
+        let size = meta.len();
+        if !meta.file_type().is_file() || !(MIN_SIZE..=MAX_SIZE).contains(&size) {
+            return Ok(Existing::Foreign);
+        }
+        let Ok(file) = OpenOptions::new().read(true).write(true).open(&path) else {
+            return Ok(Existing::Foreign);
+        };
+        // The file opened is the one looked at (no symlink swapped in).
+        let opened = file.metadata().map_err(io(&path))?;
         let mut found = [0u8; FILE_HEADER as usize];
-        let ours = (MIN_SIZE..=MAX_SIZE).contains(&size)
-            && file.read_exact_at(&mut found, 0).is_ok()
-            && found == file_header(log, log_path)?;
-        Ok(Some((
-            Wal {
-                path,
-                file,
-                size,
-                pos: FILE_HEADER,
-            },
-            ours,
-        )))
+        if opened.dev() != meta.dev()
+            || opened.ino() != meta.ino()
+            || !opened.file_type().is_file()
+            || file.read_exact_at(&mut found, 0).is_err()
+            || found != file_header()
+        {
+            return Ok(Existing::Foreign);
+        }
+        Ok(Existing::Found(Wal {
+            path,
+            file,
+            size,
+            pos: FILE_HEADER,
+        }))
     }
 
-    /// Create the write-ahead file of the log open as `log`: `size` bytes
+    /// Create the write-ahead file beside `log_path`: `size` bytes
     /// (rounded up to a 4 KiB multiple) of zeros, written and synced in a
-    /// temporary file and moved into place, so that every block is
-    /// allocated and written before the first entry; then [`Wal::reset`].
-    pub fn create(log_path: &Path, log: &File, size: u64) -> Result<Wal, LogError> {
+    /// temporary file and moved into place (replacing whatever was there,
+    /// a symlink included, never writing through it), so that every block
+    /// is allocated and written before the first frame.
+    pub fn create(log_path: &Path, size: u64) -> Result<Wal, LogError> {
         let size = rounded(size);
         let path = path(log_path);
         let dir = path
@@ -199,8 +208,9 @@ impl Wal {
             .prefix(".tollgate-wal")
             .tempfile_in(dir)
             .map_err(io(&path))?;
+        tmp.write_all(&file_header()).map_err(io(&path))?;
         let zeros = vec![0u8; 1 << 20];
-        let mut left = size;
+        let mut left = size - FILE_HEADER;
         while left > 0 {
             let n = left.min(zeros.len() as u64) as usize;
             tmp.write_all(&zeros[..n]).map_err(io(&path))?;
@@ -214,14 +224,12 @@ impl Wal {
         if let Ok(d) = File::open(dir) {
             let _ = d.sync_all();
         }
-        let mut wal = Wal {
+        Ok(Wal {
             path,
             file,
             size,
             pos: FILE_HEADER,
-        };
-        wal.reset(log_path, log)?;
-        Ok(wal)
+        })
     }
 
     /// The file's size.
@@ -230,20 +238,21 @@ impl Wal {
     }
 
     /// Every record a crash may have left, in order (see the module
-    /// documentation for what is read).
+    /// documentation for what is read). Frames are read one at a time:
+    /// only frames with a right tag are kept in memory.
     pub fn entries(&self, tagger: &Tagger) -> Result<Vec<Entry>, LogError> {
-        let mut data = vec![0u8; self.size.min(MAX_SIZE) as usize];
-        self.file
-            .read_exact_at(&mut data, 0)
-            .map_err(io(&self.path))?;
-        Ok(parse_entries(&data, tagger))
+        let mut reader = FrameReader {
+            file: &self.file,
+            size: self.size,
+        };
+        Ok(parse_frames(&mut reader, tagger))
     }
 
-    /// Forget every entry (the log file holds them durably) and bind the
-    /// file to the log file open as `log`.
-    pub fn reset(&mut self, log_path: &Path, log: &File) -> Result<(), LogError> {
+    /// Forget every frame (the log file holds them durably, under a
+    /// signed checkpoint when the log has a key).
+    pub fn reset(&mut self) -> Result<(), LogError> {
         let mut head = [0u8; (FILE_HEADER + FRAME_HEADER) as usize];
-        head[..FILE_HEADER as usize].copy_from_slice(&file_header(log, log_path)?);
+        head[..FILE_HEADER as usize].copy_from_slice(&file_header());
         self.file
             .write_all_at(&head, 0)
             .and_then(|()| self.file.sync_data())
@@ -300,13 +309,45 @@ pub fn encode(out: &mut Vec<u8>, tagger: &Tagger, log_offset: u64, lines: &[u8],
     out.extend_from_slice(lines);
 }
 
-/// The records of a whole write-ahead file's bytes.
-fn parse_entries(data: &[u8], tagger: &Tagger) -> Vec<Entry> {
+/// Where frames are read from: the file, or bytes (tests).
+trait Source {
+    fn read_at(&mut self, buf: &mut [u8], at: u64) -> bool;
+}
+
+struct FrameReader<'a> {
+    file: &'a File,
+    size: u64,
+}
+
+impl Source for FrameReader<'_> {
+    fn read_at(&mut self, buf: &mut [u8], at: u64) -> bool {
+        at.checked_add(buf.len() as u64)
+            .is_some_and(|end| end <= self.size)
+            && self.file.read_exact_at(buf, at).is_ok()
+    }
+}
+
+impl Source for &[u8] {
+    fn read_at(&mut self, buf: &mut [u8], at: u64) -> bool {
+        let Some(src) = usize::try_from(at)
+            .ok()
+            .and_then(|at| self.get(at..at.checked_add(buf.len())?))
+        else {
+            return false;
+        };
+        buf.copy_from_slice(src);
+        true
+    }
+}
+
+/// The records of the run of frames from the first one.
+fn parse_frames(src: &mut impl Source, tagger: &Tagger) -> Vec<Entry> {
     let mut out: Vec<Entry> = Vec::new();
-    let mut at = FILE_HEADER as usize;
+    let mut at = FILE_HEADER;
     // (next index, previous leaf, next log offset) of the run so far.
     let mut expect: Option<(u64, Hash, u64)> = None;
-    'frames: while let Some(head) = data.get(at..at + FRAME_HEADER as usize) {
+    let mut head = [0u8; FRAME_HEADER as usize];
+    'frames: while src.read_at(&mut head, at) {
         if &head[..4] != FRAME_MAGIC {
             break;
         }
@@ -316,11 +357,12 @@ fn parse_entries(data: &[u8], tagger: &Tagger) -> Vec<Entry> {
         offset.copy_from_slice(&head[8..16]);
         let mut log_offset = u64::from_le_bytes(offset);
         let len = word(16) as usize;
-        let start = at + FRAME_HEADER as usize;
-        let Some(lines) = data.get(start..start.saturating_add(len)) else {
+        if count == 0 || len == 0 || count > len {
             break;
-        };
-        if count == 0 || lines.last() != Some(&b'\n') {
+        }
+        let start = at + FRAME_HEADER;
+        let mut lines = vec![0u8; len];
+        if !src.read_at(&mut lines, start) || lines.last() != Some(&b'\n') {
             break;
         }
         let split: Vec<&[u8]> = lines.split_inclusive(|b| *b == b'\n').collect();
@@ -346,8 +388,13 @@ fn parse_entries(data: &[u8], tagger: &Tagger) -> Vec<Entry> {
                     break 'frames;
                 }
             }
-            let end = log_offset.saturating_add(line.len() as u64);
-            expect = Some((index.saturating_add(1), *leaf, end));
+            let Some(end) = log_offset.checked_add(line.len() as u64) else {
+                break 'frames;
+            };
+            let Some(next) = index.checked_add(1) else {
+                break 'frames;
+            };
+            expect = Some((next, *leaf, end));
             records.push(Entry {
                 log_offset,
                 line: line.to_vec(),
@@ -355,9 +402,15 @@ fn parse_entries(data: &[u8], tagger: &Tagger) -> Vec<Entry> {
             log_offset = end;
         }
         out.extend(records);
-        at = start + len;
+        at = start + len as u64;
     }
     out
+}
+
+/// The records of a whole write-ahead file's bytes (tests).
+#[cfg(test)]
+fn parse_entries(data: &[u8], tagger: &Tagger) -> Vec<Entry> {
+    parse_frames(&mut &data[..], tagger)
 }
 
 #[cfg(test)]

@@ -461,10 +461,13 @@ impl Inner {
         let tagger = Tagger::new(options.key.as_ref(), &origin);
         let mut wal = None;
         let mut frames = Vec::new();
-        if let Some((w, ours)) = Wal::existing(path, &file)? {
-            if ours {
-                frames = w.entries(&tagger)?;
-                replay(path, &file, &frames)?;
+        if let wal::Existing::Found(w) = Wal::existing(path)? {
+            let signed = last.as_ref().map_or(0, |c| c.checkpoint.size);
+            frames = w.entries(&tagger)?;
+            if !replay(path, &file, &frames, signed)? {
+                // Frames that do not continue this log's records are not
+                // its own (an older log of the same name and key).
+                frames.clear();
             }
             wal = Some(w);
         }
@@ -519,7 +522,7 @@ impl Inner {
         // frames are tagged with a secret of the key). Others (appended by
         // someone else, or left by a writer that stopped before signing
         // and had no write-ahead file) are set aside, not signed.
-        if inner.key.is_some() && !options.adopt_unvouched {
+        if inner.key.is_some() {
             let signed = inner.last.as_ref().map_or(0, |c| c.checkpoint.size);
             let n = inner.range.size();
             let index = |e: &wal::Entry| store::record_header(&e.line).map(|(i, _)| i);
@@ -530,7 +533,12 @@ impl Inner {
                 (Some(first), Some(last)) if first <= signed && last >= signed => last + 1,
                 _ => signed,
             };
-            if n > vouched {
+            if n > vouched && options.adopt_unvouched {
+                inner.notice = Some(format!(
+                    "records {vouched}..{} were covered neither by a signed checkpoint nor by the write-ahead file: this checkpoint signs them (check them first with `tollgate log verify`)",
+                    n - 1
+                ));
+            } else if n > vouched {
                 inner.set_aside(vouched)?;
             }
         }
@@ -541,14 +549,14 @@ impl Inner {
         let wanted = (options.wal_size > 0).then(|| wal::rounded(options.wal_size));
         match (wal, wanted) {
             (Some(mut w), Some(size)) if w.size() == size => {
-                w.reset(path, &inner.file)?;
+                w.reset()?;
                 inner.wal = Some(w);
             }
-            (old, Some(size)) => match Wal::create(path, &inner.file, size) {
+            (old, Some(size)) => match Wal::create(path, size) {
                 Ok(w) => inner.wal = Some(w),
                 Err(e) => {
                     if let Some(mut w) = old {
-                        w.reset(path, &inner.file)?;
+                        w.reset()?;
                     }
                     inner.wal_error = Some(e.to_string());
                 }
@@ -812,32 +820,68 @@ impl Inner {
         stats
             .max_batch
             .fetch_max(batch.len() as u64, Ordering::Relaxed);
-        if let Err(e) = written {
-            // Cut back to the last durable record: nothing half-written.
-            let _ = self.file.set_len(self.len);
-            let _ = self.file.sync_data();
-            if let Some(w) = self.wal.as_mut() {
+        let fail = |me: &mut Inner, batch: Vec<Pending>, e: LogError| {
+            // Cut back to the last acknowledged record: nothing half-written.
+            let _ = me.file.set_len(me.len);
+            let _ = me.file.sync_data();
+            me.log_synced = me.log_synced.min(me.len);
+            if let Some(w) = me.wal.as_mut() {
                 let _ = w.invalidate();
             }
             for p in batch {
-                p.reply.send(Err(LogError::Io {
-                    path: self.path.clone(),
-                    source: std::io::Error::new(e.kind(), e.to_string()),
+                p.reply.send(Err(match &e {
+                    LogError::Io { path, source } => LogError::Io {
+                        path: path.clone(),
+                        source: std::io::Error::new(source.kind(), source.to_string()),
+                    },
+                    other => LogError::Usage(other.to_string()),
                 }));
             }
-            return false;
+            false
+        };
+        if let Err(e) = written {
+            let e = LogError::Io {
+                path: self.path.clone(),
+                source: e,
+            };
+            return fail(self, batch, e);
         }
+        let saved = (self.len, self.prev, self.range.clone());
         self.len += buf.len() as u64;
         self.prev = prev;
-        self.stats
-            .records
-            .fetch_add(batch.len() as u64, Ordering::Relaxed);
         let mut nodes = Vec::with_capacity(leaves.len() * 64);
         for leaf in &leaves {
             self.range
                 .push_with(*leaf, |_, _, h| nodes.extend_from_slice(h));
         }
         self.write_caches(&nodes, &offsets);
+        // Every acknowledged record is under a signed checkpoint or in a
+        // tagged write-ahead frame: without a frame (no write-ahead file,
+        // or a batch that went past it) the batch is signed before it is
+        // answered, and a failed signature undoes it.
+        let direct = std::mem::take(&mut self.checkpoint_due);
+        if self.key.is_some() && (self.wal.is_none() || direct || self.interval.is_zero()) {
+            if let Err(e) = self.checkpoint() {
+                let (len, prev, range) = saved;
+                self.len = len;
+                self.prev = prev;
+                self.range = range;
+                self.drop_caches();
+                return fail(self, batch, e);
+            }
+        }
+        if direct {
+            // The write-ahead file starts again after the signed batch
+            // (its older frames would not chain with the next one).
+            if let Some(w) = self.wal.as_mut() {
+                if w.reset().is_err() {
+                    self.wal = None;
+                }
+            }
+        }
+        self.stats
+            .records
+            .fetch_add(batch.len() as u64, Ordering::Relaxed);
         if self.flushed.elapsed() >= CACHE_FLUSH_EVERY {
             self.flush_caches();
         }
@@ -846,13 +890,6 @@ impl Inner {
                 index: first + i,
                 leaf_hash: leaf,
             }));
-        }
-        if (self.interval.is_zero() || std::mem::take(&mut self.checkpoint_due))
-            && self.key.is_some()
-        {
-            if let Err(e) = self.checkpoint() {
-                self.deferred_error = Some(e);
-            }
         }
         true
     }
@@ -922,7 +959,7 @@ impl Inner {
         let signed = self.checkpoint()?;
         self.sync_log()?;
         if let Some(mut w) = self.wal.take() {
-            w.reset(&self.path, &self.file)?;
+            w.reset()?;
         }
         Ok(signed)
     }
@@ -1010,34 +1047,63 @@ pub fn cached_root(log: &Path, size: u64) -> Option<Hash> {
 }
 
 /// Put back into the log file the records of the write-ahead file's
-/// entries that it lost in a crash (a missing or torn tail, or pages never
-/// written back, which read as zeros). Returns whether anything was
-/// written. A log file that holds other bytes where an entry says a record
-/// was is not repaired: that is a change, not a crash.
-fn replay(path: &Path, file: &File, entries: &[wal::Entry]) -> Result<bool, LogError> {
+/// frames that it lost in a crash (a missing or torn tail, or pages never
+/// written back, which read as zeros). Returns whether the frames belong
+/// to this log (their first record continues the log's record before it);
+/// frames that do not are left alone. A log file that holds other bytes
+/// where a frame says a record was is not repaired (that is a change, not
+/// a crash), nor is anything below the latest signed checkpoint's size
+/// (the log file is synced before a checkpoint is signed, so a loss there
+/// is a removal): both are errors.
+fn replay(path: &Path, file: &File, entries: &[wal::Entry], signed: u64) -> Result<bool, LogError> {
+    let Some(first) = entries.first() else {
+        return Ok(true);
+    };
     let len = file.metadata().map_err(io(path))?.len();
-    let record = |e: &wal::Entry| store::record_header(&e.line).map_or(0, |(i, _)| i);
+    let record = |e: &wal::Entry| store::record_header(&e.line[..e.line.len() - 1]);
+    let index = |e: &wal::Entry| record(e).map_or(0, |(i, _)| i);
+    if first.log_offset > len {
+        return Err(LogError::Broken {
+            path: path.to_path_buf(),
+            line: index(first) + 1,
+            record: index(first),
+            message: format!(
+                "the log file ends at byte {len}, before record {} (byte {}) that its write-ahead file holds: records were removed; run `tollgate log verify`",
+                index(first),
+                first.log_offset
+            ),
+        });
+    }
+    // The run must continue the log's record that ends where it starts.
+    let before = previous_record(path, file, first.log_offset)?;
+    let continues = match (record(first), before) {
+        (Some((0, prev)), None) => prev == ZERO,
+        (Some((i, prev)), Some((j, leaf))) => i == j + 1 && prev == leaf,
+        _ => false,
+    };
+    if !continues {
+        return Ok(false);
+    }
     for (i, e) in entries.iter().enumerate() {
-        let end = e.log_offset + e.line.len() as u64;
-        if e.log_offset > len {
-            return Err(LogError::Broken {
-                path: path.to_path_buf(),
-                line: record(e) + 1,
-                record: record(e),
-                message: format!(
-                    "the log file ends at byte {len}, before record {} (byte {}) that its write-ahead file holds: records were removed; run `tollgate log verify`",
-                    record(e),
-                    e.log_offset
-                ),
-            });
-        }
-        let mut have = vec![0u8; (end.min(len) - e.log_offset) as usize];
+        let Some(end) = e.log_offset.checked_add(e.line.len() as u64) else {
+            return Ok(true);
+        };
+        let mut have = vec![0u8; (end.min(len).saturating_sub(e.log_offset)) as usize];
         file.read_exact_at(&mut have, e.log_offset)
             .map_err(io(path))?;
         if have == e.line {
             continue;
         }
-        // From here on the log file may only be short of the entries or
+        let broken = |e: &wal::Entry, message: &str| LogError::Broken {
+            path: path.to_path_buf(),
+            line: index(e) + 1,
+            record: index(e),
+            message: message.to_string(),
+        };
+        if index(e) < signed {
+            return Err(broken(e, "the record, under a signed checkpoint, is not what its write-ahead file holds: it was removed or changed; run `tollgate log verify`"));
+        }
+        // From here on the log file may only be short of the records or
         // hold zeros where they should be.
         let mut at = e.log_offset;
         for later in &entries[i..] {
@@ -1048,12 +1114,7 @@ fn replay(path: &Path, file: &File, entries: &[wal::Entry]) -> Result<bool, LogE
             let mut have = vec![0u8; n];
             file.read_exact_at(&mut have, at).map_err(io(path))?;
             if have.iter().zip(&later.line).any(|(h, w)| *h != 0 && h != w) {
-                return Err(LogError::Broken {
-                    path: path.to_path_buf(),
-                    line: record(later) + 1,
-                    record: record(later),
-                    message: "the record differs from the one its write-ahead file holds: the log file was changed; run `tollgate log verify`".into(),
-                });
+                return Err(broken(later, "the record differs from the one its write-ahead file holds: the log file was changed; run `tollgate log verify`"));
             }
             at += later.line.len() as u64;
         }
@@ -1065,5 +1126,34 @@ fn replay(path: &Path, file: &File, entries: &[wal::Entry]) -> Result<bool, LogE
         file.sync_data().map_err(io(path))?;
         return Ok(true);
     }
-    Ok(false)
+    Ok(true)
+}
+
+/// The index and leaf hash of the log's record that ends (with its
+/// newline) at byte `end`; `None` at the start of the file or if no
+/// record ends there.
+fn previous_record(path: &Path, file: &File, end: u64) -> Result<Option<(u64, Hash)>, LogError> {
+    if end == 0 {
+        return Ok(None);
+    }
+    let mut window = 4096u64;
+    loop {
+        let start = end.saturating_sub(window);
+        let mut buf = vec![0u8; (end - start) as usize];
+        file.read_exact_at(&mut buf, start).map_err(io(path))?;
+        if buf.last() != Some(&b'\n') {
+            return Ok(None);
+        }
+        let body = &buf[..buf.len() - 1];
+        match memchr::memrchr(b'\n', body) {
+            Some(p) => {
+                let line = &body[p + 1..];
+                return Ok(store::record_header(line).map(|(i, _)| (i, merkle::leaf_hash(line))));
+            }
+            None if start == 0 => {
+                return Ok(store::record_header(body).map(|(i, _)| (i, merkle::leaf_hash(body))));
+            }
+            None => window = window.saturating_mul(4),
+        }
+    }
 }
