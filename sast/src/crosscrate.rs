@@ -6,7 +6,10 @@
 //! summaries are indexed by `Type::method`, `module::function` (the
 //! module is the file's name, or its directory's for `mod.rs`), the bare
 //! function name when only one file defines it, and `.method` when only one
-//! type has that method. A file that calls one of them defined in another
+//! method of that name is defined in the scan ([`Definitions`], counted
+//! once before the rounds over every function, whatever its summary: a
+//! name resolves in every round or in none, so the index only grows as
+//! summaries do). A file that calls one of them defined in another
 //! file is analysed again with those summaries imported, so an argument it
 //! passes reaches the sink in the other file and is reported there, with
 //! the whole path (source and call in the caller's file, sink in the
@@ -21,11 +24,60 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 /// Re-analysis rounds after the first pass.
 pub(crate) const MAX_ROUNDS: usize = 3;
 
-/// One file's exports: its module name and interesting summaries by key.
+/// One file's exports: its module name, interesting summaries by key, and
+/// every function it defines (`engine::FileAnalyzer::defined`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Exports {
     pub module: Option<String>,
     pub summaries: Vec<(String, Summary)>,
+    pub defined: Vec<(String, bool)>,
+}
+
+/// How many functions of the scan each name a call may use could mean
+/// (`Type::method`, `module::function`, a bare function name, `.method`),
+/// counted once, from the first analysis of every file: a name defined
+/// once resolves to that function (when its summary is interesting), a
+/// name defined twice resolves to nothing, whatever the summaries. So a
+/// name never resolves in one round and not in the next.
+#[derive(Default)]
+pub(crate) struct Definitions(HashMap<String, u32>);
+
+impl Definitions {
+    pub(crate) fn build<'a>(files: impl Iterator<Item = &'a Exports>) -> Self {
+        let mut counts: HashMap<String, u32> = HashMap::new();
+        for exports in files {
+            // A key defined twice in a file (`cfg` variants) has one
+            // summary there; two types of a file with a method of the
+            // same name are two definitions of `.name`.
+            let mut names: BTreeSet<String> = BTreeSet::new();
+            let mut methods: Vec<String> = Vec::new();
+            for (key, method) in &exports.defined {
+                match key.rsplit_once("::") {
+                    Some((_, name)) => {
+                        if names.insert(key.clone()) && *method {
+                            methods.push(format!(".{name}"));
+                        }
+                    }
+                    None if *method => methods.push(format!(".{key}")),
+                    None => {
+                        if names.insert(key.clone()) {
+                            if let Some(module) = &exports.module {
+                                names.insert(format!("{module}::{key}"));
+                            }
+                        }
+                    }
+                }
+            }
+            for name in names.into_iter().chain(methods) {
+                *counts.entry(name).or_default() += 1;
+            }
+        }
+        Definitions(counts)
+    }
+
+    fn unique(&self, name: &str) -> bool {
+        self.0.get(name) == Some(&1)
+    }
 }
 
 /// The crate-wide index.
@@ -33,7 +85,7 @@ pub(crate) struct Exports {
 pub(crate) struct Externals {
     /// Call name -> (defining file, summary key in that file, summary).
     by_name: BTreeMap<String, (String, String, Summary)>,
-    /// `.method` -> (defining file, key, summary), when unique.
+    /// `.method` -> (defining file, key, summary).
     methods: BTreeMap<String, (String, String, Summary)>,
 }
 
@@ -50,39 +102,39 @@ pub(crate) fn module_of(rel: &str) -> Option<String> {
 }
 
 impl Externals {
-    /// Build the index from every file's exports (path, exports).
-    pub(crate) fn build<'a>(files: impl Iterator<Item = (&'a str, &'a Exports)>) -> Self {
-        let mut names: HashMap<String, Vec<(String, String, Summary)>> = HashMap::new();
-        let mut methods: HashMap<String, Vec<(String, String, Summary)>> = HashMap::new();
+    /// Index every file's exports (path, exports) under the names that
+    /// `defs` says only they define.
+    pub(crate) fn build<'a>(
+        defs: &Definitions,
+        files: impl Iterator<Item = (&'a str, &'a Exports)>,
+    ) -> Self {
+        let mut index = Externals::default();
         for (path, exports) in files {
             for (key, summary) in &exports.summaries {
-                let entry = (path.to_string(), key.clone(), summary.clone());
-                if let Some((_, name)) = key.split_once("::") {
+                let entry = || (path.to_string(), key.clone(), summary.clone());
+                if let Some((_, name)) = key.rsplit_once("::") {
                     // `Type::name`
-                    names.entry(key.clone()).or_default().push(entry.clone());
-                    if summary.has_self {
-                        methods.entry(format!(".{name}")).or_default().push(entry);
+                    if defs.unique(key) {
+                        index.by_name.insert(key.clone(), entry());
+                    }
+                    let method = format!(".{name}");
+                    if summary.has_self && defs.unique(&method) {
+                        index.methods.insert(method, entry());
                     }
                 } else {
                     if let Some(module) = &exports.module {
-                        names
-                            .entry(format!("{module}::{key}"))
-                            .or_default()
-                            .push(entry.clone());
+                        let name = format!("{module}::{key}");
+                        if defs.unique(&name) {
+                            index.by_name.insert(name, entry());
+                        }
                     }
-                    names.entry(key.clone()).or_default().push(entry);
+                    if defs.unique(key) {
+                        index.by_name.insert(key.clone(), entry());
+                    }
                 }
             }
         }
-        let unique = |m: HashMap<String, Vec<(String, String, Summary)>>| {
-            m.into_iter()
-                .filter_map(|(k, mut v)| (v.len() == 1).then(|| (k, v.remove(0))))
-                .collect::<BTreeMap<_, _>>()
-        };
-        Externals {
-            by_name: unique(names),
-            methods: unique(methods),
-        }
+        index
     }
 
     /// Summaries defined outside `path` that `calls` name: (name the

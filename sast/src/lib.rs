@@ -253,8 +253,12 @@ pub fn scan(targets: &[PathBuf], options: &Options) -> Result<Report, Error> {
     }
     // Crate-wide summaries: re-analyse the files that call functions of
     // other files with interesting summaries, until the exports settle.
-    let mut index =
-        crosscrate::Externals::build(per_file.iter().map(|r| (r.path.as_str(), &r.exports)));
+    // What the names calls use could mean, fixed from here on.
+    let defs = crosscrate::Definitions::build(per_file.iter().map(|r| &r.exports));
+    let mut index = crosscrate::Externals::build(
+        &defs,
+        per_file.iter().map(|r| (r.path.as_str(), &r.exports)),
+    );
     for _ in 0..crosscrate::MAX_ROUNDS {
         let mut again = Vec::new();
         let mut imports = Vec::new();
@@ -297,8 +301,10 @@ pub fn scan(targets: &[PathBuf], options: &Options) -> Result<Report, Error> {
             owners[i] = result.kept_on;
             per_file[i] = result;
         }
-        let next =
-            crosscrate::Externals::build(per_file.iter().map(|r| (r.path.as_str(), &r.exports)));
+        let next = crosscrate::Externals::build(
+            &defs,
+            per_file.iter().map(|r| (r.path.as_str(), &r.exports)),
+        );
         if next == index {
             break;
         }
@@ -893,6 +899,7 @@ fn analyze_text(
     result.exports = crosscrate::Exports {
         module: crosscrate::module_of(rel),
         summaries: analyzer.exports(),
+        defined: std::mem::take(&mut analyzer.defined),
     };
     result.calls = std::mem::take(&mut analyzer.calls);
     result.probes = std::mem::take(&mut analyzer.probes);
@@ -1037,7 +1044,9 @@ fn log(s: &str) {
     /// Imports of `src/main.rs` from a `src/db.rs` with this source.
     fn imports_from(db: &str, caller: &FileResult) -> Vec<engine::Import> {
         let db = analyze("src/db.rs", db, &[], None);
-        let index = crosscrate::Externals::build(std::iter::once((db.path.as_str(), &db.exports)));
+        let defs = crosscrate::Definitions::build([&db.exports, &caller.exports].into_iter());
+        let index =
+            crosscrate::Externals::build(&defs, std::iter::once((db.path.as_str(), &db.exports)));
         index.for_file(&caller.path, &caller.calls)
     }
 

@@ -320,6 +320,49 @@ pub fn save(name: &str) {
     ]);
 }
 
+/// A `.method` call resolves across files only when one method of that
+/// name is defined in the whole scan, whatever the summaries: with a second
+/// `run` (harmless, so with no summary to export) the callee is unknown.
+#[test]
+fn a_method_defined_twice_in_a_scan_is_not_resolved() {
+    let shell = r#"
+pub struct Runner;
+impl Runner {
+    pub fn run(&self, line: &str) {
+        std::process::Command::new("sh").arg("-c").arg(line).status().unwrap();
+    }
+}
+"#;
+    let main = r#"
+mod shell;
+mod other;
+use axum::extract::Query;
+
+async fn handler(Query(p): Query<Params>, runner: shell::Runner) {
+    runner.run(&p.cmd);
+}
+"#;
+    check_crate(&[
+        ("src/main.rs", main),
+        ("src/shell.rs", shell),
+        (
+            "src/other.rs",
+            r#"
+pub struct Quiet;
+impl Quiet {
+    pub fn run(&self, _line: &str) {}
+}
+"#,
+        ),
+    ]);
+    // Defined once: resolved.
+    let sink = shell.replace(
+        ".status().unwrap();",
+        ".status().unwrap(); //~ command-injection",
+    );
+    check_crate(&[("src/main.rs", main), ("src/shell.rs", &sink)]);
+}
+
 /// A suppression at the sink holds for findings another file's analysis
 /// reports there, and is then not an unused suppression.
 #[test]

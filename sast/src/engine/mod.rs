@@ -196,6 +196,11 @@ pub struct FileAnalyzer<'a> {
     pub(crate) rel: String,
     /// Names this file's functions call (`f`, `m::f`, `.m`).
     pub(crate) calls: HashSet<String>,
+    /// The file's functions (`summary::collect` keys; a trait's default
+    /// methods by name) and whether each is a method with a receiver,
+    /// whatever their summaries: `crate::crosscrate` resolves a name
+    /// defined only once in a scan.
+    pub(crate) defined: Vec<(String, bool)>,
     /// Method name -> keys of the local methods with that name.
     pub(crate) methods: HashMap<String, Vec<String>>,
     /// Function bodies already analysed in call-graph order.
@@ -706,6 +711,7 @@ impl<'a> FileAnalyzer<'a> {
             limit_line: None,
             summaries: HashMap::new(),
             local_keys: HashSet::new(),
+            defined: Vec::new(),
             calls: HashSet::new(),
             rel: path.to_string(),
             methods: HashMap::new(),
@@ -741,7 +747,14 @@ impl<'a> FileAnalyzer<'a> {
         self.macro_bodies = MacroBodies::default();
         // Functions first, callee-first, building summaries; then the
         // rest of the file (impls, constants, trait defaults, nested items).
-        let items = summary::collect(file, self.include_tests);
+        let (items, trait_methods) = summary::collect(file, self.include_tests);
+        for item in &items {
+            let method = item.self_ty.is_some() && item.sig.receiver().is_some();
+            self.defined.push((item.key.clone(), method));
+        }
+        for name in trait_methods {
+            self.defined.push((name, true));
+        }
         for item in &items {
             // An imported summary under a local function's key is read
             // when the local one is compared or exported.

@@ -73,21 +73,28 @@ pub(crate) struct FnItem<'ast> {
     pub calls: Vec<String>,
 }
 
-/// Collect the file's functions (not test code unless asked).
-pub(crate) fn collect<'ast>(file: &'ast syn::File, include_tests: bool) -> Vec<FnItem<'ast>> {
+/// Collect the file's functions (not test code unless asked), and the
+/// names of the trait methods with a default body and a receiver (not
+/// analysed as functions, but a `.name()` call may run them).
+pub(crate) fn collect<'ast>(
+    file: &'ast syn::File,
+    include_tests: bool,
+) -> (Vec<FnItem<'ast>>, Vec<String>) {
     let mut c = ItemCollector {
         include_tests,
         self_ty: None,
         out: Vec::new(),
+        trait_methods: Vec::new(),
     };
     c.visit_file(file);
-    c.out
+    (c.out, c.trait_methods)
 }
 
 struct ItemCollector<'ast> {
     include_tests: bool,
     self_ty: Option<String>,
     out: Vec<FnItem<'ast>>,
+    trait_methods: Vec<String>,
 }
 
 impl ItemCollector<'_> {
@@ -180,7 +187,18 @@ impl<'ast> Visit<'ast> for ItemCollector<'ast> {
 
     // Trait default methods and nested functions are analysed by the
     // ordinary walk, without summaries.
-    fn visit_item_trait(&mut self, _: &'ast syn::ItemTrait) {}
+    fn visit_item_trait(&mut self, item: &'ast syn::ItemTrait) {
+        if self.skip(&item.attrs) {
+            return;
+        }
+        for trait_item in &item.items {
+            if let syn::TraitItem::Fn(f) = trait_item {
+                if f.default.is_some() && f.sig.receiver().is_some() && !self.skip(&f.attrs) {
+                    self.trait_methods.push(f.sig.ident.to_string());
+                }
+            }
+        }
+    }
 }
 
 /// Order functions callee-first; the second value says whether the call
