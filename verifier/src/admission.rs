@@ -926,11 +926,12 @@ impl State {
         {
             let s = w.stats();
             out.push_str(&format!(
-                "# HELP tollgate_decision_log_syncs_total Group commits (one write and fdatasync each).\n# TYPE tollgate_decision_log_syncs_total counter\ntollgate_decision_log_syncs_total {}\n# HELP tollgate_decision_log_records_total Records made durable.\n# TYPE tollgate_decision_log_records_total counter\ntollgate_decision_log_records_total {}\n# HELP tollgate_decision_log_sync_seconds_total Time in write and fdatasync.\n# TYPE tollgate_decision_log_sync_seconds_total counter\ntollgate_decision_log_sync_seconds_total {}\n# HELP tollgate_decision_log_max_batch Most records made durable by one fdatasync.\n# TYPE tollgate_decision_log_max_batch gauge\ntollgate_decision_log_max_batch {}\n",
+                "# HELP tollgate_decision_log_syncs_total Group commits (one write and fdatasync each).\n# TYPE tollgate_decision_log_syncs_total counter\ntollgate_decision_log_syncs_total {}\n# HELP tollgate_decision_log_records_total Records made durable.\n# TYPE tollgate_decision_log_records_total counter\ntollgate_decision_log_records_total {}\n# HELP tollgate_decision_log_sync_seconds_total Time in write and fdatasync.\n# TYPE tollgate_decision_log_sync_seconds_total counter\ntollgate_decision_log_sync_seconds_total {}\n# HELP tollgate_decision_log_max_batch Most records made durable by one fdatasync.\n# TYPE tollgate_decision_log_max_batch gauge\ntollgate_decision_log_max_batch {}\n# HELP tollgate_decision_log_checkpoint_failures_total Scheduled checkpoints that could not be written (retried).\n# TYPE tollgate_decision_log_checkpoint_failures_total counter\ntollgate_decision_log_checkpoint_failures_total {}\n",
                 s.batches,
                 s.records,
                 s.sync_micros as f64 / 1e6,
-                s.max_batch
+                s.max_batch,
+                s.checkpoint_failures
             ));
         }
         out

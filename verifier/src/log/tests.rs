@@ -854,3 +854,127 @@ fn a_wrap_around_signs_what_the_write_ahead_file_stops_holding() {
     assert_eq!(f.lines(), lines);
     assert_eq!(f.verify().unwrap().records, 300);
 }
+
+#[test]
+fn a_second_crash_in_a_row_keeps_every_acknowledged_record() {
+    // A writer killed after acknowledging records, then another one that
+    // is killed too (idle, after one more record, with another write-ahead
+    // size, or with none): the first one's records are signed when the
+    // second opens, so the third finds them all.
+    type Second = fn(&Fixture) -> Option<Receipt>;
+    let seconds: [(&str, Second); 4] = [
+        ("idle", |f| {
+            reopen_with_wal(f).unwrap().crash();
+            None
+        }),
+        ("one more record", |f| {
+            let w = reopen_with_wal(f).unwrap();
+            let r = w.append(json!({"second": true})).unwrap();
+            w.crash();
+            Some(r)
+        }),
+        ("another size", |f| {
+            let w = LogWriter::open(
+                &f.log,
+                WriterOptions {
+                    wal_size: 2 << 20,
+                    ..f.options(Duration::from_secs(3600))
+                },
+            )
+            .unwrap();
+            w.crash();
+            None
+        }),
+        ("no write-ahead file", |f| {
+            let w = LogWriter::open(&f.log, f.options(Duration::from_secs(3600))).unwrap();
+            w.crash();
+            None
+        }),
+    ];
+    for (what, second) in seconds {
+        let f = fixture(0, false);
+        let mut lines = crashed(&f, 5, 1 << 20);
+        if let Some(r) = second(&f) {
+            assert_eq!(r.index, 5, "{what}");
+            lines = f.lines();
+        }
+        let w = reopen_with_wal(&f).unwrap();
+        assert_eq!(w.notice(), None, "{what}");
+        w.close().unwrap();
+        assert_eq!(f.lines(), lines, "{what}");
+        assert_eq!(f.verify().unwrap().records, lines.len() as u64, "{what}");
+    }
+}
+
+#[test]
+fn crafted_files_beside_the_log_are_not_written_through_or_trusted() {
+    // Caches and checkpoints behind symlinks: the targets stay untouched.
+    let f = fixture(3, true);
+    for p in [store::tree_path(&f.log), store::idx_path(&f.log)] {
+        std::fs::remove_file(&p).unwrap();
+        let victim = p.with_extension("victim");
+        std::fs::write(&victim, b"precious").unwrap();
+        std::os::unix::fs::symlink(&victim, &p).unwrap();
+    }
+    let w = LogWriter::open(&f.log, f.options(Duration::ZERO)).unwrap();
+    w.append(json!({"n": 3})).unwrap();
+    w.close().unwrap();
+    for p in [store::tree_path(&f.log), store::idx_path(&f.log)] {
+        assert_eq!(
+            std::fs::read(p.with_extension("victim")).unwrap(),
+            b"precious"
+        );
+    }
+    assert_eq!(f.verify().unwrap().records, 4);
+    // A frame header claiming 4 GiB of lines: nothing is allocated for it.
+    let f = fixture(0, false);
+    crashed(&f, 2, 1 << 20);
+    let mut bytes = std::fs::read(wal::path(&f.log)).unwrap();
+    let at = wal::FILE_HEADER as usize;
+    bytes[at + 16..at + 20].copy_from_slice(&u32::MAX.to_le_bytes());
+    std::fs::write(wal::path(&f.log), bytes).unwrap();
+    assert!(found(&f)
+        .entries(&wal::Tagger::new(Some(&f.key()), "tollgate.test/log"))
+        .unwrap()
+        .is_empty());
+}
+
+#[test]
+fn an_unacknowledged_tail_with_a_hole_is_cut_at_the_last_frame() {
+    let f = fixture(0, false);
+    let lines = crashed(&f, 20, 1 << 20);
+    // Bytes of a record whose frame was never written, with zeros in them.
+    let mut bytes = std::fs::read(&f.log).unwrap();
+    bytes.extend_from_slice(&[0u8; 100]);
+    bytes.extend_from_slice(b"\"event\":{}}\n");
+    std::fs::write(&f.log, bytes).unwrap();
+    let w = reopen_with_wal(&f).unwrap();
+    w.close().unwrap();
+    assert_eq!(f.lines(), lines);
+}
+
+#[test]
+fn an_unsigned_log_is_not_given_a_key_silently() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("d.jsonl");
+    let w = LogWriter::open(&log, WriterOptions::default()).unwrap();
+    w.append(json!({"n": 0})).unwrap();
+    w.close().unwrap();
+    let key = NoteSigner::generate("tollgate.test/log", TYPE_ED25519).unwrap();
+    let opts = |adopt| WriterOptions {
+        key: Some(NoteSigner::parse(&key.private_text()).unwrap()),
+        adopt_unvouched: adopt,
+        ..WriterOptions::default()
+    };
+    match LogWriter::open(&log, opts(false)) {
+        Err(e @ LogError::Usage(_)) => assert!(e.to_string().contains("log checkpoint"), "{e}"),
+        other => panic!("expected a usage error, got {other:?}"),
+    }
+    // `log checkpoint` signs it as it is.
+    let w = LogWriter::open(&log, opts(true)).unwrap();
+    assert!(w.notice().is_some());
+    w.close().unwrap();
+    let w = LogWriter::open(&log, opts(false)).unwrap();
+    assert_eq!(w.append(json!({"n": 1})).unwrap().index, 1);
+    w.close().unwrap();
+}

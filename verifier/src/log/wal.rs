@@ -89,6 +89,8 @@ pub struct Wal {
     size: u64,
     /// Where the next entry goes.
     pos: u64,
+    /// Where the last write started.
+    last: u64,
 }
 
 /// `size` rounded up to a whole number of 4 KiB pages, within
@@ -189,6 +191,7 @@ impl Wal {
             file,
             size,
             pos: FILE_HEADER,
+            last: FILE_HEADER,
         }))
     }
 
@@ -229,6 +232,7 @@ impl Wal {
             file,
             size,
             pos: FILE_HEADER,
+            last: FILE_HEADER,
         })
     }
 
@@ -258,6 +262,7 @@ impl Wal {
             .and_then(|()| self.file.sync_data())
             .map_err(io(&self.path))?;
         self.pos = FILE_HEADER;
+        self.last = FILE_HEADER;
         Ok(())
     }
 
@@ -275,22 +280,26 @@ impl Wal {
     /// durable through every entry written so far).
     pub fn rewind(&mut self) {
         self.pos = FILE_HEADER;
+        self.last = FILE_HEADER;
     }
 
     /// Write encoded entries at the current position and `fdatasync`.
     pub fn write(&mut self, entries: &[u8]) -> std::io::Result<()> {
+        self.last = self.pos;
         self.file.write_all_at(entries, self.pos)?;
         self.file.sync_data()?;
         self.pos += entries.len() as u64;
         Ok(())
     }
 
-    /// After a failed [`Wal::write`]: make sure nothing written at the
-    /// current position can be read back as an entry (its records were
-    /// answered with an error).
+    /// After a batch failed (its write here, or its checkpoint after a
+    /// successful write): make sure its frame can never be read back (its
+    /// records were answered with an error), and write the next one there.
     pub fn invalidate(&mut self) -> std::io::Result<()> {
+        self.pos = self.last;
+        let n = (self.size.saturating_sub(self.pos)).min(FRAME_HEADER) as usize;
         self.file
-            .write_all_at(&[0u8; FRAME_HEADER as usize], self.pos)?;
+            .write_all_at(&[0u8; FRAME_HEADER as usize][..n], self.pos)?;
         self.file.sync_data()
     }
 }
@@ -312,6 +321,9 @@ pub fn encode(out: &mut Vec<u8>, tagger: &Tagger, log_offset: u64, lines: &[u8],
 /// Where frames are read from: the file, or bytes (tests).
 trait Source {
     fn read_at(&mut self, buf: &mut [u8], at: u64) -> bool;
+    /// Whether `len` bytes from `at` are inside (checked before any
+    /// allocation of that size).
+    fn holds(&self, at: u64, len: u64) -> bool;
 }
 
 struct FrameReader<'a> {
@@ -325,6 +337,9 @@ impl Source for FrameReader<'_> {
             .is_some_and(|end| end <= self.size)
             && self.file.read_exact_at(buf, at).is_ok()
     }
+    fn holds(&self, at: u64, len: u64) -> bool {
+        at.checked_add(len).is_some_and(|end| end <= self.size)
+    }
 }
 
 impl Source for &[u8] {
@@ -337,6 +352,10 @@ impl Source for &[u8] {
         };
         buf.copy_from_slice(src);
         true
+    }
+    fn holds(&self, at: u64, len: u64) -> bool {
+        at.checked_add(len)
+            .is_some_and(|end| end <= self.len() as u64)
     }
 }
 
@@ -361,6 +380,9 @@ fn parse_frames(src: &mut impl Source, tagger: &Tagger) -> Vec<Entry> {
             break;
         }
         let start = at + FRAME_HEADER;
+        if !src.holds(start, len as u64) {
+            break;
+        }
         let mut lines = vec![0u8; len];
         if !src.read_at(&mut lines, start) || lines.last() != Some(&b'\n') {
             break;

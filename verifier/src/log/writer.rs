@@ -149,6 +149,9 @@ pub struct WriterStats {
     pub sync_micros: u64,
     /// The largest batch.
     pub max_batch: u64,
+    /// Scheduled checkpoints that could not be written (retried after an
+    /// interval).
+    pub checkpoint_failures: u64,
 }
 
 #[derive(Default)]
@@ -157,6 +160,7 @@ struct Counters {
     records: AtomicU64,
     sync_micros: AtomicU64,
     max_batch: AtomicU64,
+    checkpoint_failures: AtomicU64,
 }
 
 impl std::fmt::Debug for LogWriter {
@@ -230,6 +234,7 @@ impl LogWriter {
             records: self.stats.records.load(Ordering::Relaxed),
             sync_micros: self.stats.sync_micros.load(Ordering::Relaxed),
             max_batch: self.stats.max_batch.load(Ordering::Relaxed),
+            checkpoint_failures: self.stats.checkpoint_failures.load(Ordering::Relaxed),
         }
     }
 
@@ -369,6 +374,11 @@ struct Inner {
     checkpoint_due: bool,
     /// What opening the log set aside (see [`LogWriter::notice`]).
     notice: Option<String>,
+    /// An `fdatasync` failed: Linux may have dropped the pages it could
+    /// not write and will not report it again, so nothing after it can be
+    /// trusted to be durable. Every later batch fails; a restart recovers
+    /// from what is on disk.
+    poisoned: bool,
     range: CompactRange,
     prev: Hash,
     tree: Option<BufWriter<File>>,
@@ -384,6 +394,33 @@ struct Inner {
     stats: Arc<Counters>,
     /// When the caches were last pushed to their files.
     flushed: Instant,
+}
+
+/// Open (creating it) a file beside the log for appending, never through a
+/// symlink: a symlink in its place is removed first, and the file opened
+/// must be the regular file at that name. `truncate` empties it.
+fn open_sidecar(path: &Path, truncate: bool) -> Result<File, LogError> {
+    use std::os::unix::fs::MetadataExt;
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        std::fs::remove_file(path).map_err(io(path))?;
+    }
+    let f = OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .map_err(io(path))?;
+    let opened = f.metadata().map_err(io(path))?;
+    let named = std::fs::symlink_metadata(path).map_err(io(path))?;
+    if !opened.file_type().is_file() || opened.ino() != named.ino() || opened.dev() != named.dev() {
+        return Err(LogError::Io {
+            path: path.to_path_buf(),
+            source: std::io::Error::other("not a regular file"),
+        });
+    }
+    if truncate {
+        f.set_len(0).map_err(io(path))?;
+    }
+    Ok(f)
 }
 
 /// How stale the cache files may get under a steady load (between
@@ -481,6 +518,7 @@ impl Inner {
             tagger,
             checkpoint_due: false,
             notice: None,
+            poisoned: false,
             range: CompactRange::new(),
             prev: ZERO,
             tree: None,
@@ -523,6 +561,7 @@ impl Inner {
         // someone else, or left by a writer that stopped before signing
         // and had no write-ahead file) are set aside, not signed.
         if inner.key.is_some() {
+            inner.checkpoints = Some(open_sidecar(&cp_path, false)?);
             let signed = inner.last.as_ref().map_or(0, |c| c.checkpoint.size);
             let n = inner.range.size();
             let index = |e: &wal::Entry| store::record_header(&e.line).map(|(i, _)| i);
@@ -538,14 +577,27 @@ impl Inner {
                     "records {vouched}..{} were covered neither by a signed checkpoint nor by the write-ahead file: this checkpoint signs them (check them first with `tollgate log verify`)",
                     n - 1
                 ));
+            } else if n > vouched && inner.last.is_none() && frames.is_empty() {
+                // Never signed: an unsigned log given a key for the first
+                // time, not a forged append to a signed one.
+                return Err(LogError::Usage(format!(
+                    "{}: the log has {n} records and no signed checkpoint: sign it as it is first with `tollgate log checkpoint` (after `tollgate log verify`)",
+                    path.display()
+                )));
             } else if n > vouched {
                 inner.set_aside(vouched)?;
             }
         }
         // Everything in the log file is made durable before the write-ahead
-        // file forgets its entries.
+        // file forgets its entries, and what its frames vouched for is
+        // signed first (the next writer could not vouch for it otherwise).
         inner.file.sync_data().map_err(io(path))?;
         inner.log_synced = inner.len;
+        if inner.key.is_some()
+            && inner.range.size() > inner.last.as_ref().map_or(0, |c| c.checkpoint.size)
+        {
+            inner.checkpoint()?;
+        }
         let wanted = (options.wal_size > 0).then(|| wal::rounded(options.wal_size));
         match (wal, wanted) {
             (Some(mut w), Some(size)) if w.size() == size => {
@@ -567,15 +619,6 @@ impl Inner {
             }
             (None, None) => {}
         }
-        if inner.key.is_some() {
-            inner.checkpoints = Some(
-                OpenOptions::new()
-                    .append(true)
-                    .create(true)
-                    .open(&cp_path)
-                    .map_err(io(&cp_path))?,
-            );
-        }
         Ok(inner)
     }
 
@@ -594,18 +637,12 @@ impl Inner {
         let Some(offset) = offset else {
             return Ok(());
         };
-        let mut tail = Vec::new();
         let mut f = File::open(&self.path).map_err(io(&self.path))?;
         std::io::Seek::seek(&mut f, std::io::SeekFrom::Start(offset)).map_err(io(&self.path))?;
-        std::io::Read::read_to_end(&mut f, &mut tail).map_err(io(&self.path))?;
         let aside = store::sidecar(&self.path, "unvouched");
-        let mut out = OpenOptions::new()
-            .append(true)
-            .create(true)
-            .open(&aside)
-            .map_err(io(&aside))?;
-        out.write_all(&tail)
-            .and_then(|()| out.sync_all())
+        let mut out = open_sidecar(&aside, false)?;
+        std::io::copy(&mut f, &mut out)
+            .and_then(|_| out.sync_all())
             .map_err(io(&aside))?;
         self.file.set_len(offset).map_err(io(&self.path))?;
         self.file.sync_data().map_err(io(&self.path))?;
@@ -663,15 +700,10 @@ impl Inner {
 
     fn open_caches(&mut self, truncate: bool) -> Result<(), LogError> {
         let open = |p: PathBuf| -> Result<BufWriter<File>, LogError> {
-            if truncate {
-                File::create(&p).map_err(io(&p))?;
-            }
-            let f = OpenOptions::new()
-                .append(true)
-                .create(true)
-                .open(&p)
-                .map_err(io(&p))?;
-            Ok(BufWriter::with_capacity(1 << 16, f))
+            Ok(BufWriter::with_capacity(
+                1 << 16,
+                open_sidecar(&p, truncate)?,
+            ))
         };
         self.tree = Some(open(store::tree_path(&self.path))?);
         self.idx = Some(open(store::idx_path(&self.path))?);
@@ -787,7 +819,14 @@ impl Inner {
                 if t.elapsed() >= self.interval {
                     match self.checkpoint() {
                         Ok(_) => dirty_since = None,
-                        Err(e) => self.deferred_error = Some(e),
+                        Err(e) => {
+                            // Retried after another interval, not at once.
+                            self.stats
+                                .checkpoint_failures
+                                .fetch_add(1, Ordering::Relaxed);
+                            self.deferred_error = Some(e);
+                            dirty_since = Some(Instant::now());
+                        }
                     }
                 }
             }
@@ -811,7 +850,13 @@ impl Inner {
             buf.push(b'\n');
         }
         let started = Instant::now();
-        let written = self.write_durably(&buf, &offsets, &leaves);
+        let written = if self.poisoned {
+            Err(std::io::Error::other(
+                "an earlier fdatasync of the log failed: the writer stopped (restart it to recover)",
+            ))
+        } else {
+            self.write_durably(&buf, &offsets, &leaves)
+        };
         let stats = &self.stats;
         stats.batches.fetch_add(1, Ordering::Relaxed);
         stats
@@ -907,7 +952,8 @@ impl Inner {
     ) -> std::io::Result<()> {
         let Some(wal) = self.wal.as_ref() else {
             self.file.write_all(buf)?;
-            self.file.sync_data()?;
+            let synced = self.file.sync_data();
+            self.poison_on(synced)?;
             self.log_synced = self.len + buf.len() as u64;
             return Ok(());
         };
@@ -919,7 +965,8 @@ impl Inner {
             // signed right after (records past the latest checkpoint are
             // vouched for only by the write-ahead file).
             self.file.write_all(buf)?;
-            self.file.sync_data()?;
+            let synced = self.file.sync_data();
+            self.poison_on(synced)?;
             self.log_synced = self.len + buf.len() as u64;
             self.checkpoint_due = true;
             return Ok(());
@@ -937,17 +984,32 @@ impl Inner {
             }
         }
         self.file.write_all(buf)?;
-        match self.wal.as_mut() {
+        let written = match self.wal.as_mut() {
             Some(w) => w.write(&entries),
             None => Ok(()),
+        };
+        self.poison_on(written)
+    }
+
+    fn poison_on(&mut self, r: std::io::Result<()>) -> std::io::Result<()> {
+        if r.is_err() {
+            self.poisoned = true;
         }
+        r
     }
 
     /// Make every record written so far durable in the log file itself
     /// (before a checkpoint names them, and at close).
     fn sync_log(&mut self) -> Result<(), LogError> {
+        if self.poisoned {
+            return Err(LogError::Io {
+                path: self.path.clone(),
+                source: std::io::Error::other("an earlier fdatasync of the log failed"),
+            });
+        }
         if self.log_synced < self.len {
-            self.file.sync_data().map_err(io(&self.path))?;
+            let synced = self.file.sync_data();
+            self.poison_on(synced).map_err(io(&self.path))?;
             self.log_synced = self.len;
         }
         Ok(())
@@ -1126,7 +1188,32 @@ fn replay(path: &Path, file: &File, entries: &[wal::Entry], signed: u64) -> Resu
         file.sync_data().map_err(io(path))?;
         return Ok(true);
     }
+    // Past the last frame only unacknowledged bytes can follow; a crash
+    // may leave them with a hole of zeros, which would make the log
+    // unreadable: cut them off (a torn line is cut later anyway).
+    if let Some(last) = entries.last() {
+        let end = last.log_offset.saturating_add(last.line.len() as u64);
+        if len > end && has_zeros(path, file, end, len)? {
+            file.set_len(end).map_err(io(path))?;
+            file.sync_data().map_err(io(path))?;
+        }
+    }
     Ok(true)
+}
+
+/// Whether bytes `from..to` of the file hold a zero byte.
+fn has_zeros(path: &Path, file: &File, from: u64, to: u64) -> Result<bool, LogError> {
+    let mut buf = vec![0u8; 1 << 16];
+    let mut at = from;
+    while at < to {
+        let n = ((to - at) as usize).min(buf.len());
+        file.read_exact_at(&mut buf[..n], at).map_err(io(path))?;
+        if memchr::memchr(0, &buf[..n]).is_some() {
+            return Ok(true);
+        }
+        at += n as u64;
+    }
+    Ok(false)
 }
 
 /// The index and leaf hash of the log's record that ends (with its
