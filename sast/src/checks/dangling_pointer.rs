@@ -57,7 +57,10 @@ impl super::Check for Check {
                 }
             }
         }
+        // Macro bodies as the evaluator parsed them (parsed once).
+        w.bodies = std::mem::take(&mut a.macro_bodies);
         w.walk_block(block, true);
+        a.macro_bodies = std::mem::take(&mut w.bodies);
         for (span, message) in w.out {
             a.report(Some(cx), id::DANGLING_POINTER, span, span, message);
         }
@@ -66,20 +69,20 @@ impl super::Check for Check {
 
 /// Could the walk report anything in this function? Not unless its text
 /// (comments and macro bodies included) has a word that can start one: a
-/// pointer method or macro (`as_ptr`, `addr_of!`, `&raw`, `add`, `offset`,
-/// `sub`, `cast`), a cast (`as`), an owner rebuilt from a pointer
-/// (`from_raw`) or a free (`free`, `xmlFree`, `dealloc`, `CFRelease`,
-/// `munmap`). Every finding starts from one of them (a returned pointer
-/// type is checked apart), so a function without any is not walked.
+/// pointer made from an owner (`as_ptr`, `addr_of!`, `&raw`, a cast of a
+/// reference, which names `*const` or `*mut`), an owner rebuilt from a
+/// pointer (`from_raw`, `into_raw`) or a free (`free`, `xmlFree`,
+/// `dealloc`, `CFRelease`, `munmap`). Pointer arithmetic (`add`,
+/// `offset`, `cast`) and other casts only carry a pointer that one of these
+/// made, or a parameter (whose `*const`/`*mut` type is in the text, and
+/// which dies only by a free). A returned pointer type is checked apart.
 fn may_involve_pointers(a: &FileAnalyzer<'_>, sig: &syn::Signature, block: &syn::Block) -> bool {
     const WORDS: &[&str] = &[
         "ptr",
         "addr_of",
         "raw",
-        "add",
-        "offset",
-        "sub",
-        "cast",
+        "*const",
+        "*mut",
         "free",
         "Free",
         "dealloc",
@@ -93,15 +96,7 @@ fn may_involve_pointers(a: &FileAnalyzer<'_>, sig: &syn::Signature, block: &syn:
     };
     lines
         .iter()
-        .any(|line| WORDS.iter().any(|w| line.contains(w)) || has_word_as(line.as_bytes()))
-}
-
-/// The keyword `as` (not part of a longer identifier).
-fn has_word_as(line: &[u8]) -> bool {
-    let ident = |b: u8| b == b'_' || b.is_ascii_alphanumeric() || b >= 0x80;
-    line.windows(2).enumerate().any(|(i, w)| {
-        w == b"as" && (i == 0 || !ident(line[i - 1])) && line.get(i + 2).is_none_or(|b| !ident(*b))
-    })
+        .any(|line| WORDS.iter().any(|w| line.contains(w)))
 }
 
 fn type_has_ptr(t: &syn::Type) -> bool {
@@ -128,6 +123,8 @@ struct Walker {
     unsafe_depth: usize,
     returns_ptr: bool,
     out: Vec<(Span, String)>,
+    /// The analysis's parsed macro bodies, lent for the walk.
+    bodies: crate::engine::MacroBodies,
 }
 
 /// Strip casts, parentheses and references to a path's single identifier.
@@ -532,14 +529,12 @@ impl Walker {
         }
     }
 
-    /// Arguments of a format-like or assertion macro.
+    /// Arguments of a format-like or assertion macro (`macros::parse_args`:
+    /// the values of `name = value`, pieces that are expressions).
     fn walk_macro(&mut self, mac: &syn::Macro) {
-        use syn::parse::Parser;
-        let parser = syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated;
-        if let Ok(args) = parser.parse2(mac.tokens.clone()) {
-            for arg in &args {
-                self.walk_expr(arg, false);
-            }
+        let args = self.bodies.args(mac);
+        for arg in args.iter() {
+            self.walk_expr(&arg.expr, false);
         }
     }
 
