@@ -788,10 +788,21 @@ fn may_contain_word(ident: &str, parts: &[&str]) -> bool {
         return true;
     }
     let bytes = ident.as_bytes();
-    parts.iter().any(|part| {
-        bytes
-            .windows(part.len())
-            .any(|w| w.eq_ignore_ascii_case(part.as_bytes()))
+    // One pass over the name: only a position whose letter starts one of
+    // the parts is compared (lower-cased: the parts are ASCII).
+    let mut starts = [false; 128];
+    for part in parts {
+        if let Some(&b) = part.as_bytes().first() {
+            starts[usize::from(b.to_ascii_lowercase() & 0x7f)] = true;
+        }
+    }
+    bytes.iter().enumerate().any(|(i, b)| {
+        starts[usize::from(b.to_ascii_lowercase() & 0x7f)]
+            && parts.iter().any(|part| {
+                bytes
+                    .get(i..i + part.len())
+                    .is_some_and(|w| w.eq_ignore_ascii_case(part.as_bytes()))
+            })
     })
 }
 

@@ -1,9 +1,30 @@
 use super::prelude::*;
+use crate::patterns::PathRule;
+use std::collections::HashMap;
+use std::sync::OnceLock;
 
 /// The rules that are a table of API paths (`patterns::PATH_RULES`):
 /// `weak-hash`, `weak-cipher`, `mem-transmute` and the other entries there,
 /// each reported under the rule id its table row names.
 pub(crate) struct Check;
+
+/// The table's entries by their first segment, each with its place in the
+/// table (reports keep the table's order). A pattern occurs in a path on
+/// segment boundaries only where the path has a segment equal to the
+/// pattern's first (as `patterns::path_matches` finds them), so each segment of a path
+/// is looked up once instead of matching every entry at every segment.
+fn by_first_segment() -> &'static HashMap<&'static str, Vec<(usize, &'static PathRule)>> {
+    static INDEX: OnceLock<HashMap<&'static str, Vec<(usize, &'static PathRule)>>> =
+        OnceLock::new();
+    INDEX.get_or_init(|| {
+        let mut index: HashMap<&'static str, Vec<(usize, &'static PathRule)>> = HashMap::new();
+        for (n, rule) in PATH_RULES.iter().flat_map(|g| g.iter()).enumerate() {
+            let first = rule.pattern.split("::").next().unwrap_or(rule.pattern);
+            index.entry(first).or_default().push((n, rule));
+        }
+        index
+    })
+}
 
 impl super::Check for Check {
     fn path(
@@ -13,16 +34,39 @@ impl super::Check for Check {
         path: &syn::Path,
         resolved: &str,
     ) {
-        for group in PATH_RULES {
-            for rule in group.iter() {
-                if path_matches(resolved, rule.pattern) {
-                    // Only on a match: syn derives a path's span from its
-                    // tokens, which costs an allocation per segment.
-                    let span = path.span();
-                    let message = format!("{} (`{}`)", rule.message, short(resolved));
-                    a.report(cx.as_deref(), rule.rule, span, span, message);
+        let index = by_first_segment();
+        let mut hits: Vec<(usize, &'static PathRule)> = Vec::new();
+        let mut rest = resolved;
+        loop {
+            let (segment, next) = match rest.find("::") {
+                Some(at) => (&rest[..at], Some(&rest[at + 2..])),
+                None => (rest, None),
+            };
+            if let Some(rules) = index.get(segment) {
+                for &(n, rule) in rules {
+                    let here = rest
+                        .strip_prefix(rule.pattern)
+                        .is_some_and(|after| after.is_empty() || after.starts_with("::"));
+                    if here && !hits.iter().any(|(m, _)| *m == n) {
+                        hits.push((n, rule));
+                    }
                 }
             }
+            match next {
+                Some(next) => rest = next,
+                None => break,
+            }
+        }
+        if hits.is_empty() {
+            return;
+        }
+        hits.sort_by_key(|(n, _)| *n);
+        // Only on a match: syn derives a path's span from its tokens,
+        // which costs an allocation per segment.
+        let span = path.span();
+        for (_, rule) in hits {
+            let message = format!("{} (`{}`)", rule.message, short(resolved));
+            a.report(cx.as_deref(), rule.rule, span, span, message);
         }
     }
 }
