@@ -201,6 +201,24 @@ pub(crate) static CHECKS: &[&dyn Check] = &[
     &xxe::Check,
 ];
 
+/// `patterns::CALL_SINKS` by the last segment of their paths, in table
+/// order: a callee ends with a sink's path only if its last segment is
+/// that path's.
+fn call_sinks_by_last_segment(
+) -> &'static std::collections::HashMap<&'static str, Vec<&'static crate::patterns::CallSink>> {
+    static INDEX: std::sync::OnceLock<
+        std::collections::HashMap<&'static str, Vec<&'static crate::patterns::CallSink>>,
+    > = std::sync::OnceLock::new();
+    INDEX.get_or_init(|| {
+        let mut index: std::collections::HashMap<&'static str, Vec<_>> = Default::default();
+        for sink in crate::patterns::CALL_SINKS.iter().flat_map(|g| g.iter()) {
+            let last = sink.path.rsplit("::").next().unwrap_or(sink.path);
+            index.entry(last).or_default().push(sink);
+        }
+        index
+    })
+}
+
 /// Report the call sinks of one taint kind from the sink table
 /// (`patterns::CALL_SINKS`) that this call's arguments reach.
 pub(crate) fn report_call_sinks(
@@ -212,27 +230,29 @@ pub(crate) fn report_call_sinks(
     // The call's span only when a sink matches: syn derives it from the
     // call's tokens, and every call is seen by several checks.
     let mut span = None;
-    for group in crate::patterns::CALL_SINKS {
-        for sink in group.iter() {
-            if sink.kind != kind {
+    let last = call.callee.rsplit("::").next().unwrap_or(call.callee);
+    let Some(sinks) = call_sinks_by_last_segment().get(last) else {
+        return;
+    };
+    for &sink in sinks {
+        if sink.kind != kind {
+            continue;
+        }
+        if let Some(t) = call.args.get(sink.arg) {
+            if !crate::patterns::path_ends_with(call.callee, sink.path) {
                 continue;
             }
-            if let Some(t) = call.args.get(sink.arg) {
-                if !crate::patterns::path_ends_with(call.callee, sink.path) {
-                    continue;
-                }
-                let span = *span.get_or_insert_with(|| syn::spanned::Spanned::span(call.expr));
-                if t.has(sink.kind) {
-                    let message = format!(
-                        "{} reaches {} (`{}`)",
-                        cx.describe(*t),
-                        sink.what,
-                        crate::engine::short(call.callee)
-                    );
-                    a.report_flow(cx, sink.kind, *t, message, (span, span));
-                }
-                a.param_sink(cx, sink.kind, *t, sink.what, (span, span));
+            let span = *span.get_or_insert_with(|| syn::spanned::Spanned::span(call.expr));
+            if t.has(sink.kind) {
+                let message = format!(
+                    "{} reaches {} (`{}`)",
+                    cx.describe(*t),
+                    sink.what,
+                    crate::engine::short(call.callee)
+                );
+                a.report_flow(cx, sink.kind, *t, message, (span, span));
             }
+            a.param_sink(cx, sink.kind, *t, sink.what, (span, span));
         }
     }
 }
