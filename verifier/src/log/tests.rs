@@ -516,14 +516,7 @@ fn export_reads_the_webhook_review_and_the_cli_decision() {
 /// `wal_size` bytes and no checkpoint, then stop it as a crash would.
 /// Returns the lines every caller was told are durable.
 fn crashed(f: &Fixture, n: usize, wal_size: u64) -> Vec<String> {
-    let w = LogWriter::open(
-        &f.log,
-        WriterOptions {
-            wal_size,
-            ..f.options(Duration::from_secs(3600))
-        },
-    )
-    .unwrap();
+    let w = open_with_wal(f, wal_size).unwrap();
     assert_eq!(w.wal_error(), None);
     for i in 0..n {
         w.append(json!({"subject": format!("app-{i}")})).unwrap();
@@ -535,13 +528,30 @@ fn crashed(f: &Fixture, n: usize, wal_size: u64) -> Vec<String> {
 }
 
 fn reopen_with_wal(f: &Fixture) -> Result<LogWriter, LogError> {
+    open_with_wal(f, 1 << 20)
+}
+
+/// A writer with a write-ahead file of `wal_size` bytes and no scheduled
+/// checkpoint.
+fn open_with_wal(f: &Fixture, wal_size: u64) -> Result<LogWriter, LogError> {
     LogWriter::open(
         &f.log,
         WriterOptions {
-            wal_size: 1 << 20,
+            wal_size,
             ..f.options(Duration::from_secs(3600))
         },
     )
+}
+
+/// Cut the log file at byte `at` (what a crash can do to its unsynced
+/// part).
+fn cut_log(f: &Fixture, at: u64) {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&f.log)
+        .unwrap()
+        .set_len(at)
+        .unwrap();
 }
 
 /// The byte offset of record `i` (0-based) in the log file.
@@ -617,12 +627,7 @@ fn the_write_ahead_file_wraps_around_only_over_durable_records() {
     );
     // Everything before its first entry was synced before the wrap; lose
     // everything after it.
-    std::fs::OpenOptions::new()
-        .write(true)
-        .open(&f.log)
-        .unwrap()
-        .set_len(first + 3)
-        .unwrap();
+    cut_log(&f, first + 3);
     let w = reopen_with_wal(&f).unwrap();
     w.close().unwrap();
     assert_eq!(f.lines(), lines);
@@ -660,12 +665,7 @@ fn the_write_ahead_file_belongs_to_its_log_by_content() {
     std::fs::copy(&f.log, &copy).unwrap();
     std::fs::rename(&copy, &f.log).unwrap();
     let cut = std::fs::metadata(&f.log).unwrap().len() - 50;
-    std::fs::OpenOptions::new()
-        .write(true)
-        .open(&f.log)
-        .unwrap()
-        .set_len(cut)
-        .unwrap();
+    cut_log(&f, cut);
     let w = reopen_with_wal(&f).unwrap();
     assert_eq!(w.notice(), None);
     w.close().unwrap();
@@ -694,14 +694,7 @@ fn every_acknowledged_record_survives_a_kill_and_keeps_its_index() {
     // log and is signed before it is answered; the frames after it still
     // form a run.
     let f = fixture(0, false);
-    let w = LogWriter::open(
-        &f.log,
-        WriterOptions {
-            wal_size: wal::MIN_SIZE,
-            ..f.options(Duration::from_secs(3600))
-        },
-    )
-    .unwrap();
+    let w = open_with_wal(&f, wal::MIN_SIZE).unwrap();
     let big: Vec<_> = (0..100).map(|i| json!({"big": i})).collect();
     assert_eq!(w.append_many(&big).unwrap().len(), 100);
     let small = w.append(json!({"small": 1})).unwrap();
@@ -709,12 +702,7 @@ fn every_acknowledged_record_survives_a_kill_and_keeps_its_index() {
     w.crash();
     let lines = f.lines();
     let cut = offset_of(&f, 100) + 5;
-    std::fs::OpenOptions::new()
-        .write(true)
-        .open(&f.log)
-        .unwrap()
-        .set_len(cut)
-        .unwrap();
+    cut_log(&f, cut);
     let w = reopen_with_wal(&f).unwrap();
     assert_eq!(w.notice(), None);
     w.close().unwrap();
@@ -740,14 +728,7 @@ fn a_removal_under_a_signed_checkpoint_is_not_repaired() {
     // The log file is synced before each checkpoint: a loss below one is
     // a removal, which the write-ahead file must not hide.
     let f = fixture(0, false);
-    let w = LogWriter::open(
-        &f.log,
-        WriterOptions {
-            wal_size: 1 << 20,
-            ..f.options(Duration::from_secs(3600))
-        },
-    )
-    .unwrap();
+    let w = open_with_wal(&f, 1 << 20).unwrap();
     for i in 0..20 {
         w.append(json!({"n": i})).unwrap();
     }
@@ -755,12 +736,7 @@ fn a_removal_under_a_signed_checkpoint_is_not_repaired() {
     w.append(json!({"n": 20})).unwrap();
     w.crash();
     let cut = offset_of(&f, 10);
-    std::fs::OpenOptions::new()
-        .write(true)
-        .open(&f.log)
-        .unwrap()
-        .set_len(cut)
-        .unwrap();
+    cut_log(&f, cut);
     assert!(matches!(
         reopen_with_wal(&f),
         Err(LogError::Broken { record: 10, .. })
@@ -874,14 +850,7 @@ fn a_second_crash_in_a_row_keeps_every_acknowledged_record() {
             Some(r)
         }),
         ("another size", |f| {
-            let w = LogWriter::open(
-                &f.log,
-                WriterOptions {
-                    wal_size: 2 << 20,
-                    ..f.options(Duration::from_secs(3600))
-                },
-            )
-            .unwrap();
+            let w = open_with_wal(&f, 2 << 20).unwrap();
             w.crash();
             None
         }),
