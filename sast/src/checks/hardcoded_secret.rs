@@ -6,6 +6,11 @@ pub(crate) struct Check;
 
 impl super::Check for Check {
     fn binding(&self, a: &mut FileAnalyzer<'_>, cx: Option<&FnCx>, name: &str, e: &Expr) {
+        // A number or other non-string literal (most constants) is never
+        // one: skip the name check.
+        if matches!(peel(e), Expr::Lit(l) if !matches!(l.lit, syn::Lit::Str(_))) {
+            return;
+        }
         if !is_secret_name_for_literal(name) {
             return;
         }

@@ -152,7 +152,7 @@ impl super::Check for Check {
     }
 
     fn binding(&self, a: &mut FileAnalyzer<'_>, cx: Option<&FnCx>, name: &str, value: &Expr) {
-        if enables_entities(name) && lit_bool(value) == Some(true) {
+        if lit_bool(value) == Some(true) && enables_entities(name) {
             let span = value.span();
             a.report(
                 cx,

@@ -1176,7 +1176,9 @@ impl<'a> FileAnalyzer<'a> {
     pub(crate) fn analyze_item_expr(&mut self, name: &str, e: &Expr) {
         let mut cx = FnCx::default();
         self.binding(None, name, e);
-        cx.secret_context = is_secret_generation_context(name);
+        // Read only where a path is evaluated (`insecure-randomness`): a
+        // literal has none.
+        cx.secret_context = !matches!(peel(e), Expr::Lit(_)) && is_secret_generation_context(name);
         self.eval(&mut cx, e);
         self.finish_fn(cx);
     }
