@@ -850,7 +850,7 @@ fn a_second_crash_in_a_row_keeps_every_acknowledged_record() {
             Some(r)
         }),
         ("another size", |f| {
-            let w = open_with_wal(&f, 2 << 20).unwrap();
+            let w = open_with_wal(f, 2 << 20).unwrap();
             w.crash();
             None
         }),
