@@ -769,7 +769,7 @@ fn analyze_text(
         analyzer.add_context(&file);
         parsed.push((0, file));
     }
-    analyzer.recording = single && std::env::var_os("NOREC").is_none();
+    analyzer.recording = single;
     if let (true, Some((record, old))) = (single, prior) {
         analyzer.replay(record, &old, imports);
     }
