@@ -374,6 +374,8 @@ struct Inner {
     checkpoint_due: bool,
     /// What opening the log set aside (see [`LogWriter::notice`]).
     notice: Option<String>,
+    /// Syncs the log file as it grows (with a write-ahead file only).
+    background: Option<BackgroundSync>,
     /// An `fdatasync` failed: Linux may have dropped the pages it could
     /// not write and will not report it again, so nothing after it can be
     /// trusted to be durable. Every later batch fails; a restart recovers
@@ -394,6 +396,72 @@ struct Inner {
     stats: Arc<Counters>,
     /// When the caches were last pushed to their files.
     flushed: Instant,
+}
+
+/// With a write-ahead file, the log file is synced in the background as it
+/// grows, so that the sync before a checkpoint (on the writer's thread,
+/// holding up every batch behind it) has little left to flush.
+struct BackgroundSync {
+    /// Bytes of the log file written (published after each batch).
+    written: Arc<AtomicU64>,
+    /// Bytes known synced by the background thread.
+    synced: Arc<AtomicU64>,
+    /// A background `fdatasync` failed (the writer then stops).
+    failed: Arc<std::sync::atomic::AtomicBool>,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+/// How often the background thread syncs a growing log file.
+const BACKGROUND_SYNC_EVERY: Duration = Duration::from_millis(50);
+
+impl BackgroundSync {
+    fn start(path: &Path, file: &File, len: u64) -> Result<BackgroundSync, LogError> {
+        let file = file.try_clone().map_err(io(path))?;
+        let written = Arc::new(AtomicU64::new(len));
+        let synced = Arc::new(AtomicU64::new(len));
+        let failed = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (w, s, f, st) = (
+            written.clone(),
+            synced.clone(),
+            failed.clone(),
+            stop.clone(),
+        );
+        let thread = std::thread::Builder::new()
+            .name("tollgate-log-sync".into())
+            .spawn(move || {
+                while !st.load(Ordering::Acquire) {
+                    std::thread::park_timeout(BACKGROUND_SYNC_EVERY);
+                    let target = w.load(Ordering::Acquire);
+                    if target > s.load(Ordering::Acquire) {
+                        if file.sync_data().is_err() {
+                            f.store(true, Ordering::Release);
+                            return;
+                        }
+                        s.fetch_max(target, Ordering::AcqRel);
+                    }
+                }
+            })
+            .map_err(io(path))?;
+        Ok(BackgroundSync {
+            written,
+            synced,
+            failed,
+            stop,
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for BackgroundSync {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Release);
+        if let Some(t) = self.thread.take() {
+            t.thread().unpark();
+            let _ = t.join();
+        }
+    }
 }
 
 /// Open (creating it) a file beside the log for appending, never through a
@@ -518,6 +586,7 @@ impl Inner {
             tagger,
             checkpoint_due: false,
             notice: None,
+            background: None,
             poisoned: false,
             range: CompactRange::new(),
             prev: ZERO,
@@ -603,9 +672,13 @@ impl Inner {
             (Some(mut w), Some(size)) if w.size() == size => {
                 w.reset()?;
                 inner.wal = Some(w);
+                inner.background = Some(BackgroundSync::start(path, &inner.file, inner.len)?);
             }
             (old, Some(size)) => match Wal::create(path, size) {
-                Ok(w) => inner.wal = Some(w),
+                Ok(w) => {
+                    inner.wal = Some(w);
+                    inner.background = Some(BackgroundSync::start(path, &inner.file, inner.len)?);
+                }
                 Err(e) => {
                     if let Some(mut w) = old {
                         w.reset()?;
@@ -867,6 +940,11 @@ impl Inner {
             .fetch_max(batch.len() as u64, Ordering::Relaxed);
         let fail = |me: &mut Inner, batch: Vec<Pending>, e: LogError| {
             // Cut back to the last acknowledged record: nothing half-written.
+            // The background syncer saw a longer file: it is stopped (and
+            // waited for) and started again from here.
+            if me.background.take().is_some() {
+                me.background = BackgroundSync::start(&me.path, &me.file, me.len).ok();
+            }
             let _ = me.file.set_len(me.len);
             let _ = me.file.sync_data();
             me.log_synced = me.log_synced.min(me.len);
@@ -893,6 +971,9 @@ impl Inner {
         }
         let saved = (self.len, self.prev, self.range.clone());
         self.len += buf.len() as u64;
+        if let Some(bg) = &self.background {
+            bg.written.store(self.len, Ordering::Release);
+        }
         self.prev = prev;
         let mut nodes = Vec::with_capacity(leaves.len() * 64);
         for leaf in &leaves {
@@ -1006,6 +1087,17 @@ impl Inner {
                 path: self.path.clone(),
                 source: std::io::Error::other("an earlier fdatasync of the log failed"),
             });
+        }
+        if let Some(bg) = &self.background {
+            if bg.failed.load(Ordering::Acquire) {
+                self.poisoned = true;
+                return Err(LogError::Io {
+                    path: self.path.clone(),
+                    source: std::io::Error::other("a background fdatasync of the log failed"),
+                });
+            }
+            let synced = bg.synced.load(Ordering::Acquire).min(self.len);
+            self.log_synced = self.log_synced.max(synced);
         }
         if self.log_synced < self.len {
             let synced = self.file.sync_data();
