@@ -137,6 +137,25 @@ fn normalise_registry(host: &str) -> String {
     }
 }
 
+/// Why a registry host has no single spelling (see [`canonical_host`]).
+#[derive(Debug, thiserror::Error)]
+enum HostError {
+    #[error("IPv6 literal registries are not supported: give the registry a host name")]
+    Ipv6,
+    #[error("port `{0}` has leading zeros")]
+    LeadingZeros(String),
+    #[error("invalid port `{0}`")]
+    InvalidPort(String),
+    #[error("`:{0}` is the {1} default: write the host without it")]
+    DefaultPort(u16, &'static str),
+    #[error("`{0}` is a registry only by its upper case; in lower case it would name a Docker Hub account: write the registry's full lower-case name")]
+    UpperCaseOnly(String),
+    #[error("`0.0.0.0` names no registry (it reaches this machine)")]
+    Unspecified,
+    #[error("`{0}` is numeric but not a dotted-quad IPv4 address")]
+    NotDottedQuad(String),
+}
+
 /// The one spelling of a registry host (already checked by [`valid_host`]),
 /// or why the host has no single spelling. Two spellings of one registry
 /// must never be two scopes, so a spelling that a client would read as
@@ -152,13 +171,11 @@ fn normalise_registry(host: &str) -> String {
 ///   dotted quad as written;
 /// * any IPv6 literal (the registry client cannot reach one, and a scope
 ///   glob would read its brackets as a character class).
-fn canonical_host(host: &str) -> Result<String, String> {
+fn canonical_host(host: &str) -> Result<String, HostError> {
     if host.starts_with('[') {
         // The registry client cannot reach an IPv6 literal, and a scope glob
         // reads `[...]` as a character class: refused everywhere.
-        return Err(
-            "IPv6 literal registries are not supported: give the registry a host name".into(),
-        );
+        return Err(HostError::Ipv6);
     }
     let (name, port) = match host.split_once(':') {
         Some((n, p)) => (n.to_ascii_lowercase(), Some(p)),
@@ -166,19 +183,17 @@ fn canonical_host(host: &str) -> Result<String, String> {
     };
     if let Some(p) = port {
         if p.len() > 1 && p.starts_with('0') {
-            return Err(format!("port `{p}` has leading zeros"));
+            return Err(HostError::LeadingZeros(p.to_string()));
         }
         match p.parse::<u16>() {
-            Ok(0) | Err(_) => return Err(format!("invalid port `{p}`")),
-            Ok(443) => return Err("`:443` is the HTTPS default: write the host without it".into()),
-            Ok(80) => return Err("`:80` is the HTTP default: write the host without it".into()),
+            Ok(0) | Err(_) => return Err(HostError::InvalidPort(p.to_string())),
+            Ok(443) => return Err(HostError::DefaultPort(443, "HTTPS")),
+            Ok(80) => return Err(HostError::DefaultPort(80, "HTTP")),
             Ok(_) => {}
         }
     }
     if port.is_none() && !name.contains('.') && name != "localhost" {
-        return Err(format!(
-            "`{host}` is a registry only by its upper case; in lower case it would name a Docker Hub account: write the registry's full lower-case name"
-        ));
+        return Err(HostError::UpperCaseOnly(host.to_string()));
     }
     // What `inet_aton` (and so `getaddrinfo`) reads as an IPv4 address: one
     // to four parts, each decimal, octal or `0x` hex. Such a host must be
@@ -194,15 +209,9 @@ fn canonical_host(host: &str) -> Result<String, String> {
     let last = name.rsplit('.').next().unwrap_or_default();
     if numeric(last) || name.split('.').all(numeric) {
         match name.parse::<std::net::Ipv4Addr>() {
-            Ok(ip) if ip.is_unspecified() => {
-                return Err("`0.0.0.0` names no registry (it reaches this machine)".into())
-            }
+            Ok(ip) if ip.is_unspecified() => return Err(HostError::Unspecified),
             Ok(ip) if ip.to_string() == name => {}
-            _ => {
-                return Err(format!(
-                    "`{name}` is numeric but not a dotted-quad IPv4 address"
-                ))
-            }
+            _ => return Err(HostError::NotDottedQuad(name)),
         }
     }
     let name = normalise_registry(&name);
