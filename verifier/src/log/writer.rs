@@ -1242,7 +1242,10 @@ fn replay(path: &Path, file: &File, entries: &[wal::Entry], signed: u64) -> Resu
         let Some(end) = e.log_offset.checked_add(e.line.len() as u64) else {
             return Ok(true);
         };
-        let mut have = vec![0u8; (end.min(len).saturating_sub(e.log_offset)) as usize];
+        // At most the frame's line (already in memory), whatever the
+        // offsets say.
+        let n = (end.min(len).saturating_sub(e.log_offset) as usize).min(e.line.len());
+        let mut have = vec![0u8; n];
         file.read_exact_at(&mut have, e.log_offset)
             .map_err(io(path))?;
         if have == e.line {
