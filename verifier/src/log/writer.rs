@@ -409,6 +409,12 @@ struct BackgroundSync {
     /// A background `fdatasync` failed (the writer then stops).
     failed: Arc<std::sync::atomic::AtomicBool>,
     stop: Arc<std::sync::atomic::AtomicBool>,
+    /// Held across a sync and the publication of its outcome, by the
+    /// background thread and by the writer's own sync: the thread shares
+    /// the writer's open file description, and Linux reports a writeback
+    /// error once per description, so the writer must never sync while a
+    /// background sync may be taking its error.
+    lock: Arc<Mutex<()>>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -416,17 +422,21 @@ struct BackgroundSync {
 const BACKGROUND_SYNC_EVERY: Duration = Duration::from_millis(50);
 
 impl BackgroundSync {
-    fn start(path: &Path, file: &File, len: u64) -> Result<BackgroundSync, LogError> {
+    /// Start syncing `file`, of which `len` bytes are written and
+    /// `synced` known durable.
+    fn start(path: &Path, file: &File, len: u64, synced: u64) -> Result<BackgroundSync, LogError> {
         let file = file.try_clone().map_err(io(path))?;
         let written = Arc::new(AtomicU64::new(len));
-        let synced = Arc::new(AtomicU64::new(len));
+        let synced = Arc::new(AtomicU64::new(synced.min(len)));
         let failed = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let (w, s, f, st) = (
+        let lock = Arc::new(Mutex::new(()));
+        let (w, s, f, st, l) = (
             written.clone(),
             synced.clone(),
             failed.clone(),
             stop.clone(),
+            lock.clone(),
         );
         let thread = std::thread::Builder::new()
             .name("tollgate-log-sync".into())
@@ -435,6 +445,10 @@ impl BackgroundSync {
                     std::thread::park_timeout(BACKGROUND_SYNC_EVERY);
                     let target = w.load(Ordering::Acquire);
                     if target > s.load(Ordering::Acquire) {
+                        let Ok(_held) = l.lock() else {
+                            f.store(true, Ordering::Release);
+                            return;
+                        };
                         if file.sync_data().is_err() {
                             f.store(true, Ordering::Release);
                             return;
@@ -449,6 +463,7 @@ impl BackgroundSync {
             synced,
             failed,
             stop,
+            lock,
             thread: Some(thread),
         })
     }
@@ -672,12 +687,22 @@ impl Inner {
             (Some(mut w), Some(size)) if w.size() == size => {
                 w.reset()?;
                 inner.wal = Some(w);
-                inner.background = Some(BackgroundSync::start(path, &inner.file, inner.len)?);
+                inner.background = Some(BackgroundSync::start(
+                    path,
+                    &inner.file,
+                    inner.len,
+                    inner.log_synced,
+                )?);
             }
             (old, Some(size)) => match Wal::create(path, size) {
                 Ok(w) => {
                     inner.wal = Some(w);
-                    inner.background = Some(BackgroundSync::start(path, &inner.file, inner.len)?);
+                    inner.background = Some(BackgroundSync::start(
+                        path,
+                        &inner.file,
+                        inner.len,
+                        inner.log_synced,
+                    )?);
                 }
                 Err(e) => {
                     if let Some(mut w) = old {
@@ -941,13 +966,25 @@ impl Inner {
         let fail = |me: &mut Inner, batch: Vec<Pending>, e: LogError| {
             // Cut back to the last acknowledged record: nothing half-written.
             // The background syncer saw a longer file: it is stopped (and
-            // waited for) and started again from here.
-            if me.background.take().is_some() {
-                me.background = BackgroundSync::start(&me.path, &me.file, me.len).ok();
-            }
+            // waited for), its failure kept, and started again after the
+            // cut, knowing only what is known durable.
+            let restart = match me.background.take() {
+                Some(bg) => {
+                    if bg.failed.load(Ordering::Acquire) {
+                        me.poisoned = true;
+                    }
+                    true
+                }
+                None => false,
+            };
             let _ = me.file.set_len(me.len);
-            let _ = me.file.sync_data();
+            let synced = me.file.sync_data();
+            let _ = me.poison_on(synced);
             me.log_synced = me.log_synced.min(me.len);
+            if restart && !me.poisoned {
+                me.background =
+                    BackgroundSync::start(&me.path, &me.file, me.len, me.log_synced).ok();
+            }
             if let Some(w) = me.wal.as_mut() {
                 let _ = w.invalidate();
             }
@@ -1088,6 +1125,16 @@ impl Inner {
                 source: std::io::Error::other("an earlier fdatasync of the log failed"),
             });
         }
+        // No background sync runs from here to the end (see
+        // `BackgroundSync::lock`).
+        let lock = self.background.as_ref().map(|bg| bg.lock.clone());
+        let _held = match &lock {
+            Some(l) => Some(l.lock().map_err(|_| LogError::Io {
+                path: self.path.clone(),
+                source: std::io::Error::other("the background sync stopped"),
+            })?),
+            None => None,
+        };
         if let Some(bg) = &self.background {
             if bg.failed.load(Ordering::Acquire) {
                 self.poisoned = true;
