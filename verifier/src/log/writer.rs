@@ -687,23 +687,9 @@ impl Inner {
             (Some(mut w), Some(size)) if w.size() == size => {
                 w.reset()?;
                 inner.wal = Some(w);
-                inner.background = Some(BackgroundSync::start(
-                    path,
-                    &inner.file,
-                    inner.len,
-                    inner.log_synced,
-                )?);
             }
             (old, Some(size)) => match Wal::create(path, size) {
-                Ok(w) => {
-                    inner.wal = Some(w);
-                    inner.background = Some(BackgroundSync::start(
-                        path,
-                        &inner.file,
-                        inner.len,
-                        inner.log_synced,
-                    )?);
-                }
+                Ok(w) => inner.wal = Some(w),
                 Err(e) => {
                     if let Some(mut w) = old {
                         w.reset()?;
@@ -716,6 +702,14 @@ impl Inner {
                 std::fs::remove_file(&p).map_err(io(&p))?;
             }
             (None, None) => {}
+        }
+        if inner.wal.is_some() {
+            inner.background = Some(BackgroundSync::start(
+                path,
+                &inner.file,
+                inner.len,
+                inner.log_synced,
+            )?);
         }
         Ok(inner)
     }
