@@ -16,7 +16,10 @@
 //! callee's) as the finding's flow. Its own exports may change; the
 //! re-analysis repeats (at most [`MAX_ROUNDS`] times) until no exported
 //! summary changes: a bounded fixpoint that also covers recursion across
-//! files.
+//! files. A file that no other file calls into ([`called_from_elsewhere`])
+//! cannot change another file's imports: it sits the rounds out and is
+//! analysed again once after them, with the index the last round used,
+//! which is where it would end had it gone through every round.
 
 use crate::engine::summary::Summary;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -44,39 +47,150 @@ pub(crate) struct Definitions(HashMap<String, u32>);
 
 impl Definitions {
     pub(crate) fn build<'a>(files: impl Iterator<Item = &'a Exports>) -> Self {
-        let mut counts: HashMap<String, u32> = HashMap::new();
+        let mut defs = Definitions::default();
         for exports in files {
-            // A key defined twice in a file (`cfg` variants) has one
-            // summary there; two types of a file with a method of the
-            // same name are two definitions of `.name`.
-            let mut names: BTreeSet<String> = BTreeSet::new();
-            let mut methods: Vec<String> = Vec::new();
-            for (key, method) in &exports.defined {
-                match key.rsplit_once("::") {
-                    Some((_, name)) => {
-                        if names.insert(key.clone()) && *method {
-                            methods.push(format!(".{name}"));
-                        }
+            defs.add(exports);
+        }
+        defs
+    }
+
+    /// Count the functions one file defines.
+    fn add(&mut self, exports: &Exports) {
+        // A key defined twice in a file (`cfg` variants) has one
+        // summary there; two types of a file with a method of the
+        // same name are two definitions of `.name`.
+        let mut names: BTreeSet<String> = BTreeSet::new();
+        let mut methods: Vec<String> = Vec::new();
+        for (key, method) in &exports.defined {
+            match key.rsplit_once("::") {
+                Some((_, name)) => {
+                    if names.insert(key.clone()) && *method {
+                        methods.push(format!(".{name}"));
                     }
-                    None if *method => methods.push(format!(".{key}")),
-                    None => {
-                        if names.insert(key.clone()) {
-                            if let Some(module) = &exports.module {
-                                names.insert(format!("{module}::{key}"));
-                            }
+                }
+                None if *method => methods.push(format!(".{key}")),
+                None => {
+                    if names.insert(key.clone()) {
+                        if let Some(module) = &exports.module {
+                            names.insert(format!("{module}::{key}"));
                         }
                     }
                 }
             }
-            for name in names.into_iter().chain(methods) {
-                *counts.entry(name).or_default() += 1;
-            }
         }
-        Definitions(counts)
+        for name in names.into_iter().chain(methods) {
+            *self.0.entry(name).or_default() += 1;
+        }
     }
 
-    fn unique(&self, name: &str) -> bool {
+    pub(crate) fn unique(&self, name: &str) -> bool {
         self.0.get(name) == Some(&1)
+    }
+}
+
+/// For each file, whether another file calls a function it defines: a
+/// call name of another file that `defs` says only one function of the
+/// scan defines, and that is a name [`Externals`] may index one of this
+/// file's summaries under. Only such a file's exports can change what
+/// another file imports.
+pub(crate) fn called_from_elsewhere<'a>(
+    defs: &Definitions,
+    files: impl Iterator<Item = (&'a Exports, &'a HashSet<String>)>,
+) -> Vec<bool> {
+    let files: Vec<_> = files.collect();
+    // Each name called: the first file calling it, and whether another
+    // one does too.
+    let mut callers: HashMap<&str, (usize, bool)> = HashMap::new();
+    for (n, (_, calls)) in files.iter().enumerate() {
+        for call in calls.iter() {
+            if defs.unique(call) {
+                let entry = callers.entry(call.as_str()).or_insert((n, false));
+                entry.1 |= entry.0 != n;
+            }
+        }
+    }
+    let called_by_other = |name: &str, n: usize| {
+        callers
+            .get(name)
+            .is_some_and(|&(first, more)| first != n || more)
+    };
+    let mut name = String::new();
+    files
+        .iter()
+        .enumerate()
+        .map(|(n, (exports, _))| {
+            exports.defined.iter().any(|(key, _)| {
+                if called_by_other(key, n) {
+                    return true;
+                }
+                name.clear();
+                match key.rsplit_once("::") {
+                    Some((_, method)) => {
+                        name.push('.');
+                        name.push_str(method);
+                    }
+                    None => match &exports.module {
+                        Some(module) => {
+                            name.push_str(module);
+                            name.push_str("::");
+                            name.push_str(key);
+                        }
+                        None => return false,
+                    },
+                }
+                called_by_other(&name, n)
+            })
+        })
+        .collect()
+}
+
+/// The first pass so far, to guess which files will be analysed again
+/// (whose trees are worth keeping): the definitions and interesting
+/// summaries of the files analysed so far. A name defined twice already
+/// never resolves; one defined once may.
+#[derive(Default)]
+pub(crate) struct Seen(std::sync::Mutex<SeenSoFar>);
+
+#[derive(Default)]
+pub(crate) struct SeenSoFar {
+    defs: Definitions,
+    /// Name a call may use -> the file of the summary.
+    summaries: HashMap<String, usize>,
+}
+
+impl Seen {
+    /// Add file `n`; then, does it call a function with an interesting
+    /// summary that only another file analysed so far defines?
+    pub(crate) fn add_and_check(
+        &self,
+        n: usize,
+        exports: &Exports,
+        calls: &HashSet<String>,
+    ) -> bool {
+        let mut seen = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        seen.defs.add(exports);
+        for (key, summary) in &exports.summaries {
+            if let Some((_, name)) = key.rsplit_once("::") {
+                seen.summaries.insert(key.clone(), n);
+                if summary.has_self {
+                    seen.summaries.insert(format!(".{name}"), n);
+                }
+            } else {
+                if let Some(module) = &exports.module {
+                    seen.summaries.insert(format!("{module}::{key}"), n);
+                }
+                seen.summaries.insert(key.clone(), n);
+            }
+        }
+        calls.iter().any(|call| {
+            seen.summaries
+                .get(call.as_str())
+                .is_some_and(|file| *file != n)
+                && seen.defs.unique(call)
+        })
     }
 }
 

@@ -193,6 +193,7 @@ pub fn scan(targets: &[PathBuf], options: &Options) -> Result<Report, Error> {
     // built, the files are analysed one by one on a large-stack thread.
     let pool = limits::pool();
     let scan_id = trees::new_scan();
+    let seen = crosscrate::Seen::default();
     // The worker keeping each file's syntax tree (see `trees`).
     let mut owners: Vec<Option<usize>> = vec![None; files.len()];
     // Analyse the files at `indices`, each with the summaries it imports
@@ -202,40 +203,88 @@ pub fn scan(targets: &[PathBuf], options: &Options) -> Result<Report, Error> {
     let run = |indices: &[usize],
                imports: &[Vec<(String, Summary, bool)>],
                priors: Vec<Option<Prior>>,
-               owners: &[Option<usize>]|
+               owners: &[Option<usize>],
+               costs: &[std::time::Duration],
+               keep: bool|
      -> Option<Vec<FileResult>> {
         let mut priors: Vec<std::sync::Mutex<Option<Prior>>> =
             priors.into_iter().map(std::sync::Mutex::new).collect();
         priors.resize_with(indices.len(), Default::default);
         let one = |(n, &i): (usize, &usize)| {
             let prior = priors[n].lock().ok().and_then(|mut p| p.take());
-            analyze_path(
+            // The first pass keeps the trees of files that call into
+            // another file with summaries seen so far (the files likely
+            // to be analysed again).
+            let want = &|result: &FileResult| {
+                keep || seen.add_and_check(i, &result.exports, &result.calls)
+            };
+            let started = std::time::Instant::now();
+            let mut r = analyze_path(
                 &files[i],
                 &rels[i],
                 include_tests,
                 &options.config,
                 imports.get(n).map(Vec::as_slice).unwrap_or(&[]),
                 prior,
-                pool.as_ref().map(|_| trees::Key::new(scan_id, i)),
-            )
+                pool.as_ref().map(|_| {
+                    (
+                        trees::Key::new(scan_id, i),
+                        want as &dyn Fn(&FileResult) -> bool,
+                    )
+                }),
+            );
+            r.cost = started.elapsed();
+            r
         };
         let Some(pool) = &pool else {
             return limits::on_big_stack(|| indices.iter().enumerate().map(one).collect());
         };
-        if owners.iter().all(Option::is_none) {
+        if costs.is_empty() {
             return Some(pool.install(|| indices.par_iter().enumerate().map(one).collect()));
         }
-        // Each file on the worker that keeps its tree (the others spread
-        // evenly), in one batch per worker.
+        // Each worker analyses the files whose tree it keeps, the longest
+        // (by their last analysis) first, then the files no worker keeps;
+        // one with nothing left takes the shortest file waiting for
+        // the worker with the most work left (and parses it again), so
+        // neither idles while the other has a queue.
+        let threads = pool.current_num_threads().max(1);
+        let mut queues: Vec<std::collections::VecDeque<usize>> =
+            vec![Default::default(); threads + 1];
+        let mut order: Vec<usize> = (0..indices.len()).collect();
+        order.sort_by_key(|&n| std::cmp::Reverse(costs.get(indices[n]).copied()));
+        for n in order {
+            let queue = owners[indices[n]]
+                .filter(|&w| w < threads)
+                .unwrap_or(threads);
+            queues[queue].push_back(n);
+        }
+        let queues = std::sync::Mutex::new(queues);
+        let next = |me: usize| {
+            let mut queues = queues
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some(n) = queues.get_mut(me).and_then(|q| q.pop_front()) {
+                return Some(n);
+            }
+            if let Some(n) = queues[threads].pop_front() {
+                return Some(n);
+            }
+            let left = |q: &std::collections::VecDeque<usize>| {
+                q.iter()
+                    .map(|&n| costs.get(indices[n]).copied().unwrap_or_default())
+                    .sum::<std::time::Duration>()
+            };
+            let victim = (0..threads)
+                .filter(|&w| !queues[w].is_empty())
+                .max_by_key(|&w| left(&queues[w]))?;
+            queues[victim].pop_back()
+        };
         let batches = pool.broadcast(|cx| {
-            indices
-                .iter()
-                .enumerate()
-                .filter(|(n, &i)| {
-                    owners[i].unwrap_or(*n % cx.num_threads()) % cx.num_threads() == cx.index()
-                })
-                .map(|item| (item.0, one(item)))
-                .collect::<Vec<_>>()
+            let mut out = Vec::new();
+            while let Some(n) = next(cx.index()) {
+                out.push((n, one((n, &indices[n]))));
+            }
+            out
         });
         let mut out: Vec<(usize, FileResult)> = batches.into_iter().flatten().collect();
         out.sort_by_key(|(n, _)| *n);
@@ -247,7 +296,7 @@ pub fn scan(targets: &[PathBuf], options: &Options) -> Result<Report, Error> {
     };
     let all: Vec<usize> = (0..files.len()).collect();
     let mut per_file: Vec<FileResult> =
-        run(&all, &[], Vec::new(), &owners).ok_or_else(cannot_start)?;
+        run(&all, &[], Vec::new(), &owners, &[], false).ok_or_else(cannot_start)?;
     for (owner, result) in owners.iter_mut().zip(&per_file) {
         *owner = result.kept_on;
     }
@@ -259,56 +308,112 @@ pub fn scan(targets: &[PathBuf], options: &Options) -> Result<Report, Error> {
         &defs,
         per_file.iter().map(|r| (r.path.as_str(), &r.exports)),
     );
-    for _ in 0..crosscrate::MAX_ROUNDS {
+    // A file that no other file calls into only reads the others'
+    // summaries, and its exports reach no other analysis: it is left out
+    // of the rounds and analysed again once, after them, with the index
+    // the last round used (so it ends as it would had it gone through
+    // every round).
+    let called =
+        crosscrate::called_from_elsewhere(&defs, per_file.iter().map(|r| (&r.exports, &r.calls)));
+    // Only a file calling a name that one function of the scan defines
+    // can import anything.
+    let may_import: Vec<bool> = per_file
+        .iter()
+        .map(|r| r.calls.iter().any(|call| defs.unique(call)))
+        .collect();
+    let mut settled = false;
+    for round in 0..=crosscrate::MAX_ROUNDS {
+        // The rounds analyse the files called from elsewhere; the pass
+        // after them (`settled`), the others.
         let mut again = Vec::new();
         let mut imports = Vec::new();
+        // The files that call into others: a later pass may analyse them
+        // again, so their trees are kept.
+        let mut involved = std::collections::HashSet::new();
+        // Whether the pass after the rounds has work.
+        let mut deferred = false;
         for (i, result) in per_file.iter_mut().enumerate() {
+            if !may_import[i] {
+                continue;
+            }
             let wanted = index.for_file(&result.path, &result.calls);
-            if !wanted.is_empty() && wanted != result.imported {
-                // A file whose lookups all get the same answers would be
-                // analysed to the same result: only its imports change.
-                if result.probes.same_answers(&result.imported, &wanted) {
-                    result.imported = wanted;
-                    continue;
-                }
+            if wanted.is_empty() {
+                continue;
+            }
+            involved.insert(i);
+            if wanted == result.imported {
+                continue;
+            }
+            // A file whose lookups all get the same answers would be
+            // analysed to the same result: only its imports change.
+            let same = result.probes.same_answers(&result.imported, &wanted);
+            if called[i] == settled {
+                // Left for the pass after the rounds.
+                deferred |= !same;
+            } else if same {
+                result.imported = wanted;
+            } else {
                 again.push(i);
                 imports.push(wanted);
             }
         }
-        if again.is_empty() {
+        if again.is_empty() && (settled || !deferred) {
             break;
         }
-        // Only the trees of files analysed again are still needed.
+        // Only the trees of files a pass may analyse again are needed.
         if let Some(pool) = &pool {
-            let wanted: std::collections::HashSet<usize> = again.iter().copied().collect();
-            pool.broadcast(|_| trees::retain(scan_id, |i| wanted.contains(&i)));
+            let wanted: std::collections::HashSet<usize> = again
+                .iter()
+                .chain(involved.iter().filter(|_| !settled))
+                .copied()
+                .collect();
+            // A tree is kept by the worker that analysed the file last
+            // (another one's copy is stale).
+            pool.broadcast(|cx| {
+                trees::retain(scan_id, |i| {
+                    wanted.contains(&i) && owners[i] == Some(cx.index())
+                })
+            });
             for (i, owner) in owners.iter_mut().enumerate() {
                 if !wanted.contains(&i) {
                     *owner = None;
                 }
             }
         }
-        let priors = again
-            .iter()
-            .map(|&i| {
-                let result = &mut per_file[i];
-                let record = result.record.take()?;
-                Some((record, std::mem::take(&mut result.imported)))
-            })
-            .collect();
-        let redone = run(&again, &imports, priors, &owners).ok_or_else(cannot_start)?;
-        for (i, result) in again.into_iter().zip(redone) {
-            owners[i] = result.kept_on;
-            per_file[i] = result;
+        if !again.is_empty() {
+            let priors = again
+                .iter()
+                .map(|&i| {
+                    let result = &mut per_file[i];
+                    let record = result.record.take()?;
+                    Some((record, std::mem::take(&mut result.imported)))
+                })
+                .collect();
+            let costs: Vec<std::time::Duration> = per_file.iter().map(|r| r.cost).collect();
+            let redone =
+                run(&again, &imports, priors, &owners, &costs, true).ok_or_else(cannot_start)?;
+            for (i, result) in again.into_iter().zip(redone) {
+                owners[i] = result.kept_on;
+                per_file[i] = result;
+            }
+        } else if !settled {
+            // Nothing left to settle.
+            settled = true;
+            continue;
+        }
+        if settled {
+            break;
         }
         let next = crosscrate::Externals::build(
             &defs,
             per_file.iter().map(|r| (r.path.as_str(), &r.exports)),
         );
-        if next == index {
-            break;
+        // After the last round, the pass uses the index it used.
+        if next == index || round + 1 == crosscrate::MAX_ROUNDS {
+            settled = true;
+        } else {
+            index = next;
         }
-        index = next;
     }
     if let Some(pool) = &pool {
         pool.broadcast(|_| trees::clear());
@@ -582,7 +687,12 @@ struct FileResult {
     record: Option<engine::Record>,
     /// The worker that keeps the file's syntax tree (`trees`).
     kept_on: Option<usize>,
+    /// How long the analysis took (to schedule the next one).
+    cost: std::time::Duration,
 }
+
+/// Whether to keep the syntax tree of a file just analysed (`trees`).
+type WantTree<'a> = dyn Fn(&FileResult) -> bool + 'a;
 
 /// A file's previous analysis and the imports it was made with.
 type Prior = (engine::Record, Vec<(String, Summary, bool)>);
@@ -621,8 +731,14 @@ fn analyze_path(
     config: &Config,
     imports: &[(String, Summary, bool)],
     prior: Option<Prior>,
-    keep: Option<trees::Key>,
+    keep: Option<(trees::Key, &WantTree<'_>)>,
 ) -> FileResult {
+    // The file's key among the kept trees, and whether to keep the tree of
+    // an analysis that parsed it (`trees`).
+    let (keep, want_tree) = match keep {
+        Some((key, want)) => (Some(key), Some(want)),
+        None => (None, None),
+    };
     let unreadable = |message: String, bytes: u64| FileResult {
         path: rel.to_string(),
         lines: 0,
@@ -636,6 +752,7 @@ fn analyze_path(
         probes: engine::Probes::default(),
         record: None,
         kept_on: None,
+        cost: std::time::Duration::ZERO,
     };
     // A tree kept from an earlier round of this scan: analysed as is.
     if let Some(key) = keep {
@@ -687,8 +804,12 @@ fn analyze_path(
             };
             let (mut result, file) =
                 analyze_text(rel, &source, include_tests, config, imports, prior, tree);
+            let want = want_tree.is_some_and(|want| want(&result));
             if let (Some(key), Some(file)) = (keep, file) {
-                if trees::put(key, trees::Kept { source, file }, true) {
+                if !want {
+                    drop(file);
+                    trees::spans_done(source.len());
+                } else if trees::put(key, trees::Kept { source, file }, true) {
                     result.kept_on = rayon::current_thread_index();
                 }
             }
@@ -746,6 +867,7 @@ fn analyze_text(
         probes: engine::Probes::default(),
         record: None,
         kept_on: None,
+        cost: std::time::Duration::ZERO,
     };
     // Pre-scan: chunks of whole items, each with its syntax-tree depth
     // (a kept tree is of a file in one piece, within the limits).
@@ -758,16 +880,25 @@ fn analyze_text(
         Some(_) => Vec::new(),
         None => limits::prescan(source),
     };
-    let mut analyzer = engine::FileAnalyzer::new(rel, source, include_tests);
+    let mut analyzer = engine::FileAnalyzer::with_lines(rel, source, lines.clone(), include_tests);
     for (key, summary, method) in imports {
         analyzer.import_summary(key.clone(), summary.clone(), *method);
     }
-    let mut parsed: Vec<(usize, syn::File)> = Vec::new();
+    // Each parsed chunk (by index; a kept tree is chunk 0) with its tree,
+    // or `None` when it is to be parsed again for the analysis.
+    let mut parsed: Vec<(usize, Option<syn::File>)> = Vec::new();
     let mut meta: Vec<Finding> = Vec::new();
     let single = chunks.len() == 1 || kept.is_some();
+    // The chunks of a file of at most `MAX_CHUNK_BYTES` keep their trees
+    // from the context pass to the analysis: together they take no more
+    // memory than one chunk of that size may. A larger file is parsed
+    // again, a chunk at a time.
+    let hold = single || source.len() <= limits::MAX_CHUNK_BYTES;
+    // Source bytes parsed into the trees held.
+    let mut held_bytes = 0usize;
     if let Some(file) = kept {
         analyzer.add_context(&file);
-        parsed.push((0, file));
+        parsed.push((0, Some(file)));
     }
     analyzer.recording = single;
     if let (true, Some((record, old))) = (single, prior) {
@@ -821,22 +952,10 @@ fn analyze_text(
         match syn::parse_file(text) {
             Ok(file) => {
                 analyzer.add_context(&file);
-                if single {
-                    parsed.push((offset, file));
-                } else {
-                    // Large file: keep only the imports and constants now,
-                    // re-parse when analysing, so one chunk's tree at a
-                    // time is in memory.
-                    drop(file);
-                    parsed.push((
-                        index,
-                        syn::File {
-                            shebang: None,
-                            attrs: Vec::new(),
-                            items: Vec::new(),
-                        },
-                    ));
-                }
+                // Very large file: keep only the imports and constants
+                // now, re-parse when analysing, so one chunk's tree at a
+                // time is in memory.
+                parsed.push((index, hold.then_some(file)));
             }
             Err(e) => {
                 let start = e.span().start();
@@ -851,36 +970,40 @@ fn analyze_text(
                 ));
             }
         }
-        if !single {
+        if hold {
+            held_bytes += text.len();
+        } else {
             trees::spans_done(text.len());
         }
     }
     let mut tree = None;
-    if single {
-        for (offset, file) in &parsed {
-            engine::with_line_offset(*offset, || analyzer.run(file));
-        }
-        if keep && parsed.len() == 1 {
-            tree = parsed.pop().map(|(_, file)| file);
-        } else {
-            drop(parsed);
-            // Findings hold no spans: free this thread's source map.
-            trees::spans_done(source.len());
-        }
-    } else {
-        for (index, _) in parsed {
-            let chunk = &chunks[index];
-            // tollgate:allow(unbounded-allocation): a column of this file, bounded by MAX_FILE_BYTES
-            let text = format!(
-                "{}{}",
-                " ".repeat(chunk.column),
-                &source[chunk.range.clone()]
-            );
-            if let Ok(file) = syn::parse_file(&text) {
-                engine::with_line_offset(chunk.line - 1, || analyzer.run(&file));
+    for (index, file) in &parsed {
+        let offset = chunks.get(*index).map_or(0, |chunk| chunk.line - 1);
+        match file {
+            Some(file) => engine::with_line_offset(offset, || analyzer.run(file)),
+            None => {
+                let Some(chunk) = chunks.get(*index) else {
+                    continue;
+                };
+                // tollgate:allow(unbounded-allocation): a column of this file, bounded by MAX_FILE_BYTES
+                let text = format!(
+                    "{}{}",
+                    " ".repeat(chunk.column),
+                    &source[chunk.range.clone()]
+                );
+                if let Ok(file) = syn::parse_file(&text) {
+                    engine::with_line_offset(offset, || analyzer.run(&file));
+                }
+                trees::spans_done(text.len());
             }
-            trees::spans_done(text.len());
         }
+    }
+    if single && keep && parsed.len() == 1 {
+        tree = parsed.pop().and_then(|(_, file)| file);
+    } else if hold {
+        drop(parsed);
+        // Findings hold no spans: free this thread's source map.
+        trees::spans_done(if single { source.len() } else { held_bytes });
     }
     if let Some(line) = analyzer.limit_line() {
         meta.push(meta_finding(

@@ -129,6 +129,14 @@ fn parse_piece(mut piece: Vec<TokenTree>, args: &mut Vec<MacroArg>) -> bool {
     if piece.is_empty() {
         return true;
     }
+    // A lone literal or name (most arguments) is the expression syn would
+    // parse from it, built without the parser.
+    if let [token] = piece.as_slice() {
+        if let Some(expr) = single_token_expr(token) {
+            args.push(MacroArg { name, sigil, expr });
+            return true;
+        }
+    }
     let stream: TokenStream = piece.into_iter().collect();
     match syn::parse2::<syn::Expr>(stream) {
         Ok(expr) => {
@@ -137,6 +145,96 @@ fn parse_piece(mut piece: Vec<TokenTree>, args: &mut Vec<MacroArg>) -> bool {
         }
         Err(_) => false,
     }
+}
+
+/// The expression of a piece that is one literal or one plain name, as
+/// `syn::parse2::<syn::Expr>` gives it; `None` for other tokens (keywords,
+/// `_`, raw names, groups, puncts), which are left to the parser.
+fn single_token_expr(token: &TokenTree) -> Option<syn::Expr> {
+    match token {
+        TokenTree::Literal(lit) => Some(syn::Expr::Lit(syn::ExprLit {
+            attrs: Vec::new(),
+            lit: syn::Lit::new(lit.clone()),
+        })),
+        TokenTree::Ident(ident) => {
+            let name = ident.to_string();
+            if name.starts_with("r#") || is_keyword(&name) {
+                return None;
+            }
+            Some(syn::Expr::Path(syn::ExprPath {
+                attrs: Vec::new(),
+                qself: None,
+                path: syn::Path::from(ident.clone()),
+            }))
+        }
+        _ => None,
+    }
+}
+
+/// Rust's keywords (strict, reserved and weak) and `_`: an identifier
+/// token that may not be a plain path expression.
+fn is_keyword(name: &str) -> bool {
+    matches!(
+        name,
+        "_" | "abstract"
+            | "as"
+            | "async"
+            | "auto"
+            | "await"
+            | "become"
+            | "box"
+            | "break"
+            | "const"
+            | "continue"
+            | "crate"
+            | "default"
+            | "do"
+            | "dyn"
+            | "else"
+            | "enum"
+            | "extern"
+            | "false"
+            | "final"
+            | "fn"
+            | "for"
+            | "gen"
+            | "if"
+            | "impl"
+            | "in"
+            | "let"
+            | "loop"
+            | "macro"
+            | "macro_rules"
+            | "match"
+            | "mod"
+            | "move"
+            | "mut"
+            | "override"
+            | "priv"
+            | "pub"
+            | "raw"
+            | "ref"
+            | "return"
+            | "safe"
+            | "self"
+            | "Self"
+            | "static"
+            | "struct"
+            | "super"
+            | "trait"
+            | "true"
+            | "try"
+            | "type"
+            | "typeof"
+            | "union"
+            | "unsafe"
+            | "unsized"
+            | "use"
+            | "virtual"
+            | "where"
+            | "while"
+            | "yield"
+    )
 }
 
 /// Parse `vec![elem; len]` / `vec![a, b]` bodies as an array expression.
@@ -215,6 +313,39 @@ mod tests {
     fn args(src: &str) -> Vec<MacroArg> {
         let tokens: TokenStream = src.parse().unwrap();
         parse_args(&tokens)
+    }
+
+    /// A lone literal or name is built without the parser, as the parser
+    /// would build it; keywords and `_` still go through the parser.
+    #[test]
+    fn single_tokens_are_the_parsed_expression() {
+        for src in [
+            r#""fmt {}""#,
+            "b'x'",
+            "42u8",
+            "1.5e3",
+            r##"r#"raw"#"##,
+            "c\"c\"",
+            "name",
+            "Name",
+            "union",
+            "_",
+            "true",
+            "self",
+            "Self",
+            "r#type",
+        ] {
+            let tokens: TokenStream = src.parse().unwrap();
+            let token = tokens.clone().into_iter().next().unwrap();
+            let parsed = syn::parse2::<syn::Expr>(tokens).ok();
+            match single_token_expr(&token) {
+                Some(built) => assert_eq!(Some(built), parsed, "{src}"),
+                None => assert!(
+                    matches!(token, TokenTree::Ident(_)),
+                    "{src}: a literal is always built"
+                ),
+            }
+        }
     }
 
     #[test]

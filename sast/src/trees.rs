@@ -2,13 +2,17 @@
 //!
 //! `scan` analyses some files again in the cross-file rounds
 //! (`crate::crosscrate`). Parsing a file is as expensive as analysing it,
-//! so the worker thread that first parsed a file keeps its tree (and its
-//! text) and analyses it again in later rounds itself: a tree holds
+//! so the worker thread that parsed a file keeps its tree (and its text)
+//! and analyses it again in later rounds itself: a tree holds
 //! `proc_macro2` spans, which are neither `Send` nor valid on another
-//! thread. A tree takes about 25 times the size of its text, so a scan
-//! keeps trees of at most [`KEEP_BYTES`] of source (split between the
-//! workers), and `scan` drops the trees of files a round does not analyse
-//! again. Spans also keep per-thread memory (the thread's source map, with
+//! thread. A tree takes about 25 times the size of its text, and keeping
+//! every tree of the first pass costs more (memory to fault in, trees
+//! dropped cold) than parsing again the few files the rounds take, so the
+//! first pass keeps only the trees of files likely to be analysed again
+//! (`crosscrate::Seen`), and later passes those of the files they
+//! analyse. A scan keeps trees of at most [`KEEP_BYTES`] of source (split
+//! between the workers), and `scan` drops the trees of files no later pass
+//! may analyse again. Spans also keep per-thread memory (the thread's source map, with
 //! a copy of every text parsed) until it is freed all at once, which
 //! happens when no kept tree needs it any more or a worker's source map
 //! holds more than [`SPAN_BYTES`]: then its trees are dropped too. A file

@@ -320,6 +320,52 @@ pub fn save(name: &str) {
     ]);
 }
 
+#[test]
+fn a_caller_no_file_calls_gets_the_summaries_of_every_round() {
+    // main -> a::handle -> b::forward -> c::save: each round carries the
+    // sink one file up (b, then a); main, which no file calls, is left
+    // out of the rounds and analysed once after them, with a's summary.
+    check_crate(&[
+        (
+            "src/main.rs",
+            r#"
+mod a;
+mod b;
+mod c;
+use axum::extract::Query;
+
+async fn handler(Query(p): Query<Params>) {
+    a::handle(&p.name);
+}
+"#,
+        ),
+        (
+            "src/a.rs",
+            r#"
+pub fn handle(input: &str) {
+    crate::b::forward(input.trim());
+}
+"#,
+        ),
+        (
+            "src/b.rs",
+            r#"
+pub fn forward(name: &str) {
+    crate::c::save(name);
+}
+"#,
+        ),
+        (
+            "src/c.rs",
+            r#"
+pub fn save(name: &str) {
+    std::fs::write(name, b"data").unwrap(); //~ path-traversal
+}
+"#,
+        ),
+    ]);
+}
+
 /// A `.method` call resolves across files only when one method of that
 /// name is defined in the whole scan, whatever the summaries: with a second
 /// `run` (harmless, so with no summary to export) the callee is unknown.

@@ -695,13 +695,19 @@ pub(crate) fn is_ctor_attr(attr: &syn::Attribute) -> bool {
 }
 
 impl<'a> FileAnalyzer<'a> {
-    pub fn new(path: &str, source: &'a str, include_tests: bool) -> Self {
+    /// An analyser of `source` (split into `lines`) at `path`.
+    pub fn with_lines(
+        path: &str,
+        source: &'a str,
+        lines: Vec<&'a str>,
+        include_tests: bool,
+    ) -> Self {
         let file_name = path.rsplit('/').next().unwrap_or(path);
         FileAnalyzer {
             build_script: file_name == "build.rs",
             source,
             comment_lines: None,
-            lines: source.lines().collect(),
+            lines,
             imports: Imports::default(),
             include_tests,
             literal_consts: HashSet::new(),
@@ -739,12 +745,17 @@ impl<'a> FileAnalyzer<'a> {
     pub fn add_context(&mut self, file: &syn::File) {
         self.imports.extend_from(file);
         self.collect_literal_consts(&file.items);
-        crate::checks::collect_verifiers(file, &mut self.verifiers);
+        // A verifier implements a trait named `...CertVerifier`.
+        if self.source.contains("CertVerifier") {
+            crate::checks::collect_verifiers(file, &mut self.verifiers);
+        }
     }
 
     pub fn run(&mut self, file: &syn::File) {
-        // Byte ranges are per parse (a chunk of a large file is another).
+        // Byte ranges and block addresses are per parse (a chunk of a
+        // large file is another).
         self.macro_bodies = MacroBodies::default();
+        self.done.clear();
         // Functions first, callee-first, building summaries; then the
         // rest of the file (impls, constants, trait defaults, nested items).
         let (items, trait_methods) = summary::collect(file, self.include_tests);
@@ -1327,7 +1338,8 @@ pub(crate) fn analyze_source(source: &str) -> Vec<RawFinding> {
     let Ok(file) = syn::parse_file(source) else {
         return Vec::new();
     };
-    let mut analyzer = FileAnalyzer::new("src/lib.rs", source, false);
+    let mut analyzer =
+        FileAnalyzer::with_lines("src/lib.rs", source, source.lines().collect(), false);
     analyzer.add_context(&file);
     analyzer.run(&file);
     analyzer.findings
