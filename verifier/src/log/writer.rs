@@ -46,7 +46,10 @@ pub struct Receipt {
 impl Receipt {
     /// The leaf hash in lower-case hex.
     pub fn leaf_hex(&self) -> String {
-        hex::encode(self.leaf_hash)
+        let mut out = [0u8; 64];
+        // 64 bytes for 32: cannot fail, and hex is ASCII.
+        let _ = hex::encode_to_slice(self.leaf_hash, &mut out);
+        String::from_utf8_lossy(&out).into_owned()
     }
 }
 
