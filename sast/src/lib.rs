@@ -294,9 +294,27 @@ pub fn scan(targets: &[PathBuf], options: &Options) -> Result<Report, Error> {
         path: options.root.clone(),
         source: std::io::Error::other("cannot start an analysis thread"),
     };
-    let all: Vec<usize> = (0..files.len()).collect();
-    let mut per_file: Vec<FileResult> =
-        run(&all, &[], Vec::new(), &owners, &[], false).ok_or_else(cannot_start)?;
+    // The largest files first, so that no worker is left with a large one
+    // at the end while the other idles.
+    let mut all: Vec<usize> = (0..files.len()).collect();
+    if let Some(pool) = &pool {
+        let sizes: Vec<u64> = pool.install(|| {
+            files
+                .par_iter()
+                .map(|f| std::fs::metadata(f).map_or(0, |m| m.len()))
+                .collect()
+        });
+        all.sort_by_key(|&i| std::cmp::Reverse(sizes[i]));
+    }
+    let mut per_file: Vec<FileResult> = {
+        let results = run(&all, &[], Vec::new(), &owners, &[], false).ok_or_else(cannot_start)?;
+        let mut by_file: Vec<Option<FileResult>> = Vec::new();
+        by_file.resize_with(files.len(), || None);
+        for (i, result) in all.into_iter().zip(results) {
+            by_file[i] = Some(result);
+        }
+        by_file.into_iter().flatten().collect()
+    };
     for (owner, result) in owners.iter_mut().zip(&per_file) {
         *owner = result.kept_on;
     }
