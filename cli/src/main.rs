@@ -10,12 +10,6 @@
 
 #![forbid(unsafe_code)]
 
-/// mimalloc, not glibc's malloc: the admission webhook allocates and frees
-/// many small objects per review, and glibc's arenas spent about 15% of the
-/// server's CPU in `malloc`/`free` (see ARCHITECTURE.md, "Allocator").
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 mod admission_cmd;
 mod attest_cmd;
 mod audit_cmd;
