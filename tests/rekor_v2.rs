@@ -806,3 +806,68 @@ fn keyed_signature_through_rekor_v2_and_tsa() {
     std::fs::write(d.join("changed.json"), changed.to_string()).unwrap();
     assert!(!verify("changed.json", "app.tar"));
 }
+
+/// A checkpoint is its log's: the entry's logId names the log whose key
+/// signed it. The same bundle, its logId changed to another log of the
+/// root (the mock's Rekor v1), is refused by tollgate and sigstore-python
+/// (`sigstore-verify` alone accepts a checkpoint signed by any log key of
+/// the root, and a Rekor v2 entry's logId is signed by nothing else).
+#[test]
+fn a_checkpoint_signed_by_another_log_of_the_root_is_refused() {
+    let s = setup();
+    let d = &s.d;
+    ok(tollgate(
+        &[
+            "sign",
+            "app.tar",
+            "--bundle",
+            "app.sigstore.json",
+            "--signing-config",
+            "signing-config.json",
+            "--trusted-root",
+            "root.json",
+            "--identity-token",
+            &s.jwt,
+        ],
+        d,
+    ));
+    let path = d.join("app.sigstore.json");
+    let (good, err) = tollgate_verifies(d, &path, "app.tar");
+    assert!(good, "tollgate: {err}");
+    // Both logs in the root: the stand-in's Rekor v2 and the mock's v1.
+    let mock_root: Value = serde_json::from_slice(&std::fs::read(&s._mock.root).unwrap()).unwrap();
+    let other = mock_root["tlogs"][0].clone();
+    let both = |root: &mut Value| {
+        root["tlogs"].as_array_mut().unwrap().push(other.clone());
+    };
+    let mut root: Value =
+        serde_json::from_slice(&std::fs::read(d.join("root.json")).unwrap()).unwrap();
+    both(&mut root);
+    std::fs::write(d.join("root.json"), root.to_string()).unwrap();
+    let mut trust: Value =
+        serde_json::from_slice(&std::fs::read(d.join("client-trust.json")).unwrap()).unwrap();
+    both(&mut trust["trustedRoot"]);
+    std::fs::write(d.join("client-trust.json"), trust.to_string()).unwrap();
+    let (good, err) = tollgate_verifies(d, &path, "app.tar");
+    assert!(good, "tollgate, with a second log in the root: {err}");
+
+    let mut bundle: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_ne!(
+        bundle["verificationMaterial"]["tlogEntries"][0]["logId"],
+        other["logId"]
+    );
+    bundle["verificationMaterial"]["tlogEntries"][0]["logId"] = other["logId"].clone();
+    let moved = d.join("moved.sigstore.json");
+    std::fs::write(&moved, bundle.to_string()).unwrap();
+    let (good, err) = tollgate_verifies(d, &moved, "app.tar");
+    assert!(
+        !good,
+        "a checkpoint signed by another log of the root was accepted"
+    );
+    assert!(
+        err.contains("checkpoint is not signed by the log its logId names"),
+        "{err}"
+    );
+    let (good, err) = python_verifies(d, &moved, "app.tar");
+    assert!(!good, "sigstore-python accepted it: {err}");
+}

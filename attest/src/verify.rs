@@ -432,12 +432,19 @@ fn verifier_for(trust: &Trust) -> Result<Trusted, Error> {
 }
 
 /// What `sigstore-verify` leaves unchecked in a log entry, checked here: the
-/// entry's log is one the trusted root lists, and an inclusion proof's own
-/// root hash, tree size and (without a Rekor v1 promise, whose proof index
-/// is the shard's) index agree with its signed checkpoint and the entry.
-/// Otherwise those fields could be changed and the bundle still verify.
+/// entry's log is one the trusted root lists, an inclusion proof's
+/// checkpoint carries a valid signature by that log's key (its key hint the
+/// first bytes of the entry's logId, as sigstore-python requires:
+/// `sigstore-verify` accepts a checkpoint signed by any log of the root),
+/// and the proof's own root hash, tree size and (without a Rekor v1
+/// promise, whose proof index is the shard's) index agree with its signed
+/// checkpoint and the entry. Otherwise those fields could be changed and
+/// the bundle still verify.
 fn check_log_entries(bundle: &Bundle, root: &TrustedRoot) -> Result<(), Error> {
     let bad = |m: String| Error::Verification(format!("transparency-log entry: {m}"));
+    let keys = root
+        .rekor_keys()
+        .map_err(|e| bad(format!("the trusted root's log keys: {e}")))?;
     for entry in &bundle.verification_material.tlog_entries {
         let id = entry.log_id.key_id.as_bytes();
         if !root.tlogs.iter().any(|t| t.log_id.key_id.as_bytes() == id) {
@@ -452,6 +459,19 @@ fn check_log_entries(bundle: &Bundle, root: &TrustedRoot) -> Result<(), Error> {
             .checkpoint
             .checkpoint()
             .ok_or_else(|| bad("the inclusion proof's checkpoint cannot be read".into()))?;
+        let key_id = Sha256Hash::try_from(id)
+            .map_err(|_| bad("its logId is not a SHA-256 key id".into()))?;
+        let signed_by_its_log = checkpoint.signatures().iter().any(|sig| {
+            id.get(..4) == Some(sig.key_id.as_bytes().as_slice())
+                && keys
+                    .verify_with_key_id(&key_id, checkpoint.signed_data(), &sig.signature)
+                    .is_ok()
+        });
+        if !signed_by_its_log {
+            return Err(bad(
+                "its checkpoint is not signed by the log its logId names".into(),
+            ));
+        }
         if checkpoint.root_hash().as_bytes() != proof.root_hash.as_bytes() {
             return Err(bad(
                 "the inclusion proof's rootHash is not the checkpoint's".into(),
