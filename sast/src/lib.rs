@@ -240,7 +240,20 @@ pub fn scan(targets: &[PathBuf], options: &Options) -> Result<Report, Error> {
             return limits::on_big_stack(|| indices.iter().enumerate().map(one).collect());
         };
         if costs.is_empty() {
-            return Some(pool.install(|| indices.par_iter().enumerate().map(one).collect()));
+            // The first pass: each worker takes the next file in order.
+            let taken = std::sync::atomic::AtomicUsize::new(0);
+            let batches = pool.broadcast(|_| {
+                let mut out = Vec::new();
+                loop {
+                    let n = taken.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(i) = indices.get(n) else { break };
+                    out.push((n, one((n, i))));
+                }
+                out
+            });
+            let mut out: Vec<(usize, FileResult)> = batches.into_iter().flatten().collect();
+            out.sort_by_key(|(n, _)| *n);
+            return Some(out.into_iter().map(|(_, r)| r).collect());
         }
         // Each worker analyses the files whose tree it keeps, the longest
         // (by their last analysis) first, then the files no worker keeps;
