@@ -422,9 +422,31 @@ fn run_verify(args: VerifyArgs) -> Result<u8> {
                 msg.push_str(&format!("; witnessed up to size {size} by {n} witness(es)"));
             }
             eprintln!("{msg}");
+            sidecar_notes(&args.log);
             Ok(0)
         }
-        Err(e) => finding(e),
+        Err(e) => {
+            sidecar_notes(&args.log);
+            finding(e)
+        }
+    }
+}
+
+/// What lies beside a log that `log verify` does not verify: write-ahead
+/// frames a writer will replay, and records a writer set aside.
+fn sidecar_notes(log: &std::path::Path) {
+    if tlog::wal::has_frames(log) {
+        eprintln!(
+            "note: {} holds write-ahead frames: a writer is running, or stopped without closing the log; records it acknowledged past the log's end or its latest checkpoint are replayed and signed by the next writer, and are not verified here",
+            tlog::wal::path(log).display()
+        );
+    }
+    let aside = tlog::store::sidecar(log, "unvouched");
+    if std::fs::symlink_metadata(&aside).is_ok() {
+        eprintln!(
+            "note: {} holds records a writer set aside: past the latest checkpoint, vouched for by no write-ahead frame, and not part of the log verified here",
+            aside.display()
+        );
     }
 }
 

@@ -947,3 +947,24 @@ fn an_unsigned_log_is_not_given_a_key_silently() {
     assert_eq!(w.append(json!({"n": 1})).unwrap().index, 1);
     w.close().unwrap();
 }
+
+#[test]
+fn pending_write_ahead_frames_are_seen_read_only() {
+    let f = fixture(0, false);
+    assert!(!wal::has_frames(&f.log));
+    // A writer that stopped without closing leaves frames to replay.
+    let lines = crashed(&f, 3, 1 << 20);
+    assert!(wal::has_frames(&f.log));
+    // The next writer replays them and, closed, leaves none.
+    let w = reopen_with_wal(&f).unwrap();
+    w.close().unwrap();
+    assert!(!wal::has_frames(&f.log));
+    assert_eq!(f.lines(), lines);
+    assert_eq!(f.verify().unwrap().records, 3);
+    // Never read through a symlink.
+    std::fs::remove_file(wal::path(&f.log)).unwrap();
+    let g = fixture(0, false);
+    crashed(&g, 1, 1 << 20);
+    std::os::unix::fs::symlink(wal::path(&g.log), wal::path(&f.log)).unwrap();
+    assert!(!wal::has_frames(&f.log));
+}

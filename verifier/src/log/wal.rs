@@ -146,6 +146,28 @@ fn file_header() -> [u8; FILE_HEADER as usize] {
     h
 }
 
+/// Whether the write-ahead file beside `log_path` holds a frame: a writer
+/// is running, or one stopped without closing the log and the next writer
+/// will replay what the log file lost. Read only, never through a symlink;
+/// the frames are not authenticated here (their tags need the log's
+/// private key).
+pub fn has_frames(log_path: &Path) -> bool {
+    let path = path(log_path);
+    let Ok(meta) = std::fs::symlink_metadata(&path) else {
+        return false;
+    };
+    if !meta.file_type().is_file() {
+        return false;
+    }
+    let Ok(file) = File::open(&path) else {
+        return false;
+    };
+    let mut head = [0u8; FILE_HEADER as usize + 4];
+    file.read_exact_at(&mut head, 0).is_ok()
+        && head[..FILE_HEADER as usize] == file_header()
+        && &head[FILE_HEADER as usize..] == FRAME_MAGIC
+}
+
 /// What [`Wal::existing`] found at `LOG.wal`.
 #[derive(Debug)]
 pub enum Existing {
