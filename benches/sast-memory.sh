@@ -3,6 +3,7 @@
 # of the file size (the budget is 20x). Three shapes: many ordinary
 # functions, many mid-sized constant tables, one huge literal table (which
 # is over the per-item limit and becomes an `analysis-limit` note).
+# SIZE (default 5400000): the size of each generated file, in bytes.
 #
 #   benches/sast-memory.sh            # builds the example in release
 set -euo pipefail
@@ -12,11 +13,11 @@ cargo build --release -q -p tollgate-sast --example sast_scan
 bin="${CARGO_TARGET_DIR:-$root/target}/release/examples/sast_scan"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-python3 - "$work" <<'PY'
+SIZE="${SIZE:-5400000}" python3 - "$work" <<'PY'
 import random, sys
 out = sys.argv[1]
 random.seed(1)
-target = 5_400_000
+target = int(__import__("os").environ.get("SIZE", "5400000"))
 parts, size, i = [], 0, 0
 while size < target:
     f = f'''pub fn handler_{i}(input: &str, limit: usize) -> Result<String, std::io::Error> {{

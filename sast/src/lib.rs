@@ -920,11 +920,13 @@ fn analyze_text(
     let mut parsed: Vec<(usize, Option<syn::File>)> = Vec::new();
     let mut meta: Vec<Finding> = Vec::new();
     let single = chunks.len() == 1 || kept.is_some();
-    // The chunks of a file of at most `MAX_CHUNK_BYTES` keep their trees
-    // from the context pass to the analysis: together they take no more
-    // memory than one chunk of that size may. A larger file is parsed
-    // again, a chunk at a time.
-    let hold = single || source.len() <= limits::MAX_CHUNK_BYTES;
+    // A file of several chunks is parsed again for the analysis, a chunk at
+    // a time: holding its chunks' trees from the context pass would make
+    // its memory proportional to its whole syntax tree (measured with
+    // `benches/sast-memory.sh` at SIZE=1000000: 75-151 MB peak for a 1 MB
+    // file held, against 47-59 MB for a 5.4 MB file parsed a chunk at a
+    // time), not to its largest chunk.
+    let hold = single;
     // Source bytes parsed into the trees held.
     let mut held_bytes = 0usize;
     if let Some(file) = kept {

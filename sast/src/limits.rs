@@ -13,11 +13,10 @@
 //! limit needs, and the evaluator has its own depth guard as a second line.
 //!
 //! The same pass splits a large file into chunks of whole top-level items,
-//! each parsed on its own. A file of at most [`MAX_CHUNK_BYTES`] keeps its
-//! chunks' trees from reading its imports to analysing it (no more memory
-//! than one chunk of that size may take); a larger one is parsed again and
-//! analysed a chunk at a time, so memory stays proportional to the largest
-//! chunk rather than to the whole file's syntax tree.
+//! each parsed on its own. A file of one chunk keeps its tree from reading
+//! its imports to analysing it; a larger one is parsed again and analysed a
+//! chunk at a time, so memory stays proportional to the largest chunk
+//! rather than to the whole file's syntax tree.
 
 use std::ops::Range;
 
