@@ -809,7 +809,8 @@ fn keyed_signature_through_rekor_v2_and_tsa() {
 
 /// A checkpoint is its log's: the entry's logId names the log whose key
 /// signed it. The same bundle, its logId changed to another log of the
-/// root (the mock's Rekor v1), is refused by tollgate and sigstore-python
+/// root (the mock's Rekor v1, whose logId is its key's hash, so
+/// sigstore-python looks that key up and refuses too), is refused
 /// (`sigstore-verify` alone accepts a checkpoint signed by any log key of
 /// the root, and a Rekor v2 entry's logId is signed by nothing else).
 #[test]

@@ -433,9 +433,10 @@ fn verifier_for(trust: &Trust) -> Result<Trusted, Error> {
 
 /// What `sigstore-verify` leaves unchecked in a log entry, checked here: the
 /// entry's log is one the trusted root lists, an inclusion proof's
-/// checkpoint carries a valid signature by that log's key (its key hint the
-/// first bytes of the entry's logId, as sigstore-python requires:
-/// `sigstore-verify` accepts a checkpoint signed by any log of the root),
+/// checkpoint carries a valid signature by that log's key, valid by now (its
+/// key hint the first bytes of the entry's logId: `sigstore-verify` accepts
+/// a checkpoint signed by any log of the root, and sigstore-python, for a
+/// logId that is not its key's hash, as Rekor v2's are, too),
 /// and the proof's own root hash, tree size and (without a Rekor v1
 /// promise, whose proof index is the shard's) index agree with its signed
 /// checkpoint and the entry. Otherwise those fields could be changed and
@@ -461,11 +462,14 @@ fn check_log_entries(bundle: &Bundle, root: &TrustedRoot) -> Result<(), Error> {
             .ok_or_else(|| bad("the inclusion proof's checkpoint cannot be read".into()))?;
         let key_id = Sha256Hash::try_from(id)
             .map_err(|_| bad("its logId is not a SHA-256 key id".into()))?;
-        let signed_by_its_log = checkpoint.signatures().iter().any(|sig| {
-            id.get(..4) == Some(sig.key_id.as_bytes().as_slice())
-                && keys
-                    .verify_with_key_id(&key_id, checkpoint.signed_data(), &sig.signature)
-                    .is_ok()
+        // The log's key as the crate takes it: one whose validity window
+        // has started (an expired key still verifies old entries).
+        let key = keys.key_started_by(&key_id, jiff::Timestamp::now());
+        let signed_by_its_log = key.is_some_and(|key| {
+            checkpoint.signatures().iter().any(|sig| {
+                id.get(..4) == Some(sig.key_id.as_bytes().as_slice())
+                    && key.verify(checkpoint.signed_data(), &sig.signature).is_ok()
+            })
         });
         if !signed_by_its_log {
             return Err(bad(
