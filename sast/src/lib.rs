@@ -650,7 +650,11 @@ pub fn collect_files(targets: &[PathBuf], options: &Options) -> Result<Vec<PathB
 /// Files that are test modules declared elsewhere: `#[cfg(test)] mod x;`
 /// (or `#[cfg(all(test, ..))]`) in `dir/lib.rs` (or `main.rs`, `mod.rs`)
 /// means `dir/x.rs` or `dir/x/mod.rs`; in `dir/y.rs` it means `dir/y/x.rs`
-/// or `dir/y/x/mod.rs`; with `#[path = "p"]`, `dir/p` as well.
+/// or `dir/y/x/mod.rs`; with `#[path = "p"]`, `dir/p` as well. Inside
+/// inline modules (`mod a { mod b { #[cfg(test)] mod x; } }`) their names
+/// come first: `dir/a/b/x.rs`; a declaration whose enclosing modules cannot
+/// be told (an inline module with a `#[path]`, text the lexer cannot
+/// follow) excludes nothing.
 fn test_module_files(files: &[PathBuf]) -> std::collections::HashSet<PathBuf> {
     static DECL: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
     let Some(decl) = DECL
@@ -679,8 +683,20 @@ fn test_module_files(files: &[PathBuf]) -> std::collections::HashSet<PathBuf> {
         } else {
             dir.join(stem)
         };
-        for capture in decl.captures_iter(&text) {
-            // `#[path = "support/x.rs"]`: relative to the declaring file's directory.
+        let starts: Vec<usize> = decl
+            .captures_iter(&text)
+            .filter_map(|c| c.get(0).map(|m| m.start()))
+            .collect();
+        let nesting = inline_modules_at(&text, &starts);
+        for (capture, enclosing) in decl.captures_iter(&text).zip(nesting) {
+            let Some(enclosing) = enclosing else { continue };
+            let mut base = base.clone();
+            for m in &enclosing {
+                base.push(m);
+            }
+            // `#[path = "support/x.rs"]`: relative to the declaring file's
+            // directory (at the top level; inside an inline module, to the
+            // module's directory).
             let path_attr = capture.get(1).and_then(|attrs| {
                 let attrs = attrs.as_str();
                 let rest = attrs[attrs.find("path")? + 4..].trim_start();
@@ -688,13 +704,171 @@ fn test_module_files(files: &[PathBuf]) -> std::collections::HashSet<PathBuf> {
                 rest.split_once('"').map(|(p, _)| p.to_string())
             });
             if let Some(path) = path_attr {
-                out.insert(dir.join(path));
+                if enclosing.is_empty() {
+                    out.insert(dir.join(path));
+                } else {
+                    out.insert(base.join(path));
+                }
             }
             if let Some(name) = capture.get(2) {
                 out.insert(base.join(format!("{}.rs", name.as_str())));
                 out.insert(base.join(name.as_str()).join("mod.rs"));
             }
         }
+    }
+    out
+}
+
+/// The inline modules (`mod a { .. }`) enclosing each position of `at`
+/// (sorted), outermost first; `None` where they cannot be told: the text is
+/// lexed for comments, strings and characters, and an inline module with
+/// an attribute naming a `path` makes everything inside it unknown.
+fn inline_modules_at(text: &str, at: &[usize]) -> Vec<Option<Vec<String>>> {
+    let b = text.as_bytes();
+    let mut out = Vec::with_capacity(at.len());
+    let mut next = 0usize;
+    // Each open brace: the module it opens (`Some(name)`), or none; and
+    // whether a `#[path]` module is open around it.
+    let mut stack: Vec<(Option<String>, bool)> = Vec::new();
+    // The last two words of code before the current position, and whether
+    // a `path` attribute came since the last item.
+    let mut words: [Option<(usize, usize)>; 2] = [None, None];
+    let mut path_attr = false;
+    let mut i = 0usize;
+    let mut lost = false;
+    let snapshot = |stack: &[(Option<String>, bool)], lost: bool| -> Option<Vec<String>> {
+        if lost || stack.iter().any(|(_, p)| *p) {
+            return None;
+        }
+        Some(stack.iter().filter_map(|(m, _)| m.clone()).collect())
+    };
+    while i < b.len() {
+        while next < at.len() && at[next] <= i {
+            out.push(snapshot(&stack, lost));
+            next += 1;
+        }
+        if next == at.len() {
+            break;
+        }
+        let c = b[i];
+        match c {
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                let mut depth = 0usize;
+                while i < b.len() {
+                    if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
+                        depth += 1;
+                        i += 2;
+                    } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
+                        depth -= 1;
+                        i += 2;
+                        if depth == 0 {
+                            break;
+                        }
+                    } else {
+                        i += 1;
+                    }
+                }
+                continue;
+            }
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+                continue;
+            }
+            b'\'' => {
+                // A character literal ('x', '\n', '\u{..}'), or a lifetime.
+                if b.get(i + 1) == Some(&b'\\') {
+                    i += 3;
+                    while i < b.len() && b[i] != b'\'' {
+                        i += 1;
+                    }
+                    i += 1;
+                } else {
+                    let ch = text[i + 1..].chars().next().map_or(1, char::len_utf8);
+                    if b.get(i + 1 + ch) == Some(&b'\'') {
+                        i += 2 + ch;
+                    } else {
+                        i += 1;
+                    }
+                }
+                continue;
+            }
+            b'{' => {
+                let name = match words {
+                    [Some(m), Some(n)] if &text[m.0..m.1] == "mod" => {
+                        Some(text[n.0..n.1].to_string())
+                    }
+                    _ => None,
+                };
+                let inherited = stack.last().is_some_and(|(_, p)| *p);
+                stack.push((name.clone(), inherited || (name.is_some() && path_attr)));
+                words = [None, None];
+                path_attr = false;
+            }
+            b'}' => {
+                if stack.pop().is_none() {
+                    lost = true;
+                }
+                words = [None, None];
+                path_attr = false;
+            }
+            b';' => {
+                words = [None, None];
+                path_attr = false;
+            }
+            b'#' if b.get(i + 1) == Some(&b'[') => {
+                let end = text[i..].find(']').map_or(b.len(), |e| i + e);
+                if text[i..end].contains("path") {
+                    path_attr = true;
+                }
+                i = end;
+                continue;
+            }
+            c if c.is_ascii_alphabetic() || c == b'_' => {
+                let start = i;
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                    i += 1;
+                }
+                // A raw string (`r"..."`, `br#"..."#`, `cr"..."`): no escapes.
+                if matches!(&text[start..i], "r" | "br" | "cr") {
+                    let hashes = b[i..].iter().take_while(|&&h| h == b'#').count();
+                    if b.get(i + hashes) == Some(&b'"') {
+                        let mut close = vec![b'"'];
+                        close.extend(std::iter::repeat_n(b'#', hashes));
+                        let from = i + hashes + 1;
+                        match b[from..]
+                            .windows(close.len())
+                            .position(|w| w == close.as_slice())
+                        {
+                            Some(p) => i = from + p + close.len(),
+                            None => {
+                                lost = true;
+                                i = b.len();
+                            }
+                        }
+                        words = [None, None];
+                        continue;
+                    }
+                }
+                words = [words[1], Some((start, i))];
+                continue;
+            }
+            c if c.is_ascii_whitespace() => {}
+            _ => words = [None, None],
+        }
+        i += 1;
+    }
+    while out.len() < at.len() {
+        out.push(snapshot(&stack, lost));
     }
     out
 }

@@ -315,6 +315,43 @@ fn local() {
 }
 
 #[test]
+fn test_modules_declared_inside_inline_modules_are_skipped() {
+    // As rustls declares them: `mod client { #[cfg(test)] mod test; }` in
+    // lib.rs is src/client/test.rs, not src/test.rs.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "src/lib.rs",
+        concat!(
+            "// mod fake { }\n",
+            "const S: &str = \"mod fake {\";\n",
+            "const R: &str = r#\"} mod raw {\"#;\n",
+            "const C: char = '{';\n",
+            "fn f<'a>(x: &'a str) -> &'a str { x }\n",
+            "pub mod client {\n    mod hs;\n    #[cfg(test)]\n    mod test;\n    pub mod inner { #[cfg(test)] mod t2; }\n}\n",
+            "#[path = \"elsewhere\"]\nmod moved { #[cfg(test)] mod t3; }\n",
+            "mod test;\n",
+        ),
+    );
+    write(root, "src/client/test.rs", VULNERABLE);
+    write(root, "src/client/inner/t2.rs", VULNERABLE);
+    // Not test modules: the production `mod test;` at the top, a file
+    // under a `#[path]` module (its place is not followed: kept), and a
+    // sibling.
+    write(root, "src/test.rs", VULNERABLE);
+    write(root, "src/moved/t3.rs", VULNERABLE);
+    write(root, "src/client/hs.rs", VULNERABLE);
+    let report = run(root, Options::default());
+    let mut paths: Vec<_> = report.findings.iter().map(|f| f.path.as_str()).collect();
+    paths.sort();
+    assert_eq!(
+        paths,
+        vec!["src/client/hs.rs", "src/moved/t3.rs", "src/test.rs"]
+    );
+}
+
+#[test]
 fn test_modules_declared_in_another_file_are_skipped() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();

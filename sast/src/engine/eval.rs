@@ -666,8 +666,19 @@ impl FileAnalyzer<'_> {
                 match peel(&a.left) {
                     Expr::Path(_) => {
                         if let Some(name) = var_of(&a.left) {
+                            let literal = self.is_literal_material(&a.right);
                             let entry = cx.vars.entry(name).or_default();
                             entry.taint = t;
+                            entry.literal = literal;
+                        }
+                    }
+                    Expr::Index(_) => {
+                        // `nonce[0] = b`: no longer the bytes written.
+                        self.eval(cx, &a.left);
+                        if let Some(name) = indexed_var(&a.left) {
+                            let entry = cx.vars.entry(name).or_default();
+                            entry.literal = false;
+                            entry.taint = entry.taint.union(t);
                         }
                     }
                     _ => {

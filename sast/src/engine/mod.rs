@@ -512,6 +512,15 @@ pub(crate) fn peel(mut e: &Expr) -> &Expr {
 }
 
 /// `x`, `&x`, `x.as_str()`, `x.clone()`... -> `x`.
+/// The variable an indexing expression writes into (`a[i]`, `a[..4]`,
+/// `a[i][j]`).
+pub(crate) fn indexed_var(e: &Expr) -> Option<String> {
+    match peel(e) {
+        Expr::Index(ix) => indexed_var(&ix.expr).or_else(|| var_of(&ix.expr)),
+        _ => None,
+    }
+}
+
 pub(crate) fn var_of(e: &Expr) -> Option<String> {
     match peel(e) {
         Expr::Path(p) if p.qself.is_none() && p.path.segments.len() == 1 => {

@@ -127,3 +127,31 @@ pub fn proxy_headers(token: &str, other: &str) -> http::HeaderMap {
     headers.insert(http::header::PROXY_AUTHORIZATION, auth); //~ sensitive-header-not-marked
     headers
 }
+
+// A nonce built in a zeroed buffer and filled from the record's salt and
+// sequence number (rustls' TLS 1.2 GCM): not written in the source.
+pub fn nonce_for(salt: &[u8; 4], explicit: &[u8]) -> aead::Nonce {
+    let mut nonce = [0u8; 12];
+    nonce[..4].copy_from_slice(salt);
+    nonce[4..].copy_from_slice(&explicit[..8]);
+    aead::Nonce::assume_unique_for_key(nonce)
+}
+
+pub fn counter_nonce(seq: u8) -> aead::Nonce {
+    let mut nonce = [0u8; 12];
+    nonce[11] = seq;
+    aead::Nonce::assume_unique_for_key(nonce)
+}
+
+// The same shapes, never written: reported.
+pub fn fixed_nonce() -> aead::Nonce {
+    let nonce = [7u8; 12];
+    aead::Nonce::assume_unique_for_key(nonce) //~ hardcoded-crypto-key
+}
+
+pub fn reset_nonce(seq: u8) -> aead::Nonce {
+    let mut nonce = [0u8; 12];
+    nonce[11] = seq;
+    nonce = [1u8; 12];
+    aead::Nonce::assume_unique_for_key(nonce) //~ hardcoded-crypto-key
+}
