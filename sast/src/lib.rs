@@ -742,11 +742,20 @@ fn inline_modules_at(text: &str, at: &[usize]) -> Vec<Option<Vec<String>>> {
         }
         Some(stack.iter().filter_map(|(m, _)| m.clone()).collect())
     };
+    // Where the last comment, string or character literal started: a
+    // position inside one is not a declaration (`// #[cfg(test)]` above a
+    // production `mod x;`, the text of one in a string).
+    let mut skipped_from = usize::MAX;
     while i < b.len() {
         while next < at.len() && at[next] <= i {
-            out.push(snapshot(&stack, lost));
+            out.push(if at[next] > skipped_from && at[next] < i {
+                None
+            } else {
+                snapshot(&stack, lost)
+            });
             next += 1;
         }
+        skipped_from = i;
         if next == at.len() {
             break;
         }
@@ -825,14 +834,6 @@ fn inline_modules_at(text: &str, at: &[usize]) -> Vec<Option<Vec<String>>> {
                 words = [None, None];
                 path_attr = false;
             }
-            b'#' if b.get(i + 1) == Some(&b'[') => {
-                let end = text[i..].find(']').map_or(b.len(), |e| i + e);
-                if text[i..end].contains("path") {
-                    path_attr = true;
-                }
-                i = end;
-                continue;
-            }
             c if c.is_ascii_alphabetic() || c == b'_' => {
                 let start = i;
                 while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
@@ -859,6 +860,11 @@ fn inline_modules_at(text: &str, at: &[usize]) -> Vec<Option<Vec<String>>> {
                         continue;
                     }
                 }
+                // `#[path = ".."]` (any `path` in the item so far: an
+                // inline module after it is not followed).
+                if &text[start..i] == "path" {
+                    path_attr = true;
+                }
                 words = [words[1], Some((start, i))];
                 continue;
             }
@@ -867,8 +873,12 @@ fn inline_modules_at(text: &str, at: &[usize]) -> Vec<Option<Vec<String>>> {
         }
         i += 1;
     }
-    while out.len() < at.len() {
-        out.push(snapshot(&stack, lost));
+    for &p in &at[out.len()..] {
+        out.push(if p > skipped_from {
+            None
+        } else {
+            snapshot(&stack, lost)
+        });
     }
     out
 }

@@ -331,6 +331,10 @@ fn test_modules_declared_inside_inline_modules_are_skipped() {
             "fn f<'a>(x: &'a str) -> &'a str { x }\n",
             "pub mod client {\n    mod hs;\n    #[cfg(test)]\n    mod test;\n    pub mod inner { #[cfg(test)] mod t2; }\n}\n",
             "#[path = \"elsewhere\"]\nmod moved { #[cfg(test)] mod t3; }\n",
+            "pub mod net {\n    #[error(\"frame too long [{0} bytes]\")]\n    pub struct E;\n    pub mod frame;\n}\n",
+            "#[cfg(test)]\nmod frame;\n",
+            "// #[cfg(test)]\npub mod handler;\n",
+            "const D: &str = \"#[cfg(test)] mod codec;\";\npub mod codec;\n",
             "mod test;\n",
         ),
     );
@@ -342,12 +346,27 @@ fn test_modules_declared_inside_inline_modules_are_skipped() {
     write(root, "src/test.rs", VULNERABLE);
     write(root, "src/moved/t3.rs", VULNERABLE);
     write(root, "src/client/hs.rs", VULNERABLE);
+    // An attribute with `]` in a string does not end the module early
+    // (src/net/frame.rs is production, src/frame.rs the test); a
+    // commented-out attribute and a declaration inside a string declare
+    // nothing (red team rt36).
+    write(root, "src/net/frame.rs", VULNERABLE);
+    write(root, "src/frame.rs", VULNERABLE);
+    write(root, "src/handler.rs", VULNERABLE);
+    write(root, "src/codec.rs", VULNERABLE);
     let report = run(root, Options::default());
     let mut paths: Vec<_> = report.findings.iter().map(|f| f.path.as_str()).collect();
     paths.sort();
     assert_eq!(
         paths,
-        vec!["src/client/hs.rs", "src/moved/t3.rs", "src/test.rs"]
+        vec![
+            "src/client/hs.rs",
+            "src/codec.rs",
+            "src/handler.rs",
+            "src/moved/t3.rs",
+            "src/net/frame.rs",
+            "src/test.rs"
+        ]
     );
 }
 

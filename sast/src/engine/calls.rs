@@ -32,14 +32,8 @@ impl FileAnalyzer<'_> {
         }
 
         // A number decoded from bytes (`u32::from_be_bytes(header)`): in
-        // parsers, a length prefix chosen by whoever wrote the input. An 8-
-        // or 16-bit one bounds itself (at most 65,535: TLS's lengths).
-        let narrow = callee
-            .rsplit("::")
-            .nth(1)
-            .is_some_and(|ty| matches!(ty, "u8" | "i8" | "u16" | "i16"));
+        // parsers, a length prefix chosen by whoever wrote the input.
         if matches!(last, "from_le_bytes" | "from_be_bytes" | "from_ne_bytes")
-            && !narrow
             && !c.args.first().is_some_and(|a| self.is_literal_material(a))
         {
             let line = start_of(leftmost_span(&c.func)).0;
@@ -249,12 +243,16 @@ impl FileAnalyzer<'_> {
                 name.as_str(),
                 "into" | "as_ref" | "as_slice" | "as_bytes" | "to_vec" | "clone" | "len" | "iter"
             );
-        } else if let Some(var) = indexed_var(&m.receiver).and_then(|v| cx.vars.get_mut(&v)) {
-            // `nonce[4..].copy_from_slice(&seq)`: a part of it is written.
-            var.literal &= matches!(
-                name.as_str(),
-                "as_ref" | "as_slice" | "as_bytes" | "to_vec" | "clone" | "len" | "iter"
-            );
+        } else if matches!(
+            name.as_str(),
+            "copy_from_slice" | "clone_from_slice" | "swap_with_slice"
+        ) && !m.args.first().is_some_and(|a| self.is_literal_material(a))
+        {
+            // `nonce[4..].copy_from_slice(&seq)`: a part of it is written
+            // with bytes that are not in the source.
+            if let Some(var) = indexed_var(&m.receiver).and_then(|v| cx.vars.get_mut(&v)) {
+                var.literal = false;
+            }
         }
         if !as_receiver {
             for check in CHECKS {

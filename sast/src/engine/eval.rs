@@ -666,18 +666,24 @@ impl FileAnalyzer<'_> {
                 match peel(&a.left) {
                     Expr::Path(_) => {
                         if let Some(name) = var_of(&a.left) {
+                            // Literal bytes assigned make it key material;
+                            // anything else leaves it as it was (the
+                            // assignment may be one branch of several:
+                            // a built-in default key stays reported).
                             let literal = self.is_literal_material(&a.right);
                             let entry = cx.vars.entry(name).or_default();
                             entry.taint = t;
-                            entry.literal = literal;
+                            entry.literal |= literal;
                         }
                     }
                     Expr::Index(_) => {
-                        // `nonce[0] = b`: no longer the bytes written.
+                        // `nonce[11] = seq`: a part written with a value
+                        // that is not in the source.
                         self.eval(cx, &a.left);
                         if let Some(name) = indexed_var(&a.left) {
+                            let written_literal = matches!(peel(&a.right), Expr::Lit(_));
                             let entry = cx.vars.entry(name).or_default();
-                            entry.literal = false;
+                            entry.literal &= written_literal;
                             entry.taint = entry.taint.union(t);
                         }
                     }

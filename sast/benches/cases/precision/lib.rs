@@ -155,3 +155,40 @@ pub fn reset_nonce(seq: u8) -> aead::Nonce {
     nonce = [1u8; 12];
     aead::Nonce::assume_unique_for_key(nonce) //~ hardcoded-crypto-key
 }
+
+// Still key material (red team rt36): a built-in default overridden in one
+// branch, literal halves copied in, a literal byte written, a read.
+use aes_gcm::{Aes256Gcm, KeyInit};
+
+fn decode(hex: &str) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    for (o, b) in out.iter_mut().zip(hex.bytes()) {
+        *o = b;
+    }
+    out
+}
+
+pub fn default_key(data: &[u8]) {
+    let mut key = [0x42u8; 32];
+    if let Ok(hex) = std::env::var("APP_KEY") {
+        key = decode(&hex);
+    }
+    let cipher = Aes256Gcm::new(&key.into()); //~ hardcoded-crypto-key
+    let _ = (cipher, data);
+}
+
+pub fn literal_halves(data: &[u8]) {
+    let mut key = [0u8; 32];
+    key[..16].copy_from_slice(b"0123456789abcdef");
+    key[16..].copy_from_slice(b"fedcba9876543210");
+    let cipher = Aes256Gcm::new(&key.into()); //~ hardcoded-crypto-key
+    let _ = (cipher, data);
+}
+
+pub fn literal_byte_written(data: &[u8]) {
+    let mut key = *b"an example very very secret key.";
+    key[31] = b'!';
+    assert!(!key[..].starts_with(b"\0"));
+    let cipher = Aes256Gcm::new(&key.into()); //~ hardcoded-crypto-key
+    let _ = (cipher, data);
+}
