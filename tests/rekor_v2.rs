@@ -218,6 +218,26 @@ fn setup() -> Setup {
     }
 }
 
+/// `tollgate sign app.tar` keylessly through the setup's signing config
+/// and root, into `app.sigstore.json`.
+fn sign_app(s: &Setup) {
+    ok(tollgate(
+        &[
+            "sign",
+            "app.tar",
+            "--bundle",
+            "app.sigstore.json",
+            "--signing-config",
+            "signing-config.json",
+            "--trusted-root",
+            "root.json",
+            "--identity-token",
+            &s.jwt,
+        ],
+        &s.d,
+    ));
+}
+
 /// Flip one byte inside the base64 value at `pointer` (decoded, changed,
 /// re-encoded), or inside the string itself for a non-base64 field.
 fn mutate(bundle: &Value, pointer: &str, decoded: bool) -> Value {
@@ -248,21 +268,7 @@ fn mutate(bundle: &Value, pointer: &str, decoded: bool) -> Value {
 fn keyless_rekor_v2_and_tsa_verify_in_tollgate_sigstore_python_and_sigstore_js() {
     let s = setup();
     let d = &s.d;
-    ok(tollgate(
-        &[
-            "sign",
-            "app.tar",
-            "--bundle",
-            "app.sigstore.json",
-            "--signing-config",
-            "signing-config.json",
-            "--trusted-root",
-            "root.json",
-            "--identity-token",
-            &s.jwt,
-        ],
-        d,
-    ));
+    sign_app(&s);
     let bundle: Value =
         serde_json::from_slice(&std::fs::read(d.join("app.sigstore.json")).unwrap()).unwrap();
     let material = &bundle["verificationMaterial"];
@@ -817,21 +823,7 @@ fn keyed_signature_through_rekor_v2_and_tsa() {
 fn a_checkpoint_signed_by_another_log_of_the_root_is_refused() {
     let s = setup();
     let d = &s.d;
-    ok(tollgate(
-        &[
-            "sign",
-            "app.tar",
-            "--bundle",
-            "app.sigstore.json",
-            "--signing-config",
-            "signing-config.json",
-            "--trusted-root",
-            "root.json",
-            "--identity-token",
-            &s.jwt,
-        ],
-        d,
-    ));
+    sign_app(&s);
     let path = d.join("app.sigstore.json");
     let (good, err) = tollgate_verifies(d, &path, "app.tar");
     assert!(good, "tollgate: {err}");
