@@ -10,6 +10,18 @@
 //! 45–74 µs against about 850 µs for append + `fdatasync` on this
 //! machine's disk under load).
 //!
+//! Each frame is written with direct I/O (`O_DIRECT | O_DSYNC`: one
+//! system call that returns once the blocks are on stable storage, no page
+//! cache, no write-back) in whole 4 KiB blocks: the block a frame starts in
+//! is rewritten with the bytes already there (kept from the last write) and
+//! the block it ends in is padded with zeros. A torn rewrite cannot damage
+//! an earlier frame: every sector of it holds the same bytes before and
+//! after. Where direct I/O is refused (a file system without it, no
+//! `/proc` to reopen the file), frames are written through the page cache
+//! and `fdatasync`ed. Measured on this machine's disk (virtio, no FUA):
+//! 16–19 µs of CPU and 46–55 µs per 4.5 KB frame, against 24–32 µs and
+//! 58–90 µs for `pwrite` + `fdatasync`.
+//!
 //! The log file itself is still written at once (to the page cache) and
 //! made durable lazily: before every checkpoint names its size, before the
 //! write-ahead file wraps around over entries it would lose, and at close.
@@ -91,6 +103,84 @@ pub struct Wal {
     pos: u64,
     /// Where the last write started.
     last: u64,
+    /// The same file opened for direct I/O, if it could be.
+    direct: Option<Direct>,
+}
+
+/// Direct I/O's unit: offsets and lengths are multiples of it (4 KiB
+/// covers every logical block size up to a page).
+const BLOCK: u64 = 4096;
+
+/// The write-ahead file reopened with `O_DIRECT | O_DSYNC`, and what a
+/// write needs: an aligned buffer and the bytes of the block the next
+/// frame starts in.
+#[derive(Debug)]
+struct Direct {
+    file: File,
+    buf: Vec<u8>,
+    /// `(start, bytes)`: the file's bytes from `start` (a block boundary)
+    /// to the next frame's position, as last written; `None` after the
+    /// position moved another way (then read back from the file).
+    tail: Option<(u64, Vec<u8>)>,
+}
+
+impl Direct {
+    /// The file behind `file`, opened again (a new open file description,
+    /// through `/proc/self/fd`) for direct, synchronous writes; `None`
+    /// where the file system or the system refuses.
+    fn open(file: &File) -> Option<Direct> {
+        use std::os::fd::AsRawFd;
+        use std::os::unix::fs::OpenOptionsExt;
+        let flags = rustix::fs::OFlags::DIRECT | rustix::fs::OFlags::DSYNC;
+        let direct = OpenOptions::new()
+            .write(true)
+            .custom_flags(flags.bits() as i32)
+            .open(format!("/proc/self/fd/{}", file.as_raw_fd()))
+            .ok()?;
+        // The same file, not whatever the link resolved to.
+        let (a, b) = (file.metadata().ok()?, direct.metadata().ok()?);
+        (a.dev() == b.dev() && a.ino() == b.ino() && b.file_type().is_file()).then_some(Direct {
+            file: direct,
+            buf: Vec::new(),
+            tail: None,
+        })
+    }
+
+    /// Write `entries` at `pos` of `file` (read back through `file` only
+    /// when the block's start is not known), in whole blocks, durably.
+    fn write(&mut self, file: &File, pos: u64, entries: &[u8]) -> std::io::Result<()> {
+        let start = pos - pos % BLOCK;
+        let end = (pos + entries.len() as u64).div_ceil(BLOCK) * BLOCK;
+        let head = (pos - start) as usize;
+        let len = (end - start) as usize;
+        self.buf.clear();
+        self.buf.resize(len + BLOCK as usize, 0);
+        let at = self.buf.as_ptr().align_offset(BLOCK as usize);
+        let out = self
+            .buf
+            .get_mut(at..at + len)
+            .ok_or_else(|| std::io::Error::other("no aligned buffer"))?;
+        match self.tail.take() {
+            Some((s, bytes)) if s == start && bytes.len() == head => {
+                out[..head].copy_from_slice(&bytes)
+            }
+            _ => file.read_exact_at(&mut out[..head], start)?,
+        }
+        out[head..head + entries.len()].copy_from_slice(entries);
+        let written = self.file.write_at(out, start)?;
+        if written != len {
+            return Err(std::io::Error::other(format!(
+                "short direct write: {written} of {len} bytes"
+            )));
+        }
+        let next = pos + entries.len() as u64;
+        let last = next - next % BLOCK;
+        self.tail = Some((
+            last,
+            out[(last - start) as usize..(next - start) as usize].to_vec(),
+        ));
+        Ok(())
+    }
 }
 
 /// `size` rounded up to a whole number of 4 KiB pages, within
@@ -208,12 +298,16 @@ impl Wal {
         {
             return Ok(Existing::Foreign);
         }
+        // Whole blocks only inside the file (one of another size keeps
+        // the page-cache path).
+        let direct = (size % BLOCK == 0).then(|| Direct::open(&file)).flatten();
         Ok(Existing::Found(Wal {
             path,
             file,
             size,
             pos: FILE_HEADER,
             last: FILE_HEADER,
+            direct,
         }))
     }
 
@@ -249,12 +343,14 @@ impl Wal {
         if let Ok(d) = File::open(dir) {
             let _ = d.sync_all();
         }
+        let direct = Direct::open(&file);
         Ok(Wal {
             path,
             file,
             size,
             pos: FILE_HEADER,
             last: FILE_HEADER,
+            direct,
         })
     }
 
@@ -285,7 +381,21 @@ impl Wal {
             .map_err(io(&self.path))?;
         self.pos = FILE_HEADER;
         self.last = FILE_HEADER;
+        self.forget_tail();
         Ok(())
+    }
+
+    /// Whether frames are written with direct I/O.
+    pub fn is_direct(&self) -> bool {
+        self.direct.is_some()
+    }
+
+    /// The position moved other than by a write: the next write reads its
+    /// first block back.
+    fn forget_tail(&mut self) {
+        if let Some(d) = self.direct.as_mut() {
+            d.tail = None;
+        }
     }
 
     /// Whether `n` more bytes of entries fit before the end.
@@ -303,11 +413,35 @@ impl Wal {
     pub fn rewind(&mut self) {
         self.pos = FILE_HEADER;
         self.last = FILE_HEADER;
+        self.forget_tail();
     }
 
-    /// Write encoded entries at the current position and `fdatasync`.
+    /// Write encoded entries at the current position, durably: direct and
+    /// synchronous, or else through the page cache and `fdatasync`.
     pub fn write(&mut self, entries: &[u8]) -> std::io::Result<()> {
         self.last = self.pos;
+        if self.pos.saturating_add(entries.len() as u64) > self.size {
+            return Err(std::io::Error::other(
+                "a frame past the write-ahead file's end",
+            ));
+        }
+        if let Some(d) = self.direct.as_mut() {
+            match d.write(&self.file, self.pos, entries) {
+                Ok(()) => {
+                    self.pos += entries.len() as u64;
+                    return Ok(());
+                }
+                // Refused before anything was written (alignment the
+                // device does not take): the page cache from now on.
+                Err(e) if e.raw_os_error() == Some(rustix::io::Errno::INVAL.raw_os_error()) => {
+                    self.direct = None;
+                }
+                Err(e) => {
+                    d.tail = None;
+                    return Err(e);
+                }
+            }
+        }
         self.file.write_all_at(entries, self.pos)?;
         self.file.sync_data()?;
         self.pos += entries.len() as u64;
@@ -319,6 +453,7 @@ impl Wal {
     /// records were answered with an error), and write the next one there.
     pub fn invalidate(&mut self) -> std::io::Result<()> {
         self.pos = self.last;
+        self.forget_tail();
         let n = (self.size.saturating_sub(self.pos)).min(FRAME_HEADER) as usize;
         self.file
             .write_all_at(&[0u8; FRAME_HEADER as usize][..n], self.pos)?;
@@ -531,5 +666,89 @@ mod tests {
         assert_eq!(parse_entries(&file_of(&moved), &tagger).len(), 2);
         // Zeros: nothing.
         assert!(parse_entries(&vec![0u8; 4096], &tagger).is_empty());
+    }
+
+    /// Frames of many sizes (within a block, across blocks, ending on a
+    /// boundary), a failed batch overwritten, a rewind and a reset: the
+    /// file written with direct I/O holds what the page-cache path writes
+    /// (direct I/O pads a frame's last block with zeros), and the frames
+    /// read back are the same.
+    #[test]
+    fn direct_writes_hold_what_page_cache_writes_hold() {
+        let tagger = Tagger::new(None, "t/log");
+        let dir = tempfile::tempdir().unwrap();
+        let mut wals = Vec::new();
+        for name in ["direct", "cached"] {
+            let log = dir.path().join(name);
+            let mut w = Wal::create(&log, 64 << 10).unwrap();
+            if name == "cached" {
+                w.direct = None;
+            }
+            wals.push(w);
+        }
+        if !wals[0].is_direct() {
+            eprintln!("no direct I/O on this file system: only the page-cache path is compared");
+        }
+        let mut prev = store::ZERO;
+        let (mut index, mut offset) = (0u64, 0u64);
+        let mut frames = Vec::new();
+        for n in [1u64, 3, 0, 7, 1, 20, 2, 9] {
+            let (lines, leaves) = records(index, index + n.max(1), &mut prev);
+            let mut frame = Vec::new();
+            encode(&mut frame, &tagger, offset, &lines, &leaves);
+            index += n.max(1);
+            offset += lines.len() as u64;
+            frames.push(frame);
+        }
+        // A frame that ends on a block boundary.
+        let used: u64 = FILE_HEADER + frames.iter().map(|f| f.len() as u64).sum::<u64>();
+        let pad = BLOCK - used % BLOCK;
+        let mut filler = vec![b' '; pad as usize];
+        filler[0] = b'#';
+        for w in wals.iter_mut() {
+            for f in &frames {
+                w.write(f).unwrap();
+            }
+            w.write(&filler).unwrap();
+            assert_eq!(w.pos % BLOCK, 0);
+            // A failed batch: its frame is invalidated and the next one
+            // is written in its place.
+            w.write(&frames[0]).unwrap();
+            w.invalidate().unwrap();
+            w.write(&frames[1]).unwrap();
+        }
+        let read = |w: &Wal| std::fs::read(&w.path).unwrap();
+        assert_eq!(read(&wals[0]), read(&wals[1]));
+        let entries = wals[0].entries(&tagger).unwrap();
+        assert_eq!(entries, wals[1].entries(&tagger).unwrap());
+        assert_eq!(entries.len() as u64, index);
+        // Around again from the start: the first block (the file header)
+        // is read back, not remembered. The earlier lap's frames have
+        // smaller indices and end the run.
+        let (lines, leaves) = records(index, index + 2, &mut prev);
+        let mut next = Vec::new();
+        encode(&mut next, &tagger, offset, &lines, &leaves);
+        let (lines, leaves) = records(index + 2, index + 3, &mut prev);
+        let mut after = Vec::new();
+        encode(
+            &mut after,
+            &tagger,
+            offset + next.len() as u64,
+            &lines,
+            &leaves,
+        );
+        for w in wals.iter_mut() {
+            w.rewind();
+            w.write(&next).unwrap();
+            assert_eq!(&read(w)[..16], FILE_MAGIC);
+            assert_eq!(w.entries(&tagger).unwrap().len(), 2);
+            w.reset().unwrap();
+            w.write(&after).unwrap();
+            assert_eq!(&read(w)[..16], FILE_MAGIC);
+            assert_eq!(w.entries(&tagger).unwrap().len(), 1);
+        }
+        // Nothing past the end.
+        let end = wals[0].size - wals[0].pos + 1;
+        assert!(wals[0].write(&vec![0u8; end as usize]).is_err());
     }
 }
