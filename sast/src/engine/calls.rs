@@ -31,10 +31,21 @@ impl FileAnalyzer<'_> {
             check.call(self, cx, &call);
         }
 
+        // `getrandom::fill(&mut buf)`, `aws_lc_rs::rand::fill(&mut buf)`.
+        if matches!(last, "fill" | "getrandom" | "fill_bytes")
+            && callee
+                .split("::")
+                .any(|s| matches!(s, "getrandom" | "rand"))
+        {
+            mark_random(cx, c.args.first());
+        }
         // A number decoded from bytes (`u32::from_be_bytes(header)`): in
-        // parsers, a length prefix chosen by whoever wrote the input.
+        // parsers, a length prefix chosen by whoever wrote the input (not
+        // bytes written in the source, nor bytes a generator filled).
         if matches!(last, "from_le_bytes" | "from_be_bytes" | "from_ne_bytes")
-            && !c.args.first().is_some_and(|a| self.is_literal_material(a))
+            && !c.args.first().is_some_and(|a| {
+                self.is_literal_material(a) || FileAnalyzer::is_random_bytes(cx, a)
+            })
         {
             let line = start_of(leftmost_span(&c.func)).0;
             let source = cx.add_source(
@@ -59,6 +70,13 @@ impl FileAnalyzer<'_> {
                 let line = start_of(leftmost_span(&c.func)).0;
                 return cx.add_local_source(format!("{what} (`{}`)", short(&callee)), line);
             }
+        }
+        // `File::open(path)`: as `OpenOptions::open` (see the methods).
+        if ["File::open", "File::create", "File::create_new"]
+            .iter()
+            .any(|p| path_ends_with(&callee, p))
+        {
+            return default.without(LOG);
         }
         // Sanitisers.
         for (path, kinds) in SANITIZER_FNS {
@@ -239,10 +257,12 @@ impl FileAnalyzer<'_> {
             // Any use other than reserving may write the spare capacity.
             var.fresh_capacity = matches!(name.as_str(), "reserve" | "reserve_exact")
                 || (var.fresh_capacity && name == "set_len");
-            var.literal &= matches!(
+            let reads = matches!(
                 name.as_str(),
                 "into" | "as_ref" | "as_slice" | "as_bytes" | "to_vec" | "clone" | "len" | "iter"
             );
+            var.literal &= reads;
+            var.random &= reads;
         } else if matches!(
             name.as_str(),
             "copy_from_slice" | "clone_from_slice" | "swap_with_slice"
@@ -253,6 +273,9 @@ impl FileAnalyzer<'_> {
             if let Some(var) = indexed_var(&m.receiver).and_then(|v| cx.vars.get_mut(&v)) {
                 var.literal = false;
             }
+        }
+        if is_rng_fill(&name, &m.receiver) {
+            mark_random(cx, m.args.first());
         }
         if !as_receiver {
             for check in CHECKS {
@@ -296,6 +319,9 @@ impl FileAnalyzer<'_> {
             }
             "min" | "clamp" => recv.union(all_args).without(ALLOC),
             "escape_debug" | "escape_default" => recv.without(LOG),
+            // Opening a file: a handle, or an `io::Error` whose text is the
+            // system's message, never the path's.
+            "open" | "create" | "create_new" => recv.union(all_args).without(LOG),
             "replace" | "replacen" => {
                 let strips_newline = m.args.first().is_some_and(|a| match peel(a) {
                     Expr::Lit(syn::ExprLit {
@@ -554,4 +580,40 @@ fn is_number_read(name: &str) -> bool {
     let tail = &digits[width.len()..];
     matches!(width.as_str(), "16" | "24" | "32" | "64" | "128")
         && matches!(tail, "" | "_le" | "_be" | "_ne")
+}
+
+/// A random number generator filling its argument: `fill_bytes` and
+/// `try_fill_bytes` (rand's `RngCore`), or `fill`/`try_fill` on a receiver
+/// named as a generator (`rng.fill(&mut buf)`, `secure_random.fill(..)`,
+/// `thread_rng().fill(..)`); another `fill(&mut buf)` may be a reader's.
+fn is_rng_fill(method: &str, receiver: &Expr) -> bool {
+    match method {
+        "fill_bytes" | "try_fill_bytes" => true,
+        "fill" | "try_fill" => {
+            let text = quote::ToTokens::to_token_stream(receiver)
+                .to_string()
+                .to_ascii_lowercase();
+            text.contains("rng") || text.contains("random")
+        }
+        _ => false,
+    }
+}
+
+/// `&mut buf` given to a generator: `buf` holds random bytes (until
+/// anything else writes it).
+fn mark_random(cx: &mut FnCx, arg: Option<&Expr>) {
+    let mut arg = arg;
+    while let Some(
+        Expr::Paren(syn::ExprParen { expr, .. }) | Expr::Group(syn::ExprGroup { expr, .. }),
+    ) = arg
+    {
+        arg = Some(expr);
+    }
+    if let Some(Expr::Reference(r)) = arg {
+        if r.mutability.is_some() {
+            if let Some(var) = var_of(&r.expr).and_then(|v| cx.vars.get_mut(&v)) {
+                var.random = true;
+            }
+        }
+    }
 }

@@ -538,9 +538,12 @@ impl FileAnalyzer<'_> {
             Expr::Binary(b) => self.eval_binary(cx, b),
             Expr::Reference(r) => {
                 if r.mutability.is_some() {
-                    // `&mut key`: whatever fills it, it is no longer the literal.
+                    // `&mut key`: whatever fills it, it is no longer the
+                    // literal (nor only random: a generator's fill marks it
+                    // again after its arguments).
                     if let Some(var) = var_of(&r.expr).and_then(|v| cx.vars.get_mut(&v)) {
                         var.literal = false;
+                        var.random = false;
                     }
                 }
                 self.eval(cx, &r.expr)
@@ -674,6 +677,7 @@ impl FileAnalyzer<'_> {
                             let entry = cx.vars.entry(name).or_default();
                             entry.taint = t;
                             entry.literal |= literal;
+                            entry.random = false;
                         }
                     }
                     Expr::Index(_) => {
@@ -684,6 +688,7 @@ impl FileAnalyzer<'_> {
                             let written_literal = matches!(peel(&a.right), Expr::Lit(_));
                             let entry = cx.vars.entry(name).or_default();
                             entry.literal &= written_literal;
+                            entry.random = false;
                             entry.taint = entry.taint.union(t);
                         }
                     }

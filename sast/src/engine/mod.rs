@@ -67,6 +67,10 @@ pub(crate) struct Var {
     /// Initialised from bytes written in the source and not written since
     /// (key material held in a variable).
     pub(crate) literal: bool,
+    /// Filled by a random number generator (`rng.fill(&mut buf)`,
+    /// `getrandom::fill(&mut buf)`) and written by nothing else since: a
+    /// number decoded from it is not input.
+    pub(crate) random: bool,
     /// A closure bound to this name (`let run = |q| conn.execute(q, [])`):
     /// a call `run(x)` evaluates its body with its parameters bound to the
     /// arguments' taints.
@@ -987,6 +991,14 @@ impl<'a> FileAnalyzer<'a> {
 
     /// Is this expression fixed bytes written in the source (a literal, an
     /// array of literals, a constant holding one)?
+    /// A buffer that only a random number generator wrote (see
+    /// [`Var::random`]).
+    pub(crate) fn is_random_bytes(cx: &FnCx, e: &Expr) -> bool {
+        var_of(e)
+            .and_then(|v| cx.vars.get(&v))
+            .is_some_and(|v| v.random)
+    }
+
     pub(crate) fn is_literal_material(&self, e: &Expr) -> bool {
         match peel(e) {
             Expr::Lit(l) => matches!(
