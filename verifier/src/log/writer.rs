@@ -945,6 +945,10 @@ impl Inner {
             buf.push(b'\n');
         }
         let started = Instant::now();
+        // Whatever fails from here undoes this batch's frame only.
+        if let Some(w) = self.wal.as_mut() {
+            w.begin();
+        }
         let written = if self.poisoned {
             Err(std::io::Error::other(
                 "an earlier fdatasync of the log failed: the writer stopped (restart it to recover)",
