@@ -2,7 +2,7 @@
 """How the decision log's write-ahead file makes a batch durable, two ways,
 in the same run: `pwrite` + `fdatasync` (the page-cache path) against one
 `O_DIRECT | O_DSYNC` write of whole 4 KiB blocks (the same data sync per write as the `O_DIRECT` + `RWF_DSYNC` writes of `verifier/src/log/wal.rs`
-does where the file system allows it). Both overwrite blocks of a file
+where the file system allows it). Both overwrite blocks of a file
 written full of zeros beforehand, as `LOG.wal` is. Prints wall time and CPU
 time (user + system) per batch, as a ratio too.
 
