@@ -160,7 +160,7 @@ rules! {
         "Untrusted data chooses the program `Command::new` runs, or is passed to a shell (`sh -c`, `bash -c`, `cmd /C`) as part of its command line. Shell metacharacters such as `;`, `|` and `$(..)` then run arbitrary commands with the service's privileges.",
         "Run the program directly with a constant name and pass untrusted values as separate `.arg(..)` arguments, never through `sh -c`; if a shell is unavoidable, validate against an allow-list.";
     PATH_TRAVERSAL = "path-traversal", "Untrusted input used as a file system path", 22, High,
-        "A file system operation (open, create, read, write, remove) uses a path built from untrusted data. Sequences like `../` or an absolute path let an attacker read or overwrite files outside the intended directory.",
+        "A file system operation (open, create, read, write, remove) uses a path built from untrusted data. Sequences like `../` or an absolute path let an attacker read or overwrite files outside the intended directory. An environment variable whose name ends in `FILE` (`SSLKEYLOGFILE`, `*_PASSWORD_FILE`) exists to name the file to open and is not a path source.",
         "Canonicalize the joined path and check that it still `starts_with` the base directory before using it, or map user input to a fixed set of names.";
     SSRF = "ssrf", "Untrusted input chooses the URL of an outgoing request", 918, High,
         "An HTTP client (reqwest, ureq, hyper) sends a request to a URL that comes from untrusted data. An attacker can make the server reach internal services, cloud metadata endpoints or other hosts it can reach but the attacker cannot.",
@@ -247,7 +247,7 @@ rules! {
         "Functions marked `#[ctor]` or `#[dtor]` run before `main` or after it returns, when the standard library's runtime is not (or no longer) set up. Using std there (printing, threads, allocation-heavy I/O) is unsupported and can crash or deadlock.",
         "Keep constructor functions minimal and std-free (atomics, `libc` calls), or move the work to explicit initialisation in `main` (`std::sync::OnceLock`).";
     SENSITIVE_HEADER = "sensitive-header-not-marked", "Authorization header not marked sensitive", 532, Low,
-        "An `Authorization` or `Proxy-Authorization` header value is set without `HeaderValue::set_sensitive(true)`. hyper and reqwest then show it in `Debug` output and HTTP/2 may add it to the HPACK table.",
+        "An `Authorization` or `Proxy-Authorization` header value built in the function (text, or a `HeaderValue` made from text there) is set without `HeaderValue::set_sensitive(true)`. hyper and reqwest then show it in `Debug` output and HTTP/2 may add it to the HPACK table. A value another function built or a field holds is judged where it was built.",
         "Call `value.set_sensitive(true)` before inserting the header, or use the client's helper (`RequestBuilder::bearer_auth`, `basic_auth`) which does it.";
     DANGLING_POINTER = "dangling-pointer", "Raw pointer used after its memory is freed or dropped", 416, High,
         "In `unsafe` code a raw pointer is used after the memory it points to is gone: its owner was dropped (`drop(v)` or the end of the owner's block) or the pointer was freed (`libc::free`, `dealloc`, `Box::from_raw`), it points into a temporary (`CString::new(s).unwrap().as_ptr()` kept in a variable), or a function returns a pointer to its own local. Reading or writing through it is undefined behaviour: use-after-free, double free, memory corruption that attackers turn into code execution.",

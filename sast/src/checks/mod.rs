@@ -50,6 +50,7 @@ mod xxe;
 
 pub(crate) use cleartext_logging::secret_source;
 pub(crate) use insecure_cookie::finish as finish_cookies;
+pub(crate) use sensitive_header::built_header_value;
 pub(crate) use tls_verification_disabled::collect_verifiers;
 
 /// What every check module imports.

@@ -311,6 +311,7 @@ impl FileAnalyzer<'_> {
             }
             self.describe_init(cx, &init.expr, &mut var);
             var.secret = crate::checks::secret_source(cx, &init.expr);
+            var.header_built = crate::checks::built_header_value(cx, &init.expr);
             if let Expr::Closure(c) = peel(&init.expr) {
                 var.closure = Some(std::rc::Rc::new(c.clone()));
             }

@@ -78,6 +78,10 @@ pub(crate) struct Var {
     /// Holds a secret or text built from one (`format!("pw={password}")`):
     /// the secret's name, for `cleartext-logging`/`cleartext-storage`.
     pub(crate) secret: Option<String>,
+    /// Bound to a header value built here (text, or a `HeaderValue` made
+    /// from text): `sensitive-header-not-marked` reports it when inserted
+    /// as `Authorization` unmarked.
+    pub(crate) header_built: bool,
 }
 
 /// Per-function state.
