@@ -491,12 +491,16 @@ pub fn scan(targets: &[PathBuf], options: &Options) -> Result<Report, Error> {
                     }
                 }
             }
-            extra.retain(|f| {
-                !result
-                    .findings
-                    .iter()
-                    .any(|g| g.line == f.line && g.column == f.column && g.rule == f.rule)
+            // A source's flow into this file's sink replaces the sink's own
+            // report as a public function's parameter.
+            let same = |g: &Finding, f: &Finding| {
+                g.line == f.line && g.column == f.column && g.rule == f.rule
+            };
+            result.findings.retain(|g| {
+                !(g.message.starts_with(engine::summary::PUBLIC_PARAMETER)
+                    && extra.iter().any(|f| same(g, f)))
             });
+            extra.retain(|f| !result.findings.iter().any(|g| same(g, f)));
             extra.sort_by(|a, b| {
                 (a.line, a.column, &a.message).cmp(&(b.line, b.column, &b.message))
             });
@@ -1291,8 +1295,17 @@ fn analyze_text(
             result.foreign.push(finding);
         }
     }
+    // At one place, a flow from a source is kept before a public
+    // function's parameter.
+    let public = |f: &Finding| f.message.starts_with(engine::summary::PUBLIC_PARAMETER);
     findings.sort_by(|a, b| {
-        (a.line, a.column, a.rule, &a.message).cmp(&(b.line, b.column, b.rule, &b.message))
+        (a.line, a.column, a.rule, public(a), &a.message).cmp(&(
+            b.line,
+            b.column,
+            b.rule,
+            public(b),
+            &b.message,
+        ))
     });
     findings.dedup_by(|a, b| a.line == b.line && a.column == b.column && a.rule == b.rule);
     findings.extend(meta);

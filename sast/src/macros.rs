@@ -259,6 +259,27 @@ pub struct Placeholder {
 }
 
 /// The placeholders of a `format!`-style string, in order.
+/// Whether a format string has text besides its placeholders (`"SAVEPOINT
+/// {}"` has, `"{}"` and `"{name}"` have not).
+pub fn has_literal_text(fmt: &str) -> bool {
+    let mut chars = fmt.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '{' if chars.peek() == Some(&'{') => return true,
+            '{' => {
+                for c in chars.by_ref() {
+                    if c == '}' {
+                        break;
+                    }
+                }
+            }
+            '}' => {}
+            _ => return true,
+        }
+    }
+    false
+}
+
 pub fn placeholders(fmt: &str) -> Vec<Placeholder> {
     let mut out = Vec::new();
     let mut chars = fmt.char_indices().peekable();

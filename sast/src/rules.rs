@@ -154,10 +154,10 @@ macro_rules! rules {
 
 rules! {
     SQL_INJECTION = "sql-injection", "Untrusted input in a SQL query", 89, High,
-        "Data from a request, the environment, standard input or a file is concatenated or formatted into SQL text that is then executed (sqlx, diesel, rusqlite, postgres). An attacker who controls that data can change the query: read other users' rows, bypass authentication, or drop tables.",
+        "Data from a request, the environment, standard input or a file is concatenated or formatted into SQL text that is then executed (sqlx, diesel, rusqlite, postgres). An attacker who controls that data can change the query: read other users' rows, bypass authentication, or drop tables. A public function that formats its own parameter into SQL text is reported too: its callers choose that text.",
         "Keep the SQL text constant and pass values as bind parameters: `sqlx::query(\"SELECT * FROM users WHERE name = $1\").bind(name)`, rusqlite `params![..]`, diesel's query builder, or the checked `sqlx::query!` macros.";
     COMMAND_INJECTION = "command-injection", "Untrusted input in a shell command or program name", 78, Critical,
-        "Untrusted data chooses the program `Command::new` runs, or is passed to a shell (`sh -c`, `bash -c`, `cmd /C`) as part of its command line. Shell metacharacters such as `;`, `|` and `$(..)` then run arbitrary commands with the service's privileges.",
+        "Untrusted data chooses the program `Command::new` runs, or is passed to a shell (`sh -c`, `bash -c`, `cmd /C`) as part of its command line. Shell metacharacters such as `;`, `|` and `$(..)` then run arbitrary commands with the service's privileges. A public function that formats its own parameter into a shell command line is reported too: its callers choose that text.",
         "Run the program directly with a constant name and pass untrusted values as separate `.arg(..)` arguments, never through `sh -c`; if a shell is unavoidable, validate against an allow-list.";
     PATH_TRAVERSAL = "path-traversal", "Untrusted input used as a file system path", 22, High,
         "A file system operation (open, create, read, write, remove) uses a path built from untrusted data. Sequences like `../` or an absolute path let an attacker read or overwrite files outside the intended directory. An environment variable whose name ends in `FILE` (`SSLKEYLOGFILE`, `*_PASSWORD_FILE`) exists to name the file to open and is not a path source.",
@@ -190,7 +190,7 @@ rules! {
         "The TLS client is configured to accept any certificate or any hostname (reqwest/native-tls `danger_accept_invalid_*`, lettre, mysql, mongodb and ldap3 `*accept_invalid*`/`*skip_verif*` switches or fields set to `true`, curl `ssl_verify_peer(false)`, openssl `SslVerifyMode::NONE`, a rustls verifier that accepts everything; one that delegates to webpki or the platform verifier is fine). Anyone on the network path can impersonate the server and read or change the traffic.",
         "Keep verification on. To trust a private CA, add its certificate to the root store (`add_root_certificate`, `RootCertStore::add`) instead of disabling checks.";
     WEAK_HASH = "weak-hash", "Broken hash function used", 328, Medium,
-        "MD2, MD4, MD5 and SHA-1 have practical collision attacks. Used for signatures, integrity checks of untrusted data, password storage or tokens, an attacker can produce a second input with the same digest.",
+        "MD2, MD4, MD5 and SHA-1 have practical collision attacks. Used for signatures, integrity checks of untrusted data, password storage or tokens, an attacker can produce a second input with the same digest. A password hashed with a fast hash (SHA-2, SHA-3, BLAKE), salted or not, is reported too: such hashes are built to be cheap, so a stolen table is guessed at billions of tries a second.",
         "Use SHA-256 or better (`sha2`, `ring::digest::SHA256`, BLAKE3) for integrity, and a password hash (argon2, scrypt, bcrypt) for passwords. Suppress with a reason where the hash is only a non-security checksum required by a protocol.";
     WEAK_CIPHER = "weak-cipher", "Broken cipher or cipher mode used", 327, High,
         "DES, 3DES, RC4 and Blowfish are broken or have too small a block or key, and ECB mode encrypts equal blocks to equal ciphertext, leaking the structure of the plaintext.",

@@ -18,6 +18,12 @@ pub const ALLOC: u16 = 1 << 8;
 pub const ALL: u16 = (1 << 9) - 1;
 /// Every kind a string can be dangerous for.
 pub const INJECTION: u16 = ALL & !ALLOC;
+/// In `pkinds` only, beside the kinds: the parameter's text was pasted
+/// into a larger string on the way (`format!("SAVEPOINT {name}")`, `a +
+/// &b`), not merely passed along. A public function that does this and
+/// hands the result to a SQL or shell sink builds a statement from its
+/// caller's text (see `engine::summary::report_public`).
+pub const BUILT: u16 = 1 << 15;
 
 /// A value's taint. `source` is an index + 1 into the function's source
 /// list (0: none); it only names where the taint came from in messages.
@@ -95,7 +101,10 @@ impl Taint {
     }
 
     pub fn only(self, kinds: u16) -> Taint {
-        let pkinds = self.pkinds & kinds;
+        let mut pkinds = self.pkinds & kinds;
+        if pkinds & ALL == 0 {
+            pkinds = 0;
+        }
         let kinds = self.kinds & kinds;
         Taint {
             kinds,
@@ -103,6 +112,20 @@ impl Taint {
             params: if pkinds == 0 { 0 } else { self.params },
             pkinds,
         }
+    }
+
+    /// Mark the parameter-derived part as pasted into a larger string.
+    pub fn built(self) -> Taint {
+        let mut t = self;
+        if t.pkinds & ALL != 0 {
+            t.pkinds |= BUILT;
+        }
+        t
+    }
+
+    /// Derived from a parameter whose text was pasted into a larger string.
+    pub fn is_built(self) -> bool {
+        self.pkinds & BUILT != 0
     }
 
     /// Kind-wise intersection: dangerous only where both are (`min(a, b)`).

@@ -50,7 +50,7 @@ async fn pos_sqlx_bind(pool: &sqlx::PgPool, password: &str) {
 }
 
 fn neg_log_hash(password: &str) {
-    let digest = sha2::Sha256::digest(password.as_bytes());
+    let digest = sha2::Sha256::digest(password.as_bytes()); //~ weak-hash
     log::info!("pw digest {:x}", digest);
     log::info!("password length {}", password.len());
     let masked = mask(password);

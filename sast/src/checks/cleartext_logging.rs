@@ -107,6 +107,7 @@ pub(crate) fn secret_source(cx: &FnCx, e: &Expr) -> Option<String> {
                     | "as_deref"
                     | "trim"
                     | "to_vec"
+                    | "as_slice"
                     | "into_bytes"
                     | "expose_secret"
                     | "push_str"

@@ -44,6 +44,7 @@ mod undocumented_unsafe;
 mod uninitialized_memory;
 mod unsafe_deserialization;
 mod unsafe_send_sync;
+mod weak_password_hash;
 mod world_writable;
 mod xss;
 mod xxe;
@@ -180,6 +181,7 @@ pub(crate) static CHECKS: &[&dyn Check] = &[
     &cleartext_logging::Check,
     &cleartext_storage::Check,
     &path_rules::Check,
+    &weak_password_hash::Check,
     &insecure_randomness::Check,
     &tls_verification_disabled::Check,
     &hardcoded_crypto_key::Check,

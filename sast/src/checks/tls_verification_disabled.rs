@@ -123,6 +123,23 @@ impl super::Check for Check {
             return;
         };
         let trait_name = last_ident(trait_path);
+        // russh's `client::Handler::check_server_key`: the SSH host key
+        // check, `Ok(true)` accepts any server.
+        for impl_item in &item.items {
+            if let syn::ImplItem::Fn(f) = impl_item {
+                if f.sig.ident == "check_server_key" {
+                    if let Some(span) = accepts_any_host_key(f) {
+                        a.report(
+                            None,
+                            id::TLS_VERIFICATION_DISABLED,
+                            span,
+                            span,
+                            format!("`{trait_name}::check_server_key` accepts every SSH host key"),
+                        );
+                    }
+                }
+            }
+        }
         if trait_name != "ServerCertVerifier" && trait_name != "ClientCertVerifier" {
             return;
         }
@@ -160,6 +177,35 @@ fn accepts_all(f: &syn::ImplItemFn) -> bool {
         || body.contains("verify_is_valid_for")
         || body.contains("Err");
     body.contains("assertion") && !delegates
+}
+
+/// A `check_server_key` that answers `Ok(true)` and never `false` or an
+/// error, and looks nothing up (`known_hosts`, a stored key): where it
+/// accepts.
+fn accepts_any_host_key(f: &syn::ImplItemFn) -> Option<Span> {
+    struct Accepts(Option<Span>);
+    impl<'ast> syn::visit::Visit<'ast> for Accepts {
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            let ok_true = matches!(&*c.func, Expr::Path(p) if last_ident(&p.path) == "Ok")
+                && c.args.len() == 1
+                && c.args.first().and_then(lit_bool) == Some(true);
+            if ok_true && self.0.is_none() {
+                self.0 = Some(c.span());
+            }
+            syn::visit::visit_expr_call(self, c);
+        }
+    }
+    let body = quote::ToTokens::to_token_stream(&f.block).to_string();
+    if body.contains("false")
+        || body.contains("Err")
+        || body.contains("known")
+        || body.contains("==")
+    {
+        return None;
+    }
+    let mut v = Accepts(None);
+    syn::visit::Visit::visit_block(&mut v, &f.block);
+    v.0
 }
 
 /// The file's rustls verifier impls, by type name: whether each accepts

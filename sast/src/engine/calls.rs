@@ -550,6 +550,8 @@ impl FileAnalyzer<'_> {
                             stmt_line: sink.stmt_line,
                             via,
                             file: sink.file.clone(),
+                            built: sink.built || t.is_built(),
+                            reported: sink.reported || (summary.public && summary::reports(sink)),
                         },
                     );
                 }
@@ -567,7 +569,11 @@ impl FileAnalyzer<'_> {
         }
         for i in summary::bits(summary.ret_params) {
             if let Some(t) = args.get(i) {
-                result = result.union(t.only(summary.ret_pkinds));
+                let mut r = t.only(summary.ret_pkinds);
+                if summary.ret_pkinds & taint::BUILT != 0 {
+                    r = r.built();
+                }
+                result = result.union(r);
             }
         }
         Some(result)

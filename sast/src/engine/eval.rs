@@ -16,7 +16,7 @@ impl FileAnalyzer<'_> {
         sig: &syn::Signature,
         block: &syn::Block,
     ) {
-        self.analyze_fn_as(attrs, sig, block, None, None);
+        self.analyze_fn_as(attrs, sig, block, None, None, false);
     }
 
     /// Analyse a function; with a `key`, record its summary under it.
@@ -27,6 +27,7 @@ impl FileAnalyzer<'_> {
         block: &syn::Block,
         key: Option<String>,
         self_ty: Option<String>,
+        public: bool,
     ) {
         if self.skip_as_test(attrs) {
             return;
@@ -71,6 +72,20 @@ impl FileAnalyzer<'_> {
                     } else {
                         Taint::from_param(index)
                     };
+                    // A number or a flag carries no text (its size still counts).
+                    let ty = match &*pt.ty {
+                        syn::Type::Reference(r) => &*r.elem,
+                        other => other,
+                    };
+                    let scalar = match ty {
+                        syn::Type::Path(tp) => Some(last_ident(&tp.path)),
+                        _ => None,
+                    };
+                    let taint = match scalar.as_deref() {
+                        Some("bool") => Taint::CLEAN,
+                        Some(name) if is_numeric_type_name(name) => taint.only(ALLOC),
+                        _ => taint,
+                    };
                     let var = Var {
                         taint,
                         ty: ty_path,
@@ -85,6 +100,7 @@ impl FileAnalyzer<'_> {
             let ret = tail.union(cx.returned);
             let mut summary = std::mem::take(&mut cx.summary);
             summary.has_self = has_self;
+            summary.public = public;
             summary.ret_params = ret.params;
             summary.ret_pkinds = ret.pkinds;
             // File contents stay a source inside the function that reads
@@ -101,8 +117,13 @@ impl FileAnalyzer<'_> {
             // (callers of callers would grow exponentially); bounded.
             let mut seen = HashSet::new();
             let sinks = std::sync::Arc::make_mut(&mut summary.param_sinks);
-            sinks.retain(|s| seen.insert((s.params, s.kind, s.line, s.column, s.file.clone())));
+            sinks.retain(|s| {
+                seen.insert((s.params, s.kind, s.line, s.column, s.file.clone(), s.built))
+            });
             sinks.truncate(MAX_PARAM_SINKS);
+            if public {
+                summary::report_public(self, sig, &mut summary);
+            }
             self.summaries.insert(key, summary);
         }
         self.finish_fn(cx);
@@ -773,11 +794,11 @@ impl FileAnalyzer<'_> {
             AddAssign(_) | SubAssign(_) | MulAssign(_) | BitOrAssign(_) | ShlAssign(_) => {
                 if let Some(name) = var_of(&b.left) {
                     let entry = cx.vars.entry(name).or_default();
-                    entry.taint = entry.taint.union(right);
+                    entry.taint = entry.taint.union(right.built());
                 }
                 Taint::CLEAN
             }
-            Add(_) => left.union(right),
+            Add(_) => left.union(right).built(),
             // Arithmetic keeps only the size danger.
             _ => left.union(right).only(ALLOC),
         }

@@ -166,6 +166,19 @@ impl FileAnalyzer<'_> {
         if fmt_index.is_none() {
             result = result.union(taint::union_all(taints.iter().copied()));
         }
+        // `format!("SAVEPOINT {name}")`: a parameter pasted into text.
+        let pasted = fmt_index.is_some_and(|fi| {
+            matches!(&args[fi].expr, Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. })
+                if macros::has_literal_text(&s.value()))
+        });
+        if pasted
+            && matches!(
+                name.as_str(),
+                "format" | "format_args" | "write" | "writeln"
+            )
+        {
+            result = result.built();
+        }
         if matches!(name.as_str(), "write" | "writeln") {
             if let Some(target) = args.first().and_then(|a| var_of(&a.expr)) {
                 let entry = cx.vars.entry(target).or_default();

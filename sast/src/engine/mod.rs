@@ -926,6 +926,7 @@ impl<'a> FileAnalyzer<'a> {
             item.block,
             Some(item.key.clone()),
             item.self_ty.clone(),
+            item.public,
         );
     }
 
@@ -1104,6 +1105,8 @@ impl<'a> FileAnalyzer<'a> {
             stmt_line,
             via: Vec::new(),
             file: None,
+            built: taint.is_built(),
+            reported: false,
         });
     }
 
@@ -1354,6 +1357,50 @@ impl<'ast> Visit<'ast> for FileAnalyzer<'_> {
 
     // Macros at item level (`lazy_static!`, `thread_local!`) are opaque.
     fn visit_item_macro(&mut self, _: &'ast syn::ItemMacro) {}
+
+    // Types named in declarations (`struct Sha1(sha1::Sha1)`, `type H =
+    // md5::Md5`) are checked like those in code: a type that wraps a
+    // broken hash is where it is chosen.
+    fn visit_item_struct(&mut self, s: &'ast syn::ItemStruct) {
+        if !self.skip_as_test(&s.attrs) {
+            for field in &s.fields {
+                self.check_declared_type(&field.ty);
+            }
+        }
+    }
+
+    fn visit_item_enum(&mut self, e: &'ast syn::ItemEnum) {
+        if !self.skip_as_test(&e.attrs) {
+            for field in e.variants.iter().flat_map(|v| v.fields.iter()) {
+                self.check_declared_type(&field.ty);
+            }
+        }
+    }
+
+    fn visit_item_type(&mut self, t: &'ast syn::ItemType) {
+        if !self.skip_as_test(&t.attrs) {
+            self.check_declared_type(&t.ty);
+        }
+    }
+}
+
+impl FileAnalyzer<'_> {
+    /// A type in a declaration, through references and arrays.
+    fn check_declared_type(&mut self, ty: &syn::Type) {
+        match ty {
+            syn::Type::Path(tp) if tp.qself.is_none() => self.check_path(None, &tp.path),
+            syn::Type::Reference(r) => self.check_declared_type(&r.elem),
+            syn::Type::Array(a) => self.check_declared_type(&a.elem),
+            syn::Type::Slice(s) => self.check_declared_type(&s.elem),
+            syn::Type::Paren(p) => self.check_declared_type(&p.elem),
+            syn::Type::Tuple(t) => {
+                for elem in &t.elems {
+                    self.check_declared_type(elem);
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// The module path this file's functions live in is not needed: ids are

@@ -39,6 +39,12 @@ pub(crate) struct ParamSink {
     /// The file the sink is in, when it is not the file being analysed
     /// (a summary imported from another file of the crate).
     pub file: Option<String>,
+    /// The parameter's text was pasted into a larger string on the way
+    /// ([`crate::taint::BUILT`]).
+    pub built: bool,
+    /// A public function on the way already reported it (see
+    /// [`report_public`]).
+    pub reported: bool,
 }
 
 /// One step of a flow: line, description, and the file it is in when that
@@ -59,6 +65,8 @@ pub(crate) struct Summary {
     pub param_sinks: std::sync::Arc<Vec<ParamSink>>,
     /// A method with a receiver: a method call's receiver is parameter 0.
     pub has_self: bool,
+    /// Declared `pub`: callers outside the crate choose its arguments.
+    pub public: bool,
 }
 
 /// A function of the file, found before analysis.
@@ -68,6 +76,8 @@ pub(crate) struct FnItem<'ast> {
     pub attrs: &'ast [syn::Attribute],
     pub sig: &'ast syn::Signature,
     pub block: &'ast syn::Block,
+    /// Declared `pub` (not `pub(crate)`).
+    pub public: bool,
     /// Names this function calls: path calls by their last two segments
     /// and last segment, method calls as `.name`.
     pub calls: Vec<String>,
@@ -147,6 +157,7 @@ impl<'ast> Visit<'ast> for ItemCollector<'ast> {
             attrs: &f.attrs,
             sig: &f.sig,
             block: &f.block,
+            public: matches!(f.vis, syn::Visibility::Public(_)),
             calls: calls_in(&f.block),
         });
     }
@@ -178,6 +189,7 @@ impl<'ast> Visit<'ast> for ItemCollector<'ast> {
                     attrs: &f.attrs,
                     sig: &f.sig,
                     block: &f.block,
+                    public: matches!(f.vis, syn::Visibility::Public(_)),
                     calls: calls_in(&f.block),
                 });
             }
@@ -266,4 +278,79 @@ pub(crate) fn order(items: &[FnItem<'_>]) -> (Vec<usize>, bool) {
 /// Iterate over the bits set in a parameter mask.
 pub(crate) fn bits(mask: u16) -> impl Iterator<Item = usize> {
     (0..16).filter(move |i| mask & (1 << i) != 0)
+}
+
+/// How a [`report_public`] finding's message starts: a flow from a real
+/// source to the same sink is reported instead of it.
+pub(crate) const PUBLIC_PARAMETER: &str = "the text of parameter";
+
+/// Whether a public function reports this sink itself: a SQL statement or
+/// a shell command line made by pasting its parameter's text into a larger
+/// string, and not already reported by a public function it calls.
+pub(crate) fn reports(sink: &ParamSink) -> bool {
+    sink.built && !sink.reported && matches!(sink.kind, taint::SQL | taint::COMMAND)
+}
+
+/// A library's public function is its input: callers outside the crate
+/// choose its arguments. One that pastes a parameter's text into a SQL
+/// statement or a shell command line (`format!("SAVEPOINT {name}")` then
+/// `execute_batch`; `format!("touch -h {path}")` then `sh -c`) is reported
+/// even though no source is in sight, at the sink with the path from the
+/// public function, one severity lower than request data. A parameter passed through whole (`fn query(sql: &str)`
+/// runs what it is given, by contract) is not, nor a private helper: its
+/// callers in the crate are analysed with its summary instead. The sinks
+/// reported are marked so that public callers do not report them again.
+pub(crate) fn report_public(a: &mut FileAnalyzer<'_>, sig: &syn::Signature, summary: &mut Summary) {
+    let mut seen = std::collections::HashSet::new();
+    let function = sig.ident.to_string();
+    let sinks = std::sync::Arc::make_mut(&mut summary.param_sinks);
+    for sink in sinks.iter_mut() {
+        if !reports(sink) {
+            continue;
+        }
+        sink.reported = true;
+        let names: Vec<String> = bits(sink.params)
+            .filter_map(|i| sig.inputs.iter().nth(i))
+            .map(|input| match input {
+                syn::FnArg::Receiver(_) => "self".to_string(),
+                syn::FnArg::Typed(pt) => match &*pt.pat {
+                    syn::Pat::Ident(pi) => pi.ident.to_string(),
+                    _ => "_".to_string(),
+                },
+            })
+            .collect();
+        let rule = rule_for_kind(sink.kind);
+        if !seen.insert((sink.line, sink.column, sink.file.clone(), rule)) {
+            continue;
+        }
+        let decl = start_of(sig.ident.span()).0;
+        let mut flow: Vec<Step> = vec![(decl, format!("public function `{function}`"), None)];
+        flow.extend(sink.via.iter().cloned());
+        flow.push((sink.line, format!("sink: {}", sink.what), sink.file.clone()));
+        let path: Vec<String> = flow
+            .iter()
+            .map(|(line, what, file)| match file {
+                Some(file) => format!("{what} ({file}:{line})"),
+                None => format!("{what} (line {line})"),
+            })
+            .collect();
+        let plural = if names.len() == 1 { "" } else { "s" };
+        a.findings.push(RawFinding {
+            rule,
+            line: sink.line,
+            column: sink.column,
+            end_line: sink.end_line,
+            end_column: sink.end_column,
+            message: format!(
+                "{PUBLIC_PARAMETER}{plural} `{}` of public function `{function}` is pasted into {}; callers outside the crate choose it: {}",
+                names.join("`, `"),
+                sink.what,
+                path.join(" -> ")
+            ),
+            stmt_line: sink.stmt_line,
+            local_source: true,
+            flow,
+            file: sink.file.clone(),
+        });
+    }
 }

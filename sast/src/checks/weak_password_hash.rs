@@ -1,0 +1,119 @@
+use super::prelude::*;
+
+/// `weak-hash` (password form): a password hashed with a fast
+/// general-purpose hash (SHA-2, SHA-3, BLAKE), salted or not (MD5 and
+/// SHA-1 are reported as broken wherever they are named).
+/// Such hashes are built to be cheap, so a stolen table is brute-forced
+/// at billions of guesses a second; passwords need a deliberately slow,
+/// salted function (argon2, scrypt, bcrypt, PBKDF2). CodeQL's
+/// `rust/weak-sensitive-data-hashing` draws the same line. Only passwords:
+/// a token or key is random and long, and a fast hash of it is fine.
+pub(crate) struct Check;
+
+impl super::Check for Check {
+    fn call(&self, a: &mut FileAnalyzer<'_>, cx: &mut FnCx, call: &Call<'_>) {
+        let callee = call.callee;
+        let segments: Vec<&str> = callee.split("::").collect();
+        let fast = match call.last {
+            // `Sha256::digest(pw)`, `sha256::digest(pw)`, `ring::digest::digest(&SHA256, pw)`.
+            "digest" | "new_with_prefix" => {
+                segments.iter().any(|s| is_fast_hash_name(s))
+                    || call.expr.args.iter().any(|e| match peel(e) {
+                        Expr::Path(p) => is_fast_hash_name(&last_ident(&p.path)),
+                        _ => false,
+                    })
+            }
+            // `openssl::sha::sha256(pw)`, `blake3::hash(pw)`.
+            "hash" => segments.first() == Some(&"blake3"),
+            name => {
+                segments.len() >= 2
+                    && segments[segments.len() - 2] == "sha"
+                    && is_fast_hash_name(name)
+            }
+        };
+        if !fast {
+            return;
+        }
+        report(
+            a,
+            cx,
+            call.expr.args.iter(),
+            syn::spanned::Spanned::span(call.expr),
+            callee,
+        );
+    }
+
+    fn method(&self, a: &mut FileAnalyzer<'_>, cx: &mut FnCx, m: &Method<'_>) {
+        if !matches!(m.name, "update" | "chain_update" | "chain" | "input") {
+            return;
+        }
+        // `Sha256::new().chain_update(pw)`, `hasher.update(pw)` with
+        // `hasher: Sha256`.
+        let ty = a.receiver_type(cx, &m.expr.receiver).unwrap_or_default();
+        let (_, root) = chain(&m.expr.receiver);
+        let constructed = match root {
+            Expr::Call(c) => match &*c.func {
+                Expr::Path(p) => p
+                    .path
+                    .segments
+                    .iter()
+                    .any(|s| is_fast_hash_name(&s.ident.to_string())),
+                _ => false,
+            },
+            _ => false,
+        };
+        let typed = ty.split("::").any(is_fast_hash_name);
+        if !(typed || constructed) {
+            return;
+        }
+        let what = if typed { ty } else { m.name.to_string() };
+        report(a, cx, m.expr.args.iter(), m.span, &what);
+    }
+}
+
+fn report<'e>(
+    a: &mut FileAnalyzer<'_>,
+    cx: &FnCx,
+    mut args: impl Iterator<Item = &'e Expr>,
+    span: Span,
+    hash: &str,
+) {
+    let Some(name) = args.find_map(|e| super::secret_source(cx, e).filter(|n| is_password_name(n)))
+    else {
+        return;
+    };
+    a.report(
+        Some(cx),
+        id::WEAK_HASH,
+        span,
+        span,
+        format!(
+            "password `{name}` hashed with a fast hash (`{}`); use a password hashing function (argon2, scrypt, bcrypt, PBKDF2)",
+            short(hash)
+        ),
+    );
+}
+
+/// A fast, general-purpose hash type or module that is not broken
+/// (`Sha256`, `sha2`, `Blake2b`, `SHA512`, `Keccak256`); MD5 and SHA-1 are
+/// reported wherever they are named.
+fn is_fast_hash_name(s: &str) -> bool {
+    let l = s.to_ascii_lowercase();
+    (l.starts_with("sha") && !l.starts_with("sha1"))
+        || l.starts_with("blake")
+        || l.starts_with("keccak")
+        || l.starts_with("ripemd")
+}
+
+/// A password, as opposed to a token or key: `password`, `passwd`, `pwd`,
+/// `passphrase`, `user_pass`.
+fn is_password_name(name: &str) -> bool {
+    let l = name.to_ascii_lowercase();
+    l.contains("password")
+        || l.contains("passwd")
+        || l.contains("passphrase")
+        || l == "pwd"
+        || l.ends_with("_pwd")
+        || l == "pass"
+        || l.ends_with("_pass")
+}
