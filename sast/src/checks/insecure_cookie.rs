@@ -66,6 +66,35 @@ pub(crate) fn finish(a: &mut FileAnalyzer<'_>, cx: &FnCx) {
 }
 
 impl super::Check for Check {
+    /// A `Set-Cookie` value written as text (`format!("auth={v}; Max-Age=60;
+    /// Secure")`, then `Cookie::parse` or a `SET_COOKIE` header): judged on
+    /// the attributes the text names.
+    fn literal(&self, a: &mut FileAnalyzer<'_>, cx: Option<&FnCx>, lit: &syn::Lit, value: &str) {
+        if cx.is_none() || !matches!(lit, syn::Lit::Str(_)) {
+            return;
+        }
+        let Some(set) = cookie_text_flags(value) else {
+            return;
+        };
+        if set & ALL != ALL {
+            let span = lit.span();
+            let missing = ["Secure", "HttpOnly", "SameSite"]
+                .iter()
+                .zip([SECURE, HTTP_ONLY, SAME_SITE])
+                .filter(|(_, flag)| set & flag == 0)
+                .map(|(name, _)| *name)
+                .collect::<Vec<_>>()
+                .join(", ");
+            a.report(
+                cx,
+                id::INSECURE_COOKIE,
+                span,
+                span,
+                format!("cookie written as `Set-Cookie` text without {missing}"),
+            );
+        }
+    }
+
     fn call(&self, a: &mut FileAnalyzer<'_>, cx: &mut FnCx, call: &Call<'_>) {
         if path_ends_with(call.callee, "Cookie::new") {
             let finding = a.finding(
@@ -149,4 +178,44 @@ impl super::Check for Check {
             );
         }
     }
+}
+
+/// The flags a `Set-Cookie` value written as text sets, or `None` when the
+/// text is not one: `name=value` then `;`-separated attributes, at least
+/// one of them a cookie attribute (`Path`, `Domain`, `Max-Age`, `Expires`,
+/// `SameSite`, `Secure`, `HttpOnly`). A cookie that deletes itself
+/// (`Max-Age=0`, an empty value) is not judged.
+fn cookie_text_flags(text: &str) -> Option<u8> {
+    let mut parts = text.split(';').map(str::trim);
+    let first = parts.next()?;
+    let (name, value) = first.split_once('=')?;
+    if name.is_empty() || name.contains(char::is_whitespace) || value.is_empty() {
+        return None;
+    }
+    let mut set = 0;
+    let mut attributes = 0;
+    for part in parts.filter(|p| !p.is_empty()) {
+        let (key, value) = part.split_once('=').unwrap_or((part, ""));
+        match key.trim().to_ascii_lowercase().as_str() {
+            "secure" => set |= SECURE,
+            "httponly" => set |= HTTP_ONLY,
+            "samesite" => set |= SAME_SITE,
+            "max-age" if value.trim() == "0" => return None,
+            "path" | "domain" | "max-age" | "expires" | "partitioned" => {}
+            _ => return None,
+        }
+        attributes += 1;
+    }
+    // `Domain=..; Path=/; ..` continuing a cookie built elsewhere counts:
+    // its first part is an attribute, not the cookie's name.
+    if matches!(
+        name.trim().to_ascii_lowercase().as_str(),
+        "domain" | "path" | "max-age" | "expires" | "samesite"
+    ) {
+        if name.trim().eq_ignore_ascii_case("samesite") {
+            set |= SAME_SITE;
+        }
+        attributes += 1;
+    }
+    (attributes > 0).then_some(set)
 }

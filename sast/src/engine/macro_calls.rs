@@ -88,6 +88,16 @@ impl FileAnalyzer<'_> {
 
         // How each argument is rendered: by its placeholder, or its sigil.
         let mut rendered: Vec<(usize, Render)> = Vec::new();
+        // What the format string starts with, when that is a placeholder:
+        // the head of the text (`format!("{} get", cmd)`: `cmd` is the
+        // command line, given whole), not a value pasted into it.
+        #[derive(PartialEq)]
+        enum Head {
+            Rendered,
+            Captured,
+            None,
+        }
+        let mut head: Option<Head> = None;
         let mut captured: Vec<(String, Render, Span)> = Vec::new();
         if let Some(fi) = fmt_index {
             if let Expr::Lit(syn::ExprLit {
@@ -99,7 +109,9 @@ impl FileAnalyzer<'_> {
                     .filter(|i| args[*i].name.is_none())
                     .collect();
                 let mut next = 0;
-                for ph in macros::placeholders(&s.value()) {
+                let text = s.value();
+                let starts_with_placeholder = text.starts_with('{') && !text.starts_with("{{");
+                for ph in macros::placeholders(&text) {
                     let target = match &ph.arg {
                         ArgRef::Next => {
                             next += 1;
@@ -110,14 +122,21 @@ impl FileAnalyzer<'_> {
                             let named = (fi + 1..args.len())
                                 .find(|i| args[*i].name.as_deref() == Some(n.as_str()));
                             if named.is_none() {
+                                if starts_with_placeholder && head.is_none() {
+                                    head = Some(Head::Captured);
+                                }
                                 captured.push((n.clone(), ph.render, s.span()));
                             }
                             named
                         }
                     };
                     if let Some(t) = target {
+                        if starts_with_placeholder && head.is_none() {
+                            head = Some(Head::Rendered);
+                        }
                         rendered.push((t, ph.render));
                     }
+                    head.get_or_insert(Head::None);
                 }
             }
         }
@@ -146,38 +165,38 @@ impl FileAnalyzer<'_> {
 
         // The macro's value: formatted text carries its arguments' taint
         // (Debug rendering escapes control characters, so not LOG).
-        let mut result = Taint::CLEAN;
-        for (i, render) in &rendered {
-            let t = taints[*i];
-            result = result.union(if *render == Render::Debug {
-                t.without(LOG)
-            } else {
-                t
-            });
-        }
-        for (ident, render, _) in &captured {
-            let t = cx.vars.get(ident).map(|v| v.taint).unwrap_or_default();
-            result = result.union(if *render == Render::Debug {
-                t.without(LOG)
-            } else {
-                t
-            });
-        }
-        if fmt_index.is_none() {
-            result = result.union(taint::union_all(taints.iter().copied()));
-        }
         // `format!("SAVEPOINT {name}")`: a parameter pasted into text.
         let pasted = fmt_index.is_some_and(|fi| {
             matches!(&args[fi].expr, Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. })
                 if macros::has_literal_text(&s.value()))
-        });
-        if pasted
-            && matches!(
-                name.as_str(),
-                "format" | "format_args" | "write" | "writeln"
-            )
-        {
-            result = result.built();
+        }) && matches!(
+            name.as_str(),
+            "format" | "format_args" | "write" | "writeln"
+        );
+        let rendering = |t: Taint, render: Render, is_head: bool| {
+            let t = if render == Render::Debug {
+                t.without(LOG)
+            } else {
+                t
+            };
+            if pasted && !is_head {
+                t.built()
+            } else {
+                t
+            }
+        };
+        let mut result = Taint::CLEAN;
+        for (n, (i, render)) in rendered.iter().enumerate() {
+            let is_head = n == 0 && head == Some(Head::Rendered);
+            result = result.union(rendering(taints[*i], *render, is_head));
+        }
+        for (n, (ident, render, _)) in captured.iter().enumerate() {
+            let t = cx.vars.get(ident).map(|v| v.taint).unwrap_or_default();
+            let is_head = n == 0 && head == Some(Head::Captured);
+            result = result.union(rendering(t, *render, is_head));
+        }
+        if fmt_index.is_none() {
+            result = result.union(taint::union_all(taints.iter().copied()));
         }
         if matches!(name.as_str(), "write" | "writeln") {
             if let Some(target) = args.first().and_then(|a| var_of(&a.expr)) {
