@@ -215,7 +215,8 @@ fn cookie_text_flags(text: &str) -> Option<u8> {
         if name.trim().eq_ignore_ascii_case("samesite") {
             set |= SAME_SITE;
         }
-        attributes += 1;
     }
+    // At least one attribute after a `;`: `path={}` alone is a key=value
+    // line (git's credential protocol), not a cookie.
     (attributes > 0).then_some(set)
 }

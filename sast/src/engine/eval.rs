@@ -794,11 +794,19 @@ impl FileAnalyzer<'_> {
             AddAssign(_) | SubAssign(_) | MulAssign(_) | BitOrAssign(_) | ShlAssign(_) => {
                 if let Some(name) = var_of(&b.left) {
                     let entry = cx.vars.entry(name).or_default();
-                    entry.taint = entry.taint.union(right.built());
+                    let right = if is_text_operand(&b.right) {
+                        right.built()
+                    } else {
+                        right
+                    };
+                    entry.taint = entry.taint.union(right);
                 }
                 Taint::CLEAN
             }
-            Add(_) => left.union(right).built(),
+            Add(_) if is_text_operand(&b.left) || is_text_operand(&b.right) => {
+                left.union(right).built()
+            }
+            Add(_) => left.union(right),
             // Arithmetic keeps only the size danger.
             _ => left.union(right).only(ALLOC),
         }
@@ -1163,4 +1171,21 @@ fn size_bound(cond: &Expr) -> Option<(String, bool)> {
 /// `Name` (a type or unit struct) rather than `name` (a variable or function).
 fn is_type_like(segment: &str) -> bool {
     segment.chars().next().is_some_and(char::is_uppercase)
+}
+
+/// An operand of `+`/`+=` that makes it string concatenation (`String +
+/// &str`): a string literal, a reference, `format!`, `to_string()`.
+/// Numbers and times are added by value.
+fn is_text_operand(e: &Expr) -> bool {
+    match e {
+        Expr::Paren(p) => is_text_operand(&p.expr),
+        Expr::Lit(l) => matches!(l.lit, syn::Lit::Str(_)),
+        Expr::Reference(_) => true,
+        Expr::Macro(m) => last_ident(&m.mac.path) == "format",
+        Expr::MethodCall(m) => matches!(
+            m.method.to_string().as_str(),
+            "to_string" | "to_owned" | "as_str"
+        ),
+        _ => false,
+    }
 }

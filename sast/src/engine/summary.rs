@@ -288,7 +288,9 @@ pub(crate) const PUBLIC_PARAMETER: &str = "the text of parameter";
 /// a shell command line made by pasting its parameter's text into a larger
 /// string, and not already reported by a public function it calls.
 pub(crate) fn reports(sink: &ParamSink) -> bool {
-    sink.built && !sink.reported && matches!(sink.kind, taint::SQL | taint::COMMAND)
+    sink.built
+        && !sink.reported
+        && (sink.kind == taint::SQL || (sink.kind == taint::COMMAND && sink.what != PROGRAM_SINK))
 }
 
 /// A library's public function is its input: callers outside the crate
