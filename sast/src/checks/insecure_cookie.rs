@@ -206,15 +206,10 @@ fn cookie_text_flags(text: &str) -> Option<u8> {
         }
         attributes += 1;
     }
-    // `Domain=..; Path=/; ..` continuing a cookie built elsewhere counts:
-    // its first part is an attribute, not the cookie's name.
-    if matches!(
-        name.trim().to_ascii_lowercase().as_str(),
-        "domain" | "path" | "max-age" | "expires" | "samesite"
-    ) {
-        if name.trim().eq_ignore_ascii_case("samesite") {
-            set |= SAME_SITE;
-        }
+    // `SameSite=Lax; Path=/; ..` continuing a cookie built elsewhere: its
+    // first part is an attribute, not the cookie's name.
+    if name.trim().eq_ignore_ascii_case("samesite") {
+        set |= SAME_SITE;
     }
     // At least one attribute after a `;`: `path={}` alone is a key=value
     // line (git's credential protocol), not a cookie.
