@@ -1170,6 +1170,8 @@ fn analyze_text(
             text
         };
         let offset = chunk.line - 1;
+        let tables = limits::blank_tables(text);
+        let text = tables.as_deref().unwrap_or(text);
         match syn::parse_file(text) {
             Ok(file) => {
                 analyzer.add_context(&file);
@@ -1212,7 +1214,8 @@ fn analyze_text(
                     " ".repeat(chunk.column),
                     &source[chunk.range.clone()]
                 );
-                if let Ok(file) = syn::parse_file(&text) {
+                let tables = limits::blank_tables(&text);
+                if let Ok(file) = syn::parse_file(tables.as_deref().unwrap_or(&text)) {
                     engine::with_line_offset(offset, || analyzer.run(&file));
                 }
                 trees::spans_done(text.len());

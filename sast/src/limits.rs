@@ -16,7 +16,8 @@
 //! each parsed on its own. A file of one chunk keeps its tree from reading
 //! its imports to analysing it; a larger one is parsed again and analysed a
 //! chunk at a time, so memory stays proportional to the largest chunk
-//! rather than to the whole file's syntax tree.
+//! rather than to the whole file's syntax tree. A generated literal table
+//! ([`blank_tables`]) is parsed as an empty one.
 
 use std::ops::Range;
 
@@ -450,9 +451,250 @@ pub fn pool() -> Option<rayon::ThreadPool> {
         .ok()
 }
 
+/// A bracketed literal table (`[0x43F0, 0x4C32, ..]`) at least this long
+/// is not parsed as written but as an empty `[]` (see [`blank_tables`]).
+pub const TABLE_BYTES: usize = 16 * 1024;
+
+/// Generated data tables cost syn ~30 times their size (encoding_rs's
+/// 2.6 MB `data.rs` peaked at 89 MB) and hold nothing a rule looks at:
+/// only numbers, `true`/`false`, char literals, commas and brackets. Each
+/// such `[..]` of at least [`TABLE_BYTES`] is returned with its contents
+/// replaced by spaces (line breaks kept, so every position after it is
+/// unchanged); `None` when there is none. Strings, comments and char
+/// literals outside tables are skipped; a table with a string, a name or
+/// an operator in it is code or text and is kept.
+pub fn blank_tables(text: &str) -> Option<String> {
+    if text.len() < TABLE_BYTES {
+        return None;
+    }
+    let b = text.as_bytes();
+    let mut out: Option<Vec<u8>> = None;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'/' if b.get(i + 1) == Some(&b'/') => i = line_end(b, i),
+            b'/' if b.get(i + 1) == Some(&b'*') => i = block_comment_end(b, i),
+            b'"' => i = string_end(b, i + 1),
+            b'r' | b'b' if raw_string_start(b, i).is_some() => {
+                i = raw_string_start(b, i)
+                    .map_or(i + 1, |(hashes, body)| raw_string_end(b, body, hashes));
+            }
+            b'\'' => i = char_end(b, i).unwrap_or(i + 1),
+            b'[' => match table_end(b, i) {
+                Some(end) if end - i > TABLE_BYTES => {
+                    let buf = out.get_or_insert_with(|| b.to_vec());
+                    for byte in &mut buf[i + 1..end] {
+                        if *byte != b'\n' {
+                            *byte = b' ';
+                        }
+                    }
+                    i = end + 1;
+                }
+                _ => i += 1,
+            },
+            c if c.is_ascii_alphanumeric() || c == b'_' => {
+                // Skip a whole word (`br"..`'s `b` is handled above only
+                // at a word's start).
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                    i += 1;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    // Only ASCII spaces replaced whole bytes of ASCII tables: still UTF-8.
+    out.and_then(|buf| String::from_utf8(buf).ok())
+}
+
+fn line_end(b: &[u8], i: usize) -> usize {
+    b[i..]
+        .iter()
+        .position(|&c| c == b'\n')
+        .map_or(b.len(), |p| i + p)
+}
+
+fn block_comment_end(b: &[u8], mut i: usize) -> usize {
+    let mut depth = 0usize;
+    while i + 1 < b.len() {
+        if b[i] == b'/' && b[i + 1] == b'*' {
+            depth += 1;
+            i += 2;
+        } else if b[i] == b'*' && b[i + 1] == b'/' {
+            depth -= 1;
+            i += 2;
+            if depth == 0 {
+                return i;
+            }
+        } else {
+            i += 1;
+        }
+    }
+    b.len()
+}
+
+/// Past the closing quote of a string whose body starts at `i`.
+fn string_end(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 2,
+            b'"' => return i + 1,
+            _ => i += 1,
+        }
+    }
+    b.len()
+}
+
+/// `r"`, `r#"`, `br#"`: the number of `#` and where the body starts.
+fn raw_string_start(b: &[u8], i: usize) -> Option<(usize, usize)> {
+    let mut j = i;
+    if b[j] == b'b' {
+        j += 1;
+    }
+    if b.get(j) != Some(&b'r') {
+        return None;
+    }
+    j += 1;
+    let hashes = b[j..].iter().take_while(|&&c| c == b'#').count();
+    (b.get(j + hashes) == Some(&b'"')).then_some((hashes, j + hashes + 1))
+}
+
+fn raw_string_end(b: &[u8], mut i: usize, hashes: usize) -> usize {
+    while i < b.len() {
+        if b[i] == b'"'
+            && b[i + 1..]
+                .iter()
+                .take(hashes)
+                .filter(|&&c| c == b'#')
+                .count()
+                == hashes
+        {
+            return i + 1 + hashes;
+        }
+        i += 1;
+    }
+    b.len()
+}
+
+/// Past a char literal starting at the quote `i` (`'a'`, `'\n'`,
+/// `'\u{1F600}'`, `'é'`); `None` for a lifetime or label (`'a`).
+fn char_end(b: &[u8], i: usize) -> Option<usize> {
+    let rest = b.get(i + 1..)?;
+    if rest.first() == Some(&b'\\') {
+        // After the escaped character (`'\''` escapes a quote).
+        let close = rest.get(2..)?.iter().position(|&c| c == b'\'')?;
+        return (close < 10).then_some(i + close + 4);
+    }
+    // One UTF-8 character, then the closing quote.
+    let len = match *rest.first()? {
+        c if c < 0x80 => 1,
+        c if c >= 0xF0 => 4,
+        c if c >= 0xE0 => 3,
+        _ => 2,
+    };
+    (rest.get(len) == Some(&b'\'')).then_some(i + len + 2)
+}
+
+/// The index of the `]` closing the `[` at `open` when everything between
+/// is table data: numbers (with suffixes), `true`/`false`, char literals,
+/// `,`, `-`, brackets and parentheses, white space and comments.
+fn table_end(b: &[u8], open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut i = open;
+    while i < b.len() {
+        match b[i] {
+            b'[' | b'(' => {
+                depth += 1;
+                i += 1;
+            }
+            b']' | b')' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return (b[i] == b']').then_some(i);
+                }
+                i += 1;
+            }
+            b',' | b'-' | b' ' | b'\t' | b'\n' | b'\r' => i += 1,
+            b'/' if b.get(i + 1) == Some(&b'/') => i = line_end(b, i),
+            b'/' if b.get(i + 1) == Some(&b'*') => i = block_comment_end(b, i),
+            b'\'' => i = char_end(b, i)?,
+            c if c.is_ascii_digit() => {
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b'.')
+                {
+                    i += 1;
+                }
+            }
+            c if c.is_ascii_alphabetic() => {
+                let start = i;
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                    i += 1;
+                }
+                if !matches!(&b[start..i], b"true" | b"false") {
+                    return None;
+                }
+            }
+            _ => return None,
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn table(rows: usize, row: &str) -> String {
+        let mut t = String::from("[\n");
+        for _ in 0..rows {
+            t.push_str(row);
+            t.push('\n');
+        }
+        t.push(']');
+        t
+    }
+
+    #[test]
+    fn literal_tables_are_blanked_in_place() {
+        let data = table(
+            2000,
+            "    0x43F0, 0x4C32, -1, 2u8, 1.5e-3, true, '\\'', 'é', (1, 2), [3, 4], // note",
+        );
+        let source = format!(
+            "pub static T: [u16; 4] = {data};\nconst S: &str = \"[\";\nfn f() {{ let k = [1, 2]; }}\n"
+        );
+        let blanked = blank_tables(&source).expect("a table");
+        assert_eq!(blanked.len(), source.len());
+        assert_eq!(blanked.matches('\n').count(), source.matches('\n').count());
+        assert!(blanked.contains("= [") && !blanked.contains("0x43F0"));
+        // What follows the table is where it was.
+        let tail = source.find("const S").unwrap();
+        assert_eq!(&blanked[tail..], &source[tail..]);
+        assert!(syn::parse_file(&blanked).is_ok());
+    }
+
+    #[test]
+    fn code_strings_and_small_tables_are_not_blanked() {
+        // A name, a call or a string inside: code or text, kept.
+        for row in [
+            "    key(1), 2,",
+            "    \"secret\", 2,",
+            "    1 + 2, 3,",
+            "    x, 1,",
+        ] {
+            let source = format!("const T: X = {};\n", table(3000, row));
+            assert_eq!(blank_tables(&source), None, "{row}");
+        }
+        // A table inside a string or a comment is not touched.
+        let inner = table(3000, "    1, 2,");
+        for source in [
+            format!("const S: &str = \"{inner}\";"),
+            format!("// {}\n", inner.replace('\n', " ")),
+            format!("const S: &str = r#\"{inner}\"#;"),
+        ] {
+            assert_eq!(blank_tables(&source), None);
+        }
+        let small = format!("const T: [u8; 4] = {};", table(10, "    1, 2,"));
+        assert_eq!(blank_tables(&small), None);
+    }
 
     fn depth(source: &str) -> usize {
         prescan(source).iter().map(|c| c.depth).max().unwrap_or(0)

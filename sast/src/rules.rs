@@ -175,7 +175,7 @@ rules! {
         "Untrusted data is written to a log with `Display` formatting (`{}` or tracing's `%`). Embedded newlines and control characters let an attacker forge log entries or hide their activity from whoever reads the logs.",
         "Log untrusted values with `Debug` formatting (`{:?}`, tracing's `?value` or a plain field), which escapes control characters, or strip newlines first.";
     CLEARTEXT_LOGGING = "cleartext-logging", "Secret written to logs or the console", 532, Medium,
-        "A value whose name says it is a password, token, API key or other credential is printed or logged. Logs are copied to many systems and read by many people; credentials in them leak.",
+        "A value whose name says it is a password, token, API key or other credential is printed or logged. Logs are copied to many systems and read by many people; credentials in them leak. A value printed with `{:?}` whose type derives `Debug` over such a field shows it too.",
         "Do not log secrets. Log that a credential was present, or a redacted form, and wrap secrets in a type such as `secrecy::SecretString` whose `Debug` output is redacted.";
     CLEARTEXT_STORAGE = "cleartext-storage", "Secret written to a file or plain socket", 312, Medium,
         "A value whose name says it is a password, token, API key or other credential is written unencrypted to a file (`fs::write`, `File::write_all`) or to a plain TCP stream. Anyone who can read the file, its backups, or the network path gets the credential.",

@@ -10,8 +10,20 @@ impl super::Check for Check {
             return;
         }
         let sink = if m.is_log { "the log" } else { "the console" };
-        for (i, _) in m.rendered {
+        for (i, render) in m.rendered {
             let arg = &m.args[*i];
+            if *render == Render::Debug {
+                if let Some((ty, field)) = var_of(&arg.expr).and_then(|v| secret_debug(a, cx, &v)) {
+                    a.report(
+                        Some(cx),
+                        id::CLEARTEXT_LOGGING,
+                        arg.expr.span(),
+                        arg.expr.span(),
+                        format!("`{ty}` derives `Debug`, which writes its `{field}` to {sink}"),
+                    );
+                    continue;
+                }
+            }
             let secret = arg
                 .name
                 .as_deref()
@@ -28,7 +40,19 @@ impl super::Check for Check {
                 );
             }
         }
-        for (ident, _, span) in m.captured {
+        for (ident, render, span) in m.captured {
+            if *render == Render::Debug {
+                if let Some((ty, field)) = secret_debug(a, cx, ident) {
+                    a.report(
+                        Some(cx),
+                        id::CLEARTEXT_LOGGING,
+                        *span,
+                        *span,
+                        format!("`{ty}` derives `Debug`, which writes its `{field}` to {sink}"),
+                    );
+                    continue;
+                }
+            }
             let secret = if is_secret_name(ident) {
                 Some(ident.clone())
             } else {
@@ -152,4 +176,58 @@ pub(crate) fn secret_source(cx: &FnCx, e: &Expr) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// The type of variable `name`, when it derives `Debug` over a secret
+/// field, and that field.
+fn secret_debug(a: &FileAnalyzer<'_>, cx: &FnCx, name: &str) -> Option<(String, String)> {
+    let ty = cx.vars.get(name)?.ty.as_deref()?;
+    let ty = ty.rsplit("::").next().unwrap_or(ty);
+    let field = a.secret_debug_types.get(ty)?;
+    Some((ty.to_string(), field.clone()))
+}
+
+/// Structs and enums of the file with `#[derive(Debug)]` and a field named
+/// like a secret (`secret_key: &str`, `password: String`) whose type does
+/// not redact itself (`SecretString`, `Secret<..>`, `Zeroizing` print
+/// nothing or are not strings).
+pub(crate) fn collect_secret_debug_types(
+    file: &syn::File,
+    out: &mut std::collections::HashMap<String, String>,
+) {
+    struct Types<'o>(&'o mut std::collections::HashMap<String, String>);
+    fn derives_debug(attrs: &[syn::Attribute]) -> bool {
+        attrs.iter().any(|a| {
+            a.path().is_ident("derive")
+                && quote::ToTokens::to_token_stream(&a.meta)
+                    .to_string()
+                    .split(|c: char| !c.is_alphanumeric() && c != '_')
+                    .any(|w| w == "Debug")
+        })
+    }
+    fn secret_field<'f>(fields: impl Iterator<Item = &'f syn::Field>) -> Option<String> {
+        fields.into_iter().find_map(|f| {
+            let name = f.ident.as_ref()?.to_string();
+            let ty = quote::ToTokens::to_token_stream(&f.ty).to_string();
+            let redacted = ty.contains("Secret") || ty.contains("Zeroiz") || ty.contains("Redact");
+            (is_secret_name(&name) && !redacted).then_some(name)
+        })
+    }
+    impl<'ast> syn::visit::Visit<'ast> for Types<'_> {
+        fn visit_item_struct(&mut self, s: &'ast syn::ItemStruct) {
+            if derives_debug(&s.attrs) {
+                if let Some(field) = secret_field(s.fields.iter()) {
+                    self.0.insert(s.ident.to_string(), field);
+                }
+            }
+        }
+        fn visit_item_enum(&mut self, e: &'ast syn::ItemEnum) {
+            if derives_debug(&e.attrs) {
+                if let Some(field) = secret_field(e.variants.iter().flat_map(|v| v.fields.iter())) {
+                    self.0.insert(e.ident.to_string(), field);
+                }
+            }
+        }
+    }
+    syn::visit::Visit::visit_file(&mut Types(out), file);
 }

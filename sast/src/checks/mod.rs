@@ -49,7 +49,7 @@ mod world_writable;
 mod xss;
 mod xxe;
 
-pub(crate) use cleartext_logging::secret_source;
+pub(crate) use cleartext_logging::{collect_secret_debug_types, secret_source};
 pub(crate) use insecure_cookie::finish as finish_cookies;
 pub(crate) use sensitive_header::built_header_value;
 pub(crate) use tls_verification_disabled::collect_verifiers;

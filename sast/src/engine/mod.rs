@@ -193,6 +193,9 @@ pub struct FileAnalyzer<'a> {
     /// Types with a rustls `ServerCertVerifier`/`ClientCertVerifier` impl
     /// in this file, and whether it accepts every certificate.
     pub(crate) verifiers: HashMap<String, bool>,
+    /// Types of this file that derive `Debug` over a field named like a
+    /// secret, with that field (`SigningParams` -> `secret_key`).
+    pub(crate) secret_debug_types: HashMap<String, String>,
     pub findings: Vec<RawFinding>,
     /// Summaries of the file's functions analysed so far, by key (`name`,
     /// `Type::name`).
@@ -729,6 +732,7 @@ impl<'a> FileAnalyzer<'a> {
             include_tests,
             literal_consts: HashSet::new(),
             verifiers: HashMap::new(),
+            secret_debug_types: HashMap::new(),
             findings: Vec::new(),
             depth: 0,
             limit_line: None,
@@ -765,6 +769,9 @@ impl<'a> FileAnalyzer<'a> {
         // A verifier implements a trait named `...CertVerifier`.
         if self.source.contains("CertVerifier") {
             crate::checks::collect_verifiers(file, &mut self.verifiers);
+        }
+        if self.source.contains("Debug") {
+            crate::checks::collect_secret_debug_types(file, &mut self.secret_debug_types);
         }
     }
 
