@@ -480,8 +480,11 @@ pub fn blank_tables(text: &str) -> Option<String> {
                     .map_or(i + 1, |(hashes, body)| raw_string_end(b, body, hashes));
             }
             b'\'' => i = char_end(b, i).unwrap_or(i + 1),
+            // Either way past what was scanned, so the scan stays linear
+            // (`[[[[..` does not rescan from every bracket); a table inside
+            // a rejected one stays as written.
             b'[' => match table_end(b, i) {
-                Some(end) if end - i > TABLE_BYTES => {
+                Ok(end) if end - i > TABLE_BYTES => {
                     let buf = out.get_or_insert_with(|| b.to_vec());
                     for byte in &mut buf[i + 1..end] {
                         if *byte != b'\n' {
@@ -490,7 +493,8 @@ pub fn blank_tables(text: &str) -> Option<String> {
                     }
                     i = end + 1;
                 }
-                _ => i += 1,
+                Ok(end) => i = end + 1,
+                Err(at) => i = at.max(i + 1),
             },
             c if c.is_ascii_alphanumeric() || c == b'_' => {
                 // Skip a whole word (`br"..`'s `b` is handled above only
@@ -596,8 +600,9 @@ fn char_end(b: &[u8], i: usize) -> Option<usize> {
 
 /// The index of the `]` closing the `[` at `open` when everything between
 /// is table data: numbers (with suffixes), `true`/`false`, char literals,
-/// `,`, `-`, brackets and parentheses, white space and comments.
-fn table_end(b: &[u8], open: usize) -> Option<usize> {
+/// `,`, `-`, brackets and parentheses, white space and comments; else
+/// `Err` with where the scan stopped (what is not table data).
+fn table_end(b: &[u8], open: usize) -> Result<usize, usize> {
     let mut depth = 0usize;
     let mut i = open;
     while i < b.len() {
@@ -607,16 +612,16 @@ fn table_end(b: &[u8], open: usize) -> Option<usize> {
                 i += 1;
             }
             b']' | b')' => {
-                depth = depth.checked_sub(1)?;
+                depth = depth.checked_sub(1).ok_or(i)?;
                 if depth == 0 {
-                    return (b[i] == b']').then_some(i);
+                    return if b[i] == b']' { Ok(i) } else { Err(i) };
                 }
                 i += 1;
             }
             b',' | b'-' | b' ' | b'\t' | b'\n' | b'\r' => i += 1,
             b'/' if b.get(i + 1) == Some(&b'/') => i = line_end(b, i),
             b'/' if b.get(i + 1) == Some(&b'*') => i = block_comment_end(b, i),
-            b'\'' => i = char_end(b, i)?,
+            b'\'' => i = char_end(b, i).ok_or(i)?,
             c if c.is_ascii_digit() => {
                 while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b'.')
                 {
@@ -629,13 +634,13 @@ fn table_end(b: &[u8], open: usize) -> Option<usize> {
                     i += 1;
                 }
                 if !matches!(&b[start..i], b"true" | b"false") {
-                    return None;
+                    return Err(start);
                 }
             }
-            _ => return None,
+            _ => return Err(i),
         }
     }
-    None
+    Err(b.len())
 }
 
 #[cfg(test)]
@@ -669,6 +674,16 @@ mod tests {
         let tail = source.find("const S").unwrap();
         assert_eq!(&blanked[tail..], &source[tail..]);
         assert!(syn::parse_file(&blanked).is_ok());
+    }
+
+    #[test]
+    fn blanking_is_linear_in_open_brackets() {
+        // Every `[` would rescan to the end: 1 MB of them must still be
+        // one pass (this test would not finish otherwise).
+        let source = format!("const T: X = {};", "[".repeat(1 << 20));
+        assert_eq!(blank_tables(&source), None);
+        let source = format!("const T: X = {}x", "[1, ".repeat(1 << 18));
+        assert_eq!(blank_tables(&source), None);
     }
 
     #[test]
