@@ -15,19 +15,7 @@ impl super::Check for Check {
             return;
         }
         let Some(value) = lit_str(e) else { return };
-        let placeholder = value.len() < 4
-            || value.contains(char::is_whitespace)
-            || value.starts_with(['$', '{', '<', '%', '/'])
-            || value
-                .chars()
-                .all(|c| c == value.chars().next().unwrap_or('x'))
-            || (value
-                .chars()
-                .all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit())
-                && value.contains('_'))
-            || value.eq_ignore_ascii_case("redacted")
-            || value.contains("://");
-        if !placeholder {
+        if !is_placeholder(&value) {
             let span = e.span();
             a.report(
                 cx,
@@ -38,4 +26,66 @@ impl super::Check for Check {
             );
         }
     }
+
+    /// A key/value setter given a secret's name and a literal:
+    /// `.with_value("secret_key", json!("dev-key"))`, `.set("password",
+    /// "hunter22")`, `map.insert("api_token", "..".to_string())`.
+    fn method(&self, a: &mut FileAnalyzer<'_>, cx: &mut FnCx, m: &Method<'_>) {
+        let [key, value] = match m.expr.args.len() {
+            2 => [&m.expr.args[0], &m.expr.args[1]],
+            _ => return,
+        };
+        let Some(name) = lit_str(key).filter(|k| is_secret_name_for_literal(k)) else {
+            return;
+        };
+        let value_expr = match peel(value) {
+            Expr::Macro(mac) if last_ident(&mac.mac.path) == "json" => {
+                match mac.mac.parse_body::<Expr>() {
+                    Ok(inner) => inner,
+                    Err(_) => return,
+                }
+            }
+            other => other.clone(),
+        };
+        let Some(text) = lit_str(&value_expr).or_else(|| match &value_expr {
+            // `String::from("..")`
+            Expr::Call(c)
+                if c.args.len() == 1
+                    && matches!(&*c.func, Expr::Path(p) if last_ident(&p.path) == "from") =>
+            {
+                lit_str(&c.args[0])
+            }
+            _ => None,
+        }) else {
+            return;
+        };
+        if !is_placeholder(&text) {
+            let span = value.span();
+            a.report(
+                Some(cx),
+                id::HARDCODED_SECRET,
+                span,
+                span,
+                format!("`{name}` is set from a string literal"),
+            );
+        }
+    }
+}
+
+/// Text that stands for a secret rather than being one: short, with
+/// spaces, a `${VAR}`/`<value>` template, one repeated character, an
+/// `ENV_NAME`, "redacted", a URL.
+fn is_placeholder(value: &str) -> bool {
+    value.len() < 4
+        || value.contains(char::is_whitespace)
+        || value.starts_with(['$', '{', '<', '%', '/'])
+        || value
+            .chars()
+            .all(|c| c == value.chars().next().unwrap_or('x'))
+        || (value
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit())
+            && value.contains('_'))
+        || value.eq_ignore_ascii_case("redacted")
+        || value.contains("://")
 }
