@@ -54,6 +54,27 @@ impl FileAnalyzer<'_> {
             );
             return source.only(ALLOC).union(default.only(ALLOC));
         }
+        // byteorder's `BigEndian::read_u32(&buf)`: a length field decoded
+        // from bytes, as `u32::from_be_bytes` above.
+        let byte_order = callee.rsplit("::").nth(1).is_some_and(|t| {
+            matches!(
+                t,
+                "BigEndian" | "LittleEndian" | "NetworkEndian" | "NativeEndian" | "BE" | "LE"
+            )
+        });
+        if byte_order
+            && is_number_read(last)
+            && !c.args.first().is_some_and(|a| {
+                self.is_literal_material(a) || FileAnalyzer::is_random_bytes(cx, a)
+            })
+        {
+            let line = start_of(leftmost_span(&c.func)).0;
+            let source = cx.add_source(
+                format!("a number decoded from input bytes (`{}`)", short(&callee)),
+                line,
+            );
+            return source.only(ALLOC).union(default.only(ALLOC));
+        }
         // Sources (all local: the operator controls them).
         for (path, what) in SOURCE_FNS {
             if path_ends_with(&callee, path) {
