@@ -31,6 +31,10 @@ impl super::Check for Check {
     /// `.with_value("secret_key", json!("dev-key"))`, `.set("password",
     /// "hunter22")`, `map.insert("api_token", "..".to_string())`.
     fn method(&self, a: &mut FileAnalyzer<'_>, cx: &mut FnCx, m: &Method<'_>) {
+        // `debug_struct(..).field("key", &"[elided]")` is what `Debug` shows.
+        if m.name == "field" {
+            return;
+        }
         let [key, value] = match m.expr.args.len() {
             2 => [&m.expr.args[0], &m.expr.args[1]],
             _ => return,
@@ -73,12 +77,15 @@ impl super::Check for Check {
 }
 
 /// Text that stands for a secret rather than being one: short, with
-/// spaces, a `${VAR}`/`<value>` template, one repeated character, an
-/// `ENV_NAME`, "redacted", a URL.
+/// spaces, a `${VAR}`/`<value>`/`[elided]` template, one repeated
+/// character, an `ENV_NAME`, "redacted", "masked", a URL.
 fn is_placeholder(value: &str) -> bool {
     value.len() < 4
         || value.contains(char::is_whitespace)
-        || value.starts_with(['$', '{', '<', '%', '/'])
+        || value.starts_with(['$', '{', '<', '%', '/', '[', '(', '*'])
+        || ["elided", "redacted", "hidden", "masked"]
+            .iter()
+            .any(|w| value.to_ascii_lowercase().contains(w))
         || value
             .chars()
             .all(|c| c == value.chars().next().unwrap_or('x'))
@@ -86,6 +93,5 @@ fn is_placeholder(value: &str) -> bool {
             .chars()
             .all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit())
             && value.contains('_'))
-        || value.eq_ignore_ascii_case("redacted")
         || value.contains("://")
 }
