@@ -99,7 +99,9 @@ pub fn prescan(source: &str) -> Vec<Chunk> {
     let mut boundary: Option<(usize, usize)> = None; // last safe split point and its line
     let mut pending = Pending::None;
     let mut line = 1usize;
-    let mut i = 0usize;
+    // syn skips a `#!` line (not `#![..]`); so does the depth count, or a
+    // quote in it would hide the rest of the file.
+    let mut i = shebang_end(source);
 
     // Helpers as macros so they can touch the locals.
     macro_rules! level {
@@ -307,15 +309,29 @@ pub fn prescan(source: &str) -> Vec<Chunk> {
                             // A guard after an arm's pattern is an expression.
                             arm_pattern!(false);
                         }
-                        if matches!(word, "as" | "else" | "if" | "return" | "break" | "move") {
+                        if matches!(
+                            word,
+                            "as" | "else" | "if" | "return" | "break" | "move" | "yield" | "become"
+                        ) {
                             op!(1);
                         }
                         i = end;
                     }
                 }
             }
-            b'+' | b'-' | b'*' | b'/' | b'%' | b'^' | b'!' | b'&' | b'|' | b'<' | b'>' | b'='
-            | b'.' | b'?' | b'@' | b'~' => {
+            // In an arm's pattern `|` lists alternatives (flat to syn), but
+            // `&` nests (`&&&x` is three reference patterns).
+            b'|' if arms.last() == Some(&Some(true)) => {
+                separator!();
+                i += 1;
+            }
+            b'&' => {
+                *level!() += 1;
+                deepen!(1);
+                i += 1;
+            }
+            b'+' | b'-' | b'*' | b'/' | b'%' | b'^' | b'!' | b'|' | b'<' | b'>' | b'=' | b'.'
+            | b'?' | b'@' | b'~' => {
                 op!(1);
                 i += 1;
             }
@@ -467,23 +483,21 @@ pub fn blank_tables(text: &str) -> Option<String> {
     if text.len() < TABLE_BYTES {
         return None;
     }
+    // The lexing is `prescan`'s (its string, raw string and quote rules).
     let b = text.as_bytes();
+    let mut line = 0usize;
     let mut out: Option<Vec<u8>> = None;
-    let mut i = 0;
+    let mut i = shebang_end(text);
     while i < b.len() {
         match b[i] {
             b'/' if b.get(i + 1) == Some(&b'/') => i = line_end(b, i),
             b'/' if b.get(i + 1) == Some(&b'*') => i = block_comment_end(b, i),
-            b'"' => i = string_end(b, i + 1),
-            b'r' | b'b' if raw_string_start(b, i).is_some() => {
-                i = raw_string_start(b, i)
-                    .map_or(i + 1, |(hashes, body)| raw_string_end(b, body, hashes));
-            }
-            b'\'' => i = char_end(b, i).unwrap_or(i + 1),
+            b'"' => i = skip_string(b, i + 1, &mut line),
+            b'\'' => i = skip_quote(b, text, i, &mut line).max(i + 1),
             // Either way past what was scanned, so the scan stays linear
             // (`[[[[..` does not rescan from every bracket); a table inside
             // a rejected one stays as written.
-            b'[' => match table_end(b, i) {
+            b'[' => match table_end(b, text, i) {
                 Ok(end) if end - i > TABLE_BYTES => {
                     let buf = out.get_or_insert_with(|| b.to_vec());
                     for byte in &mut buf[i + 1..end] {
@@ -496,18 +510,38 @@ pub fn blank_tables(text: &str) -> Option<String> {
                 Ok(end) => i = end + 1,
                 Err(at) => i = at.max(i + 1),
             },
-            c if c.is_ascii_alphanumeric() || c == b'_' => {
-                // Skip a whole word (`br"..`'s `b` is handled above only
-                // at a word's start).
-                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
-                    i += 1;
+            b'0'..=b'9' => i = ident_end(b, i),
+            c if c == b'_' || c.is_ascii_alphabetic() || c >= 0x80 => {
+                let end = ident_end(b, i);
+                let next = b.get(end).copied();
+                i = match (&b[i..end], next) {
+                    (b"r" | b"br" | b"cr", Some(b'"' | b'#'))
+                        if !(next == Some(b'#')
+                            && b.get(end + 1)
+                                .is_some_and(|c| *c == b'_' || c.is_ascii_alphabetic())) =>
+                    {
+                        skip_raw_string(b, end, &mut line)
+                    }
+                    (b"b" | b"c", Some(b'"')) => skip_string(b, end + 1, &mut line),
+                    (b"b", Some(b'\'')) => skip_quote(b, text, end, &mut line),
+                    _ => end,
                 }
+                .max(i + 1);
             }
             _ => i += 1,
         }
     }
-    // Only ASCII spaces replaced whole bytes of ASCII tables: still UTF-8.
+    // Only ASCII bytes of ASCII tables were replaced: still UTF-8.
     out.and_then(|buf| String::from_utf8(buf).ok())
+}
+
+/// Where the code of a file starts: after a `#!` line that is not an
+/// inner attribute (`#![..]`), which syn skips too.
+pub(crate) fn shebang_end(text: &str) -> usize {
+    match text.strip_prefix("#!") {
+        Some(rest) if !rest.trim_start().starts_with('[') => text.find('\n').unwrap_or(text.len()),
+        _ => 0,
+    }
 }
 
 fn line_end(b: &[u8], i: usize) -> usize {
@@ -536,74 +570,15 @@ fn block_comment_end(b: &[u8], mut i: usize) -> usize {
     b.len()
 }
 
-/// Past the closing quote of a string whose body starts at `i`.
-fn string_end(b: &[u8], mut i: usize) -> usize {
-    while i < b.len() {
-        match b[i] {
-            b'\\' => i += 2,
-            b'"' => return i + 1,
-            _ => i += 1,
-        }
-    }
-    b.len()
-}
-
-/// `r"`, `r#"`, `br#"`: the number of `#` and where the body starts.
-fn raw_string_start(b: &[u8], i: usize) -> Option<(usize, usize)> {
-    let mut j = i;
-    if b[j] == b'b' {
-        j += 1;
-    }
-    if b.get(j) != Some(&b'r') {
-        return None;
-    }
-    j += 1;
-    let hashes = b[j..].iter().take_while(|&&c| c == b'#').count();
-    (b.get(j + hashes) == Some(&b'"')).then_some((hashes, j + hashes + 1))
-}
-
-fn raw_string_end(b: &[u8], mut i: usize, hashes: usize) -> usize {
-    while i < b.len() {
-        if b[i] == b'"'
-            && b[i + 1..]
-                .iter()
-                .take(hashes)
-                .filter(|&&c| c == b'#')
-                .count()
-                == hashes
-        {
-            return i + 1 + hashes;
-        }
-        i += 1;
-    }
-    b.len()
-}
-
-/// Past a char literal starting at the quote `i` (`'a'`, `'\n'`,
-/// `'\u{1F600}'`, `'é'`); `None` for a lifetime or label (`'a`).
-fn char_end(b: &[u8], i: usize) -> Option<usize> {
-    let rest = b.get(i + 1..)?;
-    if rest.first() == Some(&b'\\') {
-        // After the escaped character (`'\''` escapes a quote).
-        let close = rest.get(2..)?.iter().position(|&c| c == b'\'')?;
-        return (close < 10).then_some(i + close + 4);
-    }
-    // One UTF-8 character, then the closing quote.
-    let len = match *rest.first()? {
-        c if c < 0x80 => 1,
-        c if c >= 0xF0 => 4,
-        c if c >= 0xE0 => 3,
-        _ => 2,
-    };
-    (rest.get(len) == Some(&b'\'')).then_some(i + len + 2)
-}
-
 /// The index of the `]` closing the `[` at `open` when everything between
-/// is table data: numbers (with suffixes), `true`/`false`, char literals,
-/// `,`, `-`, brackets and parentheses, white space and comments; else
-/// `Err` with where the scan stopped (what is not table data).
-fn table_end(b: &[u8], open: usize) -> Result<usize, usize> {
+/// is ASCII table data: numbers (with suffixes), `true`/`false`, char
+/// literals, `,`, `-`, brackets and parentheses, white space and line
+/// comments; else `Err` with where the scan stopped. No block comment, no
+/// quote, no other byte: should the lexing above ever be out of step with
+/// Rust's, what it takes for a table cannot be code.
+fn table_end(b: &[u8], text: &str, open: usize) -> Result<usize, usize> {
     let mut depth = 0usize;
+    let mut line = 0usize;
     let mut i = open;
     while i < b.len() {
         match b[i] {
@@ -619,9 +594,25 @@ fn table_end(b: &[u8], open: usize) -> Result<usize, usize> {
                 i += 1;
             }
             b',' | b'-' | b' ' | b'\t' | b'\n' | b'\r' => i += 1,
-            b'/' if b.get(i + 1) == Some(&b'/') => i = line_end(b, i),
-            b'/' if b.get(i + 1) == Some(&b'*') => i = block_comment_end(b, i),
-            b'\'' => i = char_end(b, i).ok_or(i)?,
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                let end = line_end(b, i);
+                if !b[i..end].is_ascii() {
+                    return Err(i);
+                }
+                i = end;
+            }
+            b'\'' => {
+                let end = skip_quote(b, text, i, &mut line);
+                // A char literal (not a lifetime), of ASCII, on one line.
+                if end <= i + 2
+                    || b[end - 1] != b'\''
+                    || !b[i..end].is_ascii()
+                    || b[i..end].contains(&b'\n')
+                {
+                    return Err(i);
+                }
+                i = end;
+            }
             c if c.is_ascii_digit() => {
                 while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b'.')
                 {
@@ -661,7 +652,7 @@ mod tests {
     fn literal_tables_are_blanked_in_place() {
         let data = table(
             2000,
-            "    0x43F0, 0x4C32, -1, 2u8, 1.5e-3, true, '\\'', 'é', (1, 2), [3, 4], // note",
+            "    0x43F0, 0x4C32, -1, 2u8, 1.5e-3, true, '\\'', '\"', (1, 2), [3, 4], // note",
         );
         let source = format!(
             "pub static T: [u16; 4] = {data};\nconst S: &str = \"[\";\nfn f() {{ let k = [1, 2]; }}\n"
@@ -674,6 +665,72 @@ mod tests {
         let tail = source.find("const S").unwrap();
         assert_eq!(&blanked[tail..], &source[tail..]);
         assert!(syn::parse_file(&blanked).is_ok());
+    }
+
+    #[test]
+    fn a_shebang_line_hides_nothing_from_the_depth_count() {
+        let deep = format!("fn f() {{ {}1{} }}", "(".repeat(3000), ")".repeat(3000));
+        for shebang in ["#!/bin/sh \"", "#!/bin/sh /*"] {
+            assert!(
+                depth(&format!("{shebang}\n{deep}")) > MAX_NESTING,
+                "{shebang}"
+            );
+        }
+        // `#![..]` is an attribute, not a shebang.
+        assert!(depth("#![allow(x)]\nfn f() {}") < 10);
+    }
+
+    #[test]
+    fn prefix_chains_syn_nests_are_counted() {
+        // `yield yield ..`, `become become ..` and `&&&..x` patterns nest.
+        for chain in [
+            format!("fn f() {{ {} 1 }}", "yield ".repeat(3000)),
+            format!("fn f() {{ {} g() }}", "become ".repeat(3000)),
+            format!(
+                "fn f(x: u8) {{ match x {{ {}_ => () }} }}",
+                "&".repeat(3000)
+            ),
+        ] {
+            assert!(depth(&chain) > MAX_NESTING);
+        }
+        // Alternatives in a pattern are a flat list.
+        let alternatives = (0..3000)
+            .map(|i| format!("&{i}"))
+            .collect::<Vec<_>>()
+            .join(" | ");
+        assert!(
+            depth(&format!(
+                "fn f(x: &u16) {{ match x {{ {alternatives} => () }} }}"
+            )) < 20
+        );
+    }
+
+    #[test]
+    fn tables_that_could_be_misread_are_kept() {
+        // Non-ASCII (blanking it would move the columns after it), a block
+        // comment (a string misread as code could open one).
+        for row in ["    1, 'é',", "    1, /* c */ 2,", "    1, 2, // é"] {
+            let source = format!("const T: X = {};\n", table(3000, row));
+            assert_eq!(blank_tables(&source), None, "{row}");
+        }
+    }
+
+    #[test]
+    fn strings_that_look_like_tables_stay_strings() {
+        // Each prefix once put the lexer out of step with Rust's, so that
+        // the string `"[0, /*"` opened a "table" that swallowed real code
+        // up to a later `*/ 0]` (red team rt38).
+        let pad = format!("let pad = \"{}\";", "x".repeat(TABLE_BYTES));
+        let code =
+            format!("let s = \"[0, /*\"; run(&format!(\"{{}}\", user)); {pad} let t = \"*/ 0]\";");
+        for prefix in [
+            "pub static C: &core::ffi::CStr = cr\"\\\";",
+            "const C: (char, char) = ('\\u{0_0_0_0_4_1}', '\"');",
+            "#!/usr/bin/env run \"",
+        ] {
+            let source = format!("{prefix}\nfn f(user: &str) {{ {code} }}\n");
+            assert_eq!(blank_tables(&source), None, "{prefix}");
+        }
     }
 
     #[test]

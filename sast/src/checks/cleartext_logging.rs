@@ -195,7 +195,10 @@ pub(crate) fn collect_secret_debug_types(
     file: &syn::File,
     out: &mut std::collections::HashMap<String, String>,
 ) {
-    struct Types<'o>(&'o mut std::collections::HashMap<String, String>);
+    struct Types<'o>(
+        &'o mut std::collections::HashMap<String, String>,
+        &'o std::collections::HashSet<String>,
+    );
     fn derives_debug(attrs: &[syn::Attribute]) -> bool {
         attrs.iter().any(|a| {
             a.path().is_ident("derive")
@@ -205,29 +208,70 @@ pub(crate) fn collect_secret_debug_types(
                     .any(|w| w == "Debug")
         })
     }
-    fn secret_field<'f>(fields: impl Iterator<Item = &'f syn::Field>) -> Option<String> {
+    /// A field named like a secret, of text: not one with its own
+    /// `Debug` (a `Secret*` wrapper, a type of this file with a hand-written
+    /// `impl Debug`), a number, a flag, a path or a time, nor one skipped
+    /// by an attribute (`#[debug(skip)]`, `#[educe(Debug(ignore))]`).
+    fn secret_field<'f>(
+        fields: impl Iterator<Item = &'f syn::Field>,
+        own_debug: &std::collections::HashSet<String>,
+    ) -> Option<String> {
         fields.into_iter().find_map(|f| {
             let name = f.ident.as_ref()?.to_string();
             let ty = quote::ToTokens::to_token_stream(&f.ty).to_string();
             let redacted = ty.contains("Secret") || ty.contains("Zeroiz") || ty.contains("Redact");
-            (is_secret_name(&name) && !redacted).then_some(name)
+            let words: Vec<&str> = ty
+                .split(|c: char| !c.is_alphanumeric() && c != '_')
+                .collect();
+            let not_text = words.iter().any(|w| {
+                is_numeric_type_name(w)
+                    || matches!(
+                        *w,
+                        "bool" | "Path" | "PathBuf" | "Duration" | "Instant" | "SystemTime"
+                    )
+                    || own_debug.contains(*w)
+            });
+            let skipped = f.attrs.iter().any(|a| {
+                let text = quote::ToTokens::to_token_stream(a).to_string();
+                text.contains("skip") || text.contains("ignore")
+            });
+            (is_secret_name(&name) && !redacted && !not_text && !skipped).then_some(name)
         })
     }
+    /// Types of the file with a hand-written `impl Debug` (they choose what
+    /// they show).
+    struct OwnDebug(std::collections::HashSet<String>);
+    impl<'ast> syn::visit::Visit<'ast> for OwnDebug {
+        fn visit_item_impl(&mut self, item: &'ast syn::ItemImpl) {
+            let is_debug = item
+                .trait_
+                .as_ref()
+                .is_some_and(|(_, p, _)| last_ident(p) == "Debug");
+            if let (true, syn::Type::Path(tp)) = (is_debug, &*item.self_ty) {
+                self.0.insert(last_ident(&tp.path));
+            }
+        }
+    }
+    let mut own = OwnDebug(Default::default());
+    syn::visit::Visit::visit_file(&mut own, file);
+    let own_debug = own.0;
     impl<'ast> syn::visit::Visit<'ast> for Types<'_> {
         fn visit_item_struct(&mut self, s: &'ast syn::ItemStruct) {
             if derives_debug(&s.attrs) {
-                if let Some(field) = secret_field(s.fields.iter()) {
+                if let Some(field) = secret_field(s.fields.iter(), self.1) {
                     self.0.insert(s.ident.to_string(), field);
                 }
             }
         }
         fn visit_item_enum(&mut self, e: &'ast syn::ItemEnum) {
             if derives_debug(&e.attrs) {
-                if let Some(field) = secret_field(e.variants.iter().flat_map(|v| v.fields.iter())) {
+                if let Some(field) =
+                    secret_field(e.variants.iter().flat_map(|v| v.fields.iter()), self.1)
+                {
                     self.0.insert(e.ident.to_string(), field);
                 }
             }
         }
     }
-    syn::visit::Visit::visit_file(&mut Types(out), file);
+    syn::visit::Visit::visit_file(&mut Types(out, &own_debug), file);
 }

@@ -73,6 +73,15 @@ impl super::Check for Check {
         if cx.is_none() || !matches!(lit, syn::Lit::Str(_)) {
             return;
         }
+        // Only where the file sets cookies from text: a `Set-Cookie`
+        // header or a parsed cookie (not a client's cookie store).
+        let source = a.source;
+        let sets_cookies = source.contains("SET_COOKIE")
+            || source.contains("Cookie::parse")
+            || source.to_ascii_lowercase().contains("set-cookie");
+        if !sets_cookies {
+            return;
+        }
         let Some(set) = cookie_text_flags(value) else {
             return;
         };
@@ -200,16 +209,22 @@ fn cookie_text_flags(text: &str) -> Option<u8> {
             "secure" => set |= SECURE,
             "httponly" => set |= HTTP_ONLY,
             "samesite" => set |= SAME_SITE,
-            "max-age" if value.trim() == "0" => return None,
+            // Deleting the cookie: no lifetime left, or a date in the past.
+            "max-age" if value.trim().parse::<i64>().is_ok_and(|n| n <= 0) => return None,
+            "expires" if value.contains("1970") => return None,
             "path" | "domain" | "max-age" | "expires" | "partitioned" => {}
             _ => return None,
         }
         attributes += 1;
     }
-    // `SameSite=Lax; Path=/; ..` continuing a cookie built elsewhere: its
-    // first part is an attribute, not the cookie's name.
-    if name.trim().eq_ignore_ascii_case("samesite") {
-        set |= SAME_SITE;
+    // Text that starts with an attribute (`Domain=..; Path=/; ..` appended
+    // to a cookie built elsewhere, or an HSTS `max-age=..; ..` value) is
+    // not judged on its own.
+    if matches!(
+        name.trim().to_ascii_lowercase().as_str(),
+        "domain" | "path" | "max-age" | "expires" | "samesite"
+    ) {
+        return None;
     }
     // At least one attribute after a `;`: `path={}` alone is a key=value
     // line (git's credential protocol), not a cookie.

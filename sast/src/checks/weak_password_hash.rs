@@ -109,6 +109,17 @@ fn is_fast_hash_name(s: &str) -> bool {
 /// `passphrase`, `user_pass`.
 fn is_password_name(name: &str) -> bool {
     let l = name.to_ascii_lowercase();
+    // A reset token, a salt, a stored hash or an already stretched value
+    // (`salted_password` in SCRAM) is not the password itself.
+    let derived = ["token", "salt", "hash", "hashed", "digest", "len", "length"]
+        .iter()
+        .any(|w| l.ends_with(w))
+        || ["salted", "hashed", "scrambled"]
+            .iter()
+            .any(|w| l.starts_with(w));
+    if derived {
+        return false;
+    }
     l.contains("password")
         || l.contains("passwd")
         || l.contains("passphrase")

@@ -340,6 +340,22 @@ impl FileAnalyzer<'_> {
             | "ends_with" | "eq" | "ne" | "cmp" | "partial_cmp" | "is_some" | "is_none"
             | "is_ok" | "is_err" | "exists" | "is_file" | "is_dir" | "hash" | "matches"
             | "is_match" | "chars_count" | "capacity" => Taint::CLEAN,
+            // Numbers (`timeout.as_millis()`): a size at most.
+            "as_millis" | "as_secs" | "as_micros" | "as_nanos" | "as_secs_f32" | "as_secs_f64"
+            | "subsec_millis" | "subsec_micros" | "subsec_nanos" | "count_ones"
+            | "leading_zeros" | "trailing_zeros" => recv.only(ALLOC),
+            // `name.replace('\'', "''")`: a quote doubled is SQL's escape.
+            "replace"
+                if matches!(
+                    (
+                        m.args.first().and_then(lit_char_or_str).as_deref(),
+                        m.args.get(1).and_then(lit_str).as_deref()
+                    ),
+                    (Some("'"), Some("''")) | (Some("\""), Some("\"\""))
+                ) =>
+            {
+                recv.without(taint::SQL)
+            }
             "parse" => {
                 let numeric = m.turbofish.as_ref().is_some_and(|tf| {
                     tf.args.iter().any(|a| matches!(a, syn::GenericArgument::Type(syn::Type::Path(tp)) if is_numeric_type_name(&last_ident(&tp.path)) || last_ident(&tp.path) == "bool"))
@@ -554,6 +570,7 @@ impl FileAnalyzer<'_> {
                         sink.line,
                         sink.column,
                         sink.file.as_deref(),
+                        summary::reportable(sink.kind, &sink.what, sink.built || t.is_built()),
                     )
                 {
                     let here = sink.file.as_ref().map(|_| rel.clone());
@@ -654,5 +671,16 @@ fn mark_random(cx: &mut FnCx, arg: Option<&Expr>) {
                 var.random = true;
             }
         }
+    }
+}
+
+/// A string or char literal's text (`'"'`, `"'"`).
+fn lit_char_or_str(e: &Expr) -> Option<String> {
+    match peel(e) {
+        Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Char(c),
+            ..
+        }) => Some(c.value().to_string()),
+        other => lit_str(other),
     }
 }

@@ -120,7 +120,13 @@ impl FileAnalyzer<'_> {
             sinks.retain(|s| {
                 seen.insert((s.params, s.kind, s.line, s.column, s.file.clone(), s.built))
             });
-            sinks.truncate(MAX_PARAM_SINKS);
+            // The cap keeps first what a public function reports itself
+            // (else 32 pass-through sinks could push it out).
+            if sinks.len() > MAX_PARAM_SINKS {
+                sinks.sort_by_key(|s| !summary::reports(s));
+            }
+            let reported = sinks.iter().filter(|s| summary::reports(s)).count();
+            sinks.truncate(MAX_PARAM_SINKS.max(reported.min(2 * MAX_PARAM_SINKS)));
             if public {
                 summary::report_public(self, sig, &mut summary);
             }

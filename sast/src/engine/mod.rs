@@ -155,9 +155,16 @@ impl FnCx {
         line: usize,
         column: usize,
         file: Option<&str>,
+        reportable: bool,
     ) -> bool {
         let sinks = &self.summary.param_sinks;
-        sinks.len() < eval::MAX_PARAM_SINKS
+        // What a public function reports itself has room of its own.
+        let cap = if reportable {
+            2 * eval::MAX_PARAM_SINKS
+        } else {
+            eval::MAX_PARAM_SINKS
+        };
+        sinks.len() < cap
             && !sinks.iter().any(|s| {
                 s.params == params
                     && s.kind == kind
@@ -1093,7 +1100,8 @@ impl<'a> FileAnalyzer<'a> {
         }
         let (line, column) = start_of(start);
         let (end_line, end_column) = end_of(end);
-        if !cx.wants_param_sink(taint.params, kind, line, column, None) {
+        let reportable = summary::reportable(kind, what, taint.is_built());
+        if !cx.wants_param_sink(taint.params, kind, line, column, None, reportable) {
             return;
         }
         let stmt_line = if cx.stmt_line > 0 && cx.stmt_line <= line {

@@ -288,9 +288,13 @@ pub(crate) const PUBLIC_PARAMETER: &str = "the text of parameter";
 /// a shell command line made by pasting its parameter's text into a larger
 /// string, and not already reported by a public function it calls.
 pub(crate) fn reports(sink: &ParamSink) -> bool {
-    sink.built
-        && !sink.reported
-        && (sink.kind == taint::SQL || (sink.kind == taint::COMMAND && sink.what != PROGRAM_SINK))
+    !sink.reported && reportable(sink.kind, &sink.what, sink.built)
+}
+
+/// A sink of this kind and description, reached by text pasted together
+/// (`built`), is one a public function reports.
+pub(crate) fn reportable(kind: u16, what: &str, built: bool) -> bool {
+    built && (kind == taint::SQL || (kind == taint::COMMAND && what != PROGRAM_SINK))
 }
 
 /// A library's public function is its input: callers outside the crate
