@@ -251,6 +251,9 @@ pub(crate) fn collect_secret_debug_types(
                 self.0.insert(last_ident(&tp.path));
             }
         }
+        // Items only: not into function bodies (a walk of every expression
+        // of every file would cost a tenth of the scan).
+        fn visit_item_fn(&mut self, _: &'ast syn::ItemFn) {}
     }
     let mut own = OwnDebug(Default::default());
     syn::visit::Visit::visit_file(&mut own, file);
@@ -263,6 +266,8 @@ pub(crate) fn collect_secret_debug_types(
                 }
             }
         }
+        fn visit_item_fn(&mut self, _: &'ast syn::ItemFn) {}
+        fn visit_item_impl(&mut self, _: &'ast syn::ItemImpl) {}
         fn visit_item_enum(&mut self, e: &'ast syn::ItemEnum) {
             if derives_debug(&e.attrs) {
                 if let Some(field) =

@@ -73,18 +73,26 @@ impl super::Check for Check {
         if cx.is_none() || !matches!(lit, syn::Lit::Str(_)) {
             return;
         }
-        // Only where the file sets cookies from text: a `Set-Cookie`
-        // header or a parsed cookie (not a client's cookie store).
-        let source = a.source;
-        let sets_cookies = source.contains("SET_COOKIE")
-            || source.contains("Cookie::parse")
-            || source.to_ascii_lowercase().contains("set-cookie");
-        if !sets_cookies {
-            return;
-        }
         let Some(set) = cookie_text_flags(value) else {
             return;
         };
+        // Only where the file sets cookies from text: a `Set-Cookie`
+        // header or a parsed cookie (not a client's cookie store). Looked
+        // at only for cookie-like text (a whole-file search per literal
+        // would cost a pass over the file for each).
+        let source = a.source;
+        let sets_cookies = [
+            "SET_COOKIE",
+            "Cookie::parse",
+            "Set-Cookie",
+            "set-cookie",
+            "SET-COOKIE",
+        ]
+        .iter()
+        .any(|needle| source.contains(needle));
+        if !sets_cookies {
+            return;
+        }
         if set & ALL != ALL {
             let span = lit.span();
             let missing = ["Secure", "HttpOnly", "SameSite"]

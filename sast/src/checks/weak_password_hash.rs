@@ -13,6 +13,12 @@ pub(crate) struct Check;
 impl super::Check for Check {
     fn call(&self, a: &mut FileAnalyzer<'_>, cx: &mut FnCx, call: &Call<'_>) {
         let callee = call.callee;
+        // Cheap first: most calls are not a hash's.
+        if !matches!(call.last, "digest" | "new_with_prefix" | "hash")
+            && !call.last.starts_with("sha")
+        {
+            return;
+        }
         let segments: Vec<&str> = callee.split("::").collect();
         let fast = match call.last {
             // `Sha256::digest(pw)`, `sha256::digest(pw)`, `ring::digest::digest(&SHA256, pw)`.
@@ -98,11 +104,9 @@ fn report<'e>(
 /// (`Sha256`, `sha2`, `Blake2b`, `SHA512`, `Keccak256`); MD5 and SHA-1 are
 /// reported wherever they are named.
 fn is_fast_hash_name(s: &str) -> bool {
-    let l = s.to_ascii_lowercase();
-    (l.starts_with("sha") && !l.starts_with("sha1"))
-        || l.starts_with("blake")
-        || l.starts_with("keccak")
-        || l.starts_with("ripemd")
+    let starts =
+        |p: &str| s.len() >= p.len() && s.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes());
+    (starts("sha") && !starts("sha1")) || starts("blake") || starts("keccak") || starts("ripemd")
 }
 
 /// A password, as opposed to a token or key: `password`, `passwd`, `pwd`,
