@@ -27,8 +27,13 @@ use std::ops::Range;
 pub const MAX_NESTING: usize = 1_500;
 
 /// Stack of every thread that parses or analyses (reserved address space;
-/// only the part a file actually needs is ever touched).
-pub const STACK_SIZE: usize = 256 * 1024 * 1024;
+/// only the part a file actually needs is ever touched). The second line
+/// of defence when [`prescan`] underestimates a depth: red team rt40's
+/// 150k closures with two parameters each (`|_a, _b| |_a, _b| ..`, whose
+/// commas reset the count) needed over 256 MB at 900 KB; a chunk is at
+/// most [`MAX_CHUNK_BYTES`], and 1 GB holds such a chunk of any of the
+/// shapes measured with room to spare.
+pub const STACK_SIZE: usize = 1024 * 1024 * 1024;
 
 /// Depth at which the evaluator stops descending (a backstop: the pre-scan
 /// keeps parsed trees shallower than this).
@@ -91,6 +96,8 @@ pub fn prescan(source: &str) -> Vec<Chunk> {
     // Bracket depths at which a `match` keyword waits for its body.
     let mut match_at: Vec<usize> = Vec::new();
     let mut match_scrutinee = false;
+    // The previous significant token was a `|`.
+    let mut last_pipe = false;
     // Where the last `}` ended (a split point if an item follows).
     let mut brace_end: Option<(usize, usize)> = None;
     let mut depth = 0usize; // current estimate
@@ -197,6 +204,7 @@ pub fn prescan(source: &str) -> Vec<Chunk> {
         // `unsafe`, `async`, ... after it) a `{` opens a block that is the
         // scrutinee, not the body: `match { x } { arms }`.
         let scrutinee_start = std::mem::take(&mut match_scrutinee);
+        let prev_pipe = std::mem::replace(&mut last_pipe, b == b'|');
         let is_ident_start = b == b'_' || b.is_ascii_alphabetic() || b >= 0x80;
         let after_brace = pending == Pending::AfterBrace;
         pending = Pending::None;
@@ -353,7 +361,16 @@ pub fn prescan(source: &str) -> Vec<Chunk> {
             }
             // In an arm's pattern `|` lists alternatives (flat to syn), but
             // `&` nests (`&&&x` is three reference patterns).
-            b'|' if arms.last() == Some(&Some(true)) => {
+            // Two `|` in a row (`||`, `|_| |_|`) are closures, never a
+            // pattern's alternatives: counted, so that a closure chain in
+            // a `{` taken for a match body still nests (red team rt40).
+            b'|' if arms.last() == Some(&Some(true))
+                && !prev_pipe
+                && bytes[i + 1..]
+                    .iter()
+                    .find(|c| !c.is_ascii_whitespace())
+                    .is_none_or(|c| *c != b'|') =>
+            {
                 separator!();
                 i += 1;
             }
@@ -824,6 +841,15 @@ mod tests {
             format!(
                 "fn f(x: u8) {{ match x {{ {}y => () }} }}",
                 "box ".repeat(3000)
+            ),
+            // rt40: closures in a `{` taken for the match body.
+            format!(
+                "fn f() {{ match &{{ {}x }} {{ _ => 0 }} }}",
+                "|| ".repeat(3000)
+            ),
+            format!(
+                "fn f() {{ match !{{ {}x }} {{ _ => 0 }} }}",
+                "|_| ".repeat(3000)
             ),
         ] {
             assert!(depth(&source) > MAX_NESTING);
