@@ -39,31 +39,19 @@ impl FileAnalyzer<'_> {
         {
             mark_random(cx, c.args.first());
         }
-        // A number decoded from bytes (`u32::from_be_bytes(header)`): in
-        // parsers, a length prefix chosen by whoever wrote the input (not
-        // bytes written in the source, nor bytes a generator filled).
-        if matches!(last, "from_le_bytes" | "from_be_bytes" | "from_ne_bytes")
-            && !c.args.first().is_some_and(|a| {
-                self.is_literal_material(a) || FileAnalyzer::is_random_bytes(cx, a)
-            })
-        {
-            let line = start_of(leftmost_span(&c.func)).0;
-            let source = cx.add_source(
-                format!("a number decoded from input bytes (`{}`)", short(&callee)),
-                line,
-            );
-            return source.only(ALLOC).union(default.only(ALLOC));
-        }
-        // byteorder's `BigEndian::read_u32(&buf)`: a length field decoded
-        // from bytes, as `u32::from_be_bytes` above.
+        // A number decoded from bytes (`u32::from_be_bytes(header)`,
+        // byteorder's `BigEndian::read_u32(&buf)`): in parsers, a length
+        // prefix chosen by whoever wrote the input (not bytes written in
+        // the source, nor bytes a generator filled).
         let byte_order = callee.rsplit("::").nth(1).is_some_and(|t| {
             matches!(
                 t,
                 "BigEndian" | "LittleEndian" | "NetworkEndian" | "NativeEndian" | "BE" | "LE"
             )
         });
-        if byte_order
-            && is_number_read(last)
+        let decodes = matches!(last, "from_le_bytes" | "from_be_bytes" | "from_ne_bytes")
+            || (byte_order && is_number_read(last));
+        if decodes
             && !c.args.first().is_some_and(|a| {
                 self.is_literal_material(a) || FileAnalyzer::is_random_bytes(cx, a)
             })
@@ -538,13 +526,7 @@ impl FileAnalyzer<'_> {
                     flow.push((call_line, step.clone(), here));
                     flow.extend(sink.via.iter().cloned());
                     flow.push((sink.line, format!("sink: {}", sink.what), sink.file.clone()));
-                    let path: Vec<String> = flow
-                        .iter()
-                        .map(|(line, what, file)| match file {
-                            Some(file) => format!("{what} ({file}:{line})"),
-                            None => format!("{what} (line {line})"),
-                        })
-                        .collect();
+                    let path = summary::render_flow(&flow);
                     findings.push(RawFinding {
                         rule: rule_for_kind(sink.kind),
                         line: sink.line,
@@ -555,7 +537,7 @@ impl FileAnalyzer<'_> {
                             "{} reaches {} through `{key}`: {}",
                             cx.describe(t),
                             sink.what,
-                            path.join(" -> ")
+                            path
                         ),
                         stmt_line: sink.stmt_line,
                         local_source: cx.is_local(t),

@@ -333,13 +333,7 @@ pub(crate) fn report_public(a: &mut FileAnalyzer<'_>, sig: &syn::Signature, summ
         let mut flow: Vec<Step> = vec![(decl, format!("public function `{function}`"), None)];
         flow.extend(sink.via.iter().cloned());
         flow.push((sink.line, format!("sink: {}", sink.what), sink.file.clone()));
-        let path: Vec<String> = flow
-            .iter()
-            .map(|(line, what, file)| match file {
-                Some(file) => format!("{what} ({file}:{line})"),
-                None => format!("{what} (line {line})"),
-            })
-            .collect();
+        let path = render_flow(&flow);
         let plural = if names.len() == 1 { "" } else { "s" };
         a.findings.push(RawFinding {
             rule,
@@ -351,7 +345,7 @@ pub(crate) fn report_public(a: &mut FileAnalyzer<'_>, sig: &syn::Signature, summ
                 "{PUBLIC_PARAMETER}{plural} `{}` of public function `{function}` is pasted into {}; callers outside the crate choose it: {}",
                 names.join("`, `"),
                 sink.what,
-                path.join(" -> ")
+                path
             ),
             stmt_line: sink.stmt_line,
             local_source: true,
@@ -359,4 +353,16 @@ pub(crate) fn report_public(a: &mut FileAnalyzer<'_>, sig: &syn::Signature, summ
             file: sink.file.clone(),
         });
     }
+}
+
+/// A flow's steps as text for a message: `what (line N)` or `what
+/// (file:N)`, joined by arrows.
+pub(crate) fn render_flow(flow: &[Step]) -> String {
+    flow.iter()
+        .map(|(line, what, file)| match file {
+            Some(file) => format!("{what} ({file}:{line})"),
+            None => format!("{what} (line {line})"),
+        })
+        .collect::<Vec<_>>()
+        .join(" -> ")
 }
