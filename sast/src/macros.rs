@@ -92,8 +92,56 @@ fn parse_piece(mut piece: Vec<TokenTree>, args: &mut Vec<MacroArg>) -> bool {
         let kw = kw.to_string();
         if !second_colon && matches!(kw.as_str(), "target" | "parent" | "name" | "level") {
             // Metadata, not data: dropped so `target: "x"` is not taken
-            // for the format string.
-            return true;
+            // for the format string. A target computed from a value
+            // (`target: &name`) is written to the log: kept as a named
+            // argument rendered like a field.
+            let literal = matches!(piece.get(2), Some(TokenTree::Literal(_))) && piece.len() == 3;
+            if kw != "target" || literal || piece.len() < 3 {
+                return true;
+            }
+            let stream: TokenStream = piece.drain(2..).collect();
+            return match syn::parse2::<syn::Expr>(stream) {
+                Ok(expr) => {
+                    args.push(MacroArg {
+                        name: Some(kw),
+                        sigil: Some(Render::Debug),
+                        expr,
+                    });
+                    true
+                }
+                Err(_) => false,
+            };
+        }
+        // `log`'s key-values with a capture sigil: `key:? = value`,
+        // `key:% = value`, or `key:?` alone (the variable `key`).
+        let sigil = match piece.get(2) {
+            Some(TokenTree::Punct(p)) if !second_colon && p.as_char() == '?' => Some(Render::Debug),
+            Some(TokenTree::Punct(p)) if !second_colon && p.as_char() == '%' => {
+                Some(Render::Display)
+            }
+            _ => None,
+        };
+        if let (Some(sigil), TokenTree::Ident(key)) = (sigil, &piece[0]) {
+            let key = key.clone();
+            let rest: Vec<TokenTree> = piece.drain(3..).collect();
+            let expr = match rest.split_first() {
+                None => single_token_expr(&TokenTree::Ident(key.clone())),
+                Some((eq, value)) if is_punct(Some(eq), '=') && !value.is_empty() => {
+                    syn::parse2::<syn::Expr>(value.iter().cloned().collect()).ok()
+                }
+                _ => None,
+            };
+            return match expr {
+                Some(expr) => {
+                    args.push(MacroArg {
+                        name: Some(key.to_string()),
+                        sigil: Some(sigil),
+                        expr,
+                    });
+                    true
+                }
+                None => false,
+            };
         }
     }
     // `name = value` or `a.b.c = value` (but not `==`, `=>`).

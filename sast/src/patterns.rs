@@ -253,6 +253,7 @@ pub const CALL_SINKS: &[&[CallSink]] = &[
             ("rocket::response::content::RawHtml", 0),
             ("maud::PreEscaped", 0),
             ("poem::web::Html", 0),
+            ("actix_web::web::Html::new", 0),
         ]
     ),
     sinks!(
@@ -362,6 +363,10 @@ pub const METHOD_SINKS: &[&[MethodSink]] = &[
             ("query_first", 0),
             ("query_iter", 0),
             ("query_fold", 0),
+            ("query_first_opt", 0),
+            ("query_fold_opt", 0),
+            ("query_map_opt", 0),
+            ("query_stream", 0),
             ("exec", 0),
             ("exec_drop", 0),
             ("exec_first", 0),

@@ -6,11 +6,43 @@ pub(crate) struct Check;
 
 impl super::Check for Check {
     fn macro_call(&self, a: &mut FileAnalyzer<'_>, cx: &mut FnCx, m: &MacroCall<'_>) {
-        if !m.is_log && !m.is_print {
+        // `write!(&mut text, "pw={}", password)`: the text holds the secret.
+        if m.name == "write" || m.name == "writeln" {
+            if let Some(target) = m.args.first().and_then(|t| var_of(&t.expr)) {
+                let secret = written_secret(cx, m);
+                if let (Some(secret), Some(var)) = (secret, cx.vars.get_mut(&target)) {
+                    var.secret.get_or_insert(secret);
+                }
+            }
+            return;
+        }
+        // A panic's message (`panic!`, `unreachable!`, a failed `assert!`)
+        // goes to standard error.
+        let panics = is_panic_macro(m.name)
+            && (m.resolved.starts_with("std::")
+                || m.resolved.starts_with("core::")
+                || m.mac.path.segments.len() == 1);
+        if !m.is_log && !m.is_print && !panics {
             return;
         }
         let sink = if m.is_log { "the log" } else { "the console" };
+        // Only a panic's message: `assert_eq!(password, expected)` compares.
+        let message_from = if panics {
+            match m
+                .args
+                .iter()
+                .position(|a| a.name.is_none() && lit_str(&a.expr).is_some())
+            {
+                Some(fi) => fi + 1,
+                None => return,
+            }
+        } else {
+            0
+        };
         for (i, render) in m.rendered {
+            if *i < message_from {
+                continue;
+            }
             let arg = &m.args[*i];
             if *render == Render::Debug {
                 if let Some((ty, field)) = var_of(&arg.expr).and_then(|v| secret_debug(a, cx, &v)) {
@@ -27,9 +59,9 @@ impl super::Check for Check {
             let secret = arg
                 .name
                 .as_deref()
-                .filter(|n| is_secret_name(n))
+                .filter(|n| is_plain_secret_name(n))
                 .map(str::to_string)
-                .or_else(|| secret_source(cx, &arg.expr));
+                .or_else(|| logged_secret(cx, &arg.expr));
             if let Some(secret) = secret {
                 a.report(
                     Some(cx),
@@ -53,10 +85,13 @@ impl super::Check for Check {
                     continue;
                 }
             }
-            let secret = if is_secret_name(ident) {
+            let secret = if is_plain_secret_name(ident) {
                 Some(ident.clone())
             } else {
-                cx.vars.get(ident).and_then(|v| v.secret.clone())
+                cx.vars
+                    .get(ident)
+                    .and_then(|v| v.secret.clone())
+                    .filter(|n| is_plain_secret_name(n))
             };
             if let Some(secret) = secret {
                 a.report(
@@ -69,6 +104,216 @@ impl super::Check for Check {
             }
         }
     }
+
+    /// A secret formatted into a panic message (`opt.expect(&format!(..))`)
+    /// or written to standard output or error
+    /// (`stdout().lock().write_all(format!(..).as_bytes())`).
+    fn method(&self, a: &mut FileAnalyzer<'_>, cx: &mut FnCx, m: &Method<'_>) {
+        let sink = match m.name {
+            "expect" | "expect_err" => "a panic message",
+            "write" | "write_all" | "write_fmt" | "write_str"
+                if writes_to_console(cx, &m.expr.receiver) =>
+            {
+                "the console"
+            }
+            _ => return,
+        };
+        let Some(arg) = m.expr.args.first() else {
+            return;
+        };
+        // A literal message names a secret without holding it.
+        if lit_str(arg).is_some() {
+            return;
+        }
+        if let Some(secret) = logged_secret(cx, arg) {
+            a.report(
+                Some(cx),
+                id::CLEARTEXT_LOGGING,
+                m.span,
+                m.full(),
+                format!("`{secret}` is written to {sink}"),
+            );
+        }
+    }
+}
+
+/// Macros that panic with a formatted message.
+fn is_panic_macro(name: &str) -> bool {
+    matches!(
+        name,
+        "panic"
+            | "todo"
+            | "unimplemented"
+            | "unreachable"
+            | "assert"
+            | "assert_eq"
+            | "assert_ne"
+            | "debug_assert"
+            | "debug_assert_eq"
+            | "debug_assert_ne"
+    )
+}
+
+/// A `write!`'s secret: a formatted argument or a captured name.
+fn written_secret(cx: &FnCx, m: &MacroCall<'_>) -> Option<String> {
+    m.args
+        .iter()
+        .skip(2)
+        .find_map(|arg| {
+            arg.name
+                .as_deref()
+                .filter(|n| is_sensitive_name(n))
+                .map(str::to_string)
+                .or_else(|| secret_source(cx, &arg.expr))
+        })
+        .or_else(|| {
+            m.captured.iter().find_map(|(name, _, _)| {
+                if is_sensitive_name(name) {
+                    Some(name.clone())
+                } else {
+                    cx.vars.get(name).and_then(|v| v.secret.clone())
+                }
+            })
+        })
+}
+
+/// A writer of standard output or error: `std::io::stdout()`, `.lock()`ed
+/// or not, or a variable bound to one.
+fn writes_to_console(cx: &FnCx, recv: &Expr) -> bool {
+    let (_, root) = chain(recv);
+    match root {
+        Expr::Call(c) => matches!(&*c.func, Expr::Path(p) if {
+            let f = last_ident(&p.path);
+            (f == "stdout" || f == "stderr")
+                && p.path.segments.len() <= 3
+                && p.path.segments.iter().rev().nth(1).is_none_or(|s| s.ident == "io")
+        }),
+        _ => var_of(root)
+            .and_then(|v| cx.vars.get(&v))
+            .and_then(|v| v.ty.as_deref())
+            .is_some_and(|t| t == "std::io::Stdout" || t == "std::io::Stderr"),
+    }
+}
+
+/// A secret (not merely private data) an expression holds, for a log.
+fn logged_secret(cx: &FnCx, e: &Expr) -> Option<String> {
+    secret_source(cx, e).filter(|n| is_plain_secret_name(n))
+}
+
+/// Named like a secret ([`is_secret_name`]) or like private data
+/// ([`is_private_name`]).
+pub(crate) fn is_sensitive_name(name: &str) -> bool {
+    (is_secret_name(name) || is_private_name(name)) && !is_transformed_name(name)
+}
+
+/// Named like a secret and not like one made safe to show.
+fn is_plain_secret_name(name: &str) -> bool {
+    is_secret_name(name) && !is_transformed_name(name)
+}
+
+/// A name saying its value was made safe to show or store
+/// (`encrypted_password`, `password_hash`, `masked_token`), as CodeQL's
+/// `notSensitiveRegexp`.
+fn is_transformed_name(name: &str) -> bool {
+    ident_words(name).iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "hash"
+                | "hashed"
+                | "digest"
+                | "encrypted"
+                | "encrypt"
+                | "crypt"
+                | "ciphertext"
+                | "encoded"
+                | "masked"
+                | "redacted"
+                | "obfuscated"
+                | "censored"
+        )
+    })
+}
+
+/// Named like private data about a person, as CodeQL's `SensitiveData`
+/// "private" class: a social security or passport number, a phone number,
+/// an e-mail address, a credit card or bank account number, a date of
+/// birth, medical or salary data. `email_template`, `phone_id` are not.
+pub(crate) fn is_private_name(name: &str) -> bool {
+    const PARTS: &[&str] = &[
+        "ssn", "social", "phone", "mail", "tel", "mobile", "card", "bank", "account", "passport",
+        "birth", "dob", "medical", "salary",
+    ];
+    if !name.is_ascii() || !PARTS.iter().any(|p| contains_ignore_case(name, p)) {
+        return false;
+    }
+    let words = ident_words(name);
+    let w: Vec<&str> = words.iter().map(String::as_str).collect();
+    let Some(last) = w.last() else { return false };
+    if matches!(
+        *last,
+        "path"
+            | "file"
+            | "filename"
+            | "url"
+            | "uri"
+            | "id"
+            | "ids"
+            | "type"
+            | "kind"
+            | "len"
+            | "count"
+            | "template"
+            | "field"
+            | "column"
+            | "header"
+            | "regex"
+            | "re"
+            | "pattern"
+            | "format"
+            | "validator"
+            | "valid"
+            | "verified"
+            | "enabled"
+            | "sent"
+            | "config"
+            | "settings"
+            | "client"
+            | "service"
+            | "sender"
+            | "server"
+            | "host"
+            | "port"
+    ) || matches!(
+        w[0],
+        "is" | "has" | "no" | "max" | "min" | "num" | "send" | "validate"
+    ) {
+        return false;
+    }
+    let pair = |a: &str, b: &[&str]| w.windows(2).any(|p| p[0] == a && b.contains(&p[1]));
+    w.iter().any(|x| {
+        matches!(
+            *x,
+            "ssn" | "phone" | "telephone" | "email" | "dob" | "salary" | "medical" | "emails"
+        )
+    }) || pair("social", &["security"])
+        || pair("e", &["mail"])
+        || pair("mobile", &["number", "num", "no"])
+        || pair("tel", &["number", "num", "no"])
+        || pair("passport", &["number", "num", "no"])
+        || pair("credit", &["card", "number", "num", "no"])
+        || pair("debit", &["card", "number", "num", "no"])
+        || pair("card", &["number", "num", "no"])
+        || pair("bank", &["account", "number", "num", "no"])
+        || pair("account", &["number", "num", "no"])
+        || pair("birth", &["date", "day"])
+        || w.windows(3)
+            .any(|p| p[0] == "date" && p[1] == "of" && p[2] == "birth")
+}
+
+fn contains_ignore_case(hay: &str, needle: &str) -> bool {
+    hay.as_bytes()
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 /// If an expression names a secret (`password`, `self.api_key`,
@@ -77,10 +322,10 @@ pub(crate) fn secret_expr_name(e: &Expr) -> Option<String> {
     match peel(e) {
         Expr::Path(p) => {
             let name = last_ident(&p.path);
-            is_secret_name(&name).then_some(name)
+            is_sensitive_name(&name).then_some(name)
         }
         Expr::Field(f) => match &f.member {
-            syn::Member::Named(n) if is_secret_name(&n.to_string()) => Some(n.to_string()),
+            syn::Member::Named(n) if is_sensitive_name(&n.to_string()) => Some(n.to_string()),
             _ => None,
         },
         Expr::MethodCall(m)
@@ -98,8 +343,85 @@ pub(crate) fn secret_expr_name(e: &Expr) -> Option<String> {
         {
             secret_expr_name(&m.receiver)
         }
+        // A getter of a secret: `get_password()`, `creds.api_key()`.
+        Expr::MethodCall(m) if m.args.is_empty() => {
+            let name = m.method.to_string();
+            is_secret_getter(&name).then_some(name)
+        }
+        Expr::Call(c) if c.args.is_empty() => match &*c.func {
+            Expr::Path(p) => {
+                let name = last_ident(&p.path);
+                is_secret_getter(&name).then_some(name)
+            }
+            _ => None,
+        },
         _ => None,
     }
+}
+
+/// A function or method without arguments that returns a secret: named
+/// like one (`password()`, `db_password()`), or a getter of one
+/// (`get_password`, `read_api_key`); not one that acts on it
+/// (`generate_token`, `clear_password`, `hash_password`).
+fn is_secret_getter(name: &str) -> bool {
+    if !is_sensitive_name(name) {
+        return false;
+    }
+    let words = ident_words(name);
+    !is_verb(words.first().map(String::as_str).unwrap_or_default())
+}
+
+/// Words that start a function acting on a secret, not returning it.
+fn is_verb(word: &str) -> bool {
+    matches!(
+        word,
+        "set"
+            | "clear"
+            | "reset"
+            | "is"
+            | "has"
+            | "hash"
+            | "verify"
+            | "check"
+            | "validate"
+            | "encrypt"
+            | "decrypt"
+            | "encode"
+            | "decode"
+            | "mask"
+            | "redact"
+            | "generate"
+            | "gen"
+            | "make"
+            | "create"
+            | "new"
+            | "update"
+            | "store"
+            | "save"
+            | "write"
+            | "send"
+            | "change"
+            | "compare"
+            | "zeroize"
+            | "drop"
+            | "remove"
+            | "delete"
+            | "rotate"
+            | "refresh"
+            | "revoke"
+            | "parse"
+            | "to"
+            | "into"
+            | "from"
+            | "with"
+            | "take"
+            | "sanitize"
+            | "obfuscate"
+            | "strip"
+            | "forget"
+            | "invalidate"
+            | "expire"
+    )
 }
 
 /// The secret an expression holds: named like one ([`secret_expr_name`]),
@@ -117,6 +439,14 @@ pub(crate) fn secret_source(cx: &FnCx, e: &Expr) -> Option<String> {
             .get(&p.path.segments[0].ident.to_string())
             .and_then(|v| v.secret.clone()),
         Expr::Reference(r) => secret_source(cx, &r.expr),
+        // A part of a tuple bound here (`t.1`, see the engine's `let`).
+        Expr::Field(f) => match (&f.member, var_of(&f.base)) {
+            (syn::Member::Unnamed(i), Some(v)) => cx
+                .vars
+                .get(&format!("{v}.{}", i.index))
+                .and_then(|p| p.secret.clone()),
+            _ => None,
+        },
         Expr::MethodCall(m)
             if matches!(
                 m.method.to_string().as_str(),
@@ -143,13 +473,24 @@ pub(crate) fn secret_source(cx: &FnCx, e: &Expr) -> Option<String> {
             secret_source(cx, &b.left).or_else(|| secret_source(cx, &b.right))
         }
         Expr::Call(c) if c.args.len() == 1 => match &*c.func {
-            Expr::Path(p) if last_ident(&p.path) == "from" => secret_source(cx, &c.args[0]),
+            Expr::Path(p)
+                if matches!(
+                    last_ident(&p.path).as_str(),
+                    "from" | "from_utf8" | "from_utf8_lossy" | "from_utf8_unchecked"
+                ) =>
+            {
+                secret_source(cx, &c.args[0])
+            }
             _ => None,
         },
-        Expr::Macro(m) if last_ident(&m.mac.path) == "format" => {
+        Expr::Unsafe(u) => match u.block.stmts.as_slice() {
+            [syn::Stmt::Expr(e, None)] => secret_source(cx, e),
+            _ => None,
+        },
+        Expr::Macro(m) if matches!(last_ident(&m.mac.path).as_str(), "format" | "format_args") => {
             let args = macros::parse_args(&m.mac.tokens);
             for arg in args.iter().skip(1) {
-                if let Some(name) = arg.name.as_deref().filter(|n| is_secret_name(n)) {
+                if let Some(name) = arg.name.as_deref().filter(|n| is_sensitive_name(n)) {
                     return Some(name.to_string());
                 }
                 if let Some(name) = secret_source(cx, &arg.expr) {
@@ -165,7 +506,7 @@ pub(crate) fn secret_source(cx: &FnCx, e: &Expr) -> Option<String> {
                             .iter()
                             .any(|a| a.name.as_deref() == Some(name.as_str())) =>
                     {
-                        if is_secret_name(&name) {
+                        if is_sensitive_name(&name) {
                             Some(name)
                         } else {
                             cx.vars.get(&name).and_then(|v| v.secret.clone())
@@ -181,7 +522,13 @@ pub(crate) fn secret_source(cx: &FnCx, e: &Expr) -> Option<String> {
 /// The type of variable `name`, when it derives `Debug` over a secret
 /// field, and that field.
 fn secret_debug(a: &FileAnalyzer<'_>, cx: &FnCx, name: &str) -> Option<(String, String)> {
-    let ty = cx.vars.get(name)?.ty.as_deref()?;
+    let Some(ty) = cx.vars.get(name)?.ty.as_deref() else {
+        // A tuple bound here with a secret part (`(user, password)`).
+        return (0..8).find_map(|i| {
+            let part = cx.vars.get(&format!("{name}.{i}"))?;
+            Some(("(..)".to_string(), part.secret.clone()?))
+        });
+    };
     let ty = ty.rsplit("::").next().unwrap_or(ty);
     let field = a.secret_debug_types.get(ty)?;
     Some((ty.to_string(), field.clone()))

@@ -2,7 +2,8 @@ use super::cleartext_logging::secret_source;
 use super::prelude::*;
 
 /// `cleartext-storage`: a value named like a secret, or built from one,
-/// written to a file or a plain TCP stream, or stored in a database (the
+/// written to a file or a plain TCP stream; or a secret or private data
+/// (`get_phone_number()`, `credit_card_number`) stored in a database (the
 /// text or a parameter of a SQL statement).
 pub(crate) struct Check;
 
@@ -19,7 +20,7 @@ impl super::Check for Check {
             let secret = call.expr.args.iter().find_map(|e| secret_within(cx, e));
             (secret, "stored in a database")
         } else if WRITE_FNS.iter().any(|f| path_ends_with(call.callee, f)) {
-            let secret = call.expr.args.get(1).and_then(|e| secret_source(cx, e));
+            let secret = call.expr.args.get(1).and_then(|e| stored_secret(cx, e));
             (secret, "written to a file")
         } else {
             return;
@@ -50,13 +51,16 @@ impl super::Check for Check {
             .args
             .iter()
             .skip(2)
-            .find_map(|arg| secret_source(cx, &arg.expr))
+            .find_map(|arg| stored_secret(cx, &arg.expr))
             .or_else(|| {
                 m.captured.iter().find_map(|(name, _, _)| {
                     if is_secret_name(name) {
                         Some(name.clone())
                     } else {
-                        cx.vars.get(name).and_then(|v| v.secret.clone())
+                        cx.vars
+                            .get(name)
+                            .and_then(|v| v.secret.clone())
+                            .filter(|n| is_secret_name(n))
                     }
                 })
             });
@@ -100,7 +104,7 @@ impl super::Check for Check {
         }
         let ty = a.receiver_type(cx, &m.expr.receiver).unwrap_or_default();
         let Some(sink) = sink_of(&ty) else { return };
-        if let Some(secret) = m.expr.args.first().and_then(|e| secret_source(cx, e)) {
+        if let Some(secret) = m.expr.args.first().and_then(|e| stored_secret(cx, e)) {
             a.report(
                 Some(cx),
                 id::CLEARTEXT_STORAGE,
@@ -124,7 +128,14 @@ fn sink_of(ty: &str) -> Option<&'static str> {
     }
 }
 
-/// A secret anywhere in a statement's parameters: the value itself, or
+/// A secret (not merely private data) an expression holds, for a file or
+/// a stream.
+fn stored_secret(cx: &FnCx, e: &Expr) -> Option<String> {
+    secret_source(cx, e).filter(|n| is_secret_name(n))
+}
+
+/// A secret or private data (a phone number, an e-mail address: see
+/// `cleartext_logging::is_private_name`) anywhere in a statement's parameters: the value itself, or
 /// inside an array, tuple or `params![..]` list.
 fn secret_within(cx: &FnCx, e: &Expr) -> Option<String> {
     if let Some(name) = secret_source(cx, e) {

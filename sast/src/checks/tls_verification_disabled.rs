@@ -10,8 +10,6 @@ impl super::Check for Check {
         let (span, name) = (m.span, m.name);
         let first_bool = m.expr.args.first().and_then(lit_bool);
         match name {
-            // A non-literal argument is a user's explicit `--insecure`
-            // choice wired through; the literal `true` is the bug.
             "danger_accept_invalid_certs" | "danger_accept_invalid_hostnames"
                 if first_bool == Some(true) =>
             {
@@ -21,6 +19,28 @@ impl super::Check for Check {
                     span,
                     m.full(),
                     format!("`{name}` turns off TLS verification"),
+                );
+            }
+            // A flag that may be `true` (not provably `false`): a local, a
+            // parameter this file passes `true` to, a choice between values,
+            // input. Another parameter or a configuration field is the
+            // caller's explicit choice passed through (an `--insecure`
+            // option, a client library forwarding its own `danger_*`).
+            "danger_accept_invalid_certs" | "danger_accept_invalid_hostnames"
+                if first_bool.is_none()
+                    && m.expr
+                        .args
+                        .first()
+                        .is_some_and(|e| may_be_true(a, cx, e, m.arg0())) =>
+            {
+                a.report(
+                    Some(cx),
+                    id::TLS_VERIFICATION_DISABLED,
+                    span,
+                    m.full(),
+                    format!(
+                        "`{name}` is given a flag that may be `true`, turning off TLS verification"
+                    ),
                 );
             }
             // Other clients' switches: lettre `dangerous_accept_invalid_certs`,
@@ -305,4 +325,87 @@ fn turns_off_when_true(name: &str) -> bool {
             name,
             "no_tls_verify" | "disable_verification" | "danger_disable_verification"
         )
+}
+
+/// May this flag be `true`? A local bound to something other than the
+/// literal `false`, a parameter of a function this file calls with `true`,
+/// a branch that may yield `true`, or a value from input.
+fn may_be_true(a: &FileAnalyzer<'_>, cx: &FnCx, e: &Expr, taint: taint::Taint) -> bool {
+    if taint.is_tainted() {
+        return true;
+    }
+    match peel(e) {
+        Expr::Lit(_) => lit_bool(e) == Some(true),
+        Expr::Path(p) if p.qself.is_none() && p.path.segments.len() == 1 => cx
+            .vars
+            .get(&p.path.segments[0].ident.to_string())
+            .is_some_and(|v| {
+                if v.param {
+                    called_with_true(a.source, &cx.name)
+                } else {
+                    !v.lit_false
+                }
+            }),
+        Expr::If(i) => {
+            block_may_be_true(a, cx, &i.then_branch)
+                || i.else_branch
+                    .as_ref()
+                    .is_some_and(|(_, e)| may_be_true(a, cx, e, taint::Taint::CLEAN))
+        }
+        Expr::Block(b) => block_may_be_true(a, cx, &b.block),
+        Expr::Match(m) => m
+            .arms
+            .iter()
+            .any(|arm| may_be_true(a, cx, &arm.body, taint::Taint::CLEAN)),
+        _ => false,
+    }
+}
+
+fn block_may_be_true(a: &FileAnalyzer<'_>, cx: &FnCx, b: &syn::Block) -> bool {
+    match b.stmts.last() {
+        Some(syn::Stmt::Expr(e, None)) => may_be_true(a, cx, e, taint::Taint::CLEAN),
+        _ => false,
+    }
+}
+
+/// Does the file call function `name` with a literal `true` argument
+/// (`check(url, true)`, `self.connect(true)`)? A text search, done only
+/// for a flag parameter reaching a TLS switch.
+fn called_with_true(source: &str, name: &str) -> bool {
+    if name.is_empty() {
+        return false;
+    }
+    let pattern = format!("{name}(");
+    source.match_indices(&pattern).any(|(at, _)| {
+        let before = &source[..at];
+        if before
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_')
+            || before.trim_end().ends_with("fn")
+        {
+            return false;
+        }
+        let mut depth = 0usize;
+        let mut arg = String::new();
+        for c in source[at + pattern.len()..].chars().take(4096) {
+            match c {
+                '(' | '[' | '{' => depth += 1,
+                ')' | ']' | '}' if depth == 0 => return arg.trim() == "true",
+                ')' | ']' | '}' => depth -= 1,
+                ',' if depth == 0 => {
+                    if arg.trim() == "true" {
+                        return true;
+                    }
+                    arg.clear();
+                    continue;
+                }
+                _ => {}
+            }
+            if depth == 0 {
+                arg.push(c);
+            }
+        }
+        false
+    })
 }

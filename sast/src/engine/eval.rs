@@ -35,6 +35,7 @@ impl FileAnalyzer<'_> {
         let mut cx = FnCx {
             ctor: attrs.iter().any(is_ctor_attr),
             self_ty,
+            name: sig.ident.to_string(),
             ..FnCx::default()
         };
         cx.secret_context = is_secret_generation_context(&sig.ident.to_string());
@@ -89,6 +90,7 @@ impl FileAnalyzer<'_> {
                     let var = Var {
                         taint,
                         ty: ty_path,
+                        param: true,
                         ..Var::default()
                     };
                     self.bind_pat(&mut cx, &pt.pat, &var);
@@ -339,6 +341,23 @@ impl FileAnalyzer<'_> {
             self.describe_init(cx, &init.expr, &mut var);
             var.secret = crate::checks::secret_source(cx, &init.expr);
             var.header_built = crate::checks::built_header_value(cx, &init.expr);
+            var.lit_false = lit_bool(&init.expr) == Some(false);
+            var.dynamic_list = self.is_dynamic_list(&init.expr);
+            // `let t = (name, password)`: `t.1` holds the secret, `t.0` not.
+            if let (Some(name), Expr::Tuple(t)) = (name.as_deref(), peel(&init.expr)) {
+                for (i, e) in t.elems.iter().enumerate() {
+                    if let Some(secret) = crate::checks::secret_source(cx, e) {
+                        let part = Var {
+                            secret: Some(secret),
+                            ..Var::default()
+                        };
+                        cx.vars.insert(format!("{name}.{i}"), part);
+                    }
+                }
+            }
+            if let Expr::Closure(c) = peel(&init.expr) {
+                var.closure = Some(std::rc::Rc::new(c.clone()));
+            }
             if let Expr::Closure(c) = peel(&init.expr) {
                 var.closure = Some(std::rc::Rc::new(c.clone()));
             }
@@ -414,6 +433,13 @@ impl FileAnalyzer<'_> {
         if let Expr::Match(m) = peel(init) {
             return self.describe_init(cx, &m.expr, var);
         }
+        // `Login { user, password }`: a value of that type.
+        if let Expr::Struct(st) = peel(init) {
+            if st.qself.is_none() && !st.path.is_ident("Self") {
+                var.ty = Some(self.imports.resolve(&st.path));
+            }
+            return;
+        }
         let (methods, root) = chain(init);
         if methods.iter().any(|m| m.method == "canonicalize") {
             var.canonical = true;
@@ -440,6 +466,16 @@ impl FileAnalyzer<'_> {
                     || path_matches(&callee, "std::env::args_os")
                 {
                     var.argv = true;
+                } else if path_matches(&callee, "std::io::stdout")
+                    || path_matches(&callee, "std::io::stderr")
+                {
+                    // `stdout()`, `stdout().lock()`: standard output or error.
+                    let stream = if callee.ends_with("stdout") {
+                        "Stdout"
+                    } else {
+                        "Stderr"
+                    };
+                    var.ty = Some(format!("std::io::{stream}"));
                 } else if path_ends_with(&callee, "Vec::with_capacity") && methods.is_empty() {
                     var.fresh_capacity = true;
                     var.ty = Some("Vec".into());
@@ -706,6 +742,8 @@ impl FileAnalyzer<'_> {
                             entry.taint = t;
                             entry.literal |= literal;
                             entry.random = false;
+                            // Any other value may be `true` (one branch of several).
+                            entry.lit_false &= lit_bool(&a.right) == Some(false);
                         }
                     }
                     Expr::Index(_) => {
@@ -902,6 +940,15 @@ impl FileAnalyzer<'_> {
                 }
                 true
             }
+            // `if role == "a" || role == "b" { .. }`: inside, role is a or b.
+            Expr::Binary(b)
+                if matches!(b.op, syn::BinOp::Or(_)) && all_eq_literal(cond).is_some() =>
+            {
+                if let Some(v) = all_eq_literal(cond) {
+                    out.push((v, INJECTION | ALLOC));
+                }
+                false
+            }
             // `if a || !valid(&x) || b { return }`: once the branch is
             // left, every disjunct is false, so each negated guard holds.
             Expr::Binary(b) if matches!(b.op, syn::BinOp::Or(_)) => {
@@ -940,7 +987,11 @@ impl FileAnalyzer<'_> {
                 let name = m.method.to_string();
                 match name.as_str() {
                     "contains" | "contains_key" | "binary_search" => {
-                        if let Some(v) = m.args.first().and_then(var_of) {
+                        let dynamic = matches!(peel(&m.receiver), Expr::Array(a) if is_dynamic_array(a))
+                            || var_of(&m.receiver)
+                                .and_then(|r| cx.vars.get(&r))
+                                .is_some_and(|r| r.dynamic_list);
+                        if let Some(v) = m.args.first().and_then(var_of).filter(|_| !dynamic) {
                             if var_of(&m.receiver).as_ref() != Some(&v) {
                                 out.push((v, INJECTION));
                             }
@@ -1115,6 +1166,39 @@ fn compared_with_literal(left: &Expr, right: &Expr) -> Option<String> {
 
 /// `x != A && x != B && ...`, every conjunct comparing the same variable
 /// with a literal: that variable.
+impl FileAnalyzer<'_> {
+    /// A list written here with an element that is not a literal
+    /// (`vec![other.as_str(), "user"]`, `[a, b]`).
+    pub(crate) fn is_dynamic_list(&mut self, e: &Expr) -> bool {
+        match peel(e) {
+            Expr::Macro(m) if last_ident(&m.mac.path) == "vec" => matches!(
+                self.macro_bodies.vec_body(&m.mac).as_deref(),
+                Some(Expr::Array(a)) if is_dynamic_array(a)
+            ),
+            other => matches!(other, Expr::Array(a) if is_dynamic_array(a)),
+        }
+    }
+}
+
+fn is_dynamic_array(a: &syn::ExprArray) -> bool {
+    a.elems.iter().any(|e| !matches!(peel(e), Expr::Lit(_)))
+}
+
+/// `x == "a" || x == "b"`: the one variable every disjunct compares with
+/// a literal (true only when it is one of them).
+fn all_eq_literal(cond: &Expr) -> Option<String> {
+    match peel(cond) {
+        Expr::Binary(b) if matches!(b.op, syn::BinOp::Or(_)) => {
+            let left = all_eq_literal(&b.left)?;
+            (all_eq_literal(&b.right)? == left).then_some(left)
+        }
+        Expr::Binary(b) if matches!(b.op, syn::BinOp::Eq(_)) => {
+            compared_with_literal(&b.left, &b.right)
+        }
+        _ => None,
+    }
+}
+
 fn all_ne_literal(cond: &Expr) -> Option<String> {
     match peel(cond) {
         Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_)) => {

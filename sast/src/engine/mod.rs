@@ -82,6 +82,13 @@ pub(crate) struct Var {
     /// from text): `sensitive-header-not-marked` reports it when inserted
     /// as `Authorization` unmarked.
     pub(crate) header_built: bool,
+    /// A parameter of the function (not a `let`).
+    pub(crate) param: bool,
+    /// Bound by `let` to the literal `false`.
+    pub(crate) lit_false: bool,
+    /// Bound to a list (`vec![..]`, `[..]`) with an element that is not a
+    /// literal: a membership test against it does not bound the value.
+    pub(crate) dynamic_list: bool,
 }
 
 /// Per-function state.
@@ -115,6 +122,8 @@ pub(crate) struct FnCx {
     pub(crate) returned: Taint,
     /// The enclosing impl's type (`Self`).
     pub(crate) self_ty: Option<String>,
+    /// The function's name.
+    pub(crate) name: String,
 }
 
 impl FnCx {
