@@ -56,6 +56,18 @@ impl super::Check for Check {
                     continue;
                 }
             }
+            if *render == Render::Display {
+                if let Some((ty, field)) = secret_display(a, cx, &arg.expr) {
+                    a.report(
+                        Some(cx),
+                        id::CLEARTEXT_LOGGING,
+                        arg.expr.span(),
+                        arg.expr.span(),
+                        format!("`{ty}`'s `Display` writes its `{field}` to {sink}"),
+                    );
+                    continue;
+                }
+            }
             let secret = arg
                 .name
                 .as_deref()
@@ -519,6 +531,23 @@ pub(crate) fn secret_source(cx: &FnCx, e: &Expr) -> Option<String> {
     }
 }
 
+/// Marks a type in `secret_debug_types` whose `Display` writes the field.
+const DISPLAY: &str = "#Display";
+
+/// The type of variable `name` (`x` or `&x`), when its own `impl Display`
+/// writes a secret field, and that field.
+fn secret_display(a: &FileAnalyzer<'_>, cx: &FnCx, e: &Expr) -> Option<(String, String)> {
+    let name = match peel(e) {
+        Expr::Reference(r) => var_of(&r.expr),
+        Expr::Path(_) => var_of(e),
+        _ => None,
+    }?;
+    let ty = cx.vars.get(&name)?.ty.as_deref()?;
+    let ty = ty.rsplit("::").next().unwrap_or(ty);
+    let field = a.secret_debug_types.get(&format!("{ty}{DISPLAY}"))?;
+    Some((ty.to_string(), field.clone()))
+}
+
 /// The type of variable `name`, when it derives `Debug` over a secret
 /// field, and that field.
 fn secret_debug(a: &FileAnalyzer<'_>, cx: &FnCx, name: &str) -> Option<(String, String)> {
@@ -587,24 +616,59 @@ pub(crate) fn collect_secret_debug_types(
     }
     /// Types of the file with a hand-written `impl Debug` (they choose what
     /// they show).
-    struct OwnDebug(std::collections::HashSet<String>);
+    /// Also types whose hand-written `impl Display` writes a secret field
+    /// (`write!(f, "{}", self.password)`), with that field.
+    struct OwnDebug(std::collections::HashSet<String>, Vec<(String, String)>);
+    /// `self.<secret field>` anywhere in these tokens.
+    fn self_secret_field(tokens: proc_macro2::TokenStream) -> Option<String> {
+        use proc_macro2::TokenTree;
+        let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+        tokens.iter().enumerate().find_map(|(i, t)| match t {
+            TokenTree::Group(g) => self_secret_field(g.stream()),
+            TokenTree::Ident(id) if id == "self" => match (tokens.get(i + 1), tokens.get(i + 2)) {
+                (Some(TokenTree::Punct(p)), Some(TokenTree::Ident(f)))
+                    if p.as_char() == '.' && is_plain_secret_name(&f.to_string()) =>
+                {
+                    Some(f.to_string())
+                }
+                _ => None,
+            },
+            _ => None,
+        })
+    }
     impl<'ast> syn::visit::Visit<'ast> for OwnDebug {
         fn visit_item_impl(&mut self, item: &'ast syn::ItemImpl) {
-            let is_debug = item
-                .trait_
-                .as_ref()
-                .is_some_and(|(_, p, _)| last_ident(p) == "Debug");
-            if let (true, syn::Type::Path(tp)) = (is_debug, &*item.self_ty) {
-                self.0.insert(last_ident(&tp.path));
+            let trait_name = item.trait_.as_ref().map(|(_, p, _)| last_ident(p));
+            let syn::Type::Path(tp) = &*item.self_ty else {
+                return;
+            };
+            match trait_name.as_deref() {
+                Some("Debug") => {
+                    self.0.insert(last_ident(&tp.path));
+                }
+                Some("Display") => {
+                    let body = item
+                        .items
+                        .iter()
+                        .map(quote::ToTokens::to_token_stream)
+                        .collect();
+                    if let Some(field) = self_secret_field(body) {
+                        self.1.push((last_ident(&tp.path), field));
+                    }
+                }
+                _ => {}
             }
         }
         // Items only: not into function bodies (a walk of every expression
         // of every file would cost a tenth of the scan).
         fn visit_item_fn(&mut self, _: &'ast syn::ItemFn) {}
     }
-    let mut own = OwnDebug(Default::default());
+    let mut own = OwnDebug(Default::default(), Vec::new());
     syn::visit::Visit::visit_file(&mut own, file);
     let own_debug = own.0;
+    for (ty, field) in own.1 {
+        out.insert(format!("{ty}{DISPLAY}"), field);
+    }
     impl<'ast> syn::visit::Visit<'ast> for Types<'_> {
         fn visit_item_struct(&mut self, s: &'ast syn::ItemStruct) {
             if derives_debug(&s.attrs) {
