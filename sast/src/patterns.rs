@@ -509,6 +509,12 @@ pub const PATH_RULES: &[&[PathRule]] = &[
             "des::TdesEee2",
             "des::TdesEee3",
             "rc4::Rc4",
+            "rc2::Rc2",
+            "rc5::RC5_16_16_8",
+            "rc5::RC5_32_12_16",
+            "rc5::RC5_32_16_16",
+            "rc5::RC5_32_20_16",
+            "rc5::RC5_64_24_24",
             "ecb::Encryptor",
             "ecb::Decryptor",
             "blowfish::Blowfish",
@@ -632,6 +638,9 @@ pub fn is_key_type(segment: &str) -> bool {
         "salsa",
         "secretbox",
         "crypter",
+        // Block modes keyed at construction (`cbc::Encryptor::new(key, iv)`).
+        "encryptor",
+        "decryptor",
     ]
     .iter()
     .any(|word| lower.contains(word))

@@ -193,10 +193,10 @@ rules! {
         "MD2, MD4, MD5 and SHA-1 have practical collision attacks. Used for signatures, integrity checks of untrusted data, password storage or tokens, an attacker can produce a second input with the same digest. A password hashed with a fast hash (SHA-2, SHA-3, BLAKE), salted or not, is reported too: such hashes are built to be cheap, so a stolen table is guessed at billions of tries a second.",
         "Use SHA-256 or better (`sha2`, `ring::digest::SHA256`, BLAKE3) for integrity, and a password hash (argon2, scrypt, bcrypt) for passwords. Suppress with a reason where the hash is only a non-security checksum required by a protocol.";
     WEAK_CIPHER = "weak-cipher", "Broken cipher or cipher mode used", 327, High,
-        "DES, 3DES, RC4 and Blowfish are broken or have too small a block or key, and ECB mode encrypts equal blocks to equal ciphertext, leaking the structure of the plaintext.",
+        "DES, 3DES, RC2, RC4, RC5 and Blowfish are broken or have too small a block or key, and ECB mode encrypts equal blocks to equal ciphertext, leaking the structure of the plaintext.",
         "Use an authenticated cipher: AES-GCM (`aes-gcm`), ChaCha20-Poly1305 (`chacha20poly1305`), or `ring::aead`.";
     HARDCODED_CRYPTO_KEY = "hardcoded-crypto-key", "Cryptographic key or nonce written in the source", 321, High,
-        "A key, IV or nonce for encryption, HMAC or JWT signing is a literal in the source. Everyone with the source or the binary has the key; a fixed nonce also breaks the security of stream and AEAD ciphers.",
+        "A key, IV or nonce for encryption, HMAC or JWT signing is a literal in the source (reported where the bytes are written when a variable carries them to the constructor or to an AEAD's `encrypt`). Everyone with the source or the binary has the key; a fixed nonce also breaks the security of stream and AEAD ciphers.",
         "Load keys from a secret store or the environment at run time, and generate nonces per message (`Aead::generate_nonce(&mut OsRng)`).";
     HARDCODED_SECRET = "hardcoded-secret", "Password or token assigned from a literal", 798, High,
         "A variable, constant or field named like a password, token, API key or other credential is set to a literal string. Credentials in source end up in version control, builds and logs, and cannot be rotated without a release.",
@@ -208,10 +208,10 @@ rules! {
         "A token, key, password, nonce or salt is generated with a non-cryptographic or predictably seeded generator (`fastrand`, `SmallRng`, PCG/Xorshift, `seed_from_u64`). Its output can be predicted from a few samples or from the seed.",
         "Use a cryptographically secure generator: `rand::rngs::OsRng`, `rand::thread_rng()`, or `getrandom`.";
     CLEARTEXT_URL = "cleartext-url", "Unencrypted http:// or ws:// URL", 319, Low,
-        "A URL literal uses plain `http://` or `ws://` to a non-local host. Traffic to it can be read and modified on the network, including credentials and downloaded code.",
+        "A URL literal uses plain `http://` or `ws://` to a non-local host, an HTTP client request goes to such a URL built in a variable (`format!(\"{}{}\", base, path)`), or a request's URL carries a secret without `https://` (`?password=..`). Traffic to it can be read and modified on the network, including credentials and downloaded code.",
         "Use `https://` or `wss://`.";
     INSECURE_COOKIE = "insecure-cookie", "Cookie without Secure, HttpOnly or SameSite", 614, Medium,
-        "A cookie is built without the `Secure` flag (sent over plain HTTP), without `HttpOnly` (readable by scripts, so an XSS steals the session) or without `SameSite` (sent with cross-site requests, which is what CSRF needs). A cookie built only to be removed is not reported.",
+        "A cookie is built without the `Secure` flag (sent over plain HTTP), without `HttpOnly` (readable by scripts, so an XSS steals the session) or without `SameSite` (sent with cross-site requests, which is what CSRF needs). A cookie created without `Secure` (or with it turned off, or turned on only under a condition) and then added to a jar or response is reported at the call that sends it. A cookie built only to be removed is not reported.",
         "Build cookies with `.secure(true).http_only(true).same_site(SameSite::Lax)` (or `Strict`), or call `set_secure(true)`, `set_http_only(true)` and `set_same_site(..)`.";
     PERMISSIVE_CORS = "permissive-cors", "CORS allows any origin", 942, Medium,
         "The CORS policy accepts every origin (`CorsLayer::permissive()`, `Cors::permissive()`, `allow_any_origin()`, `*`). Any web site can then make its visitors' browsers call this API and read the responses.",
@@ -253,7 +253,7 @@ rules! {
         "In `unsafe` code a raw pointer is used after the memory it points to is gone: its owner was dropped (`drop(v)` or the end of the owner's block) or the pointer was freed (`libc::free`, `dealloc`, `Box::from_raw`), it points into a temporary (`CString::new(s).unwrap().as_ptr()` kept in a variable), or a function returns a pointer to its own local. Reading or writing through it is undefined behaviour: use-after-free, double free, memory corruption that attackers turn into code execution.",
         "Keep the owner alive for as long as the pointer is used (bind the `CString` to a variable, drop the owner after the last use), free exactly once and set the pointer to null afterwards, and return owned values (`Box::into_raw`, `CString::into_raw`) instead of pointers to locals.";
     XXE = "xxe", "XML parser resolves external entities", 611, High,
-        "An XML parser is configured to substitute entities or load external DTDs (libxml2 `XML_PARSE_NOENT`/`XML_PARSE_DTDLOAD`, `xmlSubstituteEntitiesDefault(1)`, parser options or builder calls that enable entity resolution or DTDs). A document with `<!ENTITY x SYSTEM \"file:///etc/passwd\">` then reads local files or makes the server fetch URLs, and nested entities exhaust memory.",
+        "An XML parser is configured to substitute entities or load external DTDs (libxml2 `XML_PARSE_NOENT`/`XML_PARSE_DTDLOAD`, `xmlSubstituteEntitiesDefault(1)`, an `xmlRead*` call given such options, reported at its document unless that is text written in the source, parser options or builder calls that enable entity resolution or DTDs). A document with `<!ENTITY x SYSTEM \"file:///etc/passwd\">` then reads local files or makes the server fetch URLs, and nested entities exhaust memory.",
         "Parse untrusted XML without DTD processing: leave entity substitution and DTD loading off (libxml2 defaults, `XML_PARSE_NONET`), keep roxmltree's `allow_dtd` false, and use a resolver that refuses external entities.";
     PARSE_ERROR = "parse-error", "File could not be analysed", 0, Medium,
         "The file is not valid UTF-8, is not valid Rust syntax, or is too large to analyse, so none of its code was checked.",

@@ -2,10 +2,228 @@ use super::prelude::*;
 
 /// `cleartext-url`: `http://` and `ws://` literals to non-local hosts, and
 /// `http://` URLs formatted from untrusted input or a secret
-/// (`format!("http://{host}/login?pw={password}")`).
+/// (`format!("http://{host}/login?pw={password}")`); HTTP client requests
+/// (`reqwest::get(url)`, `client.post(url)`) whose URL a variable carries
+/// from an `http://` literal or with a secret pasted in without `https://`.
 pub(crate) struct Check;
 
+/// What a URL held in a variable is known to be.
+#[derive(Clone, Copy, PartialEq)]
+enum Url {
+    /// `http://` to a host that is not local.
+    Plain,
+    /// Carries a secret (`format!("..?password={pw}")`) and is not
+    /// `https://`.
+    Secret,
+}
+
+/// The URL an expression builds: an `http://` literal, `format!` from one
+/// (or from a variable holding one), text with a secret pasted in, or a
+/// call of one argument on a URL followed (`Url::parse(&address)`).
+fn url_of(vars: &[(String, Url)], e: &Expr) -> Option<Url> {
+    let held = |e: &Expr| {
+        var_of(e).and_then(|v| vars.iter().rev().find(|(n, _)| *n == v).map(|(_, u)| *u))
+    };
+    let (_, root) = chain(e);
+    if let Some(text) = lit_str(root) {
+        return plain_http(&text).then_some(Url::Plain);
+    }
+    match root {
+        Expr::Macro(m) if last_ident(&m.mac.path) == "format" => {
+            let args = crate::macros::parse_args(&m.mac.tokens);
+            let template = args.first().and_then(|a| lit_str(&a.expr))?;
+            if plain_http(&template) {
+                return Some(Url::Plain);
+            }
+            if template.starts_with("https://") || template.starts_with("wss://") {
+                return None;
+            }
+            // `format!("{}{}", base, path)` with `base` an http URL.
+            if template.starts_with('{')
+                && args.get(1).and_then(|a| held(&a.expr)) == Some(Url::Plain)
+            {
+                return Some(Url::Plain);
+            }
+            let captured = template
+                .split('{')
+                .skip(1)
+                .filter_map(|p| p.split(['}', ':']).next())
+                .any(|name| !name.is_empty() && is_secret_name(name));
+            let secret = captured
+                || args.iter().skip(1).any(|a| {
+                    a.name.as_deref().is_some_and(is_secret_name)
+                        || var_of(&a.expr).is_some_and(|v| is_secret_name(&v))
+                });
+            // Only in a URL (a query or a scheme), not a cache key
+            // (`format!("session:{token}")`).
+            let url_like = template.contains('?') || template.contains("://");
+            (secret && url_like).then_some(Url::Secret)
+        }
+        Expr::Call(c) if c.args.len() == 1 => held(&c.args[0]),
+        _ => held(root),
+    }
+}
+
+/// `http://` (or `ws://`) to a host that is not this machine or a private
+/// network.
+fn plain_http(text: &str) -> bool {
+    let lower = text
+        .get(..7)
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    let rest = if lower == "http://" {
+        &text[7..]
+    } else if lower.starts_with("ws://") {
+        &text[5..]
+    } else {
+        return false;
+    };
+    // The scheme alone (`"http://"`) is joined to a host later.
+    if rest.is_empty() {
+        return true;
+    }
+    let host = rest
+        .split(['/', ':', '?', '#'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    !(host.is_empty() || is_local_host(&host) || host.contains('{'))
+}
+
+/// Loopback, unspecified and private-network hosts (RFC 1918).
+fn is_local_host(host: &str) -> bool {
+    let private_172 = host
+        .strip_prefix("172.")
+        .and_then(|r| r.split('.').next())
+        .and_then(|n| n.parse::<u8>().ok())
+        .is_some_and(|n| (16..=31).contains(&n));
+    host == "localhost"
+        || host.starts_with("127.")
+        || host.starts_with('[')
+        || host == "0.0.0.0"
+        || host.starts_with("10.")
+        || host.starts_with("192.168.")
+        || private_172
+        || host.ends_with(".localhost")
+        || host.ends_with(".local")
+        || host.ends_with(".internal")
+        || host.ends_with(".svc")
+}
+
+/// HTTP client calls and the argument that is the URL: `reqwest::get(url)`,
+/// `ureq::post(url)`.
+fn request_call_url<'e>(a: &FileAnalyzer<'_>, e: &'e Expr) -> Option<(&'e Expr, String)> {
+    let Expr::Call(c) = e else { return None };
+    if c.args.len() != 1 {
+        return None;
+    }
+    let Expr::Path(p) = &*c.func else { return None };
+    let resolved = a.imports.resolve(&p.path);
+    let last = resolved.rsplit("::").next().unwrap_or("");
+    let client = ["reqwest", "ureq", "isahc", "surf", "minreq", "attohttpc"]
+        .iter()
+        .any(|k| resolved.starts_with(k));
+    (client && VERBS.contains(&last)).then(|| (&c.args[0], short(&resolved).to_string()))
+}
+
+const VERBS: &[&str] = &["get", "post", "put", "delete", "patch", "head"];
+
+/// `client.get(url)`, `client.request(Method::PUT, url)`: the URL.
+fn request_method_url(m: &syn::ExprMethodCall) -> Option<(&Expr, String)> {
+    let name = m.method.to_string();
+    let url = match m.args.len() {
+        1 if VERBS.contains(&name.as_str()) => &m.args[0],
+        2 if name == "request" => &m.args[1],
+        _ => return None,
+    };
+    Some((url, format!(".{name}")))
+}
+
+/// URLs followed through one function's statements, in source order.
+struct Flow {
+    vars: Vec<(String, Url)>,
+}
+
+impl Flow {
+    fn stmts(&mut self, a: &mut FileAnalyzer<'_>, cx: &FnCx, stmts: &[syn::Stmt]) {
+        for stmt in stmts {
+            match stmt {
+                syn::Stmt::Local(l) => {
+                    let Some(init) = &l.init else { continue };
+                    self.expr(a, cx, &init.expr);
+                    let pat = match &l.pat {
+                        syn::Pat::Type(t) => &*t.pat,
+                        p => p,
+                    };
+                    if let syn::Pat::Ident(id) = pat {
+                        let name = id.ident.to_string();
+                        self.vars.retain(|(n, _)| *n != name);
+                        if let Some(url) = url_of(&self.vars, &init.expr) {
+                            self.vars.push((name, url));
+                        }
+                    }
+                }
+                syn::Stmt::Expr(e, _) => self.expr(a, cx, e),
+                _ => {}
+            }
+        }
+    }
+
+    fn expr(&mut self, a: &mut FileAnalyzer<'_>, cx: &FnCx, e: &Expr) {
+        match e {
+            Expr::Block(b) => return self.stmts(a, cx, &b.block.stmts),
+            Expr::Unsafe(b) => return self.stmts(a, cx, &b.block.stmts),
+            Expr::If(i) => {
+                self.stmts(a, cx, &i.then_branch.stmts);
+                if let Some((_, other)) = &i.else_branch {
+                    self.expr(a, cx, other);
+                }
+                return;
+            }
+            _ => {}
+        }
+        // The request is the root of a chain or one of its calls
+        // (`client.post(url).body(..).send()`).
+        let (methods, root) = chain(e);
+        let mut found = None;
+        let calls = methods
+            .iter()
+            .filter_map(|m| request_method_url(m))
+            .chain(request_call_url(a, root));
+        for (url, what) in calls {
+            // A literal is reported where it is written unless its host
+            // passes there as a placeholder (`example.com`).
+            let literal = lit_str(url).and_then(|t| t.get(7..).map(is_benign_http_host));
+            if literal == Some(false) {
+                continue;
+            }
+            if let Some(kind) = url_of(&self.vars, url) {
+                found = Some((kind, what));
+            }
+        }
+        if let Some((kind, what)) = found {
+            let span = e.span();
+            let message = match kind {
+                Url::Plain => format!("request `{what}` goes to an `http://` URL, without TLS"),
+                Url::Secret => format!("request `{what}` sends a secret in its URL, without TLS"),
+            };
+            a.report(Some(cx), id::CLEARTEXT_URL, span, span, message);
+        }
+    }
+}
+
 impl super::Check for Check {
+    fn function(
+        &self,
+        a: &mut FileAnalyzer<'_>,
+        cx: &FnCx,
+        _sig: &syn::Signature,
+        block: &syn::Block,
+    ) {
+        let mut flow = Flow { vars: Vec::new() };
+        flow.stmts(a, cx, &block.stmts);
+    }
+
     fn macro_call(&self, a: &mut FileAnalyzer<'_>, cx: &mut FnCx, m: &MacroCall<'_>) {
         if m.name != "format" {
             return;
@@ -95,6 +313,7 @@ fn is_benign_http_host(rest: &str) -> bool {
         .unwrap_or("")
         .to_ascii_lowercase();
     host.is_empty()
+        || is_local_host(&host)
         || host == "localhost"
         || host.starts_with("127.")
         || host.starts_with('[')

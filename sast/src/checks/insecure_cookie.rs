@@ -4,8 +4,11 @@ use super::prelude::*;
 /// `SameSite`, or with `Secure`/`HttpOnly` explicitly off. Builder chains
 /// (`Cookie::build(..)` of the cookie crate, actix-web and axum-extra;
 /// `CookieBuilder::new`) are judged on the chain; `Cookie::new` on the
-/// setters called in the same function. A cookie built to be removed
-/// (`jar.remove(Cookie::new(..))`, `.removal()`) is not a finding.
+/// setters called in the same function. A cookie created without `Secure`
+/// and added to a jar or response (`jar.add(c.clone())`,
+/// `cookies.insert(c)`) is also reported at that call, following the
+/// variable through the function's statements. A cookie built to be
+/// removed (`jar.remove(Cookie::new(..))`, `.removal()`) is not a finding.
 pub(crate) struct Check;
 
 const SECURE: u8 = 1;
@@ -65,7 +68,219 @@ pub(crate) fn finish(a: &mut FileAnalyzer<'_>, cx: &FnCx) {
     }
 }
 
+/// Whether a cookie value made by this call is `Secure`: `Some(false)` for
+/// a cookie created with no attributes (`Cookie::new`, `Cookie::named`,
+/// `Cookie::from("name")`, biscotti's `ResponseCookie::new`/`from`),
+/// `None` when the call makes no cookie.
+fn created_cookie(a: &FileAnalyzer<'_>, e: &Expr) -> Option<bool> {
+    let Expr::Call(c) = peel(e) else { return None };
+    let Expr::Path(p) = &*c.func else { return None };
+    let n = p.path.segments.len();
+    if n < 2 {
+        return None;
+    }
+    let ty = p.path.segments[n - 2].ident.to_string();
+    let f = p.path.segments[n - 1].ident.to_string();
+    if !matches!(f.as_str(), "new" | "named" | "from" | "new_with_str") {
+        return None;
+    }
+    let resolved = a.imports.resolve(&p.path);
+    // Also under a local alias (`use actix_web::cookie::Cookie as
+    // ActixCookie` inside a function); a request's cookies are not sent.
+    let cookie_ty = (ty.ends_with("Cookie") || resolved.rsplit("::").nth(1) == Some("Cookie"))
+        && ty != "RequestCookie";
+    if !cookie_ty {
+        return None;
+    }
+    // `Cookie::from(builder)`: what the builder set.
+    let secure = c.args.first().is_some_and(|arg| {
+        let (methods, _) = chain(arg);
+        secure_after(false, &methods, false)
+    });
+    Some(secure)
+}
+
+/// `Secure` after these calls (outermost first, as [`chain`] lists them).
+/// Under a condition only turning it off counts: the cookie may still be
+/// insecure after `if c { cookie.set_secure(true) }`.
+fn secure_after(mut secure: bool, methods: &[&syn::ExprMethodCall], conditional: bool) -> bool {
+    for m in methods.iter().rev() {
+        let name = m.method.to_string();
+        let on = m.args.first().and_then(lit_bool) == Some(true);
+        match name.as_str() {
+            "secure" | "set_secure" if !on => secure = false,
+            "secure" | "set_secure" | "partitioned" | "set_partitioned" if on => {
+                secure |= !conditional
+            }
+            _ => {}
+        }
+    }
+    secure
+}
+
+/// Cookies of one function followed in source order: created without
+/// `Secure` (or with it turned off) and added to a jar or a response
+/// (`jar.add(c.clone())`, `private_jar.add(c)`, `cookies.insert(c)`).
+struct CookieFlow {
+    /// Cookie variables: name, `Secure`, line created.
+    vars: Vec<(String, bool, usize)>,
+}
+
+impl CookieFlow {
+    fn get(&self, name: &str) -> Option<(bool, usize)> {
+        self.vars
+            .iter()
+            .rev()
+            .find(|(n, _, _)| n == name)
+            .map(|(_, s, l)| (*s, *l))
+    }
+
+    fn set(&mut self, name: String, secure: bool, line: usize) {
+        self.vars.retain(|(n, _, _)| *n != name);
+        self.vars.push((name, secure, line));
+    }
+
+    /// A cookie value: its `Secure` and the line it was created on.
+    fn value(&self, a: &FileAnalyzer<'_>, e: &Expr) -> Option<(bool, usize)> {
+        let (methods, root) = chain(e);
+        // Still the cookie (not its name or its text).
+        let same_cookie = methods.iter().all(|m| {
+            let name = m.method.to_string();
+            name.starts_with("set_")
+                || name.starts_with("unset_")
+                || name.starts_with("make_")
+                || matches!(
+                    name.as_str(),
+                    "clone"
+                        | "into"
+                        | "to_owned"
+                        | "into_owned"
+                        | "unwrap"
+                        | "build"
+                        | "finish"
+                        | "secure"
+                        | "http_only"
+                        | "same_site"
+                        | "partitioned"
+                        | "path"
+                        | "domain"
+                        | "expires"
+                        | "max_age"
+                        | "permanent"
+                )
+        });
+        if !same_cookie {
+            return None;
+        }
+        let (secure, line) = match created_cookie(a, root) {
+            Some(secure) => (secure, start_of(root.span()).0),
+            None => self.get(&var_of(root)?)?,
+        };
+        Some((secure_after(secure, &methods, false), line))
+    }
+
+    /// Cookies lent mutably to a call are forgotten.
+    fn lent(&mut self, args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>) {
+        for arg in args {
+            if let Expr::Reference(r) = arg {
+                if r.mutability.is_some() {
+                    if let Some(v) = var_of(&r.expr) {
+                        self.vars.retain(|(n, _, _)| *n != v);
+                    }
+                }
+            }
+        }
+    }
+
+    fn stmts(&mut self, a: &mut FileAnalyzer<'_>, cx: &FnCx, stmts: &[syn::Stmt], cond: bool) {
+        for stmt in stmts {
+            match stmt {
+                syn::Stmt::Local(l) => {
+                    let Some(init) = &l.init else { continue };
+                    self.expr(a, cx, &init.expr, cond);
+                    let pat = match &l.pat {
+                        syn::Pat::Type(t) => &*t.pat,
+                        p => p,
+                    };
+                    if let syn::Pat::Ident(id) = pat {
+                        let name = id.ident.to_string();
+                        match self.value(a, &init.expr) {
+                            Some((secure, line)) => self.set(name, secure, line),
+                            None => self.vars.retain(|(n, _, _)| *n != name),
+                        }
+                    }
+                }
+                syn::Stmt::Expr(e, _) => self.expr(a, cx, e, cond),
+                _ => {}
+            }
+        }
+    }
+
+    fn expr(&mut self, a: &mut FileAnalyzer<'_>, cx: &FnCx, e: &Expr, cond: bool) {
+        match e {
+            Expr::If(i) => {
+                self.stmts(a, cx, &i.then_branch.stmts, true);
+                if let Some((_, other)) = &i.else_branch {
+                    self.expr(a, cx, other, true);
+                }
+            }
+            Expr::ForLoop(f) => self.stmts(a, cx, &f.body.stmts, true),
+            Expr::While(w) => self.stmts(a, cx, &w.body.stmts, true),
+            Expr::Loop(l) => self.stmts(a, cx, &l.body.stmts, true),
+            Expr::Block(b) => self.stmts(a, cx, &b.block.stmts, cond),
+            Expr::Assign(x) if matches!(&*x.left, Expr::Infer(_)) => {
+                self.expr(a, cx, &x.right, cond)
+            }
+            Expr::Call(c) => self.lent(&c.args),
+            Expr::MethodCall(m) => {
+                // `harden(&mut cookie)`: set elsewhere, no longer known.
+                self.lent(&m.args);
+                let name = m.method.to_string();
+                if m.args.len() == 1
+                    && matches!(
+                        name.as_str(),
+                        "add" | "add_original" | "insert" | "add_cookie" | "cookie"
+                    )
+                {
+                    if let Some((false, line)) = self.value(a, &m.args[0]) {
+                        let span = m.span();
+                        a.report(
+                            Some(cx),
+                            id::INSECURE_COOKIE,
+                            span,
+                            span,
+                            format!(
+                                "cookie without `Secure` (created on line {line}) is sent by `.{name}`"
+                            ),
+                        );
+                    }
+                }
+                // `cookie.set_secure(..)` on a followed cookie.
+                let (methods, root) = chain(e);
+                if let Some(var) = var_of(root) {
+                    if let Some((secure, line)) = self.get(&var) {
+                        let after = secure_after(secure, &methods, cond);
+                        self.set(var, after, line);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 impl super::Check for Check {
+    fn function(
+        &self,
+        a: &mut FileAnalyzer<'_>,
+        cx: &FnCx,
+        _sig: &syn::Signature,
+        block: &syn::Block,
+    ) {
+        let mut flow = CookieFlow { vars: Vec::new() };
+        flow.stmts(a, cx, &block.stmts, false);
+    }
+
     /// A `Set-Cookie` value written as text (`format!("auth={v}; Max-Age=60;
     /// Secure")`, then `Cookie::parse` or a `SET_COOKIE` header): judged on
     /// the attributes the text names.

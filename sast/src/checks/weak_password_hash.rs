@@ -63,12 +63,12 @@ impl super::Check for Check {
                     .path
                     .segments
                     .iter()
-                    .any(|s| is_fast_hash_name(&s.ident.to_string())),
+                    .any(|s| is_hasher_name(&s.ident.to_string())),
                 _ => false,
             },
             _ => false,
         };
-        let typed = ty.split("::").any(is_fast_hash_name);
+        let typed = ty.split("::").any(is_hasher_name);
         if !(typed || constructed) {
             return;
         }
@@ -111,8 +111,20 @@ fn is_fast_hash_name(s: &str) -> bool {
 
 /// A password, as opposed to a token or key: `password`, `passwd`, `pwd`,
 /// `passphrase`, `user_pass`.
+/// A fast hash, or a broken one (MD5, SHA-1) fed through a hasher object:
+/// `md5_hasher.update(password)` is reported at the update.
+fn is_hasher_name(s: &str) -> bool {
+    let starts =
+        |p: &str| s.len() >= p.len() && s.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes());
+    is_fast_hash_name(s) || starts("md5") || starts("md4") || starts("sha1")
+}
+
 fn is_password_name(name: &str) -> bool {
     let l = name.to_ascii_lowercase();
+    // Already protected (`encrypted_password`): not the password itself.
+    if l.starts_with("encrypted") || l.starts_with("enc_") {
+        return false;
+    }
     // A reset token, a salt, a stored hash or an already stretched value
     // (`salted_password` in SCRAM) is not the password itself.
     let derived = ["token", "salt", "hash", "hashed", "digest", "len", "length"]

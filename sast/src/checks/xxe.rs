@@ -8,7 +8,8 @@ use super::prelude::*;
 ///   `XML_PARSER_SUBST_ENTITIES`/`XML_PARSER_LOADDTD`);
 /// * `xmlSubstituteEntitiesDefault(1)`, `xmlLoadExtDtdDefaultValue`, and
 ///   `xmlRead*`/`xmlCtxtUseOptions` given a literal option mask with the
-///   NOENT (2) or DTDLOAD (4) bit;
+///   NOENT (2) or DTDLOAD (4) bit or those constants, reported at the
+///   document they read unless it is text written in the source;
 /// * parser options or builder calls that enable entity resolution or DTDs:
 ///   a field `allow_dtd: true` / `no_ent: true` / `resolve_entities: true`
 ///   or a method `.allow_dtd(true)`, `.resolve_entities(true)`,
@@ -55,6 +56,42 @@ fn enables_entities(name: &str) -> bool {
         || n.contains("limit")
         || n.contains("max");
     concerns && !negative
+}
+
+/// The text a document argument passes (`doc.as_ptr() as *const c_char`
+/// -> `doc`).
+fn document_text(mut e: &Expr) -> &Expr {
+    loop {
+        e = match peel(e) {
+            Expr::Cast(c) => &c.expr,
+            Expr::MethodCall(m)
+                if matches!(
+                    m.method.to_string().as_str(),
+                    "as_ptr" | "as_bytes" | "as_str"
+                ) =>
+            {
+                &m.receiver
+            }
+            other => return other,
+        };
+    }
+}
+
+/// An option mask that names a constant turning entities or DTDs on
+/// (`XML_PARSE_NOENT | XML_PARSE_DTDLOAD`).
+fn names_option_constant(e: &Expr) -> bool {
+    match peel(e) {
+        Expr::Binary(b) => names_option_constant(&b.left) || names_option_constant(&b.right),
+        Expr::Cast(c) => names_option_constant(&c.expr),
+        Expr::Path(p) => p.path.segments.last().is_some_and(|s| {
+            let last = s.ident.to_string();
+            OPTION_CONSTANTS.iter().any(|c| {
+                last.strip_suffix(*c)
+                    .is_some_and(|p| p.is_empty() || p.ends_with('_'))
+            })
+        }),
+        _ => false,
+    }
 }
 
 /// A parser option mask written as integer literals (`2 | 4`, `6`).
@@ -117,19 +154,43 @@ impl super::Check for Check {
             return;
         }
         if let Some((_, index)) = READ_FNS.iter().find(|(f, _)| *f == call.last) {
-            let mask = call.expr.args.iter().nth(*index).and_then(literal_mask);
-            if mask.is_some_and(|m| m & 0b110 != 0) {
-                a.report(
-                    Some(cx),
-                    id::XXE,
-                    span(),
-                    span(),
-                    format!(
-                        "`{}` with parser options that substitute entities or load external DTDs",
-                        call.last
-                    ),
-                );
+            let option = call.expr.args.iter().nth(*index);
+            let mask = option.and_then(literal_mask);
+            let named = option.is_some_and(names_option_constant);
+            if !(mask.is_some_and(|m| m & 0b110 != 0) || named) {
+                return;
             }
+            // Judged here, on the document: the option constants named in
+            // the call are not findings of their own.
+            let (first, last) = (start_of(span()).0, end_of(span()).0);
+            a.findings.retain(|f| {
+                f.file.is_some() || f.rule != id::XXE || f.line < first || f.line > last
+            });
+            // The document read (`xmlCtxt*` take the context first): text
+            // written in the source is not an attacker's.
+            let input = match call.last {
+                "xmlCtxtUseOptions" => None,
+                l if l.starts_with("xmlCtxt") => call.expr.args.iter().nth(1),
+                _ => call.expr.args.first(),
+            };
+            let written = input.is_some_and(|e| {
+                let e = document_text(e);
+                lit_str(e).is_some() || literal_held(cx, e).is_some()
+            });
+            if written {
+                return;
+            }
+            let at = input.map(|e| e.span()).unwrap_or_else(span);
+            a.report(
+                Some(cx),
+                id::XXE,
+                at,
+                at,
+                format!(
+                    "`{}` with parser options that substitute entities or load external DTDs",
+                    call.last
+                ),
+            );
         }
     }
 

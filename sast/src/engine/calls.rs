@@ -280,7 +280,17 @@ impl FileAnalyzer<'_> {
                 || (var.fresh_capacity && name == "set_len");
             let reads = matches!(
                 name.as_str(),
-                "into" | "as_ref" | "as_slice" | "as_bytes" | "to_vec" | "clone" | "len" | "iter"
+                "into"
+                    | "as_ref"
+                    | "as_slice"
+                    | "as_bytes"
+                    | "to_vec"
+                    | "clone"
+                    | "len"
+                    | "iter"
+                    | "align_to"
+                    | "try_into"
+                    | "as_ptr"
             );
             var.literal &= reads;
             var.random &= reads;

@@ -361,10 +361,13 @@ impl FileAnalyzer<'_> {
             if let Expr::Closure(c) = peel(&init.expr) {
                 var.closure = Some(std::rc::Rc::new(c.clone()));
             }
-            var.literal = self.is_literal_material(&init.expr)
-                || var_of(&init.expr)
-                    .and_then(|v| cx.vars.get(&v))
-                    .is_some_and(|v| v.literal);
+            if self.is_literal_material(&init.expr) {
+                var.literal = true;
+                var.literal_at = Some(init.expr.span());
+            } else if let Some(held) = literal_held(cx, &init.expr) {
+                var.literal = true;
+                var.literal_at = held.literal_at;
+            }
         }
         cx.secret_context = saved_secret;
         self.bind_pat(cx, &local.pat, &var);
@@ -740,7 +743,10 @@ impl FileAnalyzer<'_> {
                             let literal = self.is_literal_material(&a.right);
                             let entry = cx.vars.entry(name).or_default();
                             entry.taint = t;
-                            entry.literal |= literal;
+                            if literal {
+                                entry.literal = true;
+                                entry.literal_at = Some(a.right.span());
+                            }
                             entry.random = false;
                             // Any other value may be `true` (one branch of several).
                             entry.lit_false &= lit_bool(&a.right) == Some(false);

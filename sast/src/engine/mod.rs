@@ -67,6 +67,10 @@ pub(crate) struct Var {
     /// Initialised from bytes written in the source and not written since
     /// (key material held in a variable).
     pub(crate) literal: bool,
+    /// Where those bytes are written (the literal a `let` or assignment
+    /// gave it, or the variable it was read from): `hardcoded-crypto-key`
+    /// reports there, as CodeQL's hard-coded-cryptographic-value does.
+    pub(crate) literal_at: Option<Span>,
     /// Filled by a random number generator (`rng.fill(&mut buf)`,
     /// `getrandom::fill(&mut buf)`) and written by nothing else since: a
     /// number decoded from it is not input.
@@ -535,6 +539,43 @@ pub(crate) fn peel(mut e: &Expr) -> &Expr {
             Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => &u.expr,
             _ => return e,
         }
+    }
+}
+
+/// The variable holding bytes written in the source that this expression
+/// reads without changing them (`key`, `&key`, `key.into()`,
+/// `unsafe { key.align_to::<u8>().1 }`, `key.try_into().unwrap()`).
+pub(crate) fn literal_held<'c>(cx: &'c FnCx, e: &Expr) -> Option<&'c Var> {
+    match peel(e) {
+        Expr::Path(p) if p.qself.is_none() && p.path.segments.len() == 1 => cx
+            .vars
+            .get(&p.path.segments[0].ident.to_string())
+            .filter(|v| v.literal),
+        Expr::MethodCall(m)
+            if matches!(
+                m.method.to_string().as_str(),
+                "into"
+                    | "as_ref"
+                    | "as_slice"
+                    | "to_vec"
+                    | "clone"
+                    | "as_bytes"
+                    | "to_owned"
+                    | "as_str"
+                    | "align_to"
+                    | "try_into"
+                    | "unwrap"
+                    | "expect"
+            ) =>
+        {
+            literal_held(cx, &m.receiver)
+        }
+        Expr::Field(f) if matches!(f.member, syn::Member::Unnamed(_)) => literal_held(cx, &f.base),
+        Expr::Unsafe(u) => match u.block.stmts.as_slice() {
+            [Stmt::Expr(e, None)] => literal_held(cx, e),
+            _ => None,
+        },
+        _ => None,
     }
 }
 
@@ -1048,6 +1089,14 @@ impl<'a> FileAnalyzer<'a> {
             {
                 self.is_literal_material(&m.receiver)
             }
+            // All-zero bytes (`unsafe { std::mem::zeroed() }`).
+            Expr::Call(c) if c.args.is_empty() => {
+                matches!(&*c.func, Expr::Path(p) if last_ident(&p.path) == "zeroed")
+            }
+            Expr::Unsafe(u) => match u.block.stmts.as_slice() {
+                [Stmt::Expr(e, None)] => self.is_literal_material(e),
+                _ => false,
+            },
             Expr::Call(c) if c.args.len() == 1 => match &*c.func {
                 Expr::Path(p) => {
                     let name = last_ident(&p.path);
@@ -1060,7 +1109,17 @@ impl<'a> FileAnalyzer<'a> {
             },
             Expr::Macro(m) => {
                 let name = last_ident(&m.mac.path);
-                name == "hex" || name == "b64" || name == "base64"
+                name == "hex"
+                    || name == "b64"
+                    || name == "base64"
+                    // `vec![0u8; 64]`, `vec![1, 2, 3]`: literals only.
+                    || (name == "vec"
+                        && !m.mac.tokens.is_empty()
+                        && m.mac.tokens.clone().into_iter().all(|t| match t {
+                            proc_macro2::TokenTree::Literal(_) => true,
+                            proc_macro2::TokenTree::Punct(p) => matches!(p.as_char(), ',' | ';'),
+                            _ => false,
+                        }))
             }
             _ => false,
         }
