@@ -303,9 +303,8 @@ pub const CALL_SINKS: &[&[CallSink]] = &[
             ("HashSet::with_capacity", 0),
             ("VecDeque::with_capacity", 0),
             ("BytesMut::with_capacity", 0),
-            ("std::alloc::Layout::array", 0),
-            ("std::alloc::Layout::from_size_align", 0),
-            ("std::alloc::Layout::from_size_align_unchecked", 0),
+            // A `Layout` is not memory: its size taint flows to the
+            // allocation that uses it (`alloc(layout)`, `System.allocate`).
             ("std::alloc::alloc", 0),
             ("std::alloc::alloc_zeroed", 0),
             ("std::alloc::realloc", 2),
@@ -313,8 +312,19 @@ pub const CALL_SINKS: &[&[CallSink]] = &[
             ("libc::calloc", 0),
             ("libc::calloc", 1),
             ("libc::realloc", 1),
+            ("libc::aligned_alloc", 1),
             ("BytesMut::zeroed", 0),
+            ("Vec::try_with_capacity", 0),
+            ("Vec::with_capacity_in", 0),
+            ("Vec::try_with_capacity_in", 0),
+            ("Vec::from_raw_parts", 1),
             ("Vec::from_raw_parts", 2),
+            ("Vec::from_raw_parts_in", 1),
+            ("Vec::from_raw_parts_in", 2),
+            ("Vec::from_parts", 1),
+            ("Vec::from_parts", 2),
+            ("Vec::from_parts_in", 1),
+            ("Vec::from_parts_in", 2),
         ]
     ),
 ];
@@ -388,6 +398,8 @@ pub const METHOD_SINKS: &[&[MethodSink]] = &[
         [
             ("reserve", 0),
             ("reserve_exact", 0),
+            ("try_reserve", 0),
+            ("try_reserve_exact", 0),
             ("resize", 0),
             ("repeat", 0),
             ("with_capacity", 0),

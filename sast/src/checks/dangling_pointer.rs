@@ -1,5 +1,5 @@
 use super::prelude::*;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use syn::visit::Visit;
 use syn::{Pat, Stmt};
 
@@ -43,24 +43,43 @@ impl super::Check for Check {
         };
         w.scopes.push(Vec::new());
         for input in &sig.inputs {
-            if let syn::FnArg::Typed(pt) = input {
-                if let Pat::Ident(pi) = strip_pat_type(&pt.pat) {
-                    let owned = match &*pt.ty {
-                        syn::Type::Array(_) => true,
-                        syn::Type::Path(tp) => matches!(
-                            last_ident(&tp.path).as_str(),
-                            "Vec" | "String" | "CString" | "Box" | "PathBuf" | "OsString"
-                        ),
-                        _ => false,
-                    };
-                    w.declared.insert(pi.ident.to_string(), (0, owned));
+            match input {
+                syn::FnArg::Typed(pt) => {
+                    if let Pat::Ident(pi) = strip_pat_type(&pt.pat) {
+                        let name = pi.ident.to_string();
+                        let owned = match &*pt.ty {
+                            syn::Type::Array(_) => true,
+                            syn::Type::Path(tp) => matches!(
+                                last_ident(&tp.path).as_str(),
+                                "Vec" | "String" | "CString" | "Box" | "PathBuf" | "OsString"
+                            ),
+                            _ => false,
+                        };
+                        if !matches!(&*pt.ty, syn::Type::Reference(_) | syn::Type::Ptr(_)) {
+                            w.by_value.insert(name.clone());
+                        }
+                        w.declared.insert(name, (0, owned));
+                    }
+                }
+                // `self` taken by value is dropped when the method returns.
+                syn::FnArg::Receiver(r) => {
+                    if r.reference.is_none() && r.colon_token.is_none() {
+                        w.by_value.insert("self".into());
+                        w.declared.insert("self".into(), (0, false));
+                    }
                 }
             }
         }
         // Macro bodies as the evaluator parsed them (parsed once).
         w.bodies = std::mem::take(&mut a.macro_bodies);
+        w.a = Some(a);
+        w.cx = Some(cx);
         w.walk_block(block, true);
+        let Some(a) = w.a.take() else {
+            return;
+        };
         a.macro_bodies = std::mem::take(&mut w.bodies);
+        a.dangling_return = w.ret_dangling.take();
         for (span, message) in w.out {
             a.report(Some(cx), id::DANGLING_POINTER, span, span, message);
         }
@@ -88,6 +107,7 @@ fn may_involve_pointers(a: &FileAnalyzer<'_>, sig: &syn::Signature, block: &syn:
         "dealloc",
         "CFRelease",
         "munmap",
+        "unsafe",
     ];
     let first = start_of(sig.fn_token.span).0;
     let last = start_of(block.brace_token.span.close()).0;
@@ -110,21 +130,38 @@ fn type_has_ptr(t: &syn::Type) -> bool {
 }
 
 #[derive(Default)]
-struct Walker {
+struct Walker<'w, 'f> {
     /// Pointer variable -> the owner its memory belongs to.
     derived: HashMap<String, String>,
+    /// Pointer variables made by taking an address (`&x`, `&raw const x`,
+    /// `addr_of!(x)`), not by asking an owner for its buffer.
+    addressed: HashSet<String>,
     /// Pointer variable -> why its memory is gone, and whether it was freed
     /// through the pointer itself (for double frees).
     dead: HashMap<String, (String, bool)>,
+    /// Pointer variable -> why it points to no valid value (null,
+    /// dangling, its value dropped in place), and whether writing through
+    /// it is wrong too (null and dangling; a dropped value may be written
+    /// again or freed).
+    invalid: HashMap<String, (String, bool)>,
     /// Variable -> (block depth, holds an owned value).
     declared: HashMap<String, (usize, bool)>,
+    /// Parameters taken by value (dropped when the function returns).
+    by_value: HashSet<String>,
     /// Names declared per open block.
     scopes: Vec<Vec<String>>,
     unsafe_depth: usize,
     returns_ptr: bool,
+    /// The function returns a pointer to this local (for its summary).
+    ret_dangling: Option<String>,
+    /// (variable, line) pairs already reported.
+    reported: HashSet<(String, usize)>,
     out: Vec<(Span, String)>,
     /// The analysis's parsed macro bodies, lent for the walk.
     bodies: crate::engine::MacroBodies,
+    /// The analyser and function, lent for summary lookups.
+    a: Option<&'w mut FileAnalyzer<'f>>,
+    cx: Option<&'w FnCx>,
 }
 
 /// Strip casts, parentheses and references to a path's single identifier.
@@ -238,7 +275,7 @@ fn is_temporary_owner(e: &Expr) -> bool {
     }
 }
 
-impl Walker {
+impl Walker<'_, '_> {
     fn report(&mut self, span: Span, message: String) {
         self.out.push((span, message));
     }
@@ -253,6 +290,30 @@ impl Walker {
             },
             Expr::Paren(p) => self.pointer_owner(&p.expr),
             Expr::RawAddr(r) => self.place_root(&r.expr),
+            // `&x` coerced to a raw pointer (a reference cannot outlive `x`
+            // in safe code, so only pointers made from it are followed).
+            Expr::Reference(r) => self.place_root(&r.expr),
+            // `ptr::from_ref(r)`, `Box::as_ptr(&b)`, `Vec::as_mut_ptr(&mut v)`
+            // (not `Rc::as_ptr`: other clones keep the value alive).
+            Expr::Call(c) => {
+                let Expr::Path(p) = &*c.func else {
+                    return None;
+                };
+                let segs = segments(&p.path);
+                let last = segs.last().map(String::as_str).unwrap_or("");
+                let ty = segs.len().checked_sub(2).map_or("", |i| segs[i].as_str());
+                let arg = c.args.first()?;
+                match (ty, last) {
+                    ("ptr", "from_ref" | "from_mut") => {
+                        self.pointer_owner(arg).or_else(|| ident_of(arg))
+                    }
+                    ("Box" | "Vec" | "String", "as_ptr" | "as_mut_ptr") => match arg {
+                        Expr::Reference(r) => self.place_root(&r.expr),
+                        other => self.place_root(other),
+                    },
+                    _ => None,
+                }
+            }
             Expr::Macro(m)
                 if matches!(last_ident(&m.mac.path).as_str(), "addr_of" | "addr_of_mut") =>
             {
@@ -333,8 +394,7 @@ impl Walker {
     }
 
     fn bind(&mut self, name: &str, init: Option<&Expr>) {
-        self.dead.remove(name);
-        self.derived.remove(name);
+        self.forget(name);
         let depth = self.scopes.len();
         let owned = init.is_some_and(is_owned_value);
         self.declared.insert(name.to_string(), (depth, owned));
@@ -346,8 +406,58 @@ impl Walker {
         }
     }
 
+    /// `name` holds a new value: nothing known about the old one holds.
+    fn forget(&mut self, name: &str) {
+        self.dead.remove(name);
+        self.derived.remove(name);
+        self.invalid.remove(name);
+        self.addressed.remove(name);
+    }
+
+    /// A call whose summary says it returns a pointer to one of its own
+    /// locals: the description of that local.
+    fn returns_dangling(&mut self, e: &Expr) -> Option<String> {
+        let (a, cx) = (self.a.as_deref_mut()?, self.cx?);
+        match peel_unsafe(e) {
+            Expr::Call(c) => {
+                let Expr::Path(p) = &*c.func else {
+                    return None;
+                };
+                let callee = a.imports.resolve(&p.path);
+                let key = a.summary_key(cx, &callee, false)?;
+                let local = a.summaries.get(&key)?.ret_dangling.clone()?;
+                Some(format!(
+                    "`{}` returns a pointer to its local {local}",
+                    short(&callee)
+                ))
+            }
+            Expr::MethodCall(m) => {
+                let name = m.method.to_string();
+                let key = a.summary_key(cx, &name, true)?;
+                let local = a.summaries.get(&key)?.ret_dangling.clone()?;
+                Some(format!(
+                    "`.{name}()` returns a pointer to its local {local}"
+                ))
+            }
+            Expr::Cast(c) => self.returns_dangling(&c.expr),
+            _ => None,
+        }
+    }
+
     /// Record what a pointer assigned from `value` points into.
     fn derive(&mut self, name: &str, value: &Expr) {
+        if let Some(why) = self.returns_dangling(value) {
+            self.dead.insert(name.to_string(), (why, false));
+            return;
+        }
+        if let Some(what) = null_or_dangling(value) {
+            self.invalid
+                .insert(name.to_string(), (format!("it is `{what}()`"), true));
+            return;
+        }
+        if is_address_of(value) {
+            self.addressed.insert(name.to_string());
+        }
         // `PWSTR(temporary.as_mut_ptr())`: a wrapper around the pointer.
         let wrapped = match value {
             Expr::Call(c) => {
@@ -431,11 +541,11 @@ impl Walker {
         if self.unsafe_depth == 0 && !as_arg {
             return;
         }
-        if let Some((why, _)) = self.dead.remove(name) {
-            self.report(
-                span,
-                format!("`{name}` is used after its memory is gone ({why})"),
-            );
+        if let Some((why, _)) = self.dead.get(name) {
+            let message = format!("`{name}` is used after its memory is gone ({why})");
+            if self.reported.insert((name.to_string(), start_of(span).0)) {
+                self.report(span, message);
+            }
         }
     }
 
@@ -550,17 +660,61 @@ impl Walker {
             );
             return;
         }
-        let owner = self
-            .pointer_owner(e)
-            .or_else(|| ident_of(e).and_then(|p| self.derived.get(&p).cloned()));
+        // Follow `p = &x; q = ptr::from_ref(p); q` back to `x`.
+        let mut addressed = is_address_of(e);
+        let mut owner = self.pointer_owner(e).or_else(|| {
+            let p = ident_of(e)?;
+            addressed = self.addressed.contains(&p);
+            self.derived.get(&p).cloned()
+        });
+        for _ in 0..8 {
+            match owner.as_ref().and_then(|o| self.derived.get(o)) {
+                Some(next) => {
+                    addressed |= owner.as_ref().is_some_and(|o| self.addressed.contains(o));
+                    owner = Some(next.clone());
+                }
+                None => break,
+            }
+        }
         if let Some(owner) = owner {
-            if self.declared.get(&owner).is_some_and(|d| d.1) {
+            let local = self.declared.get(&owner).is_some_and(|d| d.1);
+            let param = self.by_value.contains(&owner) && addressed;
+            if local || param {
                 self.report(
                     e.span(),
                     format!("returns a pointer to the local `{owner}`, which is dropped when the function returns"),
                 );
+                self.ret_dangling = Some(format!("`{owner}`"));
             }
         }
+    }
+
+    /// A read through `p` (or a write, for null and dangling pointers).
+    fn deref_invalid(&mut self, p: &str, span: Span) {
+        if let Some((why, _)) = self.invalid.get(p) {
+            let message = format!("`{p}` is dereferenced but points to no valid value ({why})");
+            if self.reported.insert((p.to_string(), start_of(span).0)) {
+                self.report(span, message);
+            }
+        }
+    }
+
+    /// A loop body runs again after its end: a null pointer assigned
+    /// anywhere in it may be valid at its top.
+    fn enter_loop(&mut self, body: &syn::Block) {
+        if self.invalid.is_empty() {
+            return;
+        }
+        struct Assigned<'n>(&'n mut HashMap<String, (String, bool)>);
+        impl<'a> Visit<'a> for Assigned<'_> {
+            fn visit_expr_assign(&mut self, asg: &'a syn::ExprAssign) {
+                if let Some(p) = ident_of(&asg.left) {
+                    self.0.remove(&p);
+                }
+                syn::visit::visit_expr_assign(self, asg);
+            }
+        }
+        Assigned(&mut self.invalid).visit_block(body);
     }
 
     fn walk_expr(&mut self, e: &Expr, as_arg: bool) {
@@ -576,6 +730,26 @@ impl Walker {
                         }
                     }
                 }
+            }
+            Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => {
+                if self.unsafe_depth > 0 {
+                    if let Some(p) = ident_of(&u.expr) {
+                        self.deref_invalid(&p, u.span());
+                    } else if let Some(why) = self.returns_dangling(&u.expr) {
+                        self.report(
+                            u.span(),
+                            format!("a pointer is dereferenced after its memory is gone ({why})"),
+                        );
+                    }
+                }
+                self.walk_expr(&u.expr, false);
+            }
+            // `&mut p`: p may be written through the reference.
+            Expr::Reference(r) if r.mutability.is_some() => {
+                if let Some(p) = ident_of(&r.expr) {
+                    self.invalid.remove(&p);
+                }
+                self.walk_expr(&r.expr, false);
             }
             Expr::Unsafe(u) => {
                 self.unsafe_depth += 1;
@@ -594,9 +768,25 @@ impl Walker {
                 match &*asg.left {
                     Expr::Path(_) => {
                         if let Some(name) = ident_of(&asg.left) {
-                            self.dead.remove(&name);
-                            self.derived.remove(&name);
+                            self.forget(&name);
+                            // `let s; .. s = String::from(..)`: s owns it now.
+                            if is_owned_value(&asg.right) {
+                                if let Some(d) = self.declared.get_mut(&name) {
+                                    d.1 = true;
+                                }
+                            }
                             self.derive(&name, &asg.right);
+                        }
+                    }
+                    // `*p = v`: wrong through a null or dangling pointer; a
+                    // value dropped in place is written again.
+                    Expr::Unary(u)
+                        if matches!(u.op, syn::UnOp::Deref(_))
+                            && ident_of(&u.expr)
+                                .is_some_and(|p| self.invalid.get(&p).is_some_and(|i| !i.1)) =>
+                    {
+                        if let Some(p) = ident_of(&u.expr) {
+                            self.invalid.remove(&p);
                         }
                     }
                     left => {
@@ -659,6 +849,41 @@ impl Walker {
                         }
                     }
                 }
+                if let Some(p) = c.args.first().and_then(ident_of) {
+                    let is_ptr_fn = name.contains("ptr::") || name == last;
+                    match last {
+                        "read" | "read_volatile" | "read_unaligned" if is_ptr_fn => {
+                            self.deref_invalid(&p, c.span());
+                        }
+                        "write" | "write_volatile" | "write_unaligned" if is_ptr_fn => {
+                            if self.invalid.get(&p).is_some_and(|i| i.1) {
+                                self.deref_invalid(&p, c.span());
+                            } else {
+                                self.invalid.remove(&p);
+                            }
+                        }
+                        "drop_in_place" if is_ptr_fn => {
+                            for arg in &c.args {
+                                self.walk_expr(arg, true);
+                            }
+                            let line = start_of(c.span()).0;
+                            let why =
+                                format!("its value was dropped by `drop_in_place` at line {line}");
+                            let aliases: Vec<String> = self
+                                .derived
+                                .iter()
+                                .filter(|(_, o)| **o == p)
+                                .map(|(k, _)| k.clone())
+                                .chain(std::iter::once(p.clone()))
+                                .collect();
+                            for alias in aliases {
+                                self.invalid.insert(alias, (why.clone(), false));
+                            }
+                            return;
+                        }
+                        _ => {}
+                    }
+                }
                 if matches!(last, "forget" | "leak" | "into_raw")
                     || name.ends_with("ManuallyDrop::new")
                 {
@@ -688,8 +913,32 @@ impl Walker {
             }
             Expr::MethodCall(m) => {
                 let name = m.method.to_string();
-                if name == "is_null" {
-                    return;
+                let recv = ident_of(&m.receiver);
+                if matches!(name.as_str(), "is_null" | "as_ref" | "as_mut") {
+                    // Checked (or turned into an `Option`) before use.
+                    if let Some(p) = &recv {
+                        self.invalid.remove(p);
+                    }
+                    if name == "is_null" {
+                        return;
+                    }
+                }
+                if let Some(p) = &recv {
+                    if self.unsafe_depth > 0 {
+                        match name.as_str() {
+                            "read" | "read_volatile" | "read_unaligned" => {
+                                self.deref_invalid(p, m.span());
+                            }
+                            "write" | "write_volatile" | "write_unaligned" => {
+                                if self.invalid.get(p).is_some_and(|i| i.1) {
+                                    self.deref_invalid(p, m.span());
+                                } else {
+                                    self.invalid.remove(p);
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
                 }
                 self.walk_expr(&m.receiver, false);
                 for arg in &m.args {
@@ -706,14 +955,19 @@ impl Walker {
                 }
             }
             Expr::While(w) => {
+                self.enter_loop(&w.body);
                 self.walk_expr(&w.cond, false);
                 self.walk_block(&w.body, false);
             }
             Expr::ForLoop(f) => {
                 self.walk_expr(&f.expr, false);
+                self.enter_loop(&f.body);
                 self.walk_block(&f.body, false);
             }
-            Expr::Loop(l) => self.walk_block(&l.body, false),
+            Expr::Loop(l) => {
+                self.enter_loop(&l.body);
+                self.walk_block(&l.body, false);
+            }
             Expr::Match(m) => {
                 self.walk_expr(&m.expr, false);
                 let snapshot = self.dead.clone();
@@ -748,6 +1002,34 @@ impl<'a> Visit<'a> for Children<'a> {
     }
     fn visit_block(&mut self, _: &'a syn::Block) {}
     fn visit_item(&mut self, _: &'a syn::Item) {}
+}
+
+/// `std::ptr::null()` and the like: a pointer to nothing.
+fn null_or_dangling(e: &Expr) -> Option<String> {
+    let (callee, args) = call_name(peel_unsafe(e))?;
+    let mut it = callee.rsplit("::");
+    let last = it.next()?;
+    let ty = it.next().unwrap_or("");
+    (args.is_empty()
+        && ty == "ptr"
+        && matches!(last, "null" | "null_mut" | "dangling" | "dangling_mut"))
+    .then(|| format!("ptr::{last}"))
+}
+
+/// A pointer made by taking the address of a place (`&x`, `&raw const x`,
+/// `addr_of!(x)`, `ptr::from_ref(&x)`).
+fn is_address_of(e: &Expr) -> bool {
+    match e {
+        Expr::Reference(_) | Expr::RawAddr(_) => true,
+        Expr::Cast(c) => is_address_of(&c.expr),
+        Expr::Paren(p) => is_address_of(&p.expr),
+        Expr::Macro(m) => matches!(last_ident(&m.mac.path).as_str(), "addr_of" | "addr_of_mut"),
+        Expr::Call(c) => {
+            matches!(&*c.func, Expr::Path(p) if matches!(last_ident(&p.path).as_str(), "from_ref" | "from_mut"))
+                && c.args.first().is_some_and(is_address_of)
+        }
+        _ => false,
+    }
 }
 
 fn peel_unsafe(e: &Expr) -> &Expr {

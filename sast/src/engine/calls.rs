@@ -105,6 +105,22 @@ impl FileAnalyzer<'_> {
                 return default.without(*kinds);
             }
         }
+        // A layout's size is its first argument (the alignment sizes nothing).
+        if ["Layout::from_size_align", "Layout::from_size_align_unchecked"]
+            .iter()
+            .any(|p| path_ends_with(&callee, p))
+        {
+            return args.first().copied().unwrap_or_default();
+        }
+        // `clamp(v, lo, hi)`, a free function (the crate's own or a
+        // library's): bounded like `min`, whatever its body says.
+        if last == "clamp" && args.len() == 3 {
+            return args
+                .iter()
+                .copied()
+                .reduce(Taint::intersect)
+                .unwrap_or_default();
+        }
         if let Some(key) = self.summary_key(cx, &callee, false) {
             if let Some(t) = self.apply_summary(cx, &key, &args, leftmost_span(&c.func)) {
                 return t;
@@ -413,6 +429,11 @@ impl FileAnalyzer<'_> {
                     if entry.secret.is_none() {
                         entry.secret = secret;
                     }
+                }
+                // `Extend::extend` returns `()`; `Layout::extend` a layout
+                // sized by both.
+                if name == "extend" {
+                    return recv.union(all_args);
                 }
                 Taint::CLEAN
             }

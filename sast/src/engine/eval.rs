@@ -42,6 +42,7 @@ impl FileAnalyzer<'_> {
         for check in CHECKS {
             check.function(self, &cx, sig, block);
         }
+        cx.summary.ret_dangling = self.dangling_return.take();
         // Rocket-style routes (`#[get("/<name>")]`) receive every parameter from the request.
         let route_params = attrs.iter().any(|a| {
             let name = last_ident(a.path());
@@ -1249,6 +1250,20 @@ fn size_bound(cond: &Expr) -> Option<(String, bool)> {
     };
     let bound = |e: &Expr| !matches!(peel(e), Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(i), .. }) if i.base10_digits() == "0");
     let (left, right) = (var_of(&b.left), var_of(&b.right));
+    // `v < 2 * v` bounds nothing: the limit must not grow with the value.
+    fn names(ts: proc_macro2::TokenStream, v: &str) -> bool {
+        ts.into_iter().any(|t| match t {
+            proc_macro2::TokenTree::Ident(i) => i == v,
+            proc_macro2::TokenTree::Group(g) => names(g.stream(), v),
+            _ => false,
+        })
+    }
+    let other = |v: &String, e: &Expr| !names(quote::ToTokens::to_token_stream(e), v);
+    let (left, right) = match (left, right) {
+        (Some(l), r) if !other(&l, &b.right) => (None, r),
+        (l, Some(r)) if !other(&r, &b.left) => (l, None),
+        lr => lr,
+    };
     match b.op {
         syn::BinOp::Gt(_) | syn::BinOp::Ge(_) => match (left, right) {
             (Some(v), _) if bound(&b.right) => Some((v, true)),

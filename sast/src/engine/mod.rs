@@ -250,6 +250,9 @@ pub struct FileAnalyzer<'a> {
     pub(crate) limit_line: Option<usize>,
     /// Macro bodies parsed so far (see [`MacroBodies`]).
     pub(crate) macro_bodies: MacroBodies,
+    /// Set by the `dangling-pointer` check while it walks a function that
+    /// returns a pointer to its own local; moved into its summary.
+    pub(crate) dangling_return: Option<String>,
 }
 
 /// The bodies of the macro invocations evaluated in a tree, parsed once
@@ -805,6 +808,7 @@ impl<'a> FileAnalyzer<'a> {
             record: None,
             recording: false,
             macro_bodies: MacroBodies::default(),
+            dangling_return: None,
         }
     }
 

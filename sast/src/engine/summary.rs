@@ -67,6 +67,9 @@ pub(crate) struct Summary {
     pub has_self: bool,
     /// Declared `pub`: callers outside the crate choose its arguments.
     pub public: bool,
+    /// Returns a pointer to one of its own locals (which local, for
+    /// messages): the pointer dangles in every caller.
+    pub ret_dangling: Option<String>,
 }
 
 /// A function of the file, found before analysis.
