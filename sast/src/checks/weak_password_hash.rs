@@ -23,9 +23,9 @@ impl super::Check for Check {
         let fast = match call.last {
             // `Sha256::digest(pw)`, `sha256::digest(pw)`, `ring::digest::digest(&SHA256, pw)`.
             "digest" | "new_with_prefix" => {
-                segments.iter().any(|s| is_fast_hash_name(s))
+                segments.iter().any(|s| is_hasher_name(s))
                     || call.expr.args.iter().any(|e| match peel(e) {
-                        Expr::Path(p) => is_fast_hash_name(&last_ident(&p.path)),
+                        Expr::Path(p) => is_hasher_name(&last_ident(&p.path)),
                         _ => false,
                     })
             }
