@@ -148,6 +148,10 @@ struct Walker<'w, 'f> {
     declared: HashMap<String, (usize, bool)>,
     /// Parameters taken by value (dropped when the function returns).
     by_value: HashSet<String>,
+    /// Locals holding a value made on the spot (a literal, a struct or
+    /// variant, arithmetic, a copy of a by-value parameter), not a
+    /// reference: their address dies with them.
+    valued: HashSet<String>,
     /// Names declared per open block.
     scopes: Vec<Vec<String>>,
     unsafe_depth: usize,
@@ -398,11 +402,23 @@ impl Walker<'_, '_> {
         let depth = self.scopes.len();
         let owned = init.is_some_and(is_owned_value);
         self.declared.insert(name.to_string(), (depth, owned));
+        self.note_value(name, init);
         if let Some(scope) = self.scopes.last_mut() {
             scope.push(name.to_string());
         }
         if let Some(init) = init {
             self.derive(name, init);
+        }
+    }
+
+    fn note_value(&mut self, name: &str, init: Option<&Expr>) {
+        let valued = init.is_some_and(|e| {
+            is_value_init(e) || ident_of(e).is_some_and(|v| self.by_value.contains(&v))
+        });
+        if valued {
+            self.valued.insert(name.to_string());
+        } else {
+            self.valued.remove(name);
         }
     }
 
@@ -602,7 +618,7 @@ impl Walker<'_, '_> {
         } else if !fn_body {
             // Owners declared in this block end here.
             for name in &names {
-                if self.declared.get(name).is_some_and(|d| d.1) {
+                if self.declared.get(name).is_some_and(|d| d.1) || self.valued.contains(name) {
                     let line = end_of(block.span()).0;
                     // Only pointers that outlive the block matter.
                     let outer: Vec<String> = self
@@ -677,7 +693,8 @@ impl Walker<'_, '_> {
             }
         }
         if let Some(owner) = owner {
-            let local = self.declared.get(&owner).is_some_and(|d| d.1);
+            let local = self.declared.get(&owner).is_some_and(|d| d.1)
+                || (addressed && self.valued.contains(&owner));
             let param = self.by_value.contains(&owner) && addressed;
             if local || param {
                 self.report(
@@ -769,6 +786,7 @@ impl Walker<'_, '_> {
                     Expr::Path(_) => {
                         if let Some(name) = ident_of(&asg.left) {
                             self.forget(&name);
+                            self.note_value(&name, Some(&asg.right));
                             // `let s; .. s = String::from(..)`: s owns it now.
                             if is_owned_value(&asg.right) {
                                 if let Some(d) = self.declared.get_mut(&name) {
@@ -1002,6 +1020,24 @@ impl<'a> Visit<'a> for Children<'a> {
     }
     fn visit_block(&mut self, _: &'a syn::Block) {}
     fn visit_item(&mut self, _: &'a syn::Item) {}
+}
+
+/// A value made by the expression itself, not a reference to one.
+fn is_value_init(e: &Expr) -> bool {
+    match e {
+        Expr::Lit(_) | Expr::Struct(_) | Expr::Tuple(_) | Expr::Array(_) | Expr::Repeat(_) => true,
+        Expr::Binary(b) => {
+            !matches!(b.op, syn::BinOp::And(_) | syn::BinOp::Or(_))
+                && (is_value_init(&b.left) || is_value_init(&b.right))
+        }
+        Expr::Paren(p) => is_value_init(&p.expr),
+        // `Kind::Variant(..)`, `Wrapper(..)`.
+        Expr::Call(c) => {
+            matches!(&*c.func, Expr::Path(p) if last_ident(&p.path).starts_with(|ch: char| ch.is_ascii_uppercase()))
+                || is_owned_value(e)
+        }
+        other => is_owned_value(other),
+    }
 }
 
 /// `std::ptr::null()` and the like: a pointer to nothing.
