@@ -28,7 +28,7 @@ fn demo_is_reported_with_exit_1() {
         "ssrf",
         "xss",
         "tls-verification-disabled",
-        "weak-hash",
+        "broken-hash",
         "hardcoded-secret",
     ] {
         assert!(

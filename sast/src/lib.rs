@@ -1311,6 +1311,16 @@ fn analyze_text(
         ))
     });
     findings.dedup_by(|a, b| a.line == b.line && a.column == b.column && a.rule == b.rule);
+    // A password hashed with a broken hash is `weak-hash`; the line's
+    // `broken-hash` finding would say less about the same call.
+    let weak_lines: Vec<usize> = findings
+        .iter()
+        .filter(|f| f.rule == rules::id::WEAK_HASH)
+        .map(|f| f.line)
+        .collect();
+    if !weak_lines.is_empty() {
+        findings.retain(|f| !(f.rule == rules::id::BROKEN_HASH && weak_lines.contains(&f.line)));
+    }
     findings.extend(meta);
 
     let mut suppressions = suppress::parse(source, &lines);

@@ -490,7 +490,7 @@ macro_rules! path_rules {
 
 pub const PATH_RULES: &[&[PathRule]] = &[
     path_rules!(
-        id::WEAK_HASH,
+        id::BROKEN_HASH,
         "broken hash function",
         [
             "md5::compute",

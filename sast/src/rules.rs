@@ -135,7 +135,7 @@ impl Rule {
 pub const DOCS_BASE: &str = "https://github.com/tollgate-dev/tollgate/blob/main/docs/rules.md";
 
 /// Version of the rule set; bumped whenever a rule is added or changes what it reports.
-pub const RULESET_VERSION: &str = "2026.11.1";
+pub const RULESET_VERSION: &str = "2026.11.2";
 
 macro_rules! rules {
     ($( $konst:ident = $id:literal, $title:literal, $cwe:literal, $sev:ident,
@@ -189,9 +189,12 @@ rules! {
     TLS_VERIFICATION_DISABLED = "tls-verification-disabled", "TLS certificate or hostname verification turned off", 295, High,
         "The TLS client is configured to accept any certificate or any hostname (reqwest/native-tls `danger_accept_invalid_*`, lettre, mysql, mongodb and ldap3 `*accept_invalid*`/`*skip_verif*` switches or fields set to `true`, curl `ssl_verify_peer(false)`, openssl `SslVerifyMode::NONE`, a rustls verifier that accepts everything; one that delegates to webpki or the platform verifier is fine). Anyone on the network path can impersonate the server and read or change the traffic.",
         "Keep verification on. To trust a private CA, add its certificate to the root store (`add_root_certificate`, `RootCertStore::add`) instead of disabling checks.";
-    WEAK_HASH = "weak-hash", "Broken hash function used", 328, Medium,
-        "MD2, MD4, MD5 and SHA-1 have practical collision attacks. Used for signatures, integrity checks of untrusted data, password storage or tokens, an attacker can produce a second input with the same digest. A password hashed with a fast hash (SHA-2, SHA-3, BLAKE), salted or not, is reported too: such hashes are built to be cheap, so a stolen table is guessed at billions of tries a second.",
-        "Use SHA-256 or better (`sha2`, `ring::digest::SHA256`, BLAKE3) for integrity, and a password hash (argon2, scrypt, bcrypt) for passwords. Suppress with a reason where the hash is only a non-security checksum required by a protocol.";
+    WEAK_HASH = "weak-hash", "Password or private data hashed with a weak hash", 328, Medium,
+        "A password, credential or private value (an identifier named like one) is hashed with a broken hash (MD2, MD4, MD5, SHA-1) or, for passwords, with a fast hash (SHA-2, SHA-3, BLAKE), salted or not. Such hashes are cheap to compute, so a stolen table is guessed at billions of tries a second, and broken ones also allow collisions. Any other use of a broken hash is `broken-hash`.",
+        "Hash passwords with a password hashing function (argon2, scrypt, bcrypt, PBKDF2) and use SHA-256 or better (`sha2`, BLAKE3) elsewhere.";
+    BROKEN_HASH = "broken-hash", "Broken hash function used", 327, Low,
+        "MD2, MD4, MD5 or SHA-1 is used. They have practical collision attacks: used for signatures, integrity checks of untrusted data or identifiers an attacker can choose, two inputs with the same digest can be made. When the input is a password or private value the finding is `weak-hash` instead.",
+        "Use SHA-256 or better (`sha2`, `ring::digest::SHA256`, BLAKE3). Suppress with a reason where the hash is only a non-security checksum required by a protocol or file format.";
     WEAK_CIPHER = "weak-cipher", "Broken cipher or cipher mode used", 327, High,
         "DES, 3DES, RC2, RC4, RC5 and Blowfish are broken or have too small a block or key, and ECB mode encrypts equal blocks to equal ciphertext, leaking the structure of the plaintext.",
         "Use an authenticated cipher: AES-GCM (`aes-gcm`), ChaCha20-Poly1305 (`chacha20poly1305`), or `ring::aead`.";
@@ -210,9 +213,15 @@ rules! {
     CLEARTEXT_URL = "cleartext-url", "Unencrypted http:// or ws:// URL", 319, Low,
         "A URL literal uses plain `http://` or `ws://` to a non-local host, an HTTP client request goes to such a URL built in a variable (`format!(\"{}{}\", base, path)`), or a request's URL carries a secret without `https://` (`?password=..`). Traffic to it can be read and modified on the network, including credentials and downloaded code.",
         "Use `https://` or `wss://`.";
-    INSECURE_COOKIE = "insecure-cookie", "Cookie without Secure, HttpOnly or SameSite", 614, Medium,
-        "A cookie is built without the `Secure` flag (sent over plain HTTP), without `HttpOnly` (readable by scripts, so an XSS steals the session) or without `SameSite` (sent with cross-site requests, which is what CSRF needs). A cookie created without `Secure` (or with it turned off, or turned on only under a condition) and then added to a jar or response is reported at the call that sends it. A cookie built only to be removed is not reported.",
-        "Build cookies with `.secure(true).http_only(true).same_site(SameSite::Lax)` (or `Strict`), or call `set_secure(true)`, `set_http_only(true)` and `set_same_site(..)`.";
+    INSECURE_COOKIE = "insecure-cookie", "Cookie without Secure", 614, Medium,
+        "A cookie is built without the `Secure` flag, or with it turned off, so the browser also sends it over plain HTTP where anyone on the network path reads it. A cookie created without `Secure` (or with it turned on only under a condition) and then added to a jar or response is reported at the call that sends it; a `Set-Cookie` value written as text is judged on the attributes it names. A cookie built only to be removed is not reported. A cookie that has `Secure` but lacks `HttpOnly` or `SameSite` is `cookie-without-httponly` or `cookie-without-samesite`.",
+        "Build cookies with `.secure(true)` (and `.http_only(true).same_site(SameSite::Lax)`), or call `set_secure(true)`.";
+    COOKIE_WITHOUT_HTTPONLY = "cookie-without-httponly", "Cookie without HttpOnly", 1004, Low,
+        "A cookie with `Secure` is built without `HttpOnly` (or with it turned off), so scripts in the page can read it: one cross-site scripting bug then steals the session.",
+        "Add `.http_only(true)` (or `set_http_only(true)`, or `HttpOnly` in `Set-Cookie` text) unless scripts must read the cookie.";
+    COOKIE_WITHOUT_SAMESITE = "cookie-without-samesite", "Cookie without SameSite", 1275, Low,
+        "A cookie with `Secure` and `HttpOnly` is built without `SameSite`, so the browser attaches it to requests other sites trigger: what cross-site request forgery needs.",
+        "Add `.same_site(SameSite::Lax)` (or `Strict`), or `SameSite=Lax` in `Set-Cookie` text.";
     PERMISSIVE_CORS = "permissive-cors", "CORS allows any origin", 942, Medium,
         "The CORS policy accepts every origin (`CorsLayer::permissive()`, `Cors::permissive()`, `allow_any_origin()`, `*`). Any web site can then make its visitors' browsers call this API and read the responses.",
         "List the origins that may call the API: `CorsLayer::new().allow_origin([\"https://app.example.com\".parse()?])`.";

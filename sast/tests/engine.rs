@@ -113,7 +113,7 @@ fn inline_suppressions_survive_rustfmt_wrapping_and_are_checked() {
         1,
         conn.execute(&t, []),
     );
-    // tollgate:allow(weak-hash)
+    // tollgate:allow(broken-hash)
     let _ = md5::compute(b"etag");
     // tollgate:allow(ssrf): nothing here makes a request
     let x = 1;
@@ -126,7 +126,7 @@ fn inline_suppressions_survive_rustfmt_wrapping_and_are_checked() {
         got,
         vec![
             (12, id::INVALID_SUPPRESSION),
-            (13, id::WEAK_HASH),
+            (13, id::BROKEN_HASH),
             (14, id::UNUSED_SUPPRESSION)
         ],
         "{:#?}",
@@ -189,7 +189,7 @@ fn config_disables_overrides_and_excludes() {
         disable = ["cleartext-url"]
         exclude = ["vendor/**"]
         [severity]
-        weak-hash = "high"
+        broken-hash = "high"
         "#,
     )
     .unwrap();
@@ -203,7 +203,7 @@ fn config_disables_overrides_and_excludes() {
     );
     assert_eq!(
         rules_at(&report),
-        vec![("src/main.rs".to_string(), 1, id::WEAK_HASH)]
+        vec![("src/main.rs".to_string(), 1, id::BROKEN_HASH)]
     );
     assert_eq!(report.findings[0].severity, Severity::High);
 }

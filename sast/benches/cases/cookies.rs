@@ -3,25 +3,25 @@
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 
 fn pos_no_same_site(jar: CookieJar, token: String) -> CookieJar {
-    jar.add(Cookie::build(("session", token)).secure(true).http_only(true).path("/")) //~ insecure-cookie
+    jar.add(Cookie::build(("session", token)).secure(true).http_only(true).path("/")) //~ cookie-without-samesite
 }
 
 fn pos_actix_no_same_site(token: String) -> actix_web::cookie::Cookie<'static> {
-    actix_web::cookie::Cookie::build("id", token) //~ insecure-cookie
+    actix_web::cookie::Cookie::build("id", token) //~ cookie-without-samesite
         .secure(true)
         .http_only(true)
         .finish()
 }
 
 fn pos_setters_no_same_site(token: String) -> cookie::Cookie<'static> {
-    let mut c = cookie::Cookie::new("session", token); //~ insecure-cookie
+    let mut c = cookie::Cookie::new("session", token); //~ cookie-without-samesite
     c.set_secure(true);
     c.set_http_only(true);
     c
 }
 
 fn pos_no_http_only(token: String) -> Cookie<'static> {
-    Cookie::build(("session", token)).secure(true).same_site(SameSite::Strict).build() //~ insecure-cookie
+    Cookie::build(("session", token)).secure(true).same_site(SameSite::Strict).build() //~ cookie-without-httponly
 }
 
 fn pos_same_site_none_insecure(token: String) -> Cookie<'static> {

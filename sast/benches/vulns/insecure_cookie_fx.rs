@@ -24,7 +24,7 @@ pub fn handle_login(salt: &[u8], actual: &Login, received: &Login, jar: CookieJa
         let ciphertext = serde_json::to_string(&ciphertext).unwrap();
         // Secure ensures only HTTPS scheme (except on localhost).
         // Without secure, a man-in-the-middle could steal the cookie.
-        let cookie = format!("auth={ciphertext}; Max-Age={MAX_AGE_SEC}; Secure;"); //~ insecure-cookie
+        let cookie = format!("auth={ciphertext}; Max-Age={MAX_AGE_SEC}; Secure;"); //~ cookie-without-httponly
         let cookie = Cookie::parse(cookie).unwrap();
         let updated_jar = jar.add(cookie);
         Some(updated_jar)

@@ -16,7 +16,7 @@ pub struct Settings {
 /// for storing the synthetic ID.
 pub fn create_synthetic_cookie(settings: &Settings, synthetic_id: &str) -> String {
     format!(
-        "{}={}; Domain={}; Path=/; Secure; SameSite=Lax; Max-Age={}", //~ insecure-cookie
+        "{}={}; Domain={}; Path=/; Secure; SameSite=Lax; Max-Age={}", //~ cookie-without-httponly
         COOKIE_SYNTHETIC_ID, synthetic_id, settings.publisher.cookie_domain, COOKIE_MAX_AGE,
     )
 }

@@ -4,7 +4,7 @@ mod vulnerable {
 
     /// A implementation of the Sha1 hash, which can be used once.
     #[derive(Default, Clone)]
-    pub struct Sha1(sha1::Sha1); //~ weak-hash
+    pub struct Sha1(sha1::Sha1); //~ broken-hash
 
     impl Sha1 {
         /// Digest the given `bytes`.

@@ -1,7 +1,10 @@
 use super::prelude::*;
 
-/// `insecure-cookie`: cookies built without `Secure`, `HttpOnly` or
-/// `SameSite`, or with `Secure`/`HttpOnly` explicitly off. Builder chains
+/// `insecure-cookie`, `cookie-without-httponly`, `cookie-without-samesite`:
+/// cookies built without `Secure`, `HttpOnly` or `SameSite`, or with
+/// `Secure`/`HttpOnly` explicitly off. A finding takes the rule of the
+/// first attribute missing in that order (`rule_for`): a cookie without
+/// `Secure` is `insecure-cookie` whatever else it lacks. Builder chains
 /// (`Cookie::build(..)` of the cookie crate, actix-web and axum-extra;
 /// `CookieBuilder::new`) are judged on the chain; `Cookie::new` on the
 /// setters called in the same function. A cookie created without `Secure`
@@ -15,6 +18,24 @@ const SECURE: u8 = 1;
 const HTTP_ONLY: u8 = 2;
 const SAME_SITE: u8 = 4;
 const ALL: u8 = SECURE | HTTP_ONLY | SAME_SITE;
+
+/// The rule for a cookie that sets the flags in `set` (not all of them).
+fn rule_for(set: u8) -> &'static str {
+    if set & SECURE == 0 {
+        id::INSECURE_COOKIE
+    } else if set & HTTP_ONLY == 0 {
+        id::COOKIE_WITHOUT_HTTPONLY
+    } else {
+        id::COOKIE_WITHOUT_SAMESITE
+    }
+}
+
+/// Whether `rule` is one of this check's rules.
+fn is_cookie_rule(rule: &str) -> bool {
+    rule == id::INSECURE_COOKIE
+        || rule == id::COOKIE_WITHOUT_HTTPONLY
+        || rule == id::COOKIE_WITHOUT_SAMESITE
+}
 
 /// `secure(true)` and `http_only(true)`, … for the flags missing from `set`.
 fn missing(set: u8, builder: bool) -> String {
@@ -63,6 +84,7 @@ pub(crate) fn finish(a: &mut FileAnalyzer<'_>, cx: &FnCx) {
     let message = format!("cookie created without {}", missing(cx.cookie_flags, false));
     for finding in &cx.deferred_cookie {
         let mut finding = finding.clone();
+        finding.rule = rule_for(cx.cookie_flags);
         finding.message = message.clone();
         a.findings.push(finding);
     }
@@ -319,7 +341,7 @@ impl super::Check for Check {
                 .join(", ");
             a.report(
                 cx,
-                id::INSECURE_COOKIE,
+                rule_for(set),
                 span,
                 span,
                 format!("cookie written as `Set-Cookie` text without {missing}"),
@@ -347,9 +369,8 @@ impl super::Check for Check {
             // A removal cookie is sent expired; its attributes do not matter.
             if let Some(arg) = m.expr.args.first() {
                 let (first, last) = (start_of(arg.span()).0, end_of(arg.span()).0);
-                let inside = |f: &RawFinding| {
-                    f.rule == id::INSECURE_COOKIE && f.line >= first && f.line <= last
-                };
+                let inside =
+                    |f: &RawFinding| is_cookie_rule(f.rule) && f.line >= first && f.line <= last;
                 cx.deferred_cookie.retain(|f| !inside(f));
                 a.findings.retain(|f| f.file.is_some() || !inside(f));
             }
@@ -361,9 +382,14 @@ impl super::Check for Check {
             "secure" | "set_secure" | "http_only" | "set_http_only"
         ) && arg.and_then(lit_bool) == Some(false)
         {
+            let rule = if m.name.ends_with("secure") {
+                id::INSECURE_COOKIE
+            } else {
+                id::COOKIE_WITHOUT_HTTPONLY
+            };
             a.report(
                 Some(cx),
-                id::INSECURE_COOKIE,
+                rule,
                 m.span,
                 m.full(),
                 format!("cookie built with `{}(false)`", m.name),
@@ -388,7 +414,7 @@ impl super::Check for Check {
             return;
         }
         let mut set = 0;
-        let mut explicit_off = false;
+        let (mut secure_off, mut http_only_off) = (false, false);
         for call in &methods {
             let name = call.method.to_string();
             if matches!(name.as_str(), "removal" | "make_removal") {
@@ -396,14 +422,24 @@ impl super::Check for Check {
             }
             match flag_of(&name, call.args.first()) {
                 Some(flag) => set |= flag,
-                None => explicit_off |= matches!(name.as_str(), "secure" | "http_only"),
+                None => {
+                    secure_off |= name == "secure";
+                    http_only_off |= name == "http_only";
+                }
             }
         }
-        // An explicit `secure(false)` is reported at that call (`method`).
-        if set & ALL != ALL && !explicit_off {
+        // An explicit `secure(false)` or `http_only(false)` is reported at
+        // that call (`method`); a missing `Secure` beside the latter still
+        // is here.
+        let report = if http_only_off {
+            set & SECURE == 0
+        } else {
+            set & ALL != ALL
+        };
+        if report && !secure_off {
             a.report(
                 Some(cx),
-                id::INSECURE_COOKIE,
+                rule_for(set),
                 c.span(),
                 c.span(),
                 format!("cookie built without {}", missing(set, true)),

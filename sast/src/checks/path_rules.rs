@@ -65,7 +65,7 @@ impl super::Check for Check {
         // which costs an allocation per segment.
         let span = path.span();
         if websocket_accept(a, span.start().line) {
-            hits.retain(|(_, rule)| !(rule.rule == id::WEAK_HASH && is_sha1(resolved)));
+            hits.retain(|(_, rule)| !(rule.rule == id::BROKEN_HASH && is_sha1(resolved)));
         }
         for (_, rule) in hits {
             let message = format!("{} (`{}`)", rule.message, short(resolved));

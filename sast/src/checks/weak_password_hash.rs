@@ -1,8 +1,8 @@
 use super::prelude::*;
 
 /// `weak-hash` (password form): a password hashed with a fast
-/// general-purpose hash (SHA-2, SHA-3, BLAKE), salted or not (MD5 and
-/// SHA-1 are reported as broken wherever they are named).
+/// general-purpose hash (SHA-2, SHA-3, BLAKE), salted or not, or with a broken one (MD5, SHA-1: `broken-hash`
+/// wherever they are named, `weak-hash` where a password goes in).
 /// Such hashes are built to be cheap, so a stolen table is brute-forced
 /// at billions of guesses a second; passwords need a deliberately slow,
 /// salted function (argon2, scrypt, bcrypt, PBKDF2). CodeQL's
@@ -14,7 +14,7 @@ impl super::Check for Check {
     fn call(&self, a: &mut FileAnalyzer<'_>, cx: &mut FnCx, call: &Call<'_>) {
         let callee = call.callee;
         // Cheap first: most calls are not a hash's.
-        if !matches!(call.last, "digest" | "new_with_prefix" | "hash")
+        if !matches!(call.last, "digest" | "new_with_prefix" | "hash" | "compute")
             && !call.last.starts_with("sha")
         {
             return;
@@ -31,6 +31,8 @@ impl super::Check for Check {
             }
             // `openssl::sha::sha256(pw)`, `blake3::hash(pw)`.
             "hash" => segments.first() == Some(&"blake3"),
+            // `md5::compute(pw)`.
+            "compute" => segments.first() == Some(&"md5"),
             name => {
                 segments.len() >= 2
                     && segments[segments.len() - 2] == "sha"

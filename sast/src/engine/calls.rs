@@ -106,9 +106,12 @@ impl FileAnalyzer<'_> {
             }
         }
         // A layout's size is its first argument (the alignment sizes nothing).
-        if ["Layout::from_size_align", "Layout::from_size_align_unchecked"]
-            .iter()
-            .any(|p| path_ends_with(&callee, p))
+        if [
+            "Layout::from_size_align",
+            "Layout::from_size_align_unchecked",
+        ]
+        .iter()
+        .any(|p| path_ends_with(&callee, p))
         {
             return args.first().copied().unwrap_or_default();
         }

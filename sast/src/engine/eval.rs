@@ -359,9 +359,6 @@ impl FileAnalyzer<'_> {
             if let Expr::Closure(c) = peel(&init.expr) {
                 var.closure = Some(std::rc::Rc::new(c.clone()));
             }
-            if let Expr::Closure(c) = peel(&init.expr) {
-                var.closure = Some(std::rc::Rc::new(c.clone()));
-            }
             if self.is_literal_material(&init.expr) {
                 var.literal = true;
                 var.literal_at = Some(init.expr.span());
