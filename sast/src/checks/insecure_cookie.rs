@@ -65,10 +65,29 @@ fn flag_of(name: &str, arg: Option<&Expr>) -> Option<u8> {
         "same_site" | "set_same_site" => SAME_SITE,
         _ => return None,
     };
-    let off = arg.is_some_and(|a| {
-        lit_bool(a) == Some(false) || matches!(peel(a), Expr::Path(p) if p.path.is_ident("None"))
-    });
+    let off = arg.is_some_and(is_off);
+    // `Secure` from a variable or a condition (`secure(cfg.tls)`) may be
+    // off: only a literal `true` (or `Some(true)`) sets it.
+    if flag == SECURE && !off && !arg.is_some_and(is_literal_true) {
+        return None;
+    }
     (!off).then_some(flag)
+}
+
+/// `false` or `None`: a flag explicitly turned off.
+fn is_off(e: &Expr) -> bool {
+    lit_bool(e) == Some(false) || matches!(peel(e), Expr::Path(p) if p.path.is_ident("None"))
+}
+
+/// `true` or `Some(true)`.
+fn is_literal_true(e: &Expr) -> bool {
+    match peel(e) {
+        Expr::Call(c) if c.args.len() == 1 => {
+            matches!(&*c.func, Expr::Path(p) if p.path.is_ident("Some"))
+                && lit_bool(&c.args[0]) == Some(true)
+        }
+        e => lit_bool(e) == Some(true),
+    }
 }
 
 fn is_cookie_ctor(callee: &str) -> bool {
@@ -423,8 +442,9 @@ impl super::Check for Check {
             match flag_of(&name, call.args.first()) {
                 Some(flag) => set |= flag,
                 None => {
-                    secure_off |= name == "secure";
-                    http_only_off |= name == "http_only";
+                    let off = call.args.first().is_some_and(is_off);
+                    secure_off |= off && name == "secure";
+                    http_only_off |= off && name == "http_only";
                 }
             }
         }

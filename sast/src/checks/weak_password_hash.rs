@@ -20,6 +20,11 @@ impl super::Check for Check {
             return;
         }
         let segments: Vec<&str> = callee.split("::").collect();
+        let broken = segments.iter().any(|s| is_broken_hash_name(s))
+            || call.expr.args.iter().any(|e| match peel(e) {
+                Expr::Path(p) => is_broken_hash_name(&last_ident(&p.path)),
+                _ => false,
+            });
         let fast = match call.last {
             // `Sha256::digest(pw)`, `sha256::digest(pw)`, `ring::digest::digest(&SHA256, pw)`.
             "digest" | "new_with_prefix" => {
@@ -48,6 +53,7 @@ impl super::Check for Check {
             call.expr.args.iter(),
             syn::spanned::Spanned::span(call.expr),
             callee,
+            broken,
         );
     }
 
@@ -74,8 +80,23 @@ impl super::Check for Check {
         if !(typed || constructed) {
             return;
         }
+        let broken = if typed {
+            ty.split("::").any(is_broken_hash_name)
+        } else {
+            match root {
+                Expr::Call(c) => match &*c.func {
+                    Expr::Path(p) => p
+                        .path
+                        .segments
+                        .iter()
+                        .any(|s| is_broken_hash_name(&s.ident.to_string())),
+                    _ => false,
+                },
+                _ => false,
+            }
+        };
         let what = if typed { ty } else { m.name.to_string() };
-        report(a, cx, m.expr.args.iter(), m.span, &what);
+        report(a, cx, m.expr.args.iter(), m.span, &what, broken);
     }
 }
 
@@ -85,21 +106,35 @@ fn report<'e>(
     mut args: impl Iterator<Item = &'e Expr>,
     span: Span,
     hash: &str,
+    broken: bool,
 ) {
-    let Some(name) = args.find_map(|e| super::secret_source(cx, e).filter(|n| is_password_name(n)))
-    else {
+    // A broken hash protects no sensitive value (a password, a token, a
+    // card number); a fast one protects everything but a password.
+    let sensitive = |n: &String| {
+        is_password_name(n) || (broken && super::cleartext_logging::is_sensitive_name(n))
+    };
+    let Some(name) = args.find_map(|e| super::secret_source(cx, e).filter(sensitive)) else {
         return;
     };
-    a.report(
-        Some(cx),
-        id::WEAK_HASH,
-        span,
-        span,
+    let message = if broken {
+        format!(
+            "`{name}` hashed with a broken hash (`{}`); use a password hashing function (argon2, scrypt, bcrypt, PBKDF2) for passwords and SHA-256 or better otherwise",
+            short(hash)
+        )
+    } else {
         format!(
             "password `{name}` hashed with a fast hash (`{}`); use a password hashing function (argon2, scrypt, bcrypt, PBKDF2)",
             short(hash)
-        ),
-    );
+        )
+    };
+    a.report(Some(cx), id::WEAK_HASH, span, span, message);
+}
+
+/// MD4, MD5 or SHA-1 (`Md5`, `md5`, `Sha1`, `sha1_checked`).
+fn is_broken_hash_name(s: &str) -> bool {
+    let starts =
+        |p: &str| s.len() >= p.len() && s.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes());
+    starts("md5") || starts("md4") || starts("sha1")
 }
 
 /// A fast, general-purpose hash type or module that is not broken
@@ -111,16 +146,14 @@ fn is_fast_hash_name(s: &str) -> bool {
     (starts("sha") && !starts("sha1")) || starts("blake") || starts("keccak") || starts("ripemd")
 }
 
-/// A password, as opposed to a token or key: `password`, `passwd`, `pwd`,
-/// `passphrase`, `user_pass`.
 /// A fast hash, or a broken one (MD5, SHA-1) fed through a hasher object:
 /// `md5_hasher.update(password)` is reported at the update.
 fn is_hasher_name(s: &str) -> bool {
-    let starts =
-        |p: &str| s.len() >= p.len() && s.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes());
-    is_fast_hash_name(s) || starts("md5") || starts("md4") || starts("sha1")
+    is_fast_hash_name(s) || is_broken_hash_name(s)
 }
 
+/// A password, as opposed to a token or key: `password`, `passwd`, `pwd`,
+/// `passphrase`, `user_pass`.
 fn is_password_name(name: &str) -> bool {
     let l = name.to_ascii_lowercase();
     // Already protected (`encrypted_password`): not the password itself.
