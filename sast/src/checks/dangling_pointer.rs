@@ -109,14 +109,7 @@ fn may_involve_pointers(a: &FileAnalyzer<'_>, sig: &syn::Signature, block: &syn:
         "munmap",
         "unsafe",
     ];
-    let first = start_of(sig.fn_token.span).0;
-    let last = start_of(block.brace_token.span.close()).0;
-    let Some(lines) = a.lines.get(first.saturating_sub(1)..last) else {
-        return true;
-    };
-    lines
-        .iter()
-        .any(|line| WORDS.iter().any(|w| line.contains(w)))
+    super::function_mentions(a, sig, block, WORDS)
 }
 
 fn type_has_ptr(t: &syn::Type) -> bool {

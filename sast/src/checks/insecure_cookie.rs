@@ -97,7 +97,7 @@ fn is_cookie_ctor(callee: &str) -> bool {
 /// Report the deferred `Cookie::new` findings of a finished function whose
 /// setters did not set every flag.
 pub(crate) fn finish(a: &mut FileAnalyzer<'_>, cx: &FnCx) {
-    if cx.cookie_flags & ALL == ALL {
+    if cx.deferred_cookie.is_empty() || cx.cookie_flags & ALL == ALL {
         return;
     }
     let message = format!("cookie created without {}", missing(cx.cookie_flags, false));
@@ -315,9 +315,13 @@ impl super::Check for Check {
         &self,
         a: &mut FileAnalyzer<'_>,
         cx: &FnCx,
-        _sig: &syn::Signature,
+        sig: &syn::Signature,
         block: &syn::Block,
     ) {
+        // Only a body that names a cookie can make or send one.
+        if !super::function_mentions(a, sig, block, &["ookie", "OOKIE"]) {
+            return;
+        }
         let mut flow = CookieFlow { vars: Vec::new() };
         flow.stmts(a, cx, &block.stmts, false);
     }

@@ -167,6 +167,26 @@ pub(crate) trait Check: Sync {
     }
 }
 
+/// Whether the source lines of a function (signature to closing brace)
+/// contain any of `words`: a cheap gate for a check's own walk of the
+/// body. Lines out of range (a macro-made span) count as a mention.
+pub(crate) fn function_mentions(
+    a: &FileAnalyzer<'_>,
+    sig: &syn::Signature,
+    block: &syn::Block,
+    words: &[&str],
+) -> bool {
+    use syn::spanned::Spanned;
+    let first = crate::engine::start_of(sig.fn_token.span()).0;
+    let last = crate::engine::start_of(block.brace_token.span.close()).0;
+    let Some(lines) = a.lines.get(first.saturating_sub(1)..last) else {
+        return true;
+    };
+    lines
+        .iter()
+        .any(|line| words.iter().any(|w| line.contains(w)))
+}
+
 /// Every check, in the order they run at a node.
 pub(crate) static CHECKS: &[&dyn Check] = &[
     &sql_injection::Check,
