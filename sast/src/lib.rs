@@ -466,11 +466,7 @@ pub fn scan(targets: &[PathBuf], options: &Options) -> Result<Report, Error> {
                 .unwrap_or_default();
             let lines: Vec<&str> = source.lines().collect();
             for f in &mut extra {
-                f.snippet = lines
-                    .get(f.line.saturating_sub(1))
-                    .copied()
-                    .unwrap_or("")
-                    .to_string();
+                f.snippet = snippet_of(lines.get(f.line.saturating_sub(1)).copied().unwrap_or(""));
             }
             // The sink's file's own suppressions apply to findings that
             // another file's analysis reports there; one they use is no
@@ -936,7 +932,7 @@ fn meta_finding(
         end_line: line,
         end_column: column,
         message,
-        snippet: snippet.to_string(),
+        snippet: snippet_of(snippet),
         fingerprint: String::new(),
         stmt_line: line,
         flow: Vec::new(),
@@ -1259,11 +1255,7 @@ fn analyze_text(
         if !config.is_enabled(rule.id) {
             continue;
         }
-        let snippet = lines
-            .get(raw.line.saturating_sub(1))
-            .copied()
-            .unwrap_or("")
-            .to_string();
+        let snippet = snippet_of(lines.get(raw.line.saturating_sub(1)).copied().unwrap_or(""));
         let severity = config.severity_of(rule);
         let path = raw.file.clone().unwrap_or_else(|| rel.to_string());
         let finding = Finding {
@@ -1335,6 +1327,22 @@ fn analyze_text(
     assign_fingerprints(&mut findings);
     result.findings = findings;
     (result, tree)
+}
+
+/// Longest snippet a finding carries, in bytes: a minified or generated
+/// line is cut (at a character boundary, marked with `…`), so many findings
+/// on one long line do not each copy it.
+const MAX_SNIPPET: usize = 400;
+
+fn snippet_of(line: &str) -> String {
+    if line.len() <= MAX_SNIPPET {
+        return line.to_string();
+    }
+    let mut end = MAX_SNIPPET;
+    while !line.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &line[..end])
 }
 
 fn assign_fingerprints(findings: &mut [Finding]) {

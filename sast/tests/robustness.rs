@@ -233,3 +233,35 @@ fn an_item_too_large_to_parse_is_a_note_and_the_rest_is_analysed() {
         "{rules:?}"
     );
 }
+
+/// Red team rt41: many findings on one generated line each carry a short
+/// snippet (2,800 copies of a 15 KB line were 44 MB of JSON), and a block
+/// of thousands of locals ends in one pass (it re-rendered the block per
+/// local) with the pointer that escapes it still reported.
+#[test]
+fn long_lines_and_large_blocks_stay_small_and_keep_their_findings() {
+    let line = format!(
+        "fn f() {{ {} }}\n",
+        (0..2000)
+            .map(|i| format!("unsafe {{ g({i}) }};"))
+            .collect::<String>()
+    );
+    let findings = analyze_source("long.rs", &line, false);
+    assert!(findings.len() >= 2000, "{}", findings.len());
+    assert!(
+        findings.iter().all(|f| f.snippet.len() <= 404),
+        "snippet not cut"
+    );
+
+    let locals: String = (0..6000)
+        .map(|i| format!("        let x{i} = {i};\n"))
+        .collect();
+    let source = format!(
+        "fn f() -> u8 {{\n    let p: *const u8;\n    {{\n{locals}        let owned = vec![1u8];\n        p = owned.as_ptr();\n    }}\n    unsafe {{ *p }}\n}}\n"
+    );
+    let findings = analyze_source("block.rs", &source, false);
+    assert!(
+        findings.iter().any(|f| f.rule == id::DANGLING_POINTER),
+        "{findings:?}"
+    );
+}

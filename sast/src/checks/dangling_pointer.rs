@@ -122,6 +122,9 @@ fn type_has_ptr(t: &syn::Type) -> bool {
     }
 }
 
+/// Most dead pointers one function's walk follows.
+const MAX_DEAD: usize = 256;
+
 #[derive(Default)]
 struct Walker<'w, 'f> {
     /// Pointer variable -> the owner its memory belongs to.
@@ -456,7 +459,7 @@ impl Walker<'_, '_> {
     /// Record what a pointer assigned from `value` points into.
     fn derive(&mut self, name: &str, value: &Expr) {
         if let Some(why) = self.returns_dangling(value) {
-            self.dead.insert(name.to_string(), (why, false));
+            self.mark_dead(name.to_string(), (why, false));
             return;
         }
         if let Some(what) = null_or_dangling(value) {
@@ -499,7 +502,7 @@ impl Walker<'_, '_> {
             if owner != name {
                 // A pointer derived from a dead pointer is dead too.
                 if let Some(why) = self.dead.get(&owner).cloned() {
-                    self.dead.insert(name.to_string(), (why.0, false));
+                    self.mark_dead(name.to_string(), (why.0, false));
                 }
                 self.derived.insert(name.to_string(), owner);
             }
@@ -527,7 +530,7 @@ impl Walker<'_, '_> {
                 .collect();
             for p in hits {
                 if !self.dead.contains_key(&p) {
-                    self.dead.insert(p.clone(), (why.to_string(), false));
+                    self.mark_dead(p.clone(), (why.to_string(), false));
                     frontier.push(p);
                 }
             }
@@ -542,7 +545,7 @@ impl Walker<'_, '_> {
             return;
         }
         let why = format!("freed by `{how}` at line {line}");
-        self.dead.insert(p.to_string(), (why.clone(), true));
+        self.mark_dead(p.to_string(), (why.clone(), true));
         self.kill_owner(p, &why);
     }
 
@@ -558,9 +561,20 @@ impl Walker<'_, '_> {
         }
     }
 
+    /// Record a dead pointer. Bounded: past `MAX_DEAD` pointers (far more
+    /// than a real function holds) new ones are not followed, so the
+    /// copies taken at diverging blocks stay small.
+    fn mark_dead(&mut self, p: String, why: (String, bool)) {
+        if self.dead.len() < MAX_DEAD || self.dead.contains_key(&p) {
+            self.dead.insert(p, why);
+        }
+    }
+
     fn walk_block(&mut self, block: &syn::Block, fn_body: bool) {
         self.scopes.push(Vec::new());
-        let snapshot = self.dead.clone();
+        let diverges = block_diverges(block);
+        // Only a block that diverges puts the dead set back afterwards.
+        let snapshot = diverges.then(|| self.dead.clone());
         let n = block.stmts.len();
         for (i, stmt) in block.stmts.iter().enumerate() {
             match stmt {
@@ -604,28 +618,32 @@ impl Walker<'_, '_> {
                 Stmt::Item(_) => {}
             }
         }
-        let diverges = block_diverges(block);
         let names = self.scopes.pop().unwrap_or_default();
-        if diverges {
+        if let Some(snapshot) = snapshot {
             self.dead = snapshot;
         } else if !fn_body {
-            // Owners declared in this block end here.
-            for name in &names {
-                if self.declared.get(name).is_some_and(|d| d.1) || self.valued.contains(name) {
-                    let line = end_of(block.span()).0;
-                    // Only pointers that outlive the block matter.
-                    let outer: Vec<String> = self
-                        .derived
-                        .iter()
-                        .filter(|(p, o)| *o == name && !names.contains(p))
-                        .map(|(p, _)| p.clone())
-                        .collect();
-                    for p in outer {
-                        self.dead.insert(
-                            p,
-                            (format!("`{name}` went out of scope at line {line}"), false),
-                        );
-                    }
+            // Owners declared in this block end here; only pointers that
+            // outlive the block matter. One pass over the pointers (a
+            // block of thousands of locals stays linear).
+            let ending: HashSet<&String> = names
+                .iter()
+                .filter(|n| self.declared.get(*n).is_some_and(|d| d.1) || self.valued.contains(*n))
+                .collect();
+            if !ending.is_empty() {
+                let line = start_of(block.brace_token.span.close()).0;
+                let inner: HashSet<&String> = names.iter().collect();
+                let mut outer: Vec<(String, String)> = self
+                    .derived
+                    .iter()
+                    .filter(|(p, o)| ending.contains(o) && !inner.contains(p))
+                    .map(|(p, o)| (p.clone(), o.clone()))
+                    .collect();
+                outer.sort();
+                for (p, name) in outer {
+                    self.mark_dead(
+                        p,
+                        (format!("`{name}` went out of scope at line {line}"), false),
+                    );
                 }
             }
         }
@@ -981,14 +999,18 @@ impl Walker<'_, '_> {
             }
             Expr::Match(m) => {
                 self.walk_expr(&m.expr, false);
-                let snapshot = self.dead.clone();
+                let snapshot = m
+                    .arms
+                    .iter()
+                    .any(|arm| expr_diverges(&arm.body))
+                    .then(|| self.dead.clone());
                 for arm in &m.arms {
                     if let Some((_, g)) = &arm.guard {
                         self.walk_expr(g, false);
                     }
                     self.walk_expr(&arm.body, false);
-                    if expr_diverges(&arm.body) {
-                        self.dead.clone_from(&snapshot);
+                    if let Some(snapshot) = snapshot.as_ref().filter(|_| expr_diverges(&arm.body)) {
+                        self.dead.clone_from(snapshot);
                     }
                 }
             }

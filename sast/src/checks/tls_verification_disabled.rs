@@ -376,7 +376,9 @@ fn called_with_true(source: &str, name: &str) -> bool {
         return false;
     }
     let pattern = format!("{name}(");
-    source.match_indices(&pattern).any(|(at, _)| {
+    // Bounded: the first 64 mentions, each read for 512 characters (a
+    // file of mentions in comments must not make this quadratic).
+    source.match_indices(&pattern).take(64).any(|(at, _)| {
         let before = &source[..at];
         if before
             .chars()
@@ -388,7 +390,7 @@ fn called_with_true(source: &str, name: &str) -> bool {
         }
         let mut depth = 0usize;
         let mut arg = String::new();
-        for c in source[at + pattern.len()..].chars().take(4096) {
+        for c in source[at + pattern.len()..].chars().take(512) {
             match c {
                 '(' | '[' | '{' => depth += 1,
                 ')' | ']' | '}' if depth == 0 => return arg.trim() == "true",
