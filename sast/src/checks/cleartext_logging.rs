@@ -380,7 +380,26 @@ fn is_secret_getter(name: &str) -> bool {
         return false;
     }
     let words = ident_words(name);
-    !is_verb(words.first().map(String::as_str).unwrap_or_default())
+    // A lexer's or a scheduler's token (`next_token`, `peek_token`,
+    // `cancel_token`, `cancellation_token`) is not a credential.
+    let lexical = words.iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "next"
+                | "peek"
+                | "current"
+                | "prev"
+                | "previous"
+                | "last"
+                | "cancel"
+                | "cancellation"
+                | "lexer"
+                | "eat"
+                | "bump"
+                | "expect"
+        )
+    });
+    !lexical && !is_verb(words.first().map(String::as_str).unwrap_or_default())
 }
 
 /// Words that start a function acting on a secret, not returning it.
