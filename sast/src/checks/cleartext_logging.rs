@@ -8,6 +8,27 @@ impl super::Check for Check {
     fn macro_call(&self, a: &mut FileAnalyzer<'_>, cx: &mut FnCx, m: &MacroCall<'_>) {
         // `write!(&mut text, "pw={}", password)`: the text holds the secret.
         if m.name == "write" || m.name == "writeln" {
+            // `writeln!(std::io::stderr(), "{}", password)`: printed.
+            if let Some(target) = m.args.first() {
+                let target = match peel(&target.expr) {
+                    Expr::Reference(r) => &*r.expr,
+                    e => e,
+                };
+                if writes_to_console(cx, target) {
+                    if let Some(secret) = written_secret(cx, m).filter(|n| is_plain_secret_name(n))
+                    {
+                        let span = m.mac.span();
+                        a.report(
+                            Some(cx),
+                            id::CLEARTEXT_LOGGING,
+                            span,
+                            span,
+                            format!("`{secret}` is written to the console"),
+                        );
+                    }
+                    return;
+                }
+            }
             if let Some(target) = m.args.first().and_then(|t| var_of(&t.expr)) {
                 let secret = written_secret(cx, m);
                 if let (Some(secret), Some(var)) = (secret, cx.vars.get_mut(&target)) {

@@ -346,6 +346,13 @@ fn may_be_true(a: &FileAnalyzer<'_>, cx: &FnCx, e: &Expr, taint: taint::Taint) -
                     !v.lit_false
                 }
             }),
+        // `!verify` with `verify` bound to `false`, or `!false`.
+        Expr::Unary(u) if matches!(u.op, syn::UnOp::Not(_)) => match peel(&u.expr) {
+            Expr::Lit(_) => lit_bool(&u.expr) == Some(false),
+            inner => var_of(inner)
+                .and_then(|v| cx.vars.get(&v))
+                .is_some_and(|v| v.lit_false && !v.param),
+        },
         Expr::If(i) => {
             block_may_be_true(a, cx, &i.then_branch)
                 || i.else_branch
