@@ -793,6 +793,12 @@ impl Walker<'_, '_> {
             }
             Expr::Assign(asg) => {
                 self.walk_expr(&asg.right, false);
+                // `keep = owner`: the value moves out to a longer-lived place.
+                if let Some(moved) = ident_of(&asg.right) {
+                    if let Some(d) = self.declared.get_mut(&moved) {
+                        d.1 = false;
+                    }
+                }
                 match &*asg.left {
                     Expr::Path(_) => {
                         if let Some(name) = ident_of(&asg.left) {
@@ -972,6 +978,13 @@ impl Walker<'_, '_> {
                 self.walk_expr(&m.receiver, false);
                 for arg in &m.args {
                     self.walk_expr(arg, true);
+                    // `keep.push(owner)`: the owned value moves into the
+                    // container and lives on with it.
+                    if let Some(moved) = ident_of(arg) {
+                        if let Some(d) = self.declared.get_mut(&moved) {
+                            d.1 = false;
+                        }
+                    }
                 }
             }
             Expr::Macro(m) => self.walk_macro(&m.mac),

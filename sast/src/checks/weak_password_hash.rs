@@ -20,11 +20,31 @@ impl super::Check for Check {
             return;
         }
         let segments: Vec<&str> = callee.split("::").collect();
+        // The digest an argument names: `&SHA1_FOR_LEGACY_USE_ONLY`,
+        // openssl's `MessageDigest::md5()`.
+        let named = |e: &Expr| match peel(e) {
+            Expr::Path(p) => Some(last_ident(&p.path)),
+            Expr::Call(c) if c.args.is_empty() => match &*c.func {
+                Expr::Path(p)
+                    if p.path
+                        .segments
+                        .iter()
+                        .rev()
+                        .nth(1)
+                        .is_some_and(|s| s.ident == "MessageDigest") =>
+                {
+                    Some(last_ident(&p.path))
+                }
+                _ => None,
+            },
+            _ => None,
+        };
         let broken = segments.iter().any(|s| is_broken_hash_name(s))
-            || call.expr.args.iter().any(|e| match peel(e) {
-                Expr::Path(p) => is_broken_hash_name(&last_ident(&p.path)),
-                _ => false,
-            });
+            || call
+                .expr
+                .args
+                .iter()
+                .any(|e| named(e).is_some_and(|n| is_broken_hash_name(&n)));
         let fast = match call.last {
             // `Sha256::digest(pw)`, `sha256::digest(pw)`, `ring::digest::digest(&SHA256, pw)`.
             "digest" | "new_with_prefix" => {
@@ -34,14 +54,23 @@ impl super::Check for Check {
                         _ => false,
                     })
             }
-            // `openssl::sha::sha256(pw)`, `blake3::hash(pw)`.
-            "hash" => segments.first() == Some(&"blake3"),
+            // `openssl::sha::sha256(pw)`, `blake3::hash(pw)`,
+            // `openssl::hash::hash(MessageDigest::md5(), pw)`.
+            "hash" => {
+                segments.first() == Some(&"blake3")
+                    || (segments.first() == Some(&"openssl")
+                        && call
+                            .expr
+                            .args
+                            .first()
+                            .and_then(named)
+                            .is_some_and(|n| is_hasher_name(&n)))
+            }
             // `md5::compute(pw)`.
             "compute" => segments.first() == Some(&"md5"),
+            // `openssl::sha::sha256(pw)`, `openssl::sha::sha1(pw)`.
             name => {
-                segments.len() >= 2
-                    && segments[segments.len() - 2] == "sha"
-                    && is_fast_hash_name(name)
+                segments.len() >= 2 && segments[segments.len() - 2] == "sha" && is_hasher_name(name)
             }
         };
         if !fast {
