@@ -570,6 +570,15 @@ impl Walker<'_, '_> {
         }
     }
 
+    /// An owner whose value moved to a place that outlives its block: its
+    /// end no longer frees what pointers into it point to.
+    fn moved_out(&mut self, owner: &str) {
+        if let Some(d) = self.declared.get_mut(owner) {
+            d.1 = false;
+        }
+        self.valued.remove(owner);
+    }
+
     fn walk_block(&mut self, block: &syn::Block, fn_body: bool) {
         self.scopes.push(Vec::new());
         let diverges = block_diverges(block);
@@ -795,9 +804,7 @@ impl Walker<'_, '_> {
                 self.walk_expr(&asg.right, false);
                 // `keep = owner`: the value moves out to a longer-lived place.
                 if let Some(moved) = ident_of(&asg.right) {
-                    if let Some(d) = self.declared.get_mut(&moved) {
-                        d.1 = false;
-                    }
+                    self.moved_out(&moved);
                 }
                 match &*asg.left {
                     Expr::Path(_) => {
@@ -981,9 +988,7 @@ impl Walker<'_, '_> {
                     // `keep.push(owner)`: the owned value moves into the
                     // container and lives on with it.
                     if let Some(moved) = ident_of(arg) {
-                        if let Some(d) = self.declared.get_mut(&moved) {
-                            d.1 = false;
-                        }
+                        self.moved_out(&moved);
                     }
                 }
             }
