@@ -265,3 +265,21 @@ fn long_lines_and_large_blocks_stay_small_and_keep_their_findings() {
         "{findings:?}"
     );
 }
+
+/// Red team rt42: with the dead-pointer set full, two pointers derived
+/// from each other (`q = p.add(1); p = q.add(1)`) made the owner walk loop
+/// forever. Passing at all is the assertion; the free is still seen.
+#[test]
+fn pointers_derived_from_each_other_past_the_dead_set_cap_end() {
+    let frees: String = (0..300)
+        .map(|i| format!("    let a{i} = libc::malloc(1); libc::free(a{i});\n"))
+        .collect();
+    let source = format!(
+        "pub unsafe fn f(v: &[u8]) {{\n{frees}    let mut p = v.as_ptr();\n    let q = p.add(1);\n    p = q.add(1);\n    libc::free(p as *mut _);\n}}\n"
+    );
+    let findings = analyze_source("cycle.rs", &source, false);
+    assert!(
+        findings.iter().all(|f| f.rule != id::PARSE_ERROR),
+        "{findings:?}"
+    );
+}

@@ -520,20 +520,27 @@ impl Walker<'_, '_> {
 
     /// The owner `owner` is gone: every pointer into it dies.
     fn kill_owner(&mut self, owner: &str, why: &str) {
-        let mut frontier = vec![owner.to_string()];
+        // Pointers by owner, built once; each pointer is visited once, so
+        // pointers that point to each other (or a full dead set, which
+        // `mark_dead` no longer grows) cannot loop.
+        let mut by_owner: HashMap<&str, Vec<&str>> = HashMap::new();
+        for (p, o) in &self.derived {
+            by_owner.entry(o.as_str()).or_default().push(p.as_str());
+        }
+        let mut visited: HashSet<&str> = HashSet::from([owner]);
+        let mut frontier = vec![owner];
+        let mut killed: Vec<String> = Vec::new();
         while let Some(o) = frontier.pop() {
-            let hits: Vec<String> = self
-                .derived
-                .iter()
-                .filter(|(_, v)| **v == o)
-                .map(|(k, _)| k.clone())
-                .collect();
-            for p in hits {
-                if !self.dead.contains_key(&p) {
-                    self.mark_dead(p.clone(), (why.to_string(), false));
+            for &p in by_owner.get(o).map(Vec::as_slice).unwrap_or_default() {
+                if visited.insert(p) && !self.dead.contains_key(p) {
+                    killed.push(p.to_string());
                     frontier.push(p);
                 }
             }
+        }
+        killed.sort();
+        for p in killed {
+            self.mark_dead(p, (why.to_string(), false));
         }
     }
 
@@ -570,13 +577,14 @@ impl Walker<'_, '_> {
         }
     }
 
-    /// An owner whose value moved to a place that outlives its block: its
-    /// end no longer frees what pointers into it point to.
+    /// An owner whose heap value moved to a place that outlives its block:
+    /// its end no longer frees what pointers into it point to. A value of
+    /// the block itself (`valued`: a number, a struct made there) is copied
+    /// or moved out of its storage, which still ends with the block.
     fn moved_out(&mut self, owner: &str) {
         if let Some(d) = self.declared.get_mut(owner) {
             d.1 = false;
         }
-        self.valued.remove(owner);
     }
 
     fn walk_block(&mut self, block: &syn::Block, fn_body: bool) {

@@ -341,7 +341,12 @@ fn may_be_true(a: &FileAnalyzer<'_>, cx: &FnCx, e: &Expr, taint: taint::Taint) -
             .get(&p.path.segments[0].ident.to_string())
             .is_some_and(|v| {
                 if v.param {
-                    called_with_true(a.source, &cx.name)
+                    // Worked out once per function, not per call.
+                    cx.called_with_true.get().unwrap_or_else(|| {
+                        let answer = called_with_true(a.source, &cx.name);
+                        cx.called_with_true.set(Some(answer));
+                        answer
+                    })
                 } else {
                     !v.lit_false
                 }

@@ -128,6 +128,9 @@ pub(crate) struct FnCx {
     pub(crate) self_ty: Option<String>,
     /// The function's name.
     pub(crate) name: String,
+    /// Whether this file calls the function with a literal `true`
+    /// (`tls-verification-disabled`), once worked out.
+    pub(crate) called_with_true: std::cell::Cell<Option<bool>>,
 }
 
 impl FnCx {
