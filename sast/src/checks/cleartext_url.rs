@@ -82,12 +82,16 @@ fn plain_http(text: &str) -> bool {
     if rest.is_empty() {
         return true;
     }
-    let host = rest
-        .split(['/', ':', '?', '#'])
+    let host = url_host(rest);
+    !(host.is_empty() || is_local_host(&host) || host.contains('{'))
+}
+
+/// The host of a URL's text after its scheme, lower-cased.
+fn url_host(rest: &str) -> String {
+    rest.split(['/', ':', '?', '#'])
         .next()
         .unwrap_or("")
-        .to_ascii_lowercase();
-    !(host.is_empty() || is_local_host(&host) || host.contains('{'))
+        .to_ascii_lowercase()
 }
 
 /// Loopback, unspecified and private-network hosts (RFC 1918).
@@ -312,23 +316,11 @@ fn is_benign_http_host(rest: &str) -> bool {
     {
         return true;
     }
-    let host = rest
-        .split(['/', ':', '?', '#'])
-        .next()
-        .unwrap_or("")
-        .to_ascii_lowercase();
+    let host = url_host(rest);
     host.is_empty()
         || is_local_host(&host)
-        || host == "localhost"
-        || host.starts_with("127.")
-        || host.starts_with('[')
-        || host == "0.0.0.0"
-        || host.ends_with(".localhost")
-        || host.ends_with(".local")
         || host.ends_with(".test")
         || host.ends_with(".invalid")
-        || host.ends_with(".internal")
-        || host.ends_with(".svc")
         || host.contains("example.")
         || host.contains('{')
         || host.contains('*')
