@@ -110,6 +110,8 @@ pub struct Metrics {
     pub reload_stale: AtomicU64,
     /// The generation of the set in force (1 at start, +1 per reload).
     pub policy_generation: AtomicU64,
+    /// Reviews per latency bucket, not cumulative (one add per review;
+    /// summed when rendered).
     latency_buckets: [AtomicU64; BUCKETS.len()],
     latency_count: AtomicU64,
     latency_sum_micros: AtomicU64,
@@ -118,10 +120,8 @@ pub struct Metrics {
 impl Metrics {
     fn observe(&self, elapsed: Duration) {
         let secs = elapsed.as_secs_f64();
-        for (i, b) in BUCKETS.iter().enumerate() {
-            if secs <= *b {
-                self.latency_buckets[i].fetch_add(1, Ordering::Relaxed);
-            }
+        if let Some(i) = BUCKETS.iter().position(|b| secs <= *b) {
+            self.latency_buckets[i].fetch_add(1, Ordering::Relaxed);
         }
         self.latency_count.fetch_add(1, Ordering::Relaxed);
         self.latency_sum_micros
@@ -180,10 +180,11 @@ impl Metrics {
             self.policy_generation.load(Ordering::Relaxed)
         ));
         out.push_str("# HELP tollgate_admission_latency_seconds Time to answer an admission review.\n# TYPE tollgate_admission_latency_seconds histogram\n");
+        let mut cumulative = 0;
         for (i, b) in BUCKETS.iter().enumerate() {
+            cumulative += self.latency_buckets[i].load(Ordering::Relaxed);
             out.push_str(&format!(
-                "tollgate_admission_latency_seconds_bucket{{le=\"{b}\"}} {}\n",
-                self.latency_buckets[i].load(Ordering::Relaxed)
+                "tollgate_admission_latency_seconds_bucket{{le=\"{b}\"}} {cumulative}\n"
             ));
         }
         let count = self.latency_count.load(Ordering::Relaxed);
@@ -477,7 +478,16 @@ fn pod_spec_pointer(kind: &str) -> Option<&'static str> {
 
 /// The pod spec of a Pod or of a workload's template.
 fn pod_spec<'a>(kind: &str, object: &'a Value) -> Option<&'a Value> {
-    object.pointer(pod_spec_pointer(kind)?)
+    at(object, pod_spec_pointer(kind)?)
+}
+
+/// `Value::pointer` for a pointer of object keys without escapes (ours
+/// are constants), with no allocation per segment.
+fn at<'a>(value: &'a Value, pointer: &str) -> Option<&'a Value> {
+    pointer
+        .split('/')
+        .skip(1)
+        .try_fold(value, |v, key| v.as_object()?.get(key))
 }
 
 /// JSONPatch operations that pin each verified image to the digest it was
@@ -1284,9 +1294,9 @@ impl Response<'_> {
 ///
 /// With `mutate`, an admitted review also carries a JSONPatch that pins
 /// every verified image to its digest (the `/mutate` endpoint).
-pub async fn review(
+pub async fn review<B: AsRef<[u8]>>(
     state: Arc<State>,
-    body: &[u8],
+    body: B,
     timeout_param: Option<String>,
     mutate: bool,
 ) -> (u16, String) {
@@ -1307,9 +1317,9 @@ fn new_images(kind: &str, request: &Value) -> Option<Vec<String>> {
     Some(imgs)
 }
 
-async fn review_inner(
+async fn review_inner<B: AsRef<[u8]>>(
     state: &Arc<State>,
-    body: &[u8],
+    body: B,
     timeout_param: Option<String>,
     mutate: bool,
 ) -> (u16, String) {
@@ -1324,7 +1334,12 @@ async fn review_inner(
     // keys and another reader may keep the first, so a review whose
     // `containers` appears twice would be checked for one list and run with
     // the other. The apiserver never sends one.
-    let Ok(StrictValue(review)) = serde_json::from_slice::<StrictValue>(body) else {
+    let parsed = serde_json::from_slice::<StrictValue>(body.as_ref());
+    // Let go of the body at once: it may share the connection's read
+    // buffer, which then cannot be reused for the next request while this
+    // one waits (for its record to be durable).
+    drop(body);
+    let Ok(StrictValue(review)) = parsed else {
         return bad(
             state,
             "body is not a JSON AdmissionReview (or repeats a key in an object)",
@@ -1339,7 +1354,7 @@ async fn review_inner(
     let api_version = review["apiVersion"]
         .as_str()
         .unwrap_or("admission.k8s.io/v1");
-    let Some(kind) = request.pointer("/kind/kind").and_then(Value::as_str) else {
+    let Some(kind) = at(request, "/kind/kind").and_then(Value::as_str) else {
         return bad(state, "request has no kind");
     };
     let namespace = request["namespace"].as_str().unwrap_or("");
@@ -1378,7 +1393,7 @@ async fn review_inner(
     // not the apiserver, and gets a deny before any work (a long namespace
     // would otherwise be copied into every cache key of its review). Every
     // pod-carrying kind is namespaced, and the object must agree.
-    let object_ns = request.pointer("/object/metadata/namespace");
+    let object_ns = at(request, "/object/metadata/namespace");
     if namespace.is_empty()
         || !valid_namespace(namespace)
         || object_ns.is_some_and(|n| !n.is_null() && n.as_str() != Some(namespace))
@@ -1613,7 +1628,7 @@ pub async fn serve(
                  RawQuery(q): RawQuery,
                  body: axum::body::Bytes| async move {
                     let (status, body) =
-                        review(state, &body, timeout_param(q.as_deref()), false).await;
+                        review(state, body, timeout_param(q.as_deref()), false).await;
                     (
                         StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
                         [(axum::http::header::CONTENT_TYPE, "application/json")],
@@ -1629,7 +1644,7 @@ pub async fn serve(
                  RawQuery(q): RawQuery,
                  body: axum::body::Bytes| async move {
                     let (status, body) =
-                        review(state, &body, timeout_param(q.as_deref()), true).await;
+                        review(state, body, timeout_param(q.as_deref()), true).await;
                     (
                         StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
                         [(axum::http::header::CONTENT_TYPE, "application/json")],

@@ -30,7 +30,7 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -94,26 +94,110 @@ impl Default for WriterOptions {
 
 type CheckpointReply = mpsc::Sender<Result<Option<SignedCheckpoint>, LogError>>;
 
+/// What callers hand the writer thread: a list under a lock that the
+/// writer swaps for its own empty one, so that queueing a record allocates
+/// nothing (a channel allocates blocks on the caller's thread that the
+/// writer frees) and the writer takes everything queued at once. The
+/// writer is woken only when it waits.
+#[derive(Default)]
+struct Queue {
+    state: Mutex<QueueState>,
+    ready: Condvar,
+}
+
+#[derive(Default)]
+struct QueueState {
+    msgs: Vec<Msg>,
+    /// The writer is waiting for messages (a push must wake it).
+    idle: bool,
+    /// The writer has stopped: nothing more is taken.
+    stopped: bool,
+}
+
+impl Queue {
+    fn lock(&self) -> MutexGuard<'_, QueueState> {
+        // A panic while holding the lock leaves a plain list behind.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Queue a message; gives it back if the writer has stopped.
+    fn push(&self, msg: Msg) -> Result<(), Box<Msg>> {
+        let mut state = self.lock();
+        if state.stopped {
+            return Err(Box::new(msg));
+        }
+        state.msgs.push(msg);
+        let wake = state.idle;
+        drop(state);
+        if wake {
+            self.ready.notify_one();
+        }
+        Ok(())
+    }
+
+    /// Swap everything queued into `into` (empty), waiting up to `timeout`
+    /// if nothing is.
+    fn take(&self, into: &mut Vec<Msg>, timeout: Duration) {
+        let mut state = self.lock();
+        if state.msgs.is_empty() {
+            state.idle = true;
+            state = match self.ready.wait_timeout(state, timeout) {
+                Ok((s, _)) => s,
+                Err(e) => e.into_inner().0,
+            };
+            state.idle = false;
+        }
+        std::mem::swap(&mut state.msgs, into);
+    }
+
+    /// The writer stops: later pushes fail, and whatever is queued is
+    /// dropped (its callers get [`LogError::Stopped`]).
+    fn stop(&self) {
+        let left = {
+            let mut state = self.lock();
+            state.stopped = true;
+            std::mem::take(&mut state.msgs)
+        };
+        drop(left);
+    }
+}
+
+/// Stops the queue when the writer's thread ends, however it ends.
+struct StopOnExit(Arc<Queue>);
+
+impl Drop for StopOnExit {
+    fn drop(&mut self) {
+        self.0.stop();
+    }
+}
+
+/// An async caller's answer carries its record's text back, so that the
+/// caller's thread frees what it allocated (a free from the writer's
+/// thread goes to another malloc arena, under its lock).
+type AsyncReply = tokio::sync::oneshot::Sender<(Result<Receipt, LogError>, String)>;
+
 enum Reply {
     Blocking(mpsc::Sender<Result<Receipt, LogError>>),
-    Async(tokio::sync::oneshot::Sender<Result<Receipt, LogError>>),
+    Async(AsyncReply),
 }
 
 impl Reply {
-    fn send(self, r: Result<Receipt, LogError>) {
+    fn send(self, r: Result<Receipt, LogError>, event: String) {
         match self {
             Reply::Blocking(tx) => {
                 let _ = tx.send(r);
             }
             Reply::Async(tx) => {
-                let _ = tx.send(r);
+                let _ = tx.send((r, event));
             }
         }
     }
 }
 
 struct Pending {
-    time: String,
+    /// RFC 3339 text; `None`: stamped by the writer when it commits the
+    /// record (formatted once per second, not once per record).
+    time: Option<String>,
     event: String,
     reply: Reply,
 }
@@ -134,7 +218,7 @@ enum Msg {
 pub struct LogWriter {
     path: PathBuf,
     origin: String,
-    tx: mpsc::Sender<Msg>,
+    queue: Arc<Queue>,
     thread: Mutex<Option<JoinHandle<()>>>,
     stats: Arc<Counters>,
     wal_error: Option<String>,
@@ -201,15 +285,16 @@ impl LogWriter {
         let origin = inner.origin.clone();
         let wal_error = inner.wal_error.clone();
         let notice = inner.notice.clone();
-        let (tx, rx) = mpsc::channel();
+        let queue = Arc::new(Queue::default());
+        let taken = queue.clone();
         let thread = std::thread::Builder::new()
             .name("tollgate-log".into())
-            .spawn(move || inner.run(rx))
+            .spawn(move || inner.run(taken))
             .map_err(io(path))?;
         Ok(LogWriter {
             path: path.to_path_buf(),
             origin,
-            tx,
+            queue,
             thread: Mutex::new(Some(thread)),
             stats,
             wal_error,
@@ -257,27 +342,31 @@ impl LogWriter {
         }
     }
 
-    fn queue(&self, event: &Value, time: String, reply: Reply) -> Result<(), LogError> {
+    fn send(&self, msg: Msg) -> Result<(), LogError> {
+        self.queue.push(msg).map_err(|_| self.stopped())
+    }
+
+    fn queue(&self, event: &Value, time: Option<String>, reply: Reply) -> Result<(), LogError> {
         let event = serde_json::to_string(event).map_err(|e| LogError::Record {
             path: self.path.clone(),
             message: e.to_string(),
         })?;
-        self.tx
-            .send(Msg::Append(Pending { time, event, reply }))
-            .map_err(|_| self.stopped())
+        self.send(Msg::Append(Pending { time, event, reply }))
     }
 
-    /// Append a record stamped with the current time; returns once it is
-    /// on disk.
+    /// Append a record stamped with the time it is written; returns once
+    /// it is on disk.
     pub fn append(&self, event: Value) -> Result<Receipt, LogError> {
-        self.append_at(&event, &now_rfc3339())
+        let (tx, rx) = mpsc::channel();
+        self.queue(&event, None, Reply::Blocking(tx))?;
+        rx.recv().map_err(|_| self.stopped())?
     }
 
     /// Append a record stamped with `time` (RFC 3339 text, written as
     /// given); returns once it is on disk.
     pub fn append_at(&self, event: &Value, time: &str) -> Result<Receipt, LogError> {
         let (tx, rx) = mpsc::channel();
-        self.queue(event, time.to_string(), Reply::Blocking(tx))?;
+        self.queue(event, Some(time.to_string()), Reply::Blocking(tx))?;
         rx.recv().map_err(|_| self.stopped())?
     }
 
@@ -288,7 +377,7 @@ impl LogWriter {
         let mut waits = Vec::with_capacity(events.len());
         for e in events {
             let (tx, rx) = mpsc::channel();
-            self.queue(e, time.clone(), Reply::Blocking(tx))?;
+            self.queue(e, Some(time.clone()), Reply::Blocking(tx))?;
             waits.push(rx);
         }
         waits
@@ -300,8 +389,8 @@ impl LogWriter {
     /// `append` for async callers: the wait does not block a runtime thread.
     pub async fn append_async(&self, event: Value) -> Result<Receipt, LogError> {
         let (tx, rx) = tokio::sync::oneshot::channel();
-        self.queue(&event, now_rfc3339(), Reply::Async(tx))?;
-        rx.await.map_err(|_| self.stopped())?
+        self.queue(&event, None, Reply::Async(tx))?;
+        rx.await.map_err(|_| self.stopped())?.0
     }
 
     /// `append_async` for an event already serialised as one JSON value
@@ -309,22 +398,19 @@ impl LogWriter {
     pub(crate) async fn append_json_async(&self, event: String) -> Result<Receipt, LogError> {
         debug_assert!(serde_json::from_str::<serde::de::IgnoredAny>(&event).is_ok());
         let (tx, rx) = tokio::sync::oneshot::channel();
-        self.tx
-            .send(Msg::Append(Pending {
-                time: now_rfc3339(),
-                event,
-                reply: Reply::Async(tx),
-            }))
-            .map_err(|_| self.stopped())?;
-        rx.await.map_err(|_| self.stopped())?
+        self.send(Msg::Append(Pending {
+            time: None,
+            event,
+            reply: Reply::Async(tx),
+        }))?;
+        // The record's text comes back to be freed here.
+        rx.await.map_err(|_| self.stopped())?.0
     }
 
     /// Sign a checkpoint of everything written so far (unsigned logs: `None`).
     pub fn checkpoint(&self) -> Result<Option<SignedCheckpoint>, LogError> {
         let (tx, rx) = mpsc::channel();
-        self.tx
-            .send(Msg::Checkpoint(tx))
-            .map_err(|_| self.stopped())?;
+        self.send(Msg::Checkpoint(tx))?;
         rx.recv().map_err(|_| self.stopped())?
     }
 
@@ -335,7 +421,7 @@ impl LogWriter {
             return;
         };
         let (tx, rx) = mpsc::channel();
-        if self.tx.send(Msg::Crash(tx)).is_ok() {
+        if self.send(Msg::Crash(tx)).is_ok() {
             let _ = rx.recv();
         }
         let _ = handle.join();
@@ -347,7 +433,7 @@ impl LogWriter {
             return Err(self.stopped());
         };
         let (tx, rx) = mpsc::channel();
-        let result = match self.tx.send(Msg::Close(tx)) {
+        let result = match self.send(Msg::Close(tx)) {
             Ok(()) => rx.recv().map_err(|_| self.stopped()).and_then(|r| r),
             Err(_) => Err(self.stopped()),
         };
@@ -399,6 +485,19 @@ struct Inner {
     stats: Arc<Counters>,
     /// When the caches were last pushed to their files.
     flushed: Instant,
+    /// A batch's buffers, kept for the next one.
+    scratch: Scratch,
+}
+
+/// What a batch is built in: its lines, each record's offset and leaf
+/// hash, the tree nodes it adds, and its write-ahead frame.
+#[derive(Default)]
+struct Scratch {
+    buf: Vec<u8>,
+    offsets: Vec<u64>,
+    leaves: Vec<Hash>,
+    nodes: Vec<u8>,
+    frame: Vec<u8>,
 }
 
 /// With a write-ahead file, the log file is synced in the background as it
@@ -619,6 +718,7 @@ impl Inner {
             deferred_error: None,
             stats: Arc::default(),
             flushed: Instant::now(),
+            scratch: Scratch::default(),
         };
         if !inner.recover_from_cache()? {
             inner.rebuild()?;
@@ -854,62 +954,69 @@ impl Inner {
         Ok(())
     }
 
-    fn run(mut self, rx: mpsc::Receiver<Msg>) {
+    fn run(mut self, queue: Arc<Queue>) {
+        // However this thread ends, later appends fail at once and queued
+        // ones are answered with an error, never left waiting.
+        let _stop = StopOnExit(queue.clone());
         let mut dirty_since: Option<Instant> = None;
+        let mut taken: Vec<Msg> = Vec::new();
+        let mut batch: Vec<Pending> = Vec::new();
         loop {
             let timeout = match dirty_since {
                 Some(t) if self.key.is_some() => self.interval.saturating_sub(t.elapsed()),
                 _ => Duration::from_secs(3600),
             };
-            let msg = match rx.recv_timeout(timeout) {
-                Ok(m) => Some(m),
-                Err(mpsc::RecvTimeoutError::Timeout) => None,
-                Err(mpsc::RecvTimeoutError::Disconnected) => {
-                    let _ = self.finish();
-                    return;
-                }
-            };
-            let mut control = None;
-            match msg {
-                None => {}
-                Some(Msg::Append(first)) => {
-                    let mut batch = vec![first];
-                    while batch.len() < self.max_batch {
-                        match rx.try_recv() {
-                            Ok(Msg::Append(p)) => batch.push(p),
-                            Ok(other) => {
-                                control = Some(other);
+            queue.take(&mut taken, timeout);
+            let mut msgs = taken.drain(..);
+            loop {
+                // The appends up to the next control message, at most
+                // `max_batch` at a time, in the order they were queued.
+                let mut control = None;
+                let mut rest = false;
+                for m in msgs.by_ref() {
+                    match m {
+                        Msg::Append(p) => {
+                            batch.push(p);
+                            if batch.len() >= self.max_batch {
+                                rest = true;
                                 break;
                             }
-                            Err(_) => break,
+                        }
+                        other => {
+                            control = Some(other);
+                            rest = true;
+                            break;
                         }
                     }
-                    if self.commit(batch) && dirty_since.is_none() {
-                        dirty_since = Some(Instant::now());
+                }
+                if !batch.is_empty() && self.commit(&mut batch) && dirty_since.is_none() {
+                    dirty_since = Some(Instant::now());
+                }
+                match control {
+                    Some(Msg::Checkpoint(reply)) => {
+                        let r = self.checkpoint();
+                        if r.is_ok() {
+                            dirty_since = None;
+                        }
+                        let _ = reply.send(r);
                     }
-                }
-                Some(other) => control = Some(other),
-            }
-            match control {
-                Some(Msg::Checkpoint(reply)) => {
-                    let r = self.checkpoint();
-                    if r.is_ok() {
-                        dirty_since = None;
+                    Some(Msg::Close(reply)) => {
+                        let _ = reply.send(self.finish());
+                        return;
                     }
-                    let _ = reply.send(r);
+                    #[cfg(test)]
+                    Some(Msg::Crash(done)) => {
+                        drop(self);
+                        let _ = done.send(());
+                        return;
+                    }
+                    Some(Msg::Append(_)) | None => {}
                 }
-                Some(Msg::Close(reply)) => {
-                    let _ = reply.send(self.finish());
-                    return;
+                if !rest {
+                    break;
                 }
-                #[cfg(test)]
-                Some(Msg::Crash(done)) => {
-                    drop(self);
-                    let _ = done.send(());
-                    return;
-                }
-                Some(Msg::Append(_)) | None => {}
             }
+            drop(msgs);
             if let Some(t) = dirty_since {
                 if t.elapsed() >= self.interval {
                     match self.checkpoint() {
@@ -930,15 +1037,30 @@ impl Inner {
 
     /// Write one batch durably, then answer each record. Returns whether
     /// anything was written.
-    fn commit(&mut self, batch: Vec<Pending>) -> bool {
-        let mut buf = Vec::with_capacity(batch.len() * 512);
-        let mut offsets = Vec::with_capacity(batch.len());
-        let mut leaves = Vec::with_capacity(batch.len());
+    fn commit(&mut self, batch: &mut Vec<Pending>) -> bool {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let Scratch {
+            buf,
+            offsets,
+            leaves,
+            nodes,
+            frame,
+        } = &mut scratch;
+        buf.clear();
+        offsets.clear();
+        leaves.clear();
+        nodes.clear();
+        let now = batch
+            .iter()
+            .any(|p| p.time.is_none())
+            .then(now_rfc3339)
+            .unwrap_or_default();
         let mut prev = self.prev;
         let first = self.range.size();
         for (i, p) in batch.iter().enumerate() {
             let start = buf.len();
-            store::write_record(&mut buf, first + i as u64, &prev, &p.time, &p.event);
+            let time = p.time.as_deref().unwrap_or(&now);
+            store::write_record(buf, first + i as u64, &prev, time, &p.event);
             prev = merkle::leaf_hash(&buf[start..]);
             offsets.push(self.len + start as u64);
             leaves.push(prev);
@@ -954,7 +1076,7 @@ impl Inner {
                 "an earlier fdatasync of the log failed: the writer stopped (restart it to recover)",
             ))
         } else {
-            self.write_durably(&buf, &offsets, &leaves)
+            self.write_durably(buf, offsets, leaves, frame)
         };
         let stats = &self.stats;
         stats.batches.fetch_add(1, Ordering::Relaxed);
@@ -964,7 +1086,7 @@ impl Inner {
         stats
             .max_batch
             .fetch_max(batch.len() as u64, Ordering::Relaxed);
-        let fail = |me: &mut Inner, batch: Vec<Pending>, e: LogError| {
+        let fail = |me: &mut Inner, batch: &mut Vec<Pending>, e: LogError| {
             // Cut back to the last acknowledged record: nothing half-written.
             // The background syncer saw a longer file: it is stopped (and
             // waited for), its failure kept, and started again after the
@@ -989,14 +1111,15 @@ impl Inner {
             if let Some(w) = me.wal.as_mut() {
                 let _ = w.invalidate();
             }
-            for p in batch {
-                p.reply.send(Err(match &e {
+            for p in batch.drain(..) {
+                let e = match &e {
                     LogError::Io { path, source } => LogError::Io {
                         path: path.clone(),
                         source: std::io::Error::new(source.kind(), source.to_string()),
                     },
                     other => LogError::Usage(other.to_string()),
-                }));
+                };
+                p.reply.send(Err(e), p.event);
             }
             false
         };
@@ -1013,12 +1136,11 @@ impl Inner {
             bg.written.store(self.len, Ordering::Release);
         }
         self.prev = prev;
-        let mut nodes = Vec::with_capacity(leaves.len() * 64);
-        for leaf in &leaves {
+        for leaf in leaves.iter() {
             self.range
                 .push_with(*leaf, |_, _, h| nodes.extend_from_slice(h));
         }
-        self.write_caches(&nodes, &offsets);
+        self.write_caches(nodes, offsets);
         // Every acknowledged record is under a signed checkpoint or in a
         // tagged write-ahead frame: without a frame (no write-ahead file,
         // or a batch that went past it) the batch is signed before it is
@@ -1049,12 +1171,14 @@ impl Inner {
         if self.flushed.elapsed() >= CACHE_FLUSH_EVERY {
             self.flush_caches();
         }
-        for ((p, leaf), i) in batch.into_iter().zip(leaves).zip(0u64..) {
-            p.reply.send(Ok(Receipt {
+        for ((p, leaf), i) in batch.drain(..).zip(leaves.iter()).zip(0u64..) {
+            let receipt = Receipt {
                 index: first + i,
-                leaf_hash: leaf,
-            }));
+                leaf_hash: *leaf,
+            };
+            p.reply.send(Ok(receipt), p.event);
         }
+        self.scratch = scratch;
         true
     }
 
@@ -1068,6 +1192,7 @@ impl Inner {
         buf: &[u8],
         offsets: &[u64],
         leaves: &[Hash],
+        entries: &mut Vec<u8>,
     ) -> std::io::Result<()> {
         let Some(wal) = self.wal.as_ref() else {
             self.file.write_all(buf)?;
@@ -1076,9 +1201,9 @@ impl Inner {
             self.log_synced = self.len + buf.len() as u64;
             return Ok(());
         };
-        let mut entries = Vec::with_capacity(buf.len() + wal::FRAME_HEADER as usize);
+        entries.clear();
         let first = offsets.first().copied().unwrap_or(self.len);
-        wal::encode(&mut entries, &self.tagger, first, buf, leaves);
+        wal::encode(entries, &self.tagger, first, buf, leaves);
         if !wal.can_hold(entries.len() as u64) || buf.len() > u32::MAX as usize {
             // A batch larger than the whole file: straight to the log, and
             // signed right after (records past the latest checkpoint are
@@ -1104,7 +1229,7 @@ impl Inner {
         }
         self.file.write_all(buf)?;
         let written = match self.wal.as_mut() {
-            Some(w) => w.write(&entries),
+            Some(w) => w.write(entries),
             None => Ok(()),
         };
         self.poison_on(written)
