@@ -22,9 +22,157 @@ fn report(a: &mut FileAnalyzer<'_>, cx: &FnCx, at: Option<Span>, sink: Span, mes
     a.report(Some(cx), id::HARDCODED_CRYPTO_KEY, span, span, message);
 }
 
+/// What a parameter's name says it holds.
+#[derive(PartialEq)]
+enum KeyParam {
+    /// A key, nonce, IV or salt: bytes or a number.
+    Material,
+    /// A password or passphrase: text too.
+    Password,
+}
+
+/// Words naming key material in a parameter of an encryption function
+/// (`crypto_key`, `aes_key`, `signing_key`).
+const CRYPTO_WORDS: &[&str] = &[
+    "crypto",
+    "cipher",
+    "crypt",
+    "encrypt",
+    "decrypt",
+    "encryption",
+    "decryption",
+    "aes",
+    "hmac",
+    "mac",
+    "sign",
+    "signing",
+    "seal",
+    "aead",
+    "secret",
+    "private",
+    "master",
+    "symmetric",
+];
+
+/// Whether a name's words say it encrypts, signs or seals
+/// (`encrypt_with`, `MyCryptor`, `seal_box`).
+fn is_crypto_name(name: &str) -> bool {
+    ident_words(name)
+        .iter()
+        .any(|w| CRYPTO_WORDS.contains(&w.as_str()) || w.contains("crypt") || w.contains("cipher"))
+}
+
+/// What a parameter named `name` of type `ty` holds, in a function named
+/// `func` (of type `self_ty`): a `nonce`, `iv` or `salt` anywhere; a
+/// `password`; a `key` only of bytes and beside encryption (`key: &[u8;
+/// 16]` of `encrypt_with`, `crypto_key`): `primary_key: &str` of a
+/// database call, a map's `key` are not.
+fn key_param(name: &str, ty: &syn::Type, func: &str, self_ty: Option<&str>) -> Option<KeyParam> {
+    let mut words = ident_words(name);
+    // `iv_bytes`, `key_data`: the same material.
+    while words.len() > 1
+        && matches!(
+            words.last().map(String::as_str),
+            Some("bytes" | "data" | "buf" | "slice" | "arr" | "array" | "material")
+        )
+    {
+        words.pop();
+    }
+    let (last, qualifiers) = words.split_last()?;
+    let ty = quote::ToTokens::to_token_stream(ty).to_string();
+    if ty.contains("bool") || ty.contains("Fn") {
+        return None;
+    }
+    match last.as_str() {
+        "nonce" | "iv" | "salt" => Some(KeyParam::Material),
+        "password" | "passphrase" | "passwd" => Some(KeyParam::Password),
+        "key" => {
+            let bytes = ty.contains("u8") || ty.ends_with("Key") || ty.contains("Key <");
+            let crypto = qualifiers
+                .iter()
+                .any(|w| CRYPTO_WORDS.contains(&w.as_str()))
+                || is_crypto_name(func)
+                || self_ty.is_some_and(is_crypto_name);
+            (bytes && crypto).then_some(KeyParam::Material)
+        }
+        _ => None,
+    }
+}
+
+/// The positions (in `sig.inputs`, a receiver first) of parameters that
+/// hold key material (`key_param`), for the function's summary.
+pub(crate) fn key_params(sig: &syn::Signature, self_ty: Option<&str>) -> u16 {
+    let func = sig.ident.to_string();
+    let mut bits = 0u16;
+    for (i, input) in sig.inputs.iter().enumerate().take(16) {
+        let syn::FnArg::Typed(pt) = input else {
+            continue;
+        };
+        let syn::Pat::Ident(id) = strip_pat_type(&pt.pat) else {
+            continue;
+        };
+        if key_param(&id.ident.to_string(), &pt.ty, &func, self_ty).is_some() {
+            bits |= 1 << i;
+        }
+    }
+    bits
+}
+
+/// A literal given to a parameter of this crate's functions that holds
+/// key material (`encrypt_with(data, &[0u8; 16], iv)`,
+/// `cryptor.set_nonce(&[0; 12])`, `Cryptor::new("secret")`): where it is
+/// written, and the callee.
+fn literal_to_key_param(
+    a: &mut FileAnalyzer<'_>,
+    cx: &FnCx,
+    callee: &str,
+    method: bool,
+    args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
+) -> Option<(Option<Span>, Span, String)> {
+    // Cheap first: an argument written in the source.
+    let literal = |a: &FileAnalyzer<'_>, e: &Expr| -> Option<Option<Span>> {
+        match peel(e) {
+            Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Int(_),
+                ..
+            }) => Some(None),
+            Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) if s.value().is_empty() => None,
+            _ => literal_source(a, cx, e),
+        }
+    };
+    if !args.iter().any(|e| literal(a, e).is_some()) {
+        return None;
+    }
+    let key = a.summary_key(cx, callee, method)?;
+    let summary = a.summaries.get(&key)?;
+    let bits = summary.key_params;
+    // A method call's receiver is parameter 0; so is the first argument
+    // of `Type::method(obj, ..)`.
+    let offset = usize::from(method);
+    args.iter().enumerate().find_map(|(i, e)| {
+        let bit = i + offset;
+        if bit >= 16 || bits & (1 << bit) == 0 {
+            return None;
+        }
+        let at = literal(a, e)?;
+        Some((at, e.span(), key.clone()))
+    })
+}
+
 impl super::Check for Check {
     fn call(&self, a: &mut FileAnalyzer<'_>, cx: &mut FnCx, call: &Call<'_>) {
         let (callee, last) = (call.callee, call.last);
+        if let Some((at, sink, key)) = literal_to_key_param(a, cx, callee, false, &call.expr.args) {
+            let message = format!(
+                "written in the source and given to `{key}` as key material (line {})",
+                start_of(sink).0
+            );
+            report(a, cx, at, sink, message);
+            return;
+        }
         let type_segment = callee.rsplit("::").nth(1).unwrap_or("");
         let key_ctor = KEY_CONSTRUCTORS.contains(&last)
             || (matches!(last, "from_slice" | "new" | "from" | "clone_from_slice")
@@ -55,6 +203,14 @@ impl super::Check for Check {
     /// `cipher.encrypt(&nonce.into(), plaintext)`: an AEAD's nonce (its
     /// first of two arguments) that is literal bytes.
     fn method(&self, a: &mut FileAnalyzer<'_>, cx: &mut FnCx, m: &Method<'_>) {
+        if let Some((at, sink, key)) = literal_to_key_param(a, cx, m.name, true, &m.expr.args) {
+            let message = format!(
+                "written in the source and given to `{key}` as key material (line {})",
+                start_of(sink).0
+            );
+            report(a, cx, at, sink, message);
+            return;
+        }
         if !matches!(
             m.name,
             "encrypt" | "decrypt" | "encrypt_in_place" | "decrypt_in_place"

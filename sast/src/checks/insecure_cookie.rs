@@ -57,21 +57,89 @@ fn missing(set: u8, builder: bool) -> String {
 }
 
 /// The flag a builder method or setter sets, unless its argument turns it
-/// off (`false`, `None`).
-fn flag_of(name: &str, arg: Option<&Expr>) -> Option<u8> {
+/// off (`false`, `None`). `known_on`: the check's walk worked the argument
+/// out to be `true` (`let always = true; .. .secure(always)`).
+fn flag_of(name: &str, arg: Option<&Expr>, known_on: bool) -> Option<u8> {
+    match setting(name, arg, known_on) {
+        Some((flag, Some(true))) => Some(flag),
+        _ => None,
+    }
+}
+
+/// The flag a builder method or setter is about, and whether it turns it
+/// on (`Some(true)`), off (`Some(false)`: `false`, `None`) or may do
+/// either (`secure(cfg.tls)`: only a literal `true` or `Some(true)`, or a
+/// value the walk worked out, sets `Secure`). `partitioned(true)`
+/// implies `Secure`; any other `partitioned` says nothing about it.
+fn setting(name: &str, arg: Option<&Expr>, known_on: bool) -> Option<(u8, Option<bool>)> {
     let flag = match name {
         "secure" | "set_secure" => SECURE,
+        "partitioned" | "set_partitioned" => {
+            return (known_on || arg.is_some_and(is_literal_true)).then_some((SECURE, Some(true)))
+        }
         "http_only" | "set_http_only" => HTTP_ONLY,
         "same_site" | "set_same_site" => SAME_SITE,
         _ => return None,
     };
-    let off = arg.is_some_and(is_off);
-    // `Secure` from a variable or a condition (`secure(cfg.tls)`) may be
-    // off: only a literal `true` (or `Some(true)`) sets it.
-    if flag == SECURE && !off && !arg.is_some_and(is_literal_true) {
-        return None;
+    if arg.is_some_and(is_off) {
+        return Some((flag, Some(false)));
     }
-    (!off).then_some(flag)
+    if flag == SECURE && !known_on && !arg.is_some_and(is_literal_true) {
+        return Some((flag, None));
+    }
+    Some((flag, Some(true)))
+}
+
+/// `FnCx::cookie_marks`: a `secure(x)`/`partitioned(x)` call whose `x` the
+/// walk worked out to be `true` (a local bound to `true`, `!never`, a
+/// guard `if x { .. }`).
+const MARK_ON: u8 = 1;
+/// `FnCx::cookie_marks`: a `set_secure(false)`/`secure(false)` whose
+/// cookie the walk reports where it is sent or used; not reported again
+/// at the call itself.
+const MARK_SENT: u8 = 2;
+
+/// Whether the walk marked the call whose method name is at `span`.
+fn marked(cx: &FnCx, span: Span, mark: u8) -> bool {
+    let (line, column) = start_of(span);
+    cx.cookie_marks
+        .borrow()
+        .iter()
+        .any(|&(l, c, m)| l == line && c == column && m == mark)
+}
+
+fn mark(cx: &FnCx, span: Span, mark: u8) {
+    mark_pos(cx, start_of(span), mark);
+}
+
+/// A flag's value worked out from literals and the locals in `bools`
+/// (`always`, `!never`, `always || never`); `None` when it may be either.
+fn eval_bool(e: &Expr, bools: &[(String, bool)]) -> Option<bool> {
+    match peel(e) {
+        Expr::Lit(_) => lit_bool(e),
+        Expr::Path(p) if p.qself.is_none() && p.path.segments.len() == 1 => {
+            let name = p.path.segments[0].ident.to_string();
+            bools
+                .iter()
+                .rev()
+                .find(|(n, _)| *n == name)
+                .map(|(_, b)| *b)
+        }
+        Expr::Unary(u) if matches!(u.op, syn::UnOp::Not(_)) => {
+            eval_bool(&u.expr, bools).map(|b| !b)
+        }
+        Expr::Binary(b) => {
+            let (l, r) = (eval_bool(&b.left, bools), eval_bool(&b.right, bools));
+            match b.op {
+                syn::BinOp::And(_) if l == Some(false) || r == Some(false) => Some(false),
+                syn::BinOp::And(_) => l.and(r),
+                syn::BinOp::Or(_) if l == Some(true) || r == Some(true) => Some(true),
+                syn::BinOp::Or(_) => l.and(r),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
 }
 
 /// `false` or `None`: a flag explicitly turned off.
@@ -109,115 +177,243 @@ pub(crate) fn finish(a: &mut FileAnalyzer<'_>, cx: &FnCx) {
     }
 }
 
-/// Whether a cookie value made by this call is `Secure`: `Some(false)` for
-/// a cookie created with no attributes (`Cookie::new`, `Cookie::named`,
-/// `Cookie::from("name")`, biscotti's `ResponseCookie::new`/`from`),
-/// `None` when the call makes no cookie.
-fn created_cookie(a: &FileAnalyzer<'_>, e: &Expr) -> Option<bool> {
-    let Expr::Call(c) = peel(e) else { return None };
-    let Expr::Path(p) = &*c.func else { return None };
-    let n = p.path.segments.len();
-    if n < 2 {
-        return None;
-    }
-    let ty = p.path.segments[n - 2].ident.to_string();
-    let f = p.path.segments[n - 1].ident.to_string();
-    if !matches!(f.as_str(), "new" | "named" | "from" | "new_with_str") {
-        return None;
-    }
-    let resolved = a.imports.resolve(&p.path);
-    // Also under a local alias (`use actix_web::cookie::Cookie as
-    // ActixCookie` inside a function); a request's cookies are not sent.
-    let cookie_ty = (ty.ends_with("Cookie") || resolved.rsplit("::").nth(1) == Some("Cookie"))
-        && ty != "RequestCookie";
-    if !cookie_ty {
-        return None;
-    }
-    // `Cookie::from(builder)`: what the builder set.
-    let secure = c.args.first().is_some_and(|arg| {
-        let (methods, _) = chain(arg);
-        secure_after(false, &methods, false)
-    });
-    Some(secure)
+/// Where a call turned `Secure` off explicitly: the line and column of its
+/// method name (as `FnCx::cookie_marks` keeps them).
+type Pos = (usize, usize);
+
+/// What the walk knows of a cookie value: whether it is `Secure`, the line
+/// it was created on, and the call that last turned `Secure` off with a
+/// literal (`set_secure(false)`), which `method` reports unless the
+/// cookie is reported where it is sent.
+#[derive(Clone, Copy)]
+struct CookieState {
+    secure: bool,
+    line: usize,
+    off_at: Option<Pos>,
 }
 
-/// `Secure` after these calls (outermost first, as [`chain`] lists them).
-/// Under a condition only turning it off counts: the cookie may still be
-/// insecure after `if c { cookie.set_secure(true) }`.
-fn secure_after(mut secure: bool, methods: &[&syn::ExprMethodCall], conditional: bool) -> bool {
-    for m in methods.iter().rev() {
-        let name = m.method.to_string();
-        let on = m.args.first().and_then(lit_bool) == Some(true);
-        match name.as_str() {
-            "secure" | "set_secure" if !on => secure = false,
-            "secure" | "set_secure" | "partitioned" | "set_partitioned" if on => {
-                secure |= !conditional
-            }
-            _ => {}
-        }
-    }
-    secure
+/// A cookie variable followed by the walk.
+struct CookieVar {
+    name: String,
+    state: CookieState,
+    /// Block nesting where it was bound: a setter deeper than that may
+    /// not run.
+    depth: usize,
+    /// Already reported where it was used by a call that does not send it.
+    used: bool,
 }
 
 /// Cookies of one function followed in source order: created without
 /// `Secure` (or with it turned off) and added to a jar or a response
-/// (`jar.add(c.clone())`, `private_jar.add(c)`, `cookies.insert(c)`).
+/// (`jar.add(c.clone())`, `private_jar.add(c)`, `cookies.insert(c)`), or
+/// settings with `Secure` turned off handed to a call
+/// (`ServerSession::new(config, ..)`). Also works out flags given as
+/// local booleans (`let always = true; .. .secure(always)`, a guard
+/// `if x { .. .secure(x) }`) for the builder checks (`FnCx::cookie_marks`).
 struct CookieFlow {
-    /// Cookie variables: name, `Secure`, line created.
-    vars: Vec<(String, bool, usize)>,
+    vars: Vec<CookieVar>,
+    /// Booleans known here: immutable locals bound to one, guards.
+    bools: Vec<(String, bool)>,
+    depth: usize,
+}
+
+/// Methods after which a value is still the cookie (not its name or its
+/// text): setters and builder calls.
+fn keeps_cookie(m: &syn::ExprMethodCall) -> bool {
+    let name = m.method.to_string();
+    name.starts_with("set_")
+        || name.starts_with("unset_")
+        || name.starts_with("make_")
+        || matches!(
+            name.as_str(),
+            "clone"
+                | "into"
+                | "to_owned"
+                | "into_owned"
+                | "unwrap"
+                | "build"
+                | "finish"
+                | "secure"
+                | "http_only"
+                | "same_site"
+                | "partitioned"
+                | "path"
+                | "domain"
+                | "expires"
+                | "max_age"
+                | "permanent"
+        )
+        // Builder setters (`name("sid")`), not the getters.
+        || (matches!(name.as_str(), "name" | "value") && !m.args.is_empty())
+}
+
+/// `Cookie::split_parse(header)` and its `_encoded` form: the cookies of a
+/// request's `Cookie` header, which carry no attributes.
+fn parsed_cookies(e: &Expr) -> bool {
+    let Expr::Call(c) = peel(e) else { return false };
+    let Expr::Path(p) = &*c.func else {
+        return false;
+    };
+    let n = p.path.segments.len();
+    n >= 2
+        && p.path.segments[n - 1]
+            .ident
+            .to_string()
+            .starts_with("split_parse")
+        && p.path.segments[n - 2].ident.to_string().ends_with("Cookie")
+}
+
+/// A call that only wraps or converts its argument (`Ok(c)`,
+/// `Box::new(c)`, `Cookie::from(c)`): not a use.
+fn wraps(func: &Expr) -> bool {
+    let Expr::Path(p) = func else { return true };
+    let n = p.path.segments.len();
+    let last = p.path.segments[n - 1].ident.to_string();
+    (n == 1 && last.starts_with(char::is_uppercase))
+        || last == "from"
+        || (n >= 2
+            && last == "new"
+            && matches!(
+                p.path.segments[n - 2].ident.to_string().as_str(),
+                "Box" | "Arc" | "Rc" | "RefCell" | "Cell" | "Mutex" | "RwLock"
+            ))
 }
 
 impl CookieFlow {
-    fn get(&self, name: &str) -> Option<(bool, usize)> {
-        self.vars
-            .iter()
-            .rev()
-            .find(|(n, _, _)| n == name)
-            .map(|(_, s, l)| (*s, *l))
+    fn get(&self, name: &str) -> Option<&CookieVar> {
+        self.vars.iter().rev().find(|v| v.name == name)
     }
 
-    fn set(&mut self, name: String, secure: bool, line: usize) {
-        self.vars.retain(|(n, _, _)| *n != name);
-        self.vars.push((name, secure, line));
+    fn forget(&mut self, name: &str) {
+        self.vars.retain(|v| v.name != name);
     }
 
-    /// A cookie value: its `Secure` and the line it was created on.
-    fn value(&self, a: &FileAnalyzer<'_>, e: &Expr) -> Option<(bool, usize)> {
-        let (methods, root) = chain(e);
-        // Still the cookie (not its name or its text).
-        let same_cookie = methods.iter().all(|m| {
-            let name = m.method.to_string();
-            name.starts_with("set_")
-                || name.starts_with("unset_")
-                || name.starts_with("make_")
-                || matches!(
-                    name.as_str(),
-                    "clone"
-                        | "into"
-                        | "to_owned"
-                        | "into_owned"
-                        | "unwrap"
-                        | "build"
-                        | "finish"
-                        | "secure"
-                        | "http_only"
-                        | "same_site"
-                        | "partitioned"
-                        | "path"
-                        | "domain"
-                        | "expires"
-                        | "max_age"
-                        | "permanent"
-                )
+    fn set(&mut self, name: String, state: CookieState) {
+        self.forget(&name);
+        self.vars.push(CookieVar {
+            name,
+            state,
+            depth: self.depth,
+            used: false,
         });
-        if !same_cookie {
+    }
+
+    /// The state after these calls (outermost first, as [`chain`] lists
+    /// them). Under a condition only turning `Secure` off counts: the
+    /// cookie may still be insecure after `if c { cookie.set_secure(true) }`.
+    fn after(
+        &self,
+        mut state: CookieState,
+        methods: &[&syn::ExprMethodCall],
+        conditional: bool,
+    ) -> CookieState {
+        for m in methods.iter().rev() {
+            let name = m.method.to_string();
+            let arg = m.args.first();
+            let on = arg.and_then(|a| eval_bool(a, &self.bools)) == Some(true);
+            match name.as_str() {
+                "secure" | "set_secure" if !on => {
+                    state.secure = false;
+                    state.off_at = arg.is_some_and(is_off).then(|| start_of(m.method.span()));
+                }
+                "secure" | "set_secure" | "partitioned" | "set_partitioned"
+                    if on && !conditional =>
+                {
+                    state.secure = true;
+                    state.off_at = None;
+                }
+                _ => {}
+            }
+        }
+        state
+    }
+
+    /// Whether a cookie value made by this call is `Secure`: `Some(false)`
+    /// for a cookie created with no attributes (`Cookie::new`,
+    /// `Cookie::named`, `Cookie::from("name")`, biscotti's
+    /// `ResponseCookie::new`/`from`), `None` when the call makes no cookie.
+    fn created(&self, a: &FileAnalyzer<'_>, e: &Expr) -> Option<bool> {
+        let Expr::Call(c) = peel(e) else { return None };
+        let Expr::Path(p) = &*c.func else { return None };
+        let n = p.path.segments.len();
+        if n < 2 {
             return None;
         }
-        let (secure, line) = match created_cookie(a, root) {
-            Some(secure) => (secure, start_of(root.span()).0),
-            None => self.get(&var_of(root)?)?,
+        let ty = p.path.segments[n - 2].ident.to_string();
+        let f = p.path.segments[n - 1].ident.to_string();
+        if !matches!(f.as_str(), "new" | "named" | "from" | "new_with_str") {
+            return None;
+        }
+        let resolved = a.imports.resolve(&p.path);
+        // Also under a local alias (`use actix_web::cookie::Cookie as
+        // ActixCookie` inside a function); a request's cookies are not sent.
+        let cookie_ty = (ty.ends_with("Cookie") || resolved.rsplit("::").nth(1) == Some("Cookie"))
+            && ty != "RequestCookie";
+        if !cookie_ty {
+            return None;
+        }
+        // `Cookie::from(builder)`: what the builder set.
+        let secure = c.args.first().is_some_and(|arg| {
+            let (methods, _) = chain(arg);
+            let start = CookieState {
+                secure: false,
+                line: 0,
+                off_at: None,
+            };
+            self.after(start, &methods, false).secure
+        });
+        Some(secure)
+    }
+
+    /// A cookie value (or settings with `Secure` turned off explicitly).
+    fn value(&self, a: &FileAnalyzer<'_>, e: &Expr) -> Option<CookieState> {
+        let (methods, root) = chain(e);
+        if !methods.iter().all(|m| keeps_cookie(m)) {
+            return None;
+        }
+        // `Cookie::build(..)`: a builder, `Secure` as its calls set it.
+        let built = match root {
+            Expr::Call(c) => {
+                matches!(&*c.func, Expr::Path(p) if is_cookie_ctor(&a.imports.resolve(&p.path)))
+            }
+            _ => false,
         };
-        Some((secure_after(secure, &methods, false), line))
+        let created = if built {
+            Some(false)
+        } else {
+            self.created(a, root)
+        };
+        let start = match created {
+            Some(secure) => CookieState {
+                secure,
+                line: start_of(root.span()).0,
+                off_at: None,
+            },
+            None => match var_of(root).and_then(|v| self.get(&v)) {
+                Some(v) => v.state,
+                // Settings of another kind (`CookieConfig::new()`): only
+                // followed once `secure(false)` turned `Secure` off.
+                None => {
+                    let state = self.after(
+                        CookieState {
+                            secure: true,
+                            line: start_of(root.span()).0,
+                            off_at: None,
+                        },
+                        &methods,
+                        false,
+                    );
+                    return state.off_at.is_some().then_some(state);
+                }
+            },
+        };
+        let state = self.after(start, &methods, false);
+        // A builder without `Secure` is reported where it is built
+        // (`chain_top`), not again where it is sent.
+        if built && !state.secure && state.off_at.is_none() {
+            return None;
+        }
+        Some(state)
     }
 
     /// Cookies lent mutably to a call are forgotten.
@@ -226,64 +422,194 @@ impl CookieFlow {
             if let Expr::Reference(r) = arg {
                 if r.mutability.is_some() {
                     if let Some(v) = var_of(&r.expr) {
-                        self.vars.retain(|(n, _, _)| *n != v);
+                        self.forget(&v);
                     }
                 }
             }
         }
     }
 
-    fn stmts(&mut self, a: &mut FileAnalyzer<'_>, cx: &FnCx, stmts: &[syn::Stmt], cond: bool) {
+    /// Settings with `Secure` turned off (`set_secure(false)`) handed to a
+    /// call that does not send them itself (`ServerSession::new(config,
+    /// ..)`): reported there, once, instead of at the setter.
+    fn used(
+        &mut self,
+        a: &mut FileAnalyzer<'_>,
+        cx: &FnCx,
+        args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
+        span: Span,
+    ) {
+        for arg in args {
+            if matches!(arg, Expr::Reference(r) if r.mutability.is_some()) {
+                continue;
+            }
+            let Some(var) = var_of(arg) else { continue };
+            let Some(state) = self.value(a, arg) else {
+                continue;
+            };
+            let (Some(off), false) = (state.off_at, state.secure) else {
+                continue;
+            };
+            if self.get(&var).is_none_or(|v| v.used) {
+                continue;
+            }
+            a.report(
+                Some(cx),
+                id::INSECURE_COOKIE,
+                span,
+                span,
+                format!(
+                    "cookie settings with `Secure` turned off (line {}) are used here",
+                    off.0
+                ),
+            );
+            mark_pos(cx, off, MARK_SENT);
+            if let Some(v) = self.vars.iter_mut().rev().find(|v| v.name == var) {
+                v.used = true;
+            }
+        }
+    }
+
+    /// Mark the `secure(x)` calls of a chain (and of chains in its
+    /// arguments) whose `x` is known to be `true`.
+    fn mark_known(&self, cx: &FnCx, e: &Expr) {
+        let (methods, _) = chain(e);
+        for m in methods {
+            let name = m.method.to_string();
+            if matches!(
+                name.as_str(),
+                "secure" | "set_secure" | "partitioned" | "set_partitioned"
+            ) {
+                if let Some(arg) = m.args.first() {
+                    if lit_bool(arg).is_none() && eval_bool(arg, &self.bools) == Some(true) {
+                        mark(cx, m.method.span(), MARK_ON);
+                    }
+                }
+            }
+            for arg in &m.args {
+                if matches!(peel(arg), Expr::MethodCall(_)) {
+                    self.mark_known(cx, arg);
+                }
+            }
+        }
+    }
+
+    fn stmts(&mut self, a: &mut FileAnalyzer<'_>, cx: &FnCx, stmts: &[syn::Stmt]) {
+        let bools = self.bools.len();
         for stmt in stmts {
             match stmt {
                 syn::Stmt::Local(l) => {
                     let Some(init) = &l.init else { continue };
-                    self.expr(a, cx, &init.expr, cond);
+                    self.expr(a, cx, &init.expr);
                     let pat = match &l.pat {
                         syn::Pat::Type(t) => &*t.pat,
                         p => p,
                     };
                     if let syn::Pat::Ident(id) = pat {
                         let name = id.ident.to_string();
+                        self.bools.retain(|(n, _)| *n != name);
+                        if id.mutability.is_none() && id.by_ref.is_none() {
+                            if let Some(b) = eval_bool(&init.expr, &self.bools) {
+                                self.bools.push((name.clone(), b));
+                            }
+                        }
                         match self.value(a, &init.expr) {
-                            Some((secure, line)) => self.set(name, secure, line),
-                            None => self.vars.retain(|(n, _, _)| *n != name),
+                            Some(state) => self.set(name, state),
+                            None => self.forget(&name),
                         }
                     }
                 }
-                syn::Stmt::Expr(e, _) => self.expr(a, cx, e, cond),
+                syn::Stmt::Expr(e, _) => self.expr(a, cx, e),
                 _ => {}
             }
         }
+        self.bools.truncate(bools);
     }
 
-    fn expr(&mut self, a: &mut FileAnalyzer<'_>, cx: &FnCx, e: &Expr, cond: bool) {
+    /// A nested block that may not run (a branch, a loop body), with
+    /// `guard` known inside it.
+    fn nested(
+        &mut self,
+        a: &mut FileAnalyzer<'_>,
+        cx: &FnCx,
+        stmts: &[syn::Stmt],
+        guard: Option<(String, bool)>,
+    ) {
+        self.depth += 1;
+        let bools = self.bools.len();
+        self.bools.extend(guard);
+        self.stmts(a, cx, stmts);
+        self.bools.truncate(bools);
+        self.depth -= 1;
+    }
+
+    fn expr(&mut self, a: &mut FileAnalyzer<'_>, cx: &FnCx, e: &Expr) {
         match e {
             Expr::If(i) => {
-                self.stmts(a, cx, &i.then_branch.stmts, true);
+                // `if x { .. }`: `x` is true inside, false in the else.
+                let guard = match peel(&i.cond) {
+                    Expr::Unary(u) if matches!(u.op, syn::UnOp::Not(_)) => {
+                        var_of(&u.expr).map(|v| (v, false))
+                    }
+                    Expr::Path(_) => var_of(&i.cond).map(|v| (v, true)),
+                    _ => None,
+                };
+                self.nested(a, cx, &i.then_branch.stmts, guard.clone());
                 if let Some((_, other)) = &i.else_branch {
-                    self.expr(a, cx, other, true);
+                    let guard = guard.map(|(v, b)| (v, !b));
+                    match &**other {
+                        Expr::Block(b) => self.nested(a, cx, &b.block.stmts, guard),
+                        other => {
+                            self.depth += 1;
+                            self.expr(a, cx, other);
+                            self.depth -= 1;
+                        }
+                    }
                 }
             }
-            Expr::ForLoop(f) => self.stmts(a, cx, &f.body.stmts, true),
-            Expr::While(w) => self.stmts(a, cx, &w.body.stmts, true),
-            Expr::Loop(l) => self.stmts(a, cx, &l.body.stmts, true),
-            Expr::Block(b) => self.stmts(a, cx, &b.block.stmts, cond),
-            Expr::Assign(x) if matches!(&*x.left, Expr::Infer(_)) => {
-                self.expr(a, cx, &x.right, cond)
+            Expr::ForLoop(f) => {
+                self.depth += 1;
+                // `for c in Cookie::split_parse(header)`: cookies without
+                // attributes.
+                if let (true, syn::Pat::Ident(id)) = (parsed_cookies(&f.expr), &*f.pat) {
+                    let state = CookieState {
+                        secure: false,
+                        line: start_of(f.expr.span()).0,
+                        off_at: None,
+                    };
+                    self.set(id.ident.to_string(), state);
+                }
+                self.stmts(a, cx, &f.body.stmts);
+                self.depth -= 1;
             }
-            Expr::Call(c) => self.lent(&c.args),
+            Expr::While(w) => self.nested(a, cx, &w.body.stmts, None),
+            Expr::Loop(l) => self.nested(a, cx, &l.body.stmts, None),
+            Expr::Block(b) => self.stmts(a, cx, &b.block.stmts),
+            Expr::Assign(x) if matches!(&*x.left, Expr::Infer(_)) => self.expr(a, cx, &x.right),
+            Expr::Assign(x) => {
+                if let Some(v) = var_of(&x.left) {
+                    self.bools.retain(|(n, _)| *n != v);
+                }
+            }
+            Expr::Call(c) => {
+                for arg in &c.args {
+                    self.mark_known(cx, arg);
+                }
+                if !wraps(&c.func) {
+                    self.used(a, cx, &c.args, c.span());
+                }
+                self.lent(&c.args);
+            }
             Expr::MethodCall(m) => {
-                // `harden(&mut cookie)`: set elsewhere, no longer known.
-                self.lent(&m.args);
+                self.mark_known(cx, e);
                 let name = m.method.to_string();
-                if m.args.len() == 1
+                let sends = m.args.len() == 1
                     && matches!(
                         name.as_str(),
                         "add" | "add_original" | "insert" | "add_cookie" | "cookie"
-                    )
-                {
-                    if let Some((false, line)) = self.value(a, &m.args[0]) {
+                    );
+                if sends {
+                    if let Some(state) = self.value(a, &m.args[0]).filter(|s| !s.secure) {
                         let span = m.span();
                         a.report(
                             Some(cx),
@@ -291,22 +617,40 @@ impl CookieFlow {
                             span,
                             span,
                             format!(
-                                "cookie without `Secure` (created on line {line}) is sent by `.{name}`"
+                                "cookie without `Secure` (created on line {}) is sent by `.{name}`",
+                                state.line
                             ),
                         );
+                        if let Some(off) = state.off_at {
+                            mark_pos(cx, off, MARK_SENT);
+                        }
                     }
+                } else if !name.starts_with("remove") && !keeps_cookie(m) {
+                    self.used(a, cx, &m.args, m.span());
                 }
+                // `harden(&mut cookie)`: set elsewhere, no longer known.
+                self.lent(&m.args);
                 // `cookie.set_secure(..)` on a followed cookie.
                 let (methods, root) = chain(e);
                 if let Some(var) = var_of(root) {
-                    if let Some((secure, line)) = self.get(&var) {
-                        let after = secure_after(secure, &methods, cond);
-                        self.set(var, after, line);
+                    if let Some(v) = self.get(&var) {
+                        let conditional = self.depth > v.depth;
+                        let after = self.after(v.state, &methods, conditional);
+                        if let Some(v) = self.vars.iter_mut().rev().find(|v| v.name == var) {
+                            v.state = after;
+                        }
                     }
                 }
             }
             _ => {}
         }
+    }
+}
+
+fn mark_pos(cx: &FnCx, (line, column): Pos, mark: u8) {
+    let mut marks = cx.cookie_marks.borrow_mut();
+    if !marks.contains(&(line, column, mark)) {
+        marks.push((line, column, mark));
     }
 }
 
@@ -322,8 +666,12 @@ impl super::Check for Check {
         if !super::function_mentions(a, sig, block, &["ookie", "OOKIE"]) {
             return;
         }
-        let mut flow = CookieFlow { vars: Vec::new() };
-        flow.stmts(a, cx, &block.stmts, false);
+        let mut flow = CookieFlow {
+            vars: Vec::new(),
+            bools: Vec::new(),
+            depth: 0,
+        };
+        flow.stmts(a, cx, &block.stmts);
     }
 
     /// A `Set-Cookie` value written as text (`format!("auth={v}; Max-Age=60;
@@ -405,6 +753,10 @@ impl super::Check for Check {
             "secure" | "set_secure" | "http_only" | "set_http_only"
         ) && arg.and_then(lit_bool) == Some(false)
         {
+            // Reported where the cookie is sent (the walk's `MARK_SENT`).
+            if marked(cx, m.span, MARK_SENT) {
+                return;
+            }
             let rule = if m.name.ends_with("secure") {
                 id::INSECURE_COOKIE
             } else {
@@ -420,7 +772,7 @@ impl super::Check for Check {
             return;
         }
         if m.name.starts_with("set_") {
-            if let Some(flag) = flag_of(m.name, arg) {
+            if let Some(flag) = flag_of(m.name, arg, marked(cx, m.span, MARK_ON)) {
                 cx.cookie_flags |= flag;
             }
         }
@@ -436,20 +788,37 @@ impl super::Check for Check {
         if !is_cookie_ctor(&callee) {
             return;
         }
-        let mut set = 0;
+        let (mut set, mut seen) = (0, 0);
         let (mut secure_off, mut http_only_off) = (false, false);
+        // Outermost first: the last call setting a flag wins.
         for call in &methods {
             let name = call.method.to_string();
             if matches!(name.as_str(), "removal" | "make_removal") {
                 return;
             }
-            match flag_of(&name, call.args.first()) {
-                Some(flag) => set |= flag,
-                None => {
-                    let off = call.args.first().is_some_and(is_off);
-                    secure_off |= off && name == "secure";
-                    http_only_off |= off && name == "http_only";
+            let known_on = marked(cx, call.method.span(), MARK_ON);
+            let Some((flag, on)) = setting(&name, call.args.first(), known_on) else {
+                continue;
+            };
+            if seen & flag != 0 {
+                // `secure(false).secure(true)`: set again later, so what
+                // `method` reported of this call does not hold.
+                if on == Some(false) {
+                    let at = start_of(call.method.span());
+                    a.findings.retain(|f| {
+                        f.file.is_some() || !is_cookie_rule(f.rule) || (f.line, f.column) != at
+                    });
                 }
+                continue;
+            }
+            seen |= flag;
+            match on {
+                Some(true) => set |= flag,
+                Some(false) => {
+                    secure_off |= flag == SECURE;
+                    http_only_off |= flag == HTTP_ONLY;
+                }
+                None => {}
             }
         }
         // An explicit `secure(false)` or `http_only(false)` is reported at

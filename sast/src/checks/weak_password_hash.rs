@@ -11,9 +11,33 @@ use super::prelude::*;
 pub(crate) struct Check;
 
 impl super::Check for Check {
+    /// A struct with a secret field, serialized and then hashed
+    /// (`let s = User { password, .. }; let text =
+    /// serde_json::to_string(&s)?; md5_hasher.update(text)`), followed
+    /// through the body's statements.
+    fn function(
+        &self,
+        a: &mut FileAnalyzer<'_>,
+        cx: &FnCx,
+        sig: &syn::Signature,
+        block: &syn::Block,
+    ) {
+        if !super::function_mentions(a, sig, block, &["to_string(", "to_vec(", "to_bytes("])
+            || !super::function_mentions(a, sig, block, &["update(", "digest("])
+        {
+            return;
+        }
+        let mut walk = Serialized::default();
+        walk.stmts(a, cx, &block.stmts);
+    }
+
     fn call(&self, a: &mut FileAnalyzer<'_>, cx: &mut FnCx, call: &Call<'_>) {
         let callee = call.callee;
         // Cheap first: most calls are not a hash's.
+        if call.last == "copy" {
+            copy_into_hasher(a, cx, call);
+            return;
+        }
         if !matches!(call.last, "digest" | "new_with_prefix" | "hash" | "compute")
             && !call.last.starts_with("sha")
         {
@@ -66,8 +90,9 @@ impl super::Check for Check {
                             .and_then(named)
                             .is_some_and(|n| is_hasher_name(&n)))
             }
-            // `md5::compute(pw)`.
-            "compute" => segments.first() == Some(&"md5"),
+            // `md5::compute(pw)`, also under a renamed import of the
+            // crate (`md5_legacy::compute`).
+            "compute" => segments.first().is_some_and(|s| s.starts_with("md5")),
             // `openssl::sha::sha256(pw)`, `openssl::sha::sha1(pw)`.
             name => {
                 segments.len() >= 2 && segments[segments.len() - 2] == "sha" && is_hasher_name(name)
@@ -142,7 +167,24 @@ fn report<'e>(
     let sensitive = |n: &String| {
         is_password_name(n) || (broken && super::cleartext_logging::is_sensitive_name(n))
     };
-    let Some(name) = args.find_map(|e| super::secret_source(cx, e).filter(sensitive)) else {
+    // Also a password by its own name where the secret names stop short
+    // (`password_str`, `password_vec`).
+    let named = |e: &Expr| {
+        let name = var_of(e)?;
+        let words = ident_words(&name);
+        let place = words.last().is_some_and(|w| {
+            matches!(
+                w.as_str(),
+                "path" | "file" | "filename" | "name" | "url" | "id"
+            )
+        });
+        (is_password_name(&name) && !place).then_some(name)
+    };
+    let Some(name) = args.find_map(|e| {
+        super::secret_source(cx, e)
+            .filter(sensitive)
+            .or_else(|| named(e))
+    }) else {
         return;
     };
     let message = if broken {
@@ -156,6 +198,175 @@ fn report<'e>(
             short(hash)
         )
     };
+    a.report(Some(cx), id::WEAK_HASH, span, span, message);
+}
+
+/// What [`Check::function`] follows: variables holding a struct with a
+/// secret field or its serialized text (with that field, and whether it
+/// is the text), and hashers (with their type).
+#[derive(Default)]
+struct Serialized {
+    secrets: Vec<(String, String, bool)>,
+    hashers: Vec<(String, String)>,
+}
+
+/// `serde_json::to_string(&s)`, `bincode::serialize(&s)`,
+/// `serde_urlencoded::to_string(&s)`, with `.unwrap()`/`?` after it: the
+/// value serialized.
+fn serialized_arg(e: &Expr) -> Option<&Expr> {
+    let (methods, root) = chain(e);
+    if !methods.iter().all(|m| {
+        matches!(
+            m.method.to_string().as_str(),
+            "unwrap" | "expect" | "unwrap_or_default" | "into_bytes" | "as_bytes"
+        )
+    }) {
+        return None;
+    }
+    let Expr::Call(c) = root else { return None };
+    let Expr::Path(p) = &*c.func else { return None };
+    let last = last_ident(&p.path);
+    let serializer = p.path.segments.len() >= 2
+        && matches!(
+            last.as_str(),
+            "to_string"
+                | "to_string_pretty"
+                | "to_vec"
+                | "to_vec_pretty"
+                | "to_bytes"
+                | "serialize"
+        );
+    serializer.then(|| c.args.first()).flatten()
+}
+
+impl Serialized {
+    fn secret_of(&self, e: &Expr, text: bool) -> Option<&str> {
+        // The value itself (`text`, `&text`, `text.as_bytes()`), not a field
+        // of it (`s.password` is judged by `method`).
+        let name = match peel(e) {
+            Expr::Field(_) => return None,
+            other => var_of(other)?,
+        };
+        self.secrets
+            .iter()
+            .rev()
+            .find(|(n, _, t)| *n == name && *t == text)
+            .map(|(_, f, _)| f.as_str())
+    }
+
+    fn stmts(&mut self, a: &mut FileAnalyzer<'_>, cx: &FnCx, stmts: &[syn::Stmt]) {
+        for stmt in stmts {
+            match stmt {
+                syn::Stmt::Local(l) => {
+                    let (syn::Pat::Ident(id), Some(init)) = (strip_pat_type(&l.pat), &l.init)
+                    else {
+                        continue;
+                    };
+                    let name = id.ident.to_string();
+                    self.secrets.retain(|(n, _, _)| *n != name);
+                    self.hashers.retain(|(n, _)| *n != name);
+                    let value = peel(&init.expr);
+                    if let Expr::Struct(st) = value {
+                        let field = st.fields.iter().find_map(|f| match &f.member {
+                            syn::Member::Named(n)
+                                if is_password_name(&n.to_string())
+                                    || super::cleartext_logging::is_sensitive_name(
+                                        &n.to_string(),
+                                    ) =>
+                            {
+                                Some(n.to_string())
+                            }
+                            _ => None,
+                        });
+                        if let Some(field) = field {
+                            self.secrets.push((name, field, false));
+                        }
+                    } else if let Some(field) = serialized_arg(value)
+                        .and_then(|arg| self.secret_of(arg, false))
+                        .map(str::to_string)
+                    {
+                        self.secrets.push((name, field, true));
+                    } else if let Expr::Call(c) = value {
+                        // `let mut h = md5::Md5::new()`.
+                        if let Expr::Path(p) = &*c.func {
+                            let path = a.imports.resolve(&p.path);
+                            if c.args.is_empty()
+                                && last_ident(&p.path) == "new"
+                                && path.split("::").any(is_hasher_name)
+                            {
+                                self.hashers.push((name, path));
+                            }
+                        }
+                    }
+                }
+                syn::Stmt::Expr(e, _) => self.expr(a, cx, e),
+                _ => {}
+            }
+        }
+    }
+
+    fn expr(&mut self, a: &mut FileAnalyzer<'_>, cx: &FnCx, e: &Expr) {
+        match e {
+            Expr::Block(b) => self.stmts(a, cx, &b.block.stmts),
+            Expr::Assign(x) if matches!(&*x.left, Expr::Infer(_)) => self.expr(a, cx, &x.right),
+            Expr::MethodCall(m)
+                if m.args.len() == 1
+                    && matches!(
+                        m.method.to_string().as_str(),
+                        "update" | "chain_update" | "input"
+                    ) =>
+            {
+                let Some(hasher) = var_of(&m.receiver) else {
+                    return;
+                };
+                let Some((_, ty)) = self.hashers.iter().rev().find(|(n, _)| *n == hasher) else {
+                    return;
+                };
+                let Some(field) = self.secret_of(&m.args[0], true) else {
+                    return;
+                };
+                let broken = ty.split("::").any(is_broken_hash_name);
+                if !broken && !is_password_name(field) {
+                    return;
+                }
+                let span = m.method.span();
+                let message = format!(
+                    "serialized value with the field `{field}` hashed with a {} hash (`{}`); use a password hashing function (argon2, scrypt, bcrypt, PBKDF2) for passwords and SHA-256 or better otherwise",
+                    if broken { "broken" } else { "fast" },
+                    short(ty)
+                );
+                a.report(Some(cx), id::WEAK_HASH, span, span, message);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `std::io::copy(&mut reader, &mut hasher)`: a hasher fed from a reader
+/// of passwords (`password_file`), as `hasher.update(..)` would be.
+fn copy_into_hasher(a: &mut FileAnalyzer<'_>, cx: &FnCx, call: &Call<'_>) {
+    if !path_ends_with(call.callee, "io::copy") || call.expr.args.len() != 2 {
+        return;
+    }
+    let ty = a.receiver_type(cx, &call.expr.args[1]).unwrap_or_default();
+    if !ty.split("::").any(is_hasher_name) {
+        return;
+    }
+    let broken = ty.split("::").any(is_broken_hash_name);
+    let reader = &call.expr.args[0];
+    // A reader is named for what it reads (`password_file`).
+    let Some(name) = var_of(reader)
+        .filter(|n| is_password_name(n))
+        .or_else(|| super::secret_source(cx, reader).filter(|n| is_password_name(n)))
+    else {
+        return;
+    };
+    let span = syn::spanned::Spanned::span(call.expr);
+    let message = format!(
+        "`{name}` read into a {} hash (`{}`); use a password hashing function (argon2, scrypt, bcrypt, PBKDF2)",
+        if broken { "broken" } else { "fast" },
+        short(&ty)
+    );
     a.report(Some(cx), id::WEAK_HASH, span, span, message);
 }
 

@@ -103,6 +103,7 @@ impl FileAnalyzer<'_> {
             let ret = tail.union(cx.returned);
             let mut summary = std::mem::take(&mut cx.summary);
             summary.has_self = has_self;
+            summary.key_params = crate::checks::key_params(sig, cx.self_ty.as_deref());
             summary.public = public;
             summary.ret_params = ret.params;
             summary.ret_pkinds = ret.pkinds;

@@ -131,6 +131,10 @@ pub(crate) struct FnCx {
     /// Whether this file calls the function with a literal `true`
     /// (`tls-verification-disabled`), once worked out.
     pub(crate) called_with_true: std::cell::Cell<Option<bool>>,
+    /// Cookie calls (line, column of the method name) that the
+    /// `insecure-cookie` check's own walk of the body worked out before
+    /// the engine evaluates it, with what it found (see that check).
+    pub(crate) cookie_marks: std::cell::RefCell<Vec<(usize, usize, u8)>>,
 }
 
 impl FnCx {

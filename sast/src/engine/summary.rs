@@ -70,6 +70,10 @@ pub(crate) struct Summary {
     /// Returns a pointer to one of its own locals (which local, for
     /// messages): the pointer dangles in every caller.
     pub ret_dangling: Option<String>,
+    /// Parameters named like key material (`key` of an encryption
+    /// function, `nonce`, `iv`, `salt`, `password`), as bits by position
+    /// (`hardcoded-crypto-key` reports literals given to them).
+    pub key_params: u16,
 }
 
 /// A function of the file, found before analysis.
