@@ -122,19 +122,27 @@ fn type_has_ptr(t: &syn::Type) -> bool {
     }
 }
 
-/// Most dead pointers one function's walk follows.
-const MAX_DEAD: usize = 256;
-
 #[derive(Default)]
 struct Walker<'w, 'f> {
     /// Pointer variable -> the owner its memory belongs to.
     derived: HashMap<String, String>,
+    /// Owner -> pointers derived from it (an index of `derived`; entries
+    /// whose pointer now derives from something else are dropped when
+    /// read). Each `derived` insert adds at most one entry.
+    pointers: HashMap<String, Vec<String>>,
     /// Pointer variables made by taking an address (`&x`, `&raw const x`,
     /// `addr_of!(x)`), not by asking an owner for its buffer.
     addressed: HashSet<String>,
     /// Pointer variable -> why its memory is gone, and whether it was freed
     /// through the pointer itself (for double frees).
     dead: HashMap<String, (String, bool)>,
+    /// Changes to `dead` (the name and its previous entry) while a block
+    /// or match arm that diverges is walked: undone at its end, so that
+    /// putting the dead set back costs what the block changed, not the
+    /// size of the set.
+    undo: Vec<(String, Option<(String, bool)>)>,
+    /// Diverging blocks being walked (`undo` records while non-zero).
+    undo_open: usize,
     /// Pointer variable -> why it points to no valid value (null,
     /// dangling, its value dropped in place), and whether writing through
     /// it is wrong too (null and dangling; a dropped value may be written
@@ -148,6 +156,10 @@ struct Walker<'w, 'f> {
     /// variant, arithmetic, a copy of a by-value parameter), not a
     /// reference: their address dies with them.
     valued: HashSet<String>,
+    /// Locals holding a value with a heap buffer made on the spot
+    /// (`vec![..]`, `String::from(..)`, `.to_vec()`): moved elsewhere,
+    /// the buffer moves with it.
+    heap: HashSet<String>,
     /// Names declared per open block.
     scopes: Vec<Vec<String>>,
     unsafe_depth: usize,
@@ -263,6 +275,16 @@ fn is_owned_value(e: &Expr) -> bool {
             }
         }
         _ => false,
+    }
+}
+
+/// An owned value with a heap buffer (not a literal, array, tuple or
+/// struct, whose bytes are where the value is).
+fn is_heap_value(e: &Expr) -> bool {
+    match e {
+        Expr::Lit(_) | Expr::Array(_) | Expr::Repeat(_) | Expr::Struct(_) | Expr::Tuple(_) => false,
+        Expr::Paren(p) => is_heap_value(&p.expr),
+        other => is_owned_value(other),
     }
 }
 
@@ -416,11 +438,16 @@ impl Walker<'_, '_> {
         } else {
             self.valued.remove(name);
         }
+        if init.is_some_and(is_heap_value) {
+            self.heap.insert(name.to_string());
+        } else {
+            self.heap.remove(name);
+        }
     }
 
     /// `name` holds a new value: nothing known about the old one holds.
     fn forget(&mut self, name: &str) {
-        self.dead.remove(name);
+        self.set_dead(name, None);
         self.derived.remove(name);
         self.invalid.remove(name);
         self.addressed.remove(name);
@@ -459,7 +486,7 @@ impl Walker<'_, '_> {
     /// Record what a pointer assigned from `value` points into.
     fn derive(&mut self, name: &str, value: &Expr) {
         if let Some(why) = self.returns_dangling(value) {
-            self.mark_dead(name.to_string(), (why, false));
+            self.mark_dead(name, (why, false));
             return;
         }
         if let Some(what) = null_or_dangling(value) {
@@ -502,9 +529,9 @@ impl Walker<'_, '_> {
             if owner != name {
                 // A pointer derived from a dead pointer is dead too.
                 if let Some(why) = self.dead.get(&owner).cloned() {
-                    self.mark_dead(name.to_string(), (why.0, false));
+                    self.mark_dead(name, (why.0, false));
                 }
-                self.derived.insert(name.to_string(), owner);
+                self.set_derived(name, &owner);
             }
             return;
         }
@@ -512,35 +539,70 @@ impl Walker<'_, '_> {
         if let Some((callee, args)) = call_name(peel_unsafe(value)) {
             if is_reclaim(&callee) {
                 if let Some(p) = args.first().and_then(ident_of) {
-                    self.derived.insert(p, name.to_string());
+                    self.set_derived(&p, name);
                 }
             }
         }
     }
 
-    /// The owner `owner` is gone: every pointer into it dies.
-    fn kill_owner(&mut self, owner: &str, why: &str) {
-        // Pointers by owner, built once; each pointer is visited once, so
-        // pointers that point to each other (or a full dead set, which
-        // `mark_dead` no longer grows) cannot loop.
-        let mut by_owner: HashMap<&str, Vec<&str>> = HashMap::new();
-        for (p, o) in &self.derived {
-            by_owner.entry(o.as_str()).or_default().push(p.as_str());
+    /// `p` now points into `owner`.
+    fn set_derived(&mut self, p: &str, owner: &str) {
+        if self.derived.get(p).is_some_and(|o| o == owner) {
+            return;
         }
-        let mut visited: HashSet<&str> = HashSet::from([owner]);
-        let mut frontier = vec![owner];
-        let mut killed: Vec<String> = Vec::new();
+        self.derived.insert(p.to_string(), owner.to_string());
+        self.pointers
+            .entry(owner.to_string())
+            .or_default()
+            .push(p.to_string());
+    }
+
+    /// Drop the index's entries for `owner` whose pointer now derives
+    /// from something else.
+    fn compact(&mut self, owner: &str) {
+        if let Some(list) = self.pointers.get_mut(owner) {
+            let derived = &self.derived;
+            list.retain(|p| derived.get(p).is_some_and(|o| o == owner));
+            if list.is_empty() {
+                self.pointers.remove(owner);
+            }
+        }
+    }
+
+    /// The pointers that derive from `owner` now.
+    fn pointers_into(&mut self, owner: &str) -> Vec<String> {
+        self.compact(owner);
+        self.pointers.get(owner).cloned().unwrap_or_default()
+    }
+
+    /// Every live pointer reachable from `owner` through `derived` (a
+    /// pointer derived from a pointer into the owner), each visited once:
+    /// the walk costs the number of those pointers. A dead pointer is not
+    /// followed: what derives from it died with it or was made dead.
+    fn reachable(&mut self, owner: &str) -> Vec<String> {
+        let mut visited: HashSet<String> = HashSet::from([owner.to_string()]);
+        let mut frontier = vec![owner.to_string()];
+        let mut out = Vec::new();
         while let Some(o) = frontier.pop() {
-            for &p in by_owner.get(o).map(Vec::as_slice).unwrap_or_default() {
-                if visited.insert(p) && !self.dead.contains_key(p) {
-                    killed.push(p.to_string());
-                    frontier.push(p);
+            self.compact(&o);
+            let Some(list) = self.pointers.get(&o) else {
+                continue;
+            };
+            for p in list {
+                if !self.dead.contains_key(p) && visited.insert(p.clone()) {
+                    out.push(p.clone());
+                    frontier.push(p.clone());
                 }
             }
         }
-        killed.sort();
-        for p in killed {
-            self.mark_dead(p, (why.to_string(), false));
+        out.sort();
+        out
+    }
+
+    /// The owner `owner` is gone: every pointer into it dies.
+    fn kill_owner(&mut self, owner: &str, why: &str) {
+        for p in self.reachable(owner) {
+            self.mark_dead(&p, (why.to_string(), false));
         }
     }
 
@@ -548,11 +610,11 @@ impl Walker<'_, '_> {
         let line = start_of(span).0;
         if let Some((why, true)) = self.dead.get(p).cloned() {
             self.report(span, format!("`{p}` is freed again ({why}): double free"));
-            self.dead.remove(p);
+            self.set_dead(p, None);
             return;
         }
         let why = format!("freed by `{how}` at line {line}");
-        self.mark_dead(p.to_string(), (why.clone(), true));
+        self.mark_dead(p, (why.clone(), true));
         self.kill_owner(p, &why);
     }
 
@@ -568,12 +630,46 @@ impl Walker<'_, '_> {
         }
     }
 
-    /// Record a dead pointer. Bounded: past `MAX_DEAD` pointers (far more
-    /// than a real function holds) new ones are not followed, so the
-    /// copies taken at diverging blocks stay small.
-    fn mark_dead(&mut self, p: String, why: (String, bool)) {
-        if self.dead.len() < MAX_DEAD || self.dead.contains_key(&p) {
-            self.dead.insert(p, why);
+    /// Record a dead pointer.
+    fn mark_dead(&mut self, p: &str, why: (String, bool)) {
+        self.set_dead(p, Some(why));
+    }
+
+    /// Change `p`'s entry in the dead set, recording the old one while a
+    /// diverging block is open.
+    fn set_dead(&mut self, p: &str, entry: Option<(String, bool)>) {
+        let old = match entry {
+            Some(why) => self.dead.insert(p.to_string(), why),
+            None => match self.dead.remove(p) {
+                Some(old) => Some(old),
+                None => return,
+            },
+        };
+        if self.undo_open > 0 {
+            self.undo.push((p.to_string(), old));
+        }
+    }
+
+    /// Start recording changes to the dead set; the mark to undo to.
+    fn begin_undo(&mut self) -> usize {
+        self.undo_open += 1;
+        self.undo.len()
+    }
+
+    /// Put the dead set back as it was at `mark`.
+    fn undo_to(&mut self, mark: usize) {
+        while self.undo.len() > mark {
+            let Some((p, old)) = self.undo.pop() else {
+                break;
+            };
+            match old {
+                Some(why) => self.dead.insert(p, why),
+                None => self.dead.remove(&p),
+            };
+        }
+        self.undo_open = self.undo_open.saturating_sub(1);
+        if self.undo_open == 0 {
+            self.undo.clear();
         }
     }
 
@@ -587,22 +683,44 @@ impl Walker<'_, '_> {
         }
     }
 
+    /// The heap value of `from` moved into the local `to` (`let s = v`,
+    /// `keep = S { buf: v }`, `keep.push(v)`): pointers into its buffer
+    /// now die with `to` (its block's end, `drop(to)`), not with `from`.
+    /// A value without a heap buffer (a number, an array, a struct made
+    /// here) or a pointer to `from`'s own storage (`&v`) stays with
+    /// `from`, which still ends with its block; a parameter is not made an
+    /// owner (its pointers are not "into a local").
+    fn transfer(&mut self, from: &str, to: &str) {
+        if from == to || !self.heap.contains(from) {
+            return;
+        }
+        for p in self.pointers_into(from) {
+            if !self.addressed.contains(&p) && p != to {
+                self.set_derived(&p, to);
+            }
+        }
+        self.moved_out(from);
+        if let Some(d) = self.declared.get_mut(to).filter(|d| d.0 > 0) {
+            d.1 = true;
+        }
+    }
+
     fn walk_block(&mut self, block: &syn::Block, fn_body: bool) {
         self.scopes.push(Vec::new());
         let diverges = block_diverges(block);
         // Only a block that diverges puts the dead set back afterwards.
-        let snapshot = diverges.then(|| self.dead.clone());
+        let mark = diverges.then(|| self.begin_undo());
         let n = block.stmts.len();
         for (i, stmt) in block.stmts.iter().enumerate() {
             match stmt {
                 Stmt::Local(l) => {
+                    let moved = l
+                        .init
+                        .as_ref()
+                        .map(|i| moved_into(&i.expr))
+                        .unwrap_or_default();
                     if let Some(init) = &l.init {
                         self.walk_expr(&init.expr, false);
-                        if let Some(moved) = ident_of(&init.expr) {
-                            if let Some(d) = self.declared.get_mut(&moved) {
-                                d.1 = false;
-                            }
-                        }
                         if let Some((_, e)) = &init.diverge {
                             self.walk_expr(e, false);
                         }
@@ -611,6 +729,10 @@ impl Walker<'_, '_> {
                         Pat::Ident(pi) => {
                             let name = pi.ident.to_string();
                             self.bind(&name, l.init.as_ref().map(|i| &*i.expr));
+                            // `let s = S { buf: v }`: v's buffer is s's now.
+                            for from in &moved {
+                                self.transfer(from, &name);
+                            }
                         }
                         Pat::Wild(_) => {
                             // `let _ = Box::from_raw(p);` drops at once.
@@ -619,6 +741,11 @@ impl Walker<'_, '_> {
                             }
                         }
                         _ => {}
+                    }
+                    if let Some(moved) = l.init.as_ref().and_then(|i| ident_of(&i.expr)) {
+                        if let Some(d) = self.declared.get_mut(&moved) {
+                            d.1 = false;
+                        }
                     }
                 }
                 Stmt::Expr(e, semi) => {
@@ -636,33 +763,48 @@ impl Walker<'_, '_> {
             }
         }
         let names = self.scopes.pop().unwrap_or_default();
-        if let Some(snapshot) = snapshot {
-            self.dead = snapshot;
-        } else if !fn_body {
+        if mark.is_none() && !fn_body {
             // Owners declared in this block end here; only pointers that
-            // outlive the block matter. One pass over the pointers (a
-            // block of thousands of locals stays linear).
-            let ending: HashSet<&String> = names
+            // outlive the block matter. The walk starts from this block's
+            // owners (an index by owner), so a block costs what it
+            // declared and what points into that, not every pointer of
+            // the function.
+            let ending: Vec<&String> = names
                 .iter()
                 .filter(|n| self.declared.get(*n).is_some_and(|d| d.1) || self.valued.contains(*n))
                 .collect();
             if !ending.is_empty() {
                 let line = start_of(block.brace_token.span.close()).0;
                 let inner: HashSet<&String> = names.iter().collect();
-                let mut outer: Vec<(String, String)> = self
-                    .derived
-                    .iter()
-                    .filter(|(p, o)| ending.contains(o) && !inner.contains(p))
-                    .map(|(p, o)| (p.clone(), o.clone()))
-                    .collect();
+                // Each pointer with the owner it reached through.
+                let mut outer: Vec<(String, String)> = Vec::new();
+                for owner in ending {
+                    for p in self.reachable(owner) {
+                        if !inner.contains(&p) {
+                            outer.push((p, owner.clone()));
+                        }
+                    }
+                }
                 outer.sort();
+                outer.dedup_by(|a, b| a.0 == b.0);
                 for (p, name) in outer {
                     self.mark_dead(
-                        p,
+                        &p,
                         (format!("`{name}` went out of scope at line {line}"), false),
                     );
                 }
             }
+        }
+        if !fn_body {
+            // Names of the block are gone (a shadowed outer name was
+            // forgotten when it was shadowed).
+            for name in &names {
+                self.forget(name);
+                self.pointers.remove(name);
+            }
+        }
+        if let Some(mark) = mark {
+            self.undo_to(mark);
         }
         for name in names {
             self.declared.remove(&name);
@@ -810,9 +952,20 @@ impl Walker<'_, '_> {
             }
             Expr::Assign(asg) => {
                 self.walk_expr(&asg.right, false);
-                // `keep = owner`: the value moves out to a longer-lived place.
-                if let Some(moved) = ident_of(&asg.right) {
-                    self.moved_out(&moved);
+                let moved = moved_into(&asg.right);
+                if let Some(to) =
+                    ident_of(&asg.left).filter(|_| matches!(&*asg.left, Expr::Path(_)))
+                {
+                    // `keep = owner`, `keep = S { buf: owner }`: the
+                    // buffer is keep's now.
+                    for from in &moved {
+                        self.transfer(from, &to);
+                    }
+                }
+                // Otherwise (`self.buf = owner`) it moves out to a
+                // longer-lived place.
+                for from in &moved {
+                    self.moved_out(from);
                 }
                 match &*asg.left {
                     Expr::Path(_) => {
@@ -919,13 +1072,8 @@ impl Walker<'_, '_> {
                             let line = start_of(c.span()).0;
                             let why =
                                 format!("its value was dropped by `drop_in_place` at line {line}");
-                            let aliases: Vec<String> = self
-                                .derived
-                                .iter()
-                                .filter(|(_, o)| **o == p)
-                                .map(|(k, _)| k.clone())
-                                .chain(std::iter::once(p.clone()))
-                                .collect();
+                            let mut aliases = self.pointers_into(&p);
+                            aliases.push(p.clone());
                             for alias in aliases {
                                 self.invalid.insert(alias, (why.clone(), false));
                             }
@@ -991,11 +1139,21 @@ impl Walker<'_, '_> {
                     }
                 }
                 self.walk_expr(&m.receiver, false);
+                let container = matches!(
+                    name.as_str(),
+                    "push" | "push_back" | "push_front" | "insert" | "extend"
+                )
+                .then(|| ident_of(&m.receiver))
+                .flatten();
                 for arg in &m.args {
                     self.walk_expr(arg, true);
                     // `keep.push(owner)`: the owned value moves into the
-                    // container and lives on with it.
-                    if let Some(moved) = ident_of(arg) {
+                    // container and lives on with it (and dies with it,
+                    // when the container is a local).
+                    for moved in moved_into(arg) {
+                        if let Some(to) = &container {
+                            self.transfer(&moved, to);
+                        }
                         self.moved_out(&moved);
                     }
                 }
@@ -1025,18 +1183,15 @@ impl Walker<'_, '_> {
             }
             Expr::Match(m) => {
                 self.walk_expr(&m.expr, false);
-                let snapshot = m
-                    .arms
-                    .iter()
-                    .any(|arm| expr_diverges(&arm.body))
-                    .then(|| self.dead.clone());
                 for arm in &m.arms {
                     if let Some((_, g)) = &arm.guard {
                         self.walk_expr(g, false);
                     }
+                    // An arm that diverges leaves the dead set as it was.
+                    let mark = expr_diverges(&arm.body).then(|| self.begin_undo());
                     self.walk_expr(&arm.body, false);
-                    if let Some(snapshot) = snapshot.as_ref().filter(|_| expr_diverges(&arm.body)) {
-                        self.dead.clone_from(snapshot);
+                    if let Some(mark) = mark {
+                        self.undo_to(mark);
                     }
                 }
             }
@@ -1049,6 +1204,22 @@ impl Walker<'_, '_> {
                 }
             }
         }
+    }
+}
+
+/// The variables whose values an expression moves into the value it makes:
+/// `v`, the fields of `S { buf: v }`, the arguments of `Some(v)` or
+/// `Wrapper(v)`, the elements of `(a, b)` or `[a, b]`.
+fn moved_into(e: &Expr) -> Vec<String> {
+    match e {
+        Expr::Struct(s) => s.fields.iter().filter_map(|f| ident_of(&f.expr)).collect(),
+        Expr::Call(c) if matches!(&*c.func, Expr::Path(p) if last_ident(&p.path).starts_with(|ch: char| ch.is_ascii_uppercase())) => {
+            c.args.iter().filter_map(ident_of).collect()
+        }
+        Expr::Tuple(t) => t.elems.iter().filter_map(ident_of).collect(),
+        Expr::Array(a) => a.elems.iter().filter_map(ident_of).collect(),
+        Expr::Paren(p) => moved_into(&p.expr),
+        other => ident_of(other).into_iter().collect(),
     }
 }
 

@@ -341,12 +341,7 @@ fn may_be_true(a: &FileAnalyzer<'_>, cx: &FnCx, e: &Expr, taint: taint::Taint) -
             .get(&p.path.segments[0].ident.to_string())
             .is_some_and(|v| {
                 if v.param {
-                    // Worked out once per function, not per call.
-                    cx.called_with_true.get().unwrap_or_else(|| {
-                        let answer = called_with_true(a.source, &cx.name);
-                        cx.called_with_true.set(Some(answer));
-                        answer
-                    })
+                    called_with_true(a, cx, &p.path.segments[0].ident.to_string())
                 } else {
                     !v.lit_false
                 }
@@ -380,46 +375,108 @@ fn block_may_be_true(a: &FileAnalyzer<'_>, cx: &FnCx, b: &syn::Block) -> bool {
     }
 }
 
-/// Does the file call function `name` with a literal `true` argument
-/// (`check(url, true)`, `self.connect(true)`)? A text search, done only
-/// for a flag parameter reaching a TLS switch.
-fn called_with_true(source: &str, name: &str) -> bool {
-    if name.is_empty() {
+/// Does the file call this function with a literal `true` in the
+/// position of its parameter `param` (`check(url, true)` for `fn
+/// check(url: &str, insecure: bool)`, `self.connect(true)`,
+/// `Conn::new(true)` for `Conn`'s `new`)? Looked up in the table
+/// [`collect_true_args`] made of the file's calls: `Vec::new()` or
+/// `AtomicBool::new(true)` is not a call of `Conn::new`.
+fn called_with_true(a: &FileAnalyzer<'_>, cx: &FnCx, param: &str) -> bool {
+    let Some(index) = cx.params.iter().position(|p| p == param) else {
         return false;
+    };
+    let given = |key: &str, at: usize| {
+        at < 64
+            && a.true_args
+                .get(key)
+                .is_some_and(|mask| mask & (1u64 << at) != 0)
+    };
+    let name = &cx.name;
+    match &cx.self_ty {
+        // `x.name(true)`, or `Type::name(&x, true)` with the receiver first.
+        Some(ty) if cx.has_self => {
+            given(&format!(".{name}"), index) || given(&format!("{ty}::{name}"), index + 1)
+        }
+        Some(ty) => given(&format!("{ty}::{name}"), index),
+        None => given(name, index),
     }
-    let pattern = format!("{name}(");
-    // Bounded: the first 64 mentions, each read for 512 characters (a
-    // file of mentions in comments must not make this quadratic).
-    source.match_indices(&pattern).take(64).any(|(at, _)| {
-        let before = &source[..at];
-        if before
-            .chars()
-            .next_back()
-            .is_some_and(|c| c.is_alphanumeric() || c == '_')
-            || before.trim_end().ends_with("fn")
-        {
-            return false;
-        }
-        let mut depth = 0usize;
-        let mut arg = String::new();
-        for c in source[at + pattern.len()..].chars().take(512) {
-            match c {
-                '(' | '[' | '{' => depth += 1,
-                ')' | ']' | '}' if depth == 0 => return arg.trim() == "true",
-                ')' | ']' | '}' => depth -= 1,
-                ',' if depth == 0 => {
-                    if arg.trim() == "true" {
-                        return true;
-                    }
-                    arg.clear();
-                    continue;
+}
+
+/// The file's calls given a literal `true`: callee key -> the argument
+/// positions (a bit each, the first 64). Keys: `name` for a function
+/// called by its name or through a module path (`net::connect`),
+/// `Type::name` for a type's associated function (`Self::name` inside
+/// `impl Type`), `.name` for a method call. Arguments of macros that
+/// read as expressions (`assert!(f(true))`) are included. Made once per
+/// file that turns off TLS checks with a flag: linear in the file.
+pub(crate) fn collect_true_args(
+    file: &syn::File,
+    out: &mut std::collections::HashMap<String, u64>,
+) {
+    struct Calls<'o> {
+        out: &'o mut std::collections::HashMap<String, u64>,
+        self_ty: Option<String>,
+    }
+    impl Calls<'_> {
+        fn record<'e>(&mut self, key: String, args: impl Iterator<Item = &'e Expr>) {
+            let mut mask = 0u64;
+            for (i, arg) in args.take(64).enumerate() {
+                if lit_bool(arg) == Some(true) {
+                    mask |= 1 << i;
                 }
-                _ => {}
             }
-            if depth == 0 {
-                arg.push(c);
+            if mask != 0 {
+                *self.out.entry(key).or_default() |= mask;
             }
         }
-        false
-    })
+    }
+    impl<'ast> syn::visit::Visit<'ast> for Calls<'_> {
+        fn visit_item_impl(&mut self, item: &'ast syn::ItemImpl) {
+            let ty = match &*item.self_ty {
+                syn::Type::Path(tp) => Some(last_ident(&tp.path)),
+                _ => None,
+            };
+            let saved = std::mem::replace(&mut self.self_ty, ty);
+            syn::visit::visit_item_impl(self, item);
+            self.self_ty = saved;
+        }
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            if let Expr::Path(p) = &*c.func {
+                let segs: Vec<String> = p
+                    .path
+                    .segments
+                    .iter()
+                    .map(|s| s.ident.to_string())
+                    .collect();
+                let key = match segs.as_slice() {
+                    [] => None,
+                    [name] => Some(name.clone()),
+                    [.., ty, name] if ty == "Self" => {
+                        self.self_ty.as_ref().map(|t| format!("{t}::{name}"))
+                    }
+                    [.., ty, name] if ty.starts_with(|ch: char| ch.is_ascii_uppercase()) => {
+                        Some(format!("{ty}::{name}"))
+                    }
+                    [.., name] => Some(name.clone()),
+                };
+                if let Some(key) = key {
+                    self.record(key, c.args.iter());
+                }
+            }
+            syn::visit::visit_expr_call(self, c);
+        }
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            self.record(format!(".{}", m.method), m.args.iter());
+            syn::visit::visit_expr_method_call(self, m);
+        }
+        fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+            let parser = syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated;
+            if let Ok(args) = mac.parse_body_with(parser) {
+                for arg in &args {
+                    self.visit_expr(arg);
+                }
+            }
+        }
+    }
+    syn::visit::Visit::visit_file(&mut Calls { out, self_ty: None }, file);
 }

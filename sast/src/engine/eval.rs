@@ -36,6 +36,22 @@ impl FileAnalyzer<'_> {
             ctor: attrs.iter().any(is_ctor_attr),
             self_ty,
             name: sig.ident.to_string(),
+            has_self: sig.receiver().is_some(),
+            // Read only against the file's calls given `true`.
+            params: if self.true_args.is_empty() {
+                Vec::new()
+            } else {
+                sig.inputs
+                    .iter()
+                    .filter_map(|input| match input {
+                        syn::FnArg::Typed(pt) => Some(match strip_pat_type(&pt.pat) {
+                            syn::Pat::Ident(pi) => pi.ident.to_string(),
+                            _ => String::new(),
+                        }),
+                        syn::FnArg::Receiver(_) => None,
+                    })
+                    .collect()
+            },
             ..FnCx::default()
         };
         cx.secret_context = is_secret_generation_context(&sig.ident.to_string());

@@ -128,9 +128,11 @@ pub(crate) struct FnCx {
     pub(crate) self_ty: Option<String>,
     /// The function's name.
     pub(crate) name: String,
-    /// Whether this file calls the function with a literal `true`
-    /// (`tls-verification-disabled`), once worked out.
-    pub(crate) called_with_true: std::cell::Cell<Option<bool>>,
+    /// The names of the parameters after `self`, in order (empty for a
+    /// pattern).
+    pub(crate) params: Vec<String>,
+    /// A method with a receiver.
+    pub(crate) has_self: bool,
     /// Cookie calls (line, column of the method name) that the
     /// `insecure-cookie` check's own walk of the body worked out before
     /// the engine evaluates it, with what it found (see that check).
@@ -220,6 +222,10 @@ pub struct FileAnalyzer<'a> {
     /// Types with a rustls `ServerCertVerifier`/`ClientCertVerifier` impl
     /// in this file, and whether it accepts every certificate.
     pub(crate) verifiers: HashMap<String, bool>,
+    /// The file's calls given a literal `true`, by callee, with the
+    /// argument positions (`checks::collect_true_args`); made only for a
+    /// file that passes a flag to a `danger_accept_invalid_*` switch.
+    pub(crate) true_args: HashMap<String, u64>,
     /// Types of this file that derive `Debug` over a field named like a
     /// secret, with that field (`SigningParams` -> `secret_key`).
     pub(crate) secret_debug_types: HashMap<String, String>,
@@ -799,6 +805,7 @@ impl<'a> FileAnalyzer<'a> {
             include_tests,
             literal_consts: HashSet::new(),
             verifiers: HashMap::new(),
+            true_args: HashMap::new(),
             secret_debug_types: HashMap::new(),
             findings: Vec::new(),
             depth: 0,
@@ -837,6 +844,9 @@ impl<'a> FileAnalyzer<'a> {
         // A verifier implements a trait named `...CertVerifier`.
         if self.source.contains("CertVerifier") {
             crate::checks::collect_verifiers(file, &mut self.verifiers);
+        }
+        if self.source.contains("danger_accept_invalid") {
+            crate::checks::collect_true_args(file, &mut self.true_args);
         }
         if self.source.contains("Debug") {
             crate::checks::collect_secret_debug_types(file, &mut self.secret_debug_types);
