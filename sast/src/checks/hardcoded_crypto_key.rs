@@ -79,6 +79,12 @@ fn key_param(name: &str, ty: &syn::Type, func: &str, self_ty: Option<&str>) -> O
         words.pop();
     }
     let (last, qualifiers) = words.split_last()?;
+    if !matches!(
+        last.as_str(),
+        "nonce" | "iv" | "salt" | "password" | "passphrase" | "passwd" | "key"
+    ) {
+        return None;
+    }
     let ty = quote::ToTokens::to_token_stream(ty).to_string();
     if ty.contains("bool") || ty.contains("Fn") {
         return None;
@@ -111,7 +117,16 @@ pub(crate) fn key_params(sig: &syn::Signature, self_ty: Option<&str>) -> u16 {
         let syn::Pat::Ident(id) = strip_pat_type(&pt.pat) else {
             continue;
         };
-        if key_param(&id.ident.to_string(), &pt.ty, &func, self_ty).is_some() {
+        // Cheap first: most parameters name nothing of the kind.
+        let name = id.ident.to_string();
+        let lower = name.to_ascii_lowercase();
+        if !["key", "nonce", "iv", "salt", "pass"]
+            .iter()
+            .any(|w| lower.contains(w))
+        {
+            continue;
+        }
+        if key_param(&name, &pt.ty, &func, self_ty).is_some() {
             bits |= 1 << i;
         }
     }

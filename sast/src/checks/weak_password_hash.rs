@@ -22,8 +22,9 @@ impl super::Check for Check {
         sig: &syn::Signature,
         block: &syn::Block,
     ) {
-        if !super::function_mentions(a, sig, block, &["to_string(", "to_vec(", "to_bytes("])
-            || !super::function_mentions(a, sig, block, &["update(", "digest("])
+        // The rarer words first.
+        if !super::function_mentions(a, sig, block, &["update(", "digest("])
+            || !super::function_mentions(a, sig, block, &["to_string(", "to_vec(", "to_bytes("])
         {
             return;
         }
