@@ -182,7 +182,7 @@ impl super::Check for Check {
         let (callee, last) = (call.callee, call.last);
         if let Some((at, sink, key)) = literal_to_key_param(a, cx, callee, false, &call.expr.args) {
             let message = format!(
-                "written in the source and given to `{key}` as key material (line {})",
+                "written in the source and given to `{key}` as a key, nonce, salt or password (line {})",
                 start_of(sink).0
             );
             report(a, cx, at, sink, message);
@@ -220,7 +220,7 @@ impl super::Check for Check {
     fn method(&self, a: &mut FileAnalyzer<'_>, cx: &mut FnCx, m: &Method<'_>) {
         if let Some((at, sink, key)) = literal_to_key_param(a, cx, m.name, true, &m.expr.args) {
             let message = format!(
-                "written in the source and given to `{key}` as key material (line {})",
+                "written in the source and given to `{key}` as a key, nonce, salt or password (line {})",
                 start_of(sink).0
             );
             report(a, cx, at, sink, message);
