@@ -183,9 +183,22 @@ pub(crate) fn function_mentions(
     let Some(lines) = a.lines.get(first.saturating_sub(1)..last) else {
         return true;
     };
-    lines
-        .iter()
-        .any(|line| words.iter().any(|w| line.contains(w)))
+    // The lines are slices of the source: search their whole range at
+    // once (one search per word, not one per word and line).
+    let base = a.source.as_ptr() as usize;
+    let (Some(head), Some(tail)) = (lines.first(), lines.last()) else {
+        return false;
+    };
+    let start = (head.as_ptr() as usize).wrapping_sub(base);
+    let end = (tail.as_ptr() as usize)
+        .wrapping_sub(base)
+        .saturating_add(tail.len());
+    match a.source.get(start..end) {
+        Some(text) => words.iter().any(|w| text.contains(w)),
+        None => lines
+            .iter()
+            .any(|line| words.iter().any(|w| line.contains(w))),
+    }
 }
 
 /// Every check, in the order they run at a node.

@@ -606,11 +606,19 @@ impl FileAnalyzer<'_> {
                 Taint::CLEAN
             }
             Expr::Path(p) => {
-                self.check_path(Some(cx), &p.path);
                 if p.qself.is_none() && p.path.segments.len() == 1 {
-                    let name = p.path.segments[0].ident.to_string();
+                    let segment = &p.path.segments[0];
+                    let name = segment.ident.to_string();
+                    // A local or parameter: no path rule names one, so
+                    // the checks' path hooks are skipped (most paths read
+                    // are variables).
+                    if let Some(v) = cx.vars.get(&name).filter(|_| segment.arguments.is_none()) {
+                        return v.taint;
+                    }
+                    self.check_path(Some(cx), &p.path);
                     cx.vars.get(&name).map(|v| v.taint).unwrap_or_default()
                 } else {
+                    self.check_path(Some(cx), &p.path);
                     Taint::CLEAN
                 }
             }
