@@ -111,19 +111,21 @@ pub struct Metrics {
     /// The generation of the set in force (1 at start, +1 per reload).
     pub policy_generation: AtomicU64,
     /// Reviews per latency bucket, not cumulative (one add per review;
-    /// summed when rendered).
-    latency_buckets: [AtomicU64; BUCKETS.len()],
-    latency_count: AtomicU64,
+    /// summed when rendered), the last one past every bound: the count is
+    /// their sum, so a render during a review's adds stays monotone with
+    /// `+Inf` equal to the count.
+    latency_buckets: [AtomicU64; BUCKETS.len() + 1],
     latency_sum_micros: AtomicU64,
 }
 
 impl Metrics {
     fn observe(&self, elapsed: Duration) {
         let secs = elapsed.as_secs_f64();
-        if let Some(i) = BUCKETS.iter().position(|b| secs <= *b) {
-            self.latency_buckets[i].fetch_add(1, Ordering::Relaxed);
-        }
-        self.latency_count.fetch_add(1, Ordering::Relaxed);
+        let i = BUCKETS
+            .iter()
+            .position(|b| secs <= *b)
+            .unwrap_or(BUCKETS.len());
+        self.latency_buckets[i].fetch_add(1, Ordering::Relaxed);
         self.latency_sum_micros
             .fetch_add(elapsed.as_micros() as u64, Ordering::Relaxed);
     }
@@ -187,7 +189,7 @@ impl Metrics {
                 "tollgate_admission_latency_seconds_bucket{{le=\"{b}\"}} {cumulative}\n"
             ));
         }
-        let count = self.latency_count.load(Ordering::Relaxed);
+        let count = cumulative + self.latency_buckets[BUCKETS.len()].load(Ordering::Relaxed);
         out.push_str(&format!(
             "tollgate_admission_latency_seconds_bucket{{le=\"+Inf\"}} {count}\n"
         ));
@@ -1687,6 +1689,31 @@ pub async fn serve(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn latency_histogram_is_cumulative_with_inf_equal_to_count() {
+        let m = Metrics::default();
+        for ms in [0u64, 1, 3, 3, 40, 900, 4_000, 6_000, 60_000] {
+            m.observe(Duration::from_millis(ms));
+        }
+        let text = m.render();
+        let buckets: Vec<(String, u64)> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("tollgate_admission_latency_seconds_bucket{le=\""))
+            .map(|l| {
+                let (le, n) = l.split_once("\"} ").unwrap();
+                (le.to_string(), n.parse().unwrap())
+            })
+            .collect();
+        assert_eq!(buckets.len(), BUCKETS.len() + 1);
+        assert!(buckets.windows(2).all(|w| w[0].1 <= w[1].1), "{buckets:?}");
+        // 0, 1 ms in le=0.001; 3, 3 ms in le=0.005; 6 s and 60 s only in +Inf.
+        assert_eq!(buckets[0], ("0.001".to_string(), 2));
+        assert_eq!(buckets[2], ("0.005".to_string(), 4));
+        assert_eq!(buckets[BUCKETS.len() - 1], ("5".to_string(), 7));
+        assert_eq!(buckets[BUCKETS.len()], ("+Inf".to_string(), 9));
+        assert!(text.contains("tollgate_admission_latency_seconds_count 9\n"));
+    }
 
     #[test]
     fn deadlines_stay_below_the_apiserver_timeout() {
