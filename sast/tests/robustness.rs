@@ -335,3 +335,55 @@ fn dangling_pointers_after_hundreds_of_frees_are_reported() {
         .collect();
     assert_eq!(dangling, vec![400 + 10], "{findings:?}");
 }
+
+/// A pointer given a new value from the same owner over and over is one
+/// entry of the owner's index (each copy used to be walked on every free):
+/// the free still kills it, once.
+#[test]
+fn a_pointer_rederived_many_times_is_killed_once() {
+    let again: String = (0..2000).map(|_| "    p = q.add(1);\n").collect();
+    let source = format!(
+        "pub unsafe fn f() -> u8 {{\n    let q = libc::malloc(64) as *mut u8;\n    let mut p = q.add(1);\n{again}    libc::free(q as *mut _);\n    *p\n}}\n"
+    );
+    let findings = analyze_source("again.rs", &source, false);
+    let dangling: Vec<usize> = findings
+        .iter()
+        .filter(|f| f.rule == id::DANGLING_POINTER)
+        .map(|f| f.line)
+        .collect();
+    assert_eq!(dangling, vec![2000 + 5], "{findings:?}");
+}
+
+/// Many pointers into one owner freed in many blocks that return: work
+/// that grows as pointers x blocks. Past its budget the walk stops with an
+/// `analysis-limit` note naming the rule and the line; what it found before
+/// stays reported.
+#[test]
+fn dangling_pointer_work_past_its_budget_is_an_analysis_limit_note() {
+    let pointers: String = (0..400)
+        .map(|i| format!("    let p{i} = a.add({i});\n"))
+        .collect();
+    let blocks: String = (0..2000)
+        .map(|_| "    if c { libc::free(a as *mut _); return 0; }\n")
+        .collect();
+    let source = format!(
+        "pub unsafe fn early() -> u8 {{\n    let p;\n    {{\n        let v = vec![1u8];\n        p = v.as_ptr();\n    }}\n    *p\n}}\n\npub unsafe fn f(c: bool) -> u8 {{\n    let a = libc::malloc(512) as *mut u8;\n{pointers}{blocks}    *p0\n}}\n"
+    );
+    let findings = analyze_source("budget.rs", &source, false);
+    let dangling: Vec<usize> = findings
+        .iter()
+        .filter(|f| f.rule == id::DANGLING_POINTER)
+        .map(|f| f.line)
+        .collect();
+    assert_eq!(dangling, vec![7], "{findings:?}");
+    let notes: Vec<_> = findings
+        .iter()
+        .filter(|f| f.rule == id::ANALYSIS_LIMIT)
+        .collect();
+    assert_eq!(notes.len(), 1, "{findings:?}");
+    assert!(
+        notes[0].message.contains("dangling-pointer") && notes[0].message.contains("`f`"),
+        "{notes:?}"
+    );
+    assert!(notes[0].line > 11 + 400, "{notes:?}");
+}

@@ -1,5 +1,5 @@
 use super::prelude::*;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use syn::visit::Visit;
 use syn::{Pat, Stmt};
 
@@ -36,9 +36,16 @@ impl super::Check for Check {
         if !returns_ptr && !may_involve_pointers(a, sig, block) {
             return;
         }
+        let lines = end_of(block.span())
+            .0
+            .saturating_sub(start_of(block.span()).0)
+            + 1;
         let mut w = Walker {
             unsafe_depth: usize::from(sig.unsafety.is_some()),
             returns_ptr,
+            budget: WORK_PER_LINE
+                .saturating_mul(lines)
+                .saturating_add(WORK_BASE),
             ..Walker::default()
         };
         w.scopes.push(Vec::new());
@@ -83,8 +90,28 @@ impl super::Check for Check {
         for (span, message) in w.out {
             a.report(Some(cx), id::DANGLING_POINTER, span, span, message);
         }
+        if let Some(span) = w.exhausted {
+            let line = start_of(span).0;
+            a.report(
+                Some(cx),
+                id::ANALYSIS_LIMIT,
+                span,
+                span,
+                format!(
+                    "dangling-pointer: more than {} steps of pointer bookkeeping in `{}`; not checked from line {line} on",
+                    w.budget, sig.ident
+                ),
+            );
+        }
     }
 }
+
+/// The dangling-pointer walk's budget for a function: a base, plus this
+/// much per line of it (real code takes a few steps per line; inputs made
+/// to be quadratic, many pointers into one owner freed in many blocks,
+/// take thousands).
+const WORK_BASE: usize = 200_000;
+const WORK_PER_LINE: usize = 64;
 
 /// Could the walk report anything in this function? Not unless its text
 /// (comments and macro bodies included) has a word that can start one: a
@@ -128,8 +155,19 @@ struct Walker<'w, 'f> {
     derived: HashMap<String, String>,
     /// Owner -> pointers derived from it (an index of `derived`; entries
     /// whose pointer now derives from something else are dropped when
-    /// read). Each `derived` insert adds at most one entry.
-    pointers: HashMap<String, Vec<String>>,
+    /// read). A set: a pointer forgotten and derived again from the same
+    /// owner (`p = q.add(1)` in a loop body written out) is one entry, not
+    /// one per assignment.
+    pointers: HashMap<String, BTreeSet<String>>,
+    /// Steps of bookkeeping done for this function (pointers derived,
+    /// marked dead, walked, moved, undone), against `budget`.
+    work: usize,
+    /// The most steps this function gets (in proportion to its length);
+    /// past it the walk stops and says so with an `analysis-limit` note,
+    /// so that no input makes the rule's work grow without bound.
+    budget: usize,
+    /// Where the walk stopped for want of budget.
+    exhausted: Option<Span>,
     /// Pointer variables made by taking an address (`&x`, `&raw const x`,
     /// `addr_of!(x)`), not by asking an owner for its buffer.
     addressed: HashSet<String>,
@@ -551,16 +589,18 @@ impl Walker<'_, '_> {
             return;
         }
         self.derived.insert(p.to_string(), owner.to_string());
+        self.work += 1;
         self.pointers
             .entry(owner.to_string())
             .or_default()
-            .push(p.to_string());
+            .insert(p.to_string());
     }
 
     /// Drop the index's entries for `owner` whose pointer now derives
     /// from something else.
     fn compact(&mut self, owner: &str) {
         if let Some(list) = self.pointers.get_mut(owner) {
+            self.work += list.len();
             let derived = &self.derived;
             list.retain(|p| derived.get(p).is_some_and(|o| o == owner));
             if list.is_empty() {
@@ -572,7 +612,10 @@ impl Walker<'_, '_> {
     /// The pointers that derive from `owner` now.
     fn pointers_into(&mut self, owner: &str) -> Vec<String> {
         self.compact(owner);
-        self.pointers.get(owner).cloned().unwrap_or_default()
+        self.pointers
+            .get(owner)
+            .map(|l| l.iter().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// Every live pointer reachable from `owner` through `derived` (a
@@ -588,6 +631,7 @@ impl Walker<'_, '_> {
             let Some(list) = self.pointers.get(&o) else {
                 continue;
             };
+            self.work += list.len();
             for p in list {
                 if !self.dead.contains_key(p) && visited.insert(p.clone()) {
                     out.push(p.clone());
@@ -638,6 +682,7 @@ impl Walker<'_, '_> {
     /// Change `p`'s entry in the dead set, recording the old one while a
     /// diverging block is open.
     fn set_dead(&mut self, p: &str, entry: Option<(String, bool)>) {
+        self.work += 1;
         let old = match entry {
             Some(why) => self.dead.insert(p.to_string(), why),
             None => match self.dead.remove(p) {
@@ -699,6 +744,9 @@ impl Walker<'_, '_> {
                 self.set_derived(&p, to);
             }
         }
+        // Its buffer is elsewhere now: `from` holds none until it is
+        // given a new value (a second move of it would not compile).
+        self.heap.remove(from);
         self.moved_out(from);
         if let Some(d) = self.declared.get_mut(to).filter(|d| d.0 > 0) {
             d.1 = true;
@@ -712,6 +760,10 @@ impl Walker<'_, '_> {
         let mark = diverges.then(|| self.begin_undo());
         let n = block.stmts.len();
         for (i, stmt) in block.stmts.iter().enumerate() {
+            if self.work > self.budget {
+                self.exhausted.get_or_insert(stmt.span());
+                break;
+            }
             match stmt {
                 Stmt::Local(l) => {
                     let moved = l

@@ -413,9 +413,12 @@ pub(crate) fn collect_true_args(
     file: &syn::File,
     out: &mut std::collections::HashMap<String, u64>,
 ) {
+    /// Macro bodies inside macro bodies parsed at most this deep.
+    const MAX_MACRO_DEPTH: usize = 8;
     struct Calls<'o> {
         out: &'o mut std::collections::HashMap<String, u64>,
         self_ty: Option<String>,
+        macro_depth: usize,
     }
     impl Calls<'_> {
         fn record<'e>(&mut self, key: String, args: impl Iterator<Item = &'e Expr>) {
@@ -470,13 +473,28 @@ pub(crate) fn collect_true_args(
             syn::visit::visit_expr_method_call(self, m);
         }
         fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+            // Each level parses the tokens of every level inside it again:
+            // a few levels (`vec![format!(..)]`) are real code, hundreds
+            // are an input made to cost depth x size.
+            if self.macro_depth >= MAX_MACRO_DEPTH {
+                return;
+            }
             let parser = syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated;
             if let Ok(args) = mac.parse_body_with(parser) {
+                self.macro_depth += 1;
                 for arg in &args {
                     self.visit_expr(arg);
                 }
+                self.macro_depth -= 1;
             }
         }
     }
-    syn::visit::Visit::visit_file(&mut Calls { out, self_ty: None }, file);
+    syn::visit::Visit::visit_file(
+        &mut Calls {
+            out,
+            self_ty: None,
+            macro_depth: 0,
+        },
+        file,
+    );
 }
