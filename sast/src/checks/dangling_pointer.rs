@@ -111,6 +111,10 @@ impl super::Check for Check {
 /// to be quadratic, many pointers into one owner freed in many blocks,
 /// take thousands).
 const WORK_BASE: usize = 200_000;
+
+/// The owner of a buffer that a block's tail value moved out, until the
+/// `let` that binds the block takes it (not a Rust identifier).
+const BLOCK_VALUE: &str = "{block value}";
 const WORK_PER_LINE: usize = 64;
 
 /// Could the walk report anything in this function? Not unless its text
@@ -748,6 +752,9 @@ impl Walker<'_, '_> {
         // given a new value (a second move of it would not compile).
         self.heap.remove(from);
         self.moved_out(from);
+        // `to` holds the buffer now, and moves it on the same way
+        // (`let z = y; let zz = Some(z);`).
+        self.heap.insert(to.to_string());
         if let Some(d) = self.declared.get_mut(to).filter(|d| d.0 > 0) {
             d.1 = true;
         }
@@ -785,6 +792,8 @@ impl Walker<'_, '_> {
                             for from in &moved {
                                 self.transfer(from, &name);
                             }
+                            self.pointers.remove(BLOCK_VALUE);
+                            self.heap.remove(BLOCK_VALUE);
                         }
                         Pat::Wild(_) => {
                             // `let _ = Box::from_raw(p);` drops at once.
@@ -816,6 +825,16 @@ impl Walker<'_, '_> {
         }
         let names = self.scopes.pop().unwrap_or_default();
         if mark.is_none() && !fn_body {
+            // `{ ..; let s = S { buf: b }; s }`: the block's value moves
+            // out with its buffer, to whatever the block is bound to
+            // (`BLOCK_VALUE` until then); `&s` still dies here.
+            self.pointers.remove(BLOCK_VALUE);
+            self.heap.remove(BLOCK_VALUE);
+            if let Some(Stmt::Expr(tail, None)) = block.stmts.last() {
+                if let Some(t) = ident_of(tail).filter(|t| names.contains(t)) {
+                    self.transfer(&t, BLOCK_VALUE);
+                }
+            }
             // Owners declared in this block end here; only pointers that
             // outlive the block matter. The walk starts from this block's
             // owners (an index by owner), so a block costs what it
@@ -1264,6 +1283,8 @@ impl Walker<'_, '_> {
 /// `Wrapper(v)`, the elements of `(a, b)` or `[a, b]`.
 fn moved_into(e: &Expr) -> Vec<String> {
     match e {
+        // What the block's tail moved out (see `walk_block`).
+        Expr::Block(_) | Expr::Unsafe(_) => vec![BLOCK_VALUE.to_string()],
         Expr::Struct(s) => s.fields.iter().filter_map(|f| ident_of(&f.expr)).collect(),
         Expr::Call(c) if matches!(&*c.func, Expr::Path(p) if last_ident(&p.path).starts_with(|ch: char| ch.is_ascii_uppercase())) => {
             c.args.iter().filter_map(ident_of).collect()
