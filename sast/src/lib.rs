@@ -1168,6 +1168,35 @@ fn analyze_text(
         let offset = chunk.line - 1;
         let tables = limits::blank_tables(text);
         let text = tables.as_deref().unwrap_or(text);
+        // A tree that would take more memory than the file's budget (a
+        // dense item: one-character tokens) is not built. Blanked tables
+        // have fewer tokens than the pre-scan counted: counted again.
+        let budget = limits::tree_budget(source.len());
+        if limits::tree_estimate(chunk.tokens) > budget {
+            let tokens = match &tables {
+                Some(_) => limits::tokens(text),
+                None => chunk.tokens,
+            };
+            if limits::tree_estimate(tokens) > budget {
+                meta.push(meta_finding(
+                    rel,
+                    rules::id::ANALYSIS_LIMIT,
+                    chunk.line,
+                    1,
+                    format!(
+                        "an item of {tokens} tokens would take about {} MB to parse, over this file's budget of {} MB ({}x its size, at least {} MB); lines {}-{} not analysed",
+                        limits::tree_estimate(tokens) >> 20,
+                        budget >> 20,
+                        limits::MEMORY_FACTOR,
+                        limits::MIN_TREE_BUDGET >> 20,
+                        chunk.line,
+                        chunk.line + source[chunk.range.clone()].matches('\n').count()
+                    ),
+                    snippet_at(chunk.line),
+                ));
+                continue;
+            }
+        }
         match syn::parse_file(text) {
             Ok(file) => {
                 analyzer.add_context(&file);

@@ -39,9 +39,15 @@ pub const STACK_SIZE: usize = 1024 * 1024 * 1024;
 /// keeps parsed trees shallower than this).
 pub const MAX_EVAL_DEPTH: usize = 4_000;
 
-/// Files at most this large are parsed in one piece; larger ones are split
-/// into chunks of about this size at top-level item boundaries.
+/// Files at most this large (and of at most [`CHUNK_TOKENS`]) are parsed
+/// in one piece; larger ones are split into chunks of about this size at
+/// top-level item boundaries.
 pub const CHUNK_BYTES: usize = 256 * 1024;
+
+/// Nor more tokens than this (dense code, many one-character tokens to a
+/// line, is split sooner): a chunk's tree then stays well inside
+/// [`MIN_TREE_BUDGET`].
+pub const CHUNK_TOKENS: usize = 96 * 1024;
 
 /// A chunk (one top-level item, when items are larger than
 /// [`CHUNK_BYTES`]) larger than this is not parsed: its syntax tree would
@@ -49,6 +55,45 @@ pub const CHUNK_BYTES: usize = 256 * 1024;
 /// such items are generated data, not code. It is reported as an
 /// `analysis-limit` note instead.
 pub const MAX_CHUNK_BYTES: usize = 1024 * 1024;
+
+/// What syn's tree of one token costs at most, in bytes (peak resident
+/// memory of `syn::parse_file`, token stream and buffer included, over
+/// the tree's size: measured 290-310 bytes a token on ordinary code and
+/// 430-480 on dense one-character-token code such as `a(b(c(1,2),3),4)`
+/// or `1+2+3+..`; rounded up).
+pub const TREE_BYTES_PER_TOKEN: usize = 512;
+
+/// A file's memory budget, as a multiple of its size.
+pub const MEMORY_FACTOR: usize = 20;
+
+/// The budget of a small file: any chunk whose tree fits in this is
+/// parsed, whatever the file's size (about 130,000 tokens, a 500 KB item
+/// of ordinary code).
+pub const MIN_TREE_BUDGET: usize = 64 * 1024 * 1024;
+
+/// The most memory one chunk's syntax tree may take in a file of
+/// `file_bytes`: [`MEMORY_FACTOR`] times the file's size, and at least
+/// [`MIN_TREE_BUDGET`]. A chunk whose estimated tree
+/// ([`tree_estimate`]) is larger is not parsed: it is reported as an
+/// `analysis-limit` note, so that a dense item (one-character tokens,
+/// each a syn node of a few hundred bytes) cannot make a scan's memory
+/// hundreds of times the size of the file.
+pub fn tree_budget(file_bytes: usize) -> usize {
+    file_bytes
+        .saturating_mul(MEMORY_FACTOR)
+        .max(MIN_TREE_BUDGET)
+}
+
+/// The most memory parsing `tokens` tokens can take.
+pub fn tree_estimate(tokens: usize) -> usize {
+    tokens.saturating_mul(TREE_BYTES_PER_TOKEN)
+}
+
+/// The number of tokens (as proc-macro2 counts them: each punctuation
+/// character one, a literal one) in `source`.
+pub fn tokens(source: &str) -> usize {
+    prescan(source).iter().map(|c| c.tokens).sum()
+}
 
 /// One piece of a file to parse on its own.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,6 +109,9 @@ pub struct Chunk {
     pub depth: usize,
     /// See `depth`.
     pub deepest_line: usize,
+    /// Tokens in the chunk (each punctuation character one, a literal
+    /// one): what its syntax tree costs ([`tree_estimate`]).
+    pub tokens: usize,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -106,6 +154,9 @@ pub fn prescan(source: &str) -> Vec<Chunk> {
     let mut chunk_column = 0usize;
     let mut chunk_depth = 0usize;
     let mut deepest_line = 1usize;
+    // Significant tokens so far, and where the current chunk's began.
+    let mut tokens = 0usize;
+    let mut chunk_tokens_from = 0usize;
     let mut boundary: Option<(usize, usize)> = None; // last safe split point and its line
     let mut pending = Pending::None;
     let mut line = 1usize;
@@ -200,6 +251,7 @@ pub fn prescan(source: &str) -> Vec<Chunk> {
             _ => {}
         }
 
+        tokens += 1;
         // A significant token starts at `i`. Right after `match` (and
         // `unsafe`, `async`, ... after it) a `{` opens a block that is the
         // scrutinee, not the body: `match { x } { arms }`.
@@ -233,14 +285,19 @@ pub fn prescan(source: &str) -> Vec<Chunk> {
             // Top-level split: when the current chunk is big enough, cut
             // at the last boundary before this token.
             if let Some((at, at_line)) = boundary.take() {
-                if at - chunk_start >= CHUNK_BYTES {
+                if at - chunk_start >= CHUNK_BYTES || tokens - 1 - chunk_tokens_from >= CHUNK_TOKENS
+                {
+                    // This token (and any comment after the boundary) is
+                    // the next chunk's.
                     chunks.push(Chunk {
                         range: chunk_start..at,
                         line: chunk_line,
                         column: chunk_column,
                         depth: chunk_depth,
                         deepest_line,
+                        tokens: tokens - 1 - chunk_tokens_from,
                     });
+                    chunk_tokens_from = tokens - 1;
                     chunk_start = at;
                     chunk_line = at_line;
                     chunk_column = source[..at]
@@ -396,6 +453,7 @@ pub fn prescan(source: &str) -> Vec<Chunk> {
         column: chunk_column,
         depth: chunk_depth,
         deepest_line,
+        tokens: tokens - chunk_tokens_from,
     });
     chunks
 }
@@ -980,6 +1038,29 @@ mod tests {
             "[".repeat(5000)
         );
         assert!(depth(&s) < 12, "{}", depth(&s));
+    }
+
+    #[test]
+    fn counts_tokens_as_proc_macro2_splits_them() {
+        // Each bracket, punctuation character, word and literal is one.
+        assert_eq!(tokens("fn f() { 1+2 }"), 9);
+        assert_eq!(tokens("let s = \"a ( b\"; // ((((\n/* )) */ x::y"), 9);
+        // (A lifetime is one here, two to proc-macro2: close enough.)
+        assert_eq!(tokens("r#\"(\"#; b'x'; 'a; c\"z\""), 7);
+        // Chunks add up to the file.
+        let item = "fn g() -> u8 { h(1, 2) }\n";
+        let source = item.repeat(40_000);
+        let chunks = prescan(&source);
+        assert!(chunks.len() > 1);
+        assert_eq!(chunks.iter().map(|c| c.tokens).sum::<usize>(), 15 * 40_000);
+    }
+
+    #[test]
+    fn the_tree_budget_is_twenty_times_the_file_with_a_floor() {
+        assert_eq!(tree_budget(1000), MIN_TREE_BUDGET);
+        assert_eq!(tree_budget(8 << 20), 160 << 20);
+        assert_eq!(tree_budget(usize::MAX), usize::MAX);
+        assert_eq!(tree_estimate(usize::MAX), usize::MAX);
     }
 
     #[test]

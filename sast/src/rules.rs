@@ -267,8 +267,8 @@ rules! {
     PARSE_ERROR = "parse-error", "File could not be analysed", 0, Medium,
         "The file is not valid UTF-8, is not valid Rust syntax, or is too large to analyse, so none of its code was checked.",
         "Fix the syntax error (run `cargo check`), or exclude the file in `tollgate.toml` `[sast] exclude` if it is not Rust source.";
-    ANALYSIS_LIMIT = "analysis-limit", "Code too deeply nested to analyse", 0, Note,
-        "Part of the file nests brackets or chains operators deeper than the analyser's limit (far beyond hand-written code), so that part was not parsed or checked. A file built this way could otherwise exhaust the stack of the scanner and hide every other file's findings; here it is skipped explicitly and the rest of the scan goes on.",
+    ANALYSIS_LIMIT = "analysis-limit", "Code too deeply nested or too large to analyse", 0, Note,
+        "Part of the file nests brackets or chains operators deeper than the analyser's limit (far beyond hand-written code), is a single item over 1 MB, or is so dense (one-character tokens) that its syntax tree would take more than 20 times the file's size in memory (at least 64 MB is always allowed), so that part was not parsed or checked. A file built this way could otherwise exhaust the stack or the memory of the scanner and hide every other file's findings; here it is skipped explicitly and the rest of the scan goes on.",
         "Restructure the expression (split long operator chains, name intermediate values), or exclude the file in `tollgate.toml` `[sast] exclude` if it is generated data rather than code.";
     UNUSED_SUPPRESSION = "unused-suppression", "Suppression that matches nothing", 0, Low,
         "A `tollgate:allow(..)` comment names a rule that reports nothing on its line or the next statement. Stale suppressions hide future findings at that place.",

@@ -234,6 +234,57 @@ fn an_item_too_large_to_parse_is_a_note_and_the_rest_is_analysed() {
     );
 }
 
+#[test]
+fn a_dense_item_whose_tree_would_exceed_the_memory_budget_is_a_note() {
+    // One function of 300 KB of one-character tokens: syn's tree would
+    // take about 400 bytes a token (~100 MB, over 20x the file's size and
+    // over the 64 MB floor); the item is skipped, the rest analysed.
+    let body = "    let _a = 1+2+3+4+5+6+7+8+9;\n".repeat(10_000);
+    let source = format!("fn dense() {{\n{body}}}\n{VULNERABLE}");
+    let findings = analyze_source("dense.rs", &source, false);
+    let limit: Vec<_> = findings
+        .iter()
+        .filter(|f| f.rule == id::ANALYSIS_LIMIT)
+        .collect();
+    assert_eq!(limit.len(), 1, "{findings:?}");
+    assert_eq!(limit[0].line, 1);
+    assert!(limit[0].message.contains("tokens"), "{}", limit[0].message);
+    let vulnerable_line = source.lines().count() - 1;
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.line == vulnerable_line && f.rule == id::COMMAND_INJECTION),
+        "{findings:?}"
+    );
+}
+
+#[test]
+fn many_small_dense_items_are_split_and_analysed() {
+    // The same density spread over many small functions is cut into
+    // chunks of at most `CHUNK_TOKENS` tokens, each within the budget: no
+    // note, and the vulnerable function in the middle is found.
+    let item = |i: usize| format!("fn d{i}() -> u32 {{ a(b(c(1,2),3),4)+1+2+3+4+5+6+7+8+9 }}\n");
+    let half: String = (0..4_000).map(item).collect();
+    let source = format!("{half}{VULNERABLE}{half}");
+    let chunks = prescan(&source);
+    assert!(chunks.len() >= 3, "{}", chunks.len());
+    assert!(chunks
+        .iter()
+        .all(|c| c.tokens <= tollgate_sast::limits::CHUNK_TOKENS + 64));
+    let findings = analyze_source("dense_items.rs", &source, false);
+    assert!(
+        findings.iter().all(|f| f.rule != id::ANALYSIS_LIMIT),
+        "{findings:?}"
+    );
+    let vulnerable_line = half.lines().count() + 3;
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.line == vulnerable_line && f.rule == id::COMMAND_INJECTION),
+        "{findings:?}"
+    );
+}
+
 /// Red team rt41: many findings on one generated line each carry a short
 /// snippet (2,800 copies of a 15 KB line were 44 MB of JSON), and a block
 /// of thousands of locals ends in one pass (it re-rendered the block per
