@@ -1276,6 +1276,7 @@ fn analyze_text(
     result.calls = std::mem::take(&mut analyzer.calls);
     result.probes = std::mem::take(&mut analyzer.probes);
     result.record = analyzer.record.take();
+    let dropped_early = analyzer.dropped_findings;
     let mut findings: Vec<Finding> = Vec::with_capacity(analyzer.findings.len());
     for raw in analyzer.findings {
         let Some(rule) = rules::find(raw.rule) else {
@@ -1284,7 +1285,8 @@ fn analyze_text(
         if !config.is_enabled(rule.id) {
             continue;
         }
-        let snippet = snippet_of(lines.get(raw.line.saturating_sub(1)).copied().unwrap_or(""));
+        // Snippets are cut once the findings kept are known.
+        let snippet = String::new();
         let severity = config.severity_of(rule);
         let path = raw.file.clone().unwrap_or_else(|| rel.to_string());
         let finding = Finding {
@@ -1340,7 +1342,39 @@ fn analyze_text(
         .map(|f| f.line)
         .collect();
     if !weak_lines.is_empty() {
+        let weak_lines: std::collections::HashSet<usize> = weak_lines.into_iter().collect();
         findings.retain(|f| !(f.rule == rules::id::BROKEN_HASH && weak_lines.contains(&f.line)));
+    }
+    // At most `MAX_FINDINGS_PER_FILE`, the most severe first, and a note
+    // saying how many more there were: a generated file of a million
+    // 8-byte `unsafe{}` blocks would otherwise make output and memory
+    // hundreds of times its size (red team rt45: 3.5 GB for 8 MB).
+    let (mut dropped, mut first) = dropped_early;
+    if findings.len() > limits::MAX_FINDINGS_PER_FILE {
+        findings.sort_by(|a, b| {
+            (b.severity, a.line, a.column, a.rule).cmp(&(a.severity, b.line, b.column, b.rule))
+        });
+        let rest = findings.split_off(limits::MAX_FINDINGS_PER_FILE);
+        dropped += rest.len();
+        first = first.min(rest.iter().map(|f| f.line).min().unwrap_or(usize::MAX));
+        findings.sort_by(|a, b| (a.line, a.column, a.rule).cmp(&(b.line, b.column, b.rule)));
+    }
+    if dropped > 0 {
+        let first = if first == usize::MAX { 1 } else { first };
+        meta.push(meta_finding(
+            rel,
+            rules::id::ANALYSIS_LIMIT,
+            first,
+            1,
+            format!(
+                "{dropped} more findings in this file are not listed (at most {} a file, the most severe kept; the first not listed is on line {first})",
+                limits::MAX_FINDINGS_PER_FILE
+            ),
+            snippet_at(first),
+        ));
+    }
+    for f in &mut findings {
+        f.snippet = snippet_of(lines.get(f.line.saturating_sub(1)).copied().unwrap_or(""));
     }
     findings.extend(meta);
 

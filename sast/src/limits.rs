@@ -47,7 +47,7 @@ pub const CHUNK_BYTES: usize = 256 * 1024;
 /// Nor more tokens than this (dense code, many one-character tokens to a
 /// line, is split sooner): a chunk's tree then stays well inside
 /// [`MIN_TREE_BUDGET`].
-pub const CHUNK_TOKENS: usize = 96 * 1024;
+pub const CHUNK_TOKENS: usize = 80 * 1024;
 
 /// A chunk (one top-level item, when items are larger than
 /// [`CHUNK_BYTES`]) larger than this is not parsed: its syntax tree would
@@ -56,12 +56,20 @@ pub const CHUNK_TOKENS: usize = 96 * 1024;
 /// `analysis-limit` note instead.
 pub const MAX_CHUNK_BYTES: usize = 1024 * 1024;
 
+/// Findings listed per file at most (the most severe kept, then an
+/// `analysis-limit` note with the count of the others).
+pub const MAX_FINDINGS_PER_FILE: usize = 5_000;
+
 /// What syn's tree of one token costs at most, in bytes (peak resident
 /// memory of `syn::parse_file`, token stream and buffer included, over
-/// the tree's size: measured 290-310 bytes a token on ordinary code and
+/// the tree's size: measured 290-310 bytes a token on ordinary code,
 /// 430-480 on dense one-character-token code such as `a(b(c(1,2),3),4)`
-/// or `1+2+3+..`; rounded up).
-pub const TREE_BYTES_PER_TOKEN: usize = 512;
+/// or `1+2+3+..`, and 580 on empty statements `;;;`; rounded up).
+pub const TREE_BYTES_PER_TOKEN: usize = 640;
+
+/// Tokens a doc comment counts for: syn makes each a `#[doc = ".."]`
+/// attribute (measured 1.2 KB of tree for a 4-byte `///` line).
+pub const DOC_COMMENT_TOKENS: usize = 3;
 
 /// A file's memory budget, as a multiple of its size.
 pub const MEMORY_FACTOR: usize = 20;
@@ -157,6 +165,9 @@ pub fn prescan(source: &str) -> Vec<Chunk> {
     // Significant tokens so far, and where the current chunk's began.
     let mut tokens = 0usize;
     let mut chunk_tokens_from = 0usize;
+    // Tokens up to the last `}` and up to the last split point.
+    let mut brace_tokens = 0usize;
+    let mut boundary_tokens = 0usize;
     let mut boundary: Option<(usize, usize)> = None; // last safe split point and its line
     let mut pending = Pending::None;
     let mut line = 1usize;
@@ -224,10 +235,26 @@ pub fn prescan(source: &str) -> Vec<Chunk> {
                 continue;
             }
             b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                // `///` (not `////`) and `//!` are `#[doc = ".."]`
+                // attributes to syn: tokens and a node each.
+                if (bytes.get(i + 2) == Some(&b'/') && bytes.get(i + 3) != Some(&b'/'))
+                    || bytes.get(i + 2) == Some(&b'!')
+                {
+                    tokens += DOC_COMMENT_TOKENS;
+                }
                 i = source[i..].find('\n').map_or(bytes.len(), |n| i + n);
                 continue;
             }
             b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                // `/**` (not `/***` or `/**/`) and `/*!` are doc comments.
+                let doc = match bytes.get(i + 2) {
+                    Some(b'!') => true,
+                    Some(b'*') => !matches!(bytes.get(i + 3), Some(b'*' | b'/')),
+                    _ => false,
+                };
+                if doc {
+                    tokens += DOC_COMMENT_TOKENS;
+                }
                 let mut nest = 0usize;
                 while i < bytes.len() {
                     if bytes[i] == b'/' && bytes.get(i + 1) == Some(&b'*') {
@@ -278,6 +305,11 @@ pub fn prescan(source: &str) -> Vec<Chunk> {
                     // Right after the `}`: a `///` comment between it and
                     // here documents the next item and goes with it.
                     boundary = Some(brace_end.unwrap_or((i, line)));
+                    boundary_tokens = if brace_end.is_some() {
+                        brace_tokens
+                    } else {
+                        tokens - 1
+                    };
                 }
             }
         }
@@ -285,7 +317,8 @@ pub fn prescan(source: &str) -> Vec<Chunk> {
             // Top-level split: when the current chunk is big enough, cut
             // at the last boundary before this token.
             if let Some((at, at_line)) = boundary.take() {
-                if at - chunk_start >= CHUNK_BYTES || tokens - 1 - chunk_tokens_from >= CHUNK_TOKENS
+                if at - chunk_start >= CHUNK_BYTES
+                    || boundary_tokens - chunk_tokens_from >= CHUNK_TOKENS
                 {
                     // This token (and any comment after the boundary) is
                     // the next chunk's.
@@ -295,9 +328,9 @@ pub fn prescan(source: &str) -> Vec<Chunk> {
                         column: chunk_column,
                         depth: chunk_depth,
                         deepest_line,
-                        tokens: tokens - 1 - chunk_tokens_from,
+                        tokens: boundary_tokens - chunk_tokens_from,
                     });
-                    chunk_tokens_from = tokens - 1;
+                    chunk_tokens_from = boundary_tokens;
                     chunk_start = at;
                     chunk_line = at_line;
                     chunk_column = source[..at]
@@ -334,6 +367,7 @@ pub fn prescan(source: &str) -> Vec<Chunk> {
                 if b == b'}' {
                     pending = Pending::AfterBrace;
                     brace_end = Some((i + 1, line));
+                    brace_tokens = tokens;
                 }
                 i += 1;
             }
@@ -341,6 +375,7 @@ pub fn prescan(source: &str) -> Vec<Chunk> {
                 separator!();
                 if stack.is_empty() {
                     boundary = Some((i + 1, line));
+                    boundary_tokens = tokens;
                 }
                 i += 1;
             }

@@ -285,6 +285,101 @@ fn many_small_dense_items_are_split_and_analysed() {
     );
 }
 
+#[test]
+fn doc_comments_count_toward_the_memory_budget() {
+    // Red team rt45: `///` lines were trivia to the pre-scan, but each is
+    // a `#[doc]` attribute to syn (1.2 KB of tree for 4 bytes).
+    let source = format!(
+        "{}fn documented() {{}}\n{VULNERABLE}",
+        "///\n".repeat(100_000)
+    );
+    let findings = analyze_source("docs.rs", &source, false);
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.rule == id::ANALYSIS_LIMIT && f.message.contains("tokens")),
+        "{findings:?}"
+    );
+    let vulnerable_line = source.lines().count() - 1;
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.line == vulnerable_line && f.rule == id::COMMAND_INJECTION),
+        "{findings:?}"
+    );
+}
+
+#[test]
+fn findings_past_the_per_file_limit_are_counted_in_a_note_and_the_most_severe_kept() {
+    // Red team rt45: a million 8-byte `unsafe{}` blocks were a million
+    // findings held in memory (3.5 GB for 8 MB). The command injection at
+    // the end outranks the thousands of hygiene findings before it.
+    let line = format!("fn f() {{ {} }}\n", "unsafe {}".repeat(100));
+    let blocks = 6_000;
+    let source = format!("{}{VULNERABLE}", line.repeat(blocks / 100));
+    let findings = analyze_source("many.rs", &source, false);
+    let limit = tollgate_sast::limits::MAX_FINDINGS_PER_FILE;
+    assert_eq!(findings.len(), limit + 1, "{:?}", &findings[..3]);
+    let note: Vec<_> = findings
+        .iter()
+        .filter(|f| f.rule == id::ANALYSIS_LIMIT)
+        .collect();
+    assert_eq!(note.len(), 1);
+    assert!(
+        note[0]
+            .message
+            .starts_with(&format!("{} more findings", blocks + 1 - limit)),
+        "{}",
+        note[0].message
+    );
+    assert!(findings.iter().any(|f| f.rule == id::COMMAND_INJECTION));
+}
+
+#[test]
+fn closure_calls_past_the_limit_are_a_note_not_a_silent_gap() {
+    // Red team rt45: five closures each calling the one before hid the
+    // command injection in the first, with nothing reported.
+    let chain = |k: usize| {
+        let mut body = String::from(
+            "    let c1 = |x: &str| { let _ = std::process::Command::new(x).status(); };\n",
+        );
+        for i in 2..=k {
+            body.push_str(&format!("    let c{i} = |x: &str| c{}(x);\n", i - 1));
+        }
+        format!(
+            "fn main() {{\n    let t = std::env::var(\"T\").unwrap();\n{body}    c{k}(&t);\n}}\n"
+        )
+    };
+    let rules = |k: usize| -> Vec<&str> {
+        analyze_source("closures.rs", &chain(k), false)
+            .iter()
+            .map(|f| f.rule)
+            .collect()
+    };
+    assert_eq!(rules(5), vec![id::COMMAND_INJECTION]);
+    assert_eq!(rules(12), vec![id::COMMAND_INJECTION]);
+    assert_eq!(rules(40), vec![id::ANALYSIS_LIMIT]);
+}
+
+#[test]
+fn decoy_sinks_of_one_parameter_do_not_push_out_another() {
+    // Red team rt45: 32 sinks on `b` (given a constant) filled the
+    // summary, and the 33rd, on the tainted `a`, was dropped.
+    for decoys in [31, 32, 33, 100] {
+        let lines: String = (0..decoys)
+            .map(|i| format!("    let _ = std::process::Command::new(b).arg(\"{i}\").status();\n"))
+            .collect();
+        let source = format!(
+            "fn run(a: &str, b: &str) {{\n{lines}    let _ = std::process::Command::new(a).status();\n}}\n\nfn main() {{\n    let t = std::env::var(\"T\").unwrap();\n    run(&t, \"ls\");\n}}\n"
+        );
+        let findings = analyze_source("decoys.rs", &source, false);
+        assert!(
+            findings.iter().any(|f| f.rule == id::COMMAND_INJECTION),
+            "{decoys} decoys: {findings:?}"
+        );
+    }
+}
+
 /// Red team rt41: many findings on one generated line each carry a short
 /// snippet (2,800 copies of a 15 KB line were 44 MB of JSON), and a block
 /// of thousands of locals ends in one pass (it re-rendered the block per

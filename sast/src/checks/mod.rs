@@ -175,7 +175,8 @@ pub(crate) fn function_mentions(
     a: &FileAnalyzer<'_>,
     sig: &syn::Signature,
     block: &syn::Block,
-    words: &[&str],
+    // `'static`: the list's address identifies it in the cache.
+    words: &'static [&'static str],
 ) -> bool {
     use syn::spanned::Spanned;
     let first = crate::engine::start_of(sig.fn_token.span()).0;
@@ -183,6 +184,16 @@ pub(crate) fn function_mentions(
     let Some(lines) = a.lines.get(first.saturating_sub(1)..last) else {
         return true;
     };
+    let key = (first, last, words.as_ptr() as usize);
+    if let Some(known) = a.mentions.borrow().get(&key) {
+        return *known;
+    }
+    let found = lines_mention(a, lines, words);
+    a.mentions.borrow_mut().insert(key, found);
+    found
+}
+
+fn lines_mention(a: &FileAnalyzer<'_>, lines: &[&str], words: &[&str]) -> bool {
     // The lines are slices of the source: search their whole range at
     // once (one search per word, not one per word and line).
     let base = a.source.as_ptr() as usize;

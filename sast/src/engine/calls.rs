@@ -152,9 +152,13 @@ impl FileAnalyzer<'_> {
     /// A call of a closure held in a local variable (`run(&name)`): its
     /// body is evaluated again with the parameters bound to the arguments'
     /// taints (captured variables are those of the caller at this point),
-    /// and its value is the call's. Nested at most `MAX_CLOSURE_CALLS` deep.
+    /// and its value is the call's. Nested at most `MAX_CLOSURE_CALLS` deep
+    /// and at most `MAX_CLOSURE_EVALS` bodies per function; a tainted call
+    /// past either is an `analysis-limit` note (once per function), never
+    /// a silent gap (red team rt45: a sink five closures down was hidden).
     fn call_closure(&mut self, cx: &mut FnCx, c: &syn::ExprCall, args: &[Taint]) -> Option<Taint> {
-        const MAX_CLOSURE_CALLS: usize = 4;
+        const MAX_CLOSURE_CALLS: usize = 16;
+        const MAX_CLOSURE_EVALS: usize = 4096;
         let Expr::Path(p) = peel(&c.func) else {
             return None;
         };
@@ -163,11 +167,24 @@ impl FileAnalyzer<'_> {
         }
         let name = p.path.segments[0].ident.to_string();
         let closure = cx.vars.get(&name)?.closure.clone()?;
-        if cx.closure_calls >= MAX_CLOSURE_CALLS
-            || !args.iter().any(|t| t.is_tainted() || t.pkinds != 0)
-        {
+        if !args.iter().any(|t| t.is_tainted() || t.pkinds != 0) {
             return None;
         }
+        if cx.closure_calls >= MAX_CLOSURE_CALLS || cx.closure_evals >= MAX_CLOSURE_EVALS {
+            if !std::mem::replace(&mut cx.closure_limit_reported, true) {
+                self.report(
+                    Some(cx),
+                    crate::rules::id::ANALYSIS_LIMIT,
+                    c.span(),
+                    c.span(),
+                    format!(
+                        "closure `{name}` called with tainted data past the analysis limit ({MAX_CLOSURE_CALLS} nested closure calls, {MAX_CLOSURE_EVALS} evaluated in one function); what it does with them is not checked"
+                    ),
+                );
+            }
+            return None;
+        }
+        cx.closure_evals += 1;
         // Parameters shadow the caller's variables only inside the body.
         let saved = cx.vars.clone();
         for (input, taint) in closure.inputs.iter().zip(args) {

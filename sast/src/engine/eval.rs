@@ -4,8 +4,12 @@
 use super::*;
 use crate::checks::CHECKS;
 
-/// Sinks remembered per function summary.
+/// Sinks remembered per function summary (past it, only the first sink
+/// of each (parameters, kind) not yet held is kept).
 pub(crate) const MAX_PARAM_SINKS: usize = 32;
+
+/// At most this many sinks in all, one per (parameters, kind).
+pub(crate) const MAX_SINK_GROUPS: usize = 1024;
 
 impl FileAnalyzer<'_> {
     // ---- functions --------------------------------------------------------
@@ -140,13 +144,24 @@ impl FileAnalyzer<'_> {
             sinks.retain(|s| {
                 seen.insert((s.params, s.kind, s.line, s.column, s.file.clone(), s.built))
             });
-            // The cap keeps first what a public function reports itself
-            // (else 32 pass-through sinks could push it out).
+            // The cap keeps first the first sink of each (parameters,
+            // kind), so that decoys of one parameter cannot push out
+            // another's (red team rt45), then what a public function
+            // reports itself (else 32 pass-through sinks could push it
+            // out).
             if sinks.len() > MAX_PARAM_SINKS {
-                sinks.sort_by_key(|s| !summary::reports(s));
+                let mut firsts = HashSet::new();
+                let front: Vec<bool> = sinks
+                    .iter()
+                    .map(|s| firsts.insert((s.params, s.kind)) || summary::reports(s))
+                    .collect();
+                let keep = front.iter().filter(|f| **f).count();
+                let mut order: Vec<usize> = (0..sinks.len()).collect();
+                order.sort_by_key(|&i| !front[i]);
+                let mut slots: Vec<Option<_>> = sinks.drain(..).map(Some).collect();
+                sinks.extend(order.into_iter().filter_map(|i| slots[i].take()));
+                sinks.truncate(keep.clamp(MAX_PARAM_SINKS, MAX_SINK_GROUPS + 2 * MAX_PARAM_SINKS));
             }
-            let reported = sinks.iter().filter(|s| summary::reports(s)).count();
-            sinks.truncate(MAX_PARAM_SINKS.max(reported.min(2 * MAX_PARAM_SINKS)));
             if public {
                 summary::report_public(self, sig, &mut summary);
             }

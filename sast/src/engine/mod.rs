@@ -95,6 +95,9 @@ pub(crate) struct Var {
     pub(crate) dynamic_list: bool,
 }
 
+/// Findings held before [`FileAnalyzer::compact_findings`] runs.
+const COMPACT_FINDINGS_AT: usize = 4 * crate::limits::MAX_FINDINGS_PER_FILE;
+
 /// Per-function state.
 #[derive(Default)]
 pub(crate) struct FnCx {
@@ -110,6 +113,13 @@ pub(crate) struct FnCx {
     pub(crate) closure_param: Taint,
     /// Calls of closures held in variables being evaluated (nested).
     pub(crate) closure_calls: usize,
+    /// Closure bodies evaluated for calls so far in this function (each
+    /// call evaluates its closure's body again: bounded, as a closure
+    /// calling another twice doubles the work per level).
+    pub(crate) closure_evals: usize,
+    /// A closure call with tainted arguments was not followed (a limit):
+    /// reported once per function as an `analysis-limit` note.
+    pub(crate) closure_limit_reported: bool,
     /// Findings that a later call in the function can cancel.
     pub(crate) deferred_cookie: Vec<RawFinding>,
     /// `Authorization` inserts, with the value's variable when it is one.
@@ -186,14 +196,19 @@ impl FnCx {
         } else {
             eval::MAX_PARAM_SINKS
         };
-        sinks.len() < cap
-            && !sinks.iter().any(|s| {
-                s.params == params
-                    && s.kind == kind
-                    && s.line == line
-                    && s.column == column
-                    && s.file.as_deref() == file
-            })
+        // A (parameters, kind) the summary has no sink for yet always has
+        // room (up to `MAX_SINK_GROUPS`): decoy sinks of one parameter
+        // must not push out another parameter's (red team rt45).
+        let room = sinks.len() < cap
+            || (sinks.len() < eval::MAX_SINK_GROUPS
+                && !sinks.iter().any(|s| s.params == params && s.kind == kind));
+        room && !sinks.iter().any(|s| {
+            s.params == params
+                && s.kind == kind
+                && s.line == line
+                && s.column == column
+                && s.file.as_deref() == file
+        })
     }
 
     pub(crate) fn describe(&self, taint: Taint) -> String {
@@ -208,6 +223,14 @@ impl FnCx {
 }
 
 pub struct FileAnalyzer<'a> {
+    /// `checks::function_mentions` answers by (first line, last line,
+    /// word list): functions sharing a line range (thousands of them on
+    /// one generated line) search it once, not once each (red team rt45:
+    /// a 1 MB line of `fn a(){}` took 86 s).
+    pub(crate) mentions: std::cell::RefCell<HashMap<(usize, usize, usize), bool>>,
+    /// Findings dropped by [`FileAnalyzer::compact_findings`], and the
+    /// first line of one.
+    pub dropped_findings: (usize, usize),
     pub(crate) source: &'a str,
     pub(crate) lines: Vec<&'a str>,
     /// Per line: (has a comment mentioning SAFETY, is only a comment or
@@ -823,6 +846,8 @@ impl<'a> FileAnalyzer<'a> {
             recording: false,
             macro_bodies: MacroBodies::default(),
             dangling_return: None,
+            mentions: Default::default(),
+            dropped_findings: (0, usize::MAX),
         }
     }
 
@@ -941,6 +966,10 @@ impl<'a> FileAnalyzer<'a> {
             record.units[i] = self.unit(prior.as_mut(), old, Some(key), |a| {
                 a.analyze_item(&items[i])
             });
+            // Between units no index into the findings is held.
+            if self.findings.len() >= COMPACT_FINDINGS_AT {
+                self.compact_findings();
+            }
         }
         for item in &items {
             self.done.insert(item.block as *const syn::Block as usize);
@@ -1143,6 +1172,45 @@ impl<'a> FileAnalyzer<'a> {
                         }))
             }
             _ => false,
+        }
+    }
+
+    /// Keep the [`crate::limits::MAX_FINDINGS_PER_FILE`] most severe
+    /// findings (first by line among equals), counting the others: a file
+    /// of a million one-line findings must not hold them all (red team
+    /// rt45: 3.5 GB for 8 MB of `unsafe{}`). Only called between units.
+    pub(crate) fn compact_findings(&mut self) {
+        let keep = crate::limits::MAX_FINDINGS_PER_FILE;
+        let severity = |f: &RawFinding| {
+            let s = crate::rules::find(f.rule).map_or(crate::rules::Severity::Note, |r| r.severity);
+            if f.local_source {
+                s.one_lower()
+            } else {
+                s
+            }
+        };
+        self.findings.sort_by(|a, b| {
+            (severity(b), &a.file, a.line, a.column, a.rule).cmp(&(
+                severity(a),
+                &b.file,
+                b.line,
+                b.column,
+                b.rule,
+            ))
+        });
+        self.findings.dedup_by(|a, b| {
+            a.line == b.line && a.column == b.column && a.rule == b.rule && a.file == b.file
+        });
+        if self.findings.len() > keep {
+            let first = self.findings[keep..]
+                .iter()
+                .filter(|f| f.file.is_none())
+                .map(|f| f.line)
+                .min()
+                .unwrap_or(usize::MAX);
+            self.dropped_findings.0 += self.findings.len() - keep;
+            self.dropped_findings.1 = self.dropped_findings.1.min(first);
+            self.findings.truncate(keep);
         }
     }
 
