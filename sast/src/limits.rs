@@ -71,6 +71,14 @@ pub const TREE_BYTES_PER_TOKEN: usize = 640;
 /// attribute (measured 1.2 KB of tree for a 4-byte `///` line).
 pub const DOC_COMMENT_TOKENS: usize = 3;
 
+/// What a doc comment of `len` bytes counts for: its text is copied into
+/// the attribute's string literal, escaped (a control character becomes
+/// `\u{7f}`, six bytes), and syn keeps more than one copy (red team rt46:
+/// 40 DEL bytes a line went over the budget).
+fn doc_tokens(len: usize) -> usize {
+    DOC_COMMENT_TOKENS + len / 16
+}
+
 /// A file's memory budget, as a multiple of its size.
 pub const MEMORY_FACTOR: usize = 20;
 
@@ -237,12 +245,13 @@ pub fn prescan(source: &str) -> Vec<Chunk> {
             b'/' if bytes.get(i + 1) == Some(&b'/') => {
                 // `///` (not `////`) and `//!` are `#[doc = ".."]`
                 // attributes to syn: tokens and a node each.
+                let end = source[i..].find('\n').map_or(bytes.len(), |n| i + n);
                 if (bytes.get(i + 2) == Some(&b'/') && bytes.get(i + 3) != Some(&b'/'))
                     || bytes.get(i + 2) == Some(&b'!')
                 {
-                    tokens += DOC_COMMENT_TOKENS;
+                    tokens += doc_tokens(end - i);
                 }
-                i = source[i..].find('\n').map_or(bytes.len(), |n| i + n);
+                i = end;
                 continue;
             }
             b'/' if bytes.get(i + 1) == Some(&b'*') => {
@@ -252,9 +261,7 @@ pub fn prescan(source: &str) -> Vec<Chunk> {
                     Some(b'*') => !matches!(bytes.get(i + 3), Some(b'*' | b'/')),
                     _ => false,
                 };
-                if doc {
-                    tokens += DOC_COMMENT_TOKENS;
-                }
+                let doc_start = i;
                 let mut nest = 0usize;
                 while i < bytes.len() {
                     if bytes[i] == b'/' && bytes.get(i + 1) == Some(&b'*') {
@@ -272,6 +279,9 @@ pub fn prescan(source: &str) -> Vec<Chunk> {
                         }
                         i += 1;
                     }
+                }
+                if doc {
+                    tokens += doc_tokens(i - doc_start);
                 }
                 continue;
             }

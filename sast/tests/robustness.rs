@@ -380,6 +380,87 @@ fn decoy_sinks_of_one_parameter_do_not_push_out_another() {
     }
 }
 
+#[test]
+fn a_sink_on_a_parameter_past_the_sixteenth_is_followed() {
+    // Red team rt46: parameter masks are 16 bits, and a sink on the 17th
+    // parameter was not tracked at all. Later parameters share the last
+    // bit (an over-approximation).
+    for k in [15, 16, 20] {
+        let params: Vec<String> = (0..=k).map(|i| format!("p{i}: &str")).collect();
+        let mut args: Vec<&str> = vec!["\"x\""; k + 1];
+        args[k] = "&t";
+        let source = format!(
+            "fn run({}) {{\n    let _ = std::process::Command::new(p{k}).status();\n}}\n\nfn main() {{\n    let t = std::env::var(\"T\").unwrap();\n    run({});\n}}\n",
+            params.join(", "),
+            args.join(", ")
+        );
+        let findings = analyze_source("params.rs", &source, false);
+        assert!(
+            findings.iter().any(|f| f.rule == id::COMMAND_INJECTION),
+            "{k}: {findings:?}"
+        );
+    }
+}
+
+#[test]
+fn sinks_past_the_summary_groups_limit_are_a_note() {
+    // Red team rt46: 1,024 sinks on distinct subsets of constant
+    // parameters filled the summary, and the sink on the tainted `p0`
+    // after them was dropped with no note.
+    let mut subsets: Vec<Vec<usize>> = Vec::new();
+    'outer: for size in 1..=11usize {
+        let mut c: Vec<usize> = (1..=size).collect();
+        loop {
+            subsets.push(c.clone());
+            if subsets.len() == 1024 {
+                break 'outer;
+            }
+            // Next combination of `size` out of 1..=11.
+            let mut i = size;
+            while i > 0 && c[i - 1] == 11 - size + i {
+                i -= 1;
+            }
+            if i == 0 {
+                break;
+            }
+            c[i - 1] += 1;
+            for j in i..size {
+                c[j] = c[j - 1] + 1;
+            }
+        }
+    }
+    let mut body = String::new();
+    for s in &subsets {
+        let args: Vec<String> = s.iter().map(|i| format!("p{i}")).collect();
+        body.push_str(&format!(
+            "    let _ = std::process::Command::new(format!(\"{}\", {})).status();\n",
+            "{}".repeat(s.len()),
+            args.join(", ")
+        ));
+    }
+    body.push_str("    let _ = std::process::Command::new(p0).status();\n");
+    let params: Vec<String> = (0..12).map(|i| format!("p{i}: &str")).collect();
+    let source = format!(
+        "fn run({}) {{\n{body}}}\n\nfn main() {{\n    let t = std::env::var(\"T\").unwrap();\n    run(&t, {});\n}}\n",
+        params.join(", "),
+        ["\"x\""; 11].join(", ")
+    );
+    let findings = analyze_source("groups.rs", &source, false);
+    assert_eq!(subsets.len(), 1024);
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.rule == id::ANALYSIS_LIMIT && f.message.contains("combinations")),
+        "{findings:?}"
+    );
+    assert!(
+        findings
+            .iter()
+            .all(|f| f.rule == id::COMMAND_INJECTION || f.rule == id::ANALYSIS_LIMIT),
+        "{findings:?}"
+    );
+}
+
 /// Red team rt41: many findings on one generated line each carry a short
 /// snippet (2,800 copies of a 15 KB line were 44 MB of JSON), and a block
 /// of thousands of locals ends in one pass (it re-rendered the block per

@@ -173,7 +173,7 @@ pub(crate) fn finish(a: &mut FileAnalyzer<'_>, cx: &FnCx) {
         let mut finding = finding.clone();
         finding.rule = rule_for(cx.cookie_flags);
         finding.message = message.clone();
-        a.findings.push(finding);
+        a.push_finding(finding);
     }
 }
 

@@ -551,12 +551,18 @@ impl FileAnalyzer<'_> {
         // Borrowed, not cloned (a summary holds strings for every sink):
         // the fields written below are disjoint from `summaries`.
         let summary = self.summaries.get(key)?;
-        let (findings, local_keys, rel) = (&mut self.findings, &self.local_keys, &self.rel);
+        let (findings, local_keys, rel, unit_start, dropped) = (
+            &mut self.findings,
+            &self.local_keys,
+            &self.rel,
+            self.unit_start,
+            &mut self.dropped_findings,
+        );
         let call_line = start_of(call_span).0;
         let step = format!("call to `{key}`");
         for sink in summary.param_sinks.iter() {
             for i in summary::bits(sink.params) {
-                let Some(t) = args.get(i).copied() else {
+                let Some(t) = summary::arg(args, i) else {
                     continue;
                 };
                 // Across files only remote sources (request data) are
@@ -578,23 +584,28 @@ impl FileAnalyzer<'_> {
                     flow.extend(sink.via.iter().cloned());
                     flow.push((sink.line, format!("sink: {}", sink.what), sink.file.clone()));
                     let path = summary::render_flow(&flow);
-                    findings.push(RawFinding {
-                        rule: rule_for_kind(sink.kind),
-                        line: sink.line,
-                        column: sink.column,
-                        end_line: sink.end_line,
-                        end_column: sink.end_column,
-                        message: format!(
-                            "{} reaches {} through `{key}`: {}",
-                            cx.describe(t),
-                            sink.what,
-                            path
-                        ),
-                        stmt_line: sink.stmt_line,
-                        local_source: cx.is_local(t),
-                        flow,
-                        file: sink.file.clone(),
-                    });
+                    push_capped(
+                        findings,
+                        unit_start,
+                        dropped,
+                        RawFinding {
+                            rule: rule_for_kind(sink.kind),
+                            line: sink.line,
+                            column: sink.column,
+                            end_line: sink.end_line,
+                            end_column: sink.end_column,
+                            message: format!(
+                                "{} reaches {} through `{key}`: {}",
+                                cx.describe(t),
+                                sink.what,
+                                path
+                            ),
+                            stmt_line: sink.stmt_line,
+                            local_source: cx.is_local(t),
+                            flow,
+                            file: sink.file.clone(),
+                        },
+                    );
                 }
                 if t.has_param(sink.kind)
                     && cx.wants_param_sink(
@@ -639,7 +650,7 @@ impl FileAnalyzer<'_> {
             result = result.union(source.only(*kinds));
         }
         for i in summary::bits(summary.ret_params) {
-            if let Some(t) = args.get(i) {
+            if let Some(t) = &summary::arg(args, i) {
                 let mut r = t.only(summary.ret_pkinds);
                 if summary.ret_pkinds & taint::BUILT != 0 {
                     r = r.built();

@@ -167,18 +167,33 @@ impl FileAnalyzer<'_> {
             }
             self.summaries.insert(key, summary);
         }
+        if cx.sink_cap_hit {
+            // Sinks past the summary's room are not followed into
+            // callers: said, never a silent gap (red team rt46).
+            self.report(
+                Some(&cx),
+                crate::rules::id::ANALYSIS_LIMIT,
+                sig.ident.span(),
+                sig.ident.span(),
+                format!(
+                    "`{}` has sinks of more than {MAX_SINK_GROUPS} combinations of parameters and kinds; the others are not followed into its callers",
+                    sig.ident
+                ),
+            );
+        }
         self.finish_fn(cx);
     }
 
     pub(crate) fn finish_fn(&mut self, cx: FnCx) {
         crate::checks::finish_cookies(self, &cx);
+
         for (value, finding) in cx.deferred_header {
             let marked = match &value {
                 Some(v) => cx.sensitive_values.contains(v),
                 None => cx.sensitive_header_set,
             };
             if !marked {
-                self.findings.push(finding);
+                self.push_finding(finding);
             }
         }
     }

@@ -95,8 +95,29 @@ pub(crate) struct Var {
     pub(crate) dynamic_list: bool,
 }
 
-/// Findings held before [`FileAnalyzer::compact_findings`] runs.
+/// Findings held before [`FileAnalyzer::compact_findings`] runs, and the
+/// most one unit (function) adds.
 const COMPACT_FINDINGS_AT: usize = 4 * crate::limits::MAX_FINDINGS_PER_FILE;
+
+/// `findings.push(finding)`, unless the unit that began at `unit_start`
+/// already added `COMPACT_FINDINGS_AT`: then counted in `dropped` (and
+/// its line), and `false`.
+pub(crate) fn push_capped(
+    findings: &mut Vec<RawFinding>,
+    unit_start: usize,
+    dropped: &mut (usize, usize),
+    finding: RawFinding,
+) -> bool {
+    if findings.len().saturating_sub(unit_start) >= COMPACT_FINDINGS_AT {
+        dropped.0 += 1;
+        if finding.file.is_none() {
+            dropped.1 = dropped.1.min(finding.line);
+        }
+        return false;
+    }
+    findings.push(finding);
+    true
+}
 
 /// Per-function state.
 #[derive(Default)]
@@ -120,6 +141,9 @@ pub(crate) struct FnCx {
     /// A closure call with tainted arguments was not followed (a limit):
     /// reported once per function as an `analysis-limit` note.
     pub(crate) closure_limit_reported: bool,
+    /// A sink of parameters and kind the summary had none of found no
+    /// room (`eval::MAX_SINK_GROUPS`): an `analysis-limit` note.
+    pub(crate) sink_cap_hit: bool,
     /// Findings that a later call in the function can cancel.
     pub(crate) deferred_cookie: Vec<RawFinding>,
     /// `Authorization` inserts, with the value's variable when it is one.
@@ -181,7 +205,7 @@ impl FnCx {
     /// and at most `eval::MAX_PARAM_SINKS` (checked here so that the
     /// others are never built; `analyze_fn_as` applies the same rule).
     pub(crate) fn wants_param_sink(
-        &self,
+        &mut self,
         params: u16,
         kind: u16,
         line: usize,
@@ -202,13 +226,19 @@ impl FnCx {
         let room = sinks.len() < cap
             || (sinks.len() < eval::MAX_SINK_GROUPS
                 && !sinks.iter().any(|s| s.params == params && s.kind == kind));
-        room && !sinks.iter().any(|s| {
+        let new = !sinks.iter().any(|s| {
             s.params == params
                 && s.kind == kind
                 && s.line == line
                 && s.column == column
                 && s.file.as_deref() == file
-        })
+        });
+        // A new (parameters, kind) with no room: said in a note.
+        let group_missing = !sinks.iter().any(|s| s.params == params && s.kind == kind);
+        if new && !room && group_missing {
+            self.sink_cap_hit = true;
+        }
+        room && new
     }
 
     pub(crate) fn describe(&self, taint: Taint) -> String {
@@ -231,6 +261,8 @@ pub struct FileAnalyzer<'a> {
     /// Findings dropped by [`FileAnalyzer::compact_findings`], and the
     /// first line of one.
     pub dropped_findings: (usize, usize),
+    /// Where the findings of the unit being analysed begin.
+    pub(crate) unit_start: usize,
     pub(crate) source: &'a str,
     pub(crate) lines: Vec<&'a str>,
     /// Per line: (has a comment mentioning SAFETY, is only a comment or
@@ -848,6 +880,7 @@ impl<'a> FileAnalyzer<'a> {
             dangling_return: None,
             mentions: Default::default(),
             dropped_findings: (0, usize::MAX),
+            unit_start: 0,
         }
     }
 
@@ -921,6 +954,7 @@ impl<'a> FileAnalyzer<'a> {
             // Recursion: iterate summaries to a fixpoint (bounded), with
             // findings discarded, before the reporting pass.
             let kept = self.findings.len();
+            let dropped = self.dropped_findings;
             for pass in 0..FIXPOINT_PASSES {
                 let before = self.summaries.clone();
                 let mut units = vec![Unit::default(); items.len()];
@@ -937,6 +971,7 @@ impl<'a> FileAnalyzer<'a> {
                     units[i].findings = Vec::new();
                 }
                 self.findings.truncate(kept);
+                self.dropped_findings = dropped;
                 record.passes.push(units);
                 let stop = self.summaries == before;
                 // Past the point where the previous analysis stopped (or
@@ -1021,7 +1056,9 @@ impl<'a> FileAnalyzer<'a> {
         let start = self.findings.len();
         let probes = std::mem::take(&mut self.probes);
         let limit_line = self.limit_line.take();
+        let outer = std::mem::replace(&mut self.unit_start, start);
         analyze(self);
+        self.unit_start = outer;
         let unit = Unit {
             probes: std::mem::replace(&mut self.probes, probes),
             findings: self.findings[start..].to_vec(),
@@ -1175,6 +1212,19 @@ impl<'a> FileAnalyzer<'a> {
         }
     }
 
+    /// Push a finding unless the current unit already holds
+    /// `COMPACT_FINDINGS_AT` (then it is counted in the note): one
+    /// function applying a summary of a thousand sinks at each of its
+    /// calls must not hold them all (red team rt46: 104 KB took 1 GB).
+    pub(crate) fn push_finding(&mut self, finding: RawFinding) -> bool {
+        push_capped(
+            &mut self.findings,
+            self.unit_start,
+            &mut self.dropped_findings,
+            finding,
+        )
+    }
+
     /// Keep the [`crate::limits::MAX_FINDINGS_PER_FILE`] most severe
     /// findings (first by line among equals), counting the others: a file
     /// of a million one-line findings must not hold them all (red team
@@ -1221,14 +1271,14 @@ impl<'a> FileAnalyzer<'a> {
         start: Span,
         end: Span,
         message: String,
-    ) {
+    ) -> bool {
         let (line, column) = start_of(start);
         let (end_line, end_column) = end_of(end);
         let stmt_line = cx
             .map(|cx| cx.stmt_line)
             .filter(|l| *l > 0 && *l <= line)
             .unwrap_or(line);
-        self.findings.push(RawFinding {
+        self.push_finding(RawFinding {
             rule,
             line,
             column,
@@ -1239,7 +1289,7 @@ impl<'a> FileAnalyzer<'a> {
             local_source: false,
             flow: Vec::new(),
             file: None,
-        });
+        })
     }
 
     /// A value derived from this function's parameters reaches a sink:
@@ -1291,9 +1341,10 @@ impl<'a> FileAnalyzer<'a> {
         message: String,
         (start, end): (Span, Span),
     ) {
-        self.report(Some(cx), rule_for_kind(kind), start, end, message);
-        if let Some(last) = self.findings.last_mut() {
-            last.local_source = cx.is_local(taint);
+        if self.report(Some(cx), rule_for_kind(kind), start, end, message) {
+            if let Some(last) = self.findings.last_mut() {
+                last.local_source = cx.is_local(taint);
+            }
         }
     }
 

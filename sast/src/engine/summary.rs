@@ -283,6 +283,20 @@ pub(crate) fn order(items: &[FnItem<'_>]) -> (Vec<usize>, bool) {
 }
 
 /// Iterate over the bits set in a parameter mask.
+/// The taint of the argument(s) behind parameter bit `i`: the 16th bit
+/// stands for every argument from the 16th on (see `Taint::from_param`).
+pub(crate) fn arg(args: &[Taint], i: usize) -> Option<Taint> {
+    if i < 15 {
+        return args.get(i).copied();
+    }
+    args.get(15..).filter(|rest| !rest.is_empty()).map(|rest| {
+        rest.iter()
+            .copied()
+            .reduce(Taint::union)
+            .unwrap_or_default()
+    })
+}
+
 pub(crate) fn bits(mask: u16) -> impl Iterator<Item = usize> {
     (0..16).filter(move |i| mask & (1 << i) != 0)
 }
@@ -342,7 +356,7 @@ pub(crate) fn report_public(a: &mut FileAnalyzer<'_>, sig: &syn::Signature, summ
         flow.push((sink.line, format!("sink: {}", sink.what), sink.file.clone()));
         let path = render_flow(&flow);
         let plural = if names.len() == 1 { "" } else { "s" };
-        a.findings.push(RawFinding {
+        a.push_finding(RawFinding {
             rule,
             line: sink.line,
             column: sink.column,
