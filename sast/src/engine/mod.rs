@@ -234,8 +234,7 @@ impl FnCx {
                 && s.file.as_deref() == file
         });
         // A new (parameters, kind) with no room: said in a note.
-        let group_missing = !sinks.iter().any(|s| s.params == params && s.kind == kind);
-        if new && !room && group_missing {
+        if new && !room && !sinks.iter().any(|s| s.params == params && s.kind == kind) {
             self.sink_cap_hit = true;
         }
         room && new
