@@ -184,6 +184,12 @@ pub(crate) fn function_mentions(
     let Some(lines) = a.lines.get(first.saturating_sub(1)..last) else {
         return true;
     };
+    // Small ranges are searched again (cheaper than the cache); a range
+    // of a long line is searched once.
+    let bytes: usize = lines.iter().map(|l| l.len()).sum();
+    if bytes < 16 * 1024 {
+        return lines_mention(a, lines, words);
+    }
     let key = (first, last, words.as_ptr() as usize);
     if let Some(known) = a.mentions.borrow().get(&key) {
         return *known;
