@@ -461,6 +461,33 @@ fn sinks_past_the_summary_groups_limit_are_a_note() {
     );
 }
 
+#[test]
+fn repeated_calls_of_a_summarised_function_do_not_push_out_a_later_finding() {
+    // Red team rt47: 626 calls of a 32-sink helper were 20,032 raw
+    // findings (32 places) in one function, and the unit's cap dropped
+    // the command injection after them, with a note naming the wrong line.
+    let decoys: String = (0..32)
+        .map(|i| format!("    let _ = std::process::Command::new(a).arg(\"{i}\").status();\n"))
+        .collect();
+    let calls = "    run(&t);\n".repeat(626);
+    let source = format!(
+        "fn run(a: &str) {{\n{decoys}}}\n\nfn main() {{\n    let t = std::env::var(\"T\").unwrap();\n{calls}    let _ = std::process::Command::new(&t).status();\n}}\n"
+    );
+    let findings = analyze_source("repeat.rs", &source, false);
+    let last = source.lines().count() - 1;
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.line == last && f.rule == id::COMMAND_INJECTION),
+        "{:?}",
+        findings
+            .iter()
+            .map(|f| (f.line, f.rule))
+            .collect::<Vec<_>>()
+    );
+    assert!(findings.iter().all(|f| f.rule != id::ANALYSIS_LIMIT));
+}
+
 /// Red team rt41: many findings on one generated line each carry a short
 /// snippet (2,800 copies of a 15 KB line were 44 MB of JSON), and a block
 /// of thousands of locals ends in one pass (it re-rendered the block per

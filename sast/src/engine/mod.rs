@@ -108,15 +108,50 @@ pub(crate) fn push_capped(
     dropped: &mut (usize, usize),
     finding: RawFinding,
 ) -> bool {
-    if findings.len().saturating_sub(unit_start) >= COMPACT_FINDINGS_AT {
-        dropped.0 += 1;
-        if finding.file.is_none() {
-            dropped.1 = dropped.1.min(finding.line);
+    let start = unit_start.min(findings.len());
+    if findings.len() - start >= COMPACT_FINDINGS_AT {
+        // The unit's own findings only (no index into them is held while
+        // it runs): duplicates of one place go first (a function calling
+        // a summarised one a thousand times repeats its sinks; red team
+        // rt47), then the least severe, counted.
+        let unit = &mut findings[start..];
+        unit.sort_by(|a, b| {
+            (severity_of(b), &a.file, a.line, a.column, a.rule).cmp(&(
+                severity_of(a),
+                &b.file,
+                b.line,
+                b.column,
+                b.rule,
+            ))
+        });
+        let mut kept: Vec<RawFinding> = findings.drain(start..).collect();
+        kept.dedup_by(|a, b| {
+            a.line == b.line && a.column == b.column && a.rule == b.rule && a.file == b.file
+        });
+        let room = COMPACT_FINDINGS_AT / 2;
+        if kept.len() > room {
+            for f in kept.drain(room..) {
+                dropped.0 += 1;
+                if f.file.is_none() {
+                    dropped.1 = dropped.1.min(f.line);
+                }
+            }
         }
-        return false;
+        findings.extend(kept);
     }
     findings.push(finding);
     true
+}
+
+/// A finding's severity for ranking: its rule's default, one lower for a
+/// local source.
+fn severity_of(f: &RawFinding) -> crate::rules::Severity {
+    let s = crate::rules::find(f.rule).map_or(crate::rules::Severity::Note, |r| r.severity);
+    if f.local_source {
+        s.one_lower()
+    } else {
+        s
+    }
 }
 
 /// Per-function state.
@@ -485,6 +520,9 @@ pub(crate) struct Unit {
     findings: Vec<RawFinding>,
     summary: Option<summary::Summary>,
     limit_line: Option<usize>,
+    /// Findings the unit dropped at its cap (count, first line): given
+    /// back on replay, so the file's note still counts them.
+    dropped: (usize, usize),
 }
 
 /// A file's analysis, function by function (`run` in call-graph order, for
@@ -1030,6 +1068,8 @@ impl<'a> FileAnalyzer<'a> {
         };
         if !old.probes.touches(&prior.dirty) {
             self.findings.extend(old.findings.iter().cloned());
+            self.dropped_findings.0 += old.dropped.0;
+            self.dropped_findings.1 = self.dropped_findings.1.min(old.dropped.1);
             self.probes.extend(&old.probes);
             if self.limit_line.is_none() {
                 self.limit_line = old.limit_line;
@@ -1056,13 +1096,20 @@ impl<'a> FileAnalyzer<'a> {
         let probes = std::mem::take(&mut self.probes);
         let limit_line = self.limit_line.take();
         let outer = std::mem::replace(&mut self.unit_start, start);
+        let dropped_before = std::mem::replace(&mut self.dropped_findings, (0, usize::MAX));
         analyze(self);
         self.unit_start = outer;
+        let dropped = self.dropped_findings;
+        self.dropped_findings = (
+            dropped_before.0 + dropped.0,
+            dropped_before.1.min(dropped.1),
+        );
         let unit = Unit {
             probes: std::mem::replace(&mut self.probes, probes),
             findings: self.findings[start..].to_vec(),
             summary: key.and_then(|key| self.summaries.get(key).cloned()),
             limit_line: self.limit_line,
+            dropped,
         };
         self.probes.extend(&unit.probes);
         self.limit_line = limit_line.or(unit.limit_line);
@@ -1230,17 +1277,9 @@ impl<'a> FileAnalyzer<'a> {
     /// rt45: 3.5 GB for 8 MB of `unsafe{}`). Only called between units.
     pub(crate) fn compact_findings(&mut self) {
         let keep = crate::limits::MAX_FINDINGS_PER_FILE;
-        let severity = |f: &RawFinding| {
-            let s = crate::rules::find(f.rule).map_or(crate::rules::Severity::Note, |r| r.severity);
-            if f.local_source {
-                s.one_lower()
-            } else {
-                s
-            }
-        };
         self.findings.sort_by(|a, b| {
-            (severity(b), &a.file, a.line, a.column, a.rule).cmp(&(
-                severity(a),
+            (severity_of(b), &a.file, a.line, a.column, a.rule).cmp(&(
+                severity_of(a),
                 &b.file,
                 b.line,
                 b.column,
