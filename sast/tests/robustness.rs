@@ -174,6 +174,15 @@ fn a_chunk_past_the_limit_does_not_hide_the_rest_of_a_large_file() {
     );
 }
 
+/// The lines of the `dangling-pointer` findings.
+fn dangling_lines(findings: &[tollgate_sast::Finding]) -> Vec<usize> {
+    findings
+        .iter()
+        .filter(|f| f.rule == id::DANGLING_POINTER)
+        .map(|f| f.line)
+        .collect()
+}
+
 fn write(root: &Path, rel: &str, content: &str) {
     let path = root.join(rel);
     fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -557,11 +566,7 @@ fn many_blocks_under_many_outer_pointers_keep_their_findings() {
     );
     body.push_str("    unsafe { *p0 + *p2999 + *q }\n}\n");
     let findings = analyze_source("blocks.rs", &body, false);
-    let dangling: Vec<usize> = findings
-        .iter()
-        .filter(|f| f.rule == id::DANGLING_POINTER)
-        .map(|f| f.line)
-        .collect();
+    let dangling = dangling_lines(&findings);
     assert_eq!(dangling, vec![n + n + 7], "{findings:?}");
 }
 
@@ -582,11 +587,7 @@ fn dangling_pointers_after_hundreds_of_frees_are_reported() {
         "pub unsafe fn f(c: bool) -> u8 {{\n{frees}    let p;\n    {{\n        let v = vec![1u8, 2, 3];\n        p = v.as_ptr();\n    }}\n    let m = libc::malloc(8) as *mut u8;\n    if c {{ libc::free(m as *mut _); return 0; }}\n    *m = 1;\n    *p\n}}\n"
     );
     let findings = analyze_source("frees.rs", &source, false);
-    let dangling: Vec<usize> = findings
-        .iter()
-        .filter(|f| f.rule == id::DANGLING_POINTER)
-        .map(|f| f.line)
-        .collect();
+    let dangling = dangling_lines(&findings);
     assert_eq!(dangling, vec![400 + 10], "{findings:?}");
 }
 
@@ -600,11 +601,7 @@ fn a_pointer_rederived_many_times_is_killed_once() {
         "pub unsafe fn f() -> u8 {{\n    let q = libc::malloc(64) as *mut u8;\n    let mut p = q.add(1);\n{again}    libc::free(q as *mut _);\n    *p\n}}\n"
     );
     let findings = analyze_source("again.rs", &source, false);
-    let dangling: Vec<usize> = findings
-        .iter()
-        .filter(|f| f.rule == id::DANGLING_POINTER)
-        .map(|f| f.line)
-        .collect();
+    let dangling = dangling_lines(&findings);
     assert_eq!(dangling, vec![2000 + 5], "{findings:?}");
 }
 
@@ -624,11 +621,7 @@ fn dangling_pointer_work_past_its_budget_is_an_analysis_limit_note() {
         "pub unsafe fn early() -> u8 {{\n    let p;\n    {{\n        let v = vec![1u8];\n        p = v.as_ptr();\n    }}\n    *p\n}}\n\npub unsafe fn f(c: bool) -> u8 {{\n    let a = libc::malloc(512) as *mut u8;\n{pointers}{blocks}    *p0\n}}\n"
     );
     let findings = analyze_source("budget.rs", &source, false);
-    let dangling: Vec<usize> = findings
-        .iter()
-        .filter(|f| f.rule == id::DANGLING_POINTER)
-        .map(|f| f.line)
-        .collect();
+    let dangling = dangling_lines(&findings);
     assert_eq!(dangling, vec![7], "{findings:?}");
     let notes: Vec<_> = findings
         .iter()

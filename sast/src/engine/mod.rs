@@ -114,20 +114,8 @@ pub(crate) fn push_capped(
         // it runs): duplicates of one place go first (a function calling
         // a summarised one a thousand times repeats its sinks; red team
         // rt47), then the least severe, counted.
-        let unit = &mut findings[start..];
-        unit.sort_by(|a, b| {
-            (severity_of(b), &a.file, a.line, a.column, a.rule).cmp(&(
-                severity_of(a),
-                &b.file,
-                b.line,
-                b.column,
-                b.rule,
-            ))
-        });
-        let mut kept: Vec<RawFinding> = findings.drain(start..).collect();
-        kept.dedup_by(|a, b| {
-            a.line == b.line && a.column == b.column && a.rule == b.rule && a.file == b.file
-        });
+        let mut kept = findings.split_off(start);
+        rank_and_dedup(&mut kept);
         let room = COMPACT_FINDINGS_AT / 2;
         if kept.len() > room {
             for f in kept.drain(room..) {
@@ -141,6 +129,23 @@ pub(crate) fn push_capped(
     }
     findings.push(finding);
     true
+}
+
+/// Most severe first (then by file and place), one finding per place and
+/// rule: the order in which capped findings are kept.
+fn rank_and_dedup(findings: &mut Vec<RawFinding>) {
+    findings.sort_by(|a, b| {
+        (severity_of(b), &a.file, a.line, a.column, a.rule).cmp(&(
+            severity_of(a),
+            &b.file,
+            b.line,
+            b.column,
+            b.rule,
+        ))
+    });
+    findings.dedup_by(|a, b| {
+        a.line == b.line && a.column == b.column && a.rule == b.rule && a.file == b.file
+    });
 }
 
 /// A finding's severity for ranking: its rule's default, one lower for a
@@ -1277,18 +1282,7 @@ impl<'a> FileAnalyzer<'a> {
     /// rt45: 3.5 GB for 8 MB of `unsafe{}`). Only called between units.
     pub(crate) fn compact_findings(&mut self) {
         let keep = crate::limits::MAX_FINDINGS_PER_FILE;
-        self.findings.sort_by(|a, b| {
-            (severity_of(b), &a.file, a.line, a.column, a.rule).cmp(&(
-                severity_of(a),
-                &b.file,
-                b.line,
-                b.column,
-                b.rule,
-            ))
-        });
-        self.findings.dedup_by(|a, b| {
-            a.line == b.line && a.column == b.column && a.rule == b.rule && a.file == b.file
-        });
+        rank_and_dedup(&mut self.findings);
         if self.findings.len() > keep {
             let first = self.findings[keep..]
                 .iter()
