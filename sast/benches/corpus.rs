@@ -7,8 +7,8 @@
 //! Corpus: `TOLLGATE_BENCH_CORPUS`, or every crate source in the local cargo
 //! registry (`$CARGO_HOME/registry/src`), which after building the workspace
 //! holds a few hundred real crates. Run with `cargo bench -p tollgate-sast`.
-//! Each pass runs `TOLLGATE_BENCH_RUNS` times (default 3); the fastest run
-//! is reported.
+//! Each pass runs `TOLLGATE_BENCH_RUNS` times (default 3), the two passes
+//! alternating; the fastest run of each is reported.
 
 #[path = "support/annotated.rs"]
 mod annotated;
@@ -40,30 +40,44 @@ fn cpu_time() -> Option<Duration> {
     Some(Duration::from_millis((utime + stime) * 10))
 }
 
-/// The fastest of `runs` runs by wall time, with its CPU time (on a
-/// loaded machine CPU time is the steadier measure).
-fn best_of<T>(
-    name: &str,
+/// One timed run: wall time and CPU time.
+fn timed<T>(name: &str, run: usize, f: &mut impl FnMut() -> T) -> (Duration, Option<Duration>, T) {
+    let (start, cpu_start) = (Instant::now(), cpu_time());
+    let out = f();
+    let elapsed = start.elapsed();
+    let cpu = cpu_start.zip(cpu_time()).map(|(a, b)| b.saturating_sub(a));
+    eprintln!(
+        "  {name} run {run}: {:.3} s wall, {} s CPU",
+        elapsed.as_secs_f64(),
+        cpu.map_or("?".into(), |c| format!("{:.2}", c.as_secs_f64()))
+    );
+    (elapsed, cpu, out)
+}
+
+/// The fastest of `runs` runs of each of two passes by wall time, with
+/// its CPU time. The passes alternate (a, b, a, b, ...), so that a
+/// machine slowing down or speeding up during the bench weighs on both
+/// alike (run back to back, three of one then three of the other, the
+/// ratio moved by 10-20% between runs of the same binary).
+type Timed<T> = (Duration, Option<Duration>, T);
+fn best_of_alternating<A, B>(
+    (name_a, mut a): (&str, impl FnMut() -> A),
+    (name_b, mut b): (&str, impl FnMut() -> B),
     runs: usize,
-    mut f: impl FnMut() -> T,
-) -> (Duration, Option<Duration>, T) {
-    let mut best: Option<(Duration, Option<Duration>, T)> = None;
-    for run in 0..runs.max(1) {
-        let (start, cpu_start) = (Instant::now(), cpu_time());
-        let out = f();
-        let elapsed = start.elapsed();
-        let cpu = cpu_start.zip(cpu_time()).map(|(a, b)| b.saturating_sub(a));
-        eprintln!(
-            "  {name} run {}: {:.3} s wall, {} s CPU",
-            run + 1,
-            elapsed.as_secs_f64(),
-            cpu.map_or("?".into(), |c| format!("{:.2}", c.as_secs_f64()))
-        );
-        if best.as_ref().is_none_or(|(d, _, _)| elapsed < *d) {
-            best = Some((elapsed, cpu, out));
+) -> (Timed<A>, Timed<B>) {
+    let mut best_a = timed(name_a, 1, &mut a);
+    let mut best_b = timed(name_b, 1, &mut b);
+    for run in 2..=runs {
+        let next = timed(name_a, run, &mut a);
+        if next.0 < best_a.0 {
+            best_a = next;
+        }
+        let next = timed(name_b, run, &mut b);
+        if next.0 < best_b.0 {
+            best_b = next;
         }
     }
-    best.unwrap_or_else(|| (Duration::ZERO, None, f()))
+    (best_a, best_b)
 }
 
 /// Recall and precision over the annotated directories: `benches/vulns/`
@@ -151,10 +165,10 @@ fn main() {
 
     peak_memory(&files);
     eprintln!(
-        "timing {} files: parse-only pass, then the full rule set, {runs} run(s) each",
+        "timing {} files: a parse-only pass and the full rule set, alternating, {runs} run(s) each",
         files.len()
     );
-    let (parse_time, parse_cpu, parsed) = best_of("parse only", runs, || {
+    let parse_only = || {
         files
             .par_iter()
             .map(|path| {
@@ -162,13 +176,19 @@ fn main() {
                     return (0usize, 0usize);
                 };
                 let lines = text.lines().count();
-                (lines, usize::from(syn::parse_file(&text).is_ok()))
+                let ok = syn::parse_file(&text).is_ok();
+                // As the scan does after each file: without this, the
+                // span table of every file parsed on the thread is kept
+                // (a copy of all the text, 0.3 GB a pass), and each pass
+                // leaves the process larger and slower than the last.
+                proc_macro2::extra::invalidate_current_thread_spans();
+                (lines, usize::from(ok))
             })
             .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
-    });
-    let (scan_time, scan_cpu, report) = best_of("full rule set", runs, || {
-        tollgate_sast::scan(std::slice::from_ref(&corpus), &options)
-    });
+    };
+    let full = || tollgate_sast::scan(std::slice::from_ref(&corpus), &options);
+    let ((parse_time, parse_cpu, parsed), (scan_time, scan_cpu, report)) =
+        best_of_alternating(("parse only", parse_only), ("full rule set", full), runs);
     let report = match report {
         Ok(report) => report,
         Err(e) => {

@@ -178,8 +178,8 @@ pub(crate) fn function_mentions(
     // `'static`: the list's address identifies it in the cache.
     words: &'static [&'static str],
 ) -> bool {
-    use syn::spanned::Spanned;
-    let first = crate::engine::start_of(sig.fn_token.span()).0;
+    // The field, not `Spanned::span` (which tokenises the keyword).
+    let first = crate::engine::start_of(sig.fn_token.span).0;
     let last = crate::engine::start_of(block.brace_token.span.close()).0;
     let Some(lines) = a.lines.get(first.saturating_sub(1)..last) else {
         return true;

@@ -551,15 +551,16 @@ impl FileAnalyzer<'_> {
         // Borrowed, not cloned (a summary holds strings for every sink):
         // the fields written below are disjoint from `summaries`.
         let summary = self.summaries.get(key)?;
-        let (findings, local_keys, rel, unit_start, dropped) = (
+        let (findings, local_keys, rel, unit_start, dropped, flows) = (
             &mut self.findings,
             &self.local_keys,
             &self.rel,
             self.unit_start,
             &mut self.dropped_findings,
+            &mut self.unit_flows,
         );
         let call_line = start_of(call_span).0;
-        let step = format!("call to `{key}`");
+        let step = || format!("call to `{key}`");
         for sink in summary.param_sinks.iter() {
             for i in summary::bits(sink.params) {
                 let Some(t) = summary::arg(args, i) else {
@@ -572,7 +573,10 @@ impl FileAnalyzer<'_> {
                 // model leaves these local sources out too). Within a
                 // file they are still reported, one severity lower.
                 let crosses_files = sink.file.is_some() || !local_keys.contains(key);
-                if t.has(sink.kind) && !(crosses_files && cx.is_local(t)) {
+                if t.has(sink.kind)
+                    && !(crosses_files && cx.is_local(t))
+                    && first_flow_here(flows, sink, cx.is_local(t))
+                {
                     let source = cx
                         .source_of(t)
                         .map(|s| (s.line, s.what.clone()))
@@ -580,7 +584,7 @@ impl FileAnalyzer<'_> {
                     // Steps here are in this file; the callee's in its own.
                     let here = sink.file.as_ref().map(|_| rel.clone());
                     let mut flow = vec![(source.0, format!("source: {}", source.1), here.clone())];
-                    flow.push((call_line, step.clone(), here));
+                    flow.push((call_line, step(), here));
                     flow.extend(sink.via.iter().cloned());
                     flow.push((sink.line, format!("sink: {}", sink.what), sink.file.clone()));
                     let path = summary::render_flow(&flow);
@@ -618,7 +622,7 @@ impl FileAnalyzer<'_> {
                     )
                 {
                     let here = sink.file.as_ref().map(|_| rel.clone());
-                    let mut via = vec![(call_line, step.clone(), here)];
+                    let mut via = vec![(call_line, step(), here)];
                     via.extend(sink.via.iter().cloned());
                     std::sync::Arc::make_mut(&mut cx.summary.param_sinks).push(
                         summary::ParamSink {
@@ -660,6 +664,23 @@ impl FileAnalyzer<'_> {
         }
         Some(result)
     }
+}
+
+/// Whether a flow to `sink` (from a `local` source or not) is to be
+/// reported: always for the unit's first [`super::SUMMARY_FLOWS_UNTRACKED`]
+/// flows, and after that only for a place it has not reported yet (the
+/// final de-duplication keeps one finding per place; its severity depends
+/// on `local`, so both are kept).
+fn first_flow_here(
+    (count, seen): &mut super::UnitFlows,
+    sink: &summary::ParamSink,
+    local: bool,
+) -> bool {
+    *count += 1;
+    if *count <= super::SUMMARY_FLOWS_UNTRACKED {
+        return true;
+    }
+    seen.insert((sink.file.clone(), sink.line, sink.column, sink.kind, local))
 }
 
 /// `read_u32`, `read_u64_le`, `get_u16`, `get_i32_le`, `read_varint`: a

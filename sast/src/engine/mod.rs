@@ -95,6 +95,15 @@ pub(crate) struct Var {
     pub(crate) dynamic_list: bool,
 }
 
+/// A unit's count of flows through summaries, and the places (file,
+/// line, column, kind, local source) of those it remembers.
+pub(crate) type UnitFlows = (usize, HashSet<(Option<String>, usize, usize, u16, bool)>);
+
+/// Flows through summaries a unit reports before it remembers their
+/// places (below this, every call's flow is kept, and the final
+/// de-duplication chooses among them as it always has).
+pub(crate) const SUMMARY_FLOWS_UNTRACKED: usize = 256;
+
 /// Findings held before [`FileAnalyzer::compact_findings`] runs, and the
 /// most one unit (function) adds.
 const COMPACT_FINDINGS_AT: usize = 4 * crate::limits::MAX_FINDINGS_PER_FILE;
@@ -302,6 +311,13 @@ pub struct FileAnalyzer<'a> {
     pub dropped_findings: (usize, usize),
     /// Where the findings of the unit being analysed begin.
     pub(crate) unit_start: usize,
+    /// Flows through summaries the unit being analysed has reported, and
+    /// the places (file, line, column, kind, local source) of those past
+    /// the first [`SUMMARY_FLOWS_UNTRACKED`]: a call repeating one of
+    /// them is not formatted again (red team rt48: 1.2M calls of a
+    /// 32-sink helper took 102 s building findings that de-duplication
+    /// then dropped).
+    pub(crate) unit_flows: UnitFlows,
     pub(crate) source: &'a str,
     pub(crate) lines: Vec<&'a str>,
     /// Per line: (has a comment mentioning SAFETY, is only a comment or
@@ -621,21 +637,107 @@ pub(crate) fn leftmost_span(mut e: &Expr) -> Span {
             Expr::Block(b) if b.attrs.is_empty() && b.label.is_none() => {
                 return b.block.brace_token.span.open()
             }
+            Expr::Unary(u) if u.attrs.is_empty() => {
+                return match u.op {
+                    syn::UnOp::Deref(t) => t.span,
+                    syn::UnOp::Not(t) => t.span,
+                    syn::UnOp::Neg(t) => t.span,
+                    _ => e.span(),
+                }
+            }
+            Expr::Reference(r) if r.attrs.is_empty() => return r.and_token.span,
+            Expr::Paren(p) if p.attrs.is_empty() => return p.paren_token.span.open(),
+            Expr::Tuple(t) if t.attrs.is_empty() => return t.paren_token.span.open(),
+            Expr::Array(a) if a.attrs.is_empty() => return a.bracket_token.span.open(),
+            Expr::Repeat(r) if r.attrs.is_empty() => return r.bracket_token.span.open(),
+            Expr::Let(l) if l.attrs.is_empty() => return l.let_token.span,
+            Expr::Break(b) if b.attrs.is_empty() => return b.break_token.span,
+            Expr::Continue(c) if c.attrs.is_empty() => return c.continue_token.span,
+            Expr::Async(a) if a.attrs.is_empty() => return a.async_token.span,
+            Expr::Closure(c) if c.attrs.is_empty() => {
+                return match (
+                    &c.lifetimes,
+                    &c.constness,
+                    &c.movability,
+                    &c.asyncness,
+                    &c.capture,
+                ) {
+                    (Some(l), ..) => l.for_token.span,
+                    (None, Some(t), ..) => t.span,
+                    (None, None, Some(t), ..) => t.span,
+                    (None, None, None, Some(t), _) => t.span,
+                    (None, None, None, None, Some(t)) => t.span,
+                    (None, None, None, None, None) => c.or1_token.span,
+                }
+            }
+            Expr::Struct(s) if s.attrs.is_empty() && s.qself.is_none() => {
+                return match s.path.segments.first() {
+                    Some(first) if s.path.leading_colon.is_none() => first.ident.span(),
+                    _ => e.span(),
+                }
+            }
             _ => return e.span(),
         };
+    }
+}
+
+/// The span of an item's first token when it is cheap to find (an
+/// attribute, a visibility, the item's keyword); `Spanned::span` otherwise.
+fn item_start(item: &syn::Item) -> Span {
+    let (attrs, vis) = match item {
+        syn::Item::Fn(f) => (&f.attrs, Some(&f.vis)),
+        syn::Item::Const(c) => (&c.attrs, Some(&c.vis)),
+        syn::Item::Static(s) => (&s.attrs, Some(&s.vis)),
+        syn::Item::Struct(s) => (&s.attrs, Some(&s.vis)),
+        syn::Item::Enum(e) => (&e.attrs, Some(&e.vis)),
+        syn::Item::Use(u) => (&u.attrs, Some(&u.vis)),
+        syn::Item::Impl(i) => (&i.attrs, None),
+        _ => return item.span(),
+    };
+    if let Some(attr) = attrs.first() {
+        return attr.pound_token.span;
+    }
+    match vis {
+        Some(syn::Visibility::Public(p)) => return p.span,
+        Some(syn::Visibility::Restricted(r)) => return r.pub_token.span,
+        _ => {}
+    }
+    match item {
+        syn::Item::Fn(f)
+            if f.sig.constness.is_none()
+                && f.sig.asyncness.is_none()
+                && f.sig.unsafety.is_none()
+                && f.sig.abi.is_none() =>
+        {
+            f.sig.fn_token.span
+        }
+        syn::Item::Const(c) => c.const_token.span,
+        syn::Item::Static(s) => s.static_token.span,
+        syn::Item::Struct(s) => s.struct_token.span,
+        syn::Item::Enum(e) => e.enum_token.span,
+        syn::Item::Use(u) => u.use_token.span,
+        syn::Item::Impl(i) if i.defaultness.is_none() && i.unsafety.is_none() => i.impl_token.span,
+        _ => item.span(),
     }
 }
 
 /// First line of a statement, cheaply (see [`leftmost_span`]).
 pub(crate) fn stmt_line(stmt: &Stmt) -> usize {
     let span = match stmt {
-        Stmt::Local(l) if l.attrs.is_empty() => l.let_token.span,
         Stmt::Expr(e, _) => leftmost_span(e),
+        Stmt::Local(l) => l
+            .attrs
+            .first()
+            .map_or(l.let_token.span, |a| a.pound_token.span),
         Stmt::Macro(m) if m.attrs.is_empty() => match m.mac.path.segments.first() {
             Some(first) if m.mac.path.leading_colon.is_none() => first.ident.span(),
             _ => stmt.span(),
         },
-        _ => stmt.span(),
+        Stmt::Macro(m) => m
+            .attrs
+            .first()
+            .map_or_else(|| stmt.span(), |a| a.pound_token.span),
+        Stmt::Item(item) => item_start(item),
     };
     start_of(span).0
 }
@@ -923,6 +1025,7 @@ impl<'a> FileAnalyzer<'a> {
             mentions: Default::default(),
             dropped_findings: (0, usize::MAX),
             unit_start: 0,
+            unit_flows: Default::default(),
         }
     }
 
@@ -1101,9 +1204,11 @@ impl<'a> FileAnalyzer<'a> {
         let probes = std::mem::take(&mut self.probes);
         let limit_line = self.limit_line.take();
         let outer = std::mem::replace(&mut self.unit_start, start);
+        let outer_flows = std::mem::take(&mut self.unit_flows);
         let dropped_before = std::mem::replace(&mut self.dropped_findings, (0, usize::MAX));
         analyze(self);
         self.unit_start = outer;
+        self.unit_flows = outer_flows;
         let dropped = self.dropped_findings;
         self.dropped_findings = (
             dropped_before.0 + dropped.0,
