@@ -22,7 +22,8 @@
 //! which is where it would end had it gone through every round.
 
 use crate::engine::summary::Summary;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use crate::{HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Re-analysis rounds after the first pass.
 pub(crate) const MAX_ROUNDS: usize = 3;
@@ -100,7 +101,7 @@ pub(crate) fn called_from_elsewhere<'a>(
     let files: Vec<_> = files.collect();
     // Each name called: the first file calling it, and whether another
     // one does too.
-    let mut callers: HashMap<&str, (usize, bool)> = HashMap::new();
+    let mut callers: HashMap<&str, (usize, bool)> = HashMap::default();
     for (n, (_, calls)) in files.iter().enumerate() {
         for call in calls.iter() {
             if defs.unique(call) {

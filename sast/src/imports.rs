@@ -6,7 +6,7 @@
 //! any nesting depth) is recorded. Shadowing between modules of one file is
 //! rare enough that the precision is not worth a scope tree.
 
-use std::collections::HashMap;
+use crate::HashMap;
 use syn::visit::Visit;
 
 #[derive(Debug, Default)]

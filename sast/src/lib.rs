@@ -38,11 +38,18 @@ pub use config::Config;
 pub use rules::Severity;
 pub use suppress::Baseline;
 
+/// The crate's hash maps: `ahash`, keyed at random per map (the default
+/// SipHash cost about 6% of a registry scan; ahash's random keys keep
+/// the resistance to crafted collisions that input from an attacker
+/// needs).
+pub(crate) type HashMap<K, V> = std::collections::HashMap<K, V, ahash::RandomState>;
+/// See [`HashMap`].
+pub(crate) type HashSet<K> = std::collections::HashSet<K, ahash::RandomState>;
+
 use engine::summary::Summary;
 use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// Files larger than this are reported as `parse-error` instead of parsed:
@@ -360,7 +367,7 @@ pub fn scan(targets: &[PathBuf], options: &Options) -> Result<Report, Error> {
         let mut imports = Vec::new();
         // The files that call into others: a later pass may analyse them
         // again, so their trees are kept.
-        let mut involved = std::collections::HashSet::new();
+        let mut involved = crate::HashSet::default();
         // Whether the pass after the rounds has work.
         let mut deferred = false;
         for (i, result) in per_file.iter_mut().enumerate() {
@@ -393,7 +400,7 @@ pub fn scan(targets: &[PathBuf], options: &Options) -> Result<Report, Error> {
         }
         // Only the trees of files a pass may analyse again are needed.
         if let Some(pool) = &pool {
-            let wanted: std::collections::HashSet<usize> = again
+            let wanted: crate::HashSet<usize> = again
                 .iter()
                 .chain(involved.iter().filter(|_| !settled))
                 .copied()
@@ -450,7 +457,7 @@ pub fn scan(targets: &[PathBuf], options: &Options) -> Result<Report, Error> {
         pool.broadcast(|_| trees::clear());
     }
     // Findings at sinks in other files go to those files.
-    let mut foreign: HashMap<String, Vec<Finding>> = HashMap::new();
+    let mut foreign: HashMap<String, Vec<Finding>> = HashMap::default();
     for result in &mut per_file {
         for f in std::mem::take(&mut result.foreign) {
             foreign.entry(f.path.clone()).or_default().push(f);
@@ -498,7 +505,20 @@ pub fn scan(targets: &[PathBuf], options: &Options) -> Result<Report, Error> {
             });
             extra.retain(|f| !result.findings.iter().any(|g| same(g, f)));
             extra.sort_by(|a, b| {
-                (a.line, a.column, &a.message).cmp(&(b.line, b.column, &b.message))
+                (
+                    a.line,
+                    a.column,
+                    a.rule,
+                    std::cmp::Reverse(a.severity),
+                    &a.message,
+                )
+                    .cmp(&(
+                        b.line,
+                        b.column,
+                        b.rule,
+                        std::cmp::Reverse(b.severity),
+                        &b.message,
+                    ))
             });
             extra.dedup_by(|a, b| a.line == b.line && a.column == b.column && a.rule == b.rule);
             result.findings.extend(extra);
@@ -655,7 +675,7 @@ pub fn collect_files(targets: &[PathBuf], options: &Options) -> Result<Vec<PathB
 /// come first: `dir/a/b/x.rs`; a declaration whose enclosing modules cannot
 /// be told (an inline module with a `#[path]`, text the lexer cannot
 /// follow) excludes nothing.
-fn test_module_files(files: &[PathBuf]) -> std::collections::HashSet<PathBuf> {
+fn test_module_files(files: &[PathBuf]) -> crate::HashSet<PathBuf> {
     static DECL: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
     let Some(decl) = DECL
         .get_or_init(|| {
@@ -668,7 +688,7 @@ fn test_module_files(files: &[PathBuf]) -> std::collections::HashSet<PathBuf> {
     else {
         return Default::default();
     };
-    let mut out = std::collections::HashSet::new();
+    let mut out = crate::HashSet::default();
     for file in files {
         let Ok(text) = std::fs::read_to_string(file) else {
             continue;
@@ -891,7 +911,7 @@ struct FileResult {
     findings: Vec<Finding>,
     /// Summaries other files may call, and the names this file calls.
     exports: crosscrate::Exports,
-    calls: std::collections::HashSet<String>,
+    calls: crate::HashSet<String>,
     /// The summaries imported from other files for this analysis.
     imported: Vec<(String, Summary, bool)>,
     /// Findings at sinks in other files (reached through their functions).
@@ -1321,17 +1341,28 @@ fn analyze_text(
             result.foreign.push(finding);
         }
     }
-    // At one place, a flow from a source is kept before a public
-    // function's parameter.
+    // At one place, the most severe flow is kept (request data before an
+    // environment variable: red team rt49 saw the message's alphabetical
+    // order turn a critical injection into a high one), and a flow from a
+    // source before a public function's parameter.
     let public = |f: &Finding| f.message.starts_with(engine::summary::PUBLIC_PARAMETER);
     findings.sort_by(|a, b| {
-        (a.line, a.column, a.rule, public(a), &a.message).cmp(&(
-            b.line,
-            b.column,
-            b.rule,
-            public(b),
-            &b.message,
-        ))
+        (
+            a.line,
+            a.column,
+            a.rule,
+            std::cmp::Reverse(a.severity),
+            public(a),
+            &a.message,
+        )
+            .cmp(&(
+                b.line,
+                b.column,
+                b.rule,
+                std::cmp::Reverse(b.severity),
+                public(b),
+                &b.message,
+            ))
     });
     findings.dedup_by(|a, b| a.line == b.line && a.column == b.column && a.rule == b.rule);
     // A password hashed with a broken hash is `weak-hash`; the line's
@@ -1342,7 +1373,7 @@ fn analyze_text(
         .map(|f| f.line)
         .collect();
     if !weak_lines.is_empty() {
-        let weak_lines: std::collections::HashSet<usize> = weak_lines.into_iter().collect();
+        let weak_lines: crate::HashSet<usize> = weak_lines.into_iter().collect();
         findings.retain(|f| !(f.rule == rules::id::BROKEN_HASH && weak_lines.contains(&f.line)));
     }
     // At most `MAX_FINDINGS_PER_FILE`, the most severe first, and a note
@@ -1409,7 +1440,7 @@ fn snippet_of(line: &str) -> String {
 }
 
 fn assign_fingerprints(findings: &mut [Finding]) {
-    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut seen: HashMap<String, usize> = HashMap::default();
     for f in findings.iter_mut() {
         let mut hasher = Sha256::new();
         hasher.update(f.rule.as_bytes());

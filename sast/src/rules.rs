@@ -332,11 +332,11 @@ pub fn is_meta(rule_id: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashSet;
+    use crate::HashSet;
 
     #[test]
     fn ids_are_unique_kebab_case_and_complete() {
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         for rule in RULES {
             assert!(seen.insert(rule.id), "duplicate rule id {}", rule.id);
             assert!(

@@ -21,8 +21,8 @@
 //! This only saves work: an analysis of a kept tree is the analysis of the
 //! same text parsed again.
 
+use crate::HashMap;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Source bytes whose trees a scan keeps at most (split between the

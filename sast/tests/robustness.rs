@@ -497,6 +497,65 @@ fn repeated_calls_of_a_summarised_function_do_not_push_out_a_later_finding() {
     assert!(findings.iter().all(|f| f.rule != id::ANALYSIS_LIMIT));
 }
 
+#[test]
+fn a_flow_into_another_file_dropped_by_a_compaction_is_reported_by_a_later_call() {
+    // Red team rt49: past 256 flows a unit reports each place once; a
+    // flow into `b.rs` ranked after 10,000 equally severe local findings
+    // and a compaction dropped it, and the call after that was skipped as
+    // already reported: the command injection in b.rs went unreported.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let lib = format!(
+        "mod b;\nuse axum::extract::Query;\n\npub async fn h(Query(q): Query<String>) {{\n{}{}{}}}\n",
+        "b::run(&q);\n".repeat(257),
+        "\"AKIAIOSFODNN7EXAMPLE\";\n".repeat(20_001),
+        "b::run(&q);\n"
+    );
+    write(root, "src/lib.rs", &lib);
+    write(
+        root,
+        "src/b.rs",
+        "pub(crate) fn run(a: &str) {\n    let _ = std::process::Command::new(a).status();\n}\n",
+    );
+    let options = Options {
+        root: root.to_path_buf(),
+        ..Options::default()
+    };
+    let report = scan(&[root.to_path_buf()], &options).unwrap();
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.path == "src/b.rs" && f.line == 2 && f.rule == id::COMMAND_INJECTION),
+        "{:?}",
+        report
+            .findings
+            .iter()
+            .filter(|f| f.path == "src/b.rs")
+            .collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn the_most_severe_flow_into_a_sink_is_the_one_reported() {
+    // Red team rt49: an environment variable and request data reached one
+    // sink; the alphabetically first message (the environment's, one
+    // severity lower) was kept.
+    let source = "use axum::extract::Query;\nfn run(a: &str) {\n    let _ = std::process::Command::new(a).status();\n}\npub async fn h(Query(q): Query<String>) {\n    let t = std::env::var(\"T\").unwrap();\n    run(&t);\n    run(&q);\n}\n";
+    let findings = analyze_source("mix.rs", source, false);
+    let at_sink: Vec<_> = findings
+        .iter()
+        .filter(|f| f.line == 3 && f.rule == id::COMMAND_INJECTION)
+        .collect();
+    assert_eq!(at_sink.len(), 1, "{findings:?}");
+    assert_eq!(
+        at_sink[0].severity,
+        tollgate_sast::Severity::Critical,
+        "{}",
+        at_sink[0].message
+    );
+}
+
 /// Red team rt41: many findings on one generated line each carry a short
 /// snippet (2,800 copies of a 15 KB line were 44 MB of JSON), and a block
 /// of thousands of locals ends in one pass (it re-rendered the block per

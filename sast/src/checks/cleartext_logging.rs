@@ -609,11 +609,11 @@ fn secret_debug(a: &FileAnalyzer<'_>, cx: &FnCx, name: &str) -> Option<(String, 
 /// nothing or are not strings).
 pub(crate) fn collect_secret_debug_types(
     file: &syn::File,
-    out: &mut std::collections::HashMap<String, String>,
+    out: &mut crate::HashMap<String, String>,
 ) {
     struct Types<'o>(
-        &'o mut std::collections::HashMap<String, String>,
-        &'o std::collections::HashSet<String>,
+        &'o mut crate::HashMap<String, String>,
+        &'o crate::HashSet<String>,
     );
     fn derives_debug(attrs: &[syn::Attribute]) -> bool {
         attrs.iter().any(|a| {
@@ -630,7 +630,7 @@ pub(crate) fn collect_secret_debug_types(
     /// by an attribute (`#[debug(skip)]`, `#[educe(Debug(ignore))]`).
     fn secret_field<'f>(
         fields: impl Iterator<Item = &'f syn::Field>,
-        own_debug: &std::collections::HashSet<String>,
+        own_debug: &crate::HashSet<String>,
     ) -> Option<String> {
         fields.into_iter().find_map(|f| {
             let name = f.ident.as_ref()?.to_string();
@@ -658,7 +658,7 @@ pub(crate) fn collect_secret_debug_types(
     /// they show).
     /// Also types whose hand-written `impl Display` writes a secret field
     /// (`write!(f, "{}", self.password)`), with that field.
-    struct OwnDebug(std::collections::HashSet<String>, Vec<(String, String)>);
+    struct OwnDebug(crate::HashSet<String>, Vec<(String, String)>);
     /// `self.<secret field>` anywhere in these tokens.
     fn self_secret_field(tokens: proc_macro2::TokenStream) -> Option<String> {
         use proc_macro2::TokenTree;

@@ -1,5 +1,6 @@
 use super::prelude::*;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use crate::{HashMap, HashSet};
+use std::collections::BTreeSet;
 use syn::visit::Visit;
 use syn::{Pat, Stmt};
 
@@ -629,7 +630,7 @@ impl Walker<'_, '_> {
     /// the walk costs the number of those pointers. A dead pointer is not
     /// followed: what derives from it died with it or was made dead.
     fn reachable(&mut self, owner: &str) -> Vec<String> {
-        let mut visited: HashSet<String> = HashSet::from([owner.to_string()]);
+        let mut visited: HashSet<String> = [owner.to_string()].into_iter().collect();
         let mut frontier = vec![owner.to_string()];
         let mut out = Vec::new();
         while let Some(o) = frontier.pop() {

@@ -259,12 +259,12 @@ pub(crate) static CHECKS: &[&dyn Check] = &[
 /// order: a callee ends with a sink's path only if its last segment is
 /// that path's.
 fn call_sinks_by_last_segment(
-) -> &'static std::collections::HashMap<&'static str, Vec<&'static crate::patterns::CallSink>> {
+) -> &'static crate::HashMap<&'static str, Vec<&'static crate::patterns::CallSink>> {
     static INDEX: std::sync::OnceLock<
-        std::collections::HashMap<&'static str, Vec<&'static crate::patterns::CallSink>>,
+        crate::HashMap<&'static str, Vec<&'static crate::patterns::CallSink>>,
     > = std::sync::OnceLock::new();
     INDEX.get_or_init(|| {
-        let mut index: std::collections::HashMap<&'static str, Vec<_>> = Default::default();
+        let mut index: crate::HashMap<&'static str, Vec<_>> = Default::default();
         for sink in crate::patterns::CALL_SINKS.iter().flat_map(|g| g.iter()) {
             let last = sink.path.rsplit("::").next().unwrap_or(sink.path);
             index.entry(last).or_default().push(sink);

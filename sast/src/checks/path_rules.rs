@@ -1,6 +1,6 @@
 use super::prelude::*;
 use crate::patterns::PathRule;
-use std::collections::HashMap;
+use crate::HashMap;
 use std::sync::OnceLock;
 
 /// The rules that are a table of API paths (`patterns::PATH_RULES`):
@@ -17,7 +17,7 @@ fn by_first_segment() -> &'static HashMap<&'static str, Vec<(usize, &'static Pat
     static INDEX: OnceLock<HashMap<&'static str, Vec<(usize, &'static PathRule)>>> =
         OnceLock::new();
     INDEX.get_or_init(|| {
-        let mut index: HashMap<&'static str, Vec<(usize, &'static PathRule)>> = HashMap::new();
+        let mut index: HashMap<&'static str, Vec<(usize, &'static PathRule)>> = HashMap::default();
         for (n, rule) in PATH_RULES.iter().flat_map(|g| g.iter()).enumerate() {
             let first = rule.pattern.split("::").next().unwrap_or(rule.pattern);
             index.entry(first).or_default().push((n, rule));

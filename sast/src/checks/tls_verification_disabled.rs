@@ -230,11 +230,8 @@ fn accepts_any_host_key(f: &syn::ImplItemFn) -> Option<Span> {
 
 /// The file's rustls verifier impls, by type name: whether each accepts
 /// every certificate.
-pub(crate) fn collect_verifiers(
-    file: &syn::File,
-    out: &mut std::collections::HashMap<String, bool>,
-) {
-    struct Impls<'o>(&'o mut std::collections::HashMap<String, bool>);
+pub(crate) fn collect_verifiers(file: &syn::File, out: &mut crate::HashMap<String, bool>) {
+    struct Impls<'o>(&'o mut crate::HashMap<String, bool>);
     impl<'ast> syn::visit::Visit<'ast> for Impls<'_> {
         fn visit_item_impl(&mut self, item: &'ast syn::ItemImpl) {
             let is_verifier = item.trait_.as_ref().is_some_and(|(_, p, _)| {
@@ -409,14 +406,11 @@ fn called_with_true(a: &FileAnalyzer<'_>, cx: &FnCx, param: &str) -> bool {
 /// `impl Type`), `.name` for a method call. Arguments of macros that
 /// read as expressions (`assert!(f(true))`) are included. Made once per
 /// file that turns off TLS checks with a flag: linear in the file.
-pub(crate) fn collect_true_args(
-    file: &syn::File,
-    out: &mut std::collections::HashMap<String, u64>,
-) {
+pub(crate) fn collect_true_args(file: &syn::File, out: &mut crate::HashMap<String, u64>) {
     /// Macro bodies inside macro bodies parsed at most this deep.
     const MAX_MACRO_DEPTH: usize = 8;
     struct Calls<'o> {
-        out: &'o mut std::collections::HashMap<String, u64>,
+        out: &'o mut crate::HashMap<String, u64>,
         self_ty: Option<String>,
         macro_depth: usize,
     }

@@ -139,7 +139,7 @@ impl FileAnalyzer<'_> {
             // One entry per (parameters, kind, sink): a function that calls
             // a summarised one many times must not multiply its sinks
             // (callers of callers would grow exponentially); bounded.
-            let mut seen = HashSet::new();
+            let mut seen = HashSet::default();
             let sinks = std::sync::Arc::make_mut(&mut summary.param_sinks);
             sinks.retain(|s| {
                 seen.insert((s.params, s.kind, s.line, s.column, s.file.clone(), s.built))
@@ -150,7 +150,7 @@ impl FileAnalyzer<'_> {
             // reports itself (else 32 pass-through sinks could push it
             // out).
             if sinks.len() > MAX_PARAM_SINKS {
-                let mut firsts = HashSet::new();
+                let mut firsts = HashSet::default();
                 let front: Vec<bool> = sinks
                     .iter()
                     .map(|s| firsts.insert((s.params, s.kind)) || summary::reports(s))

@@ -12,8 +12,8 @@ pub(crate) use crate::macros::{self, ArgRef, Render};
 use crate::patterns::*;
 use crate::rules::id;
 use crate::taint::{self, Taint, ALLOC, INJECTION, LOG, PATH};
+use crate::{HashMap, HashSet};
 use proc_macro2::Span;
-use std::collections::{HashMap, HashSet};
 use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::{Expr, Pat, Stmt};
@@ -95,9 +95,19 @@ pub(crate) struct Var {
     pub(crate) dynamic_list: bool,
 }
 
-/// A unit's count of flows through summaries, and the places (file,
-/// line, column, kind, local source) of those it remembers.
-pub(crate) type UnitFlows = (usize, HashSet<(Option<String>, usize, usize, u16, bool)>);
+/// Line, column, kind, and whether the source is local.
+pub(crate) type FlowPlace = (usize, usize, u16, bool);
+
+/// A unit's flows through summaries: how many it has reported, the
+/// places it remembers (by file: line, column, kind, local source), and
+/// its dropped-findings count when they were remembered (a place whose
+/// finding a compaction dropped must be reported again).
+#[derive(Default)]
+pub(crate) struct UnitFlows {
+    pub(crate) count: usize,
+    pub(crate) seen: HashMap<Option<String>, HashSet<FlowPlace>>,
+    pub(crate) dropped_at: usize,
+}
 
 /// Flows through summaries a unit reports before it remembers their
 /// places (below this, every call's flow is kept, and the final
@@ -515,7 +525,7 @@ impl Dirty {
 // `import_summary`: the last summary under a key wins; a method's key is
 // added to its name's candidates in import order.
 fn by_key(imports: &[Import]) -> HashMap<&str, &summary::Summary> {
-    let mut map = HashMap::new();
+    let mut map = HashMap::default();
     for (key, summary, _) in imports {
         map.insert(key.as_str(), summary);
     }
@@ -1002,20 +1012,20 @@ impl<'a> FileAnalyzer<'a> {
             lines,
             imports: Imports::default(),
             include_tests,
-            literal_consts: HashSet::new(),
-            verifiers: HashMap::new(),
-            true_args: HashMap::new(),
-            secret_debug_types: HashMap::new(),
+            literal_consts: HashSet::default(),
+            verifiers: HashMap::default(),
+            true_args: HashMap::default(),
+            secret_debug_types: HashMap::default(),
             findings: Vec::new(),
             depth: 0,
             limit_line: None,
-            summaries: HashMap::new(),
-            local_keys: HashSet::new(),
+            summaries: HashMap::default(),
+            local_keys: HashSet::default(),
             defined: Vec::new(),
-            calls: HashSet::new(),
+            calls: HashSet::default(),
             rel: path.to_string(),
-            methods: HashMap::new(),
-            done: HashSet::new(),
+            methods: HashMap::default(),
+            done: HashSet::default(),
             probes: Probes::default(),
             prior: None,
             record: None,

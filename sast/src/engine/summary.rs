@@ -15,7 +15,7 @@
 //! with findings discarded.
 
 use super::*;
-use std::collections::HashMap;
+use crate::engine::HashMap;
 use syn::visit::Visit;
 
 /// A parameter of the function that reaches a sink inside it (or inside a
@@ -223,8 +223,8 @@ impl<'ast> Visit<'ast> for ItemCollector<'ast> {
 /// Order functions callee-first; the second value says whether the call
 /// graph has a cycle.
 pub(crate) fn order(items: &[FnItem<'_>]) -> (Vec<usize>, bool) {
-    let mut by_key: HashMap<&str, Vec<usize>> = HashMap::new();
-    let mut methods: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut by_key: HashMap<&str, Vec<usize>> = HashMap::default();
+    let mut methods: HashMap<String, Vec<usize>> = HashMap::default();
     for (i, item) in items.iter().enumerate() {
         by_key.entry(item.key.as_str()).or_default().push(i);
         if item.self_ty.is_some() {
@@ -328,7 +328,7 @@ pub(crate) fn reportable(kind: u16, what: &str, built: bool) -> bool {
 /// callers in the crate are analysed with its summary instead. The sinks
 /// reported are marked so that public callers do not report them again.
 pub(crate) fn report_public(a: &mut FileAnalyzer<'_>, sig: &syn::Signature, summary: &mut Summary) {
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = crate::HashSet::default();
     let function = sig.ident.to_string();
     let sinks = std::sync::Arc::make_mut(&mut summary.param_sinks);
     for sink in sinks.iter_mut() {
