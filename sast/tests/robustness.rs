@@ -537,6 +537,69 @@ fn a_flow_into_another_file_dropped_by_a_compaction_is_reported_by_a_later_call(
 }
 
 #[test]
+fn another_files_finding_is_not_pushed_out_by_local_ones_of_equal_severity() {
+    // Red team rt50: one call into b.rs, then 20,001 critical literals:
+    // the compaction dropped b.rs's command injection first, and the note
+    // it left was in lib.rs.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let lib = format!(
+        "mod b;\nuse axum::extract::Query;\n\npub async fn h(Query(q): Query<String>) {{\nb::run(&q);\n{}}}\n",
+        "\"AKIAIOSFODNN7EXAMPLE\";\n".repeat(20_001),
+    );
+    write(root, "src/lib.rs", &lib);
+    write(
+        root,
+        "src/b.rs",
+        "pub(crate) fn run(a: &str) {\n    let _ = std::process::Command::new(a).status();\n}\n",
+    );
+    let options = Options {
+        root: root.to_path_buf(),
+        ..Options::default()
+    };
+    let report = scan(&[root.to_path_buf()], &options).unwrap();
+    assert!(report
+        .findings
+        .iter()
+        .any(|f| f.path == "src/b.rs" && f.line == 2 && f.rule == id::COMMAND_INJECTION));
+}
+
+#[test]
+fn a_more_severe_flow_from_another_file_replaces_the_files_own_at_a_sink() {
+    // Red team rt50: b.rs's own flow from an environment variable (high)
+    // hid lib.rs's request data (critical) at the same sink.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "src/lib.rs",
+        "mod b;\nuse axum::extract::Query;\n\npub async fn h(Query(q): Query<String>) {\n    b::run(&q);\n}\n",
+    );
+    write(
+        root,
+        "src/b.rs",
+        "pub(crate) fn run(a: &str) {\n    let _ = std::process::Command::new(a).status();\n}\n\npub fn cli() {\n    let x = std::env::var(\"X\").unwrap();\n    run(&x);\n}\n",
+    );
+    let options = Options {
+        root: root.to_path_buf(),
+        ..Options::default()
+    };
+    let report = scan(&[root.to_path_buf()], &options).unwrap();
+    let at_sink: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.path == "src/b.rs" && f.line == 2 && f.rule == id::COMMAND_INJECTION)
+        .collect();
+    assert_eq!(at_sink.len(), 1, "{:?}", report.findings);
+    assert_eq!(
+        at_sink[0].severity,
+        tollgate_sast::Severity::Critical,
+        "{}",
+        at_sink[0].message
+    );
+}
+
+#[test]
 fn the_most_severe_flow_into_a_sink_is_the_one_reported() {
     // Red team rt49: an environment variable and request data reached one
     // sink; the alphabetically first message (the environment's, one
