@@ -1386,29 +1386,39 @@ fn analyze_text(
     // saying how many more there were: a generated file of a million
     // 8-byte `unsafe{}` blocks would otherwise make output and memory
     // hundreds of times its size (red team rt45: 3.5 GB for 8 MB).
-    let (mut dropped, mut first) = dropped_early;
+    let mut dropped = dropped_early;
     if findings.len() > limits::MAX_FINDINGS_PER_FILE {
         findings.sort_by(|a, b| {
             (b.severity, a.line, a.column, a.rule).cmp(&(a.severity, b.line, b.column, b.rule))
         });
         let rest = findings.split_off(limits::MAX_FINDINGS_PER_FILE);
-        dropped += rest.len();
-        first = first.min(rest.iter().map(|f| f.line).min().unwrap_or(usize::MAX));
+        for f in &rest {
+            dropped.add(Some(f.line), f.severity);
+        }
         findings.sort_by(|a, b| (a.line, a.column, a.rule).cmp(&(b.line, b.column, b.rule)));
     }
-    if dropped > 0 {
-        let first = if first == usize::MAX { 1 } else { first };
-        meta.push(meta_finding(
+    if dropped.count > 0 {
+        let first = if dropped.first_line == usize::MAX {
+            1
+        } else {
+            dropped.first_line
+        };
+        let mut note = meta_finding(
             rel,
             rules::id::ANALYSIS_LIMIT,
             first,
             1,
             format!(
-                "{dropped} more findings in this file are not listed (at most {} a file, the most severe kept; the first not listed is on line {first})",
-                limits::MAX_FINDINGS_PER_FILE
+                "{} more findings of this file's analysis are not listed (at most {} a file, the most severe kept; the most severe not listed is {}; the first not listed in this file is on line {first})",
+                dropped.count,
+                limits::MAX_FINDINGS_PER_FILE,
+                dropped.worst.map_or("?", Severity::as_str),
             ),
             snippet_at(first),
-        ));
+        );
+        // A gate failing on the dropped findings' severity fails here.
+        note.severity = note.severity.max(dropped.worst.unwrap_or(Severity::Note));
+        meta.push(note);
     }
     for f in &mut findings {
         f.snippet = snippet_of(lines.get(f.line.saturating_sub(1)).copied().unwrap_or(""));

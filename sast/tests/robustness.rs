@@ -537,10 +537,10 @@ fn a_flow_into_another_file_dropped_by_a_compaction_is_reported_by_a_later_call(
 }
 
 #[test]
-fn another_files_finding_is_not_pushed_out_by_local_ones_of_equal_severity() {
+fn a_critical_finding_dropped_at_the_cap_makes_the_note_critical() {
     // Red team rt50: one call into b.rs, then 20,001 critical literals:
-    // the compaction dropped b.rs's command injection first, and the note
-    // it left was in lib.rs.
+    // the caps dropped b.rs's command injection, and the only trace was a
+    // note (severity `note`) in lib.rs, so `--fail-on critical` passed.
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     let lib = format!(
@@ -558,10 +558,61 @@ fn another_files_finding_is_not_pushed_out_by_local_ones_of_equal_severity() {
         ..Options::default()
     };
     let report = scan(&[root.to_path_buf()], &options).unwrap();
-    assert!(report
+    let note = report
         .findings
         .iter()
-        .any(|f| f.path == "src/b.rs" && f.line == 2 && f.rule == id::COMMAND_INJECTION));
+        .find(|f| f.rule == id::ANALYSIS_LIMIT);
+    assert!(note.is_some_and(|n| n.path == "src/lib.rs"
+        && n.severity == tollgate_sast::Severity::Critical
+        && n.message.contains("most severe not listed is critical")));
+}
+
+#[test]
+fn findings_suppressed_in_another_file_do_not_push_out_a_real_one() {
+    // Red team rt51: 19,999 one-line helpers in a.rs, the first 5,000
+    // suppressed there, called from lib.rs; once another file's findings
+    // ranked first, the suppressed ones were kept and lib.rs's own
+    // command injection was dropped: the scan passed `--fail-on critical`.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let n = 19_999;
+    let helpers: String = (0..n)
+        .map(|i| {
+            let allow = if i < 5_000 {
+                " // tollgate:allow(command-injection): fixed program list"
+            } else {
+                ""
+            };
+            format!("pub(crate) fn f{i}(a: &str) {{ let _ = std::process::Command::new(a).status(); }}{allow}\n")
+        })
+        .collect();
+    let mut lib = String::from("mod a;\nuse axum::extract::Query;\n\npub async fn h(Query(q): Query<String>) {\n    let _ = std::process::Command::new(&q).status();\n}\n");
+    for c in (0..n).step_by(500) {
+        lib.push_str(&format!("pub async fn g{c}(Query(q): Query<String>) {{\n"));
+        for i in c..(c + 500).min(n) {
+            lib.push_str(&format!("    a::f{i}(&q);\n"));
+        }
+        lib.push_str("}\n");
+    }
+    write(root, "src/a.rs", &helpers);
+    write(root, "src/lib.rs", &lib);
+    let options = Options {
+        root: root.to_path_buf(),
+        ..Options::default()
+    };
+    let report = scan(&[root.to_path_buf()], &options).unwrap();
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.path == "src/lib.rs" && f.line == 5 && f.rule == id::COMMAND_INJECTION),
+        "{:?}",
+        report
+            .findings
+            .iter()
+            .filter(|f| f.path == "src/lib.rs")
+            .collect::<Vec<_>>()
+    );
 }
 
 #[test]

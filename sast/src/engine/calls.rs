@@ -575,7 +575,7 @@ impl FileAnalyzer<'_> {
                 let crosses_files = sink.file.is_some() || !local_keys.contains(key);
                 if t.has(sink.kind)
                     && !(crosses_files && cx.is_local(t))
-                    && first_flow_here(flows, dropped.0, sink, cx.is_local(t))
+                    && first_flow_here(flows, dropped.count, sink, cx.is_local(t))
                 {
                     let source = cx
                         .source_of(t)

@@ -118,13 +118,56 @@ pub(crate) const SUMMARY_FLOWS_UNTRACKED: usize = 256;
 /// most one unit (function) adds.
 const COMPACT_FINDINGS_AT: usize = 4 * crate::limits::MAX_FINDINGS_PER_FILE;
 
+/// Findings dropped at a cap: how many, the first line of one in this
+/// file, and the most severe. The file's `analysis-limit` note carries
+/// that severity, so a gate failing on `critical` fails when a critical
+/// finding was dropped (red team rt51: 5,000 findings suppressed in
+/// another file pushed out a real one, and the scan passed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Dropped {
+    /// How many.
+    pub count: usize,
+    /// The first line of one in this file (`usize::MAX`: none).
+    pub first_line: usize,
+    /// The most severe.
+    pub worst: Option<crate::rules::Severity>,
+}
+
+impl Default for Dropped {
+    fn default() -> Self {
+        Dropped {
+            count: 0,
+            first_line: usize::MAX,
+            worst: None,
+        }
+    }
+}
+
+impl Dropped {
+    /// Count one finding: at `line` when it is in this file.
+    pub(crate) fn add(&mut self, line: Option<usize>, severity: crate::rules::Severity) {
+        self.count += 1;
+        if let Some(line) = line {
+            self.first_line = self.first_line.min(line);
+        }
+        self.worst = self.worst.max(Some(severity));
+    }
+
+    /// Count another's findings too.
+    pub(crate) fn merge(&mut self, other: Dropped) {
+        self.count += other.count;
+        self.first_line = self.first_line.min(other.first_line);
+        self.worst = self.worst.max(other.worst);
+    }
+}
+
 /// `findings.push(finding)`, unless the unit that began at `unit_start`
 /// already added `COMPACT_FINDINGS_AT`: then counted in `dropped` (and
 /// its line), and `false`.
 pub(crate) fn push_capped(
     findings: &mut Vec<RawFinding>,
     unit_start: usize,
-    dropped: &mut (usize, usize),
+    dropped: &mut Dropped,
     finding: RawFinding,
 ) -> bool {
     let start = unit_start.min(findings.len());
@@ -138,10 +181,7 @@ pub(crate) fn push_capped(
         let room = COMPACT_FINDINGS_AT / 2;
         if kept.len() > room {
             for f in kept.drain(room..) {
-                dropped.0 += 1;
-                if f.file.is_none() {
-                    dropped.1 = dropped.1.min(f.line);
-                }
+                dropped.add(f.file.is_none().then_some(f.line), severity_of(&f));
             }
         }
         findings.extend(kept);
@@ -150,31 +190,21 @@ pub(crate) fn push_capped(
     true
 }
 
-/// Most severe first (then another file's before this one's, then by
-/// file and place), one finding per place and rule: the order in which
-/// capped findings are kept. Another file's finding goes first among
-/// equals: it is not counted in this file's note (red team rt50: 20,001
-/// local findings pushed out a command injection in another file, with
-/// no note there), and there are few (one per sink of the summaries
-/// this file calls).
+/// Most severe first (then by file, this one's first, and place), one
+/// finding per place and rule: the order in which capped findings are
+/// kept. Whatever is dropped is counted, with its severity, in this
+/// file's note (another file's findings are not ranked first: red team
+/// rt51 made 5,000 of them, suppressed in that file, push out a real
+/// one here).
 fn rank_and_dedup(findings: &mut Vec<RawFinding>) {
     findings.sort_by(|a, b| {
-        (
-            severity_of(b),
-            a.file.is_none(),
-            &a.file,
-            a.line,
-            a.column,
-            a.rule,
-        )
-            .cmp(&(
-                severity_of(a),
-                b.file.is_none(),
-                &b.file,
-                b.line,
-                b.column,
-                b.rule,
-            ))
+        (severity_of(b), &a.file, a.line, a.column, a.rule).cmp(&(
+            severity_of(a),
+            &b.file,
+            b.line,
+            b.column,
+            b.rule,
+        ))
     });
     findings.dedup_by(|a, b| {
         a.line == b.line && a.column == b.column && a.rule == b.rule && a.file == b.file
@@ -332,7 +362,7 @@ pub struct FileAnalyzer<'a> {
     pub(crate) mentions: std::cell::RefCell<HashMap<(usize, usize, usize), bool>>,
     /// Findings dropped by [`FileAnalyzer::compact_findings`], and the
     /// first line of one.
-    pub dropped_findings: (usize, usize),
+    pub dropped_findings: Dropped,
     /// Where the findings of the unit being analysed begin.
     pub(crate) unit_start: usize,
     /// Flows through summaries the unit being analysed has reported, and
@@ -565,9 +595,9 @@ pub(crate) struct Unit {
     findings: Vec<RawFinding>,
     summary: Option<summary::Summary>,
     limit_line: Option<usize>,
-    /// Findings the unit dropped at its cap (count, first line): given
-    /// back on replay, so the file's note still counts them.
-    dropped: (usize, usize),
+    /// Findings the unit dropped at its cap: given back on replay, so the
+    /// file's note still counts them.
+    dropped: Dropped,
 }
 
 /// A file's analysis, function by function (`run` in call-graph order, for
@@ -1047,7 +1077,7 @@ impl<'a> FileAnalyzer<'a> {
             macro_bodies: MacroBodies::default(),
             dangling_return: None,
             mentions: Default::default(),
-            dropped_findings: (0, usize::MAX),
+            dropped_findings: Dropped::default(),
             unit_start: 0,
             unit_flows: Default::default(),
         }
@@ -1200,8 +1230,7 @@ impl<'a> FileAnalyzer<'a> {
         };
         if !old.probes.touches(&prior.dirty) {
             self.findings.extend(old.findings.iter().cloned());
-            self.dropped_findings.0 += old.dropped.0;
-            self.dropped_findings.1 = self.dropped_findings.1.min(old.dropped.1);
+            self.dropped_findings.merge(old.dropped);
             self.probes.extend(&old.probes);
             if self.limit_line.is_none() {
                 self.limit_line = old.limit_line;
@@ -1229,15 +1258,13 @@ impl<'a> FileAnalyzer<'a> {
         let limit_line = self.limit_line.take();
         let outer = std::mem::replace(&mut self.unit_start, start);
         let outer_flows = std::mem::take(&mut self.unit_flows);
-        let dropped_before = std::mem::replace(&mut self.dropped_findings, (0, usize::MAX));
+        let dropped_before = std::mem::take(&mut self.dropped_findings);
         analyze(self);
         self.unit_start = outer;
         self.unit_flows = outer_flows;
         let dropped = self.dropped_findings;
-        self.dropped_findings = (
-            dropped_before.0 + dropped.0,
-            dropped_before.1.min(dropped.1),
-        );
+        self.dropped_findings = dropped_before;
+        self.dropped_findings.merge(dropped);
         let unit = Unit {
             probes: std::mem::replace(&mut self.probes, probes),
             findings: self.findings[start..].to_vec(),
@@ -1413,14 +1440,10 @@ impl<'a> FileAnalyzer<'a> {
         let keep = crate::limits::MAX_FINDINGS_PER_FILE;
         rank_and_dedup(&mut self.findings);
         if self.findings.len() > keep {
-            let first = self.findings[keep..]
-                .iter()
-                .filter(|f| f.file.is_none())
-                .map(|f| f.line)
-                .min()
-                .unwrap_or(usize::MAX);
-            self.dropped_findings.0 += self.findings.len() - keep;
-            self.dropped_findings.1 = self.dropped_findings.1.min(first);
+            for f in &self.findings[keep..] {
+                self.dropped_findings
+                    .add(f.file.is_none().then_some(f.line), severity_of(f));
+            }
             self.findings.truncate(keep);
         }
     }
