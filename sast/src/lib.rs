@@ -1094,6 +1094,21 @@ fn analyze_text(
     prior: Option<Prior>,
     tree: Tree,
 ) -> (FileResult, Option<syn::File>) {
+    engine::with_severities(&config.severity, || {
+        analyze_text_with(rel, source, include_tests, config, imports, prior, tree)
+    })
+}
+
+/// [`analyze_text`], with the configuration's severities in effect.
+fn analyze_text_with(
+    rel: &str,
+    source: &str,
+    include_tests: bool,
+    config: &Config,
+    imports: &[(String, Summary, bool)],
+    prior: Option<Prior>,
+    tree: Tree,
+) -> (FileResult, Option<syn::File>) {
     let lines: Vec<&str> = source.lines().collect();
     let mut result = FileResult {
         path: rel.to_string(),

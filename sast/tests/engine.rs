@@ -136,6 +136,33 @@ fn inline_suppressions_survive_rustfmt_wrapping_and_are_checked() {
 }
 
 #[test]
+fn a_baseline_never_absorbs_a_diagnostic_about_the_scan() {
+    // Red team rt52: a hand-written entry for an `analysis-limit` note
+    // would hide every later note of the same line and snippet, and so
+    // the findings dropped at a cap.
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "src/main.rs", "fn main( {\n");
+    let first = run(dir.path(), Options::default());
+    assert!(first.findings.iter().any(|f| f.rule == id::PARSE_ERROR));
+    let entries: Vec<serde_json::Value> = first
+        .findings
+        .iter()
+        .map(|f| serde_json::json!({"rule": f.rule, "path": f.path, "snippet": f.snippet}))
+        .collect();
+    let baseline: Baseline =
+        serde_json::from_value(serde_json::json!({"version": 1, "findings": entries})).unwrap();
+    let again = run(
+        dir.path(),
+        Options {
+            baseline: Some(baseline),
+            ..Options::default()
+        },
+    );
+    assert!(again.findings.iter().any(|f| f.rule == id::PARSE_ERROR));
+    assert_eq!(again.stats.suppressed_baseline, 0);
+}
+
+#[test]
 fn baseline_matches_on_content_not_line_numbers() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "src/main.rs", VULNERABLE);

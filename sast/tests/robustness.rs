@@ -568,6 +568,45 @@ fn a_critical_finding_dropped_at_the_cap_makes_the_note_critical() {
 }
 
 #[test]
+fn the_caps_rank_findings_by_their_configured_severity() {
+    // Red team rt52: `regex-injection` raised to critical in the
+    // configuration ranked as its default (medium) at the caps, and was
+    // dropped behind 20,100 high findings with a note of only high.
+    let mut source = String::from(
+        "use axum::extract::Query;\npub async fn target(Query(q): Query<String>) {\n    let _ = regex::Regex::new(&q);\n}\n",
+    );
+    for i in 0..20_100 {
+        source.push_str(&format!(
+            "pub fn f{i}() {{ let _ = reqwest::Client::builder().danger_accept_invalid_certs(true); }}\n"
+        ));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "src/lib.rs", &source);
+    let mut config = tollgate_sast::Config::default();
+    config
+        .severity
+        .insert("regex-injection".into(), tollgate_sast::Severity::Critical);
+    let options = Options {
+        root: root.to_path_buf(),
+        config,
+        ..Options::default()
+    };
+    let report = scan(&[root.to_path_buf()], &options).unwrap();
+    assert!(
+        report.findings.iter().any(|f| f.line == 3
+            && f.rule == "regex-injection"
+            && f.severity == tollgate_sast::Severity::Critical),
+        "{:?}",
+        report
+            .findings
+            .iter()
+            .filter(|f| f.rule != "tls-verification-disabled")
+            .collect::<Vec<_>>()
+    );
+}
+
+#[test]
 fn findings_suppressed_in_another_file_do_not_push_out_a_real_one() {
     // Red team rt51: 19,999 one-line helpers in a.rs, the first 5,000
     // suppressed there, called from lib.rs; once another file's findings
