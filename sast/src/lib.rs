@@ -938,6 +938,15 @@ type WantTree<'a> = dyn Fn(&FileResult) -> bool + 'a;
 /// A file's previous analysis and the imports it was made with.
 type Prior = (engine::Record, Vec<(String, Summary, bool)>);
 
+/// An `analysis-limit` note about code that was not analysed at all: as
+/// severe as a file that does not parse (medium), so a gate on `medium`
+/// or lower fails rather than passing what it never looked at (red team
+/// rt53: a 1.1 MB function body hid a command injection behind a note).
+fn not_analysed(mut finding: Finding) -> Finding {
+    finding.severity = finding.severity.max(Severity::Medium);
+    finding
+}
+
 fn meta_finding(
     path: &str,
     rule: &'static str,
@@ -1030,12 +1039,10 @@ fn analyze_path(
         Ok(bytes) => bytes,
         Err(e) => return unreadable(format!("cannot read file: {e}"), size),
     };
-    if bytes.contains(&0) {
-        return unreadable(
-            "binary file (contains NUL bytes); not analysed".into(),
-            size,
-        );
-    }
+    // A NUL byte is valid in a comment or a string (rustc accepts it), so
+    // a file with one is analysed like any other (red team rt53 hid a
+    // whole file behind `// \0`): a binary file is not valid UTF-8, or
+    // is not valid Rust.
     match String::from_utf8(bytes) {
         Ok(source) => {
             let tree = if keep.is_some() {
@@ -1094,7 +1101,7 @@ fn analyze_text(
     prior: Option<Prior>,
     tree: Tree,
 ) -> (FileResult, Option<syn::File>) {
-    engine::with_severities(&config.severity, || {
+    engine::with_config(config, || {
         analyze_text_with(rel, source, include_tests, config, imports, prior, tree)
     })
 }
@@ -1165,7 +1172,7 @@ fn analyze_text_with(
     let snippet_at = |line: usize| lines.get(line.saturating_sub(1)).copied().unwrap_or("");
     for (index, chunk) in chunks.iter().enumerate() {
         if chunk.depth > limits::MAX_NESTING {
-            meta.push(meta_finding(
+            meta.push(not_analysed(meta_finding(
                 rel,
                 rules::id::ANALYSIS_LIMIT,
                 chunk.deepest_line,
@@ -1178,11 +1185,11 @@ fn analyze_text_with(
                     chunk.line + source[chunk.range.clone()].matches('\n').count()
                 ),
                 snippet_at(chunk.deepest_line),
-            ));
+            )));
             continue;
         }
         if chunk.range.len() > limits::MAX_CHUNK_BYTES {
-            meta.push(meta_finding(
+            meta.push(not_analysed(meta_finding(
                 rel,
                 rules::id::ANALYSIS_LIMIT,
                 chunk.line,
@@ -1195,7 +1202,7 @@ fn analyze_text_with(
                     chunk.line + source[chunk.range.clone()].matches('\n').count()
                 ),
                 snippet_at(chunk.line),
-            ));
+            )));
             continue;
         }
         let text = &source[chunk.range.clone()];
@@ -1219,7 +1226,7 @@ fn analyze_text_with(
                 None => chunk.tokens,
             };
             if limits::tree_estimate(tokens) > budget {
-                meta.push(meta_finding(
+                meta.push(not_analysed(meta_finding(
                     rel,
                     rules::id::ANALYSIS_LIMIT,
                     chunk.line,
@@ -1234,7 +1241,7 @@ fn analyze_text_with(
                         chunk.line + source[chunk.range.clone()].matches('\n').count()
                     ),
                     snippet_at(chunk.line),
-                ));
+                )));
                 continue;
             }
         }
@@ -1296,7 +1303,7 @@ fn analyze_text_with(
         trees::spans_done(if single { source.len() } else { held_bytes });
     }
     if let Some(line) = analyzer.limit_line() {
-        meta.push(meta_finding(
+        meta.push(not_analysed(meta_finding(
             rel,
             rules::id::ANALYSIS_LIMIT,
             line,
@@ -1306,7 +1313,7 @@ fn analyze_text_with(
                 limits::MAX_EVAL_DEPTH
             ),
             snippet_at(line),
-        ));
+        )));
     }
 
     result.exports = crosscrate::Exports {

@@ -289,7 +289,9 @@ fn bad_files_become_parse_errors_and_the_scan_goes_on() {
     let messages: Vec<&str> = report.findings.iter().map(|f| f.message.as_str()).collect();
     assert!(messages[0].starts_with("not valid Rust"), "{}", messages[0]);
     assert!(messages[1].contains("not valid UTF-8"), "{}", messages[1]);
-    assert!(messages[2].contains("binary"), "{}", messages[2]);
+    // A NUL byte alone does not make a file binary (rustc accepts one in
+    // a comment); this one is not valid Rust.
+    assert!(messages[2].starts_with("not valid Rust"), "{}", messages[2]);
     assert!(messages[3].contains("limit"), "{}", messages[3]);
 }
 

@@ -607,6 +607,72 @@ fn the_caps_rank_findings_by_their_configured_severity() {
 }
 
 #[test]
+fn a_nul_byte_in_a_comment_does_not_hide_the_file() {
+    // Red team rt53: `// \0` made the file "binary" and it was skipped.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "src/lib.rs", &format!("// build id \0\n{VULNERABLE}"));
+    let options = Options {
+        root: root.to_path_buf(),
+        ..Options::default()
+    };
+    let report = scan(&[root.to_path_buf()], &options).unwrap();
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.line == 4 && f.rule == id::COMMAND_INJECTION),
+        "{:?}",
+        report.findings
+    );
+}
+
+#[test]
+fn code_not_analysed_is_as_severe_as_a_parse_error() {
+    // Red team rt53: a 1.1 MB function body was skipped with a `note`,
+    // which passes every gate.
+    let body = "    // padding padding padding padding padding padding padding\n".repeat(18_000);
+    let source = format!("fn big() {{\n{body}}}\n");
+    let findings = analyze_source("big.rs", &source, false);
+    let note = findings
+        .iter()
+        .find(|f| f.rule == id::ANALYSIS_LIMIT)
+        .expect("an analysis-limit note");
+    assert_eq!(
+        note.severity,
+        tollgate_sast::Severity::Medium,
+        "{}",
+        note.message
+    );
+}
+
+#[test]
+fn a_disabled_rule_neither_fills_the_caps_nor_makes_a_note() {
+    // Red team rt53: 20,100 findings of a rule turned off made a high
+    // `analysis-limit` note, failing `--fail-on high` for nothing.
+    let mut source = String::new();
+    for i in 0..20_100 {
+        source.push_str(&format!(
+            "pub fn f{i}() {{ let _ = reqwest::Client::builder().danger_accept_invalid_certs(true); }}\n"
+        ));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "src/lib.rs", &source);
+    let config = tollgate_sast::Config {
+        disable: vec!["tls-verification-disabled".into()],
+        ..Default::default()
+    };
+    let options = Options {
+        root: root.to_path_buf(),
+        config,
+        ..Options::default()
+    };
+    let report = scan(&[root.to_path_buf()], &options).unwrap();
+    assert!(report.findings.is_empty(), "{:?}", report.findings.first());
+}
+
+#[test]
 fn findings_suppressed_in_another_file_do_not_push_out_a_real_one() {
     // Red team rt51: 19,999 one-line helpers in a.rs, the first 5,000
     // suppressed there, called from lib.rs; once another file's findings

@@ -181,7 +181,9 @@ pub(crate) fn push_capped(
         let room = COMPACT_FINDINGS_AT / 2;
         if kept.len() > room {
             for f in kept.drain(room..) {
-                dropped.add(f.file.is_none().then_some(f.line), severity_of(&f));
+                if let Some(severity) = severity_of(&f) {
+                    dropped.add(f.file.is_none().then_some(f.line), severity);
+                }
             }
         }
         findings.extend(kept);
@@ -212,16 +214,18 @@ fn rank_and_dedup(findings: &mut Vec<RawFinding>) {
 }
 
 /// A finding's severity for ranking: its rule's (as configured), one
-/// lower for a local source.
-fn severity_of(f: &RawFinding) -> crate::rules::Severity {
-    let s = crate::rules::find(f.rule).map_or(crate::rules::Severity::Note, |r| {
-        SEVERITIES.with(|s| s.borrow().get(r.id).copied().unwrap_or(r.severity))
-    });
-    if f.local_source {
-        s.one_lower()
-    } else {
-        s
-    }
+/// lower for a local source; `None` (below every severity, and not
+/// counted when dropped) for a rule the configuration turns off (red
+/// team rt53: 20,100 findings of a disabled rule made a high note).
+fn severity_of(f: &RawFinding) -> Option<crate::rules::Severity> {
+    let s = CONFIG.with(|c| {
+        let c = c.borrow();
+        if !c.is_enabled(f.rule) {
+            return None;
+        }
+        Some(crate::rules::find(f.rule).map_or(crate::rules::Severity::Note, |r| c.severity_of(r)))
+    })?;
+    Some(if f.local_source { s.one_lower() } else { s })
 }
 
 /// Per-function state.
@@ -634,23 +638,20 @@ thread_local! {
 }
 
 thread_local! {
-    /// The configuration's severity overrides for the file being analysed
-    /// (see [`with_severities`]).
-    static SEVERITIES: std::cell::RefCell<std::collections::BTreeMap<String, crate::rules::Severity>> =
-        const { std::cell::RefCell::new(std::collections::BTreeMap::new()) };
+    /// The configuration of the file being analysed (see [`with_config`]).
+    static CONFIG: std::cell::RefCell<crate::config::Config> =
+        std::cell::RefCell::new(crate::config::Config::default());
 }
 
-/// Run `f` with the configuration's severity overrides: the caps rank and
-/// count dropped findings by the severity they would be reported at (red
-/// team rt52: a rule raised to critical ranked as its default, medium,
-/// and was dropped behind high findings, with a note of only high).
-pub(crate) fn with_severities<T>(
-    overrides: &std::collections::BTreeMap<String, crate::rules::Severity>,
-    f: impl FnOnce() -> T,
-) -> T {
-    let saved = SEVERITIES.with(|s| s.replace(overrides.clone()));
+/// Run `f` with `config` in effect for the caps: they rank and count
+/// dropped findings by the severity they would be reported at (red team
+/// rt52: a rule raised to critical ranked as its default, medium, and was
+/// dropped behind high findings, with a note of only high), and a rule
+/// turned off ranks last and is not counted.
+pub(crate) fn with_config<T>(config: &crate::config::Config, f: impl FnOnce() -> T) -> T {
+    let saved = CONFIG.with(|c| c.replace(config.clone()));
     let out = f();
-    SEVERITIES.with(|s| s.replace(saved));
+    CONFIG.with(|c| c.replace(saved));
     out
 }
 
@@ -1464,8 +1465,10 @@ impl<'a> FileAnalyzer<'a> {
         rank_and_dedup(&mut self.findings);
         if self.findings.len() > keep {
             for f in &self.findings[keep..] {
-                self.dropped_findings
-                    .add(f.file.is_none().then_some(f.line), severity_of(f));
+                if let Some(severity) = severity_of(f) {
+                    self.dropped_findings
+                        .add(f.file.is_none().then_some(f.line), severity);
+                }
             }
             self.findings.truncate(keep);
         }
