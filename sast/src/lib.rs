@@ -1337,6 +1337,16 @@ fn analyze_text_with(
         let snippet = String::new();
         let severity = config.severity_of(rule);
         let path = raw.file.clone().unwrap_or_else(|| rel.to_string());
+        // The engine's own `analysis-limit` notes (closure calls past the
+        // limit, dangling-pointer work past its budget, sinks past the
+        // summary's cap) mean code was not checked: medium, like code not
+        // analysed at all (red team rt54: a critical injection after 4,096
+        // closure calls passed the default gate with a note).
+        let severity = if rule.id == rules::id::ANALYSIS_LIMIT {
+            severity.max(Severity::Medium)
+        } else {
+            severity
+        };
         let finding = Finding {
             rule: rule.id,
             severity: if raw.local_source {

@@ -368,6 +368,31 @@ fn closure_calls_past_the_limit_are_a_note_not_a_silent_gap() {
     assert_eq!(rules(5), vec![id::COMMAND_INJECTION]);
     assert_eq!(rules(12), vec![id::COMMAND_INJECTION]);
     assert_eq!(rules(40), vec![id::ANALYSIS_LIMIT]);
+    // Red team rt54: the note was `note`, so a critical injection after
+    // 4,096 closure calls passed the default gate. Code not checked is
+    // medium.
+    let past = analyze_source("closures.rs", &chain(40), false);
+    assert_eq!(past[0].severity, tollgate_sast::Severity::Medium);
+    let mut doubling = String::from(
+        "use axum::extract::Query;\npub async fn target(Query(q): Query<String>) {\n    let g0 = |s: &String| s.len();\n",
+    );
+    for i in 1..=13 {
+        doubling.push_str(&format!(
+            "    let g{i} = |s: &String| g{}(s) + g{}(s);\n",
+            i - 1,
+            i - 1
+        ));
+    }
+    doubling.push_str("    g13(&q);\n    let f = |s: &String| { let _ = std::process::Command::new(\"sh\").arg(\"-c\").arg(s).status(); };\n    f(&q);\n}\n");
+    let findings = analyze_source("doubling.rs", &doubling, false);
+    assert!(
+        findings.iter().any(|f| f.rule == id::COMMAND_INJECTION)
+            || findings
+                .iter()
+                .any(|f| f.rule == id::ANALYSIS_LIMIT
+                    && f.severity >= tollgate_sast::Severity::Medium),
+        "{findings:?}"
+    );
 }
 
 #[test]
