@@ -694,14 +694,29 @@ fn test_module_files(files: &[PathBuf]) -> crate::HashSet<PathBuf> {
     else {
         return Default::default();
     };
+    static ANY_DECL: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
+    let Some(any_decl) = ANY_DECL
+        .get_or_init(|| {
+            regex::Regex::new(
+                r"((?:#\[[^\]]*\]\s*)*)(?:pub(?:\([^)]*\))?\s+)?mod\s+([A-Za-z_][A-Za-z0-9_]*)\s*;",
+            )
+            .ok()
+        })
+        .as_ref()
+    else {
+        return Default::default();
+    };
     let mut out = crate::HashSet::default();
+    // Files some declaration without `cfg(test)` reaches (inline modules
+    // or not: more here only means more is analysed), and crate roots:
+    // never left out (red team rt55: `#[cfg(test)] mod lib;` in lib.rs
+    // hid lib.rs itself, and `#[cfg(test)] #[path = "real.rs"] mod t;`
+    // hid a module that `mod real;` compiles).
+    let mut compiled = crate::HashSet::default();
     for file in files {
         let Ok(text) = std::fs::read_to_string(file) else {
             continue;
         };
-        if !text.contains("cfg(test)") {
-            continue;
-        }
         let Some(dir) = file.parent() else { continue };
         let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("");
         let base = if matches!(stem, "lib" | "main" | "mod") {
@@ -709,6 +724,47 @@ fn test_module_files(files: &[PathBuf]) -> crate::HashSet<PathBuf> {
         } else {
             dir.join(stem)
         };
+        let starts: Vec<usize> = any_decl
+            .captures_iter(&text)
+            .filter_map(|c| c.get(0).map(|m| m.start()))
+            .collect();
+        let nesting = inline_modules_at(&text, &starts);
+        for (capture, enclosing) in any_decl.captures_iter(&text).zip(nesting) {
+            let attrs = capture.get(1).map_or("", |a| a.as_str());
+            if attrs.contains("cfg(test)") || attrs.contains("cfg(all(test") {
+                continue;
+            }
+            // Inside inline modules that cannot be told apart, every
+            // place it could be.
+            let bases: Vec<PathBuf> = match enclosing {
+                Some(enclosing) => {
+                    let mut b = base.clone();
+                    for m in &enclosing {
+                        b.push(m);
+                    }
+                    vec![b]
+                }
+                None => vec![base.clone(), dir.to_path_buf()],
+            };
+            let path = attrs.find("path").and_then(|at| {
+                let rest = attrs[at + 4..].trim_start();
+                let rest = rest.strip_prefix('=')?.trim_start().strip_prefix('"')?;
+                rest.split_once('"').map(|(p, _)| p.to_string())
+            });
+            for b in &bases {
+                if let Some(path) = &path {
+                    compiled.insert(dir.join(path));
+                    compiled.insert(b.join(path));
+                }
+                if let Some(name) = capture.get(2) {
+                    compiled.insert(b.join(format!("{}.rs", name.as_str())));
+                    compiled.insert(b.join(name.as_str()).join("mod.rs"));
+                }
+            }
+        }
+        if !text.contains("cfg(test)") {
+            continue;
+        }
         let starts: Vec<usize> = decl
             .captures_iter(&text)
             .filter_map(|c| c.get(0).map(|m| m.start()))
@@ -742,6 +798,17 @@ fn test_module_files(files: &[PathBuf]) -> crate::HashSet<PathBuf> {
             }
         }
     }
+    let root = |p: &PathBuf| {
+        matches!(
+            p.file_name().and_then(|n| n.to_str()),
+            Some("lib.rs" | "main.rs" | "build.rs")
+        ) || p
+            .parent()
+            .and_then(|d| d.file_name())
+            .and_then(|n| n.to_str())
+            == Some("bin")
+    };
+    out.retain(|p| !compiled.contains(p) && !root(p));
     out
 }
 

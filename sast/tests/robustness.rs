@@ -698,6 +698,49 @@ fn a_disabled_rule_neither_fills_the_caps_nor_makes_a_note() {
 }
 
 #[test]
+fn a_test_only_declaration_does_not_hide_a_compiled_file() {
+    // Red team rt55: `#[cfg(test)] mod lib;` in lib.rs hid lib.rs, and a
+    // test-only `#[path]` or `mod a;` hid a module another declaration
+    // compiles.
+    let sink = "pub async fn h(axum::extract::Query(q): axum::extract::Query<String>) {\n    let _ = std::process::Command::new(\"sh\").arg(\"-c\").arg(&q).status();\n}\n";
+    let cases: Vec<Vec<(&str, String)>> = vec![
+        vec![("src/lib.rs", format!("#[cfg(test)]\nmod lib;\n{sink}"))],
+        vec![
+            (
+                "src/lib.rs",
+                "mod real;\n#[cfg(test)]\n#[path = \"real.rs\"]\nmod t;\n".to_string(),
+            ),
+            ("src/real.rs", sink.to_string()),
+        ],
+        vec![
+            ("src/lib.rs", "#[cfg(test)]\nmod a;\n".to_string()),
+            ("src/main.rs", "pub mod a;\nfn main() {}\n".to_string()),
+            ("src/a.rs", sink.to_string()),
+        ],
+    ];
+    for files in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for (rel, text) in &files {
+            write(root, rel, text);
+        }
+        let options = Options {
+            root: root.to_path_buf(),
+            ..Options::default()
+        };
+        let report = scan(&[root.to_path_buf()], &options).unwrap();
+        assert!(
+            report
+                .findings
+                .iter()
+                .any(|f| f.rule == id::COMMAND_INJECTION),
+            "{files:?}: {:?}",
+            report.findings
+        );
+    }
+}
+
+#[test]
 fn findings_suppressed_in_another_file_do_not_push_out_a_real_one() {
     // Red team rt51: 19,999 one-line helpers in a.rs, the first 5,000
     // suppressed there, called from lib.rs; once another file's findings
