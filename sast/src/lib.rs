@@ -663,6 +663,13 @@ pub fn collect_files(targets: &[PathBuf], options: &Options) -> Result<Vec<PathB
             }
         }
     }
+    for target in targets {
+        if std::fs::metadata(target).is_ok_and(|m| m.is_dir()) {
+            for file in compiled_in(target, &files) {
+                files.push(file);
+            }
+        }
+    }
     files.retain(|f| !is_excluded(f));
     if !include_tests {
         let test_modules = test_module_files(&files);
@@ -671,6 +678,76 @@ pub fn collect_files(targets: &[PathBuf], options: &Options) -> Result<Vec<PathB
     files.sort();
     files.dedup();
     Ok(files)
+}
+
+/// Files under `target` that the scanned files compile in with
+/// `#[path = ".."]` or `include!("..")` but the walk did not collect
+/// (another extension, a hidden, ignored, `target` or `tests` directory):
+/// red team rt55 hid a command injection in `src/m.txt` behind
+/// `#[path = "m.txt"] mod m;`. Followed transitively; only files inside
+/// `target` (after resolving links), so a scan never reads outside it.
+fn compiled_in(target: &Path, files: &[PathBuf]) -> Vec<PathBuf> {
+    static REF: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
+    let Some(reference) = REF
+        .get_or_init(|| {
+            regex::Regex::new(
+                r#"(?:#\[\s*path\s*=\s*"([^"]+)"|include(?:_str|_bytes)?!\s*\(\s*"([^"]+)")"#,
+            )
+            .ok()
+        })
+        .as_ref()
+    else {
+        return Vec::new();
+    };
+    let Ok(root) = target.canonicalize() else {
+        return Vec::new();
+    };
+    let mut known: crate::HashSet<PathBuf> =
+        files.iter().filter_map(|f| f.canonicalize().ok()).collect();
+    let mut queue: Vec<PathBuf> = files.to_vec();
+    let mut found = Vec::new();
+    while let Some(file) = queue.pop() {
+        // A bound on a crafted chain of references.
+        if found.len() >= 10_000 {
+            break;
+        }
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            continue;
+        };
+        if !text.contains("path") && !text.contains("include") {
+            continue;
+        }
+        let Some(dir) = file.parent() else { continue };
+        let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+        let base = dir.join(stem);
+        for capture in reference.captures_iter(&text) {
+            let Some(rel) = capture.get(1).or_else(|| capture.get(2)) else {
+                continue;
+            };
+            // `include_bytes!`/`include_str!` read data, not code.
+            if capture
+                .get(0)
+                .is_some_and(|m| m.as_str().starts_with("include_"))
+            {
+                continue;
+            }
+            for candidate in [dir.join(rel.as_str()), base.join(rel.as_str())] {
+                let Ok(canon) = candidate.canonicalize() else {
+                    continue;
+                };
+                if !canon.starts_with(&root) || !canon.is_file() || !known.insert(canon.clone()) {
+                    continue;
+                }
+                let Ok(inside) = canon.strip_prefix(&root) else {
+                    continue;
+                };
+                let path = target.join(inside);
+                queue.push(path.clone());
+                found.push(path);
+            }
+        }
+    }
+    found
 }
 
 /// Files that are test modules declared elsewhere: `#[cfg(test)] mod x;`

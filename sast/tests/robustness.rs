@@ -741,6 +741,62 @@ fn a_test_only_declaration_does_not_hide_a_compiled_file() {
 }
 
 #[test]
+fn files_compiled_in_by_path_or_include_are_analysed_but_only_inside_the_target() {
+    // Red team rt55: `#[path = "m.txt"] mod m;`, `include!("m.inc")`, and
+    // `#[path]` into an ignored, hidden or `target` directory compiled a
+    // command injection the walk never collected.
+    let sink = "pub async fn h(axum::extract::Query(q): axum::extract::Query<String>) {\n    let _ = std::process::Command::new(\"sh\").arg(\"-c\").arg(&q).status();\n}\n";
+    let cases: Vec<(&str, &str, &str)> = vec![
+        ("#[path = \"m.txt\"]\nmod m;\n", "src/m.txt", ""),
+        ("include!(\"m.inc\");\n", "src/m.inc", ""),
+        ("#[path = \"target/m.rs\"]\nmod m;\n", "src/target/m.rs", ""),
+        ("#[path = \".h/m.rs\"]\nmod m;\n", "src/.h/m.rs", ""),
+        (
+            "#[path = \"gen.rs\"]\nmod m;\n",
+            "src/gen.rs",
+            "src/gen.rs\n",
+        ),
+    ];
+    for (lib, hidden, ignore) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(root, "src/lib.rs", lib);
+        write(root, hidden, sink);
+        if !ignore.is_empty() {
+            write(root, ".gitignore", ignore);
+        }
+        let options = Options {
+            root: root.to_path_buf(),
+            ..Options::default()
+        };
+        let report = scan(&[root.to_path_buf()], &options).unwrap();
+        assert!(
+            report
+                .findings
+                .iter()
+                .any(|f| f.path == hidden && f.rule == id::COMMAND_INJECTION),
+            "{hidden}: {:?}",
+            report.findings
+        );
+    }
+    // A path out of the scanned directory is not read.
+    let outer = tempfile::tempdir().unwrap();
+    write(outer.path(), "secret.rs", "not rust at all: s3cr3t\n");
+    let inner = outer.path().join("crate");
+    write(
+        &inner,
+        "src/lib.rs",
+        "#[path = \"../../secret.rs\"]\nmod s;\n",
+    );
+    let options = Options {
+        root: inner.clone(),
+        ..Options::default()
+    };
+    let report = scan(&[inner.clone()], &options).unwrap();
+    assert!(report.findings.is_empty(), "{:?}", report.findings);
+}
+
+#[test]
 fn findings_suppressed_in_another_file_do_not_push_out_a_real_one() {
     // Red team rt51: 19,999 one-line helpers in a.rs, the first 5,000
     // suppressed there, called from lib.rs; once another file's findings
