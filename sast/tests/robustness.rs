@@ -792,7 +792,7 @@ fn files_compiled_in_by_path_or_include_are_analysed_but_only_inside_the_target(
         root: inner.clone(),
         ..Options::default()
     };
-    let report = scan(&[inner.clone()], &options).unwrap();
+    let report = scan(std::slice::from_ref(&inner), &options).unwrap();
     assert!(report.findings.is_empty(), "{:?}", report.findings);
 }
 
