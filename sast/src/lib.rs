@@ -680,21 +680,18 @@ pub fn collect_files(targets: &[PathBuf], options: &Options) -> Result<Vec<PathB
     Ok(files)
 }
 
-/// Files under `target` that the scanned files compile in with
-/// `#[path = ".."]` or `include!("..")` but the walk did not collect
-/// (another extension, a hidden, ignored, `target` or `tests` directory):
+/// Files under `target` that the scanned files compile in as modules with
+/// `#[path = ".."]` but the walk did not collect (another extension, a
+/// hidden, ignored, `target` or `tests` directory):
 /// red team rt55 hid a command injection in `src/m.txt` behind
 /// `#[path = "m.txt"] mod m;`. Followed transitively; only files inside
 /// `target` (after resolving links), so a scan never reads outside it.
+/// `include!` is not followed: what it includes is often an expression
+/// (spdx's 700 licence texts as raw strings), not a file syn can parse.
 fn compiled_in(target: &Path, files: &[PathBuf]) -> Vec<PathBuf> {
     static REF: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
     let Some(reference) = REF
-        .get_or_init(|| {
-            regex::Regex::new(
-                r#"(?:#\[\s*path\s*=\s*"([^"]+)"|include(?:_str|_bytes)?!\s*\(\s*"([^"]+)")"#,
-            )
-            .ok()
-        })
+        .get_or_init(|| regex::Regex::new(r#"#\[\s*path\s*=\s*"([^"]+)""#).ok())
         .as_ref()
     else {
         return Vec::new();
@@ -714,23 +711,16 @@ fn compiled_in(target: &Path, files: &[PathBuf]) -> Vec<PathBuf> {
         let Ok(text) = std::fs::read_to_string(&file) else {
             continue;
         };
-        if !text.contains("path") && !text.contains("include") {
+        if !text.contains("path") {
             continue;
         }
         let Some(dir) = file.parent() else { continue };
         let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("");
         let base = dir.join(stem);
         for capture in reference.captures_iter(&text) {
-            let Some(rel) = capture.get(1).or_else(|| capture.get(2)) else {
+            let Some(rel) = capture.get(1) else {
                 continue;
             };
-            // `include_bytes!`/`include_str!` read data, not code.
-            if capture
-                .get(0)
-                .is_some_and(|m| m.as_str().starts_with("include_"))
-            {
-                continue;
-            }
             for candidate in [dir.join(rel.as_str()), base.join(rel.as_str())] {
                 let Ok(canon) = candidate.canonicalize() else {
                     continue;
