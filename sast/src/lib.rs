@@ -22,6 +22,7 @@ pub mod calls;
 mod checks;
 mod comments;
 pub mod config;
+mod context;
 mod crosscrate;
 mod engine;
 mod imports;
@@ -569,6 +570,19 @@ pub fn analyze_source(path: &str, source: &str, include_tests: bool) -> Vec<Find
     .unwrap_or_default()
 }
 
+/// A file that is one expression, not items: what `include!("..")` in
+/// expression position reads (red team rt55 hid a command injection in
+/// one). Parsed as the body of a function `included` opened on its first
+/// line, so its lines keep their numbers (columns on the first line are
+/// shifted by the opening). `None` when it is not one expression either.
+fn included_expression(text: &str) -> Option<syn::File> {
+    if text.starts_with('\u{feff}') || text.starts_with("#!") {
+        return None;
+    }
+    syn::parse_str::<syn::Expr>(text).ok()?;
+    syn::parse_file(&format!("fn included() {{{text}\n}}")).ok()
+}
+
 pub(crate) fn relative(path: &Path, root: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
     let text = rel.to_string_lossy().replace('\\', "/");
@@ -681,47 +695,77 @@ pub fn collect_files(targets: &[PathBuf], options: &Options) -> Result<Vec<PathB
 }
 
 /// Files under `target` that the scanned files compile in as modules with
-/// `#[path = ".."]` but the walk did not collect (another extension, a
-/// hidden, ignored, `target` or `tests` directory):
-/// red team rt55 hid a command injection in `src/m.txt` behind
-/// `#[path = "m.txt"] mod m;`. Followed transitively; only files inside
+/// `#[path = ".."]`, or with `include!("..")`, but the walk did not
+/// collect (another extension, a hidden, ignored, `target` or `tests`
+/// directory): red team rt55 hid a command injection in `src/m.txt`
+/// behind `#[path = "m.txt"] mod m;`, and in `src/body.txt` behind
+/// `include!("body.txt")`. Followed transitively; only files inside
 /// `target` (after resolving links), so a scan never reads outside it.
-/// `include!` is not followed: what it includes is often an expression
-/// (spdx's 700 licence texts as raw strings), not a file syn can parse.
+/// What `include!` reads may be one expression rather than items (spdx
+/// includes 700 licence texts as raw strings): the analysis reads such a
+/// file as a function's body (`included_expression`).
 fn compiled_in(target: &Path, files: &[PathBuf]) -> Vec<PathBuf> {
-    static REF: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
-    let Some(reference) = REF
-        .get_or_init(|| regex::Regex::new(r#"#\[\s*path\s*=\s*"([^"]+)""#).ok())
-        .as_ref()
-    else {
+    use rayon::prelude::*;
+    static REF: Lazy = std::sync::OnceLock::new();
+    let Some(reference) = compiled(
+        &REF,
+        r#"#\[\s*path\s*=\s*"([^"]+)"|\binclude!\s*\(\s*"([^"]+)""#,
+    ) else {
         return Vec::new();
     };
+    // The files a file names, each with whether `include!` names it
+    // (relative to the file's directory; a `#[path]` may also be relative
+    // to the module's own directory).
+    let references = |file: &Path| -> Vec<(bool, String)> {
+        let Ok(text) = std::fs::read_to_string(file) else {
+            return Vec::new();
+        };
+        if !text.contains("path") && !text.contains("include!") {
+            return Vec::new();
+        }
+        reference
+            .captures_iter(&text)
+            .filter_map(|c| match (c.get(1), c.get(2)) {
+                (Some(path), _) => Some((false, path.as_str().to_string())),
+                (None, Some(included)) => Some((true, included.as_str().to_string())),
+                _ => None,
+            })
+            .collect()
+    };
+    // Every file is read once, in parallel; most name nothing.
+    let mut queue: Vec<(PathBuf, Vec<(bool, String)>)> = files
+        .par_iter()
+        .filter_map(|f| {
+            let refs = references(f);
+            (!refs.is_empty()).then(|| (f.clone(), refs))
+        })
+        .collect();
+    if queue.is_empty() {
+        return Vec::new();
+    }
     let Ok(root) = target.canonicalize() else {
         return Vec::new();
     };
-    let mut known: crate::HashSet<PathBuf> =
-        files.iter().filter_map(|f| f.canonicalize().ok()).collect();
-    let mut queue: Vec<PathBuf> = files.to_vec();
+    let mut known: crate::HashSet<PathBuf> = files
+        .par_iter()
+        .filter_map(|f| f.canonicalize().ok())
+        .collect();
     let mut found = Vec::new();
-    while let Some(file) = queue.pop() {
-        // A bound on a crafted chain of references.
-        if found.len() >= 10_000 {
-            break;
-        }
-        let Ok(text) = std::fs::read_to_string(&file) else {
-            continue;
-        };
-        if !text.contains("path") {
-            continue;
-        }
+    while let Some((file, refs)) = queue.pop() {
         let Some(dir) = file.parent() else { continue };
         let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("");
         let base = dir.join(stem);
-        for capture in reference.captures_iter(&text) {
-            let Some(rel) = capture.get(1) else {
-                continue;
+        for (included, rel) in refs {
+            let candidates = if included {
+                vec![dir.join(&rel)]
+            } else {
+                vec![dir.join(&rel), base.join(&rel)]
             };
-            for candidate in [dir.join(rel.as_str()), base.join(rel.as_str())] {
+            for candidate in candidates {
+                // A bound on a crafted chain of references.
+                if found.len() >= 10_000 {
+                    return found;
+                }
                 let Ok(canon) = candidate.canonicalize() else {
                     continue;
                 };
@@ -732,12 +776,27 @@ fn compiled_in(target: &Path, files: &[PathBuf]) -> Vec<PathBuf> {
                     continue;
                 };
                 let path = target.join(inside);
-                queue.push(path.clone());
+                queue.push((path.clone(), references(&path)));
                 found.push(path);
             }
         }
     }
     found
+}
+
+/// A regex compiled once, on first use.
+type Lazy = std::sync::OnceLock<Option<regex::Regex>>;
+
+fn compiled(cell: &'static Lazy, pattern: &str) -> Option<&'static regex::Regex> {
+    cell.get_or_init(|| regex::Regex::new(pattern).ok())
+        .as_ref()
+}
+
+/// The path of a `#[path = ".."]` among a declaration's attributes.
+fn path_attr(attrs: &str) -> Option<String> {
+    let rest = attrs[attrs.find("path")? + 4..].trim_start();
+    let rest = rest.strip_prefix('=')?.trim_start().strip_prefix('"')?;
+    rest.split_once('"').map(|(p, _)| p.to_string())
 }
 
 /// Files that are test modules declared elsewhere: `#[cfg(test)] mod x;`
@@ -749,28 +808,18 @@ fn compiled_in(target: &Path, files: &[PathBuf]) -> Vec<PathBuf> {
 /// be told (an inline module with a `#[path]`, text the lexer cannot
 /// follow) excludes nothing.
 fn test_module_files(files: &[PathBuf]) -> crate::HashSet<PathBuf> {
-    static DECL: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
-    let Some(decl) = DECL
-        .get_or_init(|| {
-            regex::Regex::new(
-                r"#\[cfg\((?:test|all\(\s*test\s*,[^\]]*\))\)\]\s*((?:#\[[^\]]*\]\s*)*)(?:pub(?:\([^)]*\))?\s+)?mod\s+([A-Za-z_][A-Za-z0-9_]*)\s*;",
-            )
-            .ok()
-        })
-        .as_ref()
-    else {
-        return Default::default();
-    };
-    static ANY_DECL: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
-    let Some(any_decl) = ANY_DECL
-        .get_or_init(|| {
-            regex::Regex::new(
-                r"((?:#\[[^\]]*\]\s*)*)(?:pub(?:\([^)]*\))?\s+)?mod\s+([A-Za-z_][A-Za-z0-9_]*)\s*;",
-            )
-            .ok()
-        })
-        .as_ref()
-    else {
+    static DECL: Lazy = std::sync::OnceLock::new();
+    static ANY_DECL: Lazy = std::sync::OnceLock::new();
+    let (Some(decl), Some(any_decl)) = (
+        compiled(
+            &DECL,
+            r"#\[cfg\((?:test|all\(\s*test\s*,[^\]]*\))\)\]\s*((?:#\[[^\]]*\]\s*)*)(?:pub(?:\([^)]*\))?\s+)?mod\s+([A-Za-z_][A-Za-z0-9_]*)\s*;",
+        ),
+        compiled(
+            &ANY_DECL,
+            r"((?:#\[[^\]]*\]\s*)*)(?:pub(?:\([^)]*\))?\s+)?mod\s+([A-Za-z_][A-Za-z0-9_]*)\s*;",
+        ),
+    ) else {
         return Default::default();
     };
     let mut out = crate::HashSet::default();
@@ -813,11 +862,7 @@ fn test_module_files(files: &[PathBuf]) -> crate::HashSet<PathBuf> {
                 }
                 None => vec![base.clone(), dir.to_path_buf()],
             };
-            let path = attrs.find("path").and_then(|at| {
-                let rest = attrs[at + 4..].trim_start();
-                let rest = rest.strip_prefix('=')?.trim_start().strip_prefix('"')?;
-                rest.split_once('"').map(|(p, _)| p.to_string())
-            });
+            let path = path_attr(attrs);
             for b in &bases {
                 if let Some(path) = &path {
                     compiled.insert(dir.join(path));
@@ -846,13 +891,7 @@ fn test_module_files(files: &[PathBuf]) -> crate::HashSet<PathBuf> {
             // `#[path = "support/x.rs"]`: relative to the declaring file's
             // directory (at the top level; inside an inline module, to the
             // module's directory).
-            let path_attr = capture.get(1).and_then(|attrs| {
-                let attrs = attrs.as_str();
-                let rest = attrs[attrs.find("path")? + 4..].trim_start();
-                let rest = rest.strip_prefix('=')?.trim_start().strip_prefix('"')?;
-                rest.split_once('"').map(|(p, _)| p.to_string())
-            });
-            if let Some(path) = path_attr {
+            if let Some(path) = capture.get(1).and_then(|a| path_attr(a.as_str())) {
                 if enclosing.is_empty() {
                     out.insert(dir.join(path));
                 } else {
@@ -1295,6 +1334,22 @@ fn analyze_text_with(
         analyzer.replay(record, &old, imports);
     }
     let snippet_at = |line: usize| lines.get(line.saturating_sub(1)).copied().unwrap_or("");
+    let parse_error = |e: &syn::Error, offset: usize| {
+        let start = e.span().start();
+        let line = start.line.max(1) + offset;
+        meta_finding(
+            rel,
+            rules::id::PARSE_ERROR,
+            line,
+            start.column + 1,
+            format!("not valid Rust: {e}"),
+            snippet_at(line),
+        )
+    };
+    // The context pass over a file of several chunks builds only the
+    // items that carry context (`context`), unless its calls' `true`
+    // arguments are context too (read inside every body).
+    let shallow = !hold && !source.contains("danger_accept_invalid");
     for (index, chunk) in chunks.iter().enumerate() {
         if chunk.depth > limits::MAX_NESTING {
             meta.push(meta_finding(
@@ -1370,7 +1425,16 @@ fn analyze_text_with(
                 continue;
             }
         }
-        match syn::parse_file(text) {
+        let tree = if shallow {
+            context::parse(text)
+        } else {
+            syn::parse_file(text)
+        };
+        let tree = match tree {
+            Err(e) if single => included_expression(text).ok_or(e),
+            other => other,
+        };
+        match tree {
             Ok(file) => {
                 analyzer.add_context(&file);
                 // Very large file: keep only the imports and constants
@@ -1378,18 +1442,7 @@ fn analyze_text_with(
                 // time is in memory.
                 parsed.push((index, hold.then_some(file)));
             }
-            Err(e) => {
-                let start = e.span().start();
-                let line = start.line.max(1) + offset;
-                meta.push(meta_finding(
-                    rel,
-                    rules::id::PARSE_ERROR,
-                    line,
-                    start.column + 1,
-                    format!("not valid Rust: {e}"),
-                    snippet_at(line),
-                ));
-            }
+            Err(e) => meta.push(parse_error(&e, offset)),
         }
         if hold {
             held_bytes += text.len();
@@ -1413,8 +1466,11 @@ fn analyze_text_with(
                     &source[chunk.range.clone()]
                 );
                 let tables = limits::blank_tables(&text);
-                if let Ok(file) = syn::parse_file(tables.as_deref().unwrap_or(&text)) {
-                    engine::with_line_offset(offset, || analyzer.run(&file));
+                // The context pass may not have built the part of the
+                // chunk that is not valid Rust.
+                match syn::parse_file(tables.as_deref().unwrap_or(&text)) {
+                    Ok(file) => engine::with_line_offset(offset, || analyzer.run(&file)),
+                    Err(e) => meta.push(parse_error(&e, offset)),
                 }
                 trees::spans_done(text.len());
             }

@@ -183,6 +183,15 @@ fn dangling_lines(findings: &[tollgate_sast::Finding]) -> Vec<usize> {
         .collect()
 }
 
+/// A scan of `root` with the default options.
+fn scan_dir(root: &Path) -> tollgate_sast::Report {
+    let options = Options {
+        root: root.to_path_buf(),
+        ..Options::default()
+    };
+    scan(&[root.to_path_buf()], &options).unwrap()
+}
+
 fn write(root: &Path, rel: &str, content: &str) {
     let path = root.join(rel);
     fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -202,11 +211,7 @@ fn directory_scan_survives_every_shape_and_reports_the_normal_file() {
     for (what, source) in adversarial(30_000) {
         write(root, &format!("src/deep_30000_{what}.rs"), &source);
     }
-    let options = Options {
-        root: root.to_path_buf(),
-        ..Options::default()
-    };
-    let report = scan(&[root.to_path_buf()], &options).unwrap();
+    let report = scan_dir(root);
     assert!(
         report
             .findings
@@ -542,11 +547,7 @@ fn a_flow_into_another_file_dropped_by_a_compaction_is_reported_by_a_later_call(
         "src/b.rs",
         "pub(crate) fn run(a: &str) {\n    let _ = std::process::Command::new(a).status();\n}\n",
     );
-    let options = Options {
-        root: root.to_path_buf(),
-        ..Options::default()
-    };
-    let report = scan(&[root.to_path_buf()], &options).unwrap();
+    let report = scan_dir(root);
     assert!(
         report
             .findings
@@ -578,11 +579,7 @@ fn a_critical_finding_dropped_at_the_cap_makes_the_note_critical() {
         "src/b.rs",
         "pub(crate) fn run(a: &str) {\n    let _ = std::process::Command::new(a).status();\n}\n",
     );
-    let options = Options {
-        root: root.to_path_buf(),
-        ..Options::default()
-    };
-    let report = scan(&[root.to_path_buf()], &options).unwrap();
+    let report = scan_dir(root);
     let note = report
         .findings
         .iter()
@@ -637,11 +634,7 @@ fn a_nul_byte_in_a_comment_does_not_hide_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     write(root, "src/lib.rs", &format!("// build id \0\n{VULNERABLE}"));
-    let options = Options {
-        root: root.to_path_buf(),
-        ..Options::default()
-    };
-    let report = scan(&[root.to_path_buf()], &options).unwrap();
+    let report = scan_dir(root);
     assert!(
         report
             .findings
@@ -724,11 +717,7 @@ fn a_test_only_declaration_does_not_hide_a_compiled_file() {
         for (rel, text) in &files {
             write(root, rel, text);
         }
-        let options = Options {
-            root: root.to_path_buf(),
-            ..Options::default()
-        };
-        let report = scan(&[root.to_path_buf()], &options).unwrap();
+        let report = scan_dir(root);
         assert!(
             report
                 .findings
@@ -742,9 +731,10 @@ fn a_test_only_declaration_does_not_hide_a_compiled_file() {
 
 #[test]
 fn files_compiled_in_by_path_are_analysed_but_only_inside_the_target() {
-    // Red team rt55: `#[path = "m.txt"] mod m;` and `#[path]` into an
-    // ignored, hidden or `target` directory compiled a command injection
-    // the walk never collected. (`include!` is not followed.)
+    // Red team rt55: `#[path = "m.txt"] mod m;`, `#[path]` into an
+    // ignored, hidden or `target` directory, and `include!` of items or of
+    // one expression compiled a command injection the walk never
+    // collected.
     let sink = "pub async fn h(axum::extract::Query(q): axum::extract::Query<String>) {\n    let _ = std::process::Command::new(\"sh\").arg(\"-c\").arg(&q).status();\n}\n";
     let cases: Vec<(&str, &str, &str)> = vec![
         ("#[path = \"m.txt\"]\nmod m;\n", "src/m.txt", ""),
@@ -755,20 +745,28 @@ fn files_compiled_in_by_path_are_analysed_but_only_inside_the_target() {
             "src/gen.rs",
             "src/gen.rs\n",
         ),
+        ("include!(\"items.txt\");\n", "src/items.txt", ""),
+        (
+            "pub fn run() {\n    include!(\"../.gen/body.in\")\n}\n",
+            ".gen/body.in",
+            "",
+        ),
     ];
     for (lib, hidden, ignore) in cases {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         write(root, "src/lib.rs", lib);
-        write(root, hidden, sink);
+        if hidden.ends_with(".in") {
+            // One expression, as `include!` in expression position reads.
+            let body = "{\n    let t = std::env::var(\"T\").unwrap();\n    let _ = std::process::Command::new(t).status();\n}\n";
+            write(root, hidden, body);
+        } else {
+            write(root, hidden, sink);
+        }
         if !ignore.is_empty() {
             write(root, ".gitignore", ignore);
         }
-        let options = Options {
-            root: root.to_path_buf(),
-            ..Options::default()
-        };
-        let report = scan(&[root.to_path_buf()], &options).unwrap();
+        let report = scan_dir(root);
         assert!(
             report
                 .findings
@@ -787,11 +785,7 @@ fn files_compiled_in_by_path_are_analysed_but_only_inside_the_target() {
         "src/lib.rs",
         "#[path = \"../../secret.rs\"]\nmod s;\n",
     );
-    let options = Options {
-        root: inner.clone(),
-        ..Options::default()
-    };
-    let report = scan(std::slice::from_ref(&inner), &options).unwrap();
+    let report = scan_dir(&inner);
     assert!(report.findings.is_empty(), "{:?}", report.findings);
 }
 
@@ -824,11 +818,7 @@ fn findings_suppressed_in_another_file_do_not_push_out_a_real_one() {
     }
     write(root, "src/a.rs", &helpers);
     write(root, "src/lib.rs", &lib);
-    let options = Options {
-        root: root.to_path_buf(),
-        ..Options::default()
-    };
-    let report = scan(&[root.to_path_buf()], &options).unwrap();
+    let report = scan_dir(root);
     assert!(
         report
             .findings
@@ -859,11 +849,7 @@ fn a_more_severe_flow_from_another_file_replaces_the_files_own_at_a_sink() {
         "src/b.rs",
         "pub(crate) fn run(a: &str) {\n    let _ = std::process::Command::new(a).status();\n}\n\npub fn cli() {\n    let x = std::env::var(\"X\").unwrap();\n    run(&x);\n}\n",
     );
-    let options = Options {
-        root: root.to_path_buf(),
-        ..Options::default()
-    };
-    let report = scan(&[root.to_path_buf()], &options).unwrap();
+    let report = scan_dir(root);
     let at_sink: Vec<_> = report
         .findings
         .iter()
@@ -1034,4 +1020,72 @@ fn dangling_pointer_work_past_its_budget_is_an_analysis_limit_note() {
         "{notes:?}"
     );
     assert!(notes[0].line > 11 + 400, "{notes:?}");
+}
+
+#[test]
+fn a_large_file_reads_its_context_from_every_chunk() {
+    // Used at the top, defined at the bottom: an import inside a function
+    // body, a literal constant, and a verifier that accepts everything. A
+    // file of several chunks reads them in a first pass that steps over
+    // function bodies without such items (`context`), then parses each
+    // chunk whole for the analysis.
+    let head = "fn run() {\n    let t = std::env::var(\"T\").unwrap();\n    let _ = Cmd::new(t).status();\n}\n\
+        fn encrypt(key: &[u8], data: &[u8]) {\n    let _ = openssl::symm::encrypt(openssl::symm::Cipher::aes_256_cbc(), key, Some(&IV), data);\n}\n\
+        fn client() {\n    let _config = rustls::ClientConfig::builder()\n        .dangerous()\n        .with_custom_certificate_verifier(std::sync::Arc::new(NoVerification))\n        .with_no_client_auth();\n}\n";
+    let tail = "fn later() {\n    use std::process::Command as Cmd;\n}\n\
+        const IV: [u8; 16] = [7; 16];\n\
+        struct NoVerification;\n\
+        impl rustls::client::danger::ServerCertVerifier for NoVerification {\n    fn verify_server_cert(&self, _e: &CertificateDer<'_>, _i: &[CertificateDer<'_>], _s: &ServerName<'_>, _o: &[u8], _n: UnixTime) -> Result<ServerCertVerified, rustls::Error> {\n        Ok(ServerCertVerified::assertion())\n    }\n}\n";
+    let expected = [
+        (3, id::COMMAND_INJECTION),
+        (6, id::HARDCODED_CRYPTO_KEY),
+        (11, id::TLS_VERIFICATION_DISABLED),
+    ];
+    let found = |source: &str| -> Vec<(usize, &'static str)> {
+        analyze_source("big.rs", source, false)
+            .iter()
+            .map(|f| (f.line, f.rule))
+            .collect()
+    };
+    // The same code in one chunk finds them all.
+    let small = found(&format!("{head}{tail}"));
+    for want in expected {
+        assert!(small.contains(&want), "{want:?} in {small:?}");
+    }
+    // Split into chunks (over 600 KB of filler), with a syntax error in a
+    // function body of a later chunk: reported, and the rest analysed.
+    let filler = "fn filler(a: u32) -> u32 { let b = a + 1; b * 2 }\n".repeat(12_000);
+    let source = format!("{head}{filler}{tail}{filler}fn broken() {{ let x = ; }}\n");
+    assert!(prescan(&source).len() > 2);
+    let big = found(&source);
+    for want in expected {
+        assert!(big.contains(&want), "{want:?} in {big:?}");
+    }
+    let broken_line = source.lines().count();
+    assert!(
+        big.contains(&(broken_line, id::PARSE_ERROR)),
+        "{broken_line} in {big:?}"
+    );
+}
+
+#[test]
+fn a_file_of_one_expression_is_analysed_not_a_parse_error() {
+    // What `include!` reads in expression position (spdx's licence texts
+    // are raw strings): analysed as a function's body.
+    let licence = "r#\"Permission is hereby granted, free of charge\"#\n";
+    assert!(analyze_source("text.in", licence, false).is_empty());
+    let body = "{\n    let t = std::env::var(\"T\").unwrap();\n    let _ = std::process::Command::new(t).status();\n}\n";
+    let rules: Vec<_> = analyze_source("body.in", body, false)
+        .iter()
+        .map(|f| (f.line, f.rule))
+        .collect();
+    assert_eq!(rules, [(3, id::COMMAND_INJECTION)]);
+    // Neither items nor one expression: still a parse error.
+    for broken in ["fn (\n", "let x = 1;\nfoo(x)\n", "1 2\n"] {
+        let rules: Vec<_> = analyze_source("broken.rs", broken, false)
+            .iter()
+            .map(|f| f.rule)
+            .collect();
+        assert_eq!(rules, [id::PARSE_ERROR], "{broken:?}");
+    }
 }

@@ -90,3 +90,24 @@ async fn route(Query(q): Query<HashMap<String, String>>) {
     Runner::spawn(&cmd);
     Runner::spawn_checked(&cmd);
 }
+
+// A closure called through another name (`let d = c;`, `let d = &c;`,
+// `Box::new`): its body is followed like the original's.
+fn closure_aliases() {
+    let t = std::env::var("T").unwrap_or_default();
+    let c = |x: &str| {
+        let _ = std::process::Command::new(x).status(); //~ command-injection
+    };
+    let d = c;
+    d(&t);
+    let b: Box<dyn Fn(&str)> = Box::new(|x: &str| {
+        let _ = std::process::Command::new(x).status(); //~ command-injection
+    });
+    let r = &b;
+    r(&t);
+    let fixed = |x: &str| {
+        let _ = std::process::Command::new(x).status();
+    };
+    let alias = &fixed;
+    alias("ls");
+}

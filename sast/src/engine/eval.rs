@@ -403,9 +403,7 @@ impl FileAnalyzer<'_> {
                     }
                 }
             }
-            if let Expr::Closure(c) = peel(&init.expr) {
-                var.closure = Some(std::rc::Rc::new(c.clone()));
-            }
+            var.closure = closure_of(cx, &init.expr);
             if self.is_literal_material(&init.expr) {
                 var.literal = true;
                 var.literal_at = Some(init.expr.span());
@@ -1350,5 +1348,27 @@ fn is_text_operand(e: &Expr) -> bool {
             "to_string" | "to_owned" | "as_str"
         ),
         _ => false,
+    }
+}
+
+/// The closure an initialiser binds: written there (`|q| ..`, in a
+/// `Box::new` or behind `&`), or held by another local (`let d = c;`,
+/// `let d = &c;`), whose calls are then followed like the original's.
+fn closure_of(cx: &FnCx, init: &Expr) -> Option<std::rc::Rc<syn::ExprClosure>> {
+    match peel(init) {
+        Expr::Closure(c) => Some(std::rc::Rc::new(c.clone())),
+        Expr::Path(p) if p.qself.is_none() && p.path.segments.len() == 1 => {
+            let name = p.path.segments[0].ident.to_string();
+            cx.vars.get(&name)?.closure.clone()
+        }
+        Expr::Call(call)
+            if call.args.len() == 1
+                && matches!(peel(&call.func), Expr::Path(f) if f.path.segments.len() >= 2
+                    && f.path.segments.iter().rev().nth(1).is_some_and(|s| s.ident == "Box" || s.ident == "Rc" || s.ident == "Arc")
+                    && f.path.segments.last().is_some_and(|s| s.ident == "new")) =>
+        {
+            closure_of(cx, &call.args[0])
+        }
+        _ => None,
     }
 }
