@@ -576,7 +576,9 @@ pub fn analyze_source(path: &str, source: &str, include_tests: bool) -> Vec<Find
 /// line, so its lines keep their numbers (columns on the first line are
 /// shifted by the opening). `None` when it is not one expression either.
 fn included_expression(text: &str) -> Option<syn::File> {
-    if text.starts_with('\u{feff}') || text.starts_with("#!") {
+    // rustc reads an included file with a byte-order mark (red team rt57).
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.starts_with("#!") {
         return None;
     }
     syn::parse_str::<syn::Expr>(text).ok()?;
@@ -677,111 +679,207 @@ pub fn collect_files(targets: &[PathBuf], options: &Options) -> Result<Vec<PathB
             }
         }
     }
+    // Files an `include!` reads: never left out as test modules. And the
+    // files that compile in each file found.
+    let mut included = crate::HashSet::default();
+    let mut parents: Vec<(PathBuf, Vec<PathBuf>)> = Vec::new();
     for target in targets {
         if std::fs::metadata(target).is_ok_and(|m| m.is_dir()) {
-            for file in compiled_in(target, &files) {
-                files.push(file);
-            }
+            let found = compiled_in(target, &files);
+            files.extend(found.files.iter().map(|(f, _)| f.clone()));
+            parents.extend(found.files);
+            included.extend(found.included);
         }
     }
     files.retain(|f| !is_excluded(f));
     if !include_tests {
-        let test_modules = test_module_files(&files);
-        files.retain(|f| !test_modules.contains(f));
+        // Test modules, and the files found only through them.
+        let mut test_modules = test_module_files(&files);
+        loop {
+            let before = test_modules.len();
+            for (file, from) in &parents {
+                if from.iter().all(|p| test_modules.contains(p)) {
+                    test_modules.insert(file.clone());
+                }
+            }
+            if test_modules.len() == before {
+                break;
+            }
+        }
+        files.retain(|f| {
+            !test_modules.contains(f) || f.canonicalize().is_ok_and(|c| included.contains(&c))
+        });
     }
     files.sort();
     files.dedup();
     Ok(files)
 }
 
-/// Files under `target` that the scanned files compile in as modules with
-/// `#[path = ".."]`, or with `include!("..")`, but the walk did not
-/// collect (another extension, a hidden, ignored, `target` or `tests`
-/// directory): red team rt55 hid a command injection in `src/m.txt`
-/// behind `#[path = "m.txt"] mod m;`, and in `src/body.txt` behind
-/// `include!("body.txt")`. Followed transitively; only files inside
-/// `target` (after resolving links), so a scan never reads outside it.
-/// What `include!` reads may be one expression rather than items (spdx
-/// includes 700 licence texts as raw strings): the analysis reads such a
-/// file as a function's body (`included_expression`).
-fn compiled_in(target: &Path, files: &[PathBuf]) -> Vec<PathBuf> {
+/// Files under `target` that the scanned files compile in but the walk
+/// did not collect (another extension, a hidden, ignored, `target` or
+/// `tests` directory, a symbolic link): modules declared with `mod x;`,
+/// or with `#[path = ".."]` (also inside `cfg_attr`), and files read by
+/// `include!("..")` (also `include!(concat!(env!("CARGO_MANIFEST_DIR"),
+/// ".."))`, raw strings, any delimiter). Red teams rt55 and rt57 hid a
+/// command injection behind each. Followed transitively; only files
+/// inside `target` (after resolving links), so a scan never reads outside
+/// it; a reference in a comment is not followed (it would copy lines of a
+/// hidden file into the report). What `include!` reads may be one
+/// expression rather than items (spdx includes 700 licence texts as raw
+/// strings): the analysis reads such a file as a function's body
+/// (`included_expression`). Also returns every file an `include!` reads
+/// (canonical), walked or not. Not followed: a macro that expands to
+/// `include!` or a renamed `include!`, a path built otherwise, escapes in
+/// the path.
+fn compiled_in(target: &Path, files: &[PathBuf]) -> CompiledIn {
     use rayon::prelude::*;
     static REF: Lazy = std::sync::OnceLock::new();
     let Some(reference) = compiled(
         &REF,
-        r#"#\[\s*path\s*=\s*"([^"]+)"|\binclude!\s*\(\s*"([^"]+)""#,
+        concat!(
+            r#"#\s*\[\s*(?:cfg_attr\s*\([^\]]*?,\s*)?path\s*=\s*r?\#*"([^"]+)""#,
+            r#"|\binclude\s*!\s*[(\[{]\s*concat\s*!\s*\(\s*env\s*!\s*\(\s*"CARGO_MANIFEST_DIR"\s*\)\s*,\s*r?\#*"([^"]+)""#,
+            r#"|\binclude\s*!\s*[(\[{]\s*(?:/\*[^*]*\*/\s*)*r?\#*"([^"]+)""#,
+            r#"|\bmod\s+(?:r\#)?([A-Za-z_][A-Za-z0-9_]*)\s*;"#,
+        ),
     ) else {
-        return Vec::new();
+        return CompiledIn::default();
     };
-    // The files a file names, each with whether `include!` names it
-    // (relative to the file's directory; a `#[path]` may also be relative
-    // to the module's own directory).
-    let references = |file: &Path| -> Vec<(bool, String)> {
+    let walked: crate::HashSet<&Path> = files.iter().map(PathBuf::as_path).collect();
+    // What a file compiles in that exists: (path, whether `include!`
+    // reads it).
+    let references = |file: &Path| -> Vec<(PathBuf, bool)> {
         let Ok(text) = std::fs::read_to_string(file) else {
             return Vec::new();
         };
-        if !text.contains("path") && !text.contains("include!") {
+        if !text.contains("path") && !text.contains("include") && !text.contains("mod") {
             return Vec::new();
         }
-        reference
-            .captures_iter(&text)
-            .filter_map(|c| match (c.get(1), c.get(2)) {
-                (Some(path), _) => Some((false, path.as_str().to_string())),
-                (None, Some(included)) => Some((true, included.as_str().to_string())),
-                _ => None,
-            })
-            .collect()
+        let captures: Vec<regex::Captures> = reference.captures_iter(&text).collect();
+        if captures.is_empty() {
+            return Vec::new();
+        }
+        let starts: Vec<usize> = captures
+            .iter()
+            .filter_map(|c| c.get(0).map(|m| m.start()))
+            .collect();
+        let places = places(&text, &starts);
+        let Some(dir) = file.parent() else {
+            return Vec::new();
+        };
+        let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+        // Where the file's own modules live: its directory (a crate root
+        // or `mod.rs`, or a file read through `#[path]`), or the
+        // directory named after it.
+        let bases = [dir.to_path_buf(), dir.join(stem)];
+        let mut out = Vec::new();
+        for (capture, place) in captures.iter().zip(places) {
+            let enclosing = match place {
+                Place::Skipped => continue,
+                Place::Unknown => Vec::new(),
+                Place::In(modules) => modules,
+            };
+            let inside = |base: &Path| {
+                let mut b = base.to_path_buf();
+                b.extend(&enclosing);
+                b
+            };
+            let mut candidates = Vec::new();
+            let mut reads = false;
+            if let Some(rel) = capture.get(1) {
+                for base in &bases {
+                    candidates.push(base.join(rel.as_str()));
+                    candidates.push(inside(base).join(rel.as_str()));
+                }
+            } else if let Some(rel) = capture.get(2) {
+                reads = true;
+                let manifest = dir
+                    .ancestors()
+                    .take(64)
+                    .find(|d| d.join("Cargo.toml").is_file());
+                if let Some(manifest) = manifest {
+                    candidates.push(manifest.join(rel.as_str().trim_start_matches('/')));
+                }
+            } else if let Some(rel) = capture.get(3) {
+                reads = true;
+                candidates.push(dir.join(rel.as_str()));
+            } else if let Some(name) = capture.get(4) {
+                for base in &bases {
+                    let module = inside(base).join(name.as_str());
+                    candidates.push(module.with_extension("rs"));
+                    candidates.push(module.join("mod.rs"));
+                }
+            }
+            for candidate in candidates {
+                if (reads || !walked.contains(candidate.as_path())) && candidate.is_file() {
+                    out.push((candidate, reads));
+                }
+            }
+        }
+        out
     };
-    // Every file is read once, in parallel; most name nothing.
-    let mut queue: Vec<(PathBuf, Vec<(bool, String)>)> = files
+    // Every file is read once, in parallel; most name nothing new.
+    let mut queue: Vec<(PathBuf, bool, PathBuf)> = files
         .par_iter()
-        .filter_map(|f| {
-            let refs = references(f);
-            (!refs.is_empty()).then(|| (f.clone(), refs))
+        .flat_map_iter(|f| {
+            references(f)
+                .into_iter()
+                .map(move |(c, reads)| (c, reads, f.clone()))
         })
         .collect();
     if queue.is_empty() {
-        return Vec::new();
+        return Default::default();
     }
     let Ok(root) = target.canonicalize() else {
-        return Vec::new();
+        return Default::default();
     };
     let mut known: crate::HashSet<PathBuf> = files
         .par_iter()
         .filter_map(|f| f.canonicalize().ok())
         .collect();
-    let mut found = Vec::new();
-    while let Some((file, refs)) = queue.pop() {
-        let Some(dir) = file.parent() else { continue };
-        let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("");
-        let base = dir.join(stem);
-        for (included, rel) in refs {
-            let candidates = if included {
-                vec![dir.join(&rel)]
-            } else {
-                vec![dir.join(&rel), base.join(&rel)]
-            };
-            for candidate in candidates {
-                // A bound on a crafted chain of references.
-                if found.len() >= 10_000 {
-                    return found;
-                }
-                let Ok(canon) = candidate.canonicalize() else {
-                    continue;
-                };
-                if !canon.starts_with(&root) || !canon.is_file() || !known.insert(canon.clone()) {
-                    continue;
-                }
-                let Ok(inside) = canon.strip_prefix(&root) else {
-                    continue;
-                };
-                let path = target.join(inside);
-                queue.push((path.clone(), references(&path)));
-                found.push(path);
-            }
+    let mut out = CompiledIn::default();
+    // Where each file found is in `out.files`.
+    let mut at: crate::HashMap<PathBuf, usize> = crate::HashMap::default();
+    // Bounded: each file inside `target` is taken once.
+    while let Some((candidate, reads, parent)) = queue.pop() {
+        let Ok(canon) = candidate.canonicalize() else {
+            continue;
+        };
+        if !canon.starts_with(&root) || !canon.is_file() {
+            continue;
         }
+        if reads {
+            out.included.insert(canon.clone());
+        }
+        if let Some(&i) = at.get(&canon) {
+            out.files[i].1.push(parent);
+            continue;
+        }
+        if !known.insert(canon.clone()) {
+            continue;
+        }
+        let Ok(inside) = canon.strip_prefix(&root) else {
+            continue;
+        };
+        let path = target.join(inside);
+        queue.extend(
+            references(&path)
+                .into_iter()
+                .map(|(c, reads)| (c, reads, path.clone())),
+        );
+        at.insert(canon, out.files.len());
+        out.files.push((path, vec![parent]));
     }
-    found
+    out
+}
+
+/// What [`compiled_in`] finds.
+#[derive(Default)]
+struct CompiledIn {
+    /// Each file found, with the files that compile it in.
+    files: Vec<(PathBuf, Vec<PathBuf>)>,
+    /// Every file an `include!` reads (canonical), found or walked.
+    included: crate::HashSet<PathBuf>,
 }
 
 /// A regex compiled once, on first use.
@@ -923,6 +1021,29 @@ fn test_module_files(files: &[PathBuf]) -> crate::HashSet<PathBuf> {
 /// lexed for comments, strings and characters, and an inline module with
 /// an attribute naming a `path` makes everything inside it unknown.
 fn inline_modules_at(text: &str, at: &[usize]) -> Vec<Option<Vec<String>>> {
+    places(text, at)
+        .into_iter()
+        .map(|p| match p {
+            Place::In(modules) => Some(modules),
+            Place::Unknown | Place::Skipped => None,
+        })
+        .collect()
+}
+
+/// Where a position of a file's text is (see [`places`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Place {
+    /// In code, inside these inline modules (outermost first).
+    In(Vec<String>),
+    /// In code, inside modules that cannot be told.
+    Unknown,
+    /// Inside a comment, a string or a character literal.
+    Skipped,
+}
+
+/// [`inline_modules_at`], telling a position in a comment or a literal
+/// from one whose modules cannot be told.
+fn places(text: &str, at: &[usize]) -> Vec<Place> {
     let b = text.as_bytes();
     let mut out = Vec::with_capacity(at.len());
     let mut next = 0usize;
@@ -935,11 +1056,11 @@ fn inline_modules_at(text: &str, at: &[usize]) -> Vec<Option<Vec<String>>> {
     let mut path_attr = false;
     let mut i = 0usize;
     let mut lost = false;
-    let snapshot = |stack: &[(Option<String>, bool)], lost: bool| -> Option<Vec<String>> {
+    let snapshot = |stack: &[(Option<String>, bool)], lost: bool| -> Place {
         if lost || stack.iter().any(|(_, p)| *p) {
-            return None;
+            return Place::Unknown;
         }
-        Some(stack.iter().filter_map(|(m, _)| m.clone()).collect())
+        Place::In(stack.iter().filter_map(|(m, _)| m.clone()).collect())
     };
     // Where the last comment, string or character literal started: a
     // position inside one is not a declaration (`// #[cfg(test)]` above a
@@ -948,7 +1069,7 @@ fn inline_modules_at(text: &str, at: &[usize]) -> Vec<Option<Vec<String>>> {
     while i < b.len() {
         while next < at.len() && at[next] <= i {
             out.push(if at[next] > skipped_from && at[next] < i {
-                None
+                Place::Skipped
             } else {
                 snapshot(&stack, lost)
             });
@@ -1074,7 +1195,7 @@ fn inline_modules_at(text: &str, at: &[usize]) -> Vec<Option<Vec<String>>> {
     }
     for &p in &at[out.len()..] {
         out.push(if p > skipped_from {
-            None
+            Place::Skipped
         } else {
             snapshot(&stack, lost)
         });

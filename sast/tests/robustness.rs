@@ -1089,3 +1089,146 @@ fn a_file_of_one_expression_is_analysed_not_a_parse_error() {
         assert_eq!(rules, [id::PARSE_ERROR], "{broken:?}");
     }
 }
+
+#[test]
+fn files_compiled_in_by_other_spellings_are_analysed() {
+    // Red team rt57: each of these compiles a command injection that the
+    // walk skips (an ignored, hidden, `target` or `tests` location, a
+    // symbolic link, a test module also read by `include!`).
+    let items = "pub fn g() {\n    let t = std::env::var(\"T\").unwrap();\n    let _ = std::process::Command::new(t).status();\n}\n";
+    let body = "{\n    let t = std::env::var(\"T\").unwrap();\n    let _ = std::process::Command::new(t).status();\n}\n";
+    let bom = format!("\u{feff}{body}");
+    let cases: Vec<(&str, &str, &str, bool)> = vec![
+        (
+            "pub fn f() { include!(r\"b.txt\") }\n",
+            "src/b.txt",
+            body,
+            false,
+        ),
+        (
+            "pub fn f() { include!{\"b.txt\"} }\n",
+            "src/b.txt",
+            body,
+            false,
+        ),
+        (
+            "pub fn f() { include ! (/* x */ \"b.txt\") }\n",
+            "src/b.txt",
+            body,
+            false,
+        ),
+        (
+            "pub fn f() { include!(\"b.txt\") }\n",
+            "src/b.txt",
+            &bom,
+            false,
+        ),
+        (
+            "pub fn f() { include!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/gen/b.txt\")) }\n",
+            "gen/b.txt",
+            body,
+            false,
+        ),
+        (
+            "#[cfg_attr(all(), path = \"m.txt\")]\nmod m;\n",
+            "src/m.txt",
+            items,
+            false,
+        ),
+        ("# [path = \"m.txt\"]\nmod m;\n", "src/m.txt", items, false),
+        (
+            "mod inner {\n    #[path = \"m.txt\"]\n    pub mod m;\n}\n",
+            "src/inner/m.txt",
+            items,
+            false,
+        ),
+        ("mod target;\n", "src/target/mod.rs", items, false),
+        ("mod tests;\n", "src/tests/mod.rs", items, false),
+        ("mod evil;\n", "src/evil.rs", items, true),
+        (
+            "#[cfg(test)]\nmod tests;\npub fn f() { include!(\"tests.rs\") }\n",
+            "src/tests.rs",
+            body,
+            false,
+        ),
+    ];
+    for (lib, hidden, content, ignored) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(root, "Cargo.toml", "[package]\nname = \"x\"\n");
+        write(root, "src/lib.rs", lib);
+        write(root, hidden, content);
+        if ignored {
+            write(root, ".gitignore", &format!("{hidden}\n"));
+        }
+        let report = scan_dir(root);
+        assert!(
+            report
+                .findings
+                .iter()
+                .any(|f| f.path == hidden && f.rule == id::COMMAND_INJECTION),
+            "{lib:?} -> {hidden}: {:?}",
+            report.findings
+        );
+    }
+    // A module that is a symbolic link to a hidden file.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "src/lib.rs", "mod evil;\n");
+    write(root, "src/.h/evil.txt", items);
+    std::os::unix::fs::symlink(".h/evil.txt", root.join("src/evil.rs")).unwrap();
+    let report = scan_dir(root);
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.rule == id::COMMAND_INJECTION),
+        "{:?}",
+        report.findings
+    );
+    // A reference in a comment is not followed: a hidden file's lines
+    // never reach the report.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "src/lib.rs",
+        "pub fn f() {}\n// include!(\"../.env\")\n// #[path = \"../.env\"] mod e;\n",
+    );
+    write(
+        root,
+        ".env",
+        "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
+    );
+    let report = scan_dir(root);
+    assert!(report.findings.is_empty(), "{:?}", report.findings);
+}
+
+#[test]
+fn files_compiled_in_only_by_test_modules_stay_out() {
+    // `tests/` is skipped by the walk; `mod x;` is followed into it, but a
+    // file only test modules compile in is test code.
+    let items = "pub fn g() {\n    let t = std::env::var(\"T\").unwrap();\n    let _ = std::process::Command::new(t).status();\n}\n";
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "src/lib.rs", "#[cfg(test)]\nmod tests;\n");
+    write(root, "src/tests/mod.rs", "mod helper;\n");
+    write(root, "src/tests/helper.rs", items);
+    let report = scan_dir(root);
+    assert!(report.findings.is_empty(), "{:?}", report.findings);
+    // Also compiled in by production code: analysed.
+    write(
+        root,
+        "src/lib.rs",
+        "#[cfg(test)]\nmod tests;\n#[path = \"tests/helper.rs\"]\nmod shared;\n",
+    );
+    let report = scan_dir(root);
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.path == "src/tests/helper.rs" && f.rule == id::COMMAND_INJECTION),
+        "{:?}",
+        report.findings
+    );
+}
