@@ -749,6 +749,12 @@ fn compiled_in(target: &Path, files: &[PathBuf]) -> CompiledIn {
     // What a file compiles in that exists: (path, whether `include!`
     // reads it).
     let references = |file: &Path| -> Vec<(PathBuf, bool)> {
+        // A file over the size limit is not analysed (a finding says so),
+        // nor read for what it names (red team rt58: 4 million `mod a;`
+        // took 39 s and 1 GB).
+        if std::fs::metadata(file).map_or(true, |m| m.len() > MAX_FILE_BYTES) {
+            return Vec::new();
+        }
         let Ok(text) = std::fs::read_to_string(file) else {
             return Vec::new();
         };
@@ -773,6 +779,7 @@ fn compiled_in(target: &Path, files: &[PathBuf]) -> CompiledIn {
         // directory named after it.
         let bases = [dir.to_path_buf(), dir.join(stem)];
         let mut out = Vec::new();
+        let mut seen: crate::HashSet<(PathBuf, bool)> = crate::HashSet::default();
         for (capture, place) in captures.iter().zip(places) {
             let enclosing = match place {
                 Place::Skipped => continue,
@@ -811,7 +818,11 @@ fn compiled_in(target: &Path, files: &[PathBuf]) -> CompiledIn {
                 }
             }
             for candidate in candidates {
-                if (reads || !walked.contains(candidate.as_path())) && candidate.is_file() {
+                if (reads || !walked.contains(candidate.as_path()))
+                    && !seen.contains(&(candidate.clone(), reads))
+                    && candidate.is_file()
+                {
+                    seen.insert((candidate.clone(), reads));
                     out.push((candidate, reads));
                 }
             }
@@ -927,10 +938,19 @@ fn test_module_files(files: &[PathBuf]) -> crate::HashSet<PathBuf> {
     // hid lib.rs itself, and `#[cfg(test)] #[path = "real.rs"] mod t;`
     // hid a module that `mod real;` compiles).
     let mut compiled = crate::HashSet::default();
+    let mut inner_test = Vec::new();
     for file in files {
+        if std::fs::metadata(file).map_or(true, |m| m.len() > MAX_FILE_BYTES) {
+            continue;
+        }
         let Ok(text) = std::fs::read_to_string(file) else {
             continue;
         };
+        // A module file that is all test code (`#![cfg(test)]` first),
+        // however it is declared.
+        if text.trim_start().starts_with("#![cfg(test)]") {
+            inner_test.push(file.clone());
+        }
         let Some(dir) = file.parent() else { continue };
         let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("");
         let base = if matches!(stem, "lib" | "main" | "mod") {
@@ -938,16 +958,32 @@ fn test_module_files(files: &[PathBuf]) -> crate::HashSet<PathBuf> {
         } else {
             dir.join(stem)
         };
+        // Where each declaration starts and where its name is.
         let starts: Vec<usize> = any_decl
             .captures_iter(&text)
-            .filter_map(|c| c.get(0).map(|m| m.start()))
+            .flat_map(|c| [c.get(0), c.get(2)].map(|m| m.map_or(0, |m| m.start())))
             .collect();
-        let nesting = inline_modules_at(&text, &starts);
-        for (capture, enclosing) in any_decl.captures_iter(&text).zip(nesting) {
-            let attrs = capture.get(1).map_or("", |a| a.as_str());
+        let nesting = places(&text, &starts);
+        for (capture, place) in any_decl.captures_iter(&text).zip(nesting.chunks(2)) {
+            let [place, name_place] = place else { continue };
+            // A declaration in a comment declares nothing; attributes that
+            // start in one are not the declaration's (red team rt58:
+            // `/// Not behind #[cfg(test)]` above `pub mod x;`).
+            if *name_place == Place::Skipped {
+                continue;
+            }
+            let attrs = match place {
+                Place::Skipped => "",
+                _ => capture.get(1).map_or("", |a| a.as_str()),
+            };
+            let place = place.clone();
             if attrs.contains("cfg(test)") || attrs.contains("cfg(all(test") {
                 continue;
             }
+            let enclosing = match place {
+                Place::In(modules) => Some(modules),
+                Place::Unknown | Place::Skipped => None,
+            };
             // Inside inline modules that cannot be told apart, every
             // place it could be.
             let bases: Vec<PathBuf> = match enclosing {
@@ -1013,6 +1049,7 @@ fn test_module_files(files: &[PathBuf]) -> crate::HashSet<PathBuf> {
             == Some("bin")
     };
     out.retain(|p| !compiled.contains(p) && !root(p));
+    out.extend(inner_test.into_iter().filter(|p| !root(p)));
     out
 }
 
@@ -1436,6 +1473,21 @@ fn analyze_text_with(
     // or `None` when it is to be parsed again for the analysis.
     let mut parsed: Vec<(usize, Option<syn::File>)> = Vec::new();
     let mut meta: Vec<Finding> = Vec::new();
+    // rustc reads `'r"` as a lifetime then a string, syn's lexer as a `'`
+    // then a raw string (red team rt58 hid a command injection in a file
+    // that parsed: `eat!('r"\"" );` then the code, then `// " );`).
+    static AMBIGUOUS: Lazy = std::sync::OnceLock::new();
+    if let Some(m) = compiled(&AMBIGUOUS, r#"'[bc]?r\#*""#).and_then(|r| r.find(source)) {
+        let line = source[..m.start()].matches('\n').count() + 1;
+        meta.push(meta_finding(
+            rel,
+            rules::id::ANALYSIS_LIMIT,
+            line,
+            1,
+            "rustc reads `'r\"` as a lifetime and a string, the parser as a raw string: what follows may not be analysed as compiled".to_string(),
+            lines.get(line - 1).copied().unwrap_or(""),
+        ));
+    }
     let single = chunks.len() == 1 || kept.is_some();
     // A file of several chunks is parsed again for the analysis, a chunk at
     // a time: holding its chunks' trees from the context pass would make

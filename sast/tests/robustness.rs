@@ -1232,3 +1232,46 @@ fn files_compiled_in_only_by_test_modules_stay_out() {
         report.findings
     );
 }
+
+#[test]
+fn code_that_rustc_and_the_parser_read_differently_is_noted() {
+    // Red team rt58: rustc reads `'r"\""` as a lifetime and a string; the
+    // parser's lexer reads a raw string that swallows the code after it.
+    let source = "macro_rules! eat { ($($t:tt)*) => {} }\neat!('r\"\\\"\" );\npub fn g() {\n    let t = std::env::args().nth(1).unwrap();\n    std::process::Command::new(t).status().unwrap();\n}\n// \" );\n";
+    let rules: Vec<_> = analyze_source("lib.rs", source, false)
+        .iter()
+        .map(|f| (f.line, f.rule))
+        .collect();
+    assert!(rules.contains(&(2, id::ANALYSIS_LIMIT)), "{rules:?}");
+}
+
+#[test]
+fn test_module_attributes_in_comments_or_inner_attributes() {
+    let items = "pub fn g() {\n    let t = std::env::var(\"T\").unwrap();\n    let _ = std::process::Command::new(t).status();\n}\n";
+    // Red team rt58: a `#[cfg(test)]` in the doc comment above a
+    // production `pub mod x;` made `x.rs` test code.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "src/lib.rs",
+        "/// Not behind #[cfg(test)]\npub mod x;\n#[cfg(test)]\n#[path = \"x.rs\"]\nmod x_tests;\n",
+    );
+    write(root, "src/x.rs", items);
+    let report = scan_dir(root);
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.path == "src/x.rs" && f.rule == id::COMMAND_INJECTION),
+        "{:?}",
+        report.findings
+    );
+    // A module file that opens with `#![cfg(test)]` is test code.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "src/lib.rs", "mod tests;\n");
+    write(root, "src/tests/mod.rs", &format!("#![cfg(test)]\n{items}"));
+    let report = scan_dir(root);
+    assert!(report.findings.is_empty(), "{:?}", report.findings);
+}
