@@ -1476,9 +1476,17 @@ fn analyze_text_with(
     // rustc reads `'r"` as a lifetime then a string, syn's lexer as a `'`
     // then a raw string (red team rt58 hid a command injection in a file
     // that parsed: `eat!('r"\"" );` then the code, then `// " );`).
+    // Only in code (this comment is not).
     static AMBIGUOUS: Lazy = std::sync::OnceLock::new();
-    if let Some(m) = compiled(&AMBIGUOUS, r#"'[bc]?r\#*""#).and_then(|r| r.find(source)) {
-        let line = source[..m.start()].matches('\n').count() + 1;
+    let ambiguous: Vec<usize> = compiled(&AMBIGUOUS, r#"'[bc]?r\#*""#)
+        .map(|r| r.find_iter(source).map(|m| m.start()).collect())
+        .unwrap_or_default();
+    let in_code = places(source, &ambiguous)
+        .into_iter()
+        .zip(&ambiguous)
+        .find_map(|(place, &at)| (place != Place::Skipped).then_some(at));
+    if let Some(at) = in_code {
+        let line = source[..at].matches('\n').count() + 1;
         meta.push(meta_finding(
             rel,
             rules::id::ANALYSIS_LIMIT,

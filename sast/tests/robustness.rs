@@ -1243,6 +1243,8 @@ fn code_that_rustc_and_the_parser_read_differently_is_noted() {
         .map(|f| (f.line, f.rule))
         .collect();
     assert!(rules.contains(&(2, id::ANALYSIS_LIMIT)), "{rules:?}");
+    // In a comment it is only text.
+    assert!(analyze_source("c.rs", "// rustc reads `'r\"`\nfn f() {}\n", false).is_empty());
 }
 
 #[test]
