@@ -901,11 +901,13 @@ fn compiled(cell: &'static Lazy, pattern: &str) -> Option<&'static regex::Regex>
         .as_ref()
 }
 
-/// The path of a `#[path = ".."]` among a declaration's attributes.
+/// The path of a `#[path = ".."]` among a declaration's attributes (also
+/// a raw string, or in `cfg_attr`; red team rt58: the first `path` in the
+/// text, as in `feature = "alt_path"`, was taken for it).
 fn path_attr(attrs: &str) -> Option<String> {
-    let rest = attrs[attrs.find("path")? + 4..].trim_start();
-    let rest = rest.strip_prefix('=')?.trim_start().strip_prefix('"')?;
-    rest.split_once('"').map(|(p, _)| p.to_string())
+    static PATH: Lazy = std::sync::OnceLock::new();
+    let capture = compiled(&PATH, r#"\bpath\s*=\s*r?\#*"([^"]+)""#)?.captures(attrs)?;
+    capture.get(1).map(|m| m.as_str().to_string())
 }
 
 /// Files that are test modules declared elsewhere: `#[cfg(test)] mod x;`

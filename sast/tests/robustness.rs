@@ -1269,6 +1269,26 @@ fn test_module_attributes_in_comments_or_inner_attributes() {
         "{:?}",
         report.findings
     );
+    // The production declaration's `#[path]` as a raw string, or in a
+    // `cfg_attr` after another `path` (red team rt58).
+    for lib in [
+        "#[path = r\"real.rs\"]\npub mod imp;\n#[cfg(test)]\nmod real;\n",
+        "#[cfg_attr(not(feature = \"alt_path\"), path = \"real.rs\")]\npub mod imp;\n#[cfg(test)]\nmod real;\n",
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(root, "src/lib.rs", lib);
+        write(root, "src/real.rs", items);
+        let report = scan_dir(root);
+        assert!(
+            report
+                .findings
+                .iter()
+                .any(|f| f.path == "src/real.rs" && f.rule == id::COMMAND_INJECTION),
+            "{lib:?}: {:?}",
+            report.findings
+        );
+    }
     // A module file that opens with `#![cfg(test)]` is test code.
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
