@@ -292,7 +292,7 @@ mod tests {
             fn with_inner_impl() { struct S; impl Default for S { fn default() -> S { S } } }
             extern "C" { fn ffi(x: u32) -> u32; }
             unsafe extern "C" { fn ffi2(); }
-            impl Clone for Login { fn clone(&self) -> Self { todo!() } }
+            impl Clone for Login { fn clone(&self) -> Self { Login { password: self.password.clone() } } }
             impl std::fmt::Debug for Login { fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result { Ok(()) } }
             impl Display for Login { fn fmt(&self, f: &mut Formatter) -> Result { write!(f, "{}", self.password) } }
             impl rustls::client::danger::ServerCertVerifier for V { fn verify_server_cert(&self) {} }

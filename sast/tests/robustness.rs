@@ -183,6 +183,14 @@ fn dangling_lines(findings: &[tollgate_sast::Finding]) -> Vec<usize> {
         .collect()
 }
 
+/// Whether the report has a command injection in `path`.
+fn injection_in(report: &tollgate_sast::Report, path: &str) -> bool {
+    report
+        .findings
+        .iter()
+        .any(|f| f.path == path && f.rule == id::COMMAND_INJECTION)
+}
+
 /// A scan of `root` with the default options.
 fn scan_dir(root: &Path) -> tollgate_sast::Report {
     let options = Options {
@@ -768,10 +776,7 @@ fn files_compiled_in_by_path_are_analysed_but_only_inside_the_target() {
         }
         let report = scan_dir(root);
         assert!(
-            report
-                .findings
-                .iter()
-                .any(|f| f.path == hidden && f.rule == id::COMMAND_INJECTION),
+            injection_in(&report, hidden),
             "{hidden}: {:?}",
             report.findings
         );
@@ -1163,10 +1168,7 @@ fn files_compiled_in_by_other_spellings_are_analysed() {
         }
         let report = scan_dir(root);
         assert!(
-            report
-                .findings
-                .iter()
-                .any(|f| f.path == hidden && f.rule == id::COMMAND_INJECTION),
+            injection_in(&report, hidden),
             "{lib:?} -> {hidden}: {:?}",
             report.findings
         );
@@ -1224,10 +1226,7 @@ fn files_compiled_in_only_by_test_modules_stay_out() {
     );
     let report = scan_dir(root);
     assert!(
-        report
-            .findings
-            .iter()
-            .any(|f| f.path == "src/tests/helper.rs" && f.rule == id::COMMAND_INJECTION),
+        injection_in(&report, "src/tests/helper.rs"),
         "{:?}",
         report.findings
     );
@@ -1261,14 +1260,7 @@ fn test_module_attributes_in_comments_or_inner_attributes() {
     );
     write(root, "src/x.rs", items);
     let report = scan_dir(root);
-    assert!(
-        report
-            .findings
-            .iter()
-            .any(|f| f.path == "src/x.rs" && f.rule == id::COMMAND_INJECTION),
-        "{:?}",
-        report.findings
-    );
+    assert!(injection_in(&report, "src/x.rs"), "{:?}", report.findings);
     // The production declaration's `#[path]` as a raw string, or in a
     // `cfg_attr` after another `path` (red team rt58).
     for lib in [
@@ -1281,10 +1273,7 @@ fn test_module_attributes_in_comments_or_inner_attributes() {
         write(root, "src/real.rs", items);
         let report = scan_dir(root);
         assert!(
-            report
-                .findings
-                .iter()
-                .any(|f| f.path == "src/real.rs" && f.rule == id::COMMAND_INJECTION),
+            injection_in(&report, "src/real.rs"),
             "{lib:?}: {:?}",
             report.findings
         );
