@@ -715,6 +715,26 @@ pub fn collect_files(targets: &[PathBuf], options: &Options) -> Result<Vec<PathB
     Ok(files)
 }
 
+/// Whitespace as rustc's lexer reads it (`\s`, and the left-to-right and
+/// right-to-left marks, which are Pattern_White_Space but not Unicode
+/// White_Space: red team rt58), for the declaration patterns below.
+macro_rules! ws {
+    () => {
+        r"[\s\x{200E}\x{200F}]*"
+    };
+    (+) => {
+        r"[\s\x{200E}\x{200F}]+"
+    };
+}
+
+/// One outer attribute, `]` inside its strings too (red team rt58:
+/// `#[cfg_attr(feature = "a]", path = "real.rs")]`).
+macro_rules! attr {
+    () => {
+        concat!("#", ws!(), r#"\[(?:[^\]"]|"(?:[^"\\]|\\.)*")*\]"#)
+    };
+}
+
 /// Files under `target` that the scanned files compile in but the walk
 /// did not collect (another extension, a hidden, ignored, `target` or
 /// `tests` directory, a symbolic link): modules declared with `mod x;`,
@@ -737,10 +757,56 @@ fn compiled_in(target: &Path, files: &[PathBuf]) -> CompiledIn {
     let Some(reference) = compiled(
         &REF,
         concat!(
-            r#"#\s*\[\s*(?:cfg_attr\s*\([^\]]*?,\s*)?path\s*=\s*r?\#*"([^"]+)""#,
-            r#"|\binclude\s*!\s*[(\[{]\s*concat\s*!\s*\(\s*env\s*!\s*\(\s*"CARGO_MANIFEST_DIR"\s*\)\s*,\s*r?\#*"([^"]+)""#,
-            r#"|\binclude\s*!\s*[(\[{]\s*(?:/\*[^*]*\*/\s*)*r?\#*"([^"]+)""#,
-            r#"|\bmod\s+(?:r\#)?([A-Za-z_][A-Za-z0-9_]*)\s*;"#,
+            "#",
+            ws!(),
+            r"\[",
+            ws!(),
+            r#"(?:cfg_attr"#,
+            ws!(),
+            r#"\((?:[^\]"]|"(?:[^"\\]|\\.)*")*?,"#,
+            ws!(),
+            ")?path",
+            ws!(),
+            "=",
+            ws!(),
+            r#"r?\#*"([^"]+)""#,
+            r"|\binclude",
+            ws!(),
+            "!",
+            ws!(),
+            r"[(\[{]",
+            ws!(),
+            "concat",
+            ws!(),
+            "!",
+            ws!(),
+            r"\(",
+            ws!(),
+            "env",
+            ws!(),
+            "!",
+            ws!(),
+            r"\(",
+            ws!(),
+            r#""CARGO_MANIFEST_DIR""#,
+            ws!(),
+            r"\)",
+            ws!(),
+            ",",
+            ws!(),
+            r#"r?\#*"([^"]+)""#,
+            r"|\binclude",
+            ws!(),
+            "!",
+            ws!(),
+            r"[(\[{]",
+            ws!(),
+            r#"r?\#*"([^"]+)""#,
+            r"|\bmod",
+            ws!(+),
+            r"(?:r\#)?([A-Za-z_][A-Za-z0-9_]*)",
+            ws!(),
+            ";",
         ),
     ) else {
         return CompiledIn::default();
@@ -761,6 +827,9 @@ fn compiled_in(target: &Path, files: &[PathBuf]) -> CompiledIn {
         if !text.contains("path") && !text.contains("include") && !text.contains("mod") {
             return Vec::new();
         }
+        // Comments blanked: one inside a declaration does not hide it,
+        // and one that names a file names nothing.
+        let text = code_only(&text);
         let captures: Vec<regex::Captures> = reference.captures_iter(&text).collect();
         if captures.is_empty() {
             return Vec::new();
@@ -910,6 +979,65 @@ fn path_attr(attrs: &str) -> Option<String> {
     capture.get(1).map(|m| m.as_str().to_string())
 }
 
+/// A module declaration (`mod x;`, raw names too) in [`code_only`] text:
+/// its outer attributes (capture 1) and its name (capture 2).
+fn module_declarations() -> Option<&'static regex::Regex> {
+    static DECL: Lazy = std::sync::OnceLock::new();
+    compiled(
+        &DECL,
+        concat!(
+            "((?:",
+            attr!(),
+            ws!(),
+            r")*)(?:\bpub",
+            ws!(),
+            r"(?:\([^)]*\)",
+            ws!(),
+            r")?)?\bmod",
+            ws!(+),
+            r"(?:r#)?([A-Za-z_][A-Za-z0-9_]*)",
+            ws!(),
+            ";"
+        ),
+    )
+}
+
+/// Whether outer attributes make an item test code: one of them is
+/// `#[cfg(test)]` or `#[cfg(all(test, ..))]` (not a string that says so:
+/// red team rt58 wrote `cfg(test)` in a `#[doc]`).
+fn test_only(attrs: &str) -> bool {
+    static ATTR: Lazy = std::sync::OnceLock::new();
+    static TEST: Lazy = std::sync::OnceLock::new();
+    let (Some(attr), Some(test)) = (
+        compiled(&ATTR, attr!()),
+        compiled(
+            &TEST,
+            concat!(
+                "^#",
+                ws!(),
+                r"\[",
+                ws!(),
+                "cfg",
+                ws!(),
+                r"\(",
+                ws!(),
+                "(?:test",
+                ws!(),
+                r"\)|all",
+                ws!(),
+                r"\(",
+                ws!(),
+                "test",
+                ws!(),
+                "[,)])"
+            ),
+        ),
+    ) else {
+        return false;
+    };
+    attr.find_iter(attrs).any(|a| test.is_match(a.as_str()))
+}
+
 /// Files that are test modules declared elsewhere: `#[cfg(test)] mod x;`
 /// (or `#[cfg(all(test, ..))]`) in `dir/lib.rs` (or `main.rs`, `mod.rs`)
 /// means `dir/x.rs` or `dir/x/mod.rs`; in `dir/y.rs` it means `dir/y/x.rs`
@@ -917,18 +1045,33 @@ fn path_attr(attrs: &str) -> Option<String> {
 /// inline modules (`mod a { mod b { #[cfg(test)] mod x; } }`) their names
 /// come first: `dir/a/b/x.rs`; a declaration whose enclosing modules cannot
 /// be told (an inline module with a `#[path]`, text the lexer cannot
-/// follow) excludes nothing.
+/// follow) excludes nothing. Declarations are read from the text without
+/// its comments ([`code_only`]).
 fn test_module_files(files: &[PathBuf]) -> crate::HashSet<PathBuf> {
-    static DECL: Lazy = std::sync::OnceLock::new();
-    static ANY_DECL: Lazy = std::sync::OnceLock::new();
-    let (Some(decl), Some(any_decl)) = (
+    static INNER_TEST: Lazy = std::sync::OnceLock::new();
+    let (Some(any_decl), Some(inner_test_attr)) = (
+        module_declarations(),
         compiled(
-            &DECL,
-            r"#\[cfg\((?:test|all\(\s*test\s*,[^\]]*\))\)\]\s*((?:#\[[^\]]*\]\s*)*)(?:pub(?:\([^)]*\))?\s+)?mod\s+([A-Za-z_][A-Za-z0-9_]*)\s*;",
-        ),
-        compiled(
-            &ANY_DECL,
-            r"((?:#\[[^\]]*\]\s*)*)(?:pub(?:\([^)]*\))?\s+)?mod\s+([A-Za-z_][A-Za-z0-9_]*)\s*;",
+            &INNER_TEST,
+            concat!(
+                "^",
+                ws!(),
+                "#",
+                ws!(),
+                "!",
+                ws!(),
+                r"\[",
+                ws!(),
+                "cfg",
+                ws!(),
+                r"\(",
+                ws!(),
+                "test",
+                ws!(),
+                r"\)",
+                ws!(),
+                r"\]"
+            ),
         ),
     ) else {
         return Default::default();
@@ -948,9 +1091,13 @@ fn test_module_files(files: &[PathBuf]) -> crate::HashSet<PathBuf> {
         let Ok(text) = std::fs::read_to_string(file) else {
             continue;
         };
+        if !text.contains("mod") && !text.contains("test") {
+            continue;
+        }
+        let text = code_only(text.strip_prefix('\u{feff}').unwrap_or(&text));
         // A module file that is all test code (`#![cfg(test)]` first),
         // however it is declared.
-        if text.trim_start().starts_with("#![cfg(test)]") {
+        if inner_test_attr.is_match(&text) {
             inner_test.push(file.clone());
         }
         let Some(dir) = file.parent() else { continue };
@@ -961,16 +1108,16 @@ fn test_module_files(files: &[PathBuf]) -> crate::HashSet<PathBuf> {
             dir.join(stem)
         };
         // Where each declaration starts and where its name is.
-        let starts: Vec<usize> = any_decl
-            .captures_iter(&text)
+        let captures: Vec<regex::Captures> = any_decl.captures_iter(&text).collect();
+        let starts: Vec<usize> = captures
+            .iter()
             .flat_map(|c| [c.get(0), c.get(2)].map(|m| m.map_or(0, |m| m.start())))
             .collect();
         let nesting = places(&text, &starts);
-        for (capture, place) in any_decl.captures_iter(&text).zip(nesting.chunks(2)) {
+        for (capture, place) in captures.iter().zip(nesting.chunks(2)) {
             let [place, name_place] = place else { continue };
-            // A declaration in a comment declares nothing; attributes that
-            // start in one are not the declaration's (red team rt58:
-            // `/// Not behind #[cfg(test)]` above `pub mod x;`).
+            // A declaration in a string declares nothing, and attributes
+            // that start in one are not the declaration's.
             if *name_place == Place::Skipped {
                 continue;
             }
@@ -978,27 +1125,46 @@ fn test_module_files(files: &[PathBuf]) -> crate::HashSet<PathBuf> {
                 Place::Skipped => "",
                 _ => capture.get(1).map_or("", |a| a.as_str()),
             };
-            let place = place.clone();
-            if attrs.contains("cfg(test)") || attrs.contains("cfg(all(test") {
-                continue;
-            }
             let enclosing = match place {
-                Place::In(modules) => Some(modules),
+                Place::In(modules) => Some(modules.clone()),
                 Place::Unknown | Place::Skipped => None,
             };
-            // Inside inline modules that cannot be told apart, every
-            // place it could be.
-            let bases: Vec<PathBuf> = match enclosing {
-                Some(enclosing) => {
-                    let mut b = base.clone();
-                    for m in &enclosing {
-                        b.push(m);
+            let path = path_attr(attrs);
+            if test_only(attrs) {
+                let Some(enclosing) = enclosing else { continue };
+                let mut base = base.clone();
+                base.extend(&enclosing);
+                // `#[path = "support/x.rs"]`: relative to the declaring
+                // file's directory (at the top level; inside an inline
+                // module, to the module's directory).
+                if let Some(path) = &path {
+                    if enclosing.is_empty() {
+                        out.insert(dir.join(path));
+                    } else {
+                        out.insert(base.join(path));
                     }
-                    vec![b]
                 }
+                if let Some(name) = capture.get(2) {
+                    out.insert(base.join(format!("{}.rs", name.as_str())));
+                    out.insert(base.join(name.as_str()).join("mod.rs"));
+                }
+                continue;
+            }
+            // Every place the module could be: a file read through
+            // `#[path]` or another crate root (`[lib] path`) has its
+            // modules beside it, not in a directory named after it (more
+            // here only means more is analysed). Inside inline modules
+            // that cannot be told, every place.
+            let bases: Vec<PathBuf> = match enclosing {
+                Some(enclosing) => [base.clone(), dir.to_path_buf()]
+                    .into_iter()
+                    .map(|mut b| {
+                        b.extend(&enclosing);
+                        b
+                    })
+                    .collect(),
                 None => vec![base.clone(), dir.to_path_buf()],
             };
-            let path = path_attr(attrs);
             for b in &bases {
                 if let Some(path) = &path {
                     compiled.insert(dir.join(path));
@@ -1008,35 +1174,6 @@ fn test_module_files(files: &[PathBuf]) -> crate::HashSet<PathBuf> {
                     compiled.insert(b.join(format!("{}.rs", name.as_str())));
                     compiled.insert(b.join(name.as_str()).join("mod.rs"));
                 }
-            }
-        }
-        if !text.contains("cfg(test)") {
-            continue;
-        }
-        let starts: Vec<usize> = decl
-            .captures_iter(&text)
-            .filter_map(|c| c.get(0).map(|m| m.start()))
-            .collect();
-        let nesting = inline_modules_at(&text, &starts);
-        for (capture, enclosing) in decl.captures_iter(&text).zip(nesting) {
-            let Some(enclosing) = enclosing else { continue };
-            let mut base = base.clone();
-            for m in &enclosing {
-                base.push(m);
-            }
-            // `#[path = "support/x.rs"]`: relative to the declaring file's
-            // directory (at the top level; inside an inline module, to the
-            // module's directory).
-            if let Some(path) = capture.get(1).and_then(|a| path_attr(a.as_str())) {
-                if enclosing.is_empty() {
-                    out.insert(dir.join(path));
-                } else {
-                    out.insert(base.join(path));
-                }
-            }
-            if let Some(name) = capture.get(2) {
-                out.insert(base.join(format!("{}.rs", name.as_str())));
-                out.insert(base.join(name.as_str()).join("mod.rs"));
             }
         }
     }
@@ -1055,20 +1192,6 @@ fn test_module_files(files: &[PathBuf]) -> crate::HashSet<PathBuf> {
     out
 }
 
-/// The inline modules (`mod a { .. }`) enclosing each position of `at`
-/// (sorted), outermost first; `None` where they cannot be told: the text is
-/// lexed for comments, strings and characters, and an inline module with
-/// an attribute naming a `path` makes everything inside it unknown.
-fn inline_modules_at(text: &str, at: &[usize]) -> Vec<Option<Vec<String>>> {
-    places(text, at)
-        .into_iter()
-        .map(|p| match p {
-            Place::In(modules) => Some(modules),
-            Place::Unknown | Place::Skipped => None,
-        })
-        .collect()
-}
-
 /// Where a position of a file's text is (see [`places`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Place {
@@ -1080,9 +1203,41 @@ enum Place {
     Skipped,
 }
 
-/// [`inline_modules_at`], telling a position in a comment or a literal
-/// from one whose modules cannot be told.
+/// Where each position of `at` (sorted) is: inside which inline modules
+/// (`mod a { .. }`, outermost first), or in a comment or a literal. The
+/// text is lexed for comments, strings and characters; an inline module
+/// with an attribute naming a `path` makes everything inside it unknown.
 fn places(text: &str, at: &[usize]) -> Vec<Place> {
+    lex(text, at, None)
+}
+
+/// The text with every comment (doc comments too) blanked out: each of
+/// its bytes but newlines made a space, so positions and lines stay where
+/// they were. Declarations are read from it (red team rt58: a comment
+/// inside `pub /* */ mod real;` or a doc comment between `#[path]` and
+/// `mod` hid the declaration, and with it a production module that a
+/// `#[cfg(test)]` declaration of the same file then left out). Lexed as
+/// [`places`] lexes.
+fn code_only(text: &str) -> String {
+    let mut comments = Vec::new();
+    lex(text, &[text.len()], Some(&mut comments));
+    if comments.is_empty() {
+        return text.to_string();
+    }
+    let mut bytes = text.as_bytes().to_vec();
+    for (from, to) in comments {
+        for byte in &mut bytes[from..to.min(text.len())] {
+            if *byte != b'\n' {
+                *byte = b' ';
+            }
+        }
+    }
+    // Whole characters were blanked (a comment starts and ends on ASCII).
+    String::from_utf8(bytes).unwrap_or_else(|_| text.to_string())
+}
+
+/// [`places`], also noting where each comment is in `comments`.
+fn lex(text: &str, at: &[usize], mut comments: Option<&mut Vec<(usize, usize)>>) -> Vec<Place> {
     let b = text.as_bytes();
     let mut out = Vec::with_capacity(at.len());
     let mut next = 0usize;
@@ -1121,12 +1276,17 @@ fn places(text: &str, at: &[usize]) -> Vec<Place> {
         let c = b[i];
         match c {
             b'/' if b.get(i + 1) == Some(&b'/') => {
+                let from = i;
                 while i < b.len() && b[i] != b'\n' {
                     i += 1;
+                }
+                if let Some(c) = comments.as_deref_mut() {
+                    c.push((from, i));
                 }
                 continue;
             }
             b'/' if b.get(i + 1) == Some(&b'*') => {
+                let from = i;
                 let mut depth = 0usize;
                 while i < b.len() {
                     if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
@@ -1141,6 +1301,9 @@ fn places(text: &str, at: &[usize]) -> Vec<Place> {
                     } else {
                         i += 1;
                     }
+                }
+                if let Some(c) = comments.as_deref_mut() {
+                    c.push((from, i));
                 }
                 continue;
             }
@@ -1218,6 +1381,16 @@ fn places(text: &str, at: &[usize]) -> Vec<Place> {
                         words = [None, None];
                         continue;
                     }
+                }
+                // A raw name (`mod r#tests { .. }`) is the name.
+                if &text[start..i] == "r"
+                    && b.get(i) == Some(&b'#')
+                    && b.get(i + 1)
+                        .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_')
+                {
+                    // The name is lexed next, as a word of its own.
+                    i += 1;
+                    continue;
                 }
                 // `#[path = ".."]` (any `path` in the item so far: an
                 // inline module after it is not followed).

@@ -719,6 +719,37 @@ fn a_test_only_declaration_does_not_hide_a_compiled_file() {
             ("src/a.rs", sink.to_string()),
         ],
     ];
+    // Red team rt58: production declarations the text scan did not read
+    // (a raw name, a comment inside, a doc comment between `#[path]` and
+    // `mod`, `cfg(test)` in a string, a left-to-right mark for a space),
+    // beside a test-only `#[path]` declaration of the same file.
+    let test_path = "#[cfg(test)]\n#[path = \"real.rs\"]\nmod t;\n";
+    let mut cases = cases;
+    for production in [
+        "pub mod r#real;\n",
+        "pub /* not yet */ mod real;\n",
+        "pub(crate) mod // later\n real;\n",
+        "#[path = \"real.rs\"]\n/// Docs.\nmod r2;\n",
+        "#[doc = \"#[cfg(test)]\"]\nmod real;\n",
+        "mod\u{200e}real;\n",
+        "#[cfg_attr(feature = \"a]\", path = \"real.rs\")]\nmod r3;\n",
+    ] {
+        cases.push(vec![
+            ("src/lib.rs", format!("{production}{test_path}")),
+            ("src/real.rs", sink.to_string()),
+        ]);
+    }
+    // A module read through `#[path]` (or another crate root) has its
+    // modules beside it: `mod y;` in src/foo/bar.rs is src/foo/y.rs.
+    cases.push(vec![
+        (
+            "src/lib.rs",
+            "#[path = \"foo/bar.rs\"]\nmod bar;\n#[cfg(test)]\n#[path = \"foo/y.rs\"]\nmod t;\n"
+                .to_string(),
+        ),
+        ("src/foo/bar.rs", "mod y;\n".to_string()),
+        ("src/foo/y.rs", sink.to_string()),
+    ]);
     for files in cases {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
@@ -757,6 +788,24 @@ fn files_compiled_in_by_path_are_analysed_but_only_inside_the_target() {
         (
             "pub fn run() {\n    include!(\"../.gen/body.in\")\n}\n",
             ".gen/body.in",
+            "",
+        ),
+        // Red team rt58: `]` in a `cfg_attr` string, a left-to-right
+        // mark for a space, a raw inline module name, comments inside.
+        (
+            "#[cfg_attr(feature = \"a]\", path = \"m.txt\")]\nmod m;\n",
+            "src/m.txt",
+            "",
+        ),
+        (
+            "#[path\u{200e}=\u{200e}\"m.txt\"]\nmod m;\n",
+            "src/m.txt",
+            "",
+        ),
+        ("mod r#target {\n    mod m;\n}\n", "src/target/m.rs", ""),
+        (
+            "#[path /* here */ = \"m.txt\"]\n/// Docs.\nmod m;\n",
+            "src/m.txt",
             "",
         ),
     ];
