@@ -656,6 +656,13 @@ fn ci_signs_keylessly_and_the_gate_checks_the_identity() {
     };
     std::fs::write(d.join("release.yaml"), policy("release.yml")).unwrap();
     std::fs::write(d.join("other.yaml"), policy("deploy.yml")).unwrap();
+    // Workflow and ref: an exact identity (red team rt59: its source
+    // repository went unchecked).
+    std::fs::write(
+        d.join("release-ref.yaml"),
+        policy("release.yml\n        ref: refs/heads/main"),
+    )
+    .unwrap();
     let jwt = token(
         serde_json::json!({"iss": ISSUER, "sub": IDENTITY, "repository": "tollgate-dev/tollgate", "aud": "sigstore"}),
     );
@@ -685,6 +692,14 @@ fn ci_signs_keylessly_and_the_gate_checks_the_identity() {
         "{}{}",
         String::from_utf8_lossy(&admitted.stdout),
         String::from_utf8_lossy(&admitted.stderr)
+    );
+    let with_ref = ci("release-ref.yaml", "out-ref");
+    assert_eq!(
+        with_ref.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&with_ref.stdout),
+        String::from_utf8_lossy(&with_ref.stderr)
     );
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(d.join("out/summary.json")).unwrap()).unwrap();
@@ -724,17 +739,22 @@ fn ci_signs_keylessly_and_the_gate_checks_the_identity() {
     let caller = token(
         serde_json::json!({"iss": ISSUER, "sub": IDENTITY, "aud": "sigstore", "repository": "attacker/app"}),
     );
-    let reused = ci_as(&caller, "release.yaml", "out-reused");
-    let report = format!(
-        "{}{}",
-        String::from_utf8_lossy(&reused.stdout),
-        String::from_utf8_lossy(&reused.stderr)
-    );
-    assert_eq!(reused.status.code(), Some(1), "{report}");
-    let summary = std::fs::read_to_string(d.join("out-reused/summary.json")).unwrap_or_default();
-    assert!(
-        report.contains("https://github.com/attacker/app")
-            || summary.contains("https://github.com/attacker/app"),
-        "{report}{summary}"
-    );
+    for (policy, out) in [
+        ("release.yaml", "out-reused"),
+        ("release-ref.yaml", "out-reused-ref"),
+    ] {
+        let reused = ci_as(&caller, policy, out);
+        let report = format!(
+            "{}{}",
+            String::from_utf8_lossy(&reused.stdout),
+            String::from_utf8_lossy(&reused.stderr)
+        );
+        assert_eq!(reused.status.code(), Some(1), "{policy}: {report}");
+        let summary = std::fs::read_to_string(d.join(out).join("summary.json")).unwrap_or_default();
+        assert!(
+            report.contains("https://github.com/attacker/app")
+                || summary.contains("https://github.com/attacker/app"),
+            "{policy}: {report}{summary}"
+        );
+    }
 }

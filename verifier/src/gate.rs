@@ -242,25 +242,27 @@ enum Failure {
     SastErrors { errors: u64, max: u64 },
 }
 
-/// How to verify a bundle for an authority, and the identity rule to apply
-/// afterwards when the identity is a pattern (the Sigstore verifier checks
-/// exact identities itself; a pattern needs the certified identity first).
+/// How to verify a bundle for an authority, and the identity rule to check
+/// on the certified identity afterwards (keyless: the Sigstore verifier
+/// checks an exact identity itself, a pattern needs the certified identity
+/// first, and a `github` rule's source repository is checked for both).
 fn authority_signer(a: &Authority) -> Option<(Signer, Trust, Option<IdentityRule>)> {
     match (&a.key, &a.keyless) {
         (Some(key), None) => Some((Signer::KeyPem(key.value.clone()), Trust::PublicGood, None)),
+        // The rule is checked on the certificate whatever the signer: an
+        // exact `github` identity (workflow and ref) also requires the
+        // source repository (red team rt59: with `ref` given, a reusable
+        // workflow called from another repository was admitted).
         (None, Some(k)) => {
             let rule = k.rule().ok()?;
-            match &rule.exact {
-                Some(identity) => Some((
-                    Signer::Identity {
-                        identity: identity.clone(),
-                        issuer: rule.issuer.clone(),
-                    },
-                    k.trust(),
-                    None,
-                )),
-                None => Some((Signer::AnyIdentity, k.trust(), Some(rule))),
-            }
+            let signer = match &rule.exact {
+                Some(identity) => Signer::Identity {
+                    identity: identity.clone(),
+                    issuer: rule.issuer.clone(),
+                },
+                None => Signer::AnyIdentity,
+            };
+            Some((signer, k.trust(), Some(rule)))
         }
         _ => None,
     }
@@ -357,7 +359,7 @@ fn verify_for(
     digests: &predicate::ArtifactDigests,
 ) -> Result<(Option<Statement>, Option<i64>), Failure> {
     let sha256 = digests.sha256_hex().unwrap_or_default();
-    let (signer, trust, pattern) = authority_signer(authority)
+    let (signer, trust, rule) = authority_signer(authority)
         .ok_or_else(|| Failure::AuthorityUnusable(authority.name.value.clone()))?;
     let ignore_tlog = authority.allow_unlogged && authority.key.is_some();
     let label = std::path::Path::new(&bundle.label);
@@ -372,7 +374,7 @@ fn verify_for(
     };
     let certified = verify_bundle_text(label, text, subject, &signer, &trust, ignore_tlog)
         .map_err(Failure::Bundle)?;
-    if let Some(rule) = &pattern {
+    if let Some(rule) = &rule {
         let (Some(identity), Some(issuer)) = (&certified.identity, &certified.issuer) else {
             return Err(Failure::NoIdentity);
         };

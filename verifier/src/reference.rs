@@ -2,7 +2,8 @@
 //! (distribution's `reference.ParseNormalizedNamed`), so that the spelling
 //! of an image can never change which policy applies to it:
 //!
-//! * the registry defaults to `docker.io`, and `index.docker.io` is the same
+//! * the registry defaults to `docker.io`, and `index.docker.io`,
+//!   `registry-1.docker.io` and `registry.hub.docker.com` are the same
 //!   registry; a first component is a registry when it contains `.` or `:`,
 //!   is `localhost`, or has upper-case letters;
 //! * a one-segment name on Docker Hub is in `library/` (`nginx` is
@@ -17,7 +18,14 @@ use std::fmt;
 
 /// The registry of a reference that names none.
 pub const DEFAULT_REGISTRY: &str = "docker.io";
-const DOCKER_HUB_ALIASES: [&str; 2] = ["index.docker.io", "registry-1.docker.io"];
+/// Other names of Docker Hub's registry (red team rt59:
+/// `registry.hub.docker.com/library/nginx` pulls Docker Hub's nginx but
+/// was outside a `docker.io` scope).
+const DOCKER_HUB_ALIASES: [&str; 3] = [
+    "index.docker.io",
+    "registry-1.docker.io",
+    "registry.hub.docker.com",
+];
 
 /// A parsed, normalised image reference.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -539,6 +547,10 @@ mod tests {
         assert!(!subject(&pinned).contains(":latest"));
         assert_eq!(
             n("index.docker.io/library/nginx"),
+            "docker.io/library/nginx"
+        );
+        assert_eq!(
+            n("Registry.Hub.Docker.com/library/nginx"),
             "docker.io/library/nginx"
         );
     }
