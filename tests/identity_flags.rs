@@ -271,6 +271,26 @@ fn a_certificate_with_a_second_name_has_no_identity() {
         )])),
         Err(IdentityError::UnsupportedKind)
     );
+    // Red team rt61: two OIDC issuer extensions, GitHub's first; the
+    // verifier read the first, another reader the second.
+    let issuer = |value: &str| {
+        let mut der = vec![0x0c, value.len() as u8];
+        der.extend_from_slice(value.as_bytes());
+        rcgen::CustomExtension::from_oid_content(&[1, 3, 6, 1, 4, 1, 57264, 1, 8], der)
+    };
+    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.subject_alt_names = vec![uri()];
+    params.custom_extensions = vec![issuer(ISSUER), issuer("https://evil.example")];
+    let twice = params.self_signed(&key).unwrap().der().to_vec();
+    assert_eq!(
+        san_identity(&twice),
+        Err(IdentityError::RepeatedExtension(
+            "1.3.6.1.4.1.57264.1.8".into()
+        ))
+    );
+    params.custom_extensions.truncate(1);
+    let once = params.self_signed(&key).unwrap().der().to_vec();
+    assert_eq!(san_identity(&once), Ok(SanIdentity::Uri(IDENTITY.into())));
 }
 
 #[test]

@@ -370,6 +370,29 @@ fn policy_init_and_validate() {
         "{}",
         String::from_utf8_lossy(&ok.stderr)
     );
+    // Red team rt61: a GitHub Actions identity as `subject` does not check
+    // the source repository, so it is valid with a warning; the example
+    // and the shipped admission policy use the `github` form, and get none.
+    let subject_form = "apiVersion: tollgate.dev/v1\nkind: Policy\nname: p\nauthorities:\n  - name: ci\n    keyless:\n      issuer: https://token.actions.githubusercontent.com\n      subject: https://github.com/org/app/.github/workflows/release.yml@refs/heads/main\nattestations:\n  - type: sbom\n";
+    std::fs::write(d.join("subject.yaml"), subject_form).unwrap();
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/policy.yaml");
+    for (file, warned) in [
+        ("subject.yaml", true),
+        ("policy.yaml", false),
+        (shipped.to_str().unwrap(), false),
+    ] {
+        let out = Tollgate::new(d)
+            .epoch(EPOCH)
+            .args(["policy", "validate", file])
+            .run();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{file}: {stderr}");
+        assert_eq!(
+            stderr.contains("source repository is not checked"),
+            warned,
+            "{file}: {stderr}"
+        );
+    }
     let text = std::fs::read_to_string(d.join("policy.yaml"))
         .unwrap()
         .replace("maxSeverity: medium", "maxSeverity: bad");

@@ -95,6 +95,9 @@ pub enum IdentityError {
     #[error("the signing certificate has no Subject Alternative Name")]
     /// No Subject Alternative Name.
     NoSan,
+    #[error("the signing certificate has extension {0} more than once (RFC 5280 allows one)")]
+    /// An extension appears more than once.
+    RepeatedExtension(String),
     #[error(
         "the signing certificate has {0} Subject Alternative Names (Fulcio issues exactly one)"
     )]
@@ -109,6 +112,16 @@ pub enum IdentityError {
 pub fn san_identity(der_cert: &[u8]) -> Result<SanIdentity, IdentityError> {
     let cert = x509_cert::Certificate::from_der(der_cert)
         .map_err(|e| IdentityError::Certificate(e.to_string()))?;
+    // RFC 5280 4.2: an extension appears at most once. Of two OIDC issuer
+    // extensions the Sigstore verifier reads the first, a policy would
+    // match that one, and another reader the second (red team rt61): a
+    // certificate with a repeated extension has no identity.
+    let mut seen = std::collections::BTreeSet::new();
+    for ext in cert.tbs_certificate.extensions.iter().flatten() {
+        if !seen.insert(ext.extn_id) {
+            return Err(IdentityError::RepeatedExtension(ext.extn_id.to_string()));
+        }
+    }
     let san: Option<(bool, SubjectAltName)> = cert
         .tbs_certificate
         .get()

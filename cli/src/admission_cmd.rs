@@ -79,6 +79,14 @@ pub fn run(command: AdmissionCommand) -> Result<u8> {
     let policies = tollgate_verifier::policy_set::PolicySet::load(&args.policy)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let names = policies.names().join(", ");
+    for entry in &policies.entries {
+        for name in entry.policy.github_identities_without_source() {
+            eprintln!(
+                "tollgate admission: warning: {}: authority `{name}` names a GitHub Actions identity as `subject`: the certificate's source repository is not checked; write it as `github: {{repository, workflow, ref}}`",
+                entry.path.display()
+            );
+        }
+    }
     let mut state = tollgate_verifier::admission::State::new(
         policies,
         args.registry.options()?,

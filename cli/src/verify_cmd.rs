@@ -87,6 +87,12 @@ pub fn load_policy(path: &std::path::Path) -> Result<Policy> {
             path.display()
         );
     }
+    for name in policy.github_identities_without_source() {
+        eprintln!(
+            "warning: {}: authority `{name}` names a GitHub Actions identity as `subject`: the certificate's source repository is not checked, so the workflow called as a reusable workflow from another repository matches it; write it as `github: {{repository, workflow, ref}}`",
+            path.display()
+        );
+    }
     Ok(policy)
 }
 

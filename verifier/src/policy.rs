@@ -567,6 +567,25 @@ impl Policy {
             .collect()
     }
 
+    /// Keyless authorities that name a GitHub Actions identity as
+    /// `subject` or `subjectRegExp`: like cosign's
+    /// `--certificate-identity`, they match the workflow's identity only,
+    /// which a reusable workflow keeps when another repository calls it
+    /// (red team rt61). `github: {repository, workflow, ref}` also
+    /// requires the certificate's source repository. Their names.
+    pub fn github_identities_without_source(&self) -> Vec<String> {
+        self.authorities
+            .iter()
+            .filter(|a| {
+                a.keyless.as_ref().is_some_and(|k| {
+                    k.github.is_none()
+                        && k.issuer.as_ref().is_some_and(|i| i.value == GITHUB_ISSUER)
+                })
+            })
+            .map(|a| a.name.value.clone())
+            .collect()
+    }
+
     /// How many distinct authorities must have signed (default 1).
     pub fn threshold(&self) -> usize {
         self.threshold.as_ref().map(|t| t.value).unwrap_or(1)
