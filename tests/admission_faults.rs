@@ -272,38 +272,7 @@ impl Hook {
 
     /// POST an AdmissionReview; (HTTP status, body, seconds).
     fn review(&self, body: &str, query: &str) -> (u16, Value, f64) {
-        let start = Instant::now();
-        let mut child = Command::new("curl")
-            .args(["-s", "-o", "-", "-w", "\n%{http_code}", "--cacert"])
-            .arg(&self.ca)
-            .args([
-                "-H",
-                "Content-Type: application/json",
-                "--data-binary",
-                "@-",
-                &format!("{}/validate{query}", self.url),
-            ])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        {
-            use std::io::Write;
-            child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(body.as_bytes())
-                .unwrap();
-        }
-        let out = child.wait_with_output().unwrap();
-        let text = String::from_utf8_lossy(&out.stdout).into_owned();
-        let (json, code) = text.rsplit_once('\n').unwrap();
-        (
-            code.trim().parse().unwrap(),
-            serde_json::from_str(json).unwrap_or(Value::Null),
-            start.elapsed().as_secs_f64(),
-        )
+        post_review(&self.url, &self.ca, body, query)
     }
 
     fn threads(&self) -> usize {
@@ -318,6 +287,43 @@ impl Hook {
             .find_map(|l| l.strip_prefix(name).and_then(|v| v.trim().parse().ok()))
             .unwrap_or(-1.0)
     }
+}
+
+/// POST an AdmissionReview to the webhook at `url`; (HTTP status, body,
+/// seconds).
+fn post_review(url: &str, ca: &Path, body: &str, query: &str) -> (u16, Value, f64) {
+    let start = Instant::now();
+    let mut child = Command::new("curl")
+        .args(["-s", "-o", "-", "-w", "\n%{http_code}", "--cacert"])
+        .arg(ca)
+        .args([
+            "-H",
+            "Content-Type: application/json",
+            "--data-binary",
+            "@-",
+            &format!("{url}/validate{query}"),
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(body.as_bytes())
+            .unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (json, code) = text.rsplit_once('\n').unwrap();
+    (
+        code.trim().parse().unwrap(),
+        serde_json::from_str(json).unwrap_or(Value::Null),
+        start.elapsed().as_secs_f64(),
+    )
 }
 
 fn pod(namespace: &str, operation: &str, images: &[&str]) -> String {
@@ -436,6 +442,82 @@ fn every_registry_fault_is_a_deny_within_the_deadline() {
     let (_, v, _) = hook.review(&body, "?timeout=10s");
     assert!(allowed(&v), "after the outage: {v}");
     assert!(hook.metric("tollgate_admission_registry_errors_total") >= 5.0);
+}
+
+#[test]
+fn a_hanging_credential_helper_neither_stalls_the_server_nor_outlives_the_deadline() {
+    // Red team rt60: `credsStore` naming a helper that never answers (a
+    // cloud helper whose metadata endpoint is silent) blocked a runtime
+    // thread for 30 s: /healthz and every other review stalled with it.
+    let f = Fixture::new();
+    let d = f.path();
+    let policy = f.write_policy("policy.yaml", &f.policy("creds", &f.public_key, ""));
+    std::fs::write(d.join("config.json"), r#"{"credsStore": "slow"}"#).unwrap();
+    let bin = d.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let helper = bin.join("docker-credential-slow");
+    std::fs::write(&helper, "#!/bin/sh\nexec sleep 30\n").unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&helper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let hook = Hook::start_env(
+        d,
+        &policy,
+        &["--cache-ttl", "0", "--negative-cache-ms", "0"],
+        &[("PATH", Path::new(&path))],
+    );
+    let started = Instant::now();
+    let reviews: Vec<_> = (0..3)
+        .map(|i| {
+            let body = pod("default", "CREATE", &[&f.image(&format!("signed:{i}"))]);
+            let url = hook.url.clone();
+            let ca = hook.ca.clone();
+            std::thread::spawn(move || post_review(&url, &ca, &body, "?timeout=2s"))
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    let health = Instant::now();
+    assert_eq!(hook.get("/healthz").0, 200);
+    let health = health.elapsed().as_secs_f64();
+    assert!(health < 1.0, "/healthz took {health:.2} s");
+    for r in reviews {
+        let (status, v, secs) = r.join().unwrap();
+        assert_eq!(status, 200, "{v}");
+        assert!(!allowed(&v), "{v}");
+        assert!(secs < 2.5, "answered after {secs:.2} s (timeout 2 s): {v}");
+    }
+    assert!(started.elapsed() < Duration::from_secs(4));
+}
+
+#[test]
+fn a_pod_of_too_many_images_is_denied_at_once() {
+    // Red team rt60: 20,000 images were answered after the apiserver's
+    // timeout and took 875 MB.
+    let f = Fixture::new();
+    let policy = f.write_policy("policy.yaml", &f.policy("many", &f.public_key, ""));
+    let hook = Hook::start(f.path(), &policy, &[]);
+    let names: Vec<String> = (0..1001).map(|i| f.image(&format!("x:{i}"))).collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let (status, v, secs) = hook.review(&pod("default", "CREATE", &refs), "?timeout=2s");
+    assert_eq!(status, 200, "{v}");
+    assert!(!allowed(&v), "{v}");
+    assert!(message(&v).contains("1001 images"), "{}", message(&v));
+    assert!(secs < 1.0, "answered after {secs:.2} s");
+    // An UPDATE that brings none of its 5,000 images anew runs nothing new.
+    let names: Vec<String> = (0..5000).map(|i| f.image(&format!("x:{i}"))).collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let mut update: Value = serde_json::from_str(&pod("default", "UPDATE", &refs)).unwrap();
+    update["request"]["oldObject"] = update["request"]["object"].clone();
+    let (status, v, secs) = hook.review(&update.to_string(), "?timeout=2s");
+    assert_eq!(status, 200, "{v}");
+    assert!(allowed(&v), "{v}");
+    assert!(secs < 1.0, "answered after {secs:.2} s");
 }
 
 #[test]

@@ -148,6 +148,7 @@ fn credentials(registry: &str, options: &RegistryOptions) -> Result<RegistryAuth
             .arg("get")
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
             .spawn()
             .map_err(|e| {
                 reg_err(
@@ -155,14 +156,22 @@ fn credentials(registry: &str, options: &RegistryOptions) -> Result<RegistryAuth
                     format!("credential helper docker-credential-{helper}: {e}"),
                 )
             })?;
-        if let Some(stdin) = child.stdin.as_mut() {
+        if let Some(mut stdin) = child.stdin.take() {
             stdin
                 .write_all(registry.as_bytes())
                 .map_err(|e| reg_err(registry, e))?;
         }
-        let out = child.wait_with_output().map_err(|e| reg_err(registry, e))?;
-        if out.status.success() {
-            let creds: Value = serde_json::from_slice(&out.stdout)
+        let (status, stdout) = wait_helper(&mut child).ok_or_else(|| {
+            reg_err(
+                registry,
+                format!(
+                    "credential helper docker-credential-{helper} did not answer within {} s (stopped)",
+                    CREDENTIAL_HELPER_TIMEOUT.as_secs()
+                ),
+            )
+        })?;
+        if status.success() {
+            let creds: Value = serde_json::from_slice(&stdout)
                 .map_err(|e| reg_err(registry, format!("credential helper output: {e}")))?;
             if let (Some(u), Some(s)) = (creds["Username"].as_str(), creds["Secret"].as_str()) {
                 return Ok(RegistryAuth::Basic(u.into(), s.into()));
@@ -182,6 +191,63 @@ fn credentials(registry: &str, options: &RegistryOptions) -> Result<RegistryAuth
         }
     }
     Ok(RegistryAuth::Anonymous)
+}
+
+/// Longest a Docker credential helper may take (red team rt60: a helper
+/// whose metadata endpoint never answered held the webhook for 30 s).
+pub const CREDENTIAL_HELPER_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The exit status and output of a credential helper, or `None` (and the
+/// helper killed) when it runs past [`CREDENTIAL_HELPER_TIMEOUT`]. Its
+/// output is read on another thread, so a helper that fills the pipe
+/// cannot block the wait.
+fn wait_helper(child: &mut std::process::Child) -> Option<(std::process::ExitStatus, Vec<u8>)> {
+    use std::io::Read;
+    let (tx, rx) = std::sync::mpsc::channel();
+    if let Some(mut out) = child.stdout.take() {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            // At most 1 MiB of credentials.
+            let _ = (&mut out).take(1 << 20).read_to_end(&mut buf);
+            let _ = tx.send(buf);
+        });
+    }
+    let until = std::time::Instant::now() + CREDENTIAL_HELPER_TIMEOUT;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if std::time::Instant::now() < until => {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return None;
+            }
+        }
+    };
+    let left = until.saturating_duration_since(std::time::Instant::now());
+    let stdout = rx.recv_timeout(left.max(Duration::from_millis(100))).ok()?;
+    Some((status, stdout))
+}
+
+/// Credentials of each registry read lately (`Registry::connect_async`):
+/// a helper runs at most once per registry at a time, and its answer is
+/// reused for [`CREDENTIALS_TTL`].
+const CREDENTIALS_TTL: Duration = Duration::from_secs(60);
+
+type CredentialSlot = Arc<tokio::sync::Mutex<Option<(RegistryAuth, std::time::Instant)>>>;
+
+fn credential_slot(registry: &str) -> CredentialSlot {
+    static SLOTS: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::HashMap<String, CredentialSlot>>,
+    > = std::sync::OnceLock::new();
+    let slots = SLOTS.get_or_init(Default::default);
+    let mut map = match slots.lock() {
+        Ok(map) => map,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    map.entry(registry.to_string()).or_default().clone()
 }
 
 /// Connect timeout of every registry connection.
@@ -269,6 +335,17 @@ pub struct Registry {
 impl Registry {
     /// Open a registry client for the image reference.
     pub fn connect(image: &str, options: &RegistryOptions) -> Result<Registry, Error> {
+        let mut registry = Registry::connect_with(image, options, RegistryAuth::Anonymous)?;
+        registry.auth = credentials(registry.reference.resolve_registry(), options)?;
+        Ok(registry)
+    }
+
+    /// A client for the image with these credentials.
+    fn connect_with(
+        image: &str,
+        options: &RegistryOptions,
+        auth: RegistryAuth,
+    ) -> Result<Registry, Error> {
         let reference: Reference = image
             .parse()
             .map_err(|e| reg_err(image, format!("not an image reference: {e}")))?;
@@ -285,7 +362,6 @@ impl Registry {
             ClientProtocol::Https
         };
         let client = shared_client(&registry, protocol);
-        let auth = credentials(&registry, options)?;
         Ok(Registry {
             client,
             auth,
@@ -293,6 +369,41 @@ impl Registry {
             reference,
             display: image.to_string(),
         })
+    }
+
+    /// [`Registry::connect`] for async callers: the credentials are read
+    /// on the blocking pool (a credential helper is a process that may
+    /// hang), one read per registry at a time, reused for
+    /// [`CREDENTIALS_TTL`]; dropping the future (a deadline) stops the
+    /// wait, and the helper is stopped after
+    /// [`CREDENTIAL_HELPER_TIMEOUT`].
+    pub async fn connect_async(image: &str, options: &RegistryOptions) -> Result<Registry, Error> {
+        let mut registry = Registry::connect_with(image, options, RegistryAuth::Anonymous)?;
+        let host = registry.reference.resolve_registry().to_string();
+        // Per registry and per explicit login (the answer depends on both).
+        let slot = credential_slot(&format!(
+            "{host}\n{}\n{}",
+            options.username.as_deref().unwrap_or(""),
+            options.password.as_deref().unwrap_or("")
+        ));
+        let mut cached = slot.lock().await;
+        let fresh = cached
+            .as_ref()
+            .filter(|(_, at)| at.elapsed() < CREDENTIALS_TTL)
+            .map(|(auth, _)| auth.clone());
+        let auth = match fresh {
+            Some(auth) => auth,
+            None => {
+                let (h, o) = (host.clone(), options.clone());
+                let auth = tokio::task::spawn_blocking(move || credentials(&h, &o))
+                    .await
+                    .map_err(|e| reg_err(&host, format!("reading credentials: {e}")))??;
+                *cached = Some((auth.clone(), std::time::Instant::now()));
+                auth
+            }
+        };
+        registry.auth = auth;
+        Ok(registry)
     }
 
     fn runtime(&self) -> Result<&'static tokio::runtime::Runtime, Error> {
