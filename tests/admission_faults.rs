@@ -456,7 +456,15 @@ fn a_hanging_credential_helper_neither_stalls_the_server_nor_outlives_the_deadli
     let bin = d.join("bin");
     std::fs::create_dir_all(&bin).unwrap();
     let helper = bin.join("docker-credential-slow");
-    std::fs::write(&helper, "#!/bin/sh\nexec sleep 30\n").unwrap();
+    let runs = d.join("helper-runs");
+    std::fs::write(
+        &helper,
+        format!(
+            "#!/bin/sh\necho run >> '{}'\nexec sleep 30\n",
+            runs.display()
+        ),
+    )
+    .unwrap();
     {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&helper, std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -493,6 +501,61 @@ fn a_hanging_credential_helper_neither_stalls_the_server_nor_outlives_the_deadli
         assert!(secs < 2.5, "answered after {secs:.2} s (timeout 2 s): {v}");
     }
     assert!(started.elapsed() < Duration::from_secs(4));
+    // Red team rt62: each review cancelled at its deadline let the next
+    // start another helper. One runs per registry, however many wait;
+    // its failure is remembered for a while.
+    for i in 3..6 {
+        let body = pod("default", "CREATE", &[&f.image(&format!("signed:{i}"))]);
+        let (_, v, secs) = hook.review(&body, "?timeout=1s");
+        assert!(!allowed(&v), "{v}");
+        assert!(secs < 1.5, "answered after {secs:.2} s: {v}");
+    }
+    std::thread::sleep(Duration::from_secs(5));
+    let body = pod("default", "CREATE", &[&f.image("signed:6")]);
+    let (_, v, _) = hook.review(&body, "?timeout=2s");
+    assert!(!allowed(&v), "{v}");
+    let runs = std::fs::read_to_string(&runs).unwrap_or_default();
+    assert_eq!(runs.lines().count(), 1, "helper runs: {runs:?}");
+}
+
+#[test]
+fn a_review_that_outlives_a_policy_reload_is_not_admitted_under_the_old_policy() {
+    // Red team rt62: a review begun before a revocation was admitted 5 s
+    // after the new policy was in force.
+    let f = Fixture::new();
+    let d = f.path();
+    let cm = d.join("policies");
+    std::fs::create_dir_all(&cm).unwrap();
+    configmap_swap(
+        &cm,
+        "v1",
+        &[("team.yaml", &f.policy("team", &f.public_key, ""))],
+    );
+    let hook = Hook::start(d, &cm, &["--cache-ttl", "0"]);
+    let body = pod("default", "CREATE", &[&f.image("signed:1")]);
+    let (_, v, _) = hook.review(&body, "?timeout=10s");
+    assert!(allowed(&v), "{v}");
+    // The registry answers slowly; the policy changes meanwhile (here to
+    // one that still trusts the key: only the generation differs).
+    f.mode(json!({"mode": "slow", "ms": 600}));
+    let (url, ca, b) = (hook.url.clone(), hook.ca.clone(), body.clone());
+    let slow = std::thread::spawn(move || post_review(&url, &ca, &b, "?timeout=10s"));
+    std::thread::sleep(Duration::from_millis(300));
+    configmap_swap(
+        &cm,
+        "v2",
+        &[(
+            "team.yaml",
+            &f.policy("team", &f.public_key, "mode: enforce\n"),
+        )],
+    );
+    let (_, v, _) = slow.join().unwrap();
+    assert!(!allowed(&v), "{v}");
+    assert!(message(&v).contains("policy changed"), "{}", message(&v));
+    // The next review is checked under the new policy, and admitted.
+    f.mode(json!({"mode": "pass"}));
+    let (_, v, _) = hook.review(&body, "?timeout=10s");
+    assert!(allowed(&v), "{v}");
 }
 
 #[test]
@@ -508,6 +571,16 @@ fn a_pod_of_too_many_images_is_denied_at_once() {
     assert_eq!(status, 200, "{v}");
     assert!(!allowed(&v), "{v}");
     assert!(message(&v).contains("1001 images"), "{}", message(&v));
+    assert!(secs < 1.0, "answered after {secs:.2} s");
+    // Red team rt62: images on 33 registries (each a client, request
+    // slots and a credential read).
+    let names: Vec<String> = (0..33)
+        .map(|i| format!("127.0.0.{}:5000/app:1", i + 1))
+        .collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let (_, v, secs) = hook.review(&pod("default", "CREATE", &refs), "?timeout=2s");
+    assert!(!allowed(&v), "{v}");
+    assert!(message(&v).contains("33 registries"), "{}", message(&v));
     assert!(secs < 1.0, "answered after {secs:.2} s");
     // An UPDATE that brings none of its 5,000 images anew runs nothing new.
     let names: Vec<String> = (0..5000).map(|i| f.image(&format!("x:{i}"))).collect();

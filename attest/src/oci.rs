@@ -204,12 +204,27 @@ pub const CREDENTIAL_HELPER_TIMEOUT: Duration = Duration::from_secs(5);
 fn wait_helper(child: &mut std::process::Child) -> Option<(std::process::ExitStatus, Vec<u8>)> {
     use std::io::Read;
     let (tx, rx) = std::sync::mpsc::channel();
+    // What the helper wrote so far: a helper that exits leaving a child
+    // with its output open (red team rt62) is read up to its exit.
+    let got = Arc::new(std::sync::Mutex::new(Vec::new()));
     if let Some(mut out) = child.stdout.take() {
+        let got = got.clone();
         std::thread::spawn(move || {
-            let mut buf = Vec::new();
-            // At most 1 MiB of credentials.
-            let _ = (&mut out).take(1 << 20).read_to_end(&mut buf);
-            let _ = tx.send(buf);
+            let mut chunk = [0u8; 8192];
+            loop {
+                match out.read(&mut chunk) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        let Ok(mut buf) = got.lock() else { break };
+                        // At most 1 MiB of credentials.
+                        if buf.len() + n > 1 << 20 {
+                            break;
+                        }
+                        buf.extend_from_slice(&chunk[..n]);
+                    }
+                }
+            }
+            let _ = tx.send(());
         });
     }
     let until = std::time::Instant::now() + CREDENTIAL_HELPER_TIMEOUT;
@@ -226,28 +241,85 @@ fn wait_helper(child: &mut std::process::Child) -> Option<(std::process::ExitSta
             }
         }
     };
+    // The helper has exited: its output ends now, or soon.
     let left = until.saturating_duration_since(std::time::Instant::now());
-    let stdout = rx.recv_timeout(left.max(Duration::from_millis(100))).ok()?;
+    let _ = rx.recv_timeout(left.min(Duration::from_millis(250)));
+    let stdout = got.lock().map(|b| b.clone()).unwrap_or_default();
     Some((status, stdout))
 }
 
 /// Credentials of each registry read lately (`Registry::connect_async`):
-/// a helper runs at most once per registry at a time, and its answer is
-/// reused for [`CREDENTIALS_TTL`].
+/// a helper runs at most once per registry at a time, its answer is
+/// reused for [`CREDENTIALS_TTL`] and its failure for
+/// [`CREDENTIALS_FAILURE_TTL`], and at most [`HELPERS_AT_ONCE`] helpers
+/// run at once in the process.
 const CREDENTIALS_TTL: Duration = Duration::from_secs(60);
+const CREDENTIALS_FAILURE_TTL: Duration = Duration::from_secs(10);
+const HELPERS_AT_ONCE: usize = 4;
 
-type CredentialSlot = Arc<tokio::sync::Mutex<Option<(RegistryAuth, std::time::Instant)>>>;
+/// What a registry's last credential read gave, and when.
+#[derive(Default)]
+struct CredentialState {
+    auth: Option<(RegistryAuth, std::time::Instant)>,
+    failed: Option<(String, std::time::Instant)>,
+}
 
-fn credential_slot(registry: &str) -> CredentialSlot {
-    static SLOTS: std::sync::OnceLock<
-        std::sync::Mutex<std::collections::HashMap<String, CredentialSlot>>,
-    > = std::sync::OnceLock::new();
-    let slots = SLOTS.get_or_init(Default::default);
-    let mut map = match slots.lock() {
-        Ok(map) => map,
-        Err(poisoned) => poisoned.into_inner(),
-    };
-    map.entry(registry.to_string()).or_default().clone()
+type CredentialSlot = Arc<tokio::sync::Mutex<CredentialState>>;
+
+fn credential_slot(key: String) -> CredentialSlot {
+    static SLOTS: PerRegistry<String, CredentialSlot> = PerRegistry::new();
+    SLOTS.get(key, Default::default)
+}
+
+/// The credentials of `host`, read as [`CREDENTIALS_TTL`] says. The read
+/// runs in a task of its own that keeps the registry's lock until its
+/// helper ends (red team rt62: a review cancelled at its deadline let the
+/// next start another helper, 16 at once), so a caller's deadline only
+/// stops its wait.
+async fn credentials_async(host: String, options: RegistryOptions) -> Result<RegistryAuth, Error> {
+    static HELPERS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(HELPERS_AT_ONCE);
+    // Per registry and per explicit login (the answer depends on both).
+    let slot = credential_slot(format!(
+        "{host}\n{}\n{}",
+        options.username.as_deref().unwrap_or(""),
+        options.password.as_deref().unwrap_or("")
+    ));
+    let display = host.clone();
+    let read = tokio::spawn(async move {
+        let mut state = slot.lock_owned().await;
+        if let Some((auth, at)) = &state.auth {
+            if at.elapsed() < CREDENTIALS_TTL {
+                return Ok(auth.clone());
+            }
+        }
+        if let Some((reason, at)) = &state.failed {
+            if at.elapsed() < CREDENTIALS_FAILURE_TTL {
+                return Err(reg_err(
+                    &host,
+                    format!(
+                        "{reason} (remembered for {} s)",
+                        CREDENTIALS_FAILURE_TTL.as_secs()
+                    ),
+                ));
+            }
+        }
+        let _turn = HELPERS.acquire().await.map_err(|e| reg_err(&host, e))?;
+        let h = host.clone();
+        let read = tokio::task::spawn_blocking(move || credentials(&h, &options))
+            .await
+            .map_err(|e| reg_err(&host, format!("reading credentials: {e}")))
+            .and_then(|r| r);
+        match &read {
+            Ok(auth) => {
+                state.auth = Some((auth.clone(), std::time::Instant::now()));
+                state.failed = None;
+            }
+            Err(e) => state.failed = Some((e.to_string(), std::time::Instant::now())),
+        }
+        read
+    });
+    read.await
+        .map_err(|e| reg_err(&display, format!("reading credentials: {e}")))?
 }
 
 /// Connect timeout of every registry connection.
@@ -281,41 +353,54 @@ fn shared_runtime() -> Option<&'static tokio::runtime::Runtime> {
 /// One client per registry and protocol, so TLS roots are loaded and
 /// connections are pooled once, not per request; with the connect and
 /// read timeouts.
+/// Registries whose clients, request slots and credentials are kept at
+/// most: past this many, the maps start again (what is in use stays alive
+/// with its user). Red team rt62: a webhook asked about 1,000 new
+/// registry hosts per review kept a client for each, 110 MB a review,
+/// never freed.
+pub const MAX_KEPT_REGISTRIES: usize = 256;
+
+/// A process-wide map of something per registry, bounded by
+/// [`MAX_KEPT_REGISTRIES`].
+struct PerRegistry<K, V>(std::sync::OnceLock<std::sync::Mutex<std::collections::HashMap<K, V>>>);
+
+impl<K: std::hash::Hash + Eq, V: Clone> PerRegistry<K, V> {
+    const fn new() -> Self {
+        PerRegistry(std::sync::OnceLock::new())
+    }
+
+    fn get(&self, key: K, make: impl FnOnce() -> V) -> V {
+        let map = self.0.get_or_init(Default::default);
+        let mut map = match map.lock() {
+            Ok(map) => map,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if map.len() >= MAX_KEPT_REGISTRIES && !map.contains_key(&key) {
+            map.clear();
+        }
+        map.entry(key).or_insert_with(make).clone()
+    }
+}
+
 fn shared_client(registry: &str, protocol: ClientProtocol) -> Client {
-    static CLIENTS: std::sync::OnceLock<
-        std::sync::Mutex<std::collections::HashMap<(String, bool), Client>>,
-    > = std::sync::OnceLock::new();
+    static CLIENTS: PerRegistry<(String, bool), Client> = PerRegistry::new();
     let insecure = matches!(protocol, ClientProtocol::HttpsExcept(_));
-    let clients = CLIENTS.get_or_init(Default::default);
-    let mut map = match clients.lock() {
-        Ok(map) => map,
-        Err(poisoned) => poisoned.into_inner(),
-    };
-    map.entry((registry.to_string(), insecure))
-        .or_insert_with(|| {
-            Client::new(ClientConfig {
-                protocol,
-                connect_timeout: Some(CONNECT_TIMEOUT),
-                read_timeout: Some(READ_TIMEOUT),
-                ..Default::default()
-            })
+    CLIENTS.get((registry.to_string(), insecure), || {
+        Client::new(ClientConfig {
+            protocol,
+            connect_timeout: Some(CONNECT_TIMEOUT),
+            read_timeout: Some(READ_TIMEOUT),
+            ..Default::default()
         })
-        .clone()
+    })
 }
 
 /// The request slots of one registry.
 fn registry_slots(registry: &str) -> Arc<tokio::sync::Semaphore> {
-    static SLOTS: std::sync::OnceLock<
-        std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Semaphore>>>,
-    > = std::sync::OnceLock::new();
-    let slots = SLOTS.get_or_init(Default::default);
-    let mut map = match slots.lock() {
-        Ok(map) => map,
-        Err(poisoned) => poisoned.into_inner(),
-    };
-    map.entry(registry.to_string())
-        .or_insert_with(|| Arc::new(tokio::sync::Semaphore::new(MAX_REQUESTS_PER_REGISTRY)))
-        .clone()
+    static SLOTS: PerRegistry<String, Arc<tokio::sync::Semaphore>> = PerRegistry::new();
+    SLOTS.get(registry.to_string(), || {
+        Arc::new(tokio::sync::Semaphore::new(MAX_REQUESTS_PER_REGISTRY))
+    })
 }
 
 /// A connection to one repository.
@@ -380,29 +465,7 @@ impl Registry {
     pub async fn connect_async(image: &str, options: &RegistryOptions) -> Result<Registry, Error> {
         let mut registry = Registry::connect_with(image, options, RegistryAuth::Anonymous)?;
         let host = registry.reference.resolve_registry().to_string();
-        // Per registry and per explicit login (the answer depends on both).
-        let slot = credential_slot(&format!(
-            "{host}\n{}\n{}",
-            options.username.as_deref().unwrap_or(""),
-            options.password.as_deref().unwrap_or("")
-        ));
-        let mut cached = slot.lock().await;
-        let fresh = cached
-            .as_ref()
-            .filter(|(_, at)| at.elapsed() < CREDENTIALS_TTL)
-            .map(|(auth, _)| auth.clone());
-        let auth = match fresh {
-            Some(auth) => auth,
-            None => {
-                let (h, o) = (host.clone(), options.clone());
-                let auth = tokio::task::spawn_blocking(move || credentials(&h, &o))
-                    .await
-                    .map_err(|e| reg_err(&host, format!("reading credentials: {e}")))??;
-                *cached = Some((auth.clone(), std::time::Instant::now()));
-                auth
-            }
-        };
-        registry.auth = auth;
+        registry.auth = credentials_async(host, options.clone()).await?;
         Ok(registry)
     }
 

@@ -616,6 +616,11 @@ pub fn images(spec: &Value) -> Vec<String> {
 /// a pod of a thousand containers is not one to admit unread.
 pub const MAX_IMAGES_PER_REVIEW: usize = 1000;
 
+/// Most distinct registries one review reaches; more is denied at once
+/// (red team rt62: every registry costs a client, request slots and a
+/// credential read, and 1,000 hosts in one pod held 110 MB).
+pub const MAX_REGISTRIES_PER_REVIEW: usize = 32;
+
 /// The `timeout` parameter of a query string, decoded as a form is (the
 /// last one wins, as it did with axum's `Query`; the apiserver sends one,
 /// `timeout=10s`).
@@ -1464,6 +1469,21 @@ async fn review_inner<B: AsRef<[u8]>>(
             ),
         );
     }
+    if images.len() > MAX_REGISTRIES_PER_REVIEW {
+        let registries: std::collections::HashSet<String> = images
+            .iter()
+            .filter_map(|i| ImageRef::parse(i).ok().map(|r| r.registry))
+            .collect();
+        if registries.len() > MAX_REGISTRIES_PER_REVIEW {
+            return deny_early(
+                state,
+                format!(
+                    "tollgate: the {kind}'s images are on {} registries, more than the {MAX_REGISTRIES_PER_REVIEW} this webhook reaches in one review",
+                    registries.len()
+                ),
+            );
+        }
+    }
     let loaded = state.policies();
     let budget = deadline(timeout_param.as_deref(), state.max_deadline);
     let until = TokioInstant::now() + budget;
@@ -1491,6 +1511,18 @@ async fn review_inner<B: AsRef<[u8]>>(
         }
         if o.checked {
             records.push(o.record);
+        }
+    }
+    // A policy reloaded during the review (a revoked key: red team rt62)
+    // is in force for its answer: what only the old policy admitted is
+    // not admitted now.
+    if denials.is_empty() && checked {
+        let now = state.policies().generation;
+        if now != loaded.generation {
+            denials.push(format!(
+                "tollgate: the policy changed while this review was checked (generation {} is in force, the review began under {}); not admitted under the old policy, retry",
+                now, loaded.generation
+            ));
         }
     }
     let mut receipt = None;
