@@ -514,8 +514,24 @@ fn a_hanging_credential_helper_neither_stalls_the_server_nor_outlives_the_deadli
     let body = pod("default", "CREATE", &[&f.image("signed:6")]);
     let (_, v, _) = hook.review(&body, "?timeout=2s");
     assert!(!allowed(&v), "{v}");
-    let runs = std::fs::read_to_string(&runs).unwrap_or_default();
-    assert_eq!(runs.lines().count(), 1, "helper runs: {runs:?}");
+    let count = || {
+        std::fs::read_to_string(&runs)
+            .unwrap_or_default()
+            .lines()
+            .count()
+    };
+    assert_eq!(count(), 1);
+    // Red team rt63: first reads of new registries queued behind the 4
+    // helpers that may run at once, and ran long after their reviews were
+    // answered. 8 new registries: 4 helpers run, the other reads are
+    // abandoned with their review and never run one.
+    let hosts: Vec<String> = (2..10).map(|i| format!("127.0.0.{i}:5000/app:1")).collect();
+    let refs: Vec<&str> = hosts.iter().map(String::as_str).collect();
+    let (_, v, secs) = hook.review(&pod("default", "CREATE", &refs), "?timeout=1s");
+    assert!(!allowed(&v), "{v}");
+    assert!(secs < 1.5, "answered after {secs:.2} s: {v}");
+    std::thread::sleep(Duration::from_secs(7));
+    assert_eq!(count(), 5, "helper runs after 8 new registries");
 }
 
 #[test]
@@ -555,6 +571,39 @@ fn a_review_that_outlives_a_policy_reload_is_not_admitted_under_the_old_policy()
     // The next review is checked under the new policy, and admitted.
     f.mode(json!({"mode": "pass"}));
     let (_, v, _) = hook.review(&body, "?timeout=10s");
+    assert!(allowed(&v), "{v}");
+    // Red team rt63: under `warn` policies only, a reload during a review
+    // does not turn its warning into a deny.
+    configmap_swap(
+        &cm,
+        "v3",
+        &[(
+            "team.yaml",
+            &f.policy("team", &f.public_key, "mode: warn\n"),
+        )],
+    );
+    let evil = pod("default", "CREATE", &[&f.image("evil:1")]);
+    wait_until(
+        "the warn policy is in force",
+        Duration::from_secs(5),
+        || {
+            let (_, v, _) = hook.review(&evil, "?timeout=10s");
+            allowed(&v) && !v["response"]["warnings"].is_null()
+        },
+    );
+    f.mode(json!({"mode": "slow", "ms": 600}));
+    let (url, ca, b) = (hook.url.clone(), hook.ca.clone(), evil.clone());
+    let slow = std::thread::spawn(move || post_review(&url, &ca, &b, "?timeout=10s"));
+    std::thread::sleep(Duration::from_millis(300));
+    configmap_swap(
+        &cm,
+        "v4",
+        &[(
+            "team.yaml",
+            &f.policy("team2", &f.public_key, "mode: warn\n"),
+        )],
+    );
+    let (_, v, _) = slow.join().unwrap();
     assert!(allowed(&v), "{v}");
 }
 

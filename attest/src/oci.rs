@@ -262,31 +262,96 @@ const HELPERS_AT_ONCE: usize = 4;
 struct CredentialState {
     auth: Option<(RegistryAuth, std::time::Instant)>,
     failed: Option<(String, std::time::Instant)>,
+    /// A refresh of expired credentials is under way.
+    refreshing: bool,
 }
 
-type CredentialSlot = Arc<tokio::sync::Mutex<CredentialState>>;
+/// A registry's credentials: what is known (read without waiting), and
+/// the lock a helper run holds.
+#[derive(Default)]
+struct CredentialSlotInner {
+    state: std::sync::Mutex<CredentialState>,
+    run: tokio::sync::Mutex<()>,
+}
+
+type CredentialSlot = Arc<CredentialSlotInner>;
+
+impl CredentialSlotInner {
+    fn state(&self) -> std::sync::MutexGuard<'_, CredentialState> {
+        match self.state.lock() {
+            Ok(s) => s,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+}
 
 fn credential_slot(key: String) -> CredentialSlot {
     static SLOTS: PerRegistry<String, CredentialSlot> = PerRegistry::new();
     SLOTS.get(key, Default::default)
 }
 
+/// Expired credentials are still used, while a fresh read runs, for up
+/// to this long: a registry in use never waits for a helper after its
+/// first read (red team rt63: new hosts queued helper runs ahead of a
+/// busy registry's refresh). Credentials give access, not trust.
+const CREDENTIALS_STALE_TTL: Duration = Duration::from_secs(3600);
+
 /// The credentials of `host`, read as [`CREDENTIALS_TTL`] says. The read
-/// runs in a task of its own that keeps the registry's lock until its
+/// runs in a task of its own that holds the registry's run lock until its
 /// helper ends (red team rt62: a review cancelled at its deadline let the
 /// next start another helper, 16 at once), so a caller's deadline only
-/// stops its wait.
+/// stops its wait; a first read whose callers all gave up before its turn
+/// runs no helper (red team rt63: such reads queued for minutes).
 async fn credentials_async(host: String, options: RegistryOptions) -> Result<RegistryAuth, Error> {
-    static HELPERS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(HELPERS_AT_ONCE);
     // Per registry and per explicit login (the answer depends on both).
     let slot = credential_slot(format!(
         "{host}\n{}\n{}",
         options.username.as_deref().unwrap_or(""),
         options.password.as_deref().unwrap_or("")
     ));
-    let display = host.clone();
-    let read = tokio::spawn(async move {
-        let mut state = slot.lock_owned().await;
+    {
+        let mut state = slot.state();
+        if let Some((auth, at)) = &state.auth {
+            if at.elapsed() < CREDENTIALS_TTL {
+                return Ok(auth.clone());
+            }
+            if at.elapsed() < CREDENTIALS_STALE_TTL {
+                let auth = auth.clone();
+                if !state.refreshing {
+                    state.refreshing = true;
+                    let slot = slot.clone();
+                    tokio::spawn(async move {
+                        let _ = read_credentials(&slot, &host, options, None).await;
+                        slot.state().refreshing = false;
+                    });
+                }
+                return Ok(auth);
+            }
+        }
+    }
+    let waiting = Arc::new(());
+    let weak = Arc::downgrade(&waiting);
+    let (s, h) = (slot.clone(), host.clone());
+    let read = tokio::spawn(async move { read_credentials(&s, &h, options, Some(weak)).await });
+    let read = read
+        .await
+        .map_err(|e| reg_err(&host, format!("reading credentials: {e}")))?;
+    drop(waiting);
+    read
+}
+
+/// One credential read for [`credentials_async`]: a refresh (`waiting`
+/// is `None`), or a first read for the callers `waiting` counts.
+async fn read_credentials(
+    slot: &CredentialSlotInner,
+    host: &str,
+    options: RegistryOptions,
+    waiting: Option<std::sync::Weak<()>>,
+) -> Result<RegistryAuth, Error> {
+    static HELPERS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(HELPERS_AT_ONCE);
+    let _run = slot.run.lock().await;
+    {
+        let state = slot.state();
         if let Some((auth, at)) = &state.auth {
             if at.elapsed() < CREDENTIALS_TTL {
                 return Ok(auth.clone());
@@ -295,7 +360,7 @@ async fn credentials_async(host: String, options: RegistryOptions) -> Result<Reg
         if let Some((reason, at)) = &state.failed {
             if at.elapsed() < CREDENTIALS_FAILURE_TTL {
                 return Err(reg_err(
-                    &host,
+                    host,
                     format!(
                         "{reason} (remembered for {} s)",
                         CREDENTIALS_FAILURE_TTL.as_secs()
@@ -303,23 +368,39 @@ async fn credentials_async(host: String, options: RegistryOptions) -> Result<Reg
                 ));
             }
         }
-        let _turn = HELPERS.acquire().await.map_err(|e| reg_err(&host, e))?;
-        let h = host.clone();
-        let read = tokio::task::spawn_blocking(move || credentials(&h, &options))
-            .await
-            .map_err(|e| reg_err(&host, format!("reading credentials: {e}")))
-            .and_then(|r| r);
-        match &read {
-            Ok(auth) => {
-                state.auth = Some((auth.clone(), std::time::Instant::now()));
-                state.failed = None;
-            }
-            Err(e) => state.failed = Some((e.to_string(), std::time::Instant::now())),
+    }
+    let abandoned = || {
+        waiting
+            .as_ref()
+            .is_some_and(|w| w.strong_count() == 0)
+            .then(|| {
+                reg_err(
+                    host,
+                    "credential read abandoned: no review waits for it any more",
+                )
+            })
+    };
+    if let Some(e) = abandoned() {
+        return Err(e);
+    }
+    let _turn = HELPERS.acquire().await.map_err(|e| reg_err(host, e))?;
+    if let Some(e) = abandoned() {
+        return Err(e);
+    }
+    let (h, o) = (host.to_string(), options);
+    let read = tokio::task::spawn_blocking(move || credentials(&h, &o))
+        .await
+        .map_err(|e| reg_err(host, format!("reading credentials: {e}")))
+        .and_then(|r| r);
+    let mut state = slot.state();
+    match &read {
+        Ok(auth) => {
+            state.auth = Some((auth.clone(), std::time::Instant::now()));
+            state.failed = None;
         }
-        read
-    });
-    read.await
-        .map_err(|e| reg_err(&display, format!("reading credentials: {e}")))?
+        Err(e) => state.failed = Some((e.to_string(), std::time::Instant::now())),
+    }
+    read
 }
 
 /// Connect timeout of every registry connection.
@@ -361,8 +442,11 @@ fn shared_runtime() -> Option<&'static tokio::runtime::Runtime> {
 pub const MAX_KEPT_REGISTRIES: usize = 256;
 
 /// A process-wide map of something per registry, bounded by
-/// [`MAX_KEPT_REGISTRIES`].
-struct PerRegistry<K, V>(std::sync::OnceLock<std::sync::Mutex<std::collections::HashMap<K, V>>>);
+/// [`MAX_KEPT_REGISTRIES`]: when full, the half least recently used goes
+/// (red team rt63: clearing it all let a burst of new hosts push out the
+/// credentials of the registries in use).
+type PerRegistryMap<K, V> = std::collections::HashMap<K, (V, std::time::Instant)>;
+struct PerRegistry<K, V>(std::sync::OnceLock<std::sync::Mutex<PerRegistryMap<K, V>>>);
 
 impl<K: std::hash::Hash + Eq, V: Clone> PerRegistry<K, V> {
     const fn new() -> Self {
@@ -375,10 +459,17 @@ impl<K: std::hash::Hash + Eq, V: Clone> PerRegistry<K, V> {
             Ok(map) => map,
             Err(poisoned) => poisoned.into_inner(),
         };
+        let now = std::time::Instant::now();
         if map.len() >= MAX_KEPT_REGISTRIES && !map.contains_key(&key) {
-            map.clear();
+            let mut used: Vec<std::time::Instant> = map.values().map(|(_, at)| *at).collect();
+            used.sort_unstable();
+            if let Some(&cut) = used.get(used.len() / 2) {
+                map.retain(|_, (_, at)| *at > cut);
+            }
         }
-        map.entry(key).or_insert_with(make).clone()
+        let entry = map.entry(key).or_insert_with(|| (make(), now));
+        entry.1 = now;
+        entry.0.clone()
     }
 }
 
