@@ -605,6 +605,21 @@ fn a_review_that_outlives_a_policy_reload_is_not_admitted_under_the_old_policy()
     );
     let (_, v, _) = slow.join().unwrap();
     assert!(allowed(&v), "{v}");
+    // Red team rt64: warn reloaded as enforce during the review: the
+    // review's warning is not an admission under the enforcing policy.
+    let (url, ca, b) = (hook.url.clone(), hook.ca.clone(), evil.clone());
+    let slow = std::thread::spawn(move || post_review(&url, &ca, &b, "?timeout=10s"));
+    std::thread::sleep(Duration::from_millis(300));
+    configmap_swap(
+        &cm,
+        "v5",
+        &[(
+            "team.yaml",
+            &f.policy("team2", &f.public_key, "mode: enforce\n"),
+        )],
+    );
+    let (_, v, _) = slow.join().unwrap();
+    assert!(!allowed(&v), "{v}");
 }
 
 #[test]

@@ -287,7 +287,7 @@ impl CredentialSlotInner {
 
 fn credential_slot(key: String) -> CredentialSlot {
     static SLOTS: PerRegistry<String, CredentialSlot> = PerRegistry::new();
-    SLOTS.get(key, Default::default)
+    SLOTS.get_keeping(key, Default::default, |slot| slot.state().auth.is_some())
 }
 
 /// Expired credentials are still used, while a fresh read runs, for up
@@ -383,7 +383,14 @@ async fn read_credentials(
     if let Some(e) = abandoned() {
         return Err(e);
     }
-    let _turn = HELPERS.acquire().await.map_err(|e| reg_err(host, e))?;
+    // A refresh never waits for a turn (red team rt64: refreshes nobody
+    // waits for queued for minutes); it is tried again on the next use.
+    let _turn = match &waiting {
+        None => HELPERS
+            .try_acquire()
+            .map_err(|_| reg_err(host, "no helper turn free for a refresh"))?,
+        Some(_) => HELPERS.acquire().await.map_err(|e| reg_err(host, e))?,
+    };
     if let Some(e) = abandoned() {
         return Err(e);
     }
@@ -454,12 +461,23 @@ impl<K: std::hash::Hash + Eq, V: Clone> PerRegistry<K, V> {
     }
 
     fn get(&self, key: K, make: impl FnOnce() -> V) -> V {
+        self.get_keeping(key, make, |_| false)
+    }
+
+    /// [`PerRegistry::get`], dropping first, when full, the entries that
+    /// are not `worth` keeping (red team rt64: a flood of new hosts, each
+    /// with a slot and no credentials, pushed out a registry's fresh
+    /// credentials).
+    fn get_keeping(&self, key: K, make: impl FnOnce() -> V, worth: impl Fn(&V) -> bool) -> V {
         let map = self.0.get_or_init(Default::default);
         let mut map = match map.lock() {
             Ok(map) => map,
             Err(poisoned) => poisoned.into_inner(),
         };
         let now = std::time::Instant::now();
+        if map.len() >= MAX_KEPT_REGISTRIES && !map.contains_key(&key) {
+            map.retain(|_, (v, _)| worth(v));
+        }
         if map.len() >= MAX_KEPT_REGISTRIES && !map.contains_key(&key) {
             let mut used: Vec<std::time::Instant> = map.values().map(|(_, at)| *at).collect();
             used.sort_unstable();
