@@ -572,8 +572,9 @@ fn a_review_that_outlives_a_policy_reload_is_not_admitted_under_the_old_policy()
     f.mode(json!({"mode": "pass"}));
     let (_, v, _) = hook.review(&body, "?timeout=10s");
     assert!(allowed(&v), "{v}");
-    // Red team rt63: under `warn` policies only, a reload during a review
-    // does not turn its warning into a deny.
+    // Under `warn` policies too, a reload during a review denies it (red
+    // team rt65: a narrowed warn scope denies through `noMatch`; red team
+    // rt63 had asked for warn-only reviews to pass, which fails open).
     configmap_swap(
         &cm,
         "v3",
@@ -604,7 +605,8 @@ fn a_review_that_outlives_a_policy_reload_is_not_admitted_under_the_old_policy()
         )],
     );
     let (_, v, _) = slow.join().unwrap();
-    assert!(allowed(&v), "{v}");
+    assert!(!allowed(&v), "{v}");
+    assert!(message(&v).contains("policy changed"), "{}", message(&v));
     // Red team rt64: warn reloaded as enforce during the review: the
     // review's warning is not an admission under the enforcing policy.
     let (url, ca, b) = (hook.url.clone(), hook.ca.clone(), evil.clone());

@@ -287,7 +287,11 @@ impl CredentialSlotInner {
 
 fn credential_slot(key: String) -> CredentialSlot {
     static SLOTS: PerRegistry<String, CredentialSlot> = PerRegistry::new();
-    SLOTS.get_keeping(key, Default::default, |slot| slot.state().auth.is_some())
+    // Worth keeping: credentials read, or a read under way (red team
+    // rt65: a slot dropped mid-read lost its answer).
+    SLOTS.get_keeping(key, Default::default, |slot| {
+        slot.state().auth.is_some() || slot.run.try_lock().is_err()
+    })
 }
 
 /// Expired credentials are still used, while a fresh read runs, for up

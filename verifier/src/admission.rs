@@ -1514,21 +1514,14 @@ async fn review_inner<B: AsRef<[u8]>>(
         }
     }
     // A policy reloaded during the review (a revoked key: red team rt62)
-    // is in force for its answer: what only the old policy admitted is
-    // not admitted now. (Under `warn` policies only, before and after,
-    // everything is admitted anyway: red team rt63.)
+    // is in force for its answer: an admission that rests on checks of a
+    // policy no longer in force is denied, warn-only policies included
+    // (red teams rt64 and rt65: warn reloaded as enforce, and a warn
+    // policy whose narrowed scope denies through `noMatch`, were
+    // admitted). The apiserver's caller retries.
     if denials.is_empty() && checked {
-        let in_force = state.policies();
-        let now = in_force.generation;
-        // Warn-only before and after: admitted anyway. Otherwise the
-        // answer would rest on checks of a policy no longer in force
-        // (red team rt64: warn reloaded as enforce mid-review admitted).
-        let enforcing_now = in_force
-            .set
-            .entries
-            .iter()
-            .any(|e| e.policy.mode == crate::policy::Mode::Enforce);
-        if now != loaded.generation && (enforced || enforcing_now) {
+        let now = state.policies().generation;
+        if now != loaded.generation {
             denials.push(format!(
                 "tollgate: the policy changed while this review was checked (generation {} is in force, the review began under {}); not admitted under the old policy, retry",
                 now, loaded.generation
