@@ -287,10 +287,16 @@ impl CredentialSlotInner {
 
 fn credential_slot(key: String) -> CredentialSlot {
     static SLOTS: PerRegistry<String, CredentialSlot> = PerRegistry::new();
-    // Worth keeping: credentials read, or a read under way (red team
-    // rt65: a slot dropped mid-read lost its answer).
+    // Worth keeping: credentials read most, then a read under way (red
+    // team rt65: a slot dropped mid-read lost its answer), then nothing.
     SLOTS.get_keeping(key, Default::default, |slot| {
-        slot.state().auth.is_some() || slot.run.try_lock().is_err()
+        if slot.state().auth.is_some() {
+            2
+        } else if slot.run.try_lock().is_err() {
+            1
+        } else {
+            0
+        }
     })
 }
 
@@ -465,14 +471,15 @@ impl<K: std::hash::Hash + Eq, V: Clone> PerRegistry<K, V> {
     }
 
     fn get(&self, key: K, make: impl FnOnce() -> V) -> V {
-        self.get_keeping(key, make, |_| false)
+        self.get_keeping(key, make, |_| 0)
     }
 
-    /// [`PerRegistry::get`], dropping first, when full, the entries that
-    /// are not `worth` keeping (red team rt64: a flood of new hosts, each
-    /// with a slot and no credentials, pushed out a registry's fresh
-    /// credentials).
-    fn get_keeping(&self, key: K, make: impl FnOnce() -> V, worth: impl Fn(&V) -> bool) -> V {
+    /// [`PerRegistry::get`]; when full, the half of the entries of least
+    /// `worth`, the least recently used first among equals, goes (red
+    /// teams rt64 and rt65: a flood of new hosts, each with a slot and no
+    /// credentials or a read waiting its turn, pushed out a registry's
+    /// fresh credentials).
+    fn get_keeping(&self, key: K, make: impl FnOnce() -> V, worth: impl Fn(&V) -> u8) -> V {
         let map = self.0.get_or_init(Default::default);
         let mut map = match map.lock() {
             Ok(map) => map,
@@ -480,13 +487,11 @@ impl<K: std::hash::Hash + Eq, V: Clone> PerRegistry<K, V> {
         };
         let now = std::time::Instant::now();
         if map.len() >= MAX_KEPT_REGISTRIES && !map.contains_key(&key) {
-            map.retain(|_, (v, _)| worth(v));
-        }
-        if map.len() >= MAX_KEPT_REGISTRIES && !map.contains_key(&key) {
-            let mut used: Vec<std::time::Instant> = map.values().map(|(_, at)| *at).collect();
-            used.sort_unstable();
-            if let Some(&cut) = used.get(used.len() / 2) {
-                map.retain(|_, (_, at)| *at > cut);
+            let mut ranks: Vec<(u8, std::time::Instant)> =
+                map.values().map(|(v, at)| (worth(v), *at)).collect();
+            ranks.sort_unstable();
+            if let Some(&cut) = ranks.get(ranks.len() / 2) {
+                map.retain(|_, (v, at)| (worth(v), *at) > cut);
             }
         }
         let entry = map.entry(key).or_insert_with(|| (make(), now));
@@ -1391,5 +1396,30 @@ mod capped_tests {
             std::task::Poll::Ready(Err(_))
         ));
         assert_eq!(out, b"12345");
+    }
+}
+
+#[cfg(test)]
+mod per_registry_tests {
+    use super::{PerRegistry, MAX_KEPT_REGISTRIES};
+
+    #[test]
+    fn a_flood_of_new_hosts_does_not_push_out_what_is_worth_keeping() {
+        // Red teams rt64 and rt65: entries with credentials (worth 2)
+        // outlive a flood of hosts whose reads are under way (worth 1),
+        // however old they are.
+        let map: PerRegistry<String, u32> = PerRegistry::new();
+        let worth = |v: &u32| if *v >= 1000 { 2 } else { 1 };
+        assert_eq!(map.get_keeping("kept".into(), || 1000, worth), 1000);
+        for i in 0..(4 * MAX_KEPT_REGISTRIES as u32) {
+            map.get_keeping(format!("new{i}"), || i, worth);
+        }
+        assert_eq!(map.get_keeping("kept".into(), || 0, worth), 1000);
+        // Bounded, and the least recently used go first among equals.
+        let len = map.0.get().map_or(0, |m| m.lock().map_or(0, |m| m.len()));
+        assert!(len <= MAX_KEPT_REGISTRIES, "{len}");
+        assert_eq!(map.get_keeping("new0".into(), || 7, worth), 7);
+        let last = 4 * MAX_KEPT_REGISTRIES as u32 - 1;
+        assert_eq!(map.get_keeping(format!("new{last}"), || 7, worth), last);
     }
 }
