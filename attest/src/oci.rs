@@ -285,19 +285,22 @@ impl CredentialSlotInner {
     }
 }
 
+static CREDENTIAL_SLOTS: PerRegistry<String, CredentialSlot> = PerRegistry::new();
+
+/// Worth keeping: credentials read most, then a read under way (red team
+/// rt65: a slot dropped mid-read lost its answer), then nothing.
+fn credential_worth(slot: &CredentialSlot) -> u8 {
+    if slot.state().auth.is_some() {
+        2
+    } else if slot.run.try_lock().is_err() {
+        1
+    } else {
+        0
+    }
+}
+
 fn credential_slot(key: String) -> CredentialSlot {
-    static SLOTS: PerRegistry<String, CredentialSlot> = PerRegistry::new();
-    // Worth keeping: credentials read most, then a read under way (red
-    // team rt65: a slot dropped mid-read lost its answer), then nothing.
-    SLOTS.get_keeping(key, Default::default, |slot| {
-        if slot.state().auth.is_some() {
-            2
-        } else if slot.run.try_lock().is_err() {
-            1
-        } else {
-            0
-        }
-    })
+    CREDENTIAL_SLOTS.get_keeping(key, Default::default, credential_worth)
 }
 
 /// Expired credentials are still used, while a fresh read runs, for up
@@ -314,11 +317,12 @@ const CREDENTIALS_STALE_TTL: Duration = Duration::from_secs(3600);
 /// runs no helper (red team rt63: such reads queued for minutes).
 async fn credentials_async(host: String, options: RegistryOptions) -> Result<RegistryAuth, Error> {
     // Per registry and per explicit login (the answer depends on both).
-    let slot = credential_slot(format!(
+    let key = format!(
         "{host}\n{}\n{}",
         options.username.as_deref().unwrap_or(""),
         options.password.as_deref().unwrap_or("")
-    ));
+    );
+    let slot = credential_slot(key.clone());
     {
         let mut state = slot.state();
         if let Some((auth, at)) = &state.auth {
@@ -331,7 +335,7 @@ async fn credentials_async(host: String, options: RegistryOptions) -> Result<Reg
                     state.refreshing = true;
                     let slot = slot.clone();
                     tokio::spawn(async move {
-                        let _ = read_credentials(&slot, &host, options, None).await;
+                        let _ = read_credentials(&slot, &key, &host, options, None).await;
                         slot.state().refreshing = false;
                     });
                 }
@@ -342,7 +346,8 @@ async fn credentials_async(host: String, options: RegistryOptions) -> Result<Reg
     let waiting = Arc::new(());
     let weak = Arc::downgrade(&waiting);
     let (s, h) = (slot.clone(), host.clone());
-    let read = tokio::spawn(async move { read_credentials(&s, &h, options, Some(weak)).await });
+    let read =
+        tokio::spawn(async move { read_credentials(&s, &key, &h, options, Some(weak)).await });
     let read = read
         .await
         .map_err(|e| reg_err(&host, format!("reading credentials: {e}")))?;
@@ -353,7 +358,8 @@ async fn credentials_async(host: String, options: RegistryOptions) -> Result<Reg
 /// One credential read for [`credentials_async`]: a refresh (`waiting`
 /// is `None`), or a first read for the callers `waiting` counts.
 async fn read_credentials(
-    slot: &CredentialSlotInner,
+    slot: &CredentialSlot,
+    key: &str,
     host: &str,
     options: RegistryOptions,
     waiting: Option<std::sync::Weak<()>>,
@@ -416,6 +422,13 @@ async fn read_credentials(
             state.failed = None;
         }
         Err(e) => state.failed = Some((e.to_string(), std::time::Instant::now())),
+    }
+    drop(state);
+    // The slot may have left the map while its read waited (a full map,
+    // red team rt67): what it read is put back where the next caller
+    // looks.
+    if read.is_ok() {
+        CREDENTIAL_SLOTS.put(key.to_string(), slot.clone(), credential_worth);
     }
     read
 }
@@ -480,23 +493,44 @@ impl<K: std::hash::Hash + Eq, V: Clone> PerRegistry<K, V> {
     /// credentials or a read waiting its turn, pushed out a registry's
     /// fresh credentials).
     fn get_keeping(&self, key: K, make: impl FnOnce() -> V, worth: impl Fn(&V) -> u8) -> V {
-        let map = self.0.get_or_init(Default::default);
-        let mut map = match map.lock() {
-            Ok(map) => map,
-            Err(poisoned) => poisoned.into_inner(),
-        };
+        let mut map = self.lock();
         let now = std::time::Instant::now();
-        if map.len() >= MAX_KEPT_REGISTRIES && !map.contains_key(&key) {
-            let mut ranks: Vec<(u8, std::time::Instant)> =
-                map.values().map(|(v, at)| (worth(v), *at)).collect();
-            ranks.sort_unstable();
-            if let Some(&cut) = ranks.get(ranks.len() / 2) {
-                map.retain(|_, (v, at)| (worth(v), *at) > cut);
-            }
-        }
+        make_room(&mut map, &key, worth);
         let entry = map.entry(key).or_insert_with(|| (make(), now));
         entry.1 = now;
         entry.0.clone()
+    }
+
+    /// Put `value` under `key` (again), as [`PerRegistry::get_keeping`]
+    /// would keep it.
+    fn put(&self, key: K, value: V, worth: impl Fn(&V) -> u8) {
+        let mut map = self.lock();
+        make_room(&mut map, &key, worth);
+        map.insert(key, (value, std::time::Instant::now()));
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, PerRegistryMap<K, V>> {
+        match self.0.get_or_init(Default::default).lock() {
+            Ok(map) => map,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+}
+
+/// Make room for `key` in a full map: the half of least `worth` goes,
+/// the least recently used first among equals.
+fn make_room<K: std::hash::Hash + Eq, V>(
+    map: &mut PerRegistryMap<K, V>,
+    key: &K,
+    worth: impl Fn(&V) -> u8,
+) {
+    if map.len() >= MAX_KEPT_REGISTRIES && !map.contains_key(key) {
+        let mut ranks: Vec<(u8, std::time::Instant)> =
+            map.values().map(|(v, at)| (worth(v), *at)).collect();
+        ranks.sort_unstable();
+        if let Some(&cut) = ranks.get(ranks.len() / 2) {
+            map.retain(|_, (v, at)| (worth(v), *at) > cut);
+        }
     }
 }
 
@@ -1421,5 +1455,9 @@ mod per_registry_tests {
         assert_eq!(map.get_keeping("new0".into(), || 7, worth), 7);
         let last = 4 * MAX_KEPT_REGISTRIES as u32 - 1;
         assert_eq!(map.get_keeping(format!("new{last}"), || 7, worth), last);
+        // Red team rt67: an entry that left the map while its read waited
+        // is put back with what it read.
+        map.put("new1".into(), 1001, worth);
+        assert_eq!(map.get_keeping("new1".into(), || 0, worth), 1001);
     }
 }
