@@ -715,25 +715,23 @@ pub fn collect_files(targets: &[PathBuf], options: &Options) -> Result<Vec<PathB
     Ok(files)
 }
 
-/// Whitespace as rustc's lexer reads it (`\s`, and the left-to-right and
-/// right-to-left marks, which are Pattern_White_Space but not Unicode
-/// White_Space: red team rt58), for the declaration patterns below.
-macro_rules! ws {
-    () => {
-        r"[\s\x{200E}\x{200F}]*"
-    };
-    (+) => {
-        r"[\s\x{200E}\x{200F}]+"
-    };
+/// A declaration pattern, written with ` ` for optional whitespace and
+/// `~` for some, as rustc's lexer reads whitespace (`\s`, and the
+/// left-to-right and right-to-left marks, which are Pattern_White_Space
+/// but not Unicode White_Space: red team rt58); compiled once.
+fn spaced(cell: &'static Lazy, pattern: impl FnOnce() -> String) -> Option<&'static regex::Regex> {
+    cell.get_or_init(|| {
+        let pattern = pattern()
+            .replace(' ', r"[\s\x{200E}\x{200F}]*")
+            .replace('~', r"[\s\x{200E}\x{200F}]+");
+        regex::Regex::new(&pattern).ok()
+    })
+    .as_ref()
 }
 
 /// One outer attribute, `]` inside its strings too (red team rt58:
-/// `#[cfg_attr(feature = "a]", path = "real.rs")]`).
-macro_rules! attr {
-    () => {
-        concat!("#", ws!(), r#"\[(?:[^\]"]|"(?:[^"\\]|\\.)*")*\]"#)
-    };
-}
+/// `#[cfg_attr(feature = "a]", path = "real.rs")]`), for [`spaced`].
+const ATTR: &str = r#"# \[(?:[^\]"]|"(?:[^"\\]|\\.)*")*\]"#;
 
 /// Files under `target` that the scanned files compile in but the walk
 /// did not collect (another extension, a hidden, ignored, `target` or
@@ -754,61 +752,15 @@ macro_rules! attr {
 fn compiled_in(target: &Path, files: &[PathBuf]) -> CompiledIn {
     use rayon::prelude::*;
     static REF: Lazy = std::sync::OnceLock::new();
-    let Some(reference) = compiled(
-        &REF,
-        concat!(
-            "#",
-            ws!(),
-            r"\[",
-            ws!(),
-            r#"(?:cfg_attr"#,
-            ws!(),
-            r#"\((?:[^\]"]|"(?:[^"\\]|\\.)*")*?,"#,
-            ws!(),
-            ")?path",
-            ws!(),
-            "=",
-            ws!(),
-            r#"r?\#*"([^"]+)""#,
-            r"|\binclude",
-            ws!(),
-            "!",
-            ws!(),
-            r"[(\[{]",
-            ws!(),
-            "concat",
-            ws!(),
-            "!",
-            ws!(),
-            r"\(",
-            ws!(),
-            "env",
-            ws!(),
-            "!",
-            ws!(),
-            r"\(",
-            ws!(),
-            r#""CARGO_MANIFEST_DIR""#,
-            ws!(),
-            r"\)",
-            ws!(),
-            ",",
-            ws!(),
-            r#"r?\#*"([^"]+)""#,
-            r"|\binclude",
-            ws!(),
-            "!",
-            ws!(),
-            r"[(\[{]",
-            ws!(),
-            r#"r?\#*"([^"]+)""#,
-            r"|\bmod",
-            ws!(+),
-            r"(?:r\#)?([A-Za-z_][A-Za-z0-9_]*)",
-            ws!(),
-            ";",
-        ),
-    ) else {
+    let Some(reference) = spaced(&REF, || {
+        [
+            r#"# \[ (?:cfg_attr \((?:[^\]"]|"(?:[^"\\]|\\.)*")*?, )?path = r?\#*"([^"]+)""#,
+            r#"\binclude ! [(\[{] concat ! \( env ! \( "CARGO_MANIFEST_DIR" \) , r?\#*"([^"]+)""#,
+            r#"\binclude ! [(\[{] r?\#*"([^"]+)""#,
+            r"\bmod~(?:r\#)?([A-Za-z_][A-Za-z0-9_]*) ;",
+        ]
+        .join("|")
+    }) else {
         return CompiledIn::default();
     };
     let walked: crate::HashSet<&Path> = files.iter().map(PathBuf::as_path).collect();
@@ -983,55 +935,22 @@ fn path_attr(attrs: &str) -> Option<String> {
 /// its outer attributes (capture 1) and its name (capture 2).
 fn module_declarations() -> Option<&'static regex::Regex> {
     static DECL: Lazy = std::sync::OnceLock::new();
-    compiled(
-        &DECL,
-        concat!(
-            "((?:",
-            attr!(),
-            ws!(),
-            r")*)(?:\bpub",
-            ws!(),
-            r"(?:\([^)]*\)",
-            ws!(),
-            r")?)?\bmod",
-            ws!(+),
-            r"(?:r#)?([A-Za-z_][A-Za-z0-9_]*)",
-            ws!(),
-            ";"
-        ),
-    )
+    spaced(&DECL, || {
+        format!(r"((?:{ATTR} )*)(?:\bpub (?:\([^)]*\) )?)?\bmod~(?:r#)?([A-Za-z_][A-Za-z0-9_]*) ;")
+    })
 }
 
 /// Whether outer attributes make an item test code: one of them is
 /// `#[cfg(test)]` or `#[cfg(all(test, ..))]` (not a string that says so:
 /// red team rt58 wrote `cfg(test)` in a `#[doc]`).
 fn test_only(attrs: &str) -> bool {
-    static ATTR: Lazy = std::sync::OnceLock::new();
+    static ONE: Lazy = std::sync::OnceLock::new();
     static TEST: Lazy = std::sync::OnceLock::new();
     let (Some(attr), Some(test)) = (
-        compiled(&ATTR, attr!()),
-        compiled(
-            &TEST,
-            concat!(
-                "^#",
-                ws!(),
-                r"\[",
-                ws!(),
-                "cfg",
-                ws!(),
-                r"\(",
-                ws!(),
-                "(?:test",
-                ws!(),
-                r"\)|all",
-                ws!(),
-                r"\(",
-                ws!(),
-                "test",
-                ws!(),
-                "[,)])"
-            ),
-        ),
+        spaced(&ONE, || ATTR.to_string()),
+        spaced(&TEST, || {
+            r"^# \[ cfg \( (?:test \)|all \( test [,)])".to_string()
+        }),
     ) else {
         return false;
     };
@@ -1051,28 +970,7 @@ fn test_module_files(files: &[PathBuf]) -> crate::HashSet<PathBuf> {
     static INNER_TEST: Lazy = std::sync::OnceLock::new();
     let (Some(any_decl), Some(inner_test_attr)) = (
         module_declarations(),
-        compiled(
-            &INNER_TEST,
-            concat!(
-                "^",
-                ws!(),
-                "#",
-                ws!(),
-                "!",
-                ws!(),
-                r"\[",
-                ws!(),
-                "cfg",
-                ws!(),
-                r"\(",
-                ws!(),
-                "test",
-                ws!(),
-                r"\)",
-                ws!(),
-                r"\]"
-            ),
-        ),
+        spaced(&INNER_TEST, || r"^ # ! \[ cfg \( test \) \]".to_string()),
     ) else {
         return Default::default();
     };
