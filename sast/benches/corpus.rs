@@ -13,6 +13,10 @@
 #[path = "support/annotated.rs"]
 mod annotated;
 
+/// The allocator the `tollgate` binary uses, for both passes alike.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use rayon::prelude::*;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

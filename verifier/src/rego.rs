@@ -487,6 +487,10 @@ fn deny_in_child(sandbox: &Sandbox, source: &str, input: &Value) -> Result<Vec<S
         .args(&sandbox.args)
         // The reason quotes the child's last words: no backtrace in them.
         .env("RUST_BACKTRACE", "0")
+        // The binary's allocator (mimalloc) reserves 1 GiB of address
+        // space at a time by default, more than the evaluation's whole
+        // `RLIMIT_AS`: 4 MiB at a time keeps the limit about real memory.
+        .env("MIMALLOC_ARENA_RESERVE", "4096")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
