@@ -1570,13 +1570,17 @@ fn analyze_text_with(
         ));
     }
     let single = chunks.len() == 1 || kept.is_some();
-    // A file of several chunks is parsed again for the analysis, a chunk at
-    // a time: holding its chunks' trees from the context pass would make
-    // its memory proportional to its whole syntax tree (measured with
+    // A file of several chunks whose whole tree would take more than its
+    // budget is parsed again for the analysis, a chunk at a time: holding
+    // its chunks' trees from the context pass would make its memory
+    // proportional to its whole syntax tree (measured with
     // `benches/sast-memory.sh` at SIZE=1000000: 75-151 MB peak for a 1 MB
     // file held, against 47-59 MB for a 5.4 MB file parsed a chunk at a
-    // time), not to its largest chunk.
-    let hold = single;
+    // time), not to its largest chunk. Within the budget (a file of up to
+    // about 100,000 tokens), its chunks are parsed once, whole, and held.
+    let hold = single
+        || limits::tree_estimate(chunks.iter().map(|c| c.tokens).sum())
+            <= limits::tree_budget(source.len());
     // Source bytes parsed into the trees held.
     let mut held_bytes = 0usize;
     if let Some(file) = kept {

@@ -52,6 +52,15 @@ pub fn path_ends_with(path: &str, pattern: &str) -> bool {
         || (path.ends_with(pattern) && path[..path.len() - pattern.len()].ends_with("::"))
 }
 
+/// The last `::` segment of a path (`"std::fs::write"` -> `"write"`):
+/// a byte scan, where `rsplit("::")` builds a substring searcher per call.
+pub fn last_segment(path: &str) -> &str {
+    match path.as_bytes().windows(2).rposition(|w| w == b"::") {
+        Some(i) => &path[i + 2..],
+        None => path,
+    }
+}
+
 pub fn any_ends_with(path: &str, patterns: &[&str]) -> bool {
     patterns.iter().any(|p| path_ends_with(path, p))
 }

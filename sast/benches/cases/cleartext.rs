@@ -75,3 +75,79 @@ fn mask(s: &str) -> String {
 fn argon2_hash(s: &str) -> String {
     s.chars().rev().collect()
 }
+
+// educe renames a field with `Debug = "..."` and hides it with
+// `Debug(ignore)`; derivative hides it with `Debug = "ignore"`.
+#[derive(educe::Educe)]
+#[educe(Debug)]
+struct PinEntryRenamed {
+    #[educe(Debug = "ignore")]
+    pin: String,
+}
+
+#[derive(educe::Educe)]
+#[educe(Debug)]
+struct PinEntryHidden {
+    #[educe(Debug(ignore))]
+    pin: String,
+}
+
+#[derive(derivative::Derivative)]
+#[derivative(Debug)]
+struct PinEntryDerivative {
+    #[derivative(Debug = "ignore")]
+    pin: String,
+}
+
+fn log_pin_entries(a: PinEntryRenamed, b: PinEntryHidden, c: PinEntryDerivative) {
+    log::debug!("entry {a:?}"); //~ cleartext-logging
+    log::debug!("entry {b:?}");
+    log::debug!("entry {c:?}");
+}
+
+// A type with a secret field, serialised into a file: reported unless the
+// function restricts the file's permissions.
+#[derive(serde::Serialize)]
+struct StoredSession {
+    homeserver: String,
+    refresh_token: String,
+}
+
+#[derive(serde::Serialize)]
+struct StoredCounters {
+    token_count: u64,
+    #[serde(skip_serializing)]
+    api_key: String,
+}
+
+fn store_session(session: &StoredSession, path: &std::path::Path) -> std::io::Result<()> {
+    let file = std::fs::File::create(path)?;
+    serde_json::to_writer_pretty(file, session)?; //~ cleartext-storage
+    std::fs::write(path, toml::to_string(session).unwrap())?; //~ cleartext-storage
+    Ok(())
+}
+
+fn send_session(session: &StoredSession, stream: std::net::TcpStream) {
+    serde_json::to_writer(stream, session).unwrap(); //~ cleartext-storage
+}
+
+fn store_session_private(session: &StoredSession, path: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new().write(true).create(true).mode(0o600).open(path)?;
+    serde_json::to_writer(&file, session)?;
+    Ok(())
+}
+
+fn store_session_then_restrict(session: &StoredSession, path: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let file = std::fs::File::create(path)?;
+    serde_json::to_writer(&file, session)?;
+    file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    Ok(())
+}
+
+fn store_counters(counters: &StoredCounters, path: &std::path::Path) -> std::io::Result<()> {
+    let file = std::fs::File::create(path)?;
+    serde_json::to_writer(file, counters)?;
+    Ok(())
+}

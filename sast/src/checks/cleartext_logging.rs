@@ -574,6 +574,32 @@ pub(crate) fn secret_source(cx: &FnCx, e: &Expr) -> Option<String> {
 /// Marks a type in `secret_debug_types` whose `Display` writes the field.
 const DISPLAY: &str = "#Display";
 
+/// Marks a type in `secret_debug_types` that derives serde's `Serialize`
+/// over a secret field.
+const SERIALIZE: &str = "#Serialize";
+
+/// The type of `e` (`x`, `&x`, `self`), when it derives `Serialize` over a
+/// secret field, and that field.
+pub(crate) fn secret_serialized(
+    a: &FileAnalyzer<'_>,
+    cx: &FnCx,
+    e: &Expr,
+) -> Option<(String, String)> {
+    let e = match peel(e) {
+        Expr::Reference(r) => &*r.expr,
+        other => other,
+    };
+    let name = var_of(e)?;
+    let ty = if name == "self" {
+        cx.self_ty.as_deref()?
+    } else {
+        cx.vars.get(&name)?.ty.as_deref()?
+    };
+    let ty = crate::patterns::last_segment(ty);
+    let field = a.secret_debug_types.get(&format!("{ty}{SERIALIZE}"))?;
+    Some((ty.to_string(), field.clone()))
+}
+
 /// The type of variable `name` (`x` or `&x`), when its own `impl Display`
 /// writes a secret field, and that field.
 fn secret_display(a: &FileAnalyzer<'_>, cx: &FnCx, e: &Expr) -> Option<(String, String)> {
@@ -583,7 +609,7 @@ fn secret_display(a: &FileAnalyzer<'_>, cx: &FnCx, e: &Expr) -> Option<(String, 
         _ => None,
     }?;
     let ty = cx.vars.get(&name)?.ty.as_deref()?;
-    let ty = ty.rsplit("::").next().unwrap_or(ty);
+    let ty = crate::patterns::last_segment(ty);
     let field = a.secret_debug_types.get(&format!("{ty}{DISPLAY}"))?;
     Some((ty.to_string(), field.clone()))
 }
@@ -598,7 +624,7 @@ fn secret_debug(a: &FileAnalyzer<'_>, cx: &FnCx, name: &str) -> Option<(String, 
             Some(("(..)".to_string(), part.secret.clone()?))
         });
     };
-    let ty = ty.rsplit("::").next().unwrap_or(ty);
+    let ty = crate::patterns::last_segment(ty);
     let field = a.secret_debug_types.get(ty)?;
     Some((ty.to_string(), field.clone()))
 }
@@ -615,9 +641,23 @@ pub(crate) fn collect_secret_debug_types(
         &'o mut crate::HashMap<String, String>,
         &'o crate::HashSet<String>,
     );
-    fn derives_debug(attrs: &[syn::Attribute]) -> bool {
+    /// `#[derive(Trait)]` (serde's `Serialize`).
+    fn derives(attrs: &[syn::Attribute], name: &str) -> bool {
         attrs.iter().any(|a| {
             a.path().is_ident("derive")
+                && quote::ToTokens::to_token_stream(&a.meta)
+                    .to_string()
+                    .split(|c: char| !c.is_alphanumeric() && c != '_')
+                    .any(|w| w == name)
+        })
+    }
+    /// `#[derive(Debug)]`, or `Debug` derived by `educe` or `derivative`
+    /// (`#[derive(Educe)] #[educe(Debug)]`).
+    fn derives_debug(attrs: &[syn::Attribute]) -> bool {
+        attrs.iter().any(|a| {
+            (a.path().is_ident("derive")
+                || a.path().is_ident("educe")
+                || a.path().is_ident("derivative"))
                 && quote::ToTokens::to_token_stream(&a.meta)
                     .to_string()
                     .split(|c: char| !c.is_alphanumeric() && c != '_')
@@ -647,6 +687,35 @@ pub(crate) fn collect_secret_debug_types(
                     )
                     || own_debug.contains(*w)
             });
+            // `#[educe(Debug = "ignore")]` names the field "ignore" in
+            // the output and prints its value (educe hides a field with
+            // `Debug(ignore)`; derivative's `Debug = "ignore"` does hide
+            // it): a field its author meant to hide, shown.
+            let renamed_not_hidden = f.attrs.iter().any(|a| {
+                a.path().is_ident("educe")
+                    && match &a.meta {
+                        syn::Meta::List(l) => {
+                            let words: Vec<String> = l
+                                .tokens
+                                .clone()
+                                .into_iter()
+                                .map(|t| t.to_string())
+                                .collect();
+                            words.windows(3).any(|w| {
+                                w[0] == "Debug"
+                                    && w[1] == "="
+                                    && matches!(
+                                        w[2].trim_matches('"'),
+                                        "ignore" | "skip" | "hidden" | "hide"
+                                    )
+                            })
+                        }
+                        _ => false,
+                    }
+            });
+            if renamed_not_hidden && !redacted {
+                return Some(name);
+            }
             let skipped = f.attrs.iter().any(|a| {
                 let text = quote::ToTokens::to_token_stream(a).to_string();
                 text.contains("skip") || text.contains("ignore")
@@ -714,6 +783,12 @@ pub(crate) fn collect_secret_debug_types(
             if derives_debug(&s.attrs) {
                 if let Some(field) = secret_field(s.fields.iter(), self.1) {
                     self.0.insert(s.ident.to_string(), field);
+                }
+            }
+            if derives(&s.attrs, "Serialize") {
+                let none = crate::HashSet::default();
+                if let Some(field) = secret_field(s.fields.iter(), &none) {
+                    self.0.insert(format!("{}{SERIALIZE}", s.ident), field);
                 }
             }
         }

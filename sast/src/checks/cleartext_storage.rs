@@ -1,4 +1,4 @@
-use super::cleartext_logging::secret_source;
+use super::cleartext_logging::{secret_serialized, secret_source};
 use super::prelude::*;
 
 /// `cleartext-storage`: a value named like a secret, or built from one,
@@ -10,12 +10,137 @@ pub(crate) struct Check;
 /// Functions that write their second argument to a file.
 const WRITE_FNS: &[&str] = &["std::fs::write", "tokio::fs::write", "async_std::fs::write"];
 
+/// serde serialisers that write their second argument to their first (a
+/// writer).
+const SERIALIZE_TO_WRITER: &[&str] = &[
+    "serde_json::to_writer",
+    "serde_json::to_writer_pretty",
+    "serde_yaml::to_writer",
+    "serde_yml::to_writer",
+    "serde_cbor::to_writer",
+    "ciborium::into_writer",
+    "ciborium::ser::into_writer",
+    "ron::ser::to_writer",
+    "ron::ser::to_writer_pretty",
+    "bincode::serialize_into",
+    "rmp_serde::encode::write",
+    "rmp_serde::encode::write_named",
+];
+
+/// serde serialisers that return their argument's serialisation.
+const SERIALIZE_TO_TEXT: &[&str] = &[
+    "serde_json::to_string",
+    "serde_json::to_string_pretty",
+    "serde_json::to_vec",
+    "serde_json::to_vec_pretty",
+    "serde_yaml::to_string",
+    "serde_yml::to_string",
+    "toml::to_string",
+    "toml::to_string_pretty",
+    "ron::to_string",
+    "ron::ser::to_string",
+    "ron::ser::to_string_pretty",
+    "bincode::serialize",
+    "rmp_serde::to_vec",
+    "rmp_serde::to_vec_named",
+];
+
+/// Does a call or method of this name restrict a file's permissions
+/// (`fs::set_permissions`, `file.set_permissions`, `Permissions::from_mode`,
+/// `OpenOptionsExt::mode`, a helper named for it)?
+fn restricts_permissions(name: &str) -> bool {
+    let last = crate::patterns::last_segment(name);
+    last.contains("permission") || matches!(last, "from_mode" | "mode" | "chmod" | "fchmod")
+}
+
+/// `serde_json::to_string(&session)`: the type serialised, when it holds
+/// a secret field, and that field.
+fn serialized_secret(a: &FileAnalyzer<'_>, cx: &FnCx, e: &Expr) -> Option<(String, String)> {
+    let Expr::Call(c) = peel_try(e) else {
+        return None;
+    };
+    let Expr::Path(p) = &*c.func else { return None };
+    let callee = a.imports.resolve(&p.path);
+    if !SERIALIZE_TO_TEXT.iter().any(|f| path_ends_with(&callee, f)) {
+        return None;
+    }
+    secret_serialized(a, cx, c.args.first()?)
+}
+
+/// `e`, `e?`, `e.unwrap()`, `e.expect(..)`, `&e`.
+fn peel_try(e: &Expr) -> &Expr {
+    match peel(e) {
+        Expr::Try(t) => peel_try(&t.expr),
+        Expr::Reference(r) => peel_try(&r.expr),
+        Expr::MethodCall(m) if matches!(m.method.to_string().as_str(), "unwrap" | "expect") => {
+            peel_try(&m.receiver)
+        }
+        other => other,
+    }
+}
+
 impl super::Check for Check {
     fn call(&self, a: &mut FileAnalyzer<'_>, cx: &mut FnCx, call: &Call<'_>) {
-        let sql_sink = CALL_SINKS
+        if restricts_permissions(call.callee) {
+            cx.permissions_set = true;
+            return;
+        }
+        let serializer = SERIALIZE_TO_WRITER
             .iter()
-            .flat_map(|g| g.iter())
-            .any(|s| s.kind == taint::SQL && path_ends_with(call.callee, s.path));
+            .any(|f| path_ends_with(call.callee, f));
+        let to_file = WRITE_FNS.iter().any(|f| path_ends_with(call.callee, f));
+        if serializer || to_file {
+            // A value of a type with a secret field, serialised into a
+            // writer (`serde_json::to_writer(file, &session)`) or into the
+            // text `fs::write` writes.
+            let (sink, secret) = if serializer {
+                let sink = call
+                    .expr
+                    .args
+                    .first()
+                    .and_then(|w| a.receiver_type(cx, peel_try(w)))
+                    .and_then(|ty| sink_of(&ty));
+                let secret = call
+                    .expr
+                    .args
+                    .get(1)
+                    .and_then(|v| secret_serialized(a, cx, v));
+                (sink, secret)
+            } else {
+                let secret = call
+                    .expr
+                    .args
+                    .get(1)
+                    .and_then(|v| serialized_secret(a, cx, v));
+                (Some("a file"), secret)
+            };
+            if let (Some(sink), Some((ty, field))) = (sink, secret) {
+                let span = call.expr.span();
+                let message = format!(
+                    "`{ty}` is serialised with its `{field}` and written to {sink} unencrypted"
+                );
+                if sink == "a file" {
+                    // Unless the function restricts the file's permissions.
+                    let finding = FileAnalyzer::raw_finding(
+                        Some(cx),
+                        id::CLEARTEXT_STORAGE,
+                        span,
+                        span,
+                        message,
+                    );
+                    cx.deferred_storage.push(finding);
+                } else {
+                    a.report(Some(cx), id::CLEARTEXT_STORAGE, span, span, message);
+                }
+            }
+        }
+        let sql_sink = super::call_sinks_by_last_segment()
+            .get(crate::patterns::last_segment(call.callee))
+            .is_some_and(|sinks| {
+                sinks
+                    .iter()
+                    .any(|s| s.kind == taint::SQL && path_ends_with(call.callee, s.path))
+            });
         let (secret, place) = if sql_sink {
             let secret = call.expr.args.iter().find_map(|e| secret_within(cx, e));
             (secret, "stored in a database")
@@ -97,6 +222,10 @@ impl super::Check for Check {
                     format!("`{secret}` is stored in a database unencrypted"),
                 );
             }
+            return;
+        }
+        if restricts_permissions(m.name) {
+            cx.permissions_set = true;
             return;
         }
         if !matches!(m.name, "write_all" | "write") {

@@ -123,7 +123,7 @@ fn request_call_url<'e>(a: &FileAnalyzer<'_>, e: &'e Expr) -> Option<(&'e Expr, 
     }
     let Expr::Path(p) = &*c.func else { return None };
     let resolved = a.imports.resolve(&p.path);
-    let last = resolved.rsplit("::").next().unwrap_or("");
+    let last = crate::patterns::last_segment(&resolved);
     let client = ["reqwest", "ureq", "isahc", "surf", "minreq", "attohttpc"]
         .iter()
         .any(|k| resolved.starts_with(k));

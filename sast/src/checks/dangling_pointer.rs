@@ -1105,7 +1105,7 @@ impl Walker<'_, '_> {
                         String::new()
                     }
                 };
-                let last = name.rsplit("::").next().unwrap_or("");
+                let last = crate::patterns::last_segment(&name);
                 if matches!(last, "drop") && c.args.len() == 1 {
                     if let Some(owner) = ident_of(&c.args[0]) {
                         let line = start_of(c.span()).0;
@@ -1171,7 +1171,7 @@ impl Walker<'_, '_> {
                         if !already {
                             self.use_var(&p, c.args[0].span(), true);
                         }
-                        let how = name.rsplit("::").next().unwrap_or("").to_string();
+                        let how = crate::patterns::last_segment(&name).to_string();
                         self.free_ptr(&p, c.span(), &how);
                         for arg in c.args.iter().skip(1) {
                             self.walk_expr(arg, true);
@@ -1380,7 +1380,7 @@ fn is_reclaim(callee: &str) -> bool {
 
 /// Calls that free the memory their first argument points to.
 fn is_free(callee: &str) -> bool {
-    let last = callee.rsplit("::").next().unwrap_or("");
+    let last = crate::patterns::last_segment(callee);
     matches!(
         last,
         "free" | "dealloc" | "xmlFree" | "g_free" | "CFRelease" | "munmap"

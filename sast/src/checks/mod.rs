@@ -258,7 +258,7 @@ pub(crate) static CHECKS: &[&dyn Check] = &[
 /// `patterns::CALL_SINKS` by the last segment of their paths, in table
 /// order: a callee ends with a sink's path only if its last segment is
 /// that path's.
-fn call_sinks_by_last_segment(
+pub(crate) fn call_sinks_by_last_segment(
 ) -> &'static crate::HashMap<&'static str, Vec<&'static crate::patterns::CallSink>> {
     static INDEX: std::sync::OnceLock<
         crate::HashMap<&'static str, Vec<&'static crate::patterns::CallSink>>,
@@ -266,7 +266,7 @@ fn call_sinks_by_last_segment(
     INDEX.get_or_init(|| {
         let mut index: crate::HashMap<&'static str, Vec<_>> = Default::default();
         for sink in crate::patterns::CALL_SINKS.iter().flat_map(|g| g.iter()) {
-            let last = sink.path.rsplit("::").next().unwrap_or(sink.path);
+            let last = crate::patterns::last_segment(sink.path);
             index.entry(last).or_default().push(sink);
         }
         index
@@ -284,8 +284,8 @@ pub(crate) fn report_call_sinks(
     // The call's span only when a sink matches: syn derives it from the
     // call's tokens, and every call is seen by several checks.
     let mut span = None;
-    let last = call.callee.rsplit("::").next().unwrap_or(call.callee);
-    let Some(sinks) = call_sinks_by_last_segment().get(last) else {
+    let Some(sinks) = call_sinks_by_last_segment().get(crate::patterns::last_segment(call.callee))
+    else {
         return;
     };
     for &sink in sinks {

@@ -280,7 +280,7 @@ fn accepts_everything(a: &FileAnalyzer<'_>, cx: &FnCx, e: &Expr) -> bool {
     let Some(ty) = ty else {
         return false;
     };
-    let name = ty.rsplit("::").next().unwrap_or(&ty);
+    let name = crate::patterns::last_segment(&ty);
     if let Some(accepts) = a.verifiers.get(name) {
         return *accepts;
     }

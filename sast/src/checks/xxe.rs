@@ -113,7 +113,7 @@ impl super::Check for Check {
         path: &syn::Path,
         resolved: &str,
     ) {
-        let last = resolved.rsplit("::").next().unwrap_or(resolved);
+        let last = crate::patterns::last_segment(resolved);
         let hit = OPTION_CONSTANTS.iter().find(|c| {
             // `c` or `…_c`, without building `_c` for every path.
             last.strip_suffix(**c)

@@ -20,7 +20,7 @@ impl FileAnalyzer<'_> {
         if let Some(t) = self.call_closure(cx, c, &args) {
             return t;
         }
-        let last = callee.rsplit("::").next().unwrap_or("");
+        let last = crate::patterns::last_segment(&callee);
         let call = Call {
             expr: c,
             callee: &callee,

@@ -186,6 +186,11 @@ impl FileAnalyzer<'_> {
 
     pub(crate) fn finish_fn(&mut self, cx: FnCx) {
         crate::checks::finish_cookies(self, &cx);
+        if !cx.permissions_set {
+            for finding in cx.deferred_storage {
+                self.push_finding(finding);
+            }
+        }
 
         for (value, finding) in cx.deferred_header {
             let marked = match &value {
@@ -578,7 +583,7 @@ impl FileAnalyzer<'_> {
             Expr::Call(inner) => match &*inner.func {
                 Expr::Path(p) => {
                     let path = self.imports.resolve(&p.path);
-                    if is_type_like(path.rsplit("::").next().unwrap_or("")) {
+                    if is_type_like(crate::patterns::last_segment(&path)) {
                         // A tuple struct `Platform(x)`.
                         Some(path)
                     } else {

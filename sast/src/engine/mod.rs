@@ -257,6 +257,12 @@ pub(crate) struct FnCx {
     pub(crate) deferred_cookie: Vec<RawFinding>,
     /// `Authorization` inserts, with the value's variable when it is one.
     pub(crate) deferred_header: Vec<(Option<String>, RawFinding)>,
+    /// Secrets serialised to a file: reported at the end of the function
+    /// unless it restricts a file's permissions (`set_permissions`,
+    /// `OpenOptionsExt::mode`).
+    pub(crate) deferred_storage: Vec<RawFinding>,
+    /// The function calls something that restricts a file's permissions.
+    pub(crate) permissions_set: bool,
     /// Variables `set_sensitive(true)` was called on.
     pub(crate) sensitive_values: Vec<String>,
     /// Cookie attributes set through setters in this function
@@ -1129,7 +1135,7 @@ impl<'a> FileAnalyzer<'a> {
         if self.source.contains("danger_accept_invalid") {
             crate::checks::collect_true_args(file, &mut self.true_args);
         }
-        if self.source.contains("Debug") {
+        if self.source.contains("Debug") || self.source.contains("Serialize") {
             crate::checks::collect_secret_debug_types(file, &mut self.secret_debug_types);
         }
     }
@@ -1482,13 +1488,25 @@ impl<'a> FileAnalyzer<'a> {
         end: Span,
         message: String,
     ) -> bool {
+        let finding = Self::raw_finding(cx, rule, start, end, message);
+        self.push_finding(finding)
+    }
+
+    /// The finding [`FileAnalyzer::report`] would report, to report later.
+    pub(crate) fn raw_finding(
+        cx: Option<&FnCx>,
+        rule: &'static str,
+        start: Span,
+        end: Span,
+        message: String,
+    ) -> RawFinding {
         let (line, column) = start_of(start);
         let (end_line, end_column) = end_of(end);
         let stmt_line = cx
             .map(|cx| cx.stmt_line)
             .filter(|l| *l > 0 && *l <= line)
             .unwrap_or(line);
-        self.push_finding(RawFinding {
+        RawFinding {
             rule,
             line,
             column,
@@ -1499,7 +1517,7 @@ impl<'a> FileAnalyzer<'a> {
             local_source: false,
             flow: Vec::new(),
             file: None,
-        })
+        }
     }
 
     /// A value derived from this function's parameters reaches a sink:

@@ -228,7 +228,7 @@ pub(crate) fn order(items: &[FnItem<'_>]) -> (Vec<usize>, bool) {
     for (i, item) in items.iter().enumerate() {
         by_key.entry(item.key.as_str()).or_default().push(i);
         if item.self_ty.is_some() {
-            let name = item.key.rsplit("::").next().unwrap_or("");
+            let name = crate::patterns::last_segment(&item.key);
             methods.entry(format!(".{name}")).or_default().push(i);
             by_key.entry(name).or_default();
         }
