@@ -58,6 +58,17 @@ pub(crate) fn parse(text: &str) -> syn::Result<syn::File> {
     }
 }
 
+/// [`parse`] of `text` already lexed into `tokens` (which the analysis
+/// pass parses again, whole, without lexing the text a second time). On
+/// failure `text` is parsed whole to name the error; the caller counts
+/// that parse's spans.
+pub(crate) fn parse_tokens(tokens: proc_macro2::TokenStream, text: &str) -> syn::Result<syn::File> {
+    match items.parse2(tokens) {
+        Ok(file) => Ok(file),
+        Err(_) => syn::parse_file(text),
+    }
+}
+
 fn items(input: ParseStream) -> syn::Result<syn::File> {
     let attrs = input.call(syn::Attribute::parse_inner)?;
     let items = item_list(input)?;

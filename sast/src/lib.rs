@@ -1545,6 +1545,9 @@ fn analyze_text_with(
     // Each parsed chunk (by index; a kept tree is chunk 0) with its tree,
     // or `None` when it is to be parsed again for the analysis.
     let mut parsed: Vec<(usize, Option<syn::File>)> = Vec::new();
+    // Beside each of `parsed`: the chunk's tokens from the context pass,
+    // when it is parsed again for the analysis.
+    let mut lexed: Vec<Option<proc_macro2::TokenStream>> = Vec::new();
     let mut meta: Vec<Finding> = Vec::new();
     // rustc reads `'r"` as a lifetime then a string, syn's lexer as a `'`
     // then a raw string (red team rt58 hid a command injection in a file
@@ -1586,6 +1589,7 @@ fn analyze_text_with(
     if let Some(file) = kept {
         analyzer.add_context(&file);
         parsed.push((0, Some(file)));
+        lexed.push(None);
     }
     analyzer.recording = single;
     if let (true, Some((record, old))) = (single, prior) {
@@ -1683,10 +1687,19 @@ fn analyze_text_with(
                 continue;
             }
         }
-        let tree = if shallow {
-            context::parse(text)
-        } else {
-            syn::parse_file(text)
+        // A chunk analysed later is lexed once: its tokens are kept for
+        // the analysis pass (a chunk starting with a byte-order mark or a
+        // shebang, which `syn::parse_file` strips, goes the full way).
+        let tokens = (!hold && !text.starts_with('\u{feff}') && !text.starts_with("#!"))
+            .then(|| text.parse::<proc_macro2::TokenStream>().ok())
+            .flatten();
+        let tree = match (&tokens, shallow) {
+            (Some(t), true) => context::parse_tokens(t.clone(), text),
+            (Some(t), false) => {
+                syn::parse2::<syn::File>(t.clone()).or_else(|_| syn::parse_file(text))
+            }
+            (None, true) => context::parse(text),
+            (None, false) => syn::parse_file(text),
         };
         let tree = match tree {
             Err(e) if single => included_expression(text).ok_or(e),
@@ -1699,21 +1712,28 @@ fn analyze_text_with(
                 // now, re-parse when analysing, so one chunk's tree at a
                 // time is in memory.
                 parsed.push((index, hold.then_some(file)));
+                lexed.push(tokens);
             }
             Err(e) => meta.push(parse_error(&e, offset)),
         }
-        if hold {
+        if hold || lexed.iter().any(Option::is_some) {
+            // The spans of trees or tokens still held must stay valid:
+            // freed once the file is done.
             held_bytes += text.len();
         } else {
             trees::spans_done(text.len());
         }
     }
     let mut tree = None;
-    for (index, file) in &parsed {
+    for ((index, file), tokens) in parsed.iter().zip(lexed.iter_mut()) {
         let offset = chunks.get(*index).map_or(0, |chunk| chunk.line - 1);
         match file {
             Some(file) => engine::with_line_offset(offset, || analyzer.run(file)),
             None => {
+                if let Some(Ok(file)) = tokens.take().map(syn::parse2::<syn::File>) {
+                    engine::with_line_offset(offset, || analyzer.run(&file));
+                    continue;
+                }
                 let Some(chunk) = chunks.get(*index) else {
                     continue;
                 };
@@ -1730,14 +1750,19 @@ fn analyze_text_with(
                     Ok(file) => engine::with_line_offset(offset, || analyzer.run(&file)),
                     Err(e) => meta.push(parse_error(&e, offset)),
                 }
-                trees::spans_done(text.len());
+                if held_bytes > 0 {
+                    held_bytes += text.len();
+                } else {
+                    trees::spans_done(text.len());
+                }
             }
         }
     }
     if single && keep && parsed.len() == 1 {
         tree = parsed.pop().and_then(|(_, file)| file);
-    } else if hold {
+    } else if hold || held_bytes > 0 {
         drop(parsed);
+        drop(lexed);
         // Findings hold no spans: free this thread's source map.
         trees::spans_done(if single { source.len() } else { held_bytes });
     }

@@ -634,6 +634,22 @@ pub fn pool() -> Option<rayon::ThreadPool> {
 /// is not parsed as written but as an empty `[]` (see [`blank_tables`]).
 pub const TABLE_BYTES: usize = 16 * 1024;
 
+/// A stretch of more than [`TABLE_BYTES`] without a `;`: where a table
+/// could be (code has a `;` every few lines; a table of literals has none,
+/// unless a comment or a `';'` in it has one, and then it is parsed as
+/// written, under the file's memory budget). A `memchr` scan, so that the
+/// lexing pass of [`blank_tables`] runs only on files that may hold one.
+fn long_run_without_semicolon(b: &[u8]) -> bool {
+    let mut last = 0usize;
+    for at in memchr::memchr_iter(b';', b) {
+        if at - last > TABLE_BYTES {
+            return true;
+        }
+        last = at;
+    }
+    b.len() - last > TABLE_BYTES
+}
+
 /// Generated data tables cost syn ~30 times their size (encoding_rs's
 /// 2.6 MB `data.rs` peaked at 89 MB) and hold nothing a rule looks at:
 /// only numbers, `true`/`false`, char literals, commas and brackets. Each
@@ -643,7 +659,7 @@ pub const TABLE_BYTES: usize = 16 * 1024;
 /// literals outside tables are skipped; a table with a string, a name or
 /// an operator in it is code or text and is kept.
 pub fn blank_tables(text: &str) -> Option<String> {
-    if text.len() < TABLE_BYTES {
+    if text.len() < TABLE_BYTES || !long_run_without_semicolon(text.as_bytes()) {
         return None;
     }
     // The lexing is `prescan`'s (its string, raw string and quote rules).
