@@ -393,6 +393,24 @@ fn policy_init_and_validate() {
             "{file}: {stderr}"
         );
     }
+    // Red team rt69: the Rego parser is exponential in the nesting of `[`
+    // and `{` (18 levels took 9 s, 200 would take years), and it ran in
+    // the process that loads the policy (`admission serve`'s reload
+    // thread). It runs in the limited evaluation process now: stopped at
+    // its time limit, an error, the caller untouched.
+    let deep = format!(
+        "{subject_form}rego: |\n  package tollgate\n  x := {}1{}\n  deny contains msg if {{ x; msg := \"d\" }}\n",
+        "[".repeat(200),
+        "]".repeat(200)
+    );
+    std::fs::write(d.join("deep.yaml"), deep).unwrap();
+    let out = Tollgate::new(d)
+        .epoch(EPOCH)
+        .args(["policy", "validate", "deep.yaml"])
+        .run();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("nest less deeply"), "{stderr}");
     let text = std::fs::read_to_string(d.join("policy.yaml"))
         .unwrap()
         .replace("maxSeverity: medium", "maxSeverity: bad");

@@ -82,6 +82,12 @@ struct Request<'a> {
     #[serde(borrow)]
     source: std::borrow::Cow<'a, str>,
     input: Value,
+    /// Only parse and check the module ([`check`]): the parser is
+    /// exponential in the nesting of `[` and `{` (24 levels take minutes)
+    /// and recursive (deep enough nesting overflows its stack), so a
+    /// module is parsed in the limited process too.
+    #[serde(default)]
+    check: bool,
 }
 
 /// What the evaluation process answers.
@@ -145,6 +151,9 @@ pub enum RegoError {
     /// The evaluation ran past [`TIME_LIMIT`].
     #[error("the evaluation took longer than its time limit ({} ms) and was stopped", TIME_LIMIT.as_millis())]
     TimeLimit,
+    /// Parsing and checking the module ran past the time limit.
+    #[error("checking the module took longer than {} ms and was stopped (the Rego parser slows down exponentially with nested `[` and `{{`: nest less deeply)", (TIME_LIMIT + KILL_GRACE).as_millis())]
+    CheckTimeLimit,
     /// The evaluation process's own error, as it reported it.
     #[error("{0}")]
     Child(String),
@@ -199,7 +208,12 @@ pub fn serve_one(
     let mut body = Vec::new();
     from.read_to_end(&mut body).map_err(ServeError::Read)?;
     let request: Request = serde_json::from_slice(&body).map_err(ServeError::Request)?;
-    let reply = match deny_in_thread(&request.source, &request.input) {
+    let answer = if request.check {
+        check_in_thread(&request.source).map(|()| Vec::new())
+    } else {
+        deny_in_thread(&request.source, &request.input)
+    };
+    let reply = match answer {
         Ok(messages) => Reply::Deny(messages),
         Err(e) => Reply::Error(e.to_string()),
     };
@@ -428,9 +442,35 @@ fn static_checks(ast: &Value) -> Result<(), RegoError> {
     Ok(())
 }
 
-/// Parse the module; the error says what is wrong.
+/// Parse the module; the error says what is wrong. In the limited
+/// evaluation process once [`isolate_in`] was called (a module that makes
+/// the parser run past the time limit or out of stack is an error, the
+/// caller untouched), else on a thread with a large stack.
 pub fn check(source: &str) -> Result<(), RegoError> {
-    engine(source).map(|_| ())
+    match SANDBOX.get() {
+        Some(sandbox) => {
+            let _slot = Slot::take()?;
+            match in_child(sandbox, source, &Value::Null, true) {
+                Ok(_) => Ok(()),
+                Err(RegoError::TimeLimit) => Err(RegoError::CheckTimeLimit),
+                Err(e) => Err(e),
+            }
+        }
+        None => check_in_thread(source),
+    }
+}
+
+fn check_in_thread(source: &str) -> Result<(), RegoError> {
+    let source = source.to_string();
+    let worker = std::thread::Builder::new()
+        .name("tollgate-rego".into())
+        .stack_size(STACK_BYTES)
+        .spawn(move || engine(&source).map(|_| ()))
+        .map_err(RegoError::Thread)?;
+    match worker.join() {
+        Ok(result) => result,
+        Err(_) => Err(RegoError::Panic),
+    }
 }
 
 /// Evaluation slots (a counting semaphore).
@@ -470,17 +510,24 @@ impl Drop for Slot {
 pub fn deny(source: &str, input: &Value) -> Result<Vec<String>, RegoError> {
     let _slot = Slot::take()?;
     match SANDBOX.get() {
-        Some(sandbox) => deny_in_child(sandbox, source, input),
+        Some(sandbox) => in_child(sandbox, source, input, false),
         None => deny_in_thread(source, input),
     }
 }
 
-fn deny_in_child(sandbox: &Sandbox, source: &str, input: &Value) -> Result<Vec<String>, RegoError> {
+/// Evaluate (or, `check`, only parse and check) in a limited process.
+fn in_child(
+    sandbox: &Sandbox,
+    source: &str,
+    input: &Value,
+    check: bool,
+) -> Result<Vec<String>, RegoError> {
     use std::io::{Read, Write};
     use std::process::{Command, Stdio};
     let request = serde_json::to_vec(&Request {
         source: source.into(),
         input: input.clone(),
+        check,
     })
     .map_err(RegoError::EncodeRequest)?;
     let mut child = Command::new(&sandbox.program)
