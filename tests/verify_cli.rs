@@ -557,6 +557,31 @@ fn rego_rules_over_verified_attestations() {
     let (code, out) = r.verify(&policy, "app", &clean);
     assert_eq!(code, Some(0), "{out}");
     assert!(out.contains("pass rego"), "{out}");
+    // Red team rt69: mimalloc settings in the caller's environment reached
+    // the evaluation process (a 1 GiB reservation took its whole address
+    // space limit: every module denied); they are not passed on.
+    let mut args: Vec<String> = ["verify", "app", "--policy"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    args.push(policy.display().to_string());
+    for b in clean {
+        args.extend(["--bundle".to_string(), b.to_string()]);
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = Tollgate::new(r.path())
+        .epoch(EPOCH)
+        .env("MIMALLOC_RESERVE_OS_MEMORY", "1GiB")
+        .env("mimalloc_verbose", "1")
+        .args(&args)
+        .run();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("pass rego"), "{text}");
     let demo = [
         "trusted-provenance.json",
         "trusted-sbom.json",

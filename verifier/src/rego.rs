@@ -530,7 +530,21 @@ fn in_child(
         check,
     })
     .map_err(RegoError::EncodeRequest)?;
-    let mut child = Command::new(&sandbox.program)
+    let mut command = Command::new(&sandbox.program);
+    // mimalloc's own settings from this process's environment do not
+    // reach the child (red team rt69: `MIMALLOC_RESERVE_OS_MEMORY=1GiB`
+    // reserved its whole `RLIMIT_AS` before the limit was set, and every
+    // evaluation was denied); mimalloc reads them case-insensitively.
+    for (name, _) in std::env::vars_os() {
+        if name
+            .to_string_lossy()
+            .to_ascii_uppercase()
+            .starts_with("MIMALLOC_")
+        {
+            command.env_remove(name);
+        }
+    }
+    let mut child = command
         .args(&sandbox.args)
         // The reason quotes the child's last words: no backtrace in them.
         .env("RUST_BACKTRACE", "0")
@@ -550,17 +564,38 @@ fn in_child(
         let _ = child.wait();
         return Err(RegoError::NoPipes);
     };
-    // The child reads all of its input before it writes anything, so the
-    // request can be written before the reply is read. It exits once it
-    // has answered, which ends both of its output streams.
+    // The request is written and both output streams are read on their
+    // own threads, all under the deadline (red team rt69: a stopped child
+    // held the write past it, and a module printing over 64 KiB to
+    // standard error blocked while only standard output was read). The
+    // child exits once it has answered, which ends both of its streams; a
+    // child killed at the deadline ends them too.
     let (tx, rx) = std::sync::mpsc::channel();
     let reader = std::thread::Builder::new()
         .name("tollgate-rego-io".into())
         .spawn(move || {
+            let errors = std::thread::Builder::new()
+                .name("tollgate-rego-err".into())
+                .spawn(move || {
+                    let mut stderr = stderr;
+                    let mut err = Vec::new();
+                    let read = (&mut stderr).take(MAX_REPLY).read_to_end(&mut err);
+                    // Past the cap, drained so that the child never blocks.
+                    let _ = std::io::copy(&mut stderr, &mut std::io::sink());
+                    (read, err)
+                });
+            // A child that died before reading closes its input: its
+            // status says why.
+            let _ = stdin.write_all(&request);
+            drop(stdin);
             let mut out = Vec::new();
-            let mut err = Vec::new();
             let a = stdout.take(MAX_REPLY).read_to_end(&mut out);
-            let b = stderr.take(MAX_REPLY).read_to_end(&mut err);
+            let (b, err) = match errors {
+                Ok(handle) => handle
+                    .join()
+                    .unwrap_or_else(|_| (Err(std::io::Error::other("stderr reader")), Vec::new())),
+                Err(e) => (Err(e), Vec::new()),
+            };
             let _ = tx.send((a.and(b), out, err));
         });
     let reader = match reader {
@@ -571,9 +606,6 @@ fn in_child(
             return Err(RegoError::Reader(e));
         }
     };
-    // A child that died before reading closes its input: its status says why.
-    let _ = stdin.write_all(&request);
-    drop(stdin);
     let received = rx.recv_timeout(TIME_LIMIT + KILL_GRACE);
     if received.is_err() {
         let _ = child.kill();
@@ -591,19 +623,20 @@ fn in_child(
         };
     }
     let said = String::from_utf8_lossy(&err);
-    // Its first line (`memory allocation of N bytes failed`, a panic).
-    let said: String = said
-        .trim()
+    let line = |l: &str| -> String { l.chars().take(300).collect() };
+    // Rust's own last words on a failed allocation, wherever they are
+    // (red team rt69: a module's `print` output or the allocator's
+    // messages came first).
+    if let Some(oom) = said
         .lines()
-        .next()
-        .unwrap_or("")
-        .chars()
-        .take(300)
-        .collect();
-    let limit = MEMORY_LIMIT >> 20;
-    if said.contains("memory allocation of") || said.contains("out of memory") {
-        return Err(RegoError::OutOfMemory { said });
+        .rev()
+        .find(|l| l.starts_with("memory allocation of") || l.contains("out of memory"))
+    {
+        return Err(RegoError::OutOfMemory { said: line(oom) });
     }
+    // Otherwise its first line (a panic).
+    let said = line(said.trim().lines().next().unwrap_or(""));
+    let limit = MEMORY_LIMIT >> 20;
     let how = {
         use std::os::unix::process::ExitStatusExt;
         match status.signal() {
