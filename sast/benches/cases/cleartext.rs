@@ -151,3 +151,28 @@ fn store_counters(counters: &StoredCounters, path: &std::path::Path) -> std::io:
     serde_json::to_writer(file, counters)?;
     Ok(())
 }
+
+// A `Debug` type holding a type with a secret field shows it too.
+#[derive(Debug)]
+struct LoginForm {
+    user: String,
+    passphrase: String,
+}
+
+#[derive(Debug)]
+struct ClientSettings {
+    endpoint: String,
+    login: Option<LoginForm>,
+}
+
+#[derive(Debug)]
+struct QuietSettings {
+    endpoint: String,
+    #[debug(skip)]
+    login: LoginForm,
+}
+
+fn log_settings(s: &ClientSettings, q: &QuietSettings) {
+    log::info!("settings {:?}", s); //~ cleartext-logging
+    log::info!("settings {q:?}");
+}

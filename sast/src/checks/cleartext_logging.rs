@@ -637,9 +637,14 @@ pub(crate) fn collect_secret_debug_types(
     file: &syn::File,
     out: &mut crate::HashMap<String, String>,
 ) {
+    /// What the walk finds: the types with a secret field, the types of
+    /// the file with a hand-written `Debug`, and the other `Debug` types
+    /// with the fields their `Debug` shows.
+    type Shown = Vec<(String, Vec<(String, Vec<String>)>)>;
     struct Types<'o>(
         &'o mut crate::HashMap<String, String>,
         &'o crate::HashSet<String>,
+        &'o mut Shown,
     );
     /// `#[derive(Trait)]` (serde's `Serialize`).
     fn derives(attrs: &[syn::Attribute], name: &str) -> bool {
@@ -778,11 +783,42 @@ pub(crate) fn collect_secret_debug_types(
     for (ty, field) in own.1 {
         out.insert(format!("{ty}{DISPLAY}"), field);
     }
+    /// A `Debug` type's fields that `Debug` prints: name (or position)
+    /// and the words of its type.
+    fn shown_fields<'f>(
+        fields: impl Iterator<Item = &'f syn::Field>,
+    ) -> Vec<(String, Vec<String>)> {
+        fields
+            .enumerate()
+            .filter(|(_, f)| {
+                !f.attrs.iter().any(|a| {
+                    let text = quote::ToTokens::to_token_stream(a).to_string();
+                    text.contains("skip") || text.contains("ignore")
+                })
+            })
+            .map(|(i, f)| {
+                let name = f
+                    .ident
+                    .as_ref()
+                    .map_or_else(|| i.to_string(), ToString::to_string);
+                let words = quote::ToTokens::to_token_stream(&f.ty)
+                    .to_string()
+                    .split(|c: char| !c.is_alphanumeric() && c != '_')
+                    .filter(|w| !w.is_empty())
+                    .map(str::to_string)
+                    .collect();
+                (name, words)
+            })
+            .collect()
+    }
     impl<'ast> syn::visit::Visit<'ast> for Types<'_> {
         fn visit_item_struct(&mut self, s: &'ast syn::ItemStruct) {
             if derives_debug(&s.attrs) {
                 if let Some(field) = secret_field(s.fields.iter(), self.1) {
                     self.0.insert(s.ident.to_string(), field);
+                } else {
+                    self.2
+                        .push((s.ident.to_string(), shown_fields(s.fields.iter())));
                 }
             }
             if derives(&s.attrs, "Serialize") {
@@ -800,9 +836,37 @@ pub(crate) fn collect_secret_debug_types(
                     secret_field(e.variants.iter().flat_map(|v| v.fields.iter()), self.1)
                 {
                     self.0.insert(e.ident.to_string(), field);
+                } else {
+                    let fields = shown_fields(e.variants.iter().flat_map(|v| v.fields.iter()));
+                    self.2.push((e.ident.to_string(), fields));
                 }
             }
         }
     }
-    syn::visit::Visit::visit_file(&mut Types(out, &own_debug), file);
+    let mut others = Vec::new();
+    syn::visit::Visit::visit_file(&mut Types(out, &own_debug, &mut others), file);
+    // A `Debug` type holding one of these (`config: Config` whose
+    // `Config` holds `password: String`; `Option<Credentials>`) shows the
+    // secret too: to a fixed point, one type more per round at least.
+    loop {
+        let mut found = Vec::new();
+        for (ty, fields) in &others {
+            let held = fields.iter().find_map(|(name, words)| {
+                words
+                    .iter()
+                    .find_map(|w| out.get(w.as_str()))
+                    .map(|inner| format!("{name}.{inner}"))
+            });
+            if let Some(field) = held {
+                found.push((ty.clone(), field));
+            }
+        }
+        if found.is_empty() {
+            break;
+        }
+        others.retain(|(ty, _)| !found.iter().any(|(t, _)| t == ty));
+        for (ty, field) in found {
+            out.insert(ty, field);
+        }
+    }
 }
