@@ -58,6 +58,18 @@ pub const MEMORY_LIMIT: u64 = 384 << 20;
 const KILL_GRACE: Duration = Duration::from_millis(1_500);
 /// The most a child may answer or say on standard error.
 const MAX_REPLY: u64 = 16 << 20;
+/// How much of the child's standard error is kept: its first and its
+/// last this many bytes (the reason quotes its first line, or Rust's last
+/// words on a failed allocation).
+const KEPT_STDERR: usize = 64 << 10;
+/// How long parsing and checking a module may take when a policy is
+/// loaded: half of what an evaluation (which parses it again) is given,
+/// so that a module accepted under load still leaves its evaluations
+/// time to run (red team rt70).
+const CHECK_LIMIT: Duration = Duration::from_millis(1_000);
+/// Stack of the threads that talk to the child (`RUST_MIN_STACK` does not
+/// apply: red team rt70 set it to 100 GB and no thread could start).
+const IO_STACK: usize = 256 << 10;
 
 /// The program (and arguments) that evaluates one module in a child
 /// process: see [`isolate_in`].
@@ -152,7 +164,7 @@ pub enum RegoError {
     #[error("the evaluation took longer than its time limit ({} ms) and was stopped", TIME_LIMIT.as_millis())]
     TimeLimit,
     /// Parsing and checking the module ran past the time limit.
-    #[error("checking the module took longer than {} ms and was stopped (the Rego parser slows down exponentially with nested `[` and `{{`: nest less deeply)", (TIME_LIMIT + KILL_GRACE).as_millis())]
+    #[error("checking the module took longer than {} ms and was stopped (the Rego parser slows down exponentially with nested `[` and `{{`: nest less deeply)", CHECK_LIMIT.as_millis())]
     CheckTimeLimit,
     /// The evaluation process's own error, as it reported it.
     #[error("{0}")]
@@ -450,7 +462,7 @@ pub fn check(source: &str) -> Result<(), RegoError> {
     match SANDBOX.get() {
         Some(sandbox) => {
             let _slot = Slot::take()?;
-            match in_child(sandbox, source, &Value::Null, true) {
+            match in_child(sandbox, source, &Value::Null, true, CHECK_LIMIT) {
                 Ok(_) => Ok(()),
                 Err(RegoError::TimeLimit) => Err(RegoError::CheckTimeLimit),
                 Err(e) => Err(e),
@@ -510,7 +522,7 @@ impl Drop for Slot {
 pub fn deny(source: &str, input: &Value) -> Result<Vec<String>, RegoError> {
     let _slot = Slot::take()?;
     match SANDBOX.get() {
-        Some(sandbox) => in_child(sandbox, source, input, false),
+        Some(sandbox) => in_child(sandbox, source, input, false, TIME_LIMIT + KILL_GRACE),
         None => deny_in_thread(source, input),
     }
 }
@@ -521,6 +533,7 @@ fn in_child(
     source: &str,
     input: &Value,
     check: bool,
+    deadline: Duration,
 ) -> Result<Vec<String>, RegoError> {
     use std::io::{Read, Write};
     use std::process::{Command, Stdio};
@@ -573,16 +586,39 @@ fn in_child(
     let (tx, rx) = std::sync::mpsc::channel();
     let reader = std::thread::Builder::new()
         .name("tollgate-rego-io".into())
+        .stack_size(IO_STACK)
         .spawn(move || {
             let errors = std::thread::Builder::new()
                 .name("tollgate-rego-err".into())
+                .stack_size(IO_STACK)
                 .spawn(move || {
+                    // All of it read (the child never blocks), its head and
+                    // tail kept.
                     let mut stderr = stderr;
-                    let mut err = Vec::new();
-                    let read = (&mut stderr).take(MAX_REPLY).read_to_end(&mut err);
-                    // Past the cap, drained so that the child never blocks.
-                    let _ = std::io::copy(&mut stderr, &mut std::io::sink());
-                    (read, err)
+                    let mut head: Vec<u8> = Vec::new();
+                    let mut tail: std::collections::VecDeque<u8> = Default::default();
+                    let mut buf = [0u8; 8192];
+                    let read = loop {
+                        match stderr.read(&mut buf) {
+                            Ok(0) => break Ok(0),
+                            Ok(n) => {
+                                let chunk = &buf[..n];
+                                let room = KEPT_STDERR.saturating_sub(head.len());
+                                head.extend_from_slice(&chunk[..room.min(n)]);
+                                tail.extend(&chunk[room.min(n)..]);
+                                if tail.len() > KEPT_STDERR {
+                                    tail.drain(..tail.len() - KEPT_STDERR);
+                                }
+                            }
+                            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                            Err(e) => break Err(e),
+                        }
+                    };
+                    if !tail.is_empty() {
+                        head.push(b'\n');
+                        head.extend(tail);
+                    }
+                    (read.map(|_| 0usize), head)
                 });
             // A child that died before reading closes its input: its
             // status says why.
@@ -606,7 +642,7 @@ fn in_child(
             return Err(RegoError::Reader(e));
         }
     };
-    let received = rx.recv_timeout(TIME_LIMIT + KILL_GRACE);
+    let received = rx.recv_timeout(deadline);
     if received.is_err() {
         let _ = child.kill();
     }
