@@ -548,24 +548,26 @@ fn a_review_that_outlives_a_policy_reload_is_not_admitted_under_the_old_policy()
         &[("team.yaml", &f.policy("team", &f.public_key, ""))],
     );
     let hook = Hook::start(d, &cm, &["--cache-ttl", "0"]);
+    // A review under way while the ConfigMap swaps in a new `team.yaml`
+    // (the registry answers slowly, so the swap lands during the review).
+    let review_across_swap = |body: &str, version: &str, name: &str, extra: &str| {
+        let (url, ca, b) = (hook.url.clone(), hook.ca.clone(), body.to_string());
+        let slow = std::thread::spawn(move || post_review(&url, &ca, &b, "?timeout=10s"));
+        std::thread::sleep(Duration::from_millis(300));
+        configmap_swap(
+            &cm,
+            version,
+            &[("team.yaml", &f.policy(name, &f.public_key, extra))],
+        );
+        slow.join().unwrap().1
+    };
     let body = pod("default", "CREATE", &[&f.image("signed:1")]);
     let (_, v, _) = hook.review(&body, "?timeout=10s");
     assert!(allowed(&v), "{v}");
     // The registry answers slowly; the policy changes meanwhile (here to
     // one that still trusts the key: only the generation differs).
     f.mode(json!({"mode": "slow", "ms": 600}));
-    let (url, ca, b) = (hook.url.clone(), hook.ca.clone(), body.clone());
-    let slow = std::thread::spawn(move || post_review(&url, &ca, &b, "?timeout=10s"));
-    std::thread::sleep(Duration::from_millis(300));
-    configmap_swap(
-        &cm,
-        "v2",
-        &[(
-            "team.yaml",
-            &f.policy("team", &f.public_key, "mode: enforce\n"),
-        )],
-    );
-    let (_, v, _) = slow.join().unwrap();
+    let v = review_across_swap(&body, "v2", "team", "mode: enforce\n");
     assert!(!allowed(&v), "{v}");
     assert!(message(&v).contains("policy changed"), "{}", message(&v));
     // The next review is checked under the new policy, and admitted.
@@ -593,34 +595,12 @@ fn a_review_that_outlives_a_policy_reload_is_not_admitted_under_the_old_policy()
         },
     );
     f.mode(json!({"mode": "slow", "ms": 600}));
-    let (url, ca, b) = (hook.url.clone(), hook.ca.clone(), evil.clone());
-    let slow = std::thread::spawn(move || post_review(&url, &ca, &b, "?timeout=10s"));
-    std::thread::sleep(Duration::from_millis(300));
-    configmap_swap(
-        &cm,
-        "v4",
-        &[(
-            "team.yaml",
-            &f.policy("team2", &f.public_key, "mode: warn\n"),
-        )],
-    );
-    let (_, v, _) = slow.join().unwrap();
+    let v = review_across_swap(&evil, "v4", "team2", "mode: warn\n");
     assert!(!allowed(&v), "{v}");
     assert!(message(&v).contains("policy changed"), "{}", message(&v));
     // Red team rt64: warn reloaded as enforce during the review: the
     // review's warning is not an admission under the enforcing policy.
-    let (url, ca, b) = (hook.url.clone(), hook.ca.clone(), evil.clone());
-    let slow = std::thread::spawn(move || post_review(&url, &ca, &b, "?timeout=10s"));
-    std::thread::sleep(Duration::from_millis(300));
-    configmap_swap(
-        &cm,
-        "v5",
-        &[(
-            "team.yaml",
-            &f.policy("team2", &f.public_key, "mode: enforce\n"),
-        )],
-    );
-    let (_, v, _) = slow.join().unwrap();
+    let v = review_across_swap(&evil, "v5", "team2", "mode: enforce\n");
     assert!(!allowed(&v), "{v}");
 }
 
