@@ -67,11 +67,9 @@ fn serialized_secret(a: &FileAnalyzer<'_>, cx: &FnCx, e: &Expr) -> Option<(Strin
     secret_serialized(a, cx, c.args.first()?)
 }
 
-/// `e`, `e?`, `e.unwrap()`, `e.expect(..)`, `&e`.
+/// [`peel`] (`&e`, `e?`), and `e.unwrap()`, `e.expect(..)`.
 fn peel_try(e: &Expr) -> &Expr {
     match peel(e) {
-        Expr::Try(t) => peel_try(&t.expr),
-        Expr::Reference(r) => peel_try(&r.expr),
         Expr::MethodCall(m) if matches!(m.method.to_string().as_str(), "unwrap" | "expect") => {
             peel_try(&m.receiver)
         }
