@@ -678,6 +678,8 @@ const SECRET_WORDS: &[&str] = &[
     "credentials",
     "privatekey",
     "pass",
+    "bearer",
+    "sessionid",
 ];
 const SECRET_PAIRS: &[(&str, &str)] = &[
     ("api", "key"),
@@ -819,7 +821,15 @@ pub fn ident_words(ident: &str) -> Vec<String> {
 
 /// Parts of every word (or pair of words) that makes a name a secret's:
 /// a name without any of them is not one, found without splitting it.
-const SECRET_PARTS: &[&str] = &["pass", "secret", "token", "key", "credential"];
+const SECRET_PARTS: &[&str] = &[
+    "pass",
+    "secret",
+    "token",
+    "key",
+    "credential",
+    "bearer",
+    "session",
+];
 
 /// Could one of `ident`'s words ([`ident_words`], lower-cased) contain one
 /// of `parts`? Exact for ASCII names; other names always may.
@@ -855,8 +865,17 @@ pub fn is_secret_name(ident: &str) -> bool {
     let (Some(first), Some(last)) = (words.first(), words.last()) else {
         return false;
     };
-    if NOT_SECRET_PREFIXES.contains(&first.as_str()) || NOT_SECRET_SUFFIXES.contains(&last.as_str())
-    {
+    if NOT_SECRET_PREFIXES.contains(&first.as_str()) {
+        return false;
+    }
+    // A session identifier is the session's credential (`session_id`,
+    // `sessionId`), though other identifiers are not secrets.
+    if let [.., a, b] = words.as_slice() {
+        if a == "session" && b == "id" {
+            return true;
+        }
+    }
+    if NOT_SECRET_SUFFIXES.contains(&last.as_str()) {
         return false;
     }
     if words.len() == 1 && (first == "pass" || first == "token") {
@@ -966,6 +985,10 @@ mod tests {
             "GITHUB_TOKEN",
             "client_secret",
             "privateKey",
+            "session_id",
+            "sessionId",
+            "bearer",
+            "bearer_token",
         ] {
             assert!(is_secret_name(name), "{name}");
         }
@@ -979,6 +1002,9 @@ mod tests {
             "max_token_len",
             "keyboard",
             "secret_name",
+            "session",
+            "user_id",
+            "session_count",
         ] {
             assert!(!is_secret_name(name), "{name}");
         }

@@ -105,6 +105,33 @@ impl super::Check for Check {
                 );
             }
         }
+        // `dbg!(&args)` prints each argument with `Debug`.
+        if m.name == "dbg" {
+            for arg in m.args.iter() {
+                let e = match peel(&arg.expr) {
+                    Expr::Reference(r) => &*r.expr,
+                    e => e,
+                };
+                let span = arg.expr.span();
+                if let Some((ty, field)) = var_of(e).and_then(|v| secret_debug(a, cx, &v)) {
+                    a.report(
+                        Some(cx),
+                        id::CLEARTEXT_LOGGING,
+                        span,
+                        span,
+                        format!("`{ty}` derives `Debug`, which writes its `{field}` to {sink}"),
+                    );
+                } else if let Some(secret) = logged_secret(cx, e) {
+                    a.report(
+                        Some(cx),
+                        id::CLEARTEXT_LOGGING,
+                        span,
+                        span,
+                        format!("`{secret}` is written to {sink}"),
+                    );
+                }
+            }
+        }
         for (ident, render, span) in m.captured {
             if *render == Render::Debug {
                 if let Some((ty, field)) = secret_debug(a, cx, ident) {
@@ -517,6 +544,14 @@ pub(crate) fn secret_source(cx: &FnCx, e: &Expr) -> Option<String> {
                     | "into_bytes"
                     | "expose_secret"
                     | "push_str"
+                    | "unwrap_or"
+                    | "unwrap_or_else"
+                    | "unwrap_or_default"
+                    | "expect"
+                    | "to_str"
+                    | "to_string_lossy"
+                    | "into_owned"
+                    | "borrow"
             ) =>
         {
             secret_source(cx, &m.receiver)

@@ -270,6 +270,16 @@ fn is_owned_value(e: &Expr) -> bool {
         Expr::Paren(p) => is_owned_value(&p.expr),
         Expr::Macro(m) => matches!(last_ident(&m.mac.path).as_str(), "vec" | "format"),
         Expr::Try(t) => is_owned_value(&t.expr),
+        // `match units { Some(u) => format!(..), None => format!(..) }`:
+        // owned when every branch is.
+        Expr::Match(m) => !m.arms.is_empty() && m.arms.iter().all(|a| is_owned_value(&a.body)),
+        Expr::If(i) => {
+            block_tail(&i.then_branch).is_some_and(is_owned_value)
+                && i.else_branch
+                    .as_ref()
+                    .is_some_and(|(_, e)| is_owned_value(e))
+        }
+        Expr::Block(b) => block_tail(&b.block).is_some_and(is_owned_value),
         Expr::Call(c) => match &*c.func {
             Expr::Path(p) => {
                 let segs = segments(&p.path);
@@ -320,6 +330,14 @@ fn is_owned_value(e: &Expr) -> bool {
             }
         }
         _ => false,
+    }
+}
+
+/// A block's value: its last statement, an expression without `;`.
+fn block_tail(b: &syn::Block) -> Option<&Expr> {
+    match b.stmts.last() {
+        Some(syn::Stmt::Expr(e, None)) => Some(e),
+        _ => None,
     }
 }
 
@@ -1229,6 +1247,31 @@ impl Walker<'_, '_> {
                             self.transfer(&moved, to);
                         }
                         self.moved_out(&moved);
+                    }
+                }
+                // `let head = buf.as_ptr(); buf.push(x);`: growing a
+                // `Vec` or `String` may move its buffer.
+                if matches!(
+                    name.as_str(),
+                    "push"
+                        | "push_str"
+                        | "extend"
+                        | "extend_from_slice"
+                        | "insert"
+                        | "insert_str"
+                        | "reserve"
+                        | "reserve_exact"
+                        | "resize"
+                        | "append"
+                        | "shrink_to_fit"
+                        | "shrink_to"
+                ) {
+                    if let Some(owner) = &recv {
+                        let line = start_of(m.method.span()).0;
+                        self.kill_owner(
+                            owner,
+                            &format!("`{owner}.{name}()` at line {line} may move its buffer"),
+                        );
                     }
                 }
             }

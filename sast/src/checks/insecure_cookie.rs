@@ -834,7 +834,9 @@ impl super::Check for Check {
                 Some(cx),
                 rule_for(set),
                 c.span(),
-                c.span(),
+                // The region covers the whole builder chain, to its last
+                // call (`.finish()`, `.build()`).
+                m.paren_token.span.close(),
                 format!("cookie built without {}", missing(set, true)),
             );
         }

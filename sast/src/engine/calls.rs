@@ -64,6 +64,19 @@ impl FileAnalyzer<'_> {
             return source.only(ALLOC).union(default.only(ALLOC));
         }
         // Sources (all local: the operator controls them).
+        if is_argument_parser(&callee, last, c.args.len()) {
+            // A command-line tool opening, fetching or logging what its
+            // operator named is its job (examples and test harnesses in
+            // the registry: 26 such reports, none a vulnerability); text
+            // pasted into SQL or a shell is still an injection.
+            let line = start_of(leftmost_span(&c.func)).0;
+            return cx
+                .add_local_source(
+                    format!("command-line arguments (`{}`)", short(&callee)),
+                    line,
+                )
+                .without(taint::PATH | taint::URL | taint::LOG);
+        }
         for (path, what) in SOURCE_FNS {
             if path_ends_with(&callee, path) {
                 let is_env = callee.starts_with("std::env::var");
@@ -297,8 +310,17 @@ impl FileAnalyzer<'_> {
             let line = start_of(m.method.span()).0;
             closure_taint = cx.add_source("request data (warp filter)", line);
         }
-        let args = self.eval_args(cx, &m.args, closure_taint);
         let name = m.method.to_string();
+        // `token.as_ref().map(|t| log::info!("{t}"))`: `t` is the secret.
+        let saved_secret = cx.closure_secret.take();
+        if matches!(
+            name.as_str(),
+            "map" | "and_then" | "inspect" | "for_each" | "map_or" | "map_or_else" | "is_some_and"
+        ) {
+            cx.closure_secret = crate::checks::secret_source(cx, &m.receiver);
+        }
+        let args = self.eval_args(cx, &m.args, closure_taint);
+        cx.closure_secret = saved_secret;
         let span = m.method.span();
         let all_args = taint::union_all(args.iter().copied());
         let method = Method {
@@ -459,7 +481,9 @@ impl FileAnalyzer<'_> {
             }
             // Reads into a buffer argument.
             "read_line" | "read_to_string" | "read_to_end" | "read_exact" | "read" => {
-                if recv.is_tainted() {
+                // A reader given as a parameter passes its taint on too
+                // (the function's summary: parameter to buffer).
+                if recv.is_tainted() || recv.params != 0 {
                     for arg in &m.args {
                         if let Some(v) = var_of(arg) {
                             let entry = cx.vars.entry(v).or_default();
@@ -475,6 +499,12 @@ impl FileAnalyzer<'_> {
                 let line = start_of(span).0;
                 cx.add_source(format!("a number read from input (`.{name}()`)"), line)
                     .only(ALLOC)
+            }
+            // clap's builder: `Command::new("x").arg(..).get_matches()`.
+            "get_matches" | "try_get_matches" if m.args.is_empty() => {
+                let line = start_of(span).0;
+                cx.add_local_source(format!("command-line arguments (`.{name}()`)"), line)
+                    .without(taint::PATH | taint::URL | taint::LOG)
             }
             _ if RESPONSE_BODY_METHODS.contains(&name.as_str())
                 && self.chain_has_http_response(&m.receiver) =>
@@ -767,4 +797,27 @@ fn lit_char_or_str(e: &Expr) -> Option<String> {
         }) => Some(c.value().to_string()),
         other => lit_str(other),
     }
+}
+
+/// A derived command-line parser's constructor: clap's `Cli::parse()` and
+/// `try_parse()`, structopt's `Opt::from_args()`, `argh::from_env()`,
+/// pico-args' `Arguments::from_env()`. Only a call without arguments on a
+/// type (`Url::parse(s)` and `str::parse` take one) reads the process's
+/// arguments.
+fn is_argument_parser(callee: &str, last: &str, args: usize) -> bool {
+    if args != 0 {
+        return false;
+    }
+    if path_ends_with(callee, "argh::from_env") || path_ends_with(callee, "Arguments::from_env") {
+        return true;
+    }
+    if !matches!(last, "parse" | "try_parse" | "from_args" | "from_args_safe") {
+        return false;
+    }
+    let ty = callee
+        .len()
+        .checked_sub(last.len() + 2)
+        .map(|end| crate::patterns::last_segment(&callee[..end]))
+        .unwrap_or_default();
+    ty.chars().next().is_some_and(char::is_uppercase) && ty != "Self"
 }

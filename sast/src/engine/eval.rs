@@ -126,6 +126,7 @@ impl FileAnalyzer<'_> {
             summary.key_params = crate::checks::key_params(sig, cx.self_ty.as_deref());
             summary.public = public;
             summary.ret_params = ret.params;
+            summary.ret_secret = returned_secret(&cx, block);
             summary.ret_pkinds = ret.pkinds;
             // File contents stay a source inside the function that reads
             // them, but are not exported: files a program reads and then
@@ -392,7 +393,8 @@ impl FileAnalyzer<'_> {
                 self.binding(Some(cx), name, &init.expr);
             }
             self.describe_init(cx, &init.expr, &mut var);
-            var.secret = crate::checks::secret_source(cx, &init.expr);
+            var.secret = crate::checks::secret_source(cx, &init.expr)
+                .or_else(|| self.call_secret(cx, &init.expr));
             var.header_built = crate::checks::built_header_value(cx, &init.expr);
             var.lit_false = lit_bool(&init.expr) == Some(false);
             var.dynamic_list = self.is_dynamic_list(&init.expr);
@@ -775,12 +777,14 @@ impl FileAnalyzer<'_> {
             Expr::Closure(c) => {
                 let param = cx.closure_param;
                 cx.closure_param = Taint::CLEAN;
+                let secret = cx.closure_secret.take();
                 for input in &c.inputs {
                     self.bind_pat(
                         cx,
                         input,
                         &Var {
                             taint: param,
+                            secret: secret.clone().filter(|_| c.inputs.len() == 1),
                             ..Var::default()
                         },
                     );
@@ -1375,5 +1379,50 @@ fn closure_of(cx: &FnCx, init: &Expr) -> Option<std::rc::Rc<syn::ExprClosure>> {
             closure_of(cx, &call.args[0])
         }
         _ => None,
+    }
+}
+
+/// The secret a function's tail expression returns (`format!("Bearer
+/// {}", self.token)`, `Ok(password)`), by name.
+fn returned_secret(cx: &FnCx, block: &syn::Block) -> Option<String> {
+    let Some(syn::Stmt::Expr(tail, None)) = block.stmts.last() else {
+        return None;
+    };
+    let tail = match peel(tail) {
+        Expr::Call(c) if c.args.len() == 1 => match &*c.func {
+            Expr::Path(p) if matches!(last_ident(&p.path).as_str(), "Ok" | "Some") => &c.args[0],
+            _ => tail,
+        },
+        _ => tail,
+    };
+    crate::checks::secret_source(cx, tail).filter(|name| crate::patterns::is_secret_name(name))
+}
+
+impl FileAnalyzer<'_> {
+    /// The secret a call's result holds by its function's summary
+    /// (`let header = self.auth_header();`, `connection_string(&db)?`).
+    fn call_secret(&mut self, cx: &FnCx, e: &Expr) -> Option<String> {
+        match peel(e) {
+            Expr::Try(t) => self.call_secret(cx, &t.expr),
+            Expr::MethodCall(m)
+                if matches!(
+                    m.method.to_string().as_str(),
+                    "unwrap" | "expect" | "unwrap_or_default" | "clone" | "to_string"
+                ) =>
+            {
+                self.call_secret(cx, &m.receiver)
+            }
+            Expr::MethodCall(m) => {
+                let key = self.summary_key(cx, &m.method.to_string(), true)?;
+                self.summaries.get(&key)?.ret_secret.clone()
+            }
+            Expr::Call(c) => {
+                let Expr::Path(p) = &*c.func else { return None };
+                let callee = self.imports.resolve(&p.path);
+                let key = self.summary_key(cx, &callee, false)?;
+                self.summaries.get(&key)?.ret_secret.clone()
+            }
+            _ => None,
+        }
     }
 }

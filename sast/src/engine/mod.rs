@@ -241,6 +241,9 @@ pub(crate) struct FnCx {
     pub(crate) secret_context: bool,
     /// Taint given to the parameters of closures passed to a method.
     pub(crate) closure_param: Taint,
+    /// The secret the receiver of that method holds (`token.map(|t| ..)`):
+    /// the closure's parameter holds it too.
+    pub(crate) closure_secret: Option<String>,
     /// Calls of closures held in variables being evaluated (nested).
     pub(crate) closure_calls: usize,
     /// Closure bodies evaluated for calls so far in this function (each

@@ -70,6 +70,10 @@ pub(crate) struct Summary {
     /// Returns a pointer to one of its own locals (which local, for
     /// messages): the pointer dangles in every caller.
     pub ret_dangling: Option<String>,
+    /// Returns a secret (`format!("Bearer {}", self.token)`): the name it
+    /// was read from, which a caller's binding of the result carries
+    /// (`cleartext-logging`).
+    pub ret_secret: Option<String>,
     /// Parameters named like key material (`key` of an encryption
     /// function, `nonce`, `iv`, `salt`, `password`), as bits by position
     /// (`hardcoded-crypto-key` reports literals given to them).
