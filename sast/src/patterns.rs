@@ -692,6 +692,8 @@ const SECRET_PAIRS: &[(&str, &str)] = &[
     ("encryption", "key"),
     ("master", "key"),
     ("session", "key"),
+    ("recovery", "code"),
+    ("backup", "code"),
 ];
 /// Trailing words that make a secret-looking name refer to something else
 /// (`token_path`, `password_prompt`, `secret_name`).
@@ -829,6 +831,8 @@ const SECRET_PARTS: &[&str] = &[
     "credential",
     "bearer",
     "session",
+    "recovery",
+    "backup",
 ];
 
 /// Could one of `ident`'s words ([`ident_words`], lower-cased) contain one
@@ -989,6 +993,7 @@ mod tests {
             "sessionId",
             "bearer",
             "bearer_token",
+            "recovery_code",
         ] {
             assert!(is_secret_name(name), "{name}");
         }
@@ -1005,6 +1010,8 @@ mod tests {
             "session",
             "user_id",
             "session_count",
+            "backup_path",
+            "recovery_mode",
         ] {
             assert!(!is_secret_name(name), "{name}");
         }

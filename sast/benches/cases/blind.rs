@@ -195,3 +195,65 @@ pub fn neg_cstring_alive(s: &str) {
     // SAFETY: `c` is alive.
     unsafe { plot_label(c.as_ptr() as *const u8) };
 }
+
+#[derive(serde::Deserialize)]
+pub struct FrameDescriptor {
+    pub stride: usize,
+    pub height: usize,
+    pub scratch_bytes: usize,
+}
+
+pub fn pos_size_from_deserialised_message(desc: &FrameDescriptor) -> Vec<u8> {
+    let size = desc.scratch_bytes;
+    Vec::with_capacity(size) //~ unbounded-allocation
+}
+
+pub fn neg_size_from_deserialised_message_bounded(desc: &FrameDescriptor) -> Vec<u8> {
+    Vec::with_capacity(desc.scratch_bytes.min(1 << 20))
+}
+
+pub struct Geometry {
+    pub stride: usize,
+}
+
+pub fn neg_size_from_own_struct(g: &Geometry) -> Vec<u8> {
+    Vec::with_capacity(g.stride)
+}
+
+#[derive(serde::Serialize)]
+struct ApiSettings {
+    endpoint: String,
+    api_key: String,
+}
+
+fn pos_serialised_text_then_written(settings: &ApiSettings) -> anyhow::Result<()> {
+    let text = toml::to_string(settings)?;
+    std::fs::write("api.toml", text)?; //~ cleartext-storage
+    Ok(())
+}
+
+#[derive(serde::Serialize)]
+struct Theme {
+    name: String,
+    font_size: u32,
+}
+
+fn neg_serialised_text_without_secret(theme: &Theme) -> anyhow::Result<()> {
+    let text = toml::to_string(theme)?;
+    std::fs::write("theme.toml", text)?;
+    Ok(())
+}
+
+struct NewUser {
+    email: String,
+    recovery_code: String,
+}
+
+fn pos_recovery_code_to_file(users: &[NewUser]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::fs::OpenOptions::new().append(true).open("audit.log")?;
+    for u in users {
+        writeln!(out, "{},{}", u.email, u.recovery_code)?; //~ cleartext-storage
+    }
+    Ok(())
+}

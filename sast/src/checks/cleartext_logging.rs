@@ -613,6 +613,10 @@ const DISPLAY: &str = "#Display";
 /// over a secret field.
 const SERIALIZE: &str = "#Serialize";
 
+/// Marks a type in `secret_debug_types` that derives serde's
+/// `Deserialize` and has an unsigned size field.
+pub(crate) const DESERIALIZE: &str = "#Deserialize";
+
 /// The type of `e` (`x`, `&x`, `self`), when it derives `Serialize` over a
 /// secret field, and that field.
 pub(crate) fn secret_serialized(
@@ -855,6 +859,18 @@ pub(crate) fn collect_secret_debug_types(
                     self.2
                         .push((s.ident.to_string(), shown_fields(s.fields.iter())));
                 }
+            }
+            // A deserialised message's sizes (`#[derive(Deserialize)]`
+            // with a `usize` field): see `engine::param_info`.
+            if derives(&s.attrs, "Deserialize")
+                && s.fields.iter().any(|f| {
+                    matches!(&f.ty, syn::Type::Path(p) if p.path.get_ident().is_some_and(|i| {
+                        matches!(i.to_string().as_str(), "usize" | "u32" | "u64")
+                    }))
+                })
+            {
+                self.0
+                    .insert(format!("{}{DESERIALIZE}", s.ident), String::new());
             }
             if derives(&s.attrs, "Serialize") {
                 let none = crate::HashSet::default();

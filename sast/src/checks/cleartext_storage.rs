@@ -67,6 +67,12 @@ fn serialized_secret(a: &FileAnalyzer<'_>, cx: &FnCx, e: &Expr) -> Option<(Strin
     secret_serialized(a, cx, c.args.first()?)
 }
 
+/// The secret field of the value `e` serialises to text
+/// (`toml::to_string(&settings)?`), for a binding of that text.
+pub(crate) fn serialized_secret_field(a: &FileAnalyzer<'_>, cx: &FnCx, e: &Expr) -> Option<String> {
+    serialized_secret(a, cx, e).map(|(_, field)| field)
+}
+
 /// [`peel`] (`&e`, `e?`), and `e.unwrap()`, `e.expect(..)`.
 fn peel_try(e: &Expr) -> &Expr {
     match peel(e) {

@@ -49,7 +49,8 @@ mod world_writable;
 mod xss;
 mod xxe;
 
-pub(crate) use cleartext_logging::{collect_secret_debug_types, secret_source};
+pub(crate) use cleartext_logging::{collect_secret_debug_types, secret_source, DESERIALIZE};
+pub(crate) use cleartext_storage::serialized_secret_field;
 pub(crate) use hardcoded_crypto_key::key_params;
 pub(crate) use insecure_cookie::finish as finish_cookies;
 pub(crate) use sensitive_header::built_header_value;

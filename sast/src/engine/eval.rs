@@ -249,6 +249,17 @@ impl FileAnalyzer<'_> {
             let taint = cx.add_source("the HTTP request", line);
             return (Some(resolved), taint);
         }
+        // A message of this file's own `#[derive(Deserialize)]` type with
+        // size fields (`desc.scratch_bytes`): sizes chosen by whoever
+        // wrote the message (only allocation sizes: its text is the
+        // caller's business).
+        if self
+            .secret_debug_types
+            .contains_key(&format!("{name}{}", crate::checks::DESERIALIZE))
+        {
+            let taint = cx.add_source(format!("a deserialised `{name}` message"), line);
+            return (Some(resolved), taint.only(ALLOC));
+        }
         if route_params && !matches!(name.as_str(), "State" | "Db" | "Connection" | "Config") {
             let taint = cx.add_source("a route parameter", line);
             return (Some(resolved), taint);
@@ -1417,6 +1428,11 @@ impl FileAnalyzer<'_> {
                 self.summaries.get(&key)?.ret_secret.clone()
             }
             Expr::Call(c) => {
+                // `let text = toml::to_string(&settings)?;`: the text holds
+                // the settings' secret field.
+                if let Some(field) = crate::checks::serialized_secret_field(self, cx, e) {
+                    return Some(field);
+                }
                 let Expr::Path(p) = &*c.func else { return None };
                 let callee = self.imports.resolve(&p.path);
                 let key = self.summary_key(cx, &callee, false)?;

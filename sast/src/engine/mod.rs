@@ -1138,7 +1138,10 @@ impl<'a> FileAnalyzer<'a> {
         if self.source.contains("danger_accept_invalid") {
             crate::checks::collect_true_args(file, &mut self.true_args);
         }
-        if self.source.contains("Debug") || self.source.contains("Serialize") {
+        if self.source.contains("Debug")
+            || self.source.contains("Serialize")
+            || self.source.contains("Deserialize")
+        {
             crate::checks::collect_secret_debug_types(file, &mut self.secret_debug_types);
         }
     }
