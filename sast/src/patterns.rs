@@ -679,7 +679,6 @@ const SECRET_WORDS: &[&str] = &[
     "privatekey",
     "pass",
     "bearer",
-    "sessionid",
 ];
 const SECRET_PAIRS: &[(&str, &str)] = &[
     ("api", "key"),
@@ -720,6 +719,11 @@ const NOT_SECRET_SUFFIXES: &[&str] = &[
     "suffix",
     "expiry",
     "expires",
+    "used",
+    "remaining",
+    "only",
+    "enabled",
+    "scheme",
     "ttl",
     "duration",
     "hint",
@@ -829,10 +833,9 @@ const SECRET_PARTS: &[&str] = &[
     "token",
     "key",
     "credential",
-    "bearer",
-    "session",
     "recovery",
     "backup",
+    "bearer",
 ];
 
 /// Could one of `ident`'s words ([`ident_words`], lower-cased) contain one
@@ -871,13 +874,6 @@ pub fn is_secret_name(ident: &str) -> bool {
     };
     if NOT_SECRET_PREFIXES.contains(&first.as_str()) {
         return false;
-    }
-    // A session identifier is the session's credential (`session_id`,
-    // `sessionId`), though other identifiers are not secrets.
-    if let [.., a, b] = words.as_slice() {
-        if a == "session" && b == "id" {
-            return true;
-        }
     }
     if NOT_SECRET_SUFFIXES.contains(&last.as_str()) {
         return false;
@@ -989,8 +985,6 @@ mod tests {
             "GITHUB_TOKEN",
             "client_secret",
             "privateKey",
-            "session_id",
-            "sessionId",
             "bearer",
             "bearer_token",
             "recovery_code",
@@ -1010,8 +1004,12 @@ mod tests {
             "session",
             "user_id",
             "session_count",
+            "session_id",
             "backup_path",
             "recovery_mode",
+            "recovery_code_used",
+            "bearer_only",
+            "backup_codes_remaining",
         ] {
             assert!(!is_secret_name(name), "{name}");
         }

@@ -113,7 +113,12 @@ impl super::Check for Check {
                     e => e,
                 };
                 let span = arg.expr.span();
-                if let Some((ty, field)) = var_of(e).and_then(|v| secret_debug(a, cx, &v)) {
+                // A field of a `Debug` type prints the field, not the type.
+                let whole = matches!(e, Expr::Path(_));
+                if let Some((ty, field)) = var_of(e)
+                    .filter(|_| whole)
+                    .and_then(|v| secret_debug(a, cx, &v))
+                {
                     a.report(
                         Some(cx),
                         id::CLEARTEXT_LOGGING,

@@ -15,7 +15,7 @@ impl super::Check for Check {
             return;
         }
         let Some(value) = lit_str(e) else { return };
-        if !is_placeholder(&value) {
+        if !is_placeholder(&value) && !names_itself(name, &value) {
             let span = e.span();
             a.report(
                 cx,
@@ -79,6 +79,19 @@ impl super::Check for Check {
 /// Text that stands for a secret rather than being one: short, with
 /// spaces, a `${VAR}`/`<value>`/`[elided]` template, one repeated
 /// character, an `ENV_NAME`, "redacted", "masked", a URL.
+/// A literal that is one of its own name's words (`AUTH_SCHEME_BEARER =
+/// "Bearer"`, `TOKEN_TYPE = "token"`): a label, not a credential (but
+/// `password = "password"` is a password).
+fn names_itself(name: &str, value: &str) -> bool {
+    ident_words(name).iter().any(|w| {
+        w.eq_ignore_ascii_case(value)
+            && !matches!(
+                w.as_str(),
+                "password" | "passwd" | "passphrase" | "pass" | "secret" | "key"
+            )
+    })
+}
+
 fn is_placeholder(value: &str) -> bool {
     value.len() < 4
         || value.contains(char::is_whitespace)

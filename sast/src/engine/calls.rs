@@ -64,18 +64,25 @@ impl FileAnalyzer<'_> {
             return source.only(ALLOC).union(default.only(ALLOC));
         }
         // Sources (all local: the operator controls them).
-        if is_argument_parser(&callee, last, c.args.len()) {
-            // A command-line tool opening, fetching or logging what its
-            // operator named is its job (examples and test harnesses in
-            // the registry: 26 such reports, none a vulnerability); text
-            // pasted into SQL or a shell is still an injection.
+        if is_argument_parser(&callee, last, c.args.len())
+            && ["clap", "structopt", "argh", "pico_args", "Parser"]
+                .iter()
+                .any(|k| self.source.contains(k))
+            && !self.summaries.contains_key(callee.as_str())
+        {
+            // A command-line tool opening, fetching, logging, matching or
+            // sizing what its operator named is its job (examples and
+            // test harnesses in the registry: 26 such reports, none a
+            // vulnerability); text pasted into SQL or a shell is still an
+            // injection. Only where the file names a parser crate, and not
+            // when the crate defines the function itself.
             let line = start_of(leftmost_span(&c.func)).0;
             return cx
                 .add_local_source(
                     format!("command-line arguments (`{}`)", short(&callee)),
                     line,
                 )
-                .without(taint::PATH | taint::URL | taint::LOG);
+                .only(taint::SQL | taint::COMMAND);
         }
         for (path, what) in SOURCE_FNS {
             if path_ends_with(&callee, path) {
@@ -315,7 +322,7 @@ impl FileAnalyzer<'_> {
         let saved_secret = cx.closure_secret.take();
         if matches!(
             name.as_str(),
-            "map" | "and_then" | "inspect" | "for_each" | "map_or" | "map_or_else" | "is_some_and"
+            "map" | "and_then" | "inspect" | "for_each" | "is_some_and"
         ) {
             cx.closure_secret = crate::checks::secret_source(cx, &m.receiver);
         }
@@ -504,7 +511,7 @@ impl FileAnalyzer<'_> {
             "get_matches" | "try_get_matches" if m.args.is_empty() => {
                 let line = start_of(span).0;
                 cx.add_local_source(format!("command-line arguments (`.{name}()`)"), line)
-                    .without(taint::PATH | taint::URL | taint::LOG)
+                    .only(taint::SQL | taint::COMMAND)
             }
             _ if RESPONSE_BODY_METHODS.contains(&name.as_str())
                 && self.chain_has_http_response(&m.receiver) =>

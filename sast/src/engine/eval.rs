@@ -253,9 +253,18 @@ impl FileAnalyzer<'_> {
         // size fields (`desc.scratch_bytes`): sizes chosen by whoever
         // wrote the message (only allocation sizes: its text is the
         // caller's business).
-        if self
-            .secret_debug_types
-            .contains_key(&format!("{name}{}", crate::checks::DESERIALIZE))
+        // Not a configuration the operator writes (`AppConfig`,
+        // `Settings`), nor statistics the program reports.
+        let config_like = ident_words(&name).iter().any(|w| {
+            matches!(
+                w.as_str(),
+                "config" | "conf" | "cfg" | "settings" | "options" | "opts" | "args" | "stats"
+            )
+        });
+        if !config_like
+            && self
+                .secret_debug_types
+                .contains_key(&format!("{name}{}", crate::checks::DESERIALIZE))
         {
             let taint = cx.add_source(format!("a deserialised `{name}` message"), line);
             return (Some(resolved), taint.only(ALLOC));
@@ -1406,6 +1415,36 @@ fn returned_secret(cx: &FnCx, block: &syn::Block) -> Option<String> {
         },
         _ => tail,
     };
+    // A parameter handed back (`fn or_empty(password: Option<&str>)`)
+    // is whatever the caller gave, not this name's secret; a masker
+    // (`redact`, `mask`, `hint`) returns something safe to show.
+    let (_, root) = chain(peel(tail));
+    if var_of(root)
+        .and_then(|v| cx.vars.get(&v))
+        .is_some_and(|v| v.param)
+    {
+        return None;
+    }
+    let words = ident_words(&cx.name);
+    if words.iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "redact"
+                | "redacted"
+                | "mask"
+                | "masked"
+                | "hint"
+                | "hash"
+                | "hashed"
+                | "encrypt"
+                | "obfuscate"
+                | "truncate"
+                | "preview"
+                | "fingerprint"
+        )
+    }) {
+        return None;
+    }
     crate::checks::secret_source(cx, tail).filter(|name| crate::patterns::is_secret_name(name))
 }
 
@@ -1423,7 +1462,9 @@ impl FileAnalyzer<'_> {
             {
                 self.call_secret(cx, &m.receiver)
             }
-            Expr::MethodCall(m) => {
+            // Only `self.m()`: a method is looked up by its name, and
+            // another type's `get` or `as_str` is not this one's.
+            Expr::MethodCall(m) if var_of(&m.receiver).as_deref() == Some("self") => {
                 let key = self.summary_key(cx, &m.method.to_string(), true)?;
                 self.summaries.get(&key)?.ret_secret.clone()
             }
@@ -1433,7 +1474,13 @@ impl FileAnalyzer<'_> {
                 if let Some(field) = crate::checks::serialized_secret_field(self, cx, e) {
                     return Some(field);
                 }
+                // A free function or `Self::f`: `String::from(..)` may
+                // resolve to a `From` impl of the file for another type.
                 let Expr::Path(p) = &*c.func else { return None };
+                let segments = p.path.segments.len();
+                if segments > 2 || (segments == 2 && p.path.segments[0].ident != "Self") {
+                    return None;
+                }
                 let callee = self.imports.resolve(&p.path);
                 let key = self.summary_key(cx, &callee, false)?;
                 self.summaries.get(&key)?.ret_secret.clone()
