@@ -692,7 +692,9 @@ const SECRET_PAIRS: &[(&str, &str)] = &[
     ("master", "key"),
     ("session", "key"),
     ("recovery", "code"),
+    ("recovery", "codes"),
     ("backup", "code"),
+    ("backup", "codes"),
 ];
 /// Trailing words that make a secret-looking name refer to something else
 /// (`token_path`, `password_prompt`, `secret_name`).
@@ -988,6 +990,7 @@ mod tests {
             "bearer",
             "bearer_token",
             "recovery_code",
+            "backup_codes",
         ] {
             assert!(is_secret_name(name), "{name}");
         }

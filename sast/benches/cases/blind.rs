@@ -289,3 +289,30 @@ fn neg_parameter_handed_back(username: Option<&str>) {
     let name = or_empty(username);
     println!("{}", name);
 }
+
+fn read_record<R: BufRead>(reader: &mut R) -> std::io::Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    reader.read_until(b'\n', &mut buf)?;
+    Ok(buf)
+}
+
+pub fn pos_length_from_read_until_helper() {
+    let mut reader = BufReader::new(std::io::stdin());
+    let rec = read_record(&mut reader).unwrap();
+    let n = u32::from_le_bytes([rec[0], rec[1], rec[2], rec[3]]) as usize;
+    let _table = Vec::<u64>::with_capacity(n); //~ unbounded-allocation
+}
+
+fn pos_clap2_get_matches_safe() {
+    let matches = clap::App::new("x").get_matches_safe().unwrap();
+    let name = matches.value_of("name").unwrap_or_default();
+    std::process::Command::new("sh").arg("-c").arg(format!("echo {name}")).status().unwrap(); //~ command-injection
+}
+
+fn pos_backup_codes_printed(backup_codes: &[String]) {
+    println!("your codes: {:?}", backup_codes); //~ cleartext-logging
+}
+
+fn neg_backup_codes_remaining(backup_codes_remaining: usize) {
+    println!("{} codes left", backup_codes_remaining);
+}

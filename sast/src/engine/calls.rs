@@ -487,7 +487,8 @@ impl FileAnalyzer<'_> {
                 Taint::CLEAN
             }
             // Reads into a buffer argument.
-            "read_line" | "read_to_string" | "read_to_end" | "read_exact" | "read" => {
+            "read_line" | "read_to_string" | "read_to_end" | "read_exact" | "read"
+            | "read_until" => {
                 // A reader given as a parameter passes its taint on too
                 // (the function's summary: parameter to buffer).
                 if recv.is_tainted() || recv.params != 0 {
@@ -508,7 +509,9 @@ impl FileAnalyzer<'_> {
                     .only(ALLOC)
             }
             // clap's builder: `Command::new("x").arg(..).get_matches()`.
-            "get_matches" | "try_get_matches" if m.args.is_empty() => {
+            "get_matches" | "try_get_matches" | "get_matches_safe" | "get_matches_mut"
+                if m.args.is_empty() =>
+            {
                 let line = start_of(span).0;
                 cx.add_local_source(format!("command-line arguments (`.{name}()`)"), line)
                     .only(taint::SQL | taint::COMMAND)
