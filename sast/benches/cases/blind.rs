@@ -316,3 +316,13 @@ fn pos_backup_codes_printed(backup_codes: &[String]) {
 fn neg_backup_codes_remaining(backup_codes_remaining: usize) {
     println!("{} codes left", backup_codes_remaining);
 }
+
+impl Client {
+    fn pos_secret_call_printed_directly(&self) {
+        eprintln!("GET / with {}", self.auth_header()); //~ cleartext-logging
+    }
+
+    fn neg_hint_call_printed_directly(&self) {
+        eprintln!("GET / with {}", self.token_hint());
+    }
+}

@@ -94,7 +94,13 @@ impl super::Check for Check {
                 .as_deref()
                 .filter(|n| is_plain_secret_name(n))
                 .map(str::to_string)
-                .or_else(|| logged_secret(cx, &arg.expr));
+                .or_else(|| logged_secret(cx, &arg.expr))
+                // `println!("{}", self.auth_header())`: a call whose
+                // function returns a secret (`Summary::ret_secret`).
+                .or_else(|| {
+                    a.call_secret(cx, &arg.expr)
+                        .filter(|n| is_plain_secret_name(n))
+                });
             if let Some(secret) = secret {
                 a.report(
                     Some(cx),

@@ -1451,7 +1451,7 @@ fn returned_secret(cx: &FnCx, block: &syn::Block) -> Option<String> {
 impl FileAnalyzer<'_> {
     /// The secret a call's result holds by its function's summary
     /// (`let header = self.auth_header();`, `connection_string(&db)?`).
-    fn call_secret(&mut self, cx: &FnCx, e: &Expr) -> Option<String> {
+    pub(crate) fn call_secret(&mut self, cx: &FnCx, e: &Expr) -> Option<String> {
         match peel(e) {
             Expr::Try(t) => self.call_secret(cx, &t.expr),
             Expr::MethodCall(m)
