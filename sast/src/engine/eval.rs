@@ -166,6 +166,7 @@ impl FileAnalyzer<'_> {
             if public {
                 summary::report_public(self, sig, &mut summary);
             }
+            self.ret_secrets |= summary.ret_secret.is_some();
             self.summaries.insert(key, summary);
         }
         if cx.sink_cap_hit {
@@ -1452,6 +1453,12 @@ impl FileAnalyzer<'_> {
     /// The secret a call's result holds by its function's summary
     /// (`let header = self.auth_header();`, `connection_string(&db)?`).
     pub(crate) fn call_secret(&mut self, cx: &FnCx, e: &Expr) -> Option<String> {
+        // Called for every binding and logged argument: nothing to find
+        // in a file with no secret-returning function and no type with a
+        // secret field (most files).
+        if !self.ret_secrets && self.secret_debug_types.is_empty() {
+            return None;
+        }
         match peel(e) {
             Expr::Try(t) => self.call_secret(cx, &t.expr),
             Expr::MethodCall(m)

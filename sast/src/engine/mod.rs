@@ -408,6 +408,9 @@ pub struct FileAnalyzer<'a> {
     /// Types of this file that derive `Debug` over a field named like a
     /// secret, with that field (`SigningParams` -> `secret_key`).
     pub(crate) secret_debug_types: HashMap<String, String>,
+    /// Some function of the file returns a secret (`Summary::ret_secret`):
+    /// until one does, a binding's call is not looked up for one.
+    pub(crate) ret_secrets: bool,
     pub findings: Vec<RawFinding>,
     /// Summaries of the file's functions analysed so far, by key (`name`,
     /// `Type::name`).
@@ -1093,6 +1096,7 @@ impl<'a> FileAnalyzer<'a> {
             verifiers: HashMap::default(),
             true_args: HashMap::default(),
             secret_debug_types: HashMap::default(),
+            ret_secrets: false,
             findings: Vec::new(),
             depth: 0,
             limit_line: None,
@@ -1272,6 +1276,7 @@ impl<'a> FileAnalyzer<'a> {
                 self.limit_line = old.limit_line;
             }
             if let (Some(key), Some(summary)) = (key, &old.summary) {
+                self.ret_secrets |= summary.ret_secret.is_some();
                 self.summaries.insert(key.to_string(), summary.clone());
             }
             return old;
@@ -1335,6 +1340,7 @@ impl<'a> FileAnalyzer<'a> {
                     .push(key.clone());
             }
         }
+        self.ret_secrets |= summary.ret_secret.is_some();
         self.summaries.insert(key, summary);
     }
 
