@@ -89,6 +89,18 @@ PY
 )
 }
 
+# The ceiling the decision log leaves: the same warm pinned pod on a server
+# without it. A closed-loop client with CONNECTIONS connections gets
+# CONNECTIONS / latency, and with the log on each review also waits for at
+# least one durable write, so the log-on throughput is at most
+# CONNECTIONS / (log-off latency + one write+fdatasync) (printed at the end).
+PORT=$(free_port)
+"$T" admission serve --listen "127.0.0.1:$PORT" --tls-cert tls.crt --tls-key tls.key --policy policy.yaml --cache-ttl 300 --allow-insecure-registry >/dev/null 2>&1 &
+for _ in $(seq 50); do curl -sfk "https://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
+run "log off: warm pinned (ceiling)" "$PORT" /validate review-digest.lua; NOLOG=$RPS
+kill %% 2>/dev/null || true
+wait %% 2>/dev/null || true
+SYNC_MS=0
 for mode in warm cold; do
   PORT=$(free_port)
   TTL=300; [ $mode = cold ] && TTL=0
@@ -104,7 +116,7 @@ for mode in warm cold; do
   run "admission $mode, image:tag" "$PORT" /validate review.lua
   # Group commit, from the server's own counters: records per fdatasync
   # and the time one write+fdatasync took.
-  curl -sk "https://127.0.0.1:$PORT/metrics" | python3 -c '
+  ms=$(curl -sk "https://127.0.0.1:$PORT/metrics" | python3 -c '
 import sys
 m = {}
 for line in sys.stdin:
@@ -116,16 +128,25 @@ if syncs:
     print("  group commit: %d records in %d fdatasyncs (%.1f per sync, largest %d), %.2f ms per write+fdatasync" % (
         m["tollgate_decision_log_records_total"], syncs, m["tollgate_decision_log_records_total"] / syncs,
         m["tollgate_decision_log_max_batch"], 1000 * m["tollgate_decision_log_sync_seconds_total"] / syncs), file=sys.stderr)
-'
+    print("%.4f" % (1000 * m["tollgate_decision_log_sync_seconds_total"] / syncs))
+else:
+    print("0")
+')
+  [ $mode = warm ] && SYNC_MS=$ms
   kill %% 2>/dev/null || true
   wait %% 2>/dev/null || true
   echo "  decision log: $(wc -l < "$LOG") records" >&2
 done
-python3 - "$PINNED" "$FLOOR" "$PINNED_P99" "$PINNED_ERR" <<'PY'
+python3 - "$PINNED" "$FLOOR" "$PINNED_P99" "$PINNED_ERR" "$NOLOG" "$SYNC_MS" "$CONNECTIONS" <<'PY'
 import sys
-pinned, floor, p99, err = float(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
+pinned, floor, p99, err, nolog, sync_ms, conns = float(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6]), int(sys.argv[7])
 ratio = pinned / floor
 print(f"warm pinned pod / healthz floor = {pinned:.0f} / {floor:.0f} = {ratio:.0%}   p99 {p99:.2f} ms   errors {err}   (target: >= 50%, p99 < 5 ms, 0 errors)")
+if nolog > 0:
+    base_ms = 1000 * conns / nolog
+    ceiling = 1000 * conns / (base_ms + sync_ms)
+    print(f"log off: {nolog:.0f} = {nolog / floor:.0%} of the floor ({base_ms:.3f} ms per review at {conns} connections); one write+fdatasync {sync_ms:.3f} ms;"
+          f" log-on ceiling {conns} / ({base_ms:.3f} + {sync_ms:.3f}) ms = {ceiling:.0f} = {ceiling / floor:.0%} of the floor; reached {pinned / ceiling:.0%} of it")
 PY
 echo "wrk -t2 -c$CONNECTIONS -d${DURATION}s on 2 cores (wrk shares them), loopback TLS 1.3, decision log on ($(df --output=fstype "$LOGS" | tail -1) at $LOGS). A tag is resolved on every review (HEAD and GET: never"
 echo "cached, a moved tag must not inherit a verdict); a digest-pinned image is answered from the cache. cold = cache off, every review verified."

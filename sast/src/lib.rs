@@ -371,21 +371,44 @@ pub fn scan(targets: &[PathBuf], options: &Options) -> Result<Report, Error> {
         let mut involved = crate::HashSet::default();
         // Whether the pass after the rounds has work.
         let mut deferred = false;
-        for (i, result) in per_file.iter_mut().enumerate() {
+        // What each file would import now, and whether its lookups would
+        // all get the same answers (it would be analysed to the same
+        // result: only its imports change); computed on the workers.
+        let lookup = |i: usize, result: &FileResult| {
             if !may_import[i] {
-                continue;
+                return None;
             }
             let wanted = index.for_file(&result.path, &result.calls);
             if wanted.is_empty() {
-                continue;
+                return None;
             }
+            let unchanged = wanted == result.imported;
+            let same = unchanged || result.probes.same_answers(&result.imported, &wanted);
+            Some((wanted, unchanged, same))
+        };
+        type LookedUp = Option<(Vec<(String, Summary, bool)>, bool, bool)>;
+        let looked_up: Vec<LookedUp> = match &pool {
+            Some(pool) => pool.install(|| {
+                per_file
+                    .par_iter()
+                    .enumerate()
+                    .map(|(i, result)| lookup(i, result))
+                    .collect()
+            }),
+            None => per_file
+                .iter()
+                .enumerate()
+                .map(|(i, result)| lookup(i, result))
+                .collect(),
+        };
+        for ((i, result), looked) in per_file.iter_mut().enumerate().zip(looked_up) {
+            let Some((wanted, unchanged, same)) = looked else {
+                continue;
+            };
             involved.insert(i);
-            if wanted == result.imported {
+            if unchanged {
                 continue;
             }
-            // A file whose lookups all get the same answers would be
-            // analysed to the same result: only its imports change.
-            let same = result.probes.same_answers(&result.imported, &wanted);
             if called[i] == settled {
                 // Left for the pass after the rounds.
                 deferred |= !same;
@@ -733,6 +756,21 @@ fn spaced(cell: &'static Lazy, pattern: impl FnOnce() -> String) -> Option<&'sta
 /// `#[cfg_attr(feature = "a]", path = "real.rs")]`), for [`spaced`].
 const ATTR: &str = r#"# \[(?:[^\]"]|"(?:[^"\\]|\\.)*")*\]"#;
 
+/// What [`compiled_in`] follows, in comment-blanked text: `#[path]`,
+/// the two `include!` forms and `mod x;` (capture groups 1 to 4).
+fn reference_pattern() -> Option<&'static regex::Regex> {
+    static REF: Lazy = std::sync::OnceLock::new();
+    spaced(&REF, || {
+        [
+            r#"# \[ (?:cfg_attr \((?:[^\]"]|"(?:[^"\\]|\\.)*")*?, )?path = r?\#*"([^"]+)""#,
+            r#"\binclude ! [(\[{] concat ! \( env ! \( "CARGO_MANIFEST_DIR" \) , r?\#*"([^"]+)""#,
+            r#"\binclude ! [(\[{] r?\#*"([^"]+)""#,
+            r"\bmod~(?:r\#)?([A-Za-z_][A-Za-z0-9_]*) ;",
+        ]
+        .join("|")
+    })
+}
+
 /// Files under `target` that the scanned files compile in but the walk
 /// did not collect (another extension, a hidden, ignored, `target` or
 /// `tests` directory, a symbolic link): modules declared with `mod x;`,
@@ -751,16 +789,7 @@ const ATTR: &str = r#"# \[(?:[^\]"]|"(?:[^"\\]|\\.)*")*\]"#;
 /// the path.
 fn compiled_in(target: &Path, files: &[PathBuf]) -> CompiledIn {
     use rayon::prelude::*;
-    static REF: Lazy = std::sync::OnceLock::new();
-    let Some(reference) = spaced(&REF, || {
-        [
-            r#"# \[ (?:cfg_attr \((?:[^\]"]|"(?:[^"\\]|\\.)*")*?, )?path = r?\#*"([^"]+)""#,
-            r#"\binclude ! [(\[{] concat ! \( env ! \( "CARGO_MANIFEST_DIR" \) , r?\#*"([^"]+)""#,
-            r#"\binclude ! [(\[{] r?\#*"([^"]+)""#,
-            r"\bmod~(?:r\#)?([A-Za-z_][A-Za-z0-9_]*) ;",
-        ]
-        .join("|")
-    }) else {
+    let Some(reference) = reference_pattern() else {
         return CompiledIn::default();
     };
     let walked: crate::HashSet<&Path> = files.iter().map(PathBuf::as_path).collect();
@@ -776,7 +805,7 @@ fn compiled_in(target: &Path, files: &[PathBuf]) -> CompiledIn {
         let Ok(text) = std::fs::read_to_string(file) else {
             return Vec::new();
         };
-        if !text.contains("path") && !text.contains("include") && !text.contains("mod") {
+        if !may_reference(&text) {
             return Vec::new();
         }
         // Comments blanked: one inside a declaration does not hide it,
@@ -1107,6 +1136,69 @@ enum Place {
 /// with an attribute naming a `path` makes everything inside it unknown.
 fn places(text: &str, at: &[usize]) -> Vec<Place> {
     lex(text, at, None)
+}
+
+/// Whether `text` may hold a reference that [`compiled_in`] follows: a
+/// `mod` word followed by a name and `;`, a `path` followed by `=`, or an
+/// `include` followed by `!`, with only whitespace and comments between
+/// (comments skipped as [`code_only`] blanks them). It never says no to
+/// text whose comment-blanked form the reference pattern matches, and it
+/// saves that blanking (a lexer pass and a copy) on the files that declare
+/// no module (most of them: `mod tests { .. }` is not a declaration).
+fn may_reference(text: &str) -> bool {
+    let b = text.as_bytes();
+    let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80;
+    // Past whitespace and comments from `i`.
+    let skip = |mut i: usize| -> usize {
+        loop {
+            match b.get(i..) {
+                Some([b'/', b'/', ..]) => {
+                    i = memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |n| i + n);
+                }
+                Some([b'/', b'*', ..]) => {
+                    let mut depth = 0usize;
+                    while i < b.len() {
+                        if b[i..].starts_with(b"/*") {
+                            depth += 1;
+                            i += 2;
+                        } else if b[i..].starts_with(b"*/") {
+                            depth -= 1;
+                            i += 2;
+                            if depth == 0 {
+                                break;
+                            }
+                        } else {
+                            i += 1;
+                        }
+                    }
+                }
+                Some([c, ..]) if c.is_ascii_whitespace() || *c == 0x0b => i += 1,
+                Some([c, ..]) if *c >= 0x80 => match text.get(i..).and_then(|s| s.chars().next()) {
+                    Some(ch) if ch.is_whitespace() || ch == '\u{200E}' || ch == '\u{200F}' => {
+                        i += ch.len_utf8()
+                    }
+                    _ => return i,
+                },
+                _ => return i,
+            }
+        }
+    };
+    let after = |word: &[u8], check: &dyn Fn(usize) -> bool| {
+        memchr::memmem::find_iter(b, word).any(|at| check(skip(at + word.len())))
+    };
+    after(b"path", &|i| b.get(i) == Some(&b'='))
+        || after(b"include", &|i| b.get(i) == Some(&b'!'))
+        || after(b"mod", &|i| {
+            let mut j = i;
+            if b[j..].starts_with(b"r#") {
+                j += 2;
+            }
+            let start = j;
+            while j < b.len() && ident(b[j]) {
+                j += 1;
+            }
+            j > start && b.get(skip(j)) == Some(&b';')
+        })
 }
 
 /// The text with every comment (doc comments too) blanked out: each of
@@ -1963,6 +2055,56 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
     use super::*;
+
+    #[test]
+    fn may_reference_never_misses_what_the_pattern_finds() {
+        let reference = reference_pattern().unwrap();
+        let cases = [
+            ("mod a;", true),
+            ("mod /* c */ a /* d */ ;", true),
+            ("mod // c\n a\n// d\n;", true),
+            ("mod\u{200E}a\u{200F};", true),
+            ("mod r#type;", true),
+            ("pub(crate) mod\ta ;", true),
+            ("#[path /* x */ = \"a.rs\"] mod a { }", true),
+            ("#[cfg_attr(unix, path = \"u.rs\")] mod a { }", true),
+            ("include /* x */ ! (\"a.rs\");", true),
+            (
+                "include!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/a.rs\"));",
+                true,
+            ),
+            ("mod /* /* nested */ */ a;", true),
+            ("mod a { fn f() {} }", false),
+            ("use std::path::Path; fn f(p: &Path) {}", false),
+            ("// mod a { }\nfn include_all() {}", false),
+            ("fn f() { let model = 1; }", false),
+        ];
+        for (text, expected) in cases {
+            let found = reference.is_match(&code_only(text));
+            assert_eq!(found, expected, "pattern on {text:?}");
+            assert_eq!(may_reference(text), expected, "prefilter on {text:?}");
+        }
+        // Never no where the pattern matches, on every source file of
+        // this crate.
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut stack = vec![dir];
+        let mut checked = 0;
+        while let Some(d) = stack.pop() {
+            for entry in std::fs::read_dir(&d).unwrap() {
+                let p = entry.unwrap().path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if p.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&p).unwrap();
+                    if reference.is_match(&code_only(&text)) {
+                        assert!(may_reference(&text), "{}", p.display());
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 0);
+    }
 
     const CALLER: &str = r#"
 use axum::extract::Query;

@@ -185,6 +185,17 @@ pub(crate) fn function_mentions(
     let Some(lines) = a.lines.get(first.saturating_sub(1)..last) else {
         return true;
     };
+    // A file that mentions none of the words has no function that does
+    // (searched once per file and list).
+    let file_key = (usize::MAX, usize::MAX, words.as_ptr() as usize);
+    let in_file = *a
+        .mentions
+        .borrow_mut()
+        .entry(file_key)
+        .or_insert_with(|| words.iter().any(|w| a.source.contains(w)));
+    if !in_file {
+        return false;
+    }
     // Small ranges are searched again (cheaper than the cache); a range
     // of a long line is searched once.
     let bytes: usize = lines.iter().map(|l| l.len()).sum();
