@@ -524,7 +524,12 @@ fn ident_end(bytes: &[u8], mut i: usize) -> usize {
 
 /// The length of the non-ASCII white space Rust's lexer skips at `i`
 /// (U+0085, U+200E, U+200F, U+2028, U+2029), or 0: not part of a word.
+#[inline]
 fn unicode_space(bytes: &[u8], i: usize) -> usize {
+    // Every such space starts with 0xc2 or 0xe2 (most bytes are ASCII).
+    if !matches!(bytes.get(i), Some(0xc2 | 0xe2)) {
+        return 0;
+    }
     match bytes.get(i..i + 3) {
         Some([0xe2, 0x80, 0x8e | 0x8f | 0xa8 | 0xa9]) => 3,
         _ if bytes.get(i..i + 2) == Some(&[0xc2, 0x85]) => 2,

@@ -119,6 +119,16 @@ impl FileAnalyzer<'_> {
         {
             return default.without(LOG);
         }
+        // `Url::parse_with_params("https://api.example.com/x", &[("q", v)])`:
+        // the values go into the query string, the host is the literal's.
+        if path_ends_with(&callee, "Url::parse_with_params")
+            && c.args
+                .first()
+                .and_then(lit_str)
+                .is_some_and(|base| base.contains("://"))
+        {
+            return default.without(crate::taint::URL);
+        }
         // Sanitisers.
         for (path, kinds) in SANITIZER_FNS {
             if path_ends_with(&callee, path) {
@@ -224,6 +234,11 @@ impl FileAnalyzer<'_> {
     pub(crate) fn receiver_type(&self, cx: &FnCx, recv: &Expr) -> Option<String> {
         let (_, root) = chain(recv);
         match root {
+            // `self.http`, `state.client`: the field's declared type.
+            Expr::Field(f) => match &f.member {
+                syn::Member::Named(name) => self.field_types.get(&name.to_string())?.clone(),
+                syn::Member::Unnamed(_) => None,
+            },
             Expr::Path(_) => var_of(root)
                 .and_then(|v| cx.vars.get(&v))
                 .and_then(|v| v.ty.clone()),

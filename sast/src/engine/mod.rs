@@ -408,6 +408,13 @@ pub struct FileAnalyzer<'a> {
     /// Types of this file that derive `Debug` over a field named like a
     /// secret, with that field (`SigningParams` -> `secret_key`).
     pub(crate) secret_debug_types: HashMap<String, String>,
+    /// The type of each named field of the file's structs, by field name
+    /// (`None` when structs disagree): `self.http.get(url)` on a field
+    /// `http: reqwest::Client` is a request.
+    pub(crate) field_types: HashMap<String, Option<String>>,
+    /// Functions the file hands to a warp filter (`.and_then(upload)`):
+    /// their text parameters are request data.
+    pub(crate) warp_handlers: HashSet<String>,
     /// Some function of the file returns a secret (`Summary::ret_secret`):
     /// until one does, a binding's call is not looked up for one.
     pub(crate) ret_secrets: bool,
@@ -1094,6 +1101,8 @@ impl<'a> FileAnalyzer<'a> {
             include_tests,
             literal_consts: HashSet::default(),
             verifiers: HashMap::default(),
+            field_types: HashMap::default(),
+            warp_handlers: HashSet::default(),
             true_args: HashMap::default(),
             secret_debug_types: HashMap::default(),
             ret_secrets: false,
@@ -1148,6 +1157,60 @@ impl<'a> FileAnalyzer<'a> {
         {
             crate::checks::collect_secret_debug_types(file, &mut self.secret_debug_types);
         }
+        self.collect_field_types(file);
+        if self.source.contains("warp") {
+            self.collect_warp_handlers(file);
+        }
+    }
+
+    /// [`Self::field_types`] of (a chunk of) the file.
+    fn collect_field_types(&mut self, file: &syn::File) {
+        struct Fields<'a, 'f> {
+            a: &'a mut FileAnalyzer<'f>,
+        }
+        impl<'ast> syn::visit::Visit<'ast> for Fields<'_, '_> {
+            fn visit_item_struct(&mut self, s: &'ast syn::ItemStruct) {
+                for field in &s.fields {
+                    let (Some(name), syn::Type::Path(tp)) = (&field.ident, &field.ty) else {
+                        continue;
+                    };
+                    let ty = self.a.imports.resolve(&tp.path);
+                    let entry = self
+                        .a
+                        .field_types
+                        .entry(name.to_string())
+                        .or_insert_with(|| Some(ty.clone()));
+                    if entry.as_deref() != Some(ty.as_str()) {
+                        *entry = None;
+                    }
+                }
+                syn::visit::visit_item_struct(self, s);
+            }
+        }
+        syn::visit::Visit::visit_file(&mut Fields { a: self }, file);
+    }
+
+    /// [`Self::warp_handlers`] of (a chunk of) the file.
+    fn collect_warp_handlers(&mut self, file: &syn::File) {
+        struct Handlers<'a, 'f> {
+            a: &'a mut FileAnalyzer<'f>,
+        }
+        impl<'ast> syn::visit::Visit<'ast> for Handlers<'_, '_> {
+            fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+                if matches!(m.method.to_string().as_str(), "map" | "and_then" | "then")
+                    && m.args.len() == 1
+                    && self.a.is_warp_filter(&m.receiver)
+                {
+                    if let Some(Expr::Path(p)) = m.args.first().map(peel) {
+                        if let Some(last) = p.path.segments.last() {
+                            self.a.warp_handlers.insert(last.ident.to_string());
+                        }
+                    }
+                }
+                syn::visit::visit_expr_method_call(self, m);
+            }
+        }
+        syn::visit::Visit::visit_file(&mut Handlers { a: self }, file);
     }
 
     pub fn run(&mut self, file: &syn::File) {
