@@ -1250,6 +1250,15 @@ fn lex(text: &str, at: &[usize], mut comments: Option<&mut Vec<(usize, usize)>>)
     // position inside one is not a declaration (`// #[cfg(test)]` above a
     // production `mod x;`, the text of one in a string).
     let mut skipped_from = usize::MAX;
+    // rustc drops a byte-order mark and a first line that starts with
+    // `#!` but not `#![` (a shebang): a quote in it opens nothing (red
+    // team rt36: `#!/x "` hid the `#[path] mod x;` on the next line).
+    if text.starts_with('\u{feff}') {
+        i = '\u{feff}'.len_utf8();
+    }
+    if text[i..].starts_with("#!") && !text[i + 2..].trim_start().starts_with('[') {
+        i = text[i..].find('\n').map_or(b.len(), |n| i + n);
+    }
     while i < b.len() {
         while next < at.len() && at[next] <= i {
             out.push(if at[next] > skipped_from && at[next] < i {
@@ -1346,13 +1355,29 @@ fn lex(text: &str, at: &[usize], mut comments: Option<&mut Vec<(usize, usize)>>)
                 words = [None, None];
                 path_attr = false;
             }
+            // A number and its suffix (`1r` is not the start of a raw
+            // string: red team rt36).
+            c if c.is_ascii_digit() => {
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                    i += 1;
+                }
+                words = [None, None];
+                continue;
+            }
             c if c.is_ascii_alphabetic() || c == b'_' => {
                 let start = i;
                 while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
                     i += 1;
                 }
+                // The end of a longer name (`ér"`) starts no raw string.
+                let in_name = start > 0 && b[start - 1] >= 0x80 && {
+                    let before = text[..start].chars().next_back();
+                    before.is_some_and(|ch| {
+                        !(ch.is_whitespace() || ch == '\u{200E}' || ch == '\u{200F}')
+                    })
+                };
                 // A raw string (`r"..."`, `br#"..."#`, `cr"..."`): no escapes.
-                if matches!(&text[start..i], "r" | "br" | "cr") {
+                if !in_name && matches!(&text[start..i], "r" | "br" | "cr") {
                     let hashes = b[i..].iter().take_while(|&&h| h == b'#').count();
                     if b.get(i + hashes) == Some(&b'"') {
                         let mut close = vec![b'"'];
@@ -2074,6 +2099,18 @@ mod tests {
                 true,
             ),
             ("mod /* /* nested */ */ a;", true),
+            // A shebang line's quote opens nothing; a number's suffix is
+            // not a raw string's prefix (red team rt36).
+            (
+                "#!/usr/bin/env run \"\n#[path = \".hidden/x.rs\"]\nmod x;\n// \"",
+                true,
+            ),
+            ("\u{feff}#!/x \"\nmod x;\n// \"", true),
+            (
+                "m!(1r\"\\\" // \"); #[path = \".hidden/x.rs\"] mod x;",
+                true,
+            ),
+            ("#![allow(x)] /* \" */ mod x;", true),
             ("mod a { fn f() {} }", false),
             ("use std::path::Path; fn f(p: &Path) {}", false),
             ("// mod a { }\nfn include_all() {}", false),

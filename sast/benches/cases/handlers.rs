@@ -1,5 +1,6 @@
-// Request data reaching sinks through a struct's client field, a warp
-// filter's named handler, and the validating functions that stop it.
+// Request data reaching sinks through a struct's client field and a warp
+// filter's named handler (a validating function of the crate's own is not
+// read as a sanitiser: `allowed` and `checked` below are reported).
 use axum::extract::{Query, State};
 use bytes::Bytes;
 use reqwest::Client;
@@ -49,10 +50,26 @@ pub async fn pos_scheme_check_is_not_allow_list(State(hub): State<Hub>, Query(q)
     }
 }
 
-pub async fn neg_allow_listed_host(State(hub): State<Hub>, Query(q): Query<Params>) {
+pub async fn pos_own_allow_list_not_read(State(hub): State<Hub>, Query(q): Query<Params>) {
     if let Some(u) = hub.allowed(&q.link) {
-        let _ = hub.http.get(u).send().await;
+        let _ = hub.http.get(u).send().await; //~ ssrf
     }
+}
+
+// A dead struct declaring the field with another type hides nothing.
+#[allow(dead_code)]
+struct Decoy {
+    http: String,
+    db: Client,
+}
+
+pub struct Store {
+    db: sqlx::PgPool,
+}
+
+pub async fn pos_field_named_like_a_client_elsewhere(State(st): State<Store>, Query(q): Query<Params>) {
+    let sql = format!("SELECT * FROM users WHERE name = '{}'", q.link);
+    let _ = st.db.execute(sql.as_str()).await; //~ sql-injection
 }
 
 pub async fn neg_value_in_query_string(State(hub): State<Hub>, Query(q): Query<Params>) {
@@ -92,7 +109,7 @@ async fn put(name: String, body: Bytes) -> Result<impl warp::Reply, warp::Reject
 
 async fn put_checked(name: String, body: Bytes) -> Result<impl warp::Reply, warp::Rejection> {
     if let Some(dest) = checked(&name) {
-        std::fs::write(&dest, &body).ok();
+        std::fs::write(&dest, &body).ok(); //~ path-traversal
     }
     Ok(warp::reply())
 }
@@ -122,6 +139,34 @@ pub fn neg_not_a_handler(name: String) {
     let _ = std::fs::read(Path::new(ROOT).join(name));
 }
 
+// The configured base directory, handed in with `warp::any().map(..)`.
+async fn browse(base: String, name: String) -> Result<impl warp::Reply, warp::Rejection> {
+    let _ = std::fs::read_dir(Path::new(&base));
+    let _ = std::fs::read(Path::new(&base).join(name)); //~ path-traversal
+    Ok(warp::reply())
+}
+
+// Same names as handlers given by path (`api::fetch`), not these.
+pub struct Files {
+    dir: PathBuf,
+}
+
+impl Files {
+    pub fn fetch(&self, key: String) -> std::io::Result<Vec<u8>> {
+        std::fs::read(self.dir.join(key))
+    }
+}
+
+pub fn fetch(cfg: String) -> std::io::Result<String> {
+    std::fs::read_to_string(cfg)
+}
+
+mod api {
+    pub async fn fetch(_name: String) -> Result<String, warp::Rejection> {
+        Ok(String::new())
+    }
+}
+
 pub fn routes(
     root: std::sync::Arc<PathBuf>,
 ) -> impl Filter<Extract = (impl warp::Reply,), Error = warp::Rejection> + Clone {
@@ -142,5 +187,13 @@ pub fn routes(
         .and(warp::query::<HashMap<String, String>>())
         .and_then(lookup);
     let e = warp::get().and(with_root).and_then(list);
-    a.or(b).or(c).or(d).or(e)
+    let base = String::from("/srv/browse");
+    let f = warp::get()
+        .and(warp::any().map(move || base.clone()))
+        .and(warp::header::<String>("x-name"))
+        .and_then(browse);
+    let g = warp::get()
+        .and(warp::header::<String>("x-name"))
+        .and_then(api::fetch);
+    a.or(b).or(c).or(d).or(e).or(f).or(g)
 }

@@ -12,7 +12,12 @@ impl super::Check for Check {
         match m.name {
             "get" | "post" | "put" | "patch" | "delete" | "head" | "request" => {
                 let ty = a.receiver_type(cx, &m.expr.receiver).unwrap_or_default();
-                if HTTP_CLIENT_TYPES.iter().any(|h| path_ends_with(&ty, h)) {
+                let is_client = |ty: &str| HTTP_CLIENT_TYPES.iter().any(|h| path_ends_with(ty, h));
+                if is_client(&ty)
+                    || a.field_receiver_types(&m.expr.receiver)
+                        .iter()
+                        .any(|t| is_client(t))
+                {
                     let url = if m.name == "request" {
                         m.args.get(1).copied().unwrap_or_default()
                     } else {

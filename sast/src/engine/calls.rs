@@ -234,11 +234,6 @@ impl FileAnalyzer<'_> {
     pub(crate) fn receiver_type(&self, cx: &FnCx, recv: &Expr) -> Option<String> {
         let (_, root) = chain(recv);
         match root {
-            // `self.http`, `state.client`: the field's declared type.
-            Expr::Field(f) => match &f.member {
-                syn::Member::Named(name) => self.field_types.get(&name.to_string())?.clone(),
-                syn::Member::Unnamed(_) => None,
-            },
             Expr::Path(_) => var_of(root)
                 .and_then(|v| cx.vars.get(&v))
                 .and_then(|v| v.ty.clone()),
@@ -252,6 +247,23 @@ impl FileAnalyzer<'_> {
                 _ => None,
             },
             _ => None,
+        }
+    }
+
+    /// The types the file's structs declare for the field a method is
+    /// called on (`self.http.get(..)`, `st.client.post(..)`); empty for
+    /// another receiver.
+    pub(crate) fn field_receiver_types(&self, recv: &Expr) -> &[String] {
+        let (methods, root) = chain(recv);
+        match root {
+            Expr::Field(f) if methods.is_empty() => match &f.member {
+                syn::Member::Named(name) => self
+                    .field_types
+                    .get(&name.to_string())
+                    .map_or(&[], Vec::as_slice),
+                syn::Member::Unnamed(_) => &[],
+            },
+            _ => &[],
         }
     }
 
@@ -272,6 +284,107 @@ impl FileAnalyzer<'_> {
                 .and_then(|v| cx.vars.get(&v))
                 .is_some_and(|v| v.shell),
         }
+    }
+
+    /// What a warp filter extracts, in order, as bits (set: request data;
+    /// clear: a value the application adds, `warp::any().map(..)` or its
+    /// own filter `with_db(db)`); `None` when the chain is not read
+    /// (`.or`, more than 64 values).
+    pub(crate) fn warp_extracts(&self, filter: &Expr) -> Option<u64> {
+        let mut out: Vec<bool> = Vec::new();
+        self.warp_extract_into(filter, &mut out)?;
+        if out.len() > 64 {
+            return None;
+        }
+        Some(
+            out.iter()
+                .enumerate()
+                .fold(0u64, |bits, (i, r)| if *r { bits | 1 << i } else { bits }),
+        )
+    }
+
+    fn warp_extract_into(&self, filter: &Expr, out: &mut Vec<bool>) -> Option<()> {
+        let (methods, root) = chain(filter);
+        // The root: a `warp::` filter or `warp::path!`.
+        let resolved = |p: &syn::Path| {
+            if p.segments.len() == 1 {
+                self.imports.resolve_ident(&last_ident(p))
+            } else {
+                self.imports.resolve(p)
+            }
+        };
+        match root {
+            Expr::Macro(m) => {
+                if !resolved(&m.mac.path).starts_with("warp::") {
+                    out.push(false);
+                } else {
+                    // `path!("a" / String / u32)`: one value per type.
+                    for tt in m.mac.tokens.clone() {
+                        if let proc_macro2::TokenTree::Ident(_) = tt {
+                            out.push(true);
+                        }
+                    }
+                }
+            }
+            Expr::Call(c) => {
+                let Expr::Path(p) = &*c.func else {
+                    out.push(false);
+                    return Some(());
+                };
+                let path = resolved(&p.path);
+                if let Some(rest) = path.strip_prefix("warp::") {
+                    let last = rest.rsplit("::").next().unwrap_or(rest);
+                    let none = matches!(
+                        last,
+                        "any"
+                            | "get"
+                            | "post"
+                            | "put"
+                            | "delete"
+                            | "patch"
+                            | "head"
+                            | "options"
+                            | "method"
+                            | "end"
+                            | "path"
+                            | "content_length_limit"
+                            | "exact"
+                            | "host"
+                            | "log"
+                            | "cors"
+                            | "trace"
+                            | "reply"
+                    ) && !(last == "path" && rest.starts_with("path::"));
+                    if !none {
+                        out.push(true);
+                    }
+                } else {
+                    // The application's own filter: one value of its own.
+                    out.push(false);
+                }
+            }
+            _ => return None,
+        }
+        // Methods from the root outwards.
+        for m in methods.iter().rev() {
+            match m.method.to_string().as_str() {
+                "and" => {
+                    let arg = m.args.first()?;
+                    self.warp_extract_into(arg, out)?;
+                }
+                // `.map(|..| value)` replaces the values with one, which the
+                // application made (from request data or not: read as
+                // request data if any went in).
+                "map" | "and_then" | "then" => {
+                    let any = out.iter().any(|r| *r);
+                    out.clear();
+                    out.push(any);
+                }
+                "untuple_one" | "boxed" | "clone" | "with" | "recover" | "unify" => {}
+                _ => return None,
+            }
+        }
+        Some(())
     }
 
     /// A warp filter chain: rooted at a `warp::` function or `warp::path!`.

@@ -71,9 +71,16 @@ impl FileAnalyzer<'_> {
                 "get" | "post" | "put" | "delete" | "patch" | "head" | "route"
             ) && matches!(&a.meta, syn::Meta::List(l) if l.tokens.to_string().contains('<'))
         });
-        // A function a warp filter hands its extracted values to.
-        let warp_handler =
-            !self.warp_handlers.is_empty() && self.warp_handlers.contains(&sig.ident.to_string());
+        // A free function a warp filter hands its extracted values to: the
+        // positions that are request data.
+        let warp_positions = if cx.self_ty.is_none() && !self.warp_handlers.is_empty() {
+            self.warp_handlers
+                .get(&sig.ident.to_string())
+                .copied()
+                .unwrap_or(0)
+        } else {
+            0
+        };
         let mut has_self = false;
         for (index, input) in sig.inputs.iter().enumerate() {
             match input {
@@ -89,7 +96,9 @@ impl FileAnalyzer<'_> {
                     );
                 }
                 syn::FnArg::Typed(pt) => {
-                    let warp = warp_handler && warp_request_type(&pt.ty);
+                    let warp = index < 64
+                        && warp_positions & (1u64 << index) != 0
+                        && warp_request_type(&pt.ty);
                     let (ty_path, taint) = self.param_info(&mut cx, &pt.ty, route_params || warp);
                     // Request data is a source; any other parameter is
                     // tracked for the function's summary.
@@ -131,7 +140,7 @@ impl FileAnalyzer<'_> {
             summary.public = public;
             summary.ret_params = ret.params;
             summary.ret_secret = returned_secret(&cx, block);
-            summary.ret_pkinds = ret.pkinds & !self.validated_kinds(sig, block);
+            summary.ret_pkinds = ret.pkinds;
             // File contents stay a source inside the function that reads
             // them, but are not exported: files a program reads and then
             // acts on (manifests, layouts, configuration) are its own.
@@ -1519,47 +1528,4 @@ fn warp_request_type(ty: &syn::Type) -> bool {
             "String" | "str" | "Bytes" | "HashMap" | "FullPath" | "Tail" | "Value"
         )
     })
-}
-
-impl FileAnalyzer<'_> {
-    /// The kinds a validating function's result is safe for: a function
-    /// that returns an `Option` or a `Result` and whose body checks a
-    /// path's components (`components()` with `Component::Normal` or
-    /// `ParentDir`, `contains("..")`, `canonicalize` then `starts_with`)
-    /// or a URL's host against a list or a constant (`host_str()` with
-    /// `any(`, `contains(`, `==` or `matches!`) hands back only what
-    /// passed (`sanitize(name)?`, `allowed(&url).ok_or(..)?`), like the
-    /// inline checks `guards` reads.
-    fn validated_kinds(&self, sig: &syn::Signature, block: &syn::Block) -> u16 {
-        let syn::ReturnType::Type(_, ty) = &sig.output else {
-            return 0;
-        };
-        let syn::Type::Path(tp) = &**ty else {
-            return 0;
-        };
-        if !tp
-            .path
-            .segments
-            .last()
-            .is_some_and(|s| matches!(s.ident.to_string().as_str(), "Option" | "Result"))
-        {
-            return 0;
-        }
-        use crate::checks::function_mentions as mentions;
-        let mut kinds = 0;
-        let path_check = (mentions(self, sig, block, &["components()"])
-            && mentions(self, sig, block, &["Normal", "ParentDir"]))
-            || mentions(self, sig, block, &["contains(\"..\")"])
-            || (mentions(self, sig, block, &["canonicalize"])
-                && mentions(self, sig, block, &["starts_with("]));
-        if path_check {
-            kinds |= crate::taint::PATH;
-        }
-        if mentions(self, sig, block, &["host_str()", "host()"])
-            && mentions(self, sig, block, &["any(", "contains(", "==", "matches!"])
-        {
-            kinds |= crate::taint::URL;
-        }
-        kinds
-    }
 }

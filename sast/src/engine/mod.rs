@@ -408,13 +408,17 @@ pub struct FileAnalyzer<'a> {
     /// Types of this file that derive `Debug` over a field named like a
     /// secret, with that field (`SigningParams` -> `secret_key`).
     pub(crate) secret_debug_types: HashMap<String, String>,
-    /// The type of each named field of the file's structs, by field name
-    /// (`None` when structs disagree): `self.http.get(url)` on a field
-    /// `http: reqwest::Client` is a request.
-    pub(crate) field_types: HashMap<String, Option<String>>,
-    /// Functions the file hands to a warp filter (`.and_then(upload)`):
-    /// their text parameters are request data.
-    pub(crate) warp_handlers: HashSet<String>,
+    /// The types the file's structs declare for each field name (every
+    /// one: a dead struct declaring `http: String` must not hide another's
+    /// `http: reqwest::Client`): `ssrf` reads `self.http.get(url)` as a
+    /// request when one of them is an HTTP client.
+    pub(crate) field_types: HashMap<String, Vec<String>>,
+    /// Free functions the file hands to a warp filter by name
+    /// (`.and_then(upload)`), with the parameter positions the filter
+    /// fills from the request (`warp::header`, `warp::path!(String)`,
+    /// `warp::body::bytes()`, ..; not `.and(with_db(db))` or
+    /// `warp::any().map(..)`, the application's own values), as bits.
+    pub(crate) warp_handlers: HashMap<String, u64>,
     /// Some function of the file returns a secret (`Summary::ret_secret`):
     /// until one does, a binding's call is not looked up for one.
     pub(crate) ret_secrets: bool,
@@ -1102,7 +1106,7 @@ impl<'a> FileAnalyzer<'a> {
             literal_consts: HashSet::default(),
             verifiers: HashMap::default(),
             field_types: HashMap::default(),
-            warp_handlers: HashSet::default(),
+            warp_handlers: HashMap::default(),
             true_args: HashMap::default(),
             secret_debug_types: HashMap::default(),
             ret_secrets: false,
@@ -1175,13 +1179,9 @@ impl<'a> FileAnalyzer<'a> {
                         continue;
                     };
                     let ty = self.a.imports.resolve(&tp.path);
-                    let entry = self
-                        .a
-                        .field_types
-                        .entry(name.to_string())
-                        .or_insert_with(|| Some(ty.clone()));
-                    if entry.as_deref() != Some(ty.as_str()) {
-                        *entry = None;
+                    let types = self.a.field_types.entry(name.to_string()).or_default();
+                    if !types.contains(&ty) {
+                        types.push(ty);
                     }
                 }
                 syn::visit::visit_item_struct(self, s);
@@ -1201,9 +1201,13 @@ impl<'a> FileAnalyzer<'a> {
                     && m.args.len() == 1
                     && self.a.is_warp_filter(&m.receiver)
                 {
+                    // A bare name: `api::get` or `Box::new` may name a
+                    // method of the same name elsewhere.
                     if let Some(Expr::Path(p)) = m.args.first().map(peel) {
-                        if let Some(last) = p.path.segments.last() {
-                            self.a.warp_handlers.insert(last.ident.to_string());
+                        if let (Some(name), Some(positions)) =
+                            (p.path.get_ident(), self.a.warp_extracts(&m.receiver))
+                        {
+                            *self.a.warp_handlers.entry(name.to_string()).or_default() |= positions;
                         }
                     }
                 }
