@@ -1138,6 +1138,57 @@ fn places(text: &str, at: &[usize]) -> Vec<Place> {
     lex(text, at, None)
 }
 
+/// Past a literal's suffix (`"a"r`, `'a'r`, `1r`): letters, digits and
+/// `_` right after it belong to it, not to the next token.
+fn literal_suffix_end(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+        i += 1;
+    }
+    i
+}
+
+/// Whether, after a leading `#!`, rustc reads an inner attribute rather
+/// than a shebang line: a `[` after white space (its Pattern_White_Space:
+/// not U+3000) and comments.
+fn attribute_follows(rest: &str) -> bool {
+    let b = rest.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' => i += 1,
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                i = memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |n| i + n);
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                let mut depth = 0usize;
+                while i < b.len() {
+                    if b[i..].starts_with(b"/*") {
+                        depth += 1;
+                        i += 2;
+                    } else if b[i..].starts_with(b"*/") {
+                        depth -= 1;
+                        i += 2;
+                        if depth == 0 {
+                            break;
+                        }
+                    } else {
+                        i += 1;
+                    }
+                }
+            }
+            b'[' => return true,
+            _ => {
+                let n = crate::limits::unicode_space_len(b, i);
+                if n == 0 {
+                    return false;
+                }
+                i += n;
+            }
+        }
+    }
+    false
+}
+
 /// Whether `text` may hold a reference that [`compiled_in`] follows: a
 /// `mod` word followed by a name and `;`, a `path` followed by `=`, or an
 /// `include` followed by `!`, with only whitespace and comments between
@@ -1256,7 +1307,7 @@ fn lex(text: &str, at: &[usize], mut comments: Option<&mut Vec<(usize, usize)>>)
     if text.starts_with('\u{feff}') {
         i = '\u{feff}'.len_utf8();
     }
-    if text[i..].starts_with("#!") && !text[i + 2..].trim_start().starts_with('[') {
+    if text[i..].starts_with("#!") && !attribute_follows(&text[i + 2..]) {
         i = text[i..].find('\n').map_or(b.len(), |n| i + n);
     }
     while i < b.len() {
@@ -1311,7 +1362,7 @@ fn lex(text: &str, at: &[usize], mut comments: Option<&mut Vec<(usize, usize)>>)
                 while i < b.len() && b[i] != b'"' {
                     i += if b[i] == b'\\' { 2 } else { 1 };
                 }
-                i += 1;
+                i = literal_suffix_end(b, i + 1);
                 continue;
             }
             b'\'' => {
@@ -1321,13 +1372,18 @@ fn lex(text: &str, at: &[usize], mut comments: Option<&mut Vec<(usize, usize)>>)
                     while i < b.len() && b[i] != b'\'' {
                         i += 1;
                     }
-                    i += 1;
+                    i = literal_suffix_end(b, i + 1);
                 } else {
-                    let ch = text[i + 1..].chars().next().map_or(1, char::len_utf8);
+                    let ch = text
+                        .get(i + 1..)
+                        .and_then(|t| t.chars().next())
+                        .map_or(1, char::len_utf8);
                     if b.get(i + 1 + ch) == Some(&b'\'') {
-                        i += 2 + ch;
+                        i = literal_suffix_end(b, i + 2 + ch);
                     } else {
-                        i += 1;
+                        // A lifetime or label: its name is part of it
+                        // (`'r"` is `'r` then a string).
+                        i = literal_suffix_end(b, i + 1);
                     }
                 }
                 continue;
@@ -1387,7 +1443,7 @@ fn lex(text: &str, at: &[usize], mut comments: Option<&mut Vec<(usize, usize)>>)
                             .windows(close.len())
                             .position(|w| w == close.as_slice())
                         {
-                            Some(p) => i = from + p + close.len(),
+                            Some(p) => i = literal_suffix_end(b, from + p + close.len()),
                             None => {
                                 lost = true;
                                 i = b.len();
@@ -1416,7 +1472,17 @@ fn lex(text: &str, at: &[usize], mut comments: Option<&mut Vec<(usize, usize)>>)
                 continue;
             }
             c if c.is_ascii_whitespace() => {}
-            _ => words = [None, None],
+            _ => {
+                // rustc's other white space (U+0085, U+200E, U+200F,
+                // U+2028, U+2029) separates words like a space (red team
+                // rt36: `mod target\u{2028}{ mod x; }`).
+                let n = crate::limits::unicode_space_len(b, i);
+                if n > 0 {
+                    i += n;
+                    continue;
+                }
+                words = [None, None];
+            }
         }
         i += 1;
     }
@@ -2111,6 +2177,23 @@ mod tests {
                 true,
             ),
             ("#![allow(x)] /* \" */ mod x;", true),
+            (
+                "m!(\"a\"r\"\\\" \");\n#[path = \".h/x.rs\"] mod x; // \"",
+                true,
+            ),
+            (
+                "m!('a'r\"\\\" \");\n#[path = \".h/x.rs\"] mod x; // \"",
+                true,
+            ),
+            ("m!('r\"\\\" \");\n#[path = \".h/x.rs\"] mod x; // \"", true),
+            (
+                "#!/**/[doc = \"\n\"] #[path = \".h/x.rs\"] mod x; // \"",
+                true,
+            ),
+            (
+                "#!\u{200E}[doc = \"\n\"] #[path = \".h/x.rs\"] mod x; // \"",
+                true,
+            ),
             ("mod a { fn f() {} }", false),
             ("use std::path::Path; fn f(p: &Path) {}", false),
             ("// mod a { }\nfn include_all() {}", false),

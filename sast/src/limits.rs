@@ -524,6 +524,11 @@ fn ident_end(bytes: &[u8], mut i: usize) -> usize {
 
 /// The length of the non-ASCII white space Rust's lexer skips at `i`
 /// (U+0085, U+200E, U+200F, U+2028, U+2029), or 0: not part of a word.
+/// [`unicode_space`], for the crate's other lexers.
+pub(crate) fn unicode_space_len(bytes: &[u8], i: usize) -> usize {
+    unicode_space(bytes, i)
+}
+
 #[inline]
 fn unicode_space(bytes: &[u8], i: usize) -> usize {
     // Every such space starts with 0xc2 or 0xe2 (most bytes are ASCII).

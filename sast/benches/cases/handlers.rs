@@ -78,6 +78,24 @@ pub async fn neg_value_in_query_string(State(hub): State<Hub>, Query(q): Query<P
     let _ = hub.http.get(u).send().await;
 }
 
+pub struct Shared {
+    http: std::sync::Arc<Client>,
+    spare: Option<Client>,
+    cache: std::sync::Arc<HashMap<String, String>>,
+}
+
+pub async fn pos_field_client_in_arc(State(s): State<Shared>, Query(q): Query<Params>) {
+    let _ = s.http.get(&q.link).send().await; //~ ssrf
+}
+
+pub async fn pos_field_client_in_option(State(s): State<Shared>, Query(q): Query<Params>) {
+    let _ = s.spare.as_ref().unwrap().get(&q.link).send().await; //~ ssrf
+}
+
+pub async fn neg_field_map_in_arc(State(s): State<Shared>, Query(q): Query<Params>) {
+    let _ = s.cache.get(&q.link);
+}
+
 pub async fn neg_field_of_another_type(State(hub): State<Hub>, Query(q): Query<Params>) {
     let _ = hub.allowed_hosts.get(q.link.len());
 }
@@ -146,6 +164,36 @@ async fn browse(base: String, name: String) -> Result<impl warp::Reply, warp::Re
     Ok(warp::reply())
 }
 
+#[derive(serde::Deserialize)]
+pub struct Search {
+    pub q: String,
+}
+
+async fn search(s: Search, _n: u8, lang: Option<String>) -> Result<impl warp::Reply, warp::Rejection> {
+    let _ = std::process::Command::new("sh").arg("-c").arg(&s.q).status(); //~ command-injection
+    let _ = std::fs::read(Path::new(ROOT).join(lang.unwrap_or_default())); //~ path-traversal
+    Ok(warp::reply())
+}
+
+async fn run_job(id: u32, script: String, body: Bytes) -> Result<impl warp::Reply, warp::Rejection> {
+    let _ = std::process::Command::new("sh").arg("-c").arg(&script).status();
+    let _ = std::fs::write(Path::new(ROOT).join(id.to_string()), &body);
+    let _ = std::fs::write(String::from_utf8_lossy(&body).as_ref(), b"x"); //~ path-traversal
+    Ok(warp::reply())
+}
+
+fn with_script(script: String) -> impl Filter<Extract = (String,), Error = std::convert::Infallible> + Clone {
+    warp::any().map(move || script.clone())
+}
+
+pub struct Settings {
+    client: HashMap<String, String>,
+}
+
+pub fn neg_field_of_a_known_struct(s: &Settings, key: String) -> Option<&String> {
+    s.client.get(key.as_str())
+}
+
 // Same names as handlers given by path (`api::fetch`), not these.
 pub struct Files {
     dir: PathBuf,
@@ -195,5 +243,14 @@ pub fn routes(
     let g = warp::get()
         .and(warp::header::<String>("x-name"))
         .and_then(api::fetch);
-    a.or(b).or(c).or(d).or(e).or(f).or(g)
+    let h = warp::get()
+        .and(warp::query::<Search>())
+        .and(warp::any().map(|| 7u8))
+        .and(warp::header::optional::<String>("accept-language"))
+        .and_then(search);
+    let i = warp::path!("run" / std::primitive::u32)
+        .and(with_script(String::from("make")))
+        .and(warp::body::bytes())
+        .and_then(run_job);
+    a.or(b).or(c).or(d).or(e).or(f).or(g).or(h).or(i)
 }

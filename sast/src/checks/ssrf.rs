@@ -14,7 +14,7 @@ impl super::Check for Check {
                 let ty = a.receiver_type(cx, &m.expr.receiver).unwrap_or_default();
                 let is_client = |ty: &str| HTTP_CLIENT_TYPES.iter().any(|h| path_ends_with(ty, h));
                 if is_client(&ty)
-                    || a.field_receiver_types(&m.expr.receiver)
+                    || a.field_receiver_types(cx, &m.expr.receiver)
                         .iter()
                         .any(|t| is_client(t))
                 {

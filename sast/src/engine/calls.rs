@@ -251,12 +251,26 @@ impl FileAnalyzer<'_> {
     }
 
     /// The types the file's structs declare for the field a method is
-    /// called on (`self.http.get(..)`, `st.client.post(..)`); empty for
-    /// another receiver.
-    pub(crate) fn field_receiver_types(&self, recv: &Expr) -> &[String] {
+    /// called on (`self.http.get(..)`, `st.client.post(..)`,
+    /// `self.ua.as_ref().unwrap().get(..)`); empty for another receiver.
+    pub(crate) fn field_receiver_types(&self, cx: &FnCx, recv: &Expr) -> &[String] {
         let (methods, root) = chain(recv);
+        let pass_through = methods.iter().all(|m| {
+            matches!(
+                m.method.to_string().as_str(),
+                "as_ref" | "unwrap" | "expect" | "clone" | "borrow" | "deref"
+            )
+        });
         match root {
-            Expr::Field(f) if methods.is_empty() => match &f.member {
+            Expr::Field(f) if pass_through => match &f.member {
+                // `self.client` in an `impl` of one of the file's structs,
+                // `c.client` with `c` of one: exactly that field's type.
+                syn::Member::Named(name) if self.base_struct(cx, &f.base).is_some() => {
+                    let t = self.base_struct(cx, &f.base).unwrap_or_default();
+                    self.struct_fields
+                        .get(&format!("{t}.{name}"))
+                        .map_or(&[], Vec::as_slice)
+                }
                 syn::Member::Named(name) => self
                     .field_types
                     .get(&name.to_string())
@@ -265,6 +279,27 @@ impl FileAnalyzer<'_> {
             },
             _ => &[],
         }
+    }
+
+    /// The file's struct a field's base is of: `self` in its `impl`, or a
+    /// variable of its type (`c: &Cfg`).
+    fn base_struct(&self, cx: &FnCx, base: &Expr) -> Option<String> {
+        let Expr::Path(p) = peel(base) else {
+            return None;
+        };
+        let ty = if p.path.is_ident("self") {
+            cx.self_ty.clone()?
+        } else {
+            cx.vars.get(&p.path.get_ident()?.to_string())?.ty.clone()?
+        };
+        let name = last_segment(&ty).to_string();
+        self.struct_fields
+            .keys()
+            .any(|k| {
+                k.strip_prefix(name.as_str())
+                    .is_some_and(|r| r.starts_with('.'))
+            })
+            .then_some(name)
     }
 
     pub(crate) fn is_shell_command(&self, cx: &FnCx, recv: &Expr) -> bool {
@@ -303,7 +338,10 @@ impl FileAnalyzer<'_> {
         )
     }
 
-    fn warp_extract_into(&self, filter: &Expr, out: &mut Vec<bool>) -> Option<()> {
+    fn warp_extract_into(&self, filter: &Expr, into: &mut Vec<bool>) -> Option<()> {
+        // This filter's own values (a `.map` inside an `.and(..)` replaces
+        // only those: red team rt36).
+        let mut out: Vec<bool> = Vec::new();
         let (methods, root) = chain(filter);
         // The root: a `warp::` filter or `warp::path!`.
         let resolved = |p: &syn::Path| {
@@ -318,17 +356,29 @@ impl FileAnalyzer<'_> {
                 if !resolved(&m.mac.path).starts_with("warp::") {
                     out.push(false);
                 } else {
-                    // `path!("a" / String / u32)`: one value per type.
+                    // `path!("a" / String / std::primitive::u32)`: one
+                    // value per segment that is not a literal.
+                    let mut segment_has_type = false;
                     for tt in m.mac.tokens.clone() {
-                        if let proc_macro2::TokenTree::Ident(_) = tt {
-                            out.push(true);
+                        match tt {
+                            proc_macro2::TokenTree::Punct(p) if p.as_char() == '/' => {
+                                if segment_has_type {
+                                    out.push(true);
+                                }
+                                segment_has_type = false;
+                            }
+                            proc_macro2::TokenTree::Ident(_) => segment_has_type = true,
+                            _ => {}
                         }
+                    }
+                    if segment_has_type {
+                        out.push(true);
                     }
                 }
             }
             Expr::Call(c) => {
                 let Expr::Path(p) = &*c.func else {
-                    out.push(false);
+                    into.push(false);
                     return Some(());
                 };
                 let path = resolved(&p.path);
@@ -344,7 +394,6 @@ impl FileAnalyzer<'_> {
                             | "patch"
                             | "head"
                             | "options"
-                            | "method"
                             | "end"
                             | "path"
                             | "content_length_limit"
@@ -370,7 +419,7 @@ impl FileAnalyzer<'_> {
             match m.method.to_string().as_str() {
                 "and" => {
                     let arg = m.args.first()?;
-                    self.warp_extract_into(arg, out)?;
+                    self.warp_extract_into(arg, &mut out)?;
                 }
                 // `.map(|..| value)` replaces the values with one, which the
                 // application made (from request data or not: read as
@@ -384,15 +433,28 @@ impl FileAnalyzer<'_> {
                 _ => return None,
             }
         }
+        into.extend(out);
         Some(())
     }
 
     /// A warp filter chain: rooted at a `warp::` function or `warp::path!`.
     pub(crate) fn is_warp_filter(&self, recv: &Expr) -> bool {
         let (methods, root) = chain(recv);
+        // A filter of warp's, not its re-exported `http`/`hyper` types.
+        let filter_path = |path: &str| {
+            path.starts_with("warp::")
+                && ![
+                    "warp::http::",
+                    "warp::hyper::",
+                    "warp::reply",
+                    "warp::reject",
+                ]
+                .iter()
+                .any(|p| path.starts_with(p))
+        };
         let is_warp = |e: &Expr| match e {
             Expr::Call(c) => {
-                matches!(&*c.func, Expr::Path(p) if self.imports.resolve(&p.path).starts_with("warp::"))
+                matches!(&*c.func, Expr::Path(p) if filter_path(&self.imports.resolve(&p.path)))
             }
             Expr::Macro(m) => {
                 let path = if m.mac.path.segments.len() == 1 {

@@ -1510,10 +1510,8 @@ impl FileAnalyzer<'_> {
     }
 }
 
-/// A parameter type a warp filter extracts from the request as text or
-/// bytes (`warp::header::<String>`, `warp::path!(String)`,
-/// `warp::body::bytes()`, `warp::query::<HashMap<..>>()`); not the
-/// application's own values handed in with `.and(with_db(db))`.
+/// A parameter type that can carry a warp filter's request text: not a
+/// number or a `bool` (a filter that parsed one rejected anything else).
 fn warp_request_type(ty: &syn::Type) -> bool {
     let inner = match ty {
         syn::Type::Reference(r) => &*r.elem,
@@ -1522,10 +1520,26 @@ fn warp_request_type(ty: &syn::Type) -> bool {
     let syn::Type::Path(tp) = inner else {
         return false;
     };
-    tp.path.segments.last().is_some_and(|s| {
+    !tp.path.segments.last().is_some_and(|s| {
         matches!(
             s.ident.to_string().as_str(),
-            "String" | "str" | "Bytes" | "HashMap" | "FullPath" | "Tail" | "Value"
+            "u8" | "u16"
+                | "u32"
+                | "u64"
+                | "u128"
+                | "usize"
+                | "i8"
+                | "i16"
+                | "i32"
+                | "i64"
+                | "i128"
+                | "isize"
+                | "f32"
+                | "f64"
+                | "bool"
+                | "char"
+                | "Method"
+                | "SocketAddr"
         )
     })
 }

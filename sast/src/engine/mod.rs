@@ -413,6 +413,9 @@ pub struct FileAnalyzer<'a> {
     /// `http: reqwest::Client`): `ssrf` reads `self.http.get(url)` as a
     /// request when one of them is an HTTP client.
     pub(crate) field_types: HashMap<String, Vec<String>>,
+    /// The same by `Struct.field`: `self.client` in an `impl` of a struct
+    /// of the file has exactly its own field's type.
+    pub(crate) struct_fields: HashMap<String, Vec<String>>,
     /// Free functions the file hands to a warp filter by name
     /// (`.and_then(upload)`), with the parameter positions the filter
     /// fills from the request (`warp::header`, `warp::path!(String)`,
@@ -1106,6 +1109,7 @@ impl<'a> FileAnalyzer<'a> {
             literal_consts: HashSet::default(),
             verifiers: HashMap::default(),
             field_types: HashMap::default(),
+            struct_fields: HashMap::default(),
             warp_handlers: HashMap::default(),
             true_args: HashMap::default(),
             secret_debug_types: HashMap::default(),
@@ -1175,10 +1179,15 @@ impl<'a> FileAnalyzer<'a> {
         impl<'ast> syn::visit::Visit<'ast> for Fields<'_, '_> {
             fn visit_item_struct(&mut self, s: &'ast syn::ItemStruct) {
                 for field in &s.fields {
-                    let (Some(name), syn::Type::Path(tp)) = (&field.ident, &field.ty) else {
+                    let (Some(name), syn::Type::Path(tp)) =
+                        (&field.ident, peel_wrappers(&field.ty))
+                    else {
                         continue;
                     };
                     let ty = self.a.imports.resolve(&tp.path);
+                    self.a
+                        .struct_fields
+                        .insert(format!("{}.{name}", s.ident), vec![ty.clone()]);
                     let types = self.a.field_types.entry(name.to_string()).or_default();
                     if !types.contains(&ty) {
                         types.push(ty);
@@ -1204,8 +1213,15 @@ impl<'a> FileAnalyzer<'a> {
                     // A bare name: `api::get` or `Box::new` may name a
                     // method of the same name elsewhere.
                     if let Some(Expr::Path(p)) = m.args.first().map(peel) {
+                        // Not a name imported from elsewhere (`use api::run
+                        // as handler`): this file's function of that name
+                        // is another one.
+                        let local = p.path.get_ident().filter(|n| {
+                            let n = n.to_string();
+                            self.a.imports.resolve_ident(&n) == n
+                        });
                         if let (Some(name), Some(positions)) =
-                            (p.path.get_ident(), self.a.warp_extracts(&m.receiver))
+                            (local, self.a.warp_extracts(&m.receiver))
                         {
                             *self.a.warp_handlers.entry(name.to_string()).or_default() |= positions;
                         }
@@ -1974,6 +1990,36 @@ pub(crate) fn extracts_only_scalars(arguments: &syn::PathArguments) -> bool {
         return false;
     };
     scalar(first) && types.all(scalar)
+}
+
+/// The type inside the wrappers a shared client is kept in (`Arc<Client>`,
+/// `Option<Client>`, `Box<..>`, `Rc<..>`, a reference).
+fn peel_wrappers(ty: &syn::Type) -> &syn::Type {
+    match ty {
+        syn::Type::Reference(r) => peel_wrappers(&r.elem),
+        syn::Type::Paren(p) => peel_wrappers(&p.elem),
+        syn::Type::Path(tp) => {
+            let Some(last) = tp.path.segments.last() else {
+                return ty;
+            };
+            if !matches!(
+                last.ident.to_string().as_str(),
+                "Arc" | "Rc" | "Box" | "Option"
+            ) {
+                return ty;
+            }
+            match &last.arguments {
+                syn::PathArguments::AngleBracketed(a) if a.args.len() == 1 => {
+                    match a.args.first() {
+                        Some(syn::GenericArgument::Type(inner)) => peel_wrappers(inner),
+                        _ => ty,
+                    }
+                }
+                _ => ty,
+            }
+        }
+        _ => ty,
+    }
 }
 
 #[cfg(test)]
