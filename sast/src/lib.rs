@@ -1147,6 +1147,34 @@ fn literal_suffix_end(b: &[u8], mut i: usize) -> usize {
     i
 }
 
+/// Where the comment starting at `i` ends (a line comment at its newline,
+/// a block comment, nested ones included, past its `*/`), or `None` when
+/// no comment starts there.
+fn comment_end(b: &[u8], mut i: usize) -> Option<usize> {
+    match b.get(i..)? {
+        [b'/', b'/', ..] => Some(memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |n| i + n)),
+        [b'/', b'*', ..] => {
+            let mut depth = 0usize;
+            while i < b.len() {
+                if b[i..].starts_with(b"/*") {
+                    depth += 1;
+                    i += 2;
+                } else if b[i..].starts_with(b"*/") {
+                    depth -= 1;
+                    i += 2;
+                    if depth == 0 {
+                        break;
+                    }
+                } else {
+                    i += 1;
+                }
+            }
+            Some(i.min(b.len()))
+        }
+        _ => None,
+    }
+}
+
 /// Whether, after a leading `#!`, rustc reads an inner attribute rather
 /// than a shebang line: a `[` after white space (its Pattern_White_Space:
 /// not U+3000) and comments.
@@ -1156,25 +1184,8 @@ fn attribute_follows(rest: &str) -> bool {
     while i < b.len() {
         match b[i] {
             b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' => i += 1,
-            b'/' if b.get(i + 1) == Some(&b'/') => {
-                i = memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |n| i + n);
-            }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                let mut depth = 0usize;
-                while i < b.len() {
-                    if b[i..].starts_with(b"/*") {
-                        depth += 1;
-                        i += 2;
-                    } else if b[i..].starts_with(b"*/") {
-                        depth -= 1;
-                        i += 2;
-                        if depth == 0 {
-                            break;
-                        }
-                    } else {
-                        i += 1;
-                    }
-                }
+            b'/' if matches!(b.get(i + 1), Some(b'/' | b'*')) => {
+                i = comment_end(b, i).unwrap_or(b.len())
             }
             b'[' => return true,
             _ => {
@@ -1203,26 +1214,7 @@ fn may_reference(text: &str) -> bool {
     let skip = |mut i: usize| -> usize {
         loop {
             match b.get(i..) {
-                Some([b'/', b'/', ..]) => {
-                    i = memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |n| i + n);
-                }
-                Some([b'/', b'*', ..]) => {
-                    let mut depth = 0usize;
-                    while i < b.len() {
-                        if b[i..].starts_with(b"/*") {
-                            depth += 1;
-                            i += 2;
-                        } else if b[i..].starts_with(b"*/") {
-                            depth -= 1;
-                            i += 2;
-                            if depth == 0 {
-                                break;
-                            }
-                        } else {
-                            i += 1;
-                        }
-                    }
-                }
+                Some([b'/', b'/' | b'*', ..]) => i = comment_end(b, i).unwrap_or(b.len()),
                 Some([c, ..]) if c.is_ascii_whitespace() || *c == 0x0b => i += 1,
                 Some([c, ..]) if *c >= 0x80 => match text.get(i..).and_then(|s| s.chars().next()) {
                     Some(ch) if ch.is_whitespace() || ch == '\u{200E}' || ch == '\u{200F}' => {

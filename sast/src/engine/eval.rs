@@ -1521,25 +1521,8 @@ fn warp_request_type(ty: &syn::Type) -> bool {
         return false;
     };
     !tp.path.segments.last().is_some_and(|s| {
-        matches!(
-            s.ident.to_string().as_str(),
-            "u8" | "u16"
-                | "u32"
-                | "u64"
-                | "u128"
-                | "usize"
-                | "i8"
-                | "i16"
-                | "i32"
-                | "i64"
-                | "i128"
-                | "isize"
-                | "f32"
-                | "f64"
-                | "bool"
-                | "char"
-                | "Method"
-                | "SocketAddr"
-        )
+        let name = s.ident.to_string();
+        is_numeric_type_name(&name)
+            || matches!(name.as_str(), "bool" | "char" | "Method" | "SocketAddr")
     })
 }
