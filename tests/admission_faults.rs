@@ -639,6 +639,86 @@ fn a_pod_of_too_many_images_is_denied_at_once() {
     assert!(secs < 1.0, "answered after {secs:.2} s");
 }
 
+/// Red team rt37: a registry that answers a manifest, referrers or error
+/// body with a chunked stream that never ends grew the server by 2.4 GB
+/// in one review (oci-client read such bodies whole); under the 256 MiB
+/// limit of `deploy/webhook.yaml` that is a dead webhook. Every such body
+/// is cut at 4 MiB: a deny, and the server's peak memory stays small.
+#[test]
+fn an_endless_registry_body_is_a_deny_and_memory_stays_bounded() {
+    let f = Fixture::new();
+    let policy = f.write_policy("policy.yaml", &f.policy("endless", &f.public_key, ""));
+    let hook = Hook::start(
+        f.path(),
+        &policy,
+        &["--cache-ttl", "0", "--negative-cache-ms", "0"],
+    );
+    let out = Command::new("skopeo")
+        .args(["inspect", "--tls-verify=false", "--format", "{{.Digest}}"])
+        .arg(format!("docker://{}/demo/signed:1", f.registry))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let digest = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let tagged = pod("default", "CREATE", &[&f.image("signed:1")]);
+    let pinned = pod(
+        "default",
+        "CREATE",
+        &[&format!("{}/demo/signed@{digest}", f.proxy)],
+    );
+    let (_, v, _) = hook.review(&tagged, "?timeout=10s");
+    assert!(
+        allowed(&v),
+        "the signed image is admitted without faults: {v}"
+    );
+    let peak = |pid: u32| -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap()
+    };
+    let cases = [
+        (json!({"mode": "endless", "kind": "manifest"}), &tagged),
+        (
+            json!({"mode": "endless", "kind": "manifest", "status": 500}),
+            &tagged,
+        ),
+        (json!({"mode": "endless", "kind": "referrers"}), &pinned),
+        (json!({"mode": "endless", "kind": "fallback-tag"}), &pinned),
+    ];
+    eprintln!(
+        "peak memory before the faults: {} MB",
+        peak(hook.pid()) / 1024
+    );
+    for (fault, body) in cases {
+        f.mode(fault.clone());
+        for _ in 0..3 {
+            let (status, v, secs) = hook.review(body, "?timeout=10s");
+            assert_eq!(status, 200, "{fault}: {v}");
+            assert!(!allowed(&v), "{fault} must deny: {v}");
+            assert!(secs < 10.0, "{fault}: answered after {secs:.2} s");
+            assert!(message(&v).contains("larger than 4 MiB"), "{fault}: {v}");
+        }
+        let kb = peak(hook.pid());
+        assert!(
+            kb < 200 * 1024,
+            "{fault}: the server's peak memory reached {} MB",
+            kb / 1024
+        );
+    }
+    // The server is up and admits again once the registry behaves.
+    f.mode(json!({"mode": "pass"}));
+    let (_, v, _) = hook.review(&tagged, "?timeout=10s");
+    assert!(allowed(&v), "after the faults: {v}");
+    eprintln!("peak memory: {} MB", peak(hook.pid()) / 1024);
+}
+
 #[test]
 fn a_silent_registry_leaks_no_threads_over_1000_reviews() {
     let f = Fixture::new();

@@ -16,6 +16,11 @@ CONTROL_FILE holds JSON, read again on every request:
     {"mode": "headget", "head": "T1", "get": "T2"}
                                           a manifest request for tag T1:
                                           HEAD answered for T1, GET served T2
+    {"mode": "endless", "kind": K, "status": S}
+                                          a GET of kind K (manifest,
+                                          referrers, fallback-tag) answered
+                                          with status S (default 200) and a
+                                          chunked body that never ends
 Every request is counted per path kind in the control file's sibling
 `<CONTROL_FILE>.counts` (JSON), written after each request.
 """
@@ -121,6 +126,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         if mode == "garbage-referrers" and ("/referrers/" in path or "/manifests/sha256-" in path):
             self.send(200, [("Content-Type", "application/vnd.oci.image.index.v1+json")], b'{"manifests": [{"digest": 7}, garbage')
+            return
+        if mode == "endless" and self.command == "GET" and kind_of(path) == c.get("kind", "manifest"):
+            self.send_response(c.get("status", 200))
+            self.send_header("Content-Type", "application/vnd.oci.image.manifest.v1+json")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            chunk = b"[" * 65536
+            frame = b"%x\r\n" % len(chunk) + chunk + b"\r\n"
+            try:
+                while True:
+                    self.wfile.write(frame)
+            except OSError:
+                pass
+            self.close_connection = True
             return
         if mode == "headget" and "/manifests/" in path:
             head, get = c.get("head"), c.get("get")

@@ -845,4 +845,43 @@ fn the_newest_attestation_of_each_authority_is_judged_and_the_future_fails() {
     let (code, out) = with(&["clean-future.json"]);
     assert_eq!(code, Some(1), "{out}");
     assert!(out.contains("dated in the future"), "{out}");
+    // Red team rt37: a decoy, the critical scan's bundle with one payload
+    // byte changed (so it cannot verify) and its signature bytes kept,
+    // listed first, does not use up the signature of the genuine one,
+    // which is still judged.
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut decoy: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(r.path().join("critical-mid.json")).unwrap())
+            .unwrap();
+    let mut payload = b64
+        .decode(decoy["dsseEnvelope"]["payload"].as_str().unwrap())
+        .unwrap();
+    let at = payload
+        .windows(17)
+        .position(|w| w == b"RUSTSEC-2019-0009")
+        .unwrap();
+    payload[at] = b'X';
+    decoy["dsseEnvelope"]["payload"] = b64.encode(&payload).into();
+    std::fs::write(r.path().join("decoy.json"), decoy.to_string()).unwrap();
+    for order in [
+        ["decoy.json", "clean-old.json", "critical-mid.json"],
+        ["clean-old.json", "decoy.json", "critical-mid.json"],
+    ] {
+        let (code, out) = with(&order);
+        assert_eq!(code, Some(1), "{order:?}: {out}");
+        assert!(
+            out.contains("RUSTSEC-2019-0009 (score 9.8) exceeds"),
+            "{order:?}: {out}"
+        );
+    }
+    // Two verified copies of one signature still count once.
+    std::fs::copy(
+        r.path().join("critical-mid.json"),
+        r.path().join("copy.json"),
+    )
+    .unwrap();
+    let (code, out) = with(&["critical-mid.json", "copy.json"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("counted once"), "{out}");
 }

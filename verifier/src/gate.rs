@@ -95,12 +95,36 @@ struct Verified {
     label: String,
     /// `None` for a plain signature over the artifact.
     statement: Option<Statement>,
-    /// When it was signed: an authenticated time (log entry or RFC 3161
-    /// timestamp), else the time the signed predicate records.
+    /// When it was signed, as [`judged_time`] reads it.
     time: Option<i64>,
 }
 
-/// The time the signed predicate records, for unlogged attestations.
+/// The time an attestation is judged by (`maxAge`, the newest of an
+/// authority). A keyless signature's log entry or timestamp is its signing
+/// time: the certificate it is checked against lived ten minutes. A keyed
+/// signature's entry or timestamp only proves that it existed by then:
+/// anyone holding an old bundle can have its signature timestamped or
+/// logged today (red team rt37: an old clean scan, timestamped afresh,
+/// outranked the newer failing one and passed `maxAge`). So a keyed
+/// attestation is dated by the time its signed predicate records, never
+/// later than its earliest proof; with no such time it has none (it fails
+/// `maxAge`, and where an authority has several, every one is judged).
+fn judged_time(
+    authority: &Authority,
+    signed_at: Option<i64>,
+    statement: Option<&Statement>,
+) -> Option<i64> {
+    let claimed = statement.and_then(predicate_time);
+    if authority.keyless.is_some() {
+        return signed_at.or(claimed);
+    }
+    match (claimed, signed_at) {
+        (Some(c), Some(proof)) => Some(c.min(proof)),
+        (claimed, _) => claimed,
+    }
+}
+
+/// The time the signed predicate records.
 fn predicate_time(statement: &Statement) -> Option<i64> {
     let p = &statement.predicate;
     [
@@ -480,8 +504,11 @@ pub fn decide(policy: &Policy, target: &Target<'_>, bundles: &[BundleInput], now
             }
         };
         // One signature counts once, however many copies of it (with or
-        // without a log entry, under different roots) are presented.
-        if !seen_signatures.insert(strict.signature.clone()) {
+        // without a log entry, under different roots) are presented. Only
+        // a copy that verified uses it up: a decoy with a genuine bundle's
+        // signature bytes and a changed payload (red team rt37) must not
+        // hide the genuine one, a newer failing scan, from the gate.
+        if seen_signatures.contains(&strict.signature) {
             rejected.push(reject(
                 "the same signature as another bundle (counted once)".into(),
             ));
@@ -496,7 +523,8 @@ pub fn decide(policy: &Policy, target: &Target<'_>, bundles: &[BundleInput], now
                         reasons.push(reason.to_string());
                         continue;
                     }
-                    let time = signed_at.or_else(|| statement.as_ref().and_then(predicate_time));
+                    let time = judged_time(authority, signed_at, statement.as_ref());
+                    seen_signatures.insert(strict.signature.clone());
                     verified.push(Verified {
                         authority: authority.name.value.clone(),
                         principal: authority.principal().to_string(),
@@ -984,6 +1012,56 @@ mod tests {
             "runDetails": { "builder": { "id": "https://example.com/b" } }
         }))
         .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// A keyed signature's log entry or timestamp proves only that it
+    /// existed by then (anyone can have an old one timestamped today): it
+    /// is dated by its signed predicate, never later than the proof. A
+    /// keyless one is dated by its proof (its certificate lived minutes).
+    #[test]
+    fn keyed_attestations_are_dated_by_their_signed_predicate() {
+        let authority = |yaml: &str| -> Authority {
+            serde_saphyr::from_str(yaml).unwrap_or_else(|e| panic!("{e}"))
+        };
+        let keyed = authority("name: k\nkey: PEM\n");
+        let keyless = authority(
+            "name: ci\nkeyless:\n  issuer: https://issuer.example\n  subject: a@example.com\n",
+        );
+        let statement = |predicate: serde_json::Value| -> Statement {
+            let payload = serde_json::json!({
+                "_type": "https://in-toto.io/Statement/v1",
+                "subject": [{"name": "app", "digest": {"sha256": "00"}}],
+                "predicateType": "https://example.com/p",
+                "predicate": predicate,
+            });
+            Statement::from_payload(payload.to_string().as_bytes())
+                .unwrap_or_else(|e| panic!("{e}"))
+        };
+        let dated =
+            statement(serde_json::json!({"metadata": {"scanFinishedOn": "2025-01-01T00:00:00Z"}}));
+        let undated = statement(serde_json::json!({}));
+        let claimed = 1_735_689_600; // 2025-01-01
+        let fresh_proof = Some(1_900_000_000);
+        // An old signature timestamped today keeps its signed date.
+        assert_eq!(
+            judged_time(&keyed, fresh_proof, Some(&dated)),
+            Some(claimed)
+        );
+        // A proof earlier than the claim bounds it.
+        assert_eq!(
+            judged_time(&keyed, Some(claimed - 10), Some(&dated)),
+            Some(claimed - 10)
+        );
+        assert_eq!(judged_time(&keyed, None, Some(&dated)), Some(claimed));
+        // No signed date: none at all, however fresh the proof.
+        assert_eq!(judged_time(&keyed, fresh_proof, Some(&undated)), None);
+        assert_eq!(judged_time(&keyed, fresh_proof, None), None);
+        // Keyless: the proof, then the predicate.
+        assert_eq!(
+            judged_time(&keyless, fresh_proof, Some(&dated)),
+            fresh_proof
+        );
+        assert_eq!(judged_time(&keyless, None, Some(&dated)), Some(claimed));
     }
 
     /// `hermetic: true` needs the bubblewrap sandbox: `none`, the old
