@@ -719,6 +719,85 @@ fn an_endless_registry_body_is_a_deny_and_memory_stays_bounded() {
     eprintln!("peak memory: {} MB", peak(hook.pid()) / 1024);
 }
 
+/// Red team rt38: a referrer listed again and again, a flood of them, a
+/// referrer manifest padded to just under the 4 MiB body cap, or a layer
+/// declaring a huge blob took the webhook past its memory limit. Each
+/// referrer is read once, at most 64 of them, each manifest at most
+/// 256 KiB (read into the few fields the verifier uses), each blob at most
+/// its declared size and 32 MiB, and the bytes held at once are budgeted.
+#[test]
+fn referrer_floods_and_padding_are_bounded() {
+    let f = Fixture::new();
+    let policy = f.write_policy("policy.yaml", &f.policy("flood", &f.public_key, ""));
+    let hook = Hook::start(
+        f.path(),
+        &policy,
+        &["--cache-ttl", "0", "--negative-cache-ms", "0"],
+    );
+    let out = Command::new("skopeo")
+        .args(["inspect", "--tls-verify=false", "--format", "{{.Digest}}"])
+        .arg(format!("docker://{}/demo/signed:1", f.registry))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let digest = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let pinned = pod(
+        "default",
+        "CREATE",
+        &[&format!("{}/demo/signed@{digest}", f.proxy)],
+    );
+    let (_, v, _) = hook.review(&pinned, "?timeout=10s");
+    assert!(
+        allowed(&v),
+        "the signed image is admitted without faults: {v}"
+    );
+    // The same referrer listed 500 more times is read once.
+    f.mode(json!({"mode": "referrers-repeat", "n": 500}));
+    let (_, v, _) = hook.review(&pinned, "?timeout=10s");
+    assert!(allowed(&v), "a repeated referrer is read once: {v}");
+    let cases = [
+        (
+            json!({"mode": "referrers-flood", "n": 100}),
+            "bundle referrers (at most 64",
+        ),
+        (
+            json!({"mode": "padded-referrer", "kib": 3900}),
+            "(at most 262144)",
+        ),
+        (
+            json!({"mode": "padded-referrer", "kib": 1, "layer_size": 40u64 << 20}),
+            "declares more than 32 MiB",
+        ),
+    ];
+    for (fault, reason) in cases {
+        f.mode(fault.clone());
+        for _ in 0..3 {
+            let (status, v, _) = hook.review(&pinned, "?timeout=10s");
+            assert_eq!(status, 200, "{fault}: {v}");
+            assert!(!allowed(&v), "{fault} must deny: {v}");
+            assert!(message(&v).contains(reason), "{fault}: {}", message(&v));
+        }
+    }
+    let status = std::fs::read_to_string(format!("/proc/{}/status", hook.pid())).unwrap();
+    let kb: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap();
+    assert!(
+        kb < 200 * 1024,
+        "the server's peak memory reached {} MB",
+        kb / 1024
+    );
+    f.mode(json!({"mode": "pass"}));
+    let (_, v, _) = hook.review(&pinned, "?timeout=10s");
+    assert!(allowed(&v), "after the faults: {v}");
+}
+
 #[test]
 fn a_silent_registry_leaks_no_threads_over_1000_reviews() {
     let f = Fixture::new();

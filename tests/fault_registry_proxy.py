@@ -21,6 +21,14 @@ CONTROL_FILE holds JSON, read again on every request:
                                           referrers, fallback-tag) answered
                                           with status S (default 200) and a
                                           chunked body that never ends
+    {"mode": "referrers-repeat", "n": N}  the referrers index (API or
+                                          fallback tag) lists its first
+                                          bundle referrer N more times
+    {"mode": "referrers-flood", "n": N}   ... and N more distinct ones
+    {"mode": "padded-referrer", "kib": K} ... and a referrer whose manifest
+                                          (served at its digest) is padded
+                                          to K KiB ("layer_size": S: with a
+                                          bundle layer declaring S bytes)
 Every request is counted per path kind in the control file's sibling
 `<CONTROL_FILE>.counts` (JSON), written after each request.
 """
@@ -32,6 +40,8 @@ import sys
 import threading
 import time
 
+BUNDLE = "application/vnd.dev.sigstore.bundle.v0.3+json"
+PADDED = {}
 LISTEN = int(sys.argv[1])
 UPSTREAM = sys.argv[2]
 CONTROL = sys.argv[3]
@@ -146,11 +156,61 @@ class Handler(http.server.BaseHTTPRequestHandler):
             repo, _, ref = path.rpartition("/manifests/")
             if ref == head and self.command == "GET":
                 path = f"{repo}/manifests/{get}"
+        if self.command == "GET" and path.rpartition("/manifests/")[2] in PADDED:
+            body = PADDED[path.rpartition("/manifests/")[2]]
+            self.send(200, [("Content-Type", "application/vnd.oci.image.manifest.v1+json")], body)
+            return
         status, headers, data = self.forward(self.command, path)
+        if (
+            mode in ("referrers-repeat", "referrers-flood", "padded-referrer")
+            and self.command == "GET"
+            and kind_of(path) in ("referrers", "fallback-tag")
+            and status == 200
+        ):
+            import hashlib
+
+            data = self.rewrite_index(c, path, data)
+            headers = [(k, v) for k, v in headers if k.lower() != "docker-content-digest"]
+            headers.append(("Docker-Content-Digest", "sha256:" + hashlib.sha256(data).hexdigest()))
         if mode == "truncate" and ("/blobs/" in path or "/manifests/" in path) and len(data) > 1:
             self.send(status, headers, data[: len(data) // 2], declared=len(data))
             return
         self.send(status, headers, data)
+
+    def rewrite_index(self, c, path, data):
+        import hashlib
+
+        index = json.loads(data)
+        listed = index.get("manifests", [])
+        bundles = [m for m in listed if m.get("artifactType") == BUNDLE]
+        if not bundles:
+            return data
+        mode = c["mode"]
+        if mode == "referrers-repeat":
+            listed += bundles[:1] * c["n"]
+        elif mode == "referrers-flood":
+            listed += [dict(bundles[0], digest="sha256:%064x" % (i + 1)) for i in range(c["n"])]
+        else:
+            ref = path.rpartition("/")[2]
+            subject = ref.replace("sha256-", "sha256:", 1)
+            manifest = {
+                "schemaVersion": 2,
+                "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "artifactType": BUNDLE,
+                "subject": {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": subject, "size": 1},
+                "layers": [
+                    {"mediaType": BUNDLE, "digest": "sha256:" + "0" * 64, "size": c["layer_size"]}
+                ]
+                if "layer_size" in c
+                else [],
+                "pad": [0] * (c["kib"] * 512),
+            }
+            body = json.dumps(manifest, separators=(",", ":")).encode()
+            digest = "sha256:" + hashlib.sha256(body).hexdigest()
+            PADDED[digest] = body
+            listed.insert(0, dict(bundles[0], digest=digest, size=len(body)))
+        index["manifests"] = listed
+        return json.dumps(index).encode()
 
     do_GET = do_HEAD = do_PUT = do_POST = do_PATCH = do_DELETE = handle_any
 

@@ -884,4 +884,68 @@ fn the_newest_attestation_of_each_authority_is_judged_and_the_future_fails() {
     let (code, out) = with(&["critical-mid.json", "copy.json"]);
     assert_eq!(code, Some(1), "{out}");
     assert!(out.contains("counted once"), "{out}");
+    // Red team rt38: an ECDSA signature (r, n - s) is other bytes that
+    // verify like (r, s); the same content for the same principal still
+    // counts once.
+    let mut malleated: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(r.path().join("critical-mid.json")).unwrap())
+            .unwrap();
+    let der = b64
+        .decode(
+            malleated["dsseEnvelope"]["signatures"][0]["sig"]
+                .as_str()
+                .unwrap(),
+        )
+        .unwrap();
+    let int = |at: usize| -> (Vec<u8>, usize) {
+        assert_eq!(der[at], 2);
+        let len = der[at + 1] as usize;
+        (der[at + 2..at + 2 + len].to_vec(), at + 2 + len)
+    };
+    assert_eq!(der[0], 0x30);
+    let (r_int, next) = int(2);
+    let (s_int, _) = int(next);
+    // n - s over 32-byte big-endian numbers (n: the P-256 group order).
+    let n =
+        hex::decode("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551").unwrap();
+    let mut s = [0u8; 32];
+    let s_digits: Vec<u8> = s_int.into_iter().skip_while(|b| *b == 0).collect();
+    s[32 - s_digits.len()..].copy_from_slice(&s_digits);
+    let mut diff = [0u8; 32];
+    let mut borrow = 0i16;
+    for i in (0..32).rev() {
+        let mut d = n[i] as i16 - s[i] as i16 - borrow;
+        borrow = i16::from(d < 0);
+        if d < 0 {
+            d += 256;
+        }
+        diff[i] = d as u8;
+    }
+    let encode = |digits: &[u8]| -> Vec<u8> {
+        let mut v: Vec<u8> = digits.iter().copied().skip_while(|b| *b == 0).collect();
+        if v[0] & 0x80 != 0 {
+            v.insert(0, 0);
+        }
+        let mut out = vec![2, v.len() as u8];
+        out.extend(v);
+        out
+    };
+    let mut body = encode(&r_int);
+    body.extend(encode(&diff));
+    let mut sig = vec![0x30, body.len() as u8];
+    sig.extend(body);
+    assert_ne!(sig, der);
+    malleated["dsseEnvelope"]["signatures"][0]["sig"] = b64.encode(&sig).into();
+    std::fs::write(r.path().join("malleated.json"), malleated.to_string()).unwrap();
+    let (code, out) = with(&["critical-mid.json", "malleated.json"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("the same signed content as another bundle"),
+        "{out}"
+    );
+    assert_eq!(
+        out.matches("RUSTSEC-2019-0009 (score 9.8) exceeds").count(),
+        1,
+        "{out}"
+    );
 }

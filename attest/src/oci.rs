@@ -794,14 +794,21 @@ impl Registry {
     }
 
     fn pull_blob(&self, digest: &str) -> Result<Vec<u8>, Error> {
-        self.block_on(self.pull_blob_async(digest))
+        self.block_on(self.pull_blob_async(digest, MAX_BLOB))
     }
 
-    /// A blob's bytes, checked against its digest. At most `MAX_BLOB`
-    /// bytes are read: a bundle, payload or attestation is kilobytes, and a
-    /// repository writer must not be able to exhaust the verifier's memory.
-    async fn pull_blob_async(&self, digest: &str) -> Result<Vec<u8>, Error> {
-        let mut out = Vec::new();
+    /// A blob's bytes, checked against its digest. At most `cap` (at most
+    /// `MAX_BLOB`) bytes are read: a bundle, payload or attestation is
+    /// kilobytes, and a repository writer must not be able to exhaust the
+    /// verifier's memory.
+    async fn pull_blob_async(&self, digest: &str, cap: usize) -> Result<Vec<u8>, Error> {
+        // A declared size (budgeted by the caller) is allocated once, not
+        // grown by doubling (a peak of 1.5 times the blob).
+        let mut out = if cap < MAX_BLOB {
+            Vec::with_capacity(cap)
+        } else {
+            Vec::new()
+        };
         let descriptor = oci_client::manifest::OciDescriptor {
             digest: digest.to_string(),
             ..Default::default()
@@ -813,7 +820,7 @@ impl Registry {
                 &descriptor,
                 Capped {
                     out: &mut out,
-                    cap: MAX_BLOB,
+                    cap: cap.min(MAX_BLOB),
                 },
             ),
         )
@@ -852,11 +859,14 @@ impl Registry {
         }
         // The client reads a failing fallback tag as "no referrers"; look
         // at it again, so only a tag that does not exist means none.
+        // Read into the descriptor fields only: an index padded with data
+        // costs no memory past its bytes (red team rt38: a 3.9 MiB
+        // manifest of `[0,0,…]` took 190 MB as a `Value`).
         match self.pull_manifest_async(&tag_for(digest, "")).await? {
             None => Ok(index),
-            Some((bytes, _)) => serde_json::from_slice::<Value>(&bytes)
+            Some((bytes, _)) => serde_json::from_slice::<Index>(&bytes)
                 .ok()
-                .filter(|v| v["manifests"].is_array())
+                .and_then(|index| serde_json::to_value(index).ok())
                 .ok_or_else(|| {
                     reg_err(
                         &self.display,
@@ -976,29 +986,93 @@ fn push_referrer(
     Ok((referrer_digest, !listed))
 }
 
+/// The fields of an OCI descriptor the verifier reads; anything else a
+/// registry sends is skipped unread.
+#[derive(Clone, Debug, Default, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Descriptor {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    media_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    artifact_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    digest: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    size: Option<u64>,
+}
+
+/// An image index, as far as the verifier reads it.
+#[derive(serde::Deserialize, serde::Serialize)]
+struct Index {
+    manifests: Vec<Descriptor>,
+}
+
+/// A referrer's manifest, as far as the verifier reads it.
+#[derive(Clone, Debug, serde::Deserialize)]
+struct ReferrerManifest {
+    #[serde(default)]
+    subject: Option<Descriptor>,
+    #[serde(default)]
+    layers: Vec<Descriptor>,
+}
+
+impl ReferrerManifest {
+    /// Its first layer of this media type.
+    fn layer(&self, media_type: &str) -> Option<&Descriptor> {
+        self.layers
+            .iter()
+            .find(|l| l.media_type.as_deref() == Some(media_type))
+    }
+}
+
+/// The most bundle referrers read for one digest: more is an error, never
+/// a silent choice of some (a real image has a handful: one per signature
+/// and attestation).
+pub const MAX_BUNDLE_REFERRERS: usize = 64;
+/// The largest referrer manifest read: it lists a layer or two and a few
+/// annotations (a certificate, a log entry), kilobytes.
+pub const MAX_REFERRER_MANIFEST: usize = 256 << 10;
+
 /// The bundle referrers of an image digest (from the referrers API, or
 /// the tag-schema fallback index) whose manifests name that digest as
-/// their subject, with their digests.
-fn referrer_manifests(registry: &Registry, digest: &str) -> Result<Vec<(String, Value)>, Error> {
+/// their subject, with their digests: each listed digest once, at most
+/// [`MAX_BUNDLE_REFERRERS`], each manifest at most
+/// [`MAX_REFERRER_MANIFEST`] bytes (red team rt38: one referrer listed
+/// again and again, or padded manifests, grew the webhook past its limit).
+fn referrer_manifests(
+    registry: &Registry,
+    digest: &str,
+) -> Result<Vec<(String, ReferrerManifest)>, Error> {
     registry.block_on(referrer_manifests_async(registry, digest))
 }
 
 async fn referrer_manifests_async(
     registry: &Registry,
     digest: &str,
-) -> Result<Vec<(String, Value)>, Error> {
+) -> Result<Vec<(String, ReferrerManifest)>, Error> {
     let index = registry.referrers_async(digest).await?;
+    let mut listed: Vec<&str> = index["manifests"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|d| d["artifactType"] == json!(BUNDLE_ARTIFACT_TYPE))
+        .filter_map(|d| d["digest"].as_str())
+        .filter(|d| d.starts_with("sha256:"))
+        .collect();
+    // Each once, in the order listed.
+    let mut seen = std::collections::HashSet::new();
+    listed.retain(|d| seen.insert(*d));
+    if listed.len() > MAX_BUNDLE_REFERRERS {
+        return Err(reg_err(
+            &registry.display,
+            format!(
+                "{digest} lists {} bundle referrers (at most {MAX_BUNDLE_REFERRERS} are read)",
+                listed.len()
+            ),
+        ));
+    }
     let mut out = Vec::new();
-    for descriptor in index["manifests"].as_array().into_iter().flatten() {
-        if descriptor["artifactType"] != json!(BUNDLE_ARTIFACT_TYPE) {
-            continue;
-        }
-        let Some(d) = descriptor["digest"].as_str() else {
-            continue;
-        };
-        if !d.starts_with("sha256:") {
-            continue;
-        }
+    for d in listed {
         // Listed but gone: a registry in an inconsistent state, not "none".
         let Some((bytes, _)) = registry.pull_manifest_async(d).await? else {
             return Err(reg_err(
@@ -1006,13 +1080,56 @@ async fn referrer_manifests_async(
                 format!("referrer {d} is listed but cannot be fetched"),
             ));
         };
-        let manifest: Value = serde_json::from_slice(&bytes)
+        if bytes.len() > MAX_REFERRER_MANIFEST {
+            return Err(reg_err(
+                &registry.display,
+                format!(
+                    "referrer {d}: a manifest of {} bytes (at most {MAX_REFERRER_MANIFEST})",
+                    bytes.len()
+                ),
+            ));
+        }
+        let manifest: ReferrerManifest = serde_json::from_slice(&bytes)
             .map_err(|e| reg_err(&registry.display, format!("referrer {d}: {e}")))?;
-        if manifest.pointer("/subject/digest") == Some(&json!(digest)) {
+        if manifest.subject.as_ref().and_then(|s| s.digest.as_deref()) == Some(digest) {
             out.push((d.to_string(), manifest));
         }
     }
     Ok(out)
+}
+
+/// The most bytes of attached bundles and payloads held at once by the
+/// whole process (every image being verified), counted by [`Held`].
+pub const MAX_HELD_BYTES: usize = 64 << 20;
+/// The most bytes of bundles and payloads read for one image.
+pub const MAX_ATTACHED_BYTES: usize = 48 << 20;
+
+/// A share of [`MAX_HELD_BYTES`]: the bytes of one image's attached
+/// bundles, counted until this is dropped. A verification waits for its
+/// share (under its deadline), so however many images are verified at
+/// once, what they hold stays within the budget.
+#[derive(Debug)]
+pub struct Held {
+    _share: Option<tokio::sync::OwnedSemaphorePermit>,
+}
+
+impl Held {
+    async fn acquire(registry: &Registry, bytes: u64) -> Result<Held, Error> {
+        static BUDGET: std::sync::OnceLock<Arc<tokio::sync::Semaphore>> =
+            std::sync::OnceLock::new();
+        let kib = u32::try_from(bytes.div_ceil(1024)).unwrap_or(u32::MAX);
+        if kib == 0 {
+            return Ok(Held { _share: None });
+        }
+        let budget = BUDGET
+            .get_or_init(|| Arc::new(tokio::sync::Semaphore::new(MAX_HELD_BYTES >> 10)))
+            .clone();
+        budget
+            .acquire_many_owned(kib)
+            .await
+            .map(|p| Held { _share: Some(p) })
+            .map_err(|_| reg_err(&registry.display, "the bundle memory budget is closed"))
+    }
 }
 
 /// The most bytes read from one blob (bundles, payloads and attestations,
@@ -1234,13 +1351,7 @@ pub fn verify_image_keyed(
     }
     let mut bundles = 0;
     for (_, manifest) in referrer_manifests(&registry, &digest)? {
-        let layers = manifest["layers"].as_array().cloned().unwrap_or_default();
-        let find = |media: &str| {
-            layers
-                .iter()
-                .find(|l| l["mediaType"] == json!(media))
-                .and_then(|l| l["digest"].as_str().map(str::to_string))
-        };
+        let find = |media: &str| manifest.layer(media).and_then(|l| l.digest.clone());
         let (Some(bundle_digest), Some(payload_digest)) =
             (find(BUNDLE_ARTIFACT_TYPE), find(SIMPLE_SIGNING_MEDIA_TYPE))
         else {
@@ -1379,23 +1490,61 @@ pub async fn attached_bundles_async(
     registry: &Registry,
     digest: &str,
 ) -> Result<Vec<AttachedBundle>, Error> {
-    let mut bundles = Vec::new();
+    Ok(attached_bundles_held_async(registry, digest).await?.0)
+}
+
+/// [`attached_bundles_async`], with their share of the process's bundle
+/// memory budget: keep it until the bundles are dropped. The sizes their
+/// referrers declare are counted and the whole share taken before any
+/// blob is read (no verification waits for more while holding some), and
+/// no blob is read past its declared size.
+pub async fn attached_bundles_held_async(
+    registry: &Registry,
+    digest: &str,
+) -> Result<(Vec<AttachedBundle>, Held), Error> {
+    let declared = |layer: &Descriptor| -> Result<(String, usize), Error> {
+        let d = layer.digest.clone().unwrap_or_default();
+        match layer.size.and_then(|s| usize::try_from(s).ok()) {
+            Some(size) if size <= MAX_BLOB => Ok((d, size)),
+            Some(_) => Err(reg_err(
+                &registry.display,
+                format!("layer {d} declares more than {} MiB", MAX_BLOB >> 20),
+            )),
+            None => Err(reg_err(
+                &registry.display,
+                format!("layer {d} declares no size"),
+            )),
+        }
+    };
+    let mut plan = Vec::new();
+    let mut total = 0usize;
     for (referrer, manifest) in referrer_manifests_async(registry, digest).await? {
-        let layers = manifest["layers"].as_array().cloned().unwrap_or_default();
-        let Some(bd) = layers
-            .iter()
-            .find(|l| l["mediaType"] == json!(BUNDLE_ARTIFACT_TYPE))
-            .and_then(|l| l["digest"].as_str())
-        else {
+        let Some(bundle) = manifest.layer(BUNDLE_ARTIFACT_TYPE) else {
             continue;
         };
-        let bytes = registry.pull_blob_async(bd).await?;
-        let signed_payload = match layers
-            .iter()
-            .find(|l| l["mediaType"] == json!(SIMPLE_SIGNING_MEDIA_TYPE))
-            .and_then(|l| l["digest"].as_str())
-        {
-            Some(pd) => Some(registry.pull_blob_async(pd).await?),
+        let bundle = declared(bundle)?;
+        let payload = manifest
+            .layer(SIMPLE_SIGNING_MEDIA_TYPE)
+            .map(declared)
+            .transpose()?;
+        total += bundle.1 + payload.as_ref().map_or(0, |p| p.1);
+        plan.push((referrer, bundle, payload));
+    }
+    if total > MAX_ATTACHED_BYTES {
+        return Err(reg_err(
+            &registry.display,
+            format!(
+                "the bundles attached to {digest} declare {total} bytes (at most {} MiB are read)",
+                MAX_ATTACHED_BYTES >> 20
+            ),
+        ));
+    }
+    let held = Held::acquire(registry, total as u64).await?;
+    let mut bundles = Vec::new();
+    for (referrer, (bd, bsize), payload) in plan {
+        let bytes = registry.pull_blob_async(&bd, bsize).await?;
+        let signed_payload = match payload {
+            Some((pd, psize)) => Some(registry.pull_blob_async(&pd, psize).await?),
             None => None,
         };
         bundles.push(AttachedBundle {
@@ -1404,7 +1553,7 @@ pub async fn attached_bundles_async(
             signed_payload,
         });
     }
-    Ok(bundles)
+    Ok((bundles, held))
 }
 
 #[cfg(test)]

@@ -759,7 +759,10 @@ async fn verify_digest(
     name: String,
     digest: String,
 ) -> FlightResult {
-    let bundles = tollgate_attest::oci::attached_bundles_async(&registry, &digest)
+    // `held` counts the bundles' bytes against the process's budget until
+    // the decisions are made (red team rt38: many referrers of large blobs
+    // took the webhook past its memory limit).
+    let (bundles, held) = tollgate_attest::oci::attached_bundles_held_async(&registry, &digest)
         .await
         .map_err(|e| format!("registry unreachable or failing, not verified: {e}"))?;
     let subject = subject_key(&name, &digest);
@@ -769,6 +772,9 @@ async fn verify_digest(
     let waited = Arc::new(());
     let waiting = Arc::downgrade(&waited);
     let decisions = tokio::task::spawn_blocking(move || {
+        // Given back when the bundles below are dropped (declared first,
+        // dropped last).
+        let _held = held;
         waiting.upgrade()?;
         let inputs: Vec<gate::BundleInput> = bundles
             .into_iter()

@@ -482,6 +482,7 @@ pub fn decide(policy: &Policy, target: &Target<'_>, bundles: &[BundleInput], now
     let mut verified: Vec<Verified> = Vec::new();
     let mut rejected: Vec<Rejected> = Vec::new();
     let mut seen_signatures: BTreeSet<Vec<u8>> = BTreeSet::new();
+    let mut seen_contents: BTreeSet<(String, bool, Vec<u8>)> = BTreeSet::new();
 
     for bundle in bundles {
         let reject = |reason: String| Rejected {
@@ -516,6 +517,7 @@ pub fn decide(policy: &Policy, target: &Target<'_>, bundles: &[BundleInput], now
         }
         let mut reasons = Vec::new();
         let mut accepted = false;
+        let mut duplicate = false;
         for authority in &policy.authorities {
             match verify_for(bundle, text, authority, subject, &digests) {
                 Ok((statement, signed_at)) => {
@@ -523,8 +525,34 @@ pub fn decide(policy: &Policy, target: &Target<'_>, bundles: &[BundleInput], now
                         reasons.push(reason.to_string());
                         continue;
                     }
-                    let time = judged_time(authority, signed_at, statement.as_ref());
+                    // The same content signed for the same principal counts
+                    // once too, whatever its signature bytes (red team
+                    // rt38: an ECDSA signature (r, n-s) verifies like
+                    // (r, s) and was counted twice).
+                    let content = match &statement {
+                        Some(s) => serde_json::to_vec(s).unwrap_or_default(),
+                        None => bundle
+                            .signed_payload
+                            .clone()
+                            .or_else(|| strict.message_digest.clone())
+                            .unwrap_or_else(|| strict.signature.clone()),
+                    };
+                    let signed = (
+                        authority.principal().to_string(),
+                        statement.is_some(),
+                        <sha2::Sha256 as sha2::Digest>::digest(&content).to_vec(),
+                    );
                     seen_signatures.insert(strict.signature.clone());
+                    if !seen_contents.insert(signed) {
+                        reasons.push(format!(
+                            "{}: the same signed content as another bundle (counted once)",
+                            authority.name.value
+                        ));
+                        accepted = true;
+                        duplicate = true;
+                        break;
+                    }
+                    let time = judged_time(authority, signed_at, statement.as_ref());
                     verified.push(Verified {
                         authority: authority.name.value.clone(),
                         principal: authority.principal().to_string(),
@@ -538,7 +566,9 @@ pub fn decide(policy: &Policy, target: &Target<'_>, bundles: &[BundleInput], now
                 Err(reason) => reasons.push(format!("{}: {reason}", authority.name.value)),
             }
         }
-        if !accepted {
+        if duplicate {
+            rejected.push(reject(reasons.pop().unwrap_or_default()));
+        } else if !accepted {
             rejected.push(reject(if reasons.is_empty() {
                 "not verified by any authority of the policy".into()
             } else {

@@ -2457,6 +2457,32 @@ impl<'a> RequestBuilderWrapper<'a> {
 /// streamed an endless body grew the reader's memory by gigabytes.
 pub const MAX_BUFFERED_BODY: usize = 4 << 20;
 
+/// Tollgate patch: the most bytes of such bodies being read at once, in
+/// the whole process (many reads from many registries at a time must not
+/// add up past a container's memory limit either). A read that would go
+/// past it fails at once.
+pub const MAX_BUFFERED_IN_FLIGHT: usize = 32 << 20;
+
+static IN_FLIGHT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Bytes counted in [`IN_FLIGHT`] by one read, given back when it ends.
+struct InFlight(usize);
+
+impl InFlight {
+    fn add(&mut self, n: usize) -> bool {
+        use std::sync::atomic::Ordering;
+        let before = IN_FLIGHT.fetch_add(n, Ordering::Relaxed);
+        self.0 += n;
+        before + n <= MAX_BUFFERED_IN_FLIGHT
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        IN_FLIGHT.fetch_sub(self.0, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 /// Read a whole response body of at most [`MAX_BUFFERED_BODY`] bytes.
 async fn read_capped(mut res: reqwest::Response) -> Result<bytes::Bytes> {
     let too_large = |url: &reqwest::Url| {
@@ -2472,9 +2498,17 @@ async fn read_capped(mut res: reqwest::Response) -> Result<bytes::Bytes> {
         return Err(too_large(res.url()));
     }
     let mut body = bytes::BytesMut::new();
+    let mut counted = InFlight(0);
     while let Some(chunk) = res.chunk().await? {
         if body.len() + chunk.len() > MAX_BUFFERED_BODY {
             return Err(too_large(res.url()));
+        }
+        if !counted.add(chunk.len()) {
+            return Err(OciDistributionError::IoError(std::io::Error::other(format!(
+                "{}: more than {} MiB of registry answers are being read at once",
+                res.url(),
+                MAX_BUFFERED_IN_FLIGHT >> 20
+            ))));
         }
         body.extend_from_slice(&chunk);
     }
