@@ -281,6 +281,33 @@ impl FileAnalyzer<'_> {
         }
     }
 
+    /// Where the literal bytes a struct field may hold are written
+    /// (`&self.key`, `cfg.key.as_slice()`), per
+    /// [`FileAnalyzer::literal_fields`].
+    pub(crate) fn literal_field(&self, cx: &FnCx, e: &Expr) -> Option<proc_macro2::Span> {
+        if self.literal_fields.is_empty() {
+            return None;
+        }
+        let mut e = peel(e);
+        while let Expr::MethodCall(m) = e {
+            if !matches!(
+                m.method.to_string().as_str(),
+                "into" | "as_ref" | "as_slice" | "to_vec" | "clone" | "as_bytes" | "to_owned"
+            ) {
+                return None;
+            }
+            e = peel(&m.receiver);
+        }
+        let Expr::Field(f) = e else {
+            return None;
+        };
+        let syn::Member::Named(name) = &f.member else {
+            return None;
+        };
+        let s = self.base_struct(cx, &f.base)?;
+        self.literal_fields.get(&format!("{s}.{name}")).copied()
+    }
+
     /// The file's struct a field's base is of: `self` in its `impl`, or a
     /// variable of its type (`c: &Cfg`).
     fn base_struct(&self, cx: &FnCx, base: &Expr) -> Option<String> {

@@ -451,6 +451,9 @@ impl FileAnalyzer<'_> {
             } else if let Some(held) = literal_held(cx, &init.expr) {
                 var.literal = true;
                 var.literal_at = held.literal_at;
+            } else if let Some(at) = self.literal_or_fallback(&init.expr) {
+                var.literal = true;
+                var.literal_at = Some(at);
             }
         }
         cx.secret_context = saved_secret;

@@ -398,6 +398,12 @@ pub struct FileAnalyzer<'a> {
     pub(crate) build_script: bool,
     /// Names of constants/statics whose value is a literal (key material).
     pub(crate) literal_consts: HashSet<String>,
+    /// Fields of the file's structs (`Struct.field`) that a struct literal
+    /// somewhere in the file gives literal bytes (`Signer { key: KEY }`,
+    /// `Sealer { key }` after `let key = from_env().unwrap_or(KEY)`), with
+    /// where the bytes are written; read where the field reaches a key
+    /// constructor in another method (`Key::from_slice(&self.key)`).
+    pub(crate) literal_fields: HashMap<String, Span>,
     /// Types with a rustls `ServerCertVerifier`/`ClientCertVerifier` impl
     /// in this file, and whether it accepts every certificate.
     pub(crate) verifiers: HashMap<String, bool>,
@@ -1107,6 +1113,7 @@ impl<'a> FileAnalyzer<'a> {
             imports: Imports::default(),
             include_tests,
             literal_consts: HashSet::default(),
+            literal_fields: HashMap::default(),
             verifiers: HashMap::default(),
             field_types: HashMap::default(),
             struct_fields: HashMap::default(),
@@ -1166,6 +1173,20 @@ impl<'a> FileAnalyzer<'a> {
             crate::checks::collect_secret_debug_types(file, &mut self.secret_debug_types);
         }
         self.collect_field_types(file);
+        // Only where a key is built from bytes at all.
+        if [
+            "from_slice",
+            "from_secret",
+            "Key::new",
+            "KeyInit",
+            "Crypter::new",
+            "symm::",
+        ]
+        .iter()
+        .any(|w| self.source.contains(w))
+        {
+            self.collect_literal_fields(file);
+        }
         if self.source.contains("warp") {
             self.collect_warp_handlers(file);
         }
@@ -1179,9 +1200,14 @@ impl<'a> FileAnalyzer<'a> {
         impl<'ast> syn::visit::Visit<'ast> for Fields<'_, '_> {
             fn visit_item_struct(&mut self, s: &'ast syn::ItemStruct) {
                 for field in &s.fields {
-                    let (Some(name), syn::Type::Path(tp)) =
-                        (&field.ident, peel_wrappers(&field.ty))
-                    else {
+                    let Some(name) = &field.ident else {
+                        continue;
+                    };
+                    let syn::Type::Path(tp) = peel_wrappers(&field.ty) else {
+                        // Known, with no path type (`[u8; 32]`, `&[u8]`).
+                        self.a
+                            .struct_fields
+                            .insert(format!("{}.{name}", s.ident), Vec::new());
                         continue;
                     };
                     let ty = self.a.imports.resolve(&tp.path);
@@ -1197,6 +1223,116 @@ impl<'a> FileAnalyzer<'a> {
             }
         }
         syn::visit::Visit::visit_file(&mut Fields { a: self }, file);
+    }
+
+    /// [`Self::literal_fields`] of (a chunk of) the file.
+    fn collect_literal_fields(&mut self, file: &syn::File) {
+        struct Fields<'a, 'f> {
+            a: &'a mut FileAnalyzer<'f>,
+            self_ty: Option<String>,
+            /// Locals of the function being read that hold literal bytes.
+            locals: HashMap<String, Span>,
+        }
+        impl Fields<'_, '_> {
+            fn in_fn(&mut self, visit: impl FnOnce(&mut Self)) {
+                let outer = std::mem::take(&mut self.locals);
+                visit(self);
+                self.locals = outer;
+            }
+        }
+        impl<'ast> syn::visit::Visit<'ast> for Fields<'_, '_> {
+            fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+                let outer = self.self_ty.take();
+                if let syn::Type::Path(tp) = &*i.self_ty {
+                    self.self_ty = tp.path.segments.last().map(|s| s.ident.to_string());
+                }
+                syn::visit::visit_item_impl(self, i);
+                self.self_ty = outer;
+            }
+            fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+                self.in_fn(|v| syn::visit::visit_item_fn(v, f));
+            }
+            fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+                self.in_fn(|v| syn::visit::visit_impl_item_fn(v, f));
+            }
+            fn visit_local(&mut self, l: &'ast syn::Local) {
+                let mut pat = &l.pat;
+                if let Pat::Type(t) = pat {
+                    pat = &t.pat;
+                }
+                if let Pat::Ident(p) = pat {
+                    let name = p.ident.to_string();
+                    match l
+                        .init
+                        .as_ref()
+                        .and_then(|i| self.a.literal_or_fallback(&i.expr))
+                    {
+                        Some(span) => {
+                            self.locals.insert(name, span);
+                        }
+                        None => {
+                            self.locals.remove(&name);
+                        }
+                    }
+                }
+                syn::visit::visit_local(self, l);
+            }
+            fn visit_expr_struct(&mut self, s: &'ast syn::ExprStruct) {
+                let name = match s.path.segments.last().map(|s| s.ident.to_string()) {
+                    Some(n) if n == "Self" => self.self_ty.clone(),
+                    n => n,
+                };
+                if let Some(name) = name {
+                    for f in &s.fields {
+                        let syn::Member::Named(field) = &f.member else {
+                            continue;
+                        };
+                        let span = self
+                            .a
+                            .literal_or_fallback(&f.expr)
+                            .or_else(|| var_of(&f.expr).and_then(|v| self.locals.get(&v).copied()));
+                        if let Some(span) = span {
+                            self.a
+                                .literal_fields
+                                .entry(format!("{name}.{field}"))
+                                .or_insert(span);
+                        }
+                    }
+                }
+                syn::visit::visit_expr_struct(self, s);
+            }
+        }
+        syn::visit::Visit::visit_file(
+            &mut Fields {
+                a: self,
+                self_ty: None,
+                locals: HashMap::default(),
+            },
+            file,
+        );
+    }
+
+    /// Where literal bytes an expression may be are written: the literal
+    /// itself, or the fallback of `from_env().unwrap_or(KEY)` or
+    /// `.unwrap_or_else(|_| b"..".to_vec())` (used whenever the other value
+    /// is missing).
+    pub(crate) fn literal_or_fallback(&self, e: &Expr) -> Option<Span> {
+        if self.is_literal_material(e) {
+            return Some(e.span());
+        }
+        let Expr::MethodCall(m) = peel(e) else {
+            return None;
+        };
+        match (m.method.to_string().as_str(), m.args.first()) {
+            ("unwrap_or", Some(a)) if self.is_literal_material(a) => Some(a.span()),
+            ("unwrap_or_else", Some(Expr::Closure(c))) if self.is_literal_material(&c.body) => {
+                Some(c.body.span())
+            }
+            ("into" | "to_vec" | "as_slice" | "as_ref" | "to_owned" | "clone", _) => {
+                self.literal_or_fallback(&m.receiver)
+            }
+            _ => None,
+        }
     }
 
     /// [`Self::warp_handlers`] of (a chunk of) the file.
@@ -1503,7 +1639,13 @@ impl<'a> FileAnalyzer<'a> {
             Expr::MethodCall(m)
                 if matches!(
                     m.method.to_string().as_str(),
-                    "as_bytes" | "into" | "to_vec" | "as_slice" | "as_ref" | "to_owned"
+                    "as_bytes"
+                        | "into"
+                        | "to_vec"
+                        | "as_slice"
+                        | "as_ref"
+                        | "to_owned"
+                        | "to_string"
                 ) =>
             {
                 self.is_literal_material(&m.receiver)

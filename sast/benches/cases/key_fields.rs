@@ -1,0 +1,109 @@
+// Literal key bytes that reach a key constructor through a struct field
+// set elsewhere, or as the fallback of a value read from the environment;
+// reported at the constructor, as the blind authors mark it.
+use aes_gcm::aead::KeyInit;
+use aes_gcm::{Aes256Gcm, Key};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use std::collections::HashMap;
+
+type HmacSha256 = Hmac<Sha256>;
+
+const FALLBACK_KEY: [u8; 32] = [7; 32];
+
+fn key_from_env(var: &str) -> Option<[u8; 32]> {
+    let raw = hex::decode(std::env::var(var).ok()?).ok()?;
+    raw.try_into().ok()
+}
+
+pub struct Sealer {
+    key: [u8; 32],
+}
+
+impl Sealer {
+    pub fn from_env() -> Self {
+        let key = key_from_env("SEAL_KEY").unwrap_or(FALLBACK_KEY);
+        Sealer { key }
+    }
+
+    pub fn from_kms(material: [u8; 32]) -> Self {
+        Sealer { key: material }
+    }
+
+    fn cipher(&self) -> Aes256Gcm {
+        Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&self.key)) //~ hardcoded-crypto-key
+    }
+}
+
+pub struct Signer {
+    secret: Vec<u8>,
+}
+
+impl Signer {
+    pub fn new() -> Self {
+        let secret = std::env::var("SIGNING_KEY")
+            .map(String::into_bytes)
+            .unwrap_or_else(|_| b"whsec_0123456789abcdef".to_vec());
+        Self { secret }
+    }
+
+    pub fn sign(&self, body: &[u8]) -> Vec<u8> {
+        let mut mac = HmacSha256::new_from_slice(&self.secret).expect("any length"); //~ hardcoded-crypto-key
+        mac.update(body);
+        mac.finalize().into_bytes().to_vec()
+    }
+}
+
+pub struct Direct {
+    key: &'static [u8],
+}
+
+pub fn direct() -> Direct {
+    Direct { key: b"0123456789abcdef0123456789abcdef" }
+}
+
+impl Direct {
+    fn cipher(&self) -> Aes256Gcm {
+        Aes256Gcm::new_from_slice(self.key).unwrap() //~ hardcoded-crypto-key
+    }
+}
+
+pub fn fallback_local() -> HmacSha256 {
+    let key = std::env::var("HMAC_KEY").unwrap_or("dev-only-key".to_string());
+    HmacSha256::new_from_slice(key.as_bytes()).unwrap() //~ hardcoded-crypto-key
+}
+
+// Near misses: keys only from the environment or a parameter, a field of
+// the same name on a struct never given literal bytes, a map's key.
+pub struct Vault {
+    key: Vec<u8>,
+}
+
+impl Vault {
+    pub fn open() -> Option<Self> {
+        let key = hex::decode(std::env::var("VAULT_KEY").ok()?).ok()?;
+        Some(Vault { key })
+    }
+
+    pub fn with(key: Vec<u8>) -> Self {
+        Vault { key }
+    }
+
+    fn cipher(&self) -> Aes256Gcm {
+        Aes256Gcm::new_from_slice(&self.key).unwrap()
+    }
+}
+
+pub struct Index {
+    key: String,
+}
+
+pub fn index(map: &HashMap<String, u32>) -> Index {
+    let key = map.keys().next().cloned().unwrap_or_default();
+    Index { key }
+}
+
+pub fn required_key() -> Option<HmacSha256> {
+    let key = std::env::var("HMAC_KEY").ok()?;
+    HmacSha256::new_from_slice(key.as_bytes()).ok()
+}
