@@ -128,7 +128,7 @@ fn store_session(session: &StoredSession, path: &std::path::Path) -> std::io::Re
 }
 
 fn send_session(session: &StoredSession, stream: std::net::TcpStream) {
-    serde_json::to_writer(stream, session).unwrap(); //~ cleartext-storage
+    serde_json::to_writer(stream, session).unwrap(); //~ cleartext-url
 }
 
 fn store_session_private(session: &StoredSession, path: &std::path::Path) -> std::io::Result<()> {

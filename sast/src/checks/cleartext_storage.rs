@@ -134,7 +134,7 @@ impl super::Check for Check {
                     );
                     cx.deferred_storage.push(finding);
                 } else {
-                    a.report(Some(cx), id::CLEARTEXT_STORAGE, span, span, message);
+                    a.report(Some(cx), rule_for(sink), span, span, message);
                 }
             }
         }
@@ -197,7 +197,7 @@ impl super::Check for Check {
             let span = m.mac.span();
             a.report(
                 Some(cx),
-                id::CLEARTEXT_STORAGE,
+                rule_for(sink),
                 span,
                 span,
                 format!("`{secret}` is written to {sink} unencrypted"),
@@ -240,7 +240,7 @@ impl super::Check for Check {
         if let Some(secret) = m.expr.args.first().and_then(|e| stored_secret(cx, e)) {
             a.report(
                 Some(cx),
-                id::CLEARTEXT_STORAGE,
+                rule_for(sink),
                 m.span,
                 m.full(),
                 format!("`{secret}` is written to {sink} unencrypted"),
@@ -249,11 +249,23 @@ impl super::Check for Check {
     }
 }
 
+const TCP: &str = "a plain TCP stream";
+
+/// A secret written to a plain TCP stream is sent in clear, CWE-319
+/// (`cleartext-url`); to a file, stored in clear, CWE-312.
+fn rule_for(sink: &str) -> &'static str {
+    if sink == TCP {
+        id::CLEARTEXT_URL
+    } else {
+        id::CLEARTEXT_STORAGE
+    }
+}
+
 /// What a writer of this type writes to, when it is unencrypted storage or
 /// transport.
 fn sink_of(ty: &str) -> Option<&'static str> {
     if ty.ends_with("TcpStream") {
-        Some("a plain TCP stream")
+        Some(TCP)
     } else if ty.ends_with("File") || ty.ends_with("OpenOptions") {
         Some("a file")
     } else {

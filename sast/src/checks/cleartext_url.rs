@@ -1,4 +1,6 @@
 use super::prelude::*;
+use super::secret_source;
+use crate::HashSet;
 
 /// `cleartext-url`: `http://` and `ws://` literals to non-local hosts, and
 /// `http://` URLs formatted from untrusted input or a secret
@@ -53,6 +55,7 @@ fn url_of(vars: &[(String, Url)], e: &Expr) -> Option<Url> {
                 || args.iter().skip(1).any(|a| {
                     a.name.as_deref().is_some_and(is_secret_name)
                         || var_of(&a.expr).is_some_and(|v| is_secret_name(&v))
+                        || super::cleartext_logging::secret_expr_name(&a.expr).is_some()
                 });
             // Only in a URL (a query or a scheme), not a cache key
             // (`format!("session:{token}")`).
@@ -143,9 +146,142 @@ fn request_method_url(m: &syn::ExprMethodCall) -> Option<(&Expr, String)> {
     Some((url, format!(".{name}")))
 }
 
+/// [`FileAnalyzer::http_url_fns`] of a file: functions and methods whose
+/// body ends in an `http://` literal or `format!` (any host but this
+/// machine or a private network).
+pub(crate) fn collect_http_url_fns(file: &syn::File, out: &mut HashSet<String>) {
+    struct Fns<'o>(&'o mut HashSet<String>);
+    fn returns_http(block: &syn::Block) -> bool {
+        let Some(syn::Stmt::Expr(tail, None)) = block.stmts.last() else {
+            return false;
+        };
+        let template = match peel(tail) {
+            Expr::Macro(m) if last_ident(&m.mac.path) == "format" => {
+                crate::macros::parse_args(&m.mac.tokens)
+                    .first()
+                    .and_then(|a| lit_str(&a.expr))
+            }
+            e => {
+                let (_, root) = chain(e);
+                lit_str(root)
+            }
+        };
+        template.is_some_and(|t| http_any_host(&t))
+    }
+    impl<'ast> syn::visit::Visit<'ast> for Fns<'_> {
+        fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+            if returns_http(&f.block) {
+                self.0.insert(f.sig.ident.to_string());
+            }
+            syn::visit::visit_item_fn(self, f);
+        }
+        fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+            if returns_http(&f.block) {
+                self.0.insert(f.sig.ident.to_string());
+            }
+            syn::visit::visit_impl_item_fn(self, f);
+        }
+    }
+    syn::visit::Visit::visit_file(&mut Fns(out), file);
+}
+
+/// `http://` (or `ws://`) to any host but this machine or a private
+/// network, a placeholder host (`http://{}/push`) included.
+fn http_any_host(text: &str) -> bool {
+    let lower = text
+        .get(..7)
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    let rest = if lower == "http://" {
+        &text[7..]
+    } else if lower.starts_with("ws://") {
+        &text[5..]
+    } else {
+        return false;
+    };
+    let host = url_host(rest);
+    !is_local_host(&host)
+}
+
+/// Does a request's URL go without TLS, as far as a secret sent with it
+/// is concerned: what [`url_of`] finds, an `http://` `format!` to a host
+/// given later, or what a function of the file that returns an `http://`
+/// URL returns (`self.cfg.metrics_url()`).
+fn http_request_url(a: &FileAnalyzer<'_>, flow: &Flow, url: &Expr) -> bool {
+    if url_of(&flow.vars, url).is_some() || var_of(url).is_some_and(|v| flow.http_vars.contains(&v))
+    {
+        return true;
+    }
+    let (methods, root) = chain(url);
+    if methods
+        .iter()
+        .any(|m| a.http_url_fns.contains(&m.method.to_string()))
+    {
+        return true;
+    }
+    match root {
+        Expr::Macro(m) if last_ident(&m.mac.path) == "format" => {
+            crate::macros::parse_args(&m.mac.tokens)
+                .first()
+                .and_then(|a| lit_str(&a.expr))
+                .is_some_and(|t| http_any_host(&t))
+        }
+        Expr::MethodCall(m) => a.http_url_fns.contains(&m.method.to_string()),
+        Expr::Call(c) => match &*c.func {
+            Expr::Path(p) => a.http_url_fns.contains(&last_ident(&p.path)),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// Headers that carry credentials whatever the value's name.
+const CREDENTIAL_HEADERS: &[&str] = &[
+    "authorization",
+    "proxy-authorization",
+    "x-api-key",
+    "api-key",
+    "x-auth-token",
+    "x-access-token",
+    "cookie",
+];
+
+/// A call in a request's chain that sends a credential:
+/// `.header("X-Api-Key", &cfg.api_key)`, `.bearer_auth(token)`,
+/// `.basic_auth(user, Some(password))`.
+fn sends_credential(cx: &FnCx, m: &syn::ExprMethodCall) -> Option<String> {
+    let secret = |e: &Expr| {
+        super::cleartext_logging::secret_expr_name(e).is_some() || secret_source(cx, e).is_some()
+    };
+    match (m.method.to_string().as_str(), m.args.len()) {
+        ("bearer_auth", 1) => Some("a bearer token".into()),
+        ("basic_auth", 2) => Some("a password".into()),
+        ("header" | "set_header", 2) => {
+            let name = lit_str(&m.args[0])
+                .or_else(|| match peel(&m.args[0]) {
+                    Expr::Path(p) => Some(last_ident(&p.path).replace('_', "-")),
+                    _ => None,
+                })
+                .map(|n| n.to_ascii_lowercase());
+            let value = &m.args[1];
+            let literal = lit_str(value).is_some();
+            (secret(value)
+                || (!literal
+                    && name
+                        .as_deref()
+                        .is_some_and(|n| CREDENTIAL_HEADERS.contains(&n))))
+            .then(|| format!("header `{}`", name.unwrap_or_default()))
+        }
+        _ => None,
+    }
+}
+
 /// URLs followed through one function's statements, in source order.
 struct Flow {
     vars: Vec<(String, Url)>,
+    /// Variables holding a URL that a credential must not be sent to
+    /// ([`http_request_url`]).
+    http_vars: Vec<String>,
 }
 
 impl Flow {
@@ -162,6 +298,11 @@ impl Flow {
                     if let syn::Pat::Ident(id) = pat {
                         let name = id.ident.to_string();
                         self.vars.retain(|(n, _)| *n != name);
+                        let http = http_request_url(a, self, &init.expr);
+                        self.http_vars.retain(|n| *n != name);
+                        if http {
+                            self.http_vars.push(name.clone());
+                        }
                         if let Some(url) = url_of(&self.vars, &init.expr) {
                             self.vars.push((name, url));
                         }
@@ -194,6 +335,28 @@ impl Flow {
             .iter()
             .filter_map(|m| request_method_url(m))
             .chain(request_call_url(a, root));
+        // A credential sent on a request without TLS, reported at the call
+        // that adds it (`.header("X-Api-Key", &self.cfg.api_key)`).
+        let urls: Vec<&Expr> = methods
+            .iter()
+            .filter_map(|m| request_method_url(m))
+            .chain(request_call_url(a, root))
+            .map(|(url, _)| url)
+            .collect();
+        if urls.iter().any(|url| http_request_url(a, self, url)) {
+            for m in &methods {
+                if let Some(what) = sends_credential(cx, m) {
+                    let span = m.method.span();
+                    a.report(
+                        Some(cx),
+                        id::CLEARTEXT_URL,
+                        span,
+                        span,
+                        format!("{what} is sent to an `http://` URL, without TLS"),
+                    );
+                }
+            }
+        }
         for (url, what) in calls {
             // A literal is reported where it is written unless its host
             // passes there as a placeholder (`example.com`).
@@ -225,11 +388,19 @@ impl super::Check for Check {
         block: &syn::Block,
     ) {
         // A URL followed here starts as a literal with a scheme or as a
-        // `format!` in this body.
+        // `format!` in this body, or is what a function of the file that
+        // returns an `http://` URL returns.
         if !super::function_mentions(a, sig, block, &["://", "format!"]) {
-            return;
+            let names: Vec<String> = a.http_url_fns.iter().cloned().collect();
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            if names.is_empty() || !super::function_mentions_any(a, sig, block, &names) {
+                return;
+            }
         }
-        let mut flow = Flow { vars: Vec::new() };
+        let mut flow = Flow {
+            vars: Vec::new(),
+            http_vars: Vec::new(),
+        };
         flow.stmts(a, cx, &block.stmts);
     }
 
@@ -258,6 +429,7 @@ impl super::Check for Check {
         let secret_arg = m.args.iter().skip(1).any(|arg| {
             arg.name.as_deref().is_some_and(is_secret_name)
                 || var_of(&arg.expr).is_some_and(|v| is_secret_name(&v))
+                || super::cleartext_logging::secret_expr_name(&arg.expr).is_some()
         }) || m.captured.iter().any(|(name, _, _)| is_secret_name(name));
         if tainted || secret_arg {
             let span = m.mac.span();

@@ -51,6 +51,7 @@ mod xxe;
 
 pub(crate) use cleartext_logging::{collect_secret_debug_types, secret_source, DESERIALIZE};
 pub(crate) use cleartext_storage::serialized_secret_field;
+pub(crate) use cleartext_url::collect_http_url_fns;
 pub(crate) use hardcoded_crypto_key::key_params;
 pub(crate) use insecure_cookie::finish as finish_cookies;
 pub(crate) use sensitive_header::built_header_value;
@@ -209,6 +210,22 @@ pub(crate) fn function_mentions(
     let found = lines_mention(a, lines, words);
     a.mentions.borrow_mut().insert(key, found);
     found
+}
+
+/// Does the function's text mention any of `words` (computed, unlike
+/// [`function_mentions`]'s fixed lists)?
+pub(crate) fn function_mentions_any(
+    a: &FileAnalyzer<'_>,
+    sig: &syn::Signature,
+    block: &syn::Block,
+    words: &[&str],
+) -> bool {
+    let first = crate::engine::start_of(sig.fn_token.span).0;
+    let last = crate::engine::start_of(block.brace_token.span.close()).0;
+    match a.lines.get(first.saturating_sub(1)..last) {
+        Some(lines) => lines_mention(a, lines, words),
+        None => true,
+    }
 }
 
 fn lines_mention(a: &FileAnalyzer<'_>, lines: &[&str], words: &[&str]) -> bool {

@@ -404,6 +404,10 @@ pub struct FileAnalyzer<'a> {
     /// where the bytes are written; read where the field reaches a key
     /// constructor in another method (`Key::from_slice(&self.key)`).
     pub(crate) literal_fields: HashMap<String, Span>,
+    /// Functions and methods of the file that return an `http://` URL
+    /// (`fn metrics_url(&self) -> String { format!("http://{}/push", ..) }`),
+    /// by name: a request to what they return goes without TLS.
+    pub(crate) http_url_fns: HashSet<String>,
     /// Types with a rustls `ServerCertVerifier`/`ClientCertVerifier` impl
     /// in this file, and whether it accepts every certificate.
     pub(crate) verifiers: HashMap<String, bool>,
@@ -1114,6 +1118,7 @@ impl<'a> FileAnalyzer<'a> {
             include_tests,
             literal_consts: HashSet::default(),
             literal_fields: HashMap::default(),
+            http_url_fns: HashSet::default(),
             verifiers: HashMap::default(),
             field_types: HashMap::default(),
             struct_fields: HashMap::default(),
@@ -1189,6 +1194,9 @@ impl<'a> FileAnalyzer<'a> {
         }
         if self.source.contains("warp") {
             self.collect_warp_handlers(file);
+        }
+        if self.source.contains("http://") {
+            crate::checks::collect_http_url_fns(file, &mut self.http_url_fns);
         }
     }
 
