@@ -94,6 +94,95 @@ fn names_option_constant(e: &Expr) -> bool {
     }
 }
 
+/// Does any path in this function name an option constant?
+fn mentions_option_constant(block: &syn::Block) -> bool {
+    struct Finder(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Finder {
+        fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
+            if names_option_constant(&Expr::Path(p.clone())) {
+                self.0 = true;
+            }
+        }
+    }
+    let mut finder = Finder(false);
+    syn::visit::Visit::visit_block(&mut finder, block);
+    finder.0
+}
+
+/// [`FileAnalyzer::xxe_option_fns`] and [`FileAnalyzer::xxe_option_vars`].
+pub(crate) fn collect_xxe_options(
+    file: &syn::File,
+    fns: &mut crate::HashSet<String>,
+    vars: &mut Vec<(String, String, usize)>,
+) {
+    struct Fns<'o>(&'o mut crate::HashSet<String>);
+    impl<'ast> syn::visit::Visit<'ast> for Fns<'_> {
+        fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+            if mentions_option_constant(&f.block) {
+                self.0.insert(f.sig.ident.to_string());
+            }
+            syn::visit::visit_item_fn(self, f);
+        }
+        fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+            if mentions_option_constant(&f.block) {
+                self.0.insert(f.sig.ident.to_string());
+            }
+            syn::visit::visit_impl_item_fn(self, f);
+        }
+    }
+    struct Vars<'o> {
+        fns: &'o crate::HashSet<String>,
+        out: &'o mut Vec<(String, String, usize)>,
+        current: String,
+    }
+    impl<'ast> syn::visit::Visit<'ast> for Vars<'_> {
+        fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+            let outer = std::mem::replace(&mut self.current, f.sig.ident.to_string());
+            syn::visit::visit_item_fn(self, f);
+            self.current = outer;
+        }
+        fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+            let outer = std::mem::replace(&mut self.current, f.sig.ident.to_string());
+            syn::visit::visit_impl_item_fn(self, f);
+            self.current = outer;
+        }
+        fn visit_local(&mut self, l: &'ast syn::Local) {
+            let pat = match &l.pat {
+                syn::Pat::Type(t) => &*t.pat,
+                p => p,
+            };
+            if let (syn::Pat::Ident(id), Some(init)) = (pat, &l.init) {
+                if names_option_constant(&init.expr) || calls_option_fn(self.fns, &init.expr) {
+                    let line = start_of(l.let_token.span).0;
+                    self.out
+                        .push((self.current.clone(), id.ident.to_string(), line));
+                }
+            }
+            syn::visit::visit_local(self, l);
+        }
+    }
+    syn::visit::Visit::visit_file(&mut Fns(fns), file);
+    syn::visit::Visit::visit_file(
+        &mut Vars {
+            fns,
+            out: vars,
+            current: String::new(),
+        },
+        file,
+    );
+}
+
+/// `feed_options(lenient)`, `Self::options()`: a call of one of the file's
+/// functions that name an option constant.
+fn calls_option_fn(fns: &crate::HashSet<String>, e: &Expr) -> bool {
+    match peel(e) {
+        Expr::Call(c) => matches!(&*c.func, Expr::Path(p) if fns.contains(&last_ident(&p.path))),
+        Expr::MethodCall(m) => fns.contains(&m.method.to_string()),
+        Expr::Binary(b) => calls_option_fn(fns, &b.left) || calls_option_fn(fns, &b.right),
+        _ => false,
+    }
+}
+
 /// A parser option mask written as integer literals (`2 | 4`, `6`).
 fn literal_mask(e: &Expr) -> Option<u64> {
     match peel(e) {
@@ -157,14 +246,28 @@ impl super::Check for Check {
             let option = call.expr.args.iter().nth(*index);
             let mask = option.and_then(literal_mask);
             let named = option.is_some_and(names_option_constant);
-            if !(mask.is_some_and(|m| m & 0b110 != 0) || named) {
+            // A mask set up away from the call: a local bound to one (its
+            // `let` line), or what a function of the file naming one returns.
+            let bound = option.and_then(|o| {
+                let v = var_of(o)?;
+                a.xxe_option_vars
+                    .iter()
+                    .rev()
+                    .find(|(f, name, _)| *f == cx.name && *name == v)
+                    .map(|(_, _, line)| *line)
+            });
+            let returned = option.is_some_and(|o| calls_option_fn(&a.xxe_option_fns, o));
+            if !(mask.is_some_and(|m| m & 0b110 != 0) || named || bound.is_some() || returned) {
                 return;
             }
             // Judged here, on the document: the option constants named in
-            // the call are not findings of their own.
+            // the call, or where its local was bound, are not findings of
+            // their own.
             let (first, last) = (start_of(span()).0, end_of(span()).0);
             a.findings.retain(|f| {
-                f.file.is_some() || f.rule != id::XXE || f.line < first || f.line > last
+                f.file.is_some()
+                    || f.rule != id::XXE
+                    || ((f.line < first || f.line > last) && Some(f.line) != bound)
             });
             // The document read (`xmlCtxt*` take the context first): text
             // written in the source is not an attacker's.

@@ -408,6 +408,12 @@ pub struct FileAnalyzer<'a> {
     /// (`fn metrics_url(&self) -> String { format!("http://{}/push", ..) }`),
     /// by name: a request to what they return goes without TLS.
     pub(crate) http_url_fns: HashSet<String>,
+    /// libxml2 option masks set up away from the read that uses them: the
+    /// file's functions that name an option constant turning entities or
+    /// DTDs on (`fn feed_options(..) -> c_int`), and locals bound to one
+    /// or to such a call, as `(function, local, line of the let)`.
+    pub(crate) xxe_option_fns: HashSet<String>,
+    pub(crate) xxe_option_vars: Vec<(String, String, usize)>,
     /// Types with a rustls `ServerCertVerifier`/`ClientCertVerifier` impl
     /// in this file, and whether it accepts every certificate.
     pub(crate) verifiers: HashMap<String, bool>,
@@ -1119,6 +1125,8 @@ impl<'a> FileAnalyzer<'a> {
             literal_consts: HashSet::default(),
             literal_fields: HashMap::default(),
             http_url_fns: HashSet::default(),
+            xxe_option_fns: HashSet::default(),
+            xxe_option_vars: Vec::new(),
             verifiers: HashMap::default(),
             field_types: HashMap::default(),
             struct_fields: HashMap::default(),
@@ -1197,6 +1205,9 @@ impl<'a> FileAnalyzer<'a> {
         }
         if self.source.contains("http://") {
             crate::checks::collect_http_url_fns(file, &mut self.http_url_fns);
+        }
+        if self.source.contains("XML_PARSE") {
+            crate::checks::collect_xxe_options(file, &mut self.xxe_option_fns, &mut self.xxe_option_vars);
         }
     }
 
