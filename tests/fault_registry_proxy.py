@@ -28,7 +28,8 @@ CONTROL_FILE holds JSON, read again on every request:
     {"mode": "padded-referrer", "kib": K} ... and a referrer whose manifest
                                           (served at its digest) is padded
                                           to K KiB ("layer_size": S: with a
-                                          bundle layer declaring S bytes)
+                                          bundle layer declaring S bytes;
+                                          "empty_layers": N: N layers `{}`)
 Every request is counted per path kind in the control file's sibling
 `<CONTROL_FILE>.counts` (JSON), written after each request.
 """
@@ -202,7 +203,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     {"mediaType": BUNDLE, "digest": "sha256:" + "0" * 64, "size": c["layer_size"]}
                 ]
                 if "layer_size" in c
-                else [],
+                else [{}] * c.get("empty_layers", 0),
                 "pad": [0] * (c["kib"] * 512),
             }
             body = json.dumps(manifest, separators=(",", ":")).encode()

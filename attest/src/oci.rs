@@ -837,14 +837,14 @@ impl Registry {
 
     /// The referrers API, if the registry has it (signing: absent and
     /// broken look the same, and the fallback index is written).
-    fn referrers_api(&self, digest: &str) -> Option<Value> {
+    fn referrers_api(&self, digest: &str) -> Option<Vec<Descriptor>> {
         self.block_on(self.referrers_async(digest)).ok()
     }
 
     /// The referrers index of a digest: the referrers API, or (where the
     /// registry lacks it) the tag-schema fallback. A registry that fails or
     /// answers garbage is an error, never "no referrers".
-    async fn referrers_async(&self, digest: &str) -> Result<Value, Error> {
+    async fn referrers_async(&self, digest: &str) -> Result<Vec<Descriptor>, Error> {
         let reference = self.at(digest);
         let index = self
             .request(
@@ -853,24 +853,54 @@ impl Registry {
             )
             .await?
             .map_err(|e| reg_err(&self.display, format!("referrers of {digest}: {e}")))?;
-        let index = serde_json::to_value(index).map_err(|e| reg_err(&self.display, e))?;
-        if index["manifests"].as_array().is_some_and(|m| !m.is_empty()) {
-            return Ok(index);
+        let too_many = |n: usize| {
+            reg_err(
+                &self.display,
+                format!(
+                    "referrers of {digest}: {n} entries (at most {MAX_INDEX_ENTRIES} are read)"
+                ),
+            )
+        };
+        if index.manifests.len() > MAX_INDEX_ENTRIES {
+            return Err(too_many(index.manifests.len()));
+        }
+        if !index.manifests.is_empty() {
+            return Ok(index
+                .manifests
+                .into_iter()
+                .map(|m| Descriptor {
+                    media_type: Some(m.media_type),
+                    artifact_type: m.artifact_type,
+                    digest: Some(m.digest),
+                    size: u64::try_from(m.size).ok(),
+                })
+                .collect());
         }
         // The client reads a failing fallback tag as "no referrers"; look
-        // at it again, so only a tag that does not exist means none.
-        // Read into the descriptor fields only: an index padded with data
-        // costs no memory past its bytes (red team rt38: a 3.9 MiB
-        // manifest of `[0,0,…]` took 190 MB as a `Value`).
+        // at it again, so only a tag that does not exist means none. At
+        // most `MAX_REFERRERS_BODY` bytes, read into the descriptor fields
+        // of at most `MAX_INDEX_ENTRIES` entries (red teams rt38 and rt39:
+        // a padded index took 190 to 370 MB as a `Value`).
         match self.pull_manifest_async(&tag_for(digest, "")).await? {
-            None => Ok(index),
+            None => Ok(Vec::new()),
+            Some((bytes, _)) if bytes.len() > oci_client::client::MAX_REFERRERS_BODY => {
+                Err(reg_err(
+                    &self.display,
+                    format!(
+                        "referrers of {digest}: a fallback index of {} bytes (at most {})",
+                        bytes.len(),
+                        oci_client::client::MAX_REFERRERS_BODY
+                    ),
+                ))
+            }
             Some((bytes, _)) => serde_json::from_slice::<Index>(&bytes)
-                .ok()
-                .and_then(|index| serde_json::to_value(index).ok())
-                .ok_or_else(|| {
+                .map(|index| index.manifests)
+                .map_err(|e| {
                     reg_err(
                         &self.display,
-                        format!("referrers of {digest}: the fallback tag is not an image index"),
+                        format!(
+                            "referrers of {digest}: the fallback tag is not an image index ({e})"
+                        ),
                     )
                 }),
         }
@@ -962,9 +992,9 @@ fn push_referrer(
     let referrer_digest =
         registry.push_manifest(&sha256_digest(&referrer_bytes), &referrer, OCI_MANIFEST)?;
     let listed = registry.referrers_api(digest).is_some_and(|index| {
-        index["manifests"]
-            .as_array()
-            .is_some_and(|m| m.iter().any(|d| d["digest"] == json!(referrer_digest)))
+        index
+            .iter()
+            .any(|d| d.digest.as_deref() == Some(referrer_digest.as_str()))
     });
     if !listed {
         let fallback_tag = tag_for(digest, "");
@@ -1002,18 +1032,54 @@ struct Descriptor {
 }
 
 /// An image index, as far as the verifier reads it.
-#[derive(serde::Deserialize, serde::Serialize)]
+#[derive(serde::Deserialize)]
 struct Index {
+    #[serde(deserialize_with = "bounded::<_, _, MAX_INDEX_ENTRIES>")]
     manifests: Vec<Descriptor>,
 }
+
+/// The most entries read from a referrers index (the API's or the
+/// fallback tag's); more is an error.
+pub const MAX_INDEX_ENTRIES: usize = 1024;
+/// The most layers read from a referrer's manifest (cosign's have one or
+/// two); more is an error.
+pub const MAX_REFERRER_LAYERS: usize = 16;
 
 /// A referrer's manifest, as far as the verifier reads it.
 #[derive(Clone, Debug, serde::Deserialize)]
 struct ReferrerManifest {
     #[serde(default)]
     subject: Option<Descriptor>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "bounded::<_, _, MAX_REFERRER_LAYERS>")]
     layers: Vec<Descriptor>,
+}
+
+/// A JSON array of at most `N` elements: the element past them is an
+/// error, so a padded array (`[{},{},…]`) is never held (red team rt39: a
+/// 256 KiB manifest of empty layers took 7.7 MB as descriptors).
+fn bounded<'de, D, T, const N: usize>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    struct Elements<T, const N: usize>(std::marker::PhantomData<T>);
+    impl<'de, T: serde::Deserialize<'de>, const N: usize> serde::de::Visitor<'de> for Elements<T, N> {
+        type Value = Vec<T>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            write!(f, "an array of at most {N} elements")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+            let mut out = Vec::new();
+            while let Some(element) = seq.next_element()? {
+                if out.len() == N {
+                    return Err(serde::de::Error::custom(format!("more than {N} elements")));
+                }
+                out.push(element);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_seq(Elements::<T, N>(std::marker::PhantomData))
 }
 
 impl ReferrerManifest {
@@ -1051,12 +1117,10 @@ async fn referrer_manifests_async(
     digest: &str,
 ) -> Result<Vec<(String, ReferrerManifest)>, Error> {
     let index = registry.referrers_async(digest).await?;
-    let mut listed: Vec<&str> = index["manifests"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|d| d["artifactType"] == json!(BUNDLE_ARTIFACT_TYPE))
-        .filter_map(|d| d["digest"].as_str())
+    let mut listed: Vec<&str> = index
+        .iter()
+        .filter(|d| d.artifact_type.as_deref() == Some(BUNDLE_ARTIFACT_TYPE))
+        .filter_map(|d| d.digest.as_deref())
         .filter(|d| d.starts_with("sha256:"))
         .collect();
     // Each once, in the order listed.
@@ -1554,6 +1618,34 @@ pub async fn attached_bundles_held_async(
         });
     }
     Ok((bundles, held))
+}
+
+#[cfg(test)]
+mod bounded_tests {
+    use super::{Index, ReferrerManifest, MAX_INDEX_ENTRIES, MAX_REFERRER_LAYERS};
+
+    #[test]
+    fn indexes_and_manifests_past_their_element_limits_are_refused() {
+        let index = |n: usize| format!("{{\"manifests\":[{}]}}", vec!["{}"; n].join(","));
+        assert!(serde_json::from_str::<Index>(&index(MAX_INDEX_ENTRIES)).is_ok());
+        let err = serde_json::from_str::<Index>(&index(MAX_INDEX_ENTRIES + 1))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("more than 1024 elements"), "{err}");
+        let manifest = |n: usize| {
+            format!(
+                "{{\"layers\":[{}],\"pad\":[0,0,0]}}",
+                vec!["{}"; n].join(",")
+            )
+        };
+        assert!(serde_json::from_str::<ReferrerManifest>(&manifest(MAX_REFERRER_LAYERS)).is_ok());
+        assert!(
+            serde_json::from_str::<ReferrerManifest>(&manifest(MAX_REFERRER_LAYERS + 1)).is_err()
+        );
+        // Not an array at all: an error, not an empty list.
+        assert!(serde_json::from_str::<Index>("{\"manifests\":7}").is_err());
+    }
 }
 
 #[cfg(test)]

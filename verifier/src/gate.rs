@@ -482,7 +482,8 @@ pub fn decide(policy: &Policy, target: &Target<'_>, bundles: &[BundleInput], now
     let mut verified: Vec<Verified> = Vec::new();
     let mut rejected: Vec<Rejected> = Vec::new();
     let mut seen_signatures: BTreeSet<Vec<u8>> = BTreeSet::new();
-    let mut seen_contents: BTreeSet<(String, bool, Vec<u8>)> = BTreeSet::new();
+    let mut seen_contents: std::collections::BTreeMap<(String, bool, Vec<u8>), usize> =
+        std::collections::BTreeMap::new();
 
     for bundle in bundles {
         let reject = |reason: String| Rejected {
@@ -543,7 +544,13 @@ pub fn decide(policy: &Policy, target: &Target<'_>, bundles: &[BundleInput], now
                         <sha2::Sha256 as sha2::Digest>::digest(&content).to_vec(),
                     );
                     seen_signatures.insert(strict.signature.clone());
-                    if !seen_contents.insert(signed) {
+                    let time = judged_time(authority, signed_at, statement.as_ref());
+                    if let Some(&first) = seen_contents.get(&signed) {
+                        // Signed again later: judged at its newest time, not
+                        // at whichever copy is listed first (red team rt39).
+                        if let Some(v) = verified.get_mut(first) {
+                            v.time = v.time.max(time);
+                        }
                         reasons.push(format!(
                             "{}: the same signed content as another bundle (counted once)",
                             authority.name.value
@@ -552,7 +559,7 @@ pub fn decide(policy: &Policy, target: &Target<'_>, bundles: &[BundleInput], now
                         duplicate = true;
                         break;
                     }
-                    let time = judged_time(authority, signed_at, statement.as_ref());
+                    seen_contents.insert(signed, verified.len());
                     verified.push(Verified {
                         authority: authority.name.value.clone(),
                         principal: authority.principal().to_string(),

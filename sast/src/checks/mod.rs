@@ -52,11 +52,11 @@ mod xxe;
 pub(crate) use cleartext_logging::{collect_secret_debug_types, secret_source, DESERIALIZE};
 pub(crate) use cleartext_storage::serialized_secret_field;
 pub(crate) use cleartext_url::collect_http_url_fns;
-pub(crate) use xxe::collect_xxe_options;
 pub(crate) use hardcoded_crypto_key::key_params;
 pub(crate) use insecure_cookie::finish as finish_cookies;
 pub(crate) use sensitive_header::built_header_value;
 pub(crate) use tls_verification_disabled::{collect_true_args, collect_verifiers};
+pub(crate) use xxe::collect_xxe_options;
 
 /// What every check module imports.
 mod prelude {

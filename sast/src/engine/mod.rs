@@ -1207,7 +1207,11 @@ impl<'a> FileAnalyzer<'a> {
             crate::checks::collect_http_url_fns(file, &mut self.http_url_fns);
         }
         if self.source.contains("XML_PARSE") {
-            crate::checks::collect_xxe_options(file, &mut self.xxe_option_fns, &mut self.xxe_option_vars);
+            crate::checks::collect_xxe_options(
+                file,
+                &mut self.xxe_option_fns,
+                &mut self.xxe_option_vars,
+            );
         }
     }
 

@@ -902,7 +902,7 @@ impl Client {
 
         match auth_res.status() {
             reqwest::StatusCode::OK => {
-                let text = read_capped_text(auth_res).await?;
+                let text = read_capped_text_at(auth_res, MAX_TOKEN_BODY).await?;
                 debug!("Received response from auth request");
                 let token: RegistryToken = serde_json::from_str(&text)
                     .map_err(|e| OciDistributionError::RegistryTokenDecodeError(e.to_string()))?;
@@ -1916,7 +1916,7 @@ impl Client {
             .send()
             .await?;
         let status = res.status();
-        let body = read_capped(res).await?;
+        let body = read_capped_at(res, MAX_REFERRERS_BODY).await?;
 
         // Per the OCI Distribution Spec, a 404 on the native referrers endpoint means the
         // registry does not support it; fall back to the referrers tag schema.
@@ -1970,7 +1970,26 @@ impl Client {
             "Pulling referrers via tag schema"
         );
 
-        let manifest = match self._pull_manifest(&fallback_ref).await {
+        // Tollgate patch: an index of at most MAX_REFERRERS_BODY bytes is
+        // parsed (typed entries take many times their text).
+        let pulled = match self
+            ._pull_manifest_raw(&fallback_ref, MIME_TYPES_DISTRIBUTION_MANIFEST)
+            .await
+        {
+            Ok((body, _)) if body.len() > MAX_REFERRERS_BODY => {
+                return Err(OciDistributionError::IoError(std::io::Error::other(format!(
+                    "referrers tag schema: tag '{fallback_tag}' is larger than {} KiB",
+                    MAX_REFERRERS_BODY >> 10
+                ))));
+            }
+            Ok((body, digest)) => self.validate_image_manifest(&body).await.and_then(|()| {
+                serde_json::from_slice::<OciManifest>(&body)
+                    .map(|m| (m, digest))
+                    .map_err(|e| OciDistributionError::ManifestParsingError(e.to_string()))
+            }),
+            Err(e) => Err(e),
+        };
+        let manifest = match pulled {
             Ok((manifest, _digest)) => manifest,
             Err(e) => match &e {
                 OciDistributionError::ImageManifestNotFoundError(_)
@@ -2483,24 +2502,37 @@ impl Drop for InFlight {
     }
 }
 
+/// Tollgate patch: the most bytes of a token endpoint's answer (a bearer
+/// token is a few KiB; each is cached per repository).
+pub const MAX_TOKEN_BODY: usize = 64 << 10;
+/// Tollgate patch: the most bytes of a referrers index (about a thousand
+/// descriptors; parsed whole into typed entries).
+pub const MAX_REFERRERS_BODY: usize = 512 << 10;
+
 /// Read a whole response body of at most [`MAX_BUFFERED_BODY`] bytes.
-async fn read_capped(mut res: reqwest::Response) -> Result<bytes::Bytes> {
+async fn read_capped(res: reqwest::Response) -> Result<bytes::Bytes> {
+    read_capped_at(res, MAX_BUFFERED_BODY).await
+}
+
+/// [`read_capped`] with another cap.
+async fn read_capped_at(mut res: reqwest::Response, cap: usize) -> Result<bytes::Bytes> {
     let too_large = |url: &reqwest::Url| {
+        let limit = if cap % (1 << 20) == 0 {
+            format!("{} MiB", cap >> 20)
+        } else {
+            format!("{} KiB", cap >> 10)
+        };
         OciDistributionError::IoError(std::io::Error::other(format!(
-            "{url}: the response body is larger than {} MiB",
-            MAX_BUFFERED_BODY >> 20
+            "{url}: the response body is larger than {limit}"
         )))
     };
-    if res
-        .content_length()
-        .is_some_and(|len| len > MAX_BUFFERED_BODY as u64)
-    {
+    if res.content_length().is_some_and(|len| len > cap as u64) {
         return Err(too_large(res.url()));
     }
     let mut body = bytes::BytesMut::new();
     let mut counted = InFlight(0);
     while let Some(chunk) = res.chunk().await? {
-        if body.len() + chunk.len() > MAX_BUFFERED_BODY {
+        if body.len() + chunk.len() > cap {
             return Err(too_large(res.url()));
         }
         if !counted.add(chunk.len()) {
@@ -2517,7 +2549,12 @@ async fn read_capped(mut res: reqwest::Response) -> Result<bytes::Bytes> {
 
 /// [`read_capped`], as text (invalid UTF-8 replaced, as `Response::text`).
 async fn read_capped_text(res: reqwest::Response) -> Result<String> {
-    let body = read_capped(res).await?;
+    read_capped_text_at(res, MAX_BUFFERED_BODY).await
+}
+
+/// [`read_capped_text`] with another cap.
+async fn read_capped_text_at(res: reqwest::Response, cap: usize) -> Result<String> {
+    let body = read_capped_at(res, cap).await?;
     Ok(String::from_utf8_lossy(&body).into_owned())
 }
 

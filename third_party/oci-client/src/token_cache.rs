@@ -92,6 +92,9 @@ struct TokenCacheValue {
     expiration: u64,
 }
 
+/// Tollgate patch: the most tokens one client keeps.
+pub const MAX_CACHED_TOKENS: usize = 256;
+
 #[derive(Clone)]
 /// A cache to hold authentication tokens
 pub struct TokenCache {
@@ -128,7 +131,22 @@ impl TokenCache {
         let registry = reference.resolve_registry().to_string();
         let repository = reference.repository().to_string();
         debug!(%registry, %repository, ?op, %expiration, "Inserting token");
-        self.tokens.write().await.insert(
+        let mut tokens = self.tokens.write().await;
+        // Tollgate patch: at most MAX_CACHED_TOKENS entries. When full, the
+        // expired go, and if none had, everything (a client shared by every
+        // repository of a registry kept a token per repository for up to a
+        // day: red team rt39 grew the webhook by 4 MiB per new repository).
+        if tokens.len() >= MAX_CACHED_TOKENS {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0);
+            tokens.retain(|_, v| v.expiration > now);
+            if tokens.len() >= MAX_CACHED_TOKENS {
+                tokens.clear();
+            }
+        }
+        tokens.insert(
             TokenCacheKey {
                 registry,
                 repository,
