@@ -1174,25 +1174,40 @@ pub const MAX_ATTACHED_BYTES: usize = 48 << 20;
 /// once, what they hold stays within the budget.
 #[derive(Debug)]
 pub struct Held {
+    _registry: Option<tokio::sync::OwnedSemaphorePermit>,
     _share: Option<tokio::sync::OwnedSemaphorePermit>,
 }
 
 impl Held {
+    /// The registry's share first ([`MAX_ATTACHED_BYTES`] per registry:
+    /// one image's worth), then the process's: a second large image of a
+    /// registry waits on its registry, not at the head of the process's
+    /// queue ahead of other registries' images (red team rt39).
     async fn acquire(registry: &Registry, bytes: u64) -> Result<Held, Error> {
         static BUDGET: std::sync::OnceLock<Arc<tokio::sync::Semaphore>> =
             std::sync::OnceLock::new();
+        static PER_REGISTRY: PerRegistry<String, Arc<tokio::sync::Semaphore>> = PerRegistry::new();
         let kib = u32::try_from(bytes.div_ceil(1024)).unwrap_or(u32::MAX);
         if kib == 0 {
-            return Ok(Held { _share: None });
+            return Ok(Held {
+                _registry: None,
+                _share: None,
+            });
         }
+        let closed = |_| reg_err(&registry.display, "the bundle memory budget is closed");
+        let host = registry.reference.resolve_registry().to_string();
+        let mine = PER_REGISTRY.get(host, || {
+            Arc::new(tokio::sync::Semaphore::new(MAX_ATTACHED_BYTES >> 10))
+        });
+        let own = mine.acquire_many_owned(kib).await.map_err(closed)?;
         let budget = BUDGET
             .get_or_init(|| Arc::new(tokio::sync::Semaphore::new(MAX_HELD_BYTES >> 10)))
             .clone();
-        budget
-            .acquire_many_owned(kib)
-            .await
-            .map(|p| Held { _share: Some(p) })
-            .map_err(|_| reg_err(&registry.display, "the bundle memory budget is closed"))
+        let share = budget.acquire_many_owned(kib).await.map_err(closed)?;
+        Ok(Held {
+            _registry: Some(own),
+            _share: Some(share),
+        })
     }
 }
 

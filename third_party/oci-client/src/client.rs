@@ -2482,23 +2482,59 @@ pub const MAX_BUFFERED_BODY: usize = 4 << 20;
 /// past it fails at once.
 pub const MAX_BUFFERED_IN_FLIGHT: usize = 32 << 20;
 
+/// Tollgate patch: the most of [`MAX_BUFFERED_IN_FLIGHT`] one host may
+/// take (red team rt39: one registry holding eight reads of 4 MiB made
+/// every other registry's reads fail).
+pub const MAX_BUFFERED_IN_FLIGHT_PER_HOST: usize = MAX_BUFFERED_IN_FLIGHT / 4;
+
 static IN_FLIGHT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
-/// Bytes counted in [`IN_FLIGHT`] by one read, given back when it ends.
-struct InFlight(usize);
+/// Bytes being read per host (entries at zero are removed).
+fn in_flight_per_host() -> std::sync::MutexGuard<'static, std::collections::HashMap<String, usize>> {
+    static PER_HOST: std::sync::OnceLock<std::sync::Mutex<std::collections::HashMap<String, usize>>> =
+        std::sync::OnceLock::new();
+    let map = PER_HOST.get_or_init(Default::default);
+    map.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Bytes counted in [`IN_FLIGHT`] and for one host by one read, given
+/// back when it ends.
+struct InFlight {
+    host: String,
+    bytes: usize,
+}
 
 impl InFlight {
+    fn new(url: &reqwest::Url) -> InFlight {
+        InFlight {
+            host: format!("{}:{}", url.host_str().unwrap_or(""), url.port_or_known_default().unwrap_or(0)),
+            bytes: 0,
+        }
+    }
+
+    /// Count `n` more bytes; false when the process or the host is past
+    /// its share.
     fn add(&mut self, n: usize) -> bool {
         use std::sync::atomic::Ordering;
         let before = IN_FLIGHT.fetch_add(n, Ordering::Relaxed);
-        self.0 += n;
-        before + n <= MAX_BUFFERED_IN_FLIGHT
+        self.bytes += n;
+        let mut per_host = in_flight_per_host();
+        let host = per_host.entry(self.host.clone()).or_insert(0);
+        *host += n;
+        before + n <= MAX_BUFFERED_IN_FLIGHT && *host <= MAX_BUFFERED_IN_FLIGHT_PER_HOST
     }
 }
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        IN_FLIGHT.fetch_sub(self.0, std::sync::atomic::Ordering::Relaxed);
+        IN_FLIGHT.fetch_sub(self.bytes, std::sync::atomic::Ordering::Relaxed);
+        let mut per_host = in_flight_per_host();
+        if let Some(host) = per_host.get_mut(&self.host) {
+            *host = host.saturating_sub(self.bytes);
+            if *host == 0 {
+                per_host.remove(&self.host);
+            }
+        }
     }
 }
 
@@ -2530,16 +2566,17 @@ async fn read_capped_at(mut res: reqwest::Response, cap: usize) -> Result<bytes:
         return Err(too_large(res.url()));
     }
     let mut body = bytes::BytesMut::new();
-    let mut counted = InFlight(0);
+    let mut counted = InFlight::new(res.url());
     while let Some(chunk) = res.chunk().await? {
         if body.len() + chunk.len() > cap {
             return Err(too_large(res.url()));
         }
         if !counted.add(chunk.len()) {
             return Err(OciDistributionError::IoError(std::io::Error::other(format!(
-                "{}: more than {} MiB of registry answers are being read at once",
+                "{}: more than {} MiB of registry answers are being read at once (or {} MiB from this host)",
                 res.url(),
-                MAX_BUFFERED_IN_FLIGHT >> 20
+                MAX_BUFFERED_IN_FLIGHT >> 20,
+                MAX_BUFFERED_IN_FLIGHT_PER_HOST >> 20
             ))));
         }
         body.extend_from_slice(&chunk);
