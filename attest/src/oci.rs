@@ -853,16 +853,14 @@ impl Registry {
             )
             .await?
             .map_err(|e| reg_err(&self.display, format!("referrers of {digest}: {e}")))?;
-        let too_many = |n: usize| {
-            reg_err(
+        if index.manifests.len() > MAX_INDEX_ENTRIES {
+            return Err(reg_err(
                 &self.display,
                 format!(
-                    "referrers of {digest}: {n} entries (at most {MAX_INDEX_ENTRIES} are read)"
+                    "referrers of {digest}: {} entries (at most {MAX_INDEX_ENTRIES} are read)",
+                    index.manifests.len()
                 ),
-            )
-        };
-        if index.manifests.len() > MAX_INDEX_ENTRIES {
-            return Err(too_many(index.manifests.len()));
+            ));
         }
         if !index.manifests.is_empty() {
             return Ok(index
@@ -1018,16 +1016,16 @@ fn push_referrer(
 
 /// The fields of an OCI descriptor the verifier reads; anything else a
 /// registry sends is skipped unread.
-#[derive(Clone, Debug, Default, serde::Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, Default, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Descriptor {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     media_type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     artifact_type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     digest: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     size: Option<u64>,
 }
 

@@ -530,8 +530,12 @@ pub fn decide(policy: &Policy, target: &Target<'_>, bundles: &[BundleInput], now
                     // once too, whatever its signature bytes (red team
                     // rt38: an ECDSA signature (r, n-s) verifies like
                     // (r, s) and was counted twice).
+                    // (A statement that cannot be written back is keyed by
+                    // its signature: never merged with another.)
                     let content = match &statement {
-                        Some(s) => serde_json::to_vec(s).unwrap_or_default(),
+                        Some(s) => {
+                            serde_json::to_vec(s).unwrap_or_else(|_| strict.signature.clone())
+                        }
                         None => bundle
                             .signed_payload
                             .clone()
