@@ -176,3 +176,33 @@ fn log_settings(s: &ClientSettings, q: &QuietSettings) {
     log::info!("settings {:?}", s); //~ cleartext-logging
     log::info!("settings {q:?}");
 }
+
+// A request extractor is its payload (`Debug` prints it), and a log field
+// named for the credentials header holds them.
+#[derive(serde::Deserialize, Debug)]
+pub struct SignInForm {
+    username: String,
+    password: String,
+}
+
+#[derive(serde::Deserialize, Debug)]
+pub struct PageQuery {
+    page: u32,
+}
+
+pub async fn sign_in(axum::Form(form): axum::Form<SignInForm>) {
+    tracing::error!(?form, "idp unreachable"); //~ cleartext-logging
+}
+
+pub async fn sign_in_wrapped(form: axum::Json<SignInForm>) {
+    tracing::warn!(?form, "rejected"); //~ cleartext-logging
+}
+
+pub async fn list_pages(axum::extract::Query(q): axum::extract::Query<PageQuery>) {
+    tracing::info!(?q, "list");
+}
+
+pub fn forward(tok: &str, path: &str) {
+    tracing::trace!(%path, authorization = %tok, "forwarding credentials"); //~ cleartext-logging
+    tracing::trace!(%path, authorized = true, "forwarded");
+}

@@ -89,10 +89,12 @@ impl super::Check for Check {
                     continue;
                 }
             }
+            // A field named for what it holds: `password = %p`, and the
+            // header that carries credentials, `authorization = %value`.
             let secret = arg
                 .name
                 .as_deref()
-                .filter(|n| is_plain_secret_name(n))
+                .filter(|n| is_plain_secret_name(n) || is_credential_header_field(n))
                 .map(str::to_string)
                 .or_else(|| logged_secret(cx, &arg.expr))
                 // `println!("{}", self.auth_header())`: a call whose
@@ -275,6 +277,14 @@ fn logged_secret(cx: &FnCx, e: &Expr) -> Option<String> {
 /// ([`is_private_name`]).
 pub(crate) fn is_sensitive_name(name: &str) -> bool {
     (is_secret_name(name) || is_private_name(name)) && !is_transformed_name(name)
+}
+
+/// A log field named for a header that carries credentials.
+fn is_credential_header_field(name: &str) -> bool {
+    matches!(
+        name.to_ascii_lowercase().as_str(),
+        "authorization" | "proxy_authorization" | "auth_header" | "authorization_header"
+    )
 }
 
 /// Named like a secret and not like one made safe to show.

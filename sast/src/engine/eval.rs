@@ -121,6 +121,12 @@ impl FileAnalyzer<'_> {
                         Some(name) if is_numeric_type_name(name) => taint.only(ALLOC),
                         _ => taint,
                     };
+                    // An extractor (`Form<LoginForm>`, `Json<T>`) is its
+                    // payload to everything read here (`Debug` prints it,
+                    // fields deref to it): the payload's type.
+                    let ty_path = extractor_payload(ty)
+                        .map(|p| self.imports.resolve(p))
+                        .or(ty_path);
                     let var = Var {
                         taint,
                         ty: ty_path,
@@ -313,6 +319,16 @@ impl FileAnalyzer<'_> {
             Pat::Reference(r) => self.bind_pat(cx, &r.pat, var),
             // Destructured parts carry the value's taint, not its type facts.
             Pat::Tuple(t) => self.bind_parts(cx, t.elems.iter(), var.taint),
+            // `Form(form): Form<LoginForm>`: the payload, with its type.
+            Pat::TupleStruct(t)
+                if t.elems.len() == 1
+                    && t.path
+                        .segments
+                        .last()
+                        .is_some_and(|s| is_extractor(&s.ident.to_string())) =>
+            {
+                self.bind_pat(cx, &t.elems[0], var)
+            }
             Pat::TupleStruct(t) => self.bind_parts(cx, t.elems.iter(), var.taint),
             Pat::Struct(s) => self.bind_parts(cx, s.fields.iter().map(|f| &*f.pat), var.taint),
             Pat::Slice(s) => self.bind_parts(cx, s.elems.iter(), var.taint),
@@ -1528,4 +1544,31 @@ fn warp_request_type(ty: &syn::Type) -> bool {
         is_numeric_type_name(&name)
             || matches!(name.as_str(), "bool" | "char" | "Method" | "SocketAddr")
     })
+}
+
+/// The payload type of a web framework's request extractor
+/// (`Form<LoginForm>`, `web::Json<Order>`, `Query<Params>`), a path.
+fn extractor_payload(ty: &syn::Type) -> Option<&syn::Path> {
+    let syn::Type::Path(tp) = ty else {
+        return None;
+    };
+    let last = tp.path.segments.last()?;
+    if !is_extractor(&last.ident.to_string()) {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.iter().collect::<Vec<_>>().as_slice() {
+        [syn::GenericArgument::Type(syn::Type::Path(inner))] => Some(&inner.path),
+        _ => None,
+    }
+}
+
+/// A request extractor wrapping its payload (axum, actix-web).
+fn is_extractor(name: &str) -> bool {
+    matches!(
+        name,
+        "Form" | "Json" | "Query" | "Path" | "Extension" | "Data" | "Valid"
+    )
 }
