@@ -260,6 +260,13 @@ impl FileAnalyzer<'_> {
             let taint = cx.add_source(format!("request data (`{name}` extractor)"), line);
             return (Some(resolved), taint);
         }
+        // axum and actix hand a handler the request's headers as a
+        // `HeaderMap` (`axum::http::HeaderMap`; `http::HeaderMap` alone is
+        // as often a client's).
+        if name == "HeaderMap" && from_web_crate {
+            let taint = cx.add_source("the request's headers (`HeaderMap`)", line);
+            return (Some(resolved), taint);
+        }
         if any_ends_with(&resolved, REQUEST_TYPES)
             && (from_web_crate
                 || resolved.starts_with("hyper::")
