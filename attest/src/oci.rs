@@ -717,11 +717,21 @@ impl Registry {
         &self,
         tag_or_digest: &str,
     ) -> Result<Option<(Vec<u8>, String)>, Error> {
+        self.pull_manifest_capped_async(tag_or_digest, oci_client::client::MAX_BUFFERED_BODY)
+            .await
+    }
+
+    /// [`Registry::pull_manifest_async`] reading at most `cap` bytes.
+    async fn pull_manifest_capped_async(
+        &self,
+        tag_or_digest: &str,
+        cap: usize,
+    ) -> Result<Option<(Vec<u8>, String)>, Error> {
         let reference = self.at(tag_or_digest);
         let answer = self
             .request(
                 "GET manifest",
-                self.client.pull_manifest_raw(
+                self.client.pull_manifest_raw_capped(
                     &reference,
                     &self.auth,
                     &[
@@ -730,6 +740,7 @@ impl Registry {
                         "application/vnd.docker.distribution.manifest.v2+json",
                         "application/vnd.docker.distribution.manifest.list.v2+json",
                     ],
+                    cap,
                 ),
             )
             .await?;
@@ -879,18 +890,14 @@ impl Registry {
         // most `MAX_REFERRERS_BODY` bytes, read into the descriptor fields
         // of at most `MAX_INDEX_ENTRIES` entries (red teams rt38 and rt39:
         // a padded index took 190 to 370 MB as a `Value`).
-        match self.pull_manifest_async(&tag_for(digest, "")).await? {
+        match self
+            .pull_manifest_capped_async(
+                &tag_for(digest, ""),
+                oci_client::client::MAX_REFERRERS_BODY,
+            )
+            .await?
+        {
             None => Ok(Vec::new()),
-            Some((bytes, _)) if bytes.len() > oci_client::client::MAX_REFERRERS_BODY => {
-                Err(reg_err(
-                    &self.display,
-                    format!(
-                        "referrers of {digest}: a fallback index of {} bytes (at most {})",
-                        bytes.len(),
-                        oci_client::client::MAX_REFERRERS_BODY
-                    ),
-                ))
-            }
             Some((bytes, _)) => serde_json::from_slice::<Index>(&bytes)
                 .map(|index| index.manifests)
                 .map_err(|e| {
@@ -1193,7 +1200,14 @@ impl Held {
             });
         }
         let closed = |_| reg_err(&registry.display, "the bundle memory budget is closed");
-        let host = registry.reference.resolve_registry().to_string();
+        // The host without its port: one machine's ports are one registry
+        // here (red team rt40).
+        let registry_name = registry.reference.resolve_registry();
+        let host = registry_name
+            .split(':')
+            .next()
+            .unwrap_or(registry_name)
+            .to_ascii_lowercase();
         let mine = PER_REGISTRY.get(host, || {
             Arc::new(tokio::sync::Semaphore::new(MAX_ATTACHED_BYTES >> 10))
         });

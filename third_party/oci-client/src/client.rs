@@ -1161,6 +1161,31 @@ impl Client {
         image: &Reference,
         accepted_media_types: &[&str],
     ) -> Result<(bytes::Bytes, String)> {
+        self._pull_manifest_raw_at(image, accepted_media_types, MAX_BUFFERED_BODY)
+            .await
+    }
+
+    /// Tollgate patch: [`Client::pull_manifest_raw`] reading at most `cap`
+    /// bytes (a referrers index: [`MAX_REFERRERS_BODY`]).
+    pub async fn pull_manifest_raw_capped(
+        &self,
+        image: &Reference,
+        auth: &RegistryAuth,
+        accepted_media_types: &[&str],
+        cap: usize,
+    ) -> Result<(bytes::Bytes, String)> {
+        self.store_auth_if_needed(image.resolve_registry(), auth)
+            .await;
+        self._pull_manifest_raw_at(image, accepted_media_types, cap)
+            .await
+    }
+
+    async fn _pull_manifest_raw_at(
+        &self,
+        image: &Reference,
+        accepted_media_types: &[&str],
+        cap: usize,
+    ) -> Result<(bytes::Bytes, String)> {
         let url = self.to_v2_manifest_url(image);
         debug!("Pulling image manifest from {}", url);
 
@@ -1173,7 +1198,7 @@ impl Client {
             .await?;
         let status = res.status();
         let headers = res.headers().clone();
-        let body = read_capped(res).await?;
+        let body = read_capped_at(res, cap).await?;
 
         validate_registry_response(status, &body, &url)?;
 
@@ -1973,15 +1998,13 @@ impl Client {
         // Tollgate patch: an index of at most MAX_REFERRERS_BODY bytes is
         // parsed (typed entries take many times their text).
         let pulled = match self
-            ._pull_manifest_raw(&fallback_ref, MIME_TYPES_DISTRIBUTION_MANIFEST)
+            ._pull_manifest_raw_at(
+                &fallback_ref,
+                MIME_TYPES_DISTRIBUTION_MANIFEST,
+                MAX_REFERRERS_BODY,
+            )
             .await
         {
-            Ok((body, _)) if body.len() > MAX_REFERRERS_BODY => {
-                return Err(OciDistributionError::IoError(std::io::Error::other(format!(
-                    "referrers tag schema: tag '{fallback_tag}' is larger than {} KiB",
-                    MAX_REFERRERS_BODY >> 10
-                ))));
-            }
             Ok((body, digest)) => self.validate_image_manifest(&body).await.and_then(|()| {
                 serde_json::from_slice::<OciManifest>(&body)
                     .map(|m| (m, digest))
@@ -2506,8 +2529,10 @@ struct InFlight {
 
 impl InFlight {
     fn new(url: &reqwest::Url) -> InFlight {
+        // The host without its port: one machine's ports are one host
+        // (red team rt40).
         InFlight {
-            host: format!("{}:{}", url.host_str().unwrap_or(""), url.port_or_known_default().unwrap_or(0)),
+            host: url.host_str().unwrap_or("").to_ascii_lowercase(),
             bytes: 0,
         }
     }
@@ -2540,7 +2565,7 @@ impl Drop for InFlight {
 
 /// Tollgate patch: the most bytes of a token endpoint's answer (a bearer
 /// token is a few KiB; each is cached per repository).
-pub const MAX_TOKEN_BODY: usize = 64 << 10;
+pub const MAX_TOKEN_BODY: usize = 16 << 10;
 /// Tollgate patch: the most bytes of a referrers index (about a thousand
 /// descriptors; parsed whole into typed entries).
 pub const MAX_REFERRERS_BODY: usize = 512 << 10;

@@ -94,12 +94,53 @@ struct TokenCacheValue {
 
 /// Tollgate patch: the most tokens one client keeps.
 pub const MAX_CACHED_TOKENS: usize = 256;
+/// Tollgate patch: the most bytes of tokens cached in the whole process
+/// (red team rt40: 256 tokens of 64 KiB in each of many clients took the
+/// webhook past 800 MB). A token past it is used once and not cached.
+pub const MAX_CACHED_TOKEN_BYTES: usize = 4 << 20;
+
+static CACHED_TOKEN_BYTES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+fn token_bytes(v: &TokenCacheValue) -> usize {
+    match &v.token {
+        RegistryTokenType::Bearer(t) => t.token().len(),
+        RegistryTokenType::Basic(user, password) => user.len() + password.len(),
+    }
+}
+
+/// One client's tokens, counted in [`CACHED_TOKEN_BYTES`] until dropped.
+#[derive(Default)]
+struct Tokens(BTreeMap<TokenCacheKey, TokenCacheValue>);
+
+impl Tokens {
+    fn forget(&self, bytes: usize) {
+        CACHED_TOKEN_BYTES.fetch_sub(bytes, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn remove_where(&mut self, mut gone: impl FnMut(&TokenCacheValue) -> bool) {
+        let mut freed = 0;
+        self.0.retain(|_, v| {
+            let g = gone(v);
+            if g {
+                freed += token_bytes(v);
+            }
+            !g
+        });
+        self.forget(freed);
+    }
+}
+
+impl Drop for Tokens {
+    fn drop(&mut self) {
+        self.forget(self.0.values().map(token_bytes).sum());
+    }
+}
 
 #[derive(Clone)]
 /// A cache to hold authentication tokens
 pub struct TokenCache {
     // (registry, repository, scope) -> (token, expiration)
-    tokens: Arc<RwLock<BTreeMap<TokenCacheKey, TokenCacheValue>>>,
+    tokens: Arc<RwLock<Tokens>>,
     /// Default token expiration in seconds, to use when claim doesn't specify a value
     pub default_expiration_secs: usize,
 }
@@ -107,7 +148,7 @@ pub struct TokenCache {
 impl TokenCache {
     pub(crate) fn new(default_expiration_secs: usize) -> Self {
         TokenCache {
-            tokens: Arc::new(RwLock::new(BTreeMap::new())),
+            tokens: Arc::new(RwLock::new(Tokens::default())),
             default_expiration_secs,
         }
     }
@@ -132,28 +173,42 @@ impl TokenCache {
         let repository = reference.repository().to_string();
         debug!(%registry, %repository, ?op, %expiration, "Inserting token");
         let mut tokens = self.tokens.write().await;
-        // Tollgate patch: at most MAX_CACHED_TOKENS entries. When full, the
-        // expired go, and if none had, everything (a client shared by every
+        // Tollgate patch: at most MAX_CACHED_TOKENS entries per client and
+        // MAX_CACHED_TOKEN_BYTES in the process. When either is reached,
+        // this client's expired tokens go, then all of its tokens; a token
+        // that still does not fit is not cached (a client shared by every
         // repository of a registry kept a token per repository for up to a
         // day: red team rt39 grew the webhook by 4 MiB per new repository).
-        if tokens.len() >= MAX_CACHED_TOKENS {
+        let key = TokenCacheKey {
+            registry,
+            repository,
+            operation: op,
+        };
+        let value = TokenCacheValue { token, expiration };
+        let size = token_bytes(&value);
+        if let Some(old) = tokens.0.remove(&key) {
+            tokens.forget(token_bytes(&old));
+        }
+        let fits = |tokens: &Tokens| {
+            tokens.0.len() < MAX_CACHED_TOKENS
+                && CACHED_TOKEN_BYTES.load(std::sync::atomic::Ordering::Relaxed) + size
+                    <= MAX_CACHED_TOKEN_BYTES
+        };
+        if !fits(&tokens) {
             let now = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_secs())
                 .unwrap_or(0);
-            tokens.retain(|_, v| v.expiration > now);
-            if tokens.len() >= MAX_CACHED_TOKENS {
-                tokens.clear();
-            }
+            tokens.remove_where(|v| v.expiration <= now);
         }
-        tokens.insert(
-            TokenCacheKey {
-                registry,
-                repository,
-                operation: op,
-            },
-            TokenCacheValue { token, expiration },
-        );
+        if !fits(&tokens) {
+            tokens.remove_where(|_| true);
+        }
+        if !fits(&tokens) {
+            return;
+        }
+        CACHED_TOKEN_BYTES.fetch_add(size, std::sync::atomic::Ordering::Relaxed);
+        tokens.0.insert(key, value);
     }
 
     pub(crate) async fn get(
@@ -168,7 +223,7 @@ impl TokenCache {
             repository,
             operation: op,
         };
-        match self.tokens.read().await.get(&key) {
+        match self.tokens.read().await.0.get(&key) {
             Some(TokenCacheValue {
                 ref token,
                 expiration,
