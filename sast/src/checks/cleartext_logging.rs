@@ -94,7 +94,10 @@ impl super::Check for Check {
             let secret = arg
                 .name
                 .as_deref()
-                .filter(|n| is_plain_secret_name(n) || is_credential_header_field(n))
+                .filter(|n| {
+                    is_plain_secret_name(n)
+                        || (is_credential_header_field(n) && holds_value(&arg.expr))
+                })
                 .map(str::to_string)
                 .or_else(|| logged_secret(cx, &arg.expr))
                 // `println!("{}", self.auth_header())`: a call whose
@@ -277,6 +280,22 @@ fn logged_secret(cx: &FnCx, e: &Expr) -> Option<String> {
 /// ([`is_private_name`]).
 pub(crate) fn is_sensitive_name(name: &str) -> bool {
     (is_secret_name(name) || is_private_name(name)) && !is_transformed_name(name)
+}
+
+/// A value as read, not a literal, a flag or what a function made of it
+/// (`authorization = %tok`, not `= has_auth`, `= "present"` or
+/// `= %redact(tok)`).
+fn holds_value(e: &Expr) -> bool {
+    match peel(e) {
+        Expr::Path(_) | Expr::Field(_) => true,
+        Expr::MethodCall(m) => {
+            matches!(
+                m.method.to_string().as_str(),
+                "as_str" | "to_str" | "to_string" | "clone" | "unwrap" | "as_ref" | "as_deref"
+            ) && holds_value(&m.receiver)
+        }
+        _ => false,
+    }
 }
 
 /// A log field named for a header that carries credentials.

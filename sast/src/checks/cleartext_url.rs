@@ -150,7 +150,10 @@ fn request_method_url(m: &syn::ExprMethodCall) -> Option<(&Expr, String)> {
 /// body ends in an `http://` literal or `format!` (any host but this
 /// machine or a private network).
 pub(crate) fn collect_http_url_fns(file: &syn::File, out: &mut HashSet<String>) {
-    struct Fns<'o>(&'o mut HashSet<String>);
+    // A name that another function of the file also has, returning
+    // something else, is not one (red team rt41: `DevServer::url` and
+    // `Endpoint::url`).
+    struct Fns<'o>(&'o mut HashSet<String>, HashSet<String>);
     fn returns_http(block: &syn::Block) -> bool {
         let Some(syn::Stmt::Expr(tail, None)) = block.stmts.last() else {
             return false;
@@ -168,21 +171,29 @@ pub(crate) fn collect_http_url_fns(file: &syn::File, out: &mut HashSet<String>) 
         };
         template.is_some_and(|t| http_any_host(&t))
     }
+    impl Fns<'_> {
+        fn add(&mut self, name: String, http: bool) {
+            if http {
+                self.0.insert(name);
+            } else {
+                self.1.insert(name);
+            }
+        }
+    }
     impl<'ast> syn::visit::Visit<'ast> for Fns<'_> {
         fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
-            if returns_http(&f.block) {
-                self.0.insert(f.sig.ident.to_string());
-            }
+            self.add(f.sig.ident.to_string(), returns_http(&f.block));
             syn::visit::visit_item_fn(self, f);
         }
         fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
-            if returns_http(&f.block) {
-                self.0.insert(f.sig.ident.to_string());
-            }
+            self.add(f.sig.ident.to_string(), returns_http(&f.block));
             syn::visit::visit_impl_item_fn(self, f);
         }
     }
-    syn::visit::Visit::visit_file(&mut Fns(out), file);
+    let mut fns = Fns(out, HashSet::default());
+    syn::visit::Visit::visit_file(&mut fns, file);
+    let other = fns.1;
+    out.retain(|name| !other.contains(name));
 }
 
 /// `http://` (or `ws://`) to any host but this machine or a private
@@ -213,6 +224,17 @@ fn http_request_url(a: &FileAnalyzer<'_>, flow: &Flow, url: &Expr) -> bool {
         return true;
     }
     let (methods, root) = chain(url);
+    // `.replacen("http://", "https://", 1)`: upgraded.
+    if methods.iter().any(|m| {
+        matches!(m.method.to_string().as_str(), "replace" | "replacen")
+            && m.args
+                .iter()
+                .nth(1)
+                .and_then(lit_str)
+                .is_some_and(|t| t.starts_with("https://"))
+    }) {
+        return false;
+    }
     if methods
         .iter()
         .any(|m| a.http_url_fns.contains(&m.method.to_string()))

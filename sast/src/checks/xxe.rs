@@ -109,11 +109,33 @@ fn mentions_option_constant(block: &syn::Block) -> bool {
     finder.0
 }
 
+/// A `let` of a local in a function (its lines), and whether its value is
+/// an option mask turning entities or DTDs on.
+#[derive(Clone, Debug)]
+pub(crate) struct OptionLet {
+    function: (usize, usize),
+    name: String,
+    line: usize,
+    enables: bool,
+}
+
+/// The line of the `let` that binds `name` where `at` reads it, when that
+/// binding's value enables entities: the nearest `let` of the name before
+/// `at` in the innermost function around it (a later or shadowing `let`,
+/// or one in another function of the same name, decides nothing here).
+fn option_let(lets: &[OptionLet], name: &str, at: usize) -> Option<usize> {
+    lets.iter()
+        .filter(|l| l.name == name && l.line < at && l.function.0 <= at && at <= l.function.1)
+        .max_by_key(|l| (l.function.0, l.line))
+        .filter(|l| l.enables)
+        .map(|l| l.line)
+}
+
 /// [`FileAnalyzer::xxe_option_fns`] and [`FileAnalyzer::xxe_option_vars`].
 pub(crate) fn collect_xxe_options(
     file: &syn::File,
     fns: &mut crate::HashSet<String>,
-    vars: &mut Vec<(String, String, usize)>,
+    vars: &mut Vec<OptionLet>,
 ) {
     struct Fns<'o>(&'o mut crate::HashSet<String>);
     impl<'ast> syn::visit::Visit<'ast> for Fns<'_> {
@@ -132,31 +154,43 @@ pub(crate) fn collect_xxe_options(
     }
     struct Vars<'o> {
         fns: &'o crate::HashSet<String>,
-        out: &'o mut Vec<(String, String, usize)>,
-        current: String,
+        out: &'o mut Vec<OptionLet>,
+        /// The lines of the function being read.
+        current: (usize, usize),
+    }
+    impl Vars<'_> {
+        fn in_fn(&mut self, block: &syn::Block, visit: impl FnOnce(&mut Self)) {
+            let range = (
+                start_of(block.brace_token.span.open()).0,
+                start_of(block.brace_token.span.close()).0,
+            );
+            let outer = std::mem::replace(&mut self.current, range);
+            visit(self);
+            self.current = outer;
+        }
     }
     impl<'ast> syn::visit::Visit<'ast> for Vars<'_> {
         fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
-            let outer = std::mem::replace(&mut self.current, f.sig.ident.to_string());
-            syn::visit::visit_item_fn(self, f);
-            self.current = outer;
+            self.in_fn(&f.block, |v| syn::visit::visit_item_fn(v, f));
         }
         fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
-            let outer = std::mem::replace(&mut self.current, f.sig.ident.to_string());
-            syn::visit::visit_impl_item_fn(self, f);
-            self.current = outer;
+            self.in_fn(&f.block, |v| syn::visit::visit_impl_item_fn(v, f));
         }
         fn visit_local(&mut self, l: &'ast syn::Local) {
             let pat = match &l.pat {
                 syn::Pat::Type(t) => &*t.pat,
                 p => p,
             };
-            if let (syn::Pat::Ident(id), Some(init)) = (pat, &l.init) {
-                if names_option_constant(&init.expr) || calls_option_fn(self.fns, &init.expr) {
-                    let line = start_of(l.let_token.span).0;
-                    self.out
-                        .push((self.current.clone(), id.ident.to_string(), line));
-                }
+            if let syn::Pat::Ident(id) = pat {
+                let enables = l.init.as_ref().is_some_and(|init| {
+                    names_option_constant(&init.expr) || calls_option_fn(self.fns, &init.expr)
+                });
+                self.out.push(OptionLet {
+                    function: self.current,
+                    name: id.ident.to_string(),
+                    line: start_of(l.let_token.span).0,
+                    enables,
+                });
             }
             syn::visit::visit_local(self, l);
         }
@@ -166,7 +200,7 @@ pub(crate) fn collect_xxe_options(
         &mut Vars {
             fns,
             out: vars,
-            current: String::new(),
+            current: (0, 0),
         },
         file,
     );
@@ -250,11 +284,7 @@ impl super::Check for Check {
             // `let` line), or what a function of the file naming one returns.
             let bound = option.and_then(|o| {
                 let v = var_of(o)?;
-                a.xxe_option_vars
-                    .iter()
-                    .rev()
-                    .find(|(f, name, _)| *f == cx.name && *name == v)
-                    .map(|(_, _, line)| *line)
+                option_let(&a.xxe_option_vars, &v, start_of(o.span()).0)
             });
             let returned = option.is_some_and(|o| calls_option_fn(&a.xxe_option_fns, o));
             if !(mask.is_some_and(|m| m & 0b110 != 0) || named || bound.is_some() || returned) {
@@ -263,12 +293,17 @@ impl super::Check for Check {
             // Judged here, on the document: the option constants named in
             // the call, or where its local was bound, are not findings of
             // their own.
+            // Only this unit's findings: an earlier unit's are recorded for
+            // replay (red team rt41: a `let` matched in another function
+            // of the same name removed them, and the scan panicked).
             let (first, last) = (start_of(span()).0, end_of(span()).0);
-            a.findings.retain(|f| {
+            let mut unit = a.findings.split_off(a.unit_start.min(a.findings.len()));
+            unit.retain(|f| {
                 f.file.is_some()
                     || f.rule != id::XXE
                     || ((f.line < first || f.line > last) && Some(f.line) != bound)
             });
+            a.findings.extend(unit);
             // The document read (`xmlCtxt*` take the context first): text
             // written in the source is not an attacker's.
             let input = match call.last {

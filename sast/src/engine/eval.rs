@@ -41,6 +41,7 @@ impl FileAnalyzer<'_> {
             self_ty,
             name: sig.ident.to_string(),
             has_self: sig.receiver().is_some(),
+            is_async: sig.asyncness.is_some(),
             // Read only against the file's calls given `true`.
             params: if self.true_args.is_empty() {
                 Vec::new()
@@ -261,9 +262,14 @@ impl FileAnalyzer<'_> {
             return (Some(resolved), taint);
         }
         // axum and actix hand a handler the request's headers as a
-        // `HeaderMap` (`axum::http::HeaderMap`; `http::HeaderMap` alone is
-        // as often a client's).
-        if name == "HeaderMap" && from_web_crate {
+        // `HeaderMap` by value (`axum::http::HeaderMap`; `http::HeaderMap`
+        // alone is as often a client's, and a `&HeaderMap` helper's are
+        // whatever its caller passes).
+        if name == "HeaderMap"
+            && from_web_crate
+            && cx.is_async
+            && !matches!(ty, syn::Type::Reference(_))
+        {
             let taint = cx.add_source("the request's headers (`HeaderMap`)", line);
             return (Some(resolved), taint);
         }

@@ -285,6 +285,8 @@ pub(crate) struct FnCx {
     pub(crate) params: Vec<String>,
     /// A method with a receiver.
     pub(crate) has_self: bool,
+    /// An `async fn` (a web handler's shape).
+    pub(crate) is_async: bool,
     /// Cookie calls (line, column of the method name) that the
     /// `insecure-cookie` check's own walk of the body worked out before
     /// the engine evaluates it, with what it found (see that check).
@@ -413,7 +415,7 @@ pub struct FileAnalyzer<'a> {
     /// DTDs on (`fn feed_options(..) -> c_int`), and locals bound to one
     /// or to such a call, as `(function, local, line of the let)`.
     pub(crate) xxe_option_fns: HashSet<String>,
-    pub(crate) xxe_option_vars: Vec<(String, String, usize)>,
+    pub(crate) xxe_option_vars: Vec<crate::checks::OptionLet>,
     /// Types with a rustls `ServerCertVerifier`/`ClientCertVerifier` impl
     /// in this file, and whether it accepts every certificate.
     pub(crate) verifiers: HashMap<String, bool>,
@@ -1273,10 +1275,20 @@ impl<'a> FileAnalyzer<'a> {
                 self.self_ty = outer;
             }
             fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
-                self.in_fn(|v| syn::visit::visit_item_fn(v, f));
+                if !is_test_code(&f.attrs) {
+                    self.in_fn(|v| syn::visit::visit_item_fn(v, f));
+                }
             }
             fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
-                self.in_fn(|v| syn::visit::visit_impl_item_fn(v, f));
+                if !is_test_code(&f.attrs) {
+                    self.in_fn(|v| syn::visit::visit_impl_item_fn(v, f));
+                }
+            }
+            // A test's fixed key is not the program's (red team rt41).
+            fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
+                if !is_test_code(&m.attrs) {
+                    syn::visit::visit_item_mod(self, m);
+                }
             }
             fn visit_local(&mut self, l: &'ast syn::Local) {
                 let mut pat = &l.pat;
@@ -1310,6 +1322,11 @@ impl<'a> FileAnalyzer<'a> {
                         let syn::Member::Named(field) = &f.member else {
                             continue;
                         };
+                        // All zeros is a buffer to be filled (`[0u8; 32]`
+                        // then `fill_bytes`), not a key.
+                        if all_zero(&f.expr) {
+                            continue;
+                        }
                         let span = self
                             .a
                             .literal_or_fallback(&f.expr)
@@ -1340,6 +1357,10 @@ impl<'a> FileAnalyzer<'a> {
     /// `.unwrap_or_else(|_| b"..".to_vec())` (used whenever the other value
     /// is missing).
     pub(crate) fn literal_or_fallback(&self, e: &Expr) -> Option<Span> {
+        // An empty default is a missing key, not one written here.
+        if is_empty_literal(e) {
+            return None;
+        }
         if self.is_literal_material(e) {
             return Some(e.span());
         }
@@ -1347,8 +1368,12 @@ impl<'a> FileAnalyzer<'a> {
             return None;
         };
         match (m.method.to_string().as_str(), m.args.first()) {
-            ("unwrap_or", Some(a)) if self.is_literal_material(a) => Some(a.span()),
-            ("unwrap_or_else", Some(Expr::Closure(c))) if self.is_literal_material(&c.body) => {
+            ("unwrap_or", Some(a)) if !is_empty_literal(a) && self.is_literal_material(a) => {
+                Some(a.span())
+            }
+            ("unwrap_or_else", Some(Expr::Closure(c)))
+                if !is_empty_literal(&c.body) && self.is_literal_material(&c.body) =>
+            {
                 Some(c.body.span())
             }
             ("into" | "to_vec" | "as_slice" | "as_ref" | "to_owned" | "clone", _) => {
@@ -2184,6 +2209,50 @@ fn peel_wrappers(ty: &syn::Type) -> &syn::Type {
             }
         }
         _ => ty,
+    }
+}
+
+/// `#[cfg(test)]` or `#[test]` code.
+fn is_test_code(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        a.path().is_ident("test")
+            || (a.path().is_ident("cfg")
+                && a.meta.require_list().is_ok_and(|l| {
+                    l.tokens
+                        .to_string()
+                        .split(|c: char| !c.is_alphanumeric() && c != '_')
+                        .any(|w| w == "test")
+                }))
+    })
+}
+
+/// `""`, `b""`, `"".to_string()`, `"".into()`: no bytes at all.
+fn is_empty_literal(e: &Expr) -> bool {
+    match peel(e) {
+        Expr::Lit(l) => match &l.lit {
+            syn::Lit::Str(s) => s.value().is_empty(),
+            syn::Lit::ByteStr(s) => s.value().is_empty(),
+            _ => false,
+        },
+        Expr::MethodCall(m) if m.args.is_empty() => is_empty_literal(&m.receiver),
+        _ => false,
+    }
+}
+
+/// `[0u8; 32]`, `[0; N]`, `vec![0u8; 32]`, `[0, 0, 0]`: a zeroed buffer.
+fn all_zero(e: &Expr) -> bool {
+    let zero = |e: &Expr| matches!(peel(e), Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(i), .. }) if i.base10_digits() == "0");
+    match peel(e) {
+        Expr::Repeat(r) => zero(&r.expr),
+        Expr::Array(a) => !a.elems.is_empty() && a.elems.iter().all(zero),
+        Expr::Macro(m) if last_ident(&m.mac.path) == "vec" => m
+            .mac
+            .tokens
+            .clone()
+            .into_iter()
+            .next()
+            .is_some_and(|t| t.to_string().trim_end_matches("u8") == "0"),
+        _ => false,
     }
 }
 
