@@ -181,6 +181,21 @@ impl Fixture {
             .unwrap_or(json!({}))
     }
 
+    /// The manifest digest of `demo/NAME` in the registry behind the proxy.
+    fn digest(&self, name: &str) -> String {
+        let out = Command::new("skopeo")
+            .args(["inspect", "--tls-verify=false", "--format", "{{.Digest}}"])
+            .arg(format!("docker://{}/demo/{name}", self.registry))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
     fn image(&self, name: &str) -> String {
         format!("{}/demo/{name}", self.proxy)
     }
@@ -324,6 +339,16 @@ fn post_review(url: &str, ca: &Path, body: &str, query: &str) -> (u16, Value, f6
         serde_json::from_str(json).unwrap_or(Value::Null),
         start.elapsed().as_secs_f64(),
     )
+}
+
+/// A process's peak resident memory (VmHWM), in KiB.
+fn peak_kb(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
 }
 
 fn pod(namespace: &str, operation: &str, images: &[&str]) -> String {
@@ -653,17 +678,7 @@ fn an_endless_registry_body_is_a_deny_and_memory_stays_bounded() {
         &policy,
         &["--cache-ttl", "0", "--negative-cache-ms", "0"],
     );
-    let out = Command::new("skopeo")
-        .args(["inspect", "--tls-verify=false", "--format", "{{.Digest}}"])
-        .arg(format!("docker://{}/demo/signed:1", f.registry))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let digest = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let digest = f.digest("signed:1");
     let tagged = pod("default", "CREATE", &[&f.image("signed:1")]);
     let pinned = pod(
         "default",
@@ -675,14 +690,6 @@ fn an_endless_registry_body_is_a_deny_and_memory_stays_bounded() {
         allowed(&v),
         "the signed image is admitted without faults: {v}"
     );
-    let peak = |pid: u32| -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmHWM:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            .unwrap()
-    };
     let cases = [
         (json!({"mode": "endless", "kind": "manifest"}), &tagged),
         (
@@ -694,7 +701,7 @@ fn an_endless_registry_body_is_a_deny_and_memory_stays_bounded() {
     ];
     eprintln!(
         "peak memory before the faults: {} MB",
-        peak(hook.pid()) / 1024
+        peak_kb(hook.pid()) / 1024
     );
     for (fault, body) in cases {
         f.mode(fault.clone());
@@ -710,7 +717,7 @@ fn an_endless_registry_body_is_a_deny_and_memory_stays_bounded() {
                 "{fault}: {v}"
             );
         }
-        let kb = peak(hook.pid());
+        let kb = peak_kb(hook.pid());
         assert!(
             kb < 200 * 1024,
             "{fault}: the server's peak memory reached {} MB",
@@ -721,7 +728,7 @@ fn an_endless_registry_body_is_a_deny_and_memory_stays_bounded() {
     f.mode(json!({"mode": "pass"}));
     let (_, v, _) = hook.review(&tagged, "?timeout=10s");
     assert!(allowed(&v), "after the faults: {v}");
-    eprintln!("peak memory: {} MB", peak(hook.pid()) / 1024);
+    eprintln!("peak memory: {} MB", peak_kb(hook.pid()) / 1024);
 }
 
 /// Red team rt38: a referrer listed again and again, a flood of them, a
@@ -739,17 +746,7 @@ fn referrer_floods_and_padding_are_bounded() {
         &policy,
         &["--cache-ttl", "0", "--negative-cache-ms", "0"],
     );
-    let out = Command::new("skopeo")
-        .args(["inspect", "--tls-verify=false", "--format", "{{.Digest}}"])
-        .arg(format!("docker://{}/demo/signed:1", f.registry))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let digest = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let digest = f.digest("signed:1");
     let pinned = pod(
         "default",
         "CREATE",
@@ -793,12 +790,7 @@ fn referrer_floods_and_padding_are_bounded() {
             assert!(message(&v).contains(reason), "{fault}: {}", message(&v));
         }
     }
-    let status = std::fs::read_to_string(format!("/proc/{}/status", hook.pid())).unwrap();
-    let kb: u64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap();
+    let kb = peak_kb(hook.pid());
     assert!(
         kb < 200 * 1024,
         "the server's peak memory reached {} MB",
@@ -1286,17 +1278,7 @@ fn a_review_cancelled_at_its_deadline_leaves_no_single_flight_entry() {
     let f = Fixture::new();
     let d = f.path();
     let policy = f.write_policy("policy.yaml", &f.policy("flight", &f.public_key, ""));
-    let out = Command::new("skopeo")
-        .args(["inspect", "--tls-verify=false", "--format", "{{.Digest}}"])
-        .arg(format!("docker://{}/demo/signed:1", f.registry))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let digest = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let digest = f.digest("signed:1");
     assert!(digest.starts_with("sha256:"), "{digest}");
     // Pinned: no resolution, so every review goes straight to the flight.
     let image = format!("{}/demo/signed@{digest}", f.proxy);

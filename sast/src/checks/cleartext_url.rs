@@ -70,15 +70,7 @@ fn url_of(vars: &[(String, Url)], e: &Expr) -> Option<Url> {
 /// `http://` (or `ws://`) to a host that is not this machine or a private
 /// network.
 fn plain_http(text: &str) -> bool {
-    let lower = text
-        .get(..7)
-        .map(str::to_ascii_lowercase)
-        .unwrap_or_default();
-    let rest = if lower == "http://" {
-        &text[7..]
-    } else if lower.starts_with("ws://") {
-        &text[5..]
-    } else {
+    let Some(rest) = after_plain_scheme(text) else {
         return false;
     };
     // The scheme alone (`"http://"`) is joined to a host later.
@@ -199,19 +191,22 @@ pub(crate) fn collect_http_url_fns(file: &syn::File, out: &mut HashSet<String>) 
 /// `http://` (or `ws://`) to any host but this machine or a private
 /// network, a placeholder host (`http://{}/push`) included.
 fn http_any_host(text: &str) -> bool {
+    after_plain_scheme(text).is_some_and(|rest| !is_local_host(&url_host(rest)))
+}
+
+/// What follows `http://` or `ws://` (any case); `None` for another scheme.
+fn after_plain_scheme(text: &str) -> Option<&str> {
     let lower = text
         .get(..7)
         .map(str::to_ascii_lowercase)
         .unwrap_or_default();
-    let rest = if lower == "http://" {
-        &text[7..]
+    if lower == "http://" {
+        text.get(7..)
     } else if lower.starts_with("ws://") {
-        &text[5..]
+        text.get(5..)
     } else {
-        return false;
-    };
-    let host = url_host(rest);
-    !is_local_host(&host)
+        None
+    }
 }
 
 /// Does a request's URL go without TLS, as far as a secret sent with it
