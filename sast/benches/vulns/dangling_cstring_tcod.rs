@@ -8,11 +8,11 @@ extern "C" {
 
 pub fn print_frame(con: *mut u8, x: i32, y: i32, w: i32, h: i32, title: Option<&str>) {
     let c_title = match title {
-        Some(s) => CString::new(s).unwrap().as_ptr(), //~ dangling-pointer
+        Some(s) => CString::new(s).unwrap().as_ptr(),
         None => std::ptr::null(),
     };
     unsafe {
-        TCOD_console_print_frame(con, x, y, w, h, true, c_title);
+        TCOD_console_print_frame(con, x, y, w, h, true, c_title); //~ dangling-pointer
     }
 }
 

@@ -2,8 +2,8 @@
 pub struct PWSTR(pub *mut u16);
 
 pub fn set_filter(filter: &str) -> u32 {
-    let pwfilter = PWSTR(format!("{}\0", filter).encode_utf16().collect::<Vec<u16>>().as_mut_ptr()); //~ dangling-pointer
-    unsafe { set_filter_spec(pwfilter) }
+    let pwfilter = PWSTR(format!("{}\0", filter).encode_utf16().collect::<Vec<u16>>().as_mut_ptr());
+    unsafe { set_filter_spec(pwfilter) } //~ dangling-pointer
 }
 
 pub fn fixed_set_filter(filter: &str) -> u32 {

@@ -1,4 +1,5 @@
 use super::prelude::*;
+use crate::engine::summary::DanglingReturn;
 use crate::{HashMap, HashSet};
 use std::collections::BTreeSet;
 use syn::visit::Visit;
@@ -17,7 +18,8 @@ use syn::{Pat, Stmt};
 ///   is reported as a double free);
 /// * `as_ptr()` on a temporary (`CString::new(s).unwrap().as_ptr()`) kept
 ///   in a variable, field or return value: the temporary is dropped at the
-///   end of the statement;
+///   end of the statement (a variable's is reported at its first use, or
+///   where it was made when it is never used);
 /// * a function returning a raw pointer to one of its own locals.
 ///
 /// A free inside a block that diverges (`return`, `continue`, `panic!`)
@@ -33,6 +35,8 @@ impl super::Check for Check {
         sig: &syn::Signature,
         block: &syn::Block,
     ) {
+        a.owned_return =
+            matches!(&sig.output, syn::ReturnType::Type(_, t) if is_owned_buffer_type(t));
         let returns_ptr = matches!(&sig.output, syn::ReturnType::Type(_, t) if type_has_ptr(t));
         if !returns_ptr && !may_involve_pointers(a, sig, block) {
             return;
@@ -90,6 +94,9 @@ impl super::Check for Check {
         };
         a.macro_bodies = std::mem::take(&mut w.bodies);
         a.dangling_return = w.ret_dangling.take();
+        for (_, span, message) in std::mem::take(&mut w.temporaries) {
+            w.out.push((span, message));
+        }
         for (span, message) in w.out {
             a.report(Some(cx), id::DANGLING_POINTER, span, span, message);
         }
@@ -152,8 +159,59 @@ fn type_has_ptr(t: &syn::Type) -> bool {
         syn::Type::Paren(p) => type_has_ptr(&p.elem),
         syn::Type::Group(g) => type_has_ptr(&g.elem),
         syn::Type::Tuple(t) => t.elems.iter().any(type_has_ptr),
+        syn::Type::Array(a) => type_has_ptr(&a.elem),
+        // `Vec<*const c_char>`, `Option<*mut T>`.
+        syn::Type::Path(p) => p.path.segments.last().is_some_and(|s| {
+            matches!(s.ident.to_string().as_str(), "Vec" | "Option" | "Box")
+                && matches!(&s.arguments, syn::PathArguments::AngleBracketed(a)
+                    if a.args.iter().any(|g| matches!(g, syn::GenericArgument::Type(t) if type_has_ptr(t))))
+        }),
         _ => false,
     }
+}
+
+/// A type whose value owns a heap buffer (`Vec<u8>`, `String`, `CString`).
+fn is_owned_buffer_type(t: &syn::Type) -> bool {
+    match t {
+        syn::Type::Path(p) if p.qself.is_none() => p.path.segments.last().is_some_and(|s| {
+            matches!(
+                s.ident.to_string().as_str(),
+                "Vec" | "String" | "CString" | "Box" | "OsString" | "PathBuf" | "BytesMut"
+            )
+        }),
+        syn::Type::Paren(p) => is_owned_buffer_type(&p.elem),
+        _ => false,
+    }
+}
+
+/// `names.iter().map(|n| CString::new(*n).unwrap().as_ptr()).collect()`:
+/// pointers into temporaries, each dropped at the end of the closure.
+fn collects_temporary_ptrs(e: &Expr) -> bool {
+    let Expr::MethodCall(m) = e else {
+        return false;
+    };
+    if m.method != "collect" {
+        return false;
+    }
+    let mut recv = &*m.receiver;
+    while let Expr::MethodCall(inner) = recv {
+        if matches!(
+            inner.method.to_string().as_str(),
+            "map" | "filter_map" | "flat_map"
+        ) {
+            if let Some(Expr::Closure(c)) = inner.args.first() {
+                let body = match &*c.body {
+                    Expr::Block(b) => block_tail(&b.block),
+                    other => Some(other),
+                };
+                if body.is_some_and(Walker::temporary_ptr) {
+                    return true;
+                }
+            }
+        }
+        recv = &inner.receiver;
+    }
+    false
 }
 
 #[derive(Default)]
@@ -210,9 +268,14 @@ struct Walker<'w, 'f> {
     unsafe_depth: usize,
     returns_ptr: bool,
     /// The function returns a pointer to this local (for its summary).
-    ret_dangling: Option<String>,
+    ret_dangling: Option<DanglingReturn>,
     /// (variable, line) pairs already reported.
     reported: HashSet<(String, usize)>,
+    /// Pointers into a temporary (`let p = CString::new(s)?.as_ptr();`),
+    /// with where the temporary was made: reported at their first use
+    /// (where the memory is read; the temporary's line is in the
+    /// message), or, never used, where they were made.
+    temporaries: Vec<(String, Span, String)>,
     out: Vec<(Span, String)>,
     /// The analysis's parsed macro bodies, lent for the walk.
     bodies: crate::engine::MacroBodies,
@@ -422,14 +485,23 @@ impl Walker<'_, '_> {
     }
 
     /// The variable at the root of a place or borrowing chain
-    /// (`v`, `v[0]`, `*b`, `s.as_bytes()`, `v.as_slice()`).
+    /// (`v`, `v[0]`, `*b`, `s.as_bytes()`, `v.as_slice()`), with the
+    /// fields that lead to the place (`self.buf`): a field's buffer moves
+    /// when that field grows, not when another does. `derive` links each
+    /// such place to the variable it is a field of.
     fn place_root(&self, e: &Expr) -> Option<String> {
         match e {
             Expr::Path(p) if p.path.segments.len() == 1 && p.qself.is_none() => {
                 Some(p.path.segments[0].ident.to_string())
             }
             Expr::Index(i) => self.place_root(&i.expr),
-            Expr::Field(f) => self.place_root(&f.base),
+            Expr::Field(f) => {
+                let base = self.place_root(&f.base)?;
+                Some(match &f.member {
+                    syn::Member::Named(n) => format!("{base}.{n}"),
+                    syn::Member::Unnamed(i) => format!("{base}.{}", i.index),
+                })
+            }
             Expr::Paren(p) => self.place_root(&p.expr),
             Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => self.place_root(&u.expr),
             Expr::MethodCall(m)
@@ -478,10 +550,31 @@ impl Walker<'_, '_> {
         }
     }
 
+    /// A call of a function of this crate declared to return an owned
+    /// buffer (`let hdr = self.encode_header();`).
+    fn returns_owned(&mut self, e: &Expr) -> bool {
+        let (Some(a), Some(cx)) = (self.a.as_deref_mut(), self.cx) else {
+            return false;
+        };
+        let key = match peel_unsafe(e) {
+            Expr::Call(c) => {
+                let Expr::Path(p) = &*c.func else {
+                    return false;
+                };
+                let callee = a.imports.resolve(&p.path);
+                a.summary_key(cx, &callee, false)
+            }
+            Expr::MethodCall(m) => a.summary_key(cx, &m.method.to_string(), true),
+            _ => None,
+        };
+        key.and_then(|k| a.summaries.get(&k))
+            .is_some_and(|s| s.ret_owned)
+    }
+
     fn bind(&mut self, name: &str, init: Option<&Expr>) {
         self.forget(name);
         let depth = self.scopes.len();
-        let owned = init.is_some_and(is_owned_value);
+        let owned = init.is_some_and(|e| is_owned_value(e) || self.returns_owned(e));
         self.declared.insert(name.to_string(), (depth, owned));
         self.note_value(name, init);
         if let Some(scope) = self.scopes.last_mut() {
@@ -516,9 +609,9 @@ impl Walker<'_, '_> {
         self.addressed.remove(name);
     }
 
-    /// A call whose summary says it returns a pointer to one of its own
-    /// locals: the description of that local.
-    fn returns_dangling(&mut self, e: &Expr) -> Option<String> {
+    /// A call whose summary says it returns a dangling pointer: why it
+    /// dangles, and the element of the returned tuple that holds it.
+    fn returns_dangling(&mut self, e: &Expr) -> Option<(String, Option<usize>)> {
         let (a, cx) = (self.a.as_deref_mut()?, self.cx?);
         match peel_unsafe(e) {
             Expr::Call(c) => {
@@ -527,18 +620,19 @@ impl Walker<'_, '_> {
                 };
                 let callee = a.imports.resolve(&p.path);
                 let key = a.summary_key(cx, &callee, false)?;
-                let local = a.summaries.get(&key)?.ret_dangling.clone()?;
-                Some(format!(
-                    "`{}` returns a pointer to its local {local}",
-                    short(&callee)
+                let ret = a.summaries.get(&key)?.ret_dangling.clone()?;
+                Some((
+                    format!("`{}` returns a pointer into {}", short(&callee), ret.into),
+                    ret.element,
                 ))
             }
             Expr::MethodCall(m) => {
                 let name = m.method.to_string();
                 let key = a.summary_key(cx, &name, true)?;
-                let local = a.summaries.get(&key)?.ret_dangling.clone()?;
-                Some(format!(
-                    "`.{name}()` returns a pointer to its local {local}"
+                let ret = a.summaries.get(&key)?.ret_dangling.clone()?;
+                Some((
+                    format!("`.{name}()` returns a pointer into {}", ret.into),
+                    ret.element,
                 ))
             }
             Expr::Cast(c) => self.returns_dangling(&c.expr),
@@ -548,7 +642,7 @@ impl Walker<'_, '_> {
 
     /// Record what a pointer assigned from `value` points into.
     fn derive(&mut self, name: &str, value: &Expr) {
-        if let Some(why) = self.returns_dangling(value) {
+        if let Some((why, None)) = self.returns_dangling(value) {
             self.mark_dead(name, (why, false));
             return;
         }
@@ -572,20 +666,38 @@ impl Walker<'_, '_> {
         if let Expr::Match(m) = value {
             for arm in &m.arms {
                 if Self::temporary_ptr(&arm.body) {
-                    self.report(
+                    let line = start_of(arm.body.span()).0;
+                    self.mark_dead(
+                        name,
+                        (
+                            format!("it points into a temporary dropped at the end of the match arm at line {line}"),
+                            false,
+                        ),
+                    );
+                    self.temporaries.push((
+                        name.to_string(),
                         arm.body.span(),
                         format!("`{name}` points into a temporary that is dropped at the end of this match arm"),
-                    );
+                    ));
                 }
             }
         }
-        if wrapped || Self::temporary_ptr(value) {
-            self.report(
+        if wrapped || Self::temporary_ptr(value) || collects_temporary_ptrs(value) {
+            let line = start_of(value.span()).0;
+            self.mark_dead(
+                name,
+                (
+                    format!("it points into a temporary dropped at the end of the statement at line {line}"),
+                    false,
+                ),
+            );
+            self.temporaries.push((
+                name.to_string(),
                 value.span(),
                 format!(
                     "`{name}` points into a temporary that is dropped at the end of this statement"
                 ),
-            );
+            ));
             return;
         }
         if let Some(owner) = self.pointer_owner(value) {
@@ -595,6 +707,13 @@ impl Walker<'_, '_> {
                     self.mark_dead(name, (why.0, false));
                 }
                 self.set_derived(name, &owner);
+                // `s.buf` dies with `s`.
+                let mut place = owner;
+                while let Some((parent, _)) = place.rsplit_once('.') {
+                    let parent = parent.to_string();
+                    self.set_derived(&place, &parent);
+                    place = parent;
+                }
             }
             return;
         }
@@ -696,6 +815,8 @@ impl Walker<'_, '_> {
             if self.reported.insert((name.to_string(), start_of(span).0)) {
                 self.report(span, message);
             }
+            // Reported where it is used, not again where it was made.
+            self.temporaries.retain(|t| t.0 != name);
         }
     }
 
@@ -816,6 +937,29 @@ impl Walker<'_, '_> {
                             self.pointers.remove(BLOCK_VALUE);
                             self.heap.remove(BLOCK_VALUE);
                         }
+                        // `let (p, n) = (v.as_ptr(), v.len());`, and
+                        // `let (p, n) = f();` where `f` returns a dangling
+                        // pointer in a tuple.
+                        Pat::Tuple(t) => {
+                            let init = l.init.as_ref().map(|i| peel_parens(&i.expr));
+                            let returned = init.and_then(|e| self.returns_dangling(e));
+                            for (i, el) in t.elems.iter().enumerate() {
+                                let Pat::Ident(pi) = strip_pat_type(el) else {
+                                    continue;
+                                };
+                                let name = pi.ident.to_string();
+                                let part = match init {
+                                    Some(Expr::Tuple(tu)) => tu.elems.iter().nth(i),
+                                    _ => None,
+                                };
+                                self.bind(&name, part);
+                                if let Some((why, Some(at))) = &returned {
+                                    if *at == i {
+                                        self.mark_dead(&name, (why.clone(), false));
+                                    }
+                                }
+                            }
+                        }
                         Pat::Wild(_) => {
                             // `let _ = Box::from_raw(p);` drops at once.
                             if let Some(init) = &l.init {
@@ -926,21 +1070,73 @@ impl Walker<'_, '_> {
         }
     }
 
+    /// A returned value: a dangling pointer in it is reported, and
+    /// recorded for the function's summary (callers' uses of the pointer
+    /// are uses after free).
     fn check_return(&mut self, e: &Expr) {
-        if !self.returns_ptr {
-            return;
+        match peel_parens(e) {
+            // `(name.as_ptr(), name.len())`
+            Expr::Tuple(t) if self.returns_ptr => {
+                for (i, el) in t.elems.iter().enumerate() {
+                    if let Some(into) = self.returned_dangling(el) {
+                        self.ret_dangling.get_or_insert(DanglingReturn {
+                            into,
+                            element: Some(i),
+                        });
+                    }
+                }
+            }
+            // `Info { name: CString::new(n).unwrap().as_ptr(), .. }`
+            // (reported where the struct is walked).
+            Expr::Struct(s) if s.fields.iter().any(|f| Self::temporary_ptr(&f.expr)) => {
+                self.ret_dangling.get_or_insert(DanglingReturn {
+                    into: "a temporary".into(),
+                    element: None,
+                });
+            }
+            _ if self.returns_ptr => {
+                if let Some(into) = self.returned_dangling(e) {
+                    self.ret_dangling.get_or_insert(DanglingReturn {
+                        into,
+                        element: None,
+                    });
+                }
+            }
+            _ => {}
         }
+    }
+
+    /// A returned pointer that dangles, reported: what it pointed into.
+    fn returned_dangling(&mut self, e: &Expr) -> Option<String> {
         if Self::temporary_ptr(e) {
             self.report(
                 e.span(),
                 "returns a pointer into a temporary that is dropped when the function returns"
                     .into(),
             );
-            return;
+            return Some("a temporary".into());
+        }
+        // A pointer already dead: reported here, or where it was made when
+        // it points into a temporary (`let p = CString::new(s)?.as_ptr(); p`).
+        if let Some(p) = ident_of(e) {
+            if let Some((why, _)) = self.dead.get(&p).cloned() {
+                if !self.temporaries.iter().any(|t| t.0 == p) {
+                    let depth = self.unsafe_depth;
+                    self.unsafe_depth = depth.max(1);
+                    self.use_var(&p, e.span(), true);
+                    self.unsafe_depth = depth;
+                }
+                return Some(format!("memory that is gone ({why})"));
+            }
         }
         // Follow `p = &x; q = ptr::from_ref(p); q` back to `x`.
         let mut addressed = is_address_of(e);
-        let mut owner = self.pointer_owner(e).or_else(|| {
+        let owner = self.pointer_owner(e).map(|o| match o.split_once('.') {
+            // A field of a variable is returned with the variable.
+            Some((root, _)) => root.to_string(),
+            None => o,
+        });
+        let mut owner = owner.or_else(|| {
             let p = ident_of(e)?;
             addressed = self.addressed.contains(&p);
             self.derived.get(&p).cloned()
@@ -963,9 +1159,10 @@ impl Walker<'_, '_> {
                     e.span(),
                     format!("returns a pointer to the local `{owner}`, which is dropped when the function returns"),
                 );
-                self.ret_dangling = Some(format!("`{owner}`"));
+                return Some(format!("its local `{owner}`"));
             }
         }
+        None
     }
 
     /// A read through `p` (or a write, for null and dangling pointers).
@@ -1014,7 +1211,7 @@ impl Walker<'_, '_> {
                 if self.unsafe_depth > 0 {
                     if let Some(p) = ident_of(&u.expr) {
                         self.deref_invalid(&p, u.span());
-                    } else if let Some(why) = self.returns_dangling(&u.expr) {
+                    } else if let Some((why, None)) = self.returns_dangling(&u.expr) {
                         self.report(
                             u.span(),
                             format!("a pointer is dereferenced after its memory is gone ({why})"),
@@ -1266,7 +1463,12 @@ impl Walker<'_, '_> {
                         | "shrink_to_fit"
                         | "shrink_to"
                 ) {
-                    if let Some(owner) = &recv {
+                    // The grown place: a variable or one of its fields.
+                    let grown = match peel_parens(&m.receiver) {
+                        e @ (Expr::Path(_) | Expr::Field(_)) => self.place_root(e),
+                        _ => None,
+                    };
+                    if let Some(owner) = &grown {
                         let line = start_of(m.method.span()).0;
                         self.kill_owner(
                             owner,
@@ -1396,6 +1598,14 @@ fn is_address_of(e: &Expr) -> bool {
                 && c.args.first().is_some_and(is_address_of)
         }
         _ => false,
+    }
+}
+
+/// `e` without the parentheses around it.
+fn peel_parens(e: &Expr) -> &Expr {
+    match e {
+        Expr::Paren(p) => peel_parens(&p.expr),
+        other => other,
     }
 }
 

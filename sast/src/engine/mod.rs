@@ -479,7 +479,10 @@ pub struct FileAnalyzer<'a> {
     pub(crate) macro_bodies: MacroBodies,
     /// Set by the `dangling-pointer` check while it walks a function that
     /// returns a pointer to its own local; moved into its summary.
-    pub(crate) dangling_return: Option<String>,
+    pub(crate) dangling_return: Option<summary::DanglingReturn>,
+    /// Set by the `dangling-pointer` check: the function being walked is
+    /// declared to return an owned buffer; moved into its summary.
+    pub(crate) owned_return: bool,
 }
 
 /// The bodies of the macro invocations evaluated in a tree, parsed once
@@ -1152,6 +1155,7 @@ impl<'a> FileAnalyzer<'a> {
             recording: false,
             macro_bodies: MacroBodies::default(),
             dangling_return: None,
+            owned_return: false,
             mentions: Default::default(),
             dropped_findings: Dropped::default(),
             unit_start: 0,

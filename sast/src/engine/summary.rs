@@ -52,6 +52,18 @@ pub(crate) struct ParamSink {
 pub(crate) type Step = (usize, String, Option<String>);
 
 /// What a caller needs to know about a function.
+/// What a function returning a dangling pointer returns (`dangling-pointer`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DanglingReturn {
+    /// What the pointer pointed into, for messages ("its local `buf`",
+    /// "a temporary").
+    pub into: String,
+    /// The element of a returned tuple that holds the pointer (`(p, len)`);
+    /// `None` when it is the whole value (a pointer, or a struct with one
+    /// in a field).
+    pub element: Option<usize>,
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Summary {
     /// Parameters whose value reaches the return value, and the kinds for
@@ -67,9 +79,13 @@ pub(crate) struct Summary {
     pub has_self: bool,
     /// Declared `pub`: callers outside the crate choose its arguments.
     pub public: bool,
-    /// Returns a pointer to one of its own locals (which local, for
-    /// messages): the pointer dangles in every caller.
-    pub ret_dangling: Option<String>,
+    /// Returns a pointer to one of its own locals or into a temporary:
+    /// the pointer dangles in every caller.
+    pub ret_dangling: Option<DanglingReturn>,
+    /// Declared to return an owned buffer (`Vec`, `String`, `CString`,
+    /// `Box`, ..): a caller's binding of the result owns it, and a pointer
+    /// into it dies with that binding (`dangling-pointer`).
+    pub ret_owned: bool,
     /// Returns a secret (`format!("Bearer {}", self.token)`): the name it
     /// was read from, which a caller's binding of the result carries
     /// (`cleartext-logging`).
