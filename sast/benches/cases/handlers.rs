@@ -182,6 +182,14 @@ async fn run_job(id: u32, script: String, body: Bytes) -> Result<impl warp::Repl
     Ok(warp::reply())
 }
 
+// The base directory handed in by a filter bound to a variable
+// (`let with_base = warp::any().map(..)`), then the request's header.
+async fn browse_bound(base: String, name: String) -> Result<impl warp::Reply, warp::Rejection> {
+    let _ = std::fs::read_dir(Path::new(&base));
+    let _ = std::fs::read(Path::new(&base).join(name)); //~ path-traversal
+    Ok(warp::reply())
+}
+
 fn with_script(script: String) -> impl Filter<Extract = (String,), Error = std::convert::Infallible> + Clone {
     warp::any().map(move || script.clone())
 }
@@ -252,5 +260,10 @@ pub fn routes(
         .and(with_script(String::from("make")))
         .and(warp::body::bytes())
         .and_then(run_job);
-    a.or(b).or(c).or(d).or(e).or(f).or(g).or(h).or(i)
+    let with_base = warp::any().map(|| String::from("/srv/browse"));
+    let j = warp::get()
+        .and(with_base.clone())
+        .and(warp::header::<String>("x-name"))
+        .and_then(browse_bound);
+    a.or(b).or(c).or(d).or(e).or(f).or(g).or(h).or(i).or(j)
 }

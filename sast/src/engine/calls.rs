@@ -250,6 +250,25 @@ impl FileAnalyzer<'_> {
         }
     }
 
+    /// A receiver known to be a map or set (its type, or the type the
+    /// file's structs declare for the field it is).
+    fn is_map(&self, cx: &FnCx, recv: &Expr) -> bool {
+        let is_map = |t: &str| {
+            t.split(|c: char| !c.is_alphanumeric() && c != '_')
+                .any(|w| {
+                    matches!(
+                        w,
+                        "HashMap" | "BTreeMap" | "IndexMap" | "HashSet" | "BTreeSet" | "IndexSet"
+                    )
+                })
+        };
+        self.receiver_type(cx, recv).is_some_and(|t| is_map(&t))
+            || self
+                .field_receiver_types(cx, recv)
+                .iter()
+                .any(|t| is_map(t))
+    }
+
     /// The types the file's structs declare for the field a method is
     /// called on (`self.http.get(..)`, `st.client.post(..)`,
     /// `self.ua.as_ref().unwrap().get(..)`); empty for another receiver.
@@ -439,6 +458,10 @@ impl FileAnalyzer<'_> {
                     out.push(false);
                 }
             }
+            // A filter bound to a variable (`let with_db = warp::any()
+            // .map(move || db.clone());` .. `.and(with_db.clone())`): read
+            // like the application's own filter function, one value.
+            Expr::Path(p) if p.path.segments.len() == 1 => out.push(false),
             _ => return None,
         }
         // Methods from the root outwards.
@@ -670,6 +693,10 @@ impl FileAnalyzer<'_> {
                     t
                 }
             }
+            // `routes.get(&req.service)`: a lookup in one of the
+            // application's maps returns its value, not the key it was
+            // given (an allow-list keyed by request data).
+            "get" | "get_mut" | "get_key_value" if self.is_map(cx, &m.receiver) => recv,
             "file_name" | "file_stem" => recv.without(PATH),
             // zip's checked accessor: `None` for names that leave the directory.
             "enclosed_name" => recv.without(PATH),

@@ -1263,7 +1263,22 @@ fn compared_with_literal(left: &Expr, right: &Expr) -> Option<String> {
         }),
         _ => false,
     };
+    // A field compared (`req.kind == "custom"`) says nothing of the
+    // struct's other fields; a URL's scheme or port, nothing of its host.
     let subject = |e: &Expr| {
+        let mut inner = peel(e);
+        while let Expr::MethodCall(m) = inner {
+            if !matches!(
+                m.method.to_string().as_str(),
+                "as_str" | "as_ref" | "clone" | "to_string" | "to_owned" | "as_deref" | "trim"
+            ) {
+                break;
+            }
+            inner = peel(&m.receiver);
+        }
+        if matches!(inner, Expr::Field(_)) {
+            return None;
+        }
         var_of(e).or_else(|| {
             let (methods, root) = chain(e);
             let accessors = methods.iter().all(|m| {
@@ -1272,12 +1287,9 @@ fn compared_with_literal(left: &Expr, right: &Expr) -> Option<String> {
                     "host_str"
                         | "host"
                         | "domain"
-                        | "scheme"
                         | "as_str"
                         | "to_lowercase"
                         | "to_ascii_lowercase"
-                        | "port"
-                        | "port_or_known_default"
                 )
             });
             if accessors && !methods.is_empty() {
