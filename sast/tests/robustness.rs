@@ -1335,3 +1335,29 @@ fn test_module_attributes_in_comments_or_inner_attributes() {
     let report = scan_dir(root);
     assert!(report.findings.is_empty(), "{:?}", report.findings);
 }
+
+/// Red team rt42: each helper returning its callee's dangling pointer
+/// wrapped the callee's whole explanation in its own summary, so a chain
+/// of helpers made messages (and memory) grow with the square of its
+/// length. Each message stays short whatever the chain's length.
+#[test]
+fn a_chain_of_helpers_returning_a_dangling_pointer_keeps_messages_short() {
+    let mut src = String::from(
+        "use std::ffi::CString;\nfn f0() -> *const i8 { CString::new(\"x\").unwrap().as_ptr() }\n",
+    );
+    for i in 1..400 {
+        src.push_str(&format!(
+            "fn f{i}() -> *const i8 {{ let p = f{}(); p }}\n",
+            i - 1
+        ));
+    }
+    src.push_str("fn main() { let p = f399(); unsafe { *p }; }\n");
+    let findings = analyze_source("chain.rs", &src, false);
+    let dangling: Vec<_> = findings
+        .iter()
+        .filter(|f| f.rule == id::DANGLING_POINTER)
+        .collect();
+    assert!(!dangling.is_empty());
+    let longest = dangling.iter().map(|f| f.message.len()).max().unwrap_or(0);
+    assert!(longest < 300, "a message of {longest} bytes");
+}

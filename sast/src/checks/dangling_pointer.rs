@@ -471,7 +471,13 @@ impl Walker<'_, '_> {
             Expr::MethodCall(m) => {
                 let name = m.method.to_string();
                 match name.as_str() {
-                    "as_ptr" | "as_mut_ptr" | "as_non_null_ptr" => self.place_root(&m.receiver),
+                    // `chunks[0].as_mut_ptr()`: the element's own buffer.
+                    "as_ptr" | "as_mut_ptr" | "as_non_null_ptr" => match peel_parens(&m.receiver) {
+                        Expr::Index(i) if !matches!(peel_parens(&i.index), Expr::Range(_)) => {
+                            self.place_root(&i.expr).map(|r| format!("{r}.[]"))
+                        }
+                        _ => self.place_root(&m.receiver),
+                    },
                     "add" | "offset" | "sub" | "wrapping_add" | "wrapping_sub" | "cast"
                     | "cast_mut" | "cast_const" | "byte_add" => {
                         let r = ident_of(&m.receiver)?;
@@ -571,6 +577,24 @@ impl Walker<'_, '_> {
             .is_some_and(|s| s.ret_owned)
     }
 
+    /// `to_wide(s).as_ptr()` where `to_wide` is a crate function declared
+    /// to return an owned buffer: a pointer into a temporary.
+    fn ptr_into_owned_call(&mut self, e: &Expr) -> bool {
+        match e {
+            Expr::Cast(c) => self.ptr_into_owned_call(&c.expr),
+            Expr::Paren(p) => self.ptr_into_owned_call(&p.expr),
+            Expr::MethodCall(m)
+                if matches!(m.method.to_string().as_str(), "as_ptr" | "as_mut_ptr") =>
+            {
+                matches!(
+                    peel_parens(&m.receiver),
+                    Expr::Call(_) | Expr::MethodCall(_)
+                ) && self.returns_owned(&m.receiver)
+            }
+            _ => false,
+        }
+    }
+
     fn bind(&mut self, name: &str, init: Option<&Expr>) {
         self.forget(name);
         let depth = self.scopes.len();
@@ -603,6 +627,16 @@ impl Walker<'_, '_> {
 
     /// `name` holds a new value: nothing known about the old one holds.
     fn forget(&mut self, name: &str) {
+        // A pointer into a temporary never used under this name: reported
+        // where it was made (a later binding's use must not take it).
+        if self.temporaries.iter().any(|t| t.0 == name) {
+            let (gone, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut self.temporaries)
+                .into_iter()
+                .partition(|t| t.0 == name);
+            self.temporaries = kept;
+            self.out
+                .extend(gone.into_iter().map(|(_, span, message)| (span, message)));
+        }
         self.set_dead(name, None);
         self.derived.remove(name);
         self.invalid.remove(name);
@@ -655,10 +689,14 @@ impl Walker<'_, '_> {
             self.addressed.insert(name.to_string());
         }
         // `PWSTR(temporary.as_mut_ptr())`: a wrapper around the pointer.
+        // (An all-caps tuple struct, `PWSTR`, `PCSTR`: not a Windows API
+        // function, `LoadLibraryA(..)`, whose result is not the pointer.)
         let wrapped = match value {
             Expr::Call(c) => {
-                matches!(&*c.func, Expr::Path(p) if last_ident(&p.path).starts_with(|ch: char| ch.is_ascii_uppercase()))
-                    && c.args.iter().any(Self::temporary_ptr)
+                matches!(&*c.func, Expr::Path(p) if {
+                    let name = last_ident(&p.path);
+                    name.len() > 1 && name.chars().all(|ch| ch.is_ascii_uppercase() || ch.is_ascii_digit() || ch == '_')
+                }) && c.args.iter().any(Self::temporary_ptr)
             }
             _ => false,
         };
@@ -682,7 +720,11 @@ impl Walker<'_, '_> {
                 }
             }
         }
-        if wrapped || Self::temporary_ptr(value) || collects_temporary_ptrs(value) {
+        if wrapped
+            || Self::temporary_ptr(value)
+            || collects_temporary_ptrs(value)
+            || self.ptr_into_owned_call(value)
+        {
             let line = start_of(value.span()).0;
             self.mark_dead(
                 name,
@@ -767,6 +809,13 @@ impl Walker<'_, '_> {
     /// the walk costs the number of those pointers. A dead pointer is not
     /// followed: what derives from it died with it or was made dead.
     fn reachable(&mut self, owner: &str) -> Vec<String> {
+        self.reachable_through(owner, true)
+    }
+
+    /// [`Self::reachable`], through the places of its fields (`s.buf`,
+    /// `v.[]`) only when `places`: growing `self` or `chunks` moves their
+    /// own buffers, not a field's or an element's.
+    fn reachable_through(&mut self, owner: &str, places: bool) -> Vec<String> {
         let mut visited: HashSet<String> = [owner.to_string()].into_iter().collect();
         let mut frontier = vec![owner.to_string()];
         let mut out = Vec::new();
@@ -777,7 +826,10 @@ impl Walker<'_, '_> {
             };
             self.work += list.len();
             for p in list {
-                if !self.dead.contains_key(p) && visited.insert(p.clone()) {
+                if (places || !p.contains('.'))
+                    && !self.dead.contains_key(p)
+                    && visited.insert(p.clone())
+                {
                     out.push(p.clone());
                     frontier.push(p.clone());
                 }
@@ -941,7 +993,13 @@ impl Walker<'_, '_> {
                         // `let (p, n) = f();` where `f` returns a dangling
                         // pointer in a tuple.
                         Pat::Tuple(t) => {
-                            let init = l.init.as_ref().map(|i| peel_parens(&i.expr));
+                            // With `..` the positions after it are unknown.
+                            let rest = t.elems.iter().any(|p| matches!(p, Pat::Rest(_)));
+                            let init = l
+                                .init
+                                .as_ref()
+                                .map(|i| peel_parens(&i.expr))
+                                .filter(|_| !rest);
                             let returned = init.and_then(|e| self.returns_dangling(e));
                             for (i, el) in t.elems.iter().enumerate() {
                                 let Pat::Ident(pi) = strip_pat_type(el) else {
@@ -1077,7 +1135,26 @@ impl Walker<'_, '_> {
         match peel_parens(e) {
             // `(name.as_ptr(), name.len())`
             Expr::Tuple(t) if self.returns_ptr => {
+                // `(c, c.as_ptr())`: the owner leaves with its pointer.
+                let moved: Vec<String> = t.elems.iter().filter_map(ident_of).collect();
                 for (i, el) in t.elems.iter().enumerate() {
+                    let mut owner = self
+                        .pointer_owner(el)
+                        .or_else(|| ident_of(el).and_then(|p| self.derived.get(&p).cloned()));
+                    for _ in 0..8 {
+                        match owner.as_ref().and_then(|o| self.derived.get(o)) {
+                            Some(next) => owner = Some(next.clone()),
+                            None => break,
+                        }
+                    }
+                    let owner_moved = owner.is_some_and(|o| {
+                        moved
+                            .iter()
+                            .any(|m| o == *m || o.starts_with(&format!("{m}.")))
+                    });
+                    if owner_moved {
+                        continue;
+                    }
                     if let Some(into) = self.returned_dangling(el) {
                         self.ret_dangling.get_or_insert(DanglingReturn {
                             into,
@@ -1119,14 +1196,16 @@ impl Walker<'_, '_> {
         // A pointer already dead: reported here, or where it was made when
         // it points into a temporary (`let p = CString::new(s)?.as_ptr(); p`).
         if let Some(p) = ident_of(e) {
-            if let Some((why, _)) = self.dead.get(&p).cloned() {
+            if self.dead.contains_key(&p) {
                 if !self.temporaries.iter().any(|t| t.0 == p) {
                     let depth = self.unsafe_depth;
                     self.unsafe_depth = depth.max(1);
                     self.use_var(&p, e.span(), true);
                     self.unsafe_depth = depth;
                 }
-                return Some(format!("memory that is gone ({why})"));
+                // Not why it is gone: through a chain of such helpers
+                // the text would nest (red team rt42).
+                return Some("memory that is gone".into());
             }
         }
         // Follow `p = &x; q = ptr::from_ref(p); q` back to `x`.
@@ -1470,10 +1549,10 @@ impl Walker<'_, '_> {
                     };
                     if let Some(owner) = &grown {
                         let line = start_of(m.method.span()).0;
-                        self.kill_owner(
-                            owner,
-                            &format!("`{owner}.{name}()` at line {line} may move its buffer"),
-                        );
+                        let why = format!("`{owner}.{name}()` at line {line} may move its buffer");
+                        for p in self.reachable_through(owner, false) {
+                            self.mark_dead(&p, (why.clone(), false));
+                        }
                     }
                 }
             }
