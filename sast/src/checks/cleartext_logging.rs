@@ -614,6 +614,30 @@ pub(crate) fn secret_source(cx: &FnCx, e: &Expr) -> Option<String> {
             [syn::Stmt::Expr(e, None)] => secret_source(cx, e),
             _ => None,
         },
+        // `json!({"to": email, "token": reset_token})`: a value that is a
+        // secret (keys are string literals; a value's path names it).
+        Expr::Macro(m) if last_ident(&m.mac.path) == "json" => {
+            fn idents(ts: proc_macro2::TokenStream, out: &mut Vec<String>) {
+                for t in ts {
+                    match t {
+                        proc_macro2::TokenTree::Ident(i) => out.push(i.to_string()),
+                        proc_macro2::TokenTree::Group(g) => idents(g.stream(), out),
+                        _ => {}
+                    }
+                }
+            }
+            let mut names = Vec::new();
+            idents(m.mac.tokens.clone(), &mut names);
+            // A credential first, then other private data.
+            names.sort_by_key(|n| !crate::patterns::is_secret_name(n));
+            names.into_iter().find_map(|n| {
+                if is_sensitive_name(&n) {
+                    Some(n)
+                } else {
+                    cx.vars.get(&n).and_then(|v| v.secret.clone())
+                }
+            })
+        }
         Expr::Macro(m) if matches!(last_ident(&m.mac.path).as_str(), "format" | "format_args") => {
             let args = macros::parse_args(&m.mac.tokens);
             for arg in args.iter().skip(1) {

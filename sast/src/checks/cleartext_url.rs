@@ -173,6 +173,17 @@ pub(crate) fn collect_http_url_fns(file: &syn::File, out: &mut HashSet<String>) 
         }
     }
     impl<'ast> syn::visit::Visit<'ast> for Fns<'_> {
+        // `const MANIFEST_BASE: &str = "http://config.internal";`: a
+        // credential must not go there either (any host but this machine:
+        // a private network's is still a network).
+        fn visit_item_const(&mut self, c: &'ast syn::ItemConst) {
+            let http = lit_str(&c.expr).is_some_and(|t| http_not_loopback(&t));
+            self.add(c.ident.to_string(), http);
+        }
+        fn visit_item_static(&mut self, s: &'ast syn::ItemStatic) {
+            let http = lit_str(&s.expr).is_some_and(|t| http_not_loopback(&t));
+            self.add(s.ident.to_string(), http);
+        }
         fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
             self.add(f.sig.ident.to_string(), returns_http(&f.block));
             syn::visit::visit_item_fn(self, f);
@@ -192,6 +203,18 @@ pub(crate) fn collect_http_url_fns(file: &syn::File, out: &mut HashSet<String>) 
 /// network, a placeholder host (`http://{}/push`) included.
 fn http_any_host(text: &str) -> bool {
     after_plain_scheme(text).is_some_and(|rest| !is_local_host(&url_host(rest)))
+}
+
+/// `http://` (or `ws://`) to any host but this machine.
+fn http_not_loopback(text: &str) -> bool {
+    after_plain_scheme(text).is_some_and(|rest| {
+        let host = url_host(rest);
+        !(host == "localhost"
+            || host.ends_with(".localhost")
+            || host.starts_with("127.")
+            || host.starts_with('[')
+            || host.is_empty())
+    })
 }
 
 /// What follows `http://` or `ws://` (any case); `None` for another scheme.
@@ -238,12 +261,23 @@ fn http_request_url(a: &FileAnalyzer<'_>, flow: &Flow, url: &Expr) -> bool {
     }
     match root {
         Expr::Macro(m) if last_ident(&m.mac.path) == "format" => {
-            crate::macros::parse_args(&m.mac.tokens)
-                .first()
-                .and_then(|a| lit_str(&a.expr))
-                .is_some_and(|t| http_any_host(&t))
+            let args = crate::macros::parse_args(&m.mac.tokens);
+            let template = args.first().and_then(|a| lit_str(&a.expr));
+            template.as_deref().is_some_and(http_any_host)
+                // `format!("{}/rollout/{id}", MANIFEST_BASE)`
+                || (template.is_some_and(|t| t.starts_with('{'))
+                    && args.get(1).and_then(|a| var_of(&a.expr)).is_some_and(|v| {
+                        a.http_url_fns.contains(&v) || flow.http_vars.contains(&v)
+                    }))
         }
         Expr::MethodCall(m) => a.http_url_fns.contains(&m.method.to_string()),
+        // `ureq::post("http://mailer.corp.internal/send")`: a credential
+        // must not cross a private network in the clear either.
+        Expr::Lit(_) => lit_str(root).is_some_and(|t| http_not_loopback(&t)),
+        // A constant of the file holding an `http://` URL.
+        Expr::Path(p) if p.path.segments.len() == 1 => {
+            a.http_url_fns.contains(&last_ident(&p.path))
+        }
         Expr::Call(c) => match &*c.func {
             Expr::Path(p) => a.http_url_fns.contains(&last_ident(&p.path)),
             _ => false,
@@ -266,14 +300,25 @@ const CREDENTIAL_HEADERS: &[&str] = &[
 /// A call in a request's chain that sends a credential:
 /// `.header("X-Api-Key", &cfg.api_key)`, `.bearer_auth(token)`,
 /// `.basic_auth(user, Some(password))`.
-fn sends_credential(cx: &FnCx, m: &syn::ExprMethodCall) -> Option<String> {
+fn sends_credential(cx: &FnCx, flow: &Flow, m: &syn::ExprMethodCall) -> Option<String> {
     let secret = |e: &Expr| {
         super::cleartext_logging::secret_expr_name(e).is_some() || secret_source(cx, e).is_some()
+    };
+    // A credential, not private data such as an e-mail address.
+    let credential = |e: &Expr| {
+        secret_source(cx, e).is_some_and(|n| is_secret_name(&n))
+            || var_of(e).is_some_and(|v| flow.secret_vars.contains(&v))
     };
     match (m.method.to_string().as_str(), m.args.len()) {
         ("bearer_auth", 1) => Some("a bearer token".into()),
         ("basic_auth", 2) => Some("a password".into()),
-        ("header" | "set_header", 2) => {
+        // A body holding a secret (`.send_json(json!({"token": t}))`).
+        (
+            "json" | "send_json" | "form" | "send_form" | "body" | "send_string" | "send_bytes",
+            1,
+        ) if credential(&m.args[0]) => Some("a secret in the request body".into()),
+        // ureq 2's `.set(name, value)`.
+        ("header" | "set_header" | "set", 2) => {
             let name = lit_str(&m.args[0])
                 .or_else(|| match peel(&m.args[0]) {
                     Expr::Path(p) => Some(last_ident(&p.path).replace('_', "-")),
@@ -299,6 +344,9 @@ struct Flow {
     /// Variables holding a URL that a credential must not be sent to
     /// ([`http_request_url`]).
     http_vars: Vec<String>,
+    /// Variables bound here to a secret or a value built from one
+    /// (`let body = json!({"token": reset_token});`).
+    secret_vars: Vec<String>,
 }
 
 impl Flow {
@@ -319,6 +367,10 @@ impl Flow {
                         self.http_vars.retain(|n| *n != name);
                         if http {
                             self.http_vars.push(name.clone());
+                        }
+                        self.secret_vars.retain(|n| *n != name);
+                        if secret_source(cx, &init.expr).is_some_and(|n| is_secret_name(&n)) {
+                            self.secret_vars.push(name.clone());
                         }
                         if let Some(url) = url_of(&self.vars, &init.expr) {
                             self.vars.push((name, url));
@@ -362,7 +414,7 @@ impl Flow {
             .collect();
         if urls.iter().any(|url| http_request_url(a, self, url)) {
             for m in &methods {
-                if let Some(what) = sends_credential(cx, m) {
+                if let Some(what) = sends_credential(cx, self, m) {
                     let span = m.method.span();
                     a.report(
                         Some(cx),
@@ -417,6 +469,7 @@ impl super::Check for Check {
         let mut flow = Flow {
             vars: Vec::new(),
             http_vars: Vec::new(),
+            secret_vars: Vec::new(),
         };
         flow.stmts(a, cx, &block.stmts);
     }

@@ -408,7 +408,8 @@ pub struct FileAnalyzer<'a> {
     pub(crate) literal_fields: HashMap<String, Span>,
     /// Functions and methods of the file that return an `http://` URL
     /// (`fn metrics_url(&self) -> String { format!("http://{}/push", ..) }`),
-    /// by name: a request to what they return goes without TLS.
+    /// by name: a request to what they return goes without TLS; and its
+    /// constants and statics holding an `http://` URL to another machine.
     pub(crate) http_url_fns: HashSet<String>,
     /// libxml2 option masks set up away from the read that uses them: the
     /// file's functions that name an option constant turning entities or
