@@ -213,6 +213,7 @@ fn http_not_loopback(text: &str) -> bool {
             || host.ends_with(".localhost")
             || host.starts_with("127.")
             || host.starts_with('[')
+            || host == "0.0.0.0"
             || host.is_empty())
     })
 }

@@ -136,7 +136,6 @@ pub(crate) fn collect_xxe_options(
     file: &syn::File,
     fns: &mut crate::HashSet<String>,
     vars: &mut Vec<OptionLet>,
-    read: &mut crate::HashSet<String>,
 ) {
     struct Fns<'o>(&'o mut crate::HashSet<String>);
     impl<'ast> syn::visit::Visit<'ast> for Fns<'_> {
@@ -156,8 +155,6 @@ pub(crate) fn collect_xxe_options(
     struct Vars<'o> {
         fns: &'o crate::HashSet<String>,
         out: &'o mut Vec<OptionLet>,
-        /// Option functions called where a mask is bound or read.
-        read: &'o mut crate::HashSet<String>,
         /// The lines of the function being read.
         current: (usize, usize),
     }
@@ -184,9 +181,6 @@ pub(crate) fn collect_xxe_options(
                 syn::Pat::Type(t) => &*t.pat,
                 p => p,
             };
-            if let Some(init) = &l.init {
-                option_fn_calls(self.fns, &init.expr, self.read);
-            }
             if let syn::Pat::Ident(id) = pat {
                 let enables = l.init.as_ref().is_some_and(|init| {
                     names_option_constant(&init.expr) || calls_option_fn(self.fns, &init.expr)
@@ -200,54 +194,16 @@ pub(crate) fn collect_xxe_options(
             }
             syn::visit::visit_local(self, l);
         }
-        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
-            if let Expr::Path(p) = &*c.func {
-                let name = last_ident(&p.path);
-                if let Some((_, index)) = READ_FNS.iter().find(|(f, _)| *f == name) {
-                    if let Some(option) = c.args.iter().nth(*index) {
-                        option_fn_calls(self.fns, option, self.read);
-                    }
-                }
-            }
-            syn::visit::visit_expr_call(self, c);
-        }
     }
     syn::visit::Visit::visit_file(&mut Fns(fns), file);
     syn::visit::Visit::visit_file(
         &mut Vars {
             fns,
             out: vars,
-            read,
             current: (0, 0),
         },
         file,
     );
-}
-
-/// The option functions [`calls_option_fn`] finds in `e`, by name.
-fn option_fn_calls(fns: &crate::HashSet<String>, e: &Expr, out: &mut crate::HashSet<String>) {
-    match peel(e) {
-        Expr::Call(c) => {
-            if let Expr::Path(p) = &*c.func {
-                let name = last_ident(&p.path);
-                if fns.contains(&name) {
-                    out.insert(name);
-                }
-            }
-        }
-        Expr::MethodCall(m) => {
-            let name = m.method.to_string();
-            if fns.contains(&name) {
-                out.insert(name);
-            }
-        }
-        Expr::Binary(b) => {
-            option_fn_calls(fns, &b.left, out);
-            option_fn_calls(fns, &b.right, out);
-        }
-        Expr::Cast(c) => option_fn_calls(fns, &c.expr, out),
-        _ => {}
-    }
 }
 
 /// `feed_options(lenient)`, `Self::options()`: a call of one of the file's
@@ -286,13 +242,7 @@ impl super::Check for Check {
             last.strip_suffix(**c)
                 .is_some_and(|p| p.is_empty() || p.ends_with('_'))
         });
-        // In a function whose options a read of this file uses
-        // (`fn options(&self) -> c_int { .. XML_PARSE_NOENT .. }`), judged
-        // at that read, on its document (every author marks the read).
-        let in_option_fn = cx.as_deref().is_some_and(|cx| {
-            a.xxe_option_fns.contains(&cx.name) && a.xxe_option_fns_read.contains(&cx.name)
-        });
-        if let Some(constant) = hit.filter(|_| !in_option_fn) {
+        if let Some(constant) = hit {
             let span = path.span();
             a.report(
                 cx.as_deref(),

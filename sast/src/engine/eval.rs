@@ -1263,22 +1263,11 @@ fn compared_with_literal(left: &Expr, right: &Expr) -> Option<String> {
         }),
         _ => false,
     };
-    // A field compared (`req.kind == "custom"`) says nothing of the
-    // struct's other fields; a URL's scheme or port, nothing of its host.
+    // A URL's scheme or port compared says nothing of its host. (A field
+    // compared cleans its whole variable: taint is kept per variable, and a
+    // field checked against literals, then used, is the common allow-list;
+    // red team rt43.)
     let subject = |e: &Expr| {
-        let mut inner = peel(e);
-        while let Expr::MethodCall(m) = inner {
-            if !matches!(
-                m.method.to_string().as_str(),
-                "as_str" | "as_ref" | "clone" | "to_string" | "to_owned" | "as_deref" | "trim"
-            ) {
-                break;
-            }
-            inner = peel(&m.receiver);
-        }
-        if matches!(inner, Expr::Field(_)) {
-            return None;
-        }
         var_of(e).or_else(|| {
             let (methods, root) = chain(e);
             let accessors = methods.iter().all(|m| {

@@ -417,9 +417,6 @@ pub struct FileAnalyzer<'a> {
     /// or to such a call, as `(function, local, line of the let)`.
     pub(crate) xxe_option_fns: HashSet<String>,
     pub(crate) xxe_option_vars: Vec<crate::checks::OptionLet>,
-    /// Those functions whose mask a `let` binds or a read is given: their
-    /// option constants are judged at the read.
-    pub(crate) xxe_option_fns_read: HashSet<String>,
     /// Types with a rustls `ServerCertVerifier`/`ClientCertVerifier` impl
     /// in this file, and whether it accepts every certificate.
     pub(crate) verifiers: HashMap<String, bool>,
@@ -1135,7 +1132,6 @@ impl<'a> FileAnalyzer<'a> {
             literal_fields: HashMap::default(),
             http_url_fns: HashSet::default(),
             xxe_option_fns: HashSet::default(),
-            xxe_option_fns_read: HashSet::default(),
             xxe_option_vars: Vec::new(),
             verifiers: HashMap::default(),
             field_types: HashMap::default(),
@@ -1222,7 +1218,6 @@ impl<'a> FileAnalyzer<'a> {
                 file,
                 &mut self.xxe_option_fns,
                 &mut self.xxe_option_vars,
-                &mut self.xxe_option_fns_read,
             );
         }
     }
