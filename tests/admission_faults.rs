@@ -13,7 +13,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
-use crate::support::{self, tollgate};
+use crate::support::{self, succeeded, tollgate};
 
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -183,15 +183,10 @@ impl Fixture {
 
     /// The manifest digest of `demo/NAME` in the registry behind the proxy.
     fn digest(&self, name: &str) -> String {
-        let out = Command::new("skopeo")
-            .args(["inspect", "--tls-verify=false", "--format", "{{.Digest}}"])
-            .arg(format!("docker://{}/demo/{name}", self.registry))
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        let out = succeeded(
+            Command::new("skopeo")
+                .args(["inspect", "--tls-verify=false", "--format", "{{.Digest}}"])
+                .arg(format!("docker://{}/demo/{name}", self.registry)),
         );
         String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
@@ -430,21 +425,16 @@ fn every_registry_fault_is_a_deny_within_the_deadline() {
     // HEAD and GET disagree: HEAD names the signed manifest, GET serves the
     // unsigned one (a tag of the same repository).
     f.mode(json!({"mode": "pass"}));
-    let out = Command::new("skopeo")
-        .args([
-            "copy",
-            "--quiet",
-            "--src-tls-verify=false",
-            "--dest-tls-verify=false",
-        ])
-        .arg(format!("docker://{}/demo/evil:1", f.registry))
-        .arg(format!("docker://{}/demo/signed:twin", f.registry))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    succeeded(
+        Command::new("skopeo")
+            .args([
+                "copy",
+                "--quiet",
+                "--src-tls-verify=false",
+                "--dest-tls-verify=false",
+            ])
+            .arg(format!("docker://{}/demo/evil:1", f.registry))
+            .arg(format!("docker://{}/demo/signed:twin", f.registry)),
     );
     f.mode(json!({"mode": "headget", "head": "1", "get": "twin"}));
     let (_, v, _) = hook.review(&body, "?timeout=2s");

@@ -14,7 +14,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
-use crate::support::{self, repo_root, start_mock, tollgate};
+use crate::support::{self, repo_root, start_mock, succeeded, tollgate};
 use base64::Engine;
 use serde_json::{json, Value};
 use std::io::BufRead;
@@ -735,15 +735,7 @@ print(json.dumps({
     "short_digest": post(request(key, digest[:20], sig)),
 }))
 "#;
-    let out = Command::new(venv_python())
-        .args(["-c", script, &s.services.url])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = succeeded(Command::new(venv_python()).args(["-c", script, &s.services.url]));
     let statuses: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
         statuses,

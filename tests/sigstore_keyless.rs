@@ -7,7 +7,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
-use crate::support::{self, js_dir, start_mock, tollgate};
+use crate::support::{self, js_dir, start_mock, succeeded, tollgate};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -275,30 +275,25 @@ fn ambient_github_actions_token_and_cleartext_refusal() {
     let d = dir.path();
     let mock = start_mock(d);
     std::fs::write(d.join("app.tar"), b"release bytes").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_tollgate"))
-        .args([
-            "sign",
-            "app.tar",
-            "--bundle",
-            "gh.json",
-            "--fulcio-url",
-            &mock.url,
-            "--rekor-url",
-            &mock.url,
-        ])
-        .current_dir(d)
-        .env_remove("SIGSTORE_ID_TOKEN")
-        .env(
-            "ACTIONS_ID_TOKEN_REQUEST_URL",
-            format!("{}/actions-token?api-version=2.0", mock.url),
-        )
-        .env("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "request-token")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    succeeded(
+        Command::new(env!("CARGO_BIN_EXE_tollgate"))
+            .args([
+                "sign",
+                "app.tar",
+                "--bundle",
+                "gh.json",
+                "--fulcio-url",
+                &mock.url,
+                "--rekor-url",
+                &mock.url,
+            ])
+            .current_dir(d)
+            .env_remove("SIGSTORE_ID_TOKEN")
+            .env(
+                "ACTIONS_ID_TOKEN_REQUEST_URL",
+                format!("{}/actions-token?api-version=2.0", mock.url),
+            )
+            .env("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "request-token"),
     );
     let subject = "repo:tollgate-dev/tollgate:ref:refs/heads/main";
     assert_eq!(

@@ -135,6 +135,18 @@ impl Tollgate {
     }
 }
 
+/// Run `cmd` (a tool the tests drive: skopeo, Python, the binary) and
+/// assert that it succeeded, showing its standard error if not.
+pub fn succeeded(cmd: &mut Command) -> Output {
+    let out = cmd.output().expect("the command runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 /// `tollgate ARGS` in `dir`, as [`Tollgate`] sets it up.
 pub fn tollgate(args: &[&str], dir: &Path) -> Output {
     Tollgate::new(dir).args(args).run()
