@@ -15,14 +15,20 @@ const VULNERABLE: &[(&str, &str)] = &[
     ("Cargo.toml", include_str!("../../demo/Cargo.toml")),
     ("Cargo.lock", include_str!("../../demo/Cargo.lock")),
     ("src/main.rs", include_str!("../../demo/src/main.rs")),
-    ("tollgate.toml", "[sast]\n"),
+    (
+        "tollgate.toml",
+        "# Every rule, log injection included.\n[sast]\nsuite = \"extended\"\n",
+    ),
 ];
 
 const FIXED: &[(&str, &str)] = &[
     ("Cargo.toml", include_str!("../../demo/fixed/Cargo.toml")),
     ("Cargo.lock", include_str!("../../demo/fixed/Cargo.lock")),
     ("src/main.rs", include_str!("../../demo/fixed/src/main.rs")),
-    ("tollgate.toml", "[sast]\n"),
+    (
+        "tollgate.toml",
+        "# Every rule, log injection included.\n[sast]\nsuite = \"extended\"\n",
+    ),
 ];
 
 /// 2026-01-01T00:00:00Z: the demo commit's time, unless SOURCE_DATE_EPOCH says otherwise.

@@ -39,6 +39,12 @@ pub struct SastArgs {
     /// Also scan test code (`#[cfg(test)]`, `#[test]`, `tests/`, `benches/`).
     #[arg(long)]
     pub include_tests: bool,
+    /// Rules to run when the configuration has no `enable` list: `default`
+    /// (high precision) or `extended` (also log-injection and the unsafe-code
+    /// lints raw-parts-dynamic-length, get-unchecked-dynamic-index and
+    /// mem-transmute). Overrides `[sast] suite`.
+    #[arg(long, value_enum, value_name = "SUITE")]
+    pub suite: Option<SuiteArg>,
     /// Configuration file (default: the nearest `tollgate.toml` at or above the first path).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -54,6 +60,15 @@ pub struct SastArgs {
     /// Explain one rule and exit.
     #[arg(long, value_name = "RULE")]
     pub explain: Option<String>,
+}
+
+/// `--suite`.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum SuiteArg {
+    /// The high-precision rules.
+    Default,
+    /// Every rule.
+    Extended,
 }
 
 pub fn run(args: SastArgs) -> Result<u8> {
@@ -172,8 +187,15 @@ pub fn plan(args: &SastArgs) -> Result<Plan> {
             std::path::absolute(p).with_context(|| format!("{}: cannot resolve path", p.display()))
         })
         .collect::<Result<_>>()?;
+    let mut config = loaded.config.sast.clone();
+    if let Some(suite) = args.suite {
+        config.suite = match suite {
+            SuiteArg::Default => tollgate_sast::rules::Suite::Default,
+            SuiteArg::Extended => tollgate_sast::rules::Suite::Extended,
+        };
+    }
     let options = tollgate_sast::Options {
-        config: loaded.config.sast.clone(),
+        config,
         config_dir: loaded.dir.as_ref().map(std::path::absolute).transpose()?,
         root,
         include_tests: args.include_tests,
@@ -256,7 +278,7 @@ fn list_rules(format: Format) -> String {
         Format::Json | Format::Sarif => {
             let list: Vec<_> = rules::RULES
                 .iter()
-                .map(|r| serde_json::json!({"id": r.id, "title": r.title, "cwe": r.cwe, "severity": r.severity, "helpUri": r.help_uri()}))
+                .map(|r| serde_json::json!({"id": r.id, "title": r.title, "cwe": r.cwe, "severity": r.severity, "precision": r.precision(), "helpUri": r.help_uri()}))
                 .collect();
             serde_json::to_string_pretty(&list).unwrap_or_default() + "\n"
         }
@@ -264,9 +286,10 @@ fn list_rules(format: Format) -> String {
             let mut out = String::new();
             for r in rules::RULES {
                 out.push_str(&format!(
-                    "{:<30} {:<9} CWE-{:<5} {}\n",
+                    "{:<30} {:<9} {:<7} CWE-{:<5} {}\n",
                     r.id,
                     r.severity.as_str(),
+                    r.precision().as_str(),
                     r.cwe,
                     r.title
                 ));

@@ -1,6 +1,6 @@
 //! The `[sast]` section of `tollgate.toml`.
 
-use crate::rules::{self, Severity};
+use crate::rules::{self, Severity, Suite};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -11,9 +11,13 @@ pub struct Config {
     /// Rules to turn off.
     #[serde(default)]
     pub disable: Vec<String>,
-    /// When set, only these rules run.
+    /// When set, only these rules run (medium-precision ones included).
     #[serde(default)]
     pub enable: Option<Vec<String>>,
+    /// Without `enable`: `default` runs the high-precision rules,
+    /// `extended` every rule (see `rules::Precision`).
+    #[serde(default)]
+    pub suite: Suite,
     /// Glob patterns (relative to the directory of `tollgate.toml`) of paths
     /// not to scan, e.g. `"vendor/**"`.
     #[serde(default)]
@@ -66,7 +70,7 @@ impl Config {
         }
         match &self.enable {
             Some(only) => only.iter().any(|e| e == rule_id),
-            None => true,
+            None => rules::find(rule_id).is_none_or(|rule| self.suite.runs(rule)),
         }
     }
 
@@ -96,6 +100,19 @@ mod tests {
         assert!(!config.is_enabled("weak-hash"));
         assert!(config.is_enabled("sql-injection"));
         assert!(config.is_enabled("parse-error"));
+        assert!(!config.is_enabled("log-injection"));
+    }
+
+    #[test]
+    fn the_extended_suite_or_enable_runs_medium_precision_rules() {
+        let extended: Config = toml::from_str(r#"suite = "extended""#).unwrap();
+        assert!(extended.is_enabled("log-injection") && extended.is_enabled("sql-injection"));
+        let named: Config = toml::from_str(r#"enable = ["mem-transmute"]"#).unwrap();
+        assert!(named.is_enabled("mem-transmute") && !named.is_enabled("sql-injection"));
+        let err = toml::from_str::<Config>(r#"suite = "all""#)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown variant `all`"), "{err}");
     }
 
     #[test]

@@ -574,15 +574,20 @@ pub fn scan(targets: &[PathBuf], options: &Options) -> Result<Report, Error> {
     Ok(report)
 }
 
-/// Analyse one in-memory source file (no suppressions, no config): the
-/// findings the rules produce, for tests and tools.
+/// Analyse one in-memory source file (no suppressions, no config, every
+/// rule of the `extended` suite): the findings the rules produce, for
+/// tests and tools.
 pub fn analyze_source(path: &str, source: &str, include_tests: bool) -> Vec<Finding> {
+    let every_rule = Config {
+        suite: rules::Suite::Extended,
+        ..Config::default()
+    };
     limits::on_big_stack(|| {
         analyze_text(
             path,
             source,
             include_tests,
-            &Config::default(),
+            &every_rule,
             &[],
             None,
             Tree::Parse,

@@ -124,7 +124,68 @@ pub struct Rule {
     pub fix: &'static str,
 }
 
+/// How often a rule's findings are real vulnerabilities, in CodeQL's
+/// terms (`@precision`): it decides the suite a rule is in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    /// Flags code that is fine as often as code that is not: untrusted
+    /// text in a log line, every computed length given to
+    /// `from_raw_parts`, every `transmute`. Run in the `extended` suite
+    /// only, as CodeQL runs its medium-precision queries
+    /// (`rust/log-injection` among them) in `security-extended` only.
+    Medium,
+    /// Most findings are real: run by default.
+    High,
+}
+
+impl Precision {
+    /// As SARIF's `properties.precision` spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Precision::Medium => "medium",
+            Precision::High => "high",
+        }
+    }
+}
+
+/// Which rules a scan runs when the configuration does not list them
+/// (`[sast] enable`): like CodeQL's `code-scanning` and
+/// `security-extended` suites.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Suite {
+    /// The high-precision rules (and the meta diagnostics).
+    #[default]
+    Default,
+    /// Every rule, the medium-precision ones included.
+    Extended,
+}
+
+impl Suite {
+    /// Does the suite run the rule?
+    pub fn runs(self, rule: &Rule) -> bool {
+        self == Suite::Extended || rule.precision() == Precision::High
+    }
+}
+
 impl Rule {
+    /// The rule's precision. Medium: `log-injection` (every request value
+    /// logged with `{}`, which at worst forges a log line), and the
+    /// unsafe-code lints that flag every use of an operation whatever
+    /// its operands
+    /// (`raw-parts-dynamic-length`, `get-unchecked-dynamic-index`,
+    /// `mem-transmute`).
+    pub fn precision(&self) -> Precision {
+        match self.id {
+            id::LOG_INJECTION
+            | id::RAW_PARTS_DYNAMIC_LENGTH
+            | id::GET_UNCHECKED_DYNAMIC_INDEX
+            | id::MEM_TRANSMUTE => Precision::Medium,
+            _ => Precision::High,
+        }
+    }
+
     /// Where the rule's documentation lives (SARIF `helpUri`).
     pub fn help_uri(&self) -> String {
         format!("{DOCS_BASE}#{}", self.id)
@@ -290,7 +351,8 @@ pub fn markdown() -> String {
     let mut out = String::from("# Tollgate SAST rules\n\n");
     let _ = writeln!(out, "Rule set version {RULESET_VERSION}. Generated from `sast/src/rules.rs` by `UPDATE_DOCS=1 cargo test -p tollgate-sast --test docs`; do not edit by hand.\n");
     out.push_str("Findings whose untrusted data comes only from local input (command-line arguments, environment variables, standard input, files) are reported one severity level lower than the default below: the operator controls that input. Suppress a finding with `// tollgate:allow(<rule-id>): <reason>` on its line or the line before its statement.\n\n");
-    out.push_str("| id | title | CWE | default severity |\n|---|---|---|---|\n");
+    out.push_str("A scan runs the rules of its suite unless `[sast] enable` lists the rules to run. The `default` suite has the high-precision rules; `extended` (`--suite extended` or `[sast] suite = \"extended\"`) adds the medium-precision ones, whose findings are as often harmless as not, the way CodeQL keeps its medium-precision queries to `security-extended`. SARIF declares each rule's `precision`.\n\n");
+    out.push_str("| id | title | CWE | default severity | precision |\n|---|---|---|---|---|\n");
     for rule in RULES {
         let cwe = if rule.cwe > 0 {
             format!(
@@ -302,8 +364,11 @@ pub fn markdown() -> String {
         };
         let _ = writeln!(
             out,
-            "| [`{0}`](#{0}) | {1} | {cwe} | {2} |",
-            rule.id, rule.title, rule.severity
+            "| [`{0}`](#{0}) | {1} | {cwe} | {2} | {3} |",
+            rule.id,
+            rule.title,
+            rule.severity,
+            rule.precision().as_str()
         );
     }
     for rule in RULES {
@@ -313,8 +378,16 @@ pub fn markdown() -> String {
         }
         let _ = writeln!(
             out,
-            "default severity {}.\n\n{}\n\n**Fix:** {}",
-            rule.severity, rule.explanation, rule.fix
+            "default severity {}, {} precision ({} suite).\n\n{}\n\n**Fix:** {}",
+            rule.severity,
+            rule.precision().as_str(),
+            if rule.precision() == Precision::High {
+                "default"
+            } else {
+                "extended"
+            },
+            rule.explanation,
+            rule.fix
         );
     }
     out

@@ -39,7 +39,7 @@ fn rule_descriptor(rule: &rules::Rule, config: &Config) -> Value {
         "defaultConfiguration": { "level": severity.sarif_level() },
         "properties": {
             "tags": tags,
-            "precision": "medium",
+            "precision": rule.precision().as_str(),
             "security-severity": severity.security_severity(),
             "problem.severity": match severity.sarif_level() { "error" => "error", "warning" => "warning", _ => "recommendation" },
         },
