@@ -133,8 +133,7 @@ fn odd(path: &str, n: u32) {
     }
 }
 
-fn main() {
-    let p = std::env::args().nth(1).unwrap();
+async fn handler(axum::extract::Path(p): axum::extract::Path<String>) {
     remove(&p, 3);
     even(&p, 4);
     remove("/var/cache/app", 1);

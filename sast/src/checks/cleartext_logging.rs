@@ -410,6 +410,38 @@ pub(crate) fn is_private_name(name: &str) -> bool {
             .any(|p| p[0] == "date" && p[1] == "of" && p[2] == "birth")
 }
 
+/// Named like an e-mail address and nothing more sensitive
+/// (`email`, `user.e_mail`; not `email_password`).
+pub(crate) fn is_email_name(name: &str) -> bool {
+    if is_secret_name(name) || !is_private_name(name) {
+        return false;
+    }
+    let words = ident_words(name);
+    words.iter().all(|w| {
+        !matches!(
+            w.as_str(),
+            "ssn"
+                | "phone"
+                | "telephone"
+                | "dob"
+                | "salary"
+                | "medical"
+                | "social"
+                | "mobile"
+                | "tel"
+                | "passport"
+                | "credit"
+                | "debit"
+                | "card"
+                | "bank"
+                | "account"
+                | "birth"
+        )
+    }) && words
+        .iter()
+        .any(|w| matches!(w.as_str(), "email" | "emails" | "mail"))
+}
+
 fn contains_ignore_case(hay: &str, needle: &str) -> bool {
     hay.as_bytes()
         .windows(needle.len())

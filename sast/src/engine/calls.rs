@@ -97,19 +97,8 @@ impl FileAnalyzer<'_> {
                     return Taint::CLEAN;
                 }
                 let line = start_of(leftmost_span(&c.func)).0;
-                let taint = cx.add_local_source(format!("{what} (`{}`)", short(&callee)), line);
-                // `SSLKEYLOGFILE`, `POSTGRES_PASSWORD_FILE`: a variable whose
-                // contract is to name the file to open; opening it is its
-                // use, not a traversal (still input for every other sink).
-                let names_a_file = is_env
-                    && c.args.first().and_then(lit_str).is_some_and(|name| {
-                        name.len() > 4 && name.to_ascii_uppercase().ends_with("FILE")
-                    });
-                return if names_a_file {
-                    taint.without(taint::PATH)
-                } else {
-                    taint
-                };
+                // Not a path or URL source (see `add_local_source`).
+                return cx.add_local_source(format!("{what} (`{}`)", short(&callee)), line);
             }
         }
         // `File::open(path)`: as `OpenOptions::open` (see the methods).

@@ -298,13 +298,25 @@ impl FnCx {
         self.push_source(what.into(), line, false)
     }
 
+    /// A source the operator controls (argv, the environment, stdin, a
+    /// file). It never chooses a file to open or a host to reach: a
+    /// command-line tool or a service opening the file or fetching the
+    /// URL its operator named is doing its job, which is why CodeQL's
+    /// path-injection and request-forgery queries leave such sources out
+    /// by default (its `local` threat model). Pasted into SQL, a shell
+    /// command, HTML or a log it is still input.
     pub(crate) fn add_local_source(&mut self, what: impl Into<String>, line: usize) -> Taint {
         self.push_source(what.into(), line, true)
     }
 
     pub(crate) fn push_source(&mut self, what: String, line: usize, local: bool) -> Taint {
         self.sources.push(Source { what, line, local });
-        Taint::from_source(self.sources.len() - 1)
+        let taint = Taint::from_source(self.sources.len() - 1);
+        if local {
+            taint.without(crate::taint::PATH | crate::taint::URL)
+        } else {
+            taint
+        }
     }
 
     pub(crate) fn is_local(&self, taint: Taint) -> bool {
