@@ -1969,6 +1969,7 @@ fn analyze_text_with(
     result.probes = std::mem::take(&mut analyzer.probes);
     result.record = analyzer.record.take();
     let dropped_early = analyzer.dropped_findings;
+    checks::drop_secrets_used_as_keys(&mut analyzer.findings);
     let mut findings: Vec<Finding> = Vec::with_capacity(analyzer.findings.len());
     for raw in analyzer.findings {
         let Some(rule) = rules::find(raw.rule) else {

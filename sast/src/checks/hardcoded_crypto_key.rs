@@ -14,7 +14,7 @@ pub(crate) struct Check;
 /// a variable was given.
 fn literal_source(a: &FileAnalyzer<'_>, cx: &FnCx, e: &Expr) -> Option<Option<Span>> {
     if a.is_literal_material(e) {
-        return Some(None);
+        return Some(const_written_at(a, e));
     }
     if let Some(v) = literal_held(cx, e) {
         return Some(v.literal_at);
@@ -22,8 +22,57 @@ fn literal_source(a: &FileAnalyzer<'_>, cx: &FnCx, e: &Expr) -> Option<Option<Sp
     a.literal_field(cx, e).map(Some)
 }
 
-fn report(a: &mut FileAnalyzer<'_>, cx: &FnCx, sink: Span, message: String) {
-    a.report(Some(cx), id::HARDCODED_CRYPTO_KEY, sink, sink, message);
+/// Where the constant or static of the file that literal material names
+/// is written (`WEBHOOK_SECRET.as_bytes()`, `Key::from_slice(KEY)`).
+fn const_written_at(a: &FileAnalyzer<'_>, e: &Expr) -> Option<Span> {
+    match peel(e) {
+        Expr::Path(p) if p.path.segments.len() == 1 => a
+            .literal_consts
+            .get(&p.path.segments[0].ident.to_string())
+            .copied(),
+        Expr::MethodCall(m) if m.args.is_empty() => const_written_at(a, &m.receiver),
+        Expr::Call(c) if c.args.len() == 1 => const_written_at(a, &c.args[0]),
+        _ => None,
+    }
+}
+
+/// Report at the use; with the bytes written elsewhere, the finding's
+/// flow goes from there to the use (SARIF `codeFlows`), and it is the
+/// one finding for that literal: a `hardcoded-secret` on the line the
+/// bytes are written (`const JWT_SECRET: &str = ".."`) is dropped as the
+/// same bug (`drop_secrets_used_as_keys`).
+fn report(a: &mut FileAnalyzer<'_>, cx: &FnCx, sink: Span, at: Option<Span>, message: String) {
+    if a.report(Some(cx), id::HARDCODED_CRYPTO_KEY, sink, sink, message) {
+        if let (Some(at), Some(last)) = (at, a.findings.last_mut()) {
+            let written = start_of(at).0;
+            if written != last.line {
+                last.flow = vec![
+                    (
+                        written,
+                        "key material written in the source".to_string(),
+                        None,
+                    ),
+                    (last.line, "used as a key or nonce".to_string(), None),
+                ];
+            }
+        }
+    }
+}
+
+/// Drop each `hardcoded-secret` finding on a line where a
+/// `hardcoded-crypto-key` finding of the same file says its bytes are
+/// written: one literal, one finding, at its use.
+pub(crate) fn drop_secrets_used_as_keys(findings: &mut Vec<RawFinding>) {
+    let written: crate::HashSet<usize> = findings
+        .iter()
+        .filter(|f| f.rule == id::HARDCODED_CRYPTO_KEY && f.file.is_none())
+        .filter_map(|f| f.flow.first().filter(|s| s.2.is_none()).map(|s| s.0))
+        .collect();
+    if !written.is_empty() {
+        findings.retain(|f| {
+            !(f.rule == id::HARDCODED_SECRET && f.file.is_none() && written.contains(&f.line))
+        });
+    }
 }
 
 /// ` (written at line N)` for bytes a variable was given elsewhere.
@@ -195,7 +244,7 @@ impl super::Check for Check {
                 "written in the source{} and given to `{key}` as a key, nonce, salt or password",
                 written_at(at)
             );
-            report(a, cx, sink, message);
+            report(a, cx, sink, at, message);
             return;
         }
         let type_segment = callee.rsplit("::").nth(1).unwrap_or("");
@@ -216,7 +265,7 @@ impl super::Check for Check {
             short(callee),
             written_at(at)
         );
-        report(a, cx, sink, message);
+        report(a, cx, sink, at, message);
     }
 
     /// `cipher.encrypt(&nonce.into(), plaintext)`: an AEAD's nonce (its
@@ -227,7 +276,7 @@ impl super::Check for Check {
                 "written in the source{} and given to `{key}` as a key, nonce, salt or password",
                 written_at(at)
             );
-            report(a, cx, sink, message);
+            report(a, cx, sink, at, message);
             return;
         }
         if !matches!(
@@ -259,6 +308,6 @@ impl super::Check for Check {
             m.name,
             written_at(at)
         );
-        report(a, cx, sink, message);
+        report(a, cx, sink, at, message);
     }
 }

@@ -411,7 +411,9 @@ pub struct FileAnalyzer<'a> {
     /// A build script: its environment is set by cargo, not an attacker.
     pub(crate) build_script: bool,
     /// Names of constants/statics whose value is a literal (key material).
-    pub(crate) literal_consts: HashSet<String>,
+    /// Constants and statics of the file holding literal bytes or text,
+    /// with where the value is written.
+    pub(crate) literal_consts: HashMap<String, Span>,
     /// Fields of the file's structs (`Struct.field`) that a struct literal
     /// somewhere in the file gives literal bytes (`Signer { key: KEY }`,
     /// `Sealer { key }` after `let key = from_env().unwrap_or(KEY)`), with
@@ -1140,7 +1142,7 @@ impl<'a> FileAnalyzer<'a> {
             lines,
             imports: Imports::default(),
             include_tests,
-            literal_consts: HashSet::default(),
+            literal_consts: HashMap::default(),
             literal_fields: HashMap::default(),
             http_url_fns: HashSet::default(),
             xxe_option_fns: HashSet::default(),
@@ -1663,10 +1665,12 @@ impl<'a> FileAnalyzer<'a> {
         for item in items {
             match item {
                 syn::Item::Const(c) if self.is_literal_material(&c.expr) => {
-                    self.literal_consts.insert(c.ident.to_string());
+                    self.literal_consts
+                        .insert(c.ident.to_string(), c.expr.span());
                 }
                 syn::Item::Static(s) if self.is_literal_material(&s.expr) => {
-                    self.literal_consts.insert(s.ident.to_string());
+                    self.literal_consts
+                        .insert(s.ident.to_string(), s.expr.span());
                 }
                 syn::Item::Mod(m) => {
                     if let Some((_, items)) = &m.content {
@@ -1700,7 +1704,7 @@ impl<'a> FileAnalyzer<'a> {
             Expr::Repeat(r) => matches!(peel(&r.expr), Expr::Lit(_)),
             Expr::Path(p) if p.path.segments.len() == 1 => self
                 .literal_consts
-                .contains(&p.path.segments[0].ident.to_string()),
+                .contains_key(&p.path.segments[0].ident.to_string()),
             Expr::MethodCall(m)
                 if matches!(
                     m.method.to_string().as_str(),
