@@ -434,6 +434,9 @@ pub struct FileAnalyzer<'a> {
     /// Types with a rustls `ServerCertVerifier`/`ClientCertVerifier` impl
     /// in this file, and whether it accepts every certificate.
     pub(crate) verifiers: HashMap<String, bool>,
+    /// The file's types and traits as `unsafe-send-sync` needs them
+    /// (only where the file has an `unsafe impl`).
+    pub(crate) send_sync_facts: crate::checks::SendSyncFacts,
     /// The file's calls given a literal `true`, by callee, with the
     /// argument positions (`checks::collect_true_args`); made only for a
     /// file that passes a flag to a `danger_accept_invalid_*` switch.
@@ -1148,6 +1151,7 @@ impl<'a> FileAnalyzer<'a> {
             xxe_option_fns: HashSet::default(),
             xxe_option_vars: Vec::new(),
             verifiers: HashMap::default(),
+            send_sync_facts: Default::default(),
             field_types: HashMap::default(),
             struct_fields: HashMap::default(),
             warp_handlers: HashMap::default(),
@@ -1196,6 +1200,9 @@ impl<'a> FileAnalyzer<'a> {
         // A verifier implements a trait named `...CertVerifier`.
         if self.source.contains("CertVerifier") {
             crate::checks::collect_verifiers(file, &mut self.verifiers);
+        }
+        if self.source.contains("unsafe impl") {
+            crate::checks::collect_send_sync_facts(file, &mut self.send_sync_facts);
         }
         if self.source.contains("danger_accept_invalid") {
             crate::checks::collect_true_args(file, &mut self.true_args);
