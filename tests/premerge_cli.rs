@@ -37,9 +37,9 @@ fn pre_merge_json(dir: &Path) -> Output {
     )
 }
 
-const OLD_MAIN: &str = "fn main() {\n    let dir = std::env::var(\"OUT\").unwrap();\n    let _ = std::fs::write(format!(\"{dir}/x\"), b\"x\");\n}\n";
+const OLD_MAIN: &str = "fn main() {\n    let dir = std::env::var(\"OUT\").unwrap();\n    let _ = std::process::Command::new(dir).status();\n}\n";
 
-const NEW_MAIN: &str = "fn main() {\n    let dir = std::env::var(\"OUT\").unwrap();\n    let _ = std::fs::write(format!(\"{dir}/x\"), b\"x\");\n    let tool = std::env::args().nth(1).unwrap_or_default();\n    let _ = std::process::Command::new(\"sh\").arg(\"-c\").arg(tool).status();\n}\n";
+const NEW_MAIN: &str = "fn main() {\n    let dir = std::env::var(\"OUT\").unwrap();\n    let _ = std::process::Command::new(dir).status();\n    let tool = std::env::args().nth(1).unwrap_or_default();\n    let _ = std::process::Command::new(\"sh\").arg(\"-c\").arg(tool).status();\n}\n";
 
 /// main: a clean lockfile and an old finding; feature: the change under review.
 fn repository() -> tempfile::TempDir {
@@ -89,8 +89,8 @@ fn pre_merge_reports_what_the_change_brings_in() {
     let r: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(r["base"].as_str().unwrap().starts_with("main"), "{r}");
 
-    // The new command injection is on a changed line; the old path
-    // finding is reported separately, as existing.
+    // The new command injection is on a changed line; the old one (a
+    // program named by the environment) is reported separately, as existing.
     let rules = |key: &str| -> Vec<(String, u64)> {
         r["sast"][key]
             .as_array()
@@ -110,7 +110,7 @@ fn pre_merge_reports_what_the_change_brings_in() {
     );
     assert_eq!(
         rules("elsewhere_in_changed_files"),
-        [("path-traversal".to_string(), 3)]
+        [("command-injection".to_string(), 3)]
     );
 
     // sqlx 0.8.6 -> 0.7.4 brings RUSTSEC-2024-0363; h2 0.3 and rsa come in new.

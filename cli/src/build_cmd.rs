@@ -1076,7 +1076,6 @@ fn open_artifact(path: &Path, target: &Path) -> Result<std::fs::File> {
         );
     }
     let real = parent.join(name);
-    // tollgate:allow(path-traversal): an artifact cargo reported, checked above to resolve inside the private target directory, opened with O_NOFOLLOW
     let file = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
@@ -1125,7 +1124,6 @@ fn write_artifacts(built: &[PathBuf], target: &Path, out_dir: &Path) -> Result<V
             .context("an artifact without a file name")?;
         let mut from = open_artifact(path, target)?;
         let dest = fresh.path().join(name);
-        // tollgate:allow(path-traversal): a file name cargo reported, created new (O_EXCL, O_NOFOLLOW) in a fresh directory tollgate made
         let mut to = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
