@@ -12,7 +12,10 @@ adjusted to what the analyser finds: a miss is counted as a miss.
 Counts, per rule and overall:
   hit    a finding of the marked rule (cookie rules count as one family,
          as do the hash rules) on the marked line;
-  near   no hit, but a finding of that rule within 3 lines (the same bug,
+  region no hit, but the marked line is inside the region (first to last
+         line) of a finding of that rule: a builder chain reported from
+         its first line to its last, marked on its last;
+  near   neither, but a finding of that rule within 3 lines (the same bug,
          reported at another line of its statement or flow);
   FP     a security finding on a line without a marker that is not near
          an unmatched marker of its rule (hygiene rules are not counted).
@@ -57,6 +60,7 @@ if out.returncode not in (0, 1):
     sys.exit(f"tollgate sast failed ({out.returncode}): {out.stderr}")
 findings = [f for f in json.loads(out.stdout)["findings"] if f["rule"] not in HYGIENE]
 got = collections.defaultdict(list)
+regions = collections.defaultdict(list)
 for f in findings:
     # Reported relative to the project root the scan found (a git
     # checkout) or to the scanned directory.
@@ -64,34 +68,36 @@ for f in findings:
                  if os.path.isfile(c)), f["path"])
     path = os.path.relpath(full, corpus)
     got[(path, f["line"])].append(f["rule"])
+    regions[path].append((f["line"], max(f.get("end_line", f["line"]), f["line"]), f["rule"]))
 
-total, hit, near = collections.Counter(), collections.Counter(), collections.Counter()
+total, hit, inside, near = (collections.Counter() for _ in range(4))
 unmatched = []
 for (path, line), rules in sorted(marks.items()):
     for rule in rules:
         total[rule] += 1
         if any(same(rule, r) for r in got.get((path, line), [])):
             hit[rule] += 1
+            continue
+        unmatched.append((path, line, rule))
+        if any(a <= line <= b and same(rule, r) for a, b, r in regions[path]):
+            inside[rule] += 1
         elif any(same(rule, r) for d in range(-3, 4) for r in got.get((path, line + d), [])):
             near[rule] += 1
-            unmatched.append((path, line, rule))
-        else:
-            unmatched.append((path, line, rule))
 fp = []
-for (path, line), rules in sorted(got.items()):
-    for rule in rules:
+for path, spans in sorted(regions.items()):
+    for line, end, rule in sorted(set(spans)):
         if any(same(m, rule) for m in marks.get((path, line), [])):
             continue
-        if any(p == path and abs(l - line) <= 3 and same(r, rule) for p, l, r in unmatched):
+        if any(p == path and line - 3 <= l <= end + 3 and same(r, rule) for p, l, r in unmatched):
             continue
         fp.append((path, line, rule))
 
-print(f"{'rule':30} {'hit':>5} {'near':>5} {'of':>4}")
+print(f"{'rule':30} {'hit':>5} {'region':>6} {'near':>5} {'of':>4}")
 for rule in sorted(total):
-    print(f"{rule:30} {hit[rule]:5} {near[rule]:5} {total[rule]:4}")
-h, n, t = sum(hit.values()), sum(near.values()), sum(total.values())
-print(f"recall (marked line) {h}/{t} = {h / max(t, 1):.2f}; with near {h + n}/{t} = {(h + n) / max(t, 1):.2f}")
-print(f"precision (findings on unmarked lines, not near a marker) {h + n}/{h + n + len(fp)} = {(h + n) / max(h + n + len(fp), 1):.2f}")
+    print(f"{rule:30} {hit[rule]:5} {inside[rule]:6} {near[rule]:5} {total[rule]:4}")
+h, i, n, t = sum(hit.values()), sum(inside.values()), sum(near.values()), sum(total.values())
+print(f"recall (marked line) {h}/{t} = {h / max(t, 1):.2f}; in a finding's region {h + i}/{t} = {(h + i) / max(t, 1):.2f}; with near {h + i + n}/{t} = {(h + i + n) / max(t, 1):.2f}")
+print(f"precision (findings neither on nor spanning nor near a marker of their rule) {h + i + n}/{h + i + n + len(fp)} = {(h + i + n) / max(h + i + n + len(fp), 1):.2f}")
 if os.environ.get("VERBOSE"):
     for path, line, rule in unmatched:
         print("miss", f"{path}:{line}", rule)
