@@ -148,9 +148,15 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(3);
+    // Every rule: the extended suite (the default one computes the same
+    // analysis and keeps fewer findings).
     let options = tollgate_sast::Options {
         root: corpus.clone(),
         include_tests: true,
+        config: tollgate_sast::Config {
+            suite: tollgate_sast::rules::Suite::Extended,
+            ..Default::default()
+        },
         ..Default::default()
     };
     let files = match tollgate_sast::collect_files(std::slice::from_ref(&corpus), &options) {
