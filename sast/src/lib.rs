@@ -123,6 +123,9 @@ pub struct Finding {
     pub fingerprint: String,
     #[serde(skip)]
     pub(crate) stmt_line: usize,
+    /// See `engine::RawFinding::covers`.
+    #[serde(skip)]
+    pub(crate) covers: Option<(usize, usize)>,
     /// For a flow that crosses functions: each step from the source to the
     /// sink (SARIF `codeFlows`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -1545,8 +1548,38 @@ fn meta_finding(
         snippet: snippet_of(snippet),
         fingerprint: String::new(),
         stmt_line: line,
+        covers: None,
         flow: Vec::new(),
     }
+}
+
+/// One bug, one finding: a finding that reports again, at its use, what
+/// another of this file reports where it is made (`covers`: a key's
+/// literal bytes written where a `hardcoded-secret` is; a helper's
+/// dangling return) replaces that one. Run on the findings the
+/// configuration and suppressions kept, so that suppressing or disabling
+/// the use's finding leaves the other (red team rt44).
+fn drop_covered(findings: &mut Vec<Finding>) {
+    let covered: crate::HashMap<(usize, usize), &'static str> = findings
+        .iter()
+        .filter_map(|f| f.covers.map(|at| (at, f.rule)))
+        .collect();
+    if covered.is_empty() {
+        return;
+    }
+    findings.retain(|f| {
+        let by = covered.get(&(f.line, f.column)).copied();
+        !matches!(
+            (by, f.rule),
+            (
+                Some(rules::id::HARDCODED_CRYPTO_KEY),
+                rules::id::HARDCODED_SECRET
+            )
+        ) && !(by == Some(rules::id::DANGLING_POINTER)
+            && f.rule == rules::id::DANGLING_POINTER
+            && f.covers.is_none()
+            && f.message.starts_with("returns "))
+    });
 }
 
 fn analyze_path(
@@ -1969,7 +2002,6 @@ fn analyze_text_with(
     result.probes = std::mem::take(&mut analyzer.probes);
     result.record = analyzer.record.take();
     let dropped_early = analyzer.dropped_findings;
-    checks::drop_secrets_used_as_keys(&mut analyzer.findings);
     let mut findings: Vec<Finding> = Vec::with_capacity(analyzer.findings.len());
     for raw in analyzer.findings {
         let Some(rule) = rules::find(raw.rule) else {
@@ -1998,6 +2030,7 @@ fn analyze_text_with(
             snippet,
             fingerprint: String::new(),
             stmt_line: raw.stmt_line,
+            covers: raw.covers,
             flow: raw
                 .flow
                 .into_iter()
@@ -2095,6 +2128,7 @@ fn analyze_text_with(
 
     let mut suppressions = suppress::parse(source, &lines);
     result.suppressed = suppress::apply(&mut findings, &mut suppressions);
+    drop_covered(&mut findings);
     for (line, column, rule, message) in
         suppress::diagnostics(&suppressions, |r| config.is_enabled(r))
     {

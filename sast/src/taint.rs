@@ -26,7 +26,9 @@ pub const INJECTION: u16 = ALL & !ALLOC;
 pub const BUILT: u16 = 1 << 15;
 
 /// A value's taint. `source` is an index + 1 into the function's source
-/// list (0: none); it only names where the taint came from in messages.
+/// list (0: none), with [`LOCAL`] set for a source the operator controls;
+/// it names where the taint came from in messages, and decides whether a
+/// finding is from local input only.
 ///
 /// Separately, `params` is the set of the enclosing function's parameters
 /// (bit i: parameter i, `self` first) the value may derive from, and
@@ -52,9 +54,31 @@ impl Taint {
     pub fn from_source(source_index: usize) -> Taint {
         Taint {
             kinds: ALL,
-            source: u32::try_from(source_index + 1).unwrap_or(u32::MAX),
+            source: u32::try_from(source_index + 1)
+                .unwrap_or(u32::MAX)
+                .min(!LOCAL),
             ..Taint::CLEAN
         }
+    }
+
+    /// A source the operator controls (argv, environment, stdin, files).
+    pub fn from_local_source(source_index: usize) -> Taint {
+        let t = Taint::from_source(source_index);
+        Taint {
+            source: t.source | LOCAL,
+            ..t
+        }
+    }
+
+    /// The index + 1 of the source in the function's list (0: none).
+    pub fn source_index(self) -> usize {
+        (self.source & !LOCAL) as usize
+    }
+
+    /// Is the named source one the operator controls? A value that mixes
+    /// such input with network input names the network's (see `union`).
+    pub fn is_local(self) -> bool {
+        self.source & LOCAL != 0 && self.source_index() != 0
     }
 
     /// The value of parameter `index`: one bit each for the first 15,
@@ -86,10 +110,14 @@ impl Taint {
     pub fn union(self, other: Taint) -> Taint {
         Taint {
             kinds: self.kinds | other.kinds,
-            source: if self.kinds != 0 {
-                self.source
-            } else {
+            // The first tainted source, but network input over local
+            // input: `format!("{}/{}", env_root, request_name)` is the
+            // request's (red team rt44).
+            source: if self.kinds == 0 || (other.kinds != 0 && self.is_local() && !other.is_local())
+            {
                 other.source
+            } else {
+                self.source
             },
             params: self.params | other.params,
             pkinds: self.pkinds | other.pkinds,
@@ -134,6 +162,9 @@ impl Taint {
     }
 }
 
+/// In [`Taint::source`]: the source is local input.
+pub const LOCAL: u32 = 1 << 31;
+
 pub fn union_all(taints: impl IntoIterator<Item = Taint>) -> Taint {
     taints.into_iter().fold(Taint::CLEAN, Taint::union)
 }
@@ -149,6 +180,11 @@ mod tests {
         assert_eq!(Taint::CLEAN.union(b).source, 5);
         assert_eq!(a.union(b).source, 1);
         assert_eq!(a.without(ALL), Taint::CLEAN);
+        let env = Taint::from_local_source(1);
+        assert!(env.is_local() && env.source_index() == 2);
+        assert_eq!(env.union(b).source, 5);
+        assert_eq!(b.union(env).source, 5);
+        assert!(env.union(Taint::CLEAN).is_local());
         assert_eq!(a.only(ALLOC).kinds, ALLOC);
         assert!(!a.intersect(Taint::CLEAN).is_tainted());
     }

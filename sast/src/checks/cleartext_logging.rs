@@ -629,7 +629,7 @@ pub(crate) fn secret_source(cx: &FnCx, e: &Expr) -> Option<String> {
             secret_source(cx, &m.receiver)
         }
         Expr::Binary(b) if matches!(b.op, syn::BinOp::Add(_)) => {
-            secret_source(cx, &b.left).or_else(|| secret_source(cx, &b.right))
+            credential_first(secret_source(cx, &b.left), || secret_source(cx, &b.right))
         }
         Expr::Call(c) if c.args.len() == 1 => match &*c.func {
             Expr::Path(p)
@@ -672,33 +672,58 @@ pub(crate) fn secret_source(cx: &FnCx, e: &Expr) -> Option<String> {
         }
         Expr::Macro(m) if matches!(last_ident(&m.mac.path).as_str(), "format" | "format_args") => {
             let args = macros::parse_args(&m.mac.tokens);
+            // Every value the text holds, a credential first (an e-mail
+            // address before a password must not hide it: red team rt44).
+            let mut found: Vec<String> = Vec::new();
             for arg in args.iter().skip(1) {
                 if let Some(name) = arg.name.as_deref().filter(|n| is_sensitive_name(n)) {
-                    return Some(name.to_string());
-                }
-                if let Some(name) = secret_source(cx, &arg.expr) {
-                    return Some(name);
+                    found.push(name.to_string());
+                } else if let Some(name) = secret_source(cx, &arg.expr) {
+                    found.push(name);
                 }
             }
-            let template = args.first().and_then(|a| lit_str(&a.expr))?;
-            macros::placeholders(&template)
-                .into_iter()
-                .find_map(|ph| match ph.arg {
-                    macros::ArgRef::Name(name)
-                        if !args
-                            .iter()
-                            .any(|a| a.name.as_deref() == Some(name.as_str())) =>
-                    {
-                        if is_sensitive_name(&name) {
-                            Some(name)
-                        } else {
-                            cx.vars.get(&name).and_then(|v| v.secret.clone())
+            let template = args.first().and_then(|a| lit_str(&a.expr));
+            found.extend(
+                template
+                    .iter()
+                    .flat_map(|t| macros::placeholders(t))
+                    .filter_map(|ph| match ph.arg {
+                        macros::ArgRef::Name(name)
+                            if !args
+                                .iter()
+                                .any(|a| a.name.as_deref() == Some(name.as_str())) =>
+                        {
+                            if is_sensitive_name(&name) {
+                                Some(name)
+                            } else {
+                                cx.vars.get(&name).and_then(|v| v.secret.clone())
+                            }
                         }
-                    }
-                    _ => None,
-                })
+                        _ => None,
+                    }),
+            );
+            found.sort_by_key(|n| !crate::patterns::is_secret_name(n));
+            found.into_iter().next()
         }
         _ => None,
+    }
+}
+
+/// Of two names a value holds, a credential's first (`email + password`
+/// holds the password).
+fn credential_first(
+    first: Option<String>,
+    second: impl FnOnce() -> Option<String>,
+) -> Option<String> {
+    match first {
+        Some(name) if crate::patterns::is_secret_name(&name) => Some(name),
+        first => {
+            let second = second();
+            match second {
+                Some(name) if crate::patterns::is_secret_name(&name) => Some(name),
+                other => first.or(other),
+            }
+        }
     }
 }
 

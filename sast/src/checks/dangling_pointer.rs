@@ -95,10 +95,26 @@ impl super::Check for Check {
         a.macro_bodies = std::mem::take(&mut w.bodies);
         a.dangling_return = w.ret_dangling.take();
         for (_, span, message) in std::mem::take(&mut w.temporaries) {
-            w.out.push((span, message));
+            w.out.push((span, message, None));
         }
-        for (span, message) in w.out {
-            a.report(Some(cx), id::DANGLING_POINTER, span, span, message);
+        for (span, message, origin) in w.out {
+            if a.report(Some(cx), id::DANGLING_POINTER, span, span, message) {
+                if let (Some(origin), Some(last)) = (origin, a.findings.last_mut()) {
+                    // The return's own finding is then this one's
+                    // (`covers`), and the first step of its flow.
+                    last.covers = Some(origin);
+                    if origin.0 != last.line {
+                        last.flow = vec![
+                            (
+                                origin.0,
+                                "a pointer that dangles is returned".to_string(),
+                                None,
+                            ),
+                            (last.line, "and used".to_string(), None),
+                        ];
+                    }
+                }
+            }
         }
         if let Some(span) = w.exhausted {
             let line = start_of(span).0;
@@ -276,7 +292,12 @@ struct Walker<'w, 'f> {
     /// (where the memory is read; the temporary's line is in the
     /// message), or, never used, where they were made.
     temporaries: Vec<(String, Span, String)>,
-    out: Vec<(Span, String)>,
+    /// Findings: where, the message, and the line of a same-file helper's
+    /// return the dangling pointer came from.
+    out: Vec<(Span, String, Option<(usize, usize)>)>,
+    /// Pointers bound from a same-file helper that returns a dangling
+    /// one: the line of that return.
+    origins: HashMap<String, (usize, usize)>,
     /// The analysis's parsed macro bodies, lent for the walk.
     bodies: crate::engine::MacroBodies,
     /// The analyser and function, lent for summary lookups.
@@ -425,7 +446,7 @@ fn is_temporary_owner(e: &Expr) -> bool {
 
 impl Walker<'_, '_> {
     fn report(&mut self, span: Span, message: String) {
-        self.out.push((span, message));
+        self.out.push((span, message, None));
     }
 
     /// `owner.as_ptr()`-like: the owner variable a pointer expression
@@ -634,8 +655,10 @@ impl Walker<'_, '_> {
                 .into_iter()
                 .partition(|t| t.0 == name);
             self.temporaries = kept;
-            self.out
-                .extend(gone.into_iter().map(|(_, span, message)| (span, message)));
+            self.out.extend(
+                gone.into_iter()
+                    .map(|(_, span, message)| (span, message, None)),
+            );
         }
         self.set_dead(name, None);
         self.derived.remove(name);
@@ -645,7 +668,12 @@ impl Walker<'_, '_> {
 
     /// A call whose summary says it returns a dangling pointer: why it
     /// dangles, and the element of the returned tuple that holds it.
-    fn returns_dangling(&mut self, e: &Expr) -> Option<(String, Option<usize>)> {
+    /// With it, the line of the helper's return when the helper is in
+    /// this file.
+    fn returns_dangling(
+        &mut self,
+        e: &Expr,
+    ) -> Option<(String, Option<usize>, Option<(usize, usize)>)> {
         let (a, cx) = (self.a.as_deref_mut()?, self.cx?);
         match peel_unsafe(e) {
             Expr::Call(c) => {
@@ -655,18 +683,22 @@ impl Walker<'_, '_> {
                 let callee = a.imports.resolve(&p.path);
                 let key = a.summary_key(cx, &callee, false)?;
                 let ret = a.summaries.get(&key)?.ret_dangling.clone()?;
+                let here = (a.local_keys.contains(&key) && ret.at.0 > 0).then_some(ret.at);
                 Some((
                     format!("`{}` returns a pointer into {}", short(&callee), ret.into),
                     ret.element,
+                    here,
                 ))
             }
             Expr::MethodCall(m) => {
                 let name = m.method.to_string();
                 let key = a.summary_key(cx, &name, true)?;
                 let ret = a.summaries.get(&key)?.ret_dangling.clone()?;
+                let here = (a.local_keys.contains(&key) && ret.at.0 > 0).then_some(ret.at);
                 Some((
                     format!("`.{name}()` returns a pointer into {}", ret.into),
                     ret.element,
+                    here,
                 ))
             }
             Expr::Cast(c) => self.returns_dangling(&c.expr),
@@ -676,8 +708,11 @@ impl Walker<'_, '_> {
 
     /// Record what a pointer assigned from `value` points into.
     fn derive(&mut self, name: &str, value: &Expr) {
-        if let Some((why, None)) = self.returns_dangling(value) {
+        if let Some((why, None, origin)) = self.returns_dangling(value) {
             self.mark_dead(name, (why, false));
+            if let Some(line) = origin {
+                self.origins.insert(name.to_string(), line);
+            }
             return;
         }
         if let Some(what) = null_or_dangling(value) {
@@ -865,7 +900,8 @@ impl Walker<'_, '_> {
         if let Some((why, _)) = self.dead.get(name) {
             let message = format!("`{name}` is used after its memory is gone ({why})");
             if self.reported.insert((name.to_string(), start_of(span).0)) {
-                self.report(span, message);
+                let origin = self.origins.get(name).copied();
+                self.out.push((span, message, origin));
             }
             // Reported where it is used, not again where it was made.
             self.temporaries.retain(|t| t.0 != name);
@@ -881,6 +917,7 @@ impl Walker<'_, '_> {
     /// diverging block is open.
     fn set_dead(&mut self, p: &str, entry: Option<(String, bool)>) {
         self.work += 1;
+        self.origins.remove(p);
         let old = match entry {
             Some(why) => self.dead.insert(p.to_string(), why),
             None => match self.dead.remove(p) {
@@ -1011,9 +1048,12 @@ impl Walker<'_, '_> {
                                     _ => None,
                                 };
                                 self.bind(&name, part);
-                                if let Some((why, Some(at))) = &returned {
+                                if let Some((why, Some(at), origin)) = &returned {
                                     if *at == i {
                                         self.mark_dead(&name, (why.clone(), false));
+                                        if let Some(line) = origin {
+                                            self.origins.insert(name.clone(), *line);
+                                        }
                                     }
                                 }
                             }
@@ -1155,10 +1195,11 @@ impl Walker<'_, '_> {
                     if owner_moved {
                         continue;
                     }
-                    if let Some(into) = self.returned_dangling(el) {
+                    if let Some((into, line)) = self.returned_dangling(el) {
                         self.ret_dangling.get_or_insert(DanglingReturn {
                             into,
                             element: Some(i),
+                            at: line,
                         });
                     }
                 }
@@ -1169,13 +1210,15 @@ impl Walker<'_, '_> {
                 self.ret_dangling.get_or_insert(DanglingReturn {
                     into: "a temporary".into(),
                     element: None,
+                    at: (0, 0),
                 });
             }
             _ if self.returns_ptr => {
-                if let Some(into) = self.returned_dangling(e) {
+                if let Some((into, line)) = self.returned_dangling(e) {
                     self.ret_dangling.get_or_insert(DanglingReturn {
                         into,
                         element: None,
+                        at: line,
                     });
                 }
             }
@@ -1184,14 +1227,16 @@ impl Walker<'_, '_> {
     }
 
     /// A returned pointer that dangles, reported: what it pointed into.
-    fn returned_dangling(&mut self, e: &Expr) -> Option<String> {
+    /// With it, the line it is reported on.
+    fn returned_dangling(&mut self, e: &Expr) -> Option<(String, (usize, usize))> {
+        let line = start_of(e.span());
         if Self::temporary_ptr(e) {
             self.report(
                 e.span(),
                 "returns a pointer into a temporary that is dropped when the function returns"
                     .into(),
             );
-            return Some("a temporary".into());
+            return Some(("a temporary".into(), line));
         }
         // A pointer already dead: reported here, or where it was made when
         // it points into a temporary (`let p = CString::new(s)?.as_ptr(); p`).
@@ -1204,8 +1249,9 @@ impl Walker<'_, '_> {
                     self.unsafe_depth = depth;
                 }
                 // Not why it is gone: through a chain of such helpers
-                // the text would nest (red team rt42).
-                return Some("memory that is gone".into());
+                // the text would nest (red team rt42). Reported here only
+                // when not already on this line.
+                return Some(("memory that is gone".into(), (0, 0)));
             }
         }
         // Follow `p = &x; q = ptr::from_ref(p); q` back to `x`.
@@ -1238,7 +1284,7 @@ impl Walker<'_, '_> {
                     e.span(),
                     format!("returns a pointer to the local `{owner}`, which is dropped when the function returns"),
                 );
-                return Some(format!("its local `{owner}`"));
+                return Some((format!("its local `{owner}`"), line));
             }
         }
         None
@@ -1290,11 +1336,12 @@ impl Walker<'_, '_> {
                 if self.unsafe_depth > 0 {
                     if let Some(p) = ident_of(&u.expr) {
                         self.deref_invalid(&p, u.span());
-                    } else if let Some((why, None)) = self.returns_dangling(&u.expr) {
-                        self.report(
+                    } else if let Some((why, None, origin)) = self.returns_dangling(&u.expr) {
+                        self.out.push((
                             u.span(),
                             format!("a pointer is dereferenced after its memory is gone ({why})"),
-                        );
+                            origin,
+                        ));
                     }
                 }
                 self.walk_expr(&u.expr, false);

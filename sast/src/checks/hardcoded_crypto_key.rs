@@ -29,7 +29,8 @@ fn const_written_at(a: &FileAnalyzer<'_>, e: &Expr) -> Option<Span> {
         Expr::Path(p) if p.path.segments.len() == 1 => a
             .literal_consts
             .get(&p.path.segments[0].ident.to_string())
-            .copied(),
+            .copied()
+            .flatten(),
         Expr::MethodCall(m) if m.args.is_empty() => const_written_at(a, &m.receiver),
         Expr::Call(c) if c.args.len() == 1 => const_written_at(a, &c.args[0]),
         _ => None,
@@ -38,17 +39,18 @@ fn const_written_at(a: &FileAnalyzer<'_>, e: &Expr) -> Option<Span> {
 
 /// Report at the use; with the bytes written elsewhere, the finding's
 /// flow goes from there to the use (SARIF `codeFlows`), and it is the
-/// one finding for that literal: a `hardcoded-secret` on the line the
-/// bytes are written (`const JWT_SECRET: &str = ".."`) is dropped as the
-/// same bug (`drop_secrets_used_as_keys`).
+/// one finding for that literal: a `hardcoded-secret` where the bytes are
+/// written (`const JWT_SECRET: &str = ".."`) is dropped as the same bug
+/// when this one is kept (`covers`).
 fn report(a: &mut FileAnalyzer<'_>, cx: &FnCx, sink: Span, at: Option<Span>, message: String) {
     if a.report(Some(cx), id::HARDCODED_CRYPTO_KEY, sink, sink, message) {
         if let (Some(at), Some(last)) = (at, a.findings.last_mut()) {
-            let written = start_of(at).0;
-            if written != last.line {
+            let written = start_of(at);
+            last.covers = Some(written);
+            if written.0 != last.line {
                 last.flow = vec![
                     (
-                        written,
+                        written.0,
                         "key material written in the source".to_string(),
                         None,
                     ),
@@ -56,22 +58,6 @@ fn report(a: &mut FileAnalyzer<'_>, cx: &FnCx, sink: Span, at: Option<Span>, mes
                 ];
             }
         }
-    }
-}
-
-/// Drop each `hardcoded-secret` finding on a line where a
-/// `hardcoded-crypto-key` finding of the same file says its bytes are
-/// written: one literal, one finding, at its use.
-pub(crate) fn drop_secrets_used_as_keys(findings: &mut Vec<RawFinding>) {
-    let written: crate::HashSet<usize> = findings
-        .iter()
-        .filter(|f| f.rule == id::HARDCODED_CRYPTO_KEY && f.file.is_none())
-        .filter_map(|f| f.flow.first().filter(|s| s.2.is_none()).map(|s| s.0))
-        .collect();
-    if !written.is_empty() {
-        findings.retain(|f| {
-            !(f.rule == id::HARDCODED_SECRET && f.file.is_none() && written.contains(&f.line))
-        });
     }
 }
 

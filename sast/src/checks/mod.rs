@@ -23,7 +23,6 @@ mod ctor_uses_std;
 mod dangling_pointer;
 mod get_unchecked_dynamic_index;
 mod hardcoded_crypto_key;
-pub(crate) use hardcoded_crypto_key::drop_secrets_used_as_keys;
 mod hardcoded_secret;
 mod insecure_cookie;
 mod insecure_randomness;

@@ -5,40 +5,29 @@ use crate::HashMap;
 /// on the type parameters.
 pub(crate) struct Check;
 
-/// What the file says about its types and traits, for this check
-/// (collected only where the file has an `unsafe impl`).
+/// What the file says about its traits, for this check (collected only
+/// where the file has an `unsafe impl`).
 #[derive(Default)]
 pub(crate) struct Facts {
-    /// Structs and enums of the file: for each type parameter, whether
-    /// the type holds no value of it (the parameter appears in no field,
-    /// or only inside `PhantomData<..>`, and no field is an erased
-    /// pointer such as `*mut u8` that could hold one).
-    pub(crate) holds_param: HashMap<String, Vec<bool>>,
     /// Traits of the file and the last segments of their supertraits
-    /// (`trait Schedule: Sync + Sized` -> `Sync`, `Sized`).
-    pub(crate) supertraits: HashMap<String, Vec<String>>,
+    /// (`trait Schedule: Sync + Sized` -> `Sync`, `Sized`); `None` for a
+    /// name the file defines twice (in two modules), which is not
+    /// worked out.
+    pub(crate) supertraits: HashMap<String, Option<Vec<String>>>,
+    /// The file defines a trait named `Send` or `Sync` of its own.
+    pub(crate) shadows_auto_traits: bool,
 }
 
 /// [`Facts`] of (a chunk of) the file.
 pub(crate) fn collect(file: &syn::File, out: &mut Facts) {
     struct Collect<'a>(&'a mut Facts);
     impl<'ast> syn::visit::Visit<'ast> for Collect<'_> {
-        fn visit_item_struct(&mut self, s: &'ast syn::ItemStruct) {
-            let fields: Vec<&syn::Type> = s.fields.iter().map(|f| &f.ty).collect();
-            record(self.0, &s.ident, &s.generics, &fields);
-            syn::visit::visit_item_struct(self, s);
-        }
-        fn visit_item_enum(&mut self, e: &'ast syn::ItemEnum) {
-            let fields: Vec<&syn::Type> = e
-                .variants
-                .iter()
-                .flat_map(|v| v.fields.iter().map(|f| &f.ty))
-                .collect();
-            record(self.0, &e.ident, &e.generics, &fields);
-            syn::visit::visit_item_enum(self, e);
-        }
         fn visit_item_trait(&mut self, t: &'ast syn::ItemTrait) {
-            let supers = t
+            let name = t.ident.to_string();
+            if name == "Send" || name == "Sync" {
+                self.0.shadows_auto_traits = true;
+            }
+            let supers: Vec<String> = t
                 .supertraits
                 .iter()
                 .filter_map(|b| match b {
@@ -48,103 +37,15 @@ pub(crate) fn collect(file: &syn::File, out: &mut Facts) {
                     _ => None,
                 })
                 .collect();
-            self.0.supertraits.insert(t.ident.to_string(), supers);
+            self.0
+                .supertraits
+                .entry(name)
+                .and_modify(|old| *old = None)
+                .or_insert(Some(supers));
             syn::visit::visit_item_trait(self, t);
         }
     }
     syn::visit::Visit::visit_file(&mut Collect(out), file);
-}
-
-fn record(out: &mut Facts, ident: &syn::Ident, generics: &syn::Generics, fields: &[&syn::Type]) {
-    let erased = fields.iter().any(|ty| is_erased_pointer(ty));
-    let holds: Vec<bool> = generics
-        .type_params()
-        .map(|p| erased || fields.iter().any(|ty| mentions(ty, &p.ident)))
-        .collect();
-    // Two types of one name in a file (in different modules): hold
-    // whatever either holds.
-    out.holds_param
-        .entry(ident.to_string())
-        .and_modify(|old: &mut Vec<bool>| {
-            if old.len() == holds.len() {
-                for (o, n) in old.iter_mut().zip(&holds) {
-                    *o |= *n;
-                }
-            } else {
-                old.iter_mut().for_each(|o| *o = true);
-            }
-        })
-        .or_insert(holds);
-}
-
-/// Does the type name the parameter outside `PhantomData<..>`? A macro in
-/// type position might, so it counts.
-fn mentions(ty: &syn::Type, param: &syn::Ident) -> bool {
-    struct Find<'p> {
-        param: &'p syn::Ident,
-        found: bool,
-    }
-    impl<'ast> syn::visit::Visit<'ast> for Find<'_> {
-        fn visit_type_path(&mut self, tp: &'ast syn::TypePath) {
-            if tp.qself.is_none()
-                && tp
-                    .path
-                    .segments
-                    .last()
-                    .is_some_and(|s| s.ident == "PhantomData")
-            {
-                return;
-            }
-            if tp
-                .path
-                .segments
-                .first()
-                .is_some_and(|s| s.ident == *self.param)
-            {
-                self.found = true;
-            }
-            syn::visit::visit_type_path(self, tp);
-        }
-        fn visit_type_macro(&mut self, _: &'ast syn::TypeMacro) {
-            self.found = true;
-        }
-        fn visit_macro(&mut self, _: &'ast syn::Macro) {
-            self.found = true;
-        }
-    }
-    let mut find = Find {
-        param,
-        found: false,
-    };
-    syn::visit::Visit::visit_type(&mut find, ty);
-    find.found
-}
-
-/// `*mut u8`, `*const ()`, `*mut c_void`, `NonNull<u8>`, `AtomicPtr<()>`:
-/// a pointer to memory of any type.
-fn is_erased_pointer(ty: &syn::Type) -> bool {
-    let erased = |t: &syn::Type| match t {
-        syn::Type::Tuple(t) => t.elems.is_empty(),
-        syn::Type::Path(p) => p.path.segments.last().is_some_and(|s| {
-            matches!(
-                s.ident.to_string().as_str(),
-                "u8" | "c_void" | "c_char" | "i8"
-            )
-        }),
-        _ => false,
-    };
-    match ty {
-        syn::Type::Ptr(p) => erased(&p.elem),
-        syn::Type::Path(p) => p.path.segments.last().is_some_and(|s| {
-            matches!(s.ident.to_string().as_str(), "NonNull" | "AtomicPtr")
-                && matches!(&s.arguments, syn::PathArguments::AngleBracketed(a)
-                    if a.args.iter().any(|g| matches!(g, syn::GenericArgument::Type(t) if erased(t))))
-        }),
-        syn::Type::Array(a) => is_erased_pointer(&a.elem),
-        syn::Type::Paren(p) => is_erased_pointer(&p.elem),
-        syn::Type::Group(g) => is_erased_pointer(&g.elem),
-        _ => false,
-    }
 }
 
 /// Does the bound name one of the traits, directly or through the
@@ -157,8 +58,15 @@ fn bound_implies(bound: &syn::TypeParamBound, accepted: &[&str], facts: &Facts) 
     let Some(last) = tb.path.segments.last() else {
         return false;
     };
+    let name = last.ident.to_string();
+    if accepted.contains(&name.as_str()) {
+        return true;
+    }
+    if facts.shadows_auto_traits {
+        return false;
+    }
     let mut seen: Vec<String> = Vec::new();
-    let mut todo = vec![last.ident.to_string()];
+    let mut todo = vec![name];
     while let Some(name) = todo.pop() {
         if accepted.contains(&name.as_str()) {
             return true;
@@ -166,54 +74,12 @@ fn bound_implies(bound: &syn::TypeParamBound, accepted: &[&str], facts: &Facts) 
         if seen.contains(&name) || seen.len() > 64 {
             continue;
         }
-        if let Some(supers) = facts.supertraits.get(&name) {
+        if let Some(Some(supers)) = facts.supertraits.get(&name) {
             todo.extend(supers.iter().cloned());
         }
         seen.push(name);
     }
     false
-}
-
-/// Is the impl's parameter the self type's argument at a position where
-/// the type (a struct or enum of the file) holds no value of it?
-fn not_held(item: &syn::ItemImpl, param: &syn::Ident, facts: &Facts) -> bool {
-    let syn::Type::Path(tp) = &*item.self_ty else {
-        return false;
-    };
-    let Some(last) = tp.path.segments.last() else {
-        return false;
-    };
-    let Some(holds) = facts.holds_param.get(&last.ident.to_string()) else {
-        return false;
-    };
-    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
-        return false;
-    };
-    let types: Vec<&syn::Type> = args
-        .args
-        .iter()
-        .filter_map(|g| match g {
-            syn::GenericArgument::Type(t) => Some(t),
-            _ => None,
-        })
-        .collect();
-    if types.len() != holds.len() {
-        return false;
-    }
-    let mut at_a_free_position = false;
-    for (ty, holds) in types.iter().zip(holds) {
-        let names_param = mentions(ty, param);
-        if !names_param {
-            continue;
-        }
-        // `X<T>` only: `X<Vec<T>>` is not worked out.
-        let plain = matches!(ty, syn::Type::Path(p) if p.qself.is_none() && p.path.is_ident(param));
-        if *holds || !plain {
-            return false;
-        }
-        at_a_free_position = true;
-    }
-    at_a_free_position
 }
 
 impl super::Check for Check {
@@ -257,9 +123,7 @@ impl super::Check for Check {
                     }
                 }
             }
-            // A type that holds no `T` (`PhantomData<T>` at most) shares
-            // none across threads.
-            if !bounded && !not_held(item, &param.ident, facts) {
+            if !bounded {
                 missing.push(param.ident.to_string());
             }
         }

@@ -881,6 +881,7 @@ impl FileAnalyzer<'_> {
                             local_source: cx.is_local(t),
                             flow,
                             file: sink.file.clone(),
+                            covers: None,
                         },
                     );
                 }

@@ -40,13 +40,17 @@ pub struct RawFinding {
     /// The file the finding is in when it is not the file being analysed
     /// (a sink inside a function of another file).
     pub file: Option<String>,
+    /// The place (line, column) of this file's finding that this one
+    /// reports again at a later point of the same bug (a literal key's
+    /// `hardcoded-secret`, a helper's dangling return): that one is
+    /// dropped when this one is kept (`drop_covered`).
+    pub covers: Option<(usize, usize)>,
 }
 
 /// Where a tainted value came from, for messages.
 pub(crate) struct Source {
     pub(crate) what: String,
     pub(crate) line: usize,
-    pub(crate) local: bool,
 }
 
 /// What the analysis knows about a local variable.
@@ -307,27 +311,29 @@ impl FnCx {
     /// command, HTML or a log it is still input.
     pub(crate) fn add_local_source(&mut self, what: impl Into<String>, line: usize) -> Taint {
         self.push_source(what.into(), line, true)
+            .without(crate::taint::PATH | crate::taint::URL)
     }
 
+    /// A source as such: what a function of the crate returns is pushed
+    /// with the kinds its own analysis left (a local source's without
+    /// paths and URLs already; network input mixed in keeps them).
     pub(crate) fn push_source(&mut self, what: String, line: usize, local: bool) -> Taint {
-        self.sources.push(Source { what, line, local });
-        let taint = Taint::from_source(self.sources.len() - 1);
+        self.sources.push(Source { what, line });
+        let index = self.sources.len() - 1;
         if local {
-            taint.without(crate::taint::PATH | crate::taint::URL)
+            Taint::from_local_source(index)
         } else {
-            taint
+            Taint::from_source(index)
         }
     }
 
     pub(crate) fn is_local(&self, taint: Taint) -> bool {
-        (taint.source as usize)
-            .checked_sub(1)
-            .and_then(|i| self.sources.get(i))
-            .is_some_and(|s| s.local)
+        taint.is_local()
     }
 
     pub(crate) fn source_of(&self, taint: Taint) -> Option<&Source> {
-        (taint.source as usize)
+        taint
+            .source_index()
             .checked_sub(1)
             .and_then(|i| self.sources.get(i))
     }
@@ -373,10 +379,7 @@ impl FnCx {
     }
 
     pub(crate) fn describe(&self, taint: Taint) -> String {
-        match (taint.source as usize)
-            .checked_sub(1)
-            .and_then(|i| self.sources.get(i))
-        {
+        match self.source_of(taint) {
             Some(source) => format!("{} (line {})", source.what, source.line),
             None => "untrusted input".to_string(),
         }
@@ -412,8 +415,9 @@ pub struct FileAnalyzer<'a> {
     pub(crate) build_script: bool,
     /// Names of constants/statics whose value is a literal (key material).
     /// Constants and statics of the file holding literal bytes or text,
-    /// with where the value is written.
-    pub(crate) literal_consts: HashMap<String, Span>,
+    /// with where the value is written (`None` for a name the file
+    /// gives two such items, in two modules).
+    pub(crate) literal_consts: HashMap<String, Option<Span>>,
     /// Fields of the file's structs (`Struct.field`) that a struct literal
     /// somewhere in the file gives literal bytes (`Signer { key: KEY }`,
     /// `Sealer { key }` after `let key = from_env().unwrap_or(KEY)`), with
@@ -1668,16 +1672,25 @@ impl<'a> FileAnalyzer<'a> {
         self.limit_line
     }
 
+    fn add_literal_const(&mut self, name: &syn::Ident, at: Span) {
+        self.literal_consts
+            .entry(name.to_string())
+            .and_modify(|old| {
+                if old.map(start_of) != Some(start_of(at)) {
+                    *old = None;
+                }
+            })
+            .or_insert(Some(at));
+    }
+
     pub(crate) fn collect_literal_consts(&mut self, items: &[syn::Item]) {
         for item in items {
             match item {
                 syn::Item::Const(c) if self.is_literal_material(&c.expr) => {
-                    self.literal_consts
-                        .insert(c.ident.to_string(), c.expr.span());
+                    self.add_literal_const(&c.ident, c.expr.span());
                 }
                 syn::Item::Static(s) if self.is_literal_material(&s.expr) => {
-                    self.literal_consts
-                        .insert(s.ident.to_string(), s.expr.span());
+                    self.add_literal_const(&s.ident, s.expr.span());
                 }
                 syn::Item::Mod(m) => {
                     if let Some((_, items)) = &m.content {
@@ -1830,6 +1843,7 @@ impl<'a> FileAnalyzer<'a> {
             local_source: false,
             flow: Vec::new(),
             file: None,
+            covers: None,
         }
     }
 
@@ -1914,6 +1928,7 @@ impl<'a> FileAnalyzer<'a> {
             local_source: false,
             flow: Vec::new(),
             file: None,
+            covers: None,
         }
     }
 

@@ -62,6 +62,11 @@ pub struct DanglingReturn {
     /// `None` when it is the whole value (a pointer, or a struct with one
     /// in a field).
     pub element: Option<usize>,
+    /// Where (line, column) the return is reported in the helper's file
+    /// (line 0: elsewhere): a caller's use in the same file carries it as
+    /// the first step of its flow, and the return's own finding is then
+    /// dropped as the same bug (`RawFinding::covers`).
+    pub at: (usize, usize),
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -392,6 +397,7 @@ pub(crate) fn report_public(a: &mut FileAnalyzer<'_>, sig: &syn::Signature, summ
             local_source: true,
             flow,
             file: sink.file.clone(),
+            covers: None,
         });
     }
 }
