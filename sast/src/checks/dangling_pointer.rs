@@ -5,6 +5,9 @@ use std::collections::BTreeSet;
 use syn::visit::Visit;
 use syn::{Pat, Stmt};
 
+/// (line, column) of a finding.
+type Place = (usize, usize);
+
 /// `dangling-pointer`: a raw pointer used after the memory it points to is
 /// gone. One pass over each function body, in source order, tracking:
 ///
@@ -294,10 +297,10 @@ struct Walker<'w, 'f> {
     temporaries: Vec<(String, Span, String)>,
     /// Findings: where, the message, and the line of a same-file helper's
     /// return the dangling pointer came from.
-    out: Vec<(Span, String, Option<(usize, usize)>)>,
+    out: Vec<(Span, String, Option<Place>)>,
     /// Pointers bound from a same-file helper that returns a dangling
     /// one: the line of that return.
-    origins: HashMap<String, (usize, usize)>,
+    origins: HashMap<String, Place>,
     /// The analysis's parsed macro bodies, lent for the walk.
     bodies: crate::engine::MacroBodies,
     /// The analyser and function, lent for summary lookups.
@@ -670,10 +673,7 @@ impl Walker<'_, '_> {
     /// dangles, and the element of the returned tuple that holds it.
     /// With it, the line of the helper's return when the helper is in
     /// this file.
-    fn returns_dangling(
-        &mut self,
-        e: &Expr,
-    ) -> Option<(String, Option<usize>, Option<(usize, usize)>)> {
+    fn returns_dangling(&mut self, e: &Expr) -> Option<(String, Option<usize>, Option<Place>)> {
         let (a, cx) = (self.a.as_deref_mut()?, self.cx?);
         match peel_unsafe(e) {
             Expr::Call(c) => {
