@@ -1556,7 +1556,8 @@ fn meta_finding(
 /// One bug, one finding: a finding that reports again, at its use, what
 /// another of this file reports where it is made (`covers`: a key's
 /// literal bytes written where a `hardcoded-secret` is; a helper's
-/// dangling return) replaces that one. Run on the findings the
+/// dangling return; a verifier accepting every certificate, installed)
+/// replaces that one. Run on the findings the
 /// configuration and suppressions kept, so that suppressing or disabling
 /// the use's finding leaves the other (red team rt44).
 fn drop_covered(findings: &mut Vec<Finding>) {
@@ -1571,11 +1572,9 @@ fn drop_covered(findings: &mut Vec<Finding>) {
         let covered_by = covered.get(&(f.line, f.column)).copied();
         let secret_of_a_key = covered_by == Some(rules::id::HARDCODED_CRYPTO_KEY)
             && f.rule == rules::id::HARDCODED_SECRET;
-        let return_of_a_use = covered_by == Some(rules::id::DANGLING_POINTER)
-            && f.rule == rules::id::DANGLING_POINTER
-            && f.covers.is_none()
-            && f.message.starts_with("returns ");
-        !(secret_of_a_key || return_of_a_use)
+        // A dangling helper's return, an accepting verifier's impl.
+        let made_where_used = covered_by == Some(f.rule) && f.covers.is_none();
+        !(secret_of_a_key || made_where_used)
     });
 }
 

@@ -93,13 +93,37 @@ impl super::Check for Check {
             "with_custom_certificate_verifier" | "set_certificate_verifier"
                 if m.expr.args.iter().any(|e| accepts_everything(a, cx, e)) =>
             {
-                a.report(
+                // The impl's own finding, when it is a verifier of this
+                // file, is the same bug: this one covers it.
+                let impl_at = m
+                    .expr
+                    .args
+                    .iter()
+                    .filter_map(|e| verifier_type(a, cx, e))
+                    .find_map(|ty| {
+                        a.verifier_places
+                            .get(crate::patterns::last_segment(&ty))
+                            .copied()
+                    });
+                if a.report(
                     Some(cx),
                     id::TLS_VERIFICATION_DISABLED,
                     span,
                     m.full(),
                     format!("`{name}` installs a verifier that accepts every certificate"),
-                );
+                ) {
+                    if let (Some(at), Some(last)) = (impl_at, a.findings.last_mut()) {
+                        last.covers = Some(at);
+                        last.flow = vec![
+                            (
+                                at.0,
+                                "the verifier accepts every certificate".to_string(),
+                                None,
+                            ),
+                            (last.line, "and is installed".to_string(), None),
+                        ];
+                    }
+                }
             }
             "set_verify_callback" => {
                 let accepts_all = m.expr.args.iter().any(
@@ -170,7 +194,7 @@ impl super::Check for Check {
                     continue;
                 }
                 if accepts_all(f) {
-                    let span = f.sig.ident.span();
+                    let span = accepting_return(f).unwrap_or(f.sig.ident.span());
                     a.report(
                         None,
                         id::TLS_VERIFICATION_DISABLED,
@@ -197,6 +221,27 @@ fn accepts_all(f: &syn::ImplItemFn) -> bool {
         || body.contains("verify_is_valid_for")
         || body.contains("Err");
     body.contains("assertion") && !delegates
+}
+
+/// Where an accepting verifier says yes: its first
+/// `Ok(ServerCertVerified::assertion())`.
+fn accepting_return(f: &syn::ImplItemFn) -> Option<Span> {
+    struct Yes(Option<Span>);
+    impl<'ast> syn::visit::Visit<'ast> for Yes {
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            let ok = matches!(&*c.func, Expr::Path(p) if last_ident(&p.path) == "Ok");
+            if ok && self.0.is_none() && c.args.len() == 1 {
+                let arg = quote::ToTokens::to_token_stream(&c.args[0]).to_string();
+                if arg.contains("assertion") {
+                    self.0 = Some(c.span());
+                }
+            }
+            syn::visit::visit_expr_call(self, c);
+        }
+    }
+    let mut v = Yes(None);
+    syn::visit::Visit::visit_block(&mut v, &f.block);
+    v.0
 }
 
 /// A `check_server_key` that answers `Ok(true)` and never `false` or an
@@ -229,9 +274,16 @@ fn accepts_any_host_key(f: &syn::ImplItemFn) -> Option<Span> {
 }
 
 /// The file's rustls verifier impls, by type name: whether each accepts
-/// every certificate.
-pub(crate) fn collect_verifiers(file: &syn::File, out: &mut crate::HashMap<String, bool>) {
-    struct Impls<'o>(&'o mut crate::HashMap<String, bool>);
+/// every certificate, and where that is reported (`places`).
+pub(crate) fn collect_verifiers(
+    file: &syn::File,
+    out: &mut crate::HashMap<String, bool>,
+    places: &mut crate::HashMap<String, (usize, usize)>,
+) {
+    struct Impls<'o>(
+        &'o mut crate::HashMap<String, bool>,
+        &'o mut crate::HashMap<String, (usize, usize)>,
+    );
     impl<'ast> syn::visit::Visit<'ast> for Impls<'_> {
         fn visit_item_impl(&mut self, item: &'ast syn::ItemImpl) {
             let is_verifier = item.trait_.as_ref().is_some_and(|(_, p, _)| {
@@ -241,21 +293,27 @@ pub(crate) fn collect_verifiers(file: &syn::File, out: &mut crate::HashMap<Strin
                 )
             });
             if let (true, syn::Type::Path(tp)) = (is_verifier, &*item.self_ty) {
-                let accepts = item.items.iter().any(|i| match i {
-                    syn::ImplItem::Fn(f) => {
-                        matches!(
+                let accepting = item.items.iter().find_map(|i| match i {
+                    syn::ImplItem::Fn(f)
+                        if matches!(
                             f.sig.ident.to_string().as_str(),
                             "verify_server_cert" | "verify_client_cert"
-                        ) && accepts_all(f)
+                        ) && accepts_all(f) =>
+                    {
+                        Some(start_of(accepting_return(f).unwrap_or(f.sig.ident.span())))
                     }
-                    _ => false,
+                    _ => None,
                 });
-                *self.0.entry(last_ident(&tp.path)).or_default() |= accepts;
+                let name = last_ident(&tp.path);
+                if let Some(at) = accepting {
+                    self.1.entry(name.clone()).or_insert(at);
+                }
+                *self.0.entry(name).or_default() |= accepting.is_some();
             }
             syn::visit::visit_item_impl(self, item);
         }
     }
-    syn::visit::Visit::visit_file(&mut Impls(out), file);
+    syn::visit::Visit::visit_file(&mut Impls(out, places), file);
 }
 
 /// A verifier argument that accepts everything: a type of this file whose
@@ -263,15 +321,7 @@ pub(crate) fn collect_verifiers(file: &syn::File, out: &mut crate::HashMap<Strin
 /// `AcceptAnyCert`, `DangerousVerifier`). Webpki and the platform
 /// verifier check certificates.
 fn accepts_everything(a: &FileAnalyzer<'_>, cx: &FnCx, e: &Expr) -> bool {
-    let ty = match peel(e) {
-        Expr::Path(p) if p.path.segments.len() == 1 => p
-            .path
-            .get_ident()
-            .and_then(|v| cx.vars.get(&v.to_string()))
-            .and_then(|v| v.ty.clone())
-            .or_else(|| Some(last_ident(&p.path))),
-        other => a.constructed_type(cx, other),
-    };
+    let ty = verifier_type(a, cx, e);
     let tokens = quote::ToTokens::to_token_stream(e).to_string();
     let lower = format!("{tokens} {}", ty.clone().unwrap_or_default()).to_ascii_lowercase();
     if lower.contains("webpki") || lower.contains("platform_verifier") {
@@ -305,6 +355,19 @@ fn accepts_everything(a: &FileAnalyzer<'_>, cx: &FnCx, e: &Expr) -> bool {
     ]
     .iter()
     .any(|w| lower.contains(w))
+}
+
+/// The type of a verifier argument (`Arc::new(NoVerifier)`, a local).
+fn verifier_type(a: &FileAnalyzer<'_>, cx: &FnCx, e: &Expr) -> Option<String> {
+    match peel(e) {
+        Expr::Path(p) if p.path.segments.len() == 1 => p
+            .path
+            .get_ident()
+            .and_then(|v| cx.vars.get(&v.to_string()))
+            .and_then(|v| v.ty.clone())
+            .or_else(|| Some(last_ident(&p.path))),
+        other => a.constructed_type(cx, other),
+    }
 }
 
 /// A method or field name that disables certificate or hostname checks

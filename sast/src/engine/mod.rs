@@ -438,6 +438,8 @@ pub struct FileAnalyzer<'a> {
     /// Types with a rustls `ServerCertVerifier`/`ClientCertVerifier` impl
     /// in this file, and whether it accepts every certificate.
     pub(crate) verifiers: HashMap<String, bool>,
+    /// Where each accepting verifier of [`Self::verifiers`] is reported.
+    pub(crate) verifier_places: HashMap<String, (usize, usize)>,
     /// The file's types and traits as `unsafe-send-sync` needs them
     /// (only where the file has an `unsafe impl`).
     pub(crate) send_sync_facts: crate::checks::SendSyncFacts,
@@ -1155,6 +1157,7 @@ impl<'a> FileAnalyzer<'a> {
             xxe_option_fns: HashSet::default(),
             xxe_option_vars: Vec::new(),
             verifiers: HashMap::default(),
+            verifier_places: HashMap::default(),
             send_sync_facts: Default::default(),
             field_types: HashMap::default(),
             struct_fields: HashMap::default(),
@@ -1203,7 +1206,7 @@ impl<'a> FileAnalyzer<'a> {
         self.collect_literal_consts(&file.items);
         // A verifier implements a trait named `...CertVerifier`.
         if self.source.contains("CertVerifier") {
-            crate::checks::collect_verifiers(file, &mut self.verifiers);
+            crate::checks::collect_verifiers(file, &mut self.verifiers, &mut self.verifier_places);
         }
         if self.source.contains("unsafe impl") {
             crate::checks::collect_send_sync_facts(file, &mut self.send_sync_facts);
