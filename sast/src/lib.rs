@@ -126,10 +126,31 @@ pub struct Finding {
     /// See `engine::RawFinding::covers`.
     #[serde(skip)]
     pub(crate) covers: Option<(usize, usize)>,
+    /// The source line at `covers`, as written (empty without it).
+    #[serde(skip)]
+    pub(crate) covered_snippet: String,
     /// For a flow that crosses functions: each step from the source to the
     /// sink (SARIF `codeFlows`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub flow: Vec<FlowStep>,
+}
+
+impl Finding {
+    /// What a baseline entry matches besides rule and path: the normalised
+    /// source line, and for a finding that stands for another place's
+    /// (`covers`) that line too, so that a key's bytes changed where they
+    /// are written make the use's finding new (red team rt45).
+    pub fn baseline_text(&self) -> String {
+        let line = suppress::normalise_snippet(&self.snippet);
+        if self.covered_snippet.is_empty() {
+            line
+        } else {
+            format!(
+                "{line} | {}",
+                suppress::normalise_snippet(&self.covered_snippet)
+            )
+        }
+    }
 }
 
 /// One step of a [`Finding::flow`].
@@ -1549,6 +1570,7 @@ fn meta_finding(
         fingerprint: String::new(),
         stmt_line: line,
         covers: None,
+        covered_snippet: String::new(),
         flow: Vec::new(),
     }
 }
@@ -1916,7 +1938,8 @@ fn analyze_text_with(
         };
         match tree {
             Ok(file) => {
-                analyzer.add_context(&file);
+                // Positions the context keeps are this chunk's.
+                engine::with_line_offset(offset, || analyzer.add_context(&file));
                 // Very large file: keep only the imports and constants
                 // now, re-parse when analysing, so one chunk's tree at a
                 // time is in memory.
@@ -2027,6 +2050,7 @@ fn analyze_text_with(
             fingerprint: String::new(),
             stmt_line: raw.stmt_line,
             covers: raw.covers,
+            covered_snippet: String::new(),
             flow: raw
                 .flow
                 .into_iter()
@@ -2119,6 +2143,10 @@ fn analyze_text_with(
     }
     for f in &mut findings {
         f.snippet = snippet_of(lines.get(f.line.saturating_sub(1)).copied().unwrap_or(""));
+        if let Some((line, _)) = f.covers {
+            f.covered_snippet =
+                snippet_of(lines.get(line.saturating_sub(1)).copied().unwrap_or(""));
+        }
     }
     findings.extend(meta);
 
@@ -2161,7 +2189,7 @@ fn assign_fingerprints(findings: &mut [Finding]) {
         hasher.update([0]);
         hasher.update(f.path.as_bytes());
         hasher.update([0]);
-        hasher.update(suppress::normalise_snippet(&f.snippet).as_bytes());
+        hasher.update(f.baseline_text().as_bytes());
         let digest = hex::encode(&hasher.finalize()[..8]);
         let n = seen.entry(digest.clone()).or_default();
         *n += 1;

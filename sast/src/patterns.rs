@@ -640,10 +640,13 @@ pub fn is_key_type(segment: &str) -> bool {
     if lower.contains("public") || lower.contains("verifying") {
         return false;
     }
+    // `Iv`, `IvSize` but not `UniversalString`: a word of its own.
+    if ident_words(segment).iter().any(|w| w == "iv") {
+        return true;
+    }
     [
         "key",
         "nonce",
-        "iv",
         "aes",
         "chacha",
         "hmac",

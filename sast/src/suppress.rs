@@ -191,7 +191,7 @@ impl Baseline {
             .map(|f| BaselineEntry {
                 rule: f.rule.to_string(),
                 path: f.path.clone(),
-                snippet: normalise_snippet(&f.snippet),
+                snippet: f.baseline_text(),
             })
             .collect();
         entries.sort();
@@ -218,7 +218,7 @@ impl Baseline {
             if rules::is_meta(f.rule) {
                 return true;
             }
-            let snippet = normalise_snippet(&f.snippet);
+            let snippet = f.baseline_text();
             match budget.get_mut(&(f.rule.to_string(), f.path.clone(), snippet)) {
                 Some(n) if *n > 0 => {
                     *n -= 1;

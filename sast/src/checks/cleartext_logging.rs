@@ -660,15 +660,20 @@ pub(crate) fn secret_source(cx: &FnCx, e: &Expr) -> Option<String> {
             }
             let mut names = Vec::new();
             idents(m.mac.tokens.clone(), &mut names);
-            // A credential first, then other private data.
-            names.sort_by_key(|n| !crate::patterns::is_secret_name(n));
-            names.into_iter().find_map(|n| {
-                if is_sensitive_name(&n) {
-                    Some(n)
-                } else {
-                    cx.vars.get(&n).and_then(|v| v.secret.clone())
-                }
-            })
+            // What each names (itself, or the secret a variable holds): a
+            // credential first, then other private data, an e-mail last.
+            let mut held: Vec<String> = names
+                .into_iter()
+                .filter_map(|n| {
+                    if is_sensitive_name(&n) {
+                        Some(n)
+                    } else {
+                        cx.vars.get(&n).and_then(|v| v.secret.clone())
+                    }
+                })
+                .collect();
+            held.sort_by_key(|n| sensitivity_rank(n));
+            held.into_iter().next()
         }
         Expr::Macro(m) if matches!(last_ident(&m.mac.path).as_str(), "format" | "format_args") => {
             let args = macros::parse_args(&m.mac.tokens);
@@ -702,28 +707,46 @@ pub(crate) fn secret_source(cx: &FnCx, e: &Expr) -> Option<String> {
                         _ => None,
                     }),
             );
-            found.sort_by_key(|n| !crate::patterns::is_secret_name(n));
+            found.sort_by_key(|n| sensitivity_rank(n));
             found.into_iter().next()
         }
         _ => None,
     }
 }
 
-/// Of two names a value holds, a credential's first (`email + password`
-/// holds the password).
+/// How much a name says its value is worth hiding: a credential (0),
+/// other private data (1), an e-mail address (2), anything else (3).
+/// Where a value holds several, the most sensitive is the one it holds
+/// (`email + password` holds the password, `email + phone` the phone:
+/// red teams rt44, rt45).
+fn sensitivity_rank(name: &str) -> u8 {
+    if crate::patterns::is_secret_name(name) {
+        0
+    } else if is_email_name(name) {
+        2
+    } else if is_private_name(name) {
+        1
+    } else {
+        3
+    }
+}
+
+/// Of two names a value holds, the more sensitive (see
+/// [`sensitivity_rank`]).
 fn credential_first(
     first: Option<String>,
     second: impl FnOnce() -> Option<String>,
 ) -> Option<String> {
-    match first {
-        Some(name) if crate::patterns::is_secret_name(&name) => Some(name),
-        first => {
-            let second = second();
-            match second {
-                Some(name) if crate::patterns::is_secret_name(&name) => Some(name),
-                other => first.or(other),
-            }
-        }
+    if first.as_deref().map(sensitivity_rank) == Some(0) {
+        return first;
+    }
+    match (first, second()) {
+        (Some(a), Some(b)) => Some(if sensitivity_rank(&b) < sensitivity_rank(&a) {
+            b
+        } else {
+            a
+        }),
+        (a, b) => a.or(b),
     }
 }
 

@@ -9,22 +9,25 @@ use super::prelude::*;
 /// at the literal and the use at the end of its path.
 pub(crate) struct Check;
 
+/// (line, column) in the file.
+type Place = (usize, usize);
+
 /// Where the key material an argument carries is written: `Some(None)` in
-/// the argument itself (or a constant), `Some(Some(span))` at the literal
-/// a variable was given.
-fn literal_source(a: &FileAnalyzer<'_>, cx: &FnCx, e: &Expr) -> Option<Option<Span>> {
+/// the argument itself, `Some(Some(place))` at the literal a variable,
+/// field or constant of the file was given.
+fn literal_source(a: &FileAnalyzer<'_>, cx: &FnCx, e: &Expr) -> Option<Option<Place>> {
     if a.is_literal_material(e) {
         return Some(const_written_at(a, e));
     }
     if let Some(v) = literal_held(cx, e) {
-        return Some(v.literal_at);
+        return Some(v.literal_at.map(start_of));
     }
-    a.literal_field(cx, e).map(Some)
+    a.literal_field(cx, e).map(|s| Some(start_of(s)))
 }
 
 /// Where the constant or static of the file that literal material names
 /// is written (`WEBHOOK_SECRET.as_bytes()`, `Key::from_slice(KEY)`).
-fn const_written_at(a: &FileAnalyzer<'_>, e: &Expr) -> Option<Span> {
+fn const_written_at(a: &FileAnalyzer<'_>, e: &Expr) -> Option<Place> {
     match peel(e) {
         Expr::Path(p) if p.path.segments.len() == 1 => a
             .literal_consts
@@ -42,10 +45,9 @@ fn const_written_at(a: &FileAnalyzer<'_>, e: &Expr) -> Option<Span> {
 /// one finding for that literal: a `hardcoded-secret` where the bytes are
 /// written (`const JWT_SECRET: &str = ".."`) is dropped as the same bug
 /// when this one is kept (`covers`).
-fn report(a: &mut FileAnalyzer<'_>, cx: &FnCx, sink: Span, at: Option<Span>, message: String) {
+fn report(a: &mut FileAnalyzer<'_>, cx: &FnCx, sink: Span, at: Option<Place>, message: String) {
     if a.report(Some(cx), id::HARDCODED_CRYPTO_KEY, sink, sink, message) {
-        if let (Some(at), Some(last)) = (at, a.findings.last_mut()) {
-            let written = start_of(at);
+        if let (Some(written), Some(last)) = (at, a.findings.last_mut()) {
             last.covers = Some(written);
             if written.0 != last.line {
                 last.flow = vec![
@@ -62,8 +64,8 @@ fn report(a: &mut FileAnalyzer<'_>, cx: &FnCx, sink: Span, at: Option<Span>, mes
 }
 
 /// ` (written at line N)` for bytes a variable was given elsewhere.
-fn written_at(at: Option<Span>) -> String {
-    at.map(|s| format!(" (written at line {})", start_of(s).0))
+fn written_at(at: Option<Place>) -> String {
+    at.map(|p| format!(" (written at line {})", p.0))
         .unwrap_or_default()
 }
 
@@ -188,9 +190,9 @@ fn literal_to_key_param(
     callee: &str,
     method: bool,
     args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
-) -> Option<(Option<Span>, Span, String)> {
+) -> Option<(Option<Place>, Span, String)> {
     // Cheap first: an argument written in the source.
-    let literal = |a: &FileAnalyzer<'_>, e: &Expr| -> Option<Option<Span>> {
+    let literal = |a: &FileAnalyzer<'_>, e: &Expr| -> Option<Option<Place>> {
         match peel(e) {
             Expr::Lit(syn::ExprLit {
                 lit: syn::Lit::Int(_),

@@ -104,6 +104,7 @@ impl super::Check for Check {
                         a.verifier_places
                             .get(crate::patterns::last_segment(&ty))
                             .copied()
+                            .flatten()
                     });
                 if a.report(
                     Some(cx),
@@ -278,11 +279,11 @@ fn accepts_any_host_key(f: &syn::ImplItemFn) -> Option<Span> {
 pub(crate) fn collect_verifiers(
     file: &syn::File,
     out: &mut crate::HashMap<String, bool>,
-    places: &mut crate::HashMap<String, (usize, usize)>,
+    places: &mut crate::HashMap<String, Option<(usize, usize)>>,
 ) {
     struct Impls<'o>(
         &'o mut crate::HashMap<String, bool>,
-        &'o mut crate::HashMap<String, (usize, usize)>,
+        &'o mut crate::HashMap<String, Option<(usize, usize)>>,
     );
     impl<'ast> syn::visit::Visit<'ast> for Impls<'_> {
         fn visit_item_impl(&mut self, item: &'ast syn::ItemImpl) {
@@ -305,9 +306,17 @@ pub(crate) fn collect_verifiers(
                     _ => None,
                 });
                 let name = last_ident(&tp.path);
-                if let Some(at) = accepting {
-                    self.1.entry(name.clone()).or_insert(at);
-                }
+                // Two verifier types of one name (in two modules): which
+                // one an install names is not worked out, so neither
+                // install covers an impl (red team rt45).
+                self.1
+                    .entry(name.clone())
+                    .and_modify(|old| {
+                        if *old != accepting || accepting.is_none() {
+                            *old = None;
+                        }
+                    })
+                    .or_insert(accepting);
                 *self.0.entry(name).or_default() |= accepting.is_some();
             }
             syn::visit::visit_item_impl(self, item);

@@ -18,15 +18,26 @@ pub(crate) struct Facts {
     pub(crate) shadows_auto_traits: bool,
 }
 
-/// [`Facts`] of (a chunk of) the file.
+/// [`Facts`] of (a chunk of) the file: the traits at its top level, not
+/// test code (a trait of a nested module is another name's: red team
+/// rt45). Any `Send` or `Sync` trait anywhere shadows the auto traits.
 pub(crate) fn collect(file: &syn::File, out: &mut Facts) {
-    struct Collect<'a>(&'a mut Facts);
-    impl<'ast> syn::visit::Visit<'ast> for Collect<'_> {
+    struct Shadows<'a>(&'a mut Facts);
+    impl<'ast> syn::visit::Visit<'ast> for Shadows<'_> {
         fn visit_item_trait(&mut self, t: &'ast syn::ItemTrait) {
-            let name = t.ident.to_string();
-            if name == "Send" || name == "Sync" {
+            if t.ident == "Send" || t.ident == "Sync" {
                 self.0.shadows_auto_traits = true;
             }
+            syn::visit::visit_item_trait(self, t);
+        }
+    }
+    syn::visit::Visit::visit_file(&mut Shadows(out), file);
+    for item in &file.items {
+        if let syn::Item::Trait(t) = item {
+            if t.attrs.iter().any(crate::engine::is_test_attr) {
+                continue;
+            }
+            let name = t.ident.to_string();
             let supers: Vec<String> = t
                 .supertraits
                 .iter()
@@ -37,21 +48,23 @@ pub(crate) fn collect(file: &syn::File, out: &mut Facts) {
                     _ => None,
                 })
                 .collect();
-            self.0
-                .supertraits
+            out.supertraits
                 .entry(name)
-                .and_modify(|old| *old = None)
+                .and_modify(|old| {
+                    if old.as_ref() != Some(&supers) {
+                        *old = None;
+                    }
+                })
                 .or_insert(Some(supers));
-            syn::visit::visit_item_trait(self, t);
         }
     }
-    syn::visit::Visit::visit_file(&mut Collect(out), file);
 }
 
 /// Does the bound name one of the traits, directly or through the
 /// supertraits of a trait of the file (`S: Schedule` where `trait
 /// Schedule: Sync`)?
-fn bound_implies(bound: &syn::TypeParamBound, accepted: &[&str], facts: &Facts) -> bool {
+fn bound_implies(a: &FileAnalyzer<'_>, bound: &syn::TypeParamBound, accepted: &[&str]) -> bool {
+    let facts = &a.send_sync_facts;
     let syn::TypeParamBound::Trait(tb) = bound else {
         return false;
     };
@@ -62,7 +75,19 @@ fn bound_implies(bound: &syn::TypeParamBound, accepted: &[&str], facts: &Facts) 
     if accepted.contains(&name.as_str()) {
         return true;
     }
-    if facts.shadows_auto_traits {
+    // A trait of the file: named by one segment the file does not import
+    // (`tower::Service` is not the file's own `Service`).
+    let relative = tb
+        .path
+        .segments
+        .iter()
+        .rev()
+        .skip(1)
+        .all(|s| s.ident == "super" || s.ident == "crate" || s.ident == "self");
+    if facts.shadows_auto_traits
+        || !relative
+        || (tb.path.segments.len() == 1 && a.imports.resolve(&tb.path).contains("::"))
+    {
         return false;
     }
     let mut seen: Vec<String> = Vec::new();
@@ -103,21 +128,15 @@ impl super::Check for Check {
         } else {
             &["Sync", "Send"]
         };
-        let facts = &a.send_sync_facts;
         let mut missing = Vec::new();
         for param in item.generics.type_params() {
-            let mut bounded = param
-                .bounds
-                .iter()
-                .any(|b| bound_implies(b, accepted, facts));
+            let mut bounded = param.bounds.iter().any(|b| bound_implies(a, b, accepted));
             if let Some(where_clause) = &item.generics.where_clause {
                 for predicate in &where_clause.predicates {
                     if let syn::WherePredicate::Type(pt) = predicate {
                         // `T: Sync` or `T::Target: Sync` both constrain T.
                         let about_param = matches!(&pt.bounded_ty, syn::Type::Path(tp) if tp.path.segments.first().is_some_and(|s| s.ident == param.ident));
-                        if about_param
-                            && pt.bounds.iter().any(|b| bound_implies(b, accepted, facts))
-                        {
+                        if about_param && pt.bounds.iter().any(|b| bound_implies(a, b, accepted)) {
                             bounded = true;
                         }
                     }

@@ -239,6 +239,33 @@ impl FileAnalyzer<'_> {
         }
     }
 
+    /// Is the receiver a local of a type from another crate, not the one
+    /// whose method `key` names? Methods are found by name, and
+    /// `headers.get(..)` on an `http::HeaderMap` is not the crate's only
+    /// `get` (axum: a test client's `get(url)` made every header lookup
+    /// a request to the header's value).
+    fn foreign_receiver(&self, cx: &FnCx, recv: &Expr, key: &str) -> bool {
+        let Some(var) = (match peel(recv) {
+            Expr::Path(p) => p.path.get_ident().map(ToString::to_string),
+            _ => None,
+        }) else {
+            return false;
+        };
+        if var == "self" {
+            return false;
+        }
+        let Some(ty) = cx.vars.get(&var).and_then(|v| v.ty.as_deref()) else {
+            return false;
+        };
+        let ty = ty.split('<').next().unwrap_or(ty);
+        let external = ty.contains("::")
+            && !["crate::", "self::", "super::"]
+                .iter()
+                .any(|p| ty.starts_with(p));
+        let owner = key.rsplit("::").nth(1).unwrap_or("");
+        external && crate::patterns::last_segment(ty) != owner
+    }
+
     /// A receiver known to be a map or set (its type, or the type the
     /// file's structs declare for the field it is).
     fn is_map(&self, cx: &FnCx, recv: &Expr) -> bool {
@@ -615,7 +642,10 @@ impl FileAnalyzer<'_> {
             }
         }
 
-        if let Some(key) = self.summary_key(cx, &name, true) {
+        if let Some(key) = self
+            .summary_key(cx, &name, true)
+            .filter(|key| !self.foreign_receiver(cx, &m.receiver, key))
+        {
             let has_self = self.summaries.get(&key).is_some_and(|s| s.has_self);
             let mut full = Vec::with_capacity(args.len() + 1);
             if has_self {

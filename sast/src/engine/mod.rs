@@ -415,9 +415,13 @@ pub struct FileAnalyzer<'a> {
     pub(crate) build_script: bool,
     /// Names of constants/statics whose value is a literal (key material).
     /// Constants and statics of the file holding literal bytes or text,
-    /// with where the value is written (`None` for a name the file
-    /// gives two such items, in two modules).
-    pub(crate) literal_consts: HashMap<String, Option<Span>>,
+    /// with where (line, column) the value is written (`None` for a name
+    /// the file gives two such items, in two modules or a function).
+    pub(crate) literal_consts: HashMap<String, Option<(usize, usize)>>,
+    /// Names of constants and statics anywhere in the file (a function's
+    /// too) that do not hold literal bytes: a literal one of the same name
+    /// elsewhere may not be the one in scope (red team rt45).
+    pub(crate) other_consts: HashSet<String>,
     /// Fields of the file's structs (`Struct.field`) that a struct literal
     /// somewhere in the file gives literal bytes (`Signer { key: KEY }`,
     /// `Sealer { key }` after `let key = from_env().unwrap_or(KEY)`), with
@@ -439,7 +443,7 @@ pub struct FileAnalyzer<'a> {
     /// in this file, and whether it accepts every certificate.
     pub(crate) verifiers: HashMap<String, bool>,
     /// Where each accepting verifier of [`Self::verifiers`] is reported.
-    pub(crate) verifier_places: HashMap<String, (usize, usize)>,
+    pub(crate) verifier_places: HashMap<String, Option<(usize, usize)>>,
     /// The file's types and traits as `unsafe-send-sync` needs them
     /// (only where the file has an `unsafe impl`).
     pub(crate) send_sync_facts: crate::checks::SendSyncFacts,
@@ -1152,6 +1156,7 @@ impl<'a> FileAnalyzer<'a> {
             imports: Imports::default(),
             include_tests,
             literal_consts: HashMap::default(),
+            other_consts: HashSet::default(),
             literal_fields: HashMap::default(),
             http_url_fns: HashSet::default(),
             xxe_option_fns: HashSet::default(),
@@ -1203,7 +1208,7 @@ impl<'a> FileAnalyzer<'a> {
     /// every chunk is added before any is run.
     pub fn add_context(&mut self, file: &syn::File) {
         self.imports.extend_from(file);
-        self.collect_literal_consts(&file.items);
+        self.collect_literal_consts(file);
         // A verifier implements a trait named `...CertVerifier`.
         if self.source.contains("CertVerifier") {
             crate::checks::collect_verifiers(file, &mut self.verifiers, &mut self.verifier_places);
@@ -1675,34 +1680,39 @@ impl<'a> FileAnalyzer<'a> {
         self.limit_line
     }
 
-    fn add_literal_const(&mut self, name: &syn::Ident, at: Span) {
-        self.literal_consts
-            .entry(name.to_string())
-            .and_modify(|old| {
-                if old.map(start_of) != Some(start_of(at)) {
-                    *old = None;
+    /// [`Self::literal_consts`] and [`Self::other_consts`] of (a chunk
+    /// of) the file: every `const` and `static`, in modules and function
+    /// bodies alike.
+    pub(crate) fn collect_literal_consts(&mut self, file: &syn::File) {
+        struct Consts<'a, 'f>(&'a mut FileAnalyzer<'f>);
+        impl Consts<'_, '_> {
+            fn add(&mut self, name: &syn::Ident, value: &Expr) {
+                let name = name.to_string();
+                if !self.0.is_literal_material(value) {
+                    self.0.other_consts.insert(name);
+                    return;
                 }
-            })
-            .or_insert(Some(at));
-    }
-
-    pub(crate) fn collect_literal_consts(&mut self, items: &[syn::Item]) {
-        for item in items {
-            match item {
-                syn::Item::Const(c) if self.is_literal_material(&c.expr) => {
-                    self.add_literal_const(&c.ident, c.expr.span());
-                }
-                syn::Item::Static(s) if self.is_literal_material(&s.expr) => {
-                    self.add_literal_const(&s.ident, s.expr.span());
-                }
-                syn::Item::Mod(m) => {
-                    if let Some((_, items)) = &m.content {
-                        self.collect_literal_consts(items);
-                    }
-                }
-                _ => {}
+                let at = start_of(value.span());
+                self.0
+                    .literal_consts
+                    .entry(name)
+                    .and_modify(|old| {
+                        if *old != Some(at) {
+                            *old = None;
+                        }
+                    })
+                    .or_insert(Some(at));
             }
         }
+        impl<'ast> syn::visit::Visit<'ast> for Consts<'_, '_> {
+            fn visit_item_const(&mut self, c: &'ast syn::ItemConst) {
+                self.add(&c.ident, &c.expr);
+            }
+            fn visit_item_static(&mut self, s: &'ast syn::ItemStatic) {
+                self.add(&s.ident, &s.expr);
+            }
+        }
+        syn::visit::Visit::visit_file(&mut Consts(self), file);
     }
 
     /// Is this expression fixed bytes written in the source (a literal, an
@@ -1725,9 +1735,10 @@ impl<'a> FileAnalyzer<'a> {
                 !a.elems.is_empty() && a.elems.iter().all(|e| matches!(peel(e), Expr::Lit(_)))
             }
             Expr::Repeat(r) => matches!(peel(&r.expr), Expr::Lit(_)),
-            Expr::Path(p) if p.path.segments.len() == 1 => self
-                .literal_consts
-                .contains_key(&p.path.segments[0].ident.to_string()),
+            Expr::Path(p) if p.path.segments.len() == 1 => {
+                let name = p.path.segments[0].ident.to_string();
+                self.literal_consts.contains_key(&name) && !self.other_consts.contains(&name)
+            }
             Expr::MethodCall(m)
                 if matches!(
                     m.method.to_string().as_str(),
