@@ -276,7 +276,37 @@ fn sink_of(ty: &str) -> Option<&'static str> {
 /// A secret (not merely private data) an expression holds, for a file or
 /// a stream.
 fn stored_secret(cx: &FnCx, e: &Expr) -> Option<String> {
-    secret_source(cx, e).filter(|n| is_secret_name(n))
+    secret_source(cx, e)
+        .filter(|n| is_secret_name(n))
+        .or_else(|| text_token(cx, e))
+}
+
+/// A bare `token` that is text (`token: &str`, a `String`): alone the
+/// name is more often a lexer's or an event loop's token, which is not
+/// text; text named `token` written to storage is a credential.
+fn text_token(cx: &FnCx, e: &Expr) -> Option<String> {
+    let mut e = peel(e);
+    while let Expr::MethodCall(m) = e {
+        if !matches!(
+            m.method.to_string().as_str(),
+            "as_bytes" | "as_str" | "trim" | "to_string" | "clone" | "as_ref"
+        ) {
+            return None;
+        }
+        e = peel(&m.receiver);
+    }
+    let Expr::Path(p) = e else { return None };
+    let name = p.path.get_ident()?.to_string();
+    if name != "token" {
+        return None;
+    }
+    let ty = cx.vars.get(&name)?.ty.as_deref()?;
+    let base = ty.trim_start_matches('&').trim();
+    matches!(
+        base,
+        "str" | "String" | "std::string::String" | "alloc::string::String"
+    )
+    .then_some(name)
 }
 
 /// A secret or private data (a phone number, a card number: see
@@ -288,6 +318,9 @@ fn stored_secret(cx: &FnCx, e: &Expr) -> Option<String> {
 fn secret_within(cx: &FnCx, e: &Expr) -> Option<String> {
     if let Some(name) = secret_source(cx, e).filter(|n| !super::cleartext_logging::is_email_name(n))
     {
+        return Some(name);
+    }
+    if let Some(name) = text_token(cx, e) {
         return Some(name);
     }
     match peel(e) {
