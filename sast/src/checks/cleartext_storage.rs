@@ -211,10 +211,18 @@ impl super::Check for Check {
         let to_database = method_sinks(m.name, taint::SQL).next().is_some()
             || (m.name == "bind" && {
                 let (_, root) = chain(&m.expr.receiver);
-                matches!(root, Expr::Call(c) if matches!(&*c.func, Expr::Path(p) if {
-                    let callee = a.imports.resolve(&p.path);
-                    callee.starts_with("sqlx::") || callee.starts_with("diesel::")
-                }))
+                let sql_crate = |t: &str| {
+                    ["sqlx", "diesel"]
+                        .iter()
+                        .any(|c| t == *c || t.strip_prefix(c).is_some_and(|r| r.starts_with("::")))
+                };
+                match root {
+                    Expr::Call(c) => {
+                        matches!(&*c.func, Expr::Path(p) if sql_crate(&a.imports.resolve(&p.path)))
+                    }
+                    // `let q = sqlx::query(..); q.bind(password)`
+                    _ => a.receiver_type(cx, root).is_some_and(|t| sql_crate(&t)),
+                }
             });
         if to_database {
             if let Some(secret) = m.expr.args.iter().find_map(|e| secret_within(cx, e)) {
