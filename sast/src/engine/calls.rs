@@ -7,6 +7,21 @@ use crate::checks::{Call, Method};
 
 impl FileAnalyzer<'_> {
     pub(crate) fn eval_call(&mut self, cx: &mut FnCx, c: &syn::ExprCall) -> Taint {
+        let t = self.eval_call_inner(cx, c);
+        // `read_u8(r)?`, the crate's own helper too: at most 255, no
+        // allocation it sizes is unbounded.
+        let byte_read = matches!(&*c.func, Expr::Path(p) if matches!(
+            last_ident(&p.path).as_str(),
+            "read_u8" | "read_i8" | "get_u8" | "get_i8"
+        ));
+        if byte_read {
+            t.without(ALLOC)
+        } else {
+            t
+        }
+    }
+
+    fn eval_call_inner(&mut self, cx: &mut FnCx, c: &syn::ExprCall) -> Taint {
         let callee = match &*c.func {
             Expr::Path(p) => Some(self.imports.resolve(&p.path)),
             _ => None,

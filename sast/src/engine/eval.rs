@@ -274,6 +274,22 @@ impl FileAnalyzer<'_> {
             let taint = cx.add_source("the request's headers (`HeaderMap`)", line);
             return (Some(resolved), taint);
         }
+        // A connection a server accepted, or a client's to a server: what
+        // is read from it is the peer's (a hand-written HTTP parser over
+        // `BufReader<TcpStream>`).
+        if name == "TcpStream"
+            && [
+                "std::net::",
+                "tokio::net::",
+                "async_std::net::",
+                "smol::net::",
+            ]
+            .iter()
+            .any(|p| resolved.starts_with(p))
+        {
+            let taint = cx.add_source("a network connection (`TcpStream`)", line);
+            return (Some(resolved), taint);
+        }
         if any_ends_with(&resolved, REQUEST_TYPES)
             && (from_web_crate
                 || resolved.starts_with("hyper::")
