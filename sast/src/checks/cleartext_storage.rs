@@ -289,10 +289,21 @@ fn stored_secret(cx: &FnCx, e: &Expr) -> Option<String> {
         .or_else(|| text_token(cx, e))
 }
 
-/// A bare `token` that is text (`token: &str`, a `String`): alone the
-/// name is more often a lexer's or an event loop's token, which is not
-/// text; text named `token` written to storage is a credential.
+/// A bare `token` that is text (`token: &str`, a `String`), stored by a
+/// function whose name says it handles credentials (`cache_token`,
+/// `save_credentials`, `store_session`): alone the name is as often a
+/// lexer's or a tokenizer's token (red team rt46: a BPE vocabulary
+/// written to a file).
 fn text_token(cx: &FnCx, e: &Expr) -> Option<String> {
+    let credential_fn = ident_words(&cx.name).iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "token" | "credential" | "credentials" | "auth" | "session" | "login" | "secret"
+        )
+    });
+    if !credential_fn {
+        return None;
+    }
     let mut e = peel(e);
     while let Expr::MethodCall(m) = e {
         if !matches!(

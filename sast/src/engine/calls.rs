@@ -7,21 +7,6 @@ use crate::checks::{Call, Method};
 
 impl FileAnalyzer<'_> {
     pub(crate) fn eval_call(&mut self, cx: &mut FnCx, c: &syn::ExprCall) -> Taint {
-        let t = self.eval_call_inner(cx, c);
-        // `read_u8(r)?`, the crate's own helper too: at most 255, no
-        // allocation it sizes is unbounded.
-        let byte_read = matches!(&*c.func, Expr::Path(p) if matches!(
-            last_ident(&p.path).as_str(),
-            "read_u8" | "read_i8" | "get_u8" | "get_i8"
-        ));
-        if byte_read {
-            t.without(ALLOC)
-        } else {
-            t
-        }
-    }
-
-    fn eval_call_inner(&mut self, cx: &mut FnCx, c: &syn::ExprCall) -> Taint {
         let callee = match &*c.func {
             Expr::Path(p) => Some(self.imports.resolve(&p.path)),
             _ => None,
@@ -259,6 +244,11 @@ impl FileAnalyzer<'_> {
     /// `headers.get(..)` on an `http::HeaderMap` is not the crate's only
     /// `get` (axum: a test client's `get(url)` made every header lookup
     /// a request to the header's value).
+    ///
+    /// Only a type the crate defines no method of counts (the crate's
+    /// own types resolve to paths without `crate::`, and a field copy
+    /// may carry its base's type), and no wrapper (`Arc<Runner>`), and
+    /// never against a blanket impl's `T` (red team rt46).
     fn foreign_receiver(&self, cx: &FnCx, recv: &Expr, key: &str) -> bool {
         let Some(var) = (match peel(recv) {
             Expr::Path(p) => p.path.get_ident().map(ToString::to_string),
@@ -272,13 +262,67 @@ impl FileAnalyzer<'_> {
         let Some(ty) = cx.vars.get(&var).and_then(|v| v.ty.as_deref()) else {
             return false;
         };
-        let ty = ty.split('<').next().unwrap_or(ty);
-        let external = ty.contains("::")
-            && !["crate::", "self::", "super::"]
-                .iter()
-                .any(|p| ty.starts_with(p));
+        // Paths to the crate's own types lose their `crate::` when
+        // resolved (`state::AppState`), so only a well-known library's
+        // type is foreign.
+        const LIBRARIES: &[&str] = &[
+            "std",
+            "core",
+            "alloc",
+            "http",
+            "hyper",
+            "axum",
+            "actix_web",
+            "warp",
+            "rocket",
+            "reqwest",
+            "ureq",
+            "tokio",
+            "async_std",
+            "serde_json",
+            "sqlx",
+            "diesel",
+            "rusqlite",
+            "postgres",
+            "tokio_postgres",
+            "mysql",
+            "redis",
+            "bytes",
+            "url",
+        ];
+        let root = ty.split("::").next().unwrap_or("");
+        if !ty.contains("::") || ty.contains('<') || !LIBRARIES.contains(&root) {
+            return false;
+        }
+        let last = crate::patterns::last_segment(ty);
         let owner = key.rsplit("::").nth(1).unwrap_or("");
-        external && crate::patterns::last_segment(ty) != owner
+        let generic_owner = owner.len() <= 2 && owner.chars().all(|c| c.is_ascii_uppercase());
+        let wrapper = matches!(
+            last,
+            "Arc"
+                | "Rc"
+                | "Box"
+                | "Cow"
+                | "Mutex"
+                | "RwLock"
+                | "RefCell"
+                | "Cell"
+                | "Option"
+                | "Data"
+                | "State"
+                | "Extension"
+                | "Pin"
+                | "Weak"
+        );
+        if last == owner || generic_owner || wrapper {
+            return false;
+        }
+        // The crate's own type, by whatever path it was named.
+        !self
+            .methods
+            .values()
+            .flatten()
+            .any(|k| k.rsplit("::").nth(1) == Some(last))
     }
 
     /// A receiver known to be a map or set (its type, or the type the
@@ -764,6 +808,8 @@ impl FileAnalyzer<'_> {
                 }
                 Taint::CLEAN
             }
+            // A peer's or this end's address: digits, dots and colons.
+            "peer_addr" | "local_addr" => Taint::CLEAN,
             // Reads into a buffer argument.
             "read_line" | "read_to_string" | "read_to_end" | "read_exact" | "read"
             | "read_until" => {
@@ -777,7 +823,13 @@ impl FileAnalyzer<'_> {
                         }
                     }
                 }
-                recv
+                // Given a buffer, the result is a count it bounds (not
+                // `RwLock::read()`, whose guard is the data).
+                if m.args.is_empty() {
+                    recv
+                } else {
+                    recv.without(ALLOC)
+                }
             }
             // A length field read from a byte stream or buffer
             // (byteorder `read_u32::<BigEndian>()`, bytes `get_u32()`).
