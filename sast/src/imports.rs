@@ -13,6 +13,11 @@ use syn::visit::Visit;
 pub struct Imports {
     /// local name -> full path segments joined with `::`.
     names: HashMap<String, String>,
+    /// The crate's own module names the file shows: modules it declares
+    /// (`mod state;`) and the first segment after `crate::`, `self::` or
+    /// `super::` in any path it writes (`use crate::state::AppState`),
+    /// which `resolve` drops.
+    crate_roots: crate::HashSet<String>,
 }
 
 impl Imports {
@@ -28,6 +33,13 @@ impl Imports {
         let mut collector = Collector::default();
         collector.visit_file(file);
         self.names.extend(collector.imports.names);
+        self.crate_roots.extend(collector.imports.crate_roots);
+    }
+
+    /// Is this the first segment of a path into the crate itself (see
+    /// `crate_roots`)?
+    pub fn is_crate_root(&self, segment: &str) -> bool {
+        self.crate_roots.contains(segment)
     }
 
     /// Resolve a path written in the source to its full path, normalised:
@@ -152,6 +164,40 @@ impl<'ast> Visit<'ast> for Collector {
             self.imports
                 .insert(rename.to_string(), item.ident.to_string());
         }
+    }
+
+    fn visit_item_mod(&mut self, item: &'ast syn::ItemMod) {
+        self.imports.crate_roots.insert(item.ident.to_string());
+        syn::visit::visit_item_mod(self, item);
+    }
+
+    fn visit_use_path(&mut self, p: &'ast syn::UsePath) {
+        if p.ident == "crate" || p.ident == "self" || p.ident == "super" {
+            match &*p.tree {
+                syn::UseTree::Path(next) => {
+                    self.imports.crate_roots.insert(next.ident.to_string());
+                }
+                syn::UseTree::Group(g) => {
+                    for item in &g.items {
+                        if let syn::UseTree::Path(next) = item {
+                            self.imports.crate_roots.insert(next.ident.to_string());
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        syn::visit::visit_use_path(self, p);
+    }
+
+    fn visit_path(&mut self, path: &'ast syn::Path) {
+        let mut segments = path.segments.iter();
+        if let (Some(first), Some(next)) = (segments.next(), segments.next()) {
+            if first.ident == "crate" || first.ident == "self" || first.ident == "super" {
+                self.imports.crate_roots.insert(next.ident.to_string());
+            }
+        }
+        syn::visit::visit_path(self, path);
     }
 
     // Expressions cannot contain `use` items except inside blocks, which the

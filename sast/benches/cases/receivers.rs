@@ -52,3 +52,32 @@ pub async fn h(Query(s): Query<Lookup>) -> Vec<u8> {
     let p = PathBuf::from(format!("/srv/data/{}", s.name));
     p.slurp()
 }
+
+// Another crate's type (`moka`), or a `Vec`, is not the crate's `Store`
+// or `Queue` whose method of the same name has a sink (red team rt47).
+pub struct Store {
+    pool: sqlx::PgPool,
+}
+
+impl Store {
+    pub async fn get(&self, key: &str) -> Vec<String> {
+        let sql = format!("SELECT v FROM kv WHERE k = '{key}'");
+        sqlx::query(&sql).fetch_all(&self.pool).await.unwrap(); //~ sql-injection
+        vec![]
+    }
+}
+
+pub struct Queue;
+
+impl Queue {
+    pub fn push(&self, job: String) {
+        let _ = std::process::Command::new("sh").arg("-c").arg(format!("run {job}")).status(); //~ command-injection
+    }
+}
+
+pub async fn cached(Query(s): Query<Lookup>) -> Option<String> {
+    let cache: moka::sync::Cache<String, String> = moka::sync::Cache::new(100);
+    let mut names: Vec<String> = Vec::new();
+    names.push(s.name.clone());
+    cache.get(&s.name)
+}

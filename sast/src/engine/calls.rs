@@ -243,12 +243,14 @@ impl FileAnalyzer<'_> {
     /// whose method `key` names? Methods are found by name, and
     /// `headers.get(..)` on an `http::HeaderMap` is not the crate's only
     /// `get` (axum: a test client's `get(url)` made every header lookup
-    /// a request to the header's value).
+    /// a request to the header's value), nor is `names.push(..)` on a
+    /// `Vec` a queue's `push`.
     ///
-    /// Only a type the crate defines no method of counts (the crate's
-    /// own types resolve to paths without `crate::`, and a field copy
-    /// may carry its base's type), and no wrapper (`Arc<Runner>`), and
-    /// never against a blanket impl's `T` (red team rt46).
+    /// Not foreign: a path into the crate itself (a module the file
+    /// declares or names after `crate::`: `resolve` drops that prefix), a
+    /// wrapper (`Arc<Runner>`), a type the crate defines methods of (its
+    /// own trait on a library type; `Path`'s on a `PathBuf`), and any
+    /// receiver of a blanket impl's method (red teams rt46, rt47).
     fn foreign_receiver(&self, cx: &FnCx, recv: &Expr, key: &str) -> bool {
         let Some(var) = (match peel(recv) {
             Expr::Path(p) => p.path.get_ident().map(ToString::to_string),
@@ -262,41 +264,16 @@ impl FileAnalyzer<'_> {
         let Some(ty) = cx.vars.get(&var).and_then(|v| v.ty.as_deref()) else {
             return false;
         };
-        // Paths to the crate's own types lose their `crate::` when
-        // resolved (`state::AppState`), so only a well-known library's
-        // type is foreign.
-        const LIBRARIES: &[&str] = &[
-            "std",
-            "core",
-            "alloc",
-            "http",
-            "hyper",
-            "axum",
-            "actix_web",
-            "warp",
-            "rocket",
-            "reqwest",
-            "ureq",
-            "tokio",
-            "async_std",
-            "serde_json",
-            "sqlx",
-            "diesel",
-            "rusqlite",
-            "postgres",
-            "tokio_postgres",
-            "mysql",
-            "redis",
-            "bytes",
-            "url",
-        ];
-        let root = ty.split("::").next().unwrap_or("");
-        if !ty.contains("::") || ty.contains('<') || !LIBRARIES.contains(&root) {
-            return false;
-        }
-        let last = crate::patterns::last_segment(ty);
+        let base = ty
+            .split('<')
+            .next()
+            .unwrap_or(ty)
+            .trim_start_matches('&')
+            .trim();
+        let last = crate::patterns::last_segment(base);
         let owner = key.rsplit("::").nth(1).unwrap_or("");
-        let generic_owner = owner.len() <= 2 && owner.chars().all(|c| c.is_ascii_uppercase());
+        // A blanket impl's `T` (a generic parameter's name is short).
+        let generic_owner = owner.len() <= 2;
         let wrapper = matches!(
             last,
             "Arc"
@@ -317,12 +294,36 @@ impl FileAnalyzer<'_> {
         if last == owner || generic_owner || wrapper {
             return false;
         }
-        // The crate's own type, by whatever path it was named.
-        !self
-            .methods
-            .values()
-            .flatten()
-            .any(|k| k.rsplit("::").nth(1) == Some(last))
+        let library = match base.split_once("::") {
+            Some((root, _)) => !self.imports.is_crate_root(root),
+            None => matches!(
+                last,
+                "Vec"
+                    | "String"
+                    | "HashMap"
+                    | "HashSet"
+                    | "BTreeMap"
+                    | "BTreeSet"
+                    | "VecDeque"
+                    | "str"
+                    | "PathBuf"
+                    | "Path"
+            ),
+        };
+        if !library {
+            return false;
+        }
+        // What the crate defines methods of, also through auto-deref.
+        let derefs_to = match last {
+            "PathBuf" => Some("Path"),
+            "String" => Some("str"),
+            "Vec" => Some("[T]"),
+            _ => None,
+        };
+        !self.methods.values().flatten().any(|k| {
+            let o = k.rsplit("::").nth(1);
+            o == Some(last) || (derefs_to.is_some() && o == derefs_to)
+        })
     }
 
     /// A receiver known to be a map or set (its type, or the type the
