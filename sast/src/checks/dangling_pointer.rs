@@ -5,9 +5,6 @@ use std::collections::BTreeSet;
 use syn::visit::Visit;
 use syn::{Pat, Stmt};
 
-/// (line, column) of a finding.
-type Place = (usize, usize);
-
 /// `dangling-pointer`: a raw pointer used after the memory it points to is
 /// gone. One pass over each function body, in source order, tracking:
 ///
@@ -102,20 +99,9 @@ impl super::Check for Check {
         }
         for (span, message, origin) in w.out {
             if a.report(Some(cx), id::DANGLING_POINTER, span, span, message) {
+                // The return's own finding is then this one's.
                 if let (Some(origin), Some(last)) = (origin, a.findings.last_mut()) {
-                    // The return's own finding is then this one's
-                    // (`covers`), and the first step of its flow.
-                    last.covers = Some(origin);
-                    if origin.0 != last.line {
-                        last.flow = vec![
-                            (
-                                origin.0,
-                                "a pointer that dangles is returned".to_string(),
-                                None,
-                            ),
-                            (last.line, "and used".to_string(), None),
-                        ];
-                    }
+                    last.cover(origin, "a pointer that dangles is returned", "and used");
                 }
             }
         }

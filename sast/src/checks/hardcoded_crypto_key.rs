@@ -9,9 +9,6 @@ use super::prelude::*;
 /// at the literal and the use at the end of its path.
 pub(crate) struct Check;
 
-/// (line, column) in the file.
-type Place = (usize, usize);
-
 /// Where the key material an argument carries is written: `Some(None)` in
 /// the argument itself, `Some(Some(place))` at the literal a variable,
 /// field or constant of the file was given.
@@ -48,17 +45,11 @@ fn const_written_at(a: &FileAnalyzer<'_>, e: &Expr) -> Option<Place> {
 fn report(a: &mut FileAnalyzer<'_>, cx: &FnCx, sink: Span, at: Option<Place>, message: String) {
     if a.report(Some(cx), id::HARDCODED_CRYPTO_KEY, sink, sink, message) {
         if let (Some(written), Some(last)) = (at, a.findings.last_mut()) {
-            last.covers = Some(written);
-            if written.0 != last.line {
-                last.flow = vec![
-                    (
-                        written.0,
-                        "key material written in the source".to_string(),
-                        None,
-                    ),
-                    (last.line, "used as a key or nonce".to_string(), None),
-                ];
-            }
+            last.cover(
+                written,
+                "key material written in the source",
+                "used as a key or nonce",
+            );
         }
     }
 }

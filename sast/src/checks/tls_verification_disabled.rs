@@ -114,15 +114,11 @@ impl super::Check for Check {
                     format!("`{name}` installs a verifier that accepts every certificate"),
                 ) {
                     if let (Some(at), Some(last)) = (impl_at, a.findings.last_mut()) {
-                        last.covers = Some(at);
-                        last.flow = vec![
-                            (
-                                at.0,
-                                "the verifier accepts every certificate".to_string(),
-                                None,
-                            ),
-                            (last.line, "and is installed".to_string(), None),
-                        ];
+                        last.cover(
+                            at,
+                            "the verifier accepts every certificate",
+                            "and is installed",
+                        );
                     }
                 }
             }

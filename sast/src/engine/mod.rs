@@ -47,6 +47,25 @@ pub struct RawFinding {
     pub covers: Option<(usize, usize)>,
 }
 
+/// A place in the file: line and column, from 1.
+pub(crate) type Place = (usize, usize);
+
+impl RawFinding {
+    /// This finding reports again, at a use, the bug another finding of
+    /// this file reports where it is made (`made`, line and column): cover
+    /// that place (`covers`), with a two-step flow from it when the two
+    /// are on different lines.
+    pub(crate) fn cover(&mut self, made: Place, made_what: &str, used_what: &str) {
+        self.covers = Some(made);
+        if made.0 != self.line {
+            self.flow = vec![
+                (made.0, made_what.to_string(), None),
+                (self.line, used_what.to_string(), None),
+            ];
+        }
+    }
+}
+
 /// Where a tainted value came from, for messages.
 pub(crate) struct Source {
     pub(crate) what: String,
