@@ -57,7 +57,7 @@ pub(crate) use insecure_cookie::finish as finish_cookies;
 pub(crate) use sensitive_header::built_header_value;
 pub(crate) use tls_verification_disabled::{collect_true_args, collect_verifiers};
 pub(crate) use unsafe_send_sync::{collect as collect_send_sync_facts, Facts as SendSyncFacts};
-pub(crate) use xxe::{collect_xxe_options, OptionLet};
+pub(crate) use xxe::XxeOptions;
 
 /// What every check module imports.
 mod prelude {

@@ -1,4 +1,5 @@
 use super::prelude::*;
+use crate::imports::Imports;
 
 /// `xxe`: XML parsers told to substitute entities or load external DTDs.
 ///
@@ -77,143 +78,329 @@ fn document_text(mut e: &Expr) -> &Expr {
     }
 }
 
+/// Is this (resolved) path's last segment a constant turning entities or
+/// DTDs on (`XML_PARSE_NOENT`, the bindgen `xmlParserOption_XML_PARSE_NOENT`)?
+fn is_option_constant(resolved: &str) -> bool {
+    let last = crate::patterns::last_segment(resolved);
+    OPTION_CONSTANTS.iter().any(|c| {
+        // `c` or `…_c`, without building `_c` for every path.
+        last.strip_suffix(*c)
+            .is_some_and(|p| p.is_empty() || p.ends_with('_'))
+    })
+}
+
 /// An option mask that names a constant turning entities or DTDs on
-/// (`XML_PARSE_NOENT | XML_PARSE_DTDLOAD`).
-fn names_option_constant(e: &Expr) -> bool {
+/// (`XML_PARSE_NOENT | XML_PARSE_DTDLOAD`, or an alias of one imported
+/// `as NOENT`).
+fn names_option_constant(imports: &Imports, e: &Expr) -> bool {
     match peel(e) {
-        Expr::Binary(b) => names_option_constant(&b.left) || names_option_constant(&b.right),
-        Expr::Cast(c) => names_option_constant(&c.expr),
-        Expr::Path(p) => p.path.segments.last().is_some_and(|s| {
-            let last = s.ident.to_string();
-            OPTION_CONSTANTS.iter().any(|c| {
-                last.strip_suffix(*c)
-                    .is_some_and(|p| p.is_empty() || p.ends_with('_'))
-            })
-        }),
+        Expr::Binary(b) => {
+            names_option_constant(imports, &b.left) || names_option_constant(imports, &b.right)
+        }
+        Expr::Cast(c) => names_option_constant(imports, &c.expr),
+        Expr::Path(p) => is_option_constant(&imports.resolve(&p.path)),
         _ => false,
     }
 }
 
-/// Does any path in this function name an option constant?
-fn mentions_option_constant(block: &syn::Block) -> bool {
-    struct Finder(bool);
-    impl<'ast> syn::visit::Visit<'ast> for Finder {
-        fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
-            if names_option_constant(&Expr::Path(p.clone())) {
-                self.0 = true;
-            }
+/// The places of the option constants named in `node` (a function's body,
+/// a field's value).
+fn option_constants_in(
+    imports: &Imports,
+    visit: impl FnOnce(&mut dyn FnMut(&syn::ExprPath)),
+) -> Vec<Place> {
+    let mut out = Vec::new();
+    visit(&mut |p: &syn::ExprPath| {
+        if is_option_constant(&imports.resolve(&p.path)) {
+            out.push(start_of(p.path.span()));
         }
-    }
-    let mut finder = Finder(false);
-    syn::visit::Visit::visit_block(&mut finder, block);
-    finder.0
+    });
+    out
 }
 
-/// A `let` of a local in a function (its lines), and whether its value is
-/// an option mask turning entities or DTDs on.
+/// Calls every `f` on each path expression under a node.
+struct Paths<'f>(&'f mut dyn FnMut(&syn::ExprPath));
+impl<'ast> syn::visit::Visit<'ast> for Paths<'_> {
+    fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
+        (self.0)(p);
+    }
+}
+
+/// A `let` of a local in a function (its lines), whether its value is an
+/// option mask turning entities or DTDs on, and the names of the functions
+/// called and fields read in that value.
 #[derive(Clone, Debug)]
-pub(crate) struct OptionLet {
+struct OptionLet {
     function: (usize, usize),
     name: String,
     line: usize,
     enables: bool,
+    origins: Vec<String>,
 }
 
-/// The line of the `let` that binds `name` where `at` reads it, when that
-/// binding's value enables entities: the nearest `let` of the name before
-/// `at` in the innermost function around it (a later or shadowing `let`,
-/// or one in another function of the same name, decides nothing here).
-fn option_let(lets: &[OptionLet], name: &str, at: usize) -> Option<usize> {
+/// The binding of `name` that `at` reads when that binding's value enables
+/// entities: the nearest `let` of the name before `at` in the innermost
+/// function around it (a later or shadowing `let`, or one in another
+/// function of the same name, decides nothing here).
+fn option_let<'l>(lets: &'l [OptionLet], name: &str, at: usize) -> Option<&'l OptionLet> {
     lets.iter()
         .filter(|l| l.name == name && l.line < at && l.function.0 <= at && at <= l.function.1)
         .max_by_key(|l| (l.function.0, l.line))
         .filter(|l| l.enables)
-        .map(|l| l.line)
 }
 
-/// [`FileAnalyzer::xxe_option_fns`] and [`FileAnalyzer::xxe_option_vars`].
-pub(crate) fn collect_xxe_options(
-    file: &syn::File,
-    fns: &mut crate::HashSet<String>,
-    vars: &mut Vec<OptionLet>,
-) {
-    struct Fns<'o>(&'o mut crate::HashSet<String>);
-    impl<'ast> syn::visit::Visit<'ast> for Fns<'_> {
-        fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
-            if mentions_option_constant(&f.block) {
-                self.0.insert(f.sig.ident.to_string());
-            }
-            syn::visit::visit_item_fn(self, f);
-        }
-        fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
-            if mentions_option_constant(&f.block) {
-                self.0.insert(f.sig.ident.to_string());
-            }
-            syn::visit::visit_impl_item_fn(self, f);
-        }
-    }
-    struct Vars<'o> {
-        fns: &'o crate::HashSet<String>,
-        out: &'o mut Vec<OptionLet>,
-        /// The lines of the function being read.
-        current: (usize, usize),
-    }
-    impl Vars<'_> {
-        fn in_fn(&mut self, block: &syn::Block, visit: impl FnOnce(&mut Self)) {
-            let range = (
-                start_of(block.brace_token.span.open()).0,
-                start_of(block.brace_token.span.close()).0,
-            );
-            let outer = std::mem::replace(&mut self.current, range);
-            visit(self);
-            self.current = outer;
-        }
-    }
-    impl<'ast> syn::visit::Visit<'ast> for Vars<'_> {
-        fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
-            self.in_fn(&f.block, |v| syn::visit::visit_item_fn(v, f));
-        }
-        fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
-            self.in_fn(&f.block, |v| syn::visit::visit_impl_item_fn(v, f));
-        }
-        fn visit_local(&mut self, l: &'ast syn::Local) {
-            let pat = match &l.pat {
-                syn::Pat::Type(t) => &*t.pat,
-                p => p,
-            };
-            if let syn::Pat::Ident(id) = pat {
-                let enables = l.init.as_ref().is_some_and(|init| {
-                    names_option_constant(&init.expr) || calls_option_fn(self.fns, &init.expr)
-                });
-                self.out.push(OptionLet {
-                    function: self.current,
-                    name: id.ident.to_string(),
-                    line: start_of(l.let_token.span).0,
-                    enables,
-                });
-            }
-            syn::visit::visit_local(self, l);
-        }
-    }
-    syn::visit::Visit::visit_file(&mut Fns(fns), file);
-    syn::visit::Visit::visit_file(
-        &mut Vars {
-            fns,
-            out: vars,
-            current: (0, 0),
-        },
-        file,
-    );
-}
-
-/// `feed_options(lenient)`, `Self::options()`: a call of one of the file's
-/// functions that name an option constant.
-fn calls_option_fn(fns: &crate::HashSet<String>, e: &Expr) -> bool {
+/// The names of the functions called and the fields read in an option
+/// mask (`feed_options(lenient) | X`, `self.options`, `self.options()`).
+fn origins(e: &Expr, out: &mut Vec<String>) {
     match peel(e) {
-        Expr::Call(c) => matches!(&*c.func, Expr::Path(p) if fns.contains(&last_ident(&p.path))),
-        Expr::MethodCall(m) => fns.contains(&m.method.to_string()),
-        Expr::Binary(b) => calls_option_fn(fns, &b.left) || calls_option_fn(fns, &b.right),
-        _ => false,
+        Expr::Call(c) => {
+            if let Expr::Path(p) = &*c.func {
+                out.push(last_ident(&p.path));
+            }
+        }
+        Expr::MethodCall(m) => out.push(m.method.to_string()),
+        Expr::Field(f) => {
+            if let syn::Member::Named(name) = &f.member {
+                out.push(name.to_string());
+            }
+        }
+        Expr::Binary(b) => {
+            origins(&b.left, out);
+            origins(&b.right, out);
+        }
+        Expr::Cast(c) => origins(&c.expr, out),
+        _ => {}
+    }
+}
+
+/// libxml2 option masks set up away from the read that uses them, read
+/// from the whole file before its analysis.
+///
+/// A mask is often built in one place and used in another: a function of
+/// the file (`fn feed_options(lenient) -> c_int`, `self.options()`), a
+/// struct's field set in a constructor (`SamlReader { options: NOENT |
+/// DTDLOAD }`, read as `self.options`), or a local (`let opts = ..`).
+/// The read that uses such a mask is the finding (that is where an
+/// attacker's document meets it); the constants in the function or field
+/// value it uses are not findings of their own. Constants set up where no
+/// read of the file uses them are still reported where they are written.
+#[derive(Default)]
+pub(crate) struct XxeOptions {
+    /// Functions and methods naming an option constant, by name.
+    fns: crate::HashSet<String>,
+    /// Fields given a value naming an option constant in a struct literal.
+    fields: crate::HashSet<String>,
+    /// Locals of the file's functions, with what they are bound to.
+    vars: Vec<OptionLet>,
+    /// Each option constant written in a function or a field's value: the
+    /// function's or field's name and the constant's place.
+    sites: Vec<(String, Place)>,
+    /// The functions and fields whose masks a read of the file uses.
+    consumed: crate::HashSet<String>,
+    /// Names the file gives more than one function: which one a call
+    /// means is not known, so their constants stay findings.
+    ambiguous: crate::HashSet<String>,
+    /// Every function name of the file (to find [`Self::ambiguous`]).
+    defined: crate::HashSet<String>,
+}
+
+impl XxeOptions {
+    /// Read a file (or a chunk of one).
+    pub(crate) fn collect(&mut self, file: &syn::File, imports: &Imports) {
+        struct Sites<'o> {
+            o: &'o mut XxeOptions,
+            imports: &'o Imports,
+        }
+        impl Sites<'_> {
+            fn function(&mut self, name: &syn::Ident, block: &syn::Block) {
+                if !self.o.defined.insert(name.to_string()) {
+                    self.o.ambiguous.insert(name.to_string());
+                }
+                let places = option_constants_in(self.imports, |f| {
+                    syn::visit::Visit::visit_block(&mut Paths(f), block)
+                });
+                if !places.is_empty() {
+                    let name = name.to_string();
+                    self.o.fns.insert(name.clone());
+                    self.o
+                        .sites
+                        .extend(places.into_iter().map(|p| (name.clone(), p)));
+                }
+            }
+        }
+        impl<'ast> syn::visit::Visit<'ast> for Sites<'_> {
+            fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+                self.function(&f.sig.ident, &f.block);
+                syn::visit::visit_item_fn(self, f);
+            }
+            fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+                self.function(&f.sig.ident, &f.block);
+                syn::visit::visit_impl_item_fn(self, f);
+            }
+            fn visit_expr_struct(&mut self, s: &'ast syn::ExprStruct) {
+                for field in &s.fields {
+                    let syn::Member::Named(name) = &field.member else {
+                        continue;
+                    };
+                    let places = option_constants_in(self.imports, |f| {
+                        syn::visit::Visit::visit_expr(&mut Paths(f), &field.expr)
+                    });
+                    if !places.is_empty() {
+                        let name = name.to_string();
+                        self.o.fields.insert(name.clone());
+                        self.o
+                            .sites
+                            .extend(places.into_iter().map(|p| (name.clone(), p)));
+                    }
+                }
+                syn::visit::visit_expr_struct(self, s);
+            }
+        }
+        struct Vars<'o> {
+            o: &'o mut XxeOptions,
+            imports: &'o Imports,
+            /// The lines of the function being read.
+            current: (usize, usize),
+        }
+        impl Vars<'_> {
+            fn in_fn(&mut self, block: &syn::Block, visit: impl FnOnce(&mut Self)) {
+                let range = (
+                    start_of(block.brace_token.span.open()).0,
+                    start_of(block.brace_token.span.close()).0,
+                );
+                let outer = std::mem::replace(&mut self.current, range);
+                visit(self);
+                self.current = outer;
+            }
+        }
+        impl<'ast> syn::visit::Visit<'ast> for Vars<'_> {
+            fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+                self.in_fn(&f.block, |v| syn::visit::visit_item_fn(v, f));
+            }
+            fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+                self.in_fn(&f.block, |v| syn::visit::visit_impl_item_fn(v, f));
+            }
+            fn visit_local(&mut self, l: &'ast syn::Local) {
+                let pat = match &l.pat {
+                    syn::Pat::Type(t) => &*t.pat,
+                    p => p,
+                };
+                if let syn::Pat::Ident(id) = pat {
+                    let init = l.init.as_ref().map(|init| &*init.expr);
+                    let enables = init.is_some_and(|e| self.o.names_mask(self.imports, e));
+                    let mut names = Vec::new();
+                    if let Some(e) = init {
+                        origins(e, &mut names);
+                    }
+                    self.o.vars.push(OptionLet {
+                        function: self.current,
+                        name: id.ident.to_string(),
+                        line: start_of(l.let_token.span).0,
+                        enables,
+                        origins: names,
+                    });
+                }
+                syn::visit::visit_local(self, l);
+            }
+            fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+                // A read given a mask set up elsewhere uses what that mask
+                // came from.
+                let read = match &*c.func {
+                    Expr::Path(p) => READ_FNS.iter().find(|(f, _)| last_ident(&p.path) == *f),
+                    _ => None,
+                };
+                // A document written in the source is not reported (`call`
+                // below): a read of one uses no mask.
+                let read = read.filter(|(name, _)| {
+                    document(name, &c.args).is_none_or(|d| lit_str(document_text(d)).is_none())
+                });
+                if let Some(option) = read.and_then(|(_, index)| c.args.iter().nth(*index)) {
+                    let mut names = Vec::new();
+                    origins(option, &mut names);
+                    if let Some(v) = var_of(uncast(option)) {
+                        if let Some(l) = option_let(&self.o.vars, &v, start_of(option.span()).0) {
+                            names.extend(l.origins.iter().cloned());
+                        }
+                    }
+                    self.o.consumed.extend(names);
+                }
+                syn::visit::visit_expr_call(self, c);
+            }
+        }
+        syn::visit::Visit::visit_file(&mut Sites { o: self, imports }, file);
+        syn::visit::Visit::visit_file(
+            &mut Vars {
+                o: self,
+                imports,
+                current: (0, 0),
+            },
+            file,
+        );
+    }
+
+    /// Is `e` an option mask turning entities or DTDs on: one naming such
+    /// a constant, a call of a function of the file naming one, or a field
+    /// given one?
+    fn names_mask(&self, imports: &Imports, e: &Expr) -> bool {
+        names_option_constant(imports, e) || self.uses_option_fn(e) || self.reads_option_field(e)
+    }
+
+    /// `feed_options(lenient)`, `Self::options()`: a call of one of the
+    /// file's functions that name an option constant.
+    fn uses_option_fn(&self, e: &Expr) -> bool {
+        match peel(e) {
+            Expr::Call(c) => {
+                matches!(&*c.func, Expr::Path(p) if self.fns.contains(&last_ident(&p.path)))
+            }
+            Expr::MethodCall(m) => self.fns.contains(&m.method.to_string()),
+            Expr::Binary(b) => self.uses_option_fn(&b.left) || self.uses_option_fn(&b.right),
+            Expr::Cast(c) => self.uses_option_fn(&c.expr),
+            _ => false,
+        }
+    }
+
+    /// `self.options`: a field some struct literal of the file gives a
+    /// value naming an option constant.
+    fn reads_option_field(&self, e: &Expr) -> bool {
+        match peel(e) {
+            Expr::Field(f) => {
+                matches!(&f.member, syn::Member::Named(n) if self.fields.contains(&n.to_string()))
+            }
+            Expr::Binary(b) => {
+                self.reads_option_field(&b.left) || self.reads_option_field(&b.right)
+            }
+            Expr::Cast(c) => self.reads_option_field(&c.expr),
+            _ => false,
+        }
+    }
+
+    /// Is the constant at `at` part of a mask that a read of the file
+    /// uses (the read is reported instead)?
+    fn used_by_a_read(&self, at: Place) -> bool {
+        self.sites.iter().any(|(owner, place)| {
+            *place == at && self.consumed.contains(owner) && !self.ambiguous.contains(owner)
+        })
+    }
+}
+
+/// The document a read function is given (`xmlCtxt*` take the context
+/// first; `xmlCtxtUseOptions` reads none).
+fn document<'e>(
+    read: &str,
+    args: &'e syn::punctuated::Punctuated<Expr, syn::Token![,]>,
+) -> Option<&'e Expr> {
+    match read {
+        "xmlCtxtUseOptions" => None,
+        l if l.starts_with("xmlCtxt") => args.iter().nth(1),
+        _ => args.first(),
+    }
+}
+
+/// `opts as c_int` -> `opts`.
+fn uncast(e: &Expr) -> &Expr {
+    match peel(e) {
+        Expr::Cast(c) => &c.expr,
+        other => other,
     }
 }
 
@@ -244,6 +431,9 @@ impl super::Check for Check {
         });
         if let Some(constant) = hit {
             let span = path.span();
+            if a.xxe.used_by_a_read(start_of(span)) {
+                return;
+            }
             a.report(
                 cx.as_deref(),
                 id::XXE,
@@ -279,19 +469,15 @@ impl super::Check for Check {
         if let Some((_, index)) = READ_FNS.iter().find(|(f, _)| *f == call.last) {
             let option = call.expr.args.iter().nth(*index);
             let mask = option.and_then(literal_mask);
-            let named = option.is_some_and(names_option_constant);
-            // A mask set up away from the call: a local bound to one (its
-            // `let` line), or what a function of the file naming one returns.
+            // A mask named in the call, or set up away from it: a local
+            // bound to one (its `let` line), what a function of the file
+            // naming one returns, or a field given one.
+            let named = option.is_some_and(|o| a.xxe.names_mask(&a.imports, o));
             let bound = option.and_then(|o| {
-                // `opts as c_int`
-                let v = var_of(match peel(o) {
-                    Expr::Cast(c) => &c.expr,
-                    other => other,
-                })?;
-                option_let(&a.xxe_option_vars, &v, start_of(o.span()).0)
+                let v = var_of(uncast(o))?;
+                option_let(&a.xxe.vars, &v, start_of(o.span()).0).map(|l| l.line)
             });
-            let returned = option.is_some_and(|o| calls_option_fn(&a.xxe_option_fns, o));
-            if !(mask.is_some_and(|m| m & 0b110 != 0) || named || bound.is_some() || returned) {
+            if !(mask.is_some_and(|m| m & 0b110 != 0) || named || bound.is_some()) {
                 return;
             }
             // Judged here, on the document: the option constants named in
@@ -310,11 +496,7 @@ impl super::Check for Check {
             a.findings.extend(unit);
             // The document read (`xmlCtxt*` take the context first): text
             // written in the source is not an attacker's.
-            let input = match call.last {
-                "xmlCtxtUseOptions" => None,
-                l if l.starts_with("xmlCtxt") => call.expr.args.iter().nth(1),
-                _ => call.expr.args.first(),
-            };
+            let input = document(call.last, &call.expr.args);
             let written = input.is_some_and(|e| {
                 let e = document_text(e);
                 lit_str(e).is_some() || literal_held(cx, e).is_some()

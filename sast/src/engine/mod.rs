@@ -452,12 +452,9 @@ pub struct FileAnalyzer<'a> {
     /// by name: a request to what they return goes without TLS; and its
     /// constants and statics holding an `http://` URL to another machine.
     pub(crate) http_url_fns: HashSet<String>,
-    /// libxml2 option masks set up away from the read that uses them: the
-    /// file's functions that name an option constant turning entities or
-    /// DTDs on (`fn feed_options(..) -> c_int`), and locals bound to one
-    /// or to such a call, as `(function, local, line of the let)`.
-    pub(crate) xxe_option_fns: HashSet<String>,
-    pub(crate) xxe_option_vars: Vec<crate::checks::OptionLet>,
+    /// libxml2 option masks set up away from the read that uses them
+    /// (`crate::checks::XxeOptions`).
+    pub(crate) xxe: crate::checks::XxeOptions,
     /// Types with a rustls `ServerCertVerifier`/`ClientCertVerifier` impl
     /// in this file, and whether it accepts every certificate.
     pub(crate) verifiers: HashMap<String, bool>,
@@ -1178,8 +1175,7 @@ impl<'a> FileAnalyzer<'a> {
             other_consts: HashSet::default(),
             literal_fields: HashMap::default(),
             http_url_fns: HashSet::default(),
-            xxe_option_fns: HashSet::default(),
-            xxe_option_vars: Vec::new(),
+            xxe: Default::default(),
             verifiers: HashMap::default(),
             verifier_places: HashMap::default(),
             send_sync_facts: Default::default(),
@@ -1266,11 +1262,7 @@ impl<'a> FileAnalyzer<'a> {
             crate::checks::collect_http_url_fns(file, &mut self.http_url_fns);
         }
         if self.source.contains("XML_PARSE") {
-            crate::checks::collect_xxe_options(
-                file,
-                &mut self.xxe_option_fns,
-                &mut self.xxe_option_vars,
-            );
+            self.xxe.collect(file, &self.imports);
         }
     }
 
