@@ -67,11 +67,33 @@ impl super::Check for Check {
         if websocket_accept(a, span.start().line) {
             hits.retain(|(_, rule)| !(rule.rule == id::BROKEN_HASH && is_sha1(resolved)));
         }
+        if cx.as_deref().is_some_and(names_a_non_security_digest) {
+            hits.retain(|(_, rule)| rule.rule != id::BROKEN_HASH);
+        }
         for (_, rule) in hits {
             let message = format!("{} (`{}`)", rule.message, short(resolved));
             a.report(cx.as_deref(), rule.rule, span, span, message);
         }
     }
+}
+
+/// A function that names what it computes as an identifier no attacker
+/// gains by colliding, and is given nothing secret: an HTTP cache
+/// validator (`avatar_etag`), a cache key, a shard or bucket index, or a
+/// Gravatar URL (whose API hashes the e-mail address with MD5), with no
+/// parameter or local so far named like a secret (a credential or key). A
+/// broken hash there is no `broken-hash`; a password or private value
+/// hashed with it is still `weak-hash`, which does not look at the
+/// function's name.
+fn names_a_non_security_digest(cx: &FnCx) -> bool {
+    const WORDS: &[&str] = &["etag", "cache", "shard", "bucket", "gravatar"];
+    crate::patterns::ident_words(&cx.name)
+        .iter()
+        .any(|w| WORDS.contains(&w.as_str()))
+        && !cx
+            .vars
+            .keys()
+            .any(|v| crate::patterns::is_secret_name(v))
 }
 
 /// RFC 6455's key for the `Sec-WebSocket-Accept` header, which the
