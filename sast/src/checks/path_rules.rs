@@ -90,10 +90,7 @@ fn names_a_non_security_digest(cx: &FnCx) -> bool {
     crate::patterns::ident_words(&cx.name)
         .iter()
         .any(|w| WORDS.contains(&w.as_str()))
-        && !cx
-            .vars
-            .keys()
-            .any(|v| crate::patterns::is_secret_name(v))
+        && !cx.vars.keys().any(|v| crate::patterns::is_secret_name(v))
 }
 
 /// RFC 6455's key for the `Sec-WebSocket-Accept` header, which the

@@ -624,6 +624,26 @@ impl FileAnalyzer<'_> {
         m: &syn::ExprMethodCall,
         as_receiver: bool,
     ) -> Taint {
+        // `candidate.starts_with(&base).then_some(candidate)`: the value is
+        // given only when the check holds, as in `if check { Some(..) }`.
+        if m.method == "then_some" || m.method == "then" {
+            let mut guards = Vec::new();
+            if !self.guards(cx, &m.receiver, &mut guards) && !guards.is_empty() {
+                let saved = cx.validated(&guards);
+                let t = self.eval_method_call(cx, m, as_receiver);
+                cx.restore(saved);
+                return t;
+            }
+        }
+        self.eval_method_call(cx, m, as_receiver)
+    }
+
+    fn eval_method_call(
+        &mut self,
+        cx: &mut FnCx,
+        m: &syn::ExprMethodCall,
+        as_receiver: bool,
+    ) -> Taint {
         let recv = self.eval_ctx(cx, &m.receiver, true);
         let mut closure_taint = recv;
         if matches!(m.method.to_string().as_str(), "map" | "and_then" | "then")

@@ -478,6 +478,20 @@ impl FileAnalyzer<'_> {
             var.header_built = crate::checks::built_header_value(cx, &init.expr);
             var.lit_false = lit_bool(&init.expr) == Some(false);
             var.dynamic_list = self.is_dynamic_list(&init.expr);
+            if matches!(
+                peel(&init.expr),
+                Expr::MethodCall(_)
+                    | Expr::Call(_)
+                    | Expr::Binary(_)
+                    | Expr::Unary(_)
+                    | Expr::Macro(_)
+            ) {
+                let mut guards = Vec::new();
+                let negated = self.guards(cx, &init.expr, &mut guards);
+                if !guards.is_empty() {
+                    var.guards = Some(std::rc::Rc::new((guards, negated)));
+                }
+            }
             // `let t = (name, password)`: `t.1` holds the secret, `t.0` not.
             if let (Some(name), Expr::Tuple(t)) = (name.as_deref(), peel(&init.expr)) {
                 for (i, e) in t.elems.iter().enumerate() {
@@ -1011,23 +1025,8 @@ impl FileAnalyzer<'_> {
         self.eval(cx, &i.cond);
         let mut guards = Vec::new();
         let negated = self.guards(cx, &i.cond, &mut guards);
-        let apply = |cx: &mut FnCx, guards: &[(String, u16)]| -> Vec<(String, Taint)> {
-            let mut saved = Vec::new();
-            for (name, kinds) in guards {
-                if let Some(var) = cx.vars.get_mut(name) {
-                    saved.push((name.clone(), var.taint));
-                    var.taint = var.taint.without(*kinds);
-                }
-            }
-            saved
-        };
-        let restore = |cx: &mut FnCx, saved: Vec<(String, Taint)>| {
-            for (name, taint) in saved {
-                if let Some(var) = cx.vars.get_mut(&name) {
-                    var.taint = taint;
-                }
-            }
-        };
+        let apply = |cx: &mut FnCx, guards: &[(String, u16)]| cx.validated(guards);
+        let restore = |cx: &mut FnCx, saved: Vec<(String, Taint)>| cx.restore(saved);
         let then_taint = if negated {
             self.eval_block(cx, &i.then_branch)
         } else {
@@ -1160,14 +1159,8 @@ impl FileAnalyzer<'_> {
                         }
                     }
                     "all" => {
-                        let (methods, root) = chain(&m.receiver);
-                        if methods
-                            .first()
-                            .is_some_and(|c| c.method == "chars" || c.method == "bytes")
-                        {
-                            if let Some(v) = var_of(root) {
-                                out.push((v, INJECTION));
-                            }
+                        if let Some(v) = all_accepted(m) {
+                            out.push((v, INJECTION));
                         }
                     }
                     "is_match" => {
@@ -1175,7 +1168,16 @@ impl FileAnalyzer<'_> {
                             out.push((v, INJECTION));
                         }
                     }
-                    _ => {}
+                    // `self.plain_name(&x)`: a validator of the file.
+                    _ => {
+                        if let Some(positions) = self.validator_fns.get(&name) {
+                            for arg in positions.iter().filter_map(|&i| m.args.iter().nth(i)) {
+                                if let Some(v) = var_of(arg) {
+                                    out.push((v, INJECTION));
+                                }
+                            }
+                        }
+                    }
                 }
                 false
             }
@@ -1187,11 +1189,33 @@ impl FileAnalyzer<'_> {
                 }
                 false
             }
+            // `if clean { .. }`: a bool bound to a check is that check.
+            Expr::Path(p) => {
+                let held = p
+                    .path
+                    .get_ident()
+                    .and_then(|v| cx.vars.get(&v.to_string()))
+                    .and_then(|v| v.guards.clone());
+                match held {
+                    Some(held) => {
+                        out.extend(held.0.iter().cloned());
+                        held.1
+                    }
+                    None => false,
+                }
+            }
             Expr::Call(c) => {
-                // `is_valid_name(&x)`, `validate(&x)`, `is_safe_path(&p)`.
+                // `is_valid_name(&x)`, `validate(&x)`, `is_safe_path(&p)`,
+                // and the file's own validators (`plain_name(&x)`).
                 if let Expr::Path(p) = &*c.func {
                     let name = last_ident(&p.path);
-                    if name.starts_with("is_valid")
+                    if let Some(positions) = self.validator_fns.get(&name) {
+                        for arg in positions.iter().filter_map(|&i| c.args.iter().nth(i)) {
+                            if let Some(v) = var_of(arg) {
+                                out.push((v, INJECTION));
+                            }
+                        }
+                    } else if name.starts_with("is_valid")
                         || name.starts_with("is_safe")
                         || name.starts_with("is_allowed")
                         || name.starts_with("validate")
@@ -1225,6 +1249,103 @@ impl FileAnalyzer<'_> {
             })
             .collect()
     }
+}
+
+/// `name.chars().all(..)`, `name.bytes().all(..)`, and
+/// `Path::new(name).components().all(|c| matches!(c, Component::Normal(_)))`
+/// (no root, no `..`): an acceptance test of every character or
+/// component; the tested variable.
+fn all_accepted(m: &syn::ExprMethodCall) -> Option<String> {
+    let (methods, root) = chain(&m.receiver);
+    let first = methods.first()?;
+    match first.method.to_string().as_str() {
+        "chars" | "bytes" => var_of(root),
+        "components"
+            if m.args.first().is_some_and(|a| {
+                quote::ToTokens::to_token_stream(a)
+                    .to_string()
+                    .contains("Normal")
+            }) =>
+        {
+            var_of(root).or_else(|| match peel(root) {
+                // `Path::new(name)`, `PathBuf::from(name)`
+                Expr::Call(c) if c.args.len() == 1 => c.args.first().and_then(var_of),
+                _ => None,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// Does `e`, true, mean that `param` passed an acceptance test
+/// (`all_accepted`, a negated `path_rejection`, either side of `&&`)?
+fn accepts(e: &Expr, param: &str) -> bool {
+    match peel(e) {
+        Expr::MethodCall(m) if m.method == "all" => all_accepted(m).as_deref() == Some(param),
+        Expr::Unary(u) if matches!(u.op, syn::UnOp::Not(_)) => {
+            path_rejection(&u.expr).as_deref() == Some(param)
+        }
+        Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_)) => {
+            accepts(&b.left, param) || accepts(&b.right, param)
+        }
+        _ => false,
+    }
+}
+
+/// [`FileAnalyzer::validator_fns`]: functions and methods returning `bool`
+/// whose last expression accepts one of their parameters.
+pub(crate) fn collect_validators(file: &syn::File, out: &mut HashMap<String, Vec<usize>>) {
+    struct Validators<'o> {
+        out: &'o mut HashMap<String, Vec<usize>>,
+        /// Every function name met, and whether it was met twice.
+        seen: HashMap<String, bool>,
+    }
+    impl Validators<'_> {
+        fn function(&mut self, sig: &syn::Signature, block: &syn::Block) {
+            let name = sig.ident.to_string();
+            if let Some(twice) = self.seen.get_mut(&name) {
+                *twice = true;
+                self.out.remove(&name);
+                return;
+            }
+            self.seen.insert(name.clone(), false);
+            let returns_bool = matches!(&sig.output, syn::ReturnType::Type(_, t)
+                if matches!(&**t, syn::Type::Path(p) if p.path.is_ident("bool")));
+            if !returns_bool {
+                return;
+            }
+            let Some(syn::Stmt::Expr(tail, None)) = block.stmts.last() else {
+                return;
+            };
+            let params = sig.inputs.iter().filter_map(|input| match input {
+                syn::FnArg::Typed(pt) => Some(pt),
+                syn::FnArg::Receiver(_) => None,
+            });
+            let accepted: Vec<usize> = params
+                .enumerate()
+                .filter(|(_, pt)| {
+                    matches!(strip_pat_type(&pt.pat), Pat::Ident(pi) if accepts(tail, &pi.ident.to_string()))
+                })
+                .map(|(i, _)| i)
+                .collect();
+            if !accepted.is_empty() {
+                self.out.insert(name, accepted);
+            }
+        }
+    }
+    impl<'ast> syn::visit::Visit<'ast> for Validators<'_> {
+        fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+            self.function(&f.sig, &f.block);
+            syn::visit::visit_item_fn(self, f);
+        }
+        fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+            self.function(&f.sig, &f.block);
+            syn::visit::visit_impl_item_fn(self, f);
+        }
+    }
+    // Names already read in another chunk of the file count as met.
+    let seen = out.keys().map(|k| (k.clone(), false)).collect();
+    syn::visit::Visit::visit_file(&mut Validators { out, seen }, file);
 }
 
 /// `p.contains("..")`, `p.starts_with('/')`, `p.is_absolute()`: a test that

@@ -116,7 +116,16 @@ pub(crate) struct Var {
     /// Bound to a list (`vec![..]`, `[..]`) with an element that is not a
     /// literal: a membership test against it does not bound the value.
     pub(crate) dynamic_list: bool,
+    /// A `bool` bound to a check (`let clean = p.components().all(..)`):
+    /// the variables it validates, and whether it holds its guard when
+    /// false (a rejection test), as `FileAnalyzer::guards` gives them;
+    /// `if clean { .. }` is then that check.
+    pub(crate) guards: Option<std::rc::Rc<HeldGuards>>,
 }
+
+/// What a `bool` local's check validates ([`Var::guards`]): the variables
+/// and kinds, and whether it holds when false.
+pub(crate) type HeldGuards = (Vec<(String, u16)>, bool);
 
 /// Line, column, kind, and whether the source is local.
 pub(crate) type FlowPlace = (usize, usize, u16, bool);
@@ -317,6 +326,28 @@ pub(crate) struct FnCx {
 }
 
 impl FnCx {
+    /// Clean the variables `guards` validates of the kinds each is
+    /// validated for; returns their taints before, for [`Self::restore`].
+    pub(crate) fn validated(&mut self, guards: &[(String, u16)]) -> Vec<(String, Taint)> {
+        let mut saved = Vec::new();
+        for (name, kinds) in guards {
+            if let Some(var) = self.vars.get_mut(name) {
+                saved.push((name.clone(), var.taint));
+                var.taint = var.taint.without(*kinds);
+            }
+        }
+        saved
+    }
+
+    /// Give back the taints [`Self::validated`] took.
+    pub(crate) fn restore(&mut self, saved: Vec<(String, Taint)>) {
+        for (name, taint) in saved {
+            if let Some(var) = self.vars.get_mut(&name) {
+                var.taint = taint;
+            }
+        }
+    }
+
     pub(crate) fn add_source(&mut self, what: impl Into<String>, line: usize) -> Taint {
         self.push_source(what.into(), line, false)
     }
@@ -452,6 +483,13 @@ pub struct FileAnalyzer<'a> {
     /// by name: a request to what they return goes without TLS; and its
     /// constants and statics holding an `http://` URL to another machine.
     pub(crate) http_url_fns: HashSet<String>,
+    /// Functions and methods of the file, by name, that return `bool` and
+    /// end in an acceptance test of a parameter (`fn plain_name(name:
+    /// &str) -> bool { Path::new(name).components().all(..Normal..) }`),
+    /// with the positions of the parameters tested (after `self`):
+    /// `if !plain_name(&x) { return }` validates `x`. A name the file
+    /// gives two functions is none.
+    pub(crate) validator_fns: HashMap<String, Vec<usize>>,
     /// libxml2 option masks set up away from the read that uses them
     /// (`crate::checks::XxeOptions`).
     pub(crate) xxe: crate::checks::XxeOptions,
@@ -1175,6 +1213,7 @@ impl<'a> FileAnalyzer<'a> {
             other_consts: HashSet::default(),
             literal_fields: HashMap::default(),
             http_url_fns: HashSet::default(),
+            validator_fns: HashMap::default(),
             xxe: Default::default(),
             verifiers: HashMap::default(),
             verifier_places: HashMap::default(),
@@ -1260,6 +1299,9 @@ impl<'a> FileAnalyzer<'a> {
         }
         if self.source.contains("http://") {
             crate::checks::collect_http_url_fns(file, &mut self.http_url_fns);
+        }
+        if self.source.contains("-> bool") {
+            crate::engine::eval::collect_validators(file, &mut self.validator_fns);
         }
         if self.source.contains("XML_PARSE") {
             self.xxe.collect(file, &self.imports);
