@@ -77,20 +77,64 @@ impl super::Check for Check {
     }
 }
 
-/// A function that names what it computes as an identifier no attacker
-/// gains by colliding, and is given nothing secret: an HTTP cache
-/// validator (`avatar_etag`), a cache key, a shard or bucket index, or a
-/// Gravatar URL (whose API hashes the e-mail address with MD5), with no
-/// parameter or local so far named like a secret (a credential or key). A
-/// broken hash there is no `broken-hash`; a password or private value
-/// hashed with it is still `weak-hash`, which does not look at the
-/// function's name.
+/// A function that names what it computes as an identifier nobody gains
+/// by colliding: an HTTP cache validator (`avatar_etag`), a Gravatar URL
+/// (whose API hashes the e-mail address with MD5), or a cache key, shard
+/// or bucket index (`cache_key`, `shard_of`: two of cache, shard, bucket,
+/// key, index, id, of, for), with no word of a security use in its name
+/// (auth, sign, verify, check, integrity, password, token, secret,
+/// session, login, credential) and no parameter or local so far named
+/// like a credential (`patterns::is_secret_name`, or pw, pwd, pass, key
+/// material: `sig`, `hmac`, `salt`, `expected`). A broken hash there is no
+/// `broken-hash`; a password or private value hashed with it is still
+/// `weak-hash`, which does not look at the function's name.
 fn names_a_non_security_digest(cx: &FnCx) -> bool {
-    const WORDS: &[&str] = &["etag", "cache", "shard", "bucket", "gravatar"];
-    crate::patterns::ident_words(&cx.name)
-        .iter()
-        .any(|w| WORDS.contains(&w.as_str()))
-        && !cx.vars.keys().any(|v| crate::patterns::is_secret_name(v))
+    const SECURITY: &[&str] = &[
+        "auth",
+        "sign",
+        "signed",
+        "signature",
+        "verify",
+        "check",
+        "integrity",
+        "password",
+        "passwd",
+        "token",
+        "secret",
+        "session",
+        "login",
+        "credential",
+        "credentials",
+        "hmac",
+        "mac",
+        "nonce",
+    ];
+    const SHORT_SECRETS: &[&str] = &[
+        "pw", "pwd", "pass", "creds", "cred", "sig", "hmac", "mac", "salt", "pepper", "expected",
+    ];
+    let words = crate::patterns::ident_words(&cx.name);
+    let has = |w: &str| words.iter().any(|x| x == w);
+    let named = has("etag")
+        || has("gravatar")
+        || (["cache", "shard", "bucket"].iter().any(|w| has(w))
+            && words
+                .iter()
+                .filter(|w| {
+                    matches!(
+                        w.as_str(),
+                        "cache" | "shard" | "bucket" | "key" | "index" | "id" | "of" | "for"
+                    )
+                })
+                .count()
+                >= 2);
+    named
+        && !words.iter().any(|w| SECURITY.contains(&w.as_str()))
+        && !cx.vars.keys().any(|v| {
+            crate::patterns::is_secret_name(v)
+                || crate::patterns::ident_words(v)
+                    .iter()
+                    .any(|w| SHORT_SECRETS.contains(&w.as_str()))
+        })
 }
 
 /// RFC 6455's key for the `Sec-WebSocket-Accept` header, which the

@@ -126,16 +126,28 @@ impl<'ast> syn::visit::Visit<'ast> for Paths<'_> {
     }
 }
 
+/// Where an option mask is set up: a function of the file (by name) or a
+/// field a struct literal sets (`Type.field`). Two namespaces: a getter
+/// `fn options(&self)` is not the field `options`; and another struct's
+/// field of the same name is another field.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Owner {
+    Fn(String),
+    Field(String),
+}
+
 /// A `let` of a local in a function (its lines), whether its value is an
-/// option mask turning entities or DTDs on, and the names of the functions
-/// called and fields read in that value.
+/// option mask turning entities or DTDs on, the functions called and
+/// fields read in that value, and whether it is text written in the
+/// source.
 #[derive(Clone, Debug)]
 struct OptionLet {
     function: (usize, usize),
     name: String,
     line: usize,
     enables: bool,
-    origins: Vec<String>,
+    origins: Vec<Owner>,
+    literal: bool,
 }
 
 /// The binding of `name` that `at` reads when that binding's value enables
@@ -143,32 +155,52 @@ struct OptionLet {
 /// function around it (a later or shadowing `let`, or one in another
 /// function of the same name, decides nothing here).
 fn option_let<'l>(lets: &'l [OptionLet], name: &str, at: usize) -> Option<&'l OptionLet> {
+    binding(lets, name, at).filter(|l| l.enables)
+}
+
+/// The `let` of `name` that `at` reads (see [`option_let`]).
+fn binding<'l>(lets: &'l [OptionLet], name: &str, at: usize) -> Option<&'l OptionLet> {
     lets.iter()
         .filter(|l| l.name == name && l.line < at && l.function.0 <= at && at <= l.function.1)
         .max_by_key(|l| (l.function.0, l.line))
-        .filter(|l| l.enables)
+}
+
+/// Text written in the source: a string or byte-string literal.
+fn is_text_literal(e: &Expr) -> bool {
+    lit_str(e).is_some()
+        || matches!(
+            peel(e),
+            Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::ByteStr(_),
+                ..
+            })
+        )
 }
 
 /// The names of the functions called and the fields read in an option
 /// mask (`feed_options(lenient) | X`, `self.options`, `self.options()`).
-fn origins(e: &Expr, out: &mut Vec<String>) {
+fn origins(e: &Expr, self_ty: Option<&str>, out: &mut Vec<Owner>) {
     match peel(e) {
         Expr::Call(c) => {
             if let Expr::Path(p) = &*c.func {
-                out.push(last_ident(&p.path));
+                out.push(Owner::Fn(last_ident(&p.path)));
             }
         }
-        Expr::MethodCall(m) => out.push(m.method.to_string()),
+        Expr::MethodCall(m) => out.push(Owner::Fn(m.method.to_string())),
+        // `self.options` in an `impl` of its type (another receiver's
+        // type is not known: its field uses nothing).
         Expr::Field(f) => {
-            if let syn::Member::Named(name) = &f.member {
-                out.push(name.to_string());
+            if let (syn::Member::Named(name), Some(ty)) = (&f.member, self_ty) {
+                if var_of(&f.base).as_deref() == Some("self") {
+                    out.push(Owner::Field(format!("{ty}.{name}")));
+                }
             }
         }
         Expr::Binary(b) => {
-            origins(&b.left, out);
-            origins(&b.right, out);
+            origins(&b.left, self_ty, out);
+            origins(&b.right, self_ty, out);
         }
-        Expr::Cast(c) => origins(&c.expr, out),
+        Expr::Cast(c) => origins(&c.expr, self_ty, out),
         _ => {}
     }
 }
@@ -193,10 +225,11 @@ pub(crate) struct XxeOptions {
     /// Locals of the file's functions, with what they are bound to.
     vars: Vec<OptionLet>,
     /// Each option constant written in a function or a field's value: the
-    /// function's or field's name and the constant's place.
-    sites: Vec<(String, Place)>,
-    /// The functions and fields whose masks a read of the file uses.
-    consumed: crate::HashSet<String>,
+    /// function or field and the constant's place.
+    sites: Vec<(Owner, Place)>,
+    /// The functions and fields whose masks a reported read of the file's
+    /// own (not test) code uses.
+    consumed: crate::HashSet<Owner>,
     /// Names the file gives more than one function: which one a call
     /// means is not known, so their constants stay findings.
     ambiguous: crate::HashSet<String>,
@@ -210,6 +243,8 @@ impl XxeOptions {
         struct Sites<'o> {
             o: &'o mut XxeOptions,
             imports: &'o Imports,
+            /// The type of the `impl` being read.
+            self_ty: Option<String>,
         }
         impl Sites<'_> {
             fn function(&mut self, name: &syn::Ident, block: &syn::Block) {
@@ -222,13 +257,19 @@ impl XxeOptions {
                 if !places.is_empty() {
                     let name = name.to_string();
                     self.o.fns.insert(name.clone());
+                    let owner = Owner::Fn(name);
                     self.o
                         .sites
-                        .extend(places.into_iter().map(|p| (name.clone(), p)));
+                        .extend(places.into_iter().map(|p| (owner.clone(), p)));
                 }
             }
         }
         impl<'ast> syn::visit::Visit<'ast> for Sites<'_> {
+            fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+                let outer = std::mem::replace(&mut self.self_ty, impl_type(i));
+                syn::visit::visit_item_impl(self, i);
+                self.self_ty = outer;
+            }
             fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
                 self.function(&f.sig.ident, &f.block);
                 syn::visit::visit_item_fn(self, f);
@@ -238,6 +279,10 @@ impl XxeOptions {
                 syn::visit::visit_impl_item_fn(self, f);
             }
             fn visit_expr_struct(&mut self, s: &'ast syn::ExprStruct) {
+                let ty = match last_ident(&s.path) {
+                    t if t == "Self" => self.self_ty.clone(),
+                    t => Some(t),
+                };
                 for field in &s.fields {
                     let syn::Member::Named(name) = &field.member else {
                         continue;
@@ -248,9 +293,11 @@ impl XxeOptions {
                     if !places.is_empty() {
                         let name = name.to_string();
                         self.o.fields.insert(name.clone());
+                        let owner =
+                            Owner::Field(format!("{}.{name}", ty.as_deref().unwrap_or("?")));
                         self.o
                             .sites
-                            .extend(places.into_iter().map(|p| (name.clone(), p)));
+                            .extend(places.into_iter().map(|p| (owner.clone(), p)));
                     }
                 }
                 syn::visit::visit_expr_struct(self, s);
@@ -261,6 +308,8 @@ impl XxeOptions {
             imports: &'o Imports,
             /// The lines of the function being read.
             current: (usize, usize),
+            /// The type of the `impl` being read.
+            self_ty: Option<String>,
         }
         impl Vars<'_> {
             fn in_fn(&mut self, block: &syn::Block, visit: impl FnOnce(&mut Self)) {
@@ -273,12 +322,28 @@ impl XxeOptions {
                 self.current = outer;
             }
         }
+        // Test code is not analysed: a read there reports nothing, so it
+        // uses no mask (red team rt48).
         impl<'ast> syn::visit::Visit<'ast> for Vars<'_> {
+            fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+                let outer = std::mem::replace(&mut self.self_ty, impl_type(i));
+                syn::visit::visit_item_impl(self, i);
+                self.self_ty = outer;
+            }
             fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
-                self.in_fn(&f.block, |v| syn::visit::visit_item_fn(v, f));
+                if !f.attrs.iter().any(crate::engine::is_test_attr) {
+                    self.in_fn(&f.block, |v| syn::visit::visit_item_fn(v, f));
+                }
             }
             fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
-                self.in_fn(&f.block, |v| syn::visit::visit_impl_item_fn(v, f));
+                if !f.attrs.iter().any(crate::engine::is_test_attr) {
+                    self.in_fn(&f.block, |v| syn::visit::visit_impl_item_fn(v, f));
+                }
+            }
+            fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
+                if !m.attrs.iter().any(crate::engine::is_test_attr) {
+                    syn::visit::visit_item_mod(self, m);
+                }
             }
             fn visit_local(&mut self, l: &'ast syn::Local) {
                 let pat = match &l.pat {
@@ -290,7 +355,7 @@ impl XxeOptions {
                     let enables = init.is_some_and(|e| self.o.names_mask(self.imports, e));
                     let mut names = Vec::new();
                     if let Some(e) = init {
-                        origins(e, &mut names);
+                        origins(e, self.self_ty.as_deref(), &mut names);
                     }
                     self.o.vars.push(OptionLet {
                         function: self.current,
@@ -298,6 +363,7 @@ impl XxeOptions {
                         line: start_of(l.let_token.span).0,
                         enables,
                         origins: names,
+                        literal: init.is_some_and(is_text_literal),
                     });
                 }
                 syn::visit::visit_local(self, l);
@@ -309,30 +375,57 @@ impl XxeOptions {
                     Expr::Path(p) => READ_FNS.iter().find(|(f, _)| last_ident(&p.path) == *f),
                     _ => None,
                 };
-                // A document written in the source is not reported (`call`
-                // below): a read of one uses no mask.
+                // A document written in the source, or a local bound to
+                // one, is not reported (`call` below): a read of one uses
+                // no mask.
                 let read = read.filter(|(name, _)| {
-                    document(name, &c.args).is_none_or(|d| lit_str(document_text(d)).is_none())
+                    document(name, &c.args).is_none_or(|d| {
+                        let d = document_text(d);
+                        !is_text_literal(d)
+                            && !var_of(d).is_some_and(|v| {
+                                binding(&self.o.vars, &v, start_of(d.span()).0)
+                                    .is_some_and(|l| l.literal)
+                            })
+                    })
                 });
                 if let Some(option) = read.and_then(|(_, index)| c.args.iter().nth(*index)) {
+                    // Only a read that is reported (its mask turns entities
+                    // on) uses its mask's functions and fields, and only
+                    // those that name a constant.
                     let mut names = Vec::new();
-                    origins(option, &mut names);
+                    if self.o.names_mask(self.imports, option) {
+                        origins(option, self.self_ty.as_deref(), &mut names);
+                    }
                     if let Some(v) = var_of(uncast(option)) {
                         if let Some(l) = option_let(&self.o.vars, &v, start_of(option.span()).0) {
                             names.extend(l.origins.iter().cloned());
                         }
                     }
-                    self.o.consumed.extend(names);
+                    let o = &mut *self.o;
+                    let sets_mask = |owner: &Owner| match owner {
+                        Owner::Fn(n) => o.fns.contains(n),
+                        Owner::Field(_) => o.sites.iter().any(|(site, _)| site == owner),
+                    };
+                    let used: Vec<Owner> = names.into_iter().filter(|n| sets_mask(n)).collect();
+                    o.consumed.extend(used);
                 }
                 syn::visit::visit_expr_call(self, c);
             }
         }
-        syn::visit::Visit::visit_file(&mut Sites { o: self, imports }, file);
+        syn::visit::Visit::visit_file(
+            &mut Sites {
+                o: self,
+                imports,
+                self_ty: None,
+            },
+            file,
+        );
         syn::visit::Visit::visit_file(
             &mut Vars {
                 o: self,
                 imports,
                 current: (0, 0),
+                self_ty: None,
             },
             file,
         );
@@ -378,7 +471,9 @@ impl XxeOptions {
     /// uses (the read is reported instead)?
     fn used_by_a_read(&self, at: Place) -> bool {
         self.sites.iter().any(|(owner, place)| {
-            *place == at && self.consumed.contains(owner) && !self.ambiguous.contains(owner)
+            *place == at
+                && self.consumed.contains(owner)
+                && !matches!(owner, Owner::Fn(n) if self.ambiguous.contains(n))
         })
     }
 }
@@ -393,6 +488,15 @@ fn document<'e>(
         "xmlCtxtUseOptions" => None,
         l if l.starts_with("xmlCtxt") => args.iter().nth(1),
         _ => args.first(),
+    }
+}
+
+/// The last segment of an `impl`'s type (`impl SamlReader`, `impl<T>
+/// Reader<T>`).
+fn impl_type(i: &syn::ItemImpl) -> Option<String> {
+    match &*i.self_ty {
+        syn::Type::Path(p) => Some(last_ident(&p.path)),
+        _ => None,
     }
 }
 

@@ -626,7 +626,12 @@ impl FileAnalyzer<'_> {
     ) -> Taint {
         // `candidate.starts_with(&base).then_some(candidate)`: the value is
         // given only when the check holds, as in `if check { Some(..) }`.
-        if m.method == "then_some" || m.method == "then" {
+        // `then_some`'s argument is evaluated whatever the check says
+        // (`ok.then_some(fs::remove_file(p))` removes it anyway): only a
+        // value read as it is counts (red team rt48).
+        let lazy = m.method == "then"
+            || (m.method == "then_some" && m.args.first().is_some_and(|a| var_of(a).is_some()));
+        if lazy {
             let mut guards = Vec::new();
             if !self.guards(cx, &m.receiver, &mut guards) && !guards.is_empty() {
                 let saved = cx.validated(&guards);
@@ -816,6 +821,7 @@ impl FileAnalyzer<'_> {
                     .iter()
                     .find_map(|a| crate::checks::secret_source(cx, a));
                 if let Some(v) = var_of(&m.receiver) {
+                    cx.changed(&v);
                     let entry = cx.vars.entry(v).or_default();
                     entry.taint = entry.taint.union(all_args);
                     if entry.secret.is_none() {

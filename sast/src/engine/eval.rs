@@ -329,7 +329,10 @@ impl FileAnalyzer<'_> {
     pub(crate) fn bind_pat(&mut self, cx: &mut FnCx, pat: &Pat, var: &Var) {
         match pat {
             Pat::Ident(pi) => {
-                cx.vars.insert(pi.ident.to_string(), var.clone());
+                cx.generation += 1;
+                let mut bound = var.clone();
+                bound.generation = cx.generation;
+                cx.vars.insert(pi.ident.to_string(), bound);
                 if let Some((_, sub)) = &pi.subpat {
                     self.bind_pat(cx, sub, var);
                 }
@@ -358,6 +361,20 @@ impl FileAnalyzer<'_> {
                         .is_some_and(|s| is_extractor(&s.ident.to_string())) =>
             {
                 self.bind_pat(cx, &t.elems[0], var)
+            }
+            // `let Some(host) = url.host_str() else { .. }`: still the URL's
+            // host.
+            Pat::TupleStruct(t)
+                if t.elems.len() == 1
+                    && var.host_of.is_some()
+                    && (t.path.is_ident("Some") || t.path.is_ident("Ok")) =>
+            {
+                let part = Var {
+                    taint: var.taint,
+                    host_of: var.host_of.clone(),
+                    ..Var::default()
+                };
+                self.bind_pat(cx, &t.elems[0], &part)
             }
             Pat::TupleStruct(t) => self.bind_parts(cx, t.elems.iter(), var.taint),
             Pat::Struct(s) => self.bind_parts(cx, s.fields.iter().map(|f| &*f.pat), var.taint),
@@ -478,6 +495,7 @@ impl FileAnalyzer<'_> {
             var.header_built = crate::checks::built_header_value(cx, &init.expr);
             var.lit_false = lit_bool(&init.expr) == Some(false);
             var.dynamic_list = self.is_dynamic_list(&init.expr);
+            var.host_of = host_of(&init.expr);
             if matches!(
                 peel(&init.expr),
                 Expr::MethodCall(_)
@@ -489,7 +507,11 @@ impl FileAnalyzer<'_> {
                 let mut guards = Vec::new();
                 let negated = self.guards(cx, &init.expr, &mut guards);
                 if !guards.is_empty() {
-                    var.guards = Some(std::rc::Rc::new((guards, negated)));
+                    let generations = guards
+                        .iter()
+                        .map(|(v, _)| cx.vars.get(v).map_or(0, |v| v.generation))
+                        .collect();
+                    var.guards = Some(std::rc::Rc::new((guards, negated, generations)));
                 }
             }
             // `let t = (name, password)`: `t.1` holds the secret, `t.0` not.
@@ -823,20 +845,53 @@ impl FileAnalyzer<'_> {
             }
             Expr::Match(m) => {
                 let scrutinee = self.eval(cx, &m.expr);
-                let mut result = Taint::CLEAN;
-                for arm in &m.arms {
-                    self.enter_arm(cx, arm, scrutinee);
-                    // The value of a match is its arms' values: an allow-list
-                    // match that maps input to literals yields clean data.
-                    result = result.union(self.eval(cx, &arm.body));
-                }
-                // `match host { "a" | "b" => {}, _ => return }`: past the
-                // match, the value is one of the literals.
                 let literal_pat = |p: &Pat| match p {
                     Pat::Lit(_) => true,
                     Pat::Or(o) => o.cases.iter().all(|c| matches!(c, Pat::Lit(_))),
                     _ => false,
                 };
+                // A variable, not a field (taint is kept per variable: a
+                // field matched says nothing of the struct's others).
+                let subject = {
+                    let (methods, root) = chain(&m.expr);
+                    let plain = methods.iter().all(|m| {
+                        matches!(
+                            m.method.to_string().as_str(),
+                            "as_str"
+                                | "as_ref"
+                                | "as_deref"
+                                | "to_lowercase"
+                                | "to_ascii_lowercase"
+                                | "trim"
+                        )
+                    });
+                    match root {
+                        Expr::Path(p) if plain && p.qself.is_none() => {
+                            p.path.get_ident().map(|i| i.to_string())
+                        }
+                        _ => None,
+                    }
+                };
+                let mut result = Taint::CLEAN;
+                for arm in &m.arms {
+                    self.enter_arm(cx, arm, scrutinee);
+                    // `"tech" | "world" => Some(format!("{BASE}/{name}"))`:
+                    // in an arm of literals (no guard), the value is one.
+                    let validated = match &subject {
+                        Some(v) if arm.guard.is_none() && literal_pat(&arm.pat) => {
+                            Some(cx.validated(&[(v.clone(), INJECTION | ALLOC)]))
+                        }
+                        _ => None,
+                    };
+                    // The value of a match is its arms' values: an allow-list
+                    // match that maps input to literals yields clean data.
+                    result = result.union(self.eval(cx, &arm.body));
+                    if let Some(saved) = validated {
+                        cx.restore(saved);
+                    }
+                }
+                // `match host { "a" | "b" => {}, _ => return }`: past the
+                // match, the value is one of the literals.
                 let allow_list = m.arms.iter().all(|arm| {
                     arm.guard.is_none()
                         && (literal_pat(&arm.pat)
@@ -893,6 +948,7 @@ impl FileAnalyzer<'_> {
                 match peel(&a.left) {
                     Expr::Path(_) => {
                         if let Some(name) = var_of(&a.left) {
+                            cx.changed(&name);
                             // Literal bytes assigned make it key material;
                             // anything else leaves it as it was (the
                             // assignment may be one branch of several:
@@ -1159,8 +1215,8 @@ impl FileAnalyzer<'_> {
                         }
                     }
                     "all" => {
-                        if let Some(v) = all_accepted(m) {
-                            out.push((v, INJECTION));
+                        if let Some((v, kinds)) = all_accepted(m) {
+                            out.push((v, kinds));
                         }
                     }
                     "is_match" => {
@@ -1171,9 +1227,12 @@ impl FileAnalyzer<'_> {
                     // `self.plain_name(&x)`: a validator of the file.
                     _ => {
                         if let Some(positions) = self.validator_fns.get(&name) {
-                            for arg in positions.iter().filter_map(|&i| m.args.iter().nth(i)) {
-                                if let Some(v) = var_of(arg) {
-                                    out.push((v, INJECTION));
+                            for (arg, kinds) in positions
+                                .iter()
+                                .filter_map(|&(i, kinds)| Some((m.args.iter().nth(i)?, kinds)))
+                            {
+                                if let Some(v) = whole_var(arg) {
+                                    out.push((v, kinds));
                                 }
                             }
                         }
@@ -1197,11 +1256,17 @@ impl FileAnalyzer<'_> {
                     .and_then(|v| cx.vars.get(&v.to_string()))
                     .and_then(|v| v.guards.clone());
                 match held {
-                    Some(held) => {
+                    // Only while every variable checked is as it was then
+                    // (not bound again, assigned or changed in place).
+                    Some(held)
+                        if held.0.iter().zip(&held.2).all(|((v, _), generation)| {
+                            cx.vars.get(v).is_some_and(|v| v.generation == *generation)
+                        }) =>
+                    {
                         out.extend(held.0.iter().cloned());
                         held.1
                     }
-                    None => false,
+                    _ => false,
                 }
             }
             Expr::Call(c) => {
@@ -1210,9 +1275,12 @@ impl FileAnalyzer<'_> {
                 if let Expr::Path(p) = &*c.func {
                     let name = last_ident(&p.path);
                     if let Some(positions) = self.validator_fns.get(&name) {
-                        for arg in positions.iter().filter_map(|&i| c.args.iter().nth(i)) {
-                            if let Some(v) = var_of(arg) {
-                                out.push((v, INJECTION));
+                        for (arg, kinds) in positions
+                            .iter()
+                            .filter_map(|&(i, kinds)| Some((c.args.iter().nth(i)?, kinds)))
+                        {
+                            if let Some(v) = whole_var(arg) {
+                                out.push((v, kinds));
                             }
                         }
                     } else if name.starts_with("is_valid")
@@ -1251,15 +1319,48 @@ impl FileAnalyzer<'_> {
     }
 }
 
-/// `name.chars().all(..)`, `name.bytes().all(..)`, and
+/// `name.chars().all(..)`, `name.bytes().all(..)` (every character
+/// passes a test: the kinds of injection it may rule out), and
 /// `Path::new(name).components().all(|c| matches!(c, Component::Normal(_)))`
-/// (no root, no `..`): an acceptance test of every character or
-/// component; the tested variable.
-fn all_accepted(m: &syn::ExprMethodCall) -> Option<String> {
+/// (no root, no `..`: a path inside its base); the tested variable, not
+/// a field of one (taint is kept per variable), with the kinds ruled out.
+fn all_accepted(m: &syn::ExprMethodCall) -> Option<(String, u16)> {
     let (methods, root) = chain(&m.receiver);
     let first = methods.first()?;
     match first.method.to_string().as_str() {
-        "chars" | "bytes" => var_of(root),
+        // A character class: letters and digits, maybe a few more. Not a
+        // host (`169.254.169.254` is digits and dots), not a path if `.`
+        // is allowed (`..`); a test that only excludes some characters
+        // (`c != '/'`, `!c.is_control()`) is none (red team rt48).
+        "chars" | "bytes" => {
+            let test = m
+                .args
+                .first()
+                .map(|a| quote::ToTokens::to_token_stream(a).to_string())
+                .unwrap_or_default();
+            let class = [
+                "alphanumeric",
+                "alphabetic",
+                "is_ascii_digit",
+                "is_digit",
+                "is_numeric",
+                "is_ascii_lowercase",
+                "is_ascii_uppercase",
+                "is_ascii_hexdigit",
+            ]
+            .iter()
+            .any(|w| test.contains(w));
+            if !class {
+                return None;
+            }
+            let dot = test.contains("'.'") || test.contains("b'.'");
+            let kinds = if dot {
+                INJECTION & !taint::URL & !PATH
+            } else {
+                INJECTION & !taint::URL
+            };
+            var_of(root).map(|v| (v, kinds))
+        }
         "components"
             if m.args.first().is_some_and(|a| {
                 quote::ToTokens::to_token_stream(a)
@@ -1267,36 +1368,103 @@ fn all_accepted(m: &syn::ExprMethodCall) -> Option<String> {
                     .contains("Normal")
             }) =>
         {
-            var_of(root).or_else(|| match peel(root) {
+            let v = whole_var(root).or_else(|| match peel(root) {
                 // `Path::new(name)`, `PathBuf::from(name)`
-                Expr::Call(c) if c.args.len() == 1 => c.args.first().and_then(var_of),
+                Expr::Call(c) if c.args.len() == 1 => c.args.first().and_then(whole_var),
                 _ => None,
-            })
+            })?;
+            Some((v, PATH))
         }
         _ => None,
     }
 }
 
-/// Does `e`, true, mean that `param` passed an acceptance test
-/// (`all_accepted`, a negated `path_rejection`, either side of `&&`)?
-fn accepts(e: &Expr, param: &str) -> bool {
+/// The variable an expression reads whole (`name`, `&name`,
+/// `name.as_str()`), not through a field (`req.file` is not `req`).
+fn whole_var(e: &Expr) -> Option<String> {
+    let mut current = peel(e);
+    loop {
+        match current {
+            Expr::Field(_) => return None,
+            Expr::MethodCall(m) => current = peel(&m.receiver),
+            _ => break,
+        }
+    }
+    var_of(e)
+}
+
+/// `..` rejected: `p.contains("..")`,
+/// `p.components().any(|c| matches!(c, Component::ParentDir))`.
+fn rejects_parent(e: &Expr) -> bool {
+    let Expr::MethodCall(m) = peel(e) else {
+        return false;
+    };
+    match m.method.to_string().as_str() {
+        "contains" => m.args.first().and_then(lit_str).is_some_and(|s| s == ".."),
+        "any" => path_rejection(e).is_some(),
+        _ => false,
+    }
+}
+
+/// The kinds of taint that `e`, true, rules out for `param`: an acceptance
+/// test (`all_accepted`), a negated `..` rejection (a path, as far as
+/// `..` goes), either side of `&&` (both: their union).
+fn accepts(e: &Expr, param: &str) -> u16 {
     match peel(e) {
-        Expr::MethodCall(m) if m.method == "all" => all_accepted(m).as_deref() == Some(param),
-        Expr::Unary(u) if matches!(u.op, syn::UnOp::Not(_)) => {
-            path_rejection(&u.expr).as_deref() == Some(param)
+        Expr::MethodCall(m) if m.method == "all" => all_accepted(m)
+            .filter(|(v, _)| v == param)
+            .map_or(0, |(_, kinds)| kinds),
+        Expr::Unary(u)
+            if matches!(u.op, syn::UnOp::Not(_))
+                && rejects_parent(&u.expr)
+                && path_rejection(&u.expr).as_deref() == Some(param) =>
+        {
+            PATH
         }
         Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_)) => {
-            accepts(&b.left, param) || accepts(&b.right, param)
+            accepts(&b.left, param) | accepts(&b.right, param)
         }
-        _ => false,
+        _ => 0,
+    }
+}
+
+/// `url.host_str()?`, `url.host_str().unwrap_or_default()`, `url.host()`,
+/// `url.domain()`: the URL variable whose host this is.
+fn host_of(e: &Expr) -> Option<String> {
+    let (methods, root) = chain(e);
+    // Outermost first: the host accessor is the innermost call.
+    let (inner, rest) = methods.split_last()?;
+    let host = matches!(
+        inner.method.to_string().as_str(),
+        "host_str" | "host" | "domain"
+    );
+    let plain = rest.iter().all(|m| {
+        matches!(
+            m.method.to_string().as_str(),
+            "unwrap"
+                | "unwrap_or"
+                | "unwrap_or_default"
+                | "expect"
+                | "ok_or"
+                | "ok_or_else"
+                | "to_string"
+                | "to_owned"
+                | "to_lowercase"
+                | "to_ascii_lowercase"
+        )
+    });
+    if host && plain {
+        var_of(root)
+    } else {
+        None
     }
 }
 
 /// [`FileAnalyzer::validator_fns`]: functions and methods returning `bool`
 /// whose last expression accepts one of their parameters.
-pub(crate) fn collect_validators(file: &syn::File, out: &mut HashMap<String, Vec<usize>>) {
+pub(crate) fn collect_validators(file: &syn::File, out: &mut HashMap<String, Vec<(usize, u16)>>) {
     struct Validators<'o> {
-        out: &'o mut HashMap<String, Vec<usize>>,
+        out: &'o mut HashMap<String, Vec<(usize, u16)>>,
         /// Every function name met, and whether it was met twice.
         seen: HashMap<String, bool>,
     }
@@ -1314,19 +1482,23 @@ pub(crate) fn collect_validators(file: &syn::File, out: &mut HashMap<String, Vec
             if !returns_bool {
                 return;
             }
-            let Some(syn::Stmt::Expr(tail, None)) = block.stmts.last() else {
+            // One expression, nothing before it: no early `return true`,
+            // no parameter shadowed (red team rt48).
+            let [syn::Stmt::Expr(tail, None)] = block.stmts.as_slice() else {
                 return;
             };
             let params = sig.inputs.iter().filter_map(|input| match input {
                 syn::FnArg::Typed(pt) => Some(pt),
                 syn::FnArg::Receiver(_) => None,
             });
-            let accepted: Vec<usize> = params
+            let accepted: Vec<(usize, u16)> = params
                 .enumerate()
-                .filter(|(_, pt)| {
-                    matches!(strip_pat_type(&pt.pat), Pat::Ident(pi) if accepts(tail, &pi.ident.to_string()))
+                .filter_map(|(i, pt)| match strip_pat_type(&pt.pat) {
+                    Pat::Ident(pi) => {
+                        Some((i, accepts(tail, &pi.ident.to_string()))).filter(|(_, k)| *k != 0)
+                    }
+                    _ => None,
                 })
-                .map(|(i, _)| i)
                 .collect();
             if !accepted.is_empty() {
                 self.out.insert(name, accepted);

@@ -121,11 +121,18 @@ pub(crate) struct Var {
     /// false (a rejection test), as `FileAnalyzer::guards` gives them;
     /// `if clean { .. }` is then that check.
     pub(crate) guards: Option<std::rc::Rc<HeldGuards>>,
+    /// When this binding was made or last changed ([`FnCx::changed`]): a
+    /// check held in a local covers a variable only as it was then.
+    pub(crate) generation: u32,
+    /// Bound to a URL's host (`let host = url.host_str()?`): the URL's
+    /// variable, whose host an allow-list check of this one fixes.
+    pub(crate) host_of: Option<String>,
 }
 
 /// What a `bool` local's check validates ([`Var::guards`]): the variables
-/// and kinds, and whether it holds when false.
-pub(crate) type HeldGuards = (Vec<(String, u16)>, bool);
+/// and kinds, whether it holds when false, and each variable's
+/// [`Var::generation`] when checked.
+pub(crate) type HeldGuards = (Vec<(String, u16)>, bool, Vec<u32>);
 
 /// Line, column, kind, and whether the source is local.
 pub(crate) type FlowPlace = (usize, usize, u16, bool);
@@ -312,6 +319,8 @@ pub(crate) struct FnCx {
     pub(crate) self_ty: Option<String>,
     /// The function's name.
     pub(crate) name: String,
+    /// Bindings and changes so far ([`Var::generation`]).
+    pub(crate) generation: u32,
     /// The names of the parameters after `self`, in order (empty for a
     /// pattern).
     pub(crate) params: Vec<String>,
@@ -334,9 +343,30 @@ impl FnCx {
             if let Some(var) = self.vars.get_mut(name) {
                 saved.push((name.clone(), var.taint));
                 var.taint = var.taint.without(*kinds);
+                // A host checked fixes where its URL goes (not the URL's
+                // path or query).
+                let url = var.host_of.clone().filter(|_| kinds & taint::URL != 0);
+                if let Some(url) = url.filter(|u| u != name) {
+                    if let Some(u) = self.vars.get_mut(&url) {
+                        saved.push((url, u.taint));
+                        u.taint = u.taint.without(taint::URL);
+                    }
+                }
             }
         }
         saved
+    }
+
+    /// A variable was bound again or changed in place: a check held in a
+    /// local no longer covers it.
+    pub(crate) fn changed(&mut self, name: &str) {
+        self.generation += 1;
+        let generation = self.generation;
+        if let Some(var) = self.vars.get_mut(name) {
+            var.generation = generation;
+            // A `bool` assigned anew holds no check.
+            var.guards = None;
+        }
     }
 
     /// Give back the taints [`Self::validated`] took.
@@ -483,13 +513,13 @@ pub struct FileAnalyzer<'a> {
     /// by name: a request to what they return goes without TLS; and its
     /// constants and statics holding an `http://` URL to another machine.
     pub(crate) http_url_fns: HashSet<String>,
-    /// Functions and methods of the file, by name, that return `bool` and
-    /// end in an acceptance test of a parameter (`fn plain_name(name:
-    /// &str) -> bool { Path::new(name).components().all(..Normal..) }`),
-    /// with the positions of the parameters tested (after `self`):
-    /// `if !plain_name(&x) { return }` validates `x`. A name the file
-    /// gives two functions is none.
-    pub(crate) validator_fns: HashMap<String, Vec<usize>>,
+    /// Functions and methods of the file, by name, whose body is one
+    /// expression accepting a parameter (`fn plain_name(name: &str) ->
+    /// bool { Path::new(name).components().all(..Normal..) }`), with the
+    /// position of each parameter tested (after `self`) and the taint
+    /// kinds the test rules out: `if !plain_name(&x) { return }` validates
+    /// `x`. A name the file gives two functions is none.
+    pub(crate) validator_fns: HashMap<String, Vec<(usize, u16)>>,
     /// libxml2 option masks set up away from the read that uses them
     /// (`crate::checks::XxeOptions`).
     pub(crate) xxe: crate::checks::XxeOptions,
