@@ -24,6 +24,11 @@ pub const INJECTION: u16 = ALL & !ALLOC;
 /// hands the result to a SQL or shell sink builds a statement from its
 /// caller's text (see `engine::summary::report_public`).
 pub const BUILT: u16 = 1 << 15;
+/// A guard flag, never a taint kind: the check fixes the value to one of
+/// a list written in the source (equality with literals, membership in a
+/// literal list, a `match` of literals), so a URL's host checked this
+/// way fixes where the URL goes (`FnCx::validated`).
+pub const EXACT: u16 = 1 << 14;
 
 /// A value's taint. `source` is an index + 1 into the function's source
 /// list (0: none), with [`LOCAL`] set for a source the operator controls;

@@ -28,8 +28,21 @@ pub async fn dotdot_check_then_shell(Path(name): Path<String>) {
     let _ = std::process::Command::new("sh").arg("-c").arg(format!("tar czf /tmp/{name}.tgz {name}")).output(); //~ command-injection
 }
 
+// Nor does it keep an absolute path out: `join("/etc/passwd")` replaces
+// the base (red team rt49).
 pub async fn dotdot_check_then_read(Path(name): Path<String>) {
     if !stays_inside(&name) {
+        return;
+    }
+    let _ = std::fs::read(std::path::Path::new(ROOT).join(&name)); //~ path-traversal
+}
+
+fn relative_inside(name: &str) -> bool {
+    !name.contains("..") && !name.starts_with('/')
+}
+
+pub async fn dotdot_and_root_checked_then_read(Path(name): Path<String>) {
+    if !relative_inside(&name) {
         return;
     }
     let _ = std::fs::read(std::path::Path::new(ROOT).join(&name));
@@ -156,4 +169,95 @@ pub async fn hostname_charset_then_shell(Path(host): Path<String>) {
         return;
     }
     let _ = std::process::Command::new("sh").arg("-c").arg(format!("ping -c1 {host}")).output();
+}
+
+// Red team rt49: character tests that let a quote, a dot or a slash
+// through, or that test a part of the value.
+fn person_name(s: &str) -> bool {
+    s.chars().all(|c| c.is_alphabetic() || " '-".contains(c))
+}
+
+pub async fn quote_allowed_then_sql(Path(name): Path<String>, pool: sqlx::PgPool) {
+    if !person_name(&name) {
+        return;
+    }
+    let _ = sqlx::query(&format!("SELECT id FROM people WHERE last_name = '{name}'")).execute(&pool).await; //~ sql-injection
+}
+
+fn slug(s: &str) -> bool {
+    s.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+}
+
+pub async fn dot_allowed_then_path(Path(name): Path<String>) {
+    if !slug(&name) {
+        return;
+    }
+    let _ = std::fs::read(std::path::Path::new(ROOT).join(&name)); //~ path-traversal
+}
+
+pub async fn dot_allowed_then_sql(Path(name): Path<String>, pool: sqlx::PgPool) {
+    if !slug(&name) {
+        return;
+    }
+    let _ = sqlx::query(&format!("SELECT id FROM files WHERE name = '{name}'")).execute(&pool).await;
+}
+
+fn extension_plain(n: &str) -> bool {
+    n.rsplit('.').next().unwrap_or("").chars().all(|c| c.is_ascii_alphanumeric())
+}
+
+pub async fn part_checked_then_path(Path(name): Path<String>) {
+    if !extension_plain(&name) {
+        return;
+    }
+    let _ = std::fs::read(std::path::Path::new(ROOT).join(&name)); //~ path-traversal
+}
+
+fn no_digits(s: &str) -> bool {
+    s.chars().all(|c| !c.is_ascii_digit())
+}
+
+pub async fn negated_class_then_sql(Path(name): Path<String>, pool: sqlx::PgPool) {
+    if !no_digits(&name) {
+        return;
+    }
+    let _ = sqlx::query(&format!("SELECT id FROM people WHERE nick = '{name}'")).execute(&pool).await; //~ sql-injection
+}
+
+// Changed in place between the check and the use.
+fn add_suffix(s: &mut String, suffix: &str) {
+    s.push_str(suffix);
+}
+
+pub async fn changed_through_mut_ref(Path(mut name): Path<String>, Query(q): Query<Req>) {
+    let ok = plain(&name);
+    add_suffix(&mut name, &q.file);
+    if !ok {
+        return;
+    }
+    let _ = std::fs::read(std::path::Path::new(ROOT).join(&name)); //~ path-traversal
+}
+
+pub async fn changed_with_add_assign(Path(mut name): Path<String>, Query(q): Query<Req>) {
+    let ok = plain(&name);
+    name += &q.file;
+    if !ok {
+        return;
+    }
+    let _ = std::fs::read(std::path::Path::new(ROOT).join(&name)); //~ path-traversal
+}
+
+// Components accepted whatever they are.
+fn any_component(name: &str) -> bool {
+    std::path::Path::new(name).components().all(|c| match c {
+        Component::Normal(_) => true,
+        _ => true,
+    })
+}
+
+pub async fn components_all_accepted(Path(name): Path<String>) {
+    if !any_component(&name) {
+        return;
+    }
+    let _ = std::fs::read(std::path::Path::new(ROOT).join(&name)); //~ path-traversal
 }

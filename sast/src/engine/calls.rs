@@ -49,7 +49,13 @@ impl FileAnalyzer<'_> {
                 "BigEndian" | "LittleEndian" | "NetworkEndian" | "NativeEndian" | "BE" | "LE"
             )
         });
-        let decodes = matches!(last, "from_le_bytes" | "from_be_bytes" | "from_ne_bytes")
+        // Of 8 or 16 bits, at most 64 Ki: no unbounded size.
+        let narrow = matches!(
+            callee.rsplit("::").nth(1),
+            Some("u8" | "i8" | "u16" | "i16")
+        );
+        let decodes = (matches!(last, "from_le_bytes" | "from_be_bytes" | "from_ne_bytes")
+            && !narrow)
             || (byte_order && is_number_read(last));
         if decodes
             && !c.args.first().is_some_and(|a| {
@@ -1116,7 +1122,8 @@ fn is_number_read(name: &str) -> bool {
         .unwrap_or("");
     let width: String = digits.chars().take_while(char::is_ascii_digit).collect();
     let tail = &digits[width.len()..];
-    matches!(width.as_str(), "16" | "24" | "32" | "64" | "128")
+    // 8 and 16 bits size at most 64 Ki elements (`eval::is_narrow_number_read`).
+    matches!(width.as_str(), "24" | "32" | "64" | "128")
         && matches!(tail, "" | "_le" | "_be" | "_ne")
 }
 

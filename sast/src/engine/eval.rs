@@ -495,7 +495,10 @@ impl FileAnalyzer<'_> {
             var.header_built = crate::checks::built_header_value(cx, &init.expr);
             var.lit_false = lit_bool(&init.expr) == Some(false);
             var.dynamic_list = self.is_dynamic_list(&init.expr);
-            var.host_of = host_of(&init.expr);
+            var.host_of = host_of(&init.expr).map(|url| {
+                let generation = cx.vars.get(&url).map_or(0, |v| v.generation);
+                (url, generation)
+            });
             if matches!(
                 peel(&init.expr),
                 Expr::MethodCall(_)
@@ -776,8 +779,26 @@ impl FileAnalyzer<'_> {
                     Taint::CLEAN
                 }
             }
-            Expr::Call(c) => self.eval_call(cx, c),
-            Expr::MethodCall(m) => self.eval_method(cx, m, as_receiver),
+            // An 8- or 16-bit number read (`read_u16()`, `get_u8()`, a helper
+            // `read_u8(r)`) sizes at most 64 Ki elements: no unbounded
+            // allocation.
+            Expr::Call(c) => {
+                let t = self.eval_call(cx, c);
+                match &*c.func {
+                    Expr::Path(p) if is_narrow_number_read(&last_ident(&p.path)) => {
+                        t.without(ALLOC)
+                    }
+                    _ => t,
+                }
+            }
+            Expr::MethodCall(m) => {
+                let t = self.eval_method(cx, m, as_receiver);
+                if is_narrow_number_read(&m.method.to_string()) {
+                    t.without(ALLOC)
+                } else {
+                    t
+                }
+            }
             Expr::Macro(m) => self.eval_macro(cx, &m.mac),
             Expr::Binary(b) => self.eval_binary(cx, b),
             Expr::Reference(r) => {
@@ -785,6 +806,9 @@ impl FileAnalyzer<'_> {
                     // `&mut key`: whatever fills it, it is no longer the
                     // literal (nor only random: a generator's fill marks it
                     // again after its arguments).
+                    if let Some(name) = var_of(&r.expr) {
+                        cx.changed(&name);
+                    }
                     if let Some(var) = var_of(&r.expr).and_then(|v| cx.vars.get_mut(&v)) {
                         var.literal = false;
                         var.random = false;
@@ -879,7 +903,7 @@ impl FileAnalyzer<'_> {
                     // in an arm of literals (no guard), the value is one.
                     let validated = match &subject {
                         Some(v) if arm.guard.is_none() && literal_pat(&arm.pat) => {
-                            Some(cx.validated(&[(v.clone(), INJECTION | ALLOC)]))
+                            Some(cx.validated(&[(v.clone(), INJECTION | ALLOC | EXACT)]))
                         }
                         _ => None,
                     };
@@ -898,8 +922,8 @@ impl FileAnalyzer<'_> {
                             || (matches!(arm.pat, Pat::Wild(_)) && expr_diverges(&arm.body)))
                 }) && m.arms.iter().any(|arm| matches!(arm.pat, Pat::Wild(_)));
                 if allow_list {
-                    if let Some(var) = var_of(&m.expr).and_then(|v| cx.vars.get_mut(&v)) {
-                        var.taint = var.taint.without(INJECTION | ALLOC);
+                    if let Some(v) = var_of(&m.expr) {
+                        cx.validated(&[(v, INJECTION | ALLOC | EXACT)]);
                     }
                 }
                 result
@@ -1056,6 +1080,7 @@ impl FileAnalyzer<'_> {
             Eq(_) | Ne(_) | Lt(_) | Le(_) | Gt(_) | Ge(_) | And(_) | Or(_) => Taint::CLEAN,
             AddAssign(_) | SubAssign(_) | MulAssign(_) | BitOrAssign(_) | ShlAssign(_) => {
                 if let Some(name) = var_of(&b.left) {
+                    cx.changed(&name);
                     let entry = cx.vars.entry(name).or_default();
                     let right = if is_text_operand(&b.right) {
                         right.built()
@@ -1133,14 +1158,14 @@ impl FileAnalyzer<'_> {
                 if matches!(b.op, syn::BinOp::And(_)) && all_ne_literal(cond).is_some() =>
             {
                 if let Some(v) = all_ne_literal(cond) {
-                    out.push((v, INJECTION | ALLOC));
+                    out.push((v, INJECTION | ALLOC | EXACT));
                 }
                 true
             }
             // `if url.host_str() != Some("api.example.com") { return }`
             Expr::Binary(b) if matches!(b.op, syn::BinOp::Ne(_)) => {
                 if let Some(v) = compared_with_literal(&b.left, &b.right) {
-                    out.push((v, INJECTION | ALLOC));
+                    out.push((v, INJECTION | ALLOC | EXACT));
                 }
                 true
             }
@@ -1149,7 +1174,7 @@ impl FileAnalyzer<'_> {
                 if matches!(b.op, syn::BinOp::Or(_)) && all_eq_literal(cond).is_some() =>
             {
                 if let Some(v) = all_eq_literal(cond) {
-                    out.push((v, INJECTION | ALLOC));
+                    out.push((v, INJECTION | ALLOC | EXACT));
                 }
                 false
             }
@@ -1183,7 +1208,7 @@ impl FileAnalyzer<'_> {
             }
             Expr::Binary(b) if matches!(b.op, syn::BinOp::Eq(_)) => {
                 if let Some(v) = compared_with_literal(&b.left, &b.right) {
-                    out.push((v, INJECTION | ALLOC));
+                    out.push((v, INJECTION | ALLOC | EXACT));
                 }
                 false
             }
@@ -1197,7 +1222,10 @@ impl FileAnalyzer<'_> {
                                 .is_some_and(|r| r.dynamic_list);
                         if let Some(v) = m.args.first().and_then(var_of).filter(|_| !dynamic) {
                             if var_of(&m.receiver).as_ref() != Some(&v) {
-                                out.push((v, INJECTION));
+                                // A list (not a string: `contains` of a
+                                // `&str` is a substring test).
+                                let exact = if self.is_list(&m.receiver) { EXACT } else { 0 };
+                                out.push((v, INJECTION | exact));
                             }
                         }
                     }
@@ -1211,7 +1239,7 @@ impl FileAnalyzer<'_> {
                     // `ALLOWED.iter().any(|h| *h == host)`: membership.
                     "any" => {
                         if let Some(v) = m.args.first().and_then(closure_compares_var) {
-                            out.push((v, INJECTION));
+                            out.push((v, INJECTION | EXACT));
                         }
                     }
                     "all" => {
@@ -1319,55 +1347,40 @@ impl FileAnalyzer<'_> {
     }
 }
 
-/// `name.chars().all(..)`, `name.bytes().all(..)` (every character
-/// passes a test: the kinds of injection it may rule out), and
-/// `Path::new(name).components().all(|c| matches!(c, Component::Normal(_)))`
-/// (no root, no `..`: a path inside its base); the tested variable, not
-/// a field of one (taint is kept per variable), with the kinds ruled out.
+/// `name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')`,
+/// `name.bytes().all(..)` (every character in a class: the kinds of
+/// injection it rules out), and `Path::new(name).components().all(|c|
+/// matches!(c, Component::Normal(_)))` (no root, no `..`: a path inside
+/// its base); the tested variable, whole (not a field, not a part of it),
+/// with the kinds ruled out.
 fn all_accepted(m: &syn::ExprMethodCall) -> Option<(String, u16)> {
     let (methods, root) = chain(&m.receiver);
-    let first = methods.first()?;
+    let [first] = methods.as_slice() else {
+        return None;
+    };
+    let Some(Expr::Closure(test)) = m.args.first().map(peel) else {
+        return None;
+    };
+    let param = test.inputs.first().and_then(FileAnalyzer::pat_name)?;
     match first.method.to_string().as_str() {
-        // A character class: letters and digits, maybe a few more. Not a
-        // host (`169.254.169.254` is digits and dots), not a path if `.`
-        // is allowed (`..`); a test that only excludes some characters
-        // (`c != '/'`, `!c.is_control()`) is none (red team rt48).
         "chars" | "bytes" => {
-            let test = m
-                .args
-                .first()
-                .map(|a| quote::ToTokens::to_token_stream(a).to_string())
-                .unwrap_or_default();
-            let class = [
-                "alphanumeric",
-                "alphabetic",
-                "is_ascii_digit",
-                "is_digit",
-                "is_numeric",
-                "is_ascii_lowercase",
-                "is_ascii_uppercase",
-                "is_ascii_hexdigit",
-            ]
-            .iter()
-            .any(|w| test.contains(w));
-            if !class {
+            let kinds = class_kinds(&test.body, &param)?;
+            whole_var(root).map(|v| (v, kinds))
+        }
+        "components" => {
+            // Exactly `matches!(c, [..::]Component::Normal(_))`.
+            let Expr::Macro(mac) = peel(&test.body) else {
+                return None;
+            };
+            let tokens = mac.mac.tokens.to_string();
+            let normal_only = last_ident(&mac.mac.path) == "matches"
+                && tokens.contains("Normal")
+                && !tokens.contains('|')
+                && !tokens.contains("=>")
+                && !tokens.contains(" if ");
+            if !normal_only {
                 return None;
             }
-            let dot = test.contains("'.'") || test.contains("b'.'");
-            let kinds = if dot {
-                INJECTION & !taint::URL & !PATH
-            } else {
-                INJECTION & !taint::URL
-            };
-            var_of(root).map(|v| (v, kinds))
-        }
-        "components"
-            if m.args.first().is_some_and(|a| {
-                quote::ToTokens::to_token_stream(a)
-                    .to_string()
-                    .contains("Normal")
-            }) =>
-        {
             let v = whole_var(root).or_else(|| match peel(root) {
                 // `Path::new(name)`, `PathBuf::from(name)`
                 Expr::Call(c) if c.args.len() == 1 => c.args.first().and_then(whole_var),
@@ -1377,6 +1390,133 @@ fn all_accepted(m: &syn::ExprMethodCall) -> Option<(String, u16)> {
         }
         _ => None,
     }
+}
+
+/// The kinds of injection a character test rules out: a disjunction of
+/// character classes (`c.is_ascii_alphanumeric()`, digits, letters) and
+/// single characters (`c == '-'`, `"-_".contains(c)`, `['-', '_'].contains(&c)`,
+/// `matches!(c, 'a'..='z' | '-')`). Characters that end a quoted string
+/// or a command (quotes, `;`, `|`, `$`, spaces, ..) make it no test;
+/// `.`, `/` or `:` let a path or URL through (red team rt49).
+fn class_kinds(body: &Expr, param: &str) -> Option<u16> {
+    fn terms<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+        match peel(e) {
+            Expr::Binary(b) if matches!(b.op, syn::BinOp::Or(_)) => {
+                terms(&b.left, out);
+                terms(&b.right, out);
+            }
+            other => out.push(other),
+        }
+    }
+    const CLASSES: &[&str] = &[
+        "is_alphanumeric",
+        "is_ascii_alphanumeric",
+        "is_alphabetic",
+        "is_ascii_alphabetic",
+        "is_ascii_digit",
+        "is_numeric",
+        "is_ascii_lowercase",
+        "is_ascii_uppercase",
+        "is_lowercase",
+        "is_uppercase",
+        "is_ascii_hexdigit",
+    ];
+    let is_param = |e: &Expr| var_of(e).as_deref() == Some(param);
+    let char_of = |e: &Expr| -> Option<char> {
+        match peel(e) {
+            Expr::Lit(l) => match &l.lit {
+                syn::Lit::Char(c) => Some(c.value()),
+                syn::Lit::Byte(b) => Some(char::from(b.value())),
+                _ => None,
+            },
+            _ => None,
+        }
+    };
+    let mut extras: Vec<char> = Vec::new();
+    let mut parts = Vec::new();
+    terms(body, &mut parts);
+    let mut classed = false;
+    for term in parts {
+        match term {
+            Expr::MethodCall(c)
+                if c.args.is_empty()
+                    && is_param(&c.receiver)
+                    && CLASSES.contains(&c.method.to_string().as_str()) =>
+            {
+                classed = true;
+            }
+            Expr::Binary(b) if matches!(b.op, syn::BinOp::Eq(_)) => {
+                let ch = if is_param(&b.left) {
+                    char_of(&b.right)
+                } else if is_param(&b.right) {
+                    char_of(&b.left)
+                } else {
+                    None
+                };
+                extras.push(ch?);
+            }
+            Expr::MethodCall(c)
+                if c.method == "contains" && c.args.first().is_some_and(is_param) =>
+            {
+                match peel(&c.receiver) {
+                    Expr::Lit(l) => match &l.lit {
+                        syn::Lit::Str(t) => extras.extend(t.value().chars()),
+                        syn::Lit::ByteStr(t) => {
+                            extras.extend(t.value().into_iter().map(char::from))
+                        }
+                        _ => return None,
+                    },
+                    Expr::Array(a) => {
+                        for e in &a.elems {
+                            extras.push(char_of(e)?);
+                        }
+                    }
+                    _ => return None,
+                }
+            }
+            Expr::Macro(mac) if last_ident(&mac.mac.path) == "matches" => {
+                let mut tokens = mac.mac.tokens.clone().into_iter();
+                // `c ,` then literals, ranges and `|` only.
+                let subject = tokens.next()?;
+                if subject.to_string() != param {
+                    return None;
+                }
+                for t in tokens {
+                    match t {
+                        proc_macro2::TokenTree::Punct(p)
+                            if matches!(p.as_char(), ',' | '|' | '.' | '=') => {}
+                        proc_macro2::TokenTree::Literal(l) => {
+                            let lit = syn::Lit::new(l);
+                            let ch = match &lit {
+                                syn::Lit::Char(c) => c.value(),
+                                syn::Lit::Byte(b) => char::from(b.value()),
+                                _ => return None,
+                            };
+                            if ch.is_ascii_alphanumeric() {
+                                classed = true;
+                            } else {
+                                extras.push(ch);
+                            }
+                        }
+                        _ => return None,
+                    }
+                }
+            }
+            _ => return None,
+        }
+    }
+    if !classed
+        || extras
+            .iter()
+            .any(|c| !matches!(c, '-' | '_' | '.' | '/' | ':' | '@' | '+' | '=' | ','))
+    {
+        return None;
+    }
+    let mut kinds = INJECTION & !taint::URL;
+    if extras.iter().any(|c| matches!(c, '.' | '/')) {
+        kinds &= !PATH;
+    }
+    Some(kinds)
 }
 
 /// The variable an expression reads whole (`name`, `&name`,
@@ -1406,26 +1546,62 @@ fn rejects_parent(e: &Expr) -> bool {
     }
 }
 
-/// The kinds of taint that `e`, true, rules out for `param`: an acceptance
-/// test (`all_accepted`), a negated `..` rejection (a path, as far as
-/// `..` goes), either side of `&&` (both: their union).
-fn accepts(e: &Expr, param: &str) -> u16 {
+/// What `e`, true, tells of `param`: the taint kinds an acceptance test
+/// rules out (`all_accepted`, either side of `&&`), and whether `..` and
+/// an absolute path are rejected (negated `path_rejection`s). A path is
+/// ruled out by both rejections together: `!p.contains("..")` alone lets
+/// `/etc/shadow` through (red team rt49).
+fn accepts_parts(e: &Expr, param: &str) -> (u16, bool, bool) {
     match peel(e) {
-        Expr::MethodCall(m) if m.method == "all" => all_accepted(m)
-            .filter(|(v, _)| v == param)
-            .map_or(0, |(_, kinds)| kinds),
+        Expr::MethodCall(m) if m.method == "all" => (
+            all_accepted(m)
+                .filter(|(v, _)| v == param)
+                .map_or(0, |(_, kinds)| kinds),
+            false,
+            false,
+        ),
         Expr::Unary(u)
             if matches!(u.op, syn::UnOp::Not(_))
-                && rejects_parent(&u.expr)
                 && path_rejection(&u.expr).as_deref() == Some(param) =>
         {
-            PATH
+            let parent = rejects_parent(&u.expr);
+            (0, parent, !parent)
         }
         Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_)) => {
-            accepts(&b.left, param) | accepts(&b.right, param)
+            let (l, r) = (
+                accepts_parts(&b.left, param),
+                accepts_parts(&b.right, param),
+            );
+            (l.0 | r.0, l.1 || r.1, l.2 || r.2)
         }
-        _ => 0,
+        _ => (0, false, false),
     }
+}
+
+/// The taint kinds that `e`, true, rules out for `param`.
+fn accepts(e: &Expr, param: &str) -> u16 {
+    let (kinds, parent, root) = accepts_parts(e, param);
+    if parent && root {
+        kinds | PATH
+    } else {
+        kinds
+    }
+}
+
+/// `read_u8`, `get_u16_le`, `read_i16`: a number of 8 or 16 bits read.
+pub(crate) fn is_narrow_number_read(name: &str) -> bool {
+    let Some(rest) = name
+        .strip_prefix("read_")
+        .or_else(|| name.strip_prefix("get_"))
+    else {
+        return false;
+    };
+    let Some(digits) = rest.strip_prefix('u').or_else(|| rest.strip_prefix('i')) else {
+        return false;
+    };
+    let width: String = digits.chars().take_while(char::is_ascii_digit).collect();
+    matches!(width.as_str(), "8" | "16")
+        && matches!(&digits[width.len()..], "" | "_le" | "_be" | "_ne")
 }
 
 /// `url.host_str()?`, `url.host_str().unwrap_or_default()`, `url.host()`,
@@ -1454,7 +1630,7 @@ fn host_of(e: &Expr) -> Option<String> {
         )
     });
     if host && plain {
-        var_of(root)
+        whole_var(root)
     } else {
         None
     }
@@ -1472,19 +1648,22 @@ pub(crate) fn collect_validators(file: &syn::File, out: &mut HashMap<String, Vec
         fn function(&mut self, sig: &syn::Signature, block: &syn::Block) {
             let name = sig.ident.to_string();
             if let Some(twice) = self.seen.get_mut(&name) {
+                // Which one a call means is not known: it validates nothing.
                 *twice = true;
-                self.out.remove(&name);
+                self.out.insert(name, Vec::new());
                 return;
             }
             self.seen.insert(name.clone(), false);
             let returns_bool = matches!(&sig.output, syn::ReturnType::Type(_, t)
                 if matches!(&**t, syn::Type::Path(p) if p.path.is_ident("bool")));
-            if !returns_bool {
-                return;
-            }
             // One expression, nothing before it: no early `return true`,
             // no parameter shadowed (red team rt48).
-            let [syn::Stmt::Expr(tail, None)] = block.stmts.as_slice() else {
+            let tail = match block.stmts.as_slice() {
+                [syn::Stmt::Expr(tail, None)] if returns_bool => Some(tail),
+                _ => None,
+            };
+            let Some(tail) = tail else {
+                self.out.insert(name, Vec::new());
                 return;
             };
             let params = sig.inputs.iter().filter_map(|input| match input {
@@ -1500,9 +1679,10 @@ pub(crate) fn collect_validators(file: &syn::File, out: &mut HashMap<String, Vec
                     _ => None,
                 })
                 .collect();
-            if !accepted.is_empty() {
-                self.out.insert(name, accepted);
-            }
+            // Every function of the file is recorded: one that is not a
+            // validator (an empty list) is read from its body, not its
+            // name (`is_valid_name` allowing quotes validates nothing).
+            self.out.insert(name, accepted);
         }
     }
     impl<'ast> syn::visit::Visit<'ast> for Validators<'_> {
@@ -1610,6 +1790,30 @@ fn compared_with_literal(left: &Expr, right: &Expr) -> Option<String> {
 /// `x != A && x != B && ...`, every conjunct comparing the same variable
 /// with a literal: that variable.
 impl FileAnalyzer<'_> {
+    /// A list, not a string: an array or `vec![..]` written here, or a
+    /// name the file does not declare as text (`HOSTS: &[&str]`, a
+    /// `HashSet` field; not `const ALLOWED: &str`).
+    pub(crate) fn is_list(&self, e: &Expr) -> bool {
+        match peel(e) {
+            Expr::Array(_) => true,
+            Expr::Macro(m) => last_ident(&m.mac.path) == "vec",
+            Expr::Lit(_) => false,
+            other => {
+                let name = match other {
+                    Expr::Path(p) => last_ident(&p.path),
+                    Expr::Field(f) => match &f.member {
+                        syn::Member::Named(n) => n.to_string(),
+                        syn::Member::Unnamed(_) => return false,
+                    },
+                    _ => return false,
+                };
+                !["&str", "&'static str", "String", "&String", "Cow<"]
+                    .iter()
+                    .any(|t| self.source.contains(&format!("{name}: {t}")))
+            }
+        }
+    }
+
     /// A list written here with an element that is not a literal
     /// (`vec![other.as_str(), "user"]`, `[a, b]`).
     pub(crate) fn is_dynamic_list(&mut self, e: &Expr) -> bool {

@@ -200,6 +200,7 @@ impl FileAnalyzer<'_> {
         }
         if matches!(name.as_str(), "write" | "writeln") {
             if let Some(target) = args.first().and_then(|a| var_of(&a.expr)) {
+                cx.changed(&target);
                 let entry = cx.vars.entry(target).or_default();
                 entry.taint = entry.taint.union(result);
             }

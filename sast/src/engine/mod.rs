@@ -11,7 +11,7 @@ use crate::imports::Imports;
 pub(crate) use crate::macros::{self, ArgRef, Render};
 use crate::patterns::*;
 use crate::rules::id;
-use crate::taint::{self, Taint, ALLOC, INJECTION, LOG, PATH};
+use crate::taint::{self, Taint, ALLOC, EXACT, INJECTION, LOG, PATH};
 use crate::{HashMap, HashSet};
 use proc_macro2::Span;
 use syn::spanned::Spanned;
@@ -125,8 +125,9 @@ pub(crate) struct Var {
     /// check held in a local covers a variable only as it was then.
     pub(crate) generation: u32,
     /// Bound to a URL's host (`let host = url.host_str()?`): the URL's
-    /// variable, whose host an allow-list check of this one fixes.
-    pub(crate) host_of: Option<String>,
+    /// variable and its [`Var::generation`] then, whose destination an
+    /// allow-list check of this one fixes while the URL is unchanged.
+    pub(crate) host_of: Option<(String, u32)>,
 }
 
 /// What a `bool` local's check validates ([`Var::guards`]): the variables
@@ -343,11 +344,19 @@ impl FnCx {
             if let Some(var) = self.vars.get_mut(name) {
                 saved.push((name.clone(), var.taint));
                 var.taint = var.taint.without(*kinds);
-                // A host checked fixes where its URL goes (not the URL's
-                // path or query).
-                let url = var.host_of.clone().filter(|_| kinds & taint::URL != 0);
-                if let Some(url) = url.filter(|u| u != name) {
-                    if let Some(u) = self.vars.get_mut(&url) {
+                // A host checked against a list written in the source fixes
+                // where its URL goes (not the URL's path or query), while
+                // the URL is the one the host was read from.
+                let url = var
+                    .host_of
+                    .clone()
+                    .filter(|_| kinds & taint::URL != 0 && kinds & taint::EXACT != 0);
+                if let Some((url, generation)) = url.filter(|(u, _)| u != name) {
+                    if let Some(u) = self
+                        .vars
+                        .get_mut(&url)
+                        .filter(|u| u.generation == generation)
+                    {
                         saved.push((url, u.taint));
                         u.taint = u.taint.without(taint::URL);
                     }
@@ -364,8 +373,9 @@ impl FnCx {
         let generation = self.generation;
         if let Some(var) = self.vars.get_mut(name) {
             var.generation = generation;
-            // A `bool` assigned anew holds no check.
+            // A `bool` assigned anew holds no check, a host no URL's.
             var.guards = None;
+            var.host_of = None;
         }
     }
 
@@ -518,7 +528,9 @@ pub struct FileAnalyzer<'a> {
     /// bool { Path::new(name).components().all(..Normal..) }`), with the
     /// position of each parameter tested (after `self`) and the taint
     /// kinds the test rules out: `if !plain_name(&x) { return }` validates
-    /// `x`. A name the file gives two functions is none.
+    /// `x`. Every function of the file is listed: one that validates
+    /// nothing (or a name the file gives two functions) with an empty
+    /// list, and then its name (`is_valid_*`) says nothing either.
     pub(crate) validator_fns: HashMap<String, Vec<(usize, u16)>>,
     /// libxml2 option masks set up away from the read that uses them
     /// (`crate::checks::XxeOptions`).
