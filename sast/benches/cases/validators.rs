@@ -261,3 +261,28 @@ pub async fn components_all_accepted(Path(name): Path<String>) {
     }
     let _ = std::fs::read(std::path::Path::new(ROOT).join(&name)); //~ path-traversal
 }
+
+// `.` components stay where they are.
+fn relative_clean(p: &std::path::Path) -> bool {
+    p.components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+}
+
+pub async fn normal_or_current_components(Path(name): Path<String>) {
+    let rel = std::path::Path::new(&name).join("x");
+    if !relative_clean(&rel) {
+        return;
+    }
+    let _ = std::fs::read(std::path::Path::new(ROOT).join(rel));
+}
+
+fn with_parent(p: &std::path::Path) -> bool {
+    p.components().all(|c| matches!(c, Component::Normal(_) | Component::ParentDir))
+}
+
+pub async fn normal_or_parent_components(Path(name): Path<String>) {
+    let rel = std::path::Path::new(&name).join("x");
+    if !with_parent(&rel) {
+        return;
+    }
+    let _ = std::fs::read(std::path::Path::new(ROOT).join(rel)); //~ path-traversal
+}

@@ -748,6 +748,15 @@ impl FileAnalyzer<'_> {
             }
         }
         match name.as_str() {
+            // `opt.map(|s| ..)`, `it.filter_map(|s| s.parse::<i64>().ok())`,
+            // `ok.then(|| ..)`: the value is what the closure returns (its
+            // parameter holds the receiver's taint), not the receiver.
+            "map" | "and_then" | "filter_map" | "flat_map" | "then"
+                if m.args.len() == 1
+                    && matches!(m.args.first().map(peel), Some(Expr::Closure(_))) =>
+            {
+                all_args
+            }
             // Values that carry no attacker-chosen text.
             "len" | "count" | "is_empty" | "contains" | "contains_key" | "starts_with"
             | "ends_with" | "eq" | "ne" | "cmp" | "partial_cmp" | "is_some" | "is_none"

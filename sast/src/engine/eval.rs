@@ -1368,16 +1368,24 @@ fn all_accepted(m: &syn::ExprMethodCall) -> Option<(String, u16)> {
             whole_var(root).map(|v| (v, kinds))
         }
         "components" => {
-            // Exactly `matches!(c, [..::]Component::Normal(_))`.
+            // Exactly `matches!(c, [..::]Component::Normal(_))`, or with
+            // `| Component::CurDir` (`.`, which stays where it is).
             let Expr::Macro(mac) = peel(&test.body) else {
                 return None;
             };
             let tokens = mac.mac.tokens.to_string();
+            let pattern = tokens
+                .split_once(',')
+                .filter(|(subject, _)| subject.trim() == param)
+                .map(|(_, pattern)| pattern);
             let normal_only = last_ident(&mac.mac.path) == "matches"
                 && tokens.contains("Normal")
-                && !tokens.contains('|')
-                && !tokens.contains("=>")
-                && !tokens.contains(" if ");
+                && pattern.is_some_and(|p| {
+                    p.split('|').all(|alt| {
+                        let alt = alt.trim();
+                        alt.ends_with("Normal (_)") || alt.ends_with("CurDir")
+                    })
+                });
             if !normal_only {
                 return None;
             }
