@@ -163,12 +163,58 @@ pub async fn hostname_charset_then_request(Path(host): Path<String>) {
     let _ = reqwest::get(format!("https://{host}/status")).await; //~ ssrf
 }
 
-// The same class rules out shell metacharacters.
+// The same class rules out shell metacharacters (a leading `-` is an
+// option to `ping`: argument injection, CWE-88, not this rule's).
 pub async fn hostname_charset_then_shell(Path(host): Path<String>) {
     if !hostname_like(&host) {
         return;
     }
     let _ = std::process::Command::new("sh").arg("-c").arg(format!("ping -c1 {host}")).output();
+}
+
+// Digits and `-`: a number pasted unquoted, where `5--` comments out the
+// rest of the query.
+fn signed_number(s: &str) -> bool {
+    s.chars().all(|c| c.is_ascii_digit() || c == '-')
+}
+
+pub async fn signed_number_then_sql(Path(id): Path<String>, pool: sqlx::PgPool) {
+    if !signed_number(&id) {
+        return;
+    }
+    let _ = sqlx::query(&format!("SELECT * FROM posts WHERE id = {id} AND visibility = 'public'")).execute(&pool).await; //~ sql-injection
+}
+
+// A range covers every character between its ends: `'A'..='z'` covers the
+// backtick.
+fn letters_a_to_z(s: &str) -> bool {
+    s.chars().all(|c| matches!(c, 'A'..='z' | '0'..='9'))
+}
+
+pub async fn wide_range_then_shell(Path(name): Path<String>) {
+    if !letters_a_to_z(&name) {
+        return;
+    }
+    let _ = std::process::Command::new("sh").arg("-c").arg(format!("echo {name}")).output(); //~ command-injection
+}
+
+fn letters_and_digits(s: &str) -> bool {
+    s.chars().all(|c| matches!(c, 'a'..='z' | 'A'..='Z' | '0'..='9' | '_'))
+}
+
+pub async fn exact_ranges_then_shell(Path(name): Path<String>) {
+    if !letters_and_digits(&name) {
+        return;
+    }
+    let _ = std::process::Command::new("sh").arg("-c").arg(format!("echo {name}")).output();
+}
+
+// A library's e-mail validator accepts quoted local parts.
+pub async fn email_validated_then_sql(Path(email): Path<String>, pool: sqlx::PgPool) {
+    if !validator::validate_email(&email) {
+        return;
+    }
+    let _ = sqlx::query(&format!("SELECT id FROM users WHERE email = '{email}'")).execute(&pool).await; //~ sql-injection
 }
 
 // Red team rt49: character tests that let a quote, a dot or a slash

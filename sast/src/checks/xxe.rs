@@ -601,9 +601,17 @@ impl super::Check for Check {
             // The document read (`xmlCtxt*` take the context first): text
             // written in the source is not an attacker's.
             let input = document(call.last, &call.expr.args);
+            // The same test as the pre-pass (`XxeOptions::collect`), and
+            // the local still the literal here: a read this skips never
+            // used its mask there (red team rt50: a literal fallback, a
+            // literal assigned in one branch).
+            let line = start_of(span()).0;
             let written = input.is_some_and(|e| {
                 let e = document_text(e);
-                lit_str(e).is_some() || literal_held(cx, e).is_some()
+                is_text_literal(e)
+                    || (var_of(e)
+                        .is_some_and(|v| binding(&a.xxe.vars, &v, line).is_some_and(|l| l.literal))
+                        && literal_held(cx, e).is_some())
             });
             if written {
                 return;

@@ -49,13 +49,7 @@ impl FileAnalyzer<'_> {
                 "BigEndian" | "LittleEndian" | "NetworkEndian" | "NativeEndian" | "BE" | "LE"
             )
         });
-        // Of 8 or 16 bits, at most 64 Ki: no unbounded size.
-        let narrow = matches!(
-            callee.rsplit("::").nth(1),
-            Some("u8" | "i8" | "u16" | "i16")
-        );
-        let decodes = (matches!(last, "from_le_bytes" | "from_be_bytes" | "from_ne_bytes")
-            && !narrow)
+        let decodes = matches!(last, "from_le_bytes" | "from_be_bytes" | "from_ne_bytes")
             || (byte_order && is_number_read(last));
         if decodes
             && !c.args.first().is_some_and(|a| {
@@ -829,8 +823,11 @@ impl FileAnalyzer<'_> {
                 cx.add_source("an archive entry (`{name}`)".replace("{name}", &name), line)
             }
             // Mutation: the receiver variable absorbs the argument's taint.
-            "push_str" | "push" | "extend" | "extend_from_slice" | "insert" | "insert_str"
-            | "append" | "write_str" | "write_all" => {
+            // A URL's parts set in place (`url.set_host(..)`) change it too.
+            "set_host" | "set_ip_host" | "set_scheme" | "set_port" | "set_path" | "set_query"
+            | "set_username" | "set_password" | "push_str" | "push" | "extend"
+            | "extend_from_slice" | "insert" | "insert_str" | "append" | "write_str"
+            | "write_all" => {
                 let secret = m
                     .args
                     .iter()
@@ -1131,8 +1128,7 @@ fn is_number_read(name: &str) -> bool {
         .unwrap_or("");
     let width: String = digits.chars().take_while(char::is_ascii_digit).collect();
     let tail = &digits[width.len()..];
-    // 8 and 16 bits size at most 64 Ki elements (`eval::is_narrow_number_read`).
-    matches!(width.as_str(), "24" | "32" | "64" | "128")
+    matches!(width.as_str(), "16" | "24" | "32" | "64" | "128")
         && matches!(tail, "" | "_le" | "_be" | "_ne")
 }
 

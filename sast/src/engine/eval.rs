@@ -779,26 +779,8 @@ impl FileAnalyzer<'_> {
                     Taint::CLEAN
                 }
             }
-            // An 8- or 16-bit number read (`read_u16()`, `get_u8()`, a helper
-            // `read_u8(r)`) sizes at most 64 Ki elements: no unbounded
-            // allocation.
-            Expr::Call(c) => {
-                let t = self.eval_call(cx, c);
-                match &*c.func {
-                    Expr::Path(p) if is_narrow_number_read(&last_ident(&p.path)) => {
-                        t.without(ALLOC)
-                    }
-                    _ => t,
-                }
-            }
-            Expr::MethodCall(m) => {
-                let t = self.eval_method(cx, m, as_receiver);
-                if is_narrow_number_read(&m.method.to_string()) {
-                    t.without(ALLOC)
-                } else {
-                    t
-                }
-            }
+            Expr::Call(c) => self.eval_call(cx, c),
+            Expr::MethodCall(m) => self.eval_method(cx, m, as_receiver),
             Expr::Macro(m) => self.eval_macro(cx, &m.mac),
             Expr::Binary(b) => self.eval_binary(cx, b),
             Expr::Reference(r) => {
@@ -1224,7 +1206,16 @@ impl FileAnalyzer<'_> {
                             if var_of(&m.receiver).as_ref() != Some(&v) {
                                 // A list (not a string: `contains` of a
                                 // `&str` is a substring test).
-                                let exact = if self.is_list(&m.receiver) { EXACT } else { 0 };
+                                // Not a list built from input either.
+                                let exact = if self.is_list(&m.receiver)
+                                    && !var_of(&m.receiver)
+                                        .and_then(|r| cx.vars.get(&r))
+                                        .is_some_and(|r| r.taint.is_tainted())
+                                {
+                                    EXACT
+                                } else {
+                                    0
+                                };
                                 out.push((v, INJECTION | exact));
                             }
                         }
@@ -1238,8 +1229,15 @@ impl FileAnalyzer<'_> {
                     }
                     // `ALLOWED.iter().any(|h| *h == host)`: membership.
                     "any" => {
+                        // Not of a list built from input.
+                        let (_, root) = chain(&m.receiver);
+                        let from_input = var_of(root)
+                            .and_then(|r| cx.vars.get(&r))
+                            .is_some_and(|r| r.taint.is_tainted());
                         if let Some(v) = m.args.first().and_then(closure_compares_var) {
-                            out.push((v, INJECTION | EXACT));
+                            if !from_input {
+                                out.push((v, INJECTION | EXACT));
+                            }
                         }
                     }
                     "all" => {
@@ -1311,10 +1309,16 @@ impl FileAnalyzer<'_> {
                                 out.push((v, kinds));
                             }
                         }
-                    } else if name.starts_with("is_valid")
+                    } else if (name.starts_with("is_valid")
                         || name.starts_with("is_safe")
                         || name.starts_with("is_allowed")
-                        || name.starts_with("validate")
+                        || name.starts_with("validate"))
+                        // An e-mail address or URL valid by its RFC may hold
+                        // quotes, parentheses and any host (red team rt50).
+                        && !["email", "mail", "url", "uri", "host"]
+                            .iter()
+                            .any(|w| crate::patterns::ident_words(&name).iter().any(|x| x == w))
+                        && !is_email_or_url_type(&p.path)
                     {
                         for arg in &c.args {
                             if let Some(v) = var_of(arg) {
@@ -1444,6 +1448,8 @@ fn class_kinds(body: &Expr, param: &str) -> Option<u16> {
     let mut parts = Vec::new();
     terms(body, &mut parts);
     let mut classed = false;
+    // A class with letters (not digits only).
+    let mut letters = false;
     for term in parts {
         match term {
             Expr::MethodCall(c)
@@ -1452,6 +1458,10 @@ fn class_kinds(body: &Expr, param: &str) -> Option<u16> {
                     && CLASSES.contains(&c.method.to_string().as_str()) =>
             {
                 classed = true;
+                letters |= !matches!(
+                    c.method.to_string().as_str(),
+                    "is_ascii_digit" | "is_numeric"
+                );
             }
             Expr::Binary(b) if matches!(b.op, syn::BinOp::Eq(_)) => {
                 let ch = if is_param(&b.left) {
@@ -1489,24 +1499,39 @@ fn class_kinds(body: &Expr, param: &str) -> Option<u16> {
                 if subject.to_string() != param {
                     return None;
                 }
+                // Literals, `|`, and `..=`/`..` ranges: every character a
+                // range covers counts (`'A'..='z'` covers the backtick).
+                let mut literals: Vec<char> = Vec::new();
+                let mut range = false;
                 for t in tokens {
                     match t {
-                        proc_macro2::TokenTree::Punct(p)
-                            if matches!(p.as_char(), ',' | '|' | '.' | '=') => {}
+                        proc_macro2::TokenTree::Punct(p) if matches!(p.as_char(), ',' | '|') => {}
+                        proc_macro2::TokenTree::Punct(p) if matches!(p.as_char(), '.' | '=') => {
+                            range = true;
+                        }
                         proc_macro2::TokenTree::Literal(l) => {
-                            let lit = syn::Lit::new(l);
-                            let ch = match &lit {
+                            let ch = match syn::Lit::new(l) {
                                 syn::Lit::Char(c) => c.value(),
                                 syn::Lit::Byte(b) => char::from(b.value()),
                                 _ => return None,
                             };
-                            if ch.is_ascii_alphanumeric() {
-                                classed = true;
-                            } else {
-                                extras.push(ch);
+                            match (range, literals.last().copied()) {
+                                (true, Some(low)) => {
+                                    literals.extend((low..=ch).skip(1));
+                                    range = false;
+                                }
+                                _ => literals.push(ch),
                             }
                         }
                         _ => return None,
+                    }
+                }
+                for ch in literals {
+                    if ch.is_ascii_alphanumeric() {
+                        classed = true;
+                        letters |= ch.is_ascii_alphabetic();
+                    } else {
+                        extras.push(ch);
                     }
                 }
             }
@@ -1520,9 +1545,26 @@ fn class_kinds(body: &Expr, param: &str) -> Option<u16> {
     {
         return None;
     }
+    // What each allowed character still lets through (red team rt50):
+    // `.`/`/` a path; `-` an SQL comment (`5--`); `.`/`+` a regular
+    // expression; `:`/`=` a `javascript:` link.
+    let has = |set: &[char]| extras.iter().any(|c| set.contains(c));
     let mut kinds = INJECTION & !taint::URL;
-    if extras.iter().any(|c| matches!(c, '.' | '/')) {
+    if has(&['.', '/']) {
         kinds &= !PATH;
+    }
+    // Digits and `-`: a number pasted unquoted, where `5--` comments out
+    // the rest; with letters, a name in quotes. (A leading `-` can still
+    // be an option to the program a shell runs: argument injection,
+    // CWE-88, which `command-injection` does not cover.)
+    if has(&['-']) && !letters {
+        kinds &= !taint::SQL;
+    }
+    if has(&['.', '+']) {
+        kinds &= !taint::REGEX;
+    }
+    if has(&[':', '=']) {
+        kinds &= !taint::HTML;
     }
     Some(kinds)
 }
@@ -1596,20 +1638,13 @@ fn accepts(e: &Expr, param: &str) -> u16 {
     }
 }
 
-/// `read_u8`, `get_u16_le`, `read_i16`: a number of 8 or 16 bits read.
-pub(crate) fn is_narrow_number_read(name: &str) -> bool {
-    let Some(rest) = name
-        .strip_prefix("read_")
-        .or_else(|| name.strip_prefix("get_"))
-    else {
-        return false;
-    };
-    let Some(digits) = rest.strip_prefix('u').or_else(|| rest.strip_prefix('i')) else {
-        return false;
-    };
-    let width: String = digits.chars().take_while(char::is_ascii_digit).collect();
-    matches!(width.as_str(), "8" | "16")
-        && matches!(&digits[width.len()..], "" | "_le" | "_be" | "_ne")
+/// `EmailAddress::is_valid`, `Url::..`: a validator of an e-mail address
+/// or URL type, by its type's name.
+fn is_email_or_url_type(path: &syn::Path) -> bool {
+    path.segments.iter().rev().nth(1).is_some_and(|s| {
+        let t = s.ident.to_string().to_ascii_lowercase();
+        t.contains("email") || t.contains("mail") || t.contains("url") || t.contains("uri")
+    })
 }
 
 /// `url.host_str()?`, `url.host_str().unwrap_or_default()`, `url.host()`,
@@ -1798,14 +1833,15 @@ fn compared_with_literal(left: &Expr, right: &Expr) -> Option<String> {
 /// `x != A && x != B && ...`, every conjunct comparing the same variable
 /// with a literal: that variable.
 impl FileAnalyzer<'_> {
-    /// A list, not a string: an array or `vec![..]` written here, or a
-    /// name the file does not declare as text (`HOSTS: &[&str]`, a
-    /// `HashSet` field; not `const ALLOWED: &str`).
+    /// A list, clearly: an array or `vec![..]` written here, or a name the
+    /// file declares as one (`HOSTS: &[&str]`, `[&str; 3]`, `Vec<..>`,
+    /// `HashSet<..>`, `BTreeSet<..>`, `phf::Set`). Anything else (a local
+    /// from `env::var`, a `Lazy<String>`, a type declared in another file)
+    /// may be text, whose `contains` is a substring test (red team rt50).
     pub(crate) fn is_list(&self, e: &Expr) -> bool {
         match peel(e) {
             Expr::Array(_) => true,
             Expr::Macro(m) => last_ident(&m.mac.path) == "vec",
-            Expr::Lit(_) => false,
             other => {
                 let name = match other {
                     Expr::Path(p) => last_ident(&p.path),
@@ -1815,9 +1851,17 @@ impl FileAnalyzer<'_> {
                     },
                     _ => return false,
                 };
-                !["&str", "&'static str", "String", "&String", "Cow<"]
-                    .iter()
-                    .any(|t| self.source.contains(&format!("{name}: {t}")))
+                [
+                    "&[",
+                    "[",
+                    "Vec<",
+                    "HashSet<",
+                    "BTreeSet<",
+                    "phf::Set<",
+                    "&'static [",
+                ]
+                .iter()
+                .any(|t| self.source.contains(&format!("{name}: {t}")))
             }
         }
     }
