@@ -327,21 +327,6 @@ pub(crate) fn report_call_sinks(
             if !crate::patterns::path_ends_with(call.callee, sink.path) {
                 continue;
             }
-            // A narrow read on its own sizes at most 64 Ki elements.
-            let narrowed;
-            let t = if sink.kind == crate::taint::ALLOC
-                && call
-                    .expr
-                    .args
-                    .iter()
-                    .nth(sink.arg)
-                    .is_some_and(|e| FileAnalyzer::narrow_size(cx, e))
-            {
-                narrowed = t.without(crate::taint::ALLOC);
-                &narrowed
-            } else {
-                t
-            };
             let span = *span.get_or_insert_with(|| syn::spanned::Spanned::span(call.expr));
             if t.has(sink.kind) {
                 let message = format!(

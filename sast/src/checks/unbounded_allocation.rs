@@ -14,22 +14,10 @@ impl super::Check for Check {
 
     fn method(&self, a: &mut FileAnalyzer<'_>, cx: &mut FnCx, m: &Method<'_>) {
         for sink in method_sinks(m.name, taint::ALLOC) {
-            // A narrow read on its own sizes at most 64 Ki elements.
-            let narrow = m
-                .expr
-                .args
-                .iter()
-                .nth(sink.arg)
-                .is_some_and(|e| FileAnalyzer::narrow_size(cx, e));
-            let taint = m.args.get(sink.arg).copied().unwrap_or_default();
             a.report_sink(
                 cx,
                 taint::ALLOC,
-                if narrow {
-                    taint.without(taint::ALLOC)
-                } else {
-                    taint
-                },
+                m.args.get(sink.arg).copied().unwrap_or_default(),
                 &format!("{} (`.{}()`)", sink.what, m.name),
                 (m.span, m.full()),
             );

@@ -495,7 +495,6 @@ impl FileAnalyzer<'_> {
             var.header_built = crate::checks::built_header_value(cx, &init.expr);
             var.lit_false = lit_bool(&init.expr) == Some(false);
             var.dynamic_list = self.is_dynamic_list(&init.expr);
-            var.narrow = is_narrow_read(&init.expr);
             var.host_of = host_of(&init.expr).map(|url| {
                 let generation = cx.vars.get(&url).map_or(0, |v| v.generation);
                 (url, generation)
@@ -1646,100 +1645,6 @@ fn is_email_or_url_type(path: &syn::Path) -> bool {
         let t = s.ident.to_string().to_ascii_lowercase();
         t.contains("email") || t.contains("mail") || t.contains("url") || t.contains("uri")
     })
-}
-
-/// `r.read_u16()?`, `buf.get_u8()`, `u16::from_be_bytes(b)`,
-/// `BigEndian::read_u16(&b)`, through `as usize` and `.into()`: a number
-/// of 8 or 16 bits read with a library's reader (not a function of the
-/// file's, whose name says nothing of what it returns).
-fn is_narrow_read(e: &Expr) -> bool {
-    let narrow_name = |name: &str| {
-        let Some(rest) = name
-            .strip_prefix("read_")
-            .or_else(|| name.strip_prefix("get_"))
-        else {
-            return false;
-        };
-        matches!(
-            rest,
-            "u8" | "i8"
-                | "u16"
-                | "i16"
-                | "u16_le"
-                | "u16_be"
-                | "u16_ne"
-                | "i16_le"
-                | "i16_be"
-                | "i16_ne"
-        )
-    };
-    match peel(e) {
-        Expr::Cast(c) => is_narrow_read(&c.expr),
-        Expr::MethodCall(m) if matches!(m.method.to_string().as_str(), "into" | "unwrap") => {
-            is_narrow_read(&m.receiver)
-        }
-        Expr::MethodCall(m) => narrow_name(&m.method.to_string()),
-        Expr::Call(c) => match &*c.func {
-            Expr::Path(p) => {
-                let last = last_ident(&p.path);
-                let ty = p
-                    .path
-                    .segments
-                    .iter()
-                    .rev()
-                    .nth(1)
-                    .map(|s| s.ident.to_string());
-                (matches!(
-                    last.as_str(),
-                    "from_le_bytes" | "from_be_bytes" | "from_ne_bytes"
-                ) && matches!(ty.as_deref(), Some("u8" | "i8" | "u16" | "i16")))
-                    || (narrow_name(&last)
-                        && matches!(
-                            ty.as_deref(),
-                            Some(
-                                "BigEndian"
-                                    | "LittleEndian"
-                                    | "NetworkEndian"
-                                    | "NativeEndian"
-                                    | "BE"
-                                    | "LE"
-                            )
-                        ))
-            }
-            _ => false,
-        },
-        _ => false,
-    }
-}
-
-impl FileAnalyzer<'_> {
-    /// An allocation size that is a narrow read on its own (`n`, `n as
-    /// usize`, `usize::from(n)`): at most 64 Ki elements, not unbounded.
-    pub(crate) fn narrow_size(cx: &FnCx, e: &Expr) -> bool {
-        match peel(e) {
-            Expr::Cast(c) => Self::narrow_size(cx, &c.expr),
-            Expr::MethodCall(m)
-                if matches!(
-                    m.method.to_string().as_str(),
-                    "into" | "try_into" | "unwrap"
-                ) =>
-            {
-                Self::narrow_size(cx, &m.receiver)
-            }
-            Expr::Call(c)
-                if c.args.len() == 1
-                    && matches!(&*c.func, Expr::Path(p) if matches!(last_ident(&p.path).as_str(), "from" | "try_from")) =>
-            {
-                c.args.first().is_some_and(|a| Self::narrow_size(cx, a))
-            }
-            Expr::Path(p) => p
-                .path
-                .get_ident()
-                .and_then(|v| cx.vars.get(&v.to_string()))
-                .is_some_and(|v| v.narrow),
-            _ => false,
-        }
-    }
 }
 
 /// `url.host_str()?`, `url.host_str().unwrap_or_default()`, `url.host()`,

@@ -19,10 +19,7 @@ impl FileAnalyzer<'_> {
             if let Some(body) = self.macro_bodies.vec_body(mac) {
                 if let Expr::Repeat(r) = &*body {
                     let elem = self.eval(cx, &r.expr);
-                    let mut len = self.eval(cx, &r.len);
-                    if FileAnalyzer::narrow_size(cx, &r.len) {
-                        len = len.without(ALLOC);
-                    }
+                    let len = self.eval(cx, &r.len);
                     self.report_sink(
                         cx,
                         ALLOC,

@@ -128,11 +128,6 @@ pub(crate) struct Var {
     /// variable and its [`Var::generation`] then, whose destination an
     /// allow-list check of this one fixes while the URL is unchanged.
     pub(crate) host_of: Option<(String, u32)>,
-    /// Bound to a number read with 8 or 16 bits (`let n = r.read_u16()?`,
-    /// `get_u8()`, `u16::from_be_bytes(..)`) and unchanged since: as an
-    /// allocation's size on its own it is at most 64 Ki (`FileAnalyzer::
-    /// narrow_size`); in arithmetic it is as unbounded as any number.
-    pub(crate) narrow: bool,
 }
 
 /// What a `bool` local's check validates ([`Var::guards`]): the variables
@@ -381,7 +376,6 @@ impl FnCx {
             // A `bool` assigned anew holds no check, a host no URL's.
             var.guards = None;
             var.host_of = None;
-            var.narrow = false;
         }
     }
 
