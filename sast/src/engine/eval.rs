@@ -1060,6 +1060,16 @@ impl FileAnalyzer<'_> {
         let right = self.eval(cx, &b.right);
         match b.op {
             Eq(_) | Ne(_) | Lt(_) | Le(_) | Gt(_) | Ge(_) | And(_) | Or(_) => Taint::CLEAN,
+            // Other compound assignments change the variable too (a check
+            // held in a local no longer covers it; red team rt51).
+            DivAssign(_) | RemAssign(_) | BitXorAssign(_) | BitAndAssign(_) | ShrAssign(_) => {
+                if let Some(name) = var_of(&b.left) {
+                    cx.changed(&name);
+                    let entry = cx.vars.entry(name).or_default();
+                    entry.taint = entry.taint.union(right);
+                }
+                Taint::CLEAN
+            }
             AddAssign(_) | SubAssign(_) | MulAssign(_) | BitOrAssign(_) | ShlAssign(_) => {
                 if let Some(name) = var_of(&b.left) {
                     cx.changed(&name);
@@ -1448,8 +1458,6 @@ fn class_kinds(body: &Expr, param: &str) -> Option<u16> {
     let mut parts = Vec::new();
     terms(body, &mut parts);
     let mut classed = false;
-    // A class with letters (not digits only).
-    let mut letters = false;
     for term in parts {
         match term {
             Expr::MethodCall(c)
@@ -1458,10 +1466,6 @@ fn class_kinds(body: &Expr, param: &str) -> Option<u16> {
                     && CLASSES.contains(&c.method.to_string().as_str()) =>
             {
                 classed = true;
-                letters |= !matches!(
-                    c.method.to_string().as_str(),
-                    "is_ascii_digit" | "is_numeric"
-                );
             }
             Expr::Binary(b) if matches!(b.op, syn::BinOp::Eq(_)) => {
                 let ch = if is_param(&b.left) {
@@ -1529,7 +1533,6 @@ fn class_kinds(body: &Expr, param: &str) -> Option<u16> {
                 for ch in literals {
                     if ch.is_ascii_alphanumeric() {
                         classed = true;
-                        letters |= ch.is_ascii_alphabetic();
                     } else {
                         extras.push(ch);
                     }
@@ -1553,11 +1556,11 @@ fn class_kinds(body: &Expr, param: &str) -> Option<u16> {
     if has(&['.', '/']) {
         kinds &= !PATH;
     }
-    // Digits and `-`: a number pasted unquoted, where `5--` comments out
-    // the rest; with letters, a name in quotes. (A leading `-` can still
-    // be an option to the program a shell runs: argument injection,
-    // CWE-88, which `command-injection` does not cover.)
-    if has(&['-']) && !letters {
+    // `-`: pasted unquoted, `5--` comments out the rest of the query
+    // (whether the sink quotes it is not known; red team rt51). (A leading
+    // `-` can still be an option to the program a shell runs: argument
+    // injection, CWE-88, which `command-injection` does not cover.)
+    if has(&['-']) {
         kinds &= !taint::SQL;
     }
     if has(&['.', '+']) {
