@@ -332,7 +332,11 @@ impl FileAnalyzer<'_> {
                 cx.generation += 1;
                 let mut bound = var.clone();
                 bound.generation = cx.generation;
-                cx.vars.insert(pi.ident.to_string(), bound);
+                let name = pi.ident.to_string();
+                let hidden = cx.vars.insert(name.clone(), bound);
+                if hidden.is_some() {
+                    cx.shadowed.push((name, hidden));
+                }
                 if let Some((_, sub)) = &pi.subpat {
                     self.bind_pat(cx, sub, var);
                 }
@@ -404,11 +408,19 @@ impl FileAnalyzer<'_> {
 
     pub(crate) fn eval_block(&mut self, cx: &mut FnCx, block: &syn::Block) -> Taint {
         let mut last = Taint::CLEAN;
+        // The function's own block keeps its bindings (the summary is read
+        // from them); an inner block's end hides its own.
+        let (mark, outer) = (cx.scope(), cx.block_depth);
+        cx.block_depth += 1;
         for stmt in &block.stmts {
             let saved_stmt_line = cx.stmt_line;
             cx.stmt_line = stmt_line(stmt);
             last = self.eval_stmt(cx, stmt);
             cx.stmt_line = saved_stmt_line;
+        }
+        cx.block_depth = outer;
+        if outer > 0 {
+            cx.end_scope(mark);
         }
         last
     }
@@ -586,13 +598,16 @@ impl FileAnalyzer<'_> {
                 let scrutinee = self.eval(cx, &m.expr);
                 let mut result = vec![Taint::CLEAN; n];
                 for arm in &m.arms {
+                    let mark = cx.scope();
                     self.enter_arm(cx, arm, scrutinee);
                     if expr_diverges(&arm.body) {
                         self.eval(cx, &arm.body);
+                        cx.end_scope(mark);
                         continue;
                     }
-                    let positions = self.eval_tuple_positions(cx, &arm.body, n)?;
-                    for (r, t) in result.iter_mut().zip(positions) {
+                    let positions = self.eval_tuple_positions(cx, &arm.body, n);
+                    cx.end_scope(mark);
+                    for (r, t) in result.iter_mut().zip(positions?) {
                         *r = r.union(t);
                     }
                 }
@@ -880,6 +895,7 @@ impl FileAnalyzer<'_> {
                 };
                 let mut result = Taint::CLEAN;
                 for arm in &m.arms {
+                    let mark = cx.scope();
                     self.enter_arm(cx, arm, scrutinee);
                     // `"tech" | "world" => Some(format!("{BASE}/{name}"))`:
                     // in an arm of literals (no guard), the value is one.
@@ -895,6 +911,7 @@ impl FileAnalyzer<'_> {
                     if let Some(saved) = validated {
                         cx.restore(saved);
                     }
+                    cx.end_scope(mark);
                 }
                 // `match host { "a" | "b" => {}, _ => return }`: past the
                 // match, the value is one of the literals.
@@ -912,6 +929,7 @@ impl FileAnalyzer<'_> {
             }
             Expr::ForLoop(f) => {
                 let t = self.eval(cx, &f.expr);
+                let mark = cx.scope();
                 self.bind_pat(
                     cx,
                     &f.pat,
@@ -921,6 +939,7 @@ impl FileAnalyzer<'_> {
                     },
                 );
                 self.eval_block(cx, &f.body);
+                cx.end_scope(mark);
                 Taint::CLEAN
             }
             Expr::While(w) => {
@@ -936,6 +955,8 @@ impl FileAnalyzer<'_> {
                 let param = cx.closure_param;
                 cx.closure_param = Taint::CLEAN;
                 let secret = cx.closure_secret.take();
+                // Its parameters are the closure's only.
+                let mark = cx.scope();
                 for input in &c.inputs {
                     self.bind_pat(
                         cx,
@@ -947,7 +968,9 @@ impl FileAnalyzer<'_> {
                         },
                     );
                 }
-                self.eval(cx, &c.body)
+                let t = self.eval(cx, &c.body);
+                cx.end_scope(mark);
+                t
             }
             Expr::Assign(a) => {
                 let t = self.eval(cx, &a.right);
@@ -1095,6 +1118,8 @@ impl FileAnalyzer<'_> {
     /// `if` with sanitising guards: `if ALLOWED.contains(&x) { .. }` cleans
     /// `x` in the branch; `if !ok(&x) { return }` cleans it afterwards.
     pub(crate) fn eval_if(&mut self, cx: &mut FnCx, i: &syn::ExprIf) -> Taint {
+        // `if let Ok(n) = ..`: `n` is the then-branch's only.
+        let mark = cx.scope();
         self.eval(cx, &i.cond);
         let mut guards = Vec::new();
         let negated = self.guards(cx, &i.cond, &mut guards);
@@ -1108,6 +1133,7 @@ impl FileAnalyzer<'_> {
             restore(cx, saved);
             t
         };
+        cx.end_scope(mark);
         let else_taint = match &i.else_branch {
             Some((_, e)) => {
                 if negated {

@@ -322,6 +322,12 @@ pub(crate) struct FnCx {
     pub(crate) name: String,
     /// Bindings and changes so far ([`Var::generation`]).
     pub(crate) generation: u32,
+    /// Each binding made, with the variable of that name it hid (`None`:
+    /// there was none): a scope that ends gives the hidden ones back
+    /// ([`Self::end_scope`]).
+    pub(crate) shadowed: Vec<(String, Option<Var>)>,
+    /// Blocks entered below the function's own.
+    pub(crate) block_depth: u32,
     /// The names of the parameters after `self`, in order (empty for a
     /// pattern).
     pub(crate) params: Vec<String>,
@@ -376,6 +382,26 @@ impl FnCx {
             // A `bool` assigned anew holds no check, a host no URL's.
             var.guards = None;
             var.host_of = None;
+        }
+    }
+
+    /// Where a scope starts ([`Self::end_scope`]).
+    pub(crate) fn scope(&self) -> usize {
+        self.shadowed.len()
+    }
+
+    /// A scope that started at `mark` ends: the variables its bindings hid
+    /// are visible again (`{ let len = ..; }` does not change the outer
+    /// `len`; red team rt51). Names it introduced are left (nothing after
+    /// the scope reads them).
+    pub(crate) fn end_scope(&mut self, mark: usize) {
+        while self.shadowed.len() > mark {
+            let Some((name, hidden)) = self.shadowed.pop() else {
+                break;
+            };
+            if let Some(var) = hidden {
+                self.vars.insert(name, var);
+            }
         }
     }
 
