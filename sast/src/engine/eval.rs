@@ -1123,23 +1123,21 @@ impl FileAnalyzer<'_> {
         self.eval(cx, &i.cond);
         let mut guards = Vec::new();
         let negated = self.guards(cx, &i.cond, &mut guards);
-        let apply = |cx: &mut FnCx, guards: &[(String, u16)]| cx.validated(guards);
-        let restore = |cx: &mut FnCx, saved: Vec<(String, Taint)>| cx.restore(saved);
         let then_taint = if negated {
             self.eval_block(cx, &i.then_branch)
         } else {
-            let saved = apply(cx, &guards);
+            let saved = cx.validated(&guards);
             let t = self.eval_block(cx, &i.then_branch);
-            restore(cx, saved);
+            cx.restore(saved);
             t
         };
         cx.end_scope(mark);
         let else_taint = match &i.else_branch {
             Some((_, e)) => {
                 if negated {
-                    let saved = apply(cx, &guards);
+                    let saved = cx.validated(&guards);
                     let t = self.eval(cx, e);
-                    restore(cx, saved);
+                    cx.restore(saved);
                     t
                 } else {
                     self.eval(cx, e)
@@ -1149,7 +1147,7 @@ impl FileAnalyzer<'_> {
         };
         if negated && block_diverges(&i.then_branch) {
             // `if !allowed(&x) { return ...; }`: x is clean from here on.
-            apply(cx, &guards);
+            cx.validated(&guards);
         }
         then_taint.union(else_taint)
     }
@@ -1288,16 +1286,7 @@ impl FileAnalyzer<'_> {
                     }
                     // `self.plain_name(&x)`: a validator of the file.
                     _ => {
-                        if let Some(positions) = self.validator_fns.get(&name) {
-                            for (arg, kinds) in positions
-                                .iter()
-                                .filter_map(|&(i, kinds)| Some((m.args.iter().nth(i)?, kinds)))
-                            {
-                                if let Some(v) = whole_var(arg) {
-                                    out.push((v, kinds));
-                                }
-                            }
-                        }
+                        self.validator_call(&name, &m.args, out);
                     }
                 }
                 false
@@ -1336,16 +1325,10 @@ impl FileAnalyzer<'_> {
                 // and the file's own validators (`plain_name(&x)`).
                 if let Expr::Path(p) = &*c.func {
                     let name = last_ident(&p.path);
-                    if let Some(positions) = self.validator_fns.get(&name) {
-                        for (arg, kinds) in positions
-                            .iter()
-                            .filter_map(|&(i, kinds)| Some((c.args.iter().nth(i)?, kinds)))
-                        {
-                            if let Some(v) = whole_var(arg) {
-                                out.push((v, kinds));
-                            }
-                        }
-                    } else if (name.starts_with("is_valid")
+                    // A function of the file is read from its body; another
+                    // by its name.
+                    if !self.validator_call(&name, &c.args, out)
+                        && (name.starts_with("is_valid")
                         || name.starts_with("is_safe")
                         || name.starts_with("is_allowed")
                         || name.starts_with("validate"))
@@ -1862,6 +1845,26 @@ fn compared_with_literal(left: &Expr, right: &Expr) -> Option<String> {
 /// `x != A && x != B && ...`, every conjunct comparing the same variable
 /// with a literal: that variable.
 impl FileAnalyzer<'_> {
+    /// A call of a function of the file (`validator_fns`): pushes the
+    /// arguments its body validates, with the kinds ruled out; `false` for
+    /// a function the file does not define.
+    fn validator_call(
+        &self,
+        name: &str,
+        args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
+        out: &mut Vec<(String, u16)>,
+    ) -> bool {
+        let Some(positions) = self.validator_fns.get(name) else {
+            return false;
+        };
+        for &(i, kinds) in positions {
+            if let Some(v) = args.iter().nth(i).and_then(whole_var) {
+                out.push((v, kinds));
+            }
+        }
+        true
+    }
+
     /// A list, clearly: an array or `vec![..]` written here, or a name the
     /// file declares as one (`HOSTS: &[&str]`, `[&str; 3]`, `Vec<..>`,
     /// `HashSet<..>`, `BTreeSet<..>`, `phf::Set`). Anything else (a local

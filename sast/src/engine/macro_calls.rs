@@ -40,11 +40,7 @@ impl FileAnalyzer<'_> {
             if let Some(cond) = args.first() {
                 let mut guards = Vec::new();
                 if !self.guards(cx, &cond.expr, &mut guards) {
-                    for (name, kinds) in guards {
-                        if let Some(var) = cx.vars.get_mut(&name) {
-                            var.taint = var.taint.without(kinds);
-                        }
-                    }
+                    cx.validated(&guards);
                 }
             }
         }
