@@ -304,6 +304,51 @@ pub enum ArgRef {
 pub struct Placeholder {
     pub arg: ArgRef,
     pub render: Render,
+    /// Byte range of the placeholder (`{..}`) in the format string.
+    pub range: std::ops::Range<usize>,
+}
+
+/// A piece of formatted text, in order: literal text, an argument whose
+/// text is known (a literal or a constant), or one whose text is not.
+pub enum Piece<'a> {
+    Text(&'a str),
+    Known(String),
+    Unknown,
+}
+
+/// Whether the text formatted from `pieces` has a fixed host: an
+/// argument after these pieces lands in a URL's path, query or fragment
+/// and cannot choose where the request goes. Either the pieces hold
+/// `scheme://` then a host written out in full (no argument in it) ended
+/// by `/`, `?` or `#` (`"https://api.example.com/users/{id}"`, a constant
+/// `BASE` = `"https://cdn.example.com"` then `"/avatars/{}"`), or they
+/// start with an argument (a base URL) followed by text starting with `/`
+/// (`"{}/users/{}"`, the base's own taint is judged on its own).
+/// `"https://api.example.com{}"` and `"https://{}/x/{}"` are not fixed,
+/// nor is `"https://api.example.com@{}"`.
+pub fn host_fixed(pieces: &[Piece<'_>]) -> bool {
+    if let [Piece::Unknown, Piece::Text(t), ..] = pieces {
+        if t.starts_with('/') && !t.starts_with("//") {
+            return true;
+        }
+    }
+    let mut text = String::new();
+    for piece in pieces {
+        match piece {
+            Piece::Text(t) => text.push_str(&t.replace("{{", "{").replace("}}", "}")),
+            Piece::Known(k) => text.push_str(k),
+            Piece::Unknown => text.push('\0'),
+        }
+    }
+    let Some(at) = text.find("://") else {
+        return false;
+    };
+    let scheme = &text[..at];
+    let authority = &text[at + 3..];
+    !scheme.contains('\0')
+        && authority
+            .find(['/', '?', '#', '\\'])
+            .is_some_and(|end| end > 0 && !authority[..end].contains('\0'))
 }
 
 /// The placeholders of a `format!`-style string, in order.
@@ -356,7 +401,11 @@ pub fn placeholders(fmt: &str) -> Vec<Placeholder> {
                 } else {
                     Render::Display
                 };
-                out.push(Placeholder { arg, render });
+                out.push(Placeholder {
+                    arg,
+                    render,
+                    range: i..i + end + 2,
+                });
                 while let Some((j, _)) = chars.peek() {
                     if *j > i + end {
                         break;
@@ -453,26 +502,59 @@ mod tests {
             vec![
                 Placeholder {
                     arg: ArgRef::Next,
-                    render: Render::Display
+                    render: Render::Display,
+                    range: 0..2,
                 },
                 Placeholder {
                     arg: ArgRef::Index(0),
-                    render: Render::Debug
+                    render: Render::Debug,
+                    range: 15..20,
                 },
                 Placeholder {
                     arg: ArgRef::Name("name".into()),
-                    render: Render::Display
+                    render: Render::Display,
+                    range: 21..30,
                 },
                 Placeholder {
                     arg: ArgRef::Name("user".into()),
-                    render: Render::Display
+                    render: Render::Display,
+                    range: 31..37,
                 },
                 Placeholder {
                     arg: ArgRef::Next,
-                    render: Render::Debug
+                    render: Render::Debug,
+                    range: 38..43,
                 },
             ]
         );
+    }
+
+    #[test]
+    fn a_url_host_is_fixed_only_when_written_out_and_ended() {
+        use Piece::*;
+        let fixed = |p: &[Piece<'_>]| host_fixed(p);
+        assert!(fixed(&[Text("https://api.example.com/users/")]));
+        assert!(fixed(&[Text("http://api.example.com?q=")]));
+        assert!(fixed(&[
+            Known("https://cdn.example.com".into()),
+            Text("/avatars/")
+        ]));
+        assert!(fixed(&[Unknown, Text("/users/")]));
+        assert!(fixed(&[
+            Text("https://api.example.com/"),
+            Unknown,
+            Text("/")
+        ]));
+        // The host is not ended, or an argument is part of it.
+        assert!(!fixed(&[Text("https://api.example.com")]));
+        assert!(!fixed(&[Text("https://api.example.com@")]));
+        assert!(!fixed(&[Text("https://"), Unknown, Text("/x/")]));
+        assert!(!fixed(&[Text("https://user:"), Unknown, Text("@h/")]));
+        assert!(!fixed(&[Text("https:///")]));
+        assert!(!fixed(&[Unknown, Text("//x/")]));
+        assert!(!fixed(&[Unknown]));
+        assert!(!fixed(&[Text("/relative/")]));
+        assert!(!fixed(&[Unknown, Text("."), Unknown, Text("/")]));
     }
 
     #[test]

@@ -11,8 +11,65 @@ use super::prelude::*;
 /// and added to a jar or response (`jar.add(c.clone())`,
 /// `cookies.insert(c)`) is also reported at that call, following the
 /// variable through the function's statements. A cookie built to be
-/// removed (`jar.remove(Cookie::new(..))`, `.removal()`) is not a finding.
+/// removed (`jar.remove(Cookie::new(..))`, `.removal()`) is not a finding,
+/// nor is a cookie whose literal name says it holds a display preference
+/// (`theme`, `lang`, `tz`: [`is_preference_name`]).
 pub(crate) struct Check;
+
+/// Words of cookie names that hold a visitor's display preference, which
+/// nobody gains by reading or forging (`theme`, `ui_theme`, `lang`, `tz`,
+/// `cookie_consent`). A closed list: a name with any other word
+/// (`session`, `sid`, `token`, `user`, `id`, `cart`) is judged.
+const PREFERENCE_WORDS: &[&str] = &[
+    "theme",
+    "ui",
+    "color",
+    "colour",
+    "scheme",
+    "dark",
+    "light",
+    "mode",
+    "lang",
+    "language",
+    "locale",
+    "tz",
+    "timezone",
+    "currency",
+    "consent",
+    "cookie",
+    "cookies",
+    "banner",
+    "dismissed",
+    "font",
+    "size",
+    "layout",
+    "sidebar",
+    "units",
+    "prefs",
+    "preferences",
+];
+
+/// Whether a cookie's name (the first argument of its constructor, or the
+/// first element of a `(name, value)` tuple) is a literal made only of
+/// [`PREFERENCE_WORDS`].
+fn is_preference_name(arg: Option<&Expr>) -> bool {
+    let name = match arg.map(peel) {
+        Some(Expr::Tuple(t)) => t.elems.first().and_then(lit_str),
+        Some(e) => lit_str(e),
+        None => None,
+    };
+    name.is_some_and(|n| preference_text(&n))
+}
+
+/// [`is_preference_name`] of a name as text.
+fn preference_text(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    let mut words = lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .peekable();
+    words.peek().is_some() && words.all(|w| PREFERENCE_WORDS.contains(&w))
+}
 
 const SECURE: u8 = 1;
 const HTTP_ONLY: u8 = 2;
@@ -190,6 +247,9 @@ struct CookieState {
     secure: bool,
     line: usize,
     off_at: Option<Pos>,
+    /// Named as a display preference ([`is_preference_name`]): never
+    /// reported for a missing attribute.
+    preference: bool,
 }
 
 /// A cookie variable followed by the walk.
@@ -359,6 +419,7 @@ impl CookieFlow {
                 secure: false,
                 line: 0,
                 off_at: None,
+                preference: false,
             };
             self.after(start, &methods, false).secure
         });
@@ -388,6 +449,7 @@ impl CookieFlow {
                 secure,
                 line: start_of(root.span()).0,
                 off_at: None,
+                preference: matches!(root, Expr::Call(c) if is_preference_name(c.args.first())),
             },
             None => match var_of(root).and_then(|v| self.get(&v)) {
                 Some(v) => v.state,
@@ -399,6 +461,7 @@ impl CookieFlow {
                             secure: true,
                             line: start_of(root.span()).0,
                             off_at: None,
+                            preference: false,
                         },
                         &methods,
                         false,
@@ -576,6 +639,7 @@ impl CookieFlow {
                         secure: false,
                         line: start_of(f.expr.span()).0,
                         off_at: None,
+                        preference: false,
                     };
                     self.set(id.ident.to_string(), state);
                 }
@@ -609,7 +673,10 @@ impl CookieFlow {
                         "add" | "add_original" | "insert" | "add_cookie" | "cookie"
                     );
                 if sends {
-                    if let Some(state) = self.value(a, &m.args[0]).filter(|s| !s.secure) {
+                    if let Some(state) = self
+                        .value(a, &m.args[0])
+                        .filter(|s| !s.secure && !s.preference)
+                    {
                         let span = m.span();
                         a.report(
                             Some(cx),
@@ -721,7 +788,8 @@ impl super::Check for Check {
     }
 
     fn call(&self, a: &mut FileAnalyzer<'_>, cx: &mut FnCx, call: &Call<'_>) {
-        if path_ends_with(call.callee, "Cookie::new") {
+        if path_ends_with(call.callee, "Cookie::new") && !is_preference_name(call.expr.args.first())
+        {
             let finding = a.finding(
                 cx,
                 id::INSECURE_COOKIE,
@@ -785,7 +853,7 @@ impl super::Check for Check {
         let Expr::Call(c) = root else { return };
         let Expr::Path(p) = &*c.func else { return };
         let callee = a.imports.resolve(&p.path);
-        if !is_cookie_ctor(&callee) {
+        if !is_cookie_ctor(&callee) || is_preference_name(c.args.first()) {
             return;
         }
         let (mut set, mut seen) = (0, 0);
@@ -852,7 +920,11 @@ fn cookie_text_flags(text: &str) -> Option<u8> {
     let mut parts = text.split(';').map(str::trim);
     let first = parts.next()?;
     let (name, value) = first.split_once('=')?;
-    if name.is_empty() || name.contains(char::is_whitespace) || value.is_empty() {
+    if name.is_empty()
+        || name.contains(char::is_whitespace)
+        || value.is_empty()
+        || preference_text(name)
+    {
         return None;
     }
     let mut set = 0;

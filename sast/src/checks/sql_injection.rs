@@ -33,11 +33,19 @@ impl super::Check for Check {
                     || t.contains("RequestBuilder")
             })
         };
-        let arg_is_params = m
-            .expr
-            .args
-            .first()
-            .is_some_and(|a| matches!(peel(a), Expr::Array(_) | Expr::Tuple(_)));
+        // A prepared statement's parameters (`stmt.query([id])`,
+        // `stmt.query_map(params![a, b], ..)`), bound, not pasted.
+        let arg_is_params = m.expr.args.first().is_some_and(|a| match peel(a) {
+            Expr::Array(_) | Expr::Tuple(_) => true,
+            Expr::Macro(mac) => matches!(
+                last_ident(&mac.mac.path).as_str(),
+                "params" | "named_params"
+            ),
+            Expr::Call(c) => {
+                matches!(&*c.func, Expr::Path(p) if last_ident(&p.path) == "params_from_iter")
+            }
+            _ => false,
+        });
         if !http_builder && !arg_is_params {
             a.report_sink(
                 cx,

@@ -405,7 +405,7 @@ impl FileAnalyzer<'_> {
 
     /// The file's struct a field's base is of: `self` in its `impl`, or a
     /// variable of its type (`c: &Cfg`).
-    fn base_struct(&self, cx: &FnCx, base: &Expr) -> Option<String> {
+    pub(crate) fn base_struct(&self, cx: &FnCx, base: &Expr) -> Option<String> {
         let Expr::Path(p) = peel(base) else {
             return None;
         };
@@ -783,6 +783,13 @@ impl FileAnalyzer<'_> {
                 }
             }
             "min" | "clamp" => recv.union(all_args).without(ALLOC),
+            // A statement prepared from SQL text (`conn.prepare(&sql)?`):
+            // the text's taint is reported at `prepare`, a sink; the
+            // statement run later (`client.query_one(&stmt, &[])`) is the
+            // same bug, not another.
+            "prepare" | "prepare_cached" | "prepare_typed" | "prep" if !m.args.is_empty() => {
+                recv.union(all_args).without(taint::SQL)
+            }
             "escape_debug" | "escape_default" => recv.without(LOG),
             // Opening a file: a handle, or an `io::Error` whose text is the
             // system's message, never the path's.

@@ -524,7 +524,7 @@ impl FileAnalyzer<'_> {
                 if !guards.is_empty() {
                     let generations = guards
                         .iter()
-                        .map(|(v, _)| cx.vars.get(v).map_or(0, |v| v.generation))
+                        .map(|(v, _)| cx.var_named(v).map_or(0, |v| v.generation))
                         .collect();
                     var.guards = Some(std::rc::Rc::new((guards, negated, generations)));
                 }
@@ -824,7 +824,30 @@ impl FileAnalyzer<'_> {
             }
             Expr::Paren(p) => self.eval_ctx(cx, &p.expr, as_receiver),
             Expr::Group(g) => self.eval_ctx(cx, &g.expr, as_receiver),
-            Expr::Field(f) => self.eval(cx, &f.base),
+            Expr::Field(f) => {
+                let mut t = self.eval(cx, &f.base);
+                // `hdr.len` after `if hdr.len > MAX { return }`.
+                if let Some(path) = field_path(e) {
+                    t = t.without(cx.checked_field(&path));
+                }
+                // `self.table` declared `&'static str`: fixed text, whoever
+                // calls the method (a source's data put there still is).
+                match &f.member {
+                    syn::Member::Named(name)
+                        if t.params != 0
+                            && self.base_struct(cx, &f.base).is_some_and(|s| {
+                                self.static_str_fields.contains(&format!("{s}.{name}"))
+                            }) =>
+                    {
+                        Taint {
+                            params: 0,
+                            pkinds: 0,
+                            ..t
+                        }
+                    }
+                    _ => t,
+                }
+            }
             Expr::Index(i) => {
                 let base = self.eval(cx, &i.expr);
                 self.eval(cx, &i.index);
@@ -924,6 +947,8 @@ impl FileAnalyzer<'_> {
                     if let Some(v) = var_of(&m.expr) {
                         cx.validated(&[(v, INJECTION | ALLOC | EXACT)]);
                     }
+                } else if let Some(checked) = self.guarded_arms(cx, m) {
+                    cx.validated(&checked);
                 }
                 result
             }
@@ -1180,9 +1205,7 @@ impl FileAnalyzer<'_> {
             }
             // `if url.host_str() != Some("api.example.com") { return }`
             Expr::Binary(b) if matches!(b.op, syn::BinOp::Ne(_)) => {
-                if let Some(v) = compared_with_literal(&b.left, &b.right) {
-                    out.push((v, INJECTION | ALLOC | EXACT));
-                }
+                out.extend(compared_checks(&b.left, &b.right));
                 true
             }
             // `if role == "a" || role == "b" { .. }`: inside, role is a or b.
@@ -1223,9 +1246,7 @@ impl FileAnalyzer<'_> {
                 false
             }
             Expr::Binary(b) if matches!(b.op, syn::BinOp::Eq(_)) => {
-                if let Some(v) = compared_with_literal(&b.left, &b.right) {
-                    out.push((v, INJECTION | ALLOC | EXACT));
-                }
+                out.extend(compared_checks(&b.left, &b.right));
                 false
             }
             Expr::MethodCall(m) => {
@@ -1284,6 +1305,24 @@ impl FileAnalyzer<'_> {
                             out.push((v, INJECTION));
                         }
                     }
+                    // `url.host_str().map_or(false, |h| ALLOWED.contains(&h))`,
+                    // `name.as_deref().is_some_and(|n| valid(n))`: true only
+                    // when the closure's check of the value held;
+                    // `.map_or(true, |h| !ALLOWED.contains(&h))` false only then.
+                    "map_or" | "is_some_and" | "is_ok_and" => {
+                        let rejects = match name.as_str() {
+                            "map_or" => m.args.first().and_then(lit_bool),
+                            _ => Some(false),
+                        };
+                        if let Some(rejects) = rejects {
+                            if let Some(checked) =
+                                self.check_of_closure(cx, &m.receiver, m.args.last(), !rejects)
+                            {
+                                out.extend(checked);
+                            }
+                            return rejects;
+                        }
+                    }
                     // `self.plain_name(&x)`: a validator of the file.
                     _ => {
                         self.validator_call(&name, &m.args, out);
@@ -1311,7 +1350,7 @@ impl FileAnalyzer<'_> {
                     // (not bound again, assigned or changed in place).
                     Some(held)
                         if held.0.iter().zip(&held.2).all(|((v, _), generation)| {
-                            cx.vars.get(v).is_some_and(|v| v.generation == *generation)
+                            cx.var_named(v).is_some_and(|v| v.generation == *generation)
                         }) =>
                     {
                         out.extend(held.0.iter().cloned());
@@ -1350,6 +1389,96 @@ impl FileAnalyzer<'_> {
             }
             _ => false,
         }
+    }
+
+    /// `match url.host_str() { Some(h) if ALLOWED.contains(&h) => {}, _ =>
+    /// return .. }`: every arm that does not diverge has a guard accepting
+    /// its binding of the value; past the match, what every such guard
+    /// checks holds ([`Self::checked_binding`]).
+    fn guarded_arms(&self, cx: &FnCx, m: &syn::ExprMatch) -> Option<Vec<(String, u16)>> {
+        let mut common: Option<Vec<(String, u16)>> = None;
+        for arm in &m.arms {
+            if expr_diverges(&arm.body) {
+                continue;
+            }
+            let (_, guard) = arm.guard.as_ref()?;
+            let binding = match &arm.pat {
+                Pat::Ident(p) if p.subpat.is_none() => p.ident.to_string(),
+                Pat::TupleStruct(t)
+                    if t.elems.len() == 1 && (t.path.is_ident("Some") || t.path.is_ident("Ok")) =>
+                {
+                    match &t.elems[0] {
+                        Pat::Ident(p) if p.subpat.is_none() => p.ident.to_string(),
+                        _ => return None,
+                    }
+                }
+                _ => return None,
+            };
+            let here = self.checked_binding(cx, &m.expr, &binding, guard, true)?;
+            common = Some(match common {
+                None => here,
+                Some(before) => before
+                    .into_iter()
+                    .filter_map(|(v, k)| {
+                        let k2 = here
+                            .iter()
+                            .filter(|(w, _)| *w == v)
+                            .fold(0, |a, (_, k)| a | k);
+                        (k & k2 != 0).then_some((v, k & k2))
+                    })
+                    .collect(),
+            });
+        }
+        common.filter(|c| !c.is_empty())
+    }
+
+    /// What a check of an optional value (`recv`) by a closure (`|h|
+    /// ALLOWED.contains(&h)`) validates when it holds: the closure
+    /// parameter's checks, put on the value's variable (a URL whose host
+    /// `recv` is, for a check against a list written in the source).
+    fn check_of_closure(
+        &self,
+        cx: &FnCx,
+        recv: &Expr,
+        closure: Option<&Expr>,
+        accepted_when_true: bool,
+    ) -> Option<Vec<(String, u16)>> {
+        let Some(Expr::Closure(c)) = closure.map(peel) else {
+            return None;
+        };
+        let [input] = c.inputs.iter().collect::<Vec<_>>()[..] else {
+            return None;
+        };
+        let param = Self::pat_name(input)?;
+        self.checked_binding(cx, recv, &param, &c.body, accepted_when_true)
+    }
+
+    /// The checks `test` (true when the value is accepted) makes of
+    /// `binding`, a name for the value of `subject` (an optional host of
+    /// a URL variable, or a variable read whole), put on that variable.
+    fn checked_binding(
+        &self,
+        cx: &FnCx,
+        subject: &Expr,
+        binding: &str,
+        test: &Expr,
+        accepted_when_true: bool,
+    ) -> Option<Vec<(String, u16)>> {
+        let mut inner = Vec::new();
+        if self.guards(cx, test, &mut inner) == accepted_when_true {
+            return None;
+        }
+        let kinds = inner
+            .iter()
+            .filter(|(v, _)| v == binding)
+            .fold(0, |all, (_, k)| all | k);
+        if kinds == 0 {
+            return None;
+        }
+        if let Some(url) = host_of(subject) {
+            return (kinds & EXACT != 0).then(|| vec![(url, taint::URL)]);
+        }
+        accessed_var(subject).map(|v| vec![(v, kinds)])
     }
 
     pub(crate) fn eval_args(
@@ -1579,6 +1708,23 @@ fn class_kinds(body: &Expr, param: &str) -> Option<u16> {
         kinds &= !taint::HTML;
     }
     Some(kinds)
+}
+
+/// The variable an expression reads through accessors only (`name`,
+/// `&name`, `name.as_deref()`), not a part or a transformation of it.
+fn accessed_var(e: &Expr) -> Option<String> {
+    let (methods, root) = chain(e);
+    methods
+        .iter()
+        .all(|m| {
+            m.args.is_empty()
+                && matches!(
+                    m.method.to_string().as_str(),
+                    "as_str" | "as_ref" | "as_deref" | "as_slice"
+                )
+        })
+        .then(|| var_of(root))
+        .flatten()
 }
 
 /// The variable an expression reads whole (`name`, `&name`,
@@ -1842,6 +1988,23 @@ fn compared_with_literal(left: &Expr, right: &Expr) -> Option<String> {
     None
 }
 
+/// What comparing with a literal checks ([`compared_with_literal`]): the
+/// variable's text, and its size; a field's size only (`hdr.magic !=
+/// MAGIC` bounds no other field of `hdr`).
+fn compared_checks(left: &Expr, right: &Expr) -> Vec<(String, u16)> {
+    let Some(v) = compared_with_literal(left, right) else {
+        return Vec::new();
+    };
+    let field = [left, right]
+        .into_iter()
+        .filter_map(field_path)
+        .find(|path| path.split_once('.').is_some_and(|(base, _)| base == v));
+    match field {
+        Some(path) => vec![(v, INJECTION | EXACT), (path, ALLOC)],
+        None => vec![(v, INJECTION | ALLOC | EXACT)],
+    }
+}
+
 /// `x != A && x != B && ...`, every conjunct comparing the same variable
 /// with a literal: that variable.
 impl FileAnalyzer<'_> {
@@ -1973,7 +2136,15 @@ fn size_bound(cond: &Expr) -> Option<(String, bool)> {
         return None;
     };
     let bound = |e: &Expr| !matches!(peel(e), Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(i), .. }) if i.base10_digits() == "0");
-    let (left, right) = (var_of(&b.left), var_of(&b.right));
+    // A field bounds that field (`hdr.len`), not its variable's others.
+    let subject = |e: &Expr| {
+        let e = match peel(e) {
+            Expr::Cast(c) => &*c.expr,
+            other => other,
+        };
+        field_path(e).or_else(|| var_of(e))
+    };
+    let (left, right) = (subject(&b.left), subject(&b.right));
     // `v < 2 * v` bounds nothing: the limit must not grow with the value.
     fn names(ts: proc_macro2::TokenStream, v: &str) -> bool {
         ts.into_iter().any(|t| match t {
@@ -1982,7 +2153,10 @@ fn size_bound(cond: &Expr) -> Option<(String, bool)> {
             _ => false,
         })
     }
-    let other = |v: &String, e: &Expr| !names(quote::ToTokens::to_token_stream(e), v);
+    let other = |v: &String, e: &Expr| {
+        let base = v.split_once('.').map_or(v.as_str(), |(base, _)| base);
+        !names(quote::ToTokens::to_token_stream(e), base)
+    };
     let (left, right) = match (left, right) {
         (Some(l), r) if !other(&l, &b.right) => (None, r),
         (l, Some(r)) if !other(&r, &b.left) => (l, None),

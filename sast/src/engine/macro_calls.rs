@@ -95,6 +95,12 @@ impl FileAnalyzer<'_> {
         }
         let mut head: Option<Head> = None;
         let mut captured: Vec<(String, Render, Span)> = Vec::new();
+        // Arguments (by index into `args`) and captured names placed only
+        // after a URL's fixed host (`macros::host_fixed`): they cannot
+        // choose where a request goes. Each is put in the first set at
+        // every such placement, in the second at any other.
+        let mut after_host: (HashSet<usize>, HashSet<usize>) = Default::default();
+        let mut captured_after_host: (HashSet<String>, HashSet<String>) = Default::default();
         if let Some(fi) = fmt_index {
             if let Expr::Lit(syn::ExprLit {
                 lit: syn::Lit::Str(s),
@@ -107,7 +113,14 @@ impl FileAnalyzer<'_> {
                 let mut next = 0;
                 let text = s.value();
                 let starts_with_placeholder = text.starts_with('{') && !text.starts_with("{{");
+                let mut pieces: Vec<macros::Piece<'_>> = Vec::new();
+                let mut text_from = 0;
                 for ph in macros::placeholders(&text) {
+                    pieces.push(macros::Piece::Text(
+                        text.get(text_from..ph.range.start).unwrap_or(""),
+                    ));
+                    text_from = ph.range.end;
+                    let fixed = macros::host_fixed(&pieces);
                     let target = match &ph.arg {
                         ArgRef::Next => {
                             next += 1;
@@ -122,11 +135,29 @@ impl FileAnalyzer<'_> {
                                     head = Some(Head::Captured);
                                 }
                                 captured.push((n.clone(), ph.render, s.span()));
+                                if fixed {
+                                    captured_after_host.0.insert(n.clone());
+                                } else {
+                                    captured_after_host.1.insert(n.clone());
+                                }
+                                pieces.push(self.known_text(cx, n));
                             }
                             named
                         }
                     };
                     if let Some(t) = target {
+                        if fixed {
+                            after_host.0.insert(t);
+                        } else {
+                            after_host.1.insert(t);
+                        }
+                        pieces.push(match lit_str(&args[t].expr) {
+                            Some(value) => macros::Piece::Known(value),
+                            None => match var_of(&args[t].expr) {
+                                Some(v) => self.known_text(cx, &v),
+                                None => macros::Piece::Unknown,
+                            },
+                        });
                         if starts_with_placeholder && head.is_none() {
                             head = Some(Head::Rendered);
                         }
@@ -184,10 +215,17 @@ impl FileAnalyzer<'_> {
         let mut result = Taint::CLEAN;
         for (n, (i, render)) in rendered.iter().enumerate() {
             let is_head = n == 0 && head == Some(Head::Rendered);
-            result = result.union(rendering(taints[*i], *render, is_head));
+            let mut t = taints[*i];
+            if after_host.0.contains(i) && !after_host.1.contains(i) {
+                t = t.without(taint::URL);
+            }
+            result = result.union(rendering(t, *render, is_head));
         }
         for (n, (ident, render, _)) in captured.iter().enumerate() {
-            let t = cx.vars.get(ident).map(|v| v.taint).unwrap_or_default();
+            let mut t = cx.vars.get(ident).map(|v| v.taint).unwrap_or_default();
+            if captured_after_host.0.contains(ident) && !captured_after_host.1.contains(ident) {
+                t = t.without(taint::URL);
+            }
             let is_head = n == 0 && head == Some(Head::Captured);
             result = result.union(rendering(t, *render, is_head));
         }
@@ -211,6 +249,19 @@ impl FileAnalyzer<'_> {
             return Taint::CLEAN;
         }
         result
+    }
+
+    /// What is known of the text of a name formatted into a string: a
+    /// constant's literal (not one a local of the same name hides).
+    fn known_text(&self, cx: &FnCx, name: &str) -> macros::Piece<'static> {
+        match self.str_consts.get(name) {
+            Some(Some(text))
+                if !cx.vars.contains_key(name) && !self.other_consts.contains(name) =>
+            {
+                macros::Piece::Known(text.clone())
+            }
+            _ => macros::Piece::Unknown,
+        }
     }
 
     // ---- paths, types, literals ------------------------------------------------

@@ -128,6 +128,11 @@ pub(crate) struct Var {
     /// variable and its [`Var::generation`] then, whose destination an
     /// allow-list check of this one fixes while the URL is unchanged.
     pub(crate) host_of: Option<(String, u32)>,
+    /// Fields of this variable a check bounded (`if hdr.len > MAX {
+    /// return }`: `len`; `self.hdr.len` of `self`: `hdr.len`), with the
+    /// kinds it ruled out: the check says nothing of the other fields
+    /// (`hdr.count` of a header whose `magic` was compared).
+    pub(crate) checked_fields: Vec<(String, u16)>,
 }
 
 /// What a `bool` local's check validates ([`Var::guards`]): the variables
@@ -347,6 +352,14 @@ impl FnCx {
     pub(crate) fn validated(&mut self, guards: &[(String, u16)]) -> Vec<(String, Taint)> {
         let mut saved = Vec::new();
         for (name, kinds) in guards {
+            // `hdr.len`: a field of the variable, checked on its own.
+            if let Some((base, field)) = name.split_once('.') {
+                if let Some(var) = self.vars.get_mut(base) {
+                    var.checked_fields.push((field.to_string(), *kinds));
+                    saved.push((name.clone(), Taint::CLEAN));
+                }
+                continue;
+            }
             if let Some(var) = self.vars.get_mut(name) {
                 saved.push((name.clone(), var.taint));
                 var.taint = var.taint.without(*kinds);
@@ -382,7 +395,34 @@ impl FnCx {
             // A `bool` assigned anew holds no check, a host no URL's.
             var.guards = None;
             var.host_of = None;
+            var.checked_fields.clear();
         }
+    }
+
+    /// The variable a guard's name is of: itself, or the variable whose
+    /// field it is (`hdr.len`: `hdr`).
+    pub(crate) fn var_named(&self, name: &str) -> Option<&Var> {
+        self.vars
+            .get(name.split_once('.').map_or(name, |(base, _)| base))
+    }
+
+    /// The kinds checks ruled out of the field at `path` (`hdr.len`),
+    /// or of a field it is part of.
+    pub(crate) fn checked_field(&self, path: &str) -> u16 {
+        let Some((base, field)) = path.split_once('.') else {
+            return 0;
+        };
+        self.vars.get(base).map_or(0, |var| {
+            var.checked_fields
+                .iter()
+                .filter(|(f, _)| {
+                    field == f
+                        || field
+                            .strip_prefix(f.as_str())
+                            .is_some_and(|r| r.starts_with('.'))
+                })
+                .fold(0, |all, (_, k)| all | k)
+        })
     }
 
     /// Where a scope starts ([`Self::end_scope`]).
@@ -408,6 +448,14 @@ impl FnCx {
     /// Give back the taints [`Self::validated`] took.
     pub(crate) fn restore(&mut self, saved: Vec<(String, Taint)>) {
         for (name, taint) in saved {
+            if let Some((base, field)) = name.split_once('.') {
+                if let Some(var) = self.vars.get_mut(base) {
+                    if let Some(at) = var.checked_fields.iter().rposition(|(f, _)| f == field) {
+                        var.checked_fields.remove(at);
+                    }
+                }
+                continue;
+            }
             if let Some(var) = self.vars.get_mut(&name) {
                 var.taint = taint;
             }
@@ -538,6 +586,9 @@ pub struct FileAnalyzer<'a> {
     /// too) that do not hold literal bytes: a literal one of the same name
     /// elsewhere may not be the one in scope (red team rt45).
     pub(crate) other_consts: HashSet<String>,
+    /// Constants and statics of the file holding a string literal, with
+    /// its text (`None` for a name the file gives two values).
+    pub(crate) str_consts: HashMap<String, Option<String>>,
     /// Fields of the file's structs (`Struct.field`) that a struct literal
     /// somewhere in the file gives literal bytes (`Signer { key: KEY }`,
     /// `Sealer { key }` after `let key = from_env().unwrap_or(KEY)`), with
@@ -584,6 +635,10 @@ pub struct FileAnalyzer<'a> {
     /// The same by `Struct.field`: `self.client` in an `impl` of a struct
     /// of the file has exactly its own field's type.
     pub(crate) struct_fields: HashMap<String, Vec<String>>,
+    /// Fields of the file's structs (`Struct.field`) declared
+    /// `&'static str`: text fixed when the program was built (a table or
+    /// column name), not chosen by whoever calls a method on the struct.
+    pub(crate) static_str_fields: HashSet<String>,
     /// Free functions the file hands to a warp filter by name
     /// (`.and_then(upload)`), with the parameter positions the filter
     /// fills from the request (`warp::header`, `warp::path!(String)`,
@@ -1106,6 +1161,23 @@ pub(crate) fn var_of(e: &Expr) -> Option<String> {
     }
 }
 
+/// The place a field access reads, as `var.field[.field..]` (`hdr.len`,
+/// `self.hdr.len`); `None` for anything else.
+pub(crate) fn field_path(e: &Expr) -> Option<String> {
+    let Expr::Field(f) = peel(e) else {
+        return None;
+    };
+    let syn::Member::Named(member) = &f.member else {
+        return None;
+    };
+    let base = match peel(&f.base) {
+        Expr::Path(p) if p.qself.is_none() => p.path.get_ident()?.to_string(),
+        inner @ Expr::Field(_) => field_path(inner)?,
+        _ => return None,
+    };
+    Some(format!("{base}.{member}"))
+}
+
 /// The method calls of a chain, outermost first, and the chain's root.
 pub(crate) fn chain(e: &Expr) -> (Vec<&syn::ExprMethodCall>, &Expr) {
     let mut methods = Vec::new();
@@ -1278,6 +1350,7 @@ impl<'a> FileAnalyzer<'a> {
             imports: Imports::default(),
             include_tests,
             literal_consts: HashMap::default(),
+            str_consts: HashMap::default(),
             other_consts: HashSet::default(),
             literal_fields: HashMap::default(),
             http_url_fns: HashSet::default(),
@@ -1287,6 +1360,7 @@ impl<'a> FileAnalyzer<'a> {
             verifier_places: HashMap::default(),
             send_sync_facts: Default::default(),
             field_types: HashMap::default(),
+            static_str_fields: HashSet::default(),
             struct_fields: HashMap::default(),
             warp_handlers: HashMap::default(),
             true_args: HashMap::default(),
@@ -1376,7 +1450,8 @@ impl<'a> FileAnalyzer<'a> {
         }
     }
 
-    /// [`Self::field_types`] of (a chunk of) the file.
+    /// [`Self::field_types`] and [`Self::static_str_fields`] of (a chunk of)
+    /// the file.
     fn collect_field_types(&mut self, file: &syn::File) {
         struct Fields<'a, 'f> {
             a: &'a mut FileAnalyzer<'f>,
@@ -1387,6 +1462,11 @@ impl<'a> FileAnalyzer<'a> {
                     let Some(name) = &field.ident else {
                         continue;
                     };
+                    if is_static_str(&field.ty) {
+                        self.a
+                            .static_str_fields
+                            .insert(format!("{}.{name}", s.ident));
+                    }
                     let syn::Type::Path(tp) = peel_wrappers(&field.ty) else {
                         // Known, with no path type (`[u8; 32]`, `&[u8]`).
                         self.a
@@ -1801,14 +1881,25 @@ impl<'a> FileAnalyzer<'a> {
         self.limit_line
     }
 
-    /// [`Self::literal_consts`] and [`Self::other_consts`] of (a chunk
-    /// of) the file: every `const` and `static`, in modules and function
+    /// [`Self::literal_consts`], [`Self::other_consts`] and
+    /// [`Self::str_consts`] of (a chunk of) the file: every `const` and `static`, in modules and function
     /// bodies alike.
     pub(crate) fn collect_literal_consts(&mut self, file: &syn::File) {
         struct Consts<'a, 'f>(&'a mut FileAnalyzer<'f>);
         impl Consts<'_, '_> {
             fn add(&mut self, name: &syn::Ident, value: &Expr) {
                 let name = name.to_string();
+                if let Some(text) = lit_str(value) {
+                    self.0
+                        .str_consts
+                        .entry(name.clone())
+                        .and_modify(|old| {
+                            if old.as_deref() != Some(text.as_str()) {
+                                *old = None;
+                            }
+                        })
+                        .or_insert(Some(text));
+                }
                 if !self.0.is_literal_material(value) {
                     self.0.other_consts.insert(name);
                     return;
@@ -2457,4 +2548,12 @@ mod tests {
             "{findings:?}"
         );
     }
+}
+
+/// `&'static str`.
+fn is_static_str(ty: &syn::Type) -> bool {
+    matches!(ty, syn::Type::Reference(r)
+        if r.mutability.is_none()
+            && r.lifetime.as_ref().is_some_and(|l| l.ident == "static")
+            && matches!(&*r.elem, syn::Type::Path(p) if p.qself.is_none() && p.path.is_ident("str")))
 }
