@@ -2525,6 +2525,14 @@ fn all_zero(e: &Expr) -> bool {
     }
 }
 
+/// `&'static str`.
+fn is_static_str(ty: &syn::Type) -> bool {
+    matches!(ty, syn::Type::Reference(r)
+        if r.mutability.is_none()
+            && r.lifetime.as_ref().is_some_and(|l| l.ident == "static")
+            && matches!(&*r.elem, syn::Type::Path(p) if p.qself.is_none() && p.path.is_ident("str")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -2548,12 +2556,4 @@ mod tests {
             "{findings:?}"
         );
     }
-}
-
-/// `&'static str`.
-fn is_static_str(ty: &syn::Type) -> bool {
-    matches!(ty, syn::Type::Reference(r)
-        if r.mutability.is_none()
-            && r.lifetime.as_ref().is_some_and(|l| l.ident == "static")
-            && matches!(&*r.elem, syn::Type::Path(p) if p.qself.is_none() && p.path.is_ident("str")))
 }
