@@ -64,6 +64,7 @@ impl FileAnalyzer<'_> {
             check.function(self, &cx, sig, block);
         }
         cx.summary.ret_dangling = self.dangling_return.take();
+        cx.summary.frees_params = std::mem::take(&mut self.freed_params);
         cx.summary.ret_owned = std::mem::take(&mut self.owned_return);
         // Rocket-style routes (`#[get("/<name>")]`) receive every parameter from the request.
         let route_params = attrs.iter().any(|a| {

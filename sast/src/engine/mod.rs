@@ -685,6 +685,8 @@ pub struct FileAnalyzer<'a> {
     /// Set by the `dangling-pointer` check while it walks a function that
     /// returns a pointer to its own local; moved into its summary.
     pub(crate) dangling_return: Option<summary::DanglingReturn>,
+    /// [`summary::Summary::frees_params`] of the function just analysed.
+    pub(crate) freed_params: u16,
     /// Set by the `dangling-pointer` check: the function being walked is
     /// declared to return an owned buffer; moved into its summary.
     pub(crate) owned_return: bool,
@@ -1382,6 +1384,7 @@ impl<'a> FileAnalyzer<'a> {
             recording: false,
             macro_bodies: MacroBodies::default(),
             dangling_return: None,
+            freed_params: 0,
             owned_return: false,
             mentions: Default::default(),
             dropped_findings: Dropped::default(),

@@ -87,6 +87,11 @@ pub(crate) struct Summary {
     /// Returns a pointer to one of its own locals or into a temporary:
     /// the pointer dangles in every caller.
     pub ret_dangling: Option<DanglingReturn>,
+    /// Raw-pointer parameters (bits by position, a receiver at 0) whose
+    /// memory the function frees (`ctx_free(ctx)`: `Box::from_raw(ctx)`
+    /// dropped, `libc::free(p)`): a caller's pointer is gone after the call
+    /// (`dangling-pointer`).
+    pub frees_params: u16,
     /// Declared to return an owned buffer (`Vec`, `String`, `CString`,
     /// `Box`, ..): a caller's binding of the result owns it, and a pointer
     /// into it dies with that binding (`dangling-pointer`).
