@@ -900,6 +900,49 @@ pub fn is_secret_name(ident: &str) -> bool {
         })
 }
 
+/// A bare `token` or `pass`: a credential when it holds text (a `String`
+/// or `&str`, not a lexer's `Token` or an algorithm's pass). Names from
+/// `secret_source` are bare only when the value was seen to be text
+/// (`FnCx::text_credential_fields`, a text parameter), so a check that
+/// accepts a secret's name accepts these too.
+pub fn is_bare_credential(ident: &str) -> bool {
+    matches!(ident, "token" | "pass")
+}
+
+/// A function or type whose name says its bare `token` or `pass` is a
+/// credential: it deals with logins, sessions or credentials
+/// (`report_login`, `on_session`, `Session`), or holds a program's
+/// settings (`AgentConfig`, `Profile`). A lexer's (`Lexer`, `next_token`)
+/// does not.
+pub fn is_credential_context(ident: &str) -> bool {
+    ident_words(ident).iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "auth"
+                | "authenticate"
+                | "credential"
+                | "credentials"
+                | "creds"
+                | "login"
+                | "logon"
+                | "signin"
+                | "session"
+                | "sessions"
+                | "oauth"
+                | "bearer"
+                | "secret"
+                | "secrets"
+                | "password"
+                | "config"
+                | "cfg"
+                | "conf"
+                | "settings"
+                | "profile"
+                | "account"
+        )
+    })
+}
+
 /// Does a name bound to a string literal hold a credential? Broader than
 /// [`is_secret_name`]: a bare `token` or `pass` given a literal is almost
 /// always a credential, while a bare `token` being logged is usually a

@@ -167,7 +167,7 @@ impl super::Check for Check {
                 cx.vars
                     .get(ident)
                     .and_then(|v| v.secret.clone())
-                    .filter(|n| is_plain_secret_name(n))
+                    .filter(|n| is_plain_secret_name(n) || is_bare_credential(n))
             };
             if let Some(secret) = secret {
                 a.report(
@@ -273,7 +273,7 @@ fn writes_to_console(cx: &FnCx, recv: &Expr) -> bool {
 
 /// A secret (not merely private data) an expression holds, for a log.
 fn logged_secret(cx: &FnCx, e: &Expr) -> Option<String> {
-    secret_source(cx, e).filter(|n| is_plain_secret_name(n))
+    secret_source(cx, e).filter(|n| is_plain_secret_name(n) || is_bare_credential(n))
 }
 
 /// Named like a secret ([`is_secret_name`]) or like private data
@@ -596,6 +596,20 @@ pub(crate) fn secret_source(cx: &FnCx, e: &Expr) -> Option<String> {
                 .vars
                 .get(&format!("{v}.{}", i.index))
                 .and_then(|p| p.secret.clone()),
+            // `cfg.token` of an `AgentConfig { token: String }`.
+            (syn::Member::Named(n), base) if !cx.text_credential_fields.is_empty() => {
+                let n = n.to_string();
+                let ty = match base.as_deref() {
+                    Some("self") => cx.self_ty.clone(),
+                    Some(v) => cx.vars.get(v).and_then(|v| v.ty.clone()),
+                    None => None,
+                };
+                let key = match ty {
+                    Some(ty) => format!("{}.{n}", crate::patterns::last_segment(&ty)),
+                    None => n.clone(),
+                };
+                cx.text_credential_fields.contains(&key).then_some(n)
+            }
             _ => None,
         },
         Expr::MethodCall(m)

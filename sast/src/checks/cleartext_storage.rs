@@ -189,7 +189,7 @@ impl super::Check for Check {
                         cx.vars
                             .get(name)
                             .and_then(|v| v.secret.clone())
-                            .filter(|n| is_secret_name(n))
+                            .filter(|n| is_secret_name(n) || is_bare_credential(n))
                     }
                 })
             });
@@ -285,7 +285,7 @@ fn sink_of(ty: &str) -> Option<&'static str> {
 /// a stream.
 fn stored_secret(cx: &FnCx, e: &Expr) -> Option<String> {
     secret_source(cx, e)
-        .filter(|n| is_secret_name(n))
+        .filter(|n| is_secret_name(n) || is_bare_credential(n))
         .or_else(|| text_token(cx, e))
 }
 

@@ -60,6 +60,12 @@ impl FileAnalyzer<'_> {
             ..FnCx::default()
         };
         cx.secret_context = is_secret_generation_context(&sig.ident.to_string());
+        cx.text_credential_fields = self
+            .credential_fields
+            .iter()
+            .filter(|(_, text)| **text)
+            .map(|(name, _)| name.clone())
+            .collect();
         for check in CHECKS {
             check.function(self, &cx, sig, block);
         }
@@ -130,10 +136,27 @@ impl FileAnalyzer<'_> {
                     let ty_path = extractor_payload(ty)
                         .map(|p| self.imports.resolve(p))
                         .or(ty_path);
+                    // A bare `token: &str`: text, so a credential.
+                    let secret = match strip_pat_type(&pt.pat) {
+                        syn::Pat::Ident(pi)
+                            if crate::patterns::is_bare_credential(&pi.ident.to_string())
+                                && is_text_type(&pt.ty)
+                                && (crate::patterns::is_credential_context(
+                                    &sig.ident.to_string(),
+                                ) || cx
+                                    .self_ty
+                                    .as_deref()
+                                    .is_some_and(crate::patterns::is_credential_context)) =>
+                        {
+                            Some(pi.ident.to_string())
+                        }
+                        _ => None,
+                    };
                     let var = Var {
                         taint,
                         ty: ty_path,
                         param: true,
+                        secret,
                         ..Var::default()
                     };
                     self.bind_pat(&mut cx, &pt.pat, &var);
@@ -368,14 +391,15 @@ impl FileAnalyzer<'_> {
                 self.bind_pat(cx, &t.elems[0], var)
             }
             // `let Some(host) = url.host_str() else { .. }`: still the URL's
-            // host.
+            // host; `Some(t)` of an optional secret, the secret.
             Pat::TupleStruct(t)
                 if t.elems.len() == 1
-                    && var.host_of.is_some()
+                    && (var.host_of.is_some() || var.secret.is_some())
                     && (t.path.is_ident("Some") || t.path.is_ident("Ok")) =>
             {
                 let part = Var {
                     taint: var.taint,
+                    secret: var.secret.clone(),
                     host_of: var.host_of.clone(),
                     ..Var::default()
                 };
@@ -881,8 +905,10 @@ impl FileAnalyzer<'_> {
             Expr::If(i) => self.eval_if(cx, i),
             Expr::Let(l) => {
                 let t = self.eval(cx, &l.expr);
+                // `if let Some(t) = &self.token`: `t` holds the secret.
                 let var = Var {
                     taint: t,
+                    secret: crate::checks::secret_source(cx, &l.expr),
                     ..Var::default()
                 };
                 self.bind_pat(cx, &l.pat, &var);

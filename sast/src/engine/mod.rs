@@ -289,6 +289,13 @@ pub(crate) struct FnCx {
     /// The secret the receiver of that method holds (`token.map(|t| ..)`):
     /// the closure's parameter holds it too.
     pub(crate) closure_secret: Option<String>,
+    /// The file's struct fields named `token` or `pass` declared as text
+    /// (`token: String`, `token: Option<String>`) in a struct named for
+    /// credentials or settings (`Session`, `AgentConfig`): a credential,
+    /// not a lexer's token ([`crate::patterns::is_bare_credential`]). By
+    /// `Struct.field`, and by the bare name when every struct declaring
+    /// it does so (for a base of unknown type).
+    pub(crate) text_credential_fields: Vec<String>,
     /// Calls of closures held in variables being evaluated (nested).
     pub(crate) closure_calls: usize,
     /// Closure bodies evaluated for calls so far in this function (each
@@ -639,6 +646,11 @@ pub struct FileAnalyzer<'a> {
     /// `&'static str`: text fixed when the program was built (a table or
     /// column name), not chosen by whoever calls a method on the struct.
     pub(crate) static_str_fields: HashSet<String>,
+    /// Field names a struct of the file declares as a bare credential:
+    /// `true` while every declaration is text in a struct named for
+    /// credentials or settings (see [`FnCx::text_credential_fields`]);
+    /// and each declaration by `Struct.field`.
+    pub(crate) credential_fields: HashMap<String, bool>,
     /// Free functions the file hands to a warp filter by name
     /// (`.and_then(upload)`), with the parameter positions the filter
     /// fills from the request (`warp::header`, `warp::path!(String)`,
@@ -1363,6 +1375,7 @@ impl<'a> FileAnalyzer<'a> {
             send_sync_facts: Default::default(),
             field_types: HashMap::default(),
             static_str_fields: HashSet::default(),
+            credential_fields: HashMap::default(),
             struct_fields: HashMap::default(),
             warp_handlers: HashMap::default(),
             true_args: HashMap::default(),
@@ -1465,6 +1478,18 @@ impl<'a> FileAnalyzer<'a> {
                     let Some(name) = &field.ident else {
                         continue;
                     };
+                    if crate::patterns::is_bare_credential(&name.to_string()) {
+                        let text = is_text_type(&field.ty)
+                            && crate::patterns::is_credential_context(&s.ident.to_string());
+                        *self
+                            .a
+                            .credential_fields
+                            .entry(name.to_string())
+                            .or_insert(true) &= text;
+                        self.a
+                            .credential_fields
+                            .insert(format!("{}.{name}", s.ident), text);
+                    }
                     if is_static_str(&field.ty) {
                         self.a
                             .static_str_fields
@@ -2524,6 +2549,20 @@ fn all_zero(e: &Expr) -> bool {
             .into_iter()
             .next()
             .is_some_and(|t| t.to_string().trim_end_matches("u8") == "0"),
+        _ => false,
+    }
+}
+
+/// Text: `String`, `str`, behind references, `Option`, `Box`, `Arc` or
+/// `Rc`, or a secret wrapper of text (`SecretString`).
+pub(crate) fn is_text_type(ty: &syn::Type) -> bool {
+    match peel_wrappers(ty) {
+        syn::Type::Path(tp) => tp.path.segments.last().is_some_and(|s| {
+            matches!(
+                s.ident.to_string().as_str(),
+                "String" | "str" | "SecretString"
+            )
+        }),
         _ => false,
     }
 }
