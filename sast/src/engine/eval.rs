@@ -111,10 +111,14 @@ impl FileAnalyzer<'_> {
                     let (ty_path, taint) = self.param_info(&mut cx, &pt.ty, route_params || warp);
                     // Request data is a source; any other parameter is
                     // tracked for the function's summary.
-                    let taint = if taint.is_tainted() {
-                        taint
-                    } else {
+                    // A deserialised message's sizes are a source here; the
+                    // rest of it is whatever the caller passes.
+                    let taint = if !taint.is_tainted() {
                         Taint::from_param(index)
+                    } else if taint.kinds & !ALLOC == 0 {
+                        taint.union(Taint::from_param(index))
+                    } else {
+                        taint
                     };
                     // A number or a flag carries no text (its size still counts).
                     let ty = match &*pt.ty {
