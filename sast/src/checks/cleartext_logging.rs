@@ -314,7 +314,7 @@ fn is_plain_secret_name(name: &str) -> bool {
 /// A name saying its value was made safe to show or store
 /// (`encrypted_password`, `password_hash`, `masked_token`), as CodeQL's
 /// `notSensitiveRegexp`.
-fn is_transformed_name(name: &str) -> bool {
+pub(crate) fn is_transformed_name(name: &str) -> bool {
     ident_words(name).iter().any(|w| {
         matches!(
             w.as_str(),

@@ -233,6 +233,14 @@ impl super::Check for Check {
                     m.full(),
                     format!("`{secret}` is stored in a database unencrypted"),
                 );
+            } else if let Some(column) = secret_column(&m.expr.args) {
+                a.report(
+                    Some(cx),
+                    id::CLEARTEXT_STORAGE,
+                    m.span,
+                    m.full(),
+                    format!("a value is stored unencrypted in the column `{column}`"),
+                );
             }
             return;
         }
@@ -326,6 +334,160 @@ fn text_token(cx: &FnCx, e: &Expr) -> Option<String> {
         "str" | "String" | "std::string::String" | "alloc::string::String"
     )
     .then_some(name)
+}
+
+/// `conn.exec_drop("INSERT INTO keys (service, api_key) VALUES (?, ?)",
+/// (service, &key))`: a parameter bound to a column named like a secret
+/// (not `password_hash`), whose value is neither a literal nor named or
+/// made as a transformed one (`digest`, `hash_password(..)`). The
+/// statement is a literal; its parameters a tuple, an array or
+/// `params![..]`, in order.
+fn secret_column(args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>) -> Option<String> {
+    let sql = args.first().and_then(lit_str)?;
+    let columns = placeholder_columns(&sql);
+    if columns.iter().all(Option::is_none) {
+        return None;
+    }
+    let values: Vec<Expr> = match args.get(1).map(peel)? {
+        Expr::Tuple(t) => t.elems.iter().cloned().collect(),
+        Expr::Array(a) => a.elems.iter().cloned().collect(),
+        Expr::Macro(m) if last_ident(&m.mac.path) == "params" => {
+            crate::macros::parse_args(&m.mac.tokens)
+                .into_iter()
+                .map(|a| a.expr)
+                .collect()
+        }
+        _ => return None,
+    };
+    columns.iter().zip(&values).find_map(|(column, value)| {
+        let column = column.as_deref()?;
+        (is_secret_name(column)
+            && !super::cleartext_logging::is_transformed_name(column)
+            && holds_plain_value(value))
+        .then(|| column.to_string())
+    })
+}
+
+/// Not a literal, and not named or made as a transformed value (`digest`,
+/// `hash_password(&pw)`, `cipher.encrypt(..)`).
+fn holds_plain_value(e: &Expr) -> bool {
+    let transformed = |name: &str| {
+        super::cleartext_logging::is_transformed_name(name)
+            || ident_words(name).iter().any(|w| {
+                matches!(
+                    w.as_str(),
+                    "seal"
+                        | "sealed"
+                        | "argon2"
+                        | "bcrypt"
+                        | "scrypt"
+                        | "pbkdf2"
+                        | "sha256"
+                        | "sha512"
+                        | "hmac"
+                        | "mac"
+                )
+            })
+    };
+    match peel(e) {
+        Expr::Lit(_) => false,
+        Expr::Path(p) => !transformed(&last_ident(&p.path)),
+        Expr::Field(f) => match &f.member {
+            syn::Member::Named(n) => !transformed(&n.to_string()),
+            syn::Member::Unnamed(_) => true,
+        },
+        Expr::Call(c) => match &*c.func {
+            Expr::Path(p) => !p
+                .path
+                .segments
+                .iter()
+                .any(|s| transformed(&s.ident.to_string())),
+            _ => true,
+        },
+        Expr::MethodCall(m) => {
+            let name = m.method.to_string();
+            match name.as_str() {
+                "as_str" | "as_ref" | "clone" | "to_string" | "as_bytes" | "to_owned" => {
+                    holds_plain_value(&m.receiver)
+                }
+                _ => !transformed(&name),
+            }
+        }
+        _ => true,
+    }
+}
+
+/// The column each parameter of a statement fills, by parameter position:
+/// `INSERT INTO t (a, b) VALUES (?, ?)` gives `[a, b]`; `UPDATE t SET a =
+/// $2, b = $1 WHERE id = $3` gives `[b, a, None]`. `None` where unknown.
+fn placeholder_columns(sql: &str) -> Vec<Option<String>> {
+    let lower = sql.to_ascii_lowercase();
+    let mut by_param: Vec<(usize, String)> = Vec::new();
+    let mut positional = 0usize;
+    let mut place = |value: &str, column: &str, out: &mut Vec<(usize, String)>| {
+        let value = value.trim();
+        let index = if value == "?" {
+            positional += 1;
+            Some(positional - 1)
+        } else {
+            value
+                .strip_prefix('$')
+                .or_else(|| value.strip_prefix('?'))
+                .and_then(|n| n.parse::<usize>().ok())
+                .and_then(|n| n.checked_sub(1))
+        };
+        if let Some(index) = index {
+            let column = column
+                .trim()
+                .trim_matches(|c| c == '"' || c == '`' || c == '[' || c == ']');
+            out.push((index, column.to_string()));
+        }
+    };
+    if let Some(rest) = lower.trim_start().strip_prefix("insert") {
+        let (Some(open), Some(values)) = (rest.find('('), rest.find("values")) else {
+            return Vec::new();
+        };
+        let Some(close) = rest[open..].find(')').map(|c| c + open) else {
+            return Vec::new();
+        };
+        if close > values {
+            return Vec::new();
+        }
+        let columns: Vec<&str> = rest[open + 1..close].split(',').collect();
+        let after = &rest[values + "values".len()..];
+        let (Some(vopen), Some(vclose)) = (after.find('('), after.find(')')) else {
+            return Vec::new();
+        };
+        if vclose < vopen {
+            return Vec::new();
+        }
+        let vals: Vec<&str> = after[vopen + 1..vclose].split(',').collect();
+        if vals.len() != columns.len() {
+            return Vec::new();
+        }
+        for (column, value) in columns.iter().zip(vals) {
+            place(value, column, &mut by_param);
+        }
+    } else if lower.trim_start().starts_with("update") {
+        let Some(set) = lower.find(" set ") else {
+            return Vec::new();
+        };
+        let body = &lower[set + 5..];
+        let body = body.split(" where ").next().unwrap_or(body);
+        for assignment in body.split(',') {
+            if let Some((column, value)) = assignment.split_once('=') {
+                place(value, column, &mut by_param);
+            }
+        }
+    }
+    let len = by_param.iter().map(|(i, _)| i + 1).max().unwrap_or(0);
+    let mut out = vec![None; len.min(64)];
+    for (i, column) in by_param {
+        if let Some(slot) = out.get_mut(i) {
+            *slot = Some(column);
+        }
+    }
+    out
 }
 
 /// A secret or private data (a phone number, a card number: see
