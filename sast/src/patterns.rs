@@ -915,10 +915,42 @@ pub fn is_bare_credential(ident: &str) -> bool {
 /// settings (`AgentConfig`, `Profile`). A lexer's (`Lexer`, `next_token`)
 /// does not.
 pub fn is_credential_context(ident: &str) -> bool {
-    ident_words(ident).iter().any(|w| {
+    let words = ident_words(ident);
+    // A lexer's or parser's token, whatever else the name says
+    // (`ConfigLexer`, `SessionParser`).
+    if words.iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "lexer"
+                | "lex"
+                | "lexing"
+                | "parser"
+                | "parse"
+                | "parsing"
+                | "tokenizer"
+                | "tokenize"
+                | "scanner"
+                | "grammar"
+                | "syntax"
+        )
+    }) {
+        return false;
+    }
+    let pair = words.windows(2).any(|p| {
+        matches!(
+            (p[0].as_str(), p[1].as_str()),
+            ("sign" | "log", "in" | "on")
+        )
+    });
+    pair || words.iter().any(|w| {
         matches!(
             w.as_str(),
             "auth"
+                | "authorize"
+                | "authorization"
+                | "authz"
+                | "authn"
+                | "oauth2"
                 | "authenticate"
                 | "credential"
                 | "credentials"

@@ -604,11 +604,17 @@ pub(crate) fn secret_source(cx: &FnCx, e: &Expr) -> Option<String> {
                     Some(v) => cx.vars.get(v).and_then(|v| v.ty.clone()),
                     None => None,
                 };
-                let key = match ty {
-                    Some(ty) => format!("{}.{n}", crate::patterns::last_segment(&ty)),
-                    None => n.clone(),
+                // By the base's struct; a base of another type (`Arc<..>`,
+                // unknown) by the name.
+                let known = |key: &str| {
+                    cx.text_credential_fields
+                        .iter()
+                        .find(|(k, _)| k == key)
+                        .map(|(_, text)| *text)
                 };
-                cx.text_credential_fields.contains(&key).then_some(n)
+                let by_type =
+                    ty.and_then(|ty| known(&format!("{}.{n}", crate::patterns::last_segment(&ty))));
+                by_type.or_else(|| known(&n)).unwrap_or(false).then_some(n)
             }
             _ => None,
         },

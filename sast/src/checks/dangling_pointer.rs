@@ -300,6 +300,9 @@ struct Walker<'w, 'f> {
     heap: HashSet<String>,
     /// Names declared per open block.
     scopes: Vec<Vec<String>>,
+    /// Per loop being walked: pointers a block leaving it (`break`,
+    /// `continue`) left dead, dead after the loop.
+    loop_exits: Vec<Vec<(String, (String, bool))>>,
     /// Locals of the function's body still holding an owned value when
     /// it ends (dropped then).
     body_owned: HashSet<String>,
@@ -697,6 +700,20 @@ impl Walker<'_, '_> {
     /// With it, the line of the helper's return when the helper is in
     /// this file.
     fn returns_dangling(&mut self, e: &Expr) -> Option<(String, Option<usize>, Option<Place>)> {
+        // `evict(id)?`, `.unwrap()`, `.expect(..)`: what the option or
+        // result holds.
+        match peel_unsafe(e) {
+            Expr::Try(t) => return self.returns_dangling(&t.expr),
+            Expr::MethodCall(m)
+                if matches!(
+                    m.method.to_string().as_str(),
+                    "unwrap" | "expect" | "unwrap_unchecked"
+                ) =>
+            {
+                return self.returns_dangling(&m.receiver);
+            }
+            _ => {}
+        }
         let (a, cx) = (self.a.as_deref_mut()?, self.cx?);
         match peel_unsafe(e) {
             Expr::Call(c) => {
@@ -1064,12 +1081,29 @@ impl Walker<'_, '_> {
         self.undo.len()
     }
 
+    /// The end of a loop's walk: what its exits freed is dead after it.
+    fn leave_loop(&mut self) {
+        for (p, why) in self.loop_exits.pop().unwrap_or_default() {
+            if !self.dead.contains_key(&p) {
+                self.mark_dead(&p, why);
+            }
+        }
+    }
+
     /// Walk `n` alternatives (an `if`'s branches, a `match`'s arms), of
     /// which one runs: each starts from the dead set as it was before
     /// them, and afterwards a pointer that any of them left dead is dead
     /// (its memory may be gone).
-    fn walk_alternatives(&mut self, n: usize, mut walk: impl FnMut(&mut Self, usize)) {
+    fn walk_alternatives(
+        &mut self,
+        n: usize,
+        diverges: impl Fn(usize) -> bool,
+        mut walk: impl FnMut(&mut Self, usize),
+    ) {
         let mut left_dead: Vec<(String, (String, bool))> = Vec::new();
+        // Pointers every alternative that goes on assigned again (`if
+        // n > 0 { p = malloc(n) } else { p = malloc(1) }`): live after.
+        let mut revived: Option<HashSet<String>> = None;
         for i in 0..n {
             let mark = self.begin_undo();
             walk(self, i);
@@ -1080,16 +1114,31 @@ impl Walker<'_, '_> {
                 .iter()
                 .map(|(p, _)| p.clone())
                 .collect();
+            let mut here = HashSet::default();
             for p in changed {
-                if let Some(why) = self.dead.get(&p) {
-                    left_dead.push((p, why.clone()));
+                match self.dead.get(&p) {
+                    Some(why) => left_dead.push((p, why.clone())),
+                    None => {
+                        here.insert(p);
+                    }
                 }
             }
             self.undo_to(mark);
+            if !diverges(i) {
+                revived = Some(match revived {
+                    None => here,
+                    Some(before) => before.intersection(&here).cloned().collect(),
+                });
+            }
         }
         for (p, why) in left_dead {
             if !self.dead.contains_key(&p) {
                 self.mark_dead(&p, why);
+            }
+        }
+        for p in revived.unwrap_or_default() {
+            if self.dead.contains_key(&p) {
+                self.set_dead(&p, None);
             }
         }
     }
@@ -1222,6 +1271,14 @@ impl Walker<'_, '_> {
                                 self.statement_free(&init.expr);
                             }
                         }
+                        // `let Some(raw) = cache.evict(id) else { .. }`.
+                        pat @ Pat::TupleStruct(_) => {
+                            if let Some(init) = &l.init {
+                                if let Some(returned) = self.returns_dangling(&init.expr) {
+                                    self.bind_returned(pat, &returned);
+                                }
+                            }
+                        }
                         _ => {}
                     }
                     if let Some(moved) = l.init.as_ref().and_then(|i| ident_of(&i.expr)) {
@@ -1296,6 +1353,20 @@ impl Walker<'_, '_> {
             }
         }
         if let Some(mark) = mark {
+            // `if bad { free(p); break; }`: gone after the loop, not in the
+            // rest of its body.
+            if exits_loop(block) {
+                let left: Vec<(String, (String, bool))> = self
+                    .undo
+                    .get(mark..)
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|(p, _)| self.dead.get(p).map(|why| (p.clone(), why.clone())))
+                    .collect();
+                if let Some(frame) = self.loop_exits.last_mut() {
+                    frame.extend(left);
+                }
+            }
             self.undo_to(mark);
         }
         for name in names {
@@ -1807,52 +1878,87 @@ impl Walker<'_, '_> {
             Expr::Closure(_) | Expr::Lit(_) => {}
             Expr::If(i) => {
                 self.walk_expr(&i.cond, false);
-                match &i.else_branch {
-                    // Only one branch runs: a pointer freed in one is not
-                    // gone in the other (after both, it may be).
-                    Some((_, els)) => self.walk_alternatives(2, |w, n| {
-                        if n == 0 {
-                            w.walk_block(&i.then_branch, false);
-                        } else {
-                            w.walk_expr(els, false);
-                        }
-                    }),
-                    None => self.walk_block(&i.then_branch, false),
-                }
+                // Only one branch runs (no `else`: none may): a pointer
+                // freed in one is not gone in the other, and one assigned
+                // again in one may still be dead after both.
+                let diverges = |n: usize| match n {
+                    0 => block_diverges(&i.then_branch),
+                    _ => i
+                        .else_branch
+                        .as_ref()
+                        .is_some_and(|(_, e)| expr_diverges(e)),
+                };
+                self.walk_alternatives(2, diverges, |w, n| {
+                    if n == 0 {
+                        w.walk_block(&i.then_branch, false);
+                    } else if let Some((_, els)) = &i.else_branch {
+                        w.walk_expr(els, false);
+                    }
+                });
             }
+            // A `while` or `for` body may not run at all (a pointer it
+            // assigns again may still be dead after it); what a block
+            // leaving the loop (`break`, `continue`) freed may be gone
+            // after the loop.
             Expr::While(w) => {
                 self.enter_loop(&w.body);
                 self.walk_expr(&w.cond, false);
-                self.walk_block(&w.body, false);
+                self.loop_exits.push(Vec::new());
+                self.walk_alternatives(
+                    2,
+                    |_| false,
+                    |w2, n| {
+                        if n == 0 {
+                            w2.walk_block(&w.body, false);
+                        }
+                    },
+                );
+                self.leave_loop();
             }
             Expr::ForLoop(f) => {
                 self.walk_expr(&f.expr, false);
                 self.enter_loop(&f.body);
-                self.walk_block(&f.body, false);
+                self.loop_exits.push(Vec::new());
+                self.walk_alternatives(
+                    2,
+                    |_| false,
+                    |w, n| {
+                        if n == 0 {
+                            w.walk_block(&f.body, false);
+                        }
+                    },
+                );
+                self.leave_loop();
             }
             Expr::Loop(l) => {
                 self.enter_loop(&l.body);
+                self.loop_exits.push(Vec::new());
                 self.walk_block(&l.body, false);
+                self.leave_loop();
             }
             Expr::Match(m) => {
                 self.walk_expr(&m.expr, false);
                 let returned = self.returns_dangling(&m.expr);
                 // One arm runs (see `walk_alternatives`).
-                self.walk_alternatives(m.arms.len(), |w, n| {
-                    let arm = &m.arms[n];
-                    if let Some(returned) = &returned {
-                        w.bind_returned(&arm.pat, returned);
-                    }
-                    if let Some((_, g)) = &arm.guard {
-                        w.walk_expr(g, false);
-                    }
-                    // An arm that diverges leaves the dead set as it was.
-                    let mark = expr_diverges(&arm.body).then(|| w.begin_undo());
-                    w.walk_expr(&arm.body, false);
-                    if let Some(mark) = mark {
-                        w.undo_to(mark);
-                    }
-                });
+                self.walk_alternatives(
+                    m.arms.len(),
+                    |n| expr_diverges(&m.arms[n].body),
+                    |w, n| {
+                        let arm = &m.arms[n];
+                        if let Some(returned) = &returned {
+                            w.bind_returned(&arm.pat, returned);
+                        }
+                        if let Some((_, g)) = &arm.guard {
+                            w.walk_expr(g, false);
+                        }
+                        // An arm that diverges leaves the dead set as it was.
+                        let mark = expr_diverges(&arm.body).then(|| w.begin_undo());
+                        w.walk_expr(&arm.body, false);
+                        if let Some(mark) = mark {
+                            w.undo_to(mark);
+                        }
+                    },
+                );
             }
             other => {
                 // Children in source order.
@@ -1864,6 +1970,14 @@ impl Walker<'_, '_> {
             }
         }
     }
+}
+
+/// A block that ends by leaving its loop (`break`, `continue`).
+fn exits_loop(block: &syn::Block) -> bool {
+    matches!(
+        block.stmts.last(),
+        Some(Stmt::Expr(Expr::Break(_) | Expr::Continue(_), _))
+    )
 }
 
 /// The variables whose values an expression moves into the value it makes:

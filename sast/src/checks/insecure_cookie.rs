@@ -63,6 +63,13 @@ fn is_preference_name(arg: Option<&Expr>) -> bool {
 
 /// [`is_preference_name`] of a name as text.
 fn preference_text(name: &str) -> bool {
+    // A name written out in full: not `{}_ui` with a placeholder.
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        return false;
+    }
     let lower = name.to_ascii_lowercase();
     let mut words = lower
         .split(|c: char| !c.is_ascii_alphanumeric())

@@ -16,18 +16,20 @@ impl super::Check for Check {
         };
         let http_builder = {
             let (methods, _) = chain(&m.expr.receiver);
+            // `client.get(url)`, not a pool's `pool.get()`.
             methods.iter().any(|c| {
-                matches!(
-                    c.method.to_string().as_str(),
-                    "get"
-                        | "post"
-                        | "put"
-                        | "delete"
-                        | "patch"
-                        | "request"
-                        | "header"
-                        | "bearer_auth"
-                )
+                !c.args.is_empty()
+                    && matches!(
+                        c.method.to_string().as_str(),
+                        "get"
+                            | "post"
+                            | "put"
+                            | "delete"
+                            | "patch"
+                            | "request"
+                            | "header"
+                            | "bearer_auth"
+                    )
             }) || a.receiver_type(cx, &m.expr.receiver).is_some_and(|t| {
                 HTTP_CLIENT_TYPES.iter().any(|h| path_ends_with(&t, h))
                     || t.contains("RequestBuilder")

@@ -63,8 +63,7 @@ impl FileAnalyzer<'_> {
         cx.text_credential_fields = self
             .credential_fields
             .iter()
-            .filter(|(_, text)| **text)
-            .map(|(name, _)| name.clone())
+            .map(|(name, text)| (name.clone(), *text))
             .collect();
         for check in CHECKS {
             check.function(self, &cx, sig, block);
@@ -261,10 +260,29 @@ impl FileAnalyzer<'_> {
         ty: &syn::Type,
         route_params: bool,
     ) -> (Option<String>, Taint) {
-        let inner = match ty {
+        let mut inner = match ty {
             syn::Type::Reference(r) => &*r.elem,
             other => other,
         };
+        // `&Arc<AuthConfig>`, `Box<Client>`: the value shared or boxed.
+        while let syn::Type::Path(tp) = inner {
+            let Some(last) = tp.path.segments.last() else {
+                break;
+            };
+            let wrapped = match &last.arguments {
+                syn::PathArguments::AngleBracketed(a)
+                    if a.args.len() == 1
+                        && matches!(last.ident.to_string().as_str(), "Arc" | "Rc" | "Box") =>
+                {
+                    match a.args.first() {
+                        Some(syn::GenericArgument::Type(t)) => t,
+                        _ => break,
+                    }
+                }
+                _ => break,
+            };
+            inner = wrapped;
+        }
         let syn::Type::Path(tp) = inner else {
             return (None, Taint::CLEAN);
         };
@@ -865,7 +883,10 @@ impl FileAnalyzer<'_> {
                     syn::Member::Named(name)
                         if t.params != 0
                             && self.base_struct(cx, &f.base).is_some_and(|s| {
-                                self.static_str_fields.contains(&format!("{s}.{name}"))
+                                let key = format!("{s}.{name}");
+                                self.static_str_fields.contains(&key)
+                                    && !self.nonliteral_fields.contains(&key)
+                                    && !self.nonliteral_fields.contains(&name.to_string())
                             }) =>
                     {
                         Taint {
@@ -1064,6 +1085,9 @@ impl FileAnalyzer<'_> {
                     }
                     _ => {
                         self.eval(cx, &a.left);
+                        if let Some(path) = field_path(&a.left) {
+                            cx.field_changed(&path, t);
+                        }
                         if let Some(name) = var_of(&a.left) {
                             let entry = cx.vars.entry(name).or_default();
                             entry.taint = entry.taint.union(t);

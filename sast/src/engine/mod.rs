@@ -295,7 +295,7 @@ pub(crate) struct FnCx {
     /// not a lexer's token ([`crate::patterns::is_bare_credential`]). By
     /// `Struct.field`, and by the bare name when every struct declaring
     /// it does so (for a base of unknown type).
-    pub(crate) text_credential_fields: Vec<String>,
+    pub(crate) text_credential_fields: Vec<(String, bool)>,
     /// Calls of closures held in variables being evaluated (nested).
     pub(crate) closure_calls: usize,
     /// Closure bodies evaluated for calls so far in this function (each
@@ -403,6 +403,30 @@ impl FnCx {
             var.guards = None;
             var.host_of = None;
             var.checked_fields.clear();
+        }
+    }
+
+    /// A field was assigned (`hdr.len = v`): checks of it no longer hold,
+    /// nor do checks held in locals of its variable; a value of bounded
+    /// size (`hdr.len = MAX`) bounds it.
+    pub(crate) fn field_changed(&mut self, path: &str, value: Taint) {
+        let Some((base, field)) = path.split_once('.') else {
+            return;
+        };
+        self.generation += 1;
+        let generation = self.generation;
+        if let Some(var) = self.vars.get_mut(base) {
+            var.generation = generation;
+            var.guards = None;
+            let related = |f: &str| {
+                f == field
+                    || f.strip_prefix(field).is_some_and(|r| r.starts_with('.'))
+                    || field.strip_prefix(f).is_some_and(|r| r.starts_with('.'))
+            };
+            var.checked_fields.retain(|(f, _)| !related(f));
+            if !value.has(taint::ALLOC) && value.params == 0 {
+                var.checked_fields.push((field.to_string(), taint::ALLOC));
+            }
         }
     }
 
@@ -646,6 +670,11 @@ pub struct FileAnalyzer<'a> {
     /// `&'static str`: text fixed when the program was built (a table or
     /// column name), not chosen by whoever calls a method on the struct.
     pub(crate) static_str_fields: HashSet<String>,
+    /// Fields (`Struct.field`, and a bare `field` assigned through a
+    /// base of unknown type) the file gives a value that is not a literal
+    /// (`Box::leak(..)`, a setter's parameter): not fixed text, whatever
+    /// their type says.
+    pub(crate) nonliteral_fields: HashSet<String>,
     /// Field names a struct of the file declares as a bare credential:
     /// `true` while every declaration is text in a struct named for
     /// credentials or settings (see [`FnCx::text_credential_fields`]);
@@ -1181,8 +1210,9 @@ pub(crate) fn field_path(e: &Expr) -> Option<String> {
     let Expr::Field(f) = peel(e) else {
         return None;
     };
-    let syn::Member::Named(member) = &f.member else {
-        return None;
+    let member = match &f.member {
+        syn::Member::Named(name) => name.to_string(),
+        syn::Member::Unnamed(index) => index.index.to_string(),
     };
     let base = match peel(&f.base) {
         Expr::Path(p) if p.qself.is_none() => p.path.get_ident()?.to_string(),
@@ -1375,6 +1405,7 @@ impl<'a> FileAnalyzer<'a> {
             send_sync_facts: Default::default(),
             field_types: HashMap::default(),
             static_str_fields: HashSet::default(),
+            nonliteral_fields: HashSet::default(),
             credential_fields: HashMap::default(),
             struct_fields: HashMap::default(),
             warp_handlers: HashMap::default(),
@@ -1438,6 +1469,7 @@ impl<'a> FileAnalyzer<'a> {
             crate::checks::collect_secret_debug_types(file, &mut self.secret_debug_types);
         }
         self.collect_field_types(file);
+        self.collect_nonliteral_fields(file);
         // Only where a key is built from bytes at all.
         if [
             "from_slice",
@@ -1464,6 +1496,79 @@ impl<'a> FileAnalyzer<'a> {
         if self.source.contains("XML_PARSE") {
             self.xxe.collect(file, &self.imports);
         }
+    }
+
+    /// [`Self::nonliteral_fields`] of (a chunk of) the file: struct
+    /// literals and assignments giving a field something other than a
+    /// string literal or a constant.
+    fn collect_nonliteral_fields(&mut self, file: &syn::File) {
+        struct Writes<'a, 'f> {
+            a: &'a mut FileAnalyzer<'f>,
+            self_ty: Option<String>,
+        }
+        fn fixed(e: &Expr) -> bool {
+            match peel(e) {
+                Expr::Lit(_) => true,
+                Expr::Path(p) => p.path.segments.last().is_some_and(|s| {
+                    s.ident
+                        .to_string()
+                        .chars()
+                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+                }),
+                _ => false,
+            }
+        }
+        impl<'ast> syn::visit::Visit<'ast> for Writes<'_, '_> {
+            fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+                let outer = self.self_ty.take();
+                if let syn::Type::Path(tp) = &*i.self_ty {
+                    self.self_ty = tp.path.segments.last().map(|s| s.ident.to_string());
+                }
+                syn::visit::visit_item_impl(self, i);
+                self.self_ty = outer;
+            }
+            fn visit_expr_struct(&mut self, e: &'ast syn::ExprStruct) {
+                let ty = if e.path.is_ident("Self") {
+                    self.self_ty.clone()
+                } else {
+                    e.path.segments.last().map(|s| s.ident.to_string())
+                };
+                if let Some(ty) = ty {
+                    for field in &e.fields {
+                        if let syn::Member::Named(name) = &field.member {
+                            if !fixed(&field.expr) {
+                                self.a.nonliteral_fields.insert(format!("{ty}.{name}"));
+                            }
+                        }
+                    }
+                }
+                syn::visit::visit_expr_struct(self, e);
+            }
+            fn visit_expr_assign(&mut self, e: &'ast syn::ExprAssign) {
+                if let Expr::Field(f) = peel(&e.left) {
+                    if let syn::Member::Named(name) = &f.member {
+                        if !fixed(&e.right) {
+                            // `self.table = ..` in an `impl`: that struct's.
+                            let key = match (peel(&f.base), &self.self_ty) {
+                                (Expr::Path(p), Some(ty)) if p.path.is_ident("self") => {
+                                    format!("{ty}.{name}")
+                                }
+                                _ => name.to_string(),
+                            };
+                            self.a.nonliteral_fields.insert(key);
+                        }
+                    }
+                }
+                syn::visit::visit_expr_assign(self, e);
+            }
+        }
+        syn::visit::Visit::visit_file(
+            &mut Writes {
+                a: self,
+                self_ty: None,
+            },
+            file,
+        );
     }
 
     /// [`Self::field_types`] and [`Self::static_str_fields`] of (a chunk of)
@@ -2558,10 +2663,13 @@ fn all_zero(e: &Expr) -> bool {
 pub(crate) fn is_text_type(ty: &syn::Type) -> bool {
     match peel_wrappers(ty) {
         syn::Type::Path(tp) => tp.path.segments.last().is_some_and(|s| {
-            matches!(
-                s.ident.to_string().as_str(),
-                "String" | "str" | "SecretString"
-            )
+            match s.ident.to_string().as_str() {
+                "String" | "str" | "SecretString" => true,
+                // `Cow<'_, str>`
+                "Cow" => matches!(&s.arguments, syn::PathArguments::AngleBracketed(a)
+                    if a.args.iter().any(|g| matches!(g, syn::GenericArgument::Type(t) if is_text_type(t)))),
+                _ => false,
+            }
         }),
         _ => false,
     }
