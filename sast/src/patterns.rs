@@ -917,7 +917,8 @@ pub fn is_bare_credential(ident: &str) -> bool {
 pub fn is_credential_context(ident: &str) -> bool {
     let words = ident_words(ident);
     // A lexer's or parser's token, whatever else the name says
-    // (`ConfigLexer`, `SessionParser`).
+    // (`ConfigLexer`, `SessionParser`; not `parse_auth_header`, whose
+    // token is the header's).
     if words.iter().any(|w| {
         matches!(
             w.as_str(),
@@ -925,8 +926,6 @@ pub fn is_credential_context(ident: &str) -> bool {
                 | "lex"
                 | "lexing"
                 | "parser"
-                | "parse"
-                | "parsing"
                 | "tokenizer"
                 | "tokenize"
                 | "scanner"

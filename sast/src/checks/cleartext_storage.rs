@@ -363,9 +363,19 @@ fn secret_column(args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>) -> Op
         let column = column.as_deref()?;
         (is_secret_name(column)
             && !super::cleartext_logging::is_transformed_name(column)
+            && !ident_words(column).iter().any(|w| is_derived_word(w))
             && holds_plain_value(value))
         .then(|| column.to_string())
     })
+}
+
+/// A word naming what was derived from a secret to identify or show it
+/// (`api_key_fp`, `token_prefix`, `card_last4`), not the secret.
+fn is_derived_word(w: &str) -> bool {
+    matches!(
+        w,
+        "fp" | "fingerprint" | "prefix" | "suffix" | "last4" | "hint" | "len" | "length"
+    )
 }
 
 /// Not a literal, and not named or made as a transformed value (`digest`,
@@ -373,6 +383,7 @@ fn secret_column(args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>) -> Op
 fn holds_plain_value(e: &Expr) -> bool {
     let transformed = |name: &str| {
         super::cleartext_logging::is_transformed_name(name)
+            || ident_words(name).iter().any(|w| is_derived_word(w))
             || ident_words(name).iter().any(|w| {
                 matches!(
                     w.as_str(),

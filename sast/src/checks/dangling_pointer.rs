@@ -303,6 +303,10 @@ struct Walker<'w, 'f> {
     /// Per loop being walked: pointers a block leaving it (`break`,
     /// `continue`) left dead, dead after the loop.
     loop_exits: Vec<Vec<(String, (String, bool))>>,
+    /// Every name bound so far, in order (a name bound inside one of
+    /// `walk_alternatives`' branches is a new variable, not the outer one
+    /// assigned again).
+    bound_log: Vec<String>,
     /// Locals of the function's body still holding an owned value when
     /// it ends (dropped then).
     body_owned: HashSet<String>,
@@ -393,6 +397,8 @@ fn is_owned_value(e: &Expr) -> bool {
                     .is_some_and(|(_, e)| is_owned_value(e))
         }
         Expr::Block(b) => block_tail(&b.block).is_some_and(is_owned_value),
+        // `unsafe { Box::from_raw(p) }`
+        Expr::Unsafe(u) => block_tail(&u.block).is_some_and(is_owned_value),
         Expr::Call(c) => match &*c.func {
             Expr::Path(p) => {
                 let segs = segments(&p.path);
@@ -646,6 +652,7 @@ impl Walker<'_, '_> {
     }
 
     fn bind(&mut self, name: &str, init: Option<&Expr>) {
+        self.bound_log.push(name.to_string());
         self.forget(name);
         let depth = self.scopes.len();
         let owned = init.is_some_and(|e| is_owned_value(e) || self.returns_owned(e));
@@ -1106,7 +1113,15 @@ impl Walker<'_, '_> {
         let mut revived: Option<HashSet<String>> = None;
         for i in 0..n {
             let mark = self.begin_undo();
+            let bound_from = self.bound_log.len();
             walk(self, i);
+            let shadowing: HashSet<String> = self
+                .bound_log
+                .get(bound_from..)
+                .unwrap_or_default()
+                .iter()
+                .cloned()
+                .collect();
             let changed: Vec<String> = self
                 .undo
                 .get(mark..)
@@ -1118,9 +1133,10 @@ impl Walker<'_, '_> {
             for p in changed {
                 match self.dead.get(&p) {
                     Some(why) => left_dead.push((p, why.clone())),
-                    None => {
+                    None if !shadowing.contains(&p) => {
                         here.insert(p);
                     }
+                    None => {}
                 }
             }
             self.undo_to(mark);
@@ -1200,7 +1216,7 @@ impl Walker<'_, '_> {
 
     fn walk_block(&mut self, block: &syn::Block, fn_body: bool) {
         self.scopes.push(Vec::new());
-        let diverges = block_diverges(block);
+        let diverges = ends_flow(block);
         // Only a block that diverges puts the dead set back afterwards.
         let mark = diverges.then(|| self.begin_undo());
         let n = block.stmts.len();
@@ -1355,16 +1371,24 @@ impl Walker<'_, '_> {
         if let Some(mark) = mark {
             // `if bad { free(p); break; }`: gone after the loop, not in the
             // rest of its body.
-            if exits_loop(block) {
+            // Everything dead where the loop is left, not only what
+            // this block freed (`free(p); if done { continue }`). A
+            // labelled exit may leave any enclosing loop.
+            if let Some(labelled) = exits_loop(block) {
                 let left: Vec<(String, (String, bool))> = self
-                    .undo
-                    .get(mark..)
-                    .unwrap_or_default()
+                    .dead
                     .iter()
-                    .filter_map(|(p, _)| self.dead.get(p).map(|why| (p.clone(), why.clone())))
+                    .map(|(p, why)| (p.clone(), why.clone()))
                     .collect();
-                if let Some(frame) = self.loop_exits.last_mut() {
-                    frame.extend(left);
+                self.work += left.len();
+                let frames = self.loop_exits.len();
+                let from = if labelled {
+                    0
+                } else {
+                    frames.saturating_sub(1)
+                };
+                for frame in self.loop_exits.iter_mut().skip(from) {
+                    frame.extend(left.iter().cloned());
                 }
             }
             self.undo_to(mark);
@@ -1705,7 +1729,7 @@ impl Walker<'_, '_> {
                         return;
                     }
                     // `drop(Box::from_raw(p))`
-                    if let Some((callee, args)) = call_name(&c.args[0]) {
+                    if let Some((callee, args)) = call_name(peel_unsafe(&c.args[0])) {
                         if is_reclaim(&callee) {
                             if let Some(p) = args.first().and_then(ident_of) {
                                 if !self.dead.get(&p).is_some_and(|d| d.1) {
@@ -1882,11 +1906,11 @@ impl Walker<'_, '_> {
                 // freed in one is not gone in the other, and one assigned
                 // again in one may still be dead after both.
                 let diverges = |n: usize| match n {
-                    0 => block_diverges(&i.then_branch),
+                    0 => ends_flow(&i.then_branch),
                     _ => i
                         .else_branch
                         .as_ref()
-                        .is_some_and(|(_, e)| expr_diverges(e)),
+                        .is_some_and(|(_, e)| expr_ends_flow(e)),
                 };
                 self.walk_alternatives(2, diverges, |w, n| {
                     if n == 0 {
@@ -1942,7 +1966,7 @@ impl Walker<'_, '_> {
                 // One arm runs (see `walk_alternatives`).
                 self.walk_alternatives(
                     m.arms.len(),
-                    |n| expr_diverges(&m.arms[n].body),
+                    |n| expr_ends_flow(&m.arms[n].body),
                     |w, n| {
                         let arm = &m.arms[n];
                         if let Some(returned) = &returned {
@@ -1952,7 +1976,7 @@ impl Walker<'_, '_> {
                             w.walk_expr(g, false);
                         }
                         // An arm that diverges leaves the dead set as it was.
-                        let mark = expr_diverges(&arm.body).then(|| w.begin_undo());
+                        let mark = expr_ends_flow(&arm.body).then(|| w.begin_undo());
                         w.walk_expr(&arm.body, false);
                         if let Some(mark) = mark {
                             w.undo_to(mark);
@@ -1972,12 +1996,40 @@ impl Walker<'_, '_> {
     }
 }
 
-/// A block that ends by leaving its loop (`break`, `continue`).
-fn exits_loop(block: &syn::Block) -> bool {
-    matches!(
-        block.stmts.last(),
-        Some(Stmt::Expr(Expr::Break(_) | Expr::Continue(_), _))
-    )
+/// A block that ends by leaving its loop (`break`, `continue`): whether
+/// the exit names a label (`break 'outer`).
+fn exits_loop(block: &syn::Block) -> Option<bool> {
+    match block.stmts.last() {
+        Some(Stmt::Expr(Expr::Break(b), _)) => Some(b.label.is_some()),
+        Some(Stmt::Expr(Expr::Continue(c), _)) => Some(c.label.is_some()),
+        _ => None,
+    }
+}
+
+/// Whether control leaves a block at its end: `return`, `break`,
+/// `continue`, a panic, `process::exit`, `abort`. Unlike the engine's
+/// divergence, not a `?` (the error path leaves, the value goes on).
+fn ends_flow(block: &syn::Block) -> bool {
+    match block.stmts.last() {
+        Some(Stmt::Expr(e, _)) => expr_ends_flow(e),
+        Some(Stmt::Macro(m)) => is_diverging_macro(&m.mac),
+        _ => false,
+    }
+}
+
+/// [`ends_flow`] of an expression.
+fn expr_ends_flow(e: &Expr) -> bool {
+    match e {
+        Expr::Return(_) | Expr::Continue(_) | Expr::Break(_) => true,
+        Expr::Macro(m) => is_diverging_macro(&m.mac),
+        Expr::Block(b) => ends_flow(&b.block),
+        Expr::Unsafe(u) => ends_flow(&u.block),
+        Expr::Call(c) => matches!(&*c.func, Expr::Path(p) if {
+            let name = last_ident(&p.path);
+            matches!(name.as_str(), "exit" | "abort" | "handle_alloc_error")
+        }),
+        _ => false,
+    }
 }
 
 /// The variables whose values an expression moves into the value it makes:

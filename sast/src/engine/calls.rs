@@ -118,6 +118,22 @@ impl FileAnalyzer<'_> {
         {
             return default.without(crate::taint::URL);
         }
+        // A digest, or bytes as hex: fixed-size text of hex digits.
+        if [
+            "md5::compute",
+            "Md5::digest",
+            "Sha1::digest",
+            "Sha256::digest",
+            "Sha512::digest",
+            "blake3::hash",
+            "hex::encode",
+            "hex::encode_upper",
+        ]
+        .iter()
+        .any(|p| path_ends_with(&callee, p))
+        {
+            return Taint::CLEAN;
+        }
         // Sanitisers.
         for (path, kinds) in SANITIZER_FNS {
             if path_ends_with(&callee, path) {
@@ -751,6 +767,8 @@ impl FileAnalyzer<'_> {
             {
                 all_args
             }
+            // A hasher's digest.
+            "finalize" | "finalize_reset" if m.args.is_empty() => Taint::CLEAN,
             // Values that carry no attacker-chosen text.
             "len" | "count" | "is_empty" | "contains" | "contains_key" | "starts_with"
             | "ends_with" | "eq" | "ne" | "cmp" | "partial_cmp" | "is_some" | "is_none"

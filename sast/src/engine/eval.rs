@@ -124,10 +124,9 @@ impl FileAnalyzer<'_> {
                         syn::Type::Reference(r) => &*r.elem,
                         other => other,
                     };
-                    let scalar = match ty {
-                        syn::Type::Path(tp) => Some(last_ident(&tp.path)),
-                        _ => None,
-                    };
+                    // Numbers in a slice, array, `Vec` or `Option` too
+                    // (`batch_ids: &[i64]`).
+                    let scalar = scalar_name(ty);
                     let taint = match scalar.as_deref() {
                         Some("bool") => Taint::CLEAN,
                         Some(name) if is_numeric_type_name(name) => taint.only(ALLOC),
@@ -873,6 +872,26 @@ impl FileAnalyzer<'_> {
             Expr::Group(g) => self.eval_ctx(cx, &g.expr, as_receiver),
             Expr::Field(f) => {
                 let mut t = self.eval(cx, &f.base);
+                // `req.max_rows` of a struct of the file declaring it a
+                // number (a flag): a size at most (nothing).
+                if let syn::Member::Named(name) = &f.member {
+                    if t.is_tainted() || t.params != 0 {
+                        if let Some(s) = self.base_struct(cx, &f.base) {
+                            if let Some([ty]) = self
+                                .struct_fields
+                                .get(&format!("{s}.{name}"))
+                                .map(Vec::as_slice)
+                            {
+                                let last = crate::patterns::last_segment(ty);
+                                if last == "bool" {
+                                    t = Taint::CLEAN;
+                                } else if is_numeric_type_name(last) {
+                                    t = t.only(ALLOC);
+                                }
+                            }
+                        }
+                    }
+                }
                 // `hdr.len` after `if hdr.len > MAX { return }`.
                 if let Some(path) = field_path(e) {
                     t = t.without(cx.checked_field(&path));
@@ -1763,6 +1782,33 @@ fn class_kinds(body: &Expr, param: &str) -> Option<u16> {
         kinds &= !taint::HTML;
     }
     Some(kinds)
+}
+
+/// The scalar a type holds: its own name, or its elements' for a
+/// reference, slice, array, `Vec`, `Option` or `Box` of one (`&[i64]`).
+fn scalar_name(ty: &syn::Type) -> Option<String> {
+    match ty {
+        syn::Type::Reference(r) => scalar_name(&r.elem),
+        syn::Type::Slice(s) => scalar_name(&s.elem),
+        syn::Type::Array(a) => scalar_name(&a.elem),
+        syn::Type::Paren(p) => scalar_name(&p.elem),
+        syn::Type::Path(tp) => {
+            let last = tp.path.segments.last()?;
+            match (last.ident.to_string().as_str(), &last.arguments) {
+                ("Vec" | "Option" | "Box", syn::PathArguments::AngleBracketed(a))
+                    if a.args.len() == 1 =>
+                {
+                    match a.args.first() {
+                        Some(syn::GenericArgument::Type(t)) => scalar_name(t),
+                        _ => None,
+                    }
+                }
+                (name, syn::PathArguments::None) => Some(name.to_string()),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
 }
 
 /// The variable an expression reads through accessors only (`name`,

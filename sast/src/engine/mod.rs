@@ -424,7 +424,7 @@ impl FnCx {
                     || field.strip_prefix(f).is_some_and(|r| r.starts_with('.'))
             };
             var.checked_fields.retain(|(f, _)| !related(f));
-            if !value.has(taint::ALLOC) && value.params == 0 {
+            if !value.has(taint::ALLOC) && !value.has_param(taint::ALLOC) {
                 var.checked_fields.push((field.to_string(), taint::ALLOC));
             }
         }
@@ -1515,6 +1515,25 @@ impl<'a> FileAnalyzer<'a> {
                         .chars()
                         .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
                 }),
+                // `COLUMNS[i]`, `concat!(..)`, and a choice among such.
+                Expr::Index(i) => fixed(&i.expr),
+                Expr::Macro(m) => m.mac.path.is_ident("concat"),
+                Expr::If(i) => {
+                    i.then_branch
+                        .stmts
+                        .last()
+                        .is_some_and(|s| matches!(s, Stmt::Expr(e, None) if fixed(e)))
+                        && i.else_branch.as_ref().is_some_and(|(_, e)| fixed(e))
+                }
+                Expr::Block(b) => b
+                    .block
+                    .stmts
+                    .last()
+                    .is_some_and(|s| matches!(s, Stmt::Expr(e, None) if fixed(e))),
+                Expr::Match(m) => m
+                    .arms
+                    .iter()
+                    .all(|a| fixed(&a.body) || expr_diverges(&a.body)),
                 _ => false,
             }
         }
