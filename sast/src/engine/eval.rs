@@ -875,7 +875,9 @@ impl FileAnalyzer<'_> {
                 // `req.max_rows` of a struct of the file declaring it a
                 // number (a flag): a size at most (nothing).
                 if let syn::Member::Named(name) = &f.member {
-                    if t.is_tainted() || t.params != 0 {
+                    if (t.is_tainted() || t.params != 0)
+                        && self.scalar_field_names.contains(&name.to_string())
+                    {
                         if let Some(s) = self.base_struct(cx, &f.base) {
                             if let Some([ty]) = self
                                 .struct_fields
@@ -892,9 +894,12 @@ impl FileAnalyzer<'_> {
                         }
                     }
                 }
-                // `hdr.len` after `if hdr.len > MAX { return }`.
-                if let Some(path) = field_path(e) {
-                    t = t.without(cx.checked_field(&path));
+                // `hdr.len` after `if hdr.len > MAX { return }` (looked up
+                // only when the field's variable has checked fields).
+                if cx.has_checked_fields {
+                    if let Some(path) = field_path(e) {
+                        t = t.without(cx.checked_field(&path));
+                    }
                 }
                 // `self.table` declared `&'static str`: fixed text, whoever
                 // calls the method (a source's data put there still is).

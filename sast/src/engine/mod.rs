@@ -296,6 +296,9 @@ pub(crate) struct FnCx {
     /// `Struct.field`, and by the bare name when every struct declaring
     /// it does so (for a base of unknown type).
     pub(crate) text_credential_fields: Vec<(String, bool)>,
+    /// Some variable has had a field checked (`Var::checked_fields`):
+    /// only then are field reads looked up.
+    pub(crate) has_checked_fields: bool,
     /// Calls of closures held in variables being evaluated (nested).
     pub(crate) closure_calls: usize,
     /// Closure bodies evaluated for calls so far in this function (each
@@ -364,6 +367,7 @@ impl FnCx {
                 if let Some(var) = self.vars.get_mut(base) {
                     var.checked_fields.push((field.to_string(), *kinds));
                     saved.push((name.clone(), Taint::CLEAN));
+                    self.has_checked_fields = true;
                 }
                 continue;
             }
@@ -426,6 +430,7 @@ impl FnCx {
             var.checked_fields.retain(|(f, _)| !related(f));
             if !value.has(taint::ALLOC) && !value.has_param(taint::ALLOC) {
                 var.checked_fields.push((field.to_string(), taint::ALLOC));
+                self.has_checked_fields = true;
             }
         }
     }
@@ -670,6 +675,9 @@ pub struct FileAnalyzer<'a> {
     /// `&'static str`: text fixed when the program was built (a table or
     /// column name), not chosen by whoever calls a method on the struct.
     pub(crate) static_str_fields: HashSet<String>,
+    /// Names of fields some struct of the file declares as a number or a
+    /// `bool` (a quick test before `struct_fields` is read).
+    pub(crate) scalar_field_names: HashSet<String>,
     /// Fields (`Struct.field`, and a bare `field` assigned through a
     /// base of unknown type) the file gives a value that is not a literal
     /// (`Box::leak(..)`, a setter's parameter): not fixed text, whatever
@@ -1405,6 +1413,7 @@ impl<'a> FileAnalyzer<'a> {
             send_sync_facts: Default::default(),
             field_types: HashMap::default(),
             static_str_fields: HashSet::default(),
+            scalar_field_names: HashSet::default(),
             nonliteral_fields: HashSet::default(),
             credential_fields: HashMap::default(),
             struct_fields: HashMap::default(),
@@ -1469,7 +1478,10 @@ impl<'a> FileAnalyzer<'a> {
             crate::checks::collect_secret_debug_types(file, &mut self.secret_debug_types);
         }
         self.collect_field_types(file);
-        self.collect_nonliteral_fields(file);
+        // Read only for `&'static str` fields.
+        if self.source.contains("'static str") {
+            self.collect_nonliteral_fields(file);
+        }
         // Only where a key is built from bytes at all.
         if [
             "from_slice",
@@ -1627,6 +1639,10 @@ impl<'a> FileAnalyzer<'a> {
                         continue;
                     };
                     let ty = self.a.imports.resolve(&tp.path);
+                    let last = crate::patterns::last_segment(&ty);
+                    if last == "bool" || is_numeric_type_name(last) {
+                        self.a.scalar_field_names.insert(name.to_string());
+                    }
                     self.a
                         .struct_fields
                         .insert(format!("{}.{name}", s.ident), vec![ty.clone()]);
