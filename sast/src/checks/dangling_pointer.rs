@@ -765,6 +765,16 @@ impl Walker<'_, '_> {
             .map_or(0, |s| s.frees_params)
     }
 
+    /// [`Self::frees_params`] of a method called by name.
+    fn method_frees_params(&mut self, name: &str) -> u16 {
+        let (Some(a), Some(cx)) = (self.a.as_deref_mut(), self.cx) else {
+            return 0;
+        };
+        a.summary_key(cx, name, true)
+            .and_then(|key| a.summaries.get(&key))
+            .map_or(0, |s| s.frees_params)
+    }
+
     /// A pattern binding what a helper returns that dangles (`Some(raw)`,
     /// `Ok(raw)`, `raw`): the bound pointer is gone.
     fn bind_returned(&mut self, pat: &Pat, returned: &(String, Option<usize>, Option<Place>)) {
@@ -1887,6 +1897,18 @@ impl Walker<'_, '_> {
                         let why = format!("`{owner}.{name}()` at line {line} may move its buffer");
                         for p in self.reachable_through(owner, false) {
                             self.mark_dead(&p, (why.clone(), false));
+                        }
+                    }
+                }
+                // `pool.destroy(s)`: a method of the crate that frees what
+                // its parameter points to (the receiver is position 0).
+                let frees = self.method_frees_params(&name);
+                if frees != 0 {
+                    for (i, arg) in m.args.iter().enumerate().take(15) {
+                        if frees & (1 << (i + 1)) != 0 {
+                            if let Some(ptr) = ident_of(arg) {
+                                self.free_ptr(&ptr, m.span(), &format!(".{name}()"));
+                            }
                         }
                     }
                 }
