@@ -38,6 +38,7 @@ impl super::Check for Check {
         a.owned_return =
             matches!(&sig.output, syn::ReturnType::Type(_, t) if is_owned_buffer_type(t));
         a.freed_params = 0;
+        a.grown_params = grown_params(sig, block);
         let returns_ptr = matches!(&sig.output, syn::ReturnType::Type(_, t) if type_has_ptr(t));
         if !returns_ptr && !may_involve_pointers(a, sig, block) {
             return;
@@ -763,6 +764,18 @@ impl Walker<'_, '_> {
         a.summary_key(cx, &callee, false)
             .and_then(|key| a.summaries.get(&key))
             .map_or(0, |s| s.frees_params)
+    }
+
+    /// [`crate::engine::summary::Summary::grows_params`] of a function
+    /// called by path.
+    fn grows_params(&mut self, path: &syn::Path) -> u16 {
+        let (Some(a), Some(cx)) = (self.a.as_deref_mut(), self.cx) else {
+            return 0;
+        };
+        let callee = a.imports.resolve(path);
+        a.summary_key(cx, &callee, false)
+            .and_then(|key| a.summaries.get(&key))
+            .map_or(0, |s| s.grows_params)
     }
 
     /// [`Self::frees_params`] of a method called by name.
@@ -1808,8 +1821,27 @@ impl Walker<'_, '_> {
                     self.walk_expr(arg, true);
                 }
                 // `ctx_free(ctx)`: a function of the crate that frees
-                // what its parameter points to.
+                // what its parameter points to; `extend_with(&mut v, n)`,
+                // one that grows the buffer it is lent.
                 if let Expr::Path(p) = &*c.func {
+                    let grows = self.grows_params(&p.path);
+                    for (i, arg) in c.args.iter().enumerate().take(16) {
+                        if grows & (1 << i) == 0 {
+                            continue;
+                        }
+                        if let Expr::Reference(r) = arg {
+                            if let Some(owner) = ident_of(&r.expr) {
+                                let line = start_of(c.span()).0;
+                                let why = format!(
+                                    "`{}` at line {line} may grow `{owner}` and move its buffer",
+                                    short(&name)
+                                );
+                                for p in self.reachable_through(&owner, false) {
+                                    self.mark_dead(&p, (why.clone(), false));
+                                }
+                            }
+                        }
+                    }
                     let frees = self.frees_params(&p.path);
                     if frees != 0 {
                         for (i, arg) in c.args.iter().enumerate().take(16) {
@@ -1872,21 +1904,7 @@ impl Walker<'_, '_> {
                 }
                 // `let head = buf.as_ptr(); buf.push(x);`: growing a
                 // `Vec` or `String` may move its buffer.
-                if matches!(
-                    name.as_str(),
-                    "push"
-                        | "push_str"
-                        | "extend"
-                        | "extend_from_slice"
-                        | "insert"
-                        | "insert_str"
-                        | "reserve"
-                        | "reserve_exact"
-                        | "resize"
-                        | "append"
-                        | "shrink_to_fit"
-                        | "shrink_to"
-                ) {
+                if GROWING.contains(&name.as_str()) {
                     // The grown place: a variable or one of its fields.
                     let grown = match peel_parens(&m.receiver) {
                         e @ (Expr::Path(_) | Expr::Field(_)) => self.place_root(e),
@@ -2016,6 +2034,61 @@ impl Walker<'_, '_> {
             }
         }
     }
+}
+
+/// Methods that may move a `Vec`'s or `String`'s buffer.
+const GROWING: &[&str] = &[
+    "push",
+    "push_str",
+    "extend",
+    "extend_from_slice",
+    "insert",
+    "insert_str",
+    "reserve",
+    "reserve_exact",
+    "resize",
+    "append",
+    "shrink_to_fit",
+    "shrink_to",
+];
+
+/// The `&mut` parameters (bits by position) the body grows in place
+/// (`v.resize(..)` of `v: &mut Vec<u32>`), for
+/// [`crate::engine::summary::Summary::grows_params`]; read from the text,
+/// whether or not the function is walked.
+fn grown_params(sig: &syn::Signature, block: &syn::Block) -> u16 {
+    let mut names: Vec<(usize, String)> = Vec::new();
+    for (i, input) in sig.inputs.iter().enumerate().take(16) {
+        let syn::FnArg::Typed(pt) = input else {
+            continue;
+        };
+        if let (Pat::Ident(pi), syn::Type::Reference(r)) = (strip_pat_type(&pt.pat), &*pt.ty) {
+            if r.mutability.is_some() {
+                names.push((i, pi.ident.to_string()));
+            }
+        }
+    }
+    if names.is_empty() {
+        return 0;
+    }
+    struct Grows<'n>(&'n [(usize, String)], u16);
+    impl<'a> Visit<'a> for Grows<'_> {
+        fn visit_expr_method_call(&mut self, m: &'a syn::ExprMethodCall) {
+            if GROWING.contains(&m.method.to_string().as_str()) {
+                if let Some(v) = ident_of(peel_parens(&m.receiver)) {
+                    for (i, name) in self.0 {
+                        if *name == v {
+                            self.1 |= 1 << i;
+                        }
+                    }
+                }
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+    }
+    let mut grows = Grows(&names, 0);
+    grows.visit_block(block);
+    grows.1
 }
 
 /// A block that ends by leaving its loop (`break`, `continue`): whether

@@ -736,6 +736,8 @@ pub struct FileAnalyzer<'a> {
     pub(crate) dangling_return: Option<summary::DanglingReturn>,
     /// [`summary::Summary::frees_params`] of the function just analysed.
     pub(crate) freed_params: u16,
+    /// [`summary::Summary::grows_params`] of the function just analysed.
+    pub(crate) grown_params: u16,
     /// Set by the `dangling-pointer` check: the function being walked is
     /// declared to return an owned buffer; moved into its summary.
     pub(crate) owned_return: bool,
@@ -1438,6 +1440,7 @@ impl<'a> FileAnalyzer<'a> {
             macro_bodies: MacroBodies::default(),
             dangling_return: None,
             freed_params: 0,
+            grown_params: 0,
             owned_return: false,
             mentions: Default::default(),
             dropped_findings: Dropped::default(),

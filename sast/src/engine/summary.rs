@@ -92,6 +92,10 @@ pub(crate) struct Summary {
     /// dropped, `libc::free(p)`): a caller's pointer is gone after the call
     /// (`dangling-pointer`).
     pub frees_params: u16,
+    /// Parameters (bits by position) whose buffer the function grows
+    /// (`fn extend_with(v: &mut Vec<u32>, n) { v.resize(..) }`): a
+    /// caller's pointers into it may dangle after the call.
+    pub grows_params: u16,
     /// Declared to return an owned buffer (`Vec`, `String`, `CString`,
     /// `Box`, ..): a caller's binding of the result owns it, and a pointer
     /// into it dies with that binding (`dangling-pointer`).
