@@ -2062,8 +2062,10 @@ fn grown_params(sig: &syn::Signature, block: &syn::Block) -> u16 {
         let syn::FnArg::Typed(pt) = input else {
             continue;
         };
+        // `&mut Vec<..>`, `&mut String`: a buffer lent to grow (not a
+        // `&mut Formatter`).
         if let (Pat::Ident(pi), syn::Type::Reference(r)) = (strip_pat_type(&pt.pat), &*pt.ty) {
-            if r.mutability.is_some() {
+            if r.mutability.is_some() && is_owned_buffer_type(&r.elem) {
                 names.push((i, pi.ident.to_string()));
             }
         }
