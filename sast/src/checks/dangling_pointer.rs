@@ -120,7 +120,10 @@ impl super::Check for Check {
                                 && args.first().and_then(ident_of).as_deref() == Some(name.as_str())
                         }) && w.body_owned.contains(&owner.ident.to_string())
                     });
-                if reclaimed || (w.freed.contains(&name) && w.dead.contains_key(&name)) {
+                // Not a parameter the body points elsewhere (`p = (*p).next`).
+                if (reclaimed || (w.freed.contains(&name) && w.dead.contains_key(&name)))
+                    && !assigns(block, &name)
+                {
                     a.freed_params |= 1 << i;
                 }
             }
@@ -2036,6 +2039,29 @@ impl Walker<'_, '_> {
     }
 }
 
+/// Whether the body assigns the variable `name` (`p = (*p).next`) or
+/// binds the name anew.
+fn assigns(block: &syn::Block, name: &str) -> bool {
+    struct Assigns<'n>(&'n str, bool);
+    impl<'a> Visit<'a> for Assigns<'_> {
+        fn visit_expr_assign(&mut self, a: &'a syn::ExprAssign) {
+            if ident_of(&a.left).as_deref() == Some(self.0) {
+                self.1 = true;
+            }
+            syn::visit::visit_expr_assign(self, a);
+        }
+        fn visit_local(&mut self, l: &'a syn::Local) {
+            if matches!(strip_pat_type(&l.pat), Pat::Ident(pi) if pi.ident == self.0) {
+                self.1 = true;
+            }
+            syn::visit::visit_local(self, l);
+        }
+    }
+    let mut v = Assigns(name, false);
+    v.visit_block(block);
+    v.1
+}
+
 /// Methods that may move a `Vec`'s or `String`'s buffer.
 const GROWING: &[&str] = &[
     "push",
@@ -2073,8 +2099,15 @@ fn grown_params(sig: &syn::Signature, block: &syn::Block) -> u16 {
     if names.is_empty() {
         return 0;
     }
-    struct Grows<'n>(&'n [(usize, String)], u16);
+    struct Grows<'n>(&'n [(usize, String)], u16, HashSet<String>);
     impl<'a> Visit<'a> for Grows<'_> {
+        // `let mut v = v.clone();`: a new variable of that name.
+        fn visit_local(&mut self, l: &'a syn::Local) {
+            if let Pat::Ident(pi) = strip_pat_type(&l.pat) {
+                self.2.insert(pi.ident.to_string());
+            }
+            syn::visit::visit_local(self, l);
+        }
         fn visit_expr_method_call(&mut self, m: &'a syn::ExprMethodCall) {
             if GROWING.contains(&m.method.to_string().as_str()) {
                 if let Some(v) = ident_of(peel_parens(&m.receiver)) {
@@ -2088,9 +2121,15 @@ fn grown_params(sig: &syn::Signature, block: &syn::Block) -> u16 {
             syn::visit::visit_expr_method_call(self, m);
         }
     }
-    let mut grows = Grows(&names, 0);
+    let mut grows = Grows(&names, 0, HashSet::default());
     grows.visit_block(block);
-    grows.1
+    let mut bits = grows.1;
+    for (i, name) in &names {
+        if grows.2.contains(name) {
+            bits &= !(1 << i);
+        }
+    }
+    bits
 }
 
 /// A block that ends by leaving its loop (`break`, `continue`): whether
