@@ -757,38 +757,24 @@ impl Walker<'_, '_> {
         }
     }
 
-    /// [`crate::engine::summary::Summary::frees_params`] of a function
-    /// called by path.
-    fn frees_params(&mut self, path: &syn::Path) -> u16 {
+    /// What a function of the crate does to the memory of its
+    /// parameters, bits by position (a method's receiver at 0): the ones
+    /// it frees (`Summary::frees_params`) and the buffers it grows
+    /// (`Summary::grows_params`). `path` for a function called by path,
+    /// else the method's name.
+    fn param_effects(&mut self, path: Option<&syn::Path>, method: &str) -> (u16, u16) {
         let (Some(a), Some(cx)) = (self.a.as_deref_mut(), self.cx) else {
-            return 0;
+            return (0, 0);
         };
-        let callee = a.imports.resolve(path);
-        a.summary_key(cx, &callee, false)
-            .and_then(|key| a.summaries.get(&key))
-            .map_or(0, |s| s.frees_params)
-    }
-
-    /// [`crate::engine::summary::Summary::grows_params`] of a function
-    /// called by path.
-    fn grows_params(&mut self, path: &syn::Path) -> u16 {
-        let (Some(a), Some(cx)) = (self.a.as_deref_mut(), self.cx) else {
-            return 0;
+        let key = match path {
+            Some(path) => {
+                let callee = a.imports.resolve(path);
+                a.summary_key(cx, &callee, false)
+            }
+            None => a.summary_key(cx, method, true),
         };
-        let callee = a.imports.resolve(path);
-        a.summary_key(cx, &callee, false)
-            .and_then(|key| a.summaries.get(&key))
-            .map_or(0, |s| s.grows_params)
-    }
-
-    /// [`Self::frees_params`] of a method called by name.
-    fn method_frees_params(&mut self, name: &str) -> u16 {
-        let (Some(a), Some(cx)) = (self.a.as_deref_mut(), self.cx) else {
-            return 0;
-        };
-        a.summary_key(cx, name, true)
-            .and_then(|key| a.summaries.get(&key))
-            .map_or(0, |s| s.frees_params)
+        key.and_then(|key| a.summaries.get(&key))
+            .map_or((0, 0), |s| (s.frees_params, s.grows_params))
     }
 
     /// A pattern binding what a helper returns that dangles (`Some(raw)`,
@@ -1827,7 +1813,7 @@ impl Walker<'_, '_> {
                 // what its parameter points to; `extend_with(&mut v, n)`,
                 // one that grows the buffer it is lent.
                 if let Expr::Path(p) = &*c.func {
-                    let grows = self.grows_params(&p.path);
+                    let (frees, grows) = self.param_effects(Some(&p.path), "");
                     for (i, arg) in c.args.iter().enumerate().take(16) {
                         if grows & (1 << i) == 0 {
                             continue;
@@ -1845,7 +1831,6 @@ impl Walker<'_, '_> {
                             }
                         }
                     }
-                    let frees = self.frees_params(&p.path);
                     if frees != 0 {
                         for (i, arg) in c.args.iter().enumerate().take(16) {
                             if frees & (1 << i) != 0 {
@@ -1923,7 +1908,7 @@ impl Walker<'_, '_> {
                 }
                 // `pool.destroy(s)`: a method of the crate that frees what
                 // its parameter points to (the receiver is position 0).
-                let frees = self.method_frees_params(&name);
+                let (frees, _) = self.param_effects(None, &name);
                 if frees != 0 {
                     for (i, arg) in m.args.iter().enumerate().take(15) {
                         if frees & (1 << (i + 1)) != 0 {
