@@ -39,6 +39,8 @@ impl super::Check for Check {
             matches!(&sig.output, syn::ReturnType::Type(_, t) if is_owned_buffer_type(t));
         a.freed_params = 0;
         a.grown_params = grown_params(sig, block);
+        a.dropped_params = dropped_params(sig, block);
+        a.grown_fields = grown_fields(sig, block);
         let returns_ptr = matches!(&sig.output, syn::ReturnType::Type(_, t) if type_has_ptr(t));
         if !returns_ptr && !may_involve_pointers(a, sig, block) {
             return;
@@ -58,6 +60,20 @@ impl super::Check for Check {
             ..Walker::default()
         };
         w.scopes.push(Vec::new());
+        // The pointers this type keeps into its own buffers.
+        if sig.receiver().is_some() {
+            let rels = cx
+                .self_ty
+                .as_ref()
+                .and_then(|t| a.field_ptrs.get(t))
+                .cloned()
+                .unwrap_or_default();
+            for (ptr, buf) in rels {
+                let ptr = format!("self.{ptr}");
+                w.set_derived(&ptr, &format!("self.{buf}"));
+                w.ptr_fields.insert(ptr);
+            }
+        }
         for input in &sig.inputs {
             match input {
                 syn::FnArg::Typed(pt) => {
@@ -71,8 +87,16 @@ impl super::Check for Check {
                             ),
                             _ => false,
                         };
-                        if !matches!(&*pt.ty, syn::Type::Reference(_) | syn::Type::Ptr(_)) {
-                            w.by_value.insert(name.clone());
+                        match &*pt.ty {
+                            syn::Type::Reference(r) => {
+                                if r.mutability.is_some() && is_owned_buffer_type(&r.elem) {
+                                    w.lent.insert(name.clone());
+                                }
+                            }
+                            syn::Type::Ptr(_) => {}
+                            _ => {
+                                w.by_value.insert(name.clone());
+                            }
                         }
                         w.declared.insert(name, (0, owned));
                     }
@@ -294,6 +318,12 @@ struct Walker<'w, 'f> {
     declared: HashMap<String, (usize, bool)>,
     /// Parameters taken by value (dropped when the function returns).
     by_value: HashSet<String>,
+    /// Parameters lending a buffer to grow (`buf: &mut Vec<u8>`): passed
+    /// on as they are (`extend(buf, ..)`), they lend the caller's buffer.
+    lent: HashSet<String>,
+    /// Fields holding a pointer (`self.cursor`), not a buffer of their own:
+    /// they die with what they point into, like a variable.
+    ptr_fields: HashSet<String>,
     /// Locals holding a value made on the spot (a literal, a struct or
     /// variant, arithmetic, a copy of a by-value parameter), not a
     /// reference: their address dies with them.
@@ -762,9 +792,9 @@ impl Walker<'_, '_> {
     /// it frees (`Summary::frees_params`) and the buffers it grows
     /// (`Summary::grows_params`). `path` for a function called by path,
     /// else the method's name.
-    fn param_effects(&mut self, path: Option<&syn::Path>, method: &str) -> (u16, u16) {
+    fn param_effects(&mut self, path: Option<&syn::Path>, method: &str) -> (u16, u16, u16) {
         let (Some(a), Some(cx)) = (self.a.as_deref_mut(), self.cx) else {
-            return (0, 0);
+            return (0, 0, 0);
         };
         let key = match path {
             Some(path) => {
@@ -774,7 +804,50 @@ impl Walker<'_, '_> {
             None => a.summary_key(cx, method, true),
         };
         key.and_then(|key| a.summaries.get(&key))
-            .map_or((0, 0), |s| (s.frees_params, s.grows_params))
+            .map_or((0, 0, 0), |s| {
+                (s.frees_params, s.grows_params, s.drops_params)
+            })
+    }
+
+    /// The fields of its receiver a method may move or free
+    /// (`Summary::grows_fields`).
+    fn grown_fields_of(&mut self, method: &str) -> Vec<String> {
+        let (Some(a), Some(cx)) = (self.a.as_deref_mut(), self.cx) else {
+            return Vec::new();
+        };
+        a.summary_key(cx, method, true)
+            .and_then(|key| a.summaries.get(&key))
+            .map(|s| s.grows_fields.clone())
+            .unwrap_or_default()
+    }
+
+    /// Owners moved into a callee that drops them (`consume(line)` of
+    /// `fn consume(s: String)` that only borrows `s`): pointers into their
+    /// buffers dangle after the call. `first`: the position of the first
+    /// argument (1 for a method, whose receiver is 0).
+    fn dropped_by(
+        &mut self,
+        args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
+        drops: u16,
+        first: usize,
+        span: Span,
+        callee: &str,
+    ) {
+        if drops == 0 {
+            return;
+        }
+        for (i, arg) in args.iter().enumerate().take(16 - first) {
+            if drops & (1 << (i + first)) == 0 {
+                continue;
+            }
+            if let Some(owner) = ident_of(arg) {
+                let line = start_of(span).0;
+                let why = format!("`{owner}` moved into `{callee}` at line {line}, which drops it");
+                let gone = self.reachable(&owner);
+                self.freed.extend(gone);
+                self.kill_owner(&owner, &why);
+            }
+        }
     }
 
     /// A pattern binding what a helper returns that dangles (`Some(raw)`,
@@ -940,6 +1013,26 @@ impl Walker<'_, '_> {
             ));
             return;
         }
+        // `let old = mem::take(&mut self.buf)`: the buffer is `old`'s now.
+        if let Some((callee, args)) = call_name(peel_parens(value)) {
+            let segs: Vec<&str> = callee.rsplit("::").take(2).collect();
+            if matches!(segs.as_slice(), ["take" | "replace", "mem"]) {
+                if let Some(Expr::Reference(r)) = args.first().map(peel_parens) {
+                    if let Some(place) = self.place_root(&r.expr) {
+                        for p in self.pointers_into(&place) {
+                            if p != name {
+                                self.set_derived(&p, name);
+                            }
+                        }
+                        self.heap.insert(name.to_string());
+                        if let Some(d) = self.declared.get_mut(name).filter(|d| d.0 > 0) {
+                            d.1 = true;
+                        }
+                        return;
+                    }
+                }
+            }
+        }
         if let Some(owner) = self.pointer_owner(value) {
             if owner != name {
                 // A pointer derived from a dead pointer is dead too.
@@ -1024,7 +1117,7 @@ impl Walker<'_, '_> {
             };
             self.work += list.len();
             for p in list {
-                if (places || !p.contains('.'))
+                if (places || !p.contains('.') || self.ptr_fields.contains(p))
                     && !self.dead.contains_key(p)
                     && visited.insert(p.clone())
                 {
@@ -1616,6 +1709,15 @@ impl Walker<'_, '_> {
                     }
                 }
             }
+            // `*self.cursor`: a pointer kept in a field.
+            Expr::Field(f) => {
+                if (self.unsafe_depth > 0 || as_arg) && !self.dead.is_empty() {
+                    if let Some(place) = self.place_root(e) {
+                        self.use_var(&place, f.span(), as_arg);
+                    }
+                }
+                self.walk_expr(&f.base, false);
+            }
             Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => {
                 if self.unsafe_depth > 0 {
                     if let Some(p) = ident_of(&u.expr) {
@@ -1667,6 +1769,18 @@ impl Walker<'_, '_> {
                     self.moved_out(from);
                 }
                 match &*asg.left {
+                    // `self.cursor = self.data.as_ptr()`: a pointer kept
+                    // in a field.
+                    Expr::Field(_) if !Self::temporary_ptr(&asg.right) => {
+                        if let Some(place) = self.place_root(&asg.left) {
+                            self.forget(&place);
+                            self.derive(&place, &asg.right);
+                            if self.derived.contains_key(&place) {
+                                self.ptr_fields.insert(place);
+                            }
+                        }
+                        self.walk_expr(&asg.left, false);
+                    }
                     Expr::Path(_) => {
                         if let Some(name) = ident_of(&asg.left) {
                             self.forget(&name);
@@ -1813,21 +1927,30 @@ impl Walker<'_, '_> {
                 // what its parameter points to; `extend_with(&mut v, n)`,
                 // one that grows the buffer it is lent.
                 if let Expr::Path(p) = &*c.func {
-                    let (frees, grows) = self.param_effects(Some(&p.path), "");
+                    let (frees, grows, drops) = self.param_effects(Some(&p.path), "");
+                    self.dropped_by(&c.args, drops, 0, c.span(), &short(&name));
                     for (i, arg) in c.args.iter().enumerate().take(16) {
                         if grows & (1 << i) == 0 {
                             continue;
                         }
-                        if let Expr::Reference(r) = arg {
-                            if let Some(owner) = ident_of(&r.expr) {
-                                let line = start_of(c.span()).0;
-                                let why = format!(
-                                    "`{}` at line {line} may grow `{owner}` and move its buffer",
-                                    short(&name)
-                                );
-                                for p in self.reachable_through(&owner, false) {
-                                    self.mark_dead(&p, (why.clone(), false));
+                        // `&mut v`, `&mut *buf`, or a lent `buf` itself.
+                        let owner = match peel_parens(arg) {
+                            Expr::Reference(r) => match peel_parens(&r.expr) {
+                                Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => {
+                                    ident_of(&u.expr).filter(|v| self.lent.contains(v))
                                 }
+                                e => ident_of(e),
+                            },
+                            e => ident_of(e).filter(|v| self.lent.contains(v)),
+                        };
+                        if let Some(owner) = owner {
+                            let line = start_of(c.span()).0;
+                            let why = format!(
+                                "`{}` at line {line} may grow `{owner}` and move its buffer",
+                                short(&name)
+                            );
+                            for p in self.reachable_through(&owner, false) {
+                                self.mark_dead(&p, (why.clone(), false));
                             }
                         }
                     }
@@ -1908,7 +2031,21 @@ impl Walker<'_, '_> {
                 }
                 // `pool.destroy(s)`: a method of the crate that frees what
                 // its parameter points to (the receiver is position 0).
-                let (frees, _) = self.param_effects(None, &name);
+                let (frees, _, drops) = self.param_effects(None, &name);
+                self.dropped_by(&m.args, drops, 1, m.span(), &format!(".{name}()"));
+                // `self.grow(n)` of a method that reserves `self.bytes`.
+                if let Some(recv) = &recv {
+                    let fields = self.grown_fields_of(&name);
+                    let line = start_of(m.method.span()).0;
+                    for field in fields {
+                        let owner = format!("{recv}.{field}");
+                        let why =
+                            format!("`{recv}.{name}()` at line {line} may move or free `{owner}`");
+                        for p in self.reachable_through(&owner, false) {
+                            self.mark_dead(&p, (why.clone(), false));
+                        }
+                    }
+                }
                 if frees != 0 {
                     for (i, arg) in m.args.iter().enumerate().take(15) {
                         if frees & (1 << (i + 1)) != 0 {
@@ -2115,6 +2252,340 @@ fn grown_params(sig: &syn::Signature, block: &syn::Block) -> u16 {
         }
     }
     bits
+}
+
+/// The fields of `self` a `&mut self` method may move or free, for
+/// [`crate::engine::summary::Summary::grows_fields`]: grown in place
+/// (`self.bytes.reserve(n)`), given a new owned value (`self.config =
+/// Box::new(..)`), or taken (`mem::take(&mut self.buf)`).
+fn grown_fields(sig: &syn::Signature, block: &syn::Block) -> Vec<String> {
+    let mutable_self = sig
+        .receiver()
+        .is_some_and(|r| r.reference.is_some() && r.mutability.is_some());
+    if !mutable_self {
+        return Vec::new();
+    }
+    fn self_field(e: &Expr) -> Option<String> {
+        match peel_parens(e) {
+            Expr::Field(f) if matches!(peel_parens(&f.base), Expr::Path(p) if p.path.is_ident("self")) => {
+                match &f.member {
+                    syn::Member::Named(n) => Some(n.to_string()),
+                    syn::Member::Unnamed(i) => Some(i.index.to_string()),
+                }
+            }
+            _ => None,
+        }
+    }
+    struct Grows(BTreeSet<String>);
+    impl<'a> Visit<'a> for Grows {
+        fn visit_expr_method_call(&mut self, m: &'a syn::ExprMethodCall) {
+            if GROWING.contains(&m.method.to_string().as_str()) {
+                if let Some(f) = self_field(&m.receiver) {
+                    self.0.insert(f);
+                }
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+        fn visit_expr_assign(&mut self, a: &'a syn::ExprAssign) {
+            if is_owned_value(&a.right) {
+                if let Some(f) = self_field(&a.left) {
+                    self.0.insert(f);
+                }
+            }
+            syn::visit::visit_expr_assign(self, a);
+        }
+        fn visit_expr_call(&mut self, c: &'a syn::ExprCall) {
+            if let Expr::Path(p) = &*c.func {
+                let segs = segments(&p.path);
+                let taken = segs.len() >= 2
+                    && segs[segs.len() - 2] == "mem"
+                    && matches!(segs[segs.len() - 1].as_str(), "take" | "replace" | "swap");
+                if taken {
+                    for arg in &c.args {
+                        if let Expr::Reference(r) = peel_parens(arg) {
+                            if let Some(f) = self_field(&r.expr) {
+                                self.0.insert(f);
+                            }
+                        }
+                    }
+                }
+            }
+            syn::visit::visit_expr_call(self, c);
+        }
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    let mut g = Grows(BTreeSet::new());
+    g.visit_block(block);
+    g.0.into_iter().collect()
+}
+
+/// The pointers each type keeps into its own buffers (see
+/// `FileAnalyzer::field_ptrs`): a field assigned `self.data.as_ptr()` (or
+/// arithmetic on it) in the type's `impl`, or a struct literal of the
+/// type giving one field `v.as_ptr()` (directly or through a local) and
+/// another field `v` itself.
+pub(crate) fn collect_field_ptrs(
+    file: &syn::File,
+    out: &mut HashMap<String, Vec<(String, String)>>,
+) {
+    /// `v.as_ptr()`, `v.as_mut_ptr().add(n)`, `unsafe { .. }` of them: `v`.
+    fn ptr_base(e: &Expr) -> Option<&Expr> {
+        match peel_unsafe(peel_parens(e)) {
+            Expr::Cast(c) => ptr_base(&c.expr),
+            Expr::MethodCall(m) => match m.method.to_string().as_str() {
+                "as_ptr" | "as_mut_ptr" => Some(&m.receiver),
+                "add" | "offset" | "wrapping_add" | "cast" | "cast_mut" | "cast_const" => {
+                    ptr_base(&m.receiver)
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+    fn member(m: &syn::Member) -> String {
+        match m {
+            syn::Member::Named(n) => n.to_string(),
+            syn::Member::Unnamed(i) => i.index.to_string(),
+        }
+    }
+    struct Fields<'o> {
+        out: &'o mut HashMap<String, Vec<(String, String)>>,
+        self_ty: Option<String>,
+        /// `let cursor = bytes.as_mut_ptr();` in the current function.
+        locals: HashMap<String, String>,
+    }
+    impl Fields<'_> {
+        fn add(&mut self, ty: String, ptr: String, buf: String) {
+            if ptr != buf {
+                let list = self.out.entry(ty).or_default();
+                if !list.contains(&(ptr.clone(), buf.clone())) {
+                    list.push((ptr, buf));
+                }
+            }
+        }
+    }
+    impl<'a> Visit<'a> for Fields<'_> {
+        fn visit_item_impl(&mut self, i: &'a syn::ItemImpl) {
+            let outer = self.self_ty.take();
+            if let syn::Type::Path(tp) = &*i.self_ty {
+                self.self_ty = tp.path.segments.last().map(|s| s.ident.to_string());
+            }
+            syn::visit::visit_item_impl(self, i);
+            self.self_ty = outer;
+        }
+        fn visit_item_fn(&mut self, f: &'a syn::ItemFn) {
+            let outer = std::mem::take(&mut self.locals);
+            syn::visit::visit_item_fn(self, f);
+            self.locals = outer;
+        }
+        fn visit_impl_item_fn(&mut self, f: &'a syn::ImplItemFn) {
+            let outer = std::mem::take(&mut self.locals);
+            syn::visit::visit_impl_item_fn(self, f);
+            self.locals = outer;
+        }
+        fn visit_block(&mut self, b: &'a syn::Block) {
+            for stmt in &b.stmts {
+                if let Stmt::Local(l) = stmt {
+                    if let (Pat::Ident(pi), Some(init)) = (strip_pat_type(&l.pat), &l.init) {
+                        if let Some(base) = ptr_base(&init.expr).and_then(ident_of) {
+                            self.locals.insert(pi.ident.to_string(), base);
+                        }
+                    }
+                }
+            }
+            syn::visit::visit_block(self, b);
+        }
+        fn visit_expr_assign(&mut self, a: &'a syn::ExprAssign) {
+            if let (Expr::Field(left), Some(ty)) = (peel_parens(&a.left), self.self_ty.clone()) {
+                let on_self =
+                    |e: &Expr| matches!(peel_parens(e), Expr::Path(p) if p.path.is_ident("self"));
+                if on_self(&left.base) {
+                    if let Some(Expr::Field(buf)) = ptr_base(&a.right).map(peel_parens) {
+                        if on_self(&buf.base) {
+                            self.add(ty, member(&left.member), member(&buf.member));
+                        }
+                    }
+                }
+            }
+            syn::visit::visit_expr_assign(self, a);
+        }
+        fn visit_expr_struct(&mut self, e: &'a syn::ExprStruct) {
+            let ty = if e.path.is_ident("Self") {
+                self.self_ty.clone()
+            } else {
+                e.path.segments.last().map(|s| s.ident.to_string())
+            };
+            if let Some(ty) = ty {
+                // Which variable each field is given, and which variable
+                // each field points into.
+                let mut given: Vec<(String, String)> = Vec::new();
+                let mut points: Vec<(String, String)> = Vec::new();
+                for f in &e.fields {
+                    let name = member(&f.member);
+                    if let Some(v) = ident_of(&f.expr) {
+                        if let Some(base) = self.locals.get(&v) {
+                            points.push((name.clone(), base.clone()));
+                        }
+                        given.push((name, v));
+                    } else if let Some(base) = ptr_base(&f.expr).and_then(ident_of) {
+                        points.push((name, base));
+                    }
+                }
+                for (ptr, base) in points {
+                    if let Some((buf, _)) = given.iter().find(|(_, v)| *v == base) {
+                        self.add(ty.clone(), ptr, buf.clone());
+                    }
+                }
+            }
+            syn::visit::visit_expr_struct(self, e);
+        }
+    }
+    Fields {
+        out,
+        self_ty: None,
+        locals: HashMap::default(),
+    }
+    .visit_file(file);
+}
+
+/// The owned buffers taken by value (bits by position, a receiver at 0)
+/// that the body only borrows (`s.len()`, `&s`, `s == t`, `println!("{s}")`)
+/// and so drops when it returns, for
+/// [`crate::engine::summary::Summary::drops_params`]. Any other use (a
+/// bare `s`: passed on, returned, stored, matched, captured; `into_*`,
+/// `leak`; an unknown macro naming it) may keep the buffer alive, and an
+/// `async fn` drops it only when its future ends.
+fn dropped_params(sig: &syn::Signature, block: &syn::Block) -> u16 {
+    if sig.asyncness.is_some() {
+        return 0;
+    }
+    let mut names: Vec<(usize, String)> = Vec::new();
+    for (i, input) in sig.inputs.iter().enumerate().take(16) {
+        let syn::FnArg::Typed(pt) = input else {
+            continue;
+        };
+        if let Pat::Ident(pi) = &*pt.pat {
+            if pi.by_ref.is_none() && pi.subpat.is_none() && is_owned_buffer_type(&pt.ty) {
+                names.push((i, pi.ident.to_string()));
+            }
+        }
+    }
+    if names.is_empty() {
+        return 0;
+    }
+    struct Borrows<'n> {
+        names: &'n [(usize, String)],
+        kept: u16,
+    }
+    impl Borrows<'_> {
+        fn bit(&self, e: &Expr) -> u16 {
+            let Some(v) = ident_of(peel_parens(e)) else {
+                return 0;
+            };
+            self.names
+                .iter()
+                .filter(|(_, n)| *n == v)
+                .fold(0, |b, (i, _)| b | 1 << i)
+        }
+        fn named_in(&self, tokens: proc_macro2::TokenStream) -> u16 {
+            let mut bits = 0;
+            for t in tokens {
+                match t {
+                    proc_macro2::TokenTree::Ident(id) => {
+                        for (i, n) in self.names {
+                            if id == n.as_str() {
+                                bits |= 1 << i;
+                            }
+                        }
+                    }
+                    proc_macro2::TokenTree::Group(g) => bits |= self.named_in(g.stream()),
+                    _ => {}
+                }
+            }
+            bits
+        }
+    }
+    impl<'a> Visit<'a> for Borrows<'_> {
+        fn visit_expr(&mut self, e: &'a Expr) {
+            match e {
+                Expr::Path(_) => self.kept |= self.bit(e),
+                Expr::MethodCall(m) => {
+                    let method = m.method.to_string();
+                    let consumes = method.starts_with("into") || method == "leak";
+                    if consumes || self.bit(&m.receiver) == 0 {
+                        self.visit_expr(&m.receiver);
+                    }
+                    for arg in &m.args {
+                        self.visit_expr(arg);
+                    }
+                }
+                Expr::Reference(r) if self.bit(&r.expr) != 0 => {}
+                Expr::Field(f) if self.bit(&f.base) != 0 => {}
+                Expr::Index(ix) if self.bit(&ix.expr) != 0 => self.visit_expr(&ix.index),
+                Expr::Binary(b)
+                    if matches!(
+                        b.op,
+                        syn::BinOp::Eq(_)
+                            | syn::BinOp::Ne(_)
+                            | syn::BinOp::Lt(_)
+                            | syn::BinOp::Le(_)
+                            | syn::BinOp::Gt(_)
+                            | syn::BinOp::Ge(_)
+                    ) =>
+                {
+                    for side in [&*b.left, &*b.right] {
+                        if self.bit(side) == 0 {
+                            self.visit_expr(side);
+                        }
+                    }
+                }
+                Expr::Closure(c) => self.kept |= self.named_in(quote::ToTokens::to_token_stream(c)),
+                _ => syn::visit::visit_expr(self, e),
+            }
+        }
+        fn visit_macro(&mut self, m: &'a syn::Macro) {
+            // The formatting macros take their arguments by reference.
+            let formats = matches!(
+                last_ident(&m.path).as_str(),
+                "format"
+                    | "print"
+                    | "println"
+                    | "eprint"
+                    | "eprintln"
+                    | "write"
+                    | "writeln"
+                    | "panic"
+                    | "assert"
+                    | "assert_eq"
+                    | "assert_ne"
+                    | "debug_assert"
+                    | "trace"
+                    | "debug"
+                    | "info"
+                    | "warn"
+                    | "error"
+            );
+            if !formats {
+                self.kept |= self.named_in(m.tokens.clone());
+            }
+        }
+        // `let s = s.trim().to_string();`: another variable of that name.
+        fn visit_local(&mut self, l: &'a syn::Local) {
+            for (i, n) in self.names {
+                if matches!(strip_pat_type(&l.pat), Pat::Ident(pi) if pi.ident == n.as_str()) {
+                    self.kept |= 1 << i;
+                }
+            }
+            syn::visit::visit_local(self, l);
+        }
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    let mut b = Borrows {
+        names: &names,
+        kept: 0,
+    };
+    b.visit_block(block);
+    names.iter().fold(0, |bits, (i, _)| bits | 1 << i) & !b.kept
 }
 
 /// A block that ends by leaving its loop (`break`, `continue`): whether

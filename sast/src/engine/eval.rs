@@ -71,6 +71,8 @@ impl FileAnalyzer<'_> {
         cx.summary.ret_dangling = self.dangling_return.take();
         cx.summary.frees_params = std::mem::take(&mut self.freed_params);
         cx.summary.grows_params = std::mem::take(&mut self.grown_params);
+        cx.summary.drops_params = std::mem::take(&mut self.dropped_params);
+        cx.summary.grows_fields = std::mem::take(&mut self.grown_fields);
         cx.summary.ret_owned = std::mem::take(&mut self.owned_return);
         // Rocket-style routes (`#[get("/<name>")]`) receive every parameter from the request.
         let route_params = attrs.iter().any(|a| {

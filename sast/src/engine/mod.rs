@@ -738,6 +738,15 @@ pub struct FileAnalyzer<'a> {
     pub(crate) freed_params: u16,
     /// [`summary::Summary::grows_params`] of the function just analysed.
     pub(crate) grown_params: u16,
+    /// [`summary::Summary::drops_params`] of the function just analysed.
+    pub(crate) dropped_params: u16,
+    /// [`summary::Summary::grows_fields`] of the function just analysed.
+    pub(crate) grown_fields: Vec<String>,
+    /// Pointer fields a type keeps into its own buffers, `Type` -> (the
+    /// pointer field, the buffer field): `cursor` into `data` for
+    /// `Reader { cursor: data.as_ptr(), data }` or `self.cursor =
+    /// self.data.as_ptr()` (see `checks::collect_field_ptrs`).
+    pub(crate) field_ptrs: HashMap<String, Vec<(String, String)>>,
     /// Set by the `dangling-pointer` check: the function being walked is
     /// declared to return an owned buffer; moved into its summary.
     pub(crate) owned_return: bool,
@@ -1441,6 +1450,9 @@ impl<'a> FileAnalyzer<'a> {
             dangling_return: None,
             freed_params: 0,
             grown_params: 0,
+            dropped_params: 0,
+            grown_fields: Vec::new(),
+            field_ptrs: HashMap::default(),
             owned_return: false,
             mentions: Default::default(),
             dropped_findings: Dropped::default(),
@@ -1481,6 +1493,9 @@ impl<'a> FileAnalyzer<'a> {
             crate::checks::collect_secret_debug_types(file, &mut self.secret_debug_types);
         }
         self.collect_field_types(file);
+        if self.source.contains("unsafe") && self.source.contains("_ptr()") {
+            crate::checks::collect_field_ptrs(file, &mut self.field_ptrs);
+        }
         // Read only for `&'static str` fields.
         if self.source.contains("'static str") {
             self.collect_nonliteral_fields(file);

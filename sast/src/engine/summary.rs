@@ -96,6 +96,16 @@ pub(crate) struct Summary {
     /// (`fn extend_with(v: &mut Vec<u32>, n) { v.resize(..) }`): a
     /// caller's pointers into it may dangle after the call.
     pub grows_params: u16,
+    /// Owned buffers taken by value (bits by position) that the function
+    /// drops (`fn consume(s: String) -> usize { s.len() }`: only borrowed,
+    /// never moved on): a caller's pointers into the buffer it passes
+    /// dangle after the call.
+    pub drops_params: u16,
+    /// Fields of `self` whose buffer a `&mut self` method may move or free
+    /// (`self.bytes.reserve(n)`, `self.config = Box::new(..)`,
+    /// `mem::take(&mut self.buf)`): a caller's pointers into them may
+    /// dangle after the call.
+    pub grows_fields: Vec<String>,
     /// Declared to return an owned buffer (`Vec`, `String`, `CString`,
     /// `Box`, ..): a caller's binding of the result owns it, and a pointer
     /// into it dies with that binding (`dangling-pointer`).
