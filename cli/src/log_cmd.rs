@@ -125,6 +125,10 @@ pub struct VerifyArgs {
     /// Files of cosigned checkpoints (besides LOG.witnessed).
     #[arg(long, value_name = "FILE")]
     pub cosigned: Vec<PathBuf>,
+    /// The origin every checkpoint must name (one key signing several
+    /// replicas' logs: another replica's log is not this one).
+    #[arg(long, value_name = "ORIGIN")]
+    pub origin: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -401,6 +405,7 @@ fn run_verify(args: VerifyArgs) -> Result<u8> {
         witnesses,
         min_witnesses: args.min_witnesses,
         cosigned: args.cosigned,
+        origin: args.origin,
     };
     match tlog::verify(&args.log, &opts) {
         Ok(report) => {

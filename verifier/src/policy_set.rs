@@ -1,6 +1,10 @@
 //! A set of policies: one file, or every `*.yaml` / `*.yml` file of a
 //! directory (a Kubernetes ConfigMap volume, whose files are symlinks
 //! through `..data`; hidden entries such as `..data` itself are skipped).
+//! Any other entry of the directory that no policy reads (`strict.YAML`
+//! is a policy file; a `trustedRoot: root.json` beside it is read; a
+//! `strict.json` or `README` is neither) fails the load: a file that is
+//! not read could be a policy not enforced.
 //!
 //! Semantics are sigstore policy-controller's:
 //! * a policy *covers* a namespace when its `scope.namespaces` is empty or
@@ -40,6 +44,12 @@ pub enum PolicySetError {
         path: PathBuf,
         /// Every problem, each at its line.
         problems: Vec<Problem>,
+    },
+    /// An entry of a policy directory that is not a policy file.
+    #[error("{path}: not a policy file (*.yaml, *.yml) and read by no policy: a policy directory holds nothing else, so that no policy is left unread", path = path.display())]
+    NotAPolicyFile {
+        /// The entry.
+        path: PathBuf,
     },
     /// A directory with no policy files.
     #[error("{path}: no policy files (*.yaml, *.yml) in the directory", path = path.display())]
@@ -167,41 +177,52 @@ fn load_file(path: &Path) -> Result<Entry, PolicySetError> {
 }
 
 /// The policy files of a directory, sorted by name: regular files (or
-/// symlinks to them) ending in `.yaml` or `.yml`, hidden entries skipped.
+/// symlinks to them) ending in `.yaml` or `.yml` (in any case), hidden
+/// entries skipped.
 pub fn policy_files(dir: &Path) -> Result<Vec<PathBuf>, PolicySetError> {
+    Ok(entries_of(dir)?.0)
+}
+
+/// A directory's policy files, and its other entries (hidden ones apart).
+fn entries_of(dir: &Path) -> Result<(Vec<PathBuf>, Vec<PathBuf>), PolicySetError> {
     let mut files = Vec::new();
+    let mut others = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(|e| PolicySetError::io(dir, e))? {
         let entry = entry.map_err(|e| PolicySetError::io(dir, e))?;
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        if name.starts_with('.') || !(name.ends_with(".yaml") || name.ends_with(".yml")) {
+        if name.starts_with('.') {
             continue;
         }
         let path = entry.path();
+        let lower = name.to_ascii_lowercase();
         // Follows symlinks (ConfigMap volumes): a dangling link is an error.
         let meta = std::fs::metadata(&path).map_err(|e| PolicySetError::io(&path, e))?;
-        if meta.is_file() {
+        if meta.is_file() && (lower.ends_with(".yaml") || lower.ends_with(".yml")) {
             files.push(path);
+        } else {
+            others.push(path);
         }
     }
     files.sort();
-    Ok(files)
+    others.sort();
+    Ok((files, others))
 }
 
 impl PolicySet {
     /// Load a policy file, or every policy file of a directory.
     pub fn load(path: &Path) -> Result<PolicySet, PolicySetError> {
         let meta = std::fs::metadata(path).map_err(|e| PolicySetError::io(path, e))?;
-        let files = if meta.is_dir() {
-            let files = policy_files(path)?;
+        let (files, others) = if meta.is_dir() {
+            let (files, others) = entries_of(path)?;
             if files.is_empty() {
                 return Err(PolicySetError::Empty {
                     path: path.to_path_buf(),
                 });
             }
-            files
+            (files, others)
         } else {
-            vec![path.to_path_buf()]
+            (vec![path.to_path_buf()], Vec::new())
         };
         let mut entries: Vec<Entry> = Vec::new();
         let mut hasher = sha2::Sha256::new();
@@ -219,11 +240,24 @@ impl PolicySet {
             hasher.update(entry.hash.as_bytes());
             entries.push(entry);
         }
-        Ok(PolicySet {
+        let set = PolicySet {
             source: path.to_path_buf(),
             entries,
             hash: hex::encode(hasher.finalize()),
-        })
+        };
+        if !others.is_empty() {
+            let same = |a: &Path, b: &Path| {
+                a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
+            };
+            let read = set.referenced_files();
+            if let Some(unread) = others
+                .into_iter()
+                .find(|o| !read.iter().any(|r| same(o, r)))
+            {
+                return Err(PolicySetError::NotAPolicyFile { path: unread });
+            }
+        }
+        Ok(set)
     }
 
     /// Every file the policies read besides their own texts.
@@ -419,7 +453,15 @@ mod tests {
         ));
         std::fs::write(d.join("a.yaml"), policy("a", "")).unwrap();
         std::fs::write(d.join("b.yml"), policy("b", "")).unwrap();
+        // Red team rt55: a policy file not read is a policy not enforced.
         std::fs::write(d.join("README.md"), "not a policy").unwrap();
+        let e = PolicySet::load(d).unwrap_err().to_string();
+        assert!(e.contains("README.md: not a policy file"), "{e}");
+        std::fs::remove_file(d.join("README.md")).unwrap();
+        std::fs::write(d.join("c.YAML"), "kind: [").unwrap();
+        let e = PolicySet::load(d).unwrap_err().to_string();
+        assert!(e.contains("c.YAML"), "{e}");
+        std::fs::remove_file(d.join("c.YAML")).unwrap();
         std::fs::create_dir(d.join("..data")).unwrap();
         std::fs::write(d.join("..data/c.yaml"), "garbage: [").unwrap();
         let s = PolicySet::load(d).unwrap();

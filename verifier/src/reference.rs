@@ -333,6 +333,24 @@ impl ImageRef {
             forms.push(format!("{name}@{d}"));
         }
         forms.push(name);
+        // `localhost:5000` and `127.0.0.1:5000` are one registry: a scope
+        // written with either spelling covers both.
+        let alias = match self.registry.split_once(':') {
+            Some(("localhost", port)) => Some(format!("127.0.0.1:{port}")),
+            Some(("127.0.0.1", port)) => Some(format!("localhost:{port}")),
+            None if self.registry == "localhost" => Some("127.0.0.1".to_string()),
+            None if self.registry == "127.0.0.1" => Some("localhost".to_string()),
+            _ => None,
+        };
+        if let Some(alias) = alias {
+            let prefix = format!("{}/", self.registry);
+            let aliased: Vec<String> = forms
+                .iter()
+                .filter_map(|f| f.strip_prefix(&prefix))
+                .map(|rest| format!("{alias}/{rest}"))
+                .collect();
+            forms.extend(aliased);
+        }
         forms.dedup();
         forms
     }
@@ -427,6 +445,11 @@ pub struct ScopeGlob {
     /// The glob with its registry part normalised.
     pub normalised: String,
     matcher: globset::GlobMatcher,
+    /// For a glob that names a tag (`repo:v1`, `repo:*`): the glob of the
+    /// name alone. A reference pinned by digest alone may be any tag of
+    /// that repository, so the scope covers it (more policies apply to
+    /// it, never fewer).
+    untagged: Option<globset::GlobMatcher>,
 }
 
 impl ScopeGlob {
@@ -502,16 +525,50 @@ impl ScopeGlob {
             .literal_separator(false)
             .build()
             .map_err(|e| error(e.to_string()))?;
+        let untagged = match normalised.rsplit_once('/') {
+            Some((path, last)) if !last.contains('@') => last
+                .split_once(':')
+                .map(|(name, _)| format!("{path}/{name}")),
+            _ => None,
+        };
+        let untagged = match untagged {
+            Some(g) => Some(
+                globset::GlobBuilder::new(&g)
+                    .literal_separator(false)
+                    .build()
+                    .map_err(|e| error(e.to_string()))?
+                    .compile_matcher(),
+            ),
+            None => None,
+        };
         Ok(ScopeGlob {
             written: written.to_string(),
             normalised,
             matcher: glob.compile_matcher(),
+            untagged,
         })
     }
 
     /// Does the glob match the reference (in any of its spellings)?
     pub fn matches(&self, image: &ImageRef) -> bool {
-        image.match_forms().iter().any(|f| self.matcher.is_match(f))
+        let forms = image.match_forms();
+        if forms.iter().any(|f| self.matcher.is_match(f)) {
+            return true;
+        }
+        // Pinned by digest: the runtime pulls the digest whatever tag is
+        // written beside it (`app:v2@sha256:<v1's>` is v1), so a scope
+        // naming a tag covers every digest of its repository.
+        match (&self.untagged, &image.digest) {
+            (Some(untagged), Some(_)) => {
+                // The name in each registry spelling (no tag, no digest).
+                let path = format!("/{}", image.repository);
+                forms
+                    .iter()
+                    .filter(|f| f.ends_with(&path))
+                    .any(|n| untagged.is_match(n))
+            }
+            _ => false,
+        }
     }
 }
 
@@ -715,5 +772,41 @@ mod tests {
         let tagged = ScopeGlob::new("evalorg/app:v1").unwrap();
         assert!(tagged.matches(&ImageRef::parse("index.docker.io/evalorg/app:v1").unwrap()));
         assert!(!tagged.matches(&ImageRef::parse("evalorg/app:v2").unwrap()));
+    }
+
+    /// Red team rt55: a scope naming a tag was escaped by the digest alone
+    /// (or with another tag beside it), and `localhost` by `127.0.0.1`.
+    #[test]
+    fn tag_scopes_cover_digests_and_loopback_is_one_registry() {
+        let d = "sha256:f579000000000000000000000000000000000000000000000000000000000000";
+        for glob in ["127.0.0.1:5000/team/app:*", "127.0.0.1:5000/team/app:v1"] {
+            let scope = ScopeGlob::new(glob).unwrap();
+            for image in [
+                format!("127.0.0.1:5000/team/app@{d}"),
+                format!("127.0.0.1:5000/team/app:zzz@{d}"),
+                format!("localhost:5000/team/app@{d}"),
+                "localhost:5000/team/app:v1".to_string(),
+            ] {
+                assert!(
+                    scope.matches(&ImageRef::parse(&image).unwrap()),
+                    "{glob} {image}"
+                );
+            }
+            for image in [
+                format!("127.0.0.1:5000/team/app2@{d}"),
+                format!("127.0.0.1:5001/team/app@{d}"),
+                "127.0.0.1:5000/team/app2:v1".to_string(),
+            ] {
+                assert!(
+                    !scope.matches(&ImageRef::parse(&image).unwrap()),
+                    "{glob} {image}"
+                );
+            }
+        }
+        let v1 = ScopeGlob::new("127.0.0.1:5000/team/app:v1").unwrap();
+        assert!(!v1.matches(&ImageRef::parse("127.0.0.1:5000/team/app:v2").unwrap()));
+        let scope = ScopeGlob::new("localhost:5000/team/*").unwrap();
+        assert!(scope.matches(&ImageRef::parse("127.0.0.1:5000/team/x:v1").unwrap()));
+        assert!(!scope.matches(&ImageRef::parse("127.0.0.2:5000/team/x:v1").unwrap()));
     }
 }

@@ -521,10 +521,40 @@ impl Drop for Slot {
 /// bounds above; any failure is an error.
 pub fn deny(source: &str, input: &Value) -> Result<Vec<String>, RegoError> {
     let _slot = Slot::take()?;
-    match SANDBOX.get() {
+    let messages = match SANDBOX.get() {
         Some(sandbox) => in_child(sandbox, source, input, false, TIME_LIMIT + KILL_GRACE),
         None => deny_in_thread(source, input),
+    }?;
+    Ok(bounded(messages))
+}
+
+/// Most deny messages kept for an answer (the rest are counted).
+const MAX_MESSAGES: usize = 16;
+/// Most bytes kept of one deny message.
+const MAX_MESSAGE_BYTES: usize = 512;
+
+/// A module's deny messages, bounded in number and length, so that one
+/// module cannot make every AdmissionReview answer and decision-log record
+/// megabytes long (red team rt55: 10 MB per review). Still a deny: the
+/// list stays non-empty.
+fn bounded(mut messages: Vec<String>) -> Vec<String> {
+    let more = messages.len().saturating_sub(MAX_MESSAGES);
+    messages.truncate(MAX_MESSAGES);
+    for m in &mut messages {
+        if m.len() > MAX_MESSAGE_BYTES {
+            let mut cut = MAX_MESSAGE_BYTES;
+            while !m.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            let dropped = m.len() - cut;
+            m.truncate(cut);
+            m.push_str(&format!("… ({dropped} more bytes)"));
+        }
     }
+    if more > 0 {
+        messages.push(format!("… and {more} more deny messages"));
+    }
+    messages
 }
 
 /// Evaluate (or, `check`, only parse and check) in a limited process.
@@ -736,6 +766,23 @@ deny contains msg if {
     msg := sprintf("crate %s is not allowed", [c.name])
 }
 "#;
+
+    #[test]
+    fn deny_messages_are_bounded() {
+        let many: Vec<String> = (0..100).map(|i| format!("{i:0>2000}")).collect();
+        let out = bounded(many);
+        assert_eq!(out.len(), MAX_MESSAGES + 1);
+        assert!(out.iter().all(|m| m.len() < MAX_MESSAGE_BYTES + 40));
+        assert_eq!(out.last().unwrap(), "… and 84 more deny messages");
+        assert_eq!(
+            bounded(vec!["é".repeat(400)])[0]
+                .chars()
+                .filter(|c| *c == 'é')
+                .count(),
+            256
+        );
+        assert_eq!(bounded(vec!["short".into()]), ["short"]);
+    }
 
     #[test]
     fn deny_messages_come_from_the_input() {

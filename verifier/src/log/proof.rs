@@ -321,8 +321,8 @@ pub fn witness(
     let (old_size, old_root) = match &seen {
         Some(s) => {
             if s.checkpoint.origin != cp.checkpoint.origin {
-                return Err(LogError::Usage(format!(
-                    "{}: this witness state is for `{}`, not `{}`",
+                return Err(LogError::Fork(format!(
+                    "refusing to cosign: {}: this witness state is for `{}`, not `{}`",
                     state.display(),
                     s.checkpoint.origin,
                     cp.checkpoint.origin
@@ -339,8 +339,8 @@ pub fn witness(
         )));
     }
     if request.old_size != old_size {
-        return Err(LogError::Usage(format!(
-            "the proof starts at size {}, but this witness last saw {old_size}: prove from that checkpoint ({})",
+        return Err(LogError::Fork(format!(
+            "refusing to cosign: the proof starts at size {}, but this witness last saw {old_size}: prove from that checkpoint ({})",
             request.old_size,
             state.display()
         )));

@@ -254,6 +254,21 @@ fn a_second_writer_is_refused() {
     assert_eq!(f.verify().unwrap().records, 2);
 }
 
+/// Red team rt55: a log renamed away under its writer (logrotate's
+/// `create`) took records no reader would find.
+#[test]
+fn a_writer_stops_when_its_file_is_moved() {
+    let f = fixture(1, true);
+    let w = LogWriter::open(&f.log, f.options(Duration::ZERO)).unwrap();
+    w.append(json!({"before": true})).unwrap();
+    let moved = f.log.with_extension("1");
+    std::fs::rename(&f.log, &moved).unwrap();
+    std::fs::write(&f.log, "").unwrap();
+    let e = w.append(json!({"after": true})).unwrap_err().to_string();
+    assert!(e.contains("moved, replaced or deleted"), "{e}");
+    assert!(w.append(json!({"again": true})).is_err());
+}
+
 #[test]
 fn group_commit_from_many_threads() {
     let f = fixture(0, false);
@@ -385,6 +400,7 @@ fn proofs_and_the_witness() {
             witnesses: vec![wkey.verifier()],
             min_witnesses: 1,
             cosigned: vec![],
+            origin: None,
         },
     )
     .unwrap();

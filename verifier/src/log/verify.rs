@@ -66,6 +66,10 @@ pub struct VerifyOptions {
     pub min_witnesses: usize,
     /// Files of cosigned checkpoints besides `LOG.witnessed`.
     pub cosigned: Vec<PathBuf>,
+    /// The origin every checkpoint must name (`tollgate log verify
+    /// --origin`): with one key for several replicas, the log of another
+    /// replica, or a new log under another origin, is not this one.
+    pub origin: Option<String>,
 }
 
 /// What a passing [`verify`] found.
@@ -109,6 +113,14 @@ pub fn verify(log: &Path, opts: &VerifyOptions) -> Result<VerifyReport, LogError
                 return Err(bad(format!(
                     "checkpoint of size {} is not signed by `{}`: it was replaced or edited",
                     cp.checkpoint.size, key.name
+                )));
+            }
+        }
+        if let Some(want) = &opts.origin {
+            if cp.checkpoint.origin != *want {
+                return Err(bad(format!(
+                    "origin `{}` is not `{want}`: checkpoints of another log",
+                    cp.checkpoint.origin
                 )));
             }
         }

@@ -34,6 +34,9 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+/// Why a writer whose file was moved away stops.
+const MOVED: &str = "the log file was moved, replaced or deleted while this writer held it: the writer stopped (rotate a log by starting a new file: restart the writer on it)";
+
 /// Where a decision went: its index in the log and its Merkle leaf hash.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Receipt {
@@ -451,6 +454,9 @@ impl Drop for LogWriter {
 struct Inner {
     path: PathBuf,
     file: File,
+    /// The log file was moved, replaced or deleted under the writer: it
+    /// writes nothing more.
+    moved: bool,
     /// Length of the log file: every record written and acknowledged.
     len: u64,
     /// How much of the log file is known to be on disk (with a
@@ -694,6 +700,7 @@ impl Inner {
             wal = Some(w);
         }
         let mut inner = Inner {
+            moved: false,
             path: path.to_path_buf(),
             file,
             len: 0,
@@ -1071,7 +1078,9 @@ impl Inner {
         if let Some(w) = self.wal.as_mut() {
             w.begin();
         }
-        let written = if self.poisoned {
+        let written = if self.moved {
+            Err(std::io::Error::other(MOVED))
+        } else if self.poisoned {
             Err(std::io::Error::other(
                 "an earlier fdatasync of the log failed: the writer stopped (restart it to recover)",
             ))
@@ -1331,6 +1340,24 @@ impl Inner {
     }
 
     fn checkpoint(&mut self) -> Result<Option<SignedCheckpoint>, LogError> {
+        // A log file renamed away (logrotate's `create`), replaced or
+        // deleted under the writer: its records would go on into a file
+        // no reader finds, and its checkpoints beside another one.
+        if !self.moved {
+            use std::os::unix::fs::MetadataExt;
+            self.moved = match (std::fs::metadata(&self.path), self.file.metadata()) {
+                (Ok(at_path), Ok(held)) => {
+                    at_path.dev() != held.dev() || at_path.ino() != held.ino()
+                }
+                _ => true,
+            };
+        }
+        if self.moved {
+            return Err(LogError::Io {
+                path: self.path.clone(),
+                source: std::io::Error::other(MOVED),
+            });
+        }
         self.flush_caches();
         // A checkpoint never names a record the log file does not hold
         // durably (a reader of the log file does not read `LOG.wal`).
