@@ -5,23 +5,27 @@
 # (cache off: every review resolves the image and verifies its attestations
 # against a local docker-registry), and the floor: the same server's
 # fixed-response /healthz on the same TLS stack, measured in the same run.
-# Prints the warm pinned pod's throughput as a share of the floor, its p99
-# and its errors (non-2xx and socket errors).
+# Prints, for each number of connections, the warm pinned pod's throughput
+# as a share of the floor, its p99 and its errors (non-2xx and socket
+# errors).
 #
 #   bash benches/admission-load.sh [SECONDS]
 #
-# CONNECTIONS (default 16): wrk's concurrent connections, for the floor and
-# every run alike. Each review waits for the fdatasync that makes its
-# record durable, so a closed-loop client's throughput is at most
-# CONNECTIONS / (time of one write+fdatasync): the bench prints the
-# server's records per fdatasync and the time one took.
+# CONNECTIONS (default "16 64"): wrk's concurrent connections; the floor
+# and the warm pinned pod are run at each. Each review waits for the
+# fdatasync that makes its record durable, so a closed-loop client's
+# throughput is at most C / (review time + one write+fdatasync): with few
+# connections that bound, not the server's work, sets the rate (printed as
+# the log-on ceiling); with more, group commit puts more records in each
+# fdatasync. The bench prints records per fdatasync and the time one took.
 # LOG_DIR (default: the bench's temporary directory, on disk): where the
 # decision log is written; LOG_DIR=/dev/shm (tmpfs, fdatasync costs
 # nothing) isolates the admission path's CPU cost from the disk's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${1:-10}
-CONNECTIONS=${CONNECTIONS:-16}
+CONNECTIONS=${CONNECTIONS:-16 64}
+FIRST_C=${CONNECTIONS%% *}
 for tool in wrk docker-registry skopeo umoci openssl; do
   command -v "$tool" >/dev/null || { echo "installing $tool" >&2; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$tool" >/dev/null; }
 done
@@ -66,8 +70,8 @@ open("body.json", "w").write(json.dumps(body))
 print('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = ' + json.dumps(json.dumps(body)))
 PY
 
-run() { # name port path script -> prints a line; sets RPS P99 ERR
-  local args=(-t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency)
+run() { # name port path script [connections] -> prints a line; sets RPS P99 ERR
+  local args=(-t2 -c"${5:-$FIRST_C}" -d"${DURATION}s" --latency)
   [ -n "$4" ] && args+=(-s "$4")
   local out; out="run-$RANDOM.out"
   wrk "${args[@]}" "https://127.0.0.1:$2$3" > "$out"
@@ -83,24 +87,54 @@ def pct(p):
 non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
 sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
 errors = (int(non2xx.group(1)) if non2xx else 0) + (sum(int(g) for g in sock.groups()) if sock else 0)
-print(f"{name:<34} {rps:>10.0f} req/s   p50 {pct(50):>7.2f} ms   p99 {pct(99):>7.2f} ms   errors {errors}", file=sys.stderr)
+print(f"{name:<44} {rps:>10.0f} req/s   p50 {pct(50):>7.2f} ms   p99 {pct(99):>7.2f} ms   errors {errors}", file=sys.stderr)
 print(f"{rps} {pct(99)} {errors}")
 PY
 )
 }
 
 # The ceiling the decision log leaves: the same warm pinned pod on a server
-# without it. A closed-loop client with CONNECTIONS connections gets
-# CONNECTIONS / latency, and with the log on each review also waits for at
-# least one durable write, so the log-on throughput is at most
-# CONNECTIONS / (log-off latency + one write+fdatasync) (printed at the end).
+# without it. A closed-loop client with C connections gets C / latency, and
+# with the log on each review also waits for at least one durable write, so
+# the log-on throughput is at most C / (log-off latency + one
+# write+fdatasync) (printed at the end).
+declare -A NOLOG FLOOR PINNED PINNED_P99 PINNED_ERR SYNC_MS
 PORT=$(free_port)
 "$T" admission serve --listen "127.0.0.1:$PORT" --tls-cert tls.crt --tls-key tls.key --policy policy.yaml --cache-ttl 300 --allow-insecure-registry >/dev/null 2>&1 &
 for _ in $(seq 50); do curl -sfk "https://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
-run "log off: warm pinned (ceiling)" "$PORT" /validate review-digest.lua; NOLOG=$RPS
+for c in $CONNECTIONS; do
+  run "log off: warm pinned (ceiling), c$c" "$PORT" /validate review-digest.lua "$c"; NOLOG[$c]=$RPS
+done
 kill %% 2>/dev/null || true
 wait %% 2>/dev/null || true
-SYNC_MS=0
+# The decision log's counters: "records syncs sync_seconds largest_batch".
+log_counters() {
+  curl -sk "https://127.0.0.1:$1/metrics" | python3 -c '
+import sys
+m = {}
+for line in sys.stdin:
+    if line.startswith("tollgate_decision_log_"):
+        k, v = line.split()
+        m[k] = float(v)
+print(*(m.get("tollgate_decision_log_" + k, 0) for k in ("records_total", "syncs_total", "sync_seconds_total", "max_batch")))
+'
+}
+# Group commit between two readings of the counters: prints records per
+# fdatasync and the time one write+fdatasync took; echoes that time in ms.
+group_commit() {
+  python3 - "$1" "$2" <<'PY'
+import sys
+a = [float(x) for x in sys.argv[1].split()]
+b = [float(x) for x in sys.argv[2].split()]
+records, syncs, secs = b[0] - a[0], b[1] - a[1], b[2] - a[2]
+if syncs:
+    print("  group commit: %d records in %d fdatasyncs (%.1f per sync, largest so far %d), %.3f ms per write+fdatasync" % (
+        records, syncs, records / syncs, b[3], 1000 * secs / syncs), file=sys.stderr)
+    print("%.4f" % (1000 * secs / syncs))
+else:
+    print("0")
+PY
+}
 for mode in warm cold; do
   PORT=$(free_port)
   TTL=300; [ $mode = cold ] && TTL=0
@@ -110,43 +144,33 @@ for mode in warm cold; do
   answer=$(curl -sk -X POST -H 'Content-Type: application/json' --data-binary @body.json "https://127.0.0.1:$PORT/validate")
   case "$answer" in *'"allowed":true'*) ;; *) echo "the bench image is not admitted: $answer" >&2; exit 1 ;; esac
   if [ $mode = warm ]; then
-    run "floor: fixed /healthz (same TLS)" "$PORT" /healthz ""; FLOOR=$RPS
-    run "admission warm, pinned image@digest" "$PORT" /validate review-digest.lua; PINNED=$RPS; PINNED_P99=$P99; PINNED_ERR=$ERR
+    for c in $CONNECTIONS; do
+      run "floor: fixed /healthz (same TLS), c$c" "$PORT" /healthz "" "$c"; FLOOR[$c]=$RPS
+      before=$(log_counters "$PORT")
+      run "admission warm, pinned image@digest, c$c" "$PORT" /validate review-digest.lua "$c"
+      PINNED[$c]=$RPS; PINNED_P99[$c]=$P99; PINNED_ERR[$c]=$ERR
+      SYNC_MS[$c]=$(group_commit "$before" "$(log_counters "$PORT")")
+    done
   fi
-  run "admission $mode, image:tag" "$PORT" /validate review.lua
-  # Group commit, from the server's own counters: records per fdatasync
-  # and the time one write+fdatasync took.
-  ms=$(curl -sk "https://127.0.0.1:$PORT/metrics" | python3 -c '
-import sys
-m = {}
-for line in sys.stdin:
-    if line.startswith("tollgate_decision_log_"):
-        k, v = line.split()
-        m[k] = float(v)
-syncs = m.get("tollgate_decision_log_syncs_total", 0)
-if syncs:
-    print("  group commit: %d records in %d fdatasyncs (%.1f per sync, largest %d), %.2f ms per write+fdatasync" % (
-        m["tollgate_decision_log_records_total"], syncs, m["tollgate_decision_log_records_total"] / syncs,
-        m["tollgate_decision_log_max_batch"], 1000 * m["tollgate_decision_log_sync_seconds_total"] / syncs), file=sys.stderr)
-    print("%.4f" % (1000 * m["tollgate_decision_log_sync_seconds_total"] / syncs))
-else:
-    print("0")
-')
-  [ $mode = warm ] && SYNC_MS=$ms
+  before=$(log_counters "$PORT")
+  run "admission $mode, image:tag, c$FIRST_C" "$PORT" /validate review.lua
+  group_commit "$before" "$(log_counters "$PORT")" >/dev/null
   kill %% 2>/dev/null || true
   wait %% 2>/dev/null || true
   echo "  decision log: $(wc -l < "$LOG") records" >&2
 done
-python3 - "$PINNED" "$FLOOR" "$PINNED_P99" "$PINNED_ERR" "$NOLOG" "$SYNC_MS" "$CONNECTIONS" <<'PY'
+for c in $CONNECTIONS; do
+  python3 - "${PINNED[$c]}" "${FLOOR[$c]}" "${PINNED_P99[$c]}" "${PINNED_ERR[$c]}" "${NOLOG[$c]}" "${SYNC_MS[$c]}" "$c" <<'PY'
 import sys
 pinned, floor, p99, err, nolog, sync_ms, conns = float(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6]), int(sys.argv[7])
 ratio = pinned / floor
-print(f"warm pinned pod / healthz floor = {pinned:.0f} / {floor:.0f} = {ratio:.0%}   p99 {p99:.2f} ms   errors {err}   (target: >= 50%, p99 < 5 ms, 0 errors)")
+print(f"c{conns}: warm pinned pod / healthz floor = {pinned:.0f} / {floor:.0f} = {ratio:.0%}   p99 {p99:.2f} ms   errors {err}   (target: >= 50%, p99 < 5 ms, 0 errors)")
 if nolog > 0:
     base_ms = 1000 * conns / nolog
     ceiling = 1000 * conns / (base_ms + sync_ms)
-    print(f"log off: {nolog:.0f} = {nolog / floor:.0%} of the floor ({base_ms:.3f} ms per review at {conns} connections); one write+fdatasync {sync_ms:.3f} ms;"
+    print(f"  log off: {nolog:.0f} = {nolog / floor:.0%} of the floor ({base_ms:.3f} ms per review at {conns} connections); one write+fdatasync {sync_ms:.3f} ms;"
           f" log-on ceiling {conns} / ({base_ms:.3f} + {sync_ms:.3f}) ms = {ceiling:.0f} = {ceiling / floor:.0%} of the floor; reached {pinned / ceiling:.0%} of it")
 PY
-echo "wrk -t2 -c$CONNECTIONS -d${DURATION}s on 2 cores (wrk shares them), loopback TLS 1.3, decision log on ($(df --output=fstype "$LOGS" | tail -1) at $LOGS). A tag is resolved on every review (HEAD and GET: never"
+done
+echo "wrk -t2 -c(${CONNECTIONS// /, }) -d${DURATION}s on 2 cores (wrk shares them), loopback TLS 1.3, decision log on ($(df --output=fstype "$LOGS" | tail -1) at $LOGS). A tag is resolved on every review (HEAD and GET: never"
 echo "cached, a moved tag must not inherit a verdict); a digest-pinned image is answered from the cache. cold = cache off, every review verified."
