@@ -651,6 +651,16 @@ pub(crate) fn secret_source(cx: &FnCx, e: &Expr) -> Option<String> {
         Expr::Binary(b) if matches!(b.op, syn::BinOp::Add(_)) => {
             credential_first(secret_source(cx, &b.left), || secret_source(cx, &b.right))
         }
+        // `url.replacen("https://", &with_credentials, 1)`: the text
+        // holds what is put in.
+        Expr::MethodCall(m)
+            if matches!(m.method.to_string().as_str(), "replace" | "replacen")
+                && m.args.len() >= 2 =>
+        {
+            credential_first(secret_source(cx, &m.receiver), || {
+                secret_source(cx, &m.args[1])
+            })
+        }
         Expr::Call(c) if c.args.len() == 1 => match &*c.func {
             Expr::Path(p)
                 if matches!(

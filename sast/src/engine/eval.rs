@@ -176,7 +176,7 @@ impl FileAnalyzer<'_> {
             summary.key_params = crate::checks::key_params(sig, cx.self_ty.as_deref());
             summary.public = public;
             summary.ret_params = ret.params;
-            summary.ret_secret = returned_secret(&cx, block);
+            summary.ret_secret = returned_secret(&cx, block).or_else(|| made_token(sig));
             summary.ret_pkinds = ret.pkinds;
             // File contents stay a source inside the function that reads
             // them, but are not exported: files a program reads and then
@@ -528,12 +528,23 @@ impl FileAnalyzer<'_> {
                     self.eval_tuple_positions(cx, &init.expr, tuple.elems.len())
                 {
                     cx.secret_context = saved_secret;
-                    for (pat, taint) in tuple.elems.iter().zip(positions) {
+                    // `let (host, tok) = (HOST, &self.token);`: each name
+                    // holds its own element's secret.
+                    let parts: Vec<Option<String>> = match peel(&init.expr) {
+                        Expr::Tuple(t) if t.elems.len() == tuple.elems.len() => t
+                            .elems
+                            .iter()
+                            .map(|e| crate::checks::secret_source(cx, e))
+                            .collect(),
+                        _ => Vec::new(),
+                    };
+                    for (i, (pat, taint)) in tuple.elems.iter().zip(positions).enumerate() {
                         self.bind_pat(
                             cx,
                             pat,
                             &Var {
                                 taint,
+                                secret: parts.get(i).cloned().flatten(),
                                 ..Var::default()
                             },
                         );
@@ -2346,10 +2357,12 @@ fn returned_secret(cx: &FnCx, block: &syn::Block) -> Option<String> {
     // A parameter handed back (`fn or_empty(password: Option<&str>)`)
     // is whatever the caller gave, not this name's secret; a masker
     // (`redact`, `mask`, `hint`) returns something safe to show.
+    // (Unless something else is put into it: `url.replacen("https://",
+    // &with_token, 1)`.)
     let (_, root) = chain(peel(tail));
     if var_of(root)
         .and_then(|v| cx.vars.get(&v))
-        .is_some_and(|v| v.param)
+        .is_some_and(|v| v.param && v.secret == crate::checks::secret_source(cx, tail))
     {
         return None;
     }
@@ -2374,6 +2387,59 @@ fn returned_secret(cx: &FnCx, block: &syn::Block) -> Option<String> {
         return None;
     }
     crate::checks::secret_source(cx, tail).filter(|name| crate::patterns::is_secret_name(name))
+}
+
+/// A function that makes a token for someone to present later, by its name
+/// and its text result: `fn reset_token(user, email) -> String`,
+/// `issue_session_token`, `generate_api_token`. Its result is a bearer
+/// credential however it is made (a hash of the user and the time is one
+/// still). A lexer's `next_token` or `parse_token` is not one.
+fn made_token(sig: &syn::Signature) -> Option<String> {
+    let syn::ReturnType::Type(_, ty) = &sig.output else {
+        return None;
+    };
+    // `String`, `&str`, `Result<String, _>`, `Option<String>`.
+    let text = match &**ty {
+        syn::Type::Path(tp) => tp.path.segments.last().is_some_and(|s| {
+            s.ident == "String"
+                || (matches!(s.ident.to_string().as_str(), "Result" | "Option")
+                    && matches!(&s.arguments, syn::PathArguments::AngleBracketed(a)
+                        if matches!(a.args.first(), Some(syn::GenericArgument::Type(t)) if is_text_type(t))))
+        }),
+        other => is_text_type(other),
+    };
+    if !text {
+        return None;
+    }
+    let name = sig.ident.to_string();
+    let words = ident_words(&name);
+    let token = words.iter().any(|w| w == "token");
+    let made = words.iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "generate"
+                | "gen"
+                | "issue"
+                | "mint"
+                | "make"
+                | "new"
+                | "create"
+                | "random"
+                | "reset"
+                | "session"
+                | "access"
+                | "refresh"
+                | "auth"
+                | "bearer"
+                | "api"
+                | "csrf"
+                | "invite"
+                | "verification"
+                | "magic"
+                | "login"
+        )
+    });
+    (token && made).then_some(name)
 }
 
 impl FileAnalyzer<'_> {

@@ -1628,13 +1628,41 @@ impl<'a> FileAnalyzer<'a> {
         }
         impl<'ast> syn::visit::Visit<'ast> for Fields<'_, '_> {
             fn visit_item_struct(&mut self, s: &'ast syn::ItemStruct) {
+                // A token beside whom it belongs to (`Hello { client_id,
+                // token }`), or beside the HTTP client that sends it
+                // (`Depot { client: HttpClient, token }`), is a credential.
+                let identified = s.fields.iter().any(|f| {
+                    // Or beside the client that presents it.
+                    let client = matches!(peel_wrappers(&f.ty), syn::Type::Path(tp)
+                    if tp.path.segments.last().is_some_and(|s| {
+                        matches!(s.ident.to_string().as_str(), "Client" | "HttpClient" | "Agent")
+                    }));
+                    client
+                        || f.ident.as_ref().is_some_and(|i| {
+                            matches!(
+                                i.to_string().as_str(),
+                                "user"
+                                    | "username"
+                                    | "user_id"
+                                    | "user_name"
+                                    | "client_id"
+                                    | "account"
+                                    | "account_id"
+                                    | "email"
+                                    | "login"
+                                    | "principal"
+                                    | "uid"
+                            )
+                        })
+                });
                 for field in &s.fields {
                     let Some(name) = &field.ident else {
                         continue;
                     };
                     if crate::patterns::is_bare_credential(&name.to_string()) {
                         let text = is_text_type(&field.ty)
-                            && crate::patterns::is_credential_context(&s.ident.to_string());
+                            && (identified
+                                || crate::patterns::is_credential_context(&s.ident.to_string()));
                         *self
                             .a
                             .credential_fields
