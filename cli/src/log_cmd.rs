@@ -394,6 +394,9 @@ fn run_verify(args: VerifyArgs) -> Result<u8> {
         .iter()
         .map(|p| verifier(p))
         .collect::<Result<Vec<_>>>()?;
+    if args.origin.is_some() && key.is_none() {
+        bail!("--origin needs --key (an origin is read from signed checkpoints)");
+    }
     if args.min_witnesses > witnesses.len() {
         bail!(
             "--min-witnesses {} needs at least that many --witness-key",

@@ -411,6 +411,18 @@ fn policy_fingerprint(path: &Path, extra: &[PathBuf]) -> Option<String> {
         if let Ok(target) = std::fs::read_link(path.join("..data")) {
             h.update(target.to_string_lossy().as_bytes());
         }
+        // Every entry's name: a stray file dropped beside the policies
+        // makes a reload, which refuses it (and says so).
+        let mut names: Vec<String> = std::fs::read_dir(path)
+            .ok()?
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        for n in names {
+            h.update(n.as_bytes());
+            h.update([0]);
+        }
         crate::policy_set::policy_files(path).ok()?
     } else {
         vec![path.to_path_buf()]

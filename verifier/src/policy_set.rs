@@ -1,6 +1,6 @@
 //! A set of policies: one file, or every `*.yaml` / `*.yml` file of a
 //! directory (a Kubernetes ConfigMap volume, whose files are symlinks
-//! through `..data`; hidden entries such as `..data` itself are skipped).
+//! through `..data`; the volume's own `..` entries are skipped).
 //! Any other entry of the directory that no policy reads (`strict.YAML`
 //! is a policy file; a `trustedRoot: root.json` beside it is read; a
 //! `strict.json` or `README` is neither) fails the load: a file that is
@@ -46,7 +46,7 @@ pub enum PolicySetError {
         problems: Vec<Problem>,
     },
     /// An entry of a policy directory that is not a policy file.
-    #[error("{path}: not a policy file (*.yaml, *.yml) and read by no policy: a policy directory holds nothing else, so that no policy is left unread", path = path.display())]
+    #[error("{path}: not a policy file (*.yaml, *.yml) and read by no policy: a policy directory holds nothing else (but Kubernetes' `..` entries), so that no policy is left unread", path = path.display())]
     NotAPolicyFile {
         /// The entry.
         path: PathBuf,
@@ -177,13 +177,13 @@ fn load_file(path: &Path) -> Result<Entry, PolicySetError> {
 }
 
 /// The policy files of a directory, sorted by name: regular files (or
-/// symlinks to them) ending in `.yaml` or `.yml` (in any case), hidden
-/// entries skipped.
+/// symlinks to them) ending in `.yaml` or `.yml` (in any case); entries
+/// starting with `..` skipped.
 pub fn policy_files(dir: &Path) -> Result<Vec<PathBuf>, PolicySetError> {
     Ok(entries_of(dir)?.0)
 }
 
-/// A directory's policy files, and its other entries (hidden ones apart).
+/// A directory's policy files, and its other entries (`..` ones apart).
 fn entries_of(dir: &Path) -> Result<(Vec<PathBuf>, Vec<PathBuf>), PolicySetError> {
     let mut files = Vec::new();
     let mut others = Vec::new();
@@ -191,7 +191,10 @@ fn entries_of(dir: &Path) -> Result<(Vec<PathBuf>, Vec<PathBuf>), PolicySetError
         let entry = entry.map_err(|e| PolicySetError::io(dir, e))?;
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        if name.starts_with('.') {
+        // Kubernetes' own entries of a ConfigMap volume (`..data`,
+        // `..2026_11_29_..`); a key may start with one `.`, and is read
+        // like any other entry.
+        if name.starts_with("..") {
             continue;
         }
         let path = entry.path();
@@ -462,6 +465,11 @@ mod tests {
         let e = PolicySet::load(d).unwrap_err().to_string();
         assert!(e.contains("c.YAML"), "{e}");
         std::fs::remove_file(d.join("c.YAML")).unwrap();
+        // Red team rt56: a ConfigMap key may start with one `.`.
+        std::fs::write(d.join(".c.yaml"), "kind: [").unwrap();
+        let e = PolicySet::load(d).unwrap_err().to_string();
+        assert!(e.contains(".c.yaml"), "{e}");
+        std::fs::remove_file(d.join(".c.yaml")).unwrap();
         std::fs::create_dir(d.join("..data")).unwrap();
         std::fs::write(d.join("..data/c.yaml"), "garbage: [").unwrap();
         let s = PolicySet::load(d).unwrap();

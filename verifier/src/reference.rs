@@ -386,6 +386,49 @@ impl fmt::Display for ImageRef {
     }
 }
 
+/// A scope glob without the tags and digests it names, in its last path
+/// component (`app:v1` -> `app`, `*:v1` -> `*`, `{app:v1,web:v2}` ->
+/// `{app,web}`, `app@sha256:*` -> `app`); `None` when it names neither.
+/// A `:` in the registry's `host:port` is not a tag.
+fn untagged_glob(glob: &str) -> Option<String> {
+    let (path, last) = match glob.rsplit_once('/') {
+        Some((path, last)) => (Some(path), last),
+        None => (None, glob),
+    };
+    let mut out = String::with_capacity(last.len());
+    let (mut class, mut cut, mut stripped) = (false, false, false);
+    for c in last.chars() {
+        match c {
+            _ if class => {
+                class = c != ']';
+                if !cut {
+                    out.push(c);
+                }
+            }
+            '[' => {
+                class = true;
+                if !cut {
+                    out.push(c);
+                }
+            }
+            ':' | '@' => {
+                cut = true;
+                stripped = true;
+            }
+            ',' | '}' => {
+                cut = false;
+                out.push(c);
+            }
+            _ if !cut => out.push(c),
+            _ => {}
+        }
+    }
+    stripped.then(|| match path {
+        Some(path) => format!("{path}/{out}"),
+        None => out,
+    })
+}
+
 fn has_glob_meta(s: &str) -> bool {
     s.contains(['*', '?', '[', ']', '{', '}', '\\'])
 }
@@ -525,12 +568,7 @@ impl ScopeGlob {
             .literal_separator(false)
             .build()
             .map_err(|e| error(e.to_string()))?;
-        let untagged = match normalised.rsplit_once('/') {
-            Some((path, last)) if !last.contains('@') => last
-                .split_once(':')
-                .map(|(name, _)| format!("{path}/{name}")),
-            _ => None,
-        };
+        let untagged = untagged_glob(&normalised);
         let untagged = match untagged {
             Some(g) => Some(
                 globset::GlobBuilder::new(&g)
@@ -557,9 +595,12 @@ impl ScopeGlob {
         }
         // Pinned by digest: the runtime pulls the digest whatever tag is
         // written beside it (`app:v2@sha256:<v1's>` is v1), so a scope
-        // naming a tag covers every digest of its repository.
+        // naming a tag covers every digest of its repository. A tag alone
+        // may resolve to any digest: a scope naming a digest covers every
+        // tag of its repository.
+        let digest_scope = self.normalised.contains('@');
         match (&self.untagged, &image.digest) {
-            (Some(untagged), Some(_)) => {
+            (Some(untagged), d) if d.is_some() || digest_scope => {
                 // The name in each registry spelling (no tag, no digest).
                 let path = format!("/{}", image.repository);
                 forms
@@ -805,6 +846,34 @@ mod tests {
         }
         let v1 = ScopeGlob::new("127.0.0.1:5000/team/app:v1").unwrap();
         assert!(!v1.matches(&ImageRef::parse("127.0.0.1:5000/team/app:v2").unwrap()));
+        // Red team rt56: a tag scope without a `/`, alternatives, and
+        // scopes naming a digest.
+        let any_v1 = ScopeGlob::new("*:v1").unwrap();
+        assert!(any_v1.matches(&ImageRef::parse(&format!("127.0.0.1:5000/team/app@{d}")).unwrap()));
+        assert!(any_v1.matches(&ImageRef::parse(&format!("nginx:zzz@{d}")).unwrap()));
+        assert!(!any_v1.matches(&ImageRef::parse("nginx:v2").unwrap()));
+        let either = ScopeGlob::new("127.0.0.1:5000/team/{app:v1,web:v2}").unwrap();
+        assert!(either.matches(&ImageRef::parse(&format!("127.0.0.1:5000/team/web@{d}")).unwrap()));
+        assert!(!either.matches(&ImageRef::parse(&format!("127.0.0.1:5000/team/db@{d}")).unwrap()));
+        for glob in [
+            format!("127.0.0.1:5000/team/app@{d}"),
+            "127.0.0.1:5000/team/app@sha256:*".to_string(),
+            format!("127.0.0.1:5000/team/app:v1@{d}"),
+        ] {
+            let scope = ScopeGlob::new(&glob).unwrap();
+            for image in [
+                "127.0.0.1:5000/team/app:v1".to_string(),
+                "127.0.0.1:5000/team/app".to_string(),
+                format!("127.0.0.1:5000/team/app:zzz@{d}"),
+                format!("127.0.0.1:5000/team/app@{d}"),
+            ] {
+                assert!(
+                    scope.matches(&ImageRef::parse(&image).unwrap()),
+                    "{glob} {image}"
+                );
+            }
+            assert!(!scope.matches(&ImageRef::parse("127.0.0.1:5000/team/web:v1").unwrap()));
+        }
         let scope = ScopeGlob::new("localhost:5000/team/*").unwrap();
         assert!(scope.matches(&ImageRef::parse("127.0.0.1:5000/team/x:v1").unwrap()));
         assert!(!scope.matches(&ImageRef::parse("127.0.0.2:5000/team/x:v1").unwrap()));

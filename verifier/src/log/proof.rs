@@ -248,14 +248,14 @@ pub fn consistency(
     let cp = require_checkpoint(log, key)?;
     if let Some(k) = key {
         if k.verify(&old.note).is_none() {
-            return Err(LogError::Usage(format!(
+            return Err(LogError::Fork(format!(
                 "the old checkpoint is not signed by `{}`",
                 k.name
             )));
         }
     }
     if old.checkpoint.origin != cp.checkpoint.origin {
-        return Err(LogError::Usage(format!(
+        return Err(LogError::Fork(format!(
             "the old checkpoint is for `{}`, this log is `{}`",
             old.checkpoint.origin, cp.checkpoint.origin
         )));
@@ -300,8 +300,8 @@ pub fn witness(
 ) -> Result<super::note::Note, LogError> {
     let cp = &request.checkpoint;
     if log_key.verify(&cp.note).is_none() {
-        return Err(LogError::Usage(format!(
-            "the checkpoint is not signed by the log key `{}`",
+        return Err(LogError::Fork(format!(
+            "refusing to cosign: the checkpoint is not signed by the log key `{}`",
             log_key.name
         )));
     }

@@ -265,8 +265,20 @@ fn a_writer_stops_when_its_file_is_moved() {
     std::fs::rename(&f.log, &moved).unwrap();
     std::fs::write(&f.log, "").unwrap();
     let e = w.append(json!({"after": true})).unwrap_err().to_string();
-    assert!(e.contains("moved, replaced or deleted"), "{e}");
+    assert!(e.contains("was moved"), "{e}");
     assert!(w.append(json!({"again": true})).is_err());
+    // Red team rt56: cut shorter under its writer (`copytruncate`).
+    let f = fixture(1, true);
+    let w = LogWriter::open(&f.log, f.options(Duration::ZERO)).unwrap();
+    w.append(json!({"before": true})).unwrap();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&f.log)
+        .unwrap()
+        .set_len(0)
+        .unwrap();
+    let e = w.append(json!({"after": true})).unwrap_err().to_string();
+    assert!(e.contains("truncated"), "{e}");
 }
 
 #[test]

@@ -35,7 +35,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// Why a writer whose file was moved away stops.
-const MOVED: &str = "the log file was moved, replaced or deleted while this writer held it: the writer stopped (rotate a log by starting a new file: restart the writer on it)";
+const MOVED: &str = "the log file was moved, replaced, truncated or deleted while this writer held it: the writer stopped (rotate a log by starting a new file: restart the writer on it)";
 
 /// Where a decision went: its index in the log and its Merkle leaf hash.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -1345,9 +1345,13 @@ impl Inner {
         // no reader finds, and its checkpoints beside another one.
         if !self.moved {
             use std::os::unix::fs::MetadataExt;
+            // Or cut shorter than what it acknowledged (logrotate's
+            // `copytruncate`).
             self.moved = match (std::fs::metadata(&self.path), self.file.metadata()) {
                 (Ok(at_path), Ok(held)) => {
-                    at_path.dev() != held.dev() || at_path.ino() != held.ino()
+                    at_path.dev() != held.dev()
+                        || at_path.ino() != held.ino()
+                        || held.len() < self.len
                 }
                 _ => true,
             };
