@@ -630,14 +630,32 @@ impl Walker<'_, '_> {
                 if matches!(m.method.to_string().as_str(), "as_ptr" | "as_mut_ptr") =>
             {
                 let mut recv = &*m.receiver;
-                while let Expr::MethodCall(inner) = recv {
-                    if matches!(
-                        inner.method.to_string().as_str(),
-                        "as_bytes" | "as_slice" | "as_str" | "as_c_str" | "as_bytes_with_nul"
-                    ) {
-                        recv = &inner.receiver;
-                    } else {
-                        break;
+                loop {
+                    match recv {
+                        Expr::MethodCall(inner)
+                            if matches!(
+                                inner.method.to_string().as_str(),
+                                "as_bytes"
+                                    | "as_slice"
+                                    | "as_str"
+                                    | "as_c_str"
+                                    | "as_bytes_with_nul"
+                            ) =>
+                        {
+                            recv = &inner.receiver;
+                        }
+                        // `CString::new(s).ok()?.as_ptr()`: the `CString`
+                        // the `?` unwrapped is the temporary.
+                        Expr::Try(t) => recv = &t.expr,
+                        Expr::MethodCall(inner)
+                            if matches!(
+                                inner.method.to_string().as_str(),
+                                "ok" | "unwrap" | "expect" | "unwrap_or_default"
+                            ) && matches!(&*inner.receiver, Expr::Call(_)) =>
+                        {
+                            recv = &inner.receiver;
+                        }
+                        _ => break,
                     }
                 }
                 is_temporary_owner(recv)
@@ -1012,6 +1030,16 @@ impl Walker<'_, '_> {
                 ),
             ));
             return;
+        }
+        // `xmlDocGetRootElement(doc)`: a node of the document's tree,
+        // freed with it.
+        if let Some((callee, args)) = call_name(peel_unsafe(peel_parens(value))) {
+            if XML_NODE_GETTERS.contains(&crate::patterns::last_segment(&callee)) {
+                if let Some(tree) = args.first().and_then(|a| self.place_root(peel_parens(a))) {
+                    self.set_derived(name, &tree);
+                    return;
+                }
+            }
         }
         // `let old = mem::take(&mut self.buf)`: the buffer is `old`'s now.
         if let Some((callee, args)) = call_name(peel_parens(value)) {
@@ -1907,6 +1935,28 @@ impl Walker<'_, '_> {
                     }
                 }
                 if is_free(&name) {
+                    // `libc::free(self.raw as *mut c_void)`: a field.
+                    let field = c.args.first().and_then(|a| {
+                        let mut a = peel_parens(a);
+                        while let Expr::Cast(cast) = a {
+                            a = peel_parens(&cast.expr);
+                        }
+                        matches!(a, Expr::Field(_))
+                            .then(|| self.place_root(a))
+                            .flatten()
+                    });
+                    if let Some(p) = field {
+                        let how = crate::patterns::last_segment(&name).to_string();
+                        if self.dead.get(&p).is_some_and(|d| d.1) {
+                            self.use_var(&p, c.args[0].span(), true);
+                        }
+                        self.ptr_fields.insert(p.clone());
+                        self.free_ptr(&p, c.span(), &how);
+                        for arg in c.args.iter().skip(1) {
+                            self.walk_expr(arg, true);
+                        }
+                        return;
+                    }
                     if let Some(p) = c.args.first().and_then(ident_of) {
                         let already = self.dead.get(&p).is_some_and(|d| d.1);
                         if !already {
@@ -2184,6 +2234,16 @@ fn assigns(block: &syn::Block, name: &str) -> bool {
     v.1
 }
 
+/// libxml2 functions that return a node of the tree they are given (freed
+/// with the document: `xmlFreeDoc`).
+const XML_NODE_GETTERS: &[&str] = &[
+    "xmlDocGetRootElement",
+    "xmlFirstElementChild",
+    "xmlLastElementChild",
+    "xmlNextElementSibling",
+    "xmlPreviousElementSibling",
+];
+
 /// Methods that may move a `Vec`'s or `String`'s buffer.
 const GROWING: &[&str] = &[
     "push",
@@ -2328,10 +2388,17 @@ pub(crate) fn collect_field_ptrs(
     file: &syn::File,
     out: &mut HashMap<String, Vec<(String, String)>>,
 ) {
-    /// `v.as_ptr()`, `v.as_mut_ptr().add(n)`, `unsafe { .. }` of them: `v`.
+    /// `v.as_ptr()`, `v.as_mut_ptr().add(n)`, `unsafe { .. }` of them,
+    /// `xmlDocGetRootElement(v)`: `v`.
     fn ptr_base(e: &Expr) -> Option<&Expr> {
         match peel_unsafe(peel_parens(e)) {
             Expr::Cast(c) => ptr_base(&c.expr),
+            Expr::Call(c)
+                if matches!(&*c.func, Expr::Path(p)
+                    if XML_NODE_GETTERS.contains(&last_ident(&p.path).as_str())) =>
+            {
+                c.args.first()
+            }
             Expr::MethodCall(m) => match m.method.to_string().as_str() {
                 "as_ptr" | "as_mut_ptr" => Some(&m.receiver),
                 "add" | "offset" | "wrapping_add" | "cast" | "cast_mut" | "cast_const" => {
@@ -2734,6 +2801,18 @@ fn is_free(callee: &str) -> bool {
     let last = crate::patterns::last_segment(callee);
     matches!(
         last,
-        "free" | "dealloc" | "xmlFree" | "g_free" | "CFRelease" | "munmap"
+        "free"
+            | "dealloc"
+            | "xmlFree"
+            | "xmlFreeDoc"
+            | "xmlFreeNode"
+            | "xmlFreeParserCtxt"
+            | "xmlXPathFreeContext"
+            | "xmlXPathFreeObject"
+            | "g_free"
+            | "CFRelease"
+            | "munmap"
+            | "sqlite3_free"
+            | "OPENSSL_free"
     )
 }
