@@ -244,6 +244,67 @@ impl super::Check for Check {
             }
             return;
         }
+        // diesel: `insert_into(t).values((col.eq(password), ..))`,
+        // `update(t).set(col.eq(token))`: the column is given the secret.
+        if matches!(m.name, "values" | "set") {
+            let mut eqs = Vec::new();
+            for arg in &m.expr.args {
+                column_eqs(arg, &mut eqs);
+            }
+            if let Some((eq, secret)) = eqs.into_iter().find_map(|eq| {
+                eq.args
+                    .first()
+                    .and_then(|v| stored_secret(cx, v))
+                    .map(|s| (eq, s))
+            }) {
+                a.report(
+                    Some(cx),
+                    id::CLEARTEXT_STORAGE,
+                    eq.span(),
+                    eq.span(),
+                    format!("`{secret}` is stored in a database column unencrypted"),
+                );
+                return;
+            }
+        }
+        // A key-value store (redis): `conn.set_ex(&key, refresh_token, ttl)`.
+        let kv = matches!(
+            m.name,
+            "set_ex"
+                | "set_nx"
+                | "pset_ex"
+                | "setex"
+                | "hset"
+                | "hset_nx"
+                | "lpush"
+                | "rpush"
+                | "sadd"
+        ) || (m.name == "set" && {
+            let recv = var_of(&m.expr.receiver)
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            ["conn", "redis", "cache", "kv"]
+                .iter()
+                .any(|w| recv.contains(w))
+        });
+        if kv && m.expr.args.len() >= 2 {
+            if let Some(secret) = m
+                .expr
+                .args
+                .iter()
+                .skip(1)
+                .find_map(|e| stored_secret(cx, e))
+            {
+                a.report(
+                    Some(cx),
+                    id::CLEARTEXT_STORAGE,
+                    m.span,
+                    m.full(),
+                    format!("`{secret}` is stored in a key-value store unencrypted"),
+                );
+                return;
+            }
+        }
         if restricts_permissions(m.name) {
             cx.permissions_set = true;
             return;
@@ -274,6 +335,19 @@ fn rule_for(sink: &str) -> &'static str {
         id::CLEARTEXT_URL
     } else {
         id::CLEARTEXT_STORAGE
+    }
+}
+
+/// The `column.eq(value)` calls of a diesel `values(..)` or `set(..)`
+/// argument (a tuple or array of them, or one).
+fn column_eqs<'e>(e: &'e Expr, out: &mut Vec<&'e syn::ExprMethodCall>) {
+    match e {
+        Expr::MethodCall(m) if m.method == "eq" && m.args.len() == 1 => out.push(m),
+        Expr::Tuple(t) => t.elems.iter().for_each(|e| column_eqs(e, out)),
+        Expr::Array(a) => a.elems.iter().for_each(|e| column_eqs(e, out)),
+        Expr::Reference(r) => column_eqs(&r.expr, out),
+        Expr::Paren(p) => column_eqs(&p.expr, out),
+        _ => {}
     }
 }
 
