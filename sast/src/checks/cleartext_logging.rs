@@ -652,13 +652,17 @@ pub(crate) fn secret_source(cx: &FnCx, e: &Expr) -> Option<String> {
             credential_first(secret_source(cx, &b.left), || secret_source(cx, &b.right))
         }
         // `url.replacen("https://", &with_credentials, 1)`: the text
-        // holds what is put in.
+        // holds what is put in; a secret replaced by something else
+        // (`text.replace(&token, "***")`) is redacted.
         Expr::MethodCall(m)
             if matches!(m.method.to_string().as_str(), "replace" | "replacen")
                 && m.args.len() >= 2 =>
         {
-            credential_first(secret_source(cx, &m.receiver), || {
-                secret_source(cx, &m.args[1])
+            if secret_source(cx, &m.args[0]).is_some() {
+                return None;
+            }
+            credential_first(secret_source(cx, &m.args[1]), || {
+                secret_source(cx, &m.receiver)
             })
         }
         Expr::Call(c) if c.args.len() == 1 => match &*c.func {

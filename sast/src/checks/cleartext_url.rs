@@ -497,11 +497,21 @@ impl super::Check for Check {
             || m.captured
                 .iter()
                 .any(|(name, _, _)| cx.vars.get(name).is_some_and(|v| v.taint.is_tainted()));
+        // A name that holds a secret (`let (gw, tok) = (HOST, &self.token)`).
+        let holds_secret = |name: &str| {
+            cx.vars
+                .get(name)
+                .and_then(|v| v.secret.as_deref())
+                .is_some_and(|s| is_secret_name(s) || is_bare_credential(s))
+        };
         let secret_arg = m.args.iter().skip(1).any(|arg| {
             arg.name.as_deref().is_some_and(is_secret_name)
-                || var_of(&arg.expr).is_some_and(|v| is_secret_name(&v))
+                || var_of(&arg.expr).is_some_and(|v| is_secret_name(&v) || holds_secret(&v))
                 || super::cleartext_logging::secret_expr_name(&arg.expr).is_some()
-        }) || m.captured.iter().any(|(name, _, _)| is_secret_name(name));
+        }) || m
+            .captured
+            .iter()
+            .any(|(name, _, _)| is_secret_name(name) || holds_secret(name));
         if tainted || secret_arg {
             let span = m.mac.span();
             let what = if secret_arg {

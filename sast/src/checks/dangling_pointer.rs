@@ -41,6 +41,7 @@ impl super::Check for Check {
         a.grown_params = grown_params(sig, block);
         a.dropped_params = dropped_params(sig, block);
         a.grown_fields = grown_fields(sig, block);
+        a.repointed_fields = repointed_fields(sig, block);
         let returns_ptr = matches!(&sig.output, syn::ReturnType::Type(_, t) if type_has_ptr(t));
         if !returns_ptr && !may_involve_pointers(a, sig, block) {
             return;
@@ -829,13 +830,13 @@ impl Walker<'_, '_> {
 
     /// The fields of its receiver a method may move or free
     /// (`Summary::grows_fields`).
-    fn grown_fields_of(&mut self, method: &str) -> Vec<String> {
+    fn grown_fields_of(&mut self, method: &str) -> (Vec<String>, Vec<(String, String)>) {
         let (Some(a), Some(cx)) = (self.a.as_deref_mut(), self.cx) else {
-            return Vec::new();
+            return Default::default();
         };
         a.summary_key(cx, method, true)
             .and_then(|key| a.summaries.get(&key))
-            .map(|s| s.grows_fields.clone())
+            .map(|s| (s.grows_fields.clone(), s.repoints_fields.clone()))
             .unwrap_or_default()
     }
 
@@ -2083,9 +2084,17 @@ impl Walker<'_, '_> {
                 // its parameter points to (the receiver is position 0).
                 let (frees, _, drops) = self.param_effects(None, &name);
                 self.dropped_by(&m.args, drops, 1, m.span(), &format!(".{name}()"));
-                // `self.grow(n)` of a method that reserves `self.bytes`.
+                // `self.grow(n)` of a method that reserves `self.bytes`;
+                // `self.resync()` of one that points `self.cursor` into
+                // `self.data` again.
                 if let Some(recv) = &recv {
-                    let fields = self.grown_fields_of(&name);
+                    let (fields, repointed) = self.grown_fields_of(&name);
+                    for (ptr, buf) in repointed {
+                        let ptr = format!("{recv}.{ptr}");
+                        self.forget(&ptr);
+                        self.set_derived(&ptr, &format!("{recv}.{buf}"));
+                        self.ptr_fields.insert(ptr);
+                    }
                     let line = start_of(m.method.span()).0;
                     for field in fields {
                         let owner = format!("{recv}.{field}");
@@ -2314,6 +2323,67 @@ fn grown_params(sig: &syn::Signature, block: &syn::Block) -> u16 {
     bits
 }
 
+/// `v.as_ptr()`, `v.as_mut_ptr().add(n)`, `unsafe { .. }` of them,
+/// `xmlDocGetRootElement(v)`: `v`.
+fn ptr_base(e: &Expr) -> Option<&Expr> {
+    match peel_unsafe(peel_parens(e)) {
+        Expr::Cast(c) => ptr_base(&c.expr),
+        Expr::Call(c)
+            if matches!(&*c.func, Expr::Path(p)
+                if XML_NODE_GETTERS.contains(&last_ident(&p.path).as_str())) =>
+        {
+            c.args.first()
+        }
+        Expr::MethodCall(m) => match m.method.to_string().as_str() {
+            "as_ptr" | "as_mut_ptr" => Some(&m.receiver),
+            "add" | "offset" | "wrapping_add" | "cast" | "cast_mut" | "cast_const" => {
+                ptr_base(&m.receiver)
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `self.name` (a named or numbered field of `self`): its name.
+fn self_field(e: &Expr) -> Option<String> {
+    match peel_parens(e) {
+        Expr::Field(f) if matches!(peel_parens(&f.base), Expr::Path(p) if p.path.is_ident("self")) => {
+            match &f.member {
+                syn::Member::Named(n) => Some(n.to_string()),
+                syn::Member::Unnamed(i) => Some(i.index.to_string()),
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The pointer fields a method points again into a buffer field of
+/// `self` (`self.cursor = self.data.as_ptr()`), for
+/// [`crate::engine::summary::Summary::repoints_fields`].
+fn repointed_fields(sig: &syn::Signature, block: &syn::Block) -> Vec<(String, String)> {
+    if sig.receiver().is_none() {
+        return Vec::new();
+    }
+    struct Repoints(Vec<(String, String)>);
+    impl<'a> Visit<'a> for Repoints {
+        fn visit_expr_assign(&mut self, a: &'a syn::ExprAssign) {
+            if let (Some(ptr), Some(buf)) =
+                (self_field(&a.left), ptr_base(&a.right).and_then(self_field))
+            {
+                if ptr != buf && !self.0.contains(&(ptr.clone(), buf.clone())) {
+                    self.0.push((ptr, buf));
+                }
+            }
+            syn::visit::visit_expr_assign(self, a);
+        }
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    let mut r = Repoints(Vec::new());
+    r.visit_block(block);
+    r.0
+}
+
 /// The fields of `self` a `&mut self` method may move or free, for
 /// [`crate::engine::summary::Summary::grows_fields`]: grown in place
 /// (`self.bytes.reserve(n)`), given a new owned value (`self.config =
@@ -2324,17 +2394,6 @@ fn grown_fields(sig: &syn::Signature, block: &syn::Block) -> Vec<String> {
         .is_some_and(|r| r.reference.is_some() && r.mutability.is_some());
     if !mutable_self {
         return Vec::new();
-    }
-    fn self_field(e: &Expr) -> Option<String> {
-        match peel_parens(e) {
-            Expr::Field(f) if matches!(peel_parens(&f.base), Expr::Path(p) if p.path.is_ident("self")) => {
-                match &f.member {
-                    syn::Member::Named(n) => Some(n.to_string()),
-                    syn::Member::Unnamed(i) => Some(i.index.to_string()),
-                }
-            }
-            _ => None,
-        }
     }
     struct Grows(BTreeSet<String>);
     impl<'a> Visit<'a> for Grows {
@@ -2376,7 +2435,13 @@ fn grown_fields(sig: &syn::Signature, block: &syn::Block) -> Vec<String> {
     }
     let mut g = Grows(BTreeSet::new());
     g.visit_block(block);
-    g.0.into_iter().collect()
+    // A method that points its fields into the buffer again after growing
+    // it (`reserve`, then `self.cursor = self.data.as_ptr()`) leaves them
+    // valid.
+    let repointed = repointed_fields(sig, block);
+    g.0.into_iter()
+        .filter(|f| !repointed.iter().any(|(_, buf)| buf == f))
+        .collect()
 }
 
 /// The pointers each type keeps into its own buffers (see
@@ -2388,27 +2453,6 @@ pub(crate) fn collect_field_ptrs(
     file: &syn::File,
     out: &mut HashMap<String, Vec<(String, String)>>,
 ) {
-    /// `v.as_ptr()`, `v.as_mut_ptr().add(n)`, `unsafe { .. }` of them,
-    /// `xmlDocGetRootElement(v)`: `v`.
-    fn ptr_base(e: &Expr) -> Option<&Expr> {
-        match peel_unsafe(peel_parens(e)) {
-            Expr::Cast(c) => ptr_base(&c.expr),
-            Expr::Call(c)
-                if matches!(&*c.func, Expr::Path(p)
-                    if XML_NODE_GETTERS.contains(&last_ident(&p.path).as_str())) =>
-            {
-                c.args.first()
-            }
-            Expr::MethodCall(m) => match m.method.to_string().as_str() {
-                "as_ptr" | "as_mut_ptr" => Some(&m.receiver),
-                "add" | "offset" | "wrapping_add" | "cast" | "cast_mut" | "cast_const" => {
-                    ptr_base(&m.receiver)
-                }
-                _ => None,
-            },
-            _ => None,
-        }
-    }
     fn member(m: &syn::Member) -> String {
         match m {
             syn::Member::Named(n) => n.to_string(),

@@ -73,6 +73,7 @@ impl FileAnalyzer<'_> {
         cx.summary.grows_params = std::mem::take(&mut self.grown_params);
         cx.summary.drops_params = std::mem::take(&mut self.dropped_params);
         cx.summary.grows_fields = std::mem::take(&mut self.grown_fields);
+        cx.summary.repoints_fields = std::mem::take(&mut self.repointed_fields);
         cx.summary.ret_owned = std::mem::take(&mut self.owned_return);
         // Rocket-style routes (`#[get("/<name>")]`) receive every parameter from the request.
         let route_params = attrs.iter().any(|a| {
@@ -2414,17 +2415,13 @@ fn made_token(sig: &syn::Signature) -> Option<String> {
     let name = sig.ident.to_string();
     let words = ident_words(&name);
     let token = words.iter().any(|w| w == "token");
+    // Whose token: a verb alone (`generate_token`, `random_token`) may be
+    // a tokenizer's or a sampler's.
     let made = words.iter().any(|w| {
         matches!(
             w.as_str(),
-            "generate"
-                | "gen"
-                | "issue"
+            "issue"
                 | "mint"
-                | "make"
-                | "new"
-                | "create"
-                | "random"
                 | "reset"
                 | "session"
                 | "access"

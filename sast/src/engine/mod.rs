@@ -742,6 +742,8 @@ pub struct FileAnalyzer<'a> {
     pub(crate) dropped_params: u16,
     /// [`summary::Summary::grows_fields`] of the function just analysed.
     pub(crate) grown_fields: Vec<String>,
+    /// [`summary::Summary::repoints_fields`] of the function just analysed.
+    pub(crate) repointed_fields: Vec<(String, String)>,
     /// Pointer fields a type keeps into its own buffers, `Type` -> (the
     /// pointer field, the buffer field): `cursor` into `data` for
     /// `Reader { cursor: data.as_ptr(), data }` or `self.cursor =
@@ -1452,6 +1454,7 @@ impl<'a> FileAnalyzer<'a> {
             grown_params: 0,
             dropped_params: 0,
             grown_fields: Vec::new(),
+            repointed_fields: Vec::new(),
             field_ptrs: HashMap::default(),
             owned_return: false,
             mentions: Default::default(),
@@ -1633,10 +1636,18 @@ impl<'a> FileAnalyzer<'a> {
                 // (`Depot { client: HttpClient, token }`), is a credential.
                 let identified = s.fields.iter().any(|f| {
                     // Or beside the client that presents it.
-                    let client = matches!(peel_wrappers(&f.ty), syn::Type::Path(tp)
-                    if tp.path.segments.last().is_some_and(|s| {
-                        matches!(s.ident.to_string().as_str(), "Client" | "HttpClient" | "Agent")
-                    }));
+                    // (An HTTP client's crate, not `tower_lsp::Client`.)
+                    let client = matches!(peel_wrappers(&f.ty), syn::Type::Path(tp) if {
+                        let ty = self.a.imports.resolve(&tp.path);
+                        let last = crate::patterns::last_segment(&ty);
+                        let krate = ty.split("::").next().unwrap_or("");
+                        last == "HttpClient"
+                            || (matches!(last, "Client" | "Agent" | "ClientWithMiddleware")
+                                && matches!(
+                                    krate,
+                                    "reqwest" | "hyper" | "hyper_util" | "ureq" | "isahc" | "surf" | "awc" | "attohttpc" | "reqwest_middleware"
+                                ))
+                    });
                     client
                         || f.ident.as_ref().is_some_and(|i| {
                             matches!(

@@ -106,6 +106,9 @@ pub(crate) struct Summary {
     /// `mem::take(&mut self.buf)`): a caller's pointers into them may
     /// dangle after the call.
     pub grows_fields: Vec<String>,
+    /// Pointer fields a method points again into a buffer field of `self`
+    /// (`self.cursor = self.data.as_ptr()`): valid after the call.
+    pub repoints_fields: Vec<(String, String)>,
     /// Declared to return an owned buffer (`Vec`, `String`, `CString`,
     /// `Box`, ..): a caller's binding of the result owns it, and a pointer
     /// into it dies with that binding (`dangling-pointer`).
