@@ -2361,10 +2361,9 @@ fn returned_secret(cx: &FnCx, block: &syn::Block) -> Option<String> {
     // (Unless something else is put into it: `url.replacen("https://",
     // &with_token, 1)`.)
     let (_, root) = chain(peel(tail));
-    if var_of(root)
-        .and_then(|v| cx.vars.get(&v))
-        .is_some_and(|v| v.param && v.secret == crate::checks::secret_source(cx, tail))
-    {
+    if var_of(root).and_then(|v| cx.vars.get(&v)).is_some_and(|v| {
+        v.param && crate::checks::secret_source(cx, root) == crate::checks::secret_source(cx, tail)
+    }) {
         return None;
     }
     let words = ident_words(&cx.name);
