@@ -696,6 +696,26 @@ impl Policy {
                 });
             }
         }
+        // Namespaces are matched by name: one that is not a valid name
+        // (`prod*`, `Prod`, `"prod "`) would match nothing, and the policy
+        // would silently apply nowhere.
+        for ns in &self.scope.namespaces {
+            let label = !ns.is_empty()
+                && ns.len() <= 63
+                && ns
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && !ns.starts_with('-')
+                && !ns.ends_with('-');
+            if !label {
+                out.push(Problem {
+                    line: 1,
+                    message: format!(
+                        "scope.namespaces: `{ns}` is not a namespace name (lower-case letters, digits and `-`, at most 63; no patterns): it would match no namespace"
+                    ),
+                });
+            }
+        }
         if let Some(rego) = &self.rego {
             if let Err(e) = crate::rego::check(&rego.value) {
                 out.push(at(rego, format!("rego: {e}")));
@@ -936,6 +956,23 @@ mod tests {
             "a\\",
         ] {
             assert!(whole_value_regex(breakout).is_err(), "{breakout}");
+        }
+    }
+
+    /// Red team rt58: a namespace pattern matched nothing, and the policy
+    /// applied nowhere.
+    #[test]
+    fn namespaces_are_names() {
+        assert!(EXAMPLE.contains("namespaces: [\"production\"]"));
+        for bad in ["prod*", "*", "Prod", "prod ", "", "-prod"] {
+            let text = EXAMPLE.replace("[\"production\"]", &format!("[\"{bad}\"]"));
+            let problems = Policy::parse(&text).expect_err(bad);
+            assert!(
+                problems
+                    .iter()
+                    .any(|p| p.message.contains("not a namespace name")),
+                "{bad}: {problems:?}"
+            );
         }
     }
 

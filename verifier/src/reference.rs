@@ -386,49 +386,6 @@ impl fmt::Display for ImageRef {
     }
 }
 
-/// A scope glob without the tags and digests it names, in its last path
-/// component (`app:v1` -> `app`, `*:v1` -> `*`, `{app:v1,web:v2}` ->
-/// `{app,web}`, `app@sha256:*` -> `app`); `None` when it names neither.
-/// A `:` in the registry's `host:port` is not a tag.
-fn untagged_glob(glob: &str) -> Option<String> {
-    let (path, last) = match glob.rsplit_once('/') {
-        Some((path, last)) => (Some(path), last),
-        None => (None, glob),
-    };
-    let mut out = String::with_capacity(last.len());
-    let (mut class, mut cut, mut stripped) = (false, false, false);
-    for c in last.chars() {
-        match c {
-            _ if class => {
-                class = c != ']';
-                if !cut {
-                    out.push(c);
-                }
-            }
-            '[' => {
-                class = true;
-                if !cut {
-                    out.push(c);
-                }
-            }
-            ':' | '@' => {
-                cut = true;
-                stripped = true;
-            }
-            ',' | '}' => {
-                cut = false;
-                out.push(c);
-            }
-            _ if !cut => out.push(c),
-            _ => {}
-        }
-    }
-    stripped.then(|| match path {
-        Some(path) => format!("{path}/{out}"),
-        None => out,
-    })
-}
-
 fn has_glob_meta(s: &str) -> bool {
     s.contains(['*', '?', '[', ']', '{', '}', '\\'])
 }
@@ -480,6 +437,50 @@ pub struct ScopeGlobError {
     pub reason: String,
 }
 
+/// What may follow a name in a reference, as a small automaton: a tag
+/// (`[A-Za-z0-9_.-]+`), optionally followed by `@` and a digest; a digest
+/// (`alg:hex`, the algorithm `[a-z0-9+._-]+`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Rest {
+    /// The first character of a tag.
+    Tag,
+    /// Within a tag (it may end here).
+    InTag,
+    /// The first character of a tag that a digest must follow.
+    TagThenDigest,
+    /// Within such a tag.
+    InTagThenDigest,
+    /// The first character of a digest's algorithm.
+    Algorithm,
+    /// Within the algorithm.
+    InAlgorithm,
+    /// The first hex digit.
+    Hex,
+    /// Within the hex (it may end here).
+    InHex,
+}
+
+impl Rest {
+    fn accepts(self) -> bool {
+        matches!(self, Rest::InTag | Rest::InHex)
+    }
+
+    fn next(self, b: u8) -> Option<Rest> {
+        let tag = b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-');
+        let alg =
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'+' | b'.' | b'_' | b'-');
+        match (self, b) {
+            (Rest::Tag | Rest::InTag, _) if tag => Some(Rest::InTag),
+            (Rest::TagThenDigest | Rest::InTagThenDigest, _) if tag => Some(Rest::InTagThenDigest),
+            (Rest::InTag | Rest::InTagThenDigest, b'@') => Some(Rest::Algorithm),
+            (Rest::Algorithm | Rest::InAlgorithm, _) if alg => Some(Rest::InAlgorithm),
+            (Rest::InAlgorithm, b':') => Some(Rest::Hex),
+            (Rest::Hex | Rest::InHex, _) if b.is_ascii_hexdigit() => Some(Rest::InHex),
+            _ => None,
+        }
+    }
+}
+
 /// A compiled, normalised scope glob.
 #[derive(Clone, Debug)]
 pub struct ScopeGlob {
@@ -488,11 +489,9 @@ pub struct ScopeGlob {
     /// The glob with its registry part normalised.
     pub normalised: String,
     matcher: globset::GlobMatcher,
-    /// For a glob that names a tag (`repo:v1`, `repo:*`): the glob of the
-    /// name alone. A reference pinned by digest alone may be any tag of
-    /// that repository, so the scope covers it (more policies apply to
-    /// it, never fewer).
-    untagged: Option<globset::GlobMatcher>,
+    /// The glob as an automaton, to ask whether it matches some text that
+    /// starts a given way (see [`ScopeGlob::matches`]).
+    dfa: std::sync::Arc<regex_automata::dfa::dense::DFA<Vec<u32>>>,
 }
 
 impl ScopeGlob {
@@ -543,6 +542,25 @@ impl ScopeGlob {
                 "has upper case outside a tag, so it matches no normalised image (repositories are lower case)".into(),
             ));
         }
+        // A registry or a Docker Hub short name inside `{..}` or `[..]`
+        // (`{nginx,ghcr.io/x/y}`, `[n]ginx`) cannot be normalised like a
+        // reference: refused, not left to match nothing.
+        let first_part = trimmed.split('/').next().unwrap_or(trimmed);
+        let mut depth = 0usize;
+        let mut slash_in_braces = false;
+        for c in trimmed.chars() {
+            match c {
+                '{' => depth += 1,
+                '}' => depth = depth.saturating_sub(1),
+                '/' if depth > 0 => slash_in_braces = true,
+                _ => {}
+            }
+        }
+        if slash_in_braces || first_part.contains(['{', '[']) {
+            return Err(error(
+                "alternatives or classes across a registry or a repository path (`{..}` holding a `/`, or in the first component) cannot be normalised: write one scope for each".into(),
+            ));
+        }
         if let Some((first, _)) = trimmed.split_once('/') {
             // `[::1]:5000` would be read as a one-character class (with or
             // without a zone id).
@@ -568,22 +586,22 @@ impl ScopeGlob {
             .literal_separator(false)
             .build()
             .map_err(|e| error(e.to_string()))?;
-        let untagged = untagged_glob(&normalised);
-        let untagged = match untagged {
-            Some(g) => Some(
-                globset::GlobBuilder::new(&g)
-                    .literal_separator(false)
-                    .build()
-                    .map_err(|e| error(e.to_string()))?
-                    .compile_matcher(),
-            ),
-            None => None,
-        };
+        let dfa = regex_automata::dfa::dense::Builder::new()
+            // globset's regexes match bytes (`(?-u)`), not only UTF-8.
+            .syntax(regex_automata::util::syntax::Config::new().utf8(false))
+            .thompson(regex_automata::nfa::thompson::Config::new().utf8(false))
+            .configure(
+                regex_automata::dfa::dense::DFA::config()
+                    .dfa_size_limit(Some(1 << 22))
+                    .determinize_size_limit(Some(1 << 22)),
+            )
+            .build(glob.regex())
+            .map_err(|e| error(format!("too complex to match: {e}")))?;
         Ok(ScopeGlob {
             written: written.to_string(),
             normalised,
             matcher: glob.compile_matcher(),
-            untagged,
+            dfa: std::sync::Arc::new(dfa),
         })
     }
 
@@ -593,23 +611,69 @@ impl ScopeGlob {
         if forms.iter().any(|f| self.matcher.is_match(f)) {
             return true;
         }
-        // Pinned by digest: the runtime pulls the digest whatever tag is
-        // written beside it (`app:v2@sha256:<v1's>` is v1), so a scope
-        // naming a tag covers every digest of its repository. A tag alone
-        // may resolve to any digest: a scope naming a digest covers every
-        // tag of its repository.
-        let digest_scope = self.normalised.contains('@');
-        match (&self.untagged, &image.digest) {
-            (Some(untagged), d) if d.is_some() || digest_scope => {
-                // The name in each registry spelling (no tag, no digest).
-                let path = format!("/{}", image.repository);
-                forms
-                    .iter()
-                    .filter(|f| f.ends_with(&path))
-                    .any(|n| untagged.is_match(n))
+        // The parts a spelling leaves out. Pinned by digest, an image is
+        // pulled as that digest whatever tag is written (`app:v2@<v1's>`
+        // is v1): the scope covers it if it matches the name with some
+        // tag. A tag may resolve to any digest: the scope covers it if it
+        // matches the name (and tag) with some digest. Asked of the glob
+        // itself, whatever its shape (`*:v1`, `{app:v1,web:v2}`,
+        // `app[:]v1`): a scope selects more images, never fewer.
+        let path = format!("/{}", image.repository);
+        let latest = "latest".to_string();
+        forms.iter().filter(|f| f.ends_with(&path)).any(|name| {
+            if image.digest.is_some() {
+                self.matches_some(&format!("{name}:"), Rest::Tag)
+            } else {
+                let tag = image.tag.as_ref().unwrap_or(&latest);
+                // (Also a scope naming a digest beside another tag: its
+                // tag is no more than decoration.)
+                self.matches_some(&format!("{name}@"), Rest::Algorithm)
+                    || self.matches_some(&format!("{name}:{tag}@"), Rest::Algorithm)
+                    || self.matches_some(&format!("{name}:"), Rest::TagThenDigest)
             }
-            _ => false,
+        })
+    }
+
+    /// Does the glob match `prefix` followed by some tag (`Rest::Tag`: a
+    /// tag, optionally with `@` and a digest after it) or some digest
+    /// (`Rest::Digest`: `alg:hex`)? The automaton is walked over the
+    /// prefix, then over both at once (the glob's states and the rest's
+    /// grammar) looking for an accepting pair. Anything it cannot decide
+    /// counts as a match.
+    fn matches_some(&self, prefix: &str, rest: Rest) -> bool {
+        use regex_automata::dfa::Automaton;
+        let dfa = &*self.dfa;
+        let input = regex_automata::Input::new(prefix).anchored(regex_automata::Anchored::Yes);
+        let Ok(mut state) = dfa.start_state_forward(&input) else {
+            return true;
+        };
+        for &b in prefix.as_bytes() {
+            state = dfa.next_state(state, b);
+            if dfa.is_dead_state(state) {
+                return false;
+            }
         }
+        let mut seen = std::collections::HashSet::new();
+        let mut todo = vec![(state, rest)];
+        while let Some((s, r)) = todo.pop() {
+            if !seen.insert((s, r)) {
+                continue;
+            }
+            if dfa.is_quit_state(s) {
+                return true;
+            }
+            if r.accepts() && dfa.is_match_state(dfa.next_eoi_state(s)) {
+                return true;
+            }
+            for b in 0..=255u8 {
+                let Some(next_r) = r.next(b) else { continue };
+                let next = dfa.next_state(s, b);
+                if !dfa.is_dead_state(next) && !seen.contains(&(next, next_r)) {
+                    todo.push((next, next_r));
+                }
+            }
+        }
+        false
     }
 }
 
@@ -873,6 +937,40 @@ mod tests {
                 );
             }
             assert!(!scope.matches(&ImageRef::parse("127.0.0.1:5000/team/web:v1").unwrap()));
+        }
+        // Red team rt58: whatever the glob's shape, asked of the glob.
+        let pinned = ImageRef::parse(&format!("127.0.0.1:5000/team/app@{d}")).unwrap();
+        let tagged = ImageRef::parse("127.0.0.1:5000/team/app:v1").unwrap();
+        for glob in [
+            "127.0.0.1:5000/team/{app:v1,web:v1}",
+            "127.0.0.1:5000/team/app[:]v1",
+            "127.0.0.1:5000/team/app?v1",
+            "127.0.0.1:5000/team/app:{v1,v2}",
+            "127.0.0.1:5000/team/app:v[1/]",
+        ] {
+            let scope = ScopeGlob::new(glob).unwrap();
+            assert!(scope.matches(&pinned), "{glob}");
+        }
+        for glob in [
+            "127.0.0.1:5000/team/app[@]sha256:*",
+            "127.0.0.1:5000/team/app?sha256:*",
+            "127.0.0.1:5000/team/{app@sha256:*,web@sha256:*}",
+        ] {
+            let scope = ScopeGlob::new(glob).unwrap();
+            assert!(scope.matches(&tagged), "{glob}");
+        }
+        let two = ScopeGlob::new("127.0.0.1:5000/team/app:{v1,v2}").unwrap();
+        assert!(!two.matches(&ImageRef::parse("127.0.0.1:5000/team/app:v3").unwrap()));
+        let latest = ScopeGlob::new("127.0.0.1:5000/demo/*:latest").unwrap();
+        assert!(!latest.matches(&ImageRef::parse("127.0.0.1:5000/demo/app:1").unwrap()));
+        for refused in [
+            "{127.0.0.1:5000/team/app:v1,127.0.0.1:5000/team/web:v1}",
+            "127.0.0.1:5000/team/{app:v1,sub/web:v2}",
+            "{nginx,ghcr.io/x/y}",
+            "[n]ginx",
+            "[l]ibrary/nginx",
+        ] {
+            assert!(ScopeGlob::new(refused).is_err(), "{refused}");
         }
         let scope = ScopeGlob::new("localhost:5000/team/*").unwrap();
         assert!(scope.matches(&ImageRef::parse("127.0.0.1:5000/team/x:v1").unwrap()));

@@ -1078,6 +1078,12 @@ impl Inner {
         if let Some(w) = self.wal.as_mut() {
             w.begin();
         }
+        // Cut shorter under the writer since the last batch (logrotate's
+        // `copytruncate`): nothing more is written or acknowledged (one
+        // `fstat` per batch; a rename is seen at the next checkpoint).
+        if !self.moved && self.file.metadata().is_ok_and(|m| m.len() < self.len) {
+            self.moved = true;
+        }
         let written = if self.moved {
             Err(std::io::Error::other(MOVED))
         } else if self.poisoned {
