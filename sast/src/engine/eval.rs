@@ -368,6 +368,12 @@ impl FileAnalyzer<'_> {
             let taint = cx.add_source(format!("a deserialised `{name}` message"), line);
             return (Some(resolved), taint.only(ALLOC));
         }
+        // A header or record a function of the file reads from bytes
+        // (`rec: &RecHeader` of `read_record(r)`): sizes an input chose.
+        if self.input_types.contains(&name) {
+            let taint = cx.add_source(format!("a `{name}` read from input"), line);
+            return (Some(resolved), taint.only(ALLOC));
+        }
         if route_params && !matches!(name.as_str(), "State" | "Db" | "Connection" | "Config") {
             let taint = cx.add_source("a route parameter", line);
             return (Some(resolved), taint);
@@ -900,7 +906,8 @@ impl FileAnalyzer<'_> {
                                 .map(Vec::as_slice)
                             {
                                 let last = crate::patterns::last_segment(ty);
-                                if last == "bool" {
+                                // A flag, or a byte: at most 255 of anything.
+                                if matches!(last, "bool" | "u8" | "i8") {
                                     t = Taint::CLEAN;
                                 } else if is_numeric_type_name(last) {
                                     t = t.only(ALLOC);

@@ -663,6 +663,11 @@ pub struct FileAnalyzer<'a> {
     /// Types of this file that derive `Debug` over a field named like a
     /// secret, with that field (`SigningParams` -> `secret_key`).
     pub(crate) secret_debug_types: HashMap<String, String>,
+    /// Types a function of the file builds from bytes it reads (`fn
+    /// read_record(r) -> io::Result<RecHeader>` with `read_exact`,
+    /// `from_le_bytes`, ..): their numbers are sizes an input chose, in
+    /// every function that is given one (see `collect_input_types`).
+    pub(crate) input_types: HashSet<String>,
     /// The types the file's structs declare for each field name (every
     /// one: a dead struct declaring `http: String` must not hide another's
     /// `http: reqwest::Client`): `ssrf` reads `self.http.get(url)` as a
@@ -1433,6 +1438,7 @@ impl<'a> FileAnalyzer<'a> {
             warp_handlers: HashMap::default(),
             true_args: HashMap::default(),
             secret_debug_types: HashMap::default(),
+            input_types: HashSet::default(),
             ret_secrets: false,
             findings: Vec::new(),
             depth: 0,
@@ -1496,6 +1502,12 @@ impl<'a> FileAnalyzer<'a> {
             crate::checks::collect_secret_debug_types(file, &mut self.secret_debug_types);
         }
         self.collect_field_types(file);
+        if ["read_exact", "read_u", "read_i", "get_u", "get_i"]
+            .iter()
+            .any(|w| self.source.contains(w))
+        {
+            collect_input_types(file, &mut self.input_types);
+        }
         if self.source.contains("unsafe") && self.source.contains("_ptr()") {
             crate::checks::collect_field_ptrs(file, &mut self.field_ptrs);
         }
@@ -2773,6 +2785,134 @@ fn is_static_str(ty: &syn::Type) -> bool {
         if r.mutability.is_none()
             && r.lifetime.as_ref().is_some_and(|l| l.ident == "static")
             && matches!(&*r.elem, syn::Type::Path(p) if p.qself.is_none() && p.path.is_ident("str")))
+}
+
+/// `read_exact`, `read_u32`, `read_u16s` (a helper of the file),
+/// `get_u8`, `get_i64_le` (`bytes::Buf`): bytes read from a stream, not
+/// `get_unchecked` or `read_unaligned`.
+fn reads_integer(name: &str) -> bool {
+    name == "read_exact"
+        || ["read_u", "read_i", "get_u", "get_i"].iter().any(|p| {
+            name.strip_prefix(p)
+                .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+        })
+}
+
+/// [`FileAnalyzer::input_types`]: the types functions of the file return
+/// built (`T { .. }`, `Self { .. }`) from bytes they read (`read_exact`,
+/// `read_u32`, `get_u16`, ..), a header or a record of a binary format
+/// read from a stream. Not settings (`Config`, `Options`).
+fn collect_input_types(file: &syn::File, out: &mut HashSet<String>) {
+    use syn::visit::Visit;
+    struct Reads(bool);
+    impl<'a> Visit<'a> for Reads {
+        fn visit_expr_method_call(&mut self, m: &'a syn::ExprMethodCall) {
+            if reads_integer(&m.method.to_string()) {
+                self.0 = true;
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+        fn visit_expr_path(&mut self, p: &'a syn::ExprPath) {
+            // (A helper of the file too: `read_u32s::<R, 4>(r)`; not
+            // `from_le_bytes` alone, which decodes bytes the caller holds.)
+            if p.path
+                .segments
+                .last()
+                .is_some_and(|s| reads_integer(&s.ident.to_string()))
+            {
+                self.0 = true;
+            }
+        }
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    struct Fns<'o> {
+        out: &'o mut HashSet<String>,
+        self_ty: Option<String>,
+    }
+    impl Fns<'_> {
+        fn function(&mut self, sig: &syn::Signature, block: &syn::Block) {
+            let syn::ReturnType::Type(_, ty) = &sig.output else {
+                return;
+            };
+            // `T`, `Result<T, E>`, `io::Result<T>`, `Option<T>`.
+            let mut ty = &**ty;
+            while let syn::Type::Path(tp) = ty {
+                let Some(last) = tp.path.segments.last() else {
+                    return;
+                };
+                match (&last.arguments, last.ident.to_string().as_str()) {
+                    (syn::PathArguments::AngleBracketed(a), "Result" | "Option") => {
+                        match a.args.first() {
+                            Some(syn::GenericArgument::Type(t)) => ty = t,
+                            _ => return,
+                        }
+                    }
+                    _ => break,
+                }
+            }
+            let syn::Type::Path(tp) = ty else { return };
+            let Some(last) = tp.path.segments.last() else {
+                return;
+            };
+            let mut name = last.ident.to_string();
+            if name == "Self" {
+                match &self.self_ty {
+                    Some(t) => name = t.clone(),
+                    None => return,
+                }
+            }
+            let config_like = ident_words(&name).iter().any(|w| {
+                matches!(
+                    w.as_str(),
+                    "config" | "conf" | "cfg" | "settings" | "options" | "opts" | "args" | "stats"
+                )
+            });
+            if config_like || !name.starts_with(|c: char| c.is_ascii_uppercase()) {
+                return;
+            }
+            let mut reads = Reads(false);
+            reads.visit_block(block);
+            if !reads.0 {
+                return;
+            }
+            struct Builds<'n>(&'n str, Option<&'n str>, bool);
+            impl<'a> Visit<'a> for Builds<'_> {
+                fn visit_expr_struct(&mut self, e: &'a syn::ExprStruct) {
+                    if e.path.is_ident(self.0)
+                        || (e.path.is_ident("Self") && self.1 == Some(self.0))
+                    {
+                        self.2 = true;
+                    }
+                    syn::visit::visit_expr_struct(self, e);
+                }
+                fn visit_item(&mut self, _: &'a syn::Item) {}
+            }
+            let mut builds = Builds(&name, self.self_ty.as_deref(), false);
+            builds.visit_block(block);
+            if builds.2 {
+                self.out.insert(name);
+            }
+        }
+    }
+    impl<'a> Visit<'a> for Fns<'_> {
+        fn visit_item_impl(&mut self, i: &'a syn::ItemImpl) {
+            let outer = self.self_ty.take();
+            if let syn::Type::Path(tp) = &*i.self_ty {
+                self.self_ty = tp.path.segments.last().map(|s| s.ident.to_string());
+            }
+            syn::visit::visit_item_impl(self, i);
+            self.self_ty = outer;
+        }
+        fn visit_item_fn(&mut self, f: &'a syn::ItemFn) {
+            self.function(&f.sig, &f.block);
+            syn::visit::visit_item_fn(self, f);
+        }
+        fn visit_impl_item_fn(&mut self, f: &'a syn::ImplItemFn) {
+            self.function(&f.sig, &f.block);
+            syn::visit::visit_impl_item_fn(self, f);
+        }
+    }
+    Fns { out, self_ty: None }.visit_file(file);
 }
 
 #[cfg(test)]
