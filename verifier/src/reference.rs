@@ -426,6 +426,67 @@ pub fn normalise_glob(glob: &str) -> String {
     }
 }
 
+/// What a scope glob may be made of, so that it is normalised like a
+/// reference and can match one (red teams rt58, rt59):
+/// * no `\` escapes, and no `/`, `:`, `@`, `[`, `{`, `}` in a `[..]` class;
+/// * no `/` inside `{..}` alternatives, and neither `{..}` nor `[..]` in a
+///   registry or a Docker Hub short name (the first component, or a single
+///   component's name): those cannot be normalised;
+/// * in the last component, only what a name, a tag or a digest holds
+///   (`[A-Za-z0-9_.-]`, `:`, `@`) and glob syntax, and no upper case after
+///   `@` (digests are lower case).
+fn check_glob_shape(glob: &str) -> Result<(), &'static str> {
+    let mut depth = 0usize;
+    let mut chars = glob.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => return Err("`\\` escapes are not supported in a scope"),
+            '[' => {
+                for d in chars.by_ref() {
+                    if d == ']' {
+                        break;
+                    }
+                    if matches!(d, '/' | ':' | '@' | '[' | '{' | '}') {
+                        return Err("a `[..]` class may not hold `/`, `:`, `@`, `[` or braces");
+                    }
+                }
+            }
+            '{' => depth += 1,
+            '}' => depth = depth.saturating_sub(1),
+            '/' if depth > 0 => {
+                return Err("`{..}` alternatives across a repository path (holding a `/`) cannot be normalised: write one scope for each")
+            }
+            _ => {}
+        }
+    }
+    let name_part = match glob.split_once('/') {
+        Some((first, _)) => first,
+        None => glob.split([':', '@']).next().unwrap_or(glob),
+    };
+    if name_part.contains(['{', '[']) {
+        return Err("`{..}` or `[..]` in a registry or a Docker Hub name cannot be normalised: write one scope for each");
+    }
+    let last = glob.rsplit('/').next().unwrap_or(glob);
+    let mut in_digest = false;
+    let mut prev = ' ';
+    for c in last.chars() {
+        match c {
+            '@' => in_digest = true,
+            ',' | '}' => in_digest = false,
+            c if in_digest && c.is_ascii_uppercase() => {
+                return Err("upper case in a digest matches no reference (digests are lower case)")
+            }
+            // `[!..]`, `[^..]`: a negated class.
+            '!' | '^' if prev == '[' => {}
+            c if c.is_ascii_alphanumeric()
+                || matches!(c, '_' | '.' | '-' | ':' | '*' | '?' | '[' | ']' | '{') => {}
+            _ => return Err("a character no name, tag or digest holds: it would match no image"),
+        }
+        prev = c;
+    }
+    Ok(())
+}
+
 /// A scope glob that does not compile, or names a registry host in a
 /// spelling that references may not use (so it could never match).
 #[derive(Debug, thiserror::Error)]
@@ -481,6 +542,9 @@ impl Rest {
     }
 }
 
+/// Every byte a tag or a digest may hold.
+const REST_BYTES: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-+:@";
+
 /// A compiled, normalised scope glob.
 #[derive(Clone, Debug)]
 pub struct ScopeGlob {
@@ -488,11 +552,25 @@ pub struct ScopeGlob {
     pub written: String,
     /// The glob with its registry part normalised.
     pub normalised: String,
-    matcher: globset::GlobMatcher,
-    /// The glob as an automaton, to ask whether it matches some text that
-    /// starts a given way (see [`ScopeGlob::matches`]).
-    dfa: std::sync::Arc<regex_automata::dfa::dense::DFA<Vec<u32>>>,
+    /// The readings of the glob: as normalised, and for a glob whose
+    /// registry part is itself a pattern (`acme-*/*`, `?ginx`), also as a
+    /// Docker Hub name (`docker.io/acme-*/*`, `docker.io/library/?ginx`).
+    readings: Vec<Reading>,
 }
+
+/// One reading of a scope glob: its matcher, and the same glob as a lazy
+/// DFA, to ask whether it matches some text that starts a given way (see
+/// [`ScopeGlob::matches`]).
+#[derive(Clone, Debug)]
+struct Reading {
+    matcher: globset::GlobMatcher,
+    dfa: std::sync::Arc<regex_automata::hybrid::dfa::DFA>,
+}
+
+/// Most (state, grammar) pairs `ScopeGlob::matches_some` explores before
+/// it counts the glob as matching (a pathological glob, `*a??????????!`,
+/// has tens of thousands of states).
+const MATCH_BUDGET: usize = 4096;
 
 impl ScopeGlob {
     /// Compile a scope glob.
@@ -542,25 +620,7 @@ impl ScopeGlob {
                 "has upper case outside a tag, so it matches no normalised image (repositories are lower case)".into(),
             ));
         }
-        // A registry or a Docker Hub short name inside `{..}` or `[..]`
-        // (`{nginx,ghcr.io/x/y}`, `[n]ginx`) cannot be normalised like a
-        // reference: refused, not left to match nothing.
-        let first_part = trimmed.split('/').next().unwrap_or(trimmed);
-        let mut depth = 0usize;
-        let mut slash_in_braces = false;
-        for c in trimmed.chars() {
-            match c {
-                '{' => depth += 1,
-                '}' => depth = depth.saturating_sub(1),
-                '/' if depth > 0 => slash_in_braces = true,
-                _ => {}
-            }
-        }
-        if slash_in_braces || first_part.contains(['{', '[']) {
-            return Err(error(
-                "alternatives or classes across a registry or a repository path (`{..}` holding a `/`, or in the first component) cannot be normalised: write one scope for each".into(),
-            ));
-        }
+        check_glob_shape(trimmed).map_err(|why| error(why.into()))?;
         if let Some((first, _)) = trimmed.split_once('/') {
             // `[::1]:5000` would be read as a one-character class (with or
             // without a zone id).
@@ -582,33 +642,66 @@ impl ScopeGlob {
             }
         }
         let normalised = normalise_glob(written);
-        let glob = globset::GlobBuilder::new(&normalised)
-            .literal_separator(false)
-            .build()
-            .map_err(|e| error(e.to_string()))?;
-        let dfa = regex_automata::dfa::dense::Builder::new()
-            // globset's regexes match bytes (`(?-u)`), not only UTF-8.
-            .syntax(regex_automata::util::syntax::Config::new().utf8(false))
-            .thompson(regex_automata::nfa::thompson::Config::new().utf8(false))
-            .configure(
-                regex_automata::dfa::dense::DFA::config()
-                    .dfa_size_limit(Some(1 << 22))
-                    .determinize_size_limit(Some(1 << 22)),
-            )
-            .build(glob.regex())
-            .map_err(|e| error(format!("too complex to match: {e}")))?;
+        let mut texts = vec![normalised.clone()];
+        // A registry part that is a pattern may also be a Docker Hub name
+        // (`acme-*/app`, `?ginx`), or name Docker Hub in another spelling
+        // (`index.docker.i?/library/nginx`): read it both ways.
+        if normalised == trimmed {
+            match trimmed.split_once('/') {
+                Some((first, rest)) if has_glob_meta(first) => {
+                    texts.push(format!("{DEFAULT_REGISTRY}/{trimmed}"));
+                    if !rest.contains('/') {
+                        texts.push(format!("{DEFAULT_REGISTRY}/library/{trimmed}"));
+                    }
+                    let host = globset::Glob::new(first).map(|g| g.compile_matcher()).ok();
+                    if host.is_some_and(|h| {
+                        [
+                            "index.docker.io",
+                            "registry-1.docker.io",
+                            "registry.hub.docker.com",
+                            DEFAULT_REGISTRY,
+                        ]
+                        .iter()
+                        .any(|d| h.is_match(d))
+                    }) {
+                        texts.push(format!("{DEFAULT_REGISTRY}/{rest}"));
+                    }
+                }
+                None => texts.push(format!("{DEFAULT_REGISTRY}/library/{trimmed}")),
+                _ => {}
+            }
+        }
+        let mut readings = Vec::new();
+        for text in texts {
+            let glob = globset::GlobBuilder::new(&text)
+                .literal_separator(false)
+                .build()
+                .map_err(|e| error(e.to_string()))?;
+            let dfa = regex_automata::hybrid::dfa::DFA::builder()
+                // globset's regexes match bytes (`(?-u)`), not only UTF-8.
+                .syntax(regex_automata::util::syntax::Config::new().utf8(false))
+                .thompson(regex_automata::nfa::thompson::Config::new().utf8(false))
+                .build(glob.regex())
+                .map_err(|e| error(format!("cannot be matched: {e}")))?;
+            readings.push(Reading {
+                matcher: glob.compile_matcher(),
+                dfa: std::sync::Arc::new(dfa),
+            });
+        }
         Ok(ScopeGlob {
             written: written.to_string(),
             normalised,
-            matcher: glob.compile_matcher(),
-            dfa: std::sync::Arc::new(dfa),
+            readings,
         })
     }
 
     /// Does the glob match the reference (in any of its spellings)?
     pub fn matches(&self, image: &ImageRef) -> bool {
         let forms = image.match_forms();
-        if forms.iter().any(|f| self.matcher.is_match(f)) {
+        if forms
+            .iter()
+            .any(|f| self.readings.iter().any(|r| r.matcher.is_match(f)))
+        {
             return true;
         }
         // The parts a spelling leaves out. Pinned by digest, an image is
@@ -641,16 +734,30 @@ impl ScopeGlob {
     /// grammar) looking for an accepting pair. Anything it cannot decide
     /// counts as a match.
     fn matches_some(&self, prefix: &str, rest: Rest) -> bool {
-        use regex_automata::dfa::Automaton;
+        self.readings.iter().any(|r| r.matches_some(prefix, rest))
+    }
+}
+
+impl Reading {
+    /// See [`ScopeGlob::matches_some`]; past [`MATCH_BUDGET`] pairs, or on
+    /// any error of the lazy DFA, it counts as a match.
+    fn matches_some(&self, prefix: &str, rest: Rest) -> bool {
         let dfa = &*self.dfa;
+        let mut cache = dfa.create_cache();
         let input = regex_automata::Input::new(prefix).anchored(regex_automata::Anchored::Yes);
-        let Ok(mut state) = dfa.start_state_forward(&input) else {
+        let Ok(mut state) = dfa.start_state_forward(&mut cache, &input) else {
             return true;
         };
         for &b in prefix.as_bytes() {
-            state = dfa.next_state(state, b);
-            if dfa.is_dead_state(state) {
+            state = match dfa.next_state(&mut cache, state, b) {
+                Ok(s) => s,
+                Err(_) => return true,
+            };
+            if state.is_dead() {
                 return false;
+            }
+            if state.is_quit() {
+                return true;
             }
         }
         let mut seen = std::collections::HashSet::new();
@@ -659,16 +766,24 @@ impl ScopeGlob {
             if !seen.insert((s, r)) {
                 continue;
             }
-            if dfa.is_quit_state(s) {
+            if seen.len() > MATCH_BUDGET || s.is_quit() {
                 return true;
             }
-            if r.accepts() && dfa.is_match_state(dfa.next_eoi_state(s)) {
-                return true;
+            if r.accepts() {
+                match dfa.next_eoi_state(&mut cache, s) {
+                    Ok(eoi) if eoi.is_match() => return true,
+                    Ok(_) => {}
+                    Err(_) => return true,
+                }
             }
-            for b in 0..=255u8 {
+            // Only the bytes the rest's grammar allows.
+            for &b in REST_BYTES {
                 let Some(next_r) = r.next(b) else { continue };
-                let next = dfa.next_state(s, b);
-                if !dfa.is_dead_state(next) && !seen.contains(&(next, next_r)) {
+                let next = match dfa.next_state(&mut cache, s, b) {
+                    Ok(n) => n,
+                    Err(_) => return true,
+                };
+                if !next.is_dead() && !seen.contains(&(next, next_r)) {
                     todo.push((next, next_r));
                 }
             }
@@ -943,16 +1058,15 @@ mod tests {
         let tagged = ImageRef::parse("127.0.0.1:5000/team/app:v1").unwrap();
         for glob in [
             "127.0.0.1:5000/team/{app:v1,web:v1}",
-            "127.0.0.1:5000/team/app[:]v1",
             "127.0.0.1:5000/team/app?v1",
+            "127.0.0.1:5000/team/app*v1",
             "127.0.0.1:5000/team/app:{v1,v2}",
-            "127.0.0.1:5000/team/app:v[1/]",
+            "127.0.0.1:5000/team/app[!a-z]v1",
         ] {
             let scope = ScopeGlob::new(glob).unwrap();
             assert!(scope.matches(&pinned), "{glob}");
         }
         for glob in [
-            "127.0.0.1:5000/team/app[@]sha256:*",
             "127.0.0.1:5000/team/app?sha256:*",
             "127.0.0.1:5000/team/{app@sha256:*,web@sha256:*}",
         ] {
@@ -969,9 +1083,66 @@ mod tests {
             "{nginx,ghcr.io/x/y}",
             "[n]ginx",
             "[l]ibrary/nginx",
+            // Red team rt59: escapes and classes hiding a brace, digests in
+            // upper case, characters no tag holds.
+            "docker.io/{x\\},nginx,bitnami/redis}",
+            "docker.io/{[}]x,nginx,bitnami/redis}",
+            "127.0.0.1:5000/team/app[:]v1",
+            "127.0.0.1:5000/team/app@SHA256:*",
+            "127.0.0.1:5000/team/app@sha256:F579*",
+            "127.0.0.1:5000/team/app:v1!",
         ] {
             assert!(ScopeGlob::new(refused).is_err(), "{refused}");
         }
+        // A registry part that is a pattern is also read as a Docker Hub
+        // name; tag patterns on a short name load.
+        let hub = format!("docker.io/acme-prod/app@{d}");
+        assert!(ScopeGlob::new("acme-*/*")
+            .unwrap()
+            .matches(&ImageRef::parse("acme-prod/app:1").unwrap()));
+        assert!(ScopeGlob::new("acme-*/*")
+            .unwrap()
+            .matches(&ImageRef::parse(&hub).unwrap()));
+        for glob in [
+            "?ginx",
+            "?ginx:*",
+            "librar?/nginx",
+            "index.docker.i?/library/nginx",
+        ] {
+            let scope = ScopeGlob::new(glob).unwrap();
+            assert!(
+                scope.matches(&ImageRef::parse("nginx:1.25").unwrap()),
+                "{glob}"
+            );
+            assert!(
+                scope.matches(&ImageRef::parse(&format!("nginx@{d}")).unwrap()),
+                "{glob}"
+            );
+        }
+        for glob in [
+            "nginx:[0-9]*",
+            "nginx:1.2[45]",
+            "nginx:{1.25,1.26}",
+            "*:v[12]",
+        ] {
+            let scope = ScopeGlob::new(glob).unwrap();
+            assert!(
+                scope.matches(&ImageRef::parse(&format!("nginx@{d}")).unwrap()),
+                "{glob}"
+            );
+        }
+        // Pathological but valid: answered within the budget, as covered.
+        let hard = ScopeGlob::new("*a??????????????!x").err();
+        assert!(hard.is_some(), "`!` is no tag character");
+        let hard = ScopeGlob::new("*a????????????????b").unwrap();
+        let started = std::time::Instant::now();
+        for _ in 0..20 {
+            let _ =
+                hard.matches(&ImageRef::parse(&format!("127.0.0.1:5000/team/app:t1@{d}")).unwrap());
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        let sha = ScopeGlob::new(&format!("ghcr.io/acme/*:{}", "?".repeat(40))).unwrap();
+        assert!(sha.matches(&ImageRef::parse(&format!("ghcr.io/acme/app@{d}")).unwrap()));
         let scope = ScopeGlob::new("localhost:5000/team/*").unwrap();
         assert!(scope.matches(&ImageRef::parse("127.0.0.1:5000/team/x:v1").unwrap()));
         assert!(!scope.matches(&ImageRef::parse("127.0.0.2:5000/team/x:v1").unwrap()));
