@@ -469,17 +469,29 @@ fn check_glob_shape(glob: &str) -> Result<(), &'static str> {
     let last = glob.rsplit('/').next().unwrap_or(glob);
     let mut in_digest = false;
     let mut prev = ' ';
+    let mut depth = 0usize;
     for c in last.chars() {
         match c {
             '@' => in_digest = true,
-            ',' | '}' => in_digest = false,
+            // `,` separates alternatives only inside `{..}` (`app:v1,v2`
+            // would match no tag), and `{}` offers none.
+            ',' if depth == 0 => {
+                return Err("`,` outside `{..}` matches no tag: write `{v1,v2}` or one scope each")
+            }
+            '}' if prev == '{' => return Err("`{}` offers no alternative"),
+            '{' => depth += 1,
+            ',' => in_digest = false,
+            '}' => {
+                depth = depth.saturating_sub(1);
+                in_digest = false;
+            }
             c if in_digest && c.is_ascii_uppercase() => {
                 return Err("upper case in a digest matches no reference (digests are lower case)")
             }
             // `[!..]`, `[^..]`: a negated class.
             '!' | '^' if prev == '[' => {}
             c if c.is_ascii_alphanumeric()
-                || matches!(c, '_' | '.' | '-' | ':' | '*' | '?' | '[' | ']' | '{') => {}
+                || matches!(c, '_' | '.' | '-' | ':' | '*' | '?' | '[' | ']') => {}
             _ => return Err("a character no name, tag or digest holds: it would match no image"),
         }
         prev = c;
@@ -665,6 +677,10 @@ impl ScopeGlob {
                         .any(|d| h.is_match(d))
                     }) {
                         texts.push(format!("{DEFAULT_REGISTRY}/{rest}"));
+                        // `docker.i?/nginx`: an official image.
+                        if !rest.contains('/') {
+                            texts.push(format!("{DEFAULT_REGISTRY}/library/{rest}"));
+                        }
                     }
                 }
                 None => texts.push(format!("{DEFAULT_REGISTRY}/library/{trimmed}")),
@@ -1118,6 +1134,26 @@ mod tests {
                 scope.matches(&ImageRef::parse(&format!("nginx@{d}")).unwrap()),
                 "{glob}"
             );
+        }
+        // Red team rt60: a pattern registry and an official image; a `,`
+        // outside braces.
+        for glob in [
+            "docker.i?/nginx",
+            "*.docker.io/nginx",
+            "docker.i?/nginx:1.*",
+        ] {
+            let scope = ScopeGlob::new(glob).unwrap();
+            assert!(
+                scope.matches(&ImageRef::parse("nginx:1.25").unwrap()),
+                "{glob}"
+            );
+            assert!(
+                scope.matches(&ImageRef::parse(&format!("nginx@{d}")).unwrap()),
+                "{glob}"
+            );
+        }
+        for refused in ["ghcr.io/org/app:v1,v2", "ghcr.io/org/app:{}"] {
+            assert!(ScopeGlob::new(refused).is_err(), "{refused}");
         }
         for glob in [
             "nginx:[0-9]*",
