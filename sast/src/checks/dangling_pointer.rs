@@ -2477,10 +2477,7 @@ pub(crate) fn collect_field_ptrs(
     }
     impl<'a> Visit<'a> for Fields<'_> {
         fn visit_item_impl(&mut self, i: &'a syn::ItemImpl) {
-            let outer = self.self_ty.take();
-            if let syn::Type::Path(tp) = &*i.self_ty {
-                self.self_ty = tp.path.segments.last().map(|s| s.ident.to_string());
-            }
+            let outer = std::mem::replace(&mut self.self_ty, crate::engine::impl_type_name(i));
             syn::visit::visit_item_impl(self, i);
             self.self_ty = outer;
         }
@@ -2521,11 +2518,7 @@ pub(crate) fn collect_field_ptrs(
             syn::visit::visit_expr_assign(self, a);
         }
         fn visit_expr_struct(&mut self, e: &'a syn::ExprStruct) {
-            let ty = if e.path.is_ident("Self") {
-                self.self_ty.clone()
-            } else {
-                e.path.segments.last().map(|s| s.ident.to_string())
-            };
+            let ty = crate::engine::literal_type_name(e, self.self_ty.as_deref());
             if let Some(ty) = ty {
                 // Which variable each field is given, and which variable
                 // each field points into.

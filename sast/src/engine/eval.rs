@@ -354,13 +354,7 @@ impl FileAnalyzer<'_> {
         // caller's business).
         // Not a configuration the operator writes (`AppConfig`,
         // `Settings`), nor statistics the program reports.
-        let config_like = ident_words(&name).iter().any(|w| {
-            matches!(
-                w.as_str(),
-                "config" | "conf" | "cfg" | "settings" | "options" | "opts" | "args" | "stats"
-            )
-        });
-        if !config_like
+        if !crate::engine::is_config_like(&name)
             && self
                 .secret_debug_types
                 .contains_key(&format!("{name}{}", crate::checks::DESERIALIZE))

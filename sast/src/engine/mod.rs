@@ -1584,19 +1584,12 @@ impl<'a> FileAnalyzer<'a> {
         }
         impl<'ast> syn::visit::Visit<'ast> for Writes<'_, '_> {
             fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
-                let outer = self.self_ty.take();
-                if let syn::Type::Path(tp) = &*i.self_ty {
-                    self.self_ty = tp.path.segments.last().map(|s| s.ident.to_string());
-                }
+                let outer = std::mem::replace(&mut self.self_ty, impl_type_name(i));
                 syn::visit::visit_item_impl(self, i);
                 self.self_ty = outer;
             }
             fn visit_expr_struct(&mut self, e: &'ast syn::ExprStruct) {
-                let ty = if e.path.is_ident("Self") {
-                    self.self_ty.clone()
-                } else {
-                    e.path.segments.last().map(|s| s.ident.to_string())
-                };
+                let ty = literal_type_name(e, self.self_ty.as_deref());
                 if let Some(ty) = ty {
                     for field in &e.fields {
                         if let syn::Member::Named(name) = &field.member {
@@ -1743,10 +1736,7 @@ impl<'a> FileAnalyzer<'a> {
         }
         impl<'ast> syn::visit::Visit<'ast> for Fields<'_, '_> {
             fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
-                let outer = self.self_ty.take();
-                if let syn::Type::Path(tp) = &*i.self_ty {
-                    self.self_ty = tp.path.segments.last().map(|s| s.ident.to_string());
-                }
+                let outer = std::mem::replace(&mut self.self_ty, impl_type_name(i));
                 syn::visit::visit_item_impl(self, i);
                 self.self_ty = outer;
             }
@@ -2787,6 +2777,36 @@ fn is_static_str(ty: &syn::Type) -> bool {
             && matches!(&*r.elem, syn::Type::Path(p) if p.qself.is_none() && p.path.is_ident("str")))
 }
 
+/// The name of the type an `impl` block is for (`impl<T> Reader<T>`:
+/// `Reader`).
+pub(crate) fn impl_type_name(i: &syn::ItemImpl) -> Option<String> {
+    match &*i.self_ty {
+        syn::Type::Path(tp) => tp.path.segments.last().map(|s| s.ident.to_string()),
+        _ => None,
+    }
+}
+
+/// The type a struct literal builds (`Self { .. }` in an `impl`: that
+/// type).
+pub(crate) fn literal_type_name(e: &syn::ExprStruct, self_ty: Option<&str>) -> Option<String> {
+    if e.path.is_ident("Self") {
+        self_ty.map(str::to_string)
+    } else {
+        e.path.segments.last().map(|s| s.ident.to_string())
+    }
+}
+
+/// A type named like a program's own settings or statistics (`AppConfig`,
+/// `Settings`, `Stats`), which the operator writes, not an input.
+pub(crate) fn is_config_like(name: &str) -> bool {
+    ident_words(name).iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "config" | "conf" | "cfg" | "settings" | "options" | "opts" | "args" | "stats"
+        )
+    })
+}
+
 /// `read_exact`, `read_u32`, `read_u16s` (a helper of the file),
 /// `get_u8`, `get_i64_le` (`bytes::Buf`): bytes read from a stream, not
 /// `get_unchecked` or `read_unaligned`.
@@ -2861,13 +2881,7 @@ fn collect_input_types(file: &syn::File, out: &mut HashSet<String>) {
                     None => return,
                 }
             }
-            let config_like = ident_words(&name).iter().any(|w| {
-                matches!(
-                    w.as_str(),
-                    "config" | "conf" | "cfg" | "settings" | "options" | "opts" | "args" | "stats"
-                )
-            });
-            if config_like || !name.starts_with(|c: char| c.is_ascii_uppercase()) {
+            if is_config_like(&name) || !name.starts_with(|c: char| c.is_ascii_uppercase()) {
                 return;
             }
             let mut reads = Reads(false);
@@ -2896,10 +2910,7 @@ fn collect_input_types(file: &syn::File, out: &mut HashSet<String>) {
     }
     impl<'a> Visit<'a> for Fns<'_> {
         fn visit_item_impl(&mut self, i: &'a syn::ItemImpl) {
-            let outer = self.self_ty.take();
-            if let syn::Type::Path(tp) = &*i.self_ty {
-                self.self_ty = tp.path.segments.last().map(|s| s.ident.to_string());
-            }
+            let outer = std::mem::replace(&mut self.self_ty, impl_type_name(i));
             syn::visit::visit_item_impl(self, i);
             self.self_ty = outer;
         }
