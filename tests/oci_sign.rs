@@ -548,6 +548,22 @@ fn attestations_attach_to_images() {
         String::from_utf8_lossy(&admit.stdout),
         err(&admit)
     );
+    // Another spelling of the loopback registry is the same image, reached
+    // the same way as the webhook reaches it (red team rt59: the CLI gate
+    // refused `LOCALHOST:PORT/..` that the webhook admitted).
+    let port = registry.host.rsplit_once(':').unwrap().1;
+    let shouted = format!("LOCALHOST:{port}/demo/att:1");
+    let admit = tollgate(
+        &[
+            "verify",
+            &shouted,
+            "--policy",
+            "review-policy.yaml",
+            "--allow-insecure-registry",
+        ],
+        d,
+    );
+    assert_eq!(admit.status.code(), Some(0), "{shouted}: {}", err(&admit));
     let deny = tollgate(
         &[
             "verify",

@@ -101,7 +101,7 @@ fn is_loopback(registry: &str) -> bool {
         .unwrap_or(registry)
         .trim_start_matches('[')
         .trim_end_matches(']');
-    host == "localhost"
+    host.eq_ignore_ascii_case("localhost")
         || host
             .parse::<std::net::IpAddr>()
             .is_ok_and(|ip| ip.is_loopback())

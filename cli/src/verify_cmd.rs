@@ -135,11 +135,16 @@ pub fn evaluate(
         // A reference the normaliser refuses is an input error (exit 2),
         // before any connection, and never read as written: its spelling
         // could dodge a scope or a Rego rule.
-        let subject = tollgate_verifier::reference::ImageRef::parse(&args.target)
-            .map_err(|e| anyhow::anyhow!("{e}"))?
-            .subject();
-        let (digest, bundles) =
-            tollgate_attest::oci::attached_bundles(&args.target, &args.registry.options()?)?;
+        let reference = tollgate_verifier::reference::ImageRef::parse(&args.target)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let subject = reference.subject();
+        // The registry is reached by the canonical spelling too, as the
+        // webhook does (`LOCALHOST:5000/app` is `localhost:5000/app`): the
+        // two gates never disagree on one image.
+        let (digest, bundles) = tollgate_attest::oci::attached_bundles(
+            &reference.to_string(),
+            &args.registry.options()?,
+        )?;
         let inputs: Vec<gate::BundleInput> = bundles
             .into_iter()
             .enumerate()
