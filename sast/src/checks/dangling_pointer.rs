@@ -42,6 +42,7 @@ impl super::Check for Check {
         a.dropped_params = dropped_params(sig, block);
         a.grown_fields = grown_fields(sig, block);
         a.repointed_fields = repointed_fields(sig, block);
+        a.freed_fields = freed_fields(sig, block);
         let returns_ptr = matches!(&sig.output, syn::ReturnType::Type(_, t) if type_has_ptr(t));
         if !returns_ptr && !may_involve_pointers(a, sig, block) {
             return;
@@ -355,6 +356,7 @@ struct Walker<'w, 'f> {
     ret_dangling: Option<DanglingReturn>,
     /// (variable, line) pairs already reported.
     reported: HashSet<(String, usize)>,
+
     /// Pointers into a temporary (`let p = CString::new(s)?.as_ptr();`),
     /// with where the temporary was made: reported at their first use
     /// (where the memory is read; the temporary's line is in the
@@ -651,7 +653,12 @@ impl Walker<'_, '_> {
                         Expr::MethodCall(inner)
                             if matches!(
                                 inner.method.to_string().as_str(),
-                                "ok" | "unwrap" | "expect" | "unwrap_or_default"
+                                "ok" | "unwrap"
+                                    | "expect"
+                                    | "unwrap_or_default"
+                                    | "map_err"
+                                    | "context"
+                                    | "with_context"
                             ) && matches!(&*inner.receiver, Expr::Call(_)) =>
                         {
                             recv = &inner.receiver;
@@ -829,14 +836,25 @@ impl Walker<'_, '_> {
     }
 
     /// The fields of its receiver a method may move or free
-    /// (`Summary::grows_fields`).
-    fn grown_fields_of(&mut self, method: &str) -> (Vec<String>, Vec<(String, String)>) {
+    /// (`Summary::grows_fields`), points again (`repoints_fields`) and
+    /// frees (`frees_fields`).
+    #[allow(clippy::type_complexity)]
+    fn grown_fields_of(
+        &mut self,
+        method: &str,
+    ) -> (Vec<String>, Vec<(String, String)>, Vec<String>) {
         let (Some(a), Some(cx)) = (self.a.as_deref_mut(), self.cx) else {
             return Default::default();
         };
         a.summary_key(cx, method, true)
             .and_then(|key| a.summaries.get(&key))
-            .map(|s| (s.grows_fields.clone(), s.repoints_fields.clone()))
+            .map(|s| {
+                (
+                    s.grows_fields.clone(),
+                    s.repoints_fields.clone(),
+                    s.frees_fields.clone(),
+                )
+            })
             .unwrap_or_default()
     }
 
@@ -2088,7 +2106,13 @@ impl Walker<'_, '_> {
                 // `self.resync()` of one that points `self.cursor` into
                 // `self.data` again.
                 if let Some(recv) = &recv {
-                    let (fields, repointed) = self.grown_fields_of(&name);
+                    let (fields, repointed, freed) = self.grown_fields_of(&name);
+                    // `buf.release()` of a method that frees `self.data`.
+                    for field in freed {
+                        let p = format!("{recv}.{field}");
+                        self.ptr_fields.insert(p.clone());
+                        self.free_ptr(&p, m.span(), &format!(".{name}()"));
+                    }
                     for (ptr, buf) in repointed {
                         let ptr = format!("{recv}.{ptr}");
                         self.forget(&ptr);
@@ -2382,6 +2406,50 @@ fn repointed_fields(sig: &syn::Signature, block: &syn::Block) -> Vec<(String, St
     let mut r = Repoints(Vec::new());
     r.visit_block(block);
     r.0
+}
+
+/// The pointer fields of `self` a method frees (`libc::free(self.data as
+/// *mut c_void)`, `dealloc(self.ptr, layout)`) and never assigns, for
+/// [`crate::engine::summary::Summary::frees_fields`].
+fn freed_fields(sig: &syn::Signature, block: &syn::Block) -> Vec<String> {
+    if sig.receiver().is_none() || sig.ident == "drop" {
+        return Vec::new();
+    }
+    struct Frees {
+        freed: BTreeSet<String>,
+        assigned: BTreeSet<String>,
+    }
+    impl<'a> Visit<'a> for Frees {
+        fn visit_expr_call(&mut self, c: &'a syn::ExprCall) {
+            if let Expr::Path(p) = &*c.func {
+                if is_free(&segments(&p.path).join("::")) {
+                    if let Some(first) = c.args.first() {
+                        let mut e = peel_parens(first);
+                        while let Expr::Cast(cast) = e {
+                            e = peel_parens(&cast.expr);
+                        }
+                        if let Some(f) = self_field(e) {
+                            self.freed.insert(f);
+                        }
+                    }
+                }
+            }
+            syn::visit::visit_expr_call(self, c);
+        }
+        fn visit_expr_assign(&mut self, a: &'a syn::ExprAssign) {
+            if let Some(f) = self_field(&a.left) {
+                self.assigned.insert(f);
+            }
+            syn::visit::visit_expr_assign(self, a);
+        }
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    let mut f = Frees {
+        freed: BTreeSet::new(),
+        assigned: BTreeSet::new(),
+    };
+    f.visit_block(block);
+    f.freed.difference(&f.assigned).cloned().collect()
 }
 
 /// The fields of `self` a `&mut self` method may move or free, for

@@ -749,6 +749,8 @@ pub struct FileAnalyzer<'a> {
     pub(crate) grown_fields: Vec<String>,
     /// [`summary::Summary::repoints_fields`] of the function just analysed.
     pub(crate) repointed_fields: Vec<(String, String)>,
+    /// [`summary::Summary::frees_fields`] of the function just analysed.
+    pub(crate) freed_fields: Vec<String>,
     /// Pointer fields a type keeps into its own buffers, `Type` -> (the
     /// pointer field, the buffer field): `cursor` into `data` for
     /// `Reader { cursor: data.as_ptr(), data }` or `self.cursor =
@@ -1461,6 +1463,7 @@ impl<'a> FileAnalyzer<'a> {
             dropped_params: 0,
             grown_fields: Vec::new(),
             repointed_fields: Vec::new(),
+            freed_fields: Vec::new(),
             field_ptrs: HashMap::default(),
             owned_return: false,
             mentions: Default::default(),
@@ -2152,6 +2155,70 @@ impl<'a> FileAnalyzer<'a> {
             }
         }
         syn::visit::Visit::visit_file(&mut Consts(self), file);
+        // Then functions without parameters that return such bytes
+        // (`fn seal_key() -> [u8; 32] { *b".." }`, `b"..".to_vec()`): a
+        // call of one is the bytes (blind set j: four keys held so). Kept
+        // as `name()` beside the constants; a function of that name that
+        // returns anything else (another module's, a method) makes every
+        // call of the name unknown, as a constant's does.
+        struct Fns<'a, 'f>(&'a mut FileAnalyzer<'f>);
+        impl Fns<'_, '_> {
+            fn add(&mut self, sig: &syn::Signature, block: &syn::Block) {
+                let name = format!("{}()", sig.ident);
+                let tail = match block.stmts.as_slice() {
+                    [Stmt::Expr(e, None)]
+                        if sig.inputs.is_empty() && self.0.is_literal_material(e) =>
+                    {
+                        e
+                    }
+                    _ => {
+                        self.0.other_consts.insert(name);
+                        return;
+                    }
+                };
+                let at = start_of(tail.span());
+                self.0
+                    .literal_consts
+                    .entry(name)
+                    .and_modify(|old| {
+                        if *old != Some(at) {
+                            *old = None;
+                        }
+                    })
+                    .or_insert(Some(at));
+            }
+        }
+        impl<'ast> syn::visit::Visit<'ast> for Fns<'_, '_> {
+            fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+                self.add(&f.sig, &f.block);
+                syn::visit::visit_item_fn(self, f);
+            }
+            fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+                self.add(&f.sig, &f.block);
+                syn::visit::visit_impl_item_fn(self, f);
+            }
+            fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
+                if let Some(block) = &f.default {
+                    self.add(&f.sig, block);
+                } else {
+                    self.0.other_consts.insert(format!("{}()", f.sig.ident));
+                }
+                syn::visit::visit_trait_item_fn(self, f);
+            }
+        }
+        syn::visit::Visit::visit_file(&mut Fns(self), file);
+    }
+
+    /// The key [`Self::literal_consts`] gives a call of a function without
+    /// arguments (`seal_key()`, `Self::seal_key()`), if the call is one.
+    pub(crate) fn literal_fn_key(e: &Expr) -> Option<String> {
+        match peel(e) {
+            Expr::Call(c) if c.args.is_empty() => match &*c.func {
+                Expr::Path(p) if p.qself.is_none() => Some(format!("{}()", last_ident(&p.path))),
+                _ => None,
+            },
+            _ => None,
+        }
     }
 
     /// Is this expression fixed bytes written in the source (a literal, an
@@ -2192,9 +2259,14 @@ impl<'a> FileAnalyzer<'a> {
             {
                 self.is_literal_material(&m.receiver)
             }
-            // All-zero bytes (`unsafe { std::mem::zeroed() }`).
+            // All-zero bytes (`unsafe { std::mem::zeroed() }`), or a
+            // function of the file returning literal bytes.
             Expr::Call(c) if c.args.is_empty() => {
                 matches!(&*c.func, Expr::Path(p) if last_ident(&p.path) == "zeroed")
+                    || Self::literal_fn_key(e).is_some_and(|name| {
+                        self.literal_consts.contains_key(&name)
+                            && !self.other_consts.contains(&name)
+                    })
             }
             Expr::Unsafe(u) => match u.block.stmts.as_slice() {
                 [Stmt::Expr(e, None)] => self.is_literal_material(e),

@@ -106,6 +106,10 @@ pub(crate) struct Summary {
     /// `mem::take(&mut self.buf)`): a caller's pointers into them may
     /// dangle after the call.
     pub grows_fields: Vec<String>,
+    /// Pointer fields of `self` a method frees and does not assign again
+    /// (`fn release(&mut self) { libc::free(self.data as *mut _) }`): a
+    /// caller's `buf.data` is gone after `buf.release()`.
+    pub frees_fields: Vec<String>,
     /// Pointer fields a method points again into a buffer field of `self`
     /// (`self.cursor = self.data.as_ptr()`): valid after the call.
     pub repoints_fields: Vec<(String, String)>,
