@@ -432,6 +432,48 @@ fn policy_init_and_validate() {
     );
 }
 
+/// Red team rt71: `verify --policy FILE` judged an image outside the file's
+/// scope as if it were in it, where the webhook and `--policy DIR` apply
+/// `noMatch`. The registry (port 9, discard) is never asked.
+#[test]
+fn a_policy_file_scope_and_no_match_apply_as_in_a_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert!(Tollgate::new(d)
+        .args(["key", "generate", "--password-file", "/dev/stdin"])
+        .stdin("pw")
+        .run()
+        .status
+        .success());
+    let pem = std::fs::read_to_string(d.join("cosign.pub")).unwrap();
+    let indented: String = pem.lines().map(|l| format!("      {l}\n")).collect();
+    for (no_match, code) in [("deny", 1), ("allow", 0)] {
+        let file = format!("{no_match}.yaml");
+        std::fs::write(
+            d.join(&file),
+            format!("apiVersion: tollgate.dev/v1\nkind: Policy\nname: p\nnoMatch: {no_match}\nscope:\n  images: [\"127.0.0.1:9/acme/*\"]\nauthorities:\n  - name: k\n    key: |\n{indented}    allowUnlogged: true\n"),
+        )
+        .unwrap();
+        let out = Tollgate::new(d)
+            .args([
+                "verify",
+                "127.0.0.1:9/other/app:v1",
+                "--policy",
+                &file,
+                "--allow-insecure-registry",
+            ])
+            .run();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{file}: {stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(stdout.contains(&format!("noMatch: {no_match}")), "{stdout}");
+    }
+}
+
 /// A real ELF with cargo auditable's `.dep-v0` section (zlib JSON), added
 /// with binutils' objcopy.
 fn auditable_binary(dir: &Path, name: &str, smallvec: &str) -> PathBuf {

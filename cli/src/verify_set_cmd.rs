@@ -61,8 +61,11 @@ pub fn run(args: VerifyArgs) -> Result<u8> {
                 });
             }
         };
-        let (digest, bundles) =
-            tollgate_attest::oci::attached_bundles(&args.target, &args.registry.options()?)?;
+        // Reached by its canonical spelling, as the webhook does.
+        let (digest, bundles) = tollgate_attest::oci::attached_bundles(
+            &reference.to_string(),
+            &args.registry.options()?,
+        )?;
         let inputs = bundles
             .into_iter()
             .map(|b| {

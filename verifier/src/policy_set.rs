@@ -22,7 +22,7 @@
 //! so a reload can keep the previous set.
 
 use crate::policy::{NoMatch, Policy, Problem};
-use crate::reference::{ImageRef, ScopeGlob};
+use crate::reference::{ImageRef, ScopeGlob, ScopeSet, Spellings};
 use sha2::Digest;
 use std::path::{Path, PathBuf};
 
@@ -85,8 +85,10 @@ pub struct Entry {
     pub path: PathBuf,
     /// The policy.
     pub policy: Policy,
-    /// Its image scope, compiled.
+    /// Its image scope, glob by glob.
     pub globs: Vec<ScopeGlob>,
+    /// Its image scope, as one matcher.
+    pub scope: ScopeSet,
     /// SHA-256 of this policy's file (decisions are cached per policy text).
     pub hash: String,
 }
@@ -103,9 +105,10 @@ impl Entry {
         }
     }
 
-    /// Does the policy's image scope match (all images, when it lists none)?
-    pub fn matches_image(&self, image: &ImageRef) -> bool {
-        self.globs.is_empty() || self.globs.iter().any(|g| g.matches(image))
+    /// Does the policy's image scope match (all images, when it lists
+    /// none)? `spellings`: the image's ([`ImageRef::spellings`]).
+    pub fn matches_image(&self, image: &ImageRef, spellings: &Spellings) -> bool {
+        self.scope.matches(image, spellings)
     }
 }
 
@@ -157,6 +160,12 @@ fn load_file(path: &Path) -> Result<Entry, PolicySetError> {
                 message: e.to_string(),
             }])
         })?;
+    let scope = ScopeSet::new(&globs).map_err(|e| {
+        invalid(vec![Problem {
+            line: 1,
+            message: e.to_string(),
+        }])
+    })?;
     // The hash covers the files the policy reads too: a changed trusted
     // root is a new policy (a new generation, cached decisions dropped).
     let mut hasher = sha2::Sha256::new();
@@ -172,6 +181,7 @@ fn load_file(path: &Path) -> Result<Entry, PolicySetError> {
         path: path.to_path_buf(),
         policy,
         globs,
+        scope,
         hash: hex::encode(hasher.finalize()),
     })
 }
@@ -183,7 +193,32 @@ pub fn policy_files(dir: &Path) -> Result<Vec<PathBuf>, PolicySetError> {
     Ok(entries_of(dir)?.0)
 }
 
-/// A directory's policy files, and its other entries (`..` ones apart).
+/// An entry Kubernetes' atomic writer makes in a ConfigMap or Secret
+/// volume: `..data` (the symlink to the current files), `..data_tmp`
+/// (while it is swapped) and the timestamped directories
+/// (`..2026_11_29_05_37_34.1234567890`, Go's `os.MkdirTemp` of
+/// `..2006_01_02_15_04_05.`).
+fn is_volume_entry(name: &str) -> bool {
+    if name == "..data" || name == "..data_tmp" {
+        return true;
+    }
+    let Some(rest) = name.strip_prefix("..") else {
+        return false;
+    };
+    let Some((stamp, random)) = rest.split_once('.') else {
+        return false;
+    };
+    let parts: Vec<&str> = stamp.split('_').collect();
+    parts.len() == 6
+        && parts[0].len() == 4
+        && parts[1..].iter().all(|p| p.len() == 2)
+        && parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_digit()))
+        && !random.is_empty()
+        && random.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A directory's policy files, and its other entries (Kubernetes' volume
+/// entries apart).
 fn entries_of(dir: &Path) -> Result<(Vec<PathBuf>, Vec<PathBuf>), PolicySetError> {
     let mut files = Vec::new();
     let mut others = Vec::new();
@@ -193,8 +228,9 @@ fn entries_of(dir: &Path) -> Result<(Vec<PathBuf>, Vec<PathBuf>), PolicySetError
         let name = name.to_string_lossy();
         // Kubernetes' own entries of a ConfigMap volume (`..data`,
         // `..2026_11_29_..`); a key may start with one `.`, and is read
-        // like any other entry.
-        if name.starts_with("..") {
+        // like any other entry, as is any other name starting with `..`
+        // (red team rt71: `..b.yaml` was skipped in silence).
+        if is_volume_entry(&name) {
             continue;
         }
         let path = entry.path();
@@ -284,12 +320,14 @@ impl PolicySet {
                 .iter()
                 .map(|g| ScopeGlob::new(g))
                 .collect::<Result<Vec<_>, _>>()?;
+            let scope = ScopeSet::new(&globs)?;
             let hash = hex::encode(sha2::Sha256::digest(text.as_bytes()));
             hasher.update(hash.as_bytes());
             entries.push(Entry {
                 path: PathBuf::from(format!("{}.yaml", policy.name)),
                 policy,
                 globs,
+                scope,
                 hash,
             });
         }
@@ -318,10 +356,11 @@ impl PolicySet {
         if covering.is_empty() {
             return Selection::NotCovered;
         }
+        let spellings = image.spellings();
         let matching: Vec<&Entry> = covering
             .iter()
             .copied()
-            .filter(|e| e.matches_image(image))
+            .filter(|e| e.matches_image(image, &spellings))
             .collect();
         if !matching.is_empty() {
             return Selection::Policies(matching);
@@ -470,6 +509,22 @@ mod tests {
         let e = PolicySet::load(d).unwrap_err().to_string();
         assert!(e.contains(".c.yaml"), "{e}");
         std::fs::remove_file(d.join(".c.yaml")).unwrap();
+        // Red team rt71: only Kubernetes' own `..` names are skipped.
+        std::fs::write(d.join("..b.yaml"), policy("z", "")).unwrap();
+        assert_eq!(PolicySet::load(d).unwrap().names(), ["z", "a", "b"]);
+        std::fs::remove_file(d.join("..b.yaml")).unwrap();
+        for name in ["..x", "..data2", "..2026_11_29_05_37_34.x"] {
+            std::fs::create_dir(d.join(name)).unwrap();
+            let e = PolicySet::load(d).unwrap_err().to_string();
+            assert!(e.contains(name), "{name}: {e}");
+            std::fs::remove_dir(d.join(name)).unwrap();
+        }
+        std::fs::create_dir(d.join("..2026_11_29_05_37_34.1234567890")).unwrap();
+        std::fs::write(
+            d.join("..2026_11_29_05_37_34.1234567890/c.yaml"),
+            "garbage: [",
+        )
+        .unwrap();
         std::fs::create_dir(d.join("..data")).unwrap();
         std::fs::write(d.join("..data/c.yaml"), "garbage: [").unwrap();
         let s = PolicySet::load(d).unwrap();
