@@ -895,10 +895,7 @@ fn configmap_swap(dir: &Path, version: &str, files: &[(&str, &str)]) {
     // The kubelet's name for it: `..` and a timestamp, then Go's
     // `os.MkdirTemp` digits (anything else starting with `..` is read as
     // an entry of the directory).
-    let digits: String = version
-        .bytes()
-        .map(|b| format!("{:03}", b))
-        .collect();
+    let digits: String = version.bytes().map(|b| format!("{:03}", b)).collect();
     let version = format!("2026_11_29_05_37_34.{digits}");
     let version = version.as_str();
     let data = dir.join(format!("..{version}"));

@@ -140,7 +140,19 @@ impl Collector {
             }
             // Glob imports cannot be resolved without the imported module's
             // contents; names behind them stay unresolved.
-            syn::UseTree::Glob(_) => {}
+            // `use salvo::prelude::*;`: a web framework's request type
+            // is what a handler's `Request` names (unless the file
+            // imports another by name).
+            syn::UseTree::Glob(_) => {
+                if let Some(krate) = prefix.first() {
+                    if crate::patterns::WEB_CRATES.contains(&krate.as_str()) {
+                        self.imports
+                            .names
+                            .entry("Request".to_string())
+                            .or_insert_with(|| format!("{krate}::Request"));
+                    }
+                }
+            }
         }
     }
 }

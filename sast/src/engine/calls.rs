@@ -831,6 +831,17 @@ impl FileAnalyzer<'_> {
                     t
                 }
             }
+            // The server's own state a request carries (tide's
+            // `req.state()`, actix's `req.app_data::<T>()`), not the
+            // client's data.
+            "state" | "app_data"
+                if m.args.is_empty()
+                    && self.receiver_type(cx, &m.receiver).is_some_and(|t| {
+                        t.split('<').next().unwrap_or("").ends_with("Request")
+                    }) =>
+            {
+                Taint::CLEAN
+            }
             // `routes.get(&req.service)`: a lookup in one of the
             // application's maps returns its value, not the key it was
             // given (an allow-list keyed by request data).

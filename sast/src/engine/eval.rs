@@ -340,7 +340,9 @@ impl FileAnalyzer<'_> {
             let taint = cx.add_source("a network connection (`TcpStream`)", line);
             return (Some(resolved), taint);
         }
-        if any_ends_with(&resolved, REQUEST_TYPES)
+        // A framework's own request type (`salvo::Request`,
+        // `poem::Request`, `tide::Request<State>`, `rocket::Request`).
+        if (any_ends_with(&resolved, REQUEST_TYPES) || (name == "Request" && from_web_crate))
             && (from_web_crate
                 || resolved.starts_with("hyper::")
                 || resolved.starts_with("http::")
