@@ -688,8 +688,19 @@ impl Policy {
                 }
             }
         }
+        let mut globs = Vec::new();
         for g in &self.scope.images {
-            if let Err(e) = crate::reference::ScopeGlob::new(g) {
+            match crate::reference::ScopeGlob::new(g) {
+                Ok(glob) => globs.push(glob),
+                Err(e) => out.push(Problem {
+                    line: 1,
+                    message: e.to_string(),
+                }),
+            }
+        }
+        // All of them as one matcher, as a server loads them.
+        if globs.len() == self.scope.images.len() {
+            if let Err(e) = crate::reference::ScopeSet::new(&globs) {
                 out.push(Problem {
                     line: 1,
                     message: e.to_string(),

@@ -198,9 +198,18 @@ pub fn policy_files(dir: &Path) -> Result<Vec<PathBuf>, PolicySetError> {
 /// (while it is swapped) and the timestamped directories
 /// (`..2026_11_29_05_37_34.1234567890`, Go's `os.MkdirTemp` of
 /// `..2006_01_02_15_04_05.`).
-fn is_volume_entry(name: &str) -> bool {
+fn is_volume_entry(path: &Path, name: &str) -> bool {
+    // `..data` and `..data_tmp` are symlinks, the timestamped entries
+    // directories (red team rt72: a regular file `..data`, or a real
+    // directory of that name, was skipped).
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return false;
+    };
     if name == "..data" || name == "..data_tmp" {
-        return true;
+        return meta.file_type().is_symlink();
+    }
+    if !meta.is_dir() {
+        return false;
     }
     let Some(rest) = name.strip_prefix("..") else {
         return false;
@@ -209,10 +218,18 @@ fn is_volume_entry(name: &str) -> bool {
         return false;
     };
     let parts: Vec<&str> = stamp.split('_').collect();
+    let number = |p: &str| p.parse::<u32>().ok();
+    let in_range =
+        |i: usize, lo: u32, hi: u32| number(parts[i]).is_some_and(|n| (lo..=hi).contains(&n));
     parts.len() == 6
         && parts[0].len() == 4
         && parts[1..].iter().all(|p| p.len() == 2)
         && parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_digit()))
+        && in_range(1, 1, 12)
+        && in_range(2, 1, 31)
+        && in_range(3, 0, 23)
+        && in_range(4, 0, 59)
+        && in_range(5, 0, 60)
         && !random.is_empty()
         && random.bytes().all(|b| b.is_ascii_digit())
 }
@@ -230,7 +247,7 @@ fn entries_of(dir: &Path) -> Result<(Vec<PathBuf>, Vec<PathBuf>), PolicySetError
         // `..2026_11_29_..`); a key may start with one `.`, and is read
         // like any other entry, as is any other name starting with `..`
         // (red team rt71: `..b.yaml` was skipped in silence).
-        if is_volume_entry(&name) {
+        if is_volume_entry(&entry.path(), &name) {
             continue;
         }
         let path = entry.path();
@@ -513,20 +530,31 @@ mod tests {
         std::fs::write(d.join("..b.yaml"), policy("z", "")).unwrap();
         assert_eq!(PolicySet::load(d).unwrap().names(), ["z", "a", "b"]);
         std::fs::remove_file(d.join("..b.yaml")).unwrap();
-        for name in ["..x", "..data2", "..2026_11_29_05_37_34.x"] {
+        for name in [
+            "..x",
+            "..data2",
+            "..2026_11_29_05_37_34.x",
+            "..2024_99_99_99_99_99.1",
+            // Red team rt72: the kubelet's `..data` is a symlink.
+            "..data",
+        ] {
             std::fs::create_dir(d.join(name)).unwrap();
             let e = PolicySet::load(d).unwrap_err().to_string();
             assert!(e.contains(name), "{name}: {e}");
             std::fs::remove_dir(d.join(name)).unwrap();
         }
+        // A timestamped entry is a directory.
+        std::fs::write(d.join("..2024_05_06_07_08_09.123456789"), "kind: [").unwrap();
+        let e = PolicySet::load(d).unwrap_err().to_string();
+        assert!(e.contains("..2024_05_06_07_08_09.123456789"), "{e}");
+        std::fs::remove_file(d.join("..2024_05_06_07_08_09.123456789")).unwrap();
         std::fs::create_dir(d.join("..2026_11_29_05_37_34.1234567890")).unwrap();
         std::fs::write(
             d.join("..2026_11_29_05_37_34.1234567890/c.yaml"),
             "garbage: [",
         )
         .unwrap();
-        std::fs::create_dir(d.join("..data")).unwrap();
-        std::fs::write(d.join("..data/c.yaml"), "garbage: [").unwrap();
+        std::os::unix::fs::symlink("..2026_11_29_05_37_34.1234567890", d.join("..data")).unwrap();
         let s = PolicySet::load(d).unwrap();
         assert_eq!(s.names(), ["a", "b"]);
         let before = s.hash.clone();

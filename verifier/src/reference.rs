@@ -462,6 +462,12 @@ pub fn normalise_glob(glob: &str) -> String {
 ///   (`[A-Za-z0-9_.-]`, `:`, `@`) and glob syntax, and no upper case after
 ///   `@` (digests are lower case).
 fn check_glob_shape(glob: &str) -> Result<(), &'static str> {
+    if glob.matches('?').count() > MAX_QUESTION_MARKS {
+        return Err("more than 16 `?`: write `*` (a scope selects more images, never fewer)");
+    }
+    if glob.matches('*').count() > MAX_STARS {
+        return Err("more than 16 `*`");
+    }
     let mut depth = 0usize;
     let mut chars = glob.chars();
     while let Some(c) = chars.next() {
@@ -536,6 +542,17 @@ fn check_glob_shape(glob: &str) -> Result<(), &'static str> {
     }
     Ok(())
 }
+
+/// Most globs one policy's scope may list: all of them are one matcher,
+/// and a lazy DFA of thousands of globs needs more than its cache (red
+/// team rt72: 1,984 globs validated, then no server could load them).
+pub const MAX_SCOPE_GLOBS: usize = 256;
+/// Most `?` in one glob: after a `*`, each doubles the states a DFA may
+/// need (`*a` and 40 `?` put a review at 12 s and 3 GB beside ordinary
+/// globs; red team rt72).
+const MAX_QUESTION_MARKS: usize = 16;
+/// Most `*` in one glob.
+const MAX_STARS: usize = 16;
 
 /// A scope glob that does not compile, or names a registry host in a
 /// spelling that references may not use (so it could never match).
@@ -813,6 +830,14 @@ impl ScopeSet {
         if globs.is_empty() {
             return Ok(ScopeSet { matcher: None });
         }
+        if globs.len() > MAX_SCOPE_GLOBS {
+            return Err(ScopeGlobError {
+                written: format!("{} globs", globs.len()),
+                reason: format!(
+                    "a scope lists at most {MAX_SCOPE_GLOBS} images: split it into several policies"
+                ),
+            });
+        }
         let readings: Vec<&globset::Glob> = globs.iter().flat_map(|g| g.readings.iter()).collect();
         let matcher = Matcher::new(&readings).map_err(|reason| ScopeGlobError {
             written: globs
@@ -936,6 +961,15 @@ impl ScopeGlob {
                 }
                 None => texts.push(format!("{DEFAULT_REGISTRY}/library/{trimmed}")),
                 _ => {}
+            }
+        }
+        // A written registry host, in its one spelling, before the rest
+        // as written (`Docker.io/bitnami*` is `docker.io/bitnami*` too, not
+        // only `docker.io/library/bitnami*`; red team rt72).
+        if let Some((first, rest)) = trimmed.split_once('/') {
+            if !has_glob_meta(first) && is_registry(first) {
+                let host = canonical_host(first).unwrap_or_else(|_| normalise_registry(first));
+                texts.push(format!("{}/{rest}", normalise_registry(&host)));
             }
         }
         // And the glob as written, matched against every spelling of an
@@ -1213,6 +1247,14 @@ mod tests {
             ("127.0.0.1:*/*", &["localhost/app:v1", "127.0.0.1/app:v1"]),
             ("*:*/*", &["ghcr.io/acme/app:v1", "nginx"]),
             ("index.docker.io*library/nginx:1", &["index.docker.io/library/nginx:1", "nginx:1"]),
+            // Red team rt72: an upper-case Docker Hub host before a
+            // one-segment pattern.
+            ("Docker.io/bitnami*", &["docker.io/bitnami/nginx:1.25", "bitnami/nginx:1"]),
+            ("DOCKER.IO/acme-*", &["acme-prod/app:1"]),
+            ("DOCKER.IO/ac?e*", &["acme/app"]),
+            ("Registry-1.Docker.IO/acme*", &["acme/app"]),
+            ("INDEX.DOCKER.IO/l*", &["nginx", "docker.io/library/redis"]),
+            ("DOCKER.IO/library*:*", &["redis"]),
             ("ind*ibrary/*", &["nginx:1", "docker.io/library/nginx@sha256:0000000000000000000000000000000000000000000000000000000000000000"]),
         ];
         for (glob, images) in cases {
@@ -1402,8 +1444,15 @@ mod tests {
                 hard.matches(&ImageRef::parse(&format!("127.0.0.1:5000/team/app:t1@{d}")).unwrap());
         }
         assert!(started.elapsed() < std::time::Duration::from_secs(5));
-        let sha = ScopeGlob::new(&format!("ghcr.io/acme/*:{}", "?".repeat(40))).unwrap();
-        assert!(sha.matches(&ImageRef::parse(&format!("ghcr.io/acme/app@{d}")).unwrap()));
+        // Red team rt72: a long run of `?` is refused (each after a `*`
+        // doubles a DFA's states), as are more globs than one matcher holds.
+        assert!(ScopeGlob::new(&format!("ghcr.io/acme/*:{}", "?".repeat(40))).is_err());
+        assert!(ScopeGlob::new(&format!("*a{}", "?".repeat(17))).is_err());
+        let many: Vec<ScopeGlob> = (0..=MAX_SCOPE_GLOBS)
+            .map(|i| ScopeGlob::new(&format!("ghcr.io/team{i}/*")).unwrap())
+            .collect();
+        assert!(ScopeSet::new(&many).is_err());
+        assert!(ScopeSet::new(&many[..MAX_SCOPE_GLOBS]).is_ok());
         let scope = ScopeGlob::new("localhost:5000/team/*").unwrap();
         assert!(scope.matches(&ImageRef::parse("127.0.0.1:5000/team/x:v1").unwrap()));
         assert!(!scope.matches(&ImageRef::parse("127.0.0.2:5000/team/x:v1").unwrap()));
