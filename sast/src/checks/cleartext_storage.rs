@@ -287,7 +287,17 @@ impl super::Check for Check {
                 .iter()
                 .any(|w| recv.contains(w))
         });
-        if kv && m.expr.args.len() >= 2 {
+        // sled: `self.db.insert(user, token)` on a `sled::Db` or `Tree`.
+        let sled = || {
+            m.name == "insert"
+                && (a
+                    .field_receiver_types(cx, &m.expr.receiver)
+                    .iter()
+                    .any(|t| t.starts_with("sled::"))
+                    || a.receiver_type(cx, &m.expr.receiver)
+                        .is_some_and(|t| t.starts_with("sled::")))
+        };
+        if (kv || sled()) && m.expr.args.len() >= 2 {
             if let Some(secret) = m
                 .expr
                 .args
@@ -383,7 +393,16 @@ fn text_token(cx: &FnCx, e: &Expr) -> Option<String> {
             "token" | "credential" | "credentials" | "auth" | "session" | "login" | "secret"
         )
     });
-    if !credential_fn {
+    // Or a method of a type named so (`TokenCache::put(user, token)`).
+    let credential_type = cx.self_ty.as_deref().is_some_and(|t| {
+        ident_words(t).iter().any(|w| {
+            matches!(
+                w.as_str(),
+                "token" | "tokens" | "credential" | "credentials" | "session" | "sessions"
+            )
+        })
+    });
+    if !credential_fn && !credential_type {
         return None;
     }
     let mut e = peel(e);

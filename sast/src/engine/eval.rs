@@ -730,6 +730,13 @@ impl FileAnalyzer<'_> {
                         "Stderr"
                     };
                     var.ty = Some(format!("std::io::{stream}"));
+                } else if (path_ends_with(&callee, "BufWriter::new")
+                    || path_ends_with(&callee, "LineWriter::new"))
+                    && c.args.len() == 1
+                {
+                    // `BufWriter::new(File::create(path)?)`: what is written
+                    // to it goes to the file (or stream) it wraps.
+                    var.ty = self.receiver_type(cx, peel(&c.args[0]));
                 } else if path_ends_with(&callee, "Vec::with_capacity") && methods.is_empty() {
                     var.fresh_capacity = true;
                     var.ty = Some("Vec".into());
