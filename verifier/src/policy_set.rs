@@ -373,11 +373,15 @@ impl PolicySet {
         if covering.is_empty() {
             return Selection::NotCovered;
         }
-        let spellings = image.spellings();
+        // Spelt out only when some covering policy scopes images.
+        let mut spellings = None;
         let matching: Vec<&Entry> = covering
             .iter()
             .copied()
-            .filter(|e| e.matches_image(image, &spellings))
+            .filter(|e| {
+                e.scope.is_all()
+                    || e.matches_image(image, spellings.get_or_insert_with(|| image.spellings()))
+            })
             .collect();
         if !matching.is_empty() {
             return Selection::Policies(matching);

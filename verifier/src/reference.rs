@@ -852,6 +852,11 @@ impl ScopeSet {
         })
     }
 
+    /// Does the scope list no globs (every image is in it)?
+    pub fn is_all(&self) -> bool {
+        self.matcher.is_none()
+    }
+
     /// Is the image in scope (in any of its spellings)?
     pub fn matches(&self, image: &ImageRef, spellings: &Spellings) -> bool {
         self.matcher
