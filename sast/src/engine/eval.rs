@@ -153,7 +153,12 @@ impl FileAnalyzer<'_> {
                                 ) || cx
                                     .self_ty
                                     .as_deref()
-                                    .is_some_and(crate::patterns::is_credential_context)) =>
+                                    .is_some_and(crate::patterns::is_credential_context)
+                                    // Beside the HTTP client that presents
+                                    // it (`fetch(agent: &ureq::Agent, url,
+                                    // token: &str)`), as in a struct.
+                                    || sig.inputs.iter().any(|i| matches!(i,
+                                        syn::FnArg::Typed(t) if self.is_http_client_type(&t.ty)))) =>
                         {
                             Some(pi.ident.to_string())
                         }

@@ -1631,6 +1631,22 @@ impl<'a> FileAnalyzer<'a> {
         );
     }
 
+    /// An HTTP client's type (`reqwest::Client`, `&ureq::Agent`,
+    /// `Arc<HttpClient>`), not another crate's `Client` (`tower_lsp`'s).
+    pub(crate) fn is_http_client_type(&self, ty: &syn::Type) -> bool {
+        matches!(peel_wrappers(ty), syn::Type::Path(tp) if {
+            let ty = self.imports.resolve(&tp.path);
+            let last = crate::patterns::last_segment(&ty);
+            let krate = ty.split("::").next().unwrap_or("");
+            last == "HttpClient"
+                || (matches!(last, "Client" | "Agent" | "ClientWithMiddleware" | "Session")
+                    && matches!(
+                        krate,
+                        "reqwest" | "hyper" | "hyper_util" | "ureq" | "isahc" | "surf" | "awc" | "attohttpc" | "reqwest_middleware"
+                    ))
+        })
+    }
+
     /// [`Self::field_types`] and [`Self::static_str_fields`] of (a chunk of)
     /// the file.
     fn collect_field_types(&mut self, file: &syn::File) {
@@ -1645,17 +1661,7 @@ impl<'a> FileAnalyzer<'a> {
                 let identified = s.fields.iter().any(|f| {
                     // Or beside the client that presents it.
                     // (An HTTP client's crate, not `tower_lsp::Client`.)
-                    let client = matches!(peel_wrappers(&f.ty), syn::Type::Path(tp) if {
-                        let ty = self.a.imports.resolve(&tp.path);
-                        let last = crate::patterns::last_segment(&ty);
-                        let krate = ty.split("::").next().unwrap_or("");
-                        last == "HttpClient"
-                            || (matches!(last, "Client" | "Agent" | "ClientWithMiddleware")
-                                && matches!(
-                                    krate,
-                                    "reqwest" | "hyper" | "hyper_util" | "ureq" | "isahc" | "surf" | "awc" | "attohttpc" | "reqwest_middleware"
-                                ))
-                    });
+                    let client = self.a.is_http_client_type(&f.ty);
                     client
                         || f.ident.as_ref().is_some_and(|i| {
                             matches!(
