@@ -118,6 +118,8 @@ pub const EXTRACTOR_TYPES: &[&str] = &[
     "Form",
     "RawQuery",
     "Multipart",
+    // warp's `multipart::form()` (a part's `filename()` is the client's).
+    "FormData",
     "RawForm",
     "TypedHeader",
     "Bytes",
