@@ -193,6 +193,9 @@ pub fn policy_files(dir: &Path) -> Result<Vec<PathBuf>, PolicySetError> {
     Ok(entries_of(dir)?.0)
 }
 
+/// Most scope globs all the policies of a set list together.
+pub const MAX_SET_GLOBS: usize = 1024;
+
 /// An entry Kubernetes' atomic writer makes in a ConfigMap or Secret
 /// volume: `..data` (the symlink to the current files), `..data_tmp`
 /// (while it is swapped) and the timestamped directories
@@ -218,20 +221,31 @@ fn is_volume_entry(path: &Path, name: &str) -> bool {
         return false;
     };
     let parts: Vec<&str> = stamp.split('_').collect();
-    let number = |p: &str| p.parse::<u32>().ok();
-    let in_range =
-        |i: usize, lo: u32, hi: u32| number(parts[i]).is_some_and(|n| (lo..=hi).contains(&n));
-    parts.len() == 6
+    let shaped = parts.len() == 6
         && parts[0].len() == 4
         && parts[1..].iter().all(|p| p.len() == 2)
         && parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_digit()))
-        && in_range(1, 1, 12)
-        && in_range(2, 1, 31)
-        && in_range(3, 0, 23)
-        && in_range(4, 0, 59)
-        && in_range(5, 0, 60)
         && !random.is_empty()
-        && random.bytes().all(|b| b.is_ascii_digit())
+        && random.bytes().all(|b| b.is_ascii_digit());
+    if !shaped {
+        return false;
+    }
+    let n = |i: usize| parts[i].parse::<u8>().unwrap_or(u8::MAX);
+    // A time that was (red team rt73: `..2025_02_29_..` passed a
+    // day-of-month check), in a directory the kubelet writes: with its
+    // `..data` link beside it.
+    let year = parts[0].parse::<i32>().unwrap_or(0);
+    let date = time::Month::try_from(n(1))
+        .ok()
+        .and_then(|m| time::Date::from_calendar_date(year, m, n(2)).ok());
+    let real = (1970..=9999).contains(&year)
+        && date.is_some()
+        && time::Time::from_hms(n(3), n(4), n(5)).is_ok();
+    let linked = path
+        .parent()
+        .and_then(|dir| std::fs::symlink_metadata(dir.join("..data")).ok())
+        .is_some_and(|m| m.file_type().is_symlink());
+    real && linked
 }
 
 /// A directory's policy files, and its other entries (Kubernetes' volume
@@ -282,8 +296,21 @@ impl PolicySet {
         };
         let mut entries: Vec<Entry> = Vec::new();
         let mut hasher = sha2::Sha256::new();
+        let mut globs = 0usize;
         for f in files {
             let entry = load_file(&f)?;
+            globs += entry.globs.len();
+            if globs > MAX_SET_GLOBS {
+                return Err(PolicySetError::Invalid {
+                    path: f,
+                    problems: vec![Problem {
+                        line: 1,
+                        message: format!(
+                            "the policies list more than {MAX_SET_GLOBS} image scope globs together: one server holds them all in memory (red team rt73: 40 files of 256 long globs took 1.1 GB)"
+                        ),
+                    }],
+                });
+            }
             if let Some(other) = entries.iter().find(|e| e.policy.name == entry.policy.name) {
                 return Err(PolicySetError::DuplicateName {
                     name: entry.policy.name.clone(),
@@ -539,6 +566,13 @@ mod tests {
             "..data2",
             "..2026_11_29_05_37_34.x",
             "..2024_99_99_99_99_99.1",
+            // Red team rt73: a date that never was, and one with no
+            // `..data` beside it.
+            "..2025_02_29_06_49_30.1",
+            "..2026_04_31_06_49_30.1",
+            "..2026_11_29_06_49_60.1",
+            "..0000_01_01_00_00_00.1",
+            "..2026_11_29_05_37_34.1234567890",
             // Red team rt72: the kubelet's `..data` is a symlink.
             "..data",
         ] {
@@ -570,6 +604,25 @@ mod tests {
         assert!(e.contains("two policies are named `a`"), "{e}");
         std::fs::remove_file(d.join("c.yaml")).unwrap();
         assert_eq!(PolicySet::load(d).unwrap().hash, before);
+        // Red team rt73: the globs of all the files together are bounded.
+        let many = tempfile::tempdir().unwrap();
+        for i in 0..5 {
+            let globs: Vec<String> = (0..256)
+                .map(|g| format!("\"ghcr.io/f{i}/g{g}*\""))
+                .collect();
+            std::fs::write(
+                many.path().join(format!("p{i}.yaml")),
+                policy(
+                    &format!("p{i}"),
+                    &format!("scope:\n  images: [{}]\n", globs.join(", ")),
+                ),
+            )
+            .unwrap();
+        }
+        let e = PolicySet::load(many.path()).unwrap_err().to_string();
+        assert!(e.contains("more than 1024"), "{e}");
+        std::fs::remove_file(many.path().join("p4.yaml")).unwrap();
+        assert!(PolicySet::load(many.path()).is_ok());
         // One file works as before.
         assert_eq!(PolicySet::load(&d.join("a.yaml")).unwrap().names(), ["a"]);
     }
