@@ -276,7 +276,46 @@ fn entries_of(dir: &Path) -> Result<(Vec<PathBuf>, Vec<PathBuf>), PolicySetError
     }
     files.sort();
     others.sort();
+    check_volume_data(dir)?;
     Ok((files, others))
+}
+
+/// A ConfigMap volume's current data (`..data`, skipped with the other
+/// kubelet entries) must be what the directory's own entries show: the
+/// link names a timestamped directory beside it, and each of that
+/// directory's entries has an entry of its name at the top (the
+/// kubelet's `name -> ..data/name` link), which is read or refused like
+/// any other. Red team rt74: a policy placed in the current data with no
+/// link, or a `..data` pointing elsewhere, was skipped in silence. (Older
+/// timestamped directories are earlier generations, which the kubelet
+/// removes after a swap.)
+fn check_volume_data(dir: &Path) -> Result<(), PolicySetError> {
+    let link = dir.join("..data");
+    let Ok(meta) = std::fs::symlink_metadata(&link) else {
+        return Ok(());
+    };
+    if !meta.file_type().is_symlink() {
+        // Not skipped either: reported as an entry no policy reads.
+        return Ok(());
+    }
+    let unread = || PolicySetError::NotAPolicyFile { path: link.clone() };
+    let target = std::fs::read_link(&link).map_err(|e| PolicySetError::io(&link, e))?;
+    let name = match target.to_str() {
+        Some(n) if !n.contains('/') && n.starts_with("..") => n.to_string(),
+        _ => return Err(unread()),
+    };
+    let data = dir.join(&name);
+    if !is_volume_entry(&data, &name) {
+        return Err(unread());
+    }
+    for entry in std::fs::read_dir(&data).map_err(|e| PolicySetError::io(&data, e))? {
+        let entry = entry.map_err(|e| PolicySetError::io(&data, e))?;
+        let top = dir.join(entry.file_name());
+        if std::fs::symlink_metadata(&top).is_err() {
+            return Err(PolicySetError::NotAPolicyFile { path: entry.path() });
+        }
+    }
+    Ok(())
 }
 
 impl PolicySet {
@@ -592,6 +631,19 @@ mod tests {
             "garbage: [",
         )
         .unwrap();
+        std::os::unix::fs::symlink("..2026_11_29_05_37_34.1234567890", d.join("..data")).unwrap();
+        // Red team rt74: the current data's files all have a link at the
+        // top, and `..data` names a timestamped directory beside it.
+        let e = PolicySet::load(d).unwrap_err().to_string();
+        assert!(e.contains("c.yaml"), "{e}");
+        std::fs::remove_file(d.join("..2026_11_29_05_37_34.1234567890/c.yaml")).unwrap();
+        std::fs::remove_file(d.join("..data")).unwrap();
+        for target in ["/tmp", "..nowhere", "..2026_11_29_05_37_35.1"] {
+            std::os::unix::fs::symlink(target, d.join("..data")).unwrap();
+            let e = PolicySet::load(d).unwrap_err().to_string();
+            assert!(e.contains("..data"), "{target}: {e}");
+            std::fs::remove_file(d.join("..data")).unwrap();
+        }
         std::os::unix::fs::symlink("..2026_11_29_05_37_34.1234567890", d.join("..data")).unwrap();
         let s = PolicySet::load(d).unwrap();
         assert_eq!(s.names(), ["a", "b"]);
