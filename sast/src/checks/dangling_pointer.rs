@@ -41,10 +41,17 @@ impl super::Check for Check {
         a.grown_params = grown_params(sig, block);
         a.dropped_params = dropped_params(sig, block);
         a.grown_fields = grown_fields(sig, block);
-        a.repointed_fields = repointed_fields(sig, block);
-        a.freed_fields = freed_fields(sig, block);
+        // Pointing a field again (`as_ptr`, `*const`) and freeing one
+        // (`free`, `dealloc`) both need a word `may_involve_pointers`
+        // looks for: a body without one is not walked for them.
+        let pointers = may_involve_pointers(a, sig, block);
+        (a.repointed_fields, a.freed_fields) = if pointers {
+            (repointed_fields(sig, block), freed_fields(sig, block))
+        } else {
+            Default::default()
+        };
         let returns_ptr = matches!(&sig.output, syn::ReturnType::Type(_, t) if type_has_ptr(t));
-        if !returns_ptr && !may_involve_pointers(a, sig, block) {
+        if !returns_ptr && !pointers {
             return;
         }
         // The braces' spans: `Spanned::span` of a block re-tokenises all
