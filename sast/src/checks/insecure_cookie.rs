@@ -795,7 +795,10 @@ impl super::Check for Check {
     }
 
     fn call(&self, a: &mut FileAnalyzer<'_>, cx: &mut FnCx, call: &Call<'_>) {
-        if path_ends_with(call.callee, "Cookie::new") && !is_preference_name(call.expr.args.first())
+        // poem's `Cookie::new_with_str(name, value)` too.
+        if (path_ends_with(call.callee, "Cookie::new")
+            || path_ends_with(call.callee, "Cookie::new_with_str"))
+            && !is_preference_name(call.expr.args.first())
         {
             let finding = a.finding(
                 cx,
