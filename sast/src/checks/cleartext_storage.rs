@@ -393,12 +393,19 @@ fn text_token(cx: &FnCx, e: &Expr) -> Option<String> {
             "token" | "credential" | "credentials" | "auth" | "session" | "login" | "secret"
         )
     });
-    // Or a method of a type named so (`TokenCache::put(user, token)`).
+    // Or a method of a store named for them (`TokenCache::put(user,
+    // token)`, `SessionStore`; not a `TokenPrinter`: red team rt75).
     let credential_type = cx.self_ty.as_deref().is_some_and(|t| {
-        ident_words(t).iter().any(|w| {
+        let words = ident_words(t);
+        words.iter().any(|w| {
             matches!(
                 w.as_str(),
                 "token" | "tokens" | "credential" | "credentials" | "session" | "sessions"
+            )
+        }) && words.iter().any(|w| {
+            matches!(
+                w.as_str(),
+                "cache" | "store" | "storage" | "vault" | "db" | "repo" | "repository" | "jar"
             )
         })
     });

@@ -832,9 +832,11 @@ impl FileAnalyzer<'_> {
                 }
             }
             // The server's own state a request carries (tide's
-            // `req.state()`, actix's `req.app_data::<T>()`), not the
-            // client's data.
-            "state" | "app_data"
+            // `req.state()` and `req.ext::<T>()`, actix's
+            // `req.app_data::<T>()`, poem's `req.data::<T>()`, what
+            // middleware put in `req.extensions()`), not the client's data
+            // (red team rt75).
+            "state" | "app_data" | "data" | "ext" | "extensions" | "extensions_mut"
                 if m.args.is_empty()
                     && self.receiver_type(cx, &m.receiver).is_some_and(|t| {
                         t.split('<').next().unwrap_or("").ends_with("Request")

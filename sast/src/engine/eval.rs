@@ -156,9 +156,17 @@ impl FileAnalyzer<'_> {
                                     .is_some_and(crate::patterns::is_credential_context)
                                     // Beside the HTTP client that presents
                                     // it (`fetch(agent: &ureq::Agent, url,
-                                    // token: &str)`), as in a struct.
-                                    || sig.inputs.iter().any(|i| matches!(i,
-                                        syn::FnArg::Typed(t) if self.is_http_client_type(&t.ty)))) =>
+                                    // token: &str)`) as a credential (red
+                                    // team rt75: a parser's "unexpected
+                                    // token" beside a client is not).
+                                    || (sig.inputs.iter().any(|i| matches!(i,
+                                        syn::FnArg::Typed(t) if self.is_http_client_type(&t.ty)))
+                                        && crate::checks::function_mentions(
+                                            self,
+                                            sig,
+                                            block,
+                                            PRESENTED_WORDS,
+                                        ))) =>
                         {
                             Some(pi.ident.to_string())
                         }
@@ -1623,6 +1631,19 @@ impl FileAnalyzer<'_> {
             .collect()
     }
 }
+
+/// Words of a function that presents a credential to a server.
+const PRESENTED_WORDS: &[&str] = &[
+    "Bearer",
+    "bearer",
+    "Authorization",
+    "authorization",
+    "AUTHORIZATION",
+    "basic_auth",
+    "X-Api-Key",
+    "x-api-key",
+    "token=",
+];
 
 /// `name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')`,
 /// `name.bytes().all(..)` (every character in a class: the kinds of
