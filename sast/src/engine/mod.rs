@@ -2126,30 +2126,13 @@ impl<'a> FileAnalyzer<'a> {
             fn add(&mut self, name: &syn::Ident, value: &Expr) {
                 let name = name.to_string();
                 if let Some(text) = lit_str(value) {
-                    self.0
-                        .str_consts
-                        .entry(name.clone())
-                        .and_modify(|old| {
-                            if old.as_deref() != Some(text.as_str()) {
-                                *old = None;
-                            }
-                        })
-                        .or_insert(Some(text));
+                    agreed(&mut self.0.str_consts, name.clone(), text);
                 }
                 if !self.0.is_literal_material(value) {
                     self.0.other_consts.insert(name);
                     return;
                 }
-                let at = start_of(value.span());
-                self.0
-                    .literal_consts
-                    .entry(name)
-                    .and_modify(|old| {
-                        if *old != Some(at) {
-                            *old = None;
-                        }
-                    })
-                    .or_insert(Some(at));
+                agreed(&mut self.0.literal_consts, name, start_of(value.span()));
             }
         }
         impl<'ast> syn::visit::Visit<'ast> for Consts<'_, '_> {
@@ -2182,16 +2165,7 @@ impl<'a> FileAnalyzer<'a> {
                         return;
                     }
                 };
-                let at = start_of(tail.span());
-                self.0
-                    .literal_consts
-                    .entry(name)
-                    .and_modify(|old| {
-                        if *old != Some(at) {
-                            *old = None;
-                        }
-                    })
-                    .or_insert(Some(at));
+                agreed(&mut self.0.literal_consts, name, start_of(tail.span()));
             }
         }
         impl<'ast> syn::visit::Visit<'ast> for Fns<'_, '_> {
@@ -2758,6 +2732,21 @@ pub(crate) fn extracts_only_scalars(arguments: &syn::PathArguments) -> bool {
 
 /// The type inside the wrappers a shared client is kept in (`Arc<Client>`,
 /// `Option<Client>`, `Box<..>`, `Rc<..>`, a reference).
+/// Record `value` for `name`, or `None` once two items of that name
+/// disagree (a name the file gives two values is known to be neither).
+fn agreed<V: PartialEq>(map: &mut HashMap<String, Option<V>>, name: String, value: V) {
+    match map.get_mut(&name) {
+        Some(old) => {
+            if old.as_ref() != Some(&value) {
+                *old = None;
+            }
+        }
+        None => {
+            map.insert(name, Some(value));
+        }
+    }
+}
+
 fn peel_wrappers(ty: &syn::Type) -> &syn::Type {
     match ty {
         syn::Type::Reference(r) => peel_wrappers(&r.elem),
