@@ -45,11 +45,23 @@ impl super::Check for Check {
         // (`free`, `dealloc`) both need a word `may_involve_pointers`
         // looks for: a body without one is not walked for them.
         let pointers = may_involve_pointers(a, sig, block);
-        (a.repointed_fields, a.freed_fields) = if pointers {
-            (repointed_fields(sig, block), freed_fields(sig, block))
+        (a.repointed_fields, a.freed_fields, a.read_fields) = if pointers {
+            let freed = freed_fields(sig, block);
+            let read = read_fields(sig, block, &freed);
+            (repointed_fields(sig, block), freed, read)
         } else {
             Default::default()
         };
+        if !a.freed_fields.is_empty() {
+            a.field_freeing_calls.push(format!(".{}(", sig.ident));
+        }
+        // `buf.release(); buf.first()`: a caller of a method that frees a
+        // field, with no pointer word of its own.
+        let pointers = pointers
+            || (!a.field_freeing_calls.is_empty() && {
+                let calls: Vec<&str> = a.field_freeing_calls.iter().map(String::as_str).collect();
+                super::function_mentions_any(a, sig, block, &calls)
+            });
         let returns_ptr = matches!(&sig.output, syn::ReturnType::Type(_, t) if type_has_ptr(t));
         if !returns_ptr && !pointers {
             return;
@@ -849,7 +861,7 @@ impl Walker<'_, '_> {
     fn grown_fields_of(
         &mut self,
         method: &str,
-    ) -> (Vec<String>, Vec<(String, String)>, Vec<String>) {
+    ) -> (Vec<String>, Vec<(String, String)>, Vec<String>, Vec<String>) {
         let (Some(a), Some(cx)) = (self.a.as_deref_mut(), self.cx) else {
             return Default::default();
         };
@@ -860,6 +872,7 @@ impl Walker<'_, '_> {
                     s.grows_fields.clone(),
                     s.repoints_fields.clone(),
                     s.frees_fields.clone(),
+                    s.reads_fields.clone(),
                 )
             })
             .unwrap_or_default()
@@ -2113,7 +2126,22 @@ impl Walker<'_, '_> {
                 // `self.resync()` of one that points `self.cursor` into
                 // `self.data` again.
                 if let Some(recv) = &recv {
-                    let (fields, repointed, freed) = self.grown_fields_of(&name);
+                    let (fields, repointed, freed, read) = self.grown_fields_of(&name);
+                    // `buf.first()` of a method that reads `*self.data`,
+                    // after `buf.release()`: a use (inside the callee's
+                    // `unsafe`, so reported here whatever the caller's).
+                    for field in read {
+                        let p = format!("{recv}.{field}");
+                        if let Some((why, _)) = self.dead.get(&p) {
+                            let message = format!(
+                                "`{p}` is used by `.{name}()` after its memory is gone ({why})"
+                            );
+                            if self.reported.insert((p.clone(), start_of(m.span()).0)) {
+                                let origin = self.origins.get(&p).copied();
+                                self.out.push((m.span(), message, origin));
+                            }
+                        }
+                    }
                     // `buf.release()` of a method that frees `self.data`.
                     for field in freed {
                         let p = format!("{recv}.{field}");
@@ -2425,23 +2453,70 @@ fn freed_fields(sig: &syn::Signature, block: &syn::Block) -> Vec<String> {
     struct Frees {
         freed: BTreeSet<String>,
         assigned: BTreeSet<String>,
+        /// Locals holding a field's pointer (`let p = self.data;`).
+        aliases: HashMap<String, String>,
+    }
+    impl Frees {
+        /// The field a pointer expression is (`self.data`, `p` of `let p =
+        /// self.data`, either cast).
+        fn field(&self, e: &Expr) -> Option<String> {
+            let mut e = peel_parens(e);
+            while let Expr::Cast(cast) = e {
+                e = peel_parens(&cast.expr);
+            }
+            self_field(e).or_else(|| ident_of(e).and_then(|v| self.aliases.get(&v).cloned()))
+        }
+        /// `Box::from_raw(self.inner)` and its kind, whose owner is
+        /// dropped where it is made: the field is freed.
+        fn reclaimed(&mut self, e: &Expr) {
+            if let Some((callee, args)) = call_name(peel_unsafe(e)) {
+                if is_reclaim(&callee) {
+                    if let Some(f) = args.first().and_then(|a| self.field(a)) {
+                        self.freed.insert(f);
+                    }
+                }
+            }
+        }
     }
     impl<'a> Visit<'a> for Frees {
         fn visit_expr_call(&mut self, c: &'a syn::ExprCall) {
             if let Expr::Path(p) = &*c.func {
-                if is_free(&segments(&p.path).join("::")) {
-                    if let Some(first) = c.args.first() {
-                        let mut e = peel_parens(first);
-                        while let Expr::Cast(cast) = e {
-                            e = peel_parens(&cast.expr);
-                        }
-                        if let Some(f) = self_field(e) {
-                            self.freed.insert(f);
-                        }
+                let callee = segments(&p.path).join("::");
+                if is_free(&callee) {
+                    if let Some(f) = c.args.first().and_then(|a| self.field(a)) {
+                        self.freed.insert(f);
+                    }
+                } else if callee == "drop" || callee.ends_with("mem::drop") {
+                    if let Some(arg) = c.args.first() {
+                        self.reclaimed(arg);
                     }
                 }
             }
             syn::visit::visit_expr_call(self, c);
+        }
+        fn visit_local(&mut self, l: &'a syn::Local) {
+            if let Some(init) = &l.init {
+                match strip_pat_type(&l.pat) {
+                    Pat::Ident(pi) => {
+                        let mut e = peel_unsafe(&init.expr);
+                        while let Expr::Cast(cast) = e {
+                            e = peel_parens(&cast.expr);
+                        }
+                        if let Some(f) = self_field(e) {
+                            self.aliases.insert(pi.ident.to_string(), f);
+                        }
+                    }
+                    Pat::Wild(_) => self.reclaimed(&init.expr),
+                    _ => {}
+                }
+            }
+            syn::visit::visit_local(self, l);
+        }
+        fn visit_stmt(&mut self, s: &'a Stmt) {
+            if let Stmt::Expr(e, Some(_)) = s {
+                self.reclaimed(e);
+            }
+            syn::visit::visit_stmt(self, s);
         }
         fn visit_expr_assign(&mut self, a: &'a syn::ExprAssign) {
             if let Some(f) = self_field(&a.left) {
@@ -2454,9 +2529,83 @@ fn freed_fields(sig: &syn::Signature, block: &syn::Block) -> Vec<String> {
     let mut f = Frees {
         freed: BTreeSet::new(),
         assigned: BTreeSet::new(),
+        aliases: HashMap::default(),
     };
     f.visit_block(block);
     f.freed.difference(&f.assigned).cloned().collect()
+}
+
+/// The pointer fields of `self` a method reads through (`*self.data`,
+/// `(*self.inner).len()`, `self.ptr.add(i).read()`,
+/// `slice::from_raw_parts(self.ptr, n)`) and does not free, for
+/// [`crate::engine::summary::Summary::reads_fields`].
+fn read_fields(sig: &syn::Signature, block: &syn::Block, freed: &[String]) -> Vec<String> {
+    if sig.receiver().is_none() || sig.ident == "drop" {
+        return Vec::new();
+    }
+    /// `self.f` under pointer arithmetic and casts.
+    fn base_field(e: &Expr) -> Option<String> {
+        match peel_unsafe(peel_parens(e)) {
+            Expr::Cast(c) => base_field(&c.expr),
+            Expr::MethodCall(m)
+                if matches!(
+                    m.method.to_string().as_str(),
+                    "add" | "offset" | "wrapping_add" | "cast" | "cast_mut" | "cast_const"
+                ) =>
+            {
+                base_field(&m.receiver)
+            }
+            e => self_field(e),
+        }
+    }
+    struct Reads(BTreeSet<String>);
+    impl<'a> Visit<'a> for Reads {
+        fn visit_expr_unary(&mut self, u: &'a syn::ExprUnary) {
+            if matches!(u.op, syn::UnOp::Deref(_)) {
+                if let Some(f) = base_field(&u.expr) {
+                    self.0.insert(f);
+                }
+            }
+            syn::visit::visit_expr_unary(self, u);
+        }
+        fn visit_expr_method_call(&mut self, m: &'a syn::ExprMethodCall) {
+            if matches!(
+                m.method.to_string().as_str(),
+                "read" | "read_unaligned" | "read_volatile" | "write" | "write_unaligned"
+            ) {
+                if let Some(f) = base_field(&m.receiver) {
+                    self.0.insert(f);
+                }
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+        fn visit_expr_call(&mut self, c: &'a syn::ExprCall) {
+            if let Expr::Path(p) = &*c.func {
+                if matches!(
+                    last_ident(&p.path).as_str(),
+                    "from_raw_parts"
+                        | "from_raw_parts_mut"
+                        | "read"
+                        | "read_unaligned"
+                        | "write"
+                        | "copy_nonoverlapping"
+                        | "copy"
+                        | "from_ptr"
+                ) {
+                    for arg in &c.args {
+                        if let Some(f) = base_field(arg) {
+                            self.0.insert(f);
+                        }
+                    }
+                }
+            }
+            syn::visit::visit_expr_call(self, c);
+        }
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    let mut r = Reads(BTreeSet::new());
+    r.visit_block(block);
+    r.0.into_iter().filter(|f| !freed.contains(f)).collect()
 }
 
 /// The fields of `self` a `&mut self` method may move or free, for

@@ -33,7 +33,9 @@ fn const_written_at(a: &FileAnalyzer<'_>, e: &Expr) -> Option<Place> {
             .flatten(),
         Expr::Call(c) if c.args.is_empty() => FileAnalyzer::literal_fn_key(e)
             .and_then(|name| a.literal_consts.get(&name).copied().flatten()),
-        Expr::MethodCall(m) if m.args.is_empty() => const_written_at(a, &m.receiver),
+        Expr::MethodCall(m) if m.args.is_empty() => FileAnalyzer::literal_fn_key(e)
+            .and_then(|name| a.literal_consts.get(&name).copied().flatten())
+            .or_else(|| const_written_at(a, &m.receiver)),
         Expr::Call(c) if c.args.len() == 1 => const_written_at(a, &c.args[0]),
         _ => None,
     }

@@ -75,6 +75,7 @@ impl FileAnalyzer<'_> {
         cx.summary.grows_fields = std::mem::take(&mut self.grown_fields);
         cx.summary.repoints_fields = std::mem::take(&mut self.repointed_fields);
         cx.summary.frees_fields = std::mem::take(&mut self.freed_fields);
+        cx.summary.reads_fields = std::mem::take(&mut self.read_fields);
         cx.summary.ret_owned = std::mem::take(&mut self.owned_return);
         // Rocket-style routes (`#[get("/<name>")]`) receive every parameter from the request.
         let route_params = attrs.iter().any(|a| {

@@ -751,6 +751,12 @@ pub struct FileAnalyzer<'a> {
     pub(crate) repointed_fields: Vec<(String, String)>,
     /// [`summary::Summary::frees_fields`] of the function just analysed.
     pub(crate) freed_fields: Vec<String>,
+    /// [`summary::Summary::reads_fields`] of the function just analysed.
+    pub(crate) read_fields: Vec<String>,
+    /// `.name(` of the file's methods that free a field of `self` (see
+    /// [`summary::Summary::frees_fields`]): a function calling one is
+    /// walked for dangling pointers whatever other words it has.
+    pub(crate) field_freeing_calls: Vec<String>,
     /// Pointer fields a type keeps into its own buffers, `Type` -> (the
     /// pointer field, the buffer field): `cursor` into `data` for
     /// `Reader { cursor: data.as_ptr(), data }` or `self.cursor =
@@ -1464,6 +1470,8 @@ impl<'a> FileAnalyzer<'a> {
             grown_fields: Vec::new(),
             repointed_fields: Vec::new(),
             freed_fields: Vec::new(),
+            read_fields: Vec::new(),
+            field_freeing_calls: Vec::new(),
             field_ptrs: HashMap::default(),
             owned_return: false,
             mentions: Default::default(),
@@ -2154,12 +2162,18 @@ impl<'a> FileAnalyzer<'a> {
         impl Fns<'_, '_> {
             fn add(&mut self, sig: &syn::Signature, block: &syn::Block) {
                 let name = format!("{}()", sig.ident);
+                // No parameter but the receiver (`fn key(&self) -> ..`).
+                let bare = sig
+                    .inputs
+                    .iter()
+                    .all(|a| matches!(a, syn::FnArg::Receiver(_)));
                 let tail = match block.stmts.as_slice() {
-                    [Stmt::Expr(e, None)]
-                        if sig.inputs.is_empty() && self.0.is_literal_material(e) =>
+                    [Stmt::Expr(Expr::Return(syn::ExprReturn { expr: Some(e), .. }), _)]
+                        if bare && self.0.is_literal_material(e) =>
                     {
-                        e
+                        &**e
                     }
+                    [Stmt::Expr(e, None)] if bare && self.0.is_literal_material(e) => e,
                     _ => {
                         self.0.other_consts.insert(name);
                         return;
@@ -2191,14 +2205,34 @@ impl<'a> FileAnalyzer<'a> {
 
     /// The key [`Self::literal_consts`] gives a call of a function without
     /// arguments (`seal_key()`, `Self::seal_key()`), if the call is one.
+    /// A method call without arguments counts on `self` (`self.key()`),
+    /// or when its name has two words (`cfg.signing_key()`): a one-word
+    /// method of another type (`entry.key()`) is too often some other
+    /// type's.
     pub(crate) fn literal_fn_key(e: &Expr) -> Option<String> {
         match peel(e) {
             Expr::Call(c) if c.args.is_empty() => match &*c.func {
                 Expr::Path(p) if p.qself.is_none() => Some(format!("{}()", last_ident(&p.path))),
                 _ => None,
             },
+            Expr::MethodCall(m)
+                if m.args.is_empty()
+                    && m.turbofish.is_none()
+                    && (matches!(peel(&m.receiver), Expr::Path(p) if p.path.is_ident("self"))
+                        || m.method.to_string().contains('_')) =>
+            {
+                Some(format!("{}()", m.method))
+            }
             _ => None,
         }
+    }
+
+    /// A call of a function or method of the file that returns literal
+    /// bytes (see [`Self::literal_fn_key`]).
+    fn is_literal_fn_call(&self, e: &Expr) -> bool {
+        Self::literal_fn_key(e).is_some_and(|name| {
+            self.literal_consts.contains_key(&name) && !self.other_consts.contains(&name)
+        })
     }
 
     /// Is this expression fixed bytes written in the source (a literal, an
@@ -2237,16 +2271,14 @@ impl<'a> FileAnalyzer<'a> {
                         | "to_string"
                 ) =>
             {
-                self.is_literal_material(&m.receiver)
+                self.is_literal_material(&m.receiver) || self.is_literal_fn_call(e)
             }
+            Expr::MethodCall(_) => self.is_literal_fn_call(e),
             // All-zero bytes (`unsafe { std::mem::zeroed() }`), or a
             // function of the file returning literal bytes.
             Expr::Call(c) if c.args.is_empty() => {
                 matches!(&*c.func, Expr::Path(p) if last_ident(&p.path) == "zeroed")
-                    || Self::literal_fn_key(e).is_some_and(|name| {
-                        self.literal_consts.contains_key(&name)
-                            && !self.other_consts.contains(&name)
-                    })
+                    || self.is_literal_fn_call(e)
             }
             Expr::Unsafe(u) => match u.block.stmts.as_slice() {
                 [Stmt::Expr(e, None)] => self.is_literal_material(e),

@@ -110,6 +110,11 @@ pub(crate) struct Summary {
     /// (`fn release(&mut self) { libc::free(self.data as *mut _) }`): a
     /// caller's `buf.data` is gone after `buf.release()`.
     pub frees_fields: Vec<String>,
+    /// Pointer fields of `self` a method reads through and does not free
+    /// (`unsafe { *self.data }`, `(*self.inner).len()`,
+    /// `slice::from_raw_parts(self.ptr, self.len)`): `buf.first()` after
+    /// `buf.release()` uses freed memory.
+    pub reads_fields: Vec<String>,
     /// Pointer fields a method points again into a buffer field of `self`
     /// (`self.cursor = self.data.as_ptr()`): valid after the call.
     pub repoints_fields: Vec<(String, String)>,
