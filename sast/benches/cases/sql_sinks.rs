@@ -86,10 +86,10 @@ fn neg_diesel(conn: &mut diesel::PgConnection, Query(q): Query<HashMap<String, S
 
 async fn pos_sea_orm(db: sea_orm::DatabaseConnection, Path(name): Path<String>) {
     let sql = format!("SELECT * FROM cake WHERE name = '{name}'");
-    let stmt = Statement::from_string(DatabaseBackend::Postgres, sql.clone()); //~ sql-injection
-    let _ = db.query_all(stmt).await;
-    let stmt = Statement::from_sql_and_values(DatabaseBackend::Postgres, &sql, []); //~ sql-injection
-    let _ = db.execute(stmt).await;
+    let stmt = Statement::from_string(DatabaseBackend::Postgres, sql.clone());
+    let _ = db.query_all(stmt).await; //~ sql-injection
+    let stmt = Statement::from_sql_and_values(DatabaseBackend::Postgres, &sql, []);
+    let _ = db.execute(stmt).await; //~ sql-injection
 }
 
 async fn neg_sea_orm(db: sea_orm::DatabaseConnection, Path(name): Path<String>) {

@@ -63,6 +63,11 @@ impl super::Check for Check {
                 super::function_mentions_any(a, sig, block, &calls)
             });
         let returns_ptr = matches!(&sig.output, syn::ReturnType::Type(_, t) if type_has_ptr(t));
+        a.ret_field_ptr = if returns_ptr && sig.receiver().is_some() {
+            returned_field_ptr(block)
+        } else {
+            None
+        };
         if !returns_ptr && !pointers {
             return;
         }
@@ -485,6 +490,8 @@ fn is_owned_value(e: &Expr) -> bool {
                         | "from_raw"
                         | "from_raw_parts"
                 )
+                    // `hex::decode(s)`, `base64::decode(s)`: a new `Vec`.
+                    || (matches!(ty, "hex" | "base64" | "base32" | "bs58") && last == "decode")
             }
             _ => false,
         },
@@ -500,6 +507,8 @@ fn is_owned_value(e: &Expr) -> bool {
                 | "into_string"
                 | "into_vec" => true,
                 "collect" => true,
+                // `STANDARD.decode(b64)` (base64's `Engine`): a new `Vec`.
+                "decode" => m.args.len() == 1,
                 "unwrap" | "expect" | "unwrap_or_default" => is_owned_value(&m.receiver),
                 _ => false,
             }
@@ -785,6 +794,19 @@ impl Walker<'_, '_> {
     /// dangles, and the element of the returned tuple that holds it.
     /// With it, the line of the helper's return when the helper is in
     /// this file.
+    /// `recv.method()` of a method returning a pointer into a field of
+    /// its receiver: `recv.field`, and the pointer's place in a tuple.
+    fn returned_field_of(&mut self, e: &Expr) -> Option<(String, Option<usize>)> {
+        let Expr::MethodCall(m) = peel_unsafe(peel_parens(e)) else {
+            return None;
+        };
+        let recv = self.place_root(peel_parens(&m.receiver))?;
+        let (a, cx) = (self.a.as_deref_mut()?, self.cx?);
+        let key = a.summary_key(cx, &m.method.to_string(), true)?;
+        let (field, at) = a.summaries.get(&key)?.ret_field_ptr.clone()?;
+        Some((format!("{recv}.{field}"), at))
+    }
+
     fn returns_dangling(&mut self, e: &Expr) -> Option<(String, Option<usize>, Option<Place>)> {
         // `evict(id)?`, `.unwrap()`, `.expect(..)`: what the option or
         // result holds.
@@ -1069,6 +1091,28 @@ impl Walker<'_, '_> {
                 ),
             ));
             return;
+        }
+        // `let raw = doc.0;` of a field an `impl Drop` frees: gone with
+        // `doc`.
+        if let Some(a) = self.a.as_deref() {
+            if !a.drop_freed_fields.is_empty() {
+                let mut e = peel_parens(value);
+                while let Expr::Cast(c) = e {
+                    e = peel_parens(&c.expr);
+                }
+                if let Expr::Field(f) = e {
+                    let field = match &f.member {
+                        syn::Member::Named(n) => n.to_string(),
+                        syn::Member::Unnamed(i) => i.index.to_string(),
+                    };
+                    if let Some(owner) = ident_of(&f.base) {
+                        if owner != "self" && a.drop_freed_fields.contains(&field) {
+                            self.set_derived(name, &owner);
+                            return;
+                        }
+                    }
+                }
+            }
         }
         // `xmlDocGetRootElement(doc)`: a node of the document's tree,
         // freed with it.
@@ -1414,6 +1458,24 @@ impl Walker<'_, '_> {
                         Pat::Ident(pi) => {
                             let name = pi.ident.to_string();
                             self.bind(&name, l.init.as_ref().map(|i| &*i.expr));
+                            // `let p = buf.head_ptr();` of a method
+                            // returning a pointer into a field.
+                            if let Some((field, None)) = l
+                                .init
+                                .as_ref()
+                                .and_then(|i| self.returned_field_of(&i.expr))
+                            {
+                                self.set_derived(&name, &field);
+                            }
+                            // `let der: Vec<u8> = ..`: declared to own a
+                            // buffer, whatever made it.
+                            if let Pat::Type(pt) = &l.pat {
+                                if l.init.is_some() && is_owned_buffer_type(&pt.ty) {
+                                    if let Some(d) = self.declared.get_mut(&name) {
+                                        d.1 = true;
+                                    }
+                                }
+                            }
                             // `let s = S { buf: v }`: v's buffer is s's now.
                             for from in &moved {
                                 self.transfer(from, &name);
@@ -1433,6 +1495,7 @@ impl Walker<'_, '_> {
                                 .map(|i| peel_parens(&i.expr))
                                 .filter(|_| !rest);
                             let returned = init.and_then(|e| self.returns_dangling(e));
+                            let into_field = init.and_then(|e| self.returned_field_of(e));
                             for (i, el) in t.elems.iter().enumerate() {
                                 let Pat::Ident(pi) = strip_pat_type(el) else {
                                     continue;
@@ -1443,6 +1506,11 @@ impl Walker<'_, '_> {
                                     _ => None,
                                 };
                                 self.bind(&name, part);
+                                if let Some((field, Some(at))) = &into_field {
+                                    if *at == i {
+                                        self.set_derived(&name, field);
+                                    }
+                                }
                                 if let Some((why, Some(at), origin)) = &returned {
                                     if *at == i {
                                         self.mark_dead(&name, (why.clone(), false));
@@ -2450,6 +2518,49 @@ fn freed_fields(sig: &syn::Signature, block: &syn::Block) -> Vec<String> {
     if sig.receiver().is_none() || sig.ident == "drop" {
         return Vec::new();
     }
+    fields_freed_in(block)
+}
+
+/// The field of `self` a method's returned pointer points into, and its
+/// place in a returned tuple (see
+/// [`crate::engine::summary::Summary::ret_field_ptr`]).
+fn returned_field_ptr(block: &syn::Block) -> Option<(String, Option<usize>)> {
+    let tail = block_tail(block)?;
+    match peel_unsafe(peel_parens(tail)) {
+        Expr::Tuple(t) => t
+            .elems
+            .iter()
+            .enumerate()
+            .find_map(|(i, el)| Some((ptr_base(el).and_then(self_field)?, Some(i)))),
+        e => Some((ptr_base(e).and_then(self_field)?, None)),
+    }
+}
+
+/// The fields of `self` every `impl Drop` of the file frees (see
+/// `FileAnalyzer::drop_freed_fields`).
+pub(crate) fn collect_drop_freed_fields(file: &syn::File, out: &mut HashSet<String>) {
+    struct Drops<'o>(&'o mut HashSet<String>);
+    impl<'a> Visit<'a> for Drops<'_> {
+        fn visit_item_impl(&mut self, i: &'a syn::ItemImpl) {
+            let is_drop = i
+                .trait_
+                .as_ref()
+                .is_some_and(|(_, path, _)| last_ident(path) == "Drop");
+            if is_drop {
+                for item in &i.items {
+                    if let syn::ImplItem::Fn(f) = item {
+                        self.0.extend(fields_freed_in(&f.block));
+                    }
+                }
+            }
+            syn::visit::visit_item_impl(self, i);
+        }
+    }
+    Drops(out).visit_file(file);
+}
+
+/// The pointer fields of `self` a body frees and never assigns.
+fn fields_freed_in(block: &syn::Block) -> Vec<String> {
     struct Frees {
         freed: BTreeSet<String>,
         assigned: BTreeSet<String>,
@@ -2619,8 +2730,18 @@ fn grown_fields(sig: &syn::Signature, block: &syn::Block) -> Vec<String> {
     if !mutable_self {
         return Vec::new();
     }
-    struct Grows(BTreeSet<String>);
+    struct Grows(BTreeSet<String>, HashSet<String>);
     impl<'a> Visit<'a> for Grows {
+        // `let mut next = Vec::with_capacity(n); .. self.block = next;`:
+        // an owned local given to a field replaces its buffer.
+        fn visit_local(&mut self, l: &'a syn::Local) {
+            if let (Pat::Ident(pi), Some(init)) = (strip_pat_type(&l.pat), &l.init) {
+                if is_owned_value(&init.expr) {
+                    self.1.insert(pi.ident.to_string());
+                }
+            }
+            syn::visit::visit_local(self, l);
+        }
         fn visit_expr_method_call(&mut self, m: &'a syn::ExprMethodCall) {
             if GROWING.contains(&m.method.to_string().as_str()) {
                 if let Some(f) = self_field(&m.receiver) {
@@ -2630,7 +2751,8 @@ fn grown_fields(sig: &syn::Signature, block: &syn::Block) -> Vec<String> {
             syn::visit::visit_expr_method_call(self, m);
         }
         fn visit_expr_assign(&mut self, a: &'a syn::ExprAssign) {
-            if is_owned_value(&a.right) {
+            let owned_local = ident_of(&a.right).is_some_and(|v| self.1.contains(&v));
+            if owned_local || is_owned_value(&a.right) {
                 if let Some(f) = self_field(&a.left) {
                     self.0.insert(f);
                 }
@@ -2657,7 +2779,7 @@ fn grown_fields(sig: &syn::Signature, block: &syn::Block) -> Vec<String> {
         }
         fn visit_item(&mut self, _: &'a syn::Item) {}
     }
-    let mut g = Grows(BTreeSet::new());
+    let mut g = Grows(BTreeSet::new(), HashSet::default());
     g.visit_block(block);
     // A method that points its fields into the buffer again after growing
     // it (`reserve`, then `self.cursor = self.data.as_ptr()`) leaves them

@@ -52,7 +52,7 @@ mod xxe;
 pub(crate) use cleartext_logging::{collect_secret_debug_types, secret_source, DESERIALIZE};
 pub(crate) use cleartext_storage::serialized_secret_field;
 pub(crate) use cleartext_url::collect_http_url_fns;
-pub(crate) use dangling_pointer::collect_field_ptrs;
+pub(crate) use dangling_pointer::{collect_drop_freed_fields, collect_field_ptrs};
 pub(crate) use hardcoded_crypto_key::key_params;
 pub(crate) use insecure_cookie::finish as finish_cookies;
 pub(crate) use sensitive_header::built_header_value;

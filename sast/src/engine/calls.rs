@@ -150,6 +150,14 @@ impl FileAnalyzer<'_> {
         {
             return args.first().copied().unwrap_or_default();
         }
+        // sea-orm's `Statement::from_sql_and_values(backend, sql, values)`:
+        // the statement's text is `sql`; the values are bound.
+        if matches!(last, "from_sql_and_values" | "from_string")
+            && args.len() >= 2
+            && callee.contains("Statement")
+        {
+            return args[1];
+        }
         // `clamp(v, lo, hi)`, a free function (the crate's own or a
         // library's): bounded like `min`, whatever its body says.
         if last == "clamp" && args.len() == 3 {
@@ -164,7 +172,7 @@ impl FileAnalyzer<'_> {
                 return t;
             }
         }
-        // A statement built by a SQL sink (`Statement::from_string(..)`,
+        // A statement built by a SQL sink (`diesel::sql_query(..)`,
         // `sqlx::query(..)`) was reported there; executing it is not a
         // second injection.
         if CALL_SINKS
@@ -870,10 +878,17 @@ impl FileAnalyzer<'_> {
                     .args
                     .iter()
                     .find_map(|a| crate::checks::secret_source(cx, a));
+                // Text appended to a string is pasted into it (`q.push_str(to)`
+                // after `String::from("UPDATE .. '")`), as `format!` pastes.
+                let pasted = if matches!(name.as_str(), "push_str" | "insert_str" | "write_str") {
+                    all_args.built()
+                } else {
+                    all_args
+                };
                 if let Some(v) = var_of(&m.receiver) {
                     cx.changed(&v);
                     let entry = cx.vars.entry(v).or_default();
-                    entry.taint = entry.taint.union(all_args);
+                    entry.taint = entry.taint.union(pasted);
                     if entry.secret.is_none() {
                         entry.secret = secret;
                     }

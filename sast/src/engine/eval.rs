@@ -76,6 +76,7 @@ impl FileAnalyzer<'_> {
         cx.summary.repoints_fields = std::mem::take(&mut self.repointed_fields);
         cx.summary.frees_fields = std::mem::take(&mut self.freed_fields);
         cx.summary.reads_fields = std::mem::take(&mut self.read_fields);
+        cx.summary.ret_field_ptr = self.ret_field_ptr.take();
         cx.summary.ret_owned = std::mem::take(&mut self.owned_return);
         // Rocket-style routes (`#[get("/<name>")]`) receive every parameter from the request.
         let route_params = attrs.iter().any(|a| {

@@ -753,10 +753,16 @@ pub struct FileAnalyzer<'a> {
     pub(crate) freed_fields: Vec<String>,
     /// [`summary::Summary::reads_fields`] of the function just analysed.
     pub(crate) read_fields: Vec<String>,
+    /// [`summary::Summary::ret_field_ptr`] of the function just analysed.
+    pub(crate) ret_field_ptr: Option<(String, Option<usize>)>,
     /// `.name(` of the file's methods that free a field of `self` (see
     /// [`summary::Summary::frees_fields`]): a function calling one is
     /// walked for dangling pointers whatever other words it has.
     pub(crate) field_freeing_calls: Vec<String>,
+    /// Fields some `impl Drop` of the file frees (`fn drop(&mut self) {
+    /// xmlFreeDoc(self.0) }`): a pointer copied out of such a field
+    /// (`let raw = doc.0;`) dies with the value it was copied from.
+    pub(crate) drop_freed_fields: HashSet<String>,
     /// Pointer fields a type keeps into its own buffers, `Type` -> (the
     /// pointer field, the buffer field): `cursor` into `data` for
     /// `Reader { cursor: data.as_ptr(), data }` or `self.cursor =
@@ -1471,7 +1477,9 @@ impl<'a> FileAnalyzer<'a> {
             repointed_fields: Vec::new(),
             freed_fields: Vec::new(),
             read_fields: Vec::new(),
+            ret_field_ptr: None,
             field_freeing_calls: Vec::new(),
+            drop_freed_fields: HashSet::default(),
             field_ptrs: HashMap::default(),
             owned_return: false,
             mentions: Default::default(),
@@ -1521,6 +1529,9 @@ impl<'a> FileAnalyzer<'a> {
         }
         if self.source.contains("unsafe") && self.source.contains("_ptr()") {
             crate::checks::collect_field_ptrs(file, &mut self.field_ptrs);
+        }
+        if self.source.contains("impl Drop") {
+            crate::checks::collect_drop_freed_fields(file, &mut self.drop_freed_fields);
         }
         // Read only for `&'static str` fields.
         if self.source.contains("'static str") {

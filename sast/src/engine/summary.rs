@@ -115,6 +115,11 @@ pub(crate) struct Summary {
     /// `slice::from_raw_parts(self.ptr, self.len)`): `buf.first()` after
     /// `buf.release()` uses freed memory.
     pub reads_fields: Vec<String>,
+    /// A method returning a pointer into a field of `self`
+    /// (`(self.block.as_ptr(), self.block.len())`): the field, and the
+    /// pointer's place in a returned tuple. A caller's binding of it
+    /// points into its receiver's field, and dies when a method grows it.
+    pub ret_field_ptr: Option<(String, Option<usize>)>,
     /// Pointer fields a method points again into a buffer field of `self`
     /// (`self.cursor = self.data.as_ptr()`): valid after the call.
     pub repoints_fields: Vec<(String, String)>,
