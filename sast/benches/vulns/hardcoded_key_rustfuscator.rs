@@ -4,7 +4,7 @@ use aes_gcm::{
     Aes256Gcm, Nonce,
 };
 
-pub const AES_KEY: &[u8; 32] = b"01234567890123456789012345678901";
+pub const AES_KEY: &[u8; 32] = b"01234567890123456789012345678901"; //~ hardcoded-crypto-key
 
 pub fn encrypt_string(input: &str, key: &[u8; 32]) -> Result<(Vec<u8>, [u8; 12]), ()> {
     let cipher = Aes256Gcm::new_from_slice(key).map_err(|_| ())?;
@@ -17,7 +17,7 @@ pub fn encrypt_string(input: &str, key: &[u8; 32]) -> Result<(Vec<u8>, [u8; 12])
 
 // The derive macro expands every obfuscated literal into this call.
 pub fn obfuscate_literal(s: &str) -> (Vec<u8>, [u8; 12]) {
-    encrypt_string(s, AES_KEY).unwrap() //~ hardcoded-crypto-key
+    encrypt_string(s, AES_KEY).unwrap()
 }
 
 const OBF_KEY_HEX: Option<&'static str> = option_env!("OBF_KEY_HEX");

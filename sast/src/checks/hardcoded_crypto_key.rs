@@ -41,19 +41,36 @@ fn const_written_at(a: &FileAnalyzer<'_>, e: &Expr) -> Option<Place> {
     }
 }
 
-/// Report at the use; with the bytes written elsewhere, the finding's
-/// flow goes from there to the use (SARIF `codeFlows`), and it is the
-/// one finding for that literal: a `hardcoded-secret` where the bytes are
-/// written (`const JWT_SECRET: &str = ".."`) is dropped as the same bug
-/// when this one is kept (`covers`).
+/// Report where the bytes are written, as CodeQL's
+/// `rust/hard-coded-cryptographic-value` does (its tests mark the literal
+/// an alert and the use a sink), with a two-step flow from there to the
+/// use (SARIF `codeFlows`); bytes written in the call itself are reported
+/// at the call. It is the one finding for that literal: a
+/// `hardcoded-secret` where the bytes are written (`const JWT_SECRET:
+/// &str = ".."`) is dropped as the same bug when this one is kept
+/// (`covers`), and two uses of one literal are one finding.
 fn report(a: &mut FileAnalyzer<'_>, cx: &FnCx, sink: Span, at: Option<Place>, message: String) {
+    let used = start_of(sink).0;
+    let message = match at {
+        Some(written) if written.0 != used => {
+            message.replace(&written_at(at), &format!(" (used at line {used})"))
+        }
+        _ => message,
+    };
     if a.report(Some(cx), id::HARDCODED_CRYPTO_KEY, sink, sink, message) {
+        let end = at.and_then(|w| a.lines.get(w.0.wrapping_sub(1)).map(|l| l.len() + 1));
         if let (Some(written), Some(last)) = (at, a.findings.last_mut()) {
             last.cover(
                 written,
                 "key material written in the source",
                 "used as a key or nonce",
             );
+            if written.0 != used {
+                (last.line, last.column) = written;
+                last.end_line = written.0;
+                last.end_column = end.unwrap_or(written.1 + 1).max(written.1 + 1);
+                last.stmt_line = written.0;
+            }
         }
     }
 }

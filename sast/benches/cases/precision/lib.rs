@@ -146,15 +146,15 @@ pub fn counter_nonce(seq: u8) -> aead::Nonce {
 
 // The same shapes, never written: reported.
 pub fn fixed_nonce() -> aead::Nonce {
-    let nonce = [7u8; 12];
-    aead::Nonce::assume_unique_for_key(nonce) //~ hardcoded-crypto-key
+    let nonce = [7u8; 12]; //~ hardcoded-crypto-key
+    aead::Nonce::assume_unique_for_key(nonce)
 }
 
 pub fn reset_nonce(seq: u8) -> aead::Nonce {
     let mut nonce = [0u8; 12];
     nonce[11] = seq;
-    nonce = [1u8; 12];
-    aead::Nonce::assume_unique_for_key(nonce) //~ hardcoded-crypto-key
+    nonce = [1u8; 12]; //~ hardcoded-crypto-key
+    aead::Nonce::assume_unique_for_key(nonce)
 }
 
 // Still key material (red team rt36): a built-in default overridden in one
@@ -170,26 +170,26 @@ fn decode(hex: &str) -> [u8; 32] {
 }
 
 pub fn default_key(data: &[u8]) {
-    let mut key = [0x42u8; 32];
+    let mut key = [0x42u8; 32]; //~ hardcoded-crypto-key
     if let Ok(hex) = std::env::var("APP_KEY") {
         key = decode(&hex);
     }
-    let cipher = Aes256Gcm::new(&key.into()); //~ hardcoded-crypto-key
+    let cipher = Aes256Gcm::new(&key.into());
     let _ = (cipher, data);
 }
 
 pub fn literal_halves(data: &[u8]) {
-    let mut key = [0u8; 32];
+    let mut key = [0u8; 32]; //~ hardcoded-crypto-key
     key[..16].copy_from_slice(b"0123456789abcdef");
     key[16..].copy_from_slice(b"fedcba9876543210");
-    let cipher = Aes256Gcm::new(&key.into()); //~ hardcoded-crypto-key
+    let cipher = Aes256Gcm::new(&key.into());
     let _ = (cipher, data);
 }
 
 pub fn literal_byte_written(data: &[u8]) {
-    let mut key = *b"an example very very secret key.";
+    let mut key = *b"an example very very secret key."; //~ hardcoded-crypto-key
     key[31] = b'!';
     assert!(!key[..].starts_with(b"\0"));
-    let cipher = Aes256Gcm::new(&key.into()); //~ hardcoded-crypto-key
+    let cipher = Aes256Gcm::new(&key.into());
     let _ = (cipher, data);
 }
