@@ -1980,7 +1980,9 @@ impl Walker<'_, '_> {
                     }
                 };
                 let last = crate::patterns::last_segment(&name);
-                if matches!(last, "drop") && c.args.len() == 1 {
+                // `Box::into_inner(b)` moves the value out and frees the box.
+                let consumed = last == "into_inner" && name.ends_with("Box::into_inner");
+                if (last == "drop" || consumed) && c.args.len() == 1 {
                     if let Some(owner) = ident_of(&c.args[0]) {
                         let line = start_of(c.span()).0;
                         self.use_var(&owner, c.args[0].span(), true);
