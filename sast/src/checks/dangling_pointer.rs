@@ -52,6 +52,11 @@ impl super::Check for Check {
         } else {
             Default::default()
         };
+        a.set_fields = if sig.receiver().is_some() && pointers {
+            assigned_fields(block)
+        } else {
+            Vec::new()
+        };
         if !a.freed_fields.is_empty() {
             a.field_freeing_calls.push(format!(".{}(", sig.ident));
         }
@@ -380,6 +385,8 @@ struct Walker<'w, 'f> {
     ret_dangling: Option<DanglingReturn>,
     /// (variable, line) pairs already reported.
     reported: HashSet<(String, usize)>,
+    /// Pointers made by `owner.as_ptr()` (see `derive`).
+    buffer_views: HashSet<String>,
 
     /// Pointers into a temporary (`let p = CString::new(s)?.as_ptr();`),
     /// with where the temporary was made: reported at their first use
@@ -883,7 +890,13 @@ impl Walker<'_, '_> {
     fn grown_fields_of(
         &mut self,
         method: &str,
-    ) -> (Vec<String>, Vec<(String, String)>, Vec<String>, Vec<String>) {
+    ) -> (
+        Vec<String>,
+        Vec<(String, String)>,
+        Vec<String>,
+        Vec<String>,
+        Vec<String>,
+    ) {
         let (Some(a), Some(cx)) = (self.a.as_deref_mut(), self.cx) else {
             return Default::default();
         };
@@ -895,6 +908,7 @@ impl Walker<'_, '_> {
                     s.repoints_fields.clone(),
                     s.frees_fields.clone(),
                     s.reads_fields.clone(),
+                    s.sets_fields.clone(),
                 )
             })
             .unwrap_or_default()
@@ -1142,6 +1156,16 @@ impl Walker<'_, '_> {
                         return;
                     }
                 }
+            }
+        }
+        // `b.as_ptr()` of a `Box<Vec<u8>>`: into a buffer the boxed value
+        // owns, which `Box::into_inner(b)` moves on with the value (not
+        // `Box::as_ptr(&b)` or `&*b`, the value itself).
+        if let Expr::MethodCall(m) = peel_parens(value) {
+            if matches!(m.method.to_string().as_str(), "as_ptr" | "as_mut_ptr")
+                && ident_of(&m.receiver).is_some()
+            {
+                self.buffer_views.insert(name.to_string());
             }
         }
         if let Some(owner) = self.pointer_owner(value) {
@@ -1919,6 +1943,17 @@ impl Walker<'_, '_> {
                     Expr::Path(_) => {
                         if let Some(name) = ident_of(&asg.left) {
                             self.forget(&name);
+                            // `b = Buf { .. }`: its fields are new too.
+                            let prefix = format!("{name}.");
+                            let fields: Vec<String> = self
+                                .dead
+                                .keys()
+                                .filter(|k| k.starts_with(&prefix))
+                                .cloned()
+                                .collect();
+                            for field in fields {
+                                self.forget(&field);
+                            }
                             self.note_value(&name, Some(&asg.right));
                             // `let s; .. s = String::from(..)`: s owns it now.
                             if is_owned_value(&asg.right) {
@@ -1986,6 +2021,19 @@ impl Walker<'_, '_> {
                     if let Some(owner) = ident_of(&c.args[0]) {
                         let line = start_of(c.span()).0;
                         self.use_var(&owner, c.args[0].span(), true);
+                        // `Box::into_inner(b)` frees the box, not a buffer
+                        // its value owns (`b.as_ptr()` of a `Box<Vec<u8>>`
+                        // moves on with the `Vec`).
+                        if consumed {
+                            let line = start_of(c.span()).0;
+                            let why = format!("`{owner}` moved out of its box at line {line}");
+                            for p in self.reachable(&owner) {
+                                if !self.buffer_views.contains(&p) {
+                                    self.mark_dead(&p, (why.clone(), true));
+                                }
+                            }
+                            return;
+                        }
                         let gone = self.reachable(&owner);
                         self.freed.extend(gone);
                         self.kill_owner(&owner, &format!("`{owner}` dropped at line {line}"));
@@ -2196,7 +2244,7 @@ impl Walker<'_, '_> {
                 // `self.resync()` of one that points `self.cursor` into
                 // `self.data` again.
                 if let Some(recv) = &recv {
-                    let (fields, repointed, freed, read) = self.grown_fields_of(&name);
+                    let (fields, repointed, freed, read, set) = self.grown_fields_of(&name);
                     // `buf.first()` of a method that reads `*self.data`,
                     // after `buf.release()`: a use (inside the callee's
                     // `unsafe`, so reported here whatever the caller's).
@@ -2211,6 +2259,10 @@ impl Walker<'_, '_> {
                                 self.out.push((m.span(), message, origin));
                             }
                         }
+                    }
+                    // `buf.alloc()` of a method that sets `self.data` again.
+                    for field in set {
+                        self.forget(&format!("{recv}.{field}"));
                     }
                     // `buf.release()` of a method that frees `self.data`.
                     for field in freed {
@@ -2540,25 +2592,60 @@ fn returned_field_ptr(block: &syn::Block) -> Option<(String, Option<usize>)> {
 
 /// The fields of `self` every `impl Drop` of the file frees (see
 /// `FileAnalyzer::drop_freed_fields`).
+/// A field name another struct of the file has too (`View { ptr }` beside
+/// `Doc { ptr }` whose `Drop` frees it) is left out: the value a pointer
+/// is copied from is known by name only (red team rt76).
 pub(crate) fn collect_drop_freed_fields(file: &syn::File, out: &mut HashSet<String>) {
-    struct Drops<'o>(&'o mut HashSet<String>);
-    impl<'a> Visit<'a> for Drops<'_> {
+    #[derive(Default)]
+    struct Drops {
+        /// (type, field) an `impl Drop` frees.
+        freed: Vec<(String, String)>,
+        /// Every struct's name and field names.
+        fields: Vec<(String, Vec<String>)>,
+    }
+    impl<'a> Visit<'a> for Drops {
         fn visit_item_impl(&mut self, i: &'a syn::ItemImpl) {
             let is_drop = i
                 .trait_
                 .as_ref()
                 .is_some_and(|(_, path, _)| last_ident(path) == "Drop");
-            if is_drop {
+            if let (true, Some(ty)) = (is_drop, crate::engine::impl_type_name(i)) {
                 for item in &i.items {
                     if let syn::ImplItem::Fn(f) = item {
-                        self.0.extend(fields_freed_in(&f.block));
+                        for field in fields_freed_in(&f.block) {
+                            self.freed.push((ty.clone(), field));
+                        }
                     }
                 }
             }
             syn::visit::visit_item_impl(self, i);
         }
+        fn visit_item_struct(&mut self, s: &'a syn::ItemStruct) {
+            let names = s
+                .fields
+                .iter()
+                .enumerate()
+                .map(|(i, f)| {
+                    f.ident
+                        .as_ref()
+                        .map_or_else(|| i.to_string(), ToString::to_string)
+                })
+                .collect();
+            self.fields.push((s.ident.to_string(), names));
+            syn::visit::visit_item_struct(self, s);
+        }
     }
-    Drops(out).visit_file(file);
+    let mut d = Drops::default();
+    d.visit_file(file);
+    for (ty, field) in &d.freed {
+        let shared = d
+            .fields
+            .iter()
+            .any(|(other, names)| other != ty && names.contains(field));
+        if !shared {
+            out.insert(field.clone());
+        }
+    }
 }
 
 /// The pointer fields of `self` a body frees and never assigns.
@@ -2568,6 +2655,8 @@ fn fields_freed_in(block: &syn::Block) -> Vec<String> {
         assigned: BTreeSet<String>,
         /// Locals holding a field's pointer (`let p = self.data;`).
         aliases: HashMap<String, String>,
+        /// Boxes rebuilt from a field (`let b = Box::from_raw(self.inner);`).
+        boxes: HashMap<String, String>,
     }
     impl Frees {
         /// The field a pointer expression is (`self.data`, `p` of `let p =
@@ -2602,6 +2691,10 @@ fn fields_freed_in(block: &syn::Block) -> Vec<String> {
                 } else if callee == "drop" || callee.ends_with("mem::drop") {
                     if let Some(arg) = c.args.first() {
                         self.reclaimed(arg);
+                        // `let b = Box::from_raw(self.inner); drop(b);`
+                        if let Some(f) = ident_of(arg).and_then(|v| self.boxes.get(&v).cloned()) {
+                            self.freed.insert(f);
+                        }
                     }
                 }
             }
@@ -2617,6 +2710,15 @@ fn fields_freed_in(block: &syn::Block) -> Vec<String> {
                         }
                         if let Some(f) = self_field(e) {
                             self.aliases.insert(pi.ident.to_string(), f);
+                        }
+                        // `let b = Box::from_raw(self.inner);`: freed when
+                        // `b` is dropped.
+                        if let Some((callee, args)) = call_name(e) {
+                            if is_reclaim(&callee) {
+                                if let Some(f) = args.first().and_then(|a| self.field(a)) {
+                                    self.boxes.insert(pi.ident.to_string(), f);
+                                }
+                            }
                         }
                     }
                     Pat::Wild(_) => self.reclaimed(&init.expr),
@@ -2643,9 +2745,27 @@ fn fields_freed_in(block: &syn::Block) -> Vec<String> {
         freed: BTreeSet::new(),
         assigned: BTreeSet::new(),
         aliases: HashMap::default(),
+        boxes: HashMap::default(),
     };
     f.visit_block(block);
     f.freed.difference(&f.assigned).cloned().collect()
+}
+
+/// The fields of `self` a body assigns (`self.data = ..`).
+fn assigned_fields(block: &syn::Block) -> Vec<String> {
+    struct Sets(BTreeSet<String>);
+    impl<'a> Visit<'a> for Sets {
+        fn visit_expr_assign(&mut self, a: &'a syn::ExprAssign) {
+            if let Some(f) = self_field(&a.left) {
+                self.0.insert(f);
+            }
+            syn::visit::visit_expr_assign(self, a);
+        }
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    let mut s = Sets(BTreeSet::new());
+    s.visit_block(block);
+    s.0.into_iter().collect()
 }
 
 /// The pointer fields of `self` a method reads through (`*self.data`,
@@ -2671,11 +2791,40 @@ fn read_fields(sig: &syn::Signature, block: &syn::Block, freed: &[String]) -> Ve
             e => self_field(e),
         }
     }
-    struct Reads(BTreeSet<String>);
+    /// Fields read, and locals holding a field's pointer (`let q =
+    /// self.data;`).
+    struct Reads(BTreeSet<String>, HashMap<String, String>);
+    impl Reads {
+        fn field(&self, e: &Expr) -> Option<String> {
+            base_field(e).or_else(|| {
+                let mut e = peel_parens(e);
+                while let Expr::MethodCall(m) = e {
+                    if !matches!(m.method.to_string().as_str(), "add" | "offset" | "cast") {
+                        break;
+                    }
+                    e = peel_parens(&m.receiver);
+                }
+                ident_of(e).and_then(|v| self.1.get(&v).cloned())
+            })
+        }
+    }
     impl<'a> Visit<'a> for Reads {
+        fn visit_local(&mut self, l: &'a syn::Local) {
+            if let (Pat::Ident(pi), Some(init)) = (strip_pat_type(&l.pat), &l.init) {
+                match base_field(&init.expr) {
+                    Some(f) => {
+                        self.1.insert(pi.ident.to_string(), f);
+                    }
+                    None => {
+                        self.1.remove(&pi.ident.to_string());
+                    }
+                }
+            }
+            syn::visit::visit_local(self, l);
+        }
         fn visit_expr_unary(&mut self, u: &'a syn::ExprUnary) {
             if matches!(u.op, syn::UnOp::Deref(_)) {
-                if let Some(f) = base_field(&u.expr) {
+                if let Some(f) = self.field(&u.expr) {
                     self.0.insert(f);
                 }
             }
@@ -2686,7 +2835,7 @@ fn read_fields(sig: &syn::Signature, block: &syn::Block, freed: &[String]) -> Ve
                 m.method.to_string().as_str(),
                 "read" | "read_unaligned" | "read_volatile" | "write" | "write_unaligned"
             ) {
-                if let Some(f) = base_field(&m.receiver) {
+                if let Some(f) = self.field(&m.receiver) {
                     self.0.insert(f);
                 }
             }
@@ -2706,7 +2855,7 @@ fn read_fields(sig: &syn::Signature, block: &syn::Block, freed: &[String]) -> Ve
                         | "from_ptr"
                 ) {
                     for arg in &c.args {
-                        if let Some(f) = base_field(arg) {
+                        if let Some(f) = self.field(arg) {
                             self.0.insert(f);
                         }
                     }
@@ -2716,7 +2865,7 @@ fn read_fields(sig: &syn::Signature, block: &syn::Block, freed: &[String]) -> Ve
         }
         fn visit_item(&mut self, _: &'a syn::Item) {}
     }
-    let mut r = Reads(BTreeSet::new());
+    let mut r = Reads(BTreeSet::new(), HashMap::default());
     r.visit_block(block);
     r.0.into_iter().filter(|f| !freed.contains(f)).collect()
 }
@@ -2734,12 +2883,17 @@ fn grown_fields(sig: &syn::Signature, block: &syn::Block) -> Vec<String> {
     }
     struct Grows(BTreeSet<String>, HashSet<String>);
     impl<'a> Visit<'a> for Grows {
-        // `let mut next = Vec::with_capacity(n); .. self.block = next;`:
-        // an owned local given to a field replaces its buffer.
+        // `let next = fs::read(p)?; .. self.block = next;`: a value (not
+        // a reference or a pointer) given to a field replaces its buffer.
         fn visit_local(&mut self, l: &'a syn::Local) {
             if let (Pat::Ident(pi), Some(init)) = (strip_pat_type(&l.pat), &l.init) {
-                if is_owned_value(&init.expr) {
+                let init = peel_unsafe(peel_parens(&init.expr));
+                let pointer = matches!(init, Expr::Reference(_) | Expr::Cast(_) | Expr::RawAddr(_))
+                    || ptr_base(init).is_some();
+                if !pointer {
                     self.1.insert(pi.ident.to_string());
+                } else {
+                    self.1.remove(&pi.ident.to_string());
                 }
             }
             syn::visit::visit_local(self, l);
@@ -2782,6 +2936,17 @@ fn grown_fields(sig: &syn::Signature, block: &syn::Block) -> Vec<String> {
         fn visit_item(&mut self, _: &'a syn::Item) {}
     }
     let mut g = Grows(BTreeSet::new(), HashSet::default());
+    // By-value parameters (`next: Vec<u8>`) too.
+    for input in &sig.inputs {
+        if let syn::FnArg::Typed(pt) = input {
+            if let (Pat::Ident(pi), false) = (
+                strip_pat_type(&pt.pat),
+                matches!(&*pt.ty, syn::Type::Reference(_) | syn::Type::Ptr(_)),
+            ) {
+                g.1.insert(pi.ident.to_string());
+            }
+        }
+    }
     g.visit_block(block);
     // A method that points its fields into the buffer again after growing
     // it (`reserve`, then `self.cursor = self.data.as_ptr()`) leaves them

@@ -31,11 +31,14 @@ fn const_written_at(a: &FileAnalyzer<'_>, e: &Expr) -> Option<Place> {
             .get(&p.path.segments[0].ident.to_string())
             .copied()
             .flatten(),
-        Expr::Call(c) if c.args.is_empty() => FileAnalyzer::literal_fn_key(e)
-            .and_then(|name| a.literal_consts.get(&name).copied().flatten()),
-        Expr::MethodCall(m) if m.args.is_empty() => FileAnalyzer::literal_fn_key(e)
-            .and_then(|name| a.literal_consts.get(&name).copied().flatten())
-            .or_else(|| const_written_at(a, &m.receiver)),
+        Expr::Call(_) | Expr::MethodCall(_)
+            if FileAnalyzer::literal_fn_key(e)
+                .is_some_and(|name| a.literal_consts.get(&name).is_some_and(Option::is_some)) =>
+        {
+            FileAnalyzer::literal_fn_key(e)
+                .and_then(|name| a.literal_consts.get(&name).copied().flatten())
+        }
+        Expr::MethodCall(m) if m.args.is_empty() => const_written_at(a, &m.receiver),
         Expr::Call(c) if c.args.len() == 1 => const_written_at(a, &c.args[0]),
         _ => None,
     }
@@ -256,16 +259,25 @@ impl super::Check for Check {
         if !key_ctor {
             return;
         }
-        let Some(at) = call.expr.args.iter().find_map(|e| literal_source(a, cx, e)) else {
-            return;
-        };
+        // Every literal of the call (`Encryptor::new(&KEY.into(),
+        // &IV.into())`: the key and the IV), once per place written.
+        let mut places: Vec<Option<Place>> = Vec::new();
+        for e in &call.expr.args {
+            if let Some(at) = literal_source(a, cx, e) {
+                if !places.contains(&at) {
+                    places.push(at);
+                }
+            }
+        }
         let sink = call.expr.span();
-        let message = format!(
-            "key or nonce for `{}` is written in the source{}",
-            short(callee),
-            written_at(at)
-        );
-        report(a, cx, sink, at, message);
+        for at in places {
+            let message = format!(
+                "key or nonce for `{}` is written in the source{}",
+                short(callee),
+                written_at(at)
+            );
+            report(a, cx, sink, at, message);
+        }
     }
 
     /// `cipher.encrypt(&nonce.into(), plaintext)`: an AEAD's nonce (its
@@ -279,19 +291,40 @@ impl super::Check for Check {
             report(a, cx, sink, at, message);
             return;
         }
+        // `encrypt(nonce, plaintext)`, `encrypt_in_place(nonce, aad, buffer)`.
+        let arity = if m.name.ends_with("_in_place") { 3 } else { 2 };
         if !matches!(
             m.name,
             "encrypt" | "decrypt" | "encrypt_in_place" | "decrypt_in_place"
-        ) || m.expr.args.len() != 2
+        ) || m.expr.args.len() != arity
         {
             return;
         }
         let nonce = &m.expr.args[0];
         // Bytes, not text: a string literal first is a plaintext or a
         // label of some other API.
-        let bytes = match peel(nonce) {
+        // `&[1u8; 12].into()`, `&NONCE.into()`: the bytes converted.
+        let mut bare = peel(nonce);
+        while let Expr::MethodCall(c) = bare {
+            if !c.args.is_empty()
+                || !matches!(
+                    c.method.to_string().as_str(),
+                    "into" | "as_ref" | "as_slice" | "try_into" | "unwrap"
+                )
+            {
+                break;
+            }
+            bare = peel(&c.receiver);
+        }
+        let bytes = match bare {
             Expr::Array(_) | Expr::Repeat(_) => true,
             Expr::Lit(_) => false,
+            // A byte constant of the file (`&NONCE.into()`), not a string.
+            Expr::Path(p) if p.path.segments.len() == 1 => {
+                let name = p.path.segments[0].ident.to_string();
+                literal_held(cx, nonce).is_some()
+                    || (!a.str_consts.contains_key(&name) && a.is_literal_material(bare))
+            }
             _ => literal_held(cx, nonce).is_some(),
         };
         if !bytes {

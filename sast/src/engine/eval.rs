@@ -76,6 +76,7 @@ impl FileAnalyzer<'_> {
         cx.summary.repoints_fields = std::mem::take(&mut self.repointed_fields);
         cx.summary.frees_fields = std::mem::take(&mut self.freed_fields);
         cx.summary.reads_fields = std::mem::take(&mut self.read_fields);
+        cx.summary.sets_fields = std::mem::take(&mut self.set_fields);
         cx.summary.ret_field_ptr = self.ret_field_ptr.take();
         cx.summary.ret_owned = std::mem::take(&mut self.owned_return);
         // Rocket-style routes (`#[get("/<name>")]`) receive every parameter from the request.
@@ -717,6 +718,19 @@ impl FileAnalyzer<'_> {
         if let Expr::Match(m) = peel(init) {
             return self.describe_init(cx, &m.expr, var);
         }
+        // `["events", "users"]`, `vec![..]`: a list, whose `get` is not a
+        // crate method of that name (red team rt76).
+        match peel(init) {
+            Expr::Array(_) | Expr::Repeat(_) => {
+                var.ty = Some("Vec".into());
+                return;
+            }
+            Expr::Macro(m) if last_ident(&m.mac.path) == "vec" => {
+                var.ty = Some("Vec".into());
+                return;
+            }
+            _ => {}
+        }
         // `Login { user, password }`: a value of that type.
         if let Expr::Struct(st) = peel(init) {
             if st.qself.is_none() && !st.path.is_ident("Self") {
@@ -1257,7 +1271,9 @@ impl FileAnalyzer<'_> {
                 if let Some(name) = var_of(&b.left) {
                     cx.changed(&name);
                     let entry = cx.vars.entry(name).or_default();
-                    let right = if is_text_operand(&b.right) {
+                    // `sql += name` onto a `String`: pasted.
+                    let onto_text = entry.ty.as_deref().is_some_and(|t| t.ends_with("String"));
+                    let right = if onto_text || is_text_operand(&b.right) {
                         right.built()
                     } else {
                         right
@@ -2311,13 +2327,20 @@ fn size_bound(cond: &Expr) -> Option<(String, bool)> {
         return None;
     };
     let bound = |e: &Expr| !matches!(peel(e), Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(i), .. }) if i.base10_digits() == "0");
-    // A field bounds that field (`hdr.len`), not its variable's others.
+    // A field bounds that field (`hdr.len`), not its variable's others. A
+    // constant (`MAX < n`) is the bound, never the subject (red team rt76).
     let subject = |e: &Expr| {
         let e = match peel(e) {
             Expr::Cast(c) => &*c.expr,
             other => other,
         };
-        field_path(e).or_else(|| var_of(e))
+        field_path(e).or_else(|| {
+            var_of(e).filter(|v| {
+                !(v.len() > 1
+                    && v.chars()
+                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'))
+            })
+        })
     };
     let (left, right) = (subject(&b.left), subject(&b.right));
     // `v < 2 * v` bounds nothing: the limit must not grow with the value.

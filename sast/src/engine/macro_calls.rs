@@ -236,7 +236,9 @@ impl FileAnalyzer<'_> {
             if let Some(target) = args.first().and_then(|a| var_of(&a.expr)) {
                 cx.changed(&target);
                 let entry = cx.vars.entry(target).or_default();
-                entry.taint = entry.taint.union(result);
+                // Appended to what the target holds: pasted (`write!(sql,
+                // "{}'", name)`, red team rt76).
+                entry.taint = entry.taint.union(result.built());
             }
             return Taint::CLEAN;
         }

@@ -753,6 +753,8 @@ pub struct FileAnalyzer<'a> {
     pub(crate) freed_fields: Vec<String>,
     /// [`summary::Summary::reads_fields`] of the function just analysed.
     pub(crate) read_fields: Vec<String>,
+    /// [`summary::Summary::sets_fields`] of the function just analysed.
+    pub(crate) set_fields: Vec<String>,
     /// [`summary::Summary::ret_field_ptr`] of the function just analysed.
     pub(crate) ret_field_ptr: Option<(String, Option<usize>)>,
     /// `.name(` of the file's methods that free a field of `self` (see
@@ -1477,6 +1479,7 @@ impl<'a> FileAnalyzer<'a> {
             repointed_fields: Vec::new(),
             freed_fields: Vec::new(),
             read_fields: Vec::new(),
+            set_fields: Vec::new(),
             ret_field_ptr: None,
             field_freeing_calls: Vec::new(),
             drop_freed_fields: HashSet::default(),
@@ -1791,9 +1794,13 @@ impl<'a> FileAnalyzer<'a> {
                 }
                 if let Pat::Ident(p) = pat {
                     let name = p.ident.to_string();
+                    // All zeros is a buffer to be filled, here too (`let mut
+                    // key = [0u8; 32]; OsRng.fill_bytes(&mut key); Svc { key }`:
+                    // red team rt76).
                     match l
                         .init
                         .as_ref()
+                        .filter(|i| !all_zero(&i.expr))
                         .and_then(|i| self.a.literal_or_fallback(&i.expr))
                     {
                         Some(span) => {
@@ -2173,18 +2180,25 @@ impl<'a> FileAnalyzer<'a> {
         impl Fns<'_, '_> {
             fn add(&mut self, sig: &syn::Signature, block: &syn::Block) {
                 let name = format!("{}()", sig.ident);
-                // No parameter but the receiver (`fn key(&self) -> ..`).
-                let bare = sig
-                    .inputs
-                    .iter()
-                    .all(|a| matches!(a, syn::FnArg::Receiver(_)));
+                // Parameters, if any, choose among literals at most (`fn
+                // key(dev: bool)`): literal material names no parameter.
                 let tail = match block.stmts.as_slice() {
                     [Stmt::Expr(Expr::Return(syn::ExprReturn { expr: Some(e), .. }), _)]
-                        if bare && self.0.is_literal_material(e) =>
+                        if self.0.is_literal_material(e) =>
                     {
                         &**e
                     }
-                    [Stmt::Expr(e, None)] if bare && self.0.is_literal_material(e) => e,
+                    [Stmt::Expr(e, None)] if self.0.is_literal_material(e) => e,
+                    // `if dev { return b".."; } b".."`: every way out is
+                    // literal bytes (red team rt76).
+                    [.., last] if self.0.returns_only_literals(block) => match last {
+                        Stmt::Expr(Expr::Return(syn::ExprReturn { expr: Some(e), .. }), _) => &**e,
+                        Stmt::Expr(e, None) => e,
+                        _ => {
+                            self.0.other_consts.insert(name);
+                            return;
+                        }
+                    },
                     _ => {
                         self.0.other_consts.insert(name);
                         return;
@@ -2222,13 +2236,33 @@ impl<'a> FileAnalyzer<'a> {
     /// type's.
     pub(crate) fn literal_fn_key(e: &Expr) -> Option<String> {
         match peel(e) {
-            Expr::Call(c) if c.args.is_empty() => match &*c.func {
+            // With arguments too: `key(dev)` of a function whose every
+            // return is literal bytes whatever its arguments.
+            Expr::Call(c) => match &*c.func {
                 Expr::Path(p) if p.qself.is_none() => Some(format!("{}()", last_ident(&p.path))),
                 _ => None,
             },
+            // Not a standard conversion (`label.as_ref()` of an `impl AsRef`
+            // naming HKDF labels is every `as_ref()` of the file).
             Expr::MethodCall(m)
-                if m.args.is_empty()
-                    && m.turbofish.is_none()
+                if m.turbofish.is_none()
+                    && !matches!(
+                        m.method.to_string().as_str(),
+                        "as_ref"
+                            | "as_mut"
+                            | "as_bytes"
+                            | "as_slice"
+                            | "as_str"
+                            | "to_vec"
+                            | "to_owned"
+                            | "to_string"
+                            | "into_bytes"
+                            | "into_vec"
+                            | "try_into"
+                            | "try_from"
+                            | "borrow"
+                            | "deref"
+                    )
                     && (matches!(peel(&m.receiver), Expr::Path(p) if p.path.is_ident("self"))
                         || m.method.to_string().contains('_')) =>
             {
@@ -2236,6 +2270,41 @@ impl<'a> FileAnalyzer<'a> {
             }
             _ => None,
         }
+    }
+
+    /// Does every `return` of the body, and its tail, give literal bytes?
+    fn returns_only_literals(&self, block: &syn::Block) -> bool {
+        struct Returns<'a, 'f> {
+            a: &'a FileAnalyzer<'f>,
+            all: bool,
+            any: bool,
+        }
+        impl<'ast> syn::visit::Visit<'ast> for Returns<'_, '_> {
+            fn visit_expr_return(&mut self, r: &'ast syn::ExprReturn) {
+                self.any = true;
+                self.all &= r
+                    .expr
+                    .as_deref()
+                    .is_some_and(|e| self.a.is_literal_material(e));
+            }
+            fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+            fn visit_item(&mut self, _: &'ast syn::Item) {}
+        }
+        let tail_ok = match block.stmts.last() {
+            Some(Stmt::Expr(Expr::Return(_), _)) => true,
+            Some(Stmt::Expr(e, None)) => self.is_literal_material(e),
+            _ => false,
+        };
+        if !tail_ok {
+            return false;
+        }
+        let mut r = Returns {
+            a: self,
+            all: true,
+            any: false,
+        };
+        syn::visit::Visit::visit_block(&mut r, block);
+        r.all && (r.any || block.stmts.len() == 1)
     }
 
     /// A call of a function or method of the file that returns literal
@@ -2295,16 +2364,33 @@ impl<'a> FileAnalyzer<'a> {
                 [Stmt::Expr(e, None)] => self.is_literal_material(e),
                 _ => false,
             },
+            // `if prod { [1u8; 32] } else { [2u8; 32] }`, `match env { .. }`:
+            // literal bytes whichever is taken.
+            Expr::If(i) => {
+                let then = matches!(i.then_branch.stmts.as_slice(),
+                    [Stmt::Expr(e, None)] if self.is_literal_material(e));
+                then && i
+                    .else_branch
+                    .as_ref()
+                    .is_some_and(|(_, e)| self.is_literal_material(e))
+            }
+            Expr::Block(b) => matches!(b.block.stmts.as_slice(),
+                [Stmt::Expr(e, None)] if self.is_literal_material(e)),
+            Expr::Match(m) => {
+                !m.arms.is_empty() && m.arms.iter().all(|arm| self.is_literal_material(&arm.body))
+            }
             Expr::Call(c) if c.args.len() == 1 => match &*c.func {
                 Expr::Path(p) => {
                     let name = last_ident(&p.path);
-                    matches!(
+                    (matches!(
                         name.as_str(),
                         "from_slice" | "from" | "clone_from_slice" | "decode" | "Some"
-                    ) && self.is_literal_material(&c.args[0])
+                    ) && self.is_literal_material(&c.args[0]))
+                        || self.is_literal_fn_call(e)
                 }
                 _ => false,
             },
+            Expr::Call(_) => self.is_literal_fn_call(e),
             Expr::Macro(m) => {
                 let name = last_ident(&m.mac.path);
                 name == "hex"

@@ -115,6 +115,9 @@ pub(crate) struct Summary {
     /// `slice::from_raw_parts(self.ptr, self.len)`): `buf.first()` after
     /// `buf.release()` uses freed memory.
     pub reads_fields: Vec<String>,
+    /// Fields of `self` a method assigns (`self.data = malloc(..)`): a
+    /// caller's `buf.data` freed before the call is valid after it.
+    pub sets_fields: Vec<String>,
     /// A method returning a pointer into a field of `self`
     /// (`(self.block.as_ptr(), self.block.len())`): the field, and the
     /// pointer's place in a returned tuple. A caller's binding of it
