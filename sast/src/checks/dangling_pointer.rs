@@ -2890,7 +2890,13 @@ fn grown_fields(sig: &syn::Signature, block: &syn::Block) -> Vec<String> {
                 let init = peel_unsafe(peel_parens(&init.expr));
                 let pointer = matches!(init, Expr::Reference(_) | Expr::Cast(_) | Expr::RawAddr(_))
                     || ptr_base(init).is_some();
-                if !pointer {
+                // `let q = r;` is a value only if `r` is one (not a
+                // reference parameter: red team rt77).
+                let value = match init {
+                    Expr::Path(_) => ident_of(init).is_some_and(|v| self.1.contains(&v)),
+                    _ => !pointer,
+                };
+                if value {
                     self.1.insert(pi.ident.to_string());
                 } else {
                     self.1.remove(&pi.ident.to_string());
@@ -2908,7 +2914,15 @@ fn grown_fields(sig: &syn::Signature, block: &syn::Block) -> Vec<String> {
         }
         fn visit_expr_assign(&mut self, a: &'a syn::ExprAssign) {
             let owned_local = ident_of(&a.right).is_some_and(|v| self.1.contains(&v));
-            if owned_local || is_owned_value(&a.right) {
+            // `self.block = fs::read(path)?`: a value a call made.
+            let made = {
+                let mut e = peel_parens(&a.right);
+                while let Expr::Try(t) = e {
+                    e = peel_parens(&t.expr);
+                }
+                matches!(e, Expr::Call(_) | Expr::MethodCall(_)) && ptr_base(e).is_none()
+            };
+            if owned_local || made || is_owned_value(&a.right) {
                 if let Some(f) = self_field(&a.left) {
                     self.0.insert(f);
                 }

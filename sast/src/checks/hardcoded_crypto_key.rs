@@ -251,9 +251,12 @@ impl super::Check for Check {
             return;
         }
         let type_segment = callee.rsplit("::").nth(1).unwrap_or("");
+        // `type Enc = cbc::Encryptor<Aes128>; Enc::new(..)`: the alias's
+        // name or the type it names.
+        let aliased = a.type_aliases.get(type_segment).map(String::as_str);
         let key_ctor = KEY_CONSTRUCTORS.contains(&last)
             || (matches!(last, "from_slice" | "new" | "from" | "clone_from_slice")
-                && is_key_type(type_segment))
+                && (is_key_type(type_segment) || aliased.is_some_and(is_key_type)))
             || callee.ends_with("symm::encrypt")
             || callee.ends_with("symm::decrypt");
         if !key_ctor {

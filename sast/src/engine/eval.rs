@@ -1101,14 +1101,38 @@ impl FileAnalyzer<'_> {
             Expr::ForLoop(f) => {
                 let t = self.eval(cx, &f.expr);
                 let mark = cx.scope();
-                self.bind_pat(
-                    cx,
-                    &f.pat,
-                    &Var {
-                        taint: t,
-                        ..Var::default()
-                    },
-                );
+                // `for (i, name) in names.iter().enumerate()`: `i` is a
+                // count (a size at most), `name` the item (red team rt77).
+                let enumerated =
+                    matches!(peel(&f.expr), Expr::MethodCall(m) if m.method == "enumerate");
+                match (&*f.pat, enumerated) {
+                    (Pat::Tuple(tp), true) if tp.elems.len() == 2 => {
+                        self.bind_pat(
+                            cx,
+                            &tp.elems[0],
+                            &Var {
+                                taint: t.only(ALLOC),
+                                ..Var::default()
+                            },
+                        );
+                        self.bind_pat(
+                            cx,
+                            &tp.elems[1],
+                            &Var {
+                                taint: t,
+                                ..Var::default()
+                            },
+                        );
+                    }
+                    _ => self.bind_pat(
+                        cx,
+                        &f.pat,
+                        &Var {
+                            taint: t,
+                            ..Var::default()
+                        },
+                    ),
+                }
                 self.eval_block(cx, &f.body);
                 cx.end_scope(mark);
                 Taint::CLEAN
@@ -1271,9 +1295,9 @@ impl FileAnalyzer<'_> {
                 if let Some(name) = var_of(&b.left) {
                     cx.changed(&name);
                     let entry = cx.vars.entry(name).or_default();
-                    // `sql += name` onto a `String`: pasted.
-                    let onto_text = entry.ty.as_deref().is_some_and(|t| t.ends_with("String"));
-                    let right = if onto_text || is_text_operand(&b.right) {
+                    // `sql += name`: pasted (a number's `+=` carries no
+                    // text to paste).
+                    let right = if matches!(b.op, AddAssign(_)) || is_text_operand(&b.right) {
                         right.built()
                     } else {
                         right
@@ -2358,6 +2382,19 @@ fn size_bound(cond: &Expr) -> Option<(String, bool)> {
     let (left, right) = match (left, right) {
         (Some(l), r) if !other(&l, &b.right) => (None, r),
         (l, Some(r)) if !other(&r, &b.left) => (l, None),
+        lr => lr,
+    };
+    // `max_len < n`, `cfg.max < n`: a name for a limit is the bound, the
+    // other side the subject (red team rt77).
+    let limit_like = |v: &str| {
+        let last = v.rsplit('.').next().unwrap_or(v).to_ascii_lowercase();
+        ["max", "limit", "cap", "bound"]
+            .iter()
+            .any(|w| last.contains(w))
+    };
+    let (left, right) = match (left, right) {
+        (Some(l), Some(r)) if limit_like(&l) && !limit_like(&r) => (None, Some(r)),
+        (Some(l), Some(r)) if limit_like(&r) && !limit_like(&l) => (Some(l), None),
         lr => lr,
     };
     match b.op {

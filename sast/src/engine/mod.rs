@@ -765,6 +765,9 @@ pub struct FileAnalyzer<'a> {
     /// xmlFreeDoc(self.0) }`): a pointer copied out of such a field
     /// (`let raw = doc.0;`) dies with the value it was copied from.
     pub(crate) drop_freed_fields: HashSet<String>,
+    /// `type Enc = cbc::Encryptor<Aes128>;`: the alias's name and the last
+    /// segment of the type it names (`Encryptor`).
+    pub(crate) type_aliases: HashMap<String, String>,
     /// Pointer fields a type keeps into its own buffers, `Type` -> (the
     /// pointer field, the buffer field): `cursor` into `data` for
     /// `Reader { cursor: data.as_ptr(), data }` or `self.cursor =
@@ -1483,6 +1486,7 @@ impl<'a> FileAnalyzer<'a> {
             ret_field_ptr: None,
             field_freeing_calls: Vec::new(),
             drop_freed_fields: HashSet::default(),
+            type_aliases: HashMap::default(),
             field_ptrs: HashMap::default(),
             owned_return: false,
             mentions: Default::default(),
@@ -2179,7 +2183,13 @@ impl<'a> FileAnalyzer<'a> {
         struct Fns<'a, 'f>(&'a mut FileAnalyzer<'f>);
         impl Fns<'_, '_> {
             fn add(&mut self, sig: &syn::Signature, block: &syn::Block) {
-                let name = format!("{}()", sig.ident);
+                // A method (`fn key(&self)`) apart from a function of the
+                // same name: `self.key()` is the one, `key()` the other.
+                let name = if sig.receiver().is_some() {
+                    format!("{}(self)", sig.ident)
+                } else {
+                    format!("{}()", sig.ident)
+                };
                 // Parameters, if any, choose among literals at most (`fn
                 // key(dev: bool)`): literal material names no parameter.
                 let tail = match block.stmts.as_slice() {
@@ -2220,20 +2230,36 @@ impl<'a> FileAnalyzer<'a> {
                 if let Some(block) = &f.default {
                     self.add(&f.sig, block);
                 } else {
-                    self.0.other_consts.insert(format!("{}()", f.sig.ident));
+                    let name = if f.sig.receiver().is_some() {
+                        format!("{}(self)", f.sig.ident)
+                    } else {
+                        format!("{}()", f.sig.ident)
+                    };
+                    self.0.other_consts.insert(name);
                 }
                 syn::visit::visit_trait_item_fn(self, f);
             }
         }
         syn::visit::Visit::visit_file(&mut Fns(self), file);
+        if self.source.contains("type ") {
+            for item in &file.items {
+                if let syn::Item::Type(t) = item {
+                    if let syn::Type::Path(tp) = &*t.ty {
+                        if let Some(last) = tp.path.segments.last() {
+                            self.type_aliases
+                                .insert(t.ident.to_string(), last.ident.to_string());
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// The key [`Self::literal_consts`] gives a call of a function without
     /// arguments (`seal_key()`, `Self::seal_key()`), if the call is one.
-    /// A method call without arguments counts on `self` (`self.key()`),
-    /// or when its name has two words (`cfg.signing_key()`): a one-word
-    /// method of another type (`entry.key()`) is too often some other
-    /// type's.
+    /// A method of the file counts when called on `self` (`self.key()`):
+    /// another receiver's type is not known here (`entry.key()`,
+    /// `cfg.signing_key()` may be another crate's).
     pub(crate) fn literal_fn_key(e: &Expr) -> Option<String> {
         match peel(e) {
             // With arguments too: `key(dev)` of a function whose every
@@ -2242,31 +2268,14 @@ impl<'a> FileAnalyzer<'a> {
                 Expr::Path(p) if p.qself.is_none() => Some(format!("{}()", last_ident(&p.path))),
                 _ => None,
             },
-            // Not a standard conversion (`label.as_ref()` of an `impl AsRef`
-            // naming HKDF labels is every `as_ref()` of the file).
+            // `self.key()` of a method of the file (another receiver's
+            // type is not known here: `cfg.signing_key()` of another
+            // crate's `Config` is not this file's, red team rt77).
             Expr::MethodCall(m)
                 if m.turbofish.is_none()
-                    && !matches!(
-                        m.method.to_string().as_str(),
-                        "as_ref"
-                            | "as_mut"
-                            | "as_bytes"
-                            | "as_slice"
-                            | "as_str"
-                            | "to_vec"
-                            | "to_owned"
-                            | "to_string"
-                            | "into_bytes"
-                            | "into_vec"
-                            | "try_into"
-                            | "try_from"
-                            | "borrow"
-                            | "deref"
-                    )
-                    && (matches!(peel(&m.receiver), Expr::Path(p) if p.path.is_ident("self"))
-                        || m.method.to_string().contains('_')) =>
+                    && matches!(peel(&m.receiver), Expr::Path(p) if p.path.is_ident("self")) =>
             {
-                Some(format!("{}()", m.method))
+                Some(format!("{}(self)", m.method))
             }
             _ => None,
         }
