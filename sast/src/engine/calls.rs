@@ -691,7 +691,12 @@ impl FileAnalyzer<'_> {
         ) {
             cx.closure_secret = crate::checks::secret_source(cx, &m.receiver);
         }
+        // `.enumerate().map(|(i, name)| ..)`: `i` is a count.
+        let enumerated =
+            matches!(peel(&m.receiver), Expr::MethodCall(r) if r.method == "enumerate");
+        let saved_enumerated = std::mem::replace(&mut cx.closure_enumerated, enumerated);
         let args = self.eval_args(cx, &m.args, closure_taint);
+        cx.closure_enumerated = saved_enumerated;
         cx.closure_secret = saved_secret;
         let span = m.method.span();
         let all_args = taint::union_all(args.iter().copied());

@@ -373,7 +373,10 @@ impl FileAnalyzer<'_> {
         }
         // A framework's own request type (`salvo::Request`,
         // `poem::Request`, `tide::Request<State>`, `rocket::Request`).
-        if (any_ends_with(&resolved, REQUEST_TYPES) || (name == "Request" && from_web_crate))
+        // tonic's `Streaming<T>` of a client-streaming call: the peer's messages.
+        if (any_ends_with(&resolved, REQUEST_TYPES)
+            || (name == "Request" && from_web_crate)
+            || (name == "Streaming" && resolved.starts_with("tonic::")))
             && (from_web_crate
                 || resolved.starts_with("hyper::")
                 || resolved.starts_with("http::")
@@ -1149,10 +1152,26 @@ impl FileAnalyzer<'_> {
             Expr::Closure(c) => {
                 let param = cx.closure_param;
                 cx.closure_param = Taint::CLEAN;
+                let enumerated = std::mem::take(&mut cx.closure_enumerated);
                 let secret = cx.closure_secret.take();
                 // Its parameters are the closure's only.
                 let mark = cx.scope();
                 for input in &c.inputs {
+                    if let (Pat::Tuple(tp), true) = (input, enumerated) {
+                        if tp.elems.len() == 2 {
+                            let count = Var {
+                                taint: param.only(ALLOC),
+                                ..Var::default()
+                            };
+                            self.bind_pat(cx, &tp.elems[0], &count);
+                            let item = Var {
+                                taint: param,
+                                ..Var::default()
+                            };
+                            self.bind_pat(cx, &tp.elems[1], &item);
+                            continue;
+                        }
+                    }
                     self.bind_pat(
                         cx,
                         input,

@@ -286,6 +286,9 @@ pub(crate) struct FnCx {
     pub(crate) secret_context: bool,
     /// Taint given to the parameters of closures passed to a method.
     pub(crate) closure_param: Taint,
+    /// The closure being evaluated is given `enumerate()`'s pairs: the
+    /// first of a `(i, item)` parameter is a count.
+    pub(crate) closure_enumerated: bool,
     /// The secret the receiver of that method holds (`token.map(|t| ..)`):
     /// the closure's parameter holds it too.
     pub(crate) closure_secret: Option<String>,
