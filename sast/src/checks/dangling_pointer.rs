@@ -1110,15 +1110,8 @@ impl Walker<'_, '_> {
         // `doc`.
         if let Some(a) = self.a.as_deref() {
             if !a.drop_freed_fields.is_empty() {
-                let mut e = peel_parens(value);
-                while let Expr::Cast(c) = e {
-                    e = peel_parens(&c.expr);
-                }
-                if let Expr::Field(f) = e {
-                    let field = match &f.member {
-                        syn::Member::Named(n) => n.to_string(),
-                        syn::Member::Unnamed(i) => i.index.to_string(),
-                    };
+                if let Expr::Field(f) = peel_casts(value) {
+                    let field = member_name(&f.member);
                     if let Some(owner) = ident_of(&f.base) {
                         if owner != "self" && a.drop_freed_fields.contains(&field) {
                             self.set_derived(name, &owner);
@@ -2094,10 +2087,7 @@ impl Walker<'_, '_> {
                 if is_free(&name) {
                     // `libc::free(self.raw as *mut c_void)`: a field.
                     let field = c.args.first().and_then(|a| {
-                        let mut a = peel_parens(a);
-                        while let Expr::Cast(cast) = a {
-                            a = peel_parens(&cast.expr);
-                        }
+                        let a = peel_casts(a);
                         matches!(a, Expr::Field(_))
                             .then(|| self.place_root(a))
                             .flatten()
@@ -2526,14 +2516,28 @@ fn ptr_base(e: &Expr) -> Option<&Expr> {
     }
 }
 
+/// Under parentheses and casts (`(self.raw as *mut c_void)`).
+fn peel_casts(mut e: &Expr) -> &Expr {
+    e = peel_parens(e);
+    while let Expr::Cast(cast) = e {
+        e = peel_parens(&cast.expr);
+    }
+    e
+}
+
+/// A field's name, or its number in a tuple struct.
+fn member_name(m: &syn::Member) -> String {
+    match m {
+        syn::Member::Named(n) => n.to_string(),
+        syn::Member::Unnamed(i) => i.index.to_string(),
+    }
+}
+
 /// `self.name` (a named or numbered field of `self`): its name.
 fn self_field(e: &Expr) -> Option<String> {
     match peel_parens(e) {
         Expr::Field(f) if matches!(peel_parens(&f.base), Expr::Path(p) if p.path.is_ident("self")) => {
-            match &f.member {
-                syn::Member::Named(n) => Some(n.to_string()),
-                syn::Member::Unnamed(i) => Some(i.index.to_string()),
-            }
+            Some(member_name(&f.member))
         }
         _ => None,
     }
@@ -2662,10 +2666,7 @@ fn fields_freed_in(block: &syn::Block) -> Vec<String> {
         /// The field a pointer expression is (`self.data`, `p` of `let p =
         /// self.data`, either cast).
         fn field(&self, e: &Expr) -> Option<String> {
-            let mut e = peel_parens(e);
-            while let Expr::Cast(cast) = e {
-                e = peel_parens(&cast.expr);
-            }
+            let e = peel_casts(e);
             self_field(e).or_else(|| ident_of(e).and_then(|v| self.aliases.get(&v).cloned()))
         }
         /// `Box::from_raw(self.inner)` and its kind, whose owner is
@@ -2704,10 +2705,7 @@ fn fields_freed_in(block: &syn::Block) -> Vec<String> {
             if let Some(init) = &l.init {
                 match strip_pat_type(&l.pat) {
                     Pat::Ident(pi) => {
-                        let mut e = peel_unsafe(&init.expr);
-                        while let Expr::Cast(cast) = e {
-                            e = peel_parens(&cast.expr);
-                        }
+                        let e = peel_casts(peel_unsafe(&init.expr));
                         if let Some(f) = self_field(e) {
                             self.aliases.insert(pi.ident.to_string(), f);
                         }
@@ -2980,12 +2978,6 @@ pub(crate) fn collect_field_ptrs(
     file: &syn::File,
     out: &mut HashMap<String, Vec<(String, String)>>,
 ) {
-    fn member(m: &syn::Member) -> String {
-        match m {
-            syn::Member::Named(n) => n.to_string(),
-            syn::Member::Unnamed(i) => i.index.to_string(),
-        }
-    }
     struct Fields<'o> {
         out: &'o mut HashMap<String, Vec<(String, String)>>,
         self_ty: Option<String>,
@@ -3037,7 +3029,7 @@ pub(crate) fn collect_field_ptrs(
                 if on_self(&left.base) {
                     if let Some(Expr::Field(buf)) = ptr_base(&a.right).map(peel_parens) {
                         if on_self(&buf.base) {
-                            self.add(ty, member(&left.member), member(&buf.member));
+                            self.add(ty, member_name(&left.member), member_name(&buf.member));
                         }
                     }
                 }
@@ -3052,7 +3044,7 @@ pub(crate) fn collect_field_ptrs(
                 let mut given: Vec<(String, String)> = Vec::new();
                 let mut points: Vec<(String, String)> = Vec::new();
                 for f in &e.fields {
-                    let name = member(&f.member);
+                    let name = member_name(&f.member);
                     if let Some(v) = ident_of(&f.expr) {
                         if let Some(base) = self.locals.get(&v) {
                             points.push((name.clone(), base.clone()));

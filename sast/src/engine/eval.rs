@@ -412,6 +412,21 @@ impl FileAnalyzer<'_> {
         (Some(resolved), Taint::CLEAN)
     }
 
+    /// `(i, item)` of `enumerate()` over values of taint `t`: `i` is a
+    /// count (a size at most), `item` the value (red team rt77).
+    fn bind_enumerated(&mut self, cx: &mut FnCx, pair: &syn::PatTuple, t: Taint) {
+        let count = Var {
+            taint: t.only(ALLOC),
+            ..Var::default()
+        };
+        self.bind_pat(cx, &pair.elems[0], &count);
+        let item = Var {
+            taint: t,
+            ..Var::default()
+        };
+        self.bind_pat(cx, &pair.elems[1], &item);
+    }
+
     pub(crate) fn bind_pat(&mut self, cx: &mut FnCx, pat: &Pat, var: &Var) {
         match pat {
             Pat::Ident(pi) => {
@@ -1110,22 +1125,7 @@ impl FileAnalyzer<'_> {
                     matches!(peel(&f.expr), Expr::MethodCall(m) if m.method == "enumerate");
                 match (&*f.pat, enumerated) {
                     (Pat::Tuple(tp), true) if tp.elems.len() == 2 => {
-                        self.bind_pat(
-                            cx,
-                            &tp.elems[0],
-                            &Var {
-                                taint: t.only(ALLOC),
-                                ..Var::default()
-                            },
-                        );
-                        self.bind_pat(
-                            cx,
-                            &tp.elems[1],
-                            &Var {
-                                taint: t,
-                                ..Var::default()
-                            },
-                        );
+                        self.bind_enumerated(cx, tp, t);
                     }
                     _ => self.bind_pat(
                         cx,
@@ -1159,16 +1159,7 @@ impl FileAnalyzer<'_> {
                 for input in &c.inputs {
                     if let (Pat::Tuple(tp), true) = (input, enumerated) {
                         if tp.elems.len() == 2 {
-                            let count = Var {
-                                taint: param.only(ALLOC),
-                                ..Var::default()
-                            };
-                            self.bind_pat(cx, &tp.elems[0], &count);
-                            let item = Var {
-                                taint: param,
-                                ..Var::default()
-                            };
-                            self.bind_pat(cx, &tp.elems[1], &item);
+                            self.bind_enumerated(cx, tp, param);
                             continue;
                         }
                     }
