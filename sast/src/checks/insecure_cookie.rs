@@ -840,10 +840,13 @@ impl super::Check for Check {
             } else {
                 id::COOKIE_WITHOUT_HTTPONLY
             };
+            // From the start of the chain, as CodeQL locates a call: a
+            // builder written over several lines is reported on the line
+            // that creates the cookie, with the region to this call.
             a.report(
                 Some(cx),
                 rule,
-                m.span,
+                m.full(),
                 m.full(),
                 format!("cookie built with `{}(false)`", m.name),
             );
@@ -882,10 +885,14 @@ impl super::Check for Check {
                 // `secure(false).secure(true)`: set again later, so what
                 // `method` reported of this call does not hold.
                 if on == Some(false) {
-                    let at = start_of(call.method.span());
-                    a.findings.retain(|f| {
-                        f.file.is_some() || !is_cookie_rule(f.rule) || (f.line, f.column) != at
-                    });
+                    let at = start_of(call.span());
+                    let rule = if flag == SECURE {
+                        id::INSECURE_COOKIE
+                    } else {
+                        id::COOKIE_WITHOUT_HTTPONLY
+                    };
+                    a.findings
+                        .retain(|f| f.file.is_some() || f.rule != rule || (f.line, f.column) != at);
                 }
                 continue;
             }
