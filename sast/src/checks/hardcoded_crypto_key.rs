@@ -14,34 +14,12 @@ pub(crate) struct Check;
 /// field or constant of the file was given.
 fn literal_source(a: &FileAnalyzer<'_>, cx: &FnCx, e: &Expr) -> Option<Option<Place>> {
     if a.is_literal_material(e) {
-        return Some(const_written_at(a, e));
+        return Some(a.const_written_at(e));
     }
     if let Some(v) = literal_held(cx, e) {
-        return Some(v.literal_at.map(start_of));
+        return Some(v.literal_at);
     }
     a.literal_field(cx, e).map(|s| Some(start_of(s)))
-}
-
-/// Where the constant or static of the file that literal material names
-/// is written (`WEBHOOK_SECRET.as_bytes()`, `Key::from_slice(KEY)`).
-fn const_written_at(a: &FileAnalyzer<'_>, e: &Expr) -> Option<Place> {
-    match peel(e) {
-        Expr::Path(p) if p.path.segments.len() == 1 => a
-            .literal_consts
-            .get(&p.path.segments[0].ident.to_string())
-            .copied()
-            .flatten(),
-        Expr::Call(_) | Expr::MethodCall(_)
-            if FileAnalyzer::literal_fn_key(e)
-                .is_some_and(|name| a.literal_consts.get(&name).is_some_and(Option::is_some)) =>
-        {
-            FileAnalyzer::literal_fn_key(e)
-                .and_then(|name| a.literal_consts.get(&name).copied().flatten())
-        }
-        Expr::MethodCall(m) if m.args.is_empty() => const_written_at(a, &m.receiver),
-        Expr::Call(c) if c.args.len() == 1 => const_written_at(a, &c.args[0]),
-        _ => None,
-    }
 }
 
 /// Report where the bytes are written, as CodeQL's

@@ -145,7 +145,7 @@ fn setting(name: &str, arg: Option<&Expr>, known_on: bool) -> Option<(u8, Option
         "same_site" | "set_same_site" => SAME_SITE,
         _ => return None,
     };
-    if arg.is_some_and(is_off) {
+    if arg.is_some_and(is_off) || flag == SAME_SITE && arg.is_some_and(is_same_site_none) {
         return Some((flag, Some(false)));
     }
     if flag == SECURE && !known_on && !arg.is_some_and(is_literal_true) {
@@ -209,6 +209,23 @@ fn eval_bool(e: &Expr, bools: &[(String, bool)]) -> Option<bool> {
 /// `false` or `None`: a flag explicitly turned off.
 fn is_off(e: &Expr) -> bool {
     lit_bool(e) == Some(false) || matches!(peel(e), Expr::Path(p) if p.path.is_ident("None"))
+}
+
+/// `SameSite::None` (`Some(SameSite::None)`): sent on cross-site requests,
+/// which is the protection `SameSite` gives turned off.
+fn is_same_site_none(e: &Expr) -> bool {
+    let e = match peel(e) {
+        Expr::Call(c) if matches!(&*c.func, Expr::Path(p) if p.path.is_ident("Some")) => {
+            match c.args.first() {
+                Some(arg) => peel(arg),
+                None => return false,
+            }
+        }
+        e => e,
+    };
+    let Expr::Path(p) = e else { return false };
+    let mut names = p.path.segments.iter().rev().map(|s| s.ident.to_string());
+    names.next().as_deref() == Some("None") && names.next().as_deref() == Some("SameSite")
 }
 
 /// `true` or `Some(true)`.

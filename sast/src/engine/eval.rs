@@ -455,6 +455,17 @@ impl FileAnalyzer<'_> {
                 self.bind_pat(cx, &pt.pat, &var);
             }
             Pat::Reference(r) => self.bind_pat(cx, &r.pat, var),
+            // `let (key, iv) = (b"..", b"..")` or a function returning
+            // such a tuple: every part is literal bytes.
+            Pat::Tuple(t) if var.literal => {
+                let part = Var {
+                    taint: var.taint,
+                    literal: true,
+                    literal_at: var.literal_at,
+                    ..Var::default()
+                };
+                t.elems.iter().for_each(|p| self.bind_pat(cx, p, &part));
+            }
             // Destructured parts carry the value's taint, not its type facts.
             Pat::Tuple(t) => self.bind_parts(cx, t.elems.iter(), var.taint),
             // `Form(form): Form<LoginForm>`: the payload, with its type.
@@ -591,13 +602,25 @@ impl FileAnalyzer<'_> {
                             .collect(),
                         _ => Vec::new(),
                     };
+                    // `let (key, iv) = (b"..", b"..")`: each element's bytes.
+                    let literals: Vec<Option<Place>> = match peel(&init.expr) {
+                        Expr::Tuple(t) if t.elems.len() == tuple.elems.len() => t
+                            .elems
+                            .iter()
+                            .map(|e| self.is_literal_material(e).then(|| self.written_at(e)))
+                            .collect(),
+                        _ => Vec::new(),
+                    };
                     for (i, (pat, taint)) in tuple.elems.iter().zip(positions).enumerate() {
+                        let literal_at = literals.get(i).copied().flatten();
                         self.bind_pat(
                             cx,
                             pat,
                             &Var {
                                 taint,
                                 secret: parts.get(i).cloned().flatten(),
+                                literal: literal_at.is_some(),
+                                literal_at,
                                 ..Var::default()
                             },
                         );
@@ -657,13 +680,13 @@ impl FileAnalyzer<'_> {
             var.closure = closure_of(cx, &init.expr);
             if self.is_literal_material(&init.expr) {
                 var.literal = true;
-                var.literal_at = Some(init.expr.span());
+                var.literal_at = Some(self.written_at(&init.expr));
             } else if let Some(held) = literal_held(cx, &init.expr) {
                 var.literal = true;
                 var.literal_at = held.literal_at;
             } else if let Some(at) = self.literal_or_fallback(&init.expr) {
                 var.literal = true;
-                var.literal_at = Some(at);
+                var.literal_at = Some(start_of(at));
             }
         }
         cx.secret_context = saved_secret;
@@ -1192,7 +1215,7 @@ impl FileAnalyzer<'_> {
                             entry.taint = t;
                             if literal {
                                 entry.literal = true;
-                                entry.literal_at = Some(a.right.span());
+                                entry.literal_at = Some(self.written_at(&a.right));
                             }
                             entry.random = false;
                             // Any other value may be `true` (one branch of several).

@@ -93,7 +93,7 @@ pub(crate) struct Var {
     /// Where those bytes are written (the literal a `let` or assignment
     /// gave it, or the variable it was read from): `hardcoded-crypto-key`
     /// reports there, as CodeQL's hard-coded-cryptographic-value does.
-    pub(crate) literal_at: Option<Span>,
+    pub(crate) literal_at: Option<Place>,
     /// Filled by a random number generator (`rng.fill(&mut buf)`,
     /// `getrandom::fill(&mut buf)`) and written by nothing else since: a
     /// number decoded from it is not input.
@@ -2284,16 +2284,44 @@ impl<'a> FileAnalyzer<'a> {
         }
     }
 
+    /// Where the constant or static of the file that literal material names
+    /// is written (`WEBHOOK_SECRET.as_bytes()`, `Key::from_slice(KEY)`).
+    pub(crate) fn const_written_at(&self, e: &Expr) -> Option<Place> {
+        match peel(e) {
+            Expr::Path(p) if p.path.segments.len() == 1 => self
+                .literal_consts
+                .get(&p.path.segments[0].ident.to_string())
+                .copied()
+                .flatten(),
+            Expr::Call(_) | Expr::MethodCall(_)
+                if Self::literal_fn_key(e).is_some_and(|name| {
+                    self.literal_consts.get(&name).is_some_and(Option::is_some)
+                }) =>
+            {
+                Self::literal_fn_key(e)
+                    .and_then(|name| self.literal_consts.get(&name).copied().flatten())
+            }
+            Expr::MethodCall(m) if m.args.is_empty() => self.const_written_at(&m.receiver),
+            Expr::Call(c) if c.args.len() == 1 => self.const_written_at(&c.args[0]),
+            _ => None,
+        }
+    }
+
+    /// Where literal material is written: the constant's or literal
+    /// function's bytes it names, else the expression itself.
+    pub(crate) fn written_at(&self, e: &Expr) -> Place {
+        self.const_written_at(e)
+            .unwrap_or_else(|| start_of(e.span()))
+    }
+
     /// Does every `return` of the body, and its tail, give literal bytes?
     fn returns_only_literals(&self, block: &syn::Block) -> bool {
         struct Returns<'a, 'f> {
             a: &'a FileAnalyzer<'f>,
             all: bool,
-            any: bool,
         }
         impl<'ast> syn::visit::Visit<'ast> for Returns<'_, '_> {
             fn visit_expr_return(&mut self, r: &'ast syn::ExprReturn) {
-                self.any = true;
                 self.all &= r
                     .expr
                     .as_deref()
@@ -2310,13 +2338,11 @@ impl<'a> FileAnalyzer<'a> {
         if !tail_ok {
             return false;
         }
-        let mut r = Returns {
-            a: self,
-            all: true,
-            any: false,
-        };
+        let mut r = Returns { a: self, all: true };
         syn::visit::Visit::visit_block(&mut r, block);
-        r.all && (r.any || block.stmts.len() == 1)
+        // Statements before a literal tail do not change what it gives
+        // (`let _ = tenant; [0u8; 32]`).
+        r.all
     }
 
     /// A call of a function or method of the file that returns literal
@@ -2347,6 +2373,10 @@ impl<'a> FileAnalyzer<'a> {
                 !a.elems.is_empty() && a.elems.iter().all(|e| matches!(peel(e), Expr::Lit(_)))
             }
             Expr::Repeat(r) => matches!(peel(&r.expr), Expr::Lit(_)),
+            // `(b"key", b"iv")`, destructured by `let (key, iv) = ..`.
+            Expr::Tuple(t) => {
+                !t.elems.is_empty() && t.elems.iter().all(|e| self.is_literal_material(e))
+            }
             Expr::Path(p) if p.path.segments.len() == 1 => {
                 let name = p.path.segments[0].ident.to_string();
                 self.literal_consts.contains_key(&name) && !self.other_consts.contains(&name)
