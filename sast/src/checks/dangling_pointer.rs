@@ -1120,6 +1120,21 @@ impl Walker<'_, '_> {
                     }
                 }
             }
+            // `let first = scratch.buf;` of a field a method of the file
+            // frees (`scratch.release()`): the same pointer, freed with it.
+            if let Expr::Field(f) = peel_casts(value) {
+                let field = member_name(&f.member);
+                if let Some(owner) = ident_of(&f.base) {
+                    if owner != "self"
+                        && a.summaries
+                            .values()
+                            .any(|s| s.frees_fields.contains(&field))
+                    {
+                        self.set_derived(name, &format!("{owner}.{field}"));
+                        return;
+                    }
+                }
+            }
         }
         // `xmlDocGetRootElement(doc)`: a node of the document's tree,
         // freed with it.
@@ -1804,9 +1819,17 @@ impl Walker<'_, '_> {
                 None => break,
             }
         }
+        // `&header as *const H` of any `let` of the function: the address
+        // of its stack slot, whatever the local holds.
+        let slot = match peel_casts(e) {
+            Expr::Reference(r) => ident_of(&r.expr).filter(|_| matches!(&*r.expr, Expr::Path(_))),
+            Expr::RawAddr(r) => ident_of(&r.expr).filter(|_| matches!(&*r.expr, Expr::Path(_))),
+            _ => None,
+        };
         if let Some(owner) = owner {
             let local = self.declared.get(&owner).is_some_and(|d| d.1)
-                || (addressed && self.valued.contains(&owner));
+                || (addressed && self.valued.contains(&owner))
+                || (slot.as_deref() == Some(owner.as_str()) && self.declared.contains_key(&owner));
             let param = self.by_value.contains(&owner) && addressed;
             if local || param {
                 self.report(
@@ -2118,6 +2141,17 @@ impl Walker<'_, '_> {
                     }
                 }
                 for arg in &c.args {
+                    // `zlog_open(c_path(path), 1)`: a function's pointer
+                    // into its dropped temporary, handed on directly.
+                    if matches!(peel_casts(arg), Expr::Call(_)) {
+                        if let Some((why, None, origin)) = self.returns_dangling(peel_casts(arg)) {
+                            self.out.push((
+                                arg.span(),
+                                format!("a pointer is passed on after its memory is gone ({why})"),
+                                origin,
+                            ));
+                        }
+                    }
                     self.walk_expr(arg, true);
                 }
                 // `ctx_free(ctx)`: a function of the crate that frees

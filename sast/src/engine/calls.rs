@@ -209,9 +209,13 @@ impl FileAnalyzer<'_> {
             return None;
         }
         let name = p.path.segments[0].ident.to_string();
-        let closure = cx.vars.get(&name)?.closure.clone()?;
+        let var = cx.vars.get(&name)?;
+        let closure = var.closure.clone()?;
         if !args.iter().any(|t| t.is_tainted() || t.pkinds != 0) {
-            return None;
+            // `let u32_at = |i| u32::from_le_bytes(..)`: what the body
+            // gives with untainted parameters, worked out where it was
+            // bound.
+            return var.taint.is_tainted().then_some(var.taint);
         }
         if cx.closure_calls >= MAX_CLOSURE_CALLS || cx.closure_evals >= MAX_CLOSURE_EVALS {
             if !std::mem::replace(&mut cx.closure_limit_reported, true) {

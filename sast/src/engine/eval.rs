@@ -2009,13 +2009,22 @@ fn rejects_parent(e: &Expr) -> bool {
 /// `/etc/shadow` through (red team rt49).
 fn accepts_parts(e: &Expr, param: &str) -> (u16, bool, bool) {
     match peel(e) {
-        Expr::MethodCall(m) if m.method == "all" => (
-            all_accepted(m)
+        Expr::MethodCall(m) if m.method == "all" => {
+            let kinds = all_accepted(m)
                 .filter(|(v, _)| v == param)
-                .map_or(0, |(_, kinds)| kinds),
-            false,
-            false,
-        ),
+                .map_or(0, |(_, kinds)| kinds);
+            // A character class without `/` or `\\` (and no range that
+            // could hold one) lets no root or separator through: beside a
+            // `..` rejection, a plain file name.
+            let text = m
+                .args
+                .first()
+                .map(|a| quote::ToTokens::to_token_stream(a).to_string())
+                .unwrap_or_default();
+            let no_separator =
+                kinds != 0 && !text.contains('/') && !text.contains('\\') && !text.contains("..");
+            (kinds, false, no_separator)
+        }
         Expr::Unary(u)
             if matches!(u.op, syn::UnOp::Not(_))
                 && path_rejection(&u.expr).as_deref() == Some(param) =>
