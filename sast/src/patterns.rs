@@ -813,7 +813,7 @@ const NOT_SECRET_SUFFIXES: &[&str] = &[
 ];
 const NOT_SECRET_PREFIXES: &[&str] = &[
     "is", "has", "no", "max", "min", "num", "should", "use", "with", "allow", "need", "needs",
-    "require", "new", "old_len",
+    "require", "old_len",
 ];
 
 /// Words of an identifier: `apiKey` / `API_KEY` / `api_key` -> [api, key].
@@ -892,6 +892,10 @@ pub fn is_secret_name(ident: &str) -> bool {
         return false;
     }
     if NOT_SECRET_SUFFIXES.contains(&last.as_str()) {
+        return false;
+    }
+    // `new_token` is a lexer's word; `new_password`, `new_secret` are not.
+    if words.len() == 2 && first == "new" && last == "token" {
         return false;
     }
     if words.len() == 1 && (first == "pass" || first == "token") {

@@ -619,6 +619,16 @@ fn secret_within(cx: &FnCx, e: &Expr) -> Option<String> {
         Expr::Reference(r) => secret_within(cx, &r.expr),
         Expr::Array(a) => a.elems.iter().find_map(|e| secret_within(cx, e)),
         Expr::Tuple(t) => t.elems.iter().find_map(|e| secret_within(cx, e)),
+        // `let values = (&form.name, &form.db_password); exec_drop(sql,
+        // values)`: a part of a tuple bound here (see the engine's `let`).
+        Expr::Path(_) => var_of(e).and_then(|v| {
+            (0..16).find_map(|i| {
+                cx.vars
+                    .get(&format!("{v}.{i}"))
+                    .and_then(|p| p.secret.clone())
+                    .filter(|n| !super::cleartext_logging::is_email_name(n))
+            })
+        }),
         Expr::Macro(m)
             if matches!(
                 last_ident(&m.mac.path).as_str(),

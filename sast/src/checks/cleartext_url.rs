@@ -127,6 +127,16 @@ fn request_call_url<'e>(a: &FileAnalyzer<'_>, e: &'e Expr) -> Option<(&'e Expr, 
 
 const VERBS: &[&str] = &["get", "post", "put", "delete", "patch", "head"];
 
+/// `client.post(LICENSE_SERVER)`, `get(&BASE)`, `get(API.to_string())`: a
+/// constant or static of the file holding an `http://` URL
+/// ([`FileAnalyzer::http_url_fns`] keeps their names with the functions').
+fn http_const(a: &FileAnalyzer<'_>, url: &Expr) -> bool {
+    let (_, root) = chain(url);
+    matches!(peel(root), Expr::Path(p) if p.qself.is_none()
+        && p.path.segments.len() == 1
+        && a.http_url_fns.contains(&p.path.segments[0].ident.to_string()))
+}
+
 /// `client.get(url)`, `client.request(Method::PUT, url)`: the URL.
 fn request_method_url(m: &syn::ExprMethodCall) -> Option<(&Expr, String)> {
     let name = m.method.to_string();
@@ -307,8 +317,7 @@ fn sends_credential(cx: &FnCx, flow: &Flow, m: &syn::ExprMethodCall) -> Option<S
     };
     // A credential, not private data such as an e-mail address.
     let credential = |e: &Expr| {
-        secret_source(cx, e).is_some_and(|n| is_secret_name(&n))
-            || var_of(e).is_some_and(|v| flow.secret_vars.contains(&v))
+        holds_credential(cx, e) || var_of(e).is_some_and(|v| flow.secret_vars.contains(&v))
     };
     match (m.method.to_string().as_str(), m.args.len()) {
         ("bearer_auth", 1) => Some("a bearer token".into()),
@@ -336,6 +345,50 @@ fn sends_credential(cx: &FnCx, flow: &Flow, m: &syn::ExprMethodCall) -> Option<S
             .then(|| format!("header `{}`", name.unwrap_or_default()))
         }
         _ => None,
+    }
+}
+
+/// A credential, or a form, tuple, array or `json!` body holding one:
+/// `[("user", name), ("password", pw)]`, `json!({"api_key": key})` (a key
+/// named for a secret given anything but a literal).
+fn holds_credential(cx: &FnCx, e: &Expr) -> bool {
+    if secret_source(cx, e).is_some_and(|n| is_secret_name(&n)) {
+        return true;
+    }
+    let named_pair = |elems: &syn::punctuated::Punctuated<Expr, syn::Token![,]>| {
+        matches!(elems.len(), 2)
+            && lit_str(&elems[0]).is_some_and(|k| is_secret_name(&k))
+            && lit_str(&elems[1]).is_none()
+    };
+    match peel(e) {
+        Expr::Reference(r) => holds_credential(cx, &r.expr),
+        Expr::Tuple(t) => named_pair(&t.elems) || t.elems.iter().any(|e| holds_credential(cx, e)),
+        Expr::Array(a) => a.elems.iter().any(|e| holds_credential(cx, e)),
+        Expr::Macro(m) if last_ident(&m.mac.path) == "json" => {
+            // `"key": value` pairs of the object, at any depth.
+            let mut tokens: Vec<proc_macro2::TokenTree> = Vec::new();
+            fn flatten(ts: proc_macro2::TokenStream, out: &mut Vec<proc_macro2::TokenTree>) {
+                for t in ts {
+                    match t {
+                        proc_macro2::TokenTree::Group(g) => flatten(g.stream(), out),
+                        other => out.push(other),
+                    }
+                }
+            }
+            flatten(m.mac.tokens.clone(), &mut tokens);
+            tokens.windows(3).any(|w| match (&w[0], &w[1], &w[2]) {
+                (proc_macro2::TokenTree::Literal(k), proc_macro2::TokenTree::Punct(p), value)
+                    if p.as_char() == ':' =>
+                {
+                    let key = k.to_string();
+                    key.starts_with('"')
+                        && is_secret_name(key.trim_matches('"'))
+                        && !matches!(value, proc_macro2::TokenTree::Literal(_))
+                }
+                _ => false,
+            })
+        }
+        _ => false,
     }
 }
 
@@ -370,7 +423,7 @@ impl Flow {
                             self.http_vars.push(name.clone());
                         }
                         self.secret_vars.retain(|n| *n != name);
-                        if secret_source(cx, &init.expr).is_some_and(|n| is_secret_name(&n)) {
+                        if holds_credential(cx, &init.expr) {
                             self.secret_vars.push(name.clone());
                         }
                         if let Some(url) = url_of(&self.vars, &init.expr) {
@@ -436,6 +489,8 @@ impl Flow {
             }
             if let Some(kind) = url_of(&self.vars, url) {
                 found = Some((kind, what));
+            } else if http_const(a, url) {
+                found = Some((Url::Plain, what));
             }
         }
         if let Some((kind, what)) = found {

@@ -640,6 +640,21 @@ impl FileAnalyzer<'_> {
             self.describe_init(cx, &init.expr, &mut var);
             var.secret = crate::checks::secret_source(cx, &init.expr)
                 .or_else(|| self.call_secret(cx, &init.expr));
+            // `let token = bearer_from(meta)?;` in `fn authorize`: a bare
+            // `token` of a function about logins, sessions or credentials
+            // is one, as its parameter would be.
+            if var.secret.is_none() && !matches!(peel(&init.expr), Expr::Lit(_) | Expr::Struct(_)) {
+                if let Some(n) = name.as_deref().filter(|n| {
+                    crate::patterns::is_bare_credential(n)
+                        && (crate::patterns::is_credential_context(&cx.name)
+                            || cx
+                                .self_ty
+                                .as_deref()
+                                .is_some_and(crate::patterns::is_credential_context))
+                }) {
+                    var.secret = Some(n.to_string());
+                }
+            }
             var.header_built = crate::checks::built_header_value(cx, &init.expr);
             var.lit_false = lit_bool(&init.expr) == Some(false);
             var.dynamic_list = self.is_dynamic_list(&init.expr);
