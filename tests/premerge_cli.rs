@@ -379,3 +379,74 @@ fn pre_merge_reports_a_licence_that_changed_with_a_version() {
         .unwrap()
         .starts_with("licences unknown"));
 }
+
+/// A finding reported on an unchanged line whose region or flow the change
+/// touches is the change's (red team rt78): a cookie builder reported from
+/// its first line, flipped at `.secure(false)`; a key constant of the base,
+/// used anew on a changed line.
+#[test]
+fn pre_merge_counts_a_change_inside_a_findings_region_or_flow() {
+    const COOKIE_BASE: &str = "use cookie::{Cookie, SameSite};\n\npub fn session(id: String) -> Cookie<'static> {\n    Cookie::build((\"sid\", id))\n        .secure(true)\n        .http_only(true)\n        .same_site(SameSite::Lax)\n        .build()\n}\n";
+    const KEYS_BASE: &str = "use aes_gcm::{Aes256Gcm, KeyInit};\n\nconst MASTER_KEY: [u8; 32] = [7u8; 32];\n\npub fn len() -> usize {\n    MASTER_KEY.len()\n}\n";
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert!(git(d, &["init", "-q", "-b", "main"]).status.success());
+    std::fs::create_dir_all(d.join("src")).unwrap();
+    std::fs::write(
+        d.join("Cargo.toml"),
+        "[package]\nname = \"shop\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    )
+    .unwrap();
+    std::fs::copy(
+        repo_root().join("demo/fixed/Cargo.lock"),
+        d.join("Cargo.lock"),
+    )
+    .unwrap();
+    std::fs::write(d.join("src/lib.rs"), COOKIE_BASE).unwrap();
+    std::fs::write(d.join("src/keys.rs"), KEYS_BASE).unwrap();
+    assert!(git(d, &["add", "-A"]).status.success());
+    assert!(git(d, &["commit", "-qm", "base"]).status.success());
+    assert!(git(d, &["checkout", "-qb", "feature"]).status.success());
+    std::fs::write(
+        d.join("src/lib.rs"),
+        COOKIE_BASE.replace(".secure(true)", ".secure(false)"),
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("src/keys.rs"),
+        format!("{KEYS_BASE}\npub fn cipher() -> Aes256Gcm {{\n    let key = MASTER_KEY;\n    Aes256Gcm::new_from_slice(&key).unwrap()\n}}\n"),
+    )
+    .unwrap();
+    assert!(git(d, &["commit", "-qam", "feature"]).status.success());
+
+    let o = pre_merge_json(d);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let on: Vec<(String, String, u64)> = r["sast"]["on_changed_lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["rule"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    // Both reported where CodeQL puts them: the chain's first line (4) and
+    // the constant (3), neither of them changed.
+    assert!(
+        on.contains(&("src/lib.rs".into(), "insecure-cookie".into(), 4)),
+        "{on:?}"
+    );
+    assert!(
+        on.contains(&("src/keys.rs".into(), "hardcoded-crypto-key".into(), 3)),
+        "{on:?}"
+    );
+}

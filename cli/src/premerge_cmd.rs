@@ -257,13 +257,29 @@ pub fn run(args: PreMergeArgs) -> Result<u8> {
         let report = tollgate_sast::scan(std::slice::from_ref(&root), &options)?;
         for f in report.findings {
             let path = f.path.clone();
-            if !change.files.contains_key(&path) {
+            let in_change = change.files.contains_key(&path)
+                || f.flow.iter().any(|step| {
+                    step.path
+                        .as_deref()
+                        .is_some_and(|p| change.files.contains_key(p))
+                });
+            if !in_change {
                 continue;
             }
-            let changed = change
-                .files
-                .get(&path)
-                .is_some_and(|lines| lines.contains(&f.line));
+            // On a changed line: any line of the finding's region (a
+            // cookie builder reported from its first line, changed at its
+            // `.secure(false)`), or a step of its flow (a key reported where
+            // its constant is written, newly used on a changed line).
+            let touched = |file: &str, line: usize| {
+                change
+                    .files
+                    .get(file)
+                    .is_some_and(|lines| lines.contains(&line))
+            };
+            let changed = (f.line..=f.end_line.max(f.line)).any(|l| touched(&path, l))
+                || f.flow
+                    .iter()
+                    .any(|step| touched(step.path.as_deref().unwrap_or(&path), step.line));
             let entry = json!({
                 "rule": f.rule, "severity": f.severity.as_str(), "path": path,
                 "line": f.line, "message": f.message,

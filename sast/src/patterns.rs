@@ -810,6 +810,12 @@ const NOT_SECRET_SUFFIXES: &[&str] = &[
     "option",
     "options",
     "flag",
+    // `password_hash_algo`, `secret_version`, `new_secret_arn` (red team
+    // rt78): about a secret, not one.
+    "algo",
+    "algorithm",
+    "version",
+    "arn",
 ];
 const NOT_SECRET_PREFIXES: &[&str] = &[
     "is", "has", "no", "max", "min", "num", "should", "use", "with", "allow", "need", "needs",
@@ -895,7 +901,26 @@ pub fn is_secret_name(ident: &str) -> bool {
         return false;
     }
     // `new_token` is a lexer's word; `new_password`, `new_secret` are not.
-    if words.len() == 2 && first == "new" && last == "token" {
+    // A page's, a request's or a cancellation's token is no credential
+    // (`page_token`, `pageToken`, `next_token`, red team rt78).
+    if words.len() == 2
+        && last == "token"
+        && matches!(
+            first.as_str(),
+            "new"
+                | "page"
+                | "next"
+                | "prev"
+                | "previous"
+                | "continuation"
+                | "pagination"
+                | "idempotency"
+                | "cancel"
+                | "cancellation"
+                | "sync"
+                | "resume"
+        )
+    {
         return false;
     }
     if words.len() == 1 && (first == "pass" || first == "token") {

@@ -136,6 +136,37 @@ fn inline_suppressions_survive_rustfmt_wrapping_and_are_checked() {
 }
 
 #[test]
+fn a_suppression_inside_a_findings_region_or_at_its_use_covers_it() {
+    // Red team rt78: a cookie builder is reported from its first line and a
+    // key where its constant is written; a suppression written where the
+    // finding used to be (the setter, the use) still applies.
+    let dir = tempfile::tempdir().unwrap();
+    let src = r#"use aes_gcm::{Aes256Gcm, KeyInit};
+
+const DEMO_KEY: [u8; 32] = [9u8; 32];
+
+fn cookie(id: String) -> cookie::Cookie<'static> {
+    cookie::Cookie::build(("sid", id))
+        .http_only(true)
+        .same_site(cookie::SameSite::Strict)
+        // tollgate:allow(insecure-cookie): served on localhost only
+        .secure(false)
+        .build()
+}
+
+fn cipher() -> Aes256Gcm {
+    // tollgate:allow(hardcoded-crypto-key): demo data, never production
+    Aes256Gcm::new_from_slice(&DEMO_KEY).unwrap()
+}
+"#;
+    write(dir.path(), "src/lib.rs", src);
+    let report = run(dir.path(), Options::default());
+    let got: Vec<(usize, &str)> = report.findings.iter().map(|f| (f.line, f.rule)).collect();
+    assert_eq!(got, vec![], "{:#?}", report.findings);
+    assert_eq!(report.stats.suppressed_inline, 2);
+}
+
+#[test]
 fn a_baseline_never_absorbs_a_diagnostic_about_the_scan() {
     // Red team rt52: a hand-written entry for an `analysis-limit` note
     // would hide every later note of the same line and snippet, and so

@@ -268,10 +268,18 @@ fn type_has_ptr(t: &syn::Type) -> bool {
 fn is_owned_buffer_type(t: &syn::Type) -> bool {
     match t {
         syn::Type::Path(p) if p.qself.is_none() => p.path.segments.last().is_some_and(|s| {
-            matches!(
-                s.ident.to_string().as_str(),
-                "Vec" | "String" | "CString" | "Box" | "OsString" | "PathBuf" | "BytesMut"
-            )
+            match s.ident.to_string().as_str() {
+                "Vec" | "String" | "CString" | "Box" | "OsString" | "PathBuf" | "BytesMut" => true,
+                // `Result<Vec<u8>, E>`, `io::Result<Vec<u8>>`, `Option<String>`:
+                // the buffer, once unwrapped (`f()?.as_ptr()`).
+                "Result" | "Option" => match &s.arguments {
+                    syn::PathArguments::AngleBracketed(a) => {
+                        matches!(a.args.first(), Some(syn::GenericArgument::Type(t)) if is_owned_buffer_type(t))
+                    }
+                    _ => false,
+                },
+                _ => false,
+            }
         }),
         syn::Type::Paren(p) => is_owned_buffer_type(&p.elem),
         _ => false,
@@ -737,10 +745,22 @@ impl Walker<'_, '_> {
             Expr::MethodCall(m)
                 if matches!(m.method.to_string().as_str(), "as_ptr" | "as_mut_ptr") =>
             {
-                matches!(
-                    peel_parens(&m.receiver),
-                    Expr::Call(_) | Expr::MethodCall(_)
-                ) && self.returns_owned(&m.receiver)
+                // `self.fetch(..)?.as_ptr()`, `load(p).unwrap().as_ptr()`.
+                let receiver = match peel_parens(&m.receiver) {
+                    Expr::Try(t) => peel_parens(&t.expr),
+                    Expr::MethodCall(u)
+                        if matches!(u.method.to_string().as_str(), "unwrap" | "expect")
+                            && matches!(
+                                peel_parens(&u.receiver),
+                                Expr::Call(_) | Expr::MethodCall(_)
+                            ) =>
+                    {
+                        peel_parens(&u.receiver)
+                    }
+                    other => other,
+                };
+                matches!(receiver, Expr::Call(_) | Expr::MethodCall(_))
+                    && self.returns_owned(receiver)
             }
             _ => false,
         }
@@ -2031,6 +2051,14 @@ impl Walker<'_, '_> {
                     }
                 };
                 let last = crate::patterns::last_segment(&name);
+                // `ptr::eq(first, other)`: compares addresses, reads nothing
+                // (red team rt78).
+                if matches!(last, "eq" | "addr_eq") && (name == last || name.contains("ptr::")) {
+                    for arg in &c.args {
+                        self.walk_expr(arg, false);
+                    }
+                    return;
+                }
                 // `Box::into_inner(b)` moves the value out and frees the box.
                 let consumed = last == "into_inner" && name.ends_with("Box::into_inner");
                 if (last == "drop" || consumed) && c.args.len() == 1 {

@@ -843,10 +843,21 @@ impl super::Check for Check {
             return;
         }
         let arg = m.expr.args.first();
+        // A builder rooted in another type's constructor is not a cookie
+        // (`minio::ClientBuilder::new(ep).secure(false)`, red team rt78).
+        let other_builder = || {
+            let (_, root) = chain(&m.expr.receiver);
+            matches!(peel(root), Expr::Call(c) if matches!(&*c.func, Expr::Path(p) if {
+                let callee = a.imports.resolve(&p.path);
+                !is_cookie_ctor(&callee)
+                    && !callee.split("::").any(|s| s.to_ascii_lowercase().contains("cookie"))
+            }))
+        };
         if matches!(
             m.name,
             "secure" | "set_secure" | "http_only" | "set_http_only"
         ) && arg.and_then(lit_bool) == Some(false)
+            && !other_builder()
         {
             // Reported where the cookie is sent (the walk's `MARK_SENT`).
             if marked(cx, m.span, MARK_SENT) {
@@ -887,7 +898,7 @@ impl super::Check for Check {
             return;
         }
         let (mut set, mut seen) = (0, 0);
-        let (mut secure_off, mut http_only_off) = (false, false);
+        let (mut secure_off, mut http_only_off, mut same_site_none) = (false, false, false);
         // Outermost first: the last call setting a flag wins.
         for call in &methods {
             let name = call.method.to_string();
@@ -919,27 +930,32 @@ impl super::Check for Check {
                 Some(false) => {
                     secure_off |= flag == SECURE;
                     http_only_off |= flag == HTTP_ONLY;
+                    same_site_none |= flag == SAME_SITE;
                 }
                 None => {}
             }
         }
         // An explicit `secure(false)` or `http_only(false)` is reported at
-        // that call (`method`); a missing `Secure` beside the latter still
-        // is here.
-        let report = if http_only_off {
-            set & SECURE == 0
-        } else {
-            set & ALL != ALL
-        };
-        if report && !secure_off {
+        // that call (`method`); the flags neither set nor turned off so are
+        // reported here, beside it (red team rt78: `.secure(false)` hid a
+        // missing `HttpOnly` and `SameSite::None`).
+        let off = if secure_off { SECURE } else { 0 } | if http_only_off { HTTP_ONLY } else { 0 };
+        let remaining = ALL & !set & !off;
+        if remaining != 0 {
+            let named = ALL & !remaining;
+            let message = if remaining == SAME_SITE && same_site_none {
+                "cookie built with `SameSite::None`, sent on cross-site requests".to_string()
+            } else {
+                format!("cookie built without {}", missing(named, true))
+            };
             a.report(
                 Some(cx),
-                rule_for(set),
+                rule_for(named),
                 c.span(),
                 // The region covers the whole builder chain, to its last
                 // call (`.finish()`, `.build()`).
                 m.paren_token.span.close(),
-                format!("cookie built without {}", missing(set, true)),
+                message,
             );
         }
     }

@@ -145,7 +145,11 @@ impl super::Check for Check {
     fn binding(&self, a: &mut FileAnalyzer<'_>, cx: Option<&FnCx>, name: &str, e: &Expr) {
         let on = lit_bool(e) == Some(true)
             || matches!(peel(e), Expr::Call(c) if matches!(&*c.func, Expr::Path(p) if p.path.is_ident("Some")) && c.args.first().and_then(lit_bool) == Some(true));
-        if on && (turns_off_when_true(name) || name == "insecure_skip_tls_verify") {
+        // A field a `danger_accept_invalid_*` call reads is reported there.
+        if on
+            && (turns_off_when_true(name) || name == "insecure_skip_tls_verify")
+            && !a.true_args.contains_key(&format!("used:{name}"))
+        {
             let span = e.span();
             a.report(
                 cx,
@@ -411,9 +415,14 @@ fn may_be_true(a: &FileAnalyzer<'_>, cx: &FnCx, e: &Expr, taint: taint::Taint) -
                     !v.lit_false
                 }
             }),
+        // `self.cfg.skip_verify` of a field some configuration of the file
+        // sets `true` (`fn lab() -> Self { Self { skip_verify: true, .. } }`).
+        Expr::Field(f) => field_set(a, &f.member, 1),
         // `!verify` with `verify` bound to `false`, or `!false`.
         Expr::Unary(u) if matches!(u.op, syn::UnOp::Not(_)) => match peel(&u.expr) {
             Expr::Lit(_) => lit_bool(&u.expr) == Some(false),
+            // `!settings.verify_hostname` of a field set `false` somewhere.
+            Expr::Field(f) => field_set(a, &f.member, 2),
             inner => var_of(inner)
                 .and_then(|v| cx.vars.get(&v))
                 .is_some_and(|v| v.lit_false && !v.param),
@@ -431,6 +440,17 @@ fn may_be_true(a: &FileAnalyzer<'_>, cx: &FnCx, e: &Expr, taint: taint::Taint) -
             .any(|arm| may_be_true(a, cx, &arm.body, taint::Taint::CLEAN)),
         _ => false,
     }
+}
+
+/// Does a struct literal of the file set this field to `true` (`bit` 1)
+/// or `false` (`bit` 2)? See [`collect_true_args`].
+fn field_set(a: &FileAnalyzer<'_>, member: &syn::Member, bit: u64) -> bool {
+    let syn::Member::Named(n) = member else {
+        return false;
+    };
+    a.true_args
+        .get(&format!("field:{n}"))
+        .is_some_and(|mask| mask & bit != 0)
 }
 
 fn block_may_be_true(a: &FileAnalyzer<'_>, cx: &FnCx, b: &syn::Block) -> bool {
@@ -532,7 +552,37 @@ pub(crate) fn collect_true_args(file: &syn::File, out: &mut crate::HashMap<Strin
         }
         fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
             self.record(format!(".{}", m.method), m.args.iter());
+            // `.danger_accept_invalid_certs(self.cfg.skip_verify)`: the
+            // field is reported where it is used (`used:skip_verify`).
+            if m.method.to_string().starts_with("danger_accept_invalid") {
+                let arg = m.args.first().map(peel).map(|e| match e {
+                    Expr::Unary(u) if matches!(u.op, syn::UnOp::Not(_)) => peel(&u.expr),
+                    e => e,
+                });
+                if let Some(Expr::Field(f)) = arg {
+                    if let syn::Member::Named(n) = &f.member {
+                        self.out.entry(format!("used:{n}")).or_default();
+                    }
+                }
+            }
             syn::visit::visit_expr_method_call(self, m);
+        }
+        // `Settings { skip_verify: true, .. }`: key `field:skip_verify`,
+        // bit 0 when some literal sets it `true`, bit 1 `false`.
+        fn visit_expr_struct(&mut self, s: &'ast syn::ExprStruct) {
+            for f in &s.fields {
+                if let syn::Member::Named(n) = &f.member {
+                    let bit = match lit_bool(&f.expr) {
+                        Some(true) => 1,
+                        Some(false) => 2,
+                        None => 0,
+                    };
+                    if bit != 0 {
+                        *self.out.entry(format!("field:{n}")).or_default() |= bit;
+                    }
+                }
+            }
+            syn::visit::visit_expr_struct(self, s);
         }
         fn visit_macro(&mut self, mac: &'ast syn::Macro) {
             // Each level parses the tokens of every level inside it again:

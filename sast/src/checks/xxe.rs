@@ -401,6 +401,26 @@ impl XxeOptions {
                             names.extend(l.origins.iter().cloned());
                         }
                     }
+                    // `opts.parse_flags` of a parameter: the field of the
+                    // one type of the file that sets one of that name.
+                    if let Expr::Field(f) = peel(uncast(option)) {
+                        if let syn::Member::Named(n) = &f.member {
+                            if var_of(&f.base).as_deref() != Some("self") {
+                                let suffix = format!(".{n}");
+                                let mut owners: Vec<&Owner> = Vec::new();
+                                for (owner, _) in &self.o.sites {
+                                    if matches!(owner, Owner::Field(f) if f.ends_with(&suffix))
+                                        && !owners.contains(&owner)
+                                    {
+                                        owners.push(owner);
+                                    }
+                                }
+                                if let [one] = owners.as_slice() {
+                                    names.push((*one).clone());
+                                }
+                            }
+                        }
+                    }
                     let o = &mut *self.o;
                     let sets_mask = |owner: &Owner| match owner {
                         Owner::Fn(n) => o.fns.contains(n),

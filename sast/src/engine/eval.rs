@@ -643,7 +643,10 @@ impl FileAnalyzer<'_> {
             // `let token = bearer_from(meta)?;` in `fn authorize`: a bare
             // `token` of a function about logins, sessions or credentials
             // is one, as its parameter would be.
-            if var.secret.is_none() && !matches!(peel(&init.expr), Expr::Lit(_) | Expr::Struct(_)) {
+            if var.secret.is_none()
+                && !matches!(peel(&init.expr), Expr::Lit(_) | Expr::Struct(_))
+                && reads_credential(&init.expr)
+            {
                 if let Some(n) = name.as_deref().filter(|n| {
                     crate::patterns::is_bare_credential(n)
                         && (crate::patterns::is_credential_context(&cx.name)
@@ -1174,17 +1177,17 @@ impl FileAnalyzer<'_> {
                         },
                     ),
                 }
-                self.eval_block(cx, &f.body);
+                self.framed(cx, |a, cx| a.eval_block(cx, &f.body));
                 cx.end_scope(mark);
                 Taint::CLEAN
             }
             Expr::While(w) => {
                 self.eval(cx, &w.cond);
-                self.eval_block(cx, &w.body);
+                self.framed(cx, |a, cx| a.eval_block(cx, &w.body));
                 Taint::CLEAN
             }
             Expr::Loop(l) => {
-                self.eval_block(cx, &l.body);
+                self.framed(cx, |a, cx| a.eval_block(cx, &l.body));
                 Taint::CLEAN
             }
             Expr::Closure(c) => {
@@ -1211,7 +1214,7 @@ impl FileAnalyzer<'_> {
                         },
                     );
                 }
-                let t = self.eval(cx, &c.body);
+                let t = self.framed(cx, |a, cx| a.eval(cx, &c.body));
                 cx.end_scope(mark);
                 t
             }
@@ -1363,6 +1366,21 @@ impl FileAnalyzer<'_> {
         }
     }
 
+    /// Evaluate a branch, loop body or closure body: checks its early
+    /// exits make hold to its end only ([`FnCx::guard_frames`]).
+    pub(crate) fn framed<T>(
+        &mut self,
+        cx: &mut FnCx,
+        f: impl FnOnce(&mut Self, &mut FnCx) -> T,
+    ) -> T {
+        cx.guard_frames.push(Vec::new());
+        let t = f(self, cx);
+        if let Some(frame) = cx.guard_frames.pop() {
+            cx.restore(frame.into_iter().rev().collect());
+        }
+        t
+    }
+
     /// `if` with sanitising guards: `if ALLOWED.contains(&x) { .. }` cleans
     /// `x` in the branch; `if !ok(&x) { return }` cleans it afterwards.
     pub(crate) fn eval_if(&mut self, cx: &mut FnCx, i: &syn::ExprIf) -> Taint {
@@ -1372,10 +1390,10 @@ impl FileAnalyzer<'_> {
         let mut guards = Vec::new();
         let negated = self.guards(cx, &i.cond, &mut guards);
         let then_taint = if negated {
-            self.eval_block(cx, &i.then_branch)
+            self.framed(cx, |a, cx| a.eval_block(cx, &i.then_branch))
         } else {
             let saved = cx.validated(&guards);
-            let t = self.eval_block(cx, &i.then_branch);
+            let t = self.framed(cx, |a, cx| a.eval_block(cx, &i.then_branch));
             cx.restore(saved);
             t
         };
@@ -1384,18 +1402,22 @@ impl FileAnalyzer<'_> {
             Some((_, e)) => {
                 if negated {
                     let saved = cx.validated(&guards);
-                    let t = self.eval(cx, e);
+                    let t = self.framed(cx, |a, cx| a.eval(cx, e));
                     cx.restore(saved);
                     t
                 } else {
-                    self.eval(cx, e)
+                    self.framed(cx, |a, cx| a.eval(cx, e))
                 }
             }
             None => Taint::CLEAN,
         };
         if negated && block_diverges(&i.then_branch) {
-            // `if !allowed(&x) { return ...; }`: x is clean from here on.
-            cx.validated(&guards);
+            // `if !allowed(&x) { return ...; }`: x is clean from here on
+            // (to the end of the enclosing branch, loop body or closure).
+            let saved = cx.validated(&guards);
+            if let Some(frame) = cx.guard_frames.last_mut() {
+                frame.extend(saved);
+            }
         }
         then_taint.union(else_taint)
     }
@@ -2107,6 +2129,29 @@ fn host_of(e: &Expr) -> Option<String> {
     } else {
         None
     }
+}
+
+/// Does this expression read a presented credential: an `Authorization`
+/// header, a bearer token, a credential or secret by name
+/// (`bearer_from(meta)`, `headers.get("authorization")`,
+/// `auth.strip_prefix("Bearer ")`)? Not a lexer's, a page's or a
+/// cancellation's token (red team rt78).
+fn reads_credential(e: &Expr) -> bool {
+    let text = quote::ToTokens::to_token_stream(e)
+        .to_string()
+        .to_ascii_lowercase();
+    [
+        "bearer",
+        "authorization",
+        "auth_header",
+        "credential",
+        "secret",
+        "password",
+        "api_key",
+        "x-api-key",
+    ]
+    .iter()
+    .any(|w| text.contains(w))
 }
 
 /// [`FileAnalyzer::validator_fns`]: functions and methods returning `bool`

@@ -276,6 +276,11 @@ fn severity_of(f: &RawFinding) -> Option<crate::rules::Severity> {
 /// Per-function state.
 #[derive(Default)]
 pub(crate) struct FnCx {
+    /// Checks made for the rest of a branch, loop body or closure by an
+    /// early exit (`if !ok(&x) { return }`), undone when it ends: a
+    /// `return` in a closure leaves only the closure, and a check in one
+    /// branch does not hold after the `if` (red team rt78).
+    pub(crate) guard_frames: Vec<Vec<(String, Taint)>>,
     pub(crate) vars: HashMap<String, Var>,
     pub(crate) sources: Vec<Source>,
     pub(crate) stmt_line: usize,
