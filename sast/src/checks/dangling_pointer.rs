@@ -1145,11 +1145,7 @@ impl Walker<'_, '_> {
             if let Expr::Field(f) = peel_casts(value) {
                 let field = member_name(&f.member);
                 if let Some(owner) = ident_of(&f.base) {
-                    if owner != "self"
-                        && a.summaries
-                            .values()
-                            .any(|s| s.frees_fields.contains(&field))
-                    {
+                    if owner != "self" && a.freed_field_names.contains(&field) {
                         self.set_derived(name, &format!("{owner}.{field}"));
                         return;
                     }

@@ -235,7 +235,7 @@ impl FileAnalyzer<'_> {
                 summary::report_public(self, sig, &mut summary);
             }
             self.ret_secrets |= summary.ret_secret.is_some();
-            self.summaries.insert(key, summary);
+            self.put_summary(key, summary);
         }
         if cx.sink_cap_hit {
             // Sinks past the summary's room are not followed into
@@ -643,10 +643,8 @@ impl FileAnalyzer<'_> {
             // `let token = bearer_from(meta)?;` in `fn authorize`: a bare
             // `token` of a function about logins, sessions or credentials
             // is one, as its parameter would be.
-            if var.secret.is_none()
-                && !matches!(peel(&init.expr), Expr::Lit(_) | Expr::Struct(_))
-                && reads_credential(&init.expr)
-            {
+            if var.secret.is_none() && !matches!(peel(&init.expr), Expr::Lit(_) | Expr::Struct(_)) {
+                // The name first: reading the tokens costs a string.
                 if let Some(n) = name.as_deref().filter(|n| {
                     crate::patterns::is_bare_credential(n)
                         && (crate::patterns::is_credential_context(&cx.name)
@@ -654,6 +652,7 @@ impl FileAnalyzer<'_> {
                                 .self_ty
                                 .as_deref()
                                 .is_some_and(crate::patterns::is_credential_context))
+                        && reads_credential(&init.expr)
                 }) {
                     var.secret = Some(n.to_string());
                 }

@@ -714,6 +714,9 @@ pub struct FileAnalyzer<'a> {
     /// Summaries of the file's functions analysed so far, by key (`name`,
     /// `Type::name`).
     pub(crate) summaries: HashMap<String, summary::Summary>,
+    /// Every field name some summary frees (`Summary::frees_fields`), kept
+    /// as summaries are added ([`Self::put_summary`]).
+    pub(crate) freed_field_names: crate::HashSet<String>,
     /// Keys of the summaries of this file's own functions (the others were
     /// imported from other files of the crate).
     pub(crate) local_keys: HashSet<String>,
@@ -1471,6 +1474,7 @@ impl<'a> FileAnalyzer<'a> {
             depth: 0,
             limit_line: None,
             summaries: HashMap::default(),
+            freed_field_names: Default::default(),
             local_keys: HashSet::default(),
             defined: Vec::new(),
             calls: HashSet::default(),
@@ -2057,7 +2061,7 @@ impl<'a> FileAnalyzer<'a> {
             }
             if let (Some(key), Some(summary)) = (key, &old.summary) {
                 self.ret_secrets |= summary.ret_secret.is_some();
-                self.summaries.insert(key.to_string(), summary.clone());
+                self.put_summary(key.to_string(), summary.clone());
             }
             return old;
         }
@@ -2121,6 +2125,13 @@ impl<'a> FileAnalyzer<'a> {
             }
         }
         self.ret_secrets |= summary.ret_secret.is_some();
+        self.put_summary(key, summary);
+    }
+
+    /// Add or replace a summary, noting the fields it frees.
+    pub(crate) fn put_summary(&mut self, key: String, summary: summary::Summary) {
+        self.freed_field_names
+            .extend(summary.frees_fields.iter().cloned());
         self.summaries.insert(key, summary);
     }
 
