@@ -2199,8 +2199,15 @@ impl<'a> FileAnalyzer<'a> {
         // as `name()` beside the constants; a function of that name that
         // returns anything else (another module's, a method) makes every
         // call of the name unknown, as a constant's does.
-        struct Fns<'a, 'f>(&'a mut FileAnalyzer<'f>);
+        /// The analyser; the names this pass marked not literal; whether
+        /// it found a literal function.
+        struct Fns<'a, 'f>(&'a mut FileAnalyzer<'f>, Vec<String>, bool);
         impl Fns<'_, '_> {
+            fn other(&mut self, name: String) {
+                if self.0.other_consts.insert(name.clone()) {
+                    self.1.push(name);
+                }
+            }
             fn add(&mut self, sig: &syn::Signature, block: &syn::Block) {
                 // A method (`fn key(&self)`) apart from a function of the
                 // same name: `self.key()` is the one, `key()` the other.
@@ -2224,16 +2231,20 @@ impl<'a> FileAnalyzer<'a> {
                         Stmt::Expr(Expr::Return(syn::ExprReturn { expr: Some(e), .. }), _) => &**e,
                         Stmt::Expr(e, None) => e,
                         _ => {
-                            self.0.other_consts.insert(name);
+                            self.other(name);
                             return;
                         }
                     },
                     _ => {
-                        self.0.other_consts.insert(name);
+                        self.other(name);
                         return;
                     }
                 };
-                agreed(&mut self.0.literal_consts, name, start_of(tail.span()));
+                // Where the bytes are written: through a literal function
+                // it calls, that function's (red team rt78).
+                let at = self.0.written_at(tail);
+                self.2 = true;
+                agreed(&mut self.0.literal_consts, name, at);
             }
         }
         impl<'ast> syn::visit::Visit<'ast> for Fns<'_, '_> {
@@ -2254,12 +2265,22 @@ impl<'a> FileAnalyzer<'a> {
                     } else {
                         format!("{}()", f.sig.ident)
                     };
-                    self.0.other_consts.insert(name);
+                    self.other(name);
                 }
                 syn::visit::visit_trait_item_fn(self, f);
             }
         }
-        syn::visit::Visit::visit_file(&mut Fns(self), file);
+        let mut fns = Fns(self, Vec::new(), false);
+        syn::visit::Visit::visit_file(&mut fns, file);
+        // A function returning another's literal bytes defined before it
+        // (`fn a(t) { b(t) }` then `fn b(_) { [0u8; 32] }`): once more, with
+        // what the first pass found (red team rt78).
+        if fns.2 && !fns.1.is_empty() {
+            for name in std::mem::take(&mut fns.1) {
+                fns.0.other_consts.remove(&name);
+            }
+            syn::visit::Visit::visit_file(&mut fns, file);
+        }
         if self.source.contains("type ") {
             for item in &file.items {
                 if let syn::Item::Type(t) = item {
