@@ -256,8 +256,10 @@ fn type_has_ptr(t: &syn::Type) -> bool {
         syn::Type::Array(a) => type_has_ptr(&a.elem),
         // `Vec<*const c_char>`, `Option<*mut T>`.
         syn::Type::Path(p) => p.path.segments.last().is_some_and(|s| {
-            matches!(s.ident.to_string().as_str(), "Vec" | "Option" | "Box")
-                && matches!(&s.arguments, syn::PathArguments::AngleBracketed(a)
+            // `NonNull<T>`: a raw pointer that is never null.
+            s.ident == "NonNull"
+                || matches!(s.ident.to_string().as_str(), "Vec" | "Option" | "Box")
+                    && matches!(&s.arguments, syn::PathArguments::AngleBracketed(a)
                     if a.args.iter().any(|g| matches!(g, syn::GenericArgument::Type(t) if type_has_ptr(t))))
         }),
         _ => false,
@@ -1837,11 +1839,59 @@ impl Walker<'_, '_> {
         }
         // `&header as *const H` of any `let` of the function: the address
         // of its stack slot, whatever the local holds.
-        let slot = match peel_casts(e) {
-            Expr::Reference(r) => ident_of(&r.expr).filter(|_| matches!(&*r.expr, Expr::Path(_))),
-            Expr::RawAddr(r) => ident_of(&r.expr).filter(|_| matches!(&*r.expr, Expr::Path(_))),
+        let plain = |e: &Expr| match peel_parens(e) {
+            Expr::Path(_) => ident_of(e),
             _ => None,
         };
+        let slot = match peel_casts(e) {
+            Expr::Reference(r) => plain(&r.expr),
+            Expr::RawAddr(r) => plain(&r.expr),
+            // `ptr::addr_of!(v)`, `addr_of_mut!(v)` (red team rt78).
+            Expr::Macro(m)
+                if matches!(last_ident(&m.mac.path).as_str(), "addr_of" | "addr_of_mut") =>
+            {
+                syn::parse2::<syn::Ident>(m.mac.tokens.clone())
+                    .ok()
+                    .map(|i| i.to_string())
+            }
+            // `NonNull::from(&mut v)`, `ptr::from_ref(&v)`, `ptr::from_mut(&mut v)`.
+            Expr::Call(c) if c.args.len() == 1 => match (&*c.func, peel_parens(&c.args[0])) {
+                // Only pointer makers: `String::from(&s)` copies.
+                (Expr::Path(p), Expr::Reference(r))
+                    if {
+                        let names: Vec<String> = p
+                            .path
+                            .segments
+                            .iter()
+                            .map(|s| s.ident.to_string())
+                            .collect();
+                        matches!(
+                            names
+                                .iter()
+                                .map(String::as_str)
+                                .collect::<Vec<_>>()
+                                .as_slice(),
+                            [.., "NonNull", "from"] | [.., "ptr", "from_ref" | "from_mut"]
+                        )
+                    } =>
+                {
+                    plain(&r.expr)
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        // The address of a `let` of this function's own frame.
+        if let Some(local) = slot
+            .as_ref()
+            .filter(|s| self.declared.contains_key(*s) && owner.as_deref() != Some(s.as_str()))
+        {
+            self.report(
+                e.span(),
+                format!("returns a pointer to the local `{local}`, which is dropped when the function returns"),
+            );
+            return Some((format!("its local `{local}`"), line));
+        }
         if let Some(owner) = owner {
             let local = self.declared.get(&owner).is_some_and(|d| d.1)
                 || (addressed && self.valued.contains(&owner))
