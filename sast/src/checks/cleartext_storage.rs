@@ -208,7 +208,28 @@ impl super::Check for Check {
     fn method(&self, a: &mut FileAnalyzer<'_>, cx: &mut FnCx, m: &Method<'_>) {
         // A secret as the text or a parameter of a SQL statement, or bound
         // to one (`sqlx::query(..).bind(&password)`).
-        let to_database = method_sinks(m.name, taint::SQL).next().is_some()
+        // `client.get(url).query(&[..])`: an HTTP request's query string,
+        // not a SQL statement.
+        let http_request = || {
+            let (methods, _) = chain(&m.expr.receiver);
+            // A verb given a URL: a literal with a scheme, a `format!` of
+            // one, or a variable named for one (`map.get(&k)` is not).
+            let url_like = |e: &Expr| match peel(e) {
+                Expr::Lit(_) => lit_str(e).is_some_and(|t| t.starts_with("http")),
+                Expr::Macro(mac) => mac.mac.tokens.to_string().contains("http"),
+                other => var_of(other).is_some_and(|v| {
+                    let v = v.to_ascii_lowercase();
+                    v.contains("url") || v.contains("uri") || v.contains("endpoint")
+                }),
+            };
+            methods.iter().any(|c| {
+                matches!(
+                    c.method.to_string().as_str(),
+                    "get" | "post" | "put" | "patch" | "delete" | "head"
+                ) && c.args.first().is_some_and(url_like)
+            })
+        };
+        let to_database = (method_sinks(m.name, taint::SQL).next().is_some() && !http_request())
             || (m.name == "bind" && {
                 let (_, root) = chain(&m.expr.receiver);
                 let sql_crate = |t: &str| {

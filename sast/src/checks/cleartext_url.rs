@@ -132,9 +132,15 @@ const VERBS: &[&str] = &["get", "post", "put", "delete", "patch", "head"];
 /// ([`FileAnalyzer::http_url_fns`] keeps their names with the functions').
 fn http_const(a: &FileAnalyzer<'_>, url: &Expr) -> bool {
     let (_, root) = chain(url);
+    // `LICENSE_SERVER`, `Self::URL`, `cfg::LICENSE_SERVER`: by the
+    // constant's name, written in capitals (a function is called).
     matches!(peel(root), Expr::Path(p) if p.qself.is_none()
-        && p.path.segments.len() == 1
-        && a.http_url_fns.contains(&p.path.segments[0].ident.to_string()))
+    && p.path.segments.last().is_some_and(|s| {
+        let name = s.ident.to_string();
+        (p.path.segments.len() == 1
+            || name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'))
+            && a.http_url_fns.contains(&name)
+    }))
 }
 
 /// `client.get(url)`, `client.request(Method::PUT, url)`: the URL.
@@ -193,6 +199,11 @@ pub(crate) fn collect_http_url_fns(file: &syn::File, out: &mut HashSet<String>) 
         fn visit_item_static(&mut self, s: &'ast syn::ItemStatic) {
             let http = lit_str(&s.expr).is_some_and(|t| http_not_loopback(&t));
             self.add(s.ident.to_string(), http);
+        }
+        // `impl Client { const URL: &str = "http://.."; }`
+        fn visit_impl_item_const(&mut self, c: &'ast syn::ImplItemConst) {
+            let http = lit_str(&c.expr).is_some_and(|t| http_not_loopback(&t));
+            self.add(c.ident.to_string(), http);
         }
         fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
             self.add(f.sig.ident.to_string(), returns_http(&f.block));
@@ -327,6 +338,8 @@ fn sends_credential(cx: &FnCx, flow: &Flow, m: &syn::ExprMethodCall) -> Option<S
             "json" | "send_json" | "form" | "send_form" | "body" | "send_string" | "send_bytes",
             1,
         ) if credential(&m.args[0]) => Some("a secret in the request body".into()),
+        // `.query(&[("password", pw)])`: in the URL itself.
+        ("query", 1) if credential(&m.args[0]) => Some("a secret in the query string".into()),
         // ureq 2's `.set(name, value)`.
         ("header" | "set_header" | "set", 2) => {
             let name = lit_str(&m.args[0])
@@ -364,6 +377,11 @@ fn holds_credential(cx: &FnCx, e: &Expr) -> bool {
         Expr::Reference(r) => holds_credential(cx, &r.expr),
         Expr::Tuple(t) => named_pair(&t.elems) || t.elems.iter().any(|e| holds_credential(cx, e)),
         Expr::Array(a) => a.elems.iter().any(|e| holds_credential(cx, e)),
+        Expr::Macro(m) if last_ident(&m.mac.path) == "vec" => {
+            crate::macros::parse_args(&m.mac.tokens)
+                .iter()
+                .any(|a| holds_credential(cx, &a.expr))
+        }
         Expr::Macro(m) if last_ident(&m.mac.path) == "json" => {
             // `"key": value` pairs of the object, at any depth.
             let mut tokens: Vec<proc_macro2::TokenTree> = Vec::new();
