@@ -2075,7 +2075,26 @@ fn accepts_parts(e: &Expr, param: &str) -> (u16, bool, bool) {
             );
             (l.0 | r.0, l.1 || r.1, l.2 || r.2)
         }
+        // `n <= MAX_FRAME`, `MAX > n`: true only for a bounded size.
+        Expr::Binary(b)
+            if (matches!(b.op, syn::BinOp::Le(_) | syn::BinOp::Lt(_))
+                && var_of(uncast_expr(&b.left)).as_deref() == Some(param)
+                && var_of(uncast_expr(&b.right)).as_deref() != Some(param))
+                || (matches!(b.op, syn::BinOp::Ge(_) | syn::BinOp::Gt(_))
+                    && var_of(uncast_expr(&b.right)).as_deref() == Some(param)
+                    && var_of(uncast_expr(&b.left)).as_deref() != Some(param)) =>
+        {
+            (ALLOC, false, false)
+        }
         _ => (0, false, false),
+    }
+}
+
+/// `n as u64` -> `n`.
+fn uncast_expr(e: &Expr) -> &Expr {
+    match peel(e) {
+        Expr::Cast(c) => uncast_expr(&c.expr),
+        other => other,
     }
 }
 
