@@ -450,3 +450,57 @@ fn pre_merge_counts_a_change_inside_a_findings_region_or_flow() {
         "{on:?}"
     );
 }
+
+/// A change that only deletes lines or adds configuration still brings in
+/// what the base did not have (red team rt79): the guard before a path is
+/// removed, and the change's `tollgate.toml` turns the rule off. Found by
+/// comparing with a scan of the base, run with the base's settings.
+#[test]
+fn pre_merge_compares_with_the_base_and_keeps_its_settings() {
+    const GUARDED: &str = "use axum::extract::Path;\n\npub async fn file(Path(name): Path<String>) -> Vec<u8> {\n    if name.contains(\"..\") || name.starts_with('/') {\n        return Vec::new();\n    }\n    std::fs::read(std::path::Path::new(\"/srv/files\").join(&name)).unwrap_or_default()\n}\n";
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert!(git(d, &["init", "-q", "-b", "main"]).status.success());
+    std::fs::create_dir_all(d.join("src")).unwrap();
+    std::fs::write(
+        d.join("Cargo.toml"),
+        "[package]\nname = \"shop\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    )
+    .unwrap();
+    std::fs::copy(
+        repo_root().join("demo/fixed/Cargo.lock"),
+        d.join("Cargo.lock"),
+    )
+    .unwrap();
+    std::fs::write(d.join("src/lib.rs"), GUARDED).unwrap();
+    assert!(git(d, &["add", "-A"]).status.success());
+    assert!(git(d, &["commit", "-qm", "base"]).status.success());
+    assert!(git(d, &["checkout", "-qb", "feature"]).status.success());
+    let unguarded = GUARDED.replace(
+        "    if name.contains(\"..\") || name.starts_with('/') {\n        return Vec::new();\n    }\n",
+        "",
+    );
+    std::fs::write(d.join("src/lib.rs"), unguarded).unwrap();
+    std::fs::write(
+        d.join("tollgate.toml"),
+        "[sast]\ndisable = [\"path-traversal\"]\n",
+    )
+    .unwrap();
+    assert!(git(d, &["add", "-A"]).status.success());
+    assert!(git(d, &["commit", "-qm", "feature"]).status.success());
+
+    let o = pre_merge_json(d);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let on = r["sast"]["on_changed_lines"].as_array().unwrap();
+    assert!(
+        on.iter()
+            .any(|f| f["rule"] == "path-traversal" && f["new_since_base"] == true),
+        "{r}"
+    );
+}

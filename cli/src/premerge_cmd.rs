@@ -4,7 +4,9 @@
 //! the merge base of `--base` (default: the current branch's upstream, else
 //! `main`, else `master`), the way a pull request is reviewed:
 //!
-//! * SAST on the changed Rust files, findings on changed lines first;
+//! * SAST on the changed Rust files: a finding is the change's when a line
+//!   of its region or flow changed, or when a scan of the base (its tree,
+//!   with the base's settings for both scans) does not have it;
 //! * dependency changes from the two `Cargo.lock`s: added, removed and
 //!   upgraded crates, advisories affecting the new versions, new sources
 //!   other than crates.io;
@@ -223,6 +225,55 @@ fn changes(repo: &git2::Repository, base: Option<&str>) -> Result<Change> {
     })
 }
 
+/// Write the base tree's Rust sources and manifests (`*.rs`,
+/// `Cargo.toml`, `tollgate.toml`) under `dir`, for its own scan. Names
+/// that could leave `dir` (`..`, separators) are skipped.
+fn write_base_tree(repo: &git2::Repository, tree: git2::Oid, dir: &Path) -> Result<()> {
+    let tree = repo.find_tree(tree)?;
+    let mut failure: Option<anyhow::Error> = None;
+    let plain =
+        |part: &str| !part.is_empty() && part != "." && part != ".." && !part.contains('\\');
+    tree.walk(git2::TreeWalkMode::PreOrder, |prefix, entry| {
+        let Ok(name) = entry.name() else {
+            return git2::TreeWalkResult::Skip;
+        };
+        if !plain(name)
+            || name.contains('/')
+            || !prefix.split('/').filter(|p| !p.is_empty()).all(plain)
+        {
+            return git2::TreeWalkResult::Skip;
+        }
+        let wanted = name.ends_with(".rs") || name == "Cargo.toml" || name == "tollgate.toml";
+        if !wanted || entry.kind() != Some(git2::ObjectType::Blob) {
+            return git2::TreeWalkResult::Ok;
+        }
+        let path = dir.join(prefix).join(name);
+        let written = entry
+            .to_object(repo)
+            .and_then(|o| o.peel_to_blob())
+            .map_err(anyhow::Error::from)
+            .and_then(|blob| {
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent)?;
+                }
+                std::fs::write(&path, blob.content())?;
+                Ok(())
+            });
+        match written {
+            Ok(()) => git2::TreeWalkResult::Ok,
+            Err(e) => {
+                failure = Some(e.context(format!("base tree: {prefix}{name}")));
+                git2::TreeWalkResult::Abort
+            }
+        }
+    })
+    .or_else(|e| if failure.is_some() { Ok(()) } else { Err(e) })?;
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
 fn glob_matches(pattern: &str, path: &str) -> bool {
     globset::Glob::new(pattern)
         .map(|g| g.compile_matcher().is_match(path))
@@ -247,8 +298,40 @@ pub fn run(args: PreMergeArgs) -> Result<u8> {
     let touches_rust = change.files.keys().any(|p| p.ends_with(".rs"));
     let (mut on_changed, mut elsewhere) = (Vec::new(), Vec::new());
     if touches_rust {
+        // The base's tree, scanned too: a finding the base does not have is
+        // the change's wherever it is reported (a guard deleted, a
+        // sanitiser swapped, a route attribute added: red team rt79). Both
+        // scans run with the base's SAST settings: a change cannot turn a
+        // rule off or exclude a file for its own review.
+        let base_dir = tempfile::tempdir().context("temporary directory for the base tree")?;
+        write_base_tree(&repo, change.base_tree, base_dir.path())?;
+        let base_config = match config::load(None, base_dir.path()) {
+            Ok(c) => c.config.sast,
+            Err(e) => {
+                eprintln!("pre-merge: the base's tollgate.toml: {e:#}; scanning with the defaults");
+                Default::default()
+            }
+        };
+        let base_options = tollgate_sast::Options {
+            config: base_config.clone(),
+            config_dir: Some(base_dir.path().to_path_buf()),
+            root: base_dir.path().to_path_buf(),
+            include_tests: false,
+            baseline: None,
+        };
+        let base_report = tollgate_sast::scan(&[base_dir.path().to_path_buf()], &base_options)?;
+        let mut in_base: BTreeMap<(String, String, String), usize> = BTreeMap::new();
+        for f in &base_report.findings {
+            *in_base
+                .entry((
+                    f.rule.to_string(),
+                    f.path.clone(),
+                    f.snippet.trim().to_string(),
+                ))
+                .or_default() += 1;
+        }
         let options = tollgate_sast::Options {
-            config: loaded.config.sast.clone(),
+            config: base_config,
             config_dir: loaded.dir.clone(),
             root: root.clone(),
             include_tests: false,
@@ -256,6 +339,18 @@ pub fn run(args: PreMergeArgs) -> Result<u8> {
         };
         let report = tollgate_sast::scan(std::slice::from_ref(&root), &options)?;
         for f in report.findings {
+            let key = (
+                f.rule.to_string(),
+                f.path.clone(),
+                f.snippet.trim().to_string(),
+            );
+            let new = match in_base.get_mut(&key) {
+                Some(n) if *n > 0 => {
+                    *n -= 1;
+                    false
+                }
+                _ => true,
+            };
             let path = f.path.clone();
             let in_change = change.files.contains_key(&path)
                 || f.flow.iter().any(|step| {
@@ -263,7 +358,7 @@ pub fn run(args: PreMergeArgs) -> Result<u8> {
                         .as_deref()
                         .is_some_and(|p| change.files.contains_key(p))
                 });
-            if !in_change {
+            if !in_change && !new {
                 continue;
             }
             // On a changed line: any line of the finding's region (a
@@ -282,9 +377,9 @@ pub fn run(args: PreMergeArgs) -> Result<u8> {
                     .any(|step| touched(step.path.as_deref().unwrap_or(&path), step.line));
             let entry = json!({
                 "rule": f.rule, "severity": f.severity.as_str(), "path": path,
-                "line": f.line, "message": f.message,
+                "line": f.line, "message": f.message, "new_since_base": new,
             });
-            if changed {
+            if changed || new {
                 on_changed.push(entry);
             } else {
                 elsewhere.push(entry);
