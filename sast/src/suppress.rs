@@ -4,8 +4,8 @@
 //! A comment applies to findings on its own line (trailing comment) and to
 //! the statement that starts on the next code line, matched through the
 //! finding's statement line, so it keeps working after rustfmt re-wraps the
-//! statement; and to a finding whose region or flow (in the same file)
-//! holds that line. A baseline matches on rule + path + normalised source line,
+//! statement; and to a finding whose region, or the last step of whose
+//! flow (in the same file), holds that line. A baseline matches on rule + path + normalised source line,
 //! never on line numbers, so unrelated edits above a finding do not revive it.
 
 use crate::rules::{self, id};
@@ -108,16 +108,17 @@ pub(crate) fn apply(findings: &mut Vec<Finding>, suppressions: &mut [Suppression
         }
         for s in suppressions.iter_mut().filter(|s| s.problem.is_none()) {
             // Also a line inside the finding's region (the `.secure(false)`
-            // of a cookie builder reported from its first line) or a step of
-            // its flow in this file (the use of a key reported where its
-            // constant is written).
+            // of a cookie builder reported from its first line) or the last
+            // step of its flow in this file (the use of a key reported where
+            // its constant is written). Not an earlier step: a call of a
+            // shared helper is one of many ways to its sink (red team rt79).
             let covers = f.line == s.line
                 || f.line == s.target_line
                 || f.stmt_line == s.target_line
                 || (f.line..=f.end_line).contains(&s.target_line)
                 || f.flow
-                    .iter()
-                    .any(|step| step.path.is_none() && step.line == s.target_line);
+                    .last()
+                    .is_some_and(|step| step.path.is_none() && step.line == s.target_line);
             if !covers {
                 continue;
             }
