@@ -911,8 +911,9 @@ impl super::Check for Check {
             };
             if seen & flag != 0 {
                 // `secure(false).secure(true)`: set again later, so what
-                // `method` reported of this call does not hold.
-                if on == Some(false) {
+                // `method` reported of this call does not hold (but does
+                // when the later call turns it off too, red team rt79).
+                if on == Some(false) && set & flag != 0 {
                     let at = start_of(call.span());
                     let rule = if flag == SECURE {
                         id::INSECURE_COOKIE
@@ -945,6 +946,11 @@ impl super::Check for Check {
             let named = ALL & !remaining;
             let message = if remaining == SAME_SITE && same_site_none {
                 "cookie built with `SameSite::None`, sent on cross-site requests".to_string()
+            } else if same_site_none {
+                format!(
+                    "cookie built without {} and with `SameSite::None`",
+                    missing(named | SAME_SITE, true)
+                )
             } else {
                 format!("cookie built without {}", missing(named, true))
             };

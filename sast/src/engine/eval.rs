@@ -647,12 +647,14 @@ impl FileAnalyzer<'_> {
                 // The name first: reading the tokens costs a string.
                 if let Some(n) = name.as_deref().filter(|n| {
                     crate::patterns::is_bare_credential(n)
-                        && (crate::patterns::is_credential_context(&cx.name)
+                        && (((crate::patterns::is_credential_context(&cx.name)
                             || cx
                                 .self_ty
                                 .as_deref()
                                 .is_some_and(crate::patterns::is_credential_context))
-                        && reads_credential(&init.expr)
+                            && reads_credential(&init.expr))
+                            // `env::var("GITHUB_TOKEN")` in any function.
+                            || reads_env_token(&init.expr))
                 }) {
                     var.secret = Some(n.to_string());
                 }
@@ -1069,6 +1071,11 @@ impl FileAnalyzer<'_> {
                     _ => t,
                 }
             }
+            // `'checked: { if !ok(&x) { break 'checked; } .. }`: a labeled
+            // block is left by its `break`.
+            Expr::Block(b) if b.label.is_some() => {
+                self.framed(cx, |a, cx| a.eval_block(cx, &b.block))
+            }
             Expr::Block(b) => self.eval_block(cx, &b.block),
             Expr::Unsafe(u) => {
                 for check in CHECKS {
@@ -1076,7 +1083,8 @@ impl FileAnalyzer<'_> {
                 }
                 self.eval_block(cx, &u.block)
             }
-            Expr::Async(a) => self.eval_block(cx, &a.block),
+            // A `return` in an async block leaves the block only.
+            Expr::Async(a) => self.framed(cx, |an, cx| an.eval_block(cx, &a.block)),
             Expr::TryBlock(t) => self.eval_block(cx, &t.block),
             Expr::Const(c) => self.eval_block(cx, &c.block),
             Expr::If(i) => self.eval_if(cx, i),
@@ -1134,7 +1142,7 @@ impl FileAnalyzer<'_> {
                     };
                     // The value of a match is its arms' values: an allow-list
                     // match that maps input to literals yields clean data.
-                    result = result.union(self.eval(cx, &arm.body));
+                    result = result.union(self.framed(cx, |a, cx| a.eval(cx, &arm.body)));
                     if let Some(saved) = validated {
                         cx.restore(saved);
                     }
@@ -2075,18 +2083,44 @@ fn accepts_parts(e: &Expr, param: &str) -> (u16, bool, bool) {
             );
             (l.0 | r.0, l.1 || r.1, l.2 || r.2)
         }
-        // `n <= MAX_FRAME`, `MAX > n`: true only for a bounded size.
+        // `n <= MAX_FRAME`, `MAX > n`: true only for a size bounded by a
+        // constant (not another parameter, red team rt79, nor `usize::MAX`).
         Expr::Binary(b)
             if (matches!(b.op, syn::BinOp::Le(_) | syn::BinOp::Lt(_))
                 && var_of(uncast_expr(&b.left)).as_deref() == Some(param)
-                && var_of(uncast_expr(&b.right)).as_deref() != Some(param))
+                && is_fixed_bound(&b.right))
                 || (matches!(b.op, syn::BinOp::Ge(_) | syn::BinOp::Gt(_))
                     && var_of(uncast_expr(&b.right)).as_deref() == Some(param)
-                    && var_of(uncast_expr(&b.left)).as_deref() != Some(param)) =>
+                    && is_fixed_bound(&b.left)) =>
         {
             (ALLOC, false, false)
         }
         _ => (0, false, false),
+    }
+}
+
+/// A bound written in the source: an integer literal, or a constant named
+/// in capitals (`MAX_FRAME`, `Self::MAX_LEN`) other than a primitive's
+/// own `MAX`.
+fn is_fixed_bound(e: &Expr) -> bool {
+    match uncast_expr(e) {
+        Expr::Lit(l) => matches!(l.lit, syn::Lit::Int(_)),
+        Expr::Path(p) => {
+            let segs: Vec<String> = p
+                .path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect();
+            let primitive = segs.len() == 2 && is_numeric_type_name(&segs[0]);
+            !primitive
+                && segs.last().is_some_and(|n| {
+                    n.chars()
+                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+                        && n.chars().any(|c| c.is_ascii_uppercase())
+                })
+        }
+        _ => false,
     }
 }
 
@@ -2167,9 +2201,27 @@ fn reads_credential(e: &Expr) -> bool {
         "password",
         "api_key",
         "x-api-key",
+        "jwt",
+        "jsonwebtoken",
     ]
     .iter()
     .any(|w| text.contains(w))
+        || reads_env_token(e)
+}
+
+/// `env::var("DEPLOY_TOKEN")`, `std::env::var("GITHUB_TOKEN")?`: a token
+/// the operator configured, read from the environment.
+fn reads_env_token(e: &Expr) -> bool {
+    let (_, root) = chain(e);
+    let root = match peel(root) {
+        Expr::Try(t) => chain(&t.expr).1,
+        other => other,
+    };
+    matches!(peel(root), Expr::Call(c) if matches!(&*c.func, Expr::Path(p)
+    if last_ident(&p.path) == "var" && p.path.segments.iter().any(|s| s.ident == "env"))
+    && c.args.first().and_then(lit_str).is_some_and(|name| {
+        crate::patterns::ident_words(&name).iter().any(|w| w == "token")
+    }))
 }
 
 /// [`FileAnalyzer::validator_fns`]: functions and methods returning `bool`
