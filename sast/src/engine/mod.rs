@@ -2199,10 +2199,14 @@ impl<'a> FileAnalyzer<'a> {
         // as `name()` beside the constants; a function of that name that
         // returns anything else (another module's, a method) makes every
         // call of the name unknown, as a constant's does.
-        /// The analyser; the names this pass marked not literal; whether
-        /// it found a literal function.
-        struct Fns<'a, 'f>(&'a mut FileAnalyzer<'f>, Vec<String>, bool);
+        /// The analyser; the names this pass marked not literal; the
+        /// functions those return a call of (`a` ending in `b(t)`), which
+        /// may be literal once known.
+        struct Fns<'a, 'f>(&'a mut FileAnalyzer<'f>, Vec<String>, Vec<String>);
         impl Fns<'_, '_> {
+            fn literal_fn_key_of(e: &Expr) -> Option<String> {
+                FileAnalyzer::literal_fn_key(e)
+            }
             fn other(&mut self, name: String) {
                 if self.0.other_consts.insert(name.clone()) {
                     self.1.push(name);
@@ -2236,6 +2240,11 @@ impl<'a> FileAnalyzer<'a> {
                         }
                     },
                     _ => {
+                        if let Some(Stmt::Expr(tail, None)) = block.stmts.last() {
+                            if let Some(callee) = Self::literal_fn_key_of(tail) {
+                                self.2.push(callee);
+                            }
+                        }
                         self.other(name);
                         return;
                     }
@@ -2243,7 +2252,6 @@ impl<'a> FileAnalyzer<'a> {
                 // Where the bytes are written: through a literal function
                 // it calls, that function's (red team rt78).
                 let at = self.0.written_at(tail);
-                self.2 = true;
                 agreed(&mut self.0.literal_consts, name, at);
             }
         }
@@ -2270,12 +2278,17 @@ impl<'a> FileAnalyzer<'a> {
                 syn::visit::visit_trait_item_fn(self, f);
             }
         }
-        let mut fns = Fns(self, Vec::new(), false);
+        let mut fns = Fns(self, Vec::new(), Vec::new());
         syn::visit::Visit::visit_file(&mut fns, file);
         // A function returning another's literal bytes defined before it
         // (`fn a(t) { b(t) }` then `fn b(_) { [0u8; 32] }`): once more, with
-        // what the first pass found (red team rt78).
-        if fns.2 && !fns.1.is_empty() {
+        // what the first pass found (red team rt78), when such a call
+        // names a function found literal.
+        let callees = std::mem::take(&mut fns.2);
+        if callees
+            .iter()
+            .any(|k| fns.0.literal_consts.get(k).is_some())
+        {
             for name in std::mem::take(&mut fns.1) {
                 fns.0.other_consts.remove(&name);
             }
