@@ -2285,10 +2285,7 @@ impl<'a> FileAnalyzer<'a> {
         // what the first pass found (red team rt78), when such a call
         // names a function found literal.
         let callees = std::mem::take(&mut fns.2);
-        if callees
-            .iter()
-            .any(|k| fns.0.literal_consts.get(k).is_some())
-        {
+        if callees.iter().any(|k| fns.0.literal_consts.contains_key(k)) {
             for name in std::mem::take(&mut fns.1) {
                 fns.0.other_consts.remove(&name);
             }
