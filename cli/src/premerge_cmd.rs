@@ -305,12 +305,29 @@ pub fn run(args: PreMergeArgs) -> Result<u8> {
         // rule off or exclude a file for its own review.
         let base_dir = tempfile::tempdir().context("temporary directory for the base tree")?;
         write_base_tree(&repo, change.base_tree, base_dir.path())?;
-        let base_config = match config::load(None, base_dir.path()) {
-            Ok(c) => c.config.sast,
-            Err(e) => {
-                eprintln!("pre-merge: the base's tollgate.toml: {e:#}; scanning with the defaults");
-                Default::default()
+        // The base's own `tollgate.toml` only (not one found above the
+        // temporary directory, which anyone may write); with none, the
+        // head's when it lies outside the repository (not part of the
+        // change), else the defaults.
+        let base_file = base_dir.path().join("tollgate.toml");
+        let outside = loaded.dir.as_ref().is_some_and(|d| {
+            let d = std::path::absolute(d).unwrap_or_else(|_| d.clone());
+            !d.starts_with(&root)
+        });
+        let base_config = if base_file.is_file() {
+            match config::load(Some(&base_file), base_dir.path()) {
+                Ok(c) => c.config.sast,
+                Err(e) => {
+                    eprintln!(
+                        "pre-merge: the base's tollgate.toml: {e:#}; scanning with the defaults"
+                    );
+                    Default::default()
+                }
             }
+        } else if outside {
+            loaded.config.sast.clone()
+        } else {
+            Default::default()
         };
         let base_options = tollgate_sast::Options {
             config: base_config.clone(),
