@@ -504,3 +504,54 @@ fn pre_merge_compares_with_the_base_and_keeps_its_settings() {
         "{r}"
     );
 }
+
+/// A module in a file not ending in `.rs` (`#[path = "handlers.txt"]`)
+/// changed alone is still scanned, and so is the base's copy (red team
+/// rt80).
+#[test]
+fn pre_merge_scans_a_module_that_is_not_a_rs_file() {
+    const MAIN: &str = "#[path = \"handlers.txt\"]\nmod handlers;\nfn main() {}\n";
+    const HANDLER: &str =
+        "use axum::extract::Path;\n\npub async fn ok() -> &'static str {\n    \"ok\"\n}\n";
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert!(git(d, &["init", "-q", "-b", "main"]).status.success());
+    std::fs::create_dir_all(d.join("src")).unwrap();
+    std::fs::write(
+        d.join("Cargo.toml"),
+        "[package]\nname = \"shop\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    )
+    .unwrap();
+    std::fs::copy(
+        repo_root().join("demo/fixed/Cargo.lock"),
+        d.join("Cargo.lock"),
+    )
+    .unwrap();
+    std::fs::write(d.join("src/main.rs"), MAIN).unwrap();
+    std::fs::write(d.join("src/handlers.txt"), HANDLER).unwrap();
+    assert!(git(d, &["add", "-A"]).status.success());
+    assert!(git(d, &["commit", "-qm", "base"]).status.success());
+    assert!(git(d, &["checkout", "-qb", "feature"]).status.success());
+    std::fs::write(
+        d.join("src/handlers.txt"),
+        format!("{HANDLER}\npub async fn file(Path(name): Path<String>) -> Vec<u8> {{\n    std::fs::read(std::path::Path::new(\"/srv\").join(&name)).unwrap_or_default()\n}}\n"),
+    )
+    .unwrap();
+    assert!(git(d, &["commit", "-qam", "feature"]).status.success());
+    let o = pre_merge_json(d);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        r["sast"]["on_changed_lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "path-traversal" && f["path"] == "src/handlers.txt"),
+        "{r}"
+    );
+}

@@ -225,9 +225,10 @@ fn changes(repo: &git2::Repository, base: Option<&str>) -> Result<Change> {
     })
 }
 
-/// Write the base tree's Rust sources and manifests (`*.rs`,
-/// `Cargo.toml`, `tollgate.toml`) under `dir`, for its own scan. Names
-/// that could leave `dir` (`..`, separators) are skipped.
+/// Write the base tree's files (up to the scanner's size limit) under
+/// `dir`, for its own scan. Names that could leave `dir` (`..`,
+/// separators) are skipped; a symbolic link is written as the text of its
+/// target, never followed.
 fn write_base_tree(repo: &git2::Repository, tree: git2::Oid, dir: &Path) -> Result<()> {
     let tree = repo.find_tree(tree)?;
     let mut failure: Option<anyhow::Error> = None;
@@ -243,8 +244,10 @@ fn write_base_tree(repo: &git2::Repository, tree: git2::Oid, dir: &Path) -> Resu
         {
             return git2::TreeWalkResult::Skip;
         }
-        let wanted = name.ends_with(".rs") || name == "Cargo.toml" || name == "tollgate.toml";
-        if !wanted || entry.kind() != Some(git2::ObjectType::Blob) {
+        // Every file up to the scanner's size limit: a module may live in
+        // a file not ending in `.rs` (`#[path = "handlers.txt"]`,
+        // `include!("handlers.in")`, red team rt80).
+        if entry.kind() != Some(git2::ObjectType::Blob) {
             return git2::TreeWalkResult::Ok;
         }
         let path = dir.join(prefix).join(name);
@@ -253,6 +256,9 @@ fn write_base_tree(repo: &git2::Repository, tree: git2::Oid, dir: &Path) -> Resu
             .and_then(|o| o.peel_to_blob())
             .map_err(anyhow::Error::from)
             .and_then(|blob| {
+                if blob.content().len() as u64 > tollgate_sast::MAX_FILE_BYTES {
+                    return Ok(());
+                }
                 if let Some(parent) = path.parent() {
                     std::fs::create_dir_all(parent)?;
                 }
@@ -295,7 +301,9 @@ pub fn run(args: PreMergeArgs) -> Result<u8> {
     // SAST over the whole tree with the repository's own rules (excludes,
     // test code skipped), keeping the findings in changed files: naming the
     // files directly would bypass those rules.
-    let touches_rust = change.files.keys().any(|p| p.ends_with(".rs"));
+    // Any changed file may be Rust the crate compiles (`#[path]`,
+    // `include!`, a symlinked module: red team rt80).
+    let touches_rust = !change.files.is_empty();
     let (mut on_changed, mut elsewhere) = (Vec::new(), Vec::new());
     if touches_rust {
         // The base's tree, scanned too: a finding the base does not have is
