@@ -380,18 +380,12 @@ fn pre_merge_reports_a_licence_that_changed_with_a_version() {
         .starts_with("licences unknown"));
 }
 
-/// A finding reported on an unchanged line whose region or flow the change
-/// touches is the change's (red team rt78): a cookie builder reported from
-/// its first line, flipped at `.secure(false)`; a key constant of the base,
-/// used anew on a changed line.
-#[test]
-fn pre_merge_counts_a_change_inside_a_findings_region_or_flow() {
-    const COOKIE_BASE: &str = "use cookie::{Cookie, SameSite};\n\npub fn session(id: String) -> Cookie<'static> {\n    Cookie::build((\"sid\", id))\n        .secure(true)\n        .http_only(true)\n        .same_site(SameSite::Lax)\n        .build()\n}\n";
-    const KEYS_BASE: &str = "use aes_gcm::{Aes256Gcm, KeyInit};\n\nconst MASTER_KEY: [u8; 32] = [7u8; 32];\n\npub fn len() -> usize {\n    MASTER_KEY.len()\n}\n";
+/// A repository with a minimal package, `files` committed on `main`, and a
+/// `feature` branch checked out for the change under review.
+fn feature_branch(files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     assert!(git(d, &["init", "-q", "-b", "main"]).status.success());
-    std::fs::create_dir_all(d.join("src")).unwrap();
     std::fs::write(
         d.join("Cargo.toml"),
         "[package]\nname = \"shop\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
@@ -402,11 +396,27 @@ fn pre_merge_counts_a_change_inside_a_findings_region_or_flow() {
         d.join("Cargo.lock"),
     )
     .unwrap();
-    std::fs::write(d.join("src/lib.rs"), COOKIE_BASE).unwrap();
-    std::fs::write(d.join("src/keys.rs"), KEYS_BASE).unwrap();
+    for (path, text) in files {
+        let path = d.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
     assert!(git(d, &["add", "-A"]).status.success());
     assert!(git(d, &["commit", "-qm", "base"]).status.success());
     assert!(git(d, &["checkout", "-qb", "feature"]).status.success());
+    dir
+}
+
+/// A finding reported on an unchanged line whose region or flow the change
+/// touches is the change's (red team rt78): a cookie builder reported from
+/// its first line, flipped at `.secure(false)`; a key constant of the base,
+/// used anew on a changed line.
+#[test]
+fn pre_merge_counts_a_change_inside_a_findings_region_or_flow() {
+    const COOKIE_BASE: &str = "use cookie::{Cookie, SameSite};\n\npub fn session(id: String) -> Cookie<'static> {\n    Cookie::build((\"sid\", id))\n        .secure(true)\n        .http_only(true)\n        .same_site(SameSite::Lax)\n        .build()\n}\n";
+    const KEYS_BASE: &str = "use aes_gcm::{Aes256Gcm, KeyInit};\n\nconst MASTER_KEY: [u8; 32] = [7u8; 32];\n\npub fn len() -> usize {\n    MASTER_KEY.len()\n}\n";
+    let dir = feature_branch(&[("src/lib.rs", COOKIE_BASE), ("src/keys.rs", KEYS_BASE)]);
+    let d = dir.path();
     std::fs::write(
         d.join("src/lib.rs"),
         COOKIE_BASE.replace(".secure(true)", ".secure(false)"),
@@ -458,24 +468,8 @@ fn pre_merge_counts_a_change_inside_a_findings_region_or_flow() {
 #[test]
 fn pre_merge_compares_with_the_base_and_keeps_its_settings() {
     const GUARDED: &str = "use axum::extract::Path;\n\npub async fn file(Path(name): Path<String>) -> Vec<u8> {\n    if name.contains(\"..\") || name.starts_with('/') {\n        return Vec::new();\n    }\n    std::fs::read(std::path::Path::new(\"/srv/files\").join(&name)).unwrap_or_default()\n}\n";
-    let dir = tempfile::tempdir().unwrap();
+    let dir = feature_branch(&[("src/lib.rs", GUARDED)]);
     let d = dir.path();
-    assert!(git(d, &["init", "-q", "-b", "main"]).status.success());
-    std::fs::create_dir_all(d.join("src")).unwrap();
-    std::fs::write(
-        d.join("Cargo.toml"),
-        "[package]\nname = \"shop\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
-    )
-    .unwrap();
-    std::fs::copy(
-        repo_root().join("demo/fixed/Cargo.lock"),
-        d.join("Cargo.lock"),
-    )
-    .unwrap();
-    std::fs::write(d.join("src/lib.rs"), GUARDED).unwrap();
-    assert!(git(d, &["add", "-A"]).status.success());
-    assert!(git(d, &["commit", "-qm", "base"]).status.success());
-    assert!(git(d, &["checkout", "-qb", "feature"]).status.success());
     let unguarded = GUARDED.replace(
         "    if name.contains(\"..\") || name.starts_with('/') {\n        return Vec::new();\n    }\n",
         "",
@@ -513,25 +507,8 @@ fn pre_merge_scans_a_module_that_is_not_a_rs_file() {
     const MAIN: &str = "#[path = \"handlers.txt\"]\nmod handlers;\nfn main() {}\n";
     const HANDLER: &str =
         "use axum::extract::Path;\n\npub async fn ok() -> &'static str {\n    \"ok\"\n}\n";
-    let dir = tempfile::tempdir().unwrap();
+    let dir = feature_branch(&[("src/main.rs", MAIN), ("src/handlers.txt", HANDLER)]);
     let d = dir.path();
-    assert!(git(d, &["init", "-q", "-b", "main"]).status.success());
-    std::fs::create_dir_all(d.join("src")).unwrap();
-    std::fs::write(
-        d.join("Cargo.toml"),
-        "[package]\nname = \"shop\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
-    )
-    .unwrap();
-    std::fs::copy(
-        repo_root().join("demo/fixed/Cargo.lock"),
-        d.join("Cargo.lock"),
-    )
-    .unwrap();
-    std::fs::write(d.join("src/main.rs"), MAIN).unwrap();
-    std::fs::write(d.join("src/handlers.txt"), HANDLER).unwrap();
-    assert!(git(d, &["add", "-A"]).status.success());
-    assert!(git(d, &["commit", "-qm", "base"]).status.success());
-    assert!(git(d, &["checkout", "-qb", "feature"]).status.success());
     std::fs::write(
         d.join("src/handlers.txt"),
         format!("{HANDLER}\npub async fn file(Path(name): Path<String>) -> Vec<u8> {{\n    std::fs::read(std::path::Path::new(\"/srv\").join(&name)).unwrap_or_default()\n}}\n"),
