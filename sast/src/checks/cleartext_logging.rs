@@ -580,6 +580,18 @@ fn is_verb(word: &str) -> bool {
 /// (`format!("Bearer {token_secret}")`, `"pw=".to_owned() + &password`).
 /// Anything passed through another function (a hash, an encryption, a
 /// mask) is not the secret any more.
+/// The credential a header named for one holds (`X-Deploy-Token`,
+/// `x-api-key`, `Authorization`), read by `header`, `get` or `get_all`
+/// with the name as a literal.
+fn credential_header(m: &syn::ExprMethodCall) -> Option<String> {
+    if !matches!(m.method.to_string().as_str(), "header" | "get" | "get_all") || m.args.len() != 1 {
+        return None;
+    }
+    let name = lit_str(&m.args[0])?.to_ascii_lowercase().replace('-', "_");
+    let name = name.trim_start_matches("x_");
+    (crate::patterns::is_secret_name(name) || name == "authorization").then(|| name.to_string())
+}
+
 pub(crate) fn secret_source(cx: &FnCx, e: &Expr) -> Option<String> {
     if let Some(name) = secret_expr_name(e) {
         return Some(name);
@@ -624,6 +636,7 @@ pub(crate) fn secret_source(cx: &FnCx, e: &Expr) -> Option<String> {
                 "as_str"
                     | "as_bytes"
                     | "clone"
+                    | "cloned"
                     | "to_string"
                     | "to_owned"
                     | "into"
@@ -647,6 +660,28 @@ pub(crate) fn secret_source(cx: &FnCx, e: &Expr) -> Option<String> {
             ) =>
         {
             secret_source(cx, &m.receiver)
+        }
+        // `req.header("X-Deploy-Token")`, `headers.get("x-api-key")`: a
+        // request header named for a credential holds one.
+        Expr::MethodCall(m) if credential_header(m).is_some() => credential_header(m),
+        // `.map(|v| v.as_str().to_string())`: the value converted.
+        Expr::MethodCall(m) if m.method == "map" && m.args.len() == 1 => {
+            let Expr::Closure(c) = peel(&m.args[0]) else {
+                return None;
+            };
+            let [syn::Pat::Ident(param)] = c.inputs.iter().collect::<Vec<_>>()[..] else {
+                return None;
+            };
+            let (methods, root) = chain(peel(&c.body));
+            let converts = methods.iter().all(|m| {
+                matches!(
+                    m.method.to_string().as_str(),
+                    "as_str" | "to_str" | "to_string" | "to_owned" | "into" | "clone" | "unwrap"
+                )
+            });
+            (converts && var_of(root).is_some_and(|v| param.ident == v))
+                .then(|| secret_source(cx, &m.receiver))
+                .flatten()
         }
         Expr::Binary(b) if matches!(b.op, syn::BinOp::Add(_)) => {
             credential_first(secret_source(cx, &b.left), || secret_source(cx, &b.right))

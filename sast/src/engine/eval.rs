@@ -2750,6 +2750,18 @@ impl FileAnalyzer<'_> {
                 let key = self.summary_key(cx, &m.method.to_string(), true)?;
                 self.summaries.get(&key)?.ret_secret.clone()
             }
+            // Another value's method, when the value's type is known to be
+            // the one whose method it is (`let settings =
+            // Settings::from_env(); settings.database_url()`).
+            Expr::MethodCall(m) => {
+                let ty = self.receiver_type(cx, &m.receiver)?;
+                let key = self.summary_key(cx, &m.method.to_string(), true)?;
+                let (owner, _) = key.rsplit_once("::")?;
+                if crate::patterns::last_segment(&ty) != crate::patterns::last_segment(owner) {
+                    return None;
+                }
+                self.summaries.get(&key)?.ret_secret.clone()
+            }
             Expr::Call(c) => {
                 // `let text = toml::to_string(&settings)?;`: the text holds
                 // the settings' secret field.
