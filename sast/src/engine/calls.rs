@@ -770,6 +770,25 @@ impl FileAnalyzer<'_> {
                 full.push(recv);
             }
             full.extend(args.iter().copied());
+            // A setter: the receiver holds what it stored (only a
+            // variable of this function, by its own summary's bits).
+            let stored = self
+                .summaries
+                .get(&key)
+                .filter(|s| s.has_self)
+                .map_or(0, |s| s.self_params);
+            if stored != 0 {
+                if let Some(v) = var_of(&m.receiver) {
+                    let t = taint::union_all(
+                        summary::bits(stored).filter_map(|i| summary::arg(&full, i)),
+                    );
+                    if t != Taint::CLEAN {
+                        cx.changed(&v);
+                        let entry = cx.vars.entry(v).or_default();
+                        entry.taint = entry.taint.union(t);
+                    }
+                }
+            }
             if let Some(t) = self.apply_summary(cx, &key, &full, span) {
                 return t;
             }

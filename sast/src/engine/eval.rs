@@ -195,6 +195,12 @@ impl FileAnalyzer<'_> {
             summary.public = public;
             summary.ret_params = ret.params;
             summary.ret_secret = returned_secret(&cx, block).or_else(|| made_token(sig));
+            if sig
+                .receiver()
+                .is_some_and(|r| r.reference.is_some() && r.mutability.is_some())
+            {
+                summary.self_params = cx.vars.get("self").map_or(0, |v| v.taint.params) & !1;
+            }
             summary.ret_pkinds = ret.pkinds;
             // File contents stay a source inside the function that reads
             // them, but are not exported: files a program reads and then

@@ -138,6 +138,11 @@ pub(crate) struct Summary {
     /// function, `nonce`, `iv`, `salt`, `password`), as bits by position
     /// (`hardcoded-crypto-key` reports literals given to them).
     pub key_params: u16,
+    /// Parameters (bits by position, not the receiver) whose value a
+    /// `&mut self` method stores in `self` (`fn set_filter(&mut self, f:
+    /// &str) { self.filter = f.to_string() }`): a caller's receiver holds
+    /// what it passes after the call.
+    pub self_params: u16,
 }
 
 /// A function of the file, found before analysis.
