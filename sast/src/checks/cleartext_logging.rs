@@ -105,6 +105,12 @@ impl super::Check for Check {
                 .or_else(|| {
                     a.call_secret(cx, &arg.expr)
                         .filter(|n| is_plain_secret_name(n))
+                })
+                // `debug!("access_token={}", token)`: the text says what
+                // the value is.
+                .or_else(|| {
+                    let (_, label) = m.labels.iter().find(|(l, _)| l == i)?;
+                    credential_label(label).filter(|_| labelled_value(cx, &arg.expr))
                 });
             if let Some(secret) = secret {
                 a.report(
@@ -214,6 +220,94 @@ impl super::Check for Check {
 }
 
 /// Macros that panic with a formatted message.
+/// The credential a format string's text names just before a
+/// placeholder (`access_token=`, `auth header `, `issued refresh token `,
+/// `password: `), by its last words; not a lexer's `unexpected token`, a
+/// `password length` or an `api key id`.
+fn credential_label(label: &str) -> Option<String> {
+    let words: Vec<String> = label
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect();
+    let last = words.last()?.as_str();
+    let before = words.len().checked_sub(2).map(|i| words[i].as_str());
+    match (before, last) {
+        (
+            _,
+            "password" | "passwd" | "passphrase" | "secret" | "bearer" | "jwt" | "credential"
+            | "credentials" | "authorization" | "apikey" | "auth",
+        ) => Some(last.to_string()),
+        (
+            Some(b @ ("access" | "refresh" | "auth" | "session" | "bearer" | "api" | "id" | "jwt")),
+            "token",
+        )
+        | (Some(b @ ("api" | "secret" | "private" | "signing")), "key") => {
+            Some(format!("{b}_{last}"))
+        }
+        (Some(b @ ("auth" | "authorization" | "bearer")), "header" | "value") => {
+            Some(b.to_string())
+        }
+        _ => None,
+    }
+}
+
+/// A value that a label may name: a variable, a field or a text view of
+/// one, not a literal, a count or a digest (`hash`, `len`, `masked`).
+fn labelled_value(cx: &FnCx, e: &Expr) -> bool {
+    let (methods, root) = chain(peel(e));
+    let converts = methods.iter().all(|m| {
+        matches!(
+            m.method.to_string().as_str(),
+            "as_str" | "to_str" | "as_deref" | "unwrap_or_default" | "clone" | "as_ref"
+        )
+    });
+    let name = match peel(root) {
+        Expr::Path(_) => var_of(root),
+        Expr::Field(f) => match &f.member {
+            syn::Member::Named(n) => Some(n.to_string()),
+            syn::Member::Unnamed(_) => None,
+        },
+        _ => None,
+    };
+    converts
+        && name.is_some_and(|n| {
+            !is_transformed_name(&n)
+                && !ident_words(&n).iter().any(|w| {
+                    matches!(
+                        w.as_str(),
+                        "len"
+                            | "length"
+                            | "count"
+                            | "size"
+                            | "id"
+                            | "ids"
+                            | "expiry"
+                            | "expires"
+                            | "ttl"
+                            | "type"
+                            | "kind"
+                            | "status"
+                            | "ok"
+                            | "valid"
+                            | "present"
+                            | "scheme"
+                            | "prefix"
+                            | "suffix"
+                            | "fingerprint"
+                            | "hint"
+                            | "last4"
+                    )
+                })
+                && !cx.vars.get(&n).is_some_and(|v| {
+                    v.ty.as_deref().is_some_and(|t| {
+                        crate::engine::is_numeric_type_name(crate::patterns::last_segment(t))
+                            || t == "bool"
+                    })
+                })
+        })
+}
+
 fn is_panic_macro(name: &str) -> bool {
     matches!(
         name,

@@ -118,6 +118,9 @@ pub(crate) struct MacroCall<'e> {
     pub rendered: &'e [(usize, Render)],
     /// `{name}` placeholders that capture a variable, with their span.
     pub captured: &'e [(String, Render, Span)],
+    /// The format string's text just before each argument's placeholder
+    /// (by argument index): `access_token=` in `"access_token={}"`.
+    pub labels: &'e [(usize, String)],
 }
 
 /// A rule's logic. Every hook defaults to doing nothing.

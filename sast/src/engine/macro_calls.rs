@@ -64,6 +64,7 @@ impl FileAnalyzer<'_> {
             taints: &[],
             rendered: &[],
             captured: &[],
+            labels: &[],
         };
         for check in CHECKS {
             check.macro_enter(self, cx, &call);
@@ -84,6 +85,7 @@ impl FileAnalyzer<'_> {
 
         // How each argument is rendered: by its placeholder, or its sigil.
         let mut rendered: Vec<(usize, Render)> = Vec::new();
+        let mut labels: Vec<(usize, String)> = Vec::new();
         // What the format string starts with, when that is a placeholder:
         // the head of the text (`format!("{} get", cmd)`: `cmd` is the
         // command line, given whole), not a value pasted into it.
@@ -162,6 +164,9 @@ impl FileAnalyzer<'_> {
                             head = Some(Head::Rendered);
                         }
                         rendered.push((t, ph.render));
+                        if let Some(macros::Piece::Text(label)) = pieces.iter().rev().nth(1) {
+                            labels.push((t, (*label).to_string()));
+                        }
                     }
                     head.get_or_insert(Head::None);
                 }
@@ -186,6 +191,7 @@ impl FileAnalyzer<'_> {
         call.taints = &taints;
         call.rendered = &rendered;
         call.captured = &captured;
+        call.labels = &labels;
         for check in CHECKS {
             check.macro_call(self, cx, &call);
         }
