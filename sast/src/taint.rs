@@ -46,6 +46,12 @@ pub struct Taint {
     pub source: u32,
     pub params: u16,
     pub pkinds: u16,
+    /// Of `params`, those made safe for `skinds` on every way they came
+    /// (`Path::new(name).file_name()` joined with an unchecked
+    /// `self.root`: `name` is no path, `self` still is). A parameter
+    /// that also arrives unchecked is not in it.
+    pub sanitized: u16,
+    pub skinds: u16,
 }
 
 impl Taint {
@@ -54,6 +60,8 @@ impl Taint {
         source: 0,
         params: 0,
         pkinds: 0,
+        sanitized: 0,
+        skinds: 0,
     };
 
     pub fn from_source(source_index: usize) -> Taint {
@@ -105,7 +113,17 @@ impl Taint {
 
     /// Derived from a parameter and still dangerous for `kind`.
     pub fn has_param(self, kind: u16) -> bool {
-        self.pkinds & kind != 0
+        self.pkinds & kind != 0 && self.params_for(kind) != 0
+    }
+
+    /// The parameters the value derives from that are still dangerous
+    /// for `kind` (not made safe for it on every way they came).
+    pub fn params_for(self, kind: u16) -> u16 {
+        if self.skinds & kind != 0 {
+            self.params & !self.sanitized
+        } else {
+            self.params
+        }
     }
 
     pub fn has(self, kind: u16) -> bool {
@@ -126,6 +144,7 @@ impl Taint {
             },
             params: self.params | other.params,
             pkinds: self.pkinds | other.pkinds,
+            ..sanitized_union(self, other)
         }
     }
 
@@ -138,12 +157,28 @@ impl Taint {
         if pkinds & ALL == 0 {
             pkinds = 0;
         }
-        let kinds = self.kinds & kinds;
+        let kinds_left = self.kinds & kinds;
+        let params = if pkinds == 0 { 0 } else { self.params };
+        // Every parameter of the value is now safe for the kinds removed
+        // here (what an earlier sanitiser removed from only some of them
+        // is forgotten: fewer parameters counted safe, never more).
+        let removed = self.pkinds & !kinds & ALL;
+        let (sanitized, skinds) = if params == 0 {
+            (0, 0)
+        } else if removed == 0 {
+            (self.sanitized & params, self.skinds)
+        } else if self.sanitized == self.params && self.params != 0 {
+            (params, removed | self.skinds)
+        } else {
+            (params, removed)
+        };
         Taint {
-            kinds,
-            source: if kinds == 0 { 0 } else { self.source },
-            params: if pkinds == 0 { 0 } else { self.params },
+            kinds: kinds_left,
+            source: if kinds_left == 0 { 0 } else { self.source },
+            params,
             pkinds,
+            sanitized,
+            skinds,
         }
     }
 
@@ -167,6 +202,26 @@ impl Taint {
     }
 }
 
+/// What of `a` and `b` together is made safe, and for which kinds: a
+/// parameter only if it is safe in each that holds it, and for the kinds
+/// both made safe when both made some parameter safe.
+fn sanitized_union(a: Taint, b: Taint) -> Taint {
+    let from_a = a.sanitized & (b.sanitized | !b.params);
+    let from_b = b.sanitized & (a.sanitized | !a.params);
+    let skinds = match (a.sanitized != 0, b.sanitized != 0) {
+        (true, true) => a.skinds & b.skinds,
+        (true, false) => a.skinds,
+        (false, true) => b.skinds,
+        (false, false) => 0,
+    };
+    let sanitized = if skinds == 0 { 0 } else { from_a | from_b };
+    Taint {
+        sanitized,
+        skinds: if sanitized == 0 { 0 } else { skinds },
+        ..Taint::CLEAN
+    }
+}
+
 /// In [`Taint::source`]: the source is local input.
 pub const LOCAL: u32 = 1 << 31;
 
@@ -177,6 +232,28 @@ pub fn union_all(taints: impl IntoIterator<Item = Taint>) -> Taint {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_parameter_is_safe_only_if_safe_on_every_way() {
+        let root = Taint::from_param(0);
+        let name = Taint::from_param(1);
+        let safe_name = name.without(PATH);
+        // `root.join(file_name(name))`: the name is no path, the root is.
+        let joined = root.union(safe_name);
+        assert_eq!(joined.params_for(PATH), 0b01);
+        assert_eq!(joined.params_for(SQL), 0b11);
+        // The name also passed whole: a path again, in either order.
+        assert_eq!(joined.union(name).params_for(PATH), 0b11);
+        assert_eq!(name.union(joined).params_for(PATH), 0b11);
+        // Made safe for different kinds: safe for neither.
+        let other = Taint::from_param(2).without(SQL);
+        assert_eq!(safe_name.union(other).params_for(PATH), 0b110);
+        assert_eq!(safe_name.union(other).params_for(SQL), 0b110);
+        // Made safe for more on the way: both kinds.
+        let both = safe_name.without(SQL);
+        assert_eq!(both.params_for(PATH) | both.params_for(SQL), 0);
+        assert!(!both.has_param(PATH));
+    }
 
     #[test]
     fn union_keeps_first_tainted_source() {

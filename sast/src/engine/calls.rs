@@ -1104,7 +1104,7 @@ impl FileAnalyzer<'_> {
                 }
                 if t.has_param(sink.kind)
                     && cx.wants_param_sink(
-                        t.params,
+                        t.params_for(sink.kind),
                         sink.kind,
                         sink.line,
                         sink.column,
@@ -1117,7 +1117,7 @@ impl FileAnalyzer<'_> {
                     via.extend(sink.via.iter().cloned());
                     std::sync::Arc::make_mut(&mut cx.summary.param_sinks).push(
                         summary::ParamSink {
-                            params: t.params,
+                            params: t.params_for(sink.kind),
                             kind: sink.kind,
                             what: sink.what.clone(),
                             line: sink.line,
@@ -1147,6 +1147,10 @@ impl FileAnalyzer<'_> {
         for i in summary::bits(summary.ret_params) {
             if let Some(t) = &summary::arg(args, i) {
                 let mut r = t.only(summary.ret_pkinds);
+                // Made safe for some kinds on every way it is returned.
+                if summary.ret_sanitized & (1 << i) != 0 {
+                    r = r.without(summary.ret_skinds);
+                }
                 if summary.ret_pkinds & taint::BUILT != 0 {
                     r = r.built();
                 }

@@ -202,6 +202,8 @@ impl FileAnalyzer<'_> {
                 summary.self_params = cx.vars.get("self").map_or(0, |v| v.taint.params) & !1;
             }
             summary.ret_pkinds = ret.pkinds;
+            summary.ret_sanitized = ret.sanitized & ret.params;
+            summary.ret_skinds = ret.skinds;
             // File contents stay a source inside the function that reads
             // them, but are not exported: files a program reads and then
             // acts on (manifests, layouts, configuration) are its own.

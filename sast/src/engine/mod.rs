@@ -2586,7 +2586,8 @@ impl<'a> FileAnalyzer<'a> {
         let (line, column) = start_of(start);
         let (end_line, end_column) = end_of(end);
         let reportable = summary::reportable(kind, what, taint.is_built());
-        if !cx.wants_param_sink(taint.params, kind, line, column, None, reportable) {
+        let params = taint.params_for(kind);
+        if !cx.wants_param_sink(params, kind, line, column, None, reportable) {
             return;
         }
         let stmt_line = if cx.stmt_line > 0 && cx.stmt_line <= line {
@@ -2595,7 +2596,7 @@ impl<'a> FileAnalyzer<'a> {
             line
         };
         std::sync::Arc::make_mut(&mut cx.summary.param_sinks).push(summary::ParamSink {
-            params: taint.params,
+            params,
             kind,
             what: what.to_string(),
             line,

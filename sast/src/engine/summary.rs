@@ -75,6 +75,10 @@ pub(crate) struct Summary {
     /// which it is still dangerous there.
     pub ret_params: u16,
     pub ret_pkinds: u16,
+    /// Of `ret_params`, those returned made safe for `ret_skinds` on
+    /// every way (`self.root.join(checked(name))`: `name` is no path).
+    pub ret_sanitized: u16,
+    pub ret_skinds: u16,
     /// A source whose data the function returns: kinds, description, and
     /// whether it is local input.
     pub ret_source: Option<(u16, String, bool)>,
