@@ -367,7 +367,43 @@ fn writes_to_console(cx: &FnCx, recv: &Expr) -> bool {
 
 /// A secret (not merely private data) an expression holds, for a log.
 fn logged_secret(cx: &FnCx, e: &Expr) -> Option<String> {
-    secret_source(cx, e).filter(|n| is_plain_secret_name(n) || is_bare_credential(n))
+    secret_source(cx, e)
+        .filter(|n| is_plain_secret_name(n) || is_bare_credential(n) || is_connection_url_name(n))
+}
+
+/// A secret a call returns by what it is: a password typed at a prompt
+/// (`rpassword::prompt_password`), or a database connection URL from the
+/// environment (`env::var("DATABASE_URL")`: it holds the password).
+fn secret_call(c: &syn::ExprCall) -> Option<String> {
+    let Expr::Path(p) = &*c.func else {
+        return None;
+    };
+    let name = last_ident(&p.path);
+    if matches!(
+        name.as_str(),
+        "prompt_password"
+            | "prompt_password_stdout"
+            | "prompt_password_stderr"
+            | "read_password"
+            | "read_password_from_tty"
+    ) {
+        return Some("password".into());
+    }
+    if (name == "var" || name == "var_os") && p.path.segments.iter().any(|s| s.ident == "env") {
+        let var = lit_str(c.args.first()?)?.to_ascii_lowercase();
+        return is_connection_url_name(&var).then_some(var);
+    }
+    None
+}
+
+/// The name of a database connection URL or DSN (`AUDIT_DATABASE_URL`,
+/// `PG_DSN`, `DB_CONNECTION_STRING`).
+fn is_connection_url_name(name: &str) -> bool {
+    let words = ident_words(name);
+    let has = |w: &str| words.iter().any(|x| x == w);
+    (has("url") && (has("database") || has("db")))
+        || has("dsn")
+        || (has("connection") && has("string"))
 }
 
 /// Named like a secret ([`is_secret_name`]) or like private data
@@ -794,6 +830,7 @@ pub(crate) fn secret_source(cx: &FnCx, e: &Expr) -> Option<String> {
                 secret_source(cx, &m.receiver)
             })
         }
+        Expr::Call(c) if secret_call(c).is_some() => secret_call(c),
         Expr::Call(c) if c.args.len() == 1 => match &*c.func {
             Expr::Path(p)
                 if matches!(

@@ -2761,12 +2761,17 @@ impl FileAnalyzer<'_> {
             // Another value's method, when the value's type is known to be
             // the one whose method it is (`let settings =
             // Settings::from_env(); settings.database_url()`).
+            // Or a method named for the secret it returns
+            // (`issuer.reset_token(user_id)`), whatever the value's type.
             Expr::MethodCall(m) => {
-                let ty = self.receiver_type(cx, &m.receiver)?;
-                let key = self.summary_key(cx, &m.method.to_string(), true)?;
-                let (owner, _) = key.rsplit_once("::")?;
-                if crate::patterns::last_segment(&ty) != crate::patterns::last_segment(owner) {
-                    return None;
+                let method = m.method.to_string();
+                let key = self.summary_key(cx, &method, true)?;
+                if !crate::patterns::is_secret_name(&method) {
+                    let ty = self.receiver_type(cx, &m.receiver)?;
+                    let (owner, _) = key.rsplit_once("::")?;
+                    if crate::patterns::last_segment(&ty) != crate::patterns::last_segment(owner) {
+                        return None;
+                    }
                 }
                 self.summaries.get(&key)?.ret_secret.clone()
             }
