@@ -110,7 +110,11 @@ impl super::Check for Check {
                 // the value is.
                 .or_else(|| {
                     let (_, label) = m.labels.iter().find(|(l, _)| l == i)?;
-                    credential_label(label).filter(|_| labelled_value(cx, &arg.expr))
+                    // `password: {}`, `auth={}`: the text names the value; in
+                    // running text (`issued access token {}`) only a value
+                    // named like a credential is one.
+                    let separated = label.trim_end().ends_with(['=', ':']);
+                    credential_label(label).filter(|_| labelled_value(cx, &arg.expr, separated))
                 });
             if let Some(secret) = secret {
                 a.report(
@@ -254,7 +258,7 @@ fn credential_label(label: &str) -> Option<String> {
 
 /// A value that a label may name: a variable, a field or a text view of
 /// one, not a literal, a count or a digest (`hash`, `len`, `masked`).
-fn labelled_value(cx: &FnCx, e: &Expr) -> bool {
+fn labelled_value(cx: &FnCx, e: &Expr, separated: bool) -> bool {
     let (methods, root) = chain(peel(e));
     let converts = methods.iter().all(|m| {
         matches!(
@@ -270,9 +274,61 @@ fn labelled_value(cx: &FnCx, e: &Expr) -> bool {
         },
         _ => None,
     };
+    let credential_like = |n: &str| {
+        ident_words(n).iter().any(|w| {
+            matches!(
+                w.as_str(),
+                "token"
+                    | "key"
+                    | "auth"
+                    | "secret"
+                    | "pass"
+                    | "password"
+                    | "pw"
+                    | "pwd"
+                    | "cred"
+                    | "creds"
+                    | "credential"
+                    | "bearer"
+                    | "jwt"
+                    | "access"
+                    | "refresh"
+            )
+        })
+    };
+    let not_secret = |n: &str| {
+        ident_words(n).iter().any(|w| {
+            matches!(
+                w.as_str(),
+                "user"
+                    | "username"
+                    | "login"
+                    | "email"
+                    | "name"
+                    | "path"
+                    | "file"
+                    | "dir"
+                    | "alias"
+                    | "outcome"
+                    | "decision"
+                    | "result"
+                    | "attempts"
+                    | "mode"
+                    | "method"
+                    | "host"
+                    | "url"
+                    | "reason"
+                    | "error"
+                    | "err"
+                    | "e"
+                    | "alg"
+            )
+        })
+    };
     converts
         && name.is_some_and(|n| {
-            !is_transformed_name(&n)
+            (credential_like(&n) || (separated && !not_secret(&n)))
+                && !is_transformed_name(&n)
                 && !ident_words(&n).iter().any(|w| {
                     matches!(
                         w.as_str(),
@@ -367,8 +423,12 @@ fn writes_to_console(cx: &FnCx, recv: &Expr) -> bool {
 
 /// A secret (not merely private data) an expression holds, for a log.
 fn logged_secret(cx: &FnCx, e: &Expr) -> Option<String> {
-    secret_source(cx, e)
-        .filter(|n| is_plain_secret_name(n) || is_bare_credential(n) || is_connection_url_name(n))
+    secret_source(cx, e).filter(|n| {
+        is_plain_secret_name(n)
+            || is_bare_credential(n)
+            || is_connection_url_name(n)
+            || n == "authorization"
+    })
 }
 
 /// A secret a call returns by what it is: a password typed at a prompt
@@ -714,8 +774,23 @@ fn is_verb(word: &str) -> bool {
 /// `x-api-key`, `Authorization`), read by `header`, `get` or `get_all`
 /// with the name as a literal.
 fn credential_header(m: &syn::ExprMethodCall) -> Option<String> {
-    if !matches!(m.method.to_string().as_str(), "header" | "get" | "get_all") || m.args.len() != 1 {
+    let method = m.method.to_string();
+    if !matches!(method.as_str(), "header" | "get" | "get_all") || m.args.len() != 1 {
         return None;
+    }
+    // `get` of headers only (`req.headers().get(..)`, `headers.get(..)`),
+    // not of any map (red team rt81: `usage.get("api_key")`).
+    if method != "header" {
+        let (methods, root) = chain(&m.receiver);
+        let headers = methods
+            .iter()
+            .any(|c| matches!(c.method.to_string().as_str(), "headers" | "headers_mut"))
+            || var_of(root).is_some_and(|v| v.to_ascii_lowercase().contains("header"))
+            || matches!(peel(root), Expr::Field(f) if matches!(&f.member,
+                syn::Member::Named(n) if n.to_string().contains("header")));
+        if !headers {
+            return None;
+        }
     }
     let name = lit_str(&m.args[0])?.to_ascii_lowercase().replace('-', "_");
     let name = name.trim_start_matches("x_");

@@ -772,16 +772,23 @@ impl FileAnalyzer<'_> {
             full.extend(args.iter().copied());
             // A setter: the receiver holds what it stored (only a
             // variable of this function, by its own summary's bits).
-            let stored = self
+            let (stored, safe, skinds) = self
                 .summaries
                 .get(&key)
                 .filter(|s| s.has_self)
-                .map_or(0, |s| s.self_params);
+                .map_or((0, 0, 0), |s| {
+                    (s.self_params, s.self_sanitized, s.self_skinds)
+                });
             if stored != 0 {
                 if let Some(v) = var_of(&m.receiver) {
-                    let t = taint::union_all(
-                        summary::bits(stored).filter_map(|i| summary::arg(&full, i)),
-                    );
+                    let t = taint::union_all(summary::bits(stored).filter_map(|i| {
+                        let t = summary::arg(&full, i)?;
+                        Some(if safe & (1 << i) != 0 {
+                            t.without(skinds)
+                        } else {
+                            t
+                        })
+                    }));
                     if t != Taint::CLEAN {
                         cx.changed(&v);
                         let entry = cx.vars.entry(v).or_default();
@@ -899,9 +906,9 @@ impl FileAnalyzer<'_> {
             // Mutation: the receiver variable absorbs the argument's taint.
             // A URL's parts set in place (`url.set_host(..)`) change it too.
             "set_host" | "set_ip_host" | "set_scheme" | "set_port" | "set_path" | "set_query"
-            | "set_username" | "set_password" | "push_str" | "push" | "extend"
-            | "extend_from_slice" | "insert" | "insert_str" | "append" | "write_str"
-            | "write_all" => {
+            | "set_username" | "set_password" | "set_file_name" | "set_extension" | "push_str"
+            | "push" | "extend" | "extend_from_slice" | "insert" | "insert_str" | "append"
+            | "write_str" | "write_all" => {
                 let secret = m
                     .args
                     .iter()

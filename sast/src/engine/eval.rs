@@ -199,7 +199,10 @@ impl FileAnalyzer<'_> {
                 .receiver()
                 .is_some_and(|r| r.reference.is_some() && r.mutability.is_some())
             {
-                summary.self_params = cx.vars.get("self").map_or(0, |v| v.taint.params) & !1;
+                let stored = cx.vars.get("self").map(|v| v.taint).unwrap_or_default();
+                summary.self_params = stored.params & !1;
+                summary.self_sanitized = stored.sanitized & summary.self_params;
+                summary.self_skinds = stored.skinds;
             }
             summary.ret_pkinds = ret.pkinds;
             summary.ret_sanitized = ret.sanitized & ret.params;
@@ -1082,7 +1085,11 @@ impl FileAnalyzer<'_> {
             // `'checked: { if !ok(&x) { break 'checked; } .. }`: a labeled
             // block is left by its `break`.
             Expr::Block(b) if b.label.is_some() => {
-                self.framed(cx, |a, cx| a.eval_block(cx, &b.block))
+                let outer = std::mem::take(&mut cx.broken);
+                let tail = self.framed(cx, |a, cx| a.eval_block(cx, &b.block));
+                let broken = std::mem::replace(&mut cx.broken, outer);
+                cx.broken = cx.broken.union(broken);
+                tail.union(broken)
             }
             Expr::Block(b) => self.eval_block(cx, &b.block),
             Expr::Unsafe(u) => {
@@ -1202,8 +1209,12 @@ impl FileAnalyzer<'_> {
                 Taint::CLEAN
             }
             Expr::Loop(l) => {
+                let outer = std::mem::take(&mut cx.broken);
                 self.framed(cx, |a, cx| a.eval_block(cx, &l.body));
-                Taint::CLEAN
+                // `loop { .. break value; }`: the loop's value.
+                let broken = std::mem::replace(&mut cx.broken, outer);
+                cx.broken = cx.broken.union(broken);
+                broken
             }
             Expr::Closure(c) => {
                 let param = cx.closure_param;
@@ -1327,7 +1338,8 @@ impl FileAnalyzer<'_> {
             }
             Expr::Break(b) => {
                 if let Some(e) = &b.expr {
-                    self.eval(cx, e);
+                    let t = self.eval(cx, e);
+                    cx.broken = cx.broken.union(t);
                 }
                 Taint::CLEAN
             }
@@ -2325,8 +2337,10 @@ fn path_rejection(cond: &Expr) -> Option<String> {
     if !bad {
         return None;
     }
+    // `req.name.contains("..")` checks that field, not all of `req`
+    // (red team rt81: `req.folder` went unchecked).
     let (_, root) = chain(&m.receiver);
-    var_of(&m.receiver).or_else(|| var_of(root))
+    field_path(root).or_else(|| var_of(&m.receiver).or_else(|| var_of(root)))
 }
 
 /// `x == "lit"`, `x.host_str() != Some("lit")`, `"lit" == x`: the variable

@@ -339,6 +339,10 @@ pub(crate) struct FnCx {
     pub(crate) summary: summary::Summary,
     /// Taint of the values `return`ed so far.
     pub(crate) returned: Taint,
+    /// Taint of the values given to `break` inside the innermost `loop`
+    /// or labeled block being evaluated (and, over-approximated, in any
+    /// nested one): the value of that `loop` or block.
+    pub(crate) broken: Taint,
     /// The enclosing impl's type (`Self`).
     pub(crate) self_ty: Option<String>,
     /// The function's name.

@@ -147,6 +147,10 @@ pub(crate) struct Summary {
     /// &str) { self.filter = f.to_string() }`): a caller's receiver holds
     /// what it passes after the call.
     pub self_params: u16,
+    /// Of `self_params`, those stored made safe for `self_skinds`
+    /// (`self.file = Path::new(name).file_name()..`).
+    pub self_sanitized: u16,
+    pub self_skinds: u16,
 }
 
 /// A function of the file, found before analysis.

@@ -162,9 +162,18 @@ fn every_tamper_names_the_first_bad_record() {
             5,
             "re-chained rewrite (per record: {per_record})"
         );
-        // Without the cache, the range after the previous checkpoint.
+        // Without the cache, the range after the previous checkpoint (the
+        // writer may have signed part of the batch on its own when the
+        // machine was slow: the expectation is read from the checkpoints).
         std::fs::remove_file(store::tree_path(&f.log)).unwrap();
-        assert_eq!(f.first_bad(), if per_record { 5 } else { 0 });
+        let previous = verify::load_checkpoints(&f.log)
+            .unwrap()
+            .iter()
+            .map(|(_, c)| c.checkpoint.size)
+            .filter(|&size| size <= 5)
+            .max()
+            .unwrap_or(0);
+        assert_eq!(f.first_bad(), if per_record { 5 } else { previous });
     }
 
     // Re-chained rewrite of the last record.
