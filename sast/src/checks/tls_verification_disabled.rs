@@ -123,9 +123,10 @@ impl super::Check for Check {
                 }
             }
             "set_verify_callback" => {
-                let accepts_all = m.expr.args.iter().any(
-                    |e| matches!(peel(e), Expr::Closure(c) if lit_bool(&c.body) == Some(true)),
-                );
+                let accepts_all =
+                    m.expr.args.iter().any(
+                        |e| matches!(peel(e), Expr::Closure(c) if callback_accepts_all(&c.body)),
+                    );
                 if accepts_all {
                     a.report(
                         Some(cx),
@@ -212,6 +213,24 @@ impl super::Check for Check {
 /// A `verify_server_cert`/`verify_client_cert` that returns success
 /// without calling anything that verifies (a delegate verifier, webpki's
 /// `verify_*`, or any path that returns an error).
+/// A verify callback's body that says yes whatever happens: `true`, or a
+/// block ending in `true` that never says `false` nor returns early
+/// (`{ if !preverify_ok { warn!(..) } true }`).
+fn callback_accepts_all(body: &Expr) -> bool {
+    if lit_bool(body) == Some(true) {
+        return true;
+    }
+    let Expr::Block(b) = peel(body) else {
+        return false;
+    };
+    if !matches!(b.block.stmts.last(), Some(syn::Stmt::Expr(e, None)) if lit_bool(e) == Some(true))
+    {
+        return false;
+    }
+    let text = quote::ToTokens::to_token_stream(&b.block).to_string();
+    !text.contains("false") && !text.contains("return") && !text.contains('?')
+}
+
 fn accepts_all(f: &syn::ImplItemFn) -> bool {
     let body = quote::ToTokens::to_token_stream(&f.block).to_string();
     let delegates = body.contains("verify_server_cert")
