@@ -223,7 +223,6 @@ impl super::Check for Check {
     }
 }
 
-/// Macros that panic with a formatted message.
 /// The credential a format string's text names just before a
 /// placeholder (`access_token=`, `auth header `, `issued refresh token `,
 /// `password: `), by its last words; not a lexer's `unexpected token`, a
@@ -364,6 +363,7 @@ fn labelled_value(cx: &FnCx, e: &Expr, separated: bool) -> bool {
         })
 }
 
+/// Macros that panic with a formatted message.
 fn is_panic_macro(name: &str) -> bool {
     matches!(
         name,
@@ -765,11 +765,6 @@ fn is_verb(word: &str) -> bool {
     )
 }
 
-/// The secret an expression holds: named like one ([`secret_expr_name`]),
-/// or a variable, `format!`, concatenation or conversion built from one
-/// (`format!("Bearer {token_secret}")`, `"pw=".to_owned() + &password`).
-/// Anything passed through another function (a hash, an encryption, a
-/// mask) is not the secret any more.
 /// The credential a header named for one holds (`X-Deploy-Token`,
 /// `x-api-key`, `Authorization`), read by `header`, `get` or `get_all`
 /// with the name as a literal.
@@ -797,6 +792,11 @@ fn credential_header(m: &syn::ExprMethodCall) -> Option<String> {
     (crate::patterns::is_secret_name(name) || name == "authorization").then(|| name.to_string())
 }
 
+/// The secret an expression holds: named like one ([`secret_expr_name`]),
+/// or a variable, `format!`, concatenation or conversion built from one
+/// (`format!("Bearer {token_secret}")`, `"pw=".to_owned() + &password`).
+/// Anything passed through another function (a hash, an encryption, a
+/// mask) is not the secret any more.
 pub(crate) fn secret_source(cx: &FnCx, e: &Expr) -> Option<String> {
     if let Some(name) = secret_expr_name(e) {
         return Some(name);

@@ -210,9 +210,6 @@ impl super::Check for Check {
     }
 }
 
-/// A `verify_server_cert`/`verify_client_cert` that returns success
-/// without calling anything that verifies (a delegate verifier, webpki's
-/// `verify_*`, or any path that returns an error).
 /// A verify callback's body that says yes whatever happens: `true`, or a
 /// block ending in `true` that never says `false` nor returns early
 /// (`{ if !preverify_ok { warn!(..) } true }`).
@@ -231,6 +228,9 @@ fn callback_accepts_all(body: &Expr) -> bool {
     !text.contains("false") && !text.contains("return") && !text.contains('?')
 }
 
+/// A `verify_server_cert`/`verify_client_cert` that returns success
+/// without calling anything that verifies (a delegate verifier, webpki's
+/// `verify_*`, or any path that returns an error).
 fn accepts_all(f: &syn::ImplItemFn) -> bool {
     let body = quote::ToTokens::to_token_stream(&f.block).to_string();
     let delegates = body.contains("verify_server_cert")
