@@ -891,7 +891,10 @@ impl FileAnalyzer<'_> {
             // application's maps returns its value, not the key it was
             // given (an allow-list keyed by request data).
             "get" | "get_mut" | "get_key_value" if self.is_map(cx, &m.receiver) => recv,
-            "file_name" | "file_stem" => recv.without(PATH),
+            // A path's last component; not a multipart field's
+            // `file_name()`, which is the client's name for the upload,
+            // whole (red team rt81: `../../etc/cron.d/x`).
+            "file_name" | "file_stem" if !is_upload_field(cx, &m.receiver) => recv.without(PATH),
             // zip's checked accessor: `None` for names that leave the directory.
             "enclosed_name" => recv.without(PATH),
             // Archive entries: their names are chosen by whoever built the archive.
@@ -1292,4 +1295,23 @@ fn is_argument_parser(callee: &str, last: &str, args: usize) -> bool {
         .map(|end| crate::patterns::last_segment(&callee[..end]))
         .unwrap_or_default();
     ty.chars().next().is_some_and(char::is_uppercase) && ty != "Self"
+}
+
+/// A multipart form field (`while let Some(field) = multipart.next_field()
+/// ..`): by its type (`Field`, `MultipartField`) or, with none known, by
+/// the names such code gives it.
+fn is_upload_field(cx: &FnCx, recv: &Expr) -> bool {
+    let Some(name) = var_of(recv) else {
+        return false;
+    };
+    match cx.vars.get(&name).and_then(|v| v.ty.as_deref()) {
+        Some(ty) => {
+            let ty = crate::patterns::last_segment(ty.split('<').next().unwrap_or(ty));
+            ty.ends_with("Field") || ty == "Part"
+        }
+        None => matches!(
+            name.as_str(),
+            "field" | "part" | "upload" | "file_field" | "form_field" | "multipart_field"
+        ),
+    }
 }
