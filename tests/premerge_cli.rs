@@ -37,6 +37,18 @@ fn pre_merge_json(dir: &Path) -> Output {
     )
 }
 
+/// `pre-merge --format json` that must block the change (exit 1): its report.
+fn blocked_report(dir: &Path) -> Value {
+    let o = pre_merge_json(dir);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
 const OLD_MAIN: &str = "fn main() {\n    let dir = std::env::var(\"OUT\").unwrap();\n    let _ = std::process::Command::new(dir).status();\n}\n";
 
 const NEW_MAIN: &str = "fn main() {\n    let dir = std::env::var(\"OUT\").unwrap();\n    let _ = std::process::Command::new(dir).status();\n    let tool = std::env::args().nth(1).unwrap_or_default();\n    let _ = std::process::Command::new(\"sh\").arg(\"-c\").arg(tool).status();\n}\n";
@@ -79,14 +91,7 @@ fn repository() -> tempfile::TempDir {
 fn pre_merge_reports_what_the_change_brings_in() {
     let dir = repository();
     let d = dir.path();
-    let o = pre_merge_json(d);
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let r = blocked_report(d);
     assert!(r["base"].as_str().unwrap().starts_with("main"), "{r}");
 
     // The new command injection is on a changed line; the old one (a
@@ -429,14 +434,7 @@ fn pre_merge_counts_a_change_inside_a_findings_region_or_flow() {
     .unwrap();
     assert!(git(d, &["commit", "-qam", "feature"]).status.success());
 
-    let o = pre_merge_json(d);
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let r = blocked_report(d);
     let on: Vec<(String, String, u64)> = r["sast"]["on_changed_lines"]
         .as_array()
         .unwrap()
@@ -483,14 +481,7 @@ fn pre_merge_compares_with_the_base_and_keeps_its_settings() {
     assert!(git(d, &["add", "-A"]).status.success());
     assert!(git(d, &["commit", "-qm", "feature"]).status.success());
 
-    let o = pre_merge_json(d);
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let r = blocked_report(d);
     let on = r["sast"]["on_changed_lines"].as_array().unwrap();
     assert!(
         on.iter()
@@ -515,14 +506,7 @@ fn pre_merge_scans_a_module_that_is_not_a_rs_file() {
     )
     .unwrap();
     assert!(git(d, &["commit", "-qam", "feature"]).status.success());
-    let o = pre_merge_json(d);
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let r = blocked_report(d);
     assert!(
         r["sast"]["on_changed_lines"]
             .as_array()

@@ -437,16 +437,10 @@ fn ident_of(e: &Expr) -> Option<String> {
     }
 }
 
-/// A path's segment names, without generics (`Vec::<u8>::new` is
-/// `["Vec", "new"]`).
-fn segments(path: &syn::Path) -> Vec<String> {
-    path.segments.iter().map(|s| s.ident.to_string()).collect()
-}
-
 fn call_name(e: &Expr) -> Option<(String, &syn::punctuated::Punctuated<Expr, syn::Token![,]>)> {
     match e {
         Expr::Call(c) => match &*c.func {
-            Expr::Path(p) => Some((segments(&p.path).join("::"), &c.args)),
+            Expr::Path(p) => Some((path_idents(&p.path).join("::"), &c.args)),
             _ => None,
         },
         _ => None,
@@ -479,7 +473,7 @@ fn is_owned_value(e: &Expr) -> bool {
         Expr::Unsafe(u) => block_tail(&u.block).is_some_and(is_owned_value),
         Expr::Call(c) => match &*c.func {
             Expr::Path(p) => {
-                let segs = segments(&p.path);
+                let segs = path_idents(&p.path);
                 let last = segs.last().map(String::as_str).unwrap_or("");
                 let ty = if segs.len() >= 2 {
                     segs[segs.len() - 2].as_str()
@@ -585,7 +579,7 @@ impl Walker<'_, '_> {
                 let Expr::Path(p) = &*c.func else {
                     return None;
                 };
-                let segs = segments(&p.path);
+                let segs = path_idents(&p.path);
                 let last = segs.last().map(String::as_str).unwrap_or("");
                 let ty = segs.len().checked_sub(2).map_or("", |i| segs[i].as_str());
                 let arg = c.args.first()?;
@@ -1859,12 +1853,7 @@ impl Walker<'_, '_> {
                 // Only pointer makers: `String::from(&s)` copies.
                 (Expr::Path(p), Expr::Reference(r))
                     if {
-                        let names: Vec<String> = p
-                            .path
-                            .segments
-                            .iter()
-                            .map(|s| s.ident.to_string())
-                            .collect();
+                        let names = path_idents(&p.path);
                         matches!(
                             names
                                 .iter()
@@ -2084,13 +2073,7 @@ impl Walker<'_, '_> {
             }
             Expr::Call(c) => {
                 let name = match &*c.func {
-                    Expr::Path(p) => p
-                        .path
-                        .segments
-                        .iter()
-                        .map(|s| s.ident.to_string())
-                        .collect::<Vec<_>>()
-                        .join("::"),
+                    Expr::Path(p) => path_idents(&p.path).join("::"),
                     other => {
                         self.walk_expr(other, false);
                         String::new()
@@ -2792,7 +2775,7 @@ fn fields_freed_in(block: &syn::Block) -> Vec<String> {
     impl<'a> Visit<'a> for Frees {
         fn visit_expr_call(&mut self, c: &'a syn::ExprCall) {
             if let Expr::Path(p) = &*c.func {
-                let callee = segments(&p.path).join("::");
+                let callee = path_idents(&p.path).join("::");
                 if is_free(&callee) {
                     if let Some(f) = c.args.first().and_then(|a| self.field(a)) {
                         self.freed.insert(f);
@@ -3037,7 +3020,7 @@ fn grown_fields(sig: &syn::Signature, block: &syn::Block) -> Vec<String> {
         }
         fn visit_expr_call(&mut self, c: &'a syn::ExprCall) {
             if let Expr::Path(p) = &*c.func {
-                let segs = segments(&p.path);
+                let segs = path_idents(&p.path);
                 let taken = segs.len() >= 2
                     && segs[segs.len() - 2] == "mem"
                     && matches!(segs[segs.len() - 1].as_str(), "take" | "replace" | "swap");

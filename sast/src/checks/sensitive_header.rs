@@ -80,12 +80,7 @@ pub(crate) fn built_header_value(cx: &FnCx, e: &Expr) -> bool {
             }),
         Expr::Call(c) => match peel(&c.func) {
             Expr::Path(p) => {
-                let segments: Vec<String> = p
-                    .path
-                    .segments
-                    .iter()
-                    .map(|s| s.ident.to_string())
-                    .collect();
+                let segments = path_idents(&p.path);
                 segments.iter().any(|s| matches!(s.as_str(), "HeaderValue" | "String"))
                     // `HeaderValue::try_from(x)` with `x` built here.
                     || (matches!(segments.last().map(String::as_str), Some("from" | "try_from"))

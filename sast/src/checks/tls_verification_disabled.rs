@@ -546,12 +546,7 @@ pub(crate) fn collect_true_args(file: &syn::File, out: &mut crate::HashMap<Strin
         }
         fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
             if let Expr::Path(p) = &*c.func {
-                let segs: Vec<String> = p
-                    .path
-                    .segments
-                    .iter()
-                    .map(|s| s.ident.to_string())
-                    .collect();
+                let segs = path_idents(&p.path);
                 let key = match segs.as_slice() {
                     [] => None,
                     [name] => Some(name.clone()),

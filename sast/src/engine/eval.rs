@@ -2126,12 +2126,7 @@ fn is_fixed_bound(e: &Expr) -> bool {
     match uncast_expr(e) {
         Expr::Lit(l) => matches!(l.lit, syn::Lit::Int(_)),
         Expr::Path(p) => {
-            let segs: Vec<String> = p
-                .path
-                .segments
-                .iter()
-                .map(|s| s.ident.to_string())
-                .collect();
+            let segs = path_idents(&p.path);
             let primitive = segs.len() == 2 && is_numeric_type_name(&segs[0]);
             !primitive
                 && segs.last().is_some_and(|n| {

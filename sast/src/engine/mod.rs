@@ -1337,6 +1337,12 @@ pub(crate) fn lit_int(e: &Expr) -> Option<u64> {
     }
 }
 
+/// A path's segment names, without generics (`Vec::<u8>::new` is
+/// `["Vec", "new"]`).
+pub(crate) fn path_idents(path: &syn::Path) -> Vec<String> {
+    path.segments.iter().map(|s| s.ident.to_string()).collect()
+}
+
 pub(crate) fn last_ident(path: &syn::Path) -> String {
     path.segments
         .last()

@@ -202,12 +202,7 @@ fn calls_in(block: &syn::Block) -> Vec<String> {
     impl<'ast> Visit<'ast> for Calls {
         fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
             if let Expr::Path(p) = &*c.func {
-                let segments: Vec<String> = p
-                    .path
-                    .segments
-                    .iter()
-                    .map(|s| s.ident.to_string())
-                    .collect();
+                let segments = path_idents(&p.path);
                 if let Some(last) = segments.last() {
                     self.0.push(last.clone());
                 }
