@@ -801,6 +801,16 @@ pub(crate) fn secret_source(cx: &FnCx, e: &Expr) -> Option<String> {
     if let Some(name) = secret_expr_name(e) {
         return Some(name);
     }
+    // A credential by where it came from: a header named for one, a
+    // password prompt, a database URL from the environment.
+    let from_origin = match peel(e) {
+        Expr::MethodCall(m) => credential_header(m),
+        Expr::Call(c) => secret_call(c),
+        _ => None,
+    };
+    if from_origin.is_some() {
+        return from_origin;
+    }
     match peel(e) {
         Expr::Path(p) if p.qself.is_none() && p.path.segments.len() == 1 => cx
             .vars
@@ -866,9 +876,6 @@ pub(crate) fn secret_source(cx: &FnCx, e: &Expr) -> Option<String> {
         {
             secret_source(cx, &m.receiver)
         }
-        // `req.header("X-Deploy-Token")`, `headers.get("x-api-key")`: a
-        // request header named for a credential holds one.
-        Expr::MethodCall(m) if credential_header(m).is_some() => credential_header(m),
         // `.map(|v| v.as_str().to_string())`: the value converted.
         Expr::MethodCall(m) if m.method == "map" && m.args.len() == 1 => {
             let Expr::Closure(c) = peel(&m.args[0]) else {
@@ -905,7 +912,6 @@ pub(crate) fn secret_source(cx: &FnCx, e: &Expr) -> Option<String> {
                 secret_source(cx, &m.receiver)
             })
         }
-        Expr::Call(c) if secret_call(c).is_some() => secret_call(c),
         Expr::Call(c) if c.args.len() == 1 => match &*c.func {
             Expr::Path(p)
                 if matches!(
