@@ -516,3 +516,65 @@ fn pre_merge_scans_a_module_that_is_not_a_rs_file() {
         "{r}"
     );
 }
+
+/// "Fix one, add one" (red team rt80): the change fixes a handler and adds
+/// another whose sink line is textually the fixed one's, which git aligns
+/// as an unchanged line; or it adds a new caller of a helper's sink while
+/// fixing the old caller. Either finding is the change's: a base finding
+/// stands only for one in the same function, from the same source.
+#[test]
+fn pre_merge_does_not_let_a_fixed_finding_stand_for_an_added_one() {
+    const SINK: &str =
+        "    std::fs::read(std::path::Path::new(\"/srv/files\").join(&name)).unwrap_or_default()\n";
+    let base = format!(
+        "use axum::extract::Path;\n\npub async fn a(Path(name): Path<String>) -> Vec<u8> {{\n{SINK}}}\n"
+    );
+    let dir = feature_branch(&[("src/lib.rs", &base)]);
+    let d = dir.path();
+    let head = format!(
+        "use axum::extract::Path;\n\npub async fn a(Path(name): Path<String>) -> Vec<u8> {{\n    let _ = name;\n    Vec::new()\n}}\n\npub async fn b(Path(name): Path<String>) -> Vec<u8> {{\n{SINK}}}\n"
+    );
+    std::fs::write(d.join("src/lib.rs"), head).unwrap();
+    assert!(git(d, &["commit", "-qam", "feature"]).status.success());
+    // Git aligns the sink lines: the one in `b` is not a changed line.
+    let diff = git(d, &["diff", "main", "--", "src/lib.rs"]);
+    assert!(
+        !String::from_utf8_lossy(&diff.stdout).contains("+    std::fs::read"),
+        "{}",
+        String::from_utf8_lossy(&diff.stdout)
+    );
+    let r = blocked_report(d);
+    assert!(
+        r["sast"]["on_changed_lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| {
+                f["rule"] == "path-traversal" && f["line"] == 9 && f["new_since_base"] == true
+            }),
+        "{r}"
+    );
+
+    // A helper's sink, reached from the caller the change fixes in the
+    // base and from the caller it adds in the head.
+    const HELPER: &str = "fn load(name: &str) -> Vec<u8> {\n    std::fs::read(std::path::Path::new(\"/srv/files\").join(name)).unwrap_or_default()\n}\n";
+    let base = format!(
+        "use axum::extract::Path;\n\n{HELPER}\npub async fn a(Path(name): Path<String>) -> Vec<u8> {{\n    load(&name)\n}}\n"
+    );
+    let dir = feature_branch(&[("src/lib.rs", &base)]);
+    let d = dir.path();
+    let head = format!(
+        "use axum::extract::Path;\n\n{HELPER}\npub async fn a(Path(name): Path<String>) -> Vec<u8> {{\n    let _ = name;\n    Vec::new()\n}}\n\npub async fn b(Path(name): Path<String>) -> Vec<u8> {{\n    load(&name)\n}}\n"
+    );
+    std::fs::write(d.join("src/lib.rs"), head).unwrap();
+    assert!(git(d, &["commit", "-qam", "feature"]).status.success());
+    let r = blocked_report(d);
+    assert!(
+        r["sast"]["on_changed_lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "path-traversal" && f["new_since_base"] == true),
+        "{r}"
+    );
+}

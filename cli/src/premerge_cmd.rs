@@ -6,7 +6,8 @@
 //!
 //! * SAST on the changed Rust files: a finding is the change's when a line
 //!   of its region or flow changed, or when a scan of the base (its tree,
-//!   with the base's settings for both scans) does not have it;
+//!   with the base's settings for both scans) does not have it in the same
+//!   function, from the same source;
 //! * dependency changes from the two `Cargo.lock`s: added, removed and
 //!   upgraded crates, advisories affecting the new versions, new sources
 //!   other than crates.io;
@@ -136,6 +137,115 @@ struct Change {
     files: BTreeMap<String, BTreeSet<usize>>,
     base_label: String,
     base_tree: git2::Oid,
+}
+
+/// Which tree a finding was reported in.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Side {
+    Base,
+    Head,
+}
+
+/// What makes a head finding the same as a base finding: rule, file and
+/// source line (normalised), the function it is in, and for a flow across
+/// functions, where its source is (file, function and source line). The
+/// function and source make a finding the change fixes in one handler
+/// unable to stand for a textually identical one it adds in another, or
+/// for a new caller of the same sink (red team rt80's "fix one, add
+/// one").
+type FindingKey = (String, String, String, String, String);
+
+/// A file's functions (`None`: not known, see `outline::functions`).
+type Outline = Option<Vec<tollgate_sast::outline::FunctionSpan>>;
+
+/// The two trees' files, read and outlined once each (only files that
+/// have findings are).
+struct Places<'a> {
+    base: &'a Path,
+    head: &'a Path,
+    files: BTreeMap<(Side, String), Option<(String, Outline)>>,
+}
+
+impl<'a> Places<'a> {
+    fn new(base: &'a Path, head: &'a Path) -> Places<'a> {
+        Places {
+            base,
+            head,
+            files: BTreeMap::new(),
+        }
+    }
+
+    /// The file's text and outline (`None` for an outline: it does not
+    /// parse or is beyond the scan's limits); `None` when unreadable.
+    fn file(&mut self, side: Side, path: &str) -> Option<&(String, Outline)> {
+        let dir = match side {
+            Side::Base => self.base,
+            Side::Head => self.head,
+        };
+        self.files
+            .entry((side, path.to_string()))
+            .or_insert_with(|| {
+                let text = std::fs::read_to_string(dir.join(path)).ok()?;
+                let outline = tollgate_sast::outline::functions(&text);
+                Some((text, outline))
+            })
+            .as_ref()
+    }
+
+    /// The function holding `line` of `path` (`""` outside any); `None`
+    /// when that cannot be known. A file without an outline that is the
+    /// same in both trees has every line in one unknown place (`"?"`):
+    /// what it held before, it holds now.
+    fn function(&mut self, side: Side, path: &str, line: usize) -> Option<String> {
+        let (_, outline) = self.file(side, path)?;
+        if let Some(spans) = outline {
+            return Some(
+                tollgate_sast::outline::function_at(spans, line)
+                    .map(|s| s.path.clone())
+                    .unwrap_or_default(),
+            );
+        }
+        let other = match side {
+            Side::Base => Side::Head,
+            Side::Head => Side::Base,
+        };
+        self.file(other, path)?;
+        let text = |side| {
+            self.files
+                .get(&(side, path.to_string()))
+                .and_then(|f| f.as_ref())
+                .map(|(text, _)| text)
+        };
+        (text(side) == text(other)).then(|| "?".to_string())
+    }
+
+    /// `f`'s key; `None` when it cannot be placed.
+    fn key(&mut self, side: Side, f: &tollgate_sast::Finding) -> Option<FindingKey> {
+        let function = self.function(side, &f.path, f.line)?;
+        let source = match f.flow.first() {
+            Some(step) => {
+                let path = step.path.clone().unwrap_or_else(|| f.path.clone());
+                let function = self.function(side, &path, step.line)?;
+                let text = self
+                    .file(side, &path)?
+                    .0
+                    .lines()
+                    .nth(step.line.saturating_sub(1))
+                    .unwrap_or("")
+                    .trim()
+                    .to_string();
+                format!("{path}\n{function}\n{text}")
+            }
+            None => String::new(),
+        };
+        Some((
+            f.rule.to_string(),
+            f.path.clone(),
+            f.snippet.trim().to_string(),
+            function,
+            source,
+        ))
+    }
 }
 
 fn base_commit<'r>(
@@ -345,15 +455,12 @@ pub fn run(args: PreMergeArgs) -> Result<u8> {
             baseline: None,
         };
         let base_report = tollgate_sast::scan(&[base_dir.path().to_path_buf()], &base_options)?;
-        let mut in_base: BTreeMap<(String, String, String), usize> = BTreeMap::new();
+        let mut places = Places::new(base_dir.path(), &root);
+        let mut in_base: BTreeMap<FindingKey, usize> = BTreeMap::new();
         for f in &base_report.findings {
-            *in_base
-                .entry((
-                    f.rule.to_string(),
-                    f.path.clone(),
-                    f.snippet.trim().to_string(),
-                ))
-                .or_default() += 1;
+            if let Some(key) = places.key(Side::Base, f) {
+                *in_base.entry(key).or_default() += 1;
+            }
         }
         let options = tollgate_sast::Options {
             config: base_config,
@@ -364,12 +471,10 @@ pub fn run(args: PreMergeArgs) -> Result<u8> {
         };
         let report = tollgate_sast::scan(std::slice::from_ref(&root), &options)?;
         for f in report.findings {
-            let key = (
-                f.rule.to_string(),
-                f.path.clone(),
-                f.snippet.trim().to_string(),
-            );
-            let new = match in_base.get_mut(&key) {
+            // A finding the base has: same rule, file and source line, in
+            // the same function, from the same source (a finding that
+            // cannot be placed is the change's).
+            let new = match places.key(Side::Head, &f).and_then(|k| in_base.get_mut(&k)) {
                 Some(n) if *n > 0 => {
                     *n -= 1;
                     false

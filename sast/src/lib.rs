@@ -28,6 +28,7 @@ mod engine;
 mod imports;
 pub mod limits;
 mod macros;
+pub mod outline;
 mod patterns;
 pub mod report;
 pub mod rules;
