@@ -130,6 +130,11 @@ pub struct Finding {
     /// The source line at `covers`, as written (empty without it).
     #[serde(skip)]
     pub(crate) covered_snippet: String,
+    /// See `engine::RawFinding::also`: the enabled rules, with their
+    /// severities, that take this finding's place when a suppression
+    /// removes its rule.
+    #[serde(skip)]
+    pub(crate) also: Vec<(&'static str, Severity)>,
     /// For a flow that crosses functions: each step from the source to the
     /// sink (SARIF `codeFlows`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -1572,6 +1577,7 @@ fn meta_finding(
         stmt_line: line,
         covers: None,
         covered_snippet: String::new(),
+        also: Vec::new(),
         flow: Vec::new(),
     }
 }
@@ -2025,12 +2031,16 @@ fn analyze_text_with(
     let dropped_early = analyzer.dropped_findings;
     let mut findings: Vec<Finding> = Vec::with_capacity(analyzer.findings.len());
     for raw in analyzer.findings {
-        let Some(rule) = rules::find(raw.rule) else {
+        // The first enabled rule the finding stands for, and those after it.
+        let mut stands_for = std::iter::once(raw.rule)
+            .chain(raw.also.iter().copied())
+            .filter_map(rules::find)
+            .filter(|r| config.is_enabled(r.id));
+        let Some(rule) = stands_for.next() else {
             continue;
         };
-        if !config.is_enabled(rule.id) {
-            continue;
-        }
+        let also: Vec<(&'static str, Severity)> =
+            stands_for.map(|r| (r.id, config.severity_of(r))).collect();
         // Snippets are cut once the findings kept are known.
         let snippet = String::new();
         let severity = config.severity_of(rule);
@@ -2053,6 +2063,7 @@ fn analyze_text_with(
             stmt_line: raw.stmt_line,
             covers: raw.covers,
             covered_snippet: String::new(),
+            also,
             flow: raw
                 .flow
                 .into_iter()

@@ -100,12 +100,32 @@ pub(crate) fn parse(source: &str, lines: &[&str]) -> Vec<Suppression> {
 }
 
 /// Remove findings covered by suppressions; returns how many were removed.
+/// A finding that stands for other rules too (`Finding::also`) is removed
+/// only when each of them is suppressed there; until then it is reported
+/// under the first one that is not.
 pub(crate) fn apply(findings: &mut Vec<Finding>, suppressions: &mut [Suppression]) -> usize {
     let before = findings.len();
-    findings.retain(|f| {
-        if rules::is_meta(f.rule) {
+    findings.retain_mut(|f| loop {
+        if !suppressed(f, suppressions) {
             return true;
         }
+        if f.also.is_empty() {
+            return false;
+        }
+        let (rule, severity) = f.also.remove(0);
+        f.message = format!("{} (`{}` suppressed here)", f.message, f.rule);
+        f.rule = rule;
+        f.severity = severity;
+    });
+    before - findings.len()
+}
+
+/// Whether a suppression covers `f` (and marks it used).
+fn suppressed(f: &Finding, suppressions: &mut [Suppression]) -> bool {
+    if rules::is_meta(f.rule) {
+        return false;
+    }
+    {
         for s in suppressions.iter_mut().filter(|s| s.problem.is_none()) {
             // Also a line inside the finding's region (the `.secure(false)`
             // of a cookie builder reported from its first line) or the last
@@ -124,12 +144,11 @@ pub(crate) fn apply(findings: &mut Vec<Finding>, suppressions: &mut [Suppression
             }
             if let Some(i) = s.rules.iter().position(|r| r == f.rule) {
                 s.used[i] = true;
-                return false;
+                return true;
             }
         }
-        true
-    });
-    before - findings.len()
+        false
+    }
 }
 
 /// The meta findings about suppressions: invalid ones, and valid ones that

@@ -167,6 +167,62 @@ fn cipher() -> Aes256Gcm {
 }
 
 #[test]
+fn a_cookie_missing_several_flags_is_hidden_only_when_each_rule_is() {
+    // Red team rt79: a cookie missing Secure, HttpOnly and SameSite is one
+    // `insecure-cookie` finding; suppressing or disabling that rule must
+    // leave the missing HttpOnly and SameSite reported.
+    let dir = tempfile::tempdir().unwrap();
+    let src = r#"fn plain(id: String) -> cookie::Cookie<'static> {
+    cookie::Cookie::build(("sid", id)).path("/").build()
+}
+
+fn secure_only_suppressed(id: String) -> cookie::Cookie<'static> {
+    // tollgate:allow(insecure-cookie): served on localhost only
+    cookie::Cookie::build(("sid", id)).path("/").build()
+}
+
+fn all_suppressed(id: String) -> cookie::Cookie<'static> {
+    // tollgate:allow(insecure-cookie, cookie-without-httponly, cookie-without-samesite): a test fixture's cookie
+    cookie::Cookie::build(("sid", id)).path("/").build()
+}
+
+fn two_suppressed(id: String) -> cookie::Cookie<'static> {
+    // tollgate:allow(insecure-cookie, cookie-without-httponly): read by the page's script over localhost
+    cookie::Cookie::build(("sid", id)).path("/").build()
+}
+"#;
+    write(dir.path(), "src/lib.rs", src);
+    let report = run(dir.path(), Options::default());
+    let got: Vec<(usize, &str)> = report.findings.iter().map(|f| (f.line, f.rule)).collect();
+    assert_eq!(
+        got,
+        vec![
+            (2, id::INSECURE_COOKIE),
+            (7, id::COOKIE_WITHOUT_HTTPONLY),
+            (17, id::COOKIE_WITHOUT_SAMESITE),
+        ],
+        "{:#?}",
+        report.findings
+    );
+    assert_eq!(report.stats.suppressed_inline, 1);
+
+    let config: Config = toml::from_str(r#"disable = ["insecure-cookie"]"#).unwrap();
+    let report = run(
+        dir.path(),
+        Options {
+            config,
+            ..Options::default()
+        },
+    );
+    let got: Vec<(usize, &str)> = report.findings.iter().map(|f| (f.line, f.rule)).collect();
+    assert!(
+        got.contains(&(2, id::COOKIE_WITHOUT_HTTPONLY)),
+        "{:#?}",
+        report.findings
+    );
+}
+
+#[test]
 fn a_suppression_at_one_call_of_a_shared_helper_hides_nothing_else() {
     // Red team rt79: the helper's sink is one finding for all its callers;
     // a suppression at one call (a step of the kept flow) must not hide it.

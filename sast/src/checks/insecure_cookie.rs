@@ -94,6 +94,23 @@ fn rule_for(set: u8) -> &'static str {
     }
 }
 
+/// The rules after [`rule_for`]'s for a cookie that sets the flags in
+/// `set`: the finding stands for them too (`RawFinding::also`).
+fn also_for(set: u8) -> &'static [&'static str] {
+    const H: &str = id::COOKIE_WITHOUT_HTTPONLY;
+    const S: &str = id::COOKIE_WITHOUT_SAMESITE;
+    match (
+        set & SECURE == 0,
+        set & HTTP_ONLY == 0,
+        set & SAME_SITE == 0,
+    ) {
+        (true, true, true) => &[H, S],
+        (true, true, false) => &[H],
+        (true, false, true) | (false, true, true) => &[S],
+        _ => &[],
+    }
+}
+
 /// Whether `rule` is one of this check's rules.
 fn is_cookie_rule(rule: &str) -> bool {
     rule == id::INSECURE_COOKIE
@@ -253,6 +270,7 @@ pub(crate) fn finish(a: &mut FileAnalyzer<'_>, cx: &FnCx) {
     for finding in &cx.deferred_cookie {
         let mut finding = finding.clone();
         finding.rule = rule_for(cx.cookie_flags);
+        finding.also = also_for(cx.cookie_flags);
         finding.message = message.clone();
         a.push_finding(finding);
     }
@@ -801,13 +819,15 @@ impl super::Check for Check {
                 .map(|(name, _)| *name)
                 .collect::<Vec<_>>()
                 .join(", ");
-            a.report(
+            let mut finding = FileAnalyzer::raw_finding(
                 cx,
                 rule_for(set),
                 span,
                 span,
                 format!("cookie written as `Set-Cookie` text without {missing}"),
             );
+            finding.also = also_for(set);
+            a.push_finding(finding);
         }
     }
 
@@ -954,7 +974,7 @@ impl super::Check for Check {
             } else {
                 format!("cookie built without {}", missing(named, true))
             };
-            a.report(
+            let mut finding = FileAnalyzer::raw_finding(
                 Some(cx),
                 rule_for(named),
                 c.span(),
@@ -963,6 +983,8 @@ impl super::Check for Check {
                 m.paren_token.span.close(),
                 message,
             );
+            finding.also = also_for(named);
+            a.push_finding(finding);
         }
     }
 }

@@ -1109,6 +1109,7 @@ impl FileAnalyzer<'_> {
                             flow,
                             file: sink.file.clone(),
                             covers: None,
+                            also: &[],
                         },
                     );
                 }

@@ -45,6 +45,12 @@ pub struct RawFinding {
     /// `hardcoded-secret`, a helper's dangling return): that one is
     /// dropped when this one is kept (`drop_covered`).
     pub covers: Option<(usize, usize)>,
+    /// The less severe rules this finding stands for too, in order (a
+    /// cookie without `Secure` and `HttpOnly` is one `insecure-cookie`
+    /// finding): each takes its place when the rules before it are
+    /// disabled or suppressed there, so a suppression of one rule never
+    /// hides another's bug (red team rt79).
+    pub also: &'static [&'static str],
 }
 
 /// A place in the file: line and column, from 1.
@@ -2577,6 +2583,7 @@ impl<'a> FileAnalyzer<'a> {
             flow: Vec::new(),
             file: None,
             covers: None,
+            also: &[],
         }
     }
 
@@ -2663,6 +2670,7 @@ impl<'a> FileAnalyzer<'a> {
             flow: Vec::new(),
             file: None,
             covers: None,
+            also: &[],
         }
     }
 

@@ -445,6 +445,7 @@ pub(crate) fn report_public(a: &mut FileAnalyzer<'_>, sig: &syn::Signature, summ
             flow,
             file: sink.file.clone(),
             covers: None,
+            also: &[],
         });
     }
 }
