@@ -1071,7 +1071,13 @@ impl FileAnalyzer<'_> {
                 }
                 base
             }
-            Expr::Try(t) => self.eval_ctx(cx, &t.expr, as_receiver),
+            Expr::Try(t) => {
+                let r = self.eval_ctx(cx, &t.expr, as_receiver);
+                if !self.result_validators.is_empty() {
+                    self.validated_by_try(cx, &t.expr);
+                }
+                r
+            }
             Expr::Await(a) => self.eval_ctx(cx, &a.base, as_receiver),
             Expr::Cast(c) => {
                 let t = self.eval(cx, &c.expr);
@@ -2303,6 +2309,156 @@ pub(crate) fn collect_validators(file: &syn::File, out: &mut HashMap<String, Vec
     syn::visit::Visit::visit_file(&mut Validators { out, seen }, file);
 }
 
+/// [`FileAnalyzer::result_validators`]: functions and methods returning a
+/// `Result` whose body is only rejections then `Ok(..)`: `if n > MAX {
+/// return Err(..); }`, `ensure!(n <= MAX, ..)`, `if p.contains("..") ||
+/// p.starts_with('/') { bail!(..) }`. Anything else before the `Ok` (a
+/// `let` that could shadow a parameter, an `if` that could return `Ok`)
+/// and the function validates nothing; a name defined twice neither.
+pub(crate) fn collect_result_validators(
+    file: &syn::File,
+    out: &mut HashMap<String, Vec<(usize, u16)>>,
+) {
+    struct Validators<'o> {
+        out: &'o mut HashMap<String, Vec<(usize, u16)>>,
+        seen: crate::HashSet<String>,
+    }
+    impl Validators<'_> {
+        fn function(&mut self, sig: &syn::Signature, block: &syn::Block) {
+            let name = sig.ident.to_string();
+            if !self.seen.insert(name.clone()) {
+                self.out.insert(name, Vec::new());
+                return;
+            }
+            let returns_result = matches!(&sig.output, syn::ReturnType::Type(_, t)
+                if matches!(&**t, syn::Type::Path(p) if last_ident(&p.path) == "Result"));
+            let Some((tail, checks)) = block.stmts.split_last() else {
+                return;
+            };
+            let ok_tail = matches!(tail, syn::Stmt::Expr(Expr::Call(c), None)
+                if matches!(&*c.func, Expr::Path(p) if p.path.is_ident("Ok")));
+            // Every name is listed (a validator is known by its name: one
+            // the file gives two functions validates nothing).
+            self.out.insert(name.clone(), Vec::new());
+            if !returns_result || !ok_tail || checks.is_empty() {
+                return;
+            }
+            // Each statement: what it rules out, per parameter name.
+            let mut tests: Vec<(std::borrow::Cow<'_, Expr>, bool)> = Vec::new();
+            for stmt in checks {
+                match stmt {
+                    syn::Stmt::Expr(Expr::If(i), _)
+                        if i.else_branch.is_none() && rejects_with_err(&i.then_branch) =>
+                    {
+                        tests.push((std::borrow::Cow::Borrowed(&*i.cond), false));
+                    }
+                    syn::Stmt::Macro(m) if last_ident(&m.mac.path) == "ensure" => {
+                        let args = crate::macros::parse_args(&m.mac.tokens);
+                        let Some(first) = args.first() else { return };
+                        tests.push((std::borrow::Cow::Owned(first.expr.clone()), true));
+                    }
+                    _ => return,
+                }
+            }
+            let params = sig.inputs.iter().filter_map(|input| match input {
+                syn::FnArg::Typed(pt) => Some(pt),
+                syn::FnArg::Receiver(_) => None,
+            });
+            let checked: Vec<(usize, u16)> = params
+                .enumerate()
+                .filter_map(|(i, pt)| match strip_pat_type(&pt.pat) {
+                    Pat::Ident(pi) if pi.mutability.is_none() => {
+                        let name = pi.ident.to_string();
+                        let kinds = tests.iter().fold(0, |k, (test, accepting)| {
+                            k | if *accepting {
+                                accepts(test, &name)
+                            } else {
+                                rejects(test, &name)
+                            }
+                        });
+                        (kinds != 0).then_some((i, kinds))
+                    }
+                    _ => None,
+                })
+                .collect();
+            if !checked.is_empty() {
+                self.out.insert(name, checked);
+            }
+        }
+    }
+    impl<'ast> syn::visit::Visit<'ast> for Validators<'_> {
+        fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+            self.function(&f.sig, &f.block);
+            syn::visit::visit_item_fn(self, f);
+        }
+        fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+            self.function(&f.sig, &f.block);
+            syn::visit::visit_impl_item_fn(self, f);
+        }
+    }
+    let seen = out.keys().cloned().collect();
+    syn::visit::Visit::visit_file(&mut Validators { out, seen }, file);
+}
+
+/// A block that leaves with an error and only so: its last statement is
+/// `return Err(..)` (`.into()` allowed) or `bail!(..)`, and it mentions no
+/// `Ok` (no way out that accepts).
+fn rejects_with_err(block: &syn::Block) -> bool {
+    let text = quote::ToTokens::to_token_stream(block).to_string();
+    if text
+        .split(|c: char| !c.is_alphanumeric() && c != '_')
+        .any(|w| w == "Ok")
+    {
+        return false;
+    }
+    let is_err = |e: &Expr| {
+        let (_, root) = chain(e);
+        matches!(peel(root), Expr::Call(c)
+            if matches!(&*c.func, Expr::Path(p) if last_ident(&p.path) == "Err"))
+    };
+    match block.stmts.last() {
+        Some(syn::Stmt::Expr(Expr::Return(r), _)) => r.expr.as_deref().is_some_and(is_err),
+        Some(syn::Stmt::Macro(m)) => last_ident(&m.mac.path) == "bail",
+        Some(syn::Stmt::Expr(Expr::Macro(m), _)) => last_ident(&m.mac.path) == "bail",
+        _ => false,
+    }
+}
+
+/// What `e`, true, rejects of `param` (the code after `if e { return
+/// Err(..) }` may assume it false): a size over a fixed bound, or a path
+/// with `..` and one that is absolute, either side of `||`.
+fn rejects(e: &Expr, param: &str) -> u16 {
+    fn parts(e: &Expr, param: &str) -> (u16, bool, bool) {
+        match peel(e) {
+            Expr::Binary(b) if matches!(b.op, syn::BinOp::Or(_)) => {
+                let (l, r) = (parts(&b.left, param), parts(&b.right, param));
+                (l.0 | r.0, l.1 || r.1, l.2 || r.2)
+            }
+            Expr::Binary(b)
+                if (matches!(b.op, syn::BinOp::Gt(_) | syn::BinOp::Ge(_))
+                    && var_of(uncast_expr(&b.left)).as_deref() == Some(param)
+                    && is_fixed_bound(&b.right))
+                    || (matches!(b.op, syn::BinOp::Lt(_) | syn::BinOp::Le(_))
+                        && var_of(uncast_expr(&b.right)).as_deref() == Some(param)
+                        && is_fixed_bound(&b.left)) =>
+            {
+                (ALLOC, false, false)
+            }
+            other if path_rejection(other).as_deref() == Some(param) => {
+                let parent = rejects_parent(other);
+                (0, parent, !parent)
+            }
+            _ => (0, false, false),
+        }
+    }
+    let (kinds, parent, root) = parts(e, param);
+    if parent && root {
+        kinds | PATH
+    } else {
+        kinds
+    }
+}
+
 /// `p.contains("..")`, `p.starts_with('/')`, `p.is_absolute()`: a test that
 /// is true for a path that escapes a base directory; the tested variable.
 fn path_rejection(cond: &Expr) -> Option<String> {
@@ -2412,6 +2568,53 @@ fn compared_checks(left: &Expr, right: &Expr) -> Vec<(String, u16)> {
 /// `x != A && x != B && ...`, every conjunct comparing the same variable
 /// with a literal: that variable.
 impl FileAnalyzer<'_> {
+    /// `check_len(n)?`, `self.check_name(&name).map_err(..)?`: a result
+    /// validator of the file (`result_validators`) returned `Ok`, so its
+    /// checked arguments are safe for the rest of the block, as after
+    /// `if n > MAX { return Err(..) }` written in place.
+    fn validated_by_try(&self, cx: &mut FnCx, mut e: &Expr) {
+        while let Expr::MethodCall(m) = peel(e) {
+            if !matches!(
+                m.method.to_string().as_str(),
+                "map_err" | "context" | "with_context" | "wrap_err" | "wrap_err_with"
+            ) {
+                break;
+            }
+            e = &m.receiver;
+        }
+        let (name, args) = match peel(e) {
+            // `check(n)`, `Self::check(n)`: the file's own (not another
+            // module's function of the same name).
+            Expr::Call(c) => match &*c.func {
+                Expr::Path(p)
+                    if p.path.segments.len() == 1
+                        || (p.path.segments.len() == 2 && p.path.segments[0].ident == "Self") =>
+                {
+                    (last_ident(&p.path), &c.args)
+                }
+                _ => return,
+            },
+            Expr::MethodCall(m) if matches!(peel(&m.receiver), Expr::Path(p) if p.path.is_ident("self")) => {
+                (m.method.to_string(), &m.args)
+            }
+            _ => return,
+        };
+        let Some(positions) = self.result_validators.get(&name) else {
+            return;
+        };
+        let guards: Vec<(String, u16)> = positions
+            .iter()
+            .filter_map(|&(i, kinds)| Some((args.iter().nth(i).and_then(whole_var)?, kinds)))
+            .collect();
+        if guards.is_empty() {
+            return;
+        }
+        let saved = cx.validated(&guards);
+        if let Some(frame) = cx.guard_frames.last_mut() {
+            frame.extend(saved);
+        }
+    }
+
     /// A call of a function of the file (`validator_fns`): pushes the
     /// arguments its body validates, with the kinds ruled out; `false` for
     /// a function the file does not define.

@@ -663,6 +663,11 @@ pub struct FileAnalyzer<'a> {
     /// nothing (or a name the file gives two functions) with an empty
     /// list, and then its name (`is_valid_*`) says nothing either.
     pub(crate) validator_fns: HashMap<String, Vec<(usize, u16)>>,
+    /// Functions and methods of the file returning a `Result` that is
+    /// `Ok` only for checked parameters (`check_len(n)?`): each name's
+    /// parameters (receiver not counted) and the kinds ruled out
+    /// (`collect_result_validators`).
+    pub(crate) result_validators: HashMap<String, Vec<(usize, u16)>>,
     /// libxml2 option masks set up away from the read that uses them
     /// (`crate::checks::XxeOptions`).
     pub(crate) xxe: crate::checks::XxeOptions,
@@ -1471,6 +1476,7 @@ impl<'a> FileAnalyzer<'a> {
             literal_fields: HashMap::default(),
             http_url_fns: HashSet::default(),
             validator_fns: HashMap::default(),
+            result_validators: HashMap::default(),
             xxe: Default::default(),
             verifiers: HashMap::default(),
             verifier_places: HashMap::default(),
@@ -1594,6 +1600,13 @@ impl<'a> FileAnalyzer<'a> {
         }
         if self.source.contains("-> bool") {
             crate::engine::eval::collect_validators(file, &mut self.validator_fns);
+        }
+        if self.source.contains("Result")
+            && (self.source.contains("Err(")
+                || self.source.contains("bail!")
+                || self.source.contains("ensure!"))
+        {
+            crate::engine::eval::collect_result_validators(file, &mut self.result_validators);
         }
         if self.source.contains("XML_PARSE") {
             self.xxe.collect(file, &self.imports);
