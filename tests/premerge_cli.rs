@@ -578,3 +578,53 @@ fn pre_merge_does_not_let_a_fixed_finding_stand_for_an_added_one() {
         "{r}"
     );
 }
+
+/// Red team rt82: a new caller of an old helper's sink, a handler under
+/// another `#[cfg]` with the fixed one's name, and a closure handler are the
+/// change's; removing one of two callers of a sink is not a new finding.
+#[test]
+fn pre_merge_tells_sources_configurations_and_closures_apart() {
+    let run = |base: &str, head: &str| {
+        let dir = feature_branch(&[("src/main.rs", base)]);
+        let d = dir.path();
+        std::fs::write(d.join("src/main.rs"), head).unwrap();
+        assert!(git(d, &["commit", "-qam", "feature"]).status.success());
+        let o = pre_merge_json(d);
+        let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+        (o.status.code(), r)
+    };
+    const LOAD: &str = "use axum::extract::Path;\n\npub fn load(name: &str) -> Vec<u8> {\n    std::fs::read(std::path::Path::new(\"/srv\").join(name)).unwrap()\n}\npub async fn admin_get(Path(name): Path<String>) -> Vec<u8> {\n    load(&name)\n}\n";
+    let one = format!("{LOAD}pub async fn public_get(Path(name): Path<String>) -> Vec<u8> {{\n    let _ = name;\n    load(\"index.html\")\n}}\nfn main() {{}}\n");
+    let two = format!("{LOAD}pub async fn public_get(Path(name): Path<String>) -> Vec<u8> {{\n    load(&name)\n}}\nfn main() {{}}\n");
+    // A second caller: its flow is new, though the sink's finding names the first.
+    let (code, r) = run(&one, &two);
+    assert_eq!(code, Some(1), "{r}");
+    assert!(
+        r["sast"]["on_changed_lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "path-traversal" && f["new_since_base"] == true),
+        "{r}"
+    );
+    // The first caller fixed, the second kept: nothing new.
+    let fixed_first = two.replacen(
+        "    load(&name)\n}\npub async fn public_get",
+        "    let _ = name;\n    load(\"index.html\")\n}\npub async fn public_get",
+        1,
+    );
+    let (code, r) = run(&two, &fixed_first);
+    assert_eq!(code, Some(0), "{r}");
+
+    // The same handler under another configuration.
+    let debug = "use axum::extract::Path;\n\n#[cfg(debug_assertions)]\npub async fn get_file(Path(name): Path<String>) -> Vec<u8> {\n    std::fs::read(std::path::Path::new(\"/srv\").join(&name)).unwrap()\n}\nfn main() {}\n";
+    let release = "use axum::extract::Path;\n\n#[cfg(debug_assertions)]\npub async fn get_file(Path(name): Path<String>) -> Vec<u8> {\n    let _ = name;\n    std::fs::read(\"/srv/index.html\").unwrap()\n}\n#[cfg(not(debug_assertions))]\npub async fn get_file(Path(name): Path<String>) -> Vec<u8> {\n    std::fs::read(std::path::Path::new(\"/srv\").join(&name)).unwrap()\n}\nfn main() {}\n";
+    let (code, r) = run(debug, release);
+    assert_eq!(code, Some(1), "{r}");
+
+    // A closure handler's extractor is request data.
+    let router = "use axum::{extract::Path, routing::get, Router};\n\nfn main() {\n    let _app: Router = Router::new().route(\"/f/:name\", get(|| async { \"ok\" }));\n}\n";
+    let closure = "use axum::{extract::Path, routing::get, Router};\n\nfn main() {\n    let _app: Router = Router::new().route(\n        \"/f/:name\",\n        get(|Path(name): Path<String>| async move {\n            std::fs::read(std::path::Path::new(\"/srv\").join(&name)).unwrap()\n        }),\n    );\n}\n";
+    let (code, r) = run(router, closure);
+    assert_eq!(code, Some(1), "{r}");
+}

@@ -147,13 +147,17 @@ enum Side {
 }
 
 /// What makes a head finding the same as a base finding: rule, file and
-/// source line (normalised), the function it is in, and for a flow across
-/// functions, where its source is (file, function and source line). The
-/// function and source make a finding the change fixes in one handler
-/// unable to stand for a textually identical one it adds in another, or
-/// for a new caller of the same sink (red team rt80's "fix one, add
-/// one").
-type FindingKey = (String, String, String, String, String);
+/// source line (normalised), and the function it is in (`function`). The
+/// function makes a finding the change fixes in one handler unable to
+/// stand for a textually identical one it adds in another (red team
+/// rt80's "fix one, add one").
+type FindingKey = (String, String, String, String);
+
+/// Where the data of each flow to a finding comes from (file, function and
+/// line; empty for a finding within one function): a head finding is the
+/// base's only if every one of its sources was one of the base finding's,
+/// so that a new caller of an old sink is the change's (red team rt82).
+type Sources = BTreeSet<String>;
 
 /// A file's functions (`None`: not known, see `outline::functions`).
 type Outline = Option<Vec<tollgate_sast::outline::FunctionSpan>>;
@@ -193,17 +197,38 @@ impl<'a> Places<'a> {
     }
 
     /// The function holding `line` of `path` (`""` outside any); `None`
-    /// when that cannot be known. A file without an outline that is the
-    /// same in both trees has every line in one unknown place (`"?"`):
-    /// what it held before, it holds now.
+    /// when that cannot be known. A function whose path the file gives
+    /// several (two `fn h` in two blocks of one function) is also named by
+    /// the text of the closest function around it that has a path of its
+    /// own, or else of the whole file: a copy of it elsewhere in that text
+    /// is not the same place. A file without an outline that is the same
+    /// in both trees has every line in one unknown place (`"?"`): what it
+    /// held before, it holds now.
     fn function(&mut self, side: Side, path: &str, line: usize) -> Option<String> {
-        let (_, outline) = self.file(side, path)?;
+        let (text, outline) = self.file(side, path)?;
         if let Some(spans) = outline {
-            return Some(
-                tollgate_sast::outline::function_at(spans, line)
-                    .map(|s| s.path.clone())
-                    .unwrap_or_default(),
-            );
+            let Some(at) = tollgate_sast::outline::function_at(spans, line) else {
+                return Some(String::new());
+            };
+            let unique = |p: &str| spans.iter().filter(|s| s.path == p).count() == 1;
+            if unique(&at.path) {
+                return Some(at.path.clone());
+            }
+            let around = spans
+                .iter()
+                .filter(|s| s.line <= at.line && at.end_line <= s.end_line && unique(&s.path))
+                .max_by_key(|s| s.line);
+            let scope = match around {
+                Some(s) => text
+                    .lines()
+                    .skip(s.line.saturating_sub(1))
+                    .take(s.end_line + 1 - s.line)
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                None => text.clone(),
+            };
+            let digest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(scope.as_bytes()));
+            return Some(format!("{}#{digest}", at.path));
         }
         let other = match side {
             Side::Base => Side::Head,
@@ -219,31 +244,45 @@ impl<'a> Places<'a> {
         (text(side) == text(other)).then(|| "?".to_string())
     }
 
-    /// `f`'s key; `None` when it cannot be placed.
-    fn key(&mut self, side: Side, f: &tollgate_sast::Finding) -> Option<FindingKey> {
-        let function = self.function(side, &f.path, f.line)?;
-        let source = match f.flow.first() {
-            Some(step) => {
-                let path = step.path.clone().unwrap_or_else(|| f.path.clone());
-                let function = self.function(side, &path, step.line)?;
-                let text = self
-                    .file(side, &path)?
-                    .0
-                    .lines()
-                    .nth(step.line.saturating_sub(1))
-                    .unwrap_or("")
-                    .trim()
-                    .to_string();
-                format!("{path}\n{function}\n{text}")
-            }
-            None => String::new(),
+    /// Where `flow` starts (see [`Sources`]); `None` when it cannot be
+    /// placed.
+    fn source(
+        &mut self,
+        side: Side,
+        f: &tollgate_sast::Finding,
+        flow: &[tollgate_sast::FlowStep],
+    ) -> Option<String> {
+        let Some(step) = flow.first() else {
+            return Some(String::new());
         };
+        let path = step.path.clone().unwrap_or_else(|| f.path.clone());
+        let function = self.function(side, &path, step.line)?;
+        let text = self
+            .file(side, &path)?
+            .0
+            .lines()
+            .nth(step.line.saturating_sub(1))
+            .unwrap_or("")
+            .trim()
+            .to_string();
+        Some(format!("{path}\n{function}\n{text}"))
+    }
+
+    /// `f`'s key and sources; `None` when it cannot be placed.
+    fn key(&mut self, side: Side, f: &tollgate_sast::Finding) -> Option<(FindingKey, Sources)> {
+        let function = self.function(side, &f.path, f.line)?;
+        let mut sources = Sources::new();
+        for flow in std::iter::once(&f.flow).chain(&f.other_flows) {
+            sources.insert(self.source(side, f, flow)?);
+        }
         Some((
-            f.rule.to_string(),
-            f.path.clone(),
-            f.snippet.trim().to_string(),
-            function,
-            source,
+            (
+                f.rule.to_string(),
+                f.path.clone(),
+                f.snippet.trim().to_string(),
+                function,
+            ),
+            sources,
         ))
     }
 }
@@ -456,10 +495,12 @@ pub fn run(args: PreMergeArgs) -> Result<u8> {
         };
         let base_report = tollgate_sast::scan(&[base_dir.path().to_path_buf()], &base_options)?;
         let mut places = Places::new(base_dir.path(), &root);
-        let mut in_base: BTreeMap<FindingKey, usize> = BTreeMap::new();
+        let mut in_base: BTreeMap<FindingKey, (usize, Sources)> = BTreeMap::new();
         for f in &base_report.findings {
-            if let Some(key) = places.key(Side::Base, f) {
-                *in_base.entry(key).or_default() += 1;
+            if let Some((key, sources)) = places.key(Side::Base, f) {
+                let entry = in_base.entry(key).or_default();
+                entry.0 += 1;
+                entry.1.extend(sources);
             }
         }
         let options = tollgate_sast::Options {
@@ -472,14 +513,17 @@ pub fn run(args: PreMergeArgs) -> Result<u8> {
         let report = tollgate_sast::scan(std::slice::from_ref(&root), &options)?;
         for f in report.findings {
             // A finding the base has: same rule, file and source line, in
-            // the same function, from the same source (a finding that
-            // cannot be placed is the change's).
-            let new = match places.key(Side::Head, &f).and_then(|k| in_base.get_mut(&k)) {
-                Some(n) if *n > 0 => {
-                    *n -= 1;
-                    false
-                }
-                _ => true,
+            // the same function, from sources the base's had (a finding
+            // that cannot be placed is the change's).
+            let new = match places.key(Side::Head, &f) {
+                Some((key, sources)) => match in_base.get_mut(&key) {
+                    Some((n, known)) if *n > 0 && sources.is_subset(known) => {
+                        *n -= 1;
+                        false
+                    }
+                    _ => true,
+                },
+                None => true,
             };
             let path = f.path.clone();
             let in_change = change.files.contains_key(&path)

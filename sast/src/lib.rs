@@ -139,6 +139,12 @@ pub struct Finding {
     /// sink (SARIF `codeFlows`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub flow: Vec<FlowStep>,
+    /// The flows of the same finding (same place and rule) from other
+    /// sources, which the report leaves out (one finding per place, with
+    /// its most severe flow): `pre-merge` compares every source, so that
+    /// a new caller of an old sink is the change's (red team rt82).
+    #[serde(skip)]
+    pub other_flows: Vec<Vec<FlowStep>>,
 }
 
 impl Finding {
@@ -556,6 +562,15 @@ pub fn scan(targets: &[PathBuf], options: &Options) -> Result<Report, Error> {
             let same = |g: &Finding, f: &Finding| {
                 g.line == f.line && g.column == f.column && g.rule == f.rule
             };
+            // Whichever of two at one place is kept keeps the other's flow.
+            for f in &mut extra {
+                let mut theirs = Vec::new();
+                for g in result.findings.iter_mut().filter(|g| same(g, f)) {
+                    g.other_flows.push(f.flow.clone());
+                    theirs.push(g.flow.clone());
+                }
+                f.other_flows.append(&mut theirs);
+            }
             result.findings.retain(|g| {
                 !extra.iter().any(|f| {
                     same(g, f)
@@ -580,7 +595,7 @@ pub fn scan(targets: &[PathBuf], options: &Options) -> Result<Report, Error> {
                         &b.message,
                     ))
             });
-            extra.dedup_by(|a, b| a.line == b.line && a.column == b.column && a.rule == b.rule);
+            dedup_places(&mut extra);
             result.findings.extend(extra);
             result
                 .findings
@@ -1579,7 +1594,22 @@ fn meta_finding(
         covered_snippet: String::new(),
         also: Vec::new(),
         flow: Vec::new(),
+        other_flows: Vec::new(),
     }
+}
+
+/// Of the findings of one rule at one place (sorted, the one to keep
+/// first), keep the first, with the others' flows in its `other_flows`.
+fn dedup_places(findings: &mut Vec<Finding>) {
+    findings.dedup_by(|later, kept| {
+        let same =
+            later.line == kept.line && later.column == kept.column && later.rule == kept.rule;
+        if same {
+            kept.other_flows.push(std::mem::take(&mut later.flow));
+            kept.other_flows.append(&mut later.other_flows);
+        }
+        same
+    });
 }
 
 /// One bug, one finding: a finding that reports again, at its use, what
@@ -2073,6 +2103,7 @@ fn analyze_text_with(
                     path: file.filter(|f| *f != path),
                 })
                 .collect(),
+            other_flows: Vec::new(),
         };
         if path == rel {
             findings.push(finding);
@@ -2103,7 +2134,7 @@ fn analyze_text_with(
                 &b.message,
             ))
     });
-    findings.dedup_by(|a, b| a.line == b.line && a.column == b.column && a.rule == b.rule);
+    dedup_places(&mut findings);
     // A password hashed with a broken hash is `weak-hash`; the line's
     // `broken-hash` finding would say less about the same call.
     let weak_lines: Vec<usize> = findings

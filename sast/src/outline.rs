@@ -87,10 +87,25 @@ struct Outline<'a> {
     out: &'a mut Vec<FunctionSpan>,
 }
 
+/// An item's name with its `#[cfg(..)]` attributes (`get_file[cfg(unix)]`):
+/// two items of one name under different configurations are two places
+/// (red team rt82).
+fn with_cfg(name: String, attrs: &[syn::Attribute]) -> String {
+    let mut out = name;
+    for a in attrs.iter().filter(|a| a.path().is_ident("cfg")) {
+        let mut text = quote_tokens(&a.meta);
+        text.retain(|c| !c.is_whitespace());
+        out.push('[');
+        out.push_str(&text);
+        out.push(']');
+    }
+    out
+}
+
 impl Outline<'_> {
-    fn function(&mut self, name: &syn::Ident, first: proc_macro2::Span, last: proc_macro2::Span) {
+    fn function(&mut self, name: String, first: proc_macro2::Span, last: proc_macro2::Span) {
         let mut path = self.names.clone();
-        path.push(name.to_string());
+        path.push(name);
         self.out.push(FunctionSpan {
             line: first.start().line + self.offset,
             end_line: last.end().line + self.offset,
@@ -119,7 +134,8 @@ fn quote_tokens(t: &impl quote::ToTokens) -> String {
 
 impl<'ast> Visit<'ast> for Outline<'_> {
     fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
-        self.nested(m.ident.to_string(), |v| syn::visit::visit_item_mod(v, m));
+        let name = with_cfg(m.ident.to_string(), &m.attrs);
+        self.nested(name, |v| syn::visit::visit_item_mod(v, m));
     }
 
     fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
@@ -132,11 +148,13 @@ impl<'ast> Visit<'ast> for Outline<'_> {
             }
             None => ty,
         };
+        let name = with_cfg(name, &i.attrs);
         self.nested(name, |v| syn::visit::visit_item_impl(v, i));
     }
 
     fn visit_item_trait(&mut self, t: &'ast syn::ItemTrait) {
-        self.nested(t.ident.to_string(), |v| syn::visit::visit_item_trait(v, t));
+        let name = with_cfg(t.ident.to_string(), &t.attrs);
+        self.nested(name, |v| syn::visit::visit_item_trait(v, t));
     }
 
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
@@ -144,8 +162,8 @@ impl<'ast> Visit<'ast> for Outline<'_> {
             .attrs
             .first()
             .map_or(f.sig.fn_token.span, |a| a.pound_token.span);
-        self.function(&f.sig.ident, first, f.block.brace_token.span.close());
-        let name = f.sig.ident.to_string();
+        let name = with_cfg(f.sig.ident.to_string(), &f.attrs);
+        self.function(name.clone(), first, f.block.brace_token.span.close());
         self.nested(name, |v| syn::visit::visit_item_fn(v, f));
     }
 
@@ -154,9 +172,26 @@ impl<'ast> Visit<'ast> for Outline<'_> {
             .attrs
             .first()
             .map_or(f.sig.fn_token.span, |a| a.pound_token.span);
-        self.function(&f.sig.ident, first, f.block.brace_token.span.close());
-        let name = f.sig.ident.to_string();
+        let name = with_cfg(f.sig.ident.to_string(), &f.attrs);
+        self.function(name.clone(), first, f.block.brace_token.span.close());
         self.nested(name, |v| syn::visit::visit_impl_item_fn(v, f));
+    }
+
+    /// A closure is a place of its own (a router's handlers are often
+    /// closures), named `{closure}` in its function: two of them in one
+    /// function share the name, and are told apart by that function's
+    /// text (see `pre-merge`).
+    fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
+        let first = c.or1_token.span;
+        let last = match &*c.body {
+            syn::Expr::Block(b) => b.block.brace_token.span.close(),
+            syn::Expr::Async(a) => a.block.brace_token.span.close(),
+            other => syn::spanned::Spanned::span(other),
+        };
+        self.function("{closure}".to_string(), first, last);
+        self.nested("{closure}".to_string(), |v| {
+            syn::visit::visit_expr_closure(v, c)
+        });
     }
 
     fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
@@ -165,9 +200,13 @@ impl<'ast> Visit<'ast> for Outline<'_> {
                 .attrs
                 .first()
                 .map_or(f.sig.fn_token.span, |a| a.pound_token.span);
-            self.function(&f.sig.ident, first, block.brace_token.span.close());
+            self.function(
+                with_cfg(f.sig.ident.to_string(), &f.attrs),
+                first,
+                block.brace_token.span.close(),
+            );
         }
-        let name = f.sig.ident.to_string();
+        let name = with_cfg(f.sig.ident.to_string(), &f.attrs);
         self.nested(name, |v| syn::visit::visit_trait_item_fn(v, f));
     }
 }
@@ -185,6 +224,16 @@ mod tests {
         assert_eq!(at(8), Some("api::H::list"));
         assert_eq!(at(12), Some("api::<H as Drop>::drop"));
         assert_eq!(at(15), None);
+        let src = "fn routes() {\n    let a = |x: u8| {\n        x\n    };\n    let b = move |y: u8| async move {\n        y\n    };\n}\n";
+        let spans = functions(src).expect("parses");
+        let at = |l| function_at(&spans, l).map(|s| s.path.as_str());
+        assert_eq!(at(3), Some("routes::{closure}"));
+        assert_eq!(at(6), Some("routes::{closure}"));
+        assert_eq!(at(8), Some("routes"));
+        let attrs = "#[cfg(unix)]\nfn get() {}\n#[cfg(not(unix))]\nfn get() {}\n";
+        let spans = functions(attrs).expect("parses");
+        assert_eq!(spans[0].path, "get[cfg(unix)]");
+        assert_eq!(spans[1].path, "get[cfg(not(unix))]");
     }
 
     #[test]

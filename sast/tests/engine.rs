@@ -190,6 +190,12 @@ fn two_suppressed(id: String) -> cookie::Cookie<'static> {
     // tollgate:allow(insecure-cookie, cookie-without-httponly): read by the page's script over localhost
     cookie::Cookie::build(("sid", id)).path("/").build()
 }
+
+fn sent(jar: &mut cookie::CookieJar) {
+    let c = cookie::Cookie::from(("sid", "x"));
+    // tollgate:allow(insecure-cookie): served on localhost only
+    jar.add(c);
+}
 "#;
     write(dir.path(), "src/lib.rs", src);
     let report = run(dir.path(), Options::default());
@@ -200,6 +206,7 @@ fn two_suppressed(id: String) -> cookie::Cookie<'static> {
             (2, id::INSECURE_COOKIE),
             (7, id::COOKIE_WITHOUT_HTTPONLY),
             (17, id::COOKIE_WITHOUT_SAMESITE),
+            (23, id::COOKIE_WITHOUT_HTTPONLY),
         ],
         "{:#?}",
         report.findings

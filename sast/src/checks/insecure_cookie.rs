@@ -292,6 +292,9 @@ struct CookieState {
     /// Named as a display preference ([`is_preference_name`]): never
     /// reported for a missing attribute.
     preference: bool,
+    /// `HTTP_ONLY` and `SAME_SITE` as the calls followed set them: what a
+    /// finding for a missing `Secure` stands for too (`also_for`).
+    flags: u8,
 }
 
 /// A cookie variable followed by the walk.
@@ -424,6 +427,14 @@ impl CookieFlow {
                     state.secure = true;
                     state.off_at = None;
                 }
+                "http_only" | "set_http_only" if !on => state.flags &= !HTTP_ONLY,
+                "http_only" | "set_http_only" if !conditional => state.flags |= HTTP_ONLY,
+                "same_site" | "set_same_site"
+                    if arg.is_none_or(|a| is_off(a) || is_same_site_none(a)) =>
+                {
+                    state.flags &= !SAME_SITE
+                }
+                "same_site" | "set_same_site" if !conditional => state.flags |= SAME_SITE,
                 _ => {}
             }
         }
@@ -462,6 +473,7 @@ impl CookieFlow {
                 line: 0,
                 off_at: None,
                 preference: false,
+                flags: 0,
             };
             self.after(start, &methods, false).secure
         });
@@ -492,6 +504,7 @@ impl CookieFlow {
                 line: start_of(root.span()).0,
                 off_at: None,
                 preference: matches!(root, Expr::Call(c) if is_preference_name(c.args.first())),
+                flags: 0,
             },
             None => match var_of(root).and_then(|v| self.get(&v)) {
                 Some(v) => v.state,
@@ -504,6 +517,7 @@ impl CookieFlow {
                             line: start_of(root.span()).0,
                             off_at: None,
                             preference: false,
+                            flags: HTTP_ONLY | SAME_SITE,
                         },
                         &methods,
                         false,
@@ -682,6 +696,7 @@ impl CookieFlow {
                         line: start_of(f.expr.span()).0,
                         off_at: None,
                         preference: false,
+                        flags: 0,
                     };
                     self.set(id.ident.to_string(), state);
                 }
@@ -720,7 +735,7 @@ impl CookieFlow {
                         .filter(|s| !s.secure && !s.preference)
                     {
                         let span = m.span();
-                        a.report(
+                        let mut finding = FileAnalyzer::raw_finding(
                             Some(cx),
                             id::INSECURE_COOKIE,
                             span,
@@ -730,6 +745,8 @@ impl CookieFlow {
                                 state.line
                             ),
                         );
+                        finding.also = also_for(state.flags);
+                        a.push_finding(finding);
                         if let Some(off) = state.off_at {
                             mark_pos(cx, off, MARK_SENT);
                         }

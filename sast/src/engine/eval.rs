@@ -1236,11 +1236,19 @@ impl FileAnalyzer<'_> {
                             continue;
                         }
                     }
+                    // A closure handed to a router as a handler
+                    // (`get(|Path(name): Path<String>| async move { .. })`):
+                    // its extractors are request data like a function's
+                    // (red team rt82).
+                    let extracted = match input {
+                        Pat::Type(pt) => self.param_info(cx, &pt.ty, false).1,
+                        _ => Taint::CLEAN,
+                    };
                     self.bind_pat(
                         cx,
                         input,
                         &Var {
-                            taint: param,
+                            taint: param.union(extracted),
                             secret: secret.clone().filter(|_| c.inputs.len() == 1),
                             ..Var::default()
                         },
