@@ -65,6 +65,9 @@ impl super::Check for Check {
                 continue;
             }
             let arg = &m.args[*i];
+            if *render == Render::Debug && redacted_debug(a, cx, &arg.expr) {
+                continue;
+            }
             if *render == Render::Debug {
                 if let Some((ty, field)) = var_of(&arg.expr).and_then(|v| secret_debug(a, cx, &v)) {
                     a.report(
@@ -822,7 +825,16 @@ pub(crate) fn secret_source(cx: &FnCx, e: &Expr) -> Option<String> {
             (syn::Member::Unnamed(i), Some(v)) => cx
                 .vars
                 .get(&format!("{v}.{}", i.index))
-                .and_then(|p| p.secret.clone()),
+                .and_then(|p| p.secret.clone())
+                .or_else(|| {
+                    // `token.0` of a credential's newtype (`struct Token(String)`).
+                    let ty = cx.vars.get(&v)?.ty.clone()?;
+                    let key = format!("{}.{}", crate::patterns::last_segment(&ty), i.index);
+                    cx.text_credential_fields
+                        .iter()
+                        .any(|(k, text)| *k == key && *text)
+                        .then(|| v.clone())
+                }),
             // `cfg.token` of an `AgentConfig { token: String }`.
             (syn::Member::Named(n), base) if !cx.text_credential_fields.is_empty() => {
                 let n = n.to_string();
@@ -1042,6 +1054,26 @@ const SERIALIZE: &str = "#Serialize";
 /// `Deserialize` and has an unsigned size field.
 pub(crate) const DESERIALIZE: &str = "#Deserialize";
 
+/// Marks a type in `secret_debug_types` whose hand-written `Debug` reads
+/// none of its fields.
+const REDACTED: &str = "#Redacted";
+
+/// Whether `e` is a variable of a type whose `Debug` shows nothing it
+/// holds (see [`REDACTED`]).
+fn redacted_debug(a: &FileAnalyzer<'_>, cx: &FnCx, e: &Expr) -> bool {
+    let e = match peel(e) {
+        Expr::Reference(r) => &*r.expr,
+        other => other,
+    };
+    var_of(e)
+        .and_then(|v| cx.vars.get(&v)?.ty.clone())
+        .is_some_and(|ty| {
+            let ty = crate::patterns::last_segment(&ty);
+            a.secret_debug_types
+                .contains_key(&format!("{ty}{REDACTED}"))
+        })
+}
+
 /// The type of `e` (`x`, `&x`, `self`), when it derives `Serialize` over a
 /// secret field, and that field.
 pub(crate) fn secret_serialized(
@@ -1137,9 +1169,12 @@ pub(crate) fn collect_secret_debug_types(
     /// `Debug` (a `Secret*` wrapper, a type of this file with a hand-written
     /// `impl Debug`), a number, a flag, a path or a time, nor one skipped
     /// by an attribute (`#[debug(skip)]`, `#[educe(Debug(ignore))]`).
+    /// `bare`: the type's name says its bare `token` or `pass` is a
+    /// credential (`IssuedSession`, `LoginConfig`).
     fn secret_field<'f>(
         fields: impl Iterator<Item = &'f syn::Field>,
         own_debug: &crate::HashSet<String>,
+        bare: bool,
     ) -> Option<String> {
         fields.into_iter().find_map(|f| {
             let name = f.ident.as_ref()?.to_string();
@@ -1189,14 +1224,27 @@ pub(crate) fn collect_secret_debug_types(
                 let text = quote::ToTokens::to_token_stream(a).to_string();
                 text.contains("skip") || text.contains("ignore")
             });
-            (is_secret_name(&name) && !redacted && !not_text && !skipped).then_some(name)
+            let secret =
+                is_secret_name(&name) || (bare && crate::patterns::is_bare_credential(&name));
+            (secret && !redacted && !not_text && !skipped).then_some(name)
         })
     }
     /// Types of the file with a hand-written `impl Debug` (they choose what
     /// they show).
     /// Also types whose hand-written `impl Display` writes a secret field
     /// (`write!(f, "{}", self.password)`), with that field.
-    struct OwnDebug(crate::HashSet<String>, Vec<(String, String)>);
+    /// And the types whose hand-written `Debug` reads none of their fields
+    /// (`f.write_str("Token(***)")`): it shows nothing they hold.
+    struct OwnDebug(crate::HashSet<String>, Vec<(String, String)>, Vec<String>);
+    /// `self` anywhere in these tokens (a body that reads the value).
+    fn mentions_self(tokens: proc_macro2::TokenStream) -> bool {
+        use proc_macro2::TokenTree;
+        tokens.into_iter().any(|t| match t {
+            TokenTree::Group(g) => mentions_self(g.stream()),
+            TokenTree::Ident(id) => id == "self" || id == "Self",
+            _ => false,
+        })
+    }
     /// `self.<secret field>` anywhere in these tokens.
     fn self_secret_field(tokens: proc_macro2::TokenStream) -> Option<String> {
         use proc_macro2::TokenTree;
@@ -1223,6 +1271,15 @@ pub(crate) fn collect_secret_debug_types(
             match trait_name.as_deref() {
                 Some("Debug") => {
                     self.0.insert(last_ident(&tp.path));
+                    let reads_self = item.items.iter().any(|i| match i {
+                        syn::ImplItem::Fn(f) => {
+                            mentions_self(quote::ToTokens::to_token_stream(&f.block))
+                        }
+                        _ => true,
+                    });
+                    if !reads_self {
+                        self.2.push(last_ident(&tp.path));
+                    }
                 }
                 Some("Display") => {
                     let body = item
@@ -1241,11 +1298,14 @@ pub(crate) fn collect_secret_debug_types(
         // of every file would cost a tenth of the scan).
         fn visit_item_fn(&mut self, _: &'ast syn::ItemFn) {}
     }
-    let mut own = OwnDebug(Default::default(), Vec::new());
+    let mut own = OwnDebug(Default::default(), Vec::new(), Vec::new());
     syn::visit::Visit::visit_file(&mut own, file);
     let own_debug = own.0;
     for (ty, field) in own.1 {
         out.insert(format!("{ty}{DISPLAY}"), field);
+    }
+    for ty in own.2 {
+        out.insert(format!("{ty}{REDACTED}"), String::new());
     }
     /// A `Debug` type's fields that `Debug` prints: name (or position)
     /// and the words of its type.
@@ -1277,8 +1337,9 @@ pub(crate) fn collect_secret_debug_types(
     }
     impl<'ast> syn::visit::Visit<'ast> for Types<'_> {
         fn visit_item_struct(&mut self, s: &'ast syn::ItemStruct) {
+            let bare = crate::patterns::is_credential_context(&s.ident.to_string());
             if derives_debug(&s.attrs) {
-                if let Some(field) = secret_field(s.fields.iter(), self.1) {
+                if let Some(field) = secret_field(s.fields.iter(), self.1, bare) {
                     self.0.insert(s.ident.to_string(), field);
                 } else {
                     self.2
@@ -1299,7 +1360,7 @@ pub(crate) fn collect_secret_debug_types(
             }
             if derives(&s.attrs, "Serialize") {
                 let none = crate::HashSet::default();
-                if let Some(field) = secret_field(s.fields.iter(), &none) {
+                if let Some(field) = secret_field(s.fields.iter(), &none, bare) {
                     self.0.insert(format!("{}{SERIALIZE}", s.ident), field);
                 }
             }
@@ -1308,9 +1369,12 @@ pub(crate) fn collect_secret_debug_types(
         fn visit_item_impl(&mut self, _: &'ast syn::ItemImpl) {}
         fn visit_item_enum(&mut self, e: &'ast syn::ItemEnum) {
             if derives_debug(&e.attrs) {
-                if let Some(field) =
-                    secret_field(e.variants.iter().flat_map(|v| v.fields.iter()), self.1)
-                {
+                let bare = crate::patterns::is_credential_context(&e.ident.to_string());
+                if let Some(field) = secret_field(
+                    e.variants.iter().flat_map(|v| v.fields.iter()),
+                    self.1,
+                    bare,
+                ) {
                     self.0.insert(e.ident.to_string(), field);
                 } else {
                     let fields = shown_fields(e.variants.iter().flat_map(|v| v.fields.iter()));

@@ -73,10 +73,16 @@ pub(crate) fn serialized_secret_field(a: &FileAnalyzer<'_>, cx: &FnCx, e: &Expr)
     serialized_secret(a, cx, e).map(|(_, field)| field)
 }
 
-/// [`peel`] (`&e`, `e?`), and `e.unwrap()`, `e.expect(..)`.
+/// [`peel`] (`&e`, `e?`), and `e.unwrap()`, `e.expect(..)`, an error
+/// converted (`e.map_err(..)?`, `e.context(..)?`).
 fn peel_try(e: &Expr) -> &Expr {
     match peel(e) {
-        Expr::MethodCall(m) if matches!(m.method.to_string().as_str(), "unwrap" | "expect") => {
+        Expr::MethodCall(m)
+            if matches!(
+                m.method.to_string().as_str(),
+                "unwrap" | "expect" | "map_err" | "context" | "with_context"
+            ) =>
+        {
             peel_try(&m.receiver)
         }
         other => other,

@@ -789,6 +789,36 @@ impl FileAnalyzer<'_> {
         if let Expr::Match(m) = peel(init) {
             return self.describe_init(cx, &m.expr, var);
         }
+        // `{ ..; Token(text) }`: the block's value.
+        let tail = |b: &syn::Block| match b.stmts.last() {
+            Some(syn::Stmt::Expr(t, None)) => Some(t.clone()),
+            _ => None,
+        };
+        match peel(init) {
+            Expr::Block(b) => {
+                if let Some(t) = tail(&b.block) {
+                    self.describe_init(cx, &t, var);
+                }
+                return;
+            }
+            // `if .. { Token(a) } else { Token(b) }`: a type both give.
+            Expr::If(i) => {
+                let else_tail = match i.else_branch.as_ref().map(|(_, e)| peel(e)) {
+                    Some(Expr::Block(b)) => tail(&b.block),
+                    _ => None,
+                };
+                if let (Some(a), Some(b)) = (tail(&i.then_branch), else_tail) {
+                    let (mut va, mut vb) = (Var::default(), Var::default());
+                    self.describe_init(cx, &a, &mut va);
+                    self.describe_init(cx, &b, &mut vb);
+                    if va.ty.is_some() && va.ty == vb.ty {
+                        var.ty = va.ty;
+                    }
+                }
+                return;
+            }
+            _ => {}
+        }
         // `["events", "users"]`, `vec![..]`: a list, whose `get` is not a
         // crate method of that name (red team rt76).
         match peel(init) {
@@ -861,6 +891,13 @@ impl FileAnalyzer<'_> {
                     if segments.len() >= 2 {
                         segments.pop();
                         var.ty = Some(segments.join("::"));
+                    } else if methods.is_empty()
+                        && p.path.segments.len() == 1
+                        && is_type_like(&callee)
+                        && !matches!(callee.as_str(), "Some" | "Ok" | "Err")
+                    {
+                        // `Token(text)`: a tuple struct's value.
+                        var.ty = Some(callee);
                     }
                 }
             }
@@ -2985,6 +3022,10 @@ impl FileAnalyzer<'_> {
             // (`issuer.reset_token(user_id)`), whatever the value's type.
             Expr::MethodCall(m) => {
                 let method = m.method.to_string();
+                // `toml::to_string(&profile).map_err(..)?`.
+                if matches!(method.as_str(), "map_err" | "context" | "with_context") {
+                    return crate::checks::serialized_secret_field(self, cx, e);
+                }
                 let key = self.summary_key(cx, &method, true)?;
                 if !crate::patterns::is_secret_name(&method) {
                     let ty = self.receiver_type(cx, &m.receiver)?;
