@@ -56,7 +56,9 @@ pub(crate) use dangling_pointer::{collect_drop_freed_fields, collect_field_ptrs}
 pub(crate) use hardcoded_crypto_key::key_params;
 pub(crate) use insecure_cookie::finish as finish_cookies;
 pub(crate) use sensitive_header::built_header_value;
-pub(crate) use tls_verification_disabled::{collect_true_args, collect_verifiers};
+pub(crate) use tls_verification_disabled::{
+    collect_accepting_fns, collect_true_args, collect_verifiers,
+};
 pub(crate) use unsafe_send_sync::{collect as collect_send_sync_facts, Facts as SendSyncFacts};
 pub(crate) use xxe::XxeOptions;
 

@@ -123,10 +123,16 @@ impl super::Check for Check {
                 }
             }
             "set_verify_callback" => {
-                let accepts_all =
-                    m.expr.args.iter().any(
-                        |e| matches!(peel(e), Expr::Closure(c) if callback_accepts_all(&c.body)),
-                    );
+                // A closure written in place, or a function of the file
+                // named (`set_verify_callback(PEER, tolerate_chain)`).
+                let accepts_all = m.expr.args.iter().any(|e| match peel(e) {
+                    Expr::Closure(c) => callback_accepts_all(&c.body),
+                    Expr::Path(p) => p
+                        .path
+                        .get_ident()
+                        .is_some_and(|i| a.accepting_fns.contains(&i.to_string())),
+                    _ => false,
+                });
                 if accepts_all {
                     a.report(
                         Some(cx),
@@ -226,6 +232,40 @@ fn callback_accepts_all(body: &Expr) -> bool {
     }
     let text = quote::ToTokens::to_token_stream(&b.block).to_string();
     !text.contains("false") && !text.contains("return") && !text.contains('?')
+}
+
+/// [`FileAnalyzer::accepting_fns`]: free functions whose body is one that
+/// [`callback_accepts_all`] (a name given two functions is neither).
+pub(crate) fn collect_accepting_fns(file: &syn::File, out: &mut crate::HashSet<String>) {
+    struct Fns<'o> {
+        out: &'o mut crate::HashSet<String>,
+        seen: crate::HashSet<String>,
+    }
+    impl<'ast> syn::visit::Visit<'ast> for Fns<'_> {
+        fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+            let name = f.sig.ident.to_string();
+            if !self.seen.insert(name.clone()) {
+                self.out.remove(&name);
+            } else if f.sig.inputs.len() == 2 {
+                let body = Expr::Block(syn::ExprBlock {
+                    attrs: Vec::new(),
+                    label: None,
+                    block: (*f.block).clone(),
+                });
+                if callback_accepts_all(&body) {
+                    self.out.insert(name);
+                }
+            }
+            syn::visit::visit_item_fn(self, f);
+        }
+    }
+    syn::visit::Visit::visit_file(
+        &mut Fns {
+            out,
+            seen: Default::default(),
+        },
+        file,
+    );
 }
 
 /// A `verify_server_cert`/`verify_client_cert` that returns success

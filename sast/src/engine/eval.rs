@@ -2604,7 +2604,23 @@ fn compared_checks(left: &Expr, right: &Expr) -> Vec<(String, u16)> {
         .into_iter()
         .filter_map(field_path)
         .find(|path| path.split_once('.').is_some_and(|(base, _)| base == v));
+    // A flag or a number compared (`q.archived == Some(true)`, `q.page ==
+    // 1`) says nothing of the value's text fields (blind set n): only that
+    // field is checked.
+    let scalar = |e: &Expr| {
+        let e = match peel(e) {
+            Expr::Call(c)
+                if matches!(&*c.func, Expr::Path(p) if p.path.is_ident("Some"))
+                    && c.args.len() == 1 =>
+            {
+                &c.args[0]
+            }
+            other => other,
+        };
+        matches!(peel(e), Expr::Lit(l) if matches!(l.lit, syn::Lit::Bool(_) | syn::Lit::Int(_) | syn::Lit::Float(_)))
+    };
     match field {
+        Some(path) if scalar(left) || scalar(right) => vec![(path, INJECTION | ALLOC | EXACT)],
         Some(path) => vec![(v, INJECTION | EXACT), (path, ALLOC)],
         None => vec![(v, INJECTION | ALLOC | EXACT)],
     }

@@ -668,6 +668,10 @@ pub struct FileAnalyzer<'a> {
     /// parameters (receiver not counted) and the kinds ruled out
     /// (`collect_result_validators`).
     pub(crate) result_validators: HashMap<String, Vec<(usize, u16)>>,
+    /// Functions of the file whose body accepts whatever it is given (a
+    /// verify callback named, not written in place:
+    /// `set_verify_callback(PEER, tolerate_chain)`), in a file that sets one.
+    pub(crate) accepting_fns: HashSet<String>,
     /// libxml2 option masks set up away from the read that uses them
     /// (`crate::checks::XxeOptions`).
     pub(crate) xxe: crate::checks::XxeOptions,
@@ -1477,6 +1481,7 @@ impl<'a> FileAnalyzer<'a> {
             http_url_fns: HashSet::default(),
             validator_fns: HashMap::default(),
             result_validators: HashMap::default(),
+            accepting_fns: HashSet::default(),
             xxe: Default::default(),
             verifiers: HashMap::default(),
             verifier_places: HashMap::default(),
@@ -1600,6 +1605,9 @@ impl<'a> FileAnalyzer<'a> {
         }
         if self.source.contains("-> bool") {
             crate::engine::eval::collect_validators(file, &mut self.validator_fns);
+        }
+        if self.source.contains("set_verify_callback") {
+            crate::checks::collect_accepting_fns(file, &mut self.accepting_fns);
         }
         if self.source.contains("Result")
             && (self.source.contains("Err(")
