@@ -335,7 +335,8 @@ fn sends_credential(cx: &FnCx, flow: &Flow, m: &syn::ExprMethodCall) -> Option<S
         ("basic_auth", 2) => Some("a password".into()),
         // A body holding a secret (`.send_json(json!({"token": t}))`).
         (
-            "json" | "send_json" | "form" | "send_form" | "body" | "send_string" | "send_bytes",
+            "json" | "send_json" | "form" | "send_form" | "body" | "send_string" | "send_bytes"
+            | "body_json" | "body_form" | "body_string",
             1,
         ) if credential(&m.args[0]) => Some("a secret in the request body".into()),
         // `.query(&[("password", pw)])`: in the URL itself.
@@ -377,6 +378,12 @@ fn holds_credential(cx: &FnCx, e: &Expr) -> bool {
         Expr::Reference(r) => holds_credential(cx, &r.expr),
         Expr::Tuple(t) => named_pair(&t.elems) || t.elems.iter().any(|e| holds_credential(cx, e)),
         Expr::Array(a) => a.elems.iter().any(|e| holds_credential(cx, e)),
+        // `Enrollment { agent_id, enrollment_secret: &self.secret }`: a
+        // field named for a secret given anything but a literal.
+        Expr::Struct(st) => st.fields.iter().any(|f| {
+            matches!(&f.member, syn::Member::Named(n) if is_secret_name(&n.to_string()))
+                && lit_str(&f.expr).is_none()
+        }),
         Expr::Macro(m) if last_ident(&m.mac.path) == "vec" => {
             crate::macros::parse_args(&m.mac.tokens)
                 .iter()

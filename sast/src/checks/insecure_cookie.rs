@@ -71,11 +71,46 @@ fn preference_text(name: &str) -> bool {
         return false;
     }
     let lower = name.to_ascii_lowercase();
-    let mut words = lower
+    let words: Vec<&str> = lower
         .split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|w| !w.is_empty())
-        .peekable();
-    words.peek().is_some() && words.all(|w| PREFERENCE_WORDS.contains(&w))
+        .collect();
+    // Every word a preference's, or an application's prefix then one
+    // (`forum_locale`), with no word of a credential or identity.
+    let sensitive = |w: &str| {
+        matches!(
+            w,
+            "session"
+                | "sess"
+                | "sid"
+                | "token"
+                | "auth"
+                | "login"
+                | "remember"
+                | "csrf"
+                | "xsrf"
+                | "jwt"
+                | "id"
+                | "user"
+                | "account"
+                | "key"
+                | "secret"
+                | "refresh"
+                | "access"
+                | "identity"
+                | "credential"
+                | "credentials"
+        )
+    };
+    match words.last() {
+        Some(last) => {
+            words.iter().all(|w| PREFERENCE_WORDS.contains(w))
+                || (PREFERENCE_WORDS.contains(last)
+                    && !matches!(*last, "cookie" | "cookies")
+                    && !words.iter().any(|w| sensitive(w)))
+        }
+        None => false,
+    }
 }
 
 const SECURE: u8 = 1;
@@ -263,14 +298,16 @@ fn is_cookie_ctor(callee: &str) -> bool {
 /// Report the deferred `Cookie::new` findings of a finished function whose
 /// setters did not set every flag.
 pub(crate) fn finish(a: &mut FileAnalyzer<'_>, cx: &FnCx) {
-    if cx.deferred_cookie.is_empty() || cx.cookie_flags & ALL == ALL {
+    // A flag turned off explicitly is reported at its setter, not again.
+    let set = cx.cookie_flags | cx.cookie_off;
+    if cx.deferred_cookie.is_empty() || set & ALL == ALL {
         return;
     }
-    let message = format!("cookie created without {}", missing(cx.cookie_flags, false));
+    let message = format!("cookie created without {}", missing(set, false));
     for finding in &cx.deferred_cookie {
         let mut finding = finding.clone();
-        finding.rule = rule_for(cx.cookie_flags);
-        finding.also = also_for(cx.cookie_flags);
+        finding.rule = rule_for(set);
+        finding.also = also_for(set);
         finding.message = message.clone();
         a.push_finding(finding);
     }
@@ -900,11 +937,16 @@ impl super::Check for Check {
             if marked(cx, m.span, MARK_SENT) {
                 return;
             }
-            let rule = if m.name.ends_with("secure") {
-                id::INSECURE_COOKIE
+            let (rule, flag) = if m.name.ends_with("secure") {
+                (id::INSECURE_COOKIE, SECURE)
             } else {
-                id::COOKIE_WITHOUT_HTTPONLY
+                (id::COOKIE_WITHOUT_HTTPONLY, HTTP_ONLY)
             };
+            // A setter's (as the function's setters count for its
+            // `Cookie::new`, `finish`); not a builder's.
+            if m.name.starts_with("set_") {
+                cx.cookie_off |= flag;
+            }
             // From the start of the chain, as CodeQL locates a call: a
             // builder written over several lines is reported on the line
             // that creates the cookie, with the region to this call.
@@ -914,6 +956,20 @@ impl super::Check for Check {
                 m.full(),
                 m.full(),
                 format!("cookie built with `{}(false)`", m.name),
+            );
+            return;
+        }
+        // `cookie.set_same_site(SameSite::None)`: sent on cross-site
+        // requests, reported at that setter (a builder's `.same_site(..)`
+        // is reported from its chain's first line, `chain_top`).
+        if m.name == "set_same_site" && arg.is_some_and(is_same_site_none) && !other_builder() {
+            cx.cookie_off |= SAME_SITE;
+            a.report(
+                Some(cx),
+                id::COOKIE_WITHOUT_SAMESITE,
+                m.full(),
+                m.full(),
+                "cookie set with `SameSite::None`, sent on cross-site requests".to_string(),
             );
             return;
         }

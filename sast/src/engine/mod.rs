@@ -340,6 +340,9 @@ pub(crate) struct FnCx {
     /// Cookie attributes set through setters in this function
     /// (`set_secure(true)`, `set_http_only(true)`, `set_same_site(..)`).
     pub(crate) cookie_flags: u8,
+    /// The flags an explicit setter turned off (`set_secure(false)`,
+    /// `set_same_site(SameSite::None)`), each reported at that setter.
+    pub(crate) cookie_off: u8,
     pub(crate) sensitive_header_set: bool,
     /// The summary being built for this function.
     pub(crate) summary: summary::Summary,
