@@ -127,6 +127,11 @@ impl super::Check for Check {
                     arg.expr.span(),
                     format!("`{secret}` is written to {sink}"),
                 );
+            } else if !panics {
+                // A parameter logged as it is (not its length, nor what a
+                // call made of it): a caller's secret is logged here.
+                let params = logged_param(cx, &arg.expr);
+                logs_params(cx, params, arg.expr.span(), sink);
             }
         }
         // `dbg!(&args)` prints each argument with `Debug`.
@@ -190,6 +195,13 @@ impl super::Check for Check {
                     *span,
                     format!("`{secret}` is written to {sink}"),
                 );
+            } else if !panics {
+                let params = cx
+                    .vars
+                    .get(ident)
+                    .filter(|v| v.param)
+                    .map_or(0, |v| v.taint.params);
+                logs_params(cx, params, *span, sink);
             }
         }
     }
@@ -421,6 +433,117 @@ fn writes_to_console(cx: &FnCx, recv: &Expr) -> bool {
             .and_then(|v| cx.vars.get(&v))
             .and_then(|v| v.ty.as_deref())
             .is_some_and(|t| t == "std::io::Stdout" || t == "std::io::Stderr"),
+    }
+}
+
+/// The parameter `e` is, as it was passed (`name`, `&name`,
+/// `name.as_str()`, `name.clone()`), as bits by position; 0 for anything
+/// else (a length, a value a call made from it).
+fn logged_param(cx: &FnCx, mut e: &Expr) -> u16 {
+    loop {
+        match peel(e) {
+            Expr::MethodCall(m)
+                if m.args.is_empty()
+                    && matches!(
+                        m.method.to_string().as_str(),
+                        "as_str" | "clone" | "to_string" | "to_owned" | "as_ref" | "as_deref"
+                            | "unwrap" | "unwrap_or_default" | "trim" | "borrow"
+                    ) =>
+            {
+                e = &m.receiver
+            }
+            Expr::Path(p) if p.qself.is_none() && p.path.segments.len() == 1 => {
+                return cx
+                    .vars
+                    .get(&p.path.segments[0].ident.to_string())
+                    .filter(|v| v.param)
+                    .map_or(0, |v| v.taint.params);
+            }
+            _ => return 0,
+        }
+    }
+}
+
+/// Remember in the function's summary that `params` are written to `sink`
+/// at `span` (`Summary::logged_params`).
+fn logs_params(cx: &mut FnCx, params: u16, span: Span, sink: &'static str) {
+    if params == 0 {
+        return;
+    }
+    let (line, column) = start_of(span);
+    let (end_line, end_column) = end_of(span);
+    let logged = &mut cx.summary.logged_params;
+    if logged.len() >= crate::engine::summary::MAX_LOGGED_PARAMS
+        || logged.iter().any(|l| l.params == params && l.line == line && l.column == column)
+    {
+        return;
+    }
+    logged.push(crate::engine::summary::LoggedParam {
+        params,
+        line,
+        column,
+        end_line,
+        end_column,
+        sink,
+        file: None,
+    });
+}
+
+/// A call of a function that logs some of its parameters
+/// (`Summary::logged_params`) with a secret among them: reported where the
+/// callee logs it, with the call as the flow's first step. `args`: the
+/// call's arguments, the receiver first for a method with `self`.
+pub(crate) fn logged_through(
+    a: &mut FileAnalyzer<'_>,
+    cx: &FnCx,
+    key: &str,
+    args: &[&Expr],
+    call: Span,
+) {
+    let Some(summary) = a.summaries.get(key) else {
+        return;
+    };
+    if summary.logged_params.is_empty() {
+        return;
+    }
+    let call_line = start_of(call).0;
+    let mut found = Vec::new();
+    for logged in &summary.logged_params {
+        for i in crate::engine::summary::bits(logged.params) {
+            let Some(secret) = args.get(i).and_then(|e| logged_secret(cx, e)) else {
+                continue;
+            };
+            found.push((logged.clone(), secret));
+            break;
+        }
+    }
+    for (logged, secret) in found {
+        let mut f = crate::engine::RawFinding {
+            rule: id::CLEARTEXT_LOGGING,
+            line: logged.line,
+            column: logged.column,
+            end_line: logged.end_line,
+            end_column: logged.end_column,
+            message: format!(
+                "`{secret}` is passed to `{key}` (line {call_line}), which writes it to {}",
+                logged.sink
+            ),
+            stmt_line: logged.line,
+            local_source: false,
+            flow: vec![
+                (call_line, format!("`{secret}` passed to `{key}`"), None),
+                (logged.line, format!("written to {}", logged.sink), logged.file.clone()),
+            ],
+            file: logged.file.clone(),
+            covers: None,
+            also: &[],
+        };
+        // The call is in this file; a sink in another file's function
+        // is that file's finding.
+        if f.file.is_some() {
+            f.flow[0].2 = Some(a.rel.clone());
+        }
+        a.push_finding(f);
     }
 }
 

@@ -49,7 +49,9 @@ mod world_writable;
 mod xss;
 mod xxe;
 
-pub(crate) use cleartext_logging::{collect_secret_debug_types, secret_source, DESERIALIZE};
+pub(crate) use cleartext_logging::{
+    collect_secret_debug_types, logged_through, secret_source, DESERIALIZE,
+};
 pub(crate) use cleartext_storage::serialized_secret_field;
 pub(crate) use cleartext_url::collect_http_url_fns;
 pub(crate) use dangling_pointer::{collect_drop_freed_fields, collect_field_ptrs};

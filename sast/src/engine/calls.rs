@@ -168,6 +168,8 @@ impl FileAnalyzer<'_> {
                 .unwrap_or_default();
         }
         if let Some(key) = self.summary_key(cx, &callee, false) {
+            let exprs: Vec<&Expr> = c.args.iter().collect();
+            crate::checks::logged_through(self, cx, &key, &exprs, leftmost_span(&c.func));
             if let Some(t) = self.apply_summary(cx, &key, &args, leftmost_span(&c.func)) {
                 return t;
             }
@@ -796,6 +798,12 @@ impl FileAnalyzer<'_> {
                     }
                 }
             }
+            let mut exprs: Vec<&Expr> = Vec::with_capacity(m.args.len() + 1);
+            if has_self {
+                exprs.push(&m.receiver);
+            }
+            exprs.extend(m.args.iter());
+            crate::checks::logged_through(self, cx, &key, &exprs, span);
             if let Some(t) = self.apply_summary(cx, &key, &full, span) {
                 return t;
             }

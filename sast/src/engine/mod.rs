@@ -2200,10 +2200,14 @@ impl<'a> FileAnalyzer<'a> {
             .iter()
             .filter_map(|key| {
                 let s = self.summaries.get(key)?;
-                if s.param_sinks.is_empty() && s.ret_source.is_none() {
+                if s.param_sinks.is_empty() && s.ret_source.is_none() && s.logged_params.is_empty()
+                {
                     return None;
                 }
                 let mut s = s.clone();
+                for logged in &mut s.logged_params {
+                    logged.file.get_or_insert_with(|| self.rel.clone());
+                }
                 for sink in std::sync::Arc::make_mut(&mut s.param_sinks) {
                     sink.file.get_or_insert_with(|| self.rel.clone());
                     for step in &mut sink.via {

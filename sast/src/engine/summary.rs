@@ -69,6 +69,24 @@ pub struct DanglingReturn {
     pub at: (usize, usize),
 }
 
+/// Where a function prints or logs some of its parameters (see
+/// [`Summary::logged_params`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct LoggedParam {
+    pub params: u16,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    /// `the log` or `the console`.
+    pub sink: &'static str,
+    /// The file of the function when the summary is another file's.
+    pub file: Option<String>,
+}
+
+/// At most this many [`LoggedParam`]s per function.
+pub(crate) const MAX_LOGGED_PARAMS: usize = 8;
+
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Summary {
     /// Parameters whose value reaches the return value, and the kinds for
@@ -138,6 +156,11 @@ pub(crate) struct Summary {
     /// was read from, which a caller's binding of the result carries
     /// (`cleartext-logging`).
     pub ret_secret: Option<String>,
+    /// Parameters (bits by position, a receiver at 0) the function prints
+    /// or logs (`fn audit_rejected(user: &str, attempted: &str) {
+    /// warn!(user, attempted, ..) }`): a caller that passes a secret
+    /// writes it to the log there (`cleartext-logging`).
+    pub logged_params: Vec<LoggedParam>,
     /// Parameters named like key material (`key` of an encryption
     /// function, `nonce`, `iv`, `salt`, `password`), as bits by position
     /// (`hardcoded-crypto-key` reports literals given to them).
