@@ -183,6 +183,23 @@ impl Taint {
     }
 
     /// Mark the parameter-derived part as pasted into a larger string.
+    /// The value decoded (`urlencoding::decode`, a percent or base64
+    /// decoder): what a check found in its encoded text says nothing of
+    /// what it decodes to (`%2e%2e%2f` has no `..`), so every danger of
+    /// its source or parameters is back (red team rt83).
+    pub fn decoded(self) -> Taint {
+        let mut t = self;
+        if t.source != 0 {
+            t.kinds |= ALL;
+        }
+        if t.params != 0 {
+            t.pkinds |= ALL;
+            t.sanitized = 0;
+            t.skinds = 0;
+        }
+        t
+    }
+
     pub fn built(self) -> Taint {
         let mut t = self;
         if t.pkinds & ALL != 0 {

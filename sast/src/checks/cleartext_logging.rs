@@ -446,8 +446,16 @@ fn logged_param(cx: &FnCx, mut e: &Expr) -> u16 {
                 if m.args.is_empty()
                     && matches!(
                         m.method.to_string().as_str(),
-                        "as_str" | "clone" | "to_string" | "to_owned" | "as_ref" | "as_deref"
-                            | "unwrap" | "unwrap_or_default" | "trim" | "borrow"
+                        "as_str"
+                            | "clone"
+                            | "to_string"
+                            | "to_owned"
+                            | "as_ref"
+                            | "as_deref"
+                            | "unwrap"
+                            | "unwrap_or_default"
+                            | "trim"
+                            | "borrow"
                     ) =>
             {
                 e = &m.receiver
@@ -474,7 +482,9 @@ fn logs_params(cx: &mut FnCx, params: u16, span: Span, sink: &'static str) {
     let (end_line, end_column) = end_of(span);
     let logged = &mut cx.summary.logged_params;
     if logged.len() >= crate::engine::summary::MAX_LOGGED_PARAMS
-        || logged.iter().any(|l| l.params == params && l.line == line && l.column == column)
+        || logged
+            .iter()
+            .any(|l| l.params == params && l.line == line && l.column == column)
     {
         return;
     }
@@ -532,7 +542,11 @@ pub(crate) fn logged_through(
             local_source: false,
             flow: vec![
                 (call_line, format!("`{secret}` passed to `{key}`"), None),
-                (logged.line, format!("written to {}", logged.sink), logged.file.clone()),
+                (
+                    logged.line,
+                    format!("written to {}", logged.sink),
+                    logged.file.clone(),
+                ),
             ],
             file: logged.file.clone(),
             covers: None,
@@ -950,13 +964,15 @@ pub(crate) fn secret_source(cx: &FnCx, e: &Expr) -> Option<String> {
                 .get(&format!("{v}.{}", i.index))
                 .and_then(|p| p.secret.clone())
                 .or_else(|| {
-                    // `token.0` of a credential's newtype (`struct Token(String)`).
+                    // `t.0` of a credential's newtype (`struct Token(String)`),
+                    // named for its type (`api_key` for `ApiKey`).
                     let ty = cx.vars.get(&v)?.ty.clone()?;
-                    let key = format!("{}.{}", crate::patterns::last_segment(&ty), i.index);
+                    let ty = crate::patterns::last_segment(&ty);
+                    let key = format!("{ty}.{}", i.index);
                     cx.text_credential_fields
                         .iter()
                         .any(|(k, text)| *k == key && *text)
-                        .then(|| v.clone())
+                        .then(|| ident_words(ty).join("_"))
                 }),
             // `cfg.token` of an `AgentConfig { token: String }`.
             (syn::Member::Named(n), base) if !cx.text_credential_fields.is_empty() => {
@@ -1192,8 +1208,11 @@ fn redacted_debug(a: &FileAnalyzer<'_>, cx: &FnCx, e: &Expr) -> bool {
         .and_then(|v| cx.vars.get(&v)?.ty.clone())
         .is_some_and(|ty| {
             let ty = crate::patterns::last_segment(&ty);
+            // Not a type also known to show a secret (one of its name
+            // derives `Debug` over one).
             a.secret_debug_types
                 .contains_key(&format!("{ty}{REDACTED}"))
+                && !a.secret_debug_types.contains_key(ty)
         })
 }
 
@@ -1358,7 +1377,12 @@ pub(crate) fn collect_secret_debug_types(
     /// (`write!(f, "{}", self.password)`), with that field.
     /// And the types whose hand-written `Debug` reads none of their fields
     /// (`f.write_str("Token(***)")`): it shows nothing they hold.
-    struct OwnDebug(crate::HashSet<String>, Vec<(String, String)>, Vec<String>);
+    struct OwnDebug(
+        crate::HashSet<String>,
+        Vec<(String, String)>,
+        Vec<String>,
+        crate::HashMap<String, usize>,
+    );
     /// `self` anywhere in these tokens (a body that reads the value).
     fn mentions_self(tokens: proc_macro2::TokenStream) -> bool {
         use proc_macro2::TokenTree;
@@ -1420,15 +1444,30 @@ pub(crate) fn collect_secret_debug_types(
         // Items only: not into function bodies (a walk of every expression
         // of every file would cost a tenth of the scan).
         fn visit_item_fn(&mut self, _: &'ast syn::ItemFn) {}
+        // Each type's declarations: a name declared twice (a test module's
+        // stand-in beside the real type) is not known to redact.
+        fn visit_item_struct(&mut self, s: &'ast syn::ItemStruct) {
+            *self.3.entry(s.ident.to_string()).or_default() += 1;
+        }
+        fn visit_item_enum(&mut self, e: &'ast syn::ItemEnum) {
+            *self.3.entry(e.ident.to_string()).or_default() += 1;
+        }
     }
-    let mut own = OwnDebug(Default::default(), Vec::new(), Vec::new());
+    let mut own = OwnDebug(
+        Default::default(),
+        Vec::new(),
+        Vec::new(),
+        Default::default(),
+    );
     syn::visit::Visit::visit_file(&mut own, file);
     let own_debug = own.0;
     for (ty, field) in own.1 {
         out.insert(format!("{ty}{DISPLAY}"), field);
     }
     for ty in own.2 {
-        out.insert(format!("{ty}{REDACTED}"), String::new());
+        if own.3.get(&ty).copied().unwrap_or(0) <= 1 {
+            out.insert(format!("{ty}{REDACTED}"), String::new());
+        }
     }
     /// A `Debug` type's fields that `Debug` prints: name (or position)
     /// and the words of its type.

@@ -382,7 +382,7 @@ fn holds_credential(cx: &FnCx, e: &Expr) -> bool {
         // field named for a secret given anything but a literal.
         Expr::Struct(st) => st.fields.iter().any(|f| {
             matches!(&f.member, syn::Member::Named(n) if is_secret_name(&n.to_string()))
-                && lit_str(&f.expr).is_none()
+                && !matches!(peel(&f.expr), Expr::Lit(_))
         }),
         Expr::Macro(m) if last_ident(&m.mac.path) == "vec" => {
             crate::macros::parse_args(&m.mac.tokens)

@@ -75,22 +75,28 @@ fn preference_text(name: &str) -> bool {
         .split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|w| !w.is_empty())
         .collect();
-    // Every word a preference's, or an application's prefix then one
-    // (`forum_locale`), with no word of a credential or identity.
+    // Every word a preference's, or one word of an application's name
+    // then a display setting (`forum_locale`, `app_theme`; not `sudo_mode`
+    // or `ssid_lang`, red team rt83).
     let sensitive = |w: &str| {
         matches!(
             w,
             "session"
                 | "sess"
+                | "sessid"
                 | "sid"
+                | "ssid"
                 | "token"
                 | "auth"
+                | "authz"
                 | "login"
                 | "remember"
+                | "rememberme"
                 | "csrf"
                 | "xsrf"
                 | "jwt"
                 | "id"
+                | "idtoken"
                 | "user"
                 | "account"
                 | "key"
@@ -100,17 +106,39 @@ fn preference_text(name: &str) -> bool {
                 | "identity"
                 | "credential"
                 | "credentials"
+                | "cred"
+                | "creds"
+                | "sudo"
+                | "admin"
+                | "impersonate"
+                | "role"
+                | "mfa"
+                | "otp"
+                | "pass"
+                | "passwd"
+                | "password"
+                | "signed"
+                | "bearer"
+                | "oauth"
         )
     };
-    match words.last() {
-        Some(last) => {
-            words.iter().all(|w| PREFERENCE_WORDS.contains(w))
-                || (PREFERENCE_WORDS.contains(last)
-                    && !matches!(*last, "cookie" | "cookies")
-                    && !words.iter().any(|w| sensitive(w)))
-        }
-        None => false,
-    }
+    let setting = |w: &str| {
+        matches!(
+            w,
+            "theme"
+                | "color"
+                | "colour"
+                | "lang"
+                | "language"
+                | "locale"
+                | "tz"
+                | "timezone"
+                | "currency"
+                | "font"
+        )
+    };
+    words.iter().all(|w| PREFERENCE_WORDS.contains(w))
+        || matches!(words.as_slice(), [app, last] if setting(last) && !sensitive(app))
 }
 
 const SECURE: u8 = 1;
@@ -933,8 +961,16 @@ impl super::Check for Check {
         ) && arg.and_then(lit_bool) == Some(false)
             && !other_builder()
         {
-            // Reported where the cookie is sent (the walk's `MARK_SENT`).
+            // Reported where the cookie is sent (the walk's `MARK_SENT`),
+            // and not again where a setter's cookie is created (`finish`).
             if marked(cx, m.span, MARK_SENT) {
+                if m.name.starts_with("set_") {
+                    cx.cookie_off |= if m.name.ends_with("secure") {
+                        SECURE
+                    } else {
+                        HTTP_ONLY
+                    };
+                }
                 return;
             }
             let (rule, flag) = if m.name.ends_with("secure") {

@@ -21,6 +21,9 @@ impl FileAnalyzer<'_> {
             return t;
         }
         let last = crate::patterns::last_segment(&callee);
+        if is_decoder(&callee) {
+            return default.decoded();
+        }
         let call = Call {
             expr: c,
             callee: &callee,
@@ -670,7 +673,52 @@ impl FileAnalyzer<'_> {
                 return t;
             }
         }
-        self.eval_method_call(cx, m, as_receiver)
+        let t = self.eval_method_call(cx, m, as_receiver);
+        // `percent_decode_str(s).decode_utf8_lossy()`, a base64 engine's
+        // `STANDARD.decode(s)`: decoded text (`Taint::decoded`).
+        let name = m.method.to_string();
+        let engine = || {
+            let (_, root) = chain(&m.receiver);
+            matches!(peel(root), Expr::Path(p) if p.path.segments.iter().any(|s| {
+                let s = s.ident.to_string();
+                s.contains("STANDARD") || s.contains("URL_SAFE") || s == "general_purpose" || s == "BASE64"
+            }))
+        };
+        if matches!(name.as_str(), "decode_utf8" | "decode_utf8_lossy")
+            || (name == "decode" && engine())
+        {
+            return t.decoded();
+        }
+        match (name.as_str(), m.args.first().map(peel)) {
+            // `names.iter().filter(|n| is_relative_clean(n))`: what is left
+            // passed the test.
+            ("filter", Some(Expr::Closure(c))) if c.inputs.len() == 1 => {
+                let Some(param) = Self::pat_name(&c.inputs[0]) else {
+                    return t;
+                };
+                let mut inner = Vec::new();
+                if self.guards(cx, &c.body, &mut inner) {
+                    return t;
+                }
+                let kinds = inner
+                    .iter()
+                    .filter(|(v, _)| *v == param)
+                    .fold(0, |all, (_, k)| all | k);
+                t.without(kinds & !taint::EXACT)
+            }
+            // `id.replace(|c: char| !c.is_ascii_alphanumeric(), "_")`: only
+            // letters and digits are left (and what replaces the rest).
+            ("replace" | "replacen", Some(Expr::Closure(c)))
+                if replaces_all_but_alphanumeric(&c.body)
+                    && m.args.get(1).and_then(lit_str).is_some_and(|r| {
+                        r.chars()
+                            .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-')
+                    }) =>
+            {
+                t.without(taint::INJECTION)
+            }
+            _ => t,
+        }
     }
 
     fn eval_method_call(
@@ -1322,5 +1370,46 @@ fn is_upload_field(cx: &FnCx, recv: &Expr) -> bool {
             name.as_str(),
             "field" | "part" | "upload" | "file_field" | "form_field" | "multipart_field"
         ),
+    }
+}
+
+/// A function that decodes text (`urlencoding::decode`,
+/// `percent_encoding::percent_decode_str`, `base64::decode`,
+/// `html_escape::decode_html_entities`): its result is [`Taint::decoded`].
+fn is_decoder(callee: &str) -> bool {
+    let last = crate::patterns::last_segment(callee);
+    let decodes =
+        last.starts_with("decode") || last.starts_with("percent_decode") || last == "unescape";
+    decodes
+        && callee.split("::").any(|s| {
+            matches!(
+                s,
+                "urlencoding"
+                    | "percent_encoding"
+                    | "base64"
+                    | "html_escape"
+                    | "form_urlencoded"
+                    | "hex"
+                    | "data_encoding"
+                    | "url_escape"
+            )
+        })
+}
+
+/// `!c.is_ascii_alphanumeric()` (or `is_alphanumeric`), optionally with
+/// `&& c != '_'`-style exceptions for `_` and `-`: a closure that picks
+/// every character but letters and digits.
+fn replaces_all_but_alphanumeric(body: &Expr) -> bool {
+    match peel(body) {
+        Expr::Unary(u) if matches!(u.op, syn::UnOp::Not(_)) => matches!(peel(&u.expr),
+            Expr::MethodCall(m) if m.args.is_empty()
+                && matches!(m.method.to_string().as_str(), "is_ascii_alphanumeric" | "is_alphanumeric")),
+        Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_)) => {
+            replaces_all_but_alphanumeric(&b.left)
+                && matches!(peel(&b.right), Expr::Binary(r) if matches!(r.op, syn::BinOp::Ne(_))
+                    && matches!(peel(&r.right), Expr::Lit(syn::ExprLit { lit: syn::Lit::Char(ch), .. })
+                        if matches!(ch.value(), '_' | '-')))
+        }
+        _ => false,
     }
 }

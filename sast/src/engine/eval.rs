@@ -886,18 +886,22 @@ impl FileAnalyzer<'_> {
                     var.fresh_capacity = true;
                     var.ty = Some("Vec".into());
                 } else if var.ty.is_none() {
-                    // `Client::new()`, `Client::builder()...build()`, `OpenOptions::new()`.
-                    let mut segments: Vec<&str> = callee.split("::").collect();
-                    if segments.len() >= 2 {
-                        segments.pop();
-                        var.ty = Some(segments.join("::"));
-                    } else if methods.is_empty()
+                    let written = last_ident(&p.path);
+                    if methods.is_empty()
                         && p.path.segments.len() == 1
-                        && is_type_like(&callee)
-                        && !matches!(callee.as_str(), "Some" | "Ok" | "Err")
+                        && is_type_like(&written)
+                        && !matches!(written.as_str(), "Some" | "Ok" | "Err")
                     {
-                        // `Token(text)`: a tuple struct's value.
+                        // `Token(text)`: a tuple struct's value (its name
+                        // as resolved, `crate::auth::Token`).
                         var.ty = Some(callee);
+                    } else {
+                        // `Client::new()`, `Client::builder()...build()`, `OpenOptions::new()`.
+                        let mut segments: Vec<&str> = callee.split("::").collect();
+                        if segments.len() >= 2 {
+                            segments.pop();
+                            var.ty = Some(segments.join("::"));
+                        }
                     }
                 }
             }
@@ -1277,8 +1281,19 @@ impl FileAnalyzer<'_> {
                     // (`get(|Path(name): Path<String>| async move { .. })`):
                     // its extractors are request data like a function's
                     // (red team rt82).
+                    // Only a web framework's type (not `sqlx::types::Json`
+                    // of a row, nor a local `Query<T>`: red team rt83).
+                    let web = |ty: &syn::Type| match ty {
+                        syn::Type::Path(tp) => {
+                            let resolved = self.imports.resolve(&tp.path);
+                            crate::patterns::WEB_CRATES
+                                .iter()
+                                .any(|c| resolved.starts_with(&format!("{c}::")))
+                        }
+                        _ => false,
+                    };
                     let extracted = match input {
-                        Pat::Type(pt) => self.param_info(cx, &pt.ty, false).1,
+                        Pat::Type(pt) if web(&pt.ty) => self.param_info(cx, &pt.ty, false).1,
                         _ => Taint::CLEAN,
                     };
                     self.bind_pat(
@@ -2619,9 +2634,11 @@ fn compared_checks(left: &Expr, right: &Expr) -> Vec<(String, u16)> {
         };
         matches!(peel(e), Expr::Lit(l) if matches!(l.lit, syn::Lit::Bool(_) | syn::Lit::Int(_) | syn::Lit::Float(_)))
     };
+    // A field compared checks that field only (red team rt83: `if
+    // q.format != "pdf" { return }` said nothing of `q.file`).
     match field {
         Some(path) if scalar(left) || scalar(right) => vec![(path, INJECTION | ALLOC | EXACT)],
-        Some(path) => vec![(v, INJECTION | EXACT), (path, ALLOC)],
+        Some(path) => vec![(path, INJECTION | ALLOC | EXACT)],
         None => vec![(v, INJECTION | ALLOC | EXACT)],
     }
 }
