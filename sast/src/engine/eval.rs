@@ -2574,9 +2574,7 @@ fn compared_with_literal(left: &Expr, right: &Expr) -> Option<String> {
         _ => false,
     };
     // A URL's scheme or port compared says nothing of its host. (A field
-    // compared cleans its whole variable: taint is kept per variable, and a
-    // field checked against literals, then used, is the common allow-list;
-    // red team rt43.)
+    // compared cleans that field only, `compared_checks`.)
     let subject = |e: &Expr| {
         var_of(e).or_else(|| {
             let (methods, root) = chain(e);
