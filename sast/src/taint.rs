@@ -190,7 +190,12 @@ impl Taint {
     pub fn decoded(self) -> Taint {
         let mut t = self;
         if t.source != 0 {
-            t.kinds |= ALL;
+            // An operator's own input never chooses a path or a URL.
+            t.kinds |= if t.is_local() {
+                ALL & !(PATH | URL)
+            } else {
+                ALL
+            };
         }
         if t.params != 0 {
             t.pkinds |= ALL;

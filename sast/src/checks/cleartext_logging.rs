@@ -591,7 +591,8 @@ fn secret_call(c: &syn::ExprCall) -> Option<String> {
     }
     if (name == "var" || name == "var_os") && p.path.segments.iter().any(|s| s.ident == "env") {
         let var = lit_str(c.args.first()?)?.to_ascii_lowercase();
-        return is_connection_url_name(&var).then_some(var);
+        // `API_TOKEN`, `DB_PASSWORD`, `STRIPE_SECRET_KEY` (red team rt84).
+        return (is_connection_url_name(&var) || is_plain_secret_name(&var)).then_some(var);
     }
     None
 }
@@ -1193,6 +1194,23 @@ const SERIALIZE: &str = "#Serialize";
 /// `Deserialize` and has an unsigned size field.
 pub(crate) const DESERIALIZE: &str = "#Deserialize";
 
+/// A credential's newtype: a tuple struct of one text field named for a
+/// token, password, secret, credential or API key (`struct
+/// AccessToken(String)`): its `.0` is the credential.
+pub(crate) fn is_credential_newtype(s: &syn::ItemStruct) -> bool {
+    let syn::Fields::Unnamed(u) = &s.fields else {
+        return false;
+    };
+    let words = ident_words(&s.ident.to_string());
+    let named = words.iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "token" | "password" | "passwd" | "secret" | "credential" | "apikey"
+        )
+    }) || words.windows(2).any(|w| w[0] == "api" && w[1] == "key");
+    named && u.unnamed.len() == 1 && is_text_type(&u.unnamed[0].ty)
+}
+
 /// Marks a type in `secret_debug_types` whose hand-written `Debug` reads
 /// none of its fields.
 const REDACTED: &str = "#Redacted";
@@ -1204,6 +1222,10 @@ fn redacted_debug(a: &FileAnalyzer<'_>, cx: &FnCx, e: &Expr) -> bool {
         Expr::Reference(r) => &*r.expr,
         other => other,
     };
+    // The value itself, not a field of it (`t.0` is what it wraps).
+    if !matches!(e, Expr::Path(_)) {
+        return false;
+    }
     var_of(e)
         .and_then(|v| cx.vars.get(&v)?.ty.clone())
         .is_some_and(|ty| {
@@ -1429,13 +1451,18 @@ pub(crate) fn collect_secret_debug_types(
                     }
                 }
                 Some("Display") => {
-                    let body = item
+                    let body: proc_macro2::TokenStream = item
                         .items
                         .iter()
                         .map(quote::ToTokens::to_token_stream)
                         .collect();
+                    let text = body.to_string();
                     if let Some(field) = self_secret_field(body) {
                         self.1.push((last_ident(&tp.path), field));
+                    } else if text.contains("self . 0") {
+                        // A credential's newtype writing what it wraps
+                        // (kept only for such types, below).
+                        self.1.push((last_ident(&tp.path), "0".to_string()));
                     }
                 }
                 _ => {}
@@ -1461,8 +1488,23 @@ pub(crate) fn collect_secret_debug_types(
     );
     syn::visit::Visit::visit_file(&mut own, file);
     let own_debug = own.0;
+    // The credential newtypes of the file (a `Display` writing `self.0`
+    // shows the credential only for them).
+    struct Newtypes(crate::HashSet<String>);
+    impl<'ast> syn::visit::Visit<'ast> for Newtypes {
+        fn visit_item_struct(&mut self, s: &'ast syn::ItemStruct) {
+            if is_credential_newtype(s) {
+                self.0.insert(s.ident.to_string());
+            }
+        }
+        fn visit_item_fn(&mut self, _: &'ast syn::ItemFn) {}
+    }
+    let mut newtypes = Newtypes(Default::default());
+    syn::visit::Visit::visit_file(&mut newtypes, file);
     for (ty, field) in own.1 {
-        out.insert(format!("{ty}{DISPLAY}"), field);
+        if field != "0" || newtypes.0.contains(&ty) {
+            out.insert(format!("{ty}{DISPLAY}"), field);
+        }
     }
     for ty in own.2 {
         if own.3.get(&ty).copied().unwrap_or(0) <= 1 {
@@ -1500,6 +1542,11 @@ pub(crate) fn collect_secret_debug_types(
     impl<'ast> syn::visit::Visit<'ast> for Types<'_> {
         fn visit_item_struct(&mut self, s: &'ast syn::ItemStruct) {
             let bare = crate::patterns::is_credential_context(&s.ident.to_string());
+            // A credential's newtype deriving `Debug` shows its `.0`.
+            if derives_debug(&s.attrs) && is_credential_newtype(s) {
+                self.0.insert(s.ident.to_string(), "0".to_string());
+                return;
+            }
             if derives_debug(&s.attrs) {
                 if let Some(field) = secret_field(s.fields.iter(), self.1, bare) {
                     self.0.insert(s.ident.to_string(), field);

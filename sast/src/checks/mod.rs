@@ -50,7 +50,7 @@ mod xss;
 mod xxe;
 
 pub(crate) use cleartext_logging::{
-    collect_secret_debug_types, logged_through, secret_source, DESERIALIZE,
+    collect_secret_debug_types, is_credential_newtype, logged_through, secret_source, DESERIALIZE,
 };
 pub(crate) use cleartext_storage::serialized_secret_field;
 pub(crate) use cleartext_url::collect_http_url_fns;

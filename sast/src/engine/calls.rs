@@ -690,6 +690,14 @@ impl FileAnalyzer<'_> {
             return t.decoded();
         }
         match (name.as_str(), m.args.first().map(peel)) {
+            // `name.chars().filter(|c| c.is_ascii_alphanumeric())`: letters
+            // and digits only.
+            ("filter", Some(Expr::Closure(c)))
+                if keeps_only_alphanumeric(&c.body)
+                    && matches!(peel(&m.receiver), Expr::MethodCall(r) if r.method == "chars") =>
+            {
+                t.without(taint::INJECTION)
+            }
             // `names.iter().filter(|n| is_relative_clean(n))`: what is left
             // passed the test.
             ("filter", Some(Expr::Closure(c))) if c.inputs.len() == 1 => {
@@ -707,8 +715,9 @@ impl FileAnalyzer<'_> {
                 t.without(kinds & !taint::EXACT)
             }
             // `id.replace(|c: char| !c.is_ascii_alphanumeric(), "_")`: only
-            // letters and digits are left (and what replaces the rest).
-            ("replace" | "replacen", Some(Expr::Closure(c)))
+            // letters and digits are left (and what replaces the rest);
+            // not `replacen`, which replaces the first few only.
+            ("replace", Some(Expr::Closure(c)))
                 if replaces_all_but_alphanumeric(&c.body)
                     && m.args.get(1).and_then(lit_str).is_some_and(|r| {
                         r.chars()
@@ -716,6 +725,15 @@ impl FileAnalyzer<'_> {
                     }) =>
             {
                 t.without(taint::INJECTION)
+            }
+            // `.replace("_", "/")`: what a check ruled out may be written
+            // back in (red team rt84).
+            ("replace" | "replacen", Some(_))
+                if m.args.get(1).and_then(lit_str).is_some_and(|r| {
+                    r.contains(['/', '\\', '.', ';', '|', '&', '$', '`', '\'', '"', ' '])
+                }) =>
+            {
+                t.decoded()
             }
             _ => t,
         }
@@ -1378,6 +1396,15 @@ fn is_upload_field(cx: &FnCx, recv: &Expr) -> bool {
 /// `html_escape::decode_html_entities`): its result is [`Taint::decoded`].
 fn is_decoder(callee: &str) -> bool {
     let last = crate::patterns::last_segment(callee);
+    // Form and JSON decoders (`form_urlencoded::parse`,
+    // `serde_urlencoded::from_str`, `serde_json::from_str`: `\u002e`).
+    let crate_of = |c: &str| callee.split("::").any(|s| s == c);
+    if (last == "parse" && crate_of("form_urlencoded"))
+        || (matches!(last, "from_str" | "from_bytes" | "from_slice")
+            && (crate_of("serde_urlencoded") || crate_of("serde_json") || crate_of("serde_qs")))
+    {
+        return true;
+    }
     let decodes =
         last.starts_with("decode") || last.starts_with("percent_decode") || last == "unescape";
     decodes
@@ -1407,6 +1434,31 @@ fn replaces_all_but_alphanumeric(body: &Expr) -> bool {
         Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_)) => {
             replaces_all_but_alphanumeric(&b.left)
                 && matches!(peel(&b.right), Expr::Binary(r) if matches!(r.op, syn::BinOp::Ne(_))
+                    && matches!(peel(&r.right), Expr::Lit(syn::ExprLit { lit: syn::Lit::Char(ch), .. })
+                        if matches!(ch.value(), '_' | '-')))
+        }
+        _ => false,
+    }
+}
+
+/// `c.is_ascii_alphanumeric()` (or `is_alphanumeric`, `is_ascii_digit`),
+/// optionally `|| *c == '_'` or `'-'`: a closure that keeps letters and
+/// digits only.
+fn keeps_only_alphanumeric(body: &Expr) -> bool {
+    match peel(body) {
+        Expr::MethodCall(m) => {
+            m.args.is_empty()
+                && matches!(
+                    m.method.to_string().as_str(),
+                    "is_ascii_alphanumeric"
+                        | "is_alphanumeric"
+                        | "is_ascii_digit"
+                        | "is_ascii_alphabetic"
+                )
+        }
+        Expr::Binary(b) if matches!(b.op, syn::BinOp::Or(_)) => {
+            keeps_only_alphanumeric(&b.left)
+                && matches!(peel(&b.right), Expr::Binary(r) if matches!(r.op, syn::BinOp::Eq(_))
                     && matches!(peel(&r.right), Expr::Lit(syn::ExprLit { lit: syn::Lit::Char(ch), .. })
                         if matches!(ch.value(), '_' | '-')))
         }

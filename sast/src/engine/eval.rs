@@ -1595,7 +1595,12 @@ impl FileAnalyzer<'_> {
                             || var_of(&m.receiver)
                                 .and_then(|r| cx.vars.get(&r))
                                 .is_some_and(|r| r.dynamic_list);
-                        if let Some(v) = m.args.first().and_then(var_of).filter(|_| !dynamic) {
+                        if let Some(v) = m
+                            .args
+                            .first()
+                            .and_then(checked_subject)
+                            .filter(|_| !dynamic)
+                        {
                             if var_of(&m.receiver).as_ref() != Some(&v) {
                                 // A list (not a string: `contains` of a
                                 // `&str` is a substring test).
@@ -1670,7 +1675,7 @@ impl FileAnalyzer<'_> {
             }
             Expr::Macro(m) if last_ident(&m.mac.path) == "matches" => {
                 if let Some(first) = macros::parse_args(&m.mac.tokens).first() {
-                    if let Some(v) = var_of(&first.expr) {
+                    if let Some(v) = checked_subject(&first.expr) {
                         out.push((v, INJECTION | ALLOC));
                     }
                 }
@@ -2575,35 +2580,42 @@ fn compared_with_literal(left: &Expr, right: &Expr) -> Option<String> {
     };
     // A URL's scheme or port compared says nothing of its host. (A field
     // compared cleans that field only, `compared_checks`.)
-    let subject = |e: &Expr| {
-        var_of(e).or_else(|| {
-            let (methods, root) = chain(e);
-            let accessors = methods.iter().all(|m| {
-                matches!(
-                    m.method.to_string().as_str(),
-                    "host_str"
-                        | "host"
-                        | "domain"
-                        | "as_str"
-                        | "to_lowercase"
-                        | "to_ascii_lowercase"
-                )
-            });
-            if accessors && !methods.is_empty() {
-                var_of(root)
-            } else {
-                None
-            }
-        })
-    };
     for (side, other) in [(left, right), (right, left)] {
         if is_literal(other) {
-            if let Some(v) = subject(side) {
+            if let Some(v) = checked_subject(side) {
                 return Some(v);
             }
         }
     }
     None
+}
+
+/// What a test of `e` checks: a field (`q.kind`, `q.kind.as_str()`, as a
+/// path `q.kind`: that field only, red team rt84) or a variable (`host`,
+/// `url.host_str()`), through accessors that keep the value's text.
+fn checked_subject(e: &Expr) -> Option<String> {
+    let (methods, root) = chain(e);
+    let accessors = methods.iter().all(|m| {
+        m.args.is_empty()
+            && matches!(
+                m.method.to_string().as_str(),
+                "host_str"
+                    | "host"
+                    | "domain"
+                    | "as_str"
+                    | "as_deref"
+                    | "as_ref"
+                    | "to_lowercase"
+                    | "to_ascii_lowercase"
+                    | "to_uppercase"
+                    | "to_ascii_uppercase"
+                    | "trim"
+            )
+    });
+    if !accessors {
+        return None;
+    }
+    field_path(root).or_else(|| var_of(root))
 }
 
 /// What comparing with a literal checks ([`compared_with_literal`]): the
@@ -2613,10 +2625,8 @@ fn compared_checks(left: &Expr, right: &Expr) -> Vec<(String, u16)> {
     let Some(v) = compared_with_literal(left, right) else {
         return Vec::new();
     };
-    let field = [left, right]
-        .into_iter()
-        .filter_map(field_path)
-        .find(|path| path.split_once('.').is_some_and(|(base, _)| base == v));
+    // `v` is the field compared (`q.kind`) or a variable.
+    let field = v.contains('.').then(|| v.clone());
     // A flag or a number compared (`q.archived == Some(true)`, `q.page ==
     // 1`) says nothing of the value's text fields (blind set n): only that
     // field is checked.

@@ -1760,19 +1760,10 @@ impl<'a> FileAnalyzer<'a> {
                 });
                 // A credential's newtype (`struct Token(String)`, `struct
                 // ApiKey(String)`): its `.0` is the credential.
-                if let syn::Fields::Unnamed(u) = &s.fields {
-                    let words = crate::patterns::ident_words(&s.ident.to_string());
-                    let named = words.iter().any(|w| {
-                        matches!(
-                            w.as_str(),
-                            "token" | "password" | "passwd" | "secret" | "credential" | "apikey"
-                        )
-                    }) || words.windows(2).any(|w| w[0] == "api" && w[1] == "key");
-                    if named && u.unnamed.len() == 1 && is_text_type(&u.unnamed[0].ty) {
-                        self.a
-                            .credential_fields
-                            .insert(format!("{}.0", s.ident), true);
-                    }
+                if crate::checks::is_credential_newtype(s) {
+                    self.a
+                        .credential_fields
+                        .insert(format!("{}.0", s.ident), true);
                 }
                 for field in &s.fields {
                     let Some(name) = &field.ident else {
