@@ -1168,28 +1168,9 @@ impl FileAnalyzer<'_> {
                     Pat::Or(o) => o.cases.iter().all(|c| matches!(c, Pat::Lit(_))),
                     _ => false,
                 };
-                // A variable, not a field (taint is kept per variable: a
-                // field matched says nothing of the struct's others).
-                let subject = {
-                    let (methods, root) = chain(&m.expr);
-                    let plain = methods.iter().all(|m| {
-                        matches!(
-                            m.method.to_string().as_str(),
-                            "as_str"
-                                | "as_ref"
-                                | "as_deref"
-                                | "to_lowercase"
-                                | "to_ascii_lowercase"
-                                | "trim"
-                        )
-                    });
-                    match root {
-                        Expr::Path(p) if plain && p.qself.is_none() => {
-                            p.path.get_ident().map(|i| i.to_string())
-                        }
-                        _ => None,
-                    }
-                };
+                // A variable, or a field (that field only: red team rt85,
+                // `match q.kind.as_str() { "name" | "date" => &q.kind, .. }`).
+                let subject = checked_subject(&m.expr);
                 let mut result = Taint::CLEAN;
                 for arm in &m.arms {
                     let mark = cx.scope();
@@ -1591,10 +1572,13 @@ impl FileAnalyzer<'_> {
                 let name = m.method.to_string();
                 match name.as_str() {
                     "contains" | "contains_key" | "binary_search" => {
+                        // A list the input itself supplies (`q.names`, a
+                        // split of another field) allows anything (red
+                        // team rt85).
                         let dynamic = matches!(peel(&m.receiver), Expr::Array(a) if is_dynamic_array(a))
                             || var_of(&m.receiver)
                                 .and_then(|r| cx.vars.get(&r))
-                                .is_some_and(|r| r.dynamic_list);
+                                .is_some_and(|r| r.dynamic_list || r.taint.is_tainted());
                         if let Some(v) = m
                             .args
                             .first()
@@ -1673,7 +1657,11 @@ impl FileAnalyzer<'_> {
                 }
                 false
             }
-            Expr::Macro(m) if last_ident(&m.mac.path) == "matches" => {
+            // `matches!(x, "a" | "b")`: only literal patterns, no guard
+            // (`s if s.len() < 50`, `_` allow anything; red team rt85).
+            Expr::Macro(m)
+                if last_ident(&m.mac.path) == "matches" && literal_patterns(&m.mac.tokens) =>
+            {
                 if let Some(first) = macros::parse_args(&m.mac.tokens).first() {
                     if let Some(v) = checked_subject(&first.expr) {
                         out.push((v, INJECTION | ALLOC));
@@ -1873,7 +1861,7 @@ fn all_accepted(m: &syn::ExprMethodCall) -> Option<(String, u16)> {
     match first.method.to_string().as_str() {
         "chars" | "bytes" => {
             let kinds = class_kinds(&test.body, &param)?;
-            whole_var(root).map(|v| (v, kinds))
+            checked_target(root).map(|v| (v, kinds))
         }
         "components" => {
             // Exactly `matches!(c, [..::]Component::Normal(_))`, or with
@@ -2112,6 +2100,20 @@ fn accessed_var(e: &Expr) -> Option<String> {
 
 /// The variable an expression reads whole (`name`, `&name`,
 /// `name.as_str()`), not through a field (`req.file` is not `req`).
+/// [`whole_var`], or the field a check of it reads (`q.file`,
+/// `q.file.as_str()`, `&q.file`): that field only (`FnCx::validated` keeps
+/// it beside its variable).
+fn checked_target(e: &Expr) -> Option<String> {
+    let mut current = peel(e);
+    while let Expr::MethodCall(m) = current {
+        current = peel(&m.receiver);
+    }
+    match current {
+        Expr::Field(_) => field_path(current),
+        _ => whole_var(e),
+    }
+}
+
 fn whole_var(e: &Expr) -> Option<String> {
     let mut current = peel(e);
     loop {
@@ -2714,7 +2716,7 @@ impl FileAnalyzer<'_> {
             return false;
         };
         for &(i, kinds) in positions {
-            if let Some(v) = args.iter().nth(i).and_then(whole_var) {
+            if let Some(v) = args.iter().nth(i).and_then(checked_target) {
                 out.push((v, kinds));
             }
         }
@@ -3141,4 +3143,28 @@ fn is_extractor(name: &str) -> bool {
         name,
         "Form" | "Json" | "Query" | "Path" | "Extension" | "Data" | "Valid"
     )
+}
+
+/// The patterns of a `matches!(subject, ..)` are literals joined by `|`,
+/// with no guard.
+fn literal_patterns(tokens: &proc_macro2::TokenStream) -> bool {
+    use proc_macro2::TokenTree;
+    let mut after_comma = false;
+    let mut any = false;
+    for t in tokens.clone() {
+        if !after_comma {
+            if matches!(&t, TokenTree::Punct(p) if p.as_char() == ',') {
+                after_comma = true;
+            }
+            continue;
+        }
+        match t {
+            TokenTree::Literal(_) => any = true,
+            TokenTree::Punct(p) if p.as_char() == '|' => {}
+            // A trailing comma.
+            TokenTree::Punct(p) if p.as_char() == ',' => {}
+            _ => return false,
+        }
+    }
+    any
 }
