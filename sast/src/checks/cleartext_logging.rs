@@ -167,6 +167,19 @@ impl super::Check for Check {
             }
         }
         for (ident, render, span) in m.captured {
+            // `println!("{t}")` of a type whose `Display` writes a secret.
+            if *render == Render::Display {
+                if let Some((ty, field)) = secret_display_of(a, cx, ident) {
+                    a.report(
+                        Some(cx),
+                        id::CLEARTEXT_LOGGING,
+                        *span,
+                        *span,
+                        format!("`{ty}`'s `Display` writes its `{field}` to {sink}"),
+                    );
+                    continue;
+                }
+            }
             if *render == Render::Debug {
                 if let Some((ty, field)) = secret_debug(a, cx, ident) {
                     a.report(
@@ -591,8 +604,53 @@ fn secret_call(c: &syn::ExprCall) -> Option<String> {
     }
     if (name == "var" || name == "var_os") && p.path.segments.iter().any(|s| s.ident == "env") {
         let var = lit_str(c.args.first()?)?.to_ascii_lowercase();
-        // `API_TOKEN`, `DB_PASSWORD`, `STRIPE_SECRET_KEY` (red team rt84).
-        return (is_connection_url_name(&var) || is_plain_secret_name(&var)).then_some(var);
+        // `API_TOKEN`, `DB_PASSWORD`, `STRIPE_SECRET_KEY` (red team rt84);
+        // not a setting about one (`TOKEN_TTL_SECS`, `TOKEN_ISSUER`,
+        // `API_TOKEN_FILE`: red team rt85).
+        let setting = ident_words(&var).iter().any(|w| {
+            matches!(
+                w.as_str(),
+                "ttl"
+                    | "secs"
+                    | "seconds"
+                    | "ms"
+                    | "issuer"
+                    | "audience"
+                    | "url"
+                    | "uri"
+                    | "file"
+                    | "path"
+                    | "dir"
+                    | "len"
+                    | "length"
+                    | "min"
+                    | "max"
+                    | "id"
+                    | "name"
+                    | "expiry"
+                    | "expires"
+                    | "timeout"
+                    | "header"
+                    | "type"
+                    | "kind"
+                    | "endpoint"
+                    | "host"
+                    | "port"
+                    | "enabled"
+                    | "count"
+                    | "size"
+                    | "version"
+                    | "algorithm"
+                    | "alg"
+                    | "scope"
+                    | "scopes"
+                    | "prefix"
+                    | "env"
+                    | "source"
+            )
+        });
+        return (is_connection_url_name(&var) || (is_plain_secret_name(&var) && !setting))
+            .then_some(var);
     }
     None
 }
@@ -783,6 +841,17 @@ fn contains_ignore_case(hay: &str, needle: &str) -> bool {
 /// `creds.token.as_str()`), that name; `password.len()` does not.
 pub(crate) fn secret_expr_name(e: &Expr) -> Option<String> {
     match peel(e) {
+        // Not an enum's variant (`LoginMethod::Password`).
+        Expr::Path(p)
+            if p.path.segments.len() > 1
+                && last_ident(&p.path)
+                    .chars()
+                    .next()
+                    .is_some_and(char::is_uppercase)
+                && last_ident(&p.path).chars().any(char::is_lowercase) =>
+        {
+            None
+        }
         Expr::Path(p) => {
             let name = last_ident(&p.path);
             is_sensitive_name(&name).then_some(name)
@@ -1208,7 +1277,25 @@ pub(crate) fn is_credential_newtype(s: &syn::ItemStruct) -> bool {
             "token" | "password" | "passwd" | "secret" | "credential" | "apikey"
         )
     }) || words.windows(2).any(|w| w[0] == "api" && w[1] == "key");
-    named && u.unnamed.len() == 1 && is_text_type(&u.unnamed[0].ty)
+    // Not what names or points at one (`SecretName`, `TokenId`).
+    let about = words.last().is_some_and(|w| {
+        matches!(
+            w.as_str(),
+            "name"
+                | "id"
+                | "ref"
+                | "kind"
+                | "type"
+                | "path"
+                | "file"
+                | "url"
+                | "key_id"
+                | "hash"
+                | "digest"
+                | "label"
+        )
+    });
+    named && !about && u.unnamed.len() == 1 && is_text_type(&u.unnamed[0].ty)
 }
 
 /// Marks a type in `secret_debug_types` whose hand-written `Debug` reads
@@ -1268,7 +1355,12 @@ fn secret_display(a: &FileAnalyzer<'_>, cx: &FnCx, e: &Expr) -> Option<(String, 
         Expr::Path(_) => var_of(e),
         _ => None,
     }?;
-    let ty = cx.vars.get(&name)?.ty.as_deref()?;
+    secret_display_of(a, cx, &name)
+}
+
+/// [`secret_display`] of the variable `name`.
+fn secret_display_of(a: &FileAnalyzer<'_>, cx: &FnCx, name: &str) -> Option<(String, String)> {
+    let ty = cx.vars.get(name)?.ty.as_deref()?;
     let ty = crate::patterns::last_segment(ty);
     let field = a.secret_debug_types.get(&format!("{ty}{DISPLAY}"))?;
     Some((ty.to_string(), field.clone()))

@@ -1564,6 +1564,7 @@ impl<'a> FileAnalyzer<'a> {
             crate::checks::collect_true_args(file, &mut self.true_args);
         }
         if self.source.contains("Debug")
+            || self.source.contains("Display")
             || self.source.contains("Serialize")
             || self.source.contains("Deserialize")
         {
