@@ -1625,6 +1625,8 @@ impl FileAnalyzer<'_> {
                     "all" => {
                         if let Some((v, kinds)) = all_accepted(m) {
                             out.push((v, kinds));
+                        } else if let Some(checked) = self.every_item_checked(cx, m) {
+                            out.push(checked);
                         }
                     }
                     "is_match" => {
@@ -2656,6 +2658,33 @@ fn compared_checks(left: &Expr, right: &Expr) -> Vec<(String, u16)> {
 /// `x != A && x != B && ...`, every conjunct comparing the same variable
 /// with a literal: that variable.
 impl FileAnalyzer<'_> {
+    /// `names.iter().all(|n| is_plain(n))`: every item of a list passed
+    /// the closure's check (a validator of the file, or a test the guards
+    /// read), so the list (a variable or a field) holds only such items.
+    fn every_item_checked(&self, cx: &FnCx, m: &syn::ExprMethodCall) -> Option<(String, u16)> {
+        let (methods, root) = chain(&m.receiver);
+        let [first] = methods.as_slice() else {
+            return None;
+        };
+        if !matches!(first.method.to_string().as_str(), "iter" | "into_iter") {
+            return None;
+        }
+        let Some(Expr::Closure(test)) = m.args.first().map(peel) else {
+            return None;
+        };
+        let param = test.inputs.first().and_then(FileAnalyzer::pat_name)?;
+        let mut inner = Vec::new();
+        if self.guards(cx, &test.body, &mut inner) {
+            return None;
+        }
+        let kinds = inner
+            .iter()
+            .filter(|(v, _)| *v == param)
+            .fold(0, |all, (_, k)| all | k)
+            & !EXACT;
+        (kinds != 0).then(|| checked_target(root).map(|v| (v, kinds)))?
+    }
+
     /// `check_len(n)?`, `self.check_name(&name).map_err(..)?`: a result
     /// validator of the file (`result_validators`) returned `Ok`, so its
     /// checked arguments are safe for the rest of the block, as after
