@@ -1289,7 +1289,6 @@ pub(crate) fn is_credential_newtype(s: &syn::ItemStruct) -> bool {
                 | "path"
                 | "file"
                 | "url"
-                | "key_id"
                 | "hash"
                 | "digest"
                 | "label"

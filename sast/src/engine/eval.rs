@@ -2100,8 +2100,6 @@ fn accessed_var(e: &Expr) -> Option<String> {
         .flatten()
 }
 
-/// The variable an expression reads whole (`name`, `&name`,
-/// `name.as_str()`), not through a field (`req.file` is not `req`).
 /// [`whole_var`], or the field a check of it reads (`q.file`,
 /// `q.file.as_str()`, `&q.file`): that field only (`FnCx::validated` keeps
 /// it beside its variable).
@@ -2116,6 +2114,8 @@ fn checked_target(e: &Expr) -> Option<String> {
     }
 }
 
+/// The variable an expression reads whole (`name`, `&name`,
+/// `name.as_str()`), not through a field (`req.file` is not `req`).
 fn whole_var(e: &Expr) -> Option<String> {
     let mut current = peel(e);
     loop {
