@@ -602,7 +602,12 @@ fn secret_call(c: &syn::ExprCall) -> Option<String> {
     ) {
         return Some("password".into());
     }
-    if (name == "var" || name == "var_os") && p.path.segments.iter().any(|s| s.ident == "env") {
+    // `std::env::var`, and dotenv's (`dotenvy::var`, `dotenv::var`).
+    let env = p.path.segments.iter().any(|s| {
+        let s = s.ident.to_string();
+        s == "env" || s == "dotenvy" || s == "dotenv"
+    });
+    if (name == "var" || name == "var_os") && env {
         let var = lit_str(c.args.first()?)?.to_ascii_lowercase();
         // `API_TOKEN`, `DB_PASSWORD`, `STRIPE_SECRET_KEY` (red team rt84);
         // not a setting about one (`TOKEN_TTL_SECS`, `TOKEN_ISSUER`,
@@ -1089,6 +1094,7 @@ pub(crate) fn secret_source(cx: &FnCx, e: &Expr) -> Option<String> {
                     | "unwrap_or_else"
                     | "unwrap_or_default"
                     | "expect"
+                    | "ok"
                     | "to_str"
                     | "to_string_lossy"
                     | "into_owned"
