@@ -412,6 +412,26 @@ fn feature_branch(files: &[(&str, &str)]) -> tempfile::TempDir {
     dir
 }
 
+/// A repository whose `main` holds `base` at `path` and whose `feature`
+/// branch commits `head` there.
+fn changed_file(path: &str, base: &str, head: &str) -> tempfile::TempDir {
+    let dir = feature_branch(&[(path, base)]);
+    let d = dir.path();
+    std::fs::write(d.join(path), head).unwrap();
+    assert!(git(d, &["commit", "-qam", "feature"]).status.success());
+    dir
+}
+
+/// Whether the report has a finding of `rule` on a changed line that the
+/// base does not have.
+fn new_on_changed_lines(r: &Value, rule: &str) -> bool {
+    r["sast"]["on_changed_lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["rule"] == rule && f["new_since_base"] == true)
+}
+
 /// A finding reported on an unchanged line whose region or flow the change
 /// touches is the change's (red team rt78): a cookie builder reported from
 /// its first line, flipped at `.secure(false)`; a key constant of the base,
@@ -482,12 +502,7 @@ fn pre_merge_compares_with_the_base_and_keeps_its_settings() {
     assert!(git(d, &["commit", "-qm", "feature"]).status.success());
 
     let r = blocked_report(d);
-    let on = r["sast"]["on_changed_lines"].as_array().unwrap();
-    assert!(
-        on.iter()
-            .any(|f| f["rule"] == "path-traversal" && f["new_since_base"] == true),
-        "{r}"
-    );
+    assert!(new_on_changed_lines(&r, "path-traversal"), "{r}");
 }
 
 /// A module in a file not ending in `.rs` (`#[path = "handlers.txt"]`)
@@ -529,13 +544,11 @@ fn pre_merge_does_not_let_a_fixed_finding_stand_for_an_added_one() {
     let base = format!(
         "use axum::extract::Path;\n\npub async fn a(Path(name): Path<String>) -> Vec<u8> {{\n{SINK}}}\n"
     );
-    let dir = feature_branch(&[("src/lib.rs", &base)]);
-    let d = dir.path();
     let head = format!(
         "use axum::extract::Path;\n\npub async fn a(Path(name): Path<String>) -> Vec<u8> {{\n    let _ = name;\n    Vec::new()\n}}\n\npub async fn b(Path(name): Path<String>) -> Vec<u8> {{\n{SINK}}}\n"
     );
-    std::fs::write(d.join("src/lib.rs"), head).unwrap();
-    assert!(git(d, &["commit", "-qam", "feature"]).status.success());
+    let dir = changed_file("src/lib.rs", &base, &head);
+    let d = dir.path();
     // Git aligns the sink lines: the one in `b` is not a changed line.
     let diff = git(d, &["diff", "main", "--", "src/lib.rs"]);
     assert!(
@@ -561,22 +574,12 @@ fn pre_merge_does_not_let_a_fixed_finding_stand_for_an_added_one() {
     let base = format!(
         "use axum::extract::Path;\n\n{HELPER}\npub async fn a(Path(name): Path<String>) -> Vec<u8> {{\n    load(&name)\n}}\n"
     );
-    let dir = feature_branch(&[("src/lib.rs", &base)]);
-    let d = dir.path();
     let head = format!(
         "use axum::extract::Path;\n\n{HELPER}\npub async fn a(Path(name): Path<String>) -> Vec<u8> {{\n    let _ = name;\n    Vec::new()\n}}\n\npub async fn b(Path(name): Path<String>) -> Vec<u8> {{\n    load(&name)\n}}\n"
     );
-    std::fs::write(d.join("src/lib.rs"), head).unwrap();
-    assert!(git(d, &["commit", "-qam", "feature"]).status.success());
-    let r = blocked_report(d);
-    assert!(
-        r["sast"]["on_changed_lines"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|f| f["rule"] == "path-traversal" && f["new_since_base"] == true),
-        "{r}"
-    );
+    let dir = changed_file("src/lib.rs", &base, &head);
+    let r = blocked_report(dir.path());
+    assert!(new_on_changed_lines(&r, "path-traversal"), "{r}");
 }
 
 /// Red team rt82: a new caller of an old helper's sink, a handler under
@@ -585,11 +588,8 @@ fn pre_merge_does_not_let_a_fixed_finding_stand_for_an_added_one() {
 #[test]
 fn pre_merge_tells_sources_configurations_and_closures_apart() {
     let run = |base: &str, head: &str| {
-        let dir = feature_branch(&[("src/main.rs", base)]);
-        let d = dir.path();
-        std::fs::write(d.join("src/main.rs"), head).unwrap();
-        assert!(git(d, &["commit", "-qam", "feature"]).status.success());
-        let o = pre_merge_json(d);
+        let dir = changed_file("src/main.rs", base, head);
+        let o = pre_merge_json(dir.path());
         let r: Value = serde_json::from_slice(&o.stdout).unwrap();
         (o.status.code(), r)
     };
@@ -599,14 +599,7 @@ fn pre_merge_tells_sources_configurations_and_closures_apart() {
     // A second caller: its flow is new, though the sink's finding names the first.
     let (code, r) = run(&one, &two);
     assert_eq!(code, Some(1), "{r}");
-    assert!(
-        r["sast"]["on_changed_lines"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|f| f["rule"] == "path-traversal" && f["new_since_base"] == true),
-        "{r}"
-    );
+    assert!(new_on_changed_lines(&r, "path-traversal"), "{r}");
     // The first caller fixed, the second kept: nothing new.
     let fixed_first = two.replacen(
         "    load(&name)\n}\npub async fn public_get",

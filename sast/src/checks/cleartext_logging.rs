@@ -1041,8 +1041,7 @@ pub(crate) fn secret_source(cx: &FnCx, e: &Expr) -> Option<String> {
                 .or_else(|| {
                     // `t.0` of a credential's newtype (`struct Token(String)`),
                     // named for its type (`api_key` for `ApiKey`).
-                    let ty = cx.vars.get(&v)?.ty.clone()?;
-                    let ty = crate::patterns::last_segment(&ty);
+                    let ty = var_type(cx, &v)?;
                     let key = format!("{ty}.{}", i.index);
                     cx.text_credential_fields
                         .iter()
@@ -1319,15 +1318,21 @@ fn redacted_debug(a: &FileAnalyzer<'_>, cx: &FnCx, e: &Expr) -> bool {
         return false;
     }
     var_of(e)
-        .and_then(|v| cx.vars.get(&v)?.ty.clone())
+        .and_then(|v| var_type(cx, &v).map(str::to_string))
         .is_some_and(|ty| {
-            let ty = crate::patterns::last_segment(&ty);
             // Not a type also known to show a secret (one of its name
             // derives `Debug` over one).
             a.secret_debug_types
                 .contains_key(&format!("{ty}{REDACTED}"))
-                && !a.secret_debug_types.contains_key(ty)
+                && !a.secret_debug_types.contains_key(&ty)
         })
+}
+
+/// The type name (last segment) of the variable `name`, when known.
+fn var_type<'c>(cx: &'c FnCx, name: &str) -> Option<&'c str> {
+    Some(crate::patterns::last_segment(
+        cx.vars.get(name)?.ty.as_deref()?,
+    ))
 }
 
 /// The type of `e` (`x`, `&x`, `self`), when it derives `Serialize` over a
@@ -1365,8 +1370,7 @@ fn secret_display(a: &FileAnalyzer<'_>, cx: &FnCx, e: &Expr) -> Option<(String, 
 
 /// [`secret_display`] of the variable `name`.
 fn secret_display_of(a: &FileAnalyzer<'_>, cx: &FnCx, name: &str) -> Option<(String, String)> {
-    let ty = cx.vars.get(name)?.ty.as_deref()?;
-    let ty = crate::patterns::last_segment(ty);
+    let ty = var_type(cx, name)?;
     let field = a.secret_debug_types.get(&format!("{ty}{DISPLAY}"))?;
     Some((ty.to_string(), field.clone()))
 }
